@@ -1,0 +1,90 @@
+/**
+ * The per-request record: what the cluster hands to sinks (metrics, request files, spans,
+ * comparators) when a request leaves the system. Read-only plain data; never the live request.
+ * Times are integer microseconds on the simulated clock; -1 means "did not happen".
+ */
+import type { ObservedLatency } from '../workload/request.js';
+
+export type RequestStatus = 'completed' | 'rejected' | 'timed_out' | 'dropped' | 'unfinished';
+
+/** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
+export interface PrefillChunk {
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly tokens: number;
+}
+
+/** Phases of a disaggregated (prefill/decode) request. */
+export interface DisaggPhases {
+  readonly prefillInstance: number;
+  readonly decodeInstance: number;
+  readonly decodeRoutedUs: number;
+  readonly transferStartUs: number;
+  readonly transferEndUs: number;
+  readonly transferBytes: number;
+  readonly decodeEnqueuedUs: number;
+}
+
+export interface RequestRecord {
+  readonly id: string;
+  /** Dense index in arrival order (0-based). */
+  readonly index: number;
+  readonly arrivalUs: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly model?: string;
+  readonly tenant?: string;
+  readonly sloClass?: string;
+  readonly sessionId?: string;
+  readonly priority?: number;
+  readonly stage?: number;
+
+  readonly status: RequestStatus;
+  /** Why a request was rejected, dropped or timed out (stable code, e.g. `exceeds-max-model-len`). */
+  readonly reason?: string;
+  /** Admission decision as the gateway made it. */
+  readonly admission: 'admitted' | 'rejected' | 'queued-then-admitted' | 'queued-then-expired';
+
+  readonly admittedUs: number;
+  readonly routedUs: number;
+  /** Instance that served (or, under disaggregation, prefilled) the request; -1 if none. */
+  readonly instance: number;
+  readonly pool: 'unified' | 'prefill';
+  /** Arrival in the instance's waiting queue. */
+  readonly enqueuedUs: number;
+  readonly firstScheduledUs: number;
+  readonly firstTokenUs: number;
+  readonly finishedUs: number;
+
+  /** Prompt tokens served from the prefix cache at first scheduling. */
+  readonly cachedTokens: number;
+  readonly preemptions: number;
+  /** Output tokens actually produced (equals outputTokens when completed). */
+  readonly producedTokens: number;
+
+  /** Routing scores by scorer name for the chosen instance (weighted policy only). */
+  readonly routingScores?: Readonly<Record<string, number>>;
+  readonly disagg?: DisaggPhases;
+
+  /** Detail (only when requested, for tracing). */
+  readonly prefillChunks?: readonly PrefillChunk[];
+  readonly preemptionTimesUs?: readonly number[];
+  /** Times of every Nth output token (N from the detail options), first token included. */
+  readonly tokenTimesUs?: readonly number[];
+
+  readonly observed?: ObservedLatency;
+}
+
+export function ttftUs(r: RequestRecord): number {
+  return r.firstTokenUs < 0 ? -1 : r.firstTokenUs - r.arrivalUs;
+}
+
+export function e2eUs(r: RequestRecord): number {
+  return r.finishedUs < 0 ? -1 : r.finishedUs - r.arrivalUs;
+}
+
+/** Per-request time per output token after the first: (e2e − ttft)/(output − 1); -1 if undefined. */
+export function tpotUs(r: RequestRecord): number {
+  if (r.status !== 'completed' || r.producedTokens < 2) return -1;
+  return (r.finishedUs - r.firstTokenUs) / (r.producedTokens - 1);
+}

@@ -1,0 +1,42 @@
+/**
+ * Bad input raises an InputError: a stable code, where (file:line, flag or field), what was
+ * found and what was expected. The CLI prints one line and exits 2.
+ */
+export class InputError extends Error {
+  readonly code: string;
+  readonly where: string;
+
+  constructor(code: string, where: string, message: string) {
+    super(where ? `${where}: ${message}` : message);
+    this.name = 'InputError';
+    this.code = code;
+    this.where = where;
+  }
+}
+
+/** Names close to `name` (edit distance or substring), for "unknown X; did you mean" messages. */
+export function closeNames(name: string, known: readonly string[], max = 5): string[] {
+  const n = name.toLowerCase();
+  const scored = known.map((k) => {
+    const kl = k.toLowerCase();
+    const sub = kl.includes(n) || n.includes(kl) ? 0 : 1;
+    return { k, d: sub === 0 ? 0 : editDistance(n, kl) };
+  });
+  const limit = Math.max(2, Math.floor(n.length / 3));
+  return scored.filter((s) => s.d <= limit).sort((a, b) => a.d - b.d || (a.k < b.k ? -1 : 1)).slice(0, max).map((s) => s.k);
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,55 @@
+/**
+ * The step-time model interface: how long one engine step takes, from the batch's shape.
+ * Implementations (roofline, fitted, linear) are registry entries in ./registry.ts.
+ */
+import type { ModelSpec } from './model-spec.js';
+import type { HardwareSpec } from './hardware.js';
+
+/**
+ * The shape of one scheduled batch. Arrays are caller-owned and reused between steps;
+ * only the first `size` entries are meaningful. A model must not keep references to them.
+ */
+export interface BatchShape {
+  /** Number of requests in the batch. */
+  size: number;
+  /** New tokens each request computes this step (1 for a decode, the chunk for a prefill). */
+  readonly newTokens: Int32Array;
+  /** Tokens already in the request's KV cache before this step (attended context, incl. cached prefix). */
+  readonly contextTokens: Int32Array;
+  /** 1 when the request is in its prefill phase this step (its chunk does not finish decoding). */
+  readonly isPrefill: Uint8Array;
+  /** Sum of newTokens[0..size). */
+  totalNewTokens: number;
+  /** Requests with isPrefill = 1. */
+  numPrefill: number;
+}
+
+export interface StepTimeModel {
+  /** Duration of one step in integer microseconds (>= 1). */
+  stepTimeUs(batch: BatchShape): number;
+}
+
+/**
+ * Per-request overheads outside the GPU step (API server, tokenise, detokenise, streaming),
+ * added to the request's latencies by the engine. Optional capability of a step-time model.
+ */
+export interface RequestOverheads {
+  /** Added between arrival at the instance and becoming schedulable. */
+  readonly preScheduleUs: number;
+  /** Added to the first token's emission time (TTFT) and every later token time. */
+  readonly firstTokenUs: number;
+  /** Added per output token after the first (detokenise/stream), microseconds. */
+  readonly perOutputTokenUs: number;
+}
+
+export interface StepTimeContext {
+  readonly model: ModelSpec;
+  readonly hardware: HardwareSpec;
+  readonly tp: number;
+}
+
+export interface StepTimeModelEntry {
+  readonly name: string;
+  readonly describe: string;
+  create(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & Partial<{ overheads: RequestOverheads }>;
+}

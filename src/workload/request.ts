@@ -1,0 +1,60 @@
+/**
+ * The arrival stream contract (DESIGN §4): what every workload generator and every ingest
+ * reader produces, and what the cluster consumes. Plain data, no behaviour.
+ */
+
+/** A shared prompt prefix: requests with the same `group` share their first `tokens` tokens. */
+export interface PrefixRef {
+  /** Group identity (a system prompt, a session's accumulated context, ...). */
+  readonly group: string;
+  /** Length of the shared part in tokens (clipped to the request's input length). */
+  readonly tokens: number;
+}
+
+/**
+ * Explicit prefix-block identities from a source that carries them (Mooncake `hash_ids`):
+ * block i covers tokens [i*blockTokens, (i+1)*blockTokens); equal leading ids mean a shared prefix.
+ */
+export interface HashIdsRef {
+  readonly ids: readonly number[];
+  readonly blockTokens: number;
+}
+
+/** Latencies observed in the source (ground truth for per-request comparison). */
+export interface ObservedLatency {
+  readonly ttftUs?: number;
+  readonly e2eUs?: number;
+  /** Mean inter-token latency when the source only has a summary. */
+  readonly itlMeanUs?: number;
+}
+
+export interface ArrivalRequest {
+  /** Stable identifier (source id or generated `r<N>`). */
+  readonly id: string;
+  /** Arrival time, integer microseconds since the start of the stream. */
+  readonly arrivalUs: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly prefix?: PrefixRef;
+  readonly hashIds?: HashIdsRef;
+  readonly sessionId?: string;
+  readonly turn?: number;
+  readonly model?: string;
+  readonly tenant?: string;
+  readonly sloClass?: string;
+  /** Scheduling priority; lower value is served first (vLLM's convention). */
+  readonly priority?: number;
+  /** Workload stage index, when the workload has stages. */
+  readonly stage?: number;
+  readonly observed?: ObservedLatency;
+}
+
+/** Streams are async iterables so that a 10-million-row log replays in bounded memory. */
+export type ArrivalStream = AsyncIterable<ArrivalRequest>;
+
+/** Column names of the normalised arrival CSV (header in exactly this order). */
+export const ARRIVAL_CSV_COLUMNS = [
+  'id', 'arrival_us', 'input_tokens', 'output_tokens', 'prefix_group', 'prefix_tokens',
+  'hash_ids', 'hash_block_tokens', 'session_id', 'turn', 'model', 'tenant', 'slo_class',
+  'priority', 'stage', 'ttft_us', 'e2e_us',
+] as const;
