@@ -1,0 +1,7 @@
+/** The command registry: one line per command module. */
+import type { Command } from 'commander';
+import type { CliIO } from './io.js';
+
+export type RegisterCommand = (program: Command, io: CliIO) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [];

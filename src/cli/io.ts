@@ -1,0 +1,18 @@
+/** What a command may touch of the outside world, so that the CLI is testable in-process. */
+export interface CliIO {
+  /** stdout (data and summaries). */
+  out(text: string): void;
+  /** stderr (progress, diagnostics). */
+  err(text: string): void;
+  /** Working directory that relative paths resolve against. */
+  readonly cwd: string;
+  /** True when stderr is a terminal (progress lines may use \r). */
+  readonly errIsTTY: boolean;
+}
+
+/** Thrown by a command to end with a specific exit code (1: gate failed). */
+export class ExitCode extends Error {
+  constructor(readonly code: number, message = '') {
+    super(message);
+  }
+}
