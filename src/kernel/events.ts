@@ -1,0 +1,104 @@
+/**
+ * The event queue: a binary heap of plain-data events ordered by (timeUs, priority, seq).
+ * The order is defined once, in `before()`. Event objects are pooled by the Simulator.
+ */
+
+/**
+ * Tie-break between events at the same microsecond (lower runs first). Every value says why
+ * it sits where it does; rooms never use bare integers.
+ */
+export const EventPriority = {
+  /** Engine progress commits first, so anything else at this instant sees freed slots and blocks. */
+  StepEnd: 0,
+  /** A finished KV transfer lands before arrivals so the decode side sees its reserved blocks filled. */
+  TransferEnd: 1,
+  /** Metric scrapes read state after the instant's completions, before new load arrives. */
+  Scrape: 2,
+  /** Autoscaler decisions act on the scrape taken at the same instant. */
+  Control: 3,
+  /** A request reaching the gateway; routed with the state committed above. */
+  Arrival: 4,
+  /** Gateway hands a request to an instance (after all same-time arrivals were admitted). */
+  Dispatch: 5,
+  /** An instance starts its next step after same-time dispatches, so they can join the batch. */
+  StepStart: 6,
+  /** Deadlines fire last: a request finishing at exactly its deadline is not timed out. */
+  Timeout: 7,
+} as const;
+export type EventPriority = (typeof EventPriority)[keyof typeof EventPriority];
+
+/** Whoever an event is for. One object handles many events (no closure per event). */
+export interface EventHandler {
+  handle(ev: SimEvent): void;
+}
+
+/** Plain data: when, tie-break, insertion order, handler and two payload slots. */
+export class SimEvent {
+  timeUs = 0;
+  priority = 0;
+  seq = 0;
+  handler: EventHandler | null = null;
+  /** Numeric payload (a kind tag, an index ...), meaning owned by the handler. */
+  a = 0;
+  /** Object payload, meaning owned by the handler. */
+  b: unknown = null;
+  cancelled = false;
+}
+
+/** The one comparator that defines simulation order. */
+export function before(x: SimEvent, y: SimEvent): boolean {
+  if (x.timeUs !== y.timeUs) return x.timeUs < y.timeUs;
+  if (x.priority !== y.priority) return x.priority < y.priority;
+  return x.seq < y.seq;
+}
+
+/** Min-heap over `before`. */
+export class EventHeap {
+  private items: SimEvent[] = [];
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  peek(): SimEvent | undefined {
+    return this.n > 0 ? this.items[0] : undefined;
+  }
+
+  push(ev: SimEvent): void {
+    const items = this.items;
+    let i = this.n++;
+    if (i === items.length) items.push(ev);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = items[p]!;
+      if (!before(ev, parent)) break;
+      items[i] = parent;
+      i = p;
+    }
+    items[i] = ev;
+  }
+
+  pop(): SimEvent | undefined {
+    if (this.n === 0) return undefined;
+    const items = this.items;
+    const top = items[0]!;
+    const last = items[--this.n]!;
+    const n = this.n;
+    let i = 0;
+    if (n > 0) {
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && before(items[r]!, items[l]!) ? r : l;
+        const child = items[c]!;
+        if (!before(child, last)) break;
+        items[i] = child;
+        i = c;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
+}

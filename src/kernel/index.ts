@@ -1,0 +1,8 @@
+/**
+ * The simulation kernel: one clock, one event queue, seeded randomness. Read `events.ts`
+ * (event order and priorities) then `sim.ts` (schedule / step / run); `rng.ts` for streams.
+ */
+export { EventPriority, EventHeap, SimEvent, before, type EventHandler } from './events.js';
+export { Simulator } from './sim.js';
+export { Rng } from './rng.js';
+export { InputError, closeNames } from './errors.js';

@@ -1,0 +1,80 @@
+/**
+ * The simulator: a clock and one event queue (SimPy-small). `schedule` puts a pooled event
+ * on the heap; `step` pops the earliest and calls its handler; `run` steps until a time.
+ */
+import { EventHeap, SimEvent, type EventHandler } from './events.js';
+
+export class Simulator {
+  /** Current simulated time, integer microseconds. */
+  nowUs = 0;
+  /** Events handled so far (cancelled ones excluded). */
+  eventsProcessed = 0;
+  private readonly heap = new EventHeap();
+  private readonly pool: SimEvent[] = [];
+  private seq = 0;
+
+  /** Pending events (cancelled ones still count until popped). */
+  get pending(): number {
+    return this.heap.size;
+  }
+
+  /**
+   * Schedules `handler.handle(ev)` at `timeUs` (an integer >= now). The returned event is
+   * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
+   */
+  schedule(timeUs: number, priority: number, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) {
+      throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${this.nowUs}us)`);
+    }
+    const ev = this.pool.pop() ?? new SimEvent();
+    ev.timeUs = timeUs;
+    ev.priority = priority;
+    ev.seq = this.seq++;
+    ev.handler = handler;
+    ev.a = a;
+    ev.b = b;
+    ev.cancelled = false;
+    this.heap.push(ev);
+    return ev;
+  }
+
+  /** Cancels a pending event; `seq` guards against cancelling a recycled one. */
+  cancel(ev: SimEvent, seq: number): boolean {
+    if (ev.seq !== seq || ev.cancelled || ev.handler === null) return false;
+    ev.cancelled = true;
+    return true;
+  }
+
+  /** Time of the next event, or Infinity when the queue is empty. */
+  peekTimeUs(): number {
+    const ev = this.heap.peek();
+    return ev === undefined ? Infinity : ev.timeUs;
+  }
+
+  /** Handles the next event; false when there is none. */
+  step(): boolean {
+    const ev = this.heap.pop();
+    if (ev === undefined) return false;
+    this.nowUs = ev.timeUs;
+    const handler = ev.handler!;
+    if (!ev.cancelled) {
+      this.eventsProcessed++;
+      handler.handle(ev);
+    }
+    ev.handler = null;
+    ev.b = null;
+    this.pool.push(ev);
+    return true;
+  }
+
+  /** Runs until the queue is empty or the next event is later than `untilUs` (clock then = untilUs). */
+  run(untilUs = Infinity): void {
+    const heap = this.heap;
+    for (;;) {
+      const ev = heap.peek();
+      if (ev === undefined || ev.timeUs > untilUs) break;
+      this.step();
+    }
+    if (untilUs !== Infinity && untilUs > this.nowUs) this.nowUs = untilUs;
+  }
+}

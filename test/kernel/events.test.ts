@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { EventPriority, type EventHandler, type SimEvent } from '../../src/kernel/events.js';
+import { Simulator } from '../../src/kernel/sim.js';
+
+class Recorder implements EventHandler {
+  log: Array<[number, number, number]> = [];
+  handle(ev: SimEvent): void {
+    this.log.push([ev.timeUs, ev.priority, ev.a]);
+  }
+}
+
+describe('event queue', () => {
+  it('orders by time, then priority, then insertion order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 7 })), { maxLength: 200 }), (evs) => {
+        const sim = new Simulator();
+        const rec = new Recorder();
+        evs.forEach(([t, p], i) => sim.schedule(t, p, rec, i));
+        sim.run();
+        const expected = evs.map(([t, p], i) => [t, p, i] as [number, number, number]);
+        expected.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+        expect(rec.log).toEqual(expected);
+        expect(sim.eventsProcessed).toBe(evs.length);
+      }),
+    );
+  });
+
+  it('runs a step end before an arrival at the same instant', () => {
+    const sim = new Simulator();
+    const rec = new Recorder();
+    sim.schedule(5, EventPriority.Arrival, rec, 1);
+    sim.schedule(5, EventPriority.StepEnd, rec, 2);
+    sim.run();
+    expect(rec.log.map((x) => x[2])).toEqual([2, 1]);
+  });
+
+  it('rejects scheduling in the past and skips cancelled events', () => {
+    const sim = new Simulator();
+    const rec = new Recorder();
+    sim.schedule(10, 0, rec, 1);
+    const ev = sim.schedule(20, 0, rec, 2);
+    sim.run(15);
+    expect(sim.nowUs).toBe(15);
+    expect(() => sim.schedule(3, 0, rec)).toThrow();
+    expect(sim.cancel(ev, ev.seq)).toBe(true);
+    sim.run();
+    expect(rec.log.map((x) => x[2])).toEqual([1]);
+    expect(sim.eventsProcessed).toBe(1);
+  });
+
+  it('handlers may schedule more events while running', () => {
+    const sim = new Simulator();
+    let count = 0;
+    const h: EventHandler = { handle: (ev) => { count++; if (ev.a < 5) sim.schedule(sim.nowUs + 1, 0, h, ev.a + 1); } };
+    sim.schedule(0, 0, h, 0);
+    sim.run();
+    expect(count).toBe(6);
+    expect(sim.nowUs).toBe(5);
+  });
+});
