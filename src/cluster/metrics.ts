@@ -1,0 +1,200 @@
+/**
+ * The metrics collector: consumes per-request records and per-step statistics as the run goes,
+ * and produces the blis.metrics/v1 document (DESIGN §4), overall, per stage and per instance.
+ * Nothing here reads the wall clock: the document is byte-identical across runs.
+ */
+import type { RequestRecord, RequestStatus } from './record.js';
+import { EMPTY_SUMMARY, SampleBuffer, round, summarize, summarizeWeighted, type DistributionSummary } from './summary.js';
+
+export const METRICS_SCHEMA = 'blis.metrics/v1';
+
+export interface RequestCounts {
+  injected: number;
+  completed: number;
+  rejected: number;
+  timed_out: number;
+  dropped: number;
+  unfinished: number;
+}
+
+export interface MetricsBlock {
+  requests: RequestCounts;
+  ttft_ms: DistributionSummary;
+  tpot_ms: DistributionSummary;
+  itl_ms: DistributionSummary;
+  e2e_ms: DistributionSummary;
+  queue_ms: DistributionSummary;
+  throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
+  kv: { prefix_hit_rate: number; preemptions: number; peak_utilization: number };
+  /** Rejection / drop / timeout counts by reason code. */
+  reasons?: Record<string, number>;
+}
+
+export interface MetricsDocument extends MetricsBlock {
+  schema: typeof METRICS_SCHEMA;
+  config: unknown;
+  stages?: Array<{ index: number; start_s: number; end_s: number } & MetricsBlock>;
+  instances: Array<{ id: number } & MetricsBlock>;
+  sim: { simulated_s: number; events: number };
+  [extra: string]: unknown;
+}
+
+/** Accumulates one group's samples (the whole run, a stage or an instance). */
+class Group {
+  readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
+  readonly ttft = new SampleBuffer();
+  readonly tpot = new SampleBuffer();
+  readonly e2e = new SampleBuffer();
+  readonly queue = new SampleBuffer();
+  readonly itlValues = new SampleBuffer();
+  readonly itlWeights = new SampleBuffer();
+  readonly reasons = new Map<string, number>();
+  inputTokens = 0;
+  cachedTokens = 0;
+  promptTokensScheduled = 0;
+  outputTokens = 0;
+  preemptions = 0;
+  peakKvUtilization = 0;
+  firstArrivalUs = Infinity;
+  lastFinishUs = 0;
+
+  add(r: RequestRecord): void {
+    this.counts.injected++;
+    this.counts[statusKey(r.status)]++;
+    if (r.reason !== undefined && r.status !== 'completed') this.reasons.set(r.reason, (this.reasons.get(r.reason) ?? 0) + 1);
+    this.preemptions += r.preemptions;
+    if (r.arrivalUs < this.firstArrivalUs) this.firstArrivalUs = r.arrivalUs;
+    if (r.firstScheduledUs >= 0) {
+      this.promptTokensScheduled += r.inputTokens;
+      this.cachedTokens += r.cachedTokens;
+    }
+    if (r.enqueuedUs >= 0 && r.firstScheduledUs >= 0) this.queue.push(r.firstScheduledUs - r.arrivalUs);
+    if (r.status !== 'completed') return;
+    this.inputTokens += r.inputTokens;
+    this.outputTokens += r.producedTokens;
+    if (r.finishedUs > this.lastFinishUs) this.lastFinishUs = r.finishedUs;
+    this.ttft.push(r.firstTokenUs - r.arrivalUs);
+    this.e2e.push(r.finishedUs - r.arrivalUs);
+    if (r.producedTokens >= 2) this.tpot.push((r.finishedUs - r.firstTokenUs) / (r.producedTokens - 1));
+  }
+
+  addStep(durationUs: number, tokens: number): void {
+    if (tokens <= 0) return;
+    this.itlValues.push(durationUs);
+    this.itlWeights.push(tokens);
+  }
+
+  block(windowUs: number): MetricsBlock {
+    const ms = 1e-3;
+    const seconds = windowUs > 0 ? windowUs / 1e6 : 0;
+    const rate = (x: number): number => (seconds > 0 ? round(x / seconds) : 0);
+    const out: MetricsBlock = {
+      requests: { ...this.counts },
+      ttft_ms: summarize(this.ttft.view(), this.ttft.length, ms),
+      tpot_ms: summarize(this.tpot.view(), this.tpot.length, ms),
+      itl_ms: this.itlValues.length > 0
+        ? summarizeWeighted(this.itlValues.view(), this.itlWeights.view(), this.itlValues.length, ms)
+        : EMPTY_SUMMARY,
+      e2e_ms: summarize(this.e2e.view(), this.e2e.length, ms),
+      queue_ms: summarize(this.queue.view(), this.queue.length, ms),
+      throughput: {
+        requests_per_s: rate(this.counts.completed),
+        input_tokens_per_s: rate(this.inputTokens),
+        output_tokens_per_s: rate(this.outputTokens),
+      },
+      kv: {
+        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : 0,
+        preemptions: this.preemptions,
+        peak_utilization: round(this.peakKvUtilization),
+      },
+    };
+    if (this.reasons.size > 0) out.reasons = Object.fromEntries([...this.reasons.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    return out;
+  }
+
+  windowUs(): number {
+    return this.lastFinishUs > this.firstArrivalUs ? this.lastFinishUs - this.firstArrivalUs : 0;
+  }
+}
+
+function statusKey(s: RequestStatus): keyof RequestCounts {
+  return s;
+}
+
+export interface StageWindow {
+  readonly index: number;
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+export class MetricsCollector {
+  private readonly all = new Group();
+  private readonly perInstance: Group[] = [];
+  private readonly perStage: Group[] = [];
+
+  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = []) {
+    for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
+    for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
+  }
+
+  /** A request left the system (any status). */
+  addRecord(r: RequestRecord): void {
+    this.all.add(r);
+    if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
+    if (this.perStage.length > 0) {
+      const s = r.stage ?? this.stageAt(r.arrivalUs);
+      if (s >= 0 && s < this.perStage.length) this.perStage[s]!.add(r);
+    }
+  }
+
+  /** One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL samples). */
+  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number): void {
+    if (decodeTokens <= 0) return;
+    this.all.addStep(durationUs, decodeTokens);
+    this.instanceGroup(instance).addStep(durationUs, decodeTokens);
+    if (this.perStage.length > 0) {
+      const s = this.stageAt(startUs);
+      if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
+    }
+  }
+
+  /** Peak KV utilisation seen on an instance (fraction of blocks in use). */
+  notePeakKv(instance: number, utilization: number): void {
+    const g = this.instanceGroup(instance);
+    if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
+    if (utilization > this.all.peakKvUtilization) this.all.peakKvUtilization = utilization;
+  }
+
+  document(config: unknown, sim: { simulatedUs: number; events: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+    const doc: MetricsDocument = {
+      schema: METRICS_SCHEMA,
+      config,
+      ...this.all.block(this.all.windowUs()),
+      instances: this.perInstance.map((g, id) => ({ id, ...g.block(g.windowUs()) })),
+      sim: { simulated_s: round(sim.simulatedUs / 1e6), events: sim.events },
+      ...extra,
+    };
+    if (this.stages.length > 0) {
+      doc.stages = this.stages.map((st, i) => ({
+        index: st.index,
+        start_s: round(st.startUs / 1e6),
+        end_s: round(st.endUs / 1e6),
+        ...this.perStage[i]!.block(st.endUs - st.startUs),
+      }));
+    }
+    return doc;
+  }
+
+  private instanceGroup(i: number): Group {
+    while (this.perInstance.length <= i) this.perInstance.push(new Group());
+    return this.perInstance[i]!;
+  }
+
+  private stageAt(tUs: number): number {
+    for (let i = 0; i < this.stages.length; i++) {
+      const s = this.stages[i]!;
+      if (tUs >= s.startUs && tUs < s.endUs) return i;
+    }
+    return this.stages.length > 0 && tUs >= this.stages[this.stages.length - 1]!.endUs ? this.stages.length - 1 : -1;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Routing policies (a registry; the name exists only in its entry). A policy picks one eligible
+ * instance for a request from the router's view. Ties are broken deterministically by a
+ * rotating start index, so equal instances share load instead of the lowest id taking it all.
+ */
+import { InputError, closeNames } from '../kernel/errors.js';
+import type { Random } from './random.js';
+import { SCORERS, findScorer, type WeightedScorerSpec } from './scorers/registry.js';
+import { isRoutingObserver, type RoutingObserver, type Scorer } from './scorers/scorer.js';
+import type { RouterView, RoutingRequest } from './view.js';
+
+export interface RoutingPolicy {
+  /** Returns the chosen instance id, or -1 when no instance is eligible. */
+  pick(view: RouterView, req: RoutingRequest, nowUs: number): number;
+  /** Tells learning scorers where the request went. */
+  onRouted?(req: RoutingRequest, instance: number, nowUs: number): void;
+  /** Scores of the last pick by scorer name (weighted policy only), for the request record. */
+  lastScores?(instance: number): Record<string, number>;
+}
+
+export interface RoutingContext {
+  readonly numInstances: number;
+  readonly scorers: readonly WeightedScorerSpec[];
+  readonly random: Random;
+  readonly scorerOptions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+export interface RoutingPolicyEntry {
+  readonly name: string;
+  readonly describe: string;
+  create(ctx: RoutingContext): RoutingPolicy;
+}
+
+class RoundRobin implements RoutingPolicy {
+  private next = 0;
+  pick(view: RouterView): number {
+    for (let k = 0; k < view.numInstances; k++) {
+      const i = (this.next + k) % view.numInstances;
+      if (view.eligible[i] !== 0) {
+        this.next = (i + 1) % view.numInstances;
+        return i;
+      }
+    }
+    return -1;
+  }
+}
+
+/** argmax of `value` over eligible instances, ties broken by rotation from `start`. */
+function argmaxRotating(view: RouterView, value: Float64Array, start: number): number {
+  let best = -1;
+  let bestValue = -Infinity;
+  const n = view.numInstances;
+  for (let k = 0; k < n; k++) {
+    const i = (start + k) % n;
+    if (view.eligible[i] === 0) continue;
+    if (value[i]! > bestValue) {
+      bestValue = value[i]!;
+      best = i;
+    }
+  }
+  return best;
+}
+
+class LeastLoaded implements RoutingPolicy {
+  private readonly load: Float64Array;
+  private rotation = 0;
+  constructor(n: number) {
+    this.load = new Float64Array(n);
+  }
+  pick(view: RouterView): number {
+    for (let i = 0; i < view.numInstances; i++) this.load[i] = -(view.waiting[i]! + view.running[i]! + view.inFlight[i]!);
+    const chosen = argmaxRotating(view, this.load, this.rotation);
+    this.rotation = (this.rotation + 1) % view.numInstances;
+    return chosen;
+  }
+}
+
+class RandomPick implements RoutingPolicy {
+  constructor(private readonly random: Random) {}
+  pick(view: RouterView): number {
+    let count = 0;
+    for (let i = 0; i < view.numInstances; i++) count += view.eligible[i]!;
+    if (count === 0) return -1;
+    let k = Math.floor(this.random.next() * count);
+    for (let i = 0; i < view.numInstances; i++) {
+      if (view.eligible[i] === 0) continue;
+      if (k-- === 0) return i;
+    }
+    return -1;
+  }
+}
+
+class Weighted implements RoutingPolicy {
+  private readonly scorers: Array<Scorer & Partial<RoutingObserver>>;
+  private readonly observers: RoutingObserver[];
+  private readonly names: string[];
+  private readonly weights: Float64Array;
+  private readonly perScorer: Float64Array[];
+  private readonly total: Float64Array;
+  private rotation = 0;
+
+  constructor(ctx: RoutingContext) {
+    if (ctx.scorers.length === 0) {
+      throw new InputError('FLAG_MISSING', '--routing-scorers', `the weighted policy needs scorers, e.g. "prefix-affinity:2,queue-depth:1"; known: ${SCORERS.map((s) => s.name).join(', ')}`);
+    }
+    this.scorers = ctx.scorers.map((s) => findScorer(s.name).create({ numInstances: ctx.numInstances }, ctx.scorerOptions?.[s.name]));
+    this.observers = this.scorers.filter(isRoutingObserver);
+    this.names = ctx.scorers.map((s) => s.name);
+    this.weights = Float64Array.from(ctx.scorers.map((s) => s.weight));
+    this.perScorer = ctx.scorers.map(() => new Float64Array(ctx.numInstances));
+    this.total = new Float64Array(ctx.numInstances);
+  }
+
+  pick(view: RouterView, req: RoutingRequest): number {
+    const n = view.numInstances;
+    this.total.fill(0);
+    for (let s = 0; s < this.scorers.length; s++) {
+      const out = this.perScorer[s]!;
+      this.scorers[s]!.score(view, req, out);
+      const w = this.weights[s]!;
+      for (let i = 0; i < n; i++) this.total[i]! += w * out[i]!;
+    }
+    const chosen = argmaxRotating(view, this.total, this.rotation);
+    this.rotation = (this.rotation + 1) % n;
+    return chosen;
+  }
+
+  onRouted(req: RoutingRequest, instance: number, nowUs: number): void {
+    for (const o of this.observers) o.onRouted(req, instance, nowUs);
+  }
+
+  lastScores(instance: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let s = 0; s < this.names.length; s++) out[this.names[s]!] = Math.round(this.perScorer[s]![instance]! * 1e6) / 1e6;
+    return out;
+  }
+}
+
+export const ROUTING_POLICIES: readonly RoutingPolicyEntry[] = [
+  { name: 'round-robin', describe: 'cycles through eligible instances in id order', create: () => new RoundRobin() },
+  { name: 'least-loaded', describe: 'fewest waiting + running + in-flight requests (as last seen)', create: (ctx) => new LeastLoaded(ctx.numInstances) },
+  { name: 'random', describe: 'uniformly random eligible instance (seeded)', create: (ctx) => new RandomPick(ctx.random) },
+  { name: 'weighted', describe: 'highest weighted sum of --routing-scorers scores', create: (ctx) => new Weighted(ctx) },
+];
+
+export function findRoutingPolicy(name: string): RoutingPolicyEntry {
+  const n = name.trim().toLowerCase();
+  const hit = ROUTING_POLICIES.find((p) => p.name === n);
+  if (hit === undefined) {
+    const known = ROUTING_POLICIES.map((p) => p.name);
+    const close = closeNames(n, known);
+    throw new InputError('UNKNOWN_ROUTING_POLICY', '--routing-policy',
+      `unknown routing policy '${name}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; known: ${known.join(', ')}`);
+  }
+  return hit;
+}

@@ -1,0 +1,43 @@
+/** The scorer registry: the only place a scorer's name exists. */
+import { InputError, closeNames } from '../../kernel/errors.js';
+import { kvUtilization } from './kv-utilization.js';
+import { prefixAffinity } from './prefix-affinity.js';
+import { queueDepth } from './queue-depth.js';
+import type { ScorerEntry } from './scorer.js';
+
+export const SCORERS: readonly ScorerEntry[] = [prefixAffinity, queueDepth, kvUtilization];
+
+export function findScorer(name: string): ScorerEntry {
+  const n = name.trim().toLowerCase();
+  const hit = SCORERS.find((s) => s.name === n || (s.aliases ?? []).includes(n));
+  if (hit === undefined) {
+    const known = SCORERS.map((s) => s.name);
+    const close = closeNames(n, known);
+    throw new InputError('UNKNOWN_SCORER', '--routing-scorers',
+      `unknown scorer '${name}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; known: ${known.join(', ')}`);
+  }
+  return hit;
+}
+
+export interface WeightedScorerSpec {
+  readonly name: string;
+  readonly weight: number;
+}
+
+/** Parses "name:weight,name:weight" (weight defaults to 1). */
+export function parseScorerWeights(text: string): WeightedScorerSpec[] {
+  const out: WeightedScorerSpec[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const [rawName, rawWeight, extra] = part.split(':');
+    if (extra !== undefined || rawName === undefined || rawName.trim() === '') {
+      throw new InputError('FLAG_MALFORMED', '--routing-scorers', `malformed entry '${part}'; expected name:weight, e.g. "prefix-affinity:2,queue-depth:1"`);
+    }
+    const weight = rawWeight === undefined ? 1 : Number(rawWeight);
+    if (!Number.isFinite(weight) || weight < 0 || (rawWeight !== undefined && rawWeight.trim() === '')) {
+      throw new InputError('FLAG_MALFORMED', '--routing-scorers', `weight '${rawWeight}' of '${rawName}' is not a non-negative number`);
+    }
+    out.push({ name: findScorer(rawName).name, weight });
+  }
+  if (out.length === 0) throw new InputError('FLAG_MALFORMED', '--routing-scorers', 'no scorers given; expected e.g. "prefix-affinity:2,queue-depth:1"');
+  return out;
+}

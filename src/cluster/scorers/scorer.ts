@@ -1,0 +1,37 @@
+/**
+ * The scorer plug-in contract. A scorer writes a score in [0, 1] per instance into a
+ * caller-owned array (1 = most preferred); the weighted router sums weight × score.
+ */
+import type { RouterView, RoutingRequest } from '../view.js';
+
+export interface Scorer {
+  score(view: RouterView, req: RoutingRequest, out: Float64Array): void;
+}
+
+/** Optional capability: a scorer that learns from routing decisions (the prefix index). */
+export interface RoutingObserver {
+  onRouted(req: RoutingRequest, instance: number, nowUs: number): void;
+}
+
+export interface ScorerContext {
+  readonly numInstances: number;
+}
+
+export interface ScorerOption {
+  readonly describe: string;
+  readonly default: number;
+  readonly unit?: string;
+}
+
+export interface ScorerEntry {
+  readonly name: string;
+  /** llm-d's plugin type names that mean the same scorer. */
+  readonly aliases?: readonly string[];
+  readonly describe: string;
+  readonly options: Readonly<Record<string, ScorerOption>>;
+  create(ctx: ScorerContext, options?: Readonly<Record<string, number>>): Scorer & Partial<RoutingObserver>;
+}
+
+export function isRoutingObserver(s: Scorer): s is Scorer & RoutingObserver {
+  return typeof (s as Partial<RoutingObserver>).onRouted === 'function';
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createRouterView, type RoutingRequest } from '../../src/cluster/view.js';
+import { SCORERS, parseScorerWeights, findScorer } from '../../src/cluster/scorers/registry.js';
+import { PrefixAffinityIndex } from '../../src/cluster/scorers/prefix-affinity.js';
+import { InputError } from '../../src/kernel/errors.js';
+
+function req(hashes: number[], index = 0): RoutingRequest {
+  return { index, inputTokens: hashes.length * 16, outputTokens: 1, blockHashes: Float64Array.from(hashes), priority: 0 };
+}
+
+describe('scorer conformance (every registered scorer)', () => {
+  for (const entry of SCORERS) {
+    it(`${entry.name}: scores are finite, in [0, 1] and deterministic`, () => {
+      fc.assert(fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 40, maxLength: 40 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 0, maxLength: 12 }),
+        (n, waits, kvs, hashes) => {
+          const view = createRouterView(n);
+          for (let i = 0; i < n; i++) { view.waiting[i] = waits[i]!; view.kvUtilization[i] = kvs[i]!; }
+          const a = entry.create({ numInstances: n });
+          const b = entry.create({ numInstances: n });
+          const r = req(hashes);
+          a.onRouted?.(r, 0, 0); b.onRouted?.(r, 0, 0);
+          const outA = new Float64Array(n); const outB = new Float64Array(n);
+          a.score(view, r, outA); b.score(view, r, outB);
+          for (let i = 0; i < n; i++) {
+            expect(Number.isFinite(outA[i]!)).toBe(true);
+            expect(outA[i]!).toBeGreaterThanOrEqual(0);
+            expect(outA[i]!).toBeLessThanOrEqual(1);
+          }
+          expect([...outA]).toEqual([...outB]);
+        }), { numRuns: 100 });
+    });
+  }
+});
+
+describe('queue-depth', () => {
+  it('min-max normalises waiting + in-flight: shortest queue 1, longest 0', () => {
+    const view = createRouterView(3);
+    view.waiting.set([4, 0, 2]);
+    view.inFlight.set([0, 1, 0]);
+    const out = new Float64Array(3);
+    findScorer('queue-depth').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0, 1, 2 / 3]);
+  });
+  it('gives every instance 1 when all queues are equal', () => {
+    const view = createRouterView(2);
+    view.waiting.set([3, 3]);
+    const out = new Float64Array(2);
+    findScorer('queue-scorer').create({ numInstances: 2 }).score(view, req([]), out);
+    expect([...out]).toEqual([1, 1]);
+  });
+});
+
+describe('prefix-affinity index', () => {
+  it('scores the fraction of leading blocks the router sent to each instance', () => {
+    const idx = new PrefixAffinityIndex(3, 100);
+    idx.onRouted(req([1, 2, 3, 4]), 1);
+    idx.onRouted(req([1, 2, 9]), 2);
+    const view = createRouterView(3);
+    const out = new Float64Array(3);
+    idx.score(view, req([1, 2, 3, 7]), out);
+    expect([...out]).toEqual([0, 3 / 4, 2 / 4]);
+  });
+  it('only counts a leading run: a later match after a miss does not count', () => {
+    const idx = new PrefixAffinityIndex(2, 100);
+    idx.onRouted(req([5, 6]), 0);
+    const out = new Float64Array(2);
+    idx.score(createRouterView(2), req([4, 5, 6]), out);
+    expect([...out]).toEqual([0, 0]);
+  });
+  it('works past 32 instances (multi-word bitsets)', () => {
+    const idx = new PrefixAffinityIndex(70, 100);
+    idx.onRouted(req([1, 2]), 65);
+    idx.onRouted(req([1]), 3);
+    const out = new Float64Array(70);
+    idx.score(createRouterView(70), req([1, 2]), out);
+    expect(out[65]).toBe(1);
+    expect(out[3]).toBe(0.5);
+    expect(out[0]).toBe(0);
+  });
+  it('forgets the least recently routed blocks beyond its capacity', () => {
+    const idx = new PrefixAffinityIndex(1, 3);
+    idx.onRouted(req([1, 2, 3]), 0);
+    idx.onRouted(req([4]), 0);
+    expect(idx.size).toBe(3);
+    const out = new Float64Array(1);
+    idx.score(createRouterView(1), req([1]), out);
+    expect(out[0]).toBe(0);
+    idx.score(createRouterView(1), req([2, 3]), out);
+    expect(out[0]).toBe(1);
+  });
+});
+
+describe('--routing-scorers parsing', () => {
+  it('parses names, weights and llm-d aliases', () => {
+    expect(parseScorerWeights('prefix-affinity:2, queue-scorer:1,kv-utilization')).toEqual([
+      { name: 'prefix-affinity', weight: 2 }, { name: 'queue-depth', weight: 1 }, { name: 'kv-utilization', weight: 1 },
+    ]);
+  });
+  it('rejects unknown scorers listing the valid ones', () => {
+    expect(() => parseScorerWeights('prefix-afinity:2')).toThrowError(/unknown scorer 'prefix-afinity' \(did you mean prefix-affinity\?\); known: /);
+  });
+  it('rejects malformed weights', () => {
+    for (const bad of ['queue-depth:x', 'queue-depth:-1', 'queue-depth:1:2', ':3', 'queue-depth:']) {
+      expect(() => parseScorerWeights(bad), bad).toThrow(InputError);
+    }
+  });
+});
