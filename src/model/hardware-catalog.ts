@@ -1,0 +1,98 @@
+/**
+ * The embedded GPU catalog (./hardware.json, vendor datasheet figures) and the parser for a
+ * user's `--hardware-config FILE` (the CLI reads the file; this takes the parsed object).
+ */
+import { createRequire } from 'node:module';
+import { InputError, closeNames } from '../kernel/errors.js';
+import type { HardwareSpec } from './hardware.js';
+
+interface HardwareFile {
+  readonly gpus: ReadonlyArray<HardwareSpec & { aliases: string[] }>;
+}
+
+const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
+
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'source'] as const;
+
+function num(o: Record<string, unknown>, field: string, where: string, required: boolean, allowZero: boolean): number {
+  const v = o[field];
+  if (v === undefined || v === null) {
+    if (!required) return 0;
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: ${field}`, `missing field '${field}'; expected a positive number`);
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (v === 0 && !allowZero)) {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: ${field}`, `found ${JSON.stringify(v)}; expected a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
+  return v;
+}
+
+/**
+ * A HardwareSpec from a parsed JSON object with the HardwareSpec field names (camelCase).
+ * `fp8Tflops` (0 = no fp8) and `source` are optional; unknown fields are rejected.
+ */
+export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new InputError('HARDWARE_CONFIG_INVALID', where, `expected a JSON object with fields ${FIELDS.join(', ')}`);
+  }
+  const o = obj as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k === 'aliases' || k.startsWith('_')) continue;
+    if (!(FIELDS as readonly string[]).includes(k)) {
+      const close = closeNames(k, FIELDS);
+      throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: ${k}`, `unknown field '${k}'${close.length ? `; did you mean ${close.join(', ')}?` : `; known: ${FIELDS.join(', ')}`}`);
+    }
+  }
+  const name = o['name'];
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: name`, `found ${JSON.stringify(name)}; expected a non-empty string`);
+  }
+  const source = o['source'];
+  if (source !== undefined && typeof source !== 'string') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: source`, `found ${JSON.stringify(source)}; expected a string`);
+  }
+  return Object.freeze({
+    name,
+    bf16Tflops: num(o, 'bf16Tflops', where, true, false),
+    fp8Tflops: num(o, 'fp8Tflops', where, false, true),
+    hbmTBps: num(o, 'hbmTBps', where, true, false),
+    memoryGB: num(o, 'memoryGB', where, true, false),
+    interconnectGBps: num(o, 'interconnectGBps', where, true, false),
+    source: source ?? where,
+  });
+}
+
+const specs: readonly HardwareSpec[] = Object.freeze(file.gpus.map((g) => hardwareSpecFromJson(g, `hardware.json: ${g.name}`)));
+
+const byName: ReadonlyMap<string, HardwareSpec> = (() => {
+  const map = new Map<string, HardwareSpec>();
+  file.gpus.forEach((g, i) => {
+    for (const n of [g.name, ...g.aliases]) map.set(n.toLowerCase(), specs[i]!);
+  });
+  return map;
+})();
+
+export function hardwareNames(): string[] {
+  return specs.map((s) => s.name);
+}
+
+export function findHardware(name: string): HardwareSpec | undefined {
+  return byName.get(name.trim().toLowerCase());
+}
+
+/** The catalogued GPU; unknown → InputError UNKNOWN_HARDWARE listing close names. */
+export function getHardware(name: string, where = '--hardware'): HardwareSpec {
+  const spec = findHardware(name);
+  if (spec) return spec;
+  const close = closeNames(name, [...byName.keys()]);
+  const hint = close.length > 0 ? `did you mean ${close.join(', ')}?` : `known: ${hardwareNames().join(', ')}`;
+  throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}'; ${hint} (or pass --hardware-config FILE)`);
+}
+
+export interface HardwareListing extends HardwareSpec {
+  readonly aliases: readonly string[];
+}
+
+/** One row per catalogued GPU, for `blis hardware`. */
+export function listHardware(): HardwareListing[] {
+  return file.gpus.map((g, i) => ({ ...specs[i]!, aliases: g.aliases }));
+}

@@ -1,0 +1,160 @@
+/**
+ * ModelSpec from a Hugging Face config.json object: validates the fields the simulator needs and
+ * counts parameters from the shapes (embedding, attention with GQA or MLA, gated MLP, MoE experts
+ * + router + shared experts, norms, lm head unless tied). Pure: the caller reads the file.
+ */
+import { InputError } from '../kernel/errors.js';
+import type { ModelSpec } from './model-spec.js';
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function posInt(c: Json, field: string, where: string, fallback?: number): number {
+  const v = c[field];
+  if (v === undefined || v === null) {
+    if (fallback !== undefined) return fallback;
+    throw new InputError('MODEL_CONFIG_FIELD', `${where}: ${field}`, `missing field '${field}'; expected a positive integer`);
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new InputError('MODEL_CONFIG_FIELD', `${where}: ${field}`, `found ${JSON.stringify(v)}; expected a positive integer`);
+  }
+  return v;
+}
+
+function optInt(c: Json, field: string, where: string): number | undefined {
+  const v = c[field];
+  if (v === undefined || v === null) return undefined;
+  return posInt(c, field, where);
+}
+
+/** Weight bytes: fp8 quantisation (compressed-tensors 8-bit float, or quant_method fp8) → 1; else 2 (vLLM dtype=auto loads fp16/bf16; fp32 checkpoints are downcast). */
+function weightBytesOf(c: Json): number {
+  const q = c['quantization_config'];
+  if (!isObject(q)) return 2;
+  if (q['quant_method'] === 'fp8') return 1;
+  const w = q['weights'];
+  if (isObject(w) && w['num_bits'] === 8) return 1;
+  const groups = q['config_groups'];
+  if (isObject(groups)) {
+    for (const g of Object.values(groups)) {
+      if (isObject(g) && isObject(g['weights']) && (g['weights'] as Json)['num_bits'] === 8) return 1;
+    }
+  }
+  return 2;
+}
+
+/**
+ * Builds a ModelSpec. `name` becomes the canonical (lower-cased) name; `where` names the source
+ * (file name) in error messages.
+ */
+export function modelSpecFromHfConfig(config: object, name: string, where: string): ModelSpec {
+  if (!isObject(config)) throw new InputError('MODEL_CONFIG_INVALID', where, 'expected a JSON object (a Hugging Face config.json)');
+  const outer = config;
+  // Multimodal wrappers (Llama 4) keep the language model's facts in text_config.
+  const c: Json = isObject(outer['text_config']) ? (outer['text_config'] as Json) : outer;
+  const w = c === outer ? where : `${where}: text_config`;
+  const modelType = String(c['model_type'] ?? outer['model_type'] ?? '');
+
+  const hidden = posInt(c, 'hidden_size', w);
+  const layers = posInt(c, 'num_hidden_layers', w);
+  const heads = posInt(c, 'num_attention_heads', w);
+  const vocab = posInt(c, 'vocab_size', w);
+  const maxPos = posInt(c, 'max_position_embeddings', w);
+  const intermediate = posInt(c, 'intermediate_size', w);
+  const kvHeadsCfg = posInt(c, 'num_key_value_heads', w, heads);
+  if (heads % kvHeadsCfg !== 0) {
+    throw new InputError('MODEL_CONFIG_FIELD', `${w}: num_key_value_heads`, `${kvHeadsCfg} does not divide num_attention_heads ${heads}`);
+  }
+  const headDimCfg = optInt(c, 'head_dim', w) ?? hidden / heads;
+  if (!Number.isInteger(headDimCfg)) {
+    throw new InputError('MODEL_CONFIG_FIELD', `${w}: head_dim`, `missing and hidden_size/num_attention_heads = ${headDimCfg} is not an integer`);
+  }
+  const tied = c['tie_word_embeddings'] === true || (c['tie_word_embeddings'] === undefined && outer['tie_word_embeddings'] === true);
+
+  // Mixture of experts: Mixtral/Llama 4 num_local_experts, Qwen3-MoE num_experts, DeepSeek n_routed_experts.
+  const numExperts = optInt(c, 'num_local_experts', w) ?? optInt(c, 'n_routed_experts', w) ?? optInt(c, 'num_experts', w) ?? 1;
+  const isMoe = numExperts > 1;
+  const expertsPerToken = isMoe ? posInt(c, 'num_experts_per_tok', w) : 1;
+  if (expertsPerToken > numExperts) {
+    throw new InputError('MODEL_CONFIG_FIELD', `${w}: num_experts_per_tok`, `${expertsPerToken} exceeds the expert count ${numExperts}`);
+  }
+  const moeIntermediate = isMoe ? (optInt(c, 'moe_intermediate_size', w) ?? intermediate) : intermediate;
+  let sharedIntermediate = 0;
+  if (isMoe) {
+    const nShared = optInt(c, 'n_shared_experts', w);
+    const sharedSize = optInt(c, 'shared_expert_intermediate_size', w);
+    if (sharedSize !== undefined) sharedIntermediate = sharedSize;
+    else if (nShared !== undefined) sharedIntermediate = nShared * moeIntermediate;
+    // Llama 4 MoE layers add one shared expert of intermediate_size (transformers Llama4TextMoe).
+    else if (modelType.startsWith('llama4')) sharedIntermediate = intermediate;
+  }
+  // DeepSeek-style models keep the first k layers dense (width intermediate_size).
+  const denseLayers = isMoe ? Math.min(layers, optInt(c, 'first_k_dense_replace', w) ?? 0) : layers;
+  const moeLayers = layers - denseLayers;
+
+  // Attention. MLA (DeepSeek V2) caches one latent of kv_lora_rank + qk_rope_head_dim per token
+  // per layer, shared by all heads and replicated across TP ranks (vLLM MLA backend): expressed as
+  // one KV "head" whose K and V halves together hold that latent.
+  const kvLora = optInt(c, 'kv_lora_rank', w);
+  let kvHeads = kvHeadsCfg;
+  let headDim = headDimCfg;
+  let attnParams: number;
+  if (kvLora !== undefined) {
+    const rope = posInt(c, 'qk_rope_head_dim', w);
+    const nope = posInt(c, 'qk_nope_head_dim', w);
+    const vDim = posInt(c, 'v_head_dim', w);
+    const qLora = optInt(c, 'q_lora_rank', w);
+    const qDim = heads * (nope + rope);
+    const qParams = qLora !== undefined ? hidden * qLora + qLora + qLora * qDim : hidden * qDim;
+    attnParams = qParams + hidden * (kvLora + rope) + kvLora + kvLora * heads * (nope + vDim) + heads * vDim * hidden;
+    kvHeads = 1;
+    headDim = (kvLora + rope) / 2;
+  } else {
+    const qDim = heads * headDimCfg;
+    const kvDim = kvHeadsCfg * headDimCfg;
+    attnParams = 2 * hidden * qDim + 2 * hidden * kvDim;
+    // Qwen2 has q/k/v biases; Qwen3 has per-head q/k RMSNorm weights.
+    if (modelType === 'qwen2' || c['attention_bias'] === true) attnParams += qDim + 2 * kvDim;
+    if (modelType.startsWith('qwen3')) attnParams += 2 * headDimCfg;
+  }
+
+  const gated = 3; // gate, up, down projections (SwiGLU)
+  const denseMlp = gated * hidden * intermediate;
+  const expert = gated * hidden * moeIntermediate;
+  const shared = gated * hidden * sharedIntermediate;
+  const router = isMoe ? hidden * numExperts : 0;
+  const norms = 2 * hidden;
+  const perDense = attnParams + denseMlp + norms;
+  const perMoeTotal = attnParams + numExperts * expert + shared + router + norms;
+  const perMoeActive = attnParams + expertsPerToken * expert + shared + router + norms;
+  const embed = vocab * hidden;
+  const lmHead = tied ? 0 : vocab * hidden;
+  const totalParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeTotal;
+  const activeParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeActive;
+
+  const wb = weightBytesOf(outer['quantization_config'] !== undefined ? outer : c);
+  return Object.freeze({
+    name: name.toLowerCase(),
+    numLayers: layers,
+    hiddenSize: hidden,
+    numAttentionHeads: heads,
+    numKvHeads: kvHeads,
+    headDim,
+    intermediateSize: intermediate,
+    vocabSize: vocab,
+    maxPositionEmbeddings: maxPos,
+    numExperts,
+    expertsPerToken,
+    moeIntermediateSize: moeIntermediate,
+    sharedExpertIntermediateSize: sharedIntermediate,
+    tieWordEmbeddings: tied,
+    weightBytes: wb,
+    // vLLM kv_cache_dtype=auto keeps the KV cache in the activation dtype (16-bit) even for fp8 weights.
+    kvBytes: 2,
+    totalParams,
+    activeParams,
+  });
+}
