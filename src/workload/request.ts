@@ -9,6 +9,13 @@ export interface PrefixRef {
   readonly group: string;
   /** Length of the shared part in tokens (clipped to the request's input length). */
   readonly tokens: number;
+  /**
+   * An enclosing shared prefix (optional; added by the workload generator): the first
+   * `parent.tokens` tokens are also shared with every request whose prefix or parent names
+   * `parent.group` (a system prompt under a session's context, a group's system prompt under
+   * one cycled full prompt). Consumers that ignore it lose only that outer level of sharing.
+   */
+  readonly parent?: PrefixRef;
 }
 
 /**

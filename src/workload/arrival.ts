@@ -1,0 +1,117 @@
+/**
+ * Arrival processes: when requests (or session starts) arrive. One registry; each entry makes
+ * a stateful process that is run one stage segment at a time: `begin` a segment
+ * [startUs, endUs) at a rate, then `next` until it returns Infinity. A process restarts at
+ * every stage boundary (memoryless for Poisson; for gamma and constant the phase resets).
+ */
+import { type Entry, type OptionValues, num } from './options.js';
+import { type Random, exponential, gamma, uniformOpen } from './random.js';
+
+export interface ArrivalProcess {
+  /** Starts a segment [startUs, endUs) (endUs may be Infinity) at `rateRps` requests per second. */
+  begin(startUs: number, endUs: number, rateRps: number, random: Random): void;
+  /** The next arrival time in microseconds (fractional, non-decreasing), or Infinity when the segment is done. */
+  next(random: Random): number;
+}
+
+export interface ArrivalEntry extends Entry {
+  create(options: OptionValues): ArrivalProcess;
+}
+
+const US_PER_S = 1e6;
+
+/** A renewal process: i.i.d. gaps drawn by `gapUs(meanGapUs)`; `atStart` puts the first arrival at the segment start. */
+function renewal(gap: (random: Random, meanGapUs: number) => number, atStart: boolean): ArrivalProcess {
+  let t = 0;
+  let end = 0;
+  let meanGapUs = 0;
+  let first = false;
+  return {
+    begin(startUs, endUs, rateRps) {
+      t = startUs;
+      end = endUs;
+      meanGapUs = rateRps > 0 ? US_PER_S / rateRps : Infinity;
+      first = atStart;
+    },
+    next(random) {
+      if (meanGapUs === Infinity) return Infinity;
+      if (first) first = false;
+      else t += gap(random, meanGapUs);
+      return t < end ? t : Infinity;
+    },
+  };
+}
+
+export const poissonArrival: ArrivalEntry = {
+  name: 'poisson',
+  describe: 'Poisson process: independent exponential gaps (open-loop users)',
+  options: {},
+  create: () => renewal((r, m) => m * exponential(r), false),
+};
+
+export const gammaArrival: ArrivalEntry = {
+  name: 'gamma',
+  describe: 'gamma-distributed gaps with coefficient of variation cv (cv > 1 is bursty, cv = 1 is Poisson, cv < 1 is smoother)',
+  options: { cv: { describe: 'coefficient of variation of the gaps (std / mean)', default: 2, positive: true } },
+  create: (o) => {
+    const cv = num(o, 'cv')!;
+    // shape k = 1/cv^2 gives std/mean = 1/sqrt(k) = cv; scale = mean/k keeps the rate.
+    const shape = 1 / (cv * cv);
+    return renewal((r, m) => (m / shape) * gamma(r, shape), false);
+  },
+};
+
+export const constantArrival: ArrivalEntry = {
+  name: 'constant',
+  describe: 'evenly spaced arrivals, the first at the segment start',
+  options: {},
+  create: () => renewal((_r, m) => m, true),
+};
+
+export const exactCountArrival: ArrivalEntry = {
+  name: 'exact-count',
+  describe: 'exactly round(rate x duration) arrivals per stage: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
+  options: {},
+  create: () => {
+    const poisson = poissonArrival.create({});
+    let unbounded = false;
+    let start = 0;
+    let span = 0;
+    let remaining = 0;
+    let x = 0;
+    let first = false;
+    return {
+      begin(startUs, endUs, rateRps, random) {
+        unbounded = endUs === Infinity;
+        if (unbounded) {
+          poisson.begin(startUs, endUs, rateRps, random);
+          return;
+        }
+        start = startUs;
+        span = endUs - startUs;
+        const n = Math.round((rateRps * span) / US_PER_S);
+        // The first request goes at the stage start and the N gaps (the last one after the
+        // last request) sum to the stage length, as inference-perf's timer does. The N-1
+        // later positions, as fractions of the span, are the order statistics of N-1 uniforms
+        // (exponential spacings normalised by their sum), drawn in order without storing them.
+        first = n > 0;
+        remaining = Math.max(0, n - 1);
+        x = 0;
+      },
+      next(random) {
+        if (unbounded) return poisson.next(random);
+        if (first) {
+          first = false;
+          return start;
+        }
+        if (remaining === 0) return Infinity;
+        x += (1 - x) * (1 - Math.pow(uniformOpen(random), 1 / remaining));
+        remaining--;
+        return start + x * span;
+      },
+    };
+  },
+};
+
+/** The only place an arrival-process name exists. */
+export const ARRIVAL_PROCESSES: readonly ArrivalEntry[] = [poissonArrival, gammaArrival, constantArrival, exactCountArrival];

@@ -1,0 +1,226 @@
+/**
+ * The generator: turns a resolved workload into an arrival stream, lazily and in arrival
+ * order. Each client runs its arrival process stage by stage; session follow-up turns wait in
+ * the same small heap, ordered by (time, insertion sequence), so clients interleave
+ * deterministically. Work per request is O(log clients + sessions in flight), and nothing is
+ * allocated per request beyond the record, its id and (for sessions) its prefix reference.
+ */
+import { InputError } from '../kernel/errors.js';
+import { ARRIVAL_PROCESSES, type ArrivalProcess } from './arrival.js';
+import { type LengthSampler, createLengthSampler } from './lengths.js';
+import { lookupEntry } from './options.js';
+import { type Random, exponential, shuffledIndices, uniformInt } from './random.js';
+import type { ArrivalRequest, PrefixRef } from './request.js';
+import type { ResolvedClient, ResolvedWorkload } from './types.js';
+
+const US_PER_S = 1e6;
+
+interface Segment {
+  readonly startUs: number;
+  readonly endUs: number;
+  /** Total request rate of the segment (all clients). */
+  readonly rateRps: number;
+}
+
+interface Session {
+  readonly id: string;
+  readonly group: string;
+  readonly parent: PrefixRef | undefined;
+  readonly turns: number;
+  turn: number;
+  /** Prompt plus output of the latest turn: the next turn's prompt starts with it. */
+  contextTokens: number;
+}
+
+interface Pending {
+  t: number;
+  seq: number;
+  client: ClientRun;
+  /** null: the client's next fresh arrival; else the session's next turn. */
+  session: Session | null;
+}
+
+class ClientRun {
+  readonly process: ArrivalProcess;
+  readonly input: LengthSampler;
+  readonly output: LengthSampler;
+  readonly turns: LengthSampler | null;
+  readonly thinkMeanUs: number;
+  /** Divides the request rate into a session-start rate. */
+  readonly meanTurns: number;
+  segment = -1;
+  pick = 0;
+  sessions = 0;
+  /** Shared system prompts (random / round-robin), or the cycled full prompts. */
+  readonly refs: PrefixRef[] = [];
+  readonly refInputTokens: number[] = [];
+  readonly order: Uint32Array | null = null;
+
+  constructor(readonly c: ResolvedClient, random: Random) {
+    this.process = lookupEntry(ARRIVAL_PROCESSES, c.arrival.process, 'arrival process', 'SPEC_UNKNOWN_PROCESS', `clients.${c.name}.arrival`).create(c.arrival.options);
+    this.input = createLengthSampler(c.input);
+    this.output = createLengthSampler(c.output);
+    this.turns = c.sessions ? createLengthSampler(c.sessions.turns) : null;
+    this.thinkMeanUs = c.sessions ? c.sessions.thinkTimeS * US_PER_S : 0;
+    this.meanTurns = this.turns ? Math.max(1, this.turns.mean) : 1;
+    const p = c.prefix;
+    if (p === null) return;
+    if (p.select === 'cycled') {
+      if (c.sessions) throw new InputError('SPEC_CONFLICT', `clients.${c.name}`, "expected 'sessions' or prefix select 'cycled', not both");
+      const perGroup = p.promptsPerGroup ?? 1;
+      for (let g = 0; g < p.groups; g++) {
+        const system: PrefixRef = { group: `${c.name}/g${g}`, tokens: p.tokens };
+        for (let q = 0; q < perGroup; q++) {
+          // A unique prompt's question length is drawn once: the prompt text recurs verbatim.
+          const inputTokens = p.tokens + this.input.sample(random);
+          this.refs.push({ group: `${c.name}/g${g}/p${q}`, tokens: inputTokens, parent: system });
+          this.refInputTokens.push(inputTokens);
+        }
+      }
+      this.order = shuffledIndices(random, this.refs.length);
+    } else {
+      for (let g = 0; g < p.groups; g++) this.refs.push({ group: `${c.name}/sys${g}`, tokens: p.tokens });
+    }
+  }
+
+  /** The shared-prefix reference for a fresh request (undefined without prefix groups). */
+  pickRef(random: Random): number {
+    const p = this.c.prefix!;
+    if (p.select === 'random') return uniformInt(random, this.refs.length);
+    if (p.select === 'cycled') return this.order![this.pick++ % this.refs.length]!;
+    return this.pick++ % this.refs.length;
+  }
+}
+
+function less(a: Pending, b: Pending): boolean {
+  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
+}
+
+function push(heap: Pending[], node: Pending): void {
+  let i = heap.length;
+  heap.push(node);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!less(node, heap[parent]!)) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = node;
+}
+
+function pop(heap: Pending[]): Pending {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  const n = heap.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const child = r < n && less(heap[r]!, heap[l]!) ? r : l;
+      if (!less(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+  }
+  return top;
+}
+
+/** The arrival stream of a resolved workload; iterating twice with equal `random` state gives equal streams. */
+export function generateArrivals(workload: ResolvedWorkload, random: Random): Iterable<ArrivalRequest> {
+  return { [Symbol.iterator]: () => run(workload, random) };
+}
+
+function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, void, undefined> {
+  const horizonUs = w.durationS === null ? Infinity : w.durationS * US_PER_S;
+  const segments: Segment[] = w.stages.length > 0
+    ? w.stages.map((s) => ({ startUs: s.startS * US_PER_S, endUs: Math.min(horizonUs, (s.startS + s.durationS) * US_PER_S), rateRps: s.rateRps }))
+        .filter((s) => s.startUs < horizonUs)
+    : [{ startUs: 0, endUs: horizonUs, rateRps: w.rateRps }];
+  const stageEndsUs = w.stages.map((s) => (s.startS + s.durationS) * US_PER_S);
+  const cap = w.numRequests ?? Infinity;
+
+  const heap: Pending[] = [];
+  let seq = 0;
+  const nextFresh = (cr: ClientRun): number => {
+    for (;;) {
+      if (cr.segment >= 0) {
+        const t = cr.process.next(random);
+        if (t !== Infinity) return t;
+      }
+      if (++cr.segment >= segments.length) return Infinity;
+      const s = segments[cr.segment]!;
+      cr.process.begin(s.startUs, s.endUs, (s.rateRps * cr.c.share) / cr.meanTurns, random);
+    }
+  };
+  for (const c of w.clients) {
+    const cr = new ClientRun(c, random);
+    const t = nextFresh(cr);
+    if (t !== Infinity) push(heap, { t, seq: seq++, client: cr, session: null });
+  }
+
+  let n = 0;
+  let stage = 0;
+  while (heap.length > 0 && n < cap) {
+    const node = pop(heap);
+    if (node.t >= horizonUs) break;
+    const cr = node.client;
+    const c = cr.c;
+    const arrivalUs = Math.floor(node.t);
+    while (stage < stageEndsUs.length - 1 && arrivalUs >= stageEndsUs[stage]!) stage++;
+
+    let inputTokens: number;
+    let prefix: PrefixRef | undefined;
+    let session = node.session;
+    if (session === null) {
+      let ref = -1;
+      if (c.prefix !== null) ref = cr.pickRef(random);
+      if (c.prefix?.select === 'cycled') inputTokens = cr.refInputTokens[ref]!;
+      else inputTokens = (c.prefix?.tokens ?? 0) + cr.input.sample(random);
+      const system = ref >= 0 ? cr.refs[ref] : undefined;
+      if (cr.turns !== null) {
+        const id = `${c.name}-s${cr.sessions++}`;
+        session = { id, group: `session:${id}`, parent: system, turns: cr.turns.sample(random), turn: 1, contextTokens: 0 };
+        // The whole prompt is the session's context: turn t+1's prompt starts with it.
+        prefix = { group: session.group, tokens: inputTokens, parent: system };
+      } else {
+        prefix = system;
+      }
+      const t = nextFresh(cr);
+      if (t !== Infinity) {
+        node.t = t;
+        node.seq = seq++;
+        push(heap, node);
+      }
+    } else {
+      session.turn++;
+      inputTokens = session.contextTokens + cr.input.sample(random);
+      prefix = { group: session.group, tokens: inputTokens, parent: session.parent };
+    }
+    const outputTokens = cr.output.sample(random);
+    if (session !== null) {
+      session.contextTokens = inputTokens + outputTokens;
+      if (session.turn < session.turns) {
+        // Think time runs from this turn's arrival: an open-loop stand-in for "response, then read and type".
+        push(heap, { t: node.t + cr.thinkMeanUs * exponential(random), seq: seq++, client: cr, session });
+      }
+    }
+
+    yield {
+      id: `r${n++}`,
+      arrivalUs,
+      inputTokens,
+      outputTokens,
+      prefix,
+      sessionId: session?.id,
+      turn: session?.turn,
+      model: c.model ?? undefined,
+      tenant: c.tenant ?? undefined,
+      sloClass: c.sloClass ?? undefined,
+      priority: c.priority ?? undefined,
+      stage: stageEndsUs.length > 0 ? stage : undefined,
+    };
+  }
+}
