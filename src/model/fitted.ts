@@ -1,0 +1,147 @@
+/**
+ * Fitted step time: Σ coefficient × roofline basis term (./roofline.ts ROOFLINE_BASIS) plus
+ * per-request overheads, with coefficients from a blis.step-coefficients/v1 file. The embedded
+ * ./coefficients/default.json ships with its provenance; `blis calibrate` writes new ones.
+ */
+import { createRequire } from 'node:module';
+import { InputError, closeNames } from '../kernel/errors.js';
+import type { RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
+import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis, sumBasisUs } from './roofline.js';
+import { type RooflineParams, resolveRooflineParams } from './roofline-params.js';
+
+export const COEFFICIENTS_SCHEMA = 'blis.step-coefficients/v1';
+
+export interface CoefficientsProvenance {
+  /** 'unfitted' for placeholders, 'fitted' for calibrated sets. */
+  readonly status: string;
+  readonly source: string;
+  readonly date: string;
+  /** Experiment ids or files the fit used. */
+  readonly inputs: readonly string[];
+  readonly objective: string;
+}
+
+export interface CoefficientsEntry {
+  /** Which runs this entry applies to; absent fields match anything. */
+  readonly match: { readonly model?: string; readonly hardware?: string; readonly tp?: number };
+  /** One coefficient per ROOFLINE_BASIS name, in basis order. */
+  readonly coefficients: Float64Array;
+  readonly overheads: RequestOverheads;
+}
+
+export interface Coefficients {
+  readonly provenance: CoefficientsProvenance;
+  /** Roofline params the basis terms are computed with (defaults when the file has none). */
+  readonly basisParams: RooflineParams;
+  readonly entries: readonly CoefficientsEntry[];
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function finite(v: unknown, where: string, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError('COEFFICIENTS_INVALID', where, `found ${JSON.stringify(v)}; expected ${what}`);
+  return v;
+}
+
+/** Validates a parsed coefficients file. `where` is the file name for messages. */
+export function coefficientsFromJson(obj: unknown, where: string): Coefficients {
+  if (!isObj(obj)) throw new InputError('COEFFICIENTS_INVALID', where, `expected a JSON object with schema '${COEFFICIENTS_SCHEMA}'`);
+  if (obj['schema'] !== COEFFICIENTS_SCHEMA) {
+    throw new InputError('COEFFICIENTS_INVALID', `${where}: schema`, `found ${JSON.stringify(obj['schema'])}; expected '${COEFFICIENTS_SCHEMA}'`);
+  }
+  const prov = obj['provenance'];
+  if (!isObj(prov)) throw new InputError('COEFFICIENTS_INVALID', `${where}: provenance`, 'missing; expected {status, source, date, inputs, objective}');
+  const str = (k: string): string => {
+    const v = prov[k];
+    if (typeof v !== 'string') throw new InputError('COEFFICIENTS_INVALID', `${where}: provenance.${k}`, `found ${JSON.stringify(v)}; expected a string`);
+    return v;
+  };
+  const inputs = prov['inputs'];
+  if (!Array.isArray(inputs) || inputs.some((x) => typeof x !== 'string')) {
+    throw new InputError('COEFFICIENTS_INVALID', `${where}: provenance.inputs`, 'expected an array of strings');
+  }
+  const provenance: CoefficientsProvenance = Object.freeze({ status: str('status'), source: str('source'), date: str('date'), inputs: Object.freeze([...(inputs as string[])]), objective: str('objective') });
+  const basisParams = resolveRooflineParams(isObj(obj['basisParams']) ? obj['basisParams'] : undefined, `${where}: basisParams`);
+  const entriesRaw = obj['entries'];
+  if (!Array.isArray(entriesRaw) || entriesRaw.length === 0) throw new InputError('COEFFICIENTS_INVALID', `${where}: entries`, 'expected a non-empty array');
+  const names: readonly string[] = ROOFLINE_BASIS;
+  const entries = entriesRaw.map((e: unknown, i): CoefficientsEntry => {
+    const w = `${where}: entries[${i}]`;
+    if (!isObj(e) || !isObj(e['coefficients'])) throw new InputError('COEFFICIENTS_INVALID', w, 'expected {match, coefficients, overheads}');
+    const cs = e['coefficients'];
+    for (const k of Object.keys(cs)) {
+      if (!names.includes(k)) {
+        const close = closeNames(k, names);
+        throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.${k}`, `unknown basis term; ${close.length ? `did you mean ${close.join(', ')}?` : `known: ${names.join(', ')}`}`);
+      }
+    }
+    const coefficients = new Float64Array(BASIS_SIZE);
+    names.forEach((n, j) => {
+      coefficients[j] = cs[n] === undefined ? 0 : finite(cs[n], `${w}.coefficients.${n}`, 'a finite number');
+    });
+    const o = isObj(e['overheads']) ? e['overheads'] : {};
+    const oh = (k: string): number => (o[k] === undefined ? 0 : finite(o[k], `${w}.overheads.${k}`, 'a finite number of µs'));
+    const m = isObj(e['match']) ? e['match'] : {};
+    const match: CoefficientsEntry['match'] = {
+      ...(typeof m['model'] === 'string' ? { model: m['model'].toLowerCase() } : {}),
+      ...(typeof m['hardware'] === 'string' ? { hardware: m['hardware'].toLowerCase() } : {}),
+      ...(typeof m['tp'] === 'number' ? { tp: m['tp'] } : {}),
+    };
+    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }) });
+  });
+  return Object.freeze({ provenance, basisParams, entries: Object.freeze(entries) });
+}
+
+const defaultFile = createRequire(import.meta.url)('./coefficients/default.json') as unknown;
+
+/** The embedded coefficients (./coefficients/default.json). */
+export function defaultCoefficients(): Coefficients {
+  return coefficientsFromJson(defaultFile, 'coefficients/default.json');
+}
+
+/** The most specific entry whose match fields all equal the context's; ties go to the first. */
+export function selectCoefficients(c: Coefficients, ctx: StepTimeContext): CoefficientsEntry | undefined {
+  let best: CoefficientsEntry | undefined;
+  let bestScore = -1;
+  for (const e of c.entries) {
+    const { model, hardware, tp } = e.match;
+    if (model !== undefined && model !== ctx.model.name) continue;
+    if (hardware !== undefined && hardware !== ctx.hardware.name.toLowerCase()) continue;
+    if (tp !== undefined && tp !== ctx.tp) continue;
+    const score = (model !== undefined ? 4 : 0) + (hardware !== undefined ? 2 : 0) + (tp !== undefined ? 1 : 0);
+    if (score > bestScore) {
+      best = e;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/**
+ * The fitted model. Option `coefficients`: a parsed coefficients file (the CLI reads it);
+ * default: the embedded one. No matching entry → InputError COEFFICIENTS_NO_MATCH.
+ */
+export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { overheads: RequestOverheads; provenance: CoefficientsProvenance } {
+  for (const k of Object.keys(options ?? {})) {
+    if (k !== 'coefficients') throw new InputError('UNKNOWN_OPTION', `fitted: ${k}`, `unknown option '${k}'; known: coefficients`);
+  }
+  const raw = options?.['coefficients'];
+  const coeffs = raw === undefined ? defaultCoefficients() : coefficientsFromJson(raw, 'fitted: coefficients');
+  const entry = selectCoefficients(coeffs, ctx);
+  if (!entry) {
+    throw new InputError('COEFFICIENTS_NO_MATCH', 'fitted: coefficients', `no entry matches model ${ctx.model.name}, hardware ${ctx.hardware.name}, tp ${ctx.tp}; add an entry with an empty match as a fallback`);
+  }
+  const basis = rooflineBasis(ctx, coeffs.basisParams);
+  const scratch = new Float64Array(BASIS_SIZE);
+  const c = entry.coefficients;
+  return {
+    overheads: entry.overheads,
+    provenance: coeffs.provenance,
+    stepTimeUs(batch) {
+      basis(batch, scratch);
+      return sumBasisUs(c, scratch);
+    },
+  };
+}

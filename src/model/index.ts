@@ -1,0 +1,39 @@
+/**
+ * src/model — what a model on a GPU costs: architecture facts from Hugging Face config.json
+ * (embedded catalog), the GPU catalog, KV-cache sizing and TP validity, and the step-time
+ * models (roofline, fitted, linear) behind one registry. Pure: no I/O, no printing.
+ *
+ * Read first: step-time.ts (the contract), roofline.ts (the physics and the fitted basis),
+ * kv-sizing.ts (memory → KV blocks). docs/model.md explains formulas, parameters and limits.
+ */
+export type { ModelSpec } from './model-spec.js';
+export type { HardwareSpec } from './hardware.js';
+export type { BatchShape, StepTimeModel, RequestOverheads, StepTimeContext, StepTimeModelEntry } from './step-time.js';
+export { modelSpecFromHfConfig } from './hf-config.js';
+export { getModel, findModel, listModels, modelNames, modelSource, type ModelListing } from './catalog.js';
+export { getHardware, findHardware, listHardware, hardwareNames, hardwareSpecFromJson, type HardwareListing } from './hardware-catalog.js';
+export {
+  KV_MEMORY_DEFAULTS,
+  kvBytesPerTokenPerLayer,
+  kvBytesPerBlock,
+  kvSizing,
+  deriveTotalKvBlocks,
+  validateTp,
+  defaultMaxModelLen,
+  type KvSizing,
+  type KvSizingInput,
+} from './kv-sizing.js';
+export { ROOFLINE_DEFAULTS, ROOFLINE_OPTIONS, resolveRooflineParams, type RooflineParams, type StepTimeOption } from './roofline-params.js';
+export { ROOFLINE_BASIS, BASIS_SIZE, rooflineBasis, rooflineCoefficients, createRoofline, sumBasisUs, type BasisFn, type RooflineBasisName } from './roofline.js';
+export {
+  COEFFICIENTS_SCHEMA,
+  coefficientsFromJson,
+  defaultCoefficients,
+  selectCoefficients,
+  createFitted,
+  type Coefficients,
+  type CoefficientsEntry,
+  type CoefficientsProvenance,
+} from './fitted.js';
+export { createLinear, linearFromRoofline, LINEAR_OPTIONS } from './linear.js';
+export { STEP_TIME_MODELS, getStepTimeModel, stepTimeModelNames, roofline, fitted, linear, type StepTimeEntry } from './registry.js';
