@@ -1,0 +1,69 @@
+/** Field parsing shared by the readers: numbers, token counts and timestamps in µs. */
+import type { TimeUnit } from './types.js';
+
+/** A row problem: thrown by field parsers, caught by the row loop and turned into a skip. */
+export class RowError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export function parseNumber(s: string | undefined, field: string): number {
+  if (s === undefined || s === '') throw new RowError('FIELD_EMPTY', `${field} is empty`);
+  const n = +s;
+  if (!Number.isFinite(n)) throw new RowError('FIELD_NOT_NUMBER', `${field} is '${clip(s)}', expected a number`);
+  return n;
+}
+
+/** A token count: a non-negative integer (`12.0` accepted). */
+export function parseTokens(s: string | undefined, field: string): number {
+  const n = parseNumber(s, field);
+  if (n < 0 || !Number.isInteger(n)) throw new RowError('FIELD_BAD_TOKENS', `${field} is '${clip(s!)}', expected a non-negative integer`);
+  return n;
+}
+
+export function optionalNumber(s: string | undefined, field: string): number | undefined {
+  return s === undefined || s === '' ? undefined : parseNumber(s, field);
+}
+
+const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { us: 1, ms: 1e3, s: 1e6 };
+
+/** A time value in `unit` → integer µs (epoch µs for `iso`). */
+export function parseTimeUs(s: string | undefined, unit: TimeUnit, field: string): number {
+  if (unit === 'iso') return parseIsoUs(s, field);
+  return Math.round(parseNumber(s, field) * UNIT_US[unit]);
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * ISO-like date-times → epoch µs without losing sub-millisecond digits (Date.parse would):
+ * Azure 2023 `2023-11-16 18:17:03.9799600` (7 digits, no zone = UTC) and Azure 2024
+ * `2024-05-10 00:00:00.009930+00:00`.
+ */
+export function parseIsoUs(s: string | undefined, field: string): number {
+  if (s === undefined || s === '') throw new RowError('FIELD_EMPTY', `${field} is empty`);
+  const m = ISO.exec(s);
+  if (m === null) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}', expected a date-time like 2023-11-16 18:17:03.9799600`);
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  if (!Number.isFinite(ms)) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}', not a valid date-time`);
+  let fracUs = 0;
+  const frac = m[7];
+  if (frac !== undefined) fracUs = Math.round(Number(`0.${frac}`) * 1e6);
+  let offsetUs = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const hours = +digits.slice(0, 2);
+    const minutes = digits.length > 2 ? +digits.slice(2, 4) : 0;
+    offsetUs = sign * (hours * 60 + minutes) * 60e6;
+  }
+  return ms * 1000 + fracUs - offsetUs;
+}
+
+export function clip(s: string, max = 40): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

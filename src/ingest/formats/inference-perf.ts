@@ -1,0 +1,78 @@
+/**
+ * kubernetes-sigs/inference-perf reports. Per-request: `per_request_lifecycle_metrics.json`, an
+ * array of RequestLifecycleMetric (inference_perf/apis/base.py): `scheduled_time`, `start_time`,
+ * `end_time` (s, a monotonic clock, so the stream is rebased), `stage_id`, `session_id`,
+ * `error`, and `info` with the input tokens (`info.request_metrics.text.input_tokens`, older
+ * builds `info.input_tokens`) and output tokens and token times (`info.response_metrics.
+ * {output_tokens, output_token_times}`, older builds directly in `info`).
+ * Arrival = scheduled_time (the load generator's intended send time) or start_time; observed
+ * TTFT = first output token time − start_time, E2E = end_time − start_time.
+ * The summary reports (`summary_lifecycle_metrics.json`, `stage_N_lifecycle_metrics.json`) have
+ * aggregate statistics only: rejected with INFERENCE_PERF_SUMMARY_ONLY.
+ */
+import { InputError } from '../../kernel/errors.js';
+import { RowError, parseTokens } from '../fields.js';
+import type { FormatEntry } from '../types.js';
+import type { ObservedLatency } from '../../workload/request.js';
+import { createWholeJsonReader, dig, isObject, perRecord } from './whole-json.js';
+
+const seconds = (v: unknown, field: string): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RowError('FIELD_NOT_NUMBER', `${field} is ${JSON.stringify(v)}, expected seconds`);
+  return v;
+};
+
+const firstOf = (...vs: unknown[]): unknown => vs.find((v) => v !== undefined && v !== null);
+
+export const inferencePerfFormat: FormatEntry = {
+  name: 'inference-perf',
+  describe: 'inference-perf per_request_lifecycle_metrics.json (summary reports are rejected: no per-request data)',
+  timeBase: 'absolute',
+  order: 'arrival',
+  sniff: ({ head }) => {
+    const h = head.trimStart();
+    if (h.startsWith('[') && h.includes('"start_time"') && h.includes('"end_time"') && h.includes('"info"')) return 0.9;
+    if (h.startsWith('{') && h.includes('"load_summary"') && h.includes('"successes"')) return 0.9;
+    return 0;
+  },
+  create: (ctx, options) =>
+    createWholeJsonReader(ctx, (doc) => {
+      if (isObject(doc) && ('load_summary' in doc || 'successes' in doc)) {
+        throw new InputError('INFERENCE_PERF_SUMMARY_ONLY', ctx.source,
+          'is an inference-perf summary report (aggregate latency statistics only, no per-request data); replay needs per_request_lifecycle_metrics.json (inference-perf report.request_lifecycle.per_request: true)');
+      }
+      if (!Array.isArray(doc)) throw new InputError('INFERENCE_PERF_SHAPE', ctx.source, 'expected a JSON array of per-request lifecycle records');
+      if (doc.length === 0) throw new InputError('EMPTY_INPUT', ctx.source, 'has no request records');
+      doc.forEach((rec, index) => perRecord(ctx, index, () => {
+        if (!isObject(rec)) throw new RowError('JSON_NOT_OBJECT', 'expected an object');
+        if (rec['error'] !== undefined && rec['error'] !== null) {
+          if (options.keepFailed !== true) {
+            ctx.skip('REQUEST_FAILED', `record ${index}`, `request failed: ${JSON.stringify(rec['error']).slice(0, 80)}`);
+            return;
+          }
+          ctx.note('REQUEST_FAILED_KEPT');
+        }
+        const start = seconds(rec['start_time'], 'start_time');
+        const scheduled = typeof rec['scheduled_time'] === 'number' ? rec['scheduled_time'] : start;
+        const end = typeof rec['end_time'] === 'number' ? rec['end_time'] : undefined;
+        const info = rec['info'];
+        const input = firstOf(dig(info, 'request_metrics', 'text', 'input_tokens'), dig(info, 'input_tokens'));
+        const output = firstOf(dig(info, 'response_metrics', 'output_tokens'), dig(info, 'output_tokens'));
+        const times = firstOf(dig(info, 'response_metrics', 'output_token_times'), dig(info, 'output_token_times'));
+        const firstToken = Array.isArray(times) && typeof times[0] === 'number' ? times[0] : undefined;
+        const ttftUs = firstToken !== undefined ? Math.round((firstToken - start) * 1e6) : undefined;
+        const e2eUs = end !== undefined ? Math.round((end - start) * 1e6) : undefined;
+        const observed: ObservedLatency = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
+        const stage = rec['stage_id'];
+        const session = rec['session_id'];
+        ctx.emit({
+          id: String(index),
+          arrivalUs: Math.round(scheduled * 1e6),
+          inputTokens: parseTokens(input === undefined ? undefined : String(input), 'info.input_tokens'),
+          outputTokens: parseTokens(output === undefined ? undefined : String(output), 'output_tokens'),
+          ...(typeof stage === 'number' ? { stage } : {}),
+          ...(typeof session === 'string' && session !== '' ? { sessionId: session } : {}),
+          ...(ttftUs !== undefined || e2eUs !== undefined ? { observed } : {}),
+        });
+      }));
+    }),
+};

@@ -1,0 +1,109 @@
+/**
+ * BLIS TraceV2 (`blis observe`): a YAML header (`x.trace_header.yaml`: trace_version, time_unit,
+ * server, ...) and a CSV (`x.trace_data*.csv`). Rows are in completion order, so the stream is
+ * fully sorted by arrival (entry.order = 'completion'). `arrival_time_us` is relative to the
+ * workload start; `send/first_chunk/last_chunk_time_us` are absolute, so observed
+ * TTFT = first_chunk − send and E2E = last_chunk − send. Time columns are scaled by the header's
+ * `time_unit` (us when the header is absent). Rows with `status` other than `ok` are skipped
+ * under REQUEST_FAILED unless `keepFailed`.
+ */
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../../kernel/errors.js';
+import { createCsvTableReader, findColumn, headerMatch, requireColumn } from '../csv-core.js';
+import { optionalNumber, parseNumber, parseTokens } from '../fields.js';
+import type { FormatEntry, ReaderContext } from '../types.js';
+import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
+
+const UNIT_US: Record<string, number> = { us: 1, ms: 1e3, s: 1e6, ns: 1e-3 };
+
+export interface TraceV2Header {
+  readonly traceVersion: number;
+  readonly timeUnit: string;
+  readonly raw: Record<string, unknown>;
+}
+
+export function parseTraceV2Header(text: string, where: string): TraceV2Header {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new InputError('TRACEV2_BAD_HEADER', where, `is not valid YAML: ${(e as Error).message}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InputError('TRACEV2_BAD_HEADER', where, 'expected a YAML mapping with trace_version and time_unit');
+  }
+  const raw = doc as Record<string, unknown>;
+  const version = Number(raw['trace_version'] ?? NaN);
+  if (version !== 2) throw new InputError('TRACEV2_BAD_HEADER', where, `trace_version is ${String(raw['trace_version'])}, expected 2`);
+  const timeUnit = String(raw['time_unit'] ?? 'us');
+  if (UNIT_US[timeUnit] === undefined) {
+    throw new InputError('TRACEV2_BAD_HEADER', where, `time_unit '${timeUnit}' unknown; known: ${Object.keys(UNIT_US).join(', ')}`);
+  }
+  return { traceVersion: version, timeUnit, raw };
+}
+
+const REQUIRED = ['request_id', 'arrival_time_us', 'input_tokens', 'output_tokens'] as const;
+
+export const tracev2Format: FormatEntry = {
+  name: 'tracev2',
+  describe: 'BLIS TraceV2: x.trace_header.yaml + x.trace_data*.csv (rows in completion order)',
+  timeBase: 'relative',
+  order: 'completion',
+  sniff: ({ head }) => {
+    if (/^\s*trace_version:\s*2\b/m.test(head.slice(0, 2000)) && /^\s*time_unit:/m.test(head)) return 0.9;
+    return headerMatch(head, [...REQUIRED, 'send_time_us', 'first_chunk_time_us', 'last_chunk_time_us']) === 1 ? 0.97 : 0;
+  },
+  create: (ctx: ReaderContext, options) => {
+    const header = options.traceHeader !== undefined ? parseTraceV2Header(options.traceHeader, `${ctx.source} (header)`) : undefined;
+    const k = UNIT_US[header?.timeUnit ?? 'us']!;
+    const keepFailed = options.keepFailed === true;
+    return createCsvTableReader(ctx, (cols, where) => {
+      const [id, t, i, o] = REQUIRED.map((c) => requireColumn(cols, c, where)) as [number, number, number, number];
+      const col = (name: string): number => findColumn(cols, name);
+      const send = col('send_time_us'), first = col('first_chunk_time_us'), last = col('last_chunk_time_us');
+      const session = col('session_id'), round = col('round_index'), group = col('prefix_group'), plen = col('prefix_length');
+      const model = col('model'), tenant = col('tenant_id'), slo = col('slo_class'), prio = col('vllm_priority'), status = col('status');
+      const text = (c: number, row: string[]): string | undefined => (c >= 0 && row[c] !== '' ? row[c] : undefined);
+      return (row, line) => {
+        const st = text(status, row);
+        if (st !== undefined && st !== 'ok') {
+          if (!keepFailed) {
+            ctx.skip('REQUEST_FAILED', line, `status is '${st}'`);
+            return;
+          }
+          ctx.note('REQUEST_FAILED_KEPT');
+        }
+        const sendUs = send >= 0 ? optionalNumber(row[send], 'send_time_us') : undefined;
+        const firstUs = first >= 0 ? optionalNumber(row[first], 'first_chunk_time_us') : undefined;
+        const lastUs = last >= 0 ? optionalNumber(row[last], 'last_chunk_time_us') : undefined;
+        let observed: ObservedLatency | undefined;
+        if (sendUs !== undefined && sendUs > 0) {
+          const ttftUs = firstUs !== undefined && firstUs > 0 ? Math.round((firstUs - sendUs) * k) : undefined;
+          const e2eUs = lastUs !== undefined && lastUs > 0 ? Math.round((lastUs - sendUs) * k) : undefined;
+          if (ttftUs !== undefined || e2eUs !== undefined) {
+            observed = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
+          }
+        }
+        const g = text(group, row);
+        const s = text(session, row), m = text(model, row), tn = text(tenant, row), sc = text(slo, row);
+        const r = round >= 0 ? optionalNumber(row[round], 'round_index') : undefined;
+        const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
+        const request: ArrivalRequest = {
+          id: row[id] || `r${line}`,
+          arrivalUs: Math.round(parseNumber(row[t], 'arrival_time_us') * k),
+          inputTokens: parseTokens(row[i], 'input_tokens'),
+          outputTokens: parseTokens(row[o], 'output_tokens'),
+          ...(g !== undefined ? { prefix: { group: g, tokens: plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0 } } : {}),
+          ...(s !== undefined ? { sessionId: s } : {}),
+          ...(s !== undefined && r !== undefined ? { turn: r } : {}),
+          ...(m !== undefined ? { model: m } : {}),
+          ...(tn !== undefined ? { tenant: tn } : {}),
+          ...(sc !== undefined ? { sloClass: sc } : {}),
+          ...(p !== undefined ? { priority: p } : {}),
+          ...(observed !== undefined ? { observed } : {}),
+        };
+        ctx.emit(request);
+      };
+    }, options.delimiter);
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * The row-error policy: skipped rows are counted per code with the first messages kept;
+ * `strict` turns the first one into an InputError. Adjustments (clipping, kept failures) are
+ * counted separately: they are not errors.
+ */
+import { InputError } from '../kernel/errors.js';
+
+export const MAX_MESSAGES = 10;
+
+export interface IngestSummary {
+  /** Data rows (or JSON records) the reader saw. */
+  rows: number;
+  /** Requests that left the pipeline. */
+  emitted: number;
+  /** Skipped rows per code. */
+  skipped: Record<string, number>;
+  /** Rows changed or dropped on purpose per code (clipping, sampling, windowing, ...). */
+  adjusted: Record<string, number>;
+  /** The first MAX_MESSAGES skip messages, `file:line: reason`. */
+  messages: string[];
+}
+
+export class IssueLog {
+  readonly strict: boolean;
+  rows = 0;
+  emitted = 0;
+  private readonly skippedCounts = new Map<string, number>();
+  private readonly adjustedCounts = new Map<string, number>();
+  private readonly messages: string[] = [];
+
+  constructor(strict = false) {
+    this.strict = strict;
+  }
+
+  skip(code: string, where: string, message: string): void {
+    if (this.strict) throw new InputError(code, where, message);
+    this.skippedCounts.set(code, (this.skippedCounts.get(code) ?? 0) + 1);
+    if (this.messages.length < MAX_MESSAGES) this.messages.push(`${where}: ${message} [${code}]`);
+  }
+
+  adjust(code: string, count = 1): void {
+    this.adjustedCounts.set(code, (this.adjustedCounts.get(code) ?? 0) + count);
+  }
+
+  summary(): IngestSummary {
+    return {
+      rows: this.rows,
+      emitted: this.emitted,
+      skipped: Object.fromEntries(this.skippedCounts),
+      adjusted: Object.fromEntries(this.adjustedCounts),
+      messages: [...this.messages],
+    };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The format registry: the one place a format name exists. Built-in entries come from
+ * formats/; entries defined elsewhere (the OTLP reader in src/telemetry) are added with
+ * register(). Sniffing routes `.pb` files and OTLP/JSON (`resourceSpans`) to the name 'otlp'
+ * even before an entry of that name is registered, so the message can say what is missing.
+ */
+import { InputError, closeNames } from '../kernel/errors.js';
+import { arrivalCsvFormat } from './formats/arrival-csv.js';
+import { arrivalJsonlFormat } from './formats/arrival-jsonl.js';
+import { azureFormat } from './formats/azure.js';
+import { azureVidurFormat } from './formats/azure-vidur.js';
+import { burstgptFormat } from './formats/burstgpt.js';
+import { calibrationFormat } from './formats/calibration.js';
+import { inferencePerfFormat } from './formats/inference-perf.js';
+import { mappedCsvFormat } from './formats/mapped-csv.js';
+import { mooncakeFormat } from './formats/mooncake.js';
+import { tracev2Format } from './formats/tracev2.js';
+import { vllmBenchFormat } from './formats/vllm-bench.js';
+import type { FormatEntry, SniffInput } from './types.js';
+
+export const BUILTIN_FORMATS: readonly FormatEntry[] = [
+  azureFormat,
+  azureVidurFormat,
+  burstgptFormat,
+  mooncakeFormat,
+  inferencePerfFormat,
+  vllmBenchFormat,
+  calibrationFormat,
+  tracev2Format,
+  arrivalCsvFormat,
+  arrivalJsonlFormat,
+  mappedCsvFormat,
+];
+
+/** The name sniffing gives OTLP input (protobuf `.pb` or OTLP/JSON). */
+export const OTLP_FORMAT = 'otlp';
+
+/** Below this confidence a sniff is not trusted. */
+export const MIN_CONFIDENCE = 0.5;
+
+export interface SniffResult {
+  readonly name: string;
+  readonly confidence: number;
+}
+
+export function isOtlp({ head, fileName }: SniffInput): boolean {
+  if (/\.(pb|binpb|protobuf)$/i.test(fileName)) return true;
+  const h = head.trimStart();
+  return (h.startsWith('{') || h.startsWith('[')) && h.slice(0, 4096).includes('"resourceSpans"');
+}
+
+export class FormatRegistry {
+  private readonly byName = new Map<string, FormatEntry>();
+
+  constructor(entries: readonly FormatEntry[] = BUILTIN_FORMATS) {
+    for (const e of entries) this.register(e);
+  }
+
+  register(entry: FormatEntry): void {
+    if (this.byName.has(entry.name)) throw new Error(`ingest format '${entry.name}' registered twice`);
+    this.byName.set(entry.name, entry);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  entries(): FormatEntry[] {
+    return [...this.byName.values()];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The entry for a name; InputError naming close matches otherwise. */
+  get(name: string, where = '--format'): FormatEntry {
+    const e = this.byName.get(name);
+    if (e !== undefined) return e;
+    if (name === OTLP_FORMAT) {
+      throw new InputError('FORMAT_NOT_AVAILABLE', where, "OTLP input needs the 'otlp' reader, which is not registered in this build");
+    }
+    const close = closeNames(name, this.names());
+    throw new InputError('UNKNOWN_FORMAT', where,
+      `unknown format '${name}'; ${close.length > 0 ? `did you mean ${close.join(', ')}? ` : ''}known: ${this.names().join(', ')}`);
+  }
+
+  /** Every entry's confidence, best first (OTLP detection first when it fires). */
+  sniffAll(input: SniffInput): SniffResult[] {
+    const results: SniffResult[] = [];
+    if (isOtlp(input)) results.push({ name: OTLP_FORMAT, confidence: 0.99 });
+    for (const e of this.byName.values()) {
+      if (e.name === OTLP_FORMAT && results.length > 0) continue;
+      const confidence = e.sniff(input);
+      if (confidence > 0) results.push({ name: e.name, confidence });
+    }
+    return results.sort((a, b) => b.confidence - a.confidence);
+  }
+
+  /** `--format auto`: the most confident format, or an InputError listing what was seen. */
+  sniff(input: SniffInput): string {
+    if (input.head.trim() === '' && !isOtlp(input)) throw new InputError('EMPTY_INPUT', input.fileName, 'is empty');
+    const best = this.sniffAll(input)[0];
+    if (best === undefined || best.confidence < MIN_CONFIDENCE) {
+      const first = input.head.split('\n', 1)[0]!.slice(0, 120);
+      throw new InputError('FORMAT_UNKNOWN', input.fileName,
+        `cannot tell the trace format from its first line '${first}'; pass --format (one of ${this.names().join(', ')}), or --columns for another CSV`);
+    }
+    return best.name;
+  }
+}
+
+export function createFormatRegistry(extra: readonly FormatEntry[] = []): FormatRegistry {
+  const r = new FormatRegistry();
+  for (const e of extra) r.register(e);
+  return r;
+}

@@ -1,0 +1,256 @@
+/**
+ * Stream transformations, composed in this fixed order (each a small push stage):
+ * order (bounded reorder window, or a full sort for completion-ordered sources) → rebase
+ * (first arrival = 0) → window [from, to) → sample → rateScale → speedup → maxModelLen clip →
+ * limit. See docs/ingest.md for the semantics.
+ */
+import { InputError } from '../kernel/errors.js';
+import type { ArrivalRequest } from '../workload/request.js';
+import type { IssueLog } from './issues.js';
+import { seededRandom, type Random } from './random.js';
+
+export interface TransformOptions {
+  /** `auto`: rebase absolute-time formats only; `first`: always; `none`: never. */
+  rebase?: 'auto' | 'first' | 'none';
+  /** Rows held to repair local disorder (default 10,000); later stragglers are skipped. */
+  reorderWindow?: number;
+  /** Keep arrivals in [fromS, toS) seconds after the (rebased) start; times shift by -fromS. */
+  fromS?: number;
+  toS?: number;
+  /** Divide arrival times by this factor (> 0); latencies are unchanged. */
+  speedup?: number;
+  /** Thin (< 1) or duplicate (> 1) arrivals, keeping the burst structure. */
+  rateScale?: number;
+  /** Keep each request with this probability, in (0, 1]. */
+  sample?: number;
+  /** Stop after this many requests. */
+  limit?: number;
+  /** Clip input + output to this many tokens. */
+  maxModelLen?: number;
+  /** Which side maxModelLen clips first (default output). */
+  clip?: 'output' | 'input';
+  /** Randomness for sample and rateScale; else seededRandom(seed ?? 0). */
+  random?: Random;
+  seed?: number;
+}
+
+export interface Transform {
+  readonly rebase: boolean;
+  readonly fullSort: boolean;
+  readonly reorderWindow: number;
+  readonly fromUs: number;
+  readonly toUs: number;
+  readonly speedup: number;
+  readonly rateScale: number;
+  readonly sample: number;
+  readonly limit: number;
+  readonly maxModelLen: number;
+  readonly clip: 'output' | 'input';
+  readonly random: Random;
+}
+
+const positive = (v: number | undefined, flag: string, dflt: number, max = Infinity): number => {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v <= 0 || v > max) {
+    throw new InputError('FLAG_OUT_OF_RANGE', flag, `is ${v}, expected a number in (0, ${max === Infinity ? '∞' : max}]`);
+  }
+  return v;
+};
+
+export function resolveTransform(o: TransformOptions, source: { timeBase: 'absolute' | 'relative'; order: 'arrival' | 'completion' }): Transform {
+  const fromS = o.fromS ?? 0;
+  if (!Number.isFinite(fromS) || fromS < 0) throw new InputError('FLAG_OUT_OF_RANGE', '--from', `is ${fromS}, expected seconds ≥ 0`);
+  const toS = o.toS ?? Infinity;
+  if (!(toS > fromS)) throw new InputError('FLAG_OUT_OF_RANGE', '--to', `is ${toS}, expected seconds > --from (${fromS})`);
+  const limit = o.limit ?? Infinity;
+  if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new InputError('FLAG_OUT_OF_RANGE', '--limit', `is ${limit}, expected an integer ≥ 1`);
+  const maxModelLen = o.maxModelLen ?? Infinity;
+  if (!(maxModelLen >= 2)) throw new InputError('FLAG_OUT_OF_RANGE', '--max-model-len', `is ${maxModelLen}, expected tokens ≥ 2`);
+  const reorderWindow = o.reorderWindow ?? 10_000;
+  if (!Number.isInteger(reorderWindow) || reorderWindow < 0) throw new InputError('FLAG_OUT_OF_RANGE', '--reorder-window', `is ${reorderWindow}, expected an integer ≥ 0`);
+  const resolved: Transform = {
+    rebase: o.rebase === 'first' || ((o.rebase ?? 'auto') === 'auto' && source.timeBase === 'absolute'),
+    fullSort: source.order === 'completion',
+    reorderWindow,
+    fromUs: Math.round(fromS * 1e6),
+    toUs: toS === Infinity ? Infinity : Math.round(toS * 1e6),
+    speedup: positive(o.speedup, '--speedup', 1),
+    rateScale: positive(o.rateScale, '--rate-scale', 1),
+    sample: positive(o.sample, '--sample', 1, 1),
+    limit,
+    maxModelLen,
+    clip: o.clip ?? 'output',
+    random: o.random ?? seededRandom(o.seed ?? 0),
+  };
+  return Object.freeze(resolved);
+}
+
+export interface Pipeline {
+  push(request: ArrivalRequest): void;
+  end(): void;
+  /** True once no further input can produce output (limit reached, past the window). */
+  readonly done: boolean;
+}
+
+type Emit = (r: ArrivalRequest) => void;
+
+/** A binary min-heap on (arrivalUs, seq): the bounded reorder buffer. */
+class ArrivalHeap {
+  private readonly items: { r: ArrivalRequest; seq: number }[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  private less(a: { r: ArrivalRequest; seq: number }, b: { r: ArrivalRequest; seq: number }): boolean {
+    return a.r.arrivalUs < b.r.arrivalUs || (a.r.arrivalUs === b.r.arrivalUs && a.seq < b.seq);
+  }
+  push(r: ArrivalRequest, seq: number): void {
+    const h = this.items;
+    const item = { r, seq };
+    let i = h.length;
+    h.push(item);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(item, h[p]!)) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = item;
+  }
+  pop(): ArrivalRequest {
+    const h = this.items;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      const n = h.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const c = l + 1 < n && this.less(h[l + 1]!, h[l]!) ? l + 1 : l;
+        if (!this.less(h[c]!, last)) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top.r;
+  }
+}
+
+/** Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped. */
+function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit): { push: Emit; end(): void } {
+  const heap = new ArrivalHeap();
+  let seq = 0;
+  let lastOut = -Infinity;
+  const out = (r: ArrivalRequest): void => {
+    lastOut = r.arrivalUs;
+    next(r);
+  };
+  if (t.fullSort) {
+    const all: ArrivalRequest[] = [];
+    return {
+      push: (r) => void all.push(r),
+      end() {
+        all.sort((a, b) => a.arrivalUs - b.arrivalUs);
+        for (const r of all) next(r);
+      },
+    };
+  }
+  return {
+    push(r) {
+      if (r.arrivalUs < lastOut) {
+        issues.skip('ARRIVAL_OUT_OF_ORDER', `${source} request ${r.id}`,
+          `arrival ${r.arrivalUs} µs is earlier than ${lastOut} µs already emitted (more than ${t.reorderWindow} rows out of order)`);
+        return;
+      }
+      if (t.reorderWindow === 0) return out(r);
+      heap.push(r, seq++);
+      if (heap.size > t.reorderWindow) out(heap.pop());
+    },
+    end() {
+      while (heap.size > 0) out(heap.pop());
+    },
+  };
+}
+
+export function createPipeline(t: Transform, issues: IssueLog, source: string, sink: Emit): Pipeline {
+  let emitted = 0;
+  let done = false;
+  let origin: number | undefined;
+
+  const final = (r: ArrivalRequest): void => {
+    if (done) return;
+    let q = r;
+    const total = q.inputTokens + q.outputTokens;
+    if (total > t.maxModelLen) q = clipRequest(q, t, issues);
+    emitted++;
+    issues.emitted++;
+    sink(q);
+    if (emitted >= t.limit) done = true;
+  };
+  const speed = t.speedup === 1 ? final : (r: ArrivalRequest) => final({ ...r, arrivalUs: Math.round(r.arrivalUs / t.speedup) });
+  const scale = t.rateScale === 1 ? speed : (r: ArrivalRequest) => {
+    const x = t.rateScale;
+    if (x < 1) {
+      if (t.random.next() < x) speed(r);
+      else issues.adjust('RATE_THINNED');
+      return;
+    }
+    speed(r);
+    let copies = Math.floor(x) - 1 + (t.random.next() < x - Math.floor(x) ? 1 : 0);
+    for (let k = 1; copies > 0; k++, copies--) {
+      issues.adjust('RATE_DUPLICATED');
+      speed({ ...r, id: `${r.id}#${k}`, ...(r.sessionId !== undefined ? { sessionId: `${r.sessionId}#${k}` } : {}) });
+    }
+  };
+  const sample = t.sample === 1 ? scale : (r: ArrivalRequest) => {
+    if (t.random.next() < t.sample) scale(r);
+    else issues.adjust('SAMPLED_OUT');
+  };
+  const windowed = (r: ArrivalRequest): void => {
+    if (origin === undefined) origin = t.rebase ? r.arrivalUs : 0;
+    const at = r.arrivalUs - origin;
+    if (at < t.fromUs) return issues.adjust('WINDOW_BEFORE');
+    if (at >= t.toUs) {
+      done = true;
+      return issues.adjust('WINDOW_AFTER');
+    }
+    const outAt = at - t.fromUs;
+    sample(outAt === r.arrivalUs ? r : { ...r, arrivalUs: outAt });
+  };
+  const order = orderStage(t, issues, source, windowed);
+  return {
+    push: (r) => {
+      if (!done) order.push(r);
+    },
+    end: () => order.end(),
+    get done() {
+      return done;
+    },
+  };
+}
+
+function clipRequest(r: ArrivalRequest, t: Transform, issues: IssueLog): ArrivalRequest {
+  const L = t.maxModelLen;
+  let input = r.inputTokens;
+  let output = r.outputTokens;
+  if (t.clip === 'output') {
+    if (input >= L) {
+      input = L - 1;
+      issues.adjust('CLIPPED_INPUT');
+    }
+    output = Math.min(output, L - input);
+  } else {
+    if (output >= L) {
+      output = L - 1;
+      issues.adjust('CLIPPED_OUTPUT');
+    }
+    input = Math.min(input, L - output);
+  }
+  issues.adjust('CLIPPED_MAX_MODEL_LEN');
+  const hashIds = r.hashIds !== undefined && input < r.inputTokens
+    ? { ids: r.hashIds.ids.slice(0, Math.ceil(input / r.hashIds.blockTokens)), blockTokens: r.hashIds.blockTokens }
+    : r.hashIds;
+  const prefix = r.prefix !== undefined && r.prefix.tokens > input ? { group: r.prefix.group, tokens: input } : r.prefix;
+  return { ...r, inputTokens: input, outputTokens: output, ...(hashIds ? { hashIds } : {}), ...(prefix ? { prefix } : {}) };
+}

@@ -1,0 +1,73 @@
+/**
+ * The reader contract: a format turns byte/text chunks into ArrivalRequests, push-style
+ * (`push(chunk)` / `end()`), reporting records and row problems through its context.
+ */
+import type { ArrivalRequest } from '../workload/request.js';
+
+export type TimeUnit = 'us' | 'ms' | 's' | 'iso';
+
+/** `--columns arrival=ts,input=prompt_tokens,...`: our field → the source column name. */
+export interface ColumnMapping {
+  readonly arrival: string;
+  readonly input: string;
+  readonly output: string;
+  readonly id?: string;
+  readonly ttft?: string;
+  readonly e2e?: string;
+  readonly session?: string;
+  readonly model?: string;
+}
+
+/** What a reader may be told besides the bytes (all optional; each format reads what it needs). */
+export interface ReaderOptions {
+  /** Column mapping for the generic `csv` format. */
+  readonly columns?: ColumnMapping;
+  /** Unit of the arrival column (generic `csv`), and of ttft/e2e columns when numeric. */
+  readonly timeUnit?: TimeUnit;
+  /** Keep rows the source marks as failed (BurstGPT zero response, calibration error=1). */
+  readonly keepFailed?: boolean;
+  /** Field delimiter for CSV formats; sniffed from the header line when absent. */
+  readonly delimiter?: string;
+  /** TraceV2: the text of the sibling `*.trace_header.yaml`. */
+  readonly traceHeader?: string;
+}
+
+/** Where records and row problems go. Implemented by the ingest session (issues.ts). */
+export interface ReaderContext {
+  /** File name used in messages (`file:line`). */
+  readonly source: string;
+  emit(request: ArrivalRequest): void;
+  /**
+   * A row that cannot become a request: skipped and counted (or thrown in strict mode).
+   * `at` is a line number (`file:line`) or a label such as `record 12`.
+   */
+  skip(code: string, at: number | string, message: string): void;
+  /** A row kept on purpose though the source flags it (counted, never thrown). */
+  note(code: string): void;
+}
+
+export interface TraceReader {
+  push(chunk: string | Uint8Array): void;
+  end(): void;
+}
+
+/** What sniffing sees: the first bytes of the file as text, and the file name. */
+export interface SniffInput {
+  readonly head: string;
+  readonly fileName: string;
+}
+
+export interface FormatEntry {
+  readonly name: string;
+  readonly describe: string;
+  /**
+   * `absolute`: arrival times count from an epoch or an unrelated origin, so by default the
+   * stream is rebased to first arrival = 0. `relative`: times are already since stream start.
+   */
+  readonly timeBase: 'absolute' | 'relative';
+  /** `completion`: rows are not in arrival order (TraceV2); the stream is fully sorted. */
+  readonly order: 'arrival' | 'completion';
+  /** Confidence in [0, 1] that the head is this format (0 = no). */
+  sniff(input: SniffInput): number;
+  create(ctx: ReaderContext, options: ReaderOptions): TraceReader;
+}
