@@ -1,0 +1,77 @@
+/**
+ * Prefix-cache block hashes, computed once per request (never per step). vLLM 0.15
+ * (v1/core/kv_cache_utils.py hash_block_tokens) chains each full block's hash to its parent's;
+ * we do the same over a numeric "content identity" instead of token ids:
+ *  - a block fully inside `req.prefix` has content (prefix group, block index);
+ *  - a block inside a source block of `req.hashIds` (Mooncake) has content (id, token offset);
+ *  - any other block is unique to the request (hash of its id, block index).
+ * Only FULL prompt blocks get a hash: vLLM caches full blocks only.
+ * Hashes are safe integers (< 2^53): a 21-bit and a 32-bit lane, each a Math.imul mix.
+ */
+import type { ArrivalRequest } from '../workload/request.js';
+
+const TWO32 = 4294967296;
+
+/** Two independent 32-bit FNV-1a style hashes of a string. */
+function hashString(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return fmix(h);
+}
+
+/** murmur3 finaliser. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function mix(h: number, x: number): number {
+  return fmix((Math.imul(h ^ x, 0x9e3779b1) + 0x7f4a7c15) | 0);
+}
+
+/** One hash per full prompt block of `blockSize` tokens. */
+export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Float64Array {
+  const numBlocks = Math.floor(req.inputTokens / blockSize);
+  const out = new Float64Array(numBlocks);
+  const prefixTokens = req.prefix ? Math.min(req.prefix.tokens, req.inputTokens) : 0;
+  const gA = req.prefix ? hashString(req.prefix.group, 0x1234567) : 0;
+  const gB = req.prefix ? hashString(req.prefix.group, 0x7654321) : 0;
+  const uA = hashString(req.id, 0x2468ace);
+  const uB = hashString(req.id, 0x13579bd);
+  const ids = req.hashIds?.ids;
+  const srcTokens = req.hashIds?.blockTokens ?? 0;
+  let hA = 0x6a09e667;
+  let hB = 0xbb67ae85;
+  for (let b = 0; b < numBlocks; b++) {
+    const start = b * blockSize;
+    const end = start + blockSize;
+    let cA: number;
+    let cB: number;
+    if (end <= prefixTokens) {
+      cA = mix(gA, b);
+      cB = mix(gB, b ^ 0x55555555);
+    } else if (ids !== undefined && srcTokens > 0 && Math.ceil(end / srcTokens) <= ids.length) {
+      // Content is the source id(s) covering [start, end) and the offset inside the first.
+      const i = Math.floor(start / srcTokens);
+      const j = Math.floor((end - 1) / srcTokens);
+      const off = start - i * srcTokens;
+      cA = mix(mix(0x3c6ef372, ids[i]! | 0), Math.floor(ids[i]! / TWO32) ^ off);
+      cB = mix(mix(0xa54ff53a, ids[i]! | 0), off * 31 + 7);
+      if (j !== i) {
+        cA = mix(cA, ids[j]! | 0);
+        cB = mix(cB, ids[j]! | 0);
+      }
+    } else {
+      cA = mix(uA, b);
+      cB = mix(uB, b ^ 0x55555555);
+    }
+    hA = mix(hA, cA);
+    hB = mix(hB ^ 0x5bd1e995, cB);
+    out[b] = (hA & 0x1fffff) * TWO32 + hB;
+  }
+  return out;
+}

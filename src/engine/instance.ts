@@ -1,0 +1,332 @@
+/**
+ * One vLLM V1 instance on the shared clock. A step is two events: StepStart forms the batch
+ * (Scheduler) and asks the step-time model for its duration; StepEnd, at start + duration,
+ * commits progress: prefill chunks advance, a request whose known tokens are all computed
+ * samples one token (its first token = TTFT), requests reaching their output length finish and
+ * release their blocks (full blocks stay cached). The next step starts at once while there is
+ * work (work conservation), after same-instant dispatches so they can join it.
+ *
+ * Per-request overheads (RequestOverheads): preScheduleUs delays entry into the waiting queue;
+ * firstTokenUs shifts every emitted token time; token k (1-based) is reported at
+ * stepEnd + firstTokenUs + (k − 1)·perOutputTokenUs (a streaming pipeline that lags steadily).
+ */
+import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
+import type { Simulator } from '../kernel/sim.js';
+import type { InstanceConfig } from './config.js';
+import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
+import type { KvPoolSink } from './kv-cache.js';
+import { Scheduler } from './scheduler.js';
+
+/** Request lifecycle events out of an instance. Times may lie after `sim.nowUs` by the overheads. */
+export interface InstanceListener {
+  onFirstToken(req: EngineRequest, tUs: number): void;
+  /** Completed (or, for a prefillOnly request, prefilled; its blocks stay held). */
+  onFinished(req: EngineRequest, tUs: number): void;
+  onDropped(req: EngineRequest, reason: DropReason, tUs: number): void;
+}
+
+/** Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted). */
+export interface StepListener {
+  onStep(instance: Instance, startUs: number, durUs: number, decodeTokensEmitted: number): void;
+}
+
+/** Optional: prefix-cache membership changes (for a router's delayed cache view). */
+export interface KvEventListener {
+  onKvEvent(instance: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void;
+}
+
+/** What a router may read. */
+export interface InstanceView {
+  readonly id: number;
+  readonly waitingCount: number;
+  readonly runningCount: number;
+  readonly kvUsedBlocks: number;
+  readonly kvTotalBlocks: number;
+  cachedPrefixBlocks(hashes: Float64Array): number;
+}
+
+const EV_STEP_END = 0;
+const EV_STEP_START = 1;
+const EV_ADMIT = 2;
+
+export class Instance implements EventHandler, InstanceView, KvPoolSink {
+  readonly id: number;
+  readonly config: InstanceConfig;
+  readonly scheduler: Scheduler;
+  private readonly sim: Simulator;
+  private readonly listener: InstanceListener;
+  private stepListener: StepListener | null = null;
+  private kvListener: KvEventListener | null = null;
+
+  /** A step is in flight (StepEnd pending). */
+  private busy = false;
+  /** A StepStart is pending. */
+  private startPending = false;
+  private stepStartUs = 0;
+  private nextSeq = 0;
+  /** Enqueued requests still inside their pre-schedule overhead. */
+  private admitting = 0;
+
+  enqueuedCount = 0;
+  finishedCount = 0;
+  droppedCount = 0;
+  heldCount = 0;
+  reservedCount = 0;
+  steps = 0;
+  busyUs = 0;
+  peakKvUsedBlocks = 0;
+
+  constructor(sim: Simulator, config: InstanceConfig, listener: InstanceListener) {
+    this.sim = sim;
+    this.config = config;
+    this.id = config.id;
+    this.listener = listener;
+    this.scheduler = new Scheduler(config);
+  }
+
+  setStepListener(l: StepListener | null): void {
+    this.stepListener = l;
+  }
+
+  setKvEventListener(l: KvEventListener | null): void {
+    this.kvListener = l;
+    this.scheduler.pool.sink = l === null ? null : this;
+  }
+
+  // ---- router view ----
+  get waitingCount(): number {
+    return this.scheduler.waiting.length + this.admitting;
+  }
+  get runningCount(): number {
+    return this.scheduler.running.length;
+  }
+  get kvUsedBlocks(): number {
+    return this.scheduler.pool.numUsed;
+  }
+  get kvTotalBlocks(): number {
+    return this.scheduler.pool.totalBlocks;
+  }
+  get preemptions(): number {
+    return this.scheduler.preemptionsTotal;
+  }
+  /** Leading blocks of `hashes` present in this instance's KV cache right now. */
+  cachedPrefixBlocks(hashes: Float64Array): number {
+    return this.scheduler.pool.lookup(hashes, hashes.length, null);
+  }
+  /** True when no request is queued, running, held or reserved here. */
+  get idle(): boolean {
+    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
+  }
+
+  /** Accepts a request at the current time, or drops it (listener.onDropped) if it can never fit. */
+  enqueue(req: EngineRequest): void {
+    const now = this.sim.nowUs;
+    if (req.state !== RequestState.New) throw new Error(`request ${req.src.id} enqueued twice`);
+    req.enqueuedUs = now;
+    this.enqueuedCount++;
+    const reason = this.checkFits(req);
+    if (reason !== null) {
+      req.state = RequestState.Dropped;
+      this.droppedCount++;
+      this.listener.onDropped(req, reason, now);
+      return;
+    }
+    this.prepare(req);
+    const pre = this.config.overheads.preScheduleUs;
+    if (pre > 0) {
+      this.admitting++;
+      this.sim.schedule(now + pre, EventPriority.Dispatch, this, EV_ADMIT, req);
+    } else {
+      this.admit(req);
+    }
+  }
+
+  /** Prefill side of P/D: frees the KV blocks a finished prefillOnly request was holding. */
+  releaseHeld(req: EngineRequest): void {
+    if (req.state !== RequestState.Held) throw new Error(`request ${req.src.id} is not held`);
+    this.scheduler.releaseBlocks(req);
+    req.state = RequestState.Finished;
+    this.heldCount--;
+    this.kick();
+  }
+
+  /**
+   * Decode side of P/D: allocates blocks for the prompt before its KV transfer lands.
+   * False (nothing allocated) when the request can never fit or the blocks are not free now.
+   */
+  reserveForTransfer(req: EngineRequest): boolean {
+    if (req.state !== RequestState.New || this.checkFits(req) !== null) return false;
+    const s = this.scheduler;
+    const need = s.blocksFor(req.inputTokens);
+    if (need > s.pool.numFree) return false;
+    this.prepare(req);
+    req.enqueuedUs = this.sim.nowUs;
+    s.allocateBlocks(req, need);
+    s.cacheFullBlocks(req, req.inputTokens);
+    req.state = RequestState.Reserved;
+    this.reservedCount++;
+    return true;
+  }
+
+  /** Decode side of P/D: the transfer landed; the request joins the queue with its prompt computed and first token known. */
+  startDecode(req: EngineRequest): void {
+    if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
+    this.reservedCount--;
+    this.enqueuedCount++;
+    req.computedTokens = req.inputTokens;
+    req.outputDone = 1;
+    req.numTokens = req.inputTokens + 1;
+    req.inPrefill = false;
+    req.cachedTokens = req.inputTokens;
+    if (req.outputTokens <= 1) {
+      this.scheduler.releaseBlocks(req);
+      this.finish(req, this.sim.nowUs);
+      return;
+    }
+    this.admit(req);
+  }
+
+  handle(ev: SimEvent): void {
+    switch (ev.a) {
+      case EV_STEP_END:
+        this.endStep();
+        break;
+      case EV_STEP_START:
+        this.startPending = false;
+        this.startStep();
+        break;
+      case EV_ADMIT:
+        this.admitting--;
+        this.admit(ev.b as EngineRequest);
+        break;
+    }
+  }
+
+  private checkFits(req: EngineRequest): DropReason | null {
+    if (!(req.inputTokens >= 1) || !(req.outputTokens >= 1)) return 'invalid-lengths';
+    if (req.inputTokens + req.outputTokens > this.config.maxModelLen) return 'exceeds-max-model-len';
+    // The last output token is never written to the KV cache.
+    if (this.scheduler.blocksFor(req.inputTokens + req.outputTokens - 1) > this.scheduler.pool.totalBlocks) return 'exceeds-kv-capacity';
+    return null;
+  }
+
+  private prepare(req: EngineRequest): void {
+    req.seq = this.nextSeq++;
+    req.blocks = new Int32Array(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
+    if (this.config.detail.enabled) {
+      req.prefillChunks = [];
+      req.preemptionTimesUs = [];
+      req.tokenTimesUs = [];
+    }
+  }
+
+  private admit(req: EngineRequest): void {
+    req.state = RequestState.Waiting;
+    this.scheduler.waiting.push(req);
+    this.kick();
+  }
+
+  /** Starts a step at this instant (after same-time dispatches) unless one is in flight or pending. */
+  private kick(): void {
+    if (this.busy || this.startPending) return;
+    this.startPending = true;
+    this.sim.schedule(this.sim.nowUs, EventPriority.StepStart, this, EV_STEP_START);
+  }
+
+  private startStep(): void {
+    const s = this.scheduler;
+    const now = this.sim.nowUs;
+    // A self-preemption can leave an empty batch with a schedulable queue: form it again.
+    if (s.schedule(now) && s.batch.size === 0) s.schedule(now);
+    const used = s.pool.numUsed;
+    if (used > this.peakKvUsedBlocks) this.peakKvUsedBlocks = used;
+    if (s.batch.size === 0) return; // blocked on held or reserved blocks; releaseHeld/enqueue kick again
+    const dur = this.config.stepTime.stepTimeUs(s.batch);
+    if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
+    this.busy = true;
+    this.stepStartUs = now;
+    this.sim.schedule(now + dur, EventPriority.StepEnd, this, EV_STEP_END);
+  }
+
+  private endStep(): void {
+    const s = this.scheduler;
+    const now = this.sim.nowUs;
+    const batch = s.batch;
+    const reqs = s.batchReqs;
+    const detail = this.config.detail.enabled;
+    const ov = this.config.overheads;
+    let decodeEmitted = 0;
+    let finishedAny = false;
+    for (let k = 0; k < batch.size; k++) {
+      const r = reqs[k]!;
+      const n = batch.newTokens[k]!;
+      if (detail && batch.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: n });
+      r.computedTokens += n;
+      if (r.computedTokens !== r.numTokens) continue;
+      // All known tokens are in the KV cache: the model sampled one more token.
+      r.outputDone++;
+      r.numTokens++;
+      r.inPrefill = false;
+      const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
+      if (r.outputDone === 1) {
+        r.firstTokenUs = tokenUs;
+        this.listener.onFirstToken(r, tokenUs);
+      } else {
+        decodeEmitted++;
+      }
+      if (detail && (r.outputDone - 1) % this.config.detail.tokenEvery === 0) r.tokenTimesUs!.push(tokenUs);
+      if (r.outputDone >= r.outputTokens || r.prefillOnly) {
+        finishedAny = true;
+        r.state = RequestState.Finished;
+      }
+    }
+    if (finishedAny) this.removeFinished(now);
+    this.steps++;
+    this.busyUs += now - this.stepStartUs;
+    this.busy = false;
+    if (this.stepListener !== null) this.stepListener.onStep(this, this.stepStartUs, now - this.stepStartUs, decodeEmitted);
+    if (s.running.length > 0 || s.waiting.length > 0) this.kick();
+  }
+
+  /** Drops finished requests from the running list (order kept) and reports them. */
+  private removeFinished(now: number): void {
+    const running = this.scheduler.running;
+    let w = 0;
+    for (let k = 0; k < running.length; k++) {
+      const r = running[k]!;
+      if (r.state !== RequestState.Finished) {
+        running[w++] = r;
+        continue;
+      }
+      if (r.prefillOnly) {
+        r.state = RequestState.Held;
+        this.heldCount++;
+      } else {
+        this.scheduler.releaseBlocks(r);
+      }
+      this.finish(r, now);
+    }
+    running.length = w;
+  }
+
+  private finish(r: EngineRequest, now: number): void {
+    const ov = this.config.overheads;
+    r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
+    if (r.state !== RequestState.Held) {
+      r.state = RequestState.Finished;
+      r.blocks = EMPTY_TABLE;
+    }
+    this.finishedCount++;
+    this.listener.onFinished(r, r.finishedUs);
+  }
+
+  // KvPoolSink (set only while a KV event listener is attached)
+  onStored(hash: number): void {
+    this.kvListener!.onKvEvent(this, 'stored', hash, this.sim.nowUs);
+  }
+  onEvicted(hash: number): void {
+    this.kvListener!.onKvEvent(this, 'evicted', hash, this.sim.nowUs);
+  }
+}
+
+const EMPTY_TABLE = new Int32Array(0);

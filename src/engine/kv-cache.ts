@@ -1,0 +1,159 @@
+/**
+ * The KV block pool with prefix caching, after vLLM 0.15 v1/core/block_pool.py:
+ * - every block has a reference count; a block with refcount 0 sits in the free queue;
+ * - freed blocks keep their hash (still a prefix-cache hit) until they are reused;
+ * - allocation takes the free queue's head (least recently freed) and evicts its hash;
+ * - a prefix hit on a free cached block takes it out of the middle of the free queue.
+ * The free queue is an intrusive doubly linked list over Int32Arrays (O(1) everything).
+ * Invariant: numFree + numUsed == totalBlocks; refcounts never go negative.
+ */
+
+/** Receives cache membership changes (for a router's delayed view of an instance's cache). */
+export interface KvPoolSink {
+  onStored(hash: number): void;
+  onEvicted(hash: number): void;
+}
+
+const NONE = -1;
+
+export class KvBlockPool {
+  readonly totalBlocks: number;
+  private readonly refCount: Int32Array;
+  /** Hash held by each block, NONE when not cached. */
+  private readonly blockHash: Float64Array;
+  private readonly hashToBlock = new Map<number, number>();
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  /** Sentinel index (= totalBlocks) of the circular free list. */
+  private readonly head: number;
+  private free: number;
+  sink: KvPoolSink | null = null;
+
+  constructor(totalBlocks: number) {
+    if (!Number.isInteger(totalBlocks) || totalBlocks < 1) throw new Error(`totalBlocks must be a positive integer, got ${totalBlocks}`);
+    this.totalBlocks = totalBlocks;
+    this.refCount = new Int32Array(totalBlocks);
+    this.blockHash = new Float64Array(totalBlocks).fill(NONE);
+    this.prev = new Int32Array(totalBlocks + 1);
+    this.next = new Int32Array(totalBlocks + 1);
+    this.head = totalBlocks;
+    // Initially every block is free, in index order.
+    for (let i = 0; i <= totalBlocks; i++) {
+      this.next[i] = i === totalBlocks ? 0 : i + 1;
+      this.prev[i] = i === 0 ? totalBlocks : i - 1;
+    }
+    this.next[totalBlocks - 1] = totalBlocks;
+    this.prev[totalBlocks] = totalBlocks - 1;
+    this.free = totalBlocks;
+  }
+
+  get numFree(): number {
+    return this.free;
+  }
+
+  get numUsed(): number {
+    return this.totalBlocks - this.free;
+  }
+
+  /** Number of distinct hashes currently cached (in use or free). */
+  get numCached(): number {
+    return this.hashToBlock.size;
+  }
+
+  refCountOf(block: number): number {
+    return this.refCount[block]!;
+  }
+
+  /** Leading entries of `hashes` (up to `maxBlocks`) that are cached; fills `out` with their blocks. */
+  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null): number {
+    const n = Math.min(hashes.length, maxBlocks);
+    const map = this.hashToBlock;
+    for (let i = 0; i < n; i++) {
+      const b = map.get(hashes[i]!);
+      if (b === undefined) return i;
+      if (out !== null) out[i] = b;
+    }
+    return n;
+  }
+
+  /** How many of the given blocks are currently free (a hit on them consumes free capacity). */
+  countFreeAmong(blocks: Int32Array, n: number): number {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (this.refCount[blocks[i]!] === 0) c++;
+    return c;
+  }
+
+  /** Takes a reference on a cached block (removes it from the free queue if it was free). */
+  touch(block: number): void {
+    if (this.refCount[block] === 0) {
+      this.unlink(block);
+      this.free--;
+    }
+    this.refCount[block]!++;
+  }
+
+  /** Allocates a fresh block (refcount 1), evicting its old hash; -1 when none is free. */
+  allocate(): number {
+    const b = this.next[this.head]!;
+    if (b === this.head) return NONE;
+    this.unlink(b);
+    this.free--;
+    this.refCount[b] = 1;
+    const h = this.blockHash[b]!;
+    if (h !== NONE) {
+      this.blockHash[b] = NONE;
+      if (this.hashToBlock.get(h) === b) {
+        this.hashToBlock.delete(h);
+        if (this.sink !== null) this.sink.onEvicted(h);
+      }
+    }
+    return b;
+  }
+
+  /** Drops one reference; at zero the block joins the free queue's tail (keeping its hash). */
+  release(block: number): void {
+    const rc = this.refCount[block]! - 1;
+    if (rc < 0) throw new Error(`block ${block} released with refcount 0`);
+    this.refCount[block] = rc;
+    if (rc === 0) {
+      const tail = this.prev[this.head]!;
+      this.next[tail] = block;
+      this.prev[block] = tail;
+      this.next[block] = this.head;
+      this.prev[this.head] = block;
+      this.free++;
+    }
+  }
+
+  /** Registers a full block's hash; a hash already cached elsewhere keeps its first block (vLLM dedups the same way). */
+  cache(block: number, hash: number): void {
+    if (this.blockHash[block] !== NONE) return;
+    if (this.hashToBlock.has(hash)) return;
+    this.hashToBlock.set(hash, block);
+    this.blockHash[block] = hash;
+    if (this.sink !== null) this.sink.onStored(hash);
+  }
+
+  /** Checks the free-list structure against the counters (tests only; O(total)). */
+  checkInvariants(): void {
+    let n = 0;
+    for (let b = this.next[this.head]!; b !== this.head; b = this.next[b]!) {
+      if (this.refCount[b] !== 0) throw new Error(`free block ${b} has refcount ${this.refCount[b]}`);
+      if (++n > this.totalBlocks) throw new Error('free list cycle');
+    }
+    if (n !== this.free) throw new Error(`free list has ${n} blocks, counter says ${this.free}`);
+    let zero = 0;
+    for (let b = 0; b < this.totalBlocks; b++) {
+      if (this.refCount[b]! < 0) throw new Error(`negative refcount on block ${b}`);
+      if (this.refCount[b] === 0) zero++;
+    }
+    if (zero !== this.free) throw new Error(`refcount-0 blocks ${zero} != free ${this.free}`);
+  }
+
+  private unlink(b: number): void {
+    const p = this.prev[b]!;
+    const nx = this.next[b]!;
+    this.next[p] = nx;
+    this.prev[nx] = p;
+  }
+}

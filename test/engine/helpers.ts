@@ -1,0 +1,60 @@
+import type { ArrivalRequest } from '../../src/workload/request.js';
+import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
+import { EventPriority, type EventHandler, type SimEvent } from '../../src/kernel/events.js';
+import { Simulator } from '../../src/kernel/sim.js';
+import { Instance, type InstanceListener } from '../../src/engine/instance.js';
+import { resolveInstanceConfig, type InstanceOptions } from '../../src/engine/config.js';
+import { EngineRequest, type DropReason } from '../../src/engine/engine-request.js';
+import { computeBlockHashes } from '../../src/engine/block-hash.js';
+
+/** Step time = baseUs + perTokenUs × batch tokens. */
+export function linearStep(baseUs = 1000, perTokenUs = 10): StepTimeModel {
+  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens };
+}
+
+export interface Outcome {
+  id: string;
+  firstTokenUs: number;
+  finishedUs: number;
+  dropped?: DropReason;
+}
+
+export class Harness implements InstanceListener, EventHandler {
+  readonly sim = new Simulator();
+  readonly inst: Instance;
+  readonly reqs: EngineRequest[] = [];
+  readonly events: string[] = [];
+  readonly outcomes = new Map<string, Outcome>();
+  finishedCalls = 0;
+  droppedCalls = 0;
+  constructor(opts: Partial<InstanceOptions>) {
+    this.inst = new Instance(this.sim, resolveInstanceConfig({ totalKvBlocks: 1000, maxModelLen: 100000, stepTime: linearStep(), ...opts } as InstanceOptions), this);
+  }
+  add(a: Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number }): EngineRequest {
+    const src: ArrivalRequest = { arrivalUs: 0, ...a };
+    const r = new EngineRequest(src, this.reqs.length, computeBlockHashes(src, this.inst.config.blockSize));
+    this.reqs.push(r);
+    this.sim.schedule(src.arrivalUs, EventPriority.Dispatch, this, r.index);
+    return r;
+  }
+  handle(ev: SimEvent): void {
+    this.inst.enqueue(this.reqs[ev.a]!);
+  }
+  run(): this {
+    this.sim.run();
+    return this;
+  }
+  onFirstToken(req: EngineRequest, tUs: number): void {
+    this.events.push(`first ${req.src.id} ${tUs}`);
+  }
+  onFinished(req: EngineRequest, tUs: number): void {
+    this.finishedCalls++;
+    this.events.push(`finish ${req.src.id} ${tUs}`);
+    this.outcomes.set(req.src.id, { id: req.src.id, firstTokenUs: req.firstTokenUs, finishedUs: tUs });
+  }
+  onDropped(req: EngineRequest, reason: DropReason, tUs: number): void {
+    this.droppedCalls++;
+    this.events.push(`drop ${req.src.id} ${reason} ${tUs}`);
+    this.outcomes.set(req.src.id, { id: req.src.id, firstTokenUs: -1, finishedUs: -1, dropped: reason });
+  }
+}
