@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { getHardware, hardwareSpecFromJson, listHardware } from '../../src/model/hardware-catalog.js';
+import { InputError } from '../../src/kernel/errors.js';
+
+describe('hardware catalog', () => {
+  test('carries the datasheet figures', () => {
+    const h = getHardware('H100');
+    expect([h.bf16Tflops, h.fp8Tflops, h.hbmTBps, h.memoryGB, h.interconnectGBps]).toEqual([989.5, 1979, 3.35, 80, 450]);
+    expect(getHardware('A100-80').fp8Tflops).toBe(0);
+    expect(getHardware('L40S').interconnectGBps).toBeLessThan(64);
+    for (const g of listHardware()) expect(g.source.length).toBeGreaterThan(10);
+  });
+
+  test('lookup is case-insensitive and accepts aliases', () => {
+    expect(getHardware('h100-sxm').name).toBe('H100');
+    expect(getHardware('A100-80GB').name).toBe('A100-80');
+    expect(getHardware('H100-SXM-80GB').name).toBe('H100');
+    expect(getHardware('b200').name).toBe('B200');
+  });
+
+  test('an unknown GPU raises UNKNOWN_HARDWARE with close names', () => {
+    expect(() => getHardware('H10')).toThrowError(/did you mean.*h100/i);
+    try {
+      getHardware('MI300X');
+    } catch (e) {
+      expect((e as InputError).code).toBe('UNKNOWN_HARDWARE');
+    }
+  });
+
+  test('hardwareSpecFromJson validates fields and names the file', () => {
+    const ok = hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 32 }, 'x1.json');
+    expect(ok.fp8Tflops).toBe(0);
+    expect(ok.source).toBe('x1.json');
+    expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24 }, 'x1.json')).toThrowError(/x1\.json: interconnectGBps/);
+    expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: -1, hbmTBps: 1, memoryGB: 24, interconnectGBps: 1 }, 'x1.json')).toThrowError(/bf16Tflops/);
+    expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflop: 1 }, 'x1.json')).toThrowError(/did you mean bf16Tflops/);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { STEP_TIME_MODELS } from '../../src/model/registry.js';
+import { listModels, getModel } from '../../src/model/catalog.js';
+import { getHardware } from '../../src/model/hardware-catalog.js';
+import type { ModelSpec } from '../../src/model/model-spec.js';
+import { batchOf } from './helpers.js';
+
+/** Smallest TP valid for the model that leaves room on an 80 GB GPU. */
+function tpFor(m: ModelSpec): number {
+  for (const tp of [1, 2, 4, 8]) {
+    if (m.numAttentionHeads % tp === 0 && m.totalParams * m.weightBytes / tp < 60e9) return tp;
+  }
+  return 8;
+}
+
+const reqArb = fc.tuple(fc.integer({ min: 1, max: 2048 }), fc.integer({ min: 0, max: 8192 }), fc.constantFrom<0 | 1>(0, 1));
+
+describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time model %s', (_name, entry) => {
+  test('has a description and documented options', () => {
+    expect(entry.describe.length).toBeGreaterThan(10);
+    for (const o of Object.values(entry.options)) expect(o.unit.length).toBeGreaterThan(0);
+  });
+
+  test.each(listModels().map((r) => [r.name]))('%s: positive integer µs, non-decreasing in tokens and context', (name) => {
+    const m = getModel(name);
+    const model = entry.create({ model: m, hardware: getHardware('H100'), tp: tpFor(m) });
+    fc.assert(
+      fc.property(fc.array(reqArb, { minLength: 1, maxLength: 16 }), fc.nat({ max: 15 }), fc.integer({ min: 1, max: 512 }), (reqs, pick, extra) => {
+        const b = batchOf(reqs);
+        const t = model.stepTimeUs(b);
+        expect(Number.isInteger(t)).toBe(true);
+        expect(t).toBeGreaterThanOrEqual(1);
+        const i = pick % reqs.length;
+        const more = reqs.map((r, j) => (j === i ? ([r[0] + extra, r[1], r[2]] as const) : r));
+        expect(model.stepTimeUs(batchOf(more))).toBeGreaterThanOrEqual(t);
+        const longer = reqs.map((r, j) => (j === i ? ([r[0], r[1] + extra, r[2]] as const) : r));
+        expect(model.stepTimeUs(batchOf(longer))).toBeGreaterThanOrEqual(t);
+        expect(model.stepTimeUs(batchOf([...reqs, [1, 100, 0] as const]))).toBeGreaterThanOrEqual(t);
+        expect(model.stepTimeUs(b)).toBe(t); // pure
+      }),
+      { numRuns: 25, seed: 7 },
+    );
+  });
+});
