@@ -113,6 +113,10 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   cachedPrefixBlocks(hashes: Float64Array): number {
     return this.scheduler.pool.lookup(hashes, hashes.length, null);
   }
+  /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */
+  get stepScheduled(): boolean {
+    return this.busy || this.startPending;
+  }
   /** True when no request is queued, running, held or reserved here. */
   get idle(): boolean {
     return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
