@@ -1,0 +1,108 @@
+/**
+ * `--otlp-out FILE`: OTLP written to a file, streamed batch by batch (bounded memory).
+ *
+ * - `.pb` (protobuf): one ExportTraceServiceRequest per batch. A run that fits one batch
+ *   gives a plain single message (what `protoc --decode` and most tools expect); more batches
+ *   give a stream of length-delimited messages (varint length + message, protobufjs's
+ *   encodeDelimited / Java's writeDelimitedTo). The reader accepts both.
+ * - `.json` / `.jsonl` (OTLP/JSON): one TracesData per line (JSON Lines, the OpenTelemetry
+ *   Collector file exporter's form); a run that fits one batch is a single JSON object.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { InputError } from '../kernel/errors.js';
+import type { RequestRecord } from '../cluster/record.js';
+import type { ArrivalRequest } from '../workload/request.js';
+import type { Telemetry } from './options.js';
+import { tracesDataToJsonLine } from './otlp-json.js';
+import { loadOtlpSchema } from './otlp-proto.node.js';
+import type { TracesData } from './otlp-types.js';
+import { SpanBatcher, type TraceSink, type TraceSinkSummary } from './sink.js';
+
+export type OtlpFileFormat = 'protobuf' | 'json';
+
+export function otlpFileFormat(path: string): OtlpFileFormat {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.pb') || lower.endsWith('.binpb') || lower.endsWith('.otlp')) return 'protobuf';
+  if (lower.endsWith('.json') || lower.endsWith('.jsonl')) return 'json';
+  throw new InputError('FLAG_BAD_VALUE', '--otlp-out', `'${path}' has no known extension; expected .pb (OTLP protobuf) or .json/.jsonl (OTLP/JSON Lines)`);
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
+}
+
+export class OtlpFileSink implements TraceSink {
+  private readonly batcher: SpanBatcher;
+  private readonly fd: number;
+  private readonly format: OtlpFileFormat;
+  private readonly encode: (b: TracesData) => Uint8Array;
+  private held: Uint8Array | undefined;
+  private messages = 0;
+  private bytes = 0;
+  private closed = false;
+
+  constructor(private readonly path: string, t: Telemetry, format: OtlpFileFormat = otlpFileFormat(path)) {
+    this.format = format;
+    const schema = loadOtlpSchema();
+    const type = schema.ExportTraceServiceRequest;
+    this.encode = (b) => type.encode(b as unknown as Record<string, unknown>).finish();
+    this.fd = openSync(path, 'w');
+    this.batcher = new SpanBatcher(t, (batch) => this.write(batch));
+  }
+
+  private put(bytes: Uint8Array | string): void {
+    const n = typeof bytes === 'string' ? writeSync(this.fd, bytes) : writeAll(this.fd, bytes);
+    this.bytes += n;
+  }
+
+  private write(batch: TracesData): void {
+    this.messages++;
+    if (this.format === 'json') {
+      this.put(tracesDataToJsonLine(batch));
+      return;
+    }
+    const msg = this.encode(batch);
+    if (this.messages === 1) {
+      this.held = msg;
+      return;
+    }
+    if (this.held) {
+      this.put(varint(this.held.length));
+      this.put(this.held);
+      this.held = undefined;
+    }
+    this.put(varint(msg.length));
+    this.put(msg);
+  }
+
+  add(record: RequestRecord, request?: ArrivalRequest): void {
+    if (this.closed) throw new Error('OtlpFileSink: add after close');
+    this.batcher.add(record, request);
+  }
+
+  async close(): Promise<readonly TraceSinkSummary[]> {
+    if (!this.closed) {
+      this.closed = true;
+      this.batcher.flush();
+      if (this.held) this.put(this.held);
+      this.held = undefined;
+      closeSync(this.fd);
+    }
+    return [{
+      destination: this.path, traces: this.batcher.traces, spans: this.batcher.spanCount, messages: this.messages,
+      bytes: this.bytes, failedSpans: 0, droppedSpans: 0, retries: 0, sampledOutTraces: 0,
+    }];
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): number {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  return off;
+}
