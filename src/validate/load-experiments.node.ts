@@ -1,0 +1,68 @@
+/**
+ * Reads experiment files from disk into `ExperimentSource`s (pure parsing happens later, per
+ * experiment, so that one unreadable file becomes one errored experiment, not a crash).
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExperimentSource } from './validate.js';
+
+/** Files in an experiment directory that are not experiments. */
+const NOT_EXPERIMENTS = new Set(['index.json', 'competitors.json']);
+
+/** The experiments shipped with the project (baselines/calibration-experiments/). */
+export function defaultExperimentsDir(): string {
+  // src/validate/ or dist/validate/ → project root
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'baselines', 'calibration-experiments');
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads one experiment file and its per-request CSV (from `ground_truth.per_request_file` or `<id>.requests.csv`). */
+export async function loadExperimentFile(path: string, opts: { withRequests?: boolean } = {}): Promise<ExperimentSource> {
+  const file = basename(path);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return { file, loadError: `cannot read: ${(e as Error).message}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { file, loadError: `not valid JSON: ${(e as Error).message}` };
+  }
+  if (opts.withRequests === false) return { file, json };
+  const gt = (json as Record<string, Record<string, unknown>> | null)?.['ground_truth'];
+  const named = typeof gt?.['per_request_file'] === 'string' ? (gt['per_request_file'] as string) : file.replace(/\.json$/i, '.requests.csv');
+  const csvPath = join(dirname(path), named);
+  if (!(await exists(csvPath))) return { file, json };
+  return { file, json, requests: await readFile(csvPath, 'utf8'), requestsFile: named };
+}
+
+/** Loads every experiment in a directory (sorted by name), or the given files. */
+export async function loadExperiments(pathOrFiles: string | readonly string[], opts: { withRequests?: boolean; only?: (id: string) => boolean } = {}): Promise<ExperimentSource[]> {
+  let files: string[];
+  if (typeof pathOrFiles === 'string' && (await stat(pathOrFiles)).isDirectory()) {
+    files = (await readdir(pathOrFiles)).filter((f) => f.endsWith('.json') && !NOT_EXPERIMENTS.has(f)).sort().map((f) => join(pathOrFiles, f));
+  } else {
+    files = typeof pathOrFiles === 'string' ? [pathOrFiles] : [...pathOrFiles];
+  }
+  if (opts.only) files = files.filter((f) => opts.only!(basename(f).replace(/\.json$/i, '')));
+  return Promise.all(files.map((f) => loadExperimentFile(f, opts)));
+}
+
+/** competitors.json next to the experiments, if present (for the report's comparison columns). */
+export async function loadCompetitors(dir: string): Promise<unknown | undefined> {
+  const p = join(dir, 'competitors.json');
+  if (!(await exists(p))) return undefined;
+  return JSON.parse(await readFile(p, 'utf8')) as unknown;
+}

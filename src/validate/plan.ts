@@ -1,0 +1,247 @@
+/**
+ * Experiment → simulation plan: the arrival stream and engine knobs that reproduce one
+ * ground-truth run (calibration README, pitfalls 2–4).
+ *
+ * - Arrivals, `synthetic`: each stage issues exactly rate × duration requests; exponential gaps
+ *   are drawn and rescaled so that they sum to the stage length, the first request at the stage
+ *   start (inference-perf load.type=constant). `trace`: the recorded arrival times of the
+ *   per-request CSV (the same process's realisation; removes sampling noise from the tails).
+ * - Prompts: the effective workload is groups × prompts-per-group unique prompts, served
+ *   round-robin over a shuffled list, so request i carries prompt slot i mod unique. A prompt is
+ *   identical whenever it recurs: `prefix = {group: 'p<k>', tokens: its full length}`. The
+ *   group's system prompt is shared by its prompts; `hashIds` (one id per full KV block)
+ *   expresses both levels at once: the system-prompt blocks carry the group's ids, the rest the
+ *   prompt's ids.
+ * - Output: ignore_eos → every request decodes `output_tokens_generated` (pitfall 2).
+ * - Client timeout: requests unfinished 300 s after arrival count as failed.
+ */
+import { InputError } from '../kernel/errors.js';
+import type { ArrivalRequest } from '../workload/request.js';
+import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
+import type { LatencyRow } from './requests.js';
+
+/** A uniform source on [0, 1). */
+export interface Random {
+  next(): number;
+}
+
+/** Small deterministic generator (mulberry32) for when the caller brings none. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return {
+    next(): number {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
+export type ArrivalSource = 'synthetic' | 'trace';
+
+export interface PlanOptions {
+  /** Default 1. Ignored when `random` is given. */
+  readonly seed?: number;
+  readonly random?: Random;
+  /** Default: `trace` when `requests` are given, else `synthetic`. */
+  readonly arrivals?: ArrivalSource;
+  /** The experiment's per-request ground truth (calibration CSV rows), if any. */
+  readonly requests?: readonly LatencyRow[];
+  /** inference-perf's client timeout; default 300 s. */
+  readonly clientTimeoutUs?: number;
+}
+
+export interface PlanStage {
+  readonly index: number;
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+export interface ExperimentPlan {
+  readonly id: string;
+  readonly file: string;
+  readonly model: { readonly name: string; readonly hfConfig: Readonly<Record<string, unknown>> };
+  readonly hardware: { readonly gpu: string; readonly numGpus: number };
+  readonly tp: number;
+  readonly engineKnobs: EngineKnobs;
+  /** Null knobs the integrator must derive (and report in validation.json `derived`). */
+  readonly derive: readonly KnobName[];
+  readonly arrivals: ArrivalRequest[];
+  readonly arrivalSource: ArrivalSource;
+  readonly clientTimeoutUs: number;
+  readonly stages: readonly PlanStage[];
+  /** Token length of each unique prompt slot (slot = request index mod unique prompts). */
+  readonly promptSlotTokens: readonly number[];
+}
+
+export const CLIENT_TIMEOUT_US = 300_000_000;
+
+/** Builds the plan; throws InputError naming the experiment file and the missing field. */
+export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPlan {
+  const random = opts.random ?? seededRandom(opts.seed ?? 1);
+  const source: ArrivalSource = opts.arrivals ?? (opts.requests && opts.requests.length > 0 ? 'trace' : 'synthetic');
+  if (source === 'trace' && (!opts.requests || opts.requests.length === 0)) {
+    throw new InputError('PLAN_NO_TRACE', `${exp.file}: ground_truth.per_request_file`, 'trace arrivals need the per-request CSV');
+  }
+  const outputTokens = exp.workload.outputTokens;
+  if (outputTokens === null || outputTokens < 1) {
+    throw new InputError('EXPERIMENT_MISSING_FIELD', `${exp.file}: workload.output_tokens_generated`, 'missing (needed as every request\'s decode length under ignore_eos)');
+  }
+  const px = exp.workload.prefix;
+  const unique = px ? px.uniquePrompts : 1;
+  const perGroup = px && px.promptsPerGroup > 0 ? px.promptsPerGroup : unique;
+  const slotTokens = promptSlotLengths(exp, unique, random, opts.requests);
+  // The shuffled list: slot j serves unique prompt order[j] (Fisher–Yates, seeded).
+  const order = Array.from({ length: unique }, (_, k) => k);
+  for (let j = unique - 1; j > 0; j--) {
+    const k = Math.floor(random.next() * (j + 1));
+    [order[j], order[k]] = [order[k]!, order[j]!];
+  }
+  const blockTokens = exp.engine.blockSize ?? 16;
+  const sysTokens = px ? px.systemPromptTokens : 0;
+  const makeRequest = (i: number, arrivalUs: number, stage: number, inputTokens: number, observed?: LatencyRow): ArrivalRequest => {
+    const slot = i % unique;
+    const prompt = order[slot]!;
+    const group = Math.floor(prompt / perGroup);
+    const blocks = Math.floor(inputTokens / blockTokens);
+    const sysBlocks = Math.min(blocks, Math.floor(sysTokens / blockTokens));
+    const ids = new Array<number>(blocks);
+    // Ids: group g's system-prompt block b → 1e6·(g+1) + b; prompt k's own block b → 1e9 + 1e4·k + b.
+    for (let b = 0; b < blocks; b++) ids[b] = b < sysBlocks ? 1_000_000 * (group + 1) + b : 1_000_000_000 + 10_000 * prompt + b;
+    const req: ArrivalRequest = {
+      id: `r${i}`,
+      arrivalUs,
+      inputTokens,
+      outputTokens,
+      prefix: { group: `p${prompt}`, tokens: inputTokens },
+      hashIds: { ids, blockTokens },
+      model: exp.model,
+      stage,
+      ...(observed && !observed.error ? { observed: { ttftUs: observed.ttftUs, e2eUs: observed.e2eUs } } : {}),
+    };
+    return req;
+  };
+
+  const arrivals: ArrivalRequest[] = [];
+  let stages: PlanStage[];
+  if (source === 'synthetic') {
+    stages = exp.workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) }));
+    exp.workload.stages.forEach((s, si) => {
+      const st = stages[si]!;
+      const times = rescaledExponentialArrivals(s.numRequests, st.startUs, st.endUs - st.startUs, random);
+      for (const t of times) {
+        const i = arrivals.length;
+        arrivals.push(makeRequest(i, t, s.index, slotTokens[i % unique]!));
+      }
+    });
+  } else {
+    const rows = [...opts.requests!].sort((a, b) => a.index - b.index);
+    rows.forEach((row, i) => {
+      // Failed rows lost their counts (zero): they carry their slot's prompt.
+      const input = row.inputTokens > 0 ? row.inputTokens : slotTokens[i % unique]!;
+      arrivals.push(makeRequest(i, row.arrivalUs, row.stage ?? 0, input, row));
+    });
+    arrivals.sort((a, b) => a.arrivalUs - b.arrivalUs);
+    stages = exp.workload.stages.map((s, si) => {
+      const mine = arrivals.filter((a) => a.stage === s.index);
+      const startUs = mine.length > 0 ? mine[0]!.arrivalUs : Math.round(s.startS * 1e6);
+      return { index: s.index, startUs, endUs: startUs + Math.round(s.durationS * 1e6) };
+    });
+  }
+  return {
+    id: exp.id,
+    file: exp.file,
+    model: { name: exp.model, hfConfig: exp.hfConfig },
+    hardware: exp.hardware,
+    tp: exp.tp,
+    engineKnobs: exp.engine,
+    derive: exp.derive,
+    arrivals,
+    arrivalSource: source,
+    clientTimeoutUs: opts.clientTimeoutUs ?? CLIENT_TIMEOUT_US,
+    stages,
+    promptSlotTokens: slotTokens,
+  };
+}
+
+/**
+ * Exactly `n` arrival times in [startUs, startUs + durationUs): the first at the start, then
+ * exponential gaps scaled so that all n gaps sum to the duration. Integer µs, non-decreasing.
+ */
+export function rescaledExponentialArrivals(n: number, startUs: number, durationUs: number, random: Random): number[] {
+  const gaps = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    gaps[i] = -Math.log(1 - random.next());
+    total += gaps[i]!;
+  }
+  const out = new Array<number>(n);
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = startUs + Math.floor((acc / total) * durationUs);
+    acc += gaps[i]!;
+  }
+  return out;
+}
+
+/**
+ * Token length of each prompt slot. From the trace when there is one: the most common counted
+ * length among successful requests in that slot (the cycle is visible: ~98% of rows repeat the
+ * length of the row 100 earlier). Otherwise drawn from the ground truth's prompt-length quantiles
+ * (piecewise linear through min, p10, p50, p90, max), else system + question length.
+ */
+export function promptSlotLengths(exp: Experiment, unique: number, random: Random, rows?: readonly LatencyRow[]): number[] {
+  const fallback = fallbackLength(exp);
+  const fromStats = (): number => sampleLength(exp.workload.promptLenTokens, random.next()) ?? fallback;
+  const out = new Array<number>(unique);
+  if (rows && rows.length > 0) {
+    const counts = Array.from({ length: unique }, () => new Map<number, number>());
+    [...rows].sort((a, b) => a.index - b.index).forEach((r, i) => {
+      if (r.error || r.inputTokens <= 0) return;
+      const m = counts[i % unique]!;
+      m.set(r.inputTokens, (m.get(r.inputTokens) ?? 0) + 1);
+    });
+    for (let s = 0; s < unique; s++) {
+      let best = -1;
+      let bestCount = 0;
+      for (const [len, c] of counts[s]!) if (c > bestCount || (c === bestCount && len < best)) [best, bestCount] = [len, c];
+      out[s] = best > 0 ? best : fromStats();
+    }
+    return out;
+  }
+  for (let s = 0; s < unique; s++) out[s] = fromStats();
+  return out;
+}
+
+function fallbackLength(exp: Experiment): number {
+  const px = exp.workload.prefix;
+  const n = px ? px.systemPromptTokens + px.questionTokens : 0;
+  if (n > 0) return n;
+  const mean = exp.workload.promptLenTokens?.mean;
+  if (mean !== undefined && mean > 0) return Math.round(mean);
+  throw new InputError('EXPERIMENT_MISSING_FIELD', `${exp.file}: workload.shared_prefix_effective`, 'no prompt length (need system_prompt_len + question_len or ground_truth.summary.prompt_len_tokens)');
+}
+
+/** Inverse CDF through the known quantiles of a length distribution; undefined when too sparse. */
+export function sampleLength(st: LengthStats | undefined, u: number): number | undefined {
+  if (!st) return undefined;
+  const pts: Array<[number, number]> = [];
+  const add = (q: number, v: number | undefined): void => {
+    if (v !== undefined) pts.push([q, v]);
+  };
+  add(0, st.min);
+  add(0.1, st.p10);
+  add(0.5, st.p50);
+  add(0.9, st.p90);
+  add(1, st.max);
+  if (pts.length < 2) return st.mean !== undefined ? Math.round(st.mean) : undefined;
+  if (u <= pts[0]![0]) return Math.round(pts[0]![1]);
+  for (let i = 1; i < pts.length; i++) {
+    const [q1, v1] = pts[i]!;
+    const [q0, v0] = pts[i - 1]!;
+    if (u <= q1) return Math.round(v0 + ((v1 - v0) * (u - q0)) / (q1 - q0));
+  }
+  return Math.round(pts[pts.length - 1]![1]);
+}

@@ -1,0 +1,141 @@
+/**
+ * Per-request latency rows, the common currency of the comparator: ground truth (calibration
+ * per-request CSV, inference-perf lifecycle JSON) and simulation output (RequestRecord[] or the
+ * per-request CSV/JSONL `--requests-out` writes) all become `LatencyRow[]`. Pure parsers over
+ * text; the CLI reads the files.
+ */
+import { parse } from 'csv-parse/sync';
+import { InputError } from '../kernel/errors.js';
+import { e2eUs, ttftUs, type RequestRecord } from '../cluster/record.js';
+
+export interface LatencyRow {
+  readonly index: number;
+  readonly stage?: number;
+  readonly arrivalUs: number;
+  /** Tokens as the source counted them (0 for failed calibration rows). */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** -1 when the request produced no first token. */
+  readonly ttftUs: number;
+  /** -1 when unknown. */
+  readonly e2eUs: number;
+  /** Failed (client timeout, rejection, error): excluded from latency percentiles. */
+  readonly error: boolean;
+}
+
+function num(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The calibration per-request CSV: `index, stage, arrival_us, input_tokens_counted,
+ * output_tokens_counted, ttft_us, e2e_us, error`. Error rows (300 s client timeout) have blank
+ * TTFT and zero token counts.
+ */
+export function parseCalibrationRequestsCsv(text: string, fileName: string): LatencyRow[] {
+  return parseLatencyTable(text, fileName, 'csv');
+}
+
+/**
+ * Per-request records as CSV or JSONL with (at least) `arrival_us` and `e2e_us` or `ttft_us`;
+ * optional `stage`, `output_tokens`/`produced_tokens`/`output_tokens_counted`, `input_tokens`,
+ * `status` (only `completed` counts as a success) and `error` (1/true: failed).
+ */
+export function parseLatencyTable(text: string, fileName: string, format: 'csv' | 'jsonl'): LatencyRow[] {
+  let records: Array<Record<string, unknown>>;
+  if (format === 'csv') {
+    try {
+      records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, unknown>>;
+    } catch (e) {
+      throw new InputError('REQUESTS_CSV_SYNTAX', fileName, (e as Error).message);
+    }
+  } else {
+    records = [];
+    text.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        records.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        throw new InputError('REQUESTS_JSONL_SYNTAX', `${fileName}:${i + 1}`, 'not a JSON object');
+      }
+    });
+  }
+  const rows: LatencyRow[] = [];
+  records.forEach((rec, i) => {
+    const line = format === 'csv' ? i + 2 : i + 1;
+    const arrivalUs = num(rec['arrival_us']);
+    if (arrivalUs === undefined) throw new InputError('REQUESTS_MISSING_COLUMN', `${fileName}:${line}`, "missing or non-numeric 'arrival_us'");
+    const ttft = num(rec['ttft_us']);
+    const e2e = num(rec['e2e_us']);
+    if (ttft === undefined && e2e === undefined && rec['error'] === undefined && rec['status'] === undefined) {
+      throw new InputError('REQUESTS_MISSING_COLUMN', `${fileName}:${line}`, "needs 'ttft_us' or 'e2e_us'");
+    }
+    const err = rec['error'];
+    const status = rec['status'];
+    const error = err === 1 || err === true || err === '1' || err === 'true'
+      || (typeof status === 'string' && status !== '' && status !== 'completed')
+      || ttft === undefined || ttft < 0;
+    const stage = num(rec['stage']);
+    const row: LatencyRow = {
+      index: num(rec['index']) ?? i,
+      arrivalUs,
+      inputTokens: num(rec['input_tokens']) ?? num(rec['input_tokens_counted']) ?? 0,
+      outputTokens: num(rec['produced_tokens']) ?? num(rec['output_tokens']) ?? num(rec['output_tokens_counted']) ?? 0,
+      ttftUs: ttft ?? -1,
+      e2eUs: e2e ?? -1,
+      error,
+      ...(stage !== undefined ? { stage } : {}),
+    };
+    rows.push(row);
+  });
+  return rows;
+}
+
+/**
+ * inference-perf's `per_request_lifecycle_metrics.json`: an array of `{start_time, end_time,
+ * info: {input_tokens, output_tokens, output_token_times[]}, error}` with times in seconds.
+ * TTFT is the first output token time minus start. Stages are assigned from `stageStartsUs`
+ * (ascending start of each stage, relative to the first request) when given.
+ */
+export function parseLifecycleJson(json: unknown, fileName: string, stageStartsUs: readonly number[] = []): LatencyRow[] {
+  if (!Array.isArray(json)) throw new InputError('LIFECYCLE_NOT_ARRAY', fileName, 'expected a JSON array of per-request lifecycle records');
+  const t0 = json.reduce((m: number, r: unknown) => Math.min(m, num((r as Record<string, unknown>)?.['start_time']) ?? Infinity), Infinity);
+  return json.map((r: unknown, i: number) => {
+    const rec = (r ?? {}) as Record<string, unknown>;
+    const start = num(rec['start_time']);
+    if (start === undefined) throw new InputError('LIFECYCLE_MISSING_FIELD', `${fileName}[${i}].start_time`, 'missing or non-numeric');
+    const end = num(rec['end_time']);
+    const info = (rec['info'] ?? {}) as Record<string, unknown>;
+    const times = Array.isArray(info['output_token_times']) ? (info['output_token_times'] as unknown[]).map(num).filter((x): x is number => x !== undefined) : [];
+    const failed = rec['error'] !== null && rec['error'] !== undefined;
+    const arrivalUs = Math.round((start - t0) * 1e6);
+    let stage: number | undefined;
+    for (let s = 0; s < stageStartsUs.length; s++) if (arrivalUs >= stageStartsUs[s]!) stage = s;
+    return {
+      index: i,
+      arrivalUs,
+      inputTokens: num(info['input_tokens']) ?? 0,
+      outputTokens: num(info['output_tokens']) ?? times.length,
+      ttftUs: !failed && times.length > 0 ? Math.round((times[0]! - start) * 1e6) : -1,
+      e2eUs: end !== undefined ? Math.round((end - start) * 1e6) : -1,
+      error: failed || times.length === 0,
+      ...(stage !== undefined ? { stage } : {}),
+    };
+  });
+}
+
+/** Simulation records → rows (only `completed` requests are successes, like inference-perf). */
+export function rowsFromRecords(records: readonly RequestRecord[]): LatencyRow[] {
+  return records.map((r) => ({
+    index: r.index,
+    arrivalUs: r.arrivalUs,
+    inputTokens: r.inputTokens,
+    outputTokens: r.producedTokens,
+    ttftUs: ttftUs(r),
+    e2eUs: e2eUs(r),
+    error: r.status !== 'completed' || r.firstTokenUs < 0,
+    ...(r.stage !== undefined ? { stage: r.stage } : {}),
+  }));
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseExperiment } from '../../src/validate/experiment.js';
+import { InputError } from '../../src/kernel/errors.js';
+
+const fixture = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/validate/small.json', import.meta.url), 'utf8'));
+
+function errorOf(f: () => unknown): InputError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseExperiment', () => {
+  it('reads model, hardware, knobs, stages, prefix structure and ground truth', () => {
+    const e = parseExperiment(fixture(), 'small.json');
+    expect(e.model).toBe('meta-llama/Llama-2-7b-hf');
+    expect(e.tp).toBe(1);
+    expect(e.engine).toMatchObject({ maxNumSeqs: 128, maxNumBatchedTokens: 2048, maxModelLen: 4096, blockSize: 16, totalKvBlocksGpu: 7462, enablePrefixCaching: true, enableChunkedPrefill: true, gpuMemoryUtilization: 0.9 });
+    expect(e.derive).toEqual([]);
+    expect(e.workload.stages.map((s) => s.numRequests)).toEqual([20, 40]);
+    expect(e.workload.outputTokens).toBe(247);
+    expect(e.workload.prefix).toMatchObject({ numGroups: 2, promptsPerGroup: 5, uniquePrompts: 10, systemPromptTokens: 100 });
+    expect(e.truth.summary.successes).toBe(58);
+    expect(e.truth.summary.tpotMeanMs).toBeGreaterThan(0);
+    expect([...e.truth.stages.keys()]).toEqual([0, 1]);
+  });
+
+  it('keeps null knobs as null and lists them for derivation', () => {
+    const j = fixture();
+    j.vllm.total_kv_blocks_gpu = null;
+    j.vllm.max_model_len = null;
+    const e = parseExperiment(j, 'x.json');
+    expect(e.engine.totalKvBlocksGpu).toBeNull();
+    expect(e.derive).toEqual(['maxModelLen', 'totalKvBlocksGpu']);
+  });
+
+  it('partial ground truth: a metric the truth lacks is absent, not zero', () => {
+    const j = fixture();
+    delete j.ground_truth.summary.e2e;
+    delete j.ground_truth.summary.ttft.p99;
+    const e = parseExperiment(j, 'x.json');
+    expect(e.truth.summary.e2eMs).toBeUndefined();
+    expect('p99' in e.truth.summary.ttftMs!).toBe(false);
+  });
+
+  it('missing model → error naming the file and field', () => {
+    const j = fixture();
+    delete j.model;
+    const err = errorOf(() => parseExperiment(j, 'broken.json'));
+    expect(err.code).toBe('EXPERIMENT_MISSING_FIELD');
+    expect(err.message).toContain('broken.json');
+    expect(err.message).toContain('model');
+  });
+
+  it('a stage without metrics → error naming the stage', () => {
+    const j = fixture();
+    j.ground_truth.stages[1] = { stage: 1, requests_sent: 40 };
+    const err = errorOf(() => parseExperiment(j, 'nostage.json'));
+    expect(err.code).toBe('EXPERIMENT_STAGE_WITHOUT_METRICS');
+    expect(err.message).toContain('nostage.json: ground_truth.stages[1]');
+  });
+
+  it('unknown model via the catalog hook, with suggestions', () => {
+    const catalog = { has: (n: string) => n === 'meta-llama/llama-2-7b-hf', names: () => ['meta-llama/llama-2-7b-hf', 'qwen/qwen3-14b'] };
+    const j = fixture();
+    j.model = 'meta-llama/Llama-2-7b-hf-typo';
+    const err = errorOf(() => parseExperiment(j, 'm.json', { modelCatalog: catalog }));
+    expect(err.code).toBe('EXPERIMENT_UNKNOWN_MODEL');
+    expect(err.message).toContain("m.json: model: unknown model 'meta-llama/Llama-2-7b-hf-typo'");
+    expect(err.message).toContain('did you mean meta-llama/llama-2-7b-hf');
+  });
+
+  it('num_requests must equal rate × duration (pitfall 4)', () => {
+    const j = fixture();
+    j.workload.stages[0].num_requests = 21;
+    expect(errorOf(() => parseExperiment(j, 'n.json')).message).toContain('workload.stages[0].num_requests');
+  });
+
+  it('parses all 16 shipped experiments', () => {
+    const dir = new URL('../../baselines/calibration-experiments/', import.meta.url);
+    const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as Array<{ id: string }>;
+    expect(index).toHaveLength(16);
+    for (const { id } of index) {
+      const e = parseExperiment(JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8')), `${id}.json`);
+      expect(e.id).toBe(id);
+      expect(e.truth.summary.ttftMs?.mean).toBeGreaterThan(0);
+    }
+  });
+});
