@@ -8,6 +8,8 @@ import { InputError, closeNames } from '../kernel/errors.js';
 import type { RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
 import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis, sumBasisUs } from './roofline.js';
 import { type RooflineParams, resolveRooflineParams } from './roofline-params.js';
+import { findModel } from './catalog.js';
+import { findHardware } from './hardware-catalog.js';
 
 export const COEFFICIENTS_SCHEMA = 'blis.step-coefficients/v1';
 
@@ -85,8 +87,9 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     const oh = (k: string): number => (o[k] === undefined ? 0 : finite(o[k], `${w}.overheads.${k}`, 'a finite number of µs'));
     const m = isObj(e['match']) ? e['match'] : {};
     const match: CoefficientsEntry['match'] = {
-      ...(typeof m['model'] === 'string' ? { model: m['model'].toLowerCase() } : {}),
-      ...(typeof m['hardware'] === 'string' ? { hardware: m['hardware'].toLowerCase() } : {}),
+      // Aliases resolve to canonical catalog names, so 'llama-2-7b' and 'h100-sxm' match too.
+      ...(typeof m['model'] === 'string' ? { model: findModel(m['model'])?.name ?? m['model'].toLowerCase() } : {}),
+      ...(typeof m['hardware'] === 'string' ? { hardware: (findHardware(m['hardware'])?.name ?? m['hardware']).toLowerCase() } : {}),
       ...(typeof m['tp'] === 'number' ? { tp: m['tp'] } : {}),
     };
     return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }) });

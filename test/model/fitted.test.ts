@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'vitest';
+import { getModel } from '../../src/model/catalog.js';
+import { getHardware } from '../../src/model/hardware-catalog.js';
+import { createRoofline } from '../../src/model/roofline.js';
+import { coefficientsFromJson, createFitted, defaultCoefficients, selectCoefficients } from '../../src/model/fitted.js';
+import { createLinear, linearFromRoofline } from '../../src/model/linear.js';
+import { getStepTimeModel, stepTimeModelNames } from '../../src/model/registry.js';
+import { batchOf, decodes } from './helpers.js';
+
+const ctx = { model: getModel('llama-2-7b'), hardware: getHardware('H100'), tp: 1 };
+
+function file(entries: unknown[]): object {
+  return { schema: 'blis.step-coefficients/v1', provenance: { status: 'fitted', source: 'test', date: '2026-01-01', inputs: ['a'], objective: 'mape' }, entries };
+}
+
+describe('fitted step-time model', () => {
+  test('the embedded placeholder coefficients reproduce the roofline and say they are unfitted', () => {
+    const f = createFitted(ctx);
+    const r = createRoofline(ctx);
+    for (const b of [decodes(1, 0), decodes(40, 900), batchOf([[2048, 0, 1]]), batchOf([[300, 512, 1], [1, 50, 0]])]) {
+      expect(f.stepTimeUs(b)).toBe(r.stepTimeUs(b));
+    }
+    expect(f.provenance.status).toBe('unfitted');
+    expect(f.overheads).toEqual({ preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0 });
+    expect(defaultCoefficients().entries.length).toBeGreaterThan(0);
+  });
+
+  test('coefficients scale their basis terms and overheads come from the entry', () => {
+    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, requests: 5 }, overheads: { firstTokenUs: 12000 } }]) });
+    expect(f.stepTimeUs(decodes(4, 10))).toBe(1020);
+    expect(f.overheads.firstTokenUs).toBe(12000);
+  });
+
+  test('the most specific matching entry wins', () => {
+    const c = coefficientsFromJson(
+      file([
+        { match: {}, coefficients: { step: 1 } },
+        { match: { model: 'meta-llama/Llama-2-7b-hf' }, coefficients: { step: 2 } },
+        { match: { model: 'meta-llama/llama-2-7b-hf', hardware: 'h100', tp: 1 }, coefficients: { step: 3 } },
+        { match: { hardware: 'a100-80gb' }, coefficients: { step: 4 } },
+        { match: { model: 'qwen3-14b', tp: 2 }, coefficients: { step: 5 } },
+      ]),
+      'c.json',
+    );
+    expect(selectCoefficients(c, ctx)?.coefficients[0]).toBe(3);
+    expect(selectCoefficients(c, { ...ctx, tp: 2 })?.coefficients[0]).toBe(2);
+    expect(selectCoefficients(c, { ...ctx, model: getModel('qwen/qwen3-14b'), hardware: getHardware('A100-80') })?.coefficients[0]).toBe(4);
+    expect(selectCoefficients(c, { ...ctx, model: getModel('qwen/qwen3-14b'), hardware: getHardware('A100-80'), tp: 2 })?.coefficients[0]).toBe(5);
+  });
+
+  test('bad coefficient files raise COEFFICIENTS_INVALID naming the file and field', () => {
+    expect(() => coefficientsFromJson({ schema: 'x' }, 'c.json')).toThrowError(/c\.json: schema/);
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { gemm: 1 } }]), 'c.json')).toThrowError(/did you mean gemm_us/);
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { step: 'a' } }]), 'c.json')).toThrowError(/entries\[0\]\.coefficients\.step/);
+    expect(() => createFitted(ctx, { coefficients: file([{ match: { tp: 8 }, coefficients: {} }]) })).toThrowError(/no entry matches/);
+  });
+});
+
+describe('linear step-time model', () => {
+  test('uses the given α coefficients', () => {
+    const l = createLinear(ctx, { alpha0Us: 1000, alpha1UsPerPrefillToken: 2, alpha2UsPerDecodeToken: 30, alpha3UsPerContextToken: 0.5 });
+    expect(l.stepTimeUs(batchOf([[100, 0, 1], [1, 200, 0], [1, 200, 0]]))).toBe(1000 + 200 + 60 + 200);
+  });
+
+  test('defaults linearise the roofline', () => {
+    const a = linearFromRoofline(ctx);
+    expect(a.alpha0Us).toBeGreaterThan(3000);
+    expect(a.alpha1UsPerPrefillToken).toBeGreaterThan(a.alpha2UsPerDecodeToken);
+    expect(a.alpha3UsPerContextToken).toBeGreaterThan(0);
+    const r = createRoofline(ctx);
+    const l = createLinear(ctx);
+    const b = decodes(1, 0);
+    expect(Math.abs(l.stepTimeUs(b) - r.stepTimeUs(b))).toBeLessThanOrEqual(1);
+  });
+
+  test('rejects unknown options', () => {
+    expect(() => createLinear(ctx, { alpha0: 1 })).toThrowError(/did you mean alpha0Us/);
+  });
+});
+
+describe('step-time registry', () => {
+  test('knows roofline, fitted and linear', () => {
+    expect(stepTimeModelNames()).toEqual(['roofline', 'fitted', 'linear']);
+    expect(getStepTimeModel('Roofline').name).toBe('roofline');
+  });
+
+  test('an unknown name raises UNKNOWN_STEP_TIME_MODEL listing the known names', () => {
+    expect(() => getStepTimeModel('roofine')).toThrowError(/unknown step-time model 'roofine'; did you mean roofline\? known: roofline, fitted, linear/);
+  });
+});
