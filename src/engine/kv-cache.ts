@@ -14,6 +14,8 @@ export interface KvPoolSink {
   onEvicted(hash: number): void;
 }
 
+import { HashIndex } from './hash-index.js';
+
 const NONE = -1;
 
 export class KvBlockPool {
@@ -21,7 +23,7 @@ export class KvBlockPool {
   private readonly refCount: Int32Array;
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
-  private readonly hashToBlock = new Map<number, number>();
+  private readonly hashToBlock: HashIndex;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   /** Sentinel index (= totalBlocks) of the circular free list. */
@@ -33,6 +35,7 @@ export class KvBlockPool {
     if (!Number.isInteger(totalBlocks) || totalBlocks < 1) throw new Error(`totalBlocks must be a positive integer, got ${totalBlocks}`);
     this.totalBlocks = totalBlocks;
     this.refCount = new Int32Array(totalBlocks);
+    this.hashToBlock = new HashIndex(totalBlocks);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
     this.prev = new Int32Array(totalBlocks + 1);
     this.next = new Int32Array(totalBlocks + 1);
@@ -70,7 +73,7 @@ export class KvBlockPool {
     const map = this.hashToBlock;
     for (let i = 0; i < n; i++) {
       const b = map.get(hashes[i]!);
-      if (b === undefined) return i;
+      if (b < 0) return i;
       if (out !== null) out[i] = b;
     }
     return n;
