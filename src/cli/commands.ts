@@ -1,7 +1,9 @@
 /** The command registry: one line per command module. */
 import type { Command } from 'commander';
 import type { CliIO } from './io.js';
+import { registerRun } from './cmd-run.js';
+import { registerCatalog } from './cmd-catalog.js';
 
 export type RegisterCommand = (program: Command, io: CliIO) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerCatalog];

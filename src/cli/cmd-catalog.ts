@@ -1,0 +1,36 @@
+/** `blis models` and `blis hardware`: the embedded catalogs. */
+import type { Command } from 'commander';
+import { listHardware } from '../model/hardware-catalog.js';
+import { listModels } from '../model/catalog.js';
+import type { CliIO } from './io.js';
+import { table } from './summary-format.js';
+
+export function registerCatalog(program: Command, io: CliIO): void {
+  program.command('models')
+    .description('list the embedded model catalog (Hugging Face config.json facts)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const models = listModels();
+      if (opts.json) { io.out(JSON.stringify(models, null, 2) + '\n'); return; }
+      io.out(table([
+        ['model', 'params (B)', 'active (B)', 'layers', 'heads', 'kv heads', 'experts', 'max len'],
+        ...models.map((m) => {
+          const r = m as unknown as Record<string, unknown>;
+          const b = (x: unknown): string => (typeof x === 'number' ? (x / 1e9).toFixed(2) : String(x));
+          return [String(r['name']), b(r['totalParams']), b(r['activeParams']), String(r['numLayers']), String(r['numAttentionHeads']),
+            String(r['numKvHeads']), String(r['numExperts']), String(r['maxPositionEmbeddings'])];
+        }),
+      ]));
+    });
+  program.command('hardware')
+    .description('list the embedded GPU catalog (datasheet figures, dense)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const gpus = listHardware();
+      if (opts.json) { io.out(JSON.stringify(gpus, null, 2) + '\n'); return; }
+      io.out(table([
+        ['gpu', 'bf16 TFLOP/s', 'fp8 TFLOP/s', 'HBM TB/s', 'memory GB', 'link GB/s', 'source'],
+        ...gpus.map((g) => [g.name, String(g.bf16Tflops), g.fp8Tflops ? String(g.fp8Tflops) : '-', String(g.hbmTBps), String(g.memoryGB), String(g.interconnectGBps), g.source]),
+      ]));
+    });
+}

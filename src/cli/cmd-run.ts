@@ -1,0 +1,90 @@
+/** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
+import type { Command } from 'commander';
+import { simulate } from '../cluster/simulate.js';
+import { Rng } from '../kernel/rng.js';
+import { generateArrivals } from '../workload/generate.js';
+import { PRESETS } from '../workload/presets.js';
+import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
+import { parseWorkloadSpec } from '../workload/spec.js';
+import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
+import { readText, resolvePath } from './files.node.js';
+import type { CliIO } from './io.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import { intFlag, numFlag } from './parse.js';
+
+const EXAMPLES = `
+Examples:
+  blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
+    --hardware H100 --routing-policy round-robin
+  blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
+    --hardware H100 --routing-policy weighted --routing-scorers "prefix-affinity:2,queue-depth:1"
+  blis run --workload-spec examples/workload-multi-client.yaml --output json
+  blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
+    --requests-out requests.csv --metrics-out metrics.json
+`;
+
+export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptions {
+  const o = cmd.opts<Record<string, unknown>>();
+  const out: Record<string, unknown> = {};
+  if (typeof o['workload'] === 'string') out['preset'] = o['workload'];
+  if (typeof o['workloadSpec'] === 'string') {
+    const path = resolvePath(io.cwd, o['workloadSpec']);
+    out['spec'] = parseWorkloadSpec(readText(path, 'workload spec'), path);
+  }
+  if (o['rate'] !== undefined) out['rate'] = o['rate'];
+  if (o['numRequests'] !== undefined) out['numRequests'] = o['numRequests'];
+  if (o['duration'] !== undefined) out['durationS'] = o['duration'];
+  if (o['arrival'] !== undefined) out['arrival'] = o['arrival'];
+  if (o['seed'] !== undefined) out['seed'] = o['seed'];
+  return out as WorkloadOptions;
+}
+
+export function registerRun(program: Command, io: CliIO): void {
+  const cmd = program.command('run')
+    .description('generate a workload (preset, spec file or flags) and simulate it')
+    .option('--workload <preset>', `workload preset: ${PRESETS.map((p) => p.name).join(', ')} (default chatbot)`)
+    .option('--workload-spec <file>', 'YAML workload spec with clients and stages (docs/workloads.md)')
+    .option('--rate <rps>', 'total request rate, requests/s (default 10)', numFlag('--rate'))
+    .option('--num-requests <n>', 'number of requests (default 1000 when no duration is given)', intFlag('--num-requests'))
+    .option('--duration <s>', 'generate arrivals for this many seconds', numFlag('--duration'))
+    .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count');
+  addClusterFlags(cmd);
+  addOutputFlags(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action(async () => {
+    const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
+    const clusterOptions = clusterOptionsFromFlags(cmd, io);
+    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+    const outputs = createRequestSinks(cmd, io);
+    const rng = new Rng(workload.seed);
+    const total = workload.numRequests;
+    const progress = progressReporter(cmd, io, total);
+    const result = await simulate({
+      config: { ...config, latencyModel: name },
+      arrivals: generateArrivals(workload, rng.fork('workload')),
+      stepTime,
+      overheads,
+      sinks: outputs.sinks,
+      stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+      extraConfig: { workload: describeWorkload(workload) },
+      onProgress: progress.onProgress,
+    });
+    outputs.close();
+    const injected = result.metrics.requests.injected;
+    progress.done(`${injected} requests`);
+    emitMetrics(cmd, io, result.metrics);
+  });
+}
+
+function describeWorkload(w: ReturnType<typeof resolveWorkload>): Record<string, unknown> {
+  return {
+    seed: w.seed,
+    rate_rps: w.rateRps,
+    num_requests: w.numRequests,
+    duration_s: w.durationS,
+    clients: w.clients,
+    stages: w.stages,
+    sources: w.sources,
+  };
+}

@@ -1,0 +1,52 @@
+/** The human summary printed by run/replay: a few aligned tables, no colours. */
+import type { MetricsBlock, MetricsDocument } from '../cluster/metrics.js';
+import type { DistributionSummary } from '../cluster/summary.js';
+
+function fmt(x: number): string {
+  if (x === 0) return '0';
+  if (Math.abs(x) >= 1000) return x.toFixed(0);
+  if (Math.abs(x) >= 100) return x.toFixed(1);
+  if (Math.abs(x) >= 1) return x.toFixed(2);
+  return x.toFixed(3);
+}
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, c.length); });
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+function latencyRows(b: MetricsBlock): string[][] {
+  const row = (name: string, s: DistributionSummary): string[] => [name, fmt(s.mean), fmt(s.p50), fmt(s.p90), fmt(s.p95), fmt(s.p99), fmt(s.max)];
+  return [
+    ['latency (ms)', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'],
+    row('TTFT', b.ttft_ms), row('TPOT', b.tpot_ms), row('ITL', b.itl_ms), row('E2E', b.e2e_ms), row('queue', b.queue_ms),
+  ];
+}
+
+export function formatSummary(doc: MetricsDocument): string {
+  const c = doc.config as Record<string, unknown>;
+  const r = doc.requests;
+  let out = '';
+  out += `blis: ${String(c['model'])} on ${String(c['num_instances'])} x ${String(c['hardware'])} (TP ${String(c['tp'])}), routing ${String(c['routing_policy'])}${c['routing_scorers'] ? ` [${String(c['routing_scorers'])}]` : ''}, latency model ${String(c['latency_model'])}\n`;
+  out += `simulated ${fmt(doc.sim.simulated_s)} s, ${doc.sim.events} events\n\n`;
+  out += `requests: ${r.injected} injected, ${r.completed} completed, ${r.rejected} rejected, ${r.timed_out} timed out, ${r.dropped} dropped, ${r.unfinished} unfinished\n`;
+  if (doc.reasons) out += `  reasons: ${Object.entries(doc.reasons).map(([k, v]) => `${k}=${v}`).join(', ')}\n`;
+  out += '\n' + table(latencyRows(doc));
+  out += `\nthroughput: ${fmt(doc.throughput.requests_per_s)} req/s, ${fmt(doc.throughput.input_tokens_per_s)} input tok/s, ${fmt(doc.throughput.output_tokens_per_s)} output tok/s\n`;
+  out += `kv cache: prefix hit rate ${(doc.kv.prefix_hit_rate * 100).toFixed(1)}%, ${doc.kv.preemptions} preemptions, peak utilisation ${(doc.kv.peak_utilization * 100).toFixed(1)}%\n`;
+  if (doc.stages && doc.stages.length > 0) {
+    out += '\n' + table([
+      ['stage', 'start s', 'end s', 'done', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99'],
+      ...doc.stages.map((s) => [String(s.index), fmt(s.start_s), fmt(s.end_s), String(s.requests.completed), fmt(s.ttft_ms.p50), fmt(s.ttft_ms.p99), fmt(s.e2e_ms.p50), fmt(s.e2e_ms.p99)]),
+    ]);
+  }
+  if (doc.instances.length > 1) {
+    out += '\n' + table([
+      ['instance', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
+      ...doc.instances.map((i) => [String(i.id), String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
+        (i.kv.prefix_hit_rate * 100).toFixed(1), String(i.kv.preemptions), (i.kv.peak_utilization * 100).toFixed(1)]),
+    ]);
+  }
+  return out;
+}

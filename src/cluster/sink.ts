@@ -1,0 +1,22 @@
+/** Output sinks: anything that consumes per-request records (metrics, request files, spans). */
+import type { RequestRecord } from './record.js';
+
+export interface RecordSink {
+  add(record: RequestRecord): void;
+}
+
+/** Fan-out over several sinks (like OTel's MultiSpanProcessor). */
+export class MultiSink implements RecordSink {
+  constructor(private readonly sinks: readonly RecordSink[]) {}
+  add(record: RequestRecord): void {
+    for (const s of this.sinks) s.add(record);
+  }
+}
+
+/** Keeps every record in memory (tests, validation). */
+export class CollectingSink implements RecordSink {
+  readonly records: RequestRecord[] = [];
+  add(record: RequestRecord): void {
+    this.records.push(record);
+  }
+}
