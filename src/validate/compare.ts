@@ -63,8 +63,12 @@ export interface StageComparison {
 }
 
 /** Rounds for stable, readable JSON (values in ms to 1 ns, percentages to 1e-4). */
-export const roundMs = (x: number): number => Math.round(x * 1e6) / 1e6;
-export const roundPct = (x: number): number => Math.round(x * 1e4) / 1e4;
+export const roundMs = (x: number): number => noNegZero(Math.round(x * 1e6) / 1e6);
+export const roundPct = (x: number): number => noNegZero(Math.round(x * 1e4) / 1e4);
+
+function noNegZero(x: number): number {
+  return x === 0 ? 0 : x;
+}
 
 export function errorPct(predicted: number, actual: number): number | null {
   if (actual === 0 || !Number.isFinite(predicted) || !Number.isFinite(actual)) return null;

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { compareSides, errorPct, sideFromFlat, sideFromMetrics, sideFromRows } from '../../src/validate/compare.js';
+import type { LatencyRow } from '../../src/validate/requests.js';
+import { parseCalibrationRequestsCsv, parseLatencyTable, parseLifecycleJson } from '../../src/validate/requests.js';
+
+const row = (i: number, stage: number, ttftMs: number, e2eMs: number, out = 11, error = false): LatencyRow => ({
+  index: i, stage, arrivalUs: i * 1000, inputTokens: 10, outputTokens: out, ttftUs: error ? -1 : ttftMs * 1000, e2eUs: e2eMs * 1000, error,
+});
+
+describe('comparator', () => {
+  it('signed error % = (pred − actual)/actual × 100', () => {
+    expect(errorPct(110, 100)).toBe(10);
+    expect(errorPct(90, 100)).toBe(-10);
+    expect(errorPct(5, 0)).toBeNull();
+  });
+
+  it('compares per stage and pooled summary; failed rows excluded on both sides', () => {
+    const actual = sideFromRows([row(0, 0, 10, 110), row(1, 0, 20, 120), row(2, 1, 30, 130), row(3, 1, 0, 300000, 0, true)], { outputTokens: 11 });
+    const pred = sideFromRows([row(0, 0, 11, 110), row(1, 0, 22, 120), row(2, 1, 33, 130), row(3, 1, 40, 140)]);
+    const cmp = compareSides(pred, actual);
+    expect(cmp.map((s) => s.index)).toEqual([0, 1, 'summary']);
+    const s0 = cmp[0]!.metrics;
+    expect(s0['ttft_mean']).toEqual({ predicted: 16.5, actual: 15, error_pct: 10 });
+    expect(s0['ttft_p50']).toEqual({ predicted: 16.5, actual: 15, error_pct: 10 });
+    // TPOT per request: (110 − 10)/10 = 10 ms and (120 − 20)/10 = 10 ms
+    expect(s0['tpot_mean']!.actual).toBe(10);
+    expect(s0['itl_mean']!.actual).toBe(10);
+    const sum = cmp[2]!;
+    expect(sum.metrics['ttft_mean']!.actual).toBe(20); // (10 + 20 + 30)/3, the timeout excluded
+    expect(sum.requests).toEqual({ predicted: { ok: 4, failed: 0 }, actual: { ok: 3, failed: 1 } });
+    expect(sum.distributions!.ttft!.n_actual).toBe(3);
+    expect(sum.distributions!.ttft!.n_predicted).toBe(4);
+  });
+
+  it('a metric the truth lacks is omitted; one the prediction lacks is null', () => {
+    const actual = sideFromFlat({ '-1': { ttft_mean: 10, ttft_p99: 20 } });
+    const pred = sideFromFlat({ '-1': { ttft_mean: 12 } });
+    const [summary] = compareSides(pred, actual);
+    expect(Object.keys(summary!.metrics)).toEqual(['ttft_mean', 'ttft_p99']);
+    expect(summary!.metrics['ttft_p99']).toEqual({ predicted: null, actual: 20, error_pct: null });
+  });
+
+  it('reads the blis.metrics/v1 document, ignoring blocks without completions', () => {
+    const d = { mean: 1, p50: 1, p90: 2, p95: 2, p99: 3, min: 0, max: 3 };
+    const doc = {
+      schema: 'blis.metrics/v1', requests: { injected: 10, completed: 9 }, ttft_ms: d, e2e_ms: d, tpot_ms: d, itl_ms: d,
+      stages: [{ index: 0, requests: { injected: 5, completed: 0 }, ttft_ms: { mean: 0 } }],
+    };
+    const side = sideFromMetrics(doc);
+    expect(side.summary.dists.ttft).toEqual(d);
+    expect(side.summary.counts).toEqual({ ok: 9, failed: 1 });
+    expect(side.stages.get(0)!.dists).toEqual({});
+  });
+
+  it('flat competitor tables: "-1" is the whole run, itl_mean (measured-length TPOT) is ignored', () => {
+    const side = sideFromFlat({ '-1': { e2e_mean: 5, itl_mean: 3 }, '0': { ttft_p90: 2 } });
+    expect(side.summary.dists).toEqual({ e2e: { mean: 5 } });
+    expect(side.stages.get(0)!.dists).toEqual({ ttft: { p90: 2 } });
+  });
+});
+
+describe('per-request readers', () => {
+  it('calibration CSV: error rows have no TTFT and count as failed', () => {
+    const rows = parseCalibrationRequestsCsv('index,stage,arrival_us,input_tokens_counted,output_tokens_counted,ttft_us,e2e_us,error\n0,0,0,591,140,130224,1943702,0\n1,0,5,0,0,,300588950,1\n', 'x.csv');
+    expect(rows[0]).toEqual({ index: 0, stage: 0, arrivalUs: 0, inputTokens: 591, outputTokens: 140, ttftUs: 130224, e2eUs: 1943702, error: false });
+    expect(rows[1]!.error).toBe(true);
+    expect(rows[1]!.ttftUs).toBe(-1);
+  });
+  it('JSONL records with status', () => {
+    const rows = parseLatencyTable('{"arrival_us":0,"ttft_us":5,"e2e_us":9,"output_tokens":3,"status":"completed"}\n{"arrival_us":1,"ttft_us":-1,"e2e_us":-1,"status":"rejected"}\n', 'r.jsonl', 'jsonl');
+    expect(rows.map((r) => r.error)).toEqual([false, true]);
+  });
+  it('a missing arrival_us column names the file and line', () => {
+    expect(() => parseLatencyTable('ttft_us,e2e_us\n1,2\n', 'bad.csv', 'csv')).toThrow(/bad\.csv:2/);
+  });
+  it('inference-perf lifecycle JSON: TTFT from the first output token time', () => {
+    const rows = parseLifecycleJson([
+      { start_time: 100, end_time: 101.5, info: { input_tokens: 10, output_tokens: 3, output_token_times: [100.2, 100.3, 101.5] }, error: null },
+      { start_time: 110, end_time: 410, info: { input_tokens: 10, output_tokens: 0, output_token_times: [] }, error: { error_type: 'timeout' } },
+    ], 'lc.json', [0, 5e6]);
+    expect(rows[0]).toMatchObject({ arrivalUs: 0, ttftUs: 200000, e2eUs: 1500000, error: false, stage: 0 });
+    expect(rows[1]).toMatchObject({ arrivalUs: 10e6, error: true, stage: 1 });
+  });
+});

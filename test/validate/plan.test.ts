@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseExperiment } from '../../src/validate/experiment.js';
+import { buildPlan, rescaledExponentialArrivals, sampleLength, seededRandom } from '../../src/validate/plan.js';
+import { parseCalibrationRequestsCsv } from '../../src/validate/requests.js';
+
+const dir = new URL('../../baselines/calibration-experiments/', import.meta.url);
+const CODEGEN = '20260217-155451-llama-2-7b-tp1-codegen';
+const load = (id: string) => parseExperiment(JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8')), `${id}.json`);
+const rowsOf = (id: string) => parseCalibrationRequestsCsv(readFileSync(new URL(`${id}.requests.csv`, dir), 'utf8'), `${id}.requests.csv`);
+
+describe('synthetic arrivals (pitfall 4)', () => {
+  it('issues exactly rate × duration requests per stage, inside the stage, non-decreasing', () => {
+    const plan = buildPlan(load(CODEGEN), { seed: 7, arrivals: 'synthetic' });
+    expect(plan.arrivals).toHaveLength(9000);
+    expect(plan.stages).toEqual([{ index: 0, startUs: 0, endUs: 600e6 }, { index: 1, startUs: 600e6, endUs: 1200e6 }]);
+    const s0 = plan.arrivals.filter((a) => a.stage === 0);
+    const s1 = plan.arrivals.filter((a) => a.stage === 1);
+    expect([s0.length, s1.length]).toEqual([3000, 6000]);
+    expect(s0.every((a) => a.arrivalUs >= 0 && a.arrivalUs < 600e6)).toBe(true);
+    expect(s1.every((a) => a.arrivalUs >= 600e6 && a.arrivalUs < 1200e6)).toBe(true);
+    expect(s1[0]!.arrivalUs).toBe(600e6);
+    for (let i = 1; i < plan.arrivals.length; i++) expect(plan.arrivals[i]!.arrivalUs).toBeGreaterThanOrEqual(plan.arrivals[i - 1]!.arrivalUs);
+    expect(plan.clientTimeoutUs).toBe(300e6);
+  });
+
+  it('gaps are exponential-like (CV near 1) and the same seed gives the same stream', () => {
+    const t = rescaledExponentialArrivals(5000, 0, 1e9, seededRandom(3));
+    const gaps = t.slice(1).map((x, i) => x - t[i]!);
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
+    expect(sd / mean).toBeGreaterThan(0.9);
+    expect(sd / mean).toBeLessThan(1.1);
+    expect(rescaledExponentialArrivals(50, 0, 1e6, seededRandom(3))).toEqual(rescaledExponentialArrivals(50, 0, 1e6, seededRandom(3)));
+  });
+});
+
+describe('prompt structure (pitfall 3) and output lengths (pitfall 2)', () => {
+  it('cycles 100 unique prompts round-robin; a recurring prompt is identical', () => {
+    const plan = buildPlan(load(CODEGEN), { seed: 1, arrivals: 'synthetic' });
+    const groups = plan.arrivals.map((a) => a.prefix!.group);
+    expect(new Set(groups).size).toBe(100);
+    expect(new Set(groups.slice(0, 100)).size).toBe(100);
+    for (let i = 100; i < plan.arrivals.length; i++) {
+      const a = plan.arrivals[i]!;
+      const b = plan.arrivals[i - 100]!;
+      expect(a.prefix).toEqual(b.prefix);
+      expect(a.inputTokens).toBe(b.inputTokens);
+      expect(a.hashIds).toEqual(b.hashIds);
+    }
+    // the full prompt is the shared part
+    expect(plan.arrivals.every((a) => a.prefix!.tokens === a.inputTokens)).toBe(true);
+    // every request decodes output_tokens_generated under ignore_eos
+    expect(plan.arrivals.every((a) => a.outputTokens === 247)).toBe(true);
+    // observed prompt lengths 580..604
+    expect(plan.arrivals.every((a) => a.inputTokens >= 580 && a.inputTokens <= 604)).toBe(true);
+  });
+
+  it('prompts of a group share the system prompt blocks (100 tokens → 6 blocks of 16)', () => {
+    const plan = buildPlan(load(CODEGEN), { seed: 1, arrivals: 'synthetic' });
+    const byGroupHead = new Map<string, Set<string>>();
+    for (const a of plan.arrivals.slice(0, 100)) {
+      const head = a.hashIds!.ids.slice(0, 6).join(',');
+      const set = byGroupHead.get(head) ?? new Set<string>();
+      set.add(a.prefix!.group);
+      byGroupHead.set(head, set);
+      expect(a.hashIds!.blockTokens).toBe(16);
+      expect(a.hashIds!.ids).toHaveLength(Math.floor(a.inputTokens / 16));
+    }
+    expect(byGroupHead.size).toBe(10);
+    for (const prompts of byGroupHead.values()) expect(prompts.size).toBe(10);
+  });
+
+  it('trace arrivals replay the CSV: times, stages, lengths; failed rows get their slot length', () => {
+    const id = '20260217-170634-llama-2-7b-tp1-reasoning';
+    const rows = rowsOf(id);
+    const plan = buildPlan(load(id), { requests: rows });
+    expect(plan.arrivalSource).toBe('trace');
+    expect(plan.arrivals).toHaveLength(4800);
+    expect(plan.arrivals.map((a) => a.arrivalUs)).toEqual(rows.map((r) => r.arrivalUs));
+    expect(plan.arrivals[0]!.inputTokens).toBe(rows[0]!.inputTokens);
+    const failed = rows.findIndex((r) => r.error);
+    expect(rows[failed]!.inputTokens).toBe(0);
+    expect(plan.arrivals[failed]!.inputTokens).toBe(plan.promptSlotTokens[failed % 100]);
+    expect(plan.arrivals[failed]!.observed).toBeUndefined();
+    expect(plan.arrivals[0]!.observed).toEqual({ ttftUs: rows[0]!.ttftUs, e2eUs: rows[0]!.e2eUs });
+    expect(plan.arrivals.every((a) => a.outputTokens === 1448)).toBe(true);
+  });
+
+  it('trace stage windows start at the stage\'s first arrival', () => {
+    const plan = buildPlan(load(CODEGEN), { requests: rowsOf(CODEGEN) });
+    expect(plan.stages[1]!.startUs).toBe(604196966);
+    expect(plan.arrivals.filter((a) => a.stage === 1)).toHaveLength(6000);
+  });
+
+  it('quantile sampling of prompt lengths interpolates through the known points', () => {
+    const st = { min: 100, p10: 110, p50: 150, p90: 190, max: 200 };
+    expect(sampleLength(st, 0)).toBe(100);
+    expect(sampleLength(st, 0.3)).toBe(130);
+    expect(sampleLength(st, 1)).toBe(200);
+    expect(sampleLength({ mean: 42 }, 0.5)).toBe(42);
+  });
+
+  it('missing output length is an error naming the file and field', () => {
+    const j = JSON.parse(readFileSync(new URL(`${CODEGEN}.json`, dir), 'utf8'));
+    delete j.workload.output_tokens_generated;
+    delete j.workload.shared_prefix_effective.output_len;
+    expect(() => buildPlan(parseExperiment(j, 'o.json'))).toThrow(/o\.json: workload\.output_tokens_generated/);
+  });
+});
