@@ -13,4 +13,5 @@ export type { Entry, OptionSpec, OptionValues } from './options.js';
 export { PRESETS, type PresetEntry, calibrationClient } from './presets.js';
 export { WORKLOAD_DEFAULTS, type WorkloadOptions, parseArrivalFlag, resolveWorkload } from './resolve.js';
 export { generateArrivals } from './generate.js';
+export { parseWorkloadSpec } from './spec.js';
 export type * from './types.js';
