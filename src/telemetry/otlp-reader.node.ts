@@ -1,0 +1,209 @@
+/**
+ * Reading OTLP files for replay: protobuf (one ExportTraceServiceRequest/TracesData, or a
+ * stream of length-delimited ones) and OTLP/JSON (one object, or JSON Lines with one TracesData
+ * per line; a Jaeger `/api/v3/traces` answer `{"result": {...}}` is accepted too).
+ * Bad input raises InputError with an `OTLP_*` code naming the file. The file is read whole
+ * (OTLP files are batch exports; requests must be sorted by arrival anyway).
+ */
+import { readFile } from 'node:fs/promises';
+import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
+import { InputError } from '../kernel/errors.js';
+import type { ArrivalRequest } from '../workload/request.js';
+import { loadOtlpSchema } from './otlp-proto.node.js';
+import { OtlpRequestCollector, type OtlpReadIssue } from './otlp-reader.js';
+
+type Walk = 'ok' | 'truncated' | 'bad';
+
+function readVarint(b: Uint8Array, pos: number): [value: number, next: number] | undefined {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos + i >= b.length) return undefined;
+    const byte = b[pos + i]!;
+    v += (byte & 0x7f) * mul;
+    if ((byte & 0x80) === 0) return [v, pos + i + 1];
+    mul *= 128;
+  }
+  return undefined;
+}
+
+/** Top level of a TracesData: only field 1 (resource_spans), length-delimited, to the exact end. */
+function walkMessage(b: Uint8Array, start: number, end: number): Walk {
+  let pos = start;
+  while (pos < end) {
+    if (b[pos] !== 0x0a) return 'bad';
+    const v = readVarint(b, pos + 1);
+    if (!v) return 'truncated';
+    pos = v[1] + v[0];
+    if (pos > end) return 'truncated';
+  }
+  return 'ok';
+}
+
+function walkDelimited(b: Uint8Array): { walk: Walk; parts: [number, number][] } {
+  const parts: [number, number][] = [];
+  let pos = 0;
+  while (pos < b.length) {
+    const v = readVarint(b, pos);
+    if (!v) return { walk: 'truncated', parts };
+    const end = v[1] + v[0];
+    if (end > b.length) return { walk: parts.length > 0 || b[v[1]] === 0x0a ? 'truncated' : 'bad', parts };
+    const w = walkMessage(b, v[1], end);
+    if (w !== 'ok') return { walk: w === 'truncated' && parts.length > 0 ? 'truncated' : 'bad', parts };
+    parts.push([v[1], end]);
+    pos = end;
+  }
+  return { walk: parts.length > 0 ? 'ok' : 'bad', parts };
+}
+
+function decodeProtobuf(bytes: Uint8Array, source: string, c: OtlpRequestCollector): void {
+  const T = loadOtlpSchema().TracesData;
+  const single = walkMessage(bytes, 0, bytes.length);
+  let parts: [number, number][];
+  if (single === 'ok') parts = [[0, bytes.length]];
+  else {
+    const d = walkDelimited(bytes);
+    if (d.walk === 'ok') parts = d.parts;
+    else if (single === 'truncated' || d.walk === 'truncated') {
+      throw new InputError('OTLP_TRUNCATED', source, 'OTLP protobuf ends in the middle of a message (truncated file?)');
+    } else {
+      throw new InputError('OTLP_NOT_OTLP', source, 'not OTLP protobuf (expected a TracesData/ExportTraceServiceRequest, single or length-delimited) nor OTLP/JSON');
+    }
+  }
+  for (const [s, e] of parts) {
+    let obj: unknown;
+    try {
+      obj = T.toObject(T.decode(bytes.subarray(s, e)), { longs: String, enums: Number });
+    } catch (err) {
+      const truncated = err instanceof RangeError || /index out of range/.test(String(err));
+      throw new InputError(truncated ? 'OTLP_TRUNCATED' : 'OTLP_DECODE', `${source}@${s}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
+    }
+    c.addMessage(obj);
+  }
+}
+
+function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
+  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  const msg = o && 'result' in o && typeof o['result'] === 'object' ? o['result'] : o;
+  if (!msg || !Array.isArray((msg as Record<string, unknown>)['resourceSpans'])) {
+    throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans"; expected OTLP/JSON TracesData');
+  }
+  c.addMessage(msg);
+}
+
+function decodeJson(text: string, source: string, c: OtlpRequestCollector): void {
+  const lines = text.split('\n');
+  let firstOk = true;
+  try {
+    JSON.parse(lines[0]!);
+  } catch {
+    firstOk = false;
+  }
+  if (!firstOk) {
+    let whole: unknown;
+    try {
+      whole = JSON.parse(text);
+    } catch (err) {
+      throw new InputError('OTLP_BAD_JSON', source, `neither one JSON object nor JSON Lines: ${(err as Error).message}`);
+    }
+    addJson(whole, source, c);
+    return;
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      throw new InputError('OTLP_BAD_JSON', `${source}:${i + 1}`, `bad JSON line: ${(err as Error).message}`);
+    }
+    addJson(v, `${source}:${i + 1}`, c);
+  }
+}
+
+function firstNonSpace(bytes: Uint8Array): number {
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  return i < bytes.length ? bytes[i]! : -1;
+}
+
+/** Decodes a whole OTLP file's bytes into arrivals (sorted, relative to the earliest start). */
+export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: OtlpReadIssue) => void): ArrivalRequest[] {
+  if (bytes.length === 0) throw new InputError('OTLP_EMPTY', source, 'empty file; expected OTLP protobuf or OTLP/JSON');
+  const c = new OtlpRequestCollector(onIssue);
+  if (firstNonSpace(bytes) === 0x7b /* { */) decodeJson(new TextDecoder().decode(bytes), source, c);
+  else decodeProtobuf(bytes, source, c);
+  const out = c.finish();
+  if (c.spansSeen === 0) throw new InputError('OTLP_NO_SPANS', source, 'OTLP data without spans');
+  if (out.length === 0) {
+    throw new InputError('OTLP_NO_REQUESTS', source, `${c.spansSeen} spans but no request span with token counts ('llm_request' from vLLM or blis, or llm-d 'gateway.request')`);
+  }
+  return out;
+}
+
+export interface OtlpReadOptions {
+  readonly onIssue?: (issue: OtlpReadIssue) => void;
+}
+
+export async function* readOtlpFile(path: string, options: OtlpReadOptions = {}): AsyncIterable<ArrivalRequest> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new InputError('OTLP_FILE', path, `cannot read: ${(err as Error).message}`);
+  }
+  yield* readOtlpBytes(bytes, path, options.onIssue);
+}
+
+/** Confidence in [0, 1] that a file starting with `head` is OTLP. */
+export function otlpSniff(head: Uint8Array, fileName = ''): number {
+  if (head.length === 0) return 0;
+  const first = firstNonSpace(head);
+  if (first === 0x7b) {
+    const text = new TextDecoder().decode(head.subarray(0, 4096));
+    return /"resourceSpans"|"resource_spans"/.test(text) ? 0.95 : 0;
+  }
+  const byExt = /\.(pb|binpb|otlp)$/i.test(fileName) ? 0.3 : 0;
+  // Single message: field 1 (0x0a) + length; delimited: length varint then 0x0a.
+  if (head[0] === 0x0a) {
+    const v = readVarint(head, 1);
+    if (v && v[1] < head.length && head[v[1]] === 0x0a) return Math.min(1, 0.6 + byExt);
+  }
+  const v = readVarint(head, 0);
+  if (v && v[1] < head.length && head[v[1]] === 0x0a && head[v[1] + 2] !== undefined) return Math.min(1, 0.5 + byExt);
+  return 0;
+}
+
+/** The ingest registry entry (src/ingest/types.ts FormatEntry): bytes in, sorted arrivals out at end(). */
+export const otlpFormat: FormatEntry = {
+  name: 'otlp',
+  describe: 'OpenTelemetry spans (OTLP protobuf .pb or OTLP/JSON Lines): vLLM llm_request, blis, llm-d gateway.request',
+  timeBase: 'relative',
+  order: 'completion',
+  sniff(input: SniffInput): number {
+    const head = new Uint8Array(input.head.length);
+    for (let i = 0; i < head.length; i++) head[i] = input.head.charCodeAt(i) & 0xff;
+    return otlpSniff(head, input.fileName);
+  },
+  create(ctx: ReaderContext): TraceReader {
+    const chunks: Uint8Array[] = [];
+    const enc = new TextEncoder();
+    return {
+      push(chunk: string | Uint8Array): void {
+        chunks.push(typeof chunk === 'string' ? enc.encode(chunk) : chunk);
+      },
+      end(): void {
+        const total = chunks.reduce((n, c) => n + c.length, 0);
+        const all = new Uint8Array(total);
+        let off = 0;
+        for (const c of chunks) {
+          all.set(c, off);
+          off += c.length;
+        }
+        for (const r of readOtlpBytes(all, ctx.source, (i) => ctx.skip(i.code, 0, i.message))) ctx.emit(r);
+      },
+    };
+  },
+};

@@ -1,0 +1,204 @@
+/**
+ * OTLP spans → arrival stream (for `blis replay --format otlp`). Pure: takes OTLP messages
+ * already parsed into plain objects (OTLP/JSON as parsed, or protobuf decoded with protobufjs
+ * `toObject({longs: String})`; ids may be hex strings or bytes, 64-bit ints strings or numbers).
+ *
+ * One request per trace, from (in order of preference):
+ * - an `llm_request` span: stock vLLM's request span (start = arrival; tokens from
+ *   gen_ai.usage.prompt_tokens/completion_tokens or input_tokens/output_tokens; observed TTFT
+ *   and E2E from gen_ai.latency.* seconds) or blis's own root span (same name, scope
+ *   `blis.sim`, plus blis.* attributes: requested output length, prefix group, session, turn);
+ * - an llm-d `gateway.request` span when the trace has no vLLM span.
+ * When both exist the earlier start (the gateway's) is the arrival. Arrivals are relative to the
+ * earliest request start in the input; requests come out sorted by arrival (ties: input order).
+ * Spans of one request split across messages (OTLP file exporters) are merged by span id.
+ */
+import type { ArrivalRequest, ObservedLatency, PrefixRef } from '../workload/request.js';
+import { toHex } from './ids.js';
+
+type Prim = string | number | boolean;
+
+interface SpanInfo {
+  spanId: string;
+  startNs: bigint;
+  endNs: bigint;
+  readonly attrs: Map<string, Prim>;
+}
+
+interface TraceAcc {
+  readonly order: number;
+  readonly traceId: string;
+  llm?: SpanInfo;
+  gateway?: SpanInfo;
+}
+
+export interface OtlpReadIssue {
+  readonly code: string;
+  readonly message: string;
+}
+
+type Obj = Record<string, unknown>;
+
+function asObj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+function asArr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function idHex(v: unknown): string {
+  if (typeof v === 'string') return v.toLowerCase();
+  if (v instanceof Uint8Array) return toHex(v);
+  return '';
+}
+
+function toBigInt(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.round(v));
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  const o = asObj(v);
+  if (o && typeof o['low'] === 'number' && typeof o['high'] === 'number') {
+    return (BigInt((o['high'] as number) >>> 0) << 32n) | BigInt((o['low'] as number) >>> 0);
+  }
+  return undefined;
+}
+
+function anyValue(v: unknown): Prim | undefined {
+  const o = asObj(v);
+  if (!o) return undefined;
+  if (typeof o['stringValue'] === 'string') return o['stringValue'];
+  if (o['intValue'] !== undefined && o['intValue'] !== null) {
+    const n = Number(o['intValue']);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  if (o['doubleValue'] !== undefined && o['doubleValue'] !== null) {
+    const n = Number(o['doubleValue']);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  if (typeof o['boolValue'] === 'boolean') return o['boolValue'];
+  return undefined;
+}
+
+const NUM = (m: Map<string, Prim>, ...keys: string[]): number | undefined => {
+  for (const k of keys) {
+    const v = m.get(k);
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  }
+  return undefined;
+};
+const STR = (m: Map<string, Prim>, ...keys: string[]): string | undefined => {
+  for (const k of keys) {
+    const v = m.get(k);
+    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'number') return String(v);
+  }
+  return undefined;
+};
+
+/** Accumulates OTLP messages; `finish()` returns the arrival stream in arrival order. */
+export class OtlpRequestCollector {
+  private readonly traces = new Map<string, TraceAcc>();
+  spansSeen = 0;
+
+  constructor(private readonly onIssue: (issue: OtlpReadIssue) => void = () => {}) {}
+
+  /** One TracesData / ExportTraceServiceRequest as a plain object. */
+  addMessage(message: unknown): void {
+    for (const rs of asArr(asObj(message)?.['resourceSpans'])) {
+      for (const ss of asArr(asObj(rs)?.['scopeSpans'])) {
+        for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp));
+      }
+    }
+  }
+
+  private addSpan(s: Obj | undefined): void {
+    if (!s) return;
+    this.spansSeen++;
+    const name = s['name'];
+    const kind = name === 'llm_request' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
+    if (!kind) return;
+    const traceId = idHex(s['traceId']);
+    const start = toBigInt(s['startTimeUnixNano']);
+    const end = toBigInt(s['endTimeUnixNano']);
+    if (traceId.length !== 32 || start === undefined) {
+      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `span '${String(name)}' without a 16-byte trace id or a start time` });
+      return;
+    }
+    let acc = this.traces.get(traceId);
+    if (!acc) {
+      acc = { order: this.traces.size, traceId };
+      this.traces.set(traceId, acc);
+    }
+    const spanId = idHex(s['spanId']);
+    const prev = acc[kind];
+    let info: SpanInfo;
+    if (prev && prev.spanId === spanId) {
+      info = prev; // the same span seen again (split export): merge
+    } else if (prev && prev.startNs <= start) {
+      return; // a later span of the same kind (e.g. P/D's second vLLM span): the first is the arrival
+    } else {
+      info = { spanId, startNs: start, endNs: end ?? start, attrs: new Map() };
+      acc[kind] = info;
+    }
+    if (end !== undefined && end > info.endNs) info.endNs = end;
+    for (const kv of asArr(s['attributes'])) {
+      const o = asObj(kv);
+      const key = o?.['key'];
+      const v = anyValue(o?.['value']);
+      if (typeof key === 'string' && v !== undefined) info.attrs.set(key, v);
+    }
+  }
+
+  finish(): ArrivalRequest[] {
+    let minStart: bigint | undefined;
+    const rows: { acc: TraceAcc; start: bigint }[] = [];
+    for (const acc of this.traces.values()) {
+      const a = acc.llm?.startNs, g = acc.gateway?.startNs;
+      const start = a !== undefined && g !== undefined ? (a < g ? a : g) : (a ?? g)!;
+      rows.push({ acc, start });
+      if (minStart === undefined || start < minStart) minStart = start;
+    }
+    rows.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.acc.order - y.acc.order));
+    const out: ArrivalRequest[] = [];
+    for (const { acc, start } of rows) {
+      const req = this.toRequest(acc, Number((start - minStart!) / 1000n));
+      if (req) out.push(req);
+    }
+    return out;
+  }
+
+  private toRequest(acc: TraceAcc, arrivalUs: number): ArrivalRequest | undefined {
+    const main = acc.llm ?? acc.gateway!;
+    const m = new Map<string, Prim>(acc.gateway && acc.llm ? [...acc.gateway.attrs, ...acc.llm.attrs] : main.attrs);
+    const id = STR(m, 'gen_ai.request.id', 'gen_ai.response.id', 'llm_d.request.id') ?? acc.traceId;
+    const input = NUM(m, 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens');
+    const output = NUM(m, 'blis.request.output_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.request.max_tokens');
+    if (input === undefined || output === undefined) {
+      this.onIssue({ code: 'OTLP_MISSING_TOKENS', message: `trace ${acc.traceId} (${id}): no prompt/completion token counts` });
+      return undefined;
+    }
+    const observed: { ttftUs?: number; e2eUs?: number } = {};
+    const ttft = NUM(m, 'gen_ai.latency.time_to_first_token');
+    if (ttft !== undefined) observed.ttftUs = Math.round(ttft * 1e6);
+    const e2e = NUM(m, 'gen_ai.latency.e2e');
+    if (e2e !== undefined) observed.e2eUs = Math.round(e2e * 1e6);
+    else if (acc.llm && !m.has('blis.status')) observed.e2eUs = Number((acc.llm.endNs - acc.llm.startNs) / 1000n);
+    const group = STR(m, 'blis.prefix.group');
+    const prefixTokens = NUM(m, 'blis.prefix.tokens');
+    const prefix: PrefixRef | undefined = group !== undefined && prefixTokens !== undefined ? { group, tokens: prefixTokens } : undefined;
+    const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [k]: v } as { [P in K]: V }));
+    return {
+      id, arrivalUs, inputTokens: Math.round(input), outputTokens: Math.round(output),
+      ...opt('prefix', prefix),
+      ...opt('sessionId', STR(m, 'session.id', 'gen_ai.conversation.id')),
+      ...opt('turn', NUM(m, 'blis.turn')),
+      ...opt('model', STR(m, 'gen_ai.request.model', 'gen_ai.response.model')),
+      ...opt('tenant', STR(m, 'blis.tenant')),
+      ...opt('sloClass', STR(m, 'blis.slo_class')),
+      ...opt('priority', NUM(m, 'blis.priority')),
+      ...opt('stage', NUM(m, 'blis.stage')),
+      ...opt<'observed', ObservedLatency>('observed', Object.keys(observed).length > 0 ? observed : undefined),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { resolveTelemetry } from '../../src/telemetry/options.js';
+import { TraceBuilder, ROOT_SPAN_NAME } from '../../src/telemetry/spans.js';
+import type { Span, KeyValue } from '../../src/telemetry/otlp-types.js';
+import { nanosToBigInt } from '../../src/telemetry/time.js';
+import { toHex } from '../../src/telemetry/ids.js';
+import { completed, disaggregated, rejected, withDetail } from './records.js';
+
+const EPOCH = 1767225600000000000n;
+const us = (n: { low: number; high: number }): number => Number((nanosToBigInt(n) - EPOCH) / 1000n);
+const attr = (s: { attributes: readonly KeyValue[] }, key: string): unknown => {
+  const kv = s.attributes.find((a) => a.key === key);
+  return kv ? Object.values(kv.value)[0] : undefined;
+};
+const byName = (spans: Span[], name: string): Span => {
+  const s = spans.find((x) => x.name === name);
+  if (!s) throw new Error(`no span ${name}`);
+  return s;
+};
+
+describe('span tree of one request', () => {
+  const t = resolveTelemetry({ seed: 42, traceTokenEvery: 16, config: { model: 'qwen/qwen3-14b', tp: 2 } });
+  const b = new TraceBuilder(t);
+
+  it('has a SERVER root from arrival to finish and the phases in order as its children', () => {
+    const r = completed(3);
+    const spans = b.build(r);
+    expect(spans.map((s) => s.name)).toEqual([ROOT_SPAN_NAME, 'admission', 'routing', 'queue', 'prefill', 'decode']);
+    const root = spans[0]!;
+    expect(root.kind).toBe(2);
+    expect(root.parentSpanId).toBeUndefined();
+    expect(us(root.startTimeUnixNano)).toBe(r.arrivalUs);
+    expect(us(root.endTimeUnixNano)).toBe(r.finishedUs);
+    for (const c of spans.slice(1)) {
+      expect(toHex(c.parentSpanId!)).toBe(toHex(root.spanId));
+      expect(toHex(c.traceId)).toBe(toHex(root.traceId));
+      expect(c.kind).toBe(1);
+    }
+    expect([us(byName(spans, 'admission').startTimeUnixNano), us(byName(spans, 'admission').endTimeUnixNano)]).toEqual([r.arrivalUs, r.admittedUs]);
+    expect([us(byName(spans, 'routing').startTimeUnixNano), us(byName(spans, 'routing').endTimeUnixNano)]).toEqual([r.admittedUs, r.routedUs]);
+    expect([us(byName(spans, 'queue').startTimeUnixNano), us(byName(spans, 'queue').endTimeUnixNano)]).toEqual([r.enqueuedUs, r.firstScheduledUs]);
+    expect([us(byName(spans, 'prefill').startTimeUnixNano), us(byName(spans, 'prefill').endTimeUnixNano)]).toEqual([r.firstScheduledUs, r.firstTokenUs]);
+    expect([us(byName(spans, 'decode').startTimeUnixNano), us(byName(spans, 'decode').endTimeUnixNano)]).toEqual([r.firstTokenUs, r.finishedUs]);
+  });
+
+  it('carries GenAI, vLLM latency (seconds) and blis attributes on the root', () => {
+    const r = completed(3);
+    const root = b.build(r)[0]!;
+    expect(attr(root, 'gen_ai.request.model')).toBe('qwen/qwen3-14b');
+    expect(attr(root, 'gen_ai.response.id')).toBe('r3');
+    expect(attr(root, 'gen_ai.usage.input_tokens')).toBe(r.inputTokens);
+    expect(attr(root, 'gen_ai.usage.completion_tokens')).toBe(64);
+    expect(attr(root, 'gen_ai.latency.time_to_first_token')).toBeCloseTo((r.firstTokenUs - r.arrivalUs) / 1e6, 12);
+    expect(attr(root, 'gen_ai.latency.e2e')).toBeCloseTo((r.finishedUs - r.arrivalUs) / 1e6, 12);
+    expect(attr(root, 'gen_ai.latency.time_in_queue')).toBeCloseTo((r.firstScheduledUs - r.enqueuedUs) / 1e6, 12);
+    expect(attr(root, 'blis.instance.id')).toBe(3);
+    expect(attr(root, 'blis.routing.score.prefix-affinity')).toBe(0.75);
+    expect(attr(root, 'blis.prefix.cached_tokens')).toBe(256);
+    expect(attr(root, 'blis.status')).toBe('completed');
+    expect(root.status?.code).toBe(0);
+  });
+
+  it('puts chunk and preemption events on prefill/decode, first token and every Nth token on decode', () => {
+    const r = withDetail(2);
+    const spans = b.build(r);
+    const prefill = byName(spans, 'prefill');
+    expect(prefill.events!.map((e) => e.name)).toEqual(['prefill_chunk', 'prefill_chunk']);
+    expect(prefill.events!.map((e) => attr(e, 'blis.chunk.tokens'))).toEqual([256, 258]);
+    const decode = byName(spans, 'decode');
+    expect(decode.events!.map((e) => e.name)).toEqual(['first_token', 'preempted', 'token', 'token', 'token']);
+    expect(decode.events!.filter((e) => e.name === 'token').map((e) => attr(e, 'blis.token.index'))).toEqual([16, 32, 48]);
+  });
+
+  it('gives a rejected request a root and an admission span, both ERROR with the reason', () => {
+    const r = rejected(7);
+    const spans = b.build(r);
+    expect(spans.map((s) => s.name)).toEqual([ROOT_SPAN_NAME, 'admission']);
+    for (const s of spans) expect(s.status).toEqual({ code: 2, message: 'exceeds-max-model-len' });
+    expect(us(spans[1]!.endTimeUnixNano)).toBe(r.finishedUs);
+    expect(attr(spans[0]!, 'blis.admission.decision')).toBe('rejected');
+  });
+
+  it('adds kv_transfer only for disaggregated requests', () => {
+    expect(b.build(completed(1)).some((s) => s.name === 'kv_transfer')).toBe(false);
+    const r = disaggregated(1);
+    const kv = byName(b.build(r), 'kv_transfer');
+    expect([us(kv.startTimeUnixNano), us(kv.endTimeUnixNano)]).toEqual([r.disagg!.transferStartUs, r.disagg!.transferEndUs]);
+    expect(attr(kv, 'blis.kv_transfer.bytes')).toBe(123_456_789);
+  });
+
+  it('children lie inside the root and ids are distinct and non-zero (property)', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 0, max: 4e12 }), fc.array(fc.integer({ min: 0, max: 5e6 }), { minLength: 6, maxLength: 6 }),
+      (index, arrival, gaps) => {
+        const ts = [arrival];
+        for (const g of gaps) ts.push(ts[ts.length - 1]! + g);
+        const r = completed(0, { index, arrivalUs: ts[0]!, admittedUs: ts[1]!, routedUs: ts[2]!, enqueuedUs: ts[3]!, firstScheduledUs: ts[4]!, firstTokenUs: ts[5]!, finishedUs: ts[6]! });
+        const spans = b.build(r);
+        const root = spans[0]!;
+        const ids = new Set(spans.map((s) => toHex(s.spanId)));
+        expect(ids.size).toBe(spans.length);
+        expect(toHex(root.traceId)).not.toMatch(/^0+$/);
+        for (const s of spans) {
+          expect(toHex(s.spanId)).not.toMatch(/^0+$/);
+          expect(us(s.startTimeUnixNano)).toBeGreaterThanOrEqual(us(root.startTimeUnixNano));
+          expect(us(s.endTimeUnixNano)).toBeLessThanOrEqual(us(root.endTimeUnixNano));
+          expect(us(s.endTimeUnixNano)).toBeGreaterThanOrEqual(us(s.startTimeUnixNano));
+        }
+        // phases follow each other: each starts where (or after) the previous one ended
+        const order = ['admission', 'routing', 'queue', 'prefill', 'decode'].map((n) => byName(spans, n));
+        for (let i = 1; i < order.length; i++) expect(us(order[i]!.startTimeUnixNano)).toBeGreaterThanOrEqual(us(order[i - 1]!.endTimeUnixNano));
+      }), { numRuns: 200 });
+  });
+
+  it('maps simulated microseconds to epoch nanoseconds exactly, far beyond 2^53 ns', () => {
+    const r = completed(0, { arrivalUs: 123_456_789_012, admittedUs: 123_456_789_013 });
+    const root = b.build(r)[0]!;
+    expect(nanosToBigInt(root.startTimeUnixNano)).toBe(EPOCH + 123_456_789_012_000n);
+  });
+});
