@@ -237,6 +237,12 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     this.sim.schedule(this.sim.nowUs, EventPriority.StepStart, this, EV_STEP_START);
   }
 
+  /** After a step end: start the next step now; skip the StepStart event when nothing else can happen at this instant. */
+  private continueWork(): void {
+    if (this.sim.peekTimeUs() > this.sim.nowUs) this.startStep();
+    else this.kick();
+  }
+
   private startStep(): void {
     const s = this.scheduler;
     const now = this.sim.nowUs;
@@ -289,7 +295,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
     if (this.stepListener !== null) this.stepListener.onStep(this, this.stepStartUs, now - this.stepStartUs, decodeEmitted);
-    if (s.running.length > 0 || s.waiting.length > 0) this.kick();
+    if (s.running.length > 0 || s.waiting.length > 0) this.continueWork();
   }
 
   /** Drops finished requests from the running list (order kept) and reports them. */
