@@ -28,7 +28,10 @@ function attrs(list: readonly KeyValue[]): Json[] {
 }
 
 function event(e: SpanEvent): Json {
-  return { timeUnixNano: nanos(e.timeUnixNano), name: e.name, attributes: attrs(e.attributes) };
+  // proto3 JSON omits fields at their default value (empty lists, code 0), as protobuf does.
+  const o: Json = { timeUnixNano: nanos(e.timeUnixNano), name: e.name };
+  if (e.attributes.length > 0) o['attributes'] = attrs(e.attributes);
+  return o;
 }
 
 function span(s: Span): Json {
@@ -40,7 +43,7 @@ function span(s: Span): Json {
   o['endTimeUnixNano'] = nanos(s.endTimeUnixNano);
   o['attributes'] = attrs(s.attributes);
   if (s.events && s.events.length > 0) o['events'] = s.events.map(event);
-  if (s.status) o['status'] = s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code };
+  if (s.status && (s.status.code !== 0 || s.status.message)) o['status'] = s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code };
   return o;
 }
 

@@ -136,7 +136,7 @@ export class TraceBuilder {
       traceId, spanId: rootId, name: ROOT_SPAN_NAME, kind: SpanKind.Server,
       startTimeUnixNano: clock.at(r.arrivalUs), endTimeUnixNano: clock.at(endUs),
       attributes: rootAttributes(r, t, req),
-      status: failed ? { code: StatusCode.Error, message: errorMessage } : { code: StatusCode.Unset },
+      ...(failed ? { status: { code: StatusCode.Error, message: errorMessage } } : {}),
     };
     spans.push(root);
 

@@ -58,7 +58,7 @@ describe('span tree of one request', () => {
     expect(attr(root, 'blis.routing.score.prefix-affinity')).toBe(0.75);
     expect(attr(root, 'blis.prefix.cached_tokens')).toBe(256);
     expect(attr(root, 'blis.status')).toBe('completed');
-    expect(root.status?.code).toBe(0);
+    expect(root.status).toBeUndefined(); // UNSET: OTel leaves successful SERVER spans unset
   });
 
   it('puts chunk and preemption events on prefill/decode, first token and every Nth token on decode', () => {
