@@ -13,5 +13,6 @@ export type { Entry, OptionSpec, OptionValues } from './options.js';
 export { PRESETS, type PresetEntry, calibrationClient } from './presets.js';
 export { WORKLOAD_DEFAULTS, type WorkloadOptions, parseArrivalFlag, resolveWorkload } from './resolve.js';
 export { generateArrivals } from './generate.js';
+export { renderWorkloadReference } from './reference.js';
 export { parseWorkloadSpec } from './spec.js';
 export type * from './types.js';

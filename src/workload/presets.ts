@@ -72,7 +72,8 @@ export const PRESETS: readonly PresetEntry[] = [chatbotPreset, codegenPreset, su
  * The calibration runs' effective workload (groundtruth/calibration README pitfalls 3 and 4):
  * exact-count arrivals and `groups` x `promptsPerGroup` unique prompts (a group's system prompt
  * plus a fixed-length question) cycled round-robin, every request decoding `outputTokens`
- * (ignore_eos). Fields follow the experiment JSON's `workload.shared_prefix_effective`.
+ * (ignore_eos). Fields follow the experiment JSON's `workload.shared_prefix_effective`;
+ * pass `workload.prompt_tokens_observed_mean` to match the prompt length the server saw.
  */
 export function calibrationClient(effective: {
   readonly num_groups: number;
@@ -80,11 +81,16 @@ export function calibrationClient(effective: {
   readonly system_prompt_len: number;
   readonly question_len: number;
   readonly output_len: number;
-}): ClientSpec {
+}, promptTokensObservedMean?: number): ClientSpec {
+  // The server counted ~25 more prompt tokens than system + question (chat template and BOS):
+  // with the experiment's `prompt_tokens_observed_mean` the question absorbs that overhead.
+  const question = promptTokensObservedMean !== undefined
+    ? Math.max(1, Math.round(promptTokensObservedMean - effective.system_prompt_len))
+    : effective.question_len;
   return {
     name: 'calibration',
     arrival: { process: 'exact-count', options: {} },
-    input: { dist: 'constant', options: { value: effective.question_len } },
+    input: { dist: 'constant', options: { value: question } },
     output: { dist: 'constant', options: { value: effective.output_len } },
     prefix: {
       groups: effective.num_groups,

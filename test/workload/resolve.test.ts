@@ -6,6 +6,13 @@ import { WORKLOAD_DEFAULTS, parseArrivalFlag, resolveWorkload } from '../../src/
 import { parseWorkloadSpec } from '../../src/workload/spec.js';
 import { mulberry32 } from './helpers.js';
 
+const DOCUMENTED_MEDIANS: Record<string, [number, number]> = {
+  chatbot: [580, 250],
+  codegen: [2500, 40],
+  summarization: [5050, 200],
+  reasoning: [300, 2500],
+};
+
 describe('resolveWorkload', () => {
   it('applies the defaults once: chatbot at 10 requests/s, 1,000 requests, seed 0, Poisson', () => {
     const w = resolveWorkload({});
@@ -34,12 +41,22 @@ describe('resolveWorkload', () => {
     const rs = [...generateArrivals(w, mulberry32(1))];
     expect(rs).toHaveLength(3000);
     expect(rs.every((r) => r.inputTokens >= 1 && r.outputTokens >= 1 && r.prefix !== undefined)).toBe(true);
+    // Medians as documented in docs/workloads.md (within 10%).
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const [inMedian, outMedian] = DOCUMENTED_MEDIANS[name]!;
+    expect(median(rs.map((r) => r.inputTokens)) / inMedian).toBeGreaterThan(0.9);
+    expect(median(rs.map((r) => r.inputTokens)) / inMedian).toBeLessThan(1.1);
+    expect(median(rs.map((r) => r.outputTokens)) / outMedian).toBeGreaterThan(0.9);
+    expect(median(rs.map((r) => r.outputTokens)) / outMedian).toBeLessThan(1.1);
   });
 
   it('the calibration client reproduces an experiment file\'s shared_prefix_effective', () => {
     const client = calibrationClient({ num_groups: 10, prompts_per_group: 10, system_prompt_len: 150, question_len: 600, output_len: 251 });
     expect(client.prefix).toEqual({ groups: 10, tokens: 150, select: 'cycled', promptsPerGroup: 10 });
     expect(client.arrival!.process).toBe('exact-count');
+    expect(client.input).toEqual({ dist: 'constant', options: { value: 600 } });
+    expect(calibrationClient({ num_groups: 10, prompts_per_group: 10, system_prompt_len: 150, question_len: 600, output_len: 251 }, 785.84).input)
+      .toEqual({ dist: 'constant', options: { value: 636 } });
   });
 
   it('exact-count without a duration gets one stage of count / rate seconds', () => {
