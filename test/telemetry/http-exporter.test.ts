@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OtlpHttpSink, retryAfterMs, tracesUrl } from '../../src/telemetry/http-exporter.node.js';
+import { resolveTelemetry } from '../../src/telemetry/options.js';
+import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
+import { completed } from './records.js';
+
+interface Hit {
+  readonly status: number;
+  readonly spans: number;
+  readonly encoding: string | undefined;
+  readonly type: string | undefined;
+  readonly path: string | undefined;
+}
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+function body(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+  });
+}
+
+/** A loopback OTLP/HTTP receiver answering with `statuses` in turn (then 200). */
+async function receiver(statuses: number[], headers: Record<string, string> = {}): Promise<{ url: string; hits: Hit[] }> {
+  const hits: Hit[] = [];
+  const T = loadOtlpSchema().ExportTraceServiceRequest;
+  server = createServer(async (req, res) => {
+    const raw = await body(req);
+    const bytes = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    const msg = T.decode(bytes) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    const status = statuses.shift() ?? 200;
+    hits.push({ status, spans: msg.resourceSpans[0]!.scopeSpans[0]!.spans.length, encoding: req.headers['content-encoding'], type: req.headers['content-type'], path: req.url });
+    res.writeHead(status, status === 200 ? { 'content-type': 'application/x-protobuf' } : headers);
+    res.end();
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, hits };
+}
+
+const t = resolveTelemetry({ seed: 3, batchTraces: 4 });
+
+describe('OTLP/HTTP exporter', () => {
+  it('POSTs gzip protobuf to /v1/traces and retries 503 until accepted', async () => {
+    const { url, hits } = await receiver([503, 503]);
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 5, concurrency: 1 });
+    for (let i = 0; i < 4; i++) sink.add(completed(i));
+    const [s] = await sink.close();
+    expect(hits.map((h) => h.status)).toEqual([503, 503, 200]);
+    expect(hits[0]).toMatchObject({ encoding: 'gzip', type: 'application/x-protobuf', path: '/v1/traces' });
+    expect(s).toMatchObject({ traces: 4, spans: 24, messages: 1, retries: 2, failedSpans: 0, droppedSpans: 0 });
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const { url, hits } = await receiver([429], { 'retry-after': '1' });
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 1 });
+    sink.add(completed(0));
+    const t0 = Date.now();
+    const [s] = await sink.close();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(hits.map((h) => h.status)).toEqual([429, 200]);
+    expect(s!.retries).toBe(1);
+  });
+
+  it('does not retry 400 and counts the spans as failed', async () => {
+    const { url, hits } = await receiver([400]);
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 1 });
+    for (let i = 0; i < 8; i++) sink.add(completed(i)); // two batches: the first gets 400, the second 200
+    const [s] = await sink.close();
+    expect(hits.map((h) => h.status).sort()).toEqual([200, 400]);
+    expect(s).toMatchObject({ spans: 24, failedSpans: 24, retries: 0 });
+  });
+
+  it('gives up after maxRetries and reports the spans as failed', async () => {
+    const { url, hits } = await receiver([503, 503, 503, 503]);
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 1, maxRetries: 2 });
+    sink.add(completed(0));
+    const [s] = await sink.close();
+    expect(hits.length).toBe(3);
+    expect(s).toMatchObject({ spans: 0, failedSpans: 6, retries: 2 });
+  });
+
+  it('drops the oldest batches when the queue bound is exceeded, and counts them', async () => {
+    const { url } = await receiver([]);
+    const sink = new OtlpHttpSink(url, t, { maxQueueSpans: 24, concurrency: 1 });
+    for (let i = 0; i < 40; i++) sink.add(completed(i)); // 10 batches of 24 spans, added synchronously
+    const [s] = await sink.close();
+    expect(s!.droppedSpans).toBeGreaterThan(0);
+    expect(s!.spans + s!.droppedSpans).toBe(240);
+  });
+
+  it('builds the traces URL and parses Retry-After', () => {
+    expect(tracesUrl('http://127.0.0.1:4318')).toBe('http://127.0.0.1:4318/v1/traces');
+    expect(tracesUrl('http://h:4318/v1/traces')).toBe('http://h:4318/v1/traces');
+    expect(() => tracesUrl('127.0.0.1:4318')).toThrowError(expect.objectContaining({ code: 'FLAG_BAD_VALUE' }));
+    expect(retryAfterMs('2', 0)).toBe(2000);
+    expect(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1000)).toBe(4000);
+    expect(retryAfterMs(null, 0)).toBeUndefined();
+  });
+});
