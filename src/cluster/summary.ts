@@ -47,30 +47,53 @@ export function summarize(samples: ArrayLike<number>, n = samples.length, scale 
 /**
  * Weighted summary: sample i has weight w[i] (a positive integer count). Percentiles treat the
  * data as if each value were repeated w[i] times, with the same linear interpolation.
+ * Values that are non-negative integers below 2^36 with weights below 2^16 (step durations in µs
+ * and tokens per step) are packed into one double and sorted natively, without a comparator.
  */
 export function summarizeWeighted(values: ArrayLike<number>, weights: ArrayLike<number>, n: number, scale = 1): DistributionSummary {
   let total = 0;
-  for (let i = 0; i < n; i++) total += weights[i]!;
+  let packable = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const w = weights[i]!;
+    total += w;
+    if (!(Number.isInteger(v) && v >= 0 && v < 2 ** 36 && Number.isInteger(w) && w >= 0 && w < 65536)) packable = false;
+  }
   if (total === 0) return EMPTY_SUMMARY;
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => values[a]! - values[b]!);
+  const sortedValues = new Float64Array(n);
+  const sortedWeights = new Float64Array(n);
+  if (packable) {
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = values[i]! * 65536 + weights[i]!;
+    packed.sort();
+    for (let k = 0; k < n; k++) {
+      const w = packed[k]! % 65536;
+      sortedWeights[k] = w;
+      sortedValues[k] = (packed[k]! - w) / 65536;
+    }
+  } else {
+    const order = Uint32Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => values[a]! - values[b]!);
+    for (let k = 0; k < n; k++) {
+      sortedValues[k] = values[order[k]!]!;
+      sortedWeights[k] = weights[order[k]!]!;
+    }
+  }
   const cum = new Float64Array(n);
   let acc = 0;
   let sum = 0;
   let first = -1;
   let last = -1;
   for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    acc += weights[i]!;
+    acc += sortedWeights[k]!;
     cum[k] = acc;
-    sum += values[i]! * weights[i]!;
-    if (weights[i]! > 0) {
-      if (first < 0) first = i;
-      last = i;
+    sum += sortedValues[k]! * sortedWeights[k]!;
+    if (sortedWeights[k]! > 0) {
+      if (first < 0) first = k;
+      last = k;
     }
   }
   const at = (rank: number): number => {
-    // value at 0-based rank in the expanded sample
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
@@ -78,7 +101,7 @@ export function summarizeWeighted(values: ArrayLike<number>, weights: ArrayLike<
       if (cum[mid]! > rank) hi = mid;
       else lo = mid + 1;
     }
-    return values[order[lo]!]!;
+    return sortedValues[lo]!;
   };
   const pct = (q: number): number => {
     const pos = q * (total - 1);
@@ -94,8 +117,8 @@ export function summarizeWeighted(values: ArrayLike<number>, weights: ArrayLike<
     p90: round(pct(0.9) * scale),
     p95: round(pct(0.95) * scale),
     p99: round(pct(0.99) * scale),
-    min: round(values[first]! * scale),
-    max: round(values[last]! * scale),
+    min: round(sortedValues[first]! * scale),
+    max: round(sortedValues[last]! * scale),
   };
 }
 

@@ -25,3 +25,17 @@ describe('summaries', () => {
       }));
   });
 });
+
+describe('weighted summary on packable and non-packable data', () => {
+  it('gives the same answer for integer µs durations as for the generic path', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 300 })), { minLength: 1, maxLength: 40 }),
+      (pairs) => {
+        const vals = pairs.map((p) => p[0]);
+        const ws = pairs.map((p) => p[1]);
+        const a = summarizeWeighted(vals, ws, pairs.length);
+        const b = summarizeWeighted(vals.map((v) => v + 0.5), ws, pairs.length); // fractional: generic path
+        for (const key of ['mean', 'p50', 'p90', 'p99', 'min', 'max'] as const) expect(b[key] - 0.5).toBeCloseTo(a[key], 4);
+      }));
+  });
+});
