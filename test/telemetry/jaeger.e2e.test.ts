@@ -1,0 +1,127 @@
+/**
+ * End to end against a real Jaeger v2 (built by scripts/jaeger.sh into the cache): start it on
+ * loopback with in-memory storage, export a small run over OTLP/HTTP with our exporter, read the
+ * traces back from the query API (`/api/v3/traces/{id}`, OTLP/JSON) and check them.
+ * Skips (never fails) when the binary is absent: run `scripts/jaeger.sh build` first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpHttpSink } from '../../src/telemetry/http-exporter.node.js';
+import { traceIdFor, toHex, spanIdFor } from '../../src/telemetry/ids.js';
+import { resolveTelemetry } from '../../src/telemetry/options.js';
+import { completed, rejected, withDetail } from './records.js';
+
+const BIN = join(process.env['BLIS_CACHE'] ?? join(homedir(), '.cache', 'blis'), 'jaeger-v1.76.0', 'jaeger');
+const present = existsSync(BIN);
+if (!present) console.warn(`jaeger.e2e: SKIPPED, no Jaeger binary at ${BIN} (build it with scripts/jaeger.sh build)`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 15000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch {
+      /* not ready yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface JSpan {
+  traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number;
+  startTimeUnixNano: string; endTimeUnixNano: string;
+  attributes: { key: string; value: Record<string, unknown> }[];
+  events?: { name: string; timeUnixNano: string }[];
+  status?: { code?: number; message?: string };
+}
+
+describe.skipIf(!present)('Jaeger v2 (real binary, loopback)', () => {
+  let jaeger: ChildProcess | undefined;
+  let log = '';
+  let otlp = '';
+  let query = '';
+
+  beforeAll(async () => {
+    const [http, grpc, qhttp, qgrpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    otlp = `http://127.0.0.1:${http}`;
+    query = `http://127.0.0.1:${qhttp}`;
+    jaeger = spawn(BIN, [
+      `--set=receivers.otlp.protocols.http.endpoint=127.0.0.1:${http}`,
+      `--set=receivers.otlp.protocols.grpc.endpoint=127.0.0.1:${grpc}`,
+      `--set=extensions.jaeger_query.http.endpoint=127.0.0.1:${qhttp}`,
+      `--set=extensions.jaeger_query.grpc.endpoint=127.0.0.1:${qgrpc}`,
+    ], { env: { ...process.env, JAEGER_LISTEN_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    jaeger.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    jaeger.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await until('jaeger query API', async () => ((await fetch(`${query}/api/services`)).ok ? true : undefined)).catch((e: Error) => {
+      throw new Error(`${e.message}\n${log.slice(-2000)}`);
+    });
+  });
+
+  afterAll(async () => {
+    if (jaeger && jaeger.exitCode === null) {
+      const exited = new Promise((r) => jaeger!.once('exit', r));
+      jaeger.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('stores our spans: tree, names, timings, attributes and errors read back intact', async () => {
+    const t = resolveTelemetry({ seed: 11, traceTokenEvery: 16, serviceName: 'blis-e2e', config: { model: 'qwen/qwen3-14b', tp: 2 } });
+    const sink = new OtlpHttpSink(otlp, t, { initialBackoffMs: 50 });
+    const recs = [completed(0), withDetail(1), rejected(2), completed(3)];
+    for (const r of recs) sink.add(r);
+    const [summary] = await sink.close();
+    expect(summary).toMatchObject({ spans: 6 + 6 + 2 + 6, failedSpans: 0, droppedSpans: 0 });
+
+    const get = async (index: number): Promise<JSpan[]> => until(`trace ${index}`, async () => {
+      const res = await fetch(`${query}/api/v3/traces/${toHex(traceIdFor(11, index))}`);
+      if (!res.ok) return undefined;
+      const body = (await res.json()) as { result: { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: JSpan[] }[] }[] } };
+      const rs = body.result.resourceSpans;
+      expect(rs[0]!.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('blis-e2e');
+      const spans = rs.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+      return spans.length > 0 ? spans : undefined;
+    });
+
+    const r1 = recs[1]!;
+    const spans = await get(1);
+    const root = spans.find((s) => !s.parentSpanId)!;
+    expect(root.name).toBe('llm_request');
+    expect(root.spanId).toBe(toHex(spanIdFor(11, 1, 0)));
+    expect(root.kind).toBe(2);
+    expect(spans.map((s) => s.name).sort()).toEqual(['admission', 'decode', 'llm_request', 'prefill', 'queue', 'routing']);
+    for (const s of spans) if (s !== root) expect(s.parentSpanId).toBe(root.spanId);
+    const ns = (us: number): string => String(1767225600000000000n + BigInt(us) * 1000n);
+    expect(root.startTimeUnixNano).toBe(ns(r1.arrivalUs));
+    expect(root.endTimeUnixNano).toBe(ns(r1.finishedUs));
+    const prefill = spans.find((s) => s.name === 'prefill')!;
+    expect([prefill.startTimeUnixNano, prefill.endTimeUnixNano]).toEqual([ns(r1.firstScheduledUs), ns(r1.firstTokenUs)]);
+    expect(prefill.events!.map((e) => e.name)).toEqual(['prefill_chunk', 'prefill_chunk']);
+    const attr = (key: string): Record<string, unknown> | undefined => root.attributes.find((a) => a.key === key)?.value;
+    expect(attr('gen_ai.usage.input_tokens')).toEqual({ intValue: String(r1.inputTokens) });
+    expect(Number(attr('gen_ai.latency.e2e')!['doubleValue'])).toBeCloseTo((r1.finishedUs - r1.arrivalUs) / 1e6, 9);
+    expect(attr('blis.routing.score.prefix-affinity')).toEqual({ doubleValue: 0.75 });
+
+    const bad = await get(2);
+    expect(bad.map((s) => s.name).sort()).toEqual(['admission', 'llm_request']);
+    for (const s of bad) expect(s.status).toMatchObject({ code: 2, message: 'exceeds-max-model-len' });
+  });
+});
