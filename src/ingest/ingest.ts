@@ -65,26 +65,60 @@ export function ingestText(entry: FormatEntry, source: string, text: string, opt
   return { requests, summary: session.summary() };
 }
 
-/** Async-iterable form: chunks in, requests out, in bounded memory (one chunk's worth). */
-export async function* ingestChunks(
+/**
+ * Async-iterable form: chunks in, requests out, in bounded memory (one chunk's worth of
+ * requests). A hand-written iterator rather than an async generator: `for await` then costs one
+ * resolved promise per request, not a generator resumption (about 3x faster, bench/ingest.mjs).
+ */
+export function ingestChunks(
   entry: FormatEntry,
   source: string,
   chunks: AsyncIterable<string | Uint8Array>,
   options: IngestOptions = {},
   onSummary?: (summary: IngestSummary) => void,
-): AsyncGenerator<ArrivalRequest> {
+): AsyncIterableIterator<ArrivalRequest> {
   let batch: ArrivalRequest[] = [];
-  const session = createIngestSession(entry, source, options, (r) => batch.push(r));
-  for await (const chunk of chunks) {
-    session.push(chunk);
-    if (batch.length > 0) {
-      const out = batch;
-      batch = [];
-      yield* out;
+  let index = 0;
+  let finished = false;
+  let session: IngestSession | undefined;
+  let input: AsyncIterator<string | Uint8Array> | undefined;
+  const refill = async (): Promise<void> => {
+    session ??= createIngestSession(entry, source, options, (r) => batch.push(r));
+    input ??= chunks[Symbol.asyncIterator]();
+    batch = [];
+    index = 0;
+    while (batch.length === 0 && !finished) {
+      const step = session.done ? { done: true as const, value: undefined } : await input.next();
+      if (step.done === true) {
+        if (!session.done) await input.return?.();
+        finished = true;
+        session.end();
+        onSummary?.(session.summary());
+      } else {
+        session.push(step.value);
+        if (session.done) await input.return?.();
+      }
     }
-    if (session.done) break;
-  }
-  session.end();
-  yield* batch;
-  onSummary?.(session.summary());
+  };
+  const iterator: AsyncIterableIterator<ArrivalRequest> = {
+    async next(): Promise<IteratorResult<ArrivalRequest>> {
+      if (index >= batch.length) {
+        if (finished) return { done: true, value: undefined };
+        await refill();
+        if (index >= batch.length) return { done: true, value: undefined };
+      }
+      return { done: false, value: batch[index++]! };
+    },
+    async return(): Promise<IteratorResult<ArrivalRequest>> {
+      if (!finished) {
+        finished = true;
+        await input?.return?.();
+      }
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }

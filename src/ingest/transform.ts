@@ -116,6 +116,9 @@ class ArrivalHeap {
     }
     h[i] = item;
   }
+  peek(): { r: ArrivalRequest; seq: number } {
+    return this.items[0]!;
+  }
   pop(): ArrivalRequest {
     const h = this.items;
     const top = h[0]!;
@@ -137,10 +140,53 @@ class ArrivalHeap {
   }
 }
 
+/**
+ * The reorder buffer: a FIFO for the rows that arrive in order (the common case costs O(1)) and a
+ * heap for the ones that do not; the minimum is the smaller of the two heads, ties by read order.
+ */
+class ReorderBuffer {
+  private readonly fifo: ArrivalRequest[] = [];
+  private readonly fifoSeq: number[] = [];
+  private head = 0;
+  private readonly heap = new ArrivalHeap();
+  private seq = 0;
+
+  get size(): number {
+    return this.fifo.length - this.head + this.heap.size;
+  }
+
+  push(r: ArrivalRequest): void {
+    const n = this.fifo.length;
+    if (n === this.head || r.arrivalUs >= this.fifo[n - 1]!.arrivalUs) {
+      this.fifo.push(r);
+      this.fifoSeq.push(this.seq++);
+    } else {
+      this.heap.push(r, this.seq++);
+    }
+  }
+
+  pop(): ArrivalRequest {
+    const hasFifo = this.head < this.fifo.length;
+    if (hasFifo && this.heap.size > 0) {
+      const f = this.fifo[this.head]!;
+      const h = this.heap.peek();
+      if (h.r.arrivalUs < f.arrivalUs || (h.r.arrivalUs === f.arrivalUs && h.seq < this.fifoSeq[this.head]!)) return this.heap.pop();
+    } else if (!hasFifo) {
+      return this.heap.pop();
+    }
+    const r = this.fifo[this.head++]!;
+    if (this.head >= 65536 && this.head * 2 >= this.fifo.length) {
+      this.fifo.splice(0, this.head);
+      this.fifoSeq.splice(0, this.head);
+      this.head = 0;
+    }
+    return r;
+  }
+}
+
 /** Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped. */
 function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit): { push: Emit; end(): void } {
-  const heap = new ArrivalHeap();
-  let seq = 0;
+  const buffer = new ReorderBuffer();
   let lastOut = -Infinity;
   const out = (r: ArrivalRequest): void => {
     lastOut = r.arrivalUs;
@@ -164,11 +210,11 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
         return;
       }
       if (t.reorderWindow === 0) return out(r);
-      heap.push(r, seq++);
-      if (heap.size > t.reorderWindow) out(heap.pop());
+      buffer.push(r);
+      if (buffer.size > t.reorderWindow) out(buffer.pop());
     },
     end() {
-      while (heap.size > 0) out(heap.pop());
+      while (buffer.size > 0) out(buffer.pop());
     },
   };
 }

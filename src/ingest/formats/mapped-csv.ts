@@ -31,6 +31,10 @@ export function parseColumnMapping(spec: string, where = '--columns'): ColumnMap
   return out as unknown as ColumnMapping;
 }
 
+function observedOf(ttftUs: number | undefined, e2eUs: number | undefined): ObservedLatency {
+  return { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
+}
+
 export const mappedCsvFormat: FormatEntry = {
   name: 'csv',
   describe: 'any CSV/TSV with a column mapping (--columns arrival=..,input=..,output=.. and --time-unit)',
@@ -51,7 +55,6 @@ export const mappedCsvFormat: FormatEntry = {
         const gen = `r${n++}`;
         const ttftUs = ttft >= 0 && row[ttft] !== '' ? parseTimeUs(row[ttft], durUnit, map.ttft!) : undefined;
         const e2eUs = e2e >= 0 && row[e2e] !== '' ? parseTimeUs(row[e2e], durUnit, map.e2e!) : undefined;
-        const observed: ObservedLatency = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
         const s = session >= 0 ? row[session] : '';
         const m = model >= 0 ? row[model] : '';
         ctx.emit({
@@ -61,7 +64,7 @@ export const mappedCsvFormat: FormatEntry = {
           outputTokens: parseTokens(row[o], map.output),
           ...(s ? { sessionId: s } : {}),
           ...(m ? { model: m } : {}),
-          ...(ttftUs !== undefined || e2eUs !== undefined ? { observed } : {}),
+          ...(ttftUs !== undefined || e2eUs !== undefined ? { observed: observedOf(ttftUs, e2eUs) } : {}),
         });
       };
     }, options.delimiter);

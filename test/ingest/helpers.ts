@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const TRACES = `${ROOT}traces/`;
+export const FIXTURES = `${ROOT}test/fixtures/ingest/`;
+export const SHARED = `${ROOT}../shared/`;
+
+/** A naive, independent CSV parse for unquoted files: header → rows of strings. */
+export function naiveCsv(path: string): { header: string[]; rows: string[][] } {
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+}
+
+export function col(t: { header: string[]; rows: string[][] }, name: string): string[] {
+  const i = t.header.indexOf(name);
+  if (i < 0) throw new Error(`no column ${name}`);
+  return t.rows.map((r) => r[i]!);
+}
+
+export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
