@@ -104,11 +104,10 @@ export class KvBlockPool {
     this.refCount[b] = 1;
     const h = this.blockHash[b]!;
     if (h !== NONE) {
+      // cache() records a block's hash only when the index points at that block.
       this.blockHash[b] = NONE;
-      if (this.hashToBlock.get(h) === b) {
-        this.hashToBlock.delete(h);
-        if (this.sink !== null) this.sink.onEvicted(h);
-      }
+      this.hashToBlock.delete(h);
+      if (this.sink !== null) this.sink.onEvicted(h);
     }
     return b;
   }

@@ -151,6 +151,31 @@ export class Scheduler {
     return false;
   }
 
+  /**
+   * Decode fast path: after a decode-only step in which nothing finished and nothing waits,
+   * `schedule()` would rebuild the same batch (every running request, in order, one token each)
+   * unless a block allocation fails. This re-forms it in place when every needed block is
+   * free, and returns false (caller runs `schedule()`) otherwise.
+   */
+  extendDecodeBatch(): boolean {
+    const b = this.batch;
+    const reqs = this.batchReqs;
+    const bs = this.blockSize;
+    const size = b.size;
+    let need = 0;
+    for (let k = 0; k < size; k++) {
+      const r = reqs[k]!;
+      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
+    }
+    if (need > this.pool.numFree) return false;
+    for (let k = 0; k < size; k++) {
+      const r = reqs[k]!;
+      if (r.computedTokens + 1 > r.numBlocks * bs) r.blocks[r.numBlocks++] = this.pool.allocate();
+      b.contextTokens[k] = r.computedTokens;
+    }
+    return true;
+  }
+
   /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
   releaseBlocks(r: EngineRequest): void {
     for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);

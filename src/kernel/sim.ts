@@ -51,6 +51,16 @@ export class Simulator {
     return ev === undefined ? Infinity : ev.timeUs;
   }
 
+  /**
+   * Moves the clock to `timeUs` when no pending event is due at or before it (so nothing is
+   * skipped): lets a handler process its own next occurrence inline instead of scheduling it.
+   */
+  advanceTo(timeUs: number): boolean {
+    if (!(timeUs >= this.nowUs) || timeUs >= this.peekTimeUs()) return false;
+    this.nowUs = timeUs;
+    return true;
+  }
+
   /** Handles the next event; false when there is none. */
   step(): boolean {
     const ev = this.heap.pop();

@@ -11,6 +11,7 @@ describe('instance: hand-computed timelines (step = 1000us + 10us/token)', () =>
     expect(r.firstTokenUs).toBe(2000);
     expect(r.finishedUs).toBe(2000 + 4 * 1010);
     expect(t.inst.steps).toBe(5);
+    expect(t.inst.inlineSteps).toBe(5);
     expect(t.inst.kvUsedBlocks).toBe(0);
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Harness, linearStep } from './helpers.js';
 import { RequestState } from '../../src/engine/engine-request.js';
+import { EventPriority } from '../../src/kernel/events.js';
 
 const configArb = fc.record({
   maxNumBatchedTokens: fc.integer({ min: 16, max: 512 }),
@@ -25,7 +26,7 @@ const reqArb = fc.record({
 });
 
 
-function simulate(cfg: { maxNumBatchedTokens: number; maxNumSeqs: number; longPrefillTokenThreshold: number; blockSize: number; totalKvBlocks: number; maxModelLen: number; scheduler: 'fcfs' | 'priority'; enablePrefixCaching: boolean; preScheduleUs: number }, reqs: Array<{ gapUs: number; inputTokens: number; outputTokens: number; group: number; prefixTokens: number; priority: number }>, check: boolean) {
+function simulate(cfg: { maxNumBatchedTokens: number; maxNumSeqs: number; longPrefillTokenThreshold: number; blockSize: number; totalKvBlocks: number; maxModelLen: number; scheduler: 'fcfs' | 'priority'; enablePrefixCaching: boolean; preScheduleUs: number }, reqs: Array<{ gapUs: number; inputTokens: number; outputTokens: number; group: number; prefixTokens: number; priority: number }>, check: boolean, ticker = false) {
   const { preScheduleUs, ...rest } = cfg;
   const t = new Harness({ ...rest, stepTime: linearStep(500, 3), overheads: { preScheduleUs, firstTokenUs: 0, perOutputTokenUs: 0 } });
   let at = 0;
@@ -33,6 +34,11 @@ function simulate(cfg: { maxNumBatchedTokens: number; maxNumSeqs: number; longPr
     at += q.gapUs;
     t.add({ id: `r${i}`, arrivalUs: at, inputTokens: q.inputTokens, outputTokens: q.outputTokens, priority: q.priority, prefix: q.group > 0 ? { group: `g${q.group}`, tokens: q.prefixTokens } : undefined });
   });
+  if (ticker) {
+    // A 50us ticker keeps an event pending before every step end, forcing the scheduled-event path.
+    const tick = { handle: () => { if (t.finishedCalls + t.droppedCalls < reqs.length) t.sim.schedule(t.sim.nowUs + 50, EventPriority.Scrape, tick); } };
+    t.sim.schedule(0, EventPriority.Scrape, tick);
+  }
   const pool = t.inst.scheduler.pool;
   while (t.sim.step()) {
     if (!check) continue;
@@ -46,6 +52,21 @@ function simulate(cfg: { maxNumBatchedTokens: number; maxNumSeqs: number; longPr
 }
 
 describe('instance properties (random configs and workloads)', () => {
+  it('gives identical results whether steps are committed inline or by scheduled events', () => {
+    fc.assert(
+      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 30 }), (cfg, reqs) => {
+        const inline = simulate(cfg, reqs, false);
+        const evented = simulate(cfg, reqs, false, true);
+        expect(evented.inst.inlineSteps).toBe(0);
+        expect(inline.events).toEqual(evented.events);
+        expect(inline.inst.steps).toBe(evented.inst.steps);
+        expect(inline.inst.preemptions).toBe(evented.inst.preemptions);
+        expect(inline.inst.peakKvUsedBlocks).toBe(evented.inst.peakKvUsedBlocks);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('conserves KV blocks and requests, keeps causality and never idles with work', () => {
     fc.assert(
       fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 40 }), (cfg, reqs) => {
