@@ -118,6 +118,17 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   get preemptions(): number {
     return this.scheduler.preemptionsTotal;
   }
+  /** Prompt tokens at first scheduling, summed over requests (prefix hit rate denominator). */
+  get promptTokensScheduled(): number {
+    return this.scheduler.promptTokensScheduled;
+  }
+  /** Of those, tokens served from the prefix cache. */
+  get cachedTokensScheduled(): number {
+    return this.scheduler.cachedTokensScheduled;
+  }
+  get kvFreeBlocks(): number {
+    return this.scheduler.pool.numFree;
+  }
   /** Leading blocks of `hashes` present in this instance's KV cache right now. */
   cachedPrefixBlocks(hashes: Float64Array): number {
     return this.scheduler.pool.lookup(hashes, hashes.length, null);
@@ -179,6 +190,15 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     req.state = RequestState.Reserved;
     this.reservedCount++;
     return true;
+  }
+
+  /** Decode side of P/D: gives back a reservation whose transfer will not land (its blocks are freed). */
+  cancelReservation(req: EngineRequest): void {
+    if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
+    this.scheduler.releaseBlocks(req);
+    req.state = RequestState.Dropped;
+    this.reservedCount--;
+    this.kick();
   }
 
   /** Decode side of P/D: the transfer landed; the request joins the queue with its prompt computed and first token known. */
