@@ -1,0 +1,84 @@
+/**
+ * Runs one experiment plan through the simulator: the experiment's model, GPU, TP and vLLM
+ * knobs become a one-instance cluster config (null knobs derived, and reported back), its
+ * arrivals are simulated with the 300 s client timeout, and the records come back for
+ * comparison. This is the SimulateFn `blis validate` and `blis calibrate` use.
+ */
+import { resolveClusterConfig, type ClusterOptions } from '../cluster/config.js';
+import { simulate } from '../cluster/simulate.js';
+import { CollectingSink } from '../cluster/sink.js';
+import { ZERO_OVERHEADS } from '../engine/config.js';
+import { findModel } from '../model/catalog.js';
+import { getHardware } from '../model/hardware-catalog.js';
+import { modelSpecFromHfConfig } from '../model/hf-config.js';
+import { getStepTimeModel } from '../model/registry.js';
+import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
+import type { ExperimentPlan } from './plan.js';
+import type { SimulationResult } from './validate.js';
+
+export interface PlanSimulationOptions {
+  /** Step-time model name (default: the registry default, `fitted`). */
+  readonly latencyModel?: string;
+  /** Options for the step-time model factory (e.g. parsed `coefficients`). */
+  readonly latencyOptions?: Record<string, unknown>;
+  /** Build the step-time model directly (calibration trials). */
+  readonly stepTimeFactory?: (ctx: Parameters<ReturnType<typeof getStepTimeModel>['create']>[0]) => { stepTime: StepTimeModel; overheads: RequestOverheads };
+  readonly seed?: number;
+}
+
+/** Resolves the plan's cluster config; exported for reports (what was derived). */
+export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOptions; derivedNames: string[] } {
+  const k = plan.engineKnobs;
+  const model = findModel(plan.model.name) ?? modelSpecFromHfConfig(plan.model.hfConfig, plan.model.name.toLowerCase(), `${plan.file}: hf_config`);
+  const options: ClusterOptions = {
+    modelSpec: model,
+    hardware: plan.hardware.gpu,
+    tp: plan.tp,
+    numInstances: 1,
+    ...(k.maxNumSeqs !== null ? { maxNumSeqs: k.maxNumSeqs } : {}),
+    ...(k.maxNumBatchedTokens !== null ? { maxNumBatchedTokens: k.maxNumBatchedTokens } : {}),
+    ...(k.maxModelLen !== null ? { maxModelLen: k.maxModelLen } : {}),
+    ...(k.gpuMemoryUtilization !== null ? { gpuMemoryUtilization: k.gpuMemoryUtilization } : {}),
+    ...(k.blockSize !== null ? { blockSize: k.blockSize } : {}),
+    ...(k.totalKvBlocksGpu !== null ? { totalKvBlocks: k.totalKvBlocksGpu } : {}),
+    ...(k.enablePrefixCaching !== null ? { enablePrefixCaching: k.enablePrefixCaching } : {}),
+    clientTimeoutS: plan.clientTimeoutUs / 1e6,
+    snapshotRefreshIntervalMs: 0,
+  };
+  return { options, derivedNames: [...plan.derive] };
+}
+
+export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOptions = {}): Promise<SimulationResult> {
+  const { options } = planClusterOptions(plan);
+  const config = resolveClusterConfig({ ...options, seed: opts.seed ?? 0 }, { model: 'experiment', hardware: 'experiment', tp: 'experiment' });
+  const ctx = { model: config.model, hardware: getHardware(plan.hardware.gpu, `${plan.file}: hardware.gpu`), tp: config.tp };
+  let stepTime: StepTimeModel;
+  let overheads: RequestOverheads;
+  if (opts.stepTimeFactory) {
+    ({ stepTime, overheads } = opts.stepTimeFactory(ctx));
+  } else {
+    const m = getStepTimeModel(opts.latencyModel ?? 'fitted', 'latency model').create(ctx, opts.latencyOptions);
+    stepTime = m;
+    overheads = m.overheads ?? ZERO_OVERHEADS;
+  }
+  const sink = new CollectingSink();
+  await simulate({
+    config,
+    arrivals: plan.arrivals,
+    stepTime,
+    overheads,
+    sinks: [sink],
+    stages: plan.stages,
+  });
+  const derived: Record<string, unknown> = {};
+  for (const name of plan.derive) {
+    if (name === 'totalKvBlocksGpu') derived[name] = config.totalKvBlocks;
+    else if (name === 'maxModelLen') derived[name] = config.maxModelLen;
+    else if (name === 'maxNumSeqs') derived[name] = config.maxNumSeqs;
+    else if (name === 'maxNumBatchedTokens') derived[name] = config.maxNumBatchedTokens;
+    else if (name === 'gpuMemoryUtilization') derived[name] = config.gpuMemoryUtilization;
+    else if (name === 'blockSize') derived[name] = config.blockSize;
+    else if (name === 'enablePrefixCaching') derived[name] = config.enablePrefixCaching;
+  }
+  return { records: sink.records, derived };
+}

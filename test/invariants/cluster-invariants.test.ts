@@ -1,0 +1,73 @@
+/**
+ * DESIGN §5 invariants at the cluster level, over random configurations: conservation (per
+ * instance and for the cluster), causality of every record's timestamps, determinism.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { resolveClusterConfig } from '../../src/cluster/config.js';
+import { simulate } from '../../src/cluster/simulate.js';
+import { CollectingSink } from '../../src/cluster/sink.js';
+import { ZERO_OVERHEADS } from '../../src/engine/config.js';
+import { getStepTimeModel } from '../../src/model/registry.js';
+import { Rng } from '../../src/kernel/rng.js';
+import { generateArrivals } from '../../src/workload/generate.js';
+import { resolveWorkload } from '../../src/workload/resolve.js';
+
+const arbConfig = fc.record({
+  numInstances: fc.integer({ min: 1, max: 4 }),
+  policy: fc.constantFrom('round-robin', 'least-loaded', 'random', 'weighted'),
+  preset: fc.constantFrom('chatbot', 'codegen', 'summarization', 'reasoning'),
+  rate: fc.integer({ min: 5, max: 80 }),
+  numRequests: fc.integer({ min: 20, max: 120 }),
+  totalKvBlocks: fc.integer({ min: 400, max: 4000 }),
+  maxNumSeqs: fc.integer({ min: 2, max: 64 }),
+  maxNumBatchedTokens: fc.integer({ min: 256, max: 4096 }),
+  snapshot: fc.constantFrom(0, 50),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+type Cfg = typeof arbConfig extends fc.Arbitrary<infer T> ? T : never;
+
+async function run(c: Cfg) {
+  const config = resolveClusterConfig({
+    model: 'meta-llama/llama-3.1-8b-instruct', hardware: 'H100', tp: 1,
+    numInstances: c.numInstances, routingPolicy: c.policy,
+    totalKvBlocks: c.totalKvBlocks, maxNumSeqs: c.maxNumSeqs, maxNumBatchedTokens: c.maxNumBatchedTokens,
+    maxModelLen: 16384, snapshotRefreshIntervalMs: c.snapshot, seed: c.seed,
+  });
+  const workload = resolveWorkload({ preset: c.preset, rate: c.rate, numRequests: c.numRequests, seed: c.seed });
+  const stepTime = getStepTimeModel('roofline').create({ model: config.model, hardware: config.hardware, tp: 1 });
+  const sink = new CollectingSink();
+  const result = await simulate({
+    config, arrivals: generateArrivals(workload, new Rng(c.seed)), stepTime, overheads: ZERO_OVERHEADS, sinks: [sink],
+  });
+  return { result, records: sink.records };
+}
+
+describe('cluster invariants over random configurations', () => {
+  it('conservation, causality and determinism hold', async () => {
+    await fc.assert(fc.asyncProperty(arbConfig, async (c) => {
+      const { result, records } = await run(c);
+      const m = result.metrics;
+      const q = m.requests;
+      expect(q.injected).toBe(c.numRequests);
+      expect(q.completed + q.rejected + q.timed_out + q.dropped + q.unfinished).toBe(q.injected);
+      for (const inst of m.instances) {
+        const r = inst.requests;
+        expect(r.completed + r.rejected + r.timed_out + r.dropped + r.unfinished).toBe(r.injected);
+      }
+      expect(m.instances.reduce((a, i) => a + i.requests.injected, 0)).toBe(records.filter((r) => r.instance >= 0).length);
+      const ids = new Set(records.map((r) => r.id));
+      expect(ids.size).toBe(records.length);
+      for (const r of records) {
+        if (r.status !== 'completed') continue;
+        const chain = [r.arrivalUs, r.admittedUs, r.routedUs, r.enqueuedUs, r.firstScheduledUs, r.firstTokenUs, r.finishedUs];
+        for (let i = 1; i < chain.length; i++) expect(chain[i]!, `${r.id} step ${i}`).toBeGreaterThanOrEqual(chain[i - 1]!);
+        expect(r.producedTokens).toBe(r.outputTokens);
+        expect(r.cachedTokens).toBeLessThan(r.inputTokens);
+      }
+      const again = await run(c);
+      expect(JSON.stringify(again.result.metrics)).toBe(JSON.stringify(m));
+    }), { numRuns: 25 });
+  });
+});
