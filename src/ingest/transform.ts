@@ -254,6 +254,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     else issues.adjust('SAMPLED_OUT');
   };
   const windowed = (r: ArrivalRequest): void => {
+    if (done) return;
     if (origin === undefined) origin = t.rebase ? r.arrivalUs : 0;
     const at = r.arrivalUs - origin;
     if (at < t.fromUs) return issues.adjust('WINDOW_BEFORE');

@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'vitest';
+import type { ArrivalRequest } from '../../src/workload/request.js';
+import { IssueLog } from '../../src/ingest/issues.js';
+import { createPipeline, resolveTransform, type TransformOptions } from '../../src/ingest/transform.js';
+import { seededRandom } from '../../src/ingest/random.js';
+import { readTrace } from '../../src/ingest/open.node.js';
+import { FIXTURES } from './helpers.js';
+
+const req = (id: string, arrivalUs: number, inputTokens = 100, outputTokens = 10, extra: Partial<ArrivalRequest> = {}): ArrivalRequest => ({ id, arrivalUs, inputTokens, outputTokens, ...extra });
+
+function run(input: ArrivalRequest[], o: TransformOptions, source: { timeBase: 'absolute' | 'relative'; order: 'arrival' | 'completion' } = { timeBase: 'absolute', order: 'arrival' }) {
+  const issues = new IssueLog(false);
+  const out: ArrivalRequest[] = [];
+  const p = createPipeline(resolveTransform(o, source), issues, 'src', (r) => out.push(r));
+  for (const r of input) p.push(r);
+  p.end();
+  return { out, summary: issues.summary(), done: p.done };
+}
+
+const ramp = (n: number, gapUs = 1_000_000, startUs = 5_000_000) => Array.from({ length: n }, (_, i) => req(`r${i}`, startUs + i * gapUs));
+
+describe('transformations', () => {
+  test('absolute timestamps are rebased so the first arrival is 0; relative ones are kept', () => {
+    expect(run(ramp(3), {}).out.map((r) => r.arrivalUs)).toEqual([0, 1e6, 2e6]);
+    expect(run(ramp(3), {}, { timeBase: 'relative', order: 'arrival' }).out.map((r) => r.arrivalUs)).toEqual([5e6, 6e6, 7e6]);
+    expect(run(ramp(3), { rebase: 'first' }, { timeBase: 'relative', order: 'arrival' }).out[0]!.arrivalUs).toBe(0);
+  });
+
+  test('from/to keep [from, to) seconds after the start and shift times by from', () => {
+    const { out, summary, done } = run(ramp(10), { fromS: 2, toS: 5 });
+    expect(out.map((r) => [r.id, r.arrivalUs])).toEqual([['r2', 0], ['r3', 1e6], ['r4', 2e6]]);
+    expect(summary.adjusted).toEqual({ WINDOW_BEFORE: 2, WINDOW_AFTER: 1 });
+    expect(done).toBe(true);
+  });
+
+  test('speedup divides arrival times and keeps latencies', () => {
+    const { out } = run([req('a', 0), req('b', 3e6, 1, 1, { observed: { ttftUs: 500 } })], { speedup: 3 });
+    expect(out.map((r) => r.arrivalUs)).toEqual([0, 1e6]);
+    expect(out[1]!.observed).toEqual({ ttftUs: 500 });
+  });
+
+  test('rateScale < 1 thins with the seeded probability; the same seed gives the same output', () => {
+    const a = run(ramp(10_000), { rateScale: 0.3, seed: 42 });
+    const b = run(ramp(10_000), { rateScale: 0.3, random: seededRandom(42) });
+    expect(a.out.map((r) => r.id)).toEqual(b.out.map((r) => r.id));
+    expect(a.out.length).toBeGreaterThan(2_800);
+    expect(a.out.length).toBeLessThan(3_200);
+    expect(a.summary.adjusted['RATE_THINNED']).toBe(10_000 - a.out.length);
+  });
+
+  test('rateScale > 1 duplicates each request floor(X) times plus one with probability frac, at the same time', () => {
+    const { out } = run(ramp(1_000), { rateScale: 2.5, seed: 1 });
+    expect(out.length).toBeGreaterThan(2_400);
+    expect(out.length).toBeLessThan(2_600);
+    expect(out.filter((r) => r.id === 'r0' || r.id.startsWith('r0#')).every((r) => r.arrivalUs === 0)).toBe(true);
+    const arrivals = out.map((r) => r.arrivalUs);
+    expect(arrivals).toEqual([...arrivals].sort((x, y) => x - y));
+    const exact = run(ramp(10), { rateScale: 3 }).out;
+    expect(exact.map((r) => r.id).slice(0, 3)).toEqual(['r0', 'r0#1', 'r0#2']);
+    expect(exact).toHaveLength(30);
+  });
+
+  test('duplicates get their own session ids so sessions do not merge', () => {
+    const { out } = run([req('a', 0, 1, 1, { sessionId: 's' })], { rateScale: 2 });
+    expect(out.map((r) => r.sessionId)).toEqual(['s', 's#1']);
+  });
+
+  test('sample keeps each request with probability P, seeded', () => {
+    const { out, summary } = run(ramp(10_000), { sample: 0.1, seed: 7 });
+    expect(out.length).toBeGreaterThan(850);
+    expect(out.length).toBeLessThan(1_150);
+    expect(summary.adjusted['SAMPLED_OUT']).toBe(10_000 - out.length);
+  });
+
+  test('limit stops after N requests and marks the pipeline done', () => {
+    const { out, done } = run(ramp(100), { limit: 7 });
+    expect(out).toHaveLength(7);
+    expect(done).toBe(true);
+  });
+
+  test('maxModelLen clips output first (or input) and counts the clipped requests', () => {
+    const input = [req('a', 0, 100, 50), req('b', 1, 300, 10), req('c', 2, 2000, 500, { hashIds: { ids: [1, 2, 3, 4], blockTokens: 512 } })];
+    const { out, summary } = run(input, { maxModelLen: 1024 });
+    expect(out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[100, 50], [300, 10], [1023, 1]]);
+    expect(out[2]!.hashIds!.ids).toEqual([1, 2]);
+    expect(summary.adjusted).toEqual({ CLIPPED_MAX_MODEL_LEN: 1, CLIPPED_INPUT: 1 });
+    const byInput = run([req('a', 0, 1000, 100)], { maxModelLen: 1024, clip: 'input' }).out;
+    expect([byInput[0]!.inputTokens, byInput[0]!.outputTokens]).toEqual([924, 100]);
+  });
+
+  test('local disorder within the reorder window is repaired; beyond it rows are skipped and counted', async () => {
+    const win = await readTrace(`${FIXTURES}unsorted.csv`);
+    expect(win.requests.map((r) => r.arrivalUs)).toEqual([0, 500_000, 1e6, 2e6, 3e6]);
+    const { requests, summary } = await readTrace(`${FIXTURES}unsorted.csv`, { reorderWindow: 1 });
+    expect(requests.map((r) => r.arrivalUs)).toEqual([0, 1e6, 2e6, 3e6]);
+    expect(summary.skipped).toEqual({ ARRIVAL_OUT_OF_ORDER: 1 });
+    await expect(readTrace(`${FIXTURES}unsorted.csv`, { reorderWindow: 1, strict: true })).rejects.toMatchObject({ code: 'ARRIVAL_OUT_OF_ORDER' });
+  });
+
+  test('completion-ordered sources are fully sorted, ties keep read order', () => {
+    const { out } = run([req('c', 30), req('a', 10), req('b', 10), req('d', 5)], {}, { timeBase: 'relative', order: 'completion' });
+    expect(out.map((r) => r.id)).toEqual(['d', 'a', 'b', 'c']);
+  });
+
+  test('bad options are InputErrors naming the flag', () => {
+    expect(() => resolveTransform({ speedup: 0 }, { timeBase: 'absolute', order: 'arrival' })).toThrow(/--speedup/);
+    expect(() => resolveTransform({ sample: 1.5 }, { timeBase: 'absolute', order: 'arrival' })).toThrow(/--sample/);
+    expect(() => resolveTransform({ fromS: 5, toS: 2 }, { timeBase: 'absolute', order: 'arrival' })).toThrow(/--to/);
+  });
+});
