@@ -16,34 +16,9 @@ import type { InstanceConfig } from './config.js';
 import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
+import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 
-/** Request lifecycle events out of an instance. Times may lie after `sim.nowUs` by the overheads. */
-export interface InstanceListener {
-  onFirstToken(req: EngineRequest, tUs: number): void;
-  /** Completed (or, for a prefillOnly request, prefilled; its blocks stay held). */
-  onFinished(req: EngineRequest, tUs: number): void;
-  onDropped(req: EngineRequest, reason: DropReason, tUs: number): void;
-}
-
-/** Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted). */
-export interface StepListener {
-  onStep(instance: Instance, startUs: number, durUs: number, decodeTokensEmitted: number): void;
-}
-
-/** Optional: prefix-cache membership changes (for a router's delayed cache view). */
-export interface KvEventListener {
-  onKvEvent(instance: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void;
-}
-
-/** What a router may read. */
-export interface InstanceView {
-  readonly id: number;
-  readonly waitingCount: number;
-  readonly runningCount: number;
-  readonly kvUsedBlocks: number;
-  readonly kvTotalBlocks: number;
-  cachedPrefixBlocks(hashes: Float64Array): number;
-}
+export type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 
 const EV_STEP_END = 0;
 const EV_STEP_START = 1;

@@ -1,0 +1,34 @@
+/**
+ * The narrow interfaces between an instance and the cluster: events out (a listener with three
+ * required methods, plus optional step and KV-event listeners) and the router's read-only view.
+ */
+import type { EngineRequest, DropReason } from './engine-request.js';
+import type { Instance } from './instance.js';
+
+/** Request lifecycle events out of an instance. Times may lie after `sim.nowUs` by the overheads. */
+export interface InstanceListener {
+  onFirstToken(req: EngineRequest, tUs: number): void;
+  /** Completed (or, for a prefillOnly request, prefilled; its blocks stay held). */
+  onFinished(req: EngineRequest, tUs: number): void;
+  onDropped(req: EngineRequest, reason: DropReason, tUs: number): void;
+}
+
+/** Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted). */
+export interface StepListener {
+  onStep(instance: Instance, startUs: number, durUs: number, decodeTokensEmitted: number): void;
+}
+
+/** Optional: prefix-cache membership changes (for a router's delayed cache view). */
+export interface KvEventListener {
+  onKvEvent(instance: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void;
+}
+
+/** What a router may read. */
+export interface InstanceView {
+  readonly id: number;
+  readonly waitingCount: number;
+  readonly runningCount: number;
+  readonly kvUsedBlocks: number;
+  readonly kvTotalBlocks: number;
+  cachedPrefixBlocks(hashes: Float64Array): number;
+}
