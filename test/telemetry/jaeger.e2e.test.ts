@@ -5,9 +5,9 @@
  * Skips (never fails) when the binary is absent: run `scripts/jaeger.sh build` first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpHttpSink } from '../../src/telemetry/http-exporter.node.js';
@@ -36,8 +36,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 1500
     try {
       const v = await f();
       if (v !== undefined) return v;
-    } catch {
-      /* not ready yet */
+    } catch (err) {
+      if (/exited/.test(String(err))) throw err; // not ready yet, unless the process is gone
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -62,24 +62,43 @@ describe.skipIf(!present)('Jaeger v2 (real binary, loopback)', () => {
     const [http, grpc, qhttp, qgrpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
     otlp = `http://127.0.0.1:${http}`;
     query = `http://127.0.0.1:${qhttp}`;
-    jaeger = spawn(BIN, [
-      `--set=receivers.otlp.protocols.http.endpoint=127.0.0.1:${http}`,
-      `--set=receivers.otlp.protocols.grpc.endpoint=127.0.0.1:${grpc}`,
-      `--set=extensions.jaeger_query.http.endpoint=127.0.0.1:${qhttp}`,
-      `--set=extensions.jaeger_query.grpc.endpoint=127.0.0.1:${qgrpc}`,
-    ], { env: { ...process.env, JAEGER_LISTEN_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The all-in-one default config also listens on fixed ports (8888, 13133, 5778, 9411,
+    // 14250 ...) that another Jaeger on the machine may hold: run a minimal pipeline on free
+    // loopback ports instead (OTLP/HTTP in → memory store → query API).
+    const cfgDir = mkdtempSync(join(tmpdir(), 'blis-jaeger-'));
+    const config = join(cfgDir, 'jaeger.yaml');
+    writeFileSync(config, [
+      'service:',
+      '  extensions: [jaeger_storage, jaeger_query]',
+      '  pipelines: { traces: { receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter] } }',
+      '  telemetry: { metrics: { level: none }, logs: { level: warn } }',
+      'extensions:',
+      `  jaeger_query: { storage: { traces: mem }, http: { endpoint: "127.0.0.1:${qhttp}" }, grpc: { endpoint: "127.0.0.1:${qgrpc}" } }`,
+      '  jaeger_storage: { backends: { mem: { memory: { max_traces: 10000 } } } }',
+      `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:${http}" }, grpc: { endpoint: "127.0.0.1:${grpc}" } } } }`,
+      'processors: { batch: {} }',
+      'exporters: { jaeger_storage_exporter: { trace_storage: mem } }',
+      '',
+    ].join('\n'));
+    jaeger = spawn(BIN, ['--config', config], { env: { ...process.env, JAEGER_LISTEN_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     jaeger.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     jaeger.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await until('jaeger query API', async () => ((await fetch(`${query}/api/services`)).ok ? true : undefined)).catch((e: Error) => {
+    await until('jaeger query API', async () => {
+      if (jaeger!.exitCode !== null) throw new Error(`jaeger exited with ${jaeger!.exitCode}`);
+      return (await fetch(`${query}/api/services`)).ok ? true : undefined;
+    }).catch((e: Error) => {
       throw new Error(`${e.message}\n${log.slice(-2000)}`);
     });
   });
 
   afterAll(async () => {
     if (jaeger && jaeger.exitCode === null) {
+      // Jaeger's graceful shutdown can take ~10 s; give it 2 s, then SIGKILL (in-memory storage, nothing to lose).
       const exited = new Promise((r) => jaeger!.once('exit', r));
       jaeger.kill('SIGTERM');
+      const timer = setTimeout(() => jaeger!.kill('SIGKILL'), 2000);
       await exited;
+      clearTimeout(timer);
     }
   });
 
