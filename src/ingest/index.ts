@@ -6,7 +6,7 @@
  * File access lives only in open.node.ts and convert.node.ts (import those from the CLI).
  */
 export type { ColumnMapping, FormatEntry, ReaderContext, ReaderOptions, SniffInput, TimeUnit, TraceReader } from './types.js';
-export { IssueLog, MAX_MESSAGES, type IngestSummary } from './issues.js';
+export { IssueLog, MAX_MESSAGES, describeSummary, type IngestSummary } from './issues.js';
 export { BUILTIN_FORMATS, FormatRegistry, MIN_CONFIDENCE, OTLP_FORMAT, createFormatRegistry, isOtlp, type SniffResult } from './registry.js';
 export { createIngestSession, ingestChunks, ingestText, type IngestOptions, type IngestSession } from './ingest.js';
 export { createPipeline, resolveTransform, type Pipeline, type Transform, type TransformOptions } from './transform.js';

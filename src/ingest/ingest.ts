@@ -87,17 +87,22 @@ export function ingestChunks(
     input ??= chunks[Symbol.asyncIterator]();
     batch = [];
     index = 0;
-    while (batch.length === 0 && !finished) {
-      const step = session.done ? { done: true as const, value: undefined } : await input.next();
-      if (step.done === true) {
-        if (!session.done) await input.return?.();
-        finished = true;
-        session.end();
-        onSummary?.(session.summary());
-      } else {
-        session.push(step.value);
-        if (session.done) await input.return?.();
+    try {
+      while (batch.length === 0 && !finished) {
+        const step = session.done ? { done: true as const, value: undefined } : await input.next();
+        if (step.done === true) {
+          finished = true;
+          session.end();
+          onSummary?.(session.summary());
+        } else {
+          session.push(step.value);
+          if (session.done) await input.return?.();
+        }
       }
+    } catch (e) {
+      finished = true;
+      await input.return?.();
+      throw e;
     }
   };
   const iterator: AsyncIterableIterator<ArrivalRequest> = {

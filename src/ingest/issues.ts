@@ -52,3 +52,14 @@ export class IssueLog {
     };
   }
 }
+
+/** The summary as short lines for a CLI to print on stderr (the library itself never prints). */
+export function describeSummary(s: IngestSummary): string[] {
+  const lines = [`${s.emitted} requests from ${s.rows} rows`];
+  const skipped = Object.entries(s.skipped);
+  if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const adjusted = Object.entries(s.adjusted);
+  if (adjusted.length > 0) lines.push(`adjusted: ${adjusted.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  for (const m of s.messages) lines.push(`  ${m}`);
+  return lines;
+}
