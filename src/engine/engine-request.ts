@@ -19,6 +19,8 @@ export const RequestState = {
   Reserved: 4,
   Finished: 5,
   Dropped: 6,
+  /** Withdrawn by the caller (client timeout); its blocks were freed. */
+  Aborted: 7,
 } as const;
 export type RequestState = (typeof RequestState)[keyof typeof RequestState];
 

@@ -52,6 +52,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   enqueuedCount = 0;
   finishedCount = 0;
   droppedCount = 0;
+  abortedCount = 0;
   heldCount = 0;
   reservedCount = 0;
   steps = 0;
@@ -194,6 +195,39 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     this.admit(req);
   }
 
+  /**
+   * Withdraws a request (client timeout or cancel): it leaves the queue or batch and its blocks
+   * are freed now; no listener call follows (the caller records the outcome). A step in flight
+   * still runs with it but commits nothing for it.
+   */
+  abort(req: EngineRequest, _tUs?: number): void {
+    const s = this.scheduler;
+    switch (req.state) {
+      case RequestState.Waiting:
+        s.waiting.remove(req);
+        break;
+      case RequestState.Running: {
+        const i = s.running.indexOf(req);
+        if (i >= 0) s.running.splice(i, 1);
+        break;
+      }
+      case RequestState.Held:
+        this.heldCount--;
+        break;
+      case RequestState.Reserved:
+        this.reservedCount--;
+        break;
+      case RequestState.New:
+        break; // still inside its pre-schedule delay: the admit event sees the state and skips it
+      default:
+        return; // finished, dropped or already aborted
+    }
+    s.releaseBlocks(req);
+    req.state = RequestState.Aborted;
+    this.abortedCount++;
+    if (!this.busy) this.kick();
+  }
+
   handle(ev: SimEvent): void {
     switch (ev.a) {
       case EV_STEP_END: {
@@ -207,7 +241,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
         break;
       case EV_ADMIT:
         this.admitting--;
-        this.admit(ev.b as EngineRequest);
+        if ((ev.b as EngineRequest).state === RequestState.New) this.admit(ev.b as EngineRequest);
         break;
     }
   }
@@ -295,6 +329,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     let finishedAny = false;
     for (let k = 0; k < batch.size; k++) {
       const r = reqs[k]!;
+      if (r.state === RequestState.Aborted) continue;
       const n = batch.newTokens[k]!;
       if (detail && batch.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: n });
       r.computedTokens += n;
@@ -307,6 +342,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
         this.listener.onFirstToken(r, tokenUs);
+        if (r.state === RequestState.Aborted) continue;
       } else {
         decodeEmitted++;
       }

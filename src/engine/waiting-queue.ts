@@ -14,6 +14,8 @@ export interface WaitingQueue {
   push(r: EngineRequest): void;
   /** A preempted request. */
   pushPreempted(r: EngineRequest): void;
+  /** Removes a request wherever it is (O(n), for aborts); false if absent. */
+  remove(r: EngineRequest): boolean;
 }
 
 /** Growable ring buffer. */
@@ -50,6 +52,17 @@ export class FcfsQueue implements WaitingQueue {
     this.headIdx = (this.headIdx - 1) & (this.buf.length - 1);
     this.buf[this.headIdx] = r;
     this.n++;
+  }
+
+  remove(r: EngineRequest): boolean {
+    const mask = this.buf.length - 1;
+    let i = 0;
+    while (i < this.n && this.buf[(this.headIdx + i) & mask] !== r) i++;
+    if (i === this.n) return false;
+    for (; i < this.n - 1; i++) this.buf[(this.headIdx + i) & mask] = this.buf[(this.headIdx + i + 1) & mask];
+    this.buf[(this.headIdx + this.n - 1) & mask] = undefined;
+    this.n--;
+    return true;
   }
 
   private grow(): void {
@@ -113,5 +126,14 @@ export class PriorityQueue implements WaitingQueue {
 
   pushPreempted(r: EngineRequest): void {
     this.push(r);
+  }
+
+  remove(r: EngineRequest): boolean {
+    const i = this.items.indexOf(r);
+    if (i < 0) return false;
+    const rest = this.items.filter((x) => x !== r);
+    this.items = [];
+    for (const x of rest) this.push(x);
+    return true;
   }
 }
