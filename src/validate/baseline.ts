@@ -42,9 +42,7 @@ type ValidationLike = Pick<ValidationDocument, 'experiments' | 'summary'>;
 /** Checks a validation run against the baseline. */
 export function checkGate(validation: ValidationLike, baseline: Baseline): GateResult {
   const failures: GateFailure[] = [];
-  for (const e of validation.experiments) {
-    if (e.status === 'error') failures.push({ metric: 'status', experiment: e.id, value: null, limit: 0, reason: e.error ?? 'experiment failed' });
-  }
+  failures.push(...experimentFailures(validation.experiments));
   for (const metric of sortMetricKeys(Object.keys(baseline.summary))) {
     const limit = baseline.summary[metric]!.max_mape;
     const v = validation.summary[metric];
@@ -62,6 +60,26 @@ export function checkGate(validation: ValidationLike, baseline: Baseline): GateR
     }
   }
   return { passed: failures.length === 0, failures };
+}
+
+/**
+ * Failures no baseline can excuse: an experiment that errored, and one whose simulation gave no
+ * latency at all (every summary metric's prediction missing, e.g. no request completed).
+ */
+export function experimentFailures(experiments: ValidationLike['experiments']): GateFailure[] {
+  const out: GateFailure[] = [];
+  for (const e of experiments) {
+    if (e.status === 'error') {
+      out.push({ metric: 'status', experiment: e.id, value: null, limit: 0, reason: e.error ?? 'experiment failed' });
+      continue;
+    }
+    const s = e.stages.find((x) => x.index === 'summary');
+    const ms = s ? Object.values(s.metrics) : [];
+    if (ms.length > 0 && ms.every((m) => m.predicted === null)) {
+      out.push({ metric: 'prediction', experiment: e.id, value: null, limit: 0, reason: 'the simulation produced no latency (no completed request?)' });
+    }
+  }
+  return out;
 }
 
 export interface UpdateBaselineOptions {

@@ -128,14 +128,20 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
 
 /** Simulation records → rows (only `completed` requests are successes, like inference-perf). */
 export function rowsFromRecords(records: readonly RequestRecord[]): LatencyRow[] {
-  return records.map((r) => ({
-    index: r.index,
-    arrivalUs: r.arrivalUs,
-    inputTokens: r.inputTokens,
-    outputTokens: r.producedTokens,
-    ttftUs: ttftUs(r),
-    e2eUs: e2eUs(r),
-    error: r.status !== 'completed' || r.firstTokenUs < 0,
-    ...(r.stage !== undefined ? { stage: r.stage } : {}),
-  }));
+  return records.map((r) => {
+    const ttft = ttftUs(r);
+    const e2e = e2eUs(r);
+    // Non-finite times are a simulator bug; count the request as failed rather than as 0 ms.
+    const broken = !Number.isFinite(ttft) || !Number.isFinite(e2e);
+    return {
+      index: r.index,
+      arrivalUs: r.arrivalUs,
+      inputTokens: r.inputTokens,
+      outputTokens: r.producedTokens,
+      ttftUs: broken ? -1 : ttft,
+      e2eUs: broken ? -1 : e2e,
+      error: broken || r.status !== 'completed' || r.firstTokenUs < 0,
+      ...(r.stage !== undefined ? { stage: r.stage } : {}),
+    };
+  });
 }

@@ -7,7 +7,7 @@
  */
 import type { RequestRecord } from '../cluster/record.js';
 import { InputError } from '../kernel/errors.js';
-import { checkGate, type Baseline } from './baseline.js';
+import { checkGate, experimentFailures, type Baseline } from './baseline.js';
 import { compareSides, sideFromMetrics, sideFromRows, truthFromExperiment, SAMPLED, type SampledMetric, type Side, type StageComparison } from './compare.js';
 import { parseExperiment, type Experiment, type ModelCatalogHook } from './experiment.js';
 import { buildPlan, type ExperimentPlan, type PlanOptions } from './plan.js';
@@ -123,12 +123,15 @@ export function predictedSide(result: SimulationResult | readonly RequestRecord[
   throw new Error('simulation returned neither records, rows nor metrics');
 }
 
+/** CDF points kept per curve for the reports (enough for a smooth plot, small HTML). */
+const CDF_POINTS = 80;
+
 function detailCdfs(pred: Side, truth: Side): ExperimentDetail['cdfs'] {
   const out: NonNullable<ExperimentDetail['cdfs']> = {};
   for (const m of SAMPLED) {
     const p = pred.summary.samples?.[m];
     const a = truth.summary.samples?.[m];
-    if (p && a && p.length > 0 && a.length > 0) out[m] = { predicted: cdfPoints(p), actual: cdfPoints(a) };
+    if (p && a && p.length > 0 && a.length > 0) out[m] = { predicted: cdfPoints(p, CDF_POINTS), actual: cdfPoints(a, CDF_POINTS) };
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -213,9 +216,9 @@ export async function validateExperiments(sources: readonly ExperimentSource[], 
   return { document: { ...draft, gate }, details };
 }
 
-/** Without a baseline the gate only fails on experiments that errored. */
+/** Without a baseline the gate fails only on experiments that errored or predicted nothing. */
 function gateWithoutBaseline(experiments: readonly ValidationExperiment[]): ValidationDocument['gate'] {
-  const failures = experiments.filter((e) => e.status === 'error').map((e) => ({ metric: 'status', experiment: e.id, value: null, limit: 0, reason: e.error ?? 'experiment failed' }));
+  const failures = experimentFailures(experiments);
   return { passed: failures.length === 0, failures };
 }
 

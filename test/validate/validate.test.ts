@@ -108,3 +108,17 @@ describe('validate end to end with an injected simulation', () => {
     expect(s.requests!.predicted).toEqual({ ok: 57, failed: 3 });
   });
 });
+
+describe('validate: simulations that produce nothing usable', () => {
+  it('non-finite times count as failed requests, and no latency at all fails the gate', async () => {
+    const run = await validateExperiments([source()], {
+      simulate: async (plan) => fakeRecords(plan).map((r) => ({ ...r, firstTokenUs: NaN, finishedUs: NaN })),
+    });
+    const e = run.document.experiments[0]!;
+    const s = e.stages.find((x) => x.index === 'summary')!;
+    expect(s.requests!.predicted).toEqual({ ok: 0, failed: 60 });
+    expect(s.metrics['ttft_mean']!.predicted).toBeNull();
+    expect(run.document.gate.passed).toBe(false);
+    expect(run.document.gate.failures[0]).toMatchObject({ metric: 'prediction', experiment: 'fixture-llama-2-7b-tp1-small' });
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * report.md: the validation result as GitHub-flavoured Markdown, sized for a CI step summary
+ * ($GITHUB_STEP_SUMMARY): gate verdict, summary MAPE per metric (with the baseline's limits and,
+ * when given, other simulators' MAPE), one row per experiment, derived knobs and errors.
+ */
+import type { Baseline } from './baseline.js';
+import type { MapeEntry, ValidationDocument } from './validation.js';
+import { sortMetricKeys, summaryMetric } from './validation.js';
+import type { ExperimentDetail } from './validate.js';
+
+export interface ReportInput {
+  readonly document: ValidationDocument;
+  readonly details?: readonly ExperimentDetail[];
+  readonly baseline?: Baseline;
+  /** From scoreCompetitors: name → metric → MAPE. */
+  readonly competitors?: Readonly<Record<string, Readonly<Record<string, MapeEntry>>>>;
+  readonly title?: string;
+}
+
+/** Metrics shown as columns of the per-experiment table (all metrics are in validation.json). */
+export const HEADLINE_METRICS = ['ttft_mean', 'ttft_p90', 'ttft_p99', 'e2e_mean', 'e2e_p90', 'e2e_p99', 'tpot_mean'] as const;
+
+export const fmtPct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)}%`);
+export const fmtMs = (x: number | null | undefined): string => {
+  if (x === null || x === undefined) return '–';
+  if (Math.abs(x) >= 10_000) return `${(x / 1000).toFixed(1)} s`;
+  if (Math.abs(x) >= 100) return `${x.toFixed(0)} ms`;
+  return `${x.toFixed(x >= 10 ? 1 : 2)} ms`;
+};
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderMarkdown(input: ReportInput): string {
+  const { document: doc, baseline } = input;
+  const L: string[] = [];
+  L.push(`# ${input.title ?? 'blis validation'}`, '');
+  const ok = doc.experiments.filter((e) => e.status === 'ok').length;
+  const gate = doc.gate.passed ? '✅ **Gate passed**' : `❌ **Gate failed** (${doc.gate.failures.length} failure${doc.gate.failures.length === 1 ? '' : 's'})`;
+  L.push(`${gate} · ${ok}/${doc.experiments.length} experiments simulated · errors are (predicted − actual)/actual; MAPE over the summary rows of active experiments.`, '');
+
+  const metrics = sortMetricKeys(Object.keys(doc.summary));
+  if (metrics.length > 0) {
+    const comps = Object.keys(input.competitors ?? {});
+    L.push('## Summary MAPE', '');
+    L.push(`| metric | MAPE mean | MAPE median | n |${baseline ? ' limit |' : ''}${comps.map((c) => ` ${esc(c)} (n) |`).join('')}`);
+    L.push(`|---|---:|---:|---:|${baseline ? '---:|' : ''}${comps.map(() => '---:|').join('')}`);
+    for (const m of metrics) {
+      const s = doc.summary[m]!;
+      const limit = baseline?.summary[m]?.max_mape;
+      const over = limit !== undefined && s.mape_mean > limit;
+      const lim = baseline ? ` ${limit !== undefined ? `${over ? '❌ ' : ''}${limit.toFixed(1)}%` : '–'} |` : '';
+      const cc = comps.map((c) => {
+        const x = input.competitors![c]![m];
+        return ` ${x ? `${x.mape_mean.toFixed(1)}% (${x.n})` : '–'} |`;
+      }).join('');
+      L.push(`| ${m} | ${s.mape_mean.toFixed(2)}% | ${s.mape_median.toFixed(2)}% | ${s.n} |${lim}${cc}`);
+    }
+    L.push('');
+  }
+
+  L.push('## Experiments', '');
+  L.push(`| experiment | status | ${HEADLINE_METRICS.join(' | ')} |`);
+  L.push(`|---|---|${HEADLINE_METRICS.map(() => '---:|').join('')}`);
+  for (const e of doc.experiments) {
+    const status = e.status === 'error' ? '❌ error' : e.truth_status && e.truth_status !== 'active' ? `ok (${e.truth_status})` : 'ok';
+    const cells = HEADLINE_METRICS.map((m) => {
+      const c = summaryMetric(e, m);
+      return c ? `${fmtPct(c.error_pct)}<br><sub>${fmtMs(c.predicted)} / ${fmtMs(c.actual)}</sub>` : '–';
+    });
+    L.push(`| ${esc(e.id)} | ${status} | ${cells.join(' | ')} |`);
+  }
+  L.push('', 'Cells: error, then predicted / actual. TPOT is per token (tpot_from_means with the configured output length); ITL compares only its mean (per-SSE-event ITL percentiles are not per-token).', '');
+
+  const failures = doc.gate.failures;
+  if (failures.length > 0) {
+    L.push('## Gate failures', '');
+    L.push('| metric | experiment | value | limit | note |', '|---|---|---:|---:|---|');
+    for (const f of failures) L.push(`| ${f.metric} | ${esc(f.experiment ?? '(summary)')} | ${f.value === null ? '–' : `${f.value.toFixed(2)}%`} | ${f.metric === 'status' ? '–' : `${f.limit.toFixed(2)}%`} | ${esc(f.reason ?? '')} |`);
+    L.push('');
+  }
+
+  const derived = doc.experiments.filter((e) => e.derived && Object.keys(e.derived).length > 0);
+  if (derived.length > 0) {
+    L.push('## Derived knobs', '', 'These knobs were null in the experiment file; the simulation derived them:', '');
+    for (const e of derived) L.push(`- **${esc(e.id)}**: ${Object.entries(e.derived!).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}`);
+    L.push('');
+  }
+
+  const errors = doc.experiments.filter((e) => e.status === 'error');
+  if (errors.length > 0) {
+    L.push('## Errors', '');
+    for (const e of errors) L.push(`- **${esc(e.id)}**: ${esc(e.error ?? 'unknown error')}`);
+    L.push('');
+  }
+
+  const withDist = doc.experiments.filter((e) => e.stages.some((s) => s.index === 'summary' && s.distributions));
+  if (withDist.length > 0) {
+    L.push('<details><summary>Distribution distances (whole run, per-request)</summary>', '');
+    L.push('| experiment | TTFT KS | TTFT W1 | E2E KS | E2E W1 | TPOT KS | TPOT W1 |', '|---|---:|---:|---:|---:|---:|---:|');
+    for (const e of withDist) {
+      const d = e.stages.find((s) => s.index === 'summary')!.distributions!;
+      const cell = (m: 'ttft' | 'e2e' | 'tpot'): string => (d[m] ? `${d[m]!.ks.toFixed(3)} | ${fmtMs(d[m]!.w1_ms)}` : '– | –');
+      L.push(`| ${esc(e.id)} | ${cell('ttft')} | ${cell('e2e')} | ${cell('tpot')} |`);
+    }
+    L.push('', '</details>', '');
+  }
+  return L.join('\n');
+}

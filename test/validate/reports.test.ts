@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { updateBaseline } from '../../src/validate/baseline.js';
+import { renderJunit } from '../../src/validate/junit.js';
+import { errorColour, renderHtml, svgScatter } from '../../src/validate/report-html.js';
+import { renderMarkdown } from '../../src/validate/report-md.js';
+import type { ExperimentSource } from '../../src/validate/validate.js';
+import { validateExperiments } from '../../src/validate/validate.js';
+import { fakeRecords } from './fake-sim.js';
+
+const fx = (name: string): string => readFileSync(new URL(`../fixtures/validate/${name}`, import.meta.url), 'utf8');
+const sources = (): ExperimentSource[] => [
+  { file: 'small.json', json: JSON.parse(fx('small.json')), requests: fx('small.requests.csv') },
+  { file: 'broken.json', loadError: 'not valid JSON: Unexpected end' },
+];
+
+async function runs() {
+  const good = await validateExperiments(sources().slice(0, 1), { simulate: async (p) => fakeRecords(p, 1.1, 1.0) });
+  const baseline = updateBaseline(good.document, { relative: 0, absolute_pct: 1 });
+  const bad = await validateExperiments(sources(), { simulate: async (p) => fakeRecords(p, 2, 1.0), baseline });
+  return { good, bad, baseline };
+}
+
+describe('reports', () => {
+  it('report.md has the gate, the summary MAPE with limits, experiments, failures and errors', async () => {
+    const { bad, baseline } = await runs();
+    const md = renderMarkdown({ document: bad.document, details: bad.details, baseline });
+    expect(md).toContain('❌ **Gate failed**');
+    expect(md).toMatch(/\| ttft_mean \| 100\.00% \| 100\.00% \| 1 \| ❌ 11\.0% \|/);
+    expect(md).toContain('| fixture-llama-2-7b-tp1-small | ok | +100.0%');
+    expect(md).toContain('## Gate failures');
+    expect(md).toContain('- **broken**: broken.json: not valid JSON: Unexpected end');
+    expect(md).toContain('Distribution distances');
+  });
+
+  it('report.md says passed when the gate passes', async () => {
+    const { good } = await runs();
+    expect(renderMarkdown({ document: good.document })).toContain('✅ **Gate passed**');
+  });
+
+  it('report.html is self-contained with scatter, heat map and CDF plots', async () => {
+    const { bad, baseline } = await runs();
+    const html = renderHtml({ document: bad.document, details: bad.details, baseline });
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|src="http|href="http/);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5 + 1 + 3);
+    expect(html).toContain('Gate failed');
+    expect(html).toContain('Distributions (whole run)');
+  });
+
+  it('scatter draws one point per value and the y = x line; errors colour by sign', () => {
+    const svg = svgScatter('t', [{ actual: 10, predicted: 20, label: 'a', group: 0, summary: true }, { actual: 100, predicted: 50, label: 'b', group: 1, summary: false }]);
+    expect((svg.match(/<circle/g) ?? []).length).toBe(2);
+    expect(errorColour(0)).toBe('rgb(255,255,255)');
+    expect(errorColour(150)).toBe('rgb(214,39,40)');
+    expect(errorColour(-100)).toBe('rgb(31,119,180)');
+  });
+
+  it('junit.xml: one testcase per experiment × metric, failures where the gate failed, errors for broken experiments', async () => {
+    const { bad } = await runs();
+    const xml = renderJunit(bad.document);
+    const summaryRow = bad.document.experiments[0]!.stages.find((s) => s.index === 'summary')!;
+    const perExperiment = Object.keys(summaryRow.metrics).length;
+    const summaryCases = Object.keys(bad.document.summary).length;
+    expect(xml).toContain(`tests="${perExperiment + summaryCases + 1}"`);
+    expect(xml).toContain('<testcase classname="fixture-llama-2-7b-tp1-small" name="ttft_mean" time="0"><failure');
+    expect(xml).toContain('<testcase classname="broken" name="status" time="0"><error message="broken.json: not valid JSON: Unexpected end"/>');
+    expect(xml).toMatch(/<testcase classname="fixture-llama-2-7b-tp1-small" name="e2e_mean" time="0"><system-out>/);
+    expect(xml).toContain('errors="1"');
+  });
+});
