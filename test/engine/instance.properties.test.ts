@@ -102,3 +102,30 @@ describe('instance properties (random configs and workloads)', () => {
     );
   });
 });
+
+describe('instance properties with aborts', () => {
+  it('each request finishes, is dropped or is aborted exactly once; KV is conserved', () => {
+    fc.assert(
+      fc.property(configArb, fc.array(fc.tuple(reqArb, fc.option(fc.integer({ min: 0, max: 20000 }), { nil: undefined })), { minLength: 1, maxLength: 30 }), (cfg, items) => {
+        const { preScheduleUs, ...rest } = cfg;
+        const t = new Harness({ ...rest, stepTime: linearStep(500, 3), overheads: { preScheduleUs, firstTokenUs: 0, perOutputTokenUs: 0 } });
+        let at = 0;
+        const aborter = { handle: (ev: { a: number }) => t.inst.abort(t.reqs[ev.a]!) };
+        items.forEach(([q, abortAfter], i) => {
+          at += q.gapUs;
+          const r = t.add({ id: `r${i}`, arrivalUs: at, inputTokens: q.inputTokens, outputTokens: q.outputTokens, priority: q.priority });
+          if (abortAfter !== undefined) t.sim.schedule(at + abortAfter, EventPriority.Timeout, aborter, r.index);
+        });
+        const pool = t.inst.scheduler.pool;
+        while (t.sim.step()) {
+          pool.checkInvariants();
+          if (t.inst.scheduler.waiting.length + t.inst.runningCount > 0) expect(t.inst.stepScheduled).toBe(true);
+        }
+        expect(t.finishedCalls + t.droppedCalls + t.inst.abortedCount).toBe(items.length);
+        expect(t.inst.kvUsedBlocks).toBe(0);
+        for (const r of t.reqs) expect([RequestState.Finished, RequestState.Dropped, RequestState.Aborted]).toContain(r.state);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
