@@ -12,6 +12,8 @@ export class Simulator {
   private readonly heap = new EventHeap();
   private readonly pool: SimEvent[] = [];
   private seq = 0;
+  /** `run(untilUs)`'s bound: inline advances never pass it. */
+  private horizonUs = Infinity;
 
   /** Pending events (cancelled ones still count until popped). */
   get pending(): number {
@@ -56,7 +58,7 @@ export class Simulator {
    * skipped): lets a handler process its own next occurrence inline instead of scheduling it.
    */
   advanceTo(timeUs: number): boolean {
-    if (!(timeUs >= this.nowUs) || timeUs >= this.peekTimeUs()) return false;
+    if (!(timeUs >= this.nowUs) || timeUs >= this.peekTimeUs() || timeUs > this.horizonUs) return false;
     this.nowUs = timeUs;
     return true;
   }
@@ -80,10 +82,15 @@ export class Simulator {
   /** Runs until the queue is empty or the next event is later than `untilUs` (clock then = untilUs). */
   run(untilUs = Infinity): void {
     const heap = this.heap;
-    for (;;) {
-      const ev = heap.peek();
-      if (ev === undefined || ev.timeUs > untilUs) break;
-      this.step();
+    this.horizonUs = untilUs;
+    try {
+      for (;;) {
+        const ev = heap.peek();
+        if (ev === undefined || ev.timeUs > untilUs) break;
+        this.step();
+      }
+    } finally {
+      this.horizonUs = Infinity;
     }
     if (untilUs !== Infinity && untilUs > this.nowUs) this.nowUs = untilUs;
   }

@@ -100,3 +100,15 @@ describe('instance: hand-computed timelines (step = 1000us + 10us/token)', () =>
     expect(order('fcfs')).toEqual(['p2', 'p0', 'p1a', 'p1b']);
   });
 });
+
+describe('instance: run bounds', () => {
+  it('never commits a step beyond run(untilUs)', () => {
+    const t = new Harness({});
+    const r = t.add({ id: 'a', inputTokens: 100, outputTokens: 5 });
+    t.sim.run(2500);
+    expect(t.sim.nowUs).toBe(2500);
+    expect(r.outputDone).toBe(1);
+    t.run();
+    expect(r.finishedUs).toBe(2000 + 4 * 1010);
+  });
+});

@@ -59,3 +59,16 @@ describe('event queue', () => {
     expect(sim.nowUs).toBe(5);
   });
 });
+
+describe('advanceTo', () => {
+  it('moves the clock only when no event is due first and never past run()\'s bound', () => {
+    const sim = new Simulator();
+    const seen: boolean[] = [];
+    const h: EventHandler = { handle: () => { seen.push(sim.advanceTo(30), sim.advanceTo(60)); } };
+    sim.schedule(10, 0, h);
+    sim.schedule(50, 0, { handle: () => {} });
+    sim.run(40);
+    expect(seen).toEqual([true, false]);
+    expect(sim.nowUs).toBe(40);
+  });
+});
