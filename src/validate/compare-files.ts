@@ -1,0 +1,80 @@
+/**
+ * `blis compare` without the file system: recognise what a file holds (from its name and text)
+ * and score a prediction against ground truth, producing a one-experiment validation document.
+ *
+ * Truth: an experiment JSON (calibration schema, optionally with its per-request CSV), a
+ * calibration per-request CSV, an inference-perf `per_request_lifecycle_metrics.json`, or any
+ * per-request CSV/JSONL with arrival_us/ttft_us/e2e_us. Prediction: a blis.metrics/v1 JSON or
+ * per-request records (CSV/JSONL).
+ */
+import { InputError } from '../kernel/errors.js';
+import { checkGate, type Baseline } from './baseline.js';
+import { compareSides, sideFromMetrics, sideFromRows, truthFromExperiment, type Side, type StageComparison } from './compare.js';
+import { parseExperiment, type Experiment, type ModelCatalogHook } from './experiment.js';
+import { parseLatencyTable, parseLifecycleJson, type LatencyRow } from './requests.js';
+import { buildValidationDocument, type ValidationDocument } from './validation.js';
+
+export type TruthInput =
+  | { readonly kind: 'experiment'; readonly experiment: Experiment; readonly rows?: readonly LatencyRow[] }
+  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[]; readonly outputTokens?: number };
+
+export type PredictionInput =
+  | { readonly kind: 'metrics'; readonly doc: unknown }
+  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[] };
+
+const isJsonName = (f: string): boolean => /\.json$/i.test(f);
+const isJsonlName = (f: string): boolean => /\.(jsonl|ndjson)$/i.test(f);
+
+function parseJson(text: string, fileName: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InputError('COMPARE_BAD_JSON', fileName, `not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Reads a ground-truth file's text; `requestsText` is an experiment's per-request CSV, if any. */
+export function readTruth(fileName: string, text: string, opts: { requestsText?: string; requestsFile?: string; modelCatalog?: ModelCatalogHook } = {}): TruthInput {
+  if (isJsonName(fileName)) {
+    const json = parseJson(text, fileName);
+    if (Array.isArray(json)) return { kind: 'rows', rows: parseLifecycleJson(json, fileName) };
+    const experiment = parseExperiment(json, fileName, opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {});
+    const rows = opts.requestsText !== undefined ? parseLatencyTable(opts.requestsText, opts.requestsFile ?? `${fileName} (requests)`, 'csv') : undefined;
+    return { kind: 'experiment', experiment, ...(rows ? { rows } : {}) };
+  }
+  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv') };
+}
+
+/** Reads a prediction file's text: a metrics JSON, or per-request records (CSV/JSONL). */
+export function readPrediction(fileName: string, text: string): PredictionInput {
+  if (isJsonName(fileName)) {
+    const doc = parseJson(text, fileName) as Record<string, unknown> | null;
+    if (!doc || typeof doc !== 'object' || doc['schema'] !== 'blis.metrics/v1') {
+      throw new InputError('COMPARE_NOT_METRICS', `${fileName}: schema`, `expected "blis.metrics/v1", found ${JSON.stringify(doc?.['schema'])}`);
+    }
+    return { kind: 'metrics', doc };
+  }
+  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv') };
+}
+
+function truthSide(t: TruthInput): Side {
+  return t.kind === 'experiment' ? truthFromExperiment(t.experiment, t.rows) : sideFromRows(t.rows, t.outputTokens !== undefined ? { outputTokens: t.outputTokens } : {});
+}
+
+function predictionSide(p: PredictionInput): Side {
+  return p.kind === 'metrics' ? sideFromMetrics(p.doc) : sideFromRows(p.rows);
+}
+
+/** Per-stage and summary comparison of a prediction against the truth. */
+export function compareInputs(prediction: PredictionInput, truth: TruthInput): StageComparison[] {
+  return compareSides(predictionSide(prediction), truthSide(truth));
+}
+
+/** A one-experiment validation document (gate against `baseline` when given). */
+export function compareToDocument(prediction: PredictionInput, truth: TruthInput, opts: { id?: string; baseline?: Baseline } = {}): ValidationDocument {
+  const id = opts.id ?? (truth.kind === 'experiment' ? truth.experiment.id : 'comparison');
+  const exp = { id, status: 'ok' as const, ...(truth.kind === 'experiment' ? { truth_status: truth.experiment.status, file: truth.experiment.file } : {}), stages: compareInputs(prediction, truth) };
+  // A single comparison always counts towards its own summary, whatever the truth's status.
+  const draft = buildValidationDocument([exp], undefined, { includeTruthStatus: [exp.truth_status ?? 'active'] });
+  return { ...draft, gate: opts.baseline ? checkGate(draft, opts.baseline) : { passed: true, failures: [] } };
+}

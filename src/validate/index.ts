@@ -1,0 +1,21 @@
+/**
+ * The validation harness: ground-truth experiments in, per-percentile errors, reports and a CI
+ * gate out. The simulation itself is injected (`SimulateFn` / `PlanRunner`), so this room
+ * depends on the workload and record contracts only. Read first: `validate.ts` (the runner),
+ * `plan.ts` (experiment → arrival stream), `compare.ts` (metric definitions and pitfalls).
+ * docs/validation.md explains the choices.
+ */
+export { parseExperiment, type Experiment, type EngineKnobs, type KnobName, type ModelCatalogHook, type TruthBlock, type DistMs, type StageSpec, type PrefixStructure } from './experiment.js';
+export { buildPlan, seededRandom, rescaledExponentialArrivals, CLIENT_TIMEOUT_US, type ExperimentPlan, type PlanOptions, type PlanStage, type Random, type ArrivalSource } from './plan.js';
+export { parseCalibrationRequestsCsv, parseLatencyTable, parseLifecycleJson, rowsFromRecords, type LatencyRow } from './requests.js';
+export { compareSides, truthFromExperiment, sideFromRows, sideFromMetrics, sideFromFlat, errorPct, METRICS, STATS, type Side, type StageComparison, type MetricComparison, type DistributionComparison } from './compare.js';
+export { readTruth, readPrediction, compareInputs, compareToDocument, type TruthInput, type PredictionInput } from './compare-files.js';
+export { summarize, percentile, ksStatistic, wasserstein1, cdfPoints, type Summary } from './stats.js';
+export { buildValidationDocument, summarizeMape, VALIDATION_SCHEMA, type ValidationDocument, type ValidationExperiment, type GateResult, type GateFailure, type MapeEntry } from './validation.js';
+export { checkGate, updateBaseline, parseBaseline, limitFor, DEFAULT_SLACK, BASELINE_SCHEMA, type Baseline, type Slack } from './baseline.js';
+export { validateExperiments, prepareExperiment, predictedSide, compareExperiment, runSettled, type SimulateFn, type SimulationResult, type PlanRunner, type ExperimentSource, type ValidateOptions, type ValidateRun, type ValidateProgress, type ExperimentDetail, type Settled } from './validate.js';
+export { renderMarkdown, type ReportInput } from './report-md.js';
+export { renderHtml } from './report-html.js';
+export { renderJunit } from './junit.js';
+export { scoreCompetitors } from './competitors.js';
+export { nelderMead, type MinimizeOptions, type MinimizeResult, type Objective } from './optimize.js';
