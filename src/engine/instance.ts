@@ -342,7 +342,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
         this.listener.onFirstToken(r, tokenUs);
-        if (r.state === RequestState.Aborted) continue;
+        if ((r.state as RequestState) === RequestState.Aborted) continue; // the listener may abort it
       } else {
         decodeEmitted++;
       }
