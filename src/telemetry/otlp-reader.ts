@@ -12,6 +12,10 @@
  * When both exist the earlier start (the gateway's) is the arrival. Arrivals are relative to the
  * earliest request start in the input; requests come out sorted by arrival (ties: input order).
  * Spans of one request split across messages (OTLP file exporters) are merged by span id.
+ * The journey-tracing vLLM fork is read too: its `llm_core` child span's `journey.*` events
+ * (possibly split across lines, out of order) supply token counts (`prefill.total_tokens`,
+ * `decode.max_tokens`) and observed TTFT/E2E (`journey.FIRST_TOKEN`/`journey.FINISHED` times)
+ * when the `llm_request` span lacks the gen_ai attributes.
  */
 import type { ArrivalRequest, ObservedLatency, PrefixRef } from '../workload/request.js';
 import { toHex } from './ids.js';
@@ -25,11 +29,20 @@ interface SpanInfo {
   readonly attrs: Map<string, Prim>;
 }
 
+interface JourneyEvent {
+  readonly name: string;
+  readonly timeNs: bigint;
+  readonly attrs: Map<string, Prim>;
+}
+
 interface TraceAcc {
   readonly order: number;
   readonly traceId: string;
   llm?: SpanInfo;
   gateway?: SpanInfo;
+  /** Journey-tracing fork: events of the `llm_core` child span(s), merged across lines. */
+  journey?: JourneyEvent[];
+  coreStart?: bigint;
 }
 
 export interface OtlpReadIssue {
@@ -116,7 +129,7 @@ export class OtlpRequestCollector {
     if (!s) return;
     this.spansSeen++;
     const name = s['name'];
-    const kind = name === 'llm_request' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
+    const kind = name === 'llm_request' || name === 'llm_core' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
     if (!kind) return;
     const traceId = idHex(s['traceId']);
     const start = toBigInt(s['startTimeUnixNano']);
@@ -129,6 +142,10 @@ export class OtlpRequestCollector {
     if (!acc) {
       acc = { order: this.traces.size, traceId };
       this.traces.set(traceId, acc);
+    }
+    if (name === 'llm_core') {
+      this.addJourney(acc, s, start);
+      return;
     }
     const spanId = idHex(s['spanId']);
     const prev = acc[kind];
@@ -150,11 +167,28 @@ export class OtlpRequestCollector {
     }
   }
 
+  private addJourney(acc: TraceAcc, s: Obj, start: bigint): void {
+    const events = (acc.journey ??= []);
+    for (const e of asArr(s['events'])) {
+      const o = asObj(e);
+      const t = toBigInt(o?.['timeUnixNano']);
+      if (!o || typeof o['name'] !== 'string' || t === undefined) continue;
+      const attrs = new Map<string, Prim>();
+      for (const kv of asArr(o['attributes'])) {
+        const a = asObj(kv);
+        const v = anyValue(a?.['value']);
+        if (typeof a?.['key'] === 'string' && v !== undefined) attrs.set(a['key'], v);
+      }
+      events.push({ name: o['name'], timeNs: t, attrs });
+    }
+    acc.coreStart = acc.coreStart === undefined || start < acc.coreStart ? start : acc.coreStart;
+  }
+
   finish(): ArrivalRequest[] {
     let minStart: bigint | undefined;
     const rows: { acc: TraceAcc; start: bigint }[] = [];
     for (const acc of this.traces.values()) {
-      const a = acc.llm?.startNs, g = acc.gateway?.startNs;
+      const a = acc.llm?.startNs ?? acc.coreStart, g = acc.gateway?.startNs;
       const start = a !== undefined && g !== undefined ? (a < g ? a : g) : (a ?? g)!;
       rows.push({ acc, start });
       if (minStart === undefined || start < minStart) minStart = start;
@@ -162,27 +196,45 @@ export class OtlpRequestCollector {
     rows.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.acc.order - y.acc.order));
     const out: ArrivalRequest[] = [];
     for (const { acc, start } of rows) {
-      const req = this.toRequest(acc, Number((start - minStart!) / 1000n));
+      const req = this.toRequest(acc, start, Number((start - minStart!) / 1000n));
       if (req) out.push(req);
     }
     return out;
   }
 
-  private toRequest(acc: TraceAcc, arrivalUs: number): ArrivalRequest | undefined {
-    const main = acc.llm ?? acc.gateway!;
-    const m = new Map<string, Prim>(acc.gateway && acc.llm ? [...acc.gateway.attrs, ...acc.llm.attrs] : main.attrs);
+  private toRequest(acc: TraceAcc, startNs: bigint, arrivalUs: number): ArrivalRequest | undefined {
+    const m = new Map<string, Prim>([...(acc.gateway?.attrs ?? []), ...(acc.llm?.attrs ?? [])]);
     const id = STR(m, 'gen_ai.request.id', 'gen_ai.response.id', 'llm_d.request.id') ?? acc.traceId;
-    const input = NUM(m, 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens');
-    const output = NUM(m, 'blis.request.output_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.request.max_tokens');
+    const j = acc.journey ?? [];
+    const jMax = (key: string): number | undefined => {
+      let best: number | undefined;
+      for (const e of j) {
+        const v = e.attrs.get(key);
+        if (typeof v === 'number' && (best === undefined || v > best)) best = v;
+      }
+      return best;
+    };
+    const jFirst = (name: string): bigint | undefined => {
+      let best: bigint | undefined;
+      for (const e of j) if (e.name === name && (best === undefined || e.timeNs < best)) best = e.timeNs;
+      return best;
+    };
+    const input = NUM(m, 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens') ?? jMax('prefill.total_tokens');
+    const output = NUM(m, 'blis.request.output_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens')
+      ?? jMax('decode.done_tokens') ?? NUM(m, 'gen_ai.request.max_tokens') ?? jMax('decode.max_tokens');
     if (input === undefined || output === undefined) {
       this.onIssue({ code: 'OTLP_MISSING_TOKENS', message: `trace ${acc.traceId} (${id}): no prompt/completion token counts` });
       return undefined;
     }
     const observed: { ttftUs?: number; e2eUs?: number } = {};
     const ttft = NUM(m, 'gen_ai.latency.time_to_first_token');
+    const firstTokenNs = jFirst('journey.FIRST_TOKEN');
+    const finishedNs = jFirst('journey.FINISHED');
     if (ttft !== undefined) observed.ttftUs = Math.round(ttft * 1e6);
+    else if (firstTokenNs !== undefined) observed.ttftUs = Number((firstTokenNs - startNs) / 1000n);
     const e2e = NUM(m, 'gen_ai.latency.e2e');
     if (e2e !== undefined) observed.e2eUs = Math.round(e2e * 1e6);
+    else if (finishedNs !== undefined) observed.e2eUs = Number((finishedNs - startNs) / 1000n);
     else if (acc.llm && !m.has('blis.status')) observed.e2eUs = Number((acc.llm.endNs - acc.llm.startNs) / 1000n);
     const group = STR(m, 'blis.prefix.group');
     const prefixTokens = NUM(m, 'blis.prefix.tokens');

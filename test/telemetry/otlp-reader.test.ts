@@ -87,3 +87,10 @@ describe('OTLP reader on llm-d gateway traces', () => {
     expect(readOtlpBytes(Buffer.from(JSON.stringify({ result: d })), 'jaeger.json').map((r) => r.id)).toEqual(['gw-7']);
   });
 });
+
+describe('OTLP reader on the journey-tracing fork', () => {
+  it('takes tokens and TTFT/E2E from llm_core journey events split across lines', () => {
+    const got = readOtlpBytes(readFileSync(fixture('vllm-journey.jsonl')), 'j.jsonl');
+    expect(got).toEqual([{ id: 'chatcmpl-j1', arrivalUs: 0, inputTokens: 700, outputTokens: 120, observed: { ttftUs: 95_000, e2eUs: 898_000 } }]);
+  });
+});
