@@ -31,7 +31,7 @@ build() {
   [[ -n "$moddir" && -d "$moddir" ]] || { echo "jaeger: module download failed" >&2; return 1; }
   echo "jaeger: building in $moddir (takes minutes)" >&2
   local start=$SECONDS
-  (cd "$moddir" && GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$BIN.tmp" ./cmd/jaeger)
+  (cd "$moddir" && go build -trimpath -ldflags='-s -w' -o "$BIN.tmp" ./cmd/jaeger)
   mv "$BIN.tmp" "$BIN"
   echo "jaeger: built $BIN in $((SECONDS - start)) s" >&2
 }
