@@ -32,3 +32,22 @@ describe('worker pool', () => {
     expect(r).toEqual([{ ok: true, value: 2 }, { ok: false, error: 'neg' }, { ok: true, value: 6 }]);
   });
 });
+
+describe('validate through the worker pool', () => {
+  it('plans go to workers and results come back per experiment', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { validateExperiments } = await import('../../src/validate/validate.js');
+    const { workerPlanRunner } = await import('../../src/validate/validate-workers.node.js');
+    const fx = (n: string): string => readFileSync(new URL(`../fixtures/validate/${n}`, import.meta.url), 'utf8');
+    const json = JSON.parse(fx('small.json'));
+    const boom = { ...JSON.parse(fx('small.json')), id: 'boom' };
+    const run = await validateExperiments(
+      [{ file: 'small.json', json, requests: fx('small.requests.csv') }, { file: 'boom.json', json: boom, requests: fx('small.requests.csv') }],
+      { runPlans: workerPlanRunner(new URL('../fixtures/validate/replay-worker.mjs', import.meta.url), 2) },
+    );
+    const [ok, failed] = run.document.experiments;
+    expect(ok).toMatchObject({ status: 'ok', derived: { worker: true } });
+    expect(ok!.stages.find((s) => s.index === 'summary')!.metrics['ttft_mean']!.error_pct).toBe(0);
+    expect(failed).toMatchObject({ id: 'boom', status: 'error', error: 'boom.json: simulation failed: simulated failure' });
+  });
+});
