@@ -84,7 +84,7 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
 
   const onRow = (row: string[], line: number): void => {
     if (handler === undefined) {
-      const header = row.map((h, i) => (i === 0 && h.charCodeAt(0) === 0xfeff ? h.slice(1) : h).trim());
+      const header = [...row].map((h, i) => (i === 0 && h.charCodeAt(0) === 0xfeff ? h.slice(1) : h).trim());
       width = header.length;
       handler = bind(header, headerWhere);
       return;
@@ -118,7 +118,9 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
+      record_delimiter: ['\r\n', '\n'],
       on_skip: (err) => {
+        dataRows++;
         ctx.skip('CSV_MALFORMED', fastLines + ((err as { lines?: number } | undefined)?.lines ?? core!.info.lines), err?.message ?? 'malformed CSV record');
         return undefined;
       },
@@ -127,9 +129,13 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
   };
 
   /** Fast path over complete lines (no quotes anywhere in them). */
+  const row: string[] = [];
   const splitLines = (text: string): void => {
     const d = delim!;
+    const dl = d.length;
     let pos = 0;
+    /** Next delimiter at or after the scan position (-1: none left), so the scan stays O(n). */
+    let nextD = text.indexOf(d);
     const n = text.length;
     while (pos < n) {
       let nl = text.indexOf('\n', pos);
@@ -137,7 +143,20 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
       fastLines++;
       let end = nl;
       if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-      if (end > pos) onRow(text.slice(pos, end).split(d), fastLines);
+      if (end > pos) {
+        // One reused row array: handlers read the row during the call and never keep it.
+        let k = 0;
+        let f = pos;
+        if (nextD >= 0 && nextD < f) nextD = text.indexOf(d, f);
+        while (nextD >= 0 && nextD < end) {
+          row[k++] = text.slice(f, nextD);
+          f = nextD + dl;
+          nextD = text.indexOf(d, f);
+        }
+        row[k++] = text.slice(f, end);
+        row.length = k;
+        onRow(row, fastLines);
+      }
       pos = nl + 1;
     }
   };
@@ -148,11 +167,15 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
     const buf = carry !== undefined ? Buffer.concat([carry, bytes]) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     carry = undefined;
     if (!started) {
+      // The delimiter is sniffed from the whole first line: wait until it is complete.
+      const first = buf.indexOf(0x0a);
+      if (first < 0) {
+        carry = buf;
+        return;
+      }
       started = true;
-      let first = buf.indexOf(0x0a);
-      if (first < 0) first = buf.length;
       const line = buf.subarray(0, first).toString('utf8');
-      delim ??= sniffDelimiter(line.endsWith('\r') ? line.slice(0, -1) : line);
+      delim ??= sniffDelimiter(firstLine(line));
     }
     if (buf.indexOf(QUOTE) >= 0) {
       startCore();
@@ -175,13 +198,23 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
       push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     },
     end() {
-      if (core !== undefined) feedCore(undefined, true);
-      else if (carry !== undefined) {
-        let text = carry.toString('utf8');
+      if (core === undefined && carry !== undefined) {
+        const rest = carry;
         carry = undefined;
-        if (fastLines === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        splitLines(text);
+        if (!started) {
+          started = true;
+          delim ??= sniffDelimiter(firstLine(rest.toString('utf8')));
+        }
+        if (rest.indexOf(0x22) >= 0) {
+          startCore();
+          feedCore(rest, false);
+        } else {
+          let text = rest.toString('utf8');
+          if (fastLines === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          splitLines(text);
+        }
       }
+      if (core !== undefined) feedCore(undefined, true);
       if (handler === undefined) throw new InputError('EMPTY_INPUT', ctx.source, 'is empty: expected a CSV header line and data rows');
       if (dataRows === 0) throw new InputError('EMPTY_INPUT', ctx.source, 'has a header but no data rows');
     },

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/kernel/errors.js';
+import * as ingestModule from '../../src/ingest/ingest.js';
 import { ingestText } from '../../src/ingest/ingest.js';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { createFormatRegistry } from '../../src/ingest/registry.js';
@@ -96,5 +97,18 @@ describe('bad input never crashes and never silently drops', () => {
     expect(registry.sniff({ head: '{"resourceSpans":[{"resource":{}}]}', fileName: 'spans.json' })).toBe('otlp');
     expect(registry.sniff({ head: '\u0000\u0001binary', fileName: 'spans.pb' })).toBe('otlp');
     expect(() => registry.get('otlp')).toThrow(/not registered/);
+  });
+
+  test('TSV with a BOM and CRLF line ends, split across tiny chunks, parses like the plain file', () => {
+    const tsv = '\ufeffts\tin\tout\r\n0\t5\t1\r\n\r\n1.5\t6\t2\r\n2\tx\t3\r\n';
+    const entry = registry.get('csv');
+    const { createIngestSession } = ingestModule;
+    const bytes = new TextEncoder().encode(tsv);
+    const out: number[] = [];
+    const s = createIngestSession(entry, 't.tsv', { columns: { arrival: 'ts', input: 'in', output: 'out' } }, (r) => out.push(r.arrivalUs, r.inputTokens));
+    for (let i = 0; i < bytes.length; i += 3) s.push(bytes.subarray(i, i + 3));
+    s.end();
+    expect(out).toEqual([0, 5, 1_500_000, 6]);
+    expect(s.summary().messages).toEqual(["t.tsv:5: in is 'x', expected a number [FIELD_NOT_NUMBER]"]);
   });
 });
