@@ -5,7 +5,9 @@
  * Bad input raises InputError with an `OTLP_*` code naming the file. The file is read whole
  * (OTLP files are batch exports; requests must be sorted by arrival anyway).
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
@@ -135,6 +137,10 @@ export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: O
   const c = new OtlpRequestCollector(onIssue);
   if (firstNonSpace(bytes) === 0x7b /* { */) decodeJson(new TextDecoder().decode(bytes), source, c);
   else decodeProtobuf(bytes, source, c);
+  return finish(c, source);
+}
+
+function finish(c: OtlpRequestCollector, source: string): ArrivalRequest[] {
   const out = c.finish();
   if (c.spansSeen === 0) throw new InputError('OTLP_NO_SPANS', source, 'OTLP data without spans');
   if (out.length === 0) {
@@ -145,16 +151,93 @@ export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: O
 
 export interface OtlpReadOptions {
   readonly onIssue?: (issue: OtlpReadIssue) => void;
+  /**
+   * Files above this size are streamed (JSON Lines line by line, protobuf message by message)
+   * instead of read whole; a single huge protobuf message or a pretty-printed JSON object falls
+   * back to a whole read. Default 64 MiB.
+   */
+  readonly streamAboveBytes?: number;
 }
 
+/**
+ * The arrival stream of an OTLP file, sorted by arrival. Memory: the file's bytes when small;
+ * when streamed, one message at a time plus the kept attributes of each request.
+ */
 export async function* readOtlpFile(path: string, options: OtlpReadOptions = {}): AsyncIterable<ArrivalRequest> {
-  let bytes: Uint8Array;
+  let size: number;
   try {
-    bytes = await readFile(path);
+    size = (await stat(path)).size;
   } catch (err) {
     throw new InputError('OTLP_FILE', path, `cannot read: ${(err as Error).message}`);
   }
-  yield* readOtlpBytes(bytes, path, options.onIssue);
+  if (size > (options.streamAboveBytes ?? 64 * 1024 * 1024)) {
+    const streamed = await streamOtlp(path, options.onIssue);
+    if (streamed) {
+      yield* streamed;
+      return;
+    }
+  }
+  yield* readOtlpBytes(await readFile(path), path, options.onIssue);
+}
+
+/** Streams JSON Lines or length-delimited protobuf; undefined when the file is of another form. */
+async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): Promise<ArrivalRequest[] | undefined> {
+  const c = new OtlpRequestCollector(onIssue);
+  let first = -1;
+  for await (const chunk of createReadStream(path, { start: 0, end: 4095 })) {
+    first = firstNonSpace(chunk as Buffer);
+    break;
+  }
+  if (first === 0x7b) {
+    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+    let n = 0;
+    for await (const raw of lines) {
+      n++;
+      const line = raw.trim();
+      if (line === '') continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(line);
+      } catch (err) {
+        if (n === 1) {
+          lines.close();
+          return undefined; // not JSON Lines (a pretty-printed object): read whole
+        }
+        throw new InputError('OTLP_BAD_JSON', `${path}:${n}`, `bad JSON line: ${(err as Error).message}`);
+      }
+      addJson(v, `${path}:${n}`, c);
+    }
+    return finish(c, path);
+  }
+  const T = loadOtlpSchema().TracesData;
+  let buf: Uint8Array = new Uint8Array(0);
+  let offset = 0; // file offset of buf[0]
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const bytes = chunk as Buffer;
+    const merged = new Uint8Array(buf.length + bytes.length);
+    merged.set(buf, 0);
+    merged.set(bytes, buf.length);
+    buf = merged;
+    let pos = 0;
+    for (;;) {
+      const v = readVarint(buf, pos);
+      if (!v || v[1] + v[0] > buf.length) break;
+      const end = v[1] + v[0];
+      if (walkMessage(buf, v[1], end) !== 'ok') return undefined; // not delimited: read whole
+      let obj: unknown;
+      try {
+        obj = T.toObject(T.decode(buf.subarray(v[1], end)), { longs: String, enums: Number });
+      } catch (err) {
+        throw new InputError('OTLP_DECODE', `${path}@${offset + v[1]}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
+      }
+      c.addMessage(obj);
+      pos = end;
+    }
+    buf = buf.subarray(pos);
+    offset += pos;
+  }
+  if (buf.length > 0) throw new InputError('OTLP_TRUNCATED', path, 'OTLP protobuf ends in the middle of a message (truncated file?)');
+  return finish(c, path);
 }
 
 /** Confidence in [0, 1] that a file starting with `head` is OTLP. */

@@ -52,6 +52,16 @@ export interface OtlpReadIssue {
 
 type Obj = Record<string, unknown>;
 
+/** The attributes toRequest reads; others are not kept (memory stays ~proportional to requests). */
+const WANTED = new Set([
+  'gen_ai.request.id', 'gen_ai.response.id', 'llm_d.request.id',
+  'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens',
+  'gen_ai.request.max_tokens', 'blis.request.output_tokens', 'gen_ai.latency.time_to_first_token', 'gen_ai.latency.e2e',
+  'blis.status', 'blis.prefix.group', 'blis.prefix.tokens', 'session.id', 'gen_ai.conversation.id', 'blis.turn',
+  'gen_ai.request.model', 'gen_ai.response.model', 'blis.tenant', 'blis.slo_class', 'blis.priority', 'blis.stage',
+  'prefill.total_tokens', 'decode.done_tokens', 'decode.max_tokens',
+]);
+
 function asObj(v: unknown): Obj | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 }
@@ -162,8 +172,9 @@ export class OtlpRequestCollector {
     for (const kv of asArr(s['attributes'])) {
       const o = asObj(kv);
       const key = o?.['key'];
+      if (typeof key !== 'string' || !WANTED.has(key)) continue;
       const v = anyValue(o?.['value']);
-      if (typeof key === 'string' && v !== undefined) info.attrs.set(key, v);
+      if (v !== undefined) info.attrs.set(key, v);
     }
   }
 
@@ -176,10 +187,11 @@ export class OtlpRequestCollector {
       const attrs = new Map<string, Prim>();
       for (const kv of asArr(o['attributes'])) {
         const a = asObj(kv);
-        const v = anyValue(a?.['value']);
-        if (typeof a?.['key'] === 'string' && v !== undefined) attrs.set(a['key'], v);
+        if (typeof a?.['key'] !== 'string' || !WANTED.has(a['key'])) continue;
+        const v = anyValue(a['value']);
+        if (v !== undefined) attrs.set(a['key'], v);
       }
-      events.push({ name: o['name'], timeNs: t, attrs });
+      if (attrs.size > 0 || o['name'] === 'journey.FIRST_TOKEN' || o['name'] === 'journey.FINISHED') events.push({ name: o['name'], timeNs: t, attrs });
     }
     acc.coreStart = acc.coreStart === undefined || start < acc.coreStart ? start : acc.coreStart;
   }

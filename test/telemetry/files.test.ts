@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { OtlpFileSink } from '../../src/telemetry/file-sink.node.js';
 import { resolveTelemetry } from '../../src/telemetry/options.js';
 import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
-import { readOtlpBytes } from '../../src/telemetry/otlp-reader.node.js';
+import { readOtlpBytes, readOtlpFile } from '../../src/telemetry/otlp-reader.node.js';
 import { SamplingSink } from '../../src/telemetry/sampling.js';
 import type { RequestRecord } from '../../src/cluster/record.js';
 import { completed, rejected, withDetail } from './records.js';
@@ -145,5 +145,38 @@ describe('OTLP reader errors', () => {
     expect(() => readOtlpBytes(Buffer.from('{"foo": 1}\n'), 'x.json')).toThrowError(expect.objectContaining({ code: 'OTLP_NOT_OTLP' }));
     expect(() => readOtlpBytes(Buffer.from('{"resourceSpans": [\n'), 'x.json')).toThrowError(expect.objectContaining({ code: 'OTLP_BAD_JSON' }));
     expect(() => readOtlpBytes(new Uint8Array(0), 'e.pb')).toThrowError(expect.objectContaining({ code: 'OTLP_EMPTY' }));
+  });
+});
+
+describe('streamed reading of large files', () => {
+  const all = async (path: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const r of readOtlpFile(path, { streamAboveBytes: 0 })) ids.push(`${r.id}@${r.arrivalUs}`);
+    return ids;
+  };
+
+  it('streams delimited protobuf and JSON Lines to the same result as a whole read', async () => {
+    const recs = records(40);
+    await write('big.pb', recs);
+    await write('big.json', recs);
+    const whole = readOtlpBytes(readFileSync(join(dir, 'big.pb')), 'big.pb').map((r) => `${r.id}@${r.arrivalUs}`);
+    expect(await all(join(dir, 'big.pb'))).toEqual(whole);
+    expect(await all(join(dir, 'big.json'))).toEqual(whole);
+  });
+
+  it('falls back to a whole read for a single message or a pretty-printed object', async () => {
+    await write('small.pb', records(3));
+    expect((await all(join(dir, 'small.pb'))).length).toBe(3);
+    const pretty = join(dir, 'pretty.json');
+    const line = (await write('small2.json', records(3))).toString('utf8');
+    writeFileSync(pretty, JSON.stringify(JSON.parse(line), null, 2));
+    expect((await all(pretty)).length).toBe(3);
+  });
+
+  it('reports a truncated streamed protobuf file', async () => {
+    const pb = await write('tr.pb', records(30));
+    const path = join(dir, 'tr-cut.pb');
+    writeFileSync(path, pb.subarray(0, pb.length - 10));
+    await expect(all(path)).rejects.toMatchObject({ code: 'OTLP_TRUNCATED' });
   });
 });
