@@ -15,7 +15,7 @@ export class HashIndex {
   /** `maxEntries`: the most keys ever held at once (one per KV block). */
   constructor(maxEntries: number) {
     let cap = 16;
-    while (cap < maxEntries * 2) cap *= 2;
+    while (cap < maxEntries * 1.5) cap *= 2;
     this.keys = new Float64Array(cap).fill(EMPTY);
     this.vals = new Int32Array(cap);
     this.mask = cap - 1;
@@ -52,7 +52,7 @@ export class HashIndex {
         return;
       }
       if (k === EMPTY) {
-        if (this.count * 2 >= keys.length) throw new Error('HashIndex over capacity');
+        if (this.count >= maxLoad(keys.length)) throw new Error('HashIndex over capacity');
         keys[i] = key;
         this.vals[i] = val;
         this.count++;
@@ -90,4 +90,9 @@ export class HashIndex {
     this.count--;
     return true;
   }
+}
+
+/** Linear probing stays short up to ~70% load; the pool never holds more keys than blocks. */
+function maxLoad(capacity: number): number {
+  return Math.floor(capacity * 0.7);
 }
