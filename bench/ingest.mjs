@@ -1,7 +1,7 @@
 // Ingest throughput: generates a 1M-row 3-column CSV (vidur/Azure relative layout) and a
 // mapped-CSV variant, streams them through openTrace, prints rows/s and peak RSS.
 // Run after `npm run build` (imports dist/); BLIS_DIST overrides the compiled folder.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,14 +12,18 @@ const rows = Number(process.env.ROWS ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'blis-ingest-bench-'));
 
 function write(name, header, row) {
-  const parts = [header];
-  let t = 0;
-  for (let i = 0; i < rows; i++) {
-    t += ((i * 7919) % 1000) / 10000;
-    parts.push(row(i, t));
-  }
+  // Written in blocks so the generator itself does not hold the file in memory.
   const path = join(dir, name);
-  writeFileSync(path, parts.join('\n') + '\n');
+  writeFileSync(path, `${header}\n`);
+  let t = 0;
+  for (let start = 0; start < rows; start += 50_000) {
+    const parts = [];
+    for (let i = start; i < Math.min(rows, start + 50_000); i++) {
+      t += ((i * 7919) % 1000) / 10000;
+      parts.push(row(i, t));
+    }
+    appendFileSync(path, `${parts.join('\n')}\n`);
+  }
   return path;
 }
 
@@ -28,12 +32,14 @@ async function run(label, path, options) {
   const opened = await openTrace(path, options);
   let n = 0;
   let tokens = 0;
+  let peakRss = 0;
   for await (const r of opened.requests) {
     n++;
     tokens += r.inputTokens;
+    if ((n & 0xffff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(`${label}: ${n} requests in ${s.toFixed(2)} s = ${Math.round(n / s).toLocaleString('en')} rows/s (format ${opened.format}, input tokens ${tokens})`);
+  console.log(`${label}: ${n} requests in ${s.toFixed(2)} s = ${Math.round(n / s).toLocaleString('en')} rows/s (format ${opened.format}, input tokens ${tokens}, RSS while reading ≤ ${(peakRss / 2 ** 20).toFixed(0)} MiB)`);
 }
 
 try {
@@ -42,7 +48,6 @@ try {
   await run('vidur 3-col CSV (auto)', vidur, {});
   await run('mapped 4-col CSV (ms)', mapped, { columns: { arrival: 'ts', input: 'prompt_tokens', output: 'completion_tokens' }, timeUnit: 'ms' });
   await run('vidur + speedup 2 + sample 0.5', vidur, { speedup: 2, sample: 0.5, seed: 1 });
-  console.log(`peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
