@@ -19,3 +19,4 @@ export { renderHtml } from './report-html.js';
 export { renderJunit } from './junit.js';
 export { scoreCompetitors } from './competitors.js';
 export { nelderMead, type MinimizeOptions, type MinimizeResult, type Objective } from './optimize.js';
+export { calibrationLoss, DEFAULT_FIT_METRICS, type LossOptions } from './objective.js';

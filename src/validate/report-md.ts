@@ -71,6 +71,19 @@ export function renderMarkdown(input: ReportInput): string {
   }
   L.push('', 'Cells: error, then predicted / actual. TPOT is per token (tpot_from_means with the configured output length); ITL compares only its mean (per-SSE-event ITL percentiles are not per-token).', '');
 
+  const staged = doc.experiments.filter((e) => e.status === 'ok' && e.stages.some((s) => s.index !== 'summary'));
+  if (staged.length > 0) {
+    L.push('<details><summary>Per-stage errors</summary>', '');
+    L.push(`| experiment | stage | ${HEADLINE_METRICS.join(' | ')} |`, `|---|---|${HEADLINE_METRICS.map(() => '---:|').join('')}`);
+    for (const e of staged) {
+      for (const st of e.stages) {
+        if (st.index === 'summary') continue;
+        L.push(`| ${esc(e.id)} | ${st.index} | ${HEADLINE_METRICS.map((m) => fmtPct(st.metrics[m]?.error_pct)).join(' | ')} |`);
+      }
+    }
+    L.push('', '</details>', '');
+  }
+
   const failures = doc.gate.failures;
   if (failures.length > 0) {
     L.push('## Gate failures', '');
