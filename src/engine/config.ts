@@ -4,6 +4,7 @@
  */
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { InputError } from '../kernel/errors.js';
+import type { DropReason } from './engine-request.js';
 
 export type SchedulerPolicy = 'fcfs' | 'priority';
 
@@ -72,4 +73,13 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
 
 function positiveInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new InputError('FLAG_OUT_OF_RANGE', name, `expected a positive integer, found ${v}`);
+}
+
+/** Why an instance with this config can never serve a request of these lengths, or null if it can. */
+export function dropReason(cfg: InstanceConfig, inputTokens: number, outputTokens: number): DropReason | null {
+  if (!(inputTokens >= 1) || !(outputTokens >= 1)) return 'invalid-lengths';
+  if (inputTokens + outputTokens > cfg.maxModelLen) return 'exceeds-max-model-len';
+  // The last output token is never written to the KV cache.
+  if (Math.ceil((inputTokens + outputTokens - 1) / cfg.blockSize) > cfg.totalKvBlocks) return 'exceeds-kv-capacity';
+  return null;
 }

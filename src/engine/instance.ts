@@ -12,7 +12,7 @@
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
-import type { InstanceConfig } from './config.js';
+import { dropReason, type InstanceConfig } from './config.js';
 import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
@@ -247,11 +247,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   }
 
   private checkFits(req: EngineRequest): DropReason | null {
-    if (!(req.inputTokens >= 1) || !(req.outputTokens >= 1)) return 'invalid-lengths';
-    if (req.inputTokens + req.outputTokens > this.config.maxModelLen) return 'exceeds-max-model-len';
-    // The last output token is never written to the KV cache.
-    if (this.scheduler.blocksFor(req.inputTokens + req.outputTokens - 1) > this.scheduler.pool.totalBlocks) return 'exceeds-kv-capacity';
-    return null;
+    return dropReason(this.config, req.inputTokens, req.outputTokens);
   }
 
   private prepare(req: EngineRequest): void {
