@@ -118,6 +118,7 @@ export function ingestChunks(
       if (!finished) {
         finished = true;
         await input?.return?.();
+        if (session !== undefined) onSummary?.(session.summary());
       }
       return { done: true, value: undefined };
     },

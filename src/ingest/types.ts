@@ -4,7 +4,8 @@
  */
 import type { ArrivalRequest } from '../workload/request.js';
 
-export type TimeUnit = 'us' | 'ms' | 's' | 'iso';
+export const TIME_UNITS = ['us', 'ms', 's', 'iso'] as const;
+export type TimeUnit = (typeof TIME_UNITS)[number];
 
 /** `--columns arrival=ts,input=prompt_tokens,...`: our field → the source column name. */
 export interface ColumnMapping {

@@ -31,7 +31,7 @@ export const inferencePerfFormat: FormatEntry = {
   sniff: ({ head }) => {
     const h = head.trimStart();
     if (h.startsWith('[') && h.includes('"start_time"') && h.includes('"end_time"') && h.includes('"info"')) return 0.9;
-    if (h.startsWith('{') && h.includes('"load_summary"') && h.includes('"successes"')) return 0.9;
+    if (h.startsWith('{') && (h.includes('"load_summary"') || (h.includes('"successes"') && h.includes('"failures"')))) return 0.9;
     return 0;
   },
   create: (ctx, options) =>

@@ -7,10 +7,16 @@
 import { InputError } from '../../kernel/errors.js';
 import { createCsvTableReader, requireColumn } from '../csv-core.js';
 import { parseTimeUs, parseTokens } from '../fields.js';
-import type { ColumnMapping, FormatEntry } from '../types.js';
+import { TIME_UNITS, type ColumnMapping, type FormatEntry, type TimeUnit } from '../types.js';
 import type { ObservedLatency } from '../../workload/request.js';
 
 const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'model'] as const;
+
+/** `--time-unit` value → TimeUnit, or an InputError listing the known units. */
+export function parseTimeUnit(value: string, where = '--time-unit'): TimeUnit {
+  if ((TIME_UNITS as readonly string[]).includes(value)) return value as TimeUnit;
+  throw new InputError('FLAG_BAD_VALUE', where, `'${value}' is not a time unit; known: ${TIME_UNITS.join(', ')}`);
+}
 
 /** `arrival=ts,input=prompt_tokens,output=completion_tokens` → ColumnMapping. */
 export function parseColumnMapping(spec: string, where = '--columns'): ColumnMapping {
@@ -44,7 +50,7 @@ export const mappedCsvFormat: FormatEntry = {
   create: (ctx, options) => {
     const map = options.columns;
     if (map === undefined) throw new InputError('FLAG_MISSING', '--columns', "format 'csv' needs a column mapping, e.g. arrival=ts,input=prompt_tokens,output=completion_tokens");
-    const unit = options.timeUnit ?? 's';
+    const unit = parseTimeUnit(options.timeUnit ?? 's');
     const durUnit = unit === 'iso' ? 's' : unit;
     return createCsvTableReader(ctx, (header, where) => {
       const t = requireColumn(header, map.arrival, where), i = requireColumn(header, map.input, where), o = requireColumn(header, map.output, where);
