@@ -69,6 +69,14 @@ describe('convert (files)', () => {
     await expect(readTrace(path)).rejects.toMatchObject({ code: 'FORMAT_NOT_AVAILABLE' });
   });
 
+  test('a consumer that stops early still gets the counts so far', async () => {
+    const opened = await openTrace(`${TRACES}burstgpt1-rows0001-0200.csv`, { reorderWindow: 0, chunkBytes: 512 });
+    let n = 0;
+    for await (const _ of opened.requests) if (++n === 5) break;
+    expect(opened.summary().emitted).toBeGreaterThanOrEqual(5);
+    expect(opened.summary().rows).toBeLessThan(200);
+  });
+
   test('a missing file is an InputError', async () => {
     await expect(readTrace(join(dir, 'nope.csv'))).rejects.toMatchObject({ code: 'FILE_NOT_READABLE' });
   });
