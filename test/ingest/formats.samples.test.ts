@@ -131,7 +131,7 @@ describe('real samples', () => {
     expect(format).toBe('inference-perf');
     expect(summary.skipped).toEqual({ REQUEST_FAILED: 1 });
     expect(requests).toHaveLength(6);
-    expect(requests[0]).toMatchObject({ arrivalUs: 0, inputTokens: 100, outputTokens: 10, stage: 0, observed: { ttftUs: 120_000 } });
+    expect(requests[0]).toMatchObject({ arrivalUs: 0, inputTokens: 100, outputTokens: 10, observed: { ttftUs: 120_000 } });
     expect(requests[1]).toMatchObject({ arrivalUs: 500_000, inputTokens: 101, outputTokens: 11, observed: { ttftUs: 130_000 } });
     expect(requests[5]!.observed!.e2eUs).toBe(Math.round((0.17 + 14 * 0.02 + 0.001) * 1e6));
   });

@@ -1,15 +1,16 @@
 /**
- * kubernetes-sigs/inference-perf reports. Per-request: `per_request_lifecycle_metrics.json`, an
- * array of RequestLifecycleMetric (inference_perf/apis/base.py): `scheduled_time`, `start_time`,
- * `end_time` (s, a monotonic clock, so the stream is rebased), `stage_id`, `session_id`,
- * `error`, and `info` with the input tokens (`info.request_metrics.text.input_tokens`, older
- * builds `info.input_tokens`) and output tokens and token times (`info.response_metrics.
- * {output_tokens, output_token_times}`, older builds directly in `info`).
- * Arrival = scheduled_time (the load generator's intended send time) or start_time; observed
- * TTFT = first output token time − start_time, E2E = end_time − start_time.
+ * kubernetes-sigs/inference-perf reports. Per-request: `per_request_lifecycle_metrics.json`, the
+ * array its report generator writes (`report.request_lifecycle.per_request: true`), one
+ * `{start_time, end_time, request, response, info, error}` per request: times in seconds on a
+ * monotonic clock (so the stream is rebased); `info` is InferenceInfo (inference_perf/apis/
+ * base.py) with the input tokens in `info.request_metrics.text.input_tokens` (older builds
+ * `info.input_tokens`) and output tokens and token times in `info.response_metrics.{output_tokens,
+ * output_token_times}` (older builds directly in `info`). Records that also carry the model's
+ * `scheduled_time`, `stage_id` and `session_id` (RequestLifecycleMetric dumped whole) use them.
+ * Arrival = scheduled_time if present, else start_time; observed TTFT = first output token time −
+ * start_time, E2E = end_time − start_time.
  * The summary reports (`summary_lifecycle_metrics.json`, `stage_N_lifecycle_metrics.json`) have
- * aggregate statistics only: rejected with INFERENCE_PERF_SUMMARY_ONLY.
- */
+ * aggregate statistics only: rejected with INFERENCE_PERF_SUMMARY_ONLY. */
 import { InputError } from '../../kernel/errors.js';
 import { RowError, parseTokens } from '../fields.js';
 import type { FormatEntry } from '../types.js';
