@@ -75,7 +75,7 @@ function decodeProtobuf(bytes: Uint8Array, source: string, c: OtlpRequestCollect
   for (const [s, e] of parts) {
     let obj: unknown;
     try {
-      obj = T.toObject(T.decode(bytes.subarray(s, e)), { longs: String, enums: Number });
+      obj = T.decode(bytes.subarray(s, e));
     } catch (err) {
       const truncated = err instanceof RangeError || /index out of range/.test(String(err));
       throw new InputError(truncated ? 'OTLP_TRUNCATED' : 'OTLP_DECODE', `${source}@${s}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
@@ -226,7 +226,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
       if (walkMessage(buf, v[1], end) !== 'ok') return undefined; // not delimited: read whole
       let obj: unknown;
       try {
-        obj = T.toObject(T.decode(buf.subarray(v[1], end)), { longs: String, enums: Number });
+        obj = T.decode(buf.subarray(v[1], end));
       } catch (err) {
         throw new InputError('OTLP_DECODE', `${path}@${offset + v[1]}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
       }

@@ -1,7 +1,7 @@
 /**
  * OTLP spans → arrival stream (for `blis replay --format otlp`). Pure: takes OTLP messages
- * already parsed into plain objects (OTLP/JSON as parsed, or protobuf decoded with protobufjs
- * `toObject({longs: String})`; ids may be hex strings or bytes, 64-bit ints strings or numbers).
+ * already parsed (OTLP/JSON as parsed, or protobuf messages as protobufjs decodes them; ids may
+ * be hex strings or bytes, 64-bit ints strings, numbers or Long-like {low, high}).
  *
  * One request per trace, from (in order of preference):
  * - an `llm_request` span: stock vLLM's request span (start = arrival; tokens from
@@ -86,19 +86,24 @@ function toBigInt(v: unknown): bigint | undefined {
   return undefined;
 }
 
+const own = (o: Obj, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k) && o[k] !== null && o[k] !== undefined;
+
+/** AnyValue → primitive. Own properties only: protobufjs-decoded messages keep defaults on the prototype. */
 function anyValue(v: unknown): Prim | undefined {
   const o = asObj(v);
   if (!o) return undefined;
-  if (typeof o['stringValue'] === 'string') return o['stringValue'];
-  if (o['intValue'] !== undefined && o['intValue'] !== null) {
-    const n = Number(o['intValue']);
+  if (own(o, 'stringValue') && typeof o['stringValue'] === 'string') return o['stringValue'];
+  if (own(o, 'intValue')) {
+    const raw = o['intValue'];
+    const big = typeof raw === 'object' ? toBigInt(raw) : undefined;
+    const n = big !== undefined ? Number(BigInt.asIntN(64, big)) : Number(raw);
     return Number.isFinite(n) ? n : undefined;
   }
-  if (o['doubleValue'] !== undefined && o['doubleValue'] !== null) {
+  if (own(o, 'doubleValue')) {
     const n = Number(o['doubleValue']);
     return Number.isFinite(n) ? n : undefined;
   }
-  if (typeof o['boolValue'] === 'boolean') return o['boolValue'];
+  if (own(o, 'boolValue') && typeof o['boolValue'] === 'boolean') return o['boolValue'];
   return undefined;
 }
 
