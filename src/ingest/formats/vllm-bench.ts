@@ -2,7 +2,7 @@
  * vLLM `vllm bench serve` result JSON. Per-request data exists only when saved with
  * `--save-detailed`: parallel arrays `input_lens`, `output_lens`, `ttfts` (s), `itls` (s, list
  * per request), `start_times` (s) and `errors`. Arrival = start_times[i] (rebased); observed TTFT
- * = ttfts[i], E2E = ttfts[i] + sum(itls[i]). A file without these arrays is summary-only and
+ * = ttfts[i], E2E = e2els[i] when present (some builds), else ttfts[i] + sum(itls[i]). A file without these arrays is summary-only and
  * rejected with VLLM_BENCH_SUMMARY_ONLY.
  */
 import { InputError } from '../../kernel/errors.js';
@@ -33,7 +33,7 @@ export const vllmBenchFormat: FormatEntry = {
       if (starts === undefined) {
         throw new InputError('VLLM_BENCH_NO_START_TIMES', ctx.source, 'has per-request lengths but no start_times, so arrival times are unknown');
       }
-      const ttfts = arr(doc, 'ttfts'), itls = arr(doc, 'itls'), errors = arr(doc, 'errors');
+      const ttfts = arr(doc, 'ttfts'), itls = arr(doc, 'itls'), errors = arr(doc, 'errors'), e2els = arr(doc, 'e2els');
       if (inputs.length === 0) throw new InputError('EMPTY_INPUT', ctx.source, 'has no requests');
       inputs.forEach((input, index) => perRecord(ctx, index, () => {
         const err = errors?.[index];
@@ -49,7 +49,8 @@ export const vllmBenchFormat: FormatEntry = {
         const ttft = ttfts?.[index];
         const gaps = itls?.[index];
         const ttftUs = typeof ttft === 'number' && ttft > 0 ? Math.round(ttft * 1e6) : undefined;
-        const e2eUs = ttftUs !== undefined && Array.isArray(gaps)
+        const e2el = e2els?.[index];
+        const e2eUs = typeof e2el === 'number' && e2el > 0 ? Math.round(e2el * 1e6) : ttftUs !== undefined && Array.isArray(gaps)
           ? Math.round((ttft as number + gaps.reduce((a: number, g) => a + (typeof g === 'number' ? g : 0), 0)) * 1e6)
           : undefined;
         const observed: ObservedLatency = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
