@@ -1,0 +1,113 @@
+/**
+ * Collectors: scrape every replica's gauges and the per-model counters every
+ * `scrape_interval_s`, and hand the analyzer what a metrics pipeline would show it `lag_s`
+ * later (Prometheus scrape, remote-write, query), with rates over `rate_window_s` like
+ * PromQL's `rate(x[1m])`. WVA reads vllm:kv_cache_usage_perc and vllm:num_requests_waiting
+ * this way (internal/collector); here the "Prometheus" is a history of scrapes in memory.
+ */
+import type { ReplicaView } from './cluster-port.js';
+import type { ModelCounters, ModelMetrics, ReplicaGauge } from './metrics-types.js';
+import { opt, type StageEntry } from './registry.js';
+
+export interface Collector {
+  readonly scrapeIntervalUs: number;
+  /** Takes one scrape at `nowUs`. */
+  scrape(nowUs: number, replicas: readonly ReplicaView[], counters: ReadonlyMap<string, ModelCounters>): void;
+  /** The model's metrics as visible at `nowUs` (a scrape at least `lag` old); null before any is. */
+  metrics(nowUs: number, model: string): ModelMetrics | null;
+}
+
+export type CollectorEntry = StageEntry<Collector, Record<string, never>>;
+
+interface Scrape {
+  readonly tUs: number;
+  readonly gauges: ReadonlyMap<string, ReplicaGauge[]>;
+  readonly counters: ReadonlyMap<string, ModelCounters>;
+}
+
+class PrometheusCollector implements Collector {
+  readonly scrapeIntervalUs: number;
+  private readonly lagUs: number;
+  private readonly windowUs: number;
+  private readonly history: Scrape[] = [];
+
+  constructor(intervalS: number, lagS: number, windowS: number) {
+    this.scrapeIntervalUs = Math.round(intervalS * 1e6);
+    this.lagUs = Math.round(lagS * 1e6);
+    this.windowUs = Math.round(windowS * 1e6);
+  }
+
+  scrape(nowUs: number, replicas: readonly ReplicaView[], counters: ReadonlyMap<string, ModelCounters>): void {
+    const gauges = new Map<string, ReplicaGauge[]>();
+    for (const r of replicas) {
+      // Only ready replicas report metrics to the autoscaler (WVA counts replicas that report).
+      if (r.state !== 'ready') continue;
+      let list = gauges.get(r.model);
+      if (list === undefined) gauges.set(r.model, (list = []));
+      list.push({
+        id: r.id, hardware: r.hardware, tp: r.tp, waiting: r.waiting, running: r.running,
+        kvUsedBlocks: r.kvUsedBlocks, kvTotalBlocks: r.kvTotalBlocks,
+        kvUtilization: r.kvTotalBlocks > 0 ? r.kvUsedBlocks / r.kvTotalBlocks : 0,
+      });
+    }
+    const copy = new Map<string, ModelCounters>();
+    for (const [m, c] of counters) copy.set(m, { ...c });
+    this.history.push({ tUs: nowUs, gauges, counters: copy });
+    this.prune(nowUs);
+  }
+
+  /** Keeps what a future `metrics` call can still ask for: the lagged scrape and its window base. */
+  private prune(nowUs: number): void {
+    const keepFrom = nowUs - this.lagUs - this.windowUs - this.scrapeIntervalUs;
+    let drop = 0;
+    while (drop + 1 < this.history.length && this.history[drop + 1]!.tUs <= keepFrom) drop++;
+    if (drop > 0) this.history.splice(0, drop);
+  }
+
+  metrics(nowUs: number, model: string): ModelMetrics | null {
+    const h = this.history;
+    let i = h.length - 1;
+    while (i >= 0 && h[i]!.tUs > nowUs - this.lagUs) i--;
+    if (i < 0) return null;
+    const cur = h[i]!;
+    let j = 0;
+    while (j + 1 < i && h[j + 1]!.tUs <= cur.tUs - this.windowUs) j++;
+    const base = h[j]!;
+    const replicas = cur.gauges.get(model) ?? [];
+    const c = cur.counters.get(model);
+    const b = base.counters.get(model);
+    const dtS = (cur.tUs - base.tUs) / 1e6;
+    const d = (f: keyof ModelCounters): number => (c?.[f] ?? 0) - (b?.[f] ?? 0);
+    const done = d('completions');
+    const perDone = (f: keyof ModelCounters, scale: number): number => (done > 0 ? d(f) / done / scale : NaN);
+    let queue = 0;
+    for (const r of replicas) queue += r.waiting;
+    const itlCount = d('itlCount');
+    return {
+      model,
+      tUs: cur.tUs,
+      replicas,
+      arrivalRps: dtS > 0 ? d('arrivals') / dtS : 0,
+      completionRps: dtS > 0 ? done / dtS : 0,
+      outputTokensPerS: dtS > 0 ? d('outputTokens') / dtS : 0,
+      meanTtftMs: perDone('ttftSumUs', 1e3),
+      meanItlMs: itlCount > 0 ? d('itlSumUs') / itlCount / 1e3 : NaN,
+      meanPrefillS: perDone('prefillSumUs', 1e6),
+      meanServiceS: perDone('serviceSumUs', 1e6),
+      meanInputTokens: perDone('inputTokens', 1),
+      meanOutputTokens: perDone('outputTokens', 1),
+      queueDepth: queue,
+    };
+  }
+}
+
+export const prometheusCollector: CollectorEntry = {
+  name: 'prometheus',
+  describe: 'periodic scrape of vLLM gauges and counters, seen by the analyzer lag_s later, rates over rate_window_s',
+  options: {
+    scrape_interval_s: { describe: 'time between scrapes', unit: 's', default: 15, positive: true },
+    lag_s: { describe: 'age of the newest scrape the analyzer can see (scrape, remote-write, query delay)', unit: 's', default: 0, min: 0 },
+    rate_window_s: { describe: 'window of rate() and of the means over completions', unit: 's', default: 60, positive: true },
+  },
+  create: (o) => new PrometheusCollector(opt(o, 'scrape_interval_s'), opt(o, 'lag_s'), opt(o, 'rate_window_s')),
+};

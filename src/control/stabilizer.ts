@@ -1,0 +1,66 @@
+/**
+ * Anti-flapping between the analyzer and the optimizer, as Kubernetes' HPA does it
+ * (pkg/controller/podautoscaler, behavior.scaleUp/scaleDown.stabilizationWindowSeconds): every
+ * recommendation is remembered; a scale-up follows the lowest recommendation of the up window
+ * and a scale-down the highest of the down window, so a move needs the whole window to agree.
+ * Cooldowns then forbid a move in the same direction too soon after the last one.
+ */
+
+interface Rec {
+  readonly tUs: number;
+  readonly desired: number;
+}
+
+export interface StabilizerSettings {
+  readonly upWindowUs: number;
+  readonly downWindowUs: number;
+  readonly upCooldownUs: number;
+  readonly downCooldownUs: number;
+}
+
+export interface Stabilized {
+  readonly desired: number;
+  /** Why the recommendation was changed, or '' when it passed through. */
+  readonly note: string;
+}
+
+export class Stabilizer {
+  private readonly recs = new Map<string, Rec[]>();
+  private readonly lastUp = new Map<string, number>();
+  private readonly lastDown = new Map<string, number>();
+
+  constructor(private readonly s: StabilizerSettings) {}
+
+  /** Records `recommended` for `model` and returns the replica count to aim for. */
+  stabilize(model: string, current: number, recommended: number, nowUs: number): Stabilized {
+    let list = this.recs.get(model);
+    if (list === undefined) this.recs.set(model, (list = []));
+    list.push({ tUs: nowUs, desired: recommended });
+    const keep = Math.max(this.s.upWindowUs, this.s.downWindowUs);
+    while (list.length > 1 && list[0]!.tUs < nowUs - keep) list.shift();
+    let upRec = Infinity;
+    let downRec = -Infinity;
+    for (const r of list) {
+      if (r.tUs >= nowUs - this.s.upWindowUs) upRec = Math.min(upRec, r.desired);
+      if (r.tUs >= nowUs - this.s.downWindowUs) downRec = Math.max(downRec, r.desired);
+    }
+    let desired = current;
+    if (desired < upRec) desired = upRec;
+    if (desired > downRec) desired = downRec;
+    let note = desired !== recommended ? `stabilised ${recommended} -> ${desired}` : '';
+    if (desired > current && nowUs < (this.lastUp.get(model) ?? -Infinity) + this.s.upCooldownUs) {
+      note = `scale-up cooldown until ${((this.lastUp.get(model)! + this.s.upCooldownUs) / 1e6).toFixed(1)} s`;
+      desired = current;
+    }
+    if (desired < current && nowUs < (this.lastDown.get(model) ?? -Infinity) + this.s.downCooldownUs) {
+      note = `scale-down cooldown until ${((this.lastDown.get(model)! + this.s.downCooldownUs) / 1e6).toFixed(1)} s`;
+      desired = current;
+    }
+    return { desired, note };
+  }
+
+  /** Tells the stabilizer a move happened (starts that direction's cooldown). */
+  noteAction(model: string, direction: 'up' | 'down', nowUs: number): void {
+    (direction === 'up' ? this.lastUp : this.lastDown).set(model, nowUs);
+  }
+}
