@@ -1,9 +1,9 @@
 /**
  * vLLM `vllm bench serve` result JSON. Per-request data exists only when saved with
  * `--save-detailed`: parallel arrays `input_lens`, `output_lens`, `ttfts` (s), `itls` (s, list
- * per request), `start_times` (s) and `errors`. Arrival = start_times[i] (rebased); observed TTFT
- * = ttfts[i], E2E = e2els[i] when present (some builds), else ttfts[i] + sum(itls[i]). A file without these arrays is summary-only and
- * rejected with VLLM_BENCH_SUMMARY_ONLY.
+ * per request), `start_times` (s, perf_counter) and `errors`. Arrival = start_times[i]
+ * (rebased); observed TTFT = ttfts[i], E2E = e2els[i] when a build saves it, else ttfts[i] +
+ * sum(itls[i]). A file without the arrays is summary-only: VLLM_BENCH_SUMMARY_ONLY.
  */
 import { InputError } from '../../kernel/errors.js';
 import { RowError, parseTokens } from '../fields.js';
