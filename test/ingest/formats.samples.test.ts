@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { FIXTURES, SHARED, TRACES, col, naiveCsv, sum } from './helpers.js';
@@ -124,6 +124,19 @@ describe('real samples', () => {
     expect(requests[0]).toEqual({ id: '0', arrivalUs: 0, inputTokens: 1083, outputTokens: 1423, stage: 0, observed: { ttftUs: 78404, e2eUs: 24297229 } });
     const ok = t.rows.filter((r) => r[7] === '0');
     expect(sum(requests.map((r) => r.observed!.e2eUs!))).toBe(sum(ok.map((r) => Number(r[6]))));
+  });
+
+  test('every calibration per-request CSV reads with failures as the only skips', async () => {
+    const dir = `${SHARED}groundtruth/calibration/`;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.requests.csv'));
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    for (const f of files) {
+      const t = naiveCsv(`${dir}${f}`);
+      const errs = col(t, 'error').filter((e) => e !== '0').length;
+      const { requests, summary } = await readTrace(`${dir}${f}`);
+      expect(summary.skipped, f).toEqual(errs > 0 ? { REQUEST_FAILED: errs } : {});
+      expect(requests.length, f).toBe(t.rows.length - errs);
+    }
   });
 
   test('inference-perf per-request lifecycle fixture (both info layouts)', async () => {
