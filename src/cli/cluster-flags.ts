@@ -6,6 +6,8 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { resolveClusterConfig, type ClusterConfig, type ClusterOptions, type FieldSource } from '../cluster/config.js';
+import { ADMISSION_POLICIES } from '../cluster/admission/admission.js';
+import { PD_DECIDERS } from '../cluster/pd-decider.js';
 import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
@@ -42,7 +44,30 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')
     .option('--client-timeout <s>', 'requests not finished this long after arrival time out (default: none)', numFlag('--client-timeout'))
-    .option('--seed <n>', 'seed for every random choice (default 0)', intFlag('--seed'));
+    .option('--seed <n>', 'seed for every random choice (default 0)', intFlag('--seed'))
+    .option('--admission-policy <name>', `gateway admission: ${ADMISSION_POLICIES.map((p) => p.name).join(', ')} (default always-admit)`)
+    .option('--queue-depth-threshold <n>', 'saturation: an instance with more waiting requests has no capacity (default 5, GIE)', numFlag('--queue-depth-threshold'))
+    .option('--kv-cache-util-threshold <f>', 'saturation: an instance with higher KV utilisation (0..1) has no capacity (default 0.8, GIE)', numFlag('--kv-cache-util-threshold'))
+    .option('--metrics-staleness-threshold <ms>', 'saturation: metrics older than this count as no capacity (default 200)', numFlag('--metrics-staleness-threshold'))
+    .option('--token-bucket-rate <rps>', 'token-bucket admission: refill rate in requests/s', numFlag('--token-bucket-rate'))
+    .option('--token-bucket-burst <requests>', 'token-bucket admission: bucket size in requests (default: one second of rate)', numFlag('--token-bucket-burst'))
+    .option('--flow-control', 'hold saturated requests in a gateway queue (priority bands, FIFO) instead of rejecting them')
+    .option('--request-ttl <s>', 'flow control: a queued request expires after this long (default: none)', numFlag('--request-ttl'))
+    .option('--max-gateway-queue <n>', 'flow control: queued requests beyond this are rejected (default: unbounded)', intFlag('--max-gateway-queue'))
+    .option('--cache-signal-delay <ms>', 'KV-cache events reach the router this late (precise-prefix-cache, pd prefix-threshold) (default 2000)', numFlag('--cache-signal-delay'))
+    .option('--admission-latency <ms>', 'gateway time spent on admission per request (default 0)', numFlag('--admission-latency'))
+    .option('--routing-latency <ms>', 'gateway time spent on routing per request (default 0)', numFlag('--routing-latency'))
+    .option('--prefill-instances <n>', 'P/D: instances in the prefill pool (with --decode-instances; they must add up to --num-instances)', intFlag('--prefill-instances'))
+    .option('--decode-instances <n>', 'P/D: instances in the decode pool', intFlag('--decode-instances'))
+    .option('--prefill-hardware <gpu>', 'P/D: GPU of the prefill pool (default --hardware)')
+    .option('--decode-hardware <gpu>', 'P/D: GPU of the decode pool (default --hardware)')
+    .option('--prefill-tp <n>', 'P/D: TP of the prefill pool (default --tp)', intFlag('--prefill-tp'))
+    .option('--decode-tp <n>', 'P/D: TP of the decode pool (default --tp)', intFlag('--decode-tp'))
+    .option('--pd-decider <name>', `P/D: which requests to disaggregate: ${PD_DECIDERS.map((d) => d.name).join(', ')} (default always with P/D pools)`)
+    .option('--pd-prefix-threshold <tokens>', 'P/D prefix-threshold: disaggregate when the uncached prompt exceeds this (default 256)', intFlag('--pd-prefix-threshold'))
+    .option('--pd-transfer-bandwidth <GB/s>', 'P/D: KV-transfer link bandwidth per prefill instance, shared fairly (default 50)', numFlag('--pd-transfer-bandwidth'))
+    .option('--pd-transfer-latency <ms>', 'P/D: base latency per KV transfer (default 1)', numFlag('--pd-transfer-latency'))
+    .option('--max-instances <n>', 'room for instances an autoscaler adds (default --num-instances)', intFlag('--max-instances'));
 }
 
 const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
@@ -53,6 +78,14 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['enablePrefixCaching', 'enablePrefixCaching'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],
   ['clientTimeout', 'clientTimeoutS'], ['seed', 'seed'],
+  ['admissionPolicy', 'admissionPolicy'], ['queueDepthThreshold', 'queueDepthThreshold'], ['kvCacheUtilThreshold', 'kvCacheUtilThreshold'],
+  ['metricsStalenessThreshold', 'metricsStalenessThresholdMs'], ['tokenBucketRate', 'tokenBucketRate'], ['tokenBucketBurst', 'tokenBucketBurst'],
+  ['flowControl', 'flowControl'], ['requestTtl', 'requestTtlS'], ['maxGatewayQueue', 'maxGatewayQueue'],
+  ['cacheSignalDelay', 'cacheSignalDelayMs'], ['admissionLatency', 'admissionLatencyMs'], ['routingLatency', 'routingLatencyMs'],
+  ['prefillInstances', 'prefillInstances'], ['decodeInstances', 'decodeInstances'], ['prefillHardware', 'prefillHardware'],
+  ['decodeHardware', 'decodeHardware'], ['prefillTp', 'prefillTp'], ['decodeTp', 'decodeTp'], ['pdDecider', 'pdDecider'],
+  ['pdPrefixThreshold', 'pdPrefixThreshold'], ['pdTransferBandwidth', 'pdTransferBandwidthGBs'], ['pdTransferLatency', 'pdTransferLatencyMs'],
+  ['maxInstances', 'maxInstances'],
 ];
 
 /** Options the user actually set on the command line (commander's value source 'cli'). */

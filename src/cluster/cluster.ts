@@ -1,44 +1,54 @@
 /**
- * The cluster: a gateway (admission, routing on scraped snapshots with in-flight tracking) in
- * front of N engine instances, all on one simulated clock. It turns arrivals into engine
- * requests, and engine events into per-request records handed to the sinks.
+ * The cluster: a gateway (admission, optional flow-control queue, routing on scraped snapshots
+ * with in-flight tracking and a delayed KV-event view) in front of pools of engine instances,
+ * all on one simulated clock. A request goes arrival → admission (+ --admission-latency) →
+ * routing (+ --routing-latency) → instance; a disaggregated one goes prefill instance (first
+ * token) → decode routing → KV transfer over the prefill instance's link → decode instance.
+ * It turns engine events into per-request records handed to the sinks, and exposes the
+ * instance lifecycle (add, ready, drain) the autoscaler drives.
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
 import { computeBlockHashes } from '../engine/block-hash.js';
-import { EngineRequest } from '../engine/engine-request.js';
-import { Instance, type InstanceListener, type StepListener } from '../engine/instance.js';
+import { EngineRequest, RequestState } from '../engine/engine-request.js';
+import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
+import { kvBytesPerBlock } from '../model/kv-sizing.js';
+import { getStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ArrivalRequest } from '../workload/request.js';
+import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from './admission/admission.js';
 import type { ClusterConfig } from './config.js';
-import type { RequestRecord, RequestStatus } from './record.js';
+import { Fleet, type PoolStepTime } from './fleet.js';
+import { GatewayQueue } from './gateway-queue.js';
+import { TransferLink, type TransferListener } from './kv-transfer.js';
+import { findPdDecider, type PdDecision } from './pd-decider.js';
+import { isForwardTransition, type InstanceInfo, type InstanceState, type InstanceStateListener, type PoolConfig } from './pools.js';
+import type { RequestStatus } from './record.js';
 import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
 import type { RecordSink } from './sink.js';
-import { createRouterView, type RouterView } from './view.js';
+import { Phase, buildRecord, newTracked, type Tracked, type Transfer } from './tracked.js';
+import { createRouterView, type MutableRouterView } from './view.js';
 
 /** Event kinds this handler receives (the event's `a` slot). */
 const enum Kind {
   Arrival = 0,
   Scrape = 1,
   Timeout = 2,
-}
-
-/** Gateway-side state of one request in the system. */
-interface Tracked {
-  readonly req: EngineRequest;
-  admittedUs: number;
-  routedUs: number;
-  instance: number;
-  scores: Record<string, number> | undefined;
-  timeoutEvent: SimEvent | null;
-  timeoutSeq: number;
+  Admit = 3,
+  Dispatch = 4,
+  QueueExpiry = 5,
+  DecodeRoute = 6,
+  DrainCheck = 7,
 }
 
 export interface ClusterDeps {
+  /** Step time of the pools that match the top-level model, hardware and TP. */
   readonly stepTime: StepTimeModel;
   readonly overheads: RequestOverheads;
+  /** Step time of any other pool (default: the config's latency model built for the pool). */
+  readonly stepTimeFor?: (pool: PoolConfig) => PoolStepTime;
   readonly sink: RecordSink;
   /** Per-step statistics (ITL samples, KV peaks). */
   readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number) => void;
@@ -46,12 +56,23 @@ export interface ClusterDeps {
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
 }
 
-export class Cluster implements EventHandler, InstanceListener, StepListener {
+export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, TransferListener<Transfer> {
   readonly sim = new Simulator();
-  readonly instances: Instance[] = [];
-  readonly view: RouterView;
-  private readonly policy: RoutingPolicy;
+  readonly view: MutableRouterView;
+  private readonly fleet: Fleet;
+  /** Routing policy per phase (whole, prefill, decode): separate state, like llm-d's scheduling profiles. */
+  private readonly policies: RoutingPolicy[];
+  private readonly admissionEntry: AdmissionEntry;
+  private readonly admission: AdmissionPolicy;
+  private readonly decide: (d: PdDecision) => boolean;
+  private readonly kvView: boolean;
+  private readonly queue: GatewayQueue<Tracked>;
+  private readonly links: Array<TransferLink<Transfer> | undefined> = [];
+  private readonly awaitingDecode: Tracked[] = [];
   private readonly live = new Map<number, Tracked>();
+  private readonly matchedScratch: Float64Array;
+  private stateListener: InstanceStateListener | null = null;
+  private draining = false;
   private nextIndex = 0;
   private lastArrivalUs = 0;
   private scrapeScheduled = false;
@@ -60,29 +81,35 @@ export class Cluster implements EventHandler, InstanceListener, StepListener {
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
     const rng = new Rng(config.seed);
-    this.view = createRouterView(config.numInstances);
-    this.policy = findRoutingPolicy(config.routingPolicy).create({
-      numInstances: config.numInstances,
-      scorers: config.routingScorers,
-      random: rng.fork('routing'),
+    const cap = config.maxInstances;
+    this.view = createRouterView(0, cap, config.cacheSignalDelayUs);
+    const routingRandom = rng.fork('routing');
+    const mkPolicy = (): RoutingPolicy => findRoutingPolicy(config.routingPolicy).create({ numInstances: cap, scorers: config.routingScorers, random: routingRandom });
+    const hasPd = config.pools.some((p) => p.role === 'prefill');
+    this.policies = hasPd ? [mkPolicy(), mkPolicy(), mkPolicy()] : [mkPolicy()];
+    this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
+    this.admission = this.admissionEntry.create(config.admission);
+    const decider = findPdDecider(config.pdDecider);
+    this.decide = decider.create(config.pdPrefixThresholdTokens);
+    this.kvView = decider.needsCacheView || config.routingScorers.some((s) => s.name === 'precise-prefix-cache');
+    this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
+    this.matchedScratch = new Float64Array(cap);
+    const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
+    this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });
+    config.pools.forEach((p, k) => {
+      for (let j = 0; j < p.count; j++) this.attach(this.fleet.add(k, 'ready'));
     });
-    for (let i = 0; i < config.numInstances; i++) {
-      this.instances.push(new Instance(this.sim, {
-        id: i,
-        maxNumBatchedTokens: config.maxNumBatchedTokens,
-        maxNumSeqs: config.maxNumSeqs,
-        longPrefillTokenThreshold: config.longPrefillTokenThreshold,
-        blockSize: config.blockSize,
-        totalKvBlocks: config.totalKvBlocks,
-        maxModelLen: config.maxModelLen,
-        scheduler: config.scheduler,
-        enablePrefixCaching: config.enablePrefixCaching,
-        stepTime: deps.stepTime,
-        overheads: deps.overheads,
-        detail: deps.detail ?? { enabled: false, tokenEvery: 1 },
-      }, this));
-      if (deps.onStep) this.instances[i]!.setStepListener(this);
-    }
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Every instance so far (ids index this array; gone instances stay). */
+  get instances(): readonly Instance[] {
+    return this.fleet.instances;
+  }
+
+  get pools(): readonly PoolConfig[] {
+    return this.config.pools;
   }
 
   /** Requests that left the system so far, by status. */
@@ -90,8 +117,66 @@ export class Cluster implements EventHandler, InstanceListener, StepListener {
     return this.counts;
   }
 
+  /** Requests whose record has not been emitted yet. */
   get inSystem(): number {
-    return this.live.size;
+    return this.counts.injected - (this.counts.completed + this.counts.rejected + this.counts.timed_out + this.counts.dropped + this.counts.unfinished);
+  }
+
+  /** Requests waiting in the gateway's flow-control queue. */
+  get gatewayQueueLength(): number {
+    return this.queue.size;
+  }
+
+  instanceInfo(id: number): InstanceInfo {
+    return this.fleet.info(id);
+  }
+
+  /** Ids of a pool's instances that are not gone. */
+  poolInstances(pool: string): number[] {
+    const k = this.fleet.poolIndex(pool);
+    const out: number[] = [];
+    for (let i = 0; i < this.fleet.size; i++) if (this.fleet.poolOf[i] === k && this.fleet.stateOf(i) !== 'gone') out.push(i);
+    return out;
+  }
+
+  setInstanceStateListener(l: InstanceStateListener | null): void {
+    this.stateListener = l;
+  }
+
+  /**
+   * Adds an instance to a pool, at the current simulated time, in `state` (default ready). The
+   * autoscaler moves it on with setInstanceState (provisioning → loading → ready).
+   */
+  addInstance(pool: string, state: 'provisioning' | 'loading' | 'ready' = 'ready'): number {
+    const id = this.fleet.add(this.fleet.poolIndex(pool), state);
+    this.attach(id);
+    this.view.numInstances = this.fleet.size;
+    this.stateListener?.onInstanceState(this.fleet.info(id), null, this.sim.nowUs);
+    if (state === 'ready') this.afterCapacityChange();
+    return id;
+  }
+
+  /**
+   * Moves an instance forward in its lifecycle. `draining` stops new requests; the instance
+   * becomes `gone` by itself once idle. `gone` directly is allowed only for an idle instance.
+   */
+  setInstanceState(id: number, state: InstanceState): void {
+    const from = this.fleet.info(id).state;
+    if (from === state) return;
+    if (!isForwardTransition(from, state)) {
+      throw new InputError('LIFECYCLE_INVALID', `instance ${id}`, `cannot go from ${from} to ${state}; the lifecycle is provisioning → loading → ready → draining → gone`);
+    }
+    if (state === 'gone' && !this.fleet.instances[id]!.idle) {
+      throw new InputError('LIFECYCLE_INVALID', `instance ${id}`, 'still has requests; drain it (state draining) and it goes by itself');
+    }
+    this.changeState(id, state);
+    if (state === 'draining') this.checkDrained(id);
+    if (state === 'ready') this.afterCapacityChange();
+  }
+
+  /** Stops routing to an instance; it becomes gone when its last request leaves. */
+  drainInstance(id: number): void {
+    this.setInstanceState(id, 'draining');
   }
 
   /** Schedules one arrival (arrivals must come in non-decreasing time order). */
@@ -105,19 +190,25 @@ export class Cluster implements EventHandler, InstanceListener, StepListener {
     this.sim.schedule(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
   }
 
+  /** Ends the run's bookkeeping: requests still in the system become `unfinished`. */
+  close(): void {
+    for (const t of [...this.live.values()]) if (!t.closed) this.finish(t, 'unfinished', 'simulation-ended');
+  }
+
   handle(ev: SimEvent): void {
     switch (ev.a) {
-      case Kind.Arrival:
-        this.onArrival(ev.b as ArrivalRequest);
-        break;
-      case Kind.Scrape:
-        this.onScrape();
-        break;
-      case Kind.Timeout:
-        this.onTimeout(ev.b as Tracked);
-        break;
+      case Kind.Arrival: this.onArrival(ev.b as ArrivalRequest); break;
+      case Kind.Scrape: this.onScrape(); break;
+      case Kind.Timeout: this.onTimeout(ev.b as Tracked); break;
+      case Kind.Admit: this.admit(ev.b as Tracked); break;
+      case Kind.Dispatch: this.dispatch(ev.b as Tracked); break;
+      case Kind.QueueExpiry: this.onQueueExpiry(ev.b as Tracked); break;
+      case Kind.DecodeRoute: this.routeDecode(ev.b as Tracked); break;
+      case Kind.DrainCheck: this.checkDrained(ev.b as number); break;
     }
   }
+
+  // ---------------------------------------------------------------- gateway
 
   private onArrival(src: ArrivalRequest): void {
     this.arrivalsPending--;
@@ -125,37 +216,289 @@ export class Cluster implements EventHandler, InstanceListener, StepListener {
     const index = this.nextIndex++;
     this.counts.injected++;
     const req = new EngineRequest(src, index, computeBlockHashes(src, this.config.blockSize));
-    const t: Tracked = { req, admittedUs: now, routedUs: -1, instance: -1, scores: undefined, timeoutEvent: null, timeoutSeq: -1 };
+    const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.live.set(index, t);
     if (this.config.clientTimeoutUs > 0) {
       t.timeoutEvent = this.sim.schedule(now + this.config.clientTimeoutUs, EventPriority.Timeout, this, Kind.Timeout, t);
       t.timeoutSeq = t.timeoutEvent.seq;
     }
     this.ensureScrape();
-    if (this.config.snapshotRefreshIntervalUs === 0) this.refreshView();
-    const chosen = this.policy.pick(this.view, req, now);
+    this.liveUpdate();
+    if (t.modelIndex < 0) {
+      t.admission = 'rejected';
+      this.finish(t, 'rejected', 'unknown-model');
+      return;
+    }
+    if (this.config.admissionLatencyUs > 0) this.sim.schedule(now + this.config.admissionLatencyUs, EventPriority.Dispatch, this, Kind.Admit, t);
+    else this.admit(t);
+  }
+
+  /** The admission decision (after the gateway's admission latency). */
+  private admit(t: Tracked): void {
+    if (t.closed) return;
+    const now = this.sim.nowUs;
+    t.disagg = this.fleet.servesPhase(t.modelIndex, Phase.Prefill) && this.decide(this.pdDecision(t));
+    this.fleet.markEligible(this.view.eligible, t.modelIndex, t.disagg ? Phase.Prefill : Phase.Whole);
+    const refusal = this.admission.decide(this.view, t.req, now);
+    if (refusal === null) {
+      t.admittedUs = now;
+      this.route(t);
+      return;
+    }
+    if (this.config.flowControl && this.admissionEntry.queueable) {
+      if (!this.queue.push(t)) {
+        t.admission = 'rejected';
+        this.finish(t, 'rejected', 'gateway-queue-full');
+        return;
+      }
+      t.admission = 'queued-then-admitted';
+      if (this.config.requestTtlUs > 0) {
+        t.ttlEvent = this.sim.schedule(now + this.config.requestTtlUs, EventPriority.Timeout, this, Kind.QueueExpiry, t);
+        t.ttlSeq = t.ttlEvent.seq;
+      }
+      return;
+    }
+    t.admission = 'rejected';
+    this.finish(t, 'rejected', refusal);
+  }
+
+  private pdDecision(t: Tracked): PdDecision {
+    let cached = 0;
+    if (this.kvView) {
+      this.view.kvIndex.advance(this.sim.nowUs);
+      this.fleet.markEligible(this.view.eligible, t.modelIndex, Phase.Decode);
+      this.view.kvIndex.matchedBlocks(t.req.blockHashes, this.view.eligible, this.fleet.size, this.matchedScratch);
+      let best = 0;
+      for (let i = 0; i < this.fleet.size; i++) if (this.matchedScratch[i]! > best) best = this.matchedScratch[i]!;
+      cached = Math.min(t.req.inputTokens, best * this.config.blockSize);
+    }
+    return { inputTokens: t.req.inputTokens, outputTokens: t.req.outputTokens, cachedTokens: cached };
+  }
+
+  /** Flow control: dispatch queued requests while their candidates have capacity. */
+  private drainQueue(): void {
+    if (this.queue.size === 0 || this.draining) return;
+    this.draining = true;
+    const now = this.sim.nowUs;
+    this.queue.drain((t) => {
+      this.fleet.markEligible(this.view.eligible, t.modelIndex, t.disagg ? Phase.Prefill : Phase.Whole);
+      return this.admission.decide(this.view, t.req, now) === null;
+    }, (t) => {
+      if (t.ttlEvent !== null) {
+        this.sim.cancel(t.ttlEvent, t.ttlSeq);
+        t.ttlEvent = null;
+      }
+      t.admittedUs = now;
+      this.route(t);
+    });
+    this.draining = false;
+  }
+
+  private onQueueExpiry(t: Tracked): void {
+    t.ttlEvent = null;
+    if (t.closed || t.removed) return;
+    this.queue.remove(t);
+    t.admission = 'queued-then-expired';
+    this.finish(t, 'timed_out', 'queue-ttl-expired');
+  }
+
+  private route(t: Tracked): void {
+    if (this.config.routingLatencyUs > 0) this.sim.schedule(this.sim.nowUs + this.config.routingLatencyUs, EventPriority.Dispatch, this, Kind.Dispatch, t);
+    else this.dispatch(t);
+  }
+
+  /** Picks an instance (after the gateway's routing latency) and hands the request over. */
+  private dispatch(t: Tracked): void {
+    if (t.closed) return;
+    const now = this.sim.nowUs;
+    const phase = t.disagg ? Phase.Prefill : Phase.Whole;
+    const policy = this.policies[phase]!;
+    this.fleet.markEligible(this.view.eligible, t.modelIndex, phase);
+    if (this.kvView) this.view.kvIndex.advance(now);
+    const chosen = policy.pick(this.view, t.req, now);
     if (chosen < 0) {
-      this.finish(t, 'rejected', 'no-eligible-instance', now);
+      t.admission = 'rejected';
+      this.finish(t, 'rejected', 'no-eligible-instance');
       return;
     }
     t.routedUs = now;
     t.instance = chosen;
-    if (this.policy.lastScores) t.scores = this.policy.lastScores(chosen);
-    this.policy.onRouted?.(req, chosen, now);
+    t.pool = this.fleet.pool(chosen).name;
+    if (policy.lastScores) t.scores = policy.lastScores(chosen);
+    policy.onRouted?.(t.req, chosen, now);
     if (this.config.inFlightTracking) this.view.inFlight[chosen]!++;
-    this.instances[chosen]!.enqueue(req);
+    this.view.active[chosen]!++;
+    t.req.prefillOnly = t.disagg;
+    this.fleet.instances[chosen]!.enqueue(t.req);
   }
+
+  // ---------------------------------------------------------------- P/D
+
+  /** After the prefill's first token: pick a decode instance, reserve its blocks, start the transfer. */
+  private routeDecode(t: Tracked): void {
+    const now = this.sim.nowUs;
+    if (t.closed) return;
+    const policy = this.policies[Phase.Decode]!;
+    const n = this.fleet.markEligible(this.view.eligible, t.modelIndex, Phase.Decode);
+    if (n === 0) {
+      this.awaitingDecode.push(t);
+      return;
+    }
+    if (this.kvView) this.view.kvIndex.advance(now);
+    const req = t.decodeReq ?? (t.decodeReq = new EngineRequest(t.req.src, t.req.index, t.req.blockHashes));
+    let chosen = policy.pick(this.view, req, now);
+    const inst = this.fleet.instances[chosen]!;
+    if (!this.fitsEver(inst, req)) {
+      this.releasePrefill(t);
+      this.finish(t, 'dropped', req.inputTokens + req.outputTokens > inst.config.maxModelLen ? 'exceeds-max-model-len' : 'exceeds-kv-capacity');
+      return;
+    }
+    // The picked instance has no free blocks now: take any eligible one that has, else wait.
+    if (!inst.reserveForTransfer(req)) {
+      chosen = -1;
+      const size = this.fleet.size;
+      for (let k = 0; k < size && chosen < 0; k++) {
+        const i = (t.req.index + k) % size;
+        if (this.view.eligible[i] === 1 && this.fleet.instances[i]!.reserveForTransfer(req)) chosen = i;
+      }
+      if (chosen < 0) {
+        this.awaitingDecode.push(t);
+        return;
+      }
+    }
+    policy.onRouted?.(req, chosen, now);
+    this.view.active[chosen]!++;
+    t.decodeInstance = chosen;
+    t.decodePool = this.fleet.pool(chosen).name;
+    t.decodeRoutedUs = now;
+    const prefillPool = this.fleet.pool(t.instance);
+    const blocks = Math.ceil(req.inputTokens / this.config.blockSize);
+    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, this.config.blockSize);
+    t.transferStartUs = now;
+    t.transferBytes = bytes;
+    let link = this.links[t.instance];
+    if (link === undefined) {
+      link = new TransferLink<Transfer>(this.sim, this.config.pdTransferBandwidthBytesPerS, this.config.pdTransferLatencyUs, this);
+      this.links[t.instance] = link;
+    }
+    link.start({ t, bytes, remainingBytes: bytes, startUs: now });
+  }
+
+  private fitsEver(inst: Instance, req: EngineRequest): boolean {
+    if (req.inputTokens + req.outputTokens > inst.config.maxModelLen) return false;
+    return Math.ceil((req.inputTokens + req.outputTokens - 1) / inst.config.blockSize) <= inst.kvTotalBlocks;
+  }
+
+  onTransferLanded(flow: Transfer, tUs: number): void {
+    const t = flow.t;
+    if (t.closed) return; // timed out in flight: both sides were aborted
+    t.transferEndUs = tUs;
+    this.releasePrefill(t);
+    t.decodeEnqueuedUs = this.sim.nowUs;
+    this.fleet.instances[t.decodeInstance]!.startDecode(t.decodeReq!);
+  }
+
+  private releasePrefill(t: Tracked): void {
+    if (t.req.state !== RequestState.Held) return;
+    this.fleet.instances[t.instance]!.releaseHeld(t.req);
+    this.noteInstanceWork(t.instance);
+    this.liveUpdate();
+  }
+
+  /**
+   * With --snapshot-refresh-interval 0 the router reads live state: refresh on every arrival and
+   * departure, and let the flow-control queue re-check capacity then (there are no scrapes).
+   */
+  private liveUpdate(): void {
+    if (this.config.snapshotRefreshIntervalUs !== 0) return;
+    this.refreshView();
+    this.drainQueue();
+  }
+
+  private retryAwaitingDecode(): void {
+    if (this.awaitingDecode.length === 0) return;
+    const waiting = this.awaitingDecode.splice(0);
+    for (const t of waiting) this.routeDecode(t);
+  }
+
+  // ---------------------------------------------------------------- engine events
+
+  onFirstToken(): void {}
+
+  onFinished(req: EngineRequest, tUs: number): void {
+    const t = this.live.get(req.index);
+    if (t === undefined) return;
+    if (req === t.decodeReq) {
+      this.view.active[t.decodeInstance]!--;
+      this.noteInstanceWork(t.decodeInstance);
+      this.finish(t, 'completed', undefined);
+      this.retryAwaitingDecode();
+      this.liveUpdate();
+      return;
+    }
+    this.view.active[t.instance]!--;
+    if (req.prefillOnly) {
+      // First token out of the prefill instance; the decode side takes over when it is emitted.
+      this.sim.schedule(Math.max(this.sim.nowUs, Math.round(tUs)), EventPriority.Dispatch, this, Kind.DecodeRoute, t);
+      return;
+    }
+    this.noteInstanceWork(t.instance);
+    this.finish(t, 'completed', undefined);
+    this.liveUpdate();
+  }
+
+  onDropped(req: EngineRequest, reason: string): void {
+    const t = this.live.get(req.index);
+    if (t === undefined) return;
+    this.view.active[t.instance]!--;
+    this.noteInstanceWork(t.instance);
+    this.finish(t, 'dropped', reason);
+    this.liveUpdate();
+  }
+
+  onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
+    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks);
+  }
+
+  onKvEvent(inst: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void {
+    this.view.kvIndex.record(inst.id, kind === 'stored', hash, tUs);
+  }
+
+  /** Client timeout: the gateway cancels the request everywhere it holds resources (vLLM aborts on disconnect). */
+  private onTimeout(t: Tracked): void {
+    t.timeoutEvent = null;
+    if (t.closed) return;
+    if (!t.removed && t.admission === 'queued-then-admitted' && t.admittedUs < 0) this.queue.remove(t);
+    const now = this.sim.nowUs;
+    if (t.instance >= 0) {
+      const st = t.req.state;
+      if (st === RequestState.New || st === RequestState.Waiting || st === RequestState.Running) this.view.active[t.instance]!--;
+      this.fleet.instances[t.instance]!.abort(t.req, now);
+      this.noteInstanceWork(t.instance);
+    }
+    const d = t.decodeReq;
+    if (d !== null && t.decodeInstance >= 0) {
+      if (d.state !== RequestState.Finished && d.state !== RequestState.Aborted) this.view.active[t.decodeInstance]!--;
+      this.fleet.instances[t.decodeInstance]!.abort(d, now);
+      this.noteInstanceWork(t.decodeInstance);
+    }
+    this.finish(t, 'timed_out', 'client-timeout');
+  }
+
+  // ---------------------------------------------------------------- scrapes and lifecycle
 
   /** Copies the instances' live state into the router's view (a metrics scrape). */
   private refreshView(): void {
     const v = this.view;
-    for (let i = 0; i < this.instances.length; i++) {
-      const inst = this.instances[i]!;
-      v.waiting[i] = inst.waitingCount;
-      v.running[i] = inst.runningCount;
-      v.kvUtilization[i] = inst.kvUsedBlocks / inst.kvTotalBlocks;
+    const inst = this.fleet.instances;
+    for (let i = 0; i < inst.length; i++) {
+      const x = inst[i]!;
+      v.waiting[i] = x.waitingCount;
+      v.running[i] = x.runningCount;
+      v.kvUtilization[i] = x.kvUsedBlocks / x.kvTotalBlocks;
       v.inFlight[i] = 0;
     }
+    v.scrapedUs = this.sim.nowUs;
   }
 
   private ensureScrape(): void {
@@ -169,83 +512,61 @@ export class Cluster implements EventHandler, InstanceListener, StepListener {
   private onScrape(): void {
     this.scrapeScheduled = false;
     this.refreshView();
+    this.drainQueue();
+    this.retryAwaitingDecode();
     if (this.live.size > 0 || this.arrivalsPending > 0) this.ensureScrape();
   }
 
-  private onTimeout(t: Tracked): void {
-    t.timeoutEvent = null;
-    if (!this.live.has(t.req.index)) return;
-    if (t.instance >= 0) (this.instances[t.instance] as unknown as { abort(r: EngineRequest, tUs: number): void }).abort(t.req, this.sim.nowUs);
-    this.finish(t, 'timed_out', 'client-timeout', this.sim.nowUs);
+  private afterCapacityChange(): void {
+    if (this.config.snapshotRefreshIntervalUs === 0) this.refreshView();
+    this.drainQueue();
+    this.retryAwaitingDecode();
   }
 
-  onFirstToken(): void {}
-
-  onFinished(req: EngineRequest, tUs: number): void {
-    const t = this.live.get(req.index);
-    if (t !== undefined) this.finish(t, 'completed', undefined, tUs);
+  private attach(id: number): void {
+    const inst = this.fleet.instances[id]!;
+    if (this.deps.onStep) inst.setStepListener(this);
+    if (this.kvView) inst.setKvEventListener(this);
+    this.view.numInstances = this.fleet.size;
   }
 
-  onDropped(req: EngineRequest, reason: string, tUs: number): void {
-    const t = this.live.get(req.index);
-    if (t !== undefined) this.finish(t, 'dropped', reason, tUs);
+  private changeState(id: number, state: InstanceState): void {
+    const from = this.fleet.stateOf(id);
+    this.fleet.setState(id, state);
+    if (state === 'gone' && this.kvView) this.view.kvIndex.forgetInstance(id);
+    this.stateListener?.onInstanceState(this.fleet.info(id), from, this.sim.nowUs);
   }
 
-  onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
-    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks);
+  /** A request left an instance: a draining instance may now be idle (checked after the instant's step end). */
+  private noteInstanceWork(id: number): void {
+    if (id >= 0 && this.fleet.stateOf(id) === 'draining') this.sim.schedule(this.sim.nowUs, EventPriority.Dispatch, this, Kind.DrainCheck, id);
   }
 
-  /** Ends the run's bookkeeping: requests still in the system become `unfinished`. */
-  close(): void {
-    for (const t of [...this.live.values()]) this.finish(t, 'unfinished', 'simulation-ended', this.sim.nowUs);
+  private checkDrained(id: number): void {
+    if (this.fleet.stateOf(id) === 'draining' && this.fleet.instances[id]!.idle) this.changeState(id, 'gone');
   }
 
-  private finish(t: Tracked, status: RequestStatus, reason: string | undefined, _tUs: number): void {
-    this.live.delete(t.req.index);
+  private stepTimeOf(p: PoolConfig): PoolStepTime {
+    const c = this.config;
+    if (p.model === c.model && p.hardware === c.hardware && p.tp === c.tp) return { stepTime: this.deps.stepTime, overheads: this.deps.overheads };
+    if (this.deps.stepTimeFor) return this.deps.stepTimeFor(p);
+    const name = c.latencyModel === 'default' ? 'roofline' : c.latencyModel;
+    const m = getStepTimeModel(name, '--latency-model').create({ model: p.model, hardware: p.hardware, tp: p.tp }, {});
+    return { stepTime: m, overheads: m.overheads ?? this.deps.overheads };
+  }
+
+  private finish(t: Tracked, status: RequestStatus, reason: string | undefined): void {
+    t.closed = true;
     if (t.timeoutEvent !== null) {
       this.sim.cancel(t.timeoutEvent, t.timeoutSeq);
       t.timeoutEvent = null;
     }
+    if (t.ttlEvent !== null) {
+      this.sim.cancel(t.ttlEvent, t.ttlSeq);
+      t.ttlEvent = null;
+    }
+    this.live.delete(t.req.index);
     this.counts[status]++;
     this.deps.sink.add(buildRecord(t, status, reason));
   }
-}
-
-function buildRecord(t: Tracked, status: RequestStatus, reason: string | undefined): RequestRecord {
-  const r = t.req;
-  const src = r.src;
-  const completed = status === 'completed';
-  const rec: RequestRecord = {
-    id: src.id,
-    index: r.index,
-    arrivalUs: src.arrivalUs,
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    ...(src.model !== undefined ? { model: src.model } : {}),
-    ...(src.tenant !== undefined ? { tenant: src.tenant } : {}),
-    ...(src.sloClass !== undefined ? { sloClass: src.sloClass } : {}),
-    ...(src.sessionId !== undefined ? { sessionId: src.sessionId } : {}),
-    ...(src.priority !== undefined ? { priority: src.priority } : {}),
-    ...(src.stage !== undefined ? { stage: src.stage } : {}),
-    status,
-    ...(reason !== undefined ? { reason } : {}),
-    admission: 'admitted',
-    admittedUs: t.admittedUs,
-    routedUs: t.routedUs,
-    instance: t.instance,
-    pool: 'unified',
-    enqueuedUs: r.enqueuedUs,
-    firstScheduledUs: r.firstScheduledUs,
-    firstTokenUs: r.firstTokenUs,
-    finishedUs: completed ? r.finishedUs : -1,
-    cachedTokens: Math.max(0, r.cachedTokens),
-    preemptions: r.preemptions,
-    producedTokens: r.outputDone,
-    ...(t.scores !== undefined ? { routingScores: t.scores } : {}),
-    ...(r.prefillChunks !== null ? { prefillChunks: r.prefillChunks } : {}),
-    ...(r.preemptionTimesUs !== null ? { preemptionTimesUs: r.preemptionTimesUs } : {}),
-    ...(r.tokenTimesUs !== null ? { tokenTimesUs: r.tokenTimesUs } : {}),
-    ...(src.observed !== undefined ? { observed: src.observed } : {}),
-  };
-  return rec;
 }

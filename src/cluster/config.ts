@@ -9,6 +9,9 @@ import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp } from '../model/kv-sizing.js';
+import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
+import { findPdDecider } from './pd-decider.js';
+import { describePool, type PoolConfig, type PoolOptions, type PoolRole } from './pools.js';
 import { findRoutingPolicy } from './routing.js';
 import { parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
 
@@ -40,6 +43,34 @@ export interface ClusterOptions {
   /** Client-side timeout: a request not finished this long after arrival is timed out (0 = none). */
   clientTimeoutS?: number;
   seed?: number;
+
+  admissionPolicy?: string;
+  queueDepthThreshold?: number;
+  kvCacheUtilThreshold?: number;
+  metricsStalenessThresholdMs?: number;
+  tokenBucketRate?: number;
+  tokenBucketBurst?: number;
+  flowControl?: boolean;
+  requestTtlS?: number;
+  maxGatewayQueue?: number;
+  cacheSignalDelayMs?: number;
+  admissionLatencyMs?: number;
+  routingLatencyMs?: number;
+
+  /** Explicit pools (several models, mixed layouts); when absent, flags build them. */
+  pools?: PoolOptions[];
+  prefillInstances?: number;
+  decodeInstances?: number;
+  prefillHardware?: string;
+  decodeHardware?: string;
+  prefillTp?: number;
+  decodeTp?: number;
+  pdDecider?: string;
+  pdPrefixThreshold?: number;
+  pdTransferBandwidthGBs?: number;
+  pdTransferLatencyMs?: number;
+  /** Room for instances the autoscaler adds (router arrays are sized to it). */
+  maxInstances?: number;
 }
 
 export interface ClusterConfig {
@@ -65,6 +96,23 @@ export interface ClusterConfig {
   readonly inFlightTracking: boolean;
   readonly clientTimeoutUs: number;
   readonly seed: number;
+  readonly admissionPolicy: string;
+  readonly admission: AdmissionSettings;
+  readonly flowControl: boolean;
+  /** Gateway-queue TTL (0 = none, as GIE's DefaultRequestTTL). */
+  readonly requestTtlUs: number;
+  /** Gateway-queue bound in requests (0 = unbounded). */
+  readonly maxGatewayQueue: number;
+  readonly cacheSignalDelayUs: number;
+  readonly admissionLatencyUs: number;
+  readonly routingLatencyUs: number;
+  /** Pools in order; instance ids are dense over them (pool 0's first, ...). */
+  readonly pools: readonly PoolConfig[];
+  readonly pdDecider: string;
+  readonly pdPrefixThresholdTokens: number;
+  readonly pdTransferBandwidthBytesPerS: number;
+  readonly pdTransferLatencyUs: number;
+  readonly maxInstances: number;
   readonly sources: Readonly<Record<string, FieldSource>>;
 }
 
@@ -93,10 +141,39 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   inFlightTracking: true,
   clientTimeoutS: 0,
   seed: 42,
+  /** blis admits everything unless asked: GIE without flow control only sheds sheddable (negative-criticality) requests. */
+  admissionPolicy: 'always-admit',
+  /** GIE pkg/epp/saturationdetector/config.go DefaultQueueDepthThreshold. */
+  queueDepthThreshold: 5,
+  /** GIE DefaultKVCacheUtilThreshold. */
+  kvCacheUtilThreshold: 0.8,
+  /** GIE DefaultMetricsStalenessThreshold (200 ms: a few 50 ms refreshes). */
+  metricsStalenessThresholdMs: 200,
+  /** No rate given: the token-bucket policy requires one. */
+  tokenBucketRate: 0,
+  flowControl: false,
+  /** GIE flow control's DefaultRequestTTL is 0 (no TTL; the client context decides). */
+  requestTtlS: 0,
+  maxGatewayQueue: 0,
+  /** KV events reach llm-d's index after batching, ZMQ and indexing; the seed puts it at about 2 s. */
+  cacheSignalDelayMs: 2000,
+  admissionLatencyMs: 0,
+  routingLatencyMs: 0,
+  /** Below a few hundred uncached tokens a prefill is a fraction of one step: cheaper than a transfer. */
+  pdPrefixThreshold: 256,
+  /** One 400 Gb/s RDMA NIC (ConnectX-7) per prefill instance, as llm-d's NIXL transfers use. */
+  pdTransferBandwidthGBs: 50,
+  /** NIXL/RDMA setup and completion notification per transfer. */
+  pdTransferLatencyMs: 1,
 });
 
 function positiveInt(value: number, flag: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${value}; expected a positive integer`);
+  return value;
+}
+
+function nonNegativeInt(value: number, flag: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${value}; expected an integer >= 0`);
   return value;
 }
 
@@ -127,7 +204,6 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (options.hardwareSpec) sources['hardware'] = given['hardware'] ?? 'flag';
   const tp = positiveInt(Number(pick('tp')), '--tp');
   validateTp(model, tp);
-  const numInstances = positiveInt(Number(pick('numInstances')), '--num-instances');
   const blockSize = positiveInt(Number(pick('blockSize')), '--block-size');
   const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
   let totalKvBlocks: number;
@@ -160,6 +236,122 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     sources['routingScorers'] = 'default';
   }
   const maxNumBatchedTokens = positiveInt(Number(pick('maxNumBatchedTokens')), '--max-num-batched-tokens');
+  const maxNumSeqs = positiveInt(Number(pick('maxNumSeqs')), '--max-num-seqs');
+  const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
+  const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
+  const engineBase = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, maxModelLen, enablePrefixCaching };
+
+  const poolFor = (o: PoolOptions, where: string): PoolConfig => {
+    const pModel = o.modelSpec ?? (o.model !== undefined ? getModel(o.model, `${where}.model`) : model);
+    const pHardware = o.hardwareSpec ?? (o.hardware !== undefined ? getHardware(o.hardware, `${where} hardware`) : hardware);
+    const pTp = o.tp !== undefined ? positiveInt(o.tp, `${where} tp`) : tp;
+    validateTp(pModel, pTp, `${where} tp`);
+    const count = nonNegativeInt(o.count, `${where} count`);
+    const role: PoolRole = o.role ?? 'unified';
+    const gpuMem = o.gpuMemoryUtilization ?? gpuMemoryUtilization;
+    const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization;
+    const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
+      : options.totalKvBlocks !== undefined || sameAsTop ? totalKvBlocks
+      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize }).totalKvBlocks;
+    return Object.freeze({
+      name: o.name ?? role,
+      role,
+      model: pModel,
+      hardware: pHardware,
+      tp: pTp,
+      count,
+      engine: Object.freeze({
+        ...engineBase,
+        maxNumBatchedTokens: o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`) : maxNumBatchedTokens,
+        maxNumSeqs: o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`) : maxNumSeqs,
+        totalKvBlocks: kvBlocks,
+      }),
+    });
+  };
+
+  let pools: PoolConfig[];
+  let numInstances: number;
+  const pdFlags = options.prefillInstances !== undefined || options.decodeInstances !== undefined;
+  if (options.pools !== undefined) {
+    if (pdFlags) throw new InputError('FLAG_CONFLICT', '--prefill-instances', 'explicit pools and --prefill-instances/--decode-instances cannot be combined');
+    pools = options.pools.map((p, k) => poolFor(p, `pools[${k}]`));
+    sources['pools'] = given['pools'] ?? 'flag';
+    const names = new Set<string>();
+    for (const p of pools) {
+      if (names.has(p.name)) throw new InputError('POOL_DUPLICATE', `pool '${p.name}'`, 'pool names must be unique');
+      names.add(p.name);
+    }
+    numInstances = pools.reduce((a, p) => a + p.count, 0);
+    if (options.numInstances !== undefined && options.numInstances !== numInstances) {
+      throw new InputError('POOLS_MISMATCH', '--num-instances', `pools hold ${numInstances} instances (${pools.map((p) => `${p.name} ${p.count}`).join(' + ')}) but --num-instances is ${options.numInstances}`);
+    }
+  } else if (pdFlags) {
+    const p = options.prefillInstances ?? 0;
+    const d = options.decodeInstances ?? 0;
+    if (!Number.isInteger(p) || p < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--prefill-instances', `found ${options.prefillInstances ?? 'nothing'}; a disaggregated layout needs at least 1 prefill instance (and --decode-instances)`);
+    if (!Number.isInteger(d) || d < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--decode-instances', `found ${options.decodeInstances ?? 'nothing'}; a disaggregated layout needs at least 1 decode instance (and --prefill-instances)`);
+    if (options.numInstances !== undefined && p + d !== options.numInstances) {
+      throw new InputError('POOLS_MISMATCH', '--num-instances', `--prefill-instances ${p} + --decode-instances ${d} = ${p + d} instances, but --num-instances is ${options.numInstances}; they must add up`);
+    }
+    numInstances = p + d;
+    pools = [
+      poolFor({ name: 'prefill', role: 'prefill', count: p, ...(options.prefillHardware !== undefined ? { hardware: options.prefillHardware } : {}), ...(options.prefillTp !== undefined ? { tp: options.prefillTp } : {}) }, '--prefill'),
+      poolFor({ name: 'decode', role: 'decode', count: d, ...(options.decodeHardware !== undefined ? { hardware: options.decodeHardware } : {}), ...(options.decodeTp !== undefined ? { tp: options.decodeTp } : {}) }, '--decode'),
+    ];
+    sources['pools'] = 'flag';
+  } else {
+    if (options.prefillHardware !== undefined || options.decodeHardware !== undefined || options.prefillTp !== undefined || options.decodeTp !== undefined) {
+      throw new InputError('FLAG_CONFLICT', '--prefill-hardware', 'per-pool hardware/TP flags need --prefill-instances and --decode-instances');
+    }
+    numInstances = positiveInt(Number(pick('numInstances')), '--num-instances');
+    pools = [poolFor({ name: 'unified', role: 'unified', count: numInstances }, '--num-instances')];
+    sources['pools'] = 'derived';
+  }
+  if (numInstances < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', 'the pools hold no instance; expected at least 1');
+  if (sources['numInstances'] === undefined) sources['numInstances'] = options.numInstances !== undefined ? given['numInstances'] ?? 'flag' : 'derived';
+  validatePoolsPerModel(pools);
+  const hasPrefill = pools.some((p) => p.role === 'prefill');
+
+  let pdDecider: string;
+  if (options.pdDecider !== undefined) {
+    pdDecider = findPdDecider(options.pdDecider).name;
+    sources['pdDecider'] = given['pdDecider'] ?? 'flag';
+    if (pdDecider !== 'never' && !hasPrefill) {
+      throw new InputError('FLAG_CONFLICT', '--pd-decider', `'${pdDecider}' disaggregates requests but there is no prefill pool; add --prefill-instances and --decode-instances`);
+    }
+  } else {
+    pdDecider = hasPrefill ? 'always' : 'never';
+    sources['pdDecider'] = 'derived';
+  }
+
+  const admissionPolicy = findAdmissionPolicy(String(pick('admissionPolicy'))).name;
+  const tokenBucketRate = nonNegative(Number(pick('tokenBucketRate')), '--token-bucket-rate');
+  if (admissionPolicy === 'token-bucket' && !(tokenBucketRate > 0)) {
+    throw new InputError('FLAG_MISSING', '--token-bucket-rate', 'the token-bucket admission policy needs a rate > 0 (requests/s)');
+  }
+  let tokenBucketBurst: number;
+  if (options.tokenBucketBurst !== undefined) {
+    tokenBucketBurst = nonNegative(options.tokenBucketBurst, '--token-bucket-burst');
+    if (admissionPolicy === 'token-bucket' && tokenBucketBurst < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--token-bucket-burst', `found ${tokenBucketBurst}; expected at least 1 request`);
+    sources['tokenBucketBurst'] = given['tokenBucketBurst'] ?? 'flag';
+  } else {
+    tokenBucketBurst = Math.max(1, tokenBucketRate);
+    sources['tokenBucketBurst'] = 'derived';
+  }
+  const kvCacheUtilThreshold = nonNegative(Number(pick('kvCacheUtilThreshold')), '--kv-cache-util-threshold');
+  if (kvCacheUtilThreshold > 1) throw new InputError('FLAG_OUT_OF_RANGE', '--kv-cache-util-threshold', `found ${kvCacheUtilThreshold}; expected a fraction in [0, 1]`);
+  const admission: AdmissionSettings = Object.freeze({
+    queueDepthThreshold: nonNegative(Number(pick('queueDepthThreshold')), '--queue-depth-threshold'),
+    kvCacheUtilThreshold,
+    metricsStalenessUs: Math.round(nonNegative(Number(pick('metricsStalenessThresholdMs')), '--metrics-staleness-threshold') * 1000),
+    tokenBucketRatePerS: tokenBucketRate,
+    tokenBucketBurst,
+  });
+  const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
+  if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
+  const bandwidth = Number(pick('pdTransferBandwidthGBs'));
+  if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new InputError('FLAG_OUT_OF_RANGE', '--pd-transfer-bandwidth', `found ${bandwidth}; expected GB/s > 0`);
+
   const config: ClusterConfig = {
     model,
     modelFromFile: options.modelSpec !== undefined,
@@ -169,24 +361,52 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     numInstances,
     latencyModel: String(pick('latencyModel')),
     maxNumBatchedTokens,
-    maxNumSeqs: positiveInt(Number(pick('maxNumSeqs')), '--max-num-seqs'),
-    longPrefillTokenThreshold: Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold')),
+    maxNumSeqs,
+    longPrefillTokenThreshold,
     scheduler,
     blockSize,
     totalKvBlocks,
     gpuMemoryUtilization,
     maxModelLen,
-    enablePrefixCaching: Boolean(pick('enablePrefixCaching')),
+    enablePrefixCaching,
     routingPolicy,
     routingScorers,
     snapshotRefreshIntervalUs: Math.round(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval') * 1000),
     inFlightTracking: Boolean(pick('inFlightTracking')),
     clientTimeoutUs: Math.round(nonNegative(Number(pick('clientTimeoutS')), '--client-timeout') * 1e6),
     seed: Number(pick('seed')),
+    admissionPolicy,
+    admission,
+    flowControl: Boolean(pick('flowControl')),
+    requestTtlUs: Math.round(nonNegative(Number(pick('requestTtlS')), '--request-ttl') * 1e6),
+    maxGatewayQueue: Math.floor(nonNegative(Number(pick('maxGatewayQueue')), '--max-gateway-queue')),
+    cacheSignalDelayUs: Math.round(nonNegative(Number(pick('cacheSignalDelayMs')), '--cache-signal-delay') * 1000),
+    admissionLatencyUs: Math.round(nonNegative(Number(pick('admissionLatencyMs')), '--admission-latency') * 1000),
+    routingLatencyUs: Math.round(nonNegative(Number(pick('routingLatencyMs')), '--routing-latency') * 1000),
+    pools: Object.freeze(pools),
+    pdDecider,
+    pdPrefixThresholdTokens: Math.floor(nonNegative(Number(pick('pdPrefixThreshold')), '--pd-prefix-threshold')),
+    pdTransferBandwidthBytesPerS: bandwidth * 1e9,
+    pdTransferLatencyUs: Math.round(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency') * 1000),
+    maxInstances,
     sources,
   };
   if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
   return Object.freeze(config);
+}
+
+/** Every model needs somewhere to send whole requests, and a prefill pool needs a decode pool of its model. */
+function validatePoolsPerModel(pools: readonly PoolConfig[]): void {
+  const models = new Set(pools.map((p) => p.model.name));
+  for (const m of models) {
+    const roles = new Set(pools.filter((p) => p.model.name === m).map((p) => p.role));
+    if (roles.has('prefill') && !roles.has('decode')) {
+      throw new InputError('POOLS_INVALID', `model '${m}'`, 'has a prefill pool but no decode pool; disaggregated requests need both');
+    }
+    if (!roles.has('unified') && !roles.has('decode')) {
+      throw new InputError('POOLS_INVALID', `model '${m}'`, 'has no unified or decode pool to serve requests');
+    }
+  }
 }
 
 /** The config as echoed in the metrics JSON: plain values, enough to rerun. */
@@ -214,6 +434,22 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     in_flight_tracking: c.inFlightTracking,
     client_timeout_s: c.clientTimeoutUs / 1e6,
     seed: c.seed,
+    admission_policy: c.admissionPolicy,
+    queue_depth_threshold: c.admission.queueDepthThreshold,
+    kv_cache_util_threshold: c.admission.kvCacheUtilThreshold,
+    metrics_staleness_threshold_ms: c.admission.metricsStalenessUs / 1000,
+    ...(c.admissionPolicy === 'token-bucket' ? { token_bucket_rate_rps: c.admission.tokenBucketRatePerS, token_bucket_burst_requests: c.admission.tokenBucketBurst } : {}),
+    flow_control: c.flowControl,
+    request_ttl_s: c.requestTtlUs / 1e6,
+    max_gateway_queue: c.maxGatewayQueue,
+    cache_signal_delay_ms: c.cacheSignalDelayUs / 1000,
+    admission_latency_ms: c.admissionLatencyUs / 1000,
+    routing_latency_ms: c.routingLatencyUs / 1000,
+    pools: c.pools.map(describePool),
+    pd_decider: c.pdDecider,
+    ...(c.pdDecider === 'prefix-threshold' ? { pd_prefix_threshold_tokens: c.pdPrefixThresholdTokens } : {}),
+    ...(c.pools.some((p) => p.role === 'prefill') ? { pd_transfer_bandwidth_gbs: c.pdTransferBandwidthBytesPerS / 1e9, pd_transfer_latency_ms: c.pdTransferLatencyUs / 1000 } : {}),
+    max_instances: c.maxInstances,
     sources: c.sources,
   };
 }

@@ -17,12 +17,14 @@ export interface PrefillChunk {
 /** Phases of a disaggregated (prefill/decode) request. */
 export interface DisaggPhases {
   readonly prefillInstance: number;
+  /** -1 until a decode instance accepted the transfer (reserved blocks). */
   readonly decodeInstance: number;
   readonly decodeRoutedUs: number;
   readonly transferStartUs: number;
   readonly transferEndUs: number;
   readonly transferBytes: number;
   readonly decodeEnqueuedUs: number;
+  readonly decodePool?: string;
 }
 
 export interface RequestRecord {
@@ -49,7 +51,8 @@ export interface RequestRecord {
   readonly routedUs: number;
   /** Instance that served (or, under disaggregation, prefilled) the request; -1 if none. */
   readonly instance: number;
-  readonly pool: 'unified' | 'prefill';
+  /** Name of that instance's pool ('' when the request never reached one). */
+  readonly pool: string;
   /** Arrival in the instance's waiting queue. */
   readonly enqueuedUs: number;
   readonly firstScheduledUs: number;

@@ -4,6 +4,8 @@
  * blis.metrics/v1 document at the end.
  */
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
+import type { PoolStepTime } from './fleet.js';
+import type { PoolConfig } from './pools.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { Cluster } from './cluster.js';
 import { describeClusterConfig, type ClusterConfig } from './config.js';
@@ -21,6 +23,10 @@ export interface SimulateInput {
   readonly arrivals: Iterable<ArrivalRequest> | AsyncIterable<ArrivalRequest>;
   readonly stepTime: StepTimeModel;
   readonly overheads: RequestOverheads;
+  /** Step time of pools whose model, hardware or TP differ from the top-level ones (default: the config's latency model). */
+  readonly stepTimeFor?: (pool: PoolConfig) => PoolStepTime;
+  /** Called once the cluster exists, before the first event (the autoscaler attaches here). */
+  readonly onCluster?: (cluster: Cluster) => void;
   readonly sinks?: readonly RecordSink[];
   readonly stages?: readonly StageWindow[];
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
@@ -46,6 +52,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
     overheads: input.overheads,
+    ...(input.stepTimeFor !== undefined ? { stepTimeFor: input.stepTimeFor } : {}),
     sink,
     detail: input.detail,
     onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization) => {
@@ -53,6 +60,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       metrics.notePeakKv(instance, kvUtilization);
     },
   });
+  input.onCluster?.(cluster);
   const horizon = input.horizonUs ?? Infinity;
   const progress = (): void => input.onProgress?.({
     simulatedUs: cluster.sim.nowUs,

@@ -1,9 +1,14 @@
 /**
  * What the gateway sees of the instances when it routes: signals as last scraped (stale by up
- * to the snapshot refresh interval), plus the gateway's own in-flight counts. Dense arrays
- * indexed by instance id; scorers read them and never touch an instance.
+ * to the snapshot refresh interval), the gateway's own in-flight and active counts, and the
+ * instances' KV-cache contents as carried by KV events that are at least the cache-signal delay
+ * old. Dense arrays indexed by instance id (sized to the cluster's instance capacity); scorers
+ * read them and never touch an instance.
  */
+import { DelayedKvIndex } from './kv-signal.js';
+
 export interface RouterView {
+  /** Instance ids in use (0 .. numInstances−1); arrays may be longer (capacity for added instances). */
   readonly numInstances: number;
   /** Waiting-queue length per instance, as last scraped. */
   readonly waiting: Float64Array;
@@ -13,8 +18,20 @@ export interface RouterView {
   readonly kvUtilization: Float64Array;
   /** Requests dispatched by the gateway and not yet visible in a scrape (0 when in-flight tracking is off). */
   readonly inFlight: Float64Array;
-  /** 1 when the instance may receive this request (ready, right pool), else 0. */
+  /** Requests dispatched by the gateway and not finished yet (live; llm-d's active-request-scorer keeps this count itself). */
+  readonly active: Float64Array;
+  /** 1 when the instance may receive this request (ready, right pool and model), else 0. */
   readonly eligible: Uint8Array;
+  /** Simulated time of the last metrics scrape (for staleness checks). */
+  readonly scrapedUs: number;
+  /** The instances' prefix-cache contents as the router knows them (KV events older than the delay). */
+  readonly kvIndex: DelayedKvIndex;
+}
+
+/** The cluster's writable view (scorers get it as the read-only RouterView). */
+export interface MutableRouterView extends RouterView {
+  numInstances: number;
+  scrapedUs: number;
 }
 
 /** The request as routing sees it. */
@@ -27,15 +44,20 @@ export interface RoutingRequest {
   readonly priority: number;
 }
 
-export function createRouterView(numInstances: number): RouterView {
-  const eligible = new Uint8Array(numInstances);
-  eligible.fill(1);
+/** A view with `numInstances` instances in use and room for `capacity` (≥ numInstances). */
+export function createRouterView(numInstances: number, capacity = numInstances, cacheSignalDelayUs = 0): MutableRouterView {
+  const cap = Math.max(capacity, numInstances);
+  const eligible = new Uint8Array(cap);
+  eligible.fill(1, 0, numInstances);
   return {
     numInstances,
-    waiting: new Float64Array(numInstances),
-    running: new Float64Array(numInstances),
-    kvUtilization: new Float64Array(numInstances),
-    inFlight: new Float64Array(numInstances),
+    waiting: new Float64Array(cap),
+    running: new Float64Array(cap),
+    kvUtilization: new Float64Array(cap),
+    inFlight: new Float64Array(cap),
+    active: new Float64Array(cap),
     eligible,
+    scrapedUs: 0,
+    kvIndex: new DelayedKvIndex(cap, cacheSignalDelayUs),
   };
 }

@@ -1,11 +1,14 @@
 /** The scorer registry: the only place a scorer's name exists. */
 import { InputError, closeNames } from '../../kernel/errors.js';
+import { activeRequests } from './active-requests.js';
 import { kvUtilization } from './kv-utilization.js';
+import { loadAware } from './load-aware.js';
+import { precisePrefixCache } from './precise-prefix-cache.js';
 import { prefixAffinity } from './prefix-affinity.js';
 import { queueDepth } from './queue-depth.js';
 import type { ScorerEntry } from './scorer.js';
 
-export const SCORERS: readonly ScorerEntry[] = [prefixAffinity, queueDepth, kvUtilization];
+export const SCORERS: readonly ScorerEntry[] = [prefixAffinity, precisePrefixCache, queueDepth, kvUtilization, loadAware, activeRequests];
 
 export function findScorer(name: string): ScorerEntry {
   const n = name.trim().toLowerCase();

@@ -1,0 +1,136 @@
+/**
+ * The fleet: every instance the cluster has ever had, with its pool and lifecycle state, and the
+ * per-request eligibility rule the router applies (ready, serving the request's model, in a pool
+ * of the request's phase). Instance ids are dense and never reused; arrays are sized to the
+ * cluster's instance capacity (--max-instances).
+ */
+import { InputError } from '../kernel/errors.js';
+import type { Simulator } from '../kernel/sim.js';
+import { Instance, type InstanceListener } from '../engine/instance.js';
+import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
+import type { ClusterConfig } from './config.js';
+import { INSTANCE_STATES, type InstanceInfo, type InstanceState, type PoolConfig } from './pools.js';
+import { Phase } from './tracked.js';
+
+export interface PoolStepTime {
+  readonly stepTime: StepTimeModel;
+  readonly overheads: RequestOverheads;
+}
+
+const READY = INSTANCE_STATES.indexOf('ready');
+
+export class Fleet {
+  readonly instances: Instance[] = [];
+  readonly poolOf: Int32Array;
+  readonly state: Uint8Array;
+  readonly sinceUs: Float64Array;
+  /** Model names served; index 0 is the default model. */
+  readonly models: string[];
+  /** [model][phase] → 1 per pool index that serves it. */
+  private readonly phasePools: Uint8Array[][];
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly config: ClusterConfig,
+    private readonly stepTimes: readonly PoolStepTime[],
+    private readonly listener: InstanceListener,
+    private readonly detail: { readonly enabled: boolean; readonly tokenEvery: number },
+  ) {
+    const cap = config.maxInstances;
+    this.poolOf = new Int32Array(cap);
+    this.state = new Uint8Array(cap);
+    this.sinceUs = new Float64Array(cap);
+    this.models = [config.model.name];
+    for (const p of config.pools) if (!this.models.includes(p.model.name)) this.models.push(p.model.name);
+    this.phasePools = this.models.map((m) => {
+      const masks = [new Uint8Array(config.pools.length), new Uint8Array(config.pools.length), new Uint8Array(config.pools.length)];
+      const hasUnified = config.pools.some((p) => p.model.name === m && p.role === 'unified');
+      config.pools.forEach((p, k) => {
+        if (p.model.name !== m) return;
+        if (p.role === 'unified' || (p.role === 'decode' && !hasUnified)) masks[Phase.Whole]![k] = 1;
+        if (p.role === 'prefill') masks[Phase.Prefill]![k] = 1;
+        if (p.role === 'decode') masks[Phase.Decode]![k] = 1;
+      });
+      return masks;
+    });
+  }
+
+  get size(): number {
+    return this.instances.length;
+  }
+
+  pool(id: number): PoolConfig {
+    return this.config.pools[this.poolOf[id]!]!;
+  }
+
+  poolIndex(name: string): number {
+    const k = this.config.pools.findIndex((p) => p.name === name);
+    if (k < 0) throw new InputError('UNKNOWN_POOL', `pool '${name}'`, `no such pool; known: ${this.config.pools.map((p) => p.name).join(', ')}`);
+    return k;
+  }
+
+  /** Model index for a request's model (undefined = default), -1 when no pool serves it. */
+  modelIndexOf(model: string | undefined): number {
+    if (model === undefined || model === '') return 0;
+    const m = model.toLowerCase();
+    for (let k = 0; k < this.models.length; k++) if (this.models[k] === m) return k;
+    return -1;
+  }
+
+  /** True when the model has pools for this phase (e.g. prefill pools for disaggregation). */
+  servesPhase(model: number, phase: Phase): boolean {
+    return this.phasePools[model]![phase]!.includes(1);
+  }
+
+  /** Marks in `eligible` the ready instances serving `phase` of `model`; returns how many. */
+  markEligible(eligible: Uint8Array, model: number, phase: Phase): number {
+    const mask = this.phasePools[model]![phase]!;
+    const n = this.instances.length;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const ok = this.state[i] === READY && mask[this.poolOf[i]!] === 1 ? 1 : 0;
+      eligible[i] = ok;
+      count += ok;
+    }
+    return count;
+  }
+
+  /** Creates an instance of pool `poolIndex` in `state`; returns its id. */
+  add(poolIndex: number, state: InstanceState): number {
+    const id = this.instances.length;
+    if (id >= this.config.maxInstances) {
+      throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `cannot add instance ${id + 1}: the cluster was sized for ${this.config.maxInstances} instances; raise --max-instances`);
+    }
+    const p = this.config.pools[poolIndex]!;
+    const st = this.stepTimes[poolIndex]!;
+    this.instances.push(new Instance(this.sim, {
+      id,
+      ...p.engine,
+      stepTime: st.stepTime,
+      overheads: st.overheads,
+      detail: this.detail,
+    }, this.listener));
+    this.poolOf[id] = poolIndex;
+    this.state[id] = INSTANCE_STATES.indexOf(state);
+    this.sinceUs[id] = this.sim.nowUs;
+    return id;
+  }
+
+  stateOf(id: number): InstanceState {
+    return INSTANCE_STATES[this.state[id]!]!;
+  }
+
+  setState(id: number, s: InstanceState): void {
+    this.state[id] = INSTANCE_STATES.indexOf(s);
+    this.sinceUs[id] = this.sim.nowUs;
+  }
+
+  info(id: number): InstanceInfo {
+    if (!(id >= 0 && id < this.instances.length)) throw new InputError('UNKNOWN_INSTANCE', `instance ${id}`, `no such instance; ids are 0..${this.instances.length - 1}`);
+    const p = this.pool(id);
+    return Object.freeze({
+      id, pool: p.name, role: p.role, model: p.model.name, hardware: p.hardware.name, tp: p.tp,
+      state: this.stateOf(id), sinceUs: this.sinceUs[id]!,
+    });
+  }
+}

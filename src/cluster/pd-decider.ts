@@ -1,0 +1,45 @@
+/**
+ * P/D deciders (a registry): whether a request is disaggregated (prefill on a prefill instance,
+ * KV transfer, decode on a decode instance) or served whole. llm-d's pd-profile-handler makes the
+ * same call with its prefix-based decider: disaggregate only when the prompt's uncached part
+ * exceeds a threshold, since a short uncached prompt costs less to prefill locally than to move.
+ */
+import { InputError, closeNames } from '../kernel/errors.js';
+
+export interface PdDecision {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Prompt tokens the best decode candidate is believed to hold (router's KV view). */
+  readonly cachedTokens: number;
+}
+
+export interface PdDeciderEntry {
+  readonly name: string;
+  readonly describe: string;
+  /** True when the decider needs the cached-token estimate (the router then keeps a KV view). */
+  readonly needsCacheView: boolean;
+  create(thresholdTokens: number): (d: PdDecision) => boolean;
+}
+
+export const PD_DECIDERS: readonly PdDeciderEntry[] = [
+  { name: 'never', describe: 'serve every request whole (on unified or decode instances)', needsCacheView: false, create: () => () => false },
+  { name: 'always', describe: 'disaggregate every request that has tokens to decode', needsCacheView: false, create: () => (d) => d.outputTokens > 1 },
+  {
+    name: 'prefix-threshold',
+    describe: 'disaggregate when the uncached prompt (input − cached on the best decode candidate) exceeds --pd-prefix-threshold tokens',
+    needsCacheView: true,
+    create: (threshold) => (d) => d.outputTokens > 1 && d.inputTokens - d.cachedTokens > threshold,
+  },
+];
+
+export function findPdDecider(name: string): PdDeciderEntry {
+  const n = name.trim().toLowerCase();
+  const hit = PD_DECIDERS.find((p) => p.name === n);
+  if (hit === undefined) {
+    const known = PD_DECIDERS.map((p) => p.name);
+    const close = closeNames(n, known);
+    throw new InputError('UNKNOWN_PD_DECIDER', '--pd-decider',
+      `unknown P/D decider '${name}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; known: ${known.join(', ')}`);
+  }
+  return hit;
+}

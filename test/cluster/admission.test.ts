@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { ADMISSION_POLICIES, findAdmissionPolicy } from '../../src/cluster/admission/admission.js';
+import { createRouterView } from '../../src/cluster/view.js';
+import { InputError } from '../../src/kernel/errors.js';
+import { arrival, run } from './helpers.js';
+
+const SETTINGS = { queueDepthThreshold: 5, kvCacheUtilThreshold: 0.8, metricsStalenessUs: 200_000, tokenBucketRatePerS: 10, tokenBucketBurst: 2 };
+const REQ = { index: 0, inputTokens: 16, outputTokens: 1, blockHashes: new Float64Array(0), priority: 0 };
+
+describe('saturation detector (GIE semantics)', () => {
+  const sat = findAdmissionPolicy('saturation').create(SETTINGS);
+  it('admits while one candidate has waiting ≤ threshold and KV ≤ threshold', () => {
+    const v = createRouterView(3);
+    v.waiting.set([9, 5, 9]);
+    v.kvUtilization.set([0.1, 0.8, 0.1]);
+    expect(sat.decide(v, REQ, 0)).toBeNull();
+  });
+  it('refuses when every candidate exceeds a threshold (queue or KV)', () => {
+    const v = createRouterView(3);
+    v.waiting.set([6, 0, 9]);
+    v.kvUtilization.set([0.1, 0.81, 0.1]);
+    expect(sat.decide(v, REQ, 0)).toBe('saturated');
+  });
+  it('ignores instances that are not candidates, and counts in-flight dispatches as waiting', () => {
+    const v = createRouterView(2);
+    v.waiting.set([0, 9]);
+    v.eligible.set([0, 1]);
+    expect(sat.decide(v, REQ, 0)).toBe('saturated');
+    v.eligible.set([1, 1]);
+    v.inFlight.set([6, 0]);
+    expect(sat.decide(v, REQ, 0)).toBe('saturated');
+  });
+  it('treats metrics older than the staleness threshold as no capacity', () => {
+    const v = createRouterView(1);
+    expect(sat.decide(v, REQ, 200_000)).toBeNull();
+    expect(sat.decide(v, REQ, 200_001)).toBe('saturated');
+  });
+});
+
+describe('token bucket (requests)', () => {
+  it('admits a burst of `burst` requests, then refills at `rate` per second', () => {
+    const tb = findAdmissionPolicy('token-bucket').create(SETTINGS);
+    const v = createRouterView(1);
+    expect([0, 0, 0, 0].map((t) => tb.decide(v, REQ, t))).toEqual([null, null, 'rate-limited', 'rate-limited']);
+    expect(tb.decide(v, REQ, 99_999)).toBe('rate-limited');
+    expect(tb.decide(v, REQ, 100_000)).toBeNull();
+  });
+});
+
+describe('admission registry', () => {
+  it('lists every policy and rejects unknown names with the valid ones', () => {
+    expect(ADMISSION_POLICIES.map((p) => p.name)).toEqual(['always-admit', 'token-bucket', 'saturation']);
+    expect(() => findAdmissionPolicy('saturaton')).toThrowError(/unknown admission policy 'saturaton' \(did you mean saturation\?\); known: always-admit, token-bucket, saturation/);
+    expect(() => findAdmissionPolicy('x')).toThrow(InputError);
+  });
+});
+
+/**
+ * One instance serving one request at a time, queue-depth threshold 0, scrapes every 10 ms,
+ * in-flight tracking on. r0 (t=0) is admitted (nothing waiting, nothing in flight) and runs
+ * ~100 steps; r1 (1 ms), r2 (2 ms) and r3 (3 ms, more urgent band) find the instance saturated.
+ */
+function saturatingArrivals(): ReturnType<typeof arrival>[] {
+  return [
+    arrival('r0', 0, 16, 100),
+    arrival('r1', 1000, 16, 100),
+    arrival('r2', 2000, 16, 100),
+    arrival('r3', 3000, 16, 100, { priority: -1 }),
+  ];
+}
+const SAT = { numInstances: 1, maxNumSeqs: 1, admissionPolicy: 'saturation', queueDepthThreshold: 0, snapshotRefreshIntervalMs: 10 };
+
+describe('saturation admission end to end', () => {
+  it('rejects requests that find every candidate saturated (without flow control)', async () => {
+    const { records, cluster } = await run(SAT, saturatingArrivals());
+    expect(records.get('r0')!.status).toBe('completed');
+    for (const id of ['r1', 'r2', 'r3']) {
+      const r = records.get(id)!;
+      expect([r.status, r.reason, r.admission, r.admittedUs, r.instance]).toEqual(['rejected', 'saturated', 'rejected', -1, -1]);
+    }
+    expect(cluster.requestCounts.rejected).toBe(3);
+  });
+
+  it('with flow control, holds them and dispatches when a scrape shows capacity, urgent band first', async () => {
+    const { records } = await run({ ...SAT, flowControl: true }, saturatingArrivals());
+    const r = (id: string) => records.get(id)!;
+    for (const id of ['r0', 'r1', 'r2', 'r3']) expect(r(id).status).toBe('completed');
+    // 10 ms scrape: r0 running, nothing waiting → one dispatch; the urgent band goes first.
+    expect(r('r3').admittedUs).toBe(10_000);
+    expect(r('r3').admission).toBe('queued-then-admitted');
+    // r1 then r2 (FIFO within their band) each wait for the previous one to leave the waiting queue.
+    expect(r('r1').admittedUs).toBeGreaterThan(r('r3').admittedUs);
+    expect(r('r2').admittedUs).toBeGreaterThan(r('r1').admittedUs);
+    expect(r('r1').admittedUs % 10_000).toBe(0); // dispatches happen on scrapes
+  });
+
+  it('expires queued requests after --request-ttl and counts them by reason', async () => {
+    const { records, cluster } = await run({ ...SAT, flowControl: true, requestTtlS: 0.05 }, saturatingArrivals());
+    const r2 = records.get('r2')!;
+    expect([r2.status, r2.reason, r2.admission, r2.finishedUs]).toEqual(['timed_out', 'queue-ttl-expired', 'queued-then-expired', -1]);
+    expect(records.get('r3')!.status).toBe('completed');
+    expect(cluster.requestCounts.timed_out).toBe(2); // r1 and r2 (r0 runs > 50 ms)
+  });
+
+  it('rejects with gateway-queue-full beyond --max-gateway-queue', async () => {
+    const { records } = await run({ ...SAT, flowControl: true, maxGatewayQueue: 1 }, saturatingArrivals());
+    expect(records.get('r2')!.reason).toBe('gateway-queue-full');
+    expect(records.get('r3')!.reason).toBe('gateway-queue-full');
+    expect(records.get('r1')!.status).toBe('completed');
+  });
+});
