@@ -68,6 +68,8 @@ export interface FormatEntry {
   readonly timeBase: 'absolute' | 'relative';
   /** `completion`: rows are not in arrival order (TraceV2); the stream is fully sorted. */
   readonly order: 'arrival' | 'completion';
+  /** The ReaderOptions this format reads, each with a one-line meaning and default (for --help). */
+  readonly options?: Readonly<Partial<Record<keyof ReaderOptions, string>>>;
   /** Confidence in [0, 1] that the head is this format (0 = no). */
   sniff(input: SniffInput): number;
   create(ctx: ReaderContext, options: ReaderOptions): TraceReader;

@@ -29,6 +29,7 @@ export const inferencePerfFormat: FormatEntry = {
   describe: 'inference-perf per_request_lifecycle_metrics.json (summary reports are rejected: no per-request data)',
   timeBase: 'absolute',
   order: 'arrival',
+  options: { keepFailed: 'keep records with a non-null error (default false)' },
   sniff: ({ head }) => {
     const h = head.trimStart();
     if (h.startsWith('[') && h.includes('"start_time"') && h.includes('"end_time"') && h.includes('"info"')) return 0.9;

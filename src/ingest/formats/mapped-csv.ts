@@ -46,6 +46,7 @@ export const mappedCsvFormat: FormatEntry = {
   describe: 'any CSV/TSV with a column mapping (--columns arrival=..,input=..,output=.. and --time-unit)',
   timeBase: 'absolute',
   order: 'arrival',
+  options: { columns: 'arrival=..,input=..,output=..[,ttft=..,e2e=..,session=..,model=..,id=..] (required)', timeUnit: 'unit of the arrival column: us, ms, s or iso (default s)', delimiter: 'field delimiter (default: sniffed)' },
   sniff: () => 0,
   create: (ctx, options) => {
     const map = options.columns;

@@ -49,6 +49,7 @@ export const tracev2Format: FormatEntry = {
   describe: 'BLIS TraceV2: x.trace_header.yaml + x.trace_data*.csv (rows in completion order)',
   timeBase: 'relative',
   order: 'completion',
+  options: { keepFailed: "keep rows whose status is not 'ok' (default false)", traceHeader: 'text of the sibling trace_header.yaml (found by the file opener)' },
   sniff: ({ head }) => {
     if (/^\s*trace_version:\s*2\b/m.test(head.slice(0, 2000)) && /^\s*time_unit:/m.test(head)) return 0.9;
     return headerMatch(head, [...REQUIRED, 'send_time_us', 'first_chunk_time_us', 'last_chunk_time_us']) === 1 ? 0.97 : 0;

@@ -18,6 +18,7 @@ export const vllmBenchFormat: FormatEntry = {
   describe: 'vLLM bench serve result JSON saved with --save-detailed (input_lens, output_lens, ttfts, itls, start_times)',
   timeBase: 'absolute',
   order: 'arrival',
+  options: { keepFailed: 'keep requests with a non-empty error (default false)' },
   sniff: ({ head }) => {
     const h = head.trimStart();
     return h.startsWith('{') && h.includes('"request_throughput"') && (h.includes('"backend"') || h.includes('"model_id"')) ? 0.9 : 0;
