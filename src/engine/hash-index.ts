@@ -62,6 +62,24 @@ export class HashIndex {
     }
   }
 
+  /** Inserts `key → val` unless `key` is present; true when inserted (one probe sequence). */
+  setIfAbsent(key: number, val: number): boolean {
+    const keys = this.keys;
+    let i = (key >>> 0) & this.mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === key) return false;
+      if (k === EMPTY) {
+        if (this.count >= maxLoad(keys.length)) throw new Error('HashIndex over capacity');
+        keys[i] = key;
+        this.vals[i] = val;
+        this.count++;
+        return true;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
   delete(key: number): boolean {
     const keys = this.keys;
     const mask = this.mask;

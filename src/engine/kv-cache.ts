@@ -130,8 +130,7 @@ export class KvBlockPool {
   /** Registers a full block's hash; a hash already cached elsewhere keeps its first block (vLLM dedups the same way). */
   cache(block: number, hash: number): void {
     if (this.blockHash[block] !== NONE) return;
-    if (this.hashToBlock.has(hash)) return;
-    this.hashToBlock.set(hash, block);
+    if (!this.hashToBlock.setIfAbsent(hash, block)) return;
     this.blockHash[block] = hash;
     if (this.sink !== null) this.sink.onStored(hash);
   }
