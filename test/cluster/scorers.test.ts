@@ -17,9 +17,15 @@ describe('scorer conformance (every registered scorer)', () => {
         fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 40, maxLength: 40 }),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
         fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 0, maxLength: 12 }),
-        (n, waits, kvs, hashes) => {
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 39 }), fc.integer({ min: 1, max: 20 }), fc.boolean()), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 40, maxLength: 40 }),
+        (n, waits, kvs, hashes, kvEvents, elig) => {
           const view = createRouterView(n);
-          for (let i = 0; i < n; i++) { view.waiting[i] = waits[i]!; view.kvUtilization[i] = kvs[i]!; }
+          for (let i = 0; i < n; i++) {
+            view.waiting[i] = waits[i]!; view.kvUtilization[i] = kvs[i]!;
+            view.inFlight[i] = waits[(i + 1) % 40]! % 3; view.active[i] = waits[(i + 7) % 40]!; view.eligible[i] = elig[i]!;
+          }
+          for (const [inst, h, stored] of kvEvents) if (inst < n) view.kvIndex.record(inst, stored, h, 0);
           const a = entry.create({ numInstances: n });
           const b = entry.create({ numInstances: n });
           const r = req(hashes);
@@ -35,6 +41,53 @@ describe('scorer conformance (every registered scorer)', () => {
         }), { numRuns: 100 });
     });
   }
+});
+
+describe('load-aware (llm-d load_aware.go, threshold 128)', () => {
+  it('scores 0.5 for an empty queue, 0.5·(1 − q/T) below the threshold and 0 at or above it', () => {
+    const view = createRouterView(4);
+    view.waiting.set([0, 32, 128, 500]);
+    const out = new Float64Array(4);
+    findScorer('load-aware').create({ numInstances: 4 }).score(view, req([]), out);
+    expect([...out]).toEqual([0.5, 0.375, 0, 0]);
+  });
+  it('takes its threshold from options', () => {
+    const view = createRouterView(1);
+    view.waiting.set([5]);
+    const out = new Float64Array(1);
+    findScorer('load-aware-scorer').create({ numInstances: 1 }, { threshold: 10 }).score(view, req([]), out);
+    expect(out[0]).toBe(0.25);
+  });
+});
+
+describe('active-requests (llm-d active_request.go)', () => {
+  it('scores (max − c)/max over all instances, 1 for an instance with none', () => {
+    const view = createRouterView(3);
+    view.active.set([4, 1, 0]);
+    const out = new Float64Array(3);
+    findScorer('active-requests').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0, 0.75, 1]);
+  });
+});
+
+describe('precise-prefix-cache (llm-d precise_prefix_cache.go + utils.go normalisation)', () => {
+  it('min-max normalises leading matched blocks over instances holding some; 0 for none', () => {
+    const view = createRouterView(4);
+    for (const h of [1, 2, 3]) view.kvIndex.record(0, true, h, 0);
+    view.kvIndex.record(1, true, 1, 0);
+    for (const h of [1, 2]) view.kvIndex.record(2, true, h, 0);
+    const out = new Float64Array(4);
+    findScorer('precise-prefix-cache').create({ numInstances: 4 }).score(view, req([1, 2, 3, 4]), out);
+    expect([...out]).toEqual([1, 0, 0.5, 0]);
+  });
+  it('gives 1 to every holder when they hold the same number of blocks', () => {
+    const view = createRouterView(3);
+    view.kvIndex.record(0, true, 7, 0);
+    view.kvIndex.record(2, true, 7, 0);
+    const out = new Float64Array(3);
+    findScorer('precise-prefix-cache-scorer').create({ numInstances: 3 }).score(view, req([7, 8]), out);
+    expect([...out]).toEqual([1, 0, 1]);
+  });
 });
 
 describe('queue-depth', () => {

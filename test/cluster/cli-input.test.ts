@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.node.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+async function blis(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { out: (s) => { out += s; }, err: (s) => { err += s; }, cwd: process.cwd(), errIsTTY: false };
+  const code = await main(['run', '--num-requests', '20', '--quiet', ...args], io);
+  return { code, out, err };
+}
+
+describe('blis run: bad gateway and pool input exits 2 with a clear message', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown scorer (lists valid ones)', ['--routing-policy', 'weighted', '--routing-scorers', 'prefix-afinity:2'],
+      /UNKNOWN_SCORER.*unknown scorer 'prefix-afinity' \(did you mean prefix-affinity\?\); known: prefix-affinity, precise-prefix-cache, queue-depth, kv-utilization, load-aware, active-requests/],
+    ['malformed weight', ['--routing-policy', 'weighted', '--routing-scorers', 'queue-depth:x'], /FLAG_MALFORMED.*weight 'x' of 'queue-depth'/],
+    ['pools that do not add up', ['--num-instances', '8', '--prefill-instances', '2', '--decode-instances', '5'],
+      /POOLS_MISMATCH.*--prefill-instances 2 \+ --decode-instances 5 = 7 instances, but --num-instances is 8; they must add up/],
+    ['prefill without decode', ['--prefill-instances', '2'], /--decode-instances.*needs at least 1 decode instance/],
+    ['unknown admission policy', ['--admission-policy', 'saturate'], /UNKNOWN_ADMISSION_POLICY.*known: always-admit, token-bucket, saturation/],
+    ['negative queue-depth threshold', ['--admission-policy', 'saturation', '--queue-depth-threshold', '-1'], /FLAG_OUT_OF_RANGE.*--queue-depth-threshold: found -1; expected a number >= 0/],
+    ['KV threshold above 1', ['--kv-cache-util-threshold', '1.5'], /--kv-cache-util-threshold: found 1.5; expected a fraction in \[0, 1\]/],
+    ['negative cache-signal delay', ['--cache-signal-delay', '-5'], /--cache-signal-delay: found -5/],
+    ['token bucket without a rate', ['--admission-policy', 'token-bucket'], /--token-bucket-rate.*needs a rate > 0 \(requests\/s\)/],
+    ['unknown P/D decider', ['--prefill-instances', '1', '--decode-instances', '1', '--num-instances', '2', '--pd-decider', 'sometimes'], /UNKNOWN_PD_DECIDER.*known: never, always, prefix-threshold/],
+    ['decider without prefill pool', ['--pd-decider', 'always'], /no prefill pool/],
+    ['zero transfer bandwidth', ['--prefill-instances', '1', '--decode-instances', '1', '--pd-transfer-bandwidth', '0'], /--pd-transfer-bandwidth: found 0; expected GB\/s > 0/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const r = await blis(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    });
+  }
+
+  it('a valid disaggregated run exits 0 and echoes its pools', async () => {
+    const r = await blis('--num-instances', '3', '--prefill-instances', '1', '--decode-instances', '2', '--output', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { config: { pools: Array<{ name: string; count: number }>; pd_decider: string }; requests: { completed: number } };
+    expect(doc.config.pools.map((p) => [p.name, p.count])).toEqual([['prefill', 1], ['decode', 2]]);
+    expect(doc.config.pd_decider).toBe('always');
+    expect(doc.requests.completed).toBe(20);
+  });
+});
