@@ -45,7 +45,8 @@ export class MiniCluster implements ControlledCluster, InstanceListener, EventHa
   readonly records: RequestRecord[] = [];
   readonly stateLog: Array<{ id: number; state: ReplicaState; tUs: number }> = [];
   sinks: Array<{ add(r: RequestRecord): void }> = [];
-  private rr = 0;
+  /** Round-robin position per model. */
+  private readonly rr = new Map<string, number>();
   private nextIndex = 0;
   private readonly stepTime: StepTimeModel;
   private readonly where = new Map<number, number>();
@@ -103,10 +104,11 @@ export class MiniCluster implements ControlledCluster, InstanceListener, EventHa
     const a = ev.b as ArrivalRequest;
     const model = a.model ?? 'm';
     const n = this.replicasById.length;
+    const start = this.rr.get(model) ?? 0;
     for (let k = 0; k < n; k++) {
-      const r = this.replicasById[(this.rr + k) % n]!;
+      const r = this.replicasById[(start + k) % n]!;
       if (r.state !== 'ready' || r.model !== model) continue;
-      this.rr = (r.id + 1) % n;
+      this.rr.set(model, (r.id + 1) % n);
       const req = new EngineRequest(a, this.nextIndex++, computeBlockHashes(a, 16));
       this.where.set(req.index, r.id);
       this.routed.push({ id: a.id, replica: r.id, tUs: this.sim.nowUs });

@@ -1,0 +1,85 @@
+import { describe, expect, test } from 'vitest';
+import { InputError } from '../../src/kernel/errors.js';
+import { AUTOSCALER_DEFAULTS, resolveAutoscalerConfig } from '../../src/control/policy.js';
+import { parseAutoscalerPolicy } from '../../src/control/policy-yaml.js';
+
+const fleet = { model: 'qwen/qwen3-14b', hardware: 'H100', tp: 2, initialReplicas: 3 };
+const resolve = (text: string) => resolveAutoscalerConfig(parseAutoscalerPolicy(text, 'p.yaml'), fleet);
+
+function errorOf(text: string): InputError {
+  try {
+    resolve(text);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('autoscaler policy file', () => {
+  test('an empty file gives the documented defaults and the cluster flags as the one model', () => {
+    const c = resolve('');
+    expect(c.intervalUs).toBe(AUTOSCALER_DEFAULTS.intervalS * 1e6);
+    expect([c.collector.name, c.analyzer.name, c.optimizer.name, c.actuator.name]).toEqual(['prometheus', 'saturation', 'priority-round-robin', 'delayed']);
+    expect(c.analyzer.options).toEqual({ kv_cache_threshold: 0.8, queue_length_threshold: 5, kv_spare_trigger: 0.1, queue_spare_trigger: 3 });
+    expect(c.scaleDownStabilizationUs).toBe(300e6);
+    expect(c.limited).toBe(false);
+    expect(c.models).toEqual([expect.objectContaining({ name: 'qwen/qwen3-14b', initialReplicas: 3, variants: [{ hardware: 'H100', tp: 2 }] })]);
+  });
+
+  test('a full file resolves every field', () => {
+    const c = resolve(`
+interval_s: 15
+collector: {name: prometheus, scrape_interval_s: 5, lag_s: 30}
+analyzer: {name: queueing, target_utilization: 0.7}
+optimizer: priority-exhaustive
+actuator: {name: delayed, provision_s: 60, load_s: 20, warmup_s: 5}
+stabilization: {scale_up_s: 30, scale_down_s: 120}
+cooldown: {scale_down_s: 60}
+inventory:
+  - {hardware: H100, count: 8, cost_per_gpu_hour: 4.5}
+models:
+  - name: qwen/qwen3-14b
+    priority: 1
+    ttft_ms: 500
+    variants: [{hardware: H100, tp: 1}]
+`);
+    expect(c.collector.options).toEqual({ scrape_interval_s: 5, lag_s: 30, rate_window_s: 60 });
+    expect(c.analyzer.options['target_utilization']).toBe(0.7);
+    expect(c.optimizer.name).toBe('priority-exhaustive');
+    expect([c.scaleUpStabilizationUs, c.scaleDownStabilizationUs, c.scaleUpCooldownUs, c.scaleDownCooldownUs]).toEqual([30e6, 120e6, 0, 60e6]);
+    expect(c.inventory).toEqual([{ hardware: 'H100', count: 8, costPerGpuHour: 4.5 }]);
+    expect(c.models[0]).toMatchObject({ ttftMs: 500, minReplicas: 1, initialReplicas: 1 });
+  });
+
+  test('an unknown field names file:line and suggests the close name', () => {
+    const e = errorOf('interval_s: 10\nstabilisation: {scale_up_s: 1}\n');
+    expect(e.code).toBe('POLICY_UNKNOWN_FIELD');
+    expect(e.message).toMatch(/^p\.yaml:2 stabilisation: unknown field 'stabilisation' \(did you mean stabilization\?\)/);
+  });
+
+  test('an unknown stage names the registry', () => {
+    const e = errorOf('\nanalyzer: {name: saturaton}\n');
+    expect(e.code).toBe('POLICY_UNKNOWN_STAGE');
+    expect(e.message).toMatch(/^p\.yaml:2 analyzer\.name: unknown analyzer 'saturaton' \(did you mean saturation\?\); known: saturation, queueing/);
+  });
+
+  test('a bad stage option names its line and the field', () => {
+    const e = errorOf('collector:\n  name: prometheus\n  lag_s: -3\n');
+    expect(e.message).toMatch(/^p\.yaml:3 collector\.lag_s: expected lag_s >= 0; found -3/);
+  });
+
+  test('a variant on hardware missing from the inventory is an error at its line', () => {
+    const e = errorOf('inventory:\n  - {hardware: H100, count: 2}\nmodels:\n  - name: a\n    variants:\n      - {hardware: L40S, tp: 1}\n');
+    expect(e.code).toBe('POLICY_UNKNOWN_HARDWARE');
+    expect(e.message).toMatch(/^p\.yaml:6 models\[0\]\.variants\[0\]\.hardware: variant hardware 'L40S' is not in the inventory/);
+  });
+
+  test('wrong types and ranges say what was expected', () => {
+    expect(errorOf('models:\n  - {name: a, min_replicas: 3, max_replicas: 2}\n').message).toMatch(/^p\.yaml:2 models\[0\]\.min_replicas: expected min_replicas <= max_replicas/);
+    expect(errorOf('interval_s: soon\n').message).toMatch(/^p\.yaml:1 interval_s: expected a number > 0; found string "soon"/);
+    expect(errorOf('models:\n  - {priority: 1}\n').code).toBe('POLICY_MISSING_FIELD');
+    expect(errorOf('models: [{name: a}, {name: a}]\n').code).toBe('POLICY_DUPLICATE_MODEL');
+    expect(errorOf('interval_s: [1\n').code).toBe('POLICY_YAML');
+  });
+});

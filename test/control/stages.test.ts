@@ -1,0 +1,148 @@
+import { describe, expect, test } from 'vitest';
+import type { ReplicaView } from '../../src/control/cluster-port.js';
+import { prometheusCollector } from '../../src/control/collector.js';
+import { erlangC, waitTailProbability } from '../../src/control/erlang.js';
+import { zeroCounters, type ModelMetrics } from '../../src/control/metrics-types.js';
+import type { ModelPolicy } from '../../src/control/policy.js';
+import { defaultOptions } from '../../src/control/registry.js';
+import { Stabilizer } from '../../src/control/stabilizer.js';
+import { ANALYZERS } from '../../src/control/stages.js';
+
+const view = (id: number, waiting: number, running: number, used: number): ReplicaView =>
+  ({ id, model: 'm', hardware: 'H100', tp: 1, state: 'ready', waiting, running, kvUsedBlocks: used, kvTotalBlocks: 100 });
+
+describe('prometheus collector', () => {
+  test('the analyzer sees the newest scrape at least lag_s old, with rates over rate_window_s', () => {
+    const c = prometheusCollector.create({ scrape_interval_s: 10, lag_s: 15, rate_window_s: 20 }, {});
+    const counters = zeroCounters();
+    for (let t = 0; t <= 60; t += 10) {
+      counters.arrivals = t * 3; // 3 req/s
+      counters.completions = t * 2;
+      counters.ttftSumUs = t * 2 * 50_000; // 50 ms each
+      c.scrape(t * 1e6, [view(0, t, 1, t)], new Map([['m', { ...counters }]]));
+    }
+    expect(c.metrics(10e6, 'm')).toBeNull();
+    const m = c.metrics(60e6, 'm')!;
+    expect(m.tUs).toBe(40e6);
+    expect(m.queueDepth).toBe(40);
+    expect(m.replicas[0]!.kvUtilization).toBeCloseTo(0.4);
+    expect(m.arrivalRps).toBeCloseTo(3);
+    expect(m.completionRps).toBeCloseTo(2);
+    expect(m.meanTtftMs).toBeCloseTo(50);
+    expect(Number.isNaN(m.meanItlMs)).toBe(true);
+  });
+
+  test('only ready replicas report', () => {
+    const c = prometheusCollector.create({ scrape_interval_s: 1, lag_s: 0, rate_window_s: 1 }, {});
+    c.scrape(0, [view(0, 1, 1, 1), { ...view(1, 9, 9, 9), state: 'draining' }, { ...view(2, 0, 0, 0), state: 'loading' }], new Map());
+    expect(c.metrics(0, 'm')!.replicas.map((r) => r.id)).toEqual([0]);
+  });
+});
+
+describe('Erlang C', () => {
+  test('hand-computed values', () => {
+    expect(erlangC(1, 0.5)).toBeCloseTo(0.5, 12); // M/M/1: P(wait) = ρ
+    expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12); // B(2,1) = 0.2; C = 0.2 / (1 − 0.5·0.8)
+    expect(erlangC(3, 3)).toBe(1);
+    expect(waitTailProbability(1, 0.5, 1, 2)).toBeCloseTo(0.5 * Math.exp(-1), 12);
+  });
+  test('more servers never wait more', () => {
+    let prev = 1;
+    for (let c = 5; c < 60; c++) {
+      const p = erlangC(c, 4.5);
+      expect(p).toBeLessThanOrEqual(prev + 1e-12);
+      prev = p;
+    }
+  });
+});
+
+describe('stabilizer', () => {
+  test('scale-down follows the highest recommendation of its window; scale-up the lowest of its', () => {
+    const s = new Stabilizer({ upWindowUs: 20e6, downWindowUs: 30e6, upCooldownUs: 0, downCooldownUs: 0 });
+    expect(s.stabilize('m', 3, 3, 0).desired).toBe(3);
+    expect(s.stabilize('m', 3, 1, 10e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 1, 20e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 1, 40e6).desired).toBe(1); // the 3 at t=0 left the 30 s window
+    expect(s.stabilize('m', 1, 5, 50e6).desired).toBe(1); // 1s still in the 20 s up window
+    expect(s.stabilize('m', 1, 5, 70e6).desired).toBe(5);
+  });
+  test('cooldown holds a second move in the same direction', () => {
+    const s = new Stabilizer({ upWindowUs: 0, downWindowUs: 0, upCooldownUs: 60e6, downCooldownUs: 0 });
+    expect(s.stabilize('m', 1, 2, 0).desired).toBe(2);
+    s.noteAction('m', 'up', 0);
+    const held = s.stabilize('m', 2, 3, 30e6);
+    expect(held.desired).toBe(2);
+    expect(held.note).toMatch(/cooldown until 60.0 s/);
+    expect(s.stabilize('m', 2, 3, 60e6).desired).toBe(3);
+  });
+});
+
+const policy: ModelPolicy = { name: 'm', priority: 1, sloClass: '', ttftMs: 500, itlMs: 40, minReplicas: 1, maxReplicas: 16, initialReplicas: 1, variants: [{ hardware: 'H100', tp: 1 }], loadS: null };
+
+function metrics(over: Partial<ModelMetrics>): ModelMetrics {
+  return {
+    model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2 }],
+    arrivalRps: 10, completionRps: 10, outputTokensPerS: 2000, meanTtftMs: 80, meanItlMs: 20, meanPrefillS: 0.05, meanServiceS: 4,
+    meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, ...over,
+  };
+}
+
+describe('analyzer registry conformance', () => {
+  for (const entry of ANALYZERS) {
+    test(`${entry.name}: finite, non-negative, deterministic; holds without data; scales from zero`, () => {
+      const a = entry.create(defaultOptions(entry), {});
+      const b = entry.create(defaultOptions(entry), {});
+      const ctx = { policy, active: 2, pending: 0, nowUs: 0 };
+      for (const m of [metrics({}), metrics({ arrivalRps: 200 }), metrics({ arrivalRps: 0.1 })]) {
+        const s = a.analyze(m, ctx);
+        expect(Number.isInteger(s.desired) && s.desired >= 0).toBe(true);
+        expect(s).toEqual(b.analyze(m, ctx));
+        expect(s.reason.length).toBeGreaterThan(0);
+      }
+      expect(entry.create(defaultOptions(entry), {}).analyze(null, ctx).desired).toBe(2);
+      expect(entry.create(defaultOptions(entry), {}).analyze(metrics({ replicas: [] }), { ...ctx, active: 0 }).desired).toBe(1);
+    });
+  }
+});
+
+describe('saturation analyzer (WVA defaults)', () => {
+  const a = ANALYZERS.find((e) => e.name === 'saturation')!;
+  const sat = a.create(defaultOptions(a), {});
+  const r = (id: number, kv: number, waiting: number) => ({ id, hardware: 'H100', tp: 1, waiting, running: 1, kvUsedBlocks: kv * 100, kvTotalBlocks: 100, kvUtilization: kv });
+  test('+1 when average spare KV over non-saturated replicas is below 0.1', () => {
+    const s = sat.analyze(metrics({ replicas: [r(0, 0.75, 0), r(1, 0.72, 0), r(2, 0.9, 0)] }), { policy, active: 3, pending: 0, nowUs: 0 });
+    expect(s.desired).toBe(4);
+  });
+  test('+1 blocked while a replica is pending', () => {
+    const s = sat.analyze(metrics({ replicas: [r(0, 0.9, 9)] }), { policy, active: 2, pending: 1, nowUs: 0 });
+    expect(s.desired).toBe(2);
+    expect(s.reason).toMatch(/blocked/);
+  });
+  test('-1 only when the load of one replica fewer still leaves spare above both triggers', () => {
+    expect(sat.analyze(metrics({ replicas: [r(0, 0.2, 0), r(1, 0.2, 0), r(2, 0.2, 1)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);
+    expect(sat.analyze(metrics({ replicas: [r(0, 0.4, 0), r(1, 0.35, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
+  });
+});
+
+describe('queueing analyzer', () => {
+  const q = ANALYZERS.find((e) => e.name === 'queueing')!;
+  test('replicas grow with the arrival rate and never fall below what utilisation needs', () => {
+    const a = q.create(defaultOptions(q), {});
+    let prev = 0;
+    for (const rate of [1, 5, 20, 50, 100, 200]) {
+      const s = a.analyze(metrics({ arrivalRps: rate }), { policy, active: 2, pending: 0, nowUs: 0 });
+      expect(s.desired).toBeGreaterThanOrEqual(prev);
+      prev = s.desired;
+    }
+    expect(prev).toBeGreaterThan(1);
+  });
+  test('hand-checked sizing: slots from the ITL target, service time from the profile', () => {
+    // ITL 20 ms at batch 20 → α = 20 / (1 + 20/128) = 17.297 ms; ITL target 40 → b* = floor(128·(40/α − 1)) = 168;
+    // KV bound = floor(0.8·1000 / (200/20)) = 80 slots. Service = 0.05 + 199·α(1 + 80/128)/1e3 = 5.644 s;
+    // per replica 80 / 5.644 = 14.17 req/s at most 0.8 utilised → 100 req/s needs ceil(100 / 11.34) = 9.
+    const a = q.create(defaultOptions(q), {});
+    const s = a.analyze(metrics({ arrivalRps: 100 }), { policy, active: 2, pending: 0, nowUs: 0 });
+    expect(s.reason).toMatch(/80 slots x 5.64 s/);
+    expect(s.desired).toBe(9);
+  });
+});
