@@ -85,7 +85,7 @@ export class Scheduler {
       let selfPreempted = false;
       while (need > pool.numFree) {
         const v = this.pickVictim();
-        const vi = running.indexOf(v);
+        const vi = running[running.length - 1] === v ? running.length - 1 : running.indexOf(v);
         const slot = this.batchSlotOf(v);
         if (slot >= 0) budget += this.removeFromBatch(slot);
         running.splice(vi, 1);
