@@ -1,5 +1,7 @@
 // Telemetry benchmark: spans for N simulated requests, through
-//   direct-pb / direct-json : blis's TraceBuilder + protobufjs with the official schema → file
+//   direct-pb / direct-json : blis's TraceBuilder + its direct protobuf encoder (otlp-encode.ts,
+//                             protobufjs Writer, cached key bytes) or OTLP/JSON → file
+//   direct-pb-reflected     : same spans, protobufjs's reflected encoder of the official schema
 //   direct-http             : same, OTLP/HTTP gzip protobuf to a loopback receiver (child process)
 //   sdk-pb                  : @opentelemetry/sdk-trace-base (explicit start/end times, deterministic
 //                             ids, a synchronous batching processor + exporter that converts
@@ -50,11 +52,12 @@ async function direct(kind) {
     const { OtlpHttpSink } = await import(new URL('http-exporter.node.js', dist));
     sink = new OtlpHttpSink(`http://127.0.0.1:${port}`, t);
   } else {
-    const { OtlpFileSink } = await import(new URL('file-sink.node.js', dist));
-    path = join(tmpdir(), `blis-bench.${kind === 'json' ? 'json' : 'pb'}`);
-    sink = new OtlpFileSink(path, t);
+    const { OtlpFileSink, reflectedEncoder } = await import(new URL('file-sink.node.js', dist));
+    path = join(tmpdir(), `blis-bench${kind === 'pb-reflected' ? '-reflected' : ''}.${kind === 'json' ? 'json' : 'pb'}`);
+    sink = new OtlpFileSink(path, t, undefined, kind === 'pb-reflected' ? reflectedEncoder() : undefined);
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     sink.add(record(i));
     if ((i & 511) === 511) {
@@ -66,7 +69,8 @@ async function direct(kind) {
   const ms = performance.now() - t0;
   sample();
   receiver?.kill();
-  return { mode: `direct-${kind}`, requests: N, spans: s.spans, ms: Math.round(ms), spansPerS: Math.round(s.spans / (ms / 1000)),
+  const cpu = process.cpuUsage(c0);
+  return { mode: `direct-${kind}`, requests: N, spans: s.spans, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), spansPerS: Math.round(s.spans / (ms / 1000)),
     bytes: path ? statSync(path).size : s.bytes, failed: s.failedSpans, dropped: s.droppedSpans, peakRssMB: mb(peakRss), peakHeapMB: mb(peakHeap) };
 }
 
@@ -111,6 +115,7 @@ async function sdk() {
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'blis-sim', 'blis.config.model': 'qwen/qwen3-14b' }), idGenerator, spanProcessors: [processor] });
   const tracer = provider.getTracer('blis.sim');
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     const r = record(i);
     cur = i; no = 0;
@@ -141,11 +146,12 @@ async function sdk() {
   closeSync(fd);
   const ms = performance.now() - t0;
   sample();
-  return { mode: 'sdk-pb', requests: N, spans, ms: Math.round(ms), spansPerS: Math.round(spans / (ms / 1000)), bytes: statSync(path).size, peakRssMB: mb(peakRss), peakHeapMB: mb(peakHeap) };
+  const cpu = process.cpuUsage(c0);
+  return { mode: 'sdk-pb', requests: N, spans, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), spansPerS: Math.round(spans / (ms / 1000)), bytes: statSync(path).size, peakRssMB: mb(peakRss), peakHeapMB: mb(peakHeap) };
 }
 
 if (mode === 'all') {
-  for (const m of ['direct-pb', 'direct-json', 'direct-http', 'sdk-pb']) {
+  for (const m of ['direct-pb', 'direct-pb-reflected', 'direct-json', 'direct-http', 'sdk-pb']) {
     const r = spawnSync(process.execPath, [self, String(N), m], { encoding: 'utf8' });
     process.stdout.write(r.stdout);
     if (r.status !== 0) process.stderr.write(r.stderr);

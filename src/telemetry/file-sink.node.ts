@@ -15,6 +15,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import type { Telemetry } from './options.js';
 import { tracesDataToJsonLine } from './otlp-json.js';
 import { loadOtlpSchema } from './otlp-proto.node.js';
+import { TracesEncoder } from './otlp-encode.js';
 import type { TracesData } from './otlp-types.js';
 import { SpanBatcher, type TraceSink, type TraceSinkSummary } from './sink.js';
 
@@ -47,11 +48,14 @@ export class OtlpFileSink implements TraceSink {
   private bytes = 0;
   private closed = false;
 
-  constructor(private readonly path: string, t: Telemetry, format: OtlpFileFormat = otlpFileFormat(path)) {
+  /** `encode` defaults to the direct encoder; `reflectedEncoder()` is the schema-driven reference. */
+  constructor(private readonly path: string, t: Telemetry, format: OtlpFileFormat = otlpFileFormat(path), encode?: (b: TracesData) => Uint8Array) {
     this.format = format;
-    const schema = loadOtlpSchema();
-    const type = schema.ExportTraceServiceRequest;
-    this.encode = (b) => type.encode(b as unknown as Record<string, unknown>).finish();
+    if (encode) this.encode = encode;
+    else {
+      const direct = new TracesEncoder();
+      this.encode = (b) => direct.encode(b);
+    }
     this.fd = openSync(path, 'w');
     this.batcher = new SpanBatcher(t, (batch) => this.write(batch));
   }
@@ -99,6 +103,12 @@ export class OtlpFileSink implements TraceSink {
       bytes: this.bytes, failedSpans: 0, droppedSpans: 0, retries: 0, sampledOutTraces: 0,
     }];
   }
+}
+
+/** protobufjs's reflected encoder over the official schema (same bytes, slower; for benchmarks). */
+export function reflectedEncoder(): (b: TracesData) => Uint8Array {
+  const type = loadOtlpSchema().ExportTraceServiceRequest;
+  return (b) => type.encode(b as unknown as Record<string, unknown>).finish();
 }
 
 function writeAll(fd: number, bytes: Uint8Array): number {

@@ -18,6 +18,7 @@ import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import type { Telemetry } from './options.js';
 import { loadOtlpSchema } from './otlp-proto.node.js';
+import { TracesEncoder } from './otlp-encode.js';
 import type { TracesData } from './otlp-types.js';
 import { SpanBatcher, type Backpressured, type TraceSink, type TraceSinkSummary } from './sink.js';
 
@@ -101,9 +102,9 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
       headers: options.headers ?? {},
     };
     const schema = loadOtlpSchema();
-    const req = schema.ExportTraceServiceRequest;
     const res = schema.ExportTraceServiceResponse;
-    this.encode = (b) => req.encode(b as unknown as Record<string, unknown>).finish();
+    const direct = new TracesEncoder();
+    this.encode = (b) => direct.encode(b);
     this.decodeResponse = (b) => res.toObject(res.decode(b), { longs: Number }) as { partialSuccess?: { rejectedSpans?: unknown } };
     this.batcher = new SpanBatcher(t, (batch, _traces, spans) => this.enqueue(batch, spans));
   }
