@@ -12,6 +12,7 @@ export { TraceBuilder, buildResource, buildScope, ROOT_SPAN_NAME, SCOPE_NAME } f
 export { SpanBatcher, MultiTraceSink, isBackpressured, type TraceSink, type TraceSinkSummary, type Backpressured } from './sink.js';
 export { SamplingSink } from './sampling.js';
 export { tracesDataToJson, tracesDataToJsonLine } from './otlp-json.js';
+export { TracesEncoder } from './otlp-encode.js';
 export { OtlpRequestCollector, type OtlpReadIssue } from './otlp-reader.js';
 export { parseTraceEpoch, DEFAULT_TRACE_EPOCH_NS } from './time.js';
 export { traceIdFor, spanIdFor, toHex } from './ids.js';
