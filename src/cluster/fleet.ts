@@ -72,6 +72,9 @@ export class Fleet {
   /** Model index for a request's model (undefined = default), -1 when no pool serves it. */
   modelIndexOf(model: string | undefined): number {
     if (model === undefined || model === '') return 0;
+    // A single-model fleet serves every request: replayed traces name their own models
+    // (BurstGPT's ChatGPT/GPT-4, TraceV2's served name), which are not what is being simulated.
+    if (this.models.length === 1) return 0;
     const m = model.toLowerCase();
     for (let k = 0; k < this.models.length; k++) if (this.models[k] === m) return k;
     return -1;
