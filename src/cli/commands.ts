@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import type { CliIO } from './io.js';
 import { registerRun } from './cmd-run.js';
 import { registerCatalog } from './cmd-catalog.js';
+import { registerValidate } from './cmd-validate.js';
+import { registerCompare } from './cmd-compare.js';
 
 export type RegisterCommand = (program: Command, io: CliIO) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerCatalog];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerCatalog, registerValidate, registerCompare];

@@ -1,0 +1,73 @@
+/**
+ * `blis compare`: score one simulated result (metrics JSON or per-request records) against
+ * ground truth (an experiment file, a per-request CSV/JSONL or an inference-perf lifecycle JSON).
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../kernel/errors.js';
+import { parseBaseline } from '../validate/baseline.js';
+import { compareToDocument, readPrediction, readTruth } from '../validate/compare-files.js';
+import { gateLine, renderComparisonText } from '../validate/report-text.js';
+import { readJson, readText, resolvePath } from './files.node.js';
+import { ExitCode, type CliIO } from './io.js';
+import { choiceFlag } from './parse.js';
+
+const EXAMPLES = `
+Examples:
+  blis replay --format calibration baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
+    --model meta-llama/llama-2-7b-hf --requests-out sim.csv
+  blis compare --sim sim.csv --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
+  blis compare --sim metrics.json --truth per_request_lifecycle_metrics.json --output json
+  blis compare --sim sim.jsonl --truth truth.csv --baseline my-limits.json   # exit 1 past the limits
+`;
+
+/** An experiment JSON's per-request CSV: --truth-requests, else ground_truth.per_request_file or <id>.requests.csv beside it. */
+function experimentRequests(truthPath: string, text: string, explicit: string | undefined): { requestsText?: string; requestsFile?: string } {
+  if (explicit) return { requestsText: readText(explicit, 'per-request truth'), requestsFile: explicit };
+  if (!/\.json$/i.test(truthPath)) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (Array.isArray(json) || typeof json !== 'object' || json === null) return {};
+  const gt = (json as Record<string, unknown>)['ground_truth'] as Record<string, unknown> | undefined;
+  const named = typeof gt?.['per_request_file'] === 'string' ? gt['per_request_file'] : basename(truthPath).replace(/\.json$/i, '.requests.csv');
+  const p = join(dirname(truthPath), named);
+  return existsSync(p) ? { requestsText: readText(p, 'per-request truth'), requestsFile: p } : {};
+}
+
+export function registerCompare(program: Command, io: CliIO): void {
+  const cmd = program.command('compare')
+    .description('score simulated results against ground truth (per-percentile errors, KS and Wasserstein distances)')
+    .requiredOption('--sim <file>', 'simulated result: metrics JSON (blis.metrics/v1) or per-request records (--requests-out .csv/.jsonl)')
+    .requiredOption('--truth <file>', 'ground truth: experiment JSON (calibration schema), per-request CSV/JSONL, or inference-perf per_request_lifecycle_metrics.json')
+    .option('--truth-requests <file>', 'per-request CSV of an experiment --truth (default: the one named in it or beside it)')
+    .option('--id <name>', 'name of this comparison in the output (default: the experiment id)')
+    .option('--output <format>', 'stdout: human (tables) or json (blis.validation/v1) (default human)', choiceFlag('--output', ['human', 'json']))
+    .option('--baseline <file>', 'gate: exit 1 when an error exceeds this baseline\'s limits (blis.baseline/v1)');
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action(() => {
+    const o = cmd.opts<Record<string, unknown>>();
+    const simPath = resolvePath(io.cwd, o['sim'] as string);
+    const truthPath = resolvePath(io.cwd, o['truth'] as string);
+    const prediction = readPrediction(simPath, readText(simPath, '--sim file'));
+    const truthText = readText(truthPath, '--truth file');
+    const req = experimentRequests(truthPath, truthText, typeof o['truthRequests'] === 'string' ? resolvePath(io.cwd, o['truthRequests']) : undefined);
+    const truth = readTruth(truthPath, truthText, req);
+    const baseline = typeof o['baseline'] === 'string' ? parseBaseline(readJson(resolvePath(io.cwd, o['baseline']), 'baseline'), o['baseline']) : undefined;
+    const doc = compareToDocument(prediction, truth, { ...(typeof o['id'] === 'string' ? { id: o['id'] } : {}), ...(baseline ? { baseline } : {}) });
+    const summary = doc.experiments[0]?.stages.find((s) => s.index === 'summary');
+    if (!summary || Object.keys(summary.metrics).length === 0) {
+      throw new InputError('COMPARE_NOTHING_IN_COMMON', `${o['sim'] as string} vs ${o['truth'] as string}`, 'no latency statistic present on both sides (check that the files hold TTFT/E2E)');
+    }
+    if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
+    else io.out(renderComparisonText(doc));
+    if (baseline) {
+      if (!doc.gate.passed) throw new ExitCode(1, gateLine(doc.gate));
+      if (o['output'] !== 'json') io.out(`${gateLine(doc.gate)}\n`);
+    }
+  });
+}

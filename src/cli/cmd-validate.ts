@@ -1,0 +1,161 @@
+/**
+ * `blis validate`: simulate ground-truth experiments (worker threads), compare, write reports,
+ * gate on a baseline. The library (src/validate/) does the work; this file parses flags, reads
+ * files and prints.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { InputError } from '../kernel/errors.js';
+import { coefficientsFromJson } from '../model/fitted.js';
+import { STEP_TIME_MODELS } from '../model/registry.js';
+import { DEFAULT_SLACK, parseBaseline, updateBaseline, type Baseline, type Slack } from '../validate/baseline.js';
+import { renderHtml } from '../validate/report-html.js';
+import { renderJunit } from '../validate/junit.js';
+import { renderMarkdown } from '../validate/report-md.js';
+import { gateLine, renderSummaryText } from '../validate/report-text.js';
+import { scoreCompetitors } from '../validate/competitors.js';
+import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
+import type { LatencySelection } from '../validate/plan-job.js';
+import type { ArrivalSource } from '../validate/plan.js';
+import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
+import { planJobRunner } from '../validate/validate-workers.node.js';
+import { defaultLatencyModel } from './cluster-flags.js';
+import { readJson, resolvePath, writeText } from './files.node.js';
+import { ExitCode, type CliIO } from './io.js';
+import { choiceFlag, intFlag, numFlag } from './parse.js';
+
+const EXAMPLES = `
+Examples:
+  blis validate                                   # the 16 calibration experiments, synthetic arrivals
+  blis validate --baseline baselines/calibration.json --report-dir reports/validation
+  blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
+  blis validate --latency-coefficients coefficients.json --output json > validation.json
+  blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
+`;
+
+/**
+ * The worker entry, compiled: next to this file when running from dist/, else dist/ of the
+ * project (tests run the TypeScript sources). Undefined when neither exists (then in process).
+ */
+export function validateWorkerUrl(): URL | undefined {
+  const here = new URL('./validate-worker.node.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const dist = new URL('../../dist/cli/validate-worker.node.js', import.meta.url);
+  return existsSync(fileURLToPath(dist)) ? dist : undefined;
+}
+
+/** --latency-model / --latency-coefficients → what every plan job runs with. */
+export function latencySelection(o: Record<string, unknown>, io: CliIO): LatencySelection {
+  let latencyModel = typeof o['latencyModel'] === 'string' ? o['latencyModel'] : undefined;
+  if (latencyModel !== undefined && !STEP_TIME_MODELS.some((e) => e.name === latencyModel)) {
+    throw new InputError('FLAG_MALFORMED', '--latency-model', `unknown step-time model '${latencyModel}'; known: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')}`);
+  }
+  if (typeof o['latencyCoefficients'] === 'string') {
+    const path = resolvePath(io.cwd, o['latencyCoefficients']);
+    const raw = readJson(path, 'coefficients file');
+    coefficientsFromJson(raw, path); // fail here with the file's name, not in a worker
+    if (latencyModel !== undefined && latencyModel !== 'fitted') throw new InputError('FLAG_CONFLICT', '--latency-coefficients', `applies to --latency-model fitted, not '${latencyModel}'`);
+    return { latencyModel: 'fitted', coefficients: raw };
+  }
+  return { latencyModel: latencyModel ?? defaultLatencyModel() };
+}
+
+export function progressPrinter(io: CliIO, quiet: boolean): (ev: ValidateProgress) => void {
+  return (ev) => {
+    if (quiet && ev.kind !== 'failed') return;
+    if (ev.kind === 'planned') io.err(`planned ${ev.id} (${ev.requests} requests)\n`);
+    else if (ev.kind === 'simulated') io.err(`${ev.ok ? 'simulated' : 'FAILED'} ${ev.id}\n`);
+    else io.err(`error: ${ev.error}\n`);
+  };
+}
+
+function readSlack(o: Record<string, unknown>, fallback: Slack): Slack {
+  return {
+    relative: typeof o['slackRelative'] === 'number' ? o['slackRelative'] : fallback.relative,
+    absolute_pct: typeof o['slackAbsolute'] === 'number' ? o['slackAbsolute'] : fallback.absolute_pct,
+  };
+}
+
+export function registerValidate(program: Command, io: CliIO): void {
+  const cmd = program.command('validate')
+    .description('simulate ground-truth experiments, compare per percentile, write reports, gate on a baseline')
+    .argument('[paths...]', 'experiment files or directories (default: baselines/calibration-experiments)')
+    .option('--arrivals <source>', 'synthetic: regenerate each stage\'s arrival process (default); trace: replay the recorded arrival times', choiceFlag('--arrivals', ['synthetic', 'trace']))
+    .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', intFlag('--seed'))
+    .option('--jobs <n>', 'worker threads simulating experiments in parallel (default 2)', intFlag('--jobs'))
+    .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
+    .option('--latency-coefficients <file>', 'coefficients file (blis.step-coefficients/v1, from blis calibrate) for the fitted model')
+    .option('--report-dir <dir>', 'write report.md, report.html, junit.xml and validation.json here')
+    .option('--output <format>', 'stdout: human (summary table) or json (validation.json) (default human)', choiceFlag('--output', ['human', 'json']))
+    .option('--baseline <file>', 'gate: exit 1 when a metric regresses past this baseline\'s limits')
+    .option('--update-baseline', 'rewrite --baseline from this run (limits = measured × (1 + relative) + absolute)')
+    .option('--slack-relative <f>', `with --update-baseline: relative slack (default: the baseline's, else ${DEFAULT_SLACK.relative})`, numFlag('--slack-relative'))
+    .option('--slack-absolute <pct>', `with --update-baseline: slack in percentage points (default: the baseline's, else ${DEFAULT_SLACK.absolute_pct})`, numFlag('--slack-absolute'))
+    .option('--note <text>', 'with --update-baseline: the baseline\'s note (how and why it was made)')
+    .option('--title <text>', 'report title')
+    .option('--quiet', 'no progress on stderr');
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action(async (paths: string[]) => {
+    const o = cmd.opts<Record<string, unknown>>();
+    const quiet = o['quiet'] === true;
+    const jobs = typeof o['jobs'] === 'number' ? o['jobs'] : 2;
+    if (jobs < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--jobs', `found ${jobs}; expected at least 1`);
+    const latency = latencySelection(o, io);
+    const baselinePath = typeof o['baseline'] === 'string' ? resolvePath(io.cwd, o['baseline']) : undefined;
+    if (o['updateBaseline'] && !baselinePath) throw new InputError('FLAG_MISSING', '--update-baseline', 'needs --baseline FILE (the file to write)');
+    let baseline: Baseline | undefined;
+    if (baselinePath && !(o['updateBaseline'] && !existsSync(baselinePath))) baseline = parseBaseline(readJson(baselinePath, 'baseline'), baselinePath);
+
+    const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
+    const { sources, competitors } = await loadExperimentPaths(inputs);
+    if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
+    const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
+    const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
+    const started = Date.now();
+    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${latency.latencyModel}${latency.coefficients ? ' from --latency-coefficients' : ''}, ${jobs} jobs)\n`);
+    const run = await validateExperiments(sources, {
+      runPlans: planJobRunner(validateWorkerUrl(), jobs, latency),
+      plan,
+      ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
+      onProgress: progressPrinter(io, quiet),
+    });
+    if (!quiet) io.err(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const doc = run.document;
+
+    const experiments = sources.flatMap((s) => {
+      try {
+        return [prepareExperiment(s, { plan }).exp];
+      } catch {
+        return [];
+      }
+    });
+    const title = typeof o['title'] === 'string' ? o['title'] : `blis validation (step time: ${latency.latencyModel}${latency.coefficients ? ', --latency-coefficients' : ''}; ${arrivals} arrivals)`;
+    const report = {
+      document: doc,
+      details: run.details,
+      title,
+      ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
+      ...(competitors !== undefined ? { competitors: scoreCompetitors(competitors, experiments) } : {}),
+    };
+    if (typeof o['reportDir'] === 'string') {
+      const dir = resolvePath(io.cwd, o['reportDir']);
+      writeText(join(dir, 'validation.json'), `${JSON.stringify(doc, null, 1)}\n`);
+      writeText(join(dir, 'report.md'), renderMarkdown(report));
+      writeText(join(dir, 'report.html'), renderHtml(report));
+      writeText(join(dir, 'junit.xml'), renderJunit(doc));
+      if (!quiet) io.err(`reports written to ${dir}\n`);
+    }
+    if (o['updateBaseline'] && baselinePath && doc.gate.passed) {
+      const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
+      const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${latency.latencyModel}, ${arrivals} arrivals, ${sources.length} experiments.`;
+      writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note }), null, 1)}\n`);
+      if (!quiet) io.err(`baseline written to ${baselinePath}\n`);
+    }
+    if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
+    else if (!quiet) io.out(renderSummaryText(doc, report.baseline));
+    if (!doc.gate.passed) throw new ExitCode(1, `${gateLine(doc.gate)}${o['updateBaseline'] ? ' (baseline not written)' : ''}`);
+    if (quiet && o['output'] !== 'json') io.out(`${gateLine(doc.gate)}\n`);
+  });
+}

@@ -1,0 +1,45 @@
+/** Flags shared by replay and convert: how a trace file is read and transformed (docs/ingest.md). */
+import type { Command } from 'commander';
+import { createFormatRegistry, parseColumnMapping, type FormatRegistry } from '../ingest/index.js';
+import type { OpenTraceOptions } from '../ingest/open.node.js';
+import { otlpFormat } from '../telemetry/otlp-reader.node.js';
+import { choiceFlag, intFlag, numFlag } from './parse.js';
+
+/** Every ingest format, OTLP included: the one registry the CLI reads through. */
+export function formatRegistry(): FormatRegistry {
+  return createFormatRegistry([otlpFormat]);
+}
+
+/** `windowEnd`: the flag that ends the time window (`--to`, or `--until` where --to names the output). */
+export function addIngestFlags(cmd: Command, windowEnd: '--to' | '--until' = '--to'): Command {
+  const names = formatRegistry().names();
+  return cmd
+    .option('--format <name>', `input format: auto (sniff) or one of ${names.join(', ')} (default auto)`)
+    .option('--columns <map>', 'column mapping for other CSV/TSV: arrival=ts,input=prompt_tokens,output=completion_tokens[,ttft=..,e2e=..,session=..]')
+    .option('--time-unit <unit>', 'time unit of a mapped arrival column: us, ms, s or iso', choiceFlag('--time-unit', ['us', 'ms', 's', 'iso']))
+    .option('--from <s>', 'keep arrivals at or after this many seconds (after rebasing)', numFlag('--from'))
+    .option(`${windowEnd} <s>`, 'keep arrivals before this many seconds', numFlag(windowEnd))
+    .option('--speedup <x>', 'compress time by this factor (2 = twice as fast)', numFlag('--speedup'))
+    .option('--rate-scale <x>', 'thin (<1) or duplicate (>1) arrivals, keeping burst structure', numFlag('--rate-scale'))
+    .option('--sample <p>', 'keep each request with probability p (seeded)', numFlag('--sample'))
+    .option('--limit <n>', 'stop after n requests', intFlag('--limit'))
+    .option('--clip <side>', 'with --max-model-len, shorten the output or the input (default output)', choiceFlag('--clip', ['output', 'input']))
+    .option('--rebase <mode>', 'shift arrivals so the first is 0: auto, first or none (default auto)', choiceFlag('--rebase', ['auto', 'first', 'none']))
+    .option('--reorder-window <n>', 'rows held to fix local disorder before a late row is skipped (default 10000)', intFlag('--reorder-window'))
+    .option('--keep-failed', 'keep failed requests (e.g. BurstGPT rows with 0 response tokens) instead of skipping them')
+    .option('--strict', 'stop at the first malformed row instead of skipping and counting it');
+}
+
+export function ingestOptionsFromFlags(cmd: Command, seed: number, windowEnd: '--to' | '--until' = '--to'): OpenTraceOptions {
+  const o = cmd.opts<Record<string, unknown>>();
+  const out: Record<string, unknown> = { registry: formatRegistry(), seed };
+  if (typeof o['format'] === 'string' && o['format'] !== 'auto') out['format'] = o['format'];
+  if (typeof o['columns'] === 'string') out['columns'] = parseColumnMapping(o['columns'], '--columns');
+  const direct: Array<[string, string]> = [
+    ['timeUnit', 'timeUnit'], ['from', 'fromS'], [windowEnd === '--to' ? 'to' : 'until', 'toS'], ['speedup', 'speedup'], ['rateScale', 'rateScale'],
+    ['sample', 'sample'], ['limit', 'limit'], ['clip', 'clip'], ['rebase', 'rebase'], ['reorderWindow', 'reorderWindow'],
+    ['keepFailed', 'keepFailed'], ['strict', 'strict'], ['maxModelLen', 'maxModelLen'],
+  ];
+  for (const [flag, key] of direct) if (o[flag] !== undefined) out[key] = o[flag];
+  return out as OpenTraceOptions;
+}
