@@ -66,3 +66,28 @@ export async function loadCompetitors(dir: string): Promise<unknown | undefined>
   if (!(await exists(p))) return undefined;
   return JSON.parse(await readFile(p, 'utf8')) as unknown;
 }
+
+/**
+ * Loads experiments from a mix of directories and files (each directory's experiments sorted by
+ * name), plus the first directory's competitors.json for the report.
+ */
+export async function loadExperimentPaths(paths: readonly string[], opts: { withRequests?: boolean } = {}): Promise<{ sources: ExperimentSource[]; competitors?: unknown }> {
+  const sources: ExperimentSource[] = [];
+  let competitors: unknown;
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(p)).isDirectory();
+    } catch {
+      sources.push({ file: basename(p), loadError: 'cannot read: no such file or directory' });
+      continue;
+    }
+    if (isDir) {
+      sources.push(...(await loadExperiments(p, opts)));
+      if (competitors === undefined) competitors = await loadCompetitors(p);
+    } else {
+      sources.push(await loadExperimentFile(p, opts));
+    }
+  }
+  return { sources, ...(competitors !== undefined ? { competitors } : {}) };
+}

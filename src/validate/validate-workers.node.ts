@@ -10,7 +10,8 @@
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { RequestRecord } from '../cluster/record.js';
 import type { ExperimentPlan } from './plan.js';
-import type { PlanRunner, Settled, SimulationResult } from './validate.js';
+import { runPlanJob, type LatencySelection, type PlanJob } from './plan-job.js';
+import { runSettled, type PlanRunner, type Settled, type SimulationResult } from './validate.js';
 
 interface Job<TIn> {
   readonly id: number;
@@ -92,4 +93,17 @@ export function serveWorker<TIn, TOut>(handler: (input: TIn) => TOut | Promise<T
 /** A `PlanRunner` for validateExperiments: each plan is simulated by a worker of `workerUrl`. */
 export function workerPlanRunner(workerUrl: URL, concurrency: number): PlanRunner {
   return (plans: readonly ExperimentPlan[]) => runInWorkersSettled<ExperimentPlan, SimulationResult | readonly RequestRecord[]>(workerUrl, plans, concurrency);
+}
+
+/**
+ * A `PlanRunner` that simulates each plan with the given step-time model: in `concurrency`
+ * workers of `workerUrl` (an entry that serves `runPlanJob`), or in process when no worker
+ * entry is available (tests running from source) or `concurrency` is 1.
+ */
+export function planJobRunner(workerUrl: URL | undefined, concurrency: number, latency: LatencySelection): PlanRunner {
+  return (plans: readonly ExperimentPlan[]) => {
+    const jobs: PlanJob[] = plans.map((plan) => ({ plan, ...latency }));
+    if (!workerUrl || concurrency <= 1) return runSettled(jobs, 1, runPlanJob);
+    return runInWorkersSettled<PlanJob, SimulationResult>(workerUrl, jobs, concurrency);
+  };
 }

@@ -1,0 +1,72 @@
+/**
+ * Plain-text tables for the terminal: `blis compare` (predicted vs actual per stage and whole
+ * run, with distribution distances) and `blis validate` (summary MAPE per metric, gate verdict).
+ */
+import type { Baseline } from './baseline.js';
+import { METRICS, STATS } from './compare.js';
+import type { StageComparison } from './compare.js';
+import { fmtMs, fmtPct } from './report-md.js';
+import type { GateResult, ValidationDocument } from './validation.js';
+import { sortMetricKeys } from './validation.js';
+
+function table(rows: readonly (readonly string[])[], rightFrom = 1): string {
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  return rows.map((r) => r.map((c, j) => (j >= rightFrom ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd()).join('\n');
+}
+
+function stageTitle(s: StageComparison): string {
+  return s.index === 'summary' ? 'whole run' : `stage ${s.index}`;
+}
+
+/** One block per stage (whole run last): metric, predicted, actual, error, |error|. */
+export function renderComparisonText(doc: ValidationDocument): string {
+  const out: string[] = [];
+  for (const e of doc.experiments) {
+    const stages = [...e.stages].sort((a, b) => (a.index === 'summary' ? 1 : b.index === 'summary' ? -1 : a.index - b.index));
+    for (const s of stages) {
+      const rows: string[][] = [['metric', 'predicted', 'actual', 'error', '|error|']];
+      for (const m of METRICS) {
+        for (const st of STATS) {
+          const c = s.metrics[`${m}_${st}`];
+          if (!c) continue;
+          rows.push([`${m}_${st}`, fmtMs(c.predicted), fmtMs(c.actual), fmtPct(c.error_pct), c.error_pct === null ? '–' : `${Math.abs(c.error_pct).toFixed(1)}%`]);
+        }
+      }
+      const req = s.requests;
+      const counts = req ? ` · requests ok/failed: predicted ${req.predicted ? `${req.predicted.ok}/${req.predicted.failed}` : '–'}, actual ${req.actual ? `${req.actual.ok}/${req.actual.failed}` : '–'}` : '';
+      out.push(`${e.id} · ${stageTitle(s)}${counts}`, rows.length > 1 ? table(rows) : '(no metric in common)');
+      if (s.distributions) {
+        const d: string[][] = [['distribution', 'KS', 'W1', 'n predicted', 'n actual']];
+        for (const [m, v] of Object.entries(s.distributions)) d.push([m, v.ks.toFixed(3), fmtMs(v.w1_ms), String(v.n_predicted), String(v.n_actual)]);
+        out.push(table(d));
+      }
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+/** Summary MAPE per metric (with the baseline's limits) and the gate verdict. */
+export function renderSummaryText(doc: ValidationDocument, baseline?: Baseline): string {
+  const rows: string[][] = [['metric', 'MAPE mean', 'MAPE median', 'n', ...(baseline ? ['limit'] : [])]];
+  for (const m of sortMetricKeys(Object.keys(doc.summary))) {
+    const s = doc.summary[m]!;
+    const lim = baseline?.summary[m]?.max_mape;
+    rows.push([m, `${s.mape_mean.toFixed(2)}%`, `${s.mape_median.toFixed(2)}%`, String(s.n), ...(baseline ? [lim !== undefined ? `${lim.toFixed(2)}%` : '–'] : [])]);
+  }
+  const ok = doc.experiments.filter((e) => e.status === 'ok').length;
+  const lines = [`${ok}/${doc.experiments.length} experiments simulated`, rows.length > 1 ? table(rows) : '(no counted experiment: nothing to summarise)', ''];
+  for (const e of doc.experiments) if (e.status === 'error') lines.push(`error: ${e.error ?? e.id}`);
+  lines.push(gateLine(doc.gate), '');
+  return lines.join('\n');
+}
+
+/** "gate passed" or "gate failed: ttft_mean MAPE 35.20% > limit 30.10%; …" (names each failure). */
+export function gateLine(gate: GateResult): string {
+  if (gate.passed) return 'gate passed';
+  return `gate failed: ${gate.failures.map((f) => {
+    const who = f.experiment ? `${f.experiment} ` : '';
+    if (f.value === null) return `${who}${f.metric}: ${f.reason ?? 'missing'}`;
+    return `${who}${f.metric} ${f.experiment ? '|error|' : 'MAPE'} ${f.value.toFixed(2)}% > limit ${f.limit.toFixed(2)}%`;
+  }).join('; ')}`;
+}
