@@ -12,7 +12,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { summarizeAutoscaler, type AutoscalerSummary } from './accounting.js';
 import type { Actuator } from './actuator.js';
 import type { Analyzer } from './analyzer.js';
-import type { ControlledCluster, ReplicaView } from './cluster-port.js';
+import { isDrainNotifier, type ControlledCluster, type ReplicaView } from './cluster-port.js';
 import type { Collector } from './collector.js';
 import { Fleet } from './fleet.js';
 import { isActive } from './lifecycle.js';
@@ -54,9 +54,9 @@ export class Autoscaler implements EventHandler, RecordSink {
   private started = false;
   private stopped = false;
 
-  constructor(private readonly sim: Simulator, private readonly cluster: ControlledCluster, readonly config: AutoscalerConfig) {
+  constructor(private readonly sim: Simulator, private readonly cluster: ControlledCluster, readonly config: AutoscalerConfig, observer?: RequestObserver) {
     this.fleet = new Fleet(cluster);
-    this.observer = new RequestObserver(config.models, config.timelineWindowUs);
+    this.observer = observer ?? new RequestObserver(config.models, config.timelineWindowUs);
     this.collector = find(COLLECTORS, config.collector.name).create(config.collector.options, {});
     this.analyzer = find(ANALYZERS, config.analyzer.name).create(config.analyzer.options, {});
     this.optimizer = find(OPTIMIZERS, config.optimizer.name).create(config.optimizer.options, {});
@@ -65,6 +65,11 @@ export class Autoscaler implements EventHandler, RecordSink {
       upWindowUs: config.scaleUpStabilizationUs, downWindowUs: config.scaleDownStabilizationUs,
       upCooldownUs: config.scaleUpCooldownUs, downCooldownUs: config.scaleDownCooldownUs,
     });
+    if (isDrainNotifier(cluster)) {
+      cluster.onDrained((id, tUs) => {
+        if (this.fleet.get(id)?.state === 'draining') this.fleet.transition(id, 'gone', tUs);
+      });
+    }
   }
 
   /** Counts arrivals from the stream as the clock reaches them (see RequestObserver.tap). */
@@ -197,8 +202,13 @@ export class Autoscaler implements EventHandler, RecordSink {
     if (n > (this.peak.get(model) ?? 0)) this.peak.set(model, n);
   }
 
-  /** The metrics JSON's `autoscaler` block, with replicas still alive counted up to `endUs`. */
+  /**
+   * The metrics JSON's `autoscaler` block. Replicas still alive are billed up to `endUs`, or up
+   * to the moment the last request left when that came first (the run is over then; lifecycle
+   * timers still pending may carry the clock a little further).
+   */
   summary(endUs: number): AutoscalerSummary {
-    return summarizeAutoscaler(this, endUs, this.peak);
+    const end = this.observer.workRemains ? endUs : Math.min(endUs, Math.max(this.observer.lastRecordUs, 0));
+    return summarizeAutoscaler(this, end, this.peak);
   }
 }

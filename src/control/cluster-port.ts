@@ -39,3 +39,16 @@ export interface ControlledCluster {
    */
   setReplicaState(id: number, state: ReplicaState): void;
 }
+
+/**
+ * Optional capability: the data plane removes a draining replica itself the instant it holds
+ * nothing (llm-d's pod terminates after its last request), and says so. Without it the actuator
+ * finds empty draining replicas at its scrapes.
+ */
+export interface DrainNotifier {
+  onDrained(listener: (id: number, tUs: number) => void): void;
+}
+
+export function isDrainNotifier(c: ControlledCluster): c is ControlledCluster & DrainNotifier {
+  return typeof (c as Partial<DrainNotifier>).onDrained === 'function';
+}

@@ -59,6 +59,8 @@ export class RequestObserver {
   private seen = 0;
   private exhausted = false;
   private tapping = false;
+  /** Time the latest request left the system (its record's last timestamp). */
+  lastRecordUs = -1;
 
   constructor(policies: readonly ModelPolicy[], private readonly windowUs: number) {
     for (const p of policies) {
@@ -66,13 +68,18 @@ export class RequestObserver {
       this.models.set(p.name, { counters: zeroCounters(), ahead: new NumberQueue(), recentArrivals: new NumberQueue(), recentTtft: new NumberQueue(), slo: { attained: 0, total: 0 } });
     }
     this.defaultModel = policies[0]!.name;
+    for (const p of policies) this.lowerCase.set(p.name.toLowerCase(), p.name);
   }
+
+  private readonly lowerCase = new Map<string, string>();
 
   private readonly defaultModel: string;
 
-  /** The model a request belongs to: its own, or the first policy model when it names none or an unknown one. */
+  /** The model a request belongs to: its own (case-insensitive, like the router), or the first policy model when it names none or an unknown one. */
   modelOf(name: string | undefined): string {
-    return name !== undefined && this.models.has(name) ? name : this.defaultModel;
+    if (name === undefined) return this.defaultModel;
+    if (this.models.has(name)) return name;
+    return this.lowerCase.get(name.toLowerCase()) ?? this.defaultModel;
   }
 
   counters(): ReadonlyMap<string, ModelCounters> {
@@ -143,6 +150,8 @@ export class RequestObserver {
 
   add(r: RequestRecord): void {
     this.seen++;
+    const leftUs = Math.max(r.finishedUs, r.firstTokenUs, r.routedUs, r.arrivalUs);
+    if (leftUs > this.lastRecordUs) this.lastRecordUs = leftUs;
     const model = this.modelOf(r.model);
     const pm = this.models.get(model)!;
     const c = pm.counters;

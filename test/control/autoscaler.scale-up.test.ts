@@ -64,9 +64,11 @@ describe('scale-up on a step increase in load', () => {
     expect([at(120).provisioning, at(140).loading, at(160).warming, at(160).ready]).toEqual([1, 1, 1, 1]);
   });
 
-  test('cost accounting bills the new replica from its start', () => {
+  test('cost accounting bills each replica from its start until gone or the last request left', () => {
     const s = as.summary(cluster.sim.nowUs);
-    const rs = as.fleet.all.map((e) => ((e.goneUs >= 0 ? e.goneUs : cluster.sim.nowUs) - e.startUs) / 1e6);
+    const end = Math.max(...cluster.records.map((r) => r.finishedUs));
+    expect(as.observer.lastRecordUs).toBe(end);
+    const rs = as.fleet.all.map((e) => ((e.goneUs >= 0 ? e.goneUs : end) - e.startUs) / 1e6);
     expect(s.replica_seconds['m']!.total).toBeCloseTo(rs.reduce((a, b) => a + b, 0), 3);
     expect(s.gpu_hours['H100']).toBeCloseTo(rs.reduce((a, b) => a + b, 0) / 3600, 3);
     expect(s.scaling_actions.scale_up).toBeGreaterThanOrEqual(1);
