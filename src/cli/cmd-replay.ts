@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate } from '../cluster/simulate.js';
+import { describeClusterConfig } from '../cluster/config.js';
 import { describeSummary } from '../ingest/issues.js';
 import { openTrace } from '../ingest/open.node.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
@@ -36,7 +37,7 @@ export function registerReplay(program: Command, io: CliIO): void {
     const { stepTime, overheads, name } = createStepTime(config, cmd, io);
     const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
     io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
-    const outputs = createRequestSinks(cmd, io);
+    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
     const kept: RequestRecord[] = [];
     const compare = o['compare'] === true;
     const progress = progressReporter(cmd, io, null);
@@ -45,11 +46,13 @@ export function registerReplay(program: Command, io: CliIO): void {
       arrivals: opened.requests,
       stepTime,
       overheads,
+      detail: outputs.detail,
+      ...(outputs.pace ? { pace: outputs.pace } : {}),
       sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
       extraConfig: { trace: { file: trace, format: opened.format } },
       onProgress: progress.onProgress,
     });
-    outputs.close();
+    await outputs.close();
     const summary = opened.summary();
     progress.done(`${result.metrics.requests.injected} requests replayed`);
     for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);

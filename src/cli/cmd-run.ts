@@ -1,6 +1,7 @@
 /** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
 import type { Command } from 'commander';
 import { simulate } from '../cluster/simulate.js';
+import { describeClusterConfig } from '../cluster/config.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
@@ -56,7 +57,7 @@ export function registerRun(program: Command, io: CliIO): void {
     const clusterOptions = clusterOptionsFromFlags(cmd, io);
     const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
     const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-    const outputs = createRequestSinks(cmd, io);
+    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
     const rng = new Rng(workload.seed);
     const total = workload.numRequests;
     const progress = progressReporter(cmd, io, total);
@@ -66,11 +67,13 @@ export function registerRun(program: Command, io: CliIO): void {
       stepTime,
       overheads,
       sinks: outputs.sinks,
+      detail: outputs.detail,
+      ...(outputs.pace ? { pace: outputs.pace } : {}),
       stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
       extraConfig: { workload: describeWorkload(workload) },
       onProgress: progress.onProgress,
     });
-    outputs.close();
+    await outputs.close();
     const injected = result.metrics.requests.injected;
     progress.done(`${injected} requests`);
     emitMetrics(cmd, io, result.metrics);

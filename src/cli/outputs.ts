@@ -10,7 +10,9 @@ import type { RecordSink } from '../cluster/sink.js';
 import type { SimulationProgress } from '../cluster/simulate.js';
 import { BufferedFileWriter, resolvePath, writeText } from './files.node.js';
 import type { CliIO } from './io.js';
-import { choiceFlag } from './parse.js';
+import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { resolveTelemetry } from '../telemetry/options.js';
+import { formatTraceSummary, openTraceSink } from '../telemetry/sinks.node.js';
 import { formatSummary } from './summary-format.js';
 
 export function addOutputFlags(cmd: Command): Command {
@@ -18,18 +20,56 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--output <format>', 'stdout format: human or json (blis.metrics/v1) (default human)', choiceFlag('--output', ['human', 'json']))
     .option('--metrics-out <file>', 'write the metrics JSON (blis.metrics/v1) to a file')
     .option('--requests-out <file>', 'write one row per request (.csv or .jsonl)')
+    .option('--otlp-out <file>', 'write one OpenTelemetry trace per request: .pb (OTLP protobuf) or .json (OTLP/JSON lines)')
+    .option('--otlp-endpoint <url>', 'export traces over OTLP/HTTP protobuf, e.g. http://127.0.0.1:4318 (Jaeger, Tempo, a collector)')
+    .option('--trace-sample <p>', 'head-sample this fraction of requests for tracing (seeded; default 1)', numFlag('--trace-sample'))
+    .option('--trace-slowest <n>', 'always trace the n slowest requests by E2E (default 0)', intFlag('--trace-slowest'))
+    .option('--trace-epoch <date>', 'wall-clock time of simulated time 0, ISO date or ns (default 2026-01-01T00:00:00Z)')
+    .option('--trace-token-every <n>', 'a decode span event every n output tokens (default: first token only)', intFlag('--trace-token-every'))
+    .option('--service-name <name>', 'service.name resource attribute of exported traces (default blis-sim)')
     .option('--quiet', 'no progress on stderr');
 }
 
 export interface OutputSinks {
   readonly sinks: RecordSink[];
-  close(): void;
+  /** Per-request detail the trace sinks need (chunks, preemptions, every Nth token). */
+  readonly detail: { readonly enabled: boolean; readonly tokenEvery: number };
+  /** Awaited between arrival batches so asynchronous exporters drain. */
+  readonly pace?: () => Promise<void>;
+  close(): Promise<void>;
 }
 
-export function createRequestSinks(cmd: Command, io: CliIO): OutputSinks {
+/** Request files and trace sinks as the flags ask; `config` feeds the traces' resource attributes. */
+export function createRequestSinks(cmd: Command, io: CliIO, config: Record<string, unknown> = {}): OutputSinks {
   const o = cmd.opts<Record<string, unknown>>();
   const sinks: RecordSink[] = [];
-  const closers: Array<() => void> = [];
+  const closers: Array<() => void | Promise<void>> = [];
+  let detail = { enabled: false, tokenEvery: 1 };
+  let pace: (() => Promise<void>) | undefined;
+  const otlpOut = typeof o['otlpOut'] === 'string' ? resolvePath(io.cwd, o['otlpOut']) : undefined;
+  const otlpEndpoint = typeof o['otlpEndpoint'] === 'string' ? o['otlpEndpoint'] : undefined;
+  if (otlpOut !== undefined || otlpEndpoint !== undefined) {
+    const summary: Record<string, string | number | boolean | undefined> = {};
+    for (const [k, v] of Object.entries(config)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') summary[k] = v;
+    const telemetry = resolveTelemetry({
+      ...(typeof o['serviceName'] === 'string' ? { serviceName: o['serviceName'] } : {}),
+      ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}),
+      ...(typeof o['traceEpoch'] === 'string' ? { traceEpoch: o['traceEpoch'] } : {}),
+      ...(typeof o['traceSample'] === 'number' ? { traceSample: o['traceSample'] } : {}),
+      ...(typeof o['traceSlowest'] === 'number' ? { traceSlowest: o['traceSlowest'] } : {}),
+      ...(typeof o['traceTokenEvery'] === 'number' ? { traceTokenEvery: o['traceTokenEvery'] } : {}),
+      config: summary,
+    });
+    const sink = openTraceSink({ ...(otlpOut ? { otlpOut } : {}), ...(otlpEndpoint ? { otlpEndpoint } : {}) }, telemetry);
+    if (sink) {
+      detail = { enabled: true, tokenEvery: telemetry.traceTokenEvery };
+      sinks.push({ add: (r, req) => sink.add(r, req) });
+      pace = () => sink.drain();
+      closers.push(async () => {
+        for (const s of await sink.close()) io.err(`blis: ${formatTraceSummary(s)}\n`);
+      });
+    }
+  }
   if (typeof o['requestsOut'] === 'string') {
     const path = resolvePath(io.cwd, o['requestsOut']);
     const w = new BufferedFileWriter(path);
@@ -38,7 +78,12 @@ export function createRequestSinks(cmd: Command, io: CliIO): OutputSinks {
     sinks.push({ add: (r) => w.write(jsonl ? recordJsonLine(r) : recordCsvLine(r)) });
     closers.push(() => w.close());
   }
-  return { sinks, close: () => { for (const c of closers) c(); } };
+  return {
+    sinks,
+    detail,
+    ...(pace ? { pace } : {}),
+    close: async () => { for (const c of closers) await c(); },
+  };
 }
 
 export function emitMetrics(cmd: Command, io: CliIO, doc: MetricsDocument): void {

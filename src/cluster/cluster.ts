@@ -567,6 +567,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     }
     this.live.delete(t.req.index);
     this.counts[status]++;
-    this.deps.sink.add(buildRecord(t, status, reason));
+    this.deps.sink.add(buildRecord(t, status, reason), t.req.src);
   }
 }

@@ -35,6 +35,8 @@ export interface SimulateInput {
   /** Extra top-level blocks for the metrics JSON (e.g. the workload's resolved description). */
   readonly extraConfig?: Record<string, unknown>;
   readonly onProgress?: (p: SimulationProgress) => void;
+  /** Awaited between arrival batches (lets asynchronous sinks, e.g. OTLP/HTTP export, drain). */
+  readonly pace?: () => Promise<void>;
 }
 
 export interface SimulateResult {
@@ -84,6 +86,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       if (done) break;
       cluster.sim.run(Math.min(horizon, last - 1));
       progress();
+      if (input.pace) await input.pace();
     }
   } else {
     const it = (arrivals as Iterable<ArrivalRequest>)[Symbol.iterator]();
@@ -100,6 +103,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       if (done) break;
       cluster.sim.run(Math.min(horizon, last - 1));
       progress();
+      if (input.pace) await input.pace();
     }
   }
   cluster.sim.run(horizon);

@@ -2,7 +2,9 @@
  * Prefix-cache block hashes, computed once per request (never per step). vLLM 0.15
  * (v1/core/kv_cache_utils.py hash_block_tokens) chains each full block's hash to its parent's;
  * we do the same over a numeric "content identity" instead of token ids:
- *  - a block fully inside `req.prefix` has content (prefix group, block index);
+ *  - a block fully inside `req.prefix` has content (prefix group, block index), where the
+ *    group is the outermost level of the prefix chain (`prefix.parent`, e.g. a system prompt
+ *    under a session's context) that still covers the whole block;
  *  - a block inside a source block of `req.hashIds` (Mooncake) has content (id, token offset);
  *  - any other block is unique to the request (hash of its id, block index).
  * Only FULL prompt blocks get a hash: vLLM caches full blocks only.
@@ -37,9 +39,12 @@ function mix(h: number, x: number): number {
 export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Float64Array {
   const numBlocks = Math.floor(req.inputTokens / blockSize);
   const out = new Float64Array(numBlocks);
-  const prefixTokens = req.prefix ? Math.min(req.prefix.tokens, req.inputTokens) : 0;
-  const gA = req.prefix ? hashString(req.prefix.group, 0x1234567) : 0;
-  const gB = req.prefix ? hashString(req.prefix.group, 0x7654321) : 0;
+  // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
+  const levels: Array<{ tokens: number; a: number; b: number }> = [];
+  for (let p = req.prefix; p !== undefined; p = p.parent) {
+    levels.unshift({ tokens: Math.min(p.tokens, req.inputTokens), a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321) });
+  }
+  const prefixTokens = levels.length > 0 ? Math.max(...levels.map((l) => l.tokens)) : 0;
   const uA = hashString(req.id, 0x2468ace);
   const uB = hashString(req.id, 0x13579bd);
   const ids = req.hashIds?.ids;
@@ -52,8 +57,12 @@ export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Floa
     let cA: number;
     let cB: number;
     if (end <= prefixTokens) {
-      cA = mix(gA, b);
-      cB = mix(gB, b ^ 0x55555555);
+      let level = levels[0]!;
+      for (let k = 0; k < levels.length; k++) {
+        if (end <= levels[k]!.tokens) { level = levels[k]!; break; }
+      }
+      cA = mix(level.a, b);
+      cB = mix(level.b, b ^ 0x55555555);
     } else if (ids !== undefined && srcTokens > 0 && Math.ceil(end / srcTokens) <= ids.length) {
       // Content is the source id(s) covering [start, end) and the offset inside the first.
       const i = Math.floor(start / srcTokens);

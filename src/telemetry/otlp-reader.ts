@@ -57,7 +57,7 @@ const WANTED = new Set([
   'gen_ai.request.id', 'gen_ai.response.id', 'llm_d.request.id',
   'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens',
   'gen_ai.request.max_tokens', 'blis.request.output_tokens', 'gen_ai.latency.time_to_first_token', 'gen_ai.latency.e2e',
-  'blis.status', 'blis.prefix.group', 'blis.prefix.tokens', 'session.id', 'gen_ai.conversation.id', 'blis.turn',
+  'blis.status', 'blis.prefix.group', 'blis.prefix.tokens', 'blis.prefix.parent_group', 'blis.prefix.parent_tokens', 'session.id', 'gen_ai.conversation.id', 'blis.turn',
   'gen_ai.request.model', 'gen_ai.response.model', 'blis.tenant', 'blis.slo_class', 'blis.priority', 'blis.stage',
   'prefill.total_tokens', 'decode.done_tokens', 'decode.max_tokens',
 ]);
@@ -255,7 +255,10 @@ export class OtlpRequestCollector {
     else if (acc.llm && !m.has('blis.status')) observed.e2eUs = Number((acc.llm.endNs - acc.llm.startNs) / 1000n);
     const group = STR(m, 'blis.prefix.group');
     const prefixTokens = NUM(m, 'blis.prefix.tokens');
-    const prefix: PrefixRef | undefined = group !== undefined && prefixTokens !== undefined ? { group, tokens: prefixTokens } : undefined;
+    const parentGroup = STR(m, 'blis.prefix.parent_group');
+    const parentTokens = NUM(m, 'blis.prefix.parent_tokens');
+    const parent = parentGroup !== undefined && parentTokens !== undefined ? { parent: { group: parentGroup, tokens: parentTokens } } : {};
+    const prefix: PrefixRef | undefined = group !== undefined && prefixTokens !== undefined ? { group, tokens: prefixTokens, ...parent } : undefined;
     const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [k]: v } as { [P in K]: V }));
     return {
       id, arrivalUs, inputTokens: Math.round(input), outputTokens: Math.round(output),

@@ -108,6 +108,9 @@ function rootAttributes(r: RequestRecord, t: Telemetry, req: ArrivalRequest | un
   if (r.stage !== undefined) a.push(int('blis.stage', r.stage));
   if (req?.turn !== undefined) a.push(int('blis.turn', req.turn));
   if (req?.prefix) a.push(str('blis.prefix.group', req.prefix.group), int('blis.prefix.tokens', req.prefix.tokens));
+  let parent = req?.prefix?.parent;
+  while (parent?.parent !== undefined) parent = parent.parent;
+  if (parent) a.push(str('blis.prefix.parent_group', parent.group), int('blis.prefix.parent_tokens', parent.tokens));
   if (r.routingScores) {
     for (const name of Object.keys(r.routingScores).sort()) a.push(dbl(`blis.routing.score.${name}`, r.routingScores[name]!));
   }

@@ -62,6 +62,7 @@ export type ArrivalStream = AsyncIterable<ArrivalRequest>;
 /** Column names of the normalised arrival CSV (header in exactly this order). */
 export const ARRIVAL_CSV_COLUMNS = [
   'id', 'arrival_us', 'input_tokens', 'output_tokens', 'prefix_group', 'prefix_tokens',
+  'prefix_parent_group', 'prefix_parent_tokens',
   'hash_ids', 'hash_block_tokens', 'session_id', 'turn', 'model', 'tenant', 'slo_class',
   'priority', 'stage', 'ttft_us', 'e2e_us',
 ] as const;

@@ -39,3 +39,19 @@ describe('computeBlockHashes', () => {
     expect(shared).toBe(64);
   });
 });
+
+describe('prefix parents (a system prompt under a session context)', () => {
+  it('two sessions under one system prompt share exactly the system prompt blocks', async () => {
+    const { computeBlockHashes } = await import('../../src/engine/block-hash.js');
+    const sys = { group: 'sys', tokens: 100 };
+    const a = computeBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 400, outputTokens: 1, prefix: { group: 'session:a', tokens: 400, parent: sys } }, 16);
+    const b = computeBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 300, outputTokens: 1, prefix: { group: 'session:b', tokens: 300, parent: sys } }, 16);
+    let shared = 0;
+    while (shared < Math.min(a.length, b.length) && a[shared] === b[shared]) shared++;
+    expect(shared).toBe(Math.floor(100 / 16));
+    const a2 = computeBlockHashes({ id: 'a2', arrivalUs: 0, inputTokens: 500, outputTokens: 1, prefix: { group: 'session:a', tokens: 500, parent: sys } }, 16);
+    let sameSession = 0;
+    while (sameSession < a.length && a[sameSession] === a2[sameSession]) sameSession++;
+    expect(sameSession).toBe(Math.floor(400 / 16));
+  });
+});

@@ -26,6 +26,8 @@ function hashIds(v: unknown): number[] {
 
 export function arrivalFromFields(get: Get, generatedId: string): ArrivalRequest {
   const group = str(get('prefix_group'));
+  const parentGroup = str(get('prefix_parent_group'));
+  const parent = parentGroup !== undefined ? { parent: { group: parentGroup, tokens: tokens(get('prefix_parent_tokens'), 'prefix_parent_tokens') } } : {};
   const ids = get('hash_ids');
   const ttftUs = num(get('ttft_us'), 'ttft_us');
   const e2eUs = num(get('e2e_us'), 'e2e_us');
@@ -38,7 +40,7 @@ export function arrivalFromFields(get: Get, generatedId: string): ArrivalRequest
     arrivalUs: Math.round(arrivalUs),
     inputTokens: tokens(get('input_tokens'), 'input_tokens'),
     outputTokens: tokens(get('output_tokens'), 'output_tokens'),
-    ...(group !== undefined ? { prefix: { group, tokens: present(get('prefix_tokens')) ? tokens(get('prefix_tokens'), 'prefix_tokens') : 0 } } : {}),
+    ...(group !== undefined ? { prefix: { group, tokens: present(get('prefix_tokens')) ? tokens(get('prefix_tokens'), 'prefix_tokens') : 0, ...parent } } : {}),
     ...(present(ids) && !(Array.isArray(ids) && ids.length === 0)
       ? { hashIds: { ids: hashIds(ids), blockTokens: present(get('hash_block_tokens')) ? tokens(get('hash_block_tokens'), 'hash_block_tokens') : 512 } }
       : {}),
@@ -62,6 +64,9 @@ export function arrivalToValues(r: ArrivalRequest): Record<ArrivalColumn, string
     output_tokens: r.outputTokens,
     prefix_group: r.prefix?.group,
     prefix_tokens: r.prefix?.tokens,
+    // One enclosing level is carried (a system prompt under a session); deeper chains keep their outermost parent.
+    prefix_parent_group: outermost(r)?.group,
+    prefix_parent_tokens: outermost(r)?.tokens,
     hash_ids: r.hashIds?.ids,
     hash_block_tokens: r.hashIds?.blockTokens,
     session_id: r.sessionId,
@@ -74,4 +79,10 @@ export function arrivalToValues(r: ArrivalRequest): Record<ArrivalColumn, string
     ttft_us: r.observed?.ttftUs,
     e2e_us: r.observed?.e2eUs,
   };
+}
+
+function outermost(r: ArrivalRequest): { group: string; tokens: number } | undefined {
+  let p = r.prefix?.parent;
+  while (p?.parent !== undefined) p = p.parent;
+  return p;
 }

@@ -1,0 +1,109 @@
+/**
+ * `--autoscaler-config FILE` and `--timeline-out FILE`: autoscaling for the simulating
+ * commands. The policy's models and variants become the cluster's pools (`model@GPUxTP`, the
+ * first variant holding the initial replicas); the autoscaler taps the arrival stream, attaches
+ * to the cluster when it exists, and adds an `autoscaler` block to the metrics JSON.
+ */
+import type { Command } from 'commander';
+import { CLUSTER_DEFAULTS, type ClusterOptions } from '../cluster/config.js';
+import type { SimulateInput, SimulateResult } from '../cluster/simulate.js';
+import { AutoscalerAttachment } from '../control/attach.js';
+import { variantPoolName } from '../control/cluster-adapter.js';
+import { resolveAutoscalerConfig, type AutoscalerConfig, type AutoscalerOptions } from '../control/policy.js';
+import { parseAutoscalerPolicy } from '../control/policy-yaml.js';
+import { ACTUATORS, ANALYZERS, COLLECTORS, OPTIMIZERS } from '../control/stages.js';
+import { timelineCsv } from '../control/timeline.js';
+import { InputError } from '../kernel/errors.js';
+import { getModel } from '../model/catalog.js';
+import { getHardware } from '../model/hardware-catalog.js';
+import { readText, resolvePath, writeText } from './files.node.js';
+import type { CliIO } from './io.js';
+
+/** Instance ids are never reused: room for this many replicas started during a run. */
+const ADDED_INSTANCE_ROOM = 1024;
+
+const names = (r: ReadonlyArray<{ name: string }>): string => r.map((e) => e.name).join(', ');
+
+export function addAutoscalerFlags(cmd: Command): Command {
+  return cmd
+    .option('--autoscaler-config <file>', `YAML autoscaler policy (docs/autoscaling.md); stages: collector ${names(COLLECTORS)}; analyzer ${names(ANALYZERS)}; optimizer ${names(OPTIMIZERS)}; actuator ${names(ACTUATORS)}`)
+    .option('--timeline-out <file>', 'autoscaler timeline CSV: replicas per model and state, arrival rate, queue, p99 TTFT, decisions with reasons');
+}
+
+export interface AutoscaledRun {
+  /** The cluster options with the pools the policy needs. */
+  clusterOptions(o: ClusterOptions): ClusterOptions;
+  /** The simulation input with the autoscaler tapped in. */
+  wrap(input: SimulateInput): SimulateInput;
+  /** Adds the `autoscaler` block to the metrics and writes the timeline. */
+  finish(result: SimulateResult): void;
+}
+
+const NONE: AutoscaledRun = { clusterOptions: (o) => o, wrap: (i) => i, finish: () => {} };
+
+export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
+  const o = cmd.opts<Record<string, unknown>>();
+  const file = o['autoscalerConfig'];
+  if (typeof file !== 'string') {
+    if (typeof o['timelineOut'] === 'string') throw new InputError('FLAG_CONFLICT', '--timeline-out', 'needs --autoscaler-config (the timeline is the autoscaler\'s)');
+    return NONE;
+  }
+  const path = resolvePath(io.cwd, file);
+  const parsed = parseAutoscalerPolicy(readText(path, 'autoscaler config'), path);
+  let policy: AutoscalerConfig | null = null;
+  let attachment: AutoscalerAttachment | null = null;
+  return {
+    clusterOptions(c: ClusterOptions): ClusterOptions {
+      if (c.pools !== undefined || c.prefillInstances !== undefined || c.decodeInstances !== undefined) {
+        throw new InputError('FLAG_CONFLICT', '--autoscaler-config', 'the autoscaler builds unified pools from its policy; drop --prefill-instances/--decode-instances');
+      }
+      const model = c.modelSpec?.name ?? getModel(c.model ?? CLUSTER_DEFAULTS.model).name;
+      const hardware = c.hardwareSpec?.name ?? getHardware(c.hardware ?? CLUSTER_DEFAULTS.hardware).name;
+      policy = resolveAutoscalerConfig(canonical(parsed), { model, hardware, tp: c.tp ?? CLUSTER_DEFAULTS.tp, initialReplicas: c.numInstances ?? CLUSTER_DEFAULTS.numInstances });
+      attachment = new AutoscalerAttachment(policy);
+      const pools = policy.models.flatMap((m) => m.variants.map((v, k) => ({
+        name: variantPoolName(m.name, v), role: 'unified' as const, model: m.name, hardware: v.hardware, tp: v.tp, count: k === 0 ? m.initialReplicas : 0,
+      })));
+      const initial = pools.reduce((a, p) => a + p.count, 0);
+      return { ...c, pools, maxInstances: c.maxInstances ?? initial + ADDED_INSTANCE_ROOM };
+    },
+    wrap(input: SimulateInput): SimulateInput {
+      const a = attachment;
+      if (a === null) throw new Error('clusterOptions() must run before wrap()');
+      const prior = input.onCluster;
+      return {
+        ...input,
+        arrivals: a.tap(input.arrivals),
+        sinks: [...(input.sinks ?? []), a],
+        onCluster: (cluster) => {
+          prior?.(cluster);
+          a.attach(cluster);
+        },
+      };
+    },
+    finish(result: SimulateResult): void {
+      const a = attachment!;
+      const summary = a.summary(result.cluster.sim.nowUs);
+      (result.metrics as Record<string, unknown>)['autoscaler'] = summary;
+      if (typeof o['timelineOut'] === 'string') writeText(resolvePath(io.cwd, o['timelineOut']), timelineCsv(a.timeline));
+      const gh = Object.entries(summary.gpu_hours).map(([h, v]) => `${v} ${h}`).join(', ') || '0';
+      io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);
+    },
+  };
+}
+
+/** Model and GPU names as the catalogs spell them (the router matches models that way). */
+function canonical(p: AutoscalerOptions): AutoscalerOptions {
+  const where = p.where ?? ((f: string) => f);
+  return {
+    ...p,
+    ...(p.models !== undefined ? {
+      models: p.models.map((m, i) => ({
+        ...m,
+        ...(m.name !== undefined ? { name: getModel(m.name, where(`models[${i}].name`)).name } : {}),
+        ...(m.variants !== undefined ? { variants: m.variants.map((v, k) => ({ ...v, hardware: getHardware(v.hardware, where(`models[${i}].variants[${k}].hardware`)).name })) } : {}),
+      })),
+    } : {}),
+    ...(p.inventory !== undefined ? { inventory: p.inventory.map((e, k) => ({ ...e, hardware: getHardware(e.hardware, where(`inventory[${k}].hardware`)).name })) } : {}),
+  };
+}
