@@ -1,0 +1,28 @@
+/** DESIGN §5 replay parity: replaying the trace that `run` generated reproduces `run`'s metrics. */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../cli/helpers.js';
+
+const BLOCKS = ['requests', 'ttft_ms', 'tpot_ms', 'itl_ms', 'e2e_ms', 'queue_ms', 'kv', 'instances'] as const;
+
+describe('replay parity', () => {
+  for (const [preset, extra] of [['chatbot', ['--routing-policy', 'weighted']], ['codegen', ['--routing-policy', 'least-loaded']]] as const) {
+    it(`${preset}: run → OTLP → replay, and run → OTLP → arrival CSV → replay, give run's metrics`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'blis-parity-'));
+      const common = ['--num-instances', '3', '--seed', '11', '--quiet', ...extra];
+      const run = await runCli(['run', '--workload', preset, '--num-requests', '400', '--rate', '30', ...common, '--otlp-out', 'run.pb', '--metrics-out', 'run.json'], dir);
+      expect(run.code, run.err).toBe(0);
+      const conv = await runCli(['convert', 'run.pb', '--to', 'arrivals.csv'], dir);
+      expect(conv.code, conv.err).toBe(0);
+      for (const trace of ['run.pb', 'arrivals.csv']) {
+        const rep = await runCli(['replay', trace, ...common, '--metrics-out', `${trace}.metrics.json`], dir);
+        expect(rep.code, rep.err).toBe(0);
+        const a = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+        const b = JSON.parse(readFileSync(join(dir, `${trace}.metrics.json`), 'utf8'));
+        for (const k of BLOCKS) expect(b[k], `${trace} ${k}`).toEqual(a[k]);
+      }
+    });
+  }
+});
