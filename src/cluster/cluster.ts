@@ -501,11 +501,17 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     v.scrapedUs = this.sim.nowUs;
   }
 
+  private scrapeAnchorUs = -1;
+
   private ensureScrape(): void {
     const interval = this.config.snapshotRefreshIntervalUs;
     if (interval === 0 || this.scrapeScheduled) return;
     this.scrapeScheduled = true;
-    const next = (Math.floor(this.sim.nowUs / interval) + 1) * interval;
+    // The scrape grid is anchored at the first arrival, so shifting a whole trace in time
+    // (replay rebases to first arrival = 0) leaves every routing decision unchanged.
+    if (this.scrapeAnchorUs < 0) this.scrapeAnchorUs = this.sim.nowUs;
+    const anchor = this.scrapeAnchorUs;
+    const next = anchor + (Math.floor((this.sim.nowUs - anchor) / interval) + 1) * interval;
     this.sim.schedule(next, EventPriority.Scrape, this, Kind.Scrape, null);
   }
 
