@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { InputError, closeNames } from '../kernel/errors.js';
-import type { RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
-import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis, sumBasisUs } from './roofline.js';
+import type { BatchShape, RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
+import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis, sumBasisUs, type BasisFn } from './roofline.js';
 import { type RooflineParams, resolveRooflineParams } from './roofline-params.js';
 import { findModel } from './catalog.js';
 import { findHardware } from './hardware-catalog.js';
@@ -29,6 +29,14 @@ export interface CoefficientsEntry {
   /** One coefficient per ROOFLINE_BASIS name, in basis order. */
   readonly coefficients: Float64Array;
   readonly overheads: RequestOverheads;
+  /**
+   * Extra first-token delay in units of this model's minimum step (a one-token decode batch),
+   * added to `overheads.firstTokenUs` when the model is created. Why: the measured TTFT gap
+   * grows with the model's step time (≈1.5–2 decode steps on all four calibration models:
+   * vLLM V1 hands a step's output to the API-server process, which detokenises and streams it
+   * while the engine already runs the next step), so one constant cannot carry it across models.
+   */
+  readonly firstTokenSteps: number;
 }
 
 export interface Coefficients {
@@ -92,10 +100,15 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
       ...(typeof m['hardware'] === 'string' ? { hardware: (findHardware(m['hardware'])?.name ?? m['hardware']).toLowerCase() } : {}),
       ...(typeof m['tp'] === 'number' ? { tp: m['tp'] } : {}),
     };
-    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }) });
+    for (const k of Object.keys(o)) {
+      if (!OVERHEAD_KEYS.includes(k)) throw new InputError('COEFFICIENTS_INVALID', `${w}.overheads.${k}`, `unknown overhead; known: ${OVERHEAD_KEYS.join(', ')}`);
+    }
+    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps') });
   });
   return Object.freeze({ provenance, basisParams, entries: Object.freeze(entries) });
 }
+
+const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'firstTokenSteps'];
 
 const defaultFile = createRequire(import.meta.url)('./coefficients/default.json') as unknown;
 
@@ -139,12 +152,21 @@ export function createFitted(ctx: StepTimeContext, options?: Record<string, unkn
   const basis = rooflineBasis(ctx, coeffs.basisParams);
   const scratch = new Float64Array(BASIS_SIZE);
   const c = entry.coefficients;
+  const overheads = entry.firstTokenSteps === 0 ? entry.overheads : Object.freeze({ ...entry.overheads, firstTokenUs: Math.round(entry.overheads.firstTokenUs + entry.firstTokenSteps * minStepUs(basis, c)) });
   return {
-    overheads: entry.overheads,
+    overheads,
     provenance: coeffs.provenance,
     stepTimeUs(batch) {
       basis(batch, scratch);
       return sumBasisUs(c, scratch);
     },
   };
+}
+
+/** The fitted step time of the smallest batch: one request decoding one token at context 1. */
+function minStepUs(basis: BasisFn, c: Float64Array): number {
+  const one: BatchShape = { size: 1, newTokens: Int32Array.of(1), contextTokens: Int32Array.of(1), isPrefill: Uint8Array.of(0), totalNewTokens: 1, numPrefill: 0 };
+  const out = new Float64Array(BASIS_SIZE);
+  basis(one, out);
+  return sumBasisUs(c, out);
 }
