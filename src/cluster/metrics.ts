@@ -4,7 +4,8 @@
  * Nothing here reads the wall clock: the document is byte-identical across runs.
  */
 import type { RequestRecord, RequestStatus } from './record.js';
-import { EMPTY_SUMMARY, SampleBuffer, round, summarize, summarizeWeighted, type DistributionSummary } from './summary.js';
+import { ItlHistogram } from './itl-histogram.js';
+import { SampleBuffer, round, summarize, type DistributionSummary } from './summary.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -46,8 +47,7 @@ class Group {
   readonly tpot = new SampleBuffer();
   readonly e2e = new SampleBuffer();
   readonly queue = new SampleBuffer();
-  readonly itlValues = new SampleBuffer();
-  readonly itlWeights = new SampleBuffer();
+  readonly itl = new ItlHistogram();
   readonly reasons = new Map<string, number>();
   inputTokens = 0;
   cachedTokens = 0;
@@ -80,8 +80,7 @@ class Group {
 
   addStep(durationUs: number, tokens: number): void {
     if (tokens <= 0) return;
-    this.itlValues.push(durationUs);
-    this.itlWeights.push(tokens);
+    this.itl.add(durationUs, tokens);
   }
 
   block(windowUs: number): MetricsBlock {
@@ -92,9 +91,7 @@ class Group {
       requests: { ...this.counts },
       ttft_ms: summarize(this.ttft.view(), this.ttft.length, ms),
       tpot_ms: summarize(this.tpot.view(), this.tpot.length, ms),
-      itl_ms: this.itlValues.length > 0
-        ? summarizeWeighted(this.itlValues.view(), this.itlWeights.view(), this.itlValues.length, ms)
-        : EMPTY_SUMMARY,
+      itl_ms: this.itl.summary(ms),
       e2e_ms: summarize(this.e2e.view(), this.e2e.length, ms),
       queue_ms: summarize(this.queue.view(), this.queue.length, ms),
       throughput: {
