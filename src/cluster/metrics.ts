@@ -4,8 +4,8 @@
  * Nothing here reads the wall clock: the document is byte-identical across runs.
  */
 import type { RequestRecord, RequestStatus } from './record.js';
-import { ItlHistogram } from './itl-histogram.js';
-import { SampleBuffer, round, summarize, type DistributionSummary } from './summary.js';
+import { DurationHistogram, LatencySamples } from './duration-histogram.js';
+import { round, type DistributionSummary } from './summary.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -43,11 +43,11 @@ export interface MetricsDocument extends MetricsBlock {
 /** Accumulates one group's samples (the whole run, a stage or an instance). */
 class Group {
   readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
-  readonly ttft = new SampleBuffer();
-  readonly tpot = new SampleBuffer();
-  readonly e2e = new SampleBuffer();
-  readonly queue = new SampleBuffer();
-  readonly itl = new ItlHistogram();
+  readonly ttft = new LatencySamples();
+  readonly tpot = new LatencySamples();
+  readonly e2e = new LatencySamples();
+  readonly queue = new LatencySamples();
+  readonly itl = new DurationHistogram();
   readonly reasons = new Map<string, number>();
   inputTokens = 0;
   cachedTokens = 0;
@@ -89,11 +89,11 @@ class Group {
     const rate = (x: number): number => (seconds > 0 ? round(x / seconds) : 0);
     const out: MetricsBlock = {
       requests: { ...this.counts },
-      ttft_ms: summarize(this.ttft.view(), this.ttft.length, ms),
-      tpot_ms: summarize(this.tpot.view(), this.tpot.length, ms),
+      ttft_ms: this.ttft.summary(ms),
+      tpot_ms: this.tpot.summary(ms),
       itl_ms: this.itl.summary(ms),
-      e2e_ms: summarize(this.e2e.view(), this.e2e.length, ms),
-      queue_ms: summarize(this.queue.view(), this.queue.length, ms),
+      e2e_ms: this.e2e.summary(ms),
+      queue_ms: this.queue.summary(ms),
       throughput: {
         requests_per_s: rate(this.counts.completed),
         input_tokens_per_s: rate(this.inputTokens),

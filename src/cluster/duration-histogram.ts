@@ -1,10 +1,11 @@
 /**
- * Inter-token latencies as a token-weighted histogram of step durations: O(1) per step, memory
- * independent of run length. Durations below 16,384 µs get one bin per microsecond (exact:
+ * A weighted histogram of durations in µs: O(1) per sample, memory independent of run length.
+ * Used for inter-token latencies (step durations weighted by the tokens they emitted) and for
+ * per-request latencies once a run outgrows exact samples (see LatencySamples). Durations below 16,384 µs get one bin per microsecond (exact:
  * step durations are integer µs); above, bins grow geometrically by 0.05%, so a percentile there
  * is within 0.05% of the sorted-sample value. The mean is exact.
  */
-import { EMPTY_SUMMARY, round, type DistributionSummary } from './summary.js';
+import { EMPTY_SUMMARY, round, summarize, type DistributionSummary } from './summary.js';
 
 const LINEAR_US = 16_384;
 const GROWTH = Math.log1p(0.0005);
@@ -18,7 +19,7 @@ function lowerEdge(bin: number): number {
   return bin < LINEAR_US ? bin : LINEAR_US * Math.exp((bin - LINEAR_US) * GROWTH);
 }
 
-export class ItlHistogram {
+export class DurationHistogram {
   private counts = new Float64Array(LINEAR_US + 1024);
   private total = 0;
   private sum = 0;
@@ -73,5 +74,44 @@ export class ItlHistogram {
       min: round(this.minUs * scale),
       max: round(this.maxUs * scale),
     };
+  }
+}
+
+/**
+ * Per-request latency samples: exact (sorted-sample percentiles) up to `exactCap` samples, then
+ * folded into a DurationHistogram so a 10-million-request replay runs in bounded memory.
+ */
+export class LatencySamples {
+  private exact: Float64Array | null = new Float64Array(1024);
+  private n = 0;
+  private readonly hist = new DurationHistogram();
+
+  constructor(private readonly exactCap = 1_000_000) {}
+
+  get length(): number {
+    return this.exact !== null ? this.n : this.hist.count;
+  }
+
+  push(us: number): void {
+    if (this.exact === null) {
+      this.hist.add(us, 1);
+      return;
+    }
+    if (this.n === this.exact.length) {
+      if (this.n >= this.exactCap) {
+        for (let i = 0; i < this.n; i++) this.hist.add(this.exact[i]!, 1);
+        this.exact = null;
+        this.hist.add(us, 1);
+        return;
+      }
+      const next = new Float64Array(Math.min(this.exactCap, this.exact.length * 2));
+      next.set(this.exact);
+      this.exact = next;
+    }
+    this.exact[this.n++] = us;
+  }
+
+  summary(scale: number): DistributionSummary {
+    return this.exact !== null ? summarize(this.exact, this.n, scale) : this.hist.summary(scale);
   }
 }
