@@ -1,7 +1,8 @@
 // `npm run bench`: fixed workloads, each in a fresh process; prints simulated requests per wall
 // second and peak memory. Figures depend on the machine: compare ratios, note the host.
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -14,12 +15,25 @@ const CASES = {
   'd: seed command, 10 min, weighted prefix-affinity:2,queue-depth:1': ['run', ...seed, '--routing-policy', 'weighted', '--routing-scorers', 'prefix-affinity:2,queue-depth:1', '--duration', '600'],
 };
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const big = args.includes('--big');
+const only = args.filter((a) => !a.startsWith('--'));
+const tmp = mkdtempSync(join(tmpdir(), 'blis-bench-'));
+const trace = (rows) => {
+  const path = join(tmp, `trace-${rows}.csv`);
+  if (!existsSync(path)) spawnSync(process.execPath, [join(here, 'gen-trace.js'), path, String(rows), '200'], { stdio: 'inherit' });
+  return path;
+};
+const replay = (rows) => ['replay', trace(rows), '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '8', '--hardware', 'H100'];
+CASES['e: replay a 1M-row arrival CSV (8 x llama-3.1-8b, 200 req/s): memory must not grow with rows'] = () => replay(1_000_000);
+CASES['f: replay a 100k-row arrival CSV (same setup; compare RSS with e)'] = () => replay(100_000);
+if (big) CASES['g: replay a 10M-row arrival CSV (--big)'] = () => replay(10_000_000);
 console.log(`blis bench on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
 const results = {};
 for (const [name, args] of Object.entries(CASES)) {
   if (only.length > 0 && !only.some((o) => name.startsWith(o))) continue;
-  const r = spawnSync(process.execPath, [join(here, 'child.js'), ...args, '--output', 'json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const argv = typeof args === 'function' ? args() : args;
+  const r = spawnSync(process.execPath, [join(here, 'child.js'), ...argv, '--output', 'json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) {
     console.log(`${name}: FAILED\n${r.stderr}`);
     process.exitCode = 1;
@@ -33,3 +47,13 @@ for (const [name, args] of Object.entries(CASES)) {
 const c = Object.entries(results).find(([k]) => k.startsWith('c:'))?.[1];
 const d = Object.entries(results).find(([k]) => k.startsWith('d:'))?.[1];
 if (c && d) console.log(`weighted / round-robin wall-time ratio: ${(d.wall_s / c.wall_s).toFixed(2)} (budget 1.5)`);
+
+// The ingest and telemetry rooms' own benchmarks: CSV rows/s and spans/s.
+for (const [name, script, extra] of [['ingest', 'ingest.mjs', []], ['telemetry', 'telemetry.mjs', ['100000', 'pb']]]) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`${name}:`);
+  const r = spawnSync(process.execPath, [join(here, script), ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  process.stdout.write(r.stdout.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n'));
+  if (r.status !== 0) { console.log(`  FAILED\n${r.stderr}`); process.exitCode = 1; }
+}
+rmSync(tmp, { recursive: true, force: true });
