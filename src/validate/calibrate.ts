@@ -106,12 +106,13 @@ interface SearchCase {
 
 /**
  * Cuts a case to the first `fraction` of each stage (arrival time within the stage window).
- * Possible only with trace arrivals and per-request truth, the same requests on both sides;
- * otherwise the whole run is used.
+ * Possible only with trace arrivals and per-request truth, the same requests on both sides
+ * (then the truth is computed from those rows, whatever the fraction); otherwise the whole run
+ * is compared with the experiment's aggregates.
  */
 export function searchCase(c: CalibrationCase, fraction: number): SearchCase {
   const outputTokens = c.exp.workload.outputTokens ?? undefined;
-  if (fraction >= 1 || !c.rows || c.plan.arrivalSource !== 'trace') {
+  if (!c.rows || c.plan.arrivalSource !== 'trace') {
     return { id: c.exp.id, status: c.exp.status, plan: c.plan, truth: truthFromExperiment(c.exp, c.rows) };
   }
   const cut = new Map<number, number>();
@@ -123,7 +124,7 @@ export function searchCase(c: CalibrationCase, fraction: number): SearchCase {
   };
   const keep = (t: number, stage: number | undefined): boolean => t < (cut.get(stage ?? stageOf(t)) ?? Infinity);
   const rows = c.rows.filter((r) => keep(r.arrivalUs, r.stage));
-  const arrivals = c.plan.arrivals.filter((a) => keep(a.arrivalUs, undefined));
+  const arrivals = c.plan.arrivals.filter((a) => keep(a.arrivalUs, a.stage));
   return {
     id: c.exp.id,
     status: c.exp.status,

@@ -62,11 +62,13 @@ export function renderSummaryText(doc: ValidationDocument, baseline?: Baseline):
 }
 
 /** "gate passed" or "gate failed: ttft_mean MAPE 35.20% > limit 30.10%; …" (names each failure). */
-export function gateLine(gate: GateResult): string {
+export function gateLine(gate: GateResult, max = 8): string {
   if (gate.passed) return 'gate passed';
-  return `gate failed: ${gate.failures.map((f) => {
+  const shown = gate.failures.slice(0, max);
+  const more = gate.failures.length - shown.length;
+  return `gate failed: ${shown.map((f) => {
     const who = f.experiment ? `${f.experiment} ` : '';
     if (f.value === null) return `${who}${f.metric}: ${f.reason ?? 'missing'}`;
     return `${who}${f.metric} ${f.experiment ? '|error|' : 'MAPE'} ${f.value.toFixed(2)}% > limit ${f.limit.toFixed(2)}%`;
-  }).join('; ')}`;
+  }).join('; ')}${more > 0 ? `; and ${more} more (validation.json gate.failures)` : ''}`;
 }

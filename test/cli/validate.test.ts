@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const FIXTURE = 'test/fixtures/validate/small.json';
+const FIXTURE_CSV = 'test/fixtures/validate/small.requests.csv';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'blis-validate-'));
+}
+
+/** A copy of the small fixture experiment (id `id`) with `edit` applied, and its CSV beside it. */
+function experiment(dir: string, id: string, edit: (j: Record<string, any>) => void = () => {}): string {
+  const j = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  j.id = id;
+  delete j.ground_truth.per_request_file;
+  edit(j);
+  writeFileSync(join(dir, `${id}.json`), JSON.stringify(j));
+  copyFileSync(FIXTURE_CSV, join(dir, `${id}.requests.csv`));
+  return join(dir, `${id}.json`);
+}
+
+/** A coefficients file: the roofline with GEMMs `gemm`× slower and `firstTokenUs` of API overhead. */
+function coefficients(dir: string, name: string, gemm: number, firstTokenUs: number): string {
+  const doc = {
+    schema: 'blis.step-coefficients/v1',
+    provenance: { status: 'test', source: 'hand-made', date: '2026-11-24', inputs: [], objective: 'none' },
+    entries: [{ match: {}, coefficients: { step: 600, gemm_us: gemm, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: gemm, allreduce_us: 1, requests: 10 }, overheads: { firstTokenUs } }],
+  };
+  writeFileSync(join(dir, name), JSON.stringify(doc));
+  return join(dir, name);
+}
+
+describe('blis validate', () => {
+  it('simulates an experiment end to end and writes report.md, report.html, junit.xml and validation.json', async () => {
+    const out = tmp();
+    const r = await runCli(['validate', FIXTURE, '--jobs', '1', '--latency-model', 'roofline', '--report-dir', out]);
+    expect(r.code).toBe(0);
+    for (const f of ['report.md', 'report.html', 'junit.xml', 'validation.json']) expect(existsSync(join(out, f))).toBe(true);
+    const doc = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+    expect(doc.schema).toBe('blis.validation/v1');
+    expect(doc.experiments[0]).toMatchObject({ id: 'fixture-llama-2-7b-tp1-small', status: 'ok' });
+    expect(doc.summary.ttft_mean.n).toBe(1);
+    expect(r.out).toMatch(/ttft_mean\s+\d/);
+    expect(r.out).toContain('gate passed');
+    expect(r.err).toContain('synthetic arrivals');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('fixture-llama-2-7b-tp1-small');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('--output json prints validation.json; --arrivals trace replays the recorded arrivals', async () => {
+    const syn = await runCli(['validate', FIXTURE, '--jobs', '1', '--output', 'json', '--quiet']);
+    const tr = await runCli(['validate', FIXTURE, '--jobs', '1', '--output', 'json', '--quiet', '--arrivals', 'trace']);
+    expect(syn.code).toBe(0);
+    expect(tr.code).toBe(0);
+    const a = JSON.parse(syn.out);
+    const b = JSON.parse(tr.out);
+    expect(a.experiments[0].status).toBe('ok');
+    expect(a.experiments[0].stages.find((s: any) => s.index === 'summary').metrics.ttft_mean.predicted).not.toBe(b.experiments[0].stages.find((s: any) => s.index === 'summary').metrics.ttft_mean.predicted);
+  });
+
+  it('simulates in worker threads (--jobs 2) with the same result as in process', async () => {
+    const dir = tmp();
+    experiment(dir, 'a');
+    experiment(dir, 'b');
+    const inProc = await runCli(['validate', dir, '--jobs', '1', '--output', 'json', '--quiet']);
+    const workers = await runCli(['validate', dir, '--jobs', '2', '--output', 'json', '--quiet']);
+    expect(workers.code).toBe(0);
+    expect(JSON.parse(workers.out)).toEqual(JSON.parse(inProc.out));
+  });
+
+  it('gate: --update-baseline writes limits that the same run passes and a deliberately worse coefficient file fails (exit 1, names the metric)', async () => {
+    const dir = tmp();
+    const good = coefficients(dir, 'good.json', 1, 15000);
+    const bad = coefficients(dir, 'bad.json', 2.5, 0);
+    const baseline = join(dir, 'baseline.json');
+    const w = await runCli(['validate', FIXTURE, '--jobs', '1', '--latency-coefficients', good, '--baseline', baseline, '--update-baseline', '--quiet']);
+    expect(w.code).toBe(0);
+    expect(JSON.parse(readFileSync(baseline, 'utf8')).schema).toBe('blis.baseline/v1');
+    const pass = await runCli(['validate', FIXTURE, '--jobs', '1', '--latency-coefficients', good, '--baseline', baseline, '--quiet']);
+    expect(pass.code).toBe(0);
+    expect(pass.out).toContain('gate passed');
+    const fail = await runCli(['validate', FIXTURE, '--jobs', '1', '--latency-coefficients', bad, '--baseline', baseline, '--quiet']);
+    expect(fail.code).toBe(1);
+    expect(fail.err).toMatch(/gate failed: .*e2e_mean MAPE [\d.]+% > limit [\d.]+%/);
+    expect(fail.err).toMatch(/tpot_mean/);
+  });
+
+  it('bad input: each broken experiment is an error naming its file and field; the others still run', async () => {
+    const dir = tmp();
+    experiment(dir, 'good');
+    experiment(dir, 'no-model', (j) => { delete j.model; });
+    experiment(dir, 'no-stage-metrics', (j) => { j.ground_truth.stages[0] = { requests_sent: 20 }; });
+    experiment(dir, 'unknown-model', (j) => { j.model = 'acme/unknown-9b'; delete j.hf_config; });
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    const r = await runCli(['validate', dir, '--jobs', '1', '--output', 'json', '--quiet']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out);
+    const by = (id: string) => doc.experiments.find((e: any) => e.id === id);
+    expect(by('good').status).toBe('ok');
+    expect(by('no-model')).toMatchObject({ status: 'error' });
+    expect(by('no-model').error).toMatch(/no-model\.json.*model/);
+    expect(by('no-stage-metrics').error).toMatch(/no-stage-metrics\.json.*stages\[0\]/);
+    expect(by('unknown-model').error).toMatch(/unknown-model\.json.*(model|hf_config)/);
+    expect(by('broken').error).toMatch(/broken\.json.*JSON/);
+    expect(r.err).toMatch(/gate failed/);
+  });
+
+  it('exits 2 for an unreadable coefficients file and an unknown latency model', async () => {
+    const a = await runCli(['validate', FIXTURE, '--latency-coefficients', 'nope.json']);
+    expect(a.code).toBe(2);
+    expect(a.err).toContain('nope.json');
+    const b = await runCli(['validate', FIXTURE, '--latency-model', 'magic']);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain("unknown step-time model 'magic'");
+  });
+});
