@@ -70,41 +70,25 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     finished: cluster.requestCounts.injected - cluster.inSystem,
   });
 
+  // One loop for sync and async streams: an async source is awaited per item, a sync one is not.
   const arrivals = input.arrivals;
-  if (Symbol.asyncIterator in arrivals) {
-    const it = (arrivals as AsyncIterable<ArrivalRequest>)[Symbol.asyncIterator]();
-    for (;;) {
-      let last = -1;
-      let done = false;
-      for (let k = 0; k < ARRIVAL_BATCH; k++) {
-        const n = await it.next();
-        if (n.done) { done = true; break; }
-        if (n.value.arrivalUs > horizon) { done = true; break; }
-        cluster.addArrival(n.value);
-        last = n.value.arrivalUs;
-      }
-      if (done) break;
-      cluster.sim.run(Math.min(horizon, last - 1));
-      progress();
-      if (input.pace) await input.pace();
+  const isAsync = Symbol.asyncIterator in arrivals;
+  const it: Iterator<ArrivalRequest> | AsyncIterator<ArrivalRequest> = isAsync
+    ? (arrivals as AsyncIterable<ArrivalRequest>)[Symbol.asyncIterator]()
+    : (arrivals as Iterable<ArrivalRequest>)[Symbol.iterator]();
+  for (;;) {
+    let last = -1;
+    let done = false;
+    for (let k = 0; k < ARRIVAL_BATCH; k++) {
+      const n = isAsync ? await it.next() : (it as Iterator<ArrivalRequest>).next();
+      if (n.done || n.value.arrivalUs > horizon) { done = true; break; }
+      cluster.addArrival(n.value);
+      last = n.value.arrivalUs;
     }
-  } else {
-    const it = (arrivals as Iterable<ArrivalRequest>)[Symbol.iterator]();
-    for (;;) {
-      let last = -1;
-      let done = false;
-      for (let k = 0; k < ARRIVAL_BATCH; k++) {
-        const n = it.next();
-        if (n.done) { done = true; break; }
-        if (n.value.arrivalUs > horizon) { done = true; break; }
-        cluster.addArrival(n.value);
-        last = n.value.arrivalUs;
-      }
-      if (done) break;
-      cluster.sim.run(Math.min(horizon, last - 1));
-      progress();
-      if (input.pace) await input.pace();
-    }
+    if (done) break;
+    cluster.sim.run(Math.min(horizon, last - 1));
+    progress();
+    if (input.pace) await input.pace();
   }
   cluster.sim.run(horizon);
   cluster.close();
