@@ -94,6 +94,10 @@ export class Autoscaler implements EventHandler, RecordSink {
         this.fleet.transition(e.id, 'warming', now);
         this.fleet.transition(e.id, 'ready', now);
       }
+      // The fleet has been at this size before the run: seed the stabilisation windows with it,
+      // so the first decision cannot scale down on a single recommendation.
+      const n = this.fleet.activeCount(m.name);
+      this.stabilizer.stabilize(m.name, n, n, now);
       this.notePeak(m.name);
     }
     this.sim.schedule(now, EventPriority.Scrape, this, KIND_SCRAPE);

@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { TIMELINE_COLUMNS } from '../../src/control/timeline.js';
+import { runCli } from '../cli/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'blis-autoscale-'));
+
+describe('blis run --autoscaler-config', () => {
+  test('runs the example policy on a short diurnal workload: timeline CSV and the autoscaler block', async () => {
+    const spec = join(dir, 'short.yaml');
+    writeFileSync(spec, 'seed: 3\nrate: 20\nclients: [{name: chat, preset: chatbot}]\nstages:\n  - {scale: 0.25, duration_s: 120}\n  - {scale: 3, duration_s: 240}\n  - {scale: 0.25, duration_s: 240}\n');
+    const timeline = join(dir, 'timeline.csv');
+    const metrics = join(dir, 'metrics.json');
+    const r = await runCli(['run', '--workload-spec', spec, '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--routing-policy', 'weighted',
+      '--timeline-out', timeline, '--metrics-out', metrics, '--output', 'json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/autoscaler: \d+ scale-ups, \d+ scale-downs, GPU-hours [\d.]+ H100/);
+    const doc = JSON.parse(readFileSync(metrics, 'utf8'));
+    const a = doc.autoscaler;
+    expect(a.scaling_actions.scale_up).toBeGreaterThanOrEqual(1);
+    expect(a.gpu_hours.H100).toBeGreaterThan(0);
+    expect(a.cost).toBeCloseTo(a.gpu_hours.H100 * 4, 3);
+    expect(a.slo_attainment.overall).toBeGreaterThan(0);
+    expect(a.policy.models[0].name).toBe('qwen/qwen3-14b');
+    expect(doc.requests.injected).toBe(doc.requests.completed);
+    const lines = readFileSync(timeline, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe(TIMELINE_COLUMNS.join(','));
+    expect(lines.some((l) => l.includes('+1 H100x1'))).toBe(true);
+    // Same inputs, same bytes.
+    const again = await runCli(['run', '--workload-spec', spec, '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--routing-policy', 'weighted', '--output', 'json', '--quiet']);
+    expect(JSON.parse(again.out).autoscaler).toEqual(a);
+  });
+
+  test('a bad policy file fails with file:line and exit code 2', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'interval_s: 30\nanalyzer: {name: saturation, kv_cache_treshold: 0.9}\n');
+    const r = await runCli(['run', '--num-requests', '10', '--autoscaler-config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.yaml:2 analyzer\.kv_cache_treshold: unknown option 'kv_cache_treshold' for saturation \(did you mean kv_cache_threshold\?\)/);
+  });
+
+  test('an unknown model in the policy names its line', async () => {
+    const bad = join(dir, 'bad-model.yaml');
+    writeFileSync(bad, 'models:\n  - name: qwen/qwen3-14\n');
+    const r = await runCli(['run', '--num-requests', '10', '--autoscaler-config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad-model\.yaml:2 models\[0\]\.name: unknown model 'qwen\/qwen3-14'/);
+  });
+
+  test('--timeline-out needs --autoscaler-config', async () => {
+    const r = await runCli(['run', '--num-requests', '10', '--timeline-out', join(dir, 't.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--timeline-out: needs --autoscaler-config/);
+  });
+});
