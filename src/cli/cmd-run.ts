@@ -7,6 +7,7 @@ import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { parseWorkloadSpec } from '../workload/spec.js';
+import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
@@ -50,18 +51,20 @@ export function registerRun(program: Command, io: CliIO): void {
     .option('--duration <s>', 'generate arrivals for this many seconds', numFlag('--duration'))
     .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count');
   addClusterFlags(cmd);
+  addAutoscalerFlags(cmd);
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async () => {
     const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
-    const clusterOptions = clusterOptionsFromFlags(cmd, io);
+    const autoscale = autoscalerFromFlags(cmd, io);
+    const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
     const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
     const { stepTime, overheads, name } = createStepTime(config, cmd, io);
     const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
     const rng = new Rng(workload.seed);
     const total = workload.numRequests;
     const progress = progressReporter(cmd, io, total);
-    const result = await simulate({
+    const result = await simulate(autoscale.wrap({
       config: { ...config, latencyModel: name },
       arrivals: generateArrivals(workload, rng.fork('workload')),
       stepTime,
@@ -72,7 +75,8 @@ export function registerRun(program: Command, io: CliIO): void {
       stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
       extraConfig: { workload: describeWorkload(workload) },
       onProgress: progress.onProgress,
-    });
+    }));
+    autoscale.finish(result);
     await outputs.close();
     const injected = result.metrics.requests.injected;
     progress.done(`${injected} requests`);
