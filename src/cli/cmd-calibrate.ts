@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
-import { calibrate, CALIBRATION_METRICS, coefficientsDocument, crossValidationSummary, DEFAULT_FIT_PARAMETERS, experimentErrors, rooflineStart, startFromDocument, type CalibrationCase, type CrossValidationFold, type FitParameter } from '../validate/calibrate.js';
+import { calibrate, CALIBRATION_METRICS, coefficientsDocument, crossValidationSummary, DEFAULT_FIT_PARAMETERS, experimentErrors, rooflineStart, startFromDocument, startVector, type CalibrationCase, type CrossValidationFold, type FitParameter } from '../validate/calibrate.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { HEADLINE_METRICS } from '../validate/report-md.js';
@@ -61,7 +61,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     .option('--out <file>', 'write the coefficients file here (default: stdout)')
     .option('--cv', 'also cross-validate leave-one-model-out (fit on the other models, score the held-out one)')
     .option('--params <list>', `parameters to fit, the others keep their start values: ${DEFAULT_FIT_PARAMETERS.map((p) => p.name).join(', ')} (default all)`)
-    .option('--start <file>', 'coefficients file to start from (default: the raw roofline)')
+    .option('--start <file>', 'coefficients file to start from and keep unfitted terms of (default: the raw roofline, parameters at their priors)')
     .option('--fraction <f>', 'share of each stage simulated during the search (default 0.3; 1 = whole runs)', numFlag('--fraction'))
     .option('--max-evaluations <n>', 'simulations of the training set per fit (default 40 × parameters)', intFlag('--max-evaluations'))
     .option('--arrivals <source>', 'trace (default where the per-request CSV exists) or synthetic', choiceFlag('--arrivals', ['synthetic', 'trace']))
@@ -100,6 +100,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (${(fraction * 100).toFixed(0)}% of each stage during the search)\n`);
       const r = await calibrate(train, {
         runnerFor, params, base, fraction,
+        ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),
         ...(maxEvaluations !== undefined ? { maxEvaluations } : {}),
         onEvaluation: (ev) => {
           if (!quiet && ev.evaluations % 10 === 0) io.err(`${label}: ${ev.evaluations} evaluations, best loss ${ev.best.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);

@@ -37,6 +37,22 @@ export interface CoefficientsEntry {
    * while the engine already runs the next step), so one constant cannot carry it across models.
    */
   readonly firstTokenSteps: number;
+  /**
+   * µs per model layer per step (coefficient `layers`). Why: every layer launches the same
+   * dozen small kernels (norms, rotary, cache writes, attention, activation, all-reduce), each
+   * with a duration floor of a few µs whatever the batch, so a deep model pays a fixed per-step
+   * cost that the roofline's bytes and FLOPs miss (80-layer Llama-2-70B vs 32-layer 7B/Mixtral).
+   * A constant per model, added to the `step` coefficient when the model is created.
+   */
+  readonly layerUs: number;
+  /**
+   * µs per ring hop of the TP all-reduces (coefficient `allreduce_hops`): the latency term of
+   * the α–β cost model of a ring all-reduce, 2(tp − 1) hops per collective, 2 collectives per
+   * layer (Thakur, Rabenseifner & Gropp 2005). The roofline's `allreduce_us` charges one fixed
+   * latency per collective whatever the TP degree; this term lets latency grow with the ranks.
+   * A constant per model (0 at TP 1), added to the `step` coefficient when the model is created.
+   */
+  readonly hopUs: number;
 }
 
 export interface Coefficients {
@@ -76,7 +92,7 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
   const basisParams = resolveRooflineParams(isObj(obj['basisParams']) ? obj['basisParams'] : undefined, `${where}: basisParams`);
   const entriesRaw = obj['entries'];
   if (!Array.isArray(entriesRaw) || entriesRaw.length === 0) throw new InputError('COEFFICIENTS_INVALID', `${where}: entries`, 'expected a non-empty array');
-  const names: readonly string[] = ROOFLINE_BASIS;
+  const names: readonly string[] = [...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS];
   const entries = entriesRaw.map((e: unknown, i): CoefficientsEntry => {
     const w = `${where}: entries[${i}]`;
     if (!isObj(e) || !isObj(e['coefficients'])) throw new InputError('COEFFICIENTS_INVALID', w, 'expected {match, coefficients, overheads}');
@@ -88,9 +104,12 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
       }
     }
     const coefficients = new Float64Array(BASIS_SIZE);
-    names.forEach((n, j) => {
+    ROOFLINE_BASIS.forEach((n, j) => {
       coefficients[j] = cs[n] === undefined ? 0 : finite(cs[n], `${w}.coefficients.${n}`, 'a finite number');
     });
+    const extra = (k: string): number => (cs[k] === undefined ? 0 : finite(cs[k], `${w}.coefficients.${k}`, 'a finite number of µs'));
+    const layerUs = extra('layers');
+    const hopUs = extra('allreduce_hops');
     const o = isObj(e['overheads']) ? e['overheads'] : {};
     const oh = (k: string): number => (o[k] === undefined ? 0 : finite(o[k], `${w}.overheads.${k}`, 'a finite number of µs'));
     const m = isObj(e['match']) ? e['match'] : {};
@@ -103,12 +122,17 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     for (const k of Object.keys(o)) {
       if (!OVERHEAD_KEYS.includes(k)) throw new InputError('COEFFICIENTS_INVALID', `${w}.overheads.${k}`, `unknown overhead; known: ${OVERHEAD_KEYS.join(', ')}`);
     }
-    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps') });
+    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs });
   });
   return Object.freeze({ provenance, basisParams, entries: Object.freeze(entries) });
 }
 
+/** Coefficients the fitted model accepts beyond the roofline basis (see CoefficientsEntry). */
+export const FITTED_EXTRA_TERMS: readonly string[] = ['layers', 'allreduce_hops'];
+
 const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'firstTokenSteps'];
+
+const STEP_INDEX = ROOFLINE_BASIS.indexOf('step');
 
 const defaultFile = createRequire(import.meta.url)('./coefficients/default.json') as unknown;
 
@@ -151,7 +175,8 @@ export function createFitted(ctx: StepTimeContext, options?: Record<string, unkn
   }
   const basis = rooflineBasis(ctx, coeffs.basisParams);
   const scratch = new Float64Array(BASIS_SIZE);
-  const c = entry.coefficients;
+  const c = Float64Array.from(entry.coefficients);
+  c[STEP_INDEX] = c[STEP_INDEX]! + entry.layerUs * ctx.model.numLayers + entry.hopUs * 2 * ctx.model.numLayers * 2 * (ctx.tp - 1);
   const overheads = entry.firstTokenSteps === 0 ? entry.overheads : Object.freeze({ ...entry.overheads, firstTokenUs: Math.round(entry.overheads.firstTokenUs + entry.firstTokenSteps * minStepUs(basis, c)) });
   return {
     overheads,

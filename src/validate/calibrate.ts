@@ -11,7 +11,7 @@
  * trace arrivals the truth is cut identically from its per-request rows, so like is compared
  * with like); the final coefficients are then scored on the full runs.
  */
-import { COEFFICIENTS_SCHEMA } from '../model/fitted.js';
+import { COEFFICIENTS_SCHEMA, FITTED_EXTRA_TERMS } from '../model/fitted.js';
 import { ROOFLINE_BASIS } from '../model/roofline.js';
 import { compareSides, sideFromRows, truthFromExperiment, type StageComparison } from './compare.js';
 import type { Experiment } from './experiment.js';
@@ -33,10 +33,10 @@ export interface FitParameter {
   readonly describe: string;
 }
 
-const COEFF = new Set<string>(ROOFLINE_BASIS);
+const COEFF = new Set<string>([...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS]);
 
 /**
- * The default parameterisation (9 numbers). Each is a physical correction to the roofline:
+ * The parameters `blis calibrate` can fit (11; `--params` picks a subset). Each is a physical correction to the roofline:
  * efficiency factors per basis term (×), CPU costs per step and per scheduled request (µs),
  * and the per-request API-server path (µs plus a multiple of the model's minimum step).
  */
@@ -46,9 +46,11 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
   { name: 'attn_prefill_us', keys: ['attn_prefill_us'], x0: 1, lower: 0.1, upper: 5, describe: '× roofline prefill attention time' },
   { name: 'attn_decode_us', keys: ['attn_decode_us'], x0: 1, lower: 0.2, upper: 5, describe: '× roofline decode attention time (paged KV reads)' },
   { name: 'allreduce_us', keys: ['allreduce_us'], x0: 1, lower: 0, upper: 6, describe: '× roofline TP all-reduce time' },
+  { name: 'layers', keys: ['layers'], x0: 0, lower: 0, upper: 150, describe: 'µs per model layer per step (fixed duration floor of the per-layer kernels)' },
+  { name: 'allreduce_hops', keys: ['allreduce_hops'], x0: 2, lower: 0, upper: 30, describe: 'µs per ring hop of the TP all-reduces (2(tp−1) hops per collective, 2 per layer)' },
   { name: 'requests', keys: ['requests'], x0: 10, lower: 0, upper: 150, describe: 'µs per scheduled request per step (CPU bookkeeping)' },
   { name: 'prefill_tokens', keys: ['prefill_tokens'], x0: 0, lower: 0, upper: 20, describe: 'µs per prefill token (activation traffic, kernel inefficiency on chunks)' },
-  { name: 'firstTokenUs', keys: ['firstTokenUs'], x0: 5000, lower: 0, upper: 60000, describe: 'µs per request before its first token is seen (HTTP, tokenise, detokenise, SSE)' },
+  { name: 'firstTokenUs', keys: ['firstTokenUs'], x0: 10000, lower: 0, upper: 60000, describe: 'µs per request before its first token is seen (HTTP, tokenise, detokenise, SSE)' },
   { name: 'firstTokenSteps', keys: ['firstTokenSteps'], x0: 1, lower: 0, upper: 4, describe: 'minimum steps of the model added to the first token (output handed to the API process)' },
 ] satisfies FitParameter[]);
 
@@ -68,7 +70,7 @@ export function coefficientsDocument(x: readonly number[], params: readonly FitP
 /** The raw roofline as a coefficients base (coefficient 1 on time terms, its CPU costs). */
 export function rooflineStart(): { coefficients: Record<string, number>; overheads: Record<string, number> } {
   return {
-    coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10, prefill_tokens: 0, decode_tokens: 0 },
+    coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10, prefill_tokens: 0, decode_tokens: 0, layers: 0, allreduce_hops: 0 },
     overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0, firstTokenSteps: 0 },
   };
 }
@@ -165,6 +167,7 @@ export interface CalibrateOptions extends CalibrationLossOptions {
   readonly runnerFor: (coefficients: Record<string, unknown>) => PlanRunner;
   readonly params?: readonly FitParameter[];
   readonly base?: { coefficients: Record<string, number>; overheads: Record<string, number> };
+  /** Start (default: each parameter's prior `x0`; `startVector(params, base)` resumes a file). */
   readonly x0?: readonly number[];
   /** Share of each stage simulated during the search (default 0.3; 1 = whole runs). */
   readonly fraction?: number;
@@ -213,7 +216,7 @@ export async function calibrate(cases: readonly CalibrationCase[], opts: Calibra
     return loss;
   };
   const r = await nelderMead(objective, {
-    x0: opts.x0 ?? startVector(params, base),
+    x0: opts.x0 ?? params.map((p) => p.x0),
     lower: params.map((p) => p.lower),
     upper: params.map((p) => p.upper),
     maxEvaluations: opts.maxEvaluations ?? 40 * params.length,

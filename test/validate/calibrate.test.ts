@@ -49,3 +49,23 @@ describe('calibration', () => {
     expect(caseLoss([exp(5)])).toBeCloseTo(Math.log(2), 9);
   });
 });
+
+describe('fitted model terms added for calibration', () => {
+  it('layers, allreduce_hops and firstTokenSteps are per-model constants: L·µs and 4·L·(tp−1)·µs per step, k minimum steps on the first token', async () => {
+    const { createFitted } = await import('../../src/model/fitted.js');
+    const { getModel } = await import('../../src/model/catalog.js');
+    const { getHardware } = await import('../../src/model/hardware-catalog.js');
+    const ctx = { model: getModel('meta-llama/llama-2-70b-hf'), hardware: getHardware('H100'), tp: 4 };
+    const batch = { size: 1, newTokens: Int32Array.of(1), contextTokens: Int32Array.of(100), isPrefill: Uint8Array.of(0), totalNewTokens: 1, numPrefill: 0 };
+    const doc = (extra: Record<string, number>, overheads: Record<string, number> = {}) => ({ ...coefficientsDocument([], [], { coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10, ...extra }, overheads }) });
+    const base = createFitted(ctx, { coefficients: doc({}) }).stepTimeUs(batch);
+    const L = ctx.model.numLayers;
+    expect(createFitted(ctx, { coefficients: doc({ layers: 10 }) }).stepTimeUs(batch) - base).toBe(10 * L);
+    expect(createFitted(ctx, { coefficients: doc({ allreduce_hops: 2 }) }).stepTimeUs(batch) - base).toBe(2 * 2 * L * 2 * 3);
+    const tp1 = { ...ctx, model: getModel('meta-llama/llama-2-7b-hf'), tp: 1 };
+    expect(createFitted(tp1, { coefficients: doc({ allreduce_hops: 2 }) }).stepTimeUs(batch)).toBe(createFitted(tp1, { coefficients: doc({}) }).stepTimeUs(batch));
+    const m = createFitted(ctx, { coefficients: doc({}, { firstTokenUs: 1000, firstTokenSteps: 2 }) });
+    const one = { ...batch, contextTokens: Int32Array.of(1) };
+    expect(m.overheads.firstTokenUs).toBe(1000 + 2 * m.stepTimeUs(one));
+  });
+});
