@@ -192,7 +192,11 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
       this.finish(req, this.sim.nowUs);
       return;
     }
-    this.admit(req);
+    // Its queue place dates from the reservation (seq), as vLLM keeps a request waiting for
+    // remote KVs at its position: appending it would let a later prompt block it while it holds blocks.
+    req.state = RequestState.Waiting;
+    this.scheduler.waiting.pushInOrder(req);
+    this.kick();
   }
 
   /**

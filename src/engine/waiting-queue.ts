@@ -16,6 +16,11 @@ export interface WaitingQueue {
   pushPreempted(r: EngineRequest): void;
   /** Removes a request wherever it is (O(n), for aborts); false if absent. */
   remove(r: EngineRequest): boolean;
+  /**
+   * A request that took its place (seq) earlier but becomes schedulable only now (P/D decode
+   * side: vLLM keeps a WAITING_FOR_REMOTE_KVS request at its queue position while its KV loads).
+   */
+  pushInOrder(r: EngineRequest): void;
 }
 
 /** Growable ring buffer. */
@@ -51,6 +56,18 @@ export class FcfsQueue implements WaitingQueue {
     if (this.n === this.buf.length) this.grow();
     this.headIdx = (this.headIdx - 1) & (this.buf.length - 1);
     this.buf[this.headIdx] = r;
+    this.n++;
+  }
+
+  pushInOrder(r: EngineRequest): void {
+    if (this.n === this.buf.length) this.grow();
+    const mask = this.buf.length - 1;
+    let i = this.n;
+    while (i > 0 && this.buf[(this.headIdx + i - 1) & mask]!.seq > r.seq) {
+      this.buf[(this.headIdx + i) & mask] = this.buf[(this.headIdx + i - 1) & mask];
+      i--;
+    }
+    this.buf[(this.headIdx + i) & mask] = r;
     this.n++;
   }
 
@@ -125,6 +142,11 @@ export class PriorityQueue implements WaitingQueue {
   }
 
   pushPreempted(r: EngineRequest): void {
+    this.push(r);
+  }
+
+  /** The heap key (priority, seq) already places it. */
+  pushInOrder(r: EngineRequest): void {
     this.push(r);
   }
 
