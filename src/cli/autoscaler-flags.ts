@@ -19,8 +19,14 @@ import { getHardware } from '../model/hardware-catalog.js';
 import { readText, resolvePath, writeText } from './files.node.js';
 import type { CliIO } from './io.js';
 
-/** Instance ids are never reused: room for this many replicas started during a run. */
-const ADDED_INSTANCE_ROOM = 1024;
+/**
+ * Instance ids are never reused, so the cluster needs room for every replica started during the
+ * run: by default 4 x the models' max_replicas, at least 64 (--max-instances overrides). Not
+ * more: some routing scorers work in proportion to this capacity on every request.
+ */
+function addedInstanceRoom(maxReplicas: number): number {
+  return Math.max(64, 4 * maxReplicas);
+}
 
 const names = (r: ReadonlyArray<{ name: string }>): string => r.map((e) => e.name).join(', ');
 
@@ -65,7 +71,8 @@ export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
         name: variantPoolName(m.name, v), role: 'unified' as const, model: m.name, hardware: v.hardware, tp: v.tp, count: k === 0 ? m.initialReplicas : 0,
       })));
       const initial = pools.reduce((a, p) => a + p.count, 0);
-      return { ...c, pools, maxInstances: c.maxInstances ?? initial + ADDED_INSTANCE_ROOM };
+      const room = addedInstanceRoom(policy.models.reduce((x, m) => x + m.maxReplicas, 0));
+      return { ...c, pools, maxInstances: c.maxInstances ?? initial + room };
     },
     wrap(input: SimulateInput): SimulateInput {
       const a = attachment;
