@@ -42,6 +42,24 @@ describe('P/D disaggregation (hand-computed)', () => {
     expect(cluster.instances[0]!.heldCount).toBe(0);
   });
 
+  it('a decode instance that also serves whole requests keeps landed transfers at their reservation place (no stall)', async () => {
+    // Five transfers reserve blocks on decode instance 1 at ~4-7 ms; r7 (whole, 193 tokens) is
+    // enqueued there at 11.7 ms and needs more blocks than are free while the transfers hold theirs.
+    // Queued behind r7 (arrival order) the landed transfers would wait forever; at their place they run first.
+    const spec: Array<[number, number, number, number]> = [[0, 97, 2, 0], [0, 193, 2, 0], [0, 1, 2, 0], [0, 161, 2, 0], [0, 33, 2, 0], [0, 1, 2, 0], [1710, 209, 2, 0], [5000, 193, 1, 1], [0, 1, 1, 0]];
+    let t = 0;
+    const arrivals = spec.map(([gap, input, output, group], k) => {
+      t += gap;
+      return arrival(`r${k}`, t, input, output, { prefix: { group: `g${group}`, tokens: 64 } });
+    });
+    const { all, cluster } = await run({
+      prefillInstances: 1, decodeInstances: 2, pdTransferBandwidthGBs: 0.05, totalKvBlocks: 60, maxNumSeqs: 4,
+      snapshotRefreshIntervalMs: 0, routingPolicy: 'least-loaded',
+    }, arrivals, undefined, 60_000_000);
+    expect(all.filter((r) => r.status === 'completed').length).toBe(9);
+    expect(cluster.instances.every((i) => i.kvUsedBlocks === 0)).toBe(true);
+  });
+
   it('the prefix-threshold decider serves short uncached prompts whole (on the decode pool) and disaggregates long ones', async () => {
     const { records } = await run({
       prefillInstances: 1, decodeInstances: 1, pdDecider: 'prefix-threshold', pdPrefixThreshold: 100,

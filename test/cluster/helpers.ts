@@ -21,9 +21,9 @@ export function arrival(id: string, arrivalUs: number, inputTokens: number, outp
   return { id, arrivalUs, inputTokens, outputTokens, ...extra };
 }
 
-export async function run(o: ClusterOptions, arrivals: ArrivalRequest[], step = linearStep()): Promise<{ records: Map<string, RequestRecord>; all: RequestRecord[]; cluster: Cluster }> {
+export async function run(o: ClusterOptions, arrivals: ArrivalRequest[], step = linearStep(), horizonUs?: number): Promise<{ records: Map<string, RequestRecord>; all: RequestRecord[]; cluster: Cluster }> {
   const sink = new CollectingSink();
-  const res = await simulate({ config: resolveClusterConfig(options(o)), arrivals, stepTime: step, overheads: ZERO_OVERHEADS, sinks: [sink] });
+  const res = await simulate({ config: resolveClusterConfig(options(o)), arrivals, stepTime: step, overheads: ZERO_OVERHEADS, sinks: [sink], ...(horizonUs !== undefined ? { horizonUs } : {}) });
   return { records: new Map(sink.records.map((r) => [r.id, r])), all: sink.records, cluster: res.cluster };
 }
 

@@ -1,3 +1,4 @@
+import { HashIndex } from '../../engine/hash-index.js';
 import type { RoutingRequest, RouterView } from '../view.js';
 import type { Scorer, RoutingObserver, ScorerEntry } from './scorer.js';
 
@@ -6,22 +7,35 @@ import type { Scorer, RoutingObserver, ScorerEntry } from './scorer.js';
  * sent which prefix blocks to (it does not see the instances' real caches), bounded by an LRU
  * capacity. Score = leading blocks of the request found for that instance / the request's blocks.
  * Per request the work is O(matched blocks × ceil(instances/32) + instances), never
- * O(instances × blocks).
+ * O(instances × blocks). The LRU is an intrusive list over typed arrays (slots), not a Map in
+ * insertion order: evicting a Map's first key costs O(deleted entries) in V8 once the index is full.
  */
 export class PrefixAffinityIndex implements Scorer, RoutingObserver {
   private readonly words: number;
-  private readonly index = new Map<number, Uint32Array>();
+  /** Block hash → slot (typed-array open addressing: a Map boxes 53-bit keys and was the hot spot). */
+  private slotOf = new HashIndex(1);
+  private slotHash = new Float64Array(0);
+  private bits = new Uint32Array(0);
+  /** Doubly linked LRU over slots; the sentinel is slot `capacityBlocks` (next = most recent). */
+  private prev: Int32Array;
+  private next: Int32Array;
+  private used = 0;
+  private readonly sentinel: number;
   private readonly active: Uint32Array;
   private readonly matched: Int32Array;
 
   constructor(private readonly numInstances: number, private readonly capacityBlocks: number) {
-    this.words = Math.ceil(numInstances / 32);
+    this.words = Math.max(1, Math.ceil(numInstances / 32));
     this.active = new Uint32Array(this.words);
     this.matched = new Int32Array(numInstances);
+    this.sentinel = capacityBlocks;
+    this.prev = new Int32Array(0);
+    this.next = new Int32Array(0);
+    this.grow(Math.min(capacityBlocks, 1024));
   }
 
   get size(): number {
-    return this.index.size;
+    return this.slotOf.size;
   }
 
   onRouted(req: RoutingRequest, instance: number): void {
@@ -30,18 +44,16 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     const bit = 1 << (instance & 31);
     for (let k = 0; k < hashes.length; k++) {
       const h = hashes[k]!;
-      let entry = this.index.get(h);
-      if (entry !== undefined) {
-        this.index.delete(h);
+      let slot = this.slotOf.get(h);
+      if (slot < 0) {
+        slot = this.takeSlot();
+        this.slotHash[slot] = h;
+        this.slotOf.set(h, slot);
       } else {
-        if (this.index.size >= this.capacityBlocks) {
-          const oldest = this.index.keys().next().value as number;
-          this.index.delete(oldest);
-        }
-        entry = new Uint32Array(this.words);
+        this.unlink(slot);
       }
-      entry[word]! |= bit;
-      this.index.set(h, entry);
+      this.pushFront(slot);
+      this.bits[slot * this.words + word]! |= bit;
     }
   }
 
@@ -54,26 +66,77 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     }
     const active = this.active;
     const matched = this.matched;
+    const words = this.words;
     active.fill(0);
     for (let i = 0; i < this.numInstances; i++) if (view.eligible[i] !== 0) active[i >>> 5]! |= 1 << (i & 31);
     let k = 0;
     for (; k < blocks; k++) {
-      const entry = this.index.get(hashes[k]!);
-      if (entry === undefined) break;
+      const slot = this.slotOf.get(hashes[k]!);
+      if (slot < 0) break;
+      const base = slot * words;
       let any = 0;
-      for (let w = 0; w < this.words; w++) {
-        const dropped = active[w]! & ~entry[w]!;
+      for (let w = 0; w < words; w++) {
+        const entry = this.bits[base + w]!;
+        const dropped = active[w]! & ~entry;
         if (dropped !== 0) markMatched(matched, w, dropped, k);
-        active[w] = active[w]! & entry[w]!;
+        active[w] = active[w]! & entry;
         any |= active[w]!;
       }
       if (any === 0) break;
     }
-    for (let w = 0; w < this.words; w++) if (active[w] !== 0) markMatched(matched, w, active[w]!, k);
+    for (let w = 0; w < words; w++) if (active[w] !== 0) markMatched(matched, w, active[w]!, k);
     for (let i = 0; i < this.numInstances; i++) {
       out[i] = view.eligible[i] !== 0 ? matched[i]! / blocks : 0;
       matched[i] = 0;
     }
+  }
+
+  /** A free slot, or the least recently routed one (evicted). */
+  private takeSlot(): number {
+    if (this.used < this.capacityBlocks) {
+      if (this.used === this.slotHash.length) this.grow(Math.min(this.capacityBlocks, this.slotHash.length * 2));
+      return this.used++;
+    }
+    const lru = this.prev[this.sentinel]!;
+    this.unlink(lru);
+    this.slotOf.delete(this.slotHash[lru]!);
+    this.bits.fill(0, lru * this.words, (lru + 1) * this.words);
+    return lru;
+  }
+
+  private unlink(slot: number): void {
+    const p = this.prev[slot]!;
+    const n = this.next[slot]!;
+    this.next[p] = n;
+    this.prev[n] = p;
+  }
+
+  private pushFront(slot: number): void {
+    const s = this.sentinel;
+    const first = this.next[s]!;
+    this.next[slot] = first;
+    this.prev[slot] = s;
+    this.prev[first] = slot;
+    this.next[s] = slot;
+  }
+
+  private grow(slots: number): void {
+    const hash = new Float64Array(slots);
+    hash.set(this.slotHash);
+    const index = new HashIndex(slots);
+    for (let k = 0; k < this.used; k++) index.set(this.slotHash[k]!, k);
+    this.slotOf = index;
+    const bits = new Uint32Array(slots * this.words);
+    bits.set(this.bits);
+    // prev/next are indexed up to the sentinel (capacityBlocks): allocate them once, fully.
+    if (this.prev.length === 0) {
+      this.prev = new Int32Array(this.capacityBlocks + 1);
+      this.next = new Int32Array(this.capacityBlocks + 1);
+      this.prev[this.sentinel] = this.sentinel;
+      this.next[this.sentinel] = this.sentinel;
+    }
+    this.slotHash = hash;
+    this.bits = bits;
   }
 }
 
