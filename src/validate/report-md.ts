@@ -84,6 +84,21 @@ export function renderMarkdown(input: ReportInput): string {
     L.push('', '</details>', '');
   }
 
+  const timedOut = doc.experiments.filter((e) => {
+    const r = e.stages.find((s) => s.index === 'summary')?.requests;
+    return (r?.predicted?.failed ?? 0) > 0 || (r?.actual?.failed ?? 0) > 0;
+  });
+  if (timedOut.length > 0) {
+    L.push('## Failed requests (300 s client timeout)', '', 'Overload shows as requests that never finish in time; the simulator should fail about as many as the real server did.', '');
+    L.push('| experiment | predicted failed / sent | actual failed / sent |', '|---|---:|---:|');
+    for (const e of timedOut) {
+      const r = e.stages.find((s) => s.index === 'summary')!.requests!;
+      const cell = (x?: { ok: number; failed: number }): string => (x ? `${x.failed} / ${x.ok + x.failed}` : '–');
+      L.push(`| ${esc(e.id)} | ${cell(r.predicted)} | ${cell(r.actual)} |`);
+    }
+    L.push('');
+  }
+
   const failures = doc.gate.failures;
   if (failures.length > 0) {
     L.push('## Gate failures', '');
