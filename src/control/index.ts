@@ -7,8 +7,10 @@
  * registries); docs/autoscaling.md explains the model and its defaults.
  */
 export { Autoscaler, type ActionCounts } from './autoscaler.js';
+export { AutoscalerAttachment } from './attach.js';
+export { ClusterControlPort, variantPoolName } from './cluster-adapter.js';
 export type { AutoscalerSummary } from './accounting.js';
-export type { ControlledCluster, ReplicaView, VariantSpec } from './cluster-port.js';
+export { isDrainNotifier, type ControlledCluster, type DrainNotifier, type ReplicaView, type VariantSpec } from './cluster-port.js';
 export { Fleet, type ReplicaEntry } from './fleet.js';
 export { ReplicaState, REPLICA_STATES, isActive, isPending, holdsGpus, canTransition } from './lifecycle.js';
 export type { Decision, ModelMetrics, ScalingSignal, ReplicaGauge } from './metrics-types.js';
