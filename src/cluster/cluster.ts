@@ -366,6 +366,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
         return;
       }
     }
+    if (policy.lastScores) t.decodeScores = policy.lastScores(chosen);
     policy.onRouted?.(req, chosen, now);
     this.view.active[chosen]!++;
     t.decodeInstance = chosen;

@@ -25,6 +25,8 @@ export interface DisaggPhases {
   readonly transferBytes: number;
   readonly decodeEnqueuedUs: number;
   readonly decodePool?: string;
+  /** Scores by scorer name for the decode instance (weighted policy only). */
+  readonly decodeRoutingScores?: Readonly<Record<string, number>>;
 }
 
 export interface RequestRecord {

@@ -33,6 +33,7 @@ export interface Tracked extends QueueItem {
   decodeReq: EngineRequest | null;
   decodeInstance: number;
   decodePool: string;
+  decodeScores: Record<string, number> | undefined;
   decodeRoutedUs: number;
   transferStartUs: number;
   transferEndUs: number;
@@ -49,7 +50,7 @@ export function newTracked(req: EngineRequest, modelIndex: number): Tracked {
     req, modelIndex, disagg: false, admission: 'admitted', priority: req.priority, removed: false,
     admittedUs: -1, routedUs: -1, instance: -1, pool: '', scores: undefined,
     timeoutEvent: null, timeoutSeq: -1, ttlEvent: null, ttlSeq: -1, closed: false,
-    decodeReq: null, decodeInstance: -1, decodePool: '', decodeRoutedUs: -1,
+    decodeReq: null, decodeInstance: -1, decodePool: '', decodeScores: undefined, decodeRoutedUs: -1,
     transferStartUs: -1, transferEndUs: -1, transferBytes: 0, decodeEnqueuedUs: -1,
   };
 }
@@ -97,6 +98,7 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
         transferBytes: t.transferBytes,
         decodeEnqueuedUs: t.decodeEnqueuedUs,
         decodePool: t.decodePool,
+        ...(t.decodeScores !== undefined ? { decodeRoutingScores: t.decodeScores } : {}),
       },
     } : {}),
     ...(r.prefillChunks !== null ? { prefillChunks: r.prefillChunks } : {}),

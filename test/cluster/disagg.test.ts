@@ -60,6 +60,15 @@ describe('P/D disaggregation (hand-computed)', () => {
     expect(cluster.instances.every((i) => i.kvUsedBlocks === 0)).toBe(true);
   });
 
+  it('records every scorer\'s score for both routing decisions', async () => {
+    const { records } = await run({
+      prefillInstances: 1, decodeInstances: 2, routingPolicy: 'weighted', routingScorers: 'queue-depth:1,active-requests:1',
+    }, [arrival('a', 0, 64, 3)]);
+    const r = records.get('a')!;
+    expect(Object.keys(r.routingScores!)).toEqual(['queue-depth', 'active-requests']);
+    expect(Object.keys(r.disagg!.decodeRoutingScores!)).toEqual(['queue-depth', 'active-requests']);
+  });
+
   it('the prefix-threshold decider serves short uncached prompts whole (on the decode pool) and disaggregates long ones', async () => {
     const { records } = await run({
       prefillInstances: 1, decodeInstances: 1, pdDecider: 'prefix-threshold', pdPrefixThreshold: 100,
