@@ -195,7 +195,7 @@ export class Autoscaler implements EventHandler, RecordSink {
       this.stabilizer.noteAction(d.model, 'up', now);
     } else {
       this.actions.scaleDown++;
-      if (d.reason.startsWith('preempted')) this.actions.preemptions++;
+      if (d.preemptedFor !== undefined) this.actions.preemptions++;
       this.stabilizer.noteAction(d.model, 'down', now);
     }
   }

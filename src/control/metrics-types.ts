@@ -74,4 +74,4 @@ export interface ScalingSignal {
 
 export type Decision =
   | { readonly kind: 'add'; readonly model: string; readonly variant: VariantSpec; readonly reason: string }
-  | { readonly kind: 'remove'; readonly model: string; readonly replica: number; readonly reason: string };
+  | { readonly kind: 'remove'; readonly model: string; readonly replica: number; readonly reason: string; /** The model the GPUs go to, when taken by a higher priority. */ readonly preemptedFor?: string };

@@ -80,8 +80,8 @@ class PriorityOptimizer implements Optimizer {
     const target = new Map<string, number>();
     for (const m of input.models) target.set(m.policy.name, Math.min(m.policy.maxReplicas, Math.max(m.policy.minReplicas, m.desired)));
 
-    const drain = (r: ReplicaEntry, reason: string): void => {
-      decisions.push({ kind: 'remove', model: r.model, replica: r.id, reason });
+    const drain = (r: ReplicaEntry, reason: string, preemptedFor?: string): void => {
+      decisions.push({ kind: 'remove', model: r.model, replica: r.id, reason, ...(preemptedFor !== undefined ? { preemptedFor } : {}) });
       const list = active.get(r.model)!;
       list.splice(list.indexOf(r), 1);
       if (isPending(r.state)) free.set(r.hardware, (free.get(r.hardware) ?? 0) + r.tp);
@@ -143,7 +143,7 @@ class PriorityOptimizer implements Optimizer {
         .sort((a, b) => b.pol!.priority - a.pol!.priority || load(a.r.id) - load(b.r.id) || b.r.id - a.r.id);
       if (victims.length > 0) {
         const victim = victims[0]!.r;
-        drain(victim, `preempted: ${victim.tp} ${victim.hardware} GPU(s) go to ${p.name} (priority ${p.priority} < ${victims[0]!.pol!.priority})`);
+        drain(victim, `preempted: ${victim.tp} ${victim.hardware} GPU(s) go to ${p.name} (priority ${p.priority} < ${victims[0]!.pol!.priority})`, p.name);
         const v = p.variants.find((x) => x.hardware === victim.hardware)!;
         if ((soonFree.get(v.hardware) ?? 0) >= v.tp) soonFree.set(v.hardware, soonFree.get(v.hardware)! - v.tp);
         unmet.set(p.name, `took GPUs from ${victim.model}; waiting for replica ${victim.id} to drain`);

@@ -57,7 +57,7 @@ describe('priority optimizers under a shared inventory', () => {
     ]);
     const opt = priorityRoundRobin.create({}, {});
     const first = opt.optimize({ models: [want(high, 1), want(low, 2)], replicas: [replica(0, 'low'), replica(1, 'low')], load, inventory: [H100(2)], limited: true });
-    expect(first.decisions).toEqual([{ kind: 'remove', model: 'low', replica: 1, reason: expect.stringMatching(/^preempted: 1 H100 GPU\(s\) go to high/) }]);
+    expect(first.decisions).toEqual([{ kind: 'remove', model: 'low', replica: 1, reason: expect.stringMatching(/^preempted: 1 H100 GPU\(s\) go to high/), preemptedFor: 'high' }]);
     expect(first.unmet.get('high')).toMatch(/waiting for replica 1 to drain/);
     // While replica 1 drains, the reservation holds: no second victim.
     const second = opt.optimize({ models: [want(high, 1), want(low, 2)], replicas: [replica(0, 'low'), replica(1, 'low', 'draining')], load, inventory: [H100(2)], limited: true });
