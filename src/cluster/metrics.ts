@@ -31,11 +31,21 @@ export interface MetricsBlock {
   reasons?: Record<string, number>;
 }
 
+/** Who an instance row is (filled by the run: pool, model, hardware, TP, final lifecycle state). */
+export interface InstanceMeta {
+  pool?: string;
+  role?: string;
+  model?: string;
+  hardware?: string;
+  tp?: number;
+  state?: string;
+}
+
 export interface MetricsDocument extends MetricsBlock {
   schema: typeof METRICS_SCHEMA;
   config: unknown;
   stages?: Array<{ index: number; start_s: number; end_s: number } & MetricsBlock>;
-  instances: Array<{ id: number } & MetricsBlock>;
+  instances: Array<{ id: number } & InstanceMeta & MetricsBlock>;
   sim: { simulated_s: number; events: number };
   [extra: string]: unknown;
 }

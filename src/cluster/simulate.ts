@@ -97,5 +97,11 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: cluster.sim.nowUs, events: cluster.sim.eventsProcessed },
   );
+  doc.instances = doc.instances.map((row) => {
+    if (row.id >= cluster.instances.length) return row;
+    const { id, ...block } = row;
+    const i = cluster.instanceInfo(id);
+    return { id, pool: i.pool, role: i.role, model: i.model, hardware: i.hardware, tp: i.tp, state: i.state, ...block };
+  });
   return { metrics: doc, cluster };
 }
