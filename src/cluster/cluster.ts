@@ -469,7 +469,10 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private onTimeout(t: Tracked): void {
     t.timeoutEvent = null;
     if (t.closed) return;
-    if (!t.removed && t.admission === 'queued-then-admitted' && t.admittedUs < 0) this.queue.remove(t);
+    if (!t.removed && t.admission === 'queued-then-admitted' && t.admittedUs < 0) {
+      this.queue.remove(t);
+      t.admission = 'queued-then-expired';
+    }
     const now = this.sim.nowUs;
     if (t.instance >= 0) {
       const st = t.req.state;

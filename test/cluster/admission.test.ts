@@ -102,6 +102,12 @@ describe('saturation admission end to end', () => {
     expect(cluster.requestCounts.timed_out).toBe(2); // r1 and r2 (r0 runs > 50 ms)
   });
 
+  it('a client timeout while queued ends the request as timed out (client-timeout) without reaching an instance', async () => {
+    const { records } = await run({ ...SAT, flowControl: true, clientTimeoutS: 0.05 }, saturatingArrivals());
+    const r2 = records.get('r2')!;
+    expect([r2.status, r2.reason, r2.admission, r2.instance, r2.enqueuedUs]).toEqual(['timed_out', 'client-timeout', 'queued-then-expired', -1, -1]);
+  });
+
   it('rejects with gateway-queue-full beyond --max-gateway-queue', async () => {
     const { records } = await run({ ...SAT, flowControl: true, maxGatewayQueue: 1 }, saturatingArrivals());
     expect(records.get('r2')!.reason).toBe('gateway-queue-full');

@@ -56,4 +56,17 @@ describe('instance lifecycle (autoscaler API)', () => {
     cluster.drainInstance(1);
     expect(cluster.instanceInfo(1).state).toBe('gone');
   });
+
+  it('an instance added to the decode pool takes decode work; a drained prefill instance takes no new prefill', () => {
+    const { cluster, sink } = makeCluster({ prefillInstances: 2, decodeInstances: 1, maxInstances: 4, routingPolicy: 'round-robin' });
+    const added = cluster.addInstance('decode');
+    expect(cluster.instanceInfo(added)).toMatchObject({ pool: 'decode', role: 'decode', state: 'ready' });
+    cluster.drainInstance(1);
+    for (let k = 0; k < 6; k++) cluster.addArrival(arrival(`r${k}`, k * 1000, 64, 4));
+    cluster.sim.run();
+    const recs = sink.records;
+    expect(recs.every((r) => r.status === 'completed' && r.instance === 0)).toBe(true);
+    expect(new Set(recs.map((r) => r.disagg!.decodeInstance))).toEqual(new Set([2, 3]));
+    expect(cluster.poolInstances('prefill')).toEqual([0]);
+  });
 });
