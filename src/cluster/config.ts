@@ -11,7 +11,8 @@ import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp } from '../model/kv-sizing.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
 import { findPdDecider } from './pd-decider.js';
-import { describePool, type PoolConfig, type PoolOptions, type PoolRole } from './pools.js';
+import { resolvePools } from './pool-config.js';
+import { describePool, type PoolConfig, type PoolEngineConfig, type PoolOptions } from './pools.js';
 import { findRoutingPolicy } from './routing.js';
 import { parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
 
@@ -172,11 +173,6 @@ function positiveInt(value: number, flag: string): number {
   return value;
 }
 
-function nonNegativeInt(value: number, flag: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${value}; expected an integer >= 0`);
-  return value;
-}
-
 function nonNegative(value: number, flag: string): number {
   if (!Number.isFinite(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${value}; expected a number >= 0`);
   return value;
@@ -239,77 +235,13 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const maxNumSeqs = positiveInt(Number(pick('maxNumSeqs')), '--max-num-seqs');
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
-  const engineBase = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, maxModelLen, enablePrefixCaching };
-
-  const poolFor = (o: PoolOptions, where: string): PoolConfig => {
-    const pModel = o.modelSpec ?? (o.model !== undefined ? getModel(o.model, `${where}.model`) : model);
-    const pHardware = o.hardwareSpec ?? (o.hardware !== undefined ? getHardware(o.hardware, `${where} hardware`) : hardware);
-    const pTp = o.tp !== undefined ? positiveInt(o.tp, `${where} tp`) : tp;
-    validateTp(pModel, pTp, `${where} tp`);
-    const count = nonNegativeInt(o.count, `${where} count`);
-    const role: PoolRole = o.role ?? 'unified';
-    const gpuMem = o.gpuMemoryUtilization ?? gpuMemoryUtilization;
-    const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization;
-    const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
-      : options.totalKvBlocks !== undefined || sameAsTop ? totalKvBlocks
-      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize }).totalKvBlocks;
-    return Object.freeze({
-      name: o.name ?? role,
-      role,
-      model: pModel,
-      hardware: pHardware,
-      tp: pTp,
-      count,
-      engine: Object.freeze({
-        ...engineBase,
-        maxNumBatchedTokens: o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`) : maxNumBatchedTokens,
-        maxNumSeqs: o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`) : maxNumSeqs,
-        totalKvBlocks: kvBlocks,
-      }),
-    });
-  };
-
-  let pools: PoolConfig[];
-  let numInstances: number;
-  const pdFlags = options.prefillInstances !== undefined || options.decodeInstances !== undefined;
-  if (options.pools !== undefined) {
-    if (pdFlags) throw new InputError('FLAG_CONFLICT', '--prefill-instances', 'explicit pools and --prefill-instances/--decode-instances cannot be combined');
-    pools = options.pools.map((p, k) => poolFor(p, `pools[${k}]`));
-    sources['pools'] = given['pools'] ?? 'flag';
-    const names = new Set<string>();
-    for (const p of pools) {
-      if (names.has(p.name)) throw new InputError('POOL_DUPLICATE', `pool '${p.name}'`, 'pool names must be unique');
-      names.add(p.name);
-    }
-    numInstances = pools.reduce((a, p) => a + p.count, 0);
-    if (options.numInstances !== undefined && options.numInstances !== numInstances) {
-      throw new InputError('POOLS_MISMATCH', '--num-instances', `pools hold ${numInstances} instances (${pools.map((p) => `${p.name} ${p.count}`).join(' + ')}) but --num-instances is ${options.numInstances}`);
-    }
-  } else if (pdFlags) {
-    const p = options.prefillInstances ?? 0;
-    const d = options.decodeInstances ?? 0;
-    if (!Number.isInteger(p) || p < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--prefill-instances', `found ${options.prefillInstances ?? 'nothing'}; a disaggregated layout needs at least 1 prefill instance (and --decode-instances)`);
-    if (!Number.isInteger(d) || d < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--decode-instances', `found ${options.decodeInstances ?? 'nothing'}; a disaggregated layout needs at least 1 decode instance (and --prefill-instances)`);
-    if (options.numInstances !== undefined && p + d !== options.numInstances) {
-      throw new InputError('POOLS_MISMATCH', '--num-instances', `--prefill-instances ${p} + --decode-instances ${d} = ${p + d} instances, but --num-instances is ${options.numInstances}; they must add up`);
-    }
-    numInstances = p + d;
-    pools = [
-      poolFor({ name: 'prefill', role: 'prefill', count: p, ...(options.prefillHardware !== undefined ? { hardware: options.prefillHardware } : {}), ...(options.prefillTp !== undefined ? { tp: options.prefillTp } : {}) }, '--prefill'),
-      poolFor({ name: 'decode', role: 'decode', count: d, ...(options.decodeHardware !== undefined ? { hardware: options.decodeHardware } : {}), ...(options.decodeTp !== undefined ? { tp: options.decodeTp } : {}) }, '--decode'),
-    ];
-    sources['pools'] = 'flag';
-  } else {
-    if (options.prefillHardware !== undefined || options.decodeHardware !== undefined || options.prefillTp !== undefined || options.decodeTp !== undefined) {
-      throw new InputError('FLAG_CONFLICT', '--prefill-hardware', 'per-pool hardware/TP flags need --prefill-instances and --decode-instances');
-    }
-    numInstances = positiveInt(Number(pick('numInstances')), '--num-instances');
-    pools = [poolFor({ name: 'unified', role: 'unified', count: numInstances }, '--num-instances')];
-    sources['pools'] = 'derived';
-  }
-  if (numInstances < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', 'the pools hold no instance; expected at least 1');
+  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching };
+  const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine },
+    () => positiveInt(Number(pick('numInstances')), '--num-instances'));
+  const pools = layout.pools;
+  const numInstances = layout.numInstances;
+  sources['pools'] = layout.source === 'explicit' ? given['pools'] ?? 'flag' : layout.source;
   if (sources['numInstances'] === undefined) sources['numInstances'] = options.numInstances !== undefined ? given['numInstances'] ?? 'flag' : 'derived';
-  validatePoolsPerModel(pools);
   const hasPrefill = pools.some((p) => p.role === 'prefill');
 
   let pdDecider: string;
@@ -393,20 +325,6 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   };
   if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
   return Object.freeze(config);
-}
-
-/** Every model needs somewhere to send whole requests, and a prefill pool needs a decode pool of its model. */
-function validatePoolsPerModel(pools: readonly PoolConfig[]): void {
-  const models = new Set(pools.map((p) => p.model.name));
-  for (const m of models) {
-    const roles = new Set(pools.filter((p) => p.model.name === m).map((p) => p.role));
-    if (roles.has('prefill') && !roles.has('decode')) {
-      throw new InputError('POOLS_INVALID', `model '${m}'`, 'has a prefill pool but no decode pool; disaggregated requests need both');
-    }
-    if (!roles.has('unified') && !roles.has('decode')) {
-      throw new InputError('POOLS_INVALID', `model '${m}'`, 'has no unified or decode pool to serve requests');
-    }
-  }
 }
 
 /** The config as echoed in the metrics JSON: plain values, enough to rerun. */
