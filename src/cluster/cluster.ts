@@ -14,7 +14,6 @@ import { Simulator } from '../kernel/sim.js';
 import { computeBlockHashes } from '../engine/block-hash.js';
 import { EngineRequest, RequestState } from '../engine/engine-request.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
-import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import { getStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ArrivalRequest } from '../workload/request.js';
@@ -22,13 +21,13 @@ import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from '
 import type { ClusterConfig } from './config.js';
 import { Fleet, type PoolStepTime } from './fleet.js';
 import { GatewayQueue } from './gateway-queue.js';
-import { TransferLink, type TransferListener } from './kv-transfer.js';
+import { Disaggregation } from './disagg.js';
 import { findPdDecider, type PdDecision } from './pd-decider.js';
 import { isForwardTransition, type InstanceInfo, type InstanceState, type InstanceStateListener, type PoolConfig } from './pools.js';
 import type { RequestStatus } from './record.js';
 import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
 import type { RecordSink } from './sink.js';
-import { Phase, buildRecord, newTracked, type Tracked, type Transfer } from './tracked.js';
+import { Phase, buildRecord, newTracked, type Tracked } from './tracked.js';
 import { createRouterView, type MutableRouterView } from './view.js';
 
 /** Event kinds this handler receives (the event's `a` slot). */
@@ -56,7 +55,7 @@ export interface ClusterDeps {
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
 }
 
-export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, TransferListener<Transfer> {
+export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener {
   readonly sim = new Simulator();
   readonly view: MutableRouterView;
   private readonly fleet: Fleet;
@@ -67,8 +66,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private readonly decide: (d: PdDecision) => boolean;
   private readonly kvView: boolean;
   private readonly queue: GatewayQueue<Tracked>;
-  private readonly links: Array<TransferLink<Transfer> | undefined> = [];
-  private readonly awaitingDecode: Tracked[] = [];
+  /** P/D phases after the prefill (null without prefill pools). */
+  private readonly pd: Disaggregation | null;
   private readonly live = new Map<number, Tracked>();
   private readonly matchedScratch: Float64Array;
   private stateListener: InstanceStateListener | null = null;
@@ -96,6 +95,14 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.matchedScratch = new Float64Array(cap);
     const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });
+    this.pd = hasPd ? new Disaggregation({
+      sim: this.sim, config, view: this.view, fleet: this.fleet, kvView: this.kvView,
+      finish: (t, status, reason) => this.finish(t, status, reason),
+      instanceWorkDone: (id) => {
+        this.noteInstanceWork(id);
+        this.liveUpdate();
+      },
+    }, this.policies[Phase.Decode]!) : null;
     config.pools.forEach((p, k) => {
       for (let j = 0; j < p.count; j++) this.attach(this.fleet.add(k, 'ready'));
     });
@@ -203,7 +210,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
       case Kind.Admit: this.admit(ev.b as Tracked); break;
       case Kind.Dispatch: this.dispatch(ev.b as Tracked); break;
       case Kind.QueueExpiry: this.onQueueExpiry(ev.b as Tracked); break;
-      case Kind.DecodeRoute: this.routeDecode(ev.b as Tracked); break;
+      case Kind.DecodeRoute: this.pd!.routeDecode(ev.b as Tracked); break;
       case Kind.DrainCheck: this.checkDrained(ev.b as number); break;
     }
   }
@@ -332,80 +339,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.fleet.instances[chosen]!.enqueue(t.req);
   }
 
-  // ---------------------------------------------------------------- P/D
-
-  /** After the prefill's first token: pick a decode instance, reserve its blocks, start the transfer. */
-  private routeDecode(t: Tracked): void {
-    const now = this.sim.nowUs;
-    if (t.closed) return;
-    const policy = this.policies[Phase.Decode]!;
-    const n = this.fleet.markEligible(this.view.eligible, t.modelIndex, Phase.Decode);
-    if (n === 0) {
-      this.awaitingDecode.push(t);
-      return;
-    }
-    if (this.kvView) this.view.kvIndex.advance(now);
-    const req = t.decodeReq ?? (t.decodeReq = new EngineRequest(t.req.src, t.req.index, t.req.blockHashes));
-    let chosen = policy.pick(this.view, req, now);
-    const inst = this.fleet.instances[chosen]!;
-    if (!this.fitsEver(inst, req)) {
-      this.releasePrefill(t);
-      this.finish(t, 'dropped', req.inputTokens + req.outputTokens > inst.config.maxModelLen ? 'exceeds-max-model-len' : 'exceeds-kv-capacity');
-      return;
-    }
-    // The picked instance has no free blocks now: take any eligible one that has, else wait.
-    if (!inst.reserveForTransfer(req)) {
-      chosen = -1;
-      const size = this.fleet.size;
-      for (let k = 0; k < size && chosen < 0; k++) {
-        const i = (t.req.index + k) % size;
-        if (this.view.eligible[i] === 1 && this.fleet.instances[i]!.reserveForTransfer(req)) chosen = i;
-      }
-      if (chosen < 0) {
-        this.awaitingDecode.push(t);
-        return;
-      }
-    }
-    if (policy.lastScores) t.decodeScores = policy.lastScores(chosen);
-    policy.onRouted?.(req, chosen, now);
-    this.view.active[chosen]!++;
-    t.decodeInstance = chosen;
-    t.decodePool = this.fleet.pool(chosen).name;
-    t.decodeRoutedUs = now;
-    const prefillPool = this.fleet.pool(t.instance);
-    const blocks = Math.ceil(req.inputTokens / this.config.blockSize);
-    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, this.config.blockSize);
-    t.transferStartUs = now;
-    t.transferBytes = bytes;
-    let link = this.links[t.instance];
-    if (link === undefined) {
-      link = new TransferLink<Transfer>(this.sim, this.config.pdTransferBandwidthBytesPerS, this.config.pdTransferLatencyUs, this);
-      this.links[t.instance] = link;
-    }
-    link.start({ t, bytes, remainingBytes: bytes, startUs: now });
-  }
-
-  private fitsEver(inst: Instance, req: EngineRequest): boolean {
-    if (req.inputTokens + req.outputTokens > inst.config.maxModelLen) return false;
-    return Math.ceil((req.inputTokens + req.outputTokens - 1) / inst.config.blockSize) <= inst.kvTotalBlocks;
-  }
-
-  onTransferLanded(flow: Transfer, tUs: number): void {
-    const t = flow.t;
-    if (t.closed) return; // timed out in flight: both sides were aborted
-    t.transferEndUs = tUs;
-    this.releasePrefill(t);
-    t.decodeEnqueuedUs = this.sim.nowUs;
-    this.fleet.instances[t.decodeInstance]!.startDecode(t.decodeReq!);
-  }
-
-  private releasePrefill(t: Tracked): void {
-    if (t.req.state !== RequestState.Held) return;
-    this.fleet.instances[t.instance]!.releaseHeld(t.req);
-    this.noteInstanceWork(t.instance);
-    this.liveUpdate();
-  }
-
   /**
    * With --snapshot-refresh-interval 0 the router reads live state: refresh on every arrival and
    * departure, and let the flow-control queue re-check capacity then (there are no scrapes).
@@ -414,12 +347,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     if (this.config.snapshotRefreshIntervalUs !== 0) return;
     this.refreshView();
     this.drainQueue();
-  }
-
-  private retryAwaitingDecode(): void {
-    if (this.awaitingDecode.length === 0) return;
-    const waiting = this.awaitingDecode.splice(0);
-    for (const t of waiting) this.routeDecode(t);
   }
 
   // ---------------------------------------------------------------- engine events
@@ -433,7 +360,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
       this.view.active[t.decodeInstance]!--;
       this.noteInstanceWork(t.decodeInstance);
       this.finish(t, 'completed', undefined);
-      this.retryAwaitingDecode();
+      this.pd?.retryAwaiting();
       this.liveUpdate();
       return;
     }
@@ -523,14 +450,14 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.scrapeScheduled = false;
     this.refreshView();
     this.drainQueue();
-    this.retryAwaitingDecode();
+    this.pd?.retryAwaiting();
     if (this.live.size > 0 || this.arrivalsPending > 0) this.ensureScrape();
   }
 
   private afterCapacityChange(): void {
     if (this.config.snapshotRefreshIntervalUs === 0) this.refreshView();
     this.drainQueue();
-    this.retryAwaitingDecode();
+    this.pd?.retryAwaiting();
   }
 
   private attach(id: number): void {

@@ -4,7 +4,7 @@
  * disaggregation with KV transfers, pools with an instance lifecycle, and the run loop
  * (simulate) that turns arrivals into per-request records and the metrics document.
  * Read first: cluster.ts (the request's path), view.ts (what routing sees), pools.ts (the
- * autoscaler's handles), then docs/cluster.md.
+ * autoscaler's handles), disagg.ts (P/D after the prefill), then docs/cluster.md.
  */
 export { Cluster, type ClusterDeps } from './cluster.js';
 export { resolveClusterConfig, describeClusterConfig, CLUSTER_DEFAULTS, type ClusterConfig, type ClusterOptions } from './config.js';
