@@ -5,13 +5,20 @@
  * `delayUs` old: events wait in a FIFO and are applied, in order, when they mature.
  *
  * Bounded and cheap: the index holds, per block hash, a bitset of the instances that had it
- * (at most the instances' total KV blocks entries), and the FIFO holds only the events of the
- * last `delayUs`. A lookup walks the request's leading blocks once with a bitset of still-matching
+ * (at most the instances' total KV blocks entries; a typed-array hash table to slots, since a Map
+ * boxes 53-bit keys), and the FIFO holds only the events of the last `delayUs`. A lookup walks the request's leading blocks once with a bitset of still-matching
  * instances: O(matched blocks × ceil(instances/32) + instances), never O(instances × blocks).
  */
+import { HashIndex } from '../engine/hash-index.js';
+
 export class DelayedKvIndex {
   private readonly words: number;
-  private readonly index = new Map<number, Uint32Array>();
+  /** Hash → slot; a slot's bitset is bits[slot·words .. +words). */
+  private index = new HashIndex(256);
+  private slotHash = new Float64Array(256);
+  private bits: Uint32Array;
+  private readonly freeSlots: number[] = [];
+  private usedSlots = 0;
   private readonly active: Uint32Array;
   // Pending events (ring buffer of parallel arrays).
   private evInstance = new Int32Array(64);
@@ -24,12 +31,14 @@ export class DelayedKvIndex {
   constructor(readonly capacity: number, readonly delayUs: number) {
     this.words = Math.max(1, Math.ceil(capacity / 32));
     this.active = new Uint32Array(this.words);
+    this.bits = new Uint32Array(256 * this.words);
   }
 
   /** Hashes currently visible to the router (any instance). */
   get size(): number {
     return this.index.size;
   }
+
 
   /** Events not yet visible. */
   get pending(): number {
@@ -67,9 +76,11 @@ export class DelayedKvIndex {
   forgetInstance(instance: number): void {
     const word = instance >>> 5;
     const mask = ~(1 << (instance & 31));
-    for (const [h, bits] of this.index) {
-      bits[word]! &= mask;
-      if (isEmpty(bits)) this.index.delete(h);
+    for (let slot = 0; slot < this.usedSlots; slot++) {
+      const base = slot * this.words;
+      if (this.bits[base + word] === 0) continue;
+      this.bits[base + word]! &= mask;
+      if (this.isEmpty(base)) this.freeSlot(slot);
     }
   }
 
@@ -85,10 +96,11 @@ export class DelayedKvIndex {
     let any = 0;
     for (let i = 0; i < numInstances; i++) if (eligible[i] !== 0) { active[i >>> 5]! |= 1 << (i & 31); any = 1; }
     for (let k = 0; k < hashes.length && any !== 0; k++) {
-      const entry = this.index.get(hashes[k]!);
+      const slot = this.index.get(hashes[k]!);
+      const base = slot * this.words;
       any = 0;
       for (let w = 0; w < this.words; w++) {
-        const a = entry === undefined ? 0 : active[w]! & entry[w]!;
+        const a = slot < 0 ? 0 : active[w]! & this.bits[base + w]!;
         active[w] = a;
         any |= a;
         let b = a >>> 0;
@@ -104,17 +116,53 @@ export class DelayedKvIndex {
   private apply(instance: number, stored: boolean, hash: number): void {
     const word = instance >>> 5;
     const bit = 1 << (instance & 31);
-    let bits = this.index.get(hash);
+    let slot = this.index.get(hash);
     if (stored) {
-      if (bits === undefined) {
-        bits = new Uint32Array(this.words);
-        this.index.set(hash, bits);
+      if (slot < 0) {
+        slot = this.newSlot(hash);
+        this.index.set(hash, slot);
       }
-      bits[word]! |= bit;
-    } else if (bits !== undefined) {
-      bits[word]! &= ~bit;
-      if (isEmpty(bits)) this.index.delete(hash);
+      this.bits[slot * this.words + word]! |= bit;
+    } else if (slot >= 0) {
+      const base = slot * this.words;
+      this.bits[base + word]! &= ~bit;
+      if (this.isEmpty(base)) this.freeSlot(slot);
     }
+  }
+
+  private newSlot(hash: number): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.usedSlots === this.slotHash.length) this.growSlots();
+      slot = this.usedSlots++;
+    }
+    this.slotHash[slot] = hash;
+    return slot;
+  }
+
+  private freeSlot(slot: number): void {
+    this.index.delete(this.slotHash[slot]!);
+    this.slotHash[slot] = -1;
+    this.freeSlots.push(slot);
+  }
+
+  private isEmpty(base: number): boolean {
+    for (let w = 0; w < this.words; w++) if (this.bits[base + w] !== 0) return false;
+    return true;
+  }
+
+  /** Doubles the slots and rebuilds the hash table for them. */
+  private growSlots(): void {
+    const n = this.slotHash.length * 2;
+    const hashes = new Float64Array(n).fill(-1);
+    hashes.set(this.slotHash);
+    const bits = new Uint32Array(n * this.words);
+    bits.set(this.bits);
+    const index = new HashIndex(n);
+    for (let k = 0; k < this.usedSlots; k++) if (hashes[k]! >= 0) index.set(hashes[k]!, k);
+    this.slotHash = hashes;
+    this.bits = bits;
+    this.index = index;
   }
 
   private grow(): void {
@@ -138,7 +186,3 @@ export class DelayedKvIndex {
   }
 }
 
-function isEmpty(bits: Uint32Array): boolean {
-  for (let w = 0; w < bits.length; w++) if (bits[w] !== 0) return false;
-  return true;
-}
