@@ -14,14 +14,20 @@ function file(entries: unknown[]): object {
 }
 
 describe('fitted step-time model', () => {
-  test('the embedded placeholder coefficients reproduce the roofline and say they are unfitted', () => {
-    const f = createFitted(ctx);
+  test('roofline coefficients (1 on each time term, its CPU costs) reproduce the roofline', () => {
+    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10 } }]) });
     const r = createRoofline(ctx);
     for (const b of [decodes(1, 0), decodes(40, 900), batchOf([[2048, 0, 1]]), batchOf([[300, 512, 1], [1, 50, 0]])]) {
       expect(f.stepTimeUs(b)).toBe(r.stepTimeUs(b));
     }
-    expect(f.provenance.status).toBe('unfitted');
     expect(f.overheads).toEqual({ preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0 });
+  });
+
+  test('the embedded coefficients are fitted (blis calibrate) and carry their provenance', () => {
+    const f = createFitted(ctx);
+    expect(f.provenance.status).toBe('fitted');
+    expect(f.provenance.inputs.length).toBeGreaterThan(0);
+    expect(f.overheads.firstTokenUs).toBeGreaterThan(0);
     expect(defaultCoefficients().entries.length).toBeGreaterThan(0);
   });
 
