@@ -117,3 +117,17 @@ describe('blis validate', () => {
     expect(b.err).toContain("unknown step-time model 'magic'");
   });
 });
+
+describe('blis validate on the calibration set', () => {
+  it('the shipped baseline fails a deliberately worse coefficient file (GEMMs 10% slower): exit 1 naming the metric', async () => {
+    const dir = tmp();
+    const doc = JSON.parse(readFileSync('src/model/coefficients/default.json', 'utf8'));
+    const c = doc.entries[0].coefficients;
+    c.gemm_us *= 1.1;
+    c.lm_head_us *= 1.1;
+    writeFileSync(join(dir, 'worse.json'), JSON.stringify(doc));
+    const r = await runCli(['validate', '--latency-coefficients', join(dir, 'worse.json'), '--baseline', 'baselines/calibration.json', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/gate failed: ttft_mean MAPE [\d.]+% > limit [\d.]+%/);
+  });
+});
