@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
-import { calibrate, CALIBRATION_METRICS, coefficientsDocument, crossValidationSummary, DEFAULT_FIT_PARAMETERS, experimentErrors, rooflineStart, startFromDocument, startVector, type CalibrationCase, type CrossValidationFold, type FitParameter } from '../validate/calibrate.js';
+import { calibrate, CALIBRATION_METRICS, coefficientsDocument, crossValidationSummary, DEFAULT_FIT_PARAMETERS, experimentErrors, SHIPPED_FIT_PARAMETERS, rooflineStart, startFromDocument, startVector, type CalibrationCase, type CrossValidationFold, type FitParameter } from '../validate/calibrate.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { HEADLINE_METRICS } from '../validate/report-md.js';
@@ -20,14 +20,13 @@ import { choiceFlag, intFlag, numFlag } from './parse.js';
 const EXAMPLES = `
 Examples:
   blis calibrate --out coefficients.json                 # the calibration set, trace arrivals, ~10 min
-  blis calibrate --cv --out coefficients.json            # plus leave-one-model-out cross-validation
+  blis calibrate --cv --out coefficients.json            # plus leave-one-model-out CV (how the shipped file was made)
   blis calibrate --params step,gemm_us --max-evaluations 40 exp.json --out c.json
   blis validate --latency-coefficients coefficients.json # score them on the full runs
 `;
 
 function parseParams(v: string | undefined): readonly FitParameter[] {
-  if (v === undefined) return DEFAULT_FIT_PARAMETERS;
-  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (v ?? SHIPPED_FIT_PARAMETERS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   return names.map((n) => {
     const p = DEFAULT_FIT_PARAMETERS.find((x) => x.name === n);
     if (!p) throw new InputError('FLAG_MALFORMED', '--params', `unknown parameter '${n}'; known: ${DEFAULT_FIT_PARAMETERS.map((x) => x.name).join(', ')}`);
@@ -60,10 +59,10 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     .argument('[paths...]', 'experiment files or directories (default: baselines/calibration-experiments)')
     .option('--out <file>', 'write the coefficients file here (default: stdout)')
     .option('--cv', 'also cross-validate leave-one-model-out (fit on the other models, score the held-out one)')
-    .option('--params <list>', `parameters to fit, the others keep their start values: ${DEFAULT_FIT_PARAMETERS.map((p) => p.name).join(', ')} (default all)`)
+    .option('--params <list>', `parameters to fit, the others keep their start values: ${DEFAULT_FIT_PARAMETERS.map((p) => p.name).join(', ')} (default: the shipped set, ${SHIPPED_FIT_PARAMETERS.join(',')})`)
     .option('--start <file>', 'coefficients file to start from and keep unfitted terms of (default: the raw roofline, parameters at their priors)')
-    .option('--fraction <f>', 'share of each stage simulated during the search (default 0.3; 1 = whole runs)', numFlag('--fraction'))
-    .option('--max-evaluations <n>', 'simulations of the training set per fit (default 40 × parameters)', intFlag('--max-evaluations'))
+    .option('--fraction <f>', 'share of each stage simulated during the search (default 0.15; 1 = whole runs)', numFlag('--fraction'))
+    .option('--max-evaluations <n>', 'simulations of the training set per fit (default 200)', intFlag('--max-evaluations'))
     .option('--arrivals <source>', 'trace (default where the per-request CSV exists) or synthetic', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--include-overload', 'also fit on experiments marked excluded_overload')
     .option('--jobs <n>', 'worker threads (default 2)', intFlag('--jobs'))
@@ -73,11 +72,11 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const o = cmd.opts<Record<string, unknown>>();
     const quiet = o['quiet'] === true;
     const jobs = typeof o['jobs'] === 'number' ? o['jobs'] : 2;
-    const fraction = typeof o['fraction'] === 'number' ? o['fraction'] : 0.3;
+    const fraction = typeof o['fraction'] === 'number' ? o['fraction'] : 0.15;
     if (!(fraction > 0 && fraction <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--fraction', `found ${fraction}; expected a number in (0, 1]`);
     const params = parseParams(o['params'] as string | undefined);
     const base = typeof o['start'] === 'string' ? startFromDocument(readJson(resolvePath(io.cwd, o['start']), 'coefficients file')) : rooflineStart();
-    const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : undefined;
+    const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
     const arrivals = o['arrivals'] as ArrivalSource | undefined;
     const workerUrl = validateWorkerUrl();
     const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { latencyModel: 'fitted', coefficients });
@@ -101,7 +100,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       const r = await calibrate(train, {
         runnerFor, params, base, fraction,
         ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),
-        ...(maxEvaluations !== undefined ? { maxEvaluations } : {}),
+        maxEvaluations,
         onEvaluation: (ev) => {
           if (!quiet && ev.evaluations % 10 === 0) io.err(`${label}: ${ev.evaluations} evaluations, best loss ${ev.best.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
         },

@@ -54,6 +54,9 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
   { name: 'firstTokenSteps', keys: ['firstTokenSteps'], x0: 1, lower: 0, upper: 4, describe: 'minimum steps of the model added to the first token (output handed to the API process)' },
 ] satisfies FitParameter[]);
 
+/** What `blis calibrate` fits unless `--params` says otherwise: the set the shipped coefficients were fitted with. */
+export const SHIPPED_FIT_PARAMETERS: readonly string[] = Object.freeze(['step', 'gemm_us', 'attn_decode_us', 'allreduce_hops', 'requests', 'firstTokenUs', 'firstTokenSteps']);
+
 /** A coefficients document from a parameter vector; unfitted terms keep `base`'s (or the roofline's) values. */
 export function coefficientsDocument(x: readonly number[], params: readonly FitParameter[], base: { coefficients: Record<string, number>; overheads: Record<string, number> } = rooflineStart(), provenance: Record<string, unknown> = { status: 'trial', source: 'blis calibrate', date: '', inputs: [], objective: '' }): Record<string, unknown> {
   const coefficients = { ...base.coefficients };
@@ -169,7 +172,7 @@ export interface CalibrateOptions extends CalibrationLossOptions {
   readonly base?: { coefficients: Record<string, number>; overheads: Record<string, number> };
   /** Start (default: each parameter's prior `x0`; `startVector(params, base)` resumes a file). */
   readonly x0?: readonly number[];
-  /** Share of each stage simulated during the search (default 0.3; 1 = whole runs). */
+  /** Share of each stage simulated during the search (default 0.15; 1 = whole runs). */
   readonly fraction?: number;
   readonly maxEvaluations?: number;
   readonly onEvaluation?: (ev: { readonly evaluations: number; readonly loss: number; readonly best: number; readonly x: readonly number[] }) => void;
@@ -201,7 +204,7 @@ function simulatedExperiments(cases: readonly SearchCase[], results: Awaited<Ret
 export async function calibrate(cases: readonly CalibrationCase[], opts: CalibrateOptions): Promise<CalibrateResult> {
   const params = opts.params ?? DEFAULT_FIT_PARAMETERS;
   const base = opts.base ?? rooflineStart();
-  const search = cases.map((c) => searchCase(c, opts.fraction ?? 0.3));
+  const search = cases.map((c) => searchCase(c, opts.fraction ?? 0.15));
   let evaluations = 0;
   let best = Infinity;
   const objective = async (x: readonly number[]): Promise<number> => {
