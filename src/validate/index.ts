@@ -2,7 +2,7 @@
  * The validation harness: ground-truth experiments in, per-percentile errors, reports and a CI
  * gate out. The simulation itself is injected (`SimulateFn` / `PlanRunner`), so this room
  * depends on the workload and record contracts only. Read first: `validate.ts` (the runner),
- * `plan.ts` (experiment → arrival stream), `compare.ts` (metric definitions and pitfalls).
+ * `plan.ts` (experiment → arrival stream), `compare.ts` (metric definitions and pitfalls); `calibrate.ts` fits the step-time model.
  * docs/validation.md explains the choices.
  */
 export { parseExperiment, type Experiment, type EngineKnobs, type KnobName, type ModelCatalogHook, type TruthBlock, type DistMs, type StageSpec, type PrefixStructure } from './experiment.js';
@@ -20,3 +20,6 @@ export { renderJunit } from './junit.js';
 export { scoreCompetitors } from './competitors.js';
 export { nelderMead, type MinimizeOptions, type MinimizeResult, type Objective } from './optimize.js';
 export { calibrationLoss, DEFAULT_FIT_METRICS, type LossOptions } from './objective.js';
+export { calibrate, caseLoss, searchCase, coefficientsDocument, startFromDocument, startVector, rooflineStart, crossValidationSummary, experimentErrors, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, CALIBRATION_METRICS, type FitParameter, type CalibrationCase, type CalibrateOptions, type CalibrateResult, type CrossValidationFold } from './calibrate.js';
+export { runPlanJob, type PlanJob, type LatencySelection } from './plan-job.js';
+export { renderComparisonText, renderSummaryText, gateLine } from './report-text.js';
