@@ -44,6 +44,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 
 /** Entry point used by bin/blis.js. */
 export async function run(argv: readonly string[]): Promise<number> {
+  // A reader that closes early (`blis ... | head`) is not an error: stop quietly, like cat does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const io: CliIO = {
     out: (s) => { process.stdout.write(s); },
     err: (s) => { process.stderr.write(s); },
