@@ -5,12 +5,13 @@
  * when the options are resolved (resolveAutoscalerConfig), with the same locations.
  * docs/autoscaling.md documents the format; examples/autoscaler-*.yaml are complete files.
  */
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
+import { YamlLocator, describeValue, type YamlPath } from '../kernel/yaml-locator.js';
 import type { VariantSpec } from './cluster-port.js';
 import type { AutoscalerOptions, ModelPolicyOptions } from './policy.js';
 
-type Path = readonly (string | number)[];
+type Path = YamlPath;
 
 const TOP = ['interval_s', 'collector', 'analyzer', 'optimizer', 'actuator', 'stabilization', 'cooldown', 'inventory', 'models', 'timeline_window_s'] as const;
 const WINDOW = ['scale_up_s', 'scale_down_s'] as const;
@@ -18,18 +19,7 @@ const INVENTORY = ['hardware', 'count', 'cost_per_gpu_hour'] as const;
 const MODEL = ['name', 'priority', 'slo_class', 'ttft_ms', 'itl_ms', 'min_replicas', 'max_replicas', 'initial_replicas', 'variants', 'load_s'] as const;
 const VARIANT = ['hardware', 'tp'] as const;
 
-function pathText(path: Path): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
-  return s;
-}
 
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
 
 /** Parses a field path written like `models[0].variants[1].tp` back into keys. */
 function parsePath(field: string): Path {
@@ -46,43 +36,13 @@ function parsePath(field: string): Path {
   return out;
 }
 
-class Locator {
-  constructor(private readonly doc: Document, private readonly lines: LineCounter, private readonly fileName: string) {}
-
-  /** `file:line field`, at the deepest node of `path` that exists (a map key's own line). */
-  where(path: Path): string {
-    let line = 1;
-    for (let depth = path.length; depth >= 0; depth--) {
-      const sub = path.slice(0, depth);
-      const parent = depth > 0 ? this.doc.getIn(sub.slice(0, -1), true) : undefined;
-      const last = sub[sub.length - 1];
-      if (isMap(parent) && typeof last === 'string') {
-        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
-        const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-        if (range) {
-          line = this.lines.linePos(range[0]).line;
-          break;
-        }
-        continue;
-      }
-      const node = depth === 0 ? this.doc.contents : this.doc.getIn(sub, true);
-      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-      if (range) {
-        line = this.lines.linePos(range[0]).line;
-        break;
-      }
-    }
-    const field = pathText(path);
-    return field ? `${this.fileName}:${line} ${field}` : `${this.fileName}:${line}`;
-  }
-}
 
 class Reader {
-  constructor(readonly loc: Locator) {}
+  constructor(readonly loc: YamlLocator) {}
 
   map(v: unknown, path: Path, fields: readonly string[] | null): Record<string, unknown> {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected a mapping${fields ? ` with fields ${fields.join(', ')}` : ''}; found ${describe(v)}`);
+      throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected a mapping${fields ? ` with fields ${fields.join(', ')}` : ''}; found ${describeValue(v)}`);
     }
     const obj = v as Record<string, unknown>;
     if (fields !== null) {
@@ -99,7 +59,7 @@ class Reader {
   number(v: unknown, path: Path, rule: { positive?: boolean; integer?: boolean; min?: number } = {}): number | undefined {
     if (v === undefined) return undefined;
     const expected = `${rule.integer ? 'an integer' : 'a number'}${rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : ''}`;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected ${expected}; found ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected ${expected}; found ${describeValue(v)}`);
     if ((rule.integer && !Number.isInteger(v)) || (rule.positive && v <= 0) || (rule.min !== undefined && v < rule.min)) {
       throw new InputError('POLICY_OUT_OF_RANGE', this.loc.where(path), `expected ${expected}; found ${v}`);
     }
@@ -108,13 +68,13 @@ class Reader {
 
   string(v: unknown, path: Path): string | undefined {
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v === '') throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected a non-empty string; found ${describe(v)}`);
+    if (typeof v !== 'string' || v === '') throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected a non-empty string; found ${describeValue(v)}`);
     return v;
   }
 
   list(v: unknown, path: Path): readonly unknown[] | undefined {
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.length === 0) throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected a non-empty list; found ${describe(v)}`);
+    if (!Array.isArray(v) || v.length === 0) throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected a non-empty list; found ${describeValue(v)}`);
     return v;
   }
 
@@ -132,7 +92,7 @@ export function parseAutoscalerPolicy(text: string, fileName: string): Autoscale
     const line = e.linePos?.[0]?.line ?? 1;
     throw new InputError('POLICY_YAML', `${fileName}:${line}`, `invalid YAML: ${e.message.split('\n')[0]}`);
   }
-  const loc = new Locator(doc, lines, fileName);
+  const loc = new YamlLocator(doc, lines, fileName);
   const rd = new Reader(loc);
   const raw = doc.toJS() as unknown;
   const top = rd.map(raw ?? {}, [], TOP);

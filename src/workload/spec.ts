@@ -4,15 +4,16 @@
  * InputError naming `file:line` and the field path, with what was found and what was expected.
  * docs/workloads.md shows the format; examples/workload-*.yaml are complete specs.
  */
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
+import { YamlLocator, describeValue, type YamlPath } from '../kernel/yaml-locator.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';
 import { PRESETS } from './presets.js';
 import type { ArrivalSpec, ClientSpec, PrefixSpec, SessionSpec, StageSpec, WorkloadSpec } from './types.js';
 
-type Path = readonly (string | number)[];
+type Path = YamlPath;
 
 const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages'] as const;
 const CLIENT_FIELDS = ['name', 'preset', 'rate', 'rate_fraction', 'arrival', 'input', 'output', 'prefix', 'sessions', 'model', 'tenant', 'slo_class', 'priority'] as const;
@@ -21,60 +22,15 @@ const SESSION_FIELDS = ['turns', 'think_time_s'] as const;
 const STAGE_FIELDS = ['rate', 'scale', 'duration_s'] as const;
 const SELECTS = ['random', 'round-robin', 'cycled'] as const;
 
-function pathText(path: Path): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
-  return s;
-}
 
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
 
-class Locator {
-  constructor(private readonly doc: Document, private readonly lines: LineCounter, private readonly fileName: string) {}
-
-  /** `file:line field.path`, at the deepest node of `path` that exists (a key's own line for map keys). */
-  where(path: Path): string {
-    let line = 1;
-    for (let depth = path.length; depth >= 0; depth--) {
-      const sub = path.slice(0, depth);
-      const parent = depth > 0 ? this.doc.getIn(sub.slice(0, -1), true) : undefined;
-      const last = sub[sub.length - 1];
-      if (isMap(parent) && typeof last === 'string') {
-        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
-        const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-        if (range) {
-          line = this.lines.linePos(range[0]).line;
-          break;
-        }
-        continue;
-      }
-      const node = depth === 0 ? this.doc.contents : this.doc.getIn(sub, true);
-      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-      if (range) {
-        line = this.lines.linePos(range[0]).line;
-        break;
-      }
-    }
-    const field = pathText(path);
-    return field ? `${this.fileName}:${line} ${field}` : `${this.fileName}:${line}`;
-  }
-
-  fn(path: Path): WhereFn {
-    return (key) => this.where(key === undefined ? path : [...path, key]);
-  }
-}
 
 class Reader {
-  constructor(readonly loc: Locator) {}
+  constructor(readonly loc: YamlLocator) {}
 
   map(v: unknown, path: Path, fields: readonly string[]): Record<string, unknown> {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a mapping with fields ${fields.join(', ')}; found ${describe(v)}`);
+      throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a mapping with fields ${fields.join(', ')}; found ${describeValue(v)}`);
     }
     const obj = v as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
@@ -91,7 +47,7 @@ class Reader {
     if (v === undefined) return undefined;
     const expected = `${rule.integer ? 'an integer' : 'a number'}${rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : ''}${rule.max !== undefined ? ` <= ${rule.max}` : ''}`;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected ${expected}; found ${describe(v)}`);
+      throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected ${expected}; found ${describeValue(v)}`);
     }
     if ((rule.integer && !Number.isInteger(v)) || (rule.positive && v <= 0) || (rule.min !== undefined && v < rule.min) || (rule.max !== undefined && v > rule.max)) {
       throw new InputError('SPEC_OUT_OF_RANGE', this.loc.where(path), `expected ${expected}; found ${v}`);
@@ -105,13 +61,13 @@ class Reader {
 
   string(v: unknown, path: Path): string | undefined {
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v === '') throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a non-empty string; found ${describe(v)}`);
+    if (typeof v !== 'string' || v === '') throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a non-empty string; found ${describeValue(v)}`);
     return v;
   }
 
   list(v: unknown, path: Path): readonly unknown[] | undefined {
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.length === 0) throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a non-empty list; found ${describe(v)}`);
+    if (!Array.isArray(v) || v.length === 0) throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a non-empty list; found ${describeValue(v)}`);
     return v;
   }
 
@@ -120,7 +76,7 @@ class Reader {
     let raw: Record<string, unknown>;
     if (typeof v === 'string') raw = { process: v };
     else if (v !== null && typeof v === 'object' && !Array.isArray(v)) raw = v as Record<string, unknown>;
-    else throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a process name or {process, ...options}; found ${describe(v)}`);
+    else throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected a process name or {process, ...options}; found ${describeValue(v)}`);
     this.required(raw['process'], typeof v === 'string' ? path : [...path, 'process'], `'process' (one of ${ARRIVAL_PROCESSES.map((e) => e.name).join(', ')})`);
     const entry = lookupEntry(ARRIVAL_PROCESSES, raw['process'], 'arrival process', 'SPEC_UNKNOWN_PROCESS', this.loc.where(typeof v === 'string' ? path : [...path, 'process']));
     const options = checkOptions(entry, raw, this.loc.fn(path), ['process']);
@@ -137,7 +93,7 @@ class Reader {
     const tokens = this.number(o['tokens'], [...path, 'tokens'], { integer: true, min: 0 })!;
     const select = o['select'] ?? 'random';
     if (typeof select !== 'string' || !(SELECTS as readonly string[]).includes(select)) {
-      throw new InputError('SPEC_UNKNOWN_VALUE', this.loc.where([...path, 'select']), `expected one of ${SELECTS.join(', ')}; found ${describe(select)}`);
+      throw new InputError('SPEC_UNKNOWN_VALUE', this.loc.where([...path, 'select']), `expected one of ${SELECTS.join(', ')}; found ${describeValue(select)}`);
     }
     const promptsPerGroup = this.number(o['prompts_per_group'], [...path, 'prompts_per_group'], { integer: true, min: 1 });
     if (promptsPerGroup !== undefined && select !== 'cycled') {
@@ -222,7 +178,7 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
     const message = err.message.split('\n')[0]!;
     throw new InputError('SPEC_YAML_SYNTAX', `${fileName}:${pos.line}:${pos.col}`, `malformed YAML: ${message}`);
   }
-  const loc = new Locator(doc, lines, fileName);
+  const loc = new YamlLocator(doc, lines, fileName);
   const r = new Reader(loc);
   const root = r.map(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], TOP_FIELDS);
   const clients = r.list(root['clients'], ['clients'])?.map((c, i) => r.client(c, ['clients', i]));

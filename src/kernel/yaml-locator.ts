@@ -1,0 +1,57 @@
+/**
+ * File positions for errors in YAML inputs (workload specs, autoscaler policies): a field path
+ * such as `clients[0].rate` becomes `file:line clients[0].rate`, the line of the deepest node of
+ * the path that exists (a map key's own line).
+ */
+import { isMap, isScalar, type Document, type LineCounter } from 'yaml';
+
+export type YamlPath = readonly (string | number)[];
+
+export function pathText(path: YamlPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
+  return s;
+}
+
+/** How a found value reads in an error message. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+export class YamlLocator {
+  constructor(private readonly doc: Document, private readonly lines: LineCounter, private readonly fileName: string) {}
+
+  where(path: YamlPath): string {
+    let line = 1;
+    for (let depth = path.length; depth >= 0; depth--) {
+      const sub = path.slice(0, depth);
+      const parent = depth > 0 ? this.doc.getIn(sub.slice(0, -1), true) : undefined;
+      const last = sub[sub.length - 1];
+      if (isMap(parent) && typeof last === 'string') {
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+        const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+        if (range) {
+          line = this.lines.linePos(range[0]).line;
+          break;
+        }
+        continue;
+      }
+      const node = depth === 0 ? this.doc.contents : this.doc.getIn(sub, true);
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) {
+        line = this.lines.linePos(range[0]).line;
+        break;
+      }
+    }
+    const field = pathText(path);
+    return field ? `${this.fileName}:${line} ${field}` : `${this.fileName}:${line}`;
+  }
+
+  /** A `where(key?)` function for one path (sub-keys appended). */
+  fn(path: YamlPath): (key?: string) => string {
+    return (key) => this.where(key === undefined ? path : [...path, key]);
+  }
+}
