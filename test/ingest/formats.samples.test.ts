@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { readTrace } from '../../src/ingest/open.node.js';
-import { FIXTURES, SHARED, TRACES, col, naiveCsv, sum } from './helpers.js';
+import { CALIBRATION, FIXTURES, SHARED, SHARED_PRESENT, TRACES, col, naiveCsv, sum } from './helpers.js';
 
 describe('real samples', () => {
   test('vidur-processed Azure 2023: every row, seconds → µs, token sums', async () => {
@@ -82,7 +82,7 @@ describe('real samples', () => {
     }
   });
 
-  test('TraceV2 (real, shared): completion order sorted by arrival, observed TTFT/E2E from absolute times', async () => {
+  test.skipIf(!SHARED_PRESENT)('TraceV2 (real, shared): completion order sorted by arrival, observed TTFT/E2E from absolute times', async () => {
     const path = `${SHARED}traces/tracev2-llmd-blis1-w1mid.trace_data.head116.csv`;
     const t = naiveCsv(path);
     const { format, requests, summary } = await readTrace(path);
@@ -98,7 +98,7 @@ describe('real samples', () => {
     expect(sum(requests.map((r) => r.inputTokens))).toBe(sum(col(t, 'input_tokens').map(Number)));
   });
 
-  test('TraceV2 given the header file finds the data sibling', async () => {
+  test.skipIf(!SHARED_PRESENT)('TraceV2 given the header file finds the data sibling', async () => {
     const { format, requests } = await readTrace(`${SHARED}traces/tracev2-llmd-blis1-w1mid.trace_header.yaml`);
     expect(format).toBe('tracev2');
     expect(requests).toHaveLength(116);
@@ -113,7 +113,7 @@ describe('real samples', () => {
   });
 
   test('calibration per-request CSV: observed latencies, error rows skipped', async () => {
-    const path = `${SHARED}groundtruth/calibration/20260217-170634-llama-2-7b-tp1-reasoning.requests.csv`;
+    const path = `${CALIBRATION}20260217-170634-llama-2-7b-tp1-reasoning.requests.csv`;
     const t = naiveCsv(path);
     const errs = col(t, 'error').filter((e) => e === '1').length;
     const { format, requests, summary } = await readTrace(path);
@@ -127,7 +127,7 @@ describe('real samples', () => {
   });
 
   test('every calibration per-request CSV reads with failures as the only skips', async () => {
-    const dir = `${SHARED}groundtruth/calibration/`;
+    const dir = `${CALIBRATION}`;
     const files = readdirSync(dir).filter((f) => f.endsWith('.requests.csv'));
     expect(files.length).toBeGreaterThanOrEqual(10);
     for (const f of files) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -5,6 +6,10 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TRACES = `${ROOT}traces/`;
 export const FIXTURES = `${ROOT}test/fixtures/ingest/`;
 export const SHARED = `${ROOT}../shared/`;
+/** ../shared is beside the checkout in development and CI; tests of its unlicensed samples skip without it. */
+export const SHARED_PRESENT = existsSync(SHARED);
+/** The project's own copy of the calibration experiments (baselines/calibration-experiments/README.md). */
+export const CALIBRATION = `${ROOT}baselines/calibration-experiments/`;
 
 /** A naive, independent CSV parse for unquoted files: header → rows of strings. */
 export function naiveCsv(path: string): { header: string[]; rows: string[][] } {

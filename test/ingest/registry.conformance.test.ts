@@ -17,7 +17,7 @@ const SAMPLES: Record<string, string> = {
   mooncake: `${TRACES}mooncake-conversation-head300.jsonl`,
   'inference-perf': `${FIXTURES}inference-perf.per_request_lifecycle_metrics.json`,
   'vllm-bench': `${FIXTURES}vllm-bench-detailed.json`,
-  'calibration-requests': `${ROOT_SHARED()}groundtruth/calibration/20260217-162547-llama-2-7b-tp1-roleplay.requests.csv`,
+  'calibration-requests': `${new URL('../../baselines/calibration-experiments/', import.meta.url).pathname}20260217-162547-llama-2-7b-tp1-roleplay.requests.csv`,
   tracev2: `${TRACES}tracev2-example.trace_data.csv`,
 };
 /** Formats exercised elsewhere, with the reason they are not in this loop. */
@@ -27,9 +27,6 @@ const ELSEWHERE: Record<string, string> = {
   csv: 'never sniffed (needs --columns): covered by formats.errors.test.ts',
 };
 
-function ROOT_SHARED(): string {
-  return new URL('../../../shared/', import.meta.url).pathname;
-}
 
 const registry = createFormatRegistry();
 const writers = new WriterRegistry();
