@@ -28,18 +28,18 @@ import type { RequestStatus } from './record.js';
 import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
 import type { RecordSink } from './sink.js';
 import { Phase, buildRecord, newTracked, type Tracked } from './tracked.js';
+import { Snapshotter, type ScrapeOwner } from './snapshots.js';
 import { createRouterView, type MutableRouterView } from './view.js';
 
 /** Event kinds this handler receives (the event's `a` slot). */
 const enum Kind {
   Arrival = 0,
-  Scrape = 1,
-  Timeout = 2,
-  Admit = 3,
-  Dispatch = 4,
-  QueueExpiry = 5,
-  DecodeRoute = 6,
-  DrainCheck = 7,
+  Timeout = 1,
+  Admit = 2,
+  Dispatch = 3,
+  QueueExpiry = 4,
+  DecodeRoute = 5,
+  DrainCheck = 6,
 }
 
 export interface ClusterDeps {
@@ -55,7 +55,8 @@ export interface ClusterDeps {
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
 }
 
-export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener {
+export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, ScrapeOwner {
+  private readonly snapshots: Snapshotter;
   readonly sim = new Simulator();
   readonly view: MutableRouterView;
   private readonly fleet: Fleet;
@@ -74,7 +75,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private draining = false;
   private nextIndex = 0;
   private lastArrivalUs = 0;
-  private scrapeScheduled = false;
   private arrivalsPending = 0;
   private readonly counts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
 
@@ -95,6 +95,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.matchedScratch = new Float64Array(cap);
     const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });
+    this.snapshots = new Snapshotter(this.sim, this.view, this.fleet, config.snapshotRefreshIntervalUs, this);
     this.pd = hasPd ? new Disaggregation({
       sim: this.sim, config, view: this.view, fleet: this.fleet, kvView: this.kvView,
       finish: (t, status, reason) => this.finish(t, status, reason),
@@ -205,7 +206,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   handle(ev: SimEvent): void {
     switch (ev.a) {
       case Kind.Arrival: this.onArrival(ev.b as ArrivalRequest); break;
-      case Kind.Scrape: this.onScrape(); break;
       case Kind.Timeout: this.onTimeout(ev.b as Tracked); break;
       case Kind.Admit: this.admit(ev.b as Tracked); break;
       case Kind.Dispatch: this.dispatch(ev.b as Tracked); break;
@@ -229,7 +229,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
       t.timeoutEvent = this.sim.schedule(now + this.config.clientTimeoutUs, EventPriority.Timeout, this, Kind.Timeout, t);
       t.timeoutSeq = t.timeoutEvent.seq;
     }
-    this.ensureScrape();
+    this.snapshots.ensure();
     this.liveUpdate();
     if (t.modelIndex < 0) {
       t.admission = 'rejected';
@@ -344,8 +344,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
    * departure, and let the flow-control queue re-check capacity then (there are no scrapes).
    */
   private liveUpdate(): void {
-    if (this.config.snapshotRefreshIntervalUs !== 0) return;
-    this.refreshView();
+    if (!this.snapshots.live) return;
+    this.snapshots.refresh();
     this.drainQueue();
   }
 
@@ -418,44 +418,18 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   // ---------------------------------------------------------------- scrapes and lifecycle
 
-  /** Copies the instances' live state into the router's view (a metrics scrape). */
-  private refreshView(): void {
-    const v = this.view;
-    const inst = this.fleet.instances;
-    for (let i = 0; i < inst.length; i++) {
-      const x = inst[i]!;
-      v.waiting[i] = x.waitingCount;
-      v.running[i] = x.runningCount;
-      v.kvUtilization[i] = x.kvUsedBlocks / x.kvTotalBlocks;
-      v.inFlight[i] = 0;
-    }
-    v.scrapedUs = this.sim.nowUs;
-  }
-
-  private scrapeAnchorUs = -1;
-
-  private ensureScrape(): void {
-    const interval = this.config.snapshotRefreshIntervalUs;
-    if (interval === 0 || this.scrapeScheduled) return;
-    this.scrapeScheduled = true;
-    // The scrape grid is anchored at the first arrival, so shifting a whole trace in time
-    // (replay rebases to first arrival = 0) leaves every routing decision unchanged.
-    if (this.scrapeAnchorUs < 0) this.scrapeAnchorUs = this.sim.nowUs;
-    const anchor = this.scrapeAnchorUs;
-    const next = anchor + (Math.floor((this.sim.nowUs - anchor) / interval) + 1) * interval;
-    this.sim.schedule(next, EventPriority.Scrape, this, Kind.Scrape, null);
-  }
-
-  private onScrape(): void {
-    this.scrapeScheduled = false;
-    this.refreshView();
+  /** The snapshotter's scrape refreshed the view: queued work may fit now. */
+  onScraped(): void {
     this.drainQueue();
     this.pd?.retryAwaiting();
-    if (this.live.size > 0 || this.arrivalsPending > 0) this.ensureScrape();
+  }
+
+  hasWork(): boolean {
+    return this.live.size > 0 || this.arrivalsPending > 0;
   }
 
   private afterCapacityChange(): void {
-    if (this.config.snapshotRefreshIntervalUs === 0) this.refreshView();
+    if (this.snapshots.live) this.snapshots.refresh();
     this.drainQueue();
     this.pd?.retryAwaiting();
   }
