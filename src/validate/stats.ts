@@ -4,6 +4,7 @@
  * Kolmogorov–Smirnov (largest gap between the empirical CDFs) and 1-Wasserstein (area between
  * them, in the samples' unit).
  */
+import { percentileSorted } from '../cluster/summary.js';
 
 export interface Summary {
   readonly n: number;
@@ -22,14 +23,9 @@ export function sortedCopy(xs: ArrayLike<number>): Float64Array {
   return a;
 }
 
-/** q in [0, 100]; `sorted` ascending, non-empty. */
+/** q in [0, 100]; `sorted` ascending (NaN when empty). Same interpolation as the metrics JSON. */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (q / 100) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+  return sorted.length === 0 ? NaN : percentileSorted(sorted, q / 100);
 }
 
 /** Summary of the samples; undefined when there are none. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DurationHistogram } from '../../src/cluster/duration-histogram.js';
-import { summarizeWeighted } from '../../src/cluster/summary.js';
+import { summarizeWeighted } from './weighted-reference.js';
 
 describe('ITL histogram', () => {
   it('is exact for step durations below 16.4 ms (integer µs)', () => {
