@@ -3,7 +3,6 @@
  * routing. Commander options carry no defaults; resolveClusterConfig applies them and records
  * each value's source.
  */
-import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { resolveClusterConfig, type ClusterConfig, type ClusterOptions, type FieldSource } from '../cluster/config.js';
 import { ADMISSION_POLICIES } from '../cluster/admission/admission.js';
@@ -12,7 +11,7 @@ import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
-import { STEP_TIME_MODELS, getStepTimeModel } from '../model/registry.js';
+import { STEP_TIME_MODELS, defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
 import { coefficientsFromJson } from '../model/fitted.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
@@ -132,13 +131,7 @@ export function createStepTime(config: ClusterConfig, cmd: Command | null, io: C
   return { stepTime: model, overheads: model.overheads ?? ZERO_OVERHEADS, name };
 }
 
-/** `fitted` when the embedded coefficients are fitted, else `roofline`. */
+/** `fitted` when the embedded coefficients are fitted, else `roofline` (the model registry decides). */
 export function defaultLatencyModel(): string {
-  return embeddedCoefficientsFitted() ? 'fitted' : 'roofline';
-}
-
-function embeddedCoefficientsFitted(): boolean {
-  const require = createRequire(import.meta.url);
-  const file = require('../model/coefficients/default.json') as { provenance?: { status?: string } };
-  return file.provenance?.status === 'fitted';
+  return defaultStepTimeModelName();
 }

@@ -6,7 +6,7 @@ import { InputError, closeNames } from '../kernel/errors.js';
 import type { StepTimeModelEntry } from './step-time.js';
 import { createRoofline } from './roofline.js';
 import { ROOFLINE_OPTIONS, type StepTimeOption } from './roofline-params.js';
-import { createFitted } from './fitted.js';
+import { createFitted, defaultCoefficients } from './fitted.js';
 import { LINEAR_OPTIONS, createLinear } from './linear.js';
 
 /** A registry entry with its options (defaults and units); `default: undefined` = derived. */
@@ -50,4 +50,9 @@ export function getStepTimeModel(name: string, where = '--step-time-model'): Ste
   if (e) return e;
   const close = closeNames(name, stepTimeModelNames());
   throw new InputError('UNKNOWN_STEP_TIME_MODEL', where, `unknown step-time model '${name}'; ${close.length ? `did you mean ${close.join(', ')}? ` : ''}known: ${stepTimeModelNames().join(', ')}`);
+}
+
+/** The model `--latency-model` defaults to: `fitted` once the embedded coefficients are fitted, else `roofline`. */
+export function defaultStepTimeModelName(): string {
+  return defaultCoefficients().provenance.status === 'fitted' ? 'fitted' : 'roofline';
 }
