@@ -15,10 +15,8 @@ export function registerCatalog(program: Command, io: CliIO): void {
       io.out(table([
         ['model', 'params (B)', 'active (B)', 'layers', 'heads', 'kv heads', 'experts', 'max len'],
         ...models.map((m) => {
-          const r = m as unknown as Record<string, unknown>;
-          const b = (x: unknown): string => (typeof x === 'number' ? (x / 1e9).toFixed(2) : String(x));
-          return [String(r['name']), b(r['totalParams']), b(r['activeParams']), String(r['numLayers']), String(r['numAttentionHeads']),
-            String(r['numKvHeads']), String(r['numExperts']), String(r['maxPositionEmbeddings'])];
+          const b = (x: number): string => (x / 1e9).toFixed(2);
+          return [m.name, b(m.totalParams), b(m.activeParams), String(m.layers), String(m.heads), String(m.kvHeads), m.experts, String(m.maxLen)];
         }),
       ]));
     });

@@ -110,6 +110,13 @@ describe('catalog commands', () => {
     const names = JSON.parse(r.out).map((m: { name: string }) => m.name);
     for (const n of ['qwen/qwen3-14b', 'meta-llama/llama-2-70b-hf', 'mistralai/mixtral-8x7b-v0.1', 'meta-llama/llama-4-scout-17b-16e-instruct', '01-ai/yi-34b']) expect(names).toContain(n);
   });
+  it('blis models prints every column of the table (config.json facts, no blanks)', async () => {
+    const r = await runCli(['models']);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/undefined|NaN/);
+    // Mixtral-8x7B: 46.70 B total, 12.88 B active, 32 layers, 32 heads, 8 KV heads, top-2 of 8, 32768 positions.
+    expect(r.out).toMatch(/mistralai\/mixtral-8x7b-v0\.1\s+46\.70\s+12\.88\s+32\s+32\s+8\s+2\/8\s+32768/);
+  });
   it('blis hardware lists the GPUs with sources', async () => {
     const r = await runCli(['hardware']);
     for (const g of ['H100', 'H200', 'A100-80', 'A100-40', 'L40S', 'B200']) expect(r.out).toContain(g);
