@@ -12,6 +12,7 @@
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
+import { BacklogTracker } from './backlog.js';
 import { dropReason, type InstanceConfig } from './config.js';
 import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
@@ -60,6 +61,8 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   inlineSteps = 0;
   busyUs = 0;
   peakKvUsedBlocks = 0;
+  /** Standing-queue slowdown state; null when the step-time model has none. */
+  private readonly backlog: BacklogTracker | null;
 
   constructor(sim: Simulator, config: InstanceConfig, listener: InstanceListener) {
     this.sim = sim;
@@ -67,6 +70,8 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     this.id = config.id;
     this.listener = listener;
     this.scheduler = new Scheduler(config);
+    const b = config.stepTime.backlog;
+    this.backlog = b !== undefined && b.slowdown !== 0 ? new BacklogTracker(b) : null;
   }
 
   setStepListener(l: StepListener | null): void {
@@ -309,7 +314,8 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     const used = s.pool.numUsed;
     if (used > this.peakKvUsedBlocks) this.peakKvUsedBlocks = used;
     if (s.batch.size === 0) return false; // blocked on held or reserved blocks; releaseHeld/enqueue kick again
-    const dur = this.config.stepTime.stepTimeUs(s.batch);
+    let dur = this.config.stepTime.stepTimeUs(s.batch);
+    if (this.backlog !== null) dur = this.backlog.stretch(now, dur, s.waiting.length > 0);
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
     this.busy = true;
     this.stepStartUs = now;

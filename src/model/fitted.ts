@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { InputError, closeNames } from '../kernel/errors.js';
-import type { BatchShape, RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
+import type { BacklogSlowdown, BatchShape, RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
 import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis, sumBasisUs, type BasisFn } from './roofline.js';
 import { type RooflineParams, resolveRooflineParams } from './roofline-params.js';
 import { findModel } from './catalog.js';
@@ -53,6 +53,11 @@ export interface CoefficientsEntry {
    * A constant per model (0 at TP 1), added to the `step` coefficient when the model is created.
    */
   readonly hopUs: number;
+  /**
+   * Sustained-backlog slowdown (coefficients `backlog`, a fraction, and `backlog_tau_s`, its
+   * time constant in seconds); absent when `backlog` is 0. See BacklogSlowdown in ./step-time.ts.
+   */
+  readonly backlog?: BacklogSlowdown;
 }
 
 export interface Coefficients {
@@ -110,6 +115,10 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     const extra = (k: string): number => (cs[k] === undefined ? 0 : finite(cs[k], `${w}.coefficients.${k}`, 'a finite number of µs'));
     const layerUs = extra('layers');
     const hopUs = extra('allreduce_hops');
+    const slowdown = extra('backlog');
+    if (slowdown < 0) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.backlog`, `found ${slowdown}; expected a fraction >= 0 (0.1 = steps 10% slower under a standing queue)`);
+    const tauS = cs['backlog_tau_s'] === undefined ? DEFAULT_BACKLOG_TAU_S : finite(cs['backlog_tau_s'], `${w}.coefficients.backlog_tau_s`, 'a finite number of seconds');
+    if (!(tauS > 0)) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.backlog_tau_s`, `found ${tauS}; expected a time constant > 0 s`);
     const o = isObj(e['overheads']) ? e['overheads'] : {};
     const oh = (k: string): number => (o[k] === undefined ? 0 : finite(o[k], `${w}.overheads.${k}`, 'a finite number of µs'));
     const m = isObj(e['match']) ? e['match'] : {};
@@ -122,13 +131,16 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     for (const k of Object.keys(o)) {
       if (!OVERHEAD_KEYS.includes(k)) throw new InputError('COEFFICIENTS_INVALID', `${w}.overheads.${k}`, `unknown overhead; known: ${OVERHEAD_KEYS.join(', ')}`);
     }
-    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs });
+    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs, ...(slowdown > 0 ? { backlog: Object.freeze({ slowdown, tauUs: tauS * 1e6 }) } : {}) });
   });
   return Object.freeze({ provenance, basisParams, entries: Object.freeze(entries) });
 }
 
 /** Coefficients the fitted model accepts beyond the roofline basis (see CoefficientsEntry). */
-export const FITTED_EXTRA_TERMS: readonly string[] = ['layers', 'allreduce_hops'];
+export const FITTED_EXTRA_TERMS: readonly string[] = ['layers', 'allreduce_hops', 'backlog', 'backlog_tau_s'];
+
+/** Time constant of the backlog slowdown when a file gives `backlog` without `backlog_tau_s`. */
+export const DEFAULT_BACKLOG_TAU_S = 200;
 
 const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'firstTokenSteps'];
 
@@ -163,7 +175,7 @@ export function selectCoefficients(c: Coefficients, ctx: StepTimeContext): Coeff
  * The fitted model. Option `coefficients`: a parsed coefficients file (the CLI reads it);
  * default: the embedded one. No matching entry → InputError COEFFICIENTS_NO_MATCH.
  */
-export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { overheads: RequestOverheads; provenance: CoefficientsProvenance } {
+export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { overheads: RequestOverheads; provenance: CoefficientsProvenance; backlog?: BacklogSlowdown } {
   for (const k of Object.keys(options ?? {})) {
     if (k !== 'coefficients') throw new InputError('UNKNOWN_OPTION', `fitted: ${k}`, `unknown option '${k}'; known: coefficients`);
   }
@@ -181,6 +193,7 @@ export function createFitted(ctx: StepTimeContext, options?: Record<string, unkn
   return {
     overheads,
     provenance: coeffs.provenance,
+    ...(entry.backlog ? { backlog: entry.backlog } : {}),
     stepTimeUs(batch) {
       basis(batch, scratch);
       return sumBasisUs(c, scratch);

@@ -27,6 +27,24 @@ export interface BatchShape {
 export interface StepTimeModel {
   /** Duration of one step in integer microseconds (>= 1). */
   stepTimeUs(batch: BatchShape): number;
+  /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown). */
+  readonly backlog?: BacklogSlowdown;
+}
+
+/**
+ * Sustained-backlog slowdown, an empirical term of the fitted model. While requests wait that
+ * the scheduler cannot admit (a standing queue: the batch or the KV cache is full), vLLM's
+ * measured decode steps lengthen over minutes and stay long while the queue lasts: +10 % for
+ * Llama-2-70B and CodeLlama-34B, more for Mixtral, in the calibration set's reasoning runs
+ * (docs/calibration.md). Batch shape cannot explain it (the batch is full from the first
+ * minute), so the engine tracks a backlog level b ∈ [0, 1], an exponential average of
+ * "requests are waiting" with time constant tauUs, and multiplies each step by 1 + slowdown × b.
+ */
+export interface BacklogSlowdown {
+  /** Fractional step-time increase once the queue has stood for ≫ tauUs (0.1 = 10 % slower). */
+  readonly slowdown: number;
+  /** Time constant of the rise (and of the recovery once the queue clears), µs. */
+  readonly tauUs: number;
 }
 
 /**

@@ -11,7 +11,7 @@
  * trace arrivals the truth is cut identically from its per-request rows, so like is compared
  * with like); the final coefficients are then scored on the full runs.
  */
-import { COEFFICIENTS_SCHEMA, FITTED_EXTRA_TERMS } from '../model/fitted.js';
+import { COEFFICIENTS_SCHEMA, DEFAULT_BACKLOG_TAU_S, FITTED_EXTRA_TERMS } from '../model/fitted.js';
 import { ROOFLINE_BASIS } from '../model/roofline.js';
 import { compareSides, sideFromRows, truthFromExperiment, type StageComparison } from './compare.js';
 import type { Experiment } from './experiment.js';
@@ -36,7 +36,7 @@ export interface FitParameter {
 const COEFF = new Set<string>([...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS]);
 
 /**
- * The parameters `blis calibrate` can fit (11; `--params` picks a subset). Each is a physical correction to the roofline:
+ * The parameters `blis calibrate` can fit (13; `--params` picks a subset). Each is a physical correction to the roofline:
  * efficiency factors per basis term (×), CPU costs per step and per scheduled request (µs),
  * and the per-request API-server path (µs plus a multiple of the model's minimum step).
  */
@@ -52,6 +52,8 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
   { name: 'prefill_tokens', keys: ['prefill_tokens'], x0: 0, lower: 0, upper: 20, describe: 'µs per prefill token (activation traffic, kernel inefficiency on chunks)' },
   { name: 'firstTokenUs', keys: ['firstTokenUs'], x0: 10000, lower: 0, upper: 60000, describe: 'µs per request before its first token is seen (HTTP, tokenise, detokenise, SSE)' },
   { name: 'firstTokenSteps', keys: ['firstTokenSteps'], x0: 1, lower: 0, upper: 4, describe: 'minimum steps of the model added to the first token (output handed to the API process)' },
+  { name: 'backlog', keys: ['backlog'], x0: 0.05, lower: 0, upper: 1, describe: 'fractional step slowdown under a long-standing queue (empirical; identified only by runs that backlog)' },
+  { name: 'backlog_tau_s', keys: ['backlog_tau_s'], x0: 200, lower: 10, upper: 2000, describe: 's, time constant of the backlog slowdown' },
 ] satisfies FitParameter[]);
 
 /** What `blis calibrate` fits unless `--params` says otherwise: the set the shipped coefficients were fitted with. */
@@ -73,7 +75,7 @@ export function coefficientsDocument(x: readonly number[], params: readonly FitP
 /** The raw roofline as a coefficients base (coefficient 1 on time terms, its CPU costs). */
 export function rooflineStart(): { coefficients: Record<string, number>; overheads: Record<string, number> } {
   return {
-    coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10, prefill_tokens: 0, decode_tokens: 0, layers: 0, allreduce_hops: 0 },
+    coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10, prefill_tokens: 0, decode_tokens: 0, layers: 0, allreduce_hops: 0, backlog: 0, backlog_tau_s: DEFAULT_BACKLOG_TAU_S },
     overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0, firstTokenSteps: 0 },
   };
 }

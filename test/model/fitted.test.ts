@@ -94,3 +94,18 @@ describe('step-time registry', () => {
     expect(() => getStepTimeModel('roofine')).toThrowError(/unknown step-time model 'roofine'; did you mean roofline\? known: roofline, fitted, linear/);
   });
 });
+
+describe('fitted model: backlog slowdown coefficients', () => {
+  test('backlog and backlog_tau_s become the model capability (s → µs); absent or 0 → none', () => {
+    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, backlog: 0.12, backlog_tau_s: 150 } }]) });
+    expect(f.backlog).toEqual({ slowdown: 0.12, tauUs: 150e6 });
+    expect(f.stepTimeUs(decodes(4, 10))).toBe(1000); // the stretch is the engine's, per instance
+    expect(createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, backlog: 0.1 } }]) }).backlog?.tauUs).toBe(200e6);
+    expect(createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000 } }]) }).backlog).toBeUndefined();
+  });
+
+  test('a negative slowdown or a non-positive time constant is an error naming the field', () => {
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { backlog: -0.1 } }]), 'c.json')).toThrow(/c\.json: entries\[0\]\.coefficients\.backlog.*fraction >= 0/);
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { backlog: 0.1, backlog_tau_s: 0 } }]), 'c.json')).toThrow(/backlog_tau_s.*> 0/);
+  });
+});
