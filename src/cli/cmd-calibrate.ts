@@ -19,8 +19,8 @@ import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
 Examples:
-  blis calibrate --out coefficients.json                 # the calibration set, trace arrivals, ~10 min
-  blis calibrate --cv --out coefficients.json            # plus leave-one-model-out CV (how the shipped file was made)
+  blis calibrate --out coefficients.json                 # the calibration set, trace arrivals, ~5 min on 2 cores
+  blis calibrate --cv --max-evaluations 300 --out c.json # plus leave-one-model-out CV: how the shipped file was made (~30 min)
   blis calibrate --params step,gemm_us --max-evaluations 40 exp.json --out c.json
   blis validate --latency-coefficients coefficients.json # score them on the full runs
 `;
