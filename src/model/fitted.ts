@@ -115,7 +115,7 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     const extra = (k: string): number => (cs[k] === undefined ? 0 : finite(cs[k], `${w}.coefficients.${k}`, 'a finite number of µs'));
     const layerUs = extra('layers');
     const hopUs = extra('allreduce_hops');
-    const slowdown = extra('backlog');
+    const slowdown = cs['backlog'] === undefined ? 0 : finite(cs['backlog'], `${w}.coefficients.backlog`, 'a finite fraction (0.1 = steps 10% slower under a standing queue)');
     if (slowdown < 0) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.backlog`, `found ${slowdown}; expected a fraction >= 0 (0.1 = steps 10% slower under a standing queue)`);
     const tauS = cs['backlog_tau_s'] === undefined ? DEFAULT_BACKLOG_TAU_S : finite(cs['backlog_tau_s'], `${w}.coefficients.backlog_tau_s`, 'a finite number of seconds');
     if (!(tauS > 0)) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.backlog_tau_s`, `found ${tauS}; expected a time constant > 0 s`);
