@@ -25,10 +25,26 @@ export interface BatchShape {
 }
 
 export interface StepTimeModel {
-  /** Duration of one step in integer microseconds (>= 1). */
+  /** Duration of one step in integer microseconds (>= 1), CPU and GPU work back to back (synchronous scheduling). */
   stepTimeUs(batch: BatchShape): number;
+  /** Optional capability: the step's cost split into GPU and CPU work (see StepCostSplit). */
+  readonly split?: StepCostSplit;
   /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown). */
   readonly backlog?: BacklogSlowdown;
+}
+
+/**
+ * The step's cost split into GPU work and the engine core's CPU work (scheduling, input
+ * preparation, output processing). vLLM 0.15 schedules and prepares step N+1 while the GPU runs
+ * step N (async scheduling, v1/engine/core.py step_with_batch_queue), so the engine overlaps the
+ * CPU part with the GPU part instead of adding them. Contract: `stepTimeUs(b)` equals
+ * max(1, round(gpu + cpu)) for the same batch.
+ */
+export interface StepCostSplit {
+  /** Writes the batch's GPU µs into out[0] and CPU µs into out[1] (finite, >= 0, unrounded). Allocates nothing. */
+  stepCostUs(batch: BatchShape, out: Float64Array): void;
+  /** µs an overlapped step adds beyond max(GPU, CPU): the host's wait for the previous step's sampled tokens and the hand-over. */
+  readonly asyncSyncUs: number;
 }
 
 /**
