@@ -158,6 +158,10 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   get stepScheduled(): boolean {
     return this.busy || this.startPending;
   }
+  /** A timer waits for a CPU-tier load to land while no step runs. */
+  get loadPollPending(): boolean {
+    return this.pollPending;
+  }
   /** True when no request is queued, loading, running, held or reserved here. */
   get idle(): boolean {
     return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
@@ -349,6 +353,10 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
       out.clear(seq);
       s.schedule(this.sim.nowUs, out);
     }
+    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+      out.clear(seq);
+      s.schedule(this.sim.nowUs, out);
+    }
   }
 
   /** The batch's GPU (which = 0) or CPU (which = 1) µs; both land in costOut. */
@@ -424,21 +432,23 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
     return true;
   }
 
-  /** Loads that landed by now and were started by a step up to `seq` rejoin the waiting queue; true if any did. */
+  /** Loads that landed by now and were started by a step up to `seq` rejoin the waiting queue (at its front, in order); true if any did. */
   private releaseLoads(seq: number): boolean {
     const loading = this.scheduler.loading;
     const now = this.sim.nowUs;
-    let w = 0;
-    let any = false;
-    for (let k = 0; k < loading.length; k++) {
+    let last = -1;
+    for (let k = loading.length - 1; k >= 0; k--) {
       const r = loading[k]!;
-      if (r.loadDoneUs <= now && r.loadStepSeq <= seq) {
-        this.scheduler.finishLoad(r);
-        any = true;
-      } else loading[w++] = r;
+      if (r.loadDoneUs > now || r.loadStepSeq > seq) continue;
+      this.scheduler.finishLoad(r);
+      loading[k] = null as unknown as EngineRequest;
+      last = k;
     }
+    if (last < 0) return false;
+    let w = 0;
+    for (let k = 0; k < loading.length; k++) if (loading[k] !== null) loading[w++] = loading[k]!;
     loading.length = w;
-    return any;
+    return true;
   }
 
   /** With no step running, a timer at the earliest load's landing ends the wait (vLLM polls finished loads each engine step). */

@@ -91,6 +91,11 @@ export class Scheduler {
       let selfPreempted = false;
       while (need > pool.numFree) {
         const v = this.pickVictim();
+        // Before a request preempts itself, blocks parked by requests that are not running (CPU
+        // loads in flight, loaded and waiting) go back: otherwise a request needing most of the
+        // pool and a load holding the rest preempt and reload each other forever. vLLM only
+        // preempts running requests; this departs from it only where vLLM would livelock.
+        if (v === r && this.reclaimParked()) continue;
         const vi = running[running.length - 1] === v ? running.length - 1 : running.indexOf(v);
         const slot = out.slotOf(v);
         if (slot >= 0) budget += out.removeSlot(slot);
@@ -246,7 +251,34 @@ export class Scheduler {
     r.computedTokens = computed;
     r.loadDoneUs = -1;
     r.state = RequestState.Waiting;
-    this.waiting.pushInOrder(r);
+    // vLLM keeps loading requests at the front of the waiting queue (skipped_waiting_requests are prepended).
+    this.waiting.pushPreempted(r);
+  }
+
+  /**
+   * Frees the blocks of requests that hold some without running (CPU loads in flight, loaded
+   * and waiting); they recompute or reload when admitted again. True if any were freed.
+   */
+  reclaimParked(): boolean {
+    let any = false;
+    this.waiting.forEach((r) => {
+      if (r.numBlocks === 0) return;
+      this.releaseBlocks(r);
+      r.computedTokens = 0;
+      any = true;
+    });
+    const loading = this.loading;
+    for (let k = loading.length - 1; k >= 0; k--) {
+      const r = loading[k]!;
+      this.releaseBlocks(r);
+      r.computedTokens = 0;
+      r.loadDoneUs = -1;
+      r.state = RequestState.Waiting;
+      this.waiting.pushPreempted(r);
+      any = true;
+    }
+    loading.length = 0;
+    return any;
   }
 
   private allocateOrThrow(r: EngineRequest, need: number): void {
