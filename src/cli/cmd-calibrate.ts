@@ -79,7 +79,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
     const arrivals = o['arrivals'] as ArrivalSource | undefined;
     const workerUrl = validateWorkerUrl();
-    const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { latencyModel: 'fitted', coefficients });
+    const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { name: 'fitted', coefficients });
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
     const { sources } = await loadExperimentPaths(inputs);

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
-import { coefficientsFromJson } from '../model/fitted.js';
-import { STEP_TIME_MODELS } from '../model/registry.js';
+import { STEP_TIME_MODELS, resolveStepTime, type StepTimeChoice, type StepTimeOptions } from '../model/registry.js';
 import { DEFAULT_SLACK, parseBaseline, updateBaseline, type Baseline, type Slack } from '../validate/baseline.js';
 import { renderHtml } from '../validate/report-html.js';
 import { renderJunit } from '../validate/junit.js';
@@ -17,11 +16,9 @@ import { renderMarkdown } from '../validate/report-md.js';
 import { gateLine, renderSummaryText } from '../validate/report-text.js';
 import { scoreCompetitors } from '../validate/competitors.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
-import type { LatencySelection } from '../validate/plan-job.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
-import { defaultLatencyModel } from './cluster-flags.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
 import { ExitCode, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
@@ -46,20 +43,23 @@ export function validateWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(dist)) ? dist : undefined;
 }
 
-/** --latency-model / --latency-coefficients → what every plan job runs with. */
-export function latencySelection(o: Record<string, unknown>, io: CliIO): LatencySelection {
-  let latencyModel = typeof o['latencyModel'] === 'string' ? o['latencyModel'] : undefined;
-  if (latencyModel !== undefined && !STEP_TIME_MODELS.some((e) => e.name === latencyModel)) {
-    throw new InputError('FLAG_MALFORMED', '--latency-model', `unknown step-time model '${latencyModel}'; known: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')}`);
-  }
-  if (typeof o['latencyCoefficients'] === 'string') {
-    const path = resolvePath(io.cwd, o['latencyCoefficients']);
-    const raw = readJson(path, 'coefficients file');
-    coefficientsFromJson(raw, path); // fail here with the file's name, not in a worker
-    if (latencyModel !== undefined && latencyModel !== 'fitted') throw new InputError('FLAG_CONFLICT', '--latency-coefficients', `applies to --latency-model fitted, not '${latencyModel}'`);
-    return { latencyModel: 'fitted', coefficients: raw };
-  }
-  return { latencyModel: latencyModel ?? defaultLatencyModel() };
+/**
+ * --latency-model / --latency-coefficients → what every plan job runs with (`options`, raw and
+ * structured-clone safe for the workers) and what the model registry resolved them to (`choice`:
+ * checked here, so that a bad name or file exits 2 before any simulation).
+ */
+export function latencySelection(o: Record<string, unknown>, io: CliIO): { options: StepTimeOptions; choice: StepTimeChoice } {
+  const given = typeof o['latencyCoefficients'] === 'string' ? o['latencyCoefficients'] : undefined;
+  const options: StepTimeOptions = {
+    ...(typeof o['latencyModel'] === 'string' ? { name: o['latencyModel'] } : {}),
+    ...(given !== undefined ? { coefficients: readJson(resolvePath(io.cwd, given), 'coefficients file'), coefficientsSource: given } : {}),
+  };
+  return { options, choice: resolveStepTime(options) };
+}
+
+/** "fitted", or "fitted from c.json" when a coefficients file was given. */
+export function describeStepTime(choice: StepTimeChoice): string {
+  return `${choice.name}${choice.coefficientsSource !== undefined ? ` from ${choice.coefficientsSource}` : ''}`;
 }
 
 export function progressPrinter(io: CliIO, quiet: boolean): (ev: ValidateProgress) => void {
@@ -114,9 +114,9 @@ export function registerValidate(program: Command, io: CliIO): void {
     const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
     const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
     const started = Date.now();
-    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${latency.latencyModel}${latency.coefficients ? ' from --latency-coefficients' : ''}, ${jobs} jobs)\n`);
+    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${describeStepTime(latency.choice)}, ${jobs} jobs)\n`);
     const run = await validateExperiments(sources, {
-      runPlans: planJobRunner(validateWorkerUrl(), jobs, latency),
+      runPlans: planJobRunner(validateWorkerUrl(), jobs, latency.options),
       plan,
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       onProgress: progressPrinter(io, quiet),
@@ -131,7 +131,7 @@ export function registerValidate(program: Command, io: CliIO): void {
         return [];
       }
     });
-    const title = typeof o['title'] === 'string' ? o['title'] : `blis validation (step time: ${latency.latencyModel}${latency.coefficients ? ', --latency-coefficients' : ''}; ${arrivals} arrivals)`;
+    const title = typeof o['title'] === 'string' ? o['title'] : `blis validation (step time: ${describeStepTime(latency.choice)}; ${arrivals} arrivals)`;
     const report = {
       document: doc,
       details: run.details,
@@ -149,7 +149,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     }
     if (o['updateBaseline'] && baselinePath && doc.gate.passed) {
       const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
-      const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${latency.latencyModel}, ${arrivals} arrivals, ${sources.length} experiments.`;
+      const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${describeStepTime(latency.choice)}, ${arrivals} arrivals, ${sources.length} experiments.`;
       writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note }), null, 1)}\n`);
       if (!quiet) io.err(`baseline written to ${baselinePath}\n`);
     }

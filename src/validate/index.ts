@@ -21,5 +21,5 @@ export { scoreCompetitors } from './competitors.js';
 export { nelderMead, type MinimizeOptions, type MinimizeResult, type Objective } from './optimize.js';
 export { calibrationLoss, DEFAULT_FIT_METRICS, type LossOptions } from './objective.js';
 export { calibrate, caseLoss, searchCase, coefficientsDocument, startFromDocument, startVector, rooflineStart, crossValidationSummary, experimentErrors, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, CALIBRATION_METRICS, type FitParameter, type CalibrationCase, type CalibrateOptions, type CalibrateResult, type CrossValidationFold } from './calibrate.js';
-export { runPlanJob, type PlanJob, type LatencySelection } from './plan-job.js';
+export { runPlanJob, type PlanJob } from './plan-job.js';
 export { renderComparisonText, renderSummaryText, gateLine } from './report-text.js';
