@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,8 @@ describe('blis validate', () => {
     expect(doc.experiments[0]).toMatchObject({ id: 'fixture-llama-2-7b-tp1-small', status: 'ok' });
     expect(doc.summary.ttft_mean.n).toBe(1);
     expect(r.out).toMatch(/ttft_mean\s+\d/);
-    expect(r.out).toContain('gate passed');
+    expect(r.out).toContain('not gated (no --baseline)');
+    expect(r.out).not.toContain('gate passed');
     expect(r.err).toContain('synthetic arrivals');
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('fixture-llama-2-7b-tp1-small');
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
@@ -88,24 +89,27 @@ describe('blis validate', () => {
     expect(fail.err).toMatch(/tpot_mean/);
   });
 
-  it('bad input: each broken experiment is an error naming its file and field; the others still run', async () => {
+  it('bad input: each broken experiment is an error naming its file and field; the others still run; exit 2', async () => {
     const dir = tmp();
     experiment(dir, 'good');
     experiment(dir, 'no-model', (j) => { delete j.model; });
     experiment(dir, 'no-stage-metrics', (j) => { j.ground_truth.stages[0] = { requests_sent: 20 }; });
     experiment(dir, 'unknown-model', (j) => { j.model = 'acme/unknown-9b'; delete j.hf_config; });
     writeFileSync(join(dir, 'broken.json'), '{ not json');
+    experiment(dir, 'bad-truth', (j) => { j.ground_truth.summary.e2e.p90 = -1; });
     const r = await runCli(['validate', dir, '--jobs', '1', '--output', 'json', '--quiet']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const doc = JSON.parse(r.out);
     const by = (id: string) => doc.experiments.find((e: any) => e.id === id);
+    expect(by('bad-truth')).toMatchObject({ status: 'error', error_code: 'EXPERIMENT_BAD_TRUTH' });
+    expect(r.err).toMatch(/bad-truth\.json: ground_truth\.summary\.e2e\.p90: found -1; expected a positive number/);
     expect(by('good').status).toBe('ok');
     expect(by('no-model')).toMatchObject({ status: 'error' });
     expect(by('no-model').error).toMatch(/no-model\.json.*model/);
     expect(by('no-stage-metrics').error).toMatch(/no-stage-metrics\.json.*stages\[0\]/);
     expect(by('unknown-model').error).toMatch(/unknown-model\.json.*(model|hf_config)/);
     expect(by('broken').error).toMatch(/broken\.json.*JSON/);
-    expect(r.err).toMatch(/gate failed/);
+    expect(r.err).toMatch(/5 experiment files could not be used/);
   });
 
   it('exits 2 for an unreadable coefficients file and an unknown latency model', async () => {
@@ -115,6 +119,28 @@ describe('blis validate', () => {
     const b = await runCli(['validate', FIXTURE, '--latency-model', 'magic']);
     expect(b.code).toBe(2);
     expect(b.err).toContain("unknown step-time model 'magic'");
+  });
+});
+
+describe('blis validate on the trainval set (sparse files)', () => {
+  it('every trainval file simulates from a shell glob (index.json and competitors.json recognised), with what was derived or assumed in the report', async () => {
+    const dir = 'baselines/trainval-experiments';
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+    expect(files).toHaveLength(14);
+    const out = tmp();
+    const r = await runCli(['validate', ...files, '--report-dir', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('not an experiment (a set\'s index.json)');
+    const doc = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+    expect(doc.experiments).toHaveLength(12);
+    expect(doc.experiments.every((e: any) => e.status === 'ok')).toBe(true);
+    expect(doc.summary.tpot_mean.n).toBe(12);
+    expect(doc.gate).toMatchObject({ passed: true, gated: false });
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Derived and assumed values');
+    expect(md).toMatch(/vllm\.max_model_len = 32768 \(derived: vLLM's default/);
+    expect(md).toMatch(/workload\.shared_prefix = "10 × 10" \(assumed:/);
+    expect(md).toContain('blis-evolved'); // the set's competitors.json, named as a file
   });
 });
 
