@@ -176,7 +176,7 @@ export function registerValidate(program: Command, io: CliIO): void {
       const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
       const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${describeStepTime(latency.choice)}, ${arrivals} arrivals, ${sources.length} experiments.`;
       writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note, ...(baseline?.limits ? { limits: baseline.limits } : {}) }), null, 1)}\n`);
-      if (!quiet) io.err(`baseline written to ${baselinePath}\n`);
+      if (!quiet) io.err(`baseline written to ${baselinePath} (this run sets the new ratchet)\n`);
     }
     if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
     else if (!quiet) io.out(renderSummaryText(doc, report.baseline));
@@ -184,6 +184,6 @@ export function registerValidate(program: Command, io: CliIO): void {
     if (bad) throw new ExitCode(2, bad);
     if (!doc.gate.passed) throw new ExitCode(1, `${gateLine(doc.gate)}${o['updateBaseline'] ? ' (baseline not written)' : ''}`);
     if (limitFailures.length > 0) throw new ExitCode(1, `baseline not written: the run breaks the baseline's absolute limits: ${limitFailures.map(describeFailure).join('; ')}`);
-    if (quiet && o['output'] !== 'json') io.out(`${gateLine(doc.gate)}\n`);
+    if (quiet && o['output'] !== 'json') io.out(`${writeBaseline ? `baseline written to ${o['baseline'] as string} (this run sets the new ratchet)` : gateLine(doc.gate)}\n`);
   });
 }

@@ -50,13 +50,16 @@ export function renderMarkdown(input: ReportInput): string {
   if (metrics.length > 0) {
     const comps = Object.keys(input.competitors ?? {});
     L.push('## Summary MAPE', '');
-    L.push(`| metric | MAPE mean | MAPE median | n |${baseline ? ' limit |' : ''}${comps.map((c) => ` ${esc(c)} (n) |`).join('')}`);
-    L.push(`|---|---:|---:|---:|${baseline ? '---:|' : ''}${comps.map(() => '---:|').join('')}`);
+    const medians = baseline?.limits?.median_mape;
+    L.push(`| metric | MAPE mean | MAPE median | n |${baseline ? ' limit |' : ''}${medians ? ' median limit |' : ''}${comps.map((c) => ` ${esc(c)} (n) |`).join('')}`);
+    L.push(`|---|---:|---:|---:|${baseline ? '---:|' : ''}${medians ? '---:|' : ''}${comps.map(() => '---:|').join('')}`);
     for (const m of metrics) {
       const s = doc.summary[m]!;
       const limit = baseline?.summary[m]?.max_mape;
       const over = limit !== undefined && s.mape_mean > limit;
-      const lim = baseline ? ` ${limit !== undefined ? `${over ? '❌ ' : ''}${limit.toFixed(1)}%` : '–'} |` : '';
+      const medLimit = medians?.[m];
+      const lim = (baseline ? ` ${limit !== undefined ? `${over ? '❌ ' : ''}${limit.toFixed(1)}%` : '–'} |` : '')
+        + (medians ? ` ${medLimit !== undefined ? `${s.mape_median > medLimit ? '❌ ' : ''}${medLimit.toFixed(1)}%` : '–'} |` : '');
       const cc = comps.map((c) => {
         const x = input.competitors![c]![m];
         return ` ${x ? `${x.mape_mean.toFixed(1)}% (${x.n})` : '–'} |`;

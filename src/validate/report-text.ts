@@ -48,11 +48,12 @@ export function renderComparisonText(doc: ValidationDocument): string {
 
 /** Summary MAPE per metric (with the baseline's limits) and the gate verdict. */
 export function renderSummaryText(doc: ValidationDocument, baseline?: Baseline): string {
-  const rows: string[][] = [['metric', 'MAPE mean', 'MAPE median', 'n', ...(baseline ? ['limit'] : [])]];
+  const medians = baseline?.limits?.median_mape;
+  const rows: string[][] = [['metric', 'MAPE mean', 'MAPE median', 'n', ...(baseline ? ['limit'] : []), ...(medians ? ['median limit'] : [])]];
+  const pct = (x: number | undefined): string => (x !== undefined ? `${x.toFixed(2)}%` : '–');
   for (const m of sortMetricKeys(Object.keys(doc.summary))) {
     const s = doc.summary[m]!;
-    const lim = baseline?.summary[m]?.max_mape;
-    rows.push([m, `${s.mape_mean.toFixed(2)}%`, `${s.mape_median.toFixed(2)}%`, String(s.n), ...(baseline ? [lim !== undefined ? `${lim.toFixed(2)}%` : '–'] : [])]);
+    rows.push([m, `${s.mape_mean.toFixed(2)}%`, `${s.mape_median.toFixed(2)}%`, String(s.n), ...(baseline ? [pct(baseline.summary[m]?.max_mape)] : []), ...(medians ? [pct(medians[m])] : [])]);
   }
   const ok = doc.experiments.filter((e) => e.status === 'ok').length;
   const lines = [`${ok}/${doc.experiments.length} experiments simulated`, rows.length > 1 ? table(rows) : '(no counted experiment: nothing to summarise)', ''];

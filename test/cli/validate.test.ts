@@ -144,6 +144,49 @@ describe('blis validate on the trainval set (sparse files)', () => {
   });
 });
 
+describe('blis validate: the trainval gate (baselines/trainval.json)', () => {
+  // A run the shipped model predicts within 6% on every metric, so that it alone meets the set's median limits.
+  const LLAMA70 = 'baselines/trainval-experiments/60-llama-3-1-70b-tp4-general-lite-4-1.json';
+  /** The shipped coefficients with GEMMs 20× slower: one Llama-3.1-70B TP4 instance at 6 req/s cannot keep up. */
+  function overloading(dir: string): string {
+    const doc = JSON.parse(readFileSync('src/model/coefficients/default.json', 'utf8'));
+    for (const e of doc.entries) {
+      e.coefficients.gemm_us *= 20;
+      e.coefficients.lm_head_us *= 20;
+    }
+    writeFileSync(join(dir, 'overload.json'), JSON.stringify(doc));
+    return join(dir, 'overload.json');
+  }
+
+  it('passes today; a run real vLLM served that the model predicts overloaded fails by name', async () => {
+    const ok = await runCli(['validate', LLAMA70, '--baseline', 'baselines/trainval.json', '--quiet']);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/^gate passed/);
+    const dir = tmp();
+    const bad = await runCli(['validate', LLAMA70, '--baseline', 'baselines/trainval.json', '--latency-coefficients', overloading(dir), '--output', 'json', '--quiet']);
+    expect(bad.code).toBe(1);
+    const served = JSON.parse(bad.out).gate.failures.filter((f: any) => f.check === 'served');
+    expect(served.map((f: any) => f.metric)).toEqual(['failed_requests', 'ttft_p99']);
+    expect(served[0].reason).toMatch(/predicted overloaded: \d+ of 5100 requests fail the client timeout; real vLLM served the run/);
+  });
+
+  it('--update-baseline keeps the hand-set limits and refuses to write a ratchet from a run that breaks them', async () => {
+    const dir = tmp();
+    const path = join(dir, 'b.json');
+    copyFileSync('baselines/trainval.json', path);
+    const before = readFileSync(path, 'utf8');
+    const refused = await runCli(['validate', LLAMA70, '--baseline', path, '--update-baseline', '--latency-coefficients', overloading(dir), '--quiet']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/baseline not written: the run breaks the baseline's absolute limits: .*median MAPE/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    const written = await runCli(['validate', LLAMA70, '--baseline', path, '--update-baseline', '--quiet']);
+    expect(written.code, written.err).toBe(0);
+    const b = JSON.parse(readFileSync(path, 'utf8'));
+    expect(b.limits).toEqual(JSON.parse(before).limits);
+    expect(Object.keys(b.experiments)).toEqual(['60-llama-3-1-70b-tp4-general-lite-4-1']);
+  });
+});
+
 describe('blis validate on the calibration set', () => {
   it('the shipped baseline fails a deliberately worse coefficient file (GEMMs 10% slower): exit 1 naming the metric', async () => {
     const dir = tmp();
