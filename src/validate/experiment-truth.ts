@@ -50,30 +50,23 @@ const LATENCY_KEYS = ['ttft', 'e2e', 'tpot_from_means', 'itl_sse_event', 'tpot_s
 const BAD_TRUTH = 'EXPERIMENT_BAD_TRUTH';
 
 /**
- * A block of ms statistics. Latencies are positive; per-SSE-event gaps may be 0 (two events of
- * one engine step reach the client together), so `allowZero` there.
+ * A block of statistics (`keys`), each a positive number of `unit` or absent/null. Latencies are
+ * positive; per-SSE-event gaps may be 0 (two events of one engine step reach the client
+ * together) and token counts may be 0, so `allowZero` there.
  */
-function dist(r: Reader, o: Obj, key: string, path: string, allowZero = false): DistMs | undefined {
+function stats(r: Reader, o: Obj, key: string, path: string, keys: readonly string[], unit: string, allowZero: boolean): Record<string, number> | undefined {
   const v = r.optObj(o, key, path);
   if (!v) return undefined;
   const out: Record<string, number> = {};
-  for (const k of DIST_KEYS) {
-    const x = r.optPositive(v, k, `${path}${key}.`, 'ms', allowZero, BAD_TRUTH);
+  for (const k of keys) {
+    const x = r.optPositive(v, k, `${path}${key}.`, unit, allowZero, BAD_TRUTH);
     if (x !== undefined) out[k] = x;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function lengths(r: Reader, o: Obj, key: string, path: string): LengthStats | undefined {
-  const v = r.optObj(o, key, path);
-  if (!v) return undefined;
-  const out: Record<string, number> = {};
-  for (const k of LENGTH_KEYS) {
-    const x = r.optPositive(v, k, `${path}${key}.`, 'tokens', true, BAD_TRUTH);
-    if (x !== undefined) out[k] = x;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
+const dist = (r: Reader, o: Obj, key: string, path: string, allowZero = false): DistMs | undefined => stats(r, o, key, path, DIST_KEYS, 'ms', allowZero);
+const lengths = (r: Reader, o: Obj, key: string, path: string): LengthStats | undefined => stats(r, o, key, path, LENGTH_KEYS, 'tokens', true);
 
 function count(r: Reader, o: Obj, key: string, path: string): number | undefined {
   const v = r.optPositive(o, key, path, 'requests', true, BAD_TRUTH);

@@ -101,7 +101,7 @@ function hints(engine: EngineKnobs, v: Obj, off: Obj | undefined, notes: Assumpt
         field: `${KNOB_FIELDS[knob]}${suffix}`,
         value: h,
         kind: 'hint',
-        why: `${suffix === '_likely' ? 'an unconfirmed default' : 'an alternative reading'} the file offers; not used: ${stated === null ? `the null knob is derived by vLLM's rules instead (${KNOB_FIELDS[knob]})` : `the stated ${JSON.stringify(stated)} is simulated`}`,
+        why: `${suffix === '_likely' ? 'an unconfirmed default' : 'an alternative reading'} the file offers; not used: ${stated === null ? `the null knob is derived by vLLM's rules instead (${KNOB_FIELDS[knob]})` : `the file's stated ${JSON.stringify(stated)} stands`}`,
       });
     }
   }

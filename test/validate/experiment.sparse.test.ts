@@ -6,25 +6,15 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/kernel/errors.js';
 import { parseExperiment } from '../../src/validate/experiment.js';
 import { deriveKnobs } from '../../src/validate/knobs.js';
 import { buildPlan } from '../../src/validate/plan.js';
+import { errorOf } from './helpers.js';
 
 const TRAINVAL = new URL('../../baselines/trainval-experiments/', import.meta.url);
 const CALIBRATION = new URL('../../baselines/calibration-experiments/', import.meta.url);
 const QWEN = '64-qwen2-5-7b-instruct-tp1-roleplay-1-1';
 const read = (dir: URL, id: string): Record<string, any> => JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8'));
-
-function errorOf(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('prompt structure from the most direct form present', () => {
   it('shared_prefix_as_configured, default reading: the aliases were ignored, 10 × 10 prompts of system + question tokens', () => {
