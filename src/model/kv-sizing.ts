@@ -14,21 +14,24 @@ import type { HardwareSpec } from './hardware.js';
  * requests (fp32 logits over the whole vocabulary on every rank, then top-k/top-p sorting: values,
  * int64 indices, probabilities), and the non-torch memory that grew meanwhile (CUDA/cuBLAS
  * workspaces; NCCL and custom all-reduce buffers with TP > 1).
- * The four constants are a least-squares fit to the KV block counts vLLM logged in the 28 H100
+ * The sampler's bytes per (request × vocabulary entry) count fp32 logits, fp32 probabilities,
+ * sort values and int64 sort indices (20 bytes) and match a vLLM H100 log of Qwen3-8B at
+ * max_num_seqs 1024 (3.04 GiB peak activation, vLLM PR #48037: about 21 bytes per entry); the
+ * other three constants are a least-squares fit to the KV block counts vLLM logged in the 28 H100
  * runs of ../shared/groundtruth (calibration and trainval; 10 model families, TP 1-4,
- * max_num_batched_tokens 1024-8192, vocabularies 32k-152k; Llama-4-Scout left out, its FP8 weight
- * bytes are not modelled exactly): the implied reserve is matched within 0.16 GB except
- * Mistral-Nemo TP1 (0.34 GB, 2% of its blocks). docs/model.md has the table.
+ * max_num_batched_tokens 1024-8192, vocabularies 32k-152k, max_num_seqs 128; Llama-4-Scout left
+ * out, its FP8 weight bytes are not modelled exactly): every run's block count is matched within
+ * 1% (the implied reserve within 0.44 GB). docs/model.md has the table.
  */
 export const KV_MEMORY_DEFAULTS = Object.freeze({
   /** Non-torch memory growth during profiling at TP 1, bytes. */
-  nonTorchBytes: 0.379e9,
+  nonTorchBytes: 0.726e9,
   /** Extra with TP > 1 (NCCL and custom all-reduce buffers), bytes. */
-  tpCommBytes: 0.290e9,
-  /** Forward peak per batched token per hidden unit, bytes (about one bf16 hidden vector per token live at the peak). */
-  activationBytesPerTokenHidden: 2.262,
-  /** Sampler peak per (request × vocabulary entry), bytes (12.5 fp32 copies: logits, sort values and indices, probabilities). */
-  samplerBytesPerSeqVocab: 49.88,
+  tpCommBytes: 0.171e9,
+  /** Forward peak per batched token per hidden unit, bytes (between two and three bf16 hidden vectors per token live at the peak). */
+  activationBytesPerTokenHidden: 5.177,
+  /** Sampler peak per (request × vocabulary entry), bytes. */
+  samplerBytesPerSeqVocab: 21,
 });
 
 /**
