@@ -193,13 +193,30 @@ export class Scheduler {
       if (r.computedTokens + 1 > r.numBlocks * bs) need++;
     }
     if (need > this.pool.numFree) return false;
-    out.clear(seq);
+    if (out !== prev) {
+      // Same requests, one token each, every slot sampling; epochs are unchanged (no schedule ran since).
+      for (let k = 0; k < size; k++) out.reqs[k] = reqs[k]!;
+      out.newTokens.fill(1, 0, size);
+      out.isPrefill.fill(0, 0, size);
+      out.sampled.fill(1, 0, size);
+      out.epochs.set(prev.epochs.subarray(0, size));
+    }
+    out.size = size;
+    out.totalNewTokens = size;
+    out.numPrefill = 0;
+    out.admittedFrom = size;
+    out.seq = seq;
+    const ctx = out.contextTokens;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;
-      if (r.computedTokens + 1 > r.numBlocks * bs) r.blocks[r.numBlocks++] = this.pool.allocate();
-      this.addToBatch(out, r, 1);
+      const c = r.computedTokens;
+      ctx[k] = c;
+      if (c + 1 > r.numBlocks * bs) r.blocks[r.numBlocks++] = this.pool.allocate();
+      r.computedTokens = c + 1;
+      r.pendingTokens++;
+      // A block became full of known tokens: register it (cacheFullBlocks' work, only when it can have any).
+      if (r.numHashedBlocks * bs + bs <= (c + 1 < r.numTokens ? c + 1 : r.numTokens)) this.cacheFullBlocks(r, c + 1);
     }
-    out.admittedFrom = size;
     return true;
   }
 
