@@ -16,7 +16,7 @@ import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { readJson, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { bytesFlag, choiceFlag, intFlag, numFlag } from './parse.js';
 
 export function addClusterFlags(cmd: Command): Command {
   return cmd
@@ -28,12 +28,15 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--num-instances <n>', 'engine instances behind the router (default 1)', intFlag('--num-instances'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
     .option('--latency-coefficients <file>', 'coefficients file for --latency-model fitted (written by blis calibrate)')
-    .option('--max-num-batched-tokens <n>', 'token budget per engine step (default 2048)', intFlag('--max-num-batched-tokens'))
-    .option('--max-num-seqs <n>', 'requests per engine step (default 256)', intFlag('--max-num-seqs'))
+    .option('--max-num-batched-tokens <n>', 'token budget per engine step (default: vLLM serve\'s for the GPU: 8192 on >= 70 GiB GPUs other than A100, else 2048)', intFlag('--max-num-batched-tokens'))
+    .option('--max-num-seqs <n>', 'requests per engine step (default: vLLM serve\'s for the GPU: 1024 on >= 70 GiB GPUs other than A100, else 256)', intFlag('--max-num-seqs'))
+    .option('--no-async-scheduling', 'schedule each step after the previous one ends (vLLM --no-async-scheduling; default: async, as vLLM >= 0.14)')
+    .option('--kv-cpu-bytes <size>', 'CPU KV offload tier per GPU, e.g. 8GiB (vLLM OffloadingConnector; vLLM\'s --kv-offloading-size is this times TP) (default: none)', bytesFlag('--kv-cpu-bytes'))
+    .option('--kv-cpu-blocks <n>', 'CPU KV offload tier in blocks per instance (instead of --kv-cpu-bytes)', intFlag('--kv-cpu-blocks'))
     .option('--long-prefill-token-threshold <n>', 'cap on one prefill chunk, 0 = off (default 0)', intFlag('--long-prefill-token-threshold'))
     .option('--scheduler <policy>', 'waiting-queue order: fcfs or priority (default fcfs)', choiceFlag('--scheduler', ['fcfs', 'priority']))
     .option('--block-size <tokens>', 'KV block size in tokens (default 16)', intFlag('--block-size'))
-    .option('--total-kv-blocks <n>', 'KV blocks per instance (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
+    .option('--total-kv-blocks <n>', 'KV blocks per instance, as vLLM logs num_gpu_blocks (one is its null block) (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
@@ -72,6 +75,7 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['model', 'model'], ['hardware', 'hardware'], ['tp', 'tp'], ['numInstances', 'numInstances'],
   ['latencyModel', 'latencyModel'], ['maxNumBatchedTokens', 'maxNumBatchedTokens'], ['maxNumSeqs', 'maxNumSeqs'],
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
+  ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
   ['totalKvBlocks', 'totalKvBlocks'], ['gpuMemoryUtilization', 'gpuMemoryUtilization'], ['maxModelLen', 'maxModelLen'],
   ['enablePrefixCaching', 'enablePrefixCaching'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],

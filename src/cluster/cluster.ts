@@ -11,8 +11,7 @@ import { EventPriority, type EventHandler, type SimEvent } from '../kernel/event
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
-import { computeBlockHashes } from '../engine/block-hash.js';
-import { EngineRequest, RequestState } from '../engine/engine-request.js';
+import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
 import { createStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
@@ -222,7 +221,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     this.counts.injected++;
-    const req = new EngineRequest(src, index, computeBlockHashes(src, this.config.blockSize));
+    const req = engineRequestFor(src, index, this.config.blockSize);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.live.set(index, t);
     if (this.config.clientTimeoutUs > 0) {

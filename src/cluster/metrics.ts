@@ -26,7 +26,8 @@ export interface MetricsBlock {
   e2e_ms: DistributionSummary;
   queue_ms: DistributionSummary;
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
-  kv: { prefix_hit_rate: number; preemptions: number; peak_utilization: number };
+  /** cpu_hit_rate: share of scheduled prompt tokens loaded from the CPU KV tier. */
+  kv: { prefix_hit_rate: number; cpu_hit_rate: number; preemptions: number; peak_utilization: number };
   /** Rejection / drop / timeout counts by reason code. */
   reasons?: Record<string, number>;
 }
@@ -61,6 +62,7 @@ class Group {
   readonly reasons = new Map<string, number>();
   inputTokens = 0;
   cachedTokens = 0;
+  cpuCachedTokens = 0;
   promptTokensScheduled = 0;
   outputTokens = 0;
   preemptions = 0;
@@ -77,6 +79,7 @@ class Group {
     if (r.firstScheduledUs >= 0) {
       this.promptTokensScheduled += r.inputTokens;
       this.cachedTokens += r.cachedTokens;
+      this.cpuCachedTokens += r.cpuCachedTokens ?? 0;
     }
     if (r.enqueuedUs >= 0 && r.firstScheduledUs >= 0) this.queue.push(r.firstScheduledUs - r.arrivalUs);
     if (r.status !== 'completed') return;
@@ -111,6 +114,7 @@ class Group {
       },
       kv: {
         prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : 0,
+        cpu_hit_rate: this.promptTokensScheduled > 0 ? round(this.cpuCachedTokens / this.promptTokensScheduled) : 0,
         preemptions: this.preemptions,
         peak_utilization: round(this.peakKvUtilization),
       },

@@ -63,6 +63,8 @@ export interface RequestRecord {
 
   /** Prompt tokens served from the prefix cache at first scheduling. */
   readonly cachedTokens: number;
+  /** Prompt tokens loaded from the CPU KV tier at first scheduling (absent when none). */
+  readonly cpuCachedTokens?: number;
   readonly preemptions: number;
   /** Output tokens actually produced (equals outputTokens when completed). */
   readonly producedTokens: number;

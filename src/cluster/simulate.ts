@@ -97,6 +97,16 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: cluster.sim.nowUs, events: cluster.sim.eventsProcessed },
   );
+  const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
+  if (tiers.length > 0) {
+    // CPU KV tier traffic over the run (vLLM OffloadingConnector): loads instead of recomputes, and stores.
+    doc['kv_offload'] = {
+      loads: tiers.reduce((a, i) => a + i.cpuLoads, 0),
+      loaded_tokens: tiers.reduce((a, i) => a + i.cpuHitTokens, 0),
+      load_bytes: tiers.reduce((a, i) => a + i.cpuLoadBytes, 0),
+      store_bytes: tiers.reduce((a, i) => a + i.cpuStoreBytes, 0),
+    };
+  }
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
     const { id, ...block } = row;

@@ -11,6 +11,7 @@
  * caching and chunked prefill (both on for generative models).
  */
 import { findHardware } from '../model/hardware-catalog.js';
+import { vllmBatchDefaults } from '../model/kv-sizing.js';
 import type { Assumption } from './assumptions.js';
 
 /** vLLM engine knobs; null means unknown in the source (derive it). */
@@ -46,14 +47,8 @@ export const KNOB_FIELDS: Readonly<Record<KnobName, string>> = {
 /** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
 export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
   maxModelLen: "vLLM's default: the model config's maximum context (max_position_embeddings; ModelConfig _get_and_verify_max_len)",
-  totalKvBlocksGpu: "vLLM's memory profiling: (GPU memory × gpu_memory_utilization − weights/TP − activation reserve) / bytes per KV block per GPU (model/kv-sizing.ts)",
+  totalKvBlocksGpu: "vLLM's memory profiling: (device memory × gpu_memory_utilization − weights/TP − profiled activations, sampler and non-torch memory) / bytes per KV block per GPU (model/kv-sizing.ts)",
 };
-
-/**
- * vLLM's start-up memory threshold for its larger batch defaults (get_batch_defaults: ≥ 70 GiB
- * device memory and not an A100, i.e. H100/H200/B200/MI300-class).
- */
-const LARGE_GPU_GIB = 70;
 
 interface Rule {
   readonly value: number | boolean;
@@ -63,11 +58,9 @@ interface Rule {
 function batchDefaults(gpu: string): { seqs: Rule; tokens: Rule } | undefined {
   const hw = findHardware(gpu);
   if (!hw) return undefined;
-  const large = hw.memoryGB >= LARGE_GPU_GIB && !hw.name.toLowerCase().includes('a100');
-  const why = `vLLM's OpenAI-server default for ${hw.name} (${hw.memoryGB} GB${large ? ', ≥ 70 GiB and not an A100' : ''}; arg_utils.py get_batch_defaults)`;
-  return large
-    ? { seqs: { value: 1024, why }, tokens: { value: 8192, why } }
-    : { seqs: { value: 256, why }, tokens: { value: 2048, why } };
+  const d = vllmBatchDefaults(hw);
+  const why = `${d.rule}; arg_utils.py get_batch_defaults`;
+  return { seqs: { value: d.maxNumSeqs, why }, tokens: { value: d.maxNumBatchedTokens, why } };
 }
 
 export interface DerivedKnobs {

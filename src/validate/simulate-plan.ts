@@ -41,6 +41,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.blockSize !== null ? { blockSize: k.blockSize } : {}),
     ...(k.totalKvBlocksGpu !== null ? { totalKvBlocks: k.totalKvBlocksGpu } : {}),
     ...(k.enablePrefixCaching !== null ? { enablePrefixCaching: k.enablePrefixCaching } : {}),
+    // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
+    ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks } : {}),
     clientTimeoutS: plan.clientTimeoutUs / 1e6,
     snapshotRefreshIntervalMs: 0,
   };
