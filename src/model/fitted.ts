@@ -199,6 +199,12 @@ export function createFitted(ctx: StepTimeContext, options?: Record<string, unkn
       basis(batch, scratch);
       return sumBasisUs(c, scratch);
     },
+    decode: {
+      decodeStepUs(requests: number, contextTokens: number): number {
+        basis.decode(requests, contextTokens, scratch);
+        return sumBasisUs(c, scratch);
+      },
+    },
   };
 }
 

@@ -8,7 +8,7 @@
  */
 export type { ModelSpec } from './model-spec.js';
 export type { HardwareSpec } from './hardware.js';
-export type { BatchShape, StepTimeModel, RequestOverheads, StepTimeContext, StepTimeModelEntry } from './step-time.js';
+export type { BatchShape, StepTimeModel, RequestOverheads, StepTimeContext, StepTimeModelEntry, StepCostSplit, DecodeAggregateCost, BacklogSlowdown } from './step-time.js';
 export { modelSpecFromHfConfig } from './hf-config.js';
 export { getModel, findModel, listModels, modelNames, modelSource, type ModelListing } from './catalog.js';
 export { getHardware, findHardware, listHardware, hardwareNames, hardwareSpecFromJson, type HardwareListing } from './hardware-catalog.js';

@@ -42,8 +42,14 @@ export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Rec
   };
 }
 
-/** Writes the basis terms of `batch` into out[0..BASIS_SIZE). Allocates nothing. */
-export type BasisFn = (batch: BatchShape, out: Float64Array) => void;
+/**
+ * Writes the basis terms of `batch` into out[0..BASIS_SIZE). Allocates nothing. `decode` writes
+ * the same terms for a decode-only batch of `requests` slots whose contexts sum to `contextTokens`
+ * (identical bits to the per-slot call; see DecodeAggregateCost in ./step-time.ts).
+ */
+export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
+  readonly decode: (requests: number, contextTokens: number, out: Float64Array) => void;
+};
 
 /** Per-model constants of the roofline, precomputed once per (model, hardware, tp). */
 export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROOFLINE_DEFAULTS): BasisFn {
@@ -84,7 +90,27 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const arLatencyUs = tp > 1 ? params.collectiveLatencyUs : 0;
   const logOneMinusKE = isMoe ? Math.log1p(-k / E) : 0;
 
-  return (batch, out) => {
+  /** The basis from the batch's sums: the per-slot loop below and the decode-only aggregate path share it, so both give identical bits. */
+  const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {
+    const T = prefillTokens + decodeTokens;
+    let gemm = Math.max(T * gemmUsPerTokenFlops, alwaysWeightUs);
+    if (isMoe && T > 0) {
+      // Expected distinct experts touched by T tokens each picking k of E: E(1 − (1 − k/E)^T).
+      const distinct = E * -Math.expm1(T * logOneMinusKE);
+      gemm += Math.max(T * expertUsPerTokenFlops, distinct * expertWeightUs);
+    }
+    out[0] = 1;
+    out[1] = L * gemm;
+    out[2] = L * Math.max(prePairs * attnUsPerPair, preKv * kvUsPerToken);
+    out[3] = L * Math.max(decPairs * attnUsPerPair, decKv * kvUsPerToken);
+    out[4] = n > 0 ? Math.max(n * lmUsPerToken, lmWeightUs) : 0;
+    out[5] = T > 0 ? 2 * L * (T * arUsPerToken + arLatencyUs) : 0;
+    out[6] = n;
+    out[7] = prefillTokens;
+    out[8] = decodeTokens;
+  };
+
+  const basis = (batch: BatchShape, out: Float64Array): void => {
     const n = batch.size;
     const newT = batch.newTokens;
     const ctxT = batch.contextTokens;
@@ -110,23 +136,14 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
         decKv += c + t;
       }
     }
-    const T = prefillTokens + decodeTokens;
-    let gemm = Math.max(T * gemmUsPerTokenFlops, alwaysWeightUs);
-    if (isMoe && T > 0) {
-      // Expected distinct experts touched by T tokens each picking k of E: E(1 − (1 − k/E)^T).
-      const distinct = E * -Math.expm1(T * logOneMinusKE);
-      gemm += Math.max(T * expertUsPerTokenFlops, distinct * expertWeightUs);
-    }
-    out[0] = 1;
-    out[1] = L * gemm;
-    out[2] = L * Math.max(prePairs * attnUsPerPair, preKv * kvUsPerToken);
-    out[3] = L * Math.max(decPairs * attnUsPerPair, decKv * kvUsPerToken);
-    out[4] = n > 0 ? Math.max(n * lmUsPerToken, lmWeightUs) : 0;
-    out[5] = T > 0 ? 2 * L * (T * arUsPerToken + arLatencyUs) : 0;
-    out[6] = n;
-    out[7] = prefillTokens;
-    out[8] = decodeTokens;
+    fromSums(n, prefillTokens, decodeTokens, prePairs, preKv, decPairs, decKv, out);
   };
+  // A decode-only batch: every slot has t = 1, so pairs = c + 1 and the KV read is c + 1 per slot;
+  // the sums are integers (exact in a double below 2^53), so this equals the loop bit for bit.
+  const decode = (requests: number, contextTokens: number, out: Float64Array): void => {
+    fromSums(requests, 0, requests, 0, 0, contextTokens + requests, contextTokens + requests, out);
+  };
+  return Object.assign(basis, { decode });
 }
 
 /** Σ coeff × basis, rounded to integer µs, at least 1. */
@@ -147,6 +164,12 @@ export function createRoofline(ctx: StepTimeContext, options?: Record<string, un
     stepTimeUs(batch: BatchShape): number {
       basis(batch, scratch);
       return sumBasisUs(coeffs, scratch);
+    },
+    decode: {
+      decodeStepUs(requests: number, contextTokens: number): number {
+        basis.decode(requests, contextTokens, scratch);
+        return sumBasisUs(coeffs, scratch);
+      },
     },
   };
 }
