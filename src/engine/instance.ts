@@ -218,7 +218,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
       default:
         return; // finished, dropped or already aborted
     }
-    s.releaseBlocks(req);
+    s.retire(req);
     req.state = RequestState.Aborted;
     req.epoch++;
     req.pendingTokens = 0;
@@ -253,7 +253,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
 
   protected prepare(req: EngineRequest): void {
     req.seq = this.nextSeq++;
-    req.blocks = new Int32Array(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
+    req.blocks = this.scheduler.tables.take(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
     if (this.config.detail.enabled) {
       req.prefillChunks = [];
       req.preemptionTimesUs = [];
@@ -475,7 +475,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
         r.state = RequestState.Held;
         this.heldCount++;
       } else {
-        this.scheduler.releaseBlocks(r);
+        this.scheduler.retire(r);
       }
       this.finish(r, now);
     }
@@ -485,10 +485,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;
     r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
-    if (r.state !== RequestState.Held) {
-      r.state = RequestState.Finished;
-      r.blocks = EMPTY_TABLE;
-    }
+    if (r.state !== RequestState.Held) r.state = RequestState.Finished;
     this.finishedCount++;
     this.listener.onFinished(r, r.finishedUs);
   }
@@ -506,5 +503,3 @@ function removeFrom(list: EngineRequest[], r: EngineRequest): void {
   const i = list.indexOf(r);
   if (i >= 0) list.splice(i, 1);
 }
-
-const EMPTY_TABLE = new Int32Array(0);

@@ -12,6 +12,11 @@
  * takes one null block out of the free queue at start (the caller subtracts it).
  * The free queue is an intrusive doubly linked list over Int32Arrays (O(1) everything); copies
  * of one hash form a second intrusive list (dupPrev/dupNext), headed by the index entry.
+ * Lazy invalidation: evicting the only copy of a hash (what almost every allocation does while the
+ * pool is mostly free) leaves its index entry in place; an entry counts only while its block still
+ * holds that hash (checked on every read), and one pass over the index sweeps the stale entries out
+ * when they fill it. An allocation then costs no hash-table delete (a backward shift over a
+ * table far larger than the CPU cache), and results are exactly those of eager deletion.
  * Invariant: numFree + numUsed == totalBlocks; refcounts never go negative.
  */
 
@@ -32,8 +37,12 @@ export class KvBlockPool {
   private readonly refCount: Int32Array;
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
-  /** Hash → the oldest block registered with it. */
+  /** Hash → the oldest block registered with it; entries whose block no longer holds the hash are stale. */
   private readonly hashToBlock: HashIndex;
+  /** Distinct hashes held by some block (the index's live entries). */
+  private cached = 0;
+  /** Index entries (live + stale) at which the stale ones are swept out. */
+  private readonly sweepAt: number;
   /** Copies of one hash, oldest first. */
   private readonly dupPrev: Int32Array;
   private readonly dupNext: Int32Array;
@@ -48,7 +57,10 @@ export class KvBlockPool {
     if (!Number.isInteger(totalBlocks) || totalBlocks < 1) throw new Error(`totalBlocks must be a positive integer, got ${totalBlocks}`);
     this.totalBlocks = totalBlocks;
     this.refCount = new Int32Array(totalBlocks);
-    this.hashToBlock = new HashIndex(totalBlocks);
+    // Room for stale entries: with a table of >= 4 slots per block swept at 60 % load, a sweep (one
+    // pass over the table) comes after >= 1.4 × totalBlocks new hashes, a few slot visits per insert.
+    this.hashToBlock = new HashIndex(totalBlocks, 4);
+    this.sweepAt = Math.floor(this.hashToBlock.tableSize * 0.6);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
@@ -75,7 +87,7 @@ export class KvBlockPool {
 
   /** Number of distinct hashes currently cached (in use or free). */
   get numCached(): number {
-    return this.hashToBlock.size;
+    return this.cached;
   }
 
   refCountOf(block: number): number {
@@ -90,13 +102,18 @@ export class KvBlockPool {
   /** Leading entries of `hashes[from..)` (up to `maxBlocks` of them) that are cached; fills `out` from index 0 with their blocks. */
   lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null, from = 0): number {
     const n = Math.min(hashes.length - from, maxBlocks);
-    const map = this.hashToBlock;
     for (let i = 0; i < n; i++) {
-      const b = map.get(hashes[from + i]!);
+      const b = this.headOf(hashes[from + i]!);
       if (b < 0) return i;
       if (out !== null) out[i] = b;
     }
     return Math.max(0, n);
+  }
+
+  /** The oldest block holding `hash`, or -1 (a stale index entry reads as absent). */
+  private headOf(hash: number): number {
+    const b = this.hashToBlock.get(hash);
+    return b >= 0 && this.blockHash[b] === hash ? b : NONE;
   }
 
   /** How many of the given blocks are currently free (a hit on them consumes free capacity). */
@@ -147,10 +164,23 @@ export class KvBlockPool {
    */
   cache(block: number, hash: number): void {
     if (this.blockHash[block] !== NONE) return;
+    const map = this.hashToBlock;
+    let at = map.probe(hash);
+    const first = at >= 0 ? map.valueAt(at) : NONE;
+    // A stale entry (its block no longer holds the hash; possibly this very block) reads as absent.
+    const live = first !== NONE && this.blockHash[first] === hash;
     this.blockHash[block] = hash;
-    const first = this.hashToBlock.get(hash);
-    if (first < 0) {
-      this.hashToBlock.set(hash, block);
+    if (!live) {
+      // A new head, in place of a stale entry for this hash if there is one (one probe either way).
+      if (at >= 0) map.setValueAt(at, block);
+      else {
+        if (map.size >= this.sweepAt) {
+          map.sweep(this.blockHash);
+          at = map.probe(hash);
+        }
+        map.insertAt(at, hash, block);
+      }
+      this.cached++;
       if (this.sink !== null) this.sink.onStored(hash);
       return;
     }
@@ -177,11 +207,12 @@ export class KvBlockPool {
       if (h === NONE) continue;
       if (this.dupPrev[b] === NONE) {
         heads++;
-        if (this.hashToBlock.get(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
+        if (this.headOf(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
       } else if (this.blockHash[this.dupPrev[b]!] !== h) throw new Error(`block ${b} is chained to a block of another hash`);
     }
     if (zero !== this.free) throw new Error(`refcount-0 blocks ${zero} != free ${this.free}`);
-    if (heads !== this.hashToBlock.size) throw new Error(`${heads} hash chains but ${this.hashToBlock.size} index entries`);
+    if (heads !== this.cached) throw new Error(`${heads} hash chains but ${this.cached} counted`);
+    if (this.hashToBlock.size < heads) throw new Error(`${heads} hash chains but only ${this.hashToBlock.size} index entries`);
   }
 
   /** Forgets block b's hash (vLLM _maybe_evict_cached_block); the hash stays cached while another copy holds it. */
@@ -202,7 +233,8 @@ export class KvBlockPool {
       this.hashToBlock.set(h, nx);
       return;
     }
-    this.hashToBlock.delete(h);
+    // The last copy: its index entry goes stale (headOf sees blockHash[b] !== h) instead of being deleted.
+    this.cached--;
     if (this.sink !== null) this.sink.onEvicted(h);
   }
 

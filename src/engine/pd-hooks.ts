@@ -26,7 +26,7 @@ export abstract class PdHooks {
   /** Prefill side: frees the KV blocks a finished prefillOnly request was holding. */
   releaseHeld(req: EngineRequest): void {
     if (req.state !== RequestState.Held) throw new Error(`request ${req.src.id} is not held`);
-    this.scheduler.releaseBlocks(req);
+    this.scheduler.retire(req);
     req.state = RequestState.Finished;
     this.heldCount--;
     this.kick();
@@ -53,7 +53,7 @@ export abstract class PdHooks {
   /** Decode side: gives back a reservation whose transfer will not land (its blocks are freed). */
   cancelReservation(req: EngineRequest): void {
     if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
-    this.scheduler.releaseBlocks(req);
+    this.scheduler.retire(req);
     req.state = RequestState.Dropped;
     this.reservedCount--;
     this.kick();
@@ -70,7 +70,7 @@ export abstract class PdHooks {
     req.inPrefill = false;
     req.cachedTokens = req.inputTokens;
     if (req.outputTokens <= 1) {
-      this.scheduler.releaseBlocks(req);
+      this.scheduler.retire(req);
       this.finish(req, this.sim.nowUs);
       return;
     }

@@ -17,6 +17,7 @@
 import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
 import { CpuKvTier } from './cpu-tier.js';
+import { BlockTables } from './block-tables.js';
 import { EngineRequest, RequestState } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
 import type { StepBatch } from './step-batch.js';
@@ -31,6 +32,8 @@ export class Scheduler {
   readonly running: EngineRequest[] = [];
   /** Requests whose prefix blocks load from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
   readonly loading: EngineRequest[] = [];
+  /** Block tables handed to requests at enqueue and taken back when they leave. */
+  readonly tables = new BlockTables(4096);
   preemptionsTotal = 0;
   /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
@@ -225,6 +228,13 @@ export class Scheduler {
     for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
     r.numBlocks = 0;
     r.numHashedBlocks = 0;
+  }
+
+  /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
+  retire(r: EngineRequest): void {
+    this.releaseBlocks(r);
+    this.tables.give(r.blocks);
+    r.blocks = BlockTables.empty;
   }
 
   /** Allocates `n` fresh blocks for `r`; false (nothing allocated) if the pool has fewer free. */
