@@ -178,7 +178,7 @@ export class Scheduler {
   }
 
   /**
-   * Decode fast path: when the previous batch was decode-only, every running request is in it
+   * Decode fast path: when the previous batch was one-token decodes only, every running request is in it
    * (same order), nothing waits or loads, `schedule()` would give each request one more token
    * unless a request has its last token in flight or a block allocation fails. This forms that
    * batch from `prev` into `out` (they may be the same object) and returns true, or returns false
@@ -186,7 +186,9 @@ export class Scheduler {
    */
   extendDecodeBatch(prev: StepBatch, out: StepBatch, seq: number): boolean {
     const size = prev.size;
-    if (size === 0 || prev.numPrefill !== 0 || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
+    // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
+    // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
+    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.blockSize;
     let need = 0;
