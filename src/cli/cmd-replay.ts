@@ -5,7 +5,7 @@ import { simulate } from '../cluster/simulate.js';
 import { describeClusterConfig } from '../cluster/config.js';
 import { describeSummary } from '../ingest/issues.js';
 import { openTrace } from '../ingest/open.node.js';
-import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
+import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
 import type { CliIO } from './io.js';
@@ -47,6 +47,7 @@ export function registerReplay(program: Command, io: CliIO): void {
       stepTime,
       overheads,
       detail: outputs.detail,
+      leap: leapFromFlags(cmd),
       ...(outputs.pace ? { pace: outputs.pace } : {}),
       sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
       extraConfig: { trace: { file: trace, format: opened.format } },

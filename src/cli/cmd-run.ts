@@ -8,7 +8,7 @@ import { PRESETS } from '../workload/presets.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { parseWorkloadSpec } from '../workload/spec.js';
 import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
-import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
+import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
@@ -71,6 +71,7 @@ export function registerRun(program: Command, io: CliIO): void {
       overheads,
       sinks: outputs.sinks,
       detail: outputs.detail,
+      leap: leapFromFlags(cmd),
       ...(outputs.pace ? { pace: outputs.pace } : {}),
       stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
       extraConfig: { workload: describeWorkload(workload) },

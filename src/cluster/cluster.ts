@@ -52,6 +52,8 @@ export interface ClusterDeps {
   readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number) => void;
   /** Record per-request detail (chunks, preemptions, every Nth token) for tracing. */
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
+  /** Event leaping in the engines (default on); off steps request by request. Results are identical. */
+  readonly leap?: boolean;
 }
 
 export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, ScrapeOwner {
@@ -93,7 +95,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
     this.matchedScratch = new Float64Array(cap);
     const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
-    this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });
+    this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 }, deps.leap ?? true);
     this.snapshots = new Snapshotter(this.sim, this.view, this.fleet, config.snapshotRefreshIntervalUs, this);
     this.pd = hasPd ? new Disaggregation({
       sim: this.sim, config, view: this.view, fleet: this.fleet, kvView: this.kvView,
@@ -199,6 +201,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   /** Ends the run's bookkeeping: requests still in the system become `unfinished`. */
   close(): void {
+    // Records read running requests' token counts, which a leaping engine keeps as run counters.
+    for (const inst of this.fleet.instances) inst.syncRequests();
     for (const t of [...this.live.values()]) if (!t.closed) this.finish(t, 'unfinished', 'simulation-ended');
   }
 

@@ -16,6 +16,7 @@
  */
 import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
+import { DecodeRun } from './decode-run.js';
 import { CpuKvTier } from './cpu-tier.js';
 import { BlockTables } from './block-tables.js';
 import { EngineRequest, RequestState } from './engine-request.js';
@@ -34,6 +35,8 @@ export class Scheduler {
   readonly loading: EngineRequest[] = [];
   /** Block tables handed to requests at enqueue and taken back when they leave. */
   readonly tables = new BlockTables(4096);
+  /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
+  readonly run: DecodeRun | null;
   preemptionsTotal = 0;
   /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
@@ -64,6 +67,9 @@ export class Scheduler {
     this.threshold = cfg.longPrefillTokenThreshold;
     this.prefixCaching = cfg.enablePrefixCaching;
     this.recordPreemptions = cfg.detail.enabled;
+    const m = cfg.stepTime;
+    const aggregate = m.decode !== undefined && (m.split === undefined || m.decode.decodeCostUs !== undefined);
+    this.run = cfg.leap && aggregate ? new DecodeRun(this, cfg, m.decode!) : null;
   }
 
   /** Blocks needed to hold `tokens` tokens. */
@@ -211,6 +217,8 @@ export class Scheduler {
     out.numPrefill = 0;
     out.admittedFrom = size;
     out.seq = seq;
+    out.leapF = 0;
+    out.leapCommit = false;
     const ctx = out.contextTokens;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;

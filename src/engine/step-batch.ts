@@ -16,6 +16,16 @@ export class StepBatch implements BatchShape {
   admittedFrom = 0;
   /** Formation sequence number (the engine's step counter when it was scheduled). */
   seq = 0;
+  /**
+   * Event leaping (decode-run.ts): > 0 when a decode run formed this batch (its formation number
+   * in the run); its per-slot contextTokens are then not written (the model reads `contextSum`)
+   * until the run ends or someone reads the batch.
+   */
+  leapF = 0;
+  /** Its commit is a run commit: every slot's request samples one token (O(1), no per-slot loop). */
+  leapCommit = false;
+  /** Σ contextTokens of a run batch. */
+  contextSum = 0;
   readonly newTokens: Int32Array;
   readonly contextTokens: Int32Array;
   readonly isPrefill: Uint8Array;
@@ -38,6 +48,8 @@ export class StepBatch implements BatchShape {
     this.numPrefill = 0;
     this.admittedFrom = 0;
     this.seq = seq;
+    this.leapF = 0;
+    this.leapCommit = false;
   }
 
   /** Appends a slot: `context` tokens already computed before this step, `numNew` computed by it. */

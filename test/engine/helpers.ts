@@ -8,7 +8,8 @@ import { EngineRequest, engineRequestFor, type DropReason } from '../../src/engi
 
 /** Step time = baseUs + perTokenUs × batch tokens. */
 export function linearStep(baseUs = 1000, perTokenUs = 10): StepTimeModel {
-  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens };
+  // With its decode-only capability (a decode of n requests computes n tokens), so engines leap.
+  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens, decode: { decodeStepUs: (n: number) => baseUs + perTokenUs * n } };
 }
 
 export interface Outcome {
