@@ -7,12 +7,9 @@ import type { ObservedLatency } from '../workload/request.js';
 
 export type RequestStatus = 'completed' | 'rejected' | 'timed_out' | 'dropped' | 'unfinished';
 
-/** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
-export interface PrefillChunk {
-  readonly startUs: number;
-  readonly endUs: number;
-  readonly tokens: number;
-}
+import type { PrefillChunk } from '../engine/engine-request.js';
+
+export type { PrefillChunk } from '../engine/engine-request.js';
 
 /** Phases of a disaggregated (prefill/decode) request. */
 export interface DisaggPhases {
