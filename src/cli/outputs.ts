@@ -26,6 +26,7 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--trace-slowest <n>', 'always trace the n slowest requests by E2E (default 0)', intFlag('--trace-slowest'))
     .option('--trace-epoch <date>', 'wall-clock time of simulated time 0, ISO date or ns (default 2026-01-01T00:00:00Z)')
     .option('--trace-token-every <n>', 'a decode span event every n output tokens (default: first token only)', intFlag('--trace-token-every'))
+    .option('--trace-instant-phases <mode>', 'a phase that took no simulated time: event (on the root span, default) or span (zero-length child)', choiceFlag('--trace-instant-phases', ['event', 'span']))
     .option('--service-name <name>', 'service.name resource attribute of exported traces (default blis-sim)')
     .option('--quiet', 'no progress on stderr');
 }
@@ -58,6 +59,7 @@ export function createRequestSinks(cmd: Command, io: CliIO, config: Record<strin
       ...(typeof o['traceSample'] === 'number' ? { traceSample: o['traceSample'] } : {}),
       ...(typeof o['traceSlowest'] === 'number' ? { traceSlowest: o['traceSlowest'] } : {}),
       ...(typeof o['traceTokenEvery'] === 'number' ? { traceTokenEvery: o['traceTokenEvery'] } : {}),
+      ...(o['traceInstantPhases'] === 'event' || o['traceInstantPhases'] === 'span' ? { instantPhases: o['traceInstantPhases'] } : {}),
       config: summary,
     });
     const sink = openTraceSink({ ...(otlpOut ? { otlpOut } : {}), ...(otlpEndpoint ? { otlpEndpoint } : {}) }, telemetry);

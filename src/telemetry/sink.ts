@@ -6,7 +6,7 @@ import type { RequestRecord } from '../cluster/record.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import type { Telemetry } from './options.js';
 import type { Resource, InstrumentationScope, Span, TracesData } from './otlp-types.js';
-import { TraceBuilder, buildResource, buildScope } from './spans.js';
+import { TraceBuilder, buildResource, buildScope, SEMCONV_SCHEMA_URL } from './spans.js';
 
 export interface TraceSinkSummary {
   /** File path or endpoint URL. */
@@ -74,7 +74,7 @@ export class SpanBatcher {
 
   flush(): void {
     if (this.tracesInBatch === 0) return;
-    const batch: TracesData = { resourceSpans: [{ resource: this.resource, scopeSpans: [{ scope: this.scope, spans: this.spans }] }] };
+    const batch: TracesData = { resourceSpans: [{ resource: this.resource, scopeSpans: [{ scope: this.scope, spans: this.spans }], schemaUrl: SEMCONV_SCHEMA_URL }] };
     const n = this.tracesInBatch;
     const m = this.spans.length;
     this.spans = [];
