@@ -9,7 +9,7 @@ import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluste
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
 
 const EXAMPLES = `
@@ -37,7 +37,7 @@ export function registerReplay(program: Command, io: CliIO): void {
     const { stepTime, overheads, name } = createStepTime(config, cmd, io);
     const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
     io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
+    const outputs = await createRequestSinks(cmd, io, describeClusterConfig(config));
     const kept: RequestRecord[] = [];
     const compare = o['compare'] === true;
     const progress = progressReporter(cmd, io, null);
@@ -52,7 +52,7 @@ export function registerReplay(program: Command, io: CliIO): void {
       extraConfig: { trace: { file: trace, format: opened.format } },
       onProgress: progress.onProgress,
     });
-    await outputs.close();
+    const exported = await outputs.close();
     const summary = opened.summary();
     progress.done(`${result.metrics.requests.injected} requests replayed`);
     for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
@@ -64,5 +64,6 @@ export function registerReplay(program: Command, io: CliIO): void {
       emitMetrics(cmd, io, result.metrics);
       if (comparison !== null) io.out(comparison.text);
     }
+    failIfSpansLost(cmd, exported);
   });
 }

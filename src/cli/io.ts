@@ -8,6 +8,8 @@ export interface CliIO {
   readonly cwd: string;
   /** True when stderr is a terminal (progress lines may use \r). */
   readonly errIsTTY: boolean;
+  /** Environment variables (OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME); none when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Thrown by a command to end with a specific exit code (1: gate failed). */

@@ -54,6 +54,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     err: (s) => { process.stderr.write(s); },
     cwd: process.cwd(),
     errIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
   };
   try {
     return await main(argv, io);

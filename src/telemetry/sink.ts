@@ -25,6 +25,23 @@ export interface TraceSinkSummary {
   readonly retries: number;
   /** Requests not traced by head sampling (and not among the slowest kept). */
   readonly sampledOutTraces: number;
+  /** Why spans were lost: cause → spans (`connection refused (ECONNREFUSED ...)`, `HTTP 400 ...`). */
+  readonly causes?: Readonly<Record<string, number>>;
+}
+
+/** Spans lost at a destination: failed (never accepted) plus dropped (queue full). */
+export function lostSpans(s: TraceSinkSummary): number {
+  return s.failedSpans + s.droppedSpans;
+}
+
+/** What a network sink reports while it flushes (the CLI prints it to stderr). */
+export interface ExportProgress {
+  readonly destination: string;
+  readonly sentSpans: number;
+  readonly pendingSpans: number;
+  readonly failedSpans: number;
+  readonly retries: number;
+  readonly lastCause?: string;
 }
 
 export interface TraceSink {
