@@ -13,6 +13,7 @@ import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, progressReporter } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
+import { userSet } from './config-file.js';
 
 const EXAMPLES = `
 Examples:
@@ -63,7 +64,7 @@ export function registerRun(program: Command, io: CliIO): void {
     const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
     const autoscale = autoscalerFromFlags(cmd, io);
     const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
     const { stepTime, overheads, name } = createStepTime(config, cmd, io);
     const outputs = await createRequestSinks(cmd, io, describeClusterConfig(config));
     const rng = new Rng(workload.seed);
