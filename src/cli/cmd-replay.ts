@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate } from '../cluster/simulate.js';
 import { describeClusterConfig } from '../cluster/config.js';
-import { describeSummary } from '../ingest/issues.js';
+import { printIngestSummary } from './ingest-flags.js';
 import { openTrace } from '../ingest/open.node.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
-import type { CliIO } from './io.js';
+import { note, type CliIO } from './io.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
 
@@ -36,7 +36,8 @@ export function registerReplay(program: Command, io: CliIO): void {
     const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
     const { stepTime, overheads, name } = createStepTime(config, cmd, io);
     const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
-    io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
+    const quiet = o['quiet'] === true;
+    note(quiet, io, `blis: reading ${opened.path} as ${opened.format}\n`);
     const outputs = await createRequestSinks(cmd, io, describeClusterConfig(config));
     const kept: RequestRecord[] = [];
     const compare = o['compare'] === true;
@@ -55,7 +56,7 @@ export function registerReplay(program: Command, io: CliIO): void {
     const exported = await outputs.close();
     const summary = opened.summary();
     progress.done(`${result.metrics.requests.injected} requests replayed`);
-    for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
+    printIngestSummary(summary, quiet, io);
     const comparison = compare ? compareReplay(kept) : null;
     if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
     if (comparison !== null && o['output'] === 'json') {

@@ -23,7 +23,7 @@ import { prepareExperiment, validateExperiments, type ValidateProgress } from '.
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { defaultLatencyModel } from './cluster-flags.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -95,7 +95,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--slack-absolute <pct>', `with --update-baseline: slack in percentage points (default: the baseline's, else ${DEFAULT_SLACK.absolute_pct})`, numFlag('--slack-absolute'))
     .option('--note <text>', 'with --update-baseline: the baseline\'s note (how and why it was made)')
     .option('--title <text>', 'report title')
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();
@@ -154,8 +154,7 @@ export function registerValidate(program: Command, io: CliIO): void {
       if (!quiet) io.err(`baseline written to ${baselinePath}\n`);
     }
     if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
-    else if (!quiet) io.out(renderSummaryText(doc, report.baseline));
+    else io.out(renderSummaryText(doc, report.baseline));
     if (!doc.gate.passed) throw new ExitCode(1, `${gateLine(doc.gate)}${o['updateBaseline'] ? ' (baseline not written)' : ''}`);
-    if (quiet && o['output'] !== 'json') io.out(`${gateLine(doc.gate)}\n`);
   });
 }

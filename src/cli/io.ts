@@ -18,3 +18,11 @@ export class ExitCode extends Error {
     super(message);
   }
 }
+
+/** The one meaning of `--quiet` in every command: no progress or notes on stderr; stdout, warnings and errors unchanged. */
+export const QUIET_HELP = 'no progress or notes on stderr (results on stdout, warnings and errors still print)';
+
+/** Prints an informational line to stderr unless the command runs with --quiet. */
+export function note(quiet: boolean, io: CliIO, text: string): void {
+  if (!quiet) io.err(text);
+}

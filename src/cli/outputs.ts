@@ -10,14 +10,14 @@ import type { RecordSink } from '../cluster/sink.js';
 import type { SimulationProgress } from '../cluster/simulate.js';
 import { BufferedFileWriter, resolvePath, writeText } from './files.node.js';
 import type { CliIO } from './io.js';
-import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { choiceFlag, intFlag, listFlag, numFlag } from './parse.js';
 import { InputError } from '../kernel/errors.js';
 import { resolveTelemetry } from '../telemetry/options.js';
 import { OTLP_FRAMINGS, type OtlpFraming } from '../telemetry/file-sink.node.js';
 import { OTLP_PROTOCOLS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpProtocol } from '../telemetry/otlp-config.js';
 import { lostSpans } from '../telemetry/sink.js';
 import { SPAN_EXPORTER_KINDS, formatTraceSummary, openTraceSink, type SpanExporterKind } from '../telemetry/sinks.node.js';
-import { ExitCode } from './io.js';
+import { ExitCode, QUIET_HELP } from './io.js';
 import { formatSummary } from './summary-format.js';
 
 export function addOutputFlags(cmd: Command): Command {
@@ -29,7 +29,7 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--otlp-framing <kind>', `framing of a multi-message .pb: varint (protobuf delimited) or u32be (4-byte big-endian length, the Collector file exporter's) (default varint)`, choiceFlag('--otlp-framing', OTLP_FRAMINGS))
     .option('--otlp-endpoint [url]', 'export traces over OTLP, e.g. http://127.0.0.1:4318 (Jaeger, Tempo, a collector); without a URL: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, else localhost')
     .option('--otlp-protocol <p>', `OTLP transport: ${OTLP_PROTOCOLS.join(', ')} (default OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; grpc goes through the OpenTelemetry SDK)`, choiceFlag('--otlp-protocol', OTLP_PROTOCOLS))
-    .option('--otlp-header <k=v>', 'extra header for OTLP export, repeatable (added to OTEL_EXPORTER_OTLP_HEADERS), e.g. --otlp-header x-honeycomb-team=KEY', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--otlp-header <k=v>', 'extra header for OTLP export, repeatable (added to OTEL_EXPORTER_OTLP_HEADERS), e.g. --otlp-header x-honeycomb-team=KEY', listFlag())
     .option('--span-exporter <kind>', `native (blis's encoder, fastest) or sdk (the OpenTelemetry JS SDK pipeline and its OTLP exporter) (default native)`, choiceFlag('--span-exporter', SPAN_EXPORTER_KINDS))
     .option('--otlp-best-effort', 'exit 0 even when spans could not be exported (default: exit 4 when any span was lost)')
     .option('--trace-sample <p>', 'head-sample this fraction of requests for tracing (seeded; default 1)', numFlag('--trace-sample'))
@@ -38,7 +38,7 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--trace-token-every <n>', 'a decode span event every n output tokens (default: first token only)', intFlag('--trace-token-every'))
     .option('--trace-instant-phases <mode>', 'a phase that took no simulated time: event (on the root span, default) or span (zero-length child)', choiceFlag('--trace-instant-phases', ['event', 'span']))
     .option('--service-name <name>', 'service.name resource attribute of exported traces (default blis-sim)')
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
 }
 
 /** Exit code of a run whose outputs were written but whose span export lost spans (docs/telemetry.md). */

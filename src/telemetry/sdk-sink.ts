@@ -29,7 +29,10 @@ import { nanosToBigInt, type Nanos64 } from './time.js';
 export interface SdkSinkOptions {
   /** Wrapped in a BatchSpanProcessor; its results are counted (spans accepted and failed, with causes). */
   readonly exporter?: SpanExporter;
-  /** Full control instead of `exporter`: these processors receive every span (no counting). */
+  /**
+   * Full control instead of `exporter`: these processors receive every span (no counting). They
+   * stay the caller's: closing the sink flushes them but does not shut them down.
+   */
   readonly spanProcessors?: readonly SpanProcessor[];
   /** Label for the summary (an endpoint URL, `console` ...). */
   readonly destination?: string;
@@ -170,7 +173,7 @@ export class SdkTraceSink implements TraceSink, Backpressured {
     if (!this.closed) {
       this.closed = true;
       await this.provider.forceFlush();
-      await this.provider.shutdown();
+      if (this.counting) await this.provider.shutdown();
     }
     const c = this.counting;
     const exported = c ? c.exported : this.spans;
