@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../kernel/errors.js';
 import { defaultStepTimeModelName } from '../model/registry.js';
 import { parseBaseline } from '../validate/baseline.js';
-import { scoreCompetitors } from '../validate/competitors.js';
+import { competitorRuns, scoreCompetitors } from '../validate/competitors.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
 import type { ReportInput } from '../validate/report-md.js';
 import type { ArrivalSource } from '../validate/plan.js';
@@ -68,5 +68,6 @@ export async function validate(options: ValidationOptions = {}): Promise<Validat
     details: run.details,
     ...(baseline ? { baseline } : {}),
     ...(competitors !== undefined ? { competitors: scoreCompetitors(competitors, experiments) } : {}),
+    ...(competitors !== undefined ? { competitorRuns: competitorRuns(competitors, experiments) } : {}),
   };
 }

@@ -15,7 +15,7 @@ import { renderHtml } from '../validate/report-html.js';
 import { renderJunit } from '../validate/junit.js';
 import { renderMarkdown } from '../validate/report-md.js';
 import { gateLine, renderSummaryText } from '../validate/report-text.js';
-import { scoreCompetitors } from '../validate/competitors.js';
+import { competitorRuns, scoreCompetitors } from '../validate/competitors.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
 import type { LatencySelection } from '../validate/plan-job.js';
 import type { ArrivalSource } from '../validate/plan.js';
@@ -138,6 +138,7 @@ export function registerValidate(program: Command, io: CliIO): void {
       title,
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       ...(competitors !== undefined ? { competitors: scoreCompetitors(competitors, experiments) } : {}),
+      ...(competitors !== undefined ? { competitorRuns: competitorRuns(competitors, experiments) } : {}),
     };
     if (typeof o['reportDir'] === 'string') {
       const dir = resolvePath(io.cwd, o['reportDir']);

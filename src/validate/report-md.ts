@@ -4,7 +4,7 @@
  * when given, other simulators' MAPE), one row per experiment, derived knobs and errors.
  */
 import type { Baseline } from './baseline.js';
-import type { MapeEntry, ValidationDocument } from './validation.js';
+import type { MapeEntry, ValidationDocument, ValidationExperiment } from './validation.js';
 import { sortMetricKeys, summaryMetric } from './validation.js';
 import type { ExperimentDetail } from './validate.js';
 
@@ -14,6 +14,8 @@ export interface ReportInput {
   readonly baseline?: Baseline;
   /** From scoreCompetitors: name → metric → MAPE. */
   readonly competitors?: Readonly<Record<string, Readonly<Record<string, MapeEntry>>>>;
+  /** From competitorRuns: name → its comparisons per experiment (the head-to-head on shared experiments). */
+  readonly competitorRuns?: Readonly<Record<string, readonly ValidationExperiment[]>>;
   readonly title?: string;
 }
 
