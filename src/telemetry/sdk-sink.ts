@@ -73,20 +73,39 @@ export function toHrTime(n: Nanos64): HrTime {
   return [Number(ns / NS_PER_S), Number(ns % NS_PER_S)];
 }
 
-/** Counts what an exporter accepted and why it failed (an SDK exporter reports through callbacks only). */
+/**
+ * Counts what an exporter accepted and why it failed (an SDK exporter reports through callbacks
+ * only). Like the native exporter, it gives up on an endpoint that never answered: once the
+ * first export failed (after the exporter's own retries) with nothing ever accepted, later
+ * batches fail at once instead of each waiting out its timeout.
+ */
 class CountingExporter implements SpanExporter {
   exported = 0;
   failed = 0;
   readonly causes = new Map<string, number>();
+  private everAccepted = false;
+  private deadCause: string | undefined;
   constructor(private readonly inner: SpanExporter) {}
 
+  private fail(n: number, cause: string): void {
+    this.failed += n;
+    if (this.causes.size < 8 || this.causes.has(cause)) this.causes.set(cause, (this.causes.get(cause) ?? 0) + n);
+  }
+
   export(spans: ReadableSpan[], done: (result: { code: number; error?: Error }) => void): void {
+    if (this.deadCause !== undefined) {
+      this.fail(spans.length, this.deadCause);
+      done({ code: 1, error: new Error(this.deadCause) });
+      return;
+    }
     this.inner.export(spans, (result) => {
-      if (result.code === 0) this.exported += spans.length;
-      else {
-        this.failed += spans.length;
-        const cause = result.error?.message ?? 'export failed';
-        if (this.causes.size < 8 || this.causes.has(cause)) this.causes.set(cause, (this.causes.get(cause) ?? 0) + spans.length);
+      if (result.code === 0) {
+        this.everAccepted = true;
+        this.exported += spans.length;
+      } else {
+        const cause = (result.error?.message ?? 'export failed').replace(/\s+/g, ' ').trim();
+        this.fail(spans.length, cause);
+        if (!this.everAccepted) this.deadCause = `${cause}; endpoint never answered, not retried`;
       }
       done(result);
     });
@@ -166,14 +185,23 @@ export class SdkTraceSink implements TraceSink, Backpressured {
   async drain(): Promise<void> {
     if (this.unflushed === 0) return;
     this.unflushed = 0;
-    await this.provider.forceFlush();
+    await this.flush();
+  }
+
+  /** A failed export rejects the flush; the failure is already counted (CountingExporter), not thrown. */
+  private async flush(): Promise<void> {
+    try {
+      await this.provider.forceFlush();
+    } catch (e) {
+      if (!this.counting) throw e;
+    }
   }
 
   async close(): Promise<readonly TraceSinkSummary[]> {
     if (!this.closed) {
       this.closed = true;
-      await this.provider.forceFlush();
-      if (this.counting) await this.provider.shutdown();
+      await this.flush();
+      if (this.counting) await this.provider.shutdown().catch(() => {}); // failures already counted
     }
     const c = this.counting;
     const exported = c ? c.exported : this.spans;

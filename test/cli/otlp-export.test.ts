@@ -137,4 +137,11 @@ describe('blis run --otlp-endpoint', () => {
       g.forceShutdown();
     }
   });
+
+  it('--otlp-protocol grpc to a closed port: exit 4 with the gRPC status as the cause (not a crash)', async () => {
+    const port = await new Promise<number>((r) => { const t = createServer(); t.listen(0, '127.0.0.1', () => { const p = (t.address() as AddressInfo).port; t.close(() => r(p)); }); });
+    const r = await runCli([...RUN, '--quiet', '--otlp-endpoint', `http://127.0.0.1:${port}`, '--otlp-protocol', 'grpc']);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/spans: 14 UNAVAILABLE: .*ECONNREFUSED/);
+  });
 });

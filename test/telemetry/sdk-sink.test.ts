@@ -53,20 +53,46 @@ describe('SDK sink (BasicTracerProvider + the caller\'s processors)', () => {
   });
 
   it('counts what the exporter accepted and rejected, with the cause', async () => {
+    const results = [0, 1, 0]; // accepted, rejected, accepted
     let calls = 0;
     const flaky: SpanExporter = {
-      export(spans, done) {
-        calls++;
-        done(calls === 1 ? { code: 1, error: new Error('UNAVAILABLE: no connection') } : { code: 0 });
+      export(_spans, done) {
+        const code = results[calls++] ?? 0;
+        done(code === 0 ? { code: 0 } : { code: 1, error: new Error('UNAVAILABLE: no connection') });
       },
       shutdown: async () => {},
     };
     const sink = new SdkTraceSink(t, { exporter: flaky, destination: 'flaky', maxExportBatchSize: 6 });
-    for (const r of [completed(0), completed(1)]) sink.add(r);
-    await sink.drain(); // flushes the first trace's batch (6 spans), which fails
-    sink.add(completed(2));
+    for (const i of [0, 1, 2]) {
+      sink.add(completed(i));
+      await sink.drain(); // one trace (6 spans) per export; a failed export does not throw
+    }
     const [s] = await sink.close();
+    expect(calls).toBe(3);
     expect(s).toMatchObject({ destination: 'flaky', traces: 3, failedSpans: 6, spans: 12, droppedSpans: 0 });
     expect(s!.causes).toEqual({ 'UNAVAILABLE: no connection': 6 });
+  });
+
+  it('gives up on an exporter that never succeeded, instead of waiting out every batch', async () => {
+    let calls = 0;
+    const dead: SpanExporter = {
+      export(_spans, done) {
+        calls++;
+        done({ code: 1, error: new Error('14 UNAVAILABLE: connect ECONNREFUSED') });
+      },
+      shutdown: async () => {},
+    };
+    const sink = new SdkTraceSink(t, { exporter: dead, maxExportBatchSize: 6 });
+    for (const i of [0, 1, 2, 3]) {
+      sink.add(completed(i));
+      await sink.drain();
+    }
+    const [s] = await sink.close();
+    expect(calls).toBe(1);
+    expect(s).toMatchObject({ spans: 0, failedSpans: 24 });
+    expect(s!.causes).toEqual({
+      '14 UNAVAILABLE: connect ECONNREFUSED': 6,
+      '14 UNAVAILABLE: connect ECONNREFUSED; endpoint never answered, not retried': 18,
+    });
   });
 });
