@@ -19,6 +19,8 @@ Examples:
   blis replay baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
     --model meta-llama/llama-2-7b-hf --max-num-seqs 128 --max-model-len 4096 --compare
   blis replay run.otlp.json --format otlp          # spans blis or vLLM emitted
+  blis replay collector-export.pb.gz               # gzipped, Collector file-exporter framing: detected
+  blis replay trace.csv --config run.yaml          # flags from a config file (--config, any flag by name)
 `;
 
 export function registerReplay(program: Command, io: CliIO): void {
