@@ -110,11 +110,8 @@ export async function createRequestSinks(cmd: Command, io: CliIO, config: Record
     if (sink) {
       detail = { enabled: true, tokenEvery: telemetry.traceTokenEvery };
       sinks.push({ add: (r, req) => sink.add(r, req) });
-      // Yield to the event loop between arrival batches so that export I/O overlaps the simulation.
-      pace = async () => {
-        await sink.drain();
-        await new Promise<void>((r) => setImmediate(r));
-      };
+      // Between arrival batches: network sinks send (export overlaps the simulation) and apply backpressure.
+      pace = () => sink.drain();
       closers.push(async () => {
         let lost = 0;
         for (const s of await sink.close()) {

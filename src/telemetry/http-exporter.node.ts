@@ -16,8 +16,8 @@
  * each waiting out its own backoff. `onProgress` reports while the queue drains.
  *
  * Queue: bounded in spans; when full the OLDEST queued batch is dropped and its spans counted
- * in `droppedSpans` (the simulation never blocks on the network). An async run loop can await
- * `drain()` between requests to get blocking behaviour instead.
+ * in `droppedSpans`. A run loop that awaits `drain()` between arrival batches (blis run does)
+ * keeps the queue short instead, and export overlaps the simulation.
  */
 import { gzipSync } from 'node:zlib';
 import type { RequestRecord } from '../cluster/record.js';
@@ -288,8 +288,15 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
     }
   }
 
+  /**
+   * Called between arrival batches: lets the sends progress (a synchronous simulation would hold
+   * every request until the run ends) and waits until at most two rounds of requests are queued
+   * behind those in flight, so export keeps pace with the simulation and a slow receiver slows
+   * the run rather than losing spans.
+   */
   async drain(): Promise<void> {
-    while (this.queuedSpans > this.o.maxQueueSpans / 2 && this.inflight > 0) {
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.queue.length > 2 * this.o.concurrency && this.inflight > 0) {
       await new Promise<void>((r) => this.waiters.push(r));
     }
   }
