@@ -29,6 +29,10 @@ export interface ValidationOptions {
   readonly baseline?: unknown;
   /** Worker threads (needs the compiled dist/); default 1 = in process. */
   readonly jobs?: number;
+  /** The compiled worker entry (default: dist/cli/validate-worker.node.js next to this module). */
+  readonly workerUrl?: URL;
+  /** Called once the experiment files are read, before any simulation. */
+  readonly onLoaded?: (experiments: number) => void;
   readonly onProgress?: (event: ValidateProgress) => void;
 }
 
@@ -44,6 +48,7 @@ export async function validate(options: ValidationOptions = {}): Promise<Validat
   const paths = options.paths && options.paths.length > 0 ? [...options.paths] : [defaultExperimentsDir()];
   const { sources, competitors } = await loadExperimentPaths(paths);
   if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', paths.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
+  options.onLoaded?.(sources.length);
   const latency = {
     latencyModel: options.latencyModel ?? (options.latencyCoefficients !== undefined ? 'fitted' : defaultStepTimeModelName()),
     ...(options.latencyCoefficients !== undefined ? { coefficients: options.latencyCoefficients } : {}),
@@ -51,7 +56,7 @@ export async function validate(options: ValidationOptions = {}): Promise<Validat
   const baseline = options.baseline !== undefined ? parseBaseline(options.baseline, 'baseline') : undefined;
   const plan = { arrivals: options.arrivals ?? 'synthetic', ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   const run = await validateExperiments(sources, {
-    runPlans: planJobRunner((options.jobs ?? 1) > 1 ? workerUrl() : undefined, options.jobs ?? 1, latency),
+    runPlans: planJobRunner((options.jobs ?? 1) > 1 ? options.workerUrl ?? workerUrl() : undefined, options.jobs ?? 1, latency),
     plan,
     ...(baseline ? { baseline } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -15,15 +15,14 @@ import { renderHtml } from '../validate/report-html.js';
 import { renderJunit } from '../validate/junit.js';
 import { renderMarkdown } from '../validate/report-md.js';
 import { gateLine, renderSummaryText } from '../validate/report-text.js';
-import { competitorRuns, scoreCompetitors } from '../validate/competitors.js';
-import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
+import { defaultExperimentsDir } from '../validate/load-experiments.node.js';
 import type { LatencySelection } from '../validate/plan-job.js';
 import type { ArrivalSource } from '../validate/plan.js';
-import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
-import { planJobRunner } from '../validate/validate-workers.node.js';
+import type { ValidateProgress } from '../validate/validate.js';
 import { defaultLatencyModel } from './cluster-flags.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
-import { ExitCode, QUIET_HELP, type CliIO } from './io.js';
+import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
+import { validate } from '../api/validate.node.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -109,50 +108,37 @@ export function registerValidate(program: Command, io: CliIO): void {
     if (baselinePath && !(o['updateBaseline'] && !existsSync(baselinePath))) baseline = parseBaseline(readJson(baselinePath, 'baseline'), baselinePath);
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
-    const { sources, competitors } = await loadExperimentPaths(inputs);
-    if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
     const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
-    const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
     const started = Date.now();
-    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${latency.latencyModel}${latency.coefficients ? ' from --latency-coefficients' : ''}, ${jobs} jobs)\n`);
-    const run = await validateExperiments(sources, {
-      runPlans: planJobRunner(validateWorkerUrl(), jobs, latency),
-      plan,
+    const run = await validate({
+      paths: inputs,
+      arrivals,
+      ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}),
+      latencyModel: latency.latencyModel,
+      ...(latency.coefficients !== undefined ? { latencyCoefficients: latency.coefficients } : {}),
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
+      jobs,
+      ...(validateWorkerUrl() ? { workerUrl: validateWorkerUrl()! } : {}),
+      onLoaded: (n) => note(quiet, io, `validating ${n} experiments (${arrivals} arrivals, step time ${latency.latencyModel}${latency.coefficients ? ' from --latency-coefficients' : ''}, ${jobs} jobs)\n`),
       onProgress: progressPrinter(io, quiet),
     });
-    if (!quiet) io.err(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    note(quiet, io, `done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const doc = run.document;
-
-    const experiments = sources.flatMap((s) => {
-      try {
-        return [prepareExperiment(s, { plan }).exp];
-      } catch {
-        return [];
-      }
-    });
     const title = typeof o['title'] === 'string' ? o['title'] : `blis validation (step time: ${latency.latencyModel}${latency.coefficients ? ', --latency-coefficients' : ''}; ${arrivals} arrivals)`;
-    const report = {
-      document: doc,
-      details: run.details,
-      title,
-      ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
-      ...(competitors !== undefined ? { competitors: scoreCompetitors(competitors, experiments) } : {}),
-      ...(competitors !== undefined ? { competitorRuns: competitorRuns(competitors, experiments) } : {}),
-    };
+    const report = { ...run, title };
     if (typeof o['reportDir'] === 'string') {
       const dir = resolvePath(io.cwd, o['reportDir']);
       writeText(join(dir, 'validation.json'), `${JSON.stringify(doc, null, 1)}\n`);
       writeText(join(dir, 'report.md'), renderMarkdown(report));
       writeText(join(dir, 'report.html'), renderHtml(report));
       writeText(join(dir, 'junit.xml'), renderJunit(doc));
-      if (!quiet) io.err(`reports written to ${dir}\n`);
+      note(quiet, io, `reports written to ${dir}\n`);
     }
     if (o['updateBaseline'] && baselinePath && doc.gate.passed) {
       const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
-      const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${latency.latencyModel}, ${arrivals} arrivals, ${sources.length} experiments.`;
-      writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note }), null, 1)}\n`);
-      if (!quiet) io.err(`baseline written to ${baselinePath}\n`);
+      const text = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${latency.latencyModel}, ${arrivals} arrivals, ${doc.experiments.length} experiments.`;
+      writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note: text }), null, 1)}\n`);
+      note(quiet, io, `baseline written to ${baselinePath}\n`);
     }
     if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
     else io.out(renderSummaryText(doc, report.baseline));
