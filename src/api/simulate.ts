@@ -12,8 +12,7 @@ import type { RecordSink } from '../cluster/sink.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
-import { coefficientsFromJson } from '../model/fitted.js';
-import { defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
+import { createStepTimeModel } from '../model/registry.js';
 import { isBackpressured, type TraceSink, type TraceSinkSummary } from '../telemetry/sink.js';
 import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
@@ -24,8 +23,6 @@ export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<Wo
   readonly seed?: number;
   /** An arrival stream to replay instead of generating a workload (e.g. `(await readTrace(path)).requests`). */
   readonly arrivals?: Iterable<ArrivalRequest> | AsyncIterable<ArrivalRequest>;
-  /** Coefficients for the fitted step-time model: a parsed blis.step-coefficients/v1 document. */
-  readonly latencyCoefficients?: unknown;
   /** Called once per request as it leaves the system (completed, rejected, timed out ...), in completion order. */
   readonly onRecord?: (record: RequestRecord, request?: ArrivalRequest) => void;
   /** Spans: one trace per request (SdkTraceSink, OtlpFileSink, OtlpHttpSink ...); closed at the end. */
@@ -57,19 +54,12 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const clusterOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined || (WORKLOAD_KEYS as readonly string[]).includes(k)) continue;
-    if (['arrivals', 'latencyCoefficients', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress'].includes(k)) continue;
+    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress'].includes(k)) continue;
     clusterOptions[k] = v;
   }
   const config = resolveClusterConfig({ ...(clusterOptions as ClusterOptions), seed });
 
-  let name = config.latencyModel;
-  const modelOptions: Record<string, unknown> = {};
-  if (options.latencyCoefficients !== undefined) {
-    modelOptions['coefficients'] = coefficientsFromJson(options.latencyCoefficients, 'latencyCoefficients');
-    if (name === 'default') name = 'fitted';
-  }
-  if (name === 'default') name = defaultStepTimeModelName();
-  const model = getStepTimeModel(name, 'latencyModel').create({ model: config.model, hardware: config.hardware, tp: config.tp }, modelOptions);
+  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
 
   const sinks: RecordSink[] = [];
   if (options.onRecord) sinks.push({ add: options.onRecord });
@@ -77,7 +67,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   if (traces) sinks.push(traces);
   const tokenEvery = options.traceTokenEvery ?? 0;
   const result = await runCluster({
-    config: { ...config, latencyModel: name },
+    config,
     arrivals: options.arrivals ?? generateArrivals(workload!, new Rng(seed).fork('workload')),
     stepTime: model,
     overheads: model.overheads ?? ZERO_OVERHEADS,

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../kernel/errors.js';
-import { defaultStepTimeModelName } from '../model/registry.js';
+import { resolveStepTime, type StepTimeOptions } from '../model/registry.js';
 import { parseBaseline } from '../validate/baseline.js';
 import { competitorRuns, scoreCompetitors } from '../validate/competitors.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
@@ -49,14 +49,15 @@ export async function validate(options: ValidationOptions = {}): Promise<Validat
   const { sources, competitors } = await loadExperimentPaths(paths);
   if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', paths.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
   options.onLoaded?.(sources.length);
-  const latency = {
-    latencyModel: options.latencyModel ?? (options.latencyCoefficients !== undefined ? 'fitted' : defaultStepTimeModelName()),
-    ...(options.latencyCoefficients !== undefined ? { coefficients: options.latencyCoefficients } : {}),
+  const stepTime: StepTimeOptions = {
+    ...(options.latencyModel !== undefined ? { name: options.latencyModel } : {}),
+    ...(options.latencyCoefficients !== undefined ? { coefficients: options.latencyCoefficients, coefficientsSource: 'latencyCoefficients' } : {}),
   };
+  resolveStepTime(stepTime, { name: 'latencyModel', coefficients: 'latencyCoefficients' }); // a bad name or file fails here, not per experiment
   const baseline = options.baseline !== undefined ? parseBaseline(options.baseline, 'baseline') : undefined;
   const plan = { arrivals: options.arrivals ?? 'synthetic', ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   const run = await validateExperiments(sources, {
-    runPlans: planJobRunner((options.jobs ?? 1) > 1 ? options.workerUrl ?? workerUrl() : undefined, options.jobs ?? 1, latency),
+    runPlans: planJobRunner((options.jobs ?? 1) > 1 ? options.workerUrl ?? workerUrl() : undefined, options.jobs ?? 1, stepTime),
     plan,
     ...(baseline ? { baseline } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -11,8 +11,7 @@ import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
-import { STEP_TIME_MODELS, defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
-import { coefficientsFromJson } from '../model/fitted.js';
+import { STEP_TIME_MODELS, createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { readJson, resolvePath } from './files.node.js';
@@ -100,6 +99,11 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
     const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
     out['modelSpec'] = modelSpecFromHfConfig(readJson(path, 'model config') as object, name.toLowerCase(), path);
   }
+  if (typeof o['latencyCoefficients'] === 'string') {
+    const path = resolvePath(io.cwd, o['latencyCoefficients']);
+    out['latencyCoefficients'] = readJson(path, 'coefficients file');
+    out['latencyCoefficientsFile'] = o['latencyCoefficients'];
+  }
   if (typeof o['hardwareConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['hardwareConfig']);
     out['hardwareSpec'] = hardwareSpecFromJson(readJson(path, 'hardware config'), path);
@@ -117,22 +121,8 @@ export interface StepTimeSetup {
   readonly name: string;
 }
 
-/** The step-time model for a resolved cluster (`default` = fitted when fitted coefficients ship). */
-export function createStepTime(config: ClusterConfig, cmd: Command | null, io: CliIO): StepTimeSetup {
-  const o = cmd?.opts<Record<string, unknown>>() ?? {};
-  let name = config.latencyModel;
-  const options: Record<string, unknown> = {};
-  if (typeof o['latencyCoefficients'] === 'string') {
-    const path = resolvePath(io.cwd, o['latencyCoefficients']);
-    options['coefficients'] = coefficientsFromJson(readJson(path, 'coefficients file'), path);
-    if (name === 'default') name = 'fitted';
-  }
-  if (name === 'default') name = defaultLatencyModel();
-  const model = getStepTimeModel(name, '--latency-model').create({ model: config.model, hardware: config.hardware, tp: config.tp }, options);
-  return { stepTime: model, overheads: model.overheads ?? ZERO_OVERHEADS, name };
-}
-
-/** `fitted` when the embedded coefficients are fitted, else `roofline` (the model registry decides). */
-export function defaultLatencyModel(): string {
-  return defaultStepTimeModelName();
+/** The step-time model of the resolved cluster's top-level pool (the config decided which: resolveStepTime). */
+export function createStepTime(config: ClusterConfig): StepTimeSetup {
+  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  return { stepTime: model, overheads: model.overheads ?? ZERO_OVERHEADS, name: config.latencyModel };
 }

@@ -36,7 +36,7 @@ export function registerReplay(program: Command, io: CliIO): void {
     const o = cmd.opts<Record<string, unknown>>();
     const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
     const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+    const { stepTime, overheads } = createStepTime(config);
     const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
     const quiet = o['quiet'] === true;
     note(quiet, io, `blis: reading ${opened.path} as ${opened.format}\n`);
@@ -45,7 +45,7 @@ export function registerReplay(program: Command, io: CliIO): void {
     const compare = o['compare'] === true;
     const progress = progressReporter(cmd, io, null);
     const result = await simulate({
-      config: { ...config, latencyModel: name },
+      config,
       arrivals: opened.requests,
       stepTime,
       overheads,

@@ -65,13 +65,13 @@ export function registerRun(program: Command, io: CliIO): void {
     const autoscale = autoscalerFromFlags(cmd, io);
     const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
     const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+    const { stepTime, overheads } = createStepTime(config);
     const outputs = await createRequestSinks(cmd, io, describeClusterConfig(config));
     const rng = new Rng(workload.seed);
     const total = workload.numRequests;
     const progress = progressReporter(cmd, io, total);
     const result = await simulate(autoscale.wrap({
-      config: { ...config, latencyModel: name },
+      config,
       arrivals: generateArrivals(workload, rng.fork('workload')),
       stepTime,
       overheads,

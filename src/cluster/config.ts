@@ -9,6 +9,7 @@ import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp } from '../model/kv-sizing.js';
+import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
@@ -27,7 +28,12 @@ export interface ClusterOptions {
   hardwareSpec?: HardwareSpec;
   tp?: number;
   numInstances?: number;
+  /** Step-time model name (`default` or absent: the registry's default). */
   latencyModel?: string;
+  /** A parsed coefficients file for the fitted model (implies `fitted`). */
+  latencyCoefficients?: unknown;
+  /** Where `latencyCoefficients` came from (file path), for messages and the metrics JSON. */
+  latencyCoefficientsFile?: string;
   maxNumBatchedTokens?: number;
   maxNumSeqs?: number;
   longPrefillTokenThreshold?: number;
@@ -81,7 +87,10 @@ export interface ClusterConfig {
   readonly hardwareFromFile: boolean;
   readonly tp: number;
   readonly numInstances: number;
+  /** The final step-time model name (never `default`), = stepTime.name. */
   readonly latencyModel: string;
+  /** The step-time model every pool is built with (model/registry createStepTimeModel). */
+  readonly stepTime: StepTimeChoice;
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
   readonly longPrefillTokenThreshold: number;
@@ -123,7 +132,7 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   hardware: 'H100',
   tp: 1,
   numInstances: 1,
-  /** `fitted` when fitted coefficients ship, else `roofline` (the registry decides; see model/registry). */
+  /** `fitted` when fitted coefficients ship, else `roofline` (the registry decides: resolveStepTime). */
   latencyModel: 'default',
   /** vLLM's chunked-prefill token budget on H100 serving (issue contract). */
   maxNumBatchedTokens: 2048,
@@ -283,6 +292,14 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
   const bandwidth = Number(pick('pdTransferBandwidthGBs'));
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new InputError('FLAG_OUT_OF_RANGE', '--pd-transfer-bandwidth', `found ${bandwidth}; expected GB/s > 0`);
+  // After the bandwidth so that `sources` keeps its key order (goldens echo it).
+  const stepTime = resolveStepTime({
+    name: String(pick('latencyModel')),
+    ...(options.latencyCoefficients !== undefined ? { coefficients: options.latencyCoefficients } : {}),
+    ...(options.latencyCoefficientsFile !== undefined ? { coefficientsSource: options.latencyCoefficientsFile } : {}),
+  });
+  if (options.latencyCoefficients !== undefined) sources['latencyCoefficients'] = given['latencyCoefficients'] ?? 'flag';
+  if (sources['latencyModel'] === 'default' && stepTime.coefficientsSource !== undefined) sources['latencyModel'] = 'derived';
 
   const config: ClusterConfig = {
     model,
@@ -291,7 +308,8 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     hardwareFromFile: options.hardwareSpec !== undefined,
     tp,
     numInstances,
-    latencyModel: String(pick('latencyModel')),
+    latencyModel: stepTime.name,
+    stepTime,
     maxNumBatchedTokens,
     maxNumSeqs,
     longPrefillTokenThreshold,
@@ -337,6 +355,7 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     tp: c.tp,
     num_instances: c.numInstances,
     latency_model: c.latencyModel,
+    ...(c.stepTime.coefficientsSource !== undefined ? { latency_coefficients: c.stepTime.coefficientsSource } : {}),
     max_num_batched_tokens: c.maxNumBatchedTokens,
     max_num_seqs: c.maxNumSeqs,
     long_prefill_token_threshold: c.longPrefillTokenThreshold,

@@ -266,7 +266,7 @@ export function groupedBars(title: string, groups: readonly BarGroup[], opts: { 
 /** The pages' shared look: one stylesheet, inline (the report opens from a file, offline). */
 export const PAGE_CSS = `body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1360px}
 h1{margin:0 0 4px}h2{margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:13px;margin:10px 0 4px}
-.gate{display:inline-block;padding:4px 10px;border-radius:4px;font-weight:600}.pass{background:#dff3e0;color:#17612a}.fail{background:#fbe3e3;color:#a00}
+.gate{display:inline-block;padding:4px 10px;border-radius:4px;font-weight:600}.pass{background:#dff3e0;color:#17612a}.fail{background:#fbe3e3;color:#a00}.none{background:#eee;color:#444}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px}th{background:#f4f4f4}.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#a00;font-weight:600}.good{color:#17612a;font-weight:600}
 .grid{display:flex;flex-wrap:wrap;gap:8px}.cdf{border:1px solid #eee;padding:4px;margin:4px}.lg{margin-right:14px;font-size:12px}.lg i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
 .note{color:#666;font-size:12px}.chart{display:block;margin:4px 0}.meta{color:#555;font-size:13px}`;

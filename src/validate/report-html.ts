@@ -5,6 +5,7 @@
  * errors (experiments × metrics), predicted and actual per stage, failed requests, KS and
  * Wasserstein distances, and per-experiment CDFs of predicted vs actual TTFT / E2E / TPOT.
  */
+import { describeAssumption } from './assumptions.js';
 import type { ReportInput } from './report-md.js';
 import { fmtMs, fmtPct, HEADLINE_METRICS } from './report-md.js';
 import type { ValidationExperiment } from './validation.js';
@@ -56,7 +57,11 @@ export function renderHtml(input: ReportInput): string {
 
   const failures = doc.gate.failures.map((f) => `<li><b>${esc(f.metric)}</b>${f.experiment ? ` · ${esc(f.experiment)}` : ' · summary'}: ${f.value === null ? esc(f.reason ?? 'missing') : `${f.value.toFixed(2)}% &gt; limit ${f.limit.toFixed(2)}%`}</li>`);
   const errors = doc.experiments.filter((e) => e.status === 'error').map((e) => `<li><b>${esc(e.id)}</b>: ${esc(e.error ?? '')}</li>`);
-  const derived = doc.experiments.filter((e) => e.derived).map((e) => `<li><b>${esc(e.id)}</b>: ${esc(Object.entries(e.derived!).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', '))}</li>`);
+  const assumed = doc.experiments.filter((e) => (e.assumptions?.length ?? 0) > 0).map((e) => `<li><b>${esc(e.id)}</b><ul>${e.assumptions!.map((a) => `<li>${esc(describeAssumption(a))}</li>`).join('')}</ul></li>`);
+  const known = (doc.gate.known_failures ?? []).map((k) => `<tr><td>${esc(k.experiment)}</td><td>${esc(k.metric)}</td><td class="n">${fmtPct(k.error_pct)}</td></tr>`);
+  const verdict = doc.gate.gated === false
+    ? `<span class="gate none">Not gated (no baseline)${doc.gate.failures.length > 0 ? `; ${doc.gate.failures.length} experiment(s) failed` : ''}</span>`
+    : `<span class="gate ${doc.gate.passed ? 'pass' : 'fail'}">${doc.gate.passed ? 'Gate passed' : `Gate failed: ${doc.gate.failures.length} failure(s)`}</span>`;
   const legend = models.map((m, i) => `<span class="lg"><i style="background:${PALETTE[i % PALETTE.length]}"></i>${esc(m)}</span>`).join('');
 
   return `<!doctype html>
@@ -65,7 +70,7 @@ export function renderHtml(input: ReportInput): string {
 ${PAGE_CSS}
 </style></head><body>
 <h1>${esc(title)}</h1>
-<p><span class="gate ${doc.gate.passed ? 'pass' : 'fail'}">${doc.gate.passed ? 'Gate passed' : `Gate failed: ${doc.gate.failures.length} failure(s)`}</span>
+<p>${verdict}
  &nbsp;${ok.length}/${doc.experiments.length} experiments simulated (schema ${esc(doc.schema)})</p>
 <h2>Summary MAPE</h2>
 <table><tr><th>metric</th><th>MAPE mean</th><th>MAPE median</th><th>n</th>${input.baseline ? '<th>limit</th>' : ''}${comps.map((c) => `<th>${esc(c)} (n)</th>`).join('')}</tr>
@@ -74,7 +79,8 @@ ${summaryRows.join('\n')}</table>
 ${headToHead(doc, input.competitorRuns)}
 ${failures.length > 0 ? `<h2>Gate failures</h2><ul>${failures.join('')}</ul>` : ''}
 ${errors.length > 0 ? `<h2>Errors</h2><ul>${errors.join('')}</ul>` : ''}
-${derived.length > 0 ? `<h2>Derived knobs</h2><ul>${derived.join('')}</ul>` : ''}
+${known.length > 0 ? `<h2>Known failures</h2><p class="note">Counted experiments beyond ${doc.gate.known_failures![0]!.limit}% whole-run error (the baseline's limits.known_failure_abs_error_pct): listed, not failing the gate.</p><table><tr><th>experiment</th><th>metric</th><th>error</th></tr>${known.join('')}</table>` : ''}
+${assumed.length > 0 ? `<h2>Derived and assumed values</h2><ul>${assumed.join('')}</ul>` : ''}
 <h2>Predicted vs actual</h2>
 <div>${legend}</div><p class="note">Filled: whole run; hollow: one stage. Solid line y = x, dashed ±25%.</p>
 <div class="grid">${scatter.join('')}</div>

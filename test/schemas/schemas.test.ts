@@ -80,6 +80,10 @@ describe('JSON Schemas (schemas/, shipped)', () => {
     const exps = readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.json') && f !== 'index.json' && f !== 'competitors.json');
     expect(exps.length).toBeGreaterThanOrEqual(16);
     for (const f of exps) expectValid('experiment', json(`${dir}/${f}`), f);
+    const sparse = readdirSync(join(ROOT, 'baselines/trainval-experiments')).filter((f) => /^\d.*\.json$/.test(f));
+    expect(sparse.length).toBeGreaterThan(0);
+    for (const f of sparse) expectValid('experiment', json(`baselines/trainval-experiments/${f}`), f);
+    expectValid('baseline', json('baselines/trainval.json'), 'baselines/trainval.json');
     expectValid('experiment', json('test/fixtures/validate/small.json'), 'small.json');
     const e = json(`${dir}/${exps[0]}`) as Record<string, unknown>;
     expect(validators.experiment({ ...e, tp: 'two' })).toBe(false);
