@@ -17,6 +17,7 @@ import { ZERO_OVERHEADS } from '../engine/config.js';
 import { readJson, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { bytesFlag, choiceFlag, intFlag, numFlag } from './parse.js';
+import { userSet } from './config-file.js';
 
 export function addClusterFlags(cmd: Command): Command {
   return cmd
@@ -90,12 +91,12 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['maxInstances', 'maxInstances'],
 ];
 
-/** Options the user actually set on the command line (commander's value source 'cli'). */
+/** Options the user actually set (command line or --config file; not commander defaults). */
 export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
   for (const [flag, key] of KEYS) {
-    if (cmd.getOptionValueSource(flag) === 'cli' && o[flag] !== undefined) out[key] = o[flag];
+    if (userSet(cmd, flag) && o[flag] !== undefined) out[key] = o[flag];
   }
   if (typeof o['modelConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['modelConfig']);

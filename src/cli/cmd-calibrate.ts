@@ -19,7 +19,7 @@ import type { MapeEntry } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { progressPrinter, validateWorkerUrl } from './cmd-validate.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
-import type { CliIO } from './io.js';
+import { QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -65,7 +65,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     .option('--arrivals <source>', 'trace (default where the per-request CSV exists) or synthetic', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--include-overload', 'also fit on experiments marked excluded_overload')
     .option('--jobs <n>', 'worker threads (default 2)', intFlag('--jobs'))
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();

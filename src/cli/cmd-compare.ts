@@ -10,7 +10,7 @@ import { parseBaseline } from '../validate/baseline.js';
 import { compareToDocument, readPrediction, readTruth } from '../validate/compare-files.js';
 import { gateLine, renderComparisonText } from '../validate/report-text.js';
 import { readJson, readText, resolvePath } from './files.node.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -47,7 +47,8 @@ export function registerCompare(program: Command, io: CliIO): void {
     .option('--truth-requests <file>', 'per-request CSV of an experiment --truth (default: the one named in it or beside it)')
     .option('--id <name>', 'name of this comparison in the output (default: the experiment id)')
     .option('--output <format>', 'stdout: human (tables) or json (blis.validation/v1) (default human)', choiceFlag('--output', ['human', 'json']))
-    .option('--baseline <file>', 'gate: exit 1 when an error exceeds this baseline\'s limits (blis.baseline/v1)');
+    .option('--baseline <file>', 'gate: exit 1 when an error exceeds this baseline\'s limits (blis.baseline/v1)')
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(() => {
     const o = cmd.opts<Record<string, unknown>>();

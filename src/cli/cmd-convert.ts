@@ -1,12 +1,11 @@
 /** `blis convert IN --to OUT`: turn a trace from one format into another. */
 import type { Command } from 'commander';
 import { convertTrace } from '../ingest/convert.node.js';
-import { describeSummary } from '../ingest/issues.js';
 import { BUILTIN_WRITERS } from '../ingest/writers/registry.js';
 import { InputError } from '../kernel/errors.js';
 import { resolvePath } from './files.node.js';
-import type { CliIO } from './io.js';
-import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
+import { QUIET_HELP, note, type CliIO } from './io.js';
+import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
 import { intFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -25,7 +24,8 @@ export function registerConvert(program: Command, io: CliIO): void {
     .option('--to-format <name>', `output format: ${BUILTIN_WRITERS.map((w) => w.name).join(', ')} (default: from the extension)`)
     .option('--epoch-us <us>', 'absolute time of arrival 0 for formats that need one (TraceV2 send times)', intFlag('--epoch-us'))
     .option('--max-model-len <tokens>', 'clip requests longer than this (counted)', intFlag('--max-model-len'))
-    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'));
+    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'))
+    .option('--quiet', QUIET_HELP);
   addIngestFlags(cmd, '--until');
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (input: string) => {
@@ -38,7 +38,8 @@ export function registerConvert(program: Command, io: CliIO): void {
       ...(typeof o['epochUs'] === 'number' ? { epochUs: o['epochUs'] } : {}),
     };
     const result = await convertTrace(resolvePath(io.cwd, input), resolvePath(io.cwd, o['to']), options);
-    io.err(`blis: converted ${result.from} → ${result.to}: ${result.summary.emitted} requests to ${result.files.join(', ')}\n`);
-    for (const line of describeSummary(result.summary)) io.err(`blis: ${line}\n`);
+    const quiet = cmd.opts<Record<string, unknown>>()['quiet'] === true;
+    note(quiet, io, `blis: converted ${result.from} → ${result.to}: ${result.summary.emitted} requests to ${result.files.join(', ')}\n`);
+    printIngestSummary(result.summary, quiet, io);
   });
 }

@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate } from '../cluster/simulate.js';
 import { describeClusterConfig } from '../cluster/config.js';
-import { describeSummary } from '../ingest/issues.js';
+import { printIngestSummary } from './ingest-flags.js';
 import { openTrace } from '../ingest/open.node.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
-import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import { note, type CliIO } from './io.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
 
 const EXAMPLES = `
@@ -19,6 +19,8 @@ Examples:
   blis replay baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
     --model meta-llama/llama-2-7b-hf --max-num-seqs 128 --max-model-len 4096 --compare
   blis replay run.otlp.json --format otlp          # spans blis or vLLM emitted
+  blis replay collector-export.pb.gz               # gzipped, Collector file-exporter framing: detected
+  blis replay trace.csv --config run.yaml          # flags from a config file (--config, any flag by name)
 `;
 
 export function registerReplay(program: Command, io: CliIO): void {
@@ -36,8 +38,9 @@ export function registerReplay(program: Command, io: CliIO): void {
     const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
     const { stepTime, overheads } = createStepTime(config);
     const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
-    io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
+    const quiet = o['quiet'] === true;
+    note(quiet, io, `blis: reading ${opened.path} as ${opened.format}\n`);
+    const outputs = await createRequestSinks(cmd, io, describeClusterConfig(config));
     const kept: RequestRecord[] = [];
     const compare = o['compare'] === true;
     const progress = progressReporter(cmd, io, null);
@@ -52,10 +55,10 @@ export function registerReplay(program: Command, io: CliIO): void {
       extraConfig: { trace: { file: trace, format: opened.format } },
       onProgress: progress.onProgress,
     });
-    await outputs.close();
+    const exported = await outputs.close();
     const summary = opened.summary();
     progress.done(`${result.metrics.requests.injected} requests replayed`);
-    for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
+    printIngestSummary(summary, quiet, io);
     const comparison = compare ? compareReplay(kept) : null;
     if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
     if (comparison !== null && o['output'] === 'json') {
@@ -64,5 +67,6 @@ export function registerReplay(program: Command, io: CliIO): void {
       emitMetrics(cmd, io, result.metrics);
       if (comparison !== null) io.out(comparison.text);
     }
+    failIfSpansLost(cmd, exported);
   });
 }

@@ -11,8 +11,9 @@ import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, progressReporter } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
+import { userSet } from './config-file.js';
 
 const EXAMPLES = `
 Examples:
@@ -23,6 +24,11 @@ Examples:
   blis run --workload-spec examples/workload-multi-client.yaml --output json
   blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
     --requests-out requests.csv --metrics-out metrics.json
+  blis run --num-requests 500 --otlp-out run.jsonl.gz
+  blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc
+
+Exit codes: 0 ok, 2 bad input or usage, 4 spans lost in export (--otlp-best-effort accepts it).
 `;
 
 export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptions {
@@ -58,9 +64,9 @@ export function registerRun(program: Command, io: CliIO): void {
     const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
     const autoscale = autoscalerFromFlags(cmd, io);
     const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
     const { stepTime, overheads } = createStepTime(config);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
+    const outputs = await createRequestSinks(cmd, io, describeClusterConfig(config));
     const rng = new Rng(workload.seed);
     const total = workload.numRequests;
     const progress = progressReporter(cmd, io, total);
@@ -77,10 +83,11 @@ export function registerRun(program: Command, io: CliIO): void {
       onProgress: progress.onProgress,
     }));
     autoscale.finish(result);
-    await outputs.close();
+    const exported = await outputs.close();
     const injected = result.metrics.requests.injected;
     progress.done(`${injected} requests`);
     emitMetrics(cmd, io, result.metrics);
+    failIfSpansLost(cmd, exported);
   });
 }
 

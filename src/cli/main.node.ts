@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { ExitCode, type CliIO } from './io.js';
 import { COMMANDS } from './commands.js';
+import { addConfigOption, applyConfigFile, forbidRepeats } from './config-file.js';
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('blis')
@@ -16,6 +17,11 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)');
   for (const register of COMMANDS) register(program, io);
+  for (const cmd of program.commands) {
+    addConfigOption(cmd);
+    forbidRepeats(cmd);
+  }
+  program.hook('preAction', (_program, action) => applyConfigFile(action, io));
   return program;
 }
 
@@ -54,6 +60,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     err: (s) => { process.stderr.write(s); },
     cwd: process.cwd(),
     errIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
   };
   try {
     return await main(argv, io);
