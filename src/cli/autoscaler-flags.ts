@@ -16,7 +16,8 @@ import { timelineCsv } from '../control/timeline.js';
 import { InputError } from '../kernel/errors.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { readText, resolvePath, writeText } from './files.node.js';
+import { readText, resolvePath, writeTextTo } from './files.node.js';
+import type { OutputFiles } from './output-files.node.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -41,8 +42,8 @@ export interface AutoscaledRun {
   clusterOptions(o: ClusterOptions): ClusterOptions;
   /** The simulation input with the autoscaler tapped in. */
   wrap(input: SimulateInput): SimulateInput;
-  /** Adds the `autoscaler` block to the metrics and writes the timeline. */
-  finish(result: SimulateResult): void;
+  /** Adds the `autoscaler` block to the metrics and writes the timeline (a planned output). */
+  finish(result: SimulateResult, files: OutputFiles): void;
 }
 
 const NONE: AutoscaledRun = { clusterOptions: (o) => o, wrap: (i) => i, finish: () => {} };
@@ -88,11 +89,14 @@ export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
         },
       };
     },
-    finish(result: SimulateResult): void {
+    finish(result: SimulateResult, files: OutputFiles): void {
       const a = attachment!;
       const summary = a.summary(result.cluster.sim.nowUs);
       (result.metrics as Record<string, unknown>)['autoscaler'] = summary;
-      if (typeof o['timelineOut'] === 'string') writeText(resolvePath(io.cwd, o['timelineOut']), timelineCsv(a.timeline));
+      if (typeof o['timelineOut'] === 'string') {
+        const path = resolvePath(io.cwd, o['timelineOut']);
+        writeTextTo(files.writePathFor(path), timelineCsv(a.timeline), path);
+      }
       const gh = Object.entries(summary.gpu_hours).map(([h, v]) => `${v} ${h}`).join(', ') || '0';
       io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);
     },

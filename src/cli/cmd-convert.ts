@@ -1,12 +1,14 @@
 /** `blis convert IN --to OUT`: turn a trace from one format into another. */
 import type { Command } from 'commander';
-import { convertTrace } from '../ingest/convert.node.js';
+import { convertOutputPaths, convertTrace } from '../ingest/convert.node.js';
+import { traceFiles } from '../ingest/open.node.js';
 import { describeSummary } from '../ingest/issues.js';
 import { BUILTIN_WRITERS } from '../ingest/writers/registry.js';
 import { InputError } from '../kernel/errors.js';
 import { resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
+import { planOutputs } from './output-files.node.js';
 import { intFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -25,7 +27,8 @@ export function registerConvert(program: Command, io: CliIO): void {
     .option('--to-format <name>', `output format: ${BUILTIN_WRITERS.map((w) => w.name).join(', ')} (default: from the extension)`)
     .option('--epoch-us <us>', 'absolute time of arrival 0 for formats that need one (TraceV2 send times)', intFlag('--epoch-us'))
     .option('--max-model-len <tokens>', 'clip requests longer than this (counted)', intFlag('--max-model-len'))
-    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'));
+    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'))
+    .option('--quiet', 'no summary on stderr');
   addIngestFlags(cmd, '--until');
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (input: string) => {
@@ -37,7 +40,14 @@ export function registerConvert(program: Command, io: CliIO): void {
       ...(typeof o['toFormat'] === 'string' ? { toFormat: o['toFormat'] } : {}),
       ...(typeof o['epochUs'] === 'number' ? { epochUs: o['epochUs'] } : {}),
     };
-    const result = await convertTrace(resolvePath(io.cwd, input), resolvePath(io.cwd, o['to']), options);
+    const inPath = resolvePath(io.cwd, input);
+    const outPath = resolvePath(io.cwd, o['to']);
+    const targets = convertOutputPaths(outPath, options);
+    const files = planOutputs(cmd, io.cwd, await traceFiles(inPath), [
+      ...(targets.header !== undefined ? [['--to', targets.header] as const] : []), ['--to', targets.data] as const,
+    ]);
+    const result = await files.run(() => convertTrace(inPath, outPath, { ...options, writePathFor: (p) => files.writePathFor(p) }));
+    if (o['quiet'] === true) return;
     io.err(`blis: converted ${result.from} → ${result.to}: ${result.summary.emitted} requests to ${result.files.join(', ')}\n`);
     for (const line of describeSummary(result.summary)) io.err(`blis: ${line}\n`);
   });

@@ -4,12 +4,13 @@ import type { RequestRecord } from '../cluster/record.js';
 import { simulate } from '../cluster/simulate.js';
 import { describeClusterConfig } from '../cluster/config.js';
 import { describeSummary } from '../ingest/issues.js';
-import { openTrace } from '../ingest/open.node.js';
+import { openTrace, traceFiles } from '../ingest/open.node.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import type { OutputFiles } from './output-files.node.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, planRunOutputs, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
 
 const EXAMPLES = `
@@ -31,38 +32,43 @@ export function registerReplay(program: Command, io: CliIO): void {
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (trace: string) => {
-    const o = cmd.opts<Record<string, unknown>>();
-    const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
-    const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-    const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
-    io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
-    const kept: RequestRecord[] = [];
-    const compare = o['compare'] === true;
-    const progress = progressReporter(cmd, io, null);
-    const result = await simulate({
-      config: { ...config, latencyModel: name },
-      arrivals: opened.requests,
-      stepTime,
-      overheads,
-      detail: outputs.detail,
-      ...(outputs.pace ? { pace: outputs.pace } : {}),
-      sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
-      extraConfig: { trace: { file: trace, format: opened.format } },
-      onProgress: progress.onProgress,
-    });
-    await outputs.close();
-    const summary = opened.summary();
-    progress.done(`${result.metrics.requests.injected} requests replayed`);
-    for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
-    const comparison = compare ? compareReplay(kept) : null;
-    if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
-    if (comparison !== null && o['output'] === 'json') {
-      emitMetrics(cmd, io, { ...result.metrics, comparison: comparison.json });
-    } else {
-      emitMetrics(cmd, io, result.metrics);
-      if (comparison !== null) io.out(comparison.text);
-    }
+    const files = planRunOutputs(cmd, io, await traceFiles(resolvePath(io.cwd, trace)));
+    await files.run(() => replayAction(cmd, io, files, trace));
   });
+}
+
+async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: string): Promise<void> {
+  const o = cmd.opts<Record<string, unknown>>();
+  const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
+  const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
+  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+  const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
+  io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
+  const outputs = createRequestSinks(cmd, io, files, describeClusterConfig(config));
+  const kept: RequestRecord[] = [];
+  const compare = o['compare'] === true;
+  const progress = progressReporter(cmd, io, null);
+  const result = await simulate({
+    config: { ...config, latencyModel: name },
+    arrivals: opened.requests,
+    stepTime,
+    overheads,
+    detail: outputs.detail,
+    ...(outputs.pace ? { pace: outputs.pace } : {}),
+    sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
+    extraConfig: { trace: { file: trace, format: opened.format } },
+    onProgress: progress.onProgress,
+  });
+  await outputs.close();
+  const summary = opened.summary();
+  progress.done(`${result.metrics.requests.injected} requests replayed`);
+  for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
+  const comparison = compare ? compareReplay(kept) : null;
+  if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
+  if (comparison !== null && o['output'] === 'json') {
+    emitMetrics(cmd, io, files, { ...result.metrics, comparison: comparison.json });
+  } else {
+    emitMetrics(cmd, io, files, result.metrics);
+    if (comparison !== null) io.out(comparison.text);
+  }
 }

@@ -11,7 +11,8 @@ import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import type { OutputFiles } from './output-files.node.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, planRunOutputs, progressReporter } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -55,33 +56,38 @@ export function registerRun(program: Command, io: CliIO): void {
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async () => {
-    const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
-    const autoscale = autoscalerFromFlags(cmd, io);
-    const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
-    const rng = new Rng(workload.seed);
-    const total = workload.numRequests;
-    const progress = progressReporter(cmd, io, total);
-    const result = await simulate(autoscale.wrap({
-      config: { ...config, latencyModel: name },
-      arrivals: generateArrivals(workload, rng.fork('workload')),
-      stepTime,
-      overheads,
-      sinks: outputs.sinks,
-      detail: outputs.detail,
-      ...(outputs.pace ? { pace: outputs.pace } : {}),
-      stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
-      extraConfig: { workload: describeWorkload(workload) },
-      onProgress: progress.onProgress,
-    }));
-    autoscale.finish(result);
-    await outputs.close();
-    const injected = result.metrics.requests.injected;
-    progress.done(`${injected} requests`);
-    emitMetrics(cmd, io, result.metrics);
+    const files = planRunOutputs(cmd, io);
+    await files.run(() => runAction(cmd, io, files));
   });
+}
+
+async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
+  const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
+  const autoscale = autoscalerFromFlags(cmd, io);
+  const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
+  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+  const outputs = createRequestSinks(cmd, io, files, describeClusterConfig(config));
+  const rng = new Rng(workload.seed);
+  const total = workload.numRequests;
+  const progress = progressReporter(cmd, io, total);
+  const result = await simulate(autoscale.wrap({
+    config: { ...config, latencyModel: name },
+    arrivals: generateArrivals(workload, rng.fork('workload')),
+    stepTime,
+    overheads,
+    sinks: outputs.sinks,
+    detail: outputs.detail,
+    ...(outputs.pace ? { pace: outputs.pace } : {}),
+    stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+    extraConfig: { workload: describeWorkload(workload) },
+    onProgress: progress.onProgress,
+  }));
+  autoscale.finish(result, files);
+  await outputs.close();
+  const injected = result.metrics.requests.injected;
+  progress.done(`${injected} requests`);
+  emitMetrics(cmd, io, files, result.metrics);
 }
 
 function describeWorkload(w: ReturnType<typeof resolveWorkload>): Record<string, unknown> {

@@ -8,8 +8,9 @@ import type { MetricsDocument } from '../cluster/metrics.js';
 import { csvHeader, recordCsvLine, recordJsonLine } from '../cluster/record-format.js';
 import type { RecordSink } from '../cluster/sink.js';
 import type { SimulationProgress } from '../cluster/simulate.js';
-import { BufferedFileWriter, resolvePath, writeText } from './files.node.js';
+import { BufferedFileWriter, resolvePath, writeTextTo } from './files.node.js';
 import type { CliIO } from './io.js';
+import { planOutputs, type OutputFiles } from './output-files.node.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 import { resolveTelemetry } from '../telemetry/options.js';
 import { formatTraceSummary, openTraceSink } from '../telemetry/sinks.node.js';
@@ -30,6 +31,19 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--quiet', 'no progress on stderr');
 }
 
+/** The options that name files a simulating command writes. */
+const OUTPUT_FILE_FLAGS: ReadonlyArray<readonly [attribute: string, flag: string]> = [
+  ['metricsOut', '--metrics-out'], ['requestsOut', '--requests-out'], ['otlpOut', '--otlp-out'], ['timelineOut', '--timeline-out'],
+];
+
+/** The output files run/replay will write, checked against `inputs` and every file-naming option before the run. */
+export function planRunOutputs(cmd: Command, io: CliIO, inputs: readonly string[] = []): OutputFiles {
+  const o = cmd.opts<Record<string, unknown>>();
+  const outputs: Array<readonly [string, string]> = [];
+  for (const [attr, flag] of OUTPUT_FILE_FLAGS) if (typeof o[attr] === 'string') outputs.push([flag, o[attr]]);
+  return planOutputs(cmd, io.cwd, inputs, outputs);
+}
+
 export interface OutputSinks {
   readonly sinks: RecordSink[];
   /** Per-request detail the trace sinks need (chunks, preemptions, every Nth token). */
@@ -40,7 +54,7 @@ export interface OutputSinks {
 }
 
 /** Request files and trace sinks as the flags ask; `config` feeds the traces' resource attributes. */
-export function createRequestSinks(cmd: Command, io: CliIO, config: Record<string, unknown> = {}): OutputSinks {
+export function createRequestSinks(cmd: Command, io: CliIO, files: OutputFiles, config: Record<string, unknown> = {}): OutputSinks {
   const o = cmd.opts<Record<string, unknown>>();
   const sinks: RecordSink[] = [];
   const closers: Array<() => void | Promise<void>> = [];
@@ -60,7 +74,7 @@ export function createRequestSinks(cmd: Command, io: CliIO, config: Record<strin
       ...(typeof o['traceTokenEvery'] === 'number' ? { traceTokenEvery: o['traceTokenEvery'] } : {}),
       config: summary,
     });
-    const sink = openTraceSink({ ...(otlpOut ? { otlpOut } : {}), ...(otlpEndpoint ? { otlpEndpoint } : {}) }, telemetry);
+    const sink = openTraceSink({ ...(otlpOut ? { otlpOut: files.writePathFor(otlpOut) } : {}), ...(otlpEndpoint ? { otlpEndpoint } : {}) }, telemetry);
     if (sink) {
       detail = { enabled: true, tokenEvery: telemetry.traceTokenEvery };
       sinks.push({ add: (r, req) => sink.add(r, req) });
@@ -72,7 +86,7 @@ export function createRequestSinks(cmd: Command, io: CliIO, config: Record<strin
   }
   if (typeof o['requestsOut'] === 'string') {
     const path = resolvePath(io.cwd, o['requestsOut']);
-    const w = new BufferedFileWriter(path);
+    const w = new BufferedFileWriter(files.writePathFor(path), path);
     const jsonl = /\.jsonl?$/i.test(path);
     if (!jsonl) w.write(csvHeader());
     sinks.push({ add: (r) => w.write(jsonl ? recordJsonLine(r) : recordCsvLine(r)) });
@@ -86,10 +100,13 @@ export function createRequestSinks(cmd: Command, io: CliIO, config: Record<strin
   };
 }
 
-export function emitMetrics(cmd: Command, io: CliIO, doc: MetricsDocument): void {
+export function emitMetrics(cmd: Command, io: CliIO, files: OutputFiles, doc: MetricsDocument): void {
   const o = cmd.opts<Record<string, unknown>>();
   const json = JSON.stringify(doc, null, 2) + '\n';
-  if (typeof o['metricsOut'] === 'string') writeText(resolvePath(io.cwd, o['metricsOut']), json);
+  if (typeof o['metricsOut'] === 'string') {
+    const path = resolvePath(io.cwd, o['metricsOut']);
+    writeTextTo(files.writePathFor(path), json, path);
+  }
   if (o['output'] === 'json') io.out(json);
   else io.out(formatSummary(doc));
 }

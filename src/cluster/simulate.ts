@@ -46,6 +46,17 @@ export interface SimulateResult {
 
 /** Arrivals scheduled ahead of the clock at a time (bounds memory on long traces). */
 const ARRIVAL_BATCH = 4096;
+/**
+ * Events handled between progress reports in a long stretch without arrivals. After every
+ * slice and every arrival batch the run yields one turn of the host's event loop, so progress
+ * is printed and a CLI still hears Ctrl-C (a macrotask turn costs microseconds).
+ */
+const EVENT_SLICE = 250_000;
+
+const yieldToHost = (): Promise<void> => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') setImmediate(resolve);
+  else setTimeout(resolve, 0);
+});
 
 export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const { config } = input;
@@ -70,6 +81,13 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     finished: cluster.requestCounts.injected - cluster.inSystem,
   });
 
+  const runUntil = async (untilUs: number): Promise<void> => {
+    while (!cluster.sim.run(untilUs, EVENT_SLICE)) {
+      progress();
+      await yieldToHost();
+    }
+  };
+
   // One loop for sync and async streams: an async source is awaited per item, a sync one is not.
   const arrivals = input.arrivals;
   const isAsync = Symbol.asyncIterator in arrivals;
@@ -86,11 +104,12 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       last = n.value.arrivalUs;
     }
     if (done) break;
-    cluster.sim.run(Math.min(horizon, last - 1));
+    await runUntil(Math.min(horizon, last - 1));
     progress();
     if (input.pace) await input.pace();
+    else await yieldToHost();
   }
-  cluster.sim.run(horizon);
+  await runUntil(horizon);
   cluster.close();
   progress();
   const doc = metrics.document(

@@ -79,6 +79,20 @@ export async function resolveTraceV2(path: string): Promise<{ headerPath?: strin
   return { dataPath: path };
 }
 
+/**
+ * Every file reading `path` as a trace may touch: the file itself and, for a TraceV2 name, its
+ * header/data sibling (what a command must never overwrite).
+ */
+export async function traceFiles(path: string): Promise<string[]> {
+  if (traceV2Names(basename(path)) === undefined) return [path];
+  try {
+    const { headerPath, dataPath } = await resolveTraceV2(path);
+    return [...new Set([path, dataPath, ...(headerPath !== undefined ? [headerPath] : [])])];
+  } catch {
+    return [path];
+  }
+}
+
 export async function openTrace(path: string, options: OpenTraceOptions = {}): Promise<OpenedTrace> {
   const registry = options.registry ?? createFormatRegistry();
   const head = await readHead(path);

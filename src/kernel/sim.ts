@@ -79,19 +79,27 @@ export class Simulator {
     return true;
   }
 
-  /** Runs until the queue is empty or the next event is later than `untilUs` (clock then = untilUs). */
-  run(untilUs = Infinity): void {
+  /**
+   * Runs until the queue is empty or the next event is later than `untilUs` (clock then =
+   * untilUs). With `maxEvents`, returns early (false, clock at the last event) after handling
+   * that many, so a caller can report progress or yield in the middle of a long stretch.
+   */
+  run(untilUs = Infinity, maxEvents = Infinity): boolean {
     const heap = this.heap;
     this.horizonUs = untilUs;
+    let handled = 0;
     try {
       for (;;) {
         const ev = heap.peek();
         if (ev === undefined || ev.timeUs > untilUs) break;
+        if (handled >= maxEvents) return false;
         this.step();
+        handled++;
       }
     } finally {
       this.horizonUs = Infinity;
     }
     if (untilUs !== Infinity && untilUs > this.nowUs) this.nowUs = untilUs;
+    return true;
   }
 }
