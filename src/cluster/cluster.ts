@@ -16,6 +16,7 @@ import { EngineRequest, RequestState } from '../engine/engine-request.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
 import { defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
+import { requestProblem } from '../workload/check-request.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from './admission/admission.js';
 import type { ClusterConfig } from './config.js';
@@ -75,7 +76,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private draining = false;
   private nextIndex = 0;
   private lastArrivalUs = 0;
-  private arrivalsPending = 0;
   private readonly counts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
@@ -189,12 +189,13 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   /** Schedules one arrival (arrivals must come in non-decreasing time order). */
   addArrival(src: ArrivalRequest): void {
+    const problem = requestProblem(src);
+    if (problem !== null) throw new InputError(problem.code, `request ${src.id}`, problem.message);
     if (src.arrivalUs < this.lastArrivalUs || src.arrivalUs < this.sim.nowUs) {
       throw new InputError('ARRIVALS_UNSORTED', `request ${src.id}`,
         `arrival at ${src.arrivalUs} us comes before an earlier request's ${Math.max(this.lastArrivalUs, this.sim.nowUs)} us; arrival streams must be sorted by time`);
     }
     this.lastArrivalUs = src.arrivalUs;
-    this.arrivalsPending++;
     this.sim.schedule(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
   }
 
@@ -218,7 +219,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   // ---------------------------------------------------------------- gateway
 
   private onArrival(src: ArrivalRequest): void {
-    this.arrivalsPending--;
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     this.counts.injected++;
@@ -425,7 +425,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   }
 
   hasWork(): boolean {
-    return this.live.size > 0 || this.arrivalsPending > 0;
+    return this.live.size > 0;
   }
 
   private afterCapacityChange(): void {

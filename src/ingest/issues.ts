@@ -18,6 +18,8 @@ export interface IngestSummary {
   adjusted: Record<string, number>;
   /** The first MAX_MESSAGES skip messages, `file:line: reason`. */
   messages: string[];
+  /** Rows kept as they are but worth a look (an arrival years after the rest), first MAX_MESSAGES. */
+  warnings: string[];
 }
 
 export class IssueLog {
@@ -27,6 +29,7 @@ export class IssueLog {
   private readonly skippedCounts = new Map<string, number>();
   private readonly adjustedCounts = new Map<string, number>();
   private readonly messages: string[] = [];
+  private readonly warnings: string[] = [];
 
   constructor(strict = false) {
     this.strict = strict;
@@ -36,6 +39,11 @@ export class IssueLog {
     if (this.strict) throw new InputError(code, where, message);
     this.skippedCounts.set(code, (this.skippedCounts.get(code) ?? 0) + 1);
     if (this.messages.length < MAX_MESSAGES) this.messages.push(`${where}: ${message} [${code}]`);
+  }
+
+  /** Something kept as is but suspicious: reported, never thrown (strict mode included). */
+  warn(code: string, where: string, message: string): void {
+    if (this.warnings.length < MAX_MESSAGES) this.warnings.push(`${where}: ${message} [${code}]`);
   }
 
   adjust(code: string, count = 1): void {
@@ -49,6 +57,7 @@ export class IssueLog {
       skipped: Object.fromEntries(this.skippedCounts),
       adjusted: Object.fromEntries(this.adjustedCounts),
       messages: [...this.messages],
+      warnings: [...this.warnings],
     };
   }
 }
@@ -61,5 +70,6 @@ export function describeSummary(s: IngestSummary): string[] {
   const adjusted = Object.entries(s.adjusted);
   if (adjusted.length > 0) lines.push(`adjusted: ${adjusted.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   for (const m of s.messages) lines.push(`  ${m}`);
+  for (const w of s.warnings ?? []) lines.push(`warning: ${w}`);
   return lines;
 }

@@ -43,6 +43,7 @@ async function readHead(path: string): Promise<string> {
     throw new InputError('FILE_NOT_READABLE', path, `cannot open: ${(e as Error).message}`);
   }
   try {
+    if ((await fh.stat()).isDirectory()) throw new InputError('FILE_IS_DIRECTORY', path, 'is a directory; expected a trace file');
     const buf = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
     return buf.subarray(0, bytesRead).toString('utf8');
@@ -107,7 +108,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     ({ headerPath, dataPath } = await resolveTraceV2(path));
     if (headerPath !== undefined && traceHeader === undefined) traceHeader = await readFile(headerPath, 'utf8');
   }
-  let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [] };
+  let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [], warnings: [] };
   const chunks = createReadStream(dataPath, { highWaterMark: options.chunkBytes ?? 1 << 20 }) as AsyncIterable<Buffer>;
   const requests = ingestChunks(entry, basename(dataPath), chunks, { ...options, ...(traceHeader !== undefined ? { traceHeader } : {}) }, (s) => {
     summary = s;

@@ -184,12 +184,30 @@ class ReorderBuffer {
   }
 }
 
+/**
+ * A gap between consecutive arrivals longer than this is reported (a typo'd year or month in one
+ * row makes a trace span decades). Production logs pause for hours, a weekend, an outage; a
+ * week without a single request is worth a look, and the idle time is skipped cheaply anyway.
+ */
+export const FAR_GAP_US = 7 * 86_400e6;
+
+function formatGap(us: number): string {
+  const days = us / 86_400e6;
+  return days >= 365 ? `${(days / 365.25).toFixed(1)} years` : `${days.toFixed(1)} days`;
+}
+
 /** Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped. */
 function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit): { push: Emit; end(): void } {
   const buffer = new ReorderBuffer();
   let lastOut = -Infinity;
+  let lastId: string | undefined;
   const out = (r: ArrivalRequest): void => {
+    if (lastId !== undefined && r.arrivalUs - lastOut > FAR_GAP_US) {
+      issues.warn('ARRIVAL_FAR_GAP', `${source} request ${r.id}`,
+        `arrives ${formatGap(r.arrivalUs - lastOut)} after the previous request (${lastId}); a mistyped date? Replayed as is (idle time costs nothing)`);
+    }
     lastOut = r.arrivalUs;
+    lastId = r.id;
     next(r);
   };
   if (t.fullSort) {
@@ -198,7 +216,7 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
       push: (r) => void all.push(r),
       end() {
         all.sort((a, b) => a.arrivalUs - b.arrivalUs);
-        for (const r of all) next(r);
+        for (const r of all) out(r);
       },
     };
   }
@@ -257,6 +275,11 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     if (done) return;
     if (origin === undefined) origin = t.rebase ? r.arrivalUs : 0;
     const at = r.arrivalUs - origin;
+    if (at < 0) {
+      // Only a relative-time source without rebasing gets here: its clock starts at 0.
+      issues.skip('ARRIVAL_NEGATIVE', `${source} request ${r.id}`, `arrival is ${at} µs, before the stream's start at 0 (relative times must be ≥ 0; --rebase first shifts them)`);
+      return;
+    }
     if (at < t.fromUs) return issues.adjust('WINDOW_BEFORE');
     if (at >= t.toUs) {
       done = true;
@@ -277,23 +300,27 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
   };
 }
 
+/**
+ * A request that `maxModelLen` cannot clip into shape: the side that is not clipped already
+ * fills the context. vLLM rejects such a request (the prompt alone is longer than the model's
+ * context, or max_tokens is), so it is a row to skip, not one to shorten into something invented.
+ */
+export function maxModelLenProblem(r: ArrivalRequest, t: Transform): { code: string; message: string } | null {
+  const L = t.maxModelLen;
+  if (r.inputTokens + r.outputTokens <= L) return null;
+  const kept = t.clip === 'output' ? r.inputTokens : r.outputTokens;
+  if (kept < L) return null;
+  const side = t.clip === 'output' ? 'input' : 'output';
+  return { code: 'TOKENS_EXCEED_MAX_MODEL_LEN', message: `${side}_tokens ${kept} alone fill --max-model-len ${L}; clipping the ${t.clip} cannot fit it (vLLM rejects it)` };
+}
+
 function clipRequest(r: ArrivalRequest, t: Transform, issues: IssueLog): ArrivalRequest {
   const L = t.maxModelLen;
   let input = r.inputTokens;
   let output = r.outputTokens;
-  if (t.clip === 'output') {
-    if (input >= L) {
-      input = L - 1;
-      issues.adjust('CLIPPED_INPUT');
-    }
-    output = Math.min(output, L - input);
-  } else {
-    if (output >= L) {
-      output = L - 1;
-      issues.adjust('CLIPPED_OUTPUT');
-    }
-    input = Math.min(input, L - output);
-  }
+  // maxModelLenProblem() skipped the rows whose kept side reaches L: clipping the other suffices.
+  if (t.clip === 'output') output = Math.min(output, L - input);
+  else input = Math.min(input, L - output);
   issues.adjust('CLIPPED_MAX_MODEL_LEN');
   const hashIds = r.hashIds !== undefined && input < r.inputTokens
     ? { ids: r.hashIds.ids.slice(0, Math.ceil(input / r.hashIds.blockTokens)), blockTokens: r.hashIds.blockTokens }
