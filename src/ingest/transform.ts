@@ -246,7 +246,11 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     if (done) return;
     let q = r;
     const total = q.inputTokens + q.outputTokens;
-    if (total > t.maxModelLen) q = clipRequest(q, t, issues);
+    if (total > t.maxModelLen) {
+      const problem = maxModelLenProblem(q, t);
+      if (problem !== null) return issues.skip(problem.code, `${source} request ${q.id}`, problem.message);
+      q = clipRequest(q, t, issues);
+    }
     emitted++;
     issues.emitted++;
     sink(q);

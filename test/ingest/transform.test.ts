@@ -79,13 +79,17 @@ describe('transformations', () => {
   });
 
   test('maxModelLen clips output first (or input) and counts the clipped requests', () => {
-    const input = [req('a', 0, 100, 50), req('b', 1, 300, 10), req('c', 2, 2000, 500, { hashIds: { ids: [1, 2, 3, 4], blockTokens: 512 } })];
+    const input = [req('a', 0, 100, 50), req('b', 1, 300, 1000), req('c', 2, 2000, 500)];
     const { out, summary } = run(input, { maxModelLen: 1024 });
-    expect(out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[100, 50], [300, 10], [1023, 1]]);
-    expect(out[2]!.hashIds!.ids).toEqual([1, 2]);
-    expect(summary.adjusted).toEqual({ CLIPPED_MAX_MODEL_LEN: 1, CLIPPED_INPUT: 1 });
-    const byInput = run([req('a', 0, 1000, 100)], { maxModelLen: 1024, clip: 'input' }).out;
-    expect([byInput[0]!.inputTokens, byInput[0]!.outputTokens]).toEqual([924, 100]);
+    expect(out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[100, 50], [300, 724]]);
+    expect(summary.adjusted).toEqual({ CLIPPED_MAX_MODEL_LEN: 1 });
+    // A prompt that alone fills the context cannot be clipped into a request vLLM would take.
+    expect(summary.skipped).toEqual({ TOKENS_EXCEED_MAX_MODEL_LEN: 1 });
+    expect(summary.messages[0]).toMatch(/src request c: input_tokens 2000 alone fill --max-model-len 1024/);
+    const byInput = run([req('a', 0, 1000, 100, { hashIds: { ids: [1, 2], blockTokens: 512 } }), req('b', 1, 10, 2000)], { maxModelLen: 1024, clip: 'input' });
+    expect(byInput.out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[924, 100]]);
+    expect(byInput.out[0]!.hashIds!.ids).toEqual([1, 2]);
+    expect(byInput.summary.skipped).toEqual({ TOKENS_EXCEED_MAX_MODEL_LEN: 1 });
   });
 
   test('local disorder within the reorder window is repaired; beyond it rows are skipped and counted', async () => {
