@@ -26,7 +26,8 @@ export interface MetricsBlock {
   e2e_ms: DistributionSummary;
   queue_ms: DistributionSummary;
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
-  kv: { prefix_hit_rate: number; preemptions: number; peak_utilization: number };
+  /** prefix_hit_rate is null when no prompt was scheduled (nothing to hit or miss). */
+  kv: { prefix_hit_rate: number | null; preemptions: number; peak_utilization: number };
   /** Rejection / drop / timeout counts by reason code. */
   reasons?: Record<string, number>;
 }
@@ -110,7 +111,7 @@ class Group {
         output_tokens_per_s: rate(this.outputTokens),
       },
       kv: {
-        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : 0,
+        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : null,
         preemptions: this.preemptions,
         peak_utilization: round(this.peakKvUtilization),
       },
