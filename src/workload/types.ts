@@ -31,6 +31,12 @@ export interface SessionSpec {
   readonly turns: LengthDist;
   /** Mean think time between a turn's arrival and the next turn's (exponential), seconds. */
   readonly thinkTimeS: number;
+  /**
+   * `stationary` (default): the stream opens with the sessions a running service would have in
+   * progress, so the request rate is the configured one from the start; `empty`: every session
+   * starts at or after time 0 (a benchmark that opens on an idle server).
+   */
+  readonly start?: 'stationary' | 'empty';
 }
 
 export interface ClientSpec {
