@@ -39,7 +39,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
-    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')}`)
+    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')
     .option('--client-timeout <s>', 'requests not finished this long after arrival time out (default: none)', numFlag('--client-timeout'))
