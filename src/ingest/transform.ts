@@ -85,6 +85,26 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
   return Object.freeze(resolved);
 }
 
+/** The transformations `o` asks for, as the metrics JSON records them (what was not given is not applied). */
+export function describeTransform(o: TransformOptions): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  const put = (k: string, v: number | string | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('rebase', o.rebase ?? 'auto');
+  put('from_s', o.fromS);
+  put('to_s', o.toS);
+  put('sample', o.sample);
+  put('rate_scale', o.rateScale);
+  put('speedup', o.speedup);
+  put('max_model_len', o.maxModelLen);
+  if (o.maxModelLen !== undefined) put('clip', o.clip ?? 'output');
+  put('limit', o.limit);
+  put('reorder_window', o.reorderWindow ?? 10_000);
+  if (o.sample !== undefined || o.rateScale !== undefined) put('seed', o.seed ?? 0);
+  return out;
+}
+
 export interface Pipeline {
   push(request: ArrivalRequest): void;
   end(): void;
@@ -240,10 +260,16 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
 export function createPipeline(t: Transform, issues: IssueLog, source: string, sink: Emit): Pipeline {
   let emitted = 0;
   let done = false;
+  /** Why nothing more passes (every row that reaches the pipeline after that is counted under it). */
+  let doneCode = '';
   let origin: number | undefined;
+  const stop = (code: string): void => {
+    done = true;
+    doneCode = code;
+  };
 
   const final = (r: ArrivalRequest): void => {
-    if (done) return;
+    if (done) return issues.adjust(doneCode);
     let q = r;
     const total = q.inputTokens + q.outputTokens;
     if (total > t.maxModelLen) {
@@ -254,7 +280,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     emitted++;
     issues.emitted++;
     sink(q);
-    if (emitted >= t.limit) done = true;
+    if (emitted >= t.limit) stop('LIMIT_REACHED');
   };
   const speed = t.speedup === 1 ? final : (r: ArrivalRequest) => final({ ...r, arrivalUs: Math.round(r.arrivalUs / t.speedup) });
   const scale = t.rateScale === 1 ? speed : (r: ArrivalRequest) => {
@@ -276,7 +302,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     else issues.adjust('SAMPLED_OUT');
   };
   const windowed = (r: ArrivalRequest): void => {
-    if (done) return;
+    if (done) return issues.adjust(doneCode);
     if (origin === undefined) origin = t.rebase ? r.arrivalUs : 0;
     const at = r.arrivalUs - origin;
     if (at < 0) {
@@ -286,7 +312,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     }
     if (at < t.fromUs) return issues.adjust('WINDOW_BEFORE');
     if (at >= t.toUs) {
-      done = true;
+      stop('WINDOW_AFTER');
       return issues.adjust('WINDOW_AFTER');
     }
     const outAt = at - t.fromUs;
@@ -296,6 +322,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
   return {
     push: (r) => {
       if (!done) order.push(r);
+      else issues.adjust(doneCode);
     },
     end: () => order.end(),
     get done() {

@@ -44,7 +44,7 @@ describe('token counts are checked at ingest, per row', () => {
     const doc = JSON.parse(r.out);
     expect(doc.requests.injected).toBe(2);
     expect(r.err).toMatch(/t\.csv:3: input_tokens 5000 alone fill --max-model-len 4096; .*\[TOKENS_EXCEED_MAX_MODEL_LEN\]/);
-    expect(r.err).toMatch(/adjusted: CLIPPED_MAX_MODEL_LEN 1/);
+    expect(r.err).toMatch(/changed: CLIPPED_MAX_MODEL_LEN 1/);
   });
 
   const otlp = readFileSync(join(root, 'test/fixtures/otlp/vllm-llm_request.jsonl'), 'utf8');
