@@ -23,6 +23,7 @@ export function addClusterFlags(cmd: Command): Command {
   return cmd
     .option('--model <name>', 'model from the catalog (blis models), case-insensitive (default qwen/qwen3-14b)')
     .option('--model-config <file>', 'Hugging Face config.json of a model not in the catalog')
+    .option('--allow-model-mismatch', 'serve requests that name another catalogued model with the fleet\'s model (refused by default: its latencies are not theirs)')
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
     .option('--hardware-config <file>', 'JSON with a GPU\'s datasheet figures (see docs/model.md)')
     .option('--tp <n>', 'tensor-parallel degree per instance (default 1)', intFlag('--tp'))

@@ -4,7 +4,12 @@ import type { RequestRecord } from '../cluster/record.js';
 import { simulate } from '../cluster/simulate.js';
 import { describeClusterConfig } from '../cluster/config.js';
 import { describeSummary } from '../ingest/issues.js';
-import { openTrace, traceFiles } from '../ingest/open.node.js';
+import { basename } from 'node:path';
+import { accountFor, type IngestSummary } from '../ingest/issues.js';
+import { openTrace, traceFiles, type OpenTraceOptions, type OpenedTrace } from '../ingest/open.node.js';
+import { describeTransform } from '../ingest/transform.js';
+import { catalogModelName, fleetModels } from '../cluster/served-models.js';
+import { peekFirst, TraceModels } from './trace-models.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
@@ -40,35 +45,67 @@ export function registerReplay(program: Command, io: CliIO): void {
 async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: string): Promise<void> {
   const o = cmd.opts<Record<string, unknown>>();
   const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
-  const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
-  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-  const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
+  const ingest = ingestOptionsFromFlags(cmd, seed);
+  const opened = await openTrace(resolvePath(io.cwd, trace), ingest);
   io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
+  const { first, stream } = await peekFirst(opened.requests);
+  const clusterOptions = clusterOptionsFromFlags(cmd, io);
+  // Without --model, simulate the model the trace names (when blis knows it).
+  const traceModel = first?.model !== undefined ? catalogModelName(first.model) : undefined;
+  if (clusterOptions.model === undefined && clusterOptions.modelSpec === undefined && traceModel !== undefined) {
+    clusterOptions.model = traceModel;
+    io.err(`blis: simulating ${traceModel}, the model the trace names (--model to choose)\n`);
+  }
+  const resolved = resolveCluster({ ...clusterOptions, seed });
+  const { stepTime, overheads, name } = createStepTime(resolved, cmd, io);
+  const config = { ...resolved, latencyModel: name };
+  const models = new TraceModels({ served: fleetModels(config), allowMismatch: o['allowModelMismatch'] === true }, basename(opened.path));
   const outputs = createRequestSinks(cmd, io, files, describeClusterConfig(config));
   const kept: RequestRecord[] = [];
   const compare = o['compare'] === true;
   const progress = progressReporter(cmd, io, null);
   const result = await simulate({
-    config: { ...config, latencyModel: name },
-    arrivals: opened.requests,
+    config,
+    arrivals: models.check(stream),
     stepTime,
     overheads,
     detail: outputs.detail,
     ...(outputs.pace ? { pace: outputs.pace } : {}),
     sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
-    extraConfig: { trace: { file: trace, format: opened.format } },
     onProgress: progress.onProgress,
   });
   await outputs.close();
   const summary = opened.summary();
   progress.done(`${result.metrics.requests.injected} requests replayed`);
+  for (const note of models.notes) io.err(`blis: ${note}\n`);
   for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
+  const metrics = { ...result.metrics, config: { ...(result.metrics.config as object), trace: describeTraceRun(trace, opened, ingest, summary, models) } };
   const comparison = compare ? compareReplay(kept) : null;
   if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
   if (comparison !== null && o['output'] === 'json') {
-    emitMetrics(cmd, io, files, { ...result.metrics, comparison: comparison.json });
+    emitMetrics(cmd, io, files, { ...metrics, comparison: comparison.json });
   } else {
-    emitMetrics(cmd, io, files, result.metrics);
+    emitMetrics(cmd, io, files, metrics);
     if (comparison !== null) io.out(comparison.text);
   }
+}
+
+/** The metrics JSON's `config.trace`: what was read, how it was transformed, where every row went. */
+function describeTraceRun(file: string, opened: OpenedTrace, ingest: OpenTraceOptions, summary: IngestSummary, models: TraceModels): Record<string, unknown> {
+  const a = accountFor(summary);
+  return {
+    file,
+    format: opened.format,
+    ...(opened.headerPath !== undefined ? { header: basename(opened.headerPath) } : {}),
+    transformations: describeTransform(ingest),
+    rows: a.rows,
+    skipped: summary.skipped,
+    dropped: a.dropped,
+    added: a.added,
+    changed: a.changed,
+    replayed: a.emitted,
+    ...(summary.messages.length > 0 ? { messages: summary.messages } : {}),
+    ...(summary.warnings.length > 0 ? { warnings: summary.warnings } : {}),
+    ...(models.counts.size > 0 ? { models: Object.fromEntries(models.counts) } : {}),
+  };
 }

@@ -1,6 +1,9 @@
 /** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
 import type { Command } from 'commander';
 import { simulate } from '../cluster/simulate.js';
+import type { ClusterConfig } from '../cluster/config.js';
+import { checkModelClaim, fleetModels } from '../cluster/served-models.js';
+import type { ClientSpec } from '../workload/types.js';
 import { describeClusterConfig } from '../cluster/config.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
@@ -62,17 +65,20 @@ export function registerRun(program: Command, io: CliIO): void {
 }
 
 async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
-  const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
+  const workloadOptions = workloadOptionsFromFlags(cmd, io);
+  const workload = resolveWorkload(workloadOptions);
   const autoscale = autoscalerFromFlags(cmd, io);
   const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
-  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+  const resolved = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+  const { stepTime, overheads, name } = createStepTime(resolved, cmd, io);
+  const config = { ...resolved, latencyModel: name };
+  checkSpecModels(workloadOptions.spec?.clients ?? [], config, cmd, io);
   const outputs = createRequestSinks(cmd, io, files, describeClusterConfig(config));
   const rng = new Rng(workload.seed);
   const total = workload.numRequests;
   const progress = progressReporter(cmd, io, total);
   const result = await simulate(autoscale.wrap({
-    config: { ...config, latencyModel: name },
+    config,
     arrivals: generateArrivals(workload, rng.fork('workload')),
     stepTime,
     overheads,
@@ -88,6 +94,16 @@ async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<v
   const injected = result.metrics.requests.injected;
   progress.done(`${injected} requests`);
   emitMetrics(cmd, io, files, result.metrics);
+}
+
+/** Every model a spec's clients name must be one the fleet serves (else an error at the spec's line). */
+function checkSpecModels(clients: readonly ClientSpec[], config: ClusterConfig, cmd: Command, io: CliIO): void {
+  const fleet = { served: fleetModels(config), allowMismatch: cmd.opts<Record<string, unknown>>()['allowModelMismatch'] === true };
+  for (const c of clients) {
+    if (c.model === undefined) continue;
+    const note = checkModelClaim({ name: c.model, where: c.modelAt ?? `client ${c.name ?? ''}`, source: 'spec' }, fleet);
+    if (note !== null) io.err(`blis: ${note}\n`);
+  }
 }
 
 function describeWorkload(w: ReturnType<typeof resolveWorkload>): Record<string, unknown> {

@@ -80,7 +80,11 @@ export function createRequestSinks(cmd: Command, io: CliIO, files: OutputFiles, 
       sinks.push({ add: (r, req) => sink.add(r, req) });
       pace = () => sink.drain();
       closers.push(async () => {
-        for (const s of await sink.close()) io.err(`blis: ${formatTraceSummary(s)}\n`);
+        // The file sink writes the planned temporary file: name the file the user asked for.
+        for (const s of await sink.close()) {
+          const named = otlpOut !== undefined && s.destination === files.writePathFor(otlpOut) ? { ...s, destination: otlpOut } : s;
+          io.err(`blis: ${formatTraceSummary(named)}\n`);
+        }
       });
     }
   }

@@ -143,6 +143,7 @@ class Reader {
       prefix: this.prefix(o['prefix'], at('prefix')),
       sessions: this.sessions(o['sessions'], at('sessions')),
       model: this.string(o['model'], at('model')),
+      modelAt: o['model'] !== undefined ? this.loc.where(at('model')) : undefined,
       tenant: this.string(o['tenant'], at('tenant')),
       sloClass: this.string(o['slo_class'], at('slo_class')),
       priority: this.number(o['priority'], at('priority'), { integer: true }),

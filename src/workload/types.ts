@@ -53,6 +53,8 @@ export interface ClientSpec {
   readonly prefix?: PrefixSpec | null;
   readonly sessions?: SessionSpec | null;
   readonly model?: string;
+  /** Where `model` is written (file:line field), for errors found once the fleet is known. */
+  readonly modelAt?: string;
   readonly tenant?: string;
   readonly sloClass?: string;
   readonly priority?: number;
