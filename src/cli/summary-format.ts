@@ -49,10 +49,21 @@ export function formatSummary(doc: MetricsDocument): string {
       ...doc.stages.map((s) => [String(s.index), fmt(s.start_s), fmt(s.end_s), String(s.requests.completed), fmt(s.ttft_ms.p50), fmt(s.ttft_ms.p99), fmt(s.e2e_ms.p50), fmt(s.e2e_ms.p99)]),
     ]);
   }
+  if (doc.pools && doc.pools.length > 1) {
+    out += '\n' + table([
+      ['pool', 'role', 'done', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'E2E p99', 'hit %', 'peak kv %'],
+      ...doc.pools.map((p) => [p.name, p.role, String(p.requests.completed), fmt(p.ttft_ms.p50), fmt(p.ttft_ms.p99), fmt(p.tpot_ms.p50), fmt(p.e2e_ms.p99),
+        pct(p.kv.prefix_hit_rate, ''), pct(p.kv.peak_utilization, '')]),
+    ]);
+  }
+  const x = doc.kv_transfer;
+  if (x) {
+    out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / 1e9)} GB; waiting for decode blocks p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
+  }
   if (doc.instances.length > 1) {
     out += '\n' + table([
-      ['instance', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
-      ...doc.instances.map((i) => [String(i.id), String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
+      ['instance', 'role', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
+      ...doc.instances.map((i) => [String(i.id), i.role ?? '', String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
         pct(i.kv.prefix_hit_rate, ''), String(i.kv.preemptions), pct(i.kv.peak_utilization, '')]),
     ]);
   }

@@ -105,6 +105,20 @@ export class Fleet {
     return count;
   }
 
+  /** Marks the ready instances of every pool serving `model`, whatever the phase; returns how many. */
+  markServing(eligible: Uint8Array, model: number): number {
+    const masks = this.phasePools[model]!;
+    const n = this.instances.length;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const k = this.poolOf[i]!;
+      const ok = this.state[i] === READY && (masks[Phase.Whole]![k] === 1 || masks[Phase.Prefill]![k] === 1 || masks[Phase.Decode]![k] === 1) ? 1 : 0;
+      eligible[i] = ok;
+      count += ok;
+    }
+    return count;
+  }
+
   /** Creates an instance of pool `poolIndex` in `state`; returns its id. */
   add(poolIndex: number, state: InstanceState): number {
     const id = this.instances.length;

@@ -60,7 +60,11 @@ const yieldToHost = (): Promise<void> => new Promise((resolve) => {
 
 export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const { config } = input;
-  const metrics = new MetricsCollector(config.numInstances, input.stages ?? []);
+  const hasPd = config.pools.some((p) => p.role === 'prefill');
+  const metrics = new MetricsCollector(config.numInstances, input.stages ?? [], {
+    pools: config.pools.map((p) => ({ name: p.name, role: p.role })),
+    ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
+  });
   const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? [])]);
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
@@ -68,9 +72,9 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(input.stepTimeFor !== undefined ? { stepTimeFor: input.stepTimeFor } : {}),
     sink,
     detail: input.detail,
-    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization) => {
-      metrics.addStep(instance, startUs, durationUs, decodeTokens);
-      metrics.notePeakKv(instance, kvUtilization);
+    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool) => {
+      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool);
+      metrics.notePeakKv(instance, kvUtilization, pool);
     },
   });
   input.onCluster?.(cluster);

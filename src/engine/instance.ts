@@ -49,6 +49,8 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   private nextSeq = 0;
   /** Enqueued requests still inside their pre-schedule overhead. */
   private admitting = 0;
+  /** Prefix-hit blocks found for a P/D reservation (reused). */
+  private hitScratch = new Int32Array(64);
 
   enqueuedCount = 0;
   finishedCount = 0;
@@ -156,21 +158,39 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   }
 
   /**
-   * Decode side of P/D: allocates blocks for the prompt before its KV transfer lands.
-   * False (nothing allocated) when the request can never fit or the blocks are not free now.
+   * Decode side of P/D: allocates the prompt's blocks before its KV transfer, as vLLM's scheduler
+   * does for a remote prefill (vLLM 0.15 v1/core/sched/scheduler.py: local prefix-cache hits
+   * first, then `get_num_new_matched_tokens` asks the connector to load the rest asynchronously
+   * into fresh blocks). Returns how many blocks the transfer must fill (the prompt's blocks
+   * minus this instance's own cached prefix), or -1 (nothing allocated) when the request can
+   * never fit or the blocks are not free now.
    */
-  reserveForTransfer(req: EngineRequest): boolean {
-    if (req.state !== RequestState.New || this.checkFits(req) !== null) return false;
+  reserveForTransfer(req: EngineRequest): number {
+    if (req.state !== RequestState.New || this.checkFits(req) !== null) return -1;
     const s = this.scheduler;
-    const need = s.blocksFor(req.inputTokens);
-    if (need > s.pool.numFree) return false;
+    const bs = this.config.blockSize;
+    let hits = 0;
+    if (this.config.enablePrefixCaching && req.blockHashes.length > 0) {
+      if (this.hitScratch.length < req.blockHashes.length) this.hitScratch = new Int32Array(req.blockHashes.length * 2);
+      hits = s.pool.lookup(req.blockHashes, Math.floor((req.inputTokens - 1) / bs), this.hitScratch);
+    }
+    const need = s.blocksFor(req.inputTokens) - hits;
+    const evictableHits = hits > 0 ? s.pool.countFreeAmong(this.hitScratch, hits) : 0;
+    if (need + evictableHits > s.pool.numFree) return -1;
     this.prepare(req);
     req.enqueuedUs = this.sim.nowUs;
+    for (let k = 0; k < hits; k++) {
+      const b = this.hitScratch[k]!;
+      s.pool.touch(b);
+      req.blocks[k] = b;
+    }
+    req.numBlocks = hits;
+    req.numHashedBlocks = hits;
+    req.cachedTokens = hits * bs;
     s.allocateBlocks(req, need);
-    s.cacheFullBlocks(req, req.inputTokens);
     req.state = RequestState.Reserved;
     this.reservedCount++;
-    return true;
+    return need;
   }
 
   /** Decode side of P/D: gives back a reservation whose transfer will not land (its blocks are freed). */
@@ -182,21 +202,21 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     this.kick();
   }
 
-  /** Decode side of P/D: the transfer landed; the request joins the queue with its prompt computed and first token known. */
+  /**
+   * Decode side of P/D: the transfer landed. As in vLLM 0.15 `_update_waiting_for_remote_kv`,
+   * the loaded blocks enter the prefix cache and the prompt counts as computed except its last
+   * token, which this instance recomputes: its first step samples the first output token, the
+   * one the client receives (the prefill instance's token is not returned).
+   */
   startDecode(req: EngineRequest): void {
     if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
     this.reservedCount--;
     this.enqueuedCount++;
-    req.computedTokens = req.inputTokens;
-    req.outputDone = 1;
-    req.numTokens = req.inputTokens + 1;
-    req.inPrefill = false;
-    req.cachedTokens = req.inputTokens;
-    if (req.outputTokens <= 1) {
-      this.scheduler.releaseBlocks(req);
-      this.finish(req, this.sim.nowUs);
-      return;
-    }
+    req.computedTokens = req.inputTokens - 1;
+    req.numTokens = req.inputTokens;
+    req.outputDone = 0;
+    req.inPrefill = true;
+    this.scheduler.cacheFullBlocks(req, req.computedTokens);
     // Its queue place dates from the reservation (seq), as vLLM keeps a request waiting for
     // remote KVs at its position: appending it would let a later prompt block it while it holds blocks.
     req.state = RequestState.Waiting;
