@@ -106,6 +106,11 @@ export function createRequestSinks(cmd: Command, io: CliIO, files: OutputFiles, 
 
 export function emitMetrics(cmd: Command, io: CliIO, files: OutputFiles, doc: MetricsDocument): void {
   const o = cmd.opts<Record<string, unknown>>();
+  const stalled = doc['stalled'] as { at_s: number; last_progress_s: number; requests: number } | undefined;
+  if (stalled !== undefined) {
+    io.err(`blis: warning: the simulation stalled: from ${stalled.last_progress_s} s to ${stalled.at_s} s nothing but scrapes and control decisions happened; `
+      + `${stalled.requests} requests could make no progress and are reported unfinished (reason stalled). A decode instance's KV cache too small for its queue does this (vLLM's head-of-line rule).\n`);
+  }
   const json = JSON.stringify(doc, null, 2) + '\n';
   if (typeof o['metricsOut'] === 'string') {
     const path = resolvePath(io.cwd, o['metricsOut']);

@@ -53,6 +53,15 @@ const ARRIVAL_BATCH = 4096;
  */
 const EVENT_SLICE = 250_000;
 
+/**
+ * Simulated time without a single data-plane event (arrival, step, transfer, deadline) while
+ * requests are inside and nothing but scrapes and control decisions is pending: the run has
+ * stalled (e.g. a decode instance whose waiting queue head needs more KV blocks than the landed
+ * transfers behind it leave, vLLM's head-of-line rule), and ticking on would never end. The
+ * requests still inside end as `unfinished` with reason `stalled`.
+ */
+export const STALL_US = 3600e6;
+
 const yieldToHost = (): Promise<void> => new Promise((resolve) => {
   if (typeof setImmediate === 'function') setImmediate(resolve);
   else setTimeout(resolve, 0);
@@ -85,8 +94,15 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     finished: cluster.requestCounts.injected - cluster.inSystem,
   });
 
+  let stalledUs = -1;
+  const stalled = (): boolean => {
+    const sim = cluster.sim;
+    if (stalledUs < 0 && cluster.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
+    return stalledUs >= 0;
+  };
   const runUntil = async (untilUs: number): Promise<void> => {
     while (!cluster.sim.run(untilUs, EVENT_SLICE)) {
+      if (stalled()) return;
       progress();
       await yieldToHost();
     }
@@ -109,16 +125,18 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     }
     if (done) break;
     await runUntil(Math.min(horizon, last - 1));
+    if (stalledUs >= 0) break;
     progress();
     if (input.pace) await input.pace();
     else await yieldToHost();
   }
-  await runUntil(horizon);
-  cluster.close();
+  if (stalledUs < 0) await runUntil(horizon);
+  cluster.close(stalledUs >= 0 ? 'stalled' : 'simulation-ended');
   progress();
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: cluster.sim.nowUs, events: cluster.sim.eventsProcessed },
+    stalledUs >= 0 ? { stalled: { at_s: stalledUs / 1e6, last_progress_s: cluster.sim.lastDataPlaneUs / 1e6, requests: cluster.requestCounts.unfinished } } : {},
   );
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
