@@ -21,7 +21,8 @@ const EXAMPLES = `
 Examples:
   blis calibrate --out coefficients.json                 # the calibration set, trace arrivals, ~5 min on 2 cores
   blis calibrate --cv --max-evaluations 300 --out c.json # plus leave-one-model-out CV: how the shipped file was made (~30 min)
-  blis calibrate --params step,gemm_us --max-evaluations 40 exp.json --out c.json
+  blis calibrate --params step,gemm_us --max-evaluations 40 --out c.json \\
+    baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
   blis validate --latency-coefficients coefficients.json # score them on the full runs
 `;
 

@@ -9,6 +9,7 @@ export function registerCatalog(program: Command, io: CliIO): void {
   program.command('models')
     .description('list the embedded model catalog (Hugging Face config.json facts)')
     .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  blis models\n  blis models --json > models.json\n')
     .action((opts: { json?: boolean }) => {
       const models = listModels();
       if (opts.json) { io.out(JSON.stringify(models, null, 2) + '\n'); return; }
@@ -23,6 +24,7 @@ export function registerCatalog(program: Command, io: CliIO): void {
   program.command('hardware')
     .description('list the embedded GPU catalog (datasheet figures, dense)')
     .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  blis hardware\n  blis hardware --json > hardware.json\n')
     .action((opts: { json?: boolean }) => {
       const gpus = listHardware();
       if (opts.json) { io.out(JSON.stringify(gpus, null, 2) + '\n'); return; }

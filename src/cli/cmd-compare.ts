@@ -16,11 +16,15 @@ import { choiceFlag } from './parse.js';
 
 const EXAMPLES = `
 Examples:
-  blis replay --format calibration baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
-    --model meta-llama/llama-2-7b-hf --requests-out sim.csv
+  blis replay baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
+    --model meta-llama/llama-2-7b-hf --max-num-seqs 128 --requests-out sim.csv --metrics-out sim.json
   blis compare --sim sim.csv --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
-  blis compare --sim metrics.json --truth per_request_lifecycle_metrics.json --output json
-  blis compare --sim sim.jsonl --truth truth.csv --baseline my-limits.json   # exit 1 past the limits
+  blis compare --sim sim.json --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv --output json
+  blis compare --sim sim.csv --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json \\
+    --baseline baselines/calibration.json   # exit 1 past the baseline's limits
+  blis run --num-requests 200 --metrics-out qwen.json
+  blis compare --sim qwen.json --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json \\
+    --allow-mismatch   # another model and workload: scored with a warning (refused, exit 2, without the flag)
 `;
 
 /** An experiment JSON's per-request CSV: --truth-requests, else ground_truth.per_request_file or <id>.requests.csv beside it. */

@@ -14,9 +14,9 @@ import { intFlag } from './parse.js';
 const EXAMPLES = `
 Examples:
   blis convert traces/azure2023-conv.relative.head300.csv --to arrivals.csv
-  blis convert traces/mooncake-conversation.head300.jsonl --to arrivals.jsonl
+  blis convert traces/mooncake-conversation-head300.jsonl --to arrivals.jsonl
   blis convert arrivals.csv --to run.trace_header.yaml        # BLIS TraceV2 (header + data CSV)
-  blis convert traces/burstgpt1.head200.csv --to out.csv --speedup 10 --limit 100
+  blis convert traces/burstgpt1-rows0001-0200.csv --to out.csv --speedup 10 --limit 100
 `;
 
 export function registerConvert(program: Command, io: CliIO): void {

@@ -21,10 +21,13 @@ import { compareReplay } from './replay-compare.js';
 const EXAMPLES = `
 Examples:
   blis replay traces/azure2023-conv.relative.head300.csv --model meta-llama/llama-3.1-8b-instruct
-  blis replay traces/burstgpt1.head200.csv --speedup 100 --num-instances 4 --routing-policy least-loaded
+  blis replay traces/burstgpt1-rows0001-0200.csv --speedup 100 --num-instances 4 --routing-policy least-loaded
   blis replay baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
     --model meta-llama/llama-2-7b-hf --max-num-seqs 128 --max-model-len 4096 --compare
+  blis replay traces/tracev2-example.trace_header.yaml --compare   # simulates the model the trace names
+  blis run --num-requests 100 --otlp-out run.otlp.json
   blis replay run.otlp.json --format otlp          # spans blis or vLLM emitted
+  blis replay traces/azure2023-code.relative.head300.csv --columns arrival=arrived_at,input=num_prefill_tokens,output=num_decode_tokens
 `;
 
 export function registerReplay(program: Command, io: CliIO): void {

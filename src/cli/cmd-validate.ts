@@ -31,7 +31,7 @@ Examples:
   blis validate                                   # the 16 calibration experiments, synthetic arrivals
   blis validate --baseline baselines/calibration.json --report-dir reports/validation
   blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
-  blis validate --latency-coefficients coefficients.json --output json > validation.json
+  blis validate --latency-coefficients src/model/coefficients/default.json --output json > validation.json
   blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
 `;
 
