@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { simulate } from '../cluster/simulate.js';
 import type { ClusterConfig } from '../cluster/config.js';
-import { checkModelClaim, fleetModels } from '../cluster/served-models.js';
+import { catalogModelName, checkModelClaim, fleetModels } from '../cluster/served-models.js';
 import type { ClientSpec } from '../workload/types.js';
 import { describeClusterConfig } from '../cluster/config.js';
 import { Rng } from '../kernel/rng.js';
@@ -68,7 +68,15 @@ async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<v
   const workloadOptions = workloadOptionsFromFlags(cmd, io);
   const workload = resolveWorkload(workloadOptions);
   const autoscale = autoscalerFromFlags(cmd, io);
-  const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
+  const flags = clusterOptionsFromFlags(cmd, io);
+  // Without --model, a spec whose clients all name one catalogued model simulates that model.
+  const named = [...new Set((workloadOptions.spec?.clients ?? []).map((c) => (c.model !== undefined ? catalogModelName(c.model) ?? c.model : undefined)))];
+  if (flags.model === undefined && flags.modelSpec === undefined && named.length === 1 && named[0] !== undefined && catalogModelName(named[0]) !== undefined
+    && cmd.opts<Record<string, unknown>>()['autoscalerConfig'] === undefined) {
+    flags.model = named[0];
+    io.err(`blis: simulating ${named[0]}, the model the workload spec names (--model to choose)\n`);
+  }
+  const clusterOptions = autoscale.clusterOptions(flags);
   const resolved = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
   const { stepTime, overheads, name } = createStepTime(resolved, cmd, io);
   const config = { ...resolved, latencyModel: name };

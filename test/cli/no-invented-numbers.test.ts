@@ -81,11 +81,15 @@ describe('models: the trace or spec model is simulated, or the run is refused', 
     expect(r.err).toMatch(/^blis: error \[UNKNOWN_MODEL\] /);
   });
 
-  it('a spec client naming a catalogued model the single-model fleet lacks is refused', async () => {
+  it('a spec client naming a catalogued model the single-model fleet lacks is refused; without --model it is simulated', async () => {
     const d = dir({ 'spec.yaml': 'rate: 5\nnum_requests: 20\nclients:\n  - {preset: chatbot, model: meta-llama/llama-3.1-8b-instruct}\n' });
     const r = await runCli(['run', '--workload-spec', 'spec.yaml', '--model', 'qwen/qwen3-14b', '--quiet'], d);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/\[MODEL_NOT_SERVED\] \S*spec\.yaml:4 clients\[0\]\.model: names model meta-llama\/llama-3\.1-8b-instruct/);
+    const own = await runCli(['run', '--workload-spec', 'spec.yaml', '--output', 'json', '--quiet'], d);
+    expect(own.code, own.err).toBe(0);
+    expect(own.err).toMatch(/simulating meta-llama\/llama-3\.1-8b-instruct, the model the workload spec names/);
+    expect(JSON.parse(own.out).config.model).toBe('meta-llama/llama-3.1-8b-instruct');
   });
 });
 
