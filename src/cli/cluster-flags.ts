@@ -23,6 +23,7 @@ export function addClusterFlags(cmd: Command): Command {
   return cmd
     .option('--model <name>', 'model from the catalog (blis models), case-insensitive (default qwen/qwen3-14b)')
     .option('--model-config <file>', 'Hugging Face config.json of a model not in the catalog')
+    .option('--allow-model-mismatch', 'serve requests that name another catalogued model with the fleet\'s model (refused by default: its latencies are not theirs)')
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
     .option('--hardware-config <file>', 'JSON with a GPU\'s datasheet figures (see docs/model.md)')
     .option('--tp <n>', 'tensor-parallel degree per instance (default 1)', intFlag('--tp'))
@@ -42,7 +43,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
-    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')}`)
+    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')
     .option('--client-timeout <s>', 'requests not finished this long after arrival time out (default: none)', numFlag('--client-timeout'))

@@ -27,7 +27,8 @@ Examples:
   blis calibrate --out coefficients.json                 # all 28 shipped runs (calibration + trainval)
   blis calibrate --cv --max-evaluations 300 --out c.json # plus leave-one-model-family-out CV, reported per family
   blis calibrate baselines/calibration-experiments --out c.json   # one set only
-  blis calibrate --params step,gemm_us --max-evaluations 40 exp.json --out c.json
+  blis calibrate --params step,gemm_us --max-evaluations 40 --out c.json \\
+    baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
   blis validate --latency-coefficients coefficients.json # score them on the full runs
 `;
 

@@ -35,7 +35,7 @@ Examples:
   blis validate baselines/trainval-experiments/*.json   # sparse files: the report lists what was derived or assumed
   blis validate baselines/trainval-experiments --prefix-aliases honoured --baseline baselines/trainval.json
   blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
-  blis validate --latency-coefficients coefficients.json --output json > validation.json
+  blis validate --latency-coefficients src/model/coefficients/default.json --output json > validation.json
   blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
 `;
 

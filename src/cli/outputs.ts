@@ -8,10 +8,11 @@ import type { MetricsDocument } from '../cluster/metrics.js';
 import { csvHeader, recordCsvLine, recordJsonLine } from '../cluster/record-format.js';
 import type { RecordSink } from '../cluster/sink.js';
 import type { SimulationProgress } from '../cluster/simulate.js';
-import { BufferedFileWriter, resolvePath, writeText } from './files.node.js';
+import { BufferedFileWriter, resolvePath, writeTextTo } from './files.node.js';
 import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, listFlag, numFlag } from './parse.js';
 import { InputError } from '../kernel/errors.js';
+import { planOutputs, type OutputFiles } from './output-files.node.js';
 import { resolveTelemetry } from '../telemetry/options.js';
 import { OTLP_FRAMINGS, type OtlpFraming } from '../telemetry/file-sink.node.js';
 import { OTLP_PROTOCOLS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpProtocol } from '../telemetry/otlp-config.js';
@@ -43,6 +44,18 @@ export function addOutputFlags(cmd: Command): Command {
 
 /** Exit code of a run whose outputs were written but whose span export lost spans (docs/telemetry.md). */
 export const EXIT_SPANS_LOST = 4;
+/** The options that name files a simulating command writes. */
+const OUTPUT_FILE_FLAGS: ReadonlyArray<readonly [attribute: string, flag: string]> = [
+  ['metricsOut', '--metrics-out'], ['requestsOut', '--requests-out'], ['otlpOut', '--otlp-out'], ['timelineOut', '--timeline-out'],
+];
+
+/** The output files run/replay will write, checked against `inputs` and every file-naming option before the run. */
+export function planRunOutputs(cmd: Command, io: CliIO, inputs: readonly string[] = []): OutputFiles {
+  const o = cmd.opts<Record<string, unknown>>();
+  const outputs: Array<readonly [string, string]> = [];
+  for (const [attr, flag] of OUTPUT_FILE_FLAGS) if (typeof o[attr] === 'string') outputs.push([flag, o[attr]]);
+  return planOutputs(cmd, io.cwd, inputs, outputs);
+}
 
 export interface OutputSinks {
   readonly sinks: RecordSink[];
@@ -61,7 +74,7 @@ export function failIfSpansLost(cmd: Command, outcome: { readonly lostSpans: num
 }
 
 /** Request files and trace sinks as the flags ask; `config` feeds the traces' resource attributes. */
-export async function createRequestSinks(cmd: Command, io: CliIO, config: Record<string, unknown> = {}): Promise<OutputSinks> {
+export async function createRequestSinks(cmd: Command, io: CliIO, files: OutputFiles, config: Record<string, unknown> = {}): Promise<OutputSinks> {
   const o = cmd.opts<Record<string, unknown>>();
   const env = io.env ?? {};
   const sinks: RecordSink[] = [];
@@ -96,7 +109,7 @@ export async function createRequestSinks(cmd: Command, io: CliIO, config: Record
     }, env) : undefined;
     const quiet = o['quiet'] === true;
     const sink = await openTraceSink({
-      ...(otlpOut ? { otlpOut } : {}),
+      ...(otlpOut ? { otlpOut: files.writePathFor(otlpOut) } : {}),
       ...(typeof o['otlpFraming'] === 'string' ? { framing: o['otlpFraming'] as OtlpFraming } : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(typeof o['spanExporter'] === 'string' ? { spanExporter: o['spanExporter'] as SpanExporterKind } : {}),
@@ -114,9 +127,11 @@ export async function createRequestSinks(cmd: Command, io: CliIO, config: Record
       pace = () => sink.drain();
       closers.push(async () => {
         let lost = 0;
+        // The file sink writes the planned temporary file: name the file the user asked for.
         for (const s of await sink.close()) {
-          lost += lostSpans(s);
-          if (!quiet || lostSpans(s) > 0) io.err(`blis: ${formatTraceSummary(s)}\n`);
+          const named = otlpOut !== undefined && s.destination === files.writePathFor(otlpOut) ? { ...s, destination: otlpOut } : s;
+          lost += lostSpans(named);
+          if (!quiet || lostSpans(named) > 0) io.err(`blis: ${formatTraceSummary(named)}\n`);
         }
         return lost;
       });
@@ -124,7 +139,7 @@ export async function createRequestSinks(cmd: Command, io: CliIO, config: Record
   }
   if (typeof o['requestsOut'] === 'string') {
     const path = resolvePath(io.cwd, o['requestsOut']);
-    const w = new BufferedFileWriter(path);
+    const w = new BufferedFileWriter(files.writePathFor(path), path);
     const jsonl = /\.jsonl?$/i.test(path);
     if (!jsonl) w.write(csvHeader());
     sinks.push({ add: (r) => w.write(jsonl ? recordJsonLine(r) : recordCsvLine(r)) });
@@ -142,10 +157,18 @@ export async function createRequestSinks(cmd: Command, io: CliIO, config: Record
   };
 }
 
-export function emitMetrics(cmd: Command, io: CliIO, doc: MetricsDocument): void {
+export function emitMetrics(cmd: Command, io: CliIO, files: OutputFiles, doc: MetricsDocument): void {
   const o = cmd.opts<Record<string, unknown>>();
+  const stalled = doc['stalled'] as { at_s: number; last_progress_s: number; requests: number } | undefined;
+  if (stalled !== undefined) {
+    io.err(`blis: warning: the simulation stalled: from ${stalled.last_progress_s} s to ${stalled.at_s} s nothing but scrapes and control decisions happened; `
+      + `${stalled.requests} requests could make no progress and are reported unfinished (reason stalled). A decode instance's KV cache too small for its queue does this (vLLM's head-of-line rule).\n`);
+  }
   const json = JSON.stringify(doc, null, 2) + '\n';
-  if (typeof o['metricsOut'] === 'string') writeText(resolvePath(io.cwd, o['metricsOut']), json);
+  if (typeof o['metricsOut'] === 'string') {
+    const path = resolvePath(io.cwd, o['metricsOut']);
+    writeTextTo(files.writePathFor(path), json, path);
+  }
   if (o['output'] === 'json') io.out(json);
   else io.out(formatSummary(doc));
 }

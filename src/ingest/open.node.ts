@@ -44,6 +44,7 @@ async function readRawHead(path: string, bytes: number): Promise<Buffer> {
     throw new InputError('FILE_NOT_READABLE', path, `cannot open: ${(e as Error).message}`);
   }
   try {
+    if ((await fh.stat()).isDirectory()) throw new InputError('FILE_IS_DIRECTORY', path, 'is a directory; expected a trace file');
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
     return buf.subarray(0, bytesRead);
@@ -109,6 +110,20 @@ export async function resolveTraceV2(path: string): Promise<{ headerPath?: strin
   return { dataPath: path };
 }
 
+/**
+ * Every file reading `path` as a trace may touch: the file itself and, for a TraceV2 name, its
+ * header/data sibling (what a command must never overwrite).
+ */
+export async function traceFiles(path: string): Promise<string[]> {
+  if (traceV2Names(basename(path)) === undefined) return [path];
+  try {
+    const { headerPath, dataPath } = await resolveTraceV2(path);
+    return [...new Set([path, dataPath, ...(headerPath !== undefined ? [headerPath] : [])])];
+  } catch {
+    return [path];
+  }
+}
+
 export async function openTrace(path: string, options: OpenTraceOptions = {}): Promise<OpenedTrace> {
   const registry = options.registry ?? createFormatRegistry();
   const gz = await isGzip(path);
@@ -124,7 +139,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     ({ headerPath, dataPath } = await resolveTraceV2(path));
     if (headerPath !== undefined && traceHeader === undefined) traceHeader = await readFile(headerPath, 'utf8');
   }
-  let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [] };
+  let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [], warnings: [] };
   const chunks = dataStream(dataPath, dataPath === path ? gz : await isGzip(dataPath), options.chunkBytes ?? 1 << 20);
   const requests = ingestChunks(entry, basename(dataPath), chunks, { ...options, ...(traceHeader !== undefined ? { traceHeader } : {}) }, (s) => {
     summary = s;

@@ -46,7 +46,9 @@ function singleBars(title: string, runs: readonly ComparedRun[], value: (m: Metr
   return groupedBars(title, runs.map((r, i) => ({ label: r.label, bars: [{ name: r.label, value: value(r.metrics), color: PALETTE[i % PALETTE.length]! }] })), { yLabel, format, height: 200 });
 }
 
-const ms = (x: number): string => (x >= 1000 ? x.toFixed(0) : x.toFixed(1));
+/** A latency cell; an empty distribution (null) shows as a dash, never as 0. */
+const ms = (x: number | null): string => (x === null ? '–' : x >= 1000 ? x.toFixed(0) : x.toFixed(1));
+const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
 export function renderClusterComparison(runs: readonly ComparedRun[], title = 'blis cluster comparison'): string {
   if (runs.length === 0) throw new InputError('REPORT_NO_RUNS', 'blis report', 'no metrics files given');
@@ -59,16 +61,17 @@ export function renderClusterComparison(runs: readonly ComparedRun[], title = 'b
     return `<tr><td><b>${esc(r.label)}</b><br><span class="note">${esc(describeLayout(m))}</span></td>`
       + `<td class="n">${q.completed}/${q.injected}</td><td class="n">${q.rejected + q.timed_out + q.dropped}</td>`
       + [m.ttft_ms.p50, m.ttft_ms.p99, m.tpot_ms.p50, m.e2e_ms.p50, m.e2e_ms.p99, m.queue_ms.p99].map((v) => `<td class="n">${ms(v)}</td>`).join('')
-      + `<td class="n">${m.throughput.output_tokens_per_s.toFixed(0)}</td><td class="n">${(100 * m.kv.prefix_hit_rate).toFixed(1)}%</td><td class="n">${m.kv.preemptions}</td></tr>`;
+      + `<td class="n">${m.throughput.output_tokens_per_s.toFixed(0)}</td><td class="n">${pct(m.kv.prefix_hit_rate)}</td><td class="n">${m.kv.preemptions}</td></tr>`;
   });
-  const best = (f: (m: MetricsDocument) => number): string => {
-    let i = 0;
-    runs.forEach((r, k) => { if (f(r.metrics) < f(runs[i]!.metrics)) i = k; });
-    return runs[i]!.label;
+  /** The run with the lowest value (runs without one, null, never win). */
+  const best = (f: (m: MetricsDocument) => number | null): string => {
+    let i = -1;
+    runs.forEach((r, k) => { const v = f(r.metrics); if (v !== null && (i < 0 || v < f(runs[i]!.metrics)!)) i = k; });
+    return i < 0 ? '–' : runs[i]!.label;
   };
   const body = [
     `<h1>${esc(title)}</h1>`,
-    `<p class="meta">${runs.length} runs. Lowest TTFT p99: <b>${esc(best((m) => m.ttft_ms.p99))}</b> · lowest E2E p99: <b>${esc(best((m) => m.e2e_ms.p99))}</b> · highest prefix-hit rate: <b>${esc(best((m) => -m.kv.prefix_hit_rate))}</b></p>`,
+    `<p class="meta">${runs.length} runs. Lowest TTFT p99: <b>${esc(best((m) => m.ttft_ms.p99))}</b> · lowest E2E p99: <b>${esc(best((m) => m.e2e_ms.p99))}</b> · highest prefix-hit rate: <b>${esc(best((m) => (m.kv.prefix_hit_rate === null ? null : -m.kv.prefix_hit_rate)))}</b></p>`,
     '<table><tr><th>run / layout</th><th>completed</th><th>failed</th><th>TTFT p50</th><th>TTFT p99</th><th>TPOT p50</th><th>E2E p50</th><th>E2E p99</th><th>queue p99</th><th>out tok/s</th><th>prefix hit</th><th>preemptions</th></tr>',
     rows.join('\n'),
     '</table><p class="note">Times in ms. Failed = rejected + timed out + dropped.</p>',
@@ -78,7 +81,7 @@ export function renderClusterComparison(runs: readonly ComparedRun[], title = 'b
     percentileBars('end to end', runs, 'e2e_ms'),
     percentileBars('instance queue wait', runs, 'queue_ms'),
     '<h2>Cache and throughput</h2>',
-    singleBars('prefix-cache hit rate', runs, (m) => 100 * m.kv.prefix_hit_rate, '%', (v) => `${v.toFixed(1)}%`),
+    singleBars('prefix-cache hit rate', runs, (m) => 100 * (m.kv.prefix_hit_rate ?? 0), '%', (v) => `${v.toFixed(1)}%`),
     singleBars('output tokens per second', runs, (m) => m.throughput.output_tokens_per_s, 'tok/s', (v) => v.toFixed(0)),
   ];
   return htmlPage(title, body.join('\n'));

@@ -8,6 +8,8 @@
  *   ├─ prefill     first scheduled → first token  events: prefill_chunk, preempted
  *   ├─ kv_transfer transfer start → end          (disaggregated P/D only)
  *   └─ decode      first token → finished        events: first_token, token (every Nth), preempted
+ *                  (disaggregated: the decode instance's first step → finished; it starts after
+ *                  kv_transfer ends, and first_token is that step's token)
  *
  * The root is named `llm_request` like stock vLLM's request span (vLLM 0.x
  * vllm/tracing.py SpanAttributes) so dashboards and readers written for vLLM read blis output
@@ -199,8 +201,10 @@ export class TraceBuilder {
     }
 
     const d = r.disagg;
-    const prefillEnd = r.firstTokenUs >= 0 ? r.firstTokenUs : d && d.transferStartUs >= 0 ? d.transferStartUs : -1;
-    const decodeStart = r.firstTokenUs;
+    // Disaggregated, the prefill ends with the prefill instance's answer and the decode starts
+    // with the decode instance's first step, after the KV transfer landed.
+    const prefillEnd = d ? d.prefillDoneUs : r.firstTokenUs;
+    const decodeStart = d ? d.decodeFirstScheduledUs : r.firstTokenUs;
     const preempt = r.preemptionTimesUs ?? [];
     const prefillEvents: SpanEvent[] = [];
     if (r.prefillChunks) {
@@ -213,7 +217,7 @@ export class TraceBuilder {
       }
     }
     const decodeEvents: SpanEvent[] = [];
-    if (decodeStart >= 0) decodeEvents.push({ timeUnixNano: clock.at(decodeStart), name: 'first_token', attributes: [] });
+    if (r.firstTokenUs >= 0) decodeEvents.push({ timeUnixNano: clock.at(r.firstTokenUs), name: 'first_token', attributes: [] });
     const every = t.traceTokenEvery;
     if (every > 0 && r.tokenTimesUs) {
       // tokenTimesUs[k] is output token k·N (the first token is k = 0, already an event).

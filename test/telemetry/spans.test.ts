@@ -89,6 +89,18 @@ describe('span tree of one request', () => {
     expect(attr(kv, 'blis.kv_transfer.bytes')).toBe(123_456_789);
   });
 
+  it('disaggregated: prefill ends with the prefill answer, kv_transfer ends before the decode instance\'s first step starts', () => {
+    const r = disaggregated(2);
+    const spans = b.build(r);
+    const prefill = byName(spans, 'prefill');
+    const kv = byName(spans, 'kv_transfer');
+    const decode = byName(spans, 'decode');
+    expect(us(prefill.endTimeUnixNano)).toBe(r.disagg!.prefillDoneUs);
+    expect(us(kv.endTimeUnixNano)).toBeLessThan(us(decode.startTimeUnixNano));
+    expect(us(decode.startTimeUnixNano)).toBe(r.disagg!.decodeFirstScheduledUs);
+    expect(us(decode.events!.find((e) => e.name === 'first_token')!.timeUnixNano)).toBe(r.firstTokenUs);
+  });
+
   it('children lie inside the root and ids are distinct and non-zero (property)', () => {
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 0, max: 4e12 }), fc.array(fc.integer({ min: 0, max: 5e6 }), { minLength: 6, maxLength: 6 }),
