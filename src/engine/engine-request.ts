@@ -9,8 +9,14 @@
  * computedTokens returns to 0 and the output produced so far is recomputed as prompt.
  */
 import type { ArrivalRequest } from '../workload/request.js';
-import type { PrefillChunk } from '../cluster/record.js';
 import { computeBlockHashes, promptBlockCount } from './block-hash.js';
+
+/** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
+export interface PrefillChunk {
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly tokens: number;
+}
 
 export const RequestState = {
   /** Created, not yet enqueued (or waiting out the pre-schedule overhead). */

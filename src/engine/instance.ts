@@ -70,6 +70,8 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   private nextSeq = 0;
   /** Enqueued requests still inside their pre-schedule overhead. */
   private admitting = 0;
+  /** Prefix-hit blocks found for a P/D reservation (reused). */
+  private hitScratch = new Int32Array(64);
 
   enqueuedCount = 0;
   finishedCount = 0;
@@ -423,7 +425,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
       const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
-        this.listener.onFirstToken(r, tokenUs);
+        this.listener.onFirstToken?.(r, tokenUs);
         if ((r.state as RequestState) === RequestState.Aborted) continue; // the listener may abort it
       } else {
         decodeEmitted++;
