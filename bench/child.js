@@ -1,6 +1,6 @@
 // One benchmark case in its own process: runs the CLI in-process with output discarded and
 // prints {wall_s, max_rss_mb, injected} as JSON (peak RSS is per process, so one case each).
-import { main } from '../dist/cli/main.node.js';
+import { main } from '../dist/cli/blis.mjs';
 
 const argv = process.argv.slice(2);
 let out = '';
