@@ -9,7 +9,6 @@ import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
-import { parseWorkloadSpec } from '../workload/spec.js';
 import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
@@ -35,12 +34,14 @@ Examples:
 Exit codes: 0 ok, 2 bad input or usage, 4 spans lost in export (--otlp-best-effort accepts it).
 `;
 
-export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptions {
+export async function workloadOptionsFromFlags(cmd: Command, io: CliIO): Promise<WorkloadOptions> {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
   if (typeof o['workload'] === 'string') out['preset'] = o['workload'];
   if (typeof o['workloadSpec'] === 'string') {
     const path = resolvePath(io.cwd, o['workloadSpec']);
+    // The YAML reader loads only for runs that have a spec file.
+    const { parseWorkloadSpec } = await import('../workload/spec.js');
     out['spec'] = parseWorkloadSpec(readText(path, 'workload spec'), path);
   }
   if (o['rate'] !== undefined) out['rate'] = o['rate'];
@@ -71,9 +72,9 @@ export function registerRun(program: Command, io: CliIO): void {
 }
 
 async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
-  const workloadOptions = workloadOptionsFromFlags(cmd, io);
+  const workloadOptions = await workloadOptionsFromFlags(cmd, io);
   const workload = resolveWorkload(workloadOptions);
-  const autoscale = autoscalerFromFlags(cmd, io);
+  const autoscale = await autoscalerFromFlags(cmd, io);
   const flags = clusterOptionsFromFlags(cmd, io);
   // Without --model, a spec whose clients all name one catalogued model simulates that model.
   const named = [...new Set((workloadOptions.spec?.clients ?? []).map((c) => (c.model !== undefined ? catalogModelName(c.model) ?? c.model : undefined)))];
