@@ -14,18 +14,17 @@
  * while its slot still holds the hash), and one pass over the table sweeps stale entries out when
  * they fill it.
  */
-import { HashIndex } from './hash-index.js';
+import { LazyIndex } from './lazy-index.js';
 
 export class CpuKvTier {
   readonly capacityBlocks: number;
-  private readonly index: HashIndex;
+  private readonly index: LazyIndex;
   private readonly slotHash: Float64Array;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
   private readonly head: number;
   private used = 0;
-  private readonly sweepAt: number;
   /** Blocks written to the tier / dropped from it, over the run. */
   stores = 0;
   evictions = 0;
@@ -33,9 +32,8 @@ export class CpuKvTier {
   constructor(capacityBlocks: number) {
     if (!Number.isInteger(capacityBlocks) || capacityBlocks < 1) throw new Error(`CPU tier capacity must be a positive integer of blocks, got ${capacityBlocks}`);
     this.capacityBlocks = capacityBlocks;
-    this.index = new HashIndex(capacityBlocks, 4);
-    this.sweepAt = Math.floor(this.index.tableSize * 0.6);
-    this.slotHash = new Float64Array(capacityBlocks);
+    this.slotHash = new Float64Array(capacityBlocks).fill(-1);
+    this.index = new LazyIndex(this.slotHash);
     this.prev = new Int32Array(capacityBlocks + 1);
     this.next = new Int32Array(capacityBlocks + 1);
     this.head = capacityBlocks;
@@ -77,7 +75,6 @@ export class CpuKvTier {
       this.evictions++;
     }
     this.slotHash[s] = hash;
-    if (this.index.size >= this.sweepAt) this.index.sweep(this.slotHash);
     this.index.set(hash, s);
     this.append(s);
     this.stores++;
@@ -85,8 +82,7 @@ export class CpuKvTier {
 
   /** The slot holding `hash`, or -1 (a stale entry reads as absent). */
   private slotOf(hash: number): number {
-    const s = this.index.get(hash);
-    return s >= 0 && this.slotHash[s] === hash ? s : -1;
+    return this.index.get(hash);
   }
 
   private append(s: number): void {

@@ -37,6 +37,12 @@ export class HashIndex {
     this.count = 0;
   }
 
+  /** Calls f(key, value) for every entry (table order). */
+  forEach(f: (key: number, value: number) => void): void {
+    const slots = this.slots;
+    for (let i = 0; i <= this.mask; i++) if (slots[2 * i] !== EMPTY) f(slots[2 * i]!, slots[2 * i + 1]!);
+  }
+
   /** The value for `key`, or -1. */
   get(key: number): number {
     const i = this.probe(key);

@@ -166,9 +166,9 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   get cpuStoreBytes(): number {
     return (this.scheduler.cpu?.stores ?? 0) * (this.config.cpuTier?.bytesPerBlock ?? 0);
   }
-  /** Leading blocks of `hashes` present in this instance's KV cache right now. */
-  cachedPrefixBlocks(hashes: Float64Array): number {
-    return this.scheduler.pool.lookup(hashes, hashes.length, null);
+  /** Leading full prompt blocks of `req` present in this instance's KV cache right now. */
+  cachedPrefixBlocks(req: EngineRequest): number {
+    return this.scheduler.pool.lookup(req.blockHashes, req.blockHashes.length, null, req.idKey, req.sharedBlocks);
   }
   /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */
   get stepScheduled(): boolean {

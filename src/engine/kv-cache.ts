@@ -28,7 +28,8 @@ export interface KvPoolSink {
   onEvicted(hash: number): void;
 }
 
-import { HashIndex } from './hash-index.js';
+import { LazyIndex } from './lazy-index.js';
+import { PrivateBlocks } from './private-blocks.js';
 
 const NONE = -1;
 
@@ -38,11 +39,9 @@ export class KvBlockPool {
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
   /** Hash → the oldest block registered with it; entries whose block no longer holds the hash are stale. */
-  private readonly hashToBlock: HashIndex;
-  /** Distinct hashes held by some block (the index's live entries). */
+  private readonly hashToBlock: LazyIndex;
+  /** Distinct shared hashes held by some block (the index's live entries). */
   private cached = 0;
-  /** Index entries (live + stale) at which the stale ones are swept out. */
-  private readonly sweepAt: number;
   /** Copies of one hash, oldest first. */
   private readonly dupPrev: Int32Array;
   private readonly dupNext: Int32Array;
@@ -51,17 +50,17 @@ export class KvBlockPool {
   /** Sentinel index (= totalBlocks) of the circular free list. */
   private readonly head: number;
   private free: number;
-  sink: KvPoolSink | null = null;
+  /** Hashes only one request id can produce, kept per id instead of in the index (private-blocks.ts). */
+  private readonly priv: PrivateBlocks;
+  private privateUsed = false;
+  private sinkValue: KvPoolSink | null = null;
 
   constructor(totalBlocks: number) {
     if (!Number.isInteger(totalBlocks) || totalBlocks < 1) throw new Error(`totalBlocks must be a positive integer, got ${totalBlocks}`);
     this.totalBlocks = totalBlocks;
     this.refCount = new Int32Array(totalBlocks);
-    // Room for stale entries: with a table of >= 4 slots per block swept at 60 % load, a sweep (one
-    // pass over the table) comes after >= 1.4 × totalBlocks new hashes, a few slot visits per insert.
-    this.hashToBlock = new HashIndex(totalBlocks, 4);
-    this.sweepAt = Math.floor(this.hashToBlock.tableSize * 0.6);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
+    this.hashToBlock = new LazyIndex(this.blockHash);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
     this.prev = new Int32Array(totalBlocks + 1);
@@ -75,6 +74,16 @@ export class KvBlockPool {
     this.next[totalBlocks - 1] = totalBlocks;
     this.prev[totalBlocks] = totalBlocks - 1;
     this.free = totalBlocks;
+    this.priv = new PrivateBlocks(totalBlocks, this.blockHash);
+  }
+
+  /** Receives cache membership changes; every hash then goes through the shared index (events name first and last copies). */
+  get sink(): KvPoolSink | null {
+    return this.sinkValue;
+  }
+  set sink(s: KvPoolSink | null) {
+    if (s !== null && this.privateUsed) throw new Error('a KV event listener must be attached before the first block is cached');
+    this.sinkValue = s;
   }
 
   get numFree(): number {
@@ -85,7 +94,7 @@ export class KvBlockPool {
     return this.totalBlocks - this.free;
   }
 
-  /** Number of distinct hashes currently cached (in use or free). */
+  /** Number of distinct shared hashes currently cached (in use or free); private ones are not counted. */
   get numCached(): number {
     return this.cached;
   }
@@ -99,21 +108,24 @@ export class KvBlockPool {
     return this.blockHash[block]!;
   }
 
-  /** Leading entries of `hashes[from..)` (up to `maxBlocks` of them) that are cached; fills `out` from index 0 with their blocks. */
-  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null, from = 0): number {
-    const n = Math.min(hashes.length - from, maxBlocks);
-    for (let i = 0; i < n; i++) {
-      const b = this.headOf(hashes[from + i]!);
+  /**
+   * Leading entries of `hashes` (up to `maxBlocks` of them) that are cached; fills `out` from index
+   * 0 with their blocks. Entries from `shared` on are private to id `privateKey` (private-blocks.ts).
+   */
+  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null, privateKey = NONE, shared = hashes.length): number {
+    const n = Math.max(0, Math.min(hashes.length, maxBlocks));
+    const m = privateKey === NONE || this.sinkValue !== null || shared > n ? n : shared;
+    for (let i = 0; i < m; i++) {
+      const b = this.headOf(hashes[i]!);
       if (b < 0) return i;
       if (out !== null) out[i] = b;
     }
-    return Math.max(0, n);
+    return m === n ? n : this.priv.lookup(privateKey, hashes, m, n, out);
   }
 
   /** The oldest block holding `hash`, or -1 (a stale index entry reads as absent). */
   private headOf(hash: number): number {
-    const b = this.hashToBlock.get(hash);
-    return b >= 0 && this.blockHash[b] === hash ? b : NONE;
+    return this.hashToBlock.get(hash);
   }
 
   /** How many of the given blocks are currently free (a hit on them consumes free capacity). */
@@ -162,24 +174,20 @@ export class KvBlockPool {
    * Registers a full block's hash (vLLM cache_full_blocks). A block that already holds a hash
    * keeps it; a hash already held by other blocks gets this block as one more copy.
    */
-  cache(block: number, hash: number): void {
+  cache(block: number, hash: number, privateKey = NONE, pos = 0): void {
     if (this.blockHash[block] !== NONE) return;
-    const map = this.hashToBlock;
-    let at = map.probe(hash);
-    const first = at >= 0 ? map.valueAt(at) : NONE;
-    // A stale entry (its block no longer holds the hash; possibly this very block) reads as absent.
-    const live = first !== NONE && this.blockHash[first] === hash;
+    if (privateKey !== NONE && this.sinkValue === null) {
+      // Only requests of this id can produce the hash: it goes to the id's list, not the index.
+      this.blockHash[block] = hash;
+      this.priv.add(block, privateKey, pos);
+      this.privateUsed = true;
+      return;
+    }
+    // Read before this block takes the hash: a stale entry may name this very block.
+    const first = this.headOf(hash);
     this.blockHash[block] = hash;
-    if (!live) {
-      // A new head, in place of a stale entry for this hash if there is one (one probe either way).
-      if (at >= 0) map.setValueAt(at, block);
-      else {
-        if (map.size >= this.sweepAt) {
-          map.sweep(this.blockHash);
-          at = map.probe(hash);
-        }
-        map.insertAt(at, hash, block);
-      }
+    if (first === NONE) {
+      this.hashToBlock.set(hash, block);
       this.cached++;
       if (this.sink !== null) this.sink.onStored(hash);
       return;
@@ -204,7 +212,7 @@ export class KvBlockPool {
       if (this.refCount[b]! < 0) throw new Error(`negative refcount on block ${b}`);
       if (this.refCount[b] === 0) zero++;
       const h = this.blockHash[b]!;
-      if (h === NONE) continue;
+      if (h === NONE || this.priv.has(b)) continue;
       if (this.dupPrev[b] === NONE) {
         heads++;
         if (this.headOf(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
@@ -213,12 +221,17 @@ export class KvBlockPool {
     if (zero !== this.free) throw new Error(`refcount-0 blocks ${zero} != free ${this.free}`);
     if (heads !== this.cached) throw new Error(`${heads} hash chains but ${this.cached} counted`);
     if (this.hashToBlock.size < heads) throw new Error(`${heads} hash chains but only ${this.hashToBlock.size} index entries`);
+    this.priv.checkInvariants();
   }
 
   /** Forgets block b's hash (vLLM _maybe_evict_cached_block); the hash stays cached while another copy holds it. */
   private evict(b: number): void {
     const h = this.blockHash[b]!;
     this.blockHash[b] = NONE;
+    if (this.priv.has(b)) {
+      this.priv.remove(b);
+      return;
+    }
     const p = this.dupPrev[b]!;
     const nx = this.dupNext[b]!;
     this.dupPrev[b] = NONE;

@@ -264,7 +264,7 @@ export class Scheduler {
     const cpu = this.cpu;
     for (let k = r.numHashedBlocks; k < full; k++) {
       const h = r.seqBlockHashes[k]!;
-      this.pool.cache(r.blocks[k]!, h);
+      this.pool.cache(r.blocks[k]!, h, k >= r.sharedBlocks ? r.idKey : -1, k);
       if (cpu !== null) cpu.store(h);
     }
     r.numHashedBlocks = full;
@@ -276,7 +276,7 @@ export class Scheduler {
    * waits again at its queue place.
    */
   finishLoad(r: EngineRequest): void {
-    for (let k = r.numHashedBlocks; k < r.numBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!);
+    for (let k = r.numHashedBlocks; k < r.numBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     r.numHashedBlocks = r.numBlocks;
     let computed = r.numBlocks * this.blockSize;
     if (computed >= r.numTokens) computed = r.numTokens - 1;
@@ -322,7 +322,7 @@ export class Scheduler {
    */
   lookupHits(r: EngineRequest, maxHits: number): { hits: number; freeAmong: number } {
     if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
-    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf);
+    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
     return { hits, freeAmong: hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0 };
   }
 
