@@ -108,13 +108,21 @@ export class PrivateBlocks {
     return i;
   }
 
-  /** Live private hashes are always their list's members: checks list links and heads (tests; O(total)). */
+  /** Every private block sits in its id's list, whose one head the id index names (tests; O(total × list)). */
   checkInvariants(): void {
     for (let b = 0; b < this.keyOf.length; b++) {
-      if (this.keyOf[b] === NONE) continue;
+      const key = this.keyOf[b]!;
+      if (key === NONE) continue;
       if (this.blockHash[b] === NONE) throw new Error(`private block ${b} holds no hash`);
-      if (this.prev[this.next[b]!] !== b || this.keyOf[this.next[b]!] !== this.keyOf[b]) throw new Error(`private list of block ${b} is broken`);
-      if (this.headKey[b] !== NONE && (this.headKey[b] !== this.keyOf[b] || this.heads.get(this.keyOf[b]!) !== b)) throw new Error(`block ${b} heads its id's list but the index says ${this.heads.get(this.keyOf[b]!)}`);
+      let heads = 0;
+      let x = b;
+      do {
+        if (this.keyOf[x] !== key || this.prev[this.next[x]!] !== x) throw new Error(`private list of block ${b} is broken at ${x}`);
+        if (this.headKey[x] === key) heads++;
+        x = this.next[x]!;
+      } while (x !== b);
+      if (heads !== 1) throw new Error(`private list of block ${b} has ${heads} heads`);
+      if (this.headKey[b] === key && this.heads.get(key) !== b) throw new Error(`block ${b} heads its id's list but the index says ${this.heads.get(key)}`);
     }
   }
 }
