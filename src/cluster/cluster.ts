@@ -195,7 +195,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
         `arrival at ${src.arrivalUs} us comes before an earlier request's ${Math.max(this.lastArrivalUs, this.sim.nowUs)} us; arrival streams must be sorted by time`);
     }
     this.lastArrivalUs = src.arrivalUs;
-    this.sim.schedule(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
+    this.sim.scheduleInOrder(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
   }
 
   /** Ends the run's bookkeeping: requests still in the system become `unfinished` (with `reason`). */
