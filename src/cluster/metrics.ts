@@ -165,6 +165,9 @@ export class MetricsCollector {
   private readonly perRole = new Map<string, Group>();
   private readonly roleOf = new Map<string, string>();
   private readonly transfers: TransferStats | null;
+  /** Each instance's pool as its steps report it (its ITL and KV peak fold into the pool's, role's and run's at the end). */
+  private readonly stepPool: Array<string | undefined> = [];
+  private folded = false;
 
   constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }) {
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
@@ -206,31 +209,45 @@ export class MetricsCollector {
   /** One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL samples). */
   addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string): void {
     if (decodeTokens <= 0) return;
-    this.all.addStep(durationUs, decodeTokens);
+    // Per step only the instance's histogram (and its stage's); the run's, pools' and roles' are
+    // the sums of their instances', folded in once by document() (exact: integer samples).
     this.instanceGroup(instance).addStep(durationUs, decodeTokens);
-    if (pool !== undefined) {
-      this.perPool.get(pool)?.addStep(durationUs, decodeTokens);
-      const role = this.roleOf.get(pool);
-      if (role !== undefined) this.perRole.get(role)!.addStep(durationUs, decodeTokens);
-    }
+    if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
     if (this.perStage.length > 0) {
       const s = this.stageAt(startUs);
       if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
     }
   }
 
-  /** Peak KV utilisation seen on an instance (fraction of blocks in use). */
+  /** Peak KV utilisation seen on an instance (fraction of blocks in use); pools', roles' and the run's are the maxima of their instances'. */
   notePeakKv(instance: number, utilization: number, pool?: string): void {
     const g = this.instanceGroup(instance);
     if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
-    if (utilization > this.all.peakKvUtilization) this.all.peakKvUtilization = utilization;
-    if (pool === undefined) return;
-    for (const h of [this.perPool.get(pool), this.perRole.get(this.roleOf.get(pool) ?? '')]) {
-      if (h !== undefined && utilization > h.peakKvUtilization) h.peakKvUtilization = utilization;
-    }
+    if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
+  }
+
+  /** Folds the instances' step figures into the run's, pools' and roles' (once). */
+  private foldSteps(): void {
+    if (this.folded) return;
+    this.folded = true;
+    this.perInstance.forEach((g, i) => {
+      const pool = this.stepPool[i];
+      const targets = [this.all];
+      if (pool !== undefined) {
+        const p = this.perPool.get(pool);
+        if (p !== undefined) targets.push(p);
+        const role = this.roleOf.get(pool);
+        if (role !== undefined) targets.push(this.perRole.get(role)!);
+      }
+      for (const t of targets) {
+        t.itl.addAll(g.itl);
+        if (g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
+      }
+    });
   }
 
   document(config: unknown, sim: { simulatedUs: number; events: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+    this.foldSteps();
     const doc: MetricsDocument = {
       schema: METRICS_SCHEMA,
       config,
