@@ -164,7 +164,7 @@ export class DecodeRun {
       out.newTokens.fill(1, 0, n);
       out.isPrefill.fill(0, 0, n);
       out.sampled.fill(1, 0, n);
-      out.epochs.set(prev.epochs.subarray(0, n));
+      for (let k = 0; k < n; k++) out.epochs[k] = prev.epochs[k]!;
       // prev is in flight: its commit gives every request a token, like a run commit.
       prev.leapCommit = true;
     }

@@ -54,6 +54,8 @@ export class Scheduler {
   private readonly recordPreemptions: boolean;
   private readonly loadUsPerBlock: number;
   private hitBuf = new Int32Array(64);
+  /** Of the hits the last lookupHits found, those in the free queue. */
+  hitsFree = 0;
 
   constructor(cfg: InstanceConfig) {
     this.pool = new KvBlockPool(usableKvBlocks(cfg));
@@ -137,9 +139,8 @@ export class Scheduler {
       let evictableHits = 0;
       if (r.numBlocks === 0 && this.prefixCaching && r.seqBlockHashes.length > 0) {
         // vLLM never serves the whole prompt from the GPU cache: the last token is always recomputed.
-        const found = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
-        hits = found.hits;
-        evictableHits = found.freeAmong;
+        hits = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
+        evictableHits = this.hitsFree;
         computed = hits * bs;
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
@@ -317,13 +318,14 @@ export class Scheduler {
 
   /**
    * GPU prefix-cache hits among r's leading blocks (at most maxHits), kept in a scan buffer for
-   * claimHits; `freeAmong` says how many of them sit in the free queue (claiming them takes free
-   * capacity, as vLLM counts them).
+   * claimHits; `hitsFree` then says how many of them sit in the free queue (claiming them takes
+   * free capacity, as vLLM counts them).
    */
-  lookupHits(r: EngineRequest, maxHits: number): { hits: number; freeAmong: number } {
+  lookupHits(r: EngineRequest, maxHits: number): number {
     if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
     const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
-    return { hits, freeAmong: hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0 };
+    this.hitsFree = hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0;
+    return hits;
   }
 
   /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */
