@@ -35,7 +35,8 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number, n = sorte
 /** Summarises `n` samples (sorts a copy), scaled by `scale` (e.g. 1e-3 for µs → ms). */
 export function summarize(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
   if (n === 0) return EMPTY_SUMMARY;
-  const a = Float64Array.from({ length: n }, (_, i) => samples[i]!);
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = samples[i]!;
   a.sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += a[i]!;

@@ -13,6 +13,9 @@ const NONE = -1;
 export class LazyIndex {
   private table: HashIndex;
   private sweepAt: number;
+  /** The last get()'s key and probe result (reused by a set() of the same key that follows it). */
+  private lastKey = NONE;
+  private lastAt = 0;
 
   /** `holder[value]` is the key a value currently holds (NONE when none). */
   constructor(private readonly holder: Float64Array, initialEntries = 1024) {
@@ -27,20 +30,29 @@ export class LazyIndex {
 
   /** The value `key` maps to if that entry is live, else -1. */
   get(key: number): number {
-    const v = this.table.get(key);
-    return v >= 0 && this.holder[v] === key ? v : NONE;
+    const at = this.table.probe(key);
+    this.lastKey = key;
+    this.lastAt = at;
+    if (at < 0) return NONE;
+    const v = this.table.valueAt(at);
+    return this.holder[v] === key ? v : NONE;
   }
 
-  /** Maps `key` to `value` (holder[value] must already be key), overwriting any entry for `key`. */
+  /**
+   * Maps `key` to `value` (holder[value] must already be key), overwriting any entry for `key`.
+   * Right after get(key) (the usual miss-then-insert) it reuses that probe: one cache miss, not two.
+   */
   set(key: number, value: number): void {
-    let at = this.table.probe(key);
+    let at = this.lastKey === key ? this.lastAt : this.table.probe(key);
+    this.lastKey = NONE;
     if (at >= 0) {
       this.table.setValueAt(at, value);
       return;
     }
     if (this.table.size >= this.sweepAt) {
       this.table.sweep(this.holder);
-      if (this.table.size * 2 >= this.sweepAt) this.grow();
+      // Grow while live entries fill a third of the sweep threshold, so sweeps stay rare.
+      if (this.table.size * 3 >= this.sweepAt) this.grow();
       at = this.table.probe(key);
     }
     this.table.insertAt(at, key, value);
@@ -48,6 +60,7 @@ export class LazyIndex {
 
   /** A table twice the size with the live entries (O(old table)). */
   private grow(): void {
+    this.lastKey = NONE;
     const old = this.table;
     const next = new HashIndex(old.tableSize, 2);
     old.forEach((k, v) => next.set(k, v));
