@@ -103,17 +103,10 @@ export class DecodeRun {
    */
   start(prev: StepBatch, out: StepBatch, seq: number): boolean {
     const s = this.s;
+    if (!s.decodeExtendable(prev, true)) return false;
     const n = prev.size;
-    if (n === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== n || n !== s.running.length || s.waiting.length !== 0 || s.loading.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.bs;
-    let need = 0;
-    for (let k = 0; k < n; k++) {
-      const r = reqs[k]!;
-      if (r.prefillOnly || r.outputDone < 1 || r.outputDone + r.pendingTokens >= r.outputTokens) return false;
-      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
-    }
-    if (need > s.pool.numFree) return false;
 
     this.active = true;
     this.reqs = s.running;
@@ -160,11 +153,7 @@ export class DecodeRun {
     if (out !== prev) {
       // The other buffer takes the same slots; from here on both hold the run's requests in order,
       // one token each, all sampling, epochs unchanged (no schedule runs during a run).
-      for (let k = 0; k < n; k++) out.reqs[k] = reqs[k]!;
-      out.newTokens.fill(1, 0, n);
-      out.isPrefill.fill(0, 0, n);
-      out.sampled.fill(1, 0, n);
-      for (let k = 0; k < n; k++) out.epochs[k] = prev.epochs[k]!;
+      out.copyDecodeSlots(prev, n);
       // prev is in flight: its commit gives every request a token, like a run commit.
       prev.leapCommit = true;
     }

@@ -189,27 +189,12 @@ export class Scheduler {
    * (nothing changed) so the caller runs `schedule()`.
    */
   extendDecodeBatch(prev: StepBatch, out: StepBatch, seq: number): boolean {
+    if (!this.decodeExtendable(prev, false)) return false;
     const size = prev.size;
-    // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
-    // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
-    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.blockSize;
-    let need = 0;
-    for (let k = 0; k < size; k++) {
-      const r = reqs[k]!;
-      if (r.outputDone + r.pendingTokens >= lastToken(r)) return false;
-      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
-    }
-    if (need > this.pool.numFree) return false;
-    if (out !== prev) {
-      // Same requests, one token each, every slot sampling; epochs are unchanged (no schedule ran since).
-      for (let k = 0; k < size; k++) out.reqs[k] = reqs[k]!;
-      out.newTokens.fill(1, 0, size);
-      out.isPrefill.fill(0, 0, size);
-      out.sampled.fill(1, 0, size);
-      out.epochs.set(prev.epochs.subarray(0, size));
-    }
+    // Same requests, one token each, every slot sampling; epochs are unchanged (no schedule ran since).
+    if (out !== prev) out.copyDecodeSlots(prev, size);
     out.size = size;
     out.totalNewTokens = size;
     out.numPrefill = 0;
@@ -229,6 +214,27 @@ export class Scheduler {
       if (r.numHashedBlocks * bs + bs <= (c + 1 < r.numTokens ? c + 1 : r.numTokens)) this.cacheFullBlocks(r, c + 1);
     }
     return true;
+  }
+
+  /**
+   * `prev` holds every running request as a one-token decode and `schedule()` would give each one
+   * more token (nothing waits or loads, no last token is in flight, the pool has the boundary
+   * blocks); with `firstTokenDone`, every request also has its first token out.
+   */
+  decodeExtendable(prev: StepBatch, firstTokenDone: boolean): boolean {
+    const size = prev.size;
+    // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
+    // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
+    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
+    const reqs = prev.reqs;
+    const bs = this.blockSize;
+    let need = 0;
+    for (let k = 0; k < size; k++) {
+      const r = reqs[k]!;
+      if (r.outputDone + r.pendingTokens >= lastToken(r) || (firstTokenDone && r.outputDone < 1)) return false;
+      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
+    }
+    return need <= this.pool.numFree;
   }
 
   /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */

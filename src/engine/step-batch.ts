@@ -66,6 +66,17 @@ export class StepBatch implements BatchShape {
     this.epochs[k] = r.epoch;
   }
 
+  /** Takes `prev`'s first `n` requests as one-token decodes that all sample, with their epochs (the decode fast paths). */
+  copyDecodeSlots(prev: StepBatch, n: number): void {
+    for (let k = 0; k < n; k++) {
+      this.reqs[k] = prev.reqs[k]!;
+      this.epochs[k] = prev.epochs[k]!;
+    }
+    this.newTokens.fill(1, 0, n);
+    this.isPrefill.fill(0, 0, n);
+    this.sampled.fill(1, 0, n);
+  }
+
   slotOf(r: EngineRequest): number {
     for (let k = 0; k < this.size; k++) if (this.reqs[k] === r) return k;
     return -1;

@@ -7,7 +7,7 @@
  * come and go (step ends, dispatches, scrapes), not thousands of arrivals scheduled ahead.
  */
 import { EventHeap, SimEvent, before, isControlPlane, type EventHandler } from './events.js';
-import { EventFifo } from './event-fifo.js';
+import { Ring } from './ring.js';
 
 export class Simulator {
   /** Current simulated time, integer microseconds. */
@@ -15,7 +15,7 @@ export class Simulator {
   /** Events handled so far (cancelled ones excluded). */
   eventsProcessed = 0;
   private readonly heap = new EventHeap();
-  private readonly fifo = new EventFifo();
+  private readonly fifo = new Ring<SimEvent>();
   private readonly pool: SimEvent[] = [];
   private seq = 0;
   /** `run(untilUs)`'s bound: inline advances never pass it. */
@@ -32,7 +32,7 @@ export class Simulator {
 
   /** Pending events (cancelled ones still count until popped). */
   get pending(): number {
-    return this.heap.size + this.fifo.size;
+    return this.heap.size + this.fifo.length;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Harness } from './helpers.js';
+import { Harness, engineKnobs, requestKnobs } from './helpers.js';
 import { EventPriority } from '../../src/kernel/events.js';
 import type { Instance } from '../../src/engine/instance.js';
 import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
@@ -36,19 +36,7 @@ function contextModel(split: boolean): StepTimeModel {
 }
 
 const configArb = fc.record({
-  maxNumBatchedTokens: fc.integer({ min: 16, max: 512 }),
-  maxNumSeqs: fc.integer({ min: 1, max: 24 }),
-  longPrefillTokenThreshold: fc.constantFrom(0, 0, 32, 100),
-  blockSize: fc.constantFrom(4, 16),
-  totalKvBlocks: fc.integer({ min: 8, max: 400 }),
-  maxModelLen: fc.constantFrom(400, 100000),
-  scheduler: fc.constantFrom('fcfs' as const, 'priority' as const),
-  enablePrefixCaching: fc.boolean(),
-  asyncScheduling: fc.boolean(),
-  split: fc.boolean(),
-  cpuTierBlocks: fc.constantFrom(0, 0, 6, 40),
-  cpuLoadUsPerBlock: fc.constantFrom(0, 40, 900),
-  preScheduleUs: fc.constantFrom(0, 0, 150),
+  ...engineKnobs({ maxNumSeqs: 24, totalKvBlocks: 400, shortModelLen: 400 }),
   firstTokenUs: fc.constantFrom(0, 700),
   perOutputTokenUs: fc.constantFrom(0, 0.5, 13),
   detailEvery: fc.constantFrom(0, 1, 3),
@@ -56,12 +44,7 @@ const configArb = fc.record({
 type Cfg = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
 
 const reqArb = fc.record({
-  gapUs: fc.integer({ min: 0, max: 20000 }),
-  inputTokens: fc.integer({ min: 1, max: 300 }),
-  outputTokens: fc.integer({ min: 1, max: 160 }),
-  group: fc.integer({ min: 0, max: 3 }),
-  prefixTokens: fc.integer({ min: 0, max: 200 }),
-  priority: fc.integer({ min: 0, max: 3 }),
+  ...requestKnobs({ maxGapUs: 20000, maxOutputTokens: 160 }),
   abortAfterUs: fc.option(fc.integer({ min: 0, max: 200000 }), { nil: undefined, freq: 4 }),
 });
 type Req = typeof reqArb extends fc.Arbitrary<infer T> ? T : never;
