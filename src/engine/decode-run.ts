@@ -62,6 +62,10 @@ export class DecodeRun {
   /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
   private readonly regDue: Int32Array;
   private regDueCount = 0;
+  /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
+  private stepwiseBatch: StepBatch | null = null;
+  /** That batch once committed: its slots are rewritten as the run's decodes when the run next forms into it. */
+  private reuseBatch: StepBatch | null = null;
   /** Detail recording: commit times of the run (index = commit number), and commits already materialised. */
   private commitTimes = new Float64Array(64);
   private syncedC = 0;
@@ -97,16 +101,34 @@ export class DecodeRun {
 
   /**
    * Starts a run from `prev` (the last batch formed) and forms its first batch into `out`, when
-   * `prev` is a decode-only batch of every running request that the step-by-step path would extend
-   * (Scheduler.extendDecodeBatch's conditions) and each request has its first token. False:
-   * nothing changed.
+   * every running request is in `prev` and `schedule()` would now give each exactly one token:
+   * nothing waits or loads, no last token is in flight, the pool has the boundary blocks. `prev`
+   * may still be in flight with prefills that sample first tokens (a request that just joined):
+   * then its commit stays step by step (listeners, first tokens) and counts as the run's first
+   * commit. False: nothing changed.
    */
   start(prev: StepBatch, out: StepBatch, seq: number): boolean {
     const s = this.s;
-    if (!s.decodeExtendable(prev, true)) return false;
     const n = prev.size;
+    const inFlight = prev !== out;
+    if (n === 0 || n !== s.running.length || s.waiting.length !== 0 || s.loading.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.bs;
+    // An in-flight prev's commit is a run commit only if it is decodes of requests past their first token.
+    let explicit = inFlight && (prev.numPrefill !== 0 || prev.totalNewTokens !== n);
+    let need = 0;
+    for (let k = 0; k < n; k++) {
+      const r = reqs[k]!;
+      if (r !== s.running[k] || r.epoch !== prev.epochs[k] || r.inPrefill || r.prefillOnly) return false;
+      if (r.numTokens + r.pendingTokens - r.computedTokens !== 1 || r.outputDone + r.pendingTokens >= r.outputTokens) return false;
+      if (r.outputDone < 1) {
+        // Its first token is sampled by prev: only a step-by-step commit of prev in flight may emit it.
+        if (!inFlight || prev.sampled[k] !== 1) return false;
+        explicit = true;
+      }
+      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
+    }
+    if (need > s.pool.numFree) return false;
 
     this.active = true;
     this.reqs = s.running;
@@ -150,19 +172,37 @@ export class DecodeRun {
     }
     bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
 
-    if (out !== prev) {
-      // The other buffer takes the same slots; from here on both hold the run's requests in order,
-      // one token each, all sampling, epochs unchanged (no schedule runs during a run).
-      out.copyDecodeSlots(prev, n);
-      // prev is in flight: its commit gives every request a token, like a run commit.
-      prev.leapCommit = true;
+    // `out` takes prev's slots as one-token decodes that all sample (epochs unchanged: no schedule
+    // runs during a run); in flight, prev keeps its own until it commits.
+    out.copyDecodeSlots(prev, n);
+    if (inFlight) {
+      // prev is in flight: its commit gives every request a token, as a run commit (O(1)) or,
+      // when it emits first tokens, step by step with the run counting it (commitStepwise).
+      if (explicit) this.stepwiseBatch = prev;
+      else prev.leapCommit = true;
     }
     if (this.extend(out, seq)) return true;
     // Unreachable (extend's conditions are the ones checked above), kept so a failed start leaves nothing behind.
     prev.leapCommit = false;
+    this.stepwiseBatch = null;
     this.active = false;
     this.reqs = NO_REQUESTS;
     return false;
+  }
+
+  /**
+   * `b` was just committed step by step; when it is the batch in flight at the run's start, its
+   * commit was the run's first (every request sampled a token): count it, and make its buffer
+   * the run's (one-token decodes) for the formations to come.
+   */
+  afterStepwiseCommit(b: StepBatch): void {
+    if (b !== this.stepwiseBatch) return;
+    this.stepwiseBatch = null;
+    this.commit(0);
+    // Its token times were recorded by the step-by-step commit.
+    if (this.syncedC < this.c) this.syncedC = this.c;
+    // Observers still read it as the last batch run; it becomes one-token decodes when the run forms into it.
+    this.reuseBatch = b;
   }
 
   /** Forms the run's next batch into `out`; false (nothing changed) when the batch cannot be extended. */
@@ -203,6 +243,10 @@ export class DecodeRun {
     this.regDueCount = 0;
 
     const n = this.n;
+    if (out === this.reuseBatch) {
+      out.copyDecodeSlots(out, n);
+      this.reuseBatch = null;
+    }
     out.size = n;
     out.totalNewTokens = n;
     out.numPrefill = 0;
@@ -264,6 +308,8 @@ export class DecodeRun {
     b.leapF = 0;
     a.leapCommit = false;
     b.leapCommit = false;
+    this.stepwiseBatch = null;
+    this.reuseBatch = null;
     this.active = false;
     this.reqs = NO_REQUESTS;
   }

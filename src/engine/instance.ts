@@ -436,6 +436,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
         r.state = RequestState.Finished;
       }
     }
+    if (!b.leapCommit && run !== null && run.active) run.afterStepwiseCommit(b);
     if (finishedAny) this.removeFinished(now);
     if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;

@@ -189,7 +189,7 @@ export class Scheduler {
    * (nothing changed) so the caller runs `schedule()`.
    */
   extendDecodeBatch(prev: StepBatch, out: StepBatch, seq: number): boolean {
-    if (!this.decodeExtendable(prev, false)) return false;
+    if (!this.decodeExtendable(prev)) return false;
     const size = prev.size;
     const reqs = prev.reqs;
     const bs = this.blockSize;
@@ -219,9 +219,9 @@ export class Scheduler {
   /**
    * `prev` holds every running request as a one-token decode and `schedule()` would give each one
    * more token (nothing waits or loads, no last token is in flight, the pool has the boundary
-   * blocks); with `firstTokenDone`, every request also has its first token out.
+   * blocks).
    */
-  decodeExtendable(prev: StepBatch, firstTokenDone: boolean): boolean {
+  decodeExtendable(prev: StepBatch): boolean {
     const size = prev.size;
     // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
     // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
@@ -231,7 +231,7 @@ export class Scheduler {
     let need = 0;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;
-      if (r.outputDone + r.pendingTokens >= lastToken(r) || (firstTokenDone && r.outputDone < 1)) return false;
+      if (r.outputDone + r.pendingTokens >= lastToken(r)) return false;
       if (r.computedTokens + 1 > r.numBlocks * bs) need++;
     }
     return need <= this.pool.numFree;
