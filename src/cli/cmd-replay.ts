@@ -11,6 +11,7 @@ import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
 import type { CliIO } from './io.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
+import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -28,6 +29,7 @@ export function registerReplay(program: Command, io: CliIO): void {
     .option('--compare', 'compare simulated against the latencies the trace observed, per request');
   addIngestFlags(cmd);
   addClusterFlags(cmd);
+  addSloFlags(cmd);
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (trace: string) => {
@@ -50,6 +52,8 @@ export function registerReplay(program: Command, io: CliIO): void {
       ...(outputs.pace ? { pace: outputs.pace } : {}),
       sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
       extraConfig: { trace: { file: trace, format: opened.format } },
+      slo: sloFromFlags(cmd),
+      prices: pricesFromFlags(cmd),
       onProgress: progress.onProgress,
     });
     await outputs.close();

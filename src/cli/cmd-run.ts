@@ -13,6 +13,7 @@ import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
+import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -52,6 +53,7 @@ export function registerRun(program: Command, io: CliIO): void {
     .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count');
   addClusterFlags(cmd);
   addAutoscalerFlags(cmd);
+  addSloFlags(cmd);
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async () => {
@@ -74,6 +76,8 @@ export function registerRun(program: Command, io: CliIO): void {
       ...(outputs.pace ? { pace: outputs.pace } : {}),
       stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
       extraConfig: { workload: describeWorkload(workload) },
+      slo: sloFromFlags(cmd, workload.sloClasses),
+      prices: pricesFromFlags(cmd),
       onProgress: progress.onProgress,
     }));
     autoscale.finish(result);

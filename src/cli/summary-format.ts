@@ -1,5 +1,8 @@
 /** The human summary printed by run/replay: a few aligned tables, no colours. */
 import type { MetricsBlock, MetricsDocument } from '../cluster/metrics.js';
+import type { CostBlock } from '../cluster/cost.js';
+import type { AttainmentCount, SloBlock } from '../cluster/slo.js';
+import type { RegimeBlock } from '../cluster/regime.js';
 import type { DistributionSummary } from '../cluster/summary.js';
 
 function fmt(x: number): string {
@@ -41,12 +44,46 @@ export function formatSummary(doc: MetricsDocument): string {
       ...doc.stages.map((s) => [String(s.index), fmt(s.start_s), fmt(s.end_s), String(s.requests.completed), fmt(s.ttft_ms.p50), fmt(s.ttft_ms.p99), fmt(s.e2e_ms.p50), fmt(s.e2e_ms.p99)]),
     ]);
   }
+  if (doc.models) {
+    out += '\n' + table([
+      ['model', 'done', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'E2E p50', 'E2E p99', 'out tok/s'],
+      ...Object.entries(doc.models).map(([m, b]) => [m, String(b.requests.completed), fmt(b.ttft_ms.p50), fmt(b.ttft_ms.p99), fmt(b.tpot_ms.p50), fmt(b.tpot_ms.p99),
+        fmt(b.e2e_ms.p50), fmt(b.e2e_ms.p99), fmt(b.throughput.output_tokens_per_s)]),
+    ]);
+  }
+  out += formatPlanning(doc.slo, doc.regime, doc['cost'] as CostBlock | undefined);
   if (doc.instances.length > 1) {
     out += '\n' + table([
       ['instance', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
       ...doc.instances.map((i) => [String(i.id), String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
         (i.kv.prefix_hit_rate * 100).toFixed(1), String(i.kv.preemptions), (i.kv.peak_utilization * 100).toFixed(1)]),
     ]);
+  }
+  return out;
+}
+
+const pctOf = (a: AttainmentCount): string => (a.attainment === null ? '-' : `${(a.attainment * 100).toFixed(1)}%`);
+
+/** SLO checks and attainment, the regime and the cost, as a few lines. */
+export function formatPlanning(slo: SloBlock | undefined, regime: RegimeBlock | undefined, cost: CostBlock | undefined): string {
+  let out = '';
+  if (slo) {
+    out += `\nSLO ${slo.holds ? 'holds' : 'MISSED'}: ` + slo.checks.map((c) => `${c.class === null ? '' : `${c.class}/`}${c.target} ${c.observed_ms === null ? 'inf' : fmt(c.observed_ms)} ms ${c.holds ? '<=' : '>'} ${fmt(c.target_ms)}${c.lost > 0 ? ` (${c.lost} lost)` : ''}`).join(', ') + '\n';
+    out += `attainment ${pctOf(slo.attainment)} (${slo.attainment.met}/${slo.attainment.counted} requests met their SLO${slo.attainment.uncovered > 0 ? `, ${slo.attainment.uncovered} without targets` : ''}); goodput ${fmt(slo.goodput.requests_per_s)} req/s, ${fmt(slo.goodput.output_tokens_per_s)} output tok/s\n`;
+    const groups: Array<[string, Record<string, AttainmentCount>]> = [['class', slo.attainment.by_class], ['tenant', slo.attainment.by_tenant], ['model', slo.attainment.by_model]];
+    for (const [what, by] of groups) {
+      const keys = Object.keys(by);
+      if (keys.length > 1) out += `  by ${what}: ${keys.map((k) => `${k} ${pctOf(by[k]!)}`).join(', ')}\n`;
+    }
+  }
+  if (regime) out += `\nregime: ${regime.state}${regime.reasons.length ? ` (${regime.reasons.join('; ')})` : ''}\n`;
+  if (cost) {
+    const total = cost.total === null ? 'unknown (no price for ' + Object.entries(cost.price_per_gpu_hour).filter(([, p]) => p === null).map(([h]) => h).join(', ') + '; --gpu-price)' : `${cost.total.toFixed(4)} ${cost.unit}`;
+    const gh = Object.entries(cost.gpu_hours).map(([h, v]) => `${fmt(v)} ${h}`).join(' + ');
+    out += `cost: ${total} for ${gh} GPU-hours`;
+    if (cost.fleet_per_hour !== null) out += `; fleet ${cost.fleet_per_hour.toFixed(2)} ${cost.unit}/h`;
+    if (cost.per_million_output_tokens !== null) out += `, ${cost.per_million_output_tokens.toFixed(3)} ${cost.unit} per 1M output tokens`;
+    out += '\n';
   }
   return out;
 }

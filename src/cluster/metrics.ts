@@ -6,6 +6,9 @@
 import type { RequestRecord, RequestStatus } from './record.js';
 import { DurationHistogram, LatencySamples } from './duration-histogram.js';
 import { round, type DistributionSummary } from './summary.js';
+import { NO_SLO, type SloSpec } from '../workload/slo.js';
+import { RegimeMonitor, type RegimeBlock } from './regime.js';
+import { SloCollector, type SloBlock } from './slo.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -47,7 +50,19 @@ export interface MetricsDocument extends MetricsBlock {
   stages?: Array<{ index: number; start_s: number; end_s: number } & MetricsBlock>;
   instances: Array<{ id: number } & InstanceMeta & MetricsBlock>;
   sim: { simulated_s: number; events: number };
+  /** Per model, when the run serves more than one (latencies are never mixed across models). */
+  models?: Record<string, MetricsBlock>;
+  /** SLO attainment, goodput and checks, when the run has targets (--slo, slo_classes). */
+  slo?: SloBlock;
+  regime?: RegimeBlock;
   [extra: string]: unknown;
+}
+
+export interface MetricsOptions {
+  readonly stages?: readonly StageWindow[];
+  readonly slo?: SloSpec;
+  /** The model of requests that name none (the cluster's model). */
+  readonly defaultModel?: string;
 }
 
 /** Accumulates one group's samples (the whole run, a stage or an instance). */
@@ -128,6 +143,14 @@ function statusKey(s: RequestStatus): keyof RequestCounts {
   return s;
 }
 
+/** An instance's queue and batch as a step ended (the regime's signs). */
+export interface StepState {
+  readonly waiting: number;
+  readonly running: number;
+  readonly maxNumSeqs: number;
+  readonly kvUtilization: number;
+}
+
 export interface StageWindow {
   readonly index: number;
   readonly startUs: number;
@@ -138,15 +161,26 @@ export class MetricsCollector {
   private readonly all = new Group();
   private readonly perInstance: Group[] = [];
   private readonly perStage: Group[] = [];
+  private readonly perModel = new Map<string, Group>();
+  private readonly stages: readonly StageWindow[];
+  private readonly defaultModel: string;
+  private readonly slo: SloCollector;
+  private readonly regime = new RegimeMonitor();
 
-  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = []) {
+  constructor(numInstances: number, options: MetricsOptions = {}) {
+    this.stages = options.stages ?? [];
+    this.defaultModel = options.defaultModel ?? '';
+    this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
-    for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
+    for (let i = 0; i < this.stages.length; i++) this.perStage.push(new Group());
   }
 
   /** A request left the system (any status). */
   addRecord(r: RequestRecord): void {
     this.all.add(r);
+    this.modelGroup(r.model ?? this.defaultModel).add(r);
+    if (this.slo.enabled) this.slo.add(r);
+    this.regime.addRecord(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
     if (this.perStage.length > 0) {
       const s = r.stage ?? this.stageAt(r.arrivalUs);
@@ -154,15 +188,25 @@ export class MetricsCollector {
     }
   }
 
-  /** One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL samples). */
-  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number): void {
+  /**
+   * One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL
+   * samples); `model` is the instance's, `state` its queue and batch as the step ended.
+   */
+  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, model?: string, state?: StepState): void {
+    if (state !== undefined) this.regime.addStep(durationUs, state.waiting, state.running, state.maxNumSeqs, state.kvUtilization);
     if (decodeTokens <= 0) return;
     this.all.addStep(durationUs, decodeTokens);
+    if (model !== undefined) this.modelGroup(model).addStep(durationUs, decodeTokens);
     this.instanceGroup(instance).addStep(durationUs, decodeTokens);
     if (this.perStage.length > 0) {
       const s = this.stageAt(startUs);
       if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
     }
+  }
+
+  /** Output tokens of the completed requests so far. */
+  get completedOutputTokens(): number {
+    return this.all.outputTokens;
   }
 
   /** Peak KV utilisation seen on an instance (fraction of blocks in use). */
@@ -172,13 +216,18 @@ export class MetricsCollector {
     if (utilization > this.all.peakKvUtilization) this.all.peakKvUtilization = utilization;
   }
 
-  document(config: unknown, sim: { simulatedUs: number; events: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+  /** `instanceUs`: Σ over instances of the time each existed (utilisation's denominator; default instances × simulated time). */
+  document(config: unknown, sim: { simulatedUs: number; events: number; instanceUs?: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+    const all = this.all.block(this.all.windowUs());
     const doc: MetricsDocument = {
       schema: METRICS_SCHEMA,
       config,
-      ...this.all.block(this.all.windowUs()),
+      ...all,
       instances: this.perInstance.map((g, id) => ({ id, ...g.block(g.windowUs()) })),
       sim: { simulated_s: round(sim.simulatedUs / 1e6), events: sim.events },
+      ...(this.perModel.size > 1 ? { models: Object.fromEntries([...this.perModel.keys()].sort().map((m) => [m, this.perModel.get(m)!.block(this.perModel.get(m)!.windowUs())])) } : {}),
+      ...(this.slo.enabled ? { slo: this.slo.block(this.all.windowUs(), all.itl_ms) } : {}),
+      regime: this.regime.block(all.requests, sim.instanceUs ?? this.perInstance.length * sim.simulatedUs),
       ...extra,
     };
     if (this.stages.length > 0) {
@@ -190,6 +239,12 @@ export class MetricsCollector {
       }));
     }
     return doc;
+  }
+
+  private modelGroup(model: string): Group {
+    let g = this.perModel.get(model);
+    if (g === undefined) this.perModel.set(model, (g = new Group()));
+    return g;
   }
 
   private instanceGroup(i: number): Group {

@@ -11,11 +11,12 @@ import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';
 import { PRESETS } from './presets.js';
+import { sloTargetsFromObject, type SloTargets } from './slo.js';
 import type { ArrivalSpec, ClientSpec, PrefixSpec, SessionSpec, StageSpec, WorkloadSpec } from './types.js';
 
 type Path = YamlPath;
 
-const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages'] as const;
+const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages', 'slo_classes'] as const;
 const CLIENT_FIELDS = ['name', 'preset', 'rate', 'rate_fraction', 'arrival', 'input', 'output', 'prefix', 'sessions', 'model', 'tenant', 'slo_class', 'priority'] as const;
 const PREFIX_FIELDS = ['groups', 'tokens', 'select', 'prompts_per_group'] as const;
 const SESSION_FIELDS = ['turns', 'think_time_s'] as const;
@@ -183,6 +184,15 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
   const root = r.map(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], TOP_FIELDS);
   const clients = r.list(root['clients'], ['clients'])?.map((c, i) => r.client(c, ['clients', i]));
   const stages = r.list(root['stages'], ['stages'])?.map((s, i) => r.stage(s, ['stages', i]));
+  let sloClasses: Record<string, SloTargets> | undefined;
+  if (root['slo_classes'] !== undefined) {
+    const classes = root['slo_classes'];
+    if (classes === null || typeof classes !== 'object' || Array.isArray(classes) || Object.keys(classes).length === 0) {
+      throw new InputError('SPEC_WRONG_TYPE', loc.where(['slo_classes']), `expected a mapping of SLO class names to targets, e.g. {interactive: {ttft_p99: 200}}; found ${describeValue(classes)}`);
+    }
+    sloClasses = {};
+    for (const [name, targets] of Object.entries(classes as Record<string, unknown>)) sloClasses[name] = sloTargetsFromObject(targets, loc.fn(['slo_classes', name]));
+  }
   const spec: WorkloadSpec = {
     fileName,
     seed: r.number(root['seed'], ['seed'], { integer: true, min: 0 }),
@@ -192,6 +202,7 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
     arrival: r.arrival(root['arrival'], ['arrival']),
     clients: clients && Object.freeze(clients),
     stages: stages && Object.freeze(stages),
+    sloClasses: sloClasses && Object.freeze(sloClasses),
   };
   if (clients) {
     const withRate = clients.filter((c) => c.rateRps !== undefined).length;
