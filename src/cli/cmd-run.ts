@@ -1,7 +1,7 @@
 /** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
-import type { Command } from 'commander';
-import { simulate } from '../cluster/simulate.js';
-import { describeClusterConfig } from '../cluster/config.js';
+import { Command } from 'commander';
+import { simulate, type SimulateResult, type SimulationProgress } from '../cluster/simulate.js';
+import { describeClusterConfig, type ClusterConfig } from '../cluster/config.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
@@ -11,7 +11,7 @@ import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter, type OutputSinks } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
 import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 
@@ -42,9 +42,13 @@ export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptio
   return out as WorkloadOptions;
 }
 
-export function registerRun(program: Command, io: CliIO): void {
-  const cmd = program.command('run')
-    .description('generate a workload (preset, spec file or flags) and simulate it')
+/**
+ * The flags of `blis run` that shape the simulation (everything but the output flags);
+ * `except` leaves some out for a command that redefines them (capacity's lists).
+ */
+export function addRunFlags(target: Command, except: readonly string[] = []): Command {
+  const cmd = except.length === 0 ? target : new Command('flags');
+  cmd
     .option('--workload <preset>', `workload preset: ${PRESETS.map((p) => p.name).join(', ')} (default chatbot)`)
     .option('--workload-spec <file>', 'YAML workload spec with clients and stages (docs/workloads.md)')
     .option('--rate <rps>', 'total request rate, requests/s (default 10)', numFlag('--rate'))
@@ -54,36 +58,58 @@ export function registerRun(program: Command, io: CliIO): void {
   addClusterFlags(cmd);
   addAutoscalerFlags(cmd);
   addSloFlags(cmd);
+  if (cmd !== target) for (const o of cmd.options) if (!except.includes((o.long ?? '').replace(/^--/, ''))) target.addOption(o);
+  return target;
+}
+
+/** What the `run` command adds around a simulation once the configuration is resolved. */
+export interface RunHooks {
+  readonly outputs?: OutputSinks;
+  readonly onProgress?: (p: SimulationProgress) => void;
+}
+
+/** Simulates what a parsed `run` command (or one built from flags) describes. */
+export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => RunHooks = () => ({})): Promise<SimulateResult> {
+  const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
+  const autoscale = autoscalerFromFlags(cmd, io);
+  const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
+  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+  const slo = sloFromFlags(cmd, workload.sloClasses);
+  const hooks = prepare(config, workload.numRequests);
+  const outputs = hooks.outputs;
+  const rng = new Rng(workload.seed);
+  const result = await simulate(autoscale.wrap({
+    config: { ...config, latencyModel: name },
+    arrivals: generateArrivals(workload, rng.fork('workload')),
+    stepTime,
+    overheads,
+    ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
+    stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+    extraConfig: { workload: describeWorkload(workload) },
+    slo,
+    prices: pricesFromFlags(cmd),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+  }));
+  autoscale.finish(result);
+  return result;
+}
+
+export function registerRun(program: Command, io: CliIO): void {
+  const cmd = addRunFlags(program.command('run')
+    .description('generate a workload (preset, spec file or flags) and simulate it'));
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async () => {
-    const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
-    const autoscale = autoscalerFromFlags(cmd, io);
-    const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
-    const rng = new Rng(workload.seed);
-    const total = workload.numRequests;
-    const progress = progressReporter(cmd, io, total);
-    const result = await simulate(autoscale.wrap({
-      config: { ...config, latencyModel: name },
-      arrivals: generateArrivals(workload, rng.fork('workload')),
-      stepTime,
-      overheads,
-      sinks: outputs.sinks,
-      detail: outputs.detail,
-      ...(outputs.pace ? { pace: outputs.pace } : {}),
-      stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
-      extraConfig: { workload: describeWorkload(workload) },
-      slo: sloFromFlags(cmd, workload.sloClasses),
-      prices: pricesFromFlags(cmd),
-      onProgress: progress.onProgress,
-    }));
-    autoscale.finish(result);
-    await outputs.close();
-    const injected = result.metrics.requests.injected;
-    progress.done(`${injected} requests`);
+    let outputs: OutputSinks | undefined;
+    let progress: ReturnType<typeof progressReporter> | undefined;
+    const result = await simulateRun(cmd, io, (config, total) => {
+      outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
+      progress = progressReporter(cmd, io, total);
+      return { outputs, onProgress: progress.onProgress };
+    });
+    await outputs!.close();
+    progress!.done(`${result.metrics.requests.injected} requests`);
     emitMetrics(cmd, io, result.metrics);
   });
 }
