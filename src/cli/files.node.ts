@@ -1,6 +1,7 @@
 /** File helpers for the CLI: buffered line writers and JSON/text reading with clear errors. */
-import { closeSync, openSync, readFileSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../kernel/errors.js';
 
 /** Appends text to a file through a 1 MiB buffer (sync writes: simple, ordered, fast enough). */
@@ -62,4 +63,16 @@ export function writeText(path: string, text: string): void {
   const w = new BufferedFileWriter(path);
   w.write(text);
   w.close();
+}
+
+/**
+ * A worker entry, compiled: next to the calling module when running from dist/, else in dist/
+ * of the project (tests run the TypeScript sources). Undefined when neither exists (then the
+ * caller runs in process).
+ */
+export function compiledWorkerUrl(fileName: string, callerUrl: string): URL | undefined {
+  const here = new URL(`./${fileName}`, callerUrl);
+  if (existsSync(fileURLToPath(here))) return here;
+  const dist = new URL(`../../dist/cli/${fileName}`, callerUrl);
+  return existsSync(fileURLToPath(dist)) ? dist : undefined;
 }
