@@ -46,7 +46,8 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
   const fr = frame(760, 380);
   const q = (p: ParetoPoint): number => (withSlo ? p.attainment! * 100 : p.ttftP99Ms!);
   const x = scale(pts.map((p) => p.cost!), fr.left, fr.right);
-  const y = withSlo ? scale(pts.map(q), fr.bottom, fr.top, { min: Math.min(0, ...pts.map(q)), max: 100 }) : scale(pts.map(q), fr.bottom, fr.top, { log: true });
+  // Attainment axis: from a little under the worst configuration to 100%, so near misses stay apart.
+  const y = withSlo ? scale(pts.map(q), fr.bottom, fr.top, { min: Math.max(0, Math.floor((Math.min(...pts.map(q)) - 2) / 5) * 5), max: 100.5 }) : scale(pts.map(q), fr.bottom, fr.top, { log: true });
   const onFront = (p: ParetoPoint): boolean => (withSlo ? p.onAttainmentFront : p.onTtftFront);
   const front = pts.filter(onFront).sort((a, b) => a.cost! - b.cost!);
   let body = '';
@@ -60,7 +61,9 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
     body += `<circle cx="${f2(x(p.cost!))}" cy="${f2(y(q(p)))}" r="${onFront(p) ? 6 : 4}" fill="${colour}" fill-opacity="${onFront(p) ? 1 : 0.45}" stroke="${onFront(p) ? '#000' : 'none'}"><title>${esc(`#${p.line.index} ${label(p.line, axes)}: ${p.cost!.toFixed(2)} ${input.costUnit}/h, ${withSlo ? pct(p.attainment) : `${ms(p.ttftP99Ms)} ms`}`)}</title></circle>`;
   }
   front.forEach((p, i) => {
-    body += `<text x="${f2(x(p.cost!) + 8)}" y="${f2(y(q(p)) + (i % 2 === 0 ? -6 : 14))}" class="lbl">${esc(label(p.line, axes))}</text>`;
+    // Labels on the right half of the plot go to the left of their point, so they stay inside.
+    const right = x(p.cost!) > (fr.left + fr.right) / 2;
+    body += `<text x="${f2(x(p.cost!) + (right ? -8 : 8))}" y="${f2(y(q(p)) + (i % 2 === 0 ? 14 : -6))}" text-anchor="${right ? 'end' : 'start'}" class="lbl">${esc(label(p.line, axes))}</text>`;
   });
   return plot(fr, x, y, `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
 }
@@ -95,7 +98,9 @@ function latencyChart(input: ReportInput, lines: readonly ResultLine[], axes: re
   // Rate not swept: p50 and p99 TTFT per configuration, cheapest first.
   const sorted = [...ran].sort((a, b) => a.index - b.index);
   const h = Math.max(120, 22 * sorted.length + 60);
-  const fr2 = { ...frame(760, h), left: 260 };
+  // Room for the longest label (about 6.5 px a character at 11 px).
+  const left = Math.min(480, 16 + 6.5 * Math.max(...sorted.map((l) => `#${l.index} ${label(l, axes)}`.length)));
+  const fr2 = { ...frame(Math.max(760, left + 420), h), left };
   const x = scale(sorted.flatMap((l) => [metric(l, 'ttft_ms', 'p50')!, metric(l, 'ttft_ms', 'p99')!]), fr2.left, fr2.right, { log: true });
   const rowY = (i: number): number => fr2.top + 14 + i * 22;
   let body = '';
@@ -110,6 +115,27 @@ function latencyChart(input: ReportInput, lines: readonly ResultLine[], axes: re
   return plot(fr2, x, y, 'TTFT (ms, log): p50 (blue) to p99 (coloured by regime)', '', body, 'TTFT per configuration');
 }
 
+/** With rate swept and targets given: per combination of the other axes, the highest rate that held. */
+function maxRateTable(lines: readonly ResultLine[], axes: readonly string[]): string {
+  if (!axes.includes('rate') || !lines.some((l) => l.slo !== undefined)) return '';
+  const others = axes.filter((a) => a !== 'rate');
+  const groups = new Map<string, ResultLine[]>();
+  for (const l of lines) {
+    const k = others.map((a) => String(l.axes[a])).join('\u0000');
+    groups.set(k, [...(groups.get(k) ?? []), l]);
+  }
+  const rows = [...groups.values()].map((ls) => {
+    const held = ls.filter((l) => l.slo?.holds === true).map((l) => Number(l.axes['rate']));
+    const missed = ls.filter((l) => l.error === undefined && l.slo?.holds === false).map((l) => Number(l.axes['rate']));
+    const best = held.length ? Math.max(...held) : null;
+    const next = missed.filter((r) => best === null || r > best);
+    return [...others.map((a) => String(ls[0]!.axes[a])), best === null ? 'none' : String(best), next.length ? String(Math.min(...next)) : '–'];
+  });
+  const head = [...others, 'highest rate holding', 'next rate (missed)'];
+  return `<h2>Highest swept rate that holds the SLO</h2><p>Between the two columns lies each configuration's capacity; <code>blis capacity</code> finds it to within 2%.</p>
+<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
 function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
   const grid = input.axes.filter((a) => a.values !== null && a.values.length > 1) as Array<{ flag: string; values: readonly SweepValue[] }>;
   if (grid.length < 2) return '<p>Heatmaps need two grid axes with several values each.</p>';
@@ -120,28 +146,32 @@ function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
   const allP99 = lines.map((l) => metric(l, 'ttft_ms', 'p99')).filter((v): v is number => v !== null && v > 0);
   const logLo = Math.log10(Math.min(...allP99));
   const logHi = Math.log10(Math.max(...allP99));
-  const cellW = 92;
+  const cellW = Math.max(72, 16 + 7 * Math.max(...xa!.values.map((v) => String(v).length)));
   const cellH = 40;
+  const labelW = 24 + 7 * Math.max(...ya!.values.map((v) => String(v).length), ya!.flag.length);
+  // Attainment in the range planners target: 80% or less red, 90% amber, 100% green.
+  const attColour = (a: number): string => goodColour((a - 0.8) / 0.2);
   let out = '';
   for (const f of facets) {
     const title = Object.entries(f).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all';
-    const w = 130 + cellW * xa!.values.length;
-    const h = 50 + cellH * ya!.values.length;
+    const w = labelW + cellW * xa!.values.length;
+    const h = 44 + cellH * ya!.values.length;
     let s = `<figure class="heat"><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`;
-    xa!.values.forEach((xv, i) => { s += `<text x="${130 + cellW * i + cellW / 2}" y="14" text-anchor="middle" class="tick">${esc(`${xa!.flag}=${String(xv)}`)}</text>`; });
+    s += `<text x="${labelW + (cellW * xa!.values.length) / 2}" y="12" text-anchor="middle" class="axis">${esc(xa!.flag)} →</text><text x="${labelW - 6}" y="12" text-anchor="end" class="axis">${esc(ya!.flag)} ↓</text>`;
+    xa!.values.forEach((xv, i) => { s += `<text x="${labelW + cellW * i + (cellW - 4) / 2}" y="28" text-anchor="middle" class="tick">${esc(String(xv))}</text>`; });
     ya!.values.forEach((yv, j) => {
-      s += `<text x="124" y="${30 + cellH * j + cellH / 2 + 4}" text-anchor="end" class="tick">${esc(`${ya!.flag}=${String(yv)}`)}</text>`;
+      s += `<text x="${labelW - 6}" y="${34 + cellH * j + (cellH - 4) / 2 + 4}" text-anchor="end" class="tick">${esc(String(yv))}</text>`;
       xa!.values.forEach((xv, i) => {
         const l = lines.find((c) => String(c.axes[xa!.flag]) === String(xv) && String(c.axes[ya!.flag]) === String(yv) && Object.entries(f).every(([k, v]) => String(c.axes[k]) === String(v)));
-        const x0 = 130 + cellW * i;
-        const y0 = 22 + cellH * j;
+        const x0 = labelW + cellW * i;
+        const y0 = 34 + cellH * j;
         let fill = '#ddd';
         let text = l === undefined ? '' : l.error !== undefined ? 'cannot run' : '';
         if (l !== undefined && l.error === undefined) {
           const p99 = metric(l, 'ttft_ms', 'p99');
           if (withSlo) {
             const a = l.slo?.attainment.attainment ?? null;
-            fill = a === null ? '#ddd' : goodColour(a);
+            fill = a === null ? '#ddd' : attColour(a);
             text = pct(a);
           } else if (p99 !== null && p99 > 0) {
             fill = goodColour(logHi > logLo ? 1 - (Math.log10(p99) - logLo) / (logHi - logLo) : 1);
@@ -198,6 +228,7 @@ ${key}
 ${paretoChart(input, axes)}
 <h2>${axes.includes('rate') ? 'Latency against rate, per configuration' : 'TTFT per configuration'}</h2>
 ${latencyChart(input, lines, axes)}
+${maxRateTable(lines, axes)}
 <h2>${lines.some((l) => l.slo !== undefined) ? 'SLO attainment' : 'p99 TTFT'} over the swept axes</h2>
 ${heatmaps(input, lines)}
 <h2>Every configuration</h2>
