@@ -19,7 +19,9 @@ export type SweepOutcome = { readonly doc: MetricsDocument } | { readonly error:
 export async function simulateSweepPoint(p: SweepPoint): Promise<SweepOutcome> {
   const io: CliIO = { out: () => {}, err: () => {}, cwd: p.cwd, errIsTTY: false };
   try {
-    return { doc: await simulateFlags(p.flags, io) };
+    // The per-instance rows stay out of results.jsonl: no need to copy them across the thread boundary.
+    const { instances: _rows, ...doc } = await simulateFlags(p.flags, io);
+    return { doc: { ...doc, instances: [] } };
   } catch (e) {
     if (e instanceof InputError) return { error: `[${e.code}] ${e.message}` };
     throw e;

@@ -60,10 +60,18 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
     const colour = REGIME_COLOURS[p.line.regime?.state ?? 'stable'] ?? '#555';
     body += `<circle cx="${f2(x(p.cost!))}" cy="${f2(y(q(p)))}" r="${onFront(p) ? 6 : 4}" fill="${colour}" fill-opacity="${onFront(p) ? 1 : 0.45}" stroke="${onFront(p) ? '#000' : 'none'}"><title>${esc(`#${p.line.index} ${label(p.line, axes)}: ${p.cost!.toFixed(2)} ${input.costUnit}/h, ${withSlo ? pct(p.attainment) : `${ms(p.ttftP99Ms)} ms`}`)}</title></circle>`;
   }
-  front.forEach((p, i) => {
+  // One label per spot: configurations at the same cost and quality share it.
+  const spots = new Map<string, ParetoPoint[]>();
+  for (const p of front) {
+    const k = `${f2(x(p.cost!))},${f2(y(q(p)))}`;
+    spots.set(k, [...(spots.get(k) ?? []), p]);
+  }
+  [...spots.values()].forEach((same, i) => {
+    const p = same[0]!;
     // Labels on the right half of the plot go to the left of their point, so they stay inside.
     const right = x(p.cost!) > (fr.left + fr.right) / 2;
-    body += `<text x="${f2(x(p.cost!) + (right ? -8 : 8))}" y="${f2(y(q(p)) + (i % 2 === 0 ? 14 : -6))}" text-anchor="${right ? 'end' : 'start'}" class="lbl">${esc(label(p.line, axes))}</text>`;
+    const text = `${label(p.line, axes)}${same.length > 1 ? ` (+${same.length - 1} more)` : ''}`;
+    body += `<text x="${f2(x(p.cost!) + (right ? -8 : 8))}" y="${f2(y(q(p)) + (i % 2 === 0 ? 14 : -6))}" text-anchor="${right ? 'end' : 'start'}" class="lbl">${esc(text)}</text>`;
   });
   return plot(fr, x, y, `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
 }
@@ -132,7 +140,7 @@ function maxRateTable(lines: readonly ResultLine[], axes: readonly string[]): st
     return [...others.map((a) => String(ls[0]!.axes[a])), best === null ? 'none' : String(best), next.length ? String(Math.min(...next)) : '–'];
   });
   const head = [...others, 'highest rate holding', 'next rate (missed)'];
-  return `<h2>Highest swept rate that holds the SLO</h2><p>Between the two columns lies each configuration's capacity; <code>blis capacity</code> finds it to within 2%.</p>
+  return `<h2 id="max-rate">Highest swept rate that holds the SLO</h2><p>Between the two columns lies each configuration's capacity; <code>blis capacity</code> finds it to within 2%.</p>
 <table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
@@ -223,15 +231,15 @@ code{background:#f3f3f3;padding:1px 4px}.key span{margin-right:14px}`;
 <p>${lines.length} configurations${errors ? `, ${errors} could not run` : ''}; ${knees} near the knee, ${over} overloaded. SLO: ${input.sloText === null ? 'none (ranked by p99 TTFT)' : esc(input.sloText)}.</p>
 ${best !== undefined && best.error === undefined ? `<p>Best: <b>${esc(label(best, axes))}</b>${best.slo ? ` (SLO ${best.slo.holds ? 'holds' : 'missed'}, ${pct(best.slo.attainment.attainment)} attained)` : ''}; reproduce with <code>${esc(best.command)}</code></p>` : ''}
 ${key}
-<h2>Cost against ${input.points.some((p) => p.attainment !== null) ? 'SLO attainment' : 'p99 TTFT'}: the Pareto front</h2>
+<h2 id="pareto">Cost against ${input.points.some((p) => p.attainment !== null) ? 'SLO attainment' : 'p99 TTFT'}: the Pareto front</h2>
 <p>Each point is a configuration; the dashed staircase joins the non-dominated ones (nothing cheaper is as good).</p>
 ${paretoChart(input, axes)}
-<h2>${axes.includes('rate') ? 'Latency against rate, per configuration' : 'TTFT per configuration'}</h2>
+<h2 id="latency">${axes.includes('rate') ? 'Latency against rate, per configuration' : 'TTFT per configuration'}</h2>
 ${latencyChart(input, lines, axes)}
 ${maxRateTable(lines, axes)}
-<h2>${lines.some((l) => l.slo !== undefined) ? 'SLO attainment' : 'p99 TTFT'} over the swept axes</h2>
+<h2 id="heatmaps">${lines.some((l) => l.slo !== undefined) ? 'SLO attainment' : 'p99 TTFT'} over the swept axes</h2>
 ${heatmaps(input, lines)}
-<h2>Every configuration</h2>
+<h2 id="table">Every configuration</h2>
 ${tableHtml(input, lines, axes)}
 </body></html>
 `;

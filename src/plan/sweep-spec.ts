@@ -5,9 +5,8 @@
  * best 1/eta re-run longer). Parsing is pure; errors are InputErrors naming `file:line field`.
  * Which flags exist is the CLI's knowledge: `where(path)` lets it locate its own errors.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
-import { YamlLocator, describeValue, type YamlPath } from '../kernel/yaml-locator.js';
+import { describeValue, parseYamlFile, type YamlPath } from '../kernel/yaml-locator.js';
 import { sloKey, sloTargetsFromObject, type SloTargets } from '../workload/slo.js';
 
 export type SweepValue = string | number | boolean;
@@ -43,14 +42,7 @@ function isScalar(v: unknown): v is SweepValue {
 }
 
 export function parseSweepSpec(text: string, fileName: string): SweepSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-    throw new InputError('SWEEP_YAML_SYNTAX', `${fileName}:${pos.line}:${pos.col}`, `malformed YAML: ${err.message.split('\n')[0]!}`);
-  }
-  const loc = new YamlLocator(doc, lines, fileName);
+  const { doc, loc } = parseYamlFile(text, fileName, 'SWEEP_YAML_SYNTAX');
   const where = (p: YamlPath): string => loc.where(p);
   const fields = (v: unknown, path: YamlPath, allowed: readonly string[]): Record<string, unknown> => {
     if (!isMap(v)) throw new InputError('SWEEP_WRONG_TYPE', where(path), `expected a mapping with fields ${allowed.join(', ')}; found ${describeValue(v)}`);

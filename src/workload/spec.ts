@@ -4,9 +4,8 @@
  * InputError naming `file:line` and the field path, with what was found and what was expected.
  * docs/workloads.md shows the format; examples/workload-*.yaml are complete specs.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
-import { YamlLocator, describeValue, type YamlPath } from '../kernel/yaml-locator.js';
+import { YamlLocator, describeValue, parseYamlFile, type YamlPath } from '../kernel/yaml-locator.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';
@@ -171,15 +170,7 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-    const message = err.message.split('\n')[0]!;
-    throw new InputError('SPEC_YAML_SYNTAX', `${fileName}:${pos.line}:${pos.col}`, `malformed YAML: ${message}`);
-  }
-  const loc = new YamlLocator(doc, lines, fileName);
+  const { doc, loc } = parseYamlFile(text, fileName, 'SPEC_YAML_SYNTAX');
   const r = new Reader(loc);
   const root = r.map(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], TOP_FIELDS);
   const clients = r.list(root['clients'], ['clients'])?.map((c, i) => r.client(c, ['clients', i]));

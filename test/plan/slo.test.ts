@@ -98,3 +98,16 @@ describe('statistics with lost requests counted as infinitely late', () => {
     expect(b.attainment.met).toBe(1);
   });
 });
+
+describe('slo_classes in a workload spec', () => {
+  it('parses targets per class and locates a bad one by line and field', async () => {
+    const { parseWorkloadSpec } = await import('../../src/workload/spec.js');
+    const spec = parseWorkloadSpec('rate: 5\nslo_classes:\n  gold: {ttft_p99: 100}\n  bronze: {e2e_p90: 9000, queue_mean: 50}\n', 'w.yaml');
+    expect(spec.sloClasses).toEqual({
+      gold: [{ metric: 'ttft', stat: 'p99', ms: 100 }],
+      bronze: [{ metric: 'e2e', stat: 'p90', ms: 9000 }, { metric: 'queue', stat: 'mean', ms: 50 }],
+    });
+    expect(() => parseWorkloadSpec('rate: 5\nslo_classes:\n  gold:\n    ttft_p999: 100\n', 'w.yaml')).toThrow(/w.yaml:4 slo_classes.gold.ttft_p999: unknown SLO target/);
+    expect(() => parseWorkloadSpec('slo_classes: [gold]\n', 'w.yaml')).toThrow(/w.yaml:1 slo_classes: expected a mapping of SLO class names/);
+  });
+});
