@@ -21,6 +21,8 @@ Examples:
     --hardware H100 --routing-policy round-robin
   blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
     --hardware H100 --routing-policy weighted --routing-scorers "prefix-affinity:2,queue-depth:1"
+  blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \
+    --slo ttft_p99=200,tpot_p50=30 --gpu-price H100=2.10      # SLO attainment, goodput, cost, regime
   blis run --workload-spec examples/workload-multi-client.yaml --output json
   blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
     --requests-out requests.csv --metrics-out metrics.json

@@ -117,6 +117,22 @@ describe('blis sweep', () => {
     expect(second.every((l) => l.flags['num-requests'] === 270 && l.metrics.requests.injected === 270)).toBe(true);
   });
 
+  it('runs a seeded random search: the same samples every time', async () => {
+    const text = 'base: {model: meta-llama/llama-3.1-8b-instruct, num-requests: 60}\nrandom:\n  samples: 3\n  seed: 11\n  params:\n    rate: {min: 2, max: 30}\n    max-num-seqs: [32, 64, 128]\n';
+    const dir = specDir(text);
+    const a = await runCli(['sweep', 'spec.yaml', '--out', 'a', '--jobs', '1', '--quiet'], dir);
+    expect(a.code, a.err).toBe(0);
+    const lines = results(join(dir, 'a')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    for (const l of lines) {
+      expect(l.flags.rate).toBeGreaterThanOrEqual(2);
+      expect(l.flags.rate).toBeLessThanOrEqual(30);
+      expect(l.metrics.config.max_num_seqs).toBe(l.axes['max-num-seqs']);
+    }
+    expect((await runCli(['sweep', 'spec.yaml', '--out', 'b', '--jobs', '1', '--quiet'], dir)).code).toBe(0);
+    expect(results(join(dir, 'b'))).toBe(results(join(dir, 'a')));
+  });
+
   it('names the spec line of a bad flag and refuses output flags', async () => {
     const bad = await runCli(['sweep', 'spec.yaml', '--out', 'x'], specDir('base: {rate: 5}\ngrid:\n  num-instance: [1, 2]\n'));
     expect(bad.code).toBe(2);
