@@ -83,9 +83,12 @@ export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
         arrivals: a.tap(input.arrivals),
         sinks: [...(input.sinks ?? []), a],
         // Replicas are billed from start (provisioning included) until gone, as the autoscaler block bills them.
-        billing: (endUs) => a.autoscaler.fleet.all.map((e) => ({
-          hardware: e.hardware, tp: e.tp, billedUs: Math.max(0, (e.goneUs >= 0 ? e.goneUs : endUs) - e.startUs), initial: e.startUs === 0,
-        })),
+        billing: (endUs) => {
+          const until = a.autoscaler.billedUntilUs(endUs);
+          return a.autoscaler.fleet.all.map((e) => ({
+            hardware: e.hardware, tp: e.tp, billedUs: Math.max(0, (e.goneUs >= 0 ? e.goneUs : until) - e.startUs), initial: e.startUs === 0,
+          }));
+        },
         onCluster: (cluster) => {
           prior?.(cluster);
           a.attach(cluster);

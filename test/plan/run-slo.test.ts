@@ -64,4 +64,14 @@ describe('run --slo', () => {
     // Codegen prompts are longer than chat prompts: the per-model blocks are not copies of the mix.
     expect(doc.models['meta-llama/llama-3.1-8b-instruct'].throughput.input_tokens_per_s).not.toBe(doc.models['qwen/qwen3-14b'].throughput.input_tokens_per_s);
   });
+
+  it('bills an autoscaled fleet by replica lifetime, as the autoscaler block does', async () => {
+    const r = await runCli(['run', '--workload-spec', 'examples/autoscale-diurnal.yaml', '--routing-policy', 'weighted',
+      '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--duration', '300', '--output', 'json', '--quiet']);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.cost.gpu_hours.H100).toBeCloseTo(doc.autoscaler.gpu_hours.H100, 3);
+    // The fixed-fleet bill (every instance for the whole run) would be larger: replicas came and went.
+    expect(doc.cost.gpu_hours.H100).toBeLessThan(doc.instances.length * doc.sim.simulated_s / 3600);
+  });
 });

@@ -3,7 +3,7 @@
  * cost and regime; the bytes do not depend on the worker count or on resuming; two shards
  * merged equal the single-machine results line for line; merge names what is missing.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +131,18 @@ describe('blis sweep', () => {
     }
     expect((await runCli(['sweep', 'spec.yaml', '--out', 'b', '--jobs', '1', '--quiet'], dir)).code).toBe(0);
     expect(results(join(dir, 'b'))).toBe(results(join(dir, 'a')));
+  });
+
+  it('replays a trace named by path relative to the spec', async () => {
+    const dir = specDir('base: {trace: traces/code.csv, model: meta-llama/llama-3.1-8b-instruct}\ngrid:\n  num-instances: [1, 2]\nslo: {ttft_p99: 1000}\n');
+    mkdirSync(join(dir, 'traces'));
+    cpSync('traces/azure2023-code.reconstructed.head300.csv', join(dir, 'traces', 'code.csv'));
+    const r = await runCli(['sweep', 'spec.yaml', '--out', 't', '--jobs', '1', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    const lines = results(join(dir, 't')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.metrics.requests.injected)).toEqual([300, 300]);
+    expect(lines[0].metrics.config.trace).toMatchObject({ file: 'traces/code.csv' });
+    expect(lines[0].command).toBe('blis replay traces/code.csv --model meta-llama/llama-3.1-8b-instruct --num-instances 1 --slo ttft_p99=1000');
   });
 
   it('names the spec line of a bad flag and refuses output flags', async () => {
