@@ -46,7 +46,7 @@ describe('report.html', () => {
   });
 
   it('draws the front, a TTFT chart and a heatmap with knee and overload marks', () => {
-    expect(html).toContain('<h2>Cost against SLO attainment: the Pareto front</h2>');
+    expect(html).toContain('<h2 id="pareto">Cost against SLO attainment: the Pareto front</h2>');
     expect((html.match(/<circle /g) ?? []).length).toBeGreaterThanOrEqual(5 + 2 * 5);
     expect(html).toContain('<figure class="heat">');
     // Heatmap cells: 3 x 2, one not run (C, 1 instance).
