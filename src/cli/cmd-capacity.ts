@@ -61,7 +61,8 @@ function probeDetail(doc: MetricsDocument, flags: Record<string, FlagValue>): Re
 
 export function registerCapacity(program: Command, io: CliIO): void {
   const cmd = addRunFlags(program.command('capacity')
-    .description('the highest request rate at which the SLOs hold (each probe a full simulation), or the cheapest fleet that holds them at --rate'), LIST_FLAGS)
+    .description('the highest request rate at which the SLOs hold (each probe a full simulation), or the cheapest fleet that holds them at --rate'), [...LIST_FLAGS, 'rate'])
+    .option('--rate <rps>', 'max-rate search: the first rate tried (default 10); cheapest-fleet search: the rate to hold, requests/s', numFlag('--rate'))
     .option('--hardware <list>', 'GPU, or a list to search for the cheapest fleet (e.g. H100,A100-80) (default H100)', listFlag('--hardware', false))
     .option('--tp <list>', 'TP degree, or a list (e.g. 1,2,4) (default 1)', listFlag('--tp', true))
     .option('--num-instances <list>', 'instances, or a list (e.g. 2,4,8) (default 1)', listFlag('--num-instances', true))

@@ -121,7 +121,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   });
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
-    { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: endUs * Math.max(1, cluster.instances.length) },
+    { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
   );
   doc['cost'] = costBlock(billed, input.prices ?? CATALOG_PRICES, doc.requests.completed, metrics.completedOutputTokens);
   doc.instances = doc.instances.map((row) => {
