@@ -68,7 +68,12 @@ const pctOf = (a: AttainmentCount): string => (a.attainment === null ? '-' : `${
 export function formatPlanning(slo: SloBlock | undefined, regime: RegimeBlock | undefined, cost: CostBlock | undefined): string {
   let out = '';
   if (slo) {
-    out += `\nSLO ${slo.holds ? 'holds' : 'MISSED'}: ` + slo.checks.map((c) => `${c.class === null ? '' : `${c.class}/`}${c.target} ${c.observed_ms === null ? 'inf' : fmt(c.observed_ms)} ms ${c.holds ? '<=' : '>'} ${fmt(c.target_ms)}${c.lost > 0 ? ` (${c.lost} lost)` : ''}`).join(', ') + '\n';
+    const check = (c: SloBlock['checks'][number]): string => {
+      const name = `${c.class === null ? '' : `${c.class}/`}${c.target}`;
+      if (c.observed_ms === null && c.lost === 0) return `${name}: no requests`;
+      return `${name} ${c.observed_ms === null ? 'inf' : fmt(c.observed_ms)} ms ${c.holds ? '<=' : '>'} ${fmt(c.target_ms)}${c.lost > 0 ? ` (${c.lost} lost)` : ''}`;
+    };
+    out += `\nSLO ${slo.holds ? 'holds' : 'MISSED'}: ` + slo.checks.map(check).join(', ') + '\n';
     out += `attainment ${pctOf(slo.attainment)} (${slo.attainment.met}/${slo.attainment.counted} requests met their SLO${slo.attainment.uncovered > 0 ? `, ${slo.attainment.uncovered} without targets` : ''}); goodput ${fmt(slo.goodput.requests_per_s)} req/s, ${fmt(slo.goodput.output_tokens_per_s)} output tok/s\n`;
     const groups: Array<[string, Record<string, AttainmentCount>]> = [['class', slo.attainment.by_class], ['tenant', slo.attainment.by_tenant], ['model', slo.attainment.by_model]];
     for (const [what, by] of groups) {
