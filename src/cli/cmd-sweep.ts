@@ -4,7 +4,6 @@
  * `--shard I/N` runs a slice, `blis sweep merge` joins slices, `--emit k8s` prints the
  * Kubernetes Indexed Job that runs the slices on a cluster.
  */
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -24,7 +23,7 @@ import { ExitCode, type CliIO } from './io.js';
 import { choiceFlag, intFlag } from './parse.js';
 import { checkRunFlags, commandLine } from './run-flags.js';
 import { simulateSweepPoint, type SweepOutcome, type SweepPoint } from './sweep-point.js';
-import { appendResult, finishDir, prepareDir, readDir, readResults } from './sweep-dir.node.js';
+import { appendResult, finishDir, prepareDir, readDir, readResults, writeManifest } from './sweep-dir.node.js';
 
 const EXAMPLES = `
 Spec (YAML; run flags by their long names without --; docs/capacity.md has the full format):
@@ -191,7 +190,7 @@ export function registerSweep(program: Command, io: CliIO): void {
     const say = (s: string): void => { if (!quiet) io.err(`${s}\n`); };
     const manifest = sweepManifest(l.spec, sha256(l.specText), atRung(l.spec, l.configs, 0, l.digest), shard, sloFlag(l.spec.slo) ?? null);
     prepareDir(dir);
-    writeFileSync(join(dir, 'sweep.json'), JSON.stringify(manifest, null, 1) + '\n');
+    writeManifest(dir, manifest);
     const existing = readResults(dir);
     if (existing.truncated) say('blis sweep: dropped a truncated last line of results.jsonl (that configuration runs again)');
     const failures: string[] = [];

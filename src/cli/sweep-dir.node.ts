@@ -41,6 +41,11 @@ export function prepareDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
 
+/** Written when a sweep starts, so merge can read a shard that was stopped half way. */
+export function writeManifest(dir: string, manifest: SweepManifest): void {
+  writeAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + '\n');
+}
+
 export interface DirContents {
   readonly lines: readonly ResultLine[];
   readonly manifest: SweepManifest;
@@ -54,7 +59,7 @@ export function finishDir(dir: string, c: DirContents): number {
   prepareDir(dir);
   const lines = [...c.lines].sort(compareLines);
   writeAtomic(join(dir, RESULTS_FILE), lines.map((l) => serializeLine(l) + '\n').join(''));
-  writeAtomic(join(dir, MANIFEST_FILE), JSON.stringify(c.manifest, null, 1) + '\n');
+  writeManifest(dir, c.manifest);
   writeAtomic(join(dir, SPEC_COPY), c.specText);
   const points = paretoPoints(lines);
   const axes = c.manifest.axes.map((a) => a.flag);
