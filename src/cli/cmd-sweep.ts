@@ -213,7 +213,8 @@ export function registerSweep(program: Command, io: CliIO): void {
         say(progressLine(line, n, total, (Date.now() - rungStart) / 1000));
       }),
     });
-    const dropped = existing.lines.filter((x) => !kept.some((k) => lineKey(k) === lineKey(x))).length;
+    const keptKeys = new Set(kept.map(lineKey));
+    const dropped = existing.lines.filter((x) => !keptKeys.has(lineKey(x))).length;
     if (dropped > 0) say(`blis sweep: left out ${dropped} earlier line(s) of configurations this spec no longer has`);
     const wall = (Date.now() - start) / 1000;
     say(`blis sweep: done in ${wall.toFixed(1)} s wall`);
