@@ -11,13 +11,12 @@ import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
-import { STEP_TIME_MODELS, defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
-import { coefficientsFromJson } from '../model/fitted.js';
+import { STEP_TIME_MODELS, createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { readJson, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { bytesFlag, choiceFlag, intFlag, numFlag } from './parse.js';
 
 export function addClusterFlags(cmd: Command): Command {
   return cmd
@@ -29,12 +28,15 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--num-instances <n>', 'engine instances behind the router (default 1)', intFlag('--num-instances'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
     .option('--latency-coefficients <file>', 'coefficients file for --latency-model fitted (written by blis calibrate)')
-    .option('--max-num-batched-tokens <n>', 'token budget per engine step (default 2048)', intFlag('--max-num-batched-tokens'))
-    .option('--max-num-seqs <n>', 'requests per engine step (default 256)', intFlag('--max-num-seqs'))
+    .option('--max-num-batched-tokens <n>', 'token budget per engine step (default: vLLM serve\'s for the GPU: 8192 on >= 70 GiB GPUs other than A100, else 2048)', intFlag('--max-num-batched-tokens'))
+    .option('--max-num-seqs <n>', 'requests per engine step (default: vLLM serve\'s for the GPU: 1024 on >= 70 GiB GPUs other than A100, else 256)', intFlag('--max-num-seqs'))
+    .option('--no-async-scheduling', 'schedule each step after the previous one ends (vLLM --no-async-scheduling; default: async, as vLLM >= 0.14)')
+    .option('--kv-cpu-bytes <size>', 'CPU KV offload tier per GPU, e.g. 8GiB (vLLM OffloadingConnector; vLLM\'s --kv-offloading-size is this times TP) (default: none)', bytesFlag('--kv-cpu-bytes'))
+    .option('--kv-cpu-blocks <n>', 'CPU KV offload tier in blocks per instance (instead of --kv-cpu-bytes)', intFlag('--kv-cpu-blocks'))
     .option('--long-prefill-token-threshold <n>', 'cap on one prefill chunk, 0 = off (default 0)', intFlag('--long-prefill-token-threshold'))
     .option('--scheduler <policy>', 'waiting-queue order: fcfs or priority (default fcfs)', choiceFlag('--scheduler', ['fcfs', 'priority']))
     .option('--block-size <tokens>', 'KV block size in tokens (default 16)', intFlag('--block-size'))
-    .option('--total-kv-blocks <n>', 'KV blocks per instance (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
+    .option('--total-kv-blocks <n>', 'KV blocks per instance, as vLLM logs num_gpu_blocks (one is its null block) (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
@@ -73,6 +75,7 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['model', 'model'], ['hardware', 'hardware'], ['tp', 'tp'], ['numInstances', 'numInstances'],
   ['latencyModel', 'latencyModel'], ['maxNumBatchedTokens', 'maxNumBatchedTokens'], ['maxNumSeqs', 'maxNumSeqs'],
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
+  ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
   ['totalKvBlocks', 'totalKvBlocks'], ['gpuMemoryUtilization', 'gpuMemoryUtilization'], ['maxModelLen', 'maxModelLen'],
   ['enablePrefixCaching', 'enablePrefixCaching'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],
@@ -99,6 +102,11 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
     const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
     out['modelSpec'] = modelSpecFromHfConfig(readJson(path, 'model config') as object, name.toLowerCase(), path);
   }
+  if (typeof o['latencyCoefficients'] === 'string') {
+    const path = resolvePath(io.cwd, o['latencyCoefficients']);
+    out['latencyCoefficients'] = readJson(path, 'coefficients file');
+    out['latencyCoefficientsFile'] = o['latencyCoefficients'];
+  }
   if (typeof o['hardwareConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['hardwareConfig']);
     out['hardwareSpec'] = hardwareSpecFromJson(readJson(path, 'hardware config'), path);
@@ -116,22 +124,8 @@ export interface StepTimeSetup {
   readonly name: string;
 }
 
-/** The step-time model for a resolved cluster (`default` = fitted when fitted coefficients ship). */
-export function createStepTime(config: ClusterConfig, cmd: Command | null, io: CliIO): StepTimeSetup {
-  const o = cmd?.opts<Record<string, unknown>>() ?? {};
-  let name = config.latencyModel;
-  const options: Record<string, unknown> = {};
-  if (typeof o['latencyCoefficients'] === 'string') {
-    const path = resolvePath(io.cwd, o['latencyCoefficients']);
-    options['coefficients'] = coefficientsFromJson(readJson(path, 'coefficients file'), path);
-    if (name === 'default') name = 'fitted';
-  }
-  if (name === 'default') name = defaultLatencyModel();
-  const model = getStepTimeModel(name, '--latency-model').create({ model: config.model, hardware: config.hardware, tp: config.tp }, options);
-  return { stepTime: model, overheads: model.overheads ?? ZERO_OVERHEADS, name };
-}
-
-/** `fitted` when the embedded coefficients are fitted, else `roofline` (the model registry decides). */
-export function defaultLatencyModel(): string {
-  return defaultStepTimeModelName();
+/** The step-time model of the resolved cluster's top-level pool (the config decided which: resolveStepTime). */
+export function createStepTime(config: ClusterConfig): StepTimeSetup {
+  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  return { stepTime: model, overheads: model.overheads ?? ZERO_OVERHEADS, name: config.latencyModel };
 }

@@ -43,12 +43,12 @@ export async function simulateReplay(cmd: Command, io: CliIO, trace: string, pre
   const o = cmd.opts<Record<string, unknown>>();
   const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
   const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
-  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+  const { stepTime, overheads } = createStepTime(config);
   const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
   const hooks = prepare(config, opened);
   const outputs = hooks.outputs;
   const result = await simulate({
-    config: { ...config, latencyModel: name },
+    config,
     arrivals: opened.requests,
     stepTime,
     overheads,

@@ -76,13 +76,13 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
   const autoscale = autoscalerFromFlags(cmd, io);
   const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
   const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
-  const { stepTime, overheads, name } = createStepTime(config, cmd, io);
+  const { stepTime, overheads } = createStepTime(config);
   const slo = sloFromFlags(cmd, workload.sloClasses);
   const hooks = prepare(config, workload.numRequests);
   const outputs = hooks.outputs;
   const rng = new Rng(workload.seed);
   const result = await simulate(autoscale.wrap({
-    config: { ...config, latencyModel: name },
+    config,
     arrivals: generateArrivals(workload, rng.fork('workload')),
     stepTime,
     overheads,

@@ -38,6 +38,8 @@ export function formatSummary(doc: MetricsDocument): string {
   out += '\n' + table(latencyRows(doc));
   out += `\nthroughput: ${fmt(doc.throughput.requests_per_s)} req/s, ${fmt(doc.throughput.input_tokens_per_s)} input tok/s, ${fmt(doc.throughput.output_tokens_per_s)} output tok/s\n`;
   out += `kv cache: prefix hit rate ${(doc.kv.prefix_hit_rate * 100).toFixed(1)}%, ${doc.kv.preemptions} preemptions, peak utilisation ${(doc.kv.peak_utilization * 100).toFixed(1)}%\n`;
+  const off = doc['kv_offload'] as { loads: number; load_bytes: number; store_bytes: number } | undefined;
+  if (off !== undefined) out += `cpu kv tier: ${(doc.kv.cpu_hit_rate * 100).toFixed(1)}% of prompt tokens loaded, ${off.loads} loads, ${(off.load_bytes / 1e9).toFixed(2)} GB loaded, ${(off.store_bytes / 1e9).toFixed(2)} GB stored\n`;
   if (doc.stages && doc.stages.length > 0) {
     out += '\n' + table([
       ['stage', 'start s', 'end s', 'done', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99'],

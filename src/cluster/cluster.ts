@@ -11,10 +11,9 @@ import { EventPriority, type EventHandler, type SimEvent } from '../kernel/event
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
-import { computeBlockHashes } from '../engine/block-hash.js';
-import { EngineRequest, RequestState } from '../engine/engine-request.js';
+import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
-import { defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
+import { createStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from './admission/admission.js';
@@ -223,7 +222,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     this.counts.injected++;
-    const req = new EngineRequest(src, index, computeBlockHashes(src, this.config.blockSize));
+    const req = engineRequestFor(src, index, this.config.blockSize);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.live.set(index, t);
     if (this.config.clientTimeoutUs > 0) {
@@ -462,8 +461,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     const c = this.config;
     if (p.model === c.model && p.hardware === c.hardware && p.tp === c.tp) return { stepTime: this.deps.stepTime, overheads: this.deps.overheads };
     if (this.deps.stepTimeFor) return this.deps.stepTimeFor(p);
-    const name = c.latencyModel === 'default' ? defaultStepTimeModelName() : c.latencyModel;
-    const m = getStepTimeModel(name, '--latency-model').create({ model: p.model, hardware: p.hardware, tp: p.tp }, {});
+    const m = createStepTimeModel(c.stepTime, { model: p.model, hardware: p.hardware, tp: p.tp });
     return { stepTime: m, overheads: m.overheads ?? this.deps.overheads };
   }
 

@@ -7,7 +7,7 @@
  * decode joins the decode instance's queue at its reservation's place.
  */
 import type { Simulator } from '../kernel/sim.js';
-import { EngineRequest, RequestState } from '../engine/engine-request.js';
+import { EngineRequest, RequestState, siblingRequest } from '../engine/engine-request.js';
 import type { Instance } from '../engine/instance.js';
 import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import type { ClusterConfig } from './config.js';
@@ -49,7 +49,7 @@ export class Disaggregation implements TransferListener<Transfer> {
       return;
     }
     if (this.host.kvView) this.host.view.kvIndex.advance(now);
-    const req = t.decodeReq ?? (t.decodeReq = new EngineRequest(t.req.src, t.req.index, t.req.blockHashes));
+    const req = t.decodeReq ?? (t.decodeReq = siblingRequest(t.req));
     let chosen = policy.pick(this.host.view, req, now);
     const inst = this.host.fleet.instances[chosen]!;
     if (!this.fitsEver(inst, req)) {

@@ -29,7 +29,8 @@ export interface MetricsBlock {
   e2e_ms: DistributionSummary;
   queue_ms: DistributionSummary;
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
-  kv: { prefix_hit_rate: number; preemptions: number; peak_utilization: number };
+  /** cpu_hit_rate: share of scheduled prompt tokens loaded from the CPU KV tier. */
+  kv: { prefix_hit_rate: number; cpu_hit_rate: number; preemptions: number; peak_utilization: number };
   /** Rejection / drop / timeout counts by reason code. */
   reasons?: Record<string, number>;
 }
@@ -63,6 +64,8 @@ export interface MetricsOptions {
   readonly slo?: SloSpec;
   /** The model of requests that name none (the cluster's model). */
   readonly defaultModel?: string;
+  /** Steps between an arrival and the first step that can take it beyond the running one (1 with async scheduling). */
+  readonly schedulingLagSteps?: number;
 }
 
 /** Accumulates one group's samples (the whole run, a stage or an instance). */
@@ -76,6 +79,7 @@ class Group {
   readonly reasons = new Map<string, number>();
   inputTokens = 0;
   cachedTokens = 0;
+  cpuCachedTokens = 0;
   promptTokensScheduled = 0;
   outputTokens = 0;
   preemptions = 0;
@@ -92,6 +96,7 @@ class Group {
     if (r.firstScheduledUs >= 0) {
       this.promptTokensScheduled += r.inputTokens;
       this.cachedTokens += r.cachedTokens;
+      this.cpuCachedTokens += r.cpuCachedTokens ?? 0;
     }
     if (r.enqueuedUs >= 0 && r.firstScheduledUs >= 0) this.queue.push(r.firstScheduledUs - r.arrivalUs);
     if (r.status !== 'completed') return;
@@ -126,6 +131,7 @@ class Group {
       },
       kv: {
         prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : 0,
+        cpu_hit_rate: this.promptTokensScheduled > 0 ? round(this.cpuCachedTokens / this.promptTokensScheduled) : 0,
         preemptions: this.preemptions,
         peak_utilization: round(this.peakKvUtilization),
       },
@@ -165,12 +171,13 @@ export class MetricsCollector {
   private readonly stages: readonly StageWindow[];
   private readonly defaultModel: string;
   private readonly slo: SloCollector;
-  private readonly regime = new RegimeMonitor();
+  private readonly regime: RegimeMonitor;
 
   constructor(numInstances: number, options: MetricsOptions = {}) {
     this.stages = options.stages ?? [];
     this.defaultModel = options.defaultModel ?? '';
     this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
+    this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
     for (let i = 0; i < this.stages.length; i++) this.perStage.push(new Group());
   }

@@ -7,12 +7,9 @@ import type { ObservedLatency } from '../workload/request.js';
 
 export type RequestStatus = 'completed' | 'rejected' | 'timed_out' | 'dropped' | 'unfinished';
 
-/** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
-export interface PrefillChunk {
-  readonly startUs: number;
-  readonly endUs: number;
-  readonly tokens: number;
-}
+import type { PrefillChunk } from '../engine/engine-request.js';
+
+export type { PrefillChunk } from '../engine/engine-request.js';
 
 /** Phases of a disaggregated (prefill/decode) request. */
 export interface DisaggPhases {
@@ -63,6 +60,8 @@ export interface RequestRecord {
 
   /** Prompt tokens served from the prefix cache at first scheduling. */
   readonly cachedTokens: number;
+  /** Prompt tokens loaded from the CPU KV tier at first scheduling (absent when none). */
+  readonly cpuCachedTokens?: number;
   readonly preemptions: number;
   /** Output tokens actually produced (equals outputTokens when completed). */
   readonly producedTokens: number;

@@ -6,9 +6,11 @@
  *   past capacity the waiting queue grows by λ − μ requests a second and each arrival waits
  *   (1 − μ/λ) s longer per second of the run (Little's law), so the slope is the excess load.
  * - queue wait in steps: the mean queue wait over the mean step duration. A request that gets
- *   into the next step waits for the running one to end: half a step on average, somewhat more
- *   because long steps catch more arrivals (size-biased). Near one step, some requests miss the
- *   next step (token budget, max_num_seqs or KV blocks turn them away): the knee.
+ *   into the first step it can waits for the running one to end, half a step on average,
+ *   somewhat more because long steps catch more arrivals (size-biased), plus the scheduling
+ *   lag (with async scheduling the next step is formed before the running one ends: one more
+ *   step). Most of a step beyond that, some requests miss the step that should take them
+ *   (token budget, max_num_seqs or KV blocks turn them away): the knee.
  * - lost share: requests rejected, timed out, dropped or unfinished.
  * - utilisation: the share of instance time spent in engine steps. Reported, not decisive: a
  *   continuously batching engine steps whenever it holds any request, long before the knee.
@@ -19,7 +21,7 @@
  *
  * Overloaded: the queue grows (slope ≥ 1%: a hundredth of the offered load is left waiting) or
  * at least 1% of requests are lost. Near the knee: not overloaded, but the queue creeps (slope
- * ≥ 0.1%), requests wait most of a step or more, a batch limit binds a fifth of the step time,
+ * ≥ 0.1%), requests wait 0.8 steps or more beyond the scheduling lag, a batch limit binds a fifth of the step time,
  * or one request in a hundred is preempted. Stable otherwise. docs/capacity.md shows the signs
  * over a rate sweep.
  */
@@ -37,7 +39,10 @@ export const REGIME_THRESHOLDS = Object.freeze({
   overloadLostShare: 0.01,
   /** A creeping queue: the slope is no longer noise. */
   kneeSlope: 0.001,
-  /** Mean queue wait, in mean steps, at which requests start missing the next step. */
+  /**
+   * Mean queue wait, in mean steps beyond the scheduling lag, at which requests start missing
+   * the step that should take them (the lag: one step with async scheduling, none without).
+   */
   kneeWaitSteps: 0.8,
   /** A batch limit (max_num_seqs or KV) binds this share of step time. */
   kneeLimitShare: 0.2,
@@ -67,6 +72,13 @@ export interface RegimeBlock {
 }
 
 export class RegimeMonitor {
+  /**
+   * `schedulingLagSteps`: steps between a request's arrival at an idle-enough engine and the step
+   * that can take it, beyond the running one. vLLM's async scheduling (≥ 0.14 default) forms step
+   * N+1 while step N runs, so an arrival waits out the running step and the one already formed: 1.
+   */
+  constructor(private readonly schedulingLagSteps = 0) {}
+
   // Running least-squares of wait (s) on arrival (s): means and co-moments (Welford).
   private n = 0;
   private meanX = 0;
@@ -132,7 +144,9 @@ export class RegimeMonitor {
     if (overload.length > 0) return { state: 'overloaded', reasons: overload, signs };
     const knee: string[] = [];
     if (signs.queue_wait_slope >= T.kneeSlope) knee.push(`queue wait creeps up ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals`);
-    if (signs.queue_wait_steps >= T.kneeWaitSteps) knee.push(`requests wait ${signs.queue_wait_steps.toFixed(2)} steps on average before their first`);
+    if (signs.queue_wait_steps >= this.schedulingLagSteps + T.kneeWaitSteps) {
+      knee.push(`requests wait ${signs.queue_wait_steps.toFixed(2)} steps on average before their first${this.schedulingLagSteps > 0 ? ` (${this.schedulingLagSteps} of them the scheduling lag)` : ''}`);
+    }
     if (signs.max_num_seqs_share >= T.kneeLimitShare) knee.push(`batch at max_num_seqs ${pct(signs.max_num_seqs_share)} of step time`);
     if (signs.kv_limit_share >= T.kneeLimitShare) knee.push(`KV cache full with requests waiting ${pct(signs.kv_limit_share)} of step time`);
     if (signs.preemptions_per_request >= T.kneePreemptions) knee.push(`${this.preemptions} preemptions (${signs.preemptions_per_request.toFixed(3)} per request)`);

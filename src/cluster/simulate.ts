@@ -61,6 +61,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const metrics = new MetricsCollector(config.numInstances, {
     stages: input.stages ?? [],
     defaultModel: config.model.name,
+    schedulingLagSteps: config.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
   // Filled per step without allocating: the instance's model (fixed for its life) and its state as the step ended.
@@ -123,6 +124,16 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
   );
+  const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
+  if (tiers.length > 0) {
+    // CPU KV tier traffic over the run (vLLM OffloadingConnector): loads instead of recomputes, and stores.
+    doc['kv_offload'] = {
+      loads: tiers.reduce((a, i) => a + i.cpuLoads, 0),
+      loaded_tokens: tiers.reduce((a, i) => a + i.cpuHitTokens, 0),
+      load_bytes: tiers.reduce((a, i) => a + i.cpuLoadBytes, 0),
+      store_bytes: tiers.reduce((a, i) => a + i.cpuStoreBytes, 0),
+    };
+  }
   doc['cost'] = costBlock(billed, input.prices ?? CATALOG_PRICES, doc.requests.completed, metrics.completedOutputTokens);
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;

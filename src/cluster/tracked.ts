@@ -85,6 +85,7 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
     firstTokenUs: r.firstTokenUs,
     finishedUs,
     cachedTokens: Math.max(0, r.cachedTokens),
+    ...(r.cpuCachedTokens > 0 ? { cpuCachedTokens: r.cpuCachedTokens } : {}),
     preemptions: r.preemptions + (d !== null ? d.preemptions : 0),
     producedTokens: d !== null && d.outputDone > 0 ? d.outputDone : r.outputDone,
     ...(t.scores !== undefined ? { routingScores: t.scores } : {}),

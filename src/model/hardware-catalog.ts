@@ -12,7 +12,12 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'source'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'source'] as const;
+
+/** What CUDA reports of the marketed memory when a file does not say (H100 80 GB: 79.19 of 80 GiB). */
+const DEVICE_MEMORY_FRACTION = 0.99;
+/** PCIe Gen4 x16 per direction, the host link of a GPU whose file does not say. */
+const DEFAULT_PCIE_GBPS = 32;
 
 function num(o: Record<string, unknown>, field: string, where: string, required: boolean, allowZero: boolean): number {
   const v = o[field];
@@ -28,7 +33,8 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
 
 /**
  * A HardwareSpec from a parsed JSON object with the HardwareSpec field names (camelCase).
- * `fp8Tflops` (0 = no fp8) and `source` are optional; unknown fields are rejected.
+ * `fp8Tflops` (0 = no fp8), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16)
+ * and `source` are optional; unknown fields are rejected.
  */
 export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -57,6 +63,8 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     hbmTBps: num(o, 'hbmTBps', where, true, false),
     memoryGB: num(o, 'memoryGB', where, true, false),
     interconnectGBps: num(o, 'interconnectGBps', where, true, false),
+    deviceMemoryGiB: o['deviceMemoryGiB'] === undefined ? num(o, 'memoryGB', where, true, false) * DEVICE_MEMORY_FRACTION : num(o, 'deviceMemoryGiB', where, true, false),
+    pcieGBps: o['pcieGBps'] === undefined ? DEFAULT_PCIE_GBPS : num(o, 'pcieGBps', where, true, false),
     source: source ?? where,
   });
 }

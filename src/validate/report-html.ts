@@ -4,6 +4,7 @@
  * a heat map of signed errors (experiments × metrics), and per-experiment CDFs of predicted vs
  * actual TTFT / E2E / TPOT where per-request data exists.
  */
+import { describeAssumption } from './assumptions.js';
 import type { ReportInput } from './report-md.js';
 import { fmtMs, fmtPct, HEADLINE_METRICS } from './report-md.js';
 import type { ValidationExperiment } from './validation.js';
@@ -175,7 +176,11 @@ export function renderHtml(input: ReportInput): string {
 
   const failures = doc.gate.failures.map((f) => `<li><b>${esc(f.metric)}</b>${f.experiment ? ` · ${esc(f.experiment)}` : ' · summary'}: ${f.value === null ? esc(f.reason ?? 'missing') : `${f.value.toFixed(2)}% &gt; limit ${f.limit.toFixed(2)}%`}</li>`);
   const errors = doc.experiments.filter((e) => e.status === 'error').map((e) => `<li><b>${esc(e.id)}</b>: ${esc(e.error ?? '')}</li>`);
-  const derived = doc.experiments.filter((e) => e.derived).map((e) => `<li><b>${esc(e.id)}</b>: ${esc(Object.entries(e.derived!).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', '))}</li>`);
+  const assumed = doc.experiments.filter((e) => (e.assumptions?.length ?? 0) > 0).map((e) => `<li><b>${esc(e.id)}</b><ul>${e.assumptions!.map((a) => `<li>${esc(describeAssumption(a))}</li>`).join('')}</ul></li>`);
+  const known = (doc.gate.known_failures ?? []).map((k) => `<tr><td>${esc(k.experiment)}</td><td>${esc(k.metric)}</td><td class="n">${fmtPct(k.error_pct)}</td></tr>`);
+  const verdict = doc.gate.gated === false
+    ? `<span class="gate none">Not gated (no baseline)${doc.gate.failures.length > 0 ? `; ${doc.gate.failures.length} experiment(s) failed` : ''}</span>`
+    : `<span class="gate ${doc.gate.passed ? 'pass' : 'fail'}">${doc.gate.passed ? 'Gate passed' : `Gate failed: ${doc.gate.failures.length} failure(s)`}</span>`;
   const legend = models.map((m, i) => `<span class="lg"><i style="background:${PALETTE[i % PALETTE.length]}"></i>${esc(m)}</span>`).join('');
 
   return `<!doctype html>
@@ -183,13 +188,13 @@ export function renderHtml(input: ReportInput): string {
 <style>
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1360px}
 h1{margin:0 0 4px}h2{margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:13px;margin:4px 0}
-.gate{display:inline-block;padding:4px 10px;border-radius:4px;font-weight:600}.pass{background:#dff3e0;color:#17612a}.fail{background:#fbe3e3;color:#a00}
+.gate{display:inline-block;padding:4px 10px;border-radius:4px;font-weight:600}.pass{background:#dff3e0;color:#17612a}.fail{background:#fbe3e3;color:#a00}.none{background:#eee;color:#444}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px}th{background:#f4f4f4}.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#a00;font-weight:600}
 .grid{display:flex;flex-wrap:wrap;gap:8px}.cdf{border:1px solid #eee;padding:4px;margin:4px}.lg{margin-right:14px;font-size:12px}.lg i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
 .note{color:#666;font-size:12px}
 </style></head><body>
 <h1>${esc(title)}</h1>
-<p><span class="gate ${doc.gate.passed ? 'pass' : 'fail'}">${doc.gate.passed ? 'Gate passed' : `Gate failed: ${doc.gate.failures.length} failure(s)`}</span>
+<p>${verdict}
  &nbsp;${ok.length}/${doc.experiments.length} experiments simulated (schema ${esc(doc.schema)})</p>
 <h2>Summary MAPE</h2>
 <table><tr><th>metric</th><th>MAPE mean</th><th>MAPE median</th><th>n</th>${input.baseline ? '<th>limit</th>' : ''}${comps.map((c) => `<th>${esc(c)} (n)</th>`).join('')}</tr>
@@ -197,7 +202,8 @@ ${summaryRows.join('\n')}</table>
 <p class="note">MAPE = mean |predicted − actual|/actual over the whole-run rows of active experiments (excluded_overload runs are shown but not counted). TPOT is per token from means with the configured output length; ITL compares only its mean.</p>
 ${failures.length > 0 ? `<h2>Gate failures</h2><ul>${failures.join('')}</ul>` : ''}
 ${errors.length > 0 ? `<h2>Errors</h2><ul>${errors.join('')}</ul>` : ''}
-${derived.length > 0 ? `<h2>Derived knobs</h2><ul>${derived.join('')}</ul>` : ''}
+${known.length > 0 ? `<h2>Known failures</h2><p class="note">Counted experiments beyond ${doc.gate.known_failures![0]!.limit}% whole-run error (the baseline's limits.known_failure_abs_error_pct): listed, not failing the gate.</p><table><tr><th>experiment</th><th>metric</th><th>error</th></tr>${known.join('')}</table>` : ''}
+${assumed.length > 0 ? `<h2>Derived and assumed values</h2><ul>${assumed.join('')}</ul>` : ''}
 <h2>Predicted vs actual</h2>
 <div>${legend}</div><p class="note">Filled: whole run; hollow: one stage. Solid line y = x, dashed ±25%.</p>
 <div class="grid">${scatter.join('')}</div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
-import { EngineRequest } from '../../src/engine/engine-request.js';
+import { siblingRequest } from '../../src/engine/engine-request.js';
 
 describe('instance: KV cache, prefix cache and preemption', () => {
   it('preempts the newest running request when blocks run out, and both still finish', () => {
@@ -76,7 +76,7 @@ describe('instance: KV cache, prefix cache and preemption', () => {
     expect(p.inst.kvUsedBlocks).toBe(0);
 
     const d = new Harness({ totalKvBlocks: 20 });
-    const dr = new EngineRequest(r.src, 0, r.blockHashes);
+    const dr = siblingRequest(r);
     expect(d.inst.reserveForTransfer(dr)).toBe(true);
     expect(d.inst.kvUsedBlocks).toBe(7);
     d.sim.run(3000);

@@ -8,7 +8,7 @@ import { maxSustainableRate, roundRate } from '../../src/plan/capacity.js';
 import { candidates, cheapestFleet } from '../../src/plan/cheapest.js';
 import { runCli } from '../cli/helpers.js';
 
-const SEED = ['--model', 'qwen/qwen3-14b', '--workload', 'chatbot', '--num-requests', '1000', '--seed', '1', '--slo', 'ttft_p99=200,tpot_p50=30'];
+const SEED = ['--model', 'qwen/qwen3-14b', '--workload', 'chatbot', '--num-requests', '2000', '--seed', '1', '--slo', 'ttft_p99=200,tpot_p50=30'];
 
 async function holdsAt(rate: number): Promise<boolean> {
   const r = await runCli(['run', ...SEED, '--rate', String(rate), '--output', 'json', '--quiet']);

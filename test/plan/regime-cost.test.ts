@@ -50,6 +50,18 @@ describe('regime', () => {
     wait.addStep(10_000, 0, 1, 256, 0.1);
     expect(wait.block(counts(2), 10_000)).toMatchObject({ state: 'near-knee', signs: { queue_wait_steps: 1.2 } });
 
+    // With async scheduling an arrival also waits out the step already formed: 1.5 steps is no contention, 1.9 is.
+    const lagged = (waitMs: number) => {
+      const m = new RegimeMonitor(1);
+      m.addRecord(record({ id: 'a', arrivalMs: 0, queueMs: waitMs }));
+      m.addRecord(record({ id: 'b', arrivalMs: 100, queueMs: waitMs }));
+      m.addStep(10_000, 0, 1, 256, 0.1);
+      return m.block(counts(2), 10_000);
+    };
+    expect(lagged(15)).toMatchObject({ state: 'stable', signs: { queue_wait_steps: 1.5 } });
+    expect(lagged(19).state).toBe('near-knee');
+    expect(lagged(19).reasons[0]).toMatch(/1.90 steps on average before their first \(1 of them the scheduling lag\)/);
+
     const lost = new RegimeMonitor();
     lost.addRecord(record({ id: 'a', arrivalMs: 0 }));
     expect(lost.block(counts(100, 98), 1)).toMatchObject({ state: 'overloaded', signs: { lost_share: 0.02 } });
