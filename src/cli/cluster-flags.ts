@@ -17,11 +17,13 @@ import { ZERO_OVERHEADS } from '../engine/config.js';
 import { readJson, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { bytesFlag, choiceFlag, intFlag, numFlag } from './parse.js';
+import { userSet } from './config-file.js';
 
 export function addClusterFlags(cmd: Command): Command {
   return cmd
     .option('--model <name>', 'model from the catalog (blis models), case-insensitive (default qwen/qwen3-14b)')
     .option('--model-config <file>', 'Hugging Face config.json of a model not in the catalog')
+    .option('--allow-model-mismatch', 'serve requests that name another catalogued model with the fleet\'s model (refused by default: its latencies are not theirs)')
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
     .option('--hardware-config <file>', 'JSON with a GPU\'s datasheet figures (see docs/model.md)')
     .option('--tp <n>', 'tensor-parallel degree per instance (default 1)', intFlag('--tp'))
@@ -41,7 +43,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
-    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')}`)
+    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')
     .option('--client-timeout <s>', 'requests not finished this long after arrival time out (default: none)', numFlag('--client-timeout'))
@@ -90,12 +92,12 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['maxInstances', 'maxInstances'],
 ];
 
-/** Options the user actually set on the command line (commander's value source 'cli'). */
+/** Options the user actually set (command line or --config file; not commander defaults). */
 export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
   for (const [flag, key] of KEYS) {
-    if (cmd.getOptionValueSource(flag) === 'cli' && o[flag] !== undefined) out[key] = o[flag];
+    if (userSet(cmd, flag) && o[flag] !== undefined) out[key] = o[flag];
   }
   if (typeof o['modelConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['modelConfig']);

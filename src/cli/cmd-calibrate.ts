@@ -19,7 +19,7 @@ import type { MapeEntry } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { progressPrinter, validateWorkerUrl } from './cmd-validate.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
-import type { CliIO } from './io.js';
+import { QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -27,7 +27,8 @@ Examples:
   blis calibrate --out coefficients.json                 # all 28 shipped runs (calibration + trainval)
   blis calibrate --cv --max-evaluations 300 --out c.json # plus leave-one-model-family-out CV, reported per family
   blis calibrate baselines/calibration-experiments --out c.json   # one set only
-  blis calibrate --params step,gemm_us --max-evaluations 40 exp.json --out c.json
+  blis calibrate --params step,gemm_us --max-evaluations 40 --out c.json \\
+    baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
   blis validate --latency-coefficients coefficients.json # score them on the full runs
 `;
 
@@ -65,7 +66,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     .option('--arrivals <source>', 'trace (default where the per-request CSV exists) or synthetic', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--include-overload', 'also fit on experiments marked excluded_overload')
     .option('--jobs <n>', 'worker threads (default 2)', intFlag('--jobs'))
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();

@@ -1,7 +1,10 @@
 /** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
 import { Command } from 'commander';
 import { simulate, type SimulateResult, type SimulationProgress } from '../cluster/simulate.js';
-import { describeClusterConfig, type ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../cluster/config.js';
+import { catalogModelName, checkModelClaim, fleetModels } from '../cluster/served-models.js';
+import type { ClientSpec } from '../workload/types.js';
+import { describeClusterConfig } from '../cluster/config.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
@@ -11,8 +14,10 @@ import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter, type OutputSinks } from './outputs.js';
+import type { OutputFiles } from './output-files.node.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter, type OutputSinks } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
+import { userSet } from './config-file.js';
 import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 
 const EXAMPLES = `
@@ -21,11 +26,16 @@ Examples:
     --hardware H100 --routing-policy round-robin
   blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
     --hardware H100 --routing-policy weighted --routing-scorers "prefix-affinity:2,queue-depth:1"
-  blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \
+  blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
     --slo ttft_p99=200,tpot_p50=30 --gpu-price H100=2.10      # SLO attainment, goodput, cost, regime
   blis run --workload-spec examples/workload-multi-client.yaml --output json
   blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
     --requests-out requests.csv --metrics-out metrics.json
+  blis run --num-requests 500 --otlp-out run.jsonl.gz
+  blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc
+
+Exit codes: 0 ok, 2 bad input or usage, 4 spans lost in export (--otlp-best-effort accepts it).
 `;
 
 export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptions {
@@ -64,21 +74,44 @@ export function addRunFlags(target: Command, except: readonly string[] = []): Co
   return target;
 }
 
-/** What the `run` command adds around a simulation once the configuration is resolved. */
+export function registerRun(program: Command, io: CliIO): void {
+  const cmd = addRunFlags(program.command('run')
+    .description('generate a workload (preset, spec file or flags) and simulate it'));
+  addOutputFlags(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action(async () => {
+    const files = planRunOutputs(cmd, io);
+    await files.run(() => runAction(cmd, io, files));
+  });
+}
+
+/** What a command adds around a simulation once the configuration is resolved (none for a probe or sweep point). */
 export interface RunHooks {
   readonly outputs?: OutputSinks;
   readonly onProgress?: (p: SimulationProgress) => void;
+  /** Where the autoscaler writes its timeline (`--timeline-out`). */
+  readonly files?: OutputFiles;
 }
 
 /** Simulates what a parsed `run` command (or one built from flags) describes. */
-export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => RunHooks = () => ({})): Promise<SimulateResult> {
-  const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
+export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => Promise<RunHooks> | RunHooks = () => ({})): Promise<SimulateResult> {
+  const workloadOptions = workloadOptionsFromFlags(cmd, io);
+  const workload = resolveWorkload(workloadOptions);
   const autoscale = autoscalerFromFlags(cmd, io);
-  const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
+  const flags = clusterOptionsFromFlags(cmd, io);
+  // Without --model, a spec whose clients all name one catalogued model simulates that model.
+  const named = [...new Set((workloadOptions.spec?.clients ?? []).map((c) => (c.model !== undefined ? catalogModelName(c.model) ?? c.model : undefined)))];
+  if (flags.model === undefined && flags.modelSpec === undefined && named.length === 1 && named[0] !== undefined && catalogModelName(named[0]) !== undefined
+    && cmd.opts<Record<string, unknown>>()['autoscalerConfig'] === undefined) {
+    flags.model = named[0];
+    io.err(`blis: simulating ${named[0]}, the model the workload spec names (--model to choose)\n`);
+  }
+  const clusterOptions = autoscale.clusterOptions(flags);
+  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
   const { stepTime, overheads } = createStepTime(config);
+  checkSpecModels(workloadOptions.spec?.clients ?? [], config, cmd, io);
   const slo = sloFromFlags(cmd, workload.sloClasses);
-  const hooks = prepare(config, workload.numRequests);
+  const hooks = await prepare(config, workload.numRequests);
   const outputs = hooks.outputs;
   const rng = new Rng(workload.seed);
   const result = await simulate(autoscale.wrap({
@@ -93,27 +126,32 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
     prices: pricesFromFlags(cmd),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
   }));
-  autoscale.finish(result);
+  autoscale.finish(result, hooks.files);
   return result;
 }
 
-export function registerRun(program: Command, io: CliIO): void {
-  const cmd = addRunFlags(program.command('run')
-    .description('generate a workload (preset, spec file or flags) and simulate it'));
-  addOutputFlags(cmd);
-  cmd.addHelpText('after', EXAMPLES);
-  cmd.action(async () => {
-    let outputs: OutputSinks | undefined;
-    let progress: ReturnType<typeof progressReporter> | undefined;
-    const result = await simulateRun(cmd, io, (config, total) => {
-      outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
-      progress = progressReporter(cmd, io, total);
-      return { outputs, onProgress: progress.onProgress };
-    });
-    await outputs!.close();
-    progress!.done(`${result.metrics.requests.injected} requests`);
-    emitMetrics(cmd, io, result.metrics);
+async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
+  let outputs: OutputSinks | undefined;
+  let progress: ReturnType<typeof progressReporter> | undefined;
+  const result = await simulateRun(cmd, io, async (config, total) => {
+    outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
+    progress = progressReporter(cmd, io, total);
+    return { outputs, onProgress: progress.onProgress, files };
   });
+  const exported = await outputs!.close();
+  progress!.done(`${result.metrics.requests.injected} requests`);
+  emitMetrics(cmd, io, files, result.metrics);
+  failIfSpansLost(cmd, exported);
+}
+
+/** Every model a spec's clients name must be one the fleet serves (else an error at the spec's line). */
+function checkSpecModels(clients: readonly ClientSpec[], config: ClusterConfig, cmd: Command, io: CliIO): void {
+  const fleet = { served: fleetModels(config), allowMismatch: cmd.opts<Record<string, unknown>>()['allowModelMismatch'] === true };
+  for (const c of clients) {
+    if (c.model === undefined) continue;
+    const note = checkModelClaim({ name: c.model, where: c.modelAt ?? `client ${c.name ?? ''}`, source: 'spec' }, fleet);
+    if (note !== null) io.err(`blis: ${note}\n`);
+  }
 }
 
 function describeWorkload(w: ReturnType<typeof resolveWorkload>): Record<string, unknown> {

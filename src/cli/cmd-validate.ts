@@ -13,7 +13,7 @@ import { renderHtml } from '../validate/report-html.js';
 import { renderJunit } from '../validate/junit.js';
 import { renderMarkdown } from '../validate/report-md.js';
 import { describeFailure, gateLine, renderSummaryText } from '../validate/report-text.js';
-import { scoreCompetitors } from '../validate/competitors.js';
+import { competitorRuns, scoreCompetitors } from '../validate/competitors.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
@@ -22,7 +22,7 @@ import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/expe
 import type { ValidationDocument } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { compiledWorkerUrl, readJson, resolvePath, writeText } from './files.node.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
@@ -34,7 +34,7 @@ Examples:
   blis validate baselines/trainval-experiments/*.json   # sparse files: the report lists what was derived or assumed
   blis validate baselines/trainval-experiments --prefix-aliases honoured --baseline baselines/trainval.json
   blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
-  blis validate --latency-coefficients coefficients.json --output json > validation.json
+  blis validate --latency-coefficients src/model/coefficients/default.json --output json > validation.json
   blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
 `;
 
@@ -107,7 +107,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--slack-absolute <pct>', `with --update-baseline: slack in percentage points (default: the baseline's, else ${DEFAULT_SLACK.absolute_pct})`, numFlag('--slack-absolute'))
     .option('--note <text>', 'with --update-baseline: the baseline\'s note (how and why it was made)')
     .option('--title <text>', 'report title')
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();
@@ -153,6 +153,7 @@ export function registerValidate(program: Command, io: CliIO): void {
       title,
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       ...(competitors !== undefined ? { competitors: scoreCompetitors(competitors, experiments) } : {}),
+      ...(competitors !== undefined ? { competitorRuns: competitorRuns(competitors, experiments) } : {}),
     };
     if (typeof o['reportDir'] === 'string') {
       const dir = resolvePath(io.cwd, o['reportDir']);
@@ -160,7 +161,7 @@ export function registerValidate(program: Command, io: CliIO): void {
       writeText(join(dir, 'report.md'), renderMarkdown(report));
       writeText(join(dir, 'report.html'), renderHtml(report));
       writeText(join(dir, 'junit.xml'), renderJunit(doc));
-      if (!quiet) io.err(`reports written to ${dir}\n`);
+      note(quiet, io, `reports written to ${dir}\n`);
     }
     // The absolute limits are kept by an update, so a run that breaks them cannot become the new baseline.
     const limitFailures = o['updateBaseline'] && baseline?.limits ? checkLimits(doc, baseline.limits) : [];
@@ -172,11 +173,10 @@ export function registerValidate(program: Command, io: CliIO): void {
       if (!quiet) io.err(`baseline written to ${baselinePath} (this run sets the new ratchet)\n`);
     }
     if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
-    else if (!quiet) io.out(renderSummaryText(doc, report.baseline));
+    else io.out(renderSummaryText(doc, report.baseline));
     const bad = malformedExperiments(doc);
     if (bad) throw new ExitCode(2, bad);
     if (!doc.gate.passed) throw new ExitCode(1, `${gateLine(doc.gate)}${o['updateBaseline'] ? ' (baseline not written)' : ''}`);
     if (limitFailures.length > 0) throw new ExitCode(1, `baseline not written: the run breaks the baseline's absolute limits: ${limitFailures.map(describeFailure).join('; ')}`);
-    if (quiet && o['output'] !== 'json') io.out(`${writeBaseline ? `baseline written to ${o['baseline'] as string} (this run sets the new ratchet)` : gateLine(doc.gate)}\n`);
   });
 }

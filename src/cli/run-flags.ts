@@ -10,6 +10,7 @@ import { InputError, closeNames } from '../kernel/errors.js';
 import { addReplayFlags, simulateReplay } from './cmd-replay.js';
 import { addRunFlags, simulateRun } from './cmd-run.js';
 import type { CliIO } from './io.js';
+import { userSet } from './config-file.js';
 
 export type FlagValue = string | number | boolean | readonly (string | number)[];
 export type RunFlags = Readonly<Record<string, FlagValue>>;
@@ -103,7 +104,7 @@ export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: st
   let doc: MetricsDocument | undefined;
   cmd.action(async () => {
     doc = trace !== undefined
-      ? (await simulateReplay(cmd, io, String(trace))).result.metrics
+      ? (await simulateReplay(cmd, io, String(trace))).metrics
       : (await simulateRun(cmd, io)).metrics;
   });
   try {
@@ -115,14 +116,14 @@ export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: st
   return doc!;
 }
 
-/** The flags the user gave a parsed command (value source 'cli'), minus `exclude`. */
+/** The flags the user gave a parsed command (on the command line or in its --config file), minus `exclude`. */
 export function flagsFromCommand(cmd: Command, exclude: readonly string[] = []): Record<string, FlagValue> {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, FlagValue> = {};
   for (const opt of cmd.options) {
     const attr = opt.attributeName();
     const name = longName(opt);
-    if (cmd.getOptionValueSource(attr) !== 'cli' || exclude.includes(name) || OUTPUT_FLAGS.includes(name)) continue;
+    if (!userSet(cmd, attr) || exclude.includes(name) || OUTPUT_FLAGS.includes(name)) continue;
     const v = o[attr];
     if (opt.negate) out[name.replace(/^no-/, '')] = v as boolean;
     else if (v !== undefined) out[name] = v as FlagValue;

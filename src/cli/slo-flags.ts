@@ -4,13 +4,13 @@
  */
 import type { Command } from 'commander';
 import { CATALOG_PRICES, parseGpuPrices, priceTable, type PriceTable } from '../model/prices.js';
+import { listFlag } from './parse.js';
 import { mergeSlo, parseSloClass, parseSloTargets, NO_SLO, type SloSpec, type SloTargets } from '../workload/slo.js';
 
 export function addSloFlags(cmd: Command): Command {
   return cmd
     .option('--slo <targets>', 'SLO targets in ms, <metric>_<stat>=<ms>,...: metric ttft, tpot, itl, e2e or queue; stat mean, p50, p90, p95, p99 or max (e.g. ttft_p99=200,tpot_p50=30)')
-    .option('--slo-class <class:targets>', 'targets of one SLO class (requests carrying slo_class), repeatable; replaces the workload spec\'s slo_classes entry (e.g. batch:e2e_p99=60000)',
-      (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--slo-class <class:targets>', 'targets of one SLO class (requests carrying slo_class), repeatable; replaces the workload spec\'s slo_classes entry (e.g. batch:e2e_p99=60000)', listFlag())
     .option('--gpu-price <list>', `price per GPU-hour by GPU, overriding the catalog's (${CATALOG_PRICES.unit}), e.g. H100=2.10,A100-80=1.30`);
 }
 

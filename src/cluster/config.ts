@@ -269,8 +269,16 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
-  const routingPolicy = findRoutingPolicy(String(pick('routingPolicy'))).name;
+  let routingPolicy = findRoutingPolicy(String(pick('routingPolicy'))).name;
   let routingScorers: WeightedScorerSpec[] = [];
+  if (options.routingScorers !== undefined && routingPolicy !== 'weighted') {
+    // Only the weighted policy reads scorers: never show scorers in the header that no decision uses.
+    if (options.routingPolicy !== undefined) {
+      throw new InputError('FLAG_CONFLICT', '--routing-scorers', `only --routing-policy weighted uses scorers; ${routingPolicy} would ignore them: pass --routing-policy weighted, or drop --routing-scorers`);
+    }
+    routingPolicy = 'weighted';
+    sources['routingPolicy'] = 'derived';
+  }
   if (options.routingScorers !== undefined) {
     routingScorers = parseScorerWeights(options.routingScorers);
     sources['routingScorers'] = given['routingScorers'] ?? 'flag';

@@ -70,6 +70,7 @@ export class DurationHistogram {
     if (this.total === 0) return EMPTY_SUMMARY;
     const pct = (q: number): number => this.quantile(q);
     return {
+      count: this.total,
       mean: round((this.sum / this.total) * scale),
       p50: round(pct(0.5) * scale),
       p90: round(pct(0.9) * scale),

@@ -6,6 +6,7 @@
 import type { RequestRecord, RequestStatus } from './record.js';
 import { DurationHistogram, LatencySamples } from './duration-histogram.js';
 import { round, type DistributionSummary } from './summary.js';
+import { TransferStats, type TransferBlock } from './transfer-stats.js';
 import { NO_SLO, type SloSpec } from '../workload/slo.js';
 import { RegimeMonitor, type RegimeBlock } from './regime.js';
 import { SloCollector, type SloBlock } from './slo.js';
@@ -29,8 +30,8 @@ export interface MetricsBlock {
   e2e_ms: DistributionSummary;
   queue_ms: DistributionSummary;
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
-  /** cpu_hit_rate: share of scheduled prompt tokens loaded from the CPU KV tier. */
-  kv: { prefix_hit_rate: number; cpu_hit_rate: number; preemptions: number; peak_utilization: number };
+  /** prefix_hit_rate is null when no prompt was scheduled (nothing to hit or miss); cpu_hit_rate: share of scheduled prompt tokens loaded from the CPU KV tier (null likewise). */
+  kv: { prefix_hit_rate: number | null; cpu_hit_rate: number | null; preemptions: number; peak_utilization: number };
   /** Rejection / drop / timeout counts by reason code. */
   reasons?: Record<string, number>;
 }
@@ -45,11 +46,22 @@ export interface InstanceMeta {
   state?: string;
 }
 
+/** A pool's or a role's figures: every request that passed through it (a P/D request counts in both its pools). */
+export interface PoolBlock extends MetricsBlock {
+  name: string;
+  role: string;
+}
+
 export interface MetricsDocument extends MetricsBlock {
   schema: typeof METRICS_SCHEMA;
   config: unknown;
   stages?: Array<{ index: number; start_s: number; end_s: number } & MetricsBlock>;
   instances: Array<{ id: number } & InstanceMeta & MetricsBlock>;
+  /** Per pool (when the run has more than one) and per role (unified, prefill, decode). */
+  pools?: PoolBlock[];
+  roles?: Record<string, MetricsBlock>;
+  /** KV transfers of disaggregated requests (runs with prefill pools). */
+  kv_transfer?: TransferBlock;
   sim: { simulated_s: number; events: number };
   /** Per model, when the run serves more than one (latencies are never mixed across models). */
   models?: Record<string, MetricsBlock>;
@@ -59,13 +71,28 @@ export interface MetricsDocument extends MetricsBlock {
   [extra: string]: unknown;
 }
 
+/** What the run is judged by: SLO targets, and what the regime needs to know of the engine. */
 export interface MetricsOptions {
-  readonly stages?: readonly StageWindow[];
   readonly slo?: SloSpec;
   /** The model of requests that name none (the cluster's model). */
   readonly defaultModel?: string;
   /** Steps between an arrival and the first step that can take it beyond the running one (1 with async scheduling). */
   readonly schedulingLagSteps?: number;
+}
+
+/** An instance's queue and batch as a step ended (the regime's signs). */
+export interface StepState {
+  readonly waiting: number;
+  readonly running: number;
+  readonly maxNumSeqs: number;
+  readonly kvUtilization: number;
+}
+
+/** What the collector needs to know of the run's layout for per-pool, per-role and transfer figures. */
+export interface MetricsLayout {
+  readonly pools: ReadonlyArray<{ readonly name: string; readonly role: string }>;
+  /** The KV-transfer link (set when the run has prefill pools). */
+  readonly link?: { readonly bytesPerS: number; readonly latencyUs: number };
 }
 
 /** Accumulates one group's samples (the whole run, a stage or an instance). */
@@ -130,8 +157,8 @@ class Group {
         output_tokens_per_s: rate(this.outputTokens),
       },
       kv: {
-        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : 0,
-        cpu_hit_rate: this.promptTokensScheduled > 0 ? round(this.cpuCachedTokens / this.promptTokensScheduled) : 0,
+        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : null,
+        cpu_hit_rate: this.promptTokensScheduled > 0 ? round(this.cpuCachedTokens / this.promptTokensScheduled) : null,
         preemptions: this.preemptions,
         peak_utilization: round(this.peakKvUtilization),
       },
@@ -149,14 +176,6 @@ function statusKey(s: RequestStatus): keyof RequestCounts {
   return s;
 }
 
-/** An instance's queue and batch as a step ended (the regime's signs). */
-export interface StepState {
-  readonly waiting: number;
-  readonly running: number;
-  readonly maxNumSeqs: number;
-  readonly kvUtilization: number;
-}
-
 export interface StageWindow {
   readonly index: number;
   readonly startUs: number;
@@ -167,19 +186,27 @@ export class MetricsCollector {
   private readonly all = new Group();
   private readonly perInstance: Group[] = [];
   private readonly perStage: Group[] = [];
+  private readonly perPool = new Map<string, Group>();
+  private readonly perRole = new Map<string, Group>();
+  private readonly roleOf = new Map<string, string>();
+  private readonly transfers: TransferStats | null;
   private readonly perModel = new Map<string, Group>();
-  private readonly stages: readonly StageWindow[];
   private readonly defaultModel: string;
   private readonly slo: SloCollector;
   private readonly regime: RegimeMonitor;
 
-  constructor(numInstances: number, options: MetricsOptions = {}) {
-    this.stages = options.stages ?? [];
+  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }, options: MetricsOptions = {}) {
     this.defaultModel = options.defaultModel ?? '';
     this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
     this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
-    for (let i = 0; i < this.stages.length; i++) this.perStage.push(new Group());
+    for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
+    for (const p of layout.pools) {
+      this.perPool.set(p.name, new Group());
+      this.roleOf.set(p.name, p.role);
+      if (!this.perRole.has(p.role)) this.perRole.set(p.role, new Group());
+    }
+    this.transfers = layout.link !== undefined ? new TransferStats(layout.link) : null;
   }
 
   /** A request left the system (any status). */
@@ -189,22 +216,43 @@ export class MetricsCollector {
     if (this.slo.enabled) this.slo.add(r);
     this.regime.addRecord(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
+    const d = r.disagg;
+    // A disaggregated request was served by two instances: each shows it (the decode one completed it).
+    if (d !== undefined && d.decodeInstance >= 0 && d.decodeInstance !== r.instance) this.instanceGroup(d.decodeInstance).add(r);
+    this.addToPools(r.pool, d?.decodePool, r);
+    this.transfers?.add(r);
     if (this.perStage.length > 0) {
       const s = r.stage ?? this.stageAt(r.arrivalUs);
       if (s >= 0 && s < this.perStage.length) this.perStage[s]!.add(r);
     }
   }
 
+  private addToPools(pool: string, decodePool: string | undefined, r: RequestRecord): void {
+    if (pool === '') return;
+    this.perPool.get(pool)?.add(r);
+    const role = this.roleOf.get(pool);
+    if (role !== undefined) this.perRole.get(role)!.add(r);
+    if (decodePool === undefined || decodePool === '' || decodePool === pool) return;
+    this.perPool.get(decodePool)?.add(r);
+    const decodeRole = this.roleOf.get(decodePool);
+    if (decodeRole !== undefined && decodeRole !== role) this.perRole.get(decodeRole)!.add(r);
+  }
+
   /**
    * One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL
    * samples); `model` is the instance's, `state` its queue and batch as the step ended.
    */
-  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, model?: string, state?: StepState): void {
+  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string, model?: string, state?: StepState): void {
     if (state !== undefined) this.regime.addStep(durationUs, state.waiting, state.running, state.maxNumSeqs, state.kvUtilization);
     if (decodeTokens <= 0) return;
     this.all.addStep(durationUs, decodeTokens);
     if (model !== undefined) this.modelGroup(model).addStep(durationUs, decodeTokens);
     this.instanceGroup(instance).addStep(durationUs, decodeTokens);
+    if (pool !== undefined) {
+      this.perPool.get(pool)?.addStep(durationUs, decodeTokens);
+      const role = this.roleOf.get(pool);
+      if (role !== undefined) this.perRole.get(role)!.addStep(durationUs, decodeTokens);
+    }
     if (this.perStage.length > 0) {
       const s = this.stageAt(startUs);
       if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
@@ -217,10 +265,14 @@ export class MetricsCollector {
   }
 
   /** Peak KV utilisation seen on an instance (fraction of blocks in use). */
-  notePeakKv(instance: number, utilization: number): void {
+  notePeakKv(instance: number, utilization: number, pool?: string): void {
     const g = this.instanceGroup(instance);
     if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
     if (utilization > this.all.peakKvUtilization) this.all.peakKvUtilization = utilization;
+    if (pool === undefined) return;
+    for (const h of [this.perPool.get(pool), this.perRole.get(this.roleOf.get(pool) ?? '')]) {
+      if (h !== undefined && utilization > h.peakKvUtilization) h.peakKvUtilization = utilization;
+    }
   }
 
   /** `instanceUs`: Σ over instances of the time each existed (utilisation's denominator; default instances × simulated time). */
@@ -237,6 +289,9 @@ export class MetricsCollector {
       regime: this.regime.block(all.requests, sim.instanceUs ?? this.perInstance.length * sim.simulatedUs),
       ...extra,
     };
+    if (this.perPool.size > 1) doc.pools = this.layout.pools.map((p) => ({ name: p.name, role: p.role, ...this.perPool.get(p.name)!.block(this.perPool.get(p.name)!.windowUs()) }));
+    if (this.perRole.size > 1) doc.roles = Object.fromEntries([...this.perRole.entries()].map(([role, g]) => [role, g.block(g.windowUs())]));
+    if (this.transfers !== null) doc.kv_transfer = this.transfers.block();
     if (this.stages.length > 0) {
       doc.stages = this.stages.map((st, i) => ({
         index: st.index,

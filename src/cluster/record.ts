@@ -16,11 +16,21 @@ export interface DisaggPhases {
   readonly prefillInstance: number;
   /** -1 until a decode instance accepted the transfer (reserved blocks). */
   readonly decodeInstance: number;
+  /** When the decode instance was picked (routing runs the decode profile first). */
   readonly decodeRoutedUs: number;
+  /** The prefill instance's answer (its one token, not returned to the client); -1 before. */
+  readonly prefillDoneUs: number;
+  /** The decode instance had the prompt's blocks and the transfer began (-1: not yet). */
   readonly transferStartUs: number;
   readonly transferEndUs: number;
+  /** KV bytes moved (the prompt's blocks the decode instance did not hold). */
   readonly transferBytes: number;
+  /** The transfer landed: the request joined the decode instance's queue. */
   readonly decodeEnqueuedUs: number;
+  /** The decode instance's first step (it recomputes the last prompt token and samples the first token). */
+  readonly decodeFirstScheduledUs: number;
+  /** Prompt tokens the decode instance already held in its prefix cache (not transferred). */
+  readonly decodeCachedTokens: number;
   readonly decodePool?: string;
   /** Scores by scorer name for the decode instance (weighted policy only). */
   readonly decodeRoutingScores?: Readonly<Record<string, number>>;
@@ -55,6 +65,7 @@ export interface RequestRecord {
   /** Arrival in the instance's waiting queue. */
   readonly enqueuedUs: number;
   readonly firstScheduledUs: number;
+  /** The first token the client received (under disaggregation: from the decode instance). */
   readonly firstTokenUs: number;
   readonly finishedUs: number;
 

@@ -55,11 +55,34 @@ export interface SimulateResult {
 
 /** Arrivals scheduled ahead of the clock at a time (bounds memory on long traces). */
 const ARRIVAL_BATCH = 4096;
+/**
+ * Events handled between progress reports in a long stretch without arrivals. After every
+ * slice and every arrival batch the run yields one turn of the host's event loop, so progress
+ * is printed and a CLI still hears Ctrl-C (a macrotask turn costs microseconds).
+ */
+const EVENT_SLICE = 250_000;
+
+/**
+ * Simulated time without a single data-plane event (arrival, step, transfer, deadline) while
+ * requests are inside and nothing but scrapes and control decisions is pending: the run has
+ * stalled (e.g. a decode instance whose waiting queue head needs more KV blocks than the landed
+ * transfers behind it leave, vLLM's head-of-line rule), and ticking on would never end. The
+ * requests still inside end as `unfinished` with reason `stalled`.
+ */
+export const STALL_US = 3600e6;
+
+const yieldToHost = (): Promise<void> => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') setImmediate(resolve);
+  else setTimeout(resolve, 0);
+});
 
 export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const { config } = input;
-  const metrics = new MetricsCollector(config.numInstances, {
-    stages: input.stages ?? [],
+  const hasPd = config.pools.some((p) => p.role === 'prefill');
+  const metrics = new MetricsCollector(config.numInstances, input.stages ?? [], {
+    pools: config.pools.map((p) => ({ name: p.name, role: p.role })),
+    ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
+  }, {
     defaultModel: config.model.name,
     schedulingLagSteps: config.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
@@ -74,13 +97,13 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(input.stepTimeFor !== undefined ? { stepTimeFor: input.stepTimeFor } : {}),
     sink,
     detail: input.detail,
-    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, waiting, running, maxNumSeqs) => {
+    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool, waiting, running, maxNumSeqs) => {
       stepState.waiting = waiting;
       stepState.running = running;
       stepState.maxNumSeqs = maxNumSeqs;
       stepState.kvUtilization = kvUtilization;
-      metrics.addStep(instance, startUs, durationUs, decodeTokens, modelOf[instance] ??= cluster.instanceInfo(instance).model, stepState);
-      metrics.notePeakKv(instance, kvUtilization);
+      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.instanceInfo(instance).model, stepState);
+      metrics.notePeakKv(instance, kvUtilization, pool);
     },
   });
   input.onCluster?.(cluster);
@@ -90,6 +113,20 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     injected: cluster.requestCounts.injected,
     finished: cluster.requestCounts.injected - cluster.inSystem,
   });
+
+  let stalledUs = -1;
+  const stalled = (): boolean => {
+    const sim = cluster.sim;
+    if (stalledUs < 0 && cluster.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
+    return stalledUs >= 0;
+  };
+  const runUntil = async (untilUs: number): Promise<void> => {
+    while (!cluster.sim.run(untilUs, EVENT_SLICE)) {
+      if (stalled()) return;
+      progress();
+      await yieldToHost();
+    }
+  };
 
   // One loop for sync and async streams: an async source is awaited per item, a sync one is not.
   const arrivals = input.arrivals;
@@ -107,12 +144,14 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       last = n.value.arrivalUs;
     }
     if (done) break;
-    cluster.sim.run(Math.min(horizon, last - 1));
+    await runUntil(Math.min(horizon, last - 1));
+    if (stalledUs >= 0) break;
     progress();
     if (input.pace) await input.pace();
+    else await yieldToHost();
   }
-  cluster.sim.run(horizon);
-  cluster.close();
+  if (stalledUs < 0) await runUntil(horizon);
+  cluster.close(stalledUs >= 0 ? 'stalled' : 'simulation-ended');
   progress();
   const endUs = cluster.sim.nowUs;
   // A fixed fleet is billed for the whole run; an autoscaler re-bills its replicas by lifetime.
@@ -123,6 +162,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
+    stalledUs >= 0 ? { stalled: { at_s: stalledUs / 1e6, last_progress_s: cluster.sim.lastDataPlaneUs / 1e6, requests: cluster.requestCounts.unfinished } } : {},
   );
   const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
   if (tiers.length > 0) {

@@ -131,7 +131,7 @@ export function paddedStatUs(values: LatencySamples, lost: number, stat: SloTarg
   if (stat === 'mean' || stat === 'max') {
     if (lost > 0) return Infinity;
     const s = values.summary(1);
-    return stat === 'mean' ? s.mean : s.max;
+    return (stat === 'mean' ? s.mean : s.max) ?? NaN;
   }
   const q = Number(stat.slice(1)) / 100;
   const pos = q * (n + lost - 1);

@@ -69,6 +69,8 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   private nextSeq = 0;
   /** Enqueued requests still inside their pre-schedule overhead. */
   private admitting = 0;
+  /** Prefix-hit blocks found for a P/D reservation (reused). */
+  private hitScratch = new Int32Array(64);
 
   enqueuedCount = 0;
   finishedCount = 0;

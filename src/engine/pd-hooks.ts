@@ -21,7 +21,6 @@ export abstract class PdHooks {
   protected abstract checkFits(req: EngineRequest): DropReason | null;
   protected abstract prepare(req: EngineRequest): void;
   protected abstract kick(): void;
-  protected abstract finish(r: EngineRequest, now: number): void;
 
   /** Prefill side: frees the KV blocks a finished prefillOnly request was holding. */
   releaseHeld(req: EngineRequest): void {
@@ -33,21 +32,28 @@ export abstract class PdHooks {
   }
 
   /**
-   * Decode side: allocates blocks for the prompt before its KV transfer lands.
-   * False (nothing allocated) when the request can never fit or the blocks are not free now.
+   * Decode side: allocates the prompt's blocks before its KV transfer, as vLLM's scheduler does
+   * for a remote prefill (vLLM 0.15 v1/core/sched/scheduler.py: local prefix-cache hits first,
+   * then `get_num_new_matched_tokens` asks the connector to load the rest asynchronously into
+   * fresh blocks). Returns how many blocks the transfer must fill (the prompt's blocks minus this
+   * instance's own cached prefix), or -1 (nothing allocated) when the request can never fit or
+   * the blocks are not free now.
    */
-  reserveForTransfer(req: EngineRequest): boolean {
-    if (req.state !== RequestState.New || this.checkFits(req) !== null) return false;
+  reserveForTransfer(req: EngineRequest): number {
+    if (req.state !== RequestState.New || this.checkFits(req) !== null) return -1;
     const s = this.scheduler;
-    const need = s.blocksFor(req.inputTokens);
-    if (need > s.pool.numFree) return false;
+    const maxHits = Math.floor((req.inputTokens - 1) / s.blockSize);
+    const { hits, freeAmong } = s.prefixCaching && req.blockHashes.length > 0 ? s.lookupHits(req, maxHits) : { hits: 0, freeAmong: 0 };
+    const need = s.blocksFor(req.inputTokens) - hits;
+    if (need + freeAmong > s.pool.numFree) return -1;
     this.prepare(req);
     req.enqueuedUs = this.sim.nowUs;
+    s.claimHits(req, hits);
+    req.cachedTokens = hits * s.blockSize;
     s.allocateBlocks(req, need);
-    s.cacheFullBlocks(req, req.inputTokens);
     req.state = RequestState.Reserved;
     this.reservedCount++;
-    return true;
+    return need;
   }
 
   /** Decode side: gives back a reservation whose transfer will not land (its blocks are freed). */
@@ -59,21 +65,21 @@ export abstract class PdHooks {
     this.kick();
   }
 
-  /** Decode side: the transfer landed; the request joins the queue with its prompt computed and first token known. */
+  /**
+   * Decode side: the transfer landed. As in vLLM 0.15 `_update_waiting_for_remote_kv`, the
+   * loaded blocks enter the prefix cache and the prompt counts as computed except its last
+   * token, which this instance recomputes: its first step samples the first output token, the
+   * one the client receives (the prefill instance's token is not returned).
+   */
   startDecode(req: EngineRequest): void {
     if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
     this.reservedCount--;
     this.enqueuedCount++;
-    req.computedTokens = req.inputTokens;
-    req.outputDone = 1;
-    req.numTokens = req.inputTokens + 1;
-    req.inPrefill = false;
-    req.cachedTokens = req.inputTokens;
-    if (req.outputTokens <= 1) {
-      this.scheduler.releaseBlocks(req);
-      this.finish(req, this.sim.nowUs);
-      return;
-    }
+    req.computedTokens = req.inputTokens - 1;
+    req.numTokens = req.inputTokens;
+    req.outputDone = 0;
+    req.inPrefill = true;
+    this.scheduler.cacheFullBlocks(req, req.computedTokens);
     // Its queue place dates from the reservation (seq), as vLLM keeps a request waiting for
     // remote KVs at its position: appending it would let a later prompt block it while it holds blocks.
     req.state = RequestState.Waiting;

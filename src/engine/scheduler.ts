@@ -39,11 +39,11 @@ export class Scheduler {
   cpuHitTokens = 0;
   cpuLoads = 0;
 
-  private readonly blockSize: number;
+  readonly blockSize: number;
   private readonly budgetTokens: number;
   private readonly maxNumSeqs: number;
   private readonly threshold: number;
-  private readonly prefixCaching: boolean;
+  readonly prefixCaching: boolean;
   private readonly priorityPolicy: boolean;
   private readonly recordPreemptions: boolean;
   private readonly loadUsPerBlock: number;
@@ -125,11 +125,12 @@ export class Scheduler {
       let hits = 0;
       let cpuHits = 0;
       let computed = r.computedTokens;
+      let evictableHits = 0;
       if (r.numBlocks === 0 && this.prefixCaching && r.seqBlockHashes.length > 0) {
         // vLLM never serves the whole prompt from the GPU cache: the last token is always recomputed.
-        const maxHits = Math.floor((r.numTokens - 1) / bs);
-        if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
-        hits = pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf);
+        const found = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
+        hits = found.hits;
+        evictableHits = found.freeAmong;
         computed = hits * bs;
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
@@ -137,13 +138,12 @@ export class Scheduler {
           if (known > hits) cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
         }
       }
-      const evictableHits = hits > 0 ? pool.countFreeAmong(this.hitBuf, hits) : 0;
       if (cpuHits > 0) {
         // vLLM: a request whose KV loads asynchronously gets blocks for the hit and loaded tokens
         // only (num_new_tokens = 0), waits as WAITING_FOR_REMOTE_KVS, and takes no budget or seat.
         if (cpuHits + evictableHits > pool.numFree) break;
         waiting.pop();
-        this.takeHits(r, hits);
+        this.claimHits(r, hits);
         this.allocateOrThrow(r, cpuHits);
         this.noteFirstLookup(r, hits * bs);
         r.state = RequestState.LoadingKv;
@@ -160,10 +160,7 @@ export class Scheduler {
       const need = this.blocksFor(computed + numNew) - r.numBlocks - hits;
       if (need + evictableHits > pool.numFree) break;
       waiting.pop();
-      if (hits > 0) {
-        this.takeHits(r, hits);
-        r.computedTokens = computed;
-      }
+      if (hits > 0) this.claimHits(r, hits);
       this.noteFirstLookup(r, computed);
       r.state = RequestState.Running;
       running.push(r);
@@ -298,12 +295,19 @@ export class Scheduler {
     return any;
   }
 
-  private allocateOrThrow(r: EngineRequest, need: number): void {
-    if (need > 0 && !this.allocateBlocks(r, need)) throw new Error(`scheduler invariant: ${need} blocks for request ${r.src.id} were checked free but ${this.pool.numFree} are`);
+  /**
+   * GPU prefix-cache hits among r's leading blocks (at most maxHits), kept in a scan buffer for
+   * claimHits; `freeAmong` says how many of them sit in the free queue (claiming them takes free
+   * capacity, as vLLM counts them).
+   */
+  lookupHits(r: EngineRequest, maxHits: number): { hits: number; freeAmong: number } {
+    if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
+    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf);
+    return { hits, freeAmong: hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0 };
   }
 
-  /** Takes references on the first `hits` looked-up blocks as the request's leading blocks. */
-  private takeHits(r: EngineRequest, hits: number): void {
+  /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */
+  claimHits(r: EngineRequest, hits: number): void {
     for (let k = 0; k < hits; k++) {
       const b = this.hitBuf[k]!;
       this.pool.touch(b);
@@ -312,6 +316,10 @@ export class Scheduler {
     r.numBlocks = hits;
     r.numHashedBlocks = hits;
     r.computedTokens = hits * this.blockSize;
+  }
+
+  private allocateOrThrow(r: EngineRequest, need: number): void {
+    if (need > 0 && !this.allocateBlocks(r, need)) throw new Error(`scheduler invariant: ${need} blocks for request ${r.src.id} were checked free but ${this.pool.numFree} are`);
   }
 
   private noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {

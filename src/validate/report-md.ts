@@ -5,7 +5,7 @@
  */
 import { describeAssumption } from './assumptions.js';
 import type { Baseline } from './baseline.js';
-import type { MapeEntry, ValidationDocument } from './validation.js';
+import type { MapeEntry, ValidationDocument, ValidationExperiment } from './validation.js';
 import { sortMetricKeys, summaryMetric } from './validation.js';
 import type { ExperimentDetail } from './validate.js';
 
@@ -15,6 +15,8 @@ export interface ReportInput {
   readonly baseline?: Baseline;
   /** From scoreCompetitors: name → metric → MAPE. */
   readonly competitors?: Readonly<Record<string, Readonly<Record<string, MapeEntry>>>>;
+  /** From competitorRuns: name → its comparisons per experiment (the head-to-head on shared experiments). */
+  readonly competitorRuns?: Readonly<Record<string, readonly ValidationExperiment[]>>;
   readonly title?: string;
 }
 

@@ -77,14 +77,23 @@ describe('instance: KV cache, prefix cache and preemption', () => {
 
     const d = new Harness({ totalKvBlocks: 20 });
     const dr = siblingRequest(r);
-    expect(d.inst.reserveForTransfer(dr)).toBe(true);
+    expect(d.inst.reserveForTransfer(dr)).toBe(7); // 7 blocks to fill from the prefill side
     expect(d.inst.kvUsedBlocks).toBe(7);
     d.sim.run(3000);
     d.inst.startDecode(dr);
     d.run();
+    // The first step recomputes the last prompt token (1000 + 10 us) and samples the first token;
+    // then four decode steps.
     expect(dr.firstScheduledUs).toBe(3000);
-    expect(dr.finishedUs).toBe(3000 + 4 * 1010);
+    expect(dr.firstTokenUs).toBe(3000 + 1010);
+    expect(dr.finishedUs).toBe(3000 + 5 * 1010);
+    expect(dr.outputDone).toBe(5);
     expect(d.finishedCalls).toBe(1);
     expect(d.inst.kvUsedBlocks).toBe(0);
+    // The landed prompt is in the decode instance's prefix cache (its full blocks but the last
+    // token's): a request with the same prompt needs only the last block from the prefill side.
+    const again = siblingRequest(r);
+    expect(d.inst.reserveForTransfer(again)).toBe(1);
+    expect(again.cachedTokens).toBe(96);
   });
 });

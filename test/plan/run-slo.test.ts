@@ -56,7 +56,10 @@ describe('run --slo', () => {
       '  - {name: a, preset: chatbot, model: qwen/qwen3-14b}',
       '  - {name: b, preset: codegen, model: meta-llama/llama-3.1-8b-instruct}',
     ].join('\n'));
-    const doc = JSON.parse((await runCli(['run', '--workload-spec', 'w.yaml', '--output', 'json', '--quiet'], dir)).out);
+    // One engine serves both (--allow-model-mismatch): the point is that the figures are kept apart per model.
+    const r = await runCli(['run', '--workload-spec', 'w.yaml', '--model', 'qwen/qwen3-14b', '--allow-model-mismatch', '--output', 'json', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
     const models = Object.keys(doc.models);
     expect(models).toEqual(['meta-llama/llama-3.1-8b-instruct', 'qwen/qwen3-14b']);
     const completed = models.map((m) => doc.models[m].requests.completed as number);
