@@ -30,8 +30,9 @@ Examples:
   blis replay traces/tracev2-example.trace_header.yaml --compare   # simulates the model the trace names
   blis run --num-requests 100 --otlp-out run.otlp.json
   blis replay run.otlp.json --format otlp          # spans blis or vLLM emitted
-  blis replay collector-export.pb.gz               # gzipped, Collector file-exporter framing: detected
-  blis replay trace.csv --config run.yaml          # flags from a config file (--config, any flag by name)
+  blis run --num-requests 100 --otlp-out spans.pb.gz --otlp-framing u32be
+  blis replay spans.pb.gz                          # gzipped, Collector file-exporter framing: detected
+  blis replay traces/burstgpt1-rows0001-0200.csv --config examples/replay-config.yaml   # flags from a config file
   blis replay traces/azure2023-code.relative.head300.csv --columns arrival=arrived_at,input=num_prefill_tokens,output=num_decode_tokens
 `;
 
@@ -115,7 +116,7 @@ async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: 
   });
   const exported = await outputs!.close();
   progress.done(`${result.metrics.requests.injected} requests replayed`);
-  for (const m of models.notes) io.err(`blis: ${m}\n`);
+  for (const m of models.notes) note(quiet, io, `blis: ${m}\n`);
   printIngestSummary(summary, quiet, io);
   const comparison = compare ? compareReplay(kept) : null;
   if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');

@@ -36,9 +36,11 @@ Spec (YAML; run flags by their long names without --; docs/capacity.md has the f
 
 Examples:
   blis sweep examples/sweep-grid.yaml --out sweep-out --jobs 2
-  blis sweep examples/sweep-grid.yaml --out shard-1 --shard 1/2     # one of two disjoint slices
-  blis sweep merge shard-0 shard-1 --out sweep-out                   # join them (reports gaps)
-  blis sweep examples/sweep-grid.yaml --emit k8s --shards 4 --image registry.example/blis:0.1.0 | kubectl apply -f -
+  blis sweep examples/sweep-grid.yaml --out shard-0 --shard 0/2     # one of two disjoint slices
+  blis sweep examples/sweep-grid.yaml --out shard-1 --shard 1/2
+  blis sweep merge shard-0 shard-1 --out merged                      # join them (reports gaps)
+  blis sweep examples/sweep-grid.yaml --emit k8s --shards 4 --image registry.example/blis:0.1.0 > sweep-job.yaml
+  # then: kubectl apply -f sweep-job.yaml; when the Job completes, blis sweep merge /results/shard-* --out /results/all
 `;
 
 function workerUrl(): URL | undefined {

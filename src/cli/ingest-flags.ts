@@ -10,7 +10,7 @@ import { choiceFlag, intFlag, numFlag } from './parse.js';
 /** Rows read, always the skipped and adjusted ones (nothing is dropped silently, --quiet or not). */
 export function printIngestSummary(s: IngestSummary, quiet: boolean, io: CliIO): void {
   const lines = describeSummary(s);
-  const warn = Object.keys(s.skipped).length > 0 || Object.keys(s.adjusted).length > 0;
+  const warn = Object.keys(s.skipped).length > 0 || Object.keys(s.adjusted).length > 0 || (s.warnings ?? []).length > 0;
   if (quiet && !warn) return;
   for (const line of lines) io.err(`blis: ${line}\n`);
 }

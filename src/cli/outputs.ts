@@ -162,7 +162,7 @@ export function emitMetrics(cmd: Command, io: CliIO, files: OutputFiles, doc: Me
   const stalled = doc['stalled'] as { at_s: number; last_progress_s: number; requests: number } | undefined;
   if (stalled !== undefined) {
     io.err(`blis: warning: the simulation stalled: from ${stalled.last_progress_s} s to ${stalled.at_s} s nothing but scrapes and control decisions happened; `
-      + `${stalled.requests} requests could make no progress and are reported unfinished (reason stalled). A decode instance's KV cache too small for its queue does this (vLLM's head-of-line rule).\n`);
+      + `${stalled.requests} requests could make no progress and are reported unfinished (reason stalled).\n`);
   }
   const json = JSON.stringify(doc, null, 2) + '\n';
   if (typeof o['metricsOut'] === 'string') {

@@ -65,8 +65,8 @@ const EVENT_SLICE = 250_000;
 /**
  * Simulated time without a single data-plane event (arrival, step, transfer, deadline) while
  * requests are inside and nothing but scrapes and control decisions is pending: the run has
- * stalled (e.g. a decode instance whose waiting queue head needs more KV blocks than the landed
- * transfers behind it leave, vLLM's head-of-line rule), and ticking on would never end. The
+ * stalled (a safety net: the engine gives blocks parked by waiting or loading requests back when
+ * nothing else can run, so no known engine state stalls), and ticking on would never end. The
  * requests still inside end as `unfinished` with reason `stalled`.
  */
 export const STALL_US = 3600e6;

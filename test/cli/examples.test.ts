@@ -4,15 +4,18 @@
  * baselines and fixtures), so examples cannot drift from the code. Long runs are shortened the
  * way a reader would: `run` gets `--num-requests 200` unless it names a count, `validate` one
  * experiment unless it names some, `calibrate` two experiments and two evaluations; an
- * `--otlp-endpoint` is pointed at a receiver this test starts on loopback. An example whose
+ * `--otlp-endpoint` is pointed at a receiver this test starts on loopback (OTLP/HTTP, or OTLP/gRPC
+ * with `--otlp-protocol grpc`); a `*` in a path is expanded as a shell would. An example whose
  * comment says "exit 1" may end 0 or 1 (a gate); every other one must end 0.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
+import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
 import { runCli } from './helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -86,8 +89,8 @@ function readmeExamples(): Example[] {
 }
 
 async function helpExamples(): Promise<Example[]> {
-  const names = ['run', 'replay', 'convert', 'compare', 'validate', 'calibrate', 'models', 'hardware'];
-  expect(COMMANDS.length).toBe(7); // run, replay, convert, catalog (models + hardware), validate, compare, calibrate
+  const names = ['run', 'replay', 'convert', 'compare', 'validate', 'calibrate', 'report', 'models', 'hardware', 'capacity', 'sweep'];
+  expect(COMMANDS.length).toBe(10); // run, replay, convert, catalog (models + hardware), validate, compare, calibrate, report, capacity, sweep
   const out: Example[] = [];
   for (const name of names) {
     const help = (await runCli([name, '--help'])).out;
@@ -98,9 +101,20 @@ async function helpExamples(): Promise<Example[]> {
   return out;
 }
 
+/** A path with `*` in its last part, expanded in the scratch directory as a shell would (sorted). */
+function expandGlob(x: string): string[] {
+  if (!x.includes('*')) return [x];
+  const slash = x.lastIndexOf('/');
+  const dir = slash >= 0 ? x.slice(0, slash) : '.';
+  const re = new RegExp(`^${x.slice(slash + 1).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  const hits = readdirSync(join(scratch, dir)).filter((f) => re.test(f)).sort().map((f) => (slash >= 0 ? `${dir}/${f}` : f));
+  return hits.length > 0 ? hits : [x];
+}
+
 /** The reader's shortening of long runs (see the file comment). */
 function shortened(argv: readonly string[], endpoint: string): string[] {
-  const a = argv.map((x) => (/^http:\/\/127\.0\.0\.1:\d+$/.test(x) ? endpoint : x));
+  const grpcEndpoint = argv.includes('grpc');
+  const a = argv.flatMap(expandGlob).map((x) => (/^http:\/\/127\.0\.0\.1:\d+$/.test(x) ? (grpcEndpoint ? grpcUrl : endpoint) : x));
   const positional = a.some((x, k) => k > 0 && !x.startsWith('-') && (k === 1 || !a[k - 1]!.startsWith('--')) && x.endsWith('.json'));
   if (a[0] === 'run' && !a.includes('--num-requests')) a.push('--num-requests', '200');
   if (a[0] === 'validate' && !positional) a.push(CODEGEN);
@@ -117,6 +131,8 @@ let scratch = '';
 let server: Server;
 let endpoint = '';
 let received = 0;
+let grpcServer: grpc.Server;
+let grpcUrl = '';
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'blis-examples-'));
@@ -125,8 +141,10 @@ beforeAll(async () => {
   symlinkSync(join(root, 'test/fixtures'), join(scratch, 'test/fixtures'));
   mkdirSync(join(scratch, 'baselines'));
   symlinkSync(join(root, EXPERIMENTS), join(scratch, EXPERIMENTS));
-  // A copy: `validate --update-baseline` rewrites it.
+  symlinkSync(join(root, 'baselines/trainval-experiments'), join(scratch, 'baselines/trainval-experiments'));
+  // Copies: `validate --update-baseline` rewrites them.
   copyFileSync(join(root, 'baselines/calibration.json'), join(scratch, 'baselines/calibration.json'));
+  copyFileSync(join(root, 'baselines/trainval.json'), join(scratch, 'baselines/trainval.json'));
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -137,9 +155,22 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const address = server.address();
   endpoint = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  // An OTLP/gRPC TraceService that acknowledges every export.
+  const Res = loadOtlpSchema().ExportTraceServiceResponse;
+  grpcServer = new grpc.Server();
+  grpcServer.addService({
+    Export: {
+      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', requestStream: false, responseStream: false,
+      requestSerialize: (x: Buffer) => x, requestDeserialize: (b: Buffer) => b,
+      responseSerialize: (x: object) => Buffer.from(Res.encode(x).finish()), responseDeserialize: (b: Buffer) => b,
+    },
+  }, { Export: (_call: grpc.ServerUnaryCall<unknown, object>, cb: grpc.sendUnaryData<object>) => { received++; cb(null, {}); } });
+  const port = await new Promise<number>((res, rej) => grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  grpcUrl = `http://127.0.0.1:${port}`;
 });
 
 afterAll(async () => {
+  grpcServer.forceShutdown();
   await new Promise<void>((r) => server.close(() => r()));
 });
 

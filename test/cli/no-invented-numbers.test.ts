@@ -47,7 +47,7 @@ describe('models: the trace or spec model is simulated, or the run is refused', 
   const tracev2 = join(root, 'traces/tracev2-example.trace_header.yaml');
 
   it('without --model, replay simulates the model the trace names', async () => {
-    const r = await runCli(['replay', tracev2, '--output', 'json', '--quiet']);
+    const r = await runCli(['replay', tracev2, '--output', 'json']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/simulating meta-llama\/llama-3\.1-8b-instruct, the model the trace names/);
     const doc = JSON.parse(r.out);
@@ -59,13 +59,14 @@ describe('models: the trace or spec model is simulated, or the run is refused', 
     const r = await runCli(['replay', tracev2, '--model', 'qwen/qwen3-14b', '--quiet']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/\[MODEL_NOT_SERVED\] tracev2-example\.trace_data\.csv request \d+: names model meta-llama\/llama-3\.1-8b-instruct, which the fleet does not serve \(it serves qwen\/qwen3-14b\)/);
-    const ok = await runCli(['replay', tracev2, '--model', 'qwen/qwen3-14b', '--allow-model-mismatch', '--output', 'json', '--quiet']);
+    // The note is on stderr unless --quiet (which silences notes).
+    const ok = await runCli(['replay', tracev2, '--model', 'qwen/qwen3-14b', '--allow-model-mismatch', '--output', 'json']);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.err).toMatch(/names meta-llama\/llama-3\.1-8b-instruct: served by qwen\/qwen3-14b \(--allow-model-mismatch\)/);
   });
 
   it('labels that are no model (BurstGPT ChatGPT, GPT-4) are served by --model, and said so', async () => {
-    const r = await runCli(['replay', join(root, 'traces/burstgpt1-rows0001-0200.csv'), '--speedup', '100', '--output', 'json', '--quiet']);
+    const r = await runCli(['replay', join(root, 'traces/burstgpt1-rows0001-0200.csv'), '--speedup', '100', '--output', 'json']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/names 'ChatGPT', not a model blis knows \(a label\?\): its requests are served by qwen\/qwen3-14b/);
     expect(JSON.parse(r.out).config.trace.models).toEqual({ ChatGPT: 169, 'GPT-4': 22 });

@@ -12,8 +12,14 @@ import { runCli } from './helpers.js';
 const PD = ['run', '--workload', 'codegen', '--rate', '20', '--num-requests', '300', '--num-instances', '4', '--tp', '2',
   '--prefill-instances', '1', '--decode-instances', '3', '--pd-decider', 'always', '--routing-policy', 'weighted', '--output', 'json', '--quiet'];
 
+/** The P/D run with `extra` flags; a flag given in `extra` replaces the base one (flags are single-valued). */
 async function pd(extra: string[], cwd?: string): Promise<Record<string, any>> {
-  const r = await runCli([...PD, ...extra], cwd);
+  const base = [...PD];
+  for (let k = 0; k < extra.length; k++) {
+    const i = extra[k]!.startsWith('--') ? base.indexOf(extra[k]!) : -1;
+    if (i >= 0 && k + 1 < extra.length && !extra[k + 1]!.startsWith('--')) base.splice(i, 2);
+  }
+  const r = await runCli([...base, ...extra], cwd);
   expect(r.code, r.err).toBe(0);
   return JSON.parse(r.out);
 }

@@ -95,8 +95,9 @@ describe('JSON Schemas (schemas/, shipped)', () => {
   it('workload-spec and autoscaler-policy: every example; typos are caught as the parsers catch them', () => {
     const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
     const policies = examples.filter((f) => f.startsWith('autoscaler-'));
-    const specs = examples.filter((f) => !f.startsWith('autoscaler-') && !f.startsWith('sweep-') && f !== 'run-config.yaml');
+    const specs = examples.filter((f) => !f.startsWith('autoscaler-') && !f.startsWith('sweep-') && f !== 'run-config.yaml' && f !== 'replay-config.yaml');
     expectValid('run-config', yamlFile('examples/run-config.yaml'), 'examples/run-config.yaml');
+    expectValid('run-config', yamlFile('examples/replay-config.yaml'), 'examples/replay-config.yaml');
     expect(specs.length).toBeGreaterThanOrEqual(4);
     for (const f of specs) expectValid('workload-spec', yamlFile(`examples/${f}`), f);
     for (const f of policies) expectValid('autoscaler-policy', yamlFile(`examples/${f}`), f);
