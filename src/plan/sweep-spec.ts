@@ -65,7 +65,8 @@ export function parseSweepSpec(text: string, fileName: string): SweepSpec {
     return k;
   };
 
-  const root = fields(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], TOP);
+  // `$schema` names this file's JSON Schema for editors (schemas/sweep-spec.schema.json); nothing to read.
+  const root = fields(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], [...TOP, '$schema']);
   const base: Record<string, SweepValue> = {};
   if (root['base'] !== undefined) {
     if (!isMap(root['base'])) throw new InputError('SWEEP_WRONG_TYPE', where(['base']), `expected a mapping of run flags to values; found ${describeValue(root['base'])}`);
