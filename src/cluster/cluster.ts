@@ -343,8 +343,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   // ---------------------------------------------------------------- engine events
 
-  onFirstToken(): void {}
-
   onFinished(req: EngineRequest, tUs: number): void {
     const t = this.live.get(req.index);
     if (t === undefined) return;

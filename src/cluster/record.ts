@@ -98,8 +98,3 @@ export function e2eUs(r: RequestRecord): number {
   return r.finishedUs < 0 ? -1 : r.finishedUs - r.arrivalUs;
 }
 
-/** Per-request time per output token after the first: (e2e − ttft)/(output − 1); -1 if undefined. */
-export function tpotUs(r: RequestRecord): number {
-  if (r.status !== 'completed' || r.producedTokens < 2) return -1;
-  return (r.finishedUs - r.firstTokenUs) / (r.producedTokens - 1);
-}

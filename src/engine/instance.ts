@@ -403,7 +403,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
       const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
-        this.listener.onFirstToken(r, tokenUs);
+        this.listener.onFirstToken?.(r, tokenUs);
         if ((r.state as RequestState) === RequestState.Aborted) continue; // the listener may abort it
       } else {
         decodeEmitted++;

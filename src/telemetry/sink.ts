@@ -57,10 +57,6 @@ export interface Backpressured {
   drain(): Promise<void>;
 }
 
-export function emptySummary(destination: string): TraceSinkSummary {
-  return { destination, traces: 0, spans: 0, messages: 0, bytes: 0, failedSpans: 0, droppedSpans: 0, retries: 0, sampledOutTraces: 0 };
-}
-
 /** Groups the spans of `batchTraces` requests into one TracesData and hands it on. */
 export class SpanBatcher {
   private readonly builder: TraceBuilder;

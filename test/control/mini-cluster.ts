@@ -117,7 +117,6 @@ export class MiniCluster implements ControlledCluster, InstanceListener, EventHa
     this.emit(a, 'rejected', -1, null);
   }
 
-  onFirstToken(): void {}
   onFinished(req: EngineRequest): void {
     this.emit(req.src, 'completed', this.where.get(req.index)!, req);
   }
