@@ -49,7 +49,9 @@ function workerUrl(): URL | undefined {
 
 /** Where a flag sits in the spec (for error messages). */
 function flagWhere(spec: SweepSpec, flag: string): string {
-  if (spec.grid.some((g) => g.flag === flag)) return spec.where(['grid', flag]);
+  if (spec.grid.some((g) => g.flag === flag && g.bundles === undefined)) return spec.where(['grid', flag]);
+  const bundled = spec.grid.find((g) => g.bundles?.some((b) => b[flag] !== undefined));
+  if (bundled !== undefined) return spec.where(['grid', bundled.flag, bundled.bundles!.findIndex((b) => b[flag] !== undefined), flag]);
   if (spec.random?.params.some((p) => p.flag === flag)) return spec.where(['random', 'params', flag]);
   if (flag === 'slo' && spec.slo.length > 0) return spec.where(['slo']);
   return spec.where(['base', flag]);
@@ -85,7 +87,8 @@ function loadSpec(io: CliIO, path: string): LoadedSpec {
     return d;
   };
   const configs = expandSweep(spec, digest);
-  if (configs.length > 0) checkRunFlags(configs[0]!.flags, (f) => flagWhere(spec, f));
+  // Every flag any configuration sets (bundles differ between configurations).
+  if (configs.length > 0) checkRunFlags(Object.assign({}, ...configs.map((c) => c.flags)), (f) => flagWhere(spec, f));
   return { spec, specText, specPath, specDir, configs, digest };
 }
 

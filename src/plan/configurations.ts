@@ -60,7 +60,18 @@ function sample(p: RandomParam, rng: Rng): SweepValue {
 /** Every configuration of the spec at rung 0, in index order. */
 export function expandSweep(spec: SweepSpec, digest: FileDigest): Configuration[] {
   let points: Array<Record<string, SweepValue>> = [{}];
-  for (const axis of spec.grid) points = points.flatMap((p) => axis.values.map((v) => ({ ...p, [axis.flag]: v })));
+  // A point holds its flags and, under AXIS_LABELS, what each bundle axis shows.
+  let labels: Array<Record<string, SweepValue>> = [{}];
+  for (const axis of spec.grid) {
+    const next: Array<Record<string, SweepValue>> = [];
+    const nextLabels: Array<Record<string, SweepValue>> = [];
+    points.forEach((p, k) => axis.values.forEach((v, i) => {
+      next.push(axis.bundles ? { ...p, ...axis.bundles[i]! } : { ...p, [axis.flag]: v });
+      nextLabels.push({ ...labels[k]!, [axis.flag]: v });
+    }));
+    points = next;
+    labels = nextLabels;
+  }
   if (spec.random !== null) {
     const rng = new Rng(spec.random.seed);
     const samples: Array<Record<string, SweepValue>> = [];
@@ -70,9 +81,10 @@ export function expandSweep(spec: SweepSpec, digest: FileDigest): Configuration[
       samples.push(x);
     }
     points = points.flatMap((p) => samples.map((x) => ({ ...p, ...x })));
+    labels = labels.flatMap((l) => samples.map((x) => ({ ...l, ...x })));
   }
   const slo = sloFlag(spec.slo);
-  return points.map((axes, index) => configuration(index, 0, { ...spec.base, ...axes, ...(slo !== undefined ? { slo } : {}) }, axes, digest));
+  return points.map((flags, index) => configuration(index, 0, { ...spec.base, ...flags, ...(slo !== undefined ? { slo } : {}) }, labels[index]!, digest));
 }
 
 export function configuration(index: number, rung: number, flags: Record<string, SweepValue>, axes: Record<string, SweepValue>, digest: FileDigest): Configuration {

@@ -1,6 +1,6 @@
 /**
  * The sweep spec (YAML): `base` (run flags by their long names without `--`), `grid` (flag →
- * list of values; the cartesian product), `random` (ranges and choices, a sample count, a
+ * list of values, or a named axis → list of flag bundles; the cartesian product), `random` (ranges and choices, a sample count, a
  * seed), `slo` (targets as in `--slo`), `halving` (successive halving: short runs first, the
  * best 1/eta re-run longer). Parsing is pure; errors are InputErrors naming `file:line field`.
  * Which flags exist is the CLI's knowledge: `where(path)` lets it locate its own errors.
@@ -19,8 +19,12 @@ export type RandomParam =
 export interface SweepSpec {
   readonly fileName: string;
   readonly base: Readonly<Record<string, SweepValue>>;
-  /** Axes in file order, each with its values in file order. */
-  readonly grid: ReadonlyArray<{ readonly flag: string; readonly values: readonly SweepValue[] }>;
+  /**
+   * Axes in file order, each with its values in file order. A bundle axis (values that are
+   * mappings of flags, for flags that only make sense together: a routing policy and its
+   * scorers, a P/D split) has a free name, `bundles` and, as `values`, each bundle's label.
+   */
+  readonly grid: ReadonlyArray<{ readonly flag: string; readonly values: readonly SweepValue[]; readonly bundles?: ReadonlyArray<Readonly<Record<string, SweepValue>>> }>;
   readonly random: { readonly samples: number; readonly seed: number; readonly params: ReadonlyArray<{ readonly flag: string; readonly param: RandomParam }> } | null;
   readonly slo: SloTargets;
   readonly halving: { readonly eta: number; readonly rungs: number } | null;
@@ -76,12 +80,31 @@ export function parseSweepSpec(text: string, fileName: string): SweepSpec {
     }
   }
 
-  const grid: Array<{ flag: string; values: SweepValue[] }> = [];
+  const grid: Array<{ flag: string; values: SweepValue[]; bundles?: Array<Record<string, SweepValue>> }> = [];
   if (root['grid'] !== undefined) {
     if (!isMap(root['grid'])) throw new InputError('SWEEP_WRONG_TYPE', where(['grid']), `expected a mapping of flags to lists of values; found ${describeValue(root['grid'])}`);
     for (const [k, v] of Object.entries(root['grid'])) {
       const list = Array.isArray(v) ? v : [v];
-      if (list.length === 0 || !list.every(isScalar)) throw new InputError('SWEEP_WRONG_TYPE', where(['grid', k]), `expected a non-empty list of strings, numbers or booleans; found ${describeValue(v)}`);
+      if (list.length > 0 && list.every(isMap)) {
+        const bundles = list.map((b, i) => {
+          const out: Record<string, SweepValue> = {};
+          for (const [f, x] of Object.entries(b as Record<string, unknown>)) {
+            if (f === 'name') continue;
+            if (!isScalar(x)) throw new InputError('SWEEP_WRONG_TYPE', where(['grid', k, i, f]), `expected a string, number or boolean; found ${describeValue(x)}`);
+            out[flagName(f, ['grid', k, i, f])] = x;
+          }
+          if (Object.keys(out).length === 0) throw new InputError('SWEEP_WRONG_TYPE', where(['grid', k, i]), 'expected a bundle of at least one flag, e.g. {routing-policy: weighted, routing-scorers: "prefix-affinity:2,queue-depth:1"}');
+          return out;
+        });
+        const values = list.map((b, i) => {
+          const name = (b as Record<string, unknown>)['name'];
+          return typeof name === 'string' && name !== '' ? name : Object.entries(bundles[i]!).map(([f, x]) => `${f}=${String(x)}`).join(' ');
+        });
+        if (new Set(values).size !== values.length) throw new InputError('SWEEP_DUPLICATE_VALUE', where(['grid', k]), 'two bundles have the same label; expected each once (give them distinct names)');
+        grid.push({ flag: k, values, bundles });
+        continue;
+      }
+      if (list.length === 0 || !list.every(isScalar)) throw new InputError('SWEEP_WRONG_TYPE', where(['grid', k]), `expected a non-empty list of strings, numbers or booleans, or of flag bundles (mappings); found ${describeValue(v)}`);
       const seen = new Set<string>();
       for (const x of list) {
         if (seen.has(String(x))) throw new InputError('SWEEP_DUPLICATE_VALUE', where(['grid', k]), `value ${JSON.stringify(x)} is listed twice; expected each value once`);

@@ -19,6 +19,23 @@ describe('sweep spec', () => {
     expect(new Set(configs.map((c) => c.hash)).size).toBe(8);
   });
 
+  it('sets a bundle axis\'s flags together and shows its label', () => {
+    const spec = parseSweepSpec([
+      'base: {rate: 5}', 'grid:', '  tp: [1, 2]', '  pd:',
+      '    - {name: unified, num-instances: 4}',
+      '    - {prefill-instances: 1, decode-instances: 3, num-instances: 4}',
+    ].join('\n'), 'b.yaml');
+    const configs = expandSweep(spec, noFiles);
+    expect(configs.map((c) => c.axes)).toEqual([
+      { tp: 1, pd: 'unified' }, { tp: 1, pd: 'prefill-instances=1 decode-instances=3 num-instances=4' },
+      { tp: 2, pd: 'unified' }, { tp: 2, pd: 'prefill-instances=1 decode-instances=3 num-instances=4' },
+    ]);
+    expect(configs[1]!.flags).toEqual({ rate: 5, tp: 1, 'prefill-instances': 1, 'decode-instances': 3, 'num-instances': 4 });
+    expect(configs[0]!.flags).toEqual({ rate: 5, tp: 1, 'num-instances': 4 });
+    expect(() => parseSweepSpec('grid:\n  r:\n    - {name: a, rate: 1}\n    - {name: a, rate: 2}\n', 'b.yaml')).toThrow(/same label/);
+    expect(() => parseSweepSpec('grid:\n  r:\n    - {name: a}\n', 'b.yaml')).toThrow(/b.yaml:3 grid.r\[0\]: expected a bundle of at least one flag/);
+  });
+
   it('locates errors by file, line and field', () => {
     const bad = (text: string) => () => parseSweepSpec(text, 's.yaml');
     expect(bad('base: {rate: 1}\ngrid:\n  tp: []\n')).toThrow(/s.yaml:3 grid.tp: expected a non-empty list/);
