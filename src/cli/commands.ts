@@ -9,7 +9,9 @@ import { registerCalibrate } from './cmd-calibrate.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerConvert } from './cmd-convert.js';
 import { registerReport } from './cmd-report.js';
+import { registerCapacity } from './cmd-capacity.js';
+import { registerSweep } from './cmd-sweep.js';
 
 export type RegisterCommand = (program: Command, io: CliIO) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReplay, registerConvert, registerCatalog, registerValidate, registerCompare, registerCalibrate, registerReport];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReplay, registerConvert, registerCatalog, registerValidate, registerCompare, registerCalibrate, registerReport, registerCapacity, registerSweep];

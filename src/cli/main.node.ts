@@ -15,6 +15,8 @@ export function buildProgram(io: CliIO): Command {
     .description('Discrete-event simulator of distributed LLM inference serving, with trace replay and validation against real vLLM measurements')
     .version('0.1.0')
     .exitOverride()
+    // Options belong to the command they follow (blis sweep merge ... --out is merge's --out).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)');
   for (const register of COMMANDS) register(program, io);
