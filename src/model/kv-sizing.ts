@@ -81,7 +81,7 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
   validateTp(model, tp);
   const usableBytes = hardware.memoryGB * 2 ** 30 * KV_MEMORY_DEFAULTS.visibleMemoryFraction * util;
-  const weightBytesPerGpu = (model.totalParams * model.weightBytes) / tp;
+  const weightBytesPerGpu = model.weightMemoryBytes / tp;
   const reserveBytes = input.reserveBytes ?? KV_MEMORY_DEFAULTS.reserveBytes + (tp > 1 ? KV_MEMORY_DEFAULTS.tpCommReserveBytes : 0);
   const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize);
   const totalKvBlocks = Math.floor((usableBytes - weightBytesPerGpu - reserveBytes) / bytesPerBlockPerGpu);
