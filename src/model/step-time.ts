@@ -29,7 +29,7 @@ export interface StepTimeModel {
   stepTimeUs(batch: BatchShape): number;
   /** Optional capability: the step's cost split into GPU and CPU work (see StepCostSplit). */
   readonly split?: StepCostSplit;
-  /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown). */
+  /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown; no built-in model provides it). */
   readonly backlog?: BacklogSlowdown;
 }
 
@@ -48,13 +48,11 @@ export interface StepCostSplit {
 }
 
 /**
- * Sustained-backlog slowdown, an empirical term of the fitted model. While requests wait that
- * the scheduler cannot admit (a standing queue: the batch or the KV cache is full), vLLM's
- * measured decode steps lengthen over minutes and stay long while the queue lasts: +10 % for
- * Llama-2-70B and CodeLlama-34B, more for Mixtral, in the calibration set's reasoning runs
- * (docs/calibration.md). Batch shape cannot explain it (the batch is full from the first
- * minute), so the engine tracks a backlog level b ∈ [0, 1], an exponential average of
- * "requests are waiting" with time constant tauUs, and multiplies each step by 1 + slowdown × b.
+ * Sustained-backlog slowdown: steps stretched by 1 + slowdown × b while a queue has stood (b an
+ * exponential average of "requests wait", time constant tauUs). No step-time model provides it:
+ * it was an empirical curve fit with no vLLM mechanism behind it (vLLM V1 has no cost that grows
+ * with how long a queue has stood; docs/calibration.md has the per-request evidence), and it fed
+ * back on itself near saturation. The capability stays declared so an engine may still accept one.
  */
 export interface BacklogSlowdown {
   /** Fractional step-time increase once the queue has stood for ≫ tauUs (0.1 = 10 % slower). */
