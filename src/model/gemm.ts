@@ -30,6 +30,11 @@ export function smoothRooflineUs(bytes: number, flops: number, rates: KernelRate
   if (tc <= 0) return tm;
   if (tm <= 0) return tc;
   const p = rates.exponent;
+  if (p === 1.5) {
+    // The default exponent without Math.pow (≈ 10× faster per call; this runs several times per step).
+    const s = tm * Math.sqrt(tm) + tc * Math.sqrt(tc);
+    return Math.cbrt(s * s);
+  }
   return Math.pow(Math.pow(tm, p) + Math.pow(tc, p), 1 / p);
 }
 

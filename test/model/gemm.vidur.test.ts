@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { gemmShape, gemmUs, smoothRooflineUs } from '../../src/model/gemm.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
 import { ROOFLINE_DEFAULTS } from '../../src/model/roofline-params.js';
@@ -29,6 +30,19 @@ describe('smooth roofline (hand-computed)', () => {
 
   test('equal memory and compute time cost 2^(1/p) of either (p = 1.5: ×1.587), not their max', () => {
     expect(smoothRooflineUs(4e6, 4e8, rates)).toBeCloseTo(4 * 2 ** (1 / 1.5), 9);
+  });
+
+  test('the p = 1.5 fast path equals the general formula', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.double({ min: 0, max: 1e12, noNaN: true }), (bytes, flops) => {
+        const fast = smoothRooflineUs(bytes, flops, rates);
+        const tm = bytes / rates.bytesPerUs;
+        const tc = flops / rates.flopsPerUs;
+        const general = tm === 0 ? tc : tc === 0 ? tm : Math.pow(Math.pow(tm, 1.5) + Math.pow(tc, 1.5), 1 / 1.5);
+        expect(Math.abs(fast - general)).toBeLessThanOrEqual(1e-12 * Math.max(1, general));
+      }),
+      { numRuns: 200, seed: 3 },
+    );
   });
 
   test('a GEMM reads its weights once and its activations per token', () => {
