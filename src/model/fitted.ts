@@ -134,7 +134,7 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     for (const k of Object.keys(o)) {
       if (!OVERHEAD_KEYS.includes(k)) throw new InputError('COEFFICIENTS_INVALID', `${w}.overheads.${k}`, `unknown overhead; known: ${OVERHEAD_KEYS.join(', ')}`);
     }
-    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs, ...(asyncSync !== undefined ? { asyncSyncUs: asyncSync } : {}) });
+    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs'), ...(oh('perStreamedTokenUs') !== 0 ? { perStreamedTokenUs: oh('perStreamedTokenUs') } : {}) }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs, ...(asyncSync !== undefined ? { asyncSyncUs: asyncSync } : {}) });
   });
   return Object.freeze({ provenance, basisParams, entries: Object.freeze(entries) });
 }
@@ -156,11 +156,11 @@ export const RETIRED_TERMS: readonly string[] = ['backlog', 'backlog_tau_s'];
 export function rooflineEntryCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): { coefficients: Record<string, number>; overheads: Record<string, number> } {
   return {
     coefficients: { ...rooflineCoefficients(p), layers: 0, allreduce_hops: 0, async_sync_us: p.asyncSyncUs },
-    overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0, firstTokenSteps: 0 },
+    overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0, perStreamedTokenUs: 0, firstTokenSteps: 0 },
   };
 }
 
-const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'firstTokenSteps'];
+const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'perStreamedTokenUs', 'firstTokenSteps'];
 
 const defaultFile = createRequire(import.meta.url)('./coefficients/default.json') as unknown;
 

@@ -62,16 +62,32 @@ export interface BacklogSlowdown {
 }
 
 /**
- * Per-request overheads outside the GPU step (API server, tokenise, detokenise, streaming),
- * added to the request's latencies by the engine. Optional capability of a step-time model.
+ * Per-request overheads outside the GPU step, added to the request's latencies by the engine.
+ * Optional capability of a step-time model. Each part scales with what causes it (vLLM 0.15:
+ * the OpenAI API server is a separate process from the engine core, entrypoints/openai and
+ * v1/engine/async_llm.py):
+ * - the API server's work per request (HTTP, tokenise, hand-off to the engine core, the first
+ *   detokenise and SSE event) is a constant per request: `preScheduleUs` before the engine sees
+ *   it, `firstTokenUs` on the way out;
+ * - the output path's work per streamed token (engine-core output processing, IPC, the API
+ *   server's incremental detokenise and SSE write) runs over all tokens a step emits before the
+ *   last of them is out: `perStreamedTokenUs` per token of the same step, for engines that apply
+ *   it;
+ * - a request-serial per-token cost, if any, accumulates: `perOutputTokenUs`.
  */
 export interface RequestOverheads {
   /** Added between arrival at the instance and becoming schedulable. */
   readonly preScheduleUs: number;
   /** Added to the first token's emission time (TTFT) and every later token time. */
   readonly firstTokenUs: number;
-  /** Added per output token after the first (detokenise/stream), microseconds. */
+  /** Added per output token after the first, cumulatively (a per-request serial cost), microseconds. */
   readonly perOutputTokenUs: number;
+  /**
+   * µs of output-path work per token a step streams: an engine that applies it delays the tokens
+   * a step emits by perStreamedTokenUs × (tokens that step emitted), so the output lag grows with
+   * the batch. Absent or 0 when the model does not carry it.
+   */
+  readonly perStreamedTokenUs?: number;
 }
 
 export interface StepTimeContext {

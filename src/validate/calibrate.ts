@@ -39,14 +39,16 @@ const COEFF = new Set<string>([...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS]);
  * The parameters `blis calibrate` can fit (`--params` picks a subset). Each scales one mechanism of
  * the roofline (docs/model.md): efficiency factors per basis term (×, 1 = the GPU's measured
  * rates), CPU costs per step and per scheduled request (µs), and the per-request API-server path
- * (µs plus a multiple of the model's minimum step).
+ * (µs plus a multiple of the model's minimum step). The streaming terms (GEMM, MoE, decode
+ * attention) are bounded below by 0.94: the H100, the GPU with the highest measured fraction,
+ * streams at 0.943 of its datasheet, and no fit may make a GPU read faster than its datasheet.
  */
 export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
   { name: 'step', keys: ['step'], x0: 600, lower: 0, upper: 4000, describe: 'µs per step of engine-core CPU: scheduling, input preparation, output processing' },
-  { name: 'gemm_us', keys: ['gemm_us', 'lm_head_us'], x0: 1, lower: 0.5, upper: 2.5, describe: '× roofline dense GEMM and lm-head time (cuBLAS/CUTLASS against the measured rates)' },
-  { name: 'moe_us', keys: ['moe_us'], x0: 1, lower: 0.5, upper: 4, describe: '× roofline fused-MoE expert time (Triton fused_moe against the measured rates)' },
+  { name: 'gemm_us', keys: ['gemm_us', 'lm_head_us'], x0: 1, lower: 0.94, upper: 2.5, describe: '× roofline dense GEMM and lm-head time (cuBLAS/CUTLASS against the measured rates)' },
+  { name: 'moe_us', keys: ['moe_us'], x0: 1, lower: 0.94, upper: 4, describe: '× roofline fused-MoE expert time (Triton fused_moe against the measured rates)' },
   { name: 'attn_prefill_us', keys: ['attn_prefill_us'], x0: 1, lower: 0.1, upper: 5, describe: '× roofline prefill attention time' },
-  { name: 'attn_decode_us', keys: ['attn_decode_us'], x0: 1, lower: 0.2, upper: 5, describe: '× roofline decode attention time (paged KV reads)' },
+  { name: 'attn_decode_us', keys: ['attn_decode_us'], x0: 1, lower: 0.94, upper: 5, describe: '× roofline decode attention time (paged KV reads)' },
   { name: 'allreduce_us', keys: ['allreduce_us'], x0: 1, lower: 0, upper: 6, describe: '× roofline TP all-reduce time (custom all-reduce / NCCL)' },
   { name: 'act_us', keys: ['act_us'], x0: 1, lower: 0, upper: 5, describe: '× roofline elementwise traffic (norms, rotary, cache write, activation, fp8 quantisation)' },
   { name: 'sampling_us', keys: ['sampling_us'], x0: 1, lower: 0, upper: 20, describe: '× roofline sampler time over vocabulary × requests' },
@@ -58,6 +60,7 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
   { name: 'async_sync_us', keys: ['async_sync_us'], x0: 160, lower: 0, upper: 2000, describe: 'µs an async-scheduled step adds beyond max(GPU, CPU) (used by engines that overlap them)' },
   { name: 'firstTokenUs', keys: ['firstTokenUs'], x0: 10000, lower: 0, upper: 60000, describe: 'µs per request before its first token is seen (API server: HTTP, tokenise, detokenise, SSE)' },
   { name: 'firstTokenSteps', keys: ['firstTokenSteps'], x0: 1, lower: 0, upper: 4, describe: 'minimum steps of the model added to the first token (output handed to the API process)' },
+  { name: 'perStreamedTokenUs', keys: ['perStreamedTokenUs'], x0: 20, lower: 0, upper: 500, describe: 'µs of output-path lag per token the same step streams (only for engines that apply it)' },
 ] satisfies FitParameter[]);
 
 /** What `blis calibrate` fits unless `--params` says otherwise: the set the shipped coefficients were fitted with. */

@@ -35,6 +35,10 @@ describe('fitted step-time model', () => {
     const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, requests: 5 }, overheads: { firstTokenUs: 12000 } }]) });
     expect(f.stepTimeUs(decodes(4, 10))).toBe(1020);
     expect(f.overheads.firstTokenUs).toBe(12000);
+    expect(f.overheads.perStreamedTokenUs).toBeUndefined();
+    const g = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000 }, overheads: { firstTokenUs: 9000, perStreamedTokenUs: 35 } }]) });
+    expect(g.overheads).toEqual({ preScheduleUs: 0, firstTokenUs: 9000, perOutputTokenUs: 0, perStreamedTokenUs: 35 });
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: {}, overheads: { perStreamTokenUs: 1 } }]), 'c.json')).toThrow(/overheads\.perStreamTokenUs.*known: .*perStreamedTokenUs/);
   });
 
   test('the most specific matching entry wins', () => {
