@@ -64,7 +64,7 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
 ] satisfies FitParameter[]);
 
 /** What `blis calibrate` fits unless `--params` says otherwise: the set the shipped coefficients were fitted with. */
-export const SHIPPED_FIT_PARAMETERS: readonly string[] = Object.freeze(['step', 'gemm_us', 'moe_us', 'attn_decode_us', 'kernels_us', 'requests', 'firstTokenUs', 'firstTokenSteps']);
+export const SHIPPED_FIT_PARAMETERS: readonly string[] = Object.freeze(['step', 'kernels_us', 'requests', 'allreduce_us', 'firstTokenUs', 'firstTokenSteps']);
 
 /** A coefficients document from a parameter vector; unfitted terms keep `base`'s (or the roofline's) values. */
 export function coefficientsDocument(x: readonly number[], params: readonly FitParameter[], base: { coefficients: Record<string, number>; overheads: Record<string, number> } = rooflineStart(), provenance: Record<string, unknown> = { status: 'trial', source: 'blis calibrate', date: '', inputs: [], objective: '' }): Record<string, unknown> {
