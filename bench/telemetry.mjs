@@ -3,6 +3,8 @@
 //                             protobufjs Writer, cached key bytes) or OTLP/JSON → file
 //   direct-pb-reflected     : same spans, protobufjs's reflected encoder of the official schema
 //   direct-http             : same, OTLP/HTTP gzip protobuf to a loopback receiver (child process)
+//   sdk-http                : the product's SDK path (SdkTraceSink + the SDK's OTLP/HTTP protobuf
+//                             exporter, `--span-exporter sdk`) to the same loopback receiver
 //   sdk-pb                  : @opentelemetry/sdk-trace-base (explicit start/end times, deterministic
 //                             ids, a synchronous batching processor + exporter that converts
 //                             ReadableSpans to OTLP and encodes them with the same schema) → file
@@ -43,14 +45,21 @@ async function direct(kind) {
   const { resolveTelemetry } = await import(new URL('options.js', dist));
   const t = resolveTelemetry({ seed: 1, config: { model: 'qwen/qwen3-14b', hardware: 'H100', tp: 2, instances: 8 } });
   let sink, path, receiver;
-  if (kind === 'http') {
+  if (kind === 'http' || kind === 'sdk-http') {
     receiver = spawn(process.execPath, ['-e', `
       const h = require('node:http');
       const s = h.createServer((q, r) => { q.on('data', () => {}); q.on('end', () => { r.writeHead(200); r.end(); }); });
       s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise((r) => receiver.stdout.once('data', (d) => r(Number(String(d).trim()))));
-    const { OtlpHttpSink } = await import(new URL('http-exporter.node.js', dist));
-    sink = new OtlpHttpSink(`http://127.0.0.1:${port}`, t);
+    const url = `http://127.0.0.1:${port}`;
+    if (kind === 'http') {
+      const { OtlpHttpSink } = await import(new URL('http-exporter.node.js', dist));
+      sink = new OtlpHttpSink(url, t);
+    } else {
+      const [{ SdkTraceSink }, { otlpSdkExporter }, { resolveOtlpExport }] = await Promise.all([
+        import(new URL('sdk-sink.js', dist)), import(new URL('sdk-exporters.node.js', dist)), import(new URL('otlp-config.js', dist))]);
+      sink = new SdkTraceSink(t, { exporter: await otlpSdkExporter(resolveOtlpExport({ endpoint: url })) });
+    }
   } else {
     const { OtlpFileSink, reflectedEncoder } = await import(new URL('file-sink.node.js', dist));
     path = join(tmpdir(), `blis-bench${kind === 'pb-reflected' ? '-reflected' : ''}.${kind === 'json' ? 'json' : 'pb'}`);
@@ -70,7 +79,7 @@ async function direct(kind) {
   sample();
   receiver?.kill();
   const cpu = process.cpuUsage(c0);
-  return { mode: `direct-${kind}`, requests: N, spans: s.spans, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), spansPerS: Math.round(s.spans / (ms / 1000)),
+  return { mode: kind === 'sdk-http' ? kind : `direct-${kind}`, requests: N, spans: s.spans, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), spansPerS: Math.round(s.spans / (ms / 1000)),
     bytes: path ? statSync(path).size : s.bytes, failed: s.failedSpans, dropped: s.droppedSpans, peakRssMB: mb(peakRss), peakHeapMB: mb(peakHeap) };
 }
 
@@ -151,12 +160,12 @@ async function sdk() {
 }
 
 if (mode === 'all') {
-  for (const m of ['direct-pb', 'direct-pb-reflected', 'direct-json', 'direct-http', 'sdk-pb']) {
+  for (const m of ['direct-pb', 'direct-pb-reflected', 'direct-json', 'direct-http', 'sdk-http', 'sdk-pb']) {
     const r = spawnSync(process.execPath, [self, String(N), m], { encoding: 'utf8' });
     process.stdout.write(r.stdout);
     if (r.status !== 0) process.stderr.write(r.stderr);
   }
 } else {
-  const res = mode === 'sdk-pb' ? await sdk() : await direct(mode.replace('direct-', ''));
+  const res = mode === 'sdk-pb' ? await sdk() : await direct(mode === 'sdk-http' ? mode : mode.replace('direct-', ''));
   console.log(JSON.stringify(res));
 }

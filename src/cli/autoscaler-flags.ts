@@ -13,10 +13,12 @@ import { resolveAutoscalerConfig, type AutoscalerConfig, type AutoscalerOptions 
 import { parseAutoscalerPolicy } from '../control/policy-yaml.js';
 import { ACTUATORS, ANALYZERS, COLLECTORS, OPTIMIZERS } from '../control/stages.js';
 import { timelineCsv } from '../control/timeline.js';
+import { renderTimelineHtml } from '../report/timeline-html.js';
 import { InputError } from '../kernel/errors.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { readText, resolvePath, writeText } from './files.node.js';
+import { readText, resolvePath, writeTextTo } from './files.node.js';
+import type { OutputFiles } from './output-files.node.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -33,7 +35,7 @@ const names = (r: ReadonlyArray<{ name: string }>): string => r.map((e) => e.nam
 export function addAutoscalerFlags(cmd: Command): Command {
   return cmd
     .option('--autoscaler-config <file>', `YAML autoscaler policy (docs/autoscaling.md); stages: collector ${names(COLLECTORS)}; analyzer ${names(ANALYZERS)}; optimizer ${names(OPTIMIZERS)}; actuator ${names(ACTUATORS)}`)
-    .option('--timeline-out <file>', 'autoscaler timeline CSV: replicas per model and state, arrival rate, queue, p99 TTFT, decisions with reasons');
+    .option('--timeline-out <file>', 'autoscaler timeline: .csv (a row per model per decision: replicas per state, arrival rate, queue, p99 TTFT, decisions with reasons) or .html (the same as charts, self-contained)');
 }
 
 export interface AutoscaledRun {
@@ -41,8 +43,8 @@ export interface AutoscaledRun {
   clusterOptions(o: ClusterOptions): ClusterOptions;
   /** The simulation input with the autoscaler tapped in. */
   wrap(input: SimulateInput): SimulateInput;
-  /** Adds the `autoscaler` block to the metrics and writes the timeline. */
-  finish(result: SimulateResult): void;
+  /** Adds the `autoscaler` block to the metrics and writes the timeline (a planned output). */
+  finish(result: SimulateResult, files: OutputFiles): void;
 }
 
 const NONE: AutoscaledRun = { clusterOptions: (o) => o, wrap: (i) => i, finish: () => {} };
@@ -88,13 +90,19 @@ export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
         },
       };
     },
-    finish(result: SimulateResult): void {
+    finish(result: SimulateResult, files: OutputFiles): void {
       const a = attachment!;
       const summary = a.summary(result.cluster.sim.nowUs);
       (result.metrics as Record<string, unknown>)['autoscaler'] = summary;
-      if (typeof o['timelineOut'] === 'string') writeText(resolvePath(io.cwd, o['timelineOut']), timelineCsv(a.timeline));
+      if (typeof o['timelineOut'] === 'string') {
+        const path = resolvePath(io.cwd, o['timelineOut']);
+        const text = /\.html?$/i.test(path)
+          ? renderTimelineHtml({ rows: a.timeline, summary, endS: result.cluster.sim.nowUs / 1e6, ttftSloMs: Object.fromEntries(policy!.models.map((m) => [m.name, m.ttftMs])) })
+          : timelineCsv(a.timeline);
+        writeTextTo(files.writePathFor(path), text, path);
+      }
       const gh = Object.entries(summary.gpu_hours).map(([h, v]) => `${v} ${h}`).join(', ') || '0';
-      io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);
+      if (o['quiet'] !== true) io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);
     },
   };
 }

@@ -1,27 +1,34 @@
 /**
  * `blis calibrate`: fit the fitted step-time model's coefficients to ground-truth experiments
  * by simulation in the loop (src/validate/calibrate.ts), score them on the full runs, optionally
- * cross-validate leave-one-model-out, and write a coefficients file with its provenance.
+ * cross-validate leave-one-model-family-out (src/validate/cross-validate.ts), and write a
+ * coefficients file with its provenance (src/validate/provenance.ts). This file parses flags,
+ * reads files and prints.
  */
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
-import { calibrate, CALIBRATION_METRICS, coefficientsDocument, crossValidationSummary, DEFAULT_FIT_PARAMETERS, experimentErrors, SHIPPED_FIT_PARAMETERS, rooflineStart, startFromDocument, startVector, type CalibrationCase, type CrossValidationFold, type FitParameter } from '../validate/calibrate.js';
-import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
+import { calibrate, coefficientsDocument, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, rooflineStart, startFromDocument, startVector, type CalibrationCase, type FitParameter } from '../validate/calibrate.js';
+import { crossValidationSummary, familyScores, leaveOneFamilyOut, modelFamily, renderFamilyTable, type FamilyFold } from '../validate/cross-validate.js';
+import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
+import { loadExperimentPaths, shippedExperimentsDir } from '../validate/load-experiments.node.js';
+import { calibrationProvenance } from '../validate/provenance.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { HEADLINE_METRICS } from '../validate/report-md.js';
 import { prepareExperiment, validateExperiments, type ExperimentSource } from '../validate/validate.js';
-import type { MapeEntry, ValidationExperiment } from '../validate/validation.js';
+import type { MapeEntry } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { progressPrinter, validateWorkerUrl } from './cmd-validate.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
-import type { CliIO } from './io.js';
+import { QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
 Examples:
-  blis calibrate --out coefficients.json                 # the calibration set, trace arrivals, ~5 min on 2 cores
-  blis calibrate --cv --max-evaluations 300 --out c.json # plus leave-one-model-out CV: how the shipped file was made (~30 min)
-  blis calibrate --params step,gemm_us --max-evaluations 40 exp.json --out c.json
+  blis calibrate --out coefficients.json                 # all 28 shipped runs (calibration + trainval)
+  blis calibrate --cv --max-evaluations 300 --out c.json # plus leave-one-model-family-out CV, reported per family
+  blis calibrate baselines/calibration-experiments --out c.json   # one set only
+  blis calibrate --params step,gemm_us --max-evaluations 40 --out c.json \\
+    baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
   blis validate --latency-coefficients coefficients.json # score them on the full runs
 `;
 
@@ -44,29 +51,22 @@ function mapeTable(summary: Readonly<Record<string, MapeEntry>>, title: string):
   return `${rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]!) : c.padStart(w[j]!))).join('  ')).join('\n')}\n`;
 }
 
-function failures(exps: readonly ValidationExperiment[]): Record<string, { predicted_failed: number | null; actual_failed: number | null }> {
-  const out: Record<string, { predicted_failed: number | null; actual_failed: number | null }> = {};
-  for (const e of exps) {
-    const r = e.stages.find((s) => s.index === 'summary')?.requests;
-    if (e.truth_status === 'excluded_overload' || (r?.actual?.failed ?? 0) > 0) out[e.id] = { predicted_failed: r?.predicted?.failed ?? null, actual_failed: r?.actual?.failed ?? null };
-  }
-  return out;
-}
-
 export function registerCalibrate(program: Command, io: CliIO): void {
   const cmd = program.command('calibrate')
     .description('fit step-time coefficients (fitted model) to ground-truth experiments by simulation in the loop')
-    .argument('[paths...]', 'experiment files or directories (default: baselines/calibration-experiments)')
+    .argument('[paths...]', 'experiment files or directories (default: baselines/calibration-experiments and baselines/trainval-experiments, the 28 shipped runs)')
     .option('--out <file>', 'write the coefficients file here (default: stdout)')
-    .option('--cv', 'also cross-validate leave-one-model-out (fit on the other models, score the held-out one)')
+    .option('--cv', 'also cross-validate leave-one-model-family-out (fit on the other families, score the held-out one; a family is a model, whatever set its runs are in)')
+    .option('--prefix-aliases <reading>', 'reading of files with only shared_prefix_as_configured: ignored (default) or honoured (as blis validate)', choiceFlag('--prefix-aliases', [...PREFIX_ALIAS_READINGS]))
     .option('--params <list>', `parameters to fit, the others keep their start values: ${DEFAULT_FIT_PARAMETERS.map((p) => p.name).join(', ')} (default: the shipped set, ${SHIPPED_FIT_PARAMETERS.join(',')})`)
     .option('--start <file>', 'coefficients file to start from and keep unfitted terms of (default: the raw roofline, parameters at their priors)')
-    .option('--fraction <f>', 'share of each stage simulated during the search (default 0.15; 1 = whole runs)', numFlag('--fraction'))
+    .option('--fraction <f>', 'share of each stage simulated during the search, for runs with per-request data (default 0.15; 1 = whole runs)', numFlag('--fraction'))
+    .option('--aggregate-fraction <f>', 'the same for runs with aggregate ground truth only (default 1: whole runs, compared like for like; below 1 assumes each stage is in a steady state)', numFlag('--aggregate-fraction'))
     .option('--max-evaluations <n>', 'simulations of the training set per fit (default 200)', intFlag('--max-evaluations'))
     .option('--arrivals <source>', 'trace (default where the per-request CSV exists) or synthetic', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--include-overload', 'also fit on experiments marked excluded_overload')
     .option('--jobs <n>', 'worker threads (default 2)', intFlag('--jobs'))
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();
@@ -74,31 +74,39 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const jobs = typeof o['jobs'] === 'number' ? o['jobs'] : 2;
     const fraction = typeof o['fraction'] === 'number' ? o['fraction'] : 0.15;
     if (!(fraction > 0 && fraction <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--fraction', `found ${fraction}; expected a number in (0, 1]`);
+    const aggregateFraction = typeof o['aggregateFraction'] === 'number' ? o['aggregateFraction'] : 1;
+    if (!(aggregateFraction > 0 && aggregateFraction <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--aggregate-fraction', `found ${aggregateFraction}; expected a number in (0, 1]`);
     const params = parseParams(o['params'] as string | undefined);
     const base = typeof o['start'] === 'string' ? startFromDocument(readJson(resolvePath(io.cwd, o['start']), 'coefficients file')) : rooflineStart();
     const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
     const arrivals = o['arrivals'] as ArrivalSource | undefined;
     const workerUrl = validateWorkerUrl();
-    const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { latencyModel: 'fitted', coefficients });
+    const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { name: 'fitted', coefficients });
 
-    const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
+    const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [shippedExperimentsDir('calibration'), shippedExperimentsDir('trainval')];
+    const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
+    const prepare = { plan: arrivals ? { arrivals } : {}, ...(prefixAliases ? { prefixAliases } : {}) };
     const { sources } = await loadExperimentPaths(inputs);
     const cases: Array<CalibrationCase & { source: ExperimentSource }> = [];
     for (const s of sources) {
       try {
-        const p = prepareExperiment(s, { plan: arrivals ? { arrivals } : {} });
+        const p = prepareExperiment(s, prepare);
         if (p.exp.status === 'active' || o['includeOverload']) cases.push({ ...p, source: s });
       } catch (e) {
         io.err(`skipped: ${(e as Error).message}\n`);
       }
     }
     if (cases.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no usable experiment to fit on');
+    if (!quiet) {
+      const aggregateOnly = cases.filter((c) => !c.rows).length;
+      io.err(`${cases.length} runs to fit on (${aggregateOnly} with aggregate ground truth only), ${new Set(cases.map((c) => modelFamily(c.exp))).size} model families\n`);
+    }
 
     const fit = async (train: readonly CalibrationCase[], label: string) => {
       const started = Date.now();
-      if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (${(fraction * 100).toFixed(0)}% of each stage during the search)\n`);
+      if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (${(fraction * 100).toFixed(0)}% of each stage of runs with per-request data, ${(aggregateFraction * 100).toFixed(0)}% of aggregate-only ones, during the search)\n`);
       const r = await calibrate(train, {
-        runnerFor, params, base, fraction,
+        runnerFor, params, base, fraction, aggregateFraction,
         ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),
         maxEvaluations,
         onEvaluation: (ev) => {
@@ -109,45 +117,35 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       return r;
     };
     const score = async (doc: Record<string, unknown>, srcs: readonly ExperimentSource[]) =>
-      validateExperiments(srcs, { runPlans: runnerFor(doc), plan: arrivals ? { arrivals } : {}, onProgress: progressPrinter(io, true) });
+      validateExperiments(srcs, { runPlans: runnerFor(doc), ...prepare, onProgress: progressPrinter(io, true) });
 
     const result = await fit(cases, 'fit');
     const scored = await score(result.document, sources);
-    const metrics = [...CALIBRATION_METRICS];
-    const perExperiment: Record<string, Record<string, number | null>> = {};
-    for (const e of scored.document.experiments) if (e.status === 'ok') perExperiment[e.id] = experimentErrors(e, metrics);
-    let cv: Record<string, unknown> | undefined;
+    let folds: FamilyFold[] | undefined;
     if (o['cv']) {
-      const models = [...new Set(cases.map((c) => c.exp.model))];
-      const folds: CrossValidationFold[] = [];
-      for (const held of models) {
-        const train = cases.filter((c) => c.exp.model !== held);
-        if (train.length === 0) continue;
-        const r = await fit(train, `cv ${held}`);
-        const test = sources.filter((s) => cases.find((c) => c.source === s)?.exp.model === held || modelOf(s) === held);
-        const t = await score(r.document, test);
-        folds.push({ heldOut: held, trainedOn: [...new Set(train.map((c) => c.exp.model))], x: r.x, loss: r.loss, experiments: t.document.experiments });
-      }
-      const summary = crossValidationSummary(folds);
-      io.err(`\n${mapeTable(summary, 'leave-one-model-out')}`);
-      cv = {
-        method: 'leave-one-model-out: fit on the other models, score the held-out model on its full runs',
-        summary,
-        folds: folds.map((f) => ({ held_out: f.heldOut, trained_on: f.trainedOn, loss: f.loss, parameters: Object.fromEntries(params.map((p, i) => [p.name, f.x[i]])), experiments: Object.fromEntries(f.experiments.filter((e) => e.status === 'ok').map((e) => [e.id, experimentErrors(e, metrics)])) })),
+      // Held-out scoring covers every run of the family, also those left out of the fit (overload).
+      const familyOfSource = (s: ExperimentSource): string | undefined => {
+        const m = (s.json as Record<string, unknown> | undefined)?.['model'];
+        return typeof m === 'string' ? modelFamily({ model: m }) : undefined;
       };
+      folds = await leaveOneFamilyOut(cases, {
+        fit,
+        score: async (doc, family) => (await score(doc, sources.filter((s) => familyOfSource(s) === family))).document.experiments,
+      });
+      io.err(`\n${mapeTable(crossValidationSummary(folds), 'leave-one-family-out')}\n${renderFamilyTable(familyScores(folds), HEADLINE_METRICS)}`);
     }
-    const provenance = {
-      status: 'fitted',
-      source: `blis calibrate over ${inputs.map((p) => p.replace(/^.*\/(baselines\/)/, '$1')).join(', ')} (${arrivals ?? 'trace where available'} arrivals, search on ${(fraction * 100).toFixed(0)}% of each stage, ${result.evaluations} evaluations)`,
+    const provenance = calibrationProvenance({
+      inputs: inputs.map((p) => p.replace(/^.*\/(baselines\/)/, '$1')),
+      fittedOn: cases.map((c) => c.exp.id),
+      arrivals: arrivals ?? 'trace where available',
+      fraction,
+      aggregateFraction,
+      params,
+      result,
+      scored: scored.document,
+      ...(folds ? { folds } : {}),
       date: new Date().toISOString().slice(0, 10),
-      inputs: cases.map((c) => c.exp.id),
-      objective: `mean |ln(predicted/actual)| over ${metrics.join(', ')} (whole runs) + 0.5 × mean KS of per-request TTFT and E2E; loss ${result.loss.toFixed(4)}`,
-      parameters: Object.fromEntries(params.map((p, i) => [p.name, result.x[i]])),
-      in_sample: scored.document.summary,
-      overload: failures(scored.document.experiments),
-      per_experiment_error_pct: perExperiment,
-      ...(cv ? { cross_validation: cv } : {}),
-    };
+    });
     const doc = coefficientsDocument(result.x, params, base, provenance);
     const text = `${JSON.stringify(doc, null, 1)}\n`;
     io.err(`\n${mapeTable(scored.document.summary, 'in-sample')}`);
@@ -158,9 +156,4 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       io.out(text);
     }
   });
-}
-
-function modelOf(s: ExperimentSource): string | undefined {
-  const m = (s.json as Record<string, unknown> | undefined)?.['model'];
-  return typeof m === 'string' ? m : undefined;
 }

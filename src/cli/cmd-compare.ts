@@ -7,19 +7,24 @@ import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { parseBaseline } from '../validate/baseline.js';
+import { comparabilityProblems, predictionFacts, truthFacts } from '../validate/comparability.js';
 import { compareToDocument, readPrediction, readTruth } from '../validate/compare-files.js';
 import { gateLine, renderComparisonText } from '../validate/report-text.js';
 import { readJson, readText, resolvePath } from './files.node.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag } from './parse.js';
 
 const EXAMPLES = `
 Examples:
-  blis replay --format calibration baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
-    --model meta-llama/llama-2-7b-hf --requests-out sim.csv
+  blis replay baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
+    --model meta-llama/llama-2-7b-hf --max-num-seqs 128 --requests-out sim.csv --metrics-out sim.json
   blis compare --sim sim.csv --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json
-  blis compare --sim metrics.json --truth per_request_lifecycle_metrics.json --output json
-  blis compare --sim sim.jsonl --truth truth.csv --baseline my-limits.json   # exit 1 past the limits
+  blis compare --sim sim.json --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv --output json
+  blis compare --sim sim.csv --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json \\
+    --baseline baselines/calibration.json   # exit 1 past the baseline's limits
+  blis run --num-requests 200 --metrics-out qwen.json
+  blis compare --sim qwen.json --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json \\
+    --allow-mismatch   # another model and workload: scored with a warning (refused, exit 2, without the flag)
 `;
 
 /** An experiment JSON's per-request CSV: --truth-requests, else ground_truth.per_request_file or <id>.requests.csv beside it. */
@@ -47,7 +52,9 @@ export function registerCompare(program: Command, io: CliIO): void {
     .option('--truth-requests <file>', 'per-request CSV of an experiment --truth (default: the one named in it or beside it)')
     .option('--id <name>', 'name of this comparison in the output (default: the experiment id)')
     .option('--output <format>', 'stdout: human (tables) or json (blis.validation/v1) (default human)', choiceFlag('--output', ['human', 'json']))
-    .option('--baseline <file>', 'gate: exit 1 when an error exceeds this baseline\'s limits (blis.baseline/v1)');
+    .option('--baseline <file>', 'gate: exit 1 when an error exceeds this baseline\'s limits (blis.baseline/v1)')
+    .option('--allow-mismatch', 'score sides that describe different experiments (model, request count, stages, token means) with a warning, instead of refusing')
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(() => {
     const o = cmd.opts<Record<string, unknown>>();
@@ -63,7 +70,15 @@ export function registerCompare(program: Command, io: CliIO): void {
     if (!summary || Object.keys(summary.metrics).length === 0) {
       throw new InputError('COMPARE_NOTHING_IN_COMMON', `${o['sim'] as string} vs ${o['truth'] as string}`, 'no latency statistic present on both sides (check that the files hold TTFT/E2E)');
     }
-    if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
+    const problems = comparabilityProblems(predictionFacts(prediction), truthFacts(truth));
+    if (problems.length > 0) {
+      if (o['allowMismatch'] !== true) {
+        throw new InputError('COMPARE_MISMATCH', `${o['sim'] as string} vs ${o['truth'] as string}`,
+          `the two sides describe different experiments: ${problems.join('; ')}. Errors between them would measure the difference of the experiments, not the simulator (--allow-mismatch scores them anyway)`);
+      }
+      for (const p of problems) io.err(`blis: warning: ${p}: the errors below compare different experiments (--allow-mismatch)\n`);
+    }
+    if (o['output'] === 'json') io.out(`${JSON.stringify(problems.length > 0 ? { ...doc, mismatches: problems } : doc, null, 1)}\n`);
     else io.out(renderComparisonText(doc));
     if (baseline) {
       if (!doc.gate.passed) throw new ExitCode(1, gateLine(doc.gate));

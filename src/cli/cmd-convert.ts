@@ -1,20 +1,21 @@
 /** `blis convert IN --to OUT`: turn a trace from one format into another. */
 import type { Command } from 'commander';
-import { convertTrace } from '../ingest/convert.node.js';
-import { describeSummary } from '../ingest/issues.js';
+import { convertOutputPaths, convertTrace } from '../ingest/convert.node.js';
+import { traceFiles } from '../ingest/open.node.js';
 import { BUILTIN_WRITERS } from '../ingest/writers/registry.js';
 import { InputError } from '../kernel/errors.js';
 import { resolvePath } from './files.node.js';
-import type { CliIO } from './io.js';
-import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
+import { QUIET_HELP, note, type CliIO } from './io.js';
+import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
+import { planOutputs } from './output-files.node.js';
 import { intFlag } from './parse.js';
 
 const EXAMPLES = `
 Examples:
   blis convert traces/azure2023-conv.relative.head300.csv --to arrivals.csv
-  blis convert traces/mooncake-conversation.head300.jsonl --to arrivals.jsonl
+  blis convert traces/mooncake-conversation-head300.jsonl --to arrivals.jsonl
   blis convert arrivals.csv --to run.trace_header.yaml        # BLIS TraceV2 (header + data CSV)
-  blis convert traces/burstgpt1.head200.csv --to out.csv --speedup 10 --limit 100
+  blis convert traces/burstgpt1-rows0001-0200.csv --to out.csv --speedup 10 --limit 100
 `;
 
 export function registerConvert(program: Command, io: CliIO): void {
@@ -25,7 +26,8 @@ export function registerConvert(program: Command, io: CliIO): void {
     .option('--to-format <name>', `output format: ${BUILTIN_WRITERS.map((w) => w.name).join(', ')} (default: from the extension)`)
     .option('--epoch-us <us>', 'absolute time of arrival 0 for formats that need one (TraceV2 send times)', intFlag('--epoch-us'))
     .option('--max-model-len <tokens>', 'clip requests longer than this (counted)', intFlag('--max-model-len'))
-    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'));
+    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'))
+    .option('--quiet', QUIET_HELP);
   addIngestFlags(cmd, '--until');
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (input: string) => {
@@ -37,8 +39,15 @@ export function registerConvert(program: Command, io: CliIO): void {
       ...(typeof o['toFormat'] === 'string' ? { toFormat: o['toFormat'] } : {}),
       ...(typeof o['epochUs'] === 'number' ? { epochUs: o['epochUs'] } : {}),
     };
-    const result = await convertTrace(resolvePath(io.cwd, input), resolvePath(io.cwd, o['to']), options);
-    io.err(`blis: converted ${result.from} → ${result.to}: ${result.summary.emitted} requests to ${result.files.join(', ')}\n`);
-    for (const line of describeSummary(result.summary)) io.err(`blis: ${line}\n`);
+    const inPath = resolvePath(io.cwd, input);
+    const outPath = resolvePath(io.cwd, o['to']);
+    const targets = convertOutputPaths(outPath, options);
+    const files = planOutputs(cmd, io.cwd, await traceFiles(inPath), [
+      ...(targets.header !== undefined ? [['--to', targets.header] as const] : []), ['--to', targets.data] as const,
+    ]);
+    const result = await files.run(() => convertTrace(inPath, outPath, { ...options, writePathFor: (p) => files.writePathFor(p) }));
+    const quiet = o['quiet'] === true;
+    note(quiet, io, `blis: converted ${result.from} → ${result.to}: ${result.summary.emitted} requests to ${result.files.join(', ')}\n`);
+    printIngestSummary(result.summary, quiet, io);
   });
 }

@@ -3,22 +3,33 @@ import type { Command } from 'commander';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate } from '../cluster/simulate.js';
 import { describeClusterConfig } from '../cluster/config.js';
-import { describeSummary } from '../ingest/issues.js';
-import { openTrace } from '../ingest/open.node.js';
+import { basename } from 'node:path';
+import { accountFor, type IngestSummary } from '../ingest/issues.js';
+import { openTrace, traceFiles, type OpenTraceOptions, type OpenedTrace } from '../ingest/open.node.js';
+import { describeTransform } from '../ingest/transform.js';
+import { catalogModelName, fleetModels } from '../cluster/served-models.js';
+import { peekFirst, TraceModels } from './trace-models.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
-import { addIngestFlags, ingestOptionsFromFlags } from './ingest-flags.js';
-import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
+import { note, type CliIO } from './io.js';
+import type { OutputFiles } from './output-files.node.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
 
 const EXAMPLES = `
 Examples:
   blis replay traces/azure2023-conv.relative.head300.csv --model meta-llama/llama-3.1-8b-instruct
-  blis replay traces/burstgpt1.head200.csv --speedup 100 --num-instances 4 --routing-policy least-loaded
+  blis replay traces/burstgpt1-rows0001-0200.csv --speedup 100 --num-instances 4 --routing-policy least-loaded
   blis replay baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.requests.csv \\
     --model meta-llama/llama-2-7b-hf --max-num-seqs 128 --max-model-len 4096 --compare
+  blis replay traces/tracev2-example.trace_header.yaml --compare   # simulates the model the trace names
+  blis run --num-requests 100 --otlp-out run.otlp.json
   blis replay run.otlp.json --format otlp          # spans blis or vLLM emitted
+  blis run --num-requests 100 --otlp-out spans.pb.gz --otlp-framing u32be
+  blis replay spans.pb.gz                          # gzipped, Collector file-exporter framing: detected
+  blis replay traces/burstgpt1-rows0001-0200.csv --config examples/replay-config.yaml   # flags from a config file
+  blis replay traces/azure2023-code.relative.head300.csv --columns arrival=arrived_at,input=num_prefill_tokens,output=num_decode_tokens
 `;
 
 export function registerReplay(program: Command, io: CliIO): void {
@@ -31,38 +42,76 @@ export function registerReplay(program: Command, io: CliIO): void {
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (trace: string) => {
-    const o = cmd.opts<Record<string, unknown>>();
-    const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
-    const config = resolveCluster({ ...clusterOptionsFromFlags(cmd, io), seed });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-    const opened = await openTrace(resolvePath(io.cwd, trace), ingestOptionsFromFlags(cmd, seed));
-    io.err(`blis: reading ${opened.path} as ${opened.format}\n`);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
-    const kept: RequestRecord[] = [];
-    const compare = o['compare'] === true;
-    const progress = progressReporter(cmd, io, null);
-    const result = await simulate({
-      config: { ...config, latencyModel: name },
-      arrivals: opened.requests,
-      stepTime,
-      overheads,
-      detail: outputs.detail,
-      ...(outputs.pace ? { pace: outputs.pace } : {}),
-      sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
-      extraConfig: { trace: { file: trace, format: opened.format } },
-      onProgress: progress.onProgress,
-    });
-    await outputs.close();
-    const summary = opened.summary();
-    progress.done(`${result.metrics.requests.injected} requests replayed`);
-    for (const line of describeSummary(summary)) io.err(`blis: ${line}\n`);
-    const comparison = compare ? compareReplay(kept) : null;
-    if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
-    if (comparison !== null && o['output'] === 'json') {
-      emitMetrics(cmd, io, { ...result.metrics, comparison: comparison.json });
-    } else {
-      emitMetrics(cmd, io, result.metrics);
-      if (comparison !== null) io.out(comparison.text);
-    }
+    const files = planRunOutputs(cmd, io, await traceFiles(resolvePath(io.cwd, trace)));
+    await files.run(() => replayAction(cmd, io, files, trace));
   });
+}
+
+async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: string): Promise<void> {
+  const o = cmd.opts<Record<string, unknown>>();
+  const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
+  const ingest = ingestOptionsFromFlags(cmd, seed);
+  const opened = await openTrace(resolvePath(io.cwd, trace), ingest);
+  const quiet = o['quiet'] === true;
+  note(quiet, io, `blis: reading ${opened.path} as ${opened.format}\n`);
+  const { first, stream } = await peekFirst(opened.requests);
+  const clusterOptions = clusterOptionsFromFlags(cmd, io);
+  // Without --model, simulate the model the trace names (when blis knows it).
+  const traceModel = first?.model !== undefined ? catalogModelName(first.model) : undefined;
+  if (clusterOptions.model === undefined && clusterOptions.modelSpec === undefined && traceModel !== undefined) {
+    clusterOptions.model = traceModel;
+    note(quiet, io, `blis: simulating ${traceModel}, the model the trace names (--model to choose)\n`);
+  }
+  const config = resolveCluster({ ...clusterOptions, seed });
+  const { stepTime, overheads } = createStepTime(config);
+  const models = new TraceModels({ served: fleetModels(config), allowMismatch: o['allowModelMismatch'] === true }, basename(opened.path));
+  const outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
+  const kept: RequestRecord[] = [];
+  const compare = o['compare'] === true;
+  const progress = progressReporter(cmd, io, null);
+  const result = await simulate({
+    config,
+    arrivals: models.check(stream),
+    stepTime,
+    overheads,
+    detail: outputs.detail,
+    ...(outputs.pace ? { pace: outputs.pace } : {}),
+    sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
+    onProgress: progress.onProgress,
+  });
+  const exported = await outputs.close();
+  const summary = opened.summary();
+  progress.done(`${result.metrics.requests.injected} requests replayed`);
+  for (const m of models.notes) note(quiet, io, `blis: ${m}\n`);
+  printIngestSummary(summary, quiet, io);
+  const metrics = { ...result.metrics, config: { ...(result.metrics.config as object), trace: describeTraceRun(trace, opened, ingest, summary, models) } };
+  const comparison = compare ? compareReplay(kept) : null;
+  if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
+  if (comparison !== null && o['output'] === 'json') {
+    emitMetrics(cmd, io, files, { ...metrics, comparison: comparison.json });
+  } else {
+    emitMetrics(cmd, io, files, metrics);
+    if (comparison !== null) io.out(comparison.text);
+  }
+  failIfSpansLost(cmd, exported);
+}
+
+/** The metrics JSON's `config.trace`: what was read, how it was transformed, where every row went. */
+function describeTraceRun(file: string, opened: OpenedTrace, ingest: OpenTraceOptions, summary: IngestSummary, models: TraceModels): Record<string, unknown> {
+  const a = accountFor(summary);
+  return {
+    file,
+    format: opened.format,
+    ...(opened.headerPath !== undefined ? { header: basename(opened.headerPath) } : {}),
+    transformations: describeTransform(ingest),
+    rows: a.rows,
+    skipped: summary.skipped,
+    dropped: a.dropped,
+    added: a.added,
+    changed: a.changed,
+    replayed: a.emitted,
+    ...(summary.messages.length > 0 ? { messages: summary.messages } : {}),
+    ...(summary.warnings.length > 0 ? { warnings: summary.warnings } : {}),
+    ...(models.counts.size > 0 ? { models: Object.fromEntries(models.counts) } : {}),
+  };
 }

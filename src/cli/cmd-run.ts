@@ -1,6 +1,9 @@
 /** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
 import type { Command } from 'commander';
 import { simulate } from '../cluster/simulate.js';
+import type { ClusterConfig } from '../cluster/config.js';
+import { catalogModelName, checkModelClaim, fleetModels } from '../cluster/served-models.js';
+import type { ClientSpec } from '../workload/types.js';
 import { describeClusterConfig } from '../cluster/config.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
@@ -11,8 +14,10 @@ import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, progressReporter } from './outputs.js';
+import type { OutputFiles } from './output-files.node.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
+import { userSet } from './config-file.js';
 
 const EXAMPLES = `
 Examples:
@@ -23,6 +28,11 @@ Examples:
   blis run --workload-spec examples/workload-multi-client.yaml --output json
   blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
     --requests-out requests.csv --metrics-out metrics.json
+  blis run --num-requests 500 --otlp-out run.jsonl.gz
+  blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc
+
+Exit codes: 0 ok, 2 bad input or usage, 4 spans lost in export (--otlp-best-effort accepts it).
 `;
 
 export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptions {
@@ -55,33 +65,59 @@ export function registerRun(program: Command, io: CliIO): void {
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async () => {
-    const workload = resolveWorkload(workloadOptionsFromFlags(cmd, io));
-    const autoscale = autoscalerFromFlags(cmd, io);
-    const clusterOptions = autoscale.clusterOptions(clusterOptionsFromFlags(cmd, io));
-    const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, cmd.getOptionValueSource('seed') === 'cli' ? {} : { seed: 'default' });
-    const { stepTime, overheads, name } = createStepTime(config, cmd, io);
-    const outputs = createRequestSinks(cmd, io, describeClusterConfig(config));
-    const rng = new Rng(workload.seed);
-    const total = workload.numRequests;
-    const progress = progressReporter(cmd, io, total);
-    const result = await simulate(autoscale.wrap({
-      config: { ...config, latencyModel: name },
-      arrivals: generateArrivals(workload, rng.fork('workload')),
-      stepTime,
-      overheads,
-      sinks: outputs.sinks,
-      detail: outputs.detail,
-      ...(outputs.pace ? { pace: outputs.pace } : {}),
-      stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
-      extraConfig: { workload: describeWorkload(workload) },
-      onProgress: progress.onProgress,
-    }));
-    autoscale.finish(result);
-    await outputs.close();
-    const injected = result.metrics.requests.injected;
-    progress.done(`${injected} requests`);
-    emitMetrics(cmd, io, result.metrics);
+    const files = planRunOutputs(cmd, io);
+    await files.run(() => runAction(cmd, io, files));
   });
+}
+
+async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
+  const workloadOptions = workloadOptionsFromFlags(cmd, io);
+  const workload = resolveWorkload(workloadOptions);
+  const autoscale = autoscalerFromFlags(cmd, io);
+  const flags = clusterOptionsFromFlags(cmd, io);
+  // Without --model, a spec whose clients all name one catalogued model simulates that model.
+  const named = [...new Set((workloadOptions.spec?.clients ?? []).map((c) => (c.model !== undefined ? catalogModelName(c.model) ?? c.model : undefined)))];
+  if (flags.model === undefined && flags.modelSpec === undefined && named.length === 1 && named[0] !== undefined && catalogModelName(named[0]) !== undefined
+    && cmd.opts<Record<string, unknown>>()['autoscalerConfig'] === undefined) {
+    flags.model = named[0];
+    io.err(`blis: simulating ${named[0]}, the model the workload spec names (--model to choose)\n`);
+  }
+  const clusterOptions = autoscale.clusterOptions(flags);
+  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
+  const { stepTime, overheads } = createStepTime(config);
+  checkSpecModels(workloadOptions.spec?.clients ?? [], config, cmd, io);
+  const outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
+  const rng = new Rng(workload.seed);
+  const total = workload.numRequests;
+  const progress = progressReporter(cmd, io, total);
+  const result = await simulate(autoscale.wrap({
+    config,
+    arrivals: generateArrivals(workload, rng.fork('workload')),
+    stepTime,
+    overheads,
+    sinks: outputs.sinks,
+    detail: outputs.detail,
+    ...(outputs.pace ? { pace: outputs.pace } : {}),
+    stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+    extraConfig: { workload: describeWorkload(workload) },
+    onProgress: progress.onProgress,
+  }));
+  autoscale.finish(result, files);
+  const exported = await outputs.close();
+  const injected = result.metrics.requests.injected;
+  progress.done(`${injected} requests`);
+  emitMetrics(cmd, io, files, result.metrics);
+  failIfSpansLost(cmd, exported);
+}
+
+/** Every model a spec's clients name must be one the fleet serves (else an error at the spec's line). */
+function checkSpecModels(clients: readonly ClientSpec[], config: ClusterConfig, cmd: Command, io: CliIO): void {
+  const fleet = { served: fleetModels(config), allowMismatch: cmd.opts<Record<string, unknown>>()['allowModelMismatch'] === true };
+  for (const c of clients) {
+    if (c.model === undefined) continue;
+    const note = checkModelClaim({ name: c.model, where: c.modelAt ?? `client ${c.name ?? ''}`, source: 'spec' }, fleet);
+    if (note !== null) io.err(`blis: ${note}\n`);
+  }
 }
 
 function describeWorkload(w: ReturnType<typeof resolveWorkload>): Record<string, unknown> {

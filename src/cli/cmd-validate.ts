@@ -8,30 +8,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
-import { coefficientsFromJson } from '../model/fitted.js';
-import { STEP_TIME_MODELS } from '../model/registry.js';
+import { STEP_TIME_MODELS, resolveStepTime, type StepTimeChoice, type StepTimeOptions } from '../model/registry.js';
 import { DEFAULT_SLACK, parseBaseline, updateBaseline, type Baseline, type Slack } from '../validate/baseline.js';
 import { renderHtml } from '../validate/report-html.js';
 import { renderJunit } from '../validate/junit.js';
 import { renderMarkdown } from '../validate/report-md.js';
-import { gateLine, renderSummaryText } from '../validate/report-text.js';
-import { scoreCompetitors } from '../validate/competitors.js';
+import { describeFailure, gateLine, renderSummaryText } from '../validate/report-text.js';
+import { competitorRuns, scoreCompetitors } from '../validate/competitors.js';
 import { defaultExperimentsDir, loadExperimentPaths } from '../validate/load-experiments.node.js';
-import type { LatencySelection } from '../validate/plan-job.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
+import { checkLimits } from '../validate/baseline-limits.js';
+import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
+import type { ValidationDocument } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
-import { defaultLatencyModel } from './cluster-flags.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 const EXAMPLES = `
+Exit codes: 0 ok (or not gated), 1 gate failed or a simulation failed, 2 a bad flag or experiment file.
+
 Examples:
-  blis validate                                   # the 16 calibration experiments, synthetic arrivals
+  blis validate                                   # the 16 calibration experiments, synthetic arrivals (not gated)
   blis validate --baseline baselines/calibration.json --report-dir reports/validation
+  blis validate baselines/trainval-experiments/*.json   # sparse files: the report lists what was derived or assumed
+  blis validate baselines/trainval-experiments --prefix-aliases honoured --baseline baselines/trainval.json
   blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
-  blis validate --latency-coefficients coefficients.json --output json > validation.json
+  blis validate --latency-coefficients src/model/coefficients/default.json --output json > validation.json
   blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
 `;
 
@@ -46,20 +50,34 @@ export function validateWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(dist)) ? dist : undefined;
 }
 
-/** --latency-model / --latency-coefficients → what every plan job runs with. */
-export function latencySelection(o: Record<string, unknown>, io: CliIO): LatencySelection {
-  let latencyModel = typeof o['latencyModel'] === 'string' ? o['latencyModel'] : undefined;
-  if (latencyModel !== undefined && !STEP_TIME_MODELS.some((e) => e.name === latencyModel)) {
-    throw new InputError('FLAG_MALFORMED', '--latency-model', `unknown step-time model '${latencyModel}'; known: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')}`);
-  }
-  if (typeof o['latencyCoefficients'] === 'string') {
-    const path = resolvePath(io.cwd, o['latencyCoefficients']);
-    const raw = readJson(path, 'coefficients file');
-    coefficientsFromJson(raw, path); // fail here with the file's name, not in a worker
-    if (latencyModel !== undefined && latencyModel !== 'fitted') throw new InputError('FLAG_CONFLICT', '--latency-coefficients', `applies to --latency-model fitted, not '${latencyModel}'`);
-    return { latencyModel: 'fitted', coefficients: raw };
-  }
-  return { latencyModel: latencyModel ?? defaultLatencyModel() };
+/**
+ * --latency-model / --latency-coefficients → what every plan job runs with (`options`, raw and
+ * structured-clone safe for the workers) and what the model registry resolved them to (`choice`:
+ * checked here, so that a bad name or file exits 2 before any simulation).
+ */
+export function latencySelection(o: Record<string, unknown>, io: CliIO): { options: StepTimeOptions; choice: StepTimeChoice } {
+  const given = typeof o['latencyCoefficients'] === 'string' ? o['latencyCoefficients'] : undefined;
+  const options: StepTimeOptions = {
+    ...(typeof o['latencyModel'] === 'string' ? { name: o['latencyModel'] } : {}),
+    ...(given !== undefined ? { coefficients: readJson(resolvePath(io.cwd, given), 'coefficients file'), coefficientsSource: given } : {}),
+  };
+  return { options, choice: resolveStepTime(options) };
+}
+
+/** "fitted", or "fitted from c.json" when a coefficients file was given. */
+export function describeStepTime(choice: StepTimeChoice): string {
+  return `${choice.name}${choice.coefficientsSource !== undefined ? ` from ${choice.coefficientsSource}` : ''}`;
+}
+
+/**
+ * Experiment files that are themselves bad (unreadable, malformed, a ground-truth value that is
+ * not a positive number): one line naming each file and field, for exit code 2. They are still
+ * rows of every report (status error), never dropped.
+ */
+export function malformedExperiments(doc: ValidationDocument): string | undefined {
+  const bad = doc.experiments.filter((e) => e.status === 'error' && e.error_code !== undefined);
+  if (bad.length === 0) return undefined;
+  return `${bad.length} experiment file${bad.length === 1 ? '' : 's'} could not be used: ${bad.map((e) => `[${e.error_code}] ${e.error}`).join('; ')}`;
 }
 
 export function progressPrinter(io: CliIO, quiet: boolean): (ev: ValidateProgress) => void {
@@ -83,6 +101,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .description('simulate ground-truth experiments, compare per percentile, write reports, gate on a baseline')
     .argument('[paths...]', 'experiment files or directories (default: baselines/calibration-experiments)')
     .option('--arrivals <source>', 'synthetic: regenerate each stage\'s arrival process (default); trace: replay the recorded arrival times', choiceFlag('--arrivals', ['synthetic', 'trace']))
+    .option('--prefix-aliases <reading>', `how to read inference-perf's group aliases in a file that has only workload.shared_prefix_as_configured: ignored (default: the calibration set's evidence, 10 groups × 10 prompts) or honoured (the profile's system prompts × users)`, choiceFlag('--prefix-aliases', [...PREFIX_ALIAS_READINGS]))
     .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', intFlag('--seed'))
     .option('--jobs <n>', 'worker threads simulating experiments in parallel (default 2)', intFlag('--jobs'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
@@ -95,7 +114,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--slack-absolute <pct>', `with --update-baseline: slack in percentage points (default: the baseline's, else ${DEFAULT_SLACK.absolute_pct})`, numFlag('--slack-absolute'))
     .option('--note <text>', 'with --update-baseline: the baseline\'s note (how and why it was made)')
     .option('--title <text>', 'report title')
-    .option('--quiet', 'no progress on stderr');
+    .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();
@@ -109,15 +128,18 @@ export function registerValidate(program: Command, io: CliIO): void {
     if (baselinePath && !(o['updateBaseline'] && !existsSync(baselinePath))) baseline = parseBaseline(readJson(baselinePath, 'baseline'), baselinePath);
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
-    const { sources, competitors } = await loadExperimentPaths(inputs);
+    const { sources, competitors, skipped } = await loadExperimentPaths(inputs);
+    if (!quiet) for (const f of skipped) io.err(`not an experiment (a set's ${f.replace(/^.*\//, '')}): ${f}\n`);
     if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
     const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
     const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
+    const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
     const started = Date.now();
-    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${latency.latencyModel}${latency.coefficients ? ' from --latency-coefficients' : ''}, ${jobs} jobs)\n`);
+    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${describeStepTime(latency.choice)}, ${jobs} jobs)\n`);
     const run = await validateExperiments(sources, {
-      runPlans: planJobRunner(validateWorkerUrl(), jobs, latency),
+      runPlans: planJobRunner(validateWorkerUrl(), jobs, latency.options),
       plan,
+      ...(prefixAliases ? { prefixAliases } : {}),
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       onProgress: progressPrinter(io, quiet),
     });
@@ -126,18 +148,19 @@ export function registerValidate(program: Command, io: CliIO): void {
 
     const experiments = sources.flatMap((s) => {
       try {
-        return [prepareExperiment(s, { plan }).exp];
+        return [prepareExperiment(s, { plan, ...(prefixAliases ? { prefixAliases } : {}) }).exp];
       } catch {
         return [];
       }
     });
-    const title = typeof o['title'] === 'string' ? o['title'] : `blis validation (step time: ${latency.latencyModel}${latency.coefficients ? ', --latency-coefficients' : ''}; ${arrivals} arrivals)`;
+    const title = typeof o['title'] === 'string' ? o['title'] : `blis validation (step time: ${describeStepTime(latency.choice)}; ${arrivals} arrivals)`;
     const report = {
       document: doc,
       details: run.details,
       title,
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       ...(competitors !== undefined ? { competitors: scoreCompetitors(competitors, experiments) } : {}),
+      ...(competitors !== undefined ? { competitorRuns: competitorRuns(competitors, experiments) } : {}),
     };
     if (typeof o['reportDir'] === 'string') {
       const dir = resolvePath(io.cwd, o['reportDir']);
@@ -145,17 +168,22 @@ export function registerValidate(program: Command, io: CliIO): void {
       writeText(join(dir, 'report.md'), renderMarkdown(report));
       writeText(join(dir, 'report.html'), renderHtml(report));
       writeText(join(dir, 'junit.xml'), renderJunit(doc));
-      if (!quiet) io.err(`reports written to ${dir}\n`);
+      note(quiet, io, `reports written to ${dir}\n`);
     }
-    if (o['updateBaseline'] && baselinePath && doc.gate.passed) {
+    // The absolute limits are kept by an update, so a run that breaks them cannot become the new baseline.
+    const limitFailures = o['updateBaseline'] && baseline?.limits ? checkLimits(doc, baseline.limits) : [];
+    const writeBaseline = Boolean(o['updateBaseline'] && baselinePath && doc.gate.passed && limitFailures.length === 0);
+    if (writeBaseline && baselinePath) {
       const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
-      const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${latency.latencyModel}, ${arrivals} arrivals, ${sources.length} experiments.`;
-      writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note }), null, 1)}\n`);
-      if (!quiet) io.err(`baseline written to ${baselinePath}\n`);
+      const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${describeStepTime(latency.choice)}, ${arrivals} arrivals, ${sources.length} experiments.`;
+      writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note, ...(baseline?.limits ? { limits: baseline.limits } : {}) }), null, 1)}\n`);
+      if (!quiet) io.err(`baseline written to ${baselinePath} (this run sets the new ratchet)\n`);
     }
     if (o['output'] === 'json') io.out(`${JSON.stringify(doc, null, 1)}\n`);
-    else if (!quiet) io.out(renderSummaryText(doc, report.baseline));
+    else io.out(renderSummaryText(doc, report.baseline));
+    const bad = malformedExperiments(doc);
+    if (bad) throw new ExitCode(2, bad);
     if (!doc.gate.passed) throw new ExitCode(1, `${gateLine(doc.gate)}${o['updateBaseline'] ? ' (baseline not written)' : ''}`);
-    if (quiet && o['output'] !== 'json') io.out(`${gateLine(doc.gate)}\n`);
+    if (limitFailures.length > 0) throw new ExitCode(1, `baseline not written: the run breaks the baseline's absolute limits: ${limitFailures.map(describeFailure).join('; ')}`);
   });
 }

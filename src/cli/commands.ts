@@ -8,7 +8,8 @@ import { registerCompare } from './cmd-compare.js';
 import { registerCalibrate } from './cmd-calibrate.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerConvert } from './cmd-convert.js';
+import { registerReport } from './cmd-report.js';
 
 export type RegisterCommand = (program: Command, io: CliIO) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReplay, registerConvert, registerCatalog, registerValidate, registerCompare, registerCalibrate];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReplay, registerConvert, registerCatalog, registerValidate, registerCompare, registerCalibrate, registerReport];

@@ -2,8 +2,18 @@
 import type { Command } from 'commander';
 import { createFormatRegistry, parseColumnMapping, type FormatRegistry } from '../ingest/index.js';
 import type { OpenTraceOptions } from '../ingest/open.node.js';
+import { describeSummary, type IngestSummary } from '../ingest/issues.js';
 import { otlpFormat } from '../telemetry/otlp-reader.node.js';
+import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
+
+/** Rows read, always the skipped and adjusted ones (nothing is dropped silently, --quiet or not). */
+export function printIngestSummary(s: IngestSummary, quiet: boolean, io: CliIO): void {
+  const lines = describeSummary(s);
+  const warn = Object.keys(s.skipped).length > 0 || Object.keys(s.adjusted).length > 0 || (s.warnings ?? []).length > 0;
+  if (quiet && !warn) return;
+  for (const line of lines) io.err(`blis: ${line}\n`);
+}
 
 /** Every ingest format, OTLP included: the one registry the CLI reads through. */
 export function formatRegistry(): FormatRegistry {

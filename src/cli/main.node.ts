@@ -1,12 +1,14 @@
 /**
  * The CLI (commander): thin shells that parse flags, resolve config, call the library and print.
  * Each command lives in its own cmd-<name>.ts exporting `register(program, io)`; this file wires them.
- * Exit codes: 0 ok, 1 gate failed, 2 bad input or usage.
+ * Exit codes: 0 ok, 1 an accuracy gate failed (and nothing else), 2 bad input, usage or an I/O
+ * failure (file not readable or writable, disk full), 3 an internal error (a bug).
  */
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { ExitCode, type CliIO } from './io.js';
 import { COMMANDS } from './commands.js';
+import { addConfigOption, applyConfigFile, forbidRepeats } from './config-file.js';
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('blis')
@@ -16,6 +18,11 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)');
   for (const register of COMMANDS) register(program, io);
+  for (const cmd of program.commands) {
+    addConfigOption(cmd);
+    forbidRepeats(cmd);
+  }
+  program.hook('preAction', (_program, action) => applyConfigFile(action, io));
   return program;
 }
 
@@ -38,8 +45,18 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.err(`blis: error [${e.code}] ${e.message}\n`);
       return 2;
     }
+    if (isIoError(e)) {
+      io.err(`blis: error [IO_${e.code}] ${e.path !== undefined ? `${e.path}: ` : ''}${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
+}
+
+/** A system call failed on a file or stream (ENOENT, EACCES, ENOSPC ...): the environment, not blis. */
+function isIoError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
+  const x = e as NodeJS.ErrnoException | null;
+  return x instanceof Error && typeof x.code === 'string' && /^E[A-Z]+$/.test(x.code) && typeof x.syscall === 'string';
 }
 
 /** Entry point used by bin/blis.js. */
@@ -54,7 +71,17 @@ export async function run(argv: readonly string[]): Promise<number> {
     err: (s) => { process.stderr.write(s); },
     cwd: process.cwd(),
     errIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
   };
+  // An error event nobody listened for (a stream deep in a dependency): still one line and an exit code.
+  process.on('uncaughtException', (e) => {
+    if (isIoError(e)) {
+      io.err(`blis: error [IO_${e.code}] ${e.message}\n`);
+      process.exit(2);
+    }
+    io.err(`blis: internal error: ${e.stack ?? e.message}\n`);
+    process.exit(3);
+  });
   try {
     return await main(argv, io);
   } catch (e) {

@@ -2,12 +2,20 @@
 import type { MetricsBlock, MetricsDocument } from '../cluster/metrics.js';
 import type { DistributionSummary } from '../cluster/summary.js';
 
-function fmt(x: number): string {
+/** Shown for a statistic with no sample (JSON null): never a made-up 0. */
+export const NO_VALUE = '–';
+
+function fmt(x: number | null): string {
+  if (x === null) return NO_VALUE;
   if (x === 0) return '0';
   if (Math.abs(x) >= 1000) return x.toFixed(0);
   if (Math.abs(x) >= 100) return x.toFixed(1);
   if (Math.abs(x) >= 1) return x.toFixed(2);
   return x.toFixed(3);
+}
+
+function pct(x: number | null, unit = '%'): string {
+  return x === null ? NO_VALUE : `${(x * 100).toFixed(1)}${unit}`;
 }
 
 export function table(rows: readonly (readonly string[])[]): string {
@@ -34,18 +42,31 @@ export function formatSummary(doc: MetricsDocument): string {
   if (doc.reasons) out += `  reasons: ${Object.entries(doc.reasons).map(([k, v]) => `${k}=${v}`).join(', ')}\n`;
   out += '\n' + table(latencyRows(doc));
   out += `\nthroughput: ${fmt(doc.throughput.requests_per_s)} req/s, ${fmt(doc.throughput.input_tokens_per_s)} input tok/s, ${fmt(doc.throughput.output_tokens_per_s)} output tok/s\n`;
-  out += `kv cache: prefix hit rate ${(doc.kv.prefix_hit_rate * 100).toFixed(1)}%, ${doc.kv.preemptions} preemptions, peak utilisation ${(doc.kv.peak_utilization * 100).toFixed(1)}%\n`;
+  out += `kv cache: prefix hit rate ${pct(doc.kv.prefix_hit_rate)}, ${doc.kv.preemptions} preemptions, peak utilisation ${pct(doc.kv.peak_utilization)}\n`;
+  const off = doc['kv_offload'] as { loads: number; load_bytes: number; store_bytes: number } | undefined;
+  if (off !== undefined) out += `cpu kv tier: ${pct(doc.kv.cpu_hit_rate)} of prompt tokens loaded, ${off.loads} loads, ${(off.load_bytes / 1e9).toFixed(2)} GB loaded, ${(off.store_bytes / 1e9).toFixed(2)} GB stored\n`;
   if (doc.stages && doc.stages.length > 0) {
     out += '\n' + table([
       ['stage', 'start s', 'end s', 'done', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99'],
       ...doc.stages.map((s) => [String(s.index), fmt(s.start_s), fmt(s.end_s), String(s.requests.completed), fmt(s.ttft_ms.p50), fmt(s.ttft_ms.p99), fmt(s.e2e_ms.p50), fmt(s.e2e_ms.p99)]),
     ]);
   }
+  if (doc.pools && doc.pools.length > 1) {
+    out += '\n' + table([
+      ['pool', 'role', 'done', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'E2E p99', 'hit %', 'peak kv %'],
+      ...doc.pools.map((p) => [p.name, p.role, String(p.requests.completed), fmt(p.ttft_ms.p50), fmt(p.ttft_ms.p99), fmt(p.tpot_ms.p50), fmt(p.e2e_ms.p99),
+        pct(p.kv.prefix_hit_rate, ''), pct(p.kv.peak_utilization, '')]),
+    ]);
+  }
+  const x = doc.kv_transfer;
+  if (x) {
+    out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / 1e9)} GB; waiting for decode blocks p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
+  }
   if (doc.instances.length > 1) {
     out += '\n' + table([
-      ['instance', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
-      ...doc.instances.map((i) => [String(i.id), String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
-        (i.kv.prefix_hit_rate * 100).toFixed(1), String(i.kv.preemptions), (i.kv.peak_utilization * 100).toFixed(1)]),
+      ['instance', 'role', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
+      ...doc.instances.map((i) => [String(i.id), i.role ?? '', String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
+        pct(i.kv.prefix_hit_rate, ''), String(i.kv.preemptions), pct(i.kv.peak_utilization, '')]),
     ]);
   }
   return out;

@@ -2,8 +2,9 @@
  * The cluster: a gateway (admission, optional flow-control queue, routing on scraped snapshots
  * with in-flight tracking and a delayed KV-event view) in front of pools of engine instances,
  * all on one simulated clock. A request goes arrival → admission (+ --admission-latency) →
- * routing (+ --routing-latency) → instance; a disaggregated one goes prefill instance (first
- * token) → decode routing → KV transfer over the prefill instance's link → decode instance.
+ * routing (+ --routing-latency) → instance; with prefill pools, routing picks the decode
+ * instance first and the P/D decider may add a prefill instance: prefill → KV transfer over the
+ * prefill instance's link → decode instance, whose first step gives the first token (disagg.ts).
  * It turns engine events into per-request records handed to the sinks, and exposes the
  * instance lifecycle (add, ready, drain) the autoscaler drives.
  */
@@ -11,18 +12,18 @@ import { EventPriority, type EventHandler, type SimEvent } from '../kernel/event
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
-import { computeBlockHashes } from '../engine/block-hash.js';
-import { EngineRequest, RequestState } from '../engine/engine-request.js';
+import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
-import { defaultStepTimeModelName, getStepTimeModel } from '../model/registry.js';
+import { createStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
+import { requestProblem } from '../workload/check-request.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from './admission/admission.js';
 import type { ClusterConfig } from './config.js';
 import { Fleet, type PoolStepTime } from './fleet.js';
 import { GatewayQueue } from './gateway-queue.js';
 import { Disaggregation } from './disagg.js';
-import { findPdDecider, type PdDecision } from './pd-decider.js';
+import { findPdDecider } from './pd-decider.js';
 import { isForwardTransition, type InstanceInfo, type InstanceState, type InstanceStateListener, type PoolConfig } from './pools.js';
 import type { RequestStatus } from './record.js';
 import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
@@ -38,7 +39,7 @@ const enum Kind {
   Admit = 2,
   Dispatch = 3,
   QueueExpiry = 4,
-  DecodeRoute = 5,
+  PrefillDone = 5,
   DrainCheck = 6,
 }
 
@@ -50,7 +51,7 @@ export interface ClusterDeps {
   readonly stepTimeFor?: (pool: PoolConfig) => PoolStepTime;
   readonly sink: RecordSink;
   /** Per-step statistics (ITL samples, KV peaks). */
-  readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number) => void;
+  readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number, pool: string) => void;
   /** Record per-request detail (chunks, preemptions, every Nth token) for tracing. */
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
 }
@@ -64,18 +65,15 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private readonly policies: RoutingPolicy[];
   private readonly admissionEntry: AdmissionEntry;
   private readonly admission: AdmissionPolicy;
-  private readonly decide: (d: PdDecision) => boolean;
   private readonly kvView: boolean;
   private readonly queue: GatewayQueue<Tracked>;
   /** P/D phases after the prefill (null without prefill pools). */
   private readonly pd: Disaggregation | null;
   private readonly live = new Map<number, Tracked>();
-  private readonly matchedScratch: Float64Array;
   private stateListener: InstanceStateListener | null = null;
   private draining = false;
   private nextIndex = 0;
   private lastArrivalUs = 0;
-  private arrivalsPending = 0;
   private readonly counts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
@@ -89,10 +87,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);
-    this.decide = decider.create(config.pdPrefixThresholdTokens);
-    this.kvView = decider.needsCacheView || config.routingScorers.some((s) => s.name === 'precise-prefix-cache');
+    this.kvView = (hasPd && decider.needsCacheView) || config.routingScorers.some((s) => s.name === 'precise-prefix-cache');
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
-    this.matchedScratch = new Float64Array(cap);
     const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });
     this.snapshots = new Snapshotter(this.sim, this.view, this.fleet, config.snapshotRefreshIntervalUs, this);
@@ -103,7 +99,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
         this.noteInstanceWork(id);
         this.liveUpdate();
       },
-    }, this.policies[Phase.Decode]!) : null;
+      enqueue: (t, instance, req) => this.enqueue(t, instance, req),
+    }, { decode: this.policies[Phase.Decode]!, prefill: this.policies[Phase.Prefill]! }, decider.create(config.pdPrefixThresholdTokens)) : null;
     config.pools.forEach((p, k) => {
       for (let j = 0; j < p.count; j++) this.attach(this.fleet.add(k, 'ready'));
     });
@@ -189,18 +186,19 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   /** Schedules one arrival (arrivals must come in non-decreasing time order). */
   addArrival(src: ArrivalRequest): void {
+    const problem = requestProblem(src);
+    if (problem !== null) throw new InputError(problem.code, `request ${src.id}`, problem.message);
     if (src.arrivalUs < this.lastArrivalUs || src.arrivalUs < this.sim.nowUs) {
       throw new InputError('ARRIVALS_UNSORTED', `request ${src.id}`,
         `arrival at ${src.arrivalUs} us comes before an earlier request's ${Math.max(this.lastArrivalUs, this.sim.nowUs)} us; arrival streams must be sorted by time`);
     }
     this.lastArrivalUs = src.arrivalUs;
-    this.arrivalsPending++;
     this.sim.schedule(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
   }
 
-  /** Ends the run's bookkeeping: requests still in the system become `unfinished`. */
-  close(): void {
-    for (const t of [...this.live.values()]) if (!t.closed) this.finish(t, 'unfinished', 'simulation-ended');
+  /** Ends the run's bookkeeping: requests still in the system become `unfinished` (with `reason`). */
+  close(reason = 'simulation-ended'): void {
+    for (const t of [...this.live.values()]) if (!t.closed) this.finish(t, 'unfinished', reason);
   }
 
   handle(ev: SimEvent): void {
@@ -210,7 +208,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
       case Kind.Admit: this.admit(ev.b as Tracked); break;
       case Kind.Dispatch: this.dispatch(ev.b as Tracked); break;
       case Kind.QueueExpiry: this.onQueueExpiry(ev.b as Tracked); break;
-      case Kind.DecodeRoute: this.pd!.routeDecode(ev.b as Tracked); break;
+      case Kind.PrefillDone: this.pd!.prefillDone(ev.b as Tracked); break;
       case Kind.DrainCheck: this.checkDrained(ev.b as number); break;
     }
   }
@@ -218,11 +216,10 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   // ---------------------------------------------------------------- gateway
 
   private onArrival(src: ArrivalRequest): void {
-    this.arrivalsPending--;
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     this.counts.injected++;
-    const req = new EngineRequest(src, index, computeBlockHashes(src, this.config.blockSize));
+    const req = engineRequestFor(src, index, this.config.blockSize);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.live.set(index, t);
     if (this.config.clientTimeoutUs > 0) {
@@ -244,8 +241,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private admit(t: Tracked): void {
     if (t.closed) return;
     const now = this.sim.nowUs;
-    t.disagg = this.fleet.servesPhase(t.modelIndex, Phase.Prefill) && this.decide(this.pdDecision(t));
-    this.fleet.markEligible(this.view.eligible, t.modelIndex, t.disagg ? Phase.Prefill : Phase.Whole);
+    // GIE's saturation detector looks at every endpoint of the pool (prefill and decode pods alike).
+    this.fleet.markServing(this.view.eligible, t.modelIndex);
     const refusal = this.admission.decide(this.view, t.req, now);
     if (refusal === null) {
       t.admittedUs = now;
@@ -269,26 +266,13 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.finish(t, 'rejected', refusal);
   }
 
-  private pdDecision(t: Tracked): PdDecision {
-    let cached = 0;
-    if (this.kvView) {
-      this.view.kvIndex.advance(this.sim.nowUs);
-      this.fleet.markEligible(this.view.eligible, t.modelIndex, Phase.Decode);
-      this.view.kvIndex.matchedBlocks(t.req.blockHashes, this.view.eligible, this.fleet.size, this.matchedScratch);
-      let best = 0;
-      for (let i = 0; i < this.fleet.size; i++) if (this.matchedScratch[i]! > best) best = this.matchedScratch[i]!;
-      cached = Math.min(t.req.inputTokens, best * this.config.blockSize);
-    }
-    return { inputTokens: t.req.inputTokens, outputTokens: t.req.outputTokens, cachedTokens: cached };
-  }
-
   /** Flow control: dispatch queued requests while their candidates have capacity. */
   private drainQueue(): void {
     if (this.queue.size === 0 || this.draining) return;
     this.draining = true;
     const now = this.sim.nowUs;
     this.queue.drain((t) => {
-      this.fleet.markEligible(this.view.eligible, t.modelIndex, t.disagg ? Phase.Prefill : Phase.Whole);
+      this.fleet.markServing(this.view.eligible, t.modelIndex);
       return this.admission.decide(this.view, t.req, now) === null;
     }, (t) => {
       if (t.ttlEvent !== null) {
@@ -317,10 +301,13 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   /** Picks an instance (after the gateway's routing latency) and hands the request over. */
   private dispatch(t: Tracked): void {
     if (t.closed) return;
+    if (this.pd !== null && this.fleet.servesPhase(t.modelIndex, Phase.Prefill)) {
+      this.pd.dispatch(t);
+      return;
+    }
     const now = this.sim.nowUs;
-    const phase = t.disagg ? Phase.Prefill : Phase.Whole;
-    const policy = this.policies[phase]!;
-    this.fleet.markEligible(this.view.eligible, t.modelIndex, phase);
+    const policy = this.policies[Phase.Whole]!;
+    this.fleet.markEligible(this.view.eligible, t.modelIndex, Phase.Whole);
     if (this.kvView) this.view.kvIndex.advance(now);
     const chosen = policy.pick(this.view, t.req, now);
     if (chosen < 0) {
@@ -333,10 +320,14 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     t.pool = this.fleet.pool(chosen).name;
     if (policy.lastScores) t.scores = policy.lastScores(chosen);
     policy.onRouted?.(t.req, chosen, now);
-    if (this.config.inFlightTracking) this.view.inFlight[chosen]!++;
-    this.view.active[chosen]!++;
-    t.req.prefillOnly = t.disagg;
-    this.fleet.instances[chosen]!.enqueue(t.req);
+    this.enqueue(t, chosen, t.req);
+  }
+
+  /** Hands `req` (the request or its prefill part) to an instance, counted by the gateway. */
+  private enqueue(t: Tracked, instance: number, req: EngineRequest): void {
+    if (this.config.inFlightTracking) this.view.inFlight[instance]!++;
+    this.view.active[instance]!++;
+    this.fleet.instances[instance]!.enqueue(req);
   }
 
   /**
@@ -351,8 +342,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   // ---------------------------------------------------------------- engine events
 
-  onFirstToken(): void {}
-
   onFinished(req: EngineRequest, tUs: number): void {
     const t = this.live.get(req.index);
     if (t === undefined) return;
@@ -366,8 +355,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     }
     this.view.active[t.instance]!--;
     if (req.prefillOnly) {
-      // First token out of the prefill instance; the decode side takes over when it is emitted.
-      this.sim.schedule(Math.max(this.sim.nowUs, Math.round(tUs)), EventPriority.Dispatch, this, Kind.DecodeRoute, t);
+      // The prefill instance answered; the decode side takes over when the answer is out.
+      this.sim.schedule(Math.max(this.sim.nowUs, Math.round(tUs)), EventPriority.Dispatch, this, Kind.PrefillDone, t);
       return;
     }
     this.noteInstanceWork(t.instance);
@@ -380,12 +369,13 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     if (t === undefined) return;
     this.view.active[t.instance]!--;
     this.noteInstanceWork(t.instance);
+    if (t.disagg) this.view.active[t.decodeInstance]!--;
     this.finish(t, 'dropped', reason);
     this.liveUpdate();
   }
 
   onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
-    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks);
+    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks, this.fleet.pool(inst.id).name);
   }
 
   onKvEvent(inst: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void {
@@ -409,6 +399,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     }
     const d = t.decodeReq;
     if (d !== null && t.decodeInstance >= 0) {
+      // Counted on the decode instance since routing (disagg.ts), whatever its engine state.
       if (d.state !== RequestState.Finished && d.state !== RequestState.Aborted) this.view.active[t.decodeInstance]!--;
       this.fleet.instances[t.decodeInstance]!.abort(d, now);
       this.noteInstanceWork(t.decodeInstance);
@@ -425,7 +416,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   }
 
   hasWork(): boolean {
-    return this.live.size > 0 || this.arrivalsPending > 0;
+    return this.live.size > 0;
   }
 
   private afterCapacityChange(): void {
@@ -461,8 +452,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     const c = this.config;
     if (p.model === c.model && p.hardware === c.hardware && p.tp === c.tp) return { stepTime: this.deps.stepTime, overheads: this.deps.overheads };
     if (this.deps.stepTimeFor) return this.deps.stepTimeFor(p);
-    const name = c.latencyModel === 'default' ? defaultStepTimeModelName() : c.latencyModel;
-    const m = getStepTimeModel(name, '--latency-model').create({ model: p.model, hardware: p.hardware, tp: p.tp }, {});
+    const m = createStepTimeModel(c.stepTime, { model: p.model, hardware: p.hardware, tp: p.tp });
     return { stepTime: m, overheads: m.overheads ?? this.deps.overheads };
   }
 

@@ -8,7 +8,9 @@ import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { defaultMaxModelLen, kvSizing, validateTp } from '../model/kv-sizing.js';
+import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults } from '../model/kv-sizing.js';
+import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
+import { cpuTierFor } from './cpu-tier-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
@@ -27,10 +29,21 @@ export interface ClusterOptions {
   hardwareSpec?: HardwareSpec;
   tp?: number;
   numInstances?: number;
+  /** Step-time model name (`default` or absent: the registry's default). */
   latencyModel?: string;
+  /** A parsed coefficients file for the fitted model (implies `fitted`). */
+  latencyCoefficients?: unknown;
+  /** Where `latencyCoefficients` came from (file path), for messages and the metrics JSON. */
+  latencyCoefficientsFile?: string;
   maxNumBatchedTokens?: number;
   maxNumSeqs?: number;
   longPrefillTokenThreshold?: number;
+  /** vLLM --async-scheduling (default on, as in vLLM ≥ 0.14); false = --no-async-scheduling. */
+  asyncScheduling?: boolean;
+  /** CPU KV offload tier per GPU, bytes (vLLM OffloadingConnector; 0 = none). */
+  kvCpuBytes?: number;
+  /** CPU KV offload tier in blocks per instance (overrides kvCpuBytes). */
+  kvCpuBlocks?: number;
   scheduler?: string;
   blockSize?: number;
   totalKvBlocks?: number;
@@ -81,10 +94,18 @@ export interface ClusterConfig {
   readonly hardwareFromFile: boolean;
   readonly tp: number;
   readonly numInstances: number;
+  /** The final step-time model name (never `default`), = stepTime.name. */
   readonly latencyModel: string;
+  /** The step-time model every pool is built with (model/registry createStepTimeModel). */
+  readonly stepTime: StepTimeChoice;
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
   readonly longPrefillTokenThreshold: number;
+  readonly asyncScheduling: boolean;
+  /** CPU tier bytes per GPU (0 = none, unless kvCpuBlocks is set). */
+  readonly kvCpuBytes: number;
+  /** CPU tier blocks when given as a count (else 0: derived from kvCpuBytes per pool). */
+  readonly kvCpuBlocks: number;
   readonly scheduler: 'fcfs' | 'priority';
   readonly blockSize: number;
   readonly totalKvBlocks: number;
@@ -115,6 +136,8 @@ export interface ClusterConfig {
   readonly pdTransferLatencyUs: number;
   readonly maxInstances: number;
   readonly sources: Readonly<Record<string, FieldSource>>;
+  /** How each derived engine value was obtained (rule and inputs), by field name. */
+  readonly derivations: Readonly<Record<string, string>>;
 }
 
 /** Defaults, each with the reason it is what it is. */
@@ -123,14 +146,14 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   hardware: 'H100',
   tp: 1,
   numInstances: 1,
-  /** `fitted` when fitted coefficients ship, else `roofline` (the registry decides; see model/registry). */
+  /** `fitted` when fitted coefficients ship, else `roofline` (the registry decides: resolveStepTime). */
   latencyModel: 'default',
-  /** vLLM's chunked-prefill token budget on H100 serving (issue contract). */
-  maxNumBatchedTokens: 2048,
-  /** vLLM V0/V1 API-server default before per-device tuning. */
-  maxNumSeqs: 256,
   /** vLLM default: off (a chunk is only capped by the token budget). */
   longPrefillTokenThreshold: 0,
+  /** vLLM ≥ 0.14 schedules the next step while the current one runs (EngineCore batch queue). */
+  asyncScheduling: true,
+  /** vLLM has no CPU offload tier unless configured (--kv-offloading-size / kv_transfer_config). */
+  kvCpuBytes: 0,
   scheduler: 'fcfs' as const,
   blockSize: 16,
   gpuMemoryUtilization: 0.9,
@@ -202,13 +225,37 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   validateTp(model, tp);
   const blockSize = positiveInt(Number(pick('blockSize')), '--block-size');
   const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
+  const derivations: Record<string, string> = {};
+  const batchDefaults = vllmBatchDefaults(hardware);
+  const batchKnob = (key: 'maxNumBatchedTokens' | 'maxNumSeqs', flag: string): number => {
+    const v = options[key];
+    if (v !== undefined) {
+      sources[key] = given[key] ?? 'flag';
+      return positiveInt(v, flag);
+    }
+    sources[key] = 'derived';
+    derivations[key] = batchDefaults.rule;
+    return batchDefaults[key];
+  };
+  const maxNumBatchedTokens = batchKnob('maxNumBatchedTokens', '--max-num-batched-tokens');
+  const maxNumSeqs = batchKnob('maxNumSeqs', '--max-num-seqs');
   let totalKvBlocks: number;
   if (options.totalKvBlocks !== undefined) {
-    totalKvBlocks = positiveInt(options.totalKvBlocks, '--total-kv-blocks');
+    totalKvBlocks = options.totalKvBlocks;
+    if (!Number.isInteger(totalKvBlocks) || totalKvBlocks < 2) throw new InputError('FLAG_OUT_OF_RANGE', '--total-kv-blocks', `found ${totalKvBlocks}; expected an integer >= 2 (vLLM's num_gpu_blocks, one of which is its null block)`);
     sources['totalKvBlocks'] = given['totalKvBlocks'] ?? 'flag';
   } else {
-    totalKvBlocks = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize }).totalKvBlocks;
+    const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs });
+    totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / 1e9).toFixed(2)} GB weights - ${(k.reserveBytes / 1e9).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+  }
+  const asyncScheduling = Boolean(pick('asyncScheduling'));
+  const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
+  let kvCpuBlocks = 0;
+  if (options.kvCpuBlocks !== undefined) {
+    kvCpuBlocks = positiveInt(options.kvCpuBlocks, '--kv-cpu-blocks');
+    sources['kvCpuBlocks'] = given['kvCpuBlocks'] ?? 'flag';
   }
   let maxModelLen: number;
   if (options.maxModelLen !== undefined) {
@@ -222,8 +269,16 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
-  const routingPolicy = findRoutingPolicy(String(pick('routingPolicy'))).name;
+  let routingPolicy = findRoutingPolicy(String(pick('routingPolicy'))).name;
   let routingScorers: WeightedScorerSpec[] = [];
+  if (options.routingScorers !== undefined && routingPolicy !== 'weighted') {
+    // Only the weighted policy reads scorers: never show scorers in the header that no decision uses.
+    if (options.routingPolicy !== undefined) {
+      throw new InputError('FLAG_CONFLICT', '--routing-scorers', `only --routing-policy weighted uses scorers; ${routingPolicy} would ignore them: pass --routing-policy weighted, or drop --routing-scorers`);
+    }
+    routingPolicy = 'weighted';
+    sources['routingPolicy'] = 'derived';
+  }
   if (options.routingScorers !== undefined) {
     routingScorers = parseScorerWeights(options.routingScorers);
     sources['routingScorers'] = given['routingScorers'] ?? 'flag';
@@ -231,12 +286,13 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     routingScorers = parseScorerWeights('prefix-affinity:2,queue-depth:1');
     sources['routingScorers'] = 'default';
   }
-  const maxNumBatchedTokens = positiveInt(Number(pick('maxNumBatchedTokens')), '--max-num-batched-tokens');
-  const maxNumSeqs = positiveInt(Number(pick('maxNumSeqs')), '--max-num-seqs');
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
-  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching };
-  const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine },
+  const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
+  if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
+  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, asyncScheduling, cpuTier: cpuTier?.tier ?? null };
+  const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine,
+    batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks },
     () => positiveInt(Number(pick('numInstances')), '--num-instances'));
   const pools = layout.pools;
   const numInstances = layout.numInstances;
@@ -283,6 +339,14 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
   const bandwidth = Number(pick('pdTransferBandwidthGBs'));
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new InputError('FLAG_OUT_OF_RANGE', '--pd-transfer-bandwidth', `found ${bandwidth}; expected GB/s > 0`);
+  // After the bandwidth so that `sources` keeps its key order (goldens echo it).
+  const stepTime = resolveStepTime({
+    name: String(pick('latencyModel')),
+    ...(options.latencyCoefficients !== undefined ? { coefficients: options.latencyCoefficients } : {}),
+    ...(options.latencyCoefficientsFile !== undefined ? { coefficientsSource: options.latencyCoefficientsFile } : {}),
+  });
+  if (options.latencyCoefficients !== undefined) sources['latencyCoefficients'] = given['latencyCoefficients'] ?? 'flag';
+  if (sources['latencyModel'] === 'default' && stepTime.coefficientsSource !== undefined) sources['latencyModel'] = 'derived';
 
   const config: ClusterConfig = {
     model,
@@ -291,10 +355,14 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     hardwareFromFile: options.hardwareSpec !== undefined,
     tp,
     numInstances,
-    latencyModel: String(pick('latencyModel')),
+    latencyModel: stepTime.name,
+    stepTime,
     maxNumBatchedTokens,
     maxNumSeqs,
     longPrefillTokenThreshold,
+    asyncScheduling,
+    kvCpuBytes,
+    kvCpuBlocks,
     scheduler,
     blockSize,
     totalKvBlocks,
@@ -322,6 +390,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     pdTransferLatencyUs: Math.round(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency') * 1000),
     maxInstances,
     sources,
+    derivations: Object.freeze(derivations),
   };
   if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
   return Object.freeze(config);
@@ -337,9 +406,12 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     tp: c.tp,
     num_instances: c.numInstances,
     latency_model: c.latencyModel,
+    ...(c.stepTime.coefficientsSource !== undefined ? { latency_coefficients: c.stepTime.coefficientsSource } : {}),
     max_num_batched_tokens: c.maxNumBatchedTokens,
     max_num_seqs: c.maxNumSeqs,
     long_prefill_token_threshold: c.longPrefillTokenThreshold,
+    async_scheduling: c.asyncScheduling,
+    ...(c.kvCpuBlocks > 0 ? { kv_cpu_blocks: c.kvCpuBlocks } : c.kvCpuBytes > 0 ? { kv_cpu_bytes: c.kvCpuBytes } : {}),
     scheduler: c.scheduler,
     block_size: c.blockSize,
     total_kv_blocks: c.totalKvBlocks,
@@ -369,5 +441,6 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     ...(c.pools.some((p) => p.role === 'prefill') ? { pd_transfer_bandwidth_gbs: c.pdTransferBandwidthBytesPerS / 1e9, pd_transfer_latency_ms: c.pdTransferLatencyUs / 1000 } : {}),
     max_instances: c.maxInstances,
     sources: c.sources,
+    derivations: c.derivations,
   };
 }

@@ -1,18 +1,27 @@
 /**
- * The P/D phases after a disaggregated request's prefill (llm-d's P/D sidecar flow): at the
- * first token, decode routing over the model's decode pool; the chosen instance reserves blocks
- * for the prompt (any other eligible one with room if it has none; else the request waits, its
- * prefill blocks held, and is retried when decode blocks may have freed); the KV moves over the
- * prefill instance's processor-sharing link; on landing the prefill side frees its blocks and the
- * decode joins the decode instance's queue at its reservation's place.
+ * Prefill/decode disaggregation as llm-d serves it (llm-d-inference-scheduler
+ * pkg/plugins/profile/pd_profile_handler.go and the decode pod's routing sidecar):
+ * 1. the decode profile runs first: a decode instance is picked for the request;
+ * 2. the P/D decider looks at that instance (prefix-threshold: the prompt tokens it is believed
+ *    to hold) and either serves the request whole there, or runs the prefill profile, which
+ *    picks a prefill instance (if none is eligible, the decode instance serves it whole);
+ * 3. the sidecar sends the prompt to the prefill instance (max_tokens 1, its blocks held after);
+ *    when the prefill answers, the request reaches the decode instance's vLLM, whose scheduler
+ *    allocates the prompt's blocks (its own cached prefix reused; waiting while blocks are short)
+ *    and pulls the rest over the prefill instance's link (processor sharing, kv-transfer.ts);
+ * 4. on landing the prefill side frees its blocks and the decode instance recomputes the last
+ *    prompt token, sampling the first token the client sees (vLLM `_update_waiting_for_remote_kv`).
+ * The client's TTFT therefore holds the prefill, the wait for decode blocks, the transfer and the
+ * decode instance's first step. Both routing decisions' scores are kept on the record.
  */
 import type { Simulator } from '../kernel/sim.js';
-import { EngineRequest, RequestState } from '../engine/engine-request.js';
-import type { Instance } from '../engine/instance.js';
+import { EngineRequest, RequestState, siblingRequest } from '../engine/engine-request.js';
+import { dropReason } from '../engine/config.js';
 import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import type { ClusterConfig } from './config.js';
 import type { Fleet } from './fleet.js';
 import { TransferLink, type TransferListener } from './kv-transfer.js';
+import type { PdDecision } from './pd-decider.js';
 import type { RequestStatus } from './record.js';
 import type { RoutingPolicy } from './routing.js';
 import { Phase, type Tracked, type Transfer } from './tracked.js';
@@ -26,72 +35,129 @@ export interface DisaggHost {
   readonly fleet: Fleet;
   /** The router keeps a delayed KV view (advance it before routing). */
   readonly kvView: boolean;
-  /** Emits the request's record (a decode-side drop). */
+  /** Emits the request's record (rejected, dropped). */
   finish(t: Tracked, status: RequestStatus, reason: string): void;
   /** A request left instance `id` (drain checks, live view). */
   instanceWorkDone(id: number): void;
+  /** Hands a request to an instance (in-flight and active counts, engine enqueue). */
+  enqueue(t: Tracked, instance: number, req: EngineRequest): void;
+}
+
+/** The decode and prefill routing policies (llm-d's decode and prefill scheduling profiles). */
+export interface PdPolicies {
+  readonly decode: RoutingPolicy;
+  readonly prefill: RoutingPolicy;
 }
 
 export class Disaggregation implements TransferListener<Transfer> {
   private readonly links: Array<TransferLink<Transfer> | undefined> = [];
+  /** Prefilled requests waiting for blocks on their decode instance. */
   private readonly awaitingDecode: Tracked[] = [];
+  private readonly oneHot: Uint8Array;
+  private readonly matched: Float64Array;
 
-  constructor(private readonly host: DisaggHost, private readonly policy: RoutingPolicy) {}
+  constructor(
+    private readonly host: DisaggHost,
+    private readonly policies: PdPolicies,
+    private readonly decide: (d: PdDecision) => boolean,
+  ) {
+    this.oneHot = new Uint8Array(host.config.maxInstances);
+    this.matched = new Float64Array(host.config.maxInstances);
+  }
 
-  /** After the prefill's first token: pick a decode instance, reserve its blocks, start the transfer. */
-  routeDecode(t: Tracked): void {
-    const now = this.host.sim.nowUs;
+  /** Routes a request of a model with prefill pools: decode instance first, then maybe a prefill instance. */
+  dispatch(t: Tracked): void {
+    const h = this.host;
+    const now = h.sim.nowUs;
+    const view = h.view;
+    h.fleet.markEligible(view.eligible, t.modelIndex, Phase.Decode);
+    if (h.kvView) view.kvIndex.advance(now);
+    const decode = this.policies.decode;
+    const d = decode.pick(view, t.req, now);
+    if (d < 0) {
+      t.admission = 'rejected';
+      h.finish(t, 'rejected', 'no-eligible-instance');
+      return;
+    }
+    const decodeScores = decode.lastScores?.(d);
+    decode.onRouted?.(t.req, d, now);
+    t.routedUs = now;
+    const split = this.decide({ inputTokens: t.req.inputTokens, outputTokens: t.req.outputTokens, cachedTokens: this.cachedOn(d, t) });
+    const p = split ? this.pickPrefill(t, now) : -1;
+    if (p < 0) {
+      // Decode-only: the decode instance serves the whole request (the sidecar passes it to its own vLLM).
+      t.instance = d;
+      t.pool = h.fleet.pool(d).name;
+      if (decodeScores) t.scores = decodeScores;
+      h.enqueue(t, d, t.req);
+      return;
+    }
+    const decodeInst = h.fleet.instances[d]!;
+    const drop = dropReason(decodeInst.config, t.req.inputTokens, t.req.outputTokens);
+    if (drop !== null) {
+      h.finish(t, 'dropped', drop);
+      return;
+    }
+    t.disagg = true;
+    t.instance = p;
+    t.pool = h.fleet.pool(p).name;
+    t.decodeInstance = d;
+    t.decodePool = h.fleet.pool(d).name;
+    t.decodeRoutedUs = now;
+    if (decodeScores) t.decodeScores = decodeScores;
+    t.decodeReq = siblingRequest(t.req);
+    // The gateway counts the request on the decode endpoint from now (it is the primary target).
+    view.active[d]!++;
+    if (h.config.inFlightTracking) view.inFlight[d]!++;
+    t.req.prefillOnly = true;
+    h.enqueue(t, p, t.req);
+  }
+
+  /** The prefill profile: a prefill instance for the request, or -1 when none is eligible. */
+  private pickPrefill(t: Tracked, now: number): number {
+    const h = this.host;
+    if (h.fleet.markEligible(h.view.eligible, t.modelIndex, Phase.Prefill) === 0) return -1;
+    const prefill = this.policies.prefill;
+    const p = prefill.pick(h.view, t.req, now);
+    if (p < 0) return -1;
+    if (prefill.lastScores) t.scores = prefill.lastScores(p);
+    prefill.onRouted?.(t.req, p, now);
+    return p;
+  }
+
+  /** Prompt tokens instance `d` is believed to hold (the router's delayed KV view). */
+  private cachedOn(d: number, t: Tracked): number {
+    const h = this.host;
+    if (!h.kvView) return 0;
+    this.oneHot[d] = 1;
+    h.view.kvIndex.matchedBlocks(t.req.blockHashes, this.oneHot, h.fleet.size, this.matched);
+    this.oneHot[d] = 0;
+    return Math.min(t.req.inputTokens, this.matched[d]! * h.config.blockSize);
+  }
+
+  /** The prefill instance answered (its token time): the decode instance takes the request. */
+  prefillDone(t: Tracked): void {
     if (t.closed) return;
-    const policy = this.policy;
-    const n = this.host.fleet.markEligible(this.host.view.eligible, t.modelIndex, Phase.Decode);
-    if (n === 0) {
+    if (t.prefillDoneUs < 0) t.prefillDoneUs = this.host.sim.nowUs;
+    const h = this.host;
+    const req = t.decodeReq!;
+    const blocks = h.fleet.instances[t.decodeInstance]!.reserveForTransfer(req);
+    if (blocks < 0) {
+      // No free blocks on the decode instance now: like vLLM's waiting queue, wait for them.
       this.awaitingDecode.push(t);
       return;
     }
-    if (this.host.kvView) this.host.view.kvIndex.advance(now);
-    const req = t.decodeReq ?? (t.decodeReq = new EngineRequest(t.req.src, t.req.index, t.req.blockHashes));
-    let chosen = policy.pick(this.host.view, req, now);
-    const inst = this.host.fleet.instances[chosen]!;
-    if (!this.fitsEver(inst, req)) {
-      this.releasePrefill(t);
-      this.host.finish(t, 'dropped', req.inputTokens + req.outputTokens > inst.config.maxModelLen ? 'exceeds-max-model-len' : 'exceeds-kv-capacity');
-      return;
-    }
-    // The picked instance has no free blocks now: take any eligible one that has, else wait.
-    if (!inst.reserveForTransfer(req)) {
-      chosen = -1;
-      const size = this.host.fleet.size;
-      for (let k = 0; k < size && chosen < 0; k++) {
-        const i = (t.req.index + k) % size;
-        if (this.host.view.eligible[i] === 1 && this.host.fleet.instances[i]!.reserveForTransfer(req)) chosen = i;
-      }
-      if (chosen < 0) {
-        this.awaitingDecode.push(t);
-        return;
-      }
-    }
-    if (policy.lastScores) t.decodeScores = policy.lastScores(chosen);
-    policy.onRouted?.(req, chosen, now);
-    this.host.view.active[chosen]!++;
-    t.decodeInstance = chosen;
-    t.decodePool = this.host.fleet.pool(chosen).name;
-    t.decodeRoutedUs = now;
-    const prefillPool = this.host.fleet.pool(t.instance);
-    const blocks = Math.ceil(req.inputTokens / this.host.config.blockSize);
-    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, this.host.config.blockSize);
+    const now = h.sim.nowUs;
+    const prefillPool = h.fleet.pool(t.instance);
+    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, h.config.blockSize);
     t.transferStartUs = now;
     t.transferBytes = bytes;
     let link = this.links[t.instance];
     if (link === undefined) {
-      link = new TransferLink<Transfer>(this.host.sim, this.host.config.pdTransferBandwidthBytesPerS, this.host.config.pdTransferLatencyUs, this);
+      link = new TransferLink<Transfer>(h.sim, h.config.pdTransferBandwidthBytesPerS, h.config.pdTransferLatencyUs, this);
       this.links[t.instance] = link;
     }
     link.start({ t, bytes, remainingBytes: bytes, startUs: now });
-  }
-
-  private fitsEver(inst: Instance, req: EngineRequest): boolean {
-    if (req.inputTokens + req.outputTokens > inst.config.maxModelLen) return false;
-    return Math.ceil((req.inputTokens + req.outputTokens - 1) / inst.config.blockSize) <= inst.kvTotalBlocks;
   }
 
   onTransferLanded(flow: Transfer, tUs: number): void {
@@ -114,6 +180,6 @@ export class Disaggregation implements TransferListener<Transfer> {
   retryAwaiting(): void {
     if (this.awaitingDecode.length === 0) return;
     const waiting = this.awaitingDecode.splice(0);
-    for (const t of waiting) this.routeDecode(t);
+    for (const t of waiting) this.prefillDone(t);
   }
 }

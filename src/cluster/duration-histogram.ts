@@ -66,6 +66,7 @@ export class DurationHistogram {
       return a + (b - a) * (pos - lo);
     };
     return {
+      count: this.total,
       mean: round((this.sum / this.total) * scale),
       p50: round(pct(0.5) * scale),
       p90: round(pct(0.9) * scale),

@@ -4,6 +4,7 @@
  * of the request's phase). Instance ids are dense and never reused; arrays are sized to the
  * cluster's instance capacity (--max-instances).
  */
+import { catalogModelName } from './served-models.js';
 import { InputError } from '../kernel/errors.js';
 import type { Simulator } from '../kernel/sim.js';
 import { Instance, type InstanceListener } from '../engine/instance.js';
@@ -26,6 +27,8 @@ export class Fleet {
   readonly sinceUs: Float64Array;
   /** Model names served; index 0 is the default model. */
   readonly models: string[];
+  /** Model index per name as requests spell it (aliases, case). */
+  private readonly modelIndex = new Map<string, number>();
   /** [model][phase] → 1 per pool index that serves it. */
   private readonly phasePools: Uint8Array[][];
 
@@ -72,12 +75,16 @@ export class Fleet {
   /** Model index for a request's model (undefined = default), -1 when no pool serves it. */
   modelIndexOf(model: string | undefined): number {
     if (model === undefined || model === '') return 0;
-    // A single-model fleet serves every request: replayed traces name their own models
-    // (BurstGPT's ChatGPT/GPT-4, TraceV2's served name), which are not what is being simulated.
+    // A single-model fleet serves every request: the callers checked what requests name against
+    // it first (served-models.ts: a trace's labels such as BurstGPT's ChatGPT, or an allowed mismatch).
     if (this.models.length === 1) return 0;
-    const m = model.toLowerCase();
-    for (let k = 0; k < this.models.length; k++) if (this.models[k] === m) return k;
-    return -1;
+    let k = this.modelIndex.get(model);
+    if (k === undefined) {
+      const name = catalogModelName(model) ?? model.toLowerCase();
+      k = this.models.findIndex((m) => m === name || m.toLowerCase() === model.toLowerCase());
+      this.modelIndex.set(model, k);
+    }
+    return k;
   }
 
   /** True when the model has pools for this phase (e.g. prefill pools for disaggregation). */
@@ -92,6 +99,20 @@ export class Fleet {
     let count = 0;
     for (let i = 0; i < n; i++) {
       const ok = this.state[i] === READY && mask[this.poolOf[i]!] === 1 ? 1 : 0;
+      eligible[i] = ok;
+      count += ok;
+    }
+    return count;
+  }
+
+  /** Marks the ready instances of every pool serving `model`, whatever the phase; returns how many. */
+  markServing(eligible: Uint8Array, model: number): number {
+    const masks = this.phasePools[model]!;
+    const n = this.instances.length;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const k = this.poolOf[i]!;
+      const ok = this.state[i] === READY && (masks[Phase.Whole]![k] === 1 || masks[Phase.Prefill]![k] === 1 || masks[Phase.Decode]![k] === 1) ? 1 : 0;
       eligible[i] = ok;
       count += ok;
     }

@@ -6,6 +6,7 @@
 import type { RequestRecord, RequestStatus } from './record.js';
 import { DurationHistogram, LatencySamples } from './duration-histogram.js';
 import { round, type DistributionSummary } from './summary.js';
+import { TransferStats, type TransferBlock } from './transfer-stats.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -26,7 +27,8 @@ export interface MetricsBlock {
   e2e_ms: DistributionSummary;
   queue_ms: DistributionSummary;
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
-  kv: { prefix_hit_rate: number; preemptions: number; peak_utilization: number };
+  /** prefix_hit_rate is null when no prompt was scheduled (nothing to hit or miss); cpu_hit_rate: share of scheduled prompt tokens loaded from the CPU KV tier (null likewise). */
+  kv: { prefix_hit_rate: number | null; cpu_hit_rate: number | null; preemptions: number; peak_utilization: number };
   /** Rejection / drop / timeout counts by reason code. */
   reasons?: Record<string, number>;
 }
@@ -41,13 +43,31 @@ export interface InstanceMeta {
   state?: string;
 }
 
+/** A pool's or a role's figures: every request that passed through it (a P/D request counts in both its pools). */
+export interface PoolBlock extends MetricsBlock {
+  name: string;
+  role: string;
+}
+
 export interface MetricsDocument extends MetricsBlock {
   schema: typeof METRICS_SCHEMA;
   config: unknown;
   stages?: Array<{ index: number; start_s: number; end_s: number } & MetricsBlock>;
   instances: Array<{ id: number } & InstanceMeta & MetricsBlock>;
+  /** Per pool (when the run has more than one) and per role (unified, prefill, decode). */
+  pools?: PoolBlock[];
+  roles?: Record<string, MetricsBlock>;
+  /** KV transfers of disaggregated requests (runs with prefill pools). */
+  kv_transfer?: TransferBlock;
   sim: { simulated_s: number; events: number };
   [extra: string]: unknown;
+}
+
+/** What the collector needs to know of the run's layout for per-pool, per-role and transfer figures. */
+export interface MetricsLayout {
+  readonly pools: ReadonlyArray<{ readonly name: string; readonly role: string }>;
+  /** The KV-transfer link (set when the run has prefill pools). */
+  readonly link?: { readonly bytesPerS: number; readonly latencyUs: number };
 }
 
 /** Accumulates one group's samples (the whole run, a stage or an instance). */
@@ -61,6 +81,7 @@ class Group {
   readonly reasons = new Map<string, number>();
   inputTokens = 0;
   cachedTokens = 0;
+  cpuCachedTokens = 0;
   promptTokensScheduled = 0;
   outputTokens = 0;
   preemptions = 0;
@@ -77,6 +98,7 @@ class Group {
     if (r.firstScheduledUs >= 0) {
       this.promptTokensScheduled += r.inputTokens;
       this.cachedTokens += r.cachedTokens;
+      this.cpuCachedTokens += r.cpuCachedTokens ?? 0;
     }
     if (r.enqueuedUs >= 0 && r.firstScheduledUs >= 0) this.queue.push(r.firstScheduledUs - r.arrivalUs);
     if (r.status !== 'completed') return;
@@ -110,7 +132,8 @@ class Group {
         output_tokens_per_s: rate(this.outputTokens),
       },
       kv: {
-        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : 0,
+        prefix_hit_rate: this.promptTokensScheduled > 0 ? round(this.cachedTokens / this.promptTokensScheduled) : null,
+        cpu_hit_rate: this.promptTokensScheduled > 0 ? round(this.cpuCachedTokens / this.promptTokensScheduled) : null,
         preemptions: this.preemptions,
         peak_utilization: round(this.peakKvUtilization),
       },
@@ -138,27 +161,58 @@ export class MetricsCollector {
   private readonly all = new Group();
   private readonly perInstance: Group[] = [];
   private readonly perStage: Group[] = [];
+  private readonly perPool = new Map<string, Group>();
+  private readonly perRole = new Map<string, Group>();
+  private readonly roleOf = new Map<string, string>();
+  private readonly transfers: TransferStats | null;
 
-  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = []) {
+  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }) {
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
     for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
+    for (const p of layout.pools) {
+      this.perPool.set(p.name, new Group());
+      this.roleOf.set(p.name, p.role);
+      if (!this.perRole.has(p.role)) this.perRole.set(p.role, new Group());
+    }
+    this.transfers = layout.link !== undefined ? new TransferStats(layout.link) : null;
   }
 
   /** A request left the system (any status). */
   addRecord(r: RequestRecord): void {
     this.all.add(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
+    const d = r.disagg;
+    // A disaggregated request was served by two instances: each shows it (the decode one completed it).
+    if (d !== undefined && d.decodeInstance >= 0 && d.decodeInstance !== r.instance) this.instanceGroup(d.decodeInstance).add(r);
+    this.addToPools(r.pool, d?.decodePool, r);
+    this.transfers?.add(r);
     if (this.perStage.length > 0) {
       const s = r.stage ?? this.stageAt(r.arrivalUs);
       if (s >= 0 && s < this.perStage.length) this.perStage[s]!.add(r);
     }
   }
 
+  private addToPools(pool: string, decodePool: string | undefined, r: RequestRecord): void {
+    if (pool === '') return;
+    this.perPool.get(pool)?.add(r);
+    const role = this.roleOf.get(pool);
+    if (role !== undefined) this.perRole.get(role)!.add(r);
+    if (decodePool === undefined || decodePool === '' || decodePool === pool) return;
+    this.perPool.get(decodePool)?.add(r);
+    const decodeRole = this.roleOf.get(decodePool);
+    if (decodeRole !== undefined && decodeRole !== role) this.perRole.get(decodeRole)!.add(r);
+  }
+
   /** One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL samples). */
-  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number): void {
+  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string): void {
     if (decodeTokens <= 0) return;
     this.all.addStep(durationUs, decodeTokens);
     this.instanceGroup(instance).addStep(durationUs, decodeTokens);
+    if (pool !== undefined) {
+      this.perPool.get(pool)?.addStep(durationUs, decodeTokens);
+      const role = this.roleOf.get(pool);
+      if (role !== undefined) this.perRole.get(role)!.addStep(durationUs, decodeTokens);
+    }
     if (this.perStage.length > 0) {
       const s = this.stageAt(startUs);
       if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
@@ -166,10 +220,14 @@ export class MetricsCollector {
   }
 
   /** Peak KV utilisation seen on an instance (fraction of blocks in use). */
-  notePeakKv(instance: number, utilization: number): void {
+  notePeakKv(instance: number, utilization: number, pool?: string): void {
     const g = this.instanceGroup(instance);
     if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
     if (utilization > this.all.peakKvUtilization) this.all.peakKvUtilization = utilization;
+    if (pool === undefined) return;
+    for (const h of [this.perPool.get(pool), this.perRole.get(this.roleOf.get(pool) ?? '')]) {
+      if (h !== undefined && utilization > h.peakKvUtilization) h.peakKvUtilization = utilization;
+    }
   }
 
   document(config: unknown, sim: { simulatedUs: number; events: number }, extra: Record<string, unknown> = {}): MetricsDocument {
@@ -181,6 +239,9 @@ export class MetricsCollector {
       sim: { simulated_s: round(sim.simulatedUs / 1e6), events: sim.events },
       ...extra,
     };
+    if (this.perPool.size > 1) doc.pools = this.layout.pools.map((p) => ({ name: p.name, role: p.role, ...this.perPool.get(p.name)!.block(this.perPool.get(p.name)!.windowUs()) }));
+    if (this.perRole.size > 1) doc.roles = Object.fromEntries([...this.perRole.entries()].map(([role, g]) => [role, g.block(g.windowUs())]));
+    if (this.transfers !== null) doc.kv_transfer = this.transfers.block();
     if (this.stages.length > 0) {
       doc.stages = this.stages.map((st, i) => ({
         index: st.index,

@@ -1,15 +1,16 @@
 /**
  * P/D deciders (a registry): whether a request is disaggregated (prefill on a prefill instance,
- * KV transfer, decode on a decode instance) or served whole. llm-d's pd-profile-handler makes the
- * same call with its prefix-based decider: disaggregate only when the prompt's uncached part
- * exceeds a threshold, since a short uncached prompt costs less to prefill locally than to move.
+ * KV transfer, decode on a decode instance) or served whole by the decode instance routing chose
+ * first. llm-d's pd-profile-handler makes the same call with its prefix-based decider on that
+ * instance: disaggregate only when the prompt's uncached part exceeds a threshold, since a short
+ * uncached prompt costs less to prefill locally than to move.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
 
 export interface PdDecision {
   readonly inputTokens: number;
   readonly outputTokens: number;
-  /** Prompt tokens the best decode candidate is believed to hold (router's KV view). */
+  /** Prompt tokens the chosen decode instance is believed to hold (router's KV view). */
   readonly cachedTokens: number;
 }
 
@@ -26,7 +27,7 @@ export const PD_DECIDERS: readonly PdDeciderEntry[] = [
   { name: 'always', describe: 'disaggregate every request that has tokens to decode', needsCacheView: false, create: () => (d) => d.outputTokens > 1 },
   {
     name: 'prefix-threshold',
-    describe: 'disaggregate when the uncached prompt (input − cached on the best decode candidate) exceeds --pd-prefix-threshold tokens',
+    describe: 'disaggregate when the uncached prompt (input − cached on the chosen decode instance) exceeds --pd-prefix-threshold tokens',
     needsCacheView: true,
     create: (threshold) => (d) => d.outputTokens > 1 && d.inputTokens - d.cachedTokens > threshold,
   },

@@ -8,7 +8,8 @@ import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { kvSizing, validateTp } from '../model/kv-sizing.js';
+import { kvSizing, validateTp, vllmBatchDefaults } from '../model/kv-sizing.js';
+import { cpuTierFor } from './cpu-tier-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions, PoolRole } from './pools.js';
 
 /** The layout flags (a subset of ClusterOptions). */
@@ -32,6 +33,11 @@ export interface PoolDefaults {
   /** --total-kv-blocks was given: it applies to every pool that does not set its own. */
   readonly totalKvBlocksGiven: boolean;
   readonly engine: PoolEngineConfig;
+  /** Which batch knobs were given at the top level; the others follow each pool's GPU (vLLM's defaults). */
+  readonly batchGiven: { readonly maxNumBatchedTokens: boolean; readonly maxNumSeqs: boolean };
+  /** CPU tier per GPU (bytes) or per instance (blocks), re-derived for pools of another model, GPU or TP. */
+  readonly kvCpuBytes: number;
+  readonly kvCpuBlocks: number;
 }
 
 export interface PoolLayout {
@@ -52,10 +58,17 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
     const count = nonNegativeInt(o.count, `${where} count`);
     const role: PoolRole = o.role ?? 'unified';
     const gpuMem = o.gpuMemoryUtilization ?? gpuMemoryUtilization;
-    const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization;
+    const batch = vllmBatchDefaults(pHardware);
+    const mbt = o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`)
+      : d.batchGiven.maxNumBatchedTokens ? engine.maxNumBatchedTokens : batch.maxNumBatchedTokens;
+    const mss = o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`)
+      : d.batchGiven.maxNumSeqs ? engine.maxNumSeqs : batch.maxNumSeqs;
+    const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization && mbt === engine.maxNumBatchedTokens && mss === engine.maxNumSeqs;
     const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
       : d.totalKvBlocksGiven || sameAsTop ? engine.totalKvBlocks
-      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize: engine.blockSize }).totalKvBlocks;
+      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize: engine.blockSize, maxNumBatchedTokens: mbt, maxNumSeqs: mss }).totalKvBlocks;
+    const cpuTier = pModel === model && pHardware === hardware && pTp === tp ? engine.cpuTier
+      : cpuTierFor({ model: pModel, hardware: pHardware, tp: pTp, blockSize: engine.blockSize, kvCpuBytes: d.kvCpuBytes, kvCpuBlocks: d.kvCpuBlocks })?.tier ?? null;
     return Object.freeze({
       name: o.name ?? role,
       role,
@@ -65,9 +78,10 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
       count,
       engine: Object.freeze({
         ...engine,
-        maxNumBatchedTokens: o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`) : engine.maxNumBatchedTokens,
-        maxNumSeqs: o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`) : engine.maxNumSeqs,
+        maxNumBatchedTokens: mbt,
+        maxNumSeqs: mss,
         totalKvBlocks: kvBlocks,
+        cpuTier,
       }),
     });
   };

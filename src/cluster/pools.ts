@@ -7,6 +7,7 @@
  */
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
+import type { CpuTierConfig } from '../engine/config.js';
 
 export type PoolRole = 'unified' | 'prefill' | 'decode';
 export const POOL_ROLES: readonly PoolRole[] = ['unified', 'prefill', 'decode'];
@@ -28,6 +29,8 @@ export interface PoolEngineConfig {
   readonly totalKvBlocks: number;
   readonly maxModelLen: number;
   readonly enablePrefixCaching: boolean;
+  readonly asyncScheduling: boolean;
+  readonly cpuTier: CpuTierConfig | null;
 }
 
 /** What a pool may set (files, flags, the autoscaler); unset fields come from the cluster's top-level settings. */
@@ -95,5 +98,6 @@ export function describePool(p: PoolConfig): Record<string, unknown> {
     total_kv_blocks: p.engine.totalKvBlocks,
     max_num_batched_tokens: p.engine.maxNumBatchedTokens,
     max_num_seqs: p.engine.maxNumSeqs,
+    ...(p.engine.cpuTier !== null ? { kv_cpu_blocks: p.engine.cpuTier.blocks } : {}),
   };
 }

@@ -7,23 +7,30 @@ import type { ObservedLatency } from '../workload/request.js';
 
 export type RequestStatus = 'completed' | 'rejected' | 'timed_out' | 'dropped' | 'unfinished';
 
-/** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
-export interface PrefillChunk {
-  readonly startUs: number;
-  readonly endUs: number;
-  readonly tokens: number;
-}
+import type { PrefillChunk } from '../engine/engine-request.js';
+
+export type { PrefillChunk } from '../engine/engine-request.js';
 
 /** Phases of a disaggregated (prefill/decode) request. */
 export interface DisaggPhases {
   readonly prefillInstance: number;
   /** -1 until a decode instance accepted the transfer (reserved blocks). */
   readonly decodeInstance: number;
+  /** When the decode instance was picked (routing runs the decode profile first). */
   readonly decodeRoutedUs: number;
+  /** The prefill instance's answer (its one token, not returned to the client); -1 before. */
+  readonly prefillDoneUs: number;
+  /** The decode instance had the prompt's blocks and the transfer began (-1: not yet). */
   readonly transferStartUs: number;
   readonly transferEndUs: number;
+  /** KV bytes moved (the prompt's blocks the decode instance did not hold). */
   readonly transferBytes: number;
+  /** The transfer landed: the request joined the decode instance's queue. */
   readonly decodeEnqueuedUs: number;
+  /** The decode instance's first step (it recomputes the last prompt token and samples the first token). */
+  readonly decodeFirstScheduledUs: number;
+  /** Prompt tokens the decode instance already held in its prefix cache (not transferred). */
+  readonly decodeCachedTokens: number;
   readonly decodePool?: string;
   /** Scores by scorer name for the decode instance (weighted policy only). */
   readonly decodeRoutingScores?: Readonly<Record<string, number>>;
@@ -58,11 +65,14 @@ export interface RequestRecord {
   /** Arrival in the instance's waiting queue. */
   readonly enqueuedUs: number;
   readonly firstScheduledUs: number;
+  /** The first token the client received (under disaggregation: from the decode instance). */
   readonly firstTokenUs: number;
   readonly finishedUs: number;
 
   /** Prompt tokens served from the prefix cache at first scheduling. */
   readonly cachedTokens: number;
+  /** Prompt tokens loaded from the CPU KV tier at first scheduling (absent when none). */
+  readonly cpuCachedTokens?: number;
   readonly preemptions: number;
   /** Output tokens actually produced (equals outputTokens when completed). */
   readonly producedTokens: number;
@@ -88,8 +98,3 @@ export function e2eUs(r: RequestRecord): number {
   return r.finishedUs < 0 ? -1 : r.finishedUs - r.arrivalUs;
 }
 
-/** Per-request time per output token after the first: (e2e − ttft)/(output − 1); -1 if undefined. */
-export function tpotUs(r: RequestRecord): number {
-  if (r.status !== 'completed' || r.producedTokens < 2) return -1;
-  return (r.finishedUs - r.firstTokenUs) / (r.producedTokens - 1);
-}

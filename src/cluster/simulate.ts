@@ -46,10 +46,34 @@ export interface SimulateResult {
 
 /** Arrivals scheduled ahead of the clock at a time (bounds memory on long traces). */
 const ARRIVAL_BATCH = 4096;
+/**
+ * Events handled between progress reports in a long stretch without arrivals. After every
+ * slice and every arrival batch the run yields one turn of the host's event loop, so progress
+ * is printed and a CLI still hears Ctrl-C (a macrotask turn costs microseconds).
+ */
+const EVENT_SLICE = 250_000;
+
+/**
+ * Simulated time without a single data-plane event (arrival, step, transfer, deadline) while
+ * requests are inside and nothing but scrapes and control decisions is pending: the run has
+ * stalled (a safety net: the engine gives blocks parked by waiting or loading requests back when
+ * nothing else can run, so no known engine state stalls), and ticking on would never end. The
+ * requests still inside end as `unfinished` with reason `stalled`.
+ */
+export const STALL_US = 3600e6;
+
+const yieldToHost = (): Promise<void> => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') setImmediate(resolve);
+  else setTimeout(resolve, 0);
+});
 
 export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const { config } = input;
-  const metrics = new MetricsCollector(config.numInstances, input.stages ?? []);
+  const hasPd = config.pools.some((p) => p.role === 'prefill');
+  const metrics = new MetricsCollector(config.numInstances, input.stages ?? [], {
+    pools: config.pools.map((p) => ({ name: p.name, role: p.role })),
+    ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
+  });
   const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? [])]);
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
@@ -57,9 +81,9 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(input.stepTimeFor !== undefined ? { stepTimeFor: input.stepTimeFor } : {}),
     sink,
     detail: input.detail,
-    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization) => {
-      metrics.addStep(instance, startUs, durationUs, decodeTokens);
-      metrics.notePeakKv(instance, kvUtilization);
+    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool) => {
+      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool);
+      metrics.notePeakKv(instance, kvUtilization, pool);
     },
   });
   input.onCluster?.(cluster);
@@ -69,6 +93,20 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     injected: cluster.requestCounts.injected,
     finished: cluster.requestCounts.injected - cluster.inSystem,
   });
+
+  let stalledUs = -1;
+  const stalled = (): boolean => {
+    const sim = cluster.sim;
+    if (stalledUs < 0 && cluster.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
+    return stalledUs >= 0;
+  };
+  const runUntil = async (untilUs: number): Promise<void> => {
+    while (!cluster.sim.run(untilUs, EVENT_SLICE)) {
+      if (stalled()) return;
+      progress();
+      await yieldToHost();
+    }
+  };
 
   // One loop for sync and async streams: an async source is awaited per item, a sync one is not.
   const arrivals = input.arrivals;
@@ -86,17 +124,30 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       last = n.value.arrivalUs;
     }
     if (done) break;
-    cluster.sim.run(Math.min(horizon, last - 1));
+    await runUntil(Math.min(horizon, last - 1));
+    if (stalledUs >= 0) break;
     progress();
     if (input.pace) await input.pace();
+    else await yieldToHost();
   }
-  cluster.sim.run(horizon);
-  cluster.close();
+  if (stalledUs < 0) await runUntil(horizon);
+  cluster.close(stalledUs >= 0 ? 'stalled' : 'simulation-ended');
   progress();
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: cluster.sim.nowUs, events: cluster.sim.eventsProcessed },
+    stalledUs >= 0 ? { stalled: { at_s: stalledUs / 1e6, last_progress_s: cluster.sim.lastDataPlaneUs / 1e6, requests: cluster.requestCounts.unfinished } } : {},
   );
+  const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
+  if (tiers.length > 0) {
+    // CPU KV tier traffic over the run (vLLM OffloadingConnector): loads instead of recomputes, and stores.
+    doc['kv_offload'] = {
+      loads: tiers.reduce((a, i) => a + i.cpuLoads, 0),
+      loaded_tokens: tiers.reduce((a, i) => a + i.cpuHitTokens, 0),
+      load_bytes: tiers.reduce((a, i) => a + i.cpuLoadBytes, 0),
+      store_bytes: tiers.reduce((a, i) => a + i.cpuStoreBytes, 0),
+    };
+  }
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
     const { id, ...block } = row;

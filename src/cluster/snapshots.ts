@@ -4,7 +4,10 @@
  * up to one interval stale. Interval 0 means a live view, refreshed by the cluster at every
  * arrival and departure. Scrapes run only while there is work, on a grid anchored at the first
  * arrival, so shifting a whole trace in time (replay rebases to first arrival = 0) leaves every
- * routing decision unchanged.
+ * routing decision unchanged. While no request is in the system nothing a scrape reads can
+ * change, so scrapes stop after the first idle one and resume at the next arrival: a catch-up
+ * refresh stamped with the last grid point (what the skipped scrapes would all have read), then
+ * the grid again. Ten idle years cost one event, not 6 billion.
  */
 import { EventPriority, type EventHandler } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
@@ -14,7 +17,7 @@ import type { MutableRouterView } from './view.js';
 export interface ScrapeOwner {
   /** A scrape just refreshed the view (capacity may have freed for queued work). */
   onScraped(): void;
-  /** Whether scrapes should go on (requests in the system or still to arrive). */
+  /** Whether a request is in the system (anything a scrape reads may still change). */
   hasWork(): boolean;
 }
 
@@ -53,9 +56,17 @@ export class Snapshotter implements EventHandler {
   ensure(): void {
     if (this.intervalUs === 0 || this.scheduled) return;
     this.scheduled = true;
-    if (this.anchorUs < 0) this.anchorUs = this.sim.nowUs;
-    const next = this.anchorUs + (Math.floor((this.sim.nowUs - this.anchorUs) / this.intervalUs) + 1) * this.intervalUs;
-    this.sim.schedule(next, EventPriority.Scrape, this);
+    const now = this.sim.nowUs;
+    if (this.anchorUs < 0) this.anchorUs = now;
+    const k = Math.floor((now - this.anchorUs) / this.intervalUs);
+    // Waking from an idle stretch: the grid scrapes it skipped (Scrape runs before Arrival at an
+    // equal instant, so a grid point at `now` counts) would each have read this same idle state.
+    const lastGridUs = this.anchorUs + k * this.intervalUs;
+    if (lastGridUs > this.view.scrapedUs && k > 0) {
+      this.refresh();
+      this.view.scrapedUs = lastGridUs;
+    }
+    this.sim.schedule(this.anchorUs + (k + 1) * this.intervalUs, EventPriority.Scrape, this);
   }
 
   handle(): void {

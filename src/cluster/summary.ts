@@ -4,17 +4,23 @@
  * DurationHistogram (duration-histogram.ts).
  */
 
+/**
+ * `count` samples (token-weighted gaps for ITL) and their statistics. With no sample every
+ * statistic is null, never 0: a run where nothing completed has no TTFT, and 0 ms would read as
+ * an instant one (the summary table prints `–`).
+ */
 export interface DistributionSummary {
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly min: number;
-  readonly max: number;
+  readonly count: number;
+  readonly mean: number | null;
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
 }
 
-export const EMPTY_SUMMARY: DistributionSummary = Object.freeze({ mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, min: 0, max: 0 });
+export const EMPTY_SUMMARY: DistributionSummary = Object.freeze({ count: 0, mean: null, p50: null, p90: null, p95: null, p99: null, min: null, max: null });
 
 /** Percentile q in [0, 1] of ascending `sorted` (first n entries), linear interpolation between ranks. */
 export function percentileSorted(sorted: ArrayLike<number>, q: number, n = sorted.length): number {
@@ -34,6 +40,7 @@ export function summarize(samples: ArrayLike<number>, n = samples.length, scale 
   let sum = 0;
   for (let i = 0; i < n; i++) sum += a[i]!;
   return {
+    count: n,
     mean: round((sum / n) * scale),
     p50: round(percentileSorted(a, 0.5) * scale),
     p90: round(percentileSorted(a, 0.9) * scale),

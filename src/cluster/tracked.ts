@@ -35,6 +35,8 @@ export interface Tracked extends QueueItem {
   decodePool: string;
   decodeScores: Record<string, number> | undefined;
   decodeRoutedUs: number;
+  /** The prefill instance's answer (its token time); -1 before. */
+  prefillDoneUs: number;
   transferStartUs: number;
   transferEndUs: number;
   transferBytes: number;
@@ -50,7 +52,7 @@ export function newTracked(req: EngineRequest, modelIndex: number): Tracked {
     req, modelIndex, disagg: false, admission: 'admitted', priority: req.priority, removed: false,
     admittedUs: -1, routedUs: -1, instance: -1, pool: '', scores: undefined,
     timeoutEvent: null, timeoutSeq: -1, ttlEvent: null, ttlSeq: -1, closed: false,
-    decodeReq: null, decodeInstance: -1, decodePool: '', decodeScores: undefined, decodeRoutedUs: -1,
+    decodeReq: null, decodeInstance: -1, decodePool: '', decodeScores: undefined, decodeRoutedUs: -1, prefillDoneUs: -1,
     transferStartUs: -1, transferEndUs: -1, transferBytes: 0, decodeEnqueuedUs: -1,
   };
 }
@@ -61,6 +63,8 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
   const src = r.src;
   const completed = status === 'completed';
   const finishedUs = completed ? (d !== null ? d.finishedUs : r.finishedUs) : -1;
+  // Disaggregated: the client's tokens all come from the decode instance (the prefill's one token is not returned).
+  const client = t.disagg ? d : r;
   return {
     id: src.id,
     index: r.index,
@@ -82,28 +86,32 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
     pool: t.pool,
     enqueuedUs: r.enqueuedUs,
     firstScheduledUs: r.firstScheduledUs,
-    firstTokenUs: r.firstTokenUs,
+    firstTokenUs: client !== null ? client.firstTokenUs : -1,
     finishedUs,
     cachedTokens: Math.max(0, r.cachedTokens),
+    ...(r.cpuCachedTokens > 0 ? { cpuCachedTokens: r.cpuCachedTokens } : {}),
     preemptions: r.preemptions + (d !== null ? d.preemptions : 0),
-    producedTokens: d !== null && d.outputDone > 0 ? d.outputDone : r.outputDone,
+    producedTokens: client !== null ? client.outputDone : 0,
     ...(t.scores !== undefined ? { routingScores: t.scores } : {}),
     ...(t.disagg ? {
       disagg: {
         prefillInstance: t.instance,
         decodeInstance: t.decodeInstance,
         decodeRoutedUs: t.decodeRoutedUs,
+        prefillDoneUs: t.prefillDoneUs,
         transferStartUs: t.transferStartUs,
         transferEndUs: t.transferEndUs,
         transferBytes: t.transferBytes,
         decodeEnqueuedUs: t.decodeEnqueuedUs,
+        decodeFirstScheduledUs: d !== null ? d.firstScheduledUs : -1,
+        decodeCachedTokens: d !== null ? Math.max(0, d.cachedTokens) : 0,
         decodePool: t.decodePool,
         ...(t.decodeScores !== undefined ? { decodeRoutingScores: t.decodeScores } : {}),
       },
     } : {}),
     ...(r.prefillChunks !== null ? { prefillChunks: r.prefillChunks } : {}),
     ...(r.preemptionTimesUs !== null ? { preemptionTimesUs: mergeTimes(r.preemptionTimesUs, d?.preemptionTimesUs ?? null) } : {}),
-    ...(r.tokenTimesUs !== null ? { tokenTimesUs: mergeTimes(r.tokenTimesUs, d?.tokenTimesUs ?? null) } : {}),
+    ...(client !== null && client.tokenTimesUs !== null ? { tokenTimesUs: client.tokenTimesUs } : {}),
     ...(src.observed !== undefined ? { observed: src.observed } : {}),
   };
 }

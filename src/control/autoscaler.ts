@@ -3,6 +3,14 @@
  * run every collector interval (EventPriority.Scrape: after the instant's completions); control
  * decisions every `interval_s` (EventPriority.Control: right after a same-instant scrape).
  * Both stop rescheduling once the tapped arrival stream is exhausted and every request has left.
+ *
+ * Idle stretches are not ticked through. Once the cluster has been empty for longer than
+ * anything the autoscaler remembers (collector lag + rate window, stabilisation windows, the
+ * timeline window) and a decision changed nothing (every model at its recommendation, no replica
+ * in transition), further ticks would repeat that decision. The loop then sleeps and resumes on
+ * its grid that same memory span before the next arrival, so every decision from the next
+ * arrival on is the one ticking through would have made; only the idle rows of the timeline are
+ * missing. A trace with a ten-year pause costs a few hundred events, not 21 million.
  */
 import type { RequestRecord } from '../cluster/record.js';
 import type { RecordSink } from '../cluster/sink.js';
@@ -53,6 +61,12 @@ export class Autoscaler implements EventHandler, RecordSink {
   private readonly peak = new Map<string, number>();
   private started = false;
   private stopped = false;
+  private startUs = 0;
+  /** Scheduled ticks carry the epoch they were scheduled in; sleeping starts a new one. */
+  private epoch = 0;
+  private asleep = false;
+  /** The latest decision changed nothing and no replica is in transition. */
+  private steady = false;
 
   constructor(private readonly sim: Simulator, private readonly cluster: ControlledCluster, readonly config: AutoscalerConfig, observer?: RequestObserver) {
     this.fleet = new Fleet(cluster);
@@ -100,8 +114,35 @@ export class Autoscaler implements EventHandler, RecordSink {
       this.stabilizer.stabilize(m.name, n, n, now);
       this.notePeak(m.name);
     }
-    this.sim.schedule(now, EventPriority.Scrape, this, KIND_SCRAPE);
-    this.sim.schedule(now + this.config.intervalUs, EventPriority.Control, this, KIND_CONTROL);
+    this.startUs = now;
+    this.observer.onTapped = (arrivalUs) => {
+      if (this.asleep) this.wakeBefore(arrivalUs);
+    };
+    this.sim.schedule(now, EventPriority.Scrape, this, KIND_SCRAPE, this.epoch);
+    this.sim.schedule(now + this.config.intervalUs, EventPriority.Control, this, KIND_CONTROL, this.epoch);
+  }
+
+  /** What the loop remembers of the past: how long the cluster must have been idle before ticks repeat themselves. */
+  private memoryUs(): number {
+    const c = this.config;
+    return Math.max(this.collector.lookbackUs, c.scaleUpStabilizationUs, c.scaleDownStabilizationUs, c.timelineWindowUs)
+      + 2 * Math.max(c.intervalUs, this.collector.scrapeIntervalUs);
+  }
+
+  private sleep(now: number): void {
+    this.asleep = true;
+    this.epoch++;
+    const next = this.observer.nextArrivalUs();
+    if (next !== undefined) this.wakeBefore(next);
+  }
+
+  /** Resumes both tick grids one memory span before `arrivalUs` (or at once when that is past). */
+  private wakeBefore(arrivalUs: number): void {
+    this.asleep = false;
+    const from = Math.max(this.sim.nowUs + 1, arrivalUs - this.memoryUs());
+    const onGrid = (intervalUs: number): number => this.startUs + Math.ceil((from - this.startUs) / intervalUs) * intervalUs;
+    this.sim.schedule(onGrid(this.collector.scrapeIntervalUs), EventPriority.Scrape, this, KIND_SCRAPE, this.epoch);
+    this.sim.schedule(onGrid(this.config.intervalUs), EventPriority.Control, this, KIND_CONTROL, this.epoch);
   }
 
   /** Request records (a RecordSink: pass it to the simulation's sinks). */
@@ -110,16 +151,19 @@ export class Autoscaler implements EventHandler, RecordSink {
   }
 
   handle(ev: SimEvent): void {
-    if (this.stopped) return;
+    if (this.stopped || ev.b !== this.epoch) return;
     const now = this.sim.nowUs;
     if (ev.a === KIND_SCRAPE) {
       this.observer.advance(now);
       this.actuator.reconcile(this.cluster.replicas(), now);
       this.collector.scrape(now, this.cluster.replicas(), this.observer.counters());
-      if (this.observer.workRemains) this.sim.schedule(now + this.collector.scrapeIntervalUs, EventPriority.Scrape, this, KIND_SCRAPE);
+      if (this.observer.workRemains) this.sim.schedule(now + this.collector.scrapeIntervalUs, EventPriority.Scrape, this, KIND_SCRAPE, this.epoch);
     } else {
       this.decide(now);
-      if (this.observer.workRemains) this.sim.schedule(now + this.config.intervalUs, EventPriority.Control, this, KIND_CONTROL);
+      if (!this.observer.workRemains) return;
+      const idleSince = this.observer.idleSinceUs();
+      if (this.steady && idleSince !== undefined && now - idleSince >= this.memoryUs()) this.sleep(now);
+      else this.sim.schedule(now + this.config.intervalUs, EventPriority.Control, this, KIND_CONTROL, this.epoch);
     }
   }
 
@@ -150,6 +194,8 @@ export class Autoscaler implements EventHandler, RecordSink {
       limited: this.config.limited,
     });
     const ids = this.actuator.apply(result.decisions, now);
+    this.steady = result.decisions.length === 0 && this.fleet.live().every((e) => e.state === 'ready')
+      && signals.every((s) => s.recommended === s.desired && s.desired === this.fleet.activeCount(s.policy.name));
     const byModel = new Map<string, string[]>();
     result.decisions.forEach((d, i) => {
       this.countAction(d, now);

@@ -11,6 +11,8 @@ import { opt, type StageEntry } from './registry.js';
 
 export interface Collector {
   readonly scrapeIntervalUs: number;
+  /** How far back `metrics` may read (its lag and rate window): older scrapes no longer matter. */
+  readonly lookbackUs: number;
   /** Takes one scrape at `nowUs`. */
   scrape(nowUs: number, replicas: readonly ReplicaView[], counters: ReadonlyMap<string, ModelCounters>): void;
   /** The model's metrics as visible at `nowUs` (a scrape at least `lag` old); null before any is. */
@@ -35,6 +37,10 @@ class PrometheusCollector implements Collector {
     this.scrapeIntervalUs = Math.round(intervalS * 1e6);
     this.lagUs = Math.round(lagS * 1e6);
     this.windowUs = Math.round(windowS * 1e6);
+  }
+
+  get lookbackUs(): number {
+    return this.lagUs + this.windowUs + this.scrapeIntervalUs;
   }
 
   scrape(nowUs: number, replicas: readonly ReplicaView[], counters: ReadonlyMap<string, ModelCounters>): void {

@@ -61,6 +61,11 @@ export class RequestObserver {
   private tapping = false;
   /** Time the latest request left the system (its record's last timestamp). */
   lastRecordUs = -1;
+  /** Arrivals the clock has reached (all models) and the time of the latest. */
+  private reached = 0;
+  private lastReachedUs = -1;
+  /** Called with each arrival as it is tapped (ahead of the clock). */
+  onTapped: ((arrivalUs: number) => void) | null = null;
 
   constructor(policies: readonly ModelPolicy[], private readonly windowUs: number) {
     for (const p of policies) {
@@ -119,6 +124,20 @@ export class RequestObserver {
   private noteTapped(a: ArrivalRequest): void {
     this.tapped++;
     this.models.get(this.modelOf(a.model))!.ahead.push(a.arrivalUs);
+    this.onTapped?.(a.arrivalUs);
+  }
+
+  /** The earliest tapped arrival the clock has not reached, if any is known yet. */
+  nextArrivalUs(): number | undefined {
+    let next: number | undefined;
+    for (const pm of this.models.values()) if (pm.ahead.length > 0 && (next === undefined || pm.ahead.peek() < next)) next = pm.ahead.peek();
+    return next;
+  }
+
+  /** Since when no request has been in the system (undefined while one is; call `advance` first). */
+  idleSinceUs(): number | undefined {
+    if (!this.tapping || this.reached > this.seen) return undefined;
+    return Math.max(this.lastRecordUs, this.lastReachedUs, 0);
   }
 
   /** Counts an arrival directly (callers that feed the cluster themselves). */
@@ -132,8 +151,11 @@ export class RequestObserver {
   advance(nowUs: number): void {
     for (const pm of this.models.values()) {
       while (pm.ahead.length > 0 && pm.ahead.peek() <= nowUs) {
-        pm.recentArrivals.push(pm.ahead.shift());
+        const t = pm.ahead.shift();
+        pm.recentArrivals.push(t);
         pm.counters.arrivals++;
+        this.reached++;
+        if (t > this.lastReachedUs) this.lastReachedUs = t;
       }
       while (pm.recentArrivals.length > 0 && pm.recentArrivals.peek() <= nowUs - this.windowUs) pm.recentArrivals.shift();
       while (pm.recentTtft.length > 0 && pm.recentTtft.peek() <= nowUs - this.windowUs) {

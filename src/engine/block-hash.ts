@@ -7,7 +7,12 @@
  *    under a session's context) that still covers the whole block;
  *  - a block inside a source block of `req.hashIds` (Mooncake) has content (id, token offset);
  *  - any other block is unique to the request (hash of its id, block index).
- * Only FULL prompt blocks get a hash: vLLM caches full blocks only.
+ * Only FULL blocks get a hash (vLLM caches full blocks only), and vLLM hashes the whole token
+ * sequence, generated tokens included (v1/request.py appends block hashes as tokens arrive), so
+ * the array covers the full blocks of prompt + output − 1 tokens (the last output token is never
+ * written to the KV cache). A block past the prompt is unique to the request, except in a
+ * session whose prefix covers the whole prompt: the next turn's prompt repeats this turn's prompt
+ * and answer, so the answer's blocks continue the session's group (a follow-up hits them).
  * Hashes are safe integers (< 2^53): a 21-bit and a 32-bit lane, each a Math.imul mix.
  */
 import type { ArrivalRequest } from '../workload/request.js';
@@ -35,9 +40,14 @@ function mix(h: number, x: number): number {
   return fmix((Math.imul(h ^ x, 0x9e3779b1) + 0x7f4a7c15) | 0);
 }
 
-/** One hash per full prompt block of `blockSize` tokens. */
+/** Full prompt blocks of a request (the leading entries of its computeBlockHashes). */
+export function promptBlockCount(req: ArrivalRequest, blockSize: number): number {
+  return Math.floor(req.inputTokens / blockSize);
+}
+
+/** One hash per full block of `blockSize` tokens over the prompt and the output (minus its last token). */
 export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Float64Array {
-  const numBlocks = Math.floor(req.inputTokens / blockSize);
+  const numBlocks = Math.max(promptBlockCount(req, blockSize), Math.floor((req.inputTokens + req.outputTokens - 1) / blockSize));
   const out = new Float64Array(numBlocks);
   // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
   const levels: Array<{ tokens: number; a: number; b: number }> = [];
@@ -45,6 +55,9 @@ export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Floa
     levels.unshift({ tokens: Math.min(p.tokens, req.inputTokens), a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321) });
   }
   const prefixTokens = levels.length > 0 ? Math.max(...levels.map((l) => l.tokens)) : 0;
+  // A session turn whose prefix is its whole prompt: its answer continues the session's content.
+  const continues = req.sessionId !== undefined && levels.length > 0 && prefixTokens >= req.inputTokens;
+  const inner = levels[levels.length - 1];
   const uA = hashString(req.id, 0x2468ace);
   const uB = hashString(req.id, 0x13579bd);
   const ids = req.hashIds?.ids;
@@ -56,14 +69,17 @@ export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Floa
     const end = start + blockSize;
     let cA: number;
     let cB: number;
-    if (end <= prefixTokens) {
+    if (end > req.inputTokens && continues) {
+      cA = mix(inner!.a, b);
+      cB = mix(inner!.b, b ^ 0x55555555);
+    } else if (end <= prefixTokens) {
       let level = levels[0]!;
       for (let k = 0; k < levels.length; k++) {
         if (end <= levels[k]!.tokens) { level = levels[k]!; break; }
       }
       cA = mix(level.a, b);
       cB = mix(level.b, b ^ 0x55555555);
-    } else if (ids !== undefined && srcTokens > 0 && Math.ceil(end / srcTokens) <= ids.length) {
+    } else if (ids !== undefined && srcTokens > 0 && end <= req.inputTokens && Math.ceil(end / srcTokens) <= ids.length) {
       // Content is the source id(s) covering [start, end) and the offset inside the first.
       const i = Math.floor(start / srcTokens);
       const j = Math.floor((end - 1) / srcTokens);

@@ -26,6 +26,7 @@ export interface InstanceConfig {
   readonly longPrefillTokenThreshold: number;
   /** Tokens per KV block (vLLM --block-size). */
   readonly blockSize: number;
+  /** vLLM's num_gpu_blocks; the scheduler can use one fewer (BlockPool's null block). */
   readonly totalKvBlocks: number;
   /** Longest prompt + output accepted (vLLM --max-model-len). */
   readonly maxModelLen: number;
@@ -34,6 +35,23 @@ export interface InstanceConfig {
   readonly stepTime: StepTimeModel;
   readonly overheads: RequestOverheads;
   readonly detail: DetailOptions;
+  /**
+   * Schedule step N+1 while step N runs (vLLM ≥ 0.14 default, `--async-scheduling`; off with
+   * `--no-async-scheduling`): CPU work overlaps the GPU, new requests and freed slots take effect
+   * one step later.
+   */
+  readonly asyncScheduling: boolean;
+  /** CPU KV offload tier (vLLM OffloadingConnector); null = none. */
+  readonly cpuTier: CpuTierConfig | null;
+}
+
+export interface CpuTierConfig {
+  /** Blocks the CPU tier holds (CPU bytes per GPU / KV bytes per block per GPU). */
+  readonly blocks: number;
+  /** PCIe time to load one block onto every GPU of the instance (they load their shards in parallel), µs. */
+  readonly loadUsPerBlock: number;
+  /** KV bytes of one block over all GPUs of the instance (for the bytes-moved counters). */
+  readonly bytesPerBlock: number;
 }
 
 export type InstanceOptions = Partial<InstanceConfig> &
@@ -55,11 +73,19 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
     stepTime: o.stepTime,
     overheads: o.overheads ?? ZERO_OVERHEADS,
     detail: o.detail ?? { enabled: false, tokenEvery: 1 },
+    asyncScheduling: o.asyncScheduling ?? true,
+    cpuTier: o.cpuTier ?? null,
   } satisfies Record<keyof InstanceConfig, unknown>;
+  if (!Number.isInteger(cfg.totalKvBlocks) || cfg.totalKvBlocks < 2) {
+    throw new InputError('FLAG_OUT_OF_RANGE', 'totalKvBlocks', `expected an integer >= 2 (vLLM keeps one null block), found ${cfg.totalKvBlocks}`);
+  }
+  if (cfg.cpuTier !== null) {
+    positiveInt('cpuTier.blocks', cfg.cpuTier.blocks);
+    if (!(cfg.cpuTier.loadUsPerBlock >= 0) || !(cfg.cpuTier.bytesPerBlock >= 0)) throw new InputError('FLAG_OUT_OF_RANGE', 'cpuTier', 'expected a load time and block bytes >= 0');
+  }
   positiveInt('maxNumBatchedTokens', cfg.maxNumBatchedTokens);
   positiveInt('maxNumSeqs', cfg.maxNumSeqs);
   positiveInt('blockSize', cfg.blockSize);
-  positiveInt('totalKvBlocks', cfg.totalKvBlocks);
   positiveInt('maxModelLen', cfg.maxModelLen);
   positiveInt('detail.tokenEvery', cfg.detail.tokenEvery);
   if (!Number.isInteger(cfg.longPrefillTokenThreshold) || cfg.longPrefillTokenThreshold < 0) {
@@ -68,7 +94,7 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
   if (cfg.scheduler !== 'fcfs' && cfg.scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', 'scheduler', `expected 'fcfs' or 'priority', found '${String(cfg.scheduler)}'`);
   }
-  return Object.freeze({ ...cfg, detail: Object.freeze({ ...cfg.detail }) });
+  return Object.freeze({ ...cfg, detail: Object.freeze({ ...cfg.detail }), cpuTier: cfg.cpuTier === null ? null : Object.freeze({ ...cfg.cpuTier }) });
 }
 
 function positiveInt(name: string, v: number): void {
@@ -79,7 +105,12 @@ function positiveInt(name: string, v: number): void {
 export function dropReason(cfg: InstanceConfig, inputTokens: number, outputTokens: number): DropReason | null {
   if (!(inputTokens >= 1) || !(outputTokens >= 1)) return 'invalid-lengths';
   if (inputTokens + outputTokens > cfg.maxModelLen) return 'exceeds-max-model-len';
-  // The last output token is never written to the KV cache.
-  if (Math.ceil((inputTokens + outputTokens - 1) / cfg.blockSize) > cfg.totalKvBlocks) return 'exceeds-kv-capacity';
+  // The last output token is never written to the KV cache; the null block is never handed out.
+  if (Math.ceil((inputTokens + outputTokens - 1) / cfg.blockSize) > usableKvBlocks(cfg)) return 'exceeds-kv-capacity';
   return null;
+}
+
+/** Blocks the scheduler can hand out: vLLM 0.15 v1/core/block_pool.py takes one null block out of the pool at start. */
+export function usableKvBlocks(cfg: InstanceConfig): number {
+  return cfg.totalKvBlocks - 1;
 }

@@ -1,12 +1,22 @@
 /**
  * One request as the engine sees it: a flat record of numbers (no per-step allocation).
- * Token accounting follows vLLM 0.15 v1/request.py: `numTokens` = prompt + output so far,
- * `computedTokens` = tokens whose KV is in the cache; whenever computedTokens reaches numTokens
- * at a step end, the model samples one more output token. After a recompute preemption
+ * Token accounting follows vLLM 0.15 v1/request.py and v1/core/sched/scheduler.py:
+ * `numTokens` = prompt + output tokens sampled so far; `computedTokens` = tokens whose KV is in
+ * the cache or being computed by a scheduled step (vLLM advances num_computed_tokens when it
+ * schedules, _update_after_schedule); `pendingTokens` = tokens that scheduled steps will sample
+ * (vLLM's num_output_placeholders under async scheduling). A step that brings computedTokens to
+ * numTokens + pendingTokens samples one more token when it ends. After a recompute preemption
  * computedTokens returns to 0 and the output produced so far is recomputed as prompt.
  */
 import type { ArrivalRequest } from '../workload/request.js';
-import type { PrefillChunk } from '../cluster/record.js';
+import { computeBlockHashes, promptBlockCount } from './block-hash.js';
+
+/** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
+export interface PrefillChunk {
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly tokens: number;
+}
 
 export const RequestState = {
   /** Created, not yet enqueued (or waiting out the pre-schedule overhead). */
@@ -21,6 +31,8 @@ export const RequestState = {
   Dropped: 6,
   /** Withdrawn by the caller (client timeout); its blocks were freed. */
   Aborted: 7,
+  /** Blocks allocated, prefix blocks loading from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
+  LoadingKv: 8,
 } as const;
 export type RequestState = (typeof RequestState)[keyof typeof RequestState];
 
@@ -37,7 +49,9 @@ export class EngineRequest {
   readonly outputTokens: number;
   /** Lower is served first (vLLM convention). */
   readonly priority: number;
-  /** Full-prompt-block hashes (computeBlockHashes), computed once. */
+  /** Hashes of the full blocks of prompt and output (computeBlockHashes), computed once. */
+  readonly seqBlockHashes: Float64Array;
+  /** The full-prompt-block hashes: the leading entries of seqBlockHashes (what a router looks up). */
   readonly blockHashes: Float64Array;
   /** Finish after the first token and hold the KV blocks until releaseHeld (P/D prefill side). */
   prefillOnly = false;
@@ -46,7 +60,11 @@ export class EngineRequest {
   /** Prompt + output tokens known so far. */
   numTokens: number;
   computedTokens = 0;
+  /** Tokens that steps already scheduled will sample (0 whenever no step of this request is in flight). */
+  pendingTokens = 0;
   outputDone = 0;
+  /** Bumped at every preemption and abort: a step in flight scheduled under an older epoch commits nothing for it. */
+  epoch = 0;
   /** True until the (re)computed prompt completes; the batch reports it as a prefill. */
   inPrefill = true;
   /** Instance-local FIFO order, tie-break for the priority queue and victim choice. */
@@ -64,6 +82,13 @@ export class EngineRequest {
   finishedUs = -1;
   /** Prompt tokens served from the prefix cache at first scheduling (-1 before). */
   cachedTokens = -1;
+  /** Of the tokens computed at first scheduling, those loaded from the CPU tier. */
+  cpuCachedTokens = 0;
+  /** CPU-tier load: when its data is on the GPU (µs), and the tokens it brings. */
+  loadDoneUs = -1;
+  loadTokens = 0;
+  /** The step whose formation started the load: its completion is reported at that step's end or later. */
+  loadStepSeq = 0;
   preemptions = 0;
 
   /** Detail (filled only when the instance's detail recording is on). */
@@ -71,13 +96,25 @@ export class EngineRequest {
   preemptionTimesUs: number[] | null = null;
   tokenTimesUs: number[] | null = null;
 
-  constructor(src: ArrivalRequest, index: number, blockHashes: Float64Array) {
+  /** `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks. */
+  constructor(src: ArrivalRequest, index: number, seqBlockHashes: Float64Array, promptBlocks: number) {
     this.src = src;
     this.index = index;
     this.inputTokens = src.inputTokens;
     this.outputTokens = src.outputTokens;
     this.priority = src.priority ?? 0;
-    this.blockHashes = blockHashes;
+    this.seqBlockHashes = seqBlockHashes;
+    this.blockHashes = seqBlockHashes.subarray(0, Math.min(seqBlockHashes.length, promptBlocks));
     this.numTokens = src.inputTokens;
   }
+}
+
+/** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once. */
+export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number): EngineRequest {
+  return new EngineRequest(src, index, computeBlockHashes(src, blockSize), promptBlockCount(src, blockSize));
+}
+
+/** Another engine-side request for the same arrival (the decode half of a P/D request), sharing its hashes. */
+export function siblingRequest(r: EngineRequest): EngineRequest {
+  return new EngineRequest(r.src, r.index, r.seqBlockHashes, r.blockHashes.length);
 }

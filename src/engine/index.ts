@@ -4,8 +4,10 @@
  * formation, preemption) and `kv-cache.ts` (blocks, LRU eviction). docs/engine.md has the model.
  */
 export { Instance, type InstanceListener, type InstanceView, type StepListener, type KvEventListener } from './instance.js';
-export { resolveInstanceConfig, dropReason, ZERO_OVERHEADS, type InstanceConfig, type InstanceOptions, type SchedulerPolicy, type DetailOptions } from './config.js';
-export { EngineRequest, RequestState, type DropReason } from './engine-request.js';
+export { resolveInstanceConfig, dropReason, usableKvBlocks, ZERO_OVERHEADS, type InstanceConfig, type InstanceOptions, type SchedulerPolicy, type DetailOptions, type CpuTierConfig } from './config.js';
+export { EngineRequest, RequestState, engineRequestFor, siblingRequest, type DropReason } from './engine-request.js';
 export { computeBlockHashes } from './block-hash.js';
 export { KvBlockPool, type KvPoolSink } from './kv-cache.js';
+export { CpuKvTier } from './cpu-tier.js';
+export { StepBatch } from './step-batch.js';
 export { Scheduler } from './scheduler.js';

@@ -7,7 +7,8 @@ import type { Instance } from './instance.js';
 
 /** Request lifecycle events out of an instance. Times may lie after `sim.nowUs` by the overheads. */
 export interface InstanceListener {
-  onFirstToken(req: EngineRequest, tUs: number): void;
+  /** Optional: the first output token (TTFT); the listener may abort the request here. */
+  onFirstToken?(req: EngineRequest, tUs: number): void;
   /** Completed (or, for a prefillOnly request, prefilled; its blocks stay held). */
   onFinished(req: EngineRequest, tUs: number): void;
   onDropped(req: EngineRequest, reason: DropReason, tUs: number): void;

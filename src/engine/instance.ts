@@ -1,10 +1,23 @@
 /**
- * One vLLM V1 instance on the shared clock. A step is two events: StepStart forms the batch
- * (Scheduler) and asks the step-time model for its duration; StepEnd, at start + duration,
- * commits progress: prefill chunks advance, a request whose known tokens are all computed
- * samples one token (its first token = TTFT), requests reaching their output length finish and
+ * One vLLM V1 instance on the shared clock. A step is formed (Scheduler), runs for the duration
+ * the step-time model gives, and at its end (StepEnd) commits: a request whose step sampled a
+ * token emits it (its first token = TTFT), requests reaching their output length finish and
  * release their blocks (full blocks stay cached). The next step starts at once while there is
  * work (work conservation), after same-instant dispatches so they can join it.
+ *
+ * Two engine loops, as vLLM 0.15 v1/engine/core.py has them:
+ * - synchronous (`step`): schedule, run, update; a step lasts CPU + GPU time;
+ * - asynchronous (`step_with_batch_queue`, batch queue of 2; the default since 0.14): step N+1 is
+ *   scheduled as soon as step N is launched, from the state before N's outputs. The GPU runs
+ *   steps back to back; a step lasts max(its GPU time, the CPU time of scheduling and preparing
+ *   the next) plus a synchronisation cost (StepCostSplit); after an idle spell the first step
+ *   also pays its own CPU time. A request arriving while a step runs is scheduled two steps on
+ *   (one later than synchronously) and a finished request's slot and blocks serve the step after
+ *   next; an idle engine has no lag.
+ *
+ * CPU-tier loads (scheduler.ts) complete asynchronously: a load is reported at the end of the
+ * first step that ends after its data landed and was formed no earlier than the load, and the
+ * request is schedulable from the next formation; with no step running, a timer ends the wait.
  *
  * Per-request overheads (RequestOverheads): preScheduleUs delays entry into the waiting queue;
  * firstTokenUs shifts every emitted token time; token k (1-based) is reported at
@@ -17,45 +30,52 @@ import { dropReason, type InstanceConfig } from './config.js';
 import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
+import { StepBatch } from './step-batch.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
+import { PdHooks } from './pd-hooks.js';
 
 export type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 
 const EV_STEP_END = 0;
 const EV_STEP_START = 1;
 const EV_ADMIT = 2;
+const EV_LOAD_POLL = 3;
 
-/** What may follow a committed step. */
-const NEXT_NONE = 0;
-const NEXT_SCHEDULE = 1;
-/** Decode-only batch, nothing finished, nothing waiting: the same batch again (decode fast path). */
-const NEXT_SAME_DECODES = 2;
-
-export class Instance implements EventHandler, InstanceView, KvPoolSink {
+export class Instance extends PdHooks implements EventHandler, InstanceView, KvPoolSink {
   readonly id: number;
   readonly config: InstanceConfig;
   readonly scheduler: Scheduler;
-  private readonly sim: Simulator;
-  private readonly listener: InstanceListener;
+  protected readonly sim: Simulator;
+  protected readonly listener: InstanceListener;
   private stepListener: StepListener | null = null;
   private kvListener: KvEventListener | null = null;
+
+  /** The step on the GPU (or the last one committed). */
+  private cur: StepBatch;
+  /** Async: the step scheduled to run after `cur` (valid while nextReady). */
+  private nxt: StepBatch;
+  private nextReady = false;
+  private formSeq = 0;
+  private readonly costOut = new Float64Array(2);
 
   /** A step is in flight (StepEnd pending). */
   private busy = false;
   /** A StepStart is pending. */
   private startPending = false;
+  /** A load-poll timer is pending. */
+  private pollPending = false;
   private stepStartUs = 0;
   private stepEndUs = 0;
   private nextSeq = 0;
   /** Enqueued requests still inside their pre-schedule overhead. */
   private admitting = 0;
+  /** Prefix-hit blocks found for a P/D reservation (reused). */
+  private hitScratch = new Int32Array(64);
 
   enqueuedCount = 0;
   finishedCount = 0;
   droppedCount = 0;
   abortedCount = 0;
-  heldCount = 0;
-  reservedCount = 0;
   steps = 0;
   /** Steps committed inline, without a StepEnd event. */
   inlineSteps = 0;
@@ -65,11 +85,14 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   private readonly backlog: BacklogTracker | null;
 
   constructor(sim: Simulator, config: InstanceConfig, listener: InstanceListener) {
+    super();
     this.sim = sim;
     this.config = config;
     this.id = config.id;
     this.listener = listener;
     this.scheduler = new Scheduler(config);
+    this.cur = new StepBatch(config.maxNumSeqs);
+    this.nxt = new StepBatch(config.maxNumSeqs);
     const b = config.stepTime.backlog;
     this.backlog = b !== undefined && b.slowdown !== 0 ? new BacklogTracker(b) : null;
   }
@@ -83,9 +106,14 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     this.scheduler.pool.sink = l === null ? null : this;
   }
 
+  /** The batch of the step in flight (or the last one run). */
+  get batch(): StepBatch {
+    return this.cur;
+  }
+
   // ---- router view ----
   get waitingCount(): number {
-    return this.scheduler.waiting.length + this.admitting;
+    return this.scheduler.waiting.length + this.scheduler.loading.length + this.admitting;
   }
   get runningCount(): number {
     return this.scheduler.running.length;
@@ -93,6 +121,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   get kvUsedBlocks(): number {
     return this.scheduler.pool.numUsed;
   }
+  /** Blocks the scheduler can use (vLLM's num_gpu_blocks − 1). */
   get kvTotalBlocks(): number {
     return this.scheduler.pool.totalBlocks;
   }
@@ -103,12 +132,25 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   get promptTokensScheduled(): number {
     return this.scheduler.promptTokensScheduled;
   }
-  /** Of those, tokens served from the prefix cache. */
+  /** Of those, tokens served from the GPU prefix cache. */
   get cachedTokensScheduled(): number {
     return this.scheduler.cachedTokensScheduled;
   }
   get kvFreeBlocks(): number {
     return this.scheduler.pool.numFree;
+  }
+  /** CPU tier: tokens loaded instead of recomputed, loads, and bytes moved over PCIe each way. */
+  get cpuHitTokens(): number {
+    return this.scheduler.cpuHitTokens;
+  }
+  get cpuLoads(): number {
+    return this.scheduler.cpuLoads;
+  }
+  get cpuLoadBytes(): number {
+    return Math.round(this.scheduler.cpuHitTokens / this.config.blockSize) * (this.config.cpuTier?.bytesPerBlock ?? 0);
+  }
+  get cpuStoreBytes(): number {
+    return (this.scheduler.cpu?.stores ?? 0) * (this.config.cpuTier?.bytesPerBlock ?? 0);
   }
   /** Leading blocks of `hashes` present in this instance's KV cache right now. */
   cachedPrefixBlocks(hashes: Float64Array): number {
@@ -118,7 +160,11 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   get stepScheduled(): boolean {
     return this.busy || this.startPending;
   }
-  /** True when no request is queued, running, held or reserved here. */
+  /** A timer waits for a CPU-tier load to land while no step runs. */
+  get loadPollPending(): boolean {
+    return this.pollPending;
+  }
+  /** True when no request is queued, loading, running, held or reserved here. */
   get idle(): boolean {
     return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
   }
@@ -146,68 +192,10 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     }
   }
 
-  /** Prefill side of P/D: frees the KV blocks a finished prefillOnly request was holding. */
-  releaseHeld(req: EngineRequest): void {
-    if (req.state !== RequestState.Held) throw new Error(`request ${req.src.id} is not held`);
-    this.scheduler.releaseBlocks(req);
-    req.state = RequestState.Finished;
-    this.heldCount--;
-    this.kick();
-  }
-
   /**
-   * Decode side of P/D: allocates blocks for the prompt before its KV transfer lands.
-   * False (nothing allocated) when the request can never fit or the blocks are not free now.
-   */
-  reserveForTransfer(req: EngineRequest): boolean {
-    if (req.state !== RequestState.New || this.checkFits(req) !== null) return false;
-    const s = this.scheduler;
-    const need = s.blocksFor(req.inputTokens);
-    if (need > s.pool.numFree) return false;
-    this.prepare(req);
-    req.enqueuedUs = this.sim.nowUs;
-    s.allocateBlocks(req, need);
-    s.cacheFullBlocks(req, req.inputTokens);
-    req.state = RequestState.Reserved;
-    this.reservedCount++;
-    return true;
-  }
-
-  /** Decode side of P/D: gives back a reservation whose transfer will not land (its blocks are freed). */
-  cancelReservation(req: EngineRequest): void {
-    if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
-    this.scheduler.releaseBlocks(req);
-    req.state = RequestState.Dropped;
-    this.reservedCount--;
-    this.kick();
-  }
-
-  /** Decode side of P/D: the transfer landed; the request joins the queue with its prompt computed and first token known. */
-  startDecode(req: EngineRequest): void {
-    if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
-    this.reservedCount--;
-    this.enqueuedCount++;
-    req.computedTokens = req.inputTokens;
-    req.outputDone = 1;
-    req.numTokens = req.inputTokens + 1;
-    req.inPrefill = false;
-    req.cachedTokens = req.inputTokens;
-    if (req.outputTokens <= 1) {
-      this.scheduler.releaseBlocks(req);
-      this.finish(req, this.sim.nowUs);
-      return;
-    }
-    // Its queue place dates from the reservation (seq), as vLLM keeps a request waiting for
-    // remote KVs at its position: appending it would let a later prompt block it while it holds blocks.
-    req.state = RequestState.Waiting;
-    this.scheduler.waiting.pushInOrder(req);
-    this.kick();
-  }
-
-  /**
-   * Withdraws a request (client timeout or cancel): it leaves the queue or batch and its blocks
-   * are freed now; no listener call follows (the caller records the outcome). A step in flight
-   * still runs with it but commits nothing for it.
+   * Withdraws a request (client timeout or cancel): it leaves the queue, load or batch and its
+   * blocks are freed now; no listener call follows (the caller records the outcome). A step in
+   * flight still runs with it but commits nothing for it.
    */
   abort(req: EngineRequest, _tUs?: number): void {
     const s = this.scheduler;
@@ -215,11 +203,12 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
       case RequestState.Waiting:
         s.waiting.remove(req);
         break;
-      case RequestState.Running: {
-        const i = s.running.indexOf(req);
-        if (i >= 0) s.running.splice(i, 1);
+      case RequestState.Running:
+        removeFrom(s.running, req);
         break;
-      }
+      case RequestState.LoadingKv:
+        removeFrom(s.loading, req);
+        break;
       case RequestState.Held:
         this.heldCount--;
         break;
@@ -233,33 +222,38 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     }
     s.releaseBlocks(req);
     req.state = RequestState.Aborted;
+    req.epoch++;
+    req.pendingTokens = 0;
     this.abortedCount++;
     if (!this.busy) this.kick();
   }
 
   handle(ev: SimEvent): void {
     switch (ev.a) {
-      case EV_STEP_END: {
-        const next = this.commitStep();
-        if (next !== NEXT_NONE) this.runSteps(next === NEXT_SAME_DECODES);
+      case EV_STEP_END:
+        if (this.commitStep()) this.runSteps();
         break;
-      }
       case EV_STEP_START:
         this.startPending = false;
-        this.runSteps(false);
+        this.runSteps();
         break;
       case EV_ADMIT:
         this.admitting--;
         if ((ev.b as EngineRequest).state === RequestState.New) this.admit(ev.b as EngineRequest);
         break;
+      case EV_LOAD_POLL:
+        this.pollPending = false;
+        if (this.releaseLoads(Number.MAX_SAFE_INTEGER) && !this.busy) this.kick();
+        else if (!this.busy) this.armLoadPoll();
+        break;
     }
   }
 
-  private checkFits(req: EngineRequest): DropReason | null {
+  protected checkFits(req: EngineRequest): DropReason | null {
     return dropReason(this.config, req.inputTokens, req.outputTokens);
   }
 
-  private prepare(req: EngineRequest): void {
+  protected prepare(req: EngineRequest): void {
     req.seq = this.nextSeq++;
     req.blocks = new Int32Array(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
     if (this.config.detail.enabled) {
@@ -276,7 +270,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   }
 
   /** Starts a step at this instant (after same-time dispatches) unless one is in flight or pending. */
-  private kick(): void {
+  protected kick(): void {
     if (this.busy || this.startPending) return;
     this.startPending = true;
     this.sim.schedule(this.sim.nowUs, EventPriority.StepStart, this, EV_STEP_START);
@@ -288,66 +282,128 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
    * a busy instance costs no heap traffic per step; otherwise its StepEnd is scheduled.
    * Results are identical to scheduling every StepEnd (a test checks this).
    */
-  private runSteps(reuseDecodeBatch: boolean): void {
+  private runSteps(): void {
     for (;;) {
-      if (!this.formStep(reuseDecodeBatch)) return;
+      if (!this.launch()) return;
       if (!this.sim.advanceTo(this.stepEndUs)) {
         this.sim.schedule(this.stepEndUs, EventPriority.StepEnd, this, EV_STEP_END);
         return;
       }
       this.inlineSteps++;
-      const next = this.commitStep();
-      if (next === NEXT_NONE) return;
-      reuseDecodeBatch = next === NEXT_SAME_DECODES;
+      if (!this.commitStep()) return;
     }
   }
 
-  /** Forms the batch and its duration; false when nothing can run. */
-  private formStep(reuseDecodeBatch: boolean): boolean {
+  /** Starts the next step now: the one scheduled ahead (async) or a freshly formed one. False when nothing can run. */
+  private launch(): boolean {
     const s = this.scheduler;
     const now = this.sim.nowUs;
-    // The decode fast path: the same decode-only batch again, one token further (see Scheduler.extendDecodeBatch).
-    if (!(reuseDecodeBatch && s.extendDecodeBatch())) {
-      // A self-preemption can leave an empty batch with a schedulable queue: form it again.
-      if (s.schedule(now) && s.batch.size === 0) s.schedule(now);
+    const model = this.config.stepTime;
+    const asyncMode = this.config.asyncScheduling;
+    let durUs: number;
+    if (asyncMode && this.nextReady && this.nxt.size > 0) {
+      const b = this.nxt;
+      this.nxt = this.cur;
+      this.cur = b;
+      const gpuUs = this.cost(b, 0);
+      this.formInto(b, this.nxt);
+      this.nextReady = true;
+      durUs = Math.max(gpuUs, this.nxt.size > 0 ? this.cost(this.nxt, 1) : 0) + this.syncUs();
+    } else {
+      this.nextReady = false;
+      this.formInto(this.cur, this.cur);
+      const b = this.cur;
+      if (b.size === 0) {
+        this.notePeakKv();
+        this.armLoadPoll();
+        return false; // blocked on held, reserved or loading blocks; their release kicks again
+      }
+      if (asyncMode) {
+        this.cost(b, 0);
+        const gpuUs = this.costOut[0]!;
+        const cpuUs = this.costOut[1]!;
+        this.formInto(b, this.nxt);
+        this.nextReady = true;
+        durUs = cpuUs + Math.max(gpuUs, this.nxt.size > 0 ? this.cost(this.nxt, 1) : 0) + this.syncUs();
+      } else {
+        durUs = model.stepTimeUs(b);
+      }
     }
-    const used = s.pool.numUsed;
-    if (used > this.peakKvUsedBlocks) this.peakKvUsedBlocks = used;
-    if (s.batch.size === 0) return false; // blocked on held or reserved blocks; releaseHeld/enqueue kick again
-    let dur = this.config.stepTime.stepTimeUs(s.batch);
+    let dur = Math.max(1, Math.round(durUs));
     if (this.backlog !== null) dur = this.backlog.stretch(now, dur, s.waiting.length > 0);
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
+    const b = this.cur;
+    for (let k = b.admittedFrom; k < b.size; k++) {
+      const r = b.reqs[k]!;
+      if (r.firstScheduledUs < 0) r.firstScheduledUs = now;
+    }
+    this.notePeakKv();
     this.busy = true;
     this.stepStartUs = now;
     this.stepEndUs = now + dur;
     return true;
   }
 
-  /** Commits the step ending now; says how the next step may start. */
-  private commitStep(): number {
+  /** Schedules into `out`: the decode fast path from `prev` when it applies, else a full schedule. */
+  private formInto(prev: StepBatch, out: StepBatch): void {
+    const s = this.scheduler;
+    const seq = this.formSeq++;
+    if (s.extendDecodeBatch(prev, out, seq)) return;
+    out.clear(seq);
+    // A self-preemption can leave an empty batch with a schedulable queue: form it again.
+    if (s.schedule(this.sim.nowUs, out) && out.size === 0) {
+      out.clear(seq);
+      s.schedule(this.sim.nowUs, out);
+    }
+    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+      out.clear(seq);
+      s.schedule(this.sim.nowUs, out);
+    }
+  }
+
+  /** The batch's GPU (which = 0) or CPU (which = 1) µs; both land in costOut. */
+  private cost(b: StepBatch, which: 0 | 1): number {
+    const m = this.config.stepTime;
+    if (m.split !== undefined) m.split.stepCostUs(b, this.costOut);
+    else {
+      this.costOut[0] = m.stepTimeUs(b);
+      this.costOut[1] = 0;
+    }
+    return this.costOut[which]!;
+  }
+
+  private syncUs(): number {
+    return this.config.stepTime.split?.asyncSyncUs ?? 0;
+  }
+
+  private notePeakKv(): void {
+    const used = this.scheduler.pool.numUsed;
+    if (used > this.peakKvUsedBlocks) this.peakKvUsedBlocks = used;
+  }
+
+  /** Commits the step ending now; true when the next step may start at once (inline). */
+  private commitStep(): boolean {
     const s = this.scheduler;
     const now = this.sim.nowUs;
-    const batch = s.batch;
-    const reqs = s.batchReqs;
+    const b = this.cur;
+    const reqs = b.reqs;
     const detail = this.config.detail.enabled;
     const ov = this.config.overheads;
     let decodeEmitted = 0;
     let finishedAny = false;
-    for (let k = 0; k < batch.size; k++) {
+    for (let k = 0; k < b.size; k++) {
       const r = reqs[k]!;
-      if (r.state === RequestState.Aborted) continue;
-      const n = batch.newTokens[k]!;
-      if (detail && batch.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: n });
-      r.computedTokens += n;
-      if (r.computedTokens !== r.numTokens) continue;
-      // All known tokens are in the KV cache: the model sampled one more token.
+      // Preempted or aborted since it was scheduled: vLLM discards the step's output for it.
+      if (r.epoch !== b.epochs[k] || r.state !== RequestState.Running) continue;
+      if (detail && b.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: b.newTokens[k]! });
+      if (b.sampled[k] === 0) continue;
+      r.pendingTokens--;
       r.outputDone++;
       r.numTokens++;
-      r.inPrefill = false;
       const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
-        this.listener.onFirstToken(r, tokenUs);
+        this.listener.onFirstToken?.(r, tokenUs);
         if ((r.state as RequestState) === RequestState.Aborted) continue; // the listener may abort it
       } else {
         decodeEmitted++;
@@ -359,18 +415,52 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
       }
     }
     if (finishedAny) this.removeFinished(now);
+    if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
     if (this.stepListener !== null) this.stepListener.onStep(this, this.stepStartUs, now - this.stepStartUs, decodeEmitted);
-    if (s.running.length === 0 && s.waiting.length === 0) return NEXT_NONE;
+    const more = this.nextReady ? this.nxt.size > 0 || s.running.length > 0 || s.waiting.length > 0 : s.running.length > 0 || s.waiting.length > 0;
+    if (!more) {
+      this.nextReady = false;
+      this.armLoadPoll();
+      return false;
+    }
     if (this.startPending || this.sim.peekTimeUs() <= now) {
       // Something else happens at this instant (a dispatch may join the batch): start after it.
       this.kick();
-      return NEXT_NONE;
+      return false;
     }
-    const same = batch.numPrefill === 0 && !finishedAny && s.waiting.length === 0 && s.running.length === batch.size;
-    return same ? NEXT_SAME_DECODES : NEXT_SCHEDULE;
+    return true;
+  }
+
+  /** Loads that landed by now and were started by a step up to `seq` rejoin the waiting queue (at its front, in order); true if any did. */
+  private releaseLoads(seq: number): boolean {
+    const loading = this.scheduler.loading;
+    const now = this.sim.nowUs;
+    let last = -1;
+    for (let k = loading.length - 1; k >= 0; k--) {
+      const r = loading[k]!;
+      if (r.loadDoneUs > now || r.loadStepSeq > seq) continue;
+      this.scheduler.finishLoad(r);
+      loading[k] = null as unknown as EngineRequest;
+      last = k;
+    }
+    if (last < 0) return false;
+    let w = 0;
+    for (let k = 0; k < loading.length; k++) if (loading[k] !== null) loading[w++] = loading[k]!;
+    loading.length = w;
+    return true;
+  }
+
+  /** With no step running, a timer at the earliest load's landing ends the wait (vLLM polls finished loads each engine step). */
+  private armLoadPoll(): void {
+    const loading = this.scheduler.loading;
+    if (this.pollPending || loading.length === 0) return;
+    let t = Number.MAX_SAFE_INTEGER;
+    for (const r of loading) if (r.loadDoneUs < t) t = r.loadDoneUs;
+    this.pollPending = true;
+    this.sim.schedule(Math.max(t, this.sim.nowUs + 1), EventPriority.StepEnd, this, EV_LOAD_POLL);
   }
 
   /** Drops finished requests from the running list (order kept) and reports them. */
@@ -394,7 +484,7 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
     running.length = w;
   }
 
-  private finish(r: EngineRequest, now: number): void {
+  protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;
     r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
     if (r.state !== RequestState.Held) {
@@ -412,6 +502,11 @@ export class Instance implements EventHandler, InstanceView, KvPoolSink {
   onEvicted(hash: number): void {
     this.kvListener!.onKvEvent(this, 'evicted', hash, this.sim.nowUs);
   }
+}
+
+function removeFrom(list: EngineRequest[], r: EngineRequest): void {
+  const i = list.indexOf(r);
+  if (i >= 0) list.splice(i, 1);
 }
 
 const EMPTY_TABLE = new Int32Array(0);

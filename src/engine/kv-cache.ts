@@ -3,14 +3,23 @@
  * - every block has a reference count; a block with refcount 0 sits in the free queue;
  * - freed blocks keep their hash (still a prefix-cache hit) until they are reused;
  * - allocation takes the free queue's head (least recently freed) and evicts its hash;
- * - a prefix hit on a free cached block takes it out of the middle of the free queue.
- * The free queue is an intrusive doubly linked list over Int32Arrays (O(1) everything).
+ * - a prefix hit on a free cached block takes it out of the middle of the free queue;
+ * - several blocks may hold the same hash (vLLM's cached_block_hash_to_block keeps a dict of
+ *   blocks per hash: a request whose last prompt block is recomputed under the `num_tokens − 1`
+ *   hit cap caches a second copy). A lookup returns the oldest registered copy, as vLLM's
+ *   get_one_block does; evicting one copy leaves the others registered and still hitting.
+ * The pool holds the blocks the scheduler may use: vLLM's `num_gpu_blocks − 1`, since BlockPool
+ * takes one null block out of the free queue at start (the caller subtracts it).
+ * The free queue is an intrusive doubly linked list over Int32Arrays (O(1) everything); copies
+ * of one hash form a second intrusive list (dupPrev/dupNext), headed by the index entry.
  * Invariant: numFree + numUsed == totalBlocks; refcounts never go negative.
  */
 
 /** Receives cache membership changes (for a router's delayed view of an instance's cache). */
 export interface KvPoolSink {
+  /** A hash became present in this pool (its first copy was registered). */
   onStored(hash: number): void;
+  /** A hash left this pool (its last copy was evicted). */
   onEvicted(hash: number): void;
 }
 
@@ -23,7 +32,11 @@ export class KvBlockPool {
   private readonly refCount: Int32Array;
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
+  /** Hash → the oldest block registered with it. */
   private readonly hashToBlock: HashIndex;
+  /** Copies of one hash, oldest first. */
+  private readonly dupPrev: Int32Array;
+  private readonly dupNext: Int32Array;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   /** Sentinel index (= totalBlocks) of the circular free list. */
@@ -37,6 +50,8 @@ export class KvBlockPool {
     this.refCount = new Int32Array(totalBlocks);
     this.hashToBlock = new HashIndex(totalBlocks);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
+    this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
+    this.dupNext = new Int32Array(totalBlocks).fill(NONE);
     this.prev = new Int32Array(totalBlocks + 1);
     this.next = new Int32Array(totalBlocks + 1);
     this.head = totalBlocks;
@@ -67,16 +82,21 @@ export class KvBlockPool {
     return this.refCount[block]!;
   }
 
-  /** Leading entries of `hashes` (up to `maxBlocks`) that are cached; fills `out` with their blocks. */
-  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null): number {
-    const n = Math.min(hashes.length, maxBlocks);
+  /** The hash a block is registered with, or -1. */
+  hashOf(block: number): number {
+    return this.blockHash[block]!;
+  }
+
+  /** Leading entries of `hashes[from..)` (up to `maxBlocks` of them) that are cached; fills `out` from index 0 with their blocks. */
+  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null, from = 0): number {
+    const n = Math.min(hashes.length - from, maxBlocks);
     const map = this.hashToBlock;
     for (let i = 0; i < n; i++) {
-      const b = map.get(hashes[i]!);
+      const b = map.get(hashes[from + i]!);
       if (b < 0) return i;
       if (out !== null) out[i] = b;
     }
-    return n;
+    return Math.max(0, n);
   }
 
   /** How many of the given blocks are currently free (a hit on them consumes free capacity). */
@@ -102,13 +122,7 @@ export class KvBlockPool {
     this.unlink(b);
     this.free--;
     this.refCount[b] = 1;
-    const h = this.blockHash[b]!;
-    if (h !== NONE) {
-      // cache() records a block's hash only when the index points at that block.
-      this.blockHash[b] = NONE;
-      this.hashToBlock.delete(h);
-      if (this.sink !== null) this.sink.onEvicted(h);
-    }
+    if (this.blockHash[b] !== NONE) this.evict(b);
     return b;
   }
 
@@ -127,12 +141,23 @@ export class KvBlockPool {
     }
   }
 
-  /** Registers a full block's hash; a hash already cached elsewhere keeps its first block (vLLM dedups the same way). */
+  /**
+   * Registers a full block's hash (vLLM cache_full_blocks). A block that already holds a hash
+   * keeps it; a hash already held by other blocks gets this block as one more copy.
+   */
   cache(block: number, hash: number): void {
     if (this.blockHash[block] !== NONE) return;
-    if (!this.hashToBlock.setIfAbsent(hash, block)) return;
     this.blockHash[block] = hash;
-    if (this.sink !== null) this.sink.onStored(hash);
+    const first = this.hashToBlock.get(hash);
+    if (first < 0) {
+      this.hashToBlock.set(hash, block);
+      if (this.sink !== null) this.sink.onStored(hash);
+      return;
+    }
+    let last = first;
+    while (this.dupNext[last] !== NONE) last = this.dupNext[last]!;
+    this.dupNext[last] = block;
+    this.dupPrev[block] = last;
   }
 
   /** Checks the free-list structure against the counters (tests only; O(total)). */
@@ -144,11 +169,41 @@ export class KvBlockPool {
     }
     if (n !== this.free) throw new Error(`free list has ${n} blocks, counter says ${this.free}`);
     let zero = 0;
+    let heads = 0;
     for (let b = 0; b < this.totalBlocks; b++) {
       if (this.refCount[b]! < 0) throw new Error(`negative refcount on block ${b}`);
       if (this.refCount[b] === 0) zero++;
+      const h = this.blockHash[b]!;
+      if (h === NONE) continue;
+      if (this.dupPrev[b] === NONE) {
+        heads++;
+        if (this.hashToBlock.get(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
+      } else if (this.blockHash[this.dupPrev[b]!] !== h) throw new Error(`block ${b} is chained to a block of another hash`);
     }
     if (zero !== this.free) throw new Error(`refcount-0 blocks ${zero} != free ${this.free}`);
+    if (heads !== this.hashToBlock.size) throw new Error(`${heads} hash chains but ${this.hashToBlock.size} index entries`);
+  }
+
+  /** Forgets block b's hash (vLLM _maybe_evict_cached_block); the hash stays cached while another copy holds it. */
+  private evict(b: number): void {
+    const h = this.blockHash[b]!;
+    this.blockHash[b] = NONE;
+    const p = this.dupPrev[b]!;
+    const nx = this.dupNext[b]!;
+    this.dupPrev[b] = NONE;
+    this.dupNext[b] = NONE;
+    if (p !== NONE) {
+      this.dupNext[p] = nx;
+      if (nx !== NONE) this.dupPrev[nx] = p;
+      return;
+    }
+    if (nx !== NONE) {
+      this.dupPrev[nx] = NONE;
+      this.hashToBlock.set(h, nx);
+      return;
+    }
+    this.hashToBlock.delete(h);
+    if (this.sink !== null) this.sink.onEvicted(h);
   }
 
   private unlink(b: number): void {

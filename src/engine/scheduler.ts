@@ -1,44 +1,58 @@
 /**
  * Batch formation for one step, after vLLM 0.15 v1/core/sched/scheduler.py `schedule()`:
- * 1. running requests in order: a decode takes 1 token, an unfinished prefill a chunk
- *    min(remaining, budget, long_prefill_token_threshold); when its blocks cannot be allocated,
- *    preempt (fcfs: the last running request; priority: the highest (priority, arrival)) and retry;
+ * 1. running requests in order: a request gets numTokens + pendingTokens − computedTokens new
+ *    tokens (1 for a decode, the rest of the prompt for a prefill), capped by
+ *    long_prefill_token_threshold and the budget; a request whose last token is already being
+ *    sampled by a step in flight is skipped (async scheduling); when its blocks cannot be
+ *    allocated, preempt (fcfs: the last running request; priority: the highest (priority,
+ *    arrival)) and retry;
  * 2. only if nothing was preempted: waiting requests in queue order while the token budget and
- *    max_num_seqs allow, with a prefix-cache lookup when a request has no blocks yet; the first
- *    request whose blocks cannot be allocated stops admission (no preemption for waiting ones).
- * Blocks are registered in the prefix cache at allocation, as vLLM's allocate_slots does.
+ *    max_num_seqs allow, with a prefix-cache lookup (GPU, then the CPU tier) when a request has no
+ *    blocks yet; the first request whose blocks cannot be allocated stops admission. A CPU-tier
+ *    hit allocates blocks and leaves the request loading (no work this step).
+ * computedTokens advances when a request is scheduled, as vLLM's _update_after_schedule does, so
+ * the next step can be scheduled before this one ends. Full blocks of known tokens are
+ * registered in the prefix cache (and stored to the CPU tier) at allocation, as allocate_slots does.
  */
-import type { BatchShape } from '../model/step-time.js';
 import type { InstanceConfig } from './config.js';
+import { usableKvBlocks } from './config.js';
+import { CpuKvTier } from './cpu-tier.js';
 import { EngineRequest, RequestState } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
+import type { StepBatch } from './step-batch.js';
 import { FcfsQueue, PriorityQueue, type WaitingQueue } from './waiting-queue.js';
 
 export class Scheduler {
   readonly pool: KvBlockPool;
+  /** The CPU offload tier, or null. */
+  readonly cpu: CpuKvTier | null;
   readonly waiting: WaitingQueue;
   /** Running requests in scheduling order (vLLM's self.running). */
   readonly running: EngineRequest[] = [];
-  /** The batch of the step in flight; arrays reused across steps. */
-  readonly batch: BatchShape;
-  /** Request in each batch slot. */
-  readonly batchReqs: EngineRequest[];
+  /** Requests whose prefix blocks load from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
+  readonly loading: EngineRequest[] = [];
   preemptionsTotal = 0;
-  /** Sum over first schedulings of prompt tokens and of those served from the prefix cache. */
+  /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
   cachedTokensScheduled = 0;
+  /** Tokens loaded from the CPU tier, and the loads that brought them. */
+  cpuHitTokens = 0;
+  cpuLoads = 0;
 
-  private readonly blockSize: number;
+  readonly blockSize: number;
   private readonly budgetTokens: number;
   private readonly maxNumSeqs: number;
   private readonly threshold: number;
-  private readonly prefixCaching: boolean;
+  readonly prefixCaching: boolean;
   private readonly priorityPolicy: boolean;
   private readonly recordPreemptions: boolean;
+  private readonly loadUsPerBlock: number;
   private hitBuf = new Int32Array(64);
 
   constructor(cfg: InstanceConfig) {
-    this.pool = new KvBlockPool(cfg.totalKvBlocks);
+    this.pool = new KvBlockPool(usableKvBlocks(cfg));
+    this.cpu = cfg.cpuTier !== null && cfg.enablePrefixCaching ? new CpuKvTier(cfg.cpuTier.blocks) : null;
+    this.loadUsPerBlock = cfg.cpuTier?.loadUsPerBlock ?? 0;
     this.priorityPolicy = cfg.scheduler === 'priority';
     this.waiting = this.priorityPolicy ? new PriorityQueue() : new FcfsQueue();
     this.blockSize = cfg.blockSize;
@@ -47,16 +61,6 @@ export class Scheduler {
     this.threshold = cfg.longPrefillTokenThreshold;
     this.prefixCaching = cfg.enablePrefixCaching;
     this.recordPreemptions = cfg.detail.enabled;
-    const n = cfg.maxNumSeqs;
-    this.batch = {
-      size: 0,
-      newTokens: new Int32Array(n),
-      contextTokens: new Int32Array(n),
-      isPrefill: new Uint8Array(n),
-      totalNewTokens: 0,
-      numPrefill: 0,
-    };
-    this.batchReqs = new Array<EngineRequest>(n);
   }
 
   /** Blocks needed to hold `tokens` tokens. */
@@ -64,30 +68,37 @@ export class Scheduler {
     return Math.ceil(tokens / this.blockSize);
   }
 
-  /** Forms the next batch into `this.batch`; returns whether anything was preempted. */
-  schedule(nowUs: number): boolean {
-    const batch = this.batch;
+  /** Forms the next batch into `out` (already cleared); returns whether anything was preempted. */
+  schedule(nowUs: number, out: StepBatch): boolean {
     const running = this.running;
     const pool = this.pool;
-    batch.size = 0;
-    batch.totalNewTokens = 0;
-    batch.numPrefill = 0;
     let budget = this.budgetTokens;
     let preempted = false;
 
     let i = 0;
     while (i < running.length && budget > 0) {
       const r = running[i]!;
-      let numNew = r.numTokens - r.computedTokens;
+      // vLLM: "Async scheduling: Avoid scheduling an extra step when we are sure that the
+      // previous step has reached request.max_tokens" (its last token is being sampled).
+      if (r.outputDone + r.pendingTokens >= lastToken(r)) {
+        i++;
+        continue;
+      }
+      let numNew = r.numTokens + r.pendingTokens - r.computedTokens;
       if (this.threshold > 0 && numNew > this.threshold) numNew = this.threshold;
       if (numNew > budget) numNew = budget;
       const need = this.blocksFor(r.computedTokens + numNew) - r.numBlocks;
       let selfPreempted = false;
       while (need > pool.numFree) {
         const v = this.pickVictim();
+        // Before a request preempts itself, blocks parked by requests that are not running (CPU
+        // loads in flight, loaded and waiting) go back: otherwise a request needing most of the
+        // pool and a load holding the rest preempt and reload each other forever. vLLM only
+        // preempts running requests; this departs from it only where vLLM would livelock.
+        if (v === r && this.reclaimParked()) continue;
         const vi = running[running.length - 1] === v ? running.length - 1 : running.indexOf(v);
-        const slot = this.batchSlotOf(v);
-        if (slot >= 0) budget += this.removeFromBatch(slot);
+        const slot = out.slotOf(v);
+        if (slot >= 0) budget += out.removeSlot(slot);
         running.splice(vi, 1);
         this.preempt(v, nowUs);
         preempted = true;
@@ -99,79 +110,109 @@ export class Scheduler {
       }
       // vLLM: when the request itself was the victim, no running request after it is scheduled.
       if (selfPreempted) break;
-      this.allocate(r, need, numNew);
-      this.addToBatch(r, numNew);
+      this.allocateOrThrow(r, need);
+      this.addToBatch(out, r, numNew);
       budget -= numNew;
       i++;
     }
 
+    out.admittedFrom = out.size;
     if (preempted) return true;
     const waiting = this.waiting;
     const bs = this.blockSize;
     while (waiting.length > 0 && budget > 0 && running.length < this.maxNumSeqs) {
       const r = waiting.peek()!;
       let hits = 0;
+      let cpuHits = 0;
       let computed = r.computedTokens;
-      if (r.numBlocks === 0 && this.prefixCaching && r.blockHashes.length > 0) {
-        // vLLM never serves the whole prompt from cache: the last token is always recomputed.
-        const maxHits = Math.floor((r.numTokens - 1) / bs);
-        if (this.hitBuf.length < r.blockHashes.length) this.hitBuf = new Int32Array(r.blockHashes.length * 2);
-        hits = pool.lookup(r.blockHashes, maxHits, this.hitBuf);
+      let evictableHits = 0;
+      if (r.numBlocks === 0 && this.prefixCaching && r.seqBlockHashes.length > 0) {
+        // vLLM never serves the whole prompt from the GPU cache: the last token is always recomputed.
+        const found = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
+        hits = found.hits;
+        evictableHits = found.freeAmong;
         computed = hits * bs;
+        if (this.cpu !== null) {
+          // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
+          const known = Math.min(r.seqBlockHashes.length, Math.floor(r.numTokens / bs));
+          if (known > hits) cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
+        }
+      }
+      if (cpuHits > 0) {
+        // vLLM: a request whose KV loads asynchronously gets blocks for the hit and loaded tokens
+        // only (num_new_tokens = 0), waits as WAITING_FOR_REMOTE_KVS, and takes no budget or seat.
+        if (cpuHits + evictableHits > pool.numFree) break;
+        waiting.pop();
+        this.claimHits(r, hits);
+        this.allocateOrThrow(r, cpuHits);
+        this.noteFirstLookup(r, hits * bs);
+        r.state = RequestState.LoadingKv;
+        r.loadTokens = cpuHits * bs;
+        r.loadDoneUs = nowUs + Math.round(cpuHits * this.loadUsPerBlock);
+        r.loadStepSeq = out.seq;
+        this.loading.push(r);
+        this.cpuLoads++;
+        continue;
       }
       let numNew = r.numTokens - computed;
       if (this.threshold > 0 && numNew > this.threshold) numNew = this.threshold;
       if (numNew > budget) numNew = budget;
       const need = this.blocksFor(computed + numNew) - r.numBlocks - hits;
-      const evictableHits = hits > 0 ? pool.countFreeAmong(this.hitBuf, hits) : 0;
       if (need + evictableHits > pool.numFree) break;
       waiting.pop();
-      if (hits > 0) {
-        for (let k = 0; k < hits; k++) {
-          const b = this.hitBuf[k]!;
-          pool.touch(b);
-          r.blocks[k] = b;
-        }
-        r.numBlocks = hits;
-        r.numHashedBlocks = hits;
-        r.computedTokens = computed;
-      }
-      if (r.cachedTokens < 0) {
-        r.cachedTokens = computed;
-        this.cachedTokensScheduled += computed;
-        this.promptTokensScheduled += r.inputTokens;
-      }
-      if (r.firstScheduledUs < 0) r.firstScheduledUs = nowUs;
+      if (hits > 0) this.claimHits(r, hits);
+      this.noteFirstLookup(r, computed);
       r.state = RequestState.Running;
       running.push(r);
-      this.allocate(r, need, numNew);
-      this.addToBatch(r, numNew);
+      this.allocateOrThrow(r, need);
+      this.addToBatch(out, r, numNew);
       budget -= numNew;
     }
     return false;
   }
 
   /**
-   * Decode fast path: after a decode-only step in which nothing finished and nothing waits,
-   * `schedule()` would rebuild the same batch (every running request, in order, one token each)
-   * unless a block allocation fails. This re-forms it in place when every needed block is
-   * free, and returns false (caller runs `schedule()`) otherwise.
+   * Decode fast path: when the previous batch was decode-only, every running request is in it
+   * (same order), nothing waits or loads, `schedule()` would give each request one more token
+   * unless a request has its last token in flight or a block allocation fails. This forms that
+   * batch from `prev` into `out` (they may be the same object) and returns true, or returns false
+   * (nothing changed) so the caller runs `schedule()`.
    */
-  extendDecodeBatch(): boolean {
-    const b = this.batch;
-    const reqs = this.batchReqs;
+  extendDecodeBatch(prev: StepBatch, out: StepBatch, seq: number): boolean {
+    const size = prev.size;
+    if (size === 0 || prev.numPrefill !== 0 || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
+    const reqs = prev.reqs;
     const bs = this.blockSize;
-    const size = b.size;
     let need = 0;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;
+      if (r.outputDone + r.pendingTokens >= lastToken(r)) return false;
       if (r.computedTokens + 1 > r.numBlocks * bs) need++;
     }
     if (need > this.pool.numFree) return false;
+    if (out !== prev) {
+      // Same requests, one token each, every slot sampling; epochs are unchanged (no schedule ran since).
+      for (let k = 0; k < size; k++) out.reqs[k] = reqs[k]!;
+      out.newTokens.fill(1, 0, size);
+      out.isPrefill.fill(0, 0, size);
+      out.sampled.fill(1, 0, size);
+      out.epochs.set(prev.epochs.subarray(0, size));
+    }
+    out.size = size;
+    out.totalNewTokens = size;
+    out.numPrefill = 0;
+    out.admittedFrom = size;
+    out.seq = seq;
+    const ctx = out.contextTokens;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;
-      if (r.computedTokens + 1 > r.numBlocks * bs) r.blocks[r.numBlocks++] = this.pool.allocate();
-      b.contextTokens[k] = r.computedTokens;
+      const c = r.computedTokens;
+      ctx[k] = c;
+      if (c + 1 > r.numBlocks * bs) r.blocks[r.numBlocks++] = this.pool.allocate();
+      r.computedTokens = c + 1;
+      r.pendingTokens++;
+      // A block became full of known tokens: register it (cacheFullBlocks' work, only when it can have any).
+      if (r.numHashedBlocks * bs + bs <= (c + 1 < r.numTokens ? c + 1 : r.numTokens)) this.cacheFullBlocks(r, c + 1);
     }
     return true;
   }
@@ -183,58 +224,123 @@ export class Scheduler {
     r.numHashedBlocks = 0;
   }
 
-  /** Allocates `n` fresh blocks for `r` (caller checked capacity); false if the pool ran out. */
+  /** Allocates `n` fresh blocks for `r`; false (nothing allocated) if the pool has fewer free. */
   allocateBlocks(r: EngineRequest, n: number): boolean {
     if (n > this.pool.numFree) return false;
     for (let k = 0; k < n; k++) r.blocks[r.numBlocks++] = this.pool.allocate();
     return true;
   }
 
-  /** Registers the request's full prompt blocks up to `tokens` in the prefix cache. */
+  /**
+   * Registers the request's full blocks of known tokens up to `tokens` in the prefix cache
+   * (vLLM cache_blocks with min(num_computed + num_new, num_tokens)) and stores them to the
+   * CPU tier (the connector offloads every full block it sees scheduled).
+   */
   cacheFullBlocks(r: EngineRequest, tokens: number): void {
-    let full = Math.floor(tokens / this.blockSize);
-    if (full > r.blockHashes.length) full = r.blockHashes.length;
     if (!this.prefixCaching) return;
-    for (let k = r.numHashedBlocks; k < full; k++) this.pool.cache(r.blocks[k]!, r.blockHashes[k]!);
-    if (full > r.numHashedBlocks) r.numHashedBlocks = full;
-  }
-
-  private allocate(r: EngineRequest, need: number, numNew: number): void {
-    if (need > 0) this.allocateBlocks(r, need);
-    this.cacheFullBlocks(r, r.computedTokens + numNew);
-  }
-
-  private addToBatch(r: EngineRequest, numNew: number): void {
-    const batch = this.batch;
-    const k = batch.size++;
-    this.batchReqs[k] = r;
-    batch.newTokens[k] = numNew;
-    batch.contextTokens[k] = r.computedTokens;
-    const p = r.inPrefill ? 1 : 0;
-    batch.isPrefill[k] = p;
-    batch.numPrefill += p;
-    batch.totalNewTokens += numNew;
-  }
-
-  private batchSlotOf(r: EngineRequest): number {
-    for (let k = 0; k < this.batch.size; k++) if (this.batchReqs[k] === r) return k;
-    return -1;
-  }
-
-  /** Removes batch slot k (shifting the rest); returns its tokens to the budget. */
-  private removeFromBatch(k: number): number {
-    const b = this.batch;
-    const tokens = b.newTokens[k]!;
-    b.totalNewTokens -= tokens;
-    b.numPrefill -= b.isPrefill[k]!;
-    for (let j = k + 1; j < b.size; j++) {
-      this.batchReqs[j - 1] = this.batchReqs[j]!;
-      b.newTokens[j - 1] = b.newTokens[j]!;
-      b.contextTokens[j - 1] = b.contextTokens[j]!;
-      b.isPrefill[j - 1] = b.isPrefill[j]!;
+    let full = Math.floor(Math.min(tokens, r.numTokens) / this.blockSize);
+    if (full > r.seqBlockHashes.length) full = r.seqBlockHashes.length;
+    if (full <= r.numHashedBlocks) return;
+    const cpu = this.cpu;
+    for (let k = r.numHashedBlocks; k < full; k++) {
+      const h = r.seqBlockHashes[k]!;
+      this.pool.cache(r.blocks[k]!, h);
+      if (cpu !== null) cpu.store(h);
     }
-    b.size--;
-    return tokens;
+    r.numHashedBlocks = full;
+  }
+
+  /**
+   * A CPU-tier load landed: its blocks join the GPU prefix cache, the request is computed up to
+   * them (one token short of its known tokens at most, vLLM _update_waiting_for_remote_kv) and
+   * waits again at its queue place.
+   */
+  finishLoad(r: EngineRequest): void {
+    for (let k = r.numHashedBlocks; k < r.numBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!);
+    r.numHashedBlocks = r.numBlocks;
+    let computed = r.numBlocks * this.blockSize;
+    if (computed >= r.numTokens) computed = r.numTokens - 1;
+    this.cpuHitTokens += computed - r.computedTokens;
+    if (r.firstScheduledUs < 0) r.cpuCachedTokens = computed - r.computedTokens;
+    r.computedTokens = computed;
+    r.loadDoneUs = -1;
+    r.state = RequestState.Waiting;
+    // vLLM keeps loading requests at the front of the waiting queue (skipped_waiting_requests are prepended).
+    this.waiting.pushPreempted(r);
+  }
+
+  /**
+   * Frees the blocks of requests that hold some without running (CPU loads in flight, loaded
+   * and waiting); they recompute or reload when admitted again. True if any were freed.
+   */
+  reclaimParked(): boolean {
+    let any = false;
+    this.waiting.forEach((r) => {
+      if (r.numBlocks === 0) return;
+      this.releaseBlocks(r);
+      r.computedTokens = 0;
+      any = true;
+    });
+    const loading = this.loading;
+    for (let k = loading.length - 1; k >= 0; k--) {
+      const r = loading[k]!;
+      this.releaseBlocks(r);
+      r.computedTokens = 0;
+      r.loadDoneUs = -1;
+      r.state = RequestState.Waiting;
+      this.waiting.pushPreempted(r);
+      any = true;
+    }
+    loading.length = 0;
+    return any;
+  }
+
+  /**
+   * GPU prefix-cache hits among r's leading blocks (at most maxHits), kept in a scan buffer for
+   * claimHits; `freeAmong` says how many of them sit in the free queue (claiming them takes free
+   * capacity, as vLLM counts them).
+   */
+  lookupHits(r: EngineRequest, maxHits: number): { hits: number; freeAmong: number } {
+    if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
+    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf);
+    return { hits, freeAmong: hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0 };
+  }
+
+  /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */
+  claimHits(r: EngineRequest, hits: number): void {
+    for (let k = 0; k < hits; k++) {
+      const b = this.hitBuf[k]!;
+      this.pool.touch(b);
+      r.blocks[k] = b;
+    }
+    r.numBlocks = hits;
+    r.numHashedBlocks = hits;
+    r.computedTokens = hits * this.blockSize;
+  }
+
+  private allocateOrThrow(r: EngineRequest, need: number): void {
+    if (need > 0 && !this.allocateBlocks(r, need)) throw new Error(`scheduler invariant: ${need} blocks for request ${r.src.id} were checked free but ${this.pool.numFree} are`);
+  }
+
+  private noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
+    if (r.cachedTokens >= 0) return;
+    r.cachedTokens = gpuCachedTokens;
+    this.cachedTokensScheduled += gpuCachedTokens;
+    this.promptTokensScheduled += r.inputTokens;
+  }
+
+  /** Schedules numNew tokens of r in `out`: computed advances now, the step samples when it reaches every known token. */
+  private addToBatch(out: StepBatch, r: EngineRequest, numNew: number): void {
+    const context = r.computedTokens;
+    const computed = context + numNew;
+    const samples = computed === r.numTokens + r.pendingTokens;
+    out.add(r, context, numNew, r.inPrefill, samples);
+    r.computedTokens = computed;
+    if (samples) {
+      r.pendingTokens++;
+      r.inPrefill = false;
+    }
+    this.cacheFullBlocks(r, computed);
   }
 
   /** fcfs: the newest running request; priority: the largest (priority, arrival). */
@@ -249,10 +355,15 @@ export class Scheduler {
     return v;
   }
 
-  /** Recompute preemption: free the blocks, forget computed tokens, requeue (output kept as prompt). */
+  /**
+   * Recompute preemption: free the blocks, forget computed tokens and tokens being sampled by
+   * steps in flight (their output is discarded), requeue with the output so far as prompt.
+   */
   private preempt(r: EngineRequest, nowUs: number): void {
     this.releaseBlocks(r);
     r.computedTokens = 0;
+    r.pendingTokens = 0;
+    r.epoch++;
     r.inPrefill = true;
     r.preemptions++;
     this.preemptionsTotal++;
@@ -260,4 +371,9 @@ export class Scheduler {
     if (this.recordPreemptions && r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs);
     this.waiting.pushPreempted(r);
   }
+}
+
+/** The output count at which a request is done (a P/D prefill-only request stops after its first token). */
+function lastToken(r: EngineRequest): number {
+  return r.prefillOnly ? 1 : r.outputTokens;
 }

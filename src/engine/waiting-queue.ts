@@ -21,6 +21,8 @@ export interface WaitingQueue {
    * side: vLLM keeps a WAITING_FOR_REMOTE_KVS request at its queue position while its KV loads).
    */
   pushInOrder(r: EngineRequest): void;
+  /** Visits every queued request (no order guaranteed). */
+  forEach(f: (r: EngineRequest) => void): void;
 }
 
 /** Growable ring buffer. */
@@ -80,6 +82,11 @@ export class FcfsQueue implements WaitingQueue {
     this.buf[(this.headIdx + this.n - 1) & mask] = undefined;
     this.n--;
     return true;
+  }
+
+  forEach(f: (r: EngineRequest) => void): void {
+    const mask = this.buf.length - 1;
+    for (let i = 0; i < this.n; i++) f(this.buf[(this.headIdx + i) & mask]!);
   }
 
   private grow(): void {
@@ -148,6 +155,10 @@ export class PriorityQueue implements WaitingQueue {
   /** The heap key (priority, seq) already places it. */
   pushInOrder(r: EngineRequest): void {
     this.push(r);
+  }
+
+  forEach(f: (r: EngineRequest) => void): void {
+    for (const r of this.items) f(r);
   }
 
   remove(r: EngineRequest): boolean {

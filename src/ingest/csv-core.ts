@@ -94,6 +94,7 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
       ctx.skip('CSV_COLUMN_COUNT', line, `has ${row.length} fields, the header has ${width}`);
       return;
     }
+    ctx.locate?.(line);
     try {
       handler(row, line);
     } catch (e) {

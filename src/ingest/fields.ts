@@ -47,7 +47,14 @@ export function parseIsoUs(s: string | undefined, field: string): number {
   if (s === undefined || s === '') throw new RowError('FIELD_EMPTY', `${field} is empty`);
   const m = ISO.exec(s);
   if (m === null) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}', expected a date-time like 2023-11-16 18:17:03.9799600`);
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  const [year, month, day, hour, minute, second] = [+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
+  // Date.UTC rolls impossible fields over (Feb 30 → Mar 2, 25:61 → the next day): check them first.
+  // Second 60 is a leap second (it follows 59 as POSIX time does); hour 24 is not accepted.
+  const impossible = month < 1 || month > 12 ? `month ${month}`
+    : day < 1 || day > daysInMonth(year, month) ? `day ${day} of ${year}-${m[2]}`
+      : hour > 23 ? `hour ${hour}` : minute > 59 ? `minute ${minute}` : second > 60 ? `second ${second}` : null;
+  if (impossible !== null) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}': there is no ${impossible}`);
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   if (!Number.isFinite(ms)) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}', not a valid date-time`);
   let fracUs = 0;
   const frac = m[7];
@@ -59,9 +66,15 @@ export function parseIsoUs(s: string | undefined, field: string): number {
     const digits = zone.slice(1).replace(':', '');
     const hours = +digits.slice(0, 2);
     const minutes = digits.length > 2 ? +digits.slice(2, 4) : 0;
+    if (hours > 23 || minutes > 59) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}': zone offset ${zone} is not a valid offset`);
     offsetUs = sign * (hours * 60 + minutes) * 60e6;
   }
   return ms * 1000 + fracUs - offsetUs;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 export function clip(s: string, max = 40): string {

@@ -2,9 +2,10 @@
  * An ingest session: one reader, its issue log and the transformation pipeline, push-style.
  * `push(chunk)` / `end()` in, requests out through `onRequest`; the summary at any time.
  */
+import { requestProblem } from '../workload/check-request.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { IssueLog, type IngestSummary } from './issues.js';
-import { createPipeline, resolveTransform, type TransformOptions } from './transform.js';
+import { createPipeline, maxModelLenProblem, resolveTransform, type TransformOptions } from './transform.js';
 import type { FormatEntry, ReaderContext, ReaderOptions, TraceReader } from './types.js';
 
 export interface IngestOptions extends ReaderOptions, TransformOptions {
@@ -25,19 +26,32 @@ export function createIngestSession(
   onRequest: (request: ArrivalRequest) => void,
 ): IngestSession {
   const issues = new IssueLog(options.strict === true);
-  const pipeline = createPipeline(resolveTransform(options, entry), issues, source, onRequest);
+  const transform = resolveTransform(options, entry);
+  const pipeline = createPipeline(transform, issues, source, onRequest);
+  let location: number | string | undefined;
+  const where = (at: number | string): string => (typeof at === 'number' ? `${source}:${at}` : `${source} ${at}`);
   const ctx: ReaderContext = {
     source,
     emit(r) {
       issues.rows++;
+      // One check for every format: a damaged value (1e20 tokens, a negative TTFT) is this row's
+      // problem, skipped and counted here, never a crash further down.
+      const problem = requestProblem(r) ?? maxModelLenProblem(r, transform);
+      if (problem !== null) {
+        issues.skip(problem.code, location !== undefined ? where(location) : `${source} request ${r.id}`, problem.message);
+        return;
+      }
       pipeline.push(r);
     },
     skip(code, at, message) {
       issues.rows++;
-      issues.skip(code, typeof at === 'number' ? `${source}:${at}` : `${source} ${at}`, message);
+      issues.skip(code, where(at), message);
     },
     note(code) {
       issues.adjust(code);
+    },
+    locate(at) {
+      location = at;
     },
   };
   const reader = entry.create(ctx, options);

@@ -18,6 +18,8 @@ export interface IngestSummary {
   adjusted: Record<string, number>;
   /** The first MAX_MESSAGES skip messages, `file:line: reason`. */
   messages: string[];
+  /** Rows kept as they are but worth a look (an arrival years after the rest), first MAX_MESSAGES. */
+  warnings: string[];
 }
 
 export class IssueLog {
@@ -27,6 +29,7 @@ export class IssueLog {
   private readonly skippedCounts = new Map<string, number>();
   private readonly adjustedCounts = new Map<string, number>();
   private readonly messages: string[] = [];
+  private readonly warnings: string[] = [];
 
   constructor(strict = false) {
     this.strict = strict;
@@ -36,6 +39,11 @@ export class IssueLog {
     if (this.strict) throw new InputError(code, where, message);
     this.skippedCounts.set(code, (this.skippedCounts.get(code) ?? 0) + 1);
     if (this.messages.length < MAX_MESSAGES) this.messages.push(`${where}: ${message} [${code}]`);
+  }
+
+  /** Something kept as is but suspicious: reported, never thrown (strict mode included). */
+  warn(code: string, where: string, message: string): void {
+    if (this.warnings.length < MAX_MESSAGES) this.warnings.push(`${where}: ${message} [${code}]`);
   }
 
   adjust(code: string, count = 1): void {
@@ -49,8 +57,43 @@ export class IssueLog {
       skipped: Object.fromEntries(this.skippedCounts),
       adjusted: Object.fromEntries(this.adjustedCounts),
       messages: [...this.messages],
+      warnings: [...this.warnings],
     };
   }
+}
+
+/**
+ * Adjustment codes that remove a row from the stream (windowing, sampling, thinning, rows read
+ * past the limit or the window's end), and the one that adds rows (rate-scale copies); the rest
+ * (clipping, kept failures) change a row and keep it.
+ */
+export const DROPPING_CODES: readonly string[] = ['WINDOW_BEFORE', 'WINDOW_AFTER', 'SAMPLED_OUT', 'RATE_THINNED', 'LIMIT_REACHED'];
+export const ADDING_CODES: readonly string[] = ['RATE_DUPLICATED'];
+
+export interface IngestAccounting {
+  readonly rows: number;
+  readonly skipped: number;
+  readonly dropped: Record<string, number>;
+  readonly added: Record<string, number>;
+  readonly changed: Record<string, number>;
+  readonly emitted: number;
+  /** rows = skipped + Σ dropped − Σ added + emitted: every row read is one of these. */
+  readonly balanced: boolean;
+}
+
+/** Where every row went: skipped (damaged), dropped on purpose, emitted; copies added. */
+export function accountFor(s: IngestSummary): IngestAccounting {
+  const dropped: Record<string, number> = {};
+  const added: Record<string, number> = {};
+  const changed: Record<string, number> = {};
+  for (const [code, n] of Object.entries(s.adjusted)) {
+    if (DROPPING_CODES.includes(code)) dropped[code] = n;
+    else if (ADDING_CODES.includes(code)) added[code] = n;
+    else changed[code] = n;
+  }
+  const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+  const skipped = sum(s.skipped);
+  return { rows: s.rows, skipped, dropped, added, changed, emitted: s.emitted, balanced: s.rows === skipped + sum(dropped) - sum(added) + s.emitted };
 }
 
 /** The summary as short lines for a CLI to print on stderr (the library itself never prints). */
@@ -58,8 +101,12 @@ export function describeSummary(s: IngestSummary): string[] {
   const lines = [`${s.emitted} requests from ${s.rows} rows`];
   const skipped = Object.entries(s.skipped);
   if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  const adjusted = Object.entries(s.adjusted);
-  if (adjusted.length > 0) lines.push(`adjusted: ${adjusted.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const a = accountFor(s);
+  const list = (o: Record<string, number>): string => Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ');
+  if (Object.keys(a.dropped).length > 0) lines.push(`dropped on purpose: ${list(a.dropped)}`);
+  if (Object.keys(a.added).length > 0) lines.push(`added: ${list(a.added)}`);
+  if (Object.keys(a.changed).length > 0) lines.push(`changed: ${list(a.changed)}`);
   for (const m of s.messages) lines.push(`  ${m}`);
+  for (const w of s.warnings ?? []) lines.push(`warning: ${w}`);
   return lines;
 }

@@ -3,6 +3,7 @@
  * TraceV2 siblings, stream the file through an ingest session as an async iterable.
  */
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../kernel/errors.js';
@@ -35,7 +36,7 @@ export interface OpenedTrace {
   summary(): IngestSummary;
 }
 
-async function readHead(path: string): Promise<string> {
+async function readRawHead(path: string, bytes: number): Promise<Buffer> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -43,12 +44,42 @@ async function readHead(path: string): Promise<string> {
     throw new InputError('FILE_NOT_READABLE', path, `cannot open: ${(e as Error).message}`);
   }
   try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead).toString('utf8');
+    if ((await fh.stat()).isDirectory()) throw new InputError('FILE_IS_DIRECTORY', path, 'is a directory; expected a trace file');
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
+}
+
+/** gzip magic (RFC 1952): any format may come gzipped (`trace.csv.gz`, `run.pb.gz`). */
+async function isGzip(path: string): Promise<boolean> {
+  const b = await readRawHead(path, 2);
+  return b.length === 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** The file's bytes, decompressed when gzipped. */
+function dataStream(path: string, gz: boolean, chunkBytes: number): AsyncIterable<Buffer> {
+  const raw = createReadStream(path, { highWaterMark: chunkBytes });
+  return (gz ? raw.pipe(createGunzip({ chunkSize: chunkBytes })) : raw) as AsyncIterable<Buffer>;
+}
+
+async function readHead(path: string, gz: boolean): Promise<string> {
+  if (!gz) return (await readRawHead(path, SNIFF_BYTES)).toString('utf8');
+  const parts: Buffer[] = [];
+  let n = 0;
+  const stream = dataStream(path, true, 1 << 16);
+  try {
+    for await (const chunk of stream) {
+      parts.push(chunk);
+      n += chunk.length;
+      if (n >= SNIFF_BYTES) break;
+    }
+  } catch (e) {
+    throw new InputError('GZIP_CORRUPT', path, `not a readable gzip file: ${(e as Error).message}`);
+  }
+  return Buffer.concat(parts).subarray(0, SNIFF_BYTES).toString('utf8');
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -79,12 +110,27 @@ export async function resolveTraceV2(path: string): Promise<{ headerPath?: strin
   return { dataPath: path };
 }
 
+/**
+ * Every file reading `path` as a trace may touch: the file itself and, for a TraceV2 name, its
+ * header/data sibling (what a command must never overwrite).
+ */
+export async function traceFiles(path: string): Promise<string[]> {
+  if (traceV2Names(basename(path)) === undefined) return [path];
+  try {
+    const { headerPath, dataPath } = await resolveTraceV2(path);
+    return [...new Set([path, dataPath, ...(headerPath !== undefined ? [headerPath] : [])])];
+  } catch {
+    return [path];
+  }
+}
+
 export async function openTrace(path: string, options: OpenTraceOptions = {}): Promise<OpenedTrace> {
   const registry = options.registry ?? createFormatRegistry();
-  const head = await readHead(path);
+  const gz = await isGzip(path);
+  const head = await readHead(path, gz);
   let format = options.format ?? 'auto';
   if (format === 'auto' && options.columns !== undefined) format = 'csv';
-  if (format === 'auto') format = registry.sniff({ head, fileName: basename(path) });
+  if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });
   const entry = registry.get(format);
   let dataPath = path;
   let headerPath: string | undefined;
@@ -93,8 +139,8 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     ({ headerPath, dataPath } = await resolveTraceV2(path));
     if (headerPath !== undefined && traceHeader === undefined) traceHeader = await readFile(headerPath, 'utf8');
   }
-  let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [] };
-  const chunks = createReadStream(dataPath, { highWaterMark: options.chunkBytes ?? 1 << 20 }) as AsyncIterable<Buffer>;
+  let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [], warnings: [] };
+  const chunks = dataStream(dataPath, dataPath === path ? gz : await isGzip(dataPath), options.chunkBytes ?? 1 << 20);
   const requests = ingestChunks(entry, basename(dataPath), chunks, { ...options, ...(traceHeader !== undefined ? { traceHeader } : {}) }, (s) => {
     summary = s;
   });

@@ -85,6 +85,26 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
   return Object.freeze(resolved);
 }
 
+/** The transformations `o` asks for, as the metrics JSON records them (what was not given is not applied). */
+export function describeTransform(o: TransformOptions): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  const put = (k: string, v: number | string | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('rebase', o.rebase ?? 'auto');
+  put('from_s', o.fromS);
+  put('to_s', o.toS);
+  put('sample', o.sample);
+  put('rate_scale', o.rateScale);
+  put('speedup', o.speedup);
+  put('max_model_len', o.maxModelLen);
+  if (o.maxModelLen !== undefined) put('clip', o.clip ?? 'output');
+  put('limit', o.limit);
+  put('reorder_window', o.reorderWindow ?? 10_000);
+  if (o.sample !== undefined || o.rateScale !== undefined) put('seed', o.seed ?? 0);
+  return out;
+}
+
 export interface Pipeline {
   push(request: ArrivalRequest): void;
   end(): void;
@@ -184,12 +204,30 @@ class ReorderBuffer {
   }
 }
 
+/**
+ * A gap between consecutive arrivals longer than this is reported (a typo'd year or month in one
+ * row makes a trace span decades). Production logs pause for hours, a weekend, an outage; a
+ * week without a single request is worth a look, and the idle time is skipped cheaply anyway.
+ */
+export const FAR_GAP_US = 7 * 86_400e6;
+
+function formatGap(us: number): string {
+  const days = us / 86_400e6;
+  return days >= 365 ? `${(days / 365.25).toFixed(1)} years` : `${days.toFixed(1)} days`;
+}
+
 /** Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped. */
 function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit): { push: Emit; end(): void } {
   const buffer = new ReorderBuffer();
   let lastOut = -Infinity;
+  let lastId: string | undefined;
   const out = (r: ArrivalRequest): void => {
+    if (lastId !== undefined && r.arrivalUs - lastOut > FAR_GAP_US) {
+      issues.warn('ARRIVAL_FAR_GAP', `${source} request ${r.id}`,
+        `arrives ${formatGap(r.arrivalUs - lastOut)} after the previous request (${lastId}); a mistyped date? Replayed as is (idle time costs nothing)`);
+    }
     lastOut = r.arrivalUs;
+    lastId = r.id;
     next(r);
   };
   if (t.fullSort) {
@@ -198,7 +236,7 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
       push: (r) => void all.push(r),
       end() {
         all.sort((a, b) => a.arrivalUs - b.arrivalUs);
-        for (const r of all) next(r);
+        for (const r of all) out(r);
       },
     };
   }
@@ -222,17 +260,27 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
 export function createPipeline(t: Transform, issues: IssueLog, source: string, sink: Emit): Pipeline {
   let emitted = 0;
   let done = false;
+  /** Why nothing more passes (every row that reaches the pipeline after that is counted under it). */
+  let doneCode = '';
   let origin: number | undefined;
+  const stop = (code: string): void => {
+    done = true;
+    doneCode = code;
+  };
 
   const final = (r: ArrivalRequest): void => {
-    if (done) return;
+    if (done) return issues.adjust(doneCode);
     let q = r;
     const total = q.inputTokens + q.outputTokens;
-    if (total > t.maxModelLen) q = clipRequest(q, t, issues);
+    if (total > t.maxModelLen) {
+      const problem = maxModelLenProblem(q, t);
+      if (problem !== null) return issues.skip(problem.code, `${source} request ${q.id}`, problem.message);
+      q = clipRequest(q, t, issues);
+    }
     emitted++;
     issues.emitted++;
     sink(q);
-    if (emitted >= t.limit) done = true;
+    if (emitted >= t.limit) stop('LIMIT_REACHED');
   };
   const speed = t.speedup === 1 ? final : (r: ArrivalRequest) => final({ ...r, arrivalUs: Math.round(r.arrivalUs / t.speedup) });
   const scale = t.rateScale === 1 ? speed : (r: ArrivalRequest) => {
@@ -254,12 +302,17 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     else issues.adjust('SAMPLED_OUT');
   };
   const windowed = (r: ArrivalRequest): void => {
-    if (done) return;
+    if (done) return issues.adjust(doneCode);
     if (origin === undefined) origin = t.rebase ? r.arrivalUs : 0;
     const at = r.arrivalUs - origin;
+    if (at < 0) {
+      // Only a relative-time source without rebasing gets here: its clock starts at 0.
+      issues.skip('ARRIVAL_NEGATIVE', `${source} request ${r.id}`, `arrival is ${at} µs, before the stream's start at 0 (relative times must be ≥ 0; --rebase first shifts them)`);
+      return;
+    }
     if (at < t.fromUs) return issues.adjust('WINDOW_BEFORE');
     if (at >= t.toUs) {
-      done = true;
+      stop('WINDOW_AFTER');
       return issues.adjust('WINDOW_AFTER');
     }
     const outAt = at - t.fromUs;
@@ -269,6 +322,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
   return {
     push: (r) => {
       if (!done) order.push(r);
+      else issues.adjust(doneCode);
     },
     end: () => order.end(),
     get done() {
@@ -277,23 +331,27 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
   };
 }
 
+/**
+ * A request that `maxModelLen` cannot clip into shape: the side that is not clipped already
+ * fills the context. vLLM rejects such a request (the prompt alone is longer than the model's
+ * context, or max_tokens is), so it is a row to skip, not one to shorten into something invented.
+ */
+export function maxModelLenProblem(r: ArrivalRequest, t: Transform): { code: string; message: string } | null {
+  const L = t.maxModelLen;
+  if (r.inputTokens + r.outputTokens <= L) return null;
+  const kept = t.clip === 'output' ? r.inputTokens : r.outputTokens;
+  if (kept < L) return null;
+  const side = t.clip === 'output' ? 'input' : 'output';
+  return { code: 'TOKENS_EXCEED_MAX_MODEL_LEN', message: `${side}_tokens ${kept} alone fill --max-model-len ${L}; clipping the ${t.clip} cannot fit it (vLLM rejects it)` };
+}
+
 function clipRequest(r: ArrivalRequest, t: Transform, issues: IssueLog): ArrivalRequest {
   const L = t.maxModelLen;
   let input = r.inputTokens;
   let output = r.outputTokens;
-  if (t.clip === 'output') {
-    if (input >= L) {
-      input = L - 1;
-      issues.adjust('CLIPPED_INPUT');
-    }
-    output = Math.min(output, L - input);
-  } else {
-    if (output >= L) {
-      output = L - 1;
-      issues.adjust('CLIPPED_OUTPUT');
-    }
-    input = Math.min(input, L - output);
-  }
+  // maxModelLenProblem() skipped the rows whose kept side reaches L: clipping the other suffices.
+  if (t.clip === 'output') output = Math.min(output, L - input);
+  else input = Math.min(input, L - output);
   issues.adjust('CLIPPED_MAX_MODEL_LEN');
   const hashIds = r.hashIds !== undefined && input < r.inputTokens
     ? { ids: r.hashIds.ids.slice(0, Math.ceil(input / r.hashIds.blockTokens)), blockTokens: r.hashIds.blockTokens }

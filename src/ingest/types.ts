@@ -45,6 +45,12 @@ export interface ReaderContext {
   skip(code: string, at: number | string, message: string): void;
   /** A row kept on purpose though the source flags it (counted, never thrown). */
   note(code: string): void;
+  /**
+   * The row being read (a line number or a label such as `record 12`), set by the reader cores
+   * before they hand a row to the format: a request emitted from it that cannot be simulated
+   * (requestProblem) is skipped under this location.
+   */
+  locate?(at: number | string): void;
 }
 
 export interface TraceReader {

@@ -27,6 +27,15 @@ export const EventPriority = {
 } as const;
 export type EventPriority = (typeof EventPriority)[keyof typeof EventPriority];
 
+/**
+ * Scrapes and control decisions observe and steer the served system; every other event is the
+ * system itself moving (a request arriving, a step, a transfer, a deadline). A run in which only
+ * the former happen for long, with requests inside, has stalled (simulate.ts).
+ */
+export function isControlPlane(priority: number): boolean {
+  return priority === EventPriority.Scrape || priority === EventPriority.Control;
+}
+
 /** Whoever an event is for. One object handles many events (no closure per event). */
 export interface EventHandler {
   handle(ev: SimEvent): void;

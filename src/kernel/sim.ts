@@ -2,7 +2,7 @@
  * The simulator: a clock and one event queue (SimPy-small). `schedule` puts a pooled event
  * on the heap; `step` pops the earliest and calls its handler; `run` steps until a time.
  */
-import { EventHeap, SimEvent, type EventHandler } from './events.js';
+import { EventHeap, SimEvent, isControlPlane, type EventHandler } from './events.js';
 
 export class Simulator {
   /** Current simulated time, integer microseconds. */
@@ -14,6 +14,15 @@ export class Simulator {
   private seq = 0;
   /** `run(untilUs)`'s bound: inline advances never pass it. */
   private horizonUs = Infinity;
+  /** Pending events that are not control-plane ones (isControlPlane), cancelled ones included. */
+  private dataPlanePending = 0;
+  /** Time of the last data-plane event handled. */
+  lastDataPlaneUs = 0;
+
+  /** True when every pending event is a scrape or a control decision (nothing else can move). */
+  get onlyControlPlanePending(): boolean {
+    return this.dataPlanePending === 0;
+  }
 
   /** Pending events (cancelled ones still count until popped). */
   get pending(): number {
@@ -36,6 +45,7 @@ export class Simulator {
     ev.a = a;
     ev.b = b;
     ev.cancelled = false;
+    if (!isControlPlane(priority)) this.dataPlanePending++;
     this.heap.push(ev);
     return ev;
   }
@@ -60,6 +70,7 @@ export class Simulator {
   advanceTo(timeUs: number): boolean {
     if (!(timeUs >= this.nowUs) || timeUs >= this.peekTimeUs() || timeUs > this.horizonUs) return false;
     this.nowUs = timeUs;
+    this.lastDataPlaneUs = timeUs;
     return true;
   }
 
@@ -69,6 +80,10 @@ export class Simulator {
     if (ev === undefined) return false;
     this.nowUs = ev.timeUs;
     const handler = ev.handler!;
+    if (!isControlPlane(ev.priority)) {
+      this.dataPlanePending--;
+      if (!ev.cancelled) this.lastDataPlaneUs = ev.timeUs;
+    }
     if (!ev.cancelled) {
       this.eventsProcessed++;
       handler.handle(ev);
@@ -79,19 +94,27 @@ export class Simulator {
     return true;
   }
 
-  /** Runs until the queue is empty or the next event is later than `untilUs` (clock then = untilUs). */
-  run(untilUs = Infinity): void {
+  /**
+   * Runs until the queue is empty or the next event is later than `untilUs` (clock then =
+   * untilUs). With `maxEvents`, returns early (false, clock at the last event) after handling
+   * that many, so a caller can report progress or yield in the middle of a long stretch.
+   */
+  run(untilUs = Infinity, maxEvents = Infinity): boolean {
     const heap = this.heap;
     this.horizonUs = untilUs;
+    let handled = 0;
     try {
       for (;;) {
         const ev = heap.peek();
         if (ev === undefined || ev.timeUs > untilUs) break;
+        if (handled >= maxEvents) return false;
         this.step();
+        handled++;
       }
     } finally {
       this.horizonUs = Infinity;
     }
     if (untilUs !== Infinity && untilUs > this.nowUs) this.nowUs = untilUs;
+    return true;
   }
 }

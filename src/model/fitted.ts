@@ -189,17 +189,18 @@ export function selectCoefficients(c: Coefficients, ctx: StepTimeContext): Coeff
 
 /**
  * The fitted model. Option `coefficients`: a parsed coefficients file (the CLI reads it);
- * default: the embedded one. No matching entry → InputError COEFFICIENTS_NO_MATCH.
+ * default: the embedded one. Option `source`: the file's name, for messages. No matching entry → InputError COEFFICIENTS_NO_MATCH.
  */
 export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { split: StepCostSplit; overheads: RequestOverheads; provenance: CoefficientsProvenance } {
   for (const k of Object.keys(options ?? {})) {
-    if (k !== 'coefficients') throw new InputError('UNKNOWN_OPTION', `fitted: ${k}`, `unknown option '${k}'; known: coefficients`);
+    if (k !== 'coefficients' && k !== 'source') throw new InputError('UNKNOWN_OPTION', `fitted: ${k}`, `unknown option '${k}'; known: coefficients, source`);
   }
   const raw = options?.['coefficients'];
-  const coeffs = raw === undefined ? defaultCoefficients() : coefficientsFromJson(raw, 'fitted: coefficients');
+  const source = typeof options?.['source'] === 'string' ? options['source'] : 'fitted: coefficients';
+  const coeffs = raw === undefined ? defaultCoefficients() : coefficientsFromJson(raw, source);
   const entry = selectCoefficients(coeffs, ctx);
   if (!entry) {
-    throw new InputError('COEFFICIENTS_NO_MATCH', 'fitted: coefficients', `no entry matches model ${ctx.model.name}, hardware ${ctx.hardware.name}, tp ${ctx.tp}; add an entry with an empty match as a fallback`);
+    throw new InputError('COEFFICIENTS_NO_MATCH', raw === undefined ? 'coefficients/default.json' : source, `no entry matches model ${ctx.model.name}, hardware ${ctx.hardware.name}, tp ${ctx.tp}; add an entry with an empty match as a fallback`);
   }
   const basis = rooflineBasis(ctx, coeffs.basisParams);
   // Per-layer floors and per-hop latencies are GPU time, constant for the model.

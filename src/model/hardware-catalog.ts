@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -24,6 +24,11 @@ export const DEFAULT_ACHIEVED_FRACTIONS = Object.freeze({ hbm: 0.814, tensor: 0.
 
 /** Links at or above this per-direction bandwidth are taken as NVLink when `interconnect` is absent (PCIe Gen5 x16 is 64 GB/s). */
 const NVLINK_MIN_GBPS = 100;
+
+/** What CUDA reports of the marketed memory when a file does not say (H100 80 GB: 79.19 of 80 GiB). */
+const DEVICE_MEMORY_FRACTION = 0.99;
+/** PCIe Gen4 x16 per direction, the host link of a GPU whose file does not say. */
+const DEFAULT_PCIE_GBPS = 32;
 
 function num(o: Record<string, unknown>, field: string, where: string, required: boolean, allowZero: boolean): number {
   const v = o[field];
@@ -39,9 +44,10 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
 
 /**
  * A HardwareSpec from a parsed JSON object with the HardwareSpec field names (camelCase).
- * `fp8Tflops` (0 = no fp8), `source` and the achieved rates are optional: missing rates are the
- * datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so. `interconnect`
- * defaults from the link bandwidth. Unknown fields are rejected.
+ * `fp8Tflops` (0 = no fp8), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16),
+ * `source`, `interconnect` (from the link bandwidth) and the achieved rates are optional: missing
+ * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
+ * Unknown fields are rejected.
  */
 export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -93,6 +99,8 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     hbmTBps,
     memoryGB: num(o, 'memoryGB', where, true, false),
     interconnectGBps,
+    deviceMemoryGiB: o['deviceMemoryGiB'] === undefined ? num(o, 'memoryGB', where, true, false) * DEVICE_MEMORY_FRACTION : num(o, 'deviceMemoryGiB', where, true, false),
+    pcieGBps: o['pcieGBps'] === undefined ? DEFAULT_PCIE_GBPS : num(o, 'pcieGBps', where, true, false),
     interconnect: link ?? (interconnectGBps >= NVLINK_MIN_GBPS ? 'nvlink' : 'pcie'),
     hbmAchievedTBps,
     bf16AchievedTflops,

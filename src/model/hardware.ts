@@ -8,6 +8,13 @@ export interface HardwareSpec {
   readonly memoryGB: number;
   /** GPU-to-GPU (NVLink or PCIe) bandwidth per direction, GB/s, for TP all-reduce. */
   readonly interconnectGBps: number;
+  /**
+   * Memory the driver reports to CUDA/PyTorch (torch.cuda total capacity), GiB: what vLLM's
+   * memory profiling and batch defaults see (an L40S shows 44.53 GiB, not 48 GB).
+   */
+  readonly deviceMemoryGiB: number;
+  /** Host link per direction (PCIe), GB/s: CPU KV-tier loads and stores. */
+  readonly pcieGBps: number;
   /** 'nvlink': vLLM's custom / symmetric-memory all-reduce over peer links; 'pcie': NCCL through the host bridge. */
   readonly interconnect: 'nvlink' | 'pcie';
   /** Streaming read bandwidth GEMM weight reads reach (TB/s, measured; below the datasheet figure). */

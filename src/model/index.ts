@@ -36,4 +36,4 @@ export {
   type CoefficientsProvenance,
 } from './fitted.js';
 export { createLinear, linearFromRoofline, LINEAR_OPTIONS } from './linear.js';
-export { STEP_TIME_MODELS, getStepTimeModel, stepTimeModelNames, roofline, fitted, linear, type StepTimeEntry } from './registry.js';
+export { STEP_TIME_MODELS, getStepTimeModel, stepTimeModelNames, defaultStepTimeModelName, resolveStepTime, createStepTimeModel, roofline, fitted, linear, type StepTimeEntry, type StepTimeOptions, type StepTimeChoice } from './registry.js';

@@ -8,18 +8,44 @@ import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
 
 /**
- * Memory constants, calibrated on the 16 vLLM 0.15.1 H100 runs in the calibration set
- * (Llama-2-7B TP1, CodeLlama-34B TP2, Mixtral-8x7B TP2, Llama-2-70B TP4; max_num_batched_tokens
- * 2048): the measured num_gpu_blocks imply ~0.46 GB unaccounted memory at TP1 and ~0.95 GB at TP>1.
+ * What vLLM 0.15's memory profiling subtracts besides the weights (v1/worker/gpu_worker.py
+ * determine_available_memory, v1/worker/gpu_model_runner.py profile_run): the peak of a dummy
+ * forward over max_num_batched_tokens tokens, the peak of a dummy sampling over max_num_seqs
+ * requests (fp32 logits over the whole vocabulary on every rank, then top-k/top-p sorting: values,
+ * int64 indices, probabilities), and the non-torch memory that grew meanwhile (CUDA/cuBLAS
+ * workspaces; NCCL and custom all-reduce buffers with TP > 1).
+ * The sampler's bytes per (request × vocabulary entry) count fp32 logits, fp32 probabilities,
+ * sort values and int64 sort indices (20 bytes) and match a vLLM H100 log of Qwen3-8B at
+ * max_num_seqs 1024 (3.04 GiB peak activation, vLLM PR #48037: about 21 bytes per entry); the
+ * other three constants are a least-squares fit to the KV block counts vLLM logged in the 28 H100
+ * runs of ../shared/groundtruth (calibration and trainval; 10 model families, TP 1-4,
+ * max_num_batched_tokens 1024-8192, vocabularies 32k-152k, max_num_seqs 128; Llama-4-Scout left
+ * out, its FP8 weight bytes are not modelled exactly): every run's block count is matched within
+ * 1% (the implied reserve within 0.44 GB). docs/model.md has the table.
  */
 export const KV_MEMORY_DEFAULTS = Object.freeze({
-  /** Fraction of the marketed GiB that CUDA reports as total (H100 80GB: 79.2 of 80 GiB). */
-  visibleMemoryFraction: 0.99,
-  /** Peak activations during vLLM's profile run plus non-torch (CUDA context) memory, bytes. */
-  reserveBytes: 0.45e9,
-  /** Extra reserve with TP > 1: NCCL and custom all-reduce buffers, bytes. */
-  tpCommReserveBytes: 0.5e9,
+  /** Non-torch memory growth during profiling at TP 1, bytes. */
+  nonTorchBytes: 0.726e9,
+  /** Extra with TP > 1 (NCCL and custom all-reduce buffers), bytes. */
+  tpCommBytes: 0.171e9,
+  /** Forward peak per batched token per hidden unit, bytes (between two and three bf16 hidden vectors per token live at the peak). */
+  activationBytesPerTokenHidden: 5.177,
+  /** Sampler peak per (request × vocabulary entry), bytes. */
+  samplerBytesPerSeqVocab: 21,
 });
+
+/**
+ * vLLM 0.15 EngineArgs.get_batch_defaults for `vllm serve` (UsageContext.OPENAI_API_SERVER): a
+ * GPU with at least 70 GiB that is not an A100 gets max_num_batched_tokens 8192 and max_num_seqs
+ * 1024 ("For GPUs like H100 and MI300x, use larger default values"); others 2048 and 256 (the
+ * A100 is excluded because the larger budget lowered its throughput, vLLM PR #17885).
+ */
+export function vllmBatchDefaults(hardware: HardwareSpec): { maxNumBatchedTokens: number; maxNumSeqs: number; rule: string } {
+  const large = hardware.deviceMemoryGiB >= 70 && !hardware.name.toLowerCase().includes('a100');
+  return large
+    ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024, rule: `vLLM serve default on a GPU with >= 70 GiB that is not an A100 (${hardware.name}: ${hardware.deviceMemoryGiB} GiB)` }
+    : { maxNumBatchedTokens: 2048, maxNumSeqs: 256, rule: `vLLM serve default on ${hardware.name} (${hardware.deviceMemoryGiB} GiB${hardware.name.toLowerCase().includes('a100') ? ', an A100' : ', under 70 GiB'})` };
+}
 
 /** KV bytes per token per layer on one GPU: K and V, kv heads sharded by TP (replicated when tp > kv heads, as vLLM does). */
 export function kvBytesPerTokenPerLayer(model: ModelSpec, tp: number): number {
@@ -57,7 +83,11 @@ export interface KvSizingInput {
   readonly gpuMemoryUtilization?: number;
   /** vLLM --block-size (default 16). */
   readonly blockSize?: number;
-  /** Overrides KV_MEMORY_DEFAULTS.reserveBytes + tpCommReserveBytes. */
+  /** The profile run's token count (default: vLLM's default for the GPU). */
+  readonly maxNumBatchedTokens?: number;
+  /** The profile run's dummy requests (default: vLLM's default for the GPU). */
+  readonly maxNumSeqs?: number;
+  /** Overrides the profiled reserve (activations + sampler + non-torch), bytes. */
   readonly reserveBytes?: number;
   /** Error location for KV_CAPACITY. */
   readonly where?: string;
@@ -80,9 +110,10 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   if (!(util > 0 && util <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', where, `gpu memory utilization ${util}; expected (0, 1]`);
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
   validateTp(model, tp);
-  const usableBytes = hardware.memoryGB * 2 ** 30 * KV_MEMORY_DEFAULTS.visibleMemoryFraction * util;
+  const usableBytes = hardware.deviceMemoryGiB * 2 ** 30 * util;
   const weightBytesPerGpu = model.weightMemoryBytes / tp;
-  const reserveBytes = input.reserveBytes ?? KV_MEMORY_DEFAULTS.reserveBytes + (tp > 1 ? KV_MEMORY_DEFAULTS.tpCommReserveBytes : 0);
+  const defaults = vllmBatchDefaults(hardware);
+  const reserveBytes = input.reserveBytes ?? profiledReserveBytes(model, tp, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs);
   const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize);
   const totalKvBlocks = Math.floor((usableBytes - weightBytesPerGpu - reserveBytes) / bytesPerBlockPerGpu);
   if (totalKvBlocks <= 0) {
@@ -94,6 +125,16 @@ export function kvSizing(input: KvSizingInput): KvSizing {
     );
   }
   return { usableBytes, weightBytesPerGpu, reserveBytes, bytesPerBlockPerGpu, totalKvBlocks };
+}
+
+/** Activation, sampler and non-torch memory vLLM's profiling sets aside on each GPU, bytes (see KV_MEMORY_DEFAULTS). */
+export function profiledReserveBytes(model: ModelSpec, tp: number, maxNumBatchedTokens: number, maxNumSeqs: number): number {
+  const d = KV_MEMORY_DEFAULTS;
+  // The dummy forward's hidden states are replicated on every rank; its requests are min(tokens, seqs).
+  const requests = Math.min(maxNumSeqs, maxNumBatchedTokens);
+  return d.nonTorchBytes + (tp > 1 ? d.tpCommBytes : 0)
+    + d.activationBytesPerTokenHidden * maxNumBatchedTokens * model.hiddenSize
+    + d.samplerBytesPerSeqVocab * requests * model.vocabSize;
 }
 
 /** Total KV blocks per GPU (each TP rank holds its shard of every block). */

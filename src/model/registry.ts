@@ -1,12 +1,15 @@
 /**
  * The step-time model registry: the only place a model's name exists. `--help` choices,
- * validation messages and docs lists come from STEP_TIME_MODELS.
+ * validation messages and docs lists come from STEP_TIME_MODELS. It is also the one place that
+ * decides which model a run uses (`resolveStepTime`: name, default, coefficients file) and
+ * builds it for a pool (`createStepTimeModel`); every command, the cluster and the validation
+ * harness go through these two.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
-import type { StepTimeModelEntry } from './step-time.js';
+import type { RequestOverheads, StepTimeContext, StepTimeModel, StepTimeModelEntry } from './step-time.js';
 import { createRoofline } from './roofline.js';
 import { ROOFLINE_OPTIONS, type StepTimeOption } from './roofline-params.js';
-import { createFitted, defaultCoefficients } from './fitted.js';
+import { coefficientsFromJson, createFitted, defaultCoefficients } from './fitted.js';
 import { LINEAR_OPTIONS, createLinear } from './linear.js';
 
 /** A registry entry with its options (defaults and units); `default: undefined` = derived. */
@@ -26,6 +29,7 @@ export const fitted: StepTimeEntry = {
   describe: 'roofline basis terms times coefficients fitted by blis calibrate (embedded default with provenance), plus per-request overheads',
   options: {
     coefficients: { default: undefined, unit: 'json', describe: `parsed coefficients file (blis.step-coefficients/v1); default: embedded coefficients/default.json` },
+    source: { default: undefined, unit: 'text', describe: 'where the coefficients came from (a file name), named in error messages' },
   },
   create: createFitted,
 };
@@ -44,7 +48,7 @@ export function stepTimeModelNames(): string[] {
 }
 
 /** The entry named `name`; unknown → InputError UNKNOWN_STEP_TIME_MODEL listing known names. */
-export function getStepTimeModel(name: string, where = '--step-time-model'): StepTimeEntry {
+export function getStepTimeModel(name: string, where = '--latency-model'): StepTimeEntry {
   const key = name.trim().toLowerCase();
   const e = STEP_TIME_MODELS.find((x) => x.name === key);
   if (e) return e;
@@ -55,4 +59,54 @@ export function getStepTimeModel(name: string, where = '--step-time-model'): Ste
 /** The model `--latency-model` defaults to: `fitted` once the embedded coefficients are fitted, else `roofline`. */
 export function defaultStepTimeModelName(): string {
   return defaultCoefficients().provenance.status === 'fitted' ? 'fitted' : 'roofline';
+}
+
+/** What files and flags may say about the step-time model (all optional). */
+export interface StepTimeOptions {
+  /** A registry name; absent or `default`: the registry's default (defaultStepTimeModelName). */
+  readonly name?: string;
+  /** A parsed blis.step-coefficients/v1 document (implies `fitted`). */
+  readonly coefficients?: unknown;
+  /** Where the coefficients came from (a file path): named in messages and echoed in the metrics JSON. */
+  readonly coefficientsSource?: string;
+}
+
+/** The resolved choice: the final registry name and the factory's options. Frozen, structured-clone safe. */
+export interface StepTimeChoice {
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The coefficients file, when one was given (absent: the model's own defaults). */
+  readonly coefficientsSource?: string;
+}
+
+/** Flag names used in messages (CLI defaults; a spec file may pass its own field names). */
+export interface StepTimeWhere {
+  readonly name: string;
+  readonly coefficients: string;
+}
+
+const FLAGS: StepTimeWhere = { name: '--latency-model', coefficients: '--latency-coefficients' };
+
+/**
+ * Decides the step-time model once: an explicit name must exist; a coefficients document
+ * implies `fitted` (another explicit name is a conflict) and is validated here, so that a bad
+ * file fails before any simulation with its own name in the message; otherwise the registry's
+ * default. The result holds the final name, never `default`.
+ */
+export function resolveStepTime(opts: StepTimeOptions = {}, where: StepTimeWhere = FLAGS): StepTimeChoice {
+  const given = opts.name !== undefined && opts.name.trim().toLowerCase() !== 'default' ? getStepTimeModel(opts.name, where.name).name : undefined;
+  if (opts.coefficients !== undefined) {
+    if (given !== undefined && given !== fitted.name) {
+      throw new InputError('FLAG_CONFLICT', where.coefficients, `a coefficients file applies to ${where.name} fitted, not '${given}'`);
+    }
+    const source = opts.coefficientsSource ?? where.coefficients;
+    coefficientsFromJson(opts.coefficients, source);
+    return Object.freeze({ name: fitted.name, options: Object.freeze({ coefficients: opts.coefficients, source }), coefficientsSource: source });
+  }
+  return Object.freeze({ name: given ?? defaultStepTimeModelName(), options: Object.freeze({}) });
+}
+
+/** Builds the chosen model for one pool's model, GPU and TP. */
+export function createStepTimeModel(choice: StepTimeChoice, ctx: StepTimeContext): StepTimeModel & Partial<{ overheads: RequestOverheads }> {
+  return getStepTimeModel(choice.name).create(ctx, { ...choice.options });
 }

@@ -5,10 +5,16 @@
  *   gives a plain single message (what `protoc --decode` and most tools expect); more batches
  *   give a stream of length-delimited messages (varint length + message, protobufjs's
  *   encodeDelimited / Java's writeDelimitedTo). The reader accepts both.
+ *   With `framing: 'u32be'` every message is preceded by its length as a 4-byte big-endian
+ *   integer instead: what the OpenTelemetry Collector's file exporter writes with `format: proto`
+ *   (contrib exporter/fileexporter, length-prefixed buffers).
  * - `.json` / `.jsonl` (OTLP/JSON): one TracesData per line (JSON Lines, the OpenTelemetry
  *   Collector file exporter's form); a run that fits one batch is a single JSON object.
+ * - a further `.gz` (`run.pb.gz`, `run.jsonl.gz`) gzips the file: one gzip member per batch,
+ *   which gunzip, zcat and every zlib read as one stream (RFC 1952 allows members in sequence).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { InputError } from '../kernel/errors.js';
 import type { RequestRecord } from '../cluster/record.js';
 import type { ArrivalRequest } from '../workload/request.js';
@@ -20,12 +26,25 @@ import type { TracesData } from './otlp-types.js';
 import { SpanBatcher, type TraceSink, type TraceSinkSummary } from './sink.js';
 
 export type OtlpFileFormat = 'protobuf' | 'json';
+/** How protobuf messages follow each other: varint length (protobuf's delimited form) or 4-byte big-endian length (the Collector's). */
+export type OtlpFraming = 'varint' | 'u32be';
+export const OTLP_FRAMINGS: readonly OtlpFraming[] = ['varint', 'u32be'];
+
+export function isGzipPath(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
 
 export function otlpFileFormat(path: string): OtlpFileFormat {
-  const lower = path.toLowerCase();
+  const lower = path.toLowerCase().replace(/\.gz$/, '');
   if (lower.endsWith('.pb') || lower.endsWith('.binpb') || lower.endsWith('.otlp')) return 'protobuf';
   if (lower.endsWith('.json') || lower.endsWith('.jsonl')) return 'json';
-  throw new InputError('FLAG_BAD_VALUE', '--otlp-out', `'${path}' has no known extension; expected .pb (OTLP protobuf) or .json/.jsonl (OTLP/JSON Lines)`);
+  throw new InputError('FLAG_BAD_VALUE', '--otlp-out', `'${path}' has no known extension; expected .pb (OTLP protobuf) or .json/.jsonl (OTLP/JSON Lines), optionally + .gz`);
+}
+
+function u32be(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, false);
+  return b;
 }
 
 function varint(n: number): Uint8Array {
@@ -44,13 +63,19 @@ export class OtlpFileSink implements TraceSink {
   private readonly format: OtlpFileFormat;
   private readonly encode: (b: TracesData) => Uint8Array;
   private held: Uint8Array | undefined;
+  private readonly gzip: boolean;
+  private pending: Uint8Array[] = [];
   private messages = 0;
   private bytes = 0;
   private closed = false;
 
   /** `encode` defaults to the direct encoder; `reflectedEncoder()` is the schema-driven reference. */
-  constructor(private readonly path: string, t: Telemetry, format: OtlpFileFormat = otlpFileFormat(path), encode?: (b: TracesData) => Uint8Array) {
+  constructor(
+    private readonly path: string, t: Telemetry, format: OtlpFileFormat = otlpFileFormat(path), encode?: (b: TracesData) => Uint8Array,
+    private readonly framing: OtlpFraming = 'varint',
+  ) {
     this.format = format;
+    this.gzip = isGzipPath(path);
     if (encode) this.encode = encode;
     else {
       const direct = new TracesEncoder();
@@ -61,17 +86,39 @@ export class OtlpFileSink implements TraceSink {
   }
 
   private put(bytes: Uint8Array | string): void {
+    if (this.gzip) {
+      this.pending.push(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+      return;
+    }
     const n = typeof bytes === 'string' ? writeSync(this.fd, bytes) : writeAll(this.fd, bytes);
     this.bytes += n;
   }
 
+  /** With .gz: one gzip member per batch. */
+  private commit(): void {
+    if (!this.gzip || this.pending.length === 0) return;
+    const member = gzipSync(Buffer.concat(this.pending), { level: 6 });
+    this.pending = [];
+    this.bytes += writeAll(this.fd, member);
+  }
+
   private write(batch: TracesData): void {
+    this.writeBatch(batch);
+    this.commit();
+  }
+
+  private writeBatch(batch: TracesData): void {
     this.messages++;
     if (this.format === 'json') {
       this.put(tracesDataToJsonLine(batch));
       return;
     }
     const msg = this.encode(batch);
+    if (this.framing === 'u32be') {
+      this.put(u32be(msg.length));
+      this.put(msg);
+      return;
+    }
     if (this.messages === 1) {
       this.held = msg;
       return;
@@ -96,6 +143,7 @@ export class OtlpFileSink implements TraceSink {
       this.batcher.flush();
       if (this.held) this.put(this.held);
       this.held = undefined;
+      this.commit();
       closeSync(this.fd);
     }
     return [{

@@ -63,10 +63,3 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-/** Lowercase or uppercase hex → bytes; undefined when the text is not even-length hex. */
-export function fromHex(hex: string): Uint8Array | undefined {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}

@@ -25,12 +25,20 @@ export interface TelemetryOptions {
    * `token` event on the decode span. 0 = no token events (the first-token event stays). Default 0.
    */
   readonly traceTokenEvery?: number;
+  /**
+   * A phase that took no simulated time: `event` (default) records it as an event on the root
+   * span, `span` keeps it as a zero-length child span.
+   */
+  readonly instantPhases?: InstantPhases;
   /** Traces per exported message (ExportTraceServiceRequest). Default 512. */
   readonly batchTraces?: number;
   readonly config?: ConfigSummary;
   /** blis version, for the instrumentation scope. */
   readonly version?: string;
 }
+
+export type InstantPhases = 'event' | 'span';
+export const INSTANT_PHASES: readonly InstantPhases[] = ['event', 'span'];
 
 export interface Telemetry {
   readonly serviceName: string;
@@ -39,6 +47,7 @@ export interface Telemetry {
   readonly traceSample: number;
   readonly traceSlowest: number;
   readonly traceTokenEvery: number;
+  readonly instantPhases: InstantPhases;
   readonly batchTraces: number;
   readonly config: ConfigSummary;
   readonly version: string;
@@ -48,6 +57,12 @@ function nonNegInt(v: number | undefined, dflt: number, flag: string): number {
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < 0) throw new InputError('FLAG_OUT_OF_RANGE', flag, `'${v}' is not a non-negative integer`);
   return v;
+}
+
+function instantPhases(v: string | undefined): InstantPhases {
+  if (v === undefined) return 'event';
+  if (!(INSTANT_PHASES as readonly string[]).includes(v)) throw new InputError('FLAG_BAD_VALUE', '--trace-instant-phases', `'${v}'; expected ${INSTANT_PHASES.join(' or ')}`);
+  return v as InstantPhases;
 }
 
 export function resolveTelemetry(o: TelemetryOptions = {}): Telemetry {
@@ -64,6 +79,7 @@ export function resolveTelemetry(o: TelemetryOptions = {}): Telemetry {
     traceSample: sample,
     traceSlowest: nonNegInt(o.traceSlowest, 0, '--trace-slowest'),
     traceTokenEvery: nonNegInt(o.traceTokenEvery, 0, '--trace-token-every'),
+    instantPhases: instantPhases(o.instantPhases),
     batchTraces: batch,
     config: Object.freeze({ ...(o.config ?? {}) }),
     version: o.version ?? '0.1.0',

@@ -15,6 +15,7 @@ const TAG = {
   tracesData_resourceSpans: (1 << 3) | 2,
   resourceSpans_resource: (1 << 3) | 2,
   resourceSpans_scopeSpans: (2 << 3) | 2,
+  resourceSpans_schemaUrl: (3 << 3) | 2,
   resource_attributes: (1 << 3) | 2,
   scopeSpans_scope: (1 << 3) | 2,
   scopeSpans_spans: (2 << 3) | 2,
@@ -41,6 +42,8 @@ const TAG = {
   any_bool: (2 << 3) | 0,
   any_int: (3 << 3) | 0,
   any_double: (4 << 3) | 1,
+  any_array: (5 << 3) | 2,
+  array_values: (1 << 3) | 2,
 } as const;
 
 const utf8 = new TextEncoder();
@@ -67,7 +70,16 @@ export class TracesEncoder {
     if ('stringValue' in v) w.uint32(TAG.any_string).string(v.stringValue);
     else if ('intValue' in v) w.uint32(TAG.any_int).int64(v.intValue);
     else if ('doubleValue' in v) w.uint32(TAG.any_double).double(v.doubleValue);
-    else w.uint32(TAG.any_bool).bool(v.boolValue);
+    else if ('boolValue' in v) w.uint32(TAG.any_bool).bool(v.boolValue);
+    else {
+      w.uint32(TAG.any_array).fork();
+      for (const x of v.arrayValue.values) {
+        w.uint32(TAG.array_values).fork();
+        this.value(w, x);
+        w.ldelim();
+      }
+      w.ldelim();
+    }
   }
 
   private attrs(w: Writer, tag: number, list: readonly KeyValue[]): void {
@@ -126,6 +138,7 @@ export class TracesEncoder {
         for (let i = 0; i < ss.spans.length; i++) this.span(w, ss.spans[i]!);
         w.ldelim();
       }
+      if (rs.schemaUrl) this.str(w, TAG.resourceSpans_schemaUrl, rs.schemaUrl);
       w.ldelim();
     }
     return w.finish();

@@ -20,6 +20,7 @@ function anyValue(v: AnyValue): Json {
     const d = v.doubleValue;
     return { doubleValue: Number.isFinite(d) ? d : Number.isNaN(d) ? 'NaN' : d > 0 ? 'Infinity' : '-Infinity' };
   }
+  if ('arrayValue' in v) return { arrayValue: { values: v.arrayValue.values.map(anyValue) } };
   return v as Json;
 }
 
@@ -55,6 +56,7 @@ export function tracesDataToJson(data: TracesData): Json {
         scope: ss.scope.version !== undefined ? { name: ss.scope.name, version: ss.scope.version } : { name: ss.scope.name },
         spans: ss.spans.map(span),
       })),
+      ...(rs.schemaUrl ? { schemaUrl: rs.schemaUrl } : {}),
     })),
   };
 }

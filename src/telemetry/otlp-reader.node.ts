@@ -1,6 +1,8 @@
 /**
  * Reading OTLP files for replay: protobuf (one ExportTraceServiceRequest/TracesData, or a
- * stream of length-delimited ones) and OTLP/JSON (one object, or JSON Lines with one TracesData
+ * stream of them framed by a varint length (protobuf's delimited form) or by a 4-byte
+ * big-endian length (the OpenTelemetry Collector file exporter's `format: proto`)), gzipped or
+ * not, and OTLP/JSON (one object, or JSON Lines with one TracesData
  * per line; a Jaeger `/api/v3/traces` answer `{"result": {...}}` is accepted too).
  * Bad input raises InputError with an `OTLP_*` code naming the file. The file is read whole
  * (OTLP files are batch exports; requests must be sorted by arrival anyway).
@@ -8,6 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
@@ -15,6 +18,11 @@ import { loadOtlpSchema } from './otlp-proto.node.js';
 import { OtlpRequestCollector, type OtlpReadIssue } from './otlp-reader.js';
 
 type Walk = 'ok' | 'truncated' | 'bad';
+
+function readU32(b: Uint8Array, pos: number): [value: number, next: number] | undefined {
+  if (pos + 4 > b.length) return undefined;
+  return [((b[pos]! << 24) >>> 0) + (b[pos + 1]! << 16) + (b[pos + 2]! << 8) + b[pos + 3]!, pos + 4];
+}
 
 function readVarint(b: Uint8Array, pos: number): [value: number, next: number] | undefined {
   let v = 0;
@@ -58,11 +66,34 @@ function walkDelimited(b: Uint8Array): { walk: Walk; parts: [number, number][] }
   return { walk: parts.length > 0 ? 'ok' : 'bad', parts };
 }
 
+/** The Collector's framing: a 4-byte big-endian length before every message. */
+function walkU32(b: Uint8Array): { walk: Walk; parts: [number, number][] } {
+  const parts: [number, number][] = [];
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let pos = 0;
+  while (pos < b.length) {
+    if (pos + 4 > b.length) return { walk: 'truncated', parts };
+    const end = pos + 4 + view.getUint32(pos, false);
+    if (end > b.length) return { walk: 'truncated', parts };
+    const w = walkMessage(b, pos + 4, end);
+    if (w !== 'ok') return { walk: parts.length > 0 && w === 'truncated' ? 'truncated' : 'bad', parts };
+    parts.push([pos + 4, end]);
+    pos = end;
+  }
+  return { walk: parts.length > 0 ? 'ok' : 'bad', parts };
+}
+
 function decodeProtobuf(bytes: Uint8Array, source: string, c: OtlpRequestCollector): void {
   const T = loadOtlpSchema().TracesData;
   const single = walkMessage(bytes, 0, bytes.length);
   let parts: [number, number][];
+  // A varint-delimited stream never starts with 0 (no message is empty); a u32be one almost always does.
+  const u32 = bytes[0] === 0 ? walkU32(bytes) : undefined;
   if (single === 'ok') parts = [[0, bytes.length]];
+  else if (u32 && u32.walk !== 'bad') {
+    if (u32.walk === 'truncated') throw new InputError('OTLP_TRUNCATED', source, 'OTLP protobuf (4-byte length framing) ends in the middle of a message (truncated file?)');
+    parts = u32.parts;
+  }
   else {
     const d = walkDelimited(bytes);
     if (d.walk === 'ok') parts = d.parts;
@@ -90,7 +121,7 @@ function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
   if (!msg || !Array.isArray((msg as Record<string, unknown>)['resourceSpans'])) {
     throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans"; expected OTLP/JSON TracesData');
   }
-  c.addMessage(msg);
+  c.addMessage(msg, where);
 }
 
 function decodeJson(text: string, source: string, c: OtlpRequestCollector): void {
@@ -133,6 +164,13 @@ function firstNonSpace(bytes: Uint8Array): number {
 
 /** Decodes a whole OTLP file's bytes into arrivals (sorted, relative to the earliest start). */
 export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: OtlpReadIssue) => void): ArrivalRequest[] {
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new InputError('OTLP_TRUNCATED', source, `gzip data cannot be decompressed: ${(err as Error).message}`);
+    }
+  }
   if (bytes.length === 0) throw new InputError('OTLP_EMPTY', source, 'empty file; expected OTLP protobuf or OTLP/JSON');
   const c = new OtlpRequestCollector(onIssue);
   if (firstNonSpace(bytes) === 0x7b /* { */) decodeJson(new TextDecoder().decode(bytes), source, c);
@@ -183,13 +221,22 @@ export async function* readOtlpFile(path: string, options: OtlpReadOptions = {})
 /** Streams JSON Lines or length-delimited protobuf; undefined when the file is of another form. */
 async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): Promise<ArrivalRequest[] | undefined> {
   const c = new OtlpRequestCollector(onIssue);
+  let gz = false;
+  for await (const chunk of createReadStream(path, { start: 0, end: 1 })) {
+    const b = chunk as Buffer;
+    gz = b.length === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    break;
+  }
+  const open = (): NodeJS.ReadableStream => (gz ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { highWaterMark: 1 << 20 }));
   let first = -1;
-  for await (const chunk of createReadStream(path, { start: 0, end: 4095 })) {
+  let zeroFirst = false;
+  for await (const chunk of open()) {
     first = firstNonSpace(chunk as Buffer);
+    zeroFirst = (chunk as Buffer)[0] === 0;
     break;
   }
   if (first === 0x7b) {
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+    const lines = createInterface({ input: open(), crlfDelay: Infinity });
     let n = 0;
     for await (const raw of lines) {
       n++;
@@ -212,7 +259,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
   const T = loadOtlpSchema().TracesData;
   let buf: Uint8Array = new Uint8Array(0);
   let offset = 0; // file offset of buf[0]
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of open()) {
     const bytes = chunk as Buffer;
     const merged = new Uint8Array(buf.length + bytes.length);
     merged.set(buf, 0);
@@ -220,7 +267,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
     buf = merged;
     let pos = 0;
     for (;;) {
-      const v = readVarint(buf, pos);
+      const v = zeroFirst ? readU32(buf, pos) : readVarint(buf, pos);
       if (!v || v[1] + v[0] > buf.length) break;
       const end = v[1] + v[0];
       if (walkMessage(buf, v[1], end) !== 'ok') return undefined; // not delimited: read whole
@@ -256,6 +303,8 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
   }
   const v = readVarint(head, 0);
   if (v && v[1] < head.length && head[v[1]] === 0x0a && head[v[1] + 2] !== undefined) return Math.min(1, 0.5 + byExt);
+  // The Collector file exporter's framing: 4-byte big-endian length (first byte 0 below 16 MiB), then field 1.
+  if (head.length > 5 && head[0] === 0 && head[4] === 0x0a) return Math.min(1, 0.5 + byExt);
   return 0;
 }
 

@@ -17,6 +17,7 @@
  * `decode.max_tokens`) and observed TTFT/E2E (`journey.FIRST_TOKEN`/`journey.FINISHED` times)
  * when the `llm_request` span lacks the gen_ai attributes.
  */
+import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest, ObservedLatency, PrefixRef } from '../workload/request.js';
 import { toHex } from './ids.js';
 
@@ -75,6 +76,19 @@ function idHex(v: unknown): string {
   return '';
 }
 
+/**
+ * OTLP/JSON writes ids as hex (OTLP spec, "JSON Protobuf Encoding"), not the base64 of plain
+ * proto3 JSON; a file from a generic protobuf-to-JSON converter has base64 ids, which would
+ * silently turn into wrong traces.
+ */
+function checkHexId(v: unknown, hexLength: number, field: string, where: string): void {
+  if (typeof v !== 'string' || v === '' || (v.length === hexLength && /^[0-9a-fA-F]+$/.test(v))) return;
+  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length === 4 * Math.ceil(hexLength / 2 / 3);
+  throw new InputError('OTLP_BASE64_ID', where, base64
+    ? `${field} '${v}' is base64; OTLP/JSON writes ids as ${hexLength} hex characters (proto3 JSON's base64 is not OTLP/JSON; re-export with an OTLP exporter)`
+    : `${field} '${v}' is not ${hexLength} hex characters`);
+}
+
 function toBigInt(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.round(v));
@@ -131,18 +145,20 @@ export class OtlpRequestCollector {
 
   constructor(private readonly onIssue: (issue: OtlpReadIssue) => void = () => {}) {}
 
-  /** One TracesData / ExportTraceServiceRequest as a plain object. */
-  addMessage(message: unknown): void {
+  /** One TracesData / ExportTraceServiceRequest as a plain object; `where` names it in errors. */
+  addMessage(message: unknown, where = 'OTLP message'): void {
     for (const rs of asArr(asObj(message)?.['resourceSpans'])) {
       for (const ss of asArr(asObj(rs)?.['scopeSpans'])) {
-        for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp));
+        for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp), where);
       }
     }
   }
 
-  private addSpan(s: Obj | undefined): void {
+  private addSpan(s: Obj | undefined, where: string): void {
     if (!s) return;
     this.spansSeen++;
+    checkHexId(s['traceId'], 32, 'traceId', where);
+    checkHexId(s['spanId'], 16, 'spanId', where);
     const name = s['name'];
     const kind = name === 'llm_request' || name === 'llm_core' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
     if (!kind) return;

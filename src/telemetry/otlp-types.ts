@@ -9,7 +9,8 @@ export type AnyValue =
   | { readonly stringValue: string }
   | { readonly intValue: number }
   | { readonly doubleValue: number }
-  | { readonly boolValue: boolean };
+  | { readonly boolValue: boolean }
+  | { readonly arrayValue: { readonly values: readonly AnyValue[] } };
 
 export interface KeyValue {
   readonly key: string;
@@ -53,6 +54,13 @@ export interface Resource {
   readonly attributes: readonly KeyValue[];
 }
 
+/**
+ * The semantic-conventions release the attribute names follow (ResourceSpans.schema_url):
+ * `gen_ai.provider.name` (1.37) and `gen_ai.usage.cache_read.input_tokens` (semantic-conventions
+ * PR 3163, merged January 2026, released in 1.40) are both in it.
+ */
+export const SEMCONV_SCHEMA_URL = 'https://opentelemetry.io/schemas/1.40.0';
+
 export interface InstrumentationScope {
   readonly name: string;
   readonly version?: string;
@@ -65,6 +73,7 @@ export interface ScopeSpans {
 
 export interface ResourceSpans {
   readonly resource: Resource;
+  readonly schemaUrl?: string;
   readonly scopeSpans: readonly ScopeSpans[];
 }
 
@@ -84,4 +93,7 @@ export function dbl(key: string, v: number): KeyValue {
 }
 export function bool(key: string, v: boolean): KeyValue {
   return { key, value: { boolValue: v } };
+}
+export function strs(key: string, v: readonly string[]): KeyValue {
+  return { key, value: { arrayValue: { values: v.map((x) => ({ stringValue: x })) } } };
 }

@@ -6,7 +6,7 @@ import type { RequestRecord } from '../cluster/record.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import type { Telemetry } from './options.js';
 import type { Resource, InstrumentationScope, Span, TracesData } from './otlp-types.js';
-import { TraceBuilder, buildResource, buildScope } from './spans.js';
+import { TraceBuilder, buildResource, buildScope, SEMCONV_SCHEMA_URL } from './spans.js';
 
 export interface TraceSinkSummary {
   /** File path or endpoint URL. */
@@ -25,6 +25,23 @@ export interface TraceSinkSummary {
   readonly retries: number;
   /** Requests not traced by head sampling (and not among the slowest kept). */
   readonly sampledOutTraces: number;
+  /** Why spans were lost: cause → spans (`connection refused (ECONNREFUSED ...)`, `HTTP 400 ...`). */
+  readonly causes?: Readonly<Record<string, number>>;
+}
+
+/** Spans lost at a destination: failed (never accepted) plus dropped (queue full). */
+export function lostSpans(s: TraceSinkSummary): number {
+  return s.failedSpans + s.droppedSpans;
+}
+
+/** What a network sink reports while it flushes (the CLI prints it to stderr). */
+export interface ExportProgress {
+  readonly destination: string;
+  readonly sentSpans: number;
+  readonly pendingSpans: number;
+  readonly failedSpans: number;
+  readonly retries: number;
+  readonly lastCause?: string;
 }
 
 export interface TraceSink {
@@ -38,10 +55,6 @@ export interface TraceSink {
 export interface Backpressured {
   /** Resolves once the queue is below its bound; an async run loop may await it between requests. */
   drain(): Promise<void>;
-}
-
-export function emptySummary(destination: string): TraceSinkSummary {
-  return { destination, traces: 0, spans: 0, messages: 0, bytes: 0, failedSpans: 0, droppedSpans: 0, retries: 0, sampledOutTraces: 0 };
 }
 
 /** Groups the spans of `batchTraces` requests into one TracesData and hands it on. */
@@ -74,7 +87,7 @@ export class SpanBatcher {
 
   flush(): void {
     if (this.tracesInBatch === 0) return;
-    const batch: TracesData = { resourceSpans: [{ resource: this.resource, scopeSpans: [{ scope: this.scope, spans: this.spans }] }] };
+    const batch: TracesData = { resourceSpans: [{ resource: this.resource, scopeSpans: [{ scope: this.scope, spans: this.spans }], schemaUrl: SEMCONV_SCHEMA_URL }] };
     const n = this.tracesInBatch;
     const m = this.spans.length;
     this.spans = [];

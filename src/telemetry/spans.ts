@@ -8,25 +8,44 @@
  *   ├─ prefill     first scheduled → first token  events: prefill_chunk, preempted
  *   ├─ kv_transfer transfer start → end          (disaggregated P/D only)
  *   └─ decode      first token → finished        events: first_token, token (every Nth), preempted
+ *                  (disaggregated: the decode instance's first step → finished; it starts after
+ *                  kv_transfer ends, and first_token is that step's token)
  *
  * The root is named `llm_request` like stock vLLM's request span (vLLM 0.x
  * vllm/tracing.py SpanAttributes) so dashboards and readers written for vLLM read blis output
  * unchanged; the instrumentation scope `blis.sim` tells the two apart. A phase is emitted when
  * its start happened; a phase that started but never ended (the request was rejected, timed out
  * or unfinished) ends at the request's terminal time with status ERROR.
+ *
+ * A phase that took no simulated time (admission and routing with zero latency, a queue with no
+ * wait) is by default not a span but an event of the same name on the root, carrying the same
+ * attributes: zero-length spans are noise in a waterfall (about two in five spans of a default
+ * run) and trace backends treat them as suspect. `instantPhases: 'span'` keeps them as spans.
  */
 import type { RequestRecord } from '../cluster/record.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { spanIdFor, traceIdFor } from './ids.js';
 import type { Telemetry } from './options.js';
 import {
-  SpanKind, StatusCode, dbl, int, str, bool,
+  SpanKind, StatusCode, SEMCONV_SCHEMA_URL, dbl, int, str, strs, bool,
   type KeyValue, type Resource, type Span, type SpanEvent, type InstrumentationScope,
 } from './otlp-types.js';
 import { SimClock } from './time.js';
 
 export const ROOT_SPAN_NAME = 'llm_request';
 export const SCOPE_NAME = 'blis.sim';
+/**
+ * `gen_ai.provider.name`: what is simulated is a self-hosted vLLM engine, which the GenAI
+ * conventions' list of well-known providers does not name; the conventions allow a custom value.
+ */
+export const PROVIDER_NAME = 'vllm';
+/** `server.port` of every simulated instance: vLLM's OpenAI-compatible server default (`vllm serve --port`). */
+export const SIMULATED_SERVER_PORT = 8000;
+
+/** `server.address` of a simulated instance: a stable host name per pool and instance id. */
+export function simulatedServerAddress(pool: string, instance: number): string {
+  return `${pool || 'instance'}-${instance}.blis.sim`;
+}
 
 /** Span numbers (the third input of the span id): stable across versions, never reused. */
 const enum SpanNo {
@@ -54,6 +73,8 @@ export function buildResource(t: Telemetry): Resource {
   return { attributes };
 }
 
+export { SEMCONV_SCHEMA_URL };
+
 export function buildScope(t: Telemetry): InstrumentationScope {
   return { name: SCOPE_NAME, version: t.version };
 }
@@ -72,6 +93,7 @@ function rootAttributes(r: RequestRecord, t: Telemetry, req: ArrivalRequest | un
   const model = r.model ?? (typeof t.config['model'] === 'string' ? (t.config['model'] as string) : undefined);
   const a: KeyValue[] = [
     str('gen_ai.operation.name', 'text_completion'),
+    str('gen_ai.provider.name', PROVIDER_NAME),
     str('gen_ai.request.id', r.id),
     str('gen_ai.response.id', r.id),
     int('gen_ai.usage.input_tokens', r.inputTokens),
@@ -80,8 +102,15 @@ function rootAttributes(r: RequestRecord, t: Telemetry, req: ArrivalRequest | un
     int('gen_ai.usage.prompt_tokens', r.inputTokens),
     int('gen_ai.usage.completion_tokens', r.producedTokens),
     int('gen_ai.request.max_tokens', r.outputTokens),
+    // Prompt tokens served from the prefix cache; the conventions count them in input_tokens too.
+    int('gen_ai.usage.cache_read.input_tokens', r.cachedTokens),
   ];
   if (model !== undefined) a.push(str('gen_ai.request.model', model), str('gen_ai.response.model', model));
+  // A completed request ran until it produced its output length: the simulated end of generation
+  // (vLLM's finish_reason "stop"). Requests that never completed have no response to describe.
+  if (r.status === 'completed') a.push(strs('gen_ai.response.finish_reasons', ['stop']));
+  else a.push(str('error.type', r.reason ?? r.status));
+  if (r.instance >= 0) a.push(str('server.address', simulatedServerAddress(r.pool, r.instance)), int('server.port', SIMULATED_SERVER_PORT));
   // vLLM latency attributes: double seconds (vllm/tracing.py, v1 engine output processor).
   if (r.firstTokenUs >= 0) a.push(dbl('gen_ai.latency.time_to_first_token', (r.firstTokenUs - r.arrivalUs) / US_PER_S));
   if (r.finishedUs >= 0) a.push(dbl('gen_ai.latency.e2e', (r.finishedUs - r.arrivalUs) / US_PER_S));
@@ -143,9 +172,16 @@ export class TraceBuilder {
     };
     spans.push(root);
 
+    const rootEvents: SpanEvent[] = [];
     const child = (no: SpanNo, name: string, startUs: number, phaseEndUs: number, attributes: KeyValue[], events?: SpanEvent[]): void => {
       if (startUs < 0) return;
       const open = phaseEndUs < 0;
+      if (!open && phaseEndUs === startUs && t.instantPhases === 'event') {
+        // The phase's own events (a one-token decode's first_token) happened at the same instant.
+        rootEvents.push({ timeUnixNano: clock.at(startUs), name, attributes });
+        if (events) for (const e of events) rootEvents.push(e);
+        return;
+      }
       const end = open ? Math.max(startUs, endUs) : phaseEndUs;
       const span: Span = {
         traceId, spanId: spanIdFor(t.seed, r.index, no), parentSpanId: rootId, name, kind: SpanKind.Internal,
@@ -165,8 +201,10 @@ export class TraceBuilder {
     }
 
     const d = r.disagg;
-    const prefillEnd = r.firstTokenUs >= 0 ? r.firstTokenUs : d && d.transferStartUs >= 0 ? d.transferStartUs : -1;
-    const decodeStart = r.firstTokenUs;
+    // Disaggregated, the prefill ends with the prefill instance's answer and the decode starts
+    // with the decode instance's first step, after the KV transfer landed.
+    const prefillEnd = d ? d.prefillDoneUs : r.firstTokenUs;
+    const decodeStart = d ? d.decodeFirstScheduledUs : r.firstTokenUs;
     const preempt = r.preemptionTimesUs ?? [];
     const prefillEvents: SpanEvent[] = [];
     if (r.prefillChunks) {
@@ -179,7 +217,7 @@ export class TraceBuilder {
       }
     }
     const decodeEvents: SpanEvent[] = [];
-    if (decodeStart >= 0) decodeEvents.push({ timeUnixNano: clock.at(decodeStart), name: 'first_token', attributes: [] });
+    if (r.firstTokenUs >= 0) decodeEvents.push({ timeUnixNano: clock.at(r.firstTokenUs), name: 'first_token', attributes: [] });
     const every = t.traceTokenEvery;
     if (every > 0 && r.tokenTimesUs) {
       // tokenTimesUs[k] is output token k·N (the first token is k = 0, already an event).
@@ -210,6 +248,7 @@ export class TraceBuilder {
         [int('blis.instance.id', d ? d.decodeInstance : r.instance), int('gen_ai.usage.output_tokens', r.producedTokens)],
         decodeEvents);
     }
+    if (rootEvents.length > 0) spans[0] = { ...root, events: rootEvents };
     return spans;
   }
 }

@@ -17,10 +17,6 @@ const TWO32 = 4294967296;
 /** 2026-01-01T00:00:00Z: the default trace epoch, fixed so that output is deterministic. */
 export const DEFAULT_TRACE_EPOCH_NS = 1767225600000000000n;
 
-export function nanosFromBigInt(ns: bigint): Nanos64 {
-  return { low: Number(ns & 0xffffffffn), high: Number((ns >> 32n) & 0xffffffffn), unsigned: true };
-}
-
 export function nanosToBigInt(n: { low: number; high: number }): bigint {
   return (BigInt(n.high >>> 0) << 32n) | BigInt(n.low >>> 0);
 }

@@ -11,6 +11,7 @@ import { InputError } from '../kernel/errors.js';
 import type { GateFailure, GateResult, ValidationDocument } from './validation.js';
 import { sortMetricKeys, summaryMetric } from './validation.js';
 import { roundPct } from './compare.js';
+import { checkLimits, knownFailures, parseLimits, type BaselineLimits } from './baseline-limits.js';
 
 export const BASELINE_SCHEMA = 'blis.baseline/v1';
 
@@ -25,6 +26,8 @@ export interface Baseline {
   readonly schema: typeof BASELINE_SCHEMA;
   readonly note?: string;
   readonly slack: Slack;
+  /** Absolute limits set by hand and kept by updateBaseline (baseline-limits.ts). */
+  readonly limits?: BaselineLimits;
   /** Metric → limit on the summary MAPE (mean of |error %| over counted experiments). */
   readonly summary: Readonly<Record<string, { readonly max_mape: number; readonly measured?: number }>>;
   /** Experiment id → metric → limit on |error %| of its summary row. */
@@ -59,7 +62,9 @@ export function checkGate(validation: ValidationLike, baseline: Baseline): GateR
       else if (Math.abs(m.error_pct) > limit) failures.push({ metric, experiment: id, value: Math.abs(m.error_pct), limit });
     }
   }
-  return { passed: failures.length === 0, failures };
+  if (baseline.limits) failures.push(...checkLimits(validation, baseline.limits));
+  const known = baseline.limits ? knownFailures(validation, baseline.limits, Object.keys(baseline.summary)) : [];
+  return { passed: failures.length === 0, failures, ...(known.length > 0 ? { known_failures: known } : {}) };
 }
 
 /**
@@ -86,6 +91,8 @@ export interface UpdateBaselineOptions {
   /** Also write per-experiment limits (default true). */
   readonly perExperiment?: boolean;
   readonly note?: string;
+  /** The absolute limits to keep (the previous baseline's): they are set by hand, not measured. */
+  readonly limits?: BaselineLimits;
 }
 
 /** A new baseline whose limits are this run's values plus slack. */
@@ -114,6 +121,7 @@ export function updateBaseline(validation: ValidationLike, slack: Slack = DEFAUL
     schema: BASELINE_SCHEMA,
     ...(opts.note ? { note: opts.note } : {}),
     slack,
+    ...(opts.limits ? { limits: opts.limits } : {}),
     summary,
     ...(opts.perExperiment !== false ? { experiments } : {}),
   };
@@ -129,6 +137,7 @@ export function parseBaseline(json: unknown, fileName: string): Baseline {
   if (b['schema'] !== BASELINE_SCHEMA) fail('schema', `expected "${BASELINE_SCHEMA}", found ${JSON.stringify(b['schema'])}`);
   const slack = b['slack'] as Record<string, unknown> | undefined;
   if (!slack || typeof slack['relative'] !== 'number' || typeof slack['absolute_pct'] !== 'number') fail('slack', 'expected {relative, absolute_pct} numbers');
+  parseLimits(b['limits'], fileName);
   const summary = b['summary'];
   if (typeof summary !== 'object' || summary === null) return fail('summary', 'expected an object of metric → {max_mape}');
   for (const [k, v] of Object.entries(summary)) {

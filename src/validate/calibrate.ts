@@ -19,7 +19,7 @@ import { calibrationLoss } from './objective.js';
 import { nelderMead } from './optimize.js';
 import type { ExperimentPlan } from './plan.js';
 import type { LatencyRow } from './requests.js';
-import { buildValidationDocument, type MapeEntry, type ValidationExperiment } from './validation.js';
+import type { ValidationExperiment } from './validation.js';
 import { predictedSide, type PlanRunner } from './validate.js';
 
 /** One fitted number and where it goes in the coefficients file. */
@@ -117,31 +117,30 @@ interface SearchCase {
 
 /**
  * Cuts a case to the first `fraction` of each stage (arrival time within the stage window).
- * Possible only with trace arrivals and per-request truth, the same requests on both sides
- * (then the truth is computed from those rows, whatever the fraction); otherwise the whole run
- * is compared with the experiment's aggregates.
+ * With trace arrivals and per-request truth, the same requests on both sides (the truth is
+ * computed from those rows, whatever the fraction). A run with aggregate truth only is compared
+ * with its whole-stage statistics: it is simulated whole unless `aggregateFraction` < 1, which
+ * simulates the first part of each stage against the whole-stage aggregates, an approximation
+ * that holds for runs in a steady state (no queue building over the stage) and saves time.
  */
-export function searchCase(c: CalibrationCase, fraction: number): SearchCase {
+export function searchCase(c: CalibrationCase, fraction: number, aggregateFraction = 1): SearchCase {
   const outputTokens = c.exp.workload.outputTokens ?? undefined;
-  if (!c.rows || c.plan.arrivalSource !== 'trace') {
-    return { id: c.exp.id, status: c.exp.status, plan: c.plan, truth: truthFromExperiment(c.exp, c.rows) };
-  }
+  const withRows = c.rows !== undefined && c.plan.arrivalSource === 'trace';
+  const f = withRows ? fraction : aggregateFraction;
+  if (!withRows && f >= 1) return { id: c.exp.id, status: c.exp.status, plan: c.plan, truth: truthFromExperiment(c.exp, c.rows) };
   const cut = new Map<number, number>();
-  for (const st of c.plan.stages) cut.set(st.index, st.startUs + fraction * (st.endUs - st.startUs));
+  for (const st of c.plan.stages) cut.set(st.index, st.startUs + f * (st.endUs - st.startUs));
   const stageOf = (t: number): number => {
     let s = c.plan.stages[0]!.index;
     for (const st of c.plan.stages) if (t >= st.startUs) s = st.index;
     return s;
   };
   const keep = (t: number, stage: number | undefined): boolean => t < (cut.get(stage ?? stageOf(t)) ?? Infinity);
-  const rows = c.rows.filter((r) => keep(r.arrivalUs, r.stage));
   const arrivals = c.plan.arrivals.filter((a) => keep(a.arrivalUs, a.stage));
-  return {
-    id: c.exp.id,
-    status: c.exp.status,
-    plan: { ...c.plan, arrivals },
-    truth: sideFromRows(rows, outputTokens !== undefined ? { outputTokens } : {}),
-  };
+  const truth = withRows
+    ? sideFromRows(c.rows!.filter((r) => keep(r.arrivalUs, r.stage)), outputTokens !== undefined ? { outputTokens } : {})
+    : truthFromExperiment(c.exp, c.rows);
+  return { id: c.exp.id, status: c.exp.status, plan: { ...c.plan, arrivals }, truth };
 }
 
 export interface CalibrationLossOptions {
@@ -153,9 +152,18 @@ export interface CalibrationLossOptions {
 
 export const CALIBRATION_METRICS = ['ttft_mean', 'ttft_p50', 'ttft_p90', 'ttft_p99', 'e2e_mean', 'e2e_p90', 'e2e_p99', 'tpot_mean'] as const;
 
-/** Loss of one evaluation: mean |ln(pred/actual)| over metrics + w × mean KS of TTFT/E2E. */
+/**
+ * Loss of one evaluation: the mean over experiments of each one's mean |ln(pred/actual)| over the
+ * chosen metrics it has, + w × mean KS of TTFT/E2E where per-request truth exists. Each run
+ * weighs the same whatever its ground truth holds: an aggregate-only run (no p50, no per-request
+ * rows) counts as much as one with a CSV, through the statistics it has.
+ */
 export function caseLoss(experiments: readonly ValidationExperiment[], opts: CalibrationLossOptions = {}): number {
-  const base = calibrationLoss({ experiments }, { metrics: opts.metrics ?? CALIBRATION_METRICS, kind: 'log', includeTruthStatus: ['active', 'excluded_overload'] });
+  const metrics = opts.metrics ?? CALIBRATION_METRICS;
+  const perRun = experiments
+    .map((e) => calibrationLoss({ experiments: [e] }, { metrics, kind: 'log', includeTruthStatus: ['active', 'excluded_overload'] }))
+    .filter((x) => Number.isFinite(x));
+  const base = perRun.length > 0 ? perRun.reduce((a, b) => a + b, 0) / perRun.length : Infinity;
   const w = opts.distributionWeight ?? 0.5;
   let ks = 0;
   let n = 0;
@@ -178,8 +186,10 @@ export interface CalibrateOptions extends CalibrationLossOptions {
   readonly base?: { coefficients: Record<string, number>; overheads: Record<string, number> };
   /** Start (default: each parameter's prior `x0`; `startVector(params, base)` resumes a file). */
   readonly x0?: readonly number[];
-  /** Share of each stage simulated during the search (default 0.15; 1 = whole runs). */
+  /** Share of each stage simulated during the search, runs with per-request truth (default 0.15; 1 = whole runs). */
   readonly fraction?: number;
+  /** The same for aggregate-only runs (default 1: whole runs, like for like; see searchCase). */
+  readonly aggregateFraction?: number;
   readonly maxEvaluations?: number;
   readonly onEvaluation?: (ev: { readonly evaluations: number; readonly loss: number; readonly best: number; readonly x: readonly number[] }) => void;
 }
@@ -210,7 +220,7 @@ function simulatedExperiments(cases: readonly SearchCase[], results: Awaited<Ret
 export async function calibrate(cases: readonly CalibrationCase[], opts: CalibrateOptions): Promise<CalibrateResult> {
   const params = opts.params ?? DEFAULT_FIT_PARAMETERS;
   const base = opts.base ?? rooflineStart();
-  const search = cases.map((c) => searchCase(c, opts.fraction ?? 0.15));
+  const search = cases.map((c) => searchCase(c, opts.fraction ?? 0.15, opts.aggregateFraction ?? 1));
   let evaluations = 0;
   let best = Infinity;
   const objective = async (x: readonly number[]): Promise<number> => {
@@ -240,17 +250,4 @@ export function experimentErrors(e: ValidationExperiment, metrics: readonly stri
   const out: Record<string, number | null> = {};
   for (const m of metrics) out[m] = s?.metrics[m]?.error_pct ?? null;
   return out;
-}
-
-export interface CrossValidationFold {
-  readonly heldOut: string;
-  readonly trainedOn: readonly string[];
-  readonly x: readonly number[];
-  readonly loss: number;
-  readonly experiments: readonly ValidationExperiment[];
-}
-
-/** Median and mean |error %| per metric over the held-out predictions of every fold. */
-export function crossValidationSummary(folds: readonly CrossValidationFold[]): Record<string, MapeEntry> {
-  return buildValidationDocument(folds.flatMap((f) => f.experiments)).summary;
 }

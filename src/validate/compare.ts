@@ -186,7 +186,7 @@ function blockFromMetrics(b: Obj): SideBlock {
   const dists: Partial<Record<LatencyMetric, DistMs>> = {};
   const req = (b['requests'] ?? {}) as Obj;
   const completed = typeof req['completed'] === 'number' ? (req['completed'] as number) : undefined;
-  // A block without completions has all-zero summaries (EMPTY_SUMMARY): no prediction, not 0 ms.
+  // A block without completions has no latency (null statistics; older files wrote zeros): no prediction, not 0 ms.
   if (completed !== 0) {
     for (const m of METRICS) {
       const d = distFrom(b[`${m}_ms`]);

@@ -8,8 +8,8 @@ import { compareSides, sideFromFlat, truthFromExperiment } from './compare.js';
 import type { Experiment } from './experiment.js';
 import { summarizeMape, type MapeEntry, type ValidationExperiment } from './validation.js';
 
-/** Competitor name → metric → MAPE over the given (active) experiments. */
-export function scoreCompetitors(competitors: unknown, experiments: readonly Experiment[]): Record<string, Record<string, MapeEntry>> {
+/** Competitor name → its per-experiment comparisons (the experiments it has predictions for), names sorted. */
+export function competitorRuns(competitors: unknown, experiments: readonly Experiment[]): Record<string, ValidationExperiment[]> {
   const root = (competitors as { experiments?: Record<string, Record<string, { predicted?: Record<string, Record<string, number>> }>> } | undefined)?.experiments;
   if (!root) return {};
   const perCompetitor = new Map<string, ValidationExperiment[]>();
@@ -25,7 +25,14 @@ export function scoreCompetitors(competitors: unknown, experiments: readonly Exp
       list.push({ id: exp.id, status: 'ok', truth_status: exp.status, stages });
     }
   }
+  const out: Record<string, ValidationExperiment[]> = {};
+  for (const name of [...perCompetitor.keys()].sort()) out[name] = perCompetitor.get(name)!;
+  return out;
+}
+
+/** Competitor name → metric → MAPE over the given (active) experiments. */
+export function scoreCompetitors(competitors: unknown, experiments: readonly Experiment[]): Record<string, Record<string, MapeEntry>> {
   const out: Record<string, Record<string, MapeEntry>> = {};
-  for (const name of [...perCompetitor.keys()].sort()) out[name] = summarizeMape(perCompetitor.get(name)!);
+  for (const [name, runs] of Object.entries(competitorRuns(competitors, experiments))) out[name] = summarizeMape(runs);
   return out;
 }

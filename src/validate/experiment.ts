@@ -1,51 +1,27 @@
 /**
  * Ground-truth experiments in the calibration schema (schema_version 1, see
  * baselines/calibration-experiments/README.md): one real vLLM run with its configuration, its
- * workload description and per-stage measured latency statistics.
+ * workload description and per-stage measured latency statistics. Real files come in sparser
+ * forms too (baselines/trainval-experiments/README.md): null knobs, `<knob>_likely` / `_alt`
+ * hints, only the benchmark profile as configured, aggregate-only ground truth.
  *
- * `parseExperiment` is a pure function of (json, fileName). Unknown knobs (`null`) stay null and
- * are listed in `derive` so that the integrator derives them (KV blocks from memory,
- * max_model_len from the model config) and the report says so. A metric the ground truth lacks
- * is left undefined, never zero.
+ * `parseExperiment` is a pure function of (json, fileName, options). Unknown knobs (`null`) stay
+ * null and are listed in `derive` (knobs.ts derives them by vLLM's rules when the plan is
+ * built); the prompt structure is read from the most direct form present
+ * (experiment-prefix.ts); everything derived or assumed on the way is listed in
+ * `assumptions`, which the reports show. A metric the ground truth lacks is left undefined,
+ * never zero; one it states must be a positive number (experiment-truth.ts).
  */
-import { InputError, closeNames } from '../kernel/errors.js';
+import { closeNames } from '../kernel/errors.js';
+import type { Assumption } from './assumptions.js';
+import { compact, isObj, Reader, type Obj } from './experiment-reader.js';
+import { readPrefix, type PrefixAliasReading, type PrefixStructure } from './experiment-prefix.js';
+import { derivedTpotNote, truthBlock, withDerivedTpot, type LengthStats, type TruthBlock } from './experiment-truth.js';
+import { KNOB_FIELDS, type EngineKnobs, type KnobName } from './knobs.js';
 
-/** A latency distribution summary in ms; any field may be missing in partial ground truth. */
-export interface DistMs {
-  readonly mean?: number;
-  readonly p50?: number;
-  readonly p90?: number;
-  readonly p95?: number;
-  readonly p99?: number;
-  readonly min?: number;
-  readonly max?: number;
-}
-
-/** Token-length statistics as the ground truth records them (p10 instead of p95/p99). */
-export interface LengthStats {
-  readonly mean?: number;
-  readonly p10?: number;
-  readonly p50?: number;
-  readonly p90?: number;
-  readonly min?: number;
-  readonly max?: number;
-}
-
-/** One ground-truth block (the summary or one stage). */
-export interface TruthBlock {
-  readonly requestsSent?: number;
-  readonly successes?: number;
-  readonly failures?: number;
-  readonly ttftMs?: DistMs;
-  readonly e2eMs?: DistMs;
-  /** Per-token TPOT: (mean e2e − mean ttft)/(configured output length − 1) (pitfall 1). */
-  readonly tpotMeanMs?: number;
-  /** Same with the re-tokenised (under-counted) output length: sim-to-real's "itl_mean". */
-  readonly tpotMeasuredLenMs?: number;
-  /** Per-SSE-event ITL from inference-perf: about 0.5x the per-token gap (pitfall 1). */
-  readonly itlSseEventMs?: DistMs;
-  readonly promptLenTokens?: LengthStats;
-}
+export type { DistMs, LengthStats, TruthBlock } from './experiment-truth.js';
+export type { PrefixStructure, PrefixAliasReading } from './experiment-prefix.js';
+export type { EngineKnobs, KnobName } from './knobs.js';
 
 export interface StageSpec {
   readonly index: number;
@@ -55,33 +31,6 @@ export interface StageSpec {
   /** Exactly rate × duration (pitfall 4). */
   readonly numRequests: number;
 }
-
-/** The prefix structure the benchmark actually produced (`shared_prefix_effective`, pitfall 3). */
-export interface PrefixStructure {
-  readonly numGroups: number;
-  readonly promptsPerGroup: number;
-  readonly uniquePrompts: number;
-  /** Tokens of the system prompt shared by the prompts of one group (0: none). */
-  readonly systemPromptTokens: number;
-  readonly questionTokens: number;
-  readonly multiTurnContextGrowth: boolean;
-}
-
-/** vLLM engine knobs; null means unknown in the source (derive it). */
-export interface EngineKnobs {
-  readonly maxNumSeqs: number | null;
-  readonly maxNumBatchedTokens: number | null;
-  readonly maxModelLen: number | null;
-  readonly gpuMemoryUtilization: number | null;
-  readonly blockSize: number | null;
-  readonly totalKvBlocksGpu: number | null;
-  readonly enablePrefixCaching: boolean | null;
-  readonly enableChunkedPrefill: boolean | null;
-  readonly cpuKvBlocks: number | null;
-  readonly vllmVersion: string | null;
-}
-
-export type KnobName = keyof EngineKnobs;
 
 export interface Experiment {
   readonly id: string;
@@ -110,6 +59,8 @@ export interface Experiment {
   /** Name of the per-request CSV next to the experiment file, when there is one. */
   readonly perRequestFile?: string;
   readonly sourceRef?: unknown;
+  /** What parsing derived or assumed (prompt structure, TPOT from means, hints, notes), in file order. */
+  readonly assumptions: readonly Assumption[];
 }
 
 /** Lets the integrator's model catalog reject unknown models at parse time. */
@@ -120,106 +71,40 @@ export interface ModelCatalogHook {
 
 export interface ParseExperimentOptions {
   readonly modelCatalog?: ModelCatalogHook;
+  /** How to read inference-perf's group aliases in `shared_prefix_as_configured` (default `ignored`). */
+  readonly prefixAliases?: PrefixAliasReading;
 }
 
-type Obj = Record<string, unknown>;
+const optNum = (r: Reader, o: Obj | undefined, key: string, path: string): number | undefined => r.optNum(o, key, path);
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The knobs of `vllm` (and `vllm.cpu_offload`) that may carry `_likely` / `_alt` siblings. */
+const HINTED: ReadonlyArray<[KnobName, string, 'vllm' | 'cpu_offload']> = [
+  ['maxNumSeqs', 'max_num_seqs', 'vllm'], ['maxNumBatchedTokens', 'max_num_batched_tokens', 'vllm'],
+  ['maxModelLen', 'max_model_len', 'vllm'], ['gpuMemoryUtilization', 'gpu_memory_utilization', 'vllm'],
+  ['blockSize', 'block_size', 'vllm'], ['totalKvBlocksGpu', 'total_kv_blocks_gpu', 'vllm'],
+  ['enablePrefixCaching', 'enable_prefix_caching', 'vllm'], ['enableChunkedPrefill', 'enable_chunked_prefill', 'vllm'],
+  ['cpuKvBlocks', 'cpu_kv_blocks', 'cpu_offload'],
+];
 
-class Reader {
-  constructor(readonly file: string) {}
-
-  fail(field: string, message: string, code = 'EXPERIMENT_BAD_FIELD'): never {
-    throw new InputError(code, `${this.file}: ${field}`, message);
+/**
+ * `<knob>_likely` (an unconfirmed default) and `<knob>_alt` (another reading of the source) are
+ * hints, never facts (trainval README): they are reported next to the value actually used.
+ */
+function hints(engine: EngineKnobs, v: Obj, off: Obj | undefined, notes: Assumption[]): void {
+  for (const [knob, key, where] of HINTED) {
+    const o = where === 'vllm' ? v : off;
+    for (const suffix of ['_likely', '_alt'] as const) {
+      const h = o?.[`${key}${suffix}`];
+      if (h === undefined || h === null) continue;
+      const stated = engine[knob];
+      notes.push({
+        field: `${KNOB_FIELDS[knob]}${suffix}`,
+        value: h,
+        kind: 'hint',
+        why: `${suffix === '_likely' ? 'an unconfirmed default' : 'an alternative reading'} the file offers; not used: ${stated === null ? `the null knob is derived by vLLM's rules instead (${KNOB_FIELDS[knob]})` : `the file's stated ${JSON.stringify(stated)} stands`}`,
+      });
+    }
   }
-
-  obj(o: Obj, key: string, path: string): Obj {
-    const v = o[key];
-    if (!isObj(v)) this.fail(`${path}${key}`, v === undefined ? 'missing object' : `expected an object, found ${JSON.stringify(v)}`, v === undefined ? 'EXPERIMENT_MISSING_FIELD' : 'EXPERIMENT_BAD_FIELD');
-    return v;
-  }
-
-  optObj(o: Obj, key: string): Obj | undefined {
-    const v = o[key];
-    return isObj(v) ? v : undefined;
-  }
-
-  str(o: Obj, key: string, path: string): string {
-    const v = o[key];
-    if (typeof v !== 'string' || v === '') this.fail(`${path}${key}`, v === undefined || v === null ? 'missing (expected a non-empty string)' : `expected a non-empty string, found ${JSON.stringify(v)}`, v === undefined || v === null ? 'EXPERIMENT_MISSING_FIELD' : 'EXPERIMENT_BAD_FIELD');
-    return v;
-  }
-
-  num(o: Obj, key: string, path: string): number {
-    const v = o[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${path}${key}`, v === undefined || v === null ? 'missing (expected a number)' : `expected a number, found ${JSON.stringify(v)}`, v === undefined || v === null ? 'EXPERIMENT_MISSING_FIELD' : 'EXPERIMENT_BAD_FIELD');
-    return v;
-  }
-
-  /** Null or absent → null ("derive"); a wrong type is an error. */
-  nullableNum(o: Obj, key: string, path: string): number | null {
-    const v = o[key];
-    if (v === null || v === undefined) return null;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) this.fail(`${path}${key}`, `expected a non-negative number or null, found ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  nullableBool(o: Obj, key: string, path: string): boolean | null {
-    const v = o[key];
-    if (v === null || v === undefined) return null;
-    if (typeof v !== 'boolean') this.fail(`${path}${key}`, `expected true, false or null, found ${JSON.stringify(v)}`);
-    return v;
-  }
-}
-
-function optNum(o: Obj | undefined, key: string): number | undefined {
-  const v = o?.[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function dist(o: Obj | undefined): DistMs | undefined {
-  if (!o) return undefined;
-  const out: Record<string, number> = {};
-  for (const k of ['mean', 'p50', 'p90', 'p95', 'p99', 'min', 'max']) {
-    const v = optNum(o, k);
-    if (v !== undefined) out[k] = v;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function lengths(o: Obj | undefined): LengthStats | undefined {
-  if (!o) return undefined;
-  const out: Record<string, number> = {};
-  for (const k of ['mean', 'p10', 'p50', 'p90', 'min', 'max']) {
-    const v = optNum(o, k);
-    if (v !== undefined) out[k] = v;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** Drops undefined fields so that "the truth lacks it" is an absent key, never a zero. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-const LATENCY_KEYS = ['ttft', 'e2e', 'tpot_from_means', 'itl_sse_event', 'tpot_sse_event'];
-
-function truthBlock(r: Reader, o: Obj, path: string): TruthBlock {
-  if (!LATENCY_KEYS.some((k) => isObj(o[k]))) {
-    r.fail(path, `no latency metrics (expected at least one of ${LATENCY_KEYS.join(', ')})`, 'EXPERIMENT_STAGE_WITHOUT_METRICS');
-  }
-  const tpm = r.optObj(o, 'tpot_from_means');
-  return compact({
-    requestsSent: optNum(o, 'requests_sent'),
-    successes: optNum(o, 'successes'),
-    failures: optNum(o, 'failures'),
-    ttftMs: dist(r.optObj(o, 'ttft')),
-    e2eMs: dist(r.optObj(o, 'e2e')),
-    tpotMeanMs: optNum(tpm, 'configured_output_len'),
-    tpotMeasuredLenMs: optNum(tpm, 'measured_output_len'),
-    itlSseEventMs: dist(r.optObj(o, 'itl_sse_event')),
-    promptLenTokens: lengths(r.optObj(o, 'prompt_len_tokens')),
-  });
 }
 
 /** Parses one experiment JSON document; `fileName` names the source in every error. */
@@ -236,13 +121,15 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   }
   const hfConfig = r.obj(json, 'hf_config', '');
   const hw = r.obj(json, 'hardware', '');
-  const hardware = { gpu: r.str(hw, 'gpu', 'hardware.'), numGpus: optNum(hw, 'num_gpus') ?? 1 };
+  const hardware = { gpu: r.str(hw, 'gpu', 'hardware.'), numGpus: optNum(r, hw, 'num_gpus', 'hardware.') ?? 1 };
   const tp = r.num(json, 'tp', '');
   if (!Number.isInteger(tp) || tp < 1) r.fail('tp', `expected a positive integer, found ${tp}`);
-  const dp = optNum(json, 'dp') ?? 1;
+  const dp = optNum(r, json, 'dp', '') ?? 1;
+  if (!Number.isInteger(dp) || dp < 1) r.fail('dp', `expected a positive integer, found ${dp}`);
+  const notes: Assumption[] = [];
 
   const v = r.obj(json, 'vllm', '');
-  const off = r.optObj(v, 'cpu_offload');
+  const off = r.optObj(v, 'cpu_offload', 'vllm.');
   const engine: EngineKnobs = {
     maxNumSeqs: r.nullableNum(v, 'max_num_seqs', 'vllm.'),
     maxNumBatchedTokens: r.nullableNum(v, 'max_num_batched_tokens', 'vllm.'),
@@ -256,6 +143,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     vllmVersion: typeof v['version'] === 'string' ? v['version'] : null,
   };
   const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && k !== 'cpuKvBlocks' && k !== 'vllmVersion');
+  hints(engine, v, off, notes);
 
   const w = r.obj(json, 'workload', '');
   const stagesRaw = w['stages'];
@@ -267,42 +155,52 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     const rateRps = r.num(s, 'rate_rps', p);
     const durationS = r.num(s, 'duration_s', p);
     if (rateRps <= 0 || durationS <= 0) r.fail(`${p}rate_rps`, `rate and duration must be positive (found ${rateRps} rps × ${durationS} s)`);
-    const startS = optNum(s, 'start_s') ?? nextStart;
+    const startS = optNum(r, s, 'start_s', p) ?? nextStart;
     nextStart = startS + durationS;
     const expected = Math.round(rateRps * durationS);
-    const given = optNum(s, 'num_requests');
+    const given = optNum(r, s, 'num_requests', p);
     if (given !== undefined && given !== expected) r.fail(`${p}num_requests`, `${given} differs from rate_rps × duration_s = ${expected} (pitfall 4: exactly rate × duration)`);
-    return { index: optNum(s, 'index') ?? i, rateRps, durationS, startS, numRequests: expected };
+    return { index: optNum(r, s, 'index', p) ?? i, rateRps, durationS, startS, numRequests: expected };
   });
 
-  const eff = r.optObj(w, 'shared_prefix_effective');
-  let prefix: PrefixStructure | null = null;
-  if (eff) {
-    const numGroups = optNum(eff, 'num_groups') ?? 0;
-    const promptsPerGroup = optNum(eff, 'prompts_per_group') ?? optNum(eff, 'num_prompts_per_group') ?? 0;
-    prefix = {
-      numGroups,
-      promptsPerGroup,
-      uniquePrompts: optNum(eff, 'unique_prompts') ?? numGroups * promptsPerGroup,
-      systemPromptTokens: optNum(eff, 'system_prompt_len') ?? 0,
-      questionTokens: optNum(eff, 'question_len') ?? 0,
-      multiTurnContextGrowth: eff['multi_turn_context_growth'] === true,
-    };
-    if (prefix.uniquePrompts <= 0) r.fail('workload.shared_prefix_effective.unique_prompts', 'expected a positive number of unique prompts');
+  const { prefix, outputLen } = readPrefix(r, w, opts.prefixAliases ?? 'ignored', notes);
+  const ignoreEos = w['ignore_eos'] === true;
+  let outputTokens = r.optPositive(w, 'output_tokens_generated', 'workload.', 'tokens') ?? null;
+  if (outputTokens === null && outputLen !== undefined) {
+    outputTokens = outputLen;
+    notes.push({ field: 'workload.output_tokens_generated', value: outputLen, kind: 'derived', why: `the ${prefix?.source ?? 'prefix'} output_len: the client asks for max_tokens = output_len` });
   }
-  const outputTokens = optNum(w, 'output_tokens_generated') ?? optNum(eff, 'output_len') ?? null;
+  if (!ignoreEos && outputTokens !== null) {
+    notes.push({ field: 'workload.ignore_eos', value: w['ignore_eos'] ?? null, kind: 'assumed', why: `not true: every request is still simulated with ${outputTokens} output tokens (real lengths depend on where the model stops)` });
+  }
+  if (w['spec_inferred'] === true) {
+    notes.push({ field: 'workload.spec_inferred', value: true, kind: 'noted', why: `the workload was inferred${typeof w['profile_name'] === 'string' ? ` from the profile name '${w['profile_name']}'` : ''}, not recorded with the run` });
+  }
+  if (prefix?.multiTurnContextGrowth) {
+    notes.push({ field: 'workload.shared_prefix_effective.multi_turn_context_growth', value: true, kind: 'noted', why: 'multi-turn context growth is not simulated: every request carries its first-turn prompt' });
+  }
 
   const gt = r.obj(json, 'ground_truth', '');
   const summaryObj = r.obj(gt, 'summary', 'ground_truth.');
-  const summary = truthBlock(r, summaryObj, 'ground_truth.summary');
+  const tpots = new Map<string, number>();
+  const truth = (o: Obj, path: string, name: string): TruthBlock => {
+    const stated = truthBlock(r, o, path);
+    const t = withDerivedTpot(stated, outputTokens, ignoreEos);
+    if (t !== stated) tpots.set(name, t.tpotMeanMs!);
+    return t;
+  };
+  const summary = truth(summaryObj, 'ground_truth.summary', 'summary');
   const truthStages = new Map<number, TruthBlock>();
   const gs = gt['stages'];
   if (gs !== undefined && !Array.isArray(gs)) r.fail('ground_truth.stages', 'expected an array');
   (Array.isArray(gs) ? gs : []).forEach((s, i) => {
     if (!isObj(s)) return r.fail(`ground_truth.stages[${i}]`, 'expected an object');
-    const index = optNum(s, 'stage') ?? optNum(s, 'index') ?? i;
-    truthStages.set(index, truthBlock(r, s, `ground_truth.stages[${i}]`));
+    const path = `ground_truth.stages[${i}]`;
+    const index = optNum(r, s, 'stage', `${path}.`) ?? optNum(r, s, 'index', `${path}.`) ?? i;
+    truthStages.set(index, truth(s, path, `stage ${index}`));
   });
+  const tpotNote = derivedTpotNote(tpots, outputTokens);
+  if (tpotNote) notes.push(tpotNote);
   const perRequestFile = typeof gt['per_request_file'] === 'string' ? gt['per_request_file'] : undefined;
 
   return compact({
@@ -318,7 +216,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     derive,
     workload: compact({
       stages,
-      ignoreEos: w['ignore_eos'] === true,
+      ignoreEos,
       streaming: w['streaming'] !== false,
       outputTokens,
       prefix,
@@ -327,5 +225,6 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     truth: { summary, stages: truthStages },
     perRequestFile,
     sourceRef: json['source_ref'],
+    assumptions: notes,
   });
 }

@@ -12,8 +12,13 @@ const NOT_EXPERIMENTS = new Set(['index.json', 'competitors.json']);
 
 /** The experiments shipped with the project (baselines/calibration-experiments/). */
 export function defaultExperimentsDir(): string {
+  return shippedExperimentsDir('calibration');
+}
+
+/** A shipped experiment set: `calibration` (16 runs with per-request CSVs) or `trainval` (12 sparse runs). */
+export function shippedExperimentsDir(set: 'calibration' | 'trainval'): string {
   // src/validate/ or dist/validate/ → project root
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'baselines', 'calibration-experiments');
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'baselines', `${set}-experiments`);
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -69,10 +74,14 @@ export async function loadCompetitors(dir: string): Promise<unknown | undefined>
 
 /**
  * Loads experiments from a mix of directories and files (each directory's experiments sorted by
- * name), plus the first directory's competitors.json for the report.
+ * name), plus the first competitors.json for the report: the one of the first directory, or one
+ * named among the files. A set's `index.json` and `competitors.json` named as files (a shell glob
+ * `set/*.json` names them) are recognised by name, not read as experiments, and listed in
+ * `skipped`; every other file is an experiment (a broken one is reported, never dropped).
  */
-export async function loadExperimentPaths(paths: readonly string[], opts: { withRequests?: boolean } = {}): Promise<{ sources: ExperimentSource[]; competitors?: unknown }> {
+export async function loadExperimentPaths(paths: readonly string[], opts: { withRequests?: boolean } = {}): Promise<{ sources: ExperimentSource[]; competitors?: unknown; skipped: string[] }> {
   const sources: ExperimentSource[] = [];
+  const skipped: string[] = [];
   let competitors: unknown;
   for (const p of paths) {
     let isDir = false;
@@ -85,9 +94,12 @@ export async function loadExperimentPaths(paths: readonly string[], opts: { with
     if (isDir) {
       sources.push(...(await loadExperiments(p, opts)));
       if (competitors === undefined) competitors = await loadCompetitors(p);
+    } else if (NOT_EXPERIMENTS.has(basename(p))) {
+      skipped.push(p);
+      if (basename(p) === 'competitors.json' && competitors === undefined) competitors = await loadCompetitors(dirname(p));
     } else {
       sources.push(await loadExperimentFile(p, opts));
     }
   }
-  return { sources, ...(competitors !== undefined ? { competitors } : {}) };
+  return { sources, skipped, ...(competitors !== undefined ? { competitors } : {}) };
 }

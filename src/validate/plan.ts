@@ -17,7 +17,9 @@
  */
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
+import type { Assumption } from './assumptions.js';
 import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
+import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
 
 /** A uniform source on [0, 1). */
@@ -65,9 +67,14 @@ export interface ExperimentPlan {
   readonly model: { readonly name: string; readonly hfConfig: Readonly<Record<string, unknown>> };
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
   readonly tp: number;
+  /** Engine instances (the experiment's data-parallel degree, usually 1). */
+  readonly numInstances: number;
+  /** The experiment's knobs with the null ones vLLM's default rules decide filled in (knobs.ts). */
   readonly engineKnobs: EngineKnobs;
-  /** Null knobs the integrator must derive (and report in validation.json `derived`). */
+  /** Null knobs the simulator must derive from model and GPU (and report in `derived`). */
   readonly derive: readonly KnobName[];
+  /** Everything derived or assumed so far (parse + knob rules); the simulator's derivations are added after. */
+  readonly assumptions: readonly Assumption[];
   readonly arrivals: ArrivalRequest[];
   readonly arrivalSource: ArrivalSource;
   readonly clientTimeoutUs: number;
@@ -90,7 +97,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     throw new InputError('EXPERIMENT_MISSING_FIELD', `${exp.file}: workload.output_tokens_generated`, 'missing (needed as every request\'s decode length under ignore_eos)');
   }
   const px = exp.workload.prefix;
-  const unique = px ? px.uniquePrompts : 1;
+  // Without a prefix structure every prompt is unique (experiment-prefix.ts): one slot per request.
+  const unique = px ? px.uniquePrompts : Math.max(1, source === 'trace' ? opts.requests!.length : exp.workload.stages.reduce((a, s) => a + s.numRequests, 0));
   const perGroup = px && px.promptsPerGroup > 0 ? px.promptsPerGroup : unique;
   const slotTokens = promptSlotLengths(exp, unique, random, opts.requests);
   // The shuffled list: slot j serves unique prompt order[j] (Fisher–Yates, seeded).
@@ -150,14 +158,21 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
       return { index: s.index, startUs, endUs: startUs + Math.round(s.durationS * 1e6) };
     });
   }
+  const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
+  const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
+  if (exp.dp > 1) {
+    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
+  }
   return {
     id: exp.id,
     file: exp.file,
     model: { name: exp.model, hfConfig: exp.hfConfig },
     hardware: exp.hardware,
     tp: exp.tp,
-    engineKnobs: exp.engine,
-    derive: exp.derive,
+    numInstances: exp.dp,
+    engineKnobs: knobs.engine,
+    derive: knobs.leftToSimulator,
+    assumptions,
     arrivals,
     arrivalSource: source,
     clientTimeoutUs: opts.clientTimeoutUs ?? CLIENT_TIMEOUT_US,
@@ -221,7 +236,7 @@ function fallbackLength(exp: Experiment): number {
   if (n > 0) return n;
   const mean = exp.workload.promptLenTokens?.mean;
   if (mean !== undefined && mean > 0) return Math.round(mean);
-  throw new InputError('EXPERIMENT_MISSING_FIELD', `${exp.file}: workload.shared_prefix_effective`, 'no prompt length (need system_prompt_len + question_len or ground_truth.summary.prompt_len_tokens)');
+  throw new InputError('EXPERIMENT_MISSING_FIELD', `${exp.file}: workload.shared_prefix_effective`, 'no prompt length (need system_prompt_len + question_len in workload.shared_prefix_effective, _as_resolved or _as_configured, or ground_truth.summary.prompt_len_tokens)');
 }
 
 /** Inverse CDF through the known quantiles of a length distribution; undefined when too sparse. */

@@ -3,8 +3,9 @@
  * ($GITHUB_STEP_SUMMARY): gate verdict, summary MAPE per metric (with the baseline's limits and,
  * when given, other simulators' MAPE), one row per experiment, derived knobs and errors.
  */
+import { describeAssumption } from './assumptions.js';
 import type { Baseline } from './baseline.js';
-import type { MapeEntry, ValidationDocument } from './validation.js';
+import type { MapeEntry, ValidationDocument, ValidationExperiment } from './validation.js';
 import { sortMetricKeys, summaryMetric } from './validation.js';
 import type { ExperimentDetail } from './validate.js';
 
@@ -14,6 +15,8 @@ export interface ReportInput {
   readonly baseline?: Baseline;
   /** From scoreCompetitors: name → metric → MAPE. */
   readonly competitors?: Readonly<Record<string, Readonly<Record<string, MapeEntry>>>>;
+  /** From competitorRuns: name → its comparisons per experiment (the head-to-head on shared experiments). */
+  readonly competitorRuns?: Readonly<Record<string, readonly ValidationExperiment[]>>;
   readonly title?: string;
 }
 
@@ -30,25 +33,35 @@ export const fmtMs = (x: number | null | undefined): string => {
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** The verdict: gate passed / failed, or "not gated" when no baseline was given. */
+export function gateBadge(doc: ValidationDocument): string {
+  const n = doc.gate.failures.length;
+  if (doc.gate.gated === false) return n === 0 ? '⚪ **Not gated** (no baseline)' : `⚪ **Not gated** (no baseline), ❌ ${n} experiment${n === 1 ? '' : 's'} failed`;
+  return doc.gate.passed ? '✅ **Gate passed**' : `❌ **Gate failed** (${n} failure${n === 1 ? '' : 's'})`;
+}
+
 export function renderMarkdown(input: ReportInput): string {
   const { document: doc, baseline } = input;
   const L: string[] = [];
   L.push(`# ${input.title ?? 'blis validation'}`, '');
   const ok = doc.experiments.filter((e) => e.status === 'ok').length;
-  const gate = doc.gate.passed ? '✅ **Gate passed**' : `❌ **Gate failed** (${doc.gate.failures.length} failure${doc.gate.failures.length === 1 ? '' : 's'})`;
+  const gate = gateBadge(doc);
   L.push(`${gate} · ${ok}/${doc.experiments.length} experiments simulated · errors are (predicted − actual)/actual; MAPE over the summary rows of active experiments.`, '');
 
   const metrics = sortMetricKeys(Object.keys(doc.summary));
   if (metrics.length > 0) {
     const comps = Object.keys(input.competitors ?? {});
     L.push('## Summary MAPE', '');
-    L.push(`| metric | MAPE mean | MAPE median | n |${baseline ? ' limit |' : ''}${comps.map((c) => ` ${esc(c)} (n) |`).join('')}`);
-    L.push(`|---|---:|---:|---:|${baseline ? '---:|' : ''}${comps.map(() => '---:|').join('')}`);
+    const medians = baseline?.limits?.median_mape;
+    L.push(`| metric | MAPE mean | MAPE median | n |${baseline ? ' limit |' : ''}${medians ? ' median limit |' : ''}${comps.map((c) => ` ${esc(c)} (n) |`).join('')}`);
+    L.push(`|---|---:|---:|---:|${baseline ? '---:|' : ''}${medians ? '---:|' : ''}${comps.map(() => '---:|').join('')}`);
     for (const m of metrics) {
       const s = doc.summary[m]!;
       const limit = baseline?.summary[m]?.max_mape;
       const over = limit !== undefined && s.mape_mean > limit;
-      const lim = baseline ? ` ${limit !== undefined ? `${over ? '❌ ' : ''}${limit.toFixed(1)}%` : '–'} |` : '';
+      const medLimit = medians?.[m];
+      const lim = (baseline ? ` ${limit !== undefined ? `${over ? '❌ ' : ''}${limit.toFixed(1)}%` : '–'} |` : '')
+        + (medians ? ` ${medLimit !== undefined ? `${s.mape_median > medLimit ? '❌ ' : ''}${medLimit.toFixed(1)}%` : '–'} |` : '');
       const cc = comps.map((c) => {
         const x = input.competitors![c]![m];
         return ` ${x ? `${x.mape_mean.toFixed(1)}% (${x.n})` : '–'} |`;
@@ -107,10 +120,21 @@ export function renderMarkdown(input: ReportInput): string {
     L.push('');
   }
 
-  const derived = doc.experiments.filter((e) => e.derived && Object.keys(e.derived).length > 0);
-  if (derived.length > 0) {
-    L.push('## Derived knobs', '', 'These knobs were null in the experiment file; the simulation derived them:', '');
-    for (const e of derived) L.push(`- **${esc(e.id)}**: ${Object.entries(e.derived!).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}`);
+  const known = doc.gate.known_failures ?? [];
+  if (known.length > 0) {
+    L.push('## Known failures', '', `Counted experiments whose whole-run error is beyond ${known[0]!.limit}% (the baseline's \`limits.known_failure_abs_error_pct\`): listed so that they stay visible, not failing the gate.`, '');
+    L.push('| experiment | metric | error |', '|---|---|---:|');
+    for (const k of known) L.push(`| ${esc(k.experiment)} | ${k.metric} | ${fmtPct(k.error_pct)} |`);
+    L.push('');
+  }
+
+  const assumed = doc.experiments.filter((e) => (e.assumptions?.length ?? 0) > 0);
+  if (assumed.length > 0) {
+    L.push('## Derived and assumed values', '', 'What the experiment files did not state and the simulation used (derived: a rule; assumed: a reading the file leaves open; hint: a `_likely`/`_alt` value, reported only; noted: about the file):', '');
+    for (const e of assumed) {
+      L.push(`- **${esc(e.id)}**`);
+      for (const a of e.assumptions!) L.push(`  - ${esc(describeAssumption(a))}`);
+    }
     L.push('');
   }
 

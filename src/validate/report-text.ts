@@ -6,7 +6,7 @@ import type { Baseline } from './baseline.js';
 import { METRICS, STATS } from './compare.js';
 import type { StageComparison } from './compare.js';
 import { fmtMs, fmtPct } from './report-md.js';
-import type { GateResult, ValidationDocument } from './validation.js';
+import type { GateFailure, GateResult, ValidationDocument } from './validation.js';
 import { sortMetricKeys } from './validation.js';
 
 function table(rows: readonly (readonly string[])[], rightFrom = 1): string {
@@ -48,11 +48,12 @@ export function renderComparisonText(doc: ValidationDocument): string {
 
 /** Summary MAPE per metric (with the baseline's limits) and the gate verdict. */
 export function renderSummaryText(doc: ValidationDocument, baseline?: Baseline): string {
-  const rows: string[][] = [['metric', 'MAPE mean', 'MAPE median', 'n', ...(baseline ? ['limit'] : [])]];
+  const medians = baseline?.limits?.median_mape;
+  const rows: string[][] = [['metric', 'MAPE mean', 'MAPE median', 'n', ...(baseline ? ['limit'] : []), ...(medians ? ['median limit'] : [])]];
+  const pct = (x: number | undefined): string => (x !== undefined ? `${x.toFixed(2)}%` : '–');
   for (const m of sortMetricKeys(Object.keys(doc.summary))) {
     const s = doc.summary[m]!;
-    const lim = baseline?.summary[m]?.max_mape;
-    rows.push([m, `${s.mape_mean.toFixed(2)}%`, `${s.mape_median.toFixed(2)}%`, String(s.n), ...(baseline ? [lim !== undefined ? `${lim.toFixed(2)}%` : '–'] : [])]);
+    rows.push([m, `${s.mape_mean.toFixed(2)}%`, `${s.mape_median.toFixed(2)}%`, String(s.n), ...(baseline ? [pct(baseline.summary[m]?.max_mape)] : []), ...(medians ? [pct(medians[m])] : [])]);
   }
   const ok = doc.experiments.filter((e) => e.status === 'ok').length;
   const lines = [`${ok}/${doc.experiments.length} experiments simulated`, rows.length > 1 ? table(rows) : '(no counted experiment: nothing to summarise)', ''];
@@ -61,14 +62,25 @@ export function renderSummaryText(doc: ValidationDocument, baseline?: Baseline):
   return lines.join('\n');
 }
 
-/** "gate passed" or "gate failed: ttft_mean MAPE 35.20% > limit 30.10%; …" (names each failure). */
+/** One failure: `ttft_mean MAPE 35.20% > limit 30.10%`, `x ttft_mean median MAPE …`, `x failed_requests …`. */
+export function describeFailure(f: GateFailure): string {
+  const who = f.experiment ? `${f.experiment} ` : '';
+  if (f.value === null) return `${who}${f.metric}: ${f.reason ?? 'missing'}`;
+  if (f.check === 'overload' || f.check === 'served') return `${who}${f.reason ?? `${f.metric} ${f.value} > limit ${f.limit}`}`;
+  const what = f.check === 'median_mape' ? 'median MAPE' : f.experiment ? '|error|' : 'MAPE';
+  return `${who}${f.metric} ${what} ${f.value.toFixed(2)}% > limit ${f.limit.toFixed(2)}%`;
+}
+
+/**
+ * "gate passed", "gate failed: ttft_mean MAPE 35.20% > limit 30.10%; …" (names each failure),
+ * or, without a baseline, "not gated (no --baseline)" (with any errored experiment named).
+ */
 export function gateLine(gate: GateResult, max = 8): string {
-  if (gate.passed) return 'gate passed';
   const shown = gate.failures.slice(0, max);
   const more = gate.failures.length - shown.length;
-  return `gate failed: ${shown.map((f) => {
-    const who = f.experiment ? `${f.experiment} ` : '';
-    if (f.value === null) return `${who}${f.metric}: ${f.reason ?? 'missing'}`;
-    return `${who}${f.metric} ${f.experiment ? '|error|' : 'MAPE'} ${f.value.toFixed(2)}% > limit ${f.limit.toFixed(2)}%`;
-  }).join('; ')}${more > 0 ? `; and ${more} more (validation.json gate.failures)` : ''}`;
+  const list = `${shown.map(describeFailure).join('; ')}${more > 0 ? `; and ${more} more (validation.json gate.failures)` : ''}`;
+  const known = gate.known_failures?.length ? ` (${gate.known_failures.length} known failure${gate.known_failures.length === 1 ? '' : 's'} listed in the report)` : '';
+  if (gate.gated === false) return gate.failures.length === 0 ? 'not gated (no --baseline)' : `not gated (no --baseline); failed: ${list}`;
+  if (gate.passed) return `gate passed${known}`;
+  return `gate failed: ${list}`;
 }

@@ -11,18 +11,16 @@ import { ZERO_OVERHEADS } from '../engine/config.js';
 import { findModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
-import { getStepTimeModel } from '../model/registry.js';
-import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
+import { createStepTimeModel, type StepTimeOptions } from '../model/registry.js';
+import type { StepTimeContext, StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ExperimentPlan } from './plan.js';
 import type { SimulationResult } from './validate.js';
 
 export interface PlanSimulationOptions {
-  /** Step-time model name (default: the registry default, `fitted`). */
-  readonly latencyModel?: string;
-  /** Options for the step-time model factory (e.g. parsed `coefficients`). */
-  readonly latencyOptions?: Record<string, unknown>;
+  /** The step-time model (name, coefficients); resolved by the model registry (default: its default). */
+  readonly stepTime?: StepTimeOptions;
   /** Build the step-time model directly (calibration trials). */
-  readonly stepTimeFactory?: (ctx: Parameters<ReturnType<typeof getStepTimeModel>['create']>[0]) => { stepTime: StepTimeModel; overheads: RequestOverheads };
+  readonly stepTimeFactory?: (ctx: StepTimeContext) => { stepTime: StepTimeModel; overheads: RequestOverheads };
   readonly seed?: number;
 }
 
@@ -34,7 +32,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     modelSpec: model,
     hardware: plan.hardware.gpu,
     tp: plan.tp,
-    numInstances: 1,
+    numInstances: plan.numInstances,
+    ...(plan.numInstances > 1 ? { routingPolicy: 'least-loaded' } : {}),
     ...(k.maxNumSeqs !== null ? { maxNumSeqs: k.maxNumSeqs } : {}),
     ...(k.maxNumBatchedTokens !== null ? { maxNumBatchedTokens: k.maxNumBatchedTokens } : {}),
     ...(k.maxModelLen !== null ? { maxModelLen: k.maxModelLen } : {}),
@@ -42,6 +41,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.blockSize !== null ? { blockSize: k.blockSize } : {}),
     ...(k.totalKvBlocksGpu !== null ? { totalKvBlocks: k.totalKvBlocksGpu } : {}),
     ...(k.enablePrefixCaching !== null ? { enablePrefixCaching: k.enablePrefixCaching } : {}),
+    // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
+    ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks } : {}),
     clientTimeoutS: plan.clientTimeoutUs / 1e6,
     snapshotRefreshIntervalMs: 0,
   };
@@ -50,14 +51,21 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
 
 export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOptions = {}): Promise<SimulationResult> {
   const { options } = planClusterOptions(plan);
-  const config = resolveClusterConfig({ ...options, seed: opts.seed ?? 0 }, { model: 'experiment', hardware: 'experiment', tp: 'experiment' });
+  const st = opts.stepTime ?? {};
+  const config = resolveClusterConfig({
+    ...options,
+    seed: opts.seed ?? 0,
+    ...(st.name !== undefined ? { latencyModel: st.name } : {}),
+    ...(st.coefficients !== undefined ? { latencyCoefficients: st.coefficients } : {}),
+    ...(st.coefficientsSource !== undefined ? { latencyCoefficientsFile: st.coefficientsSource } : {}),
+  }, { model: 'experiment', hardware: 'experiment', tp: 'experiment' });
   const ctx = { model: config.model, hardware: getHardware(plan.hardware.gpu, `${plan.file}: hardware.gpu`), tp: config.tp };
   let stepTime: StepTimeModel;
   let overheads: RequestOverheads;
   if (opts.stepTimeFactory) {
     ({ stepTime, overheads } = opts.stepTimeFactory(ctx));
   } else {
-    const m = getStepTimeModel(opts.latencyModel ?? 'fitted', 'latency model').create(ctx, opts.latencyOptions);
+    const m = createStepTimeModel(config.stepTime, ctx);
     stepTime = m;
     overheads = m.overheads ?? ZERO_OVERHEADS;
   }

@@ -10,7 +10,8 @@
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { RequestRecord } from '../cluster/record.js';
 import type { ExperimentPlan } from './plan.js';
-import { runPlanJob, type LatencySelection, type PlanJob } from './plan-job.js';
+import type { StepTimeOptions } from '../model/registry.js';
+import { runPlanJob, type PlanJob } from './plan-job.js';
 import { runSettled, type PlanRunner, type Settled, type SimulationResult } from './validate.js';
 
 interface Job<TIn> {
@@ -100,9 +101,9 @@ export function workerPlanRunner(workerUrl: URL, concurrency: number): PlanRunne
  * workers of `workerUrl` (an entry that serves `runPlanJob`), or in process when no worker
  * entry is available (tests running from source) or `concurrency` is 1.
  */
-export function planJobRunner(workerUrl: URL | undefined, concurrency: number, latency: LatencySelection): PlanRunner {
+export function planJobRunner(workerUrl: URL | undefined, concurrency: number, stepTime: StepTimeOptions): PlanRunner {
   return (plans: readonly ExperimentPlan[]) => {
-    const jobs: PlanJob[] = plans.map((plan) => ({ plan, ...latency }));
+    const jobs: PlanJob[] = plans.map((plan) => ({ plan, stepTime }));
     if (!workerUrl || concurrency <= 1) return runSettled(jobs, 1, runPlanJob);
     return runInWorkersSettled<PlanJob, SimulationResult>(workerUrl, jobs, concurrency);
   };

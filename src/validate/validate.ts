@@ -7,9 +7,11 @@
  */
 import type { RequestRecord } from '../cluster/record.js';
 import { InputError } from '../kernel/errors.js';
+import { sortAssumptions, type Assumption } from './assumptions.js';
 import { checkGate, experimentFailures, type Baseline } from './baseline.js';
 import { compareSides, sideFromMetrics, sideFromRows, truthFromExperiment, SAMPLED, type SampledMetric, type Side, type StageComparison } from './compare.js';
-import { parseExperiment, type Experiment, type ModelCatalogHook } from './experiment.js';
+import { parseExperiment, type Experiment, type ModelCatalogHook, type PrefixAliasReading } from './experiment.js';
+import { KNOB_FIELDS, simulatorDerived, type KnobName } from './knobs.js';
 import { buildPlan, type ExperimentPlan, type PlanOptions } from './plan.js';
 import { parseCalibrationRequestsCsv, rowsFromRecords, type LatencyRow } from './requests.js';
 import { cdfPoints } from './stats.js';
@@ -58,6 +60,8 @@ export interface ValidateOptions {
   readonly concurrency?: number;
   readonly plan?: Pick<PlanOptions, 'seed' | 'arrivals' | 'clientTimeoutUs'>;
   readonly modelCatalog?: ModelCatalogHook;
+  /** How to read inference-perf's aliases in `shared_prefix_as_configured` (default `ignored`). */
+  readonly prefixAliases?: PrefixAliasReading;
   readonly baseline?: Baseline;
   readonly summary?: SummaryOptions;
   readonly onProgress?: (ev: ValidateProgress) => void;
@@ -90,9 +94,9 @@ interface Prepared {
 }
 
 /** Parse + plan one source; throws InputError naming the file and field. */
-export function prepareExperiment(src: ExperimentSource, opts: Pick<ValidateOptions, 'plan' | 'modelCatalog'> = {}): Prepared {
+export function prepareExperiment(src: ExperimentSource, opts: Pick<ValidateOptions, 'plan' | 'modelCatalog' | 'prefixAliases'> = {}): Prepared {
   if (src.loadError !== undefined) throw new InputError('EXPERIMENT_UNREADABLE', src.file, src.loadError);
-  const exp = parseExperiment(src.json, src.file, opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {});
+  const exp = parseExperiment(src.json, src.file, { ...(opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {}), ...(opts.prefixAliases ? { prefixAliases: opts.prefixAliases } : {}) });
   const rows = typeof src.requests === 'string' ? parseCalibrationRequestsCsv(src.requests, src.requestsFile ?? exp.perRequestFile ?? `${src.file} (requests)`) : src.requests;
   const plan = buildPlan(exp, { ...(opts.plan ?? {}), ...(rows ? { requests: rows } : {}) });
   return { exp, plan, ...(rows ? { rows } : {}) };
@@ -164,14 +168,14 @@ export async function runSettled<TIn, TOut>(inputs: readonly TIn[], concurrency:
 
 /** Validates every source; never throws for one experiment's problem. */
 export async function validateExperiments(sources: readonly ExperimentSource[], opts: ValidateOptions): Promise<ValidateRun> {
-  const entries: Array<{ src: ExperimentSource; prepared?: Prepared; error?: string }> = sources.map((src) => {
+  const entries: Array<{ src: ExperimentSource; prepared?: Prepared; error?: string; code?: string }> = sources.map((src) => {
     try {
       const prepared = prepareExperiment(src, opts);
       opts.onProgress?.({ kind: 'planned', id: prepared.exp.id, requests: prepared.plan.arrivals.length });
       return { src, prepared };
     } catch (e) {
       opts.onProgress?.({ kind: 'failed', file: src.file, error: message(e) });
-      return { src, error: message(e) };
+      return { src, error: message(e), ...(e instanceof InputError ? { code: e.code } : {}) };
     }
   });
   const ready = entries.filter((e) => e.prepared);
@@ -187,7 +191,7 @@ export async function validateExperiments(sources: readonly ExperimentSource[], 
   const details: ExperimentDetail[] = [];
   for (const e of entries) {
     if (!e.prepared) {
-      experiments.push({ id: idFromFile(e.src), file: e.src.file, status: 'error', error: e.error!, stages: [] });
+      experiments.push({ id: idFromFile(e.src), file: e.src.file, status: 'error', error: e.error!, ...(e.code ? { error_code: e.code } : {}), stages: [] });
       details.push({ id: idFromFile(e.src), file: e.src.file });
       continue;
     }
@@ -202,9 +206,10 @@ export async function validateExperiments(sources: readonly ExperimentSource[], 
       continue;
     }
     try {
-      const derived = Array.isArray(settled.value) ? undefined : (settled.value as SimulationResult).derived;
+      const simDerived = Array.isArray(settled.value) ? undefined : (settled.value as SimulationResult).derived;
+      const { derived, assumptions } = assumptionsOf(plan, simDerived);
       const { stages, cdfs } = compareExperiment(exp, rows, plan, settled.value);
-      experiments.push({ ...base, status: 'ok', ...(derived && Object.keys(derived).length > 0 ? { derived } : {}), stages });
+      experiments.push({ ...base, status: 'ok', ...(Object.keys(derived).length > 0 ? { derived } : {}), ...(assumptions.length > 0 ? { assumptions } : {}), stages });
       details.push({ ...detailBase, ...(cdfs ? { cdfs } : {}) });
     } catch (err) {
       experiments.push({ ...base, status: 'error', error: `${exp.file}: ${message(err)}`, stages: [] });
@@ -212,14 +217,32 @@ export async function validateExperiments(sources: readonly ExperimentSource[], 
     }
   }
   const draft = buildValidationDocument(experiments, undefined, opts.summary);
-  const gate = opts.baseline ? checkGate(draft, opts.baseline) : gateWithoutBaseline(experiments);
+  const gate = opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline) } : gateWithoutBaseline(experiments);
   return { document: { ...draft, gate }, details };
 }
 
-/** Without a baseline the gate fails only on experiments that errored or predicted nothing. */
-function gateWithoutBaseline(experiments: readonly ValidationExperiment[]): ValidationDocument['gate'] {
+/** Without a baseline nothing is gated; only experiments that errored or predicted nothing fail. */
+export function gateWithoutBaseline(experiments: readonly ValidationExperiment[]): ValidationDocument['gate'] {
   const failures = experimentFailures(experiments);
-  return { passed: failures.length === 0, failures };
+  return { passed: failures.length === 0, gated: false, failures };
+}
+
+/**
+ * Every knob value that was not in the file (name → value: from vLLM's rules in the plan, and
+ * from the simulator for `derive`), and the full list of what was derived or assumed, sorted.
+ */
+export function assumptionsOf(plan: Pick<ExperimentPlan, 'derive' | 'assumptions' | 'engineKnobs'>, simDerived: Readonly<Record<string, unknown>> | undefined): { derived: Record<string, unknown>; assumptions: Assumption[] } {
+  const derived: Record<string, unknown> = {};
+  const list: Assumption[] = [...plan.assumptions];
+  for (const a of plan.assumptions) {
+    const knob = (Object.keys(KNOB_FIELDS) as KnobName[]).find((k) => KNOB_FIELDS[k] === a.field);
+    if (knob && a.kind === 'derived') derived[knob] = plan.engineKnobs[knob];
+  }
+  for (const [k, v] of Object.entries(simDerived ?? {})) {
+    derived[k] = v;
+    if ((plan.derive as readonly string[]).includes(k)) list.push(simulatorDerived(k as KnobName, v));
+  }
+  return { derived, assumptions: sortAssumptions(list) };
 }
 
 function idFromFile(src: ExperimentSource): string {

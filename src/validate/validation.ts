@@ -2,6 +2,8 @@
  * The validation document (`blis.validation/v1`): one entry per experiment with per-stage and
  * summary comparisons, cross-experiment MAPE per metric, and the gate result. Times in ms.
  */
+import type { Assumption } from './assumptions.js';
+import type { KnownFailure } from './baseline-limits.js';
 import type { MetricComparison, StageComparison } from './compare.js';
 import { roundPct } from './compare.js';
 import { median } from './stats.js';
@@ -13,10 +15,14 @@ export interface ValidationExperiment {
   readonly file?: string;
   readonly status: 'ok' | 'error';
   readonly error?: string;
+  /** The InputError code when the experiment file itself was bad (the CLI exits 2). */
+  readonly error_code?: string;
   /** The experiment's own status in the ground truth set (`active`, `excluded_overload`). */
   readonly truth_status?: string;
-  /** Knobs that were null in the experiment and the values the simulation derived. */
+  /** Knobs that were null in the experiment and the values used (vLLM's rules, or the simulator's derivation). */
   readonly derived?: Readonly<Record<string, unknown>>;
+  /** Every value derived or assumed, with the reason (assumptions.ts). */
+  readonly assumptions?: readonly Assumption[];
   readonly stages: readonly StageComparison[];
 }
 
@@ -28,6 +34,11 @@ export interface MapeEntry {
 
 export interface GateFailure {
   readonly metric: string;
+  /**
+   * Which limit: absent or `mape` (ratchet on the mean MAPE), `abs_error` (ratchet per experiment),
+   * `median_mape`, `overload`, `served` (absolute limits, baseline-limits.ts), `status`/`prediction`.
+   */
+  readonly check?: 'mape' | 'abs_error' | 'median_mape' | 'overload' | 'served';
   readonly experiment?: string;
   /** The measured value (MAPE or |error %|); null when the value is missing. */
   readonly value: number | null;
@@ -37,7 +48,11 @@ export interface GateFailure {
 
 export interface GateResult {
   readonly passed: boolean;
+  /** False when no baseline was given: nothing but errored experiments can fail ("not gated"). */
+  readonly gated?: boolean;
   readonly failures: readonly GateFailure[];
+  /** Experiments beyond the baseline's stated error: listed, not failing (baseline-limits.ts). */
+  readonly known_failures?: readonly KnownFailure[];
 }
 
 export interface ValidationDocument {

@@ -128,6 +128,48 @@ function pop(heap: Pending[]): Pending {
   return top;
 }
 
+/** How far back the warm-up starts sessions, in mean session lengths (think time × gaps): the
+ * chance that a session started earlier is still going is below e^-20. */
+const WARMUP_SESSION_LENGTHS = 20;
+
+/**
+ * The sessions a client has in progress when the stream opens, as in its stationary state: a
+ * workload does not start with an empty system (its first seconds would carry first turns only,
+ * about rate / mean turns, and reach the configured rate only after a few think times). Sessions
+ * start over a warm-up before time 0 at the first segment's session rate (Poisson); their turns
+ * before 0 are drawn (they build each session's context) but not emitted, and the first turn at
+ * or after 0 of each session still going waits in the heap like any follow-up turn. The offered
+ * request rate is then the configured one from the first second on (test/workload/sessions).
+ */
+function sessionsInProgress(cr: ClientRun, sessionRateRps: number, random: Random): Pending[] {
+  const out: Pending[] = [];
+  if (!(sessionRateRps > 0) || cr.thinkMeanUs <= 0) return out;
+  const c = cr.c;
+  const warmupUs = WARMUP_SESSION_LENGTHS * cr.thinkMeanUs * Math.max(1, cr.meanTurns - 1);
+  const meanGapUs = US_PER_S / sessionRateRps;
+  let k = 0;
+  for (let startUs = -warmupUs + meanGapUs * exponential(random); startUs < 0; startUs += meanGapUs * exponential(random)) {
+    const ref = c.prefix !== null ? cr.pickRef(random) : -1;
+    const system = ref >= 0 ? cr.refs[ref] : undefined;
+    const id = `${c.name}-w${k++}`;
+    const session: Session = { id, group: `session:${id}`, parent: system, turns: cr.turns!.sample(random), turn: 1, contextTokens: 0 };
+    let t = startUs;
+    let input = c.prefix?.select === 'cycled' ? cr.refInputTokens[ref]! : (c.prefix?.tokens ?? 0) + cr.input.sample(random);
+    for (;;) {
+      session.contextTokens = input + cr.output.sample(random);
+      if (session.turn >= session.turns) break;
+      t += cr.thinkMeanUs * exponential(random);
+      if (t >= 0) {
+        out.push({ t, seq: 0, client: cr, session });
+        break;
+      }
+      session.turn++;
+      input = session.contextTokens + cr.input.sample(random);
+    }
+  }
+  return out;
+}
+
 /** The arrival stream of a resolved workload; iterating twice with equal `random` state gives equal streams. */
 export function generateArrivals(workload: ResolvedWorkload, random: Random): Iterable<ArrivalRequest> {
   return { [Symbol.iterator]: () => run(workload, random) };
@@ -157,6 +199,12 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
   };
   for (const c of w.clients) {
     const cr = new ClientRun(c, random);
+    if (cr.turns !== null && c.sessions?.start !== 'empty' && segments.length > 0 && segments[0]!.startUs === 0) {
+      for (const pending of sessionsInProgress(cr, (segments[0]!.rateRps * c.share) / cr.meanTurns, random)) {
+        pending.seq = seq++;
+        push(heap, pending);
+      }
+    }
     const t = nextFresh(cr);
     if (t !== Infinity) push(heap, { t, seq: seq++, client: cr, session: null });
   }

@@ -18,7 +18,7 @@ type Path = YamlPath;
 const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages'] as const;
 const CLIENT_FIELDS = ['name', 'preset', 'rate', 'rate_fraction', 'arrival', 'input', 'output', 'prefix', 'sessions', 'model', 'tenant', 'slo_class', 'priority'] as const;
 const PREFIX_FIELDS = ['groups', 'tokens', 'select', 'prompts_per_group'] as const;
-const SESSION_FIELDS = ['turns', 'think_time_s'] as const;
+const SESSION_FIELDS = ['turns', 'think_time_s', 'start'] as const;
 const STAGE_FIELDS = ['rate', 'scale', 'duration_s'] as const;
 const SELECTS = ['random', 'round-robin', 'cycled'] as const;
 
@@ -113,7 +113,11 @@ class Reader {
     this.required(o['think_time_s'], [...path, 'think_time_s'], 'the mean think time between turns in seconds');
     const turns = parseLengthDist(o['turns'], this.loc.fn([...path, 'turns']));
     const thinkTimeS = this.number(o['think_time_s'], [...path, 'think_time_s'], { min: 0 })!;
-    return Object.freeze({ turns, thinkTimeS });
+    const start = o['start'];
+    if (start !== undefined && start !== 'stationary' && start !== 'empty') {
+      throw new InputError('SPEC_UNKNOWN_VALUE', this.loc.where([...path, 'start']), `expected stationary or empty; found ${describeValue(start)}`);
+    }
+    return Object.freeze({ turns, thinkTimeS, ...(start !== undefined ? { start } : {}) });
   }
 
   client(v: unknown, path: Path): ClientSpec {
@@ -139,6 +143,7 @@ class Reader {
       prefix: this.prefix(o['prefix'], at('prefix')),
       sessions: this.sessions(o['sessions'], at('sessions')),
       model: this.string(o['model'], at('model')),
+      modelAt: o['model'] !== undefined ? this.loc.where(at('model')) : undefined,
       tenant: this.string(o['tenant'], at('tenant')),
       sloClass: this.string(o['slo_class'], at('slo_class')),
       priority: this.number(o['priority'], at('priority'), { integer: true }),

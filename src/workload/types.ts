@@ -31,6 +31,12 @@ export interface SessionSpec {
   readonly turns: LengthDist;
   /** Mean think time between a turn's arrival and the next turn's (exponential), seconds. */
   readonly thinkTimeS: number;
+  /**
+   * `stationary` (default): the stream opens with the sessions a running service would have in
+   * progress, so the request rate is the configured one from the start; `empty`: every session
+   * starts at or after time 0 (a benchmark that opens on an idle server).
+   */
+  readonly start?: 'stationary' | 'empty';
 }
 
 export interface ClientSpec {
@@ -47,6 +53,8 @@ export interface ClientSpec {
   readonly prefix?: PrefixSpec | null;
   readonly sessions?: SessionSpec | null;
   readonly model?: string;
+  /** Where `model` is written (file:line field), for errors found once the fleet is known. */
+  readonly modelAt?: string;
   readonly tenant?: string;
   readonly sloClass?: string;
   readonly priority?: number;

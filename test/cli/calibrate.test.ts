@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,32 @@ describe('blis calibrate', () => {
     expect(doc.entries[0].overheads.firstTokenUs).toBeGreaterThan(0);
     const v = await runCli(['validate', FIXTURE, '--jobs', '1', '--latency-coefficients', out, '--quiet']);
     expect(v.code).toBe(0);
+  });
+
+  it('--cv: fits on runs with and without per-request data, holds out each model family, reports per family and records it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-cv-'));
+    const j = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    // Family 1: the fixture with its per-request CSV. Family 2: the same run as an aggregate-only Qwen2.5-7B file.
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ ...j, ground_truth: { ...j.ground_truth, per_request_file: 'a.requests.csv' } }));
+    copyFileSync('test/fixtures/validate/small.requests.csv', join(dir, 'a.requests.csv'));
+    const q = { ...j, id: 'qwen-aggregate', model: 'Qwen/Qwen2.5-7B-Instruct' };
+    q.ground_truth = { ...j.ground_truth, per_request_file: null };
+    for (const b of [q.ground_truth.summary, ...q.ground_truth.stages]) delete b.tpot_from_means;
+    writeFileSync(join(dir, 'q.json'), JSON.stringify(q));
+    const out = join(dir, 'c.json');
+    const r = await runCli(['calibrate', dir, '--cv', '--params', 'firstTokenUs', '--max-evaluations', '6', '--jobs', '1', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('2 runs to fit on (1 with aggregate ground truth only), 2 model families');
+    expect(r.err).toMatch(/held-out family\s+n\s+ttft_mean/);
+    expect(r.err).toMatch(/qwen\/qwen2\.5-7b-instruct\s+1\s+[+-]\d/);
+    const cv = JSON.parse(readFileSync(out, 'utf8')).provenance.cross_validation;
+    expect(cv.method).toMatch(/leave-one-model-family-out/);
+    expect(Object.keys(cv.families).sort()).toEqual(['meta-llama/llama-2-7b-hf', 'qwen/qwen2.5-7b-instruct']);
+    expect(cv.folds.map((f: { held_out: string; trained_on: string[] }) => [f.held_out, f.trained_on])).toEqual([
+      ['meta-llama/llama-2-7b-hf', ['qwen/qwen2.5-7b-instruct']],
+      ['qwen/qwen2.5-7b-instruct', ['meta-llama/llama-2-7b-hf']],
+    ]);
+    expect(cv.families['qwen/qwen2.5-7b-instruct'].signed_median_pct.tpot_mean).toEqual(expect.any(Number));
   });
 
   it('rejects an unknown parameter name with the list of known ones (exit 2)', async () => {

@@ -8,10 +8,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process with captured stdout/stderr. */
-export async function runCli(argv: string[], cwd = process.cwd()): Promise<CliResult> {
+export async function runCli(argv: string[], cwd = process.cwd(), env: Record<string, string> = {}): Promise<CliResult> {
   let out = '';
   let err = '';
-  const io: CliIO = { out: (s) => { out += s; }, err: (s) => { err += s; }, cwd, errIsTTY: false };
+  const io: CliIO = { out: (s) => { out += s; }, err: (s) => { err += s; }, cwd, errIsTTY: false, env };
   const code = await main(argv, io);
   return { code, out, err };
 }

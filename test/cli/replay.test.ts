@@ -18,7 +18,7 @@ describe('blis replay on the shipped samples', () => {
   ];
   for (const [file, format, n] of cases) {
     it(`${file} is sniffed as ${format} and every request is simulated`, async () => {
-      const r = await runCli(['replay', t(file), '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '2', '--output', 'json', '--quiet']);
+      const r = await runCli(['replay', t(file), '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '2', '--output', 'json']);
       expect(r.code, r.err).toBe(0);
       expect(r.err).toContain(`as ${format}`);
       const doc = JSON.parse(r.out);

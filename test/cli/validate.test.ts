@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,8 @@ describe('blis validate', () => {
     expect(doc.experiments[0]).toMatchObject({ id: 'fixture-llama-2-7b-tp1-small', status: 'ok' });
     expect(doc.summary.ttft_mean.n).toBe(1);
     expect(r.out).toMatch(/ttft_mean\s+\d/);
-    expect(r.out).toContain('gate passed');
+    expect(r.out).toContain('not gated (no --baseline)');
+    expect(r.out).not.toContain('gate passed');
     expect(r.err).toContain('synthetic arrivals');
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('fixture-llama-2-7b-tp1-small');
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
@@ -88,24 +89,27 @@ describe('blis validate', () => {
     expect(fail.err).toMatch(/tpot_mean/);
   });
 
-  it('bad input: each broken experiment is an error naming its file and field; the others still run', async () => {
+  it('bad input: each broken experiment is an error naming its file and field; the others still run; exit 2', async () => {
     const dir = tmp();
     experiment(dir, 'good');
     experiment(dir, 'no-model', (j) => { delete j.model; });
     experiment(dir, 'no-stage-metrics', (j) => { j.ground_truth.stages[0] = { requests_sent: 20 }; });
     experiment(dir, 'unknown-model', (j) => { j.model = 'acme/unknown-9b'; delete j.hf_config; });
     writeFileSync(join(dir, 'broken.json'), '{ not json');
+    experiment(dir, 'bad-truth', (j) => { j.ground_truth.summary.e2e.p90 = -1; });
     const r = await runCli(['validate', dir, '--jobs', '1', '--output', 'json', '--quiet']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const doc = JSON.parse(r.out);
     const by = (id: string) => doc.experiments.find((e: any) => e.id === id);
+    expect(by('bad-truth')).toMatchObject({ status: 'error', error_code: 'EXPERIMENT_BAD_TRUTH' });
+    expect(r.err).toMatch(/bad-truth\.json: ground_truth\.summary\.e2e\.p90: found -1; expected a positive number/);
     expect(by('good').status).toBe('ok');
     expect(by('no-model')).toMatchObject({ status: 'error' });
     expect(by('no-model').error).toMatch(/no-model\.json.*model/);
     expect(by('no-stage-metrics').error).toMatch(/no-stage-metrics\.json.*stages\[0\]/);
     expect(by('unknown-model').error).toMatch(/unknown-model\.json.*(model|hf_config)/);
     expect(by('broken').error).toMatch(/broken\.json.*JSON/);
-    expect(r.err).toMatch(/gate failed/);
+    expect(r.err).toMatch(/5 experiment files could not be used/);
   });
 
   it('exits 2 for an unreadable coefficients file and an unknown latency model', async () => {
@@ -115,6 +119,71 @@ describe('blis validate', () => {
     const b = await runCli(['validate', FIXTURE, '--latency-model', 'magic']);
     expect(b.code).toBe(2);
     expect(b.err).toContain("unknown step-time model 'magic'");
+  });
+});
+
+describe('blis validate on the trainval set (sparse files)', () => {
+  it('every trainval file simulates from a shell glob (index.json and competitors.json recognised), with what was derived or assumed in the report', async () => {
+    const dir = 'baselines/trainval-experiments';
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+    expect(files).toHaveLength(14);
+    const out = tmp();
+    const r = await runCli(['validate', ...files, '--report-dir', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('not an experiment (a set\'s index.json)');
+    const doc = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+    expect(doc.experiments).toHaveLength(12);
+    expect(doc.experiments.every((e: any) => e.status === 'ok')).toBe(true);
+    expect(doc.summary.tpot_mean.n).toBe(12);
+    expect(doc.gate).toMatchObject({ passed: true, gated: false });
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Derived and assumed values');
+    expect(md).toMatch(/vllm\.max_model_len = 32768 \(derived: vLLM's default/);
+    expect(md).toMatch(/workload\.shared_prefix = "10 × 10" \(assumed:/);
+    expect(md).toContain('blis-evolved'); // the set's competitors.json, named as a file
+  });
+});
+
+describe('blis validate: the trainval gate (baselines/trainval.json)', () => {
+  // A run the shipped model predicts within 6% on every metric, so that it alone meets the set's median limits.
+  const LLAMA70 = 'baselines/trainval-experiments/60-llama-3-1-70b-tp4-general-lite-4-1.json';
+  /** The shipped coefficients with GEMMs 20× slower: one Llama-3.1-70B TP4 instance at 6 req/s cannot keep up. */
+  function overloading(dir: string): string {
+    const doc = JSON.parse(readFileSync('src/model/coefficients/default.json', 'utf8'));
+    for (const e of doc.entries) {
+      e.coefficients.gemm_us *= 20;
+      e.coefficients.lm_head_us *= 20;
+    }
+    writeFileSync(join(dir, 'overload.json'), JSON.stringify(doc));
+    return join(dir, 'overload.json');
+  }
+
+  it('passes today; a run real vLLM served that the model predicts overloaded fails by name', async () => {
+    const ok = await runCli(['validate', LLAMA70, '--baseline', 'baselines/trainval.json', '--quiet']);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/^gate passed$/m); // stdout is the summary, --quiet or not
+    const dir = tmp();
+    const bad = await runCli(['validate', LLAMA70, '--baseline', 'baselines/trainval.json', '--latency-coefficients', overloading(dir), '--output', 'json', '--quiet']);
+    expect(bad.code).toBe(1);
+    const served = JSON.parse(bad.out).gate.failures.filter((f: any) => f.check === 'served');
+    expect(served.map((f: any) => f.metric)).toEqual(['failed_requests', 'ttft_p99']);
+    expect(served[0].reason).toMatch(/predicted overloaded: \d+ of 5100 requests fail the client timeout; real vLLM served the run/);
+  });
+
+  it('--update-baseline keeps the hand-set limits and refuses to write a ratchet from a run that breaks them', async () => {
+    const dir = tmp();
+    const path = join(dir, 'b.json');
+    copyFileSync('baselines/trainval.json', path);
+    const before = readFileSync(path, 'utf8');
+    const refused = await runCli(['validate', LLAMA70, '--baseline', path, '--update-baseline', '--latency-coefficients', overloading(dir), '--quiet']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/baseline not written: the run breaks the baseline's absolute limits: .*median MAPE/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    const written = await runCli(['validate', LLAMA70, '--baseline', path, '--update-baseline', '--quiet']);
+    expect(written.code, written.err).toBe(0);
+    const b = JSON.parse(readFileSync(path, 'utf8'));
+    expect(b.limits).toEqual(JSON.parse(before).limits);
+    expect(Object.keys(b.experiments)).toEqual(['60-llama-3-1-70b-tp4-general-lite-4-1']);
   });
 });
 

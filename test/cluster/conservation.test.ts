@@ -14,7 +14,9 @@ function checkCausal(r: RequestRecord): void {
   if (r.status === 'completed') expect(r.finishedUs).toBeGreaterThanOrEqual(0);
   const d = r.disagg;
   if (d !== undefined && r.status === 'completed') {
-    const pd = [r.firstTokenUs, d.decodeRoutedUs, d.transferStartUs, d.transferEndUs, d.decodeEnqueuedUs, r.finishedUs];
+    // Routing picks the decode instance with the prefill one; the client's first token is the decode instance's.
+    expect(d.decodeRoutedUs).toBe(r.routedUs);
+    const pd = [r.routedUs, r.firstScheduledUs, d.prefillDoneUs, d.transferStartUs, d.transferEndUs, d.decodeEnqueuedUs, d.decodeFirstScheduledUs, r.firstTokenUs, r.finishedUs];
     for (let k = 1; k < pd.length; k++) expect(pd[k]!, `${r.id} P/D step ${k} ${JSON.stringify(pd)}`).toBeGreaterThanOrEqual(pd[k - 1]!);
     expect(d.transferBytes).toBeGreaterThan(0);
     expect(d.decodePool).toBe('decode');

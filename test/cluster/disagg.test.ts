@@ -6,30 +6,44 @@ import { arrival, run } from './helpers.js';
 const QWEN = getModel('qwen/qwen3-14b');
 
 describe('P/D disaggregation (hand-computed)', () => {
-  it('prefill emits the first token, the KV moves over the link, decode finishes the request', async () => {
-    // Step = 1000 + 10·tokens us. Prefill of 160 tokens: 2600 us → first token at 2600. Transfer of
-    // 10 blocks at 1 GB/s (1000 B/us) plus 1 ms latency; then 2 decode steps of 1010 us.
+  it('the decode instance is picked first; its first step after the transfer gives the client\'s first token', async () => {
+    // Step = 1000 + 10·tokens us. Prefill of 160 tokens: 2600 us, the prefill answers at 2600. The
+    // decode instance (routed at 0) reserves 10 blocks and pulls them at 1 GB/s (1000 B/us) plus
+    // 1 ms latency; on landing it recomputes the last prompt token (1010 us) → first token, then
+    // two decode steps of 1010 us.
     const bytes = 10 * kvBytesPerBlock(QWEN, 1, 16);
     const { records, cluster } = await run({
       prefillInstances: 1, decodeInstances: 1, pdTransferBandwidthGBs: 1, pdTransferLatencyMs: 1,
     }, [arrival('a', 0, 160, 3)]);
     const r = records.get('a')!;
-    const drained = 2600 + Math.ceil(bytes / 1000);
+    const landed = 2600 + Math.ceil(bytes / 1000) + 1000;
     expect(r.status).toBe('completed');
-    expect([r.instance, r.pool, r.firstTokenUs]).toEqual([0, 'prefill', 2600]);
+    expect([r.instance, r.pool, r.routedUs]).toEqual([0, 'prefill', 0]);
     expect(r.disagg).toEqual({
-      prefillInstance: 0, decodeInstance: 1, decodePool: 'decode', decodeRoutedUs: 2600,
-      transferStartUs: 2600, transferEndUs: drained + 1000, transferBytes: bytes, decodeEnqueuedUs: drained + 1000,
+      prefillInstance: 0, decodeInstance: 1, decodePool: 'decode', decodeRoutedUs: 0, prefillDoneUs: 2600,
+      transferStartUs: 2600, transferEndUs: landed, transferBytes: bytes, decodeEnqueuedUs: landed,
+      decodeFirstScheduledUs: landed, decodeCachedTokens: 0,
     });
-    expect(r.finishedUs).toBe(drained + 1000 + 2 * 1010);
+    expect(r.firstTokenUs).toBe(landed + 1010);
+    expect(r.finishedUs).toBe(landed + 3 * 1010);
     expect(r.producedTokens).toBe(3);
     expect(cluster.instances[0]!.kvUsedBlocks).toBe(0);
     expect(cluster.instances[1]!.kvUsedBlocks).toBe(0);
   });
 
+  it('TTFT grows with the transfer time: a slower link delays the first token by exactly the extra transfer', async () => {
+    const ttft = async (gbs: number): Promise<number> => {
+      const { records } = await run({ prefillInstances: 1, decodeInstances: 1, pdTransferBandwidthGBs: gbs, pdTransferLatencyMs: 1 }, [arrival('a', 0, 160, 3)]);
+      const r = records.get('a')!;
+      return r.firstTokenUs - r.arrivalUs;
+    };
+    const bytes = 10 * kvBytesPerBlock(QWEN, 1, 16);
+    expect((await ttft(1)) - (await ttft(50))).toBe(Math.ceil(bytes / 1000) - Math.ceil(bytes / 50_000));
+  });
+
   it('a decode instance without free blocks makes the transfer wait (prefill keeps its blocks) until blocks free', async () => {
-    // Decode pool has 12 blocks: a's reservation (10) and its decode growth leave too few for b.
-    const { records, cluster } = await run({
+    // Decode pool has 12 blocks: a's reservation (10) and its decode growth (11) leave too few for b.
+    const { records, cluster, metrics } = await run({
       pools: [{ name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 1, totalKvBlocks: 12 }],
       pdTransferBandwidthGBs: 100, pdTransferLatencyMs: 0,
     }, [arrival('a', 0, 160, 3), arrival('b', 0, 160, 3)]);
@@ -37,9 +51,35 @@ describe('P/D disaggregation (hand-computed)', () => {
     const b = records.get('b')!;
     expect(a.status).toBe('completed');
     expect(b.status).toBe('completed');
+    expect(b.disagg!.decodeRoutedUs).toBe(0);
     expect(b.disagg!.transferStartUs).toBeGreaterThanOrEqual(a.finishedUs);
-    expect(b.disagg!.decodeRoutedUs).toBe(b.disagg!.transferStartUs);
+    expect(b.disagg!.prefillDoneUs).toBeLessThan(b.disagg!.transferStartUs);
     expect(cluster.instances[0]!.heldCount).toBe(0);
+    const x = metrics.kv_transfer!;
+    expect(x.count).toBe(2);
+    expect(x.wait_for_decode_blocks_ms.max).toBeCloseTo((b.disagg!.transferStartUs - b.disagg!.prefillDoneUs) / 1000, 6);
+  });
+
+  it('the decode instance pulls only what it does not hold: its own cached prefix is reused', async () => {
+    // a leaves its 320-token prefix (20 blocks) in the decode instance's cache; b shares it and
+    // adds 160 tokens: b's transfer carries 10 blocks, not 30.
+    const p = { prefix: { group: 'sys', tokens: 320 } } as const;
+    const { records } = await run({ prefillInstances: 1, decodeInstances: 1 }, [arrival('a', 0, 336, 2, p), arrival('b', 500_000, 480, 2, p)]);
+    const b = records.get('b')!;
+    expect(b.disagg!.decodeCachedTokens).toBe(320);
+    expect(b.disagg!.transferBytes).toBe(10 * kvBytesPerBlock(QWEN, 1, 16));
+  });
+
+  it('decode instances show the requests they completed; pools, roles and transfers have their figures', async () => {
+    const { metrics } = await run({ prefillInstances: 1, decodeInstances: 2 }, Array.from({ length: 6 }, (_, k) => arrival(`r${k}`, k * 1000, 160, 4)));
+    const done = metrics.instances.map((i) => i.requests.completed);
+    expect(done[0]).toBe(6);
+    expect(done[1]! + done[2]!).toBe(6);
+    expect(done[1]).toBeGreaterThan(0);
+    expect(metrics.pools!.map((p) => [p.name, p.role, p.requests.completed])).toEqual([['prefill', 'prefill', 6], ['decode', 'decode', 6]]);
+    expect(Object.keys(metrics.roles!)).toEqual(['prefill', 'decode']);
+    expect(metrics.kv_transfer!.count).toBe(6);
+    expect(metrics.kv_transfer!.bytes).toBe(6 * 10 * kvBytesPerBlock(QWEN, 1, 16));
   });
 
   it('a decode instance that also serves whole requests keeps landed transfers at their reservation place (no stall)', async () => {

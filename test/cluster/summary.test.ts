@@ -12,6 +12,11 @@ describe('summaries', () => {
     expect(s.min).toBe(10);
     expect(s.max).toBe(50);
     expect(percentileSorted([1, 3], 0.25)).toBe(1.5);
+    expect(s.count).toBe(5);
+  });
+
+  it('has no statistics without samples: null with a count of 0, never 0', () => {
+    expect(summarize([])).toEqual({ count: 0, mean: null, p50: null, p90: null, p95: null, p99: null, min: null, max: null });
   });
 });
 

@@ -14,7 +14,7 @@ describe('blis run --autoscaler-config', () => {
     const timeline = join(dir, 'timeline.csv');
     const metrics = join(dir, 'metrics.json');
     const r = await runCli(['run', '--workload-spec', spec, '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--routing-policy', 'weighted',
-      '--timeline-out', timeline, '--metrics-out', metrics, '--output', 'json', '--quiet']);
+      '--timeline-out', timeline, '--metrics-out', metrics, '--output', 'json']); // not --quiet: the autoscaler line is a note
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/autoscaler: \d+ scale-ups, \d+ scale-downs, GPU-hours [\d.]+ H100/);
     const doc = JSON.parse(readFileSync(metrics, 'utf8'));

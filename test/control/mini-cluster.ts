@@ -8,8 +8,7 @@ import { EventPriority, type EventHandler, type SimEvent } from '../../src/kerne
 import { Simulator } from '../../src/kernel/sim.js';
 import { Instance, type InstanceListener } from '../../src/engine/instance.js';
 import { resolveInstanceConfig } from '../../src/engine/config.js';
-import { EngineRequest } from '../../src/engine/engine-request.js';
-import { computeBlockHashes } from '../../src/engine/block-hash.js';
+import { EngineRequest, engineRequestFor } from '../../src/engine/engine-request.js';
 import type { RequestRecord, RequestStatus } from '../../src/cluster/record.js';
 import type { ControlledCluster, ReplicaView, VariantSpec } from '../../src/control/cluster-port.js';
 import type { ReplicaState } from '../../src/control/lifecycle.js';
@@ -109,7 +108,7 @@ export class MiniCluster implements ControlledCluster, InstanceListener, EventHa
       const r = this.replicasById[(start + k) % n]!;
       if (r.state !== 'ready' || r.model !== model) continue;
       this.rr.set(model, (r.id + 1) % n);
-      const req = new EngineRequest(a, this.nextIndex++, computeBlockHashes(a, 16));
+      const req = engineRequestFor(a, this.nextIndex++, 16);
       this.where.set(req.index, r.id);
       this.routed.push({ id: a.id, replica: r.id, tUs: this.sim.nowUs });
       r.inst.enqueue(req);
@@ -118,7 +117,6 @@ export class MiniCluster implements ControlledCluster, InstanceListener, EventHa
     this.emit(a, 'rejected', -1, null);
   }
 
-  onFirstToken(): void {}
   onFinished(req: EngineRequest): void {
     this.emit(req.src, 'completed', this.where.get(req.index)!, req);
   }

@@ -4,8 +4,7 @@ import { EventPriority, type EventHandler, type SimEvent } from '../../src/kerne
 import { Simulator } from '../../src/kernel/sim.js';
 import { Instance, type InstanceListener } from '../../src/engine/instance.js';
 import { resolveInstanceConfig, type InstanceOptions } from '../../src/engine/config.js';
-import { EngineRequest, type DropReason } from '../../src/engine/engine-request.js';
-import { computeBlockHashes } from '../../src/engine/block-hash.js';
+import { EngineRequest, engineRequestFor, type DropReason } from '../../src/engine/engine-request.js';
 
 /** Step time = baseUs + perTokenUs × batch tokens. */
 export function linearStep(baseUs = 1000, perTokenUs = 10): StepTimeModel {
@@ -28,11 +27,12 @@ export class Harness implements InstanceListener, EventHandler {
   finishedCalls = 0;
   droppedCalls = 0;
   constructor(opts: Partial<InstanceOptions>) {
-    this.inst = new Instance(this.sim, resolveInstanceConfig({ totalKvBlocks: 1000, maxModelLen: 100000, stepTime: linearStep(), ...opts } as InstanceOptions), this);
+    // Timelines are hand-computed for vLLM's synchronous loop unless a test asks for async scheduling.
+    this.inst = new Instance(this.sim, resolveInstanceConfig({ totalKvBlocks: 1000, maxModelLen: 100000, stepTime: linearStep(), asyncScheduling: false, ...opts } as InstanceOptions), this);
   }
   add(a: Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number }): EngineRequest {
     const src: ArrivalRequest = { arrivalUs: 0, ...a };
-    const r = new EngineRequest(src, this.reqs.length, computeBlockHashes(src, this.inst.config.blockSize));
+    const r = engineRequestFor(src, this.reqs.length, this.inst.config.blockSize);
     this.reqs.push(r);
     this.sim.schedule(src.arrivalUs, EventPriority.Dispatch, this, r.index);
     return r;

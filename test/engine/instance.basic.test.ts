@@ -30,7 +30,7 @@ describe('instance: hand-computed timelines (step = 1000us + 10us/token)', () =>
     const t = new Harness({ maxNumBatchedTokens: 64 });
     const r = t.add({ id: 'a', inputTokens: 200, outputTokens: 2 });
     const sizes: number[] = [];
-    t.inst.setStepListener({ onStep: () => sizes.push(t.inst.scheduler.batch.newTokens[0]!) });
+    t.inst.setStepListener({ onStep: () => sizes.push(t.inst.batch.newTokens[0]!) });
     t.run();
     expect(sizes).toEqual([64, 64, 64, 8, 1]);
     expect(r.firstTokenUs).toBe(3 * 1640 + 1080);
@@ -41,7 +41,7 @@ describe('instance: hand-computed timelines (step = 1000us + 10us/token)', () =>
     const t = new Harness({ longPrefillTokenThreshold: 100 });
     t.add({ id: 'a', inputTokens: 250, outputTokens: 1 });
     const sizes: number[] = [];
-    t.inst.setStepListener({ onStep: () => sizes.push(t.inst.scheduler.batch.newTokens[0]!) });
+    t.inst.setStepListener({ onStep: () => sizes.push(t.inst.batch.newTokens[0]!) });
     t.run();
     expect(sizes).toEqual([100, 100, 50]);
   });

@@ -23,10 +23,10 @@ describe('instance: detail recording and P/D reservations', () => {
 
   it('refuses a reservation that does not fit and frees a cancelled one', () => {
     const d = new Harness({ totalKvBlocks: 10 });
-    const big = new EngineRequest({ id: 'big', arrivalUs: 0, inputTokens: 200, outputTokens: 2 }, 0, new Float64Array(0));
-    expect(d.inst.reserveForTransfer(big)).toBe(false);
-    const r = new EngineRequest({ id: 'r', arrivalUs: 0, inputTokens: 100, outputTokens: 2 }, 1, new Float64Array(0));
-    expect(d.inst.reserveForTransfer(r)).toBe(true);
+    const big = new EngineRequest({ id: 'big', arrivalUs: 0, inputTokens: 200, outputTokens: 2 }, 0, new Float64Array(0), 0);
+    expect(d.inst.reserveForTransfer(big)).toBe(-1);
+    const r = new EngineRequest({ id: 'r', arrivalUs: 0, inputTokens: 100, outputTokens: 2 }, 1, new Float64Array(0), 0);
+    expect(d.inst.reserveForTransfer(r)).toBe(7);
     expect(d.inst.kvUsedBlocks).toBe(7);
     d.inst.cancelReservation(r);
     expect(d.inst.kvUsedBlocks).toBe(0);

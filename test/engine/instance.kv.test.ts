@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
-import { EngineRequest } from '../../src/engine/engine-request.js';
+import { siblingRequest } from '../../src/engine/engine-request.js';
 
 describe('instance: KV cache, prefix cache and preemption', () => {
   it('preempts the newest running request when blocks run out, and both still finish', () => {
@@ -76,15 +76,24 @@ describe('instance: KV cache, prefix cache and preemption', () => {
     expect(p.inst.kvUsedBlocks).toBe(0);
 
     const d = new Harness({ totalKvBlocks: 20 });
-    const dr = new EngineRequest(r.src, 0, r.blockHashes);
-    expect(d.inst.reserveForTransfer(dr)).toBe(true);
+    const dr = siblingRequest(r);
+    expect(d.inst.reserveForTransfer(dr)).toBe(7); // 7 blocks to fill from the prefill side
     expect(d.inst.kvUsedBlocks).toBe(7);
     d.sim.run(3000);
     d.inst.startDecode(dr);
     d.run();
+    // The first step recomputes the last prompt token (1000 + 10 us) and samples the first token;
+    // then four decode steps.
     expect(dr.firstScheduledUs).toBe(3000);
-    expect(dr.finishedUs).toBe(3000 + 4 * 1010);
+    expect(dr.firstTokenUs).toBe(3000 + 1010);
+    expect(dr.finishedUs).toBe(3000 + 5 * 1010);
+    expect(dr.outputDone).toBe(5);
     expect(d.finishedCalls).toBe(1);
     expect(d.inst.kvUsedBlocks).toBe(0);
+    // The landed prompt is in the decode instance's prefix cache (its full blocks but the last
+    // token's): a request with the same prompt needs only the last block from the prefill side.
+    const again = siblingRequest(r);
+    expect(d.inst.reserveForTransfer(again)).toBe(1);
+    expect(again.cachedTokens).toBe(96);
   });
 });

@@ -14,7 +14,42 @@ const configArb = fc.record({
   scheduler: fc.constantFrom('fcfs' as const, 'priority' as const),
   enablePrefixCaching: fc.boolean(),
   preScheduleUs: fc.constantFrom(0, 0, 150),
+  asyncScheduling: fc.boolean(),
+  /** Step cost split into GPU and CPU parts (async overlaps them). */
+  split: fc.boolean(),
+  cpuTierBlocks: fc.constantFrom(0, 0, 6, 40),
+  cpuLoadUsPerBlock: fc.constantFrom(0, 40, 900),
 });
+
+type Cfg = { maxNumBatchedTokens: number; maxNumSeqs: number; longPrefillTokenThreshold: number; blockSize: number; totalKvBlocks: number; maxModelLen: number; scheduler: 'fcfs' | 'priority'; enablePrefixCaching: boolean; preScheduleUs: number; asyncScheduling: boolean; split: boolean; cpuTierBlocks: number; cpuLoadUsPerBlock: number };
+
+/** The engine options of a generated config (the rest are harness knobs). */
+function engineOptions(cfg: Cfg) {
+  const { preScheduleUs, split, cpuTierBlocks, cpuLoadUsPerBlock, ...rest } = cfg;
+  const base = linearStep(500, 3);
+  const stepTime = split
+    ? { stepTimeUs: base.stepTimeUs, split: { asyncSyncUs: 20, stepCostUs: (b: { totalNewTokens: number; size: number }, out: Float64Array) => { out[0] = 300 + 3 * b.totalNewTokens; out[1] = 200 + 7 * b.size; } } }
+    : base;
+  return { ...rest, stepTime, overheads: { preScheduleUs, firstTokenUs: 0, perOutputTokenUs: 0 }, cpuTier: cpuTierBlocks > 0 ? { blocks: cpuTierBlocks, loadUsPerBlock: cpuLoadUsPerBlock, bytesPerBlock: 1000 } : null };
+}
+
+/** Invariants checked after every event. */
+function checkState(t: Harness, maxNumSeqs: number): void {
+  const pool = t.inst.scheduler.pool;
+  pool.checkInvariants();
+  expect(pool.numFree + pool.numUsed).toBe(pool.totalBlocks);
+  expect(t.inst.runningCount).toBeLessThanOrEqual(maxNumSeqs);
+  const bs = t.inst.config.blockSize;
+  for (const r of t.inst.scheduler.running) {
+    // Every running request holds the blocks its computed tokens need, and at most one token per step in flight.
+    expect(r.numBlocks).toBeGreaterThanOrEqual(Math.ceil(r.computedTokens / bs));
+    expect(r.pendingTokens).toBeGreaterThanOrEqual(0);
+    expect(r.pendingTokens).toBeLessThanOrEqual(2);
+  }
+  // Work conservation: queued or running work always has a step in flight or pending (or a load poll when only loads block it).
+  if (t.inst.scheduler.waiting.length + t.inst.runningCount > 0) expect(t.inst.stepScheduled || t.inst.loadPollPending).toBe(true);
+  if (t.inst.scheduler.loading.length > 0) expect(t.inst.stepScheduled || t.inst.loadPollPending).toBe(true);
+}
 
 const reqArb = fc.record({
   gapUs: fc.integer({ min: 0, max: 3000 }),
@@ -26,9 +61,8 @@ const reqArb = fc.record({
 });
 
 
-function simulate(cfg: { maxNumBatchedTokens: number; maxNumSeqs: number; longPrefillTokenThreshold: number; blockSize: number; totalKvBlocks: number; maxModelLen: number; scheduler: 'fcfs' | 'priority'; enablePrefixCaching: boolean; preScheduleUs: number }, reqs: Array<{ gapUs: number; inputTokens: number; outputTokens: number; group: number; prefixTokens: number; priority: number }>, check: boolean, ticker = false) {
-  const { preScheduleUs, ...rest } = cfg;
-  const t = new Harness({ ...rest, stepTime: linearStep(500, 3), overheads: { preScheduleUs, firstTokenUs: 0, perOutputTokenUs: 0 } });
+function simulate(cfg: Cfg, reqs: Array<{ gapUs: number; inputTokens: number; outputTokens: number; group: number; prefixTokens: number; priority: number }>, check: boolean, ticker = false) {
+  const t = new Harness(engineOptions(cfg));
   let at = 0;
   reqs.forEach((q, i) => {
     at += q.gapUs;
@@ -39,14 +73,8 @@ function simulate(cfg: { maxNumBatchedTokens: number; maxNumSeqs: number; longPr
     const tick = { handle: () => { if (t.finishedCalls + t.droppedCalls < reqs.length) t.sim.schedule(t.sim.nowUs + 50, EventPriority.Scrape, tick); } };
     t.sim.schedule(0, EventPriority.Scrape, tick);
   }
-  const pool = t.inst.scheduler.pool;
   while (t.sim.step()) {
-    if (!check) continue;
-    pool.checkInvariants();
-    expect(pool.numFree + pool.numUsed).toBe(pool.totalBlocks);
-    expect(t.inst.runningCount).toBeLessThanOrEqual(cfg.maxNumSeqs);
-    // Work conservation: queued or running work always has a step in flight or pending.
-    if (t.inst.scheduler.waiting.length + t.inst.runningCount > 0) expect(t.inst.stepScheduled).toBe(true);
+    if (check) checkState(t, cfg.maxNumSeqs);
   }
   return t;
 }
@@ -107,8 +135,7 @@ describe('instance properties with aborts', () => {
   it('each request finishes, is dropped or is aborted exactly once; KV is conserved', () => {
     fc.assert(
       fc.property(configArb, fc.array(fc.tuple(reqArb, fc.option(fc.integer({ min: 0, max: 20000 }), { nil: undefined })), { minLength: 1, maxLength: 30 }), (cfg, items) => {
-        const { preScheduleUs, ...rest } = cfg;
-        const t = new Harness({ ...rest, stepTime: linearStep(500, 3), overheads: { preScheduleUs, firstTokenUs: 0, perOutputTokenUs: 0 } });
+        const t = new Harness(engineOptions(cfg));
         let at = 0;
         const aborter = { handle: (ev: { a: number }) => t.inst.abort(t.reqs[ev.a]!) };
         items.forEach(([q, abortAfter], i) => {
@@ -116,11 +143,7 @@ describe('instance properties with aborts', () => {
           const r = t.add({ id: `r${i}`, arrivalUs: at, inputTokens: q.inputTokens, outputTokens: q.outputTokens, priority: q.priority });
           if (abortAfter !== undefined) t.sim.schedule(at + abortAfter, EventPriority.Timeout, aborter, r.index);
         });
-        const pool = t.inst.scheduler.pool;
-        while (t.sim.step()) {
-          pool.checkInvariants();
-          if (t.inst.scheduler.waiting.length + t.inst.runningCount > 0) expect(t.inst.stepScheduled).toBe(true);
-        }
+        while (t.sim.step()) checkState(t, cfg.maxNumSeqs);
         expect(t.finishedCalls + t.droppedCalls + t.inst.abortedCount).toBe(items.length);
         expect(t.inst.kvUsedBlocks).toBe(0);
         for (const r of t.reqs) expect([RequestState.Finished, RequestState.Dropped, RequestState.Aborted]).toContain(r.state);

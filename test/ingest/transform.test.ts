@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ArrivalRequest } from '../../src/workload/request.js';
-import { IssueLog } from '../../src/ingest/issues.js';
+import fc from 'fast-check';
+import { IssueLog, accountFor } from '../../src/ingest/issues.js';
 import { createPipeline, resolveTransform, type TransformOptions } from '../../src/ingest/transform.js';
 import { seededRandom } from '../../src/ingest/random.js';
 import { readTrace } from '../../src/ingest/open.node.js';
@@ -29,8 +30,31 @@ describe('transformations', () => {
   test('from/to keep [from, to) seconds after the start and shift times by from', () => {
     const { out, summary, done } = run(ramp(10), { fromS: 2, toS: 5 });
     expect(out.map((r) => [r.id, r.arrivalUs])).toEqual([['r2', 0], ['r3', 1e6], ['r4', 2e6]]);
-    expect(summary.adjusted).toEqual({ WINDOW_BEFORE: 2, WINDOW_AFTER: 1 });
+    // Every row past the window's end is accounted for, not only the first.
+    expect(summary.adjusted).toEqual({ WINDOW_BEFORE: 2, WINDOW_AFTER: 5 });
     expect(done).toBe(true);
+  });
+
+  test('every row is accounted for: read = skipped + dropped − added + emitted, under any transformations', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat(5_000_000), fc.nat(3000), fc.nat(3000)), { minLength: 1, maxLength: 200 }),
+      fc.record({
+        fromS: fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
+        toS: fc.option(fc.double({ min: 2.5, max: 6, noNaN: true }), { nil: undefined }),
+        sample: fc.option(fc.double({ min: 0.1, max: 1, noNaN: true }), { nil: undefined }),
+        rateScale: fc.option(fc.double({ min: 0.2, max: 3, noNaN: true }), { nil: undefined }),
+        limit: fc.option(fc.integer({ min: 1, max: 150 }), { nil: undefined }),
+        maxModelLen: fc.option(fc.integer({ min: 1000, max: 5000 }), { nil: undefined }),
+        reorderWindow: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
+      }),
+      (rows, o) => {
+        const input = rows.map(([t, i, out], k) => req(`r${k}`, t, i, out));
+        const { out, summary } = run(input, o);
+        expect(summary.rows).toBe(0); // the pipeline alone: rows are counted by the session
+        const a = accountFor({ ...summary, rows: input.length });
+        expect(a.emitted).toBe(out.length);
+        expect(a.balanced, JSON.stringify(a)).toBe(true);
+      }));
   });
 
   test('speedup divides arrival times and keeps latencies', () => {
@@ -79,13 +103,17 @@ describe('transformations', () => {
   });
 
   test('maxModelLen clips output first (or input) and counts the clipped requests', () => {
-    const input = [req('a', 0, 100, 50), req('b', 1, 300, 10), req('c', 2, 2000, 500, { hashIds: { ids: [1, 2, 3, 4], blockTokens: 512 } })];
+    const input = [req('a', 0, 100, 50), req('b', 1, 300, 1000), req('c', 2, 2000, 500)];
     const { out, summary } = run(input, { maxModelLen: 1024 });
-    expect(out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[100, 50], [300, 10], [1023, 1]]);
-    expect(out[2]!.hashIds!.ids).toEqual([1, 2]);
-    expect(summary.adjusted).toEqual({ CLIPPED_MAX_MODEL_LEN: 1, CLIPPED_INPUT: 1 });
-    const byInput = run([req('a', 0, 1000, 100)], { maxModelLen: 1024, clip: 'input' }).out;
-    expect([byInput[0]!.inputTokens, byInput[0]!.outputTokens]).toEqual([924, 100]);
+    expect(out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[100, 50], [300, 724]]);
+    expect(summary.adjusted).toEqual({ CLIPPED_MAX_MODEL_LEN: 1 });
+    // A prompt that alone fills the context cannot be clipped into a request vLLM would take.
+    expect(summary.skipped).toEqual({ TOKENS_EXCEED_MAX_MODEL_LEN: 1 });
+    expect(summary.messages[0]).toMatch(/src request c: input_tokens 2000 alone fill --max-model-len 1024/);
+    const byInput = run([req('a', 0, 1000, 100, { hashIds: { ids: [1, 2], blockTokens: 512 } }), req('b', 1, 10, 2000)], { maxModelLen: 1024, clip: 'input' });
+    expect(byInput.out.map((r) => [r.inputTokens, r.outputTokens])).toEqual([[924, 100]]);
+    expect(byInput.out[0]!.hashIds!.ids).toEqual([1, 2]);
+    expect(byInput.summary.skipped).toEqual({ TOKENS_EXCEED_MAX_MODEL_LEN: 1 });
   });
 
   test('local disorder within the reorder window is repaired; beyond it rows are skipped and counted', async () => {

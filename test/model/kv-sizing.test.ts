@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
-import { defaultMaxModelLen, deriveTotalKvBlocks, kvBytesPerBlock, validateTp } from '../../src/model/kv-sizing.js';
+import { defaultMaxModelLen, deriveTotalKvBlocks, kvBytesPerBlock, validateTp, vllmBatchDefaults } from '../../src/model/kv-sizing.js';
 import { InputError } from '../../src/kernel/errors.js';
 
 const h100 = getHardware('H100');
@@ -23,15 +23,40 @@ describe('KV sizing', () => {
     expect(kvBytesPerBlock(getModel('llama-3.1-70b'), 16, 16)).toBe(2 * 80 * 1 * 128 * 2 * 16);
   });
 
-  // vllm.total_kv_blocks_gpu of ../shared/groundtruth/calibration/*.json (vLLM 0.15.1, H100-SXM-80GB, util 0.9, block 16)
+  // vllm.total_kv_blocks_gpu as vLLM logged it (../shared/groundtruth calibration and trainval;
+  // H100-SXM-80GB, util 0.9, block 16, max_num_seqs 128), with each run's max_num_batched_tokens.
   test.each([
-    ['meta-llama/Llama-2-7b-hf', 1, 7462],
-    ['mistralai/Mixtral-8x7B-v0.1', 2, 27510],
-    ['codellama/CodeLlama-34b-Instruct-hf', 2, 26602],
-    ['meta-llama/Llama-2-70b-hf', 4, 31356],
-  ])('derived blocks for %s TP%i are within 2%% of the measured %i', (name, tp, measured) => {
-    const blocks = deriveTotalKvBlocks({ model: getModel(name), hardware: h100, tp, gpuMemoryUtilization: 0.9, blockSize: 16 });
-    expect(Math.abs(blocks / measured - 1)).toBeLessThan(0.02);
+    ['meta-llama/Llama-2-7b-hf', 1, 2048, 7462],
+    ['mistralai/Mixtral-8x7B-v0.1', 2, 2048, 27510],
+    ['codellama/CodeLlama-34b-Instruct-hf', 2, 2048, 26602],
+    ['meta-llama/Llama-2-70b-hf', 4, 2048, 31356],
+    ['meta-llama/Llama-3.1-70B-Instruct', 4, 8192, 30251],
+    ['meta-llama/Llama-3.1-70B-Instruct', 4, 2048, 30425],
+    ['mistralai/Mistral-Nemo-Instruct-2407', 2, 1024, 48009],
+    ['mistralai/Mistral-Nemo-Instruct-2407', 1, 2048, 19251],
+    ['Qwen/Qwen2.5-7B-Instruct', 1, 2048, 65352],
+    ['Qwen/Qwen2.5-7B-Instruct', 1, 1024, 65368],
+    ['01-ai/Yi-34B', 2, 2048, 20793],
+  ])('derived blocks for %s TP%i (max_num_batched_tokens %i) are within 1%% of the measured %i', (name, tp, mbt, measured) => {
+    const blocks = deriveTotalKvBlocks({ model: getModel(name), hardware: h100, tp, gpuMemoryUtilization: 0.9, blockSize: 16, maxNumBatchedTokens: mbt, maxNumSeqs: 128 });
+    expect(Math.abs(blocks / measured - 1)).toBeLessThan(0.01);
+  });
+
+  test('the profiled reserve grows with the token budget and with max_num_seqs × vocabulary', () => {
+    const m = getModel('qwen/qwen2.5-7b-instruct');
+    const at = (mbt: number, mss: number): number => deriveTotalKvBlocks({ model: m, hardware: h100, tp: 1, maxNumBatchedTokens: mbt, maxNumSeqs: mss });
+    expect(at(8192, 128)).toBeLessThan(at(2048, 128));
+    expect(at(2048, 1024)).toBeLessThan(at(2048, 128));
+    // 896 more dummy requests × 152,064 vocabulary entries × 21 bytes, in 917,504-byte blocks
+    expect(Math.abs(at(2048, 128) - at(2048, 1024) - (896 * 152064 * 21) / 917504)).toBeLessThanOrEqual(1);
+  });
+
+  test('vLLM serve batch defaults follow the GPU: 8192/1024 on >= 70 GiB GPUs other than A100, else 2048/256', () => {
+    expect(vllmBatchDefaults(h100)).toMatchObject({ maxNumBatchedTokens: 8192, maxNumSeqs: 1024 });
+    expect(vllmBatchDefaults(getHardware('H200'))).toMatchObject({ maxNumBatchedTokens: 8192, maxNumSeqs: 1024 });
+    expect(vllmBatchDefaults(getHardware('A100-80'))).toMatchObject({ maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+    expect(vllmBatchDefaults(getHardware('L40S'))).toMatchObject({ maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+    expect(getHardware('L40S').deviceMemoryGiB).toBeLessThan(45);
   });
 
   test('more memory utilisation, more blocks; larger blocks, fewer', () => {

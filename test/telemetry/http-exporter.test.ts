@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpHttpSink, retryAfterMs, tracesUrl } from '../../src/telemetry/http-exporter.node.js';
 import { resolveTelemetry } from '../../src/telemetry/options.js';
+import { resolveOtlpExport } from '../../src/telemetry/otlp-config.js';
 import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
 import { completed } from './records.js';
 
@@ -104,5 +105,64 @@ describe('OTLP/HTTP exporter', () => {
     expect(retryAfterMs('2', 0)).toBe(2000);
     expect(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1000)).toBe(4000);
     expect(retryAfterMs(null, 0)).toBeUndefined();
+  });
+});
+
+describe('OTLP/HTTP exporter: failures name their cause', () => {
+  it('stops early on an endpoint that never answered, with the connection error as the cause', async () => {
+    const port = await new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => r(p)); }); });
+    const sink = new OtlpHttpSink(`http://127.0.0.1:${port}`, t, { initialBackoffMs: 1, maxRetries: 3, concurrency: 1 });
+    for (let i = 0; i < 40; i++) sink.add(completed(i)); // 10 batches
+    const [s] = await sink.close();
+    expect(s).toMatchObject({ spans: 0, failedSpans: 240, retries: 3 }); // only the first batch was retried
+    expect(Object.keys(s!.causes!)).toEqual([
+      `connection refused (ECONNREFUSED 127.0.0.1:${port})`,
+      `connection refused (ECONNREFUSED 127.0.0.1:${port}); endpoint never answered, not retried`,
+    ]);
+    expect(Object.values(s!.causes!)).toEqual([24, 216]);
+  });
+
+  it('reports the HTTP status and the body of a rejection', async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => { res.writeHead(400, { 'content-type': 'text/plain' }); res.end('invalid span: trace_id is empty\n'); });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const sink = new OtlpHttpSink(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`, t, { initialBackoffMs: 1 });
+    sink.add(completed(0));
+    const [s] = await sink.close();
+    expect(s!.causes).toEqual({ 'HTTP 400 Bad Request: invalid span: trace_id is empty': 6 });
+  });
+
+  it('sends OTLP/JSON with the configured headers and no compression when asked', async () => {
+    const seen: { type?: string; encoding?: string; auth?: string; body?: unknown } = {};
+    server = createServer(async (req, res) => {
+      const raw = await body(req);
+      Object.assign(seen, { type: req.headers['content-type'], encoding: req.headers['content-encoding'], auth: req.headers['authorization'], body: JSON.parse(raw.toString('utf8')) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const e = resolveOtlpExport({ endpoint: true }, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_COMPRESSION: 'none', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20xyz',
+    });
+    const sink = new OtlpHttpSink(e, t);
+    sink.add(completed(0));
+    const [s] = await sink.close();
+    expect(s).toMatchObject({ spans: 6, failedSpans: 0 });
+    expect(seen).toMatchObject({ type: 'application/json', encoding: undefined, auth: 'Bearer xyz' });
+    const span = (seen.body as { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] }).resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('reports progress while close() waits', async () => {
+    const { url } = await receiver([503, 503, 503]);
+    const seen: number[] = [];
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 40, concurrency: 1, progressEveryMs: 20, onProgress: (p) => seen.push(p.retries) });
+    sink.add(completed(0));
+    await sink.close();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(Math.max(...seen)).toBeGreaterThanOrEqual(1);
   });
 });

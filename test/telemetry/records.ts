@@ -37,14 +37,16 @@ export function rejected(index: number): RequestRecord {
   };
 }
 
+/** Disaggregated: prefill answers, the KV moves, the decode instance's first step gives the client's first token. */
 export function disaggregated(index: number): RequestRecord {
   const r = completed(index, { pool: 'prefill' });
+  const prefillDone = r.firstTokenUs - 12_000;
   return {
     ...r,
     disagg: {
-      prefillInstance: 1, decodeInstance: 5, decodeRoutedUs: r.firstTokenUs - 10,
-      transferStartUs: r.firstTokenUs, transferEndUs: r.firstTokenUs + 3_000, transferBytes: 123_456_789,
-      decodeEnqueuedUs: r.firstTokenUs + 3_000,
+      prefillInstance: 1, decodeInstance: 5, decodeRoutedUs: r.routedUs, prefillDoneUs: prefillDone,
+      transferStartUs: prefillDone, transferEndUs: prefillDone + 3_000, transferBytes: 123_456_789,
+      decodeEnqueuedUs: prefillDone + 3_000, decodeFirstScheduledUs: prefillDone + 4_000, decodeCachedTokens: 0,
     },
   };
 }

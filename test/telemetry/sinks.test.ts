@@ -8,14 +8,15 @@ import { resolveTelemetry } from '../../src/telemetry/options.js';
 import { readOtlpBytes } from '../../src/telemetry/otlp-reader.node.js';
 import { formatTraceSummary, openTraceSink } from '../../src/telemetry/sinks.node.js';
 import { parseTraceEpoch } from '../../src/telemetry/time.js';
+import { resolveOtlpExport } from '../../src/telemetry/otlp-config.js';
 import { completed } from './records.js';
 
 let server: Server | undefined;
 afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
 describe('openTraceSink (what the CLI calls)', () => {
-  it('is undefined without a target', () => {
-    expect(openTraceSink({}, resolveTelemetry())).toBeUndefined();
+  it('is undefined without a target', async () => {
+    expect(await openTraceSink({}, resolveTelemetry())).toBeUndefined();
   });
 
   it('fans out to a file and an endpoint, applies sampling once, and summarises each', async () => {
@@ -32,7 +33,7 @@ describe('openTraceSink (what the CLI calls)', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const file = join(mkdtempSync(join(tmpdir(), 'blis-sinks-')), 'run.json');
     const t = resolveTelemetry({ seed: 5, traceSample: 0.5, batchTraces: 16 });
-    const sink = openTraceSink({ otlpOut: file, otlpEndpoint: url }, t)!;
+    const sink = (await openTraceSink({ otlpOut: file, endpoint: resolveOtlpExport({ endpoint: url }) }, t))!;
     for (let i = 0; i < 100; i++) {
       sink.add(completed(i));
       await sink.drain();
@@ -48,8 +49,8 @@ describe('openTraceSink (what the CLI calls)', () => {
     expect(formatTraceSummary(f!)).toMatch(new RegExp(`^otlp ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${f!.traces} traces, ${f!.spans} spans in \\d+ messages \\(\\d+ bytes\\), ${f!.sampledOutTraces} sampled out$`));
   });
 
-  it('rejects unknown extensions and bad flags with InputError', () => {
-    expect(() => openTraceSink({ otlpOut: 'x.txt' }, resolveTelemetry())).toThrowError(expect.objectContaining({ code: 'FLAG_BAD_VALUE', where: '--otlp-out' }));
+  it('rejects unknown extensions and bad flags with InputError', async () => {
+    await expect(openTraceSink({ otlpOut: 'x.txt' }, resolveTelemetry())).rejects.toThrowError(expect.objectContaining({ code: 'FLAG_BAD_VALUE', where: '--otlp-out' }));
     expect(() => resolveTelemetry({ traceSample: 1.5 })).toThrowError(expect.objectContaining({ code: 'FLAG_OUT_OF_RANGE', where: '--trace-sample' }));
     expect(() => resolveTelemetry({ traceSlowest: -1 })).toThrowError(expect.objectContaining({ where: '--trace-slowest' }));
     expect(() => parseTraceEpoch('yesterday')).toThrowError(expect.objectContaining({ code: 'FLAG_BAD_VALUE', where: '--trace-epoch' }));

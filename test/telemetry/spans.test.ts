@@ -89,6 +89,18 @@ describe('span tree of one request', () => {
     expect(attr(kv, 'blis.kv_transfer.bytes')).toBe(123_456_789);
   });
 
+  it('disaggregated: prefill ends with the prefill answer, kv_transfer ends before the decode instance\'s first step starts', () => {
+    const r = disaggregated(2);
+    const spans = b.build(r);
+    const prefill = byName(spans, 'prefill');
+    const kv = byName(spans, 'kv_transfer');
+    const decode = byName(spans, 'decode');
+    expect(us(prefill.endTimeUnixNano)).toBe(r.disagg!.prefillDoneUs);
+    expect(us(kv.endTimeUnixNano)).toBeLessThan(us(decode.startTimeUnixNano));
+    expect(us(decode.startTimeUnixNano)).toBe(r.disagg!.decodeFirstScheduledUs);
+    expect(us(decode.events!.find((e) => e.name === 'first_token')!.timeUnixNano)).toBe(r.firstTokenUs);
+  });
+
   it('children lie inside the root and ids are distinct and non-zero (property)', () => {
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 0, max: 4e12 }), fc.array(fc.integer({ min: 0, max: 5e6 }), { minLength: 6, maxLength: 6 }),
@@ -107,9 +119,24 @@ describe('span tree of one request', () => {
           expect(us(s.endTimeUnixNano)).toBeLessThanOrEqual(us(root.endTimeUnixNano));
           expect(us(s.endTimeUnixNano)).toBeGreaterThanOrEqual(us(s.startTimeUnixNano));
         }
+        // Each phase is a span that lasts, or (zero length) an event of its name on the root at its time.
+        const phases = ['admission', 'routing', 'queue', 'prefill', 'decode'];
+        const starts = [ts[0], ts[1], ts[3], ts[4], ts[5]];
+        const at: number[] = [];
+        for (const [i, n] of phases.entries()) {
+          const span = spans.find((x) => x.name === n);
+          const event = root.events?.find((e) => e.name === n);
+          expect(Boolean(span) !== Boolean(event)).toBe(true);
+          if (span) {
+            expect(us(span.endTimeUnixNano)).toBeGreaterThan(us(span.startTimeUnixNano));
+            at.push(us(span.startTimeUnixNano), us(span.endTimeUnixNano));
+          } else {
+            expect(us(event!.timeUnixNano)).toBe(starts[i]);
+            at.push(us(event!.timeUnixNano), us(event!.timeUnixNano));
+          }
+        }
         // phases follow each other: each starts where (or after) the previous one ended
-        const order = ['admission', 'routing', 'queue', 'prefill', 'decode'].map((n) => byName(spans, n));
-        for (let i = 1; i < order.length; i++) expect(us(order[i]!.startTimeUnixNano)).toBeGreaterThanOrEqual(us(order[i - 1]!.endTimeUnixNano));
+        for (let i = 2; i < at.length; i += 2) expect(at[i]!).toBeGreaterThanOrEqual(at[i - 1]!);
       }), { numRuns: 200 });
   });
 
@@ -117,5 +144,35 @@ describe('span tree of one request', () => {
     const r = completed(0, { arrivalUs: 123_456_789_012, admittedUs: 123_456_789_013 });
     const root = b.build(r)[0]!;
     expect(nanosToBigInt(root.startTimeUnixNano)).toBe(EPOCH + 123_456_789_012_000n);
+  });
+
+  it('records a phase of zero length as an event on the root, with its attributes, unless asked for spans', () => {
+    const r = completed(4, { admittedUs: 1_000 * 4 + 17, routedUs: 1_000 * 4 + 17, enqueuedUs: 4_100, firstScheduledUs: 4_100 });
+    const spans = b.build(r);
+    expect(spans.map((s) => s.name)).toEqual([ROOT_SPAN_NAME, 'prefill', 'decode']);
+    const events = spans[0]!.events!;
+    expect(events.map((e) => [e.name, us(e.timeUnixNano)])).toEqual([['admission', r.arrivalUs], ['routing', r.arrivalUs], ['queue', 4_100]]);
+    expect(attr(events[1]!, 'blis.routing.score.prefix-affinity')).toBe(0.75);
+    expect(attr(events[2]!, 'blis.instance.id')).toBe(0);
+    const asSpans = new TraceBuilder(resolveTelemetry({ seed: 42, instantPhases: 'span' })).build(r);
+    expect(asSpans.map((s) => s.name)).toEqual([ROOT_SPAN_NAME, 'admission', 'routing', 'queue', 'prefill', 'decode']);
+    expect(asSpans[0]!.events).toBeUndefined();
+  });
+
+  it('follows the current GenAI conventions: provider, finish reasons, cached tokens, server, error.type', () => {
+    const root = b.build(completed(5))[0]!;
+    expect(attr(root, 'gen_ai.provider.name')).toBe('vllm');
+    expect(attr(root, 'gen_ai.system')).toBeUndefined();
+    expect(root.attributes.find((a) => a.key === 'gen_ai.response.finish_reasons')!.value).toEqual({ arrayValue: { values: [{ stringValue: 'stop' }] } });
+    expect(attr(root, 'gen_ai.usage.cache_read.input_tokens')).toBe(256);
+    expect(attr(root, 'server.address')).toBe('unified-1.blis.sim');
+    expect(attr(root, 'server.port')).toBe(8000);
+    expect(attr(root, 'error.type')).toBeUndefined();
+    const bad = b.build(rejected(6))[0]!;
+    expect(attr(bad, 'error.type')).toBe('exceeds-max-model-len');
+    expect(attr(bad, 'server.address')).toBeUndefined();
+    expect(attr(bad, 'gen_ai.response.finish_reasons')).toBeUndefined();
+    const late = b.build(completed(7, { status: 'timed_out', finishedUs: -1 }))[0]!;
+    expect(attr(late, 'error.type')).toBe('timed_out');
   });
 });

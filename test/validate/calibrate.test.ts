@@ -32,8 +32,8 @@ describe('calibration', () => {
     const p = prepareExperiment({ file: 'small.json', json: JSON.parse(fx('small.json')), requests: fx('small.requests.csv') }, { plan: { arrivals: 'trace' } });
     const params = pick(['gemm_us', 'firstTokenUs']);
     const known = [1.4, 12000];
-    const truth = await runPlanJob({ plan: p.plan, latencyModel: 'fitted', coefficients: coefficientsDocument(known, params) });
-    const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(undefined, 1, { latencyModel: 'fitted', coefficients });
+    const truth = await runPlanJob({ plan: p.plan, stepTime: { name: 'fitted', coefficients: coefficientsDocument(known, params) } });
+    const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(undefined, 1, { name: 'fitted', coefficients });
     const r = await calibrate([{ exp: p.exp, plan: p.plan, rows: truth.rows! }], { runnerFor, params, x0: [1.0, 5000], fraction: 1, maxEvaluations: 80 });
     expect(r.x[0]).toBeGreaterThan(known[0]! * 0.97);
     expect(r.x[0]).toBeLessThan(known[0]! * 1.03);

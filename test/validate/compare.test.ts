@@ -52,6 +52,20 @@ describe('comparator', () => {
     expect(side.stages.get(0)!.dists).toEqual({});
   });
 
+  it('empty distributions written as null (a block with no completions) are no prediction, not 0 ms', () => {
+    const d = { mean: 4, p50: 4, p90: 5, p95: 5, p99: 6, min: 3, max: 6 };
+    const doc = {
+      schema: 'blis.metrics/v1', requests: { injected: 3, completed: 3 }, ttft_ms: d, e2e_ms: d, tpot_ms: null, itl_ms: null, queue_ms: null,
+      stages: [{ index: 0, requests: { injected: 0, completed: 0 }, ttft_ms: null, e2e_ms: null, tpot_ms: null, itl_ms: null }],
+    };
+    const side = sideFromMetrics(doc);
+    expect(side.summary.dists).toEqual({ ttft: d, e2e: d });
+    expect(side.stages.get(0)!.dists).toEqual({});
+    const [summary] = compareSides(side, sideFromFlat({ '-1': { tpot_mean: 7, ttft_mean: 4 } }));
+    expect(summary!.metrics['tpot_mean']).toEqual({ predicted: null, actual: 7, error_pct: null });
+    expect(summary!.metrics['ttft_mean']!.error_pct).toBe(0);
+  });
+
   it('flat competitor tables: "-1" is the whole run, itl_mean (measured-length TPOT) is ignored', () => {
     const side = sideFromFlat({ '-1': { e2e_mean: 5, itl_mean: 3 }, '0': { ttft_p90: 2 } });
     expect(side.summary.dists).toEqual({ e2e: { mean: 5 } });

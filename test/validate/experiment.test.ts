@@ -1,19 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/validate/experiment.js';
-import { InputError } from '../../src/kernel/errors.js';
+import { errorOf } from './helpers.js';
 
 const fixture = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/validate/small.json', import.meta.url), 'utf8'));
-
-function errorOf(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('parseExperiment', () => {
   it('reads model, hardware, knobs, stages, prefix structure and ground truth', () => {

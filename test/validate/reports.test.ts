@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { updateBaseline } from '../../src/validate/baseline.js';
+import { checkGate, updateBaseline } from '../../src/validate/baseline.js';
 import { renderJunit } from '../../src/validate/junit.js';
 import { errorColour, renderHtml, svgScatter } from '../../src/validate/report-html.js';
 import { renderMarkdown } from '../../src/validate/report-md.js';
@@ -33,9 +33,13 @@ describe('reports', () => {
     expect(md).toContain('Distribution distances');
   });
 
-  it('report.md says passed when the gate passes', async () => {
-    const { good } = await runs();
-    expect(renderMarkdown({ document: good.document })).toContain('✅ **Gate passed**');
+  it('report.md says passed when a baseline gate passes, and "not gated" without a baseline (never "passed")', async () => {
+    const { good, baseline } = await runs();
+    expect(renderMarkdown({ document: good.document })).toContain('⚪ **Not gated** (no baseline)');
+    expect(renderMarkdown({ document: good.document })).not.toContain('passed');
+    expect(renderHtml({ document: good.document })).toContain('Not gated (no baseline)');
+    const gated = { ...good.document, gate: { gated: true, ...checkGate(good.document, baseline) } };
+    expect(renderMarkdown({ document: gated, baseline })).toContain('✅ **Gate passed**');
   });
 
   it('report.html is self-contained with scatter, heat map and CDF plots', async () => {

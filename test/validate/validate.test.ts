@@ -32,7 +32,7 @@ describe('validate end to end with an injected simulation', () => {
     expect(summary.requests).toEqual({ predicted: { ok: 58, failed: 2 }, actual: { ok: 58, failed: 2 } });
     expect(summary.distributions!.ttft).toEqual({ ks: 0, w1_ms: 0, n_predicted: 58, n_actual: 58 });
     expect(doc.summary['ttft_mean']).toEqual({ mape_mean: 0, mape_median: 0, n: 1 });
-    expect(doc.gate).toEqual({ passed: true, failures: [] });
+    expect(doc.gate).toEqual({ passed: true, gated: false, failures: [] });
     expect(run.details[0]!.cdfs!.ttft!.actual.at(-1)![1]).toBe(1);
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });

@@ -28,6 +28,7 @@ export function createJsonLinesReader(ctx: ReaderContext, handle: ObjectHandler)
       ctx.skip('JSONL_NOT_OBJECT', line, 'expected a JSON object');
       return;
     }
+    ctx.locate?.(line);
     try {
       handle(obj as Record<string, unknown>, line);
     } catch (e) {

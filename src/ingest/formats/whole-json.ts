@@ -32,6 +32,7 @@ export function createWholeJsonReader(ctx: ReaderContext, handle: (doc: unknown)
 
 /** Runs `fn` for record `index`, turning a RowError into a counted skip labelled `record N`. */
 export function perRecord(ctx: ReaderContext, index: number, fn: () => void): void {
+  ctx.locate?.(`record ${index}`);
   try {
     fn();
   } catch (e) {

@@ -1,0 +1,36 @@
+/** `blis report RUN.json...`: runs' metrics side by side as a self-contained HTML page (cluster comparison). */
+import type { Command } from 'commander';
+import type { MetricsDocument } from '../cluster/metrics.js';
+import { renderClusterComparison } from '../report/cluster-html.js';
+import { readJson, resolvePath, writeText } from './files.node.js';
+import { QUIET_HELP, note, type CliIO } from './io.js';
+
+const EXAMPLES = `
+Examples:
+  blis run --routing-policy round-robin --num-instances 8 --tp 2 --rate 50 --metrics-out rr.json
+  blis run --routing-policy weighted --routing-scorers prefix-affinity:2,queue-depth:1 --num-instances 8 --tp 2 --rate 50 --metrics-out pa.json
+  blis report rr.json pa.json --out comparison.html
+  blis report round-robin=rr.json prefix-aware=pa.json --out comparison.html --title "chatbot at 50 req/s"
+`;
+
+export function registerReport(program: Command, io: CliIO): void {
+  const cmd = program.command('report')
+    .description('compare runs side by side (latency percentiles, prefix-hit rate, throughput) as a self-contained HTML page')
+    .argument('<runs...>', 'metrics JSON files (blis.metrics/v1, from --metrics-out or --output json), optionally label=FILE')
+    .requiredOption('--out <file>', 'the HTML page to write')
+    .option('--title <text>', 'page title')
+    .option('--quiet', QUIET_HELP);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((runs: string[]) => {
+    const o = cmd.opts<Record<string, unknown>>();
+    const compared = runs.map((arg) => {
+      const eq = arg.indexOf('=');
+      const file = eq > 0 ? arg.slice(eq + 1) : arg;
+      const label = eq > 0 ? arg.slice(0, eq) : file.replace(/^.*\//, '').replace(/\.(metrics\.)?json$/i, '');
+      return { label, metrics: readJson(resolvePath(io.cwd, file), 'metrics file') as MetricsDocument };
+    });
+    const out = resolvePath(io.cwd, o['out'] as string);
+    writeText(out, renderClusterComparison(compared, typeof o['title'] === 'string' ? o['title'] : undefined));
+    note(o['quiet'] === true, io, `blis: wrote ${out} (${compared.length} runs)\n`);
+  });
+}

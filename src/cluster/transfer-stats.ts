@@ -1,0 +1,53 @@
+/**
+ * KV-transfer figures of a P/D run, from the request records: how many transfers, how many
+ * bytes, how long a prefilled request waited for its decode instance's blocks, how long the
+ * transfer took, and how much of that was lost to sharing the prefill instance's link
+ * (processor sharing, kv-transfer.ts: the time beyond bytes / bandwidth + base latency).
+ */
+import { LatencySamples } from './duration-histogram.js';
+import type { RequestRecord } from './record.js';
+import type { DistributionSummary } from './summary.js';
+
+export interface TransferBlock {
+  /** Transfers that landed. */
+  count: number;
+  bytes: number;
+  /** Prefill answered → decode blocks reserved and the transfer began (vLLM waiting for free blocks). */
+  wait_for_decode_blocks_ms: DistributionSummary;
+  /** Transfer began → landed (base latency included). */
+  transfer_ms: DistributionSummary;
+  /** The part of transfer_ms lost to other transfers on the same link (waiting for the link). */
+  link_contention_ms: DistributionSummary;
+}
+
+export class TransferStats {
+  private count = 0;
+  private bytes = 0;
+  private readonly wait = new LatencySamples();
+  private readonly transfer = new LatencySamples();
+  private readonly contention = new LatencySamples();
+
+  constructor(private readonly link: { readonly bytesPerS: number; readonly latencyUs: number }) {}
+
+  add(r: RequestRecord): void {
+    const d = r.disagg;
+    if (d === undefined || d.transferEndUs < 0) return;
+    this.count++;
+    this.bytes += d.transferBytes;
+    if (d.prefillDoneUs >= 0) this.wait.push(d.transferStartUs - d.prefillDoneUs);
+    const took = d.transferEndUs - d.transferStartUs;
+    this.transfer.push(took);
+    const alone = (d.transferBytes / this.link.bytesPerS) * 1e6 + this.link.latencyUs;
+    this.contention.push(Math.max(0, took - alone));
+  }
+
+  block(): TransferBlock {
+    return {
+      count: this.count,
+      bytes: this.bytes,
+      wait_for_decode_blocks_ms: this.wait.summary(1e-3),
+      transfer_ms: this.transfer.summary(1e-3),
+      link_contention_ms: this.contention.summary(1e-3),
+    };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The CPU KV offload tier, after vLLM 0.15's OffloadingConnector with its CPU backend
+ * (distributed/kv_transfer/kv_connector/v1/offloading_connector.py, v1/kv_offload/lru_manager.py):
+ * - every full GPU block whose hash is known is stored to CPU memory once (a hash already
+ *   stored is skipped, prepare_store); when the tier is full the least recently used block is
+ *   evicted;
+ * - a prefix lookup that runs past the GPU cache's hits continues in the CPU tier
+ *   (get_num_new_matched_tokens) and touches what it finds (moves it to the LRU tail);
+ * - a hit is loaded asynchronously over PCIe (the request waits, WAITING_FOR_REMOTE_KVS); the
+ *   engine owns that timing (instance.ts), this class only the membership.
+ * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
+ * Hash → slot is a typed-array table; the LRU order an intrusive list over slots (O(1) each).
+ */
+import { HashIndex } from './hash-index.js';
+
+export class CpuKvTier {
+  readonly capacityBlocks: number;
+  private readonly index: HashIndex;
+  private readonly slotHash: Float64Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
+  private readonly head: number;
+  private used = 0;
+  /** Blocks written to the tier / dropped from it, over the run. */
+  stores = 0;
+  evictions = 0;
+
+  constructor(capacityBlocks: number) {
+    if (!Number.isInteger(capacityBlocks) || capacityBlocks < 1) throw new Error(`CPU tier capacity must be a positive integer of blocks, got ${capacityBlocks}`);
+    this.capacityBlocks = capacityBlocks;
+    this.index = new HashIndex(capacityBlocks);
+    this.slotHash = new Float64Array(capacityBlocks);
+    this.prev = new Int32Array(capacityBlocks + 1);
+    this.next = new Int32Array(capacityBlocks + 1);
+    this.head = capacityBlocks;
+    this.prev[this.head] = this.head;
+    this.next[this.head] = this.head;
+  }
+
+  get numStored(): number {
+    return this.used;
+  }
+
+  has(hash: number): boolean {
+    return this.index.get(hash) >= 0;
+  }
+
+  /** Consecutive hits among hashes[from..from + maxBlocks), each touched (moved to the MRU end). */
+  lookup(hashes: Float64Array, from: number, maxBlocks: number): number {
+    const n = Math.min(maxBlocks, hashes.length - from);
+    let i = 0;
+    for (; i < n; i++) {
+      const s = this.index.get(hashes[from + i]!);
+      if (s < 0) break;
+      this.unlink(s);
+      this.append(s);
+    }
+    return i;
+  }
+
+  /** Stores a block's hash unless it is there already; evicts the least recently used block when full. */
+  store(hash: number): void {
+    if (this.index.get(hash) >= 0) return;
+    let s: number;
+    if (this.used < this.capacityBlocks) {
+      s = this.used++;
+    } else {
+      s = this.next[this.head]!;
+      this.unlink(s);
+      this.index.delete(this.slotHash[s]!);
+      this.evictions++;
+    }
+    this.slotHash[s] = hash;
+    this.index.set(hash, s);
+    this.append(s);
+    this.stores++;
+  }
+
+  private append(s: number): void {
+    const tail = this.prev[this.head]!;
+    this.next[tail] = s;
+    this.prev[s] = tail;
+    this.next[s] = this.head;
+    this.prev[this.head] = s;
+  }
+
+  private unlink(s: number): void {
+    const p = this.prev[s]!;
+    const nx = this.next[s]!;
+    this.next[p] = nx;
+    this.prev[nx] = p;
+  }
+}

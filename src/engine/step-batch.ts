@@ -1,0 +1,79 @@
+/**
+ * One formed batch: the shape the step-time model reads (BatchShape) plus, per slot, the request,
+ * whether the step samples a token for it, and the request's epoch when it was scheduled (a
+ * preemption or abort in between makes the slot commit nothing). Arrays are sized once
+ * (max_num_seqs) and reused: the instance keeps two, the step on the GPU and, under async
+ * scheduling, the next one already scheduled.
+ */
+import type { BatchShape } from '../model/step-time.js';
+import type { EngineRequest } from './engine-request.js';
+
+export class StepBatch implements BatchShape {
+  size = 0;
+  totalNewTokens = 0;
+  numPrefill = 0;
+  /** Slots from here on were admitted from the waiting queue by this formation. */
+  admittedFrom = 0;
+  /** Formation sequence number (the engine's step counter when it was scheduled). */
+  seq = 0;
+  readonly newTokens: Int32Array;
+  readonly contextTokens: Int32Array;
+  readonly isPrefill: Uint8Array;
+  readonly reqs: EngineRequest[];
+  readonly sampled: Uint8Array;
+  readonly epochs: Int32Array;
+
+  constructor(capacity: number) {
+    this.newTokens = new Int32Array(capacity);
+    this.contextTokens = new Int32Array(capacity);
+    this.isPrefill = new Uint8Array(capacity);
+    this.reqs = new Array<EngineRequest>(capacity);
+    this.sampled = new Uint8Array(capacity);
+    this.epochs = new Int32Array(capacity);
+  }
+
+  clear(seq: number): void {
+    this.size = 0;
+    this.totalNewTokens = 0;
+    this.numPrefill = 0;
+    this.admittedFrom = 0;
+    this.seq = seq;
+  }
+
+  /** Appends a slot: `context` tokens already computed before this step, `numNew` computed by it. */
+  add(r: EngineRequest, context: number, numNew: number, prefill: boolean, sampled: boolean): void {
+    const k = this.size++;
+    this.reqs[k] = r;
+    this.newTokens[k] = numNew;
+    this.contextTokens[k] = context;
+    const p = prefill ? 1 : 0;
+    this.isPrefill[k] = p;
+    this.numPrefill += p;
+    this.totalNewTokens += numNew;
+    this.sampled[k] = sampled ? 1 : 0;
+    this.epochs[k] = r.epoch;
+  }
+
+  slotOf(r: EngineRequest): number {
+    for (let k = 0; k < this.size; k++) if (this.reqs[k] === r) return k;
+    return -1;
+  }
+
+  /** Removes slot k (shifting the rest); returns its tokens. */
+  removeSlot(k: number): number {
+    const tokens = this.newTokens[k]!;
+    this.totalNewTokens -= tokens;
+    this.numPrefill -= this.isPrefill[k]!;
+    for (let j = k + 1; j < this.size; j++) {
+      this.reqs[j - 1] = this.reqs[j]!;
+      this.newTokens[j - 1] = this.newTokens[j]!;
+      this.contextTokens[j - 1] = this.contextTokens[j]!;
+      this.isPrefill[j - 1] = this.isPrefill[j]!;
+      this.sampled[j - 1] = this.sampled[j]!;
+      this.epochs[j - 1] = this.epochs[j]!;
+    }
+    this.size--;
+    if (k < this.admittedFrom) this.admittedFrom--;
+    return tokens;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Cluster comparison (`blis report A.json B.json ...`): several runs' blis.metrics/v1 side by
+ * side, one per layout (routing policy, P/D split, hardware, instance count): latency
+ * percentiles, prefix-cache hit rate, throughput and request outcomes as grouped bars and one
+ * table. Self-contained HTML (inline SVG, no scripts).
+ */
+import type { MetricsDocument } from '../cluster/metrics.js';
+import { InputError } from '../kernel/errors.js';
+import { PALETTE, esc, groupedBars, htmlPage, type BarGroup } from './svg.js';
+
+export interface ComparedRun {
+  readonly label: string;
+  readonly metrics: MetricsDocument;
+}
+
+type Dist = { p50: number; p90: number; p95: number; p99: number; mean: number };
+
+const PCT_COLORS = { p50: '#9ecae1', p90: '#4292c6', p99: '#08519c' } as const;
+
+function cfg(m: MetricsDocument): Record<string, unknown> {
+  return (m.config ?? {}) as Record<string, unknown>;
+}
+
+/** A one-line description of a run's layout from its resolved config. */
+export function describeLayout(m: MetricsDocument): string {
+  const c = cfg(m);
+  const pools = Array.isArray(c['pools']) ? (c['pools'] as Array<Record<string, unknown>>) : [];
+  const poolText = pools.length > 1
+    ? pools.map((p) => `${p['count']}×${p['role'] === 'unified' ? '' : `${p['role']} `}${p['hardware']} TP${p['tp']}`).join(' + ')
+    : `${c['num_instances']}×${c['hardware']} TP${c['tp']}`;
+  const routing = `${c['routing_policy'] ?? ''}${c['routing_scorers'] ? ` (${c['routing_scorers']})` : ''}`;
+  const w = c['workload'] as Record<string, unknown> | undefined;
+  const rate = typeof w?.['rate_rps'] === 'number' ? `, ${w['rate_rps']} req/s` : '';
+  return `${c['model']} on ${poolText}, ${routing}${rate}`;
+}
+
+function percentileBars(title: string, runs: readonly ComparedRun[], key: 'ttft_ms' | 'e2e_ms' | 'tpot_ms' | 'queue_ms'): string {
+  const groups: BarGroup[] = runs.map((r) => {
+    const d = r.metrics[key] as unknown as Dist;
+    return { label: r.label, bars: (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, value: d[p], color: PCT_COLORS[p] })) };
+  });
+  return groupedBars(title, groups, { yLabel: 'ms', format: (v) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}s` : v >= 10 ? v.toFixed(0) : v.toFixed(1)) });
+}
+
+function singleBars(title: string, runs: readonly ComparedRun[], value: (m: MetricsDocument) => number, yLabel: string, format: (v: number) => string): string {
+  return groupedBars(title, runs.map((r, i) => ({ label: r.label, bars: [{ name: r.label, value: value(r.metrics), color: PALETTE[i % PALETTE.length]! }] })), { yLabel, format, height: 200 });
+}
+
+/** A latency cell; an empty distribution (null) shows as a dash, never as 0. */
+const ms = (x: number | null): string => (x === null ? '–' : x >= 1000 ? x.toFixed(0) : x.toFixed(1));
+const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+
+export function renderClusterComparison(runs: readonly ComparedRun[], title = 'blis cluster comparison'): string {
+  if (runs.length === 0) throw new InputError('REPORT_NO_RUNS', 'blis report', 'no metrics files given');
+  for (const r of runs) {
+    if ((r.metrics as { schema?: unknown }).schema !== 'blis.metrics/v1') throw new InputError('REPORT_NOT_METRICS', r.label, 'not a blis.metrics/v1 document (blis run --output json or --metrics-out)');
+  }
+  const rows = runs.map((r) => {
+    const m = r.metrics;
+    const q = m.requests;
+    return `<tr><td><b>${esc(r.label)}</b><br><span class="note">${esc(describeLayout(m))}</span></td>`
+      + `<td class="n">${q.completed}/${q.injected}</td><td class="n">${q.rejected + q.timed_out + q.dropped}</td>`
+      + [m.ttft_ms.p50, m.ttft_ms.p99, m.tpot_ms.p50, m.e2e_ms.p50, m.e2e_ms.p99, m.queue_ms.p99].map((v) => `<td class="n">${ms(v)}</td>`).join('')
+      + `<td class="n">${m.throughput.output_tokens_per_s.toFixed(0)}</td><td class="n">${pct(m.kv.prefix_hit_rate)}</td><td class="n">${m.kv.preemptions}</td></tr>`;
+  });
+  /** The run with the lowest value (runs without one, null, never win). */
+  const best = (f: (m: MetricsDocument) => number | null): string => {
+    let i = -1;
+    runs.forEach((r, k) => { const v = f(r.metrics); if (v !== null && (i < 0 || v < f(runs[i]!.metrics)!)) i = k; });
+    return i < 0 ? '–' : runs[i]!.label;
+  };
+  const body = [
+    `<h1>${esc(title)}</h1>`,
+    `<p class="meta">${runs.length} runs. Lowest TTFT p99: <b>${esc(best((m) => m.ttft_ms.p99))}</b> · lowest E2E p99: <b>${esc(best((m) => m.e2e_ms.p99))}</b> · highest prefix-hit rate: <b>${esc(best((m) => (m.kv.prefix_hit_rate === null ? null : -m.kv.prefix_hit_rate)))}</b></p>`,
+    '<table><tr><th>run / layout</th><th>completed</th><th>failed</th><th>TTFT p50</th><th>TTFT p99</th><th>TPOT p50</th><th>E2E p50</th><th>E2E p99</th><th>queue p99</th><th>out tok/s</th><th>prefix hit</th><th>preemptions</th></tr>',
+    rows.join('\n'),
+    '</table><p class="note">Times in ms. Failed = rejected + timed out + dropped.</p>',
+    '<h2>Latency percentiles</h2>',
+    percentileBars('time to first token', runs, 'ttft_ms'),
+    percentileBars('time per output token', runs, 'tpot_ms'),
+    percentileBars('end to end', runs, 'e2e_ms'),
+    percentileBars('instance queue wait', runs, 'queue_ms'),
+    '<h2>Cache and throughput</h2>',
+    singleBars('prefix-cache hit rate', runs, (m) => 100 * (m.kv.prefix_hit_rate ?? 0), '%', (v) => `${v.toFixed(1)}%`),
+    singleBars('output tokens per second', runs, (m) => m.throughput.output_tokens_per_s, 'tok/s', (v) => v.toFixed(0)),
+  ];
+  return htmlPage(title, body.join('\n'));
+}

@@ -1,0 +1,103 @@
+/**
+ * vLLM engine knobs an experiment file leaves null, derived by vLLM's own rules (the defaults a
+ * `vllm serve` of that version applies), so that a sparse file simulates the server it
+ * describes. Knobs vLLM computes at start-up from the model and the GPU (`max_model_len` from
+ * the model config, the KV block count from memory profiling) are left to the simulator, which
+ * returns the values it derived (SimulationResult.derived); their reasons are here too.
+ *
+ * Sources (vLLM 0.15): vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (per-GPU
+ * max_num_seqs / max_num_batched_tokens of the OpenAI API server), vllm/config/cache.py
+ * CacheConfig (gpu_memory_utilization 0.9, block_size 16 on CUDA), V1 defaults for prefix
+ * caching and chunked prefill (both on for generative models).
+ */
+import { findHardware } from '../model/hardware-catalog.js';
+import { vllmBatchDefaults } from '../model/kv-sizing.js';
+import type { Assumption } from './assumptions.js';
+
+/** vLLM engine knobs; null means unknown in the source (derive it). */
+export interface EngineKnobs {
+  readonly maxNumSeqs: number | null;
+  readonly maxNumBatchedTokens: number | null;
+  readonly maxModelLen: number | null;
+  readonly gpuMemoryUtilization: number | null;
+  readonly blockSize: number | null;
+  readonly totalKvBlocksGpu: number | null;
+  readonly enablePrefixCaching: boolean | null;
+  readonly enableChunkedPrefill: boolean | null;
+  readonly cpuKvBlocks: number | null;
+  readonly vllmVersion: string | null;
+}
+
+export type KnobName = keyof EngineKnobs;
+
+/** The experiment-file field of each knob (for messages and the report). */
+export const KNOB_FIELDS: Readonly<Record<KnobName, string>> = {
+  maxNumSeqs: 'vllm.max_num_seqs',
+  maxNumBatchedTokens: 'vllm.max_num_batched_tokens',
+  maxModelLen: 'vllm.max_model_len',
+  gpuMemoryUtilization: 'vllm.gpu_memory_utilization',
+  blockSize: 'vllm.block_size',
+  totalKvBlocksGpu: 'vllm.total_kv_blocks_gpu',
+  enablePrefixCaching: 'vllm.enable_prefix_caching',
+  enableChunkedPrefill: 'vllm.enable_chunked_prefill',
+  cpuKvBlocks: 'vllm.cpu_offload.cpu_kv_blocks',
+  vllmVersion: 'vllm.version',
+};
+
+/** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
+export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
+  maxModelLen: "vLLM's default: the model config's maximum context (max_position_embeddings; ModelConfig _get_and_verify_max_len)",
+  totalKvBlocksGpu: "vLLM's memory profiling: (device memory × gpu_memory_utilization − weights/TP − profiled activations, sampler and non-torch memory) / bytes per KV block per GPU (model/kv-sizing.ts)",
+};
+
+interface Rule {
+  readonly value: number | boolean;
+  readonly why: string;
+}
+
+function batchDefaults(gpu: string): { seqs: Rule; tokens: Rule } | undefined {
+  const hw = findHardware(gpu);
+  if (!hw) return undefined;
+  const d = vllmBatchDefaults(hw);
+  const why = `${d.rule}; arg_utils.py get_batch_defaults`;
+  return { seqs: { value: d.maxNumSeqs, why }, tokens: { value: d.maxNumBatchedTokens, why } };
+}
+
+export interface DerivedKnobs {
+  /** The knobs with every rule-derived value filled in. */
+  readonly engine: EngineKnobs;
+  /** Knobs still null: the simulator derives them (SIMULATOR_DERIVED). */
+  readonly leftToSimulator: readonly KnobName[];
+  readonly assumptions: readonly Assumption[];
+}
+
+/** Fills the null knobs that vLLM's default rules decide; `gpu` is the experiment's hardware name. */
+export function deriveKnobs(engine: EngineKnobs, gpu: string): DerivedKnobs {
+  const batch = batchDefaults(gpu);
+  const rules: Partial<Record<KnobName, Rule>> = {
+    ...(batch ? { maxNumSeqs: batch.seqs, maxNumBatchedTokens: batch.tokens } : {}),
+    gpuMemoryUtilization: { value: 0.9, why: "vLLM's default (config/cache.py CacheConfig.gpu_memory_utilization)" },
+    blockSize: { value: 16, why: "vLLM's default KV block size on CUDA (config/cache.py)" },
+    enablePrefixCaching: { value: true, why: "vLLM V1's default for generative models" },
+    enableChunkedPrefill: { value: true, why: "vLLM V1's default for generative models" },
+  };
+  const out: Record<string, unknown> = { ...engine };
+  const assumptions: Assumption[] = [];
+  const left: KnobName[] = [];
+  for (const k of Object.keys(engine) as KnobName[]) {
+    if (engine[k] !== null || k === 'vllmVersion' || k === 'cpuKvBlocks') continue;
+    const rule = rules[k];
+    if (rule) {
+      out[k] = rule.value;
+      assumptions.push({ field: KNOB_FIELDS[k], value: rule.value, kind: 'derived', why: rule.why });
+    } else {
+      left.push(k);
+    }
+  }
+  return { engine: out as unknown as EngineKnobs, leftToSimulator: left, assumptions };
+}
+
+/** The report entry of a knob the simulator derived (value from SimulationResult.derived). */
+export function simulatorDerived(k: KnobName, value: unknown): Assumption {
+  return { field: KNOB_FIELDS[k], value, kind: 'derived', why: SIMULATOR_DERIVED[k] ?? 'derived by the simulator' };
+}

@@ -1,0 +1,115 @@
+/**
+ * Bad input through the CLI: each damaged row is skipped and reported with its location, the
+ * good rows are replayed, and nothing crashes (exit 3) or hangs. A file-level problem is exit 2
+ * with one line naming the file.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+function inDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'blis-bad-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const CSV = 'arrival_us,input_tokens,output_tokens\n';
+
+describe('token counts are checked at ingest, per row', () => {
+  it('1e20 and 10^12 input tokens are skipped with file:line; the good row is simulated', async () => {
+    const dir = inDir({ 't.csv': `${CSV}0,100,10\n1000,1e20,10\n2000,1000000000000,5\n` });
+    const r = await runCli(['replay', 't.csv', '--output', 'json', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).requests.injected).toBe(1);
+    expect(r.err).toMatch(/skipped: TOKENS_OUT_OF_RANGE 2/);
+    expect(r.err).toMatch(/t\.csv:3: input_tokens is 100000000000000000000: more than 16777216/);
+    expect(r.err).toMatch(/t\.csv:4: input_tokens is 1000000000000/);
+  });
+
+  it('--strict stops at the first with exit 2 naming file:line', async () => {
+    const dir = inDir({ 't.csv': `${CSV}0,100,10\n1000,1e20,10\n` });
+    const r = await runCli(['replay', 't.csv', '--strict', '--quiet'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[TOKENS_OUT_OF_RANGE\] t\.csv:3:/);
+  });
+
+  it('a prompt that alone fills --max-model-len is skipped (vLLM rejects it); a long output is clipped', async () => {
+    const dir = inDir({ 't.csv': `${CSV}0,100,10\n1000,5000,10\n2000,300,5000\n` });
+    const r = await runCli(['replay', 't.csv', '--max-model-len', '4096', '--output', 'json', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.requests.injected).toBe(2);
+    expect(r.err).toMatch(/t\.csv:3: input_tokens 5000 alone fill --max-model-len 4096; .*\[TOKENS_EXCEED_MAX_MODEL_LEN\]/);
+    expect(r.err).toMatch(/changed: CLIPPED_MAX_MODEL_LEN 1/);
+  });
+
+  const otlp = readFileSync(join(root, 'test/fixtures/otlp/vllm-llm_request.jsonl'), 'utf8');
+  const spanCases: Array<[string, string, string, RegExp]> = [
+    ['a negative prompt token count', '{"key":"gen_ai.usage.prompt_tokens","value":{"intValue":"812"}}', '{"key":"gen_ai.usage.prompt_tokens","value":{"intValue":"-812"}}', /request cmpl-2: input_tokens is -812: negative; .*\[TOKENS_OUT_OF_RANGE\]/],
+    ['a negative TTFT', '"gen_ai.latency.time_to_first_token","value":{"doubleValue":0.061}', '"gen_ai.latency.time_to_first_token","value":{"doubleValue":-0.061}', /request cmpl-2: observed TTFT is -61000 µs; expected a duration ≥ 0 \[OBSERVED_OUT_OF_RANGE\]/],
+    ['1e23 output tokens', '{"key":"gen_ai.usage.completion_tokens","value":{"intValue":"128"}}', '{"key":"gen_ai.usage.completion_tokens","value":{"intValue":"100000000000000000000000"}}', /request cmpl-2: output_tokens is 1e\+23: more than 16777216 .*\[TOKENS_OUT_OF_RANGE\]/],
+  ];
+  for (const [name, from, to, message] of spanCases) {
+    it(`an OTLP span with ${name} is skipped with its request id; convert writes only valid counts`, async () => {
+      const bad = otlp.replace(from, to);
+      expect(bad).not.toBe(otlp);
+      const dir = inDir({ 'spans.json': bad });
+      const r = await runCli(['replay', 'spans.json', '--format', 'otlp', '--output', 'json', '--quiet'], dir);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(message);
+      const good = JSON.parse((await runCli(['replay', join(root, 'test/fixtures/otlp/vllm-llm_request.jsonl'), '--format', 'otlp', '--output', 'json', '--quiet'])).out);
+      expect(JSON.parse(r.out).requests.injected).toBe(good.requests.injected - 1);
+      const c = await runCli(['convert', 'spans.json', '--format', 'otlp', '--to', 'out.csv'], dir);
+      expect(c.code, c.err).toBe(0);
+      for (const line of readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n').slice(1)) {
+        const [, , input, output] = line.split(',');
+        for (const n of [Number(input), Number(output)]) expect(Number.isInteger(n) && n >= 0 && n <= 1 << 24).toBe(true);
+      }
+    });
+  }
+});
+
+describe('dates and arrival gaps', () => {
+  it('impossible dates are rejected per row, not rolled over', async () => {
+    const dir = inDir({
+      'd.csv': 'ts,p,c\n2023-02-30 10:00:00,10,5\n2023-13-45 00:00:00,10,5\n2023-01-01 25:61:59,10,5\n2023-01-01 10:61:00,10,5\n2024-02-29 10:00:00,10,5\n2024-02-29 10:00:01,10,5\n',
+    });
+    const r = await runCli(['replay', 'd.csv', '--columns', 'arrival=ts,input=p,output=c', '--time-unit', 'iso', '--output', 'json', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).requests.injected).toBe(2);
+    expect(r.err).toMatch(/d\.csv:2: ts is '2023-02-30 10:00:00': there is no day 30 of 2023-02 \[FIELD_BAD_TIME\]/);
+    expect(r.err).toMatch(/d\.csv:3: .*there is no month 13/);
+    expect(r.err).toMatch(/d\.csv:4: .*there is no hour 25/);
+    expect(r.err).toMatch(/d\.csv:5: .*there is no minute 61/);
+  });
+
+  it('an arrival ten years after the rest is reported, and the idle decade costs a handful of events', async () => {
+    const dir = inDir({ 'gap.csv': 'ts,p,c\n2023-01-01 10:00:00,100,10\n2023-01-01 10:00:01,100,10\n2033-01-01 10:00:01,100,10\n' });
+    const r = await runCli(['replay', 'gap.csv', '--columns', 'arrival=ts,input=p,output=c', '--time-unit', 'iso', '--output', 'json', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/warning: gap\.csv request r2: arrives 10\.0 years after the previous request \(r1\); a mistyped date\? .*\[ARRIVAL_FAR_GAP\]/);
+    const doc = JSON.parse(r.out);
+    expect(doc.requests.completed).toBe(3);
+    expect(doc.sim.simulated_s).toBeGreaterThan(3e8);
+    expect(doc.sim.events).toBeLessThan(200);
+  });
+});
+
+describe('file-level problems exit 2 with one line', () => {
+  it('a directory given as the trace', async () => {
+    const r = await runCli(['replay', root, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[FILE_IS_DIRECTORY\] .*: is a directory; expected a trace file/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a directory given where a spec file is expected', async () => {
+    const r = await runCli(['run', '--workload-spec', root, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is a directory; expected a workload spec/);
+  });
+});

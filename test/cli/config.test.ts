@@ -1,0 +1,97 @@
+/** --config FILE, repeated flags, --output json for the catalogs, --quiet. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'blis-config-'));
+const write = (name: string, text: string): string => {
+  writeFileSync(join(dir, name), text);
+  return name;
+};
+const metrics = async (argv: string[]): Promise<Record<string, any>> => {
+  const r = await runCli([...argv, '--output', 'json', '--quiet'], dir);
+  expect(r.code, r.err).toBe(0);
+  return JSON.parse(r.out);
+};
+
+describe('--config FILE', () => {
+  it('sets flags by their long name from YAML or JSON, the same as on the command line', async () => {
+    const flags = ['--num-instances', '3', '--routing-policy', 'least-loaded', '--num-requests', '120', '--rate', '30', '--no-enable-prefix-caching', '--seed', '5'];
+    const direct = await metrics(['run', ...flags]);
+    const yaml = write('c.yaml', 'num-instances: 3\nrouting-policy: least-loaded\nnum-requests: 120\nrate: 30\nenable-prefix-caching: false\nseed: 5\n');
+    const json = write('c.json', JSON.stringify({ $schema: '../schemas/run-config.schema.json', 'num-instances': 3, 'routing-policy': 'least-loaded', 'num-requests': 120, rate: 30, 'enable-prefix-caching': false, seed: 5 }));
+    for (const file of [yaml, json]) {
+      const viaConfig = await metrics(['run', '--config', file]);
+      expect(viaConfig.config.enable_prefix_caching).toBe(false);
+      expect({ ...viaConfig, config: undefined }).toEqual({ ...direct, config: undefined });
+    }
+  });
+
+  it('lets the command line win over the file', async () => {
+    const file = write('w.yaml', 'num-instances: 3\nnum-requests: 60\n');
+    const m = await metrics(['run', '--config', file, '--num-instances', '2']);
+    expect(m.config.num_instances).toBe(2);
+    expect(m.requests.injected).toBe(60);
+  });
+
+  it('runs the shipped example config', async () => {
+    const m = await metrics(['run', '--config', join(import.meta.dirname, '..', '..', 'examples', 'run-config.yaml'), '--num-requests', '100']);
+    expect(m.config).toMatchObject({ model: 'qwen/qwen3-14b', num_instances: 8, tp: 2, routing_policy: 'weighted', routing_scorers: 'prefix-affinity:2,queue-depth:1' });
+  });
+
+  it('names the file and key of a bad entry: unknown flag (with suggestions), bad value, wrong shape', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['num-instance: 2\n', /\[CONFIG_UNKNOWN_FLAG\] .*u\.yaml: num-instance: 'num-instance' is not a flag of blis run; did you mean num-instances/],
+      ['num-instances: two\n', /\[FLAG_MALFORMED\] .*u\.yaml: num-instances: found 'two'; expected an integer/],
+      ['quiet: "yes"\n', /\[CONFIG_BAD_VALUE\] .*u\.yaml: quiet: found "yes"; expected true or false/],
+      ['rate: [1, 2]\n', /\[CONFIG_BAD_VALUE\] .*u\.yaml: rate: found a list; this flag takes one value/],
+      ['- 1\n- 2\n', /\[CONFIG_MALFORMED\] .*u\.yaml: expected a map of flag names to values/],
+    ];
+    for (const [text, message] of cases) {
+      write('u.yaml', text);
+      const r = await runCli(['run', '--config', 'u.yaml'], dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+  });
+});
+
+describe('flag hygiene', () => {
+  it('refuses a single-value flag given twice; a repeatable flag collects', async () => {
+    const r = await runCli(['run', '--num-requests', '10', '--seed', '1', '--seed', '2', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[FLAG_REPEATED\] --seed: given more than once/);
+    const v = await runCli(['validate', '--jobs', '1', '--jobs', '2']);
+    expect(v.err).toMatch(/\[FLAG_REPEATED\] --jobs/);
+  });
+
+  it('models and hardware take --output json, with --json kept as an alias', async () => {
+    for (const cmd of ['models', 'hardware']) {
+      const a = await runCli([cmd, '--output', 'json']);
+      const b = await runCli([cmd, '--json', '--quiet']);
+      expect(a.code).toBe(0);
+      expect(a.out).toBe(b.out);
+      expect(Array.isArray(JSON.parse(a.out))).toBe(true);
+      expect((await runCli([cmd])).out).toMatch(/^(model|gpu) /);
+    }
+  });
+
+  it('--quiet silences notes on stderr and never changes stdout, in every command', async () => {
+    const trace = join(import.meta.dirname, '..', '..', 'traces', 'burstgpt3-rows0001-0100.csv');
+    const pairs: string[][] = [
+      ['run', '--num-requests', '30'],
+      ['replay', trace, '--num-instances', '1'],
+      ['convert', trace, '--to', join(dir, 'conv.csv')],
+      ['models'],
+    ];
+    for (const argv of pairs) {
+      const loud = await runCli(argv);
+      const quiet = await runCli([...argv, '--quiet']);
+      expect(quiet.code).toBe(0);
+      expect(quiet.out.replace(/[\d.]+ s wall/g, '')).toBe(loud.out.replace(/[\d.]+ s wall/g, ''));
+      expect(quiet.err).toBe('');
+    }
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * `--latency-coefficients FILE` in `run` and `replay`: the model registry resolves the step-time
+ * model once (resolveStepTime), the resolved config carries it to every pool, and the metrics
+ * JSON echoes the final name and the file.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runCli } from './helpers.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const SHIPPED = join(root, 'src/model/coefficients/default.json');
+const TRACE = join(root, 'traces/azure2023-code.reconstructed.head300.csv');
+const RUN = ['run', '--model', 'qwen/qwen3-14b', '--workload', 'chatbot', '--rate', '20', '--num-requests', '300', '--output', 'json', '--quiet'];
+const REPLAY = ['replay', TRACE, '--model', 'meta-llama/llama-3.1-8b-instruct', '--output', 'json', '--quiet'];
+
+/** The shipped coefficients with every GEMM `factor`× slower (a file that must change decode time). */
+function slowerGemms(factor: number): string {
+  const doc = JSON.parse(readFileSync(SHIPPED, 'utf8'));
+  for (const e of doc.entries) {
+    e.coefficients.gemm_us *= factor;
+    e.coefficients.lm_head_us *= factor;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'blis-coeff-'));
+  writeFileSync(join(dir, 'slow.json'), JSON.stringify(doc));
+  return join(dir, 'slow.json');
+}
+
+const latencies = (doc: { ttft_ms: unknown; tpot_ms: unknown; e2e_ms: unknown }) => ({ ttft: doc.ttft_ms, tpot: doc.tpot_ms, e2e: doc.e2e_ms });
+
+describe('--latency-coefficients in run and replay', () => {
+  for (const [name, argv] of [['run', RUN], ['replay', REPLAY]] as const) {
+    it(`${name}: the shipped default file reproduces the default model exactly, and the metrics JSON names the file`, async () => {
+      const plain = await runCli([...argv]);
+      const withFile = await runCli([...argv, '--latency-coefficients', SHIPPED]);
+      expect(withFile.code, withFile.err).toBe(0);
+      expect(plain.code, plain.err).toBe(0);
+      const a = JSON.parse(plain.out);
+      const b = JSON.parse(withFile.out);
+      expect(latencies(b)).toEqual(latencies(a));
+      expect(a.config.latency_model).toBe('fitted');
+      expect(a.config.latency_coefficients).toBeUndefined();
+      expect(b.config.latency_model).toBe('fitted');
+      expect(b.config.latency_coefficients).toBe(SHIPPED);
+    });
+
+    it(`${name}: a file with GEMMs twice as slow lengthens every token (TPOT mean up by more than half)`, async () => {
+      const base = JSON.parse((await runCli([...argv, '--latency-coefficients', SHIPPED])).out);
+      const slow = await runCli([...argv, '--latency-coefficients', slowerGemms(2)]);
+      expect(slow.code, slow.err).toBe(0);
+      expect(JSON.parse(slow.out).tpot_ms.mean).toBeGreaterThan(1.5 * base.tpot_ms.mean);
+    });
+  }
+
+  it('every pool uses the file: a decode pool on another GPU slows down with it too', async () => {
+    const pd = [...RUN, '--num-instances', '2', '--prefill-instances', '1', '--decode-instances', '1', '--decode-hardware', 'A100-80'];
+    const base = JSON.parse((await runCli([...pd, '--latency-coefficients', SHIPPED])).out);
+    const slow = JSON.parse((await runCli([...pd, '--latency-coefficients', slowerGemms(2)])).out);
+    // Every token after the first is decoded on the A100 pool (per-instance blocks count a request where it entered).
+    expect(base.config.pools.map((p: { hardware: string }) => p.hardware)).toEqual(['H100', 'A100-80']);
+    expect(slow.tpot_ms.mean).toBeGreaterThan(1.5 * base.tpot_ms.mean);
+  });
+
+  it('a file with another --latency-model is a conflict; an unknown model or a malformed file exits 2 naming the flag, file and field', async () => {
+    const conflict = await runCli([...RUN, '--latency-model', 'roofline', '--latency-coefficients', SHIPPED]);
+    expect(conflict.code).toBe(2);
+    expect(conflict.err).toMatch(/FLAG_CONFLICT.*--latency-coefficients.*fitted, not 'roofline'/);
+    const unknown = await runCli([...REPLAY, '--latency-model', 'rooflne']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--latency-model: unknown step-time model 'rooflne'; did you mean roofline/);
+    const dir = mkdtempSync(join(tmpdir(), 'blis-coeff-'));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ schema: 'blis.step-coefficients/v1', provenance: { status: 'x', source: 'x', date: '', inputs: [], objective: '' }, entries: [{ match: {}, coefficients: { gemm: 1 } }] }));
+    const bad = await runCli([...RUN, '--latency-coefficients', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad\.json: entries\[0\]\.coefficients\.gemm: unknown basis term/);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Experiment files in every real form: prompt structure from `shared_prefix_effective`, else
+ * `_as_resolved`, else `_as_configured` (two readings of inference-perf's aliases); null knobs
+ * derived by vLLM's rules; `_likely` / `_alt` hints reported, never used; `spec_inferred` noted;
+ * ground-truth values strict (a non-positive or non-numeric one names file and field).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseExperiment } from '../../src/validate/experiment.js';
+import { deriveKnobs } from '../../src/validate/knobs.js';
+import { buildPlan } from '../../src/validate/plan.js';
+import { errorOf } from './helpers.js';
+
+const TRAINVAL = new URL('../../baselines/trainval-experiments/', import.meta.url);
+const CALIBRATION = new URL('../../baselines/calibration-experiments/', import.meta.url);
+const QWEN = '64-qwen2-5-7b-instruct-tp1-roleplay-1-1';
+const read = (dir: URL, id: string): Record<string, any> => JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8'));
+
+describe('prompt structure from the most direct form present', () => {
+  it('shared_prefix_as_configured, default reading: the aliases were ignored, 10 × 10 prompts of system + question tokens', () => {
+    const e = parseExperiment(read(TRAINVAL, QWEN), `${QWEN}.json`);
+    // The file says 10 system prompts × 5 users, multi-turn; inference-perf's defaults are 10 × 10.
+    expect(e.workload.prefix).toEqual({ numGroups: 10, promptsPerGroup: 10, uniquePrompts: 100, systemPromptTokens: 150, questionTokens: 600, multiTurnContextGrowth: false, source: 'shared_prefix_as_configured' });
+    const note = e.assumptions.find((a) => a.field === 'workload.shared_prefix')!;
+    expect(note).toMatchObject({ kind: 'assumed', value: '10 × 10' });
+    expect(note.why).toMatch(/aliases \(10 system prompts × 5 users, multi-turn\) were ignored/);
+    const plan = buildPlan(e, { seed: 1, arrivals: 'synthetic' });
+    expect(new Set(plan.arrivals.map((a) => a.prefix!.group)).size).toBe(100);
+    expect(plan.arrivals.every((a) => a.inputTokens === 750 && a.outputTokens === 251)).toBe(true);
+  });
+
+  it('--prefix-aliases honoured: groups × users from the profile, multi-turn growth reported as not simulated', () => {
+    const e = parseExperiment(read(TRAINVAL, QWEN), `${QWEN}.json`, { prefixAliases: 'honoured' });
+    expect(e.workload.prefix).toMatchObject({ numGroups: 10, promptsPerGroup: 5, uniquePrompts: 50, systemPromptTokens: 150 });
+    expect(e.assumptions.find((a) => a.field === 'workload.shared_prefix')!.why).toMatch(/multi-turn chat .* is not simulated/);
+    const plan = buildPlan(e, { seed: 1, arrivals: 'synthetic' });
+    expect(new Set(plan.arrivals.map((a) => a.prefix!.group)).size).toBe(50);
+  });
+
+  it('canonical num_groups / num_prompts_per_group in the profile are honoured in both readings', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.workload.shared_prefix_as_configured = { num_groups: 3, num_prompts_per_group: 4, system_prompt_len: 32, question_len: 64, output_len: 100 };
+    for (const r of ['ignored', 'honoured'] as const) expect(parseExperiment(j, 'c.json', { prefixAliases: r }).workload.prefix).toMatchObject({ numGroups: 3, promptsPerGroup: 4, uniquePrompts: 12 });
+  });
+
+  it('shared_prefix_as_resolved wins over _as_configured; _effective wins over both', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.workload.shared_prefix_as_resolved = { num_groups: 4, num_prompts_per_group: 2, system_prompt_len: 16, question_len: 48, output_len: 251 };
+    expect(parseExperiment(j, 'r.json').workload.prefix).toMatchObject({ numGroups: 4, promptsPerGroup: 2, uniquePrompts: 8, source: 'shared_prefix_as_resolved' });
+    j.workload.shared_prefix_effective = { num_groups: 1, prompts_per_group: 3, unique_prompts: 3, system_prompt_len: 0, question_len: 10 };
+    const e = parseExperiment(j, 'e.json');
+    expect(e.workload.prefix).toMatchObject({ uniquePrompts: 3, source: 'shared_prefix_effective' });
+    expect(e.assumptions.some((a) => a.field === 'workload.shared_prefix')).toBe(false);
+  });
+
+  it('no prefix form at all: every prompt unique, lengths from the ground truth, output from output_len; assumed and said so', () => {
+    const j = read(TRAINVAL, QWEN);
+    delete j.workload.shared_prefix_as_configured;
+    delete j.workload.output_tokens_generated;
+    j.ground_truth.summary.prompt_len_tokens = { mean: 400 };
+    expect(() => buildPlan(parseExperiment(j, 'n.json'))).toThrow(/n\.json: workload\.output_tokens_generated/);
+    j.workload.shared_prefix_as_configured = { output_len: 120 };
+    j.workload.shared_prefix_as_configured = undefined;
+    j.workload.output_tokens_generated = 120;
+    const e = parseExperiment(j, 'n.json');
+    expect(e.workload.prefix).toBeNull();
+    expect(e.assumptions.find((a) => a.field === 'workload.shared_prefix')!.why).toMatch(/every prompt assumed unique/);
+    const plan = buildPlan(e, { seed: 1, arrivals: 'synthetic' });
+    expect(new Set(plan.arrivals.map((a) => a.prefix!.group)).size).toBe(7200);
+    expect(plan.arrivals.every((a) => a.inputTokens === 400)).toBe(true);
+  });
+
+  it('output_len of the prefix form stands in for output_tokens_generated (derived, noted)', () => {
+    const j = read(TRAINVAL, QWEN);
+    delete j.workload.output_tokens_generated;
+    const e = parseExperiment(j, 'o.json');
+    expect(e.workload.outputTokens).toBe(251);
+    expect(e.assumptions).toContainEqual(expect.objectContaining({ field: 'workload.output_tokens_generated', value: 251, kind: 'derived' }));
+  });
+});
+
+describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
+  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, vllmVersion: null };
+
+  it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
+    expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: 16, enablePrefixCaching: true, enableChunkedPrefill: true });
+    expect(deriveKnobs(nulls, 'A100-SXM4-80GB').engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
+    expect(deriveKnobs(nulls, 'L40S').engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
+    // max_model_len and the KV blocks need the model: the simulator derives them.
+    expect(deriveKnobs(nulls, 'H100').leftToSimulator).toEqual(['maxModelLen', 'totalKvBlocksGpu']);
+  });
+
+  it('stated knobs are kept; each derived one is listed with its rule', () => {
+    const d = deriveKnobs({ ...nulls, maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, totalKvBlocksGpu: 100, enablePrefixCaching: false, enableChunkedPrefill: true }, 'H100');
+    expect(d.engine).toMatchObject({ maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, enablePrefixCaching: false });
+    expect(d.assumptions.map((a) => a.field)).toEqual(['vllm.gpu_memory_utilization']);
+    expect(d.leftToSimulator).toEqual(['maxModelLen']);
+  });
+
+  it('_likely and _alt are hints: reported with the value actually used, never simulated', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.vllm.max_num_seqs = null;
+    j.vllm.max_num_seqs_likely = 256;
+    const e = parseExperiment(j, 'h.json');
+    expect(e.engine.maxNumSeqs).toBeNull();
+    expect(e.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.max_num_seqs_likely', value: 256, kind: 'hint' }));
+    expect(e.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.total_kv_blocks_gpu_alt', value: 65368, kind: 'hint' }));
+    const plan = buildPlan(e, { seed: 1, arrivals: 'synthetic' });
+    expect(plan.engineKnobs.maxNumSeqs).toBe(1024); // vLLM's H100 default, not the hint
+    expect(plan.engineKnobs.totalKvBlocksGpu).toBe(65352); // the stated value, not the _alt
+  });
+
+  it('spec_inferred is noted in the assumptions', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.workload.spec_inferred = true;
+    expect(parseExperiment(j, 's.json').assumptions).toContainEqual(expect.objectContaining({ field: 'workload.spec_inferred', kind: 'noted', why: expect.stringMatching(/inferred from the profile name 'roleplay'/) }));
+  });
+});
+
+describe('ground truth: strict values, tolerant presence', () => {
+  it('a value that is not a positive number names the file and field (EXPERIMENT_BAD_TRUTH)', () => {
+    for (const [edit, field] of [
+      [(j: any) => { j.ground_truth.summary.ttft.p90 = 'n/a'; }, 'ground_truth.summary.ttft.p90'],
+      [(j: any) => { j.ground_truth.stages[0].e2e.mean = 0; }, 'ground_truth.stages[0].e2e.mean'],
+      [(j: any) => { j.ground_truth.summary.tpot_from_means.measured_output_len = -3; }, 'ground_truth.summary.tpot_from_means.measured_output_len'],
+      [(j: any) => { j.ground_truth.summary.ttft = 42; }, 'ground_truth.summary.ttft'],
+    ] as const) {
+      const j = read(TRAINVAL, QWEN);
+      edit(j);
+      const err = errorOf(() => parseExperiment(j, 'bad.json'));
+      expect(err.message).toContain(`bad.json: ${field}`);
+    }
+  });
+
+  it('null statistics are unknown, not zero: absent from the comparison', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.ground_truth.summary.ttft.p99 = null;
+    const e = parseExperiment(j, 'n.json');
+    expect('p99' in e.truth.summary.ttftMs!).toBe(false);
+    expect(e.truth.summary.ttftMs!.p90).toBe(35.4153);
+  });
+
+  it('per-token TPOT from the means reproduces the calibration files\' stated configured_output_len', () => {
+    for (const f of readdirSync(CALIBRATION).filter((x) => /^2026.*\.json$/.test(x))) {
+      const j = JSON.parse(readFileSync(new URL(f, CALIBRATION), 'utf8'));
+      const stated = j.ground_truth.summary.tpot_from_means.configured_output_len as number;
+      delete j.ground_truth.summary.tpot_from_means.configured_output_len;
+      const e = parseExperiment(j, f);
+      expect(e.truth.summary.tpotMeanMs!).toBeCloseTo(stated, 3);
+    }
+  });
+
+  it('trainval: TPOT (mean E2E − mean TTFT)/(output − 1) per block, one note for the experiment', () => {
+    const e = parseExperiment(read(TRAINVAL, QWEN), `${QWEN}.json`);
+    // (1771.8 − 26.7162)/250 = 6.98034 ms per token
+    expect(e.truth.summary.tpotMeanMs).toBeCloseTo(6.98034, 5);
+    expect(e.truth.stages.get(0)!.tpotMeanMs).toBeCloseTo(6.98034, 5);
+    expect(e.assumptions.filter((a) => a.field.includes('tpot_from_means'))).toHaveLength(1);
+  });
+
+  it('all 12 shipped trainval files parse and plan', () => {
+    const files = readdirSync(TRAINVAL).filter((f) => /^\d+-.*\.json$/.test(f));
+    expect(files).toHaveLength(12);
+    for (const f of files) {
+      const plan = buildPlan(parseExperiment(JSON.parse(readFileSync(new URL(f, TRAINVAL), 'utf8')), f), { seed: 1 });
+      expect(plan.arrivals.length).toBeGreaterThan(1000);
+      expect(plan.assumptions.some((a) => a.field === 'vllm.max_model_len' || a.field === 'vllm.gpu_memory_utilization')).toBe(true);
+    }
+  });
+});

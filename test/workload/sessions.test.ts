@@ -1,0 +1,68 @@
+/**
+ * Sessions open in their stationary state: the offered request rate is the configured one from
+ * the first second, not rate / mean turns rising over a few think times.
+ */
+import { describe, expect, it } from 'vitest';
+import { generateArrivals } from '../../src/workload/generate.js';
+import type { ArrivalRequest } from '../../src/workload/request.js';
+import { resolveWorkload, type WorkloadOptions } from '../../src/workload/resolve.js';
+import { parseWorkloadSpec } from '../../src/workload/spec.js';
+import { runCli } from '../cli/helpers.js';
+import { mulberry32 } from './helpers.js';
+
+const gen = (options: WorkloadOptions, seed = 1): ArrivalRequest[] => [...generateArrivals(resolveWorkload(options), mulberry32(seed))];
+
+/** Requests per second in consecutive windows of `windowS` seconds over [0, spanS). */
+function windowRates(rs: readonly ArrivalRequest[], windowS: number, spanS: number): number[] {
+  const counts = new Array<number>(Math.floor(spanS / windowS)).fill(0);
+  for (const r of rs) {
+    const w = Math.floor(r.arrivalUs / (windowS * 1e6));
+    if (w < counts.length) counts[w]!++;
+  }
+  return counts.map((n) => n / windowS);
+}
+
+describe('chatbot sessions start in their stationary state', () => {
+  it('the offered rate is within ±5 % of --rate in every 20 s window, the first included', () => {
+    // 500 req/s: 10,000 requests a window, so Poisson noise (about 1.4 % with the turns' clustering) stays well inside 5 %.
+    const rs = gen({ preset: 'chatbot', rate: 500, durationS: 200 });
+    const rates = windowRates(rs, 20, 200);
+    expect(rates).toHaveLength(10);
+    for (const r of rates) expect(Math.abs(r / 500 - 1)).toBeLessThan(0.05);
+  });
+
+  it('an empty start (sessions.start: empty) reproduces the ramp: the first window offers about rate / mean turns', () => {
+    const spec = parseWorkloadSpec(`rate: 500
+duration_s: 200
+clients:
+  - {preset: chatbot, sessions: {turns: {dist: uniform, min: 1, max: 3}, think_time_s: 20, start: empty}}
+`, 'empty.yaml');
+    const rates = windowRates(gen({ spec }), 20, 200);
+    expect(rates[0]! / 500).toBeLessThan(0.8);
+    expect(Math.abs(rates[9]! / 500 - 1)).toBeLessThan(0.05);
+  });
+
+  it('continuing sessions carry their context: later turns extend the earlier prompt', () => {
+    const rs = gen({ preset: 'chatbot', rate: 50, numRequests: 400 });
+    const continuing = rs.filter((r) => r.sessionId!.includes('-w'));
+    expect(continuing.length).toBeGreaterThan(50);
+    for (const r of continuing) {
+      expect(r.turn).toBeGreaterThanOrEqual(2);
+      // a second turn's prompt holds the first turn's prompt and answer: well over the 200-token system prompt
+      expect(r.inputTokens).toBeGreaterThan(200);
+      expect(r.prefix!.group).toBe(`session:${r.sessionId}`);
+      expect(r.prefix!.parent!.group).toMatch(/^chatbot\/sys\d$/);
+    }
+  });
+
+  it('blis run --duration 20 --rate 50 offers about 1,000 requests (it offered 626 from an empty start)', async () => {
+    let total = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const r = await runCli(['run', '--workload', 'chatbot', '--duration', '20', '--rate', '50', '--num-instances', '4', '--seed', String(seed), '--output', 'json', '--quiet']);
+      expect(r.code, r.err).toBe(0);
+      total += JSON.parse(r.out).requests.injected;
+    }
+    // 8 × 1,000 expected; the standard deviation of the sum is about 110.
+    expect(Math.abs(total / 8000 - 1)).toBeLessThan(0.05);
+  }, 60_000);
+});
