@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const SCHEMA_NAMES = [
   'metrics', 'validation', 'baseline', 'step-coefficients', 'request-record',
-  'workload-spec', 'autoscaler-policy', 'experiment', 'run-config',
+  'workload-spec', 'autoscaler-policy', 'experiment', 'run-config', 'sweep-spec',
 ] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];
 

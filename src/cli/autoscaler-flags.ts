@@ -43,7 +43,7 @@ export interface AutoscaledRun {
   /** The simulation input with the autoscaler tapped in. */
   wrap(input: SimulateInput): SimulateInput;
   /** Adds the `autoscaler` block to the metrics and writes the timeline (a planned output). */
-  finish(result: SimulateResult, files: OutputFiles): void;
+  finish(result: SimulateResult, files?: OutputFiles): void;
 }
 
 const NONE: AutoscaledRun = { clusterOptions: (o) => o, wrap: (i) => i, finish: () => {} };
@@ -85,13 +85,20 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
         ...input,
         arrivals: a.tap(input.arrivals),
         sinks: [...(input.sinks ?? []), a],
+        // Replicas are billed from start (provisioning included) until gone, as the autoscaler block bills them.
+        billing: (endUs) => {
+          const until = a.autoscaler.billedUntilUs(endUs);
+          return a.autoscaler.fleet.all.map((e) => ({
+            hardware: e.hardware, tp: e.tp, billedUs: Math.max(0, (e.goneUs >= 0 ? e.goneUs : until) - e.startUs), initial: e.startUs === 0,
+          }));
+        },
         onCluster: (cluster) => {
           prior?.(cluster);
           a.attach(cluster);
         },
       };
     },
-    finish(result: SimulateResult, files: OutputFiles): void {
+    finish(result: SimulateResult, files?: OutputFiles): void {
       const a = attachment!;
       const summary = a.summary(result.cluster.sim.nowUs);
       (result.metrics as Record<string, unknown>)['autoscaler'] = summary;
@@ -100,7 +107,7 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
         const text = /\.html?$/i.test(path)
           ? renderTimelineHtml({ rows: a.timeline, summary, endS: result.cluster.sim.nowUs / 1e6, ttftSloMs: Object.fromEntries(policy!.models.map((m) => [m.name, m.ttftMs])) })
           : timelineCsv(a.timeline);
-        writeTextTo(files.writePathFor(path), text, path);
+        writeTextTo(files?.writePathFor(path) ?? path, text, path);
       }
       const gh = Object.entries(summary.gpu_hours).map(([h, v]) => `${v} ${h}`).join(', ') || '0';
       if (o['quiet'] !== true) io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);

@@ -1,8 +1,10 @@
 /** `blis replay IN`: simulate an ingested trace (any supported format; --format auto sniffs). */
 import type { Command } from 'commander';
 import type { RequestRecord } from '../cluster/record.js';
-import { simulate } from '../cluster/simulate.js';
-import { describeClusterConfig } from '../cluster/config.js';
+import { simulate, type SimulateResult } from '../cluster/simulate.js';
+import { describeClusterConfig, type ClusterConfig } from '../cluster/config.js';
+import type { MetricsDocument } from '../cluster/metrics.js';
+import type { RecordSink } from '../cluster/sink.js';
 import { basename } from 'node:path';
 import { accountFor, type IngestSummary } from '../ingest/issues.js';
 import { openTrace, traceFiles, type OpenTraceOptions, type OpenedTrace } from '../ingest/open.node.js';
@@ -16,6 +18,8 @@ import { note, type CliIO } from './io.js';
 import type { OutputFiles } from './output-files.node.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
+import type { RunHooks } from './cmd-run.js';
+import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -32,13 +36,19 @@ Examples:
   blis replay traces/azure2023-code.relative.head300.csv --columns arrival=arrived_at,input=num_prefill_tokens,output=num_decode_tokens
 `;
 
-export function registerReplay(program: Command, io: CliIO): void {
-  const cmd = program.command('replay')
-    .description('simulate an ingested trace (production logs, benchmark reports, OTel spans)')
-    .argument('<trace>', 'trace file (format sniffed unless --format is given)')
-    .option('--compare', 'compare simulated against the latencies the trace observed, per request');
+/** The flags of `blis replay` that shape the simulation (everything but the output flags). */
+export function addReplayFlags(cmd: Command): Command {
+  cmd.option('--compare', 'compare simulated against the latencies the trace observed, per request');
   addIngestFlags(cmd);
   addClusterFlags(cmd);
+  addSloFlags(cmd);
+  return cmd;
+}
+
+export function registerReplay(program: Command, io: CliIO): void {
+  const cmd = addReplayFlags(program.command('replay')
+    .description('simulate an ingested trace (production logs, benchmark reports, OTel spans)')
+    .argument('<trace>', 'trace file (format sniffed unless --format is given)'));
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (trace: string) => {
@@ -47,7 +57,17 @@ export function registerReplay(program: Command, io: CliIO): void {
   });
 }
 
-async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: string): Promise<void> {
+export interface ReplayRun {
+  readonly result: SimulateResult;
+  /** The metrics with `config.trace` (what was read and how). */
+  readonly metrics: MetricsDocument;
+  readonly summary: IngestSummary;
+  readonly models: TraceModels;
+}
+
+/** Simulates the trace a parsed `replay` command (or one built from flags) names. */
+export async function simulateReplay(cmd: Command, io: CliIO, trace: string,
+  prepare: (config: ClusterConfig) => Promise<RunHooks & { sinks?: RecordSink[] }> | RunHooks & { sinks?: RecordSink[] } = () => ({})): Promise<ReplayRun> {
   const o = cmd.opts<Record<string, unknown>>();
   const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
   const ingest = ingestOptionsFromFlags(cmd, seed);
@@ -65,27 +85,40 @@ async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: 
   const config = resolveCluster({ ...clusterOptions, seed });
   const { stepTime, overheads } = createStepTime(config);
   const models = new TraceModels({ served: fleetModels(config), allowMismatch: o['allowModelMismatch'] === true }, basename(opened.path));
-  const outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
-  const kept: RequestRecord[] = [];
-  const compare = o['compare'] === true;
-  const progress = progressReporter(cmd, io, null);
+  const hooks = await prepare(config);
+  const outputs = hooks.outputs;
   const result = await simulate({
     config,
     arrivals: models.check(stream),
     stepTime,
     overheads,
-    detail: outputs.detail,
+    ...(outputs ? { detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
     leap: leapFromFlags(cmd),
-    ...(outputs.pace ? { pace: outputs.pace } : {}),
-    sinks: [...outputs.sinks, ...(compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [])],
-    onProgress: progress.onProgress,
+    sinks: [...(outputs?.sinks ?? []), ...(hooks.sinks ?? [])],
+    slo: sloFromFlags(cmd),
+    prices: pricesFromFlags(cmd),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
   });
-  const exported = await outputs.close();
   const summary = opened.summary();
+  const metrics = { ...result.metrics, config: { ...(result.metrics.config as object), trace: describeTraceRun(trace, opened, ingest, summary, models) } };
+  return { result, metrics, summary, models };
+}
+
+async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: string): Promise<void> {
+  const o = cmd.opts<Record<string, unknown>>();
+  const quiet = o['quiet'] === true;
+  const kept: RequestRecord[] = [];
+  const compare = o['compare'] === true;
+  const progress = progressReporter(cmd, io, null);
+  let outputs: Awaited<ReturnType<typeof createRequestSinks>> | undefined;
+  const { result, metrics, summary, models } = await simulateReplay(cmd, io, trace, async (config) => {
+    outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
+    return { outputs, onProgress: progress.onProgress, sinks: compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [] };
+  });
+  const exported = await outputs!.close();
   progress.done(`${result.metrics.requests.injected} requests replayed`);
   for (const m of models.notes) note(quiet, io, `blis: ${m}\n`);
   printIngestSummary(summary, quiet, io);
-  const metrics = { ...result.metrics, config: { ...(result.metrics.config as object), trace: describeTraceRun(trace, opened, ingest, summary, models) } };
   const comparison = compare ? compareReplay(kept) : null;
   if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
   if (comparison !== null && o['output'] === 'json') {

@@ -1,6 +1,6 @@
 /** `blis run`: generate a workload (preset, spec file or flags) and simulate it. */
-import type { Command } from 'commander';
-import { simulate } from '../cluster/simulate.js';
+import { Command } from 'commander';
+import { simulate, type SimulateResult, type SimulationProgress } from '../cluster/simulate.js';
 import type { ClusterConfig } from '../cluster/config.js';
 import { catalogModelName, checkModelClaim, fleetModels } from '../cluster/served-models.js';
 import type { ClientSpec } from '../workload/types.js';
@@ -14,9 +14,10 @@ import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import type { OutputFiles } from './output-files.node.js';
-import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter } from './outputs.js';
+import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter, type OutputSinks } from './outputs.js';
 import { intFlag, numFlag } from './parse.js';
 import { userSet } from './config-file.js';
+import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -24,6 +25,8 @@ Examples:
     --hardware H100 --routing-policy round-robin
   blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
     --hardware H100 --routing-policy weighted --routing-scorers "prefix-affinity:2,queue-depth:1"
+  blis run --model qwen/qwen3-14b --workload chatbot --rate 50 --num-instances 8 --tp 2 \\
+    --slo ttft_p99=200,tpot_p50=30 --gpu-price H100=2.10      # SLO attainment, goodput, cost, regime
   blis run --workload-spec examples/workload-multi-client.yaml --output json
   blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
     --requests-out requests.csv --metrics-out metrics.json
@@ -52,9 +55,13 @@ export async function workloadOptionsFromFlags(cmd: Command, io: CliIO): Promise
   return out as WorkloadOptions;
 }
 
-export function registerRun(program: Command, io: CliIO): void {
-  const cmd = program.command('run')
-    .description('generate a workload (preset, spec file or flags) and simulate it')
+/**
+ * The flags of `blis run` that shape the simulation (everything but the output flags);
+ * `except` leaves some out for a command that redefines them (capacity's lists).
+ */
+export function addRunFlags(target: Command, except: readonly string[] = []): Command {
+  const cmd = except.length === 0 ? target : new Command('flags');
+  cmd
     .option('--workload <preset>', `workload preset: ${PRESETS.map((p) => p.name).join(', ')} (default chatbot)`)
     .option('--workload-spec <file>', 'YAML workload spec with clients and stages (docs/workloads.md)')
     .option('--rate <rps>', 'total request rate, requests/s (default 10)', numFlag('--rate'))
@@ -63,6 +70,14 @@ export function registerRun(program: Command, io: CliIO): void {
     .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count');
   addClusterFlags(cmd);
   addAutoscalerFlags(cmd);
+  addSloFlags(cmd);
+  if (cmd !== target) for (const o of cmd.options) if (!except.includes((o.long ?? '').replace(/^--/, ''))) target.addOption(o);
+  return target;
+}
+
+export function registerRun(program: Command, io: CliIO): void {
+  const cmd = addRunFlags(program.command('run')
+    .description('generate a workload (preset, spec file or flags) and simulate it'));
   addOutputFlags(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async () => {
@@ -71,7 +86,16 @@ export function registerRun(program: Command, io: CliIO): void {
   });
 }
 
-async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
+/** What a command adds around a simulation once the configuration is resolved (none for a probe or sweep point). */
+export interface RunHooks {
+  readonly outputs?: OutputSinks;
+  readonly onProgress?: (p: SimulationProgress) => void;
+  /** Where the autoscaler writes its timeline (`--timeline-out`). */
+  readonly files?: OutputFiles;
+}
+
+/** Simulates what a parsed `run` command (or one built from flags) describes. */
+export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => Promise<RunHooks> | RunHooks = () => ({})): Promise<SimulateResult> {
   const workloadOptions = await workloadOptionsFromFlags(cmd, io);
   const workload = resolveWorkload(workloadOptions);
   const autoscale = await autoscalerFromFlags(cmd, io);
@@ -87,27 +111,37 @@ async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<v
   const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
   const { stepTime, overheads } = createStepTime(config);
   checkSpecModels(workloadOptions.spec?.clients ?? [], config, cmd, io);
-  const outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
+  const slo = sloFromFlags(cmd, workload.sloClasses);
+  const hooks = await prepare(config, workload.numRequests);
+  const outputs = hooks.outputs;
   const rng = new Rng(workload.seed);
-  const total = workload.numRequests;
-  const progress = progressReporter(cmd, io, total);
   const result = await simulate(autoscale.wrap({
     config,
     arrivals: generateArrivals(workload, rng.fork('workload')),
     stepTime,
     overheads,
-    sinks: outputs.sinks,
-    detail: outputs.detail,
+    ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
     leap: leapFromFlags(cmd),
-    ...(outputs.pace ? { pace: outputs.pace } : {}),
     stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
     extraConfig: { workload: describeWorkload(workload) },
-    onProgress: progress.onProgress,
+    slo,
+    prices: pricesFromFlags(cmd),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
   }));
-  autoscale.finish(result, files);
-  const exported = await outputs.close();
-  const injected = result.metrics.requests.injected;
-  progress.done(`${injected} requests`);
+  autoscale.finish(result, hooks.files);
+  return result;
+}
+
+async function runAction(cmd: Command, io: CliIO, files: OutputFiles): Promise<void> {
+  let outputs: OutputSinks | undefined;
+  let progress: ReturnType<typeof progressReporter> | undefined;
+  const result = await simulateRun(cmd, io, async (config, total) => {
+    outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
+    progress = progressReporter(cmd, io, total);
+    return { outputs, onProgress: progress.onProgress, files };
+  });
+  const exported = await outputs!.close();
+  progress!.done(`${result.metrics.requests.injected} requests`);
   emitMetrics(cmd, io, files, result.metrics);
   failIfSpansLost(cmd, exported);
 }

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { STEP_TIME_MODELS, resolveStepTime, type StepTimeChoice, type StepTimeOptions } from '../model/registry.js';
@@ -22,7 +21,7 @@ import { checkLimits } from '../validate/baseline-limits.js';
 import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
 import type { ValidationDocument } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
-import { readJson, resolvePath, writeText } from './files.node.js';
+import { compiledWorkerUrl, readJson, resolvePath, writeText } from './files.node.js';
 import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
@@ -39,15 +38,9 @@ Examples:
   blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
 `;
 
-/**
- * The worker entry, compiled: next to this file when running from dist/, else dist/ of the
- * project (tests run the TypeScript sources). Undefined when neither exists (then in process).
- */
+/** The validate worker entry (compiled), or undefined to run in process. */
 export function validateWorkerUrl(): URL | undefined {
-  const here = new URL('./validate-worker.node.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const dist = new URL('../../dist/cli/validate-worker.node.js', import.meta.url);
-  return existsSync(fileURLToPath(dist)) ? dist : undefined;
+  return compiledWorkerUrl('validate-worker.node.js', import.meta.url);
 }
 
 /**

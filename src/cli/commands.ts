@@ -1,7 +1,7 @@
 /**
  * The command registry: one line per command module. A module is imported only when its command
  * runs (or for the full --help), so `blis run` never loads the validation harness, the ingesters,
- * OpenTelemetry or protobufjs: start-up stays short.
+ * the planner, OpenTelemetry or protobufjs: start-up stays short.
  */
 import type { Command } from 'commander';
 import type { CliIO } from './io.js';
@@ -23,4 +23,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['compare'], load: async () => (await import('./cmd-compare.js')).registerCompare },
   { names: ['calibrate'], load: async () => (await import('./cmd-calibrate.js')).registerCalibrate },
   { names: ['report'], load: async () => (await import('./cmd-report.js')).registerReport },
+  { names: ['capacity'], load: async () => (await import('./cmd-capacity.js')).registerCapacity },
+  { names: ['sweep'], load: async () => (await import('./cmd-sweep.js')).registerSweep },
 ];

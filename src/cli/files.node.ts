@@ -1,7 +1,8 @@
 /** File helpers for the CLI: buffered line writers and JSON/text reading and writing with clear errors. */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../kernel/errors.js';
 
 /** An I/O failure while writing `displayPath` (disk full, device gone): bad environment, exit 2. */
@@ -152,4 +153,16 @@ export function writeText(path: string, text: string): void {
     }
     throw e;
   }
+}
+
+/**
+ * A worker entry, compiled: next to the calling module when running from dist/, else in dist/
+ * of the project (tests run the TypeScript sources). Undefined when neither exists (then the
+ * caller runs in process).
+ */
+export function compiledWorkerUrl(fileName: string, callerUrl: string): URL | undefined {
+  const here = new URL(`./${fileName}`, callerUrl);
+  if (existsSync(fileURLToPath(here))) return here;
+  const dist = new URL(`../../dist/cli/${fileName}`, callerUrl);
+  return existsSync(fileURLToPath(dist)) ? dist : undefined;
 }

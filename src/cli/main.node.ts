@@ -19,6 +19,8 @@ export async function buildProgram(io: CliIO, argv: readonly string[] = []): Pro
     .description('Discrete-event simulator of distributed LLM inference serving, with trace replay and validation against real vLLM measurements')
     .version('0.1.0')
     .exitOverride()
+    // Options belong to the command they follow (blis sweep merge ... --out is merge's --out).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)');
   const named = COMMANDS.find((c) => c.names.includes(argv[0] ?? ''));

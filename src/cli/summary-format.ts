@@ -1,5 +1,8 @@
 /** The human summary printed by run/replay: a few aligned tables, no colours. */
 import type { MetricsBlock, MetricsDocument } from '../cluster/metrics.js';
+import type { CostBlock } from '../cluster/cost.js';
+import type { AttainmentCount, SloBlock } from '../cluster/slo.js';
+import type { RegimeBlock } from '../cluster/regime.js';
 import type { DistributionSummary } from '../cluster/summary.js';
 
 /** Shown for a statistic with no sample (JSON null): never a made-up 0. */
@@ -62,12 +65,51 @@ export function formatSummary(doc: MetricsDocument): string {
   if (x) {
     out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / 1e9)} GB; waiting for decode blocks p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
   }
+  if (doc.models) {
+    out += '\n' + table([
+      ['model', 'done', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'E2E p50', 'E2E p99', 'out tok/s'],
+      ...Object.entries(doc.models).map(([m, b]) => [m, String(b.requests.completed), fmt(b.ttft_ms.p50), fmt(b.ttft_ms.p99), fmt(b.tpot_ms.p50), fmt(b.tpot_ms.p99),
+        fmt(b.e2e_ms.p50), fmt(b.e2e_ms.p99), fmt(b.throughput.output_tokens_per_s)]),
+    ]);
+  }
+  out += formatPlanning(doc.slo, doc.regime, doc['cost'] as CostBlock | undefined);
   if (doc.instances.length > 1) {
     out += '\n' + table([
       ['instance', 'role', 'done', 'TTFT p50', 'TTFT p99', 'E2E p99', 'hit %', 'preempt', 'peak kv %'],
       ...doc.instances.map((i) => [String(i.id), i.role ?? '', String(i.requests.completed), fmt(i.ttft_ms.p50), fmt(i.ttft_ms.p99), fmt(i.e2e_ms.p99),
         pct(i.kv.prefix_hit_rate, ''), String(i.kv.preemptions), pct(i.kv.peak_utilization, '')]),
     ]);
+  }
+  return out;
+}
+
+const pctOf = (a: AttainmentCount): string => (a.attainment === null ? '-' : `${(a.attainment * 100).toFixed(1)}%`);
+
+/** SLO checks and attainment, the regime and the cost, as a few lines. */
+export function formatPlanning(slo: SloBlock | undefined, regime: RegimeBlock | undefined, cost: CostBlock | undefined): string {
+  let out = '';
+  if (slo) {
+    const check = (c: SloBlock['checks'][number]): string => {
+      const name = `${c.class === null ? '' : `${c.class}/`}${c.target}`;
+      if (c.observed_ms === null && c.lost === 0) return `${name}: no requests`;
+      return `${name} ${c.observed_ms === null ? 'inf' : fmt(c.observed_ms)} ms ${c.holds ? '<=' : '>'} ${fmt(c.target_ms)}${c.lost > 0 ? ` (${c.lost} lost)` : ''}`;
+    };
+    out += `\nSLO ${slo.holds ? 'holds' : 'MISSED'}: ` + slo.checks.map(check).join(', ') + '\n';
+    out += `attainment ${pctOf(slo.attainment)} (${slo.attainment.met}/${slo.attainment.counted} requests met their SLO${slo.attainment.uncovered > 0 ? `, ${slo.attainment.uncovered} without targets` : ''}); goodput ${fmt(slo.goodput.requests_per_s)} req/s, ${fmt(slo.goodput.output_tokens_per_s)} output tok/s\n`;
+    const groups: Array<[string, Record<string, AttainmentCount>]> = [['class', slo.attainment.by_class], ['tenant', slo.attainment.by_tenant], ['model', slo.attainment.by_model]];
+    for (const [what, by] of groups) {
+      const keys = Object.keys(by);
+      if (keys.length > 1) out += `  by ${what}: ${keys.map((k) => `${k} ${pctOf(by[k]!)}`).join(', ')}\n`;
+    }
+  }
+  if (regime) out += `\nregime: ${regime.state}${regime.reasons.length ? ` (${regime.reasons.join('; ')})` : ''}\n`;
+  if (cost) {
+    const total = cost.total === null ? 'unknown (no price for ' + Object.entries(cost.price_per_gpu_hour).filter(([, p]) => p === null).map(([h]) => h).join(', ') + '; --gpu-price)' : `${cost.total.toFixed(4)} ${cost.unit}`;
+    const gh = Object.entries(cost.gpu_hours).map(([h, v]) => `${fmt(v)} ${h}`).join(' + ');
+    out += `cost: ${total} for ${gh} GPU-hours`;
+    if (cost.fleet_per_hour !== null) out += `; fleet ${cost.fleet_per_hour.toFixed(2)} ${cost.unit}/h`;
+    if (cost.per_million_output_tokens !== null) out += `, ${cost.per_million_output_tokens.toFixed(3)} ${cost.unit} per 1M output tokens`;
+    out += '\n';
   }
   return out;
 }

@@ -51,7 +51,8 @@ export interface ClusterDeps {
   readonly stepTimeFor?: (pool: PoolConfig) => PoolStepTime;
   readonly sink: RecordSink;
   /** Per-step statistics (ITL samples, KV peaks). */
-  readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number, pool: string) => void;
+  /** One engine step ended; the queue and batch are the instance's as it ended (for the run's regime). */
+  readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number, pool: string, waiting: number, running: number, maxNumSeqs: number) => void;
   /** Record per-request detail (chunks, preemptions, every Nth token) for tracing. */
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
   /** Event leaping in the engines (default on); off steps request by request. Results are identical. */
@@ -379,7 +380,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   }
 
   onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
-    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks, this.fleet.pool(inst.id).name);
+    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks, this.fleet.pool(inst.id).name, inst.waitingCount, inst.runningCount, inst.config.maxNumSeqs);
   }
 
   onKvEvent(inst: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void {

@@ -5,7 +5,7 @@
  * step durations are integer µs); above, bins grow geometrically by 0.05%, so a percentile there
  * is within 0.05% of the sorted-sample value. The mean is exact.
  */
-import { EMPTY_SUMMARY, round, summarize, type DistributionSummary } from './summary.js';
+import { EMPTY_SUMMARY, percentileSorted, round, summarize, type DistributionSummary } from './summary.js';
 
 const LINEAR_US = 16_384;
 const GROWTH = Math.log1p(0.0005);
@@ -76,15 +76,19 @@ export class DurationHistogram {
     return this.maxUs;
   }
 
+  /** Quantile q in [0, 1] by linear interpolation between ranks (NaN when empty). */
+  quantile(q: number): number {
+    if (this.total === 0) return NaN;
+    const pos = q * (this.total - 1);
+    const lo = Math.floor(pos);
+    const a = this.valueAtRank(lo);
+    const b = this.valueAtRank(Math.min(this.total - 1, lo + 1));
+    return a + (b - a) * (pos - lo);
+  }
+
   summary(scale = 1): DistributionSummary {
     if (this.total === 0) return EMPTY_SUMMARY;
-    const pct = (q: number): number => {
-      const pos = q * (this.total - 1);
-      const lo = Math.floor(pos);
-      const a = this.valueAtRank(lo);
-      const b = this.valueAtRank(Math.min(this.total - 1, lo + 1));
-      return a + (b - a) * (pos - lo);
-    };
+    const pct = (q: number): number => this.quantile(q);
     return {
       count: this.total,
       mean: round((this.sum / this.total) * scale),
@@ -134,5 +138,13 @@ export class LatencySamples {
 
   summary(scale: number): DistributionSummary {
     return this.exact !== null ? summarize(this.exact, this.n, scale) : this.hist.summary(scale);
+  }
+
+  /** Quantile q in [0, 1] of the samples, as `summary` computes its percentiles (NaN when empty). */
+  quantile(q: number): number {
+    if (this.exact === null) return this.hist.quantile(q);
+    if (this.n === 0) return NaN;
+    const a = this.exact.slice(0, this.n).sort();
+    return percentileSorted(a, q);
   }
 }

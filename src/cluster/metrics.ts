@@ -7,6 +7,9 @@ import type { RequestRecord, RequestStatus } from './record.js';
 import { DurationHistogram, LatencySamples } from './duration-histogram.js';
 import { round, type DistributionSummary } from './summary.js';
 import { TransferStats, type TransferBlock } from './transfer-stats.js';
+import { NO_SLO, type SloSpec } from '../workload/slo.js';
+import { RegimeMonitor, type RegimeBlock } from './regime.js';
+import { SloCollector, type SloBlock } from './slo.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -60,7 +63,29 @@ export interface MetricsDocument extends MetricsBlock {
   /** KV transfers of disaggregated requests (runs with prefill pools). */
   kv_transfer?: TransferBlock;
   sim: { simulated_s: number; events: number };
+  /** Per model, when the run serves more than one (latencies are never mixed across models). */
+  models?: Record<string, MetricsBlock>;
+  /** SLO attainment, goodput and checks, when the run has targets (--slo, slo_classes). */
+  slo?: SloBlock;
+  regime?: RegimeBlock;
   [extra: string]: unknown;
+}
+
+/** What the run is judged by: SLO targets, and what the regime needs to know of the engine. */
+export interface MetricsOptions {
+  readonly slo?: SloSpec;
+  /** The model of requests that name none (the cluster's model). */
+  readonly defaultModel?: string;
+  /** Steps between an arrival and the first step that can take it beyond the running one (1 with async scheduling). */
+  readonly schedulingLagSteps?: number;
+}
+
+/** An instance's queue and batch as a step ended (the regime's signs). */
+export interface StepState {
+  readonly waiting: number;
+  readonly running: number;
+  readonly maxNumSeqs: number;
+  readonly kvUtilization: number;
 }
 
 /** What the collector needs to know of the run's layout for per-pool, per-role and transfer figures. */
@@ -165,11 +190,19 @@ export class MetricsCollector {
   private readonly perRole = new Map<string, Group>();
   private readonly roleOf = new Map<string, string>();
   private readonly transfers: TransferStats | null;
-  /** Each instance's pool as its steps report it (its ITL and KV peak fold into the pool's, role's and run's at the end). */
+  private readonly perModel = new Map<string, Group>();
+  private readonly defaultModel: string;
+  private readonly slo: SloCollector;
+  private readonly regime: RegimeMonitor;
+  /** Each instance's pool and model as its steps report them (its ITL and KV peak fold into theirs at the end). */
   private readonly stepPool: Array<string | undefined> = [];
+  private readonly stepModel: Array<string | undefined> = [];
   private folded = false;
 
-  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }) {
+  constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }, options: MetricsOptions = {}) {
+    this.defaultModel = options.defaultModel ?? '';
+    this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
+    this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
     for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
     for (const p of layout.pools) {
@@ -183,6 +216,9 @@ export class MetricsCollector {
   /** A request left the system (any status). */
   addRecord(r: RequestRecord): void {
     this.all.add(r);
+    this.modelGroup(r.model ?? this.defaultModel).add(r);
+    if (this.slo.enabled) this.slo.add(r);
+    this.regime.addRecord(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
     const d = r.disagg;
     // A disaggregated request was served by two instances: each shows it (the decode one completed it).
@@ -206,33 +242,49 @@ export class MetricsCollector {
     if (decodeRole !== undefined && decodeRole !== role) this.perRole.get(decodeRole)!.add(r);
   }
 
-  /** One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL samples). */
-  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string): void {
+  /**
+   * One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL
+   * samples); `model` is the instance's, `state` its queue and batch as the step ended.
+   */
+  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string, model?: string, state?: StepState): void {
+    if (state !== undefined) this.regime.addStep(durationUs, state.waiting, state.running, state.maxNumSeqs, state.kvUtilization);
     if (decodeTokens <= 0) return;
-    // Per step only the instance's histogram (and its stage's); the run's, pools' and roles' are
-    // the sums of their instances', folded in once by document() (exact: integer samples).
+    // Per step only the instance's histogram (and its stage's); the run's, models', pools' and
+    // roles' are the sums of their instances', folded in once by document() (exact: integer samples).
     this.instanceGroup(instance).addStep(durationUs, decodeTokens);
-    if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
+    this.noteStepOwner(instance, pool, model);
     if (this.perStage.length > 0) {
       const s = this.stageAt(startUs);
       if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
     }
   }
 
+  /** Output tokens of the completed requests so far. */
+  get completedOutputTokens(): number {
+    return this.all.outputTokens;
+  }
+
   /** Peak KV utilisation seen on an instance (fraction of blocks in use); pools', roles' and the run's are the maxima of their instances'. */
   notePeakKv(instance: number, utilization: number, pool?: string): void {
     const g = this.instanceGroup(instance);
     if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
-    if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
+    this.noteStepOwner(instance, pool, undefined);
   }
 
-  /** Folds the instances' step figures into the run's, pools' and roles' (once). */
+  private noteStepOwner(instance: number, pool: string | undefined, model: string | undefined): void {
+    if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
+    if (model !== undefined && this.stepModel[instance] === undefined) this.stepModel[instance] = model;
+  }
+
+  /** Folds the instances' step figures (ITL, KV peak) into the run's, models', pools' and roles' (once). */
   private foldSteps(): void {
     if (this.folded) return;
     this.folded = true;
     this.perInstance.forEach((g, i) => {
-      const pool = this.stepPool[i];
       const targets = [this.all];
+      const model = this.stepModel[i];
+      if (model !== undefined) targets.push(this.modelGroup(model));
+      const pool = this.stepPool[i];
       if (pool !== undefined) {
         const p = this.perPool.get(pool);
         if (p !== undefined) targets.push(p);
@@ -241,19 +293,29 @@ export class MetricsCollector {
       }
       for (const t of targets) {
         t.itl.addAll(g.itl);
-        if (g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
+        // Models have no KV peak of their own (notePeakKv never raised theirs).
+        if (t !== this.modelGroupOrNull(model) && g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
       }
     });
   }
 
-  document(config: unknown, sim: { simulatedUs: number; events: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+  private modelGroupOrNull(model: string | undefined): Group | null {
+    return model === undefined ? null : this.perModel.get(model) ?? null;
+  }
+
+  /** `instanceUs`: Σ over instances of the time each existed (utilisation's denominator; default instances × simulated time). */
+  document(config: unknown, sim: { simulatedUs: number; events: number; instanceUs?: number }, extra: Record<string, unknown> = {}): MetricsDocument {
     this.foldSteps();
+    const all = this.all.block(this.all.windowUs());
     const doc: MetricsDocument = {
       schema: METRICS_SCHEMA,
       config,
-      ...this.all.block(this.all.windowUs()),
+      ...all,
       instances: this.perInstance.map((g, id) => ({ id, ...g.block(g.windowUs()) })),
       sim: { simulated_s: round(sim.simulatedUs / 1e6), events: sim.events },
+      ...(this.perModel.size > 1 ? { models: Object.fromEntries([...this.perModel.keys()].sort().map((m) => [m, this.perModel.get(m)!.block(this.perModel.get(m)!.windowUs())])) } : {}),
+      ...(this.slo.enabled ? { slo: this.slo.block(this.all.windowUs(), all.itl_ms) } : {}),
+      regime: this.regime.block(all.requests, sim.instanceUs ?? this.perInstance.length * sim.simulatedUs),
       ...extra,
     };
     if (this.perPool.size > 1) doc.pools = this.layout.pools.map((p) => ({ name: p.name, role: p.role, ...this.perPool.get(p.name)!.block(this.perPool.get(p.name)!.windowUs()) }));
@@ -268,6 +330,12 @@ export class MetricsCollector {
       }));
     }
     return doc;
+  }
+
+  private modelGroup(model: string): Group {
+    let g = this.perModel.get(model);
+    if (g === undefined) this.perModel.set(model, (g = new Group()));
+    return g;
   }
 
   private instanceGroup(i: number): Group {

@@ -11,6 +11,9 @@ import { Cluster } from './cluster.js';
 import { describeClusterConfig, type ClusterConfig } from './config.js';
 import { MetricsCollector, type MetricsDocument, type StageWindow } from './metrics.js';
 import { MultiSink, type RecordSink } from './sink.js';
+import { CATALOG_PRICES, type PriceTable } from '../model/prices.js';
+import type { SloSpec } from '../workload/slo.js';
+import { costBlock, type BilledInstance } from './cost.js';
 
 export interface SimulationProgress {
   readonly simulatedUs: number;
@@ -39,6 +42,12 @@ export interface SimulateInput {
   readonly onProgress?: (p: SimulationProgress) => void;
   /** Awaited between arrival batches (lets asynchronous sinks, e.g. OTLP/HTTP export, drain). */
   readonly pace?: () => Promise<void>;
+  /** SLO targets (default and per class): the metrics gain an `slo` block. */
+  readonly slo?: SloSpec;
+  /** Prices per GPU-hour for the `cost` block (default: the hardware catalog's). */
+  readonly prices?: PriceTable;
+  /** What to bill (default: every instance for the whole run); an autoscaler bills replica lifetimes. */
+  readonly billing?: (endUs: number) => BilledInstance[];
 }
 
 export interface SimulateResult {
@@ -75,7 +84,14 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const metrics = new MetricsCollector(config.numInstances, input.stages ?? [], {
     pools: config.pools.map((p) => ({ name: p.name, role: p.role })),
     ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
+  }, {
+    defaultModel: config.model.name,
+    schedulingLagSteps: config.asyncScheduling ? 1 : 0,
+    ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
+  // Filled per step without allocating: the instance's model (fixed for its life) and its state as the step ended.
+  const modelOf: string[] = [];
+  const stepState = { waiting: 0, running: 0, maxNumSeqs: 0, kvUtilization: 0 };
   const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? [])]);
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
@@ -84,8 +100,12 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     sink,
     detail: input.detail,
     ...(input.leap !== undefined ? { leap: input.leap } : {}),
-    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool) => {
-      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool);
+    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool, waiting, running, maxNumSeqs) => {
+      stepState.waiting = waiting;
+      stepState.running = running;
+      stepState.maxNumSeqs = maxNumSeqs;
+      stepState.kvUtilization = kvUtilization;
+      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.instanceInfo(instance).model, stepState);
       metrics.notePeakKv(instance, kvUtilization, pool);
     },
   });
@@ -136,9 +156,15 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   if (stalledUs < 0) await runUntil(horizon);
   cluster.close(stalledUs >= 0 ? 'stalled' : 'simulation-ended');
   progress();
+  const endUs = cluster.sim.nowUs;
+  // A fixed fleet is billed for the whole run; an autoscaler re-bills its replicas by lifetime.
+  const billed: BilledInstance[] = input.billing?.(endUs) ?? cluster.instances.map((_, id) => {
+    const i = cluster.instanceInfo(id);
+    return { hardware: i.hardware, tp: i.tp, billedUs: endUs, initial: id < config.numInstances };
+  });
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
-    { simulatedUs: cluster.sim.nowUs, events: cluster.sim.eventsProcessed },
+    { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
     stalledUs >= 0 ? { stalled: { at_s: stalledUs / 1e6, last_progress_s: cluster.sim.lastDataPlaneUs / 1e6, requests: cluster.requestCounts.unfinished } } : {},
   );
   const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
@@ -151,6 +177,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       store_bytes: tiers.reduce((a, i) => a + i.cpuStoreBytes, 0),
     };
   }
+  doc['cost'] = costBlock(billed, input.prices ?? CATALOG_PRICES, doc.requests.completed, metrics.completedOutputTokens);
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
     const { id, ...block } = row;
@@ -159,3 +186,4 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   });
   return { metrics: doc, cluster };
 }
+

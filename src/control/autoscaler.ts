@@ -258,7 +258,11 @@ export class Autoscaler implements EventHandler, RecordSink {
    * timers still pending may carry the clock a little further).
    */
   summary(endUs: number): AutoscalerSummary {
-    const end = this.observer.workRemains ? endUs : Math.min(endUs, Math.max(this.observer.lastRecordUs, 0));
-    return summarizeAutoscaler(this, end, this.peak);
+    return summarizeAutoscaler(this, this.billedUntilUs(endUs), this.peak);
+  }
+
+  /** Where billing of replicas still alive stops (see `summary`); the metrics' cost block bills the same. */
+  billedUntilUs(endUs: number): number {
+    return this.observer.workRemains ? endUs : Math.min(endUs, Math.max(this.observer.lastRecordUs, 0));
   }
 }

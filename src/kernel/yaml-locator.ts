@@ -3,7 +3,8 @@
  * such as `clients[0].rate` becomes `file:line clients[0].rate`, the line of the deepest node of
  * the path that exists (a map key's own line).
  */
-import { isMap, isScalar, type Document, type LineCounter } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { InputError } from './errors.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -54,4 +55,19 @@ export class YamlLocator {
   fn(path: YamlPath): (key?: string) => string {
     return (key) => this.where(key === undefined ? path : [...path, key]);
   }
+}
+
+/**
+ * Parses a YAML file (duplicate keys are errors) and returns its document with a locator; a
+ * syntax error is an InputError `code` at `file:line:col`.
+ */
+export function parseYamlFile(text: string, fileName: string, code: string): { doc: Document; loc: YamlLocator } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+    throw new InputError(code, `${fileName}:${pos.line}:${pos.col}`, `malformed YAML: ${err.message.split('\n')[0]!}`);
+  }
+  return { doc, loc: new YamlLocator(doc, lines, fileName) };
 }

@@ -5,9 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { InputError, closeNames } from '../kernel/errors.js';
-import type { BacklogSlowdown, BatchShape, RequestOverheads, StepTimeContext, StepTimeModel } from './step-time.js';
-import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis, sumBasisUs, type BasisFn } from './roofline.js';
-import { type RooflineParams, resolveRooflineParams } from './roofline-params.js';
+import type { BatchShape, RequestOverheads, StepCostSplit, StepTimeContext, StepTimeModel } from './step-time.js';
+import { BASIS_SIZE, ROOFLINE_BASIS, basisSplit, modelFromSplit, rooflineBasis, rooflineCoefficients } from './roofline.js';
+import { ROOFLINE_DEFAULTS, type RooflineParams, resolveRooflineParams } from './roofline-params.js';
 import { findModel } from './catalog.js';
 import { findHardware } from './hardware-catalog.js';
 
@@ -54,10 +54,10 @@ export interface CoefficientsEntry {
    */
   readonly hopUs: number;
   /**
-   * Sustained-backlog slowdown (coefficients `backlog`, a fraction, and `backlog_tau_s`, its
-   * time constant in seconds); absent when `backlog` is 0. See BacklogSlowdown in ./step-time.ts.
+   * µs an async-scheduled step adds beyond max(GPU, CPU) (coefficient `async_sync_us`; the
+   * StepCostSplit's asyncSyncUs). Absent → the roofline parameter's value.
    */
-  readonly backlog?: BacklogSlowdown;
+  readonly asyncSyncUs?: number;
 }
 
 export interface Coefficients {
@@ -97,7 +97,7 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
   const basisParams = resolveRooflineParams(isObj(obj['basisParams']) ? obj['basisParams'] : undefined, `${where}: basisParams`);
   const entriesRaw = obj['entries'];
   if (!Array.isArray(entriesRaw) || entriesRaw.length === 0) throw new InputError('COEFFICIENTS_INVALID', `${where}: entries`, 'expected a non-empty array');
-  const names: readonly string[] = [...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS];
+  const names: readonly string[] = [...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS, ...RETIRED_TERMS];
   const entries = entriesRaw.map((e: unknown, i): CoefficientsEntry => {
     const w = `${where}: entries[${i}]`;
     if (!isObj(e) || !isObj(e['coefficients'])) throw new InputError('COEFFICIENTS_INVALID', w, 'expected {match, coefficients, overheads}');
@@ -115,10 +115,13 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     const extra = (k: string): number => (cs[k] === undefined ? 0 : finite(cs[k], `${w}.coefficients.${k}`, 'a finite number of µs'));
     const layerUs = extra('layers');
     const hopUs = extra('allreduce_hops');
-    const slowdown = cs['backlog'] === undefined ? 0 : finite(cs['backlog'], `${w}.coefficients.backlog`, 'a finite fraction (0.1 = steps 10% slower under a standing queue)');
-    if (slowdown < 0) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.backlog`, `found ${slowdown}; expected a fraction >= 0 (0.1 = steps 10% slower under a standing queue)`);
-    const tauS = cs['backlog_tau_s'] === undefined ? DEFAULT_BACKLOG_TAU_S : finite(cs['backlog_tau_s'], `${w}.coefficients.backlog_tau_s`, 'a finite number of seconds');
-    if (!(tauS > 0)) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.backlog_tau_s`, `found ${tauS}; expected a time constant > 0 s`);
+    for (const k of RETIRED_TERMS) {
+      if (cs[k] !== undefined && cs[k] !== 0 && k !== 'backlog_tau_s') {
+        throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.${k}`, `found ${JSON.stringify(cs[k])}; the backlog slowdown was removed (vLLM has no cost that grows with how long a queue has stood; docs/calibration.md): delete '${k}' or set it to 0`);
+      }
+    }
+    const asyncSync = cs['async_sync_us'] === undefined ? undefined : finite(cs['async_sync_us'], `${w}.coefficients.async_sync_us`, 'a finite number of µs');
+    if (asyncSync !== undefined && asyncSync < 0) throw new InputError('COEFFICIENTS_INVALID', `${w}.coefficients.async_sync_us`, `found ${asyncSync}; expected µs >= 0`);
     const o = isObj(e['overheads']) ? e['overheads'] : {};
     const oh = (k: string): number => (o[k] === undefined ? 0 : finite(o[k], `${w}.overheads.${k}`, 'a finite number of µs'));
     const m = isObj(e['match']) ? e['match'] : {};
@@ -131,20 +134,33 @@ export function coefficientsFromJson(obj: unknown, where: string): Coefficients 
     for (const k of Object.keys(o)) {
       if (!OVERHEAD_KEYS.includes(k)) throw new InputError('COEFFICIENTS_INVALID', `${w}.overheads.${k}`, `unknown overhead; known: ${OVERHEAD_KEYS.join(', ')}`);
     }
-    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs') }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs, ...(slowdown > 0 ? { backlog: Object.freeze({ slowdown, tauUs: tauS * 1e6 }) } : {}) });
+    return Object.freeze({ match, coefficients, overheads: Object.freeze({ preScheduleUs: oh('preScheduleUs'), firstTokenUs: oh('firstTokenUs'), perOutputTokenUs: oh('perOutputTokenUs'), ...(oh('perStreamedTokenUs') !== 0 ? { perStreamedTokenUs: oh('perStreamedTokenUs') } : {}) }), firstTokenSteps: oh('firstTokenSteps'), layerUs, hopUs, ...(asyncSync !== undefined ? { asyncSyncUs: asyncSync } : {}) });
   });
   return Object.freeze({ provenance, basisParams, entries: Object.freeze(entries) });
 }
 
 /** Coefficients the fitted model accepts beyond the roofline basis (see CoefficientsEntry). */
-export const FITTED_EXTRA_TERMS: readonly string[] = ['layers', 'allreduce_hops', 'backlog', 'backlog_tau_s'];
+export const FITTED_EXTRA_TERMS: readonly string[] = ['layers', 'allreduce_hops', 'async_sync_us'];
 
-/** Time constant of the backlog slowdown when a file gives `backlog` without `backlog_tau_s`. */
-export const DEFAULT_BACKLOG_TAU_S = 200;
+/**
+ * Terms of earlier files that no longer exist: the empirical backlog slowdown. A file may still
+ * carry them at 0 (what earlier fits wrote when the term was off); a non-zero value is an error,
+ * so an old file never silently simulates differently from what it was fitted with.
+ */
+export const RETIRED_TERMS: readonly string[] = ['backlog', 'backlog_tau_s'];
 
-const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'firstTokenSteps'];
+/**
+ * The raw roofline written as a coefficients entry (1 on every time term, its CPU costs, extra
+ * terms off, no overheads): the starting point of `blis calibrate` and the base of its trials.
+ */
+export function rooflineEntryCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): { coefficients: Record<string, number>; overheads: Record<string, number> } {
+  return {
+    coefficients: { ...rooflineCoefficients(p), layers: 0, allreduce_hops: 0, async_sync_us: p.asyncSyncUs },
+    overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0, perStreamedTokenUs: 0, firstTokenSteps: 0 },
+  };
+}
 
-const STEP_INDEX = ROOFLINE_BASIS.indexOf('step');
+const OVERHEAD_KEYS: readonly string[] = ['preScheduleUs', 'firstTokenUs', 'perOutputTokenUs', 'perStreamedTokenUs', 'firstTokenSteps'];
 
 const defaultFile = createRequire(import.meta.url)('./coefficients/default.json') as unknown;
 
@@ -175,7 +191,7 @@ export function selectCoefficients(c: Coefficients, ctx: StepTimeContext): Coeff
  * The fitted model. Option `coefficients`: a parsed coefficients file (the CLI reads it);
  * default: the embedded one. Option `source`: the file's name, for messages. No matching entry → InputError COEFFICIENTS_NO_MATCH.
  */
-export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { overheads: RequestOverheads; provenance: CoefficientsProvenance; backlog?: BacklogSlowdown } {
+export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { split: StepCostSplit; overheads: RequestOverheads; provenance: CoefficientsProvenance } {
   for (const k of Object.keys(options ?? {})) {
     if (k !== 'coefficients' && k !== 'source') throw new InputError('UNKNOWN_OPTION', `fitted: ${k}`, `unknown option '${k}'; known: coefficients, source`);
   }
@@ -187,31 +203,12 @@ export function createFitted(ctx: StepTimeContext, options?: Record<string, unkn
     throw new InputError('COEFFICIENTS_NO_MATCH', raw === undefined ? 'coefficients/default.json' : source, `no entry matches model ${ctx.model.name}, hardware ${ctx.hardware.name}, tp ${ctx.tp}; add an entry with an empty match as a fallback`);
   }
   const basis = rooflineBasis(ctx, coeffs.basisParams);
-  const scratch = new Float64Array(BASIS_SIZE);
-  const c = Float64Array.from(entry.coefficients);
-  c[STEP_INDEX] = c[STEP_INDEX]! + entry.layerUs * ctx.model.numLayers + entry.hopUs * 2 * ctx.model.numLayers * 2 * (ctx.tp - 1);
-  const overheads = entry.firstTokenSteps === 0 ? entry.overheads : Object.freeze({ ...entry.overheads, firstTokenUs: Math.round(entry.overheads.firstTokenUs + entry.firstTokenSteps * minStepUs(basis, c)) });
-  return {
-    overheads,
-    provenance: coeffs.provenance,
-    ...(entry.backlog ? { backlog: entry.backlog } : {}),
-    stepTimeUs(batch) {
-      basis(batch, scratch);
-      return sumBasisUs(c, scratch);
-    },
-    decode: {
-      decodeStepUs(requests: number, contextTokens: number): number {
-        basis.decode(requests, contextTokens, scratch);
-        return sumBasisUs(c, scratch);
-      },
-    },
-  };
+  // Per-layer floors and per-hop latencies are GPU time, constant for the model.
+  const gpuExtraUs = entry.layerUs * ctx.model.numLayers + entry.hopUs * 2 * ctx.model.numLayers * 2 * (ctx.tp - 1);
+  const model = modelFromSplit(basisSplit(basis, entry.coefficients, entry.asyncSyncUs ?? coeffs.basisParams.asyncSyncUs, { gpuUs: gpuExtraUs, cpuUs: 0 }));
+  const overheads = entry.firstTokenSteps === 0 ? entry.overheads : Object.freeze({ ...entry.overheads, firstTokenUs: Math.round(entry.overheads.firstTokenUs + entry.firstTokenSteps * model.stepTimeUs(ONE_DECODE)) });
+  return { ...model, overheads, provenance: coeffs.provenance };
 }
 
-/** The fitted step time of the smallest batch: one request decoding one token at context 1. */
-function minStepUs(basis: BasisFn, c: Float64Array): number {
-  const one: BatchShape = { size: 1, newTokens: Int32Array.of(1), contextTokens: Int32Array.of(1), isPrefill: Uint8Array.of(0), totalNewTokens: 1, numPrefill: 0 };
-  const out = new Float64Array(BASIS_SIZE);
-  basis(one, out);
-  return sumBasisUs(c, out);
-}
+/** The smallest batch: one request decoding one token at context 1 (the model's minimum step). */
+const ONE_DECODE: BatchShape = Object.freeze({ size: 1, newTokens: Int32Array.of(1), contextTokens: Int32Array.of(1), isPrefill: Uint8Array.of(0), totalNewTokens: 1, numPrefill: 0 });

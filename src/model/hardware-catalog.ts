@@ -1,6 +1,7 @@
 /**
- * The embedded GPU catalog (./hardware.json, vendor datasheet figures) and the parser for a
- * user's `--hardware-config FILE` (the CLI reads the file; this takes the parsed object).
+ * The embedded GPU catalog (./hardware.json: vendor datasheet figures plus the rates kernels
+ * measurably reach, each with its source) and the parser for a user's `--hardware-config FILE`
+ * (the CLI reads the file; this takes the parsed object).
  */
 import { createRequire } from 'node:module';
 import { InputError, closeNames } from '../kernel/errors.js';
@@ -12,7 +13,17 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'source'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'source', 'achievedSource'] as const;
+
+/**
+ * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
+ * the three GPUs with public per-operator profiles (vidur A100, H100, A40; ./hardware.json):
+ * HBM 0.814 / 0.943 / 0.797, tensor 0.734 / 0.740 / 0.775.
+ */
+export const DEFAULT_ACHIEVED_FRACTIONS = Object.freeze({ hbm: 0.814, tensor: 0.74 });
+
+/** Links at or above this per-direction bandwidth are taken as NVLink when `interconnect` is absent (PCIe Gen5 x16 is 64 GB/s). */
+const NVLINK_MIN_GBPS = 100;
 
 /** What CUDA reports of the marketed memory when a file does not say (H100 80 GB: 79.19 of 80 GiB). */
 const DEVICE_MEMORY_FRACTION = 0.99;
@@ -33,8 +44,10 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
 
 /**
  * A HardwareSpec from a parsed JSON object with the HardwareSpec field names (camelCase).
- * `fp8Tflops` (0 = no fp8), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16)
- * and `source` are optional; unknown fields are rejected.
+ * `fp8Tflops` (0 = no fp8), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16),
+ * `source`, `interconnect` (from the link bandwidth) and the achieved rates are optional: missing
+ * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
+ * Unknown fields are rejected.
  */
 export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -56,16 +69,44 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   if (source !== undefined && typeof source !== 'string') {
     throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: source`, `found ${JSON.stringify(source)}; expected a string`);
   }
+  const achievedSource = o['achievedSource'];
+  if (achievedSource !== undefined && typeof achievedSource !== 'string') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: achievedSource`, `found ${JSON.stringify(achievedSource)}; expected a string`);
+  }
+  const link = o['interconnect'];
+  if (link !== undefined && link !== 'nvlink' && link !== 'pcie') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: interconnect`, `found ${JSON.stringify(link)}; expected 'nvlink' or 'pcie'`);
+  }
+  const bf16Tflops = num(o, 'bf16Tflops', where, true, false);
+  const fp8Tflops = num(o, 'fp8Tflops', where, false, true);
+  const hbmTBps = num(o, 'hbmTBps', where, true, false);
+  const interconnectGBps = num(o, 'interconnectGBps', where, true, false);
+  const derived: string[] = [];
+  const achieved = (field: string, datasheet: number, fraction: number): number => {
+    const v = num(o, field, where, false, datasheet === 0);
+    if (v > 0 || datasheet === 0) return v;
+    derived.push(field);
+    return datasheet * fraction;
+  };
+  const hbmAchievedTBps = achieved('hbmAchievedTBps', hbmTBps, DEFAULT_ACHIEVED_FRACTIONS.hbm);
+  const bf16AchievedTflops = achieved('bf16AchievedTflops', bf16Tflops, DEFAULT_ACHIEVED_FRACTIONS.tensor);
+  const fp8AchievedTflops = achieved('fp8AchievedTflops', fp8Tflops, DEFAULT_ACHIEVED_FRACTIONS.tensor);
+  const derivedNote = derived.length > 0 ? `derived: ${derived.join(', ')} = datasheet × ${DEFAULT_ACHIEVED_FRACTIONS.hbm} (HBM) / ${DEFAULT_ACHIEVED_FRACTIONS.tensor} (tensor), the medians of the measured GPUs` : '';
   return Object.freeze({
     name,
-    bf16Tflops: num(o, 'bf16Tflops', where, true, false),
-    fp8Tflops: num(o, 'fp8Tflops', where, false, true),
-    hbmTBps: num(o, 'hbmTBps', where, true, false),
+    bf16Tflops,
+    fp8Tflops,
+    hbmTBps,
     memoryGB: num(o, 'memoryGB', where, true, false),
-    interconnectGBps: num(o, 'interconnectGBps', where, true, false),
+    interconnectGBps,
     deviceMemoryGiB: o['deviceMemoryGiB'] === undefined ? num(o, 'memoryGB', where, true, false) * DEVICE_MEMORY_FRACTION : num(o, 'deviceMemoryGiB', where, true, false),
     pcieGBps: o['pcieGBps'] === undefined ? DEFAULT_PCIE_GBPS : num(o, 'pcieGBps', where, true, false),
+    interconnect: link ?? (interconnectGBps >= NVLINK_MIN_GBPS ? 'nvlink' : 'pcie'),
+    hbmAchievedTBps,
+    bf16AchievedTflops,
+    fp8AchievedTflops,
     source: source ?? where,
+    achievedSource: [achievedSource, derivedNote].filter((x) => x).join('; ') || where,
   });
 }
 

@@ -1,4 +1,4 @@
-/** A GPU's datasheet figures (dense, no sparsity). */
+/** A GPU: datasheet figures (dense, no sparsity) and the rates kernels measurably reach on it. */
 export interface HardwareSpec {
   readonly name: string;
   readonly bf16Tflops: number;
@@ -15,5 +15,16 @@ export interface HardwareSpec {
   readonly deviceMemoryGiB: number;
   /** Host link per direction (PCIe), GB/s: CPU KV-tier loads and stores. */
   readonly pcieGBps: number;
+  /** 'nvlink': vLLM's custom / symmetric-memory all-reduce over peer links; 'pcie': NCCL through the host bridge. */
+  readonly interconnect: 'nvlink' | 'pcie';
+  /** Streaming read bandwidth GEMM weight reads reach (TB/s, measured; below the datasheet figure). */
+  readonly hbmAchievedTBps: number;
+  /** Large-GEMM bf16 throughput reached (TFLOP/s, measured). */
+  readonly bf16AchievedTflops: number;
+  /** Large-GEMM fp8 throughput reached (TFLOP/s, measured); 0 when the GPU has no fp8 tensor cores. */
+  readonly fp8AchievedTflops: number;
+  /** Datasheet source. */
   readonly source: string;
+  /** Where the achieved rates come from (measurement and commit, or the rule that derived them). */
+  readonly achievedSource: string;
 }

@@ -46,6 +46,40 @@ function weightBytesOf(c: Json): number {
   return 2;
 }
 
+/** The quantised GEMM inputs are quantised to fp8 at run time (w8a8), as opposed to weight-only fp8. */
+function activationQuantOf(c: Json): boolean {
+  const q = c['quantization_config'];
+  if (!isObject(q)) return false;
+  if (q['quant_method'] === 'fp8') return true;
+  const acts: unknown[] = [q['input_activations']];
+  const groups = q['config_groups'];
+  if (isObject(groups)) for (const g of Object.values(groups)) if (isObject(g)) acts.push(g['input_activations']);
+  return acts.some((a) => isObject(a) && a['num_bits'] === 8);
+}
+
+/**
+ * Whether a compressed-tensors `ignore` list (exact module names or `re:` patterns) leaves the
+ * language model's attention projections unquantised. Vision-tower entries do not count.
+ */
+function attentionIgnored(c: Json): boolean {
+  const q = c['quantization_config'];
+  const ignore = isObject(q) ? q['ignore'] : undefined;
+  if (!Array.isArray(ignore)) return false;
+  const probes = ['model.layers.0.self_attn.q_proj', 'language_model.model.layers.0.self_attn.q_proj'];
+  return ignore.some((e) => {
+    if (typeof e !== 'string' || e.startsWith('vision')) return false;
+    if (e.startsWith('re:')) {
+      try {
+        const re = new RegExp(e.slice(3));
+        return probes.some((p) => re.test(p));
+      } catch {
+        return false;
+      }
+    }
+    return /\.self_attn\.(q|k|v|qkv)_proj$/.test(e);
+  });
+}
+
 /**
  * Builds a ModelSpec. `name` becomes the canonical (lower-cased) name; `where` names the source
  * (file name) in error messages.
@@ -135,7 +169,10 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const totalParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeTotal;
   const activeParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeActive;
 
-  const wb = weightBytesOf(outer['quantization_config'] !== undefined ? outer : c);
+  const qc = outer['quantization_config'] !== undefined ? outer : c;
+  const wb = weightBytesOf(qc);
+  const attnBytes = wb < 2 && attentionIgnored(qc) ? 2 : wb;
+  const quantised = totalParams - embed - lmHead - layers * attnParams - hidden - layers * norms;
   return Object.freeze({
     name: name.toLowerCase(),
     numLayers: layers,
@@ -152,6 +189,12 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     sharedExpertIntermediateSize: sharedIntermediate,
     tieWordEmbeddings: tied,
     weightBytes: wb,
+    attentionWeightBytes: attnBytes,
+    lmHeadWeightBytes: 2,
+    activationQuant: wb < 2 && activationQuantOf(qc),
+    attentionParamsPerLayer: attnParams,
+    // Embedding, lm head and norms stay 16-bit in every fp8 checkpoint vLLM loads.
+    weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2,
     // vLLM kv_cache_dtype=auto keeps the KV cache in the activation dtype (16-bit) even for fp8 weights.
     kvBytes: 2,
     totalParams,

@@ -3,15 +3,19 @@
  * (embedded catalog), the GPU catalog, KV-cache sizing and TP validity, and the step-time
  * models (roofline, fitted, linear) behind one registry. Pure: no I/O, no printing.
  *
- * Read first: step-time.ts (the contract), roofline.ts (the physics and the fitted basis),
- * kv-sizing.ts (memory → KV blocks). docs/model.md explains formulas, parameters and limits.
+ * Read first: step-time.ts (the contract), roofline.ts (the physics and the fitted basis) with
+ * roofline-shapes.ts (what vLLM runs per layer) and gemm.ts (the smooth roofline on the GPU's
+ * measured rates, hardware.json), kv-sizing.ts (memory → KV blocks). docs/model.md explains
+ * formulas, parameters, sources and limits.
  */
 export type { ModelSpec } from './model-spec.js';
 export type { HardwareSpec } from './hardware.js';
-export type { BatchShape, StepTimeModel, RequestOverheads, StepTimeContext, StepTimeModelEntry, StepCostSplit, DecodeAggregateCost, BacklogSlowdown } from './step-time.js';
+export type { BatchShape, StepTimeModel, StepCostSplit, RequestOverheads, StepTimeContext, StepTimeModelEntry, DecodeAggregateCost, BacklogSlowdown } from './step-time.js';
+export { smoothRooflineUs, gemmShape, gemmUs, type GemmShape, type KernelRates } from './gemm.js';
+export { collectiveCost, type CollectiveCost } from './collective.js';
 export { modelSpecFromHfConfig } from './hf-config.js';
 export { getModel, findModel, listModels, modelNames, modelSource, type ModelListing } from './catalog.js';
-export { getHardware, findHardware, listHardware, hardwareNames, hardwareSpecFromJson, type HardwareListing } from './hardware-catalog.js';
+export { getHardware, findHardware, listHardware, hardwareNames, hardwareSpecFromJson, DEFAULT_ACHIEVED_FRACTIONS, type HardwareListing } from './hardware-catalog.js';
 export {
   KV_MEMORY_DEFAULTS,
   kvBytesPerTokenPerLayer,
@@ -24,13 +28,16 @@ export {
   type KvSizingInput,
 } from './kv-sizing.js';
 export { ROOFLINE_DEFAULTS, ROOFLINE_OPTIONS, resolveRooflineParams, type RooflineParams, type StepTimeOption } from './roofline-params.js';
-export { ROOFLINE_BASIS, BASIS_SIZE, rooflineBasis, rooflineCoefficients, createRoofline, sumBasisUs, type BasisFn, type RooflineBasisName } from './roofline.js';
+export { ROOFLINE_BASIS, BASIS_SIZE, CPU_BASIS, rooflineBasis, rooflineCoefficients, createRoofline, sumBasisUs, basisSplit, modelFromSplit, type BasisFn, type RooflineBasisName } from './roofline.js';
 export {
   COEFFICIENTS_SCHEMA,
   coefficientsFromJson,
   defaultCoefficients,
   selectCoefficients,
   createFitted,
+  rooflineEntryCoefficients,
+  FITTED_EXTRA_TERMS,
+  RETIRED_TERMS,
   type Coefficients,
   type CoefficientsEntry,
   type CoefficientsProvenance,

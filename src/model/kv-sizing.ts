@@ -111,7 +111,7 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
   validateTp(model, tp);
   const usableBytes = hardware.deviceMemoryGiB * 2 ** 30 * util;
-  const weightBytesPerGpu = (model.totalParams * model.weightBytes) / tp;
+  const weightBytesPerGpu = model.weightMemoryBytes / tp;
   const defaults = vllmBatchDefaults(hardware);
   const reserveBytes = input.reserveBytes ?? profiledReserveBytes(model, tp, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs);
   const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize);

@@ -18,8 +18,24 @@ export interface ModelSpec {
   /** Shared (always active) expert width, 0 if none. */
   readonly sharedExpertIntermediateSize: number;
   readonly tieWordEmbeddings: boolean;
-  /** Bytes per weight element (2 for bf16/fp16, 1 for fp8). */
+  /** Bytes per weight element of the quantised linear layers (2 for bf16/fp16, 1 for fp8). */
   readonly weightBytes: number;
+  /**
+   * Bytes per weight of the attention projections: an fp8 checkpoint may leave them 16-bit
+   * (RedHatAI's Llama-4-Scout FP8-dynamic lists every self_attn projection in its `ignore`).
+   */
+  readonly attentionWeightBytes: number;
+  /** Bytes per lm-head weight: 16-bit in every fp8 format vLLM loads (the head is not a quantised linear). */
+  readonly lmHeadWeightBytes: number;
+  /**
+   * Activations are quantised to fp8 before each quantised GEMM (w8a8: compressed-tensors
+   * `input_activations` 8-bit float, or quant_method fp8): one extra elementwise pass per GEMM input.
+   */
+  readonly activationQuant: boolean;
+  /** Attention projection parameters per layer (q, k, v, o; MLA's low-rank projections). */
+  readonly attentionParamsPerLayer: number;
+  /** Bytes of all weights as loaded (embedding, lm head and any unquantised parts at 2 bytes). */
+  readonly weightMemoryBytes: number;
   /** Bytes per KV-cache element. */
   readonly kvBytes: number;
   /** Total parameter count (computed from the shapes). */

@@ -5,45 +5,69 @@
 import { InputError, closeNames } from '../kernel/errors.js';
 
 export interface RooflineParams {
-  /** Fraction of peak tensor TFLOP/s that dense/MoE GEMMs reach (H100 bf16 GEMMs at serving shapes reach ~55-70% of 989 TFLOP/s). */
+  /** Multiplier on the GPU's measured large-GEMM throughput (hardware.json bf16/fp8AchievedTflops); 1 = as measured. */
   readonly gemmComputeEfficiency: number;
-  /** Fraction of peak TFLOP/s reached by attention kernels (FlashAttention-2/3 forward at ~50% on H100). */
+  /** Fraction of the datasheet bf16 peak FlashAttention reaches (FA2 on A100: 50-73 %, Dao 2023; FA3 on H100: up to 75 %, Shah et al. 2024). */
   readonly attentionComputeEfficiency: number;
-  /** Fraction of HBM bandwidth reached by weight and KV reads (memcpy-like streams reach ~80-90%). */
+  /** Multiplier on the GPU's measured streaming HBM bandwidth (hardware.json hbmAchievedTBps); 1 = as measured. */
   readonly bandwidthEfficiency: number;
-  /** Fraction of the per-direction interconnect bandwidth the all-reduce reaches (vLLM custom all-reduce / NCCL). */
+  /** Share of the per-direction link bandwidth a collective's bus traffic reaches (vLLM #24111 / #42324 H100: 0.6-0.82). */
   readonly interconnectEfficiency: number;
-  /** Fixed cost of one collective, µs (launch + synchronisation; NVLink custom all-reduce ~5-10 µs). */
+  /** Fixed cost of one collective over NVLink, µs (vLLM custom / symmetric-memory all-reduce; about flat in TP degree). */
   readonly collectiveLatencyUs: number;
-  /** Fixed cost per step, µs: CPU scheduling, input preparation, sampling, CUDA-graph/kernel launches (vLLM V1). */
+  /** Fixed cost of one collective without NVLink, µs (NCCL ring through PCIe; vidur h100_pairwise_nvlink TP4). */
+  readonly pcieCollectiveLatencyUs: number;
+  /** Exponent p of the smooth roofline (t_mem^p + t_compute^p)^(1/p) (vidur fit: 1.48-1.66). */
+  readonly gemmTransitionExponent: number;
+  /** Duration floor of one GPU kernel, µs (vidur fit t0: 5.7 on A100 and H100, eager mode). */
+  readonly kernelFloorUs: number;
+  /** Fewest tokens a fused-MoE expert block computes (vLLM fused_moe default BLOCK_SIZE_M = 16 at small batches). */
+  readonly moeBlockTokens: number;
+  /** Bytes moved per logit by vLLM's sampler (fp32 upcast 6, temperature 8, softmax 8, exponential 4, divide 12, argmax 4). */
+  readonly samplingBytesPerLogit: number;
+  /** Fixed CPU cost per step, µs: scheduling, input preparation, output processing (vLLM V1 engine core). */
   readonly stepOverheadUs: number;
-  /** CPU cost per scheduled request per step, µs (block tables, sampling metadata). */
+  /** CPU cost per scheduled request per step, µs (block tables, sampling metadata, output objects). */
   readonly perRequestUs: number;
-  /** Bytes per activation element exchanged by the TP all-reduce (bf16 hidden states). */
+  /** µs an async-scheduled step adds beyond max(GPU, CPU): waiting for the previous step's sampled tokens (vLLM #11133: 150-170 µs gap with async scheduling and CUDA graphs). */
+  readonly asyncSyncUs: number;
+  /** Bytes per activation element (bf16 hidden states). */
   readonly activationBytes: number;
 }
 
 export const ROOFLINE_DEFAULTS: RooflineParams = Object.freeze({
-  gemmComputeEfficiency: 0.6,
+  gemmComputeEfficiency: 1,
   attentionComputeEfficiency: 0.5,
-  bandwidthEfficiency: 0.8,
+  bandwidthEfficiency: 1,
   interconnectEfficiency: 0.7,
-  collectiveLatencyUs: 8,
+  collectiveLatencyUs: 7,
+  pcieCollectiveLatencyUs: 28,
+  gemmTransitionExponent: 1.5,
+  kernelFloorUs: 5.7,
+  moeBlockTokens: 16,
+  samplingBytesPerLogit: 42,
   stepOverheadUs: 600,
   perRequestUs: 10,
+  asyncSyncUs: 160,
   activationBytes: 2,
 } satisfies Record<keyof RooflineParams, number>);
 
 /** Units and one-line descriptions for --help and docs, generated from here. */
 export const ROOFLINE_OPTION_DOCS: Readonly<Record<keyof RooflineParams, { unit: string; describe: string }>> = Object.freeze({
-  gemmComputeEfficiency: { unit: 'fraction', describe: 'share of peak TFLOP/s reached by GEMMs' },
-  attentionComputeEfficiency: { unit: 'fraction', describe: 'share of peak TFLOP/s reached by attention' },
-  bandwidthEfficiency: { unit: 'fraction', describe: 'share of HBM bandwidth reached by weight/KV reads' },
-  interconnectEfficiency: { unit: 'fraction', describe: 'share of interconnect bandwidth reached by all-reduce' },
-  collectiveLatencyUs: { unit: 'us', describe: 'fixed cost per TP collective' },
-  stepOverheadUs: { unit: 'us', describe: 'fixed CPU/launch cost per step' },
+  gemmComputeEfficiency: { unit: 'fraction', describe: "× the GPU's measured GEMM TFLOP/s" },
+  attentionComputeEfficiency: { unit: 'fraction', describe: 'share of datasheet bf16 TFLOP/s reached by attention' },
+  bandwidthEfficiency: { unit: 'fraction', describe: "× the GPU's measured HBM streaming bandwidth" },
+  interconnectEfficiency: { unit: 'fraction', describe: 'share of link bandwidth reached by TP collectives' },
+  collectiveLatencyUs: { unit: 'us', describe: 'fixed cost per TP collective over NVLink' },
+  pcieCollectiveLatencyUs: { unit: 'us', describe: 'fixed cost per TP collective over PCIe (NCCL)' },
+  gemmTransitionExponent: { unit: 'exponent', describe: 'p of the smooth roofline (t_mem^p + t_compute^p)^(1/p)' },
+  kernelFloorUs: { unit: 'us', describe: 'duration floor of one GPU kernel' },
+  moeBlockTokens: { unit: 'tokens', describe: 'fewest tokens a fused-MoE expert block computes' },
+  samplingBytesPerLogit: { unit: 'bytes', describe: "bytes the sampler moves per logit (vocabulary × requests)" },
+  stepOverheadUs: { unit: 'us', describe: 'fixed CPU cost per step' },
   perRequestUs: { unit: 'us', describe: 'CPU cost per scheduled request per step' },
-  activationBytes: { unit: 'bytes', describe: 'bytes per activation element in all-reduce' },
+  asyncSyncUs: { unit: 'us', describe: 'extra µs of an async-scheduled step beyond max(GPU, CPU)' },
+  activationBytes: { unit: 'bytes', describe: 'bytes per activation element' },
 });
 
 /** A registry entry's option: default (undefined = derived), unit and description. */
@@ -94,6 +118,9 @@ export function resolveRooflineParams(options: Record<string, unknown> | undefin
   for (const k of ['gemmComputeEfficiency', 'attentionComputeEfficiency', 'bandwidthEfficiency', 'interconnectEfficiency'] as const) {
     if (!(p[k] > 0 && p[k] <= 1)) throw new InputError('OPTION_INVALID', `${where}: ${k}`, `found ${p[k]}; expected a fraction in (0, 1]`);
   }
-  if (!(p.activationBytes > 0)) throw new InputError('OPTION_INVALID', `${where}: activationBytes`, `found ${p.activationBytes}; expected > 0`);
+  for (const k of ['activationBytes', 'moeBlockTokens'] as const) {
+    if (!(p[k] > 0)) throw new InputError('OPTION_INVALID', `${where}: ${k}`, `found ${p[k]}; expected > 0`);
+  }
+  if (!(p.gemmTransitionExponent >= 1)) throw new InputError('OPTION_INVALID', `${where}: gemmTransitionExponent`, `found ${p.gemmTransitionExponent}; expected >= 1`);
   return Object.freeze(p);
 }

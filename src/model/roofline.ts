@@ -1,31 +1,41 @@
 /**
- * Roofline step time: each operator's time is max(FLOPs / (peak × compute efficiency),
- * bytes / (HBM bandwidth × bandwidth efficiency)), per GPU (TP shards weights, heads and KV
- * heads), summed over operators and layers, plus TP all-reduce and fixed CPU costs.
- * The same terms, unsummed, are the basis of the fitted model (./fitted.ts).
+ * Roofline step time: every kernel of the step costed against the rates this GPU measurably
+ * reaches (./hardware.json), as a smooth roofline of its bytes and FLOPs (./gemm.ts), plus a
+ * duration floor per kernel, vLLM's TP collectives (./collective.ts), the sampler's pass over
+ * vocabulary × requests, and the engine core's CPU work. Per-model constants are in
+ * ./roofline-shapes.ts. The same terms, unsummed, are the basis of the fitted model (./fitted.ts).
  */
-import type { BatchShape, StepTimeContext, StepTimeModel } from './step-time.js';
-import { kvBytesPerTokenPerLayer, validateTp } from './kv-sizing.js';
+import type { BatchShape, DecodeAggregateCost, StepCostSplit, StepTimeContext, StepTimeModel } from './step-time.js';
+import { validateTp } from './kv-sizing.js';
 import { type RooflineParams, ROOFLINE_DEFAULTS, resolveRooflineParams } from './roofline-params.js';
+import { gemmUs, smoothRooflineUs } from './gemm.js';
+import { rooflineShapes } from './roofline-shapes.js';
 
 /**
  * Basis terms, in order. Times are µs computed with the roofline params; counts are per step.
- * The roofline itself is Σ ROOFLINE_COEFFICIENTS[i] × basis[i].
+ * The roofline itself is Σ rooflineCoefficients()[i] × basis[i].
  */
 export const ROOFLINE_BASIS = Object.freeze([
-  'step', // 1 per step
-  'gemm_us', // layers × (projection/MLP/expert GEMMs: max(compute, weight read))
-  'attn_prefill_us', // layers × prefill attention: max(causal QK/PV FLOPs, KV read)
-  'attn_decode_us', // layers × decode attention: max(FLOPs, KV read of each request's context)
-  'lm_head_us', // lm head on one token per request
-  'allreduce_us', // 2 TP all-reduces per layer (ring) + latency
-  'requests', // scheduled requests
+  'step', // 1 per step (engine-core CPU: schedule, prepare inputs, process outputs)
+  'gemm_us', // layers × dense GEMMs (attention projections, MLP or shared expert) at M = tokens
+  'attn_prefill_us', // layers × prefill attention: smooth roofline of causal FLOPs and KV read
+  'attn_decode_us', // layers × decode attention: smooth roofline of FLOPs and each request's KV read
+  'lm_head_us', // lm head GEMM at M = requests
+  'allreduce_us', // TP all-reduces: 2 per layer + the embedding's, latency + two-shot bus traffic
+  'requests', // scheduled requests (engine-core CPU per request)
   'prefill_tokens', // new tokens of prefill requests
   'decode_tokens', // new tokens of decode requests
+  'moe_us', // layers × fused-MoE expert GEMMs: distinct experts' weights, padded tokens per expert
+  'act_us', // elementwise traffic: norms, rotary, cache write, activation, MoE sum, fp8 activation quantisation
+  'sampling_us', // logits over vocabulary × requests: sampler passes and the TP logits gather
+  'kernels_us', // kernels per step × the per-kernel duration floor
 ] as const);
 
 export type RooflineBasisName = (typeof ROOFLINE_BASIS)[number];
 export const BASIS_SIZE = ROOFLINE_BASIS.length;
+
+/** Basis terms the engine core's CPU pays (the rest is GPU work); see StepCostSplit. */
+export const CPU_BASIS: readonly RooflineBasisName[] = Object.freeze(['step', 'requests']);
 
 /** Coefficients that make Σ coeff × basis equal the roofline with the given params. */
 export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Record<RooflineBasisName, number> {
@@ -39,6 +49,10 @@ export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Rec
     requests: p.perRequestUs,
     prefill_tokens: 0,
     decode_tokens: 0,
+    moe_us: 1,
+    act_us: 1,
+    sampling_us: 1,
+    kernels_us: 1,
   };
 }
 
@@ -55,59 +69,40 @@ export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
 export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROOFLINE_DEFAULTS): BasisFn {
   const { model: m, hardware: hw, tp } = ctx;
   validateTp(m, tp);
-  const h = m.hiddenSize;
-  const wb = m.weightBytes;
-  const isMoe = m.numExperts > 1;
-  const E = m.numExperts;
-  const k = m.expertsPerToken;
-  const expertParams = isMoe ? 3 * h * m.moeIntermediateSize : 0;
-  const embed = m.vocabSize * h;
-  const lmHeadParams = m.vocabSize * h; // computed whether tied or not
-  const lmHeadStored = m.tieWordEmbeddings ? 0 : lmHeadParams;
-  // Always-active weights per layer (attention projections, norms, router, shared experts, dense
-  // MLP), taken as the residual of the catalog's exact count so MLA or dense-first layers are included.
-  const alwaysPerLayer = (m.totalParams - embed - lmHeadStored) / m.numLayers - (isMoe ? E * expertParams : 0);
+  const s = rooflineShapes(m, hw, tp, params);
+  const L = s.layers;
+  const gemms = s.layerGemms;
+  const moe = s.moe;
+  const coll = s.collective;
+  const kernelsUs = s.kernelsPerStep * params.kernelFloorUs;
 
-  // fp8 weights run fp8 GEMMs where the GPU has fp8 tensor cores (vLLM fp8 linear kernels).
-  const gemmPeak = (wb === 1 && hw.fp8Tflops > 0 ? hw.fp8Tflops : hw.bf16Tflops) * 1e12 * params.gemmComputeEfficiency;
-  const attnPeak = hw.bf16Tflops * 1e12 * params.attentionComputeEfficiency;
-  const bw = hw.hbmTBps * 1e12 * params.bandwidthEfficiency;
-  const US = 1e6;
-  const L = m.numLayers;
-
-  // Per-layer, per-GPU coefficients (time in µs).
-  const gemmUsPerTokenFlops = (2 * alwaysPerLayer) / tp / gemmPeak * US; // per token
-  const alwaysWeightUs = (alwaysPerLayer * wb) / tp / bw * US;
-  const expertUsPerTokenFlops = (2 * k * expertParams) / tp / gemmPeak * US;
-  const expertWeightUs = (expertParams * wb) / tp / bw * US; // per distinct expert
-  const headsPerGpu = m.numAttentionHeads / tp;
-  const attnUsPerPair = (4 * headsPerGpu * m.headDim) / attnPeak * US; // QKᵀ and PV, 2 FLOPs per MAC
-  const kvUsPerToken = kvBytesPerTokenPerLayer(m, tp) / bw * US;
-  const lmUsPerToken = (2 * lmHeadParams) / tp / gemmPeak * US;
-  const lmWeightUs = (lmHeadParams * wb) / tp / bw * US;
-  // Ring all-reduce moves 2(tp−1)/tp of the buffer over each link (per direction).
-  const arUsPerToken = tp > 1 ? ((2 * (tp - 1)) / tp) * (h * params.activationBytes) / (hw.interconnectGBps * 1e9 * params.interconnectEfficiency) * US : 0;
-  const arLatencyUs = tp > 1 ? params.collectiveLatencyUs : 0;
-  const logOneMinusKE = isMoe ? Math.log1p(-k / E) : 0;
-
-  /** The basis from the batch's sums: the per-slot loop below and the decode-only aggregate path share it, so both give identical bits. */
+  /** The basis from the batch's sums: the per-slot loop and the decode-only aggregate path share it, so both give identical bits. */
   const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {
     const T = prefillTokens + decodeTokens;
-    let gemm = Math.max(T * gemmUsPerTokenFlops, alwaysWeightUs);
-    if (isMoe && T > 0) {
-      // Expected distinct experts touched by T tokens each picking k of E: E(1 − (1 − k/E)^T).
-      const distinct = E * -Math.expm1(T * logOneMinusKE);
-      gemm += Math.max(T * expertUsPerTokenFlops, distinct * expertWeightUs);
+    let gemm = 0;
+    for (let g = 0; g < gemms.length; g++) gemm += gemmUs(gemms[g]!, T);
+    let moeUs = 0;
+    if (moe !== null && T > 0) {
+      // Expected distinct experts touched by T tokens each picking k of E (uniform routing), and the
+      // tokens each active expert computes, padded to the kernel's block (vLLM fused_moe).
+      const distinct = moe.experts * -Math.expm1(T * moe.logMissProbability);
+      const slots = T * moe.topK;
+      const computed = Math.max(slots, distinct * moe.blockTokens);
+      moeUs = L * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
     }
     out[0] = 1;
     out[1] = L * gemm;
-    out[2] = L * Math.max(prePairs * attnUsPerPair, preKv * kvUsPerToken);
-    out[3] = L * Math.max(decPairs * attnUsPerPair, decKv * kvUsPerToken);
-    out[4] = n > 0 ? Math.max(n * lmUsPerToken, lmWeightUs) : 0;
-    out[5] = T > 0 ? 2 * L * (T * arUsPerToken + arLatencyUs) : 0;
+    out[2] = prePairs > 0 ? L * smoothRooflineUs(preKv * s.kvBytesPerToken, prePairs * s.attnFlopsPerPair, s.attnRates) : 0;
+    out[3] = decPairs > 0 ? L * smoothRooflineUs(decKv * s.kvBytesPerToken, decPairs * s.attnFlopsPerPair, s.attnRates) : 0;
+    out[4] = gemmUs(s.lmHead, n);
+    out[5] = T > 0 ? s.allReducesPerStep * (coll.latencyUs + T * s.allReduceBytesPerToken * coll.allReduceUsPerByte) : 0;
     out[6] = n;
     out[7] = prefillTokens;
     out[8] = decodeTokens;
+    out[9] = moeUs;
+    out[10] = (T * s.elementwiseBytesPerToken) / s.bytesPerUs;
+    out[11] = n > 0 ? (n * s.samplingBytesPerRequest) / s.bytesPerUs + (s.logitsGatherBytesPerRequest > 0 ? coll.latencyUs + n * s.logitsGatherBytesPerRequest * coll.gatherUsPerByte : 0) : 0;
+    out[12] = T > 0 ? kernelsUs : 0;
   };
 
   const basis = (batch: BatchShape, out: Float64Array): void => {
@@ -146,30 +141,79 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   return Object.assign(basis, { decode });
 }
 
-/** Σ coeff × basis, rounded to integer µs, at least 1. */
-export function sumBasisUs(coeffs: Float64Array, basis: Float64Array): number {
+/** Σ coeff × basis, unrounded. */
+export function dotBasis(coeffs: Float64Array, basis: Float64Array): number {
   let s = 0;
   for (let i = 0; i < BASIS_SIZE; i++) s += coeffs[i]! * basis[i]!;
-  return Math.max(1, Math.round(s));
+  return s;
+}
+
+/** Σ coeff × basis, rounded to integer µs, at least 1. */
+export function sumBasisUs(coeffs: Float64Array, basis: Float64Array): number {
+  return Math.max(1, Math.round(dotBasis(coeffs, basis)));
+}
+
+/**
+ * A StepCostSplit over a basis: the CPU part is Σ over CPU_BASIS (plus `cpuExtraUs`), the GPU part
+ * the rest (plus `gpuExtraUs`), so that gpu + cpu equals the summed step before rounding.
+ */
+export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit & Required<Pick<DecodeAggregateCost, 'decodeCostUs'>> {
+  const cpuMask = Float64Array.from(ROOFLINE_BASIS.map((b) => ((CPU_BASIS as readonly string[]).includes(b) ? 1 : 0)));
+  const scratch = new Float64Array(BASIS_SIZE);
+  // One accumulation for the per-slot and the decode-only paths (identical bits for the same basis).
+  const split = (out: Float64Array): void => {
+    let cpu = extra.cpuUs;
+    let gpu = extra.gpuUs;
+    for (let i = 0; i < BASIS_SIZE; i++) {
+      const v = coeffs[i]! * scratch[i]!;
+      if (cpuMask[i] === 1) cpu += v;
+      else gpu += v;
+    }
+    out[0] = Math.max(0, gpu);
+    out[1] = Math.max(0, cpu);
+  };
+  return {
+    asyncSyncUs,
+    stepCostUs(batch: BatchShape, out: Float64Array): void {
+      basis(batch, scratch);
+      split(out);
+    },
+    decodeCostUs(requests: number, contextTokens: number, out: Float64Array): void {
+      basis.decode(requests, contextTokens, scratch);
+      split(out);
+    },
+  };
+}
+
+/**
+ * A step-time model whose stepTimeUs is max(1, round(gpu + cpu)) of its split, so the
+ * StepCostSplit contract holds by construction; with the split's decode-only path it also offers
+ * DecodeAggregateCost, summed the same way.
+ */
+export function modelFromSplit(split: StepCostSplit & Partial<Pick<DecodeAggregateCost, 'decodeCostUs'>>): StepTimeModel & { split: StepCostSplit } {
+  const pair = new Float64Array(2);
+  const decodeCostUs = split.decodeCostUs;
+  return {
+    stepTimeUs(batch: BatchShape): number {
+      split.stepCostUs(batch, pair);
+      return Math.max(1, Math.round(pair[0]! + pair[1]!));
+    },
+    split,
+    ...(decodeCostUs !== undefined ? {
+      decode: {
+        decodeStepUs(requests: number, contextTokens: number): number {
+          decodeCostUs(requests, contextTokens, pair);
+          return Math.max(1, Math.round(pair[0]! + pair[1]!));
+        },
+        decodeCostUs,
+      },
+    } : {}),
+  };
 }
 
 /** The roofline step-time model; options override ROOFLINE_DEFAULTS (see roofline-params.ts). */
-export function createRoofline(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel {
+export function createRoofline(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { split: StepCostSplit } {
   const params = resolveRooflineParams(options, 'roofline');
-  const basis = rooflineBasis(ctx, params);
   const c = rooflineCoefficients(params);
-  const coeffs = Float64Array.from(ROOFLINE_BASIS.map((b) => c[b]));
-  const scratch = new Float64Array(BASIS_SIZE);
-  return {
-    stepTimeUs(batch: BatchShape): number {
-      basis(batch, scratch);
-      return sumBasisUs(coeffs, scratch);
-    },
-    decode: {
-      decodeStepUs(requests: number, contextTokens: number): number {
-        basis.decode(requests, contextTokens, scratch);
-        return sumBasisUs(coeffs, scratch);
-      },
-    },
-  };
+  return modelFromSplit(basisSplit(rooflineBasis(ctx, params), Float64Array.from(ROOFLINE_BASIS.map((b) => c[b])), params.asyncSyncUs));
 }

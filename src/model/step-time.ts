@@ -29,7 +29,7 @@ export interface StepTimeModel {
   stepTimeUs(batch: BatchShape): number;
   /** Optional capability: the step's cost split into GPU and CPU work (see StepCostSplit). */
   readonly split?: StepCostSplit;
-  /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown). */
+  /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown; no built-in model provides it). */
   readonly backlog?: BacklogSlowdown;
   /** Optional capability: the cost of a decode-only batch from its aggregates (see DecodeAggregateCost). */
   readonly decode?: DecodeAggregateCost;
@@ -70,13 +70,11 @@ export interface StepCostSplit {
 }
 
 /**
- * Sustained-backlog slowdown, an empirical term of the fitted model. While requests wait that
- * the scheduler cannot admit (a standing queue: the batch or the KV cache is full), vLLM's
- * measured decode steps lengthen over minutes and stay long while the queue lasts: +10 % for
- * Llama-2-70B and CodeLlama-34B, more for Mixtral, in the calibration set's reasoning runs
- * (docs/calibration.md). Batch shape cannot explain it (the batch is full from the first
- * minute), so the engine tracks a backlog level b ∈ [0, 1], an exponential average of
- * "requests are waiting" with time constant tauUs, and multiplies each step by 1 + slowdown × b.
+ * Sustained-backlog slowdown: steps stretched by 1 + slowdown × b while a queue has stood (b an
+ * exponential average of "requests wait", time constant tauUs). No step-time model provides it:
+ * it was an empirical curve fit with no vLLM mechanism behind it (vLLM V1 has no cost that grows
+ * with how long a queue has stood; docs/calibration.md has the per-request evidence), and it fed
+ * back on itself near saturation. The capability stays declared so an engine may still accept one.
  */
 export interface BacklogSlowdown {
   /** Fractional step-time increase once the queue has stood for ≫ tauUs (0.1 = 10 % slower). */
@@ -86,16 +84,32 @@ export interface BacklogSlowdown {
 }
 
 /**
- * Per-request overheads outside the GPU step (API server, tokenise, detokenise, streaming),
- * added to the request's latencies by the engine. Optional capability of a step-time model.
+ * Per-request overheads outside the GPU step, added to the request's latencies by the engine.
+ * Optional capability of a step-time model. Each part scales with what causes it (vLLM 0.15:
+ * the OpenAI API server is a separate process from the engine core, entrypoints/openai and
+ * v1/engine/async_llm.py):
+ * - the API server's work per request (HTTP, tokenise, hand-off to the engine core, the first
+ *   detokenise and SSE event) is a constant per request: `preScheduleUs` before the engine sees
+ *   it, `firstTokenUs` on the way out;
+ * - the output path's work per streamed token (engine-core output processing, IPC, the API
+ *   server's incremental detokenise and SSE write) runs over all tokens a step emits before the
+ *   last of them is out: `perStreamedTokenUs` per token of the same step, for engines that apply
+ *   it;
+ * - a request-serial per-token cost, if any, accumulates: `perOutputTokenUs`.
  */
 export interface RequestOverheads {
   /** Added between arrival at the instance and becoming schedulable. */
   readonly preScheduleUs: number;
   /** Added to the first token's emission time (TTFT) and every later token time. */
   readonly firstTokenUs: number;
-  /** Added per output token after the first (detokenise/stream), microseconds. */
+  /** Added per output token after the first, cumulatively (a per-request serial cost), microseconds. */
   readonly perOutputTokenUs: number;
+  /**
+   * µs of output-path work per token a step streams: an engine that applies it delays the tokens
+   * a step emits by perStreamedTokenUs × (tokens that step emitted), so the output lag grows with
+   * the batch. Absent or 0 when the model does not carry it.
+   */
+  readonly perStreamedTokenUs?: number;
 }
 
 export interface StepTimeContext {

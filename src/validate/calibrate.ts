@@ -11,7 +11,7 @@
  * trace arrivals the truth is cut identically from its per-request rows, so like is compared
  * with like); the final coefficients are then scored on the full runs.
  */
-import { COEFFICIENTS_SCHEMA, DEFAULT_BACKLOG_TAU_S, FITTED_EXTRA_TERMS } from '../model/fitted.js';
+import { COEFFICIENTS_SCHEMA, FITTED_EXTRA_TERMS, rooflineEntryCoefficients } from '../model/fitted.js';
 import { ROOFLINE_BASIS } from '../model/roofline.js';
 import { compareSides, sideFromRows, truthFromExperiment, type StageComparison } from './compare.js';
 import type { Experiment } from './experiment.js';
@@ -36,28 +36,35 @@ export interface FitParameter {
 const COEFF = new Set<string>([...ROOFLINE_BASIS, ...FITTED_EXTRA_TERMS]);
 
 /**
- * The parameters `blis calibrate` can fit (13; `--params` picks a subset). Each is a physical correction to the roofline:
- * efficiency factors per basis term (×), CPU costs per step and per scheduled request (µs),
- * and the per-request API-server path (µs plus a multiple of the model's minimum step).
+ * The parameters `blis calibrate` can fit (`--params` picks a subset). Each scales one mechanism of
+ * the roofline (docs/model.md): efficiency factors per basis term (×, 1 = the GPU's measured
+ * rates), CPU costs per step and per scheduled request (µs), and the per-request API-server path
+ * (µs plus a multiple of the model's minimum step). The streaming terms (GEMM, MoE, decode
+ * attention) are bounded below by 0.94: the H100, the GPU with the highest measured fraction,
+ * streams at 0.943 of its datasheet, and no fit may make a GPU read faster than its datasheet.
  */
 export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
-  { name: 'step', keys: ['step'], x0: 600, lower: 0, upper: 4000, describe: 'µs per step: scheduling, input preparation, sampling, launches' },
-  { name: 'gemm_us', keys: ['gemm_us', 'lm_head_us'], x0: 1, lower: 0.5, upper: 2.5, describe: '× roofline GEMM and lm-head time (weight reads, MoE kernels)' },
+  { name: 'step', keys: ['step'], x0: 600, lower: 0, upper: 4000, describe: 'µs per step of engine-core CPU: scheduling, input preparation, output processing' },
+  { name: 'gemm_us', keys: ['gemm_us', 'lm_head_us'], x0: 1, lower: 0.94, upper: 2.5, describe: '× roofline dense GEMM and lm-head time (cuBLAS/CUTLASS against the measured rates)' },
+  { name: 'moe_us', keys: ['moe_us'], x0: 1, lower: 0.94, upper: 4, describe: '× roofline fused-MoE expert time (Triton fused_moe against the measured rates)' },
   { name: 'attn_prefill_us', keys: ['attn_prefill_us'], x0: 1, lower: 0.1, upper: 5, describe: '× roofline prefill attention time' },
-  { name: 'attn_decode_us', keys: ['attn_decode_us'], x0: 1, lower: 0.2, upper: 5, describe: '× roofline decode attention time (paged KV reads)' },
-  { name: 'allreduce_us', keys: ['allreduce_us'], x0: 1, lower: 0, upper: 6, describe: '× roofline TP all-reduce time' },
+  { name: 'attn_decode_us', keys: ['attn_decode_us'], x0: 1, lower: 0.94, upper: 5, describe: '× roofline decode attention time (paged KV reads)' },
+  { name: 'allreduce_us', keys: ['allreduce_us'], x0: 1, lower: 0, upper: 6, describe: '× roofline TP all-reduce time (custom all-reduce / NCCL)' },
+  { name: 'act_us', keys: ['act_us'], x0: 1, lower: 0, upper: 5, describe: '× roofline elementwise traffic (norms, rotary, cache write, activation, fp8 quantisation)' },
+  { name: 'sampling_us', keys: ['sampling_us'], x0: 1, lower: 0, upper: 20, describe: '× roofline sampler time over vocabulary × requests' },
+  { name: 'kernels_us', keys: ['kernels_us'], x0: 1, lower: 0, upper: 3, describe: '× the per-kernel duration floor (kernels per step)' },
   { name: 'layers', keys: ['layers'], x0: 0, lower: 0, upper: 150, describe: 'µs per model layer per step (fixed duration floor of the per-layer kernels)' },
   { name: 'allreduce_hops', keys: ['allreduce_hops'], x0: 2, lower: 0, upper: 30, describe: 'µs per ring hop of the TP all-reduces (2(tp−1) hops per collective, 2 per layer)' },
   { name: 'requests', keys: ['requests'], x0: 10, lower: 0, upper: 150, describe: 'µs per scheduled request per step (CPU bookkeeping)' },
-  { name: 'prefill_tokens', keys: ['prefill_tokens'], x0: 0, lower: 0, upper: 20, describe: 'µs per prefill token (activation traffic, kernel inefficiency on chunks)' },
-  { name: 'firstTokenUs', keys: ['firstTokenUs'], x0: 10000, lower: 0, upper: 60000, describe: 'µs per request before its first token is seen (HTTP, tokenise, detokenise, SSE)' },
+  { name: 'prefill_tokens', keys: ['prefill_tokens'], x0: 0, lower: 0, upper: 20, describe: 'µs per prefill token (kernel inefficiency on chunks)' },
+  { name: 'async_sync_us', keys: ['async_sync_us'], x0: 160, lower: 0, upper: 2000, describe: 'µs an async-scheduled step adds beyond max(GPU, CPU) (used by engines that overlap them)' },
+  { name: 'firstTokenUs', keys: ['firstTokenUs'], x0: 10000, lower: 0, upper: 60000, describe: 'µs per request before its first token is seen (API server: HTTP, tokenise, detokenise, SSE)' },
   { name: 'firstTokenSteps', keys: ['firstTokenSteps'], x0: 1, lower: 0, upper: 4, describe: 'minimum steps of the model added to the first token (output handed to the API process)' },
-  { name: 'backlog', keys: ['backlog'], x0: 0.05, lower: 0, upper: 1, describe: 'fractional step slowdown under a long-standing queue (empirical; identified only by runs that backlog)' },
-  { name: 'backlog_tau_s', keys: ['backlog_tau_s'], x0: 200, lower: 10, upper: 2000, describe: 's, time constant of the backlog slowdown' },
+  { name: 'perStreamedTokenUs', keys: ['perStreamedTokenUs'], x0: 20, lower: 0, upper: 500, describe: 'µs of output-path lag per token the same step streams (only for engines that apply it)' },
 ] satisfies FitParameter[]);
 
 /** What `blis calibrate` fits unless `--params` says otherwise: the set the shipped coefficients were fitted with. */
-export const SHIPPED_FIT_PARAMETERS: readonly string[] = Object.freeze(['step', 'gemm_us', 'attn_decode_us', 'allreduce_hops', 'requests', 'firstTokenUs', 'firstTokenSteps', 'backlog']);
+export const SHIPPED_FIT_PARAMETERS: readonly string[] = Object.freeze(['step', 'kernels_us', 'requests', 'allreduce_us', 'firstTokenUs', 'firstTokenSteps']);
 
 /** A coefficients document from a parameter vector; unfitted terms keep `base`'s (or the roofline's) values. */
 export function coefficientsDocument(x: readonly number[], params: readonly FitParameter[], base: { coefficients: Record<string, number>; overheads: Record<string, number> } = rooflineStart(), provenance: Record<string, unknown> = { status: 'trial', source: 'blis calibrate', date: '', inputs: [], objective: '' }): Record<string, unknown> {
@@ -74,10 +81,7 @@ export function coefficientsDocument(x: readonly number[], params: readonly FitP
 
 /** The raw roofline as a coefficients base (coefficient 1 on time terms, its CPU costs). */
 export function rooflineStart(): { coefficients: Record<string, number>; overheads: Record<string, number> } {
-  return {
-    coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10, prefill_tokens: 0, decode_tokens: 0, layers: 0, allreduce_hops: 0, backlog: 0, backlog_tau_s: DEFAULT_BACKLOG_TAU_S },
-    overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0, firstTokenSteps: 0 },
-  };
+  return rooflineEntryCoefficients();
 }
 
 /** Reads the first (fallback) entry of a coefficients file as a base / starting point. */

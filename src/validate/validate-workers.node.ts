@@ -21,8 +21,11 @@ interface Job<TIn> {
 
 type Reply<TOut> = { id: number; ok: true; value: TOut } | { id: number; ok: false; error: string };
 
-/** Runs every input through a worker of `workerUrl`; one settled result per input, in order. */
-export function runInWorkersSettled<TIn, TOut>(workerUrl: URL, inputs: readonly TIn[], concurrency: number): Promise<Array<Settled<TOut>>> {
+/**
+ * Runs every input through a worker of `workerUrl`; one settled result per input, in order.
+ * `onSettled` hears each as it finishes (a sweep writes and reports results as they come).
+ */
+export function runInWorkersSettled<TIn, TOut>(workerUrl: URL, inputs: readonly TIn[], concurrency: number, onSettled?: (index: number, result: Settled<TOut>) => void): Promise<Array<Settled<TOut>>> {
   const results = new Array<Settled<TOut>>(inputs.length);
   if (inputs.length === 0) return Promise.resolve(results);
   const lanes = Math.max(1, Math.min(Math.floor(concurrency) || 1, inputs.length));
@@ -32,6 +35,7 @@ export function runInWorkersSettled<TIn, TOut>(workerUrl: URL, inputs: readonly 
     const finish = (id: number, r: Settled<TOut>): void => {
       if (results[id] !== undefined) return;
       results[id] = r;
+      onSettled?.(id, r);
       done++;
       if (done === inputs.length) resolve(results);
     };

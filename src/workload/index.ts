@@ -16,3 +16,4 @@ export { generateArrivals } from './generate.js';
 export { renderWorkloadReference } from './reference.js';
 export { parseWorkloadSpec } from './spec.js';
 export type * from './types.js';
+export * from './slo.js';

@@ -176,6 +176,7 @@ export function resolveWorkload(options: WorkloadOptions): ResolvedWorkload {
     durationS,
     clients: Object.freeze(clients),
     stages: Object.freeze(stages),
+    sloClasses: spec?.sloClasses ?? Object.freeze({}),
     sources: Object.freeze(sources),
   } satisfies Record<keyof ResolvedWorkload, unknown>;
   return Object.freeze(resolved);

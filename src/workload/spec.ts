@@ -4,18 +4,18 @@
  * InputError naming `file:line` and the field path, with what was found and what was expected.
  * docs/workloads.md shows the format; examples/workload-*.yaml are complete specs.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
-import { YamlLocator, describeValue, type YamlPath } from '../kernel/yaml-locator.js';
+import { YamlLocator, describeValue, parseYamlFile, type YamlPath } from '../kernel/yaml-locator.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';
 import { PRESETS } from './presets.js';
+import { sloTargetsFromObject, type SloTargets } from './slo.js';
 import type { ArrivalSpec, ClientSpec, PrefixSpec, SessionSpec, StageSpec, WorkloadSpec } from './types.js';
 
 type Path = YamlPath;
 
-const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages'] as const;
+const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages', 'slo_classes'] as const;
 const CLIENT_FIELDS = ['name', 'preset', 'rate', 'rate_fraction', 'arrival', 'input', 'output', 'prefix', 'sessions', 'model', 'tenant', 'slo_class', 'priority'] as const;
 const PREFIX_FIELDS = ['groups', 'tokens', 'select', 'prompts_per_group'] as const;
 const SESSION_FIELDS = ['turns', 'think_time_s', 'start'] as const;
@@ -175,19 +175,20 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-    const message = err.message.split('\n')[0]!;
-    throw new InputError('SPEC_YAML_SYNTAX', `${fileName}:${pos.line}:${pos.col}`, `malformed YAML: ${message}`);
-  }
-  const loc = new YamlLocator(doc, lines, fileName);
+  const { doc, loc } = parseYamlFile(text, fileName, 'SPEC_YAML_SYNTAX');
   const r = new Reader(loc);
   const root = r.map(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], TOP_FIELDS);
   const clients = r.list(root['clients'], ['clients'])?.map((c, i) => r.client(c, ['clients', i]));
   const stages = r.list(root['stages'], ['stages'])?.map((s, i) => r.stage(s, ['stages', i]));
+  let sloClasses: Record<string, SloTargets> | undefined;
+  if (root['slo_classes'] !== undefined) {
+    const classes = root['slo_classes'];
+    if (classes === null || typeof classes !== 'object' || Array.isArray(classes) || Object.keys(classes).length === 0) {
+      throw new InputError('SPEC_WRONG_TYPE', loc.where(['slo_classes']), `expected a mapping of SLO class names to targets, e.g. {interactive: {ttft_p99: 200}}; found ${describeValue(classes)}`);
+    }
+    sloClasses = {};
+    for (const [name, targets] of Object.entries(classes as Record<string, unknown>)) sloClasses[name] = sloTargetsFromObject(targets, loc.fn(['slo_classes', name]));
+  }
   const spec: WorkloadSpec = {
     fileName,
     seed: r.number(root['seed'], ['seed'], { integer: true, min: 0 }),
@@ -197,6 +198,7 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
     arrival: r.arrival(root['arrival'], ['arrival']),
     clients: clients && Object.freeze(clients),
     stages: stages && Object.freeze(stages),
+    sloClasses: sloClasses && Object.freeze(sloClasses),
   };
   if (clients) {
     const withRate = clients.filter((c) => c.rateRps !== undefined).length;

@@ -5,6 +5,7 @@
  */
 import type { LengthDist } from './lengths.js';
 import type { OptionValues } from './options.js';
+import type { SloTargets } from './slo.js';
 
 export interface ArrivalSpec {
   readonly process: string;
@@ -77,6 +78,8 @@ export interface WorkloadSpec {
   readonly arrival?: ArrivalSpec;
   readonly clients?: readonly ClientSpec[];
   readonly stages?: readonly StageSpec[];
+  /** SLO targets per class (clients name their class with `slo_class`). */
+  readonly sloClasses?: Readonly<Record<string, SloTargets>>;
 }
 
 export interface ResolvedClient {
@@ -114,5 +117,7 @@ export interface ResolvedWorkload {
   readonly clients: readonly ResolvedClient[];
   /** Explicit stages (requests then carry `stage`); empty for a single-rate workload. */
   readonly stages: readonly ResolvedStage[];
+  /** SLO targets per class from the spec (empty without one). */
+  readonly sloClasses: Readonly<Record<string, SloTargets>>;
   readonly sources: Readonly<Record<'seed' | 'rateRps' | 'numRequests' | 'durationS' | 'clients' | 'stages' | 'arrival', FieldSource>>;
 }

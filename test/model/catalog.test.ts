@@ -38,7 +38,13 @@ describe('model catalog facts', () => {
   test('Llama 4 Scout reads text_config and has a shared expert; the fp8 variant has 1-byte weights', () => {
     const s = getModel('meta-llama/llama-4-scout-17b-16e-instruct');
     expect([s.numExperts, s.expertsPerToken, s.sharedExpertIntermediateSize, s.weightBytes]).toEqual([16, 1, 8192, 2]);
-    expect(getModel('redhatai/llama-4-scout-17b-16e-instruct-fp8-dynamic').weightBytes).toBe(1);
+    const f8 = getModel('redhatai/llama-4-scout-17b-16e-instruct-fp8-dynamic');
+    expect(f8.weightBytes).toBe(1);
+    // RedHatAI's ignore list keeps every self_attn projection, the router and the lm head 16-bit; activations are quantised per token
+    expect([f8.attentionWeightBytes, f8.lmHeadWeightBytes, f8.activationQuant]).toEqual([2, 2, true]);
+    // 102.6 B expert, shared-expert and router weights at 1 byte; 3.0 B attention and 2.1 B embedding + lm head at 2: ~113 GB, not 107.8
+    expect(f8.weightMemoryBytes / 1e9).toBeGreaterThan(112);
+    expect(f8.weightMemoryBytes / 1e9).toBeLessThan(114);
   });
 
   test('DeepSeek-V2-Lite MLA caches one 576-element latent per token per layer', () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
 import { createRoofline } from '../../src/model/roofline.js';
-import { coefficientsFromJson, createFitted, defaultCoefficients, selectCoefficients } from '../../src/model/fitted.js';
+import { coefficientsFromJson, createFitted, defaultCoefficients, rooflineEntryCoefficients, selectCoefficients } from '../../src/model/fitted.js';
 import { createLinear, linearFromRoofline } from '../../src/model/linear.js';
 import { getStepTimeModel, stepTimeModelNames } from '../../src/model/registry.js';
 import { batchOf, decodes } from './helpers.js';
@@ -15,7 +15,7 @@ function file(entries: unknown[]): object {
 
 describe('fitted step-time model', () => {
   test('roofline coefficients (1 on each time term, its CPU costs) reproduce the roofline', () => {
-    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 600, gemm_us: 1, attn_prefill_us: 1, attn_decode_us: 1, lm_head_us: 1, allreduce_us: 1, requests: 10 } }]) });
+    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: rooflineEntryCoefficients().coefficients }]) });
     const r = createRoofline(ctx);
     for (const b of [decodes(1, 0), decodes(40, 900), batchOf([[2048, 0, 1]]), batchOf([[300, 512, 1], [1, 50, 0]])]) {
       expect(f.stepTimeUs(b)).toBe(r.stepTimeUs(b));
@@ -35,6 +35,10 @@ describe('fitted step-time model', () => {
     const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, requests: 5 }, overheads: { firstTokenUs: 12000 } }]) });
     expect(f.stepTimeUs(decodes(4, 10))).toBe(1020);
     expect(f.overheads.firstTokenUs).toBe(12000);
+    expect(f.overheads.perStreamedTokenUs).toBeUndefined();
+    const g = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000 }, overheads: { firstTokenUs: 9000, perStreamedTokenUs: 35 } }]) });
+    expect(g.overheads).toEqual({ preScheduleUs: 0, firstTokenUs: 9000, perOutputTokenUs: 0, perStreamedTokenUs: 35 });
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: {}, overheads: { perStreamTokenUs: 1 } }]), 'c.json')).toThrow(/overheads\.perStreamTokenUs.*known: .*perStreamedTokenUs/);
   });
 
   test('the most specific matching entry wins', () => {
@@ -71,7 +75,10 @@ describe('linear step-time model', () => {
   test('defaults linearise the roofline', () => {
     const a = linearFromRoofline(ctx);
     expect(a.alpha0Us).toBeGreaterThan(3000);
-    expect(a.alpha1UsPerPrefillToken).toBeGreaterThan(a.alpha2UsPerDecodeToken);
+    // a prefill token costs the GEMM compute slope: 2 × (6.74e9 − 2 × 32000 × 4096) FLOPs at 732 TFLOP/s ≈ 17.7 µs
+    const slope = (2 * (ctx.model.totalParams - 2 * 32000 * 4096)) / 732e6;
+    expect(a.alpha1UsPerPrefillToken).toBeGreaterThan(0.95 * slope);
+    expect(a.alpha1UsPerPrefillToken).toBeLessThan(1.4 * slope);
     expect(a.alpha3UsPerContextToken).toBeGreaterThan(0);
     const r = createRoofline(ctx);
     const l = createLinear(ctx);
@@ -95,17 +102,41 @@ describe('step-time registry', () => {
   });
 });
 
-describe('fitted model: backlog slowdown coefficients', () => {
-  test('backlog and backlog_tau_s become the model capability (s → µs); absent or 0 → none', () => {
-    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, backlog: 0.12, backlog_tau_s: 150 } }]) });
-    expect(f.backlog).toEqual({ slowdown: 0.12, tauUs: 150e6 });
-    expect(f.stepTimeUs(decodes(4, 10))).toBe(1000); // the stretch is the engine's, per instance
-    expect(createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, backlog: 0.1 } }]) }).backlog?.tauUs).toBe(200e6);
-    expect(createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000 } }]) }).backlog).toBeUndefined();
+describe('fitted model: retired backlog slowdown', () => {
+  test('backlog terms at 0 (what fits wrote with the term off) are accepted; a non-zero slowdown is an error naming the field', () => {
+    const f = createFitted(ctx, { coefficients: file([{ match: {}, coefficients: { step: 1000, backlog: 0, backlog_tau_s: 200 } }]) });
+    expect(f.stepTimeUs(decodes(4, 10))).toBe(1000);
+    expect('backlog' in f).toBe(false);
+    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { backlog: 0.15 } }]), 'c.json')).toThrow(/c\.json: entries\[0\]\.coefficients\.backlog.*was removed/);
+  });
+});
+
+describe('fitted model: CPU/GPU split', () => {
+  test('CPU = step + requests, GPU = the rest (per-layer and per-hop terms included); stepTimeUs = max(1, round(gpu + cpu))', () => {
+    const ctx2 = { model: getModel('llama-2-70b'), hardware: getHardware('H100'), tp: 4 };
+    const f = createFitted(ctx2, { coefficients: file([{ match: {}, coefficients: { step: 300, requests: 20, gemm_us: 1, layers: 2, allreduce_hops: 1, async_sync_us: 90 } }]) });
+    const pair = new Float64Array(2);
+    const b = decodes(8, 400);
+    f.split.stepCostUs(b, pair);
+    expect(pair[1]).toBeCloseTo(300 + 8 * 20, 9);
+    const gemmOnly = createFitted(ctx2, { coefficients: file([{ match: {}, coefficients: { gemm_us: 1 } }]) });
+    const g = new Float64Array(2);
+    gemmOnly.split.stepCostUs(b, g);
+    // 80 layers × 2 µs + 2 collectives × 80 layers × 2(4 − 1) hops × 1 µs
+    expect(pair[0]! - g[0]!).toBeCloseTo(160 + 960, 6);
+    expect(f.stepTimeUs(b)).toBe(Math.max(1, Math.round(pair[0]! + pair[1]!)));
+    expect(f.split.asyncSyncUs).toBe(90);
+    expect(createFitted(ctx2, { coefficients: file([{ match: {}, coefficients: {} }]) }).split.asyncSyncUs).toBe(160);
   });
 
-  test('a negative slowdown or a non-positive time constant is an error naming the field', () => {
-    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { backlog: -0.1 } }]), 'c.json')).toThrow(/c\.json: entries\[0\]\.coefficients\.backlog.*fraction >= 0/);
-    expect(() => coefficientsFromJson(file([{ match: {}, coefficients: { backlog: 0.1, backlog_tau_s: 0 } }]), 'c.json')).toThrow(/backlog_tau_s.*> 0/);
+  test('the embedded coefficients honour the split contract on random batches', () => {
+    const f = createFitted(ctx);
+    const pair = new Float64Array(2);
+    for (const b of [decodes(1, 0), decodes(100, 2000), batchOf([[2048, 0, 1]]), batchOf([[700, 300, 1], [1, 50, 0], [1, 900, 0]])]) {
+      f.split.stepCostUs(b, pair);
+      expect(pair[0]).toBeGreaterThanOrEqual(0);
+      expect(pair[1]).toBeGreaterThanOrEqual(0);
+      expect(f.stepTimeUs(b)).toBe(Math.max(1, Math.round(pair[0]! + pair[1]!)));
+    }
   });
 });

@@ -11,6 +11,21 @@ describe('hardware catalog', () => {
     for (const g of listHardware()) expect(g.source.length).toBeGreaterThan(10);
   });
 
+  test('carries the measured rates with their sources, below the datasheet', () => {
+    for (const g of listHardware()) {
+      expect(g.achievedSource.length).toBeGreaterThan(30);
+      expect(g.hbmAchievedTBps).toBeLessThan(g.hbmTBps);
+      expect(g.bf16AchievedTflops).toBeLessThan(g.bf16Tflops);
+      expect(g.fp8AchievedTflops).toBeLessThanOrEqual(g.fp8Tflops);
+      expect(g.fp8AchievedTflops > 0).toBe(g.fp8Tflops > 0);
+    }
+    // vidur profiles: the A100 streams at 0.81 of its datasheet, the H100 at 0.94
+    expect(getHardware('H100').hbmAchievedTBps / getHardware('A100-80').hbmAchievedTBps).toBeCloseTo(1.9, 1);
+    expect(getHardware('H100').achievedSource).toMatch(/microsoft\/vidur@7d47513/);
+    expect(getHardware('L40S').interconnect).toBe('pcie');
+    expect(getHardware('H100').interconnect).toBe('nvlink');
+  });
+
   test('lookup is case-insensitive and accepts aliases', () => {
     expect(getHardware('h100-sxm').name).toBe('H100');
     expect(getHardware('A100-80GB').name).toBe('A100-80');
@@ -31,6 +46,16 @@ describe('hardware catalog', () => {
     const ok = hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 32 }, 'x1.json');
     expect(ok.fp8Tflops).toBe(0);
     expect(ok.source).toBe('x1.json');
+    // no measured rates: the datasheet × the measured GPUs' median fractions, and the source says so
+    expect(ok.hbmAchievedTBps).toBeCloseTo(0.814, 9);
+    expect(ok.bf16AchievedTflops).toBeCloseTo(74, 9);
+    expect(ok.fp8AchievedTflops).toBe(0);
+    expect(ok.interconnect).toBe('pcie');
+    expect(ok.achievedSource).toMatch(/derived: hbmAchievedTBps, bf16AchievedTflops/);
+    const given = hardwareSpecFromJson({ name: 'X2', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 200, hbmAchievedTBps: 0.9, achievedSource: 'my stream benchmark' }, 'x2.json');
+    expect([given.hbmAchievedTBps, given.interconnect]).toEqual([0.9, 'nvlink']);
+    expect(given.achievedSource).toMatch(/^my stream benchmark; derived: bf16AchievedTflops/);
+    expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 32, interconnect: 'ib' }, 'x1.json')).toThrowError(/x1\.json: interconnect.*'nvlink' or 'pcie'/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24 }, 'x1.json')).toThrowError(/x1\.json: interconnectGBps/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: -1, hbmTBps: 1, memoryGB: 24, interconnectGBps: 1 }, 'x1.json')).toThrowError(/bf16Tflops/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflop: 1 }, 'x1.json')).toThrowError(/did you mean bf16Tflops/);

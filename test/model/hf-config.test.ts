@@ -59,4 +59,28 @@ describe('modelSpecFromHfConfig', () => {
     expect(err(() => modelSpecFromHfConfig([], 'x', 'c.json')).code).toBe('MODEL_CONFIG_INVALID');
     expect(err(() => modelSpecFromHfConfig({ ...tiny, num_key_value_heads: 3 }, 'x', 'c.json')).where).toBe('c.json: num_key_value_heads');
   });
+  test('fp8 checkpoints: quantised linears at 1 byte, ignored attention and the lm head at 2, w8a8 activations quantised', () => {
+    const quant = { quant_method: 'compressed-tensors', config_groups: { g: { weights: { num_bits: 8, type: 'float' }, input_activations: { num_bits: 8, type: 'float', dynamic: true } } } };
+    const all = modelSpecFromHfConfig({ ...tiny, quantization_config: quant }, 'q', 'q.json');
+    expect([all.weightBytes, all.attentionWeightBytes, all.lmHeadWeightBytes, all.activationQuant]).toEqual([1, 1, 2, true]);
+    const attnKept = modelSpecFromHfConfig({ ...tiny, quantization_config: { ...quant, ignore: ['vision_model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.q_proj', 'lm_head'] } }, 'q', 'q.json');
+    expect(attnKept.attentionWeightBytes).toBe(2);
+    const regex = modelSpecFromHfConfig({ ...tiny, quantization_config: { ...quant, ignore: ['re:.*self_attn.*'] } }, 'q', 'q.json');
+    expect(regex.attentionWeightBytes).toBe(2);
+    const visionOnly = modelSpecFromHfConfig({ ...tiny, quantization_config: { ...quant, ignore: ['vision_model.layers.0.self_attn.q_proj'] } }, 'q', 'q.json');
+    expect(visionOnly.attentionWeightBytes).toBe(1);
+    const weightOnly = modelSpecFromHfConfig({ ...tiny, quantization_config: { quant_method: 'compressed-tensors', weights: { num_bits: 8, type: 'float' } } }, 'q', 'q.json');
+    expect(weightOnly.activationQuant).toBe(false);
+    expect(modelSpecFromHfConfig(tiny, 'b', 'b.json').activationQuant).toBe(false);
+  });
+
+  test('weight memory counts embedding, lm head, norms and kept attention at 2 bytes, the rest at the quantised width', () => {
+    const bf = modelSpecFromHfConfig(tiny, 'b', 'b.json');
+    expect(bf.weightMemoryBytes).toBe(bf.totalParams * 2);
+    expect(bf.attentionParamsPerLayer).toBe(12288);
+    const quant = { quant_method: 'fp8', ignore: ['re:.*self_attn.*'] };
+    const q = modelSpecFromHfConfig({ ...tiny, quantization_config: quant }, 'q', 'q.json');
+    // MLP 2 × 24576 at 1 byte; everything else (2 × (12288 + 128) + 2 × 6400 + 64) at 2 bytes
+    expect(q.weightMemoryBytes).toBe(2 * 24576 + 2 * (2 * (12288 + 128) + 2 * 6400 + 64));
+  });
 });

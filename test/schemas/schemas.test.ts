@@ -95,7 +95,7 @@ describe('JSON Schemas (schemas/, shipped)', () => {
   it('workload-spec and autoscaler-policy: every example; typos are caught as the parsers catch them', () => {
     const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
     const policies = examples.filter((f) => f.startsWith('autoscaler-'));
-    const specs = examples.filter((f) => !f.startsWith('autoscaler-') && f !== 'run-config.yaml' && f !== 'replay-config.yaml');
+    const specs = examples.filter((f) => !f.startsWith('autoscaler-') && !f.startsWith('sweep-') && f !== 'run-config.yaml' && f !== 'replay-config.yaml');
     expectValid('run-config', yamlFile('examples/run-config.yaml'), 'examples/run-config.yaml');
     expectValid('run-config', yamlFile('examples/replay-config.yaml'), 'examples/replay-config.yaml');
     expect(specs.length).toBeGreaterThanOrEqual(4);
@@ -104,6 +104,33 @@ describe('JSON Schemas (schemas/, shipped)', () => {
     expect(validators['workload-spec']({ clients: [{ preset: 'chatbot', rate_fractoin: 0.5 }] })).toBe(false);
     expect(validators['workload-spec']({ clients: [{ preset: 'chatbot', rate: 1, rate_fraction: 0.5 }] })).toBe(false);
     expect(validators['autoscaler-policy']({ analyzer: { name: 'magic' } })).toBe(false);
+  });
+
+  it('sweep-spec: every example sweep and the benchmark; typos are caught; a spec\'s slo_classes are workload-spec fields', () => {
+    const sweeps = [...readdirSync(join(ROOT, 'examples')).filter((f) => f.startsWith('sweep-') && f.endsWith('.yaml')).map((f) => `examples/${f}`), 'bench/sweep-200.yaml'];
+    expect(sweeps.length).toBeGreaterThanOrEqual(3);
+    for (const f of sweeps) expectValid('sweep-spec', yamlFile(f), f);
+    const ok = { base: { rate: 5 }, grid: { tp: [1, 2] }, random: { samples: 3, params: { rate: { min: 1, max: 9, log: true }, 'routing-policy': ['round-robin'] } }, slo: { ttft_p99: 200 }, halving: { eta: 3 } };
+    expectValid('sweep-spec', ok, 'a full spec');
+    expect(validators['sweep-spec']({ base: { rate: 5 } })).toBe(false);
+    expect(validators['sweep-spec']({ gird: { tp: [1] } })).toBe(false);
+    expect(validators['sweep-spec']({ grid: { '--tp': [1] } })).toBe(false);
+    expect(validators['sweep-spec']({ grid: { tp: [1] }, slo: { ttft_p98: 200 } })).toBe(false);
+    expect(validators['sweep-spec']({ random: { samples: 2, params: { rate: { min: 1 } } } })).toBe(false);
+    expectValid('workload-spec', { rate: 5, slo_classes: { gold: { ttft_p99: 100, tpot_p50: 20 } } }, 'slo_classes');
+    expect(validators['workload-spec']({ slo_classes: { gold: { ttft_p999: 100 } } })).toBe(false);
+  });
+
+  it('metrics with --slo, several models and a price override: the slo, models, regime and cost blocks are valid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-schema-'));
+    const r = await runCli(['run', '--workload-spec', join(ROOT, 'examples/autoscale-multi-model.yaml'), '--num-requests', '120', '--slo', 'ttft_p99=500,itl_p50=40',
+      '--slo-class', 'batch:e2e_p99=60000', '--gpu-price', 'H100=2', '--output', 'json', '--quiet', '--allow-model-mismatch'], dir);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(Object.keys(doc.models ?? {})).toHaveLength(2);
+    expectValid('metrics', doc, 'multi-model run with SLOs');
+    expect(validators.metrics({ ...doc, regime: { ...doc.regime, state: 'fine' } })).toBe(false);
+    expect(validators.metrics({ ...doc, slo: { ...doc.slo, checks: [{ ...doc.slo.checks[0], target: 'ttft_p98' }] } })).toBe(false);
   });
 
   it('the registry-backed names in the schemas are the registries\' names', () => {

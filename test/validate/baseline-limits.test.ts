@@ -37,6 +37,20 @@ describe('absolute limits (baseline limits block)', () => {
     expect(checkLimits(run(9883), { overload_failure_ratio: 3 })[0]).toMatchObject({ limit: 9882 });
   });
 
+  it('a listed overload gap is a known failure, not a gate failure; unlisted runs still fail; a bad entry is named', () => {
+    const doc = buildValidationDocument([
+      exp('gap', {}, { predicted: [4800, 0], actual: [1506, 3294] }, 'excluded_overload'),
+      exp('other', {}, { predicted: [4800, 0], actual: [3200, 1600] }, 'excluded_overload'),
+    ]);
+    const limits = { overload_failure_ratio: 3, overload_known_gaps: { gap: 'decode under-predicted at long context' } };
+    expect(checkLimits(doc, limits).map((f) => f.experiment)).toEqual(['other']);
+    expect(knownFailures(doc, limits, [])).toEqual([{ experiment: 'gap', metric: 'failed_requests', error_pct: -100, limit: 200 }]);
+    // once reproduced, the gap no longer shows
+    const fixed = buildValidationDocument([exp('gap', {}, { predicted: [2800, 2000], actual: [1506, 3294] }, 'excluded_overload')]);
+    expect(knownFailures(fixed, limits, [])).toEqual([]);
+    expect(() => parseBaseline({ schema: 'blis.baseline/v1', note: '', slack: { relative: 0.1, absolute_pct: 2 }, limits: { overload_known_gaps: { gap: '' } }, summary: {}, experiments: {} }, 'b.json')).toThrow(/b\.json: limits\.overload_known_gaps\.gap/);
+  });
+
   it('a run real vLLM served is not predicted overloaded: no timeouts beyond the fraction, TTFT p99 within the ratio', () => {
     const served = (failed: number, p99: number, actual: [number, number] | undefined = [1000, 0]) => buildValidationDocument([exp('s', { p99 }, { predicted: [1000 - failed, failed], ...(actual ? { actual } : {}) })]);
     const limits = { served_failed_fraction: 0.01, served_ttft_p99_ratio: 10 };

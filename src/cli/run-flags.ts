@@ -1,0 +1,132 @@
+/**
+ * A run as data: `blis run` (or, with a `trace`, `blis replay`) flags by their long names
+ * without the leading `--`, as sweep specs write them and capacity probes vary them. The flags
+ * are parsed by the very commands the CLI registers, so a configuration means exactly what
+ * the same flags mean on the command line, and `commandLine(flags)` reproduces any probe.
+ */
+import { Command, CommanderError, type Option } from 'commander';
+import type { MetricsDocument } from '../cluster/metrics.js';
+import { InputError, closeNames } from '../kernel/errors.js';
+import { addReplayFlags, simulateReplay } from './cmd-replay.js';
+import { addRunFlags, simulateRun } from './cmd-run.js';
+import type { CliIO } from './io.js';
+import { userSet } from './config-file.js';
+
+export type FlagValue = string | number | boolean | readonly (string | number)[];
+export type RunFlags = Readonly<Record<string, FlagValue>>;
+
+/** The flag naming a trace turns a run into a replay. */
+export const TRACE_FLAG = 'trace';
+
+/** Flags that write files or choose stdout: a probe or sweep point has its own outputs. */
+const OUTPUT_FLAGS = ['output', 'metrics-out', 'requests-out', 'otlp-out', 'otlp-endpoint', 'timeline-out', 'quiet',
+  'trace-sample', 'trace-slowest', 'trace-epoch', 'trace-token-every', 'service-name', 'compare'];
+
+function longName(o: Option): string {
+  return (o.long ?? '').replace(/^--/, '');
+}
+
+function silentCommand(name: string): Command {
+  return new Command(name).exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).allowExcessArguments(false);
+}
+
+function commandFor(replay: boolean): Command {
+  return replay ? addReplayFlags(silentCommand('replay')) : addRunFlags(silentCommand('run'));
+}
+
+/** The flag names a run (or replay) accepts, for spec validation and help. */
+export function knownRunFlags(replay = false): string[] {
+  const names = new Set<string>();
+  for (const o of commandFor(replay).options) {
+    const n = longName(o);
+    names.add(n);
+    if (o.negate) names.add(n.replace(/^no-/, ''));
+  }
+  if (replay) names.add(TRACE_FLAG);
+  return [...names].sort();
+}
+
+/** Names k whose `--no-k` form exists (enable-prefix-caching, in-flight-tracking). */
+function negatable(replay: boolean): Set<string> {
+  return new Set(commandFor(replay).options.filter((o) => o.negate).map((o) => longName(o).replace(/^no-/, '')));
+}
+
+/** Checks names (unknown or output flags are errors naming `where`). */
+export function checkRunFlags(flags: RunFlags, where: (flag: string) => string): void {
+  const replay = flags[TRACE_FLAG] !== undefined;
+  const known = knownRunFlags(replay);
+  for (const k of Object.keys(flags)) {
+    if (OUTPUT_FLAGS.includes(k)) throw new InputError('RUN_FLAG_NOT_ALLOWED', where(k), `'${k}' chooses outputs; each configuration's results are written by the command itself`);
+    if (!known.includes(k)) {
+      const close = closeNames(k, known, 3);
+      throw new InputError('RUN_FLAG_UNKNOWN', where(k), `unknown flag '${k}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; expected a long flag of blis ${replay ? 'replay' : 'run'} without the leading --`);
+    }
+  }
+}
+
+/**
+ * `{rate: 20, 'enable-prefix-caching': false, 'slo-class': [...]}` → argv (`--rate 20
+ * --no-enable-prefix-caching ...`), in flag-name order. `false` turns a switch off: the `--no-`
+ * form where one exists, else the flag is left out.
+ */
+export function flagsToArgv(flags: RunFlags): string[] {
+  const neg = negatable(flags[TRACE_FLAG] !== undefined);
+  const argv: string[] = [];
+  for (const k of Object.keys(flags).sort()) {
+    if (k === TRACE_FLAG) continue;
+    const v = flags[k]!;
+    if (v === true) argv.push(`--${k}`);
+    else if (v === false) {
+      if (neg.has(k)) argv.push(`--no-${k}`);
+    }
+    else if (Array.isArray(v)) for (const x of v) argv.push(`--${k}`, String(x));
+    else argv.push(`--${k}`, String(v));
+  }
+  return argv;
+}
+
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `blis run ...` (or `blis replay TRACE ...`) command line that reproduces a configuration. */
+export function commandLine(flags: RunFlags): string {
+  const trace = flags[TRACE_FLAG];
+  const head = trace !== undefined ? ['blis', 'replay', String(trace)] : ['blis', 'run'];
+  return [...head, ...flagsToArgv(flags)].map(shellWord).join(' ');
+}
+
+/** Simulates a configuration; relative paths resolve against `io.cwd`. */
+export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: string) => string = (f) => `--${f}`): Promise<MetricsDocument> {
+  checkRunFlags(flags, where);
+  const trace = flags[TRACE_FLAG];
+  const cmd = commandFor(trace !== undefined);
+  let doc: MetricsDocument | undefined;
+  cmd.action(async () => {
+    doc = trace !== undefined
+      ? (await simulateReplay(cmd, io, String(trace))).metrics
+      : (await simulateRun(cmd, io)).metrics;
+  });
+  try {
+    await cmd.parseAsync(flagsToArgv(flags), { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) throw new InputError('RUN_FLAG_INVALID', where(e.message.match(/'--?([a-z0-9-]+)/)?.[1] ?? ''), e.message.replace(/^error: /, ''));
+    throw e;
+  }
+  return doc!;
+}
+
+/** The flags the user gave a parsed command (on the command line or in its --config file), minus `exclude`. */
+export function flagsFromCommand(cmd: Command, exclude: readonly string[] = []): Record<string, FlagValue> {
+  const o = cmd.opts<Record<string, unknown>>();
+  const out: Record<string, FlagValue> = {};
+  for (const opt of cmd.options) {
+    const attr = opt.attributeName();
+    const name = longName(opt);
+    if (!userSet(cmd, attr) || exclude.includes(name) || OUTPUT_FLAGS.includes(name)) continue;
+    const v = o[attr];
+    if (opt.negate) out[name.replace(/^no-/, '')] = v as boolean;
+    else if (v !== undefined) out[name] = v as FlagValue;
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * The regime of a run, from signs measured while it ran (the metrics JSON's `regime` block):
+ *
+ * - queue-wait growth: the least-squares slope of each request's queue wait (arrival to first
+ *   scheduled) against its arrival time. A served system has a stationary wait (slope ≈ 0);
+ *   past capacity the waiting queue grows by λ − μ requests a second and each arrival waits
+ *   (1 − μ/λ) s longer per second of the run (Little's law), so the slope is the excess load.
+ * - queue wait in steps: the mean queue wait over the mean step duration. A request that gets
+ *   into the first step it can waits for the running one to end, half a step on average,
+ *   somewhat more because long steps catch more arrivals (size-biased), plus the scheduling
+ *   lag (with async scheduling the next step is formed before the running one ends: one more
+ *   step). Most of a step beyond that, some requests miss the step that should take them
+ *   (token budget, max_num_seqs or KV blocks turn them away): the knee.
+ * - lost share: requests rejected, timed out, dropped or unfinished.
+ * - utilisation: the share of instance time spent in engine steps. Reported, not decisive: a
+ *   continuously batching engine steps whenever it holds any request, long before the knee.
+ * - waiting share: the share of step time that ended with requests waiting (grows with the
+ *   arrival rate times the step time even when every request gets into the next step).
+ * - time at the limits: step time with the batch at `max_num_seqs`, or with the KV cache
+ *   nearly full while requests wait (vLLM's scheduler stops admitting there), and preemptions.
+ *
+ * Overloaded: the queue grows (slope ≥ 1%: a hundredth of the offered load is left waiting) or
+ * at least 1% of requests are lost. Near the knee: not overloaded, but the queue creeps (slope
+ * ≥ 0.1%), requests wait 0.8 steps or more beyond the scheduling lag, a batch limit binds a fifth of the step time,
+ * or one request in a hundred is preempted. Stable otherwise. docs/capacity.md shows the signs
+ * over a rate sweep.
+ */
+import type { RequestCounts } from './metrics.js';
+import type { RequestRecord } from './record.js';
+import { round } from './summary.js';
+
+export const REGIMES = ['stable', 'near-knee', 'overloaded'] as const;
+export type Regime = (typeof REGIMES)[number];
+
+export const REGIME_THRESHOLDS = Object.freeze({
+  /** Queue-wait slope (s of extra wait per s of arrivals) at which the queue is growing. */
+  overloadSlope: 0.01,
+  /** Share of requests lost at which the run is overloaded whatever the queue does. */
+  overloadLostShare: 0.01,
+  /** A creeping queue: the slope is no longer noise. */
+  kneeSlope: 0.001,
+  /**
+   * Mean queue wait, in mean steps beyond the scheduling lag, at which requests start missing
+   * the step that should take them (the lag: one step with async scheduling, none without).
+   */
+  kneeWaitSteps: 0.8,
+  /** A batch limit (max_num_seqs or KV) binds this share of step time. */
+  kneeLimitShare: 0.2,
+  /** Preemptions per request. */
+  kneePreemptions: 0.01,
+  /** KV utilisation counted as "at the KV limit" while requests wait. */
+  kvLimitUtilization: 0.95,
+});
+
+export interface RegimeBlock {
+  state: Regime;
+  /** The signs that decided it, in words (empty when stable). */
+  reasons: string[];
+  signs: {
+    queue_wait_slope: number;
+    queue_wait_start_ms: number;
+    queue_wait_end_ms: number;
+    /** Mean queue wait in mean step durations: about one while a request only waits for the next step to start. */
+    queue_wait_steps: number;
+    lost_share: number;
+    utilization: number;
+    waiting_share: number;
+    max_num_seqs_share: number;
+    kv_limit_share: number;
+    preemptions_per_request: number;
+  };
+}
+
+export class RegimeMonitor {
+  /**
+   * `schedulingLagSteps`: steps between a request's arrival at an idle-enough engine and the step
+   * that can take it, beyond the running one. vLLM's async scheduling (≥ 0.14 default) forms step
+   * N+1 while step N runs, so an arrival waits out the running step and the one already formed: 1.
+   */
+  constructor(private readonly schedulingLagSteps = 0) {}
+
+  // Running least-squares of wait (s) on arrival (s): means and co-moments (Welford).
+  private n = 0;
+  private meanX = 0;
+  private meanY = 0;
+  private cXY = 0;
+  private m2X = 0;
+  private minX = Infinity;
+  private maxX = -Infinity;
+  private preemptions = 0;
+  private steps = 0;
+  private stepUs = 0;
+  private waitingUs = 0;
+  private seqsLimitUs = 0;
+  private kvLimitUs = 0;
+
+  addRecord(r: RequestRecord): void {
+    this.preemptions += r.preemptions;
+    if (r.firstScheduledUs < 0) return;
+    const x = r.arrivalUs / 1e6;
+    const y = (r.firstScheduledUs - r.arrivalUs) / 1e6;
+    this.n++;
+    const dx = x - this.meanX;
+    this.meanX += dx / this.n;
+    this.meanY += (y - this.meanY) / this.n;
+    this.cXY += dx * (y - this.meanY);
+    this.m2X += dx * (x - this.meanX);
+    if (x < this.minX) this.minX = x;
+    if (x > this.maxX) this.maxX = x;
+  }
+
+  /** One engine step, with the instance's queue and batch as it ended. */
+  addStep(durationUs: number, waiting: number, running: number, maxNumSeqs: number, kvUtilization: number): void {
+    this.steps++;
+    this.stepUs += durationUs;
+    if (waiting > 0) this.waitingUs += durationUs;
+    if (running >= maxNumSeqs) this.seqsLimitUs += durationUs;
+    if (waiting > 0 && kvUtilization >= REGIME_THRESHOLDS.kvLimitUtilization) this.kvLimitUs += durationUs;
+  }
+
+  /** `instanceUs`: instance time available (Σ over instances of the time each existed). */
+  block(counts: RequestCounts, instanceUs: number): RegimeBlock {
+    const T = REGIME_THRESHOLDS;
+    const slope = this.n >= 2 && this.m2X > 0 ? this.cXY / this.m2X : 0;
+    const at = (x: number): number => (this.n === 0 ? 0 : Math.max(0, this.meanY + slope * (x - this.meanX)) * 1000);
+    const share = (x: number, of: number): number => (of > 0 ? x / of : 0);
+    const lost = counts.injected - counts.completed;
+    const signs = {
+      queue_wait_slope: round(slope),
+      queue_wait_start_ms: round(at(this.minX)),
+      queue_wait_end_ms: round(at(this.maxX)),
+      queue_wait_steps: round(this.steps > 0 && this.n > 0 ? (this.meanY * 1e6) / (this.stepUs / this.steps) : 0),
+      lost_share: round(share(lost, counts.injected)),
+      utilization: round(Math.min(1, share(this.stepUs, instanceUs))),
+      waiting_share: round(share(this.waitingUs, this.stepUs)),
+      max_num_seqs_share: round(share(this.seqsLimitUs, this.stepUs)),
+      kv_limit_share: round(share(this.kvLimitUs, this.stepUs)),
+      preemptions_per_request: round(share(this.preemptions, counts.injected)),
+    };
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    const overload: string[] = [];
+    if (signs.queue_wait_slope >= T.overloadSlope) overload.push(`queue wait grows ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals (${signs.queue_wait_start_ms.toFixed(0)} → ${signs.queue_wait_end_ms.toFixed(0)} ms)`);
+    if (signs.lost_share >= T.overloadLostShare) overload.push(`${pct(signs.lost_share)} of requests not completed`);
+    if (overload.length > 0) return { state: 'overloaded', reasons: overload, signs };
+    const knee: string[] = [];
+    if (signs.queue_wait_slope >= T.kneeSlope) knee.push(`queue wait creeps up ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals`);
+    if (signs.queue_wait_steps >= this.schedulingLagSteps + T.kneeWaitSteps) {
+      knee.push(`requests wait ${signs.queue_wait_steps.toFixed(2)} steps on average before their first${this.schedulingLagSteps > 0 ? ` (${this.schedulingLagSteps} of them the scheduling lag)` : ''}`);
+    }
+    if (signs.max_num_seqs_share >= T.kneeLimitShare) knee.push(`batch at max_num_seqs ${pct(signs.max_num_seqs_share)} of step time`);
+    if (signs.kv_limit_share >= T.kneeLimitShare) knee.push(`KV cache full with requests waiting ${pct(signs.kv_limit_share)} of step time`);
+    if (signs.preemptions_per_request >= T.kneePreemptions) knee.push(`${this.preemptions} preemptions (${signs.preemptions_per_request.toFixed(3)} per request)`);
+    return { state: knee.length > 0 ? 'near-knee' : 'stable', reasons: knee, signs };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * TP collectives as vLLM 0.15 runs them. Over NVLink (vllm/distributed/device_communicators:
+ * custom all-reduce one-shot/two-shot and torch symmetric-memory multimem/two-shot, picked by
+ * message size) a collective costs a latency that is about flat in the number of ranks plus the
+ * bus traffic of a two-shot reduce: 2(tp − 1)/tp of the message per GPU over its link. Without
+ * NVLink (PCIe GPUs such as L40S) vLLM disables custom all-reduce and NCCL rings through the
+ * host bridge, with a much larger latency.
+ *
+ * Numbers (RooflineParams, ./roofline-params.ts): NVLink latency and bus efficiency from vLLM's
+ * own H100 benchmarks (vllm-project/vllm#24111: TP4 best-of 10 µs at 0.5 MB, 15 at 1 MB, 22 at
+ * 2 MB, 29 at 4 MB → ~7 µs + 1.5·S/(0.6·450 GB/s); vllm-project/vllm#42324: multimem 8→48 MiB
+ * at 0.82 of the link); PCIe latency from microsoft/vidur@7d47513 data/profiling/network/
+ * h100_pairwise_nvlink/all_reduce.csv (TP4 rings crossing PCIe: 28 µs up to 256 KB).
+ */
+import type { HardwareSpec } from './hardware.js';
+
+export interface CollectiveCost {
+  /** Fixed µs per collective. */
+  readonly latencyUs: number;
+  /** µs per byte of message for an all-reduce (two-shot bus traffic over the link). */
+  readonly allReduceUsPerByte: number;
+  /** µs per byte of the full gathered tensor for a gather / all-gather ((tp − 1)/tp of it crosses the link). */
+  readonly gatherUsPerByte: number;
+}
+
+export const NO_COLLECTIVE: CollectiveCost = Object.freeze({ latencyUs: 0, allReduceUsPerByte: 0, gatherUsPerByte: 0 });
+
+/**
+ * The per-collective cost model of a TP group of `tp` GPUs (nothing at TP 1).
+ * `efficiency`: the share of the per-direction link bandwidth the bus traffic reaches.
+ */
+export function collectiveCost(hw: HardwareSpec, tp: number, p: { efficiency: number; nvlinkLatencyUs: number; pcieLatencyUs: number }): CollectiveCost {
+  if (tp <= 1) return NO_COLLECTIVE;
+  const bytesPerUs = hw.interconnectGBps * 1e3 * p.efficiency; // GB/s → bytes/µs
+  return Object.freeze({
+    latencyUs: hw.interconnect === 'nvlink' ? p.nvlinkLatencyUs : p.pcieLatencyUs,
+    allReduceUsPerByte: (2 * (tp - 1)) / tp / bytesPerUs,
+    gatherUsPerByte: (tp - 1) / tp / bytesPerUs,
+  });
+}

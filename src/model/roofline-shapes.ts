@@ -1,0 +1,156 @@
+/**
+ * The roofline's per-model constants, computed once per (model, GPU, TP): the GEMM shapes of a
+ * layer and of the lm head, the fused-MoE expert shape, the elementwise bytes per token, the
+ * kernel count per step, the attention rates, the collective cost and the sampler's bytes. The
+ * step function (./roofline.ts) only multiplies these by the batch's tokens and requests.
+ *
+ * What vLLM 0.15 runs per decoder layer (model_executor/models/llama.py and friends, with its
+ * custom ops): fused add+RMSNorm, QKV projection, rotary embedding, KV-cache write, attention
+ * (one FlashAttention call for prefill and decode requests together), output projection, TP
+ * all-reduce, fused add+RMSNorm, gate-up projection, SiLU-and-mul, down projection, all-reduce.
+ * MoE layers (layers/fused_moe) replace the MLP by router GEMM, top-k softmax,
+ * moe_align_block_size, the fused w13 GEMM, activation, the fused w2 GEMM and the top-k sum,
+ * plus the shared expert's MLP where the model has one. w8a8 fp8 checkpoints add one
+ * activation-quantisation kernel before each quantised GEMM input.
+ */
+import type { ModelSpec } from './model-spec.js';
+import type { HardwareSpec } from './hardware.js';
+import type { RooflineParams } from './roofline-params.js';
+import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
+import { type CollectiveCost, collectiveCost } from './collective.js';
+import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
+
+export interface RooflineShapes {
+  readonly layers: number;
+  /** Dense GEMMs of one layer, all with M = tokens in the step (attention in/out, MLP or shared-expert up/down). */
+  readonly layerGemms: readonly GemmShape[];
+  /** The lm head: M = requests in the step (vLLM computes logits at each request's last position only). */
+  readonly lmHead: GemmShape;
+  readonly moe: MoeShape | null;
+  /** Attention kernels: KV bytes per attended token per layer, FLOPs per query-key pair, their rates. */
+  readonly kvBytesPerToken: number;
+  readonly attnFlopsPerPair: number;
+  readonly attnRates: KernelRates;
+  /** Elementwise bytes per token in the step (all layers plus the embedding gather) and the rates they stream at. */
+  readonly elementwiseBytesPerToken: number;
+  readonly bytesPerUs: number;
+  /** GPU kernels launched per step (each costs at least the kernel floor). */
+  readonly kernelsPerStep: number;
+  /** TP all-reduces per step (2 per layer, 1 for the vocabulary-parallel embedding) and the bytes of each per token. */
+  readonly allReducesPerStep: number;
+  readonly allReduceBytesPerToken: number;
+  readonly collective: CollectiveCost;
+  /** Sampler bytes per request (vocabulary × bytes per logit) and the logits gathered across TP per request. */
+  readonly samplingBytesPerRequest: number;
+  readonly logitsGatherBytesPerRequest: number;
+}
+
+/** Routed experts of one MoE layer, per GPU (experts TP-sharded, vLLM's default without expert parallelism). */
+export interface MoeShape {
+  readonly experts: number;
+  readonly topK: number;
+  /** ln(1 − k/E): expected distinct experts touched by T tokens is E·(1 − (1 − k/E)^T). */
+  readonly logMissProbability: number;
+  /** Weight bytes of one expert (w13 and w2) on one GPU. */
+  readonly expertWeightBytes: number;
+  /** FLOPs and activation bytes per (token, expert) slot. */
+  readonly flopsPerSlot: number;
+  readonly activationBytesPerSlot: number;
+  /** Fewest tokens an active expert's block computes (padding of small groups). */
+  readonly blockTokens: number;
+  readonly rates: KernelRates;
+}
+
+export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams): RooflineShapes {
+  const h = m.hiddenSize;
+  const L = m.numLayers;
+  const ab = p.activationBytes;
+  const isMoe = m.numExperts > 1;
+  const E = m.numExperts;
+  const k = m.expertsPerToken;
+  const bytesPerUs = hw.hbmAchievedTBps * 1e6 * p.bandwidthEfficiency;
+  const rates = (tflops: number): KernelRates => Object.freeze({ bytesPerUs, flopsPerUs: tflops * 1e6 * p.gemmComputeEfficiency, exponent: p.gemmTransitionExponent });
+  const bf16 = rates(hw.bf16AchievedTflops);
+  // fp8 weights run fp8 tensor-core GEMMs where the GPU has them (vLLM cutlass_scaled_mm); elsewhere
+  // (A100) vLLM dequantises in a weight-only kernel at the 16-bit rate (Marlin).
+  const fp8 = hw.fp8AchievedTflops > 0 ? rates(hw.fp8AchievedTflops) : bf16;
+  const quantRates = m.weightBytes === 1 ? fp8 : bf16;
+  const attnGemmRates = m.attentionWeightBytes === 1 ? fp8 : bf16;
+
+  // Attention projections: o_proj is H·d × h; the rest (q, k, v or MLA's low-rank parts) is the input side.
+  const qDim = m.numAttentionHeads * m.headDim;
+  const attnOutParams = Math.min(qDim * h, m.attentionParamsPerLayer);
+  const attnInParams = m.attentionParamsPerLayer - attnOutParams;
+  const expertParams = isMoe ? 3 * h * m.moeIntermediateSize : 0;
+  const embed = m.vocabSize * h;
+  const lmHeadStored = m.tieWordEmbeddings ? 0 : embed;
+  // Always-on weights per layer as the residual of the catalog's exact count (dense-first layers,
+  // shared experts and MLA included); the MLP part is what attention, norms and the router leave.
+  const alwaysPerLayer = (m.totalParams - embed - lmHeadStored - h) / L - (isMoe ? E * expertParams : 0);
+  const mlpParams = Math.max(0, alwaysPerLayer - m.attentionParamsPerLayer - 2 * h - (isMoe ? h * E : 0));
+  const mlpWidth = mlpParams / (3 * h); // SwiGLU: gate and up (h × 2I), down (I × h)
+
+  const layerGemms: GemmShape[] = [
+    gemmShape(h, attnInParams / h / tp, m.attentionWeightBytes, ab, attnGemmRates),
+    gemmShape(qDim / tp, attnOutParams / qDim, m.attentionWeightBytes, ab, attnGemmRates),
+  ];
+  if (mlpWidth > 0) {
+    layerGemms.push(gemmShape(h, (2 * mlpWidth) / tp, m.weightBytes, ab, quantRates), gemmShape(mlpWidth / tp, h, m.weightBytes, ab, quantRates));
+  }
+  const lmHead = gemmShape(h, m.vocabSize / tp, m.lmHeadWeightBytes, ab, bf16);
+
+  const ie = m.moeIntermediateSize / tp;
+  const moe: MoeShape | null = isMoe
+    ? Object.freeze({
+        experts: E,
+        topK: k,
+        logMissProbability: Math.log1p(-k / E),
+        expertWeightBytes: (expertParams / tp) * m.weightBytes,
+        flopsPerSlot: (2 * expertParams) / tp,
+        activationBytesPerSlot: (2 * h + 3 * ie) * ab,
+        blockTokens: p.moeBlockTokens,
+        rates: quantRates,
+      })
+    : null;
+
+  // Elementwise traffic per token per layer (bytes): two fused add+RMSNorms read and write the
+  // hidden state and the residual; rotary reads and writes q and k; the cache write reads k, v and
+  // writes them to the paged cache; SiLU-and-mul reads 2I and writes I; MoE adds the top-k sum.
+  const kvHeadsPerGpu = Math.max(1, m.numKvHeads / tp);
+  let perLayer = 2 * 4 * h * ab + 2 * ((m.numAttentionHeads / tp + kvHeadsPerGpu) * m.headDim) * ab + 4 * kvHeadsPerGpu * m.headDim * ab;
+  perLayer += (3 * mlpWidth * ab) / tp;
+  if (isMoe) perLayer += k * 3 * ie * ab + (k + 1) * h * ab;
+  // w8a8: each quantised GEMM input is read at 16 bits and written at 8 (vLLM scaled_fp8_quant, per token).
+  if (m.activationQuant) {
+    let quantisedInputs = 0;
+    if (m.attentionWeightBytes === 1) quantisedInputs += h + qDim / tp;
+    if (mlpWidth > 0) quantisedInputs += h + mlpWidth / tp;
+    if (isMoe) quantisedInputs += h + k * ie;
+    perLayer += quantisedInputs * (ab + 1);
+  }
+  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab; // + embedding row gather and write
+
+  let kernelsPerLayer = 2 /* norms */ + 2 /* qkv, o */ + 1 /* rotary */ + 1 /* cache write */ + 1 /* attention */;
+  if (mlpWidth > 0) kernelsPerLayer += 3;
+  if (isMoe) kernelsPerLayer += 7;
+  if (m.activationQuant) kernelsPerLayer += (m.attentionWeightBytes === 1 ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 : 0);
+  const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6; /* sampler: upcast, temperature, softmax, exponential, divide, argmax */
+
+  return Object.freeze({
+    layers: L,
+    layerGemms: Object.freeze(layerGemms),
+    lmHead,
+    moe,
+    kvBytesPerToken: kvBytesPerTokenPerLayer(m, tp),
+    attnFlopsPerPair: (4 * m.numAttentionHeads * m.headDim) / tp, // QKᵀ and PV, 2 FLOPs per MAC
+    attnRates: Object.freeze({ bytesPerUs, flopsPerUs: hw.bf16Tflops * 1e6 * p.attentionComputeEfficiency, exponent: p.gemmTransitionExponent }),
+    elementwiseBytesPerToken,
+    bytesPerUs,
+    kernelsPerStep: L * kernelsPerLayer + kernelsFixed,
+    allReducesPerStep: tp > 1 ? 2 * L + 1 : 0,
+    allReduceBytesPerToken: h * ab,
+    collective: collectiveCost(hw, tp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }),
+    samplingBytesPerRequest: m.vocabSize * p.samplingBytesPerLogit,
+    logitsGatherBytesPerRequest: tp > 1 ? m.vocabSize * ab : 0,
+  });
+}

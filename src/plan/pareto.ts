@@ -1,0 +1,80 @@
+/**
+ * The cost/quality trade-off of a sweep: a configuration is on the front when no other is at
+ * most as expensive and at least as good, and strictly better in one. Two fronts: cost against
+ * SLO attainment (higher is better) and cost against p99 TTFT (lower is better). Cost is the
+ * fleet's price per hour (the same traffic runs on every configuration), else the run's total.
+ */
+import type { ResultLine } from './results.js';
+
+export interface ParetoPoint {
+  readonly line: ResultLine;
+  readonly cost: number | null;
+  readonly attainment: number | null;
+  readonly ttftP99Ms: number | null;
+  readonly onAttainmentFront: boolean;
+  readonly onTtftFront: boolean;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function lineCost(l: ResultLine): number | null {
+  return num(l.cost?.['fleet_per_hour']) ?? num(l.cost?.['total']);
+}
+
+export function lineTtftP99(l: ResultLine): number | null {
+  return num((l.metrics?.['ttft_ms'] as Record<string, unknown> | undefined)?.['p99']);
+}
+
+/** Indices (into `pts`) of the non-dominated points; `better(a, b)` > 0 when a's quality beats b's. */
+function front<T>(pts: readonly T[], cost: (p: T) => number | null, quality: (p: T) => number | null, higherIsBetter: boolean): Set<number> {
+  const out = new Set<number>();
+  const sign = higherIsBetter ? 1 : -1;
+  pts.forEach((p, i) => {
+    const c = cost(p);
+    const q = quality(p);
+    if (c === null || q === null) return;
+    const dominated = pts.some((o, j) => {
+      if (j === i) return false;
+      const co = cost(o);
+      const qo = quality(o);
+      if (co === null || qo === null) return false;
+      return co <= c && sign * qo >= sign * q && (co < c || sign * qo > sign * q);
+    });
+    if (!dominated) out.add(i);
+  });
+  return out;
+}
+
+/** The longest-rung line of each configuration (successive halving re-runs the best longer). */
+export function finalLines(lines: readonly ResultLine[]): ResultLine[] {
+  const best = new Map<number, ResultLine>();
+  for (const l of lines) {
+    const b = best.get(l.index);
+    if (b === undefined || l.rung > b.rung) best.set(l.index, l);
+  }
+  return [...best.values()].sort((a, b) => a.index - b.index);
+}
+
+export function paretoPoints(lines: readonly ResultLine[]): ParetoPoint[] {
+  const ran = finalLines(lines).filter((l) => l.error === undefined);
+  const att = (l: ResultLine): number | null => l.slo?.attainment.attainment ?? null;
+  const fa = front(ran, lineCost, att, true);
+  const ft = front(ran, lineCost, lineTtftP99, false);
+  return ran.map((l, i) => ({ line: l, cost: lineCost(l), attainment: att(l), ttftP99Ms: lineTtftP99(l), onAttainmentFront: fa.has(i), onTtftFront: ft.has(i) }));
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** pareto.csv: the configurations on either front, cheapest first. */
+export function paretoCsv(points: readonly ParetoPoint[], axes: readonly string[]): string {
+  const head = ['index', 'hash', ...axes, 'fleet_cost_per_hour', 'slo_attainment', 'ttft_p99_ms', 'slo_holds', 'regime', 'front_attainment', 'front_ttft'];
+  const rows = points.filter((p) => p.onAttainmentFront || p.onTtftFront)
+    .sort((a, b) => (a.cost ?? Infinity) - (b.cost ?? Infinity) || a.line.index - b.line.index)
+    .map((p) => [p.line.index, p.line.hash, ...axes.map((a) => p.line.axes[a]), p.cost, p.attainment, p.ttftP99Ms, p.line.slo?.holds ?? '', p.line.regime?.state ?? '', p.onAttainmentFront, p.onTtftFront]);
+  return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}

@@ -1,0 +1,63 @@
+/** The Pareto fronts on hand-made results, pareto.csv, and what report.html shows. */
+import { describe, expect, it } from 'vitest';
+import { paretoCsv, paretoPoints } from '../../src/plan/pareto.js';
+import { reportHtml } from '../../src/plan/report-html.js';
+import type { ResultLine } from '../../src/plan/results.js';
+
+function line(index: number, axes: Record<string, string | number>, cost: number, attainment: number, p99: number, regime = 'stable'): ResultLine {
+  return {
+    schema: 'blis.sweep-result/v1', index, rung: 0, hash: `h${index}`, axes, flags: axes, command: `blis run #${index}`,
+    metrics: { ttft_ms: { p50: p99 / 2, p99 }, tpot_ms: { p50: 10 } },
+    cost: { fleet_per_hour: cost },
+    regime: { state: regime as 'stable', reasons: [], signs: {} as never },
+    slo: { targets: {}, holds: attainment >= 0.99, checks: [], attainment: { met: 0, counted: 0, attainment, uncovered: 0, by_class: {}, by_tenant: {}, by_model: {} }, goodput: { requests_per_s: 1, input_tokens_per_s: 0, output_tokens_per_s: 0 } },
+  };
+}
+
+// cost, attainment, p99: #0 cheap and poor; #1 dearer, better; #2 dearer than #1 and worse (dominated on both);
+// #3 most expensive, best attainment, worse p99 than #1; #4 same cost as #1, same attainment, lower p99.
+const LINES = [
+  line(0, { hardware: 'A', 'num-instances': 1 }, 2, 0.5, 900),
+  line(1, { hardware: 'A', 'num-instances': 2 }, 4, 0.95, 300),
+  line(2, { hardware: 'B', 'num-instances': 1 }, 5, 0.9, 400, 'near-knee'),
+  line(3, { hardware: 'B', 'num-instances': 2 }, 10, 1, 350),
+  line(4, { hardware: 'C', 'num-instances': 2 }, 4, 0.95, 250, 'overloaded'),
+];
+
+describe('Pareto fronts', () => {
+  it('keeps exactly the non-dominated configurations on each front', () => {
+    const pts = paretoPoints(LINES);
+    expect(pts.filter((p) => p.onAttainmentFront).map((p) => p.line.index)).toEqual([0, 1, 3, 4]);
+    expect(pts.filter((p) => p.onTtftFront).map((p) => p.line.index)).toEqual([0, 4]);
+    expect(paretoCsv(pts, ['hardware', 'num-instances'])).toBe([
+      'index,hash,hardware,num-instances,fleet_cost_per_hour,slo_attainment,ttft_p99_ms,slo_holds,regime,front_attainment,front_ttft',
+      '0,h0,A,1,2,0.5,900,false,stable,true,true',
+      '1,h1,A,2,4,0.95,300,false,stable,true,false',
+      '4,h4,C,2,4,0.95,250,false,overloaded,true,true',
+      '3,h3,B,2,10,1,350,true,stable,true,false',
+    ].join('\n') + '\n');
+  });
+});
+
+describe('report.html', () => {
+  const html = reportHtml({
+    title: 'test sweep', lines: LINES, points: paretoPoints(LINES), sloText: 'ttft_p99=500', costUnit: 'USD',
+    axes: [{ flag: 'hardware', values: ['A', 'B', 'C'] }, { flag: 'num-instances', values: [1, 2] }],
+  });
+
+  it('draws the front, a TTFT chart and a heatmap with knee and overload marks', () => {
+    expect(html).toContain('<h2 id="pareto">Cost against SLO attainment: the Pareto front</h2>');
+    expect((html.match(/<circle /g) ?? []).length).toBeGreaterThanOrEqual(5 + 2 * 5);
+    expect(html).toContain('<figure class="heat">');
+    // Heatmap cells: 3 x 2, one not run (C, 1 instance).
+    expect(html).toMatch(/<title>not run<\/title>/);
+    expect(html).toMatch(/#2: 90\.0% ◆ knee/);
+    expect(html).toMatch(/#4: 95\.0% ✕ overloaded/);
+    expect(html).toContain('reproduce with <code>blis run #3</code>');
+  });
+
+  it('is a pure function of the results', () => {
+    expect(reportHtml({ title: 'test sweep', lines: LINES, points: paretoPoints(LINES), sloText: 'ttft_p99=500', costUnit: 'USD',
+      axes: [{ flag: 'hardware', values: ['A', 'B', 'C'] }, { flag: 'num-instances', values: [1, 2] }] })).toBe(html);
+  });
+});

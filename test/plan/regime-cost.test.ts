@@ -1,0 +1,96 @@
+/** The regime's signs and classification, and the cost block, on hand-computed inputs. */
+import { describe, expect, it } from 'vitest';
+import { RegimeMonitor } from '../../src/cluster/regime.js';
+import { costBlock } from '../../src/cluster/cost.js';
+import { CATALOG_PRICES, gpuPrice, parseGpuPrices, priceTable } from '../../src/model/prices.js';
+import { record } from './records.js';
+
+const counts = (injected: number, completed = injected) => ({ injected, completed, rejected: injected - completed, timed_out: 0, dropped: 0, unfinished: 0 });
+
+describe('regime', () => {
+  it('measures the queue-wait slope exactly when waits grow linearly with arrival time', () => {
+    const m = new RegimeMonitor();
+    // Arrival every second; wait = 5 ms + 0.2 s per second of arrivals: slope 0.2, 5 ms -> 1805 ms.
+    for (let i = 0; i < 10; i++) m.addRecord(record({ id: `r${i}`, arrivalMs: i * 1000, queueMs: 5 + 200 * i, ttftMs: 5000 + 200 * i, e2eMs: 9000 + 200 * i }));
+    for (let i = 0; i < 10; i++) m.addStep(10_000, 1, 4, 256, 0.5);
+    const b = m.block(counts(10), 100_000);
+    expect(b.signs.queue_wait_slope).toBeCloseTo(0.2, 9);
+    expect(b.signs.queue_wait_start_ms).toBeCloseTo(5, 6);
+    expect(b.signs.queue_wait_end_ms).toBeCloseTo(1805, 6);
+    expect(b.state).toBe('overloaded');
+    expect(b.reasons[0]).toMatch(/queue wait grows 0.200 s per s/);
+  });
+
+  it('is stable when waits stay within a step and no limit binds', () => {
+    const m = new RegimeMonitor();
+    // Waits alternate 2 and 4 ms (no trend); steps of 10 ms: 0.3 steps of wait.
+    for (let i = 0; i < 20; i++) m.addRecord(record({ id: `r${i}`, arrivalMs: i * 100, queueMs: i % 2 === 0 ? 2 : 4 }));
+    for (let i = 0; i < 100; i++) m.addStep(10_000, i % 10 === 0 ? 1 : 0, 8, 256, 0.3);
+    const b = m.block(counts(20), 2_000_000);
+    expect(b.signs).toMatchObject({ queue_wait_steps: 0.3, utilization: 0.5, waiting_share: 0.1, max_num_seqs_share: 0, kv_limit_share: 0, lost_share: 0 });
+    expect(Math.abs(b.signs.queue_wait_slope)).toBeLessThan(0.001);
+    expect(b.state).toBe('stable');
+  });
+
+  it('is near the knee when a batch limit binds or requests wait a step, overloaded when requests are lost', () => {
+    const seqs = new RegimeMonitor();
+    seqs.addRecord(record({ id: 'a', arrivalMs: 0, queueMs: 1 }));
+    seqs.addRecord(record({ id: 'b', arrivalMs: 1000, queueMs: 1 }));
+    for (let i = 0; i < 10; i++) seqs.addStep(10_000, 2, i < 3 ? 256 : 100, 256, 0.5); // 30% of step time at max_num_seqs
+    expect(seqs.block(counts(2), 100_000)).toMatchObject({ state: 'near-knee', signs: { max_num_seqs_share: 0.3 } });
+
+    const kv = new RegimeMonitor();
+    kv.addRecord(record({ id: 'a', arrivalMs: 0, queueMs: 1 }));
+    for (let i = 0; i < 10; i++) kv.addStep(10_000, i < 5 ? 1 : 0, 10, 256, 0.97); // KV full with waiting requests half the time
+    expect(kv.block(counts(1), 100_000)).toMatchObject({ state: 'near-knee', signs: { kv_limit_share: 0.5 } });
+
+    const wait = new RegimeMonitor();
+    wait.addRecord(record({ id: 'a', arrivalMs: 0, queueMs: 12 }));
+    wait.addRecord(record({ id: 'b', arrivalMs: 100, queueMs: 12 }));
+    wait.addStep(10_000, 0, 1, 256, 0.1);
+    expect(wait.block(counts(2), 10_000)).toMatchObject({ state: 'near-knee', signs: { queue_wait_steps: 1.2 } });
+
+    // With async scheduling an arrival also waits out the step already formed: 1.5 steps is no contention, 1.9 is.
+    const lagged = (waitMs: number) => {
+      const m = new RegimeMonitor(1);
+      m.addRecord(record({ id: 'a', arrivalMs: 0, queueMs: waitMs }));
+      m.addRecord(record({ id: 'b', arrivalMs: 100, queueMs: waitMs }));
+      m.addStep(10_000, 0, 1, 256, 0.1);
+      return m.block(counts(2), 10_000);
+    };
+    expect(lagged(15)).toMatchObject({ state: 'stable', signs: { queue_wait_steps: 1.5 } });
+    expect(lagged(19).state).toBe('near-knee');
+    expect(lagged(19).reasons[0]).toMatch(/1.90 steps on average before their first \(1 of them the scheduling lag\)/);
+
+    const lost = new RegimeMonitor();
+    lost.addRecord(record({ id: 'a', arrivalMs: 0 }));
+    expect(lost.block(counts(100, 98), 1)).toMatchObject({ state: 'overloaded', signs: { lost_share: 0.02 } });
+  });
+});
+
+describe('cost', () => {
+  it('bills tp x time per GPU type at the table price', () => {
+    const prices = priceTable({ H100: 4, 'a100-80gb': 2 });
+    expect(gpuPrice(prices, 'A100-80')).toBe(2);
+    // 2 H100 TP2 instances for 30 min = 2 GPU-hours = 8 USD; 1 A100 TP1 for 1 h (started later: not initial) = 2 USD.
+    const c = costBlock([
+      { hardware: 'H100', tp: 2, billedUs: 1.8e9, initial: true },
+      { hardware: 'H100', tp: 2, billedUs: 1.8e9, initial: true },
+      { hardware: 'A100-80', tp: 1, billedUs: 3.6e9, initial: false },
+    ], prices, 1000, 2_000_000);
+    expect(c).toMatchObject({ unit: 'USD', price_unit: 'USD per GPU-hour', gpu_hours: { 'A100-80': 1, H100: 2 }, total: 10, fleet_per_hour: 16, per_million_output_tokens: 5, per_thousand_requests: 10 });
+    expect(c.price_source).toMatch(/^--gpu-price for A100-80, H100; otherwise /);
+  });
+
+  it('reports an unknown total when a GPU has no price', () => {
+    const c = costBlock([{ hardware: 'MyGPU', tp: 1, billedUs: 3.6e9, initial: true }], CATALOG_PRICES, 1, 1);
+    expect(c).toMatchObject({ total: null, fleet_per_hour: null, price_per_gpu_hour: { MyGPU: null } });
+  });
+
+  it('prices every catalogued GPU and parses overrides by alias', () => {
+    for (const g of ['H100', 'H200', 'A100-80', 'A100-40', 'L40S', 'B200']) expect(gpuPrice(CATALOG_PRICES, g)).toBeGreaterThan(0);
+    expect(parseGpuPrices('h100-sxm=2.5, L40S=1')).toEqual({ H100: 2.5, L40S: 1 });
+    expect(() => parseGpuPrices('H100')).toThrow(/expected GPU=price/);
+    expect(() => parseGpuPrices('H100=-2')).toThrow(/--gpu-price/);
+  });
+});
