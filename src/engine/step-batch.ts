@@ -26,6 +26,10 @@ export class StepBatch implements BatchShape {
   leapCommit = false;
   /** Σ contextTokens of a run batch. */
   contextSum = 0;
+  /** The step-time model's GPU and CPU µs for this batch, valid while costSeq === seq (step-cost.ts). */
+  gpuUs = 0;
+  cpuUs = 0;
+  costSeq = -1;
   readonly newTokens: Int32Array;
   readonly contextTokens: Int32Array;
   readonly isPrefill: Uint8Array;

@@ -25,10 +25,19 @@ export class StepCost {
     return b.leapF > 0 ? this.model.decode!.decodeStepUs(b.size, b.contextSum) : this.model.stepTimeUs(b);
   }
 
-  /** Writes the batch's GPU µs into out[0] and CPU µs into out[1]; returns the GPU µs. */
+  /**
+   * Writes the batch's GPU µs into out[0] and CPU µs into out[1]; returns the GPU µs. The
+   * asynchronous loop asks twice per batch (its CPU part when it is scheduled ahead, its GPU part
+   * when it runs): the parts are kept on the batch, keyed by its formation, and computed once.
+   */
   parts(b: StepBatch): number {
-    const m = this.model;
     const out = this.out;
+    if (b.costSeq === b.seq) {
+      out[0] = b.gpuUs;
+      out[1] = b.cpuUs;
+      return out[0]!;
+    }
+    const m = this.model;
     if (m.split !== undefined) {
       if (b.leapF > 0) m.decode!.decodeCostUs!(b.size, b.contextSum, out);
       else m.split.stepCostUs(b, out);
@@ -36,6 +45,9 @@ export class StepCost {
       out[0] = this.stepUs(b);
       out[1] = 0;
     }
+    b.gpuUs = out[0]!;
+    b.cpuUs = out[1]!;
+    b.costSeq = b.seq;
     return out[0]!;
   }
 
