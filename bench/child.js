@@ -1,13 +1,15 @@
-// One benchmark case in its own process: runs the CLI in-process with output discarded and
-// prints {wall_s, max_rss_mb, injected} as JSON (peak RSS is per process, so one case each).
-import { main } from '../dist/cli/main.node.js';
-
+// One benchmark case in its own process: runs the shipped CLI bundle in-process with output
+// discarded and prints {code, user_s, sys_s, wall_s, max_rss_mb, injected} as JSON. CPU times are
+// the whole process's (start-up included, as `time blis ...` would report); peak RSS is per
+// process, so one case each.
+const t0 = process.hrtime.bigint();
+const { main } = await import('../dist/cli/blis.mjs');
 const argv = process.argv.slice(2);
 let out = '';
 const io = { out: (s) => { out += s; }, err: () => {}, cwd: process.cwd(), errIsTTY: false };
-const t0 = process.hrtime.bigint();
 const code = await main(argv, io);
 const wall = Number(process.hrtime.bigint() - t0) / 1e9;
 let injected = null;
 try { injected = JSON.parse(out).requests?.injected ?? null; } catch { /* not JSON */ }
-process.stdout.write(JSON.stringify({ code, wall_s: wall, max_rss_mb: process.resourceUsage().maxRSS / 1024, injected }) + '\n');
+const u = process.resourceUsage();
+process.stdout.write(JSON.stringify({ code, user_s: u.userCPUTime / 1e6, sys_s: u.systemCPUTime / 1e6, wall_s: wall, max_rss_mb: u.maxRSS / 1024, injected }) + '\n');

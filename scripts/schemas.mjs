@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { buildProgram } from '../dist/cli/main.node.js';
 import { RUN_CONFIG_COMMANDS, runConfigSchema } from '../dist/cli/config-file.js';
 
-const program = buildProgram({ out: () => {}, err: () => {}, cwd: process.cwd(), errIsTTY: false });
+const program = await buildProgram({ out: () => {}, err: () => {}, cwd: process.cwd(), errIsTTY: false });
 const commands = RUN_CONFIG_COMMANDS.map((name) => program.commands.find((c) => c.name() === name));
 const file = new URL('../schemas/run-config.schema.json', import.meta.url);
 writeFileSync(file, `${JSON.stringify(runConfigSchema(commands), null, 2)}\n`);

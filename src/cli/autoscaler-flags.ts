@@ -10,7 +10,6 @@ import type { SimulateInput, SimulateResult } from '../cluster/simulate.js';
 import { AutoscalerAttachment } from '../control/attach.js';
 import { variantPoolName } from '../control/cluster-adapter.js';
 import { resolveAutoscalerConfig, type AutoscalerConfig, type AutoscalerOptions } from '../control/policy.js';
-import { parseAutoscalerPolicy } from '../control/policy-yaml.js';
 import { ACTUATORS, ANALYZERS, COLLECTORS, OPTIMIZERS } from '../control/stages.js';
 import { timelineCsv } from '../control/timeline.js';
 import { renderTimelineHtml } from '../report/timeline-html.js';
@@ -49,7 +48,7 @@ export interface AutoscaledRun {
 
 const NONE: AutoscaledRun = { clusterOptions: (o) => o, wrap: (i) => i, finish: () => {} };
 
-export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
+export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<AutoscaledRun> {
   const o = cmd.opts<Record<string, unknown>>();
   const file = o['autoscalerConfig'];
   if (typeof file !== 'string') {
@@ -57,6 +56,8 @@ export function autoscalerFromFlags(cmd: Command, io: CliIO): AutoscaledRun {
     return NONE;
   }
   const path = resolvePath(io.cwd, file);
+  // The YAML reader loads only for runs that have a policy file.
+  const { parseAutoscalerPolicy } = await import('../control/policy-yaml.js');
   const parsed = parseAutoscalerPolicy(readText(path, 'autoscaler config'), path);
   let policy: AutoscalerConfig | null = null;
   let attachment: AutoscalerAttachment | null = null;

@@ -33,6 +33,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--max-num-batched-tokens <n>', 'token budget per engine step (default: vLLM serve\'s for the GPU: 8192 on >= 70 GiB GPUs other than A100, else 2048)', intFlag('--max-num-batched-tokens'))
     .option('--max-num-seqs <n>', 'requests per engine step (default: vLLM serve\'s for the GPU: 1024 on >= 70 GiB GPUs other than A100, else 256)', intFlag('--max-num-seqs'))
     .option('--no-async-scheduling', 'schedule each step after the previous one ends (vLLM --no-async-scheduling; default: async, as vLLM >= 0.14)')
+    .option('--no-leap', 'step every request through every engine step instead of leaping over decode-only stretches (slower; identical outputs, for checking)')
     .option('--kv-cpu-bytes <size>', 'CPU KV offload tier per GPU, e.g. 8GiB (vLLM OffloadingConnector; vLLM\'s --kv-offloading-size is this times TP) (default: none)', bytesFlag('--kv-cpu-bytes'))
     .option('--kv-cpu-blocks <n>', 'CPU KV offload tier in blocks per instance (instead of --kv-cpu-bytes)', intFlag('--kv-cpu-blocks'))
     .option('--long-prefill-token-threshold <n>', 'cap on one prefill chunk, 0 = off (default 0)', intFlag('--long-prefill-token-threshold'))
@@ -93,6 +94,11 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
 ];
 
 /** Options the user actually set (command line or --config file; not commander defaults). */
+/** Event leaping in the engines: on unless --no-leap (a speed knob, not part of the resolved config: outputs are identical). */
+export function leapFromFlags(cmd: Command): boolean {
+  return cmd.opts<Record<string, unknown>>()['leap'] !== false;
+}
+
 export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};

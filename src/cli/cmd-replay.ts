@@ -11,7 +11,7 @@ import { openTrace, traceFiles, type OpenTraceOptions, type OpenedTrace } from '
 import { describeTransform } from '../ingest/transform.js';
 import { catalogModelName, fleetModels } from '../cluster/served-models.js';
 import { peekFirst, TraceModels } from './trace-models.js';
-import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
+import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
 import { note, type CliIO } from './io.js';
@@ -93,6 +93,7 @@ export async function simulateReplay(cmd: Command, io: CliIO, trace: string,
     stepTime,
     overheads,
     ...(outputs ? { detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
+    leap: leapFromFlags(cmd),
     sinks: [...(outputs?.sinks ?? []), ...(hooks.sinks ?? [])],
     slo: sloFromFlags(cmd),
     prices: pricesFromFlags(cmd),

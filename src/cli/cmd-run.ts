@@ -9,9 +9,8 @@ import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
-import { parseWorkloadSpec } from '../workload/spec.js';
 import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
-import { addClusterFlags, clusterOptionsFromFlags, createStepTime, resolveCluster } from './cluster-flags.js';
+import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import type { OutputFiles } from './output-files.node.js';
@@ -38,12 +37,14 @@ Examples:
 Exit codes: 0 ok, 2 bad input or usage, 4 spans lost in export (--otlp-best-effort accepts it).
 `;
 
-export function workloadOptionsFromFlags(cmd: Command, io: CliIO): WorkloadOptions {
+export async function workloadOptionsFromFlags(cmd: Command, io: CliIO): Promise<WorkloadOptions> {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
   if (typeof o['workload'] === 'string') out['preset'] = o['workload'];
   if (typeof o['workloadSpec'] === 'string') {
     const path = resolvePath(io.cwd, o['workloadSpec']);
+    // The YAML reader loads only for runs that have a spec file.
+    const { parseWorkloadSpec } = await import('../workload/spec.js');
     out['spec'] = parseWorkloadSpec(readText(path, 'workload spec'), path);
   }
   if (o['rate'] !== undefined) out['rate'] = o['rate'];
@@ -95,9 +96,9 @@ export interface RunHooks {
 
 /** Simulates what a parsed `run` command (or one built from flags) describes. */
 export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => Promise<RunHooks> | RunHooks = () => ({})): Promise<SimulateResult> {
-  const workloadOptions = workloadOptionsFromFlags(cmd, io);
+  const workloadOptions = await workloadOptionsFromFlags(cmd, io);
   const workload = resolveWorkload(workloadOptions);
-  const autoscale = autoscalerFromFlags(cmd, io);
+  const autoscale = await autoscalerFromFlags(cmd, io);
   const flags = clusterOptionsFromFlags(cmd, io);
   // Without --model, a spec whose clients all name one catalogued model simulates that model.
   const named = [...new Set((workloadOptions.spec?.clients ?? []).map((c) => (c.model !== undefined ? catalogModelName(c.model) ?? c.model : undefined)))];
@@ -120,6 +121,7 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
     stepTime,
     overheads,
     ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
+    leap: leapFromFlags(cmd),
     stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
     extraConfig: { workload: describeWorkload(workload) },
     slo,

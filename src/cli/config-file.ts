@@ -10,7 +10,6 @@
  * silently), except flags declared repeatable (`listFlag`).
  */
 import type { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
@@ -42,11 +41,13 @@ export function addConfigOption(cmd: Command): void {
   cmd.option('--config <file>', 'run configuration (JSON or YAML): any flag of this command by its long name, e.g. {"num-instances": 8}; flags given here win');
 }
 
-function readConfig(path: string): Record<string, unknown> {
+async function readConfig(path: string): Promise<Record<string, unknown>> {
   const text = readText(path, 'config file');
+  // The YAML reader loads only for a YAML config (start-up: a plain run parses none).
+  const parseYaml = /\.json$/i.test(path) ? null : (await import('yaml')).parse;
   let value: unknown;
   try {
-    value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    value = parseYaml === null ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new InputError('CONFIG_MALFORMED', path, `not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
   }
@@ -61,11 +62,11 @@ function scalarText(v: unknown, where: string): string {
 }
 
 /** Applies `--config FILE` to `cmd`'s options (a preAction hook). */
-export function applyConfigFile(cmd: Command, io: CliIO): void {
+export async function applyConfigFile(cmd: Command, io: CliIO): Promise<void> {
   const file = cmd.opts<Record<string, unknown>>()['config'];
   if (typeof file !== 'string') return;
   const path = resolvePath(io.cwd, file);
-  const config = readConfig(path);
+  const config = await readConfig(path);
   const byKey = new Map<string, Option>();
   for (const o of cmd.options) {
     const k = configKey(o);

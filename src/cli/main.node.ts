@@ -10,7 +10,11 @@ import { ExitCode, type CliIO } from './io.js';
 import { COMMANDS } from './commands.js';
 import { addConfigOption, applyConfigFile, forbidRepeats } from './config-file.js';
 
-export function buildProgram(io: CliIO): Command {
+/**
+ * The program with its commands. Given the arguments, only the command they name is loaded
+ * (commands.ts); without one (`blis --help`, a typo) every command is, so help and suggestions list all.
+ */
+export async function buildProgram(io: CliIO, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('blis')
     .description('Discrete-event simulator of distributed LLM inference serving, with trace replay and validation against real vLLM measurements')
     .version('0.1.0')
@@ -19,18 +23,19 @@ export function buildProgram(io: CliIO): Command {
     .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const register of COMMANDS) register(program, io);
+  const named = COMMANDS.find((c) => c.names.includes(argv[0] ?? ''));
+  for (const entry of named !== undefined ? [named] : COMMANDS) (await entry.load())(program, io);
   for (const cmd of program.commands) {
     addConfigOption(cmd);
     forbidRepeats(cmd);
   }
-  program.hook('preAction', (_program, action) => applyConfigFile(action, io));
+  program.hook('preAction', async (_program, action) => applyConfigFile(action, io));
   return program;
 }
 
 /** Runs the CLI in-process and returns the exit code (never calls process.exit). */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  const program = buildProgram(io);
+  const program = await buildProgram(io, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

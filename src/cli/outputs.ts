@@ -13,11 +13,7 @@ import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, listFlag, numFlag } from './parse.js';
 import { InputError } from '../kernel/errors.js';
 import { planOutputs, type OutputFiles } from './output-files.node.js';
-import { resolveTelemetry } from '../telemetry/options.js';
-import { OTLP_FRAMINGS, type OtlpFraming } from '../telemetry/file-sink.node.js';
-import { OTLP_PROTOCOLS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpProtocol } from '../telemetry/otlp-config.js';
-import { lostSpans } from '../telemetry/sink.js';
-import { SPAN_EXPORTER_KINDS, formatTraceSummary, openTraceSink, type SpanExporterKind } from '../telemetry/sinks.node.js';
+import { OTLP_FRAMINGS, OTLP_PROTOCOLS, SPAN_EXPORTER_KINDS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpFraming, type OtlpProtocol, type SpanExporterKind } from '../telemetry/otlp-config.js';
 import { ExitCode, QUIET_HELP } from './io.js';
 import { formatSummary } from './summary-format.js';
 
@@ -89,6 +85,10 @@ export async function createRequestSinks(cmd: Command, io: CliIO, files: OutputF
   }
   if (o['otlpFraming'] !== undefined && otlpOut === undefined) throw new InputError('FLAG_CONFLICT', '--otlp-framing', 'needs --otlp-out FILE.pb');
   if (otlpOut !== undefined || wantsEndpoint) {
+    // The span pipeline (OpenTelemetry SDK, protobufjs, encoders) loads only for runs that export traces.
+    const { resolveTelemetry } = await import('../telemetry/options.js');
+    const { lostSpans } = await import('../telemetry/sink.js');
+    const { formatTraceSummary, openTraceSink } = await import('../telemetry/sinks.node.js');
     const summary: Record<string, string | number | boolean | undefined> = {};
     for (const [k, v] of Object.entries(config)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') summary[k] = v;
     const serviceName = typeof o['serviceName'] === 'string' ? o['serviceName'] : serviceNameFromEnv(env);

@@ -55,6 +55,8 @@ export interface ClusterDeps {
   readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number, pool: string, waiting: number, running: number, maxNumSeqs: number) => void;
   /** Record per-request detail (chunks, preemptions, every Nth token) for tracing. */
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
+  /** Event leaping in the engines (default on); off steps request by request. Results are identical. */
+  readonly leap?: boolean;
 }
 
 export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, ScrapeOwner {
@@ -91,7 +93,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.kvView = (hasPd && decider.needsCacheView) || config.routingScorers.some((s) => s.name === 'precise-prefix-cache');
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
     const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
-    this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });
+    this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 }, deps.leap ?? true);
     this.snapshots = new Snapshotter(this.sim, this.view, this.fleet, config.snapshotRefreshIntervalUs, this);
     this.pd = hasPd ? new Disaggregation({
       sim: this.sim, config, view: this.view, fleet: this.fleet, kvView: this.kvView,
@@ -194,11 +196,13 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
         `arrival at ${src.arrivalUs} us comes before an earlier request's ${Math.max(this.lastArrivalUs, this.sim.nowUs)} us; arrival streams must be sorted by time`);
     }
     this.lastArrivalUs = src.arrivalUs;
-    this.sim.schedule(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
+    this.sim.scheduleInOrder(Math.round(src.arrivalUs), EventPriority.Arrival, this, Kind.Arrival, src);
   }
 
   /** Ends the run's bookkeeping: requests still in the system become `unfinished` (with `reason`). */
   close(reason = 'simulation-ended'): void {
+    // Records read running requests' token counts, which a leaping engine keeps as run counters.
+    for (const inst of this.fleet.instances) inst.syncRequests();
     for (const t of [...this.live.values()]) if (!t.closed) this.finish(t, 'unfinished', reason);
   }
 

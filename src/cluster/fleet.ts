@@ -38,6 +38,8 @@ export class Fleet {
     private readonly stepTimes: readonly PoolStepTime[],
     private readonly listener: InstanceListener,
     private readonly detail: { readonly enabled: boolean; readonly tokenEvery: number },
+    /** Event leaping in the engines (a speed knob; results are identical either way). */
+    private readonly leap = true,
   ) {
     const cap = config.maxInstances;
     this.poolOf = new Int32Array(cap);
@@ -133,6 +135,7 @@ export class Fleet {
       stepTime: st.stepTime,
       overheads: st.overheads,
       detail: this.detail,
+      leap: this.leap,
     }, this.listener));
     this.poolOf[id] = poolIndex;
     this.state[id] = INSTANCE_STATES.indexOf(state);

@@ -194,6 +194,10 @@ export class MetricsCollector {
   private readonly defaultModel: string;
   private readonly slo: SloCollector;
   private readonly regime: RegimeMonitor;
+  /** Each instance's pool and model as its steps report them (its ITL and KV peak fold into theirs at the end). */
+  private readonly stepPool: Array<string | undefined> = [];
+  private readonly stepModel: Array<string | undefined> = [];
+  private folded = false;
 
   constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }, options: MetricsOptions = {}) {
     this.defaultModel = options.defaultModel ?? '';
@@ -245,14 +249,10 @@ export class MetricsCollector {
   addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string, model?: string, state?: StepState): void {
     if (state !== undefined) this.regime.addStep(durationUs, state.waiting, state.running, state.maxNumSeqs, state.kvUtilization);
     if (decodeTokens <= 0) return;
-    this.all.addStep(durationUs, decodeTokens);
-    if (model !== undefined) this.modelGroup(model).addStep(durationUs, decodeTokens);
+    // Per step only the instance's histogram (and its stage's); the run's, models', pools' and
+    // roles' are the sums of their instances', folded in once by document() (exact: integer samples).
     this.instanceGroup(instance).addStep(durationUs, decodeTokens);
-    if (pool !== undefined) {
-      this.perPool.get(pool)?.addStep(durationUs, decodeTokens);
-      const role = this.roleOf.get(pool);
-      if (role !== undefined) this.perRole.get(role)!.addStep(durationUs, decodeTokens);
-    }
+    this.noteStepOwner(instance, pool, model);
     if (this.perStage.length > 0) {
       const s = this.stageAt(startUs);
       if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
@@ -264,19 +264,48 @@ export class MetricsCollector {
     return this.all.outputTokens;
   }
 
-  /** Peak KV utilisation seen on an instance (fraction of blocks in use). */
+  /** Peak KV utilisation seen on an instance (fraction of blocks in use); pools', roles' and the run's are the maxima of their instances'. */
   notePeakKv(instance: number, utilization: number, pool?: string): void {
     const g = this.instanceGroup(instance);
     if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
-    if (utilization > this.all.peakKvUtilization) this.all.peakKvUtilization = utilization;
-    if (pool === undefined) return;
-    for (const h of [this.perPool.get(pool), this.perRole.get(this.roleOf.get(pool) ?? '')]) {
-      if (h !== undefined && utilization > h.peakKvUtilization) h.peakKvUtilization = utilization;
-    }
+    this.noteStepOwner(instance, pool, undefined);
+  }
+
+  private noteStepOwner(instance: number, pool: string | undefined, model: string | undefined): void {
+    if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
+    if (model !== undefined && this.stepModel[instance] === undefined) this.stepModel[instance] = model;
+  }
+
+  /** Folds the instances' step figures (ITL, KV peak) into the run's, models', pools' and roles' (once). */
+  private foldSteps(): void {
+    if (this.folded) return;
+    this.folded = true;
+    this.perInstance.forEach((g, i) => {
+      const targets = [this.all];
+      const model = this.stepModel[i];
+      if (model !== undefined) targets.push(this.modelGroup(model));
+      const pool = this.stepPool[i];
+      if (pool !== undefined) {
+        const p = this.perPool.get(pool);
+        if (p !== undefined) targets.push(p);
+        const role = this.roleOf.get(pool);
+        if (role !== undefined) targets.push(this.perRole.get(role)!);
+      }
+      for (const t of targets) {
+        t.itl.addAll(g.itl);
+        // Models have no KV peak of their own (notePeakKv never raised theirs).
+        if (t !== this.modelGroupOrNull(model) && g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
+      }
+    });
+  }
+
+  private modelGroupOrNull(model: string | undefined): Group | null {
+    return model === undefined ? null : this.perModel.get(model) ?? null;
   }
 
   /** `instanceUs`: Σ over instances of the time each existed (utilisation's denominator; default instances × simulated time). */
   document(config: unknown, sim: { simulatedUs: number; events: number; instanceUs?: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+    this.foldSteps();
     const all = this.all.block(this.all.windowUs());
     const doc: MetricsDocument = {
       schema: METRICS_SCHEMA,

@@ -33,6 +33,8 @@ export interface SimulateInput {
   readonly sinks?: readonly RecordSink[];
   readonly stages?: readonly StageWindow[];
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
+  /** Event leaping in the engines (default on): a speed knob, outputs are identical with it off. */
+  readonly leap?: boolean;
   /** Stop the clock here; requests still in the system are `unfinished`. */
   readonly horizonUs?: number;
   /** Extra top-level blocks for the metrics JSON (e.g. the workload's resolved description). */
@@ -97,6 +99,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(input.stepTimeFor !== undefined ? { stepTimeFor: input.stepTimeFor } : {}),
     sink,
     detail: input.detail,
+    ...(input.leap !== undefined ? { leap: input.leap } : {}),
     onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool, waiting, running, maxNumSeqs) => {
       stepState.waiting = waiting;
       stepState.running = running;

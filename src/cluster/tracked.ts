@@ -65,55 +65,52 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
   const finishedUs = completed ? (d !== null ? d.finishedUs : r.finishedUs) : -1;
   // Disaggregated: the client's tokens all come from the decode instance (the prefill's one token is not returned).
   const client = t.disagg ? d : r;
-  return {
-    id: src.id,
-    index: r.index,
-    arrivalUs: src.arrivalUs,
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    ...(src.model !== undefined ? { model: src.model } : {}),
-    ...(src.tenant !== undefined ? { tenant: src.tenant } : {}),
-    ...(src.sloClass !== undefined ? { sloClass: src.sloClass } : {}),
-    ...(src.sessionId !== undefined ? { sessionId: src.sessionId } : {}),
-    ...(src.priority !== undefined ? { priority: src.priority } : {}),
-    ...(src.stage !== undefined ? { stage: src.stage } : {}),
-    status,
-    ...(reason !== undefined ? { reason } : {}),
-    admission: t.admission,
-    admittedUs: t.admittedUs,
-    routedUs: t.routedUs,
-    instance: t.instance,
-    pool: t.pool,
-    enqueuedUs: r.enqueuedUs,
-    firstScheduledUs: r.firstScheduledUs,
-    firstTokenUs: client !== null ? client.firstTokenUs : -1,
-    finishedUs,
-    cachedTokens: Math.max(0, r.cachedTokens),
-    ...(r.cpuCachedTokens > 0 ? { cpuCachedTokens: r.cpuCachedTokens } : {}),
-    preemptions: r.preemptions + (d !== null ? d.preemptions : 0),
-    producedTokens: client !== null ? client.outputDone : 0,
-    ...(t.scores !== undefined ? { routingScores: t.scores } : {}),
-    ...(t.disagg ? {
-      disagg: {
-        prefillInstance: t.instance,
-        decodeInstance: t.decodeInstance,
-        decodeRoutedUs: t.decodeRoutedUs,
-        prefillDoneUs: t.prefillDoneUs,
-        transferStartUs: t.transferStartUs,
-        transferEndUs: t.transferEndUs,
-        transferBytes: t.transferBytes,
-        decodeEnqueuedUs: t.decodeEnqueuedUs,
-        decodeFirstScheduledUs: d !== null ? d.firstScheduledUs : -1,
-        decodeCachedTokens: d !== null ? Math.max(0, d.cachedTokens) : 0,
-        decodePool: t.decodePool,
-        ...(t.decodeScores !== undefined ? { decodeRoutingScores: t.decodeScores } : {}),
-      },
-    } : {}),
-    ...(r.prefillChunks !== null ? { prefillChunks: r.prefillChunks } : {}),
-    ...(r.preemptionTimesUs !== null ? { preemptionTimesUs: mergeTimes(r.preemptionTimesUs, d?.preemptionTimesUs ?? null) } : {}),
-    ...(client !== null && client.tokenTimesUs !== null ? { tokenTimesUs: client.tokenTimesUs } : {}),
-    ...(src.observed !== undefined ? { observed: src.observed } : {}),
-  };
+  // Built field by field in the record's key order (one object per request, no spread temporaries:
+  // a record is built for every request of a run).
+  const rec: Record<string, unknown> = { id: src.id, index: r.index, arrivalUs: src.arrivalUs, inputTokens: r.inputTokens, outputTokens: r.outputTokens };
+  if (src.model !== undefined) rec['model'] = src.model;
+  if (src.tenant !== undefined) rec['tenant'] = src.tenant;
+  if (src.sloClass !== undefined) rec['sloClass'] = src.sloClass;
+  if (src.sessionId !== undefined) rec['sessionId'] = src.sessionId;
+  if (src.priority !== undefined) rec['priority'] = src.priority;
+  if (src.stage !== undefined) rec['stage'] = src.stage;
+  rec['status'] = status;
+  if (reason !== undefined) rec['reason'] = reason;
+  rec['admission'] = t.admission;
+  rec['admittedUs'] = t.admittedUs;
+  rec['routedUs'] = t.routedUs;
+  rec['instance'] = t.instance;
+  rec['pool'] = t.pool;
+  rec['enqueuedUs'] = r.enqueuedUs;
+  rec['firstScheduledUs'] = r.firstScheduledUs;
+  rec['firstTokenUs'] = client !== null ? client.firstTokenUs : -1;
+  rec['finishedUs'] = finishedUs;
+  rec['cachedTokens'] = Math.max(0, r.cachedTokens);
+  if (r.cpuCachedTokens > 0) rec['cpuCachedTokens'] = r.cpuCachedTokens;
+  rec['preemptions'] = r.preemptions + (d !== null ? d.preemptions : 0);
+  rec['producedTokens'] = client !== null ? client.outputDone : 0;
+  if (t.scores !== undefined) rec['routingScores'] = t.scores;
+  if (t.disagg) {
+    rec['disagg'] = {
+      prefillInstance: t.instance,
+      decodeInstance: t.decodeInstance,
+      decodeRoutedUs: t.decodeRoutedUs,
+      prefillDoneUs: t.prefillDoneUs,
+      transferStartUs: t.transferStartUs,
+      transferEndUs: t.transferEndUs,
+      transferBytes: t.transferBytes,
+      decodeEnqueuedUs: t.decodeEnqueuedUs,
+      decodeFirstScheduledUs: d !== null ? d.firstScheduledUs : -1,
+      decodeCachedTokens: d !== null ? Math.max(0, d.cachedTokens) : 0,
+      decodePool: t.decodePool,
+      ...(t.decodeScores !== undefined ? { decodeRoutingScores: t.decodeScores } : {}),
+    };
+  }
+  if (r.prefillChunks !== null) rec['prefillChunks'] = r.prefillChunks;
+  if (r.preemptionTimesUs !== null) rec['preemptionTimesUs'] = mergeTimes(r.preemptionTimesUs, d?.preemptionTimesUs ?? null);
+  if (client !== null && client.tokenTimesUs !== null) rec['tokenTimesUs'] = client.tokenTimesUs;
+  if (src.observed !== undefined) rec['observed'] = src.observed;
+  return rec as unknown as RequestRecord;
 }
 
 function mergeTimes(a: number[], b: number[] | null): number[] {

@@ -26,7 +26,8 @@ export class BacklogTracker {
   stretch(nowUs: number, baseUs: number, queued: boolean): number {
     const dt = nowUs - this.lastUs;
     if (dt > 0) {
-      this.level += (this.queued - this.level) * -Math.expm1(-dt / this.tauUs);
+      // At its target the level stays put (the update would add 0): skip the exponential.
+      if (this.queued !== this.level) this.level += (this.queued - this.level) * -Math.expm1(-dt / this.tauUs);
       this.lastUs = nowUs;
     }
     this.queued = queued ? 1 : 0;

@@ -47,6 +47,24 @@ export function promptBlockCount(req: ArrivalRequest, blockSize: number): number
 
 /** One hash per full block of `blockSize` tokens over the prompt and the output (minus its last token). */
 export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Float64Array {
+  return requestBlockHashes(req, blockSize).hashes;
+}
+
+/**
+ * A request's block hashes, and where they become its own: from `sharedBlocks` on, every block's
+ * chain includes content unique to the request's id (a prompt past any shared prefix, an answer no
+ * session continues), so only requests with the same id (`idKey`, the unique content's identity)
+ * can produce those hashes (the KV pool keeps them apart from the shared index, private-blocks.ts).
+ */
+export interface RequestBlockHashes {
+  readonly hashes: Float64Array;
+  /** Leading blocks whose hashes other requests can share. */
+  readonly sharedBlocks: number;
+  /** A non-negative 53-bit identity of the id's unique content. */
+  readonly idKey: number;
+}
+
+export function requestBlockHashes(req: ArrivalRequest, blockSize: number): RequestBlockHashes {
   const numBlocks = Math.max(promptBlockCount(req, blockSize), Math.floor((req.inputTokens + req.outputTokens - 1) / blockSize));
   const out = new Float64Array(numBlocks);
   // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
@@ -64,6 +82,7 @@ export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Floa
   const srcTokens = req.hashIds?.blockTokens ?? 0;
   let hA = 0x6a09e667;
   let hB = 0xbb67ae85;
+  let sharedBlocks = numBlocks;
   for (let b = 0; b < numBlocks; b++) {
     const start = b * blockSize;
     const end = start + blockSize;
@@ -93,10 +112,11 @@ export function computeBlockHashes(req: ArrivalRequest, blockSize: number): Floa
     } else {
       cA = mix(uA, b);
       cB = mix(uB, b ^ 0x55555555);
+      if (b < sharedBlocks) sharedBlocks = b;
     }
     hA = mix(hA, cA);
     hB = mix(hB ^ 0x5bd1e995, cB);
     out[b] = (hA & 0x1fffff) * TWO32 + hB;
   }
-  return out;
+  return { hashes: out, sharedBlocks, idKey: (uA & 0x1fffff) * TWO32 + uB };
 }

@@ -43,6 +43,12 @@ export interface InstanceConfig {
   readonly asyncScheduling: boolean;
   /** CPU KV offload tier (vLLM OffloadingConnector); null = none. */
   readonly cpuTier: CpuTierConfig | null;
+  /**
+   * Event leaping: advance decode-only stretches with O(1) work per step (decode-run.ts) instead of
+   * touching every request every step. A speed knob only: results are identical either way
+   * (default on; `--no-leap` steps request by request).
+   */
+  readonly leap: boolean;
 }
 
 export interface CpuTierConfig {
@@ -75,6 +81,7 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
     detail: o.detail ?? { enabled: false, tokenEvery: 1 },
     asyncScheduling: o.asyncScheduling ?? true,
     cpuTier: o.cpuTier ?? null,
+    leap: o.leap ?? true,
   } satisfies Record<keyof InstanceConfig, unknown>;
   if (!Number.isInteger(cfg.totalKvBlocks) || cfg.totalKvBlocks < 2) {
     throw new InputError('FLAG_OUT_OF_RANGE', 'totalKvBlocks', `expected an integer >= 2 (vLLM keeps one null block), found ${cfg.totalKvBlocks}`);

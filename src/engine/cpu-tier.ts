@@ -10,12 +10,15 @@
  *   engine owns that timing (instance.ts), this class only the membership.
  * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
  * Hash → slot is a typed-array table; the LRU order an intrusive list over slots (O(1) each).
+ * As in the GPU pool (kv-cache.ts), an evicted hash's index entry is left stale (valid only
+ * while its slot still holds the hash), and one pass over the table sweeps stale entries out when
+ * they fill it.
  */
-import { HashIndex } from './hash-index.js';
+import { LazyIndex } from './lazy-index.js';
 
 export class CpuKvTier {
   readonly capacityBlocks: number;
-  private readonly index: HashIndex;
+  private readonly index: LazyIndex;
   private readonly slotHash: Float64Array;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
@@ -29,8 +32,8 @@ export class CpuKvTier {
   constructor(capacityBlocks: number) {
     if (!Number.isInteger(capacityBlocks) || capacityBlocks < 1) throw new Error(`CPU tier capacity must be a positive integer of blocks, got ${capacityBlocks}`);
     this.capacityBlocks = capacityBlocks;
-    this.index = new HashIndex(capacityBlocks);
-    this.slotHash = new Float64Array(capacityBlocks);
+    this.slotHash = new Float64Array(capacityBlocks).fill(-1);
+    this.index = new LazyIndex(this.slotHash);
     this.prev = new Int32Array(capacityBlocks + 1);
     this.next = new Int32Array(capacityBlocks + 1);
     this.head = capacityBlocks;
@@ -43,7 +46,7 @@ export class CpuKvTier {
   }
 
   has(hash: number): boolean {
-    return this.index.get(hash) >= 0;
+    return this.slotOf(hash) >= 0;
   }
 
   /** Consecutive hits among hashes[from..from + maxBlocks), each touched (moved to the MRU end). */
@@ -51,7 +54,7 @@ export class CpuKvTier {
     const n = Math.min(maxBlocks, hashes.length - from);
     let i = 0;
     for (; i < n; i++) {
-      const s = this.index.get(hashes[from + i]!);
+      const s = this.slotOf(hashes[from + i]!);
       if (s < 0) break;
       this.unlink(s);
       this.append(s);
@@ -61,20 +64,25 @@ export class CpuKvTier {
 
   /** Stores a block's hash unless it is there already; evicts the least recently used block when full. */
   store(hash: number): void {
-    if (this.index.get(hash) >= 0) return;
+    if (this.slotOf(hash) >= 0) return;
     let s: number;
     if (this.used < this.capacityBlocks) {
       s = this.used++;
     } else {
+      // The least recently used slot is reused; its old hash's index entry goes stale.
       s = this.next[this.head]!;
       this.unlink(s);
-      this.index.delete(this.slotHash[s]!);
       this.evictions++;
     }
     this.slotHash[s] = hash;
     this.index.set(hash, s);
     this.append(s);
     this.stores++;
+  }
+
+  /** The slot holding `hash`, or -1 (a stale entry reads as absent). */
+  private slotOf(hash: number): number {
+    return this.index.get(hash);
   }
 
   private append(s: number): void {

@@ -9,7 +9,7 @@
  * computedTokens returns to 0 and the output produced so far is recomputed as prompt.
  */
 import type { ArrivalRequest } from '../workload/request.js';
-import { computeBlockHashes, promptBlockCount } from './block-hash.js';
+import { promptBlockCount, requestBlockHashes } from './block-hash.js';
 
 /** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
 export interface PrefillChunk {
@@ -53,6 +53,10 @@ export class EngineRequest {
   readonly seqBlockHashes: Float64Array;
   /** The full-prompt-block hashes: the leading entries of seqBlockHashes (what a router looks up). */
   readonly blockHashes: Float64Array;
+  /** Entries of seqBlockHashes from here on are private to requests of this id (`idKey`; block-hash.ts). */
+  readonly sharedBlocks: number;
+  /** The identity of this id's unique content (-1: every hash is shared). */
+  readonly idKey: number;
   /** Finish after the first token and hold the KV blocks until releaseHeld (P/D prefill side). */
   prefillOnly = false;
 
@@ -96,8 +100,11 @@ export class EngineRequest {
   preemptionTimesUs: number[] | null = null;
   tokenTimesUs: number[] | null = null;
 
-  /** `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks. */
-  constructor(src: ArrivalRequest, index: number, seqBlockHashes: Float64Array, promptBlocks: number) {
+  /**
+   * `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks; from
+   * `sharedBlocks` on they are private to id `idKey` (default: all shared).
+   */
+  constructor(src: ArrivalRequest, index: number, seqBlockHashes: Float64Array, promptBlocks: number, sharedBlocks = seqBlockHashes.length, idKey = -1) {
     this.src = src;
     this.index = index;
     this.inputTokens = src.inputTokens;
@@ -105,16 +112,19 @@ export class EngineRequest {
     this.priority = src.priority ?? 0;
     this.seqBlockHashes = seqBlockHashes;
     this.blockHashes = seqBlockHashes.subarray(0, Math.min(seqBlockHashes.length, promptBlocks));
+    this.sharedBlocks = idKey < 0 ? seqBlockHashes.length : sharedBlocks;
+    this.idKey = idKey;
     this.numTokens = src.inputTokens;
   }
 }
 
 /** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once. */
 export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number): EngineRequest {
-  return new EngineRequest(src, index, computeBlockHashes(src, blockSize), promptBlockCount(src, blockSize));
+  const h = requestBlockHashes(src, blockSize);
+  return new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
 }
 
 /** Another engine-side request for the same arrival (the decode half of a P/D request), sharing its hashes. */
 export function siblingRequest(r: EngineRequest): EngineRequest {
-  return new EngineRequest(r.src, r.index, r.seqBlockHashes, r.blockHashes.length);
+  return new EngineRequest(r.src, r.index, r.seqBlockHashes, r.blockHashes.length, r.sharedBlocks, r.idKey);
 }

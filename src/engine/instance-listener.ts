@@ -31,5 +31,6 @@ export interface InstanceView {
   readonly runningCount: number;
   readonly kvUsedBlocks: number;
   readonly kvTotalBlocks: number;
-  cachedPrefixBlocks(hashes: Float64Array): number;
+  /** Leading full prompt blocks of the request present in this instance's KV cache right now. */
+  cachedPrefixBlocks(req: EngineRequest): number;
 }

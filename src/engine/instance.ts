@@ -31,6 +31,7 @@ import { EngineRequest, RequestState, type DropReason } from './engine-request.j
 import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
 import { StepBatch } from './step-batch.js';
+import { StepCost } from './step-cost.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 import { PdHooks } from './pd-hooks.js';
 
@@ -56,7 +57,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   private nxt: StepBatch;
   private nextReady = false;
   private formSeq = 0;
-  private readonly costOut = new Float64Array(2);
+  private readonly stepCost: StepCost;
 
   /** A step is in flight (StepEnd pending). */
   private busy = false;
@@ -79,6 +80,8 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   steps = 0;
   /** Steps committed inline, without a StepEnd event. */
   inlineSteps = 0;
+  /** Steps committed by a decode run (event leaping: O(1), no per-request work). */
+  leapSteps = 0;
   busyUs = 0;
   peakKvUsedBlocks = 0;
   /** Standing-queue slowdown state; null when the step-time model has none. */
@@ -93,6 +96,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
     this.scheduler = new Scheduler(config);
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
+    this.stepCost = new StepCost(config.stepTime);
     const b = config.stepTime.backlog;
     this.backlog = b !== undefined && b.slowdown !== 0 ? new BacklogTracker(b) : null;
   }
@@ -108,7 +112,17 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
 
   /** The batch of the step in flight (or the last one run). */
   get batch(): StepBatch {
+    this.scheduler.run?.fillContexts(this.cur);
     return this.cur;
+  }
+
+  /**
+   * Brings running requests' token counters (computed, placeholders, output, known tokens) and
+   * recorded token times up to date. During a decode run (event leaping) they are kept as run
+   * counters and written only when the run ends; an observer of a running request calls this first.
+   */
+  syncRequests(): void {
+    this.scheduler.run?.syncRequests();
   }
 
   // ---- router view ----
@@ -152,9 +166,9 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   get cpuStoreBytes(): number {
     return (this.scheduler.cpu?.stores ?? 0) * (this.config.cpuTier?.bytesPerBlock ?? 0);
   }
-  /** Leading blocks of `hashes` present in this instance's KV cache right now. */
-  cachedPrefixBlocks(hashes: Float64Array): number {
-    return this.scheduler.pool.lookup(hashes, hashes.length, null);
+  /** Leading full prompt blocks of `req` present in this instance's KV cache right now. */
+  cachedPrefixBlocks(req: EngineRequest): number {
+    return this.scheduler.pool.lookup(req.blockHashes, req.blockHashes.length, null, req.idKey, req.sharedBlocks);
   }
   /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */
   get stepScheduled(): boolean {
@@ -199,6 +213,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
    */
   abort(req: EngineRequest, _tUs?: number): void {
     const s = this.scheduler;
+    if (req.state === RequestState.Running) this.endRun();
     switch (req.state) {
       case RequestState.Waiting:
         s.waiting.remove(req);
@@ -220,7 +235,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
       default:
         return; // finished, dropped or already aborted
     }
-    s.releaseBlocks(req);
+    s.retire(req);
     req.state = RequestState.Aborted;
     req.epoch++;
     req.pendingTokens = 0;
@@ -255,7 +270,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
 
   protected prepare(req: EngineRequest): void {
     req.seq = this.nextSeq++;
-    req.blocks = new Int32Array(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
+    req.blocks = this.scheduler.tables.take(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
     if (this.config.detail.enabled) {
       req.prefillChunks = [];
       req.preemptionTimesUs = [];
@@ -298,17 +313,16 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   private launch(): boolean {
     const s = this.scheduler;
     const now = this.sim.nowUs;
-    const model = this.config.stepTime;
-    const asyncMode = this.config.asyncScheduling;
+    const cost = this.stepCost;
     let durUs: number;
-    if (asyncMode && this.nextReady && this.nxt.size > 0) {
+    if (this.config.asyncScheduling && this.nextReady && this.nxt.size > 0) {
       const b = this.nxt;
       this.nxt = this.cur;
       this.cur = b;
-      const gpuUs = this.cost(b, 0);
+      const gpuUs = cost.parts(b);
       this.formInto(b, this.nxt);
       this.nextReady = true;
-      durUs = Math.max(gpuUs, this.nxt.size > 0 ? this.cost(this.nxt, 1) : 0) + this.syncUs();
+      durUs = Math.max(gpuUs, this.nxt.size > 0 ? cost.cpuUs(this.nxt) : 0) + cost.syncUs;
     } else {
       this.nextReady = false;
       this.formInto(this.cur, this.cur);
@@ -318,15 +332,14 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
         this.armLoadPoll();
         return false; // blocked on held, reserved or loading blocks; their release kicks again
       }
-      if (asyncMode) {
-        this.cost(b, 0);
-        const gpuUs = this.costOut[0]!;
-        const cpuUs = this.costOut[1]!;
+      if (this.config.asyncScheduling) {
+        const gpuUs = cost.parts(b);
+        const cpuUs = cost.out[1]!;
         this.formInto(b, this.nxt);
         this.nextReady = true;
-        durUs = cpuUs + Math.max(gpuUs, this.nxt.size > 0 ? this.cost(this.nxt, 1) : 0) + this.syncUs();
+        durUs = cpuUs + Math.max(gpuUs, this.nxt.size > 0 ? cost.cpuUs(this.nxt) : 0) + cost.syncUs;
       } else {
-        durUs = model.stepTimeUs(b);
+        durUs = cost.stepUs(b);
       }
     }
     let dur = Math.max(1, Math.round(durUs));
@@ -344,10 +357,19 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
     return true;
   }
 
-  /** Schedules into `out`: the decode fast path from `prev` when it applies, else a full schedule. */
+  /** Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
   private formInto(prev: StepBatch, out: StepBatch): void {
     const s = this.scheduler;
     const seq = this.formSeq++;
+    const run = s.run;
+    if (run !== null) {
+      if (run.active) {
+        if (run.extend(out, seq)) return;
+        this.endRun();
+      } else if (run.start(prev, out, seq)) {
+        return;
+      }
+    }
     if (s.extendDecodeBatch(prev, out, seq)) return;
     out.clear(seq);
     // A self-preemption can leave an empty batch with a schedulable queue: form it again.
@@ -361,19 +383,9 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
     }
   }
 
-  /** The batch's GPU (which = 0) or CPU (which = 1) µs; both land in costOut. */
-  private cost(b: StepBatch, which: 0 | 1): number {
-    const m = this.config.stepTime;
-    if (m.split !== undefined) m.split.stepCostUs(b, this.costOut);
-    else {
-      this.costOut[0] = m.stepTimeUs(b);
-      this.costOut[1] = 0;
-    }
-    return this.costOut[which]!;
-  }
-
-  private syncUs(): number {
-    return this.config.stepTime.split?.asyncSyncUs ?? 0;
+  /** Ends a decode run: running requests' counters and the in-flight batches are written out. */
+  private endRun(): void {
+    this.scheduler.run?.end(this.cur, this.nxt);
   }
 
   private notePeakKv(): void {
@@ -391,7 +403,17 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
     const ov = this.config.overheads;
     let decodeEmitted = 0;
     let finishedAny = false;
-    for (let k = 0; k < b.size; k++) {
+    const run = s.run;
+    if (b.leapCommit && run !== null) {
+      // A decode run's commit: every request samples a token (none of them its last: that commit steps).
+      if (run.commitFinishes()) this.endRun();
+      else {
+        run.commit(now);
+        decodeEmitted = b.size;
+        this.leapSteps++;
+      }
+    }
+    for (let k = b.leapCommit ? b.size : 0; k < b.size; k++) {
       const r = reqs[k]!;
       // Preempted or aborted since it was scheduled: vLLM discards the step's output for it.
       if (r.epoch !== b.epochs[k] || r.state !== RequestState.Running) continue;
@@ -414,6 +436,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
         r.state = RequestState.Finished;
       }
     }
+    if (!b.leapCommit && run !== null && run.active) run.afterStepwiseCommit(b);
     if (finishedAny) this.removeFinished(now);
     if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;
@@ -477,7 +500,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
         r.state = RequestState.Held;
         this.heldCount++;
       } else {
-        this.scheduler.releaseBlocks(r);
+        this.scheduler.retire(r);
       }
       this.finish(r, now);
     }
@@ -487,10 +510,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;
     r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
-    if (r.state !== RequestState.Held) {
-      r.state = RequestState.Finished;
-      r.blocks = EMPTY_TABLE;
-    }
+    if (r.state !== RequestState.Held) r.state = RequestState.Finished;
     this.finishedCount++;
     this.listener.onFinished(r, r.finishedUs);
   }
@@ -508,5 +528,3 @@ function removeFrom(list: EngineRequest[], r: EngineRequest): void {
   const i = list.indexOf(r);
   if (i >= 0) list.splice(i, 1);
 }
-
-const EMPTY_TABLE = new Int32Array(0);

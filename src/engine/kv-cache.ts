@@ -12,6 +12,11 @@
  * takes one null block out of the free queue at start (the caller subtracts it).
  * The free queue is an intrusive doubly linked list over Int32Arrays (O(1) everything); copies
  * of one hash form a second intrusive list (dupPrev/dupNext), headed by the index entry.
+ * Lazy invalidation: evicting the only copy of a hash (what almost every allocation does while the
+ * pool is mostly free) leaves its index entry in place; an entry counts only while its block still
+ * holds that hash (checked on every read), and one pass over the index sweeps the stale entries out
+ * when they fill it. An allocation then costs no hash-table delete (a backward shift over a
+ * table far larger than the CPU cache), and results are exactly those of eager deletion.
  * Invariant: numFree + numUsed == totalBlocks; refcounts never go negative.
  */
 
@@ -23,7 +28,8 @@ export interface KvPoolSink {
   onEvicted(hash: number): void;
 }
 
-import { HashIndex } from './hash-index.js';
+import { LazyIndex } from './lazy-index.js';
+import { PrivateBlocks } from './private-blocks.js';
 
 const NONE = -1;
 
@@ -32,8 +38,10 @@ export class KvBlockPool {
   private readonly refCount: Int32Array;
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
-  /** Hash → the oldest block registered with it. */
-  private readonly hashToBlock: HashIndex;
+  /** Hash → the oldest block registered with it; entries whose block no longer holds the hash are stale. */
+  private readonly hashToBlock: LazyIndex;
+  /** Distinct shared hashes held by some block (the index's live entries). */
+  private cached = 0;
   /** Copies of one hash, oldest first. */
   private readonly dupPrev: Int32Array;
   private readonly dupNext: Int32Array;
@@ -42,14 +50,17 @@ export class KvBlockPool {
   /** Sentinel index (= totalBlocks) of the circular free list. */
   private readonly head: number;
   private free: number;
-  sink: KvPoolSink | null = null;
+  /** Hashes only one request id can produce, kept per id instead of in the index (private-blocks.ts). */
+  private readonly priv: PrivateBlocks;
+  private privateUsed = false;
+  private sinkValue: KvPoolSink | null = null;
 
   constructor(totalBlocks: number) {
     if (!Number.isInteger(totalBlocks) || totalBlocks < 1) throw new Error(`totalBlocks must be a positive integer, got ${totalBlocks}`);
     this.totalBlocks = totalBlocks;
     this.refCount = new Int32Array(totalBlocks);
-    this.hashToBlock = new HashIndex(totalBlocks);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
+    this.hashToBlock = new LazyIndex(this.blockHash);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
     this.prev = new Int32Array(totalBlocks + 1);
@@ -63,6 +74,16 @@ export class KvBlockPool {
     this.next[totalBlocks - 1] = totalBlocks;
     this.prev[totalBlocks] = totalBlocks - 1;
     this.free = totalBlocks;
+    this.priv = new PrivateBlocks(totalBlocks, this.blockHash);
+  }
+
+  /** Receives cache membership changes; every hash then goes through the shared index (events name first and last copies). */
+  get sink(): KvPoolSink | null {
+    return this.sinkValue;
+  }
+  set sink(s: KvPoolSink | null) {
+    if (s !== null && this.privateUsed) throw new Error('a KV event listener must be attached before the first block is cached');
+    this.sinkValue = s;
   }
 
   get numFree(): number {
@@ -73,9 +94,9 @@ export class KvBlockPool {
     return this.totalBlocks - this.free;
   }
 
-  /** Number of distinct hashes currently cached (in use or free). */
+  /** Number of distinct shared hashes currently cached (in use or free); private ones are not counted. */
   get numCached(): number {
-    return this.hashToBlock.size;
+    return this.cached;
   }
 
   refCountOf(block: number): number {
@@ -87,16 +108,24 @@ export class KvBlockPool {
     return this.blockHash[block]!;
   }
 
-  /** Leading entries of `hashes[from..)` (up to `maxBlocks` of them) that are cached; fills `out` from index 0 with their blocks. */
-  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null, from = 0): number {
-    const n = Math.min(hashes.length - from, maxBlocks);
-    const map = this.hashToBlock;
-    for (let i = 0; i < n; i++) {
-      const b = map.get(hashes[from + i]!);
+  /**
+   * Leading entries of `hashes` (up to `maxBlocks` of them) that are cached; fills `out` from index
+   * 0 with their blocks. Entries from `shared` on are private to id `privateKey` (private-blocks.ts).
+   */
+  lookup(hashes: Float64Array, maxBlocks: number, out: Int32Array | null, privateKey = NONE, shared = hashes.length): number {
+    const n = Math.max(0, Math.min(hashes.length, maxBlocks));
+    const m = privateKey === NONE || this.sinkValue !== null || shared > n ? n : shared;
+    for (let i = 0; i < m; i++) {
+      const b = this.headOf(hashes[i]!);
       if (b < 0) return i;
       if (out !== null) out[i] = b;
     }
-    return Math.max(0, n);
+    return m === n ? n : this.priv.lookup(privateKey, hashes, m, n, out);
+  }
+
+  /** The oldest block holding `hash`, or -1 (a stale index entry reads as absent). */
+  private headOf(hash: number): number {
+    return this.hashToBlock.get(hash);
   }
 
   /** How many of the given blocks are currently free (a hit on them consumes free capacity). */
@@ -145,12 +174,21 @@ export class KvBlockPool {
    * Registers a full block's hash (vLLM cache_full_blocks). A block that already holds a hash
    * keeps it; a hash already held by other blocks gets this block as one more copy.
    */
-  cache(block: number, hash: number): void {
+  cache(block: number, hash: number, privateKey = NONE, pos = 0): void {
     if (this.blockHash[block] !== NONE) return;
+    if (privateKey !== NONE && this.sinkValue === null) {
+      // Only requests of this id can produce the hash: it goes to the id's list, not the index.
+      this.blockHash[block] = hash;
+      this.priv.add(block, privateKey, pos);
+      this.privateUsed = true;
+      return;
+    }
+    // Read before this block takes the hash: a stale entry may name this very block.
+    const first = this.headOf(hash);
     this.blockHash[block] = hash;
-    const first = this.hashToBlock.get(hash);
-    if (first < 0) {
+    if (first === NONE) {
       this.hashToBlock.set(hash, block);
+      this.cached++;
       if (this.sink !== null) this.sink.onStored(hash);
       return;
     }
@@ -174,20 +212,26 @@ export class KvBlockPool {
       if (this.refCount[b]! < 0) throw new Error(`negative refcount on block ${b}`);
       if (this.refCount[b] === 0) zero++;
       const h = this.blockHash[b]!;
-      if (h === NONE) continue;
+      if (h === NONE || this.priv.has(b)) continue;
       if (this.dupPrev[b] === NONE) {
         heads++;
-        if (this.hashToBlock.get(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
+        if (this.headOf(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
       } else if (this.blockHash[this.dupPrev[b]!] !== h) throw new Error(`block ${b} is chained to a block of another hash`);
     }
     if (zero !== this.free) throw new Error(`refcount-0 blocks ${zero} != free ${this.free}`);
-    if (heads !== this.hashToBlock.size) throw new Error(`${heads} hash chains but ${this.hashToBlock.size} index entries`);
+    if (heads !== this.cached) throw new Error(`${heads} hash chains but ${this.cached} counted`);
+    if (this.hashToBlock.size < heads) throw new Error(`${heads} hash chains but only ${this.hashToBlock.size} index entries`);
+    this.priv.checkInvariants();
   }
 
   /** Forgets block b's hash (vLLM _maybe_evict_cached_block); the hash stays cached while another copy holds it. */
   private evict(b: number): void {
     const h = this.blockHash[b]!;
     this.blockHash[b] = NONE;
+    if (this.priv.has(b)) {
+      this.priv.remove(b);
+      return;
+    }
     const p = this.dupPrev[b]!;
     const nx = this.dupNext[b]!;
     this.dupPrev[b] = NONE;
@@ -202,7 +246,8 @@ export class KvBlockPool {
       this.hashToBlock.set(h, nx);
       return;
     }
-    this.hashToBlock.delete(h);
+    // The last copy: its index entry goes stale (headOf sees blockHash[b] !== h) instead of being deleted.
+    this.cached--;
     if (this.sink !== null) this.sink.onEvicted(h);
   }
 

@@ -25,7 +25,7 @@ export abstract class PdHooks {
   /** Prefill side: frees the KV blocks a finished prefillOnly request was holding. */
   releaseHeld(req: EngineRequest): void {
     if (req.state !== RequestState.Held) throw new Error(`request ${req.src.id} is not held`);
-    this.scheduler.releaseBlocks(req);
+    this.scheduler.retire(req);
     req.state = RequestState.Finished;
     this.heldCount--;
     this.kick();
@@ -43,7 +43,8 @@ export abstract class PdHooks {
     if (req.state !== RequestState.New || this.checkFits(req) !== null) return -1;
     const s = this.scheduler;
     const maxHits = Math.floor((req.inputTokens - 1) / s.blockSize);
-    const { hits, freeAmong } = s.prefixCaching && req.blockHashes.length > 0 ? s.lookupHits(req, maxHits) : { hits: 0, freeAmong: 0 };
+    const hits = s.prefixCaching && req.blockHashes.length > 0 ? s.lookupHits(req, maxHits) : 0;
+    const freeAmong = hits > 0 ? s.hitsFree : 0;
     const need = s.blocksFor(req.inputTokens) - hits;
     if (need + freeAmong > s.pool.numFree) return -1;
     this.prepare(req);
@@ -59,7 +60,7 @@ export abstract class PdHooks {
   /** Decode side: gives back a reservation whose transfer will not land (its blocks are freed). */
   cancelReservation(req: EngineRequest): void {
     if (req.state !== RequestState.Reserved) throw new Error(`request ${req.src.id} has no reservation`);
-    this.scheduler.releaseBlocks(req);
+    this.scheduler.retire(req);
     req.state = RequestState.Dropped;
     this.reservedCount--;
     this.kick();

@@ -16,7 +16,9 @@
  */
 import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
+import { DecodeRun } from './decode-run.js';
 import { CpuKvTier } from './cpu-tier.js';
+import { BlockTables } from './block-tables.js';
 import { EngineRequest, RequestState } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
 import type { StepBatch } from './step-batch.js';
@@ -31,6 +33,10 @@ export class Scheduler {
   readonly running: EngineRequest[] = [];
   /** Requests whose prefix blocks load from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
   readonly loading: EngineRequest[] = [];
+  /** Block tables handed to requests at enqueue and taken back when they leave. */
+  readonly tables = new BlockTables(4096);
+  /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
+  readonly run: DecodeRun | null;
   preemptionsTotal = 0;
   /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
@@ -48,6 +54,8 @@ export class Scheduler {
   private readonly recordPreemptions: boolean;
   private readonly loadUsPerBlock: number;
   private hitBuf = new Int32Array(64);
+  /** Of the hits the last lookupHits found, those in the free queue. */
+  hitsFree = 0;
 
   constructor(cfg: InstanceConfig) {
     this.pool = new KvBlockPool(usableKvBlocks(cfg));
@@ -61,6 +69,9 @@ export class Scheduler {
     this.threshold = cfg.longPrefillTokenThreshold;
     this.prefixCaching = cfg.enablePrefixCaching;
     this.recordPreemptions = cfg.detail.enabled;
+    const m = cfg.stepTime;
+    const aggregate = m.decode !== undefined && (m.split === undefined || m.decode.decodeCostUs !== undefined);
+    this.run = cfg.leap && aggregate ? new DecodeRun(this, cfg, m.decode!) : null;
   }
 
   /** Blocks needed to hold `tokens` tokens. */
@@ -128,9 +139,8 @@ export class Scheduler {
       let evictableHits = 0;
       if (r.numBlocks === 0 && this.prefixCaching && r.seqBlockHashes.length > 0) {
         // vLLM never serves the whole prompt from the GPU cache: the last token is always recomputed.
-        const found = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
-        hits = found.hits;
-        evictableHits = found.freeAmong;
+        hits = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
+        evictableHits = this.hitsFree;
         computed = hits * bs;
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
@@ -172,37 +182,26 @@ export class Scheduler {
   }
 
   /**
-   * Decode fast path: when the previous batch was decode-only, every running request is in it
+   * Decode fast path: when the previous batch was one-token decodes only, every running request is in it
    * (same order), nothing waits or loads, `schedule()` would give each request one more token
    * unless a request has its last token in flight or a block allocation fails. This forms that
    * batch from `prev` into `out` (they may be the same object) and returns true, or returns false
    * (nothing changed) so the caller runs `schedule()`.
    */
   extendDecodeBatch(prev: StepBatch, out: StepBatch, seq: number): boolean {
+    if (!this.decodeExtendable(prev)) return false;
     const size = prev.size;
-    if (size === 0 || prev.numPrefill !== 0 || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.blockSize;
-    let need = 0;
-    for (let k = 0; k < size; k++) {
-      const r = reqs[k]!;
-      if (r.outputDone + r.pendingTokens >= lastToken(r)) return false;
-      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
-    }
-    if (need > this.pool.numFree) return false;
-    if (out !== prev) {
-      // Same requests, one token each, every slot sampling; epochs are unchanged (no schedule ran since).
-      for (let k = 0; k < size; k++) out.reqs[k] = reqs[k]!;
-      out.newTokens.fill(1, 0, size);
-      out.isPrefill.fill(0, 0, size);
-      out.sampled.fill(1, 0, size);
-      out.epochs.set(prev.epochs.subarray(0, size));
-    }
+    // Same requests, one token each, every slot sampling; epochs are unchanged (no schedule ran since).
+    if (out !== prev) out.copyDecodeSlots(prev, size);
     out.size = size;
     out.totalNewTokens = size;
     out.numPrefill = 0;
     out.admittedFrom = size;
     out.seq = seq;
+    out.leapF = 0;
+    out.leapCommit = false;
     const ctx = out.contextTokens;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;
@@ -217,11 +216,39 @@ export class Scheduler {
     return true;
   }
 
+  /**
+   * `prev` holds every running request as a one-token decode and `schedule()` would give each one
+   * more token (nothing waits or loads, no last token is in flight, the pool has the boundary
+   * blocks).
+   */
+  decodeExtendable(prev: StepBatch): boolean {
+    const size = prev.size;
+    // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
+    // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
+    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
+    const reqs = prev.reqs;
+    const bs = this.blockSize;
+    let need = 0;
+    for (let k = 0; k < size; k++) {
+      const r = reqs[k]!;
+      if (r.outputDone + r.pendingTokens >= lastToken(r)) return false;
+      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
+    }
+    return need <= this.pool.numFree;
+  }
+
   /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
   releaseBlocks(r: EngineRequest): void {
     for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
     r.numBlocks = 0;
     r.numHashedBlocks = 0;
+  }
+
+  /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
+  retire(r: EngineRequest): void {
+    this.releaseBlocks(r);
+    this.tables.give(r.blocks);
+    r.blocks = BlockTables.empty;
   }
 
   /** Allocates `n` fresh blocks for `r`; false (nothing allocated) if the pool has fewer free. */
@@ -244,7 +271,7 @@ export class Scheduler {
     const cpu = this.cpu;
     for (let k = r.numHashedBlocks; k < full; k++) {
       const h = r.seqBlockHashes[k]!;
-      this.pool.cache(r.blocks[k]!, h);
+      this.pool.cache(r.blocks[k]!, h, k >= r.sharedBlocks ? r.idKey : -1, k);
       if (cpu !== null) cpu.store(h);
     }
     r.numHashedBlocks = full;
@@ -256,7 +283,7 @@ export class Scheduler {
    * waits again at its queue place.
    */
   finishLoad(r: EngineRequest): void {
-    for (let k = r.numHashedBlocks; k < r.numBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!);
+    for (let k = r.numHashedBlocks; k < r.numBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     r.numHashedBlocks = r.numBlocks;
     let computed = r.numBlocks * this.blockSize;
     if (computed >= r.numTokens) computed = r.numTokens - 1;
@@ -297,13 +324,14 @@ export class Scheduler {
 
   /**
    * GPU prefix-cache hits among r's leading blocks (at most maxHits), kept in a scan buffer for
-   * claimHits; `freeAmong` says how many of them sit in the free queue (claiming them takes free
-   * capacity, as vLLM counts them).
+   * claimHits; `hitsFree` then says how many of them sit in the free queue (claiming them takes
+   * free capacity, as vLLM counts them).
    */
-  lookupHits(r: EngineRequest, maxHits: number): { hits: number; freeAmong: number } {
+  lookupHits(r: EngineRequest, maxHits: number): number {
     if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
-    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf);
-    return { hits, freeAmong: hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0 };
+    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
+    this.hitsFree = hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0;
+    return hits;
   }
 
   /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */

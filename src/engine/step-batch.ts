@@ -16,6 +16,20 @@ export class StepBatch implements BatchShape {
   admittedFrom = 0;
   /** Formation sequence number (the engine's step counter when it was scheduled). */
   seq = 0;
+  /**
+   * Event leaping (decode-run.ts): > 0 when a decode run formed this batch (its formation number
+   * in the run); its per-slot contextTokens are then not written (the model reads `contextSum`)
+   * until the run ends or someone reads the batch.
+   */
+  leapF = 0;
+  /** Its commit is a run commit: every slot's request samples one token (O(1), no per-slot loop). */
+  leapCommit = false;
+  /** Σ contextTokens of a run batch. */
+  contextSum = 0;
+  /** The step-time model's GPU and CPU µs for this batch, valid while costSeq === seq (step-cost.ts). */
+  gpuUs = 0;
+  cpuUs = 0;
+  costSeq = -1;
   readonly newTokens: Int32Array;
   readonly contextTokens: Int32Array;
   readonly isPrefill: Uint8Array;
@@ -38,6 +52,8 @@ export class StepBatch implements BatchShape {
     this.numPrefill = 0;
     this.admittedFrom = 0;
     this.seq = seq;
+    this.leapF = 0;
+    this.leapCommit = false;
   }
 
   /** Appends a slot: `context` tokens already computed before this step, `numNew` computed by it. */
@@ -52,6 +68,17 @@ export class StepBatch implements BatchShape {
     this.totalNewTokens += numNew;
     this.sampled[k] = sampled ? 1 : 0;
     this.epochs[k] = r.epoch;
+  }
+
+  /** Takes `prev`'s first `n` requests as one-token decodes that all sample, with their epochs (the decode fast paths). */
+  copyDecodeSlots(prev: StepBatch, n: number): void {
+    for (let k = 0; k < n; k++) {
+      this.reqs[k] = prev.reqs[k]!;
+      this.epochs[k] = prev.epochs[k]!;
+    }
+    this.newTokens.fill(1, 0, n);
+    this.isPrefill.fill(0, 0, n);
+    this.sampled.fill(1, 0, n);
   }
 
   slotOf(r: EngineRequest): number {

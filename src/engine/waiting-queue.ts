@@ -5,6 +5,7 @@
  * Never re-sorted per step.
  */
 import type { EngineRequest } from './engine-request.js';
+import { Ring } from '../kernel/ring.js';
 
 export interface WaitingQueue {
   readonly length: number;
@@ -25,76 +26,54 @@ export interface WaitingQueue {
   forEach(f: (r: EngineRequest) => void): void;
 }
 
-/** Growable ring buffer. */
+/** FIFO over a ring buffer; a preempted request goes back to the front. */
 export class FcfsQueue implements WaitingQueue {
-  private buf: (EngineRequest | undefined)[] = new Array(16);
-  private headIdx = 0;
-  private n = 0;
+  private readonly ring = new Ring<EngineRequest>();
 
   get length(): number {
-    return this.n;
+    return this.ring.length;
   }
 
   peek(): EngineRequest | undefined {
-    return this.n === 0 ? undefined : this.buf[this.headIdx];
+    return this.ring.head;
   }
 
   pop(): EngineRequest | undefined {
-    if (this.n === 0) return undefined;
-    const r = this.buf[this.headIdx];
-    this.buf[this.headIdx] = undefined;
-    this.headIdx = (this.headIdx + 1) & (this.buf.length - 1);
-    this.n--;
-    return r;
+    return this.ring.shift();
   }
 
   push(r: EngineRequest): void {
-    if (this.n === this.buf.length) this.grow();
-    this.buf[(this.headIdx + this.n) & (this.buf.length - 1)] = r;
-    this.n++;
+    this.ring.push(r);
   }
 
   pushPreempted(r: EngineRequest): void {
-    if (this.n === this.buf.length) this.grow();
-    this.headIdx = (this.headIdx - 1) & (this.buf.length - 1);
-    this.buf[this.headIdx] = r;
-    this.n++;
+    this.ring.unshift(r);
   }
 
   pushInOrder(r: EngineRequest): void {
-    if (this.n === this.buf.length) this.grow();
-    const mask = this.buf.length - 1;
-    let i = this.n;
-    while (i > 0 && this.buf[(this.headIdx + i - 1) & mask]!.seq > r.seq) {
-      this.buf[(this.headIdx + i) & mask] = this.buf[(this.headIdx + i - 1) & mask];
+    const q = this.ring;
+    q.push(r);
+    let i = q.length - 1;
+    while (i > 0 && q.at(i - 1).seq > r.seq) {
+      q.set(i, q.at(i - 1));
       i--;
     }
-    this.buf[(this.headIdx + i) & mask] = r;
-    this.n++;
+    q.set(i, r);
   }
 
   remove(r: EngineRequest): boolean {
-    const mask = this.buf.length - 1;
+    const q = this.ring;
     let i = 0;
-    while (i < this.n && this.buf[(this.headIdx + i) & mask] !== r) i++;
-    if (i === this.n) return false;
-    for (; i < this.n - 1; i++) this.buf[(this.headIdx + i) & mask] = this.buf[(this.headIdx + i + 1) & mask];
-    this.buf[(this.headIdx + this.n - 1) & mask] = undefined;
-    this.n--;
+    while (i < q.length && q.at(i) !== r) i++;
+    if (i === q.length) return false;
+    for (; i < q.length - 1; i++) q.set(i, q.at(i + 1));
+    q.pop();
     return true;
   }
 
   forEach(f: (r: EngineRequest) => void): void {
-    const mask = this.buf.length - 1;
-    for (let i = 0; i < this.n; i++) f(this.buf[(this.headIdx + i) & mask]!);
-  }
-
-  private grow(): void {
-    const old = this.buf;
-    const next: (EngineRequest | undefined)[] = new Array(old.length * 2);
-    for (let i = 0; i < this.n; i++) next[i] = old[(this.headIdx + i) & (old.length - 1)];
-    this.buf = next;
-    this.headIdx = 0;
+    const q = this.ring;
+    for (let i = 0; i < q.length; i++) f(q.at(i));
   }
 }
 

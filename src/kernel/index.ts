@@ -4,6 +4,7 @@
  */
 export { EventPriority, EventHeap, SimEvent, before, type EventHandler } from './events.js';
 export { Simulator } from './sim.js';
+export { Ring } from './ring.js';
 export { Rng } from './rng.js';
 export { InputError, closeNames } from './errors.js';
 export { US_PER_MS, US_PER_S, sToUs, msToUs, usToMs, usToS } from './units.js';

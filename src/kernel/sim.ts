@@ -1,8 +1,13 @@
 /**
  * The simulator: a clock and one event queue (SimPy-small). `schedule` puts a pooled event
  * on the heap; `step` pops the earliest and calls its handler; `run` steps until a time.
+ * Events scheduled in order (`scheduleInOrder`: an arrival stream, each no earlier than the
+ * last) wait in a FIFO beside the heap instead of in it: the queue is still one order (the same
+ * comparator picks the earlier of the two heads), but the heap holds only the few events that
+ * come and go (step ends, dispatches, scrapes), not thousands of arrivals scheduled ahead.
  */
-import { EventHeap, SimEvent, isControlPlane, type EventHandler } from './events.js';
+import { EventHeap, SimEvent, before, isControlPlane, type EventHandler } from './events.js';
+import { Ring } from './ring.js';
 
 export class Simulator {
   /** Current simulated time, integer microseconds. */
@@ -10,6 +15,7 @@ export class Simulator {
   /** Events handled so far (cancelled ones excluded). */
   eventsProcessed = 0;
   private readonly heap = new EventHeap();
+  private readonly fifo = new Ring<SimEvent>();
   private readonly pool: SimEvent[] = [];
   private seq = 0;
   /** `run(untilUs)`'s bound: inline advances never pass it. */
@@ -26,7 +32,7 @@ export class Simulator {
 
   /** Pending events (cancelled ones still count until popped). */
   get pending(): number {
-    return this.heap.size;
+    return this.heap.size + this.fifo.length;
   }
 
   /**
@@ -34,6 +40,25 @@ export class Simulator {
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
   schedule(timeUs: number, priority: number, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+    const ev = this.make(timeUs, priority, handler, a, b);
+    this.heap.push(ev);
+    return ev;
+  }
+
+  /**
+   * Like `schedule`, for a stream of events each ordered no earlier than the one before (same
+   * priority, non-decreasing time): they queue in arrival order outside the heap. An event that
+   * would break the order goes to the heap instead, so the result never depends on the choice.
+   */
+  scheduleInOrder(timeUs: number, priority: number, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+    const ev = this.make(timeUs, priority, handler, a, b);
+    const tail = this.fifo.tail;
+    if (tail === undefined || before(tail, ev)) this.fifo.push(ev);
+    else this.heap.push(ev);
+    return ev;
+  }
+
+  private make(timeUs: number, priority: number, handler: EventHandler, a: number, b: unknown): SimEvent {
     if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) {
       throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${this.nowUs}us)`);
     }
@@ -46,8 +71,15 @@ export class Simulator {
     ev.b = b;
     ev.cancelled = false;
     if (!isControlPlane(priority)) this.dataPlanePending++;
-    this.heap.push(ev);
     return ev;
+  }
+
+  /** The earliest pending event (heap or in-order queue), or undefined. */
+  private peekEvent(): SimEvent | undefined {
+    const h = this.heap.peek();
+    const f = this.fifo.head;
+    if (f === undefined) return h;
+    return h === undefined || before(f, h) ? f : h;
   }
 
   /** Cancels a pending event; `seq` guards against cancelling a recycled one. */
@@ -59,7 +91,7 @@ export class Simulator {
 
   /** Time of the next event, or Infinity when the queue is empty. */
   peekTimeUs(): number {
-    const ev = this.heap.peek();
+    const ev = this.peekEvent();
     return ev === undefined ? Infinity : ev.timeUs;
   }
 
@@ -76,7 +108,9 @@ export class Simulator {
 
   /** Handles the next event; false when there is none. */
   step(): boolean {
-    const ev = this.heap.pop();
+    const h = this.heap.peek();
+    const f = this.fifo.head;
+    const ev = f !== undefined && (h === undefined || before(f, h)) ? this.fifo.shift() : this.heap.pop();
     if (ev === undefined) return false;
     this.nowUs = ev.timeUs;
     const handler = ev.handler!;
@@ -100,12 +134,11 @@ export class Simulator {
    * that many, so a caller can report progress or yield in the middle of a long stretch.
    */
   run(untilUs = Infinity, maxEvents = Infinity): boolean {
-    const heap = this.heap;
     this.horizonUs = untilUs;
     let handled = 0;
     try {
       for (;;) {
-        const ev = heap.peek();
+        const ev = this.peekEvent();
         if (ev === undefined || ev.timeUs > untilUs) break;
         if (handled >= maxEvents) return false;
         this.step();

@@ -51,5 +51,11 @@ export function createLinear(ctx: StepTimeContext, options?: Record<string, unkn
       }
       return Math.max(1, Math.round(a0 + a1 * pre + a2 * dec + a3 * ctxTokens));
     },
+    decode: {
+      // The loop above with no prefill slot: pre = 0, dec = requests, ctxTokens = the context sum (integers, exact).
+      decodeStepUs(requests: number, contextTokens: number): number {
+        return Math.max(1, Math.round(a0 + a1 * 0 + a2 * requests + a3 * contextTokens));
+      },
+    },
   };
 }

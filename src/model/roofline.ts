@@ -5,7 +5,7 @@
  * vocabulary × requests, and the engine core's CPU work. Per-model constants are in
  * ./roofline-shapes.ts. The same terms, unsummed, are the basis of the fitted model (./fitted.ts).
  */
-import type { BatchShape, StepCostSplit, StepTimeContext, StepTimeModel } from './step-time.js';
+import type { BatchShape, DecodeAggregateCost, StepCostSplit, StepTimeContext, StepTimeModel } from './step-time.js';
 import { validateTp } from './kv-sizing.js';
 import { type RooflineParams, ROOFLINE_DEFAULTS, resolveRooflineParams } from './roofline-params.js';
 import { gemmUs, smoothRooflineUs } from './gemm.js';
@@ -56,8 +56,14 @@ export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Rec
   };
 }
 
-/** Writes the basis terms of `batch` into out[0..BASIS_SIZE). Allocates nothing. */
-export type BasisFn = (batch: BatchShape, out: Float64Array) => void;
+/**
+ * Writes the basis terms of `batch` into out[0..BASIS_SIZE). Allocates nothing. `decode` writes
+ * the same terms for a decode-only batch of `requests` slots whose contexts sum to `contextTokens`
+ * (identical bits to the per-slot call; see DecodeAggregateCost in ./step-time.ts).
+ */
+export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
+  readonly decode: (requests: number, contextTokens: number, out: Float64Array) => void;
+};
 
 /** Per-model constants of the roofline, precomputed once per (model, hardware, tp). */
 export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROOFLINE_DEFAULTS): BasisFn {
@@ -70,32 +76,8 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const coll = s.collective;
   const kernelsUs = s.kernelsPerStep * params.kernelFloorUs;
 
-  return (batch, out) => {
-    const n = batch.size;
-    const newT = batch.newTokens;
-    const ctxT = batch.contextTokens;
-    const pre = batch.isPrefill;
-    let prefillTokens = 0;
-    let decodeTokens = 0;
-    let prePairs = 0;
-    let preKv = 0;
-    let decPairs = 0;
-    let decKv = 0;
-    for (let i = 0; i < n; i++) {
-      const t = newT[i]!;
-      const c = ctxT[i]!;
-      // Causal: token j of the chunk attends to c + j + 1 keys.
-      const pairs = t * c + (t * (t + 1)) / 2;
-      if (pre[i] === 1) {
-        prefillTokens += t;
-        prePairs += pairs;
-        preKv += c + t;
-      } else {
-        decodeTokens += t;
-        decPairs += pairs;
-        decKv += c + t;
-      }
-    }
+  /** The basis from the batch's sums: the per-slot loop and the decode-only aggregate path share it, so both give identical bits. */
+  const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {
     const T = prefillTokens + decodeTokens;
     let gemm = 0;
     for (let g = 0; g < gemms.length; g++) gemm += gemmUs(gemms[g]!, T);
@@ -122,6 +104,41 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     out[11] = n > 0 ? (n * s.samplingBytesPerRequest) / s.bytesPerUs + (s.logitsGatherBytesPerRequest > 0 ? coll.latencyUs + n * s.logitsGatherBytesPerRequest * coll.gatherUsPerByte : 0) : 0;
     out[12] = T > 0 ? kernelsUs : 0;
   };
+
+  const basis = (batch: BatchShape, out: Float64Array): void => {
+    const n = batch.size;
+    const newT = batch.newTokens;
+    const ctxT = batch.contextTokens;
+    const pre = batch.isPrefill;
+    let prefillTokens = 0;
+    let decodeTokens = 0;
+    let prePairs = 0;
+    let preKv = 0;
+    let decPairs = 0;
+    let decKv = 0;
+    for (let i = 0; i < n; i++) {
+      const t = newT[i]!;
+      const c = ctxT[i]!;
+      // Causal: token j of the chunk attends to c + j + 1 keys.
+      const pairs = t * c + (t * (t + 1)) / 2;
+      if (pre[i] === 1) {
+        prefillTokens += t;
+        prePairs += pairs;
+        preKv += c + t;
+      } else {
+        decodeTokens += t;
+        decPairs += pairs;
+        decKv += c + t;
+      }
+    }
+    fromSums(n, prefillTokens, decodeTokens, prePairs, preKv, decPairs, decKv, out);
+  };
+  // A decode-only batch: every slot has t = 1, so pairs = c + 1 and the KV read is c + 1 per slot;
+  // the sums are integers (exact in a double below 2^53), so this equals the loop bit for bit.
+  const decode = (requests: number, contextTokens: number, out: Float64Array): void => {
+    fromSums(requests, 0, requests, 0, 0, contextTokens + requests, contextTokens + requests, out);
+  };
+  return Object.assign(basis, { decode });
 }
 
 /** Σ coeff × basis, unrounded. */
@@ -140,35 +157,57 @@ export function sumBasisUs(coeffs: Float64Array, basis: Float64Array): number {
  * A StepCostSplit over a basis: the CPU part is Σ over CPU_BASIS (plus `cpuExtraUs`), the GPU part
  * the rest (plus `gpuExtraUs`), so that gpu + cpu equals the summed step before rounding.
  */
-export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit {
+export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit & Required<Pick<DecodeAggregateCost, 'decodeCostUs'>> {
   const cpuMask = Float64Array.from(ROOFLINE_BASIS.map((b) => ((CPU_BASIS as readonly string[]).includes(b) ? 1 : 0)));
   const scratch = new Float64Array(BASIS_SIZE);
+  // One accumulation for the per-slot and the decode-only paths (identical bits for the same basis).
+  const split = (out: Float64Array): void => {
+    let cpu = extra.cpuUs;
+    let gpu = extra.gpuUs;
+    for (let i = 0; i < BASIS_SIZE; i++) {
+      const v = coeffs[i]! * scratch[i]!;
+      if (cpuMask[i] === 1) cpu += v;
+      else gpu += v;
+    }
+    out[0] = Math.max(0, gpu);
+    out[1] = Math.max(0, cpu);
+  };
   return {
     asyncSyncUs,
     stepCostUs(batch: BatchShape, out: Float64Array): void {
       basis(batch, scratch);
-      let cpu = extra.cpuUs;
-      let gpu = extra.gpuUs;
-      for (let i = 0; i < BASIS_SIZE; i++) {
-        const v = coeffs[i]! * scratch[i]!;
-        if (cpuMask[i] === 1) cpu += v;
-        else gpu += v;
-      }
-      out[0] = Math.max(0, gpu);
-      out[1] = Math.max(0, cpu);
+      split(out);
+    },
+    decodeCostUs(requests: number, contextTokens: number, out: Float64Array): void {
+      basis.decode(requests, contextTokens, scratch);
+      split(out);
     },
   };
 }
 
-/** A step-time model whose stepTimeUs is max(1, round(gpu + cpu)) of its split, so the StepCostSplit contract holds by construction. */
-export function modelFromSplit(split: StepCostSplit): StepTimeModel & { split: StepCostSplit } {
+/**
+ * A step-time model whose stepTimeUs is max(1, round(gpu + cpu)) of its split, so the
+ * StepCostSplit contract holds by construction; with the split's decode-only path it also offers
+ * DecodeAggregateCost, summed the same way.
+ */
+export function modelFromSplit(split: StepCostSplit & Partial<Pick<DecodeAggregateCost, 'decodeCostUs'>>): StepTimeModel & { split: StepCostSplit } {
   const pair = new Float64Array(2);
+  const decodeCostUs = split.decodeCostUs;
   return {
     stepTimeUs(batch: BatchShape): number {
       split.stepCostUs(batch, pair);
       return Math.max(1, Math.round(pair[0]! + pair[1]!));
     },
     split,
+    ...(decodeCostUs !== undefined ? {
+      decode: {
+        decodeStepUs(requests: number, contextTokens: number): number {
+          decodeCostUs(requests, contextTokens, pair);
+          return Math.max(1, Math.round(pair[0]! + pair[1]!));
+        },
+        decodeCostUs,
+      },
+    } : {}),
   };
 }
 

@@ -31,6 +31,28 @@ export interface StepTimeModel {
   readonly split?: StepCostSplit;
   /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown; no built-in model provides it). */
   readonly backlog?: BacklogSlowdown;
+  /** Optional capability: the cost of a decode-only batch from its aggregates (see DecodeAggregateCost). */
+  readonly decode?: DecodeAggregateCost;
+}
+
+/**
+ * The cost of a decode-only batch (every slot computes one new token and none is in prefill)
+ * from two aggregates: the number of requests and their summed context. Between batch changes
+ * the engine advances such a batch without touching its requests (event leaping, docs/engine.md),
+ * so it needs each step's time in O(1); a model offers this when its decode cost depends on the
+ * batch only through these aggregates (every model in the registry does).
+ * Contract, exact rather than approximate (leaping must not change any output): for every
+ * decode-only batch b, `decodeStepUs(b.size, Σ b.contextTokens) === stepTimeUs(b)`, and, when the
+ * model has `split`, `decodeCostUs` writes exactly what `split.stepCostUs(b, out)` writes. The
+ * usual way to keep it: compute the per-slot path from integer sums and share that code (roofline.ts).
+ * A model that cannot (e.g. a per-request non-linear attention term) leaves it out; the engine
+ * then steps batch by batch, with the same results.
+ */
+export interface DecodeAggregateCost {
+  /** Step time in integer µs of `requests` decodes whose contexts sum to `contextTokens`. */
+  decodeStepUs(requests: number, contextTokens: number): number;
+  /** GPU µs into out[0], CPU µs into out[1] for the same batch; required when the model has `split`. */
+  decodeCostUs?(requests: number, contextTokens: number, out: Float64Array): void;
 }
 
 /**

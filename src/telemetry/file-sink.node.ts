@@ -26,9 +26,8 @@ import type { TracesData } from './otlp-types.js';
 import { SpanBatcher, type TraceSink, type TraceSinkSummary } from './sink.js';
 
 export type OtlpFileFormat = 'protobuf' | 'json';
-/** How protobuf messages follow each other: varint length (protobuf's delimited form) or 4-byte big-endian length (the Collector's). */
-export type OtlpFraming = 'varint' | 'u32be';
-export const OTLP_FRAMINGS: readonly OtlpFraming[] = ['varint', 'u32be'];
+import type { OtlpFraming } from './otlp-config.js';
+export { OTLP_FRAMINGS, type OtlpFraming } from './otlp-config.js';
 
 export function isGzipPath(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');

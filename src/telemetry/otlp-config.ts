@@ -17,6 +17,14 @@ import { InputError } from '../kernel/errors.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+// The choices below live here, with no heavy import, so the CLI can list them in --help without
+// loading the encoders and the SDK they select (file-sink.node.ts and sinks.node.ts re-export them).
+/** How protobuf messages follow each other: varint length (protobuf's delimited form) or 4-byte big-endian length (the Collector's). */
+export type OtlpFraming = 'varint' | 'u32be';
+export const OTLP_FRAMINGS: readonly OtlpFraming[] = ['varint', 'u32be'];
+/** `native`: blis's own encoder and OTLP/HTTP client. `sdk`: the OpenTelemetry JS SDK pipeline and its OTLP exporters. */
+export type SpanExporterKind = 'native' | 'sdk';
+export const SPAN_EXPORTER_KINDS: readonly SpanExporterKind[] = ['native', 'sdk'];
 export type OtlpCompression = 'gzip' | 'none';
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -15,9 +15,8 @@ import { SdkTraceSink } from './sdk-sink.js';
 import { otlpSdkExporter } from './sdk-exporters.node.js';
 import { MultiTraceSink, type TraceSink, type TraceSinkSummary } from './sink.js';
 
-/** `native`: blis's own encoder and OTLP/HTTP client. `sdk`: the OpenTelemetry JS SDK pipeline and its OTLP exporters. */
-export type SpanExporterKind = 'native' | 'sdk';
-export const SPAN_EXPORTER_KINDS: readonly SpanExporterKind[] = ['native', 'sdk'];
+import type { SpanExporterKind } from './otlp-config.js';
+export { SPAN_EXPORTER_KINDS, type SpanExporterKind } from './otlp-config.js';
 
 export interface TraceTargets {
   /** `.pb` → OTLP protobuf, `.json`/`.jsonl` → OTLP/JSON Lines; `.gz` appended gzips. */

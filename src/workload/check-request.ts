@@ -33,6 +33,8 @@ function latency(field: string, us: number | undefined): RequestProblem | null {
   return { code: 'OBSERVED_OUT_OF_RANGE', message: `observed ${field} is ${us} µs; expected a duration ≥ 0` };
 }
 
+const notFinite = (v: number | undefined): boolean => v !== undefined && !Number.isFinite(v);
+
 /** The first problem of `r`, or null when it can be simulated. */
 export function requestProblem(r: ArrivalRequest): RequestProblem | null {
   if (!Number.isSafeInteger(r.arrivalUs)) {
@@ -54,9 +56,9 @@ export function requestProblem(r: ArrivalRequest): RequestProblem | null {
     const q = latency('TTFT', o.ttftUs) ?? latency('E2E', o.e2eUs) ?? latency('ITL mean', o.itlMeanUs);
     if (q !== null) return q;
   }
-  for (const [field, v] of [['turn', r.turn], ['priority', r.priority], ['stage', r.stage]] as const) {
-    if (v !== undefined && !Number.isFinite(v)) return { code: 'FIELD_OUT_OF_RANGE', message: `${field} is ${v}; expected a finite number` };
-  }
+  // Checked for every arrival of a run: no temporary arrays.
+  const bad = notFinite(r.turn) ? 'turn' : notFinite(r.priority) ? 'priority' : notFinite(r.stage) ? 'stage' : null;
+  if (bad !== null) return { code: 'FIELD_OUT_OF_RANGE', message: `${bad} is ${r[bad]}; expected a finite number` };
   if (r.stage !== undefined && !(Number.isInteger(r.stage) && r.stage >= 0)) return { code: 'FIELD_OUT_OF_RANGE', message: `stage is ${r.stage}; expected an integer ≥ 0` };
   return null;
 }

@@ -10,7 +10,8 @@ import type { ArrivalRequest } from '../../src/workload/request.js';
 
 /** Step time = baseUs + perTokenUs × batch tokens (hand-computable). */
 export function linearStep(baseUs = 1000, perTokenUs = 10): StepTimeModel {
-  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens };
+  // With its decode-only capability (a decode of n requests computes n tokens), so engines leap.
+  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens, decode: { decodeStepUs: (n: number) => baseUs + perTokenUs * n } };
 }
 
 /** Small, fast defaults: 1000 KV blocks per instance, live scrapes unless set. */

@@ -18,5 +18,22 @@ describe('summaries', () => {
   it('has no statistics without samples: null with a count of 0, never 0', () => {
     expect(summarize([])).toEqual({ count: 0, mean: null, p50: null, p90: null, p95: null, p99: null, min: null, max: null });
   });
+
+  it('gives the statistics of a full sort whether values are whole (selection) or fractional (sort)', () => {
+    const sorted = (xs: number[], scale: number) => {
+      const a = Float64Array.from(xs).sort();
+      let sum = 0;
+      for (const v of a) sum += v;
+      const r = (x: number) => Math.round(x * 1e6) / 1e6;
+      return { count: a.length, mean: r((sum / a.length) * scale), p50: r(percentileSorted(a, 0.5) * scale), p90: r(percentileSorted(a, 0.9) * scale), p95: r(percentileSorted(a, 0.95) * scale), p99: r(percentileSorted(a, 0.99) * scale), min: r(a[0]! * scale), max: r(a[a.length - 1]! * scale) };
+    };
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 5_000_000 })), { minLength: 1, maxLength: 3000 }), fc.boolean(), (xs, frac) => {
+        const vals = frac ? xs.map((x) => x / 7) : xs;
+        expect(summarize(vals, vals.length, 1e-3)).toEqual(sorted(vals, 1e-3));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { ArrivalRequest } from '../../src/workload/request.js';
 import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
 import { EventPriority, type EventHandler, type SimEvent } from '../../src/kernel/events.js';
@@ -8,7 +9,8 @@ import { EngineRequest, engineRequestFor, type DropReason } from '../../src/engi
 
 /** Step time = baseUs + perTokenUs × batch tokens. */
 export function linearStep(baseUs = 1000, perTokenUs = 10): StepTimeModel {
-  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens };
+  // With its decode-only capability (a decode of n requests computes n tokens), so engines leap.
+  return { stepTimeUs: (b: BatchShape) => baseUs + perTokenUs * b.totalNewTokens, decode: { decodeStepUs: (n: number) => baseUs + perTokenUs * n } };
 }
 
 export interface Outcome {
@@ -57,4 +59,39 @@ export class Harness implements InstanceListener, EventHandler {
     this.events.push(`drop ${req.src.id} ${reason} ${tUs}`);
     this.outcomes.set(req.src.id, { id: req.src.id, firstTokenUs: -1, finishedUs: -1, dropped: reason });
   }
+}
+
+/**
+ * Arbitraries of the engine knobs the property tests vary (both loops, split step costs, the CPU
+ * tier, scheduler policies, chunking), within the given pool and batch limits.
+ */
+export function engineKnobs(limits: { maxNumSeqs: number; totalKvBlocks: number; shortModelLen: number }) {
+  return {
+    maxNumBatchedTokens: fc.integer({ min: 16, max: 512 }),
+    maxNumSeqs: fc.integer({ min: 1, max: limits.maxNumSeqs }),
+    longPrefillTokenThreshold: fc.constantFrom(0, 0, 32, 100),
+    blockSize: fc.constantFrom(4, 16),
+    totalKvBlocks: fc.integer({ min: 8, max: limits.totalKvBlocks }),
+    maxModelLen: fc.constantFrom(limits.shortModelLen, 100000),
+    scheduler: fc.constantFrom('fcfs' as const, 'priority' as const),
+    enablePrefixCaching: fc.boolean(),
+    preScheduleUs: fc.constantFrom(0, 0, 150),
+    asyncScheduling: fc.boolean(),
+    /** Step cost split into GPU and CPU parts (async overlaps them). */
+    split: fc.boolean(),
+    cpuTierBlocks: fc.constantFrom(0, 0, 6, 40),
+    cpuLoadUsPerBlock: fc.constantFrom(0, 40, 900),
+  };
+}
+
+/** Arbitraries of one request of a property test's workload: gap since the previous, lengths, prefix group, priority. */
+export function requestKnobs(limits: { maxGapUs: number; maxOutputTokens: number }) {
+  return {
+    gapUs: fc.integer({ min: 0, max: limits.maxGapUs }),
+    inputTokens: fc.integer({ min: 1, max: 300 }),
+    outputTokens: fc.integer({ min: 1, max: limits.maxOutputTokens }),
+    group: fc.integer({ min: 0, max: 3 }),
+    prefixTokens: fc.integer({ min: 0, max: 200 }),
+    priority: fc.integer({ min: 0, max: 3 }),
+  };
 }

@@ -40,7 +40,7 @@ describe('instance: KV cache, prefix cache and preemption', () => {
     expect(b.cachedTokens).toBe(64);
     expect(b.firstTokenUs - 10000).toBe(1000 + 10 * 36);
     expect(c.cachedTokens).toBe(0);
-    expect(t.inst.cachedPrefixBlocks(b.blockHashes)).toBe(6);
+    expect(t.inst.cachedPrefixBlocks(b)).toBe(6);
   });
 
   it('always recomputes at least the last prompt token on a full hit', () => {

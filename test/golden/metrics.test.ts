@@ -15,5 +15,12 @@ describe('golden metrics per preset', () => {
       expect(r.code, r.err).toBe(0);
       await expect(r.out).toMatchFileSnapshot(`./${preset}.metrics.json`);
     });
+
+    it(`${preset}: the same bytes stepping every request through every step (--no-leap)`, async () => {
+      const r = await runCli(['run', '--workload', preset, '--num-requests', '300', '--rate', '8', '--num-instances', '2',
+        '--model', 'meta-llama/llama-3.1-8b-instruct', '--routing-policy', 'weighted', '--seed', '1', '--output', 'json', '--quiet', '--no-leap']);
+      expect(r.code, r.err).toBe(0);
+      await expect(r.out).toMatchFileSnapshot(`./${preset}.metrics.json`);
+    });
   }
 });

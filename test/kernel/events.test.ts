@@ -26,6 +26,28 @@ describe('event queue', () => {
     );
   });
 
+  it('keeps the same order when events come through the in-order queue, handlers scheduling more as they run', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 7 }), fc.boolean(), fc.integer({ min: 0, max: 5 })), { maxLength: 150 }), (evs) => {
+        const run = (inOrder: boolean): Array<[number, number, number]> => {
+          const sim = new Simulator();
+          const log: Array<[number, number, number]> = [];
+          // Each handled event may schedule a follow-up (a step end, a dispatch) through the heap.
+          const h: EventHandler = { handle: (ev) => { log.push([ev.timeUs, ev.priority, ev.a]); if (ev.a < 1000 && ev.a % 3 === 0) sim.schedule(ev.timeUs + (ev.a % 4), EventPriority.StepEnd, h, ev.a + 1000); } };
+          let t = 0;
+          evs.forEach(([dt, p, ordered, cancelAt], i) => {
+            t += dt % 4;
+            const ev = inOrder && ordered ? sim.scheduleInOrder(t, p, h, i) : sim.schedule(t, p, h, i);
+            if (cancelAt === 0) sim.cancel(ev, ev.seq);
+          });
+          sim.run();
+          return log;
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+    );
+  });
+
   it('runs a step end before an arrival at the same instant', () => {
     const sim = new Simulator();
     const rec = new Recorder();

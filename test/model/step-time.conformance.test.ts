@@ -42,4 +42,27 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
       { numRuns: 25, seed: 7 },
     );
   });
+
+  test.each(listModels().map((r) => [r.name]))('%s: a decode-only batch costs exactly its aggregates (requests, summed context)', (name) => {
+    const m = getModel(name);
+    const model = entry.create({ model: m, hardware: getHardware('H100'), tp: tpFor(m) });
+    // Every registry model offers the capability event leaping needs; its answer must equal the per-slot path bit for bit.
+    expect(model.decode).toBeDefined();
+    const out = new Float64Array(2);
+    const viaSplit = new Float64Array(2);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 300 }), (contexts) => {
+        const b = batchOf(contexts.map((c) => [1, c, 0] as const));
+        const sum = contexts.reduce((a, c) => a + c, 0);
+        expect(model.decode!.decodeStepUs(contexts.length, sum)).toBe(model.stepTimeUs(b));
+        if (model.split !== undefined) {
+          model.split.stepCostUs(b, viaSplit);
+          model.decode!.decodeCostUs!(contexts.length, sum, out);
+          expect([...out]).toEqual([...viaSplit]);
+        }
+      }),
+      { numRuns: 40, seed: 11 },
+    );
+  });
 });
+

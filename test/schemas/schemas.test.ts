@@ -148,8 +148,8 @@ describe('JSON Schemas (schemas/, shipped)', () => {
     }
   });
 
-  it('run-config is current with the flags (regenerate with npm run schemas) and accepts a real config', () => {
-    const program = buildProgram({ out: () => {}, err: () => {}, cwd: ROOT, errIsTTY: false });
+  it('run-config is current with the flags (regenerate with npm run schemas) and accepts a real config', async () => {
+    const program = await buildProgram({ out: () => {}, err: () => {}, cwd: ROOT, errIsTTY: false });
     const commands = RUN_CONFIG_COMMANDS.map((n) => program.commands.find((c) => c.name() === n)!);
     expect(runConfigSchema(commands)).toEqual(schema('run-config'));
     expectValid('run-config', { $schema: '../schemas/run-config.schema.json', model: 'qwen/qwen3-14b', 'num-instances': 8, 'routing-scorers': 'prefix-affinity:2', 'otlp-header': ['a=b'], 'enable-prefix-caching': false, 'otlp-endpoint': true }, 'config');

@@ -1,0 +1,382 @@
+/**
+ * Event leaping over decode-only stretches. Between two batch changes (a request joining or
+ * leaving, a prefill chunk, a preemption, a CPU-tier load) every running request is in the batch
+ * and computes one token per step, so each step is `schedule()` giving everybody one more token
+ * and each step end is everybody sampling one. A run replaces that per-request work with two
+ * counters: F formations and C commits since the run started. A request's vLLM counters are then
+ * its values at the start plus the counters (computed + F, placeholders + F − C, output + C), and
+ * are written back (materialised) only when the run ends or someone asks (syncRequests).
+ *
+ * Per-request work remains only where something happens to one request, and it happens at the
+ * same step, in the same slot order, as the step-by-step path (Scheduler.extendDecodeBatch) does it:
+ * - a block boundary: a request needs a new block at the formation where its computed tokens pass
+ *   its blocks (every blockSize formations, a fixed phase per request);
+ * - a block filling with known tokens: registered in the prefix cache (and stored to the CPU tier)
+ *   at the first formation after the commit that filled it (every blockSize commits).
+ * Both are calendars keyed by phase, so a step costs O(1) plus the requests crossing a boundary.
+ * Step times come from the model's DecodeAggregateCost capability (requests, summed context).
+ *
+ * The run ends (materialise, then the step-by-step path takes over for that step) when:
+ * a formation cannot extend the batch (a request's last token is in flight, a request waits or
+ * loads, the pool cannot give the boundary blocks), a commit would finish a request, or the
+ * instance is touched from outside in a way that concerns a running request (abort).
+ * Results are identical to stepping: same pool operations in the same order, same step times,
+ * same listener calls (test/engine/instance.leap.test.ts, test/cluster/leap.test.ts).
+ */
+import type { DecodeAggregateCost } from '../model/step-time.js';
+import type { InstanceConfig } from './config.js';
+import type { EngineRequest } from './engine-request.js';
+import type { Scheduler } from './scheduler.js';
+import type { StepBatch } from './step-batch.js';
+
+const NEVER = 0x7fffffff;
+const NO_REQUESTS: EngineRequest[] = [];
+
+export class DecodeRun {
+  /** A run is in progress: running requests' counters are stale until materialised. */
+  active = false;
+  /** Formations and commits since the run started. */
+  private f = 0;
+  private c = 0;
+  private n = 0;
+  private reqs: EngineRequest[] = NO_REQUESTS;
+  /** Per slot, at the start: computed tokens, placeholders, output tokens, known tokens. */
+  private readonly c0: Int32Array;
+  private readonly p0: Int32Array;
+  private readonly o0: Int32Array;
+  private readonly n0: Int32Array;
+  /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
+  private readonly allocAtF: Int32Array;
+  private readonly registerAtC: Int32Array;
+  private sumC0 = 0;
+  /** Formations may extend the batch while f < fStop (no request has its last token in flight). */
+  private fStop = 0;
+  /** The commit that brings some request to its last token (it goes through the step-by-step path). */
+  private cFinish = 0;
+  /** Calendars: slots ordered by (phase, slot); phase k's slots are order[start[k] .. start[k+1]). */
+  private readonly allocOrder: Int32Array;
+  private readonly allocStart: Int32Array;
+  private readonly regOrder: Int32Array;
+  private readonly regStart: Int32Array;
+  private readonly phaseCount: Int32Array;
+  /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
+  private readonly regDue: Int32Array;
+  private regDueCount = 0;
+  /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
+  private stepwiseBatch: StepBatch | null = null;
+  /** That batch once committed: its slots are rewritten as the run's decodes when the run next forms into it. */
+  private reuseBatch: StepBatch | null = null;
+  /** Detail recording: commit times of the run (index = commit number), and commits already materialised. */
+  private commitTimes = new Float64Array(64);
+  private syncedC = 0;
+
+  private readonly bs: number;
+  private readonly caching: boolean;
+  private readonly detail: boolean;
+  private readonly tokenEvery: number;
+  private readonly firstTokenUs: number;
+  private readonly perOutputTokenUs: number;
+
+  constructor(private readonly s: Scheduler, cfg: InstanceConfig, readonly cost: DecodeAggregateCost) {
+    const cap = cfg.maxNumSeqs;
+    this.bs = cfg.blockSize;
+    this.c0 = new Int32Array(cap);
+    this.p0 = new Int32Array(cap);
+    this.o0 = new Int32Array(cap);
+    this.n0 = new Int32Array(cap);
+    this.allocAtF = new Int32Array(cap);
+    this.registerAtC = new Int32Array(cap);
+    this.allocOrder = new Int32Array(cap);
+    this.regOrder = new Int32Array(cap);
+    this.regDue = new Int32Array(cap);
+    this.allocStart = new Int32Array(this.bs + 1);
+    this.regStart = new Int32Array(this.bs + 1);
+    this.phaseCount = new Int32Array(this.bs);
+    this.caching = cfg.enablePrefixCaching;
+    this.detail = cfg.detail.enabled;
+    this.tokenEvery = cfg.detail.tokenEvery;
+    this.firstTokenUs = cfg.overheads.firstTokenUs;
+    this.perOutputTokenUs = cfg.overheads.perOutputTokenUs;
+  }
+
+  /**
+   * Starts a run from `prev` (the last batch formed) and forms its first batch into `out`, when
+   * every running request is in `prev` and `schedule()` would now give each exactly one token:
+   * nothing waits or loads, no last token is in flight, the pool has the boundary blocks. `prev`
+   * may still be in flight with prefills that sample first tokens (a request that just joined):
+   * then its commit stays step by step (listeners, first tokens) and counts as the run's first
+   * commit. False: nothing changed.
+   */
+  start(prev: StepBatch, out: StepBatch, seq: number): boolean {
+    const s = this.s;
+    const n = prev.size;
+    const inFlight = prev !== out;
+    if (n === 0 || n !== s.running.length || s.waiting.length !== 0 || s.loading.length !== 0) return false;
+    const reqs = prev.reqs;
+    const bs = this.bs;
+    // An in-flight prev's commit is a run commit only if it is decodes of requests past their first token.
+    let explicit = inFlight && (prev.numPrefill !== 0 || prev.totalNewTokens !== n);
+    let need = 0;
+    for (let k = 0; k < n; k++) {
+      const r = reqs[k]!;
+      if (r !== s.running[k] || r.epoch !== prev.epochs[k] || r.inPrefill || r.prefillOnly) return false;
+      if (r.numTokens + r.pendingTokens - r.computedTokens !== 1 || r.outputDone + r.pendingTokens >= r.outputTokens) return false;
+      if (r.outputDone < 1) {
+        // Its first token is sampled by prev: only a step-by-step commit of prev in flight may emit it.
+        if (!inFlight || prev.sampled[k] !== 1) return false;
+        explicit = true;
+      }
+      if (r.computedTokens + 1 > r.numBlocks * bs) need++;
+    }
+    if (need > s.pool.numFree) return false;
+
+    this.active = true;
+    this.reqs = s.running;
+    this.n = n;
+    this.f = 0;
+    this.c = 0;
+    this.syncedC = 0;
+    this.regDueCount = 0;
+    let sum = 0;
+    let fStop = NEVER;
+    let cFinish = NEVER;
+    const pc = this.phaseCount;
+    pc.fill(0);
+    for (let k = 0; k < n; k++) {
+      const r = reqs[k]!;
+      const c = r.computedTokens;
+      this.c0[k] = c;
+      this.p0[k] = r.pendingTokens;
+      this.o0[k] = r.outputDone;
+      this.n0[k] = r.numTokens;
+      sum += c;
+      const left = r.outputTokens - r.outputDone;
+      if (left < cFinish) cFinish = left;
+      if (left - r.pendingTokens < fStop) fStop = left - r.pendingTokens;
+      const at = r.numBlocks * bs - c + 1;
+      this.allocAtF[k] = at;
+      pc[mod(at, bs)]!++;
+    }
+    this.sumC0 = sum;
+    this.fStop = fStop;
+    this.cFinish = cFinish;
+    bucket(this.allocAtF, n, bs, pc, this.allocStart, this.allocOrder);
+    pc.fill(0);
+    for (let k = 0; k < n; k++) {
+      const at = this.nextRegistration(reqs[k]!, k);
+      this.registerAtC[k] = at;
+      if (at !== NEVER) {
+        pc[mod(at, bs)]!++;
+        if (at <= 0) this.regDue[this.regDueCount++] = k;
+      }
+    }
+    bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
+
+    // `out` takes prev's slots as one-token decodes that all sample (epochs unchanged: no schedule
+    // runs during a run); in flight, prev keeps its own until it commits.
+    out.copyDecodeSlots(prev, n);
+    if (inFlight) {
+      // prev is in flight: its commit gives every request a token, as a run commit (O(1)) or,
+      // when it emits first tokens, step by step with the run counting it (commitStepwise).
+      if (explicit) this.stepwiseBatch = prev;
+      else prev.leapCommit = true;
+    }
+    if (this.extend(out, seq)) return true;
+    // Unreachable (extend's conditions are the ones checked above), kept so a failed start leaves nothing behind.
+    prev.leapCommit = false;
+    this.stepwiseBatch = null;
+    this.active = false;
+    this.reqs = NO_REQUESTS;
+    return false;
+  }
+
+  /**
+   * `b` was just committed step by step; when it is the batch in flight at the run's start, its
+   * commit was the run's first (every request sampled a token): count it, and make its buffer
+   * the run's (one-token decodes) for the formations to come.
+   */
+  afterStepwiseCommit(b: StepBatch): void {
+    if (b !== this.stepwiseBatch) return;
+    this.stepwiseBatch = null;
+    this.commit(0);
+    // Its token times were recorded by the step-by-step commit.
+    if (this.syncedC < this.c) this.syncedC = this.c;
+    // Observers still read it as the last batch run; it becomes one-token decodes when the run forms into it.
+    this.reuseBatch = b;
+  }
+
+  /** Forms the run's next batch into `out`; false (nothing changed) when the batch cannot be extended. */
+  extend(out: StepBatch, seq: number): boolean {
+    const s = this.s;
+    if (this.f >= this.fStop || s.waiting.length !== 0 || s.loading.length !== 0) return false;
+    const f = this.f + 1;
+    const bs = this.bs;
+    const ph = f % bs;
+    const a0 = this.allocStart[ph]!;
+    const a1 = this.allocStart[ph + 1]!;
+    let need = 0;
+    for (let i = a0; i < a1; i++) if (this.allocAtF[this.allocOrder[i]!] === f) need++;
+    if (need > s.pool.numFree) return false;
+    this.f = f;
+
+    // Boundary work in slot order, each slot's allocation before its registration (as extendDecodeBatch).
+    const due = this.regDue;
+    let j = 0;
+    const nd = this.regDueCount;
+    let i = a0;
+    for (;;) {
+      while (i < a1 && this.allocAtF[this.allocOrder[i]!] !== f) i++;
+      const ka = i < a1 ? this.allocOrder[i]! : NEVER;
+      const kr = j < nd ? due[j]! : NEVER;
+      if (ka === NEVER && kr === NEVER) break;
+      if (ka <= kr) {
+        const r = this.reqs[ka]!;
+        r.blocks[r.numBlocks++] = s.pool.allocate();
+        this.allocAtF[ka] = f + bs;
+        i++;
+      }
+      if (kr <= ka) {
+        this.register(kr, f);
+        j++;
+      }
+    }
+    this.regDueCount = 0;
+
+    const n = this.n;
+    if (out === this.reuseBatch) {
+      out.copyDecodeSlots(out, n);
+      this.reuseBatch = null;
+    }
+    out.size = n;
+    out.totalNewTokens = n;
+    out.numPrefill = 0;
+    out.admittedFrom = n;
+    out.seq = seq;
+    out.leapF = f;
+    out.leapCommit = true;
+    out.contextSum = this.sumC0 + n * (f - 1);
+    return true;
+  }
+
+  /** True when committing a run batch now would finish a request (that commit takes the step-by-step path). */
+  commitFinishes(): boolean {
+    return this.c + 1 >= this.cFinish;
+  }
+
+  /** Commits a run batch ending at `nowUs`: every request samples one token. */
+  commit(nowUs: number): void {
+    const c = ++this.c;
+    if (this.detail) {
+      if (c >= this.commitTimes.length) {
+        const grown = new Float64Array(this.commitTimes.length * 2);
+        grown.set(this.commitTimes);
+        this.commitTimes = grown;
+      }
+      this.commitTimes[c] = nowUs;
+    }
+    const ph = c % this.bs;
+    const at = this.registerAtC;
+    for (let i = this.regStart[ph]!, e = this.regStart[ph + 1]!; i < e; i++) {
+      const k = this.regOrder[i]!;
+      if (at[k] === c) this.pushDue(k);
+    }
+  }
+
+  /** Writes every running request's counters (and recorded token times) as of now; the run goes on. */
+  syncRequests(): void {
+    if (!this.active) return;
+    const f = this.f;
+    const c = this.c;
+    for (let k = 0; k < this.n; k++) {
+      const r = this.reqs[k]!;
+      r.computedTokens = this.c0[k]! + f;
+      r.pendingTokens = this.p0[k]! + f - c;
+      r.outputDone = this.o0[k]! + c;
+      r.numTokens = this.n0[k]! + c;
+      if (this.detail) this.recordTokenTimes(r, this.o0[k]!, c);
+    }
+    this.syncedC = c;
+  }
+
+  /** Ends the run: counters materialised, in-flight run batches given their per-slot contexts. */
+  end(a: StepBatch, b: StepBatch): void {
+    if (!this.active) return;
+    this.syncRequests();
+    this.fillContexts(a);
+    this.fillContexts(b);
+    a.leapF = 0;
+    b.leapF = 0;
+    a.leapCommit = false;
+    b.leapCommit = false;
+    this.stepwiseBatch = null;
+    this.reuseBatch = null;
+    this.active = false;
+    this.reqs = NO_REQUESTS;
+  }
+
+  /** Writes a run batch's per-slot contexts (what the step-by-step path would have written). */
+  fillContexts(b: StepBatch): void {
+    if (b.leapF <= 0) return;
+    const ctx = b.contextTokens;
+    const d = b.leapF - 1;
+    for (let k = 0; k < b.size; k++) ctx[k] = this.c0[k]! + d;
+  }
+
+  /** The commit number after which request k's next block is full of known tokens, or NEVER. */
+  private nextRegistration(r: EngineRequest, k: number): number {
+    if (!this.caching) return NEVER;
+    const next = r.numHashedBlocks + 1;
+    if (next > r.seqBlockHashes.length) return NEVER;
+    return next * this.bs - this.n0[k]!;
+  }
+
+  /** Registers request k's full blocks at formation f (Scheduler.cacheFullBlocks with its known tokens as of now). */
+  private register(k: number, f: number): void {
+    const r = this.reqs[k]!;
+    r.numTokens = this.n0[k]! + this.c;
+    this.s.cacheFullBlocks(r, this.c0[k]! + f);
+    const at = this.nextRegistration(r, k);
+    // The phase is fixed (−known tokens mod blockSize), so the slot stays in its calendar bucket.
+    this.registerAtC[k] = at;
+  }
+
+  private pushDue(k: number): void {
+    const due = this.regDue;
+    let i = this.regDueCount++;
+    while (i > 0 && due[i - 1]! > k) {
+      due[i] = due[i - 1]!;
+      i--;
+    }
+    due[i] = k;
+  }
+
+  /** Pushes the token times step-by-step commits would have recorded for commits (syncedC, c]. */
+  private recordTokenTimes(r: EngineRequest, o0: number, c: number): void {
+    const every = this.tokenEvery;
+    const times = r.tokenTimesUs!;
+    // Output token o (1-based) is recorded when (o − 1) % every === 0, at its commit's time.
+    for (let i = this.syncedC + 1; i <= c; i++) {
+      const o = o0 + i;
+      if ((o - 1) % every !== 0) continue;
+      times.push(this.commitTimes[i]! + this.firstTokenUs + (o - 1) * this.perOutputTokenUs);
+    }
+  }
+}
+
+function mod(x: number, m: number): number {
+  const r = x % m;
+  return r < 0 ? r + m : r;
+}
+
+/** Counting sort of slots 0..n−1 by phase (key mod bs), stable in slot order. */
+function bucket(keys: Int32Array, n: number, bs: number, count: Int32Array, start: Int32Array, order: Int32Array): void {
+  start[0] = 0;
+  for (let p = 0; p < bs; p++) start[p + 1] = start[p]! + count[p]!;
+  count.fill(0);
+  for (let k = 0; k < n; k++) {
+    const key = keys[k]!;
+    if (key === NEVER) continue;
+    const p = mod(key, bs);
+    order[start[p]! + count[p]!++] = k;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The step-time model as the engine loop calls it. Per batch: the whole step (synchronous loop),
+ * or its GPU and CPU parts (asynchronous loop; a model without StepCostSplit is all GPU). A batch
+ * formed by a decode run (StepBatch.leapF > 0) has no per-slot contexts written; it is costed from
+ * its aggregates through the model's DecodeAggregateCost, which by contract gives the same bits.
+ */
+import type { StepTimeModel } from '../model/step-time.js';
+import type { StepBatch } from './step-batch.js';
+
+export class StepCost {
+  /** [GPU µs, CPU µs] of the last `parts` call. */
+  readonly out = new Float64Array(2);
+  /** The model splits GPU and CPU work (otherwise the CPU part is 0). */
+  readonly split: boolean;
+  /** µs an overlapped (async) step adds beyond max(GPU, CPU). */
+  readonly syncUs: number;
+
+  constructor(private readonly model: StepTimeModel) {
+    this.split = model.split !== undefined;
+    this.syncUs = model.split?.asyncSyncUs ?? 0;
+  }
+
+  /** The synchronous step's duration (CPU and GPU back to back). */
+  stepUs(b: StepBatch): number {
+    return b.leapF > 0 ? this.model.decode!.decodeStepUs(b.size, b.contextSum) : this.model.stepTimeUs(b);
+  }
+
+  /**
+   * Writes the batch's GPU µs into out[0] and CPU µs into out[1]; returns the GPU µs. The
+   * asynchronous loop asks twice per batch (its CPU part when it is scheduled ahead, its GPU part
+   * when it runs): the parts are kept on the batch, keyed by its formation, and computed once.
+   */
+  parts(b: StepBatch): number {
+    const out = this.out;
+    if (b.costSeq === b.seq) {
+      out[0] = b.gpuUs;
+      out[1] = b.cpuUs;
+      return out[0]!;
+    }
+    const m = this.model;
+    if (m.split !== undefined) {
+      if (b.leapF > 0) m.decode!.decodeCostUs!(b.size, b.contextSum, out);
+      else m.split.stepCostUs(b, out);
+    } else {
+      out[0] = this.stepUs(b);
+      out[1] = 0;
+    }
+    b.gpuUs = out[0]!;
+    b.cpuUs = out[1]!;
+    b.costSeq = b.seq;
+    return out[0]!;
+  }
+
+  /** The batch's CPU µs (0 without a split, at no cost). */
+  cpuUs(b: StepBatch): number {
+    if (!this.split) return 0;
+    this.parts(b);
+    return this.out[1]!;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Event leaping is a speed knob: a whole run with it and without it gives the same metrics
+ * document, the same records in the same order (what --requests-out writes) and the same spans
+ * (what --otlp-out writes), byte for byte. Random clusters: several instances, both engine loops,
+ * the CPU tier, P/D, small KV pools (preemption), client timeouts, live and scraped routing views,
+ * KV-event routing, detail recording, a horizon that leaves requests unfinished, the shipped
+ * fitted model and a split-cost one.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { resolveClusterConfig, type ClusterOptions } from '../../src/cluster/config.js';
+import { simulate } from '../../src/cluster/simulate.js';
+import { CollectingSink } from '../../src/cluster/sink.js';
+import { ZERO_OVERHEADS } from '../../src/engine/config.js';
+import { Rng } from '../../src/kernel/rng.js';
+import { createStepTimeModel } from '../../src/model/registry.js';
+import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
+import { resolveTelemetry } from '../../src/telemetry/options.js';
+import { TraceBuilder } from '../../src/telemetry/spans.js';
+import { generateArrivals } from '../../src/workload/generate.js';
+import { resolveWorkload } from '../../src/workload/resolve.js';
+import type { ArrivalRequest } from '../../src/workload/request.js';
+
+/** GPU and CPU parts that depend on the batch's tokens, size and context (exercises the async overlap). */
+function splitModel(): StepTimeModel {
+  const parts = (tokens: number, n: number, ctx: number, out: Float64Array): void => {
+    out[0] = 2000 + 9 * tokens + ctx / 30;
+    out[1] = 900 + 25 * n;
+  };
+  const ctxOf = (b: BatchShape): number => {
+    let s = 0;
+    for (let i = 0; i < b.size; i++) s += b.contextTokens[i]!;
+    return s;
+  };
+  const out = new Float64Array(2);
+  return {
+    stepTimeUs: (b) => {
+      parts(b.totalNewTokens, b.size, ctxOf(b), out);
+      return Math.max(1, Math.round(out[0]! + out[1]!));
+    },
+    split: { asyncSyncUs: 150, stepCostUs: (b, o) => parts(b.totalNewTokens, b.size, ctxOf(b), o) },
+    decode: {
+      decodeStepUs: (n, ctx) => {
+        parts(n, n, ctx, out);
+        return Math.max(1, Math.round(out[0]! + out[1]!));
+      },
+      decodeCostUs: (n, ctx, o) => parts(n, n, ctx, o),
+    },
+  };
+}
+
+const clusterArb = fc.record({
+  numInstances: fc.integer({ min: 1, max: 4 }),
+  pd: fc.boolean(),
+  asyncScheduling: fc.boolean(),
+  kvCpuBlocks: fc.constantFrom(0, 0, 400),
+  totalKvBlocks: fc.constantFrom(300, 900, 5000),
+  maxNumSeqs: fc.constantFrom(8, 64, 256),
+  maxNumBatchedTokens: fc.constantFrom(512, 2048),
+  longPrefillTokenThreshold: fc.constantFrom(0, 0, 256),
+  scheduler: fc.constantFrom('fcfs', 'priority'),
+  routing: fc.constantFrom('round-robin', 'least-loaded', 'prefix', 'precise'),
+  snapshotRefreshIntervalMs: fc.constantFrom(0, 50),
+  clientTimeoutS: fc.constantFrom(0, 0, 8),
+  detailEvery: fc.constantFrom(-1, 0, 1, 3),
+  splitModel: fc.boolean(),
+  horizon: fc.boolean(),
+});
+type ClusterCase = typeof clusterArb extends fc.Arbitrary<infer T> ? T : never;
+
+const workloadArb = fc.record({
+  preset: fc.constantFrom('chatbot', 'codegen', 'summarization', 'reasoning'),
+  rate: fc.constantFrom(2, 8, 30),
+  numRequests: fc.integer({ min: 20, max: 90 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+function optionsOf(c: ClusterCase): ClusterOptions {
+  const pd = c.pd && c.numInstances >= 2;
+  return {
+    model: 'meta-llama/llama-3.1-8b-instruct',
+    hardware: 'H100',
+    numInstances: c.numInstances,
+    ...(pd ? { prefillInstances: 1, decodeInstances: c.numInstances - 1 } : {}),
+    asyncScheduling: c.asyncScheduling,
+    ...(c.kvCpuBlocks > 0 ? { kvCpuBlocks: c.kvCpuBlocks } : {}),
+    totalKvBlocks: c.totalKvBlocks,
+    maxNumSeqs: c.maxNumSeqs,
+    maxNumBatchedTokens: c.maxNumBatchedTokens,
+    longPrefillTokenThreshold: c.longPrefillTokenThreshold,
+    scheduler: c.scheduler,
+    routingPolicy: c.routing === 'prefix' || c.routing === 'precise' ? 'weighted' : c.routing,
+    ...(c.routing === 'prefix' ? { routingScorers: 'prefix-affinity:2,queue-depth:1' } : {}),
+    ...(c.routing === 'precise' ? { routingScorers: 'precise-prefix-cache:2,kv-utilization:1', cacheSignalDelayMs: 300 } : {}),
+    snapshotRefreshIntervalMs: c.snapshotRefreshIntervalMs,
+    clientTimeoutS: c.clientTimeoutS,
+  };
+}
+
+async function runOnce(c: ClusterCase, arrivals: readonly ArrivalRequest[], leap: boolean): Promise<{ metrics: string; records: string[]; spans: string[]; injected: number }> {
+  const config = resolveClusterConfig(optionsOf(c));
+  const fitted = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  const stepTime = c.splitModel ? splitModel() : fitted;
+  const sink = new CollectingSink();
+  const last = arrivals.length > 0 ? arrivals[arrivals.length - 1]!.arrivalUs : 0;
+  const res = await simulate({
+    config,
+    arrivals,
+    stepTime,
+    overheads: c.splitModel ? ZERO_OVERHEADS : (fitted.overheads ?? ZERO_OVERHEADS),
+    sinks: [sink],
+    detail: { enabled: c.detailEvery >= 0, tokenEvery: Math.max(0, c.detailEvery) },
+    leap,
+    ...(c.horizon ? { horizonUs: Math.round(last * 0.8) } : {}),
+  });
+  const builder = new TraceBuilder(resolveTelemetry({ traceTokenEvery: Math.max(0, c.detailEvery) }));
+  const byId = new Map(arrivals.map((a) => [a.id, a]));
+  const bigint = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
+  return {
+    metrics: JSON.stringify(res.metrics),
+    records: sink.records.map((r) => JSON.stringify(r)),
+    spans: sink.records.map((r) => JSON.stringify(builder.build(r, byId.get(r.id)), bigint)),
+    injected: res.metrics.requests.injected,
+  };
+}
+
+describe('event leaping in a cluster', () => {
+  it('writes byte-identical metrics, records and spans with and without leaping', async () => {
+    await fc.assert(
+      fc.asyncProperty(clusterArb, workloadArb, async (c, w) => {
+        const workload = resolveWorkload({ preset: w.preset, rate: w.rate, numRequests: w.numRequests, seed: w.seed });
+        const arrivals = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
+        const stepped = await runOnce(c, arrivals, false);
+        const leaped = await runOnce(c, arrivals, true);
+        if (!c.horizon) expect(leaped.injected).toBe(arrivals.length);
+        expect(leaped.metrics).toBe(stepped.metrics);
+        expect(leaped.records).toEqual(stepped.records);
+        expect(leaped.spans).toEqual(stepped.spans);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
