@@ -25,7 +25,6 @@
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
-import { BacklogTracker } from './backlog.js';
 import { dropReason, type InstanceConfig } from './config.js';
 import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
@@ -84,8 +83,6 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   leapSteps = 0;
   busyUs = 0;
   peakKvUsedBlocks = 0;
-  /** Standing-queue slowdown state; null when the step-time model has none. */
-  private readonly backlog: BacklogTracker | null;
 
   constructor(sim: Simulator, config: InstanceConfig, listener: InstanceListener) {
     super();
@@ -97,8 +94,6 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
     this.stepCost = new StepCost(config.stepTime);
-    const b = config.stepTime.backlog;
-    this.backlog = b !== undefined && b.slowdown !== 0 ? new BacklogTracker(b) : null;
   }
 
   setStepListener(l: StepListener | null): void {
@@ -342,8 +337,7 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
         durUs = cost.stepUs(b);
       }
     }
-    let dur = Math.max(1, Math.round(durUs));
-    if (this.backlog !== null) dur = this.backlog.stretch(now, dur, s.waiting.length > 0);
+    const dur = Math.max(1, Math.round(durUs));
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
     const b = this.cur;
     for (let k = b.admittedFrom; k < b.size; k++) {

@@ -10,7 +10,7 @@
  */
 export type { ModelSpec } from './model-spec.js';
 export type { HardwareSpec } from './hardware.js';
-export type { BatchShape, StepTimeModel, StepCostSplit, RequestOverheads, StepTimeContext, StepTimeModelEntry, DecodeAggregateCost, BacklogSlowdown } from './step-time.js';
+export type { BatchShape, StepTimeModel, StepCostSplit, RequestOverheads, StepTimeContext, StepTimeModelEntry, DecodeAggregateCost } from './step-time.js';
 export { smoothRooflineUs, gemmShape, gemmUs, type GemmShape, type KernelRates } from './gemm.js';
 export { collectiveCost, type CollectiveCost } from './collective.js';
 export { modelSpecFromHfConfig } from './hf-config.js';

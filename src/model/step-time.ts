@@ -29,8 +29,6 @@ export interface StepTimeModel {
   stepTimeUs(batch: BatchShape): number;
   /** Optional capability: the step's cost split into GPU and CPU work (see StepCostSplit). */
   readonly split?: StepCostSplit;
-  /** Optional capability: steps stretch under a standing queue (see BacklogSlowdown; no built-in model provides it). */
-  readonly backlog?: BacklogSlowdown;
   /** Optional capability: the cost of a decode-only batch from its aggregates (see DecodeAggregateCost). */
   readonly decode?: DecodeAggregateCost;
 }
@@ -67,20 +65,6 @@ export interface StepCostSplit {
   stepCostUs(batch: BatchShape, out: Float64Array): void;
   /** µs an overlapped step adds beyond max(GPU, CPU): the host's wait for the previous step's sampled tokens and the hand-over. */
   readonly asyncSyncUs: number;
-}
-
-/**
- * Sustained-backlog slowdown: steps stretched by 1 + slowdown × b while a queue has stood (b an
- * exponential average of "requests wait", time constant tauUs). No step-time model provides it:
- * it was an empirical curve fit with no vLLM mechanism behind it (vLLM V1 has no cost that grows
- * with how long a queue has stood; docs/calibration.md has the per-request evidence), and it fed
- * back on itself near saturation. The capability stays declared so an engine may still accept one.
- */
-export interface BacklogSlowdown {
-  /** Fractional step-time increase once the queue has stood for ≫ tauUs (0.1 = 10 % slower). */
-  readonly slowdown: number;
-  /** Time constant of the rise (and of the recovery once the queue clears), µs. */
-  readonly tauUs: number;
 }
 
 /**
