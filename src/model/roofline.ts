@@ -65,6 +65,9 @@ export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
   readonly decode: (requests: number, contextTokens: number, out: Float64Array) => void;
 };
 
+/** Token and request counts below this have their count-only terms kept once computed (2 × 16 k doubles per model). */
+const TERM_CACHE = 16384;
+
 /** Per-model constants of the roofline, precomputed once per (model, hardware, tp). */
 export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROOFLINE_DEFAULTS): BasisFn {
   const { model: m, hardware: hw, tp } = ctx;
@@ -76,32 +79,60 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const coll = s.collective;
   const kernelsUs = s.kernelsPerStep * params.kernelFloorUs;
 
+  /** µs of the dense GEMMs (all layers) and of the fused MoE for T tokens in the step. */
+  const gemmTermsUs = (T: number, which: 0 | 1): number => {
+    if (which === 0) {
+      let gemm = 0;
+      for (let g = 0; g < gemms.length; g++) gemm += gemmUs(gemms[g]!, T);
+      return L * gemm;
+    }
+    if (moe === null || T === 0) return 0;
+    // Expected distinct experts touched by T tokens each picking k of E (uniform routing), and the
+    // tokens each active expert computes, padded to the kernel's block (vLLM fused_moe).
+    const distinct = moe.experts * -Math.expm1(T * moe.logMissProbability);
+    const slots = T * moe.topK;
+    const computed = Math.max(slots, distinct * moe.blockTokens);
+    return L * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
+  };
+  // These terms depend only on the tokens (or requests) in the step: each value is computed once
+  // and kept, bit for bit the same as computing it again (a step costs two smooth rooflines, not ten).
+  const byTokens = new Float64Array(2 * TERM_CACHE).fill(-1);
+  const byRequests = new Float64Array(2 * TERM_CACHE).fill(-1);
+  const tokenTerm = (T: number, which: 0 | 1): number => {
+    if (T >= TERM_CACHE) return gemmTermsUs(T, which);
+    const k = 2 * T + which;
+    let v = byTokens[k]!;
+    if (v < 0) byTokens[k] = v = gemmTermsUs(T, which);
+    return v;
+  };
+  const requestTermsUs = (n: number, which: 0 | 1): number => {
+    if (which === 0) return gemmUs(s.lmHead, n);
+    return n > 0 ? (n * s.samplingBytesPerRequest) / s.bytesPerUs + (s.logitsGatherBytesPerRequest > 0 ? coll.latencyUs + n * s.logitsGatherBytesPerRequest * coll.gatherUsPerByte : 0) : 0;
+  };
+  const requestTerm = (n: number, which: 0 | 1): number => {
+    if (n >= TERM_CACHE) return requestTermsUs(n, which);
+    const k = 2 * n + which;
+    let v = byRequests[k]!;
+    if (v < 0) byRequests[k] = v = requestTermsUs(n, which);
+    return v;
+  };
+
   /** The basis from the batch's sums: the per-slot loop and the decode-only aggregate path share it, so both give identical bits. */
   const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {
     const T = prefillTokens + decodeTokens;
-    let gemm = 0;
-    for (let g = 0; g < gemms.length; g++) gemm += gemmUs(gemms[g]!, T);
-    let moeUs = 0;
-    if (moe !== null && T > 0) {
-      // Expected distinct experts touched by T tokens each picking k of E (uniform routing), and the
-      // tokens each active expert computes, padded to the kernel's block (vLLM fused_moe).
-      const distinct = moe.experts * -Math.expm1(T * moe.logMissProbability);
-      const slots = T * moe.topK;
-      const computed = Math.max(slots, distinct * moe.blockTokens);
-      moeUs = L * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
-    }
+    const moeUs = tokenTerm(T, 1);
     out[0] = 1;
-    out[1] = L * gemm;
+    out[1] = tokenTerm(T, 0);
     out[2] = prePairs > 0 ? L * smoothRooflineUs(preKv * s.kvBytesPerToken, prePairs * s.attnFlopsPerPair, s.attnRates) : 0;
     out[3] = decPairs > 0 ? L * smoothRooflineUs(decKv * s.kvBytesPerToken, decPairs * s.attnFlopsPerPair, s.attnRates) : 0;
-    out[4] = gemmUs(s.lmHead, n);
+    out[4] = requestTerm(n, 0);
     out[5] = T > 0 ? s.allReducesPerStep * (coll.latencyUs + T * s.allReduceBytesPerToken * coll.allReduceUsPerByte) : 0;
     out[6] = n;
     out[7] = prefillTokens;
     out[8] = decodeTokens;
     out[9] = moeUs;
     out[10] = (T * s.elementwiseBytesPerToken) / s.bytesPerUs;
-    out[11] = n > 0 ? (n * s.samplingBytesPerRequest) / s.bytesPerUs + (s.logitsGatherBytesPerRequest > 0 ? coll.latencyUs + n * s.logitsGatherBytesPerRequest * coll.gatherUsPerByte : 0) : 0;
+    out[11] = requestTerm(n, 1);
     out[12] = T > 0 ? kernelsUs : 0;
   };
 
