@@ -27,6 +27,7 @@ import { findPdDecider } from './pd-decider.js';
 import { isForwardTransition, type InstanceInfo, type InstanceState, type InstanceStateListener, type PoolConfig } from './pools.js';
 import type { RequestStatus } from './record.js';
 import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
+import { scorersNeedCacheView } from './scorers/registry.js';
 import type { RecordSink } from './sink.js';
 import { Phase, buildRecord, newTracked, type Tracked } from './tracked.js';
 import { Snapshotter, type ScrapeOwner } from './snapshots.js';
@@ -88,7 +89,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);
-    this.kvView = (hasPd && decider.needsCacheView) || config.routingScorers.some((s) => s.name === 'precise-prefix-cache');
+    this.kvView = (hasPd && decider.needsCacheView) || scorersNeedCacheView(config.routingScorers);
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
     const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 });

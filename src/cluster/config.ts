@@ -15,8 +15,8 @@ import { findAdmissionPolicy, type AdmissionSettings } from './admission/admissi
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import { describePool, type PoolConfig, type PoolEngineConfig, type PoolOptions } from './pools.js';
-import { findRoutingPolicy } from './routing.js';
-import { parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
+import { resolveRouting } from './routing.js';
+import type { WeightedScorerSpec } from './scorers/registry.js';
 
 export type FieldSource = 'default' | 'derived' | 'preset' | 'spec' | 'experiment' | 'flag';
 
@@ -183,6 +183,9 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   cacheSignalDelayMs: 2000,
   admissionLatencyMs: 0,
   routingLatencyMs: 0,
+  /** llm-d's pd-profile-handler splits every request once prefill pods exist; without them there is nothing to split onto. */
+  pdDeciderWithPrefillPools: 'always',
+  pdDeciderWithoutPrefillPools: 'never',
   /** Below a few hundred uncached tokens a prefill is a fraction of one step: cheaper than a transfer. */
   pdPrefixThreshold: 256,
   /** One 400 Gb/s RDMA NIC (ConnectX-7) per prefill instance, as llm-d's NIXL transfers use. */
@@ -269,23 +272,12 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
-  let routingPolicy = findRoutingPolicy(String(pick('routingPolicy'))).name;
-  let routingScorers: WeightedScorerSpec[] = [];
-  if (options.routingScorers !== undefined && routingPolicy !== 'weighted') {
-    // Only the weighted policy reads scorers: never show scorers in the header that no decision uses.
-    if (options.routingPolicy !== undefined) {
-      throw new InputError('FLAG_CONFLICT', '--routing-scorers', `only --routing-policy weighted uses scorers; ${routingPolicy} would ignore them: pass --routing-policy weighted, or drop --routing-scorers`);
-    }
-    routingPolicy = 'weighted';
-    sources['routingPolicy'] = 'derived';
-  }
-  if (options.routingScorers !== undefined) {
-    routingScorers = parseScorerWeights(options.routingScorers);
-    sources['routingScorers'] = given['routingScorers'] ?? 'flag';
-  } else if (routingPolicy === 'weighted') {
-    routingScorers = parseScorerWeights('prefix-affinity:2,queue-depth:1');
-    sources['routingScorers'] = 'default';
-  }
+  const routing = resolveRouting(options.routingPolicy, options.routingScorers, CLUSTER_DEFAULTS.routingPolicy);
+  const routingPolicy = routing.policy;
+  const routingScorers = routing.scorers;
+  sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : routing.policyFrom;
+  if (routing.scorersFrom === 'given') sources['routingScorers'] = given['routingScorers'] ?? 'flag';
+  else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
@@ -302,25 +294,23 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
 
   let pdDecider: string;
   if (options.pdDecider !== undefined) {
-    pdDecider = findPdDecider(options.pdDecider).name;
+    const decider = findPdDecider(options.pdDecider);
+    pdDecider = decider.name;
     sources['pdDecider'] = given['pdDecider'] ?? 'flag';
-    if (pdDecider !== 'never' && !hasPrefill) {
+    if (decider.disaggregates && !hasPrefill) {
       throw new InputError('FLAG_CONFLICT', '--pd-decider', `'${pdDecider}' disaggregates requests but there is no prefill pool; add --prefill-instances and --decode-instances`);
     }
   } else {
-    pdDecider = hasPrefill ? 'always' : 'never';
+    pdDecider = hasPrefill ? CLUSTER_DEFAULTS.pdDeciderWithPrefillPools : CLUSTER_DEFAULTS.pdDeciderWithoutPrefillPools;
     sources['pdDecider'] = 'derived';
   }
 
-  const admissionPolicy = findAdmissionPolicy(String(pick('admissionPolicy'))).name;
+  const admissionEntry = findAdmissionPolicy(String(pick('admissionPolicy')));
+  const admissionPolicy = admissionEntry.name;
   const tokenBucketRate = nonNegative(Number(pick('tokenBucketRate')), '--token-bucket-rate');
-  if (admissionPolicy === 'token-bucket' && !(tokenBucketRate > 0)) {
-    throw new InputError('FLAG_MISSING', '--token-bucket-rate', 'the token-bucket admission policy needs a rate > 0 (requests/s)');
-  }
   let tokenBucketBurst: number;
   if (options.tokenBucketBurst !== undefined) {
     tokenBucketBurst = nonNegative(options.tokenBucketBurst, '--token-bucket-burst');
-    if (admissionPolicy === 'token-bucket' && tokenBucketBurst < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--token-bucket-burst', `found ${tokenBucketBurst}; expected at least 1 request`);
     sources['tokenBucketBurst'] = given['tokenBucketBurst'] ?? 'flag';
   } else {
     tokenBucketBurst = Math.max(1, tokenBucketRate);
@@ -335,6 +325,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     tokenBucketRatePerS: tokenBucketRate,
     tokenBucketBurst,
   });
+  admissionEntry.check?.(admission);
   const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
   const bandwidth = Number(pick('pdTransferBandwidthGBs'));
@@ -428,7 +419,7 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     queue_depth_threshold: c.admission.queueDepthThreshold,
     kv_cache_util_threshold: c.admission.kvCacheUtilThreshold,
     metrics_staleness_threshold_ms: c.admission.metricsStalenessUs / 1000,
-    ...(c.admissionPolicy === 'token-bucket' ? { token_bucket_rate_rps: c.admission.tokenBucketRatePerS, token_bucket_burst_requests: c.admission.tokenBucketBurst } : {}),
+    ...findAdmissionPolicy(c.admissionPolicy).echo?.(c.admission),
     flow_control: c.flowControl,
     request_ttl_s: c.requestTtlUs / 1e6,
     max_gateway_queue: c.maxGatewayQueue,
@@ -437,7 +428,7 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     routing_latency_ms: c.routingLatencyUs / 1000,
     pools: c.pools.map(describePool),
     pd_decider: c.pdDecider,
-    ...(c.pdDecider === 'prefix-threshold' ? { pd_prefix_threshold_tokens: c.pdPrefixThresholdTokens } : {}),
+    ...(findPdDecider(c.pdDecider).readsThreshold ? { pd_prefix_threshold_tokens: c.pdPrefixThresholdTokens } : {}),
     ...(c.pools.some((p) => p.role === 'prefill') ? { pd_transfer_bandwidth_gbs: c.pdTransferBandwidthBytesPerS / 1e9, pd_transfer_latency_ms: c.pdTransferLatencyUs / 1000 } : {}),
     max_instances: c.maxInstances,
     sources: c.sources,
