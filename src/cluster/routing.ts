@@ -4,7 +4,7 @@
  * rotating start index, so equal instances share load instead of the lowest id taking it all.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
-import type { Random } from './random.js';
+import type { Random } from '../kernel/random.js';
 import { SCORERS, findScorer, parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
 import { isRoutingObserver, type RoutingObserver, type Scorer } from './scorers/scorer.js';
 import type { RouterView, RoutingRequest } from './view.js';

@@ -7,7 +7,8 @@
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import type { IssueLog } from './issues.js';
-import { seededRandom, type Random } from './random.js';
+import type { Random } from '../kernel/random.js';
+import { Rng } from '../kernel/rng.js';
 
 export interface TransformOptions {
   /** `auto`: rebase absolute-time formats only; `first`: always; `none`: never. */
@@ -29,7 +30,7 @@ export interface TransformOptions {
   maxModelLen?: number;
   /** Which side maxModelLen clips first (default output). */
   clip?: 'output' | 'input';
-  /** Randomness for sample and rateScale; else seededRandom(seed ?? 0). */
+  /** Randomness for sample and rateScale; else the kernel's generator seeded with `seed` (default 0). */
   random?: Random;
   seed?: number;
 }
@@ -80,7 +81,7 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
     limit,
     maxModelLen,
     clip: o.clip ?? 'output',
-    random: o.random ?? seededRandom(o.seed ?? 0),
+    random: o.random ?? new Rng(o.seed ?? 0),
   };
   return Object.freeze(resolved);
 }

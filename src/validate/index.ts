@@ -10,7 +10,7 @@ export { parseExperiment, type Experiment, type EngineKnobs, type KnobName, type
 export { PREFIX_ALIAS_READINGS } from './experiment-prefix.js';
 export { deriveKnobs, KNOB_FIELDS, type DerivedKnobs } from './knobs.js';
 export { describeAssumption, sortAssumptions, type Assumption, type AssumptionKind } from './assumptions.js';
-export { buildPlan, seededRandom, rescaledExponentialArrivals, CLIENT_TIMEOUT_US, type ExperimentPlan, type PlanOptions, type PlanStage, type Random, type ArrivalSource } from './plan.js';
+export { buildPlan, rescaledExponentialArrivals, CLIENT_TIMEOUT_US, type ExperimentPlan, type PlanOptions, type PlanStage, type ArrivalSource } from './plan.js';
 export { parseCalibrationRequestsCsv, parseLatencyTable, parseLifecycleJson, rowsFromRecords, type LatencyRow } from './requests.js';
 export { compareSides, truthFromExperiment, sideFromRows, sideFromMetrics, sideFromFlat, errorPct, METRICS, STATS, type Side, type StageComparison, type MetricComparison, type DistributionComparison } from './compare.js';
 export { readTruth, readPrediction, compareInputs, compareToDocument, type TruthInput, type PredictionInput } from './compare-files.js';

@@ -5,7 +5,7 @@
  * every stage boundary (memoryless for Poisson; for gamma and constant the phase resets).
  */
 import { type Entry, type OptionValues, num } from './options.js';
-import { type Random, exponential, gamma, uniformOpen } from './random.js';
+import { type Random, exponential, gamma, uniformOpen } from '../kernel/random.js';
 
 export interface ArrivalProcess {
   /** Starts a segment [startUs, endUs) (endUs may be Infinity) at `rateRps` requests per second. */

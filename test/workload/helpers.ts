@@ -1,4 +1,4 @@
-import type { Random } from '../../src/workload/random.js';
+import type { Random } from '../../src/kernel/random.js';
 
 /** mulberry32: a tiny seeded generator standing in for the kernel RNG in these tests. */
 export function mulberry32(seed: number): Random {
