@@ -17,6 +17,7 @@ import { isBackpressured, type TraceSink, type TraceSinkSummary } from '../telem
 import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -75,10 +76,10 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     detail: { enabled: traces !== undefined, tokenEvery: tokenEvery > 0 ? tokenEvery : 1 },
     ...(traces && isBackpressured(traces) ? { pace: () => traces.drain() } : {}),
     ...(workload ? {
-      stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+      stages: workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) })),
       extraConfig: { workload: { seed: workload.seed, rate_rps: workload.rateRps, num_requests: workload.numRequests, duration_s: workload.durationS, clients: workload.clients, stages: workload.stages, sources: workload.sources } },
     } : {}),
-    ...(options.horizonS !== undefined ? { horizonUs: Math.round(options.horizonS * 1e6) } : {}),
+    ...(options.horizonS !== undefined ? { horizonUs: sToUs(options.horizonS) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return { metrics: result.metrics, ...(traces ? { traces: await traces.close() } : {}) };

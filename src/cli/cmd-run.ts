@@ -19,6 +19,7 @@ import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planR
 import { intFlag, numFlag } from './parse.js';
 import { userSet } from './config-file.js';
 import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
+import { sToUs } from '../kernel/units.js';
 
 const EXAMPLES = `
 Examples:
@@ -120,7 +121,7 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
     stepTime,
     overheads,
     ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
-    stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+    stages: workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) })),
     extraConfig: { workload: describeWorkload(workload) },
     slo,
     prices: pricesFromFlags(cmd),

@@ -17,6 +17,7 @@ import { resolvePools } from './pool-config.js';
 import { describePool, type PoolConfig, type PoolEngineConfig, type PoolOptions } from './pools.js';
 import { resolveRouting } from './routing.js';
 import type { WeightedScorerSpec } from './scorers/registry.js';
+import { BYTES_PER_GB, msToUs, sToUs, usToMs, usToS } from '../kernel/units.js';
 
 export type FieldSource = 'default' | 'derived' | 'preset' | 'spec' | 'experiment' | 'flag';
 
@@ -251,7 +252,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs });
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
-    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / 1e9).toFixed(2)} GB weights - ${(k.reserveBytes / 1e9).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
   }
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
@@ -321,7 +322,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const admission: AdmissionSettings = Object.freeze({
     queueDepthThreshold: nonNegative(Number(pick('queueDepthThreshold')), '--queue-depth-threshold'),
     kvCacheUtilThreshold,
-    metricsStalenessUs: Math.round(nonNegative(Number(pick('metricsStalenessThresholdMs')), '--metrics-staleness-threshold') * 1000),
+    metricsStalenessUs: msToUs(nonNegative(Number(pick('metricsStalenessThresholdMs')), '--metrics-staleness-threshold')),
     tokenBucketRatePerS: tokenBucketRate,
     tokenBucketBurst,
   });
@@ -362,23 +363,23 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     enablePrefixCaching,
     routingPolicy,
     routingScorers,
-    snapshotRefreshIntervalUs: Math.round(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval') * 1000),
+    snapshotRefreshIntervalUs: msToUs(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval')),
     inFlightTracking: Boolean(pick('inFlightTracking')),
-    clientTimeoutUs: Math.round(nonNegative(Number(pick('clientTimeoutS')), '--client-timeout') * 1e6),
+    clientTimeoutUs: sToUs(nonNegative(Number(pick('clientTimeoutS')), '--client-timeout')),
     seed: Number(pick('seed')),
     admissionPolicy,
     admission,
     flowControl: Boolean(pick('flowControl')),
-    requestTtlUs: Math.round(nonNegative(Number(pick('requestTtlS')), '--request-ttl') * 1e6),
+    requestTtlUs: sToUs(nonNegative(Number(pick('requestTtlS')), '--request-ttl')),
     maxGatewayQueue: Math.floor(nonNegative(Number(pick('maxGatewayQueue')), '--max-gateway-queue')),
-    cacheSignalDelayUs: Math.round(nonNegative(Number(pick('cacheSignalDelayMs')), '--cache-signal-delay') * 1000),
-    admissionLatencyUs: Math.round(nonNegative(Number(pick('admissionLatencyMs')), '--admission-latency') * 1000),
-    routingLatencyUs: Math.round(nonNegative(Number(pick('routingLatencyMs')), '--routing-latency') * 1000),
+    cacheSignalDelayUs: msToUs(nonNegative(Number(pick('cacheSignalDelayMs')), '--cache-signal-delay')),
+    admissionLatencyUs: msToUs(nonNegative(Number(pick('admissionLatencyMs')), '--admission-latency')),
+    routingLatencyUs: msToUs(nonNegative(Number(pick('routingLatencyMs')), '--routing-latency')),
     pools: Object.freeze(pools),
     pdDecider,
     pdPrefixThresholdTokens: Math.floor(nonNegative(Number(pick('pdPrefixThreshold')), '--pd-prefix-threshold')),
-    pdTransferBandwidthBytesPerS: bandwidth * 1e9,
-    pdTransferLatencyUs: Math.round(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency') * 1000),
+    pdTransferBandwidthBytesPerS: bandwidth * BYTES_PER_GB,
+    pdTransferLatencyUs: msToUs(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency')),
     maxInstances,
     sources,
     derivations: Object.freeze(derivations),
@@ -411,25 +412,25 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     enable_prefix_caching: c.enablePrefixCaching,
     routing_policy: c.routingPolicy,
     routing_scorers: c.routingScorers.map((s) => `${s.name}:${s.weight}`).join(','),
-    snapshot_refresh_interval_ms: c.snapshotRefreshIntervalUs / 1000,
+    snapshot_refresh_interval_ms: usToMs(c.snapshotRefreshIntervalUs),
     in_flight_tracking: c.inFlightTracking,
-    client_timeout_s: c.clientTimeoutUs / 1e6,
+    client_timeout_s: usToS(c.clientTimeoutUs),
     seed: c.seed,
     admission_policy: c.admissionPolicy,
     queue_depth_threshold: c.admission.queueDepthThreshold,
     kv_cache_util_threshold: c.admission.kvCacheUtilThreshold,
-    metrics_staleness_threshold_ms: c.admission.metricsStalenessUs / 1000,
+    metrics_staleness_threshold_ms: usToMs(c.admission.metricsStalenessUs),
     ...findAdmissionPolicy(c.admissionPolicy).echo?.(c.admission),
     flow_control: c.flowControl,
-    request_ttl_s: c.requestTtlUs / 1e6,
+    request_ttl_s: usToS(c.requestTtlUs),
     max_gateway_queue: c.maxGatewayQueue,
-    cache_signal_delay_ms: c.cacheSignalDelayUs / 1000,
-    admission_latency_ms: c.admissionLatencyUs / 1000,
-    routing_latency_ms: c.routingLatencyUs / 1000,
+    cache_signal_delay_ms: usToMs(c.cacheSignalDelayUs),
+    admission_latency_ms: usToMs(c.admissionLatencyUs),
+    routing_latency_ms: usToMs(c.routingLatencyUs),
     pools: c.pools.map(describePool),
     pd_decider: c.pdDecider,
     ...(findPdDecider(c.pdDecider).readsThreshold ? { pd_prefix_threshold_tokens: c.pdPrefixThresholdTokens } : {}),
-    ...(c.pools.some((p) => p.role === 'prefill') ? { pd_transfer_bandwidth_gbs: c.pdTransferBandwidthBytesPerS / 1e9, pd_transfer_latency_ms: c.pdTransferLatencyUs / 1000 } : {}),
+    ...(c.pools.some((p) => p.role === 'prefill') ? { pd_transfer_bandwidth_gbs: c.pdTransferBandwidthBytesPerS / BYTES_PER_GB, pd_transfer_latency_ms: usToMs(c.pdTransferLatencyUs) } : {}),
     max_instances: c.maxInstances,
     sources: c.sources,
     derivations: c.derivations,

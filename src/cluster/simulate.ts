@@ -14,6 +14,7 @@ import { MultiSink, type RecordSink } from './sink.js';
 import { CATALOG_PRICES, type PriceTable } from '../model/prices.js';
 import type { SloSpec } from '../workload/slo.js';
 import { costBlock, type BilledInstance } from './cost.js';
+import { US_PER_H, usToS } from '../kernel/units.js';
 
 export interface SimulationProgress {
   readonly simulatedUs: number;
@@ -69,7 +70,7 @@ const EVENT_SLICE = 250_000;
  * nothing else can run, so no known engine state stalls), and ticking on would never end. The
  * requests still inside end as `unfinished` with reason `stalled`.
  */
-export const STALL_US = 3600e6;
+export const STALL_US = US_PER_H;
 
 const yieldToHost = (): Promise<void> => new Promise((resolve) => {
   if (typeof setImmediate === 'function') setImmediate(resolve);
@@ -162,7 +163,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
-    stalledUs >= 0 ? { stalled: { at_s: stalledUs / 1e6, last_progress_s: cluster.sim.lastDataPlaneUs / 1e6, requests: cluster.requestCounts.unfinished } } : {},
+    stalledUs >= 0 ? { stalled: { at_s: usToS(stalledUs), last_progress_s: usToS(cluster.sim.lastDataPlaneUs), requests: cluster.requestCounts.unfinished } } : {},
   );
   const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
   if (tiers.length > 0) {

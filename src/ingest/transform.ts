@@ -9,6 +9,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import type { IssueLog } from './issues.js';
 import type { Random } from '../kernel/random.js';
 import { Rng } from '../kernel/rng.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface TransformOptions {
   /** `auto`: rebase absolute-time formats only; `first`: always; `none`: never. */
@@ -73,8 +74,8 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
     rebase: o.rebase === 'first' || ((o.rebase ?? 'auto') === 'auto' && source.timeBase === 'absolute'),
     fullSort: source.order === 'completion',
     reorderWindow,
-    fromUs: Math.round(fromS * 1e6),
-    toUs: toS === Infinity ? Infinity : Math.round(toS * 1e6),
+    fromUs: sToUs(fromS),
+    toUs: toS === Infinity ? Infinity : sToUs(toS),
     speedup: positive(o.speedup, '--speedup', 1),
     rateScale: positive(o.rateScale, '--rate-scale', 1),
     sample: positive(o.sample, '--sample', 1, 1),

@@ -23,6 +23,7 @@ import type { Assumption } from './assumptions.js';
 import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
 import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
+import { sToUs } from '../kernel/units.js';
 
 export type ArrivalSource = 'synthetic' | 'trace';
 
@@ -118,7 +119,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const arrivals: ArrivalRequest[] = [];
   let stages: PlanStage[];
   if (source === 'synthetic') {
-    stages = exp.workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) }));
+    stages = exp.workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) }));
     exp.workload.stages.forEach((s, si) => {
       const st = stages[si]!;
       const times = rescaledExponentialArrivals(s.numRequests, st.startUs, st.endUs - st.startUs, random);
@@ -137,8 +138,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     arrivals.sort((a, b) => a.arrivalUs - b.arrivalUs);
     stages = exp.workload.stages.map((s, si) => {
       const mine = arrivals.filter((a) => a.stage === s.index);
-      const startUs = mine.length > 0 ? mine[0]!.arrivalUs : Math.round(s.startS * 1e6);
-      return { index: s.index, startUs, endUs: startUs + Math.round(s.durationS * 1e6) };
+      const startUs = mine.length > 0 ? mine[0]!.arrivalUs : sToUs(s.startS);
+      return { index: s.index, startUs, endUs: startUs + sToUs(s.durationS) };
     });
   }
   const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);

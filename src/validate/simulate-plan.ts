@@ -15,6 +15,7 @@ import { createStepTimeModel, type StepTimeOptions } from '../model/registry.js'
 import type { StepTimeContext, StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ExperimentPlan } from './plan.js';
 import type { SimulationResult } from './validate.js';
+import { usToS } from '../kernel/units.js';
 
 export interface PlanSimulationOptions {
   /** The step-time model (name, coefficients); resolved by the model registry (default: its default). */
@@ -43,7 +44,7 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.enablePrefixCaching !== null ? { enablePrefixCaching: k.enablePrefixCaching } : {}),
     // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
     ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks } : {}),
-    clientTimeoutS: plan.clientTimeoutUs / 1e6,
+    clientTimeoutS: usToS(plan.clientTimeoutUs),
     snapshotRefreshIntervalMs: 0,
   };
   return { options, derivedNames: [...plan.derive] };

@@ -12,8 +12,7 @@ import { lookupEntry } from './options.js';
 import { type Random, exponential, shuffledIndices, uniformInt } from '../kernel/random.js';
 import type { ArrivalRequest, PrefixRef } from './request.js';
 import type { ResolvedClient, ResolvedWorkload } from './types.js';
-
-const US_PER_S = 1e6;
+import { US_PER_S } from '../kernel/units.js';
 
 interface Segment {
   readonly startUs: number;

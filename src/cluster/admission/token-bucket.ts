@@ -1,5 +1,6 @@
 import { InputError } from '../../kernel/errors.js';
 import type { AdmissionEntry } from './admission.js';
+import { US_PER_S } from '../../kernel/units.js';
 
 /**
  * A token bucket counted in requests: it refills at --token-bucket-rate requests/s up to
@@ -17,7 +18,7 @@ export const tokenBucket: AdmissionEntry = {
   },
   echo: (s) => ({ token_bucket_rate_rps: s.tokenBucketRatePerS, token_bucket_burst_requests: s.tokenBucketBurst }),
   create: (s) => {
-    const ratePerUs = s.tokenBucketRatePerS / 1e6;
+    const ratePerUs = s.tokenBucketRatePerS / US_PER_S;
     const burst = s.tokenBucketBurst;
     let tokens = burst;
     let lastUs = 0;

@@ -13,8 +13,9 @@ import { createCsvTableReader, findColumn, headerMatch, requireColumn } from '..
 import { optionalNumber, parseNumber, parseTokens } from '../fields.js';
 import type { FormatEntry, ReaderContext } from '../types.js';
 import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
+import { NS_PER_US, US_PER_MS, US_PER_S } from '../../kernel/units.js';
 
-const UNIT_US: Record<string, number> = { us: 1, ms: 1e3, s: 1e6, ns: 1e-3 };
+const UNIT_US: Record<string, number> = { us: 1, ms: US_PER_MS, s: US_PER_S, ns: 1 / NS_PER_US };
 
 export interface TraceV2Header {
   readonly traceVersion: number;
