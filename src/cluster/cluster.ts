@@ -221,7 +221,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     this.counts.injected++;
-    const req = engineRequestFor(src, index, this.config.blockSize);
+    const req = engineRequestFor(src, index, this.config.engine.blockSize);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.live.set(index, t);
     if (this.config.clientTimeoutUs > 0) {

@@ -99,20 +99,13 @@ export interface ClusterConfig {
   readonly latencyModel: string;
   /** The step-time model every pool is built with (model/registry createStepTimeModel). */
   readonly stepTime: StepTimeChoice;
-  readonly maxNumBatchedTokens: number;
-  readonly maxNumSeqs: number;
-  readonly longPrefillTokenThreshold: number;
-  readonly asyncScheduling: boolean;
+  /** Engine knobs of the top-level model, hardware and TP (a pool may differ: PoolConfig.engine). */
+  readonly engine: PoolEngineConfig;
   /** CPU tier bytes per GPU (0 = none, unless kvCpuBlocks is set). */
   readonly kvCpuBytes: number;
   /** CPU tier blocks when given as a count (else 0: derived from kvCpuBytes per pool). */
   readonly kvCpuBlocks: number;
-  readonly scheduler: 'fcfs' | 'priority';
-  readonly blockSize: number;
-  readonly totalKvBlocks: number;
   readonly gpuMemoryUtilization: number;
-  readonly maxModelLen: number;
-  readonly enablePrefixCaching: boolean;
   readonly routingPolicy: string;
   readonly routingScorers: readonly WeightedScorerSpec[];
   readonly snapshotRefreshIntervalUs: number;
@@ -349,18 +342,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     numInstances,
     latencyModel: stepTime.name,
     stepTime,
-    maxNumBatchedTokens,
-    maxNumSeqs,
-    longPrefillTokenThreshold,
-    asyncScheduling,
+    engine: Object.freeze(engine),
     kvCpuBytes,
     kvCpuBlocks,
-    scheduler,
-    blockSize,
-    totalKvBlocks,
     gpuMemoryUtilization,
-    maxModelLen,
-    enablePrefixCaching,
     routingPolicy,
     routingScorers,
     snapshotRefreshIntervalUs: msToUs(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval')),
@@ -399,17 +384,17 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     num_instances: c.numInstances,
     latency_model: c.latencyModel,
     ...(c.stepTime.coefficientsSource !== undefined ? { latency_coefficients: c.stepTime.coefficientsSource } : {}),
-    max_num_batched_tokens: c.maxNumBatchedTokens,
-    max_num_seqs: c.maxNumSeqs,
-    long_prefill_token_threshold: c.longPrefillTokenThreshold,
-    async_scheduling: c.asyncScheduling,
+    max_num_batched_tokens: c.engine.maxNumBatchedTokens,
+    max_num_seqs: c.engine.maxNumSeqs,
+    long_prefill_token_threshold: c.engine.longPrefillTokenThreshold,
+    async_scheduling: c.engine.asyncScheduling,
     ...(c.kvCpuBlocks > 0 ? { kv_cpu_blocks: c.kvCpuBlocks } : c.kvCpuBytes > 0 ? { kv_cpu_bytes: c.kvCpuBytes } : {}),
-    scheduler: c.scheduler,
-    block_size: c.blockSize,
-    total_kv_blocks: c.totalKvBlocks,
+    scheduler: c.engine.scheduler,
+    block_size: c.engine.blockSize,
+    total_kv_blocks: c.engine.totalKvBlocks,
     gpu_memory_utilization: c.gpuMemoryUtilization,
-    max_model_len: c.maxModelLen,
-    enable_prefix_caching: c.enablePrefixCaching,
+    max_model_len: c.engine.maxModelLen,
+    enable_prefix_caching: c.engine.enablePrefixCaching,
     routing_policy: c.routingPolicy,
     routing_scorers: c.routingScorers.map((s) => `${s.name}:${s.weight}`).join(','),
     snapshot_refresh_interval_ms: usToMs(c.snapshotRefreshIntervalUs),

@@ -132,7 +132,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     this.oneHot[d] = 1;
     h.view.kvIndex.matchedBlocks(t.req.blockHashes, this.oneHot, h.fleet.size, this.matched);
     this.oneHot[d] = 0;
-    return Math.min(t.req.inputTokens, this.matched[d]! * h.config.blockSize);
+    return Math.min(t.req.inputTokens, this.matched[d]! * h.config.engine.blockSize);
   }
 
   /** The prefill instance answered (its token time): the decode instance takes the request. */
@@ -149,7 +149,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     }
     const now = h.sim.nowUs;
     const prefillPool = h.fleet.pool(t.instance);
-    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, h.config.blockSize);
+    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, h.config.engine.blockSize);
     t.transferStartUs = now;
     t.transferBytes = bytes;
     let link = this.links[t.instance];

@@ -85,7 +85,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
   }, {
     defaultModel: config.model.name,
-    schedulingLagSteps: config.asyncScheduling ? 1 : 0,
+    schedulingLagSteps: config.engine.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
   // Filled per step without allocating: the instance's model (fixed for its life) and its state as the step ended.

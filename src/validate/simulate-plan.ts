@@ -81,13 +81,13 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
   });
   const derived: Record<string, unknown> = {};
   for (const name of plan.derive) {
-    if (name === 'totalKvBlocksGpu') derived[name] = config.totalKvBlocks;
-    else if (name === 'maxModelLen') derived[name] = config.maxModelLen;
-    else if (name === 'maxNumSeqs') derived[name] = config.maxNumSeqs;
-    else if (name === 'maxNumBatchedTokens') derived[name] = config.maxNumBatchedTokens;
+    if (name === 'totalKvBlocksGpu') derived[name] = config.engine.totalKvBlocks;
+    else if (name === 'maxModelLen') derived[name] = config.engine.maxModelLen;
+    else if (name === 'maxNumSeqs') derived[name] = config.engine.maxNumSeqs;
+    else if (name === 'maxNumBatchedTokens') derived[name] = config.engine.maxNumBatchedTokens;
     else if (name === 'gpuMemoryUtilization') derived[name] = config.gpuMemoryUtilization;
-    else if (name === 'blockSize') derived[name] = config.blockSize;
-    else if (name === 'enablePrefixCaching') derived[name] = config.enablePrefixCaching;
+    else if (name === 'blockSize') derived[name] = config.engine.blockSize;
+    else if (name === 'enablePrefixCaching') derived[name] = config.engine.enablePrefixCaching;
   }
   return { records: sink.records, derived };
 }
