@@ -16,7 +16,8 @@
  */
 import type { DistMs, Experiment, TruthBlock } from './experiment.js';
 import type { LatencyRow } from './requests.js';
-import { ksStatistic, summarize, wasserstein1 } from './stats.js';
+import { statistics } from '../cluster/summary.js';
+import { ksStatistic, wasserstein1 } from './stats.js';
 import { usToMs } from '../kernel/units.js';
 
 export const METRICS = ['ttft', 'e2e', 'tpot', 'itl'] as const;
@@ -146,8 +147,8 @@ function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBloc
   const tpot = Float64Array.from(tp);
   const dists: Partial<Record<LatencyMetric, DistMs>> = {};
   const put = (m: LatencyMetric, xs: Float64Array): void => {
-    const s = summarize(xs);
-    if (s) dists[m] = { mean: s.mean, p50: s.p50, p90: s.p90, p95: s.p95, p99: s.p99, min: s.min, max: s.max };
+    const s = statistics(xs);
+    if (s.count > 0) dists[m] = { mean: s.mean!, p50: s.p50!, p90: s.p90!, p95: s.p95!, p99: s.p99!, min: s.min!, max: s.max! };
   };
   put('ttft', ttft);
   put('e2e', e2e);
