@@ -2,7 +2,7 @@
  * The simulator: a clock and one event queue (SimPy-small). `schedule` puts a pooled event
  * on the heap; `step` pops the earliest and calls its handler; `run` steps until a time.
  */
-import { EventHeap, SimEvent, isControlPlane, type EventHandler } from './events.js';
+import { EventHeap, SimEvent, isControlPlane, type EventHandler, type EventPriority } from './events.js';
 
 export class Simulator {
   /** Current simulated time, integer microseconds. */
@@ -33,7 +33,7 @@ export class Simulator {
    * Schedules `handler.handle(ev)` at `timeUs` (an integer >= now). The returned event is
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
-  schedule(timeUs: number, priority: number, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+  schedule(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
     if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) {
       throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${this.nowUs}us)`);
     }
