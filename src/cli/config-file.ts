@@ -10,8 +10,8 @@
  * silently), except flags declared repeatable (`listFlag`).
  */
 import type { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
+import { parseYamlFile } from '../workload/yaml-locator.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import type { FlagTag } from './parse.js';
@@ -45,10 +45,14 @@ export function addConfigOption(cmd: Command): void {
 function readConfig(path: string): Record<string, unknown> {
   const text = readText(path, 'config file');
   let value: unknown;
-  try {
-    value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new InputError('CONFIG_MALFORMED', path, `not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  if (/\.json$/i.test(path)) {
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new InputError('CONFIG_MALFORMED', path, `not valid JSON: ${(e as Error).message}`);
+    }
+  } else {
+    value = parseYamlFile(text, path, 'CONFIG_MALFORMED').doc.toJS();
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError('CONFIG_MALFORMED', path, 'expected a map of flag names to values');
   return value as Record<string, unknown>;
