@@ -21,6 +21,7 @@ import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import type { ClusterConfig } from './config.js';
 import type { Fleet } from './fleet.js';
 import { TransferLink, type TransferListener } from './kv-transfer.js';
+import type { RequestLedger } from './ledger.js';
 import type { PdDecision } from './pd-decider.js';
 import type { RequestStatus } from './record.js';
 import type { RoutingPolicy } from './routing.js';
@@ -35,6 +36,8 @@ export interface DisaggHost {
   readonly fleet: Fleet;
   /** The router keeps a delayed KV view (advance it before routing). */
   readonly kvView: boolean;
+  /** Counts the request on its decode instance from routing on. */
+  readonly ledger: RequestLedger;
   /** Emits the request's record (rejected, dropped). */
   finish(t: Tracked, status: RequestStatus, reason: string): void;
   /** A request left instance `id` (drain checks, live view). */
@@ -106,9 +109,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     t.decodeRoutedUs = now;
     if (decodeScores) t.decodeScores = decodeScores;
     t.decodeReq = siblingRequest(t.req);
-    // The gateway counts the request on the decode endpoint from now (it is the primary target).
-    view.active[d]!++;
-    if (h.config.inFlightTracking) view.inFlight[d]!++;
+    h.ledger.dispatchedDecode(t, d);
     t.req.prefillOnly = true;
     h.enqueue(t, p, t.req);
   }

@@ -103,7 +103,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       stepState.running = running;
       stepState.maxNumSeqs = maxNumSeqs;
       stepState.kvUtilization = kvUtilization;
-      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.instanceInfo(instance).model, stepState);
+      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.lifecycle.info(instance).model, stepState);
       metrics.notePeakKv(instance, kvUtilization, pool);
     },
   });
@@ -111,14 +111,14 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const horizon = input.horizonUs ?? Infinity;
   const progress = (): void => input.onProgress?.({
     simulatedUs: cluster.sim.nowUs,
-    injected: cluster.requestCounts.injected,
-    finished: cluster.requestCounts.injected - cluster.inSystem,
+    injected: cluster.ledger.requestCounts.injected,
+    finished: cluster.ledger.requestCounts.injected - cluster.ledger.inSystem,
   });
 
   let stalledUs = -1;
   const stalled = (): boolean => {
     const sim = cluster.sim;
-    if (stalledUs < 0 && cluster.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
+    if (stalledUs < 0 && cluster.ledger.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
     return stalledUs >= 0;
   };
   const runUntil = async (untilUs: number): Promise<void> => {
@@ -157,13 +157,13 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const endUs = cluster.sim.nowUs;
   // A fixed fleet is billed for the whole run; an autoscaler re-bills its replicas by lifetime.
   const billed: BilledInstance[] = input.billing?.(endUs) ?? cluster.instances.map((_, id) => {
-    const i = cluster.instanceInfo(id);
+    const i = cluster.lifecycle.info(id);
     return { hardware: i.hardware, tp: i.tp, billedUs: endUs, initial: id < config.numInstances };
   });
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
-    stalledUs >= 0 ? { stalled: { at_s: usToS(stalledUs), last_progress_s: usToS(cluster.sim.lastDataPlaneUs), requests: cluster.requestCounts.unfinished } } : {},
+    stalledUs >= 0 ? { stalled: { at_s: usToS(stalledUs), last_progress_s: usToS(cluster.sim.lastDataPlaneUs), requests: cluster.ledger.requestCounts.unfinished } } : {},
   );
   const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
   if (tiers.length > 0) {
@@ -179,7 +179,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
     const { id, ...block } = row;
-    const i = cluster.instanceInfo(id);
+    const i = cluster.lifecycle.info(id);
     return { id, pool: i.pool, role: i.role, model: i.model, hardware: i.hardware, tp: i.tp, state: i.state, ...block };
   });
   return { metrics: doc, cluster };

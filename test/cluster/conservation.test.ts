@@ -69,7 +69,7 @@ describe('conservation across pools (property)', () => {
         }, arrivals, undefined, 120_000_000);
         const ids = all.map((r) => r.id).sort();
         expect(ids).toEqual(arrivals.map((a) => a.id).sort());
-        const c = cluster.requestCounts;
+        const c = cluster.ledger.requestCounts;
         expect(c.completed + c.rejected + c.timed_out + c.dropped + c.unfinished).toBe(c.injected);
         expect(c.injected).toBe(arrivals.length);
         expect(c.unfinished).toBe(0);
