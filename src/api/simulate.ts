@@ -4,7 +4,8 @@
  * requests leave the system, spans to any TraceSink (file, OTLP/HTTP, the OpenTelemetry SDK),
  * and the blis.metrics/v1 document at the end. Never prints; progress goes to `onProgress`.
  */
-import { describeClusterConfig, resolveClusterConfig, type ClusterOptions } from '../cluster/config.js';
+import { resolveClusterConfig, type ClusterOptions } from '../cluster/config.js';
+import { describeClusterConfig } from '../cluster/config-echo.js';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate as runCluster, type SimulationProgress } from '../cluster/simulate.js';

@@ -4,7 +4,7 @@ import { simulate, type SimulateResult, type SimulationProgress } from '../clust
 import type { ClusterConfig } from '../cluster/config.js';
 import { catalogModelName, checkModelClaim, fleetModels } from '../cluster/served-models.js';
 import type { ClientSpec } from '../workload/types.js';
-import { describeClusterConfig } from '../cluster/config.js';
+import { describeClusterConfig } from '../cluster/config-echo.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ADMISSION_POLICIES, type AdmissionEntry, type AdmissionSettings } from '../../src/cluster/admission/admission.js';
-import { describeClusterConfig, resolveClusterConfig } from '../../src/cluster/config.js';
+import { resolveClusterConfig } from '../../src/cluster/config.js';
+import { describeClusterConfig } from '../../src/cluster/config-echo.js';
 import { createRouterView, type MutableRouterView } from '../../src/cluster/view.js';
 
 const REQ = { index: 0, inputTokens: 64, outputTokens: 8, blockHashes: new Float64Array(0), priority: 0 };

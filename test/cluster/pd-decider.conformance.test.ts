@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { describeClusterConfig, resolveClusterConfig } from '../../src/cluster/config.js';
+import { resolveClusterConfig } from '../../src/cluster/config.js';
+import { describeClusterConfig } from '../../src/cluster/config-echo.js';
 import { PD_DECIDERS } from '../../src/cluster/pd-decider.js';
 
 const decisionArb = fc.record({
