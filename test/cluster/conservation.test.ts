@@ -48,6 +48,7 @@ const arb = fc.record({
   refreshMs: fc.constantFrom(0, 5),
   policy: fc.constantFrom('round-robin', 'least-loaded', 'weighted'),
   latencyMs: fc.constantFrom(0, 1),
+  overheads: fc.record({ preScheduleUs: fc.constantFrom(0, 3_000), firstTokenUs: fc.constantFrom(0, 2_000), perOutputTokenUs: fc.constantFrom(0, 100) }),
 });
 
 describe('conservation across pools (property)', () => {
@@ -66,7 +67,7 @@ describe('conservation across pools (property)', () => {
           snapshotRefreshIntervalMs: p.refreshMs, routingPolicy: p.policy,
           routingScorers: p.policy === 'weighted' ? 'prefix-affinity:2,precise-prefix-cache:1,queue-depth:1,load-aware:1,active-requests:1,kv-utilization:1' : undefined,
           admissionLatencyMs: p.latencyMs, routingLatencyMs: p.latencyMs,
-        }, arrivals, undefined, 120_000_000);
+        }, arrivals, undefined, 120_000_000, p.overheads);
         const ids = all.map((r) => r.id).sort();
         expect(ids).toEqual(arrivals.map((a) => a.id).sort());
         const c = cluster.ledger.requestCounts;

@@ -1,4 +1,4 @@
-import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
+import type { BatchShape, RequestOverheads, StepTimeModel } from '../../src/model/step-time.js';
 import { ZERO_OVERHEADS } from '../../src/engine/config.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { resolveClusterConfig, type ClusterOptions } from '../../src/cluster/config.js';
@@ -22,9 +22,9 @@ export function arrival(id: string, arrivalUs: number, inputTokens: number, outp
   return { id, arrivalUs, inputTokens, outputTokens, ...extra };
 }
 
-export async function run(o: ClusterOptions, arrivals: ArrivalRequest[], step = linearStep(), horizonUs?: number): Promise<{ records: Map<string, RequestRecord>; all: RequestRecord[]; cluster: Cluster; metrics: MetricsDocument }> {
+export async function run(o: ClusterOptions, arrivals: ArrivalRequest[], step = linearStep(), horizonUs?: number, overheads: RequestOverheads = ZERO_OVERHEADS): Promise<{ records: Map<string, RequestRecord>; all: RequestRecord[]; cluster: Cluster; metrics: MetricsDocument }> {
   const sink = new CollectingSink();
-  const res = await simulate({ config: resolveClusterConfig(options(o)), arrivals, stepTime: step, overheads: ZERO_OVERHEADS, sinks: [sink], ...(horizonUs !== undefined ? { horizonUs } : {}) });
+  const res = await simulate({ config: resolveClusterConfig(options(o)), arrivals, stepTime: step, overheads, sinks: [sink], ...(horizonUs !== undefined ? { horizonUs } : {}) });
   return { records: new Map(sink.records.map((r) => [r.id, r])), all: sink.records, cluster: res.cluster, metrics: res.metrics };
 }
 
