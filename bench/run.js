@@ -48,8 +48,8 @@ const c = Object.entries(results).find(([k]) => k.startsWith('c:'))?.[1];
 const d = Object.entries(results).find(([k]) => k.startsWith('d:'))?.[1];
 if (c && d) console.log(`weighted / round-robin wall-time ratio: ${(d.wall_s / c.wall_s).toFixed(2)} (budget 1.5)`);
 
-// The ingest and telemetry rooms' own benchmarks: CSV rows/s and spans/s.
-for (const [name, script, extra] of [['ingest', 'ingest.mjs', []], ['telemetry', 'telemetry.mjs', ['100000', 'pb']]]) {
+// The workload, ingest and telemetry rooms' own benchmarks: requests generated/s, CSV rows/s and spans/s.
+for (const [name, script, extra] of [['workload', 'workload.mjs', []], ['ingest', 'ingest.mjs', []], ['telemetry', 'telemetry.mjs', ['100000', 'pb']]]) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`${name}:`);
   const r = spawnSync(process.execPath, [join(here, script), ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
