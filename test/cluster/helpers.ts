@@ -34,3 +34,19 @@ export function makeCluster(o: ClusterOptions, step = linearStep()): { cluster: 
   const cluster = new Cluster(resolveClusterConfig(options(o)), { stepTime: step, overheads: ZERO_OVERHEADS, sink });
   return { cluster, sink };
 }
+
+/** Pool layouts the cluster properties run over: unified, P/D, and both side by side. */
+export const POOL_LAYOUTS: ReadonlyArray<[string, ClusterOptions]> = [
+  ['unified x3', { numInstances: 3 }],
+  // Decode pools get room for every reservation: with a few blocks, a recompute-preempted request
+  // at a decode queue's head can wait forever behind landed transfers that hold blocks (vLLM's
+  // head-of-line rule; see docs/cluster.md, known limits). The prefill side stays tight.
+  ['prefill 1 + decode 2', {
+    pools: [{ name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 2, totalKvBlocks: 1000 }],
+    pdTransferBandwidthGBs: 0.05,
+  }],
+  ['unified + P/D, prefix-threshold', {
+    pools: [{ name: 'u', role: 'unified', count: 1 }, { name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 1, totalKvBlocks: 1000 }],
+    pdDecider: 'prefix-threshold', pdPrefixThreshold: 32, cacheSignalDelayMs: 5,
+  }],
+];

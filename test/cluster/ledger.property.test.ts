@@ -13,21 +13,13 @@ import { resolveClusterConfig, type ClusterOptions } from '../../src/cluster/con
 import { CollectingSink } from '../../src/cluster/sink.js';
 import { RequestState } from '../../src/engine/engine-request.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
-import { arrival, linearStep, options } from './helpers.js';
+import { POOL_LAYOUTS, arrival, linearStep, options } from './helpers.js';
 
-const LAYOUTS: Array<[string, ClusterOptions]> = [
-  ['unified x3', { numInstances: 3 }],
+const LAYOUTS: ReadonlyArray<[string, ClusterOptions]> = [
+  ...POOL_LAYOUTS,
   // PCIe slowed 1000x: a prefix block takes ~47 ms to load back from the CPU tier, so client
   // timeouts catch requests while they load (vLLM WAITING_FOR_REMOTE_KVS).
   ['unified x2 with a slow CPU tier', { numInstances: 2, kvCpuBlocks: 2000, hardwareSpec: { ...getHardware('H100'), name: 'slow-pcie', pcieGBps: 0.064 } }],
-  ['prefill 1 + decode 2', {
-    pools: [{ name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 2, totalKvBlocks: 1000 }],
-    pdTransferBandwidthGBs: 0.05,
-  }],
-  ['unified + P/D, prefix-threshold', {
-    pools: [{ name: 'u', role: 'unified', count: 1 }, { name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 1, totalKvBlocks: 1000 }],
-    pdDecider: 'prefix-threshold', pdPrefixThreshold: 32, cacheSignalDelayMs: 5,
-  }],
 ];
 
 const arb = fc.record({
@@ -107,7 +99,7 @@ describe('request ledger (property, after every event)', () => {
     // tier when its 50 ms timeout fires; the gateway must stop counting it on its instance.
     const gaps = [0, 0, 0, 3991, 0, 0, 0, 6009, 0, 8934, 19197];
     const shapes: Array<[number, number, number]> = [[114, 32, 0], [1, 1, 0], [48, 1, 2], [1, 1, 0], [193, 1, 4], [1, 1, 0], [251, 7, 5], [1, 1, 0], [271, 3, 3], [2, 19, 0], [48, 1, 2]];
-    const cluster = runChecked(LAYOUTS[1]![1], {
+    const cluster = runChecked(LAYOUTS.find(([name]) => name.includes('CPU tier'))![1], {
       reqs: shapes.map(([input, output, group], k) => ({ gapUs: gaps[k]!, input, output, group })),
       admission: 'always-admit', flowControl: false, timeoutS: 0.05, refreshMs: 0, inFlightTracking: false, latencyMs: 0,
       overheads: { preScheduleUs: 0, firstTokenUs: 0, perOutputTokenUs: 0 },
