@@ -94,8 +94,8 @@ const e = Object.entries(results).find(([k]) => k.startsWith('e:'))?.[1];
 if (d && e) console.log(`weighted / round-robin user-CPU ratio: ${(e.user_s / d.user_s).toFixed(2)} (budget 1.5)`);
 console.log(`load average after: ${load()}`);
 
-// The ingest and telemetry rooms' own benchmarks: CSV rows/s and spans/s.
-for (const [name, script, extra] of [['ingest', 'ingest.mjs', []], ['telemetry', 'telemetry.mjs', ['100000', 'pb']]]) {
+// The workload, ingest and telemetry rooms' own benchmarks: requests generated/s, CSV rows/s and spans/s.
+for (const [name, script, extra] of [['workload', 'workload.mjs', []], ['ingest', 'ingest.mjs', []], ['telemetry', 'telemetry.mjs', ['100000', 'pb']]]) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`${name}:`);
   const r = spawnSync(process.execPath, [join(here, script), ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });

@@ -4,7 +4,8 @@
  * requests leave the system, spans to any TraceSink (file, OTLP/HTTP, the OpenTelemetry SDK),
  * and the blis.metrics/v1 document at the end. Never prints; progress goes to `onProgress`.
  */
-import { describeClusterConfig, resolveClusterConfig, type ClusterOptions } from '../cluster/config.js';
+import { resolveClusterConfig, type ClusterOptions } from '../cluster/config.js';
+import { describeClusterConfig } from '../cluster/config-echo.js';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate as runCluster, type SimulationProgress } from '../cluster/simulate.js';
@@ -17,6 +18,7 @@ import { isBackpressured, type TraceSink, type TraceSinkSummary } from '../telem
 import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -75,10 +77,10 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     detail: { enabled: traces !== undefined, tokenEvery: tokenEvery > 0 ? tokenEvery : 1 },
     ...(traces && isBackpressured(traces) ? { pace: () => traces.drain() } : {}),
     ...(workload ? {
-      stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+      stages: workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) })),
       extraConfig: { workload: { seed: workload.seed, rate_rps: workload.rateRps, num_requests: workload.numRequests, duration_s: workload.durationS, clients: workload.clients, stages: workload.stages, sources: workload.sources } },
     } : {}),
-    ...(options.horizonS !== undefined ? { horizonUs: Math.round(options.horizonS * 1e6) } : {}),
+    ...(options.horizonS !== undefined ? { horizonUs: sToUs(options.horizonS) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return { metrics: result.metrics, ...(traces ? { traces: await traces.close() } : {}) };

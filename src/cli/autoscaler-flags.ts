@@ -19,6 +19,7 @@ import { getHardware } from '../model/hardware-catalog.js';
 import { readText, resolvePath, writeTextTo } from './files.node.js';
 import type { OutputFiles } from './output-files.node.js';
 import type { CliIO } from './io.js';
+import { usToS } from '../kernel/units.js';
 
 /**
  * Instance ids are never reused, so the cluster needs room for every replica started during the
@@ -105,7 +106,7 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       if (typeof o['timelineOut'] === 'string') {
         const path = resolvePath(io.cwd, o['timelineOut']);
         const text = /\.html?$/i.test(path)
-          ? renderTimelineHtml({ rows: a.timeline, summary, endS: result.cluster.sim.nowUs / 1e6, ttftSloMs: Object.fromEntries(policy!.models.map((m) => [m.name, m.ttftMs])) })
+          ? renderTimelineHtml({ rows: a.timeline, summary, endS: usToS(result.cluster.sim.nowUs), ttftSloMs: Object.fromEntries(policy!.models.map((m) => [m.name, m.ttftMs])) })
           : timelineCsv(a.timeline);
         writeTextTo(files?.writePathFor(path) ?? path, text, path);
       }

@@ -21,6 +21,7 @@ import { progressPrinter, validateWorkerUrl } from './cmd-validate.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
 import { QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { msToS } from '../kernel/units.js';
 
 const EXAMPLES = `
 Examples:
@@ -110,7 +111,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
         ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),
         maxEvaluations,
         onEvaluation: (ev) => {
-          if (!quiet && ev.evaluations % 10 === 0) io.err(`${label}: ${ev.evaluations} evaluations, best loss ${ev.best.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+          if (!quiet && ev.evaluations % 10 === 0) io.err(`${label}: ${ev.evaluations} evaluations, best loss ${ev.best.toFixed(4)} (${msToS(Date.now() - started).toFixed(0)} s)\n`);
         },
       });
       if (!quiet) io.err(`${label}: loss ${r.loss.toFixed(4)} after ${r.evaluations} evaluations: ${params.map((p, i) => `${p.name}=${r.x[i]!.toPrecision(4)}`).join(' ')}\n`);

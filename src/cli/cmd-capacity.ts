@@ -16,6 +16,7 @@ import { choiceFlag, intFlag, numFlag } from './parse.js';
 import { commandLine, flagsFromCommand, simulateFlags, type FlagValue } from './run-flags.js';
 import { pricesFromFlags } from './slo-flags.js';
 import { table } from './summary-format.js';
+import { msToS } from '../kernel/units.js';
 
 const EXAMPLES = `
 Examples:
@@ -95,7 +96,7 @@ export function registerCapacity(program: Command, io: CliIO): void {
         const t0 = Date.now();
         try {
           const doc = await simulateAt(flagsOf(c));
-          say(`blis capacity: ${describeFleet(c)}: SLO ${doc.slo!.holds ? 'holds' : 'missed'} (${((Date.now() - t0) / 1000).toFixed(1)} s wall)`);
+          say(`blis capacity: ${describeFleet(c)}: SLO ${doc.slo!.holds ? 'holds' : 'missed'} (${msToS(Date.now() - t0).toFixed(1)} s wall)`);
           return { kind: 'simulated', holds: doc.slo!.holds, detail: probeDetail(doc, flagsOf(c)) };
         } catch (e) {
           if (!(e instanceof InputError) || e.code === 'CAPACITY_NO_SLO') throw e;

@@ -5,6 +5,7 @@ import { listModels } from '../model/catalog.js';
 import { QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag } from './parse.js';
 import { table } from './summary-format.js';
+import { BYTES_PER_GB } from '../kernel/units.js';
 
 /** `--output human|json` like every command, `--json` kept as its alias. */
 function catalogCommand(program: Command, io: CliIO, name: string, description: string, json: () => unknown, human: () => string): void {
@@ -23,7 +24,7 @@ function catalogCommand(program: Command, io: CliIO, name: string, description: 
 
 export function registerCatalog(program: Command, io: CliIO): void {
   catalogCommand(program, io, 'models', 'list the embedded model catalog (Hugging Face config.json facts)', listModels, () => {
-    const b = (x: number): string => (x / 1e9).toFixed(2);
+    const b = (x: number): string => (x / BYTES_PER_GB).toFixed(2);
     return table([
       ['model', 'params (B)', 'active (B)', 'layers', 'heads', 'kv heads', 'experts', 'max len'],
       ...listModels().map((m) => [m.name, b(m.totalParams), b(m.activeParams), String(m.layers), String(m.heads), String(m.kvHeads), m.experts, String(m.maxLen)]),

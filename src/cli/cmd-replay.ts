@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { RequestRecord } from '../cluster/record.js';
 import { simulate, type SimulateResult } from '../cluster/simulate.js';
-import { describeClusterConfig, type ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../cluster/config.js';
+import { describeClusterConfig } from '../cluster/config-echo.js';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import type { RecordSink } from '../cluster/sink.js';
 import { basename } from 'node:path';

@@ -4,7 +4,7 @@ import { simulate, type SimulateResult, type SimulationProgress } from '../clust
 import type { ClusterConfig } from '../cluster/config.js';
 import { catalogModelName, checkModelClaim, fleetModels } from '../cluster/served-models.js';
 import type { ClientSpec } from '../workload/types.js';
-import { describeClusterConfig } from '../cluster/config.js';
+import { describeClusterConfig } from '../cluster/config-echo.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
@@ -18,6 +18,7 @@ import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planR
 import { intFlag, numFlag } from './parse.js';
 import { userSet } from './config-file.js';
 import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
+import { sToUs } from '../kernel/units.js';
 
 const EXAMPLES = `
 Examples:
@@ -122,7 +123,7 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
     overheads,
     ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
     leap: leapFromFlags(cmd),
-    stages: workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) })),
+    stages: workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) })),
     extraConfig: { workload: describeWorkload(workload) },
     slo,
     prices: pricesFromFlags(cmd),

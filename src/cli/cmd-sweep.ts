@@ -24,6 +24,7 @@ import { choiceFlag, intFlag } from './parse.js';
 import { checkRunFlags, commandLine } from './run-flags.js';
 import { simulateSweepPoint, type SweepOutcome, type SweepPoint } from './sweep-point.js';
 import { appendResult, finishDir, prepareDir, readDir, readResults, writeManifest } from './sweep-dir.node.js';
+import { msToS } from '../kernel/units.js';
 
 const EXAMPLES = `
 Spec (YAML; run flags by their long names without --; docs/capacity.md has the full format):
@@ -215,13 +216,13 @@ export function registerSweep(program: Command, io: CliIO): void {
         appendResult(dir, line);
         onLine(line);
         n++;
-        say(progressLine(line, n, total, (Date.now() - rungStart) / 1000));
+        say(progressLine(line, n, total, msToS(Date.now() - rungStart)));
       }),
     });
     const keptKeys = new Set(kept.map(lineKey));
     const dropped = existing.lines.filter((x) => !keptKeys.has(lineKey(x))).length;
     if (dropped > 0) say(`blis sweep: left out ${dropped} earlier line(s) of configurations this spec no longer has`);
-    const wall = (Date.now() - start) / 1000;
+    const wall = msToS(Date.now() - start);
     say(`blis sweep: done in ${wall.toFixed(1)} s wall`);
     finish(io, dir, { specText: l.specText, title: `blis sweep ${basename(l.specPath)}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` }, manifest, kept);
     if (failures.length > 0) throw new ExitCode(1, `${failures.length} configuration(s) failed to simulate (not written; rerun to retry):\n  ${failures.join('\n  ')}`);

@@ -24,6 +24,7 @@ import { planJobRunner } from '../validate/validate-workers.node.js';
 import { compiledWorkerUrl, readJson, resolvePath, writeText } from './files.node.js';
 import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { msToS } from '../kernel/units.js';
 
 const EXAMPLES = `
 Exit codes: 0 ok (or not gated), 1 gate failed or a simulation failed, 2 a bad flag or experiment file.
@@ -136,7 +137,7 @@ export function registerValidate(program: Command, io: CliIO): void {
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       onProgress: progressPrinter(io, quiet),
     });
-    if (!quiet) io.err(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (!quiet) io.err(`done in ${msToS(Date.now() - started).toFixed(1)} s\n`);
     const doc = run.document;
 
     const experiments = sources.flatMap((s) => {

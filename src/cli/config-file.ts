@@ -43,13 +43,17 @@ export function addConfigOption(cmd: Command): void {
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {
   const text = readText(path, 'config file');
-  // The YAML reader loads only for a YAML config (start-up: a plain run parses none).
-  const parseYaml = /\.json$/i.test(path) ? null : (await import('yaml')).parse;
   let value: unknown;
-  try {
-    value = parseYaml === null ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new InputError('CONFIG_MALFORMED', path, `not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  if (/\.json$/i.test(path)) {
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new InputError('CONFIG_MALFORMED', path, `not valid JSON: ${(e as Error).message}`);
+    }
+  } else {
+    // The YAML reader loads only for a YAML config (start-up: a plain run parses none).
+    const { parseYamlFile } = await import('../workload/yaml-locator.js');
+    value = parseYamlFile(text, path, 'CONFIG_MALFORMED').doc.toJS();
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError('CONFIG_MALFORMED', path, 'expected a map of flag names to values');
   return value as Record<string, unknown>;

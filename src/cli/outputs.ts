@@ -16,6 +16,7 @@ import { planOutputs, type OutputFiles } from './output-files.node.js';
 import { OTLP_FRAMINGS, OTLP_PROTOCOLS, SPAN_EXPORTER_KINDS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpFraming, type OtlpProtocol, type SpanExporterKind } from '../telemetry/otlp-config.js';
 import { ExitCode, QUIET_HELP } from './io.js';
 import { formatSummary } from './summary-format.js';
+import { MS_PER_S, msToS, usToS } from '../kernel/units.js';
 
 export function addOutputFlags(cmd: Command): Command {
   return cmd
@@ -183,16 +184,16 @@ export function progressReporter(cmd: Command, io: CliIO, total: number | null):
     onProgress: (p) => {
       if (quiet) return;
       const now = Date.now();
-      if (now - start < 1000 || now - last < 1000) return;
+      if (now - start < MS_PER_S || now - last < MS_PER_S) return;
       last = now;
       printed = true;
       const of = total !== null ? `/${total}` : '';
-      const line = `blis: simulated ${(p.simulatedUs / 1e6).toFixed(1)} s, ${p.finished}${of} requests done (${((now - start) / 1000).toFixed(1)} s wall)`;
+      const line = `blis: simulated ${usToS(p.simulatedUs).toFixed(1)} s, ${p.finished}${of} requests done (${msToS(now - start).toFixed(1)} s wall)`;
       io.err(io.errIsTTY ? `\r${line}` : `${line}\n`);
     },
     done: (extra) => {
       if (quiet) return;
-      const wall = (Date.now() - start) / 1000;
+      const wall = msToS(Date.now() - start);
       if (printed && io.errIsTTY) io.err('\n');
       io.err(`blis: done in ${wall.toFixed(2)} s wall${extra ? `, ${extra}` : ''}\n`);
     },

@@ -4,6 +4,7 @@ import type { CostBlock } from '../cluster/cost.js';
 import type { AttainmentCount, SloBlock } from '../cluster/slo.js';
 import type { RegimeBlock } from '../cluster/regime.js';
 import type { DistributionSummary } from '../cluster/summary.js';
+import { BYTES_PER_GB } from '../kernel/units.js';
 
 /** Shown for a statistic with no sample (JSON null): never a made-up 0. */
 export const NO_VALUE = '–';
@@ -47,7 +48,7 @@ export function formatSummary(doc: MetricsDocument): string {
   out += `\nthroughput: ${fmt(doc.throughput.requests_per_s)} req/s, ${fmt(doc.throughput.input_tokens_per_s)} input tok/s, ${fmt(doc.throughput.output_tokens_per_s)} output tok/s\n`;
   out += `kv cache: prefix hit rate ${pct(doc.kv.prefix_hit_rate)}, ${doc.kv.preemptions} preemptions, peak utilisation ${pct(doc.kv.peak_utilization)}\n`;
   const off = doc['kv_offload'] as { loads: number; load_bytes: number; store_bytes: number } | undefined;
-  if (off !== undefined) out += `cpu kv tier: ${pct(doc.kv.cpu_hit_rate)} of prompt tokens loaded, ${off.loads} loads, ${(off.load_bytes / 1e9).toFixed(2)} GB loaded, ${(off.store_bytes / 1e9).toFixed(2)} GB stored\n`;
+  if (off !== undefined) out += `cpu kv tier: ${pct(doc.kv.cpu_hit_rate)} of prompt tokens loaded, ${off.loads} loads, ${(off.load_bytes / BYTES_PER_GB).toFixed(2)} GB loaded, ${(off.store_bytes / BYTES_PER_GB).toFixed(2)} GB stored\n`;
   if (doc.stages && doc.stages.length > 0) {
     out += '\n' + table([
       ['stage', 'start s', 'end s', 'done', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99'],
@@ -63,7 +64,7 @@ export function formatSummary(doc: MetricsDocument): string {
   }
   const x = doc.kv_transfer;
   if (x) {
-    out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / 1e9)} GB; waiting for decode blocks p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
+    out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / BYTES_PER_GB)} GB; waiting for decode blocks p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
   }
   if (doc.models) {
     out += '\n' + table([

@@ -5,28 +5,31 @@
  * routing (+ --routing-latency) → instance; with prefill pools, routing picks the decode
  * instance first and the P/D decider may add a prefill instance: prefill → KV transfer over the
  * prefill instance's link → decode instance, whose first step gives the first token (disagg.ts).
- * It turns engine events into per-request records handed to the sinks, and exposes the
- * instance lifecycle (add, ready, drain) the autoscaler drives.
+ * It turns engine events into per-request records handed to the sinks. The request ledger
+ * (ledger.ts) owns every count, the lifecycle (lifecycle.ts) the instances' states, the fleet
+ * (fleet.ts) the instances and their step-time models.
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
-import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
+import { EngineRequest, engineRequestFor } from '../engine/engine-request.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
-import { createStepTimeModel } from '../model/registry.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import { requestProblem } from '../workload/check-request.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from './admission/admission.js';
 import type { ClusterConfig } from './config.js';
-import { Fleet, type PoolStepTime } from './fleet.js';
+import { Fleet, poolStepTimes, type PoolStepTime } from './fleet.js';
 import { GatewayQueue } from './gateway-queue.js';
 import { Disaggregation } from './disagg.js';
 import { findPdDecider } from './pd-decider.js';
-import { isForwardTransition, type InstanceInfo, type InstanceState, type InstanceStateListener, type PoolConfig } from './pools.js';
+import { RequestLedger } from './ledger.js';
+import { InstanceLifecycle, type LifecycleHost } from './lifecycle.js';
+import type { PoolConfig } from './pools.js';
 import type { RequestStatus } from './record.js';
 import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
+import { scorersNeedCacheView } from './scorers/registry.js';
 import type { RecordSink } from './sink.js';
 import { Phase, buildRecord, newTracked, type Tracked } from './tracked.js';
 import { Snapshotter, type ScrapeOwner } from './snapshots.js';
@@ -40,7 +43,6 @@ const enum Kind {
   Dispatch = 3,
   QueueExpiry = 4,
   PrefillDone = 5,
-  DrainCheck = 6,
 }
 
 export interface ClusterDeps {
@@ -59,7 +61,7 @@ export interface ClusterDeps {
   readonly leap?: boolean;
 }
 
-export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, ScrapeOwner {
+export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, ScrapeOwner, LifecycleHost {
   private readonly snapshots: Snapshotter;
   readonly sim = new Simulator();
   readonly view: MutableRouterView;
@@ -72,17 +74,19 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private readonly queue: GatewayQueue<Tracked>;
   /** P/D phases after the prefill (null without prefill pools). */
   private readonly pd: Disaggregation | null;
-  private readonly live = new Map<number, Tracked>();
-  private stateListener: InstanceStateListener | null = null;
+  /** Every request in the system and every count of requests (the router view's active and in-flight too). */
+  readonly ledger: RequestLedger;
+  /** Adding, readying and draining instances (the autoscaler's handle). */
+  readonly lifecycle: InstanceLifecycle;
   private draining = false;
   private nextIndex = 0;
   private lastArrivalUs = 0;
-  private readonly counts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
     const rng = new Rng(config.seed);
     const cap = config.maxInstances;
     this.view = createRouterView(0, cap, config.cacheSignalDelayUs);
+    this.ledger = new RequestLedger(this.view, config.inFlightTracking);
     const routingRandom = rng.fork('routing');
     const mkPolicy = (): RoutingPolicy => findRoutingPolicy(config.routingPolicy).create({ numInstances: cap, scorers: config.routingScorers, random: routingRandom });
     const hasPd = config.pools.some((p) => p.role === 'prefill');
@@ -90,22 +94,23 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);
-    this.kvView = (hasPd && decider.needsCacheView) || config.routingScorers.some((s) => s.name === 'precise-prefix-cache');
+    this.kvView = (hasPd && decider.needsCacheView) || scorersNeedCacheView(config.routingScorers);
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
-    const stepTimes = config.pools.map((p) => this.stepTimeOf(p));
+    const stepTimes = poolStepTimes(config, { stepTime: deps.stepTime, overheads: deps.overheads }, deps.stepTimeFor);
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 }, deps.leap ?? true);
-    this.snapshots = new Snapshotter(this.sim, this.view, this.fleet, config.snapshotRefreshIntervalUs, this);
+    this.snapshots = new Snapshotter(this.sim, this.view, this.fleet, config.snapshotRefreshIntervalUs, this, this.ledger);
+    this.lifecycle = new InstanceLifecycle(this.sim, this.fleet, this.view, this.kvView, this);
     this.pd = hasPd ? new Disaggregation({
-      sim: this.sim, config, view: this.view, fleet: this.fleet, kvView: this.kvView,
+      sim: this.sim, config, view: this.view, fleet: this.fleet, kvView: this.kvView, ledger: this.ledger,
       finish: (t, status, reason) => this.finish(t, status, reason),
       instanceWorkDone: (id) => {
-        this.noteInstanceWork(id);
+        this.lifecycle.workLeft(id);
         this.liveUpdate();
       },
       enqueue: (t, instance, req) => this.enqueue(t, instance, req),
     }, { decode: this.policies[Phase.Decode]!, prefill: this.policies[Phase.Prefill]! }, decider.create(config.pdPrefixThresholdTokens)) : null;
     config.pools.forEach((p, k) => {
-      for (let j = 0; j < p.count; j++) this.attach(this.fleet.add(k, 'ready'));
+      for (let j = 0; j < p.count; j++) this.lifecycle.start(k);
     });
   }
 
@@ -120,71 +125,9 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     return this.config.pools;
   }
 
-  /** Requests that left the system so far, by status. */
-  get requestCounts(): Readonly<typeof this.counts> {
-    return this.counts;
-  }
-
-  /** Requests whose record has not been emitted yet. */
-  get inSystem(): number {
-    return this.counts.injected - (this.counts.completed + this.counts.rejected + this.counts.timed_out + this.counts.dropped + this.counts.unfinished);
-  }
-
   /** Requests waiting in the gateway's flow-control queue. */
   get gatewayQueueLength(): number {
     return this.queue.size;
-  }
-
-  instanceInfo(id: number): InstanceInfo {
-    return this.fleet.info(id);
-  }
-
-  /** Ids of a pool's instances that are not gone. */
-  poolInstances(pool: string): number[] {
-    const k = this.fleet.poolIndex(pool);
-    const out: number[] = [];
-    for (let i = 0; i < this.fleet.size; i++) if (this.fleet.poolOf[i] === k && this.fleet.stateOf(i) !== 'gone') out.push(i);
-    return out;
-  }
-
-  setInstanceStateListener(l: InstanceStateListener | null): void {
-    this.stateListener = l;
-  }
-
-  /**
-   * Adds an instance to a pool, at the current simulated time, in `state` (default ready). The
-   * autoscaler moves it on with setInstanceState (provisioning → loading → ready).
-   */
-  addInstance(pool: string, state: 'provisioning' | 'loading' | 'ready' = 'ready'): number {
-    const id = this.fleet.add(this.fleet.poolIndex(pool), state);
-    this.attach(id);
-    this.view.numInstances = this.fleet.size;
-    this.stateListener?.onInstanceState(this.fleet.info(id), null, this.sim.nowUs);
-    if (state === 'ready') this.afterCapacityChange();
-    return id;
-  }
-
-  /**
-   * Moves an instance forward in its lifecycle. `draining` stops new requests; the instance
-   * becomes `gone` by itself once idle. `gone` directly is allowed only for an idle instance.
-   */
-  setInstanceState(id: number, state: InstanceState): void {
-    const from = this.fleet.info(id).state;
-    if (from === state) return;
-    if (!isForwardTransition(from, state)) {
-      throw new InputError('LIFECYCLE_INVALID', `instance ${id}`, `cannot go from ${from} to ${state}; the lifecycle is provisioning → loading → ready → draining → gone`);
-    }
-    if (state === 'gone' && !this.fleet.instances[id]!.idle) {
-      throw new InputError('LIFECYCLE_INVALID', `instance ${id}`, 'still has requests; drain it (state draining) and it goes by itself');
-    }
-    this.changeState(id, state);
-    if (state === 'draining') this.checkDrained(id);
-    if (state === 'ready') this.afterCapacityChange();
-  }
-
-  /** Stops routing to an instance; it becomes gone when its last request leaves. */
-  drainInstance(id: number): void {
-    this.setInstanceState(id, 'draining');
   }
 
   /** Schedules one arrival (arrivals must come in non-decreasing time order). */
@@ -203,7 +146,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   close(reason = 'simulation-ended'): void {
     // Records read running requests' token counts, which a leaping engine keeps as run counters.
     for (const inst of this.fleet.instances) inst.syncRequests();
-    for (const t of [...this.live.values()]) if (!t.closed) this.finish(t, 'unfinished', reason);
+    for (const t of [...this.ledger.liveRequests()]) if (!t.closed) this.finish(t, 'unfinished', reason);
   }
 
   handle(ev: SimEvent): void {
@@ -214,7 +157,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
       case Kind.Dispatch: this.dispatch(ev.b as Tracked); break;
       case Kind.QueueExpiry: this.onQueueExpiry(ev.b as Tracked); break;
       case Kind.PrefillDone: this.pd!.prefillDone(ev.b as Tracked); break;
-      case Kind.DrainCheck: this.checkDrained(ev.b as number); break;
     }
   }
 
@@ -223,10 +165,9 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private onArrival(src: ArrivalRequest): void {
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
-    this.counts.injected++;
-    const req = engineRequestFor(src, index, this.config.blockSize);
+    const req = engineRequestFor(src, index, this.config.engine.blockSize);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
-    this.live.set(index, t);
+    this.ledger.opened(t);
     if (this.config.clientTimeoutUs > 0) {
       t.timeoutEvent = this.sim.schedule(now + this.config.clientTimeoutUs, EventPriority.Timeout, this, Kind.Timeout, t);
       t.timeoutSeq = t.timeoutEvent.seq;
@@ -330,8 +271,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   /** Hands `req` (the request or its prefill part) to an instance, counted by the gateway. */
   private enqueue(t: Tracked, instance: number, req: EngineRequest): void {
-    if (this.config.inFlightTracking) this.view.inFlight[instance]!++;
-    this.view.active[instance]!++;
+    this.ledger.dispatched(t, instance);
     this.fleet.instances[instance]!.enqueue(req);
   }
 
@@ -348,33 +288,31 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   // ---------------------------------------------------------------- engine events
 
   onFinished(req: EngineRequest, tUs: number): void {
-    const t = this.live.get(req.index);
+    const t = this.ledger.get(req.index);
     if (t === undefined) return;
     if (req === t.decodeReq) {
-      this.view.active[t.decodeInstance]!--;
-      this.noteInstanceWork(t.decodeInstance);
+      this.ledger.leftDecode(t);
+      this.lifecycle.workLeft(t.decodeInstance);
       this.finish(t, 'completed', undefined);
       this.pd?.retryAwaiting();
       this.liveUpdate();
       return;
     }
-    this.view.active[t.instance]!--;
+    this.ledger.leftInstance(t);
     if (req.prefillOnly) {
       // The prefill instance answered; the decode side takes over when the answer is out.
       this.sim.schedule(Math.max(this.sim.nowUs, Math.round(tUs)), EventPriority.Dispatch, this, Kind.PrefillDone, t);
       return;
     }
-    this.noteInstanceWork(t.instance);
+    this.lifecycle.workLeft(t.instance);
     this.finish(t, 'completed', undefined);
     this.liveUpdate();
   }
 
   onDropped(req: EngineRequest, reason: string): void {
-    const t = this.live.get(req.index);
+    const t = this.ledger.get(req.index);
     if (t === undefined) return;
-    this.view.active[t.instance]!--;
-    this.noteInstanceWork(t.instance);
-    if (t.disagg) this.view.active[t.decodeInstance]!--;
+    this.lifecycle.workLeft(t.instance);
     this.finish(t, 'dropped', reason);
     this.liveUpdate();
   }
@@ -397,22 +335,18 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     }
     const now = this.sim.nowUs;
     if (t.instance >= 0) {
-      const st = t.req.state;
-      if (st === RequestState.New || st === RequestState.Waiting || st === RequestState.Running) this.view.active[t.instance]!--;
       this.fleet.instances[t.instance]!.abort(t.req, now);
-      this.noteInstanceWork(t.instance);
+      this.lifecycle.workLeft(t.instance);
     }
     const d = t.decodeReq;
     if (d !== null && t.decodeInstance >= 0) {
-      // Counted on the decode instance since routing (disagg.ts), whatever its engine state.
-      if (d.state !== RequestState.Finished && d.state !== RequestState.Aborted) this.view.active[t.decodeInstance]!--;
       this.fleet.instances[t.decodeInstance]!.abort(d, now);
-      this.noteInstanceWork(t.decodeInstance);
+      this.lifecycle.workLeft(t.decodeInstance);
     }
     this.finish(t, 'timed_out', 'client-timeout');
   }
 
-  // ---------------------------------------------------------------- scrapes and lifecycle
+  // ---------------------------------------------------------------- scrapes and capacity
 
   /** The snapshotter's scrape refreshed the view: queued work may fit now. */
   onScraped(): void {
@@ -421,44 +355,19 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   }
 
   hasWork(): boolean {
-    return this.live.size > 0;
+    return this.ledger.inSystem > 0;
   }
 
-  private afterCapacityChange(): void {
+  afterCapacityChange(): void {
     if (this.snapshots.live) this.snapshots.refresh();
     this.drainQueue();
     this.pd?.retryAwaiting();
   }
 
-  private attach(id: number): void {
+  attach(id: number): void {
     const inst = this.fleet.instances[id]!;
     if (this.deps.onStep) inst.setStepListener(this);
     if (this.kvView) inst.setKvEventListener(this);
-    this.view.numInstances = this.fleet.size;
-  }
-
-  private changeState(id: number, state: InstanceState): void {
-    const from = this.fleet.stateOf(id);
-    this.fleet.setState(id, state);
-    if (state === 'gone' && this.kvView) this.view.kvIndex.forgetInstance(id);
-    this.stateListener?.onInstanceState(this.fleet.info(id), from, this.sim.nowUs);
-  }
-
-  /** A request left an instance: a draining instance may now be idle (checked after the instant's step end). */
-  private noteInstanceWork(id: number): void {
-    if (id >= 0 && this.fleet.stateOf(id) === 'draining') this.sim.schedule(this.sim.nowUs, EventPriority.Dispatch, this, Kind.DrainCheck, id);
-  }
-
-  private checkDrained(id: number): void {
-    if (this.fleet.stateOf(id) === 'draining' && this.fleet.instances[id]!.idle) this.changeState(id, 'gone');
-  }
-
-  private stepTimeOf(p: PoolConfig): PoolStepTime {
-    const c = this.config;
-    if (p.model === c.model && p.hardware === c.hardware && p.tp === c.tp) return { stepTime: this.deps.stepTime, overheads: this.deps.overheads };
-    if (this.deps.stepTimeFor) return this.deps.stepTimeFor(p);
-    const m = createStepTimeModel(c.stepTime, { model: p.model, hardware: p.hardware, tp: p.tp });
-    return { stepTime: m, overheads: m.overheads ?? this.deps.overheads };
   }
 
   private finish(t: Tracked, status: RequestStatus, reason: string | undefined): void {
@@ -471,8 +380,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
       this.sim.cancel(t.ttlEvent, t.ttlSeq);
       t.ttlEvent = null;
     }
-    this.live.delete(t.req.index);
-    this.counts[status]++;
+    this.ledger.closed(t, status);
     this.deps.sink.add(buildRecord(t, status, reason), t.req.src);
   }
 }

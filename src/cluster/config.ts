@@ -14,9 +14,10 @@ import { cpuTierFor } from './cpu-tier-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
-import { describePool, type PoolConfig, type PoolEngineConfig, type PoolOptions } from './pools.js';
-import { findRoutingPolicy } from './routing.js';
-import { parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
+import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
+import { resolveRouting } from './routing.js';
+import type { WeightedScorerSpec } from './scorers/registry.js';
+import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
 
 export type FieldSource = 'default' | 'derived' | 'preset' | 'spec' | 'experiment' | 'flag';
 
@@ -98,20 +99,13 @@ export interface ClusterConfig {
   readonly latencyModel: string;
   /** The step-time model every pool is built with (model/registry createStepTimeModel). */
   readonly stepTime: StepTimeChoice;
-  readonly maxNumBatchedTokens: number;
-  readonly maxNumSeqs: number;
-  readonly longPrefillTokenThreshold: number;
-  readonly asyncScheduling: boolean;
+  /** Engine knobs of the top-level model, hardware and TP (a pool may differ: PoolConfig.engine). */
+  readonly engine: PoolEngineConfig;
   /** CPU tier bytes per GPU (0 = none, unless kvCpuBlocks is set). */
   readonly kvCpuBytes: number;
   /** CPU tier blocks when given as a count (else 0: derived from kvCpuBytes per pool). */
   readonly kvCpuBlocks: number;
-  readonly scheduler: 'fcfs' | 'priority';
-  readonly blockSize: number;
-  readonly totalKvBlocks: number;
   readonly gpuMemoryUtilization: number;
-  readonly maxModelLen: number;
-  readonly enablePrefixCaching: boolean;
   readonly routingPolicy: string;
   readonly routingScorers: readonly WeightedScorerSpec[];
   readonly snapshotRefreshIntervalUs: number;
@@ -183,6 +177,9 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   cacheSignalDelayMs: 2000,
   admissionLatencyMs: 0,
   routingLatencyMs: 0,
+  /** llm-d's pd-profile-handler splits every request once prefill pods exist; without them there is nothing to split onto. */
+  pdDeciderWithPrefillPools: 'always',
+  pdDeciderWithoutPrefillPools: 'never',
   /** Below a few hundred uncached tokens a prefill is a fraction of one step: cheaper than a transfer. */
   pdPrefixThreshold: 256,
   /** One 400 Gb/s RDMA NIC (ConnectX-7) per prefill instance, as llm-d's NIXL transfers use. */
@@ -248,7 +245,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs });
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
-    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / 1e9).toFixed(2)} GB weights - ${(k.reserveBytes / 1e9).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
   }
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
@@ -269,23 +266,12 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
-  let routingPolicy = findRoutingPolicy(String(pick('routingPolicy'))).name;
-  let routingScorers: WeightedScorerSpec[] = [];
-  if (options.routingScorers !== undefined && routingPolicy !== 'weighted') {
-    // Only the weighted policy reads scorers: never show scorers in the header that no decision uses.
-    if (options.routingPolicy !== undefined) {
-      throw new InputError('FLAG_CONFLICT', '--routing-scorers', `only --routing-policy weighted uses scorers; ${routingPolicy} would ignore them: pass --routing-policy weighted, or drop --routing-scorers`);
-    }
-    routingPolicy = 'weighted';
-    sources['routingPolicy'] = 'derived';
-  }
-  if (options.routingScorers !== undefined) {
-    routingScorers = parseScorerWeights(options.routingScorers);
-    sources['routingScorers'] = given['routingScorers'] ?? 'flag';
-  } else if (routingPolicy === 'weighted') {
-    routingScorers = parseScorerWeights('prefix-affinity:2,queue-depth:1');
-    sources['routingScorers'] = 'default';
-  }
+  const routing = resolveRouting(options.routingPolicy, options.routingScorers, CLUSTER_DEFAULTS.routingPolicy);
+  const routingPolicy = routing.policy;
+  const routingScorers = routing.scorers;
+  sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : routing.policyFrom;
+  if (routing.scorersFrom === 'given') sources['routingScorers'] = given['routingScorers'] ?? 'flag';
+  else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
@@ -302,25 +288,23 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
 
   let pdDecider: string;
   if (options.pdDecider !== undefined) {
-    pdDecider = findPdDecider(options.pdDecider).name;
+    const decider = findPdDecider(options.pdDecider);
+    pdDecider = decider.name;
     sources['pdDecider'] = given['pdDecider'] ?? 'flag';
-    if (pdDecider !== 'never' && !hasPrefill) {
+    if (decider.disaggregates && !hasPrefill) {
       throw new InputError('FLAG_CONFLICT', '--pd-decider', `'${pdDecider}' disaggregates requests but there is no prefill pool; add --prefill-instances and --decode-instances`);
     }
   } else {
-    pdDecider = hasPrefill ? 'always' : 'never';
+    pdDecider = hasPrefill ? CLUSTER_DEFAULTS.pdDeciderWithPrefillPools : CLUSTER_DEFAULTS.pdDeciderWithoutPrefillPools;
     sources['pdDecider'] = 'derived';
   }
 
-  const admissionPolicy = findAdmissionPolicy(String(pick('admissionPolicy'))).name;
+  const admissionEntry = findAdmissionPolicy(String(pick('admissionPolicy')));
+  const admissionPolicy = admissionEntry.name;
   const tokenBucketRate = nonNegative(Number(pick('tokenBucketRate')), '--token-bucket-rate');
-  if (admissionPolicy === 'token-bucket' && !(tokenBucketRate > 0)) {
-    throw new InputError('FLAG_MISSING', '--token-bucket-rate', 'the token-bucket admission policy needs a rate > 0 (requests/s)');
-  }
   let tokenBucketBurst: number;
   if (options.tokenBucketBurst !== undefined) {
     tokenBucketBurst = nonNegative(options.tokenBucketBurst, '--token-bucket-burst');
-    if (admissionPolicy === 'token-bucket' && tokenBucketBurst < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--token-bucket-burst', `found ${tokenBucketBurst}; expected at least 1 request`);
     sources['tokenBucketBurst'] = given['tokenBucketBurst'] ?? 'flag';
   } else {
     tokenBucketBurst = Math.max(1, tokenBucketRate);
@@ -331,10 +315,11 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const admission: AdmissionSettings = Object.freeze({
     queueDepthThreshold: nonNegative(Number(pick('queueDepthThreshold')), '--queue-depth-threshold'),
     kvCacheUtilThreshold,
-    metricsStalenessUs: Math.round(nonNegative(Number(pick('metricsStalenessThresholdMs')), '--metrics-staleness-threshold') * 1000),
+    metricsStalenessUs: msToUs(nonNegative(Number(pick('metricsStalenessThresholdMs')), '--metrics-staleness-threshold')),
     tokenBucketRatePerS: tokenBucketRate,
     tokenBucketBurst,
   });
+  admissionEntry.check?.(admission);
   const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
   const bandwidth = Number(pick('pdTransferBandwidthGBs'));
@@ -357,90 +342,33 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     numInstances,
     latencyModel: stepTime.name,
     stepTime,
-    maxNumBatchedTokens,
-    maxNumSeqs,
-    longPrefillTokenThreshold,
-    asyncScheduling,
+    engine: Object.freeze(engine),
     kvCpuBytes,
     kvCpuBlocks,
-    scheduler,
-    blockSize,
-    totalKvBlocks,
     gpuMemoryUtilization,
-    maxModelLen,
-    enablePrefixCaching,
     routingPolicy,
     routingScorers,
-    snapshotRefreshIntervalUs: Math.round(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval') * 1000),
+    snapshotRefreshIntervalUs: msToUs(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval')),
     inFlightTracking: Boolean(pick('inFlightTracking')),
-    clientTimeoutUs: Math.round(nonNegative(Number(pick('clientTimeoutS')), '--client-timeout') * 1e6),
+    clientTimeoutUs: sToUs(nonNegative(Number(pick('clientTimeoutS')), '--client-timeout')),
     seed: Number(pick('seed')),
     admissionPolicy,
     admission,
     flowControl: Boolean(pick('flowControl')),
-    requestTtlUs: Math.round(nonNegative(Number(pick('requestTtlS')), '--request-ttl') * 1e6),
+    requestTtlUs: sToUs(nonNegative(Number(pick('requestTtlS')), '--request-ttl')),
     maxGatewayQueue: Math.floor(nonNegative(Number(pick('maxGatewayQueue')), '--max-gateway-queue')),
-    cacheSignalDelayUs: Math.round(nonNegative(Number(pick('cacheSignalDelayMs')), '--cache-signal-delay') * 1000),
-    admissionLatencyUs: Math.round(nonNegative(Number(pick('admissionLatencyMs')), '--admission-latency') * 1000),
-    routingLatencyUs: Math.round(nonNegative(Number(pick('routingLatencyMs')), '--routing-latency') * 1000),
+    cacheSignalDelayUs: msToUs(nonNegative(Number(pick('cacheSignalDelayMs')), '--cache-signal-delay')),
+    admissionLatencyUs: msToUs(nonNegative(Number(pick('admissionLatencyMs')), '--admission-latency')),
+    routingLatencyUs: msToUs(nonNegative(Number(pick('routingLatencyMs')), '--routing-latency')),
     pools: Object.freeze(pools),
     pdDecider,
     pdPrefixThresholdTokens: Math.floor(nonNegative(Number(pick('pdPrefixThreshold')), '--pd-prefix-threshold')),
-    pdTransferBandwidthBytesPerS: bandwidth * 1e9,
-    pdTransferLatencyUs: Math.round(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency') * 1000),
+    pdTransferBandwidthBytesPerS: bandwidth * BYTES_PER_GB,
+    pdTransferLatencyUs: msToUs(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency')),
     maxInstances,
     sources,
     derivations: Object.freeze(derivations),
   };
   if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
   return Object.freeze(config);
-}
-
-/** The config as echoed in the metrics JSON: plain values, enough to rerun. */
-export function describeClusterConfig(c: ClusterConfig): Record<string, unknown> {
-  return {
-    model: c.model.name,
-    ...(c.modelFromFile ? { model_spec: c.model } : {}),
-    hardware: c.hardware.name,
-    ...(c.hardwareFromFile ? { hardware_spec: c.hardware } : {}),
-    tp: c.tp,
-    num_instances: c.numInstances,
-    latency_model: c.latencyModel,
-    ...(c.stepTime.coefficientsSource !== undefined ? { latency_coefficients: c.stepTime.coefficientsSource } : {}),
-    max_num_batched_tokens: c.maxNumBatchedTokens,
-    max_num_seqs: c.maxNumSeqs,
-    long_prefill_token_threshold: c.longPrefillTokenThreshold,
-    async_scheduling: c.asyncScheduling,
-    ...(c.kvCpuBlocks > 0 ? { kv_cpu_blocks: c.kvCpuBlocks } : c.kvCpuBytes > 0 ? { kv_cpu_bytes: c.kvCpuBytes } : {}),
-    scheduler: c.scheduler,
-    block_size: c.blockSize,
-    total_kv_blocks: c.totalKvBlocks,
-    gpu_memory_utilization: c.gpuMemoryUtilization,
-    max_model_len: c.maxModelLen,
-    enable_prefix_caching: c.enablePrefixCaching,
-    routing_policy: c.routingPolicy,
-    routing_scorers: c.routingScorers.map((s) => `${s.name}:${s.weight}`).join(','),
-    snapshot_refresh_interval_ms: c.snapshotRefreshIntervalUs / 1000,
-    in_flight_tracking: c.inFlightTracking,
-    client_timeout_s: c.clientTimeoutUs / 1e6,
-    seed: c.seed,
-    admission_policy: c.admissionPolicy,
-    queue_depth_threshold: c.admission.queueDepthThreshold,
-    kv_cache_util_threshold: c.admission.kvCacheUtilThreshold,
-    metrics_staleness_threshold_ms: c.admission.metricsStalenessUs / 1000,
-    ...(c.admissionPolicy === 'token-bucket' ? { token_bucket_rate_rps: c.admission.tokenBucketRatePerS, token_bucket_burst_requests: c.admission.tokenBucketBurst } : {}),
-    flow_control: c.flowControl,
-    request_ttl_s: c.requestTtlUs / 1e6,
-    max_gateway_queue: c.maxGatewayQueue,
-    cache_signal_delay_ms: c.cacheSignalDelayUs / 1000,
-    admission_latency_ms: c.admissionLatencyUs / 1000,
-    routing_latency_ms: c.routingLatencyUs / 1000,
-    pools: c.pools.map(describePool),
-    pd_decider: c.pdDecider,
-    ...(c.pdDecider === 'prefix-threshold' ? { pd_prefix_threshold_tokens: c.pdPrefixThresholdTokens } : {}),
-    ...(c.pools.some((p) => p.role === 'prefill') ? { pd_transfer_bandwidth_gbs: c.pdTransferBandwidthBytesPerS / 1e9, pd_transfer_latency_ms: c.pdTransferLatencyUs / 1000 } : {}),
-    max_instances: c.maxInstances,
-    sources: c.sources,
-    derivations: c.derivations,
-  };
 }

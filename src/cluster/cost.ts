@@ -5,6 +5,7 @@
  */
 import { gpuPrice, type PriceTable } from '../model/prices.js';
 import { round } from './summary.js';
+import { US_PER_H } from '../kernel/units.js';
 
 export interface BilledInstance {
   readonly hardware: string;
@@ -39,7 +40,7 @@ export function costBlock(instances: readonly BilledInstance[], prices: PriceTab
   for (const i of instances) {
     const p = gpuPrice(prices, i.hardware);
     price[i.hardware] = p;
-    const gh = (i.tp * i.billedUs) / 3.6e9;
+    const gh = (i.tp * i.billedUs) / US_PER_H;
     gpuHours.set(i.hardware, (gpuHours.get(i.hardware) ?? 0) + gh);
     total = p === null || total === null ? null : total + gh * p;
     if (i.initial) fleet = p === null || fleet === null ? null : fleet + i.tp * p;

@@ -9,6 +9,7 @@ import type { CpuTierConfig } from '../engine/config.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import type { ModelSpec } from '../model/model-spec.js';
+import { BYTES_PER_GB, US_PER_S } from '../kernel/units.js';
 
 /**
  * Share of the PCIe link a host-to-device copy of pinned memory reaches: NVIDIA's nvbandwidth
@@ -32,7 +33,7 @@ export function cpuTierFor(i: CpuTierInput): { tier: CpuTierConfig; rule: string
   if (i.kvCpuBlocks <= 0 && i.kvCpuBytes <= 0) return null;
   const perGpu = kvBytesPerBlock(i.model, i.tp, i.blockSize);
   const blocks = i.kvCpuBlocks > 0 ? i.kvCpuBlocks : Math.max(1, Math.ceil(i.kvCpuBytes / perGpu) - 1);
-  const loadUsPerBlock = (perGpu / (i.hardware.pcieGBps * 1e9 * PCIE_COPY_EFFICIENCY)) * 1e6;
+  const loadUsPerBlock = (perGpu / (i.hardware.pcieGBps * BYTES_PER_GB * PCIE_COPY_EFFICIENCY)) * US_PER_S;
   const rule = i.kvCpuBlocks > 0
     ? `${blocks} CPU blocks as given; a block loads in ${loadUsPerBlock.toFixed(1)} us over ${i.hardware.pcieGBps} GB/s PCIe x ${PCIE_COPY_EFFICIENCY}`
     : `${(i.kvCpuBytes / 2 ** 30).toFixed(2)} GiB per GPU / ${perGpu} bytes per block per GPU = ${blocks} blocks; a block loads in ${loadUsPerBlock.toFixed(1)} us over ${i.hardware.pcieGBps} GB/s PCIe x ${PCIE_COPY_EFFICIENCY}`;

@@ -21,6 +21,7 @@ import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import type { ClusterConfig } from './config.js';
 import type { Fleet } from './fleet.js';
 import { TransferLink, type TransferListener } from './kv-transfer.js';
+import type { RequestLedger } from './ledger.js';
 import type { PdDecision } from './pd-decider.js';
 import type { RequestStatus } from './record.js';
 import type { RoutingPolicy } from './routing.js';
@@ -35,6 +36,8 @@ export interface DisaggHost {
   readonly fleet: Fleet;
   /** The router keeps a delayed KV view (advance it before routing). */
   readonly kvView: boolean;
+  /** Counts the request on its decode instance from routing on. */
+  readonly ledger: RequestLedger;
   /** Emits the request's record (rejected, dropped). */
   finish(t: Tracked, status: RequestStatus, reason: string): void;
   /** A request left instance `id` (drain checks, live view). */
@@ -106,9 +109,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     t.decodeRoutedUs = now;
     if (decodeScores) t.decodeScores = decodeScores;
     t.decodeReq = siblingRequest(t.req);
-    // The gateway counts the request on the decode endpoint from now (it is the primary target).
-    view.active[d]!++;
-    if (h.config.inFlightTracking) view.inFlight[d]!++;
+    h.ledger.dispatchedDecode(t, d);
     t.req.prefillOnly = true;
     h.enqueue(t, p, t.req);
   }
@@ -132,7 +133,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     this.oneHot[d] = 1;
     h.view.kvIndex.matchedBlocks(t.req.blockHashes, this.oneHot, h.fleet.size, this.matched);
     this.oneHot[d] = 0;
-    return Math.min(t.req.inputTokens, this.matched[d]! * h.config.blockSize);
+    return Math.min(t.req.inputTokens, this.matched[d]! * h.config.engine.blockSize);
   }
 
   /** The prefill instance answered (its token time): the decode instance takes the request. */
@@ -149,7 +150,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     }
     const now = h.sim.nowUs;
     const prefillPool = h.fleet.pool(t.instance);
-    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, h.config.blockSize);
+    const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, h.config.engine.blockSize);
     t.transferStartUs = now;
     t.transferBytes = bytes;
     let link = this.links[t.instance];

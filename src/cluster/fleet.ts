@@ -8,6 +8,7 @@ import { catalogModelName } from './served-models.js';
 import { InputError } from '../kernel/errors.js';
 import type { Simulator } from '../kernel/sim.js';
 import { Instance, type InstanceListener } from '../engine/instance.js';
+import { createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import type { ClusterConfig } from './config.js';
 import { INSTANCE_STATES, type InstanceInfo, type InstanceState, type PoolConfig } from './pools.js';
@@ -16,6 +17,20 @@ import { Phase } from './tracked.js';
 export interface PoolStepTime {
   readonly stepTime: StepTimeModel;
   readonly overheads: RequestOverheads;
+}
+
+/**
+ * The step-time model of each pool: the one given for the top-level model, hardware and TP;
+ * for any other pool `stepTimeFor`'s, else the config's model (resolveStepTime decided which)
+ * built for the pool's model, hardware and TP.
+ */
+export function poolStepTimes(config: ClusterConfig, top: PoolStepTime, stepTimeFor?: (pool: PoolConfig) => PoolStepTime): PoolStepTime[] {
+  return config.pools.map((p) => {
+    if (p.model === config.model && p.hardware === config.hardware && p.tp === config.tp) return top;
+    if (stepTimeFor) return stepTimeFor(p);
+    const m = createStepTimeModel(config.stepTime, { model: p.model, hardware: p.hardware, tp: p.tp });
+    return { stepTime: m, overheads: m.overheads ?? top.overheads };
+  });
 }
 
 const READY = INSTANCE_STATES.indexOf('ready');

@@ -7,7 +7,8 @@
  * autoscaler's handles), disagg.ts (P/D after the prefill), then docs/cluster.md.
  */
 export { Cluster, type ClusterDeps } from './cluster.js';
-export { resolveClusterConfig, describeClusterConfig, CLUSTER_DEFAULTS, type ClusterConfig, type ClusterOptions } from './config.js';
+export { resolveClusterConfig, CLUSTER_DEFAULTS, type ClusterConfig, type ClusterOptions } from './config.js';
+export { describeClusterConfig } from './config-echo.js';
 export { simulate, type SimulateInput, type SimulateResult } from './simulate.js';
 export { INSTANCE_STATES, POOL_ROLES, type InstanceInfo, type InstanceState, type InstanceStateListener, type PoolConfig, type PoolOptions, type PoolRole } from './pools.js';
 export type { PoolStepTime } from './fleet.js';

@@ -7,6 +7,7 @@
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
+import { US_PER_S } from '../kernel/units.js';
 
 export interface TransferFlow {
   remainingBytes: number;
@@ -36,7 +37,7 @@ export class TransferLink<F extends TransferFlow> implements EventHandler {
     private readonly latencyUs: number,
     private readonly listener: TransferListener<F>,
   ) {
-    this.bytesPerUs = bandwidthBytesPerS / 1e6;
+    this.bytesPerUs = bandwidthBytesPerS / US_PER_S;
   }
 
   get activeFlows(): number {

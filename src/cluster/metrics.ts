@@ -10,6 +10,7 @@ import { TransferStats, type TransferBlock } from './transfer-stats.js';
 import { NO_SLO, type SloSpec } from '../workload/slo.js';
 import { RegimeMonitor, type RegimeBlock } from './regime.js';
 import { SloCollector, type SloBlock } from './slo.js';
+import { MS_PER_US, usToS } from '../kernel/units.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -141,8 +142,8 @@ class Group {
   }
 
   block(windowUs: number): MetricsBlock {
-    const ms = 1e-3;
-    const seconds = windowUs > 0 ? windowUs / 1e6 : 0;
+    const ms = MS_PER_US;
+    const seconds = windowUs > 0 ? usToS(windowUs) : 0;
     const rate = (x: number): number => (seconds > 0 ? round(x / seconds) : 0);
     const out: MetricsBlock = {
       requests: { ...this.counts },
@@ -312,7 +313,7 @@ export class MetricsCollector {
       config,
       ...all,
       instances: this.perInstance.map((g, id) => ({ id, ...g.block(g.windowUs()) })),
-      sim: { simulated_s: round(sim.simulatedUs / 1e6), events: sim.events },
+      sim: { simulated_s: round(usToS(sim.simulatedUs)), events: sim.events },
       ...(this.perModel.size > 1 ? { models: Object.fromEntries([...this.perModel.keys()].sort().map((m) => [m, this.perModel.get(m)!.block(this.perModel.get(m)!.windowUs())])) } : {}),
       ...(this.slo.enabled ? { slo: this.slo.block(this.all.windowUs(), all.itl_ms) } : {}),
       regime: this.regime.block(all.requests, sim.instanceUs ?? this.perInstance.length * sim.simulatedUs),
@@ -324,8 +325,8 @@ export class MetricsCollector {
     if (this.stages.length > 0) {
       doc.stages = this.stages.map((st, i) => ({
         index: st.index,
-        start_s: round(st.startUs / 1e6),
-        end_s: round(st.endUs / 1e6),
+        start_s: round(usToS(st.startUs)),
+        end_s: round(usToS(st.endUs)),
         ...this.perStage[i]!.block(st.endUs - st.startUs),
       }));
     }

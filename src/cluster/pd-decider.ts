@@ -17,18 +17,24 @@ export interface PdDecision {
 export interface PdDeciderEntry {
   readonly name: string;
   readonly describe: string;
+  /** False for a decider that never splits a request (it needs no prefill pool). */
+  readonly disaggregates: boolean;
   /** True when the decider needs the cached-token estimate (the router then keeps a KV view). */
   readonly needsCacheView: boolean;
+  /** True when it reads --pd-prefix-threshold (the metrics JSON then echoes it). */
+  readonly readsThreshold: boolean;
   create(thresholdTokens: number): (d: PdDecision) => boolean;
 }
 
 export const PD_DECIDERS: readonly PdDeciderEntry[] = [
-  { name: 'never', describe: 'serve every request whole (on unified or decode instances)', needsCacheView: false, create: () => () => false },
-  { name: 'always', describe: 'disaggregate every request that has tokens to decode', needsCacheView: false, create: () => (d) => d.outputTokens > 1 },
+  { name: 'never', describe: 'serve every request whole (on unified or decode instances)', disaggregates: false, needsCacheView: false, readsThreshold: false, create: () => () => false },
+  { name: 'always', describe: 'disaggregate every request that has tokens to decode', disaggregates: true, needsCacheView: false, readsThreshold: false, create: () => (d) => d.outputTokens > 1 },
   {
     name: 'prefix-threshold',
     describe: 'disaggregate when the uncached prompt (input − cached on the chosen decode instance) exceeds --pd-prefix-threshold tokens',
+    disaggregates: true,
     needsCacheView: true,
+    readsThreshold: true,
     create: (threshold) => (d) => d.outputTokens > 1 && d.inputTokens - d.cachedTokens > threshold,
   },
 ];

@@ -7,7 +7,7 @@
  */
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
-import type { CpuTierConfig } from '../engine/config.js';
+import type { InstanceConfig } from '../engine/config.js';
 
 export type PoolRole = 'unified' | 'prefill' | 'decode';
 export const POOL_ROLES: readonly PoolRole[] = ['unified', 'prefill', 'decode'];
@@ -19,19 +19,12 @@ export const POOL_ROLES: readonly PoolRole[] = ['unified', 'prefill', 'decode'];
 export type InstanceState = 'provisioning' | 'loading' | 'ready' | 'draining' | 'gone';
 export const INSTANCE_STATES: readonly InstanceState[] = ['provisioning', 'loading', 'ready', 'draining', 'gone'];
 
-/** Engine knobs of a pool's instances (vLLM flags). */
-export interface PoolEngineConfig {
-  readonly maxNumBatchedTokens: number;
-  readonly maxNumSeqs: number;
-  readonly longPrefillTokenThreshold: number;
-  readonly scheduler: 'fcfs' | 'priority';
-  readonly blockSize: number;
-  readonly totalKvBlocks: number;
-  readonly maxModelLen: number;
-  readonly enablePrefixCaching: boolean;
-  readonly asyncScheduling: boolean;
-  readonly cpuTier: CpuTierConfig | null;
-}
+/**
+ * Engine knobs of a pool's instances (vLLM flags): the engine's own declaration (InstanceConfig,
+ * where each knob's vLLM meaning is written) less what the fleet adds per instance.
+ */
+export type PoolEngineConfig = Pick<InstanceConfig, 'maxNumBatchedTokens' | 'maxNumSeqs' | 'longPrefillTokenThreshold' | 'scheduler'
+  | 'blockSize' | 'totalKvBlocks' | 'maxModelLen' | 'enablePrefixCaching' | 'asyncScheduling' | 'cpuTier'>;
 
 /** What a pool may set (files, flags, the autoscaler); unset fields come from the cluster's top-level settings. */
 export interface PoolOptions {

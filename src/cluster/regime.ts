@@ -28,6 +28,7 @@
 import type { RequestCounts } from './metrics.js';
 import type { RequestRecord } from './record.js';
 import { round } from './summary.js';
+import { US_PER_S, sToMs, usToS } from '../kernel/units.js';
 
 export const REGIMES = ['stable', 'near-knee', 'overloaded'] as const;
 export type Regime = (typeof REGIMES)[number];
@@ -97,8 +98,8 @@ export class RegimeMonitor {
   addRecord(r: RequestRecord): void {
     this.preemptions += r.preemptions;
     if (r.firstScheduledUs < 0) return;
-    const x = r.arrivalUs / 1e6;
-    const y = (r.firstScheduledUs - r.arrivalUs) / 1e6;
+    const x = usToS(r.arrivalUs);
+    const y = usToS(r.firstScheduledUs - r.arrivalUs);
     this.n++;
     const dx = x - this.meanX;
     this.meanX += dx / this.n;
@@ -122,14 +123,14 @@ export class RegimeMonitor {
   block(counts: RequestCounts, instanceUs: number): RegimeBlock {
     const T = REGIME_THRESHOLDS;
     const slope = this.n >= 2 && this.m2X > 0 ? this.cXY / this.m2X : 0;
-    const at = (x: number): number => (this.n === 0 ? 0 : Math.max(0, this.meanY + slope * (x - this.meanX)) * 1000);
+    const at = (x: number): number => (this.n === 0 ? 0 : sToMs(Math.max(0, this.meanY + slope * (x - this.meanX))));
     const share = (x: number, of: number): number => (of > 0 ? x / of : 0);
     const lost = counts.injected - counts.completed;
     const signs = {
       queue_wait_slope: round(slope),
       queue_wait_start_ms: round(at(this.minX)),
       queue_wait_end_ms: round(at(this.maxX)),
-      queue_wait_steps: round(this.steps > 0 && this.n > 0 ? (this.meanY * 1e6) / (this.stepUs / this.steps) : 0),
+      queue_wait_steps: round(this.steps > 0 && this.n > 0 ? (this.meanY * US_PER_S) / (this.stepUs / this.steps) : 0),
       lost_share: round(share(lost, counts.injected)),
       utilization: round(Math.min(1, share(this.stepUs, instanceUs))),
       waiting_share: round(share(this.waitingUs, this.stepUs)),

@@ -4,8 +4,8 @@
  * rotating start index, so equal instances share load instead of the lowest id taking it all.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
-import type { Random } from './random.js';
-import { SCORERS, findScorer, type WeightedScorerSpec } from './scorers/registry.js';
+import type { Random } from '../kernel/random.js';
+import { SCORERS, findScorer, parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
 import { isRoutingObserver, type RoutingObserver, type Scorer } from './scorers/scorer.js';
 import type { RouterView, RoutingRequest } from './view.js';
 
@@ -28,6 +28,12 @@ export interface RoutingContext {
 export interface RoutingPolicyEntry {
   readonly name: string;
   readonly describe: string;
+  /**
+   * Present when the policy reads --routing-scorers: the scorers it uses when none are given.
+   * Giving scorers to a policy without it is refused (they would change nothing); giving them
+   * with no policy picks the policy that reads them.
+   */
+  readonly scorers?: { readonly defaults: string };
   create(ctx: RoutingContext): RoutingPolicy;
 }
 
@@ -140,8 +146,44 @@ export const ROUTING_POLICIES: readonly RoutingPolicyEntry[] = [
   { name: 'round-robin', describe: 'cycles through eligible instances in id order', create: () => new RoundRobin() },
   { name: 'least-loaded', describe: 'fewest waiting + running + in-flight requests (as last seen)', create: (ctx) => new LeastLoaded(ctx.numInstances) },
   { name: 'random', describe: 'uniformly random eligible instance (seeded)', create: (ctx) => new RandomPick(ctx.random) },
-  { name: 'weighted', describe: 'highest weighted sum of --routing-scorers scores', create: (ctx) => new Weighted(ctx) },
+  {
+    name: 'weighted',
+    describe: 'highest weighted sum of --routing-scorers scores',
+    // llm-d's default scheduling profile weighs prefix-cache affinity over queue depth.
+    scorers: { defaults: 'prefix-affinity:2,queue-depth:1' },
+    create: (ctx) => new Weighted(ctx),
+  },
 ];
+
+/** The routing decision of a run: the policy and the scorers it reads (none for a policy that reads none). */
+export interface RoutingChoice {
+  readonly policy: string;
+  readonly scorers: readonly WeightedScorerSpec[];
+  /** given: as asked; derived: implied by --routing-scorers; default: the caller's default policy. */
+  readonly policyFrom: 'given' | 'derived' | 'default';
+  /** given, default (the policy's own defaults) or none (the policy reads no scorers). */
+  readonly scorersFrom: 'given' | 'default' | 'none';
+}
+
+/**
+ * Decides the policy and its scorers once. Scorers without a policy pick the policy that reads
+ * scorers; scorers with a policy that reads none are refused rather than silently ignored.
+ */
+export function resolveRouting(policy: string | undefined, scorers: string | undefined, defaultPolicy: string): RoutingChoice {
+  let entry = findRoutingPolicy(policy ?? defaultPolicy);
+  let policyFrom: RoutingChoice['policyFrom'] = policy !== undefined ? 'given' : 'default';
+  if (scorers !== undefined && entry.scorers === undefined) {
+    const readers = ROUTING_POLICIES.filter((p) => p.scorers !== undefined);
+    if (policy !== undefined || readers.length !== 1) {
+      throw new InputError('FLAG_CONFLICT', '--routing-scorers', `only --routing-policy ${readers.map((p) => p.name).join(' or ')} uses scorers; ${entry.name} would ignore them: pass --routing-policy ${readers[0]!.name}, or drop --routing-scorers`);
+    }
+    entry = readers[0]!;
+    policyFrom = 'derived';
+  }
+  if (entry.scorers === undefined) return { policy: entry.name, scorers: [], policyFrom, scorersFrom: 'none' };
+  if (scorers !== undefined) return { policy: entry.name, scorers: parseScorerWeights(scorers), policyFrom, scorersFrom: 'given' };
+  return { policy: entry.name, scorers: parseScorerWeights(entry.scorers.defaults), policyFrom, scorersFrom: 'default' };
+}
 
 export function findRoutingPolicy(name: string): RoutingPolicyEntry {
   const n = name.trim().toLowerCase();

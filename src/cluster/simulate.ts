@@ -8,12 +8,14 @@ import type { PoolStepTime } from './fleet.js';
 import type { PoolConfig } from './pools.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { Cluster } from './cluster.js';
-import { describeClusterConfig, type ClusterConfig } from './config.js';
+import type { ClusterConfig } from './config.js';
+import { describeClusterConfig } from './config-echo.js';
 import { MetricsCollector, type MetricsDocument, type StageWindow } from './metrics.js';
 import { MultiSink, type RecordSink } from './sink.js';
 import { CATALOG_PRICES, type PriceTable } from '../model/prices.js';
 import type { SloSpec } from '../workload/slo.js';
 import { costBlock, type BilledInstance } from './cost.js';
+import { US_PER_H, usToS } from '../kernel/units.js';
 
 export interface SimulationProgress {
   readonly simulatedUs: number;
@@ -71,7 +73,7 @@ const EVENT_SLICE = 250_000;
  * nothing else can run, so no known engine state stalls), and ticking on would never end. The
  * requests still inside end as `unfinished` with reason `stalled`.
  */
-export const STALL_US = 3600e6;
+export const STALL_US = US_PER_H;
 
 const yieldToHost = (): Promise<void> => new Promise((resolve) => {
   if (typeof setImmediate === 'function') setImmediate(resolve);
@@ -86,7 +88,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
   }, {
     defaultModel: config.model.name,
-    schedulingLagSteps: config.asyncScheduling ? 1 : 0,
+    schedulingLagSteps: config.engine.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
   // Filled per step without allocating: the instance's model (fixed for its life) and its state as the step ended.
@@ -105,7 +107,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       stepState.running = running;
       stepState.maxNumSeqs = maxNumSeqs;
       stepState.kvUtilization = kvUtilization;
-      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.instanceInfo(instance).model, stepState);
+      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.lifecycle.info(instance).model, stepState);
       metrics.notePeakKv(instance, kvUtilization, pool);
     },
   });
@@ -113,14 +115,14 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const horizon = input.horizonUs ?? Infinity;
   const progress = (): void => input.onProgress?.({
     simulatedUs: cluster.sim.nowUs,
-    injected: cluster.requestCounts.injected,
-    finished: cluster.requestCounts.injected - cluster.inSystem,
+    injected: cluster.ledger.requestCounts.injected,
+    finished: cluster.ledger.requestCounts.injected - cluster.ledger.inSystem,
   });
 
   let stalledUs = -1;
   const stalled = (): boolean => {
     const sim = cluster.sim;
-    if (stalledUs < 0 && cluster.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
+    if (stalledUs < 0 && cluster.ledger.inSystem > 0 && sim.onlyControlPlanePending && sim.nowUs - sim.lastDataPlaneUs >= STALL_US) stalledUs = sim.nowUs;
     return stalledUs >= 0;
   };
   const runUntil = async (untilUs: number): Promise<void> => {
@@ -159,13 +161,13 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const endUs = cluster.sim.nowUs;
   // A fixed fleet is billed for the whole run; an autoscaler re-bills its replicas by lifetime.
   const billed: BilledInstance[] = input.billing?.(endUs) ?? cluster.instances.map((_, id) => {
-    const i = cluster.instanceInfo(id);
+    const i = cluster.lifecycle.info(id);
     return { hardware: i.hardware, tp: i.tp, billedUs: endUs, initial: id < config.numInstances };
   });
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
     { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
-    stalledUs >= 0 ? { stalled: { at_s: stalledUs / 1e6, last_progress_s: cluster.sim.lastDataPlaneUs / 1e6, requests: cluster.requestCounts.unfinished } } : {},
+    stalledUs >= 0 ? { stalled: { at_s: usToS(stalledUs), last_progress_s: usToS(cluster.sim.lastDataPlaneUs), requests: cluster.ledger.requestCounts.unfinished } } : {},
   );
   const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
   if (tiers.length > 0) {
@@ -181,7 +183,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
     const { id, ...block } = row;
-    const i = cluster.instanceInfo(id);
+    const i = cluster.lifecycle.info(id);
     return { id, pool: i.pool, role: i.role, model: i.model, hardware: i.hardware, tp: i.tp, state: i.state, ...block };
   });
   return { metrics: doc, cluster };

@@ -15,6 +15,7 @@ import { PER_REQUEST_METRICS, describeSlo, hasSlo, sloKey, type SloMetric, type 
 import { LatencySamples } from './duration-histogram.js';
 import type { RequestRecord } from './record.js';
 import { round, type DistributionSummary } from './summary.js';
+import { US_PER_MS, usToMs, usToS } from '../kernel/units.js';
 
 /** The label of requests that carry no class, tenant or model. */
 export const UNLABELLED = '(none)';
@@ -90,7 +91,7 @@ class TargetSet {
     if (!done) return false;
     for (const t of this.perRequest) {
       const v = valueUs(r, t.metric);
-      if (v >= 0 && v > t.ms * 1000) return false;
+      if (v >= 0 && v > t.ms * US_PER_MS) return false;
     }
     return true;
   }
@@ -105,7 +106,7 @@ class TargetSet {
       } else {
         const s = this.samples.get(t.metric)!;
         lost = s.lost;
-        observed = paddedStatUs(s.values, s.lost, t.stat) / 1000;
+        observed = usToMs(paddedStatUs(s.values, s.lost, t.stat));
       }
       const finite = Number.isFinite(observed);
       // A class no request belonged to holds vacuously (NaN: nothing covered).
@@ -201,7 +202,7 @@ export class SloCollector {
   /** `windowUs` is the throughput window (first arrival to last completion); `itl` the run's ITL summary in ms. */
   block(windowUs: number, itl: DistributionSummary): SloBlock {
     const checks = [...(this.defaultSet ? [this.defaultSet] : []), ...this.classSets.values()].flatMap((s) => s.checks(itl));
-    const seconds = windowUs / 1e6;
+    const seconds = usToS(windowUs);
     const rate = (x: number): number => (seconds > 0 ? round(x / seconds) : 0);
     return {
       targets: describeSlo(this.spec),

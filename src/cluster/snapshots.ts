@@ -31,6 +31,8 @@ export class Snapshotter implements EventHandler {
     private readonly fleet: { readonly instances: readonly InstanceView[] },
     private readonly intervalUs: number,
     private readonly owner: ScrapeOwner,
+    /** The gateway's in-flight counts, which a scrape makes visible (the request ledger zeroes them). */
+    private readonly inFlight: { scraped(): void },
   ) {}
 
   /** True when routing reads live state (no scrapes). */
@@ -47,8 +49,8 @@ export class Snapshotter implements EventHandler {
       v.waiting[i] = x.waitingCount;
       v.running[i] = x.runningCount;
       v.kvUtilization[i] = x.kvUsedBlocks / x.kvTotalBlocks;
-      v.inFlight[i] = 0;
     }
+    this.inFlight.scraped();
     v.scrapedUs = this.sim.nowUs;
   }
 

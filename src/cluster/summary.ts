@@ -1,7 +1,9 @@
 /**
- * Distribution summaries for the metrics JSON: mean and percentiles by linear interpolation
- * over sorted samples (DESIGN §4). Token-weighted ITL and very long runs use the bounded
- * DurationHistogram (duration-histogram.ts).
+ * Distribution summaries, the one kind the project has: mean and percentiles by linear
+ * interpolation over sorted samples (DESIGN §4; numpy's default, which inference-perf uses).
+ * `statistics` is exact (the comparator scores with it); `summarize` rounds it for the metrics
+ * JSON. Token-weighted ITL and very long runs use the bounded DurationHistogram
+ * (duration-histogram.ts).
  */
 
 /**
@@ -32,8 +34,8 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number, n = sorte
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
 }
 
-/** Summarises `n` samples (a sorted copy's statistics), scaled by `scale` (e.g. 1e-3 for µs → ms). */
-export function summarize(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
+/** Exact statistics of the first `n` samples (of a copy: whole numbers by selection, others sorted), scaled by `scale` (e.g. MS_PER_US). */
+export function statistics(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
   if (n === 0) return EMPTY_SUMMARY;
   const a = new Float64Array(n);
   let integers = true;
@@ -55,14 +57,21 @@ export function summarize(samples: ArrayLike<number>, n = samples.length, scale 
   }
   return {
     count: n,
-    mean: round((sum / n) * scale),
-    p50: round(percentileSorted(a, 0.5) * scale),
-    p90: round(percentileSorted(a, 0.9) * scale),
-    p95: round(percentileSorted(a, 0.95) * scale),
-    p99: round(percentileSorted(a, 0.99) * scale),
-    min: round(a[0]! * scale),
-    max: round(a[n - 1]! * scale),
+    mean: (sum / n) * scale,
+    p50: percentileSorted(a, 0.5) * scale,
+    p90: percentileSorted(a, 0.9) * scale,
+    p95: percentileSorted(a, 0.95) * scale,
+    p99: percentileSorted(a, 0.99) * scale,
+    min: a[0]! * scale,
+    max: a[n - 1]! * scale,
   };
+}
+
+/** `statistics` rounded for the metrics JSON (6 decimals: stable and readable). */
+export function summarize(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
+  const s = statistics(samples, n, scale);
+  if (s.count === 0) return s;
+  return { count: s.count, mean: round(s.mean!), p50: round(s.p50!), p90: round(s.p90!), p95: round(s.p95!), p99: round(s.p99!), min: round(s.min!), max: round(s.max!) };
 }
 
 const QUANTILES = [0.5, 0.9, 0.95, 0.99];

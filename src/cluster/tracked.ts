@@ -29,6 +29,10 @@ export interface Tracked extends QueueItem {
   ttlSeq: number;
   /** The record was emitted; pending gateway events for it do nothing. */
   closed: boolean;
+  /** Where the ledger counts the request (whole or prefill side; -1 nowhere). */
+  countedOn: number;
+  /** Where the ledger counts its decode side (-1 nowhere). */
+  countedOnDecode: number;
   /** Decode side (disaggregated requests). */
   decodeReq: EngineRequest | null;
   decodeInstance: number;
@@ -51,7 +55,7 @@ export function newTracked(req: EngineRequest, modelIndex: number): Tracked {
   return {
     req, modelIndex, disagg: false, admission: 'admitted', priority: req.priority, removed: false,
     admittedUs: -1, routedUs: -1, instance: -1, pool: '', scores: undefined,
-    timeoutEvent: null, timeoutSeq: -1, ttlEvent: null, ttlSeq: -1, closed: false,
+    timeoutEvent: null, timeoutSeq: -1, ttlEvent: null, ttlSeq: -1, closed: false, countedOn: -1, countedOnDecode: -1,
     decodeReq: null, decodeInstance: -1, decodePool: '', decodeScores: undefined, decodeRoutedUs: -1, prefillDoneUs: -1,
     transferStartUs: -1, transferEndUs: -1, transferBytes: 0, decodeEnqueuedUs: -1,
   };

@@ -7,6 +7,7 @@
 import { LatencySamples } from './duration-histogram.js';
 import type { RequestRecord } from './record.js';
 import type { DistributionSummary } from './summary.js';
+import { MS_PER_US, US_PER_S } from '../kernel/units.js';
 
 export interface TransferBlock {
   /** Transfers that landed. */
@@ -37,7 +38,7 @@ export class TransferStats {
     if (d.prefillDoneUs >= 0) this.wait.push(d.transferStartUs - d.prefillDoneUs);
     const took = d.transferEndUs - d.transferStartUs;
     this.transfer.push(took);
-    const alone = (d.transferBytes / this.link.bytesPerS) * 1e6 + this.link.latencyUs;
+    const alone = (d.transferBytes / this.link.bytesPerS) * US_PER_S + this.link.latencyUs;
     this.contention.push(Math.max(0, took - alone));
   }
 
@@ -45,9 +46,9 @@ export class TransferStats {
     return {
       count: this.count,
       bytes: this.bytes,
-      wait_for_decode_blocks_ms: this.wait.summary(1e-3),
-      transfer_ms: this.transfer.summary(1e-3),
-      link_contention_ms: this.contention.summary(1e-3),
+      wait_for_decode_blocks_ms: this.wait.summary(MS_PER_US),
+      transfer_ms: this.transfer.summary(MS_PER_US),
+      link_contention_ms: this.contention.summary(MS_PER_US),
     };
   }
 }

@@ -7,6 +7,7 @@
  * the end of the run are not counted).
  */
 import type { Autoscaler } from './autoscaler.js';
+import { S_PER_H, usToS } from '../kernel/units.js';
 
 export interface AutoscalerSummary {
   policy: Record<string, unknown>;
@@ -28,12 +29,12 @@ export function summarizeAutoscaler(a: Autoscaler, endUs: number, peak: Readonly
   for (const m of c.models) replicaSeconds[m.name] = { total: 0, ready: 0 };
   for (const e of a.fleet.all) {
     const end = e.goneUs >= 0 ? e.goneUs : endUs;
-    const alive = Math.max(0, end - e.startUs) / 1e6;
+    const alive = usToS(Math.max(0, end - e.startUs));
     const rs = (replicaSeconds[e.model] ??= { total: 0, ready: 0 });
     rs.total += alive;
     // Ready time: from ready until draining ended; a drain still serves, so it counts.
-    if (e.readyUs >= 0) rs.ready += Math.max(0, end - e.readyUs) / 1e6;
-    gpuHours[e.hardware] = (gpuHours[e.hardware] ?? 0) + (e.tp * alive) / 3600;
+    if (e.readyUs >= 0) rs.ready += usToS(Math.max(0, end - e.readyUs));
+    gpuHours[e.hardware] = (gpuHours[e.hardware] ?? 0) + (e.tp * alive) / S_PER_H;
   }
   const costBy: Record<string, number> = {};
   let cost = 0;
@@ -77,16 +78,16 @@ function describeAutoscalerConfig(a: Autoscaler): Record<string, unknown> {
     analyzer: { name: c.analyzer.name, ...c.analyzer.options },
     optimizer: { name: c.optimizer.name, ...c.optimizer.options },
     actuator: { name: c.actuator.name, ...c.actuator.options },
-    interval_s: c.intervalUs / 1e6,
-    stabilization: { scale_up_s: c.scaleUpStabilizationUs / 1e6, scale_down_s: c.scaleDownStabilizationUs / 1e6 },
-    cooldown: { scale_up_s: c.scaleUpCooldownUs / 1e6, scale_down_s: c.scaleDownCooldownUs / 1e6 },
+    interval_s: usToS(c.intervalUs),
+    stabilization: { scale_up_s: usToS(c.scaleUpStabilizationUs), scale_down_s: usToS(c.scaleDownStabilizationUs) },
+    cooldown: { scale_up_s: usToS(c.scaleUpCooldownUs), scale_down_s: usToS(c.scaleDownCooldownUs) },
     inventory: c.limited ? c.inventory.map((e) => ({ hardware: e.hardware, count: Number.isFinite(e.count) ? e.count : null, cost_per_gpu_hour: e.costPerGpuHour })) : null,
     models: c.models.map((m) => ({
       name: m.name, priority: m.priority, slo_class: m.sloClass, ttft_ms: m.ttftMs, itl_ms: m.itlMs,
       min_replicas: m.minReplicas, max_replicas: m.maxReplicas, initial_replicas: m.initialReplicas,
       variants: m.variants.map((v) => ({ hardware: v.hardware, tp: v.tp })), load_s: m.loadS,
     })),
-    timeline_window_s: c.timelineWindowUs / 1e6,
+    timeline_window_s: usToS(c.timelineWindowUs),
     sources: c.sources,
   };
 }

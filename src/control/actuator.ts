@@ -15,6 +15,7 @@ import { isPending, type ReplicaState } from './lifecycle.js';
 import type { Decision } from './metrics-types.js';
 import type { ModelPolicy } from './policy.js';
 import { opt, type StageEntry } from './registry.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface ActuatorContext {
   readonly sim: Simulator;
@@ -75,7 +76,7 @@ class DelayedActuator implements Actuator, EventHandler {
     this.ctx.fleet.transition(id, step.to, now);
     if (step.to === 'loading') {
       const p = this.ctx.models.find((m) => m.name === e.model);
-      this.after(id, p?.loadS != null ? Math.round(p.loadS * 1e6) : this.loadUs, 'warming', now);
+      this.after(id, p?.loadS != null ? sToUs(p.loadS) : this.loadUs, 'warming', now);
     } else if (step.to === 'warming') {
       this.after(id, this.warmupUs, 'ready', now);
     }
@@ -90,5 +91,5 @@ export const delayedActuator: ActuatorEntry = {
     load_s: { describe: 'loading the weights into GPU memory (a model may override it with load_s)', unit: 's', default: 45, min: 0 },
     warmup_s: { describe: 'engine warm-up (CUDA graphs, profiling run) until the replica reports ready', unit: 's', default: 15, min: 0 },
   },
-  create: (o, ctx) => new DelayedActuator(ctx, Math.round(opt(o, 'provision_s') * 1e6), Math.round(opt(o, 'load_s') * 1e6), Math.round(opt(o, 'warmup_s') * 1e6)),
+  create: (o, ctx) => new DelayedActuator(ctx, sToUs(opt(o, 'provision_s')), sToUs(opt(o, 'load_s')), sToUs(opt(o, 'warmup_s'))),
 };

@@ -18,6 +18,7 @@ import { fmt, holdSignal, type Analyzer, type AnalyzerContext, type AnalyzerEntr
 import { waitTailProbability } from './erlang.js';
 import type { ModelMetrics, ScalingSignal } from './metrics-types.js';
 import { opt } from './registry.js';
+import { msToS } from '../kernel/units.js';
 
 interface QueueingOptions {
   readonly targetUtilization: number;
@@ -54,9 +55,9 @@ class QueueingAnalyzer implements Analyzer {
     const kvBound = Math.floor((o.kvThreshold * l.kvBlocksPerReplica) / Math.max(1, l.blocksPerRequest));
     const slots = Math.max(1, Math.min(o.maxBatch, kvBound, itlBound));
     const itlAtSlots = l.alphaMs * (1 + slots / o.itlBatchHalf);
-    const serviceS = l.prefillS + Math.max(0, l.outputTokens - 1) * itlAtSlots / 1e3;
+    const serviceS = l.prefillS + msToS(Math.max(0, l.outputTokens - 1) * itlAtSlots);
     const mu = 1 / serviceS;
-    const budgetS = Math.max(0, ctx.policy.ttftMs / 1e3 - l.prefillS);
+    const budgetS = Math.max(0, msToS(ctx.policy.ttftMs) - l.prefillS);
     const tail = 1 - o.percentile;
     let n = 1;
     for (; n < o.searchLimit; n++) {

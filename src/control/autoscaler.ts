@@ -32,6 +32,7 @@ import type { StageEntry } from './registry.js';
 import { Stabilizer } from './stabilizer.js';
 import { ACTUATORS, ANALYZERS, COLLECTORS, OPTIMIZERS } from './stages.js';
 import type { TimelineRow } from './timeline.js';
+import { usToS } from '../kernel/units.js';
 
 const KIND_SCRAPE = 0;
 const KIND_CONTROL = 1;
@@ -226,7 +227,7 @@ export class Autoscaler implements EventHandler, RecordSink {
       const reasons = decisions.length > 0 ? [...new Set(decisions.map((d) => d.reason))] : [s.reason];
       if (unmet !== undefined) reasons.push(unmet);
       this.timeline.push({
-        timeS: now / 1e6, model: name,
+        timeS: usToS(now), model: name,
         provisioning: counts.provisioning, loading: counts.loading, warming: counts.warming, ready: counts.ready, draining: counts.draining,
         gpus, arrivalRps: this.observer.arrivalRate(name, now), queueDepth: queue, kvUtilization: ready > 0 ? kv / ready : NaN,
         ttftP99Ms: this.observer.ttftP99Ms(name), recommended: s.recommended, desired: s.desired,

@@ -34,7 +34,7 @@ export class ClusterControlPort implements ControlledCluster, DrainNotifier {
         this.poolOf.set(`${m.name}|${v.hardware}|${v.tp}`, pool.name);
       }
     }
-    cluster.setInstanceStateListener({
+    cluster.lifecycle.setListener({
       onInstanceState: (info: InstanceInfo, previous: InstanceState | null, tUs: number) => {
         if (info.state === 'gone' && previous === 'draining') {
           this.retired.add(info.id);
@@ -52,7 +52,7 @@ export class ClusterControlPort implements ControlledCluster, DrainNotifier {
     const out: ReplicaView[] = [];
     const inst = this.cluster.instances;
     for (let id = 0; id < inst.length; id++) {
-      const info = this.cluster.instanceInfo(id);
+      const info = this.cluster.lifecycle.info(id);
       const retired = this.retired.has(id);
       if (info.state === 'gone' && !retired) continue;
       const x = inst[id]!;
@@ -70,12 +70,12 @@ export class ClusterControlPort implements ControlledCluster, DrainNotifier {
   addReplica(model: string, variant: VariantSpec): number {
     const pool = this.poolOf.get(`${model}|${variant.hardware}|${variant.tp}`);
     if (pool === undefined) throw new Error(`no pool for ${model} on ${variant.hardware}x${variant.tp}`);
-    return this.cluster.addInstance(pool, 'provisioning');
+    return this.cluster.lifecycle.add(pool, 'provisioning');
   }
 
   setReplicaState(id: number, state: ReplicaState): void {
     if (state === 'warming') return;
     if (state === 'gone' && this.retired.delete(id)) return;
-    this.cluster.setInstanceState(id, state);
+    this.cluster.lifecycle.setState(id, state);
   }
 }

@@ -8,6 +8,7 @@
 import type { ReplicaView } from './cluster-port.js';
 import type { ModelCounters, ModelMetrics, ReplicaGauge } from './metrics-types.js';
 import { opt, type StageEntry } from './registry.js';
+import { US_PER_MS, US_PER_S, sToUs, usToS } from '../kernel/units.js';
 
 export interface Collector {
   readonly scrapeIntervalUs: number;
@@ -34,9 +35,9 @@ class PrometheusCollector implements Collector {
   private readonly history: Scrape[] = [];
 
   constructor(intervalS: number, lagS: number, windowS: number) {
-    this.scrapeIntervalUs = Math.round(intervalS * 1e6);
-    this.lagUs = Math.round(lagS * 1e6);
-    this.windowUs = Math.round(windowS * 1e6);
+    this.scrapeIntervalUs = sToUs(intervalS);
+    this.lagUs = sToUs(lagS);
+    this.windowUs = sToUs(windowS);
   }
 
   get lookbackUs(): number {
@@ -82,7 +83,7 @@ class PrometheusCollector implements Collector {
     const replicas = cur.gauges.get(model) ?? [];
     const c = cur.counters.get(model);
     const b = base.counters.get(model);
-    const dtS = (cur.tUs - base.tUs) / 1e6;
+    const dtS = usToS(cur.tUs - base.tUs);
     const d = (f: keyof ModelCounters): number => (c?.[f] ?? 0) - (b?.[f] ?? 0);
     const done = d('completions');
     const perDone = (f: keyof ModelCounters, scale: number): number => (done > 0 ? d(f) / done / scale : NaN);
@@ -96,10 +97,10 @@ class PrometheusCollector implements Collector {
       arrivalRps: dtS > 0 ? d('arrivals') / dtS : 0,
       completionRps: dtS > 0 ? done / dtS : 0,
       outputTokensPerS: dtS > 0 ? d('outputTokens') / dtS : 0,
-      meanTtftMs: perDone('ttftSumUs', 1e3),
-      meanItlMs: itlCount > 0 ? d('itlSumUs') / itlCount / 1e3 : NaN,
-      meanPrefillS: perDone('prefillSumUs', 1e6),
-      meanServiceS: perDone('serviceSumUs', 1e6),
+      meanTtftMs: perDone('ttftSumUs', US_PER_MS),
+      meanItlMs: itlCount > 0 ? d('itlSumUs') / itlCount / US_PER_MS : NaN,
+      meanPrefillS: perDone('prefillSumUs', US_PER_S),
+      meanServiceS: perDone('serviceSumUs', US_PER_S),
       meanInputTokens: perDone('inputTokens', 1),
       meanOutputTokens: perDone('outputTokens', 1),
       queueDepth: queue,

@@ -9,6 +9,7 @@ import type { RequestRecord } from '../cluster/record.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { zeroCounters, type ModelCounters } from './metrics-types.js';
 import type { ModelPolicy } from './policy.js';
+import { US_PER_MS, usToMs, usToS } from '../kernel/units.js';
 
 /** First-in first-out of numbers with amortised O(1) shift. */
 class NumberQueue {
@@ -197,7 +198,7 @@ export class RequestObserver {
       c.itlSumUs += itlUs;
       c.itlCount++;
     }
-    if (ttftUs <= policy.ttftMs * 1e3 && (policy.itlMs <= 0 || itlUs <= policy.itlMs * 1e3)) pm.slo.attained++;
+    if (ttftUs <= policy.ttftMs * US_PER_MS && (policy.itlMs <= 0 || itlUs <= policy.itlMs * US_PER_MS)) pm.slo.attained++;
     pm.recentTtft.push(r.finishedUs);
     pm.recentTtft.push(ttftUs);
   }
@@ -205,7 +206,7 @@ export class RequestObserver {
   /** Arrivals per second over the window ending now (call `advance` first). */
   arrivalRate(model: string, nowUs: number): number {
     const span = Math.min(this.windowUs, nowUs);
-    return span > 0 ? this.models.get(model)!.recentArrivals.length / (span / 1e6) : 0;
+    return span > 0 ? this.models.get(model)!.recentArrivals.length / usToS(span) : 0;
   }
 
   /** p99 TTFT (ms) of requests completed within the window; NaN when none. */
@@ -219,7 +220,7 @@ export class RequestObserver {
     const pos = 0.99 * (n - 1);
     const lo = Math.floor(pos);
     const hi = Math.min(n - 1, lo + 1);
-    return (v[lo]! + (v[hi]! - v[lo]!) * (pos - lo)) / 1e3;
+    return usToMs(v[lo]! + (v[hi]! - v[lo]!) * (pos - lo));
   }
 
   slo(model: string): SloCounts {

@@ -5,9 +5,8 @@
  * when the options are resolved (resolveAutoscalerConfig), with the same locations.
  * docs/autoscaling.md documents the format; examples/autoscaler-*.yaml are complete files.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError, closeNames } from '../kernel/errors.js';
-import { YamlLocator, describeValue, type YamlPath } from '../kernel/yaml-locator.js';
+import { describeValue, parseYamlFile, type YamlLocator, type YamlPath } from '../workload/yaml-locator.js';
 import type { VariantSpec } from './cluster-port.js';
 import type { AutoscalerOptions, ModelPolicyOptions } from './policy.js';
 
@@ -85,14 +84,7 @@ class Reader {
 }
 
 export function parseAutoscalerPolicy(text: string, fileName: string): AutoscalerOptions {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line ?? 1;
-    throw new InputError('POLICY_YAML', `${fileName}:${line}`, `invalid YAML: ${e.message.split('\n')[0]}`);
-  }
-  const loc = new YamlLocator(doc, lines, fileName);
+  const { doc, loc } = parseYamlFile(text, fileName, 'POLICY_YAML');
   const rd = new Reader(loc);
   const raw = doc.toJS() as unknown;
   const top = rd.map(raw ?? {}, [], TOP);

@@ -8,6 +8,7 @@ import { lookupEntry, checkOptions } from '../workload/options.js';
 import type { VariantSpec } from './cluster-port.js';
 import { defaultOptions, type StageChoice, type StageEntry } from './registry.js';
 import { ACTUATORS, ANALYZERS, COLLECTORS, OPTIMIZERS } from './stages.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface ModelPolicy {
   readonly name: string;
@@ -195,15 +196,15 @@ export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: Fleet
     analyzer: stage(ANALYZERS, 'analyzer', options.analyzer, D.analyzer, where),
     optimizer: stage(OPTIMIZERS, 'optimizer', options.optimizer, D.optimizer, where),
     actuator: stage(ACTUATORS, 'actuator', options.actuator, D.actuator, where),
-    intervalUs: Math.round(intervalS * 1e6),
-    scaleUpStabilizationUs: Math.round(num('scaleUpStabilizationS', 'stabilization.scale_up_s') * 1e6),
-    scaleDownStabilizationUs: Math.round(num('scaleDownStabilizationS', 'stabilization.scale_down_s') * 1e6),
-    scaleUpCooldownUs: Math.round(num('scaleUpCooldownS', 'cooldown.scale_up_s') * 1e6),
-    scaleDownCooldownUs: Math.round(num('scaleDownCooldownS', 'cooldown.scale_down_s') * 1e6),
+    intervalUs: sToUs(intervalS),
+    scaleUpStabilizationUs: sToUs(num('scaleUpStabilizationS', 'stabilization.scale_up_s')),
+    scaleDownStabilizationUs: sToUs(num('scaleDownStabilizationS', 'stabilization.scale_down_s')),
+    scaleUpCooldownUs: sToUs(num('scaleUpCooldownS', 'cooldown.scale_up_s')),
+    scaleDownCooldownUs: sToUs(num('scaleDownCooldownS', 'cooldown.scale_down_s')),
     limited,
     inventory: Object.freeze(inventory),
     models: Object.freeze(models),
-    timelineWindowUs: Math.round(num('timelineWindowS', 'timeline_window_s') * 1e6),
+    timelineWindowUs: sToUs(num('timelineWindowS', 'timeline_window_s')),
     sources: Object.freeze(sources),
   } satisfies Record<keyof AutoscalerConfig, unknown>);
 }

@@ -5,6 +5,7 @@
  * and a scale-down the highest of the down window, so a move needs the whole window to agree.
  * Cooldowns then forbid a move in the same direction too soon after the last one.
  */
+import { usToS } from '../kernel/units.js';
 
 interface Rec {
   readonly tUs: number;
@@ -49,11 +50,11 @@ export class Stabilizer {
     if (desired > downRec) desired = downRec;
     let note = desired !== recommended ? `stabilised ${recommended} -> ${desired}` : '';
     if (desired > current && nowUs < (this.lastUp.get(model) ?? -Infinity) + this.s.upCooldownUs) {
-      note = `scale-up cooldown until ${((this.lastUp.get(model)! + this.s.upCooldownUs) / 1e6).toFixed(1)} s`;
+      note = `scale-up cooldown until ${usToS(this.lastUp.get(model)! + this.s.upCooldownUs).toFixed(1)} s`;
       desired = current;
     }
     if (desired < current && nowUs < (this.lastDown.get(model) ?? -Infinity) + this.s.downCooldownUs) {
-      note = `scale-down cooldown until ${((this.lastDown.get(model)! + this.s.downCooldownUs) / 1e6).toFixed(1)} s`;
+      note = `scale-down cooldown until ${usToS(this.lastDown.get(model)! + this.s.downCooldownUs).toFixed(1)} s`;
       desired = current;
     }
     return { desired, note };

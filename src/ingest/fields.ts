@@ -1,5 +1,6 @@
 /** Field parsing shared by the readers: numbers, token counts and timestamps in µs. */
 import type { TimeUnit } from './types.js';
+import { US_PER_MS, US_PER_S, sToUs } from '../kernel/units.js';
 
 /** A row problem: thrown by field parsers, caught by the row loop and turned into a skip. */
 export class RowError extends Error {
@@ -28,7 +29,7 @@ export function optionalNumber(s: string | undefined, field: string): number | u
   return s === undefined || s === '' ? undefined : parseNumber(s, field);
 }
 
-const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { us: 1, ms: 1e3, s: 1e6 };
+const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { us: 1, ms: US_PER_MS, s: US_PER_S };
 
 /** A time value in `unit` → integer µs (epoch µs for `iso`). */
 export function parseTimeUs(s: string | undefined, unit: TimeUnit, field: string): number {
@@ -58,7 +59,7 @@ export function parseIsoUs(s: string | undefined, field: string): number {
   if (!Number.isFinite(ms)) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}', not a valid date-time`);
   let fracUs = 0;
   const frac = m[7];
-  if (frac !== undefined) fracUs = Math.round(Number(`0.${frac}`) * 1e6);
+  if (frac !== undefined) fracUs = sToUs(Number(`0.${frac}`));
   let offsetUs = 0;
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z') {
@@ -67,9 +68,9 @@ export function parseIsoUs(s: string | undefined, field: string): number {
     const hours = +digits.slice(0, 2);
     const minutes = digits.length > 2 ? +digits.slice(2, 4) : 0;
     if (hours > 23 || minutes > 59) throw new RowError('FIELD_BAD_TIME', `${field} is '${clip(s)}': zone offset ${zone} is not a valid offset`);
-    offsetUs = sign * (hours * 60 + minutes) * 60e6;
+    offsetUs = sign * (hours * 60 + minutes) * 60 * US_PER_S;
   }
-  return ms * 1000 + fracUs - offsetUs;
+  return ms * US_PER_MS + fracUs - offsetUs;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -10,7 +10,6 @@ export { IssueLog, MAX_MESSAGES, describeSummary, type IngestSummary } from './i
 export { BUILTIN_FORMATS, FormatRegistry, MIN_CONFIDENCE, OTLP_FORMAT, createFormatRegistry, isOtlp, type SniffResult } from './registry.js';
 export { createIngestSession, ingestChunks, ingestText, type IngestOptions, type IngestSession } from './ingest.js';
 export { createPipeline, resolveTransform, type Pipeline, type Transform, type TransformOptions } from './transform.js';
-export { seededRandom, type Random } from './random.js';
 export { parseColumnMapping, parseTimeUnit } from './formats/mapped-csv.js';
 export { parseTraceV2Header } from './formats/tracev2.js';
 export { traceV2Names, traceV2OutputPaths } from './paths.js';

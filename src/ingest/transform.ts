@@ -7,7 +7,9 @@
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import type { IssueLog } from './issues.js';
-import { seededRandom, type Random } from './random.js';
+import type { Random } from '../kernel/random.js';
+import { Rng } from '../kernel/rng.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface TransformOptions {
   /** `auto`: rebase absolute-time formats only; `first`: always; `none`: never. */
@@ -29,7 +31,7 @@ export interface TransformOptions {
   maxModelLen?: number;
   /** Which side maxModelLen clips first (default output). */
   clip?: 'output' | 'input';
-  /** Randomness for sample and rateScale; else seededRandom(seed ?? 0). */
+  /** Randomness for sample and rateScale; else the kernel's generator seeded with `seed` (default 0). */
   random?: Random;
   seed?: number;
 }
@@ -72,15 +74,15 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
     rebase: o.rebase === 'first' || ((o.rebase ?? 'auto') === 'auto' && source.timeBase === 'absolute'),
     fullSort: source.order === 'completion',
     reorderWindow,
-    fromUs: Math.round(fromS * 1e6),
-    toUs: toS === Infinity ? Infinity : Math.round(toS * 1e6),
+    fromUs: sToUs(fromS),
+    toUs: toS === Infinity ? Infinity : sToUs(toS),
     speedup: positive(o.speedup, '--speedup', 1),
     rateScale: positive(o.rateScale, '--rate-scale', 1),
     sample: positive(o.sample, '--sample', 1, 1),
     limit,
     maxModelLen,
     clip: o.clip ?? 'output',
-    random: o.random ?? seededRandom(o.seed ?? 0),
+    random: o.random ?? new Rng(o.seed ?? 0),
   };
   return Object.freeze(resolved);
 }

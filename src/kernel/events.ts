@@ -4,35 +4,39 @@
  */
 
 /**
- * Tie-break between events at the same microsecond (lower runs first). Every value says why
- * it sits where it does; rooms never use bare integers.
+ * Tie-break between events at the same microsecond (lower runs first). A branded number: only
+ * the named values below type-check where a priority is expected, so rooms never pass bare
+ * integers.
  */
-export const EventPriority = {
+export type EventPriority = number & { readonly __eventPriority: unique symbol };
+const level = (n: number): EventPriority => n as EventPriority;
+
+/** Every value says why it sits where it does. */
+export const EventPriority = Object.freeze({
   /** Engine progress commits first, so anything else at this instant sees freed slots and blocks. */
-  StepEnd: 0,
+  StepEnd: level(0),
   /** A finished KV transfer lands before arrivals so the decode side sees its reserved blocks filled. */
-  TransferEnd: 1,
+  TransferEnd: level(1),
   /** Metric scrapes read state after the instant's completions, before new load arrives. */
-  Scrape: 2,
+  Scrape: level(2),
   /** Autoscaler decisions act on the scrape taken at the same instant. */
-  Control: 3,
+  Control: level(3),
   /** A request reaching the gateway; routed with the state committed above. */
-  Arrival: 4,
+  Arrival: level(4),
   /** Gateway hands a request to an instance (after all same-time arrivals were admitted). */
-  Dispatch: 5,
+  Dispatch: level(5),
   /** An instance starts its next step after same-time dispatches, so they can join the batch. */
-  StepStart: 6,
+  StepStart: level(6),
   /** Deadlines fire last: a request finishing at exactly its deadline is not timed out. */
-  Timeout: 7,
-} as const;
-export type EventPriority = (typeof EventPriority)[keyof typeof EventPriority];
+  Timeout: level(7),
+});
 
 /**
  * Scrapes and control decisions observe and steer the served system; every other event is the
  * system itself moving (a request arriving, a step, a transfer, a deadline). A run in which only
  * the former happen for long, with requests inside, has stalled (simulate.ts).
  */
-export function isControlPlane(priority: number): boolean {
+export function isControlPlane(priority: EventPriority): boolean {
   return priority === EventPriority.Scrape || priority === EventPriority.Control;
 }
 
@@ -44,7 +48,7 @@ export interface EventHandler {
 /** Plain data: when, tie-break, insertion order, handler and two payload slots. */
 export class SimEvent {
   timeUs = 0;
-  priority = 0;
+  priority: EventPriority = EventPriority.StepEnd;
   seq = 0;
   handler: EventHandler | null = null;
   /** Numeric payload (a kind tag, an index ...), meaning owned by the handler. */

@@ -6,7 +6,7 @@
  * comparator picks the earlier of the two heads), but the heap holds only the few events that
  * come and go (step ends, dispatches, scrapes), not thousands of arrivals scheduled ahead.
  */
-import { EventHeap, SimEvent, before, isControlPlane, type EventHandler } from './events.js';
+import { EventHeap, SimEvent, before, isControlPlane, type EventHandler, type EventPriority } from './events.js';
 import { Ring } from './ring.js';
 
 export class Simulator {
@@ -39,7 +39,7 @@ export class Simulator {
    * Schedules `handler.handle(ev)` at `timeUs` (an integer >= now). The returned event is
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
-  schedule(timeUs: number, priority: number, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+  schedule(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
     const ev = this.make(timeUs, priority, handler, a, b);
     this.heap.push(ev);
     return ev;
@@ -50,7 +50,7 @@ export class Simulator {
    * priority, non-decreasing time): they queue in arrival order outside the heap. An event that
    * would break the order goes to the heap instead, so the result never depends on the choice.
    */
-  scheduleInOrder(timeUs: number, priority: number, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+  scheduleInOrder(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
     const ev = this.make(timeUs, priority, handler, a, b);
     const tail = this.fifo.tail;
     if (tail === undefined || before(tail, ev)) this.fifo.push(ev);
@@ -58,7 +58,7 @@ export class Simulator {
     return ev;
   }
 
-  private make(timeUs: number, priority: number, handler: EventHandler, a: number, b: unknown): SimEvent {
+  private make(timeUs: number, priority: EventPriority, handler: EventHandler, a: number, b: unknown): SimEvent {
     if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) {
       throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${this.nowUs}us)`);
     }

@@ -5,6 +5,7 @@
  * changed workload file is a new configuration while a moved output directory is not.
  */
 import { createHash } from 'node:crypto';
+import { uniformInt } from '../kernel/random.js';
 import { Rng } from '../kernel/rng.js';
 import { sloFlag, type RandomParam, type SweepSpec, type SweepValue } from './sweep-spec.js';
 
@@ -47,12 +48,12 @@ export function configurationHash(flags: Readonly<Record<string, SweepValue>>, d
 }
 
 function sample(p: RandomParam, rng: Rng): SweepValue {
-  if (p.kind === 'choice') return p.values[rng.int(p.values.length)]!;
-  const u = rng.next();
+  if (p.kind === 'choice') return p.values[uniformInt(rng, p.values.length)]!;
   if (p.integer) {
     const lo = Math.ceil(p.min);
-    return lo + Math.floor(u * (Math.floor(p.max) - lo + 1));
+    return lo + uniformInt(rng, Math.floor(p.max) - lo + 1);
   }
+  const u = rng.next();
   const x = p.log ? Math.exp(Math.log(p.min) + u * Math.log(p.max / p.min)) : p.min + u * (p.max - p.min);
   return Number(x.toPrecision(4));
 }

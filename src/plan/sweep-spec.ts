@@ -6,7 +6,7 @@
  * Which flags exist is the CLI's knowledge: `where(path)` lets it locate its own errors.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
-import { describeValue, parseYamlFile, type YamlPath } from '../kernel/yaml-locator.js';
+import { describeValue, parseYamlFile, type YamlPath } from '../workload/yaml-locator.js';
 import { sloKey, sloTargetsFromObject, type SloTargets } from '../workload/slo.js';
 
 export type SweepValue = string | number | boolean;

@@ -7,6 +7,7 @@
 import type { MetricsDocument } from '../cluster/metrics.js';
 import { InputError } from '../kernel/errors.js';
 import { PALETTE, esc, groupedBars, htmlPage, type BarGroup } from './svg.js';
+import { MS_PER_S, msToS } from '../kernel/units.js';
 
 export interface ComparedRun {
   readonly label: string;
@@ -39,7 +40,7 @@ function percentileBars(title: string, runs: readonly ComparedRun[], key: 'ttft_
     const d = r.metrics[key] as unknown as Dist;
     return { label: r.label, bars: (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, value: d[p], color: PCT_COLORS[p] })) };
   });
-  return groupedBars(title, groups, { yLabel: 'ms', format: (v) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}s` : v >= 10 ? v.toFixed(0) : v.toFixed(1)) });
+  return groupedBars(title, groups, { yLabel: 'ms', format: (v) => (v >= MS_PER_S ? `${msToS(v).toFixed(v >= 10 * MS_PER_S ? 0 : 1)}s` : v >= 10 ? v.toFixed(0) : v.toFixed(1)) });
 }
 
 function singleBars(title: string, runs: readonly ComparedRun[], value: (m: MetricsDocument) => number, yLabel: string, format: (v: number) => string): string {

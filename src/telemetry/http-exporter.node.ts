@@ -29,6 +29,7 @@ import { TracesEncoder } from './otlp-encode.js';
 import { tracesDataToJson } from './otlp-json.js';
 import type { TracesData } from './otlp-types.js';
 import { SpanBatcher, type Backpressured, type ExportProgress, type TraceSink, type TraceSinkSummary } from './sink.js';
+import { sToMs } from '../kernel/units.js';
 
 export interface HttpExportOptions {
   /** Bound of the send queue, in spans. Default 262144 (~50 MB of encoded spans). */
@@ -62,7 +63,7 @@ export function tracesUrl(endpoint: string): string {
 export function retryAfterMs(value: string | null, nowMs: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  if (/^\d+(\.\d+)?$/.test(v)) return sToMs(Number(v));
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }

@@ -20,6 +20,7 @@
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest, ObservedLatency, PrefixRef } from '../workload/request.js';
 import { toHex } from './ids.js';
+import { sToUs } from '../kernel/units.js';
 
 type Prim = string | number | boolean;
 
@@ -263,10 +264,10 @@ export class OtlpRequestCollector {
     const ttft = NUM(m, 'gen_ai.latency.time_to_first_token');
     const firstTokenNs = jFirst('journey.FIRST_TOKEN');
     const finishedNs = jFirst('journey.FINISHED');
-    if (ttft !== undefined) observed.ttftUs = Math.round(ttft * 1e6);
+    if (ttft !== undefined) observed.ttftUs = sToUs(ttft);
     else if (firstTokenNs !== undefined) observed.ttftUs = Number((firstTokenNs - startNs) / 1000n);
     const e2e = NUM(m, 'gen_ai.latency.e2e');
-    if (e2e !== undefined) observed.e2eUs = Math.round(e2e * 1e6);
+    if (e2e !== undefined) observed.e2eUs = sToUs(e2e);
     else if (finishedNs !== undefined) observed.e2eUs = Number((finishedNs - startNs) / 1000n);
     else if (acc.llm && !m.has('blis.status')) observed.e2eUs = Number((acc.llm.endNs - acc.llm.startNs) / 1000n);
     const group = STR(m, 'blis.prefix.group');

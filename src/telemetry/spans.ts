@@ -31,6 +31,7 @@ import {
   type KeyValue, type Resource, type Span, type SpanEvent, type InstrumentationScope,
 } from './otlp-types.js';
 import { SimClock } from './time.js';
+import { usToS } from '../kernel/units.js';
 
 export const ROOT_SPAN_NAME = 'llm_request';
 export const SCOPE_NAME = 'blis.sim';
@@ -57,8 +58,6 @@ const enum SpanNo {
   KvTransfer = 5,
   Decode = 6,
 }
-
-const US_PER_S = 1e6;
 
 export function buildResource(t: Telemetry): Resource {
   const attributes: KeyValue[] = [str('service.name', t.serviceName), str('service.version', t.version)];
@@ -112,12 +111,12 @@ function rootAttributes(r: RequestRecord, t: Telemetry, req: ArrivalRequest | un
   else a.push(str('error.type', r.reason ?? r.status));
   if (r.instance >= 0) a.push(str('server.address', simulatedServerAddress(r.pool, r.instance)), int('server.port', SIMULATED_SERVER_PORT));
   // vLLM latency attributes: double seconds (vllm/tracing.py, v1 engine output processor).
-  if (r.firstTokenUs >= 0) a.push(dbl('gen_ai.latency.time_to_first_token', (r.firstTokenUs - r.arrivalUs) / US_PER_S));
-  if (r.finishedUs >= 0) a.push(dbl('gen_ai.latency.e2e', (r.finishedUs - r.arrivalUs) / US_PER_S));
-  if (r.enqueuedUs >= 0 && r.firstScheduledUs >= 0) a.push(dbl('gen_ai.latency.time_in_queue', (r.firstScheduledUs - r.enqueuedUs) / US_PER_S));
-  if (r.firstScheduledUs >= 0 && r.firstTokenUs >= 0) a.push(dbl('gen_ai.latency.time_in_model_prefill', (r.firstTokenUs - r.firstScheduledUs) / US_PER_S));
-  if (r.firstTokenUs >= 0 && r.finishedUs >= 0) a.push(dbl('gen_ai.latency.time_in_model_decode', (r.finishedUs - r.firstTokenUs) / US_PER_S));
-  if (r.firstScheduledUs >= 0 && r.finishedUs >= 0) a.push(dbl('gen_ai.latency.time_in_model_inference', (r.finishedUs - r.firstScheduledUs) / US_PER_S));
+  if (r.firstTokenUs >= 0) a.push(dbl('gen_ai.latency.time_to_first_token', usToS(r.firstTokenUs - r.arrivalUs)));
+  if (r.finishedUs >= 0) a.push(dbl('gen_ai.latency.e2e', usToS(r.finishedUs - r.arrivalUs)));
+  if (r.enqueuedUs >= 0 && r.firstScheduledUs >= 0) a.push(dbl('gen_ai.latency.time_in_queue', usToS(r.firstScheduledUs - r.enqueuedUs)));
+  if (r.firstScheduledUs >= 0 && r.firstTokenUs >= 0) a.push(dbl('gen_ai.latency.time_in_model_prefill', usToS(r.firstTokenUs - r.firstScheduledUs)));
+  if (r.firstTokenUs >= 0 && r.finishedUs >= 0) a.push(dbl('gen_ai.latency.time_in_model_decode', usToS(r.finishedUs - r.firstTokenUs)));
+  if (r.firstScheduledUs >= 0 && r.finishedUs >= 0) a.push(dbl('gen_ai.latency.time_in_model_inference', usToS(r.finishedUs - r.firstScheduledUs)));
 
   a.push(
     int('blis.request.index', r.index),

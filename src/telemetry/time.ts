@@ -4,6 +4,7 @@
  * Long-like shape protobufjs writes for fixed64) and are built with exact integer arithmetic.
  */
 import { InputError } from '../kernel/errors.js';
+import { NS_PER_US } from '../kernel/units.js';
 
 /** Unsigned 64-bit nanoseconds as 32-bit halves; accepted by protobufjs as a fixed64 value. */
 export interface Nanos64 {
@@ -33,7 +34,7 @@ export class SimClock {
 
   /** `us` is a non-negative integer number of simulated microseconds (< 2^53 / 1000). */
   at(us: number): Nanos64 {
-    const add = us * 1000;
+    const add = us * NS_PER_US;
     const addHigh = Math.floor(add / TWO32);
     let low = this.epochLow + (add - addHigh * TWO32);
     let high = this.epochHigh + addHigh;

@@ -16,7 +16,9 @@
  */
 import type { DistMs, Experiment, TruthBlock } from './experiment.js';
 import type { LatencyRow } from './requests.js';
-import { ksStatistic, summarize, wasserstein1 } from './stats.js';
+import { statistics } from '../cluster/summary.js';
+import { ksStatistic, wasserstein1 } from './stats.js';
+import { usToMs } from '../kernel/units.js';
 
 export const METRICS = ['ttft', 'e2e', 'tpot', 'itl'] as const;
 export type LatencyMetric = (typeof METRICS)[number];
@@ -129,24 +131,24 @@ export interface RowsOptions {
 
 function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBlock {
   const ok = rows.filter((r) => !r.error && r.ttftUs >= 0);
-  const ttft = Float64Array.from(ok, (r) => r.ttftUs / 1000);
+  const ttft = Float64Array.from(ok, (r) => usToMs(r.ttftUs));
   const withE2e = ok.filter((r) => r.e2eUs >= 0);
-  const e2e = Float64Array.from(withE2e, (r) => r.e2eUs / 1000);
+  const e2e = Float64Array.from(withE2e, (r) => usToMs(r.e2eUs));
   const tp: number[] = [];
   let gapSum = 0;
   let gapCount = 0;
   for (const r of withE2e) {
     const out = opts.outputTokens ?? r.outputTokens;
     if (out < 2) continue;
-    tp.push((r.e2eUs - r.ttftUs) / 1000 / (out - 1));
-    gapSum += (r.e2eUs - r.ttftUs) / 1000;
+    tp.push(usToMs(r.e2eUs - r.ttftUs) / (out - 1));
+    gapSum += usToMs(r.e2eUs - r.ttftUs);
     gapCount += out - 1;
   }
   const tpot = Float64Array.from(tp);
   const dists: Partial<Record<LatencyMetric, DistMs>> = {};
   const put = (m: LatencyMetric, xs: Float64Array): void => {
-    const s = summarize(xs);
-    if (s) dists[m] = { mean: s.mean, p50: s.p50, p90: s.p90, p95: s.p95, p99: s.p99, min: s.min, max: s.max };
+    const s = statistics(xs);
+    if (s.count > 0) dists[m] = { mean: s.mean!, p50: s.p50!, p90: s.p90!, p95: s.p95!, p99: s.p99!, min: s.min!, max: s.max! };
   };
   put('ttft', ttft);
   put('e2e', e2e);

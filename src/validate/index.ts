@@ -10,11 +10,11 @@ export { parseExperiment, type Experiment, type EngineKnobs, type KnobName, type
 export { PREFIX_ALIAS_READINGS } from './experiment-prefix.js';
 export { deriveKnobs, KNOB_FIELDS, type DerivedKnobs } from './knobs.js';
 export { describeAssumption, sortAssumptions, type Assumption, type AssumptionKind } from './assumptions.js';
-export { buildPlan, seededRandom, rescaledExponentialArrivals, CLIENT_TIMEOUT_US, type ExperimentPlan, type PlanOptions, type PlanStage, type Random, type ArrivalSource } from './plan.js';
+export { buildPlan, rescaledExponentialArrivals, CLIENT_TIMEOUT_US, type ExperimentPlan, type PlanOptions, type PlanStage, type ArrivalSource } from './plan.js';
 export { parseCalibrationRequestsCsv, parseLatencyTable, parseLifecycleJson, rowsFromRecords, type LatencyRow } from './requests.js';
 export { compareSides, truthFromExperiment, sideFromRows, sideFromMetrics, sideFromFlat, errorPct, METRICS, STATS, type Side, type StageComparison, type MetricComparison, type DistributionComparison } from './compare.js';
 export { readTruth, readPrediction, compareInputs, compareToDocument, type TruthInput, type PredictionInput } from './compare-files.js';
-export { summarize, percentile, ksStatistic, wasserstein1, cdfPoints, type Summary } from './stats.js';
+export { percentile, ksStatistic, wasserstein1, cdfPoints } from './stats.js';
 export { buildValidationDocument, summarizeMape, VALIDATION_SCHEMA, type ValidationDocument, type ValidationExperiment, type GateResult, type GateFailure, type MapeEntry } from './validation.js';
 export { checkGate, updateBaseline, parseBaseline, limitFor, DEFAULT_SLACK, BASELINE_SCHEMA, type Baseline, type Slack } from './baseline.js';
 export { checkLimits, knownFailures, type BaselineLimits, type KnownFailure } from './baseline-limits.js';

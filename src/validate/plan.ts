@@ -17,29 +17,13 @@
  */
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
+import { exponential, type Random } from '../kernel/random.js';
+import { Rng } from '../kernel/rng.js';
 import type { Assumption } from './assumptions.js';
 import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
 import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
-
-/** A uniform source on [0, 1). */
-export interface Random {
-  next(): number;
-}
-
-/** Small deterministic generator (mulberry32) for when the caller brings none. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return {
-    next(): number {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
+import { sToUs } from '../kernel/units.js';
 
 export type ArrivalSource = 'synthetic' | 'trace';
 
@@ -87,7 +71,7 @@ export const CLIENT_TIMEOUT_US = 300_000_000;
 
 /** Builds the plan; throws InputError naming the experiment file and the missing field. */
 export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPlan {
-  const random = opts.random ?? seededRandom(opts.seed ?? 1);
+  const random = opts.random ?? new Rng(opts.seed ?? 1);
   const source: ArrivalSource = opts.arrivals ?? (opts.requests && opts.requests.length > 0 ? 'trace' : 'synthetic');
   if (source === 'trace' && (!opts.requests || opts.requests.length === 0)) {
     throw new InputError('PLAN_NO_TRACE', `${exp.file}: ground_truth.per_request_file`, 'trace arrivals need the per-request CSV');
@@ -135,7 +119,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const arrivals: ArrivalRequest[] = [];
   let stages: PlanStage[];
   if (source === 'synthetic') {
-    stages = exp.workload.stages.map((s) => ({ index: s.index, startUs: Math.round(s.startS * 1e6), endUs: Math.round((s.startS + s.durationS) * 1e6) }));
+    stages = exp.workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) }));
     exp.workload.stages.forEach((s, si) => {
       const st = stages[si]!;
       const times = rescaledExponentialArrivals(s.numRequests, st.startUs, st.endUs - st.startUs, random);
@@ -154,8 +138,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     arrivals.sort((a, b) => a.arrivalUs - b.arrivalUs);
     stages = exp.workload.stages.map((s, si) => {
       const mine = arrivals.filter((a) => a.stage === s.index);
-      const startUs = mine.length > 0 ? mine[0]!.arrivalUs : Math.round(s.startS * 1e6);
-      return { index: s.index, startUs, endUs: startUs + Math.round(s.durationS * 1e6) };
+      const startUs = mine.length > 0 ? mine[0]!.arrivalUs : sToUs(s.startS);
+      return { index: s.index, startUs, endUs: startUs + sToUs(s.durationS) };
     });
   }
   const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
@@ -189,7 +173,7 @@ export function rescaledExponentialArrivals(n: number, startUs: number, duration
   const gaps = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    gaps[i] = -Math.log(1 - random.next());
+    gaps[i] = exponential(random);
     total += gaps[i]!;
   }
   const out = new Array<number>(n);

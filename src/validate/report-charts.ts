@@ -6,6 +6,7 @@ import { fmtMs, fmtPct } from './report-md.js';
 import type { ValidationExperiment } from './validation.js';
 import { summaryMetric } from './validation.js';
 import { PALETTE, esc, f1 } from '../report/svg.js';
+import { MS_PER_S, msToS } from '../kernel/units.js';
 
 export interface ScatterPoint {
   readonly actual: number;
@@ -33,7 +34,7 @@ export function svgScatter(title: string, points: readonly ScatterPoint[], w = 3
   out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="#fafafa" stroke="#ccc"/>`);
   for (let d = lo; d <= hi; d++) {
     const v = 10 ** d;
-    const label = v >= 1000 ? `${v / 1000}s` : `${v}ms`;
+    const label = v >= MS_PER_S ? `${msToS(v)}s` : `${v}ms`;
     out.push(`<line x1="${f1(sx(v))}" y1="${m.t}" x2="${f1(sx(v))}" y2="${m.t + ph}" stroke="#e4e4e4"/>`);
     out.push(`<line x1="${m.l}" y1="${f1(sy(v))}" x2="${m.l + pw}" y2="${f1(sy(v))}" stroke="#e4e4e4"/>`);
     out.push(`<text x="${f1(sx(v))}" y="${m.t + ph + 14}" text-anchor="middle" font-size="10">${label}</text>`);

@@ -8,6 +8,7 @@ import type { Baseline } from './baseline.js';
 import type { MapeEntry, ValidationDocument, ValidationExperiment } from './validation.js';
 import { sortMetricKeys, summaryMetric } from './validation.js';
 import type { ExperimentDetail } from './validate.js';
+import { MS_PER_S, msToS } from '../kernel/units.js';
 
 export interface ReportInput {
   readonly document: ValidationDocument;
@@ -26,7 +27,7 @@ export const HEADLINE_METRICS = ['ttft_mean', 'ttft_p90', 'ttft_p99', 'e2e_mean'
 export const fmtPct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)}%`);
 export const fmtMs = (x: number | null | undefined): string => {
   if (x === null || x === undefined) return '–';
-  if (Math.abs(x) >= 10_000) return `${(x / 1000).toFixed(1)} s`;
+  if (Math.abs(x) >= 10 * MS_PER_S) return `${msToS(x).toFixed(1)} s`;
   if (Math.abs(x) >= 100) return `${x.toFixed(0)} ms`;
   return `${x.toFixed(x >= 10 ? 1 : 2)} ms`;
 };

@@ -7,6 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../kernel/errors.js';
 import { e2eUs, ttftUs, type RequestRecord } from '../cluster/record.js';
+import { sToUs } from '../kernel/units.js';
 
 export interface LatencyRow {
   readonly index: number;
@@ -110,7 +111,7 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
     const info = (rec['info'] ?? {}) as Record<string, unknown>;
     const times = Array.isArray(info['output_token_times']) ? (info['output_token_times'] as unknown[]).map(num).filter((x): x is number => x !== undefined) : [];
     const failed = rec['error'] !== null && rec['error'] !== undefined;
-    const arrivalUs = Math.round((start - t0) * 1e6);
+    const arrivalUs = sToUs(start - t0);
     let stage: number | undefined;
     for (let s = 0; s < stageStartsUs.length; s++) if (arrivalUs >= stageStartsUs[s]!) stage = s;
     return {
@@ -118,8 +119,8 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
       arrivalUs,
       inputTokens: num(info['input_tokens']) ?? 0,
       outputTokens: num(info['output_tokens']) ?? times.length,
-      ttftUs: !failed && times.length > 0 ? Math.round((times[0]! - start) * 1e6) : -1,
-      e2eUs: end !== undefined ? Math.round((end - start) * 1e6) : -1,
+      ttftUs: !failed && times.length > 0 ? sToUs(times[0]! - start) : -1,
+      e2eUs: end !== undefined ? sToUs(end - start) : -1,
       error: failed || times.length === 0,
       ...(stage !== undefined ? { stage } : {}),
     };

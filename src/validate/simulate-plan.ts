@@ -15,6 +15,7 @@ import { createStepTimeModel, type StepTimeOptions } from '../model/registry.js'
 import type { StepTimeContext, StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ExperimentPlan } from './plan.js';
 import type { SimulationResult } from './validate.js';
+import { usToS } from '../kernel/units.js';
 
 export interface PlanSimulationOptions {
   /** The step-time model (name, coefficients); resolved by the model registry (default: its default). */
@@ -43,7 +44,7 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.enablePrefixCaching !== null ? { enablePrefixCaching: k.enablePrefixCaching } : {}),
     // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
     ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks } : {}),
-    clientTimeoutS: plan.clientTimeoutUs / 1e6,
+    clientTimeoutS: usToS(plan.clientTimeoutUs),
     snapshotRefreshIntervalMs: 0,
   };
   return { options, derivedNames: [...plan.derive] };
@@ -80,13 +81,13 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
   });
   const derived: Record<string, unknown> = {};
   for (const name of plan.derive) {
-    if (name === 'totalKvBlocksGpu') derived[name] = config.totalKvBlocks;
-    else if (name === 'maxModelLen') derived[name] = config.maxModelLen;
-    else if (name === 'maxNumSeqs') derived[name] = config.maxNumSeqs;
-    else if (name === 'maxNumBatchedTokens') derived[name] = config.maxNumBatchedTokens;
+    if (name === 'totalKvBlocksGpu') derived[name] = config.engine.totalKvBlocks;
+    else if (name === 'maxModelLen') derived[name] = config.engine.maxModelLen;
+    else if (name === 'maxNumSeqs') derived[name] = config.engine.maxNumSeqs;
+    else if (name === 'maxNumBatchedTokens') derived[name] = config.engine.maxNumBatchedTokens;
     else if (name === 'gpuMemoryUtilization') derived[name] = config.gpuMemoryUtilization;
-    else if (name === 'blockSize') derived[name] = config.blockSize;
-    else if (name === 'enablePrefixCaching') derived[name] = config.enablePrefixCaching;
+    else if (name === 'blockSize') derived[name] = config.engine.blockSize;
+    else if (name === 'enablePrefixCaching') derived[name] = config.engine.enablePrefixCaching;
   }
   return { records: sink.records, derived };
 }

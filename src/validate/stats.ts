@@ -1,21 +1,10 @@
 /**
- * Sample statistics for the comparator: percentiles by linear interpolation over sorted samples
- * (numpy's default, which inference-perf uses), and two exact two-sample distances:
- * Kolmogorov–Smirnov (largest gap between the empirical CDFs) and 1-Wasserstein (area between
- * them, in the samples' unit).
+ * Sample statistics for the comparator beyond a distribution's summary (which is
+ * cluster/summary.ts's, the metrics JSON's own): percentiles of sorted samples, and two exact
+ * two-sample distances: Kolmogorov–Smirnov (largest gap between the empirical CDFs) and
+ * 1-Wasserstein (area between them, in the samples' unit).
  */
 import { percentileSorted } from '../cluster/summary.js';
-
-export interface Summary {
-  readonly n: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly min: number;
-  readonly max: number;
-}
 
 export function sortedCopy(xs: ArrayLike<number>): Float64Array {
   const a = Float64Array.from(xs as ArrayLike<number>);
@@ -26,24 +15,6 @@ export function sortedCopy(xs: ArrayLike<number>): Float64Array {
 /** q in [0, 100]; `sorted` ascending (NaN when empty). Same interpolation as the metrics JSON. */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
   return sorted.length === 0 ? NaN : percentileSorted(sorted, q / 100);
-}
-
-/** Summary of the samples; undefined when there are none. */
-export function summarize(xs: ArrayLike<number>): Summary | undefined {
-  if (xs.length === 0) return undefined;
-  const s = sortedCopy(xs);
-  let sum = 0;
-  for (let i = 0; i < s.length; i++) sum += s[i]!;
-  return {
-    n: s.length,
-    mean: sum / s.length,
-    p50: percentile(s, 50),
-    p90: percentile(s, 90),
-    p95: percentile(s, 95),
-    p99: percentile(s, 99),
-    min: s[0]!,
-    max: s[s.length - 1]!,
-  };
 }
 
 /** Two-sample KS statistic sup |F_a(x) − F_b(x)| over the empirical CDFs (exact, ties handled). */

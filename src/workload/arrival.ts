@@ -5,7 +5,8 @@
  * every stage boundary (memoryless for Poisson; for gamma and constant the phase resets).
  */
 import { type Entry, type OptionValues, num } from './options.js';
-import { type Random, exponential, gamma, uniformOpen } from './random.js';
+import { type Random, exponential, gamma, uniformOpen } from '../kernel/random.js';
+import { US_PER_S } from '../kernel/units.js';
 
 export interface ArrivalProcess {
   /** Starts a segment [startUs, endUs) (endUs may be Infinity) at `rateRps` requests per second. */
@@ -17,8 +18,6 @@ export interface ArrivalProcess {
 export interface ArrivalEntry extends Entry {
   create(options: OptionValues): ArrivalProcess;
 }
-
-const US_PER_S = 1e6;
 
 /** A renewal process: i.i.d. gaps drawn by `gapUs(meanGapUs)`; `atStart` puts the first arrival at the segment start. */
 function renewal(gap: (random: Random, meanGapUs: number) => number, atStart: boolean): ArrivalProcess {

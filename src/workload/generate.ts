@@ -9,11 +9,10 @@ import { InputError } from '../kernel/errors.js';
 import { ARRIVAL_PROCESSES, type ArrivalProcess } from './arrival.js';
 import { type LengthSampler, createLengthSampler } from './lengths.js';
 import { lookupEntry } from './options.js';
-import { type Random, exponential, shuffledIndices, uniformInt } from './random.js';
+import { type Random, exponential, shuffledIndices, uniformInt } from '../kernel/random.js';
 import type { ArrivalRequest, PrefixRef } from './request.js';
 import type { ResolvedClient, ResolvedWorkload } from './types.js';
-
-const US_PER_S = 1e6;
+import { US_PER_S } from '../kernel/units.js';
 
 interface Segment {
   readonly startUs: number;

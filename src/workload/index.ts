@@ -6,7 +6,7 @@
  * then generate.ts. docs/workloads.md explains the model and the presets' numbers.
  */
 export * from './request.js';
-export type { Random } from './random.js';
+export type { Random } from '../kernel/random.js';
 export { ARRIVAL_PROCESSES, type ArrivalEntry, type ArrivalProcess } from './arrival.js';
 export { LENGTH_DISTRIBUTIONS, type LengthDist, type LengthEntry, type LengthSampler, createLengthSampler, parseLengthDist } from './lengths.js';
 export type { Entry, OptionSpec, OptionValues } from './options.js';

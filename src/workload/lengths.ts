@@ -5,7 +5,7 @@
  */
 import { InputError } from '../kernel/errors.js';
 import { type Entry, type OptionSpec, type OptionValues, type WhereFn, checkOptions, lookupEntry, num } from './options.js';
-import { type Random, exponential, standardNormal } from './random.js';
+import { type Random, exponential, standardNormal } from '../kernel/random.js';
 
 export interface LengthSampler {
   /** An integer token count >= 1. */

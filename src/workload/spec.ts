@@ -5,7 +5,7 @@
  * docs/workloads.md shows the format; examples/workload-*.yaml are complete specs.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
-import { YamlLocator, describeValue, parseYamlFile, type YamlPath } from '../kernel/yaml-locator.js';
+import { YamlLocator, describeValue, parseYamlFile, type YamlPath } from './yaml-locator.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';

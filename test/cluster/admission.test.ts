@@ -78,7 +78,7 @@ describe('saturation admission end to end', () => {
       const r = records.get(id)!;
       expect([r.status, r.reason, r.admission, r.admittedUs, r.instance]).toEqual(['rejected', 'saturated', 'rejected', -1, -1]);
     }
-    expect(cluster.requestCounts.rejected).toBe(3);
+    expect(cluster.ledger.requestCounts.rejected).toBe(3);
   });
 
   it('with flow control, holds them and dispatches when a scrape shows capacity, urgent band first', async () => {
@@ -99,7 +99,7 @@ describe('saturation admission end to end', () => {
     const r2 = records.get('r2')!;
     expect([r2.status, r2.reason, r2.admission, r2.finishedUs]).toEqual(['timed_out', 'queue-ttl-expired', 'queued-then-expired', -1]);
     expect(records.get('r3')!.status).toBe('completed');
-    expect(cluster.requestCounts.timed_out).toBe(2); // r1 and r2 (r0 runs > 50 ms)
+    expect(cluster.ledger.requestCounts.timed_out).toBe(2); // r1 and r2 (r0 runs > 50 ms)
   });
 
   it('a client timeout while queued ends the request as timed out (client-timeout) without reaching an instance', async () => {

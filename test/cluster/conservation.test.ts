@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ClusterOptions } from '../../src/cluster/config.js';
 import type { RequestRecord } from '../../src/cluster/record.js';
-import { arrival, run } from './helpers.js';
+import { POOL_LAYOUTS, arrival, run } from './helpers.js';
 
 /** arrival ≤ admitted ≤ routed ≤ enqueued ≤ first scheduled ≤ first token ≤ finished, and the P/D phases in between. */
 function checkCausal(r: RequestRecord): void {
@@ -24,20 +23,6 @@ function checkCausal(r: RequestRecord): void {
   }
 }
 
-const LAYOUTS: Array<[string, ClusterOptions]> = [
-  ['unified x3', { numInstances: 3 }],
-  // Decode pools get room for every reservation: with a few blocks, a recompute-preempted request
-  // at a decode queue's head can wait forever behind landed transfers that hold blocks (vLLM's
-  // head-of-line rule; see docs/cluster.md, known limits). The prefill side stays tight.
-  ['prefill 1 + decode 2', {
-    pools: [{ name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 2, totalKvBlocks: 1000 }],
-    pdTransferBandwidthGBs: 0.05,
-  }],
-  ['unified + P/D, prefix-threshold', {
-    pools: [{ name: 'u', role: 'unified', count: 1 }, { name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 1, totalKvBlocks: 1000 }],
-    pdDecider: 'prefix-threshold', pdPrefixThreshold: 32, cacheSignalDelayMs: 5,
-  }],
-];
 
 const arb = fc.record({
   reqs: fc.array(fc.record({ gapUs: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }), group: fc.integer({ min: 0, max: 3 }), priority: fc.integer({ min: -1, max: 1 }) }), { minLength: 1, maxLength: 40 }),
@@ -48,10 +33,11 @@ const arb = fc.record({
   refreshMs: fc.constantFrom(0, 5),
   policy: fc.constantFrom('round-robin', 'least-loaded', 'weighted'),
   latencyMs: fc.constantFrom(0, 1),
+  overheads: fc.record({ preScheduleUs: fc.constantFrom(0, 3_000), firstTokenUs: fc.constantFrom(0, 2_000), perOutputTokenUs: fc.constantFrom(0, 100) }),
 });
 
 describe('conservation across pools (property)', () => {
-  for (const [name, layout] of LAYOUTS) {
+  for (const [name, layout] of POOL_LAYOUTS) {
     it(`${name}: every request ends exactly once, phases in causal order, no KV left held`, async () => {
       await fc.assert(fc.asyncProperty(arb, async (p) => {
         let t = 0;
@@ -66,10 +52,10 @@ describe('conservation across pools (property)', () => {
           snapshotRefreshIntervalMs: p.refreshMs, routingPolicy: p.policy,
           routingScorers: p.policy === 'weighted' ? 'prefix-affinity:2,precise-prefix-cache:1,queue-depth:1,load-aware:1,active-requests:1,kv-utilization:1' : undefined,
           admissionLatencyMs: p.latencyMs, routingLatencyMs: p.latencyMs,
-        }, arrivals, undefined, 120_000_000);
+        }, arrivals, undefined, 120_000_000, p.overheads);
         const ids = all.map((r) => r.id).sort();
         expect(ids).toEqual(arrivals.map((a) => a.id).sort());
-        const c = cluster.requestCounts;
+        const c = cluster.ledger.requestCounts;
         expect(c.completed + c.rejected + c.timed_out + c.dropped + c.unfinished).toBe(c.injected);
         expect(c.injected).toBe(arrivals.length);
         expect(c.unfinished).toBe(0);

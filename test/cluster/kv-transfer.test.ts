@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventPriority } from '../../src/kernel/events.js';
 import { Simulator } from '../../src/kernel/sim.js';
 import { TransferLink, type TransferFlow } from '../../src/cluster/kv-transfer.js';
 
@@ -17,7 +18,7 @@ function flow(name: string, bytes: number, startUs: number): Flow {
 
 /** Schedules `l.start(f)` at `tUs`. */
 function startAt(sim: Simulator, l: TransferLink<Flow>, tUs: number, f: Flow): void {
-  sim.schedule(tUs, 4, { handle: () => l.start(f) });
+  sim.schedule(tUs, EventPriority.Arrival, { handle: () => l.start(f) });
 }
 
 describe('KV-transfer link (processor sharing)', () => {

@@ -57,7 +57,7 @@ describe('autoscaler on the real cluster', async () => {
       for (const r of mine) expect(r.routedUs).toBeGreaterThanOrEqual(e.readyUs);
     }
     const cluster = result.cluster;
-    for (const e of fleet.all.filter((x) => x.goneUs > 0)) expect(cluster.instanceInfo(e.id).state).toBe('gone');
+    for (const e of fleet.all.filter((x) => x.goneUs > 0)) expect(cluster.lifecycle.info(e.id).state).toBe('gone');
   });
 
   test('a drained instance is gone the instant its last request leaves, and no request is lost', () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ArrivalRequest } from '../../src/workload/request.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TRACES = `${ROOT}traces/`;
@@ -24,3 +25,10 @@ export function col(t: { header: string[]; rows: string[][] }, name: string): st
 }
 
 export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** What each writer's format carries of a request (TraceV2 has no column for hash_ids or stage); every writer is listed. */
+export const CARRIED: Readonly<Record<string, (r: ArrivalRequest) => ArrivalRequest>> = {
+  'arrival-csv': (r) => r,
+  'arrival-jsonl': (r) => r,
+  tracev2: ({ hashIds: _h, stage: _s, ...rest }) => rest,
+};

@@ -4,6 +4,7 @@ import type { ArrivalRequest } from '../../src/workload/request.js';
 import { ingestText } from '../../src/ingest/ingest.js';
 import { createFormatRegistry } from '../../src/ingest/registry.js';
 import { WriterRegistry } from '../../src/ingest/writers/registry.js';
+import { CARRIED } from './helpers.js';
 
 const formats = createFormatRegistry();
 const writers = new WriterRegistry();
@@ -45,13 +46,6 @@ const streamArb = fc.array(fc.tuple(fc.nat(1e12), requestArb), { minLength: 1, m
     return r as unknown as ArrivalRequest;
   });
 });
-
-/** What each format carries: TraceV2 has no column for hash_ids or stage. */
-const CARRIED: Record<string, (r: ArrivalRequest) => ArrivalRequest> = {
-  'arrival-csv': (r) => r,
-  'arrival-jsonl': (r) => r,
-  tracev2: ({ hashIds: _h, stage: _s, ...rest }) => rest,
-};
 
 function write(name: string, requests: readonly ArrivalRequest[]): { data: string; header?: string } {
   let data = '';

@@ -3,7 +3,7 @@ import type { ArrivalRequest } from '../../src/workload/request.js';
 import fc from 'fast-check';
 import { IssueLog, accountFor } from '../../src/ingest/issues.js';
 import { createPipeline, resolveTransform, type TransformOptions } from '../../src/ingest/transform.js';
-import { seededRandom } from '../../src/ingest/random.js';
+import { Rng } from '../../src/kernel/rng.js';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { FIXTURES } from './helpers.js';
 
@@ -65,7 +65,7 @@ describe('transformations', () => {
 
   test('rateScale < 1 thins with the seeded probability; the same seed gives the same output', () => {
     const a = run(ramp(10_000), { rateScale: 0.3, seed: 42 });
-    const b = run(ramp(10_000), { rateScale: 0.3, random: seededRandom(42) });
+    const b = run(ramp(10_000), { rateScale: 0.3, random: new Rng(42) });
     expect(a.out.map((r) => r.id)).toEqual(b.out.map((r) => r.id));
     expect(a.out.length).toBeGreaterThan(2_800);
     expect(a.out.length).toBeLessThan(3_200);

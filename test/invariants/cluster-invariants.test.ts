@@ -1,13 +1,13 @@
 /**
- * DESIGN §5 invariants at the cluster level, over random configurations: conservation (per
- * instance and for the cluster), causality of every record's timestamps, determinism.
+ * DESIGN §5 invariants at the cluster level, over random configurations (with per-request
+ * overheads and client timeouts): conservation (per instance and for the cluster), causality of
+ * every record's timestamps, determinism.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { resolveClusterConfig } from '../../src/cluster/config.js';
 import { simulate } from '../../src/cluster/simulate.js';
 import { CollectingSink } from '../../src/cluster/sink.js';
-import { ZERO_OVERHEADS } from '../../src/engine/config.js';
 import { getStepTimeModel } from '../../src/model/registry.js';
 import { Rng } from '../../src/kernel/rng.js';
 import { generateArrivals } from '../../src/workload/generate.js';
@@ -24,6 +24,10 @@ const arbConfig = fc.record({
   maxNumBatchedTokens: fc.integer({ min: 256, max: 4096 }),
   snapshot: fc.constantFrom(0, 50),
   seed: fc.integer({ min: 0, max: 1000 }),
+  // Per-request overheads (API, queueing, detokenise) and client timeouts: a timeout inside the
+  // pre-schedule delay is only reachable with both.
+  overheads: fc.record({ preScheduleUs: fc.constantFrom(0, 2_000, 20_000), firstTokenUs: fc.constantFrom(0, 5_000), perOutputTokenUs: fc.constantFrom(0, 200) }),
+  timeoutS: fc.constantFrom(0, 0.5, 5),
 });
 
 type Cfg = typeof arbConfig extends fc.Arbitrary<infer T> ? T : never;
@@ -33,13 +37,13 @@ async function run(c: Cfg) {
     model: 'meta-llama/llama-3.1-8b-instruct', hardware: 'H100', tp: 1,
     numInstances: c.numInstances, routingPolicy: c.policy,
     totalKvBlocks: c.totalKvBlocks, maxNumSeqs: c.maxNumSeqs, maxNumBatchedTokens: c.maxNumBatchedTokens,
-    maxModelLen: 16384, snapshotRefreshIntervalMs: c.snapshot, seed: c.seed,
+    maxModelLen: 16384, snapshotRefreshIntervalMs: c.snapshot, seed: c.seed, clientTimeoutS: c.timeoutS,
   });
   const workload = resolveWorkload({ preset: c.preset, rate: c.rate, numRequests: c.numRequests, seed: c.seed });
   const stepTime = getStepTimeModel('roofline').create({ model: config.model, hardware: config.hardware, tp: 1 });
   const sink = new CollectingSink();
   const result = await simulate({
-    config, arrivals: generateArrivals(workload, new Rng(c.seed)), stepTime, overheads: ZERO_OVERHEADS, sinks: [sink],
+    config, arrivals: generateArrivals(workload, new Rng(c.seed)), stepTime, overheads: c.overheads, sinks: [sink],
   });
   return { result, records: sink.records };
 }

@@ -13,7 +13,7 @@ class Recorder implements EventHandler {
 describe('event queue', () => {
   it('orders by time, then priority, then insertion order', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 7 })), { maxLength: 200 }), (evs) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.constantFrom(...Object.values(EventPriority))), { maxLength: 200 }), (evs) => {
         const sim = new Simulator();
         const rec = new Recorder();
         evs.forEach(([t, p], i) => sim.schedule(t, p, rec, i));
@@ -28,7 +28,7 @@ describe('event queue', () => {
 
   it('keeps the same order when events come through the in-order queue, handlers scheduling more as they run', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 7 }), fc.boolean(), fc.integer({ min: 0, max: 5 })), { maxLength: 150 }), (evs) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.constantFrom(...Object.values(EventPriority)), fc.boolean(), fc.integer({ min: 0, max: 5 })), { maxLength: 150 }), (evs) => {
         const run = (inOrder: boolean): Array<[number, number, number]> => {
           const sim = new Simulator();
           const log: Array<[number, number, number]> = [];
@@ -60,11 +60,11 @@ describe('event queue', () => {
   it('rejects scheduling in the past and skips cancelled events', () => {
     const sim = new Simulator();
     const rec = new Recorder();
-    sim.schedule(10, 0, rec, 1);
-    const ev = sim.schedule(20, 0, rec, 2);
+    sim.schedule(10, EventPriority.StepEnd, rec, 1);
+    const ev = sim.schedule(20, EventPriority.StepEnd, rec, 2);
     sim.run(15);
     expect(sim.nowUs).toBe(15);
-    expect(() => sim.schedule(3, 0, rec)).toThrow();
+    expect(() => sim.schedule(3, EventPriority.StepEnd, rec)).toThrow();
     expect(sim.cancel(ev, ev.seq)).toBe(true);
     sim.run();
     expect(rec.log.map((x) => x[2])).toEqual([1]);
@@ -74,8 +74,8 @@ describe('event queue', () => {
   it('handlers may schedule more events while running', () => {
     const sim = new Simulator();
     let count = 0;
-    const h: EventHandler = { handle: (ev) => { count++; if (ev.a < 5) sim.schedule(sim.nowUs + 1, 0, h, ev.a + 1); } };
-    sim.schedule(0, 0, h, 0);
+    const h: EventHandler = { handle: (ev) => { count++; if (ev.a < 5) sim.schedule(sim.nowUs + 1, EventPriority.StepEnd, h, ev.a + 1); } };
+    sim.schedule(0, EventPriority.StepEnd, h, 0);
     sim.run();
     expect(count).toBe(6);
     expect(sim.nowUs).toBe(5);
@@ -87,10 +87,19 @@ describe('advanceTo', () => {
     const sim = new Simulator();
     const seen: boolean[] = [];
     const h: EventHandler = { handle: () => { seen.push(sim.advanceTo(30), sim.advanceTo(60)); } };
-    sim.schedule(10, 0, h);
-    sim.schedule(50, 0, { handle: () => {} });
+    sim.schedule(10, EventPriority.StepEnd, h);
+    sim.schedule(50, EventPriority.StepEnd, { handle: () => {} });
     sim.run(40);
     expect(seen).toEqual([true, false]);
     expect(sim.nowUs).toBe(40);
+  });
+});
+
+describe('event priorities', () => {
+  it('are the named levels only: a bare number does not type-check', () => {
+    const sim = new Simulator();
+    // @ts-expect-error a bare integer is not an EventPriority
+    sim.schedule(0, 3, { handle: () => {} });
+    expect(Object.values(EventPriority)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });

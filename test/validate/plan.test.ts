@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/validate/experiment.js';
-import { buildPlan, rescaledExponentialArrivals, sampleLength, seededRandom } from '../../src/validate/plan.js';
+import { Rng } from '../../src/kernel/rng.js';
+import { buildPlan, rescaledExponentialArrivals, sampleLength } from '../../src/validate/plan.js';
 import { parseCalibrationRequestsCsv } from '../../src/validate/requests.js';
 
 const dir = new URL('../../baselines/calibration-experiments/', import.meta.url);
@@ -25,13 +26,13 @@ describe('synthetic arrivals (pitfall 4)', () => {
   });
 
   it('gaps are exponential-like (CV near 1) and the same seed gives the same stream', () => {
-    const t = rescaledExponentialArrivals(5000, 0, 1e9, seededRandom(3));
+    const t = rescaledExponentialArrivals(5000, 0, 1e9, new Rng(3));
     const gaps = t.slice(1).map((x, i) => x - t[i]!);
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
     const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
     expect(sd / mean).toBeGreaterThan(0.9);
     expect(sd / mean).toBeLessThan(1.1);
-    expect(rescaledExponentialArrivals(50, 0, 1e6, seededRandom(3))).toEqual(rescaledExponentialArrivals(50, 0, 1e6, seededRandom(3)));
+    expect(rescaledExponentialArrivals(50, 0, 1e6, new Rng(3))).toEqual(rescaledExponentialArrivals(50, 0, 1e6, new Rng(3)));
   });
 });
 

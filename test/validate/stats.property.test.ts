@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rescaledExponentialArrivals, seededRandom } from '../../src/validate/plan.js';
+import { Rng } from '../../src/kernel/rng.js';
+import { rescaledExponentialArrivals } from '../../src/validate/plan.js';
 import { ksStatistic, percentile, sortedCopy, wasserstein1 } from '../../src/validate/stats.js';
 
 const sample = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60 });
@@ -41,7 +42,7 @@ describe('distance and percentile invariants', () => {
 
   it('rescaled exponential arrivals: exactly n, inside the window, non-decreasing', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 1e10 }), fc.integer(), (n, start, dur, seed) => {
-      const t = rescaledExponentialArrivals(n, start, dur, seededRandom(seed));
+      const t = rescaledExponentialArrivals(n, start, dur, new Rng(seed));
       expect(t).toHaveLength(n);
       expect(t[0]).toBe(start);
       for (let i = 0; i < n; i++) {

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { cdfPoints, ksStatistic, percentile, summarize, wasserstein1 } from '../../src/validate/stats.js';
+import { statistics } from '../../src/cluster/summary.js';
+import { cdfPoints, ksStatistic, percentile, wasserstein1 } from '../../src/validate/stats.js';
 
 describe('percentiles by linear interpolation over sorted samples', () => {
   it('matches numpy on 1..10', () => {
-    const s = summarize([10, 1, 9, 2, 8, 3, 7, 4, 6, 5])!;
+    const s = statistics([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]);
     expect(s.mean).toBe(5.5);
     expect(s.p50).toBeCloseTo(5.5, 12); // pos 4.5 between 5 and 6
     expect(s.p90).toBeCloseTo(9.1, 12); // pos 8.1 between 9 and 10
     expect(s.p95).toBeCloseTo(9.55, 12);
     expect(s.p99).toBeCloseTo(9.91, 12);
-    expect([s.min, s.max, s.n]).toEqual([1, 10, 10]);
+    expect([s.min, s.max, s.count]).toEqual([1, 10, 10]);
   });
   it('a single sample is every percentile', () => {
     expect(percentile([7], 99)).toBe(7);
   });
-  it('no samples: no summary (not zeros)', () => {
-    expect(summarize([])).toBeUndefined();
+  it('no samples: count 0 and null statistics (not zeros)', () => {
+    expect(statistics([])).toEqual({ count: 0, mean: null, p50: null, p90: null, p95: null, p99: null, min: null, max: null });
   });
 });
 

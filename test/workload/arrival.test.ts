@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ARRIVAL_PROCESSES, type ArrivalEntry } from '../../src/workload/arrival.js';
 import { checkOptions } from '../../src/workload/options.js';
-import { meanAndCv, mulberry32 } from './helpers.js';
+import { Rng } from '../../src/kernel/rng.js';
+import { meanAndCv } from './helpers.js';
 
 function times(entry: ArrivalEntry, raw: Record<string, unknown>, startUs: number, endUs: number, rateRps: number, seed = 1): number[] {
-  const random = mulberry32(seed);
+  const random = new Rng(seed);
   const p = entry.create(checkOptions(entry, raw, () => 'test'));
   p.begin(startUs, endUs, rateRps, random);
   const out: number[] = [];
@@ -78,7 +79,7 @@ describe('arrival processes', () => {
   });
 
   it('exact-count without a stage end falls back to Poisson', () => {
-    const random = mulberry32(2);
+    const random = new Rng(2);
     const p = byName('exact-count').create({});
     p.begin(0, Infinity, 100, random);
     let last = 0;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/kernel/errors.js';
 import { LENGTH_DISTRIBUTIONS, createLengthSampler, parseLengthDist } from '../../src/workload/lengths.js';
-import { mulberry32 } from './helpers.js';
+import { Rng } from '../../src/kernel/rng.js';
 
 const where = (k?: string) => (k ? `spec.yaml:3 input.${k}` : 'spec.yaml:3 input');
 
 function draw(raw: unknown, n = 50_000, seed = 1): number[] {
   const s = createLengthSampler(parseLengthDist(raw, where));
-  const random = mulberry32(seed);
+  const random = new Rng(seed);
   return Array.from({ length: n }, () => s.sample(random));
 }
 

@@ -4,7 +4,7 @@ import { generateArrivals } from '../../src/workload/generate.js';
 import { PRESETS, calibrationClient } from '../../src/workload/presets.js';
 import { WORKLOAD_DEFAULTS, parseArrivalFlag, resolveWorkload } from '../../src/workload/resolve.js';
 import { parseWorkloadSpec } from '../../src/workload/spec.js';
-import { mulberry32 } from './helpers.js';
+import { Rng } from '../../src/kernel/rng.js';
 
 const DOCUMENTED_MEDIANS: Record<string, [number, number]> = {
   chatbot: [580, 250],
@@ -38,7 +38,7 @@ describe('resolveWorkload', () => {
 
   it.each(PRESETS.map((p) => [p.name]))('preset %s loads and generates requests within its documented shape', (name) => {
     const w = resolveWorkload({ preset: name, rate: 20, numRequests: 3000 });
-    const rs = [...generateArrivals(w, mulberry32(1))];
+    const rs = [...generateArrivals(w, new Rng(1))];
     expect(rs).toHaveLength(3000);
     expect(rs.every((r) => r.inputTokens >= 1 && r.outputTokens >= 1 && r.prefix !== undefined)).toBe(true);
     // Medians as documented in docs/workloads.md (within 10%).
@@ -62,7 +62,7 @@ describe('resolveWorkload', () => {
   it('exact-count without a duration gets one stage of count / rate seconds', () => {
     const w = resolveWorkload({ preset: 'reasoning', arrival: 'exact-count', rate: 4, numRequests: 100 });
     expect(w.durationS).toBe(25);
-    expect([...generateArrivals(w, mulberry32(2))]).toHaveLength(100);
+    expect([...generateArrivals(w, new Rng(2))]).toHaveLength(100);
   });
 
   it('a spec without clients takes them from the preset; with clients and a preset it is a conflict', () => {

@@ -8,9 +8,9 @@ import type { ArrivalRequest } from '../../src/workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../../src/workload/resolve.js';
 import { parseWorkloadSpec } from '../../src/workload/spec.js';
 import { runCli } from '../cli/helpers.js';
-import { mulberry32 } from './helpers.js';
+import { Rng } from '../../src/kernel/rng.js';
 
-const gen = (options: WorkloadOptions, seed = 1): ArrivalRequest[] => [...generateArrivals(resolveWorkload(options), mulberry32(seed))];
+const gen = (options: WorkloadOptions, seed = 1): ArrivalRequest[] => [...generateArrivals(resolveWorkload(options), new Rng(seed))];
 
 /** Requests per second in consecutive windows of `windowS` seconds over [0, spanS). */
 function windowRates(rs: readonly ArrivalRequest[], windowS: number, spanS: number): number[] {

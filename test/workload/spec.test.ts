@@ -4,7 +4,7 @@ import { InputError } from '../../src/kernel/errors.js';
 import { generateArrivals } from '../../src/workload/generate.js';
 import { resolveWorkload } from '../../src/workload/resolve.js';
 import { parseWorkloadSpec } from '../../src/workload/spec.js';
-import { mulberry32 } from './helpers.js';
+import { Rng } from '../../src/kernel/rng.js';
 
 function error(text: string): InputError {
   try {
@@ -90,7 +90,7 @@ describe('workload spec', () => {
   it.each(['workload-multi-client.yaml', 'workload-diurnal.yaml', 'workload-calibration.yaml'])('examples/%s parses, resolves and generates', (name) => {
     const text = readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8');
     const w = resolveWorkload({ spec: parseWorkloadSpec(text, name), preset: name === 'workload-diurnal.yaml' ? 'chatbot' : undefined });
-    const rs = [...generateArrivals(w, mulberry32(w.seed))];
+    const rs = [...generateArrivals(w, new Rng(w.seed))];
     expect(rs.length).toBeGreaterThan(100);
   });
 });

@@ -31,6 +31,10 @@ export interface AdmissionEntry {
   readonly queueable: boolean;
   /** Settings this policy reads (for --help and docs). */
   readonly reads: readonly (keyof AdmissionSettings)[];
+  /** Refuses settings this policy cannot run with (InputError naming the flag). */
+  check?(settings: AdmissionSettings): void;
+  /** The settings this policy alone reads, as the metrics JSON's config echoes them. */
+  echo?(settings: AdmissionSettings): Readonly<Record<string, number>>;
   create(settings: AdmissionSettings): AdmissionPolicy;
 }
 

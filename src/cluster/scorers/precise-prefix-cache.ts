@@ -14,6 +14,7 @@ export const precisePrefixCache: ScorerEntry = {
   aliases: ['precise-prefix-cache-scorer', 'kvcache-aware-scorer'],
   describe: 'instances\' real KV contents seen through --cache-signal-delay: leading blocks m held, min-max normalised over instances with m ≥ 1 (1 if all equal), 0 when m = 0',
   options: {},
+  needsCacheView: true,
   create: (ctx) => {
     const matched = new Float64Array(ctx.numInstances);
     return {

@@ -27,6 +27,11 @@ export interface WeightedScorerSpec {
   readonly weight: number;
 }
 
+/** True when one of the scorers reads the router's KV-event index (its entry says so). */
+export function scorersNeedCacheView(scorers: readonly WeightedScorerSpec[]): boolean {
+  return scorers.some((s) => findScorer(s.name).needsCacheView === true);
+}
+
 /** Parses "name:weight,name:weight" (weight defaults to 1). */
 export function parseScorerWeights(text: string): WeightedScorerSpec[] {
   const out: WeightedScorerSpec[] = [];

@@ -29,6 +29,8 @@ export interface ScorerEntry {
   readonly aliases?: readonly string[];
   readonly describe: string;
   readonly options: Readonly<Record<string, ScorerOption>>;
+  /** Reads the router's delayed KV-event index (view.kvIndex): the cluster then feeds it the instances' KV events. */
+  readonly needsCacheView?: boolean;
   create(ctx: ScorerContext, options?: Readonly<Record<string, number>>): Scorer & Partial<RoutingObserver>;
 }
 

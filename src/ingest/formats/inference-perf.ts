@@ -16,6 +16,7 @@ import { RowError, parseTokens } from '../fields.js';
 import type { FormatEntry } from '../types.js';
 import type { ObservedLatency } from '../../workload/request.js';
 import { createWholeJsonReader, dig, isObject, perRecord } from './whole-json.js';
+import { sToUs } from '../../kernel/units.js';
 
 const seconds = (v: unknown, field: string): number => {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new RowError('FIELD_NOT_NUMBER', `${field} is ${JSON.stringify(v)}, expected seconds`);
@@ -61,14 +62,14 @@ export const inferencePerfFormat: FormatEntry = {
         const output = firstOf(dig(info, 'response_metrics', 'output_tokens'), dig(info, 'output_tokens'));
         const times = firstOf(dig(info, 'response_metrics', 'output_token_times'), dig(info, 'output_token_times'));
         const firstToken = Array.isArray(times) && typeof times[0] === 'number' ? times[0] : undefined;
-        const ttftUs = firstToken !== undefined ? Math.round((firstToken - start) * 1e6) : undefined;
-        const e2eUs = end !== undefined ? Math.round((end - start) * 1e6) : undefined;
+        const ttftUs = firstToken !== undefined ? sToUs(firstToken - start) : undefined;
+        const e2eUs = end !== undefined ? sToUs(end - start) : undefined;
         const observed: ObservedLatency = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
         const stage = rec['stage_id'];
         const session = rec['session_id'];
         ctx.emit({
           id: String(index),
-          arrivalUs: Math.round(scheduled * 1e6),
+          arrivalUs: sToUs(scheduled),
           inputTokens: parseTokens(input === undefined ? undefined : String(input), 'info.input_tokens'),
           outputTokens: parseTokens(output === undefined ? undefined : String(output), 'output_tokens'),
           ...(typeof stage === 'number' ? { stage } : {}),

@@ -6,6 +6,7 @@
 import { RowError, parseNumber, parseTokens } from '../fields.js';
 import type { FormatEntry } from '../types.js';
 import { createJsonLinesReader, firstObjectHasKeys } from './json-lines.js';
+import { msToUs } from '../../kernel/units.js';
 
 export const MOONCAKE_BLOCK_TOKENS = 512;
 
@@ -25,7 +26,7 @@ export const mooncakeFormat: FormatEntry = {
       }
       ctx.emit({
         id,
-        arrivalUs: Math.round(parseNumber(String(obj['timestamp'] ?? ''), 'timestamp') * 1000),
+        arrivalUs: msToUs(parseNumber(String(obj['timestamp'] ?? ''), 'timestamp')),
         inputTokens: parseTokens(String(obj['input_length'] ?? ''), 'input_length'),
         outputTokens: parseTokens(String(obj['output_length'] ?? ''), 'output_length'),
         ...(Array.isArray(ids) && ids.length > 0 ? { hashIds: { ids: ids as number[], blockTokens: MOONCAKE_BLOCK_TOKENS } } : {}),

@@ -7,14 +7,15 @@
  * `time_unit` (us when the header is absent). Rows with `status` other than `ok` are skipped
  * under REQUEST_FAILED unless `keepFailed`.
  */
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../kernel/errors.js';
+import { parseYamlFile } from '../../workload/yaml-locator.js';
 import { createCsvTableReader, findColumn, headerMatch, requireColumn } from '../csv-core.js';
 import { optionalNumber, parseNumber, parseTokens } from '../fields.js';
 import type { FormatEntry, ReaderContext } from '../types.js';
 import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
+import { NS_PER_US, US_PER_MS, US_PER_S } from '../../kernel/units.js';
 
-const UNIT_US: Record<string, number> = { us: 1, ms: 1e3, s: 1e6, ns: 1e-3 };
+const UNIT_US: Record<string, number> = { us: 1, ms: US_PER_MS, s: US_PER_S, ns: 1 / NS_PER_US };
 
 export interface TraceV2Header {
   readonly traceVersion: number;
@@ -23,12 +24,7 @@ export interface TraceV2Header {
 }
 
 export function parseTraceV2Header(text: string, where: string): TraceV2Header {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new InputError('TRACEV2_BAD_HEADER', where, `is not valid YAML: ${(e as Error).message}`);
-  }
+  const doc: unknown = parseYamlFile(text, where, 'TRACEV2_BAD_HEADER').doc.toJS();
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new InputError('TRACEV2_BAD_HEADER', where, 'expected a YAML mapping with trace_version and time_unit');
   }

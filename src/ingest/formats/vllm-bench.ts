@@ -10,6 +10,7 @@ import { RowError, parseTokens } from '../fields.js';
 import type { FormatEntry } from '../types.js';
 import type { ObservedLatency } from '../../workload/request.js';
 import { createWholeJsonReader, isObject, perRecord } from './whole-json.js';
+import { sToUs } from '../../kernel/units.js';
 
 const arr = (doc: Record<string, unknown>, key: string): unknown[] | undefined => (Array.isArray(doc[key]) ? (doc[key] as unknown[]) : undefined);
 
@@ -49,15 +50,15 @@ export const vllmBenchFormat: FormatEntry = {
         if (typeof start !== 'number') throw new RowError('FIELD_NOT_NUMBER', `start_times[${index}] is ${JSON.stringify(start)}`);
         const ttft = ttfts?.[index];
         const gaps = itls?.[index];
-        const ttftUs = typeof ttft === 'number' && ttft > 0 ? Math.round(ttft * 1e6) : undefined;
+        const ttftUs = typeof ttft === 'number' && ttft > 0 ? sToUs(ttft) : undefined;
         const e2el = e2els?.[index];
-        const e2eUs = typeof e2el === 'number' && e2el > 0 ? Math.round(e2el * 1e6) : ttftUs !== undefined && Array.isArray(gaps)
-          ? Math.round((ttft as number + gaps.reduce((a: number, g) => a + (typeof g === 'number' ? g : 0), 0)) * 1e6)
+        const e2eUs = typeof e2el === 'number' && e2el > 0 ? sToUs(e2el) : ttftUs !== undefined && Array.isArray(gaps)
+          ? sToUs(ttft as number + gaps.reduce((a: number, g) => a + (typeof g === 'number' ? g : 0), 0))
           : undefined;
         const observed: ObservedLatency = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
         ctx.emit({
           id: String(index),
-          arrivalUs: Math.round(start * 1e6),
+          arrivalUs: sToUs(start),
           inputTokens: parseTokens(String(input), `input_lens[${index}]`),
           outputTokens: parseTokens(String(outputs[index] ?? ''), `output_lens[${index}]`),
           ...(ttftUs !== undefined || e2eUs !== undefined ? { observed } : {}),

@@ -6,6 +6,7 @@
  */
 import { stringify } from 'yaml';
 import { bufferedSink, csvField, type WriterEntry } from './types.js';
+import { usToMs } from '../../kernel/units.js';
 
 export const TRACEV2_COLUMNS = [
   'request_id', 'client_id', 'tenant_id', 'slo_class', 'session_id', 'round_index', 'prefix_group', 'prefix_length',
@@ -45,7 +46,7 @@ export const tracev2Writer: WriterEntry = {
         const header = {
           trace_version: 2,
           time_unit: 'us',
-          created_at: new Date(Math.floor(epochUs / 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          created_at: new Date(Math.floor(usToMs(epochUs))).toISOString().replace(/\.\d{3}Z$/, 'Z'),
           mode: 'converted',
           warm_up_requests: 0,
           server: { type: 'unknown', model: model ?? '' },

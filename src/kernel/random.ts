@@ -1,6 +1,7 @@
 /**
- * The randomness the workload room needs. The kernel's seeded RNG satisfies `Random`
- * (next() uniform in [0, 1)); everything here draws from it, so a seed fixes the workload.
+ * The one source of randomness every room draws from: `Random` (next() uniform in [0, 1)),
+ * which the kernel's seeded generator (rng.ts) satisfies, and the samplers over it. Samplers
+ * keep no hidden state, so a seed and the order of draws fix every result.
  */
 export interface Random {
   /** Uniform in [0, 1). */

@@ -1,10 +1,11 @@
 /**
- * File positions for errors in YAML inputs (workload specs, autoscaler policies): a field path
+ * The one YAML parser for the files blis reads with positions (workload specs here, autoscaler
+ * policies in control, sweep specs in plan), and file positions for their errors: a field path
  * such as `clients[0].rate` becomes `file:line clients[0].rate`, the line of the deepest node of
  * the path that exists (a map key's own line).
  */
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError } from '../kernel/errors.js';
 
 export type YamlPath = readonly (string | number)[];
 

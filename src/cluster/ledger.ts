@@ -1,0 +1,94 @@
+/**
+ * The request ledger: the requests the gateway holds, the run's counts by outcome, and the
+ * gateway's own per-instance counters in the router's view (`active`: dispatched and not
+ * finished there, as llm-d's active-request scorer counts; `inFlight`: dispatched since the last
+ * scrape). Every change to those numbers happens here, on a named transition of one request, and
+ * each request remembers where it is counted, so a request is uncounted exactly once whatever
+ * path it leaves by (finish, drop, client timeout, end of run). A property test recounts
+ * `active` from the engines' request states after every event and finds the same numbers.
+ */
+import type { RequestStatus } from './record.js';
+import type { Tracked } from './tracked.js';
+import type { MutableRouterView } from './view.js';
+
+export type RequestCounts = Record<RequestStatus | 'injected', number>;
+
+export class RequestLedger {
+  private readonly live = new Map<number, Tracked>();
+  private readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
+
+  constructor(private readonly view: MutableRouterView, private readonly inFlightTracking: boolean) {}
+
+  /** Requests that entered and, by status, left the system so far. */
+  get requestCounts(): Readonly<RequestCounts> {
+    return this.counts;
+  }
+
+  /** Requests whose record has not been emitted yet. */
+  get inSystem(): number {
+    return this.live.size;
+  }
+
+  /** The live request of engine request index `index` (undefined once it left). */
+  get(index: number): Tracked | undefined {
+    return this.live.get(index);
+  }
+
+  /** Live requests in arrival order. */
+  liveRequests(): IterableIterator<Tracked> {
+    return this.live.values();
+  }
+
+  /** A request reached the gateway. */
+  opened(t: Tracked): void {
+    this.counts.injected++;
+    this.live.set(t.req.index, t);
+  }
+
+  /** The gateway handed the request (whole, or its prefill) to `instance`. */
+  dispatched(t: Tracked, instance: number): void {
+    t.countedOn = instance;
+    this.count(instance);
+  }
+
+  /**
+   * P/D: the decode instance is the request's primary target from routing on, so the gateway
+   * counts it there from then until the decode side finishes (llm-d's decode profile picks first).
+   */
+  dispatchedDecode(t: Tracked, instance: number): void {
+    t.countedOnDecode = instance;
+    this.count(instance);
+  }
+
+  /** The request (whole or prefill) left the instance it was dispatched to. */
+  leftInstance(t: Tracked): void {
+    if (t.countedOn < 0) return;
+    this.view.active[t.countedOn]!--;
+    t.countedOn = -1;
+  }
+
+  /** The decode side finished on its instance. */
+  leftDecode(t: Tracked): void {
+    if (t.countedOnDecode < 0) return;
+    this.view.active[t.countedOnDecode]!--;
+    t.countedOnDecode = -1;
+  }
+
+  /** The request left the system with `status`: it is uncounted wherever it still was. */
+  closed(t: Tracked, status: RequestStatus): void {
+    this.leftInstance(t);
+    this.leftDecode(t);
+    this.live.delete(t.req.index);
+    this.counts[status]++;
+  }
+
+  /** A scrape now shows every dispatch so far: nothing is in flight. */
+  scraped(): void {
+    this.view.inFlight.fill(0);
+  }
+
+  private count(instance: number): void {
+    if (this.inFlightTracking) this.view.inFlight[instance]!++;
+    this.view.active[instance]!++;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Hand-computed cases for each vLLM 0.15 rule the scheduler cites (v1/core/sched/scheduler.py
+ * `schedule()`), each built so that dropping or bending the rule changes what is asserted.
+ * Step time = 1000 us + 10 us per batched token, synchronous loop, block size 16.
+ */
+import { describe, expect, it } from 'vitest';
+import { engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
+import { Harness } from './helpers.js';
+
+/** Records every step's batch as `id:newTokens` entries, in batch order. */
+function recordBatches(t: Harness): string[][] {
+  const steps: string[][] = [];
+  t.inst.setStepListener({
+    onStep: (inst) => {
+      const b = inst.batch;
+      const row: string[] = [];
+      for (let k = 0; k < b.size; k++) row.push(`${b.reqs[k]!.src.id}:${b.newTokens[k]}`);
+      steps.push(row);
+    },
+  });
+  return steps;
+}
+
+describe('vLLM scheduler rules, hand-computed', () => {
+  it('admits no waiting request in a step that preempted (scheduler.py: `if not preempted_reqs`)', () => {
+    // 6 blocks, 5 usable (null block). a (priority 0) and b (priority 5) prefill 32 tokens each
+    // in step 1 (0 → 1640 us; 4 blocks, 1 free). c (priority 1, 1 token) arrives meanwhile.
+    // Step 2 (1640): a's first decode needs a 3rd block and takes the free one; b's needs one
+    // too, none is left, and the victim (largest priority value) is b itself. Something was
+    // preempted, so c waits although b's 2 freed blocks would hold it: batch [a:1], 1010 us.
+    // Step 3 (2650): a decodes in its 3rd block, c is admitted (1 block), b (33 tokens, 3
+    // blocks) does not fit: batch [a:1, c:1], 1020 us; c's only token at 3670.
+    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
+    const steps = recordBatches(t);
+    t.add({ id: 'a', inputTokens: 32, outputTokens: 40, priority: 0 });
+    const b = t.add({ id: 'b', inputTokens: 32, outputTokens: 40, priority: 5 });
+    const c = t.add({ id: 'c', arrivalUs: 100, inputTokens: 1, outputTokens: 1, priority: 1 });
+    t.run();
+    expect(steps.slice(0, 3)).toEqual([['a:32', 'b:32'], ['a:1'], ['a:1', 'c:1']]);
+    expect(c.firstTokenUs).toBe(3670);
+    expect(b.preemptions).toBeGreaterThanOrEqual(1);
+    expect(t.finishedCalls).toBe(3);
+  });
+
+  it('schedules no running request after one that preempted itself (the loop breaks)', () => {
+    // 6 blocks, 5 usable. Step 1: a (priority 0, 10 tokens, 1 block) and b (priority 5, 20
+    // tokens, 2 blocks). d (priority 1, 2 tokens) arrives at 100 and is admitted in step 2
+    // (1 block): running is [a, b, d], 1 block free. Each later step adds one token to each:
+    // step k computes a up to 11 + (k − 2) tokens and b up to 21 + (k − 2). Step 8: a reaches 17
+    // tokens, needs a 2nd block and takes the free one. Step 14: b reaches 33, needs a 3rd block,
+    // none is free, and the victim (largest priority value) is b itself: b is preempted and the
+    // loop stops, so d, which needed nothing, is not scheduled either: batch [a:1].
+    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
+    const steps = recordBatches(t);
+    t.add({ id: 'a', inputTokens: 10, outputTokens: 40, priority: 0 });
+    const b = t.add({ id: 'b', inputTokens: 20, outputTokens: 40, priority: 5 });
+    t.add({ id: 'd', arrivalUs: 100, inputTokens: 2, outputTokens: 40, priority: 1 });
+    t.run();
+    expect(steps[0]).toEqual(['a:10', 'b:20']);
+    expect(steps[1]).toEqual(['a:1', 'b:1', 'd:2']);
+    for (let k = 2; k < 13; k++) expect(steps[k], `step ${k + 1}`).toEqual(['a:1', 'b:1', 'd:1']);
+    expect(steps[13]).toEqual(['a:1']);
+    expect(steps[14]).toEqual(['a:1', 'd:1']);
+    expect(b.preemptions).toBeGreaterThanOrEqual(1);
+    expect(t.finishedCalls).toBe(3);
+  });
+
+  it('picks the latest arrival among equal priorities as the victim, not the last running (priority scheduler)', () => {
+    // vLLM: max(running, key=(priority, arrival_time)). A P/D decode request d reserves its 32
+    // prompt tokens' 2 blocks at 0 (instance arrival 0); w arrives next (arrival 1, 30 tokens, 2
+    // blocks) and prefills in step 1 (0 → 1300). d's transfer lands at 500; d joins step 2
+    // after w, so running is [w, d] though d arrived first. 5 usable blocks, 1 free after step
+    // 2. Step 3: d's token 33 takes the free block. Step 4: w's token 33 needs a block, none is
+    // free: the victim is w (the later arrival, itself), not d (the last running).
+    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
+    const steps = recordBatches(t);
+    const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
+    expect(t.inst.reserveForTransfer(d)).toBe(2);
+    const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
+    t.sim.run(500);
+    t.inst.startDecode(d);
+    t.run();
+    expect(steps.slice(0, 3)).toEqual([['w:30'], ['w:1', 'd:1'], ['w:1', 'd:1']]);
+    expect(w.preemptions).toBeGreaterThanOrEqual(1);
+    expect(d.preemptions).toBe(0);
+    expect(t.finishedCalls).toBe(2);
+  });
+
+  it('leaves the last prompt token to recompute on a decode instance that holds the whole prompt (num_tokens − 1 cap)', () => {
+    // A 96-token prompt is 6 full blocks. After serving it once, the instance holds all 6, but
+    // vLLM never counts the whole prompt as cached (the last token is recomputed to sample from):
+    // hits are capped at floor((96 − 1) / 16) = 5 blocks, so 1 block still comes over the link.
+    const t = new Harness({ totalKvBlocks: 40 });
+    const first = t.add({ id: 'a', inputTokens: 96, outputTokens: 2, prefix: { group: 'g', tokens: 96 } });
+    t.run();
+    expect(first.cachedTokens).toBe(0);
+    const again = siblingRequest(engineRequestFor({ id: 'b', arrivalUs: 0, inputTokens: 96, outputTokens: 2, prefix: { group: 'g', tokens: 96 } }, 1, 16));
+    expect(t.inst.reserveForTransfer(again)).toBe(1);
+    expect(again.cachedTokens).toBe(80);
+  });
+});
