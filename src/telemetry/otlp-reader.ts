@@ -92,7 +92,9 @@ function checkHexId(v: unknown, hexLength: number, field: string, where: string)
 
 function toBigInt(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.round(v));
+  // A JSON number is a valid int64 in OTLP/JSON (the JS SDK writes them) only when it is a whole,
+  // non-negative count: 1.5 or -5 nanoseconds are values of the wrong kind, not rounded.
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? BigInt(v) : undefined;
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
   const o = asObj(v);
   if (o && typeof o['low'] === 'number' && typeof o['high'] === 'number') {
@@ -167,7 +169,9 @@ export class OtlpRequestCollector {
     const start = toBigInt(s['startTimeUnixNano']);
     const end = toBigInt(s['endTimeUnixNano']);
     if (traceId.length !== 32 || start === undefined) {
-      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `span '${String(name)}' without a 16-byte trace id or a start time` });
+      const field = traceId.length !== 32 ? `traceId ${JSON.stringify(s['traceId'])}` : `startTimeUnixNano ${JSON.stringify(s['startTimeUnixNano'])}`;
+      const expected = traceId.length !== 32 ? '16 bytes' : 'whole nanoseconds ≥ 0, as a decimal string or integer';
+      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${idHex(s['spanId']) || '(no span id)'}: ${field}; expected ${expected}` });
       return;
     }
     let acc = this.traces.get(traceId);

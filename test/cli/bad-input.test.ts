@@ -51,6 +51,8 @@ describe('token counts are checked at ingest, per row', () => {
   const spanCases: Array<[string, string, string, RegExp]> = [
     ['a negative prompt token count', '{"key":"gen_ai.usage.prompt_tokens","value":{"intValue":"812"}}', '{"key":"gen_ai.usage.prompt_tokens","value":{"intValue":"-812"}}', /request cmpl-2: input_tokens is -812: negative; .*\[TOKENS_OUT_OF_RANGE\]/],
     ['a negative TTFT', '"gen_ai.latency.time_to_first_token","value":{"doubleValue":0.061}', '"gen_ai.latency.time_to_first_token","value":{"doubleValue":-0.061}', /request cmpl-2: observed TTFT is -61000 µs; expected a duration ≥ 0 \[OBSERVED_OUT_OF_RANGE\]/],
+    ['a start time as a negative JSON number', '"startTimeUnixNano":"1751360400250000000"', '"startTimeUnixNano":-1751360400250000000', /span 'llm_request' 0000000000001002: startTimeUnixNano -1751360400250000000; expected whole nanoseconds ≥ 0/],
+    ['a start time as a fractional JSON number', '"startTimeUnixNano":"1751360400250000000"', '"startTimeUnixNano":1751360400.25', /span 'llm_request' 0000000000001002: startTimeUnixNano 1751360400.25; expected whole nanoseconds ≥ 0/],
     ['1e23 output tokens', '{"key":"gen_ai.usage.completion_tokens","value":{"intValue":"128"}}', '{"key":"gen_ai.usage.completion_tokens","value":{"intValue":"100000000000000000000000"}}', /request cmpl-2: output_tokens is 1e\+23: more than 16777216 .*\[TOKENS_OUT_OF_RANGE\]/],
   ];
   for (const [name, from, to, message] of spanCases) {
