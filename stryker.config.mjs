@@ -3,6 +3,8 @@
 // is a behaviour the tests do not pin. scripts/mutate.mjs runs the rooms and prints the score
 // per room; BLIS_MUTATE_ROOM picks the room for a direct `npx stryker run`.
 const room = process.env.BLIS_MUTATE_ROOM ?? 'kernel';
+// BLIS_MUTATE_WIDE=1 (vitest.mutate.config.ts) scores the room with the rooms above it too: its own files.
+const name = process.env.BLIS_MUTATE_WIDE === '1' ? `${room}-wide` : room;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -12,7 +14,7 @@ export default {
   // whose code and tests did not change since the last run (reports/mutation/<room>.incremental.json).
   coverageAnalysis: 'perTest',
   incremental: true,
-  incrementalFile: `reports/mutation/${room}.incremental.json`,
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
   mutate: [`src/${room}/**/*.ts`, `!src/${room}/index.ts`],
   // A mutant in a module-level constant needs every test run against it (no per-test coverage
   // can attribute it): those are left out (reported as ignored).
@@ -20,7 +22,7 @@ export default {
   // Two cores shared by the team: one test process (run it under `nice`).
   concurrency: 1,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: `reports/mutation/${room}.json` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

@@ -22,14 +22,15 @@ if (!summaryOnly) {
 
 const rows = [];
 for (const room of chosen) {
-  const path = `reports/mutation/${room}.json`;
+  const name = process.env.BLIS_MUTATE_WIDE === '1' ? `${room}-wide` : room;
+  const path = `reports/mutation/${name}.json`;
   if (!existsSync(path)) continue;
   const report = JSON.parse(readFileSync(path, 'utf8'));
   const n = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 };
   for (const file of Object.values(report.files)) for (const m of file.mutants) n[m.status] = (n[m.status] ?? 0) + 1;
   const detected = n.Killed + n.Timeout;
   const valid = detected + n.Survived + n.NoCoverage;
-  rows.push([room, valid, n.Killed, n.Timeout, n.Survived, n.NoCoverage, valid ? (100 * detected / valid).toFixed(1) : '-', detected + n.Survived ? (100 * detected / (detected + n.Survived)).toFixed(1) : '-']);
+  rows.push([name, valid, n.Killed, n.Timeout, n.Survived, n.NoCoverage, valid ? (100 * detected / valid).toFixed(1) : '-', detected + n.Survived ? (100 * detected / (detected + n.Survived)).toFixed(1) : '-']);
 }
 const head = ['room', 'mutants', 'killed', 'timeout', 'survived', 'no cover', 'score %', 'covered %'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
