@@ -32,7 +32,7 @@ import { Scheduler } from './scheduler.js';
 import { StepBatch } from './step-batch.js';
 import { StepCost } from './step-cost.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
-import { PdHooks } from './pd-hooks.js';
+import { InstanceGauges } from './instance-gauges.js';
 
 export type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 
@@ -41,7 +41,7 @@ const EV_STEP_START = 1;
 const EV_ADMIT = 2;
 const EV_LOAD_POLL = 3;
 
-export class Instance extends PdHooks implements EventHandler, InstanceView, KvPoolSink {
+export class Instance extends InstanceGauges implements EventHandler, InstanceView, KvPoolSink {
   readonly id: number;
   readonly config: InstanceConfig;
   readonly scheduler: Scheduler;
@@ -58,17 +58,9 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
   private formSeq = 0;
   private readonly stepCost: StepCost;
 
-  /** A step is in flight (StepEnd pending). */
-  private busy = false;
-  /** A StepStart is pending. */
-  private startPending = false;
-  /** A load-poll timer is pending. */
-  private pollPending = false;
   private stepStartUs = 0;
   private stepEndUs = 0;
   private nextSeq = 0;
-  /** Enqueued requests still inside their pre-schedule overhead. */
-  private admitting = 0;
   /** Prefix-hit blocks found for a P/D reservation (reused). */
   private hitScratch = new Int32Array(64);
 
@@ -118,64 +110,6 @@ export class Instance extends PdHooks implements EventHandler, InstanceView, KvP
    */
   syncRequests(): void {
     this.scheduler.run?.syncRequests();
-  }
-
-  // ---- router view ----
-  get waitingCount(): number {
-    return this.scheduler.waiting.length + this.scheduler.loading.length + this.admitting;
-  }
-  get runningCount(): number {
-    return this.scheduler.running.length;
-  }
-  get kvUsedBlocks(): number {
-    return this.scheduler.pool.numUsed;
-  }
-  /** Blocks the scheduler can use (vLLM's num_gpu_blocks − 1). */
-  get kvTotalBlocks(): number {
-    return this.scheduler.pool.totalBlocks;
-  }
-  get preemptions(): number {
-    return this.scheduler.preemptionsTotal;
-  }
-  /** Prompt tokens at first scheduling, summed over requests (prefix hit rate denominator). */
-  get promptTokensScheduled(): number {
-    return this.scheduler.promptTokensScheduled;
-  }
-  /** Of those, tokens served from the GPU prefix cache. */
-  get cachedTokensScheduled(): number {
-    return this.scheduler.cachedTokensScheduled;
-  }
-  get kvFreeBlocks(): number {
-    return this.scheduler.pool.numFree;
-  }
-  /** CPU tier: tokens loaded instead of recomputed, loads, and bytes moved over PCIe each way. */
-  get cpuHitTokens(): number {
-    return this.scheduler.cpuHitTokens;
-  }
-  get cpuLoads(): number {
-    return this.scheduler.cpuLoads;
-  }
-  get cpuLoadBytes(): number {
-    return Math.round(this.scheduler.cpuHitTokens / this.config.blockSize) * (this.config.cpuTier?.bytesPerBlock ?? 0);
-  }
-  get cpuStoreBytes(): number {
-    return (this.scheduler.cpu?.stores ?? 0) * (this.config.cpuTier?.bytesPerBlock ?? 0);
-  }
-  /** Leading full prompt blocks of `req` present in this instance's KV cache right now. */
-  cachedPrefixBlocks(req: EngineRequest): number {
-    return this.scheduler.pool.lookup(req.blockHashes, req.blockHashes.length, null, req.idKey, req.sharedBlocks);
-  }
-  /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */
-  get stepScheduled(): boolean {
-    return this.busy || this.startPending;
-  }
-  /** A timer waits for a CPU-tier load to land while no step runs. */
-  get loadPollPending(): boolean {
-    return this.pollPending;
-  }
-  /** True when no request is queued, loading, running, held or reserved here. */
-  get idle(): boolean {
-    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
   }
 
   /** Accepts a request at the current time, or drops it (listener.onDropped) if it can never fit. */

@@ -1,0 +1,77 @@
+/**
+ * What an instance shows the router, the metrics and the tests (waiting and running counts, KV
+ * use, prefix and CPU-tier counters, whether a step is in flight), read from the scheduler and
+ * the engine loop's flags. Instance extends this class and owns the loop that sets the flags.
+ */
+import type { InstanceConfig } from './config.js';
+import type { EngineRequest } from './engine-request.js';
+import { PdHooks } from './pd-hooks.js';
+
+export abstract class InstanceGauges extends PdHooks {
+  abstract readonly config: InstanceConfig;
+  /** A step is in flight (StepEnd pending). */
+  protected busy = false;
+  /** A StepStart is pending. */
+  protected startPending = false;
+  /** A load-poll timer is pending. */
+  protected pollPending = false;
+  /** Enqueued requests still inside their pre-schedule overhead. */
+  protected admitting = 0;
+
+  get waitingCount(): number {
+    return this.scheduler.waiting.length + this.scheduler.loading.length + this.admitting;
+  }
+  get runningCount(): number {
+    return this.scheduler.running.length;
+  }
+  get kvUsedBlocks(): number {
+    return this.scheduler.pool.numUsed;
+  }
+  /** Blocks the scheduler can use (vLLM's num_gpu_blocks − 1). */
+  get kvTotalBlocks(): number {
+    return this.scheduler.pool.totalBlocks;
+  }
+  get preemptions(): number {
+    return this.scheduler.preemptionsTotal;
+  }
+  /** Prompt tokens at first scheduling, summed over requests (prefix hit rate denominator). */
+  get promptTokensScheduled(): number {
+    return this.scheduler.promptTokensScheduled;
+  }
+  /** Of those, tokens served from the GPU prefix cache. */
+  get cachedTokensScheduled(): number {
+    return this.scheduler.cachedTokensScheduled;
+  }
+  get kvFreeBlocks(): number {
+    return this.scheduler.pool.numFree;
+  }
+  /** CPU tier: tokens loaded instead of recomputed, loads, and bytes moved over PCIe each way. */
+  get cpuHitTokens(): number {
+    return this.scheduler.cpuHitTokens;
+  }
+  get cpuLoads(): number {
+    return this.scheduler.cpuLoads;
+  }
+  get cpuLoadBytes(): number {
+    return Math.round(this.scheduler.cpuHitTokens / this.config.blockSize) * (this.config.cpuTier?.bytesPerBlock ?? 0);
+  }
+  get cpuStoreBytes(): number {
+    return (this.scheduler.cpu?.stores ?? 0) * (this.config.cpuTier?.bytesPerBlock ?? 0);
+  }
+  /** Leading full prompt blocks of `req` present in this instance's KV cache right now. */
+  cachedPrefixBlocks(req: EngineRequest): number {
+    return this.scheduler.pool.lookup(req.blockHashes, req.blockHashes.length, null, req.idKey, req.sharedBlocks);
+  }
+  /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */
+  get stepScheduled(): boolean {
+    return this.busy || this.startPending;
+  }
+  /** A timer waits for a CPU-tier load to land while no step runs. */
+  get loadPollPending(): boolean {
+    return this.pollPending;
+  }
+  /** True when no request is queued, loading, running, held or reserved here. */
+  get idle(): boolean {
+    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
+  }
+}
