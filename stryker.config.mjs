@@ -19,8 +19,11 @@ export default {
   // A mutant in a module-level constant needs every test run against it (no per-test coverage
   // can attribute it): those are left out (reported as ignored).
   ignoreStatic: true,
-  // Two cores shared by the team: one test process (run it under `nice`).
-  concurrency: 1,
+  // Test processes (default 1: two cores shared by the team; BLIS_MUTATE_JOBS=2 when the machine is free).
+  concurrency: Number(process.env.BLIS_MUTATE_JOBS ?? 1),
+  // A mutant that loops forever (a loop bound turned around) is killed after its tests' own time
+  // x 1.5 + 3 s and counted as detected (Stryker's "timeout").
+  timeoutMS: 3000,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },

@@ -22,7 +22,7 @@ const room = process.env.BLIS_MUTATE_ROOM ?? 'kernel';
 export default defineConfig({
   test: {
     include: (TESTS[room] ?? Object.values(TESTS).flat()).map((dir) => `${dir}/**/*.test.ts`),
-    testTimeout: 60_000,
+    testTimeout: 20_000,
     hookTimeout: 120_000,
     pool: 'forks',
   },
