@@ -94,28 +94,14 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     const computed = Math.max(slots, distinct * moe.blockTokens);
     return L * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
   };
-  // These terms depend only on the tokens (or requests) in the step: each value is computed once
-  // and kept, bit for bit the same as computing it again (a step costs two smooth rooflines, not ten).
-  const byTokens = new Float64Array(2 * TERM_CACHE).fill(-1);
-  const byRequests = new Float64Array(2 * TERM_CACHE).fill(-1);
-  const tokenTerm = (T: number, which: 0 | 1): number => {
-    if (T >= TERM_CACHE) return gemmTermsUs(T, which);
-    const k = 2 * T + which;
-    let v = byTokens[k]!;
-    if (v < 0) byTokens[k] = v = gemmTermsUs(T, which);
-    return v;
-  };
   const requestTermsUs = (n: number, which: 0 | 1): number => {
     if (which === 0) return gemmUs(s.lmHead, n);
     return n > 0 ? (n * s.samplingBytesPerRequest) / s.bytesPerUs + (s.logitsGatherBytesPerRequest > 0 ? coll.latencyUs + n * s.logitsGatherBytesPerRequest * coll.gatherUsPerByte : 0) : 0;
   };
-  const requestTerm = (n: number, which: 0 | 1): number => {
-    if (n >= TERM_CACHE) return requestTermsUs(n, which);
-    const k = 2 * n + which;
-    let v = byRequests[k]!;
-    if (v < 0) byRequests[k] = v = requestTermsUs(n, which);
-    return v;
-  };
+  // These terms depend only on the tokens (or requests) in the step: each value is computed once
+  // and kept, bit for bit the same as computing it again (a step costs two smooth rooflines, not ten).
+  const tokenTerm = keptBelow(TERM_CACHE, gemmTermsUs);
+  const requestTerm = keptBelow(TERM_CACHE, requestTermsUs);
 
   /** The basis from the batch's sums: the per-slot loop and the decode-only aggregate path share it, so both give identical bits. */
   const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {
@@ -247,4 +233,16 @@ export function createRoofline(ctx: StepTimeContext, options?: Record<string, un
   const params = resolveRooflineParams(options, 'roofline');
   const c = rooflineCoefficients(params);
   return modelFromSplit(basisSplit(rooflineBasis(ctx, params), Float64Array.from(ROOFLINE_BASIS.map((b) => c[b])), params.asyncSyncUs));
+}
+
+/** `compute(x, which)` for counts below `limit` computed once each and kept (values are ≥ 0; -1 marks "not yet"). */
+function keptBelow(limit: number, compute: (x: number, which: 0 | 1) => number): (x: number, which: 0 | 1) => number {
+  const kept = new Float64Array(2 * limit).fill(-1);
+  return (x, which) => {
+    if (x >= limit) return compute(x, which);
+    const k = 2 * x + which;
+    let v = kept[k]!;
+    if (v < 0) kept[k] = v = compute(x, which);
+    return v;
+  };
 }
