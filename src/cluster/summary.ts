@@ -34,6 +34,9 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number, n = sorte
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
 }
 
+/** The percentiles a summary reports, in its field order (p50, p90, p95, p99). */
+const QUANTILES = [0.5, 0.9, 0.95, 0.99] as const;
+
 /** Exact statistics of the first `n` samples (of a copy: whole numbers by selection, others sorted), scaled by `scale` (e.g. MS_PER_US). */
 export function statistics(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
   if (n === 0) return EMPTY_SUMMARY;
@@ -55,13 +58,15 @@ export function statistics(samples: ArrayLike<number>, n = samples.length, scale
     // Summed in ascending order, as the statistics have always been (fractional values: the order rounds).
     for (let i = 0; i < n; i++) sum += a[i]!;
   }
+  // The percentiles read exactly the ranks selectRanks put in place (one list, QUANTILES).
+  const [p50, p90, p95, p99] = QUANTILES.map((q) => percentileSorted(a, q) * scale) as [number, number, number, number];
   return {
     count: n,
     mean: (sum / n) * scale,
-    p50: percentileSorted(a, 0.5) * scale,
-    p90: percentileSorted(a, 0.9) * scale,
-    p95: percentileSorted(a, 0.95) * scale,
-    p99: percentileSorted(a, 0.99) * scale,
+    p50,
+    p90,
+    p95,
+    p99,
     min: a[0]! * scale,
     max: a[n - 1]! * scale,
   };
@@ -73,8 +78,6 @@ export function summarize(samples: ArrayLike<number>, n = samples.length, scale 
   if (s.count === 0) return s;
   return { count: s.count, mean: round(s.mean!), p50: round(s.p50!), p90: round(s.p90!), p95: round(s.p95!), p99: round(s.p99!), min: round(s.min!), max: round(s.max!) };
 }
-
-const QUANTILES = [0.5, 0.9, 0.95, 0.99];
 
 /** Puts the order statistics summarize reads (min, max, each percentile's two ranks) at their sorted positions. */
 function selectRanks(a: Float64Array, n: number): void {
