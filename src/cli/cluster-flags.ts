@@ -3,6 +3,7 @@
  * routing. Commander options carry no defaults; resolveClusterConfig applies them and records
  * each value's source.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { resolveClusterConfig, type ClusterConfig, type ClusterOptions, type FieldSource } from '../cluster/config.js';
 import { ADMISSION_POLICIES } from '../cluster/admission/admission.js';
@@ -11,6 +12,7 @@ import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
+import { NO_GENERATION_DEFAULTS, generationDefaultsFromJson } from '../model/generation-config.js';
 import { STEP_TIME_MODELS, createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
@@ -23,6 +25,7 @@ export function addClusterFlags(cmd: Command): Command {
   return cmd
     .option('--model <name>', 'model from the catalog (blis models), case-insensitive (default qwen/qwen3-14b)')
     .option('--model-config <file>', 'Hugging Face config.json of a model not in the catalog')
+    .option('--generation-config <source>', "the model's default sampling parameters, as vLLM's flag: auto (the catalog's generation_config, or generation_config.json beside --model-config), vllm (none: plain sampling), or a generation_config.json; top_p < 1 makes vLLM sort the vocabulary every step (default auto)")
     .option('--allow-model-mismatch', 'serve requests that name another catalogued model with the fleet\'s model (refused by default: its latencies are not theirs)')
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
     .option('--hardware-config <file>', 'JSON with a GPU\'s datasheet figures (see docs/model.md)')
@@ -108,7 +111,14 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
   if (typeof o['modelConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['modelConfig']);
     const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
-    out['modelSpec'] = modelSpecFromHfConfig(readJson(path, 'model config') as object, name.toLowerCase(), path);
+    // vLLM reads generation_config.json from the model's directory (--generation-config auto).
+    const beside = path.replace(/[^/\\]*$/, 'generation_config.json');
+    const generation = existsSync(beside) ? generationDefaultsFromJson(readJson(beside, 'generation config'), beside) : NO_GENERATION_DEFAULTS;
+    out['modelSpec'] = modelSpecFromHfConfig(readJson(path, 'model config') as object, name.toLowerCase(), path, generation);
+  }
+  const gen = o['generationConfig'];
+  if (typeof gen === 'string' && gen !== 'auto') {
+    out['generation'] = gen === 'vllm' ? { source: 'none (--generation-config vllm)' } : generationDefaultsFromJson(readJson(resolvePath(io.cwd, gen), 'generation config'), gen);
   }
   if (typeof o['latencyCoefficients'] === 'string') {
     const path = resolvePath(io.cwd, o['latencyCoefficients']);

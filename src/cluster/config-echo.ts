@@ -14,6 +14,7 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
   return {
     model: c.model.name,
     ...(c.modelFromFile ? { model_spec: c.model } : {}),
+    ...(c.generationFromFlag && !c.modelFromFile ? { generation_config: c.model.generation } : {}),
     hardware: c.hardware.name,
     ...(c.hardwareFromFile ? { hardware_spec: c.hardware } : {}),
     tp: c.tp,

@@ -6,6 +6,7 @@
 import { InputError } from '../kernel/errors.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
+import type { GenerationDefaults } from '../model/generation-config.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults } from '../model/kv-sizing.js';
@@ -25,6 +26,8 @@ export interface ClusterOptions {
   model?: string;
   /** A model from --model-config (overrides the catalog lookup). */
   modelSpec?: ModelSpec;
+  /** The model's default sampling parameters from --generation-config (overrides the catalog's / the model file's). */
+  generation?: GenerationDefaults;
   hardware?: string;
   /** Hardware from --hardware-config. */
   hardwareSpec?: HardwareSpec;
@@ -91,6 +94,8 @@ export interface ClusterOptions {
 export interface ClusterConfig {
   readonly model: ModelSpec;
   readonly modelFromFile: boolean;
+  /** The model's sampling defaults came from --generation-config (echoed). */
+  readonly generationFromFlag: boolean;
   readonly hardware: HardwareSpec;
   readonly hardwareFromFile: boolean;
   readonly tp: number;
@@ -214,8 +219,9 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     return CLUSTER_DEFAULTS[key];
   };
 
-  const model = options.modelSpec ?? getModel(String(pick('model')));
+  const baseModel = options.modelSpec ?? getModel(String(pick('model')));
   if (options.modelSpec) sources['model'] = given['model'] ?? 'flag';
+  const model = options.generation !== undefined ? Object.freeze({ ...baseModel, generation: options.generation }) : baseModel;
   const hardware = options.hardwareSpec ?? getHardware(String(pick('hardware')));
   if (options.hardwareSpec) sources['hardware'] = given['hardware'] ?? 'flag';
   const tp = positiveInt(Number(pick('tp')), '--tp');
@@ -336,6 +342,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const config: ClusterConfig = {
     model,
     modelFromFile: options.modelSpec !== undefined,
+    generationFromFlag: options.generation !== undefined,
     hardware,
     hardwareFromFile: options.hardwareSpec !== undefined,
     tp,

@@ -6,15 +6,23 @@ import { createRequire } from 'node:module';
 import { InputError, closeNames } from '../kernel/errors.js';
 import type { ModelSpec } from './model-spec.js';
 import { modelSpecFromHfConfig } from './hf-config.js';
+import { NO_GENERATION_DEFAULTS, generationDefaultsFromJson } from './generation-config.js';
 
 interface CatalogFile {
-  readonly models: ReadonlyArray<{ name: string; aliases: string[]; source: string; config: object }>;
+  readonly models: ReadonlyArray<{ name: string; aliases: string[]; source: string; config: object; generation_config?: object; generation_source?: string }>;
 }
 
 const file = createRequire(import.meta.url)('./models.json') as CatalogFile;
 
 const specs: readonly ModelSpec[] = Object.freeze(
-  file.models.map((m) => modelSpecFromHfConfig(m.config, m.name, `models.json: ${m.name}`)),
+  file.models.map((m) =>
+    modelSpecFromHfConfig(
+      m.config,
+      m.name,
+      `models.json: ${m.name}`,
+      m.generation_config === undefined ? NO_GENERATION_DEFAULTS : generationDefaultsFromJson(m.generation_config, `models.json: ${m.name}: generation_config`, m.generation_source ?? 'generation_config.json'),
+    ),
+  ),
 );
 
 const byName: ReadonlyMap<string, ModelSpec> = (() => {

@@ -5,6 +5,7 @@
  */
 import { InputError } from '../kernel/errors.js';
 import type { ModelSpec } from './model-spec.js';
+import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
 
 type Json = Record<string, unknown>;
 
@@ -82,9 +83,10 @@ function attentionIgnored(c: Json): boolean {
 
 /**
  * Builds a ModelSpec. `name` becomes the canonical (lower-cased) name; `where` names the source
- * (file name) in error messages.
+ * (file name) in error messages; `generation` is the model's generation_config.json defaults
+ * (none: vLLM's neutral sampling).
  */
-export function modelSpecFromHfConfig(config: object, name: string, where: string): ModelSpec {
+export function modelSpecFromHfConfig(config: object, name: string, where: string, generation: GenerationDefaults = NO_GENERATION_DEFAULTS): ModelSpec {
   if (!isObject(config)) throw new InputError('MODEL_CONFIG_INVALID', where, 'expected a JSON object (a Hugging Face config.json)');
   const outer = config;
   // Multimodal wrappers (Llama 4) keep the language model's facts in text_config.
@@ -199,5 +201,6 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     kvBytes: 2,
     totalParams,
     activeParams,
+    generation,
   });
 }

@@ -15,6 +15,7 @@ export { smoothRooflineUs, gemmShape, gemmUs, type GemmShape, type KernelRates }
 export { collectiveCost, type CollectiveCost } from './collective.js';
 export { modelSpecFromHfConfig } from './hf-config.js';
 export { getModel, findModel, listModels, modelNames, modelSource, type ModelListing } from './catalog.js';
+export { describeGeneration, generationDefaultsFromJson, samplerPasses, NO_GENERATION_DEFAULTS, type GenerationDefaults, type SamplerPasses } from './generation-config.js';
 export { getHardware, findHardware, listHardware, hardwareNames, hardwareSpecFromJson, DEFAULT_ACHIEVED_FRACTIONS, type HardwareListing } from './hardware-catalog.js';
 export {
   KV_MEMORY_DEFAULTS,

@@ -1,3 +1,5 @@
+import type { GenerationDefaults } from './generation-config.js';
+
 /** Model architecture facts the simulator needs, taken from a Hugging Face config.json. */
 export interface ModelSpec {
   /** Canonical lower-case name, e.g. `qwen/qwen3-14b`. */
@@ -42,4 +44,6 @@ export interface ModelSpec {
   readonly totalParams: number;
   /** Parameters touched per token (active experts only). */
   readonly activeParams: number;
+  /** Default sampling parameters (generation_config.json), which decide the sampler's passes over the logits (./generation-config.ts). */
+  readonly generation: GenerationDefaults;
 }

@@ -25,6 +25,17 @@ export interface RooflineParams {
   readonly moeBlockTokens: number;
   /** Bytes moved per logit by vLLM's sampler (fp32 upcast 6, temperature 8, softmax 8, exponential 4, divide 12, argmax 4). */
   readonly samplingBytesPerLogit: number;
+  /**
+   * HBM-equivalent bytes per logit of the top-p filter (vLLM 0.15 apply_top_k_top_p: PyTorch segmented
+   * sort, softmax, cumsum, mask, scatter): 0.21-0.22 ns per logit measured for the PyTorch path in
+   * vllm-project/vllm#32234 (1024-2048 rows × 32k-262k vocabulary) and 0.21-0.32 ns in #33538 (56 × 32k),
+   * ≈ 660 bytes at H100's measured 3.16 TB/s; costed in bytes so that it scales with the GPU's bandwidth.
+   */
+  readonly sortBytesPerLogit: number;
+  /** Bytes per logit of a top-k selection without top-p (topk radix select, masked fill); from the passes, not measured. */
+  readonly topKBytesPerLogit: number;
+  /** Bytes per logit of vLLM's penalties (int64 bin counts and masks for prompt and output, repetition, frequency and presence rewrites). */
+  readonly penaltyBytesPerLogit: number;
   /** Fixed CPU cost per step, µs: scheduling, input preparation, output processing (vLLM V1 engine core). */
   readonly stepOverheadUs: number;
   /** CPU cost per scheduled request per step, µs (block tables, sampling metadata, output objects). */
@@ -46,6 +57,9 @@ export const ROOFLINE_DEFAULTS: RooflineParams = Object.freeze({
   kernelFloorUs: 5.7,
   moeBlockTokens: 16,
   samplingBytesPerLogit: 42,
+  sortBytesPerLogit: 660,
+  topKBytesPerLogit: 20,
+  penaltyBytesPerLogit: 85,
   stepOverheadUs: 600,
   perRequestUs: 10,
   asyncSyncUs: 160,
@@ -64,6 +78,9 @@ export const ROOFLINE_OPTION_DOCS: Readonly<Record<keyof RooflineParams, { unit:
   kernelFloorUs: { unit: 'us', describe: 'duration floor of one GPU kernel' },
   moeBlockTokens: { unit: 'tokens', describe: 'fewest tokens a fused-MoE expert block computes' },
   samplingBytesPerLogit: { unit: 'bytes', describe: "bytes the sampler moves per logit (vocabulary × requests)" },
+  sortBytesPerLogit: { unit: 'bytes', describe: 'HBM-equivalent bytes per logit of the top-p sort (model default top_p < 1)' },
+  topKBytesPerLogit: { unit: 'bytes', describe: 'bytes per logit of a top-k selection without top-p' },
+  penaltyBytesPerLogit: { unit: 'bytes', describe: "bytes per logit of vLLM's repetition/frequency/presence penalties" },
   stepOverheadUs: { unit: 'us', describe: 'fixed CPU cost per step' },
   perRequestUs: { unit: 'us', describe: 'CPU cost per scheduled request per step' },
   asyncSyncUs: { unit: 'us', describe: 'extra µs of an async-scheduled step beyond max(GPU, CPU)' },

@@ -19,6 +19,7 @@ import type { RooflineParams } from './roofline-params.js';
 import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
+import { type SamplerPasses, samplerPasses } from './generation-config.js';
 
 export interface RooflineShapes {
   readonly layers: number;
@@ -43,6 +44,8 @@ export interface RooflineShapes {
   /** Sampler bytes per request (vocabulary × bytes per logit) and the logits gathered across TP per request. */
   readonly samplingBytesPerRequest: number;
   readonly logitsGatherBytesPerRequest: number;
+  /** Bytes per request of the sampler's filters the model's default sampling parameters switch on (top-p sort, top-k, penalties). */
+  readonly filterBytesPerRequest: number;
 }
 
 /** Routed experts of one MoE layer, per GPU (experts TP-sharded, vLLM's default without expert parallelism). */
@@ -134,7 +137,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   if (mlpWidth > 0) kernelsPerLayer += 3;
   if (isMoe) kernelsPerLayer += 7;
   if (m.activationQuant) kernelsPerLayer += (m.attentionWeightBytes === 1 ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 : 0);
-  const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6; /* sampler: upcast, temperature, softmax, exponential, divide, argmax */
+  const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(samplerPasses(m.generation, m.vocabSize));
 
   return Object.freeze({
     layers: L,
@@ -151,6 +154,25 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     allReduceBytesPerToken: h * ab,
     collective: collectiveCost(hw, tp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }),
     samplingBytesPerRequest: m.vocabSize * p.samplingBytesPerLogit,
+    filterBytesPerRequest: filterBytesPerLogit(samplerPasses(m.generation, m.vocabSize), p) * m.vocabSize,
     logitsGatherBytesPerRequest: tp > 1 ? m.vocabSize * ab : 0,
   });
+}
+
+/**
+ * Kernels the filters launch each step, whatever the batch (each pays the kernel floor): the top-p
+ * path sorts (PyTorch's segmented radix sort, about one kernel per 8-bit digit pass of the fp32 key
+ * plus its setup: 6), then softmax, cumsum, compare, last-column fix, masked fill and scatter (6),
+ * and with top-k a gather, compare and masked fill (3); top-k alone is a top-k, gather, compare and
+ * fill (4); penalties zero, scatter-add and compare the prompt's and the output's bin counts (6),
+ * then apply repetition, frequency and presence (5). vLLM 0.15's PyTorch top-p path measured
+ * 0.09 ms for one 32k row (vllm-project/vllm#42191): mostly these floors.
+ */
+function filterKernels(passes: SamplerPasses): number {
+  return (passes.sort ? 12 + (passes.topK ? 3 : 0) : passes.topK ? 4 : 0) + (passes.penalties ? 11 : 0);
+}
+
+/** Bytes per logit of the filters a request's sampling parameters switch on (./generation-config.ts). */
+function filterBytesPerLogit(passes: SamplerPasses, p: RooflineParams): number {
+  return (passes.sort ? p.sortBytesPerLogit : passes.topK ? p.topKBytesPerLogit : 0) + (passes.penalties ? p.penaltyBytesPerLogit : 0);
 }

@@ -29,6 +29,7 @@ export const ROOFLINE_BASIS = Object.freeze([
   'act_us', // elementwise traffic: norms, rotary, cache write, activation, MoE sum, fp8 activation quantisation
   'sampling_us', // logits over vocabulary × requests: sampler passes and the TP logits gather
   'kernels_us', // kernels per step × the per-kernel duration floor
+  'filter_us', // sampler filters the model's default sampling parameters switch on (top-p sort, penalties) over vocabulary × requests
 ] as const);
 
 export type RooflineBasisName = (typeof ROOFLINE_BASIS)[number];
@@ -53,6 +54,7 @@ export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Rec
     act_us: 1,
     sampling_us: 1,
     kernels_us: 1,
+    filter_us: 1,
   };
 }
 
@@ -120,6 +122,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     out[10] = (T * s.elementwiseBytesPerToken) / s.bytesPerUs;
     out[11] = requestTerm(n, 1);
     out[12] = T > 0 ? kernelsUs : 0;
+    out[13] = (n * s.filterBytesPerRequest) / s.bytesPerUs;
   };
 
   const basis = (batch: BatchShape, out: Float64Array): void => {

@@ -52,6 +52,8 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
   { name: 'allreduce_us', keys: ['allreduce_us'], x0: 1, lower: 0, upper: 6, describe: '× roofline TP all-reduce time (custom all-reduce / NCCL)' },
   { name: 'act_us', keys: ['act_us'], x0: 1, lower: 0, upper: 5, describe: '× roofline elementwise traffic (norms, rotary, cache write, activation, fp8 quantisation)' },
   { name: 'sampling_us', keys: ['sampling_us'], x0: 1, lower: 0, upper: 20, describe: '× roofline sampler time over vocabulary × requests' },
+  // The top-p sort's measured cost spreads 0.11-0.32 ns per logit across vLLM's published benchmarks (roofline-params.ts): the fit may move within that spread, no further.
+  { name: 'filter_us', keys: ['filter_us'], x0: 1, lower: 0.5, upper: 1.5, describe: "× roofline sampler-filter time (top-p sort, penalties) of the model's default sampling parameters" },
   { name: 'kernels_us', keys: ['kernels_us'], x0: 1, lower: 0, upper: 3, describe: '× the per-kernel duration floor (kernels per step)' },
   { name: 'layers', keys: ['layers'], x0: 0, lower: 0, upper: 150, describe: 'µs per model layer per step (fixed duration floor of the per-layer kernels)' },
   { name: 'allreduce_hops', keys: ['allreduce_hops'], x0: 2, lower: 0, upper: 30, describe: 'µs per ring hop of the TP all-reduces (2(tp−1) hops per collective, 2 per layer)' },

@@ -20,6 +20,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { exponential, type Random } from '../kernel/random.js';
 import { Rng } from '../kernel/rng.js';
 import type { Assumption } from './assumptions.js';
+import { describeGeneration, findModel } from '../model/index.js';
 import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
 import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
@@ -144,6 +145,13 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   }
   const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
   const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
+  const spec = findModel(exp.model);
+  assumptions.push({
+    field: 'sampling',
+    value: spec ? describeGeneration(spec.generation, spec.vocabSize) : 'no generation_config known (model not in the catalog): plain sampler',
+    kind: 'assumed',
+    why: "the client sets no sampling parameters (inference-perf's completion body is model, prompt, max_tokens, ignore_eos, stream), so vLLM (--generation-config auto) samples with the model's generation_config defaults",
+  });
   if (exp.dp > 1) {
     assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
   }

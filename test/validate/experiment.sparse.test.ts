@@ -168,3 +168,20 @@ describe('ground truth: strict values, tolerant presence', () => {
     }
   });
 });
+
+describe('the sampler the runs used', () => {
+  it("the plan says the model's generation_config defaults were assumed, and what the sampler does with them", () => {
+    const plan = buildPlan(parseExperiment(read(TRAINVAL, QWEN), `${QWEN}.json`), { seed: 1, arrivals: 'synthetic' });
+    const note = plan.assumptions.find((a) => a.field === 'sampling')!;
+    expect(note.kind).toBe('assumed');
+    expect(note.value).toMatch(/top_p 0\.8, top_k 20, repetition_penalty 1\.05 .*full-vocabulary sort \(top-p\) \+ penalty masks/);
+    expect(note.why).toMatch(/--generation-config auto/);
+  });
+
+  it('a model outside the catalog is simulated with the plain sampler, and the note says so', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.model = 'someone/unknown-7b';
+    const plan = buildPlan(parseExperiment(j, 'u.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(plan.assumptions.find((a) => a.field === 'sampling')!.value).toMatch(/not in the catalog\): plain sampler/);
+  });
+});
