@@ -34,6 +34,7 @@ describe('HashIndex', () => {
         for (const [op, k, v] of ops) {
           if (op <= 1 && (ref.has(k) || ref.size < 11)) { idx.set(k, v); ref.set(k, v); }
           else if (op === 2) expect(idx.delete(k)).toBe(ref.delete(k));
+          else if (op === 4 && ref.size < 11) expect(idx.setIfAbsent(k, v)).toBe(ref.has(k) ? false : (ref.set(k, v), true));
           else if (op === 3) {
             // Entries whose value is odd are stale for this holder.
             const holder = new Float64Array(10).fill(-2);
@@ -68,6 +69,31 @@ describe('HashIndex', () => {
     expect(idx.get(0)).toBe(99);
     expect(idx.size).toBe(11);
     expect(() => idx.set(11 * 16, 11)).toThrow('HashIndex over capacity');
+  });
+
+  it('backward-shift deletion moves an entry into the hole only when the hole lies between its home and its slot, across the table end too', () => {
+    const T = 4294967296; // same low bits (home), different keys
+    const table = () => new HashIndex(8, 2); // 16 slots
+    // Home 15: slots 15, 0, 1. Deleting slot 0's key must pull slot 1's entry into slot 0.
+    let idx = table();
+    idx.set(15, 1); idx.set(T + 15, 2); idx.set(2 * T + 15, 3);
+    idx.delete(T + 15);
+    expect([idx.get(15), idx.get(T + 15), idx.get(2 * T + 15), idx.size]).toEqual([1, -1, 3, 2]);
+    // Home 14: slots 14, 15, 0. Deleting slot 15's key pulls slot 0's entry back across the end.
+    idx = table();
+    idx.set(14, 1); idx.set(T + 14, 2); idx.set(2 * T + 14, 3);
+    idx.delete(T + 14);
+    expect([idx.get(14), idx.get(2 * T + 14), idx.size]).toEqual([1, 3, 2]);
+    // Slot 0 holds a key at its own home: the hole at 15 is not on its way, it stays.
+    idx = table();
+    idx.set(14, 1); idx.set(T + 14, 2); idx.set(0, 3);
+    idx.delete(T + 14);
+    expect([idx.get(14), idx.get(0), idx.size]).toEqual([1, 3, 2]);
+    // A key already present at slot 0 is not inserted twice.
+    idx = table();
+    idx.set(0, 1);
+    expect(idx.setIfAbsent(0, 2)).toBe(false);
+    expect([idx.get(0), idx.size]).toEqual([1, 1]);
   });
 });
 
