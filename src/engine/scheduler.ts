@@ -43,7 +43,6 @@ export class Scheduler extends KvCacheManager {
   private readonly maxNumSeqs: number;
   private readonly threshold: number;
   private readonly priorityPolicy: boolean;
-  private readonly recordPreemptions: boolean;
   private readonly loadUsPerBlock: number;
 
   constructor(cfg: InstanceConfig) {
@@ -54,7 +53,6 @@ export class Scheduler extends KvCacheManager {
     this.budgetTokens = cfg.maxNumBatchedTokens;
     this.maxNumSeqs = cfg.maxNumSeqs;
     this.threshold = cfg.longPrefillTokenThreshold;
-    this.recordPreemptions = cfg.detail.enabled;
     const m = cfg.stepTime;
     const aggregate = m.decode !== undefined && (m.split === undefined || m.decode.decodeCostUs !== undefined);
     this.run = cfg.leap && aggregate ? new DecodeRun(this, cfg, m.decode!) : null;
@@ -126,7 +124,7 @@ export class Scheduler extends KvCacheManager {
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
           const known = Math.min(r.seqBlockHashes.length, Math.floor(r.numTokens / bs));
-          if (known > hits) cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
+          cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
         }
       }
       if (cpuHits > 0) {
@@ -164,7 +162,7 @@ export class Scheduler extends KvCacheManager {
 
   /**
    * Decode fast path: when the previous batch was one-token decodes only, every running request is in it
-   * (same order), nothing waits or loads, `schedule()` would give each request one more token
+   * (same order), nothing waits, `schedule()` would give each request one more token
    * unless a request has its last token in flight or a block allocation fails. This forms that
    * batch from `prev` into `out` (they may be the same object) and returns true, or returns false
    * (nothing changed) so the caller runs `schedule()`.
@@ -199,14 +197,14 @@ export class Scheduler extends KvCacheManager {
 
   /**
    * `prev` holds every running request as a one-token decode and `schedule()` would give each one
-   * more token (nothing waits or loads, no last token is in flight, the pool has the boundary
-   * blocks).
+   * more token (nothing waits, no last token is in flight, the pool has the boundary blocks).
    */
   decodeExtendable(prev: StepBatch): boolean {
     const size = prev.size;
     // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
     // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
-    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
+    // Loads in flight do not matter: with nothing waiting, schedule() would form the same batch.
+    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.blockSize;
     let need = 0;
@@ -309,7 +307,8 @@ export class Scheduler extends KvCacheManager {
     r.preemptions++;
     this.preemptionsTotal++;
     r.state = RequestState.Waiting;
-    if (this.recordPreemptions && r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs);
+    // The instance gives a request detail arrays only when detail recording is on.
+    if (r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs);
     this.waiting.pushPreempted(r);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
 import { CpuKvTier } from '../../src/engine/cpu-tier.js';
+import { RequestState } from '../../src/engine/engine-request.js';
 
 /**
  * The CPU offload tier, hand-computed from vLLM 0.15's OffloadingConnector: full blocks are
@@ -79,4 +80,54 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     expect(tier.lookup(Float64Array.of(1, 2, 3), 0, 3)).toBe(1);
     expect(tier.evictions).toBe(1);
   });
+
+  it('a lookup that fits the free blocks exactly loads GPU and CPU hits together (hand-computed)', () => {
+    // 6 blocks (5 usable). a (g's 64 tokens) runs [0, 1640) and frees its 4 blocks last first:
+    // free queue [4, 3, 2, 1, 0]. d (1 token, 40 out) takes block 4 at 1700. b (48 unique tokens)
+    // joins d at 2710 and takes blocks 3, 2, 1, evicting a's last three blocks; a's first (block
+    // 0) stays cached. c (g's 64 tokens) is looked up at 5210 with d holding 1 block, 4 free: 1
+    // GPU hit (free) + 3 CPU hits = 4 blocks, exactly what is free. The load (3 × 50 us) lands
+    // during d's step [5210, 6220) and is reported at its end; c's last token runs with d's in
+    // [6220, 7240). GPU-cached 16 tokens, loaded 64 − 1 − 16 = 47.
+    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock: 50, bytesPerBlock: 1 } });
+    t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    const d = t.add({ id: 'd', arrivalUs: 1700, inputTokens: 1, outputTokens: 40 });
+    t.add({ id: 'b', arrivalUs: 2000, inputTokens: 48, outputTokens: 1 });
+    const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    t.run();
+    expect([c.cachedTokens, c.cpuCachedTokens, c.loadTokens, t.inst.cpuHitTokens, t.inst.cpuLoads]).toEqual([16, 47, 48, 47, 1]);
+    expect([c.firstScheduledUs, c.finishedUs, c.loadDoneUs]).toEqual([6220, 7240, -1]);
+    expect(d.preemptions).toBe(0);
+  });
+
+  it('a load covering part of the prompt leaves the rest to compute', () => {
+    // a (g's 64 tokens + 16 of its own) stores 5 blocks; b (80 unique tokens) evicts them all from
+    // the GPU; c (g's 64 tokens + 16 of its own) finds g's 4 blocks in the CPU tier only: it loads
+    // 64 tokens (5000 → 5200) and computes its last 16 in one step (1000 + 160 us).
+    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 20, loadUsPerBlock: 50, bytesPerBlock: 1 } });
+    t.add({ id: 'a', inputTokens: 80, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    t.add({ id: 'b', arrivalUs: 2000, inputTokens: 80, outputTokens: 1 });
+    const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 80, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    t.run();
+    expect([c.cachedTokens, c.cpuCachedTokens, t.inst.cpuHitTokens]).toEqual([0, 64, 64]);
+    expect([c.firstScheduledUs, c.finishedUs]).toEqual([5200, 6360]);
+  });
+
+  it('a running request that would preempt itself first takes back the blocks of a load in flight', () => {
+    // As above, but the load takes 3 × 5000 us. d, alone in the batch, fills its first block at
+    // 16 tokens and needs a second at 5210 + 13 × 1010 = 18340 with none free: rather than preempt
+    // itself, it frees c's parked blocks; c waits again with nothing computed and runs later.
+    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock: 5000, bytesPerBlock: 1 } });
+    t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    const d = t.add({ id: 'd', arrivalUs: 1700, inputTokens: 1, outputTokens: 40 });
+    t.add({ id: 'b', arrivalUs: 2000, inputTokens: 48, outputTokens: 1 });
+    const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    t.sim.run(18000);
+    expect(c.state).toBe(RequestState.LoadingKv);
+    t.sim.run(18400);
+    expect([c.state, c.numBlocks, c.computedTokens, d.preemptions]).toEqual([RequestState.Waiting, 0, 0, 0]);
+    t.run();
+    expect([c.state, d.state, d.preemptions]).toEqual([RequestState.Finished, RequestState.Finished, 0]);
+  });
 });
+

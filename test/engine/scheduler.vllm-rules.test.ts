@@ -86,6 +86,25 @@ describe('vLLM scheduler rules, hand-computed', () => {
     expect(t.finishedCalls).toBe(2);
   });
 
+  it('preempts the last running request under fcfs, whatever the arrival order, and records when (detail)', () => {
+    // The case above with the fcfs policy: step 4 (formed at 1300 + 1020 + 1020 = 3340) w needs a
+    // block, none is free, and the victim is the last running request, d; w keeps running.
+    const t = new Harness({ totalKvBlocks: 6, scheduler: 'fcfs', detail: { enabled: true, tokenEvery: 1 } });
+    const steps = recordBatches(t);
+    const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
+    expect(t.inst.reserveForTransfer(d)).toBe(2);
+    const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
+    t.sim.run(500);
+    t.inst.startDecode(d);
+    t.run();
+    expect(steps.slice(0, 4)).toEqual([['w:30'], ['w:1', 'd:1'], ['w:1', 'd:1'], ['w:1']]);
+    expect(w.preemptions).toBe(0);
+    expect(d.preemptions).toBeGreaterThanOrEqual(1);
+    expect(d.preemptionTimesUs![0]).toBe(3340);
+    expect(w.preemptionTimesUs).toEqual([]);
+    expect(t.finishedCalls).toBe(2);
+  });
+
   it('leaves the last prompt token to recompute on a decode instance that holds the whole prompt (num_tokens − 1 cap)', () => {
     // A 96-token prompt is 6 full blocks. After serving it once, the instance holds all 6, but
     // vLLM never counts the whole prompt as cached (the last token is recomputed to sample from):
