@@ -376,8 +376,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;
+    // Its state is already Finished, or Held for a P/D transfer (removeFinished).
     r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
-    if (r.state !== RequestState.Held) r.state = RequestState.Finished;
     this.finishedCount++;
     this.listener.onFinished(r, r.finishedUs);
   }
