@@ -129,5 +129,20 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     t.run();
     expect([c.state, d.state, d.preemptions]).toEqual([RequestState.Finished, RequestState.Finished, 0]);
   });
+
+  it('needs a positive whole capacity, counts what it holds and finds at most maxBlocks hits', () => {
+    expect(() => new CpuKvTier(0)).toThrow('CPU tier capacity must be a positive integer of blocks, got 0');
+    expect(() => new CpuKvTier(1.5)).toThrow('CPU tier capacity must be a positive integer');
+    const tier = new CpuKvTier(1);
+    expect([tier.numStored, tier.has(1), tier.has(-1)]).toEqual([0, false, false]);
+    expect(tier.lookup(Float64Array.of(1), 0, 1)).toBe(0);
+    tier.store(5);
+    expect([tier.numStored, tier.has(5)]).toEqual([1, true]);
+    const big = new CpuKvTier(8);
+    for (const h of [1, 2, 3, 4]) big.store(h);
+    expect(big.lookup(Float64Array.of(1, 2, 3, 4), 0, 2)).toBe(2);
+    expect(big.lookup(Float64Array.of(1, 2, 3, 4), 2, 9)).toBe(2);
+    expect(big.lookup(Float64Array.of(1, 2, 3, 4), 4, 9)).toBe(0);
+  });
 });
 
