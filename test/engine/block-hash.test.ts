@@ -113,6 +113,10 @@ describe('sessions: a turn whose prefix is its whole prompt continues the sessio
     const short = turn('t1', 64, 48, 's');
     expect(short.sharedBlocks).toBe(3);
     expect(sharedLead(short.hashes, t2.hashes)).toBe(3);
+    // 50 prompt tokens, 48 of them the session's: block 3 (48-64) holds the last 2 prompt tokens
+    // and the start of the answer, the request's own like every block after it.
+    const partial = turn('t1', 50, 48, 's');
+    expect([partial.hashes.length, partial.sharedBlocks]).toEqual([5, 3]);
   });
 
   it('two sessions under one system prompt share its blocks and no more, whatever their turn', () => {
