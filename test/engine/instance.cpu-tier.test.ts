@@ -11,6 +11,23 @@ import { RequestState } from '../../src/engine/engine-request.js';
  * the scheduler computes min(loaded, num_tokens - 1) tokens (scheduler.py
  * _update_waiting_for_remote_kv: "if num_computed_tokens == request.num_tokens: num_computed_tokens -= 1").
  */
+/**
+ * 6 blocks (5 usable), 16-token blocks. a (g's 64 tokens) runs [0, 1640) and frees its 4 blocks
+ * last first: free queue [4, 3, 2, 1, 0]. d (1 token, 40 out) takes block 4 at 1700. b (48 unique
+ * tokens) joins d at 2710 and takes blocks 3, 2, 1, evicting a's last three blocks; a's first
+ * (block 0) stays cached. c (g's 64 tokens) is looked up at 5210 with d holding 1 block and 4
+ * free: 1 GPU hit (free) + 3 CPU hits = 4 blocks, exactly what is free; its load takes
+ * 3 × loadUsPerBlock while d decodes in steps of 1010 us.
+ */
+function loadBesideDecode(loadUsPerBlock: number) {
+  const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock, bytesPerBlock: 1 } });
+  t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+  const d = t.add({ id: 'd', arrivalUs: 1700, inputTokens: 1, outputTokens: 40 });
+  t.add({ id: 'b', arrivalUs: 2000, inputTokens: 48, outputTokens: 1 });
+  const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+  return { t, c, d };
+}
+
 describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
   // 6 blocks (5 usable). a (64 tokens of group g) caches and stores 4 blocks; b (80 unique
   // tokens) needs all 5 blocks and evicts a's from the GPU; c (g's 64 tokens) then misses on
@@ -82,22 +99,20 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
   });
 
   it('a lookup that fits the free blocks exactly loads GPU and CPU hits together (hand-computed)', () => {
-    // 6 blocks (5 usable). a (g's 64 tokens) runs [0, 1640) and frees its 4 blocks last first:
-    // free queue [4, 3, 2, 1, 0]. d (1 token, 40 out) takes block 4 at 1700. b (48 unique tokens)
-    // joins d at 2710 and takes blocks 3, 2, 1, evicting a's last three blocks; a's first (block
-    // 0) stays cached. c (g's 64 tokens) is looked up at 5210 with d holding 1 block, 4 free: 1
-    // GPU hit (free) + 3 CPU hits = 4 blocks, exactly what is free. The load (3 × 50 us) lands
-    // during d's step [5210, 6220) and is reported at its end; c's last token runs with d's in
-    // [6220, 7240). GPU-cached 16 tokens, loaded 64 − 1 − 16 = 47.
-    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock: 50, bytesPerBlock: 1 } });
-    t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
-    const d = t.add({ id: 'd', arrivalUs: 1700, inputTokens: 1, outputTokens: 40 });
-    t.add({ id: 'b', arrivalUs: 2000, inputTokens: 48, outputTokens: 1 });
-    const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    // The load (3 × 50 us) lands during d's step [5210, 6220) and is reported at its end; c's last
+    // token runs with d's in [6220, 7240). GPU-cached 16 tokens, loaded 64 − 1 − 16 = 47.
+    const { t, c, d } = loadBesideDecode(50);
     t.run();
     expect([c.cachedTokens, c.cpuCachedTokens, c.loadTokens, t.inst.cpuHitTokens, t.inst.cpuLoads]).toEqual([16, 47, 48, 47, 1]);
     expect([c.firstScheduledUs, c.finishedUs, c.loadDoneUs]).toEqual([6220, 7240, -1]);
     expect(d.preemptions).toBe(0);
+  });
+
+  it('a slow load is reported at the end of the first step after it lands', () => {
+    // c's blocks land at 5210 + 3 × 2000 = 11210; d's steps end at 6220, 7230, ..., 11270: c runs [11270, 12290).
+    const { t, c } = loadBesideDecode(2000);
+    t.run();
+    expect([c.cpuCachedTokens, c.firstScheduledUs, c.finishedUs]).toEqual([47, 11270, 12290]);
   });
 
   it('a load covering part of the prompt leaves the rest to compute', () => {
@@ -117,11 +132,7 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     // As above, but the load takes 3 × 5000 us. d, alone in the batch, fills its first block at
     // 16 tokens and needs a second at 5210 + 13 × 1010 = 18340 with none free: rather than preempt
     // itself, it frees c's parked blocks; c waits again with nothing computed and runs later.
-    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock: 5000, bytesPerBlock: 1 } });
-    t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
-    const d = t.add({ id: 'd', arrivalUs: 1700, inputTokens: 1, outputTokens: 40 });
-    t.add({ id: 'b', arrivalUs: 2000, inputTokens: 48, outputTokens: 1 });
-    const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
+    const { t, c, d } = loadBesideDecode(5000);
     t.sim.run(18000);
     expect(c.state).toBe(RequestState.LoadingKv);
     t.sim.run(18400);

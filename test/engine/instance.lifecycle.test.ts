@@ -75,18 +75,6 @@ describe('instance lifecycle', () => {
     expect([c.firstTokenUs, t.inst.idle]).toEqual([-1, true]);
   });
 
-  it('a slow load is reported at the end of the first step after it lands', () => {
-    // The exact-fit case of instance.cpu-tier.test.ts with 3 × 2000 us of loading: c's blocks
-    // land at 5210 + 6000 = 11210; d's steps end at 6220, 7230, ..., 11270: c runs [11270, 12290).
-    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock: 2000, bytesPerBlock: 1 } });
-    t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
-    t.add({ id: 'd', arrivalUs: 1700, inputTokens: 1, outputTokens: 40 });
-    t.add({ id: 'b', arrivalUs: 2000, inputTokens: 48, outputTokens: 1 });
-    const c = t.add({ id: 'c', arrivalUs: 5000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
-    t.run();
-    expect([c.cpuCachedTokens, c.firstScheduledUs, c.finishedUs]).toEqual([47, 11270, 12290]);
-  });
-
   it('needs no first-token callback, and skips a request its listener aborts at its first token', () => {
     const sim = new Simulator();
     const finished: string[] = [];

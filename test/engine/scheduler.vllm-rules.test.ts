@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
 import { Harness } from './helpers.js';
+import type { InstanceOptions } from '../../src/engine/config.js';
 
 /** Records every step's batch as `id:newTokens` entries, in batch order. */
 function recordBatches(t: Harness): string[][] {
@@ -19,6 +20,23 @@ function recordBatches(t: Harness): string[][] {
     },
   });
   return steps;
+}
+
+/**
+ * 6 blocks (5 usable): a P/D decode request d reserves its 32 prompt tokens' 2 blocks at 0; w
+ * (30 tokens, 2 blocks) arrives after it and prefills in step 1 (0 → 1300); d's transfer lands at
+ * 500 and d joins step 2 after w, so running is [w, d] though d came first. Run to the end.
+ */
+function decodeJoinsAfterLaterArrival(opts: Partial<InstanceOptions>) {
+  const t = new Harness({ totalKvBlocks: 6, ...opts });
+  const steps = recordBatches(t);
+  const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
+  expect(t.inst.reserveForTransfer(d)).toBe(2);
+  const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
+  t.sim.run(500);
+  t.inst.startDecode(d);
+  t.run();
+  return { t, steps, d, w };
 }
 
 describe('vLLM scheduler rules, hand-computed', () => {
@@ -72,14 +90,7 @@ describe('vLLM scheduler rules, hand-computed', () => {
     // after w, so running is [w, d] though d arrived first. 5 usable blocks, 1 free after step
     // 2. Step 3: d's token 33 takes the free block. Step 4: w's token 33 needs a block, none is
     // free: the victim is w (the later arrival, itself), not d (the last running).
-    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
-    const steps = recordBatches(t);
-    const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
-    expect(t.inst.reserveForTransfer(d)).toBe(2);
-    const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
-    t.sim.run(500);
-    t.inst.startDecode(d);
-    t.run();
+    const { t, steps, d, w } = decodeJoinsAfterLaterArrival({ scheduler: 'priority' });
     expect(steps.slice(0, 3)).toEqual([['w:30'], ['w:1', 'd:1'], ['w:1', 'd:1']]);
     expect(w.preemptions).toBeGreaterThanOrEqual(1);
     expect(d.preemptions).toBe(0);
@@ -89,14 +100,7 @@ describe('vLLM scheduler rules, hand-computed', () => {
   it('preempts the last running request under fcfs, whatever the arrival order, and records when (detail)', () => {
     // The case above with the fcfs policy: step 4 (formed at 1300 + 1020 + 1020 = 3340) w needs a
     // block, none is free, and the victim is the last running request, d; w keeps running.
-    const t = new Harness({ totalKvBlocks: 6, scheduler: 'fcfs', detail: { enabled: true, tokenEvery: 1 } });
-    const steps = recordBatches(t);
-    const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
-    expect(t.inst.reserveForTransfer(d)).toBe(2);
-    const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
-    t.sim.run(500);
-    t.inst.startDecode(d);
-    t.run();
+    const { t, steps, d, w } = decodeJoinsAfterLaterArrival({ scheduler: 'fcfs', detail: { enabled: true, tokenEvery: 1 } });
     expect(steps.slice(0, 4)).toEqual([['w:30'], ['w:1', 'd:1'], ['w:1', 'd:1'], ['w:1']]);
     expect(w.preemptions).toBe(0);
     expect(d.preemptions).toBeGreaterThanOrEqual(1);
