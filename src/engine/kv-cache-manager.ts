@@ -87,7 +87,7 @@ export class KvCacheManager {
   lookupHits(r: EngineRequest, maxHits: number): number {
     if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
     const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
-    this.hitsFree = hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0;
+    this.hitsFree = this.pool.countFreeAmong(this.hitBuf, hits);
     return hits;
   }
 

@@ -86,7 +86,8 @@ export class Scheduler extends KvCacheManager {
         // pool and a load holding the rest preempt and reload each other forever. vLLM only
         // preempts running requests; this departs from it only where vLLM would livelock.
         if (v === r && this.reclaimParked()) continue;
-        const vi = running[running.length - 1] === v ? running.length - 1 : running.indexOf(v);
+        // From the end: the fcfs victim is the last entry.
+        const vi = running.lastIndexOf(v);
         const slot = out.slotOf(v);
         if (slot >= 0) budget += out.removeSlot(slot);
         running.splice(vi, 1);
@@ -116,7 +117,7 @@ export class Scheduler extends KvCacheManager {
       let cpuHits = 0;
       let computed = r.computedTokens;
       let evictableHits = 0;
-      if (r.numBlocks === 0 && this.prefixCaching && r.seqBlockHashes.length > 0) {
+      if (r.numBlocks === 0 && this.prefixCaching) {
         // vLLM never serves the whole prompt from the GPU cache: the last token is always recomputed.
         hits = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
         evictableHits = this.hitsFree;

@@ -102,10 +102,14 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     // The load (3 × 50 us) lands during d's step [5210, 6220) and is reported at its end; c's last
     // token runs with d's in [6220, 7240). GPU-cached 16 tokens, loaded 64 − 1 − 16 = 47.
     const { t, c, d } = loadBesideDecode(50);
+    // The loaded blocks join the GPU prefix cache: e (g's 64 tokens) hits 3 blocks there (the
+    // num_tokens − 1 cap) and loads the 4th from the CPU tier (whole known blocks): 63 − 48 = 15.
+    const e = t.add({ id: 'e', arrivalUs: 8000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
     t.run();
-    expect([c.cachedTokens, c.cpuCachedTokens, c.loadTokens, t.inst.cpuHitTokens, t.inst.cpuLoads]).toEqual([16, 47, 48, 47, 1]);
+    expect([c.cachedTokens, c.cpuCachedTokens, c.loadTokens]).toEqual([16, 47, 48]);
     expect([c.firstScheduledUs, c.finishedUs, c.loadDoneUs]).toEqual([6220, 7240, -1]);
     expect(d.preemptions).toBe(0);
+    expect([e.cachedTokens, e.cpuCachedTokens, t.inst.cpuHitTokens, t.inst.cpuLoads]).toEqual([48, 15, 47 + 15, 2]);
   });
 
   it('a slow load is reported at the end of the first step after it lands', () => {
@@ -136,7 +140,7 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     t.sim.run(18000);
     expect(c.state).toBe(RequestState.LoadingKv);
     t.sim.run(18400);
-    expect([c.state, c.numBlocks, c.computedTokens, d.preemptions]).toEqual([RequestState.Waiting, 0, 0, 0]);
+    expect([c.state, c.numBlocks, c.computedTokens, c.loadDoneUs, d.preemptions]).toEqual([RequestState.Waiting, 0, 0, -1, 0]);
     t.run();
     expect([c.state, d.state, d.preemptions]).toEqual([RequestState.Finished, RequestState.Finished, 0]);
   });

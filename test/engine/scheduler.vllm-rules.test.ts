@@ -109,6 +109,35 @@ describe('vLLM scheduler rules, hand-computed', () => {
     expect(t.finishedCalls).toBe(2);
   });
 
+  it('a victim already scheduled in this step leaves the batch, and the requests after the preempting one still run', () => {
+    // 6 blocks, 5 usable, priority policy. x (priority 5, 16 tokens) prefills alone in step 1
+    // [0, 1160); y (30 tokens) and z (8 tokens), priority 0, arrive at 100 and join step 2 after
+    // x's 2nd block: running [x, y, z], no block free. Step 5: x is scheduled (its 20th token fits
+    // its 2 blocks), then y's 33rd token needs a 3rd block: the victim is x (priority 5), already
+    // in the batch: it leaves it, its 2 blocks go to y, and z is scheduled as usual. Step 6: x
+    // (20 tokens now, 2 blocks) does not fit in the 1 free block.
+    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
+    const steps = recordBatches(t);
+    const x = t.add({ id: 'x', inputTokens: 16, outputTokens: 40, priority: 5 });
+    t.add({ id: 'y', arrivalUs: 100, inputTokens: 30, outputTokens: 40 });
+    t.add({ id: 'z', arrivalUs: 100, inputTokens: 8, outputTokens: 40 });
+    t.run();
+    expect(steps.slice(0, 6)).toEqual([['x:16'], ['x:1', 'y:30', 'z:8'], ['x:1', 'y:1', 'z:1'], ['x:1', 'y:1', 'z:1'], ['y:1', 'z:1'], ['y:1', 'z:1']]);
+    expect(x.preemptions).toBeGreaterThanOrEqual(1);
+    expect(t.finishedCalls).toBe(3);
+  });
+
+  it('shares the token budget in queue order: running requests first, then waiting ones, none with no budget left', () => {
+    // 32 tokens per step: a's 40-token prompt takes 32, b waits; then a's last 8 and 24 of b's;
+    // then a's decode and b's last 16.
+    const t = new Harness({ maxNumBatchedTokens: 32 });
+    const steps = recordBatches(t);
+    t.add({ id: 'a', inputTokens: 40, outputTokens: 2 });
+    t.add({ id: 'b', inputTokens: 40, outputTokens: 2 });
+    t.run();
+    expect(steps).toEqual([['a:32'], ['a:8', 'b:24'], ['a:1', 'b:16'], ['b:1']]);
+  });
+
   it('leaves the last prompt token to recompute on a decode instance that holds the whole prompt (num_tokens − 1 cap)', () => {
     // A 96-token prompt is 6 full blocks. After serving it once, the instance holds all 6, but
     // vLLM never counts the whole prompt as cached (the last token is recomputed to sample from):
