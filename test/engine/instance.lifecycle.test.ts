@@ -95,4 +95,18 @@ describe('instance lifecycle', () => {
     t.run();
     expect([b.state, b.firstTokenUs, t.finishedCalls, t.inst.finishedCount]).toEqual([RequestState.Aborted, 1100, 0, 0]);
   });
+
+  it('stops on a step time that is not a finite number of microseconds', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const t = new Harness({ stepTime: { stepTimeUs: () => bad } });
+      t.add({ id: 'a', inputTokens: 10, outputTokens: 1 });
+      expect(() => t.run()).toThrow(`step-time model returned ${bad}us (need an integer >= 1)`);
+    }
+    // Below 1 us rounds up to 1 us.
+    const t = new Harness({ stepTime: { stepTimeUs: () => 0.2 } });
+    const a = t.add({ id: 'a', inputTokens: 10, outputTokens: 2 });
+    t.run();
+    expect(a.finishedUs).toBe(2);
+  });
 });
+

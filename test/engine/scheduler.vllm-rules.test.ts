@@ -124,6 +124,7 @@ describe('vLLM scheduler rules, hand-computed', () => {
     t.run();
     expect(steps.slice(0, 6)).toEqual([['x:16'], ['x:1', 'y:30', 'z:8'], ['x:1', 'y:1', 'z:1'], ['x:1', 'y:1', 'z:1'], ['y:1', 'z:1'], ['y:1', 'z:1']]);
     expect(x.preemptions).toBeGreaterThanOrEqual(1);
+    expect(x.firstScheduledUs).toBe(0); // its first scheduling, not its readmission
     expect(t.finishedCalls).toBe(3);
   });
 
