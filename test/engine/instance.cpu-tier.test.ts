@@ -159,5 +159,27 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     expect(big.lookup(Float64Array.of(1, 2, 3, 4), 2, 9)).toBe(2);
     expect(big.lookup(Float64Array.of(1, 2, 3, 4), 4, 9)).toBe(0);
   });
+
+  it('loaded requests that block each other give their blocks back when nothing else can run', () => {
+    // 6 blocks (5 usable), instant loads. a (g1's 48 tokens) and b (g2's 32) are stored to the
+    // CPU tier; x (80 unique tokens) then takes all 5 GPU blocks, evicting theirs. At 10000, c1
+    // (g1's 48 + 16 own tokens) loads 3 blocks and c2 (g2's 32 + 16 own) 2: no block is free. The
+    // loads are reported together; c1, now first in the queue, needs a 4th block for its own
+    // tokens and c2 holds the last two. With nothing running or loading, the parked blocks go
+    // back (they stay cached): at 10001 c1 hits its 3 blocks on the GPU and computes its own 16
+    // tokens (1160 us). c2 then hits 1 of its blocks on the GPU (c1's new block evicted the other)
+    // and loads the second again: 3 loads; its first scheduling counts the 16 tokens of that load.
+    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 20, loadUsPerBlock: 0, bytesPerBlock: 1 } });
+    t.add({ id: 'a', inputTokens: 48, outputTokens: 1, prefix: { group: 'g1', tokens: 48 } });
+    t.add({ id: 'b', inputTokens: 32, outputTokens: 1, prefix: { group: 'g2', tokens: 32 } });
+    t.add({ id: 'x', arrivalUs: 5000, inputTokens: 80, outputTokens: 1 });
+    const c1 = t.add({ id: 'c1', arrivalUs: 10000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g1', tokens: 48 } });
+    const c2 = t.add({ id: 'c2', arrivalUs: 10000, inputTokens: 48, outputTokens: 1, prefix: { group: 'g2', tokens: 32 } });
+    t.run();
+    expect([c1.state, c2.state]).toEqual([RequestState.Finished, RequestState.Finished]);
+    expect(t.inst.cpuLoads).toBe(3);
+    expect([c1.cachedTokens, c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([0, 48, 10001, 11161]);
+    expect([c2.cachedTokens, c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([0, 16, 11162, 12322]);
+  });
 });
 
