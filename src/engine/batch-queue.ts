@@ -45,7 +45,8 @@ export class BatchQueue {
    */
   launch(nowUs: number): number {
     const cost = this.stepCost;
-    if (this.asyncScheduling && this.nextReady && this.nxt.size > 0) {
+    // nextReady is only ever set by the asynchronous loop.
+    if (this.nextReady && this.nxt.size > 0) {
       const b = this.nxt;
       this.nxt = this.cur;
       this.cur = b;
