@@ -181,5 +181,22 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     expect([c1.cachedTokens, c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([0, 48, 10001, 11161]);
     expect([c2.cachedTokens, c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([0, 16, 11162, 12322]);
   });
+
+  it('with no step running, a timer waits for each load in turn', () => {
+    // 6 blocks (5 usable). a (g1's 16 tokens) and b (g2's 48) are stored, x (80 unique tokens)
+    // evicts them from the GPU. At 10000 c1 (g1's 16 + 16 own) loads 1 block and c2 (g2's 48 +
+    // 16 own) 3, at 5000 us a block: c1 lands at 15000 and runs [15000, 16160); with nothing
+    // running, a timer then waits for c2, landing at 25000: [25000, 26160).
+    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 20, loadUsPerBlock: 5000, bytesPerBlock: 1 } });
+    t.add({ id: 'a', inputTokens: 16, outputTokens: 1, prefix: { group: 'g1', tokens: 16 } });
+    t.add({ id: 'b', inputTokens: 48, outputTokens: 1, prefix: { group: 'g2', tokens: 48 } });
+    t.add({ id: 'x', arrivalUs: 5000, inputTokens: 80, outputTokens: 1 });
+    const c1 = t.add({ id: 'c1', arrivalUs: 10000, inputTokens: 32, outputTokens: 1, prefix: { group: 'g1', tokens: 16 } });
+    const c2 = t.add({ id: 'c2', arrivalUs: 10000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g2', tokens: 48 } });
+    t.run();
+    expect([c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([16, 15000, 16160]);
+    expect([c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([48, 25000, 26160]);
+    expect(t.inst.loadPollPending).toBe(false);
+  });
 });
 

@@ -108,5 +108,28 @@ describe('instance lifecycle', () => {
     t.run();
     expect(a.finishedUs).toBe(2);
   });
+
+  it('reports KV events only while a listener is attached', () => {
+    const t = new Harness({});
+    const events: string[] = [];
+    t.inst.setKvEventListener({ onKvEvent: (_i, kind, _h, tUs) => events.push(`${kind} ${tUs}`) });
+    t.add({ id: 'a', inputTokens: 32, outputTokens: 1 });
+    t.sim.run(5000);
+    t.inst.setKvEventListener(null);
+    t.add({ id: 'b', arrivalUs: 6000, inputTokens: 32, outputTokens: 1 });
+    t.run();
+    // a's 2 full prompt blocks are stored when its prefill is scheduled; b's go unreported.
+    expect(events).toEqual(['stored 0', 'stored 0']);
+    expect(t.finishedCalls).toBe(2);
+  });
+
+  it('shows the batch in flight with event leaping off too', () => {
+    const t = new Harness({ leap: false });
+    const sizes: number[] = [];
+    t.inst.setStepListener({ onStep: (inst) => sizes.push(inst.batch.totalNewTokens) });
+    t.add({ id: 'a', inputTokens: 10, outputTokens: 3 });
+    t.run();
+    expect(sizes).toEqual([10, 1, 1]);
+  });
 });
 
