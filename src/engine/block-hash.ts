@@ -72,7 +72,7 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number): Requ
   for (let p = req.prefix; p !== undefined; p = p.parent) {
     levels.unshift({ tokens: Math.min(p.tokens, req.inputTokens), a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321) });
   }
-  const prefixTokens = levels.length > 0 ? Math.max(...levels.map((l) => l.tokens)) : 0;
+  const prefixTokens = Math.max(0, ...levels.map((l) => l.tokens));
   // A session turn whose prefix is its whole prompt: its answer continues the session's content.
   const continues = req.sessionId !== undefined && levels.length > 0 && prefixTokens >= req.inputTokens;
   const inner = levels[levels.length - 1];
@@ -92,13 +92,13 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number): Requ
       cA = mix(inner!.a, b);
       cB = mix(inner!.b, b ^ 0x55555555);
     } else if (end <= prefixTokens) {
-      let level = levels[0]!;
-      for (let k = 0; k < levels.length; k++) {
-        if (end <= levels[k]!.tokens) { level = levels[k]!; break; }
-      }
+      // Some level covers the block (end <= prefixTokens, the largest level's tokens).
+      let k = 0;
+      while (end > levels[k]!.tokens) k++;
+      const level = levels[k]!;
       cA = mix(level.a, b);
       cB = mix(level.b, b ^ 0x55555555);
-    } else if (ids !== undefined && srcTokens > 0 && end <= req.inputTokens && Math.ceil(end / srcTokens) <= ids.length) {
+    } else if (ids !== undefined && end <= req.inputTokens && Math.ceil(end / srcTokens) <= ids.length) {
       // Content is the source id(s) covering [start, end) and the offset inside the first.
       const i = Math.floor(start / srcTokens);
       const j = Math.floor((end - 1) / srcTokens);

@@ -21,9 +21,10 @@ export class BlockTables {
     return EMPTY_TABLE;
   }
 
-  /** A table with room for at least `entries` block ids (contents unspecified). */
+  /** A table with room for at least `entries` (>= 1) block ids (contents unspecified). */
   take(entries: number): Int32Array {
-    const k = entries <= 1 ? 0 : 32 - Math.clz32(entries - 1);
+    // Class of the next power of two: clz32(0) = 32 puts a one-entry table in class 0.
+    const k = 32 - Math.clz32(entries - 1);
     const list = this.free[k];
     if (list !== undefined && list.length > 0) return list.pop()!;
     return new Int32Array(1 << k);
@@ -34,11 +35,8 @@ export class BlockTables {
     const n = table.length;
     if (n === 0 || (n & (n - 1)) !== 0) return;
     const k = 31 - Math.clz32(n);
-    let list = this.free[k];
-    if (list === undefined) {
-      while (this.free.length <= k) this.free.push([]);
-      list = this.free[k]!;
-    }
+    while (this.free.length <= k) this.free.push([]);
+    const list = this.free[k]!;
     if (list.length < this.keepPerClass) list.push(table);
   }
 }

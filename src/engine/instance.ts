@@ -5,15 +5,11 @@
  * release their blocks (full blocks stay cached). The next step starts at once while there is
  * work (work conservation), after same-instant dispatches so they can join it.
  *
- * Two engine loops, as vLLM 0.15 v1/engine/core.py has them:
- * - synchronous (`step`): schedule, run, update; a step lasts CPU + GPU time;
- * - asynchronous (`step_with_batch_queue`, batch queue of 2; the default since 0.14): step N+1 is
- *   scheduled as soon as step N is launched, from the state before N's outputs. The GPU runs
- *   steps back to back; a step lasts max(its GPU time, the CPU time of scheduling and preparing
- *   the next) plus a synchronisation cost (StepCostSplit); after an idle spell the first step
- *   also pays its own CPU time. A request arriving while a step runs is scheduled two steps on
- *   (one later than synchronously) and a finished request's slot and blocks serve the step after
- *   next; an idle engine has no lag.
+ * The synchronous and asynchronous engine loops (vLLM 0.15 v1/engine/core.py `step` and
+ * `step_with_batch_queue`) differ in which batches are formed when and what a step costs
+ * (batch-queue.ts). With async scheduling, a request arriving while a step runs is scheduled two
+ * steps on (one later than synchronously) and a finished request's slot and blocks serve the
+ * step after next; an idle engine has no lag.
  *
  * CPU-tier loads (scheduler.ts) complete asynchronously: a load is reported at the end of the
  * first step that ends after its data landed and was formed no earlier than the load, and the
@@ -29,8 +25,8 @@ import { dropReason, type InstanceConfig } from './config.js';
 import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
-import { StepBatch } from './step-batch.js';
-import { StepCost } from './step-cost.js';
+import type { StepBatch } from './step-batch.js';
+import { BatchQueue } from './batch-queue.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 import { InstanceGauges } from './instance-gauges.js';
 
@@ -50,19 +46,12 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private stepListener: StepListener | null = null;
   private kvListener: KvEventListener | null = null;
 
-  /** The step on the GPU (or the last one committed). */
-  private cur: StepBatch;
-  /** Async: the step scheduled to run after `cur` (valid while nextReady). */
-  private nxt: StepBatch;
-  private nextReady = false;
-  private formSeq = 0;
-  private readonly stepCost: StepCost;
+  /** The step on the GPU and, async, the one formed behind it. */
+  private readonly batches: BatchQueue;
 
   private stepStartUs = 0;
   private stepEndUs = 0;
   private nextSeq = 0;
-  /** Prefix-hit blocks found for a P/D reservation (reused). */
-  private hitScratch = new Int32Array(64);
 
   enqueuedCount = 0;
   finishedCount = 0;
@@ -83,9 +72,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.id = config.id;
     this.listener = listener;
     this.scheduler = new Scheduler(config);
-    this.cur = new StepBatch(config.maxNumSeqs);
-    this.nxt = new StepBatch(config.maxNumSeqs);
-    this.stepCost = new StepCost(config.stepTime);
+    this.batches = new BatchQueue(config, this.scheduler);
   }
 
   setStepListener(l: StepListener | null): void {
@@ -99,8 +86,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   /** The batch of the step in flight (or the last one run). */
   get batch(): StepBatch {
-    this.scheduler.run?.fillContexts(this.cur);
-    return this.cur;
+    const b = this.batches.cur;
+    this.scheduler.run?.fillContexts(b);
+    return b;
   }
 
   /**
@@ -240,40 +228,17 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   /** Starts the next step now: the one scheduled ahead (async) or a freshly formed one. False when nothing can run. */
   private launch(): boolean {
-    const s = this.scheduler;
     const now = this.sim.nowUs;
-    const cost = this.stepCost;
-    let durUs: number;
-    if (this.config.asyncScheduling && this.nextReady && this.nxt.size > 0) {
-      const b = this.nxt;
-      this.nxt = this.cur;
-      this.cur = b;
-      const gpuUs = cost.parts(b);
-      this.formInto(b, this.nxt);
-      this.nextReady = true;
-      durUs = Math.max(gpuUs, this.nxt.size > 0 ? cost.cpuUs(this.nxt) : 0) + cost.syncUs;
-    } else {
-      this.nextReady = false;
-      this.formInto(this.cur, this.cur);
-      const b = this.cur;
-      if (b.size === 0) {
-        this.notePeakKv();
-        this.armLoadPoll();
-        return false; // blocked on held, reserved or loading blocks; their release kicks again
-      }
-      if (this.config.asyncScheduling) {
-        const gpuUs = cost.parts(b);
-        const cpuUs = cost.out[1]!;
-        this.formInto(b, this.nxt);
-        this.nextReady = true;
-        durUs = cpuUs + Math.max(gpuUs, this.nxt.size > 0 ? cost.cpuUs(this.nxt) : 0) + cost.syncUs;
-      } else {
-        durUs = cost.stepUs(b);
-      }
+    const q = this.batches;
+    const durUs = q.launch(now);
+    const b = q.cur;
+    if (b.size === 0) {
+      this.notePeakKv();
+      this.armLoadPoll();
+      return false; // blocked on held, reserved or loading blocks; their release kicks again
     }
     const dur = Math.max(1, Math.round(durUs));
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
-    const b = this.cur;
     for (let k = b.admittedFrom; k < b.size; k++) {
       const r = b.reqs[k]!;
       if (r.firstScheduledUs < 0) r.firstScheduledUs = now;
@@ -285,35 +250,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     return true;
   }
 
-  /** Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
-  private formInto(prev: StepBatch, out: StepBatch): void {
-    const s = this.scheduler;
-    const seq = this.formSeq++;
-    const run = s.run;
-    if (run !== null) {
-      if (run.active) {
-        if (run.extend(out, seq)) return;
-        this.endRun();
-      } else if (run.start(prev, out, seq)) {
-        return;
-      }
-    }
-    if (s.extendDecodeBatch(prev, out, seq)) return;
-    out.clear(seq);
-    // A self-preemption can leave an empty batch with a schedulable queue: form it again.
-    if (s.schedule(this.sim.nowUs, out) && out.size === 0) {
-      out.clear(seq);
-      s.schedule(this.sim.nowUs, out);
-    }
-    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
-      out.clear(seq);
-      s.schedule(this.sim.nowUs, out);
-    }
-  }
-
   /** Ends a decode run: running requests' counters and the in-flight batches are written out. */
   private endRun(): void {
-    this.scheduler.run?.end(this.cur, this.nxt);
+    this.batches.endRun();
   }
 
   private notePeakKv(): void {
@@ -325,7 +264,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private commitStep(): boolean {
     const s = this.scheduler;
     const now = this.sim.nowUs;
-    const b = this.cur;
+    const q = this.batches;
+    const b = q.cur;
     const reqs = b.reqs;
     const detail = this.config.detail.enabled;
     const ov = this.config.overheads;
@@ -371,9 +311,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
     if (this.stepListener !== null) this.stepListener.onStep(this, this.stepStartUs, now - this.stepStartUs, decodeEmitted);
-    const more = this.nextReady ? this.nxt.size > 0 || s.running.length > 0 || s.waiting.length > 0 : s.running.length > 0 || s.waiting.length > 0;
+    const more = q.nextSize > 0 || s.running.length > 0 || s.waiting.length > 0;
     if (!more) {
-      this.nextReady = false;
       this.armLoadPoll();
       return false;
     }
@@ -437,8 +376,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;
+    // Its state is already Finished, or Held for a P/D transfer (removeFinished).
     r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
-    if (r.state !== RequestState.Held) r.state = RequestState.Finished;
     this.finishedCount++;
     this.listener.onFinished(r, r.finishedUs);
   }

@@ -66,13 +66,11 @@ export class KvBlockPool {
     this.prev = new Int32Array(totalBlocks + 1);
     this.next = new Int32Array(totalBlocks + 1);
     this.head = totalBlocks;
-    // Initially every block is free, in index order.
+    // Initially every block is free, in index order: head → 0 → 1 → … → totalBlocks − 1 → head.
     for (let i = 0; i <= totalBlocks; i++) {
       this.next[i] = i === totalBlocks ? 0 : i + 1;
       this.prev[i] = i === 0 ? totalBlocks : i - 1;
     }
-    this.next[totalBlocks - 1] = totalBlocks;
-    this.prev[totalBlocks] = totalBlocks - 1;
     this.free = totalBlocks;
     this.priv = new PrivateBlocks(totalBlocks, this.blockHash);
   }
@@ -202,6 +200,7 @@ export class KvBlockPool {
   checkInvariants(): void {
     let n = 0;
     for (let b = this.next[this.head]!; b !== this.head; b = this.next[b]!) {
+      if (this.prev[this.next[b]!] !== b) throw new Error(`free list links after block ${b} disagree`);
       if (this.refCount[b] !== 0) throw new Error(`free block ${b} has refcount ${this.refCount[b]}`);
       if (++n > this.totalBlocks) throw new Error('free list cycle');
     }

@@ -43,7 +43,7 @@ export abstract class PdHooks {
     if (req.state !== RequestState.New || this.checkFits(req) !== null) return -1;
     const s = this.scheduler;
     const maxHits = Math.floor((req.inputTokens - 1) / s.blockSize);
-    const hits = s.prefixCaching && req.blockHashes.length > 0 ? s.lookupHits(req, maxHits) : 0;
+    const hits = s.prefixCaching ? s.lookupHits(req, maxHits) : 0;
     const freeAmong = hits > 0 ? s.hitsFree : 0;
     const need = s.blocksFor(req.inputTokens) - hits;
     if (need + freeAmong > s.pool.numFree) return -1;

@@ -13,28 +13,22 @@
  * computedTokens advances when a request is scheduled, as vLLM's _update_after_schedule does, so
  * the next step can be scheduled before this one ends. Full blocks of known tokens are
  * registered in the prefix cache (and stored to the CPU tier) at allocation, as allocate_slots does.
+ * The blocks themselves (lookups, allocation, caching, freeing) are kv-cache-manager.ts's, which
+ * this class extends as vLLM's Scheduler holds a KVCacheManager.
  */
 import type { InstanceConfig } from './config.js';
-import { usableKvBlocks } from './config.js';
 import { DecodeRun } from './decode-run.js';
-import { CpuKvTier } from './cpu-tier.js';
-import { BlockTables } from './block-tables.js';
 import { EngineRequest, RequestState } from './engine-request.js';
-import { KvBlockPool } from './kv-cache.js';
+import { KvCacheManager } from './kv-cache-manager.js';
 import type { StepBatch } from './step-batch.js';
 import { FcfsQueue, PriorityQueue, type WaitingQueue } from './waiting-queue.js';
 
-export class Scheduler {
-  readonly pool: KvBlockPool;
-  /** The CPU offload tier, or null. */
-  readonly cpu: CpuKvTier | null;
+export class Scheduler extends KvCacheManager {
   readonly waiting: WaitingQueue;
   /** Running requests in scheduling order (vLLM's self.running). */
   readonly running: EngineRequest[] = [];
   /** Requests whose prefix blocks load from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
   readonly loading: EngineRequest[] = [];
-  /** Block tables handed to requests at enqueue and taken back when they leave. */
-  readonly tables = new BlockTables(4096);
   /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
   readonly run: DecodeRun | null;
   preemptionsTotal = 0;
@@ -45,38 +39,23 @@ export class Scheduler {
   cpuHitTokens = 0;
   cpuLoads = 0;
 
-  readonly blockSize: number;
   private readonly budgetTokens: number;
   private readonly maxNumSeqs: number;
   private readonly threshold: number;
-  readonly prefixCaching: boolean;
   private readonly priorityPolicy: boolean;
-  private readonly recordPreemptions: boolean;
   private readonly loadUsPerBlock: number;
-  private hitBuf = new Int32Array(64);
-  /** Of the hits the last lookupHits found, those in the free queue. */
-  hitsFree = 0;
 
   constructor(cfg: InstanceConfig) {
-    this.pool = new KvBlockPool(usableKvBlocks(cfg));
-    this.cpu = cfg.cpuTier !== null && cfg.enablePrefixCaching ? new CpuKvTier(cfg.cpuTier.blocks) : null;
+    super(cfg);
     this.loadUsPerBlock = cfg.cpuTier?.loadUsPerBlock ?? 0;
     this.priorityPolicy = cfg.scheduler === 'priority';
     this.waiting = this.priorityPolicy ? new PriorityQueue() : new FcfsQueue();
-    this.blockSize = cfg.blockSize;
     this.budgetTokens = cfg.maxNumBatchedTokens;
     this.maxNumSeqs = cfg.maxNumSeqs;
     this.threshold = cfg.longPrefillTokenThreshold;
-    this.prefixCaching = cfg.enablePrefixCaching;
-    this.recordPreemptions = cfg.detail.enabled;
     const m = cfg.stepTime;
     const aggregate = m.decode !== undefined && (m.split === undefined || m.decode.decodeCostUs !== undefined);
     this.run = cfg.leap && aggregate ? new DecodeRun(this, cfg, m.decode!) : null;
-  }
-
-  /** Blocks needed to hold `tokens` tokens. */
-  blocksFor(tokens: number): number {
-    return Math.ceil(tokens / this.blockSize);
   }
 
   /** Forms the next batch into `out` (already cleared); returns whether anything was preempted. */
@@ -107,7 +86,8 @@ export class Scheduler {
         // pool and a load holding the rest preempt and reload each other forever. vLLM only
         // preempts running requests; this departs from it only where vLLM would livelock.
         if (v === r && this.reclaimParked()) continue;
-        const vi = running[running.length - 1] === v ? running.length - 1 : running.indexOf(v);
+        // From the end: the fcfs victim is the last entry.
+        const vi = running.lastIndexOf(v);
         const slot = out.slotOf(v);
         if (slot >= 0) budget += out.removeSlot(slot);
         running.splice(vi, 1);
@@ -121,7 +101,7 @@ export class Scheduler {
       }
       // vLLM: when the request itself was the victim, no running request after it is scheduled.
       if (selfPreempted) break;
-      this.allocateOrThrow(r, need);
+      this.allocateBlocks(r, need);
       this.addToBatch(out, r, numNew);
       budget -= numNew;
       i++;
@@ -137,7 +117,7 @@ export class Scheduler {
       let cpuHits = 0;
       let computed = r.computedTokens;
       let evictableHits = 0;
-      if (r.numBlocks === 0 && this.prefixCaching && r.seqBlockHashes.length > 0) {
+      if (r.numBlocks === 0 && this.prefixCaching) {
         // vLLM never serves the whole prompt from the GPU cache: the last token is always recomputed.
         hits = this.lookupHits(r, Math.floor((r.numTokens - 1) / bs));
         evictableHits = this.hitsFree;
@@ -145,7 +125,7 @@ export class Scheduler {
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
           const known = Math.min(r.seqBlockHashes.length, Math.floor(r.numTokens / bs));
-          if (known > hits) cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
+          cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
         }
       }
       if (cpuHits > 0) {
@@ -154,7 +134,7 @@ export class Scheduler {
         if (cpuHits + evictableHits > pool.numFree) break;
         waiting.pop();
         this.claimHits(r, hits);
-        this.allocateOrThrow(r, cpuHits);
+        this.allocateBlocks(r, cpuHits);
         this.noteFirstLookup(r, hits * bs);
         r.state = RequestState.LoadingKv;
         r.loadTokens = cpuHits * bs;
@@ -174,7 +154,7 @@ export class Scheduler {
       this.noteFirstLookup(r, computed);
       r.state = RequestState.Running;
       running.push(r);
-      this.allocateOrThrow(r, need);
+      this.allocateBlocks(r, need);
       this.addToBatch(out, r, numNew);
       budget -= numNew;
     }
@@ -183,7 +163,7 @@ export class Scheduler {
 
   /**
    * Decode fast path: when the previous batch was one-token decodes only, every running request is in it
-   * (same order), nothing waits or loads, `schedule()` would give each request one more token
+   * (same order), nothing waits, `schedule()` would give each request one more token
    * unless a request has its last token in flight or a block allocation fails. This forms that
    * batch from `prev` into `out` (they may be the same object) and returns true, or returns false
    * (nothing changed) so the caller runs `schedule()`.
@@ -218,14 +198,14 @@ export class Scheduler {
 
   /**
    * `prev` holds every running request as a one-token decode and `schedule()` would give each one
-   * more token (nothing waits or loads, no last token is in flight, the pool has the boundary
-   * blocks).
+   * more token (nothing waits, no last token is in flight, the pool has the boundary blocks).
    */
   decodeExtendable(prev: StepBatch): boolean {
     const size = prev.size;
     // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
     // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
-    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0 || this.loading.length !== 0) return false;
+    // Loads in flight do not matter: with nothing waiting, schedule() would form the same batch.
+    if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0) return false;
     const reqs = prev.reqs;
     const bs = this.blockSize;
     let need = 0;
@@ -235,46 +215,6 @@ export class Scheduler {
       if (r.computedTokens + 1 > r.numBlocks * bs) need++;
     }
     return need <= this.pool.numFree;
-  }
-
-  /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
-  releaseBlocks(r: EngineRequest): void {
-    for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
-    r.numBlocks = 0;
-    r.numHashedBlocks = 0;
-  }
-
-  /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
-  retire(r: EngineRequest): void {
-    this.releaseBlocks(r);
-    this.tables.give(r.blocks);
-    r.blocks = BlockTables.empty;
-  }
-
-  /** Allocates `n` fresh blocks for `r`; false (nothing allocated) if the pool has fewer free. */
-  allocateBlocks(r: EngineRequest, n: number): boolean {
-    if (n > this.pool.numFree) return false;
-    for (let k = 0; k < n; k++) r.blocks[r.numBlocks++] = this.pool.allocate();
-    return true;
-  }
-
-  /**
-   * Registers the request's full blocks of known tokens up to `tokens` in the prefix cache
-   * (vLLM cache_blocks with min(num_computed + num_new, num_tokens)) and stores them to the
-   * CPU tier (the connector offloads every full block it sees scheduled).
-   */
-  cacheFullBlocks(r: EngineRequest, tokens: number): void {
-    if (!this.prefixCaching) return;
-    let full = Math.floor(Math.min(tokens, r.numTokens) / this.blockSize);
-    if (full > r.seqBlockHashes.length) full = r.seqBlockHashes.length;
-    if (full <= r.numHashedBlocks) return;
-    const cpu = this.cpu;
-    for (let k = r.numHashedBlocks; k < full; k++) {
-      const h = r.seqBlockHashes[k]!;
-      this.pool.cache(r.blocks[k]!, h, k >= r.sharedBlocks ? r.idKey : -1, k);
-      if (cpu !== null) cpu.store(h);
-    }
-    r.numHashedBlocks = full;
   }
 
   /**
@@ -320,34 +260,6 @@ export class Scheduler {
     }
     loading.length = 0;
     return any;
-  }
-
-  /**
-   * GPU prefix-cache hits among r's leading blocks (at most maxHits), kept in a scan buffer for
-   * claimHits; `hitsFree` then says how many of them sit in the free queue (claiming them takes
-   * free capacity, as vLLM counts them).
-   */
-  lookupHits(r: EngineRequest, maxHits: number): number {
-    if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
-    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
-    this.hitsFree = hits > 0 ? this.pool.countFreeAmong(this.hitBuf, hits) : 0;
-    return hits;
-  }
-
-  /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */
-  claimHits(r: EngineRequest, hits: number): void {
-    for (let k = 0; k < hits; k++) {
-      const b = this.hitBuf[k]!;
-      this.pool.touch(b);
-      r.blocks[k] = b;
-    }
-    r.numBlocks = hits;
-    r.numHashedBlocks = hits;
-    r.computedTokens = hits * this.blockSize;
-  }
-
-  private allocateOrThrow(r: EngineRequest, need: number): void {
-    if (need > 0 && !this.allocateBlocks(r, need)) throw new Error(`scheduler invariant: ${need} blocks for request ${r.src.id} were checked free but ${this.pool.numFree} are`);
   }
 
   private noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
@@ -396,7 +308,8 @@ export class Scheduler {
     r.preemptions++;
     this.preemptionsTotal++;
     r.state = RequestState.Waiting;
-    if (this.recordPreemptions && r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs);
+    // The instance gives a request detail arrays only when detail recording is on.
+    if (r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs);
     this.waiting.pushPreempted(r);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { computeBlockHashes } from '../../src/engine/block-hash.js';
+import { computeBlockHashes, requestBlockHashes } from '../../src/engine/block-hash.js';
 
 describe('computeBlockHashes', () => {
   it('gives one safe-integer hash per full prompt block', () => {
@@ -53,5 +53,107 @@ describe('prefix parents (a system prompt under a session context)', () => {
     let sameSession = 0;
     while (sameSession < a.length && a[sameSession] === a2[sameSession]) sameSession++;
     expect(sameSession).toBe(Math.floor(400 / 16));
+  });
+});
+
+const sharedLead = (a: Float64Array, b: Float64Array): number => {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+};
+
+describe('requestBlockHashes: how many blocks, which are shared, whose they are', () => {
+  it('covers the full blocks of prompt + output − 1 tokens (the last output token is never cached)', () => {
+    const len = (inputTokens: number, outputTokens: number) => computeBlockHashes({ id: 'r', arrivalUs: 0, inputTokens, outputTokens }, 16).length;
+    expect(len(30, 1)).toBe(1);
+    expect(len(30, 2)).toBe(1);
+    expect(len(30, 3)).toBe(2);
+    expect(len(20, 40)).toBe(3);
+    expect(len(32, 1)).toBe(2);
+  });
+
+  it('marks blocks as the request\'s own from the first block past its shared content', () => {
+    const none = requestBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 100, outputTokens: 1 }, 16);
+    expect(none.sharedBlocks).toBe(0);
+    // Blocks 0-3 lie inside the 64-token prefix; block 4 (64-80) holds unique tokens, and so does 5.
+    const prefixed = requestBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 100, outputTokens: 1, prefix: { group: 'g', tokens: 64 } }, 16);
+    expect(prefixed.hashes.length).toBe(6);
+    expect(prefixed.sharedBlocks).toBe(4);
+    const whole = requestBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } }, 16);
+    expect(whole.sharedBlocks).toBe(4);
+  });
+
+  it('gives each id a non-negative integer identity, the same for the same id', () => {
+    const a = requestBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 10, outputTokens: 1 }, 16);
+    const a2 = requestBlockHashes({ id: 'a', arrivalUs: 5, inputTokens: 99, outputTokens: 7 }, 16);
+    const b = requestBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 10, outputTokens: 1 }, 16);
+    for (const x of [a, b]) expect(Number.isSafeInteger(x.idKey) && x.idKey >= 0).toBe(true);
+    expect(a2.idKey).toBe(a.idKey);
+    expect(b.idKey).not.toBe(a.idKey);
+  });
+});
+
+describe('sessions: a turn whose prefix is its whole prompt continues the session with its answer', () => {
+  const turn = (id: string, inputTokens: number, prefixTokens: number, sessionId?: string) =>
+    requestBlockHashes({ id, arrivalUs: 0, inputTokens, outputTokens: 40, ...(sessionId === undefined ? {} : { sessionId }), prefix: { group: 'session:s', tokens: prefixTokens, parent: { group: 'sys', tokens: 40 } } }, 16);
+
+  it('the next turn (prompt = this prompt + answer) hits the answer blocks too', () => {
+    const t1 = turn('t1', 64, 64, 's');
+    const t2 = turn('t2', 104, 104, 's');
+    expect(t1.hashes.length).toBe(6); // floor((64 + 40 − 1) / 16)
+    expect(t1.sharedBlocks).toBe(6);
+    expect(sharedLead(t1.hashes, t2.hashes)).toBe(6);
+  });
+
+  it('without a session, or with a prefix short of the prompt, the answer blocks are the request\'s own', () => {
+    const t2 = turn('t2', 104, 104, 's');
+    const noSession = turn('t1', 64, 64);
+    expect(noSession.sharedBlocks).toBe(4);
+    expect(sharedLead(noSession.hashes, t2.hashes)).toBe(4);
+    const short = turn('t1', 64, 48, 's');
+    expect(short.sharedBlocks).toBe(3);
+    expect(sharedLead(short.hashes, t2.hashes)).toBe(3);
+    // 50 prompt tokens, 48 of them the session's: block 3 (48-64) holds the last 2 prompt tokens
+    // and the start of the answer, the request's own like every block after it.
+    const partial = turn('t1', 50, 48, 's');
+    expect([partial.hashes.length, partial.sharedBlocks]).toEqual([5, 3]);
+  });
+
+  it('two sessions under one system prompt share its blocks and no more, whatever their turn', () => {
+    const a = turn('a', 64, 64, 'a');
+    const b = requestBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 96, outputTokens: 8, sessionId: 'b', prefix: { group: 'session:b', tokens: 96, parent: { group: 'sys', tokens: 40 } } }, 16);
+    expect(sharedLead(a.hashes, b.hashes)).toBe(2); // floor(40 / 16)
+  });
+
+  it('a turn whose whole prompt is the system prompt shares every prompt block with it', () => {
+    const sysOnly = requestBlockHashes({ id: 's1', arrivalUs: 0, inputTokens: 96, outputTokens: 8, sessionId: 's1', prefix: { group: 'session:s1', tokens: 96, parent: { group: 'sys', tokens: 100 } } }, 16);
+    const plain = requestBlockHashes({ id: 'p', arrivalUs: 0, inputTokens: 100, outputTokens: 1, prefix: { group: 'sys', tokens: 100 } }, 16);
+    expect(sharedLead(sysOnly.hashes, plain.hashes)).toBe(6);
+  });
+});
+
+describe('Mooncake hash_ids', () => {
+  it('only prompt blocks inside the listed source blocks are shared content', () => {
+    // ids cover 1536 tokens but the prompt is 1200: blocks 0-74 end inside the prompt.
+    const r = requestBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 1200, outputTokens: 400, hashIds: { ids: [7, 8, 9], blockTokens: 512 } }, 16);
+    expect(r.sharedBlocks).toBe(75);
+    // A prompt longer than its ids: blocks past 1536 tokens are the request's own.
+    const long = requestBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 1600, outputTokens: 1, hashIds: { ids: [7, 8, 9], blockTokens: 512 } }, 16);
+    expect(long.sharedBlocks).toBe(96);
+    const exact = requestBlockHashes({ id: 'c', arrivalUs: 0, inputTokens: 1536, outputTokens: 1, hashIds: { ids: [7, 8, 9], blockTokens: 512 } }, 16);
+    expect(exact.sharedBlocks).toBe(96);
+  });
+
+  it('a block straddling two source blocks depends on both', () => {
+    // 40-token source blocks, 16-token KV blocks: block 2 covers tokens 32-48 (sources 0 and 1).
+    const a = computeBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 80, outputTokens: 1, hashIds: { ids: [1, 2], blockTokens: 40 } }, 16);
+    const b = computeBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 80, outputTokens: 1, hashIds: { ids: [1, 3], blockTokens: 40 } }, 16);
+    expect(sharedLead(a, b)).toBe(2);
+  });
+
+  it('ids that differ only above 32 bits share nothing', () => {
+    const a = computeBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 512, outputTokens: 1, hashIds: { ids: [1], blockTokens: 512 } }, 16);
+    const b = computeBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 512, outputTokens: 1, hashIds: { ids: [4294967296 + 1], blockTokens: 512 } }, 16);
+    expect(sharedLead(a, b)).toBe(0);
   });
 });

@@ -88,6 +88,37 @@ describe('instance: async scheduling (step = 1000us + 10us/token, all of it GPU 
     expect([a.firstTokenUs, a.finishedUs]).toEqual([2050, 3370]);
   });
 
+  it('when CPU work dominates, a step lasts the next step\'s CPU time, and the last one (nothing formed behind it) its GPU time', () => {
+    // GPU 100 + 10/token, CPU 500 per formed step, no sync cost. a (10 tokens, 3 out): step 1 =
+    // 500 (its CPU) + max(200, 500 for step 2); step 2 = max(110, 500 for step 3); step 3 =
+    // max(110, 0: a's last token is in flight, nothing is formed). b (1 out): 500 + max(200, 0).
+    const model: StepTimeModel = {
+      stepTimeUs: (b: BatchShape) => 600 + 10 * b.totalNewTokens,
+      split: { asyncSyncUs: 0, stepCostUs: (b: BatchShape, out: Float64Array) => { out[0] = 100 + 10 * b.totalNewTokens; out[1] = 500; } },
+    };
+    const durations = (outputTokens: number): number[] => {
+      const t = new Harness({ asyncScheduling: true, stepTime: model });
+      t.add({ id: 'a', inputTokens: 10, outputTokens });
+      const out: number[] = [];
+      t.inst.setStepListener({ onStep: (_i, _s, d) => out.push(d) });
+      t.run();
+      return out;
+    };
+    expect(durations(3)).toEqual([1000, 500, 110]);
+    expect(durations(1)).toEqual([700]);
+  });
+
+  it('runs the step already formed behind an aborted request (its output is discarded)', () => {
+    // a alone: step 1 [0, 1100) and step 2 (its first decode) are formed at 0. a is aborted at
+    // 500: step 2 still runs [1100, 2110), with nothing to commit.
+    const t = new Harness({ asyncScheduling: true });
+    const a = t.add({ id: 'a', inputTokens: 10, outputTokens: 50 });
+    t.sim.run(500);
+    t.inst.abort(a);
+    t.run();
+    expect([t.inst.steps, t.inst.busyUs, a.firstTokenUs]).toEqual([2, 2110, -1]);
+  });
+
   it('continues a chunked prefill without a bubble: the next chunk is scheduled while this one runs', () => {
     const t = new Harness({ asyncScheduling: true, maxNumBatchedTokens: 64 });
     const r = t.add({ id: 'a', inputTokens: 200, outputTokens: 2 });

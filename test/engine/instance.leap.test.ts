@@ -131,3 +131,28 @@ describe('event leaping', () => {
     expect(leapt).toBeGreaterThan(total / 4);
   });
 });
+
+describe('when an engine leaps', () => {
+  // Three 4-token prompts decoding 60 tokens each: long decode-only stretches.
+  const leapSteps = (stepTime: StepTimeModel, asyncScheduling: boolean): number => {
+    const t = new Harness({ stepTime, asyncScheduling });
+    for (const id of ['a', 'b', 'c']) t.add({ id, inputTokens: 4, outputTokens: 60 });
+    t.run();
+    expect(t.finishedCalls).toBe(3);
+    return t.inst.leapSteps;
+  };
+  const whole = (b: BatchShape): number => 1000 + 10 * b.totalNewTokens;
+  const split = { asyncSyncUs: 5, stepCostUs: (b: BatchShape, out: Float64Array) => { out[0] = 700 + 10 * b.totalNewTokens; out[1] = 300; } };
+  const decodeStepUs = (n: number): number => 1000 + 10 * n;
+  const decodeCostUs = (n: number, _ctx: number, out: Float64Array): void => { out[0] = 700 + 10 * n; out[1] = 300; };
+
+  it('leaps when the model costs a decode batch from aggregates, in the parts it reports', () => {
+    expect(leapSteps({ stepTimeUs: whole, decode: { decodeStepUs } }, false)).toBeGreaterThan(0);
+    expect(leapSteps({ stepTimeUs: whole, split, decode: { decodeStepUs, decodeCostUs } }, true)).toBeGreaterThan(0);
+  });
+
+  it('steps request by request when the model cannot (no aggregate cost, or no split aggregate for a split model)', () => {
+    expect(leapSteps({ stepTimeUs: whole }, false)).toBe(0);
+    expect(leapSteps({ stepTimeUs: whole, split, decode: { decodeStepUs } }, true)).toBe(0);
+  });
+});

@@ -54,4 +54,85 @@ describe('KvBlockPool', () => {
       }),
     );
   });
+
+  it('needs a positive whole number of blocks', () => {
+    expect(() => new KvBlockPool(0)).toThrow('totalBlocks must be a positive integer, got 0');
+    expect(() => new KvBlockPool(2.5)).toThrow('totalBlocks must be a positive integer');
+    expect(new KvBlockPool(1).numFree).toBe(1);
+  });
+
+  it('reports references and hashes per block, and counts the free ones among hits', () => {
+    const pool = new KvBlockPool(4);
+    const a = pool.allocate(), b = pool.allocate();
+    pool.cache(a, 11);
+    pool.cache(b, 22);
+    expect([pool.refCountOf(a), pool.hashOf(a), pool.hashOf(b)]).toEqual([1, 11, 22]);
+    pool.touch(a);
+    expect(pool.refCountOf(a)).toBe(2);
+    pool.release(b);
+    expect(pool.countFreeAmong(new Int32Array([a, b]), 2)).toBe(1);
+    expect(pool.countFreeAmong(new Int32Array([a, b]), 1)).toBe(0);
+    pool.release(a);
+    pool.release(a);
+    expect(() => pool.release(a)).toThrow(`block ${a} released with refcount 0`);
+    // Two never-used blocks go first, then b (freed first) loses its hash.
+    pool.allocate();
+    pool.allocate();
+    expect(pool.allocate()).toBe(b);
+    expect(pool.hashOf(b)).toBe(-1);
+    pool.checkInvariants();
+  });
+
+  it('finds at most maxBlocks leading hits', () => {
+    const pool = new KvBlockPool(4);
+    const hashes = new Float64Array([1, 2, 3]);
+    for (let k = 0; k < 3; k++) pool.cache(pool.allocate(), hashes[k]!);
+    const out = new Int32Array(3);
+    expect(pool.lookup(hashes, 2, out)).toBe(2);
+    expect(pool.lookup(hashes, 3, out)).toBe(3);
+    expect(pool.lookup(hashes, 0, out)).toBe(0);
+  });
+
+  it('keeps private hashes out of the index until a KV event listener is attached, which must come first', () => {
+    const events: string[] = [];
+    const sink = { onStored: (h: number) => events.push(`+${h}`), onEvicted: (h: number) => events.push(`-${h}`) };
+    // With a listener every hash goes through the shared index and is announced.
+    const listened = new KvBlockPool(2);
+    listened.sink = sink;
+    const a = listened.allocate();
+    listened.cache(a, 7, 42, 0);
+    expect(events).toEqual(['+7']);
+    expect(listened.lookup(new Float64Array([7]), 1, null, 42, 0)).toBe(1);
+    // Without one, a private hash lives in its id's list: found for that id only.
+    const quiet = new KvBlockPool(2);
+    quiet.cache(quiet.allocate(), 7, 42, 0);
+    expect(quiet.lookup(new Float64Array([7]), 1, null, 42, 0)).toBe(1);
+    expect(quiet.lookup(new Float64Array([7]), 1, null, 43, 0)).toBe(0);
+    expect(() => (quiet.sink = sink)).toThrow('a KV event listener must be attached before the first block is cached');
+    quiet.sink = null;
+    expect(quiet.sink).toBe(null);
+  });
+
+  it('checkInvariants, the oracle of the property tests, rejects each kind of corrupted state', () => {
+    type Internals = { refCount: Int32Array; next: Int32Array; prev: Int32Array; free: number; cached: number; dupPrev: Int32Array; blockHash: Float64Array };
+    const corrupt = (f: (p: Internals, blocks: number[]) => void): (() => void) => {
+      const pool = new KvBlockPool(4);
+      const blocks = [pool.allocate(), pool.allocate()];
+      pool.cache(blocks[0]!, 5);
+      pool.cache(blocks[1]!, 6);
+      pool.checkInvariants();
+      f(pool as unknown as Internals, blocks);
+      return () => pool.checkInvariants();
+    };
+    expect(corrupt((p) => { p.refCount[3] = 1; })).toThrow('free block 3 has refcount 1');
+    expect(corrupt((p) => { p.next[3] = 2; p.prev[2] = 3; })).toThrow('free list cycle');
+    expect(corrupt((p) => { p.prev[3] = 0; })).toThrow('free list links after block 2 disagree');
+    expect(corrupt((p) => { p.free = 3; })).toThrow('free list has 2 blocks, counter says 3');
+    expect(corrupt((p, b) => { p.refCount[b[0]!] = -1; })).toThrow(`negative refcount on block 0`);
+    expect(corrupt((p, b) => { p.refCount[b[0]!] = 0; })).toThrow('refcount-0 blocks 3 != free 2');
+    expect(corrupt((p) => { p.cached = 3; })).toThrow('2 hash chains but 3 counted');
+    expect(corrupt((p, b) => { p.blockHash[b[1]!] = 5; })).toThrow('block 1 heads hash 5 but the index says 0');
+    expect(corrupt((p, b) => { p.dupPrev[b[1]!] = b[0]!; })).toThrow('block 1 is chained to a block of another hash');
+  });
 });
+

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KvBlockPool } from '../../src/engine/kv-cache.js';
 import { LazyIndex } from '../../src/engine/lazy-index.js';
+import { PrivateBlocks } from '../../src/engine/private-blocks.js';
 
 /** Request `id`'s chain: positions below `shared` are a common prefix, the rest are its own. */
 function chain(id: number, shared: number, len: number): Float64Array {
@@ -86,5 +87,29 @@ describe('private blocks', () => {
     expect(idx.size).toBeLessThan(12_000);
     expect(idx.get(1e6 * 200 + 5)).toBe(5);
     expect(idx.get(1e6 * 199 + 5)).toBe(-1);
+  });
+});
+
+describe('PrivateBlocks.checkInvariants, the oracle of the property above', () => {
+  type Internals = { keyOf: Float64Array; next: Int32Array; prev: Int32Array; headKey: Float64Array };
+  /** Blocks 0, 1, 2 hold id 7's positions 0-2 (one list headed by block 0); block 3 is id 8's only one. */
+  const corrupt = (f: (p: Internals, blockHash: Float64Array) => void): (() => void) => {
+    const blockHash = new Float64Array(6).fill(-1);
+    const priv = new PrivateBlocks(6, blockHash);
+    [0, 1, 2].forEach((b) => { blockHash[b] = 100 + b; priv.add(b, 7, b); });
+    blockHash[3] = 200;
+    priv.add(3, 8, 0);
+    priv.checkInvariants();
+    expect(priv.lookup(7, Float64Array.of(100, 101, 102), 0, 3, null)).toBe(3);
+    f(priv as unknown as Internals, blockHash);
+    return () => priv.checkInvariants();
+  };
+  it('rejects a private block without a hash, a broken list, a list with two heads or none, and a stale index', () => {
+    expect(corrupt((_, h) => { h[1] = -1; })).toThrow('private block 1 holds no hash');
+    expect(corrupt((p) => { p.prev[2] = 0; })).toThrow('private list of block 0 is broken at 1');
+    expect(corrupt((p) => { p.keyOf[2] = 8; })).toThrow('private list of block 0 is broken at 2');
+    expect(corrupt((p) => { p.headKey[1] = 7; })).toThrow('private list of block 0 has 2 heads');
+    expect(corrupt((p) => { p.headKey[0] = -1; })).toThrow('private list of block 0 has 0 heads');
+    expect(corrupt((p) => { p.headKey[0] = -1; p.headKey[1] = 7; })).toThrow("block 1 heads its id's list but the index says");
   });
 });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
 import { Harness } from './helpers.js';
+import type { InstanceOptions } from '../../src/engine/config.js';
 
 /** Records every step's batch as `id:newTokens` entries, in batch order. */
 function recordBatches(t: Harness): string[][] {
@@ -19,6 +20,23 @@ function recordBatches(t: Harness): string[][] {
     },
   });
   return steps;
+}
+
+/**
+ * 6 blocks (5 usable): a P/D decode request d reserves its 32 prompt tokens' 2 blocks at 0; w
+ * (30 tokens, 2 blocks) arrives after it and prefills in step 1 (0 → 1300); d's transfer lands at
+ * 500 and d joins step 2 after w, so running is [w, d] though d came first. Run to the end.
+ */
+function decodeJoinsAfterLaterArrival(opts: Partial<InstanceOptions>) {
+  const t = new Harness({ totalKvBlocks: 6, ...opts });
+  const steps = recordBatches(t);
+  const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
+  expect(t.inst.reserveForTransfer(d)).toBe(2);
+  const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
+  t.sim.run(500);
+  t.inst.startDecode(d);
+  t.run();
+  return { t, steps, d, w };
 }
 
 describe('vLLM scheduler rules, hand-computed', () => {
@@ -72,18 +90,53 @@ describe('vLLM scheduler rules, hand-computed', () => {
     // after w, so running is [w, d] though d arrived first. 5 usable blocks, 1 free after step
     // 2. Step 3: d's token 33 takes the free block. Step 4: w's token 33 needs a block, none is
     // free: the victim is w (the later arrival, itself), not d (the last running).
-    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
-    const steps = recordBatches(t);
-    const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
-    expect(t.inst.reserveForTransfer(d)).toBe(2);
-    const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
-    t.sim.run(500);
-    t.inst.startDecode(d);
-    t.run();
+    const { t, steps, d, w } = decodeJoinsAfterLaterArrival({ scheduler: 'priority' });
     expect(steps.slice(0, 3)).toEqual([['w:30'], ['w:1', 'd:1'], ['w:1', 'd:1']]);
     expect(w.preemptions).toBeGreaterThanOrEqual(1);
     expect(d.preemptions).toBe(0);
     expect(t.finishedCalls).toBe(2);
+  });
+
+  it('preempts the last running request under fcfs, whatever the arrival order, and records when (detail)', () => {
+    // The case above with the fcfs policy: step 4 (formed at 1300 + 1020 + 1020 = 3340) w needs a
+    // block, none is free, and the victim is the last running request, d; w keeps running.
+    const { t, steps, d, w } = decodeJoinsAfterLaterArrival({ scheduler: 'fcfs', detail: { enabled: true, tokenEvery: 1 } });
+    expect(steps.slice(0, 4)).toEqual([['w:30'], ['w:1', 'd:1'], ['w:1', 'd:1'], ['w:1']]);
+    expect(w.preemptions).toBe(0);
+    expect(d.preemptions).toBeGreaterThanOrEqual(1);
+    expect(d.preemptionTimesUs![0]).toBe(3340);
+    expect(w.preemptionTimesUs).toEqual([]);
+    expect(t.finishedCalls).toBe(2);
+  });
+
+  it('a victim already scheduled in this step leaves the batch, and the requests after the preempting one still run', () => {
+    // 6 blocks, 5 usable, priority policy. x (priority 5, 16 tokens) prefills alone in step 1
+    // [0, 1160); y (30 tokens) and z (8 tokens), priority 0, arrive at 100 and join step 2 after
+    // x's 2nd block: running [x, y, z], no block free. Step 5: x is scheduled (its 20th token fits
+    // its 2 blocks), then y's 33rd token needs a 3rd block: the victim is x (priority 5), already
+    // in the batch: it leaves it, its 2 blocks go to y, and z is scheduled as usual. Step 6: x
+    // (20 tokens now, 2 blocks) does not fit in the 1 free block.
+    const t = new Harness({ totalKvBlocks: 6, scheduler: 'priority' });
+    const steps = recordBatches(t);
+    const x = t.add({ id: 'x', inputTokens: 16, outputTokens: 40, priority: 5 });
+    t.add({ id: 'y', arrivalUs: 100, inputTokens: 30, outputTokens: 40 });
+    t.add({ id: 'z', arrivalUs: 100, inputTokens: 8, outputTokens: 40 });
+    t.run();
+    expect(steps.slice(0, 6)).toEqual([['x:16'], ['x:1', 'y:30', 'z:8'], ['x:1', 'y:1', 'z:1'], ['x:1', 'y:1', 'z:1'], ['y:1', 'z:1'], ['y:1', 'z:1']]);
+    expect(x.preemptions).toBeGreaterThanOrEqual(1);
+    expect(x.firstScheduledUs).toBe(0); // its first scheduling, not its readmission
+    expect(t.finishedCalls).toBe(3);
+  });
+
+  it('shares the token budget in queue order: running requests first, then waiting ones, none with no budget left', () => {
+    // 32 tokens per step: a's 40-token prompt takes 32, b waits; then a's last 8 and 24 of b's;
+    // then a's decode and b's last 16.
+    const t = new Harness({ maxNumBatchedTokens: 32 });
+    const steps = recordBatches(t);
+    t.add({ id: 'a', inputTokens: 40, outputTokens: 2 });
+    t.add({ id: 'b', inputTokens: 40, outputTokens: 2 });
+    t.run();
+    expect(steps).toEqual([['a:32'], ['a:8', 'b:24'], ['a:1', 'b:16'], ['b:1']]);
   });
 
   it('leaves the last prompt token to recompute on a decode instance that holds the whole prompt (num_tokens − 1 cap)', () => {

@@ -1,0 +1,105 @@
+/**
+ * A request's KV blocks as the scheduler asks for them, after vLLM 0.15
+ * v1/core/kv_cache_manager.py: prefix-cache hits among its leading blocks
+ * (`get_computed_blocks`), fresh blocks for new tokens (`allocate_slots`), registration of full
+ * blocks in the prefix cache as they fill (`cache_blocks`, also offered to the CPU tier), and
+ * freeing (`free`, last block first). The block pool (kv-cache.ts) holds the blocks and their
+ * hashes; the scheduler, which extends this class, decides who gets them.
+ */
+import type { InstanceConfig } from './config.js';
+import { usableKvBlocks } from './config.js';
+import { CpuKvTier } from './cpu-tier.js';
+import { BlockTables } from './block-tables.js';
+import type { EngineRequest } from './engine-request.js';
+import { KvBlockPool } from './kv-cache.js';
+
+export class KvCacheManager {
+  readonly pool: KvBlockPool;
+  /** The CPU offload tier, or null. */
+  readonly cpu: CpuKvTier | null;
+  /** Block tables handed to requests at enqueue and taken back when they leave. */
+  readonly tables = new BlockTables(4096);
+  readonly blockSize: number;
+  readonly prefixCaching: boolean;
+  private hitBuf = new Int32Array(64);
+  /** Of the hits the last lookupHits found, those in the free queue. */
+  hitsFree = 0;
+
+  constructor(cfg: InstanceConfig) {
+    this.pool = new KvBlockPool(usableKvBlocks(cfg));
+    this.cpu = cfg.cpuTier !== null && cfg.enablePrefixCaching ? new CpuKvTier(cfg.cpuTier.blocks) : null;
+    this.blockSize = cfg.blockSize;
+    this.prefixCaching = cfg.enablePrefixCaching;
+  }
+
+  /** Blocks needed to hold `tokens` tokens. */
+  blocksFor(tokens: number): number {
+    return Math.ceil(tokens / this.blockSize);
+  }
+
+  /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
+  releaseBlocks(r: EngineRequest): void {
+    for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
+    r.numBlocks = 0;
+    r.numHashedBlocks = 0;
+  }
+
+  /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
+  retire(r: EngineRequest): void {
+    this.releaseBlocks(r);
+    this.tables.give(r.blocks);
+    r.blocks = BlockTables.empty;
+  }
+
+  /**
+   * Allocates `n` fresh blocks for `r`. Every caller has checked that they are free first, so a
+   * shortfall is a broken invariant and throws rather than leaving the request short of blocks.
+   */
+  allocateBlocks(r: EngineRequest, n: number): void {
+    if (n > this.pool.numFree) throw new Error(`KV invariant: ${n} blocks for request ${r.src.id} were checked free but ${this.pool.numFree} are`);
+    for (let k = 0; k < n; k++) r.blocks[r.numBlocks++] = this.pool.allocate();
+  }
+
+  /**
+   * Registers the request's full blocks of known tokens up to `tokens` in the prefix cache
+   * (vLLM cache_blocks with min(num_computed + num_new, num_tokens)) and stores them to the
+   * CPU tier (the connector offloads every full block it sees scheduled).
+   */
+  cacheFullBlocks(r: EngineRequest, tokens: number): void {
+    if (!this.prefixCaching) return;
+    let full = Math.floor(Math.min(tokens, r.numTokens) / this.blockSize);
+    if (full > r.seqBlockHashes.length) full = r.seqBlockHashes.length;
+    if (full <= r.numHashedBlocks) return;
+    const cpu = this.cpu;
+    for (let k = r.numHashedBlocks; k < full; k++) {
+      const h = r.seqBlockHashes[k]!;
+      this.pool.cache(r.blocks[k]!, h, k >= r.sharedBlocks ? r.idKey : -1, k);
+      if (cpu !== null) cpu.store(h);
+    }
+    r.numHashedBlocks = full;
+  }
+
+  /**
+   * GPU prefix-cache hits among r's leading blocks (at most maxHits), kept in a scan buffer for
+   * claimHits; `hitsFree` then says how many of them sit in the free queue (claiming them takes
+   * free capacity, as vLLM counts them).
+   */
+  lookupHits(r: EngineRequest, maxHits: number): number {
+    if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
+    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
+    this.hitsFree = this.pool.countFreeAmong(this.hitBuf, hits);
+    return hits;
+  }
+
+  /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */
+  claimHits(r: EngineRequest, hits: number): void {
+    for (let k = 0; k < hits; k++) {
+      const b = this.hitBuf[k]!;
+      this.pool.touch(b);
+      r.blocks[k] = b;
+    }
+    r.numBlocks = hits;
+    r.numHashedBlocks = hits;
+    r.computedTokens = hits * this.blockSize;
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { Harness } from './helpers.js';
+import { EngineRequest, RequestState, engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
+
+describe('EngineRequest', () => {
+  it('looks up only its full prompt blocks, while its sequence hashes run on into the output', () => {
+    // 30 prompt + 40 output tokens at 16 per block: 4 sequence blocks (69 tokens), 1 full prompt block.
+    const r = engineRequestFor({ id: 'r', arrivalUs: 0, inputTokens: 30, outputTokens: 40 }, 0, 16);
+    expect(r.seqBlockHashes.length).toBe(4);
+    expect(r.blockHashes.length).toBe(1);
+    expect(r.blockHashes[0]).toBe(r.seqBlockHashes[0]);
+    const s = siblingRequest(r);
+    expect([s.blockHashes.length, s.sharedBlocks, s.idKey]).toEqual([1, r.sharedBlocks, r.idKey]);
+  });
+
+  it('shares every block unless it names the id that owns the private ones', () => {
+    const hashes = new Float64Array([1, 2, 3]);
+    const src = { id: 'x', arrivalUs: 0, inputTokens: 48, outputTokens: 1 };
+    const anon = new EngineRequest(src, 0, hashes, 3, 1);
+    expect([anon.sharedBlocks, anon.idKey < 0]).toEqual([3, true]);
+    const owned = new EngineRequest(src, 0, hashes, 3, 1, 77);
+    expect([owned.sharedBlocks, owned.idKey]).toEqual([1, 77]);
+    // From requestBlockHashes: a 48-token prefix, then the request's own tokens.
+    const r = engineRequestFor({ id: 'p', arrivalUs: 0, inputTokens: 100, outputTokens: 1, prefix: { group: 'g', tokens: 48 } }, 0, 16);
+    expect(r.sharedBlocks).toBe(3);
+  });
+
+  it('reports -1 for every time it has not reached (a withdrawn waiting request never starts or finishes)', () => {
+    const t = new Harness({ maxNumSeqs: 1 });
+    t.add({ id: 'a', inputTokens: 100, outputTokens: 50 });
+    const b = t.add({ id: 'b', inputTokens: 100, outputTokens: 5 });
+    expect([b.enqueuedUs, b.firstScheduledUs, b.firstTokenUs, b.finishedUs, b.loadDoneUs, b.cachedTokens]).toEqual([-1, -1, -1, -1, -1, -1]);
+    t.sim.run(500);
+    expect(b.state).toBe(RequestState.Waiting);
+    t.inst.abort(b);
+    t.run();
+    expect([b.enqueuedUs, b.firstScheduledUs, b.firstTokenUs, b.finishedUs, b.loadDoneUs, b.cachedTokens]).toEqual([0, -1, -1, -1, -1, -1]);
+  });
+});
