@@ -14,6 +14,7 @@ import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
 import { EngineRequest, engineRequestFor } from '../engine/engine-request.js';
+import { BlockHashArena } from '../engine/block-hash.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import { requestProblem } from '../workload/check-request.js';
@@ -80,6 +81,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   readonly lifecycle: InstanceLifecycle;
   private draining = false;
   private nextIndex = 0;
+  /** Arriving requests' block hashes are slices of shared slabs (one allocation per few hundred requests). */
+  private readonly hashArena = new BlockHashArena();
   private lastArrivalUs = 0;
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
@@ -165,7 +168,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private onArrival(src: ArrivalRequest): void {
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
-    const req = engineRequestFor(src, index, this.config.engine.blockSize);
+    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.ledger.opened(t);
     if (this.config.clientTimeoutUs > 0) {
