@@ -14,6 +14,7 @@ import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
 import { EngineRequest, engineRequestFor } from '../engine/engine-request.js';
+import { BlockHashArena } from '../engine/block-hash.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import { requestProblem } from '../workload/check-request.js';
@@ -52,16 +53,19 @@ export interface ClusterDeps {
   /** Step time of any other pool (default: the config's latency model built for the pool). */
   readonly stepTimeFor?: (pool: PoolConfig) => PoolStepTime;
   readonly sink: RecordSink;
-  /** Per-step statistics (ITL samples, KV peaks). */
-  /** One engine step ended; the queue and batch are the instance's as it ended (for the run's regime). */
-  readonly onStep?: (instance: number, startUs: number, durationUs: number, decodeTokens: number, kvUtilization: number, pool: string, waiting: number, running: number, maxNumSeqs: number) => void;
+  /**
+   * Per-step statistics (ITL samples, KV peaks, the run's regime): the listener of instance
+   * `instance` (in pool `pool`, serving `model`), asked once when the instance starts and then
+   * called at the end of each of its steps, with the queue and batch as the step ended.
+   */
+  readonly stepListener?: (instance: number, pool: string, model: string) => StepListener;
   /** Record per-request detail (chunks, preemptions, every Nth token) for tracing. */
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
   /** Event leaping in the engines (default on); off steps request by request. Results are identical. */
   readonly leap?: boolean;
 }
 
-export class Cluster implements EventHandler, InstanceListener, StepListener, KvEventListener, ScrapeOwner, LifecycleHost {
+export class Cluster implements EventHandler, InstanceListener, KvEventListener, ScrapeOwner, LifecycleHost {
   private readonly snapshots: Snapshotter;
   readonly sim = new Simulator();
   readonly view: MutableRouterView;
@@ -80,6 +84,8 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   readonly lifecycle: InstanceLifecycle;
   private draining = false;
   private nextIndex = 0;
+  /** Arriving requests' block hashes are slices of shared slabs (one allocation per few hundred requests). */
+  private readonly hashArena = new BlockHashArena();
   private lastArrivalUs = 0;
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
@@ -165,7 +171,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
   private onArrival(src: ArrivalRequest): void {
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
-    const req = engineRequestFor(src, index, this.config.engine.blockSize);
+    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.ledger.opened(t);
     if (this.config.clientTimeoutUs > 0) {
@@ -317,10 +323,6 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
     this.liveUpdate();
   }
 
-  onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
-    this.deps.onStep?.(inst.id, startUs, durationUs, decodeTokens, inst.kvUsedBlocks / inst.kvTotalBlocks, this.fleet.pool(inst.id).name, inst.waitingCount, inst.runningCount, inst.config.maxNumSeqs);
-  }
-
   onKvEvent(inst: Instance, kind: 'stored' | 'evicted', hash: number, tUs: number): void {
     this.view.kvIndex.record(inst.id, kind === 'stored', hash, tUs);
   }
@@ -366,7 +368,7 @@ export class Cluster implements EventHandler, InstanceListener, StepListener, Kv
 
   attach(id: number): void {
     const inst = this.fleet.instances[id]!;
-    if (this.deps.onStep) inst.setStepListener(this);
+    if (this.deps.stepListener) inst.setStepListener(this.deps.stepListener(id, this.fleet.pool(id).name, this.fleet.info(id).model));
     if (this.kvView) inst.setKvEventListener(this);
   }
 

@@ -11,6 +11,7 @@ import { NO_SLO, type SloSpec } from '../workload/slo.js';
 import { RegimeMonitor, type RegimeBlock } from './regime.js';
 import { SloCollector, type SloBlock } from './slo.js';
 import { MS_PER_US, usToS } from '../kernel/units.js';
+import type { Instance, StepListener } from '../engine/instance.js';
 
 export const METRICS_SCHEMA = 'blis.metrics/v1';
 
@@ -244,20 +245,18 @@ export class MetricsCollector {
   }
 
   /**
-   * One engine step ended: `decodeTokens` tokens were emitted after their predecessor (ITL
-   * samples); `model` is the instance's, `state` its queue and batch as the step ended.
+   * The step figures of instance `instance` (pool `pool`, serving `model`): its steps go to the
+   * returned recorder, one call each, with the groups and owners bound once.
    */
-  addStep(instance: number, startUs: number, durationUs: number, decodeTokens: number, pool?: string, model?: string, state?: StepState): void {
-    if (state !== undefined) this.regime.addStep(durationUs, state.waiting, state.running, state.maxNumSeqs, state.kvUtilization);
-    if (decodeTokens <= 0) return;
-    // Per step only the instance's histogram (and its stage's); the run's, models', pools' and
-    // roles' are the sums of their instances', folded in once by document() (exact: integer samples).
-    this.instanceGroup(instance).addStep(durationUs, decodeTokens);
-    this.noteStepOwner(instance, pool, model);
-    if (this.perStage.length > 0) {
-      const s = this.stageAt(startUs);
-      if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
-    }
+  instanceSteps(instance: number, pool: string, model: string): InstanceSteps {
+    return new InstanceSteps(this, this.regime, this.instanceGroup(instance), instance, pool, model);
+  }
+
+  /** A step's decode tokens in its stage's ITL (stages are few: a linear scan). */
+  stageStep(startUs: number, durationUs: number, decodeTokens: number): void {
+    if (this.perStage.length === 0) return;
+    const s = this.stageAt(startUs);
+    if (s >= 0) this.perStage[s]!.addStep(durationUs, decodeTokens);
   }
 
   /** Output tokens of the completed requests so far. */
@@ -265,14 +264,8 @@ export class MetricsCollector {
     return this.all.outputTokens;
   }
 
-  /** Peak KV utilisation seen on an instance (fraction of blocks in use); pools', roles' and the run's are the maxima of their instances'. */
-  notePeakKv(instance: number, utilization: number, pool?: string): void {
-    const g = this.instanceGroup(instance);
-    if (utilization > g.peakKvUtilization) g.peakKvUtilization = utilization;
-    this.noteStepOwner(instance, pool, undefined);
-  }
-
-  private noteStepOwner(instance: number, pool: string | undefined, model: string | undefined): void {
+  /** The pool and model an instance's steps fold into (the first ones reported stay). */
+  noteStepOwner(instance: number, pool: string | undefined, model: string | undefined): void {
     if (pool !== undefined && this.stepPool[instance] === undefined) this.stepPool[instance] = pool;
     if (model !== undefined && this.stepModel[instance] === undefined) this.stepModel[instance] = model;
   }
@@ -350,5 +343,43 @@ export class MetricsCollector {
       if (tUs >= s.startUs && tUs < s.endUs) return i;
     }
     return this.stages.length > 0 && tUs >= this.stages[this.stages.length - 1]!.endUs ? this.stages.length - 1 : -1;
+  }
+}
+
+/**
+ * One instance's steps into the metrics: the regime's signs (every step), the instance's ITL
+ * histogram (steps that emitted decode tokens; the run's, models', pools' and roles' are the
+ * sums of their instances', folded in once by document(), exact for integer samples), its
+ * stage's, and its KV peak (its pool's, role's and the run's are the maxima of their instances').
+ * Called once per engine step, so the groups are bound here rather than looked up per step.
+ */
+export class InstanceSteps implements StepListener {
+  private modelNoted = false;
+
+  constructor(
+    private readonly collector: MetricsCollector,
+    private readonly regime: RegimeMonitor,
+    private readonly group: Group,
+    private readonly instance: number,
+    private readonly pool: string,
+    private readonly model: string,
+  ) {
+    collector.noteStepOwner(instance, pool, undefined);
+  }
+
+  /** The step ended with the instance's queue, batch and KV use as they are now. */
+  onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
+    const kvUtilization = inst.kvUsedBlocks / inst.kvTotalBlocks;
+    this.regime.addStep(durationUs, inst.waitingCount, inst.runningCount, inst.config.maxNumSeqs, kvUtilization);
+    if (decodeTokens > 0) {
+      this.group.addStep(durationUs, decodeTokens);
+      if (!this.modelNoted) {
+        // A model is an instance's owner once it emitted decode tokens (its group exists only then).
+        this.modelNoted = true;
+        this.collector.noteStepOwner(this.instance, this.pool, this.model);
+      }
+      this.collector.stageStep(startUs, durationUs, decodeTokens);
+    }
+    if (kvUtilization > this.group.peakKvUtilization) this.group.peakKvUtilization = kvUtilization;
   }
 }

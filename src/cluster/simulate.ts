@@ -91,9 +91,6 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     schedulingLagSteps: config.engine.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
-  // Filled per step without allocating: the instance's model (fixed for its life) and its state as the step ended.
-  const modelOf: string[] = [];
-  const stepState = { waiting: 0, running: 0, maxNumSeqs: 0, kvUtilization: 0 };
   const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? [])]);
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
@@ -102,14 +99,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     sink,
     detail: input.detail,
     ...(input.leap !== undefined ? { leap: input.leap } : {}),
-    onStep: (instance, startUs, durationUs, decodeTokens, kvUtilization, pool, waiting, running, maxNumSeqs) => {
-      stepState.waiting = waiting;
-      stepState.running = running;
-      stepState.maxNumSeqs = maxNumSeqs;
-      stepState.kvUtilization = kvUtilization;
-      metrics.addStep(instance, startUs, durationUs, decodeTokens, pool, modelOf[instance] ??= cluster.lifecycle.info(instance).model, stepState);
-      metrics.notePeakKv(instance, kvUtilization, pool);
-    },
+    stepListener: (instance, pool, model) => metrics.instanceSteps(instance, pool, model),
   });
   input.onCluster?.(cluster);
   const horizon = input.horizonUs ?? Infinity;

@@ -37,28 +37,44 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number, n = sorte
 /** The percentiles a summary reports, in its field order (p50, p90, p95, p99). */
 const QUANTILES = [0.5, 0.9, 0.95, 0.99] as const;
 
-/** Exact statistics of the first `n` samples (of a copy: whole numbers by selection, others sorted), scaled by `scale` (e.g. MS_PER_US). */
+/** Exact statistics of the first `n` samples (of a copy: whole numbers by counting or selection, others sorted), scaled by `scale` (e.g. MS_PER_US). */
 export function statistics(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
   if (n === 0) return EMPTY_SUMMARY;
-  const a = new Float64Array(n);
   let integers = true;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = samples[i]!;
-    a[i] = v;
-    if (integers && !Number.isInteger(v)) integers = false;
+    if (!Number.isInteger(v)) {
+      integers = false;
+      break;
+    }
+    sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  let sum = 0;
-  if (integers) {
-    // Whole µs (TTFT, E2E, queue times): the sum is exact in any order, and the statistics need
-    // only the ranks the percentiles read, each put in place by selection instead of a full sort.
-    for (let i = 0; i < n; i++) sum += a[i]!;
-    selectRanks(a, n);
+  let a: Float64Array;
+  if (integers && hi - lo <= COUNTING_SPAN * n) {
+    // Whole µs over a span of a few times the sample count (TTFT, queue times): the ranks the
+    // percentiles read come from one counting pass, written where a sorted copy has them.
+    a = new Float64Array(n);
+    countRanks(samples, n, lo, hi, a);
   } else {
-    a.sort();
-    // Summed in ascending order, as the statistics have always been (fractional values: the order rounds).
-    for (let i = 0; i < n; i++) sum += a[i]!;
+    a = new Float64Array(n);
+    for (let i = 0; i < n; i++) a[i] = samples[i]!;
+    if (integers) {
+      // Whole µs over a wide span (E2E): the sum is exact in any order, and the statistics need
+      // only the ranks the percentiles read, each put in place by selection instead of a full sort.
+      selectRanks(a, n);
+    } else {
+      a.sort();
+      // Summed in ascending order, as the statistics have always been (fractional values: the order rounds).
+      sum = 0;
+      for (let i = 0; i < n; i++) sum += a[i]!;
+    }
   }
-  // The percentiles read exactly the ranks selectRanks put in place (one list, QUANTILES).
+  // The percentiles read exactly the ranks selectRanks and countRanks put in place (one list, QUANTILES).
   const [p50, p90, p95, p99] = QUANTILES.map((q) => percentileSorted(a, q) * scale) as [number, number, number, number];
   return {
     count: n,
@@ -72,6 +88,9 @@ export function statistics(samples: ArrayLike<number>, n = samples.length, scale
   };
 }
 
+/** Whole-number samples whose span is at most this many times their count are ranked by counting. */
+const COUNTING_SPAN = 4;
+
 /** `statistics` rounded for the metrics JSON (6 decimals: stable and readable). */
 export function summarize(samples: ArrayLike<number>, n = samples.length, scale = 1): DistributionSummary {
   const s = statistics(samples, n, scale);
@@ -79,15 +98,33 @@ export function summarize(samples: ArrayLike<number>, n = samples.length, scale 
   return { count: s.count, mean: round(s.mean!), p50: round(s.p50!), p90: round(s.p90!), p95: round(s.p95!), p99: round(s.p99!), min: round(s.min!), max: round(s.max!) };
 }
 
-/** Puts the order statistics summarize reads (min, max, each percentile's two ranks) at their sorted positions. */
-function selectRanks(a: Float64Array, n: number): void {
+/** The order statistics summarize reads (min, max, each percentile's two ranks), ascending. */
+function readRanks(n: number): number[] {
   const ranks = [0];
   for (const q of QUANTILES) {
     const lo = Math.floor(q * (n - 1));
     ranks.push(lo, Math.min(n - 1, lo + 1));
   }
   ranks.push(n - 1);
-  ranks.sort((x, y) => x - y);
+  return ranks.sort((x, y) => x - y);
+}
+
+/** Writes into `out` at each rank summarize reads the value a sorted copy has there: whole numbers in [lo, hi], counted once. */
+function countRanks(samples: ArrayLike<number>, n: number, lo: number, hi: number, out: Float64Array): void {
+  const counts = new Int32Array(hi - lo + 1);
+  for (let i = 0; i < n; i++) counts[samples[i]! - lo]!++;
+  const ranks = readRanks(n);
+  let r = 0;
+  let below = 0;
+  for (let v = 0; v < counts.length && r < ranks.length; v++) {
+    below += counts[v]!;
+    while (r < ranks.length && ranks[r]! < below) out[ranks[r++]!] = lo + v;
+  }
+}
+
+/** Puts the order statistics summarize reads at their sorted positions. */
+function selectRanks(a: Float64Array, n: number): void {
+  const ranks = readRanks(n);
   let from = 0;
   for (const k of ranks) {
     if (k < from) continue;

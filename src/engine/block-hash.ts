@@ -64,15 +64,56 @@ export interface RequestBlockHashes {
   readonly idKey: number;
 }
 
-export function requestBlockHashes(req: ArrivalRequest, blockSize: number): RequestBlockHashes {
-  const numBlocks = Math.max(promptBlockCount(req, blockSize), Math.floor((req.inputTokens + req.outputTokens - 1) / blockSize));
-  const out = new Float64Array(numBlocks);
-  // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
-  const levels: Array<{ tokens: number; a: number; b: number }> = [];
-  for (let p = req.prefix; p !== undefined; p = p.parent) {
-    levels.unshift({ tokens: Math.min(p.tokens, req.inputTokens), a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321) });
+/**
+ * Where a run's hash arrays come from: consecutive slices of shared slabs rather than one array
+ * each. A typed array longer than 64 bytes gets its own off-heap backing store (a malloc, then
+ * bookkeeping for the garbage collector), which cost more than hashing the request's blocks; a
+ * slice is a view on a slab. A slab lives while any of its slices does, so memory is bounded by
+ * one slab (64 KiB) per request in the system; requests end roughly in arrival order, so in
+ * practice only the last few slabs are alive.
+ */
+export class BlockHashArena {
+  private slab = new Float64Array(0);
+  private used = 0;
+
+  constructor(private readonly slabLength = 8192) {}
+
+  /** A zeroed array of `n` entries that nothing else is given. */
+  take(n: number): Float64Array {
+    if (n > this.slabLength >> 3) return new Float64Array(n);
+    if (this.used + n > this.slab.length) {
+      this.slab = new Float64Array(this.slabLength);
+      this.used = 0;
+    }
+    const out = this.slab.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
   }
-  const prefixTokens = Math.max(0, ...levels.map((l) => l.tokens));
+}
+
+interface PrefixLevel {
+  readonly tokens: number;
+  readonly a: number;
+  readonly b: number;
+}
+const NO_LEVELS: readonly PrefixLevel[] = [];
+
+/** `arena`: where the hash array is carved from (default: an array of its own). */
+export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena?: BlockHashArena): RequestBlockHashes {
+  const numBlocks = Math.max(promptBlockCount(req, blockSize), Math.floor((req.inputTokens + req.outputTokens - 1) / blockSize));
+  const out = arena !== undefined ? arena.take(numBlocks) : new Float64Array(numBlocks);
+  // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
+  let levels = NO_LEVELS;
+  let prefixTokens = 0;
+  if (req.prefix !== undefined) {
+    const found: PrefixLevel[] = [];
+    for (let p: ArrivalRequest['prefix'] = req.prefix; p !== undefined; p = p.parent) {
+      const tokens = Math.min(p.tokens, req.inputTokens);
+      found.unshift({ tokens, a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321) });
+      if (tokens > prefixTokens) prefixTokens = tokens;
+    }
+    levels = found;
+  }
   // A session turn whose prefix is its whole prompt: its answer continues the session's content.
   const continues = req.sessionId !== undefined && levels.length > 0 && prefixTokens >= req.inputTokens;
   const inner = levels[levels.length - 1];

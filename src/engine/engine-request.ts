@@ -9,7 +9,7 @@
  * computedTokens returns to 0 and the output produced so far is recomputed as prompt.
  */
 import type { ArrivalRequest } from '../workload/request.js';
-import { promptBlockCount, requestBlockHashes } from './block-hash.js';
+import { promptBlockCount, requestBlockHashes, type BlockHashArena } from './block-hash.js';
 
 /** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
 export interface PrefillChunk {
@@ -118,9 +118,9 @@ export class EngineRequest {
   }
 }
 
-/** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once. */
-export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number): EngineRequest {
-  const h = requestBlockHashes(src, blockSize);
+/** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once (into `arena` when given). */
+export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena): EngineRequest {
+  const h = requestBlockHashes(src, blockSize, arena);
   return new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
 }
 

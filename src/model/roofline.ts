@@ -65,7 +65,17 @@ export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Rec
  */
 export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
   readonly decode: (requests: number, contextTokens: number, out: Float64Array) => void;
+  /**
+   * The one term of `decode`'s output that depends on the context (its index, `decodeContextTerm`),
+   * computed alone with the same bits; every other term of a decode-only batch depends on the
+   * request count only.
+   */
+  readonly decodeContextTerm: number;
+  readonly decodeContextUs: (requests: number, contextTokens: number) => number;
 };
+
+/** Index of the decode attention term: the only one a decode-only batch's context moves. */
+const ATTN_DECODE = ROOFLINE_BASIS.indexOf('attn_decode_us');
 
 /** Token and request counts below this have their count-only terms kept once computed (2 × 16 k doubles per model). */
 const TERM_CACHE = 16384;
@@ -105,6 +115,8 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const tokenTerm = keptBelow(TERM_CACHE, gemmTermsUs);
   const requestTerm = keptBelow(TERM_CACHE, requestTermsUs);
 
+  const decodeAttentionUs = (decPairs: number, decKv: number): number => (decPairs > 0 ? L * smoothRooflineUs(decKv * s.kvBytesPerToken, decPairs * s.attnFlopsPerPair, s.attnRates) : 0);
+
   /** The basis from the batch's sums: the per-slot loop and the decode-only aggregate path share it, so both give identical bits. */
   const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {
     const T = prefillTokens + decodeTokens;
@@ -112,7 +124,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     out[0] = 1;
     out[1] = tokenTerm(T, 0);
     out[2] = prePairs > 0 ? L * smoothRooflineUs(preKv * s.kvBytesPerToken, prePairs * s.attnFlopsPerPair, s.attnRates) : 0;
-    out[3] = decPairs > 0 ? L * smoothRooflineUs(decKv * s.kvBytesPerToken, decPairs * s.attnFlopsPerPair, s.attnRates) : 0;
+    out[3] = decodeAttentionUs(decPairs, decKv);
     out[4] = requestTerm(n, 0);
     out[5] = T > 0 ? s.allReducesPerStep * (coll.latencyUs + T * s.allReduceBytesPerToken * coll.allReduceUsPerByte) : 0;
     out[6] = n;
@@ -158,7 +170,8 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const decode = (requests: number, contextTokens: number, out: Float64Array): void => {
     fromSums(requests, 0, requests, 0, 0, contextTokens + requests, contextTokens + requests, out);
   };
-  return Object.assign(basis, { decode });
+  const decodeContextUs = (requests: number, contextTokens: number): number => decodeAttentionUs(contextTokens + requests, contextTokens + requests);
+  return Object.assign(basis, { decode, decodeContextTerm: ATTN_DECODE, decodeContextUs });
 }
 
 /** Σ coeff × basis, unrounded. */
@@ -192,16 +205,75 @@ export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: nu
     out[0] = Math.max(0, gpu);
     out[1] = Math.max(0, cpu);
   };
+  const decodeCostUs = decodeSplitByRequests(basis, coeffs, cpuMask, extra, scratch, split);
   return {
     asyncSyncUs,
     stepCostUs(batch: BatchShape, out: Float64Array): void {
       basis(batch, scratch);
       split(out);
     },
-    decodeCostUs(requests: number, contextTokens: number, out: Float64Array): void {
-      basis.decode(requests, contextTokens, scratch);
-      split(out);
-    },
+    decodeCostUs,
+  };
+}
+
+/** Request counts below this have their decode-only split kept (the rows grow as counts appear). */
+const DECODE_ROWS = 4096;
+
+/**
+ * The split of a decode-only batch, evaluated per step of a decode run (event leaping) with the
+ * same floating-point operations in the same order as `split` over `basis.decode`, so the same
+ * bits: only the context term changes from step to step. Per request count n it keeps the CPU
+ * total, the GPU sum up to the context term, and the GPU products after it, and a step then
+ * costs the context term and the additions after it.
+ */
+function decodeSplitByRequests(
+  basis: BasisFn, coeffs: Float64Array, cpuMask: Float64Array, extra: { gpuUs: number; cpuUs: number }, scratch: Float64Array, split: (out: Float64Array) => void,
+): (requests: number, contextTokens: number, out: Float64Array) => void {
+  const ctxTerm = basis.decodeContextTerm;
+  const uncached = (requests: number, contextTokens: number, out: Float64Array): void => {
+    basis.decode(requests, contextTokens, scratch);
+    split(out);
+  };
+  // A context term counted as CPU work would move the CPU total too: no shortcut then.
+  if (cpuMask[ctxTerm] === 1) return uncached;
+  const tail: number[] = [];
+  for (let i = ctxTerm + 1; i < BASIS_SIZE; i++) if (cpuMask[i] !== 1) tail.push(i);
+  // Row n: [known (1), CPU total, GPU sum before the context term, GPU products after it ...].
+  const stride = 3 + tail.length;
+  let rows = new Float64Array(64 * stride);
+  const ctxCoeff = coeffs[ctxTerm]!;
+  const fill = (n: number): number => {
+    if ((n + 1) * stride > rows.length) {
+      const grown = new Float64Array(Math.max((n + 1) * stride, rows.length * 2));
+      grown.set(rows);
+      rows = grown;
+    }
+    basis.decode(n, 0, scratch);
+    const at = n * stride;
+    let cpu = extra.cpuUs;
+    let gpu = extra.gpuUs;
+    for (let i = 0; i < BASIS_SIZE; i++) {
+      if (cpuMask[i] === 1) cpu += coeffs[i]! * scratch[i]!;
+      else if (i < ctxTerm) gpu += coeffs[i]! * scratch[i]!;
+    }
+    rows[at + 1] = cpu;
+    rows[at + 2] = gpu;
+    for (let j = 0; j < tail.length; j++) rows[at + 3 + j] = coeffs[tail[j]!]! * scratch[tail[j]!]!;
+    rows[at] = 1;
+    return at;
+  };
+  const nTail = tail.length;
+  return (requests, contextTokens, out) => {
+    if (requests >= DECODE_ROWS) {
+      uncached(requests, contextTokens, out);
+      return;
+    }
+    let at = requests * stride;
+    if (at >= rows.length || rows[at] !== 1) at = fill(requests);
+    let gpu = rows[at + 2]! + ctxCoeff * basis.decodeContextUs(requests, contextTokens);
+    for (let j = 0; j < nTail; j++) gpu += rows[at + 3 + j]!;
+    out[0] = Math.max(0, gpu);
+    out[1] = Math.max(0, rows[at + 1]!);
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { computeBlockHashes, requestBlockHashes } from '../../src/engine/block-hash.js';
+import { BlockHashArena, computeBlockHashes, requestBlockHashes } from '../../src/engine/block-hash.js';
 
 describe('computeBlockHashes', () => {
   it('gives one safe-integer hash per full prompt block', () => {
@@ -155,5 +155,56 @@ describe('Mooncake hash_ids', () => {
     const a = computeBlockHashes({ id: 'a', arrivalUs: 0, inputTokens: 512, outputTokens: 1, hashIds: { ids: [1], blockTokens: 512 } }, 16);
     const b = computeBlockHashes({ id: 'b', arrivalUs: 0, inputTokens: 512, outputTokens: 1, hashIds: { ids: [4294967296 + 1], blockTokens: 512 } }, 16);
     expect(sharedLead(a, b)).toBe(0);
+  });
+});
+
+describe('BlockHashArena: hash arrays carved from shared slabs', () => {
+  const request = fc.record({
+    id: fc.string({ minLength: 1, maxLength: 6 }),
+    inputTokens: fc.integer({ min: 1, max: 3000 }),
+    outputTokens: fc.integer({ min: 1, max: 600 }),
+    prefixTokens: fc.integer({ min: 0, max: 2000 }),
+    session: fc.boolean(),
+  });
+
+  it('gives the same hashes as arrays of their own, in slices no other request writes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 1, maxLength: 40 }), fc.constantFrom(1, 16, 64), fc.constantFrom(64, 256, 8192), (reqs, bs, slab) => {
+        const arena = new BlockHashArena(slab);
+        const srcs = reqs.map((r, k) => ({
+          id: `${r.id}-${k}`, arrivalUs: k, inputTokens: r.inputTokens, outputTokens: r.outputTokens,
+          ...(r.prefixTokens > 0 ? { prefix: { group: 'sys', tokens: r.prefixTokens } } : {}),
+          ...(r.session ? { sessionId: 's' } : {}),
+        }));
+        const carved = srcs.map((s) => requestBlockHashes(s, bs, arena));
+        // Every request's slice was written before the next was taken: an overlap would show as a changed earlier slice.
+        srcs.forEach((s, k) => {
+          const own = requestBlockHashes(s, bs);
+          expect(carved[k]!.hashes.length).toBe(own.hashes.length);
+          expect(Array.from(carved[k]!.hashes)).toEqual(Array.from(own.hashes));
+          expect(carved[k]!.sharedBlocks).toBe(own.sharedBlocks);
+          expect(carved[k]!.idKey).toBe(own.idKey);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('hands out consecutive slices of one slab, a new slab when one is full, and big requests an array of their own', () => {
+    const arena = new BlockHashArena(64);
+    const a = arena.take(5);
+    const b = arena.take(3);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.byteOffset).toBe(a.byteOffset + 5 * 8);
+    const c = arena.take(8); // 5 + 3 + 8 = 16 <= 64: same slab
+    expect(c.buffer).toBe(a.buffer);
+    const big = arena.take(9); // more than an eighth of a slab: its own buffer
+    expect(big.buffer).not.toBe(a.buffer);
+    expect(big.length).toBe(9);
+    for (let k = 0; k < 6; k++) arena.take(8); // 16 + 48 = 64: fills the slab exactly
+    const next = arena.take(1);
+    expect(next.buffer).not.toBe(a.buffer);
+    expect(next.byteOffset).toBe(0);
+    expect(Array.from(next)).toEqual([0]);
   });
 });

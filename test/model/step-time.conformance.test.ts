@@ -64,5 +64,33 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
       { numRuns: 40, seed: 11 },
     );
   });
+
+  test.each(listModels().map((r) => [r.name]))('%s: a decode run\'s steps (same requests, growing context) cost what the per-slot path gives, step after step', (name) => {
+    const m = getModel(name);
+    const model = entry.create({ model: m, hardware: getHardware('H100'), tp: tpFor(m) });
+    const out = new Float64Array(2);
+    const viaSplit = new Float64Array(2);
+    // The aggregate path may keep per-request-count parts between calls: ask each count many times,
+    // interleaved, with contexts a run walks through, and counts past any table (5000 requests).
+    const counts = [1, 7, 64, 7, 1, 5000, 64];
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 5000, maxLength: 5000 }), fc.integer({ min: 1, max: 40 }), (contexts, steps) => {
+        for (const n of counts) {
+          const ctx = contexts.slice(0, n);
+          for (let f = 0; f < steps; f += 9) {
+            const b = batchOf(ctx.map((c) => [1, c + f, 0] as const));
+            const sum = ctx.reduce((a, c) => a + c + f, 0);
+            expect(model.decode!.decodeStepUs(n, sum)).toBe(model.stepTimeUs(b));
+            if (model.split !== undefined) {
+              model.split.stepCostUs(b, viaSplit);
+              model.decode!.decodeCostUs!(n, sum, out);
+              expect([...out]).toEqual([...viaSplit]);
+            }
+          }
+        }
+      }),
+      { numRuns: 3, seed: 5 },
+    );
+  });
 });
 
