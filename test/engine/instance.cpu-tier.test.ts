@@ -169,13 +169,7 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     // back (they stay cached): at 10001 c1 hits its 3 blocks on the GPU and computes its own 16
     // tokens (1160 us). c2 then hits 1 of its blocks on the GPU (c1's new block evicted the other)
     // and loads the second again: 3 loads; its first scheduling counts the 16 tokens of that load.
-    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 20, loadUsPerBlock: 0, bytesPerBlock: 1 } });
-    t.add({ id: 'a', inputTokens: 48, outputTokens: 1, prefix: { group: 'g1', tokens: 48 } });
-    t.add({ id: 'b', inputTokens: 32, outputTokens: 1, prefix: { group: 'g2', tokens: 32 } });
-    t.add({ id: 'x', arrivalUs: 5000, inputTokens: 80, outputTokens: 1 });
-    const c1 = t.add({ id: 'c1', arrivalUs: 10000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g1', tokens: 48 } });
-    const c2 = t.add({ id: 'c2', arrivalUs: 10000, inputTokens: 48, outputTokens: 1, prefix: { group: 'g2', tokens: 32 } });
-    t.run();
+    const { t, c1, c2 } = evictedGroupsReturn(48, 32, 0);
     expect([c1.state, c2.state]).toEqual([RequestState.Finished, RequestState.Finished]);
     expect(t.inst.cpuLoads).toBe(3);
     expect([c1.cachedTokens, c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([0, 48, 10001, 11161]);
@@ -187,16 +181,25 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     // evicts them from the GPU. At 10000 c1 (g1's 16 + 16 own) loads 1 block and c2 (g2's 48 +
     // 16 own) 3, at 5000 us a block: c1 lands at 15000 and runs [15000, 16160); with nothing
     // running, a timer then waits for c2, landing at 25000: [25000, 26160).
-    const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 20, loadUsPerBlock: 5000, bytesPerBlock: 1 } });
-    t.add({ id: 'a', inputTokens: 16, outputTokens: 1, prefix: { group: 'g1', tokens: 16 } });
-    t.add({ id: 'b', inputTokens: 48, outputTokens: 1, prefix: { group: 'g2', tokens: 48 } });
-    t.add({ id: 'x', arrivalUs: 5000, inputTokens: 80, outputTokens: 1 });
-    const c1 = t.add({ id: 'c1', arrivalUs: 10000, inputTokens: 32, outputTokens: 1, prefix: { group: 'g1', tokens: 16 } });
-    const c2 = t.add({ id: 'c2', arrivalUs: 10000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g2', tokens: 48 } });
-    t.run();
+    const { t, c1, c2 } = evictedGroupsReturn(16, 48, 5000);
     expect([c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([16, 15000, 16160]);
     expect([c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([48, 25000, 26160]);
     expect(t.inst.loadPollPending).toBe(false);
   });
 });
 
+/**
+ * 6 blocks (5 usable) of 16 tokens and a 20-block CPU tier: a (group g1's `g1` tokens) and b (g2's
+ * `g2`) are stored, x (80 unique tokens, at 5000) evicts them from the GPU, and at 10000 c1 and c2
+ * come back with their group's prefix plus 16 tokens of their own. Runs to the end.
+ */
+function evictedGroupsReturn(g1: number, g2: number, loadUsPerBlock: number) {
+  const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 20, loadUsPerBlock, bytesPerBlock: 1 } });
+  t.add({ id: 'a', inputTokens: g1, outputTokens: 1, prefix: { group: 'g1', tokens: g1 } });
+  t.add({ id: 'b', inputTokens: g2, outputTokens: 1, prefix: { group: 'g2', tokens: g2 } });
+  t.add({ id: 'x', arrivalUs: 5000, inputTokens: 80, outputTokens: 1 });
+  const c1 = t.add({ id: 'c1', arrivalUs: 10000, inputTokens: g1 + 16, outputTokens: 1, prefix: { group: 'g1', tokens: g1 } });
+  const c2 = t.add({ id: 'c2', arrivalUs: 10000, inputTokens: g2 + 16, outputTokens: 1, prefix: { group: 'g2', tokens: g2 } });
+  t.run();
+  return { t, c1, c2 };
+}
