@@ -97,16 +97,18 @@ export class OutputFiles {
       }
     }
     this.prepared = true;
+    // Listen before the first temporary file exists: a signal with no listener kills the process
+    // at once, even between creating a temporary file and listening, and would leave it behind.
+    // A listener runs from the event loop, after this synchronous loop has recorded every path.
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
     try {
       for (let k = 0; k < this.planned.length; k++) this.planned[k] = this.open(this.planned[k]!);
     } catch (e) {
       this.abort();
       throw e;
     }
-    if (this.planned.some((o) => o.writePath !== o.path)) {
-      process.once('SIGINT', this.onSignal);
-      process.once('SIGTERM', this.onSignal);
-    }
+    if (!this.planned.some((o) => o.writePath !== o.path)) this.release();
   }
 
   private open(o: PlannedOutput): PlannedOutput {

@@ -136,3 +136,40 @@ describe('outputs appear whole or not at all', () => {
     expect(temps(dir)).toEqual([]);
   }, 60_000);
 });
+
+describe('the interrupt listener covers every temporary file', () => {
+  const listeners = (): [number, number] => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+
+  it('listens from prepare() until commit, and only while a temporary file exists', async () => {
+    const { OutputFiles } = await import('../../src/cli/output-files.node.js');
+    const before = listeners();
+    const dir = scratch();
+    const files = new OutputFiles();
+    files.addOutput('--requests-out', join(dir, 'r.csv'));
+    files.prepare();
+    expect(listeners()).toEqual([before[0] + 1, before[1] + 1]);
+    expect(temps(dir)).toHaveLength(1);
+    files.commit();
+    expect(listeners()).toEqual(before);
+    expect(temps(dir)).toEqual([]);
+
+    // Written in place (a device): no temporary file, so no listener is left behind.
+    const inPlace = new OutputFiles();
+    inPlace.addOutput('--requests-out', '/dev/null');
+    inPlace.prepare();
+    expect(listeners()).toEqual(before);
+    inPlace.commit();
+  });
+
+  it('an output that cannot be opened removes the temporaries already made and the listener', async () => {
+    const { OutputFiles } = await import('../../src/cli/output-files.node.js');
+    const before = listeners();
+    const dir = scratch();
+    const files = new OutputFiles();
+    files.addOutput('--requests-out', join(dir, 'r.csv'));
+    files.addOutput('--metrics-out', join(dir, 'no-such-dir', 'm.json'));
+    expect(() => files.prepare()).toThrow(/OUTPUT_UNWRITABLE|the directory does not exist/);
+    expect(temps(dir)).toEqual([]);
+    expect(listeners()).toEqual(before);
+  });
+});
