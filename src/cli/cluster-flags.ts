@@ -4,6 +4,7 @@
  * each value's source.
  */
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveClusterConfig, type ClusterConfig, type ClusterOptions, type FieldSource } from '../cluster/config.js';
 import { ADMISSION_POLICIES } from '../cluster/admission/admission.js';
@@ -112,7 +113,7 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
     const path = resolvePath(io.cwd, o['modelConfig']);
     const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
     // vLLM reads generation_config.json from the model's directory (--generation-config auto).
-    const beside = path.replace(/[^/\\]*$/, 'generation_config.json');
+    const beside = join(dirname(path), 'generation_config.json');
     const generation = existsSync(beside) ? generationDefaultsFromJson(readJson(beside, 'generation config'), beside) : NO_GENERATION_DEFAULTS;
     out['modelSpec'] = modelSpecFromHfConfig(readJson(path, 'model config') as object, name.toLowerCase(), path, generation);
   }

@@ -137,7 +137,8 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   if (mlpWidth > 0) kernelsPerLayer += 3;
   if (isMoe) kernelsPerLayer += 7;
   if (m.activationQuant) kernelsPerLayer += (m.attentionWeightBytes === 1 ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 : 0);
-  const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(samplerPasses(m.generation, m.vocabSize));
+  const passes = samplerPasses(m.generation, m.vocabSize);
+  const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(passes);
 
   return Object.freeze({
     layers: L,
@@ -154,7 +155,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     allReduceBytesPerToken: h * ab,
     collective: collectiveCost(hw, tp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }),
     samplingBytesPerRequest: m.vocabSize * p.samplingBytesPerLogit,
-    filterBytesPerRequest: filterBytesPerLogit(samplerPasses(m.generation, m.vocabSize), p) * m.vocabSize,
+    filterBytesPerRequest: filterBytesPerLogit(passes, p) * m.vocabSize,
     logitsGatherBytesPerRequest: tp > 1 ? m.vocabSize * ab : 0,
   });
 }
