@@ -31,6 +31,8 @@ Examples:
   blis run --workload-spec examples/workload-multi-client.yaml --output json
   blis run --model meta-llama/llama-3.1-8b-instruct --workload codegen --rate 20 --duration 600 \\
     --requests-out requests.csv --metrics-out metrics.json
+  blis run --model qwen/qwen2.5-7b-instruct --num-requests 500 \\
+    --generation-config vllm      # clients set their own sampling: no top-p sort of the model's defaults
   blis run --num-requests 500 --otlp-out run.jsonl.gz
   blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
   OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc
