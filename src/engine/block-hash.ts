@@ -14,6 +14,12 @@
  * session whose prefix covers the whole prompt: the next turn's prompt repeats this turn's prompt
  * and answer, so the answer's blocks continue the session's group (a follow-up hits them).
  * Hashes are safe integers (< 2^53): a 21-bit and a 32-bit lane, each a Math.imul mix.
+ *
+ * From the first block whose content only some requests can carry, every later hash chains it, so
+ * only those requests can produce them: the blocks are private to a key (private-blocks.ts), the
+ * request id's unique content, or the group of an `exclusive` prefix level (a session's context,
+ * carried only by that session's turns), whichever comes first. Keying by the group is exact
+ * whoever carries it; `exclusive` only says the group's list stays short.
  */
 import type { ArrivalRequest } from '../workload/request.js';
 
@@ -60,7 +66,7 @@ export interface RequestBlockHashes {
   readonly hashes: Float64Array;
   /** Leading blocks whose hashes other requests can share. */
   readonly sharedBlocks: number;
-  /** A non-negative 53-bit identity of the id's unique content. */
+  /** A non-negative 53-bit identity of the content that makes blocks private from sharedBlocks on: the id's unique content or an exclusive prefix group. */
   readonly idKey: number;
 }
 
@@ -95,6 +101,8 @@ interface PrefixLevel {
   readonly tokens: number;
   readonly a: number;
   readonly b: number;
+  /** Only one session's requests carry the group (PrefixRef.exclusive). */
+  readonly exclusive: boolean;
 }
 const NO_LEVELS: readonly PrefixLevel[] = [];
 
@@ -109,7 +117,7 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     const found: PrefixLevel[] = [];
     for (let p: ArrivalRequest['prefix'] = req.prefix; p !== undefined; p = p.parent) {
       const tokens = Math.min(p.tokens, req.inputTokens);
-      found.unshift({ tokens, a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321) });
+      found.unshift({ tokens, a: hashString(p.group, 0x1234567), b: hashString(p.group, 0x7654321), exclusive: p.exclusive === true });
       if (tokens > prefixTokens) prefixTokens = tokens;
     }
     levels = found;
@@ -124,6 +132,8 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
   let hA = 0x6a09e667;
   let hB = 0xbb67ae85;
   let sharedBlocks = numBlocks;
+  /** The exclusive level whose content starts the private blocks, if one does. */
+  let privateLevel: PrefixLevel | null = null;
   for (let b = 0; b < numBlocks; b++) {
     const start = b * blockSize;
     const end = start + blockSize;
@@ -132,6 +142,10 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     if (end > req.inputTokens && continues) {
       cA = mix(inner!.a, b);
       cB = mix(inner!.b, b ^ 0x55555555);
+      if (inner!.exclusive && b < sharedBlocks) {
+        sharedBlocks = b;
+        privateLevel = inner!;
+      }
     } else if (end <= prefixTokens) {
       // Some level covers the block (end <= prefixTokens, the largest level's tokens).
       let k = 0;
@@ -139,6 +153,10 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
       const level = levels[k]!;
       cA = mix(level.a, b);
       cB = mix(level.b, b ^ 0x55555555);
+      if (level.exclusive && b < sharedBlocks) {
+        sharedBlocks = b;
+        privateLevel = level;
+      }
     } else if (ids !== undefined && end <= req.inputTokens && Math.ceil(end / srcTokens) <= ids.length) {
       // Content is the source id(s) covering [start, end) and the offset inside the first.
       const i = Math.floor(start / srcTokens);
@@ -159,5 +177,6 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     hB = mix(hB ^ 0x5bd1e995, cB);
     out[b] = (hA & 0x1fffff) * TWO32 + hB;
   }
-  return { hashes: out, sharedBlocks, idKey: (uA & 0x1fffff) * TWO32 + uB };
+  const key = privateLevel !== null ? (privateLevel.a & 0x1fffff) * TWO32 + privateLevel.b : (uA & 0x1fffff) * TWO32 + uB;
+  return { hashes: out, sharedBlocks, idKey: key };
 }

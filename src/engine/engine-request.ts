@@ -53,7 +53,7 @@ export class EngineRequest {
   readonly seqBlockHashes: Float64Array;
   /** The full-prompt-block hashes: the leading entries of seqBlockHashes (what a router looks up). */
   readonly blockHashes: Float64Array;
-  /** Entries of seqBlockHashes from here on are private to requests of this id (`idKey`; block-hash.ts). */
+  /** Entries of seqBlockHashes from here on are private to requests of one key (`idKey`: this id's, or its session's; block-hash.ts). */
   readonly sharedBlocks: number;
   /** The identity of this id's unique content (-1: every hash is shared). */
   readonly idKey: number;

@@ -1,8 +1,9 @@
 /**
- * Cached blocks whose hash only requests of one id can ever produce. A block's hash chains every
+ * Cached blocks whose hash only requests of one key can ever produce. A block's hash chains every
  * block before it (block-hash.ts), so once a request's content becomes its own (a prompt past any
  * shared prefix, an answer that no session continues) every later hash is private to requests
- * with that id: the request itself after a preemption, its P/D decode half, a trace's duplicate.
+ * with that id: the request itself after a preemption, its P/D decode half, a trace's duplicate;
+ * once it becomes a session's (its accumulated context), to that session's turns.
  * Registering those in the pool's hash index would cost a random write into a table far larger
  * than the CPU cache for every block of every request, to serve lookups that almost never come.
  *

@@ -231,7 +231,7 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
         const id = `${c.name}-s${cr.sessions++}`;
         session = { id, group: `session:${id}`, parent: system, turns: cr.turns.sample(random), turn: 1, contextTokens: 0 };
         // The whole prompt is the session's context: turn t+1's prompt starts with it.
-        prefix = { group: session.group, tokens: inputTokens, parent: system };
+        prefix = { group: session.group, tokens: inputTokens, parent: system, exclusive: true };
       } else {
         prefix = system;
       }
@@ -244,7 +244,7 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
     } else {
       session.turn++;
       inputTokens = session.contextTokens + cr.input.sample(random);
-      prefix = { group: session.group, tokens: inputTokens, parent: session.parent };
+      prefix = { group: session.group, tokens: inputTokens, parent: session.parent, exclusive: true };
     }
     const outputTokens = cr.output.sample(random);
     if (session !== null) {

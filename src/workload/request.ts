@@ -16,6 +16,12 @@ export interface PrefixRef {
    * one cycled full prompt). Consumers that ignore it lose only that outer level of sharing.
    */
   readonly parent?: PrefixRef;
+  /**
+   * Only the requests of one session carry this group (the generator's per-session context). A
+   * hint for speed, never for results: the KV pool keeps the blocks it covers in a per-group list
+   * instead of its shared hash index (engine/block-hash.ts). Dropping it changes nothing but cost.
+   */
+  readonly exclusive?: boolean;
 }
 
 /**

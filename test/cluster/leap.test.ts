@@ -4,7 +4,8 @@
  * (what --otlp-out writes), byte for byte. Random clusters: several instances, both engine loops,
  * the CPU tier, P/D, small KV pools (preemption), client timeouts, live and scraped routing views,
  * KV-event routing, detail recording, a horizon that leaves requests unfinished, the shipped
- * fitted model and a split-cost one.
+ * fitted model and a split-cost one. The same harness checks the other speed hint that must not
+ * change results: a session's `exclusive` prefix group (its blocks kept out of the shared index).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -138,6 +139,32 @@ describe('event leaping in a cluster', () => {
         expect(leaped.spans).toEqual(stepped.spans);
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+/** The arrivals with every prefix level's `exclusive` hint dropped (the blocks then go through the shared index). */
+function withoutExclusive(arrivals: readonly ArrivalRequest[]): ArrivalRequest[] {
+  const strip = (p: ArrivalRequest['prefix']): ArrivalRequest['prefix'] =>
+    p === undefined ? undefined : { group: p.group, tokens: p.tokens, ...(p.parent !== undefined ? { parent: strip(p.parent) } : {}) };
+  return arrivals.map((a) => (a.prefix === undefined ? a : { ...a, prefix: strip(a.prefix) }));
+}
+
+describe("a session's exclusive prefix group", () => {
+  it('gives byte-identical metrics, records and spans whether its blocks are private to the session or in the shared index', async () => {
+    await fc.assert(
+      fc.asyncProperty(clusterArb, workloadArb, async (c, w) => {
+        // chatbot is the preset with sessions (multi-turn contexts under system prompts).
+        const workload = resolveWorkload({ preset: 'chatbot', rate: w.rate, numRequests: w.numRequests, seed: w.seed });
+        const arrivals = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
+        expect(arrivals.some((a) => a.prefix?.exclusive === true)).toBe(true);
+        const hinted = await runOnce(c, arrivals, true);
+        const plain = await runOnce(c, withoutExclusive(arrivals), true);
+        expect(hinted.metrics).toBe(plain.metrics);
+        expect(hinted.records).toEqual(plain.records);
+        expect(hinted.spans).toEqual(plain.spans);
+      }),
+      { numRuns: 30 },
     );
   });
 });

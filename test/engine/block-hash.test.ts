@@ -132,6 +132,30 @@ describe('sessions: a turn whose prefix is its whole prompt continues the sessio
   });
 });
 
+describe('an exclusive session group: its blocks are private to the session, not to one request', () => {
+  const turn = (id: string, inputTokens: number, prefixTokens: number, group = 'session:s', exclusive = true) =>
+    requestBlockHashes({ id, arrivalUs: 0, inputTokens, outputTokens: 40, sessionId: group, prefix: { group, tokens: prefixTokens, exclusive, parent: { group: 'sys', tokens: 40 } } }, 16);
+
+  it('leaves the hashes as they are and makes every block past the system prompt private to one key for all turns', () => {
+    const t1 = turn('t1', 64, 64);
+    const t2 = turn('t2', 104, 104);
+    const plain = turn('t1', 64, 64, 'session:s', false);
+    expect([...t1.hashes]).toEqual([...plain.hashes]);
+    expect(plain.sharedBlocks).toBe(6); // without the hint the whole chain is shared (the next turn hits it)
+    expect([t1.sharedBlocks, t2.sharedBlocks]).toEqual([2, 2]); // floor(40 / 16) system-prompt blocks
+    expect(t2.idKey).toBe(t1.idKey);
+    expect(t1.idKey).not.toBe(plain.idKey); // the session's key, not the request id's
+    expect(Number.isSafeInteger(t1.idKey) && t1.idKey >= 0).toBe(true);
+    expect(turn('u1', 64, 64, 'session:u').idKey).not.toBe(t1.idKey);
+  });
+
+  it('keys the request\'s own blocks after the session\'s content by the session too (the first private block decides)', () => {
+    // 64 prompt tokens, 48 of them the session's: block 2 (32-48) is the session's, 3 on the request's own.
+    const short = turn('t1', 64, 48);
+    expect([short.sharedBlocks, short.idKey]).toEqual([2, turn('t9', 104, 104).idKey]);
+  });
+});
+
 describe('Mooncake hash_ids', () => {
   it('only prompt blocks inside the listed source blocks are shared content', () => {
     // ids cover 1536 tokens but the prompt is 1200: blocks 0-74 end inside the prompt.
