@@ -28,7 +28,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--model-config <file>', 'Hugging Face config.json of a model not in the catalog')
     .option('--generation-config <source>', "the model's default sampling parameters, as vLLM's flag: auto (the catalog's generation_config, or generation_config.json beside --model-config), vllm (none: plain sampling), or a generation_config.json; top_p < 1 makes vLLM sort the vocabulary every step (default auto)")
     .option('--allow-model-mismatch', 'serve requests that name another catalogued model with the fleet\'s model (refused by default: its latencies are not theirs)')
-    .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
+    .option('--hardware <gpu>', 'GPU from the catalog (blis hardware), by name, alias or the name the GPU reports, e.g. "NVIDIA A100-SXM4-80GB" (default H100)')
     .option('--hardware-config <file>', 'JSON with a GPU\'s datasheet figures (see docs/model.md)')
     .option('--tp <n>', 'tensor-parallel degree per instance (default 1)', intFlag('--tp'))
     .option('--num-instances <n>', 'engine instances behind the router (default 1)', intFlag('--num-instances'))

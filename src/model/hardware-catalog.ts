@@ -120,12 +120,43 @@ const byName: ReadonlyMap<string, HardwareSpec> = (() => {
   return map;
 })();
 
+/** Words that name the vendor, a product line or the memory technology, not which GPU it is. */
+const NAME_NOISE = new Set(['nvidia', 'tesla', 'hbm2', 'hbm2e', 'hbm3', 'hbm3e', 'gddr6']);
+
+/**
+ * A GPU name as an order-free set of words: "NVIDIA A100-SXM4-80GB" (nvidia-smi,
+ * torch.cuda.get_device_name), "A100_80GB_SXM" and "a100-sxm-80gb" all read "80gb a100 sxm";
+ * "NVIDIA H100 80GB HBM3" reads "80gb h100". A word that tells cards apart stays (pcie, nvl), so
+ * an A100 PCIe or an H100 NVL never reads as the SXM part the catalog holds.
+ */
+export function hardwareNameKey(name: string): string {
+  const words = name
+    .toLowerCase()
+    .split(/[\s_\-/]+/)
+    .filter((w) => w !== '' && !NAME_NOISE.has(w))
+    .map((w) => (w === 'sxm4' || w === 'sxm5' ? 'sxm' : w));
+  return [...new Set(words)].sort().join(' ');
+}
+
+const byKey: ReadonlyMap<string, HardwareSpec> = (() => {
+  const map = new Map<string, HardwareSpec>();
+  file.gpus.forEach((g, i) => {
+    for (const n of [g.name, ...g.aliases]) {
+      const key = hardwareNameKey(n);
+      const other = map.get(key);
+      if (other !== undefined && other !== specs[i]) throw new Error(`hardware.json: '${n}' reads as '${key}', a name of ${other.name} too`);
+      map.set(key, specs[i]!);
+    }
+  });
+  return map;
+})();
+
 export function hardwareNames(): string[] {
   return specs.map((s) => s.name);
 }
 
 export function findHardware(name: string): HardwareSpec | undefined {
-  return byName.get(name.trim().toLowerCase());
+  return byName.get(name.trim().toLowerCase()) ?? byKey.get(hardwareNameKey(name));
 }
 
 /** The catalogued GPU; unknown → InputError UNKNOWN_HARDWARE listing close names. */
@@ -133,6 +164,10 @@ export function getHardware(name: string, where = '--hardware'): HardwareSpec {
   const spec = findHardware(name);
   if (spec) return spec;
   const close = closeNames(name, [...byName.keys()]);
+  // A PCIe or NVL card has its own clocks, memory and links: never suggest the SXM part it resembles.
+  if (/\b(pcie|nvl)\b/.test(hardwareNameKey(name))) {
+    throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}': a PCIe or NVL card has its own clocks, memory and links, and the catalog holds SXM parts and the L40S (${hardwareNames().join(', ')}); describe it with --hardware-config FILE`);
+  }
   const hint = close.length > 0 ? `did you mean ${close.join(', ')}?` : `known: ${hardwareNames().join(', ')}`;
   throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}'; ${hint} (or pass --hardware-config FILE)`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { getHardware, hardwareSpecFromJson, listHardware } from '../../src/model/hardware-catalog.js';
+import { getHardware, hardwareNameKey, hardwareSpecFromJson, listHardware } from '../../src/model/hardware-catalog.js';
 import { InputError } from '../../src/kernel/errors.js';
 
 describe('hardware catalog', () => {
@@ -31,6 +31,29 @@ describe('hardware catalog', () => {
     expect(getHardware('A100-80GB').name).toBe('A100-80');
     expect(getHardware('H100-SXM-80GB').name).toBe('H100');
     expect(getHardware('b200').name).toBe('B200');
+  });
+
+  test('reads the names GPUs report (nvidia-smi, torch.cuda.get_device_name) and other spellings', () => {
+    const cases: Array<[string, string]> = [
+      ['NVIDIA H100 80GB HBM3', 'H100'],
+      ['NVIDIA A100-SXM4-80GB', 'A100-80'],
+      ['NVIDIA A100-SXM4-40GB', 'A100-40'],
+      ['A100_80GB_SXM', 'A100-80'],
+      ['a100 sxm 80gb', 'A100-80'],
+      ['NVIDIA L40S', 'L40S'],
+      ['NVIDIA H200', 'H200'],
+      ['H200-SXM-141GB', 'H200'],
+      ['Tesla B200', 'B200'],
+    ];
+    for (const [name, gpu] of cases) expect([name, getHardware(name).name]).toEqual([name, gpu]);
+    expect(hardwareNameKey('NVIDIA A100-SXM4-80GB')).toBe(hardwareNameKey('a100_80gb-sxm'));
+  });
+
+  test('never reads a PCIe or NVL card as the SXM part, and says why', () => {
+    for (const name of ['NVIDIA A100 80GB PCIe', 'A100-PCIE-40GB', 'NVIDIA H100 PCIe', 'NVIDIA H100 NVL']) {
+      expect(() => getHardware(name)).toThrowError(/PCIe or NVL card has its own clocks.*--hardware-config/);
+    }
+    expect(() => getHardware('NVIDIA H100 PCIe')).not.toThrowError(/did you mean/);
   });
 
   test('an unknown GPU raises UNKNOWN_HARDWARE with close names', () => {
