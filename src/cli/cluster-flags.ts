@@ -13,7 +13,8 @@ import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
-import { NO_GENERATION_DEFAULTS, generationDefaultsFromJson } from '../model/generation-config.js';
+import { generationDefaultsFromJson } from '../model/generation-config.js';
+import { familyGenerationDefaults } from '../model/generation-families.js';
 import { STEP_TIME_MODELS, createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
@@ -114,8 +115,10 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
     const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
     // vLLM reads generation_config.json from the model's directory (--generation-config auto).
     const beside = join(dirname(path), 'generation_config.json');
-    const generation = existsSync(beside) ? generationDefaultsFromJson(readJson(beside, 'generation config'), beside) : NO_GENERATION_DEFAULTS;
-    out['modelSpec'] = modelSpecFromHfConfig(readJson(path, 'model config') as object, name.toLowerCase(), path, generation);
+    const config = readJson(path, 'model config');
+    // Without the file, the family's (generation-families.ts), as inferred and reported in the config echo.
+    const generation = existsSync(beside) ? generationDefaultsFromJson(readJson(beside, 'generation config'), beside) : familyGenerationDefaults(name, config);
+    out['modelSpec'] = modelSpecFromHfConfig(config as object, name.toLowerCase(), path, generation);
   }
   const gen = o['generationConfig'];
   if (typeof gen === 'string' && gen !== 'auto') {

@@ -21,6 +21,7 @@ import { exponential, type Random } from '../kernel/random.js';
 import { Rng } from '../kernel/rng.js';
 import type { Assumption } from './assumptions.js';
 import { describeGeneration, findModel } from '../model/index.js';
+import { configVocabSize, familyGenerationDefaults } from '../model/generation-families.js';
 import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
 import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
@@ -148,7 +149,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const spec = findModel(exp.model);
   assumptions.push({
     field: 'sampling',
-    value: spec ? describeGeneration(spec.generation, spec.vocabSize) : 'no generation_config known (model not in the catalog): plain sampler',
+    value: spec ? describeGeneration(spec.generation, spec.vocabSize) : describeGeneration(familyGenerationDefaults(exp.model, exp.hfConfig), configVocabSize(exp.hfConfig)),
     kind: 'assumed',
     why: "the client sets no sampling parameters (inference-perf's completion body is model, prompt, max_tokens, ignore_eos, stream), so vLLM (--generation-config auto) samples with the model's generation_config defaults",
   });

@@ -10,6 +10,7 @@ import { CollectingSink } from '../cluster/sink.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { findModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
+import { familyGenerationDefaults } from '../model/generation-families.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
 import { createStepTimeModel, type StepTimeOptions } from '../model/registry.js';
 import type { StepTimeContext, StepTimeModel, RequestOverheads } from '../model/step-time.js';
@@ -28,7 +29,7 @@ export interface PlanSimulationOptions {
 /** Resolves the plan's cluster config; exported for reports (what was derived). */
 export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOptions; derivedNames: string[] } {
   const k = plan.engineKnobs;
-  const model = findModel(plan.model.name) ?? modelSpecFromHfConfig(plan.model.hfConfig, plan.model.name.toLowerCase(), `${plan.file}: hf_config`);
+  const model = findModel(plan.model.name) ?? modelSpecFromHfConfig(plan.model.hfConfig, plan.model.name.toLowerCase(), `${plan.file}: hf_config`, familyGenerationDefaults(plan.model.name, plan.model.hfConfig));
   const options: ClusterOptions = {
     modelSpec: model,
     hardware: plan.hardware.gpu,

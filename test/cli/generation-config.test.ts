@@ -53,10 +53,14 @@ describe('--generation-config', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     const argv = ['run', '--model-config', join(dir, 'config.json'), '--workload', 'chatbot', '--rate', '10', '--num-requests', '200', '--output', 'json', '--quiet'];
     const without = JSON.parse((await runCli(argv)).out);
+    // Named as a Qwen2.5 Instruct checkpoint, the family's file is inferred (generation-families.ts).
+    const named = JSON.parse((await runCli([...argv, '--model', 'Qwen/Qwen2.5-14B-Instruct'])).out);
     writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ top_p: 0.8, top_k: 20, repetition_penalty: 1.05 }));
     const withGen = JSON.parse((await runCli(argv)).out);
     expect(withGen.config.model_spec.generation.topP).toBe(0.8);
     expect(without.config.model_spec.generation.source).toBe('none');
     expect(withGen.tpot_ms.mean).toBeGreaterThan(without.tpot_ms.mean);
+    expect(named.config.model_spec.generation.source).toMatch(/^inferred from the Qwen2\.5 Instruct family/);
+    expect(named.tpot_ms).toEqual(withGen.tpot_ms);
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/validate/experiment.js';
 import { deriveKnobs } from '../../src/validate/knobs.js';
 import { buildPlan } from '../../src/validate/plan.js';
+import { planClusterOptions } from '../../src/validate/simulate-plan.js';
 import { errorOf } from './helpers.js';
 
 const TRAINVAL = new URL('../../baselines/trainval-experiments/', import.meta.url);
@@ -182,6 +183,15 @@ describe('the sampler the runs used', () => {
     const j = read(TRAINVAL, QWEN);
     j.model = 'someone/unknown-7b';
     const plan = buildPlan(parseExperiment(j, 'u.json'), { seed: 1, arrivals: 'synthetic' });
-    expect(plan.assumptions.find((a) => a.field === 'sampling')!.value).toMatch(/not in the catalog\): plain sampler/);
+    expect(plan.assumptions.find((a) => a.field === 'sampling')!.value).toMatch(/no sampling defaults \(none\): plain sampler/);
+  });
+
+  it("a model outside the catalog from a release with one generation_config is simulated with the family's, reported as inferred", () => {
+    const j = read(TRAINVAL, QWEN);
+    j.model = 'Qwen/Qwen2.5-14B-Instruct';
+    const plan = buildPlan(parseExperiment(j, 'q14.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(plan.assumptions.find((a) => a.field === 'sampling')!.value).toMatch(/top_p 0\.8, top_k 20, repetition_penalty 1\.05 \(inferred from the Qwen2\.5 Instruct family.*full-vocabulary sort/);
+    const spec = planClusterOptions(plan).options.modelSpec!;
+    expect([spec.generation.topP, spec.generation.repetitionPenalty]).toEqual([0.8, 1.05]);
   });
 });
