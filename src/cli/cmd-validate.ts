@@ -123,13 +123,17 @@ export function registerValidate(program: Command, io: CliIO): void {
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
     const { sources, competitors, skipped } = await loadExperimentPaths(inputs);
-    if (!quiet) for (const f of skipped) io.err(`not an experiment (a set's ${f.replace(/^.*\//, '')}): ${f}\n`);
+    if (!quiet) {
+      for (const f of skipped) {
+        io.err(/\.requests\.csv$/i.test(f) ? `read with its experiment (per-request ground truth): ${f}\n` : `not an experiment (a set's ${f.replace(/^.*\//, '')}): ${f}\n`);
+      }
+    }
     if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
     const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
     const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
     const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
     const started = Date.now();
-    if (!quiet) io.err(`validating ${sources.length} experiments (${arrivals} arrivals, step time ${describeStepTime(latency.choice)}, ${jobs} jobs)\n`);
+    if (!quiet) io.err(`validating ${sources.length} experiment${sources.length === 1 ? '' : 's'} (${arrivals} arrivals, step time ${describeStepTime(latency.choice)}, ${jobs} jobs)\n`);
     const run = await validateExperiments(sources, {
       runPlans: planJobRunner(validateWorkerUrl(), jobs, latency.options),
       plan,

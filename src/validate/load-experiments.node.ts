@@ -77,13 +77,27 @@ export async function loadCompetitors(dir: string): Promise<unknown | undefined>
  * name), plus the first competitors.json for the report: the one of the first directory, or one
  * named among the files. A set's `index.json` and `competitors.json` named as files (a shell glob
  * `set/*.json` names them) are recognised by name, not read as experiments, and listed in
- * `skipped`; every other file is an experiment (a broken one is reported, never dropped).
+ * `skipped`, as is an experiment's `<id>.requests.csv` (read with its experiment, which it stands
+ * for when only the CSV is named); every other file is an experiment (a broken one is reported,
+ * never dropped).
  */
 export async function loadExperimentPaths(paths: readonly string[], opts: { withRequests?: boolean } = {}): Promise<{ sources: ExperimentSource[]; competitors?: unknown; skipped: string[] }> {
   const sources: ExperimentSource[] = [];
   const skipped: string[] = [];
   let competitors: unknown;
+  // An experiment's per-request CSV named as a file (`set/*general*` names both) stands for its
+  // experiment, read once: the CSV is loaded with it.
+  const wanted: string[] = [];
   for (const p of paths) {
+    const experiment = p.replace(/\.requests\.csv$/i, '.json');
+    if (experiment !== p && (await exists(experiment))) {
+      skipped.push(p);
+      if (!wanted.includes(experiment) && !paths.includes(experiment)) wanted.push(experiment);
+    } else if (!wanted.includes(p)) {
+      wanted.push(p);
+    }
+  }
+  for (const p of wanted) {
     let isDir = false;
     try {
       isDir = (await stat(p)).isDirectory();

@@ -112,6 +112,22 @@ describe('blis validate', () => {
     expect(r.err).toMatch(/5 experiment files could not be used/);
   });
 
+  it("an experiment's per-request CSV named beside it (a shell glob names both) is read with it, once; named alone it stands for its experiment", async () => {
+    const both = await runCli(['validate', FIXTURE_CSV, FIXTURE, '--output', 'json']);
+    expect(both.code, both.err).toBe(0);
+    expect(JSON.parse(both.out).experiments.map((e: any) => e.file)).toEqual(['small.json']);
+    expect(both.err).toMatch(/read with its experiment \(per-request ground truth\): \S*test\/fixtures\/validate\/small\.requests\.csv\n/);
+    const alone = await runCli(['validate', FIXTURE_CSV, '--output', 'json', '--arrivals', 'trace']);
+    expect(alone.code, alone.err).toBe(0);
+    expect(JSON.parse(alone.out).experiments.map((e: any) => [e.file, e.status])).toEqual([['small.json', 'ok']]);
+    // A CSV with no experiment beside it is still an error that names it.
+    const dir = tmp();
+    copyFileSync(FIXTURE_CSV, join(dir, 'orphan.requests.csv'));
+    const orphan = await runCli(['validate', join(dir, 'orphan.requests.csv')]);
+    expect(orphan.code).toBe(2);
+    expect(orphan.err).toContain('orphan.requests.csv: not valid JSON');
+  });
+
   it('exits 2 for an unreadable coefficients file and an unknown latency model', async () => {
     const a = await runCli(['validate', FIXTURE, '--latency-coefficients', 'nope.json']);
     expect(a.code).toBe(2);
