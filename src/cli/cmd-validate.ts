@@ -33,6 +33,7 @@ Examples:
   blis validate                                   # the 16 calibration experiments, synthetic arrivals (not gated)
   blis validate --baseline baselines/calibration.json --report-dir reports/validation
   blis validate baselines/trainval-experiments/*.json   # sparse files: the report lists what was derived or assumed
+  blis validate baselines/calibration-experiments/*mixtral*   # a glob: each experiment's .requests.csv is read with it
   blis validate baselines/trainval-experiments --prefix-aliases honoured --baseline baselines/trainval.json
   blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
   blis validate --latency-coefficients src/model/coefficients/default.json --output json > validation.json
