@@ -31,6 +31,7 @@ export class BatchQueue {
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
     this.stepCost = new StepCost(config.stepTime);
+    scheduler.run?.bind(this.cur, this.nxt);
   }
 
   /** Size of the step formed behind `cur` (0 when none is). */

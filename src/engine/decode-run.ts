@@ -16,21 +16,26 @@
  * Both are calendars keyed by phase, so a step costs O(1) plus the requests crossing a boundary.
  * Step times come from the model's DecodeAggregateCost capability (requests, summed context).
  *
+ * A request leaving does not end the run: it is written out (materialised) alone and its slot
+ * removed, the others' counters stay implicit. A commit that samples a request's last token
+ * finishes it (the synchronous loop); a formation while its last token is in flight leaves it out
+ * (the asynchronous loop: vLLM does not schedule it again) and the next commit, which samples that
+ * token, finishes it. Either way the instance then reports and frees it as step by step.
+ *
  * The run ends (materialise, then the step-by-step path takes over for that step) when:
- * a formation cannot extend the batch (a request's last token is in flight, a request waits or
- * loads, the pool cannot give the boundary blocks), a commit would finish a request, or the
- * instance is touched from outside in a way that concerns a running request (abort).
+ * a formation cannot extend the batch (a request waits or loads, the pool cannot give the
+ * boundary blocks, every request is leaving), or the instance is touched from outside in a way
+ * that concerns a running request (abort).
  * Results are identical to stepping: same pool operations in the same order, same step times,
  * same listener calls (test/engine/instance.leap.test.ts, test/cluster/leap.test.ts).
  */
 import type { DecodeAggregateCost } from '../model/step-time.js';
 import type { InstanceConfig } from './config.js';
-import type { EngineRequest } from './engine-request.js';
+import { RequestState, type EngineRequest } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 
 const NEVER = 0x7fffffff;
-const NO_REQUESTS: EngineRequest[] = [];
 
 export class DecodeRun {
   /** A run is in progress: running requests' counters are stale until materialised. */
@@ -39,15 +44,28 @@ export class DecodeRun {
   private f = 0;
   private c = 0;
   private n = 0;
-  private reqs: EngineRequest[] = NO_REQUESTS;
+  /** The run's requests in slot order (running order without the leaving ones). */
+  private readonly reqs: EngineRequest[];
+  /** Left out of formations with their last token in flight: the next commit finishes them. */
+  private readonly leaving: EngineRequest[];
+  private leavingCount = 0;
+  /** Bumped whenever the slots change; a batch whose runVersion differs is rewritten before the run forms into it. */
+  private version = 0;
+  /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
+  private batches: StepBatch[] = [];
   /** Per slot, at the start: computed tokens, placeholders, output tokens, known tokens. */
   private readonly c0: Int32Array;
   private readonly p0: Int32Array;
   private readonly o0: Int32Array;
+  /** Per slot: the commit that samples its last token (output tokens − o0), and its epoch. */
+  private readonly cLast: Int32Array;
+  private readonly ep: Int32Array;
   private readonly n0: Int32Array;
   /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
   private readonly allocAtF: Int32Array;
   private readonly registerAtC: Int32Array;
+  /** Slots marked to leave (removeSlots). */
+  private readonly gone: Uint8Array;
   private sumC0 = 0;
   /** Formations may extend the batch while f < fStop (no request has its last token in flight). */
   private fStop = 0;
@@ -64,8 +82,6 @@ export class DecodeRun {
   private regDueCount = 0;
   /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
   private stepwiseBatch: StepBatch | null = null;
-  /** That batch once committed: its slots are rewritten as the run's decodes when the run next forms into it. */
-  private reuseBatch: StepBatch | null = null;
   /** Detail recording: commit times of the run (index = commit number), and commits already materialised. */
   private commitTimes = new Float64Array(64);
   private syncedC = 0;
@@ -83,9 +99,15 @@ export class DecodeRun {
     this.c0 = new Int32Array(cap);
     this.p0 = new Int32Array(cap);
     this.o0 = new Int32Array(cap);
+    this.cLast = new Int32Array(cap);
+    this.ep = new Int32Array(cap);
     this.n0 = new Int32Array(cap);
     this.allocAtF = new Int32Array(cap);
     this.registerAtC = new Int32Array(cap);
+    this.gone = new Uint8Array(cap);
+    // Fixed-size (never shrunk or grown: n and leavingCount say how many entries count).
+    this.reqs = new Array<EngineRequest>(cap);
+    this.leaving = new Array<EngineRequest>(cap);
     this.allocOrder = new Int32Array(cap);
     this.regOrder = new Int32Array(cap);
     this.regDue = new Int32Array(cap);
@@ -97,6 +119,11 @@ export class DecodeRun {
     this.tokenEvery = cfg.detail.tokenEvery;
     this.firstTokenUs = cfg.overheads.firstTokenUs;
     this.perOutputTokenUs = cfg.overheads.perOutputTokenUs;
+  }
+
+  /** The batch buffers the run forms into (their per-slot contexts are written out when the slots change). */
+  bind(a: StepBatch, b: StepBatch): void {
+    this.batches = [a, b];
   }
 
   /**
@@ -131,12 +158,14 @@ export class DecodeRun {
     if (need > s.pool.numFree) return false;
 
     this.active = true;
-    this.reqs = s.running;
+    const members = this.reqs;
+    for (let k = 0; k < n; k++) members[k] = reqs[k]!;
     this.n = n;
     this.f = 0;
     this.c = 0;
     this.syncedC = 0;
     this.regDueCount = 0;
+    this.leavingCount = 0;
     let sum = 0;
     let fStop = NEVER;
     let cFinish = NEVER;
@@ -148,6 +177,8 @@ export class DecodeRun {
       this.c0[k] = c;
       this.p0[k] = r.pendingTokens;
       this.o0[k] = r.outputDone;
+      this.cLast[k] = r.outputTokens - r.outputDone;
+      this.ep[k] = r.epoch;
       this.n0[k] = r.numTokens;
       sum += c;
       const left = r.outputTokens - r.outputDone;
@@ -172,9 +203,9 @@ export class DecodeRun {
     }
     bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
 
-    // `out` takes prev's slots as one-token decodes that all sample (epochs unchanged: no schedule
-    // runs during a run); in flight, prev keeps its own until it commits.
-    out.copyDecodeSlots(prev, n);
+    // The run's batches are its slots as one-token decodes that all sample (epochs unchanged: no
+    // schedule runs during a run); in flight, prev keeps its own until it commits.
+    this.version++;
     if (inFlight) {
       // prev is in flight: its commit gives every request a token, as a run commit (O(1)) or,
       // when it emits first tokens, step by step with the run counting it (commitStepwise).
@@ -186,7 +217,6 @@ export class DecodeRun {
     prev.leapCommit = false;
     this.stepwiseBatch = null;
     this.active = false;
-    this.reqs = NO_REQUESTS;
     return false;
   }
 
@@ -195,20 +225,24 @@ export class DecodeRun {
    * commit was the run's first (every request sampled a token): count it, and make its buffer
    * the run's (one-token decodes) for the formations to come.
    */
-  afterStepwiseCommit(b: StepBatch): void {
-    if (b !== this.stepwiseBatch) return;
+  afterStepwiseCommit(b: StepBatch): boolean {
+    if (b !== this.stepwiseBatch) return false;
     this.stepwiseBatch = null;
-    this.commit(0);
-    // Its token times were recorded by the step-by-step commit.
-    if (this.syncedC < this.c) this.syncedC = this.c;
-    // Observers still read it as the last batch run; it becomes one-token decodes when the run forms into it.
-    this.reuseBatch = b;
+    // Its token times were recorded by the step-by-step commit (none to write for this commit).
+    this.syncedC = this.c + 1;
+    const finished = this.commit(0);
+    this.syncedC = this.c;
+    return finished;
   }
 
-  /** Forms the run's next batch into `out`; false (nothing changed) when the batch cannot be extended. */
+  /**
+   * Forms the run's next batch into `out`; false when the batch cannot be extended (the run is
+   * then ended; requests left out for their last token stay materialised).
+   */
   extend(out: StepBatch, seq: number): boolean {
     const s = this.s;
-    if (this.f >= this.fStop || s.waiting.length !== 0 || s.loading.length !== 0) return false;
+    if (s.waiting.length !== 0 || s.loading.length !== 0) return false;
+    if (this.f >= this.fStop && !this.leaveLastInFlight()) return false;
     const f = this.f + 1;
     const bs = this.bs;
     const ph = f % bs;
@@ -243,10 +277,7 @@ export class DecodeRun {
     this.regDueCount = 0;
 
     const n = this.n;
-    if (out === this.reuseBatch) {
-      out.copyDecodeSlots(out, n);
-      this.reuseBatch = null;
-    }
+    if (out.runVersion !== this.version) this.writeSlots(out);
     out.size = n;
     out.totalNewTokens = n;
     out.numPrefill = 0;
@@ -258,13 +289,11 @@ export class DecodeRun {
     return true;
   }
 
-  /** True when committing a run batch now would finish a request (that commit takes the step-by-step path). */
-  commitFinishes(): boolean {
-    return this.c + 1 >= this.cFinish;
-  }
-
-  /** Commits a run batch ending at `nowUs`: every request samples one token. */
-  commit(nowUs: number): void {
+  /**
+   * Commits a run batch ending at `nowUs`: every request in it samples one token. True when that
+   * finished some (their state is Finished: the instance reports and frees them in running order).
+   */
+  commit(nowUs: number): boolean {
     const c = ++this.c;
     if (this.detail) {
       if (c >= this.commitTimes.length) {
@@ -280,22 +309,165 @@ export class DecodeRun {
       const k = this.regOrder[i]!;
       if (at[k] === c) this.pushDue(k);
     }
+    let finished = false;
+    if (this.leavingCount !== 0) {
+      // Left out at the last formation, their last token is this commit's (as the step-by-step commit samples it).
+      for (let i = 0; i < this.leavingCount; i++) this.commitLast(this.leaving[i]!, nowUs);
+      this.leavingCount = 0;
+      finished = true;
+    }
+    if (c >= this.cFinish) {
+      // The synchronous loop: requests whose last token this commit sampled finish.
+      const reqs = this.reqs;
+      for (let k = 0; k < this.n; k++) {
+        const r = reqs[k]!;
+        if (c < this.cLast[k]!) continue;
+        this.materialise(k);
+        r.state = RequestState.Finished;
+        this.gone[k] = 1;
+      }
+      this.removeSlots();
+      finished = true;
+    }
+    return finished;
   }
 
   /** Writes every running request's counters (and recorded token times) as of now; the run goes on. */
   syncRequests(): void {
     if (!this.active) return;
+    for (let k = 0; k < this.n; k++) this.materialise(k);
+    this.syncedC = this.c;
+  }
+
+  /** Writes slot k's request's counters (and token times not yet recorded) as of now. */
+  private materialise(k: number): void {
     const f = this.f;
     const c = this.c;
+    const r = this.reqs[k]!;
+    r.computedTokens = this.c0[k]! + f;
+    r.pendingTokens = this.p0[k]! + f - c;
+    r.outputDone = this.o0[k]! + c;
+    r.numTokens = this.n0[k]! + c;
+    if (this.detail) this.recordTokenTimes(r, this.o0[k]!, c);
+  }
+
+  /**
+   * A formation while some requests' last token is in flight: they are materialised and leave the
+   * slots (vLLM skips them); false when every request would (the step-by-step path forms that batch).
+   */
+  private leaveLastInFlight(): boolean {
+    const f = this.f;
+    const reqs = this.reqs;
+    let left = 0;
+    // Slot k's last token is in flight once formations reach cLast − p0 (outputs + placeholders = output tokens).
+    for (let k = 0; k < this.n; k++) if (this.p0[k]! + f >= this.cLast[k]!) left++;
+    if (left === this.n) return false;
     for (let k = 0; k < this.n; k++) {
-      const r = this.reqs[k]!;
-      r.computedTokens = this.c0[k]! + f;
-      r.pendingTokens = this.p0[k]! + f - c;
-      r.outputDone = this.o0[k]! + c;
-      r.numTokens = this.n0[k]! + c;
-      if (this.detail) this.recordTokenTimes(r, this.o0[k]!, c);
+      if (this.p0[k]! + f < this.cLast[k]!) continue;
+      this.materialise(k);
+      this.leaving[this.leavingCount++] = reqs[k]!;
+      this.gone[k] = 1;
     }
-    this.syncedC = c;
+    this.removeSlots();
+    return true;
+  }
+
+  /** The step-by-step commit of a request's last token (Instance.commitStep), for one that left the slots. */
+  private commitLast(r: EngineRequest, nowUs: number): void {
+    r.pendingTokens--;
+    r.outputDone++;
+    r.numTokens++;
+    if (r.outputDone < r.outputTokens) throw new Error(`decode run: request ${r.src.id} left with ${r.outputTokens - r.outputDone} tokens to go`);
+    if (this.detail && (r.outputDone - 1) % this.tokenEvery === 0) r.tokenTimesUs!.push(nowUs + this.firstTokenUs + (r.outputDone - 1) * this.perOutputTokenUs);
+    r.state = RequestState.Finished;
+  }
+
+  /**
+   * Drops the slots marked gone (order kept): the batches formed so far get
+   * their per-slot contexts written (their slots no longer match the run's), the calendars and
+   * the stop points are rebuilt from the remaining slots.
+   */
+  private removeSlots(): void {
+    for (let i = 0; i < this.batches.length; i++) {
+      const b = this.batches[i]!;
+      this.fillContexts(b);
+      b.leapF = 0;
+    }
+    const reqs = this.reqs;
+    const n = this.n;
+    const due = this.regDue;
+    let d = 0;
+    let j = 0;
+    let w = 0;
+    let sum = 0;
+    let fStop = NEVER;
+    let cFinish = NEVER;
+    for (let k = 0; k < n; k++) {
+      const r = reqs[k]!;
+      const gone = this.gone[k] === 1;
+      this.gone[k] = 0;
+      // A registration due at the next formation goes with its slot (renumbered) or is dropped.
+      if (j < this.regDueCount && due[j] === k) {
+        j++;
+        if (!gone) due[d++] = w;
+      }
+      if (gone) continue;
+      reqs[w] = r;
+      this.c0[w] = this.c0[k]!;
+      this.p0[w] = this.p0[k]!;
+      this.o0[w] = this.o0[k]!;
+      this.cLast[w] = this.cLast[k]!;
+      this.ep[w] = this.ep[k]!;
+      this.n0[w] = this.n0[k]!;
+      this.allocAtF[w] = this.allocAtF[k]!;
+      this.registerAtC[w] = this.registerAtC[k]!;
+      sum += this.c0[k]!;
+      const left = this.cLast[k]!;
+      if (left < cFinish) cFinish = left;
+      if (left - this.p0[k]! < fStop) fStop = left - this.p0[k]!;
+      w++;
+    }
+    this.n = w;
+    this.regDueCount = d;
+    this.sumC0 = sum;
+    this.fStop = fStop;
+    this.cFinish = cFinish;
+    this.buildCalendars();
+    this.version++;
+  }
+
+  /** Sorts the slots into the allocation and registration calendars by phase. */
+  private buildCalendars(): void {
+    const n = this.n;
+    const bs = this.bs;
+    const pc = this.phaseCount;
+    pc.fill(0);
+    for (let k = 0; k < n; k++) pc[mod(this.allocAtF[k]!, bs)]!++;
+    bucket(this.allocAtF, n, bs, pc, this.allocStart, this.allocOrder);
+    pc.fill(0);
+    for (let k = 0; k < n; k++) {
+      const at = this.registerAtC[k]!;
+      if (at !== NEVER) pc[mod(at, bs)]!++;
+    }
+    bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
+  }
+
+  /** Writes the run's slots into `out` as one-token decodes that all sample, with their epochs. */
+  private writeSlots(out: StepBatch): void {
+    const n = this.n;
+    const reqs = this.reqs;
+    const ep = this.ep;
+    const nt = out.newTokens;
+    const pre = out.isPrefill;
+    const sampled = out.sampled;
+    for (let k = 0; k < n; k++) {
+      out.reqs[k] = reqs[k]!;
+      out.epochs[k] = ep[k]!;
+      nt[k] = 1;
+      pre[k] = 0;
+      sampled[k] = 1;
+    }
+    out.runVersion = this.version;
   }
 
   /** Ends the run: counters materialised, in-flight run batches given their per-slot contexts. */
@@ -309,9 +481,9 @@ export class DecodeRun {
     a.leapCommit = false;
     b.leapCommit = false;
     this.stepwiseBatch = null;
-    this.reuseBatch = null;
+    // Requests left out for their last token are materialised; the batch in flight commits it step by step.
+    this.leavingCount = 0;
     this.active = false;
-    this.reqs = NO_REQUESTS;
   }
 
   /** Writes a run batch's per-slot contexts (what the step-by-step path would have written). */

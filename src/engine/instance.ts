@@ -272,16 +272,14 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     let decodeEmitted = 0;
     let finishedAny = false;
     const run = s.run;
-    if (b.leapCommit && run !== null) {
-      // A decode run's commit: every request samples a token (none of them its last: that commit steps).
-      if (run.commitFinishes()) this.endRun();
-      else {
-        run.commit(now);
-        decodeEmitted = b.size;
-        this.leapSteps++;
-      }
+    const leap = b.leapCommit && run !== null;
+    if (leap) {
+      // A decode run's commit: every request samples a token; those sampling their last are marked finished.
+      finishedAny = run.commit(now);
+      decodeEmitted = b.size;
+      this.leapSteps++;
     }
-    for (let k = b.leapCommit ? b.size : 0; k < b.size; k++) {
+    for (let k = leap ? b.size : 0; k < b.size; k++) {
       const r = reqs[k]!;
       // Preempted or aborted since it was scheduled: vLLM discards the step's output for it.
       if (r.epoch !== b.epochs[k] || r.state !== RequestState.Running) continue;
@@ -304,7 +302,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.state = RequestState.Finished;
       }
     }
-    if (!b.leapCommit && run !== null && run.active) run.afterStepwiseCommit(b);
+    if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
     if (finishedAny) this.removeFinished(now);
     if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;
