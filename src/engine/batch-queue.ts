@@ -75,9 +75,9 @@ export class BatchQueue {
     const run = s.run;
     if (run !== null) {
       if (run.active) {
-        if (run.extend(out, seq)) return;
+        if (run.extend(out, seq, nowUs)) return;
         this.endRun();
-      } else if (run.start(prev, out, seq)) {
+      } else if (run.start(prev, out, seq, nowUs)) {
         return;
       }
     }

@@ -40,6 +40,8 @@ const NEVER = 0x7fffffff;
 export class DecodeRun {
   /** A run is in progress: running requests' counters are stale until materialised. */
   active = false;
+  /** Runs started so far (a run outlives requests joining and leaving). */
+  started = 0;
   /** Formations and commits since the run started. */
   private f = 0;
   private c = 0;
@@ -49,6 +51,12 @@ export class DecodeRun {
   /** Left out of formations with their last token in flight: the next commit finishes them. */
   private readonly leaving: EngineRequest[];
   private leavingCount = 0;
+  /** Admitted by the run's formations: they join the slots at the next formation (once their prompt is done). */
+  private readonly joining: EngineRequest[];
+  private joiningCount = 0;
+  /** Joined at the latest formation: the batch in flight still has their prefill (its commit samples their first token). */
+  private readonly joined: EngineRequest[];
+  private joinedCount = 0;
   /** Bumped whenever the slots change; a batch whose runVersion differs is rewritten before the run forms into it. */
   private version = 0;
   /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
@@ -108,6 +116,8 @@ export class DecodeRun {
     // Fixed-size (never shrunk or grown: n and leavingCount say how many entries count).
     this.reqs = new Array<EngineRequest>(cap);
     this.leaving = new Array<EngineRequest>(cap);
+    this.joining = new Array<EngineRequest>(cap);
+    this.joined = new Array<EngineRequest>(cap);
     this.allocOrder = new Int32Array(cap);
     this.regOrder = new Int32Array(cap);
     this.regDue = new Int32Array(cap);
@@ -134,7 +144,7 @@ export class DecodeRun {
    * then its commit stays step by step (listeners, first tokens) and counts as the run's first
    * commit. False: nothing changed.
    */
-  start(prev: StepBatch, out: StepBatch, seq: number): boolean {
+  start(prev: StepBatch, out: StepBatch, seq: number, nowUs: number): boolean {
     const s = this.s;
     const n = prev.size;
     const inFlight = prev !== out;
@@ -158,6 +168,7 @@ export class DecodeRun {
     if (need > s.pool.numFree) return false;
 
     this.active = true;
+    this.started++;
     const members = this.reqs;
     for (let k = 0; k < n; k++) members[k] = reqs[k]!;
     this.n = n;
@@ -166,6 +177,8 @@ export class DecodeRun {
     this.syncedC = 0;
     this.regDueCount = 0;
     this.leavingCount = 0;
+    this.joiningCount = 0;
+    this.joinedCount = 0;
     let sum = 0;
     let fStop = NEVER;
     let cFinish = NEVER;
@@ -210,9 +223,12 @@ export class DecodeRun {
       // prev is in flight: its commit gives every request a token, as a run commit (O(1)) or,
       // when it emits first tokens, step by step with the run counting it (commitStepwise).
       if (explicit) this.stepwiseBatch = prev;
-      else prev.leapCommit = true;
+      else {
+        prev.leapCommit = true;
+        prev.runSlots = n;
+      }
     }
-    if (this.extend(out, seq)) return true;
+    if (this.extend(out, seq, nowUs)) return true;
     // Unreachable (extend's conditions are the ones checked above), kept so a failed start leaves nothing behind.
     prev.leapCommit = false;
     this.stepwiseBatch = null;
@@ -239,9 +255,14 @@ export class DecodeRun {
    * Forms the run's next batch into `out`; false when the batch cannot be extended (the run is
    * then ended; requests left out for their last token stay materialised).
    */
-  extend(out: StepBatch, seq: number): boolean {
+  extend(out: StepBatch, seq: number, nowUs: number): boolean {
     const s = this.s;
-    if (s.waiting.length !== 0 || s.loading.length !== 0) return false;
+    if (s.loading.length !== 0) return false;
+    this.joinedCount = 0;
+    if (this.joiningCount !== 0 && !this.join()) return false;
+    // schedule() gives every running request one token before it admits anyone (budget permitting).
+    const admit = s.waiting.length !== 0;
+    if (admit && this.n >= s.budgetTokens) return false;
     if (this.f >= this.fStop && !this.leaveLastInFlight()) return false;
     const f = this.f + 1;
     const bs = this.bs;
@@ -285,8 +306,90 @@ export class DecodeRun {
     out.seq = seq;
     out.leapF = f;
     out.leapCommit = true;
+    out.runSlots = n;
     out.contextSum = this.sumC0 + n * (f - 1);
+    if (admit) this.admit(out, nowUs);
     return true;
+  }
+
+  /**
+   * schedule()'s admissions after the run's decodes. Requests admitted join `out` as slots that
+   * commit step by step; the batch is then costed slot by slot (the run's contexts written).
+   */
+  private admit(out: StepBatch, nowUs: number): void {
+    const s = this.s;
+    const n = this.n;
+    s.admitWaiting(nowUs, out, s.budgetTokens - n);
+    if (out.size === n) return;
+    this.fillContexts(out);
+    out.leapF = 0;
+    for (let k = n; k < out.size; k++) this.joining[this.joiningCount++] = out.reqs[k]!;
+  }
+
+  /**
+   * Requests admitted at the last formation join the slots (after the run's, in running order)
+   * when schedule() would now give them one decode token; false (the run ends) when one needs
+   * another prompt chunk or holds its blocks after a prefill (P/D).
+   */
+  private join(): boolean {
+    const f = this.f;
+    const c = this.c;
+    const bs = this.bs;
+    for (let i = 0; i < this.joiningCount; i++) {
+      const r = this.joining[i]!;
+      // Aborted, or already finished (its only token sampled).
+      if (r.state !== RequestState.Running) continue;
+      if (r.inPrefill || r.prefillOnly || r.numTokens + r.pendingTokens - r.computedTokens !== 1) return false;
+      // Its last token is in flight: schedule() skips it, and that commit finishes it step by step.
+      if (r.outputDone + r.pendingTokens >= r.outputTokens) continue;
+    }
+    let joined = false;
+    for (let i = 0; i < this.joiningCount; i++) {
+      const r = this.joining[i]!;
+      if (r.state !== RequestState.Running || r.outputDone + r.pendingTokens >= r.outputTokens) continue;
+      const k = this.n++;
+      this.reqs[k] = r;
+      const c0 = r.computedTokens - f;
+      this.c0[k] = c0;
+      this.p0[k] = r.pendingTokens - f + c;
+      this.o0[k] = r.outputDone - c;
+      this.n0[k] = r.numTokens - c;
+      this.cLast[k] = r.outputTokens - this.o0[k]!;
+      this.ep[k] = r.epoch;
+      this.sumC0 += c0;
+      this.allocAtF[k] = r.numBlocks * bs - c0 + 1;
+      const at = this.nextRegistration(r, k);
+      this.registerAtC[k] = at;
+      if (at <= c) this.pushDue(k);
+      if (this.cLast[k]! < this.cFinish) this.cFinish = this.cLast[k]!;
+      if (this.cLast[k]! - this.p0[k]! < this.fStop) this.fStop = this.cLast[k]! - this.p0[k]!;
+      // Its prefill is still in flight (asynchronous loop): that commit counts its first token as the run's.
+      if (r.outputDone === 0) this.joined[this.joinedCount++] = r;
+      joined = true;
+    }
+    this.joiningCount = 0;
+    if (joined) {
+      this.buildCalendars();
+      this.version++;
+    }
+    return true;
+  }
+
+  /**
+   * A request in a committed run batch's step-by-step slots whose counters the run keeps (it
+   * joined since that batch was formed): its counters are written as of this commit, which the
+   * run counted, instead of being advanced by the caller.
+   */
+  counts(r: EngineRequest): boolean {
+    for (let i = 0; i < this.joinedCount; i++) {
+      if (this.joined[i] !== r) continue;
+      for (let k = this.n - 1; k >= 0; k--) {
+        if (this.reqs[k] !== r) continue;
+        this.materialise(k);
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -483,6 +586,8 @@ export class DecodeRun {
     this.stepwiseBatch = null;
     // Requests left out for their last token are materialised; the batch in flight commits it step by step.
     this.leavingCount = 0;
+    this.joiningCount = 0;
+    this.joinedCount = 0;
     this.active = false;
   }
 
@@ -491,7 +596,7 @@ export class DecodeRun {
     if (b.leapF <= 0) return;
     const ctx = b.contextTokens;
     const d = b.leapF - 1;
-    for (let k = 0; k < b.size; k++) ctx[k] = this.c0[k]! + d;
+    for (let k = 0; k < b.runSlots; k++) ctx[k] = this.c0[k]! + d;
   }
 
   /** The commit number after which request k's next block is full of known tokens, or NEVER. */
@@ -526,10 +631,11 @@ export class DecodeRun {
   private recordTokenTimes(r: EngineRequest, o0: number, c: number): void {
     const every = this.tokenEvery;
     const times = r.tokenTimesUs!;
-    // Output token o (1-based) is recorded when (o − 1) % every === 0, at its commit's time.
+    // Output token o (1-based) is recorded when (o − 1) % every === 0, at its commit's time. A
+    // first token (o = 1) is always recorded by a step-by-step commit (o ≤ 0: before it joined).
     for (let i = this.syncedC + 1; i <= c; i++) {
       const o = o0 + i;
-      if ((o - 1) % every !== 0) continue;
+      if (o < 2 || (o - 1) % every !== 0) continue;
       times.push(this.commitTimes[i]! + this.firstTokenUs + (o - 1) * this.perOutputTokenUs);
     }
   }

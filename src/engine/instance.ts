@@ -276,18 +276,22 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     if (leap) {
       // A decode run's commit: every request samples a token; those sampling their last are marked finished.
       finishedAny = run.commit(now);
-      decodeEmitted = b.size;
+      decodeEmitted = b.runSlots;
       this.leapSteps++;
     }
-    for (let k = leap ? b.size : 0; k < b.size; k++) {
+    // A run's batch: requests it admitted (slots from runSlots on) commit here, step by step.
+    for (let k = leap ? b.runSlots : 0; k < b.size; k++) {
       const r = reqs[k]!;
       // Preempted or aborted since it was scheduled: vLLM discards the step's output for it.
       if (r.epoch !== b.epochs[k] || r.state !== RequestState.Running) continue;
       if (detail && b.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: b.newTokens[k]! });
       if (b.sampled[k] === 0) continue;
-      r.pendingTokens--;
-      r.outputDone++;
-      r.numTokens++;
+      // One that joined the run since: the run counted this token (its counters are written as of now).
+      if (!leap || !run.counts(r)) {
+        r.pendingTokens--;
+        r.outputDone++;
+        r.numTokens++;
+      }
       const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;

@@ -22,6 +22,11 @@ export class StepBatch implements BatchShape {
    * until the run ends or someone reads the batch.
    */
   leapF = 0;
+  /**
+   * A decode run's batch: its first runSlots slots are the run's requests (committed as counters);
+   * slots from there on (requests admitted by the run's formation) commit step by step.
+   */
+  runSlots = 0;
   /** The decode run's slot layout this batch's per-slot arrays were last written with (decode-run.ts). */
   runVersion = -1;
   /** Its commit is a run commit: every slot's request samples one token (O(1), no per-slot loop). */
