@@ -72,8 +72,9 @@ export class DecodeRun {
   /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
   private readonly allocAtF: Int32Array;
   private readonly registerAtC: Int32Array;
-  /** Slots marked to leave (removeSlots). */
+  /** Slots marked to leave, and old slot → new slot (or −1) while removing them (removeSlots). */
   private readonly gone: Uint8Array;
+  private readonly remap: Int32Array;
   private sumC0 = 0;
   /** Formations may extend the batch while f < fStop (no request has its last token in flight). */
   private fStop = 0;
@@ -84,7 +85,6 @@ export class DecodeRun {
   private readonly allocStart: Int32Array;
   private readonly regOrder: Int32Array;
   private readonly regStart: Int32Array;
-  private readonly phaseCount: Int32Array;
   /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
   private readonly regDue: Int32Array;
   private regDueCount = 0;
@@ -113,6 +113,7 @@ export class DecodeRun {
     this.allocAtF = new Int32Array(cap);
     this.registerAtC = new Int32Array(cap);
     this.gone = new Uint8Array(cap);
+    this.remap = new Int32Array(cap);
     // Fixed-size (never shrunk or grown: n and leavingCount say how many entries count).
     this.reqs = new Array<EngineRequest>(cap);
     this.leaving = new Array<EngineRequest>(cap);
@@ -123,7 +124,6 @@ export class DecodeRun {
     this.regDue = new Int32Array(cap);
     this.allocStart = new Int32Array(this.bs + 1);
     this.regStart = new Int32Array(this.bs + 1);
-    this.phaseCount = new Int32Array(this.bs);
     this.caching = cfg.enablePrefixCaching;
     this.detail = cfg.detail.enabled;
     this.tokenEvery = cfg.detail.tokenEvery;
@@ -169,9 +169,7 @@ export class DecodeRun {
 
     this.active = true;
     this.started++;
-    const members = this.reqs;
-    for (let k = 0; k < n; k++) members[k] = reqs[k]!;
-    this.n = n;
+    this.n = 0;
     this.f = 0;
     this.c = 0;
     this.syncedC = 0;
@@ -179,42 +177,12 @@ export class DecodeRun {
     this.leavingCount = 0;
     this.joiningCount = 0;
     this.joinedCount = 0;
-    let sum = 0;
-    let fStop = NEVER;
-    let cFinish = NEVER;
-    const pc = this.phaseCount;
-    pc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const r = reqs[k]!;
-      const c = r.computedTokens;
-      this.c0[k] = c;
-      this.p0[k] = r.pendingTokens;
-      this.o0[k] = r.outputDone;
-      this.cLast[k] = r.outputTokens - r.outputDone;
-      this.ep[k] = r.epoch;
-      this.n0[k] = r.numTokens;
-      sum += c;
-      const left = r.outputTokens - r.outputDone;
-      if (left < cFinish) cFinish = left;
-      if (left - r.pendingTokens < fStop) fStop = left - r.pendingTokens;
-      const at = r.numBlocks * bs - c + 1;
-      this.allocAtF[k] = at;
-      pc[mod(at, bs)]!++;
-    }
-    this.sumC0 = sum;
-    this.fStop = fStop;
-    this.cFinish = cFinish;
-    bucket(this.allocAtF, n, bs, pc, this.allocStart, this.allocOrder);
-    pc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const at = this.nextRegistration(reqs[k]!, k);
-      this.registerAtC[k] = at;
-      if (at !== NEVER) {
-        pc[mod(at, bs)]!++;
-        if (at <= 0) this.regDue[this.regDueCount++] = k;
-      }
-    }
-    bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
+    this.sumC0 = 0;
+    this.fStop = NEVER;
+    this.cFinish = NEVER;
+    this.allocStart.fill(0);
+    this.regStart.fill(0);
+    for (let k = 0; k < n; k++) this.addSlot(reqs[k]!);
 
     // The run's batches are its slots as one-token decodes that all sample (epochs unchanged: no
     // schedule runs during a run); in flight, prev keeps its own until it commits.
@@ -263,7 +231,7 @@ export class DecodeRun {
     // schedule() gives every running request one token before it admits anyone (budget permitting).
     const admit = s.waiting.length !== 0;
     if (admit && this.n >= s.budgetTokens) return false;
-    if (this.f >= this.fStop && !this.leaveLastInFlight()) return false;
+    if (this.f >= this.fStop && !this.leaveLastInFlight(out)) return false;
     const f = this.f + 1;
     const bs = this.bs;
     const ph = f % bs;
@@ -298,7 +266,9 @@ export class DecodeRun {
     this.regDueCount = 0;
 
     const n = this.n;
-    if (out.runVersion !== this.version) this.writeSlots(out);
+    // Slots change by removal (a new version: rewritten) or by requests joining at the end (appended).
+    if (out.runVersion !== this.version) this.writeSlots(out, 0);
+    else if (out.runWritten < n) this.writeSlots(out, out.runWritten);
     out.size = n;
     out.totalNewTokens = n;
     out.numPrefill = 0;
@@ -332,47 +302,53 @@ export class DecodeRun {
    * another prompt chunk or holds its blocks after a prefill (P/D).
    */
   private join(): boolean {
-    const f = this.f;
-    const c = this.c;
-    const bs = this.bs;
     for (let i = 0; i < this.joiningCount; i++) {
       const r = this.joining[i]!;
       // Aborted, or already finished (its only token sampled).
       if (r.state !== RequestState.Running) continue;
       if (r.inPrefill || r.prefillOnly || r.numTokens + r.pendingTokens - r.computedTokens !== 1) return false;
-      // Its last token is in flight: schedule() skips it, and that commit finishes it step by step.
-      if (r.outputDone + r.pendingTokens >= r.outputTokens) continue;
     }
-    let joined = false;
     for (let i = 0; i < this.joiningCount; i++) {
       const r = this.joining[i]!;
+      // Its last token is in flight: schedule() skips it, and that commit finishes it step by step.
       if (r.state !== RequestState.Running || r.outputDone + r.pendingTokens >= r.outputTokens) continue;
-      const k = this.n++;
-      this.reqs[k] = r;
-      const c0 = r.computedTokens - f;
-      this.c0[k] = c0;
-      this.p0[k] = r.pendingTokens - f + c;
-      this.o0[k] = r.outputDone - c;
-      this.n0[k] = r.numTokens - c;
-      this.cLast[k] = r.outputTokens - this.o0[k]!;
-      this.ep[k] = r.epoch;
-      this.sumC0 += c0;
-      this.allocAtF[k] = r.numBlocks * bs - c0 + 1;
-      const at = this.nextRegistration(r, k);
-      this.registerAtC[k] = at;
-      if (at <= c) this.pushDue(k);
-      if (this.cLast[k]! < this.cFinish) this.cFinish = this.cLast[k]!;
-      if (this.cLast[k]! - this.p0[k]! < this.fStop) this.fStop = this.cLast[k]! - this.p0[k]!;
+      this.addSlot(r);
       // Its prefill is still in flight (asynchronous loop): that commit counts its first token as the run's.
       if (r.outputDone === 0) this.joined[this.joinedCount++] = r;
-      joined = true;
     }
     this.joiningCount = 0;
-    if (joined) {
-      this.buildCalendars();
-      this.version++;
-    }
     return true;
+  }
+
+  /** Appends r (after every slot in running order) with its counters as of now as the slot's baseline. */
+  private addSlot(r: EngineRequest): void {
+    const f = this.f;
+    const c = this.c;
+    const bs = this.bs;
+    const k = this.n++;
+    this.reqs[k] = r;
+    const c0 = r.computedTokens - f;
+    const p0 = r.pendingTokens - f + c;
+    const o0 = r.outputDone - c;
+    const last = r.outputTokens - o0;
+    this.c0[k] = c0;
+    this.p0[k] = p0;
+    this.o0[k] = o0;
+    this.n0[k] = r.numTokens - c;
+    this.cLast[k] = last;
+    this.ep[k] = r.epoch;
+    this.sumC0 += c0;
+    if (last < this.cFinish) this.cFinish = last;
+    if (last - p0 < this.fStop) this.fStop = last - p0;
+    // The formation whose token passes its blocks; the commit after which its next block is full of known tokens.
+    const alloc = r.numBlocks * bs - c0 + 1;
+    this.allocAtF[k] = alloc;
+    const reg = this.nextRegistration(r, k);
+    this.registerAtC[k] = reg;
+    if (reg <= c) this.pushDue(k);
+    // The highest slot: last in its phase's bucket.
+    appendToCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
+    if (reg !== NEVER) appendToCalendar(this.regOrder, this.regStart, bs, k, mod(reg, bs));
   }
 
   /**
@@ -429,7 +405,7 @@ export class DecodeRun {
         r.state = RequestState.Finished;
         this.gone[k] = 1;
       }
-      this.removeSlots();
+      this.removeSlots(null);
       finished = true;
     }
     return finished;
@@ -458,7 +434,7 @@ export class DecodeRun {
    * A formation while some requests' last token is in flight: they are materialised and leave the
    * slots (vLLM skips them); false when every request would (the step-by-step path forms that batch).
    */
-  private leaveLastInFlight(): boolean {
+  private leaveLastInFlight(out: StepBatch): boolean {
     const f = this.f;
     const reqs = this.reqs;
     let left = 0;
@@ -471,7 +447,7 @@ export class DecodeRun {
       this.leaving[this.leavingCount++] = reqs[k]!;
       this.gone[k] = 1;
     }
-    this.removeSlots();
+    this.removeSlots(out);
     return true;
   }
 
@@ -486,19 +462,22 @@ export class DecodeRun {
   }
 
   /**
-   * Drops the slots marked gone (order kept): the batches formed so far get
-   * their per-slot contexts written (their slots no longer match the run's), the calendars and
-   * the stop points are rebuilt from the remaining slots.
+   * Drops the slots marked gone (order kept). The batches formed so far get their per-slot
+   * contexts written (their slots no longer match the run's), except `reformed`, which the run
+   * is about to form into; the calendars keep their order with the slots renumbered.
    */
-  private removeSlots(): void {
+  private removeSlots(reformed: StepBatch | null): void {
     for (let i = 0; i < this.batches.length; i++) {
       const b = this.batches[i]!;
-      this.fillContexts(b);
+      if (b !== reformed) this.fillContexts(b);
       b.leapF = 0;
     }
     const reqs = this.reqs;
     const n = this.n;
     const due = this.regDue;
+    const gone = this.gone;
+    const remap = this.remap;
+    const { c0, p0, o0, n0, cLast, ep, allocAtF, registerAtC } = this;
     let d = 0;
     let j = 0;
     let w = 0;
@@ -506,28 +485,33 @@ export class DecodeRun {
     let fStop = NEVER;
     let cFinish = NEVER;
     for (let k = 0; k < n; k++) {
-      const r = reqs[k]!;
-      const gone = this.gone[k] === 1;
-      this.gone[k] = 0;
+      const out = gone[k] === 1;
+      gone[k] = 0;
       // A registration due at the next formation goes with its slot (renumbered) or is dropped.
       if (j < this.regDueCount && due[j] === k) {
         j++;
-        if (!gone) due[d++] = w;
+        if (!out) due[d++] = w;
       }
-      if (gone) continue;
-      reqs[w] = r;
-      this.c0[w] = this.c0[k]!;
-      this.p0[w] = this.p0[k]!;
-      this.o0[w] = this.o0[k]!;
-      this.cLast[w] = this.cLast[k]!;
-      this.ep[w] = this.ep[k]!;
-      this.n0[w] = this.n0[k]!;
-      this.allocAtF[w] = this.allocAtF[k]!;
-      this.registerAtC[w] = this.registerAtC[k]!;
-      sum += this.c0[k]!;
-      const left = this.cLast[k]!;
+      if (out) {
+        remap[k] = -1;
+        continue;
+      }
+      remap[k] = w;
+      if (w !== k) {
+        reqs[w] = reqs[k]!;
+        c0[w] = c0[k]!;
+        p0[w] = p0[k]!;
+        o0[w] = o0[k]!;
+        cLast[w] = cLast[k]!;
+        ep[w] = ep[k]!;
+        n0[w] = n0[k]!;
+        allocAtF[w] = allocAtF[k]!;
+        registerAtC[w] = registerAtC[k]!;
+      }
+      sum += c0[w]!;
+      const left = cLast[w]!;
       if (left < cFinish) cFinish = left;
-      if (left - this.p0[k]! < fStop) fStop = left - this.p0[k]!;
+      if (left - p0[w]! < fStop) fStop = left - p0[w]!;
       w++;
     }
     this.n = w;
@@ -535,35 +519,20 @@ export class DecodeRun {
     this.sumC0 = sum;
     this.fStop = fStop;
     this.cFinish = cFinish;
-    this.buildCalendars();
+    filterCalendar(this.allocOrder, this.allocStart, this.bs, remap);
+    filterCalendar(this.regOrder, this.regStart, this.bs, remap);
     this.version++;
   }
 
-  /** Sorts the slots into the allocation and registration calendars by phase. */
-  private buildCalendars(): void {
-    const n = this.n;
-    const bs = this.bs;
-    const pc = this.phaseCount;
-    pc.fill(0);
-    for (let k = 0; k < n; k++) pc[mod(this.allocAtF[k]!, bs)]!++;
-    bucket(this.allocAtF, n, bs, pc, this.allocStart, this.allocOrder);
-    pc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const at = this.registerAtC[k]!;
-      if (at !== NEVER) pc[mod(at, bs)]!++;
-    }
-    bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
-  }
-
-  /** Writes the run's slots into `out` as one-token decodes that all sample, with their epochs. */
-  private writeSlots(out: StepBatch): void {
+  /** Writes the run's slots from `from` on into `out` as one-token decodes that all sample, with their epochs. */
+  private writeSlots(out: StepBatch, from: number): void {
     const n = this.n;
     const reqs = this.reqs;
     const ep = this.ep;
     const nt = out.newTokens;
     const pre = out.isPrefill;
     const sampled = out.sampled;
-    for (let k = 0; k < n; k++) {
+    for (let k = from; k < n; k++) {
       out.reqs[k] = reqs[k]!;
       out.epochs[k] = ep[k]!;
       nt[k] = 1;
@@ -571,6 +540,7 @@ export class DecodeRun {
       sampled[k] = 1;
     }
     out.runVersion = this.version;
+    out.runWritten = n;
   }
 
   /** Ends the run: counters materialised, in-flight run batches given their per-slot contexts. */
@@ -646,15 +616,26 @@ function mod(x: number, m: number): number {
   return r < 0 ? r + m : r;
 }
 
-/** Counting sort of slots 0..n−1 by phase (key mod bs), stable in slot order. */
-function bucket(keys: Int32Array, n: number, bs: number, count: Int32Array, start: Int32Array, order: Int32Array): void {
-  start[0] = 0;
-  for (let p = 0; p < bs; p++) start[p + 1] = start[p]! + count[p]!;
-  count.fill(0);
-  for (let k = 0; k < n; k++) {
-    const key = keys[k]!;
-    if (key === NEVER) continue;
-    const p = mod(key, bs);
-    order[start[p]! + count[p]!++] = k;
+/** Appends slot k (higher than every slot in it) to phase p's bucket of a calendar. */
+function appendToCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
+  const at = start[p + 1]!;
+  order.copyWithin(at + 1, at, start[bs]!);
+  order[at] = k;
+  for (let q = p + 1; q <= bs; q++) start[q]!++;
+}
+
+/** Renumbers a calendar's slots through `remap` (−1: dropped), keeping each bucket's order. */
+function filterCalendar(order: Int32Array, start: Int32Array, bs: number, remap: Int32Array): void {
+  let w = 0;
+  let s0 = start[0]!;
+  for (let p = 0; p < bs; p++) {
+    const s1 = start[p + 1]!;
+    start[p] = w;
+    for (let i = s0; i < s1; i++) {
+      const k = remap[order[i]!]!;
+      if (k >= 0) order[w++] = k;
+    }
+    s0 = s1;
   }
+  start[bs] = w;
 }

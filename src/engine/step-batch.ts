@@ -29,6 +29,8 @@ export class StepBatch implements BatchShape {
   runSlots = 0;
   /** The decode run's slot layout this batch's per-slot arrays were last written with (decode-run.ts). */
   runVersion = -1;
+  /** Of that layout, the leading slots written (requests joining a run are appended). */
+  runWritten = 0;
   /** Its commit is a run commit: every slot's request samples one token (O(1), no per-slot loop). */
   leapCommit = false;
   /** Σ contextTokens of a run batch. */
