@@ -16,38 +16,39 @@
  * Both are calendars keyed by phase, so a step costs O(1) plus the requests crossing a boundary.
  * Step times come from the model's DecodeAggregateCost capability (requests, summed context).
  *
- * A request leaving does not end the run: it is written out (materialised) alone and its slot
- * removed, the others' counters stay implicit. A commit that samples a request's last token
- * finishes it (the synchronous loop); a formation while its last token is in flight leaves it out
- * (the asynchronous loop: vLLM does not schedule it again) and the next commit, which samples that
- * token, finishes it. Either way the instance then reports and frees it as step by step.
+ * A request joining or leaving does not end the run: that request alone is written out or read
+ * in (its slot added at the end or removed, run-slots.ts), the others' counters stay implicit.
+ * - Leaving: a commit that samples a request's last token finishes it (the synchronous loop); a
+ *   formation while its last token is in flight leaves it out (the asynchronous loop: vLLM does not
+ *   schedule it again) and the next commit, which samples that token, finishes it. Either way the
+ *   instance then reports and frees it as step by step.
+ * - Joining: with requests waiting, a formation runs schedule()'s admission half after the run's
+ *   decodes (Scheduler.admitWaiting: the same lookups and allocations, after the decodes' boundary
+ *   work, as schedule() does them); that batch is costed slot by slot, and its admitted slots
+ *   commit step by step in the run's commit (first tokens, listeners). A request whose prompt is
+ *   done joins the slots at the next formation; in the asynchronous loop its prefill is then still
+ *   in flight, and the run counts that commit's first token (`counts`).
  *
  * The run ends (materialise, then the step-by-step path takes over for that step) when:
- * a formation cannot extend the batch (a request waits or loads, the pool cannot give the
- * boundary blocks, every request is leaving), or the instance is touched from outside in a way
- * that concerns a running request (abort).
+ * a formation cannot extend the batch (a request loads from the CPU tier, an admitted request
+ * needs another prompt chunk, the pool cannot give the boundary blocks, every request is leaving),
+ * or the instance is touched from outside in a way that concerns a running request (abort).
  * Results are identical to stepping: same pool operations in the same order, same step times,
- * same listener calls (test/engine/instance.leap.test.ts, test/cluster/leap.test.ts).
+ * same listener calls (test/engine/instance.leap.test.ts, test/engine/decode-run.membership.test.ts,
+ * test/cluster/leap.test.ts).
  */
 import type { DecodeAggregateCost } from '../model/step-time.js';
 import type { InstanceConfig } from './config.js';
 import { RequestState, type EngineRequest } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
+import { NEVER, RunSlots } from './run-slots.js';
 
-const NEVER = 0x7fffffff;
-
-export class DecodeRun {
+export class DecodeRun extends RunSlots {
   /** A run is in progress: running requests' counters are stale until materialised. */
   active = false;
   /** Runs started so far (a run outlives requests joining and leaving). */
   started = 0;
-  /** Formations and commits since the run started. */
-  private f = 0;
-  private c = 0;
-  private n = 0;
-  /** The run's requests in slot order (running order without the leaving ones). */
-  private readonly reqs: EngineRequest[];
   /** Left out of formations with their last token in flight: the next commit finishes them. */
   private readonly leaving: EngineRequest[];
   private leavingCount = 0;
@@ -57,74 +58,26 @@ export class DecodeRun {
   /** Joined at the latest formation: the batch in flight still has their prefill (its commit samples their first token). */
   private readonly joined: EngineRequest[];
   private joinedCount = 0;
-  /** Bumped whenever the slots change; a batch whose runVersion differs is rewritten before the run forms into it. */
-  private version = 0;
   /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
   private batches: StepBatch[] = [];
-  /** Per slot, at the start: computed tokens, placeholders, output tokens, known tokens. */
-  private readonly c0: Int32Array;
-  private readonly p0: Int32Array;
-  private readonly o0: Int32Array;
-  /** Per slot: the commit that samples its last token (output tokens − o0), and its epoch. */
-  private readonly cLast: Int32Array;
-  private readonly ep: Int32Array;
-  private readonly n0: Int32Array;
-  /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
-  private readonly allocAtF: Int32Array;
-  private readonly registerAtC: Int32Array;
-  /** Slots marked to leave, and old slot → new slot (or −1) while removing them (removeSlots). */
-  private readonly gone: Uint8Array;
-  private readonly remap: Int32Array;
-  private sumC0 = 0;
-  /** Formations may extend the batch while f < fStop (no request has its last token in flight). */
-  private fStop = 0;
-  /** The commit that brings some request to its last token (it goes through the step-by-step path). */
-  private cFinish = 0;
-  /** Calendars: slots ordered by (phase, slot); phase k's slots are order[start[k] .. start[k+1]). */
-  private readonly allocOrder: Int32Array;
-  private readonly allocStart: Int32Array;
-  private readonly regOrder: Int32Array;
-  private readonly regStart: Int32Array;
-  /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
-  private readonly regDue: Int32Array;
-  private regDueCount = 0;
   /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
   private stepwiseBatch: StepBatch | null = null;
   /** Detail recording: commit times of the run (index = commit number), and commits already materialised. */
   private commitTimes = new Float64Array(64);
   private syncedC = 0;
 
-  private readonly bs: number;
-  private readonly caching: boolean;
   private readonly detail: boolean;
   private readonly tokenEvery: number;
   private readonly firstTokenUs: number;
   private readonly perOutputTokenUs: number;
 
   constructor(private readonly s: Scheduler, cfg: InstanceConfig, readonly cost: DecodeAggregateCost) {
+    super(cfg);
     const cap = cfg.maxNumSeqs;
-    this.bs = cfg.blockSize;
-    this.c0 = new Int32Array(cap);
-    this.p0 = new Int32Array(cap);
-    this.o0 = new Int32Array(cap);
-    this.cLast = new Int32Array(cap);
-    this.ep = new Int32Array(cap);
-    this.n0 = new Int32Array(cap);
-    this.allocAtF = new Int32Array(cap);
-    this.registerAtC = new Int32Array(cap);
-    this.gone = new Uint8Array(cap);
-    this.remap = new Int32Array(cap);
-    // Fixed-size (never shrunk or grown: n and leavingCount say how many entries count).
-    this.reqs = new Array<EngineRequest>(cap);
+    // Fixed-size (never shrunk or grown: the counts say how many entries count).
     this.leaving = new Array<EngineRequest>(cap);
     this.joining = new Array<EngineRequest>(cap);
     this.joined = new Array<EngineRequest>(cap);
-    this.allocOrder = new Int32Array(cap);
-    this.regOrder = new Int32Array(cap);
-    this.regDue = new Int32Array(cap);
-    this.allocStart = new Int32Array(this.bs + 1);
-    this.regStart = new Int32Array(this.bs + 1);
-    this.caching = cfg.enablePrefixCaching;
     this.detail = cfg.detail.enabled;
     this.tokenEvery = cfg.detail.tokenEvery;
     this.firstTokenUs = cfg.overheads.firstTokenUs;
@@ -169,19 +122,11 @@ export class DecodeRun {
 
     this.active = true;
     this.started++;
-    this.n = 0;
-    this.f = 0;
-    this.c = 0;
+    this.resetSlots();
     this.syncedC = 0;
-    this.regDueCount = 0;
     this.leavingCount = 0;
     this.joiningCount = 0;
     this.joinedCount = 0;
-    this.sumC0 = 0;
-    this.fStop = NEVER;
-    this.cFinish = NEVER;
-    this.allocStart.fill(0);
-    this.regStart.fill(0);
     for (let k = 0; k < n; k++) this.addSlot(reqs[k]!);
 
     // The run's batches are its slots as one-token decodes that all sample (epochs unchanged: no
@@ -320,37 +265,6 @@ export class DecodeRun {
     return true;
   }
 
-  /** Appends r (after every slot in running order) with its counters as of now as the slot's baseline. */
-  private addSlot(r: EngineRequest): void {
-    const f = this.f;
-    const c = this.c;
-    const bs = this.bs;
-    const k = this.n++;
-    this.reqs[k] = r;
-    const c0 = r.computedTokens - f;
-    const p0 = r.pendingTokens - f + c;
-    const o0 = r.outputDone - c;
-    const last = r.outputTokens - o0;
-    this.c0[k] = c0;
-    this.p0[k] = p0;
-    this.o0[k] = o0;
-    this.n0[k] = r.numTokens - c;
-    this.cLast[k] = last;
-    this.ep[k] = r.epoch;
-    this.sumC0 += c0;
-    if (last < this.cFinish) this.cFinish = last;
-    if (last - p0 < this.fStop) this.fStop = last - p0;
-    // The formation whose token passes its blocks; the commit after which its next block is full of known tokens.
-    const alloc = r.numBlocks * bs - c0 + 1;
-    this.allocAtF[k] = alloc;
-    const reg = this.nextRegistration(r, k);
-    this.registerAtC[k] = reg;
-    if (reg <= c) this.pushDue(k);
-    // The highest slot: last in its phase's bucket.
-    appendToCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
-    if (reg !== NEVER) appendToCalendar(this.regOrder, this.regStart, bs, k, mod(reg, bs));
-  }
-
   /**
    * A request in a committed run batch's step-by-step slots whose counters the run keeps (it
    * joined since that batch was formed): its counters are written as of this commit, which the
@@ -464,7 +378,7 @@ export class DecodeRun {
   /**
    * Drops the slots marked gone (order kept). The batches formed so far get their per-slot
    * contexts written (their slots no longer match the run's), except `reformed`, which the run
-   * is about to form into; the calendars keep their order with the slots renumbered.
+   * is about to form into; then the slots go (RunSlots.compactSlots).
    */
   private removeSlots(reformed: StepBatch | null): void {
     for (let i = 0; i < this.batches.length; i++) {
@@ -472,75 +386,7 @@ export class DecodeRun {
       if (b !== reformed) this.fillContexts(b);
       b.leapF = 0;
     }
-    const reqs = this.reqs;
-    const n = this.n;
-    const due = this.regDue;
-    const gone = this.gone;
-    const remap = this.remap;
-    const { c0, p0, o0, n0, cLast, ep, allocAtF, registerAtC } = this;
-    let d = 0;
-    let j = 0;
-    let w = 0;
-    let sum = 0;
-    let fStop = NEVER;
-    let cFinish = NEVER;
-    for (let k = 0; k < n; k++) {
-      const out = gone[k] === 1;
-      gone[k] = 0;
-      // A registration due at the next formation goes with its slot (renumbered) or is dropped.
-      if (j < this.regDueCount && due[j] === k) {
-        j++;
-        if (!out) due[d++] = w;
-      }
-      if (out) {
-        remap[k] = -1;
-        continue;
-      }
-      remap[k] = w;
-      if (w !== k) {
-        reqs[w] = reqs[k]!;
-        c0[w] = c0[k]!;
-        p0[w] = p0[k]!;
-        o0[w] = o0[k]!;
-        cLast[w] = cLast[k]!;
-        ep[w] = ep[k]!;
-        n0[w] = n0[k]!;
-        allocAtF[w] = allocAtF[k]!;
-        registerAtC[w] = registerAtC[k]!;
-      }
-      sum += c0[w]!;
-      const left = cLast[w]!;
-      if (left < cFinish) cFinish = left;
-      if (left - p0[w]! < fStop) fStop = left - p0[w]!;
-      w++;
-    }
-    this.n = w;
-    this.regDueCount = d;
-    this.sumC0 = sum;
-    this.fStop = fStop;
-    this.cFinish = cFinish;
-    filterCalendar(this.allocOrder, this.allocStart, this.bs, remap);
-    filterCalendar(this.regOrder, this.regStart, this.bs, remap);
-    this.version++;
-  }
-
-  /** Writes the run's slots from `from` on into `out` as one-token decodes that all sample, with their epochs. */
-  private writeSlots(out: StepBatch, from: number): void {
-    const n = this.n;
-    const reqs = this.reqs;
-    const ep = this.ep;
-    const nt = out.newTokens;
-    const pre = out.isPrefill;
-    const sampled = out.sampled;
-    for (let k = from; k < n; k++) {
-      out.reqs[k] = reqs[k]!;
-      out.epochs[k] = ep[k]!;
-      nt[k] = 1;
-      pre[k] = 0;
-      sampled[k] = 1;
-    }
-    out.runVersion = this.version;
-    out.runWritten = n;
+    this.compactSlots();
   }
 
   /** Ends the run: counters materialised, in-flight run batches given their per-slot contexts. */
@@ -561,22 +407,6 @@ export class DecodeRun {
     this.active = false;
   }
 
-  /** Writes a run batch's per-slot contexts (what the step-by-step path would have written). */
-  fillContexts(b: StepBatch): void {
-    if (b.leapF <= 0) return;
-    const ctx = b.contextTokens;
-    const d = b.leapF - 1;
-    for (let k = 0; k < b.runSlots; k++) ctx[k] = this.c0[k]! + d;
-  }
-
-  /** The commit number after which request k's next block is full of known tokens, or NEVER. */
-  private nextRegistration(r: EngineRequest, k: number): number {
-    if (!this.caching) return NEVER;
-    const next = r.numHashedBlocks + 1;
-    if (next > r.seqBlockHashes.length) return NEVER;
-    return next * this.bs - this.n0[k]!;
-  }
-
   /** Registers request k's full blocks at formation f (Scheduler.cacheFullBlocks with its known tokens as of now). */
   private register(k: number, f: number): void {
     const r = this.reqs[k]!;
@@ -585,16 +415,6 @@ export class DecodeRun {
     const at = this.nextRegistration(r, k);
     // The phase is fixed (−known tokens mod blockSize), so the slot stays in its calendar bucket.
     this.registerAtC[k] = at;
-  }
-
-  private pushDue(k: number): void {
-    const due = this.regDue;
-    let i = this.regDueCount++;
-    while (i > 0 && due[i - 1]! > k) {
-      due[i] = due[i - 1]!;
-      i--;
-    }
-    due[i] = k;
   }
 
   /** Pushes the token times step-by-step commits would have recorded for commits (syncedC, c]. */
@@ -611,31 +431,3 @@ export class DecodeRun {
   }
 }
 
-function mod(x: number, m: number): number {
-  const r = x % m;
-  return r < 0 ? r + m : r;
-}
-
-/** Appends slot k (higher than every slot in it) to phase p's bucket of a calendar. */
-function appendToCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
-  const at = start[p + 1]!;
-  order.copyWithin(at + 1, at, start[bs]!);
-  order[at] = k;
-  for (let q = p + 1; q <= bs; q++) start[q]!++;
-}
-
-/** Renumbers a calendar's slots through `remap` (−1: dropped), keeping each bucket's order. */
-function filterCalendar(order: Int32Array, start: Int32Array, bs: number, remap: Int32Array): void {
-  let w = 0;
-  let s0 = start[0]!;
-  for (let p = 0; p < bs; p++) {
-    const s1 = start[p + 1]!;
-    start[p] = w;
-    for (let i = s0; i < s1; i++) {
-      const k = remap[order[i]!]!;
-      if (k >= 0) order[w++] = k;
-    }
-    s0 = s1;
-  }
-  start[bs] = w;
-}
