@@ -230,14 +230,13 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private launch(): boolean {
     const now = this.sim.nowUs;
     const q = this.batches;
-    const durUs = q.launch(now);
+    const dur = q.launch(now);
     const b = q.cur;
     if (b.size === 0) {
       this.notePeakKv();
       this.armLoadPoll();
       return false; // blocked on held, reserved or loading blocks; their release kicks again
     }
-    const dur = Math.max(1, Math.round(durUs));
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
     for (let k = b.admittedFrom; k < b.size; k++) {
       const r = b.reqs[k]!;
@@ -275,7 +274,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     const leap = b.leapCommit && run !== null;
     if (leap) {
       // A decode run's commit: every request samples a token; those sampling their last are marked finished.
-      finishedAny = run.commit(now);
+      // The time matters only to detail recording (token times); otherwise no fractional µs is passed.
+      finishedAny = run.commit(detail ? now : 0);
       decodeEmitted = b.runSlots;
       this.leapSteps++;
     }
