@@ -58,6 +58,8 @@ export class DecodeRun extends RunSlots {
   /** Joined at the latest formation: the batch in flight still has their prefill (its commit samples their first token). */
   private readonly joined: EngineRequest[];
   private joinedCount = 0;
+  /** The commit in progress counted the first tokens of `joined` (who have not been through the instance's commit loop yet). */
+  private countedJoined = false;
   /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
   private batches: StepBatch[] = [];
   /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
@@ -127,6 +129,7 @@ export class DecodeRun extends RunSlots {
     this.leavingCount = 0;
     this.joiningCount = 0;
     this.joinedCount = 0;
+    this.countedJoined = false;
     for (let k = 0; k < n; k++) this.addSlot(reqs[k]!);
 
     // The run's batches are its slots as one-token decodes that all sample (epochs unchanged: no
@@ -172,6 +175,7 @@ export class DecodeRun extends RunSlots {
     const s = this.s;
     if (s.loading.length !== 0) return false;
     this.joinedCount = 0;
+    this.countedJoined = false;
     if (this.joiningCount !== 0 && !this.join()) return false;
     // schedule() gives every running request one token before it admits anyone (budget permitting).
     const admit = s.waiting.length !== 0;
@@ -271,8 +275,10 @@ export class DecodeRun extends RunSlots {
    * run counted, instead of being advanced by the caller.
    */
   counts(r: EngineRequest): boolean {
+    if (!this.countedJoined) return false;
     for (let i = 0; i < this.joinedCount; i++) {
       if (this.joined[i] !== r) continue;
+      this.joined[i] = this.joined[--this.joinedCount]!;
       for (let k = this.n - 1; k >= 0; k--) {
         if (this.reqs[k] !== r) continue;
         this.materialise(k);
@@ -288,6 +294,8 @@ export class DecodeRun extends RunSlots {
    */
   commit(nowUs: number): boolean {
     const c = ++this.c;
+    // Requests that joined at the last formation have their first token in this commit.
+    this.countedJoined = this.joinedCount !== 0;
     if (this.detail) {
       if (c >= this.commitTimes.length) {
         const grown = new Float64Array(this.commitTimes.length * 2);
@@ -403,7 +411,18 @@ export class DecodeRun extends RunSlots {
     // Requests left out for their last token are materialised; the batch in flight commits it step by step.
     this.leavingCount = 0;
     this.joiningCount = 0;
+    if (this.countedJoined) {
+      // A listener of the commit in progress ended the run (an abort): the first tokens it counted
+      // for requests the instance has not reached yet go back, and that commit advances them step by step.
+      for (let i = 0; i < this.joinedCount; i++) {
+        const r = this.joined[i]!;
+        r.outputDone--;
+        r.numTokens--;
+        r.pendingTokens++;
+      }
+    }
     this.joinedCount = 0;
+    this.countedJoined = false;
     this.active = false;
   }
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Harness } from './helpers.js';
 import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
+import type { EngineRequest } from '../../src/engine/engine-request.js';
 
 /** Costs that read the batch's contexts (a wrong aggregate or context shows in the step times). */
 function contextModel(): StepTimeModel {
@@ -71,4 +72,36 @@ describe('a decode run', () => {
       { numRuns: 200 },
     );
   });
+});
+
+describe('a decode run ended by a first-token listener', () => {
+  // x and y are admitted in one formation while a decodes (async: they join at the next one, with
+  // their prefills still in flight); x's first token makes the listener abort a, which ends the run
+  // in the middle of the commit that also samples y's first token.
+  class Aborting extends Harness {
+    victim = '';
+    override onFirstToken(req: EngineRequest, tUs: number): void {
+      super.onFirstToken(req, tUs);
+      if (req.src.id === 'x') this.inst.abort(this.reqs.find((r) => r.src.id === this.victim)!);
+    }
+  }
+  const run = (leap: boolean, victim: string) => {
+    const t = new Aborting({ stepTime: contextModel(), asyncScheduling: true, leap, blockSize: 4, maxNumBatchedTokens: 64, maxNumSeqs: 8 });
+    t.victim = victim;
+    const steps: number[] = [];
+    t.inst.setStepListener({ onStep: (inst, startUs, durUs, tokens) => { steps.push(startUs, durUs, tokens, inst.kvUsedBlocks); } });
+    t.add({ id: 'a', arrivalUs: 0, inputTokens: 4, outputTokens: 80 });
+    t.add({ id: 'x', arrivalUs: 6000, inputTokens: 6, outputTokens: 20 });
+    t.add({ id: 'y', arrivalUs: 6000, inputTokens: 7, outputTokens: 20 });
+    t.run();
+    return { log: t.events, steps, perRequest: t.reqs.map((r) => [r.state, r.firstTokenUs, r.finishedUs, r.outputDone, r.numTokens]) };
+  };
+  for (const victim of ['a', 'y']) {
+    it(`gives the stepping results (the listener aborts ${victim})`, () => {
+      const leaped = run(true, victim);
+      const stepped = run(false, victim);
+      expect(leaped).toEqual(stepped);
+      expect(stepped.log.some((e) => e.startsWith('first x'))).toBe(true);
+    });
+  }
 });
