@@ -325,7 +325,7 @@ export class DecodeRun extends RunSlots {
         if (c < this.cLast[k]!) continue;
         this.materialise(k);
         r.state = RequestState.Finished;
-        this.gone[k] = 1;
+        this.markGone(k);
       }
       this.removeSlots(null);
       finished = true;
@@ -367,7 +367,7 @@ export class DecodeRun extends RunSlots {
       if (this.p0[k]! + f < this.cLast[k]!) continue;
       this.materialise(k);
       this.leaving[this.leavingCount++] = reqs[k]!;
-      this.gone[k] = 1;
+      this.markGone(k);
     }
     this.removeSlots(out);
     return true;

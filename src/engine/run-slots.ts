@@ -29,8 +29,11 @@ export class RunSlots {
   /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
   protected readonly allocAtF: Int32Array;
   protected readonly registerAtC: Int32Array;
-  /** Slots marked to leave, and old slot → new slot (or −1) while removing them (compactSlots). */
+  /** Slots marked to leave (and how many), and old slot → new slot (or −1) while removing them (compactSlots). */
   protected readonly gone: Uint8Array;
+  protected goneCount = 0;
+  /** Per slot: 1 when it is in the registration calendar (its phase is −known tokens mod blockSize). */
+  protected readonly inRegCalendar: Uint8Array;
   protected readonly remap: Int32Array;
   protected sumC0 = 0;
   /** At formation fStop + 1 some request has its last token in flight (it leaves the slots). */
@@ -62,6 +65,7 @@ export class RunSlots {
     this.allocAtF = new Int32Array(cap);
     this.registerAtC = new Int32Array(cap);
     this.gone = new Uint8Array(cap);
+    this.inRegCalendar = new Uint8Array(cap);
     this.remap = new Int32Array(cap);
     // Fixed-size (never shrunk or grown: n says how many entries count).
     this.reqs = new Array<EngineRequest>(cap);
@@ -114,11 +118,28 @@ export class RunSlots {
     if (reg <= c) this.pushDue(k);
     // The highest slot: last in its phase's bucket.
     appendToCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
+    this.inRegCalendar[k] = reg !== NEVER ? 1 : 0;
     if (reg !== NEVER) appendToCalendar(this.regOrder, this.regStart, bs, k, mod(reg, bs));
+  }
+
+  /** Marks slot k to be dropped by the next compactSlots. */
+  protected markGone(k: number): void {
+    this.gone[k] = 1;
+    this.goneCount++;
   }
 
   /** Drops the slots marked gone (order kept); the calendars keep their order with the slots renumbered. */
   protected compactSlots(): void {
+    if (this.goneCount === 1) {
+      for (let k = 0; k < this.n; k++) {
+        if (this.gone[k] === 1) {
+          this.removeSlot(k);
+          break;
+        }
+      }
+      return;
+    }
+    this.goneCount = 0;
     const reqs = this.reqs;
     const n = this.n;
     const due = this.regDue;
@@ -154,6 +175,7 @@ export class RunSlots {
         n0[w] = n0[k]!;
         allocAtF[w] = allocAtF[k]!;
         registerAtC[w] = registerAtC[k]!;
+        this.inRegCalendar[w] = this.inRegCalendar[k]!;
       }
       sum += c0[w]!;
       const left = cLast[w]!;
@@ -168,6 +190,54 @@ export class RunSlots {
     this.cFinish = cFinish;
     filterCalendar(this.allocOrder, this.allocStart, this.bs, remap);
     filterCalendar(this.regOrder, this.regStart, this.bs, remap);
+    this.version++;
+  }
+
+  /** compactSlots for one slot: the arrays move down with memmoves, one pass renumbers the calendars. */
+  private removeSlot(k: number): void {
+    const n = this.n;
+    const bs = this.bs;
+    this.gone[k] = 0;
+    this.goneCount = 0;
+    const alloc = this.allocAtF[k]!;
+    // In the registration calendar from its joining on, even once it has no block left to register (NEVER).
+    const regPhase = this.inRegCalendar[k] === 1 ? mod(-this.n0[k]!, bs) : -1;
+    this.sumC0 -= this.c0[k]!;
+    if (k + 1 < n) {
+      // A plain loop: copyWithin on a JS array is the generic (per-element property) path.
+      const reqs = this.reqs;
+      for (let j = k + 1; j < n; j++) reqs[j - 1] = reqs[j]!;
+      this.c0.copyWithin(k, k + 1, n);
+      this.p0.copyWithin(k, k + 1, n);
+      this.o0.copyWithin(k, k + 1, n);
+      this.cLast.copyWithin(k, k + 1, n);
+      this.ep.copyWithin(k, k + 1, n);
+      this.n0.copyWithin(k, k + 1, n);
+      this.allocAtF.copyWithin(k, k + 1, n);
+      this.registerAtC.copyWithin(k, k + 1, n);
+      this.inRegCalendar.copyWithin(k, k + 1, n);
+    }
+    const m = n - 1;
+    this.n = m;
+    const due = this.regDue;
+    let d = 0;
+    for (let j = 0; j < this.regDueCount; j++) {
+      const v = due[j]!;
+      if (v !== k) due[d++] = v > k ? v - 1 : v;
+    }
+    this.regDueCount = d;
+    removeFromCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
+    if (regPhase >= 0) removeFromCalendar(this.regOrder, this.regStart, bs, k, regPhase);
+    else renumberAbove(this.regOrder, this.regStart[bs]!, k);
+    let fStop = NEVER;
+    let cFinish = NEVER;
+    for (let w = 0; w < m; w++) {
+      const left = this.cLast[w]!;
+      if (left < cFinish) cFinish = left;
+      if (left - this.p0[w]! < fStop) fStop = left - this.p0[w]!;
+    }
+    this.fStop = fStop;
+    this.cFinish = cFinish;
     this.version++;
   }
 
@@ -246,4 +316,21 @@ function filterCalendar(order: Int32Array, start: Int32Array, bs: number, remap:
     s0 = s1;
   }
   start[bs] = w;
+}
+
+/** Drops slot k from phase p's bucket of a calendar and renumbers the slots above it. */
+function removeFromCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
+  const total = start[bs]!;
+  let i = start[p]!;
+  const end = start[p + 1]!;
+  while (i < end && order[i] !== k) i++;
+  if (i === end) throw new Error(`decode run: slot ${k} missing from its calendar bucket ${p}`);
+  order.copyWithin(i, i + 1, total);
+  for (let q = p + 1; q <= bs; q++) start[q]!--;
+  renumberAbove(order, total - 1, k);
+}
+
+/** The slots above k in a calendar's first `total` entries move down one (slot k left). */
+function renumberAbove(order: Int32Array, total: number, k: number): void {
+  for (let j = 0; j < total; j++) if (order[j]! > k) order[j]!--;
 }
