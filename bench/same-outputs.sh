@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Byte-for-byte output check for engine speed work: runs a set of configurations (the seed hour,
 # the native preset with prefixes, an overloaded run that preempts, detail output through request
-# rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier, P/D) with two builds and `cmp`s every file,
-# and with the build under test also --no-leap against leaping.
+# rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier, P/D, the roofline and
+# linear step-time models) with two builds and `cmp`s every file, and with the build under test
+# also --no-leap against leaping.
 #
 #   bash bench/same-outputs.sh BASE_BLIS_MJS [NEW_BLIS_MJS]
 #
@@ -30,6 +31,8 @@ declare -A CASES=(
   [cpu-tier]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 30 --num-requests 3000 --total-kv-blocks 1500 --kv-cpu-blocks 4000"
   [pd]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 20 --num-requests 2000 --num-instances 4 --prefill-instances 2 --decode-instances 2 --pd-decider always"
   [codegen]="detail --model meta-llama/llama-3.1-8b-instruct --hardware H100 --workload codegen --rate 20 --num-requests 2000 --num-instances 2"
+  [roofline]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 25 --num-requests 2000 --num-instances 2 --latency-model roofline"
+  [linear-sync]="plain --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 30 --num-requests 3000 --latency-model linear --no-async-scheduling"
 )
 status=0
 for name in "${!CASES[@]}"; do
