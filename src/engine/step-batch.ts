@@ -31,7 +31,7 @@ export class StepBatch implements BatchShape {
   runVersion = -1;
   /** Of that layout, the leading slots written (requests joining a run are appended). */
   runWritten = 0;
-  /** Its commit is a run commit: every slot's request samples one token (O(1), no per-slot loop). */
+  /** Its commit is a run commit: the run's slots (below runSlots) sample one token each in O(1), no per-slot loop. */
   leapCommit = false;
   /** Σ contextTokens of a run batch. */
   contextSum = 0;
