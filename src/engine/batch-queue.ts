@@ -31,6 +31,7 @@ export class BatchQueue {
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
     this.stepCost = new StepCost(config.stepTime);
+    scheduler.run?.bind(this.cur, this.nxt);
   }
 
   /** Size of the step formed behind `cur` (0 when none is). */
@@ -40,31 +41,48 @@ export class BatchQueue {
 
   /**
    * Makes the next step `cur` (the one formed ahead, async, or a freshly formed one) and returns
-   * its duration in µs as the step-time model gives it (not yet rounded). Nothing can run when
-   * `cur` is then empty.
+   * its duration as the step-time model gives it, rounded to integer µs (at least 1; NaN stays
+   * NaN for the caller to reject). Nothing can run when `cur` is then empty (0 is returned).
    */
   launch(nowUs: number): number {
     const cost = this.stepCost;
+    const parts = cost.out;
+    let us: number;
     // nextReady is only ever set by the asynchronous loop.
     if (this.nextReady && this.nxt.size > 0) {
       const b = this.nxt;
       this.nxt = this.cur;
       this.cur = b;
-      const gpuUs = cost.parts(b);
+      cost.fill(b);
+      const gpuUs = parts[0]!;
       this.formInto(b, this.nxt, nowUs);
       this.nextReady = true;
-      return Math.max(gpuUs, this.nxt.size > 0 ? cost.cpuUs(this.nxt) : 0) + cost.syncUs;
+      us = Math.max(gpuUs, this.nextCpuUs()) + cost.syncUs;
+    } else {
+      this.nextReady = false;
+      this.formInto(this.cur, this.cur, nowUs);
+      const b = this.cur;
+      if (b.size === 0) return 0;
+      if (!this.asyncScheduling) {
+        us = cost.stepUs(b);
+      } else {
+        cost.fill(b);
+        const gpuUs = parts[0]!;
+        const cpuUs = parts[1]!;
+        this.formInto(b, this.nxt, nowUs);
+        this.nextReady = true;
+        us = cpuUs + Math.max(gpuUs, this.nextCpuUs()) + cost.syncUs;
+      }
     }
-    this.nextReady = false;
-    this.formInto(this.cur, this.cur, nowUs);
-    const b = this.cur;
-    if (b.size === 0) return 0;
-    if (!this.asyncScheduling) return cost.stepUs(b);
-    const gpuUs = cost.parts(b);
-    const cpuUs = cost.out[1]!;
-    this.formInto(b, this.nxt, nowUs);
-    this.nextReady = true;
-    return cpuUs + Math.max(gpuUs, this.nxt.size > 0 ? cost.cpuUs(this.nxt) : 0) + cost.syncUs;
+    return Math.max(1, Math.round(us));
+  }
+
+  /** The CPU µs of the step formed behind `cur` (0 when none is or the model has no split). */
+  private nextCpuUs(): number {
+    const cost = this.stepCost;
+    if (this.nxt.size === 0 || !cost.split) return 0;
+    cost.fill(this.nxt);
+    return cost.out[1]!;
   }
 
   /** Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
@@ -74,9 +92,9 @@ export class BatchQueue {
     const run = s.run;
     if (run !== null) {
       if (run.active) {
-        if (run.extend(out, seq)) return;
+        if (run.extend(out, seq, nowUs)) return;
         this.endRun();
-      } else if (run.start(prev, out, seq)) {
+      } else if (run.start(prev, out, seq, nowUs)) {
         return;
       }
     }

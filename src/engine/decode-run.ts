@@ -16,87 +16,79 @@
  * Both are calendars keyed by phase, so a step costs O(1) plus the requests crossing a boundary.
  * Step times come from the model's DecodeAggregateCost capability (requests, summed context).
  *
+ * A request joining or leaving does not end the run: that request alone is written out or read
+ * in (its slot added at the end or removed, run-slots.ts), the others' counters stay implicit.
+ * - Leaving: a commit that samples a request's last token finishes it (the synchronous loop); a
+ *   formation while its last token is in flight leaves it out (the asynchronous loop: vLLM does not
+ *   schedule it again) and the next commit, which samples that token, finishes it. Either way the
+ *   instance then reports and frees it as step by step.
+ * - Joining: with requests waiting, a formation runs schedule()'s admission half after the run's
+ *   decodes (Scheduler.admitWaiting: the same lookups and allocations, after the decodes' boundary
+ *   work, as schedule() does them); that batch is costed slot by slot, and its admitted slots
+ *   commit step by step in the run's commit (first tokens, listeners). A request whose prompt is
+ *   done joins the slots at the next formation; in the asynchronous loop its prefill is then still
+ *   in flight, and the run counts that commit's first token (`counts`).
+ *
  * The run ends (materialise, then the step-by-step path takes over for that step) when:
- * a formation cannot extend the batch (a request's last token is in flight, a request waits or
- * loads, the pool cannot give the boundary blocks), a commit would finish a request, or the
- * instance is touched from outside in a way that concerns a running request (abort).
+ * a formation cannot extend the batch (a request loads from the CPU tier, an admitted request
+ * needs another prompt chunk, the pool cannot give the boundary blocks, every request is leaving),
+ * or the instance is touched from outside in a way that concerns a running request (abort).
  * Results are identical to stepping: same pool operations in the same order, same step times,
- * same listener calls (test/engine/instance.leap.test.ts, test/cluster/leap.test.ts).
+ * same listener calls (test/engine/instance.leap.test.ts, test/engine/decode-run.membership.test.ts,
+ * test/cluster/leap.test.ts).
  */
 import type { DecodeAggregateCost } from '../model/step-time.js';
 import type { InstanceConfig } from './config.js';
-import type { EngineRequest } from './engine-request.js';
+import { RequestState, type EngineRequest } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
+import { NEVER, RunSlots } from './run-slots.js';
 
-const NEVER = 0x7fffffff;
-const NO_REQUESTS: EngineRequest[] = [];
-
-export class DecodeRun {
+export class DecodeRun extends RunSlots {
   /** A run is in progress: running requests' counters are stale until materialised. */
   active = false;
-  /** Formations and commits since the run started. */
-  private f = 0;
-  private c = 0;
-  private n = 0;
-  private reqs: EngineRequest[] = NO_REQUESTS;
-  /** Per slot, at the start: computed tokens, placeholders, output tokens, known tokens. */
-  private readonly c0: Int32Array;
-  private readonly p0: Int32Array;
-  private readonly o0: Int32Array;
-  private readonly n0: Int32Array;
-  /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
-  private readonly allocAtF: Int32Array;
-  private readonly registerAtC: Int32Array;
-  private sumC0 = 0;
-  /** Formations may extend the batch while f < fStop (no request has its last token in flight). */
-  private fStop = 0;
-  /** The commit that brings some request to its last token (it goes through the step-by-step path). */
-  private cFinish = 0;
-  /** Calendars: slots ordered by (phase, slot); phase k's slots are order[start[k] .. start[k+1]). */
-  private readonly allocOrder: Int32Array;
-  private readonly allocStart: Int32Array;
-  private readonly regOrder: Int32Array;
-  private readonly regStart: Int32Array;
-  private readonly phaseCount: Int32Array;
-  /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
-  private readonly regDue: Int32Array;
-  private regDueCount = 0;
+  /** Runs started so far (a run outlives requests joining and leaving). */
+  started = 0;
+  /** Left out of formations with their last token in flight: the next commit finishes them. */
+  private readonly leaving: EngineRequest[];
+  private leavingCount = 0;
+  /** Admitted by the run's formations: they join the slots at the next formation (once their prompt is done). */
+  private readonly joining: EngineRequest[];
+  private joiningCount = 0;
+  /** Joined at the latest formation: the batch in flight still has their prefill (its commit samples their first token). */
+  private readonly joined: EngineRequest[];
+  private joinedCount = 0;
+  /** The commit in progress counted the first tokens of `joined` (who have not been through the instance's commit loop yet). */
+  private countedJoined = false;
+  /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
+  private batches: StepBatch[] = [];
   /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
   private stepwiseBatch: StepBatch | null = null;
-  /** That batch once committed: its slots are rewritten as the run's decodes when the run next forms into it. */
-  private reuseBatch: StepBatch | null = null;
   /** Detail recording: commit times of the run (index = commit number), and commits already materialised. */
   private commitTimes = new Float64Array(64);
   private syncedC = 0;
 
-  private readonly bs: number;
-  private readonly caching: boolean;
   private readonly detail: boolean;
   private readonly tokenEvery: number;
   private readonly firstTokenUs: number;
   private readonly perOutputTokenUs: number;
 
   constructor(private readonly s: Scheduler, cfg: InstanceConfig, readonly cost: DecodeAggregateCost) {
+    super(cfg);
     const cap = cfg.maxNumSeqs;
-    this.bs = cfg.blockSize;
-    this.c0 = new Int32Array(cap);
-    this.p0 = new Int32Array(cap);
-    this.o0 = new Int32Array(cap);
-    this.n0 = new Int32Array(cap);
-    this.allocAtF = new Int32Array(cap);
-    this.registerAtC = new Int32Array(cap);
-    this.allocOrder = new Int32Array(cap);
-    this.regOrder = new Int32Array(cap);
-    this.regDue = new Int32Array(cap);
-    this.allocStart = new Int32Array(this.bs + 1);
-    this.regStart = new Int32Array(this.bs + 1);
-    this.phaseCount = new Int32Array(this.bs);
-    this.caching = cfg.enablePrefixCaching;
+    // Fixed-size (never shrunk or grown: the counts say how many entries count).
+    this.leaving = new Array<EngineRequest>(cap);
+    this.joining = new Array<EngineRequest>(cap);
+    this.joined = new Array<EngineRequest>(cap);
     this.detail = cfg.detail.enabled;
     this.tokenEvery = cfg.detail.tokenEvery;
     this.firstTokenUs = cfg.overheads.firstTokenUs;
     this.perOutputTokenUs = cfg.overheads.perOutputTokenUs;
+  }
+
+  /** The batch buffers the run forms into (their per-slot contexts are written out when the slots change). */
+  bind(a: StepBatch, b: StepBatch): void {
+    this.batches = [a, b];
   }
 
   /**
@@ -107,7 +99,7 @@ export class DecodeRun {
    * then its commit stays step by step (listeners, first tokens) and counts as the run's first
    * commit. False: nothing changed.
    */
-  start(prev: StepBatch, out: StepBatch, seq: number): boolean {
+  start(prev: StepBatch, out: StepBatch, seq: number, nowUs: number): boolean {
     const s = this.s;
     const n = prev.size;
     const inFlight = prev !== out;
@@ -131,62 +123,32 @@ export class DecodeRun {
     if (need > s.pool.numFree) return false;
 
     this.active = true;
-    this.reqs = s.running;
-    this.n = n;
-    this.f = 0;
-    this.c = 0;
+    this.started++;
+    this.resetSlots();
     this.syncedC = 0;
-    this.regDueCount = 0;
-    let sum = 0;
-    let fStop = NEVER;
-    let cFinish = NEVER;
-    const pc = this.phaseCount;
-    pc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const r = reqs[k]!;
-      const c = r.computedTokens;
-      this.c0[k] = c;
-      this.p0[k] = r.pendingTokens;
-      this.o0[k] = r.outputDone;
-      this.n0[k] = r.numTokens;
-      sum += c;
-      const left = r.outputTokens - r.outputDone;
-      if (left < cFinish) cFinish = left;
-      if (left - r.pendingTokens < fStop) fStop = left - r.pendingTokens;
-      const at = r.numBlocks * bs - c + 1;
-      this.allocAtF[k] = at;
-      pc[mod(at, bs)]!++;
-    }
-    this.sumC0 = sum;
-    this.fStop = fStop;
-    this.cFinish = cFinish;
-    bucket(this.allocAtF, n, bs, pc, this.allocStart, this.allocOrder);
-    pc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const at = this.nextRegistration(reqs[k]!, k);
-      this.registerAtC[k] = at;
-      if (at !== NEVER) {
-        pc[mod(at, bs)]!++;
-        if (at <= 0) this.regDue[this.regDueCount++] = k;
-      }
-    }
-    bucket(this.registerAtC, n, bs, pc, this.regStart, this.regOrder);
+    this.leavingCount = 0;
+    this.joiningCount = 0;
+    this.joinedCount = 0;
+    this.countedJoined = false;
+    for (let k = 0; k < n; k++) this.addSlot(reqs[k]!);
 
-    // `out` takes prev's slots as one-token decodes that all sample (epochs unchanged: no schedule
-    // runs during a run); in flight, prev keeps its own until it commits.
-    out.copyDecodeSlots(prev, n);
+    // The run's batches are its slots as one-token decodes that all sample (epochs unchanged: no
+    // schedule runs during a run); in flight, prev keeps its own until it commits.
+    this.version++;
     if (inFlight) {
       // prev is in flight: its commit gives every request a token, as a run commit (O(1)) or,
       // when it emits first tokens, step by step with the run counting it (commitStepwise).
       if (explicit) this.stepwiseBatch = prev;
-      else prev.leapCommit = true;
+      else {
+        prev.leapCommit = true;
+        prev.runSlots = n;
+      }
     }
-    if (this.extend(out, seq)) return true;
+    if (this.extend(out, seq, nowUs)) return true;
     // Unreachable (extend's conditions are the ones checked above), kept so a failed start leaves nothing behind.
     prev.leapCommit = false;
     this.stepwiseBatch = null;
     this.active = false;
-    this.reqs = NO_REQUESTS;
     return false;
   }
 
@@ -195,20 +157,30 @@ export class DecodeRun {
    * commit was the run's first (every request sampled a token): count it, and make its buffer
    * the run's (one-token decodes) for the formations to come.
    */
-  afterStepwiseCommit(b: StepBatch): void {
-    if (b !== this.stepwiseBatch) return;
+  afterStepwiseCommit(b: StepBatch): boolean {
+    if (b !== this.stepwiseBatch) return false;
     this.stepwiseBatch = null;
-    this.commit(0);
-    // Its token times were recorded by the step-by-step commit.
-    if (this.syncedC < this.c) this.syncedC = this.c;
-    // Observers still read it as the last batch run; it becomes one-token decodes when the run forms into it.
-    this.reuseBatch = b;
+    // Its token times were recorded by the step-by-step commit (none to write for this commit).
+    this.syncedC = this.c + 1;
+    const finished = this.commit(0);
+    this.syncedC = this.c;
+    return finished;
   }
 
-  /** Forms the run's next batch into `out`; false (nothing changed) when the batch cannot be extended. */
-  extend(out: StepBatch, seq: number): boolean {
+  /**
+   * Forms the run's next batch into `out`; false when the batch cannot be extended (the run is
+   * then ended; requests left out for their last token stay materialised).
+   */
+  extend(out: StepBatch, seq: number, nowUs: number): boolean {
     const s = this.s;
-    if (this.f >= this.fStop || s.waiting.length !== 0 || s.loading.length !== 0) return false;
+    if (s.loading.length !== 0) return false;
+    this.joinedCount = 0;
+    this.countedJoined = false;
+    if (this.joiningCount !== 0 && !this.join()) return false;
+    // schedule() gives every running request one token before it admits anyone (budget permitting).
+    const admit = s.waiting.length !== 0;
+    if (admit && this.n >= s.budgetTokens) return false;
+    if (this.f >= this.fStop && !this.leaveLastInFlight(out)) return false;
     const f = this.f + 1;
     const bs = this.bs;
     const ph = f % bs;
@@ -243,10 +215,9 @@ export class DecodeRun {
     this.regDueCount = 0;
 
     const n = this.n;
-    if (out === this.reuseBatch) {
-      out.copyDecodeSlots(out, n);
-      this.reuseBatch = null;
-    }
+    // Slots change by removal (a new version: rewritten) or by requests joining at the end (appended).
+    if (out.runVersion !== this.version) this.writeSlots(out, 0);
+    else if (out.runWritten < n) this.writeSlots(out, out.runWritten);
     out.size = n;
     out.totalNewTokens = n;
     out.numPrefill = 0;
@@ -254,18 +225,77 @@ export class DecodeRun {
     out.seq = seq;
     out.leapF = f;
     out.leapCommit = true;
+    out.runSlots = n;
     out.contextSum = this.sumC0 + n * (f - 1);
+    if (admit) this.admit(out, nowUs);
     return true;
   }
 
-  /** True when committing a run batch now would finish a request (that commit takes the step-by-step path). */
-  commitFinishes(): boolean {
-    return this.c + 1 >= this.cFinish;
+  /**
+   * schedule()'s admissions after the run's decodes. Requests admitted join `out` as slots that
+   * commit step by step; the batch is then costed slot by slot (the run's contexts written).
+   */
+  private admit(out: StepBatch, nowUs: number): void {
+    const s = this.s;
+    const n = this.n;
+    s.admitWaiting(nowUs, out, s.budgetTokens - n);
+    if (out.size === n) return;
+    this.fillContexts(out);
+    out.leapF = 0;
+    for (let k = n; k < out.size; k++) this.joining[this.joiningCount++] = out.reqs[k]!;
   }
 
-  /** Commits a run batch ending at `nowUs`: every request samples one token. */
-  commit(nowUs: number): void {
+  /**
+   * Requests admitted at the last formation join the slots (after the run's, in running order)
+   * when schedule() would now give them one decode token; false (the run ends) when one needs
+   * another prompt chunk or holds its blocks after a prefill (P/D).
+   */
+  private join(): boolean {
+    for (let i = 0; i < this.joiningCount; i++) {
+      const r = this.joining[i]!;
+      // Aborted, or already finished (its only token sampled).
+      if (r.state !== RequestState.Running) continue;
+      if (r.inPrefill || r.prefillOnly || r.numTokens + r.pendingTokens - r.computedTokens !== 1) return false;
+    }
+    for (let i = 0; i < this.joiningCount; i++) {
+      const r = this.joining[i]!;
+      // Its last token is in flight: schedule() skips it, and that commit finishes it step by step.
+      if (r.state !== RequestState.Running || r.outputDone + r.pendingTokens >= r.outputTokens) continue;
+      this.addSlot(r);
+      // Its prefill is still in flight (asynchronous loop): that commit counts its first token as the run's.
+      if (r.outputDone === 0) this.joined[this.joinedCount++] = r;
+    }
+    this.joiningCount = 0;
+    return true;
+  }
+
+  /**
+   * A request in a committed run batch's step-by-step slots whose counters the run keeps (it
+   * joined since that batch was formed): its counters are written as of this commit, which the
+   * run counted, instead of being advanced by the caller.
+   */
+  counts(r: EngineRequest): boolean {
+    if (!this.countedJoined) return false;
+    for (let i = 0; i < this.joinedCount; i++) {
+      if (this.joined[i] !== r) continue;
+      this.joined[i] = this.joined[--this.joinedCount]!;
+      for (let k = this.n - 1; k >= 0; k--) {
+        if (this.reqs[k] !== r) continue;
+        this.materialise(k);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Commits a run batch ending at `nowUs`: every request in it samples one token. True when that
+   * finished some (their state is Finished: the instance reports and frees them in running order).
+   */
+  commit(nowUs: number): boolean {
     const c = ++this.c;
+    // Requests that joined at the last formation have their first token in this commit.
+    this.countedJoined = this.joinedCount !== 0;
     if (this.detail) {
       if (c >= this.commitTimes.length) {
         const grown = new Float64Array(this.commitTimes.length * 2);
@@ -280,22 +310,91 @@ export class DecodeRun {
       const k = this.regOrder[i]!;
       if (at[k] === c) this.pushDue(k);
     }
+    let finished = false;
+    if (this.leavingCount !== 0) {
+      // Left out at the last formation, their last token is this commit's (as the step-by-step commit samples it).
+      for (let i = 0; i < this.leavingCount; i++) this.commitLast(this.leaving[i]!, nowUs);
+      this.leavingCount = 0;
+      finished = true;
+    }
+    if (c >= this.cFinish) {
+      // The synchronous loop: requests whose last token this commit sampled finish.
+      const reqs = this.reqs;
+      for (let k = 0; k < this.n; k++) {
+        const r = reqs[k]!;
+        if (c < this.cLast[k]!) continue;
+        this.materialise(k);
+        r.state = RequestState.Finished;
+        this.markGone(k);
+      }
+      this.removeSlots(null);
+      finished = true;
+    }
+    return finished;
   }
 
   /** Writes every running request's counters (and recorded token times) as of now; the run goes on. */
   syncRequests(): void {
     if (!this.active) return;
+    for (let k = 0; k < this.n; k++) this.materialise(k);
+    this.syncedC = this.c;
+  }
+
+  /** Writes slot k's request's counters (and token times not yet recorded) as of now. */
+  private materialise(k: number): void {
     const f = this.f;
     const c = this.c;
+    const r = this.reqs[k]!;
+    r.computedTokens = this.c0[k]! + f;
+    r.pendingTokens = this.p0[k]! + f - c;
+    r.outputDone = this.o0[k]! + c;
+    r.numTokens = this.n0[k]! + c;
+    if (this.detail) this.recordTokenTimes(r, this.o0[k]!, c);
+  }
+
+  /**
+   * A formation while some requests' last token is in flight: they are materialised and leave the
+   * slots (vLLM skips them); false when every request would (the step-by-step path forms that batch).
+   */
+  private leaveLastInFlight(out: StepBatch): boolean {
+    const f = this.f;
+    const reqs = this.reqs;
+    let left = 0;
+    // Slot k's last token is in flight once formations reach cLast − p0 (outputs + placeholders = output tokens).
+    for (let k = 0; k < this.n; k++) if (this.p0[k]! + f >= this.cLast[k]!) left++;
+    if (left === this.n) return false;
     for (let k = 0; k < this.n; k++) {
-      const r = this.reqs[k]!;
-      r.computedTokens = this.c0[k]! + f;
-      r.pendingTokens = this.p0[k]! + f - c;
-      r.outputDone = this.o0[k]! + c;
-      r.numTokens = this.n0[k]! + c;
-      if (this.detail) this.recordTokenTimes(r, this.o0[k]!, c);
+      if (this.p0[k]! + f < this.cLast[k]!) continue;
+      this.materialise(k);
+      this.leaving[this.leavingCount++] = reqs[k]!;
+      this.markGone(k);
     }
-    this.syncedC = c;
+    this.removeSlots(out);
+    return true;
+  }
+
+  /** The step-by-step commit of a request's last token (Instance.commitStep), for one that left the slots. */
+  private commitLast(r: EngineRequest, nowUs: number): void {
+    r.pendingTokens--;
+    r.outputDone++;
+    r.numTokens++;
+    if (r.outputDone < r.outputTokens) throw new Error(`decode run: request ${r.src.id} left with ${r.outputTokens - r.outputDone} tokens to go`);
+    if (this.detail && (r.outputDone - 1) % this.tokenEvery === 0) r.tokenTimesUs!.push(nowUs + this.firstTokenUs + (r.outputDone - 1) * this.perOutputTokenUs);
+    r.state = RequestState.Finished;
+  }
+
+  /**
+   * Drops the slots marked gone (order kept). The batches formed so far get their per-slot
+   * contexts written (their slots no longer match the run's), except `reformed`, which the run
+   * is about to form into; then the slots go (RunSlots.compactSlots).
+   */
+  private removeSlots(reformed: StepBatch | null): void {
+    for (let i = 0; i < this.batches.length; i++) {
+      const b = this.batches[i]!;
+      if (b !== reformed) this.fillContexts(b);
+      b.leapF = 0;
+    }
+    this.compactSlots();
   }
 
   /** Ends the run: counters materialised, in-flight run batches given their per-slot contexts. */
@@ -309,25 +408,22 @@ export class DecodeRun {
     a.leapCommit = false;
     b.leapCommit = false;
     this.stepwiseBatch = null;
-    this.reuseBatch = null;
+    // Requests left out for their last token are materialised; the batch in flight commits it step by step.
+    this.leavingCount = 0;
+    this.joiningCount = 0;
+    if (this.countedJoined) {
+      // A listener of the commit in progress ended the run (an abort): the first tokens it counted
+      // for requests the instance has not reached yet go back, and that commit advances them step by step.
+      for (let i = 0; i < this.joinedCount; i++) {
+        const r = this.joined[i]!;
+        r.outputDone--;
+        r.numTokens--;
+        r.pendingTokens++;
+      }
+    }
+    this.joinedCount = 0;
+    this.countedJoined = false;
     this.active = false;
-    this.reqs = NO_REQUESTS;
-  }
-
-  /** Writes a run batch's per-slot contexts (what the step-by-step path would have written). */
-  fillContexts(b: StepBatch): void {
-    if (b.leapF <= 0) return;
-    const ctx = b.contextTokens;
-    const d = b.leapF - 1;
-    for (let k = 0; k < b.size; k++) ctx[k] = this.c0[k]! + d;
-  }
-
-  /** The commit number after which request k's next block is full of known tokens, or NEVER. */
-  private nextRegistration(r: EngineRequest, k: number): number {
-    if (!this.caching) return NEVER;
-    const next = r.numHashedBlocks + 1;
-    if (next > r.seqBlockHashes.length) return NEVER;
-    return next * this.bs - this.n0[k]!;
   }
 
   /** Registers request k's full blocks at formation f (Scheduler.cacheFullBlocks with its known tokens as of now). */
@@ -340,43 +436,17 @@ export class DecodeRun {
     this.registerAtC[k] = at;
   }
 
-  private pushDue(k: number): void {
-    const due = this.regDue;
-    let i = this.regDueCount++;
-    while (i > 0 && due[i - 1]! > k) {
-      due[i] = due[i - 1]!;
-      i--;
-    }
-    due[i] = k;
-  }
-
   /** Pushes the token times step-by-step commits would have recorded for commits (syncedC, c]. */
   private recordTokenTimes(r: EngineRequest, o0: number, c: number): void {
     const every = this.tokenEvery;
     const times = r.tokenTimesUs!;
-    // Output token o (1-based) is recorded when (o − 1) % every === 0, at its commit's time.
+    // Output token o (1-based) is recorded when (o − 1) % every === 0, at its commit's time. A
+    // first token (o = 1) is always recorded by a step-by-step commit (o ≤ 0: before it joined).
     for (let i = this.syncedC + 1; i <= c; i++) {
       const o = o0 + i;
-      if ((o - 1) % every !== 0) continue;
+      if (o < 2 || (o - 1) % every !== 0) continue;
       times.push(this.commitTimes[i]! + this.firstTokenUs + (o - 1) * this.perOutputTokenUs);
     }
   }
 }
 
-function mod(x: number, m: number): number {
-  const r = x % m;
-  return r < 0 ? r + m : r;
-}
-
-/** Counting sort of slots 0..n−1 by phase (key mod bs), stable in slot order. */
-function bucket(keys: Int32Array, n: number, bs: number, count: Int32Array, start: Int32Array, order: Int32Array): void {
-  start[0] = 0;
-  for (let p = 0; p < bs; p++) start[p + 1] = start[p]! + count[p]!;
-  count.fill(0);
-  for (let k = 0; k < n; k++) {
-    const key = keys[k]!;
-    if (key === NEVER) continue;
-    const p = mod(key, bs);
-    order[start[p]! + count[p]!++] = k;
-  }
-}

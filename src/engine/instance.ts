@@ -230,14 +230,13 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private launch(): boolean {
     const now = this.sim.nowUs;
     const q = this.batches;
-    const durUs = q.launch(now);
+    const dur = q.launch(now);
     const b = q.cur;
     if (b.size === 0) {
       this.notePeakKv();
       this.armLoadPoll();
       return false; // blocked on held, reserved or loading blocks; their release kicks again
     }
-    const dur = Math.max(1, Math.round(durUs));
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
     for (let k = b.admittedFrom; k < b.size; k++) {
       const r = b.reqs[k]!;
@@ -272,24 +271,27 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     let decodeEmitted = 0;
     let finishedAny = false;
     const run = s.run;
-    if (b.leapCommit && run !== null) {
-      // A decode run's commit: every request samples a token (none of them its last: that commit steps).
-      if (run.commitFinishes()) this.endRun();
-      else {
-        run.commit(now);
-        decodeEmitted = b.size;
-        this.leapSteps++;
-      }
+    const leap = b.leapCommit && run !== null;
+    if (leap) {
+      // A decode run's commit: every request samples a token; those sampling their last are marked finished.
+      // The time matters only to detail recording (token times); otherwise no fractional µs is passed.
+      finishedAny = run.commit(detail ? now : 0);
+      decodeEmitted = b.runSlots;
+      this.leapSteps++;
     }
-    for (let k = b.leapCommit ? b.size : 0; k < b.size; k++) {
+    // A run's batch: requests it admitted (slots from runSlots on) commit here, step by step.
+    for (let k = leap ? b.runSlots : 0; k < b.size; k++) {
       const r = reqs[k]!;
       // Preempted or aborted since it was scheduled: vLLM discards the step's output for it.
       if (r.epoch !== b.epochs[k] || r.state !== RequestState.Running) continue;
       if (detail && b.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: b.newTokens[k]! });
       if (b.sampled[k] === 0) continue;
-      r.pendingTokens--;
-      r.outputDone++;
-      r.numTokens++;
+      // One that joined the run since: the run counted this token (its counters are written as of now).
+      if (!leap || !run.counts(r)) {
+        r.pendingTokens--;
+        r.outputDone++;
+        r.numTokens++;
+      }
       const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
@@ -304,7 +306,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.state = RequestState.Finished;
       }
     }
-    if (!b.leapCommit && run !== null && run.active) run.afterStepwiseCommit(b);
+    if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
     if (finishedAny) this.removeFinished(now);
     if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;

@@ -39,7 +39,8 @@ export class Scheduler extends KvCacheManager {
   cpuHitTokens = 0;
   cpuLoads = 0;
 
-  private readonly budgetTokens: number;
+  /** max_num_batched_tokens: the token budget of one step. */
+  readonly budgetTokens: number;
   private readonly maxNumSeqs: number;
   private readonly threshold: number;
   private readonly priorityPolicy: boolean;
@@ -109,6 +110,18 @@ export class Scheduler extends KvCacheManager {
 
     out.admittedFrom = out.size;
     if (preempted) return true;
+    this.admitWaiting(nowUs, out, budget);
+    return false;
+  }
+
+  /**
+   * The second half of `schedule()`: waiting requests in queue order join `out` (appended) while
+   * the token `budget` and max_num_seqs allow. A decode run calls it after forming its decodes,
+   * the first half's work when every running request gets one token.
+   */
+  admitWaiting(nowUs: number, out: StepBatch, budget: number): void {
+    const running = this.running;
+    const pool = this.pool;
     const waiting = this.waiting;
     const bs = this.blockSize;
     while (waiting.length > 0 && budget > 0 && running.length < this.maxNumSeqs) {
@@ -158,7 +171,6 @@ export class Scheduler extends KvCacheManager {
       this.addToBatch(out, r, numNew);
       budget -= numNew;
     }
-    return false;
   }
 
   /**

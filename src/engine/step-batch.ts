@@ -22,7 +22,16 @@ export class StepBatch implements BatchShape {
    * until the run ends or someone reads the batch.
    */
   leapF = 0;
-  /** Its commit is a run commit: every slot's request samples one token (O(1), no per-slot loop). */
+  /**
+   * A decode run's batch: its first runSlots slots are the run's requests (committed as counters);
+   * slots from there on (requests admitted by the run's formation) commit step by step.
+   */
+  runSlots = 0;
+  /** The decode run's slot layout this batch's per-slot arrays were last written with (decode-run.ts). */
+  runVersion = -1;
+  /** Of that layout, the leading slots written (requests joining a run are appended). */
+  runWritten = 0;
+  /** Its commit is a run commit: the run's slots (below runSlots) sample one token each in O(1), no per-slot loop. */
   leapCommit = false;
   /** Σ contextTokens of a run batch. */
   contextSum = 0;

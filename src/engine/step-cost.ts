@@ -26,16 +26,17 @@ export class StepCost {
   }
 
   /**
-   * Writes the batch's GPU µs into out[0] and CPU µs into out[1]; returns the GPU µs. The
-   * asynchronous loop asks twice per batch (its CPU part when it is scheduled ahead, its GPU part
-   * when it runs): the parts are kept on the batch, keyed by its formation, and computed once.
+   * Writes the batch's GPU µs into out[0] and CPU µs into out[1]. The asynchronous loop asks
+   * twice per batch (its CPU part when it is scheduled ahead, its GPU part when it runs): the
+   * parts are kept on the batch, keyed by its formation, and computed once. Returns nothing (the
+   * engine loop reads `out`: a returned fractional µs would be boxed on every step).
    */
-  parts(b: StepBatch): number {
+  fill(b: StepBatch): void {
     const out = this.out;
     if (b.costSeq === b.seq) {
       out[0] = b.gpuUs;
       out[1] = b.cpuUs;
-      return out[0]!;
+      return;
     }
     const m = this.model;
     if (m.split !== undefined) {
@@ -48,7 +49,12 @@ export class StepCost {
     b.gpuUs = out[0]!;
     b.cpuUs = out[1]!;
     b.costSeq = b.seq;
-    return out[0]!;
+  }
+
+  /** `fill`, returning the GPU µs. */
+  parts(b: StepBatch): number {
+    this.fill(b);
+    return this.out[0]!;
   }
 
   /** The batch's CPU µs (0 without a split, at no cost). */

@@ -1,0 +1,336 @@
+/**
+ * The slots of a decode run (decode-run.ts): for each request in the run, in running order, its
+ * counters when it joined as a baseline against the run's formation and commit counters (f, c),
+ * and the calendars of its block boundaries. A request joins at the end (its slot the highest) and
+ * leaves from anywhere (the slots after it move down, order kept), so both calendars (slots by
+ * phase, then slot) are kept sorted by appending and by renumbering in place, never re-sorted.
+ */
+import type { InstanceConfig } from './config.js';
+import type { EngineRequest } from './engine-request.js';
+import type { StepBatch } from './step-batch.js';
+
+export const NEVER = 0x7fffffff;
+
+export class RunSlots {
+  /** Formations and commits since the run started. */
+  protected f = 0;
+  protected c = 0;
+  protected n = 0;
+  /** The run's requests in slot order (running order without the leaving ones). */
+  protected readonly reqs: EngineRequest[];
+  /** Per slot, as of formation 0 and commit 0 of the run: computed tokens, placeholders, output tokens, known tokens. */
+  protected readonly c0: Int32Array;
+  protected readonly p0: Int32Array;
+  protected readonly o0: Int32Array;
+  /** Per slot: the commit that samples its last token (output tokens − o0), and its epoch. */
+  protected readonly cLast: Int32Array;
+  protected readonly ep: Int32Array;
+  protected readonly n0: Int32Array;
+  /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
+  protected readonly allocAtF: Int32Array;
+  protected readonly registerAtC: Int32Array;
+  /** Slots marked to leave (and how many), and old slot → new slot (or −1) while removing them (compactSlots). */
+  protected readonly gone: Uint8Array;
+  protected goneCount = 0;
+  /** Per slot: 1 when it is in the registration calendar (its phase is −known tokens mod blockSize). */
+  protected readonly inRegCalendar: Uint8Array;
+  protected readonly remap: Int32Array;
+  protected sumC0 = 0;
+  /** At formation fStop + 1 some request has its last token in flight (it leaves the slots). */
+  protected fStop = 0;
+  /** The commit that samples some request's last token (it finishes). */
+  protected cFinish = 0;
+  /** Calendars: slots ordered by (phase, slot); phase k's slots are order[start[k] .. start[k+1]). */
+  protected readonly allocOrder: Int32Array;
+  protected readonly allocStart: Int32Array;
+  protected readonly regOrder: Int32Array;
+  protected readonly regStart: Int32Array;
+  /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
+  protected readonly regDue: Int32Array;
+  protected regDueCount = 0;
+  /** Bumped whenever slots are removed; a batch whose runVersion differs is rewritten before the run forms into it. */
+  protected version = 0;
+  protected readonly bs: number;
+  protected readonly caching: boolean;
+
+  constructor(cfg: InstanceConfig) {
+    const cap = cfg.maxNumSeqs;
+    this.bs = cfg.blockSize;
+    this.c0 = new Int32Array(cap);
+    this.p0 = new Int32Array(cap);
+    this.o0 = new Int32Array(cap);
+    this.cLast = new Int32Array(cap);
+    this.ep = new Int32Array(cap);
+    this.n0 = new Int32Array(cap);
+    this.allocAtF = new Int32Array(cap);
+    this.registerAtC = new Int32Array(cap);
+    this.gone = new Uint8Array(cap);
+    this.inRegCalendar = new Uint8Array(cap);
+    this.remap = new Int32Array(cap);
+    // Fixed-size (never shrunk or grown: n says how many entries count).
+    this.reqs = new Array<EngineRequest>(cap);
+    this.allocOrder = new Int32Array(cap);
+    this.regOrder = new Int32Array(cap);
+    this.regDue = new Int32Array(cap);
+    this.allocStart = new Int32Array(this.bs + 1);
+    this.regStart = new Int32Array(this.bs + 1);
+    this.caching = cfg.enablePrefixCaching;
+  }
+
+  /** No slots, no formations or commits. */
+  protected resetSlots(): void {
+    this.n = 0;
+    this.f = 0;
+    this.c = 0;
+    this.regDueCount = 0;
+    this.sumC0 = 0;
+    this.fStop = NEVER;
+    this.cFinish = NEVER;
+    this.allocStart.fill(0);
+    this.regStart.fill(0);
+  }
+
+  /** Appends r (after every slot in running order) with its counters as of now as the slot's baseline. */
+  protected addSlot(r: EngineRequest): void {
+    const f = this.f;
+    const c = this.c;
+    const bs = this.bs;
+    const k = this.n++;
+    this.reqs[k] = r;
+    const c0 = r.computedTokens - f;
+    const p0 = r.pendingTokens - f + c;
+    const o0 = r.outputDone - c;
+    const last = r.outputTokens - o0;
+    this.c0[k] = c0;
+    this.p0[k] = p0;
+    this.o0[k] = o0;
+    this.n0[k] = r.numTokens - c;
+    this.cLast[k] = last;
+    this.ep[k] = r.epoch;
+    this.sumC0 += c0;
+    if (last < this.cFinish) this.cFinish = last;
+    if (last - p0 < this.fStop) this.fStop = last - p0;
+    // The formation whose token passes its blocks; the commit after which its next block is full of known tokens.
+    const alloc = r.numBlocks * bs - c0 + 1;
+    this.allocAtF[k] = alloc;
+    const reg = this.nextRegistration(r, k);
+    this.registerAtC[k] = reg;
+    if (reg <= c) this.pushDue(k);
+    // The highest slot: last in its phase's bucket.
+    appendToCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
+    this.inRegCalendar[k] = reg !== NEVER ? 1 : 0;
+    if (reg !== NEVER) appendToCalendar(this.regOrder, this.regStart, bs, k, mod(reg, bs));
+  }
+
+  /** Marks slot k to be dropped by the next compactSlots. */
+  protected markGone(k: number): void {
+    this.gone[k] = 1;
+    this.goneCount++;
+  }
+
+  /** Drops the slots marked gone (order kept); the calendars keep their order with the slots renumbered. */
+  protected compactSlots(): void {
+    if (this.goneCount === 1) {
+      for (let k = 0; k < this.n; k++) {
+        if (this.gone[k] === 1) {
+          this.removeSlot(k);
+          break;
+        }
+      }
+      return;
+    }
+    this.goneCount = 0;
+    const reqs = this.reqs;
+    const n = this.n;
+    const due = this.regDue;
+    const gone = this.gone;
+    const remap = this.remap;
+    const { c0, p0, o0, n0, cLast, ep, allocAtF, registerAtC } = this;
+    let d = 0;
+    let j = 0;
+    let w = 0;
+    let sum = 0;
+    let fStop = NEVER;
+    let cFinish = NEVER;
+    for (let k = 0; k < n; k++) {
+      const out = gone[k] === 1;
+      gone[k] = 0;
+      // A registration due at the next formation goes with its slot (renumbered) or is dropped.
+      if (j < this.regDueCount && due[j] === k) {
+        j++;
+        if (!out) due[d++] = w;
+      }
+      if (out) {
+        remap[k] = -1;
+        continue;
+      }
+      remap[k] = w;
+      if (w !== k) {
+        reqs[w] = reqs[k]!;
+        c0[w] = c0[k]!;
+        p0[w] = p0[k]!;
+        o0[w] = o0[k]!;
+        cLast[w] = cLast[k]!;
+        ep[w] = ep[k]!;
+        n0[w] = n0[k]!;
+        allocAtF[w] = allocAtF[k]!;
+        registerAtC[w] = registerAtC[k]!;
+        this.inRegCalendar[w] = this.inRegCalendar[k]!;
+      }
+      sum += c0[w]!;
+      const left = cLast[w]!;
+      if (left < cFinish) cFinish = left;
+      if (left - p0[w]! < fStop) fStop = left - p0[w]!;
+      w++;
+    }
+    this.n = w;
+    this.regDueCount = d;
+    this.sumC0 = sum;
+    this.fStop = fStop;
+    this.cFinish = cFinish;
+    filterCalendar(this.allocOrder, this.allocStart, this.bs, remap);
+    filterCalendar(this.regOrder, this.regStart, this.bs, remap);
+    this.version++;
+  }
+
+  /** compactSlots for one slot: the arrays move down with memmoves, one pass renumbers the calendars. */
+  private removeSlot(k: number): void {
+    const n = this.n;
+    const bs = this.bs;
+    this.gone[k] = 0;
+    this.goneCount = 0;
+    const alloc = this.allocAtF[k]!;
+    // In the registration calendar from its joining on, even once it has no block left to register (NEVER).
+    const regPhase = this.inRegCalendar[k] === 1 ? mod(-this.n0[k]!, bs) : -1;
+    this.sumC0 -= this.c0[k]!;
+    if (k + 1 < n) {
+      // A plain loop: copyWithin on a JS array is the generic (per-element property) path.
+      const reqs = this.reqs;
+      for (let j = k + 1; j < n; j++) reqs[j - 1] = reqs[j]!;
+      this.c0.copyWithin(k, k + 1, n);
+      this.p0.copyWithin(k, k + 1, n);
+      this.o0.copyWithin(k, k + 1, n);
+      this.cLast.copyWithin(k, k + 1, n);
+      this.ep.copyWithin(k, k + 1, n);
+      this.n0.copyWithin(k, k + 1, n);
+      this.allocAtF.copyWithin(k, k + 1, n);
+      this.registerAtC.copyWithin(k, k + 1, n);
+      this.inRegCalendar.copyWithin(k, k + 1, n);
+    }
+    const m = n - 1;
+    this.n = m;
+    const due = this.regDue;
+    let d = 0;
+    for (let j = 0; j < this.regDueCount; j++) {
+      const v = due[j]!;
+      if (v !== k) due[d++] = v > k ? v - 1 : v;
+    }
+    this.regDueCount = d;
+    removeFromCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
+    if (regPhase >= 0) removeFromCalendar(this.regOrder, this.regStart, bs, k, regPhase);
+    else renumberAbove(this.regOrder, this.regStart[bs]!, k);
+    let fStop = NEVER;
+    let cFinish = NEVER;
+    for (let w = 0; w < m; w++) {
+      const left = this.cLast[w]!;
+      if (left < cFinish) cFinish = left;
+      if (left - this.p0[w]! < fStop) fStop = left - this.p0[w]!;
+    }
+    this.fStop = fStop;
+    this.cFinish = cFinish;
+    this.version++;
+  }
+
+  /** Writes the run's slots from `from` on into `out` as one-token decodes that all sample, with their epochs. */
+  protected writeSlots(out: StepBatch, from: number): void {
+    const n = this.n;
+    const reqs = this.reqs;
+    const ep = this.ep;
+    const nt = out.newTokens;
+    const pre = out.isPrefill;
+    const sampled = out.sampled;
+    for (let k = from; k < n; k++) {
+      out.reqs[k] = reqs[k]!;
+      out.epochs[k] = ep[k]!;
+      nt[k] = 1;
+      pre[k] = 0;
+      sampled[k] = 1;
+    }
+    out.runVersion = this.version;
+    out.runWritten = n;
+  }
+
+  /** Writes a run batch's per-slot contexts (what the step-by-step path would have written). */
+  fillContexts(b: StepBatch): void {
+    if (b.leapF <= 0) return;
+    const ctx = b.contextTokens;
+    const d = b.leapF - 1;
+    for (let k = 0; k < b.runSlots; k++) ctx[k] = this.c0[k]! + d;
+  }
+
+  /** The commit number after which request k's next block is full of known tokens, or NEVER. */
+  protected nextRegistration(r: EngineRequest, k: number): number {
+    if (!this.caching) return NEVER;
+    const next = r.numHashedBlocks + 1;
+    if (next > r.seqBlockHashes.length) return NEVER;
+    return next * this.bs - this.n0[k]!;
+  }
+
+  /** Marks slot k due for registration at the next formation (the due list stays ascending). */
+  protected pushDue(k: number): void {
+    const due = this.regDue;
+    let i = this.regDueCount++;
+    while (i > 0 && due[i - 1]! > k) {
+      due[i] = due[i - 1]!;
+      i--;
+    }
+    due[i] = k;
+  }
+
+}
+
+export function mod(x: number, m: number): number {
+  const r = x % m;
+  return r < 0 ? r + m : r;
+}
+
+/** Appends slot k (higher than every slot in it) to phase p's bucket of a calendar. */
+function appendToCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
+  const at = start[p + 1]!;
+  order.copyWithin(at + 1, at, start[bs]!);
+  order[at] = k;
+  for (let q = p + 1; q <= bs; q++) start[q]!++;
+}
+
+/** Renumbers a calendar's slots through `remap` (−1: dropped), keeping each bucket's order. */
+function filterCalendar(order: Int32Array, start: Int32Array, bs: number, remap: Int32Array): void {
+  let w = 0;
+  let s0 = start[0]!;
+  for (let p = 0; p < bs; p++) {
+    const s1 = start[p + 1]!;
+    start[p] = w;
+    for (let i = s0; i < s1; i++) {
+      const k = remap[order[i]!]!;
+      if (k >= 0) order[w++] = k;
+    }
+    s0 = s1;
+  }
+  start[bs] = w;
+}
+
+/** Drops slot k from phase p's bucket of a calendar and renumbers the slots above it. */
+function removeFromCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
+  const total = start[bs]!;
+  let i = start[p]!;
+  const end = start[p + 1]!;
+  while (i < end && order[i] !== k) i++;
+  if (i === end) throw new Error(`decode run: slot ${k} missing from its calendar bucket ${p}`);
+  order.copyWithin(i, i + 1, total);
+  for (let q = p + 1; q <= bs; q++) start[q]!--;
+  renumberAbove(order, total - 1, k);
+}
+
+/** The slots above k in a calendar's first `total` entries move down one (slot k left). */
+function renumberAbove(order: Int32Array, total: number, k: number): void {
+  for (let j = 0; j < total; j++) if (order[j]! > k) order[j]!--;
+}
