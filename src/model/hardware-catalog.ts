@@ -163,11 +163,11 @@ export function findHardware(name: string): HardwareSpec | undefined {
 export function getHardware(name: string, where = '--hardware'): HardwareSpec {
   const spec = findHardware(name);
   if (spec) return spec;
-  const close = closeNames(name, [...byName.keys()]);
   // A PCIe or NVL card has its own clocks, memory and links: never suggest the SXM part it resembles.
   if (/\b(pcie|nvl)\b/.test(hardwareNameKey(name))) {
     throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}': a PCIe or NVL card has its own clocks, memory and links, and the catalog holds SXM parts and the L40S (${hardwareNames().join(', ')}); describe it with --hardware-config FILE`);
   }
+  const close = closeNames(name, [...byName.keys()]);
   const hint = close.length > 0 ? `did you mean ${close.join(', ')}?` : `known: ${hardwareNames().join(', ')}`;
   throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}'; ${hint} (or pass --hardware-config FILE)`);
 }

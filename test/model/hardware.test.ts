@@ -44,6 +44,7 @@ describe('hardware catalog', () => {
       ['NVIDIA H200', 'H200'],
       ['H200-SXM-141GB', 'H200'],
       ['Tesla B200', 'B200'],
+      ['NVIDIA L40S PCIe 48GB', 'L40S'], // a PCIe card by make: its pcie word names the catalogued part
     ];
     for (const [name, gpu] of cases) expect([name, getHardware(name).name]).toEqual([name, gpu]);
     expect(hardwareNameKey('NVIDIA A100-SXM4-80GB')).toBe(hardwareNameKey('a100_80gb-sxm'));
