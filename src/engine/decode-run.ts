@@ -17,17 +17,10 @@
  * Step times come from the model's DecodeAggregateCost capability (requests, summed context).
  *
  * A request joining or leaving does not end the run: that request alone is written out or read
- * in (its slot added at the end or removed, run-slots.ts), the others' counters stay implicit.
- * - Leaving: a commit that samples a request's last token finishes it (the synchronous loop); a
- *   formation while its last token is in flight leaves it out (the asynchronous loop: vLLM does not
- *   schedule it again) and the next commit, which samples that token, finishes it. Either way the
- *   instance then reports and frees it as step by step.
- * - Joining: with requests waiting, a formation runs schedule()'s admission half after the run's
- *   decodes (Scheduler.admitWaiting: the same lookups and allocations, after the decodes' boundary
- *   work, as schedule() does them); that batch is costed slot by slot, and its admitted slots
- *   commit step by step in the run's commit (first tokens, listeners). A request whose prompt is
- *   done joins the slots at the next formation; in the asynchronous loop its prefill is then still
- *   in flight, and the run counts that commit's first token (`counts`).
+ * in (its slot added at the end or removed, run-slots.ts) and the others stay implicit. It leaves
+ * at the commit that samples its last token, or (asynchronous loop) at the formation that would
+ * schedule that token in flight; it joins through schedule()'s admission half run after the
+ * decodes (Scheduler.admitWaiting), its prefill committed step by step (docs/engine.md).
  *
  * The run ends (materialise, then the step-by-step path takes over for that step) when:
  * a formation cannot extend the batch (a request loads from the CPU tier, an admitted request
@@ -42,7 +35,8 @@ import type { InstanceConfig } from './config.js';
 import { RequestState, type EngineRequest } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
-import { NEVER, RunSlots } from './run-slots.js';
+import { RunSlots } from './run-slots.js';
+import { RunTokenTimes } from './run-token-times.js';
 
 export class DecodeRun extends RunSlots {
   /** A run is in progress: running requests' counters are stale until materialised. */
@@ -64,14 +58,8 @@ export class DecodeRun extends RunSlots {
   private batches: StepBatch[] = [];
   /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
   private stepwiseBatch: StepBatch | null = null;
-  /** Detail recording: commit times of the run (index = commit number), and commits already materialised. */
-  private commitTimes = new Float64Array(64);
-  private syncedC = 0;
-
-  private readonly detail: boolean;
-  private readonly tokenEvery: number;
-  private readonly firstTokenUs: number;
-  private readonly perOutputTokenUs: number;
+  /** Detail recording: the run's commit times, written to requests when they are materialised. */
+  private readonly tokenTimes: RunTokenTimes;
 
   constructor(private readonly s: Scheduler, cfg: InstanceConfig, readonly cost: DecodeAggregateCost) {
     super(cfg);
@@ -80,10 +68,7 @@ export class DecodeRun extends RunSlots {
     this.leaving = new Array<EngineRequest>(cap);
     this.joining = new Array<EngineRequest>(cap);
     this.joined = new Array<EngineRequest>(cap);
-    this.detail = cfg.detail.enabled;
-    this.tokenEvery = cfg.detail.tokenEvery;
-    this.firstTokenUs = cfg.overheads.firstTokenUs;
-    this.perOutputTokenUs = cfg.overheads.perOutputTokenUs;
+    this.tokenTimes = new RunTokenTimes(cfg);
   }
 
   /** The batch buffers the run forms into (their per-slot contexts are written out when the slots change). */
@@ -125,7 +110,7 @@ export class DecodeRun extends RunSlots {
     this.active = true;
     this.started++;
     this.resetSlots();
-    this.syncedC = 0;
+    this.tokenTimes.synced = 0;
     this.leavingCount = 0;
     this.joiningCount = 0;
     this.joinedCount = 0;
@@ -161,9 +146,9 @@ export class DecodeRun extends RunSlots {
     if (b !== this.stepwiseBatch) return false;
     this.stepwiseBatch = null;
     // Its token times were recorded by the step-by-step commit (none to write for this commit).
-    this.syncedC = this.c + 1;
+    this.tokenTimes.synced = this.c + 1;
     const finished = this.commit(0);
-    this.syncedC = this.c;
+    this.tokenTimes.synced = this.c;
     return finished;
   }
 
@@ -182,37 +167,9 @@ export class DecodeRun extends RunSlots {
     if (admit && this.n >= s.budgetTokens) return false;
     if (this.f >= this.fStop && !this.leaveLastInFlight(out)) return false;
     const f = this.f + 1;
-    const bs = this.bs;
-    const ph = f % bs;
-    const a0 = this.allocStart[ph]!;
-    const a1 = this.allocStart[ph + 1]!;
-    let need = 0;
-    for (let i = a0; i < a1; i++) if (this.allocAtF[this.allocOrder[i]!] === f) need++;
-    if (need > s.pool.numFree) return false;
+    if (this.blocksNeededAt(f) > s.pool.numFree) return false;
     this.f = f;
-
-    // Boundary work in slot order, each slot's allocation before its registration (as extendDecodeBatch).
-    const due = this.regDue;
-    let j = 0;
-    const nd = this.regDueCount;
-    let i = a0;
-    for (;;) {
-      while (i < a1 && this.allocAtF[this.allocOrder[i]!] !== f) i++;
-      const ka = i < a1 ? this.allocOrder[i]! : NEVER;
-      const kr = j < nd ? due[j]! : NEVER;
-      if (ka === NEVER && kr === NEVER) break;
-      if (ka <= kr) {
-        const r = this.reqs[ka]!;
-        r.blocks[r.numBlocks++] = s.pool.allocate();
-        this.allocAtF[ka] = f + bs;
-        i++;
-      }
-      if (kr <= ka) {
-        this.register(kr, f);
-        j++;
-      }
-    }
-    this.regDueCount = 0;
+    this.crossBoundaries(f, s);
 
     const n = this.n;
     // Slots change by removal (a new version: rewritten) or by requests joining at the end (appended).
@@ -296,20 +253,8 @@ export class DecodeRun extends RunSlots {
     const c = ++this.c;
     // Requests that joined at the last formation have their first token in this commit.
     this.countedJoined = this.joinedCount !== 0;
-    if (this.detail) {
-      if (c >= this.commitTimes.length) {
-        const grown = new Float64Array(this.commitTimes.length * 2);
-        grown.set(this.commitTimes);
-        this.commitTimes = grown;
-      }
-      this.commitTimes[c] = nowUs;
-    }
-    const ph = c % this.bs;
-    const at = this.registerAtC;
-    for (let i = this.regStart[ph]!, e = this.regStart[ph + 1]!; i < e; i++) {
-      const k = this.regOrder[i]!;
-      if (at[k] === c) this.pushDue(k);
-    }
+    if (this.tokenTimes.enabled) this.tokenTimes.noteCommit(c, nowUs);
+    this.noteFilledBlocks(c);
     let finished = false;
     if (this.leavingCount !== 0) {
       // Left out at the last formation, their last token is this commit's (as the step-by-step commit samples it).
@@ -337,7 +282,7 @@ export class DecodeRun extends RunSlots {
   syncRequests(): void {
     if (!this.active) return;
     for (let k = 0; k < this.n; k++) this.materialise(k);
-    this.syncedC = this.c;
+    this.tokenTimes.synced = this.c;
   }
 
   /** Writes slot k's request's counters (and token times not yet recorded) as of now. */
@@ -349,7 +294,7 @@ export class DecodeRun extends RunSlots {
     r.pendingTokens = this.p0[k]! + f - c;
     r.outputDone = this.o0[k]! + c;
     r.numTokens = this.n0[k]! + c;
-    if (this.detail) this.recordTokenTimes(r, this.o0[k]!, c);
+    if (this.tokenTimes.enabled) this.tokenTimes.record(r, this.o0[k]!, c);
   }
 
   /**
@@ -379,7 +324,7 @@ export class DecodeRun extends RunSlots {
     r.outputDone++;
     r.numTokens++;
     if (r.outputDone < r.outputTokens) throw new Error(`decode run: request ${r.src.id} left with ${r.outputTokens - r.outputDone} tokens to go`);
-    if (this.detail && (r.outputDone - 1) % this.tokenEvery === 0) r.tokenTimesUs!.push(nowUs + this.firstTokenUs + (r.outputDone - 1) * this.perOutputTokenUs);
+    if (this.tokenTimes.enabled) this.tokenTimes.recordOne(r, r.outputDone, nowUs);
     r.state = RequestState.Finished;
   }
 
@@ -426,27 +371,5 @@ export class DecodeRun extends RunSlots {
     this.active = false;
   }
 
-  /** Registers request k's full blocks at formation f (Scheduler.cacheFullBlocks with its known tokens as of now). */
-  private register(k: number, f: number): void {
-    const r = this.reqs[k]!;
-    r.numTokens = this.n0[k]! + this.c;
-    this.s.cacheFullBlocks(r, this.c0[k]! + f);
-    const at = this.nextRegistration(r, k);
-    // The phase is fixed (−known tokens mod blockSize), so the slot stays in its calendar bucket.
-    this.registerAtC[k] = at;
-  }
-
-  /** Pushes the token times step-by-step commits would have recorded for commits (syncedC, c]. */
-  private recordTokenTimes(r: EngineRequest, o0: number, c: number): void {
-    const every = this.tokenEvery;
-    const times = r.tokenTimesUs!;
-    // Output token o (1-based) is recorded when (o − 1) % every === 0, at its commit's time. A
-    // first token (o = 1) is always recorded by a step-by-step commit (o ≤ 0: before it joined).
-    for (let i = this.syncedC + 1; i <= c; i++) {
-      const o = o0 + i;
-      if (o < 2 || (o - 1) % every !== 0) continue;
-      times.push(this.commitTimes[i]! + this.firstTokenUs + (o - 1) * this.perOutputTokenUs);
-    }
-  }
 }
 

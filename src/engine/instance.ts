@@ -27,6 +27,7 @@ import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 import { BatchQueue } from './batch-queue.js';
+import { tokenTimeUs } from './run-token-times.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 import { InstanceGauges } from './instance-gauges.js';
 
@@ -292,7 +293,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.outputDone++;
         r.numTokens++;
       }
-      const tokenUs = now + ov.firstTokenUs + (r.outputDone - 1) * ov.perOutputTokenUs;
+      const tokenUs = tokenTimeUs(now, r.outputDone, ov);
       if (r.outputDone === 1) {
         r.firstTokenUs = tokenUs;
         this.listener.onFirstToken?.(r, tokenUs);

@@ -1,12 +1,14 @@
 /**
  * The slots of a decode run (decode-run.ts): for each request in the run, in running order, its
  * counters when it joined as a baseline against the run's formation and commit counters (f, c),
- * and the calendars of its block boundaries. A request joins at the end (its slot the highest) and
+ * and the calendars of its block boundaries, with the work a formation and a commit do at them
+ * (a new block, a full block registered). A request joins at the end (its slot the highest) and
  * leaves from anywhere (the slots after it move down, order kept), so both calendars (slots by
  * phase, then slot) are kept sorted by appending and by renumbering in place, never re-sorted.
  */
 import type { InstanceConfig } from './config.js';
 import type { EngineRequest } from './engine-request.js';
+import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 
 export const NEVER = 0x7fffffff;
@@ -268,6 +270,60 @@ export class RunSlots {
     for (let k = 0; k < b.runSlots; k++) ctx[k] = this.c0[k]! + d;
   }
 
+  /** Slots whose computed tokens pass their blocks at formation f (each needs one new block). */
+  protected blocksNeededAt(f: number): number {
+    const ph = f % this.bs;
+    let need = 0;
+    for (let i = this.allocStart[ph]!, e = this.allocStart[ph + 1]!; i < e; i++) if (this.allocAtF[this.allocOrder[i]!] === f) need++;
+    return need;
+  }
+
+  /**
+   * Formation f's block work in slot order, each slot's allocation before its registration (as
+   * Scheduler.extendDecodeBatch): slots passing their blocks get one from the pool, slots whose
+   * next block filled at the last commits register it (cacheFullBlocks with their known tokens).
+   */
+  protected crossBoundaries(f: number, s: Scheduler): void {
+    const bs = this.bs;
+    const ph = f % bs;
+    const a1 = this.allocStart[ph + 1]!;
+    const due = this.regDue;
+    const nd = this.regDueCount;
+    let i = this.allocStart[ph]!;
+    let j = 0;
+    for (;;) {
+      while (i < a1 && this.allocAtF[this.allocOrder[i]!] !== f) i++;
+      const ka = i < a1 ? this.allocOrder[i]! : NEVER;
+      const kr = j < nd ? due[j]! : NEVER;
+      if (ka === NEVER && kr === NEVER) break;
+      if (ka <= kr) {
+        const r = this.reqs[ka]!;
+        r.blocks[r.numBlocks++] = s.pool.allocate();
+        this.allocAtF[ka] = f + bs;
+        i++;
+      }
+      if (kr <= ka) {
+        const r = this.reqs[kr]!;
+        r.numTokens = this.n0[kr]! + this.c;
+        s.cacheFullBlocks(r, this.c0[kr]! + f);
+        // The phase is fixed (−known tokens mod blockSize), so the slot stays in its calendar bucket.
+        this.registerAtC[kr] = this.nextRegistration(r, kr);
+        j++;
+      }
+    }
+    this.regDueCount = 0;
+  }
+
+  /** Commit c filled some slots' next blocks with known tokens: they register at the next formation. */
+  protected noteFilledBlocks(c: number): void {
+    const ph = c % this.bs;
+    const at = this.registerAtC;
+    for (let i = this.regStart[ph]!, e = this.regStart[ph + 1]!; i < e; i++) {
+      const k = this.regOrder[i]!;
+      if (at[k] === c) this.pushDue(k);
+    }
+  }
+
   /** The commit number after which request k's next block is full of known tokens, or NEVER. */
   protected nextRegistration(r: EngineRequest, k: number): number {
     if (!this.caching) return NEVER;
@@ -286,7 +342,6 @@ export class RunSlots {
     }
     due[i] = k;
   }
-
 }
 
 export function mod(x: number, m: number): number {
