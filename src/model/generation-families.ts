@@ -10,6 +10,7 @@
  * says it was inferred. A family whose releases disagree or whose file was never read gives none.
  */
 import { NO_GENERATION_DEFAULTS, type GenerationDefaults } from './generation-config.js';
+import { languageConfig } from './hf-config.js';
 
 interface FamilyRule {
   readonly family: string;
@@ -65,9 +66,8 @@ export function familyGenerationDefaults(name: string, config: unknown): Generat
   return Object.freeze({ ...rule.defaults, source: `inferred from the ${rule.family} family (${rule.evidence}); this checkpoint's file not read` });
 }
 
-/** vocab_size of a config.json, or of its text_config (multimodal wrappers such as Llama 4); 0 when absent. */
+/** vocab_size of a config.json's language model (hf-config.ts languageConfig); 0 when absent. */
 export function configVocabSize(config: Readonly<Record<string, unknown>>): number {
-  const text = config['text_config'];
-  const v = config['vocab_size'] ?? (typeof text === 'object' && text !== null ? (text as Record<string, unknown>)['vocab_size'] : undefined);
+  const v = languageConfig(config)['vocab_size'];
   return typeof v === 'number' ? v : 0;
 }

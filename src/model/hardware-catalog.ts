@@ -156,7 +156,8 @@ export function hardwareNames(): string[] {
 }
 
 export function findHardware(name: string): HardwareSpec | undefined {
-  return byName.get(name.trim().toLowerCase()) ?? byKey.get(hardwareNameKey(name));
+  // Every catalogued name and alias is in byKey under its own key, so one probe covers them all.
+  return byKey.get(hardwareNameKey(name));
 }
 
 /** The catalogued GPU; unknown → InputError UNKNOWN_HARDWARE listing close names. */

@@ -81,6 +81,11 @@ function attentionIgnored(c: Json): boolean {
   });
 }
 
+/** The language model's part of a config.json: multimodal wrappers (Llama 4) keep it in text_config. */
+export function languageConfig(config: Json): Json {
+  return isObject(config['text_config']) ? (config['text_config'] as Json) : config;
+}
+
 /**
  * Builds a ModelSpec. `name` becomes the canonical (lower-cased) name; `where` names the source
  * (file name) in error messages; `generation` is the model's generation_config.json defaults
@@ -89,8 +94,7 @@ function attentionIgnored(c: Json): boolean {
 export function modelSpecFromHfConfig(config: object, name: string, where: string, generation: GenerationDefaults = NO_GENERATION_DEFAULTS): ModelSpec {
   if (!isObject(config)) throw new InputError('MODEL_CONFIG_INVALID', where, 'expected a JSON object (a Hugging Face config.json)');
   const outer = config;
-  // Multimodal wrappers (Llama 4) keep the language model's facts in text_config.
-  const c: Json = isObject(outer['text_config']) ? (outer['text_config'] as Json) : outer;
+  const c = languageConfig(outer);
   const w = c === outer ? where : `${where}: text_config`;
   const modelType = String(c['model_type'] ?? outer['model_type'] ?? '');
 
