@@ -139,18 +139,16 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     const end = start + blockSize;
     let cA: number;
     let cB: number;
-    if (end > req.inputTokens && continues) {
-      cA = mix(inner!.a, b);
-      cB = mix(inner!.b, b ^ 0x55555555);
-      if (inner!.exclusive && b < sharedBlocks) {
-        sharedBlocks = b;
-        privateLevel = inner!;
-      }
-    } else if (end <= prefixTokens) {
-      // Some level covers the block (end <= prefixTokens, the largest level's tokens).
+    // The prefix level whose content the block is: the session's (an answer it continues), or the
+    // outermost level covering the block (end <= prefixTokens, the largest level's tokens).
+    let level: PrefixLevel | undefined;
+    if (end > req.inputTokens && continues) level = inner;
+    else if (end <= prefixTokens) {
       let k = 0;
       while (end > levels[k]!.tokens) k++;
-      const level = levels[k]!;
+      level = levels[k];
+    }
+    if (level !== undefined) {
       cA = mix(level.a, b);
       cB = mix(level.b, b ^ 0x55555555);
       if (level.exclusive && b < sharedBlocks) {
