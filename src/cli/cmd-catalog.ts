@@ -26,12 +26,12 @@ export function registerCatalog(program: Command, io: CliIO): void {
   catalogCommand(program, io, 'models', 'list the embedded model catalog (Hugging Face config.json facts)', listModels, () => {
     const b = (x: number): string => (x / BYTES_PER_GB).toFixed(2);
     return table([
-      ['model', 'params (B)', 'active (B)', 'layers', 'heads', 'kv heads', 'experts', 'max len'],
-      ...listModels().map((m) => [m.name, b(m.totalParams), b(m.activeParams), String(m.layers), String(m.heads), String(m.kvHeads), m.experts, String(m.maxLen)]),
+      ['model', 'params (B)', 'active (B)', 'layers', 'heads', 'kv heads', 'experts', 'max len', 'weights'],
+      ...listModels().map((m) => [m.name, b(m.totalParams), b(m.activeParams), String(m.layers), String(m.heads), String(m.kvHeads), m.experts, String(m.maxLen), m.weightDtype]),
     ]);
   });
   catalogCommand(program, io, 'hardware', 'list the embedded GPU catalog (datasheet figures, dense)', listHardware, () => table([
-    ['gpu', 'bf16 TFLOP/s', 'fp8 TFLOP/s', 'HBM TB/s', 'memory GB', 'link GB/s', 'source'],
-    ...listHardware().map((g) => [g.name, String(g.bf16Tflops), g.fp8Tflops ? String(g.fp8Tflops) : '-', String(g.hbmTBps), String(g.memoryGB), String(g.interconnectGBps), g.source]),
+    ['gpu', 'bf16 TFLOP/s', 'fp8 TFLOP/s', 'int8 TOPS', 'HBM TB/s', 'memory GB', 'link GB/s', 'source'],
+    ...listHardware().map((g) => [g.name, String(g.bf16Tflops), g.fp8Tflops ? String(g.fp8Tflops) : '-', String(g.int8Tops), String(g.hbmTBps), String(g.memoryGB), String(g.interconnectGBps), g.source]),
   ]));
 }

@@ -85,7 +85,7 @@ export function listModels(): ModelListing[] {
       kvHeads: s.numKvHeads,
       experts: s.numExperts > 1 ? `${s.expertsPerToken}/${s.numExperts}` : '-',
       maxLen: s.maxPositionEmbeddings,
-      weightDtype: s.weightBytes === 1 ? 'fp8' : 'bf16',
+      weightDtype: s.quantization,
     };
   });
 }

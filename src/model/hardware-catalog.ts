@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'int8AchievedTops', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -79,6 +79,10 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   }
   const bf16Tflops = num(o, 'bf16Tflops', where, true, false);
   const fp8Tflops = num(o, 'fp8Tflops', where, false, true);
+  // Dense int8 tensor throughput is twice the dense 16-bit one on every NVIDIA tensor-core GPU since
+  // Ampere (A100 624 / 312, H100 1979 / 989.5, B200 4500 / 2250 in their datasheets): the default.
+  const int8Given = o['int8Tops'] !== undefined;
+  const int8Tops = int8Given ? num(o, 'int8Tops', where, true, false) : 2 * bf16Tflops;
   const hbmTBps = num(o, 'hbmTBps', where, true, false);
   const interconnectGBps = num(o, 'interconnectGBps', where, true, false);
   const derived: string[] = [];
@@ -91,7 +95,16 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   const hbmAchievedTBps = achieved('hbmAchievedTBps', hbmTBps, DEFAULT_ACHIEVED_FRACTIONS.hbm);
   const bf16AchievedTflops = achieved('bf16AchievedTflops', bf16Tflops, DEFAULT_ACHIEVED_FRACTIONS.tensor);
   const fp8AchievedTflops = achieved('fp8AchievedTflops', fp8Tflops, DEFAULT_ACHIEVED_FRACTIONS.tensor);
+  // No published per-operator int8 profile for these GPUs: int8 GEMMs reach the share of peak the
+  // GPU's own tensor cores measurably reach (its fp8 share where it has fp8, else its bf16 share).
+  const tensorShare = fp8Tflops > 0 ? fp8AchievedTflops / fp8Tflops : bf16AchievedTflops / bf16Tflops;
+  const int8Measured = num(o, 'int8AchievedTops', where, false, true);
+  const int8AchievedTops = int8Measured > 0 ? int8Measured : int8Tops * tensorShare;
   const derivedNote = derived.length > 0 ? `derived: ${derived.join(', ')} = datasheet × ${DEFAULT_ACHIEVED_FRACTIONS.hbm} (HBM) / ${DEFAULT_ACHIEVED_FRACTIONS.tensor} (tensor), the medians of the measured GPUs` : '';
+  const int8Note = [
+    int8Given ? '' : 'int8Tops = 2 × bf16Tflops (dense int8 tensor throughput doubles 16-bit on NVIDIA GPUs since Ampere)',
+    int8Measured > 0 ? '' : `int8AchievedTops at the GPU's achieved ${fp8Tflops > 0 ? 'fp8' : 'bf16'} share of peak (${tensorShare.toFixed(3)})`,
+  ].filter((x) => x).join('; ');
   return Object.freeze({
     name,
     bf16Tflops,
@@ -105,8 +118,10 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     hbmAchievedTBps,
     bf16AchievedTflops,
     fp8AchievedTflops,
+    int8Tops,
+    int8AchievedTops,
     source: source ?? where,
-    achievedSource: [achievedSource, derivedNote].filter((x) => x).join('; ') || where,
+    achievedSource: [achievedSource, derivedNote, int8Note].filter((x) => x).join('; ') || where,
   });
 }
 

@@ -4,6 +4,8 @@ export interface HardwareSpec {
   readonly bf16Tflops: number;
   /** 0 when the GPU has no fp8 tensor cores. */
   readonly fp8Tflops: number;
+  /** Dense int8 tensor-core throughput (TOPS): w8a8 int8 GEMMs. */
+  readonly int8Tops: number;
   readonly hbmTBps: number;
   readonly memoryGB: number;
   /** GPU-to-GPU (NVLink or PCIe) bandwidth per direction, GB/s, for TP all-reduce. */
@@ -23,6 +25,8 @@ export interface HardwareSpec {
   readonly bf16AchievedTflops: number;
   /** Large-GEMM fp8 throughput reached (TFLOP/s, measured); 0 when the GPU has no fp8 tensor cores. */
   readonly fp8AchievedTflops: number;
+  /** Large-GEMM int8 throughput reached (TOPS). */
+  readonly int8AchievedTops: number;
   /** Datasheet source. */
   readonly source: string;
   /** Where the achieved rates come from (measurement and commit, or the rule that derived them). */

@@ -6,6 +6,7 @@
 import { InputError } from '../kernel/errors.js';
 import type { ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
+import { quantizationObject, readQuantization } from './quantization.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,53 +32,38 @@ function optInt(c: Json, field: string, where: string): number | undefined {
   return posInt(c, field, where);
 }
 
-/** Weight bytes: fp8 quantisation (compressed-tensors 8-bit float, or quant_method fp8) → 1; else 2 (vLLM dtype=auto loads fp16/bf16; fp32 checkpoints are downcast). */
-function weightBytesOf(c: Json): number {
-  const q = c['quantization_config'];
-  if (!isObject(q)) return 2;
-  if (q['quant_method'] === 'fp8') return 1;
-  const w = q['weights'];
-  if (isObject(w) && w['num_bits'] === 8) return 1;
-  const groups = q['config_groups'];
-  if (isObject(groups)) {
-    for (const g of Object.values(groups)) {
-      if (isObject(g) && isObject(g['weights']) && (g['weights'] as Json)['num_bits'] === 8) return 1;
-    }
-  }
-  return 2;
-}
-
-/** The quantised GEMM inputs are quantised to fp8 at run time (w8a8), as opposed to weight-only fp8. */
-function activationQuantOf(c: Json): boolean {
-  const q = c['quantization_config'];
-  if (!isObject(q)) return false;
-  if (q['quant_method'] === 'fp8') return true;
-  const acts: unknown[] = [q['input_activations']];
-  const groups = q['config_groups'];
-  if (isObject(groups)) for (const g of Object.values(groups)) if (isObject(g)) acts.push(g['input_activations']);
-  return acts.some((a) => isObject(a) && a['num_bits'] === 8);
-}
-
 /**
- * Whether a compressed-tensors `ignore` list (exact module names or `re:` patterns) leaves the
- * language model's attention projections unquantised. Vision-tower entries do not count.
+ * Whether the quantisation leaves the language model's attention projections unquantised: a
+ * compressed-tensors `ignore` list (exact module names or `re:` patterns) or a
+ * `modules_to_not_convert` list (name parts, `*` for any layer; awq, gptq, mxfp4)
+ * that names them. Vision-tower entries do not count.
  */
-function attentionIgnored(c: Json): boolean {
-  const q = c['quantization_config'];
-  const ignore = isObject(q) ? q['ignore'] : undefined;
-  if (!Array.isArray(ignore)) return false;
+function attentionIgnored(q: Json): boolean {
   const probes = ['model.layers.0.self_attn.q_proj', 'language_model.model.layers.0.self_attn.q_proj'];
-  return ignore.some((e) => {
-    if (typeof e !== 'string' || e.startsWith('vision')) return false;
-    if (e.startsWith('re:')) {
-      try {
-        const re = new RegExp(e.slice(3));
-        return probes.some((p) => re.test(p));
-      } catch {
-        return false;
+  const ignore = q['ignore'];
+  if (Array.isArray(ignore)) {
+    const hit = ignore.some((e) => {
+      if (typeof e !== 'string' || e.startsWith('vision')) return false;
+      if (e.startsWith('re:')) {
+        try {
+          const re = new RegExp(e.slice(3));
+          return probes.some((p) => re.test(p));
+        } catch {
+          return false;
+        }
       }
-    }
-    return /\.self_attn\.(q|k|v|qkv)_proj$/.test(e);
+      return /\.self_attn\.(q|k|v|qkv)_proj$/.test(e);
+    });
+    if (hit) return true;
+  }
+  // Matched as transformers and vLLM's is_layer_skipped do, as a substring of the module's name;
+  // a `*` (gpt-oss: model.layers.*.self_attn) stands for one name part.
+  const keep = q['modules_to_not_convert'];
+  if (!Array.isArray(keep)) return false;
+  return keep.some((e) => {
+    if (typeof e !== 'string' || e === '' || e.startsWith('vision')) return false;
+    const re = new RegExp(e.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]+'));
+    return probes.some((p) => re.test(p));
   });
 }
 
@@ -175,9 +161,11 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const totalParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeTotal;
   const activeParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeActive;
 
-  const qc = outer['quantization_config'] !== undefined ? outer : c;
-  const wb = weightBytesOf(qc);
-  const attnBytes = wb < 2 && attentionIgnored(qc) ? 2 : wb;
+  // Multimodal wrappers keep the quantisation at the top level, beside text_config.
+  const qc = quantizationObject(outer) !== undefined ? outer : c;
+  const quant = readQuantization(qc, where);
+  const wb = quant.weightBytes;
+  const attnBytes = wb < 2 && attentionIgnored(quantizationObject(qc)!.q) ? 2 : wb;
   const quantised = totalParams - embed - lmHead - layers * attnParams - hidden - layers * norms;
   return Object.freeze({
     name: name.toLowerCase(),
@@ -197,7 +185,9 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     weightBytes: wb,
     attentionWeightBytes: attnBytes,
     lmHeadWeightBytes: 2,
-    activationQuant: wb < 2 && activationQuantOf(qc),
+    activationQuant: quant.activationQuant,
+    gemmFormat: quant.gemm,
+    quantization: quant.label,
     attentionParamsPerLayer: attnParams,
     // Embedding, lm head and norms stay 16-bit in every fp8 checkpoint vLLM loads.
     weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2,

@@ -1,3 +1,4 @@
+import type { GemmFormat } from './quantization.js';
 import type { GenerationDefaults } from './generation-config.js';
 
 /** Model architecture facts the simulator needs, taken from a Hugging Face config.json. */
@@ -20,7 +21,7 @@ export interface ModelSpec {
   /** Shared (always active) expert width, 0 if none. */
   readonly sharedExpertIntermediateSize: number;
   readonly tieWordEmbeddings: boolean;
-  /** Bytes per weight element of the quantised linear layers (2 for bf16/fp16, 1 for fp8). */
+  /** Bytes streamed per weight of the quantised linear layers, scales included (2 for bf16/fp16, 1 for fp8 or int8, ~0.52 for 4-bit; quantization.ts). */
   readonly weightBytes: number;
   /**
    * Bytes per weight of the attention projections: an fp8 checkpoint may leave them 16-bit
@@ -30,10 +31,14 @@ export interface ModelSpec {
   /** Bytes per lm-head weight: 16-bit in every fp8 format vLLM loads (the head is not a quantised linear). */
   readonly lmHeadWeightBytes: number;
   /**
-   * Activations are quantised to fp8 before each quantised GEMM (w8a8: compressed-tensors
-   * `input_activations` 8-bit float, or quant_method fp8): one extra elementwise pass per GEMM input.
+   * Activations are quantised to 8 bits per token before each quantised GEMM (w8a8: compressed-tensors
+   * 8-bit `input_activations`, or quant_method fp8): one extra elementwise pass per GEMM input.
    */
   readonly activationQuant: boolean;
+  /** Tensor-core math of the quantised linear layers (fp8 falls back to 16-bit on a GPU without fp8 tensor cores). */
+  readonly gemmFormat: GemmFormat;
+  /** The weight format, for reports ("bf16", "fp8 w8a8", "int4 w4a16 (gptq, group 128)"). */
+  readonly quantization: string;
   /** Attention projection parameters per layer (q, k, v, o; MLA's low-rank projections). */
   readonly attentionParamsPerLayer: number;
   /** Bytes of all weights as loaded (embedding, lm head and any unquantised parts at 2 bytes). */

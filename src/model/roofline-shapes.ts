@@ -74,11 +74,15 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const bytesPerUs = hw.hbmAchievedTBps * 1e6 * p.bandwidthEfficiency;
   const rates = (tflops: number): KernelRates => Object.freeze({ bytesPerUs, flopsPerUs: tflops * 1e6 * p.gemmComputeEfficiency, exponent: p.gemmTransitionExponent });
   const bf16 = rates(hw.bf16AchievedTflops);
-  // fp8 weights run fp8 tensor-core GEMMs where the GPU has them (vLLM cutlass_scaled_mm); elsewhere
-  // (A100) vLLM dequantises in a weight-only kernel at the 16-bit rate (Marlin).
-  const fp8 = hw.fp8AchievedTflops > 0 ? rates(hw.fp8AchievedTflops) : bf16;
-  const quantRates = m.weightBytes === 1 ? fp8 : bf16;
-  const attnGemmRates = m.attentionWeightBytes === 1 ? fp8 : bf16;
+  // w8a8 fp8 runs fp8 tensor-core GEMMs where the GPU has them (vLLM cutlass_scaled_mm); elsewhere
+  // (A100) vLLM dequantises the weights in a weight-only kernel (Marlin) at the 16-bit rate and
+  // leaves the activations alone. w8a8 int8 runs int8 tensor cores; weight-only formats (4-bit,
+  // w8a16) dequantise inside 16-bit GEMMs and stream only their packed bytes (quantization.ts).
+  const fp8Capable = hw.fp8AchievedTflops > 0;
+  const quantRates = m.gemmFormat === 'fp8' && fp8Capable ? rates(hw.fp8AchievedTflops) : m.gemmFormat === 'int8' ? rates(hw.int8AchievedTops) : bf16;
+  const activationQuant = m.activationQuant && (m.gemmFormat !== 'fp8' || fp8Capable);
+  const attnQuantised = m.attentionWeightBytes < 2;
+  const attnGemmRates = attnQuantised ? quantRates : bf16;
 
   // Attention projections: o_proj is H·d × h; the rest (q, k, v or MLA's low-rank parts) is the input side.
   const qDim = m.numAttentionHeads * m.headDim;
@@ -123,10 +127,11 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   let perLayer = 2 * 4 * h * ab + 2 * ((m.numAttentionHeads / tp + kvHeadsPerGpu) * m.headDim) * ab + 4 * kvHeadsPerGpu * m.headDim * ab;
   perLayer += (3 * mlpWidth * ab) / tp;
   if (isMoe) perLayer += k * 3 * ie * ab + (k + 1) * h * ab;
-  // w8a8: each quantised GEMM input is read at 16 bits and written at 8 (vLLM scaled_fp8_quant, per token).
-  if (m.activationQuant) {
+  // w8a8: each quantised GEMM input is read at 16 bits and written at 8 (vLLM scaled_fp8_quant /
+  // scaled_int8_quant, per token).
+  if (activationQuant) {
     let quantisedInputs = 0;
-    if (m.attentionWeightBytes === 1) quantisedInputs += h + qDim / tp;
+    if (attnQuantised) quantisedInputs += h + qDim / tp;
     if (mlpWidth > 0) quantisedInputs += h + mlpWidth / tp;
     if (isMoe) quantisedInputs += h + k * ie;
     perLayer += quantisedInputs * (ab + 1);
@@ -136,7 +141,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   let kernelsPerLayer = 2 /* norms */ + 2 /* qkv, o */ + 1 /* rotary */ + 1 /* cache write */ + 1 /* attention */;
   if (mlpWidth > 0) kernelsPerLayer += 3;
   if (isMoe) kernelsPerLayer += 7;
-  if (m.activationQuant) kernelsPerLayer += (m.attentionWeightBytes === 1 ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 : 0);
+  if (activationQuant) kernelsPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 : 0);
   const passes = samplerPasses(m.generation, m.vocabSize);
   const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(passes);
 

@@ -40,6 +40,8 @@ export interface Experiment {
   readonly status: string;
   readonly model: string;
   readonly hfConfig: Readonly<Record<string, unknown>>;
+  /** The file's `weight_dtype` (else `precision`) text, a hint at the weight format when hf_config declares no quantisation. */
+  readonly weightFormat?: string;
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
   readonly tp: number;
   readonly dp: number;
@@ -209,6 +211,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     status: typeof json['status'] === 'string' ? json['status'] : 'active',
     model,
     hfConfig,
+    weightFormat: typeof json['weight_dtype'] === 'string' ? json['weight_dtype'] : typeof json['precision'] === 'string' ? json['precision'] : undefined,
     hardware,
     tp,
     dp,

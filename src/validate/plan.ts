@@ -22,6 +22,9 @@ import { Rng } from '../kernel/rng.js';
 import type { Assumption } from './assumptions.js';
 import { describeGeneration, findModel } from '../model/index.js';
 import { configVocabSize, familyGenerationDefaults } from '../model/generation-families.js';
+import { languageConfig } from '../model/hf-config.js';
+import type { ModelSpec } from '../model/model-spec.js';
+import { quantizationFromPrecision, quantizationObject, readQuantization } from '../model/quantization.js';
 import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
 import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
@@ -147,6 +150,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
   const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
   const spec = findModel(exp.model);
+  const weights = weightFormat(exp, spec);
+  if (weights.note !== undefined) assumptions.push(weights.note);
   assumptions.push({
     field: 'sampling',
     value: spec ? describeGeneration(spec.generation, spec.vocabSize) : describeGeneration(familyGenerationDefaults(exp.model, exp.hfConfig), configVocabSize(exp.hfConfig)),
@@ -159,7 +164,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   return {
     id: exp.id,
     file: exp.file,
-    model: { name: exp.model, hfConfig: exp.hfConfig },
+    model: { name: exp.model, hfConfig: weights.hfConfig },
     hardware: exp.hardware,
     tp: exp.tp,
     numInstances: exp.dp,
@@ -252,4 +257,33 @@ export function sampleLength(st: LengthStats | undefined, u: number): number | u
     if (u <= q1) return Math.round(v0 + ((v1 - v0) * (u - q0)) / (q1 - q0));
   }
   return Math.round(pts[pts.length - 1]![1]);
+}
+
+/**
+ * The weight format the simulation uses, and the note that reports it when it is not 16-bit: a
+ * catalogued model's own config; else the file's hf_config (`quantization_config`, or the trimmed
+ * `quantization` object); else, when hf_config declares none, the file's `weight_dtype` /
+ * `precision` text ("fp8 (W8A8 dynamic, compressed-tensors)"), which becomes the hf_config's
+ * quantisation for the simulation.
+ */
+function weightFormat(exp: Experiment, spec: ModelSpec | undefined): { hfConfig: Readonly<Record<string, unknown>>; note?: Assumption } {
+  const hf = exp.hfConfig;
+  if (spec !== undefined) {
+    if (spec.quantization === 'bf16') return { hfConfig: hf };
+    return { hfConfig: hf, note: { field: 'weights', value: spec.quantization, kind: 'derived', why: `the catalogued model's quantization_config (${spec.name})` } };
+  }
+  const holder = quantizationObject(hf) !== undefined ? hf : languageConfig(hf);
+  const declared = quantizationObject(holder);
+  if (declared !== undefined) {
+    const q = readQuantization(holder, `${exp.file}: hf_config`);
+    return { hfConfig: hf, note: { field: 'weights', value: q.label, kind: 'derived', why: `hf_config.${declared.key}` } };
+  }
+  const hinted = exp.weightFormat !== undefined ? quantizationFromPrecision(exp.weightFormat) : undefined;
+  if (hinted === undefined) return { hfConfig: hf };
+  const withQuant = { ...hf, quantization_config: hinted };
+  const q = readQuantization(withQuant, `${exp.file}: hf_config`);
+  return {
+    hfConfig: withQuant,
+    note: { field: 'weights', value: q.label, kind: 'derived', why: `hf_config declares no quantisation; the file's weight_dtype/precision ${JSON.stringify(exp.weightFormat)} names this format` },
+  };
 }
