@@ -67,6 +67,9 @@ function attentionIgnored(q: Json): boolean {
   });
 }
 
+/** model_type values whose MLP is up and down projections only (transformers' Phi, StarCoder2, GPT-NeoX, Persimmon). */
+const PLAIN_MLP_TYPES: ReadonlySet<string> = new Set(['phi', 'starcoder2', 'gpt_neox', 'persimmon']);
+
 /** The language model's part of a config.json: multimodal wrappers (Llama 4) keep it in text_config. */
 export function languageConfig(config: Json): Json {
   return isObject(config['text_config']) ? (config['text_config'] as Json) : config;
@@ -147,7 +150,9 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     if (modelType.startsWith('qwen3')) attnParams += 2 * headDimCfg;
   }
 
-  const gated = 3; // gate, up, down projections (SwiGLU)
+  // Gate, up and down projections (SwiGLU, GeGLU); the architectures transformers builds with a
+  // plain two-matrix MLP (fc1, activation, fc2) have no gate.
+  const gated = PLAIN_MLP_TYPES.has(modelType) ? 2 : 3;
   const denseMlp = gated * hidden * intermediate;
   const expert = gated * hidden * moeIntermediate;
   const shared = gated * hidden * sharedIntermediate;

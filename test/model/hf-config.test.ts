@@ -41,6 +41,14 @@ describe('modelSpecFromHfConfig', () => {
     expect(m.numExperts).toBe(4);
   });
 
+  test('a plain two-matrix MLP (StarCoder2, Phi-2, GPT-NeoX) counts no gate projection', () => {
+    const gated = modelSpecFromHfConfig(tiny, 'g', 'g.json');
+    for (const model_type of ['starcoder2', 'phi', 'gpt_neox']) {
+      expect(gated.totalParams - modelSpecFromHfConfig({ ...tiny, model_type }, 'p', 'p.json').totalParams).toBe(2 * 64 * 128);
+    }
+    expect(modelSpecFromHfConfig({ ...tiny, model_type: 'llama' }, 'l', 'l.json').totalParams).toBe(gated.totalParams);
+  });
+
   test('kv heads default to attention heads (MHA) when absent', () => {
     const { num_key_value_heads: _, ...mha } = tiny;
     expect(modelSpecFromHfConfig(mha, 'mha', 'mha.json').numKvHeads).toBe(4);
