@@ -142,9 +142,11 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     enablePrefixCaching: r.nullableBool(v, 'enable_prefix_caching', 'vllm.'),
     enableChunkedPrefill: r.nullableBool(v, 'enable_chunked_prefill', 'vllm.'),
     cpuKvBlocks: off && off['enabled'] === true ? r.nullableNum(off, 'cpu_kv_blocks', 'vllm.cpu_offload.') : null,
+    asyncScheduling: r.nullableBool(v, 'async_scheduling', 'vllm.'),
     vllmVersion: typeof v['version'] === 'string' ? v['version'] : null,
   };
-  const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && k !== 'cpuKvBlocks' && k !== 'vllmVersion');
+  // async_scheduling is rarely stated: its default follows vllm.version (knobs.ts), not listed as a null knob.
+  const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && k !== 'cpuKvBlocks' && k !== 'vllmVersion' && k !== 'asyncScheduling');
   hints(engine, v, off, notes);
 
   const w = r.obj(json, 'workload', '');

@@ -25,6 +25,8 @@ export interface EngineKnobs {
   readonly enablePrefixCaching: boolean | null;
   readonly enableChunkedPrefill: boolean | null;
   readonly cpuKvBlocks: number | null;
+  /** Schedule step N+1 while step N runs (vLLM --async-scheduling). */
+  readonly asyncScheduling: boolean | null;
   readonly vllmVersion: string | null;
 }
 
@@ -41,6 +43,7 @@ export const KNOB_FIELDS: Readonly<Record<KnobName, string>> = {
   enablePrefixCaching: 'vllm.enable_prefix_caching',
   enableChunkedPrefill: 'vllm.enable_chunked_prefill',
   cpuKvBlocks: 'vllm.cpu_offload.cpu_kv_blocks',
+  asyncScheduling: 'vllm.async_scheduling',
   vllmVersion: 'vllm.version',
 };
 
@@ -71,10 +74,28 @@ export interface DerivedKnobs {
   readonly assumptions: readonly Assumption[];
 }
 
+/** The first vLLM release that schedules asynchronously by default (vllm-project/vllm#27614, in v0.14.0). */
+const ASYNC_DEFAULT_SINCE: readonly [number, number] = [0, 14];
+
+/** vLLM's async-scheduling default for the file's version: on from 0.14; a file without a version is read as the 0.15 line the shipped sets ran. */
+function asyncDefault(version: string | null): Rule {
+  const m = version === null ? null : /^v?(\d+)\.(\d+)/.exec(version.trim());
+  if (m === null) {
+    return { value: true, why: `vLLM's default since ${ASYNC_DEFAULT_SINCE.join('.')} (vllm-project/vllm#27614); ${version === null ? 'no vllm.version, read as the 0.15 line' : `vllm.version ${JSON.stringify(version)} unreadable, read as the 0.15 line`}` };
+  }
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const on = major > ASYNC_DEFAULT_SINCE[0] || (major === ASYNC_DEFAULT_SINCE[0] && minor >= ASYNC_DEFAULT_SINCE[1]);
+  return on
+    ? { value: true, why: `vLLM ${version}: asynchronous scheduling is the default since ${ASYNC_DEFAULT_SINCE.join('.')} (vllm-project/vllm#27614)` }
+    : { value: false, why: `vLLM ${version} predates asynchronous scheduling by default (${ASYNC_DEFAULT_SINCE.join('.')}, vllm-project/vllm#27614): each step is scheduled after the previous one ends` };
+}
+
 /** Fills the null knobs that vLLM's default rules decide; `gpu` is the experiment's hardware name. */
 export function deriveKnobs(engine: EngineKnobs, gpu: string): DerivedKnobs {
   const batch = batchDefaults(gpu);
   const rules: Partial<Record<KnobName, Rule>> = {
+    asyncScheduling: asyncDefault(engine.vllmVersion),
     ...(batch ? { maxNumSeqs: batch.seqs, maxNumBatchedTokens: batch.tokens } : {}),
     gpuMemoryUtilization: { value: 0.9, why: "vLLM's default (config/cache.py CacheConfig.gpu_memory_utilization)" },
     blockSize: { value: 16, why: "vLLM's default KV block size on CUDA (config/cache.py)" },

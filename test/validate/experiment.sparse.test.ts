@@ -81,7 +81,7 @@ describe('prompt structure from the most direct form present', () => {
 });
 
 describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
-  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, vllmVersion: null };
+  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, asyncScheduling: null, vllmVersion: null };
 
   it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
     expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: 16, enablePrefixCaching: true, enableChunkedPrefill: true });
@@ -94,8 +94,29 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
   it('stated knobs are kept; each derived one is listed with its rule', () => {
     const d = deriveKnobs({ ...nulls, maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, totalKvBlocksGpu: 100, enablePrefixCaching: false, enableChunkedPrefill: true }, 'H100');
     expect(d.engine).toMatchObject({ maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, enablePrefixCaching: false });
-    expect(d.assumptions.map((a) => a.field)).toEqual(['vllm.gpu_memory_utilization']);
+    expect(d.assumptions.map((a) => a.field)).toEqual(['vllm.gpu_memory_utilization', 'vllm.async_scheduling']);
     expect(d.leftToSimulator).toEqual(['maxModelLen']);
+  });
+
+  it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
+    const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
+    expect(at('0.15.1').engine.asyncScheduling).toBe(true);
+    expect(at('v0.14.0').engine.asyncScheduling).toBe(true);
+    expect(at('1.0.2').engine.asyncScheduling).toBe(true);
+    const old = at('0.11.2');
+    expect(old.engine.asyncScheduling).toBe(false);
+    expect(old.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.async_scheduling', value: false, kind: 'derived' }));
+    expect(old.assumptions.find((a) => a.field === 'vllm.async_scheduling')!.why).toMatch(/0\.11\.2 predates asynchronous scheduling by default \(0\.14/);
+    expect(at(null).assumptions.find((a) => a.field === 'vllm.async_scheduling')!.why).toMatch(/no vllm.version, read as the 0\.15 line/);
+    expect(at('0.11.2', true).engine.asyncScheduling).toBe(true);
+    expect(at('0.11.2', true).assumptions.some((a) => a.field === 'vllm.async_scheduling')).toBe(false);
+    // The simulated engine: an older server runs the synchronous loop.
+    const j = read(TRAINVAL, QWEN);
+    j.vllm.version = '0.10.1';
+    const plan = buildPlan(parseExperiment(j, 'v.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(planClusterOptions(plan).options.asyncScheduling).toBe(false);
+    j.vllm.version = '0.15.1';
+    expect(planClusterOptions(buildPlan(parseExperiment(j, 'v.json'), { seed: 1, arrivals: 'synthetic' })).options.asyncScheduling).toBeUndefined();
   });
 
   it('_likely and _alt are hints: reported with the value actually used, never simulated', () => {

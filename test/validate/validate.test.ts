@@ -93,7 +93,7 @@ describe('validate end to end with an injected simulation', () => {
       simulate: async () => ({ metrics: doc, derived: { totalKvBlocksGpu: 7463 } }),
     });
     const e = run.document.experiments[0]!;
-    expect(e.derived).toEqual({ totalKvBlocksGpu: 7463 });
+    expect(e.derived).toEqual({ asyncScheduling: true, totalKvBlocksGpu: 7463 });
     const s = e.stages.find((x) => x.index === 'summary')!;
     expect(s.metrics['ttft_mean']!.predicted).toBe(40);
     expect(s.metrics['tpot_mean']!.predicted).toBeNull();
