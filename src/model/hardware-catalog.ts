@@ -181,7 +181,7 @@ export function getHardware(name: string, where = '--hardware'): HardwareSpec {
   if (spec) return spec;
   // A PCIe or NVL card has its own clocks, memory and links: never suggest the SXM part it resembles.
   if (/\b(pcie|nvl)\b/.test(hardwareNameKey(name))) {
-    throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}': a PCIe or NVL card has its own clocks, memory and links, and the catalog holds SXM parts and the L40S (${hardwareNames().join(', ')}); describe it with --hardware-config FILE`);
+    throw new InputError('UNKNOWN_HARDWARE', where, `unknown hardware '${name}': a PCIe or NVL card has its own clocks, memory and links, and the catalog holds these (${hardwareNames().join(', ')}); describe it with --hardware-config FILE`);
   }
   const close = closeNames(name, [...byName.keys()]);
   const hint = close.length > 0 ? `did you mean ${close.join(', ')}?` : `known: ${hardwareNames().join(', ')}`;

@@ -50,11 +50,23 @@ describe('hardware catalog', () => {
     expect(hardwareNameKey('NVIDIA A100-SXM4-80GB')).toBe(hardwareNameKey('a100_80gb-sxm'));
   });
 
-  test('never reads a PCIe or NVL card as the SXM part, and says why', () => {
-    for (const name of ['NVIDIA A100 80GB PCIe', 'A100-PCIE-40GB', 'NVIDIA H100 PCIe', 'NVIDIA H100 NVL']) {
+  test('PCIe and NVL cards are their own entries, never the SXM part; one the catalog lacks is refused with the reason', () => {
+    const cases: Array<[string, string]> = [
+      ['NVIDIA A100 80GB PCIe', 'A100-PCIe-80'],
+      ['NVIDIA A100-PCIE-40GB', 'A100-PCIe-40'],
+      ['NVIDIA H100 PCIe', 'H100-PCIe'],
+      ['NVIDIA H100 NVL', 'H100-NVL'],
+    ];
+    for (const [name, gpu] of cases) expect([name, getHardware(name).name]).toEqual([name, gpu]);
+    // The PCIe A100 streams its HBM2e at the SXM part's measured fraction of its own datasheet figure.
+    const pcie = getHardware('A100-PCIe-80');
+    const sxm = getHardware('A100-80');
+    expect(pcie.hbmAchievedTBps / pcie.hbmTBps).toBeCloseTo(sxm.hbmAchievedTBps / sxm.hbmTBps, 3);
+    expect([pcie.interconnect, sxm.interconnect]).toEqual(['pcie', 'nvlink']);
+    for (const name of ['NVIDIA A10 PCIe', 'NVIDIA H200 NVL']) {
       expect(() => getHardware(name)).toThrowError(/PCIe or NVL card has its own clocks.*--hardware-config/);
+      expect(() => getHardware(name)).not.toThrowError(/did you mean/);
     }
-    expect(() => getHardware('NVIDIA H100 PCIe')).not.toThrowError(/did you mean/);
   });
 
   test('an unknown GPU raises UNKNOWN_HARDWARE with close names', () => {
