@@ -158,6 +158,14 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     kind: 'assumed',
     why: "the client sets no sampling parameters (inference-perf's completion body is model, prompt, max_tokens, ignore_eos, stream), so vLLM (--generation-config auto) samples with the model's generation_config defaults",
   });
+  if (exp.engine.enableChunkedPrefill === false) {
+    assumptions.push({
+      field: 'vllm.enable_chunked_prefill',
+      value: false,
+      kind: 'noted',
+      why: "not simulated: the engine always chunks prefills (vLLM V1's default). With chunking off vLLM admits a waiting prompt only when it fits the step's remaining token budget whole, so TTFT under load can be longer than simulated",
+    });
+  }
   if (exp.dp > 1) {
     assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
   }

@@ -98,6 +98,14 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(d.leftToSimulator).toEqual(['maxModelLen']);
   });
 
+  it('enable_chunked_prefill false is reported as not simulated, never dropped silently', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.vllm.enable_chunked_prefill = false;
+    const plan = buildPlan(parseExperiment(j, 'c.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(plan.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.enable_chunked_prefill', value: false, kind: 'noted' }));
+    expect(buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'c.json'), { seed: 1, arrivals: 'synthetic' }).assumptions.some((a) => a.field === 'vllm.enable_chunked_prefill')).toBe(false);
+  });
+
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
     const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
     expect(at('0.15.1').engine.asyncScheduling).toBe(true);
