@@ -48,6 +48,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
+    .option('--no-enable-chunked-prefill', "schedule each prompt whole: a waiting request is admitted only when its whole prompt fits the step's remaining token budget (vLLM --no-enable-chunked-prefill; needs --max-num-batched-tokens >= --max-model-len, and raises a derived one to it)")
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
     .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
@@ -85,7 +86,7 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
   ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
   ['totalKvBlocks', 'totalKvBlocks'], ['gpuMemoryUtilization', 'gpuMemoryUtilization'], ['maxModelLen', 'maxModelLen'],
-  ['enablePrefixCaching', 'enablePrefixCaching'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
+  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],
   ['clientTimeout', 'clientTimeoutS'], ['seed', 'seed'],
   ['admissionPolicy', 'admissionPolicy'], ['queueDepthThreshold', 'queueDepthThreshold'], ['kvCacheUtilThreshold', 'kvCacheUtilThreshold'],

@@ -33,6 +33,8 @@ Examples:
     --requests-out requests.csv --metrics-out metrics.json
   blis run --model qwen/qwen2.5-7b-instruct --num-requests 500 \\
     --generation-config vllm      # clients set their own sampling: no top-p sort of the model's defaults
+  blis run --model qwen/qwen3-14b --rate 10 --num-requests 2000 --max-model-len 8192 \
+    --no-enable-chunked-prefill      # prompts scheduled whole (budget raised to max_model_len)
   blis run --num-requests 500 --otlp-out run.jsonl.gz
   blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
   OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc

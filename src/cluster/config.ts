@@ -16,6 +16,7 @@ import { findAdmissionPolicy, type AdmissionSettings } from './admission/admissi
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
+import { unchunkedBudgetMessage, unchunkedDefaultBudget } from '../engine/config.js';
 import { resolveRouting } from './routing.js';
 import type { WeightedScorerSpec } from './scorers/registry.js';
 import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
@@ -54,6 +55,8 @@ export interface ClusterOptions {
   gpuMemoryUtilization?: number;
   maxModelLen?: number;
   enablePrefixCaching?: boolean;
+  /** vLLM --enable-chunked-prefill (V1 default on); false = --no-enable-chunked-prefill: prompts are scheduled whole. */
+  enableChunkedPrefill?: boolean;
   routingPolicy?: string;
   routingScorers?: string;
   snapshotRefreshIntervalMs?: number;
@@ -240,8 +243,21 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     derivations[key] = batchDefaults.rule;
     return batchDefaults[key];
   };
-  const maxNumBatchedTokens = batchKnob('maxNumBatchedTokens', '--max-num-batched-tokens');
+  let maxNumBatchedTokens = batchKnob('maxNumBatchedTokens', '--max-num-batched-tokens');
   const maxNumSeqs = batchKnob('maxNumSeqs', '--max-num-seqs');
+  // Without chunked prefill every prompt must fit one step: vLLM raises a derived budget to
+  // max_model_len and refuses a given one below it (engine/arg_utils.py, config/scheduler.py).
+  const enableChunkedPrefill = options.enableChunkedPrefill ?? true;
+  if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
+  const modelLen = options.maxModelLen !== undefined ? positiveInt(options.maxModelLen, '--max-model-len') : defaultMaxModelLen(model);
+  if (!enableChunkedPrefill) {
+    if (options.maxNumBatchedTokens === undefined) {
+      maxNumBatchedTokens = unchunkedDefaultBudget(maxNumBatchedTokens, modelLen, maxNumSeqs);
+      derivations['maxNumBatchedTokens'] = `chunked prefill off: vLLM's default budget raised to max_model_len ${modelLen} (at most max_num_seqs x max_model_len; engine/arg_utils.py)`;
+    } else if (maxNumBatchedTokens < modelLen) {
+      throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, modelLen));
+    }
+  }
   let totalKvBlocks: number;
   if (options.totalKvBlocks !== undefined) {
     totalKvBlocks = options.totalKvBlocks;
@@ -260,14 +276,8 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     kvCpuBlocks = positiveInt(options.kvCpuBlocks, '--kv-cpu-blocks');
     sources['kvCpuBlocks'] = given['kvCpuBlocks'] ?? 'flag';
   }
-  let maxModelLen: number;
-  if (options.maxModelLen !== undefined) {
-    maxModelLen = positiveInt(options.maxModelLen, '--max-model-len');
-    sources['maxModelLen'] = given['maxModelLen'] ?? 'flag';
-  } else {
-    maxModelLen = defaultMaxModelLen(model);
-    sources['maxModelLen'] = 'derived';
-  }
+  const maxModelLen = modelLen;
+  sources['maxModelLen'] = options.maxModelLen !== undefined ? given['maxModelLen'] ?? 'flag' : 'derived';
   const scheduler = String(pick('scheduler'));
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
@@ -282,7 +292,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
   if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
-  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, asyncScheduling, cpuTier: cpuTier?.tier ?? null };
+  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null };
   const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine,
     batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks },
     () => positiveInt(Number(pick('numInstances')), '--num-instances'));

@@ -11,6 +11,7 @@ import { getHardware } from '../model/hardware-catalog.js';
 import { kvSizing, validateTp, vllmBatchDefaults } from '../model/kv-sizing.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions, PoolRole } from './pools.js';
+import { unchunkedDefaultBudget } from '../engine/config.js';
 
 /** The layout flags (a subset of ClusterOptions). */
 export interface PoolLayoutOptions {
@@ -59,10 +60,11 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
     const role: PoolRole = o.role ?? 'unified';
     const gpuMem = o.gpuMemoryUtilization ?? gpuMemoryUtilization;
     const batch = vllmBatchDefaults(pHardware);
-    const mbt = o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`)
-      : d.batchGiven.maxNumBatchedTokens ? engine.maxNumBatchedTokens : batch.maxNumBatchedTokens;
     const mss = o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`)
       : d.batchGiven.maxNumSeqs ? engine.maxNumSeqs : batch.maxNumSeqs;
+    const poolDefaultBudget = engine.enableChunkedPrefill ? batch.maxNumBatchedTokens : unchunkedDefaultBudget(batch.maxNumBatchedTokens, engine.maxModelLen, mss);
+    const mbt = o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`)
+      : d.batchGiven.maxNumBatchedTokens ? engine.maxNumBatchedTokens : poolDefaultBudget;
     const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization && mbt === engine.maxNumBatchedTokens && mss === engine.maxNumSeqs;
     const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
       : d.totalKvBlocksGiven || sameAsTop ? engine.totalKvBlocks

@@ -32,6 +32,13 @@ export interface InstanceConfig {
   readonly maxModelLen: number;
   readonly scheduler: SchedulerPolicy;
   readonly enablePrefixCaching: boolean;
+  /**
+   * Prompts may be split across steps (vLLM V1's default). Off (`--no-enable-chunked-prefill`), a
+   * waiting request is admitted only when its whole prompt fits the step's remaining token budget
+   * (v1/core/sched/scheduler.py stops admitting at the first that does not), which vLLM allows
+   * only with max_num_batched_tokens >= max_model_len (config/scheduler.py verify_max_model_len).
+   */
+  readonly enableChunkedPrefill: boolean;
   readonly stepTime: StepTimeModel;
   readonly overheads: RequestOverheads;
   readonly detail: DetailOptions;
@@ -76,6 +83,7 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
     maxModelLen: o.maxModelLen,
     scheduler: o.scheduler ?? 'fcfs',
     enablePrefixCaching: o.enablePrefixCaching ?? true,
+    enableChunkedPrefill: o.enableChunkedPrefill ?? true,
     stepTime: o.stepTime,
     overheads: o.overheads ?? ZERO_OVERHEADS,
     detail: o.detail ?? { enabled: false, tokenEvery: 1 },
@@ -98,10 +106,26 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
   if (!Number.isInteger(cfg.longPrefillTokenThreshold) || cfg.longPrefillTokenThreshold < 0) {
     throw new InputError('FLAG_OUT_OF_RANGE', 'longPrefillTokenThreshold', `expected an integer >= 0, found ${cfg.longPrefillTokenThreshold}`);
   }
+  if (!cfg.enableChunkedPrefill && cfg.maxNumBatchedTokens < cfg.maxModelLen) {
+    throw new InputError('FLAG_CONFLICT', 'maxNumBatchedTokens', unchunkedBudgetMessage(cfg.maxNumBatchedTokens, cfg.maxModelLen));
+  }
   if (cfg.scheduler !== 'fcfs' && cfg.scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', 'scheduler', `expected 'fcfs' or 'priority', found '${String(cfg.scheduler)}'`);
   }
   return Object.freeze({ ...cfg, detail: Object.freeze({ ...cfg.detail }), cpuTier: cfg.cpuTier === null ? null : Object.freeze({ ...cfg.cpuTier }) });
+}
+
+/** vLLM's refusal of a budget below max_model_len without chunked prefill (config/scheduler.py verify_max_model_len). */
+export function unchunkedBudgetMessage(maxNumBatchedTokens: number, maxModelLen: number): string {
+  return `max_num_batched_tokens (${maxNumBatchedTokens}) is smaller than max_model_len (${maxModelLen}) with chunked prefill off: vLLM refuses this (a prompt up to max_model_len must fit one step); raise --max-num-batched-tokens or lower --max-model-len`;
+}
+
+/**
+ * The token budget vLLM picks when chunked prefill is off and none is given (engine/arg_utils.py):
+ * at least max_model_len, so any prompt fits one step, and at most max_num_seqs × max_model_len.
+ */
+export function unchunkedDefaultBudget(defaultBudget: number, maxModelLen: number, maxNumSeqs: number): number {
+  return Math.min(maxNumSeqs * maxModelLen, Math.max(maxModelLen, defaultBudget));
 }
 
 function positiveInt(name: string, v: number): void {

@@ -43,6 +43,8 @@ export class Scheduler extends KvCacheManager {
   readonly budgetTokens: number;
   private readonly maxNumSeqs: number;
   private readonly threshold: number;
+  /** vLLM --enable-chunked-prefill (InstanceConfig.enableChunkedPrefill). */
+  private readonly chunkedPrefill: boolean;
   private readonly priorityPolicy: boolean;
   private readonly loadUsPerBlock: number;
 
@@ -54,6 +56,7 @@ export class Scheduler extends KvCacheManager {
     this.budgetTokens = cfg.maxNumBatchedTokens;
     this.maxNumSeqs = cfg.maxNumSeqs;
     this.threshold = cfg.longPrefillTokenThreshold;
+    this.chunkedPrefill = cfg.enableChunkedPrefill;
     const m = cfg.stepTime;
     const aggregate = m.decode !== undefined && (m.split === undefined || m.decode.decodeCostUs !== undefined);
     this.run = cfg.leap && aggregate ? new DecodeRun(this, cfg, m.decode!) : null;
@@ -159,6 +162,8 @@ export class Scheduler extends KvCacheManager {
       }
       let numNew = r.numTokens - computed;
       if (this.threshold > 0 && numNew > this.threshold) numNew = this.threshold;
+      // Without chunked prefill a prompt goes whole or waits, and so does everyone behind it.
+      if (!this.chunkedPrefill && numNew > budget) break;
       if (numNew > budget) numNew = budget;
       const need = this.blocksFor(computed + numNew) - r.numBlocks - hits;
       if (need + evictableHits > pool.numFree) break;

@@ -150,6 +150,18 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
   const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
   const spec = findModel(exp.model);
+  let engineKnobs = knobs.engine;
+  let leftToSimulator = knobs.leftToSimulator;
+  const budget = engineKnobs.maxNumBatchedTokens;
+  if (exp.engine.enableChunkedPrefill === false && engineKnobs.maxModelLen === null && budget !== null) {
+    // vLLM refuses max_model_len above the budget without chunked prefill, so a server that ran had at most that.
+    const modelMax = spec?.maxPositionEmbeddings ?? Number(languageConfig(exp.hfConfig)['max_position_embeddings']);
+    if (modelMax > budget) {
+      engineKnobs = { ...engineKnobs, maxModelLen: budget };
+      leftToSimulator = leftToSimulator.filter((k) => k !== 'maxModelLen');
+      assumptions.push({ field: 'vllm.max_model_len', value: budget, kind: 'derived', why: `chunked prefill off: vLLM refuses a max_model_len above max_num_batched_tokens (config/scheduler.py verify_max_model_len), and the model allows ${modelMax}, so the server ran with at most ${budget}` });
+    }
+  }
   const weights = weightFormat(exp, spec);
   if (weights.note !== undefined) assumptions.push(weights.note);
   assumptions.push({
@@ -158,14 +170,6 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     kind: 'assumed',
     why: "the client sets no sampling parameters (inference-perf's completion body is model, prompt, max_tokens, ignore_eos, stream), so vLLM (--generation-config auto) samples with the model's generation_config defaults",
   });
-  if (exp.engine.enableChunkedPrefill === false) {
-    assumptions.push({
-      field: 'vllm.enable_chunked_prefill',
-      value: false,
-      kind: 'noted',
-      why: "not simulated: the engine always chunks prefills (vLLM V1's default). With chunking off vLLM admits a waiting prompt only when it fits the step's remaining token budget whole, so TTFT under load can be longer than simulated",
-    });
-  }
   if (exp.dp > 1) {
     assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
   }
@@ -176,8 +180,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     hardware: exp.hardware,
     tp: exp.tp,
     numInstances: exp.dp,
-    engineKnobs: knobs.engine,
-    derive: knobs.leftToSimulator,
+    engineKnobs,
+    derive: leftToSimulator,
     assumptions,
     arrivals,
     arrivalSource: source,

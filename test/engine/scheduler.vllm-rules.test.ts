@@ -40,6 +40,31 @@ function decodeJoinsAfterLaterArrival(opts: Partial<InstanceOptions>) {
 }
 
 describe('vLLM scheduler rules, hand-computed', () => {
+  it('without chunked prefill a prompt is scheduled whole or waits, and the queue behind it waits too', () => {
+    // Budget 100 tokens. a (60), b (60) and c (10) arrive at 0. Chunked (vLLM's default): step 1
+    // fills the budget [a:60, b:40] and step 2 finishes b's prompt beside a's first decode
+    // [a:1, b:20, c:10]. Unchunked: b's 60 tokens do not fit the 40 left, so admission stops there
+    // (scheduler.py breaks) and c, which would fit, waits behind it: [a:60] (1000 + 600 us), then
+    // [a:1, b:60, c:10] (1000 + 710 us): b's and c's first tokens at 3310.
+    const run = (enableChunkedPrefill: boolean) => {
+      const t = new Harness({ maxNumBatchedTokens: 100, maxModelLen: 100, enableChunkedPrefill });
+      const steps = recordBatches(t);
+      t.add({ id: 'a', inputTokens: 60, outputTokens: 5 });
+      const b = t.add({ id: 'b', inputTokens: 60, outputTokens: 5 });
+      const c = t.add({ id: 'c', inputTokens: 10, outputTokens: 5 });
+      t.run();
+      return { steps, b, c, t };
+    };
+    const chunked = run(true);
+    expect(chunked.steps.slice(0, 2)).toEqual([['a:60', 'b:40'], ['a:1', 'b:20', 'c:10']]);
+    const whole = run(false);
+    expect(whole.steps.slice(0, 2)).toEqual([['a:60'], ['a:1', 'b:60', 'c:10']]);
+    expect([whole.b.firstTokenUs, whole.c.firstTokenUs]).toEqual([3310, 3310]);
+    expect(whole.t.finishedCalls).toBe(3);
+    // vLLM refuses a budget below max_model_len without chunking (config/scheduler.py).
+    expect(() => new Harness({ maxNumBatchedTokens: 100, maxModelLen: 101, enableChunkedPrefill: false })).toThrowError(/max_num_batched_tokens \(100\) is smaller than max_model_len \(101\) with chunked prefill off/);
+  });
+
   it('admits no waiting request in a step that preempted (scheduler.py: `if not preempted_reqs`)', () => {
     // 6 blocks, 5 usable (null block). a (priority 0) and b (priority 5) prefill 32 tokens each
     // in step 1 (0 → 1640 us; 4 blocks, 1 free). c (priority 1, 1 token) arrives meanwhile.

@@ -98,12 +98,20 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(d.leftToSimulator).toEqual(['maxModelLen']);
   });
 
-  it('enable_chunked_prefill false is reported as not simulated, never dropped silently', () => {
+  it('enable_chunked_prefill false is simulated; an unknown max_model_len is then at most the budget, as vLLM requires', () => {
     const j = read(TRAINVAL, QWEN);
     j.vllm.enable_chunked_prefill = false;
+    j.vllm.max_num_batched_tokens = 4096;
     const plan = buildPlan(parseExperiment(j, 'c.json'), { seed: 1, arrivals: 'synthetic' });
-    expect(plan.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.enable_chunked_prefill', value: false, kind: 'noted' }));
-    expect(buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'c.json'), { seed: 1, arrivals: 'synthetic' }).assumptions.some((a) => a.field === 'vllm.enable_chunked_prefill')).toBe(false);
+    expect(plan.engineKnobs.maxModelLen).toBe(4096);
+    expect(plan.derive).not.toContain('maxModelLen');
+    expect(plan.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.max_model_len', value: 4096, kind: 'derived' }));
+    const options = planClusterOptions(plan).options;
+    expect([options.enableChunkedPrefill, options.maxModelLen, options.maxNumBatchedTokens]).toEqual([false, 4096, 4096]);
+    // Chunked prefill on (the file's default): nothing changes.
+    const on = buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'c.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(planClusterOptions(on).options.enableChunkedPrefill).toBeUndefined();
+    expect(on.derive).toContain('maxModelLen');
   });
 
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
