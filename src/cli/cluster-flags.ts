@@ -13,6 +13,7 @@ import { ROUTING_POLICIES } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
+import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
 import { generationDefaultsFromJson } from '../model/generation-config.js';
 import { familyGenerationDefaults } from '../model/generation-families.js';
 import { STEP_TIME_MODELS, createStepTimeModel } from '../model/registry.js';
@@ -48,6 +49,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
+    .option('--kv-cache-dtype <dtype>', `KV cache element type (vLLM --kv-cache-dtype): ${Object.keys(KV_CACHE_DTYPES).join(', ')}; fp8 stores one byte, so blocks hold twice the tokens and decode reads half the bytes (default auto: the model's 16-bit dtype)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
     .option('--no-enable-chunked-prefill', "schedule each prompt whole: a waiting request is admitted only when its whole prompt fits the step's remaining token budget (vLLM --no-enable-chunked-prefill; needs --max-num-batched-tokens >= --max-model-len, and raises a derived one to it)")
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
     .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
@@ -86,7 +88,7 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
   ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
   ['totalKvBlocks', 'totalKvBlocks'], ['gpuMemoryUtilization', 'gpuMemoryUtilization'], ['maxModelLen', 'maxModelLen'],
-  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
+  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['kvCacheDtype', 'kvCacheDtype'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],
   ['clientTimeout', 'clientTimeoutS'], ['seed', 'seed'],
   ['admissionPolicy', 'admissionPolicy'], ['queueDepthThreshold', 'queueDepthThreshold'], ['kvCacheUtilThreshold', 'kvCacheUtilThreshold'],

@@ -32,6 +32,7 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     gpu_memory_utilization: c.gpuMemoryUtilization,
     max_model_len: c.engine.maxModelLen,
     enable_prefix_caching: c.engine.enablePrefixCaching,
+    ...(c.kvCacheDtype === 'auto' ? {} : { kv_cache_dtype: c.kvCacheDtype }),
     // Echoed only when off (vLLM V1's default is on), so files from before the flag read the same.
     ...(c.engine.enableChunkedPrefill ? {} : { enable_chunked_prefill: false }),
     routing_policy: c.routingPolicy,

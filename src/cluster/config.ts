@@ -9,7 +9,7 @@ import type { ModelSpec } from '../model/model-spec.js';
 import type { GenerationDefaults } from '../model/generation-config.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults } from '../model/kv-sizing.js';
+import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
 import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
@@ -57,6 +57,8 @@ export interface ClusterOptions {
   enablePrefixCaching?: boolean;
   /** vLLM --enable-chunked-prefill (V1 default on); false = --no-enable-chunked-prefill: prompts are scheduled whole. */
   enableChunkedPrefill?: boolean;
+  /** vLLM --kv-cache-dtype (model/kv-sizing.ts KV_CACHE_DTYPES; default auto: the model's 16-bit dtype). */
+  kvCacheDtype?: string;
   routingPolicy?: string;
   routingScorers?: string;
   snapshotRefreshIntervalMs?: number;
@@ -95,7 +97,10 @@ export interface ClusterOptions {
 }
 
 export interface ClusterConfig {
+  /** The top-level model, its KV cache at kvCacheDtype's width (ModelSpec.kvBytes). */
   readonly model: ModelSpec;
+  /** vLLM --kv-cache-dtype (auto: the model's 16-bit dtype). */
+  readonly kvCacheDtype: string;
   readonly modelFromFile: boolean;
   /** The model's sampling defaults came from --generation-config (echoed). */
   readonly generationFromFlag: boolean;
@@ -224,7 +229,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
 
   const baseModel = options.modelSpec ?? getModel(String(pick('model')));
   if (options.modelSpec) sources['model'] = given['model'] ?? 'flag';
-  const model = options.generation !== undefined ? Object.freeze({ ...baseModel, generation: options.generation }) : baseModel;
+  const withGeneration = options.generation !== undefined ? Object.freeze({ ...baseModel, generation: options.generation }) : baseModel;
+  const kvCacheDtype = options.kvCacheDtype ?? 'auto';
+  if (options.kvCacheDtype !== undefined) sources['kvCacheDtype'] = given['kvCacheDtype'] ?? 'flag';
+  const model = withKvCacheDtype(withGeneration, kvCacheDtype);
   const hardware = options.hardwareSpec ?? getHardware(String(pick('hardware')));
   if (options.hardwareSpec) sources['hardware'] = given['hardware'] ?? 'flag';
   const tp = positiveInt(Number(pick('tp')), '--tp');
@@ -294,7 +302,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
   const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null };
   const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine,
-    batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks },
+    batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype },
     () => positiveInt(Number(pick('numInstances')), '--num-instances'));
   const pools = layout.pools;
   const numInstances = layout.numInstances;
@@ -351,6 +359,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
 
   const config: ClusterConfig = {
     model,
+    kvCacheDtype,
     modelFromFile: options.modelSpec !== undefined,
     generationFromFlag: options.generation !== undefined,
     hardware,

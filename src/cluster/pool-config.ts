@@ -8,7 +8,7 @@ import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { kvSizing, validateTp, vllmBatchDefaults } from '../model/kv-sizing.js';
+import { kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions, PoolRole } from './pools.js';
 import { unchunkedDefaultBudget } from '../engine/config.js';
@@ -39,6 +39,8 @@ export interface PoolDefaults {
   /** CPU tier per GPU (bytes) or per instance (blocks), re-derived for pools of another model, GPU or TP. */
   readonly kvCpuBytes: number;
   readonly kvCpuBlocks: number;
+  /** vLLM --kv-cache-dtype: a pool serving another model stores its KV cache the same way. */
+  readonly kvCacheDtype: string;
 }
 
 export interface PoolLayout {
@@ -52,7 +54,8 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
 
   const { model, hardware, tp, gpuMemoryUtilization, engine } = d;
   const poolFor = (o: PoolOptions, where: string): PoolConfig => {
-    const pModel = o.modelSpec ?? (o.model !== undefined ? getModel(o.model, `${where}.model`) : model);
+    const own = o.modelSpec ?? (o.model !== undefined ? getModel(o.model, `${where}.model`) : undefined);
+    const pModel = own !== undefined ? withKvCacheDtype(own, d.kvCacheDtype) : model;
     const pHardware = o.hardwareSpec ?? (o.hardware !== undefined ? getHardware(o.hardware, `${where} hardware`) : hardware);
     const pTp = o.tp !== undefined ? positiveInt(o.tp, `${where} tp`) : tp;
     validateTp(pModel, pTp, `${where} tp`);

@@ -47,6 +47,20 @@ export function vllmBatchDefaults(hardware: HardwareSpec): { maxNumBatchedTokens
     : { maxNumBatchedTokens: 2048, maxNumSeqs: 256, rule: `vLLM serve default on ${hardware.name} (${hardware.deviceMemoryGiB} GiB${hardware.name.toLowerCase().includes('a100') ? ', an A100' : ', under 70 GiB'})` };
 }
 
+/**
+ * vLLM --kv-cache-dtype values and the bytes per element each stores: `auto` keeps the model's
+ * activation dtype (16-bit); the fp8 formats store one byte (attention reads half the bytes and a
+ * block holds twice the tokens per byte of memory). fp8_ds_mla and fp8_inc are not modelled.
+ */
+export const KV_CACHE_DTYPES: Readonly<Record<string, number>> = Object.freeze({ auto: 2, bfloat16: 2, float16: 2, half: 2, fp8: 1, fp8_e4m3: 1, fp8_e5m2: 1 });
+
+/** The model with its KV cache stored as `dtype` (KV_CACHE_DTYPES); the same object when nothing changes. */
+export function withKvCacheDtype(model: ModelSpec, dtype: string, where = '--kv-cache-dtype'): ModelSpec {
+  const bytes = KV_CACHE_DTYPES[dtype];
+  if (bytes === undefined) throw new InputError('FLAG_OUT_OF_RANGE', where, `found '${dtype}'; expected one of ${Object.keys(KV_CACHE_DTYPES).join(', ')}`);
+  return bytes === model.kvBytes ? model : Object.freeze({ ...model, kvBytes: bytes });
+}
+
 /** KV bytes per token per layer on one GPU: K and V, kv heads sharded by TP (replicated when tp > kv heads, as vLLM does). */
 export function kvBytesPerTokenPerLayer(model: ModelSpec, tp: number): number {
   const kvHeadsPerGpu = Math.max(1, model.numKvHeads / tp);

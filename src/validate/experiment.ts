@@ -18,6 +18,7 @@ import { compact, isObj, Reader, type Obj } from './experiment-reader.js';
 import { readPrefix, type PrefixAliasReading, type PrefixStructure } from './experiment-prefix.js';
 import { derivedTpotNote, truthBlock, withDerivedTpot, type LengthStats, type TruthBlock } from './experiment-truth.js';
 import { KNOB_FIELDS, type EngineKnobs, type KnobName } from './knobs.js';
+import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
 
 export type { DistMs, LengthStats, TruthBlock } from './experiment-truth.js';
 export type { PrefixStructure, PrefixAliasReading } from './experiment-prefix.js';
@@ -143,10 +144,11 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     enableChunkedPrefill: r.nullableBool(v, 'enable_chunked_prefill', 'vllm.'),
     cpuKvBlocks: off && off['enabled'] === true ? r.nullableNum(off, 'cpu_kv_blocks', 'vllm.cpu_offload.') : null,
     asyncScheduling: r.nullableBool(v, 'async_scheduling', 'vllm.'),
+    kvCacheDtype: kvCacheDtypeOf(r, v),
     vllmVersion: typeof v['version'] === 'string' ? v['version'] : null,
   };
   // async_scheduling is rarely stated: its default follows vllm.version (knobs.ts), not listed as a null knob.
-  const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && k !== 'cpuKvBlocks' && k !== 'vllmVersion' && k !== 'asyncScheduling');
+  const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && k !== 'cpuKvBlocks' && k !== 'vllmVersion' && k !== 'asyncScheduling' && k !== 'kvCacheDtype');
   hints(engine, v, off, notes);
 
   const w = r.obj(json, 'workload', '');
@@ -232,4 +234,14 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     sourceRef: json['source_ref'],
     assumptions: notes,
   });
+}
+
+/** `vllm.kv_cache_dtype`: absent or null is vLLM's auto; any other value must be one the simulator models. */
+function kvCacheDtypeOf(r: Reader, v: Record<string, unknown>): string | null {
+  const d = v['kv_cache_dtype'];
+  if (d === undefined || d === null) return null;
+  if (typeof d !== 'string' || KV_CACHE_DTYPES[d] === undefined) {
+    return r.fail('vllm.kv_cache_dtype', `found ${JSON.stringify(d)}; expected one of ${Object.keys(KV_CACHE_DTYPES).join(', ')} or null`);
+  }
+  return d;
 }

@@ -27,6 +27,8 @@ export interface EngineKnobs {
   readonly cpuKvBlocks: number | null;
   /** Schedule step N+1 while step N runs (vLLM --async-scheduling). */
   readonly asyncScheduling: boolean | null;
+  /** vLLM --kv-cache-dtype; null = auto (the model's 16-bit dtype). */
+  readonly kvCacheDtype: string | null;
   readonly vllmVersion: string | null;
 }
 
@@ -44,6 +46,7 @@ export const KNOB_FIELDS: Readonly<Record<KnobName, string>> = {
   enableChunkedPrefill: 'vllm.enable_chunked_prefill',
   cpuKvBlocks: 'vllm.cpu_offload.cpu_kv_blocks',
   asyncScheduling: 'vllm.async_scheduling',
+  kvCacheDtype: 'vllm.kv_cache_dtype',
   vllmVersion: 'vllm.version',
 };
 
@@ -106,7 +109,7 @@ export function deriveKnobs(engine: EngineKnobs, gpu: string): DerivedKnobs {
   const assumptions: Assumption[] = [];
   const left: KnobName[] = [];
   for (const k of Object.keys(engine) as KnobName[]) {
-    if (engine[k] !== null || k === 'vllmVersion' || k === 'cpuKvBlocks') continue;
+    if (engine[k] !== null || k === 'vllmVersion' || k === 'cpuKvBlocks' || k === 'kvCacheDtype') continue;
     const rule = rules[k];
     if (rule) {
       out[k] = rule.value;

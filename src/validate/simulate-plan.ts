@@ -45,6 +45,7 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.enablePrefixCaching !== null ? { enablePrefixCaching: k.enablePrefixCaching } : {}),
     ...(k.asyncScheduling === false ? { asyncScheduling: false } : {}),
     ...(k.enableChunkedPrefill === false ? { enableChunkedPrefill: false } : {}),
+    ...(k.kvCacheDtype !== null && k.kvCacheDtype !== 'auto' ? { kvCacheDtype: k.kvCacheDtype } : {}),
     // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
     ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks } : {}),
     clientTimeoutS: usToS(plan.clientTimeoutUs),

@@ -81,7 +81,7 @@ describe('prompt structure from the most direct form present', () => {
 });
 
 describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
-  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, asyncScheduling: null, vllmVersion: null };
+  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, asyncScheduling: null, kvCacheDtype: null, vllmVersion: null };
 
   it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
     expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: 16, enablePrefixCaching: true, enableChunkedPrefill: true });
