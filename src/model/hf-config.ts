@@ -70,6 +70,24 @@ function attentionIgnored(q: Json): boolean {
 /** model_type values whose MLP is up and down projections only (transformers' Phi, StarCoder2, GPT-NeoX, Persimmon). */
 const PLAIN_MLP_TYPES: ReadonlySet<string> = new Set(['phi', 'starcoder2', 'gpt_neox', 'persimmon']);
 
+/**
+ * Layers whose MLP is the routed experts, as transformers and vLLM build them: DeepSeek keeps the
+ * first `first_k_dense_replace` dense and routes every `moe_layer_freq`-th after (layer i % freq
+ * == 0); Llama 4 routes every `interleave_moe_layer_step`-th layer ((i + 1) % step == 0: Scout
+ * every layer, Maverick every other); Qwen MoE every `decoder_sparse_step`-th except
+ * `mlp_only_layers`. Every layer otherwise (Mixtral).
+ */
+function moeLayerCount(c: Json, layers: number, w: string): number {
+  const firstDense = optInt(c, 'first_k_dense_replace', w) ?? 0;
+  const freq = optInt(c, 'moe_layer_freq', w) ?? 1;
+  const step = optInt(c, 'interleave_moe_layer_step', w) ?? optInt(c, 'decoder_sparse_step', w) ?? 1;
+  const only = c['mlp_only_layers'];
+  const dense = new Set(Array.isArray(only) ? only.filter((x): x is number => typeof x === 'number') : []);
+  let n = 0;
+  for (let i = 0; i < layers; i++) if (i >= firstDense && i % freq === 0 && (i + 1) % step === 0 && !dense.has(i)) n++;
+  return n;
+}
+
 /** The language model's part of a config.json: multimodal wrappers (Llama 4) keep it in text_config. */
 export function languageConfig(config: Json): Json {
   return isObject(config['text_config']) ? (config['text_config'] as Json) : config;
@@ -120,9 +138,10 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     // Llama 4 MoE layers add one shared expert of intermediate_size (transformers Llama4TextMoe).
     else if (modelType.startsWith('llama4')) sharedIntermediate = intermediate;
   }
-  // DeepSeek-style models keep the first k layers dense (width intermediate_size).
-  const denseLayers = isMoe ? Math.min(layers, optInt(c, 'first_k_dense_replace', w) ?? 0) : layers;
-  const moeLayers = layers - denseLayers;
+  const moeLayers = isMoe ? moeLayerCount(c, layers, w) : 0;
+  const denseLayers = layers - moeLayers;
+  // A dense layer of an MoE model is intermediate_size wide, except Llama 4's (intermediate_size_mlp).
+  const denseWidth = isMoe ? (optInt(c, 'intermediate_size_mlp', w) ?? intermediate) : intermediate;
 
   // Attention. MLA (DeepSeek V2) caches one latent of kv_lora_rank + qk_rope_head_dim per token
   // per layer, shared by all heads and replicated across TP ranks (vLLM MLA backend): expressed as
@@ -153,7 +172,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   // Gate, up and down projections (SwiGLU, GeGLU); the architectures transformers builds with a
   // plain two-matrix MLP (fc1, activation, fc2) have no gate.
   const gated = PLAIN_MLP_TYPES.has(modelType) ? 2 : 3;
-  const denseMlp = gated * hidden * intermediate;
+  const denseMlp = gated * hidden * denseWidth;
   const expert = gated * hidden * moeIntermediate;
   const shared = gated * hidden * sharedIntermediate;
   const router = isMoe ? hidden * numExperts : 0;
@@ -184,6 +203,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     maxPositionEmbeddings: maxPos,
     numExperts,
     expertsPerToken,
+    moeLayers,
     moeIntermediateSize: moeIntermediate,
     sharedExpertIntermediateSize: sharedIntermediate,
     tieWordEmbeddings: tied,

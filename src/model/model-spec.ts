@@ -16,6 +16,8 @@ export interface ModelSpec {
   /** Mixture of experts: total routed experts and active experts per token (1/1 for dense). */
   readonly numExperts: number;
   readonly expertsPerToken: number;
+  /** Layers whose MLP is the routed experts (all for Mixtral, every other for Llama 4 Maverick, 0 for dense). */
+  readonly moeLayers: number;
   /** Per-expert MLP width for MoE (equals intermediateSize for dense). */
   readonly moeIntermediateSize: number;
   /** Shared (always active) expert width, 0 if none. */

@@ -50,6 +50,8 @@ export interface RooflineShapes {
 
 /** Routed experts of one MoE layer, per GPU (experts TP-sharded, vLLM's default without expert parallelism). */
 export interface MoeShape {
+  /** Layers whose MLP is the routed experts (ModelSpec.moeLayers). */
+  readonly layers: number;
   readonly experts: number;
   readonly topK: number;
   /** ln(1 − k/E): expected distinct experts touched by T tokens is E·(1 − (1 − k/E)^T). */
@@ -93,8 +95,12 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const lmHeadStored = m.tieWordEmbeddings ? 0 : embed;
   // Always-on weights per layer as the residual of the catalog's exact count (dense-first layers,
   // shared experts and MLA included); the MLP part is what attention, norms and the router leave.
-  const alwaysPerLayer = (m.totalParams - embed - lmHeadStored - h) / L - (isMoe ? E * expertParams : 0);
-  const mlpParams = Math.max(0, alwaysPerLayer - m.attentionParamsPerLayer - 2 * h - (isMoe ? h * E : 0));
+  // Layers that route to experts, as a share of all (exactly 1 for Mixtral, keeping that arithmetic
+  // bit for bit; 1/2 for Llama 4 Maverick, 26/27 for DeepSeek-V2-Lite's dense first layer).
+  const moeLayers = isMoe ? m.moeLayers : 0;
+  const moeShare = moeLayers === L ? 1 : moeLayers / L;
+  const alwaysPerLayer = (m.totalParams - embed - lmHeadStored - h) / L - (isMoe ? moeShare * E * expertParams : 0);
+  const mlpParams = Math.max(0, alwaysPerLayer - m.attentionParamsPerLayer - 2 * h - (isMoe ? moeShare * h * E : 0));
   const mlpWidth = mlpParams / (3 * h); // SwiGLU: gate and up (h × 2I), down (I × h)
 
   const layerGemms: GemmShape[] = [
@@ -109,6 +115,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const ie = m.moeIntermediateSize / tp;
   const moe: MoeShape | null = isMoe
     ? Object.freeze({
+        layers: moeLayers,
         experts: E,
         topK: k,
         logMissProbability: Math.log1p(-k / E),
@@ -126,22 +133,22 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const kvHeadsPerGpu = Math.max(1, m.numKvHeads / tp);
   let perLayer = 2 * 4 * h * ab + 2 * ((m.numAttentionHeads / tp + kvHeadsPerGpu) * m.headDim) * ab + 4 * kvHeadsPerGpu * m.headDim * ab;
   perLayer += (3 * mlpWidth * ab) / tp;
-  if (isMoe) perLayer += k * 3 * ie * ab + (k + 1) * h * ab;
+  if (isMoe) perLayer += moeShare * (k * 3 * ie * ab + (k + 1) * h * ab);
   // w8a8: each quantised GEMM input is read at 16 bits and written at 8 (vLLM scaled_fp8_quant /
   // scaled_int8_quant, per token).
   if (activationQuant) {
     let quantisedInputs = 0;
     if (attnQuantised) quantisedInputs += h + qDim / tp;
     if (mlpWidth > 0) quantisedInputs += h + mlpWidth / tp;
-    if (isMoe) quantisedInputs += h + k * ie;
+    if (isMoe) quantisedInputs += moeShare * (h + k * ie);
     perLayer += quantisedInputs * (ab + 1);
   }
   const elementwiseBytesPerToken = L * perLayer + 2 * h * ab; // + embedding row gather and write
 
   let kernelsPerLayer = 2 /* norms */ + 2 /* qkv, o */ + 1 /* rotary */ + 1 /* cache write */ + 1 /* attention */;
   if (mlpWidth > 0) kernelsPerLayer += 3;
-  if (isMoe) kernelsPerLayer += 7;
-  if (activationQuant) kernelsPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 : 0);
+  if (isMoe) kernelsPerLayer += 7 * moeShare;
+  if (activationQuant) kernelsPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 * moeShare : 0);
   const passes = samplerPasses(m.generation, m.vocabSize);
   const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(passes);
 

@@ -104,7 +104,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     const distinct = moe.experts * -Math.expm1(T * moe.logMissProbability);
     const slots = T * moe.topK;
     const computed = Math.max(slots, distinct * moe.blockTokens);
-    return L * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
+    return moe.layers * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
   };
   const requestTermsUs = (n: number, which: 0 | 1): number => {
     if (which === 0) return gemmUs(s.lmHead, n);

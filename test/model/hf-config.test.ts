@@ -49,6 +49,27 @@ describe('modelSpecFromHfConfig', () => {
     expect(modelSpecFromHfConfig({ ...tiny, model_type: 'llama' }, 'l', 'l.json').totalParams).toBe(gated.totalParams);
   });
 
+  test('MoE layers as the architectures interleave them: Llama 4 Maverick every other layer, Qwen sparse steps, DeepSeek dense first layers', () => {
+    // Llama-4-Maverick-17B-128E (its published config.json): 48 layers, every 2nd routed over 128
+    // experts (+ a shared expert of 8192), the others dense at intermediate_size_mlp 16384.
+    // Meta publishes it as 400B total, 17B active.
+    const maverick = modelSpecFromHfConfig({
+      model_type: 'llama4_text', hidden_size: 5120, num_hidden_layers: 48, num_attention_heads: 40, num_key_value_heads: 8, head_dim: 128,
+      intermediate_size: 8192, intermediate_size_mlp: 16384, num_local_experts: 128, num_experts_per_tok: 1, interleave_moe_layer_step: 2,
+      vocab_size: 202048, max_position_embeddings: 1048576, tie_word_embeddings: false,
+    }, 'maverick', 'm.json');
+    expect(maverick.moeLayers).toBe(24);
+    expect(maverick.totalParams / 1e9).toBeCloseTo(400.7, 1);
+    expect(maverick.activeParams / 1e9).toBeCloseTo(17.2, 1);
+    const moe = { ...tiny, num_hidden_layers: 8, num_experts: 4, num_experts_per_tok: 2 };
+    expect(modelSpecFromHfConfig(moe, 'q', 'q.json').moeLayers).toBe(8);
+    // Qwen MoE: layer i routes when (i + 1) % decoder_sparse_step == 0 and i is not in mlp_only_layers.
+    expect(modelSpecFromHfConfig({ ...moe, decoder_sparse_step: 2, mlp_only_layers: [3] }, 'q', 'q.json').moeLayers).toBe(3);
+    // DeepSeek: the first k layers dense, then every moe_layer_freq-th (i % freq == 0).
+    expect(modelSpecFromHfConfig({ ...moe, first_k_dense_replace: 1, moe_layer_freq: 2 }, 'd', 'd.json').moeLayers).toBe(3);
+    expect(modelSpecFromHfConfig(tiny, 'dense', 'x.json').moeLayers).toBe(0);
+  });
+
   test('kv heads default to attention heads (MHA) when absent', () => {
     const { num_key_value_heads: _, ...mha } = tiny;
     expect(modelSpecFromHfConfig(mha, 'mha', 'mha.json').numKvHeads).toBe(4);

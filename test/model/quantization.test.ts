@@ -133,6 +133,23 @@ describe('model specs and the roofline', () => {
   });
 });
 
+describe('MoE layers in the roofline', () => {
+  it('the fused-MoE term scales with the layers that route: every other layer costs half', () => {
+    const cfg = { ...dense, num_local_experts: 16, num_experts_per_tok: 1, model_type: 'llama4_text', intermediate_size_mlp: 16384 };
+    const moeUs = (step: number) => {
+      const b = rooflineBasis({ model: modelSpecFromHfConfig({ ...cfg, interleave_moe_layer_step: step }, 'm', 'm.json'), hardware: getHardware('H100'), tp: 2 });
+      const out = new Float64Array(BASIS_SIZE);
+      b.decode(32, 32 * 1000, out);
+      return { moe: out[ROOFLINE_BASIS.indexOf('moe_us')]!, gemm: out[ROOFLINE_BASIS.indexOf('gemm_us')]! };
+    };
+    const every = moeUs(1);
+    const half = moeUs(2);
+    expect(half.moe / every.moe).toBeCloseTo(0.5, 12);
+    // The dense layers' MLP (16384 wide) is added to the always-on GEMMs instead.
+    expect(half.gemm).toBeGreaterThan(every.gemm);
+  });
+});
+
 describe('int8 rates of the GPU catalog', () => {
   it('datasheet int8 peaks, reached at the GPU’s own measured tensor share', () => {
     const a100 = getHardware('A100-80');
