@@ -124,7 +124,8 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   // Mixture of experts: Mixtral/Llama 4 num_local_experts, Qwen3-MoE num_experts, DeepSeek n_routed_experts.
   const numExperts = optInt(c, 'num_local_experts', w) ?? optInt(c, 'n_routed_experts', w) ?? optInt(c, 'num_experts', w) ?? 1;
   const isMoe = numExperts > 1;
-  const expertsPerToken = isMoe ? posInt(c, 'num_experts_per_tok', w) : 1;
+  // gpt-oss may name it experts_per_token only.
+  const expertsPerToken = isMoe ? (optInt(c, 'num_experts_per_tok', w) ?? optInt(c, 'experts_per_token', w) ?? posInt(c, 'num_experts_per_tok', w)) : 1;
   if (expertsPerToken > numExperts) {
     throw new InputError('MODEL_CONFIG_FIELD', `${w}: num_experts_per_tok`, `${expertsPerToken} exceeds the expert count ${numExperts}`);
   }

@@ -68,6 +68,9 @@ describe('modelSpecFromHfConfig', () => {
     // DeepSeek: the first k layers dense, then every moe_layer_freq-th (i % freq == 0).
     expect(modelSpecFromHfConfig({ ...moe, first_k_dense_replace: 1, moe_layer_freq: 2 }, 'd', 'd.json').moeLayers).toBe(3);
     expect(modelSpecFromHfConfig(tiny, 'dense', 'x.json').moeLayers).toBe(0);
+    // gpt-oss spells the top-k experts_per_token.
+    const { num_experts_per_tok: _, ...gptOss } = { ...moe, experts_per_token: 2 };
+    expect(modelSpecFromHfConfig(gptOss, 'g', 'g.json').expertsPerToken).toBe(2);
   });
 
   test('kv heads default to attention heads (MHA) when absent', () => {
