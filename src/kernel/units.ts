@@ -14,6 +14,8 @@ export const NS_PER_US = 1000;
 /** A factor for summaries that scale µs samples to ms (exactly the double 1e-3). */
 export const MS_PER_US = 1 / US_PER_MS;
 export const BYTES_PER_GB = 1e9;
+/** Bytes per GiB (vLLM's memory sizes, e.g. an 8 GiB CPU offload tier). */
+export const BYTES_PER_GIB = 2 ** 30;
 
 /** Seconds to integer microseconds, rounded to the nearest microsecond. */
 export function sToUs(s: number): number {

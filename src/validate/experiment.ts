@@ -17,7 +17,7 @@ import type { Assumption } from './assumptions.js';
 import { compact, isObj, Reader, type Obj } from './experiment-reader.js';
 import { readPrefix, type PrefixAliasReading, type PrefixStructure } from './experiment-prefix.js';
 import { derivedTpotNote, truthBlock, withDerivedTpot, type LengthStats, type TruthBlock } from './experiment-truth.js';
-import { KNOB_FIELDS, type EngineKnobs, type KnobName } from './knobs.js';
+import { KNOB_FIELDS, OPTIONAL_KNOBS, type EngineKnobs, type KnobName } from './knobs.js';
 import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
 
 export type { DistMs, LengthStats, TruthBlock } from './experiment-truth.js';
@@ -143,13 +143,19 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     enablePrefixCaching: r.nullableBool(v, 'enable_prefix_caching', 'vllm.'),
     enableChunkedPrefill: r.nullableBool(v, 'enable_chunked_prefill', 'vllm.'),
     cpuKvBlocks: off && off['enabled'] === true ? r.nullableNum(off, 'cpu_kv_blocks', 'vllm.cpu_offload.') : null,
+    cpuKvGibPerGpu: off && off['enabled'] === true ? r.nullableNum(off, 'cpu_bytes_per_gpu_gib', 'vllm.cpu_offload.') : null,
     asyncScheduling: r.nullableBool(v, 'async_scheduling', 'vllm.'),
     kvCacheDtype: kvCacheDtypeOf(r, v),
     vllmVersion: typeof v['version'] === 'string' ? v['version'] : null,
   };
   // async_scheduling is rarely stated: its default follows vllm.version (knobs.ts), not listed as a null knob.
-  const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && k !== 'cpuKvBlocks' && k !== 'vllmVersion' && k !== 'asyncScheduling' && k !== 'kvCacheDtype');
+  const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && !OPTIONAL_KNOBS.has(k) && k !== 'asyncScheduling');
   hints(engine, v, off, notes);
+  if (off && off['enabled'] === true && !(engine.cpuKvBlocks !== null && engine.cpuKvBlocks > 0)) {
+    notes.push(engine.cpuKvGibPerGpu !== null && engine.cpuKvGibPerGpu > 0
+      ? { field: 'vllm.cpu_offload.cpu_kv_blocks', value: null, kind: 'derived', why: `unknown: the CPU tier holds what ${engine.cpuKvGibPerGpu} GiB per GPU (cpu_bytes_per_gpu_gib) fits, at the model's KV bytes per block per GPU, as the OffloadingConnector sizes it` }
+      : { field: 'vllm.cpu_offload', value: true, kind: 'noted', why: 'enabled without cpu_kv_blocks or cpu_bytes_per_gpu_gib: the tier has no size, so it is not simulated' });
+  }
 
   const w = r.obj(json, 'workload', '');
   const stagesRaw = w['stages'];

@@ -25,6 +25,8 @@ export interface EngineKnobs {
   readonly enablePrefixCaching: boolean | null;
   readonly enableChunkedPrefill: boolean | null;
   readonly cpuKvBlocks: number | null;
+  /** CPU offload tier per GPU in GiB (vllm.cpu_offload.cpu_bytes_per_gpu_gib) when enabled; sizes the tier when cpu_kv_blocks is unknown. */
+  readonly cpuKvGibPerGpu: number | null;
   /** Schedule step N+1 while step N runs (vLLM --async-scheduling). */
   readonly asyncScheduling: boolean | null;
   /** vLLM --kv-cache-dtype; null = auto (the model's 16-bit dtype). */
@@ -45,10 +47,14 @@ export const KNOB_FIELDS: Readonly<Record<KnobName, string>> = {
   enablePrefixCaching: 'vllm.enable_prefix_caching',
   enableChunkedPrefill: 'vllm.enable_chunked_prefill',
   cpuKvBlocks: 'vllm.cpu_offload.cpu_kv_blocks',
+  cpuKvGibPerGpu: 'vllm.cpu_offload.cpu_bytes_per_gpu_gib',
   asyncScheduling: 'vllm.async_scheduling',
   kvCacheDtype: 'vllm.kv_cache_dtype',
   vllmVersion: 'vllm.version',
 };
+
+/** Knobs whose null means absent (no CPU tier, vLLM's auto dtype, an unknown version), not a value to derive. */
+export const OPTIONAL_KNOBS: ReadonlySet<KnobName> = new Set<KnobName>(['cpuKvBlocks', 'cpuKvGibPerGpu', 'kvCacheDtype', 'vllmVersion']);
 
 /** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
 export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
@@ -109,7 +115,7 @@ export function deriveKnobs(engine: EngineKnobs, gpu: string): DerivedKnobs {
   const assumptions: Assumption[] = [];
   const left: KnobName[] = [];
   for (const k of Object.keys(engine) as KnobName[]) {
-    if (engine[k] !== null || k === 'vllmVersion' || k === 'cpuKvBlocks' || k === 'kvCacheDtype') continue;
+    if (engine[k] !== null || OPTIONAL_KNOBS.has(k)) continue;
     const rule = rules[k];
     if (rule) {
       out[k] = rule.value;

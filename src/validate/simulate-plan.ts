@@ -16,7 +16,7 @@ import { createStepTimeModel, type StepTimeOptions } from '../model/registry.js'
 import type { StepTimeContext, StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import type { ExperimentPlan } from './plan.js';
 import type { SimulationResult } from './validate.js';
-import { usToS } from '../kernel/units.js';
+import { BYTES_PER_GIB, usToS } from '../kernel/units.js';
 
 export interface PlanSimulationOptions {
   /** The step-time model (name, coefficients); resolved by the model registry (default: its default). */
@@ -47,7 +47,9 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.enableChunkedPrefill === false ? { enableChunkedPrefill: false } : {}),
     ...(k.kvCacheDtype !== null && k.kvCacheDtype !== 'auto' ? { kvCacheDtype: k.kvCacheDtype } : {}),
     // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
-    ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks } : {}),
+    ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks }
+      // Without the logged count, the tier the configured bytes per GPU hold (cpu-tier-config.ts, as the connector sizes it).
+      : k.cpuKvGibPerGpu !== null && k.cpuKvGibPerGpu > 0 ? { kvCpuBytes: k.cpuKvGibPerGpu * BYTES_PER_GIB } : {}),
     clientTimeoutS: usToS(plan.clientTimeoutUs),
     snapshotRefreshIntervalMs: 0,
   };

@@ -81,7 +81,7 @@ describe('prompt structure from the most direct form present', () => {
 });
 
 describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
-  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, asyncScheduling: null, kvCacheDtype: null, vllmVersion: null };
+  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, cpuKvGibPerGpu: null, asyncScheduling: null, kvCacheDtype: null, vllmVersion: null };
 
   it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
     expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: 16, enablePrefixCaching: true, enableChunkedPrefill: true });
@@ -112,6 +112,21 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     const on = buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'c.json'), { seed: 1, arrivals: 'synthetic' });
     expect(planClusterOptions(on).options.enableChunkedPrefill).toBeUndefined();
     expect(on.derive).toContain('maxModelLen');
+  });
+
+  it('a CPU tier with no logged block count is sized from cpu_bytes_per_gpu_gib; one with no size at all is noted, not simulated', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.vllm.cpu_offload = { enabled: true, cpu_kv_blocks: null, cpu_bytes_per_gpu_gib: 8 };
+    const e = parseExperiment(j, 'o.json');
+    expect(e.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.cpu_offload.cpu_kv_blocks', kind: 'derived' }));
+    expect(planClusterOptions(buildPlan(e, { seed: 1, arrivals: 'synthetic' })).options).toMatchObject({ kvCpuBytes: 8 * 2 ** 30 });
+    j.vllm.cpu_offload = { enabled: true, cpu_kv_blocks: 5461, cpu_bytes_per_gpu_gib: 8 };
+    const logged = planClusterOptions(buildPlan(parseExperiment(j, 'o.json'), { seed: 1, arrivals: 'synthetic' })).options;
+    expect([logged.kvCpuBlocks, logged.kvCpuBytes]).toEqual([5461, undefined]);
+    j.vllm.cpu_offload = { enabled: true };
+    const none = parseExperiment(j, 'o.json');
+    expect(none.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.cpu_offload', kind: 'noted' }));
+    expect(planClusterOptions(buildPlan(none, { seed: 1, arrivals: 'synthetic' })).options.kvCpuBytes).toBeUndefined();
   });
 
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
