@@ -5,23 +5,13 @@
  * (hand-computed GEMM bytes, fp8 falling back to weight-only on A100, int8 tensor cores).
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/kernel/errors.js';
+import { errorOf } from '../validate/helpers.js';
 import { getHardware, hardwareSpecFromJson } from '../../src/model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../../src/model/hf-config.js';
 import { quantizationFromPrecision, readQuantization } from '../../src/model/quantization.js';
 import { rooflineBasis, ROOFLINE_BASIS, BASIS_SIZE } from '../../src/model/roofline.js';
 
 const q = (quantization_config: object) => readQuantization({ quantization_config }, 'c.json');
-
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('readQuantization', () => {
   it('16-bit when the config declares nothing', () => {
@@ -65,13 +55,13 @@ describe('readQuantization', () => {
   });
 
   it('an unknown method, or compressed-tensors with nothing to read, is an InputError naming the field', () => {
-    const e = inputError(() => q({ quant_method: 'hqq', nbits: 4 }));
+    const e = errorOf(() => q({ quant_method: 'hqq', nbits: 4 }));
     expect(e.code).toBe('MODEL_CONFIG_FIELD');
     expect(e.where).toBe('c.json: quantization_config.quant_method');
     expect(e.message).toMatch(/'hqq' is not modelled; known: fp8, /);
-    expect(inputError(() => q({ bits: 4 })).message).toMatch(/missing quant_method/);
-    expect(inputError(() => q({ quant_method: 'compressed-tensors', format: 'marlin-24' })).where).toBe('c.json: quantization_config.format');
-    expect(inputError(() => q({ quant_method: 'compressed-tensors', weights: { num_bits: 3 } })).where).toBe('c.json: quantization_config.weights.num_bits');
+    expect(errorOf(() => q({ bits: 4 })).message).toMatch(/missing quant_method/);
+    expect(errorOf(() => q({ quant_method: 'compressed-tensors', format: 'marlin-24' })).where).toBe('c.json: quantization_config.format');
+    expect(errorOf(() => q({ quant_method: 'compressed-tensors', weights: { num_bits: 3 } })).where).toBe('c.json: quantization_config.weights.num_bits');
   });
 });
 
