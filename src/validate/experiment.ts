@@ -57,6 +57,8 @@ export interface Experiment {
     readonly outputTokens: number | null;
     readonly prefix: PrefixStructure | null;
     readonly promptLenTokens?: LengthStats;
+    /** How each stage's arrivals are spaced (workload.arrival.process; plan.ts generates them). */
+    readonly arrivalProcess: ArrivalProcess;
   };
   readonly truth: { readonly summary: TruthBlock; readonly stages: ReadonlyMap<number, TruthBlock> };
   /** Name of the per-request CSV next to the experiment file, when there is one. */
@@ -65,6 +67,14 @@ export interface Experiment {
   /** What parsing derived or assumed (prompt structure, TPOT from means, hints, notes), in file order. */
   readonly assumptions: readonly Assumption[];
 }
+
+/**
+ * The arrival processes a stage can have: `poisson_fixed_count` (inference-perf's constant load:
+ * exactly rate × duration requests, exponential gaps rescaled to the stage), `poisson` (exponential
+ * gaps at the rate, not rescaled) and `uniform` (evenly spaced, 1 / rate apart).
+ */
+export type ArrivalProcess = 'poisson_fixed_count' | 'poisson' | 'uniform';
+const ARRIVAL_PROCESSES: Readonly<Record<string, ArrivalProcess>> = { poisson_fixed_count: 'poisson_fixed_count', poisson: 'poisson', uniform: 'uniform', constant_interval: 'uniform', deterministic: 'uniform' };
 
 /** Lets the integrator's model catalog reject unknown models at parse time. */
 export interface ModelCatalogHook {
@@ -234,6 +244,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
       outputTokens,
       prefix,
       promptLenTokens: summary.promptLenTokens,
+      arrivalProcess: arrivalProcessOf(w, notes),
     }),
     truth: { summary, stages: truthStages },
     perRequestFile,
@@ -250,4 +261,15 @@ function kvCacheDtypeOf(r: Reader, v: Record<string, unknown>): string | null {
     return r.fail('vllm.kv_cache_dtype', `found ${JSON.stringify(d)}; expected one of ${Object.keys(KV_CACHE_DTYPES).join(', ')} or null`);
   }
   return d;
+}
+
+/** `workload.arrival.process`; absent is the calibration set's `poisson_fixed_count`; one not simulated is noted and read as it. */
+function arrivalProcessOf(w: Record<string, unknown>, notes: Assumption[]): ArrivalProcess {
+  const arrival = w['arrival'];
+  const given = isObj(arrival) ? arrival['process'] : undefined;
+  if (given === undefined || given === null) return 'poisson_fixed_count';
+  const known = typeof given === 'string' ? ARRIVAL_PROCESSES[given] : undefined;
+  if (known !== undefined) return known;
+  notes.push({ field: 'workload.arrival.process', value: given, kind: 'noted', why: `not a process the harness generates (${Object.keys(ARRIVAL_PROCESSES).join(', ')}): simulated as poisson_fixed_count` });
+  return 'poisson_fixed_count';
 }

@@ -25,7 +25,7 @@ import { configVocabSize, familyGenerationDefaults } from '../model/generation-f
 import { languageConfig } from '../model/hf-config.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import { quantizationFromPrecision, quantizationObject, readQuantization } from '../model/quantization.js';
-import type { EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
+import type { ArrivalProcess, EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
 import { deriveKnobs } from './knobs.js';
 import type { LatencyRow } from './requests.js';
 import { sToUs } from '../kernel/units.js';
@@ -127,7 +127,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     stages = exp.workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) }));
     exp.workload.stages.forEach((s, si) => {
       const st = stages[si]!;
-      const times = rescaledExponentialArrivals(s.numRequests, st.startUs, st.endUs - st.startUs, random);
+      const times = stageArrivals(exp.workload.arrivalProcess, s.numRequests, st.startUs, st.endUs - st.startUs, random);
       for (const t of times) {
         const i = arrivals.length;
         arrivals.push(makeRequest(i, t, s.index, slotTokens[i % unique]!));
@@ -189,6 +189,19 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     stages,
     promptSlotTokens: slotTokens,
   };
+}
+
+/** A stage's `n` arrival times by its process (ArrivalProcess): integer µs, non-decreasing, from `startUs`. */
+export function stageArrivals(process: ArrivalProcess, n: number, startUs: number, durationUs: number, random: Random): number[] {
+  if (process === 'poisson_fixed_count') return rescaledExponentialArrivals(n, startUs, durationUs, random);
+  const out = new Array<number>(n);
+  const meanGapUs = n > 0 ? durationUs / n : 0;
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = startUs + Math.floor(t);
+    t += process === 'uniform' ? meanGapUs : exponential(random) * meanGapUs;
+  }
+  return out;
 }
 
 /**

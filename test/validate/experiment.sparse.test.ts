@@ -129,6 +129,34 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(planClusterOptions(buildPlan(none, { seed: 1, arrivals: 'synthetic' })).options.kvCpuBytes).toBeUndefined();
   });
 
+  it('workload.arrival.process: fixed-count Poisson by default, plain Poisson, evenly spaced; another is noted', () => {
+    const j = read(TRAINVAL, QWEN);
+    const stage = j.workload.stages[0];
+    const gapsOf = (process: string | undefined) => {
+      if (process === undefined) delete j.workload.arrival;
+      else j.workload.arrival = { process };
+      const e = parseExperiment(j, 'a.json');
+      const plan = buildPlan(e, { seed: 1, arrivals: 'synthetic' });
+      const t = plan.arrivals.filter((a) => a.stage === stage.index).map((a) => a.arrivalUs);
+      return { e, t, gaps: t.slice(1).map((x, i) => x - t[i]!) };
+    };
+    const meanGapUs = (stage.duration_s * 1e6) / stage.num_requests;
+    const uniform = gapsOf('uniform');
+    expect(Math.max(...uniform.gaps) - Math.min(...uniform.gaps)).toBeLessThanOrEqual(1);
+    expect(uniform.gaps[0]).toBeCloseTo(meanGapUs, -1);
+    const poisson = gapsOf('poisson');
+    const mean = poisson.gaps.reduce((a, b) => a + b, 0) / poisson.gaps.length;
+    expect(mean / meanGapUs).toBeGreaterThan(0.9);
+    expect(mean / meanGapUs).toBeLessThan(1.1);
+    // Fixed count: the last arrival falls inside the stage; the default when the file says nothing.
+    const fixed = gapsOf(undefined);
+    expect(fixed.t[fixed.t.length - 1]! - fixed.t[0]!).toBeLessThan(stage.duration_s * 1e6);
+    expect(gapsOf('poisson_fixed_count').t).toEqual(fixed.t);
+    const other = gapsOf('gamma');
+    expect(other.t).toEqual(fixed.t);
+    expect(other.e.assumptions).toContainEqual(expect.objectContaining({ field: 'workload.arrival.process', value: 'gamma', kind: 'noted' }));
+  });
+
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
     const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
     expect(at('0.15.1').engine.asyncScheduling).toBe(true);
