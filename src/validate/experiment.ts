@@ -132,7 +132,8 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     const close = closeNames(model, opts.modelCatalog.names());
     r.fail('model', `unknown model '${model}'${close.length > 0 ? `; did you mean ${close.join(', ')}` : ''}`, 'EXPERIMENT_UNKNOWN_MODEL');
   }
-  const hfConfig = r.obj(json, 'hf_config', '');
+  // Optional when the model is catalogued (plan.ts requires it otherwise): an empty object stands for it.
+  const hfConfig = r.optObj(json, 'hf_config', '') ?? {};
   const hw = r.obj(json, 'hardware', '');
   const hardware = { gpu: r.str(hw, 'gpu', 'hardware.'), numGpus: optNum(r, hw, 'num_gpus', 'hardware.') ?? 1 };
   const tp = r.num(json, 'tp', '');

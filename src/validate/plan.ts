@@ -150,6 +150,9 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
   const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
   const spec = findModel(exp.model);
+  if (spec === undefined && Object.keys(exp.hfConfig).length === 0) {
+    throw new InputError('EXPERIMENT_MISSING_FIELD', `${exp.file}: hf_config`, `missing, and '${exp.model}' is not in the model catalog: the file must carry the model's config.json facts (hidden_size, num_hidden_layers, ...)`);
+  }
   let engineKnobs = knobs.engine;
   let leftToSimulator = knobs.leftToSimulator;
   const budget = engineKnobs.maxNumBatchedTokens;

@@ -157,6 +157,16 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(other.e.assumptions).toContainEqual(expect.objectContaining({ field: 'workload.arrival.process', value: 'gamma', kind: 'noted' }));
   });
 
+  it('hf_config may be left out for a catalogued model; an uncatalogued one without it names the field', () => {
+    const j = read(TRAINVAL, QWEN);
+    delete j.hf_config;
+    const plan = buildPlan(parseExperiment(j, 'h.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(planClusterOptions(plan).options.modelSpec!.name).toBe('qwen/qwen2.5-7b-instruct');
+    j.model = 'someorg/unknown-7b';
+    const e = errorOf(() => buildPlan(parseExperiment(j, 'h.json'), { seed: 1, arrivals: 'synthetic' }));
+    expect([e.code, e.where]).toEqual(['EXPERIMENT_MISSING_FIELD', 'h.json: hf_config']);
+  });
+
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
     const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
     expect(at('0.15.1').engine.asyncScheduling).toBe(true);
