@@ -88,6 +88,27 @@ function moeLayerCount(c: Json, layers: number, w: string): number {
   return n;
 }
 
+/**
+ * Sliding-window attention: the window and how many layers use it, as transformers and vLLM read
+ * the config. `layer_types` lists them where present (gpt-oss, newer configs); Gemma 2 alternates
+ * (even layers slide), Gemma 3 slides all but every `sliding_window_pattern`-th (default 6); the
+ * Qwen families only with `use_sliding_window` true; any other model with a `sliding_window` slides
+ * on every layer (Mistral 7B v0.1, Phi-3). A window as long as the model's context is no window.
+ */
+function slidingAttention(c: Json, modelType: string, layers: number, maxPos: number, w: string): { slidingWindow: number; slidingLayers: number } {
+  const none = { slidingWindow: 0, slidingLayers: 0 };
+  const window = optInt(c, 'sliding_window', w);
+  if (window === undefined || window >= maxPos) return none;
+  if (modelType.startsWith('qwen') && c['use_sliding_window'] !== true) return none;
+  if (c['use_sliding_window'] === false) return none;
+  const types = c['layer_types'];
+  let n = layers;
+  if (Array.isArray(types)) n = types.filter((t) => t === 'sliding_attention').length;
+  else if (modelType === 'gemma2') n = Math.ceil(layers / 2);
+  else if (modelType.startsWith('gemma3')) n = layers - Math.floor(layers / (optInt(c, 'sliding_window_pattern', w) ?? 6));
+  return n > 0 ? { slidingWindow: window, slidingLayers: Math.min(n, layers) } : none;
+}
+
 /** The language model's part of a config.json: multimodal wrappers (Llama 4) keep it in text_config. */
 export function languageConfig(config: Json): Json {
   return isObject(config['text_config']) ? (config['text_config'] as Json) : config;
@@ -119,7 +140,9 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   if (!Number.isInteger(headDimCfg)) {
     throw new InputError('MODEL_CONFIG_FIELD', `${w}: head_dim`, `missing and hidden_size/num_attention_heads = ${headDimCfg} is not an integer`);
   }
-  const tied = c['tie_word_embeddings'] === true || (c['tie_word_embeddings'] === undefined && outer['tie_word_embeddings'] === true);
+  // Absent, the config class's default decides: transformers' Gemma configs tie, Llama, Mistral, Qwen and the rest do not.
+  const tiedCfg = c['tie_word_embeddings'] ?? outer['tie_word_embeddings'];
+  const tied = tiedCfg === true || (tiedCfg === undefined && modelType.startsWith('gemma'));
 
   // Mixture of experts: Mixtral/Llama 4 num_local_experts, Qwen3-MoE num_experts, DeepSeek n_routed_experts.
   const numExperts = optInt(c, 'num_local_experts', w) ?? optInt(c, 'n_routed_experts', w) ?? optInt(c, 'num_experts', w) ?? 1;
@@ -205,6 +228,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     numExperts,
     expertsPerToken,
     moeLayers,
+    ...slidingAttention(c, modelType, layers, maxPos, w),
     moeIntermediateSize: moeIntermediate,
     sharedExpertIntermediateSize: sharedIntermediate,
     tieWordEmbeddings: tied,

@@ -18,6 +18,9 @@ export interface ModelSpec {
   readonly expertsPerToken: number;
   /** Layers whose MLP is the routed experts (all for Mixtral, every other for Llama 4 Maverick, 0 for dense). */
   readonly moeLayers: number;
+  /** Sliding-window attention: the window in tokens (0 = none) and the layers that use it (the others attend to the whole context). */
+  readonly slidingWindow: number;
+  readonly slidingLayers: number;
   /** Per-expert MLP width for MoE (equals intermediateSize for dense). */
   readonly moeIntermediateSize: number;
   /** Shared (always active) expert width, 0 if none. */

@@ -23,6 +23,9 @@ import { type SamplerPasses, samplerPasses } from './generation-config.js';
 
 export interface RooflineShapes {
   readonly layers: number;
+  /** Sliding-window attention: the window (tokens) and the layers that use it (ModelSpec). */
+  readonly slidingWindow: number;
+  readonly slidingLayers: number;
   /** Dense GEMMs of one layer, all with M = tokens in the step (attention in/out, MLP or shared-expert up/down). */
   readonly layerGemms: readonly GemmShape[];
   /** The lm head: M = requests in the step (vLLM computes logits at each request's last position only). */
@@ -154,6 +157,8 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
 
   return Object.freeze({
     layers: L,
+    slidingWindow: m.slidingWindow,
+    slidingLayers: m.slidingLayers,
     layerGemms: Object.freeze(layerGemms),
     lmHead,
     moe,

@@ -9,7 +9,7 @@ import type { BatchShape, DecodeAggregateCost, StepCostSplit, StepTimeContext, S
 import { validateTp } from './kv-sizing.js';
 import { type RooflineParams, ROOFLINE_DEFAULTS, resolveRooflineParams } from './roofline-params.js';
 import { gemmUs, smoothRooflineUs } from './gemm.js';
-import { rooflineShapes } from './roofline-shapes.js';
+import { rooflineShapes, type RooflineShapes } from './roofline-shapes.js';
 
 /**
  * Basis terms, in order. Times are µs computed with the roofline params; counts are per step.
@@ -63,7 +63,14 @@ export function rooflineCoefficients(p: RooflineParams = ROOFLINE_DEFAULTS): Rec
  * the same terms for a decode-only batch of `requests` slots whose contexts sum to `contextTokens`
  * (identical bits to the per-slot call; see DecodeAggregateCost in ./step-time.ts).
  */
-export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
+export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & Partial<DecodeAggregateBasis>;
+
+/**
+ * The decode-only aggregate path of a basis (absent for a model whose decode cost needs more than
+ * the batch's size and summed context: sliding-window attention reads min(context, window) per
+ * request).
+ */
+export interface DecodeAggregateBasis {
   readonly decode: (requests: number, contextTokens: number, out: Float64Array) => void;
   /**
    * The one term of `decode`'s output that depends on the context (its index, `decodeContextTerm`),
@@ -76,6 +83,7 @@ export type BasisFn = ((batch: BatchShape, out: Float64Array) => void) & {
 
 /** Index of the decode attention term: the only one a decode-only batch's context moves. */
 const ATTN_DECODE = ROOFLINE_BASIS.indexOf('attn_decode_us');
+const ATTN_PREFILL = ROOFLINE_BASIS.indexOf('attn_prefill_us');
 
 /** Token and request counts below this have their count-only terms kept once computed (2 × 16 k doubles per model). */
 const TERM_CACHE = 16384;
@@ -171,7 +179,52 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     fromSums(requests, 0, requests, 0, 0, contextTokens + requests, contextTokens + requests, out);
   };
   const decodeContextUs = (requests: number, contextTokens: number): number => decodeAttentionUs(contextTokens + requests, contextTokens + requests);
+  if (s.slidingLayers > 0) return windowedBasis(basis, s, L);
   return Object.assign(basis, { decode, decodeContextTerm: ATTN_DECODE, decodeContextUs });
+}
+
+/**
+ * Sliding-window attention (ModelSpec.slidingWindow on slidingLayers of the L layers): a query
+ * attends to the last W keys only, so on those layers a decode reads min(c + 1, W) keys and a
+ * prefill chunk's token j attends to min(c + j + 1, W). The attention terms are the full layers'
+ * share of the whole-context cost plus the sliding layers' at the window; every other term is the
+ * plain basis's. The cost then depends on each request's context, not only their sum: no
+ * decode-only aggregate (the engine steps such a model request by request).
+ */
+function windowedBasis(plain: (batch: BatchShape, out: Float64Array) => void, s: RooflineShapes, L: number): BasisFn {
+  const W = s.slidingWindow;
+  const Ls = s.slidingLayers;
+  const Lf = L - Ls;
+  const attention = (layers: number, kv: number, pairs: number): number => (pairs > 0 ? layers * smoothRooflineUs(kv * s.kvBytesPerToken, pairs * s.attnFlopsPerPair, s.attnRates) : 0);
+  return (batch: BatchShape, out: Float64Array): void => {
+    plain(batch, out);
+    let prePairs = 0, preKv = 0, decPairs = 0, decKv = 0;
+    let preWinPairs = 0, preWinKv = 0, decWinPairs = 0, decWinKv = 0;
+    for (let i = 0; i < batch.size; i++) {
+      const t = batch.newTokens[i]!;
+      const c = batch.contextTokens[i]!;
+      const pairs = t * c + (t * (t + 1)) / 2;
+      const winPairs = windowPairs(c, t, W);
+      // Keys the chunk reads: from the first token's window start to its last token.
+      const winKv = Math.min(c + t, W + t - 1);
+      if (batch.isPrefill[i] === 1) {
+        prePairs += pairs; preKv += c + t; preWinPairs += winPairs; preWinKv += winKv;
+      } else {
+        decPairs += pairs; decKv += c + t; decWinPairs += winPairs; decWinKv += winKv;
+      }
+    }
+    out[ATTN_PREFILL] = attention(Lf, preKv, prePairs) + attention(Ls, preWinKv, preWinPairs);
+    out[ATTN_DECODE] = attention(Lf, decKv, decPairs) + attention(Ls, decWinKv, decWinPairs);
+  };
+}
+
+/** Query-key pairs of a chunk of t tokens after c cached ones when each attends to at most W keys: Σ_{j<t} min(c + j + 1, W). */
+export function windowPairs(c: number, t: number, W: number): number {
+  if (c + t <= W) return t * c + (t * (t + 1)) / 2;
+  if (c + 1 >= W) return t * W;
+  // Tokens j < W − c see c + j + 1 ≤ W keys (c + 1 … W); the rest see W.
+  const k = W - c;
+  return ((c + 1 + W) * k) / 2 + (t - k) * W;
 }
 
 /** Σ coeff × basis, unrounded. */
@@ -190,7 +243,7 @@ export function sumBasisUs(coeffs: Float64Array, basis: Float64Array): number {
  * A StepCostSplit over a basis: the CPU part is Σ over CPU_BASIS (plus `cpuExtraUs`), the GPU part
  * the rest (plus `gpuExtraUs`), so that gpu + cpu equals the summed step before rounding.
  */
-export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit & Required<Pick<DecodeAggregateCost, 'decodeCostUs'>> {
+export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit & Pick<DecodeAggregateCost, 'decodeCostUs'> {
   const cpuMask = Float64Array.from(ROOFLINE_BASIS.map((b) => ((CPU_BASIS as readonly string[]).includes(b) ? 1 : 0)));
   const scratch = new Float64Array(BASIS_SIZE);
   // One accumulation for the per-slot and the decode-only paths (identical bits for the same basis).
@@ -205,14 +258,16 @@ export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: nu
     out[0] = Math.max(0, gpu);
     out[1] = Math.max(0, cpu);
   };
-  const decodeCostUs = decodeSplitByRequests(basis, coeffs, cpuMask, extra, scratch, split);
+  const aggregate = basis.decode !== undefined && basis.decodeContextUs !== undefined && basis.decodeContextTerm !== undefined
+    ? (basis as BasisFn & DecodeAggregateBasis) : null;
+  const decodeCostUs = aggregate !== null ? decodeSplitByRequests(aggregate, coeffs, cpuMask, extra, scratch, split) : undefined;
   return {
     asyncSyncUs,
     stepCostUs(batch: BatchShape, out: Float64Array): void {
       basis(batch, scratch);
       split(out);
     },
-    decodeCostUs,
+    ...(decodeCostUs !== undefined ? { decodeCostUs } : {}),
   };
 }
 
@@ -227,7 +282,7 @@ const DECODE_ROWS = 4096;
  * costs the context term and the additions after it.
  */
 function decodeSplitByRequests(
-  basis: BasisFn, coeffs: Float64Array, cpuMask: Float64Array, extra: { gpuUs: number; cpuUs: number }, scratch: Float64Array, split: (out: Float64Array) => void,
+  basis: BasisFn & DecodeAggregateBasis, coeffs: Float64Array, cpuMask: Float64Array, extra: { gpuUs: number; cpuUs: number }, scratch: Float64Array, split: (out: Float64Array) => void,
 ): (requests: number, contextTokens: number, out: Float64Array) => void {
   const ctxTerm = basis.decodeContextTerm;
   const uncached = (requests: number, contextTokens: number, out: Float64Array): void => {

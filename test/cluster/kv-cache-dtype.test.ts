@@ -35,7 +35,7 @@ describe('KV cache dtype', () => {
     const attention = (dtype: string) => {
       const b = rooflineBasis({ model: withKvCacheDtype(getModel('meta-llama/llama-3.1-8b-instruct'), dtype), hardware: getHardware('H100'), tp: 1 });
       const out = new Float64Array(BASIS_SIZE);
-      b.decode(64, 64 * 4000, out);
+      b.decode!(64, 64 * 4000, out);
       return out[ROOFLINE_BASIS.indexOf('attn_decode_us')]!;
     };
     const ratio = attention('fp8') / attention('auto');

@@ -96,7 +96,7 @@ describe('model specs and the roofline', () => {
   const gemmUs = (cfg: object, gpu: string, tokens: number, decode: boolean) => {
     const b = rooflineBasis({ model: modelSpecFromHfConfig(cfg, 'm', 'm.json'), hardware: getHardware(gpu), tp: 1 });
     const out = new Float64Array(BASIS_SIZE);
-    if (decode) b.decode(tokens, tokens * 512, out);
+    if (decode) b.decode!(tokens, tokens * 512, out);
     else b({ size: 1, newTokens: Int32Array.of(tokens), contextTokens: Int32Array.of(0), isPrefill: Uint8Array.of(1), totalNewTokens: tokens, numPrefill: 1 }, out);
     return { gemm: out[ROOFLINE_BASIS.indexOf('gemm_us')]!, act: out[ROOFLINE_BASIS.indexOf('act_us')]! };
   };
@@ -129,7 +129,7 @@ describe('MoE layers in the roofline', () => {
     const moeUs = (step: number) => {
       const b = rooflineBasis({ model: modelSpecFromHfConfig({ ...cfg, interleave_moe_layer_step: step }, 'm', 'm.json'), hardware: getHardware('H100'), tp: 2 });
       const out = new Float64Array(BASIS_SIZE);
-      b.decode(32, 32 * 1000, out);
+      b.decode!(32, 32 * 1000, out);
       return { moe: out[ROOFLINE_BASIS.indexOf('moe_us')]!, gemm: out[ROOFLINE_BASIS.indexOf('gemm_us')]! };
     };
     const every = moeUs(1);
