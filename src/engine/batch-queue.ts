@@ -57,7 +57,8 @@ export class BatchQueue {
       const gpuUs = parts[0]!;
       this.formInto(b, this.nxt, nowUs);
       this.nextReady = true;
-      us = Math.max(gpuUs, this.nextCpuUs()) + cost.syncUs;
+      this.costNext();
+      us = Math.max(gpuUs, parts[1]!) + cost.syncUs;
     } else {
       this.nextReady = false;
       this.formInto(this.cur, this.cur, nowUs);
@@ -71,18 +72,22 @@ export class BatchQueue {
         const cpuUs = parts[1]!;
         this.formInto(b, this.nxt, nowUs);
         this.nextReady = true;
-        us = cpuUs + Math.max(gpuUs, this.nextCpuUs()) + cost.syncUs;
+        this.costNext();
+        us = cpuUs + Math.max(gpuUs, parts[1]!) + cost.syncUs;
       }
     }
     return Math.max(1, Math.round(us));
   }
 
-  /** The CPU µs of the step formed behind `cur` (0 when none is or the model has no split). */
-  private nextCpuUs(): number {
+  /**
+   * Puts the CPU µs of the step formed behind `cur` in the step cost's out[1] (0 when none is or
+   * the model has no split). Written, not returned: a fractional µs returned from a call the
+   * compiler does not inline is boxed, once per step.
+   */
+  private costNext(): void {
     const cost = this.stepCost;
-    if (this.nxt.size === 0 || !cost.split) return 0;
-    cost.fill(this.nxt);
-    return cost.out[1]!;
+    if (this.nxt.size === 0 || !cost.split) cost.out[1] = 0;
+    else cost.fill(this.nxt);
   }
 
   /** Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a full schedule. */

@@ -54,8 +54,6 @@ export class DecodeRun extends RunSlots {
   private joinedCount = 0;
   /** The commit in progress counted the first tokens of `joined` (who have not been through the instance's commit loop yet). */
   private countedJoined = false;
-  /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
-  private batches: StepBatch[] = [];
   /** The batch in flight at the run's start whose commit goes step by step (it emits first tokens), or null. */
   private stepwiseBatch: StepBatch | null = null;
   /** Detail recording: the run's commit times, written to requests when they are materialised. */
@@ -172,9 +170,8 @@ export class DecodeRun extends RunSlots {
     this.crossBoundaries(f, s);
 
     const n = this.n;
-    // Slots change by removal (a new version: rewritten) or by requests joining at the end (appended).
-    if (out.runVersion !== this.version) this.writeSlots(out, 0);
-    else if (out.runWritten < n) this.writeSlots(out, out.runWritten);
+    // Slots change by removal (rewritten from the first removed slot on) or by requests joining at the end (appended).
+    this.writeSlots(out);
     out.size = n;
     out.totalNewTokens = n;
     out.numPrefill = 0;

@@ -32,6 +32,8 @@ export class PrivateBlocks {
   /** id → its list's head; an entry whose block no longer heads that id's list is stale. */
   private readonly heads: LazyIndex;
   private scratch = new Int32Array(64);
+  /** The head of the list the last add() appended to (or started), NONE before any. */
+  private lastHead = NONE;
 
   constructor(totalBlocks: number, private readonly blockHash: Float64Array) {
     this.keyOf = new Float64Array(totalBlocks).fill(NONE);
@@ -46,7 +48,11 @@ export class PrivateBlocks {
   add(b: number, key: number, pos: number): void {
     this.keyOf[b] = key;
     this.posOf[b] = pos;
-    const head = this.heads.get(key);
+    // A request registers its blocks one after another: the head found for its previous block is
+    // still the head while it heads a list of this id (only the true head does), with no index probe.
+    const last = this.lastHead;
+    const head = last !== NONE && this.headKey[last] === key ? last : this.heads.get(key);
+    this.lastHead = head === NONE ? b : head;
     if (head !== NONE) {
       const tail = this.prev[head]!;
       this.next[tail] = b;

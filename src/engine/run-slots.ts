@@ -31,12 +31,11 @@ export class RunSlots {
   /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
   protected readonly allocAtF: Int32Array;
   protected readonly registerAtC: Int32Array;
-  /** Slots marked to leave (and how many), and old slot → new slot (or −1) while removing them (compactSlots). */
+  /** Slots marked to leave (and how many), dropped by compactSlots. */
   protected readonly gone: Uint8Array;
   protected goneCount = 0;
   /** Per slot: 1 when it is in the registration calendar (its phase is −known tokens mod blockSize). */
   protected readonly inRegCalendar: Uint8Array;
-  protected readonly remap: Int32Array;
   protected sumC0 = 0;
   /** At formation fStop + 1 some request has its last token in flight (it leaves the slots). */
   protected fStop = 0;
@@ -50,8 +49,10 @@ export class RunSlots {
   /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
   protected readonly regDue: Int32Array;
   protected regDueCount = 0;
-  /** Bumped whenever slots are removed; a batch whose runVersion differs is rewritten before the run forms into it. */
+  /** Bumped when a run starts; a batch whose runVersion differs is rewritten before the run forms into it. */
   protected version = 0;
+  /** The instance's two batch buffers (the one on the GPU and the one formed behind it). */
+  protected batches: StepBatch[] = [];
   protected readonly bs: number;
   protected readonly caching: boolean;
 
@@ -68,7 +69,6 @@ export class RunSlots {
     this.registerAtC = new Int32Array(cap);
     this.gone = new Uint8Array(cap);
     this.inRegCalendar = new Uint8Array(cap);
-    this.remap = new Int32Array(cap);
     // Fixed-size (never shrunk or grown: n says how many entries count).
     this.reqs = new Array<EngineRequest>(cap);
     this.allocOrder = new Int32Array(cap);
@@ -130,77 +130,21 @@ export class RunSlots {
     this.goneCount++;
   }
 
-  /** Drops the slots marked gone (order kept); the calendars keep their order with the slots renumbered. */
+  /**
+   * Drops the slots marked gone (order kept), highest first: each removal moves only the slots
+   * above it, and the calendars keep their order with the slots renumbered.
+   */
   protected compactSlots(): void {
-    if (this.goneCount === 1) {
-      for (let k = 0; k < this.n; k++) {
-        if (this.gone[k] === 1) {
-          this.removeSlot(k);
-          break;
-        }
-      }
-      return;
-    }
-    this.goneCount = 0;
-    const reqs = this.reqs;
-    const n = this.n;
-    const due = this.regDue;
     const gone = this.gone;
-    const remap = this.remap;
-    const { c0, p0, o0, n0, cLast, ep, allocAtF, registerAtC } = this;
-    let d = 0;
-    let j = 0;
-    let w = 0;
-    let sum = 0;
-    let fStop = NEVER;
-    let cFinish = NEVER;
-    for (let k = 0; k < n; k++) {
-      const out = gone[k] === 1;
-      gone[k] = 0;
-      // A registration due at the next formation goes with its slot (renumbered) or is dropped.
-      if (j < this.regDueCount && due[j] === k) {
-        j++;
-        if (!out) due[d++] = w;
-      }
-      if (out) {
-        remap[k] = -1;
-        continue;
-      }
-      remap[k] = w;
-      if (w !== k) {
-        reqs[w] = reqs[k]!;
-        c0[w] = c0[k]!;
-        p0[w] = p0[k]!;
-        o0[w] = o0[k]!;
-        cLast[w] = cLast[k]!;
-        ep[w] = ep[k]!;
-        n0[w] = n0[k]!;
-        allocAtF[w] = allocAtF[k]!;
-        registerAtC[w] = registerAtC[k]!;
-        this.inRegCalendar[w] = this.inRegCalendar[k]!;
-      }
-      sum += c0[w]!;
-      const left = cLast[w]!;
-      if (left < cFinish) cFinish = left;
-      if (left - p0[w]! < fStop) fStop = left - p0[w]!;
-      w++;
-    }
-    this.n = w;
-    this.regDueCount = d;
-    this.sumC0 = sum;
-    this.fStop = fStop;
-    this.cFinish = cFinish;
-    filterCalendar(this.allocOrder, this.allocStart, this.bs, remap);
-    filterCalendar(this.regOrder, this.regStart, this.bs, remap);
-    this.version++;
+    for (let k = this.n - 1; k >= 0 && this.goneCount > 0; k--) if (gone[k] === 1) this.removeSlot(k);
   }
 
-  /** compactSlots for one slot: the arrays move down with memmoves, one pass renumbers the calendars. */
+  /** Drops slot k: the arrays above it move down with memmoves, one pass renumbers the calendars. */
   private removeSlot(k: number): void {
     const n = this.n;
     const bs = this.bs;
     this.gone[k] = 0;
-    this.goneCount = 0;
+    this.goneCount--;
     const alloc = this.allocAtF[k]!;
     // In the registration calendar from its joining on, even once it has no block left to register (NEVER).
     const regPhase = this.inRegCalendar[k] === 1 ? mod(-this.n0[k]!, bs) : -1;
@@ -228,38 +172,64 @@ export class RunSlots {
       if (v !== k) due[d++] = v > k ? v - 1 : v;
     }
     this.regDueCount = d;
-    removeFromCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
-    if (regPhase >= 0) removeFromCalendar(this.regOrder, this.regStart, bs, k, regPhase);
-    else renumberAbove(this.regOrder, this.regStart[bs]!, k);
+    dropFromBucket(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
+    if (regPhase >= 0) dropFromBucket(this.regOrder, this.regStart, bs, k, regPhase);
+    // One pass: both calendars' slots above k move down one (the allocation calendar holds every
+    // slot, the registration one at most as many), and the run's next stops are found again.
+    const allocOrder = this.allocOrder;
+    const regOrder = this.regOrder;
+    const regTotal = this.regStart[bs]!;
+    const cLast = this.cLast;
+    const p0 = this.p0;
     let fStop = NEVER;
     let cFinish = NEVER;
     for (let w = 0; w < m; w++) {
-      const left = this.cLast[w]!;
+      if (allocOrder[w]! > k) allocOrder[w]!--;
+      if (w < regTotal && regOrder[w]! > k) regOrder[w]!--;
+      const left = cLast[w]!;
       if (left < cFinish) cFinish = left;
-      if (left - this.p0[w]! < fStop) fStop = left - this.p0[w]!;
+      if (left - p0[w]! < fStop) fStop = left - p0[w]!;
     }
     this.fStop = fStop;
     this.cFinish = cFinish;
-    this.version++;
+    this.keepWrittenBelow(k);
   }
 
-  /** Writes the run's slots from `from` on into `out` as one-token decodes that all sample, with their epochs. */
-  protected writeSlots(out: StepBatch, from: number): void {
+  /**
+   * Slots from k on moved (a removal): the batches keep their slots below k as written (reqs and
+   * epochs; the one-token decode fields are the same in every run slot, so they stay written up
+   * to the run's new size) and the run rewrites the rest when it forms into them.
+   */
+  private keepWrittenBelow(k: number): void {
+    for (let i = 0; i < this.batches.length; i++) {
+      const b = this.batches[i]!;
+      if (b.runWritten > k) b.runWritten = k;
+      if (b.runDecodesWritten > this.n) b.runDecodesWritten = this.n;
+    }
+  }
+
+  /** Writes the run's slots into `out` as one-token decodes that all sample, with their epochs, where it does not hold them yet. */
+  protected writeSlots(out: StepBatch): void {
     const n = this.n;
+    if (out.runVersion !== this.version) {
+      out.runVersion = this.version;
+      out.runWritten = 0;
+      out.runDecodesWritten = 0;
+    }
     const reqs = this.reqs;
     const ep = this.ep;
-    const nt = out.newTokens;
-    const pre = out.isPrefill;
-    const sampled = out.sampled;
-    for (let k = from; k < n; k++) {
+    for (let k = out.runWritten; k < n; k++) {
       out.reqs[k] = reqs[k]!;
       out.epochs[k] = ep[k]!;
-      nt[k] = 1;
-      pre[k] = 0;
-      sampled[k] = 1;
     }
-    out.runVersion = this.version;
+    const from = out.runDecodesWritten;
+    if (from < n) {
+      out.newTokens.fill(1, from, n);
+      out.isPrefill.fill(0, from, n);
+      out.sampled.fill(1, from, n);
+    }
     out.runWritten = n;
+    out.runDecodesWritten = n;
   }
 
   /** Writes a run batch's per-slot contexts (what the step-by-step path would have written). */
@@ -357,24 +327,8 @@ function appendToCalendar(order: Int32Array, start: Int32Array, bs: number, k: n
   for (let q = p + 1; q <= bs; q++) start[q]!++;
 }
 
-/** Renumbers a calendar's slots through `remap` (−1: dropped), keeping each bucket's order. */
-function filterCalendar(order: Int32Array, start: Int32Array, bs: number, remap: Int32Array): void {
-  let w = 0;
-  let s0 = start[0]!;
-  for (let p = 0; p < bs; p++) {
-    const s1 = start[p + 1]!;
-    start[p] = w;
-    for (let i = s0; i < s1; i++) {
-      const k = remap[order[i]!]!;
-      if (k >= 0) order[w++] = k;
-    }
-    s0 = s1;
-  }
-  start[bs] = w;
-}
-
-/** Drops slot k from phase p's bucket of a calendar and renumbers the slots above it. */
-function removeFromCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
+/** Drops slot k from phase p's bucket of a calendar (the caller renumbers the slots above it). */
+function dropFromBucket(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
   const total = start[bs]!;
   let i = start[p]!;
   const end = start[p + 1]!;
@@ -382,10 +336,4 @@ function removeFromCalendar(order: Int32Array, start: Int32Array, bs: number, k:
   if (i === end) throw new Error(`decode run: slot ${k} missing from its calendar bucket ${p}`);
   order.copyWithin(i, i + 1, total);
   for (let q = p + 1; q <= bs; q++) start[q]!--;
-  renumberAbove(order, total - 1, k);
-}
-
-/** The slots above k in a calendar's first `total` entries move down one (slot k left). */
-function renumberAbove(order: Int32Array, total: number, k: number): void {
-  for (let j = 0; j < total; j++) if (order[j]! > k) order[j]!--;
 }

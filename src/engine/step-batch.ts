@@ -29,8 +29,10 @@ export class StepBatch implements BatchShape {
   runSlots = 0;
   /** The decode run's slot layout this batch's per-slot arrays were last written with (decode-run.ts). */
   runVersion = -1;
-  /** Of that layout, the leading slots written (requests joining a run are appended). */
+  /** Of that layout, the leading slots whose request and epoch are written (requests joining a run are appended). */
   runWritten = 0;
+  /** Leading slots written as the run's one-token decodes that all sample (newTokens 1, isPrefill 0, sampled 1). */
+  runDecodesWritten = 0;
   /** Its commit is a run commit: the run's slots (below runSlots) sample one token each in O(1), no per-slot loop. */
   leapCommit = false;
   /** Σ contextTokens of a run batch. */
