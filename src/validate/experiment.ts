@@ -141,6 +141,10 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   const dp = optNum(r, json, 'dp', '') ?? 1;
   if (!Number.isInteger(dp) || dp < 1) r.fail('dp', `expected a positive integer, found ${dp}`);
   const notes: Assumption[] = [];
+  const stated = optNum(r, hw, 'num_gpus', 'hardware.');
+  if (stated !== undefined && stated !== tp * dp) {
+    notes.push({ field: 'hardware.num_gpus', value: stated, kind: 'noted', why: `tp ${tp} × dp ${dp} = ${tp * dp} GPUs serve: simulated as the file's tp and dp (the other GPUs of the node are not used)` });
+  }
 
   const v = r.obj(json, 'vllm', '');
   const off = r.optObj(v, 'cpu_offload', 'vllm.');

@@ -167,6 +167,14 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect([e.code, e.where]).toEqual(['EXPERIMENT_MISSING_FIELD', 'h.json: hf_config']);
   });
 
+  it('a GPU count that tp × dp does not use is noted (tp and dp are simulated as stated)', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.hardware.num_gpus = 4;
+    expect(parseExperiment(j, 'g.json').assumptions).toContainEqual(expect.objectContaining({ field: 'hardware.num_gpus', value: 4, kind: 'noted' }));
+    j.hardware.num_gpus = j.tp;
+    expect(parseExperiment(j, 'g.json').assumptions.some((a) => a.field === 'hardware.num_gpus')).toBe(false);
+  });
+
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
     const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
     expect(at('0.15.1').engine.asyncScheduling).toBe(true);
