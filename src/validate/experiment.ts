@@ -197,6 +197,10 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     outputTokens = outputLen;
     notes.push({ field: 'workload.output_tokens_generated', value: outputLen, kind: 'derived', why: `the ${prefix?.source ?? 'prefix'} output_len: the client asks for max_tokens = output_len` });
   }
+  const api = w['api'];
+  if (typeof api === 'string' && api !== 'completion') {
+    notes.push({ field: 'workload.api', value: api, kind: 'noted', why: "simulated with the prompt lengths as stated: the tokens a chat template adds around each message are not (the calibration runs used the completion API)" });
+  }
   if (!ignoreEos && outputTokens !== null) {
     notes.push({ field: 'workload.ignore_eos', value: w['ignore_eos'] ?? null, kind: 'assumed', why: `not true: every request is still simulated with ${outputTokens} output tokens (real lengths depend on where the model stops)` });
   }

@@ -175,6 +175,13 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(parseExperiment(j, 'g.json').assumptions.some((a) => a.field === 'hardware.num_gpus')).toBe(false);
   });
 
+  it('a chat-API run is noted: its template tokens are not simulated', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.workload.api = 'chat';
+    expect(parseExperiment(j, 'c.json').assumptions).toContainEqual(expect.objectContaining({ field: 'workload.api', value: 'chat', kind: 'noted' }));
+    expect(parseExperiment(read(TRAINVAL, QWEN), 'c.json').assumptions.some((a) => a.field === 'workload.api')).toBe(false);
+  });
+
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
     const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
     expect(at('0.15.1').engine.asyncScheduling).toBe(true);
