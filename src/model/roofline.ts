@@ -196,10 +196,11 @@ function windowedBasis(plain: (batch: BatchShape, out: Float64Array) => void, s:
   const Ls = s.slidingLayers;
   const Lf = L - Ls;
   const attention = (layers: number, kv: number, pairs: number): number => (pairs > 0 ? layers * smoothRooflineUs(kv * s.kvBytesPerToken, pairs * s.attnFlopsPerPair, s.attnRates) : 0);
+  /** Whole-context sums (full layers) and window sums (sliding layers): [pairs, kv, window pairs, window kv] of the prefill slots, then of the decode slots. */
+  const sums = new Float64Array(8);
   return (batch: BatchShape, out: Float64Array): void => {
     plain(batch, out);
-    let prePairs = 0, preKv = 0, decPairs = 0, decKv = 0;
-    let preWinPairs = 0, preWinKv = 0, decWinPairs = 0, decWinKv = 0;
+    sums.fill(0);
     for (let i = 0; i < batch.size; i++) {
       const t = batch.newTokens[i]!;
       const c = batch.contextTokens[i]!;
@@ -207,14 +208,14 @@ function windowedBasis(plain: (batch: BatchShape, out: Float64Array) => void, s:
       const winPairs = windowPairs(c, t, W);
       // Keys the chunk reads: from the first token's window start to its last token.
       const winKv = Math.min(c + t, W + t - 1);
-      if (batch.isPrefill[i] === 1) {
-        prePairs += pairs; preKv += c + t; preWinPairs += winPairs; preWinKv += winKv;
-      } else {
-        decPairs += pairs; decKv += c + t; decWinPairs += winPairs; decWinKv += winKv;
-      }
+      const at = batch.isPrefill[i] === 1 ? 0 : 4;
+      sums[at] += pairs;
+      sums[at + 1] += c + t;
+      sums[at + 2] += winPairs;
+      sums[at + 3] += winKv;
     }
-    out[ATTN_PREFILL] = attention(Lf, preKv, prePairs) + attention(Ls, preWinKv, preWinPairs);
-    out[ATTN_DECODE] = attention(Lf, decKv, decPairs) + attention(Ls, decWinKv, decWinPairs);
+    out[ATTN_PREFILL] = attention(Lf, sums[1]!, sums[0]!) + attention(Ls, sums[3]!, sums[2]!);
+    out[ATTN_DECODE] = attention(Lf, sums[5]!, sums[4]!) + attention(Ls, sums[7]!, sums[6]!);
   };
 }
 
