@@ -109,6 +109,24 @@ function slidingAttention(c: Json, modelType: string, layers: number, maxPos: nu
   return n > 0 ? { slidingWindow: window, slidingLayers: Math.min(n, layers) } : none;
 }
 
+/**
+ * Fields a config.json may leave out because its transformers config class supplies them (so
+ * transformers and vLLM read those values): Gemma 3's text_config in the published multimodal
+ * checkpoints omits its vocabulary and context length (Gemma3TextConfig: vocab_size 262,208,
+ * max_position_embeddings 131,072).
+ */
+const CLASS_DEFAULTS: Readonly<Record<string, Json>> = {
+  gemma3_text: { vocab_size: 262208, max_position_embeddings: 131072 },
+};
+
+function withClassDefaults(c: Json): Json {
+  const defaults = CLASS_DEFAULTS[String(c['model_type'] ?? '')];
+  if (defaults === undefined) return c;
+  const out: Json = { ...c };
+  for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined || out[k] === null) out[k] = v;
+  return out;
+}
+
 /** The language model's part of a config.json: multimodal wrappers (Llama 4) keep it in text_config. */
 export function languageConfig(config: Json): Json {
   return isObject(config['text_config']) ? (config['text_config'] as Json) : config;
@@ -122,8 +140,9 @@ export function languageConfig(config: Json): Json {
 export function modelSpecFromHfConfig(config: object, name: string, where: string, generation: GenerationDefaults = NO_GENERATION_DEFAULTS): ModelSpec {
   if (!isObject(config)) throw new InputError('MODEL_CONFIG_INVALID', where, 'expected a JSON object (a Hugging Face config.json)');
   const outer = config;
-  const c = languageConfig(outer);
-  const w = c === outer ? where : `${where}: text_config`;
+  const language = languageConfig(outer);
+  const w = language === outer ? where : `${where}: text_config`;
+  const c = withClassDefaults(language);
   const modelType = String(c['model_type'] ?? outer['model_type'] ?? '');
 
   const hidden = posInt(c, 'hidden_size', w);

@@ -32,6 +32,22 @@ describe('which layers slide', () => {
     expect(spec({ sliding_window: null }).slidingWindow).toBe(0);
   });
 
+  it("Gemma 3 27B as published: a multimodal wrapper whose text_config leaves vocabulary and context to the config class", () => {
+    const gemma3 = modelSpecFromHfConfig({
+      model_type: 'gemma3',
+      text_config: {
+        head_dim: 128, hidden_size: 5376, intermediate_size: 21504, model_type: 'gemma3_text', num_attention_heads: 32,
+        num_hidden_layers: 62, num_key_value_heads: 16, query_pre_attn_scalar: 168, sliding_window: 1024,
+      },
+    }, 'google/gemma-3-27b-it', 'g.json');
+    expect([gemma3.vocabSize, gemma3.maxPositionEmbeddings, gemma3.tieWordEmbeddings]).toEqual([262208, 131072, true]);
+    // 62 layers, every 6th global: 52 slide over 1,024 tokens.
+    expect([gemma3.slidingWindow, gemma3.slidingLayers]).toEqual([1024, 52]);
+    // Google publishes Gemma 3 27B as 27B parameters (the language model; the vision tower is not counted here).
+    expect(gemma3.totalParams / 1e9).toBeGreaterThan(26.5);
+    expect(gemma3.totalParams / 1e9).toBeLessThan(27.5);
+  });
+
   it('Gemma ties its embeddings when the config does not say (the config class default)', () => {
     const { tie_word_embeddings: _, ...untied } = base;
     const gemma = modelSpecFromHfConfig({ ...untied, model_type: 'gemma2' }, 'g', 'g.json');
