@@ -275,7 +275,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs });
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
-    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU${model.slidingLayers > 0 ? `; every layer counted at whole contexts, although ${model.slidingLayers} of ${model.numLayers} attend to ${model.slidingWindow} tokens (vLLM's hybrid allocator frees their out-of-window blocks: it fits more requests)` : ''}`;
   }
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');

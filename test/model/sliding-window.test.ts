@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { resolveClusterConfig } from '../../src/cluster/config.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../../src/model/hf-config.js';
 import { createStepTimeModel } from '../../src/model/registry.js';
@@ -86,6 +87,12 @@ describe('attention at the window', () => {
     const plainFar = run(plain, 4000);
     for (let i = 0; i < BASIS_SIZE; i++) if (i !== att) expect(far[i], ROOFLINE_BASIS[i]).toBe(plainFar[i]);
     expect(plainFar[att]).toBeGreaterThan(20 * far[att]!);
+  });
+
+  it('the KV sizing says it counts the sliding layers at whole contexts', () => {
+    const windowed = modelSpecFromHfConfig({ ...base, sliding_window: 128 }, 'w', 'w.json');
+    expect(resolveClusterConfig({ modelSpec: windowed, hardware: 'H100' }).derivations['totalKvBlocks']).toMatch(/24 of 24 attend to 128 tokens \(vLLM's hybrid allocator/);
+    expect(resolveClusterConfig({ modelSpec: modelSpecFromHfConfig(base, 'p', 'p.json'), hardware: 'H100' }).derivations['totalKvBlocks']).not.toMatch(/hybrid/);
   });
 
   it('no decode-only aggregate for a windowed model (the engine steps it request by request)', () => {
