@@ -81,6 +81,11 @@ export interface DecodeAggregateBasis {
   readonly decodeContextUs: (requests: number, contextTokens: number) => number;
 };
 
+/** The basis offers the decode-only aggregate path (rooflineBasis gives all of it or none). */
+function hasDecodeAggregate(basis: BasisFn): basis is BasisFn & DecodeAggregateBasis {
+  return basis.decode !== undefined;
+}
+
 /** Index of the decode attention term: the only one a decode-only batch's context moves. */
 const ATTN_DECODE = ROOFLINE_BASIS.indexOf('attn_decode_us');
 const ATTN_PREFILL = ROOFLINE_BASIS.indexOf('attn_prefill_us');
@@ -194,28 +199,24 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
 function windowedBasis(plain: (batch: BatchShape, out: Float64Array) => void, s: RooflineShapes, L: number): BasisFn {
   const W = s.slidingWindow;
   const Ls = s.slidingLayers;
-  const Lf = L - Ls;
-  const attention = (layers: number, kv: number, pairs: number): number => (pairs > 0 ? layers * smoothRooflineUs(kv * s.kvBytesPerToken, pairs * s.attnFlopsPerPair, s.attnRates) : 0);
-  /** Whole-context sums (full layers) and window sums (sliding layers): [pairs, kv, window pairs, window kv] of the prefill slots, then of the decode slots. */
-  const sums = new Float64Array(8);
+  /** The plain basis costs attention on all L layers: the full layers keep their share of it. */
+  const fullShare = (L - Ls) / L;
+  const attention = (kv: number, pairs: number): number => (pairs > 0 ? Ls * smoothRooflineUs(kv * s.kvBytesPerToken, pairs * s.attnFlopsPerPair, s.attnRates) : 0);
+  /** The sliding layers' [pairs, kv] of the prefill slots, then of the decode slots. */
+  const sums = new Float64Array(4);
   return (batch: BatchShape, out: Float64Array): void => {
     plain(batch, out);
     sums.fill(0);
     for (let i = 0; i < batch.size; i++) {
       const t = batch.newTokens[i]!;
       const c = batch.contextTokens[i]!;
-      const pairs = t * c + (t * (t + 1)) / 2;
-      const winPairs = windowPairs(c, t, W);
+      const at = batch.isPrefill[i] === 1 ? 0 : 2;
+      sums[at] += windowPairs(c, t, W);
       // Keys the chunk reads: from the first token's window start to its last token.
-      const winKv = Math.min(c + t, W + t - 1);
-      const at = batch.isPrefill[i] === 1 ? 0 : 4;
-      sums[at] += pairs;
-      sums[at + 1] += c + t;
-      sums[at + 2] += winPairs;
-      sums[at + 3] += winKv;
+      sums[at + 1] += Math.min(c + t, W + t - 1);
     }
-    out[ATTN_PREFILL] = attention(Lf, sums[1]!, sums[0]!) + attention(Ls, sums[3]!, sums[2]!);
-    out[ATTN_DECODE] = attention(Lf, sums[5]!, sums[4]!) + attention(Ls, sums[7]!, sums[6]!);
+    out[ATTN_PREFILL] = out[ATTN_PREFILL]! * fullShare + attention(sums[1]!, sums[0]!);
+    out[ATTN_DECODE] = out[ATTN_DECODE]! * fullShare + attention(sums[3]!, sums[2]!);
   };
 }
 
@@ -259,9 +260,7 @@ export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: nu
     out[0] = Math.max(0, gpu);
     out[1] = Math.max(0, cpu);
   };
-  const aggregate = basis.decode !== undefined && basis.decodeContextUs !== undefined && basis.decodeContextTerm !== undefined
-    ? (basis as BasisFn & DecodeAggregateBasis) : null;
-  const decodeCostUs = aggregate !== null ? decodeSplitByRequests(aggregate, coeffs, cpuMask, extra, scratch, split) : undefined;
+  const decodeCostUs = hasDecodeAggregate(basis) ? decodeSplitByRequests(basis, coeffs, cpuMask, extra, scratch, split) : undefined;
   return {
     asyncSyncUs,
     stepCostUs(batch: BatchShape, out: Float64Array): void {
