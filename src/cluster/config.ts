@@ -257,13 +257,13 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   // max_model_len and refuses a given one below it (engine/arg_utils.py, config/scheduler.py).
   const enableChunkedPrefill = options.enableChunkedPrefill ?? true;
   if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
-  const modelLen = options.maxModelLen !== undefined ? positiveInt(options.maxModelLen, '--max-model-len') : defaultMaxModelLen(model);
+  const maxModelLen = options.maxModelLen !== undefined ? positiveInt(options.maxModelLen, '--max-model-len') : defaultMaxModelLen(model);
   if (!enableChunkedPrefill) {
     if (options.maxNumBatchedTokens === undefined) {
-      maxNumBatchedTokens = unchunkedDefaultBudget(maxNumBatchedTokens, modelLen, maxNumSeqs);
-      derivations['maxNumBatchedTokens'] = `chunked prefill off: vLLM's default budget raised to max_model_len ${modelLen} (at most max_num_seqs x max_model_len; engine/arg_utils.py)`;
-    } else if (maxNumBatchedTokens < modelLen) {
-      throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, modelLen));
+      maxNumBatchedTokens = unchunkedDefaultBudget(maxNumBatchedTokens, maxModelLen, maxNumSeqs);
+      derivations['maxNumBatchedTokens'] = `chunked prefill off: vLLM's default budget raised to max_model_len ${maxModelLen} (at most max_num_seqs x max_model_len; engine/arg_utils.py)`;
+    } else if (maxNumBatchedTokens < maxModelLen) {
+      throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
     }
   }
   let totalKvBlocks: number;
@@ -284,7 +284,6 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     kvCpuBlocks = positiveInt(options.kvCpuBlocks, '--kv-cpu-blocks');
     sources['kvCpuBlocks'] = given['kvCpuBlocks'] ?? 'flag';
   }
-  const maxModelLen = modelLen;
   sources['maxModelLen'] = options.maxModelLen !== undefined ? given['maxModelLen'] ?? 'flag' : 'derived';
   const scheduler = String(pick('scheduler'));
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {

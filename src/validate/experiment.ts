@@ -135,15 +135,15 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   // Optional when the model is catalogued (plan.ts requires it otherwise): an empty object stands for it.
   const hfConfig = r.optObj(json, 'hf_config', '') ?? {};
   const hw = r.obj(json, 'hardware', '');
-  const hardware = { gpu: r.str(hw, 'gpu', 'hardware.'), numGpus: optNum(r, hw, 'num_gpus', 'hardware.') ?? 1 };
+  const statedGpus = optNum(r, hw, 'num_gpus', 'hardware.');
+  const hardware = { gpu: r.str(hw, 'gpu', 'hardware.'), numGpus: statedGpus ?? 1 };
   const tp = r.num(json, 'tp', '');
   if (!Number.isInteger(tp) || tp < 1) r.fail('tp', `expected a positive integer, found ${tp}`);
   const dp = optNum(r, json, 'dp', '') ?? 1;
   if (!Number.isInteger(dp) || dp < 1) r.fail('dp', `expected a positive integer, found ${dp}`);
   const notes: Assumption[] = [];
-  const stated = optNum(r, hw, 'num_gpus', 'hardware.');
-  if (stated !== undefined && stated !== tp * dp) {
-    notes.push({ field: 'hardware.num_gpus', value: stated, kind: 'noted', why: `tp ${tp} × dp ${dp} = ${tp * dp} GPUs serve: simulated as the file's tp and dp (the other GPUs of the node are not used)` });
+  if (statedGpus !== undefined && statedGpus !== tp * dp) {
+    notes.push({ field: 'hardware.num_gpus', value: statedGpus, kind: 'noted', why: `tp ${tp} × dp ${dp} = ${tp * dp} GPUs serve: simulated as the file's tp and dp (the other GPUs of the node are not used)` });
   }
 
   const v = r.obj(json, 'vllm', '');
