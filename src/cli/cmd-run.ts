@@ -33,9 +33,9 @@ Examples:
     --requests-out requests.csv --metrics-out metrics.json
   blis run --model qwen/qwen2.5-7b-instruct --num-requests 500 \\
     --generation-config vllm      # clients set their own sampling: no top-p sort of the model's defaults
-  blis run --model qwen/qwen3-14b --rate 10 --num-requests 2000 --max-model-len 8192 \
+  blis run --model qwen/qwen3-14b --rate 10 --num-requests 2000 --max-model-len 8192 \\
     --no-enable-chunked-prefill      # prompts scheduled whole (budget raised to max_model_len)
-  blis run --model meta-llama/llama-3.1-8b-instruct --workload chatbot --rate 20 --duration 300 \
+  blis run --model meta-llama/llama-3.1-8b-instruct --workload chatbot --rate 20 --duration 300 \\
     --kv-cache-dtype fp8      # one byte per KV element: twice the blocks, half the decode KV read
   blis run --num-requests 500 --otlp-out run.jsonl.gz
   blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
