@@ -10,6 +10,7 @@ import type { GenerationDefaults } from '../model/generation-config.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
+import { vllmBlockSize } from '../model/kv-block-size.js';
 import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
@@ -162,7 +163,6 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   /** vLLM has no CPU offload tier unless configured (--kv-offloading-size / kv_transfer_config). */
   kvCpuBytes: 0,
   scheduler: 'fcfs' as const,
-  blockSize: 16,
   gpuMemoryUtilization: 0.9,
   enablePrefixCaching: true,
   routingPolicy: 'round-robin',
@@ -237,9 +237,19 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (options.hardwareSpec) sources['hardware'] = given['hardware'] ?? 'flag';
   const tp = positiveInt(Number(pick('tp')), '--tp');
   validateTp(model, tp);
-  const blockSize = positiveInt(Number(pick('blockSize')), '--block-size');
-  const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
   const derivations: Record<string, string> = {};
+  // Unset, vLLM pages at 16 tokens, except that an MLA backend forces its own size (kv-block-size.ts).
+  let blockSize: number;
+  if (options.blockSize !== undefined) {
+    blockSize = positiveInt(options.blockSize, '--block-size');
+    sources['blockSize'] = given['blockSize'] ?? 'flag';
+  } else {
+    const vllm = vllmBlockSize(model, hardware);
+    blockSize = vllm.blockSize;
+    sources['blockSize'] = vllm.rule === null ? 'default' : 'derived';
+    if (vllm.rule !== null) derivations['blockSize'] = vllm.rule;
+  }
+  const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
   const batchDefaults = vllmBatchDefaults(hardware);
   const batchKnob = (key: 'maxNumBatchedTokens' | 'maxNumSeqs', flag: string): number => {
     const v = options[key];

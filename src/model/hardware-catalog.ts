@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'int8AchievedTops', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'int8AchievedTops', 'computeCapability', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -45,7 +45,8 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
 /**
  * A HardwareSpec from a parsed JSON object with the HardwareSpec field names (camelCase).
  * `fp8Tflops` (0 = no fp8), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16),
- * `source`, `interconnect` (from the link bandwidth) and the achieved rates are optional: missing
+ * `source`, `interconnect` (from the link bandwidth), `computeCapability` (0: unknown, so no
+ * architecture-specific backend is assumed) and the achieved rates are optional: missing
  * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
  * Unknown fields are rejected.
  */
@@ -120,6 +121,7 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     fp8AchievedTflops,
     int8Tops,
     int8AchievedTops,
+    computeCapability: num(o, 'computeCapability', where, false, true),
     source: source ?? where,
     achievedSource: [achievedSource, derivedNote, int8Note].filter((x) => x).join('; ') || where,
   });

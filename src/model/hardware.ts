@@ -27,6 +27,12 @@ export interface HardwareSpec {
   readonly fp8AchievedTflops: number;
   /** Large-GEMM int8 throughput reached (TOPS). */
   readonly int8AchievedTops: number;
+  /**
+   * CUDA compute capability (9.0 Hopper, 8.0 A100, 8.9 Ada, 10.0 Blackwell; NVIDIA's CUDA GPUs
+   * list), 0 when not given: vLLM picks attention backends by it, and an MLA backend forces its KV
+   * block size (./kv-block-size.ts).
+   */
+  readonly computeCapability: number;
   /** Datasheet source. */
   readonly source: string;
   /** Where the achieved rates come from (measurement and commit, or the rule that derived them). */

@@ -4,7 +4,7 @@
  * + router + shared experts, norms, lm head unless tied). Pure: the caller reads the file.
  */
 import { InputError } from '../kernel/errors.js';
-import type { ModelSpec } from './model-spec.js';
+import type { MlaShape, ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
 import { quantizationObject, readQuantization } from './quantization.js';
 
@@ -193,6 +193,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   let kvHeads = kvHeadsCfg;
   let headDim = headDimCfg;
   let attnParams: number;
+  let mla: MlaShape | null = null;
   if (kvLora !== undefined) {
     const rope = posInt(c, 'qk_rope_head_dim', w);
     const nope = posInt(c, 'qk_nope_head_dim', w);
@@ -203,6 +204,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     attnParams = qParams + hidden * (kvLora + rope) + kvLora + kvLora * heads * (nope + vDim) + heads * vDim * hidden;
     kvHeads = 1;
     headDim = (kvLora + rope) / 2;
+    mla = Object.freeze({ kvLoraRank: kvLora, qkRopeHeadDim: rope, qkNopeHeadDim: nope });
   } else {
     const qDim = heads * headDimCfg;
     const kvDim = kvHeadsCfg * headDimCfg;
@@ -257,6 +259,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     activationQuant: quant.activationQuant,
     gemmFormat: quant.gemm,
     quantization: quant.label,
+    mla,
     attentionParamsPerLayer: attnParams,
     // Embedding, lm head and norms stay 16-bit in every fp8 checkpoint vLLM loads.
     weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2,

@@ -8,7 +8,7 @@
  * measured rates, hardware.json), kv-sizing.ts (memory → KV blocks). docs/model.md explains
  * formulas, parameters, sources and limits.
  */
-export type { ModelSpec } from './model-spec.js';
+export type { ModelSpec, MlaShape } from './model-spec.js';
 export type { HardwareSpec } from './hardware.js';
 export type { BatchShape, StepTimeModel, StepCostSplit, RequestOverheads, StepTimeContext, StepTimeModelEntry, DecodeAggregateCost } from './step-time.js';
 export { smoothRooflineUs, gemmShape, gemmUs, type GemmShape, type KernelRates } from './gemm.js';
@@ -28,6 +28,7 @@ export {
   type KvSizing,
   type KvSizingInput,
 } from './kv-sizing.js';
+export { vllmBlockSize, VLLM_DEFAULT_BLOCK_SIZE, type VllmBlockSize } from './kv-block-size.js';
 export { ROOFLINE_DEFAULTS, ROOFLINE_OPTIONS, resolveRooflineParams, type RooflineParams, type StepTimeOption } from './roofline-params.js';
 export { ROOFLINE_BASIS, BASIS_SIZE, CPU_BASIS, rooflineBasis, rooflineCoefficients, createRoofline, sumBasisUs, basisSplit, modelFromSplit, type BasisFn, type RooflineBasisName } from './roofline.js';
 export {

@@ -1,6 +1,13 @@
 import type { GemmFormat } from './quantization.js';
 import type { GenerationDefaults } from './generation-config.js';
 
+/** The config.json fields of an MLA model that vLLM's backend choice reads. */
+export interface MlaShape {
+  readonly kvLoraRank: number;
+  readonly qkRopeHeadDim: number;
+  readonly qkNopeHeadDim: number;
+}
+
 /** Model architecture facts the simulator needs, taken from a Hugging Face config.json. */
 export interface ModelSpec {
   /** Canonical lower-case name, e.g. `qwen/qwen3-14b`. */
@@ -44,6 +51,11 @@ export interface ModelSpec {
   readonly gemmFormat: GemmFormat;
   /** The weight format, for reports ("bf16", "fp8 w8a8", "int4 w4a16 (gptq, group 128)"). */
   readonly quantization: string;
+  /**
+   * Multi-head latent attention (DeepSeek V2/V3): the cached latent's shape, which decides the
+   * attention backend and the KV block size vLLM forces (./kv-block-size.ts); null for MHA/GQA.
+   */
+  readonly mla: MlaShape | null;
   /** Attention projection parameters per layer (q, k, v, o; MLA's low-rank projections). */
   readonly attentionParamsPerLayer: number;
   /** Bytes of all weights as loaded (embedding, lm head and any unquantised parts at 2 bytes). */

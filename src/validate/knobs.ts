@@ -2,12 +2,13 @@
  * vLLM engine knobs an experiment file leaves null, derived by vLLM's own rules (the defaults a
  * `vllm serve` of that version applies), so that a sparse file simulates the server it
  * describes. Knobs vLLM computes at start-up from the model and the GPU (`max_model_len` from
- * the model config, the KV block count from memory profiling) are left to the simulator, which
+ * the model config, the KV block count from memory profiling, the block size an MLA backend
+ * forces: vllm/platforms/cuda.py) are left to the simulator, which
  * returns the values it derived (SimulationResult.derived); their reasons are here too.
  *
  * Sources (vLLM 0.15): vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (per-GPU
  * max_num_seqs / max_num_batched_tokens of the OpenAI API server), vllm/config/cache.py
- * CacheConfig (gpu_memory_utilization 0.9, block_size 16 on CUDA), V1 defaults for prefix
+ * CacheConfig (gpu_memory_utilization 0.9), V1 defaults for prefix
  * caching and chunked prefill (both on for generative models).
  */
 import { findHardware } from '../model/hardware-catalog.js';
@@ -59,6 +60,7 @@ export const OPTIONAL_KNOBS: ReadonlySet<KnobName> = new Set<KnobName>(['cpuKvBl
 /** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
 export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
   maxModelLen: "vLLM's default: the model config's maximum context (max_position_embeddings; ModelConfig _get_and_verify_max_len)",
+  blockSize: "vLLM's KV block size on CUDA: 16, except that an MLA model's default attention backend forces its own (64 for FlashMLA on Hopper, FlashInfer MLA on Blackwell; platforms/cuda.py; model/kv-block-size.ts)",
   totalKvBlocksGpu: "vLLM's memory profiling: (device memory × gpu_memory_utilization − weights/TP − profiled activations, sampler and non-torch memory) / bytes per KV block per GPU (model/kv-sizing.ts)",
 };
 
@@ -107,7 +109,6 @@ export function deriveKnobs(engine: EngineKnobs, gpu: string): DerivedKnobs {
     asyncScheduling: asyncDefault(engine.vllmVersion),
     ...(batch ? { maxNumSeqs: batch.seqs, maxNumBatchedTokens: batch.tokens } : {}),
     gpuMemoryUtilization: { value: 0.9, why: "vLLM's default (config/cache.py CacheConfig.gpu_memory_utilization)" },
-    blockSize: { value: 16, why: "vLLM's default KV block size on CUDA (config/cache.py)" },
     enablePrefixCaching: { value: true, why: "vLLM V1's default for generative models" },
     enableChunkedPrefill: { value: true, why: "vLLM V1's default for generative models" },
   };

@@ -84,11 +84,11 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
   const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, cpuKvGibPerGpu: null, asyncScheduling: null, kvCacheDtype: null, vllmVersion: null };
 
   it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
-    expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: 16, enablePrefixCaching: true, enableChunkedPrefill: true });
+    expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: null, enablePrefixCaching: true, enableChunkedPrefill: true });
     expect(deriveKnobs(nulls, 'A100-SXM4-80GB').engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
     expect(deriveKnobs(nulls, 'L40S').engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
-    // max_model_len and the KV blocks need the model: the simulator derives them.
-    expect(deriveKnobs(nulls, 'H100').leftToSimulator).toEqual(['maxModelLen', 'totalKvBlocksGpu']);
+    // max_model_len, the block size (an MLA backend forces its own) and the KV blocks need the model: the simulator derives them.
+    expect(deriveKnobs(nulls, 'H100').leftToSimulator).toEqual(['maxModelLen', 'blockSize', 'totalKvBlocksGpu']);
   });
 
   it('stated knobs are kept; each derived one is listed with its rule', () => {
