@@ -89,10 +89,17 @@ describe('attention at the window', () => {
     expect(plainFar[att]).toBeGreaterThan(20 * far[att]!);
   });
 
-  it('the KV sizing says it counts the sliding layers at whole contexts', () => {
+  it('the config echo says how the sliding layers keep their blocks', () => {
     const windowed = modelSpecFromHfConfig({ ...base, sliding_window: 128 }, 'w', 'w.json');
-    expect(resolveClusterConfig({ modelSpec: windowed, hardware: 'H100' }).derivations['totalKvBlocks']).toMatch(/24 of 24 attend to 128 tokens \(vLLM's hybrid allocator/);
-    expect(resolveClusterConfig({ modelSpec: modelSpecFromHfConfig(base, 'p', 'p.json'), hardware: 'H100' }).derivations['totalKvBlocks']).not.toMatch(/hybrid/);
+    const all = resolveClusterConfig({ modelSpec: windowed, hardware: 'H100' });
+    expect(all.derivations['kvCacheGroups']).toMatch(/24 of 24 layers attend to 128 tokens; 0 full-attention and 1 sliding-window KV cache groups of 24 layers/);
+    // Behind the CPU tier (a KV connector) a model whose every layer slides is approximated with whole contexts, and says so.
+    expect(resolveClusterConfig({ modelSpec: windowed, hardware: 'H100', kvCpuBytes: 2 ** 30 }).derivations['kvCacheGroups']).toMatch(/approximated behind a KV connector/);
+    const plain = resolveClusterConfig({ modelSpec: modelSpecFromHfConfig(base, 'p', 'p.json'), hardware: 'H100' });
+    expect(plain.derivations['kvCacheGroups']).toBeUndefined();
+    expect(plain.engine.kvGroups).toBeNull();
+    // Every layer slides: one group of every layer, so the block count is the whole-context one.
+    expect(all.engine.totalKvBlocks).toBe(plain.engine.totalKvBlocks);
   });
 
   it('no decode-only aggregate for a windowed model (the engine steps it request by request)', () => {
