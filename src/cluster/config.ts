@@ -271,17 +271,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
       throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
     }
   }
-  const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
-  let kvCpuBlocks = 0;
-  if (options.kvCpuBlocks !== undefined) {
-    kvCpuBlocks = positiveInt(options.kvCpuBlocks, '--kv-cpu-blocks');
-    sources['kvCpuBlocks'] = given['kvCpuBlocks'] ?? 'flag';
-  }
-  const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
   const disableHybridKvCacheManager = options.disableHybridKvCacheManager === true;
-  if (options.disableHybridKvCacheManager !== undefined) sources['disableHybridKvCacheManager'] = given['disableHybridKvCacheManager'] ?? 'flag';
-  // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (config/vllm.py): the CPU tier's OffloadingConnector, a P/D transfer's.
-  const kvConnector = cpuTier !== null || options.prefillInstances !== undefined || options.decodeInstances !== undefined;
+  // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (config/vllm.py): the
+  // CPU tier's OffloadingConnector (there is one when either size is given, cpuTierFor), a P/D transfer's.
+  const kvConnector = (options.kvCpuBytes ?? 0) > 0 || (options.kvCpuBlocks ?? 0) > 0 || options.prefillInstances !== undefined || options.decodeInstances !== undefined;
   const kvGroups = kvCacheGroups(model, disableHybridKvCacheManager ? 'flag' : kvConnector ? 'kv-connector' : null);
   let totalKvBlocks: number;
   if (options.totalKvBlocks !== undefined) {
@@ -296,6 +289,12 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   }
   if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);
   const asyncScheduling = Boolean(pick('asyncScheduling'));
+  const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
+  let kvCpuBlocks = 0;
+  if (options.kvCpuBlocks !== undefined) {
+    kvCpuBlocks = positiveInt(options.kvCpuBlocks, '--kv-cpu-blocks');
+    sources['kvCpuBlocks'] = given['kvCpuBlocks'] ?? 'flag';
+  }
   sources['maxModelLen'] = options.maxModelLen !== undefined ? given['maxModelLen'] ?? 'flag' : 'derived';
   const scheduler = String(pick('scheduler'));
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
@@ -309,7 +308,9 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
+  const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
   if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
+  if (options.disableHybridKvCacheManager !== undefined) sources['disableHybridKvCacheManager'] = given['disableHybridKvCacheManager'] ?? 'flag';
   const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null, kvGroups };
   const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine,
     batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype, disableHybridKvCacheManager },
