@@ -422,5 +422,5 @@ function kvGroupsRule(model: ModelSpec, g: ReturnType<typeof kvCacheGroups>, fla
   const pages = `a block is ${g.layersPerGroup} layers deep (vLLM get_num_blocks: memory / page / ${g.layersPerGroup})`;
   const groups = `${g.fullGroups} full-attention and ${g.slidingGroups} sliding-window KV cache groups of ${g.layersPerGroup} layers`;
   const padding = g.layersPerGroup * groupCount(g) - model.numLayers;
-  return `${layers}; ${groups}${padding > 0 ? ` (${padding} padding layers)` : ''} share the pool, ${pages}; a sliding group keeps the blocks its window still reads, prefix hits follow vLLM's hybrid rule`;
+  return `${layers}; ${groups}${padding > 0 ? ` (${padding} padding layers)` : ''} share the pool, ${pages}; a sliding group keeps the blocks its window still reads, prefix hits follow vLLM's hybrid rule; the router's KV events carry the first full-attention group's blocks only (vLLM publishes every group's)`;
 }
