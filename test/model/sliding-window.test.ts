@@ -26,6 +26,9 @@ describe('which layers slide', () => {
     expect(spec({ model_type: 'gemma2', sliding_window: 4096 }).slidingLayers).toBe(12);
     expect(spec({ model_type: 'gemma3_text', num_hidden_layers: 62, sliding_window: 1024 }).slidingLayers).toBe(52);
     expect(spec({ model_type: 'gemma3_text', num_hidden_layers: 62, sliding_window: 1024, sliding_window_pattern: 2 }).slidingLayers).toBe(31);
+    // Command R7B (cohere2): 32 layers, every 4th global.
+    expect(spec({ model_type: 'cohere2', num_hidden_layers: 32, sliding_window: 4096, sliding_window_pattern: 4 }).slidingLayers).toBe(24);
+    expect(spec({ model_type: 'cohere2', sliding_window: 4096 }).slidingLayers).toBe(18);
     expect(spec({ sliding_window: 4096 }).slidingLayers).toBe(24);
     expect(spec({ model_type: 'qwen2', sliding_window: 4096 }).slidingLayers).toBe(0);
     expect(spec({ model_type: 'qwen2', sliding_window: 4096, use_sliding_window: true }).slidingLayers).toBe(24);
