@@ -42,6 +42,9 @@ export class HybridKv {
   /** The last lookup's blocks, lane-major with `hitStride` entries per lane. */
   private hitBuf = new Int32Array(64);
   private hitStride = 0;
+  /** Scratch for private lookups: one group's hashes and blocks by chain position. */
+  private laneHashes = new Float64Array(64);
+  private laneBlocks = new Int32Array(64);
   /** Of the blocks the last lookup's hit would take, those in the free queue (they consume free capacity). */
   hitsFree = 0;
 
@@ -124,10 +127,10 @@ export class HybridKv {
       const lane = this.order[i]!;
       const base = lane * st;
       const start = lane < this.full || from >= r.slidingStart ? from : r.slidingStart;
-      // Lane 0 of a model with full-attention layers keeps the id-private lists (kv-cache.ts).
-      const privateLane = lane === 0 && this.full > 0;
+      // Past the shared prefix a block is private to the id in each group (private-blocks.ts), keyed per group.
+      const key = laneHash(r.idKey, lane);
       for (let k = start; k < full; k++) {
-        this.pool.cache(r.blocks[base + k]!, laneHash(hashes[k]!, lane), privateLane && k >= r.sharedBlocks ? r.idKey : NONE, k, lane !== 0);
+        this.pool.cache(r.blocks[base + k]!, laneHash(hashes[k]!, lane), k >= r.sharedBlocks ? key : NONE, k, lane !== 0);
       }
     }
     r.numHashedBlocks = full;
@@ -150,8 +153,9 @@ export class HybridKv {
     if (this.full > 0) {
       n = this.pool.lookup(hashes, n, buf, r.idKey, r.sharedBlocks);
       for (let lane = 1; lane < this.full; lane++) {
+        this.fillPrivate(r, lane, n);
         for (let k = 0; k < n; k++) {
-          const b = this.pool.cachedBlock(laneHash(hashes[k]!, lane));
+          const b = k < r.sharedBlocks ? this.pool.cachedBlock(laneHash(hashes[k]!, lane)) : buf[lane * stride + k]!;
           if (b < 0) {
             n = k;
             break;
@@ -162,10 +166,11 @@ export class HybridKv {
     }
     let hits = n;
     if (lanes > this.full) {
+      for (let lane = this.full; lane < lanes; lane++) this.fillPrivate(r, lane, n);
       let run = 0;
       let found = -1;
       for (let i = n - 1; i >= 0; i--) {
-        if (!this.slidingCached(hashes[i]!, i)) {
+        if (!this.slidingCached(hashes[i]!, i, r.sharedBlocks)) {
           run = 0;
           continue;
         }
@@ -185,16 +190,34 @@ export class HybridKv {
     return hits;
   }
 
-  /** Block i is cached in every sliding group (its blocks noted for claim). */
-  private slidingCached(h: number, i: number): boolean {
+  /**
+   * Block i (hash h) is cached in every sliding group (its blocks noted for claim); a private
+   * position was read by fillPrivate, a shared one is looked up now.
+   */
+  private slidingCached(h: number, i: number, shared: number): boolean {
     const buf = this.hitBuf;
     const stride = this.hitStride;
     for (let lane = this.full; lane < this.lanes; lane++) {
-      const b = this.pool.cachedBlock(laneHash(h, lane));
+      const b = i < shared ? this.pool.cachedBlock(laneHash(h, lane)) : buf[lane * stride + i]!;
       if (b < 0) return false;
       buf[lane * stride + i] = b;
     }
     return true;
+  }
+
+  /** The group's cached blocks at r's private chain positions below n, into hitBuf (one walk over the id's list). */
+  private fillPrivate(r: EngineRequest, lane: number, n: number): void {
+    const from = r.sharedBlocks;
+    if (from >= n) return;
+    if (this.laneHashes.length < n) {
+      this.laneHashes = new Float64Array(n * 2);
+      this.laneBlocks = new Int32Array(n * 2);
+    }
+    const hashes = r.seqBlockHashes;
+    for (let p = from; p < n; p++) this.laneHashes[p] = laneHash(hashes[p]!, lane);
+    this.pool.privateBlocksAt(laneHash(r.idKey, lane), this.laneHashes, from, n, this.laneBlocks);
+    const at = lane * this.hitStride;
+    for (let p = from; p < n; p++) this.hitBuf[at + p] = this.laneBlocks[p]!;
   }
 
   /**

@@ -128,6 +128,16 @@ export class KvBlockPool {
     return this.hashToBlock.get(hash);
   }
 
+  /**
+   * Private hashes of id `privateKey` at chain positions [from, n): out[p] is the oldest block
+   * holding hashes[p], or -1 (PrivateBlocks.findAll); with a KV-event sink every hash is in the
+   * shared index, which is read instead.
+   */
+  privateBlocksAt(privateKey: number, hashes: Float64Array, from: number, n: number, out: Int32Array): void {
+    if (this.sinkValue === null) return this.priv.findAll(privateKey, hashes, from, n, out);
+    for (let p = from; p < n; p++) out[p] = this.hashToBlock.get(hashes[p]!);
+  }
+
   /** The oldest block holding `hash`, or -1 (a stale index entry reads as absent). */
   private headOf(hash: number): number {
     return this.hashToBlock.get(hash);

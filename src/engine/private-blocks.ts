@@ -115,6 +115,22 @@ export class PrivateBlocks {
     return i;
   }
 
+  /**
+   * For each chain position in [from, n) of id `key`, the oldest registered live block holding
+   * `hashes[p]`, or NONE, written to out[p] (hits need not be contiguous). One walk over the id's list.
+   */
+  findAll(key: number, hashes: Float64Array, from: number, n: number, out: Int32Array): void {
+    out.fill(NONE, from, n);
+    const head = this.heads.get(key);
+    if (head === NONE) return;
+    let b = head;
+    do {
+      const p = this.posOf[b]!;
+      if (p >= from && p < n && out[p] === NONE && this.blockHash[b] === hashes[p]) out[p] = b;
+      b = this.next[b]!;
+    } while (b !== head);
+  }
+
   /** Every private block sits in its id's list, whose one head the id index names (tests; O(total × list)). */
   checkInvariants(): void {
     for (let b = 0; b < this.keyOf.length; b++) {
