@@ -50,6 +50,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
     .option('--kv-cache-dtype <dtype>', `KV cache element type (vLLM --kv-cache-dtype): ${Object.keys(KV_CACHE_DTYPES).join(', ')}; fp8 stores one byte, so blocks hold twice the tokens and decode reads half the bytes (default auto: the model's 16-bit dtype)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
+    .option('--disable-hybrid-kv-cache-manager', "keep every layer's KV blocks for whole contexts in a model with sliding-window layers (vLLM --disable-hybrid-kv-cache-manager; default: vLLM's hybrid manager groups the layers and frees blocks that left a window; off by itself with --kv-cpu-bytes or P/D, as vLLM turns it off behind a KV connector)")
     .option('--no-enable-chunked-prefill', "schedule each prompt whole: a waiting request is admitted only when its whole prompt fits the step's remaining token budget (vLLM --no-enable-chunked-prefill; needs --max-num-batched-tokens >= --max-model-len, and raises a derived one to it)")
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
     .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
@@ -88,7 +89,7 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
   ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
   ['totalKvBlocks', 'totalKvBlocks'], ['gpuMemoryUtilization', 'gpuMemoryUtilization'], ['maxModelLen', 'maxModelLen'],
-  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['kvCacheDtype', 'kvCacheDtype'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
+  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['kvCacheDtype', 'kvCacheDtype'], ['disableHybridKvCacheManager', 'disableHybridKvCacheManager'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],
   ['clientTimeout', 'clientTimeoutS'], ['seed', 'seed'],
   ['admissionPolicy', 'admissionPolicy'], ['queueDepthThreshold', 'queueDepthThreshold'], ['kvCacheUtilThreshold', 'kvCacheUtilThreshold'],

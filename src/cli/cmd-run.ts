@@ -37,6 +37,8 @@ Examples:
     --no-enable-chunked-prefill      # prompts scheduled whole (budget raised to max_model_len)
   blis run --model meta-llama/llama-3.1-8b-instruct --workload chatbot --rate 20 --duration 300 \\
     --kv-cache-dtype fp8      # one byte per KV element: twice the blocks, half the decode KV read
+  blis run --model-config test/fixtures/model/gpt-oss-20b/config.json --rate 8 --num-requests 500 \\
+    --disable-hybrid-kv-cache-manager      # sliding-window layers keep whole contexts (vLLM's flag)
   blis run --num-requests 500 --otlp-out run.jsonl.gz
   blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
   OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc

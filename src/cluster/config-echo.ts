@@ -7,7 +7,7 @@ import { BYTES_PER_GB, usToMs, usToS } from '../kernel/units.js';
 import { findAdmissionPolicy } from './admission/admission.js';
 import type { ClusterConfig } from './config.js';
 import { findPdDecider } from './pd-decider.js';
-import { describePool } from './pools.js';
+import { describeKvGroups, describePool } from './pools.js';
 
 /** The config as echoed in the metrics JSON: plain values, enough to rerun. */
 export function describeClusterConfig(c: ClusterConfig): Record<string, unknown> {
@@ -33,6 +33,9 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     max_model_len: c.engine.maxModelLen,
     enable_prefix_caching: c.engine.enablePrefixCaching,
     ...(c.kvCacheDtype === 'auto' ? {} : { kv_cache_dtype: c.kvCacheDtype }),
+    // Echoed only for what a model with sliding-window layers changes, so other files read the same.
+    ...(c.disableHybridKvCacheManager ? { disable_hybrid_kv_cache_manager: true } : {}),
+    ...(c.engine.kvGroups !== null ? { kv_cache_groups: describeKvGroups(c.engine.kvGroups) } : {}),
     // Echoed only when off (vLLM V1's default is on), so files from before the flag read the same.
     ...(c.engine.enableChunkedPrefill ? {} : { enable_chunked_prefill: false }),
     routing_policy: c.routingPolicy,

@@ -11,6 +11,7 @@ import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
 import { vllmBlockSize } from '../model/kv-block-size.js';
+import { kvCacheGroups, groupCount } from '../model/kv-groups.js';
 import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
@@ -60,6 +61,8 @@ export interface ClusterOptions {
   enableChunkedPrefill?: boolean;
   /** vLLM --kv-cache-dtype (model/kv-sizing.ts KV_CACHE_DTYPES; default auto: the model's 16-bit dtype). */
   kvCacheDtype?: string;
+  /** vLLM --disable-hybrid-kv-cache-manager: sliding-window layers keep blocks for whole contexts (default false). */
+  disableHybridKvCacheManager?: boolean;
   routingPolicy?: string;
   routingScorers?: string;
   snapshotRefreshIntervalMs?: number;
@@ -102,6 +105,8 @@ export interface ClusterConfig {
   readonly model: ModelSpec;
   /** vLLM --kv-cache-dtype (auto: the model's 16-bit dtype). */
   readonly kvCacheDtype: string;
+  /** vLLM --disable-hybrid-kv-cache-manager as given (engine.kvGroups says what applies). */
+  readonly disableHybridKvCacheManager: boolean;
   readonly modelFromFile: boolean;
   /** The model's sampling defaults came from --generation-config (echoed). */
   readonly generationFromFlag: boolean;
@@ -276,17 +281,23 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
       throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
     }
   }
+  const disableHybridKvCacheManager = options.disableHybridKvCacheManager === true;
+  // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (config/vllm.py): the
+  // CPU tier's OffloadingConnector (there is one when either size is given, cpuTierFor), a P/D transfer's.
+  const kvConnector = (options.kvCpuBytes ?? 0) > 0 || (options.kvCpuBlocks ?? 0) > 0 || options.prefillInstances !== undefined || options.decodeInstances !== undefined;
+  const kvGroups = kvCacheGroups(model, disableHybridKvCacheManager ? 'flag' : kvConnector ? 'kv-connector' : null);
   let totalKvBlocks: number;
   if (options.totalKvBlocks !== undefined) {
     totalKvBlocks = options.totalKvBlocks;
     if (!Number.isInteger(totalKvBlocks) || totalKvBlocks < 2) throw new InputError('FLAG_OUT_OF_RANGE', '--total-kv-blocks', `found ${totalKvBlocks}; expected an integer >= 2 (vLLM's num_gpu_blocks, one of which is its null block)`);
     sources['totalKvBlocks'] = given['totalKvBlocks'] ?? 'flag';
   } else {
-    const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs });
+    const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs, kvGroups });
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
-    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU${model.slidingLayers > 0 ? `; every layer counted at whole contexts, although ${model.slidingLayers} of ${model.numLayers} attend to ${model.slidingWindow} tokens (vLLM's hybrid allocator frees their out-of-window blocks: it fits more requests)` : ''}`;
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
   }
+  if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
   let kvCpuBlocks = 0;
@@ -309,9 +320,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
   if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
-  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null };
+  if (options.disableHybridKvCacheManager !== undefined) sources['disableHybridKvCacheManager'] = given['disableHybridKvCacheManager'] ?? 'flag';
+  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null, kvGroups };
   const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine,
-    batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype },
+    batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype, disableHybridKvCacheManager },
     () => positiveInt(Number(pick('numInstances')), '--num-instances'));
   const pools = layout.pools;
   const numInstances = layout.numInstances;
@@ -369,6 +381,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const config: ClusterConfig = {
     model,
     kvCacheDtype,
+    disableHybridKvCacheManager,
     modelFromFile: options.modelSpec !== undefined,
     generationFromFlag: options.generation !== undefined,
     hardware,
@@ -406,4 +419,18 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   };
   if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
   return Object.freeze(config);
+}
+
+/** How a model with sliding-window layers keeps their KV blocks, for the config echo's derivations. */
+function kvGroupsRule(model: ModelSpec, g: ReturnType<typeof kvCacheGroups>, flag: boolean): string {
+  const layers = `${model.slidingLayers} of ${model.numLayers} layers attend to ${model.slidingWindow} tokens`;
+  if (g === null) {
+    if (model.slidingLayers >= model.numLayers) return `${layers}; approximated behind a KV connector (CPU offload or P/D transfer): every block is kept for whole contexts, where vLLM's sliding-window group would free the out-of-window ones`;
+    const why = flag ? '--disable-hybrid-kv-cache-manager' : 'a KV connector (CPU offload or P/D transfer) turns vLLM 0.15\'s hybrid KV cache manager off';
+    return `${layers}; ${why}: every layer keeps blocks for whole contexts (one group of ${model.numLayers} layers)`;
+  }
+  const pages = `a block is ${g.layersPerGroup} layers deep (vLLM get_num_blocks: memory / page / ${g.layersPerGroup})`;
+  const groups = `${g.fullGroups} full-attention and ${g.slidingGroups} sliding-window KV cache groups of ${g.layersPerGroup} layers`;
+  const padding = g.layersPerGroup * groupCount(g) - model.numLayers;
+  return `${layers}; ${groups}${padding > 0 ? ` (${padding} padding layers)` : ''} share the pool, ${pages}; a sliding group keeps the blocks its window still reads, prefix hits follow vLLM's hybrid rule; the router's KV events carry the first full-attention group's blocks only (vLLM publishes every group's)`;
 }

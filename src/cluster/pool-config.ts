@@ -9,6 +9,7 @@ import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
+import { kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions, PoolRole } from './pools.js';
 import { unchunkedDefaultBudget } from '../engine/config.js';
@@ -41,6 +42,8 @@ export interface PoolDefaults {
   readonly kvCpuBlocks: number;
   /** vLLM --kv-cache-dtype: a pool serving another model stores its KV cache the same way. */
   readonly kvCacheDtype: string;
+  /** vLLM --disable-hybrid-kv-cache-manager: sliding-window layers keep whole contexts in every pool. */
+  readonly disableHybridKvCacheManager: boolean;
 }
 
 export interface PoolLayout {
@@ -68,12 +71,15 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
     const poolDefaultBudget = engine.enableChunkedPrefill ? batch.maxNumBatchedTokens : unchunkedDefaultBudget(batch.maxNumBatchedTokens, engine.maxModelLen, mss);
     const mbt = o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`)
       : d.batchGiven.maxNumBatchedTokens ? engine.maxNumBatchedTokens : poolDefaultBudget;
-    const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization && mbt === engine.maxNumBatchedTokens && mss === engine.maxNumSeqs;
-    const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
-      : d.totalKvBlocksGiven || sameAsTop ? engine.totalKvBlocks
-      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize: engine.blockSize, maxNumBatchedTokens: mbt, maxNumSeqs: mss }).totalKvBlocks;
     const cpuTier = pModel === model && pHardware === hardware && pTp === tp ? engine.cpuTier
       : cpuTierFor({ model: pModel, hardware: pHardware, tp: pTp, blockSize: engine.blockSize, kvCpuBytes: d.kvCpuBytes, kvCpuBlocks: d.kvCpuBlocks })?.tier ?? null;
+    // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (CPU offload, P/D transfer).
+    const kvGroups = kvCacheGroups(pModel, d.disableHybridKvCacheManager ? 'flag' : cpuTier !== null || role !== 'unified' ? 'kv-connector' : null);
+    const sameAsTop = pModel === model && pHardware === hardware && pTp === tp && gpuMem === gpuMemoryUtilization && mbt === engine.maxNumBatchedTokens && mss === engine.maxNumSeqs
+      && sameGroups(kvGroups, engine.kvGroups);
+    const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
+      : d.totalKvBlocksGiven || sameAsTop ? engine.totalKvBlocks
+      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize: engine.blockSize, maxNumBatchedTokens: mbt, maxNumSeqs: mss, kvGroups }).totalKvBlocks;
     return Object.freeze({
       name: o.name ?? role,
       role,
@@ -87,6 +93,7 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
         maxNumSeqs: mss,
         totalKvBlocks: kvBlocks,
         cpuTier,
+        kvGroups,
       }),
     });
   };
@@ -157,4 +164,9 @@ function positiveInt(value: number, where: string): number {
 function nonNegativeInt(value: number, where: string): number {
   if (!Number.isInteger(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', where, `found ${value}; expected an integer >= 0`);
   return value;
+}
+
+function sameGroups(a: KvCacheGroups | null, b: KvCacheGroups | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.layersPerGroup === b.layersPerGroup && a.fullGroups === b.fullGroups && a.slidingGroups === b.slidingGroups && a.slidingWindow === b.slidingWindow;
 }

@@ -8,6 +8,7 @@
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import type { InstanceConfig } from '../engine/config.js';
+import type { KvCacheGroups } from '../model/kv-groups.js';
 
 export type PoolRole = 'unified' | 'prefill' | 'decode';
 export const POOL_ROLES: readonly PoolRole[] = ['unified', 'prefill', 'decode'];
@@ -24,7 +25,7 @@ export const INSTANCE_STATES: readonly InstanceState[] = ['provisioning', 'loadi
  * where each knob's vLLM meaning is written) less what the fleet adds per instance.
  */
 export type PoolEngineConfig = Pick<InstanceConfig, 'maxNumBatchedTokens' | 'maxNumSeqs' | 'longPrefillTokenThreshold' | 'scheduler'
-  | 'blockSize' | 'totalKvBlocks' | 'maxModelLen' | 'enablePrefixCaching' | 'enableChunkedPrefill' | 'asyncScheduling' | 'cpuTier'>;
+  | 'blockSize' | 'totalKvBlocks' | 'maxModelLen' | 'enablePrefixCaching' | 'enableChunkedPrefill' | 'asyncScheduling' | 'cpuTier' | 'kvGroups'>;
 
 /** What a pool may set (files, flags, the autoscaler); unset fields come from the cluster's top-level settings. */
 export interface PoolOptions {
@@ -92,5 +93,11 @@ export function describePool(p: PoolConfig): Record<string, unknown> {
     max_num_batched_tokens: p.engine.maxNumBatchedTokens,
     max_num_seqs: p.engine.maxNumSeqs,
     ...(p.engine.cpuTier !== null ? { kv_cpu_blocks: p.engine.cpuTier.blocks } : {}),
+    ...(p.engine.kvGroups !== null ? { kv_cache_groups: describeKvGroups(p.engine.kvGroups) } : {}),
   };
+}
+
+/** vLLM's KV cache groups as the metrics JSON echoes them. */
+export function describeKvGroups(g: KvCacheGroups): Record<string, number> {
+  return { layers_per_group: g.layersPerGroup, full_attention: g.fullGroups, sliding_window: g.slidingGroups, window_tokens: g.slidingWindow };
 }

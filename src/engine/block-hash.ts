@@ -178,3 +178,16 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
   const key = privateLevel !== null ? (privateLevel.a & 0x1fffff) * TWO32 + privateLevel.b : (uA & 0x1fffff) * TWO32 + uB;
   return { hashes: out, sharedBlocks, idKey: key };
 }
+
+/**
+ * The hash a block of KV cache group `lane` is cached under. vLLM keys cached blocks by
+ * (block hash, group id) (v1/core/kv_cache_utils.py BlockHashWithGroupId): a hybrid model's
+ * groups hold the same token blocks and are cached and evicted independently. Lane 0 keeps the
+ * block's own hash (the router's KV events name it); the others mix the lane in (still < 2^53).
+ */
+export function laneHash(h: number, lane: number): number {
+  if (lane === 0) return h;
+  const lo = h % TWO32;
+  const hi = (h - lo) / TWO32;
+  return (mix(hi, lane * 0x2545f491) & 0x1fffff) * TWO32 + mix(lo ^ 0x6c8e9cf5, lane);
+}

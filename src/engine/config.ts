@@ -3,6 +3,7 @@
  * Defaults are vLLM 0.15's (v1 EngineArgs) where vLLM has one.
  */
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
+import type { KvCacheGroups } from '../model/kv-groups.js';
 import { InputError } from '../kernel/errors.js';
 import type { DropReason } from './engine-request.js';
 
@@ -56,6 +57,12 @@ export interface InstanceConfig {
    * (default on; `--no-leap` steps request by request).
    */
   readonly leap: boolean;
+  /**
+   * vLLM's KV cache groups of a model with sliding-window layers (model/kv-groups.ts; hybrid-kv.ts
+   * holds their blocks); null = one full-attention group for every layer (vLLM with
+   * --disable-hybrid-kv-cache-manager, or a model without sliding layers). Not with the CPU tier.
+   */
+  readonly kvGroups: KvCacheGroups | null;
 }
 
 export interface CpuTierConfig {
@@ -90,6 +97,7 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
     asyncScheduling: o.asyncScheduling ?? true,
     cpuTier: o.cpuTier ?? null,
     leap: o.leap ?? true,
+    kvGroups: o.kvGroups ?? null,
   } satisfies Record<keyof InstanceConfig, unknown>;
   if (!Number.isInteger(cfg.totalKvBlocks) || cfg.totalKvBlocks < 2) {
     throw new InputError('FLAG_OUT_OF_RANGE', 'totalKvBlocks', `expected an integer >= 2 (vLLM keeps one null block), found ${cfg.totalKvBlocks}`);
@@ -108,6 +116,10 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
   }
   if (!cfg.enableChunkedPrefill && cfg.maxNumBatchedTokens < cfg.maxModelLen) {
     throw new InputError('FLAG_CONFLICT', 'maxNumBatchedTokens', unchunkedBudgetMessage(cfg.maxNumBatchedTokens, cfg.maxModelLen));
+  }
+  if (cfg.kvGroups !== null && cfg.cpuTier !== null) {
+    // vLLM 0.15 turns the hybrid manager off whenever a KV connector is configured (config/vllm.py).
+    throw new InputError('FLAG_CONFLICT', 'kvGroups', 'sliding-window KV cache groups cannot be combined with the CPU tier (vLLM turns its hybrid KV cache manager off behind a KV connector)');
   }
   if (cfg.scheduler !== 'fcfs' && cfg.scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', 'scheduler', `expected 'fcfs' or 'priority', found '${String(cfg.scheduler)}'`);
@@ -137,8 +149,22 @@ export function dropReason(cfg: InstanceConfig, inputTokens: number, outputToken
   if (!(inputTokens >= 1) || !(outputTokens >= 1)) return 'invalid-lengths';
   if (inputTokens + outputTokens > cfg.maxModelLen) return 'exceeds-max-model-len';
   // The last output token is never written to the KV cache; the null block is never handed out.
-  if (Math.ceil((inputTokens + outputTokens - 1) / cfg.blockSize) > usableKvBlocks(cfg)) return 'exceeds-kv-capacity';
+  if (peakKvBlocks(cfg, inputTokens + outputTokens - 1) > usableKvBlocks(cfg)) return 'exceeds-kv-capacity';
   return null;
+}
+
+/**
+ * The most blocks a request of `tokens` KV tokens can hold at once: every token's block, or with
+ * sliding-window groups, each full group's blocks for every token and each sliding group's for at
+ * most a window plus a step's chunk and the block straddling its start (vLLM 0.15
+ * kv_cache_interface.py SlidingWindowSpec.max_memory_usage_bytes: cdiv(window − 1 + chunk) + 1).
+ */
+export function peakKvBlocks(cfg: InstanceConfig, tokens: number): number {
+  const blocks = Math.ceil(tokens / cfg.blockSize);
+  const g = cfg.kvGroups;
+  if (g === null) return blocks;
+  const windowBlocks = Math.ceil((g.slidingWindow - 1 + cfg.maxNumBatchedTokens) / cfg.blockSize) + 1;
+  return g.fullGroups * blocks + g.slidingGroups * Math.min(blocks, windowBlocks);
 }
 
 /** Blocks the scheduler can hand out: vLLM 0.15 v1/core/block_pool.py takes one null block out of the pool at start. */

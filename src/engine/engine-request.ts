@@ -79,6 +79,13 @@ export class EngineRequest {
   numBlocks = 0;
   /** Leading blocks whose hash is registered in the pool. */
   numHashedBlocks = 0;
+  /**
+   * Sliding-window KV cache groups (hybrid-kv.ts): each group's table is `laneStride` entries of
+   * `blocks` (the first group's at 0), all `numBlocks` long; a sliding group's first
+   * `slidingStart` entries left the window (vLLM's null block) and hold none.
+   */
+  laneStride = 0;
+  slidingStart = 0;
 
   enqueuedUs = -1;
   firstScheduledUs = -1;

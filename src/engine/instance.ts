@@ -188,7 +188,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   protected prepare(req: EngineRequest): void {
     req.seq = this.nextSeq++;
-    req.blocks = this.scheduler.tables.take(this.scheduler.blocksFor(req.inputTokens + req.outputTokens) + 1);
+    const s = this.scheduler;
+    req.laneStride = s.blocksFor(req.inputTokens + req.outputTokens) + 1;
+    req.blocks = s.tables.take(s.lanes * req.laneStride);
     if (this.config.detail.enabled) {
       req.prefillChunks = [];
       req.preemptionTimesUs = [];

@@ -4,7 +4,9 @@
  * (`get_computed_blocks`), fresh blocks for new tokens (`allocate_slots`), registration of full
  * blocks in the prefix cache as they fill (`cache_blocks`, also offered to the CPU tier), and
  * freeing (`free`, last block first). The block pool (kv-cache.ts) holds the blocks and their
- * hashes; the scheduler, which extends this class, decides who gets them.
+ * hashes; the scheduler, which extends this class, decides who gets them. A model with
+ * sliding-window KV cache groups keeps a table per group (hybrid-kv.ts) and every method here
+ * hands its work to that class; others take the same path as a model without them.
  */
 import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
@@ -12,6 +14,7 @@ import { CpuKvTier } from './cpu-tier.js';
 import { BlockTables } from './block-tables.js';
 import type { EngineRequest } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
+import { HybridKv } from './hybrid-kv.js';
 
 export class KvCacheManager {
   readonly pool: KvBlockPool;
@@ -21,6 +24,10 @@ export class KvCacheManager {
   readonly tables = new BlockTables(4096);
   readonly blockSize: number;
   readonly prefixCaching: boolean;
+  /** vLLM's hybrid KV cache groups (hybrid-kv.ts), or null: one table of every layer's blocks. */
+  readonly hybrid: HybridKv | null;
+  /** Block tables per request: the KV cache groups (1 without hybrid groups); a step's new table entries cost this many blocks each. */
+  readonly lanes: number;
   private hitBuf = new Int32Array(64);
   /** Of the hits the last lookupHits found, those in the free queue. */
   hitsFree = 0;
@@ -30,6 +37,8 @@ export class KvCacheManager {
     this.cpu = cfg.cpuTier !== null && cfg.enablePrefixCaching ? new CpuKvTier(cfg.cpuTier.blocks) : null;
     this.blockSize = cfg.blockSize;
     this.prefixCaching = cfg.enablePrefixCaching;
+    this.hybrid = cfg.kvGroups !== null ? new HybridKv(this.pool, cfg) : null;
+    this.lanes = this.hybrid !== null ? this.hybrid.lanes : 1;
   }
 
   /** Blocks needed to hold `tokens` tokens. */
@@ -39,6 +48,7 @@ export class KvCacheManager {
 
   /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
   releaseBlocks(r: EngineRequest): void {
+    if (this.hybrid !== null) return this.hybrid.release(r);
     for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
     r.numBlocks = 0;
     r.numHashedBlocks = 0;
@@ -52,10 +62,11 @@ export class KvCacheManager {
   }
 
   /**
-   * Allocates `n` fresh blocks for `r`. Every caller has checked that they are free first, so a
+   * Allocates `n` fresh blocks for `r` (with hybrid groups, `n` in each of its tables). Every caller has checked that they are free first, so a
    * shortfall is a broken invariant and throws rather than leaving the request short of blocks.
    */
   allocateBlocks(r: EngineRequest, n: number): void {
+    if (this.hybrid !== null) return this.hybrid.allocate(r, n);
     if (n > this.pool.numFree) throw new Error(`KV invariant: ${n} blocks for request ${r.src.id} were checked free but ${this.pool.numFree} are`);
     for (let k = 0; k < n; k++) r.blocks[r.numBlocks++] = this.pool.allocate();
   }
@@ -70,6 +81,7 @@ export class KvCacheManager {
     let full = Math.floor(Math.min(tokens, r.numTokens) / this.blockSize);
     if (full > r.seqBlockHashes.length) full = r.seqBlockHashes.length;
     if (full <= r.numHashedBlocks) return;
+    if (this.hybrid !== null) return this.hybrid.cache(r, full);
     const cpu = this.cpu;
     for (let k = r.numHashedBlocks; k < full; k++) {
       const h = r.seqBlockHashes[k]!;
@@ -85,6 +97,11 @@ export class KvCacheManager {
    * free capacity, as vLLM counts them).
    */
   lookupHits(r: EngineRequest, maxHits: number): number {
+    if (this.hybrid !== null) {
+      const hits = this.hybrid.lookup(r, maxHits);
+      this.hitsFree = this.hybrid.hitsFree;
+      return hits;
+    }
     if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
     const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
     this.hitsFree = this.pool.countFreeAmong(this.hitBuf, hits);
@@ -93,6 +110,7 @@ export class KvCacheManager {
 
   /** Takes references on the hits lookupHits found as r's leading blocks, computed up to them. */
   claimHits(r: EngineRequest, hits: number): void {
+    if (this.hybrid !== null) return this.hybrid.claim(r, hits);
     for (let k = 0; k < hits; k++) {
       const b = this.hitBuf[k]!;
       this.pool.touch(b);

@@ -54,6 +54,8 @@ export class KvBlockPool {
   private readonly priv: PrivateBlocks;
   private privateUsed = false;
   private sinkValue: KvPoolSink | null = null;
+  /** 1 where a block's hash is not reported to the sink (a hybrid model's other KV cache groups); null until one is. */
+  private quietBlocks: Uint8Array | null = null;
 
   constructor(totalBlocks: number) {
     if (!Number.isInteger(totalBlocks) || totalBlocks < 1) throw new Error(`totalBlocks must be a positive integer, got ${totalBlocks}`);
@@ -121,6 +123,21 @@ export class KvBlockPool {
     return m === n ? n : this.priv.lookup(privateKey, hashes, m, n, out);
   }
 
+  /** The oldest block holding `hash` in the shared index, or -1 (a private hash reads as absent). */
+  cachedBlock(hash: number): number {
+    return this.hashToBlock.get(hash);
+  }
+
+  /**
+   * Private hashes of id `privateKey` at chain positions [from, n): out[p] is the oldest block
+   * holding hashes[p], or -1 (PrivateBlocks.findAll); with a KV-event sink every hash is in the
+   * shared index, which is read instead.
+   */
+  privateBlocksAt(privateKey: number, hashes: Float64Array, from: number, n: number, out: Int32Array): void {
+    if (this.sinkValue === null) return this.priv.findAll(privateKey, hashes, from, n, out);
+    for (let p = from; p < n; p++) out[p] = this.hashToBlock.get(hashes[p]!);
+  }
+
   /** The oldest block holding `hash`, or -1 (a stale index entry reads as absent). */
   private headOf(hash: number): number {
     return this.hashToBlock.get(hash);
@@ -170,10 +187,13 @@ export class KvBlockPool {
 
   /**
    * Registers a full block's hash (vLLM cache_full_blocks). A block that already holds a hash
-   * keeps it; a hash already held by other blocks gets this block as one more copy.
+   * keeps it; a hash already held by other blocks gets this block as one more copy. A `quiet`
+   * block's hash is never reported to the sink (kv-groups: the router hears of one group only).
    */
-  cache(block: number, hash: number, privateKey = NONE, pos = 0): void {
+  cache(block: number, hash: number, privateKey = NONE, pos = 0, quiet = false): void {
     if (this.blockHash[block] !== NONE) return;
+    if (this.quietBlocks !== null) this.quietBlocks[block] = quiet ? 1 : 0;
+    else if (quiet) (this.quietBlocks = new Uint8Array(this.totalBlocks))[block] = 1;
     if (privateKey !== NONE && this.sinkValue === null) {
       // Only requests of this id can produce the hash: it goes to the id's list, not the index.
       this.blockHash[block] = hash;
@@ -187,7 +207,7 @@ export class KvBlockPool {
     if (first === NONE) {
       this.hashToBlock.set(hash, block);
       this.cached++;
-      if (this.sink !== null) this.sink.onStored(hash);
+      if (this.sink !== null && !quiet) this.sink.onStored(hash);
       return;
     }
     let last = first;
@@ -247,7 +267,7 @@ export class KvBlockPool {
     }
     // The last copy: its index entry goes stale (headOf sees blockHash[b] !== h) instead of being deleted.
     this.cached--;
-    if (this.sink !== null) this.sink.onEvicted(h);
+    if (this.sink !== null && (this.quietBlocks === null || this.quietBlocks[b] === 0)) this.sink.onEvicted(h);
   }
 
   private unlink(b: number): void {

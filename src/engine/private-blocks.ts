@@ -99,20 +99,28 @@ export class PrivateBlocks {
    */
   lookup(key: number, hashes: Float64Array, from: number, n: number, out: Int32Array | null): number {
     if (n <= from) return n;
-    const head = this.heads.get(key);
-    if (head === NONE) return from;
     if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
     const found = this.scratch;
-    found.fill(NONE, from, n);
-    let b = head;
-    do {
-      const p = this.posOf[b]!;
-      if (p >= from && p < n && found[p] === NONE && this.blockHash[b] === hashes[p]) found[p] = b;
-      b = this.next[b]!;
-    } while (b !== head);
+    this.findAll(key, hashes, from, n, found);
     let i = from;
     for (; i < n && found[i] !== NONE; i++) if (out !== null) out[i] = found[i]!;
     return i;
+  }
+
+  /**
+   * For each chain position in [from, n) of id `key`, the oldest registered live block holding
+   * `hashes[p]`, or NONE, written to out[p] (hits need not be contiguous). One walk over the id's list.
+   */
+  findAll(key: number, hashes: Float64Array, from: number, n: number, out: Int32Array): void {
+    out.fill(NONE, from, n);
+    const head = this.heads.get(key);
+    if (head === NONE) return;
+    let b = head;
+    do {
+      const p = this.posOf[b]!;
+      if (p >= from && p < n && out[p] === NONE && this.blockHash[b] === hashes[p]) out[p] = b;
+      b = this.next[b]!;
+    } while (b !== head);
   }
 
   /** Every private block sits in its id's list, whose one head the id index names (tests; O(total × list)). */

@@ -59,7 +59,8 @@ export class Scheduler extends KvCacheManager {
     this.chunkedPrefill = cfg.enableChunkedPrefill;
     const m = cfg.stepTime;
     const aggregate = m.decode !== undefined && (m.split === undefined || m.decode.decodeCostUs !== undefined);
-    this.run = cfg.leap && aggregate ? new DecodeRun(this, cfg, m.decode!) : null;
+    // A decode run's block calendars know one table per request: sliding-window groups are stepped.
+    this.run = cfg.leap && aggregate && this.hybrid === null ? new DecodeRun(this, cfg, m.decode!) : null;
   }
 
   /** Forms the next batch into `out` (already cleared); returns whether anything was preempted. */
@@ -81,9 +82,11 @@ export class Scheduler extends KvCacheManager {
       let numNew = r.numTokens + r.pendingTokens - r.computedTokens;
       if (this.threshold > 0 && numNew > this.threshold) numNew = this.threshold;
       if (numNew > budget) numNew = budget;
+      // vLLM's allocate_slots first frees what left a sliding window (remove_skipped_blocks).
+      if (this.hybrid !== null) this.hybrid.removeSkipped(r);
       const need = this.blocksFor(r.computedTokens + numNew) - r.numBlocks;
       let selfPreempted = false;
-      while (need > pool.numFree) {
+      while (need * this.lanes > pool.numFree) {
         const v = this.pickVictim();
         // Before a request preempts itself, blocks parked by requests that are not running (CPU
         // loads in flight, loaded and waiting) go back: otherwise a request needing most of the
@@ -166,7 +169,7 @@ export class Scheduler extends KvCacheManager {
       if (!this.chunkedPrefill && numNew > budget) break;
       if (numNew > budget) numNew = budget;
       const need = this.blocksFor(computed + numNew) - r.numBlocks - hits;
-      if (need + evictableHits > pool.numFree) break;
+      if (need * this.lanes + evictableHits > pool.numFree) break;
       waiting.pop();
       if (hits > 0) this.claimHits(r, hits);
       this.noteFirstLookup(r, computed);
@@ -223,6 +226,8 @@ export class Scheduler extends KvCacheManager {
     // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
     // Loads in flight do not matter: with nothing waiting, schedule() would form the same batch.
     if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0) return false;
+    // Sliding-window groups free and grow tables on their own phases: schedule() does their work.
+    if (this.hybrid !== null) return false;
     const reqs = prev.reqs;
     const bs = this.blockSize;
     let need = 0;

@@ -91,9 +91,10 @@ function moeLayerCount(c: Json, layers: number, w: string): number {
 /**
  * Sliding-window attention: the window and how many layers use it, as transformers and vLLM read
  * the config. `layer_types` lists them where present (gpt-oss, newer configs); Gemma 2 alternates
- * (even layers slide), Gemma 3 slides all but every `sliding_window_pattern`-th (default 6); the
- * Qwen families only with `use_sliding_window` true; any other model with a `sliding_window` slides
- * on every layer (Mistral 7B v0.1, Phi-3). A window as long as the model's context is no window.
+ * (even layers slide), Gemma 3 and Cohere 2 slide all but every `sliding_window_pattern`-th
+ * (default 6 and 4); the Qwen families only with `use_sliding_window` true; any other model with a
+ * `sliding_window` slides on every layer (Mistral 7B v0.1, Phi-3). A window as long as the model's
+ * context is no window.
  */
 function slidingAttention(c: Json, modelType: string, layers: number, maxPos: number, w: string): { slidingWindow: number; slidingLayers: number } {
   const none = { slidingWindow: 0, slidingLayers: 0 };
@@ -106,6 +107,8 @@ function slidingAttention(c: Json, modelType: string, layers: number, maxPos: nu
   if (Array.isArray(types)) n = types.filter((t) => t === 'sliding_attention').length;
   else if (modelType === 'gemma2') n = Math.ceil(layers / 2);
   else if (modelType.startsWith('gemma3')) n = layers - Math.floor(layers / (optInt(c, 'sliding_window_pattern', w) ?? 6));
+  // transformers Cohere2Config: every sliding_window_pattern-th layer (default 4) attends to the whole context.
+  else if (modelType === 'cohere2') n = layers - Math.floor(layers / (optInt(c, 'sliding_window_pattern', w) ?? 4));
   return n > 0 ? { slidingWindow: window, slidingLayers: Math.min(n, layers) } : none;
 }
 

@@ -6,6 +6,7 @@
 import { InputError } from '../kernel/errors.js';
 import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
+import type { KvCacheGroups } from './kv-groups.js';
 
 /**
  * What vLLM 0.15's memory profiling subtracts besides the weights (v1/worker/gpu_worker.py
@@ -67,9 +68,12 @@ export function kvBytesPerTokenPerLayer(model: ModelSpec, tp: number): number {
   return 2 * kvHeadsPerGpu * model.headDim * model.kvBytes;
 }
 
-/** Bytes of one KV block on one GPU: 2 × layers × kv_heads × head_dim × dtype bytes × block_size / TP. */
-export function kvBytesPerBlock(model: ModelSpec, tp: number, blockSize: number): number {
-  return model.numLayers * kvBytesPerTokenPerLayer(model, tp) * blockSize;
+/**
+ * Bytes of one KV block on one GPU: 2 × layers × kv_heads × head_dim × dtype bytes × block_size / TP.
+ * With vLLM's hybrid KV cache groups a block spans one group's layers, not the model's (kv-groups.ts).
+ */
+export function kvBytesPerBlock(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null = null): number {
+  return (groups !== null ? groups.layersPerGroup : model.numLayers) * kvBytesPerTokenPerLayer(model, tp) * blockSize;
 }
 
 /**
@@ -105,6 +109,8 @@ export interface KvSizingInput {
   readonly reserveBytes?: number;
   /** Error location for KV_CAPACITY. */
   readonly where?: string;
+  /** vLLM's hybrid KV cache groups (kv-groups.ts); absent or null: one group of every layer. */
+  readonly kvGroups?: KvCacheGroups | null;
 }
 
 export interface KvSizing {
@@ -128,7 +134,7 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   const weightBytesPerGpu = model.weightMemoryBytes / tp;
   const defaults = vllmBatchDefaults(hardware);
   const reserveBytes = input.reserveBytes ?? profiledReserveBytes(model, tp, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs);
-  const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize);
+  const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize, input.kvGroups ?? null);
   const totalKvBlocks = Math.floor((usableBytes - weightBytesPerGpu - reserveBytes) / bytesPerBlockPerGpu);
   if (totalKvBlocks <= 0) {
     const gb = (b: number): string => (b / 1e9).toFixed(1);

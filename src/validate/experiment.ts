@@ -161,6 +161,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     cpuKvGibPerGpu: off && off['enabled'] === true ? r.nullableNum(off, 'cpu_bytes_per_gpu_gib', 'vllm.cpu_offload.') : null,
     asyncScheduling: r.nullableBool(v, 'async_scheduling', 'vllm.'),
     kvCacheDtype: kvCacheDtypeOf(r, v),
+    disableHybridKvCacheManager: r.nullableBool(v, 'disable_hybrid_kv_cache_manager', 'vllm.'),
     vllmVersion: typeof v['version'] === 'string' ? v['version'] : null,
   };
   // async_scheduling is rarely stated: its default follows vllm.version (knobs.ts), not listed as a null knob.

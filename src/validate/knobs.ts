@@ -32,6 +32,8 @@ export interface EngineKnobs {
   readonly asyncScheduling: boolean | null;
   /** vLLM --kv-cache-dtype; null = auto (the model's 16-bit dtype). */
   readonly kvCacheDtype: string | null;
+  /** vLLM --disable-hybrid-kv-cache-manager; null = vLLM decides (on for sliding-window models unless a KV connector is set). */
+  readonly disableHybridKvCacheManager: boolean | null;
   readonly vllmVersion: string | null;
 }
 
@@ -51,11 +53,12 @@ export const KNOB_FIELDS: Readonly<Record<KnobName, string>> = {
   cpuKvGibPerGpu: 'vllm.cpu_offload.cpu_bytes_per_gpu_gib',
   asyncScheduling: 'vllm.async_scheduling',
   kvCacheDtype: 'vllm.kv_cache_dtype',
+  disableHybridKvCacheManager: 'vllm.disable_hybrid_kv_cache_manager',
   vllmVersion: 'vllm.version',
 };
 
-/** Knobs whose null means absent (no CPU tier, vLLM's auto dtype, an unknown version), not a value to derive. */
-export const OPTIONAL_KNOBS: ReadonlySet<KnobName> = new Set<KnobName>(['cpuKvBlocks', 'cpuKvGibPerGpu', 'kvCacheDtype', 'vllmVersion']);
+/** Knobs whose null means absent (no CPU tier, vLLM's auto dtype, vLLM's own hybrid-manager rule, an unknown version), not a value to derive. */
+export const OPTIONAL_KNOBS: ReadonlySet<KnobName> = new Set<KnobName>(['cpuKvBlocks', 'cpuKvGibPerGpu', 'kvCacheDtype', 'disableHybridKvCacheManager', 'vllmVersion']);
 
 /** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
 export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {

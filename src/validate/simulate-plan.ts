@@ -46,6 +46,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(k.asyncScheduling === false ? { asyncScheduling: false } : {}),
     ...(k.enableChunkedPrefill === false ? { enableChunkedPrefill: false } : {}),
     ...(k.kvCacheDtype !== null && k.kvCacheDtype !== 'auto' ? { kvCacheDtype: k.kvCacheDtype } : {}),
+    // Only an explicit `true` changes anything: unset or false, vLLM's own rule (kv-groups.ts) applies.
+    ...(k.disableHybridKvCacheManager === true ? { disableHybridKvCacheManager: true } : {}),
     // The run's CPU offload tier (vllm.cpu_offload, OffloadingConnector) with the block count vLLM logged.
     ...(k.cpuKvBlocks !== null && k.cpuKvBlocks > 0 ? { kvCpuBlocks: k.cpuKvBlocks }
       // Without the logged count, the tier the configured bytes per GPU hold (cpu-tier-config.ts, as the connector sizes it).

@@ -26,6 +26,9 @@ describe('which layers slide', () => {
     expect(spec({ model_type: 'gemma2', sliding_window: 4096 }).slidingLayers).toBe(12);
     expect(spec({ model_type: 'gemma3_text', num_hidden_layers: 62, sliding_window: 1024 }).slidingLayers).toBe(52);
     expect(spec({ model_type: 'gemma3_text', num_hidden_layers: 62, sliding_window: 1024, sliding_window_pattern: 2 }).slidingLayers).toBe(31);
+    // Command R7B (cohere2): 32 layers, every 4th global.
+    expect(spec({ model_type: 'cohere2', num_hidden_layers: 32, sliding_window: 4096, sliding_window_pattern: 4 }).slidingLayers).toBe(24);
+    expect(spec({ model_type: 'cohere2', sliding_window: 4096 }).slidingLayers).toBe(18);
     expect(spec({ sliding_window: 4096 }).slidingLayers).toBe(24);
     expect(spec({ model_type: 'qwen2', sliding_window: 4096 }).slidingLayers).toBe(0);
     expect(spec({ model_type: 'qwen2', sliding_window: 4096, use_sliding_window: true }).slidingLayers).toBe(24);
@@ -89,10 +92,17 @@ describe('attention at the window', () => {
     expect(plainFar[att]).toBeGreaterThan(20 * far[att]!);
   });
 
-  it('the KV sizing says it counts the sliding layers at whole contexts', () => {
+  it('the config echo says how the sliding layers keep their blocks', () => {
     const windowed = modelSpecFromHfConfig({ ...base, sliding_window: 128 }, 'w', 'w.json');
-    expect(resolveClusterConfig({ modelSpec: windowed, hardware: 'H100' }).derivations['totalKvBlocks']).toMatch(/24 of 24 attend to 128 tokens \(vLLM's hybrid allocator/);
-    expect(resolveClusterConfig({ modelSpec: modelSpecFromHfConfig(base, 'p', 'p.json'), hardware: 'H100' }).derivations['totalKvBlocks']).not.toMatch(/hybrid/);
+    const all = resolveClusterConfig({ modelSpec: windowed, hardware: 'H100' });
+    expect(all.derivations['kvCacheGroups']).toMatch(/24 of 24 layers attend to 128 tokens; 0 full-attention and 1 sliding-window KV cache groups of 24 layers/);
+    // Behind the CPU tier (a KV connector) a model whose every layer slides is approximated with whole contexts, and says so.
+    expect(resolveClusterConfig({ modelSpec: windowed, hardware: 'H100', kvCpuBytes: 2 ** 30 }).derivations['kvCacheGroups']).toMatch(/approximated behind a KV connector/);
+    const plain = resolveClusterConfig({ modelSpec: modelSpecFromHfConfig(base, 'p', 'p.json'), hardware: 'H100' });
+    expect(plain.derivations['kvCacheGroups']).toBeUndefined();
+    expect(plain.engine.kvGroups).toBeNull();
+    // Every layer slides: one group of every layer, so the block count is the whole-context one.
+    expect(all.engine.totalKvBlocks).toBe(plain.engine.totalKvBlocks);
   });
 
   it('no decode-only aggregate for a windowed model (the engine steps it request by request)', () => {

@@ -81,7 +81,7 @@ describe('prompt structure from the most direct form present', () => {
 });
 
 describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
-  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, cpuKvGibPerGpu: null, asyncScheduling: null, kvCacheDtype: null, vllmVersion: null };
+  const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, cpuKvGibPerGpu: null, asyncScheduling: null, kvCacheDtype: null, disableHybridKvCacheManager: null, vllmVersion: null };
 
   it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
     expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: null, enablePrefixCaching: true, enableChunkedPrefill: true });
@@ -112,6 +112,18 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     const on = buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'c.json'), { seed: 1, arrivals: 'synthetic' });
     expect(planClusterOptions(on).options.enableChunkedPrefill).toBeUndefined();
     expect(on.derive).toContain('maxModelLen');
+  });
+
+  it("vllm.disable_hybrid_kv_cache_manager: true is simulated; false or absent leaves vLLM's own rule; anything else is refused", () => {
+    const j = read(TRAINVAL, QWEN);
+    const plan = (v: unknown) => {
+      j.vllm.disable_hybrid_kv_cache_manager = v;
+      return planClusterOptions(buildPlan(parseExperiment(j, 'h.json'), { seed: 1, arrivals: 'synthetic' })).options;
+    };
+    expect(plan(true).disableHybridKvCacheManager).toBe(true);
+    expect(plan(false).disableHybridKvCacheManager).toBeUndefined();
+    expect(plan(null).disableHybridKvCacheManager).toBeUndefined();
+    expect(errorOf(() => plan('yes')).message).toMatch(/vllm\.disable_hybrid_kv_cache_manager/);
   });
 
   it('a CPU tier with no logged block count is sized from cpu_bytes_per_gpu_gib; one with no size at all is noted, not simulated', () => {
