@@ -10,10 +10,9 @@ import type { GenerationDefaults } from '../model/generation-config.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
-import { vllmBlockSize } from '../model/kv-block-size.js';
-import { kvCacheGroups, groupCount } from '../model/kv-groups.js';
 import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
 import { cpuTierFor } from './cpu-tier-config.js';
+import { resolveBlockSize, resolveKvCache } from './kv-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
@@ -243,17 +242,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const tp = positiveInt(Number(pick('tp')), '--tp');
   validateTp(model, tp);
   const derivations: Record<string, string> = {};
-  // Unset, vLLM pages at 16 tokens, except that an MLA backend forces its own size (kv-block-size.ts).
-  let blockSize: number;
-  if (options.blockSize !== undefined) {
-    blockSize = positiveInt(options.blockSize, '--block-size');
-    sources['blockSize'] = given['blockSize'] ?? 'flag';
-  } else {
-    const vllm = vllmBlockSize(model, hardware);
-    blockSize = vllm.blockSize;
-    sources['blockSize'] = vllm.rule === null ? 'default' : 'derived';
-    if (vllm.rule !== null) derivations['blockSize'] = vllm.rule;
-  }
+  const blockSize = resolveBlockSize(options, model, hardware, given, sources, derivations);
   const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
   const batchDefaults = vllmBatchDefaults(hardware);
   const batchKnob = (key: 'maxNumBatchedTokens' | 'maxNumSeqs', flag: string): number => {
@@ -281,23 +270,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
       throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
     }
   }
-  const disableHybridKvCacheManager = options.disableHybridKvCacheManager === true;
-  // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (config/vllm.py): the
-  // CPU tier's OffloadingConnector (there is one when either size is given, cpuTierFor), a P/D transfer's.
-  const kvConnector = (options.kvCpuBytes ?? 0) > 0 || (options.kvCpuBlocks ?? 0) > 0 || options.prefillInstances !== undefined || options.decodeInstances !== undefined;
-  const kvGroups = kvCacheGroups(model, disableHybridKvCacheManager ? 'flag' : kvConnector ? 'kv-connector' : null);
-  let totalKvBlocks: number;
-  if (options.totalKvBlocks !== undefined) {
-    totalKvBlocks = options.totalKvBlocks;
-    if (!Number.isInteger(totalKvBlocks) || totalKvBlocks < 2) throw new InputError('FLAG_OUT_OF_RANGE', '--total-kv-blocks', `found ${totalKvBlocks}; expected an integer >= 2 (vLLM's num_gpu_blocks, one of which is its null block)`);
-    sources['totalKvBlocks'] = given['totalKvBlocks'] ?? 'flag';
-  } else {
-    const k = kvSizing({ model, hardware, tp, gpuMemoryUtilization, blockSize, maxNumBatchedTokens, maxNumSeqs, kvGroups });
-    totalKvBlocks = k.totalKvBlocks;
-    sources['totalKvBlocks'] = 'derived';
-    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
-  }
-  if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);
+  const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
   let kvCpuBlocks = 0;
@@ -419,18 +392,4 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   };
   if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
   return Object.freeze(config);
-}
-
-/** How a model with sliding-window layers keeps their KV blocks, for the config echo's derivations. */
-function kvGroupsRule(model: ModelSpec, g: ReturnType<typeof kvCacheGroups>, flag: boolean): string {
-  const layers = `${model.slidingLayers} of ${model.numLayers} layers attend to ${model.slidingWindow} tokens`;
-  if (g === null) {
-    if (model.slidingLayers >= model.numLayers) return `${layers}; approximated behind a KV connector (CPU offload or P/D transfer): every block is kept for whole contexts, where vLLM's sliding-window group would free the out-of-window ones`;
-    const why = flag ? '--disable-hybrid-kv-cache-manager' : 'a KV connector (CPU offload or P/D transfer) turns vLLM 0.15\'s hybrid KV cache manager off';
-    return `${layers}; ${why}: every layer keeps blocks for whole contexts (one group of ${model.numLayers} layers)`;
-  }
-  const pages = `a block is ${g.layersPerGroup} layers deep (vLLM get_num_blocks: memory / page / ${g.layersPerGroup})`;
-  const groups = `${g.fullGroups} full-attention and ${g.slidingGroups} sliding-window KV cache groups of ${g.layersPerGroup} layers`;
-  const padding = g.layersPerGroup * groupCount(g) - model.numLayers;
-  return `${layers}; ${groups}${padding > 0 ? ` (${padding} padding layers)` : ''} share the pool, ${pages}; a sliding group keeps the blocks its window still reads, prefix hits follow vLLM's hybrid rule; the router's KV events carry the first full-attention group's blocks only (vLLM publishes every group's)`;
 }

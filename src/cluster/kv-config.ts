@@ -1,0 +1,98 @@
+/**
+ * The KV cache a cluster's engines run with, as vLLM 0.15 derives it when a flag leaves it unset:
+ * the block size (16 on CUDA, or what an MLA backend forces: model/kv-block-size.ts), the KV cache
+ * groups of a model with sliding-window layers (vLLM's hybrid KV cache manager, off behind any KV
+ * connector or with --disable-hybrid-kv-cache-manager: model/kv-groups.ts), and the block count
+ * memory profiling leaves (model/kv-sizing.ts). Each derived value is recorded with its rule for
+ * the config echo.
+ */
+import { InputError } from '../kernel/errors.js';
+import { BYTES_PER_GB } from '../kernel/units.js';
+import type { HardwareSpec } from '../model/hardware.js';
+import { vllmBlockSize } from '../model/kv-block-size.js';
+import { groupCount, kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
+import { kvSizing } from '../model/kv-sizing.js';
+import type { ModelSpec } from '../model/model-spec.js';
+import type { ClusterOptions, FieldSource } from './config.js';
+
+export interface KvCacheChoice {
+  readonly kvGroups: KvCacheGroups | null;
+  readonly totalKvBlocks: number;
+  readonly disableHybridKvCacheManager: boolean;
+}
+
+interface KvContext {
+  readonly model: ModelSpec;
+  readonly hardware: HardwareSpec;
+  readonly tp: number;
+  readonly gpuMemoryUtilization: number;
+  readonly maxNumBatchedTokens: number;
+  readonly maxNumSeqs: number;
+  readonly blockSize: number;
+}
+
+/** The KV block size: the flag's, or vLLM's on this GPU (16, or what an MLA backend forces). */
+export function resolveBlockSize(
+  options: ClusterOptions,
+  model: ModelSpec,
+  hardware: HardwareSpec,
+  given: Readonly<Record<string, FieldSource>>,
+  sources: Record<string, FieldSource>,
+  derivations: Record<string, string>,
+): number {
+  let blockSize: number;
+  if (options.blockSize !== undefined) {
+    blockSize = options.blockSize;
+    if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
+    sources['blockSize'] = given['blockSize'] ?? 'flag';
+  } else {
+    const vllm = vllmBlockSize(model, hardware);
+    blockSize = vllm.blockSize;
+    sources['blockSize'] = vllm.rule === null ? 'default' : 'derived';
+    if (vllm.rule !== null) derivations['blockSize'] = vllm.rule;
+  }
+  return blockSize;
+}
+
+/** Resolves the KV cache groups and block count of `options`, writing each one's source and, when derived, its rule. */
+export function resolveKvCache(
+  options: ClusterOptions,
+  c: KvContext,
+  given: Readonly<Record<string, FieldSource>>,
+  sources: Record<string, FieldSource>,
+  derivations: Record<string, string>,
+): KvCacheChoice {
+  const { model, hardware } = c;
+  const disableHybridKvCacheManager = options.disableHybridKvCacheManager === true;
+  // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (config/vllm.py): the
+  // CPU tier's OffloadingConnector (there is one when either size is given, cpuTierFor), a P/D transfer's.
+  const kvConnector = (options.kvCpuBytes ?? 0) > 0 || (options.kvCpuBlocks ?? 0) > 0 || options.prefillInstances !== undefined || options.decodeInstances !== undefined;
+  const kvGroups = kvCacheGroups(model, disableHybridKvCacheManager ? 'flag' : kvConnector ? 'kv-connector' : null);
+  let totalKvBlocks: number;
+  if (options.totalKvBlocks !== undefined) {
+    totalKvBlocks = options.totalKvBlocks;
+    if (!Number.isInteger(totalKvBlocks) || totalKvBlocks < 2) throw new InputError('FLAG_OUT_OF_RANGE', '--total-kv-blocks', `found ${totalKvBlocks}; expected an integer >= 2 (vLLM's num_gpu_blocks, one of which is its null block)`);
+    sources['totalKvBlocks'] = given['totalKvBlocks'] ?? 'flag';
+  } else {
+    const k = kvSizing({ model, hardware, tp: c.tp, gpuMemoryUtilization: c.gpuMemoryUtilization, blockSize: c.blockSize, maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, kvGroups });
+    totalKvBlocks = k.totalKvBlocks;
+    sources['totalKvBlocks'] = 'derived';
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+  }
+  if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);
+  return { kvGroups, totalKvBlocks, disableHybridKvCacheManager };
+}
+
+/** How a model with sliding-window layers keeps their KV blocks, for the config echo's derivations. */
+function kvGroupsRule(model: ModelSpec, g: KvCacheGroups | null, flag: boolean): string {
+  const layers = `${model.slidingLayers} of ${model.numLayers} layers attend to ${model.slidingWindow} tokens`;
+  if (g === null) {
+    if (model.slidingLayers >= model.numLayers) return `${layers}; approximated behind a KV connector (CPU offload or P/D transfer): every block is kept for whole contexts, where vLLM's sliding-window group would free the out-of-window ones`;
+    const why = flag ? '--disable-hybrid-kv-cache-manager' : 'a KV connector (CPU offload or P/D transfer) turns vLLM 0.15\'s hybrid KV cache manager off';
+    return `${layers}; ${why}: every layer keeps blocks for whole contexts (one group of ${model.numLayers} layers)`;
+  }
+  const pages = `a block is ${g.layersPerGroup} layers deep (vLLM get_num_blocks: memory / page / ${g.layersPerGroup})`;
+  const groups = `${g.fullGroups} full-attention and ${g.slidingGroups} sliding-window KV cache groups of ${g.layersPerGroup} layers`;
+  const padding = g.layersPerGroup * groupCount(g) - model.numLayers;
+  return `${layers}; ${groups}${padding > 0 ? ` (${padding} padding layers)` : ''} share the pool, ${pages}; a sliding group keeps the blocks its window still reads, prefix hits follow vLLM's hybrid rule; the router's KV events carry the first full-attention group's blocks only (vLLM publishes every group's)`;
+}
