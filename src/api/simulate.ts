@@ -19,6 +19,7 @@ import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { sToUs } from '../kernel/units.js';
+import { concurrencyLimit } from '../cluster/closed-loop.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -33,6 +34,12 @@ export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<Wo
   readonly traceTokenEvery?: number;
   /** Stop the clock at this simulated second; requests still in the system are `unfinished`. */
   readonly horizonS?: number;
+  /**
+   * At most this many requests open (vllm bench serve --max-concurrency): with a rate, requests
+   * wait past their due time while the limit is reached; without one (a generated workload and no
+   * `rate`), a closed loop that needs `numRequests`. A synchronous `arrivals` stream keeps its times as due times.
+   */
+  readonly maxConcurrency?: number;
   readonly onProgress?: (p: SimulationProgress) => void;
 }
 
@@ -56,7 +63,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const clusterOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined || (WORKLOAD_KEYS as readonly string[]).includes(k)) continue;
-    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress'].includes(k)) continue;
+    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress', 'maxConcurrency'].includes(k)) continue;
     clusterOptions[k] = v;
   }
   const config = resolveClusterConfig({ ...(clusterOptions as ClusterOptions), seed });
@@ -68,6 +75,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const traces = options.traces;
   if (traces) sinks.push(traces);
   const tokenEvery = options.traceTokenEvery ?? 0;
+  const concurrency = options.maxConcurrency !== undefined ? concurrencyLimit(options.maxConcurrency, workload, 'maxConcurrency') : undefined;
   const result = await runCluster({
     config,
     arrivals: options.arrivals ?? generateArrivals(workload!, new Rng(seed).fork('workload')),
@@ -78,9 +86,10 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     ...(traces && isBackpressured(traces) ? { pace: () => traces.drain() } : {}),
     ...(workload ? {
       stages: workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) })),
-      extraConfig: { workload: { seed: workload.seed, rate_rps: workload.rateRps, num_requests: workload.numRequests, duration_s: workload.durationS, clients: workload.clients, stages: workload.stages, sources: workload.sources } },
+      extraConfig: { workload: { seed: workload.seed, rate_rps: concurrency?.closedLoop === true ? null : workload.rateRps, ...(concurrency !== undefined ? { max_concurrency: concurrency.maxConcurrency, closed_loop: concurrency.closedLoop } : {}), num_requests: workload.numRequests, duration_s: workload.durationS, clients: workload.clients, stages: workload.stages, sources: workload.sources } },
     } : {}),
     ...(options.horizonS !== undefined ? { horizonUs: sToUs(options.horizonS) } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return { metrics: result.metrics, ...(traces ? { traces: await traces.close() } : {}) };

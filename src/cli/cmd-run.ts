@@ -19,6 +19,7 @@ import { intFlag, numFlag } from './parse.js';
 import { userSet } from './config-file.js';
 import { addSloFlags, pricesFromFlags, sloFromFlags } from './slo-flags.js';
 import { sToUs } from '../kernel/units.js';
+import { concurrencyLimit, type ConcurrencyLimit } from '../cluster/closed-loop.js';
 
 const EXAMPLES = `
 Examples:
@@ -39,6 +40,8 @@ Examples:
     --kv-cache-dtype fp8      # one byte per KV element: twice the blocks, half the decode KV read
   blis run --model-config test/fixtures/model/gpt-oss-20b/config.json --rate 8 --num-requests 500 \\
     --disable-hybrid-kv-cache-manager      # sliding-window layers keep whole contexts (vLLM's flag)
+  blis run --model qwen/qwen3-14b --workload codegen --num-requests 1000 \\
+    --max-concurrency 32      # 32 clients in a closed loop, as vllm bench serve --max-concurrency 32
   blis run --num-requests 500 --otlp-out run.jsonl.gz
   blis run --duration 600 --otlp-endpoint http://127.0.0.1:4318 --otlp-header x-scope-orgid=team-a
   OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 blis run --otlp-endpoint --otlp-protocol grpc
@@ -76,7 +79,8 @@ export function addRunFlags(target: Command, except: readonly string[] = []): Co
     .option('--rate <rps>', 'total request rate, requests/s (default 10)', numFlag('--rate'))
     .option('--num-requests <n>', 'number of requests (default 1000 when no duration is given)', intFlag('--num-requests'))
     .option('--duration <s>', 'generate arrivals for this many seconds', numFlag('--duration'))
-    .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count');
+    .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count')
+    .option('--max-concurrency <n>', 'clients hold at most n requests open: a request waits for an answer to end (vllm bench serve --max-concurrency); without --rate a closed loop, each answer sends the next request', intFlag('--max-concurrency'));
   addClusterFlags(cmd);
   addAutoscalerFlags(cmd);
   addSloFlags(cmd);
@@ -121,6 +125,7 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
   const { stepTime, overheads } = createStepTime(config);
   checkSpecModels(workloadOptions.spec?.clients ?? [], config, cmd, io);
   const slo = sloFromFlags(cmd, workload.sloClasses);
+  const concurrency = concurrencyFromFlags(cmd, workload);
   const hooks = await prepare(config, workload.numRequests);
   const outputs = hooks.outputs;
   const rng = new Rng(workload.seed);
@@ -132,7 +137,8 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
     ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),
     leap: leapFromFlags(cmd),
     stages: workload.stages.map((s) => ({ index: s.index, startUs: sToUs(s.startS), endUs: sToUs(s.startS + s.durationS) })),
-    extraConfig: { workload: describeWorkload(workload) },
+    extraConfig: { workload: describeWorkload(workload, concurrency) },
+    ...(concurrency !== undefined ? { concurrency } : {}),
     slo,
     prices: pricesFromFlags(cmd),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
@@ -165,10 +171,17 @@ function checkSpecModels(clients: readonly ClientSpec[], config: ClusterConfig, 
   }
 }
 
-function describeWorkload(w: ReturnType<typeof resolveWorkload>): Record<string, unknown> {
+/** `--max-concurrency N` (closed-loop.ts concurrencyLimit), or undefined. */
+function concurrencyFromFlags(cmd: Command, w: ReturnType<typeof resolveWorkload>): ConcurrencyLimit | undefined {
+  const n = cmd.opts<Record<string, unknown>>()['maxConcurrency'];
+  return n === undefined ? undefined : concurrencyLimit(n, w);
+}
+
+function describeWorkload(w: ReturnType<typeof resolveWorkload>, concurrency?: ConcurrencyLimit): Record<string, unknown> {
   return {
     seed: w.seed,
-    rate_rps: w.rateRps,
+    rate_rps: concurrency?.closedLoop === true ? null : w.rateRps,
+    ...(concurrency !== undefined ? { max_concurrency: concurrency.maxConcurrency, closed_loop: concurrency.closedLoop } : {}),
     num_requests: w.numRequests,
     duration_s: w.durationS,
     clients: w.clients,

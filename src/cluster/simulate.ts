@@ -16,6 +16,8 @@ import { CATALOG_PRICES, type PriceTable } from '../model/prices.js';
 import type { SloSpec } from '../workload/slo.js';
 import { costBlock, type BilledInstance } from './cost.js';
 import { US_PER_H, usToS } from '../kernel/units.js';
+import { InputError } from '../kernel/errors.js';
+import { ClosedLoopFeed, type ConcurrencyLimit } from './closed-loop.js';
 
 export interface SimulationProgress {
   readonly simulatedUs: number;
@@ -39,6 +41,8 @@ export interface SimulateInput {
   readonly leap?: boolean;
   /** Stop the clock here; requests still in the system are `unfinished`. */
   readonly horizonUs?: number;
+  /** Clients hold at most this many requests open (closed-loop.ts); needs a synchronous arrival stream. */
+  readonly concurrency?: ConcurrencyLimit;
   /** Extra top-level blocks for the metrics JSON (e.g. the workload's resolved description). */
   readonly extraConfig?: Record<string, unknown>;
   readonly onProgress?: (p: SimulationProgress) => void;
@@ -121,7 +125,8 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     schedulingLagSteps: config.engine.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
-  const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? [])]);
+  let closedLoop: ClosedLoopFeed | null = null;
+  const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? []), { add: (r) => closedLoop?.add(r) }]);
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
     overheads: input.overheads,
@@ -149,32 +154,42 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     while (!cluster.sim.run(untilUs, EVENT_SLICE)) {
       if (stalled()) return;
       progress();
-      await yieldToHost();
+      // A closed loop pulls its arrivals inside the run: asynchronous sinks drain here instead.
+      if (closedLoop !== null && input.pace) await input.pace();
+      else await yieldToHost();
     }
   };
 
-  // One loop for sync and async streams: an async source is awaited per item, a sync one is not.
   const arrivals = input.arrivals;
-  const feed = new ArrivalFeed(cluster, horizon);
-  const isAsync = Symbol.asyncIterator in arrivals;
-  const it: Iterator<ArrivalRequest> | AsyncIterator<ArrivalRequest> = isAsync
-    ? (arrivals as AsyncIterable<ArrivalRequest>)[Symbol.asyncIterator]()
-    : (arrivals as Iterable<ArrivalRequest>)[Symbol.iterator]();
-  for (;;) {
-    feed.last = -1;
-    if (isAsync) {
-      for (let k = 0; k < ARRIVAL_BATCH; k++) if (!feed.offer(await it.next())) break;
-    } else {
-      feed.pullBatch(it as Iterator<ArrivalRequest>);
+  if (input.concurrency !== undefined) {
+    // Arrivals follow completions: the stream is pulled as slots free, inside the run.
+    if (Symbol.asyncIterator in arrivals) throw new InputError('FLAG_CONFLICT', '--max-concurrency', 'a concurrency limit needs a generated workload (an arrival stream read from a file is sent as recorded)');
+    closedLoop = new ClosedLoopFeed(cluster, (arrivals as Iterable<ArrivalRequest>)[Symbol.iterator](), input.concurrency, horizon);
+    closedLoop.start();
+  } else {
+    // One loop for sync and async streams: an async source is awaited per item, a sync one is not.
+    const feed = new ArrivalFeed(cluster, horizon);
+    const isAsync = Symbol.asyncIterator in arrivals;
+    const it: Iterator<ArrivalRequest> | AsyncIterator<ArrivalRequest> = isAsync
+      ? (arrivals as AsyncIterable<ArrivalRequest>)[Symbol.asyncIterator]()
+      : (arrivals as Iterable<ArrivalRequest>)[Symbol.iterator]();
+    for (;;) {
+      feed.last = -1;
+      if (isAsync) {
+        for (let k = 0; k < ARRIVAL_BATCH; k++) if (!feed.offer(await it.next())) break;
+      } else {
+        feed.pullBatch(it as Iterator<ArrivalRequest>);
+      }
+      if (feed.done) break;
+      await runUntil(Math.min(horizon, feed.last - 1));
+      if (stalledUs >= 0) break;
+      progress();
+      if (input.pace) await input.pace();
+      else await yieldToHost();
     }
-    if (feed.done) break;
-    await runUntil(Math.min(horizon, feed.last - 1));
-    if (stalledUs >= 0) break;
-    progress();
-    if (input.pace) await input.pace();
-    else await yieldToHost();
   }
   if (stalledUs < 0) await runUntil(horizon);
+  closedLoop?.stop();
   cluster.close(stalledUs >= 0 ? 'stalled' : 'simulation-ended');
   progress();
   const endUs = cluster.sim.nowUs;
