@@ -252,6 +252,11 @@ export class MetricsCollector {
     return new InstanceSteps(this, this.regime, this.instanceGroup(instance), instance, pool, model);
   }
 
+  /** The workload has stages (steps then go to stageStep). */
+  get staged(): boolean {
+    return this.perStage.length !== 0;
+  }
+
   /** A step's decode tokens in its stage's ITL (stages are few: a linear scan). */
   stageStep(startUs: number, durationUs: number, decodeTokens: number): void {
     if (this.perStage.length === 0) return;
@@ -378,7 +383,8 @@ export class InstanceSteps implements StepListener {
         this.modelNoted = true;
         this.collector.noteStepOwner(this.instance, this.pool, this.model);
       }
-      this.collector.stageStep(startUs, durationUs, decodeTokens);
+      // Asked first: the call is not inlined, and a start past 2^31 µs passed to it is boxed every step.
+      if (this.collector.staged) this.collector.stageStep(startUs, durationUs, decodeTokens);
     }
     if (kvUtilization > this.group.peakKvUtilization) this.group.peakKvUtilization = kvUtilization;
   }

@@ -30,6 +30,7 @@
  * same listener calls (test/engine/instance.leap.test.ts, test/engine/decode-run.membership.test.ts,
  * test/cluster/leap.test.ts).
  */
+import type { Clock } from '../kernel/sim.js';
 import type { DecodeAggregateCost } from '../model/step-time.js';
 import type { InstanceConfig } from './config.js';
 import { RequestState, type EngineRequest } from './engine-request.js';
@@ -82,7 +83,7 @@ export class DecodeRun extends RunSlots {
    * then its commit stays step by step (listeners, first tokens) and counts as the run's first
    * commit. False: nothing changed.
    */
-  start(prev: StepBatch, out: StepBatch, seq: number, nowUs: number): boolean {
+  start(prev: StepBatch, out: StepBatch, seq: number, clock: Clock): boolean {
     const s = this.s;
     const n = prev.size;
     const inFlight = prev !== out;
@@ -127,7 +128,7 @@ export class DecodeRun extends RunSlots {
         prev.runSlots = n;
       }
     }
-    if (this.extend(out, seq, nowUs)) return true;
+    if (this.extend(out, seq, clock)) return true;
     // Unreachable (extend's conditions are the ones checked above), kept so a failed start leaves nothing behind.
     prev.leapCommit = false;
     this.stepwiseBatch = null;
@@ -152,9 +153,10 @@ export class DecodeRun extends RunSlots {
 
   /**
    * Forms the run's next batch into `out`; false when the batch cannot be extended (the run is
-   * then ended; requests left out for their last token stay materialised).
+   * then ended; requests left out for their last token stay materialised). The time is read from
+   * `clock` only when requests are admitted.
    */
-  extend(out: StepBatch, seq: number, nowUs: number): boolean {
+  extend(out: StepBatch, seq: number, clock: Clock): boolean {
     const s = this.s;
     if (s.loading.length !== 0) return false;
     this.joinedCount = 0;
@@ -181,7 +183,7 @@ export class DecodeRun extends RunSlots {
     out.leapCommit = true;
     out.runSlots = n;
     out.contextSum = this.sumC0 + n * (f - 1);
-    if (admit) this.admit(out, nowUs);
+    if (admit) this.admit(out, clock.nowUs);
     return true;
   }
 

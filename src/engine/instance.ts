@@ -73,7 +73,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.id = config.id;
     this.listener = listener;
     this.scheduler = new Scheduler(config);
-    this.batches = new BatchQueue(config, this.scheduler);
+    this.batches = new BatchQueue(config, this.scheduler, sim);
   }
 
   setStepListener(l: StepListener | null): void {
@@ -231,7 +231,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private launch(): boolean {
     const now = this.sim.nowUs;
     const q = this.batches;
-    const dur = q.launch(now);
+    const dur = q.launch();
     const b = q.cur;
     if (b.size === 0) {
       this.notePeakKv();
@@ -308,7 +308,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       }
     }
     if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
-    if (finishedAny) this.removeFinished(now);
+    if (finishedAny) this.removeFinished();
     if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;
     this.busyUs += now - this.stepStartUs;
@@ -357,7 +357,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   }
 
   /** Drops finished requests from the running list (order kept) and reports them. */
-  private removeFinished(now: number): void {
+  private removeFinished(): void {
+    // Read here rather than passed: a time past 2^31 µs passed to a call that is not inlined is boxed.
+    const now = this.sim.nowUs;
     const running = this.scheduler.running;
     let w = 0;
     for (let k = 0; k < running.length; k++) {

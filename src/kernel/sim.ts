@@ -9,7 +9,17 @@
 import { EventHeap, SimEvent, before, isControlPlane, type EventHandler, type EventPriority } from './events.js';
 import { Ring } from './ring.js';
 
-export class Simulator {
+/**
+ * Read access to the simulated time. Handed to engine code that needs "now" deep in a call chain
+ * in place of the number itself: a time past 2^31 µs passed as an argument to a call the compiler
+ * does not inline is boxed into a fresh heap number on every call, an object reference is not.
+ */
+export interface Clock {
+  /** Current simulated time, integer microseconds. */
+  readonly nowUs: number;
+}
+
+export class Simulator implements Clock {
   /** Current simulated time, integer microseconds. */
   nowUs = 0;
   /** Events handled so far (cancelled ones excluded). */
@@ -40,7 +50,9 @@ export class Simulator {
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
   schedule(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    const ev = this.make(timeUs, priority, handler, a, b);
+    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) badTime(timeUs, this.nowUs);
+    const ev = this.make(priority, handler, a, b);
+    ev.timeUs = timeUs;
     this.heap.push(ev);
     return ev;
   }
@@ -51,19 +63,22 @@ export class Simulator {
    * would break the order goes to the heap instead, so the result never depends on the choice.
    */
   scheduleInOrder(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    const ev = this.make(timeUs, priority, handler, a, b);
+    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) badTime(timeUs, this.nowUs);
+    const ev = this.make(priority, handler, a, b);
+    ev.timeUs = timeUs;
     const tail = this.fifo.tail;
     if (tail === undefined || before(tail, ev)) this.fifo.push(ev);
     else this.heap.push(ev);
     return ev;
   }
 
-  private make(timeUs: number, priority: EventPriority, handler: EventHandler, a: number, b: unknown): SimEvent {
-    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) {
-      throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${this.nowUs}us)`);
-    }
+  /**
+   * A pooled event without its time: the callers check and write the time themselves, because a
+   * time past 2^31 µs (35.8 simulated minutes, the end of V8's small integers) passed to a call the
+   * compiler does not inline is boxed into a fresh heap number, once per scheduled event.
+   */
+  private make(priority: EventPriority, handler: EventHandler, a: number, b: unknown): SimEvent {
     const ev = this.pool.pop() ?? new SimEvent();
-    ev.timeUs = timeUs;
     ev.priority = priority;
     ev.seq = this.seq++;
     ev.handler = handler;
@@ -150,4 +165,8 @@ export class Simulator {
     if (untilUs !== Infinity && untilUs > this.nowUs) this.nowUs = untilUs;
     return true;
   }
+}
+
+function badTime(timeUs: number, nowUs: number): never {
+  throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${nowUs}us)`);
 }
