@@ -50,7 +50,7 @@ export class Simulator implements Clock {
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
   schedule(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) badTime(timeUs, this.nowUs);
+    if (!(timeUs >= this.nowUs && timeUs < Infinity && Math.floor(timeUs) === timeUs)) badTime(timeUs, this.nowUs);
     const ev = this.make(priority, handler, a, b);
     ev.timeUs = timeUs;
     this.heap.push(ev);
@@ -63,7 +63,7 @@ export class Simulator implements Clock {
    * would break the order goes to the heap instead, so the result never depends on the choice.
    */
   scheduleInOrder(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) badTime(timeUs, this.nowUs);
+    if (!(timeUs >= this.nowUs && timeUs < Infinity && Math.floor(timeUs) === timeUs)) badTime(timeUs, this.nowUs);
     const ev = this.make(priority, handler, a, b);
     ev.timeUs = timeUs;
     const tail = this.fifo.tail;
@@ -75,7 +75,9 @@ export class Simulator implements Clock {
   /**
    * A pooled event without its time: the callers check and write the time themselves, because a
    * time past 2^31 µs (35.8 simulated minutes, the end of V8's small integers) passed to a call the
-   * compiler does not inline is boxed into a fresh heap number, once per scheduled event.
+   * compiler does not inline is boxed into a fresh heap number, once per scheduled event. The
+   * check is `Number.isInteger` written as float operations for the same reason (the compiled
+   * code calls that builtin with the time boxed).
    */
   private make(priority: EventPriority, handler: EventHandler, a: number, b: unknown): SimEvent {
     const ev = this.pool.pop() ?? new SimEvent();
