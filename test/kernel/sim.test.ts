@@ -102,6 +102,20 @@ describe('simulator', () => {
     expect(() => sim.schedule(9, EventPriority.Arrival, noop)).toThrowError('schedule at 9us: must be an integer >= now (10us)');
     expect(() => sim.schedule(10.5, EventPriority.Arrival, noop)).toThrowError(/10\.5us/);
   });
+
+  it('accepts exactly the integer times from now on, in both queues, past the 2^31 µs of a small integer too', () => {
+    const sim = new Simulator();
+    sim.run(10);
+    for (const t of [Infinity, NaN, -Infinity, 2 ** 31 + 0.5, 9.999999]) {
+      expect(() => sim.schedule(t, EventPriority.Arrival, noop)).toThrowError(/must be an integer >= now/);
+      expect(() => sim.scheduleInOrder(t, EventPriority.Arrival, noop)).toThrowError(/must be an integer >= now/);
+    }
+    for (const t of [10, 2 ** 31, 2 ** 40 + 1]) {
+      expect(sim.schedule(t, EventPriority.Arrival, noop).timeUs).toBe(t);
+      expect(sim.scheduleInOrder(t, EventPriority.Arrival, noop).timeUs).toBe(t);
+    }
+    expect(sim.pending).toBe(6);
+  });
 });
 
 describe('event heap', () => {
