@@ -207,10 +207,16 @@ export class MetricsCollector {
     this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
     for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
+    // Pools and roles get blocks of their own only when there are several (document()); with one,
+    // its group would repeat the run's, so none is kept (two fewer group updates per request).
+    const pools = new Set(layout.pools.map((p) => p.name));
+    const roles = new Set(layout.pools.map((p) => p.role));
     for (const p of layout.pools) {
-      this.perPool.set(p.name, new Group());
-      this.roleOf.set(p.name, p.role);
-      if (!this.perRole.has(p.role)) this.perRole.set(p.role, new Group());
+      if (pools.size > 1) this.perPool.set(p.name, new Group());
+      if (roles.size > 1) {
+        this.roleOf.set(p.name, p.role);
+        if (!this.perRole.has(p.role)) this.perRole.set(p.role, new Group());
+      }
     }
     this.transfers = layout.link !== undefined ? new TransferStats(layout.link) : null;
   }
