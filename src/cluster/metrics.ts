@@ -379,7 +379,7 @@ export class InstanceSteps implements StepListener {
   }
 
   /** The step ended with the instance's queue, batch and KV use as they are now. */
-  onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
+  onStep(inst: Instance, durationUs: number, decodeTokens: number): void {
     const kvUtilization = inst.kvUsedBlocks / inst.kvTotalBlocks;
     this.regime.addStep(durationUs, inst.waitingCount, inst.runningCount, inst.config.maxNumSeqs, kvUtilization);
     if (decodeTokens > 0) {
@@ -390,7 +390,7 @@ export class InstanceSteps implements StepListener {
         this.collector.noteStepOwner(this.instance, this.pool, this.model);
       }
       // Asked first: the call is not inlined, and a start past 2^31 µs passed to it is boxed every step.
-      if (this.collector.staged) this.collector.stageStep(startUs, durationUs, decodeTokens);
+      if (this.collector.staged) this.collector.stageStep(inst.stepStartedUs, durationUs, decodeTokens);
     }
     if (kvUtilization > this.group.peakKvUtilization) this.group.peakKvUtilization = kvUtilization;
   }

@@ -85,6 +85,11 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.scheduler.pool.sink = l === null ? null : this;
   }
 
+  /** When the step in flight (or the last one run) started, µs. */
+  get stepStartedUs(): number {
+    return this.stepStartUs;
+  }
+
   /** The batch of the step in flight (or the last one run). */
   get batch(): StepBatch {
     const b = this.batches.cur;
@@ -313,7 +318,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
-    if (this.stepListener !== null) this.stepListener.onStep(this, this.stepStartUs, now - this.stepStartUs, decodeEmitted);
+    if (this.stepListener !== null) this.stepListener.onStep(this, now - this.stepStartUs, decodeEmitted);
     const more = q.nextSize > 0 || s.running.length > 0 || s.waiting.length > 0;
     if (!more) {
       this.armLoadPoll();
