@@ -47,6 +47,8 @@ export class DecodeRun extends RunSlots {
   /** Left out of formations with their last token in flight: the next commit finishes them. */
   private readonly leaving: EngineRequest[];
   private leavingCount = 0;
+  /** Scratch: the slots leaving at a formation, ascending (leaveLastInFlight). */
+  private readonly leavers: Int32Array;
   /** Admitted by the run's formations: they join the slots at the next formation (once their prompt is done). */
   private readonly joining: EngineRequest[];
   private joiningCount = 0;
@@ -65,6 +67,7 @@ export class DecodeRun extends RunSlots {
     const cap = cfg.maxNumSeqs;
     // Fixed-size (never shrunk or grown: the counts say how many entries count).
     this.leaving = new Array<EngineRequest>(cap);
+    this.leavers = new Int32Array(cap);
     this.joining = new Array<EngineRequest>(cap);
     this.joined = new Array<EngineRequest>(cap);
     this.tokenTimes = new RunTokenTimes(cfg);
@@ -303,12 +306,16 @@ export class DecodeRun extends RunSlots {
   private leaveLastInFlight(out: StepBatch): boolean {
     const f = this.f;
     const reqs = this.reqs;
+    const p0 = this.p0;
+    const cLast = this.cLast;
+    const leavers = this.leavers;
     let left = 0;
     // Slot k's last token is in flight once formations reach cLast − p0 (outputs + placeholders = output tokens).
-    for (let k = 0; k < this.n; k++) if (this.p0[k]! + f >= this.cLast[k]!) left++;
+    // One pass over the slots notes them (usually one of many); the second visits only those.
+    for (let k = 0; k < this.n; k++) if (p0[k]! + f >= cLast[k]!) leavers[left++] = k;
     if (left === this.n) return false;
-    for (let k = 0; k < this.n; k++) {
-      if (this.p0[k]! + f < this.cLast[k]!) continue;
+    for (let i = 0; i < left; i++) {
+      const k = leavers[i]!;
       this.materialise(k);
       this.leaving[this.leavingCount++] = reqs[k]!;
       this.markGone(k);
