@@ -125,10 +125,19 @@ export class Simulator implements Clock {
 
   /** Handles the next event; false when there is none. */
   step(): boolean {
-    const h = this.heap.peek();
-    const f = this.fifo.head;
-    const ev = f !== undefined && (h === undefined || before(f, h)) ? this.fifo.shift() : this.heap.pop();
+    const ev = this.peekEvent();
     if (ev === undefined) return false;
+    this.handleNext(ev);
+    return true;
+  }
+
+  /**
+   * Takes `ev`, the earliest pending event as peekEvent found it, off its queue and handles it
+   * (run() peeks anyway to compare with its bound: the queues' heads are not compared twice).
+   */
+  private handleNext(ev: SimEvent): void {
+    if (ev === this.fifo.head) this.fifo.shift();
+    else this.heap.pop();
     this.nowUs = ev.timeUs;
     const handler = ev.handler!;
     if (!isControlPlane(ev.priority)) {
@@ -142,7 +151,6 @@ export class Simulator implements Clock {
     ev.handler = null;
     ev.b = null;
     this.pool.push(ev);
-    return true;
   }
 
   /**
@@ -158,7 +166,7 @@ export class Simulator implements Clock {
         const ev = this.peekEvent();
         if (ev === undefined || ev.timeUs > untilUs) break;
         if (handled >= maxEvents) return false;
-        this.step();
+        this.handleNext(ev);
         handled++;
       }
     } finally {
