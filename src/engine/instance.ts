@@ -324,7 +324,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       this.armLoadPoll();
       return false;
     }
-    if (this.startPending || this.sim.peekTimeUs() <= now) {
+    // The clock has not moved since `now` was read (only a step handler advances it, never a listener).
+    if (this.startPending || this.sim.eventDueNow) {
       // Something else happens at this instant (a dispatch may join the batch): start after it.
       this.kick();
       return false;

@@ -113,11 +113,25 @@ export class Simulator implements Clock {
   }
 
   /**
+   * An event is pending at the current time (or earlier): `peekTimeUs() <= nowUs` without a
+   * time returned, for callers on the per-step path (a time past 2^31 µs returned from a call the
+   * compiler does not inline is boxed into a heap number, and after that crossing V8 recompiles
+   * the step functions and no longer inlines this one).
+   */
+  get eventDueNow(): boolean {
+    const ev = this.peekEvent();
+    return ev !== undefined && ev.timeUs <= this.nowUs;
+  }
+
+  /**
    * Moves the clock to `timeUs` when no pending event is due at or before it (so nothing is
    * skipped): lets a handler process its own next occurrence inline instead of scheduling it.
    */
   advanceTo(timeUs: number): boolean {
-    if (!(timeUs >= this.nowUs) || timeUs >= this.peekTimeUs() || timeUs > this.horizonUs) return false;
+    if (!(timeUs >= this.nowUs) || timeUs > this.horizonUs) return false;
+    // `timeUs >= peekTimeUs()`, reading the event's time here (see eventDueNow).
+    const next = this.peekEvent();
+    if (next === undefined ? timeUs === Infinity : timeUs >= next.timeUs) return false;
     this.nowUs = timeUs;
     this.lastDataPlaneUs = timeUs;
     return true;

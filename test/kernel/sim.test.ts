@@ -96,6 +96,19 @@ describe('simulator', () => {
     expect([sim.nowUs, sim.lastDataPlaneUs]).toEqual([99, 99]);
   });
 
+  it('says whether an event is due at the current time, and never advances to infinity', () => {
+    const sim = new Simulator();
+    expect(sim.eventDueNow).toBe(false);
+    expect(sim.advanceTo(Infinity)).toBe(false);
+    sim.schedule(5, EventPriority.Arrival, noop);
+    expect(sim.eventDueNow).toBe(false);
+    expect(sim.advanceTo(4)).toBe(true);
+    expect(sim.eventDueNow).toBe(false);
+    sim.scheduleInOrder(4, EventPriority.Arrival, noop);
+    expect(sim.eventDueNow).toBe(true);
+    expect(sim.advanceTo(4)).toBe(false);
+  });
+
   it('names the time and the clock when an event is scheduled in the past or between microseconds', () => {
     const sim = new Simulator();
     sim.run(10);
