@@ -51,7 +51,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private readonly batches: BatchQueue;
 
   private stepStartUs = 0;
-  private stepEndUs = 0;
+  /** The step in flight lasts this long (its end is passed on as a duration: see Simulator.scheduleAfter). */
+  private stepDurUs = 0;
   private nextSeq = 0;
 
   enqueuedCount = 0;
@@ -223,8 +224,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private runSteps(): void {
     for (;;) {
       if (!this.launch()) return;
-      if (!this.sim.advanceTo(this.stepEndUs)) {
-        this.sim.schedule(this.stepEndUs, EventPriority.StepEnd, this, EV_STEP_END);
+      if (!this.sim.advanceBy(this.stepDurUs)) {
+        this.sim.scheduleAfter(this.stepDurUs, EventPriority.StepEnd, this, EV_STEP_END);
         return;
       }
       this.inlineSteps++;
@@ -251,7 +252,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.notePeakKv();
     this.busy = true;
     this.stepStartUs = now;
-    this.stepEndUs = now + dur;
+    this.stepDurUs = dur;
     return true;
   }
 

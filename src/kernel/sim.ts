@@ -58,6 +58,21 @@ export class Simulator implements Clock {
   }
 
   /**
+   * `schedule(nowUs + delayUs, ...)`, for a caller that holds a duration rather than a time: a
+   * duration is a small integer and passes between calls as it is, while a time past 2^31 µs
+   * (35.8 simulated minutes) passed to a call the compiler does not inline is boxed into a fresh
+   * heap number (an engine step end is scheduled this way, once per step).
+   */
+  scheduleAfter(delayUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+    const timeUs = this.nowUs + delayUs;
+    if (!(timeUs >= this.nowUs && timeUs < Infinity && Math.floor(timeUs) === timeUs)) badTime(timeUs, this.nowUs);
+    const ev = this.make(priority, handler, a, b);
+    ev.timeUs = timeUs;
+    this.heap.push(ev);
+    return ev;
+  }
+
+  /**
    * Like `schedule`, for a stream of events each ordered no earlier than the one before (same
    * priority, non-decreasing time): they queue in arrival order outside the heap. An event that
    * would break the order goes to the heap instead, so the result never depends on the choice.
@@ -128,6 +143,12 @@ export class Simulator implements Clock {
    * skipped): lets a handler process its own next occurrence inline instead of scheduling it.
    */
   advanceTo(timeUs: number): boolean {
+    return this.advanceBy(timeUs - this.nowUs);
+  }
+
+  /** `advanceTo(nowUs + delayUs)`, taking a duration for the reason scheduleAfter does. */
+  advanceBy(delayUs: number): boolean {
+    const timeUs = this.nowUs + delayUs;
     if (!(timeUs >= this.nowUs) || timeUs > this.horizonUs) return false;
     // `timeUs >= peekTimeUs()`, reading the event's time here (see eventDueNow).
     const next = this.peekEvent();

@@ -96,6 +96,18 @@ describe('simulator', () => {
     expect([sim.nowUs, sim.lastDataPlaneUs]).toEqual([99, 99]);
   });
 
+  it('schedules and advances by a duration exactly as at now plus that duration, past 2^31 µs too', () => {
+    const sim = new Simulator();
+    sim.schedule(2 ** 33, EventPriority.Scrape, noop);
+    expect(sim.advanceBy(2 ** 31 + 7)).toBe(true);
+    expect(sim.nowUs).toBe(2 ** 31 + 7);
+    expect(sim.scheduleAfter(5, EventPriority.StepEnd, noop).timeUs).toBe(2 ** 31 + 12);
+    expect(sim.advanceBy(5)).toBe(false); // an event is due then
+    expect(sim.advanceBy(4)).toBe(true);
+    expect(() => sim.scheduleAfter(-1, EventPriority.StepEnd, noop)).toThrowError(/must be an integer >= now/);
+    expect(() => sim.scheduleAfter(0.5, EventPriority.StepEnd, noop)).toThrowError(/must be an integer >= now/);
+  });
+
   it('says whether an event is due at the current time, and never advances to infinity', () => {
     const sim = new Simulator();
     expect(sim.eventDueNow).toBe(false);
