@@ -172,6 +172,22 @@ class Group {
   windowUs(): number {
     return this.lastFinishUs > this.firstArrivalUs ? this.lastFinishUs - this.firstArrivalUs : 0;
   }
+
+  /** A group holding the same samples and sums (a field holding an object must be copied here too). */
+  clone(): Group {
+    const g = new Group();
+    const from = this as unknown as Record<string, unknown>;
+    const to = g as unknown as Record<string, unknown>;
+    for (const k of Object.keys(from)) if (typeof from[k] === 'number') to[k] = from[k];
+    Object.assign(g.counts, this.counts);
+    for (const [reason, n] of this.reasons) g.reasons.set(reason, n);
+    g.ttft.copyFrom(this.ttft);
+    g.tpot.copyFrom(this.tpot);
+    g.e2e.copyFrom(this.e2e);
+    g.queue.copyFrom(this.queue);
+    g.itl.copyFrom(this.itl);
+    return g;
+  }
 }
 
 function statusKey(s: RequestStatus): keyof RequestCounts {
@@ -193,6 +209,12 @@ export class MetricsCollector {
   private readonly roleOf = new Map<string, string>();
   private readonly transfers: TransferStats | null;
   private readonly perModel = new Map<string, Group>();
+  /**
+   * While every record so far is of one model, that model's group would hold what the run's
+   * does: it is not kept (one group update less per request) until a second model appears or
+   * the figures are folded, when it is made as a copy of the run's (splitSoleModel).
+   */
+  private soleModel: string | null = null;
   private readonly defaultModel: string;
   private readonly slo: SloCollector;
   private readonly regime: RegimeMonitor;
@@ -223,8 +245,11 @@ export class MetricsCollector {
 
   /** A request left the system (any status). */
   addRecord(r: RequestRecord): void {
+    const model = r.model ?? this.defaultModel;
+    if (this.soleModel !== null && model !== this.soleModel) this.splitSoleModel();
+    else if (this.soleModel === null && this.perModel.size === 0) this.soleModel = model;
     this.all.add(r);
-    this.modelGroup(r.model ?? this.defaultModel).add(r);
+    if (model !== this.soleModel) this.modelGroup(model).add(r);
     if (this.slo.enabled) this.slo.add(r);
     this.regime.addRecord(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
@@ -285,6 +310,8 @@ export class MetricsCollector {
   private foldSteps(): void {
     if (this.folded) return;
     this.folded = true;
+    // Before the run's group takes the steps' figures: the model's group holds records only.
+    this.splitSoleModel();
     this.perInstance.forEach((g, i) => {
       const targets = [this.all];
       const model = this.stepModel[i];
@@ -302,6 +329,13 @@ export class MetricsCollector {
         if (t !== this.modelGroupOrNull(model) && g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
       }
     });
+  }
+
+  /** The sole model so far gets its group, a copy of the run's (which holds exactly its records). */
+  private splitSoleModel(): void {
+    if (this.soleModel === null) return;
+    this.perModel.set(this.soleModel, this.all.clone());
+    this.soleModel = null;
   }
 
   private modelGroupOrNull(model: string | undefined): Group | null {
