@@ -50,11 +50,8 @@ export class Simulator implements Clock {
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
   schedule(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    if (!(timeUs >= this.nowUs && timeUs < Infinity && Math.floor(timeUs) === timeUs)) badTime(timeUs, this.nowUs);
-    const ev = this.make(priority, handler, a, b);
-    ev.timeUs = timeUs;
-    this.heap.push(ev);
-    return ev;
+    // The clock and the times are whole µs below 2^53: now + (time − now) is the time, exactly.
+    return this.scheduleAfter(timeUs - this.nowUs, priority, handler, a, b);
   }
 
   /**
