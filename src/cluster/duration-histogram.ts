@@ -68,6 +68,15 @@ export class DurationHistogram {
     return this.total;
   }
 
+  /** Becomes a copy of `other` (the same samples). */
+  copyFrom(other: DurationHistogram): void {
+    this.counts = other.counts.slice();
+    this.total = other.total;
+    this.sum = other.sum;
+    this.minUs = other.minUs;
+    this.maxUs = other.maxUs;
+  }
+
   /** Value at 0-based rank in the expanded (token-weighted) sample. */
   private valueAtRank(rank: number): number {
     let acc = 0;
@@ -143,6 +152,13 @@ export class LatencySamples {
 
   get length(): number {
     return this.exact !== null ? this.n : this.hist.count;
+  }
+
+  /** Becomes a copy of `other` (the same samples, in the same order). */
+  copyFrom(other: LatencySamples): void {
+    this.exact = other.exact !== null ? other.exact.slice() : null;
+    this.n = other.n;
+    this.hist.copyFrom(other.hist);
   }
 
   push(us: number): void {

@@ -172,6 +172,22 @@ class Group {
   windowUs(): number {
     return this.lastFinishUs > this.firstArrivalUs ? this.lastFinishUs - this.firstArrivalUs : 0;
   }
+
+  /** A group holding the same samples and sums (a field holding an object must be copied here too). */
+  clone(): Group {
+    const g = new Group();
+    const from = this as unknown as Record<string, unknown>;
+    const to = g as unknown as Record<string, unknown>;
+    for (const k of Object.keys(from)) if (typeof from[k] === 'number') to[k] = from[k];
+    Object.assign(g.counts, this.counts);
+    for (const [reason, n] of this.reasons) g.reasons.set(reason, n);
+    g.ttft.copyFrom(this.ttft);
+    g.tpot.copyFrom(this.tpot);
+    g.e2e.copyFrom(this.e2e);
+    g.queue.copyFrom(this.queue);
+    g.itl.copyFrom(this.itl);
+    return g;
+  }
 }
 
 function statusKey(s: RequestStatus): keyof RequestCounts {
@@ -193,6 +209,12 @@ export class MetricsCollector {
   private readonly roleOf = new Map<string, string>();
   private readonly transfers: TransferStats | null;
   private readonly perModel = new Map<string, Group>();
+  /**
+   * While every record so far is of one model, that model's group would hold what the run's
+   * does: it is not kept (one group update less per request) until a second model appears or
+   * the figures are folded, when it is made as a copy of the run's (splitSoleModel).
+   */
+  private soleModel: string | null = null;
   private readonly defaultModel: string;
   private readonly slo: SloCollector;
   private readonly regime: RegimeMonitor;
@@ -207,18 +229,27 @@ export class MetricsCollector {
     this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
     for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
+    // Pools and roles get blocks of their own only when there are several (document()); with one,
+    // its group would repeat the run's, so none is kept (two fewer group updates per request).
+    const pools = new Set(layout.pools.map((p) => p.name));
+    const roles = new Set(layout.pools.map((p) => p.role));
     for (const p of layout.pools) {
-      this.perPool.set(p.name, new Group());
-      this.roleOf.set(p.name, p.role);
-      if (!this.perRole.has(p.role)) this.perRole.set(p.role, new Group());
+      if (pools.size > 1) this.perPool.set(p.name, new Group());
+      if (roles.size > 1) {
+        this.roleOf.set(p.name, p.role);
+        if (!this.perRole.has(p.role)) this.perRole.set(p.role, new Group());
+      }
     }
     this.transfers = layout.link !== undefined ? new TransferStats(layout.link) : null;
   }
 
   /** A request left the system (any status). */
   addRecord(r: RequestRecord): void {
+    const model = r.model ?? this.defaultModel;
+    if (this.soleModel !== null && model !== this.soleModel) this.splitSoleModel();
+    else if (this.soleModel === null && this.perModel.size === 0) this.soleModel = model;
     this.all.add(r);
-    this.modelGroup(r.model ?? this.defaultModel).add(r);
+    if (model !== this.soleModel) this.modelGroup(model).add(r);
     if (this.slo.enabled) this.slo.add(r);
     this.regime.addRecord(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
@@ -252,6 +283,11 @@ export class MetricsCollector {
     return new InstanceSteps(this, this.regime, this.instanceGroup(instance), instance, pool, model);
   }
 
+  /** The workload has stages (steps then go to stageStep). */
+  get staged(): boolean {
+    return this.perStage.length !== 0;
+  }
+
   /** A step's decode tokens in its stage's ITL (stages are few: a linear scan). */
   stageStep(startUs: number, durationUs: number, decodeTokens: number): void {
     if (this.perStage.length === 0) return;
@@ -274,6 +310,8 @@ export class MetricsCollector {
   private foldSteps(): void {
     if (this.folded) return;
     this.folded = true;
+    // Before the run's group takes the steps' figures: the model's group holds records only.
+    this.splitSoleModel();
     this.perInstance.forEach((g, i) => {
       const targets = [this.all];
       const model = this.stepModel[i];
@@ -291,6 +329,13 @@ export class MetricsCollector {
         if (t !== this.modelGroupOrNull(model) && g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
       }
     });
+  }
+
+  /** The sole model so far gets its group, a copy of the run's (which holds exactly its records). */
+  private splitSoleModel(): void {
+    if (this.soleModel === null) return;
+    this.perModel.set(this.soleModel, this.all.clone());
+    this.soleModel = null;
   }
 
   private modelGroupOrNull(model: string | undefined): Group | null {
@@ -368,7 +413,7 @@ export class InstanceSteps implements StepListener {
   }
 
   /** The step ended with the instance's queue, batch and KV use as they are now. */
-  onStep(inst: Instance, startUs: number, durationUs: number, decodeTokens: number): void {
+  onStep(inst: Instance, durationUs: number, decodeTokens: number): void {
     const kvUtilization = inst.kvUsedBlocks / inst.kvTotalBlocks;
     this.regime.addStep(durationUs, inst.waitingCount, inst.runningCount, inst.config.maxNumSeqs, kvUtilization);
     if (decodeTokens > 0) {
@@ -378,7 +423,8 @@ export class InstanceSteps implements StepListener {
         this.modelNoted = true;
         this.collector.noteStepOwner(this.instance, this.pool, this.model);
       }
-      this.collector.stageStep(startUs, durationUs, decodeTokens);
+      // Asked first: the call is not inlined, and a start past 2^31 µs passed to it is boxed every step.
+      if (this.collector.staged) this.collector.stageStep(inst.stepStartedUs, durationUs, decodeTokens);
     }
     if (kvUtilization > this.group.peakKvUtilization) this.group.peakKvUtilization = kvUtilization;
   }

@@ -8,6 +8,7 @@
  * time). This class forms the batches (decode run, decode fast path or a full schedule) and
  * prices each launched step; the instance owns the clock, the events and the commit.
  */
+import type { Clock } from '../kernel/sim.js';
 import type { InstanceConfig } from './config.js';
 import type { Scheduler } from './scheduler.js';
 import { StepBatch } from './step-batch.js';
@@ -24,9 +25,12 @@ export class BatchQueue {
   private readonly stepCost: StepCost;
   private readonly scheduler: Scheduler;
   private readonly asyncScheduling: boolean;
+  /** The simulated clock: formations read the time from it (see Clock). */
+  private readonly clock: Clock;
 
-  constructor(config: InstanceConfig, scheduler: Scheduler) {
+  constructor(config: InstanceConfig, scheduler: Scheduler, clock: Clock) {
     this.scheduler = scheduler;
+    this.clock = clock;
     this.asyncScheduling = config.asyncScheduling;
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
@@ -43,8 +47,9 @@ export class BatchQueue {
    * Makes the next step `cur` (the one formed ahead, async, or a freshly formed one) and returns
    * its duration as the step-time model gives it, rounded to integer µs (at least 1; NaN stays
    * NaN for the caller to reject). Nothing can run when `cur` is then empty (0 is returned).
+   * The step starts at the clock's time.
    */
-  launch(nowUs: number): number {
+  launch(): number {
     const cost = this.stepCost;
     const parts = cost.out;
     let us: number;
@@ -55,13 +60,13 @@ export class BatchQueue {
       this.cur = b;
       cost.fill(b);
       const gpuUs = parts[0]!;
-      this.formInto(b, this.nxt, nowUs);
+      this.formInto(b, this.nxt);
       this.nextReady = true;
       this.costNext();
       us = Math.max(gpuUs, parts[1]!) + cost.syncUs;
     } else {
       this.nextReady = false;
-      this.formInto(this.cur, this.cur, nowUs);
+      this.formInto(this.cur, this.cur);
       const b = this.cur;
       if (b.size === 0) return 0;
       if (!this.asyncScheduling) {
@@ -70,7 +75,7 @@ export class BatchQueue {
         cost.fill(b);
         const gpuUs = parts[0]!;
         const cpuUs = parts[1]!;
-        this.formInto(b, this.nxt, nowUs);
+        this.formInto(b, this.nxt);
         this.nextReady = true;
         this.costNext();
         us = cpuUs + Math.max(gpuUs, parts[1]!) + cost.syncUs;
@@ -91,19 +96,20 @@ export class BatchQueue {
   }
 
   /** Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
-  private formInto(prev: StepBatch, out: StepBatch, nowUs: number): void {
+  private formInto(prev: StepBatch, out: StepBatch): void {
     const s = this.scheduler;
     const seq = this.formSeq++;
     const run = s.run;
     if (run !== null) {
       if (run.active) {
-        if (run.extend(out, seq, nowUs)) return;
+        if (run.extend(out, seq, this.clock)) return;
         this.endRun();
-      } else if (run.start(prev, out, seq, nowUs)) {
+      } else if (run.start(prev, out, seq, this.clock)) {
         return;
       }
     }
     if (s.extendDecodeBatch(prev, out, seq)) return;
+    const nowUs = this.clock.nowUs;
     out.clear(seq);
     // A self-preemption can leave an empty batch with a schedulable queue: form it again.
     if (s.schedule(nowUs, out) && out.size === 0) {

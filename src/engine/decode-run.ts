@@ -30,6 +30,7 @@
  * same listener calls (test/engine/instance.leap.test.ts, test/engine/decode-run.membership.test.ts,
  * test/cluster/leap.test.ts).
  */
+import type { Clock } from '../kernel/sim.js';
 import type { DecodeAggregateCost } from '../model/step-time.js';
 import type { InstanceConfig } from './config.js';
 import { RequestState, type EngineRequest } from './engine-request.js';
@@ -46,6 +47,8 @@ export class DecodeRun extends RunSlots {
   /** Left out of formations with their last token in flight: the next commit finishes them. */
   private readonly leaving: EngineRequest[];
   private leavingCount = 0;
+  /** Scratch: the slots leaving at a formation, ascending (leaveLastInFlight). */
+  private readonly leavers: Int32Array;
   /** Admitted by the run's formations: they join the slots at the next formation (once their prompt is done). */
   private readonly joining: EngineRequest[];
   private joiningCount = 0;
@@ -64,6 +67,7 @@ export class DecodeRun extends RunSlots {
     const cap = cfg.maxNumSeqs;
     // Fixed-size (never shrunk or grown: the counts say how many entries count).
     this.leaving = new Array<EngineRequest>(cap);
+    this.leavers = new Int32Array(cap);
     this.joining = new Array<EngineRequest>(cap);
     this.joined = new Array<EngineRequest>(cap);
     this.tokenTimes = new RunTokenTimes(cfg);
@@ -82,7 +86,7 @@ export class DecodeRun extends RunSlots {
    * then its commit stays step by step (listeners, first tokens) and counts as the run's first
    * commit. False: nothing changed.
    */
-  start(prev: StepBatch, out: StepBatch, seq: number, nowUs: number): boolean {
+  start(prev: StepBatch, out: StepBatch, seq: number, clock: Clock): boolean {
     const s = this.s;
     const n = prev.size;
     const inFlight = prev !== out;
@@ -127,7 +131,7 @@ export class DecodeRun extends RunSlots {
         prev.runSlots = n;
       }
     }
-    if (this.extend(out, seq, nowUs)) return true;
+    if (this.extend(out, seq, clock)) return true;
     // Unreachable (extend's conditions are the ones checked above), kept so a failed start leaves nothing behind.
     prev.leapCommit = false;
     this.stepwiseBatch = null;
@@ -152,9 +156,10 @@ export class DecodeRun extends RunSlots {
 
   /**
    * Forms the run's next batch into `out`; false when the batch cannot be extended (the run is
-   * then ended; requests left out for their last token stay materialised).
+   * then ended; requests left out for their last token stay materialised). The time is read from
+   * `clock` only when requests are admitted.
    */
-  extend(out: StepBatch, seq: number, nowUs: number): boolean {
+  extend(out: StepBatch, seq: number, clock: Clock): boolean {
     const s = this.s;
     if (s.loading.length !== 0) return false;
     this.joinedCount = 0;
@@ -181,7 +186,7 @@ export class DecodeRun extends RunSlots {
     out.leapCommit = true;
     out.runSlots = n;
     out.contextSum = this.sumC0 + n * (f - 1);
-    if (admit) this.admit(out, nowUs);
+    if (admit) this.admit(out, clock.nowUs);
     return true;
   }
 
@@ -301,12 +306,16 @@ export class DecodeRun extends RunSlots {
   private leaveLastInFlight(out: StepBatch): boolean {
     const f = this.f;
     const reqs = this.reqs;
+    const p0 = this.p0;
+    const cLast = this.cLast;
+    const leavers = this.leavers;
     let left = 0;
     // Slot k's last token is in flight once formations reach cLast − p0 (outputs + placeholders = output tokens).
-    for (let k = 0; k < this.n; k++) if (this.p0[k]! + f >= this.cLast[k]!) left++;
+    // One pass over the slots notes them (usually one of many); the second visits only those.
+    for (let k = 0; k < this.n; k++) if (p0[k]! + f >= cLast[k]!) leavers[left++] = k;
     if (left === this.n) return false;
-    for (let k = 0; k < this.n; k++) {
-      if (this.p0[k]! + f < this.cLast[k]!) continue;
+    for (let i = 0; i < left; i++) {
+      const k = leavers[i]!;
       this.materialise(k);
       this.leaving[this.leavingCount++] = reqs[k]!;
       this.markGone(k);

@@ -51,8 +51,8 @@ export class EngineRequest {
   readonly priority: number;
   /** Hashes of the full blocks of prompt and output (computeBlockHashes), computed once. */
   readonly seqBlockHashes: Float64Array;
-  /** The full-prompt-block hashes: the leading entries of seqBlockHashes (what a router looks up). */
-  readonly blockHashes: Float64Array;
+  /** How many leading entries of seqBlockHashes are full prompt blocks. */
+  readonly promptBlocks: number;
   /** Entries of seqBlockHashes from here on are private to requests of one key (`idKey`: this id's, or its session's; block-hash.ts). */
   readonly sharedBlocks: number;
   /** The identity of this id's unique content (-1: every hash is shared). */
@@ -106,6 +106,8 @@ export class EngineRequest {
   prefillChunks: PrefillChunk[] | null = null;
   preemptionTimesUs: number[] | null = null;
   tokenTimesUs: number[] | null = null;
+  /** The view `blockHashes` returns, made on first use (a round-robin run never asks for it). */
+  private promptHashes: Float64Array | null = null;
 
   /**
    * `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks; from
@@ -118,10 +120,19 @@ export class EngineRequest {
     this.outputTokens = src.outputTokens;
     this.priority = src.priority ?? 0;
     this.seqBlockHashes = seqBlockHashes;
-    this.blockHashes = seqBlockHashes.subarray(0, Math.min(seqBlockHashes.length, promptBlocks));
+    this.promptBlocks = Math.min(seqBlockHashes.length, promptBlocks);
     this.sharedBlocks = idKey < 0 ? seqBlockHashes.length : sharedBlocks;
     this.idKey = idKey;
     this.numTokens = src.inputTokens;
+  }
+
+  /**
+   * The full-prompt-block hashes: the leading entries of seqBlockHashes (what a router looks up).
+   * A view made once, when first asked for: a typed-array view is an object of its own, built by
+   * a builtin call, and most runs never look.
+   */
+  get blockHashes(): Float64Array {
+    return (this.promptHashes ??= this.seqBlockHashes.subarray(0, this.promptBlocks));
   }
 }
 
@@ -133,5 +144,5 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
 
 /** Another engine-side request for the same arrival (the decode half of a P/D request), sharing its hashes. */
 export function siblingRequest(r: EngineRequest): EngineRequest {
-  return new EngineRequest(r.src, r.index, r.seqBlockHashes, r.blockHashes.length, r.sharedBlocks, r.idKey);
+  return new EngineRequest(r.src, r.index, r.seqBlockHashes, r.promptBlocks, r.sharedBlocks, r.idKey);
 }

@@ -60,7 +60,7 @@ export abstract class InstanceGauges extends PdHooks {
   }
   /** Leading full prompt blocks of `req` present in this instance's KV cache right now. */
   cachedPrefixBlocks(req: EngineRequest): number {
-    return this.scheduler.pool.lookup(req.blockHashes, req.blockHashes.length, null, req.idKey, req.sharedBlocks);
+    return this.scheduler.pool.lookup(req.seqBlockHashes, req.promptBlocks, null, req.idKey, req.sharedBlocks);
   }
   /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */
   get stepScheduled(): boolean {

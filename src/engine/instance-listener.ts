@@ -14,9 +14,13 @@ export interface InstanceListener {
   onDropped(req: EngineRequest, reason: DropReason, tUs: number): void;
 }
 
-/** Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted). */
+/**
+ * Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted).
+ * The step's start is `instance.stepStartedUs`, read when needed rather than passed: a time past
+ * 2^31 µs passed to a call the compiler does not inline is boxed into a heap number every step.
+ */
 export interface StepListener {
-  onStep(instance: Instance, startUs: number, durUs: number, decodeTokensEmitted: number): void;
+  onStep(instance: Instance, durUs: number, decodeTokensEmitted: number): void;
 }
 
 /** Optional: prefix-cache membership changes (for a router's delayed cache view). */

@@ -51,7 +51,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private readonly batches: BatchQueue;
 
   private stepStartUs = 0;
-  private stepEndUs = 0;
+  /** The step in flight lasts this long (its end is passed on as a duration: see Simulator.scheduleAfter). */
+  private stepDurUs = 0;
   private nextSeq = 0;
 
   enqueuedCount = 0;
@@ -73,7 +74,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.id = config.id;
     this.listener = listener;
     this.scheduler = new Scheduler(config);
-    this.batches = new BatchQueue(config, this.scheduler);
+    this.batches = new BatchQueue(config, this.scheduler, sim);
   }
 
   setStepListener(l: StepListener | null): void {
@@ -83,6 +84,11 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   setKvEventListener(l: KvEventListener | null): void {
     this.kvListener = l;
     this.scheduler.pool.sink = l === null ? null : this;
+  }
+
+  /** When the step in flight (or the last one run) started, µs. */
+  get stepStartedUs(): number {
+    return this.stepStartUs;
   }
 
   /** The batch of the step in flight (or the last one run). */
@@ -220,8 +226,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private runSteps(): void {
     for (;;) {
       if (!this.launch()) return;
-      if (!this.sim.advanceTo(this.stepEndUs)) {
-        this.sim.schedule(this.stepEndUs, EventPriority.StepEnd, this, EV_STEP_END);
+      if (!this.sim.advanceBy(this.stepDurUs)) {
+        this.sim.scheduleAfter(this.stepDurUs, EventPriority.StepEnd, this, EV_STEP_END);
         return;
       }
       this.inlineSteps++;
@@ -233,7 +239,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private launch(): boolean {
     const now = this.sim.nowUs;
     const q = this.batches;
-    const dur = q.launch(now);
+    const dur = q.launch();
     const b = q.cur;
     if (b.size === 0) {
       this.notePeakKv();
@@ -248,7 +254,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.notePeakKv();
     this.busy = true;
     this.stepStartUs = now;
-    this.stepEndUs = now + dur;
+    this.stepDurUs = dur;
     return true;
   }
 
@@ -310,18 +316,19 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       }
     }
     if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
-    if (finishedAny) this.removeFinished(now);
+    if (finishedAny) this.removeFinished();
     if (s.loading.length > 0) this.releaseLoads(b.seq);
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
-    if (this.stepListener !== null) this.stepListener.onStep(this, this.stepStartUs, now - this.stepStartUs, decodeEmitted);
+    if (this.stepListener !== null) this.stepListener.onStep(this, now - this.stepStartUs, decodeEmitted);
     const more = q.nextSize > 0 || s.running.length > 0 || s.waiting.length > 0;
     if (!more) {
       this.armLoadPoll();
       return false;
     }
-    if (this.startPending || this.sim.peekTimeUs() <= now) {
+    // The clock has not moved since `now` was read (only a step handler advances it, never a listener).
+    if (this.startPending || this.sim.eventDueNow) {
       // Something else happens at this instant (a dispatch may join the batch): start after it.
       this.kick();
       return false;
@@ -359,7 +366,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   }
 
   /** Drops finished requests from the running list (order kept) and reports them. */
-  private removeFinished(now: number): void {
+  private removeFinished(): void {
+    // Read here rather than passed: a time past 2^31 µs passed to a call that is not inlined is boxed.
+    const now = this.sim.nowUs;
     const running = this.scheduler.running;
     let w = 0;
     for (let k = 0; k < running.length; k++) {

@@ -9,7 +9,17 @@
 import { EventHeap, SimEvent, before, isControlPlane, type EventHandler, type EventPriority } from './events.js';
 import { Ring } from './ring.js';
 
-export class Simulator {
+/**
+ * Read access to the simulated time. Handed to engine code that needs "now" deep in a call chain
+ * in place of the number itself: a time past 2^31 µs passed as an argument to a call the compiler
+ * does not inline is boxed into a fresh heap number on every call, an object reference is not.
+ */
+export interface Clock {
+  /** Current simulated time, integer microseconds. */
+  readonly nowUs: number;
+}
+
+export class Simulator implements Clock {
   /** Current simulated time, integer microseconds. */
   nowUs = 0;
   /** Events handled so far (cancelled ones excluded). */
@@ -40,7 +50,21 @@ export class Simulator {
    * recycled after it fires: keep `ev.seq` if you may want to `cancel` it later.
    */
   schedule(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    const ev = this.make(timeUs, priority, handler, a, b);
+    // The clock and the times are whole µs below 2^53: now + (time − now) is the time, exactly.
+    return this.scheduleAfter(timeUs - this.nowUs, priority, handler, a, b);
+  }
+
+  /**
+   * `schedule(nowUs + delayUs, ...)`, for a caller that holds a duration rather than a time: a
+   * duration is a small integer and passes between calls as it is, while a time past 2^31 µs
+   * (35.8 simulated minutes) passed to a call the compiler does not inline is boxed into a fresh
+   * heap number (an engine step end is scheduled this way, once per step).
+   */
+  scheduleAfter(delayUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
+    const timeUs = this.nowUs + delayUs;
+    if (!(timeUs >= this.nowUs && timeUs < Infinity && Math.floor(timeUs) === timeUs)) badTime(timeUs, this.nowUs);
+    const ev = this.make(priority, handler, a, b);
+    ev.timeUs = timeUs;
     this.heap.push(ev);
     return ev;
   }
@@ -51,19 +75,24 @@ export class Simulator {
    * would break the order goes to the heap instead, so the result never depends on the choice.
    */
   scheduleInOrder(timeUs: number, priority: EventPriority, handler: EventHandler, a = 0, b: unknown = null): SimEvent {
-    const ev = this.make(timeUs, priority, handler, a, b);
+    if (!(timeUs >= this.nowUs && timeUs < Infinity && Math.floor(timeUs) === timeUs)) badTime(timeUs, this.nowUs);
+    const ev = this.make(priority, handler, a, b);
+    ev.timeUs = timeUs;
     const tail = this.fifo.tail;
     if (tail === undefined || before(tail, ev)) this.fifo.push(ev);
     else this.heap.push(ev);
     return ev;
   }
 
-  private make(timeUs: number, priority: EventPriority, handler: EventHandler, a: number, b: unknown): SimEvent {
-    if (!(timeUs >= this.nowUs) || !Number.isInteger(timeUs)) {
-      throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${this.nowUs}us)`);
-    }
+  /**
+   * A pooled event without its time: the callers check and write the time themselves, because a
+   * time past 2^31 µs (35.8 simulated minutes, the end of V8's small integers) passed to a call the
+   * compiler does not inline is boxed into a fresh heap number, once per scheduled event. The
+   * check is `Number.isInteger` written as float operations for the same reason (the compiled
+   * code calls that builtin with the time boxed).
+   */
+  private make(priority: EventPriority, handler: EventHandler, a: number, b: unknown): SimEvent {
     const ev = this.pool.pop() ?? new SimEvent();
-    ev.timeUs = timeUs;
     ev.priority = priority;
     ev.seq = this.seq++;
     ev.handler = handler;
@@ -96,11 +125,31 @@ export class Simulator {
   }
 
   /**
+   * An event is pending at the current time (or earlier): `peekTimeUs() <= nowUs` without a
+   * time returned, for callers on the per-step path (a time past 2^31 µs returned from a call the
+   * compiler does not inline is boxed into a heap number, and after that crossing V8 recompiles
+   * the step functions and no longer inlines this one).
+   */
+  get eventDueNow(): boolean {
+    const ev = this.peekEvent();
+    return ev !== undefined && ev.timeUs <= this.nowUs;
+  }
+
+  /**
    * Moves the clock to `timeUs` when no pending event is due at or before it (so nothing is
    * skipped): lets a handler process its own next occurrence inline instead of scheduling it.
    */
   advanceTo(timeUs: number): boolean {
-    if (!(timeUs >= this.nowUs) || timeUs >= this.peekTimeUs() || timeUs > this.horizonUs) return false;
+    return this.advanceBy(timeUs - this.nowUs);
+  }
+
+  /** `advanceTo(nowUs + delayUs)`, taking a duration for the reason scheduleAfter does. */
+  advanceBy(delayUs: number): boolean {
+    const timeUs = this.nowUs + delayUs;
+    if (!(timeUs >= this.nowUs) || timeUs > this.horizonUs) return false;
+    // `timeUs >= peekTimeUs()`, reading the event's time here (see eventDueNow).
+    const next = this.peekEvent();
+    if (next === undefined ? timeUs === Infinity : timeUs >= next.timeUs) return false;
     this.nowUs = timeUs;
     this.lastDataPlaneUs = timeUs;
     return true;
@@ -108,10 +157,19 @@ export class Simulator {
 
   /** Handles the next event; false when there is none. */
   step(): boolean {
-    const h = this.heap.peek();
-    const f = this.fifo.head;
-    const ev = f !== undefined && (h === undefined || before(f, h)) ? this.fifo.shift() : this.heap.pop();
+    const ev = this.peekEvent();
     if (ev === undefined) return false;
+    this.handleNext(ev);
+    return true;
+  }
+
+  /**
+   * Takes `ev`, the earliest pending event as peekEvent found it, off its queue and handles it
+   * (run() peeks anyway to compare with its bound: the queues' heads are not compared twice).
+   */
+  private handleNext(ev: SimEvent): void {
+    if (ev === this.fifo.head) this.fifo.shift();
+    else this.heap.pop();
     this.nowUs = ev.timeUs;
     const handler = ev.handler!;
     if (!isControlPlane(ev.priority)) {
@@ -125,7 +183,6 @@ export class Simulator {
     ev.handler = null;
     ev.b = null;
     this.pool.push(ev);
-    return true;
   }
 
   /**
@@ -141,7 +198,7 @@ export class Simulator {
         const ev = this.peekEvent();
         if (ev === undefined || ev.timeUs > untilUs) break;
         if (handled >= maxEvents) return false;
-        this.step();
+        this.handleNext(ev);
         handled++;
       }
     } finally {
@@ -150,4 +207,8 @@ export class Simulator {
     if (untilUs !== Infinity && untilUs > this.nowUs) this.nowUs = untilUs;
     return true;
   }
+}
+
+function badTime(timeUs: number, nowUs: number): never {
+  throw new Error(`schedule at ${timeUs}us: must be an integer >= now (${nowUs}us)`);
 }

@@ -26,7 +26,7 @@ interface Arrival { id: string; arrivalUs: number; inputTokens: number; outputTo
 function simulate(arrivals: Arrival[], leap: boolean, asyncScheduling: boolean, detail: boolean) {
   const t = new Harness({ stepTime: contextModel(), asyncScheduling, leap, blockSize: 4, maxNumBatchedTokens: 64, maxNumSeqs: 8, detail: { enabled: detail, tokenEvery: 2 } });
   const steps: number[] = [];
-  t.inst.setStepListener({ onStep: (inst, startUs, durUs, tokens) => { steps.push(startUs, durUs, tokens, inst.kvUsedBlocks); } });
+  t.inst.setStepListener({ onStep: (inst, durUs, tokens) => { steps.push(inst.stepStartedUs, durUs, tokens, inst.kvUsedBlocks); } });
   for (const a of arrivals) t.add(a);
   t.run();
   const perRequest = t.reqs.map((r) => [r.firstScheduledUs, r.firstTokenUs, r.finishedUs, r.outputDone, r.numTokens, r.tokenTimesUs, r.prefillChunks]);
@@ -89,7 +89,7 @@ describe('a decode run ended by a first-token listener', () => {
     const t = new Aborting({ stepTime: contextModel(), asyncScheduling: true, leap, blockSize: 4, maxNumBatchedTokens: 64, maxNumSeqs: 8 });
     t.victim = victim;
     const steps: number[] = [];
-    t.inst.setStepListener({ onStep: (inst, startUs, durUs, tokens) => { steps.push(startUs, durUs, tokens, inst.kvUsedBlocks); } });
+    t.inst.setStepListener({ onStep: (inst, durUs, tokens) => { steps.push(inst.stepStartedUs, durUs, tokens, inst.kvUsedBlocks); } });
     t.add({ id: 'a', arrivalUs: 0, inputTokens: 4, outputTokens: 80 });
     t.add({ id: 'x', arrivalUs: 6000, inputTokens: 6, outputTokens: 20 });
     t.add({ id: 'y', arrivalUs: 6000, inputTokens: 7, outputTokens: 20 });

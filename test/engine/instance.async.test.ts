@@ -80,7 +80,7 @@ describe('instance: async scheduling (step = 1000us + 10us/token, all of it GPU 
     const asy = new Harness({ asyncScheduling: true, stepTime: model });
     const a = asy.add({ id: 'a', inputTokens: 100, outputTokens: 3 });
     const durations: number[] = [];
-    asy.inst.setStepListener({ onStep: (_i, _s, d) => durations.push(d) });
+    asy.inst.setStepListener({ onStep: (_i, d) => durations.push(d) });
     asy.run();
     // Step 1: 400 (its CPU) + max(1600, 400 for step 2) + 50; step 2: max(610, 400) + 50;
     // step 3: max(610, 0: nothing left to schedule) + 50.
@@ -100,7 +100,7 @@ describe('instance: async scheduling (step = 1000us + 10us/token, all of it GPU 
       const t = new Harness({ asyncScheduling: true, stepTime: model });
       t.add({ id: 'a', inputTokens: 10, outputTokens });
       const out: number[] = [];
-      t.inst.setStepListener({ onStep: (_i, _s, d) => out.push(d) });
+      t.inst.setStepListener({ onStep: (_i, d) => out.push(d) });
       t.run();
       return out;
     };

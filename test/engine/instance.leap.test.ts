@@ -75,7 +75,7 @@ function simulate(cfg: Cfg, reqs: Req[], leap: boolean, ticker: boolean): Trace 
   });
   const steps: number[] = [];
   const kv: string[] = [];
-  t.inst.setStepListener({ onStep: (inst, startUs, durUs, tokens) => { steps.push(startUs, durUs, tokens, inst.kvUsedBlocks); } });
+  t.inst.setStepListener({ onStep: (inst, durUs, tokens) => { steps.push(inst.stepStartedUs, durUs, tokens, inst.kvUsedBlocks); } });
   t.inst.setKvEventListener({ onKvEvent: (_i, kind, hash, tUs) => { kv.push(`${kind} ${hash} ${tUs}`); } });
   const aborter = { handle: (ev: { a: number }) => t.inst.abort(t.reqs[ev.a]!) };
   let at = 0;

@@ -96,11 +96,50 @@ describe('simulator', () => {
     expect([sim.nowUs, sim.lastDataPlaneUs]).toEqual([99, 99]);
   });
 
+  it('schedules and advances by a duration exactly as at now plus that duration, past 2^31 µs too', () => {
+    const sim = new Simulator();
+    sim.schedule(2 ** 33, EventPriority.Scrape, noop);
+    expect(sim.advanceBy(2 ** 31 + 7)).toBe(true);
+    expect(sim.nowUs).toBe(2 ** 31 + 7);
+    expect(sim.scheduleAfter(5, EventPriority.StepEnd, noop).timeUs).toBe(2 ** 31 + 12);
+    expect(sim.advanceBy(5)).toBe(false); // an event is due then
+    expect(sim.advanceBy(4)).toBe(true);
+    expect(() => sim.scheduleAfter(-1, EventPriority.StepEnd, noop)).toThrowError(/must be an integer >= now/);
+    expect(() => sim.scheduleAfter(0.5, EventPriority.StepEnd, noop)).toThrowError(/must be an integer >= now/);
+  });
+
+  it('says whether an event is due at the current time, and never advances to infinity', () => {
+    const sim = new Simulator();
+    expect(sim.eventDueNow).toBe(false);
+    expect(sim.advanceTo(Infinity)).toBe(false);
+    sim.schedule(5, EventPriority.Arrival, noop);
+    expect(sim.eventDueNow).toBe(false);
+    expect(sim.advanceTo(4)).toBe(true);
+    expect(sim.eventDueNow).toBe(false);
+    sim.scheduleInOrder(4, EventPriority.Arrival, noop);
+    expect(sim.eventDueNow).toBe(true);
+    expect(sim.advanceTo(4)).toBe(false);
+  });
+
   it('names the time and the clock when an event is scheduled in the past or between microseconds', () => {
     const sim = new Simulator();
     sim.run(10);
     expect(() => sim.schedule(9, EventPriority.Arrival, noop)).toThrowError('schedule at 9us: must be an integer >= now (10us)');
     expect(() => sim.schedule(10.5, EventPriority.Arrival, noop)).toThrowError(/10\.5us/);
+  });
+
+  it('accepts exactly the integer times from now on, in both queues, past the 2^31 µs of a small integer too', () => {
+    const sim = new Simulator();
+    sim.run(10);
+    for (const t of [Infinity, NaN, -Infinity, 2 ** 31 + 0.5, 9.999999]) {
+      expect(() => sim.schedule(t, EventPriority.Arrival, noop)).toThrowError(/must be an integer >= now/);
+      expect(() => sim.scheduleInOrder(t, EventPriority.Arrival, noop)).toThrowError(/must be an integer >= now/);
+    }
+    for (const t of [10, 2 ** 31, 2 ** 40 + 1]) {
+      expect(sim.schedule(t, EventPriority.Arrival, noop).timeUs).toBe(t);
+      expect(sim.scheduleInOrder(t, EventPriority.Arrival, noop).timeUs).toBe(t);
+    }
+    expect(sim.pending).toBe(6);
   });
 });
 
