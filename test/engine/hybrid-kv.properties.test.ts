@@ -81,8 +81,8 @@ function simulate(cfg: Cfg, reqs: Req[], leap: boolean, events: boolean) {
   const stored: number[] = [];
   if (events) t.inst.setKvEventListener({ onKvEvent: (_i, kind, hash) => { if (kind === 'stored') stored.push(hash); } });
   t.inst.setStepListener({
-    onStep: (inst, startUs, durUs, tokens) => {
-      steps.push(startUs, durUs, tokens, inst.kvUsedBlocks);
+    onStep: (inst, durUs, tokens) => {
+      steps.push(inst.stepStartedUs, durUs, tokens, inst.kvUsedBlocks);
       checkTables(inst, kvGroups);
     },
   });
