@@ -7,7 +7,9 @@
  * request is due at once and the clients form a closed loop: each sends its next request as soon
  * as its previous answer ends.
  *
- * Requests are sent in the workload's order. A slot frees when the client has the whole answer
+ * Requests are sent in the workload's order, except that a session's next turn waits until its
+ * previous turn's answer ends (a chat client does; later requests go ahead of it meanwhile). A slot
+ * frees when the client has the whole answer
  * (the record's finishedUs: its last token as streamed, later than the engine's step by the
  * modelled streaming lag), or when the gateway rejects the request, or it times out; a request
  * the run ends with unfinished holds its slot. The requests' shapes (lengths, prefixes, sessions,
@@ -42,13 +44,21 @@ export function concurrencyLimit(n: unknown, workload: ResolvedWorkload | undefi
   return { maxConcurrency: n, closedLoop };
 }
 
+/** Turns held back at most, per allowed open request, before the feed stops reading ahead. */
+const WAITING_TURNS_PER_SLOT = 64;
+
 export class ClosedLoopFeed implements RecordSink {
   private open = 0;
-  private ended = false;
+  /** The run is closing, or a send time passed the horizon: nothing more is sent. */
+  private stopped = false;
+  /** The workload has no more requests. */
+  private exhausted = false;
   /** Send time of the last request (the stream given to the cluster stays sorted). */
   private lastUs = 0;
-  /** Requests sent later than due because N were open (for the metrics' workload block). */
-  held = 0;
+  /** Sessions with a turn open: a chat client sends the next turn only after its answer. */
+  private readonly busySessions = new Set<string>();
+  /** Turns read while their session had one open, in workload order. */
+  private readonly waitingTurns: ArrivalRequest[] = [];
 
   constructor(
     private readonly cluster: Cluster,
@@ -66,36 +76,55 @@ export class ClosedLoopFeed implements RecordSink {
 
   /** No request is sent after this (the run is closing: its unfinished records free no slot). */
   stop(): void {
-    this.ended = true;
+    this.stopped = true;
   }
 
   add(record: RequestRecord): void {
-    if (this.ended) return;
+    if (this.stopped) return;
     this.open--;
+    if (record.sessionId !== undefined) this.busySessions.delete(record.sessionId);
     const now = this.cluster.sim.nowUs;
     // The client has the answer at its last streamed token; a rejection or timeout frees the slot now.
     this.fill(record.status === 'completed' && record.finishedUs > now ? Math.ceil(record.finishedUs) : now);
   }
 
   private fill(freeUs: number): void {
-    while (!this.ended && this.open < this.limit.maxConcurrency) {
-      const n = this.it.next();
-      if (n.done === true) {
-        this.ended = true;
-        return;
-      }
-      const src = n.value;
+    while (!this.stopped && this.open < this.limit.maxConcurrency) {
+      const src = this.next();
+      if (src === null) return;
       const due = this.limit.closedLoop ? 0 : src.arrivalUs;
       let at = due > freeUs ? due : freeUs;
       if (at < this.lastUs) at = this.lastUs;
       if (at > this.horizonUs) {
-        this.ended = true;
+        this.stopped = true;
         return;
       }
-      if (at > due && !this.limit.closedLoop) this.held++;
       this.lastUs = at;
       this.open++;
+      if (src.sessionId !== undefined) this.busySessions.add(src.sessionId);
       this.cluster.addArrival(at === src.arrivalUs ? src : { ...src, arrivalUs: at });
     }
+  }
+
+  /**
+   * The next request to send: the oldest held-back turn whose session has none open, else the
+   * workload's next request; a turn of a session with one open is held back (read-ahead bounded).
+   */
+  private next(): ArrivalRequest | null {
+    const waiting = this.waitingTurns;
+    for (let i = 0; i < waiting.length; i++) {
+      if (!this.busySessions.has(waiting[i]!.sessionId!)) return waiting.splice(i, 1)[0]!;
+    }
+    while (!this.exhausted && waiting.length < WAITING_TURNS_PER_SLOT * this.limit.maxConcurrency) {
+      const n = this.it.next();
+      if (n.done === true) {
+        this.exhausted = true;
+        return null;
+      }
+      const src = n.value;
+      if (src.sessionId === undefined || !this.busySessions.has(src.sessionId)) return src;
+      waiting.push(src);
+    }
+    return null;
   }
 }

@@ -33,3 +33,30 @@ describe('a closed loop agrees with its fixed-point emulation by open-loop repla
     expect(closed.get('q13')!.arrivalUs).toBeGreaterThan(0);
   });
 });
+
+describe('chat sessions under a concurrency limit', () => {
+  it('a session sends its next turn only after the previous answer ends; the limit still holds', async () => {
+    const records: RequestRecord[] = [];
+    await simulate({ model: 'qwen/qwen3-14b', hardware: 'H100', preset: 'chatbot', numRequests: 400, seed: 3, maxConcurrency: 6, onRecord: (r) => records.push(r) });
+    expect(records).toHaveLength(400);
+    const bySession = new Map<string, RequestRecord[]>();
+    for (const r of records) if (r.sessionId !== undefined) bySession.set(r.sessionId, [...(bySession.get(r.sessionId) ?? []), r]);
+    let followUps = 0;
+    for (const turns of bySession.values()) {
+      // Workload order within a session is turn order (turns are sent in it).
+      turns.sort((a, b) => a.arrivalUs - b.arrivalUs || a.index - b.index);
+      for (let k = 1; k < turns.length; k++) {
+        expect(turns[k]!.arrivalUs).toBeGreaterThanOrEqual(Math.ceil(turns[k - 1]!.finishedUs));
+        followUps++;
+      }
+    }
+    expect(followUps).toBeGreaterThan(20);
+    // Never more than six open.
+    const ev = records.flatMap((r) => [[r.arrivalUs, 1], [Math.ceil(r.finishedUs), -1]] as Array<[number, number]>).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0;
+    for (const [, d] of ev) {
+      open += d;
+      expect(open).toBeLessThanOrEqual(6);
+    }
+  });
+});
