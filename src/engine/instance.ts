@@ -182,7 +182,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         break;
       case EV_LOAD_POLL:
         this.pollPending = false;
-        if (this.releaseLoads(Number.MAX_SAFE_INTEGER) && !this.busy) this.kick();
+        if (this.scheduler.releaseLoads(Number.MAX_SAFE_INTEGER, this.sim.nowUs) && !this.busy) this.kick();
         else if (!this.busy) this.armLoadPoll();
         break;
     }
@@ -317,7 +317,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     }
     if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
     if (finishedAny) this.removeFinished();
-    if (s.loading.length > 0) this.releaseLoads(b.seq);
+    if (s.loading.length > 0) s.releaseLoads(b.seq, now);
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
@@ -333,25 +333,6 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       this.kick();
       return false;
     }
-    return true;
-  }
-
-  /** Loads that landed by now and were started by a step up to `seq` rejoin the waiting queue (at its front, in order); true if any did. */
-  private releaseLoads(seq: number): boolean {
-    const loading = this.scheduler.loading;
-    const now = this.sim.nowUs;
-    let last = -1;
-    for (let k = loading.length - 1; k >= 0; k--) {
-      const r = loading[k]!;
-      if (r.loadDoneUs > now || r.loadStepSeq > seq) continue;
-      this.scheduler.finishLoad(r);
-      loading[k] = null as unknown as EngineRequest;
-      last = k;
-    }
-    if (last < 0) return false;
-    let w = 0;
-    for (let k = 0; k < loading.length; k++) if (loading[k] !== null) loading[w++] = loading[k]!;
-    loading.length = w;
     return true;
   }
 
@@ -391,7 +372,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;
     // Its state is already Finished, or Held for a P/D transfer (removeFinished).
-    r.finishedUs = now + ov.firstTokenUs + Math.max(0, r.outputDone - 1) * ov.perOutputTokenUs;
+    r.finishedUs = tokenTimeUs(now, Math.max(1, r.outputDone), ov);
     this.finishedCount++;
     this.listener.onFinished(r, r.finishedUs);
   }

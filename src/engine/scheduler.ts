@@ -259,6 +259,27 @@ export class Scheduler extends KvCacheManager {
   }
 
   /**
+   * CPU-tier loads that landed by `nowUs` and were started by a step up to `seq` rejoin the
+   * waiting queue (at its front, in order); true if any did (vLLM polls finished loads each step).
+   */
+  releaseLoads(seq: number, nowUs: number): boolean {
+    const loading = this.loading;
+    let last = -1;
+    for (let k = loading.length - 1; k >= 0; k--) {
+      const r = loading[k]!;
+      if (r.loadDoneUs > nowUs || r.loadStepSeq > seq) continue;
+      this.finishLoad(r);
+      loading[k] = null as unknown as EngineRequest;
+      last = k;
+    }
+    if (last < 0) return false;
+    let w = 0;
+    for (let k = 0; k < loading.length; k++) if (loading[k] !== null) loading[w++] = loading[k]!;
+    loading.length = w;
+    return true;
+  }
+
+  /**
    * Frees the blocks of requests that hold some without running (CPU loads in flight, loaded
    * and waiting); they recompute or reload when admitted again. True if any were freed.
    */
