@@ -126,7 +126,10 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });
   let closedLoop: ClosedLoopFeed | null = null;
-  const sink = new MultiSink([{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? []), { add: (r) => closedLoop?.add(r) }]);
+  const sinks: RecordSink[] = [{ add: (r) => metrics.addRecord(r) }, ...(input.sinks ?? [])];
+  // A concurrency limit hears every record last (the feed exists once the cluster does).
+  if (input.concurrency !== undefined) sinks.push({ add: (r) => closedLoop!.add(r) });
+  const sink = new MultiSink(sinks);
   const cluster = new Cluster(config, {
     stepTime: input.stepTime,
     overheads: input.overheads,
