@@ -96,7 +96,11 @@ export class Scheduler extends KvCacheManager {
         // From the end: the fcfs victim is the last entry.
         const vi = running.lastIndexOf(v);
         const slot = out.slotOf(v);
-        if (slot >= 0) budget += out.removeSlot(slot);
+        if (slot >= 0) {
+          // Its token from this formation is not in flight: only the step already launched keeps a placeholder.
+          if (out.sampled[slot] === 1) v.pendingTokens--;
+          budget += out.removeSlot(slot);
+        }
         running.splice(vi, 1);
         this.preempt(v, nowUs);
         preempted = true;
@@ -339,13 +343,17 @@ export class Scheduler extends KvCacheManager {
   }
 
   /**
-   * Recompute preemption: free the blocks, forget computed tokens and tokens being sampled by
-   * steps in flight (their output is discarded), requeue with the output so far as prompt.
+   * Recompute preemption: free the blocks, forget computed tokens, requeue with the output so far
+   * as prompt. A token the step in flight samples for it is kept (asynchronous loop): vLLM's
+   * `_preempt_request` leaves `num_output_placeholders`, and update_from_output appends that
+   * token to the preempted request (v1/core/sched/async_scheduler.py skips only caching its
+   * blocks); the instance commits it. A P/D prefill-only request's first token would need the
+   * blocks it just lost for its transfer, so it is sampled again.
    */
   private preempt(r: EngineRequest, nowUs: number): void {
     this.releaseBlocks(r);
     r.computedTokens = 0;
-    r.pendingTokens = 0;
+    if (r.prefillOnly) r.pendingTokens = 0;
     r.epoch++;
     r.inPrefill = true;
     r.preemptions++;
