@@ -314,7 +314,10 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       if (detail && (r.outputDone - 1) % this.config.detail.tokenEvery === 0) r.tokenTimesUs!.push(tokenUs);
       if (preempted) {
         // Its last token: it stops from the waiting queue (update_from_output's stopped_preempted_reqs).
-        if (r.outputDone >= r.outputTokens) this.finishWaiting(r, now);
+        if (r.outputDone >= r.outputTokens) {
+          s.finishWaiting(r);
+          this.finish(r, now);
+        }
       } else if (r.outputDone >= r.outputTokens || r.prefillOnly) {
         finishedAny = true;
         r.state = RequestState.Finished;
@@ -367,19 +370,11 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.state = RequestState.Held;
         this.heldCount++;
       } else {
-        this.scheduler.retire(r);
+        this.scheduler.retireFinished(r);
       }
       this.finish(r, now);
     }
     running.length = w;
-  }
-
-  /** A preempted request whose last token was in flight: it leaves the waiting queue finished (its blocks are already free). */
-  private finishWaiting(r: EngineRequest, now: number): void {
-    this.scheduler.waiting.remove(r);
-    this.scheduler.retire(r);
-    r.state = RequestState.Finished;
-    this.finish(r, now);
   }
 
   protected finish(r: EngineRequest, now: number): void {

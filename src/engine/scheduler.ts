@@ -309,6 +309,24 @@ export class Scheduler extends KvCacheManager {
     return any;
   }
 
+  /**
+   * A running request that sampled its last token leaves: vLLM's AsyncScheduler caches its blocks
+   * up to num_computed − placeholders when the token arrives (_update_request_with_output), then
+   * frees them, so the block its final step filled is cached too (a formation registers only the
+   * tokens known then, one short of that in the asynchronous loop).
+   */
+  retireFinished(r: EngineRequest): void {
+    this.cacheFullBlocks(r, r.computedTokens - r.pendingTokens);
+    this.retire(r);
+  }
+
+  /** A preempted request whose last token was in flight finishes from the waiting queue (update_from_output's stopped_preempted_reqs); its blocks are already free. */
+  finishWaiting(r: EngineRequest): void {
+    this.waiting.remove(r);
+    this.retire(r);
+    r.state = RequestState.Finished;
+  }
+
   private noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
     if (r.cachedTokens >= 0) return;
     r.cachedTokens = gpuCachedTokens;

@@ -96,4 +96,22 @@ describe('vLLM scheduler scenarios: asynchronous scheduling', () => {
     expect(r.batches).toEqual([['a:4', 'b:12'], ['b:1'], ['b:1']]);
     expect(r.reqs.b).toMatchObject({ firstTokenUs: 1160, finishedUs: 3180, preemptions: 1 });
   });
+
+  it('caches a finished request\'s last block, filled by its final step, before freeing it: a session follow-up hits it', () => {
+    // 20 blocks. t1: 8-token prompt (all of it the session's context), 5 out: its blocks hold
+    // prompt + output − 1 = 12 tokens. F1 [t1:8] → 1080, then [t1:1] → 2090, 3100, 4110, 5120.
+    // allocate_slots caches min(num_computed + new, num_tokens) tokens: at F5 (formed at 3100,
+    // num_tokens 11) 2 blocks. update_from_output of F5's token (5120) caches num_computed 12 −
+    // placeholders 0 = 12 tokens (AsyncScheduler._update_request_with_output, RUNNING) before
+    // _free_request: block 2 (tokens 8–11) is cached. t2 at 10000 repeats t1's 13 tokens and
+    // adds 3 (16): hits floor(15/4) = 3 blocks, computes 4. [t2:4] → 11040.
+    const group = 'session:s1';
+    const r = runScenario({ ...ASYNC, totalKvBlocks: 20 }, [
+      { id: 't1', inputTokens: 8, outputTokens: 5, sessionId: 's1', turn: 1, prefix: { group, tokens: 8 } },
+      { id: 't2', arrivalUs: 10000, inputTokens: 16, outputTokens: 1, sessionId: 's1', turn: 2, prefix: { group, tokens: 16 } },
+    ]);
+    expect(r.batches).toEqual([['t1:8'], ['t1:1'], ['t1:1'], ['t1:1'], ['t1:1'], ['t2:4']]);
+    expect(r.reqs.t1.finishedUs).toBe(5120);
+    expect(r.reqs.t2).toMatchObject({ cachedTokens: 12, finishedUs: 11040 });
+  });
 });
