@@ -13,7 +13,7 @@ import { runScenario } from './vllm-scenarios.helpers.js';
 const SYNC = { asyncScheduling: false, blockSize: 4, maxNumBatchedTokens: 64, maxModelLen: 1000 } as const;
 
 describe('vLLM scheduler scenarios: KV cache (synchronous loop)', () => {
-  it('preempts the last running request, which resumes at the front of the queue and re-hits the block of its own that survived', () => {
+  it('preempts the last running request, which resumes ahead of an earlier waiting request and re-hits the block of its own that survived', () => {
     // 5 blocks, 4 usable. a, b: 7 prompt tokens, 6 out, at 0.
     // Step 1: a:7, b:7, 2 blocks each (0 free); allocate_slots caches the full block of 4 known
     //   tokens of each (min(7, num_tokens 7) = 7). 1140 µs; both sample their 1st token.
@@ -27,12 +27,18 @@ describe('vLLM scheduler scenarios: KV cache (synchronous loop)', () => {
     //   free: the waiting loop breaks. a samples its 6th token in step 6 (6200) and frees 3 blocks.
     // Step 7: b: hit b0 (4 tokens), compute 9 − 4 = 5. [b:5] 1050 → 7250: its 3rd token.
     // Steps 8–10: b:1 → its 6th token at 10280.
+    // c (8 tokens, 1 out) arrives at 100 and needs 2 blocks: it waits from step 2 on. b was put
+    // at the front of the queue (prepend_request), so c is behind it: c is not tried while b
+    // does not fit (steps 4–6), and in step 7, after b's 3 blocks, 1 is free: c waits for b's
+    // end. Step 11: [c:8] → 11360. (Were b queued behind c, step 7 would be [c:8].)
     const r = runScenario({ ...SYNC, totalKvBlocks: 5 }, [
       { id: 'a', inputTokens: 7, outputTokens: 6 },
       { id: 'b', inputTokens: 7, outputTokens: 6 },
+      { id: 'c', arrivalUs: 100, inputTokens: 8, outputTokens: 1 },
     ]);
-    expect(r.batches).toEqual([['a:7', 'b:7'], ['a:1', 'b:1'], ['a:1'], ['a:1'], ['a:1'], ['a:1'], ['b:5'], ['b:1'], ['b:1'], ['b:1']]);
-    expect(r.stepEndsUs).toEqual([1140, 2160, 3170, 4180, 5190, 6200, 7250, 8260, 9270, 10280]);
+    expect(r.batches).toEqual([['a:7', 'b:7'], ['a:1', 'b:1'], ['a:1'], ['a:1'], ['a:1'], ['a:1'], ['b:5'], ['b:1'], ['b:1'], ['b:1'], ['c:8']]);
+    expect(r.stepEndsUs).toEqual([1140, 2160, 3170, 4180, 5190, 6200, 7250, 8260, 9270, 10280, 11360]);
+    expect(r.reqs.c.finishedUs).toBe(11360);
     expect(r.reqs.a).toMatchObject({ firstTokenUs: 1140, finishedUs: 6200, preemptions: 0 });
     expect(r.reqs.b).toMatchObject({ firstTokenUs: 1140, finishedUs: 10280, preemptions: 1, cachedTokens: 0 });
   });
