@@ -60,13 +60,13 @@ export class BatchQueue {
       this.cur = b;
       cost.fill(b);
       const gpuUs = parts[0]!;
-      this.formInto(b, this.nxt);
+      this.formInto(b, this.nxt, true);
       this.nextReady = true;
       this.costNext();
       us = Math.max(gpuUs, parts[1]!) + cost.syncUs;
     } else {
       this.nextReady = false;
-      this.formInto(this.cur, this.cur);
+      this.formInto(this.cur, this.cur, false);
       const b = this.cur;
       if (b.size === 0) return 0;
       if (!this.asyncScheduling) {
@@ -75,7 +75,7 @@ export class BatchQueue {
         cost.fill(b);
         const gpuUs = parts[0]!;
         const cpuUs = parts[1]!;
-        this.formInto(b, this.nxt);
+        this.formInto(b, this.nxt, true);
         this.nextReady = true;
         this.costNext();
         us = cpuUs + Math.max(gpuUs, parts[1]!) + cost.syncUs;
@@ -95,8 +95,11 @@ export class BatchQueue {
     else cost.fill(this.nxt);
   }
 
-  /** Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
-  private formInto(prev: StepBatch, out: StepBatch): void {
+  /**
+   * Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a
+   * full schedule. `ahead`: formed behind a step in flight (asynchronous loop).
+   */
+  private formInto(prev: StepBatch, out: StepBatch, ahead: boolean): void {
     const s = this.scheduler;
     const seq = this.formSeq++;
     const run = s.run;
@@ -111,12 +114,14 @@ export class BatchQueue {
     if (s.extendDecodeBatch(prev, out, seq)) return;
     const nowUs = this.clock.nowUs;
     out.clear(seq);
-    // A self-preemption can leave an empty batch with a schedulable queue: form it again.
-    if (s.schedule(nowUs, out) && out.size === 0) {
+    // A self-preemption can leave an empty batch with a schedulable queue: form it again. Not
+    // behind a step in flight: vLLM's step_with_batch_queue, given an empty schedule, waits for
+    // that step's outputs and schedules after update_from_output (launch() forms afresh then).
+    if (s.schedule(nowUs, out) && out.size === 0 && !ahead) {
       out.clear(seq);
       s.schedule(nowUs, out);
     }
-    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+    if (out.size === 0 && !ahead && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
       out.clear(seq);
       s.schedule(nowUs, out);
     }

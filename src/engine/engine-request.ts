@@ -67,7 +67,7 @@ export class EngineRequest {
   /** Tokens that steps already scheduled will sample (0 whenever no step of this request is in flight). */
   pendingTokens = 0;
   outputDone = 0;
-  /** Bumped at every preemption and abort: a step in flight scheduled under an older epoch commits nothing for it. */
+  /** Bumped at every preemption and abort: a step in flight scheduled under an older epoch commits only the token it samples for a preempted request (vLLM appends it). */
   epoch = 0;
   /** True until the (re)computed prompt completes; the batch reports it as a prefill. */
   inPrefill = true;

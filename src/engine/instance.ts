@@ -291,8 +291,10 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     // A run's batch: requests it admitted (slots from runSlots on) commit here, step by step.
     for (let k = leap ? b.runSlots : 0; k < b.size; k++) {
       const r = reqs[k]!;
-      // Preempted or aborted since it was scheduled: vLLM discards the step's output for it.
-      if (r.epoch !== b.epochs[k] || r.state !== RequestState.Running) continue;
+      // Aborted since it was scheduled: vLLM discards the step's output for it. Preempted since
+      // (waiting, its placeholder kept): vLLM appends the token (update_from_output), see preempt().
+      const preempted = r.epoch !== b.epochs[k] || r.state !== RequestState.Running;
+      if (preempted && (r.state !== RequestState.Waiting || r.pendingTokens === 0)) continue;
       if (detail && b.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: b.newTokens[k]! });
       if (b.sampled[k] === 0) continue;
       // One that joined the run since: the run counted this token (its counters are written as of now).
@@ -310,7 +312,13 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         decodeEmitted++;
       }
       if (detail && (r.outputDone - 1) % this.config.detail.tokenEvery === 0) r.tokenTimesUs!.push(tokenUs);
-      if (r.outputDone >= r.outputTokens || r.prefillOnly) {
+      if (preempted) {
+        // Its last token: it stops from the waiting queue (update_from_output's stopped_preempted_reqs).
+        if (r.outputDone >= r.outputTokens) {
+          s.finishWaiting(r);
+          this.finish(r, now);
+        }
+      } else if (r.outputDone >= r.outputTokens || r.prefillOnly) {
         finishedAny = true;
         r.state = RequestState.Finished;
       }
@@ -362,7 +370,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.state = RequestState.Held;
         this.heldCount++;
       } else {
-        this.scheduler.retire(r);
+        this.scheduler.retireFinished(r);
       }
       this.finish(r, now);
     }

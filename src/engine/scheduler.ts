@@ -96,7 +96,11 @@ export class Scheduler extends KvCacheManager {
         // From the end: the fcfs victim is the last entry.
         const vi = running.lastIndexOf(v);
         const slot = out.slotOf(v);
-        if (slot >= 0) budget += out.removeSlot(slot);
+        if (slot >= 0) {
+          // Its token from this formation is not in flight: only the step already launched keeps a placeholder.
+          if (out.sampled[slot] === 1) v.pendingTokens--;
+          budget += out.removeSlot(slot);
+        }
         running.splice(vi, 1);
         this.preempt(v, nowUs);
         preempted = true;
@@ -305,6 +309,24 @@ export class Scheduler extends KvCacheManager {
     return any;
   }
 
+  /**
+   * A running request that sampled its last token leaves: vLLM's AsyncScheduler caches its blocks
+   * up to num_computed − placeholders when the token arrives (_update_request_with_output), then
+   * frees them, so the block its final step filled is cached too (a formation registers only the
+   * tokens known then, one short of that in the asynchronous loop).
+   */
+  retireFinished(r: EngineRequest): void {
+    this.cacheFullBlocks(r, r.computedTokens - r.pendingTokens);
+    this.retire(r);
+  }
+
+  /** A preempted request whose last token was in flight finishes from the waiting queue (update_from_output's stopped_preempted_reqs); its blocks are already free. */
+  finishWaiting(r: EngineRequest): void {
+    this.waiting.remove(r);
+    this.retire(r);
+    r.state = RequestState.Finished;
+  }
+
   private noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
     if (r.cachedTokens >= 0) return;
     r.cachedTokens = gpuCachedTokens;
@@ -339,13 +361,17 @@ export class Scheduler extends KvCacheManager {
   }
 
   /**
-   * Recompute preemption: free the blocks, forget computed tokens and tokens being sampled by
-   * steps in flight (their output is discarded), requeue with the output so far as prompt.
+   * Recompute preemption: free the blocks, forget computed tokens, requeue with the output so far
+   * as prompt. A token the step in flight samples for it is kept (asynchronous loop): vLLM's
+   * `_preempt_request` leaves `num_output_placeholders`, and update_from_output appends that
+   * token to the preempted request (v1/core/sched/async_scheduler.py skips only caching its
+   * blocks); the instance commits it. A P/D prefill-only request's first token would need the
+   * blocks it just lost for its transfer, so it is sampled again.
    */
   private preempt(r: EngineRequest, nowUs: number): void {
     this.releaseBlocks(r);
     r.computedTokens = 0;
-    r.pendingTokens = 0;
+    if (r.prefillOnly) r.pendingTokens = 0;
     r.epoch++;
     r.inPrefill = true;
     r.preemptions++;

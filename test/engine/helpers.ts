@@ -95,3 +95,18 @@ export function requestKnobs(limits: { maxGapUs: number; maxOutputTokens: number
     priority: fc.integer({ min: 0, max: 3 }),
   };
 }
+
+/** The batch of the step being committed, as `id:newTokens` entries in batch order. */
+export function batchOf(inst: Instance): string[] {
+  const b = inst.batch;
+  const row: string[] = [];
+  for (let k = 0; k < b.size; k++) row.push(`${b.reqs[k]!.src.id}:${b.newTokens[k]}`);
+  return row;
+}
+
+/** Records every committed step's batch (batchOf) and when it ended (µs); the step listener runs at each step's end. */
+export function recordSteps(t: Harness): { batch: string[]; endUs: number }[] {
+  const steps: { batch: string[]; endUs: number }[] = [];
+  t.inst.setStepListener({ onStep: (inst) => steps.push({ batch: batchOf(inst), endUs: t.sim.nowUs }) });
+  return steps;
+}

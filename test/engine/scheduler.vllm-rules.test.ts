@@ -5,20 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
-import { Harness } from './helpers.js';
+import { Harness, batchOf } from './helpers.js';
 import type { InstanceOptions } from '../../src/engine/config.js';
 
 /** Records every step's batch as `id:newTokens` entries, in batch order. */
 function recordBatches(t: Harness): string[][] {
   const steps: string[][] = [];
-  t.inst.setStepListener({
-    onStep: (inst) => {
-      const b = inst.batch;
-      const row: string[] = [];
-      for (let k = 0; k < b.size; k++) row.push(`${b.reqs[k]!.src.id}:${b.newTokens[k]}`);
-      steps.push(row);
-    },
-  });
+  t.inst.setStepListener({ onStep: (inst) => steps.push(batchOf(inst)) });
   return steps;
 }
 
