@@ -7,6 +7,7 @@ import { InputError } from '../kernel/errors.js';
 import type { MlaShape, ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
 import { quantizationObject, readQuantization } from './quantization.js';
+import { type SparseAttention, indexerLayerCount, indexerParamsPerLayer } from './sparse-attention.js';
 
 type Json = Record<string, unknown>;
 
@@ -110,6 +111,26 @@ function slidingAttention(c: Json, modelType: string, layers: number, maxPos: nu
   // transformers Cohere2Config: every sliding_window_pattern-th layer (default 4) attends to the whole context.
   else if (modelType === 'cohere2') n = layers - Math.floor(layers / (optInt(c, 'sliding_window_pattern', w) ?? 4));
   return n > 0 ? { slidingWindow: window, slidingLayers: Math.min(n, layers) } : none;
+}
+
+/**
+ * DeepSeek sparse attention, as vLLM reads it (deepseek_v2.py: a config with `index_topk` is
+ * sparse; `Indexer` takes index_n_heads, index_head_dim and q_lora_rank; IndexCache's
+ * index_topk_freq, index_skip_topk_offset (default 2) and index_topk_pattern decide which layers
+ * build one). Sparse attention needs MLA with a q latent (vLLM asserts q_lora_rank).
+ */
+function sparseAttention(c: Json, layers: number, mla: boolean, w: string): SparseAttention | null {
+  const topK = optInt(c, 'index_topk', w);
+  if (topK === undefined) return null;
+  if (!mla) throw new InputError('MODEL_CONFIG_FIELD', `${w}: index_topk`, 'sparse attention (index_topk) without kv_lora_rank; expected an MLA model (DeepSeek-V3.2, GLM-5)');
+  const pattern = c['index_topk_pattern'];
+  return Object.freeze({
+    indexTopK: topK,
+    indexHeads: posInt(c, 'index_n_heads', w),
+    indexHeadDim: posInt(c, 'index_head_dim', w),
+    indexerLayers: indexerLayerCount(layers, optInt(c, 'index_topk_freq', w) ?? 1, optInt(c, 'index_skip_topk_offset', w) ?? 2, Array.isArray(pattern) ? pattern : null),
+    qLoraRank: posInt(c, 'q_lora_rank', w),
+  });
 }
 
 /**
@@ -230,15 +251,21 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const perMoeActive = attnParams + expertsPerToken * expert + shared + router + norms;
   const embed = vocab * hidden;
   const lmHead = tied ? 0 : vocab * hidden;
-  const totalParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeTotal;
-  const activeParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeActive;
+  const sparse = sparseAttention(c, layers, mla !== null, w);
+  const indexer = sparse === null ? { quantised: 0, bf16: 0 } : indexerParamsPerLayer(sparse, hidden);
+  const indexerLayers = sparse === null ? 0 : sparse.indexerLayers;
+  const indexerParams = indexerLayers * (indexer.quantised + indexer.bf16);
+  const totalParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeTotal + indexerParams;
+  const activeParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeActive + indexerParams;
 
   // Multimodal wrappers keep the quantisation at the top level, beside text_config.
   const qc = quantizationObject(outer) !== undefined ? outer : c;
   const quant = readQuantization(qc, where);
   const wb = quant.weightBytes;
   const attnBytes = wb < 2 && attentionIgnored(quantizationObject(qc)!.q) ? 2 : wb;
-  const quantised = totalParams - embed - lmHead - layers * attnParams - hidden - layers * norms;
+  const quantised = totalParams - indexerParams - embed - lmHead - layers * attnParams - hidden - layers * norms;
+  // The indexer's wq_b follows the checkpoint's quantisation; its fused k/weights projection and norm stay bf16.
+  const indexerBytes = indexerLayers * (indexer.quantised * wb + indexer.bf16 * 2);
   return Object.freeze({
     name: name.toLowerCase(),
     numLayers: layers,
@@ -263,9 +290,11 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     gemmFormat: quant.gemm,
     quantization: quant.label,
     mla,
+    sparseAttention: sparse,
+    replicatedWeightBytes: indexerBytes,
     attentionParamsPerLayer: attnParams,
     // Embedding, lm head and norms stay 16-bit in every fp8 checkpoint vLLM loads.
-    weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2,
+    weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2 + indexerBytes,
     // vLLM kv_cache_dtype=auto keeps the KV cache in the activation dtype (16-bit) even for fp8 weights.
     kvBytes: 2,
     totalParams,

@@ -8,11 +8,15 @@
  * - Blackwell (10.x): FlashInfer MLA when qk_nope_head_dim is 128 (its kernel constraint), 64;
  *   otherwise CUTLASS MLA, 128;
  * - Ampere and Ada (A100, L40S): no forcing; the Triton MLA backend pages at 16.
+ * A sparse-attention MLA model (index_topk: DeepSeek-V3.2, GLM-5) gets 64 whatever the GPU
+ * ("Forcing kv cache block size to 64 for FlashMLASparse backend"), and vLLM serves it on Hopper
+ * and Blackwell only (./sparse-attention.ts).
  * The block size changes the prefix-cache granularity and how many tokens one block holds, not the
  * bytes a token takes, so the cache's capacity in tokens is unchanged.
  */
 import type { HardwareSpec } from './hardware.js';
 import type { ModelSpec } from './model-spec.js';
+import { SPARSE_MLA_BLOCK_SIZE, checkSparseAttentionGpu } from './sparse-attention.js';
 
 /** vLLM's CUDA default (cuda.py: `cache_config.block_size = 16` when unset). */
 export const VLLM_DEFAULT_BLOCK_SIZE = 16;
@@ -26,6 +30,10 @@ export interface VllmBlockSize {
 /** The block size vLLM 0.15 picks for `model` on `hardware` when the user sets none. */
 export function vllmBlockSize(model: ModelSpec, hardware: HardwareSpec): VllmBlockSize {
   if (model.mla === null) return { blockSize: VLLM_DEFAULT_BLOCK_SIZE, rule: null };
+  if (model.sparseAttention !== null) {
+    checkSparseAttentionGpu(model.name, hardware);
+    return { blockSize: SPARSE_MLA_BLOCK_SIZE, rule: `vLLM forces ${SPARSE_MLA_BLOCK_SIZE} for a sparse-attention (index_topk) MLA model on any GPU: FlashMLASparse backend (platforms/cuda.py)` };
+  }
   const major = Math.floor(hardware.computeCapability);
   const on = `${hardware.name}, compute capability ${hardware.computeCapability.toFixed(1)}`;
   if (major === 9) {

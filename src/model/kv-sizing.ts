@@ -7,6 +7,7 @@ import { InputError } from '../kernel/errors.js';
 import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
 import type { KvCacheGroups } from './kv-groups.js';
+import { checkSparseAttentionGpu, indexerCacheBytesPerToken, sparseMlaCacheBytesPerToken } from './sparse-attention.js';
 
 /**
  * What vLLM 0.15's memory profiling subtracts besides the weights (v1/worker/gpu_worker.py
@@ -51,19 +52,29 @@ export function vllmBatchDefaults(hardware: HardwareSpec): { maxNumBatchedTokens
 /**
  * vLLM --kv-cache-dtype values and the bytes per element each stores: `auto` keeps the model's
  * activation dtype (16-bit); the fp8 formats store one byte (attention reads half the bytes and a
- * block holds twice the tokens per byte of memory). fp8_ds_mla and fp8_inc are not modelled.
+ * block holds twice the tokens per byte of memory). On a sparse-attention model (DeepSeek-V3.2,
+ * GLM-5) any 8-bit choice is vLLM's fp8_ds_mla (656 bytes per token: ./sparse-attention.ts), which
+ * only the sparse backends accept. fp8_inc is not modelled.
  */
-export const KV_CACHE_DTYPES: Readonly<Record<string, number>> = Object.freeze({ auto: 2, bfloat16: 2, float16: 2, half: 2, fp8: 1, fp8_e4m3: 1, fp8_e5m2: 1 });
+export const KV_CACHE_DTYPES: Readonly<Record<string, number>> = Object.freeze({ auto: 2, bfloat16: 2, float16: 2, half: 2, fp8: 1, fp8_e4m3: 1, fp8_e5m2: 1, fp8_ds_mla: 1 });
 
 /** The model with its KV cache stored as `dtype` (KV_CACHE_DTYPES); the same object when nothing changes. */
 export function withKvCacheDtype(model: ModelSpec, dtype: string, where = '--kv-cache-dtype'): ModelSpec {
   const bytes = KV_CACHE_DTYPES[dtype];
   if (bytes === undefined) throw new InputError('FLAG_OUT_OF_RANGE', where, `found '${dtype}'; expected one of ${Object.keys(KV_CACHE_DTYPES).join(', ')}`);
+  if (dtype === 'fp8_ds_mla' && model.sparseAttention === null) {
+    throw new InputError('FLAG_OUT_OF_RANGE', where, `fp8_ds_mla is the cache format of vLLM's sparse MLA backends; ${model.name} has no sparse attention (use fp8)`);
+  }
   return bytes === model.kvBytes ? model : Object.freeze({ ...model, kvBytes: bytes });
 }
 
-/** KV bytes per token per layer on one GPU: K and V, kv heads sharded by TP (replicated when tp > kv heads, as vLLM does). */
+/**
+ * KV bytes per token per layer on one GPU: K and V, kv heads sharded by TP (replicated when tp > kv
+ * heads, as vLLM does). A sparse MLA model's latent is in its sparse backend's format
+ * (sparseMlaCacheBytesPerToken: 1152 bf16, 656 fp8_ds_mla).
+ */
 export function kvBytesPerTokenPerLayer(model: ModelSpec, tp: number): number {
+  if (model.sparseAttention !== null) return sparseMlaCacheBytesPerToken(2 * model.headDim, model.kvBytes);
   const kvHeadsPerGpu = Math.max(1, model.numKvHeads / tp);
   return 2 * kvHeadsPerGpu * model.headDim * model.kvBytes;
 }
@@ -71,9 +82,20 @@ export function kvBytesPerTokenPerLayer(model: ModelSpec, tp: number): number {
 /**
  * Bytes of one KV block on one GPU: 2 × layers × kv_heads × head_dim × dtype bytes × block_size / TP.
  * With vLLM's hybrid KV cache groups a block spans one group's layers, not the model's (kv-groups.ts).
+ * A sparse-attention model's block also holds the indexer's K cache of every layer with an indexer:
+ * vLLM puts both caches in one KV cache group of uniform type (kv_cache_utils.py
+ * `_get_kv_cache_groups_uniform_type`, UniformTypeKVCacheSpecs: the page is the sum of every
+ * layer's page), so the pool has memory / (block × Σ bytes per token) blocks.
  */
 export function kvBytesPerBlock(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null = null): number {
-  return (groups !== null ? groups.layersPerGroup : model.numLayers) * kvBytesPerTokenPerLayer(model, tp) * blockSize;
+  const s = model.sparseAttention;
+  const indexer = s === null ? 0 : s.indexerLayers * indexerCacheBytesPerToken(s);
+  return ((groups !== null ? groups.layersPerGroup : model.numLayers) * kvBytesPerTokenPerLayer(model, tp) + indexer) * blockSize;
+}
+
+/** Weight bytes on one GPU: the sharded weights' share plus the replicated ones whole (ModelSpec.replicatedWeightBytes). */
+export function weightBytesOnGpu(model: ModelSpec, tp: number): number {
+  return (model.weightMemoryBytes - model.replicatedWeightBytes) / tp + model.replicatedWeightBytes;
 }
 
 /**
@@ -130,8 +152,9 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   if (!(util > 0 && util <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', where, `gpu memory utilization ${util}; expected (0, 1]`);
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
   validateTp(model, tp);
+  if (model.sparseAttention !== null) checkSparseAttentionGpu(model.name, hardware);
   const usableBytes = hardware.deviceMemoryGiB * 2 ** 30 * util;
-  const weightBytesPerGpu = model.weightMemoryBytes / tp;
+  const weightBytesPerGpu = weightBytesOnGpu(model, tp);
   const defaults = vllmBatchDefaults(hardware);
   const reserveBytes = input.reserveBytes ?? profiledReserveBytes(model, tp, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs);
   const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize, input.kvGroups ?? null);

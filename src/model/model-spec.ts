@@ -1,5 +1,6 @@
 import type { GemmFormat } from './quantization.js';
 import type { GenerationDefaults } from './generation-config.js';
+import type { SparseAttention } from './sparse-attention.js';
 
 /** The config.json fields of an MLA model that vLLM's backend choice reads. */
 export interface MlaShape {
@@ -56,6 +57,13 @@ export interface ModelSpec {
    * attention backend and the KV block size vLLM forces (./kv-block-size.ts); null for MHA/GQA.
    */
   readonly mla: MlaShape | null;
+  /**
+   * DeepSeek sparse attention (config `index_topk`: DeepSeek-V3.2, GLM-5): the lightning indexer's
+   * shape and top-k (./sparse-attention.ts); null for dense attention.
+   */
+  readonly sparseAttention: SparseAttention | null;
+  /** Bytes of weights every TP rank holds whole (the sparse-attention indexer's, which vLLM replicates); 0 when all are sharded. */
+  readonly replicatedWeightBytes: number;
   /** Attention projection parameters per layer (q, k, v, o; MLA's low-rank projections). */
   readonly attentionParamsPerLayer: number;
   /** Bytes of all weights as loaded (embedding, lm head and any unquantised parts at 2 bytes). */

@@ -41,6 +41,22 @@ export const NO_QUANTIZATION: WeightQuantization = Object.freeze({ weightBytes: 
 
 const FP8_W8A8: WeightQuantization = Object.freeze({ weightBytes: 1, gemm: 'fp8', activationQuant: true, label: 'fp8 w8a8' });
 
+/**
+ * quant_method fp8 with `weight_block_size` [n, k] (DeepSeek-V3, GLM-5): one fp32 scale per n × k
+ * block of each weight (vLLM Fp8LinearMethod's `weight_scale_inv`, shape ⌈N/n⌉ × ⌈K/k⌉), so
+ * 4/(n·k) bytes per weight on top of the fp8 byte (128 × 128: 1.000244). Without it the scale is
+ * per tensor (or per channel), negligible against the weights.
+ */
+function fp8Blocks(q: Json, where: string): WeightQuantization {
+  const block = q['weight_block_size'];
+  if (block === undefined || block === null) return FP8_W8A8;
+  if (!Array.isArray(block) || block.length !== 2 || !block.every((b) => typeof b === 'number' && Number.isInteger(b) && b > 0)) {
+    throw new InputError('MODEL_CONFIG_FIELD', `${where}.weight_block_size`, `found ${JSON.stringify(block)}; expected two positive integers [n, k]`);
+  }
+  const [n, k] = block as [number, number];
+  return Object.freeze({ ...FP8_W8A8, weightBytes: 1 + 4 / (n * k), label: `fp8 w8a8 (block ${n}x${k})` });
+}
+
 const KNOWN_METHODS = ['fp8', 'fbgemm_fp8', 'compressed-tensors', 'gptq', 'gptq_marlin', 'awq', 'awq_marlin', 'bitsandbytes', 'mxfp4', 'modelopt'];
 
 function isObject(v: unknown): v is Json {
@@ -129,6 +145,7 @@ export function readQuantization(c: Json, where: string): WeightQuantization {
   const method = typeof q['quant_method'] === 'string' ? q['quant_method'].toLowerCase() : undefined;
   switch (method) {
     case 'fp8':
+      return fp8Blocks(q, at);
     case 'fbgemm_fp8':
       return FP8_W8A8;
     case 'compressed-tensors':

@@ -20,6 +20,7 @@ import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
 import { type SamplerPasses, samplerPasses } from './generation-config.js';
+import { checkSparseAttentionGpu, indexerCacheBytesPerToken, indexerParamsPerLayer } from './sparse-attention.js';
 
 export interface RooflineShapes {
   readonly layers: number;
@@ -31,6 +32,8 @@ export interface RooflineShapes {
   /** The lm head: M = requests in the step (vLLM computes logits at each request's last position only). */
   readonly lmHead: GemmShape;
   readonly moe: MoeShape | null;
+  /** DeepSeek sparse attention: the indexer's kernels and the top-k (ModelSpec.sparseAttention); null for dense attention. */
+  readonly sparse: SparseShape | null;
   /** Attention kernels: KV bytes per attended token per layer, FLOPs per query-key pair, their rates. */
   readonly kvBytesPerToken: number;
   readonly attnFlopsPerPair: number;
@@ -69,6 +72,24 @@ export interface MoeShape {
   readonly rates: KernelRates;
 }
 
+/**
+ * The lightning indexer of a sparse-attention model, per GPU: vLLM replicates it on every TP rank
+ * (deepseek_v2.py Indexer: ReplicatedLinear, MergedColumnParallelLinear with disable_tp), so its
+ * GEMMs and its score pass are whole, not divided by TP.
+ */
+export interface SparseShape {
+  /** Keys each query's attention reads (index_topk). */
+  readonly topK: number;
+  readonly indexerLayers: number;
+  /** One indexer layer's GEMMs at M = tokens: wq_b (q latent → heads·dim, the checkpoint's format) and the fused wk + head weights (bf16). */
+  readonly indexerGemms: readonly GemmShape[];
+  /** Score pass (DeepGEMM fp8 MQA logits, then top-k): FLOPs per (query, key) pair, bytes per cached key read, bytes per pair of fp32 logits written then read by top-k. */
+  readonly scoreFlopsPerPair: number;
+  readonly scoreBytesPerKey: number;
+  readonly logitBytesPerPair: number;
+  readonly scoreRates: KernelRates;
+}
+
 export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams): RooflineShapes {
   const h = m.hiddenSize;
   const L = m.numLayers;
@@ -102,7 +123,11 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   // bit for bit; 1/2 for Llama 4 Maverick, 26/27 for DeepSeek-V2-Lite's dense first layer).
   const moeLayers = isMoe ? m.moeLayers : 0;
   const moeShare = moeLayers === L ? 1 : moeLayers / L;
-  const alwaysPerLayer = (m.totalParams - embed - lmHeadStored - h) / L - (isMoe ? moeShare * E * expertParams : 0);
+  const sa = m.sparseAttention;
+  if (sa !== null) checkSparseAttentionGpu(m.name, hw);
+  const indexer = sa === null ? null : indexerParamsPerLayer(sa, h);
+  const indexerParams = sa === null || indexer === null ? 0 : sa.indexerLayers * (indexer.quantised + indexer.bf16);
+  const alwaysPerLayer = (m.totalParams - embed - lmHeadStored - h - indexerParams) / L - (isMoe ? moeShare * E * expertParams : 0);
   const mlpParams = Math.max(0, alwaysPerLayer - m.attentionParamsPerLayer - 2 * h - (isMoe ? moeShare * h * E : 0));
   const mlpWidth = mlpParams / (3 * h); // SwiGLU: gate and up (h × 2I), down (I × h)
 
@@ -146,13 +171,18 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     if (isMoe) quantisedInputs += moeShare * (h + k * ie);
     perLayer += quantisedInputs * (ab + 1);
   }
-  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab; // + embedding row gather and write
+  // The indexer per token and layer: its q read at 16 bits and written at 8 (per-token-group fp8
+  // quantisation), its k normed, rotated and quantised into its cache.
+  const indexerElementwise = sa === null ? 0 : sa.indexerLayers * (3 * sa.indexHeads * sa.indexHeadDim + 8 * sa.indexHeadDim + indexerCacheBytesPerToken(sa));
+  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab + indexerElementwise; // + embedding row gather and write
 
   let kernelsPerLayer = 2 /* norms */ + 2 /* qkv, o */ + 1 /* rotary */ + 1 /* cache write */ + 1 /* attention */;
   if (mlpWidth > 0) kernelsPerLayer += 3;
   if (isMoe) kernelsPerLayer += 7 * moeShare;
   if (activationQuant) kernelsPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 * moeShare : 0);
   const passes = samplerPasses(m.generation, m.vocabSize);
+  // Indexer: wq_b, wk + weights GEMM, k norm, q rope + quantise, k rope + cache insert, fp8 logits, top-k.
+  const indexerKernels = sa === null ? 0 : 7 * sa.indexerLayers;
   const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(passes);
 
   return Object.freeze({
@@ -162,12 +192,22 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     layerGemms: Object.freeze(layerGemms),
     lmHead,
     moe,
+    sparse: sa === null || indexer === null ? null : Object.freeze({
+      topK: sa.indexTopK,
+      indexerLayers: sa.indexerLayers,
+      indexerGemms: Object.freeze([gemmShape(sa.qLoraRank, sa.indexHeads * sa.indexHeadDim, m.weightBytes, ab, quantRates), gemmShape(h, sa.indexHeadDim + sa.indexHeads, 2, ab, bf16)]),
+      scoreFlopsPerPair: 2 * sa.indexHeads * sa.indexHeadDim,
+      scoreBytesPerKey: indexerCacheBytesPerToken(sa),
+      logitBytesPerPair: 2 * 4,
+      // fp8 tensor cores at the share of the datasheet peak attention kernels reach (as the attention term).
+      scoreRates: Object.freeze({ bytesPerUs, flopsPerUs: (hw.fp8Tflops > 0 ? hw.fp8Tflops : hw.bf16Tflops) * 1e6 * p.attentionComputeEfficiency, exponent: p.gemmTransitionExponent }),
+    }),
     kvBytesPerToken: kvBytesPerTokenPerLayer(m, tp),
-    attnFlopsPerPair: (4 * m.numAttentionHeads * m.headDim) / tp, // QKᵀ and PV, 2 FLOPs per MAC
+    attnFlopsPerPair: sa === null ? (4 * m.numAttentionHeads * m.headDim) / tp : 4 * sparseAttentionHeads(m.numAttentionHeads / tp, m.kvBytes, hw) * m.headDim, // QKᵀ and PV, 2 FLOPs per MAC
     attnRates: Object.freeze({ bytesPerUs, flopsPerUs: hw.bf16Tflops * 1e6 * p.attentionComputeEfficiency, exponent: p.gemmTransitionExponent }),
     elementwiseBytesPerToken,
     bytesPerUs,
-    kernelsPerStep: L * kernelsPerLayer + kernelsFixed,
+    kernelsPerStep: L * kernelsPerLayer + kernelsFixed + indexerKernels,
     allReducesPerStep: tp > 1 ? 2 * L + 1 : 0,
     allReduceBytesPerToken: h * ab,
     collective: collectiveCost(hw, tp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }),
@@ -175,6 +215,18 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     filterBytesPerRequest: filterBytesPerLogit(passes, p) * m.vocabSize,
     logitsGatherBytesPerRequest: tp > 1 ? m.vocabSize * ab : 0,
   });
+}
+
+/**
+ * Query heads vLLM's sparse MLA kernels compute on one GPU: FlashMLA's sparse kernels only run 64 or
+ * 128 heads, so a TP shard with fewer is padded (v1/attention/backends/mla/flashmla_sparse.py: the
+ * fp8_ds_mla decode kernel pads to 64, or 128 above 64, `_compute_fp8_decode_padded_heads`; the
+ * bf16-cache kernel to 64 on Hopper and 128 on Blackwell). GLM-5 at TP 8 has 8 heads per GPU and
+ * computes 64 (Hopper): its sparse attention is 8x the FLOPs of its heads.
+ */
+function sparseAttentionHeads(headsPerGpu: number, kvBytes: number, hw: HardwareSpec): number {
+  const pad = kvBytes === 1 ? (headsPerGpu <= 64 ? 64 : 128) : Math.floor(hw.computeCapability) === 10 ? 128 : 64;
+  return Math.max(headsPerGpu, pad);
 }
 
 /**

@@ -10,6 +10,10 @@ import { validateTp } from './kv-sizing.js';
 import { type RooflineParams, ROOFLINE_DEFAULTS, resolveRooflineParams } from './roofline-params.js';
 import { gemmUs, smoothRooflineUs } from './gemm.js';
 import { rooflineShapes, type RooflineShapes } from './roofline-shapes.js';
+import { windowPairs } from './attention-pairs.js';
+import { sparseBasis } from './roofline-sparse.js';
+
+export { windowPairs } from './attention-pairs.js';
 
 /**
  * Basis terms, in order. Times are µs computed with the roofline params; counts are per step.
@@ -184,6 +188,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     fromSums(requests, 0, requests, 0, 0, contextTokens + requests, contextTokens + requests, out);
   };
   const decodeContextUs = (requests: number, contextTokens: number): number => decodeAttentionUs(contextTokens + requests, contextTokens + requests);
+  if (s.sparse !== null) return sparseBasis(basis, s, s.sparse, L);
   if (s.slidingLayers > 0) return windowedBasis(basis, s, L);
   return Object.assign(basis, { decode, decodeContextTerm: ATTN_DECODE, decodeContextUs });
 }
@@ -218,15 +223,6 @@ function windowedBasis(plain: (batch: BatchShape, out: Float64Array) => void, s:
     out[ATTN_PREFILL] = out[ATTN_PREFILL]! * fullShare + attention(sums[1]!, sums[0]!);
     out[ATTN_DECODE] = out[ATTN_DECODE]! * fullShare + attention(sums[3]!, sums[2]!);
   };
-}
-
-/** Query-key pairs of a chunk of t tokens after c cached ones when each attends to at most W keys: Σ_{j<t} min(c + j + 1, W). */
-export function windowPairs(c: number, t: number, W: number): number {
-  if (c + t <= W) return t * c + (t * (t + 1)) / 2;
-  if (c + 1 >= W) return t * W;
-  // Tokens j < W − c see c + j + 1 ≤ W keys (c + 1 … W); the rest see W.
-  const k = W - c;
-  return ((c + 1 + W) * k) / 2 + (t - k) * W;
 }
 
 /** Σ coeff × basis, unrounded. */
