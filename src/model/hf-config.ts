@@ -228,7 +228,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     attnParams = qParams + hidden * (kvLora + rope) + kvLora + kvLora * heads * (nope + vDim) + heads * vDim * hidden;
     kvHeads = 1;
     headDim = (kvLora + rope) / 2;
-    mla = Object.freeze({ kvLoraRank: kvLora, qkRopeHeadDim: rope, qkNopeHeadDim: nope });
+    mla = Object.freeze({ kvLoraRank: kvLora, qkRopeHeadDim: rope, qkNopeHeadDim: nope, replicatedParamsPerLayer: hidden * ((qLora ?? 0) + kvLora + rope) });
   } else {
     const qDim = heads * headDimCfg;
     const kvDim = kvHeadsCfg * headDimCfg;
@@ -266,6 +266,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const quantised = totalParams - indexerParams - embed - lmHead - layers * attnParams - hidden - layers * norms;
   // The indexer's wq_b follows the checkpoint's quantisation; its fused k/weights projection and norm stay bf16.
   const indexerBytes = indexerLayers * (indexer.quantised * wb + indexer.bf16 * 2);
+  const mlaReplicatedBytes = mla === null ? 0 : layers * mla.replicatedParamsPerLayer * attnBytes;
   return Object.freeze({
     name: name.toLowerCase(),
     numLayers: layers,
@@ -291,7 +292,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     quantization: quant.label,
     mla,
     sparseAttention: sparse,
-    replicatedWeightBytes: indexerBytes,
+    replicatedWeightBytes: indexerBytes + mlaReplicatedBytes,
     attentionParamsPerLayer: attnParams,
     // Embedding, lm head and norms stay 16-bit in every fp8 checkpoint vLLM loads.
     weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2 + indexerBytes,

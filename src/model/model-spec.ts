@@ -7,6 +7,13 @@ export interface MlaShape {
   readonly kvLoraRank: number;
   readonly qkRopeHeadDim: number;
   readonly qkNopeHeadDim: number;
+  /**
+   * Parameters per layer of the down ("a") projections from the hidden state: kv_a_proj_with_mqa
+   * (hidden × (kv_lora_rank + qk_rope_head_dim)) and, with q_lora_rank, q_a_proj (hidden ×
+   * q_lora_rank). vLLM builds them replicated on every TP rank (deepseek_v2.py: ReplicatedLinear,
+   * or DeepSeekV2FusedQkvAProjLinear with tensor parallelism disabled).
+   */
+  readonly replicatedParamsPerLayer: number;
 }
 
 /** Model architecture facts the simulator needs, taken from a Hugging Face config.json. */
@@ -62,7 +69,7 @@ export interface ModelSpec {
    * shape and top-k (./sparse-attention.ts); null for dense attention.
    */
   readonly sparseAttention: SparseAttention | null;
-  /** Bytes of weights every TP rank holds whole (the sparse-attention indexer's, which vLLM replicates); 0 when all are sharded. */
+  /** Bytes of weights every TP rank holds whole (MLA's a-projections and the sparse-attention indexer, which vLLM replicates); 0 when all are sharded. */
   readonly replicatedWeightBytes: number;
   /** Attention projection parameters per layer (q, k, v, o; MLA's low-rank projections). */
   readonly attentionParamsPerLayer: number;

@@ -131,10 +131,13 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const mlpParams = Math.max(0, alwaysPerLayer - m.attentionParamsPerLayer - 2 * h - (isMoe ? moeShare * h * E : 0));
   const mlpWidth = mlpParams / (3 * h); // SwiGLU: gate and up (h × 2I), down (I × h)
 
+  // MLA's a-projections run whole on every rank (vLLM replicates them, ModelSpec.mla); the rest of the input side is sharded.
+  const replicatedIn = m.mla === null ? 0 : m.mla.replicatedParamsPerLayer;
   const layerGemms: GemmShape[] = [
-    gemmShape(h, attnInParams / h / tp, m.attentionWeightBytes, ab, attnGemmRates),
+    gemmShape(h, (attnInParams - replicatedIn) / h / tp, m.attentionWeightBytes, ab, attnGemmRates),
     gemmShape(qDim / tp, attnOutParams / qDim, m.attentionWeightBytes, ab, attnGemmRates),
   ];
+  if (replicatedIn > 0) layerGemms.push(gemmShape(h, replicatedIn / h, m.attentionWeightBytes, ab, attnGemmRates));
   if (mlpWidth > 0) {
     layerGemms.push(gemmShape(h, (2 * mlpWidth) / tp, m.weightBytes, ab, quantRates), gemmShape(mlpWidth / tp, h, m.weightBytes, ab, quantRates));
   }

@@ -30,7 +30,7 @@ describe('vLLM KV block size', () => {
   });
 
   it('reads the MLA shape from the config: DeepSeek-V2-Lite caches a 512 + 64 latent with qk_nope_head_dim 128', () => {
-    expect(deepseek.mla).toEqual({ kvLoraRank: 512, qkRopeHeadDim: 64, qkNopeHeadDim: 128 });
+    expect(deepseek.mla).toEqual({ kvLoraRank: 512, qkRopeHeadDim: 64, qkNopeHeadDim: 128, replicatedParamsPerLayer: 2048 * 576 });
     expect(getModel('qwen/qwen3-14b').mla).toBeNull();
   });
 

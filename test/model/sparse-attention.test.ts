@@ -30,7 +30,7 @@ describe('GLM-5.2-FP8 from its config', () => {
     const fromShared = modelSpecFromHfConfig(shared, 'zai-org/glm-5.2-fp8', 'glm.json');
     expect(fromShared.totalParams).toBe(glm.totalParams);
     expect(glm.sparseAttention).toEqual({ indexTopK: 2048, indexHeads: 32, indexHeadDim: 128, indexerLayers: 78, qLoraRank: 2048 });
-    expect(glm.mla).toEqual({ kvLoraRank: 512, qkRopeHeadDim: 64, qkNopeHeadDim: 192 });
+    expect(glm.mla).toEqual({ kvLoraRank: 512, qkRopeHeadDim: 64, qkNopeHeadDim: 192, replicatedParamsPerLayer: 6144 * (2048 + 512 + 64) });
     expect([glm.numExperts, glm.expertsPerToken, glm.moeLayers]).toEqual([256, 8, 75]);
     // Z.ai/vLLM's recipe: ~743B total, ~39-40B active (the MTP layer is not loaded without speculative decoding).
     expect(glm.totalParams / 1e9).toBeGreaterThan(740);
@@ -42,10 +42,12 @@ describe('GLM-5.2-FP8 from its config', () => {
     expect(glm.quantization).toBe('fp8 w8a8 (block 128x128)');
   });
 
-  it('the indexer adds its weights, replicated on every TP rank (hand-computed)', () => {
+  it('the indexer adds its weights, replicated on every TP rank, beside MLA\'s replicated a-projections (hand-computed)', () => {
     // Per layer: wq_b 2048 x (32 x 128) at the checkpoint's fp8; wk + head weights 6144 x (128 + 32) and a LayerNorm of 128 in bf16.
     const perLayer = 2048 * 4096 * (1 + 4 / 16384) + (6144 * 160 + 256) * 2;
-    expect(glm.replicatedWeightBytes).toBeCloseTo(78 * perLayer, 0);
+    // fused_qkv_a_proj: 6144 x (q_lora 2048 + kv_lora 512 + rope 64) at fp8 with block scales, whole on every rank.
+    const aProj = 6144 * 2624 * (1 + 4 / 16384);
+    expect(glm.replicatedWeightBytes).toBeCloseTo(78 * (perLayer + aProj), 0);
     const dense = modelSpecFromHfConfig({ ...glmConfig(), index_topk: undefined }, 'd', 'd.json');
     expect(glm.weightMemoryBytes - dense.weightMemoryBytes).toBeCloseTo(78 * perLayer, 0);
     expect(dense.sparseAttention).toBeNull();
@@ -72,16 +74,16 @@ describe('KV cache: MLA latent + indexer keys in one group of 64-token blocks', 
     expect(kvBytesPerBlock(withKvCacheDtype(glm, 'fp8_ds_mla'), 8, 64)).toBe(64 * 78 * 788);
   });
 
-  it('H200 x 8 holds 5,716 blocks (365,824 tokens): memory x 0.9 - weights / 8 - replicated indexer - reserve, over the block', () => {
+  it('H200 x 8 holds 5,545 blocks (354,880 tokens): memory x 0.9 - weights / 8 - replicated indexer and MLA a-projections - reserve, over the block', () => {
     const reserve = profiledReserveBytes(glm, 8, 8192, 1024);
     const weights = (glm.weightMemoryBytes - glm.replicatedWeightBytes) / 8 + glm.replicatedWeightBytes;
     const expected = Math.floor((139.8 * 2 ** 30 * 0.9 - weights - reserve) / (64 * 78 * 1284));
     const k = kvSizing({ model: glm, hardware: h200, tp: 8, blockSize: 64 });
     expect(k.weightBytesPerGpu).toBe(weights);
     expect(k.totalKvBlocks).toBe(expected);
-    expect(k.totalKvBlocks).toBe(5716);
+    expect(k.totalKvBlocks).toBe(5545);
     const cluster = resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8 });
-    expect([cluster.engine.blockSize, cluster.engine.totalKvBlocks]).toEqual([64, 5716]);
+    expect([cluster.engine.blockSize, cluster.engine.totalKvBlocks]).toEqual([64, 5545]);
     expect(cluster.derivations['kvCacheGroups']).toMatch(/78 layers x 1152 bytes per token\) and the indexer's K cache \(78 layers x 132 bytes per token\) form one KV cache group/);
   });
 
@@ -178,9 +180,10 @@ describe('step time: attention over min(context, index_topk) keys plus the index
 });
 
 describe('dense MLA is unchanged', () => {
-  it('DeepSeek-V2-Lite: no sparse attention, nothing replicated, its KV bytes and attention as before', () => {
+  it('DeepSeek-V2-Lite: no sparse attention, only its kv a-projection replicated, its KV bytes and attention as before', () => {
     const lite = getModel('deepseek-ai/deepseek-v2-lite');
-    expect([lite.sparseAttention, lite.replicatedWeightBytes]).toEqual([null, 0]);
+    // Only kv_a_proj_with_mqa (2048 x (512 + 64), bf16) is replicated: no q_lora_rank, no indexer.
+    expect([lite.sparseAttention, lite.replicatedWeightBytes]).toEqual([null, 27 * 2048 * 576 * 2]);
     expect(kvBytesPerBlock(lite, 1, 64)).toBe(27 * 576 * 2 * 64);
     expect(rooflineShapes(lite, getHardware('H100'), 1, ROOFLINE_DEFAULTS).sparse).toBeNull();
     expect(rooflineShapes(lite, getHardware('H100'), 1, ROOFLINE_DEFAULTS).attnFlopsPerPair).toBe(4 * 16 * 288);
@@ -192,3 +195,18 @@ describe('dense MLA is unchanged', () => {
 function glmConfig(): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL('../../../shared/models/glm-5.2-fp8.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 }
+
+describe('MLA a-projections are replicated on every TP rank (vLLM deepseek_v2.py ReplicatedLinear)', () => {
+  it('DeepSeek-V2-Lite at TP 2 holds its kv a-projection whole: weights per GPU and the per-step GEMM grow by half of it', () => {
+    const lite = getModel('deepseek-ai/deepseek-v2-lite');
+    const repl = 27 * 2048 * 576 * 2;
+    const k1 = kvSizing({ model: lite, hardware: getHardware('H100'), tp: 1, blockSize: 64 });
+    const k2 = kvSizing({ model: lite, hardware: getHardware('H100'), tp: 2, blockSize: 64 });
+    expect(k1.weightBytesPerGpu).toBe(lite.weightMemoryBytes);
+    expect(k2.weightBytesPerGpu).toBeCloseTo(lite.weightMemoryBytes / 2 + repl / 2, 0);
+    // The layer's GEMMs stream the replicated projection whole at TP 2 and 4: the sharded weights halve, it does not.
+    const weightBytes = (tp: number): number => rooflineShapes(lite, getHardware('H100'), tp, ROOFLINE_DEFAULTS).layerGemms.reduce((s, g) => s + g.weightBytes, 0);
+    expect(weightBytes(1) - weightBytes(2)).toBeCloseTo((weightBytes(1) - repl / 27) / 2, 0);
+    expect(weightBytes(2) - weightBytes(4)).toBeCloseTo((weightBytes(1) - repl / 27) / 4, 0);
+  });
+});
