@@ -167,6 +167,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   }
   const weights = weightFormat(exp, spec);
   if (weights.note !== undefined) assumptions.push(weights.note);
+  const context = spec === undefined ? withContextLength(weights.hfConfig, engineKnobs.maxModelLen, arrivals) : { hfConfig: weights.hfConfig };
+  if (context.note !== undefined) assumptions.push(context.note);
   assumptions.push({
     field: 'sampling',
     value: spec ? describeGeneration(spec.generation, spec.vocabSize) : describeGeneration(familyGenerationDefaults(exp.model, exp.hfConfig), configVocabSize(exp.hfConfig)),
@@ -179,7 +181,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   return {
     id: exp.id,
     file: exp.file,
-    model: { name: exp.model, hfConfig: weights.hfConfig },
+    model: { name: exp.model, hfConfig: context.hfConfig },
     hardware: exp.hardware,
     tp: exp.tp,
     numInstances: exp.dp,
@@ -313,5 +315,28 @@ function weightFormat(exp: Experiment, spec: ModelSpec | undefined): { hfConfig:
   return {
     hfConfig: withQuant,
     note: { field: 'weights', value: q.label, kind: 'derived', why: `hf_config declares no quantisation; the file's weight_dtype/precision ${JSON.stringify(exp.weightFormat)} names this format` },
+  };
+}
+
+/**
+ * A trimmed hf_config without `max_position_embeddings` (a model outside the catalog): vLLM reads
+ * the model's maximum context from its config.json (ModelConfig _get_and_verify_max_len), which
+ * the file does not carry. The stated `max_model_len` stands in for it (the server ran with that
+ * context); without one, the longest request the run sent (prompt + output), since the server
+ * accepted every request, so nothing is refused for length that vLLM served.
+ */
+function withContextLength(hf: Readonly<Record<string, unknown>>, statedMaxModelLen: number | null, arrivals: readonly ArrivalRequest[]): { hfConfig: Readonly<Record<string, unknown>>; note?: Assumption } {
+  const lang = languageConfig(hf);
+  if (lang['max_position_embeddings'] !== undefined && lang['max_position_embeddings'] !== null) return { hfConfig: hf };
+  let value = statedMaxModelLen ?? 0;
+  if (value <= 0) for (const a of arrivals) value = Math.max(value, a.inputTokens + a.outputTokens);
+  if (value <= 0) return { hfConfig: hf }; // nothing to go by: the model reader names the missing field
+  const filled = { ...lang, max_position_embeddings: value };
+  const why = statedMaxModelLen !== null
+    ? 'hf_config has no max_position_embeddings (vLLM reads the model\'s maximum context from config.json); the stated vllm.max_model_len stands in for it'
+    : 'hf_config has no max_position_embeddings and the file states no max_model_len: the longest request the run sent (prompt + output), so every request the server accepted fits';
+  return {
+    hfConfig: lang === hf ? filled : { ...hf, text_config: filled },
+    note: { field: 'hf_config.max_position_embeddings', value, kind: statedMaxModelLen !== null ? 'derived' : 'assumed', why },
   };
 }

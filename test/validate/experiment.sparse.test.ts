@@ -179,6 +179,25 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect([e.code, e.where]).toEqual(['EXPERIMENT_MISSING_FIELD', 'h.json: hf_config']);
   });
 
+  it('an uncatalogued model whose hf_config lacks max_position_embeddings takes the stated max_model_len, else the longest request sent', () => {
+    const j = read(TRAINVAL, QWEN);
+    j.model = 'someorg/unknown-7b';
+    delete j.hf_config.max_position_embeddings;
+    const longest = (p: ReturnType<typeof buildPlan>): number => Math.max(...p.arrivals.map((a) => a.inputTokens + a.outputTokens));
+    const plan = buildPlan(parseExperiment(j, 'm.json'), { seed: 1, arrivals: 'synthetic' });
+    // Every request of this file is 750 + 251 tokens.
+    expect(longest(plan)).toBe(1001);
+    expect(plan.assumptions).toContainEqual(expect.objectContaining({ field: 'hf_config.max_position_embeddings', value: 1001, kind: 'assumed' }));
+    const spec = planClusterOptions(plan).options.modelSpec!;
+    expect([spec.name, spec.maxPositionEmbeddings]).toEqual(['someorg/unknown-7b', 1001]);
+    j.vllm.max_model_len = 4096;
+    const stated = buildPlan(parseExperiment(j, 'm.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(stated.assumptions).toContainEqual(expect.objectContaining({ field: 'hf_config.max_position_embeddings', value: 4096, kind: 'derived' }));
+    // A config that has the field, or a catalogued model, is read as is: no note.
+    const whole = buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'w.json'), { seed: 1, arrivals: 'synthetic' });
+    expect(whole.assumptions.some((a) => a.field === 'hf_config.max_position_embeddings')).toBe(false);
+  });
+
   it('a GPU count that tp × dp does not use is noted (tp and dp are simulated as stated)', () => {
     const j = read(TRAINVAL, QWEN);
     j.hardware.num_gpus = 4;
