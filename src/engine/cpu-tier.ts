@@ -5,7 +5,9 @@
  *   stored is skipped, prepare_store); when the tier is full the least recently used block is
  *   evicted;
  * - a prefix lookup that runs past the GPU cache's hits continues in the CPU tier
- *   (get_num_new_matched_tokens) and touches what it finds (moves it to the LRU tail);
+ *   (get_num_new_matched_tokens); before it, every full block of the request that the tier
+ *   holds is touched, last block first, so a prefix's first block is the most recently used and
+ *   eviction takes a chain from its tail (LRUOffloadingManager.touch walks reversed(block_hashes));
  * - a hit is loaded asynchronously over PCIe (the request waits, WAITING_FOR_REMOTE_KVS); the
  *   engine owns that timing (instance.ts), this class only the membership.
  * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
@@ -49,17 +51,26 @@ export class CpuKvTier {
     return this.slotOf(hash) >= 0;
   }
 
-  /** Consecutive hits among hashes[from..from + maxBlocks), each touched (moved to the MRU end). */
+  /** Consecutive hits among hashes[from..from + maxBlocks) (a lookup moves nothing: touch does). */
   lookup(hashes: Float64Array, from: number, maxBlocks: number): number {
     const n = Math.min(maxBlocks, hashes.length - from);
     let i = 0;
-    for (; i < n; i++) {
-      const s = this.slotOf(hashes[from + i]!);
-      if (s < 0) break;
+    while (i < n && this.slotOf(hashes[from + i]!) >= 0) i++;
+    return i;
+  }
+
+  /**
+   * Moves every held hash among hashes[0..count) to the MRU end, the last first, so hashes[0]
+   * ends most recently used (vLLM v1/kv_offload/lru_manager.py touch; the connector touches all
+   * of a request's full blocks at each get_num_new_matched_tokens, hit or not).
+   */
+  touch(hashes: Float64Array, count: number): void {
+    for (let i = Math.min(count, hashes.length) - 1; i >= 0; i--) {
+      const s = this.slotOf(hashes[i]!);
+      if (s < 0) continue;
       this.unlink(s);
       this.append(s);
     }
-    return i;
   }
 
   /** Stores a block's hash unless it is there already; evicts the least recently used block when full. */

@@ -108,7 +108,10 @@ export class Scheduler extends KvCacheManager {
           selfPreempted = true;
           break;
         }
-        if (vi < i) i--;
+        // vLLM steps req_index back only for a victim already scheduled in this step
+        // (`if preempted_req in scheduled_running_reqs`); a victim before the request that was
+        // skipped (its last token in flight) is not, so the request after this one waits a step.
+        if (slot >= 0) i--;
       }
       // vLLM: when the request itself was the victim, no running request after it is scheduled.
       if (selfPreempted) break;
@@ -148,6 +151,7 @@ export class Scheduler extends KvCacheManager {
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
           const known = Math.min(r.seqBlockHashes.length, Math.floor(r.numTokens / bs));
+          this.cpu.touch(r.seqBlockHashes, known);
           cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
         }
       }

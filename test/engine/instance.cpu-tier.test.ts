@@ -84,13 +84,14 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     expect(c.finishedUs).toBe(7440);
   });
 
-  it('stores a hash once, evicts the least recently used and touches hits', () => {
+  it('stores a hash once, evicts the least recently used, and a touch (not a lookup) reorders', () => {
     const tier = new CpuKvTier(2);
     tier.store(1);
     tier.store(2);
     tier.store(1); // already stored: no write, no reorder
     expect(tier.stores).toBe(2);
-    expect(tier.lookup(Float64Array.of(1), 0, 1)).toBe(1); // touch 1: order [2, 1]
+    expect(tier.lookup(Float64Array.of(1), 0, 1)).toBe(1); // a lookup moves nothing: order [1, 2]
+    tier.touch(Float64Array.of(1), 1); // order [2, 1]
     tier.store(3); // evicts 2
     expect([tier.has(1), tier.has(2), tier.has(3)]).toEqual([true, false, true]);
     expect(tier.lookup(Float64Array.of(9, 1, 3), 1, 2)).toBe(2);

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { InstanceOptions } from '../../src/engine/config.js';
+import { EventPriority, type SimEvent } from '../../src/kernel/events.js';
 import type { ArrivalRequest } from '../../src/workload/request.js';
 import { Harness, recordSteps } from './helpers.js';
 
@@ -28,12 +29,20 @@ export interface ScenarioResult {
   events: string[];
 }
 
+/** A client timeout: the request is aborted at `atUs`, as the cluster does (its Timeout priority). */
+export interface ScenarioAbort {
+  id: string;
+  atUs: number;
+}
+
 /** Step time is the harness default, 1000 µs + 10 µs per batched token, all of it GPU time. */
-export function runScenario(opts: Partial<InstanceOptions>, reqs: ScenarioRequest[]): ScenarioResult {
+export function runScenario(opts: Partial<InstanceOptions>, reqs: ScenarioRequest[], aborts: ScenarioAbort[] = []): ScenarioResult {
   const run = (leap: boolean): ScenarioResult => {
     const t = new Harness({ ...opts, leap });
     const steps = recordSteps(t);
     const added = reqs.map((r) => t.add(r));
+    const aborter = { handle: (ev: SimEvent) => t.inst.abort(added[ev.a]!, t.sim.nowUs) };
+    for (const a of aborts) t.sim.schedule(a.atUs, EventPriority.Timeout, aborter, added.findIndex((r) => r.src.id === a.id));
     t.run();
     const out: Record<string, RequestResult> = {};
     for (const r of added) out[r.src.id] = { firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens };
