@@ -131,9 +131,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   }
 
   /**
-   * Withdraws a request (client timeout or cancel): it leaves the queue, load or batch and its
-   * blocks are freed now; no listener call follows (the caller records the outcome). A step in
-   * flight still runs with it but commits nothing for it.
+   * Withdraws a request (client timeout or cancel): it leaves the queue, load or batch and its blocks are
+   * freed now, or when its CPU load in flight is reported; no listener call follows (the caller records
+   * the outcome). A step in flight still runs with it but commits nothing for it.
    */
   abort(req: EngineRequest, _tUs?: number): void {
     const s = this.scheduler;
@@ -145,8 +145,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       case RequestState.Running:
         removeFrom(s.running, req);
         break;
-      case RequestState.LoadingKv:
+      case RequestState.LoadingKv: // vLLM finish_requests: delay_free_blocks until the load is reported
         removeFrom(s.loading, req);
+        s.loads.aborted.push(req);
         break;
       case RequestState.Held:
         this.heldCount--;
@@ -159,7 +160,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       default:
         return; // finished, dropped or already aborted
     }
-    s.retire(req);
+    if (req.state !== RequestState.LoadingKv) s.retire(req);
     req.state = RequestState.Aborted;
     req.epoch++;
     req.pendingTokens = 0;
@@ -325,7 +326,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     }
     if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
     if (finishedAny) this.removeFinished();
-    if (s.loading.length > 0) s.releaseLoads(b.seq, now);
+    if (s.loads.any) s.releaseLoads(b.seq, now);
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
@@ -346,10 +347,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   /** With no step running, a timer at the earliest load's landing ends the wait (vLLM polls finished loads each engine step). */
   private armLoadPoll(): void {
-    const loading = this.scheduler.loading;
-    if (this.pollPending || loading.length === 0) return;
-    let t = Number.MAX_SAFE_INTEGER;
-    for (const r of loading) if (r.loadDoneUs < t) t = r.loadDoneUs;
+    const loads = this.scheduler.loads;
+    if (this.pollPending || !loads.any) return;
+    const t = loads.earliestDoneUs();
     this.pollPending = true;
     this.sim.schedule(Math.max(t, this.sim.nowUs + 1), EventPriority.StepEnd, this, EV_LOAD_POLL);
   }

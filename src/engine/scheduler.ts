@@ -20,6 +20,7 @@ import type { InstanceConfig } from './config.js';
 import { DecodeRun } from './decode-run.js';
 import { EngineRequest, RequestState } from './engine-request.js';
 import { KvCacheManager } from './kv-cache-manager.js';
+import { KvLoads, takeReported } from './kv-loads.js';
 import type { StepBatch } from './step-batch.js';
 import { FcfsQueue, PriorityQueue, type WaitingQueue } from './waiting-queue.js';
 
@@ -27,8 +28,10 @@ export class Scheduler extends KvCacheManager {
   readonly waiting: WaitingQueue;
   /** Running requests in scheduling order (vLLM's self.running). */
   readonly running: EngineRequest[] = [];
+  /** CPU-tier loads in flight, live and aborted (kv-loads.ts). */
+  readonly loads = new KvLoads();
   /** Requests whose prefix blocks load from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
-  readonly loading: EngineRequest[] = [];
+  readonly loading = this.loads.loading;
   /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
   readonly run: DecodeRun | null;
   preemptionsTotal = 0;
@@ -267,25 +270,17 @@ export class Scheduler extends KvCacheManager {
   }
 
   /**
-   * CPU-tier loads that landed by `nowUs` and were started by a step up to `seq` rejoin the
-   * waiting queue (at its front, in order); true if any did (vLLM polls finished loads each step).
+   * CPU-tier loads that landed by `nowUs` and were started by a step up to `seq` are reported:
+   * live ones rejoin the waiting queue (at its front, in order), aborted ones free their blocks;
+   * true if any did (vLLM polls finished loads each step).
    */
   releaseLoads(seq: number, nowUs: number): boolean {
-    const loading = this.loading;
-    let last = -1;
-    for (let k = loading.length - 1; k >= 0; k--) {
-      const r = loading[k]!;
-      if (r.loadDoneUs > nowUs || r.loadStepSeq > seq) continue;
-      this.finishLoad(r);
-      loading[k] = null as unknown as EngineRequest;
-      last = k;
-    }
-    if (last < 0) return false;
-    let w = 0;
-    for (let k = 0; k < loading.length; k++) if (loading[k] !== null) loading[w++] = loading[k]!;
-    loading.length = w;
-    return true;
+    const freed = this.loads.aborted.length > 0 && takeReported(this.loads.aborted, seq, nowUs, this.retireLoad);
+    return takeReported(this.loading, seq, nowUs, this.finishLoadFn) || freed;
   }
+
+  private readonly finishLoadFn = (r: EngineRequest): void => this.finishLoad(r);
+  private readonly retireLoad = (r: EngineRequest): void => this.retire(r);
 
   /**
    * Frees the blocks of requests that hold some without running (CPU loads in flight, loaded

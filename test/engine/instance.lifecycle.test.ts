@@ -61,8 +61,10 @@ describe('instance lifecycle', () => {
     expect([r.state, t.inst.reservedCount, t.inst.kvUsedBlocks, t.inst.idle]).toEqual([RequestState.Aborted, 0, 0, true]);
   });
 
-  it('aborting a request while its CPU-tier load is in flight frees the load\'s blocks', () => {
-    // As in instance.cpu-tier.test.ts: c loads 4 blocks from the CPU tier from 5000 to 5200.
+  it('aborting a request while its CPU-tier load is in flight frees the load\'s blocks when the load is reported', () => {
+    // As in instance.cpu-tier.test.ts: c loads 4 blocks from the CPU tier from 5000 to 5200. vLLM's
+    // finish_requests frees a WAITING_FOR_REMOTE_KVS request with delay_free_blocks: the blocks go
+    // back on finished_recving (here the idle poll at 5200), and the request no longer counts as waiting.
     const t = new Harness({ totalKvBlocks: 6, blockSize: 16, cpuTier: { blocks: 10, loadUsPerBlock: 50, bytesPerBlock: 1 } });
     t.add({ id: 'a', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 64 } });
     t.add({ id: 'b', arrivalUs: 2000, inputTokens: 80, outputTokens: 1 });
@@ -70,7 +72,11 @@ describe('instance lifecycle', () => {
     t.sim.run(5100);
     expect([c.state, t.inst.kvUsedBlocks]).toEqual([RequestState.LoadingKv, 4]);
     t.inst.abort(c);
-    expect([c.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 0, 0]);
+    expect([c.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 4, 0]);
+    t.sim.run(5199);
+    expect(t.inst.kvUsedBlocks).toBe(4);
+    t.sim.run(5200);
+    expect(t.inst.kvUsedBlocks).toBe(0);
     t.run();
     expect([c.firstTokenUs, t.inst.idle]).toEqual([-1, true]);
   });

@@ -1,0 +1,76 @@
+/**
+ * Hand-computed vLLM 0.15 scenarios of the CPU tier's connector protocol (OffloadingConnector,
+ * distributed/kv_transfer/kv_connector/v1/offloading_connector.py, with the scheduler's KV
+ * connector paths in v1/core/sched/scheduler.py):
+ * - loads: a request aborted while its CPU load is in flight (WAITING_FOR_REMOTE_KVS, its id not
+ *   yet in `finished_recving_kv_req_ids`) is freed by `finish_requests` with delay_free_blocks:
+ *   the load is still writing its blocks. They go back when the load is reported
+ *   (`_update_from_kv_xfer_finished`: a finished request in `finished_recving` → `_free_blocks`).
+ * - stores: `_get_reqs_to_store` (at schedule time, build_connector_meta) calls
+ *   LRUOffloadingManager.prepare_store, which inserts the blocks not ready (`is_ready` false: not a
+ *   lookup hit, not evictable); the worker submits the copy at the start of the next step
+ *   (`prepare_store_kv` defers it from `wait_for_save`). `complete_store` runs only from
+ *   `update_connector_output` for a request in `finished_sending`, which the worker's
+ *   `get_finished` reports once the request has finished (its id arrives in the next step's
+ *   `finished_req_ids`) and its store jobs are done, or from build_connector_meta for a preempted
+ *   request. Meanwhile `request_finished` returns `req_id in _reqs_being_stored`, so the finished
+ *   request's GPU blocks are held until then (delay_free_blocks). A block is therefore never
+ *   looked up in the CPU tier before its GPU copy may be evicted: the store's completion is
+ *   visible in the schedule as the finished request's blocks freed one step late, not as a hit.
+ * Synchronous loop; step = 1000 µs + 10 µs per batched token; CPU loads 100 µs a block.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from './vllm-scenarios.helpers.js';
+
+const cpuTier = (blocks: number) => ({ blocks, loadUsPerBlock: 100, bytesPerBlock: 1 });
+
+describe('vLLM scenarios: abort while a CPU load is in flight', () => {
+  it('the aborted request keeps its blocks until the load is reported; a request waiting for them runs then', () => {
+    // 4 blocks (3 usable), block 4, CPU tier of 3 blocks.
+    // a (0; g's 8, 1 out): [a:8] → 1080; G0, G1 stored to CPU; freed (free queue f, G1, G0).
+    // z1..z3 (2000; 2 tokens each): [z1:2, z2:2, z3:2] → 3060, evicting G1 and G0 from the GPU.
+    // d (4000; g's 8 + 1, 2 out): GPU misses, the tier hits G0, G1: 2 blocks allocated, the load
+    //   lands at 4200; no step runs (nothing else is schedulable).
+    // w (4050; 12 unique): needs 3 blocks, 1 free → waits.
+    // d is aborted at 4100: finish_requests keeps its 2 blocks (delay_free_blocks); the load is
+    //   reported at 4200 and frees them; w: [w:12] → 4200 + 1120 = 5320. Freeing at the abort
+    //   would have run w at 4100 (→ 5220) while the load still wrote those blocks.
+    const g = { group: 'g', tokens: 8 };
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 4, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(3) }, [
+      { id: 'a', inputTokens: 8, outputTokens: 1, prefix: g },
+      { id: 'z1', arrivalUs: 2000, inputTokens: 2, outputTokens: 1 },
+      { id: 'z2', arrivalUs: 2000, inputTokens: 2, outputTokens: 1 },
+      { id: 'z3', arrivalUs: 2000, inputTokens: 2, outputTokens: 1 },
+      { id: 'd', arrivalUs: 4000, inputTokens: 9, outputTokens: 2, prefix: g },
+      { id: 'w', arrivalUs: 4050, inputTokens: 12, outputTokens: 1 },
+    ], [{ id: 'd', atUs: 4100 }]);
+    expect(r.batches).toEqual([['a:8'], ['z1:2', 'z2:2', 'z3:2'], ['w:12']]);
+    expect(r.stepEndsUs).toEqual([1080, 3060, 5320]);
+    expect(r.reqs.d).toMatchObject({ firstTokenUs: -1, finishedUs: -1 });
+    expect(r.reqs.w!.finishedUs).toBe(5320);
+  });
+});
+
+describe('vLLM scenarios: a CPU store completes when its request is done', () => {
+  // blis stores a block at allocation and frees a finished request's blocks at once
+  // (docs/engine.md, known limits); vLLM holds them until finished_sending, one step later.
+  it.fails('a finished request that stored blocks holds its GPU blocks one more step (delay_free_blocks until finished_sending)', () => {
+    // 5 blocks (4 usable), block 4, CPU tier of 8 blocks.
+    // c (0; 2 unique, 6 out) and a (0; 8 unique, 2 out): [c:2, a:8] → 1100; prepare_store A0, A1.
+    // [c:1, a:1] → 2120 (a takes its third block: the pool is full); a finishes: request_finished
+    //   finds a in _reqs_being_stored → its 3 blocks stay (the store job ran during step 2).
+    // b (1500; 4 unique, 1 out) needs 1 block: none at 2120 → [c:1] → 3130. In that step the
+    //   worker gets finished_req_ids {a}, its store jobs are done → finished_sending {a}:
+    //   _free_blocks(a) and complete_store(A0, A1) at 3130.
+    // [c:1, b:4] → 4180 (c takes its second block); then [c:1] → 5190, [c:1] → 6200.
+    // blis frees a's blocks at 2120 and runs [c:1, b:4] → 3170.
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 5, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(8) }, [
+      { id: 'c', inputTokens: 2, outputTokens: 6 },
+      { id: 'a', inputTokens: 8, outputTokens: 2 },
+      { id: 'b', arrivalUs: 1500, inputTokens: 4, outputTokens: 1 },
+    ]);
+    expect(r.batches).toEqual([['c:2', 'a:8'], ['c:1', 'a:1'], ['c:1'], ['c:1', 'b:4'], ['c:1'], ['c:1']]);
+    expect(r.stepEndsUs).toEqual([1100, 2120, 3130, 4180, 5190, 6200]);
+    expect(r.reqs.b!.firstTokenUs).toBe(4180);
+  });
+});
