@@ -111,6 +111,26 @@ export class BatchQueue {
   private formInto(prev: StepBatch, out: StepBatch, ahead: boolean): void {
     const s = this.scheduler;
     const seq = this.formSeq++;
+    this.formOnce(prev, out, seq, ahead);
+    if (out.size !== 0 || ahead) return;
+    const nowUs = this.clock.nowUs;
+    // An empty schedule is still a step in vLLM while requests that left wait to send their ids
+    // (has_requests); its no-forward get_finished reports their CPU stores (finished_sending),
+    // which frees their blocks for the next schedule (kv-stores.ts). A decode run whose slots all
+    // left and whose admissions failed formed it: it ends, and the full schedule forms the next.
+    if (s.stores.any && s.releaseStores(seq)) {
+      this.endRun();
+      this.schedule(out, seq, nowUs, false);
+    }
+    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+      out.clear(seq);
+      s.schedule(nowUs, out);
+    }
+  }
+
+  /** One formation: the decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
+  private formOnce(prev: StepBatch, out: StepBatch, seq: number, ahead: boolean): void {
+    const s = this.scheduler;
     const run = s.run;
     if (run !== null) {
       if (run.active) {
@@ -121,16 +141,7 @@ export class BatchQueue {
       }
     }
     if (s.extendDecodeBatch(prev, out, seq)) return;
-    const nowUs = this.clock.nowUs;
-    this.schedule(out, seq, nowUs, ahead);
-    // An empty schedule is still a step in vLLM while requests that left wait to send their ids
-    // (has_requests); its no-forward get_finished reports their CPU stores (finished_sending),
-    // which frees their blocks for the next schedule (kv-stores.ts).
-    if (out.size === 0 && !ahead && s.stores.any && s.releaseStores(seq)) this.schedule(out, seq, nowUs, false);
-    if (out.size === 0 && !ahead && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
-      out.clear(seq);
-      s.schedule(nowUs, out);
-    }
+    this.schedule(out, seq, this.clock.nowUs, ahead);
   }
 
   /**

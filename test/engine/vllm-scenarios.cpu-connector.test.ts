@@ -117,4 +117,40 @@ describe('vLLM scenarios: a CPU store completes when its request is done', () =>
     expect(r.reqs.b!.firstTokenUs).toBe(6310);
     expect(r.reqs.c!.finishedUs).toBe(7320);
   });
+
+  it('an aborted request that stored blocks holds them as a finished one does (finish_requests → request_finished)', () => {
+    // 5 blocks (4 usable), block 4, CPU tier of 8 blocks.
+    // c (0; 1 unique, 6 out), a (0; 8 unique, 5 out), b (1500; 4 unique, 1 out).
+    // [c:1, a:8] → 1090 (A0, A1 stored); [c:1, a:1] → 2110 (a's third block: the pool is full);
+    // [c:1, a:1] 2110 → 3130. a is aborted at 2500: delay_free_blocks, its id rides on the next schedule.
+    // At 3130 b gets no block: [c:1] → 4140, whose get_finished reports finished_sending {a}.
+    // [c:1, b:4] → 5190 (c takes its second block); [c:1] → 6200, c's sixth token.
+    // Freeing at the abort would have run [c:1, b:4] at 3130 (→ 4180).
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 5, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(8) }, [
+      { id: 'c', inputTokens: 1, outputTokens: 6 },
+      { id: 'a', inputTokens: 8, outputTokens: 5 },
+      { id: 'b', arrivalUs: 1500, inputTokens: 4, outputTokens: 1 },
+    ], [{ id: 'a', atUs: 2500 }]);
+    expect(r.batches).toEqual([['c:1', 'a:8'], ['c:1', 'a:1'], ['c:1', 'a:1'], ['c:1'], ['c:1', 'b:4'], ['c:1']]);
+    expect(r.stepEndsUs).toEqual([1090, 2110, 3130, 4140, 5190, 6200]);
+    expect(r.reqs.a!.finishedUs).toBe(-1);
+    expect(r.reqs.b!.firstTokenUs).toBe(5190);
+  });
+
+  it('the empty step after a held finish frees the blocks even when a decode run formed it (no idle engine with work)', () => {
+    // 12 blocks (11 usable), block 4, max_num_seqs 1, budget 20, CPU tier of 40 blocks.
+    // r0 (0; 39 unique, 3 out): [r0:20] → 1200, [r0:19] → 2390 (first token), [r0:1] → 3400 (the
+    //   leaping engine's decode run starts here), [r0:1] → 4410: r0 finishes with all 11 blocks,
+    //   held (it stored its blocks). r1, r2 (2500; 1 token each) waited for the seat.
+    // The formation at 4410 admits nobody (no free block): the empty step reports r0's stores,
+    //   its blocks are free, and the next schedule runs [r1:1] → 5420, then [r2:1] → 6430.
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 12, maxNumBatchedTokens: 20, maxNumSeqs: 1, maxModelLen: 300, cpuTier: cpuTier(40) }, [
+      { id: 'r0', inputTokens: 39, outputTokens: 3 },
+      { id: 'r1', arrivalUs: 2500, inputTokens: 1, outputTokens: 1 },
+      { id: 'r2', arrivalUs: 2500, inputTokens: 1, outputTokens: 1 },
+    ]);
+    expect(r.batches).toEqual([['r0:20'], ['r0:19'], ['r0:1'], ['r0:1'], ['r1:1'], ['r2:1']]);
+    expect(r.stepEndsUs).toEqual([1200, 2390, 3400, 4410, 5420, 6430]);
+    expect(r.reqs.r2!.finishedUs).toBe(6430);
+  });
 });
