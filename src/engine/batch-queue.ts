@@ -38,6 +38,11 @@ export class BatchQueue {
     scheduler.run?.bind(this.cur, this.nxt);
   }
 
+  /** The sequence number the next formation gets (a request leaving now rides on it: kv-stores.ts). */
+  get nextFormSeq(): number {
+    return this.formSeq;
+  }
+
   /** Size of the step formed behind `cur` (0 when none is). */
   get nextSize(): number {
     return this.nextReady ? this.nxt.size : 0;
@@ -65,6 +70,9 @@ export class BatchQueue {
       this.costNext();
       us = Math.max(gpuUs, parts[1]!) + cost.syncUs;
     } else {
+      // An empty step formed ahead (asynchronous loop): vLLM runs it without a forward and handles
+      // its output (finished_sending) after scheduling the step launched now, before the next one.
+      const skippedSeq = this.nextReady ? this.nxt.seq : -1;
       this.nextReady = false;
       this.formInto(this.cur, this.cur, false);
       const b = this.cur;
@@ -75,6 +83,7 @@ export class BatchQueue {
         cost.fill(b);
         const gpuUs = parts[0]!;
         const cpuUs = parts[1]!;
+        if (skippedSeq >= 0 && this.scheduler.stores.any) this.scheduler.releaseStores(skippedSeq);
         this.formInto(b, this.nxt, true);
         this.nextReady = true;
         this.costNext();
@@ -102,6 +111,26 @@ export class BatchQueue {
   private formInto(prev: StepBatch, out: StepBatch, ahead: boolean): void {
     const s = this.scheduler;
     const seq = this.formSeq++;
+    this.formOnce(prev, out, seq, ahead);
+    if (out.size !== 0 || ahead) return;
+    const nowUs = this.clock.nowUs;
+    // An empty schedule is still a step in vLLM while requests that left wait to send their ids
+    // (has_requests); its no-forward get_finished reports their CPU stores (finished_sending),
+    // which frees their blocks for the next schedule (kv-stores.ts). A decode run whose slots all
+    // left and whose admissions failed formed it: it ends, and the full schedule forms the next.
+    if (s.stores.any && s.releaseStores(seq)) {
+      this.endRun();
+      this.schedule(out, seq, nowUs, false);
+    }
+    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+      out.clear(seq);
+      s.schedule(nowUs, out);
+    }
+  }
+
+  /** One formation: the decode run's next batch, else the decode fast path from `prev`, else a full schedule. */
+  private formOnce(prev: StepBatch, out: StepBatch, seq: number, ahead: boolean): void {
+    const s = this.scheduler;
     const run = s.run;
     if (run !== null) {
       if (run.active) {
@@ -112,16 +141,19 @@ export class BatchQueue {
       }
     }
     if (s.extendDecodeBatch(prev, out, seq)) return;
-    const nowUs = this.clock.nowUs;
+    this.schedule(out, seq, this.clock.nowUs, ahead);
+  }
+
+  /**
+   * A full schedule into `out`. A self-preemption can leave an empty batch with a schedulable
+   * queue: form it again. Not behind a step in flight: vLLM's step_with_batch_queue, given an
+   * empty schedule, waits for that step's outputs and schedules after update_from_output
+   * (launch() forms afresh then).
+   */
+  private schedule(out: StepBatch, seq: number, nowUs: number, ahead: boolean): void {
+    const s = this.scheduler;
     out.clear(seq);
-    // A self-preemption can leave an empty batch with a schedulable queue: form it again. Not
-    // behind a step in flight: vLLM's step_with_batch_queue, given an empty schedule, waits for
-    // that step's outputs and schedules after update_from_output (launch() forms afresh then).
     if (s.schedule(nowUs, out) && out.size === 0 && !ahead) {
-      out.clear(seq);
-      s.schedule(nowUs, out);
-    }
-    if (out.size === 0 && !ahead && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
       out.clear(seq);
       s.schedule(nowUs, out);
     }

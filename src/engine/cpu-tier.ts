@@ -73,9 +73,12 @@ export class CpuKvTier {
     }
   }
 
-  /** Stores a block's hash unless it is there already; evicts the least recently used block when full. */
-  store(hash: number): void {
-    if (this.slotOf(hash) >= 0) return;
+  /**
+   * Stores a block's hash unless it is there already; evicts the least recently used block when
+   * full. True when it stored (vLLM's prepare_store listed it in block_hashes_to_store: a store job).
+   */
+  store(hash: number): boolean {
+    if (this.slotOf(hash) >= 0) return false;
     let s: number;
     if (this.used < this.capacityBlocks) {
       s = this.used++;
@@ -89,6 +92,7 @@ export class CpuKvTier {
     this.index.set(hash, s);
     this.append(s);
     this.stores++;
+    return true;
   }
 
   /** The slot holding `hash`, or -1 (a stale entry reads as absent). */

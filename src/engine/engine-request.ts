@@ -100,6 +100,12 @@ export class EngineRequest {
   loadTokens = 0;
   /** The step whose formation started the load: its completion is reported at that step's end or later. */
   loadStepSeq = 0;
+  /**
+   * The CPU tier's connector has had a store job for it (a block the tier lacked): when it leaves,
+   * its blocks are held until a step reports the stores (kv-stores.ts), that of formation `storeCarrySeq`.
+   */
+  cpuStored = false;
+  storeCarrySeq = -1;
   preemptions = 0;
 
   /** Detail (filled only when the instance's detail recording is on). */

@@ -132,12 +132,13 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   /**
    * Withdraws a request (client timeout or cancel): it leaves the queue, load or batch and its blocks are
-   * freed now, or when its CPU load in flight is reported; no listener call follows (the caller records
-   * the outcome). A step in flight still runs with it but commits nothing for it.
+   * freed now, or when its CPU load in flight or its CPU stores are reported (vLLM's finish_requests,
+   * kv-loads.ts, kv-stores.ts); no listener call follows (the caller records the outcome). A step in
+   * flight still runs with it but commits nothing for it.
    */
   abort(req: EngineRequest, _tUs?: number): void {
     const s = this.scheduler;
-    if (req.state === RequestState.Running) this.endRun();
+    if (req.state === RequestState.Running) this.batches.endRun(); // a decode run's counters are written out
     switch (req.state) {
       case RequestState.Waiting:
         s.waiting.remove(req);
@@ -160,7 +161,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       default:
         return; // finished, dropped or already aborted
     }
-    if (req.state !== RequestState.LoadingKv) s.retire(req);
+    if (req.state !== RequestState.LoadingKv) s.leave(req, this.batches.nextFormSeq);
     req.state = RequestState.Aborted;
     req.epoch++;
     req.pendingTokens = 0;
@@ -259,11 +260,6 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     return true;
   }
 
-  /** Ends a decode run: running requests' counters and the in-flight batches are written out. */
-  private endRun(): void {
-    this.batches.endRun();
-  }
-
   private notePeakKv(): void {
     const used = this.scheduler.pool.numUsed;
     if (used > this.peakKvUsedBlocks) this.peakKvUsedBlocks = used;
@@ -327,12 +323,14 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
     if (finishedAny) this.removeFinished();
     if (s.loads.any) s.releaseLoads(b.seq, now);
+    if (s.stores.any) s.releaseStores(b.seq); // after the loads, as _update_from_kv_xfer_finished
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
     if (this.stepListener !== null) this.stepListener.onStep(this, now - this.stepStartUs, decodeEmitted);
     const more = q.nextSize > 0 || s.running.length > 0 || s.waiting.length > 0;
     if (!more) {
+      if (s.stores.any) s.releaseStores(Number.MAX_SAFE_INTEGER); // vLLM's empty step for their ids reports them
       this.armLoadPoll();
       return false;
     }
@@ -370,7 +368,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.state = RequestState.Held;
         this.heldCount++;
       } else {
-        this.scheduler.retireFinished(r);
+        this.scheduler.retireFinished(r, this.batches.nextFormSeq);
       }
       this.finish(r, now);
     }

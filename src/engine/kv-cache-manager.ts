@@ -15,6 +15,7 @@ import { BlockTables } from './block-tables.js';
 import type { EngineRequest } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
 import { HybridKv } from './hybrid-kv.js';
+import { KvStoreHolds } from './kv-stores.js';
 
 export class KvCacheManager {
   readonly pool: KvBlockPool;
@@ -31,6 +32,8 @@ export class KvCacheManager {
   private hitBuf = new Int32Array(64);
   /** Of the hits the last lookupHits found, those in the free queue. */
   hitsFree = 0;
+  /** Requests gone whose blocks the CPU tier's connector holds until their stores are reported (kv-stores.ts). */
+  readonly stores = new KvStoreHolds();
 
   constructor(cfg: InstanceConfig) {
     this.pool = new KvBlockPool(usableKvBlocks(cfg));
@@ -62,6 +65,23 @@ export class KvCacheManager {
   }
 
   /**
+   * A request that finished or was aborted leaves: its blocks are freed now, or, when it had a CPU
+   * store job, held until the step of formation `carrySeq` (the next one formed) reports its stores
+   * (vLLM's request_finished → delay_free_blocks; kv-stores.ts).
+   */
+  leave(r: EngineRequest, carrySeq: number): void {
+    if (r.cpuStored && r.numBlocks > 0 && !r.prefillOnly) this.stores.hold(r, carrySeq);
+    else this.retire(r);
+  }
+
+  /** Frees the held requests whose stores a step formed at `seq` reports (finished_sending); true if any. */
+  releaseStores(seq: number): boolean {
+    return this.stores.release(seq, this.retireFn);
+  }
+
+  private readonly retireFn = (r: EngineRequest): void => this.retire(r);
+
+  /**
    * Allocates `n` fresh blocks for `r` (with hybrid groups, `n` in each of its tables). Every caller has checked that they are free first, so a
    * shortfall is a broken invariant and throws rather than leaving the request short of blocks.
    */
@@ -74,7 +94,8 @@ export class KvCacheManager {
   /**
    * Registers the request's full blocks of known tokens up to `tokens` in the prefix cache
    * (vLLM cache_blocks with min(num_computed + num_new, num_tokens)) and stores them to the
-   * CPU tier (the connector offloads every full block it sees scheduled).
+   * CPU tier (the connector offloads every full block it sees scheduled; one the tier lacked makes
+   * a store job, which holds the request's blocks when it leaves: kv-stores.ts).
    */
   cacheFullBlocks(r: EngineRequest, tokens: number): void {
     if (!this.prefixCaching) return;
@@ -86,7 +107,7 @@ export class KvCacheManager {
     for (let k = r.numHashedBlocks; k < full; k++) {
       const h = r.seqBlockHashes[k]!;
       this.pool.cache(r.blocks[k]!, h, k >= r.sharedBlocks ? r.idKey : -1, k);
-      if (cpu !== null) cpu.store(h);
+      if (cpu !== null && cpu.store(h)) r.cpuStored = true;
     }
     r.numHashedBlocks = full;
   }

@@ -312,11 +312,15 @@ export class Scheduler extends KvCacheManager {
    * A running request that sampled its last token leaves: vLLM's AsyncScheduler caches its blocks
    * up to num_computed − placeholders when the token arrives (_update_request_with_output), then
    * frees them, so the block its final step filled is cached too (a formation registers only the
-   * tokens known then, one short of that in the asynchronous loop).
+   * tokens known then, one short of that in the asynchronous loop). Freeing waits for the
+   * formation `carrySeq` when it had CPU store jobs (`leave`); caching here is no store job (vLLM
+   * decides those when it schedules).
    */
-  retireFinished(r: EngineRequest): void {
+  retireFinished(r: EngineRequest, carrySeq: number): void {
+    const stored = r.cpuStored;
     this.cacheFullBlocks(r, r.computedTokens - r.pendingTokens);
-    this.retire(r);
+    r.cpuStored = stored;
+    this.leave(r, carrySeq);
   }
 
   /** A preempted request whose last token was in flight finishes from the waiting queue (update_from_output's stopped_preempted_reqs); its blocks are already free. */

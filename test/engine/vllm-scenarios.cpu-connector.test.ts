@@ -52,9 +52,7 @@ describe('vLLM scenarios: abort while a CPU load is in flight', () => {
 });
 
 describe('vLLM scenarios: a CPU store completes when its request is done', () => {
-  // blis stores a block at allocation and frees a finished request's blocks at once
-  // (docs/engine.md, known limits); vLLM holds them until finished_sending, one step later.
-  it.fails('a finished request that stored blocks holds its GPU blocks one more step (delay_free_blocks until finished_sending)', () => {
+  it('a finished request that stored blocks holds its GPU blocks one more step (delay_free_blocks until finished_sending)', () => {
     // 5 blocks (4 usable), block 4, CPU tier of 8 blocks.
     // c (0; 2 unique, 6 out) and a (0; 8 unique, 2 out): [c:2, a:8] → 1100; prepare_store A0, A1.
     // [c:1, a:1] → 2120 (a takes its third block: the pool is full); a finishes: request_finished
@@ -72,5 +70,87 @@ describe('vLLM scenarios: a CPU store completes when its request is done', () =>
     expect(r.batches).toEqual([['c:2', 'a:8'], ['c:1', 'a:1'], ['c:1'], ['c:1', 'b:4'], ['c:1'], ['c:1']]);
     expect(r.stepEndsUs).toEqual([1100, 2120, 3130, 4180, 5190, 6200]);
     expect(r.reqs.b!.firstTokenUs).toBe(4180);
+  });
+
+  it('a request that never had a store job (its only full blocks were GPU hits already in the tier) frees its blocks when it finishes', () => {
+    // 5 blocks (4 usable), block 4, CPU tier of 8 blocks.
+    // p (0; g's 8, 1 out): [p:8] → 1080; G0, G1 stored (a store job): p holds its 2 blocks, and
+    //   with nothing left to run the engine's empty step reports finished_sending {p} at once.
+    // c (2000; 2 unique, 6 out), a (2000; g's 8 + 2, 2 out): a hits G0, G1 on the GPU (cap
+    //   floor(9/4) = 2), computes tokens 8..9 in a third block: [c:2, a:2] → 3040 (pool full).
+    //   a's new block (tokens 8..11) never fills with known tokens (11 at most): no prepare_store
+    //   lists a block for it, a is not in _reqs_being_stored.
+    // [c:1, a:1] → 4060; a finishes: request_finished returns False → its 3 blocks are free now.
+    // b (3500; 4 unique, 1 out) needs 1 block: [c:1, b:4] → 5110; then [c:1] ×3 → 6120, 7130, 8140.
+    // Holding a's blocks (as for a request with a store job) would give [c:1] → 5070, then b → 6120.
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 5, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(8) }, [
+      { id: 'p', inputTokens: 8, outputTokens: 1, prefix: { group: 'g', tokens: 8 } },
+      { id: 'c', arrivalUs: 2000, inputTokens: 2, outputTokens: 6 },
+      { id: 'a', arrivalUs: 2000, inputTokens: 10, outputTokens: 2, prefix: { group: 'g', tokens: 8 } },
+      { id: 'b', arrivalUs: 3500, inputTokens: 4, outputTokens: 1 },
+    ]);
+    expect(r.batches).toEqual([['p:8'], ['c:2', 'a:2'], ['c:1', 'a:1'], ['c:1', 'b:4'], ['c:1'], ['c:1'], ['c:1']]);
+    expect(r.stepEndsUs).toEqual([1080, 3040, 4060, 5110, 6120, 7130, 8140]);
+    expect(r.reqs.a).toMatchObject({ cachedTokens: 8, finishedUs: 4060 });
+    expect(r.reqs.b!.firstTokenUs).toBe(5110);
+  });
+
+  it('asynchronous loop: the id rides on the step formed after the finish, so the blocks serve the step two after that', () => {
+    // ASYNC (step_with_batch_queue): 5 blocks (4 usable), block 8, CPU tier of 8 blocks.
+    // c (0; 1 in, 7 out) never needs a second block; a (0; 16 unique, 2 out); b (1500; 8 unique, 1 out).
+    // F0 [c:1, a:16] 0 → 1170 (A0, A1 stored: a is in _reqs_being_stored); F1, formed behind it,
+    //   [c:1, a:1] → 2190 (a takes its third block: the pool is full).
+    // F2 [c:1] (a's last token in flight) → 3200. update(F1) at 2190 finishes a: its blocks stay.
+    // F3, scheduled at 2190 after update(F1), carries finished_req_ids {a}; b gets no block: [c:1] → 4210.
+    // F4, scheduled at 3200: [c:1] → 5220. update(F3) at 4210: get_finished ran with {a}, its store
+    //   jobs done → finished_sending {a} → _free_blocks(a).
+    // F5, scheduled at 4210: [c:1, b:8] → 6310 (b's first and only token); F6 [c:1] → 7320, c's 7th token.
+    // Freeing at the finish would have admitted b in F3 (→ 4290).
+    const r = runScenario({ asyncScheduling: true, blockSize: 8, totalKvBlocks: 5, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(8) }, [
+      { id: 'c', inputTokens: 1, outputTokens: 7 },
+      { id: 'a', inputTokens: 16, outputTokens: 2 },
+      { id: 'b', arrivalUs: 1500, inputTokens: 8, outputTokens: 1 },
+    ]);
+    expect(r.batches).toEqual([['c:1', 'a:16'], ['c:1', 'a:1'], ['c:1'], ['c:1'], ['c:1'], ['c:1', 'b:8'], ['c:1']]);
+    expect(r.stepEndsUs).toEqual([1170, 2190, 3200, 4210, 5220, 6310, 7320]);
+    expect(r.reqs.a!.finishedUs).toBe(2190);
+    expect(r.reqs.b!.firstTokenUs).toBe(6310);
+    expect(r.reqs.c!.finishedUs).toBe(7320);
+  });
+
+  it('an aborted request that stored blocks holds them as a finished one does (finish_requests → request_finished)', () => {
+    // 5 blocks (4 usable), block 4, CPU tier of 8 blocks.
+    // c (0; 1 unique, 6 out), a (0; 8 unique, 5 out), b (1500; 4 unique, 1 out).
+    // [c:1, a:8] → 1090 (A0, A1 stored); [c:1, a:1] → 2110 (a's third block: the pool is full);
+    // [c:1, a:1] 2110 → 3130. a is aborted at 2500: delay_free_blocks, its id rides on the next schedule.
+    // At 3130 b gets no block: [c:1] → 4140, whose get_finished reports finished_sending {a}.
+    // [c:1, b:4] → 5190 (c takes its second block); [c:1] → 6200, c's sixth token.
+    // Freeing at the abort would have run [c:1, b:4] at 3130 (→ 4180).
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 5, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(8) }, [
+      { id: 'c', inputTokens: 1, outputTokens: 6 },
+      { id: 'a', inputTokens: 8, outputTokens: 5 },
+      { id: 'b', arrivalUs: 1500, inputTokens: 4, outputTokens: 1 },
+    ], [{ id: 'a', atUs: 2500 }]);
+    expect(r.batches).toEqual([['c:1', 'a:8'], ['c:1', 'a:1'], ['c:1', 'a:1'], ['c:1'], ['c:1', 'b:4'], ['c:1']]);
+    expect(r.stepEndsUs).toEqual([1090, 2110, 3130, 4140, 5190, 6200]);
+    expect(r.reqs.a!.finishedUs).toBe(-1);
+    expect(r.reqs.b!.firstTokenUs).toBe(5190);
+  });
+
+  it('the empty step after a held finish frees the blocks even when a decode run formed it (no idle engine with work)', () => {
+    // 12 blocks (11 usable), block 4, max_num_seqs 1, budget 20, CPU tier of 40 blocks.
+    // r0 (0; 39 unique, 3 out): [r0:20] → 1200, [r0:19] → 2390 (first token), [r0:1] → 3400 (the
+    //   leaping engine's decode run starts here), [r0:1] → 4410: r0 finishes with all 11 blocks,
+    //   held (it stored its blocks). r1, r2 (2500; 1 token each) waited for the seat.
+    // The formation at 4410 admits nobody (no free block): the empty step reports r0's stores,
+    //   its blocks are free, and the next schedule runs [r1:1] → 5420, then [r2:1] → 6430.
+    const r = runScenario({ blockSize: 4, totalKvBlocks: 12, maxNumBatchedTokens: 20, maxNumSeqs: 1, maxModelLen: 300, cpuTier: cpuTier(40) }, [
+      { id: 'r0', inputTokens: 39, outputTokens: 3 },
+      { id: 'r1', arrivalUs: 2500, inputTokens: 1, outputTokens: 1 },
+      { id: 'r2', arrivalUs: 2500, inputTokens: 1, outputTokens: 1 },
+    ]);
+    expect(r.batches).toEqual([['r0:20'], ['r0:19'], ['r0:1'], ['r0:1'], ['r1:1'], ['r2:1']]);
+    expect(r.stepEndsUs).toEqual([1200, 2390, 3400, 4410, 5420, 6430]);
+    expect(r.reqs.r2!.finishedUs).toBe(6430);
   });
 });
