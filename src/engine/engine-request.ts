@@ -110,6 +110,12 @@ export class EngineRequest {
    * CPU load once one is allocated, and kept across preemption.
    */
   nextStoreBlock = 0;
+  /**
+   * Full blocks the store pass last saw: it runs again when the request has more. Equal to
+   * nextStoreBlock unless the tier could not take a store (vLLM retries that at every schedule;
+   * here at the request's next full block, which every scheduling path reaches alike).
+   */
+  storeSeenBlocks = 0;
   storeCarrySeq = -1;
   preemptions = 0;
 

@@ -99,7 +99,7 @@ export class KvCacheManager {
    */
   cacheFullBlocks(r: EngineRequest, tokens: number): void {
     const full = this.registerFullBlocks(r, tokens);
-    if (this.cpu !== null && full > r.nextStoreBlock) this.storeToCpu(this.cpu, r, full);
+    if (this.cpu !== null && full > r.storeSeenBlocks) this.storeToCpu(this.cpu, r, full);
   }
 
   /** Registers r's full blocks of known tokens up to `tokens` in the prefix cache; returns how many r has. */
@@ -126,7 +126,10 @@ export class KvCacheManager {
    * the tier holds to the MRU end, the first block last (after prepare_store appended the new ones).
    */
   private storeToCpu(cpu: CpuKvTier, r: EngineRequest, full: number): void {
+    r.storeSeenBlocks = full;
     const stored = cpu.prepareStore(r.seqBlockHashes, r.nextStoreBlock, full);
+    // More missing blocks than the tier holds: prepare_store returns None and the index stays, so
+    // the pass retries from it (here when the next block fills: every path then calls it alike).
     if (stored < 0) return;
     r.nextStoreBlock = full;
     if (stored === 0) return;

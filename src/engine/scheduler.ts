@@ -171,7 +171,7 @@ export class Scheduler extends KvCacheManager {
         r.loadDoneUs = nowUs + Math.round(cpuHits * this.loadUsPerBlock);
         r.loadStepSeq = out.seq;
         // update_state_after_alloc: the store pass resumes past the hit and loaded blocks.
-        r.nextStoreBlock = hits + cpuHits;
+        r.nextStoreBlock = r.storeSeenBlocks = hits + cpuHits;
         this.loading.push(r);
         this.cpuLoads++;
         continue;
