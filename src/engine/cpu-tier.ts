@@ -1,9 +1,10 @@
 /**
  * The CPU KV offload tier, after vLLM 0.15's OffloadingConnector with its CPU backend
  * (distributed/kv_transfer/kv_connector/v1/offloading_connector.py, v1/kv_offload/lru_manager.py):
- * - every full GPU block whose hash is known is stored to CPU memory once (a hash already
- *   stored is skipped, prepare_store); when the tier is full the least recently used block is
- *   evicted;
+ * - the full GPU blocks of a scheduled request that the tier lacks are stored to CPU memory
+ *   (prepare_store skips a hash already stored); when the tier is full the least recently used
+ *   blocks are evicted; a store that wrote any block then touches every full block of the request
+ *   (kv-cache-manager.ts storeToCpu);
  * - a prefix lookup that runs past the GPU cache's hits continues in the CPU tier
  *   (get_num_new_matched_tokens); before it, every full block of the request that the tier
  *   holds is touched, last block first, so a prefix's first block is the most recently used and
@@ -27,6 +28,8 @@ export class CpuKvTier {
   /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
   private readonly head: number;
   private used = 0;
+  /** Scratch for prepareStore: indices of the hashes the tier lacked. */
+  private missing = new Int32Array(64);
   /** Blocks written to the tier / dropped from it, over the run. */
   stores = 0;
   evictions = 0;
@@ -75,10 +78,35 @@ export class CpuKvTier {
 
   /**
    * Stores a block's hash unless it is there already; evicts the least recently used block when
-   * full. True when it stored (vLLM's prepare_store listed it in block_hashes_to_store: a store job).
+   * full. True when it stored.
    */
   store(hash: number): boolean {
     if (this.slotOf(hash) >= 0) return false;
+    this.insert(hash);
+    return true;
+  }
+
+  /**
+   * The connector's store of hashes[from..to) (vLLM 0.15 v1/kv_offload/lru_manager.py
+   * prepare_store): the hashes the tier lacks are listed first, then as many least recently used
+   * blocks as they need are evicted, then they are appended in order. A block of the same range
+   * evicted by this call is therefore not stored again. Returns the blocks stored (0: no store
+   * job), or -1 when they outnumber the tier (prepare_store returns None, nothing changes).
+   */
+  prepareStore(hashes: Float64Array, from: number, to: number): number {
+    if (this.missing.length < to - from) this.missing = new Int32Array((to - from) * 2);
+    const missing = this.missing;
+    let n = 0;
+    for (let i = from; i < to; i++) if (this.slotOf(hashes[i]!) < 0) missing[n++] = i;
+    if (n > this.capacityBlocks) return -1;
+    // Free slots first, then the LRU head; a slot evicted here is never one appended here, since
+    // n <= capacity keeps every appended block behind the blocks evicted before it.
+    for (let k = 0; k < n; k++) this.insert(hashes[missing[k]!]!);
+    return n;
+  }
+
+  /** Puts an absent hash at the MRU end, in a free slot or the least recently used one. */
+  private insert(hash: number): void {
     let s: number;
     if (this.used < this.capacityBlocks) {
       s = this.used++;
@@ -92,7 +120,6 @@ export class CpuKvTier {
     this.index.set(hash, s);
     this.append(s);
     this.stores++;
-    return true;
   }
 
   /** The slot holding `hash`, or -1 (a stale entry reads as absent). */

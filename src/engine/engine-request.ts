@@ -105,6 +105,17 @@ export class EngineRequest {
    * its blocks are held until a step reports the stores (kv-stores.ts), that of formation `storeCarrySeq`.
    */
   cpuStored = false;
+  /**
+   * The CPU tier's store pass starts at this block (vLLM's `_next_stored_block_idx`): 0, past a
+   * CPU load once one is allocated, and kept across preemption.
+   */
+  nextStoreBlock = 0;
+  /**
+   * Full blocks the store pass last saw: it runs again when the request has more. Equal to
+   * nextStoreBlock unless the tier could not take a store (vLLM retries that at every schedule;
+   * here at the request's next full block, which every scheduling path reaches alike).
+   */
+  storeSeenBlocks = 0;
   storeCarrySeq = -1;
   preemptions = 0;
 

@@ -2,7 +2,8 @@
  * A request's KV blocks as the scheduler asks for them, after vLLM 0.15
  * v1/core/kv_cache_manager.py: prefix-cache hits among its leading blocks
  * (`get_computed_blocks`), fresh blocks for new tokens (`allocate_slots`), registration of full
- * blocks in the prefix cache as they fill (`cache_blocks`, also offered to the CPU tier), and
+ * blocks in the prefix cache as they fill (`cache_blocks`; a scheduled request's full blocks are
+ * also offered to the CPU tier, as the connector's build_connector_meta does), and
  * freeing (`free`, last block first). The block pool (kv-cache.ts) holds the blocks and their
  * hashes; the scheduler, which extends this class, decides who gets them. A model with
  * sliding-window KV cache groups keeps a table per group (hybrid-kv.ts) and every method here
@@ -92,24 +93,48 @@ export class KvCacheManager {
   }
 
   /**
-   * Registers the request's full blocks of known tokens up to `tokens` in the prefix cache
-   * (vLLM cache_blocks with min(num_computed + num_new, num_tokens)) and stores them to the
-   * CPU tier (the connector offloads every full block it sees scheduled; one the tier lacked makes
-   * a store job, which holds the request's blocks when it leaves: kv-stores.ts).
+   * A scheduled request's blocks: its full blocks of known tokens up to `tokens` are registered in
+   * the prefix cache (vLLM cache_blocks with min(num_computed + num_new, num_tokens)) and offered
+   * to the CPU tier (storeToCpu).
    */
   cacheFullBlocks(r: EngineRequest, tokens: number): void {
-    if (!this.prefixCaching) return;
+    const full = this.registerFullBlocks(r, tokens);
+    if (this.cpu !== null && full > r.storeSeenBlocks) this.storeToCpu(this.cpu, r, full);
+  }
+
+  /** Registers r's full blocks of known tokens up to `tokens` in the prefix cache; returns how many r has. */
+  registerFullBlocks(r: EngineRequest, tokens: number): number {
+    if (!this.prefixCaching) return 0;
     let full = Math.floor(Math.min(tokens, r.numTokens) / this.blockSize);
     if (full > r.seqBlockHashes.length) full = r.seqBlockHashes.length;
-    if (full <= r.numHashedBlocks) return;
-    if (this.hybrid !== null) return this.hybrid.cache(r, full);
-    const cpu = this.cpu;
-    for (let k = r.numHashedBlocks; k < full; k++) {
-      const h = r.seqBlockHashes[k]!;
-      this.pool.cache(r.blocks[k]!, h, k >= r.sharedBlocks ? r.idKey : -1, k);
-      if (cpu !== null && cpu.store(h)) r.cpuStored = true;
+    if (full <= r.numHashedBlocks) return full;
+    if (this.hybrid !== null) {
+      this.hybrid.cache(r, full);
+      return full;
     }
+    for (let k = r.numHashedBlocks; k < full; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     r.numHashedBlocks = full;
+    return full;
+  }
+
+  /**
+   * The connector's store pass for a scheduled request with `full` full blocks, after vLLM 0.15
+   * offloading_connector.py OffloadingConnectorScheduler._get_reqs_to_store (build_connector_meta):
+   * it walks the blocks from `_next_stored_block_idx` (0, or past a CPU load), GPU hits included,
+   * and `prepare_store` keeps those the tier lacks; when it kept any (a store job, which holds the
+   * request's blocks when it leaves: kv-stores.ts), `touch` moves every full block of the request
+   * the tier holds to the MRU end, the first block last (after prepare_store appended the new ones).
+   */
+  private storeToCpu(cpu: CpuKvTier, r: EngineRequest, full: number): void {
+    r.storeSeenBlocks = full;
+    const stored = cpu.prepareStore(r.seqBlockHashes, r.nextStoreBlock, full);
+    // More missing blocks than the tier holds: prepare_store returns None and the index stays, so
+    // the pass retries from it (here when the next block fills: every path then calls it alike).
+    if (stored < 0) return;
+    r.nextStoreBlock = full;
+    if (stored === 0) return;
+    r.cpuStored = true;
+    cpu.touch(r.seqBlockHashes, full);
   }
 
   /**

@@ -170,6 +170,8 @@ export class Scheduler extends KvCacheManager {
         r.loadTokens = cpuHits * bs;
         r.loadDoneUs = nowUs + Math.round(cpuHits * this.loadUsPerBlock);
         r.loadStepSeq = out.seq;
+        // update_state_after_alloc: the store pass resumes past the hit and loaded blocks.
+        r.nextStoreBlock = r.storeSeenBlocks = hits + cpuHits;
         this.loading.push(r);
         this.cpuLoads++;
         continue;
@@ -313,13 +315,11 @@ export class Scheduler extends KvCacheManager {
    * up to num_computed − placeholders when the token arrives (_update_request_with_output), then
    * frees them, so the block its final step filled is cached too (a formation registers only the
    * tokens known then, one short of that in the asynchronous loop). Freeing waits for the
-   * formation `carrySeq` when it had CPU store jobs (`leave`); caching here is no store job (vLLM
-   * decides those when it schedules).
+   * formation `carrySeq` when it had CPU store jobs (`leave`); nothing is offered to the CPU tier
+   * here (vLLM's connector stores only what it sees scheduled, build_connector_meta).
    */
   retireFinished(r: EngineRequest, carrySeq: number): void {
-    const stored = r.cpuStored;
-    this.cacheFullBlocks(r, r.computedTokens - r.pendingTokens);
-    r.cpuStored = stored;
+    this.registerFullBlocks(r, r.computedTokens - r.pendingTokens);
     this.leave(r, carrySeq);
   }
 
