@@ -1,9 +1,10 @@
 /**
  * The KV cache a cluster's engines run with, as vLLM 0.15 derives it when a flag leaves it unset:
  * the block size (16 on CUDA, or what an MLA backend forces: model/kv-block-size.ts), the KV cache
- * groups of a model with sliding-window layers (a sparse-attention model's MLA and indexer caches
- * are one group whose block holds both: model/kv-sizing.ts kvBytesPerBlock) (vLLM's hybrid KV cache manager, off behind any KV
- * connector or with --disable-hybrid-kv-cache-manager: model/kv-groups.ts), and the block count
+ * groups of a model with sliding-window layers (vLLM's hybrid KV cache manager, off behind any KV
+ * connector or with --disable-hybrid-kv-cache-manager: model/kv-groups.ts; a sparse-attention
+ * model's MLA and indexer caches are one group whose block holds both: model/kv-sizing.ts
+ * kvBytesPerBlock), and the block count
  * memory profiling leaves (model/kv-sizing.ts). Each derived value is recorded with its rule for
  * the config echo.
  */
@@ -81,9 +82,9 @@ export function resolveKvCache(
     sources['totalKvBlocks'] = 'derived';
     derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
   }
-  if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);
   const sa = model.sparseAttention;
-  if (sa !== null) {
+  if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);
+  else if (sa !== null) {
     derivations['kvCacheGroups'] = `sparse attention: the MLA cache (${model.numLayers} layers x ${kvBytesPerTokenPerLayer(model, c.tp)} bytes per token${model.kvBytes === 1 ? ', fp8_ds_mla' : ''}) and the indexer's K cache (${sa.indexerLayers} layers x ${indexerCacheBytesPerToken(sa)} bytes per token) form one KV cache group of uniform type (vLLM UniformTypeKVCacheSpecs): a block holds ${c.blockSize} tokens of both, replicated on every TP rank`;
   }
   return { kvGroups, totalKvBlocks, disableHybridKvCacheManager };

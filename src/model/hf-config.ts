@@ -7,7 +7,7 @@ import { InputError } from '../kernel/errors.js';
 import type { MlaShape, ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
 import { quantizationObject, readQuantization } from './quantization.js';
-import { type SparseAttention, indexerLayerCount, indexerParamsPerLayer } from './sparse-attention.js';
+import { type SparseAttention, indexerLayerCount, indexerParamCount, indexerParamsPerLayer } from './sparse-attention.js';
 
 type Json = Record<string, unknown>;
 
@@ -254,7 +254,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const sparse = sparseAttention(c, layers, mla !== null, w);
   const indexer = sparse === null ? { quantised: 0, bf16: 0 } : indexerParamsPerLayer(sparse, hidden);
   const indexerLayers = sparse === null ? 0 : sparse.indexerLayers;
-  const indexerParams = indexerLayers * (indexer.quantised + indexer.bf16);
+  const indexerParams = sparse === null ? 0 : indexerParamCount(sparse, hidden);
   const totalParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeTotal + indexerParams;
   const activeParams = embed + lmHead + hidden + denseLayers * perDense + moeLayers * perMoeActive + indexerParams;
 

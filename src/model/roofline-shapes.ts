@@ -20,7 +20,7 @@ import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
 import { type SamplerPasses, samplerPasses } from './generation-config.js';
-import { checkSparseAttentionGpu, indexerCacheBytesPerToken, indexerParamsPerLayer } from './sparse-attention.js';
+import { checkSparseAttentionGpu, indexerCacheBytesPerToken, indexerParamCount } from './sparse-attention.js';
 
 export interface RooflineShapes {
   readonly layers: number;
@@ -125,8 +125,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const moeShare = moeLayers === L ? 1 : moeLayers / L;
   const sa = m.sparseAttention;
   if (sa !== null) checkSparseAttentionGpu(m.name, hw);
-  const indexer = sa === null ? null : indexerParamsPerLayer(sa, h);
-  const indexerParams = sa === null || indexer === null ? 0 : sa.indexerLayers * (indexer.quantised + indexer.bf16);
+  const indexerParams = sa === null ? 0 : indexerParamCount(sa, h);
   const alwaysPerLayer = (m.totalParams - embed - lmHeadStored - h - indexerParams) / L - (isMoe ? moeShare * E * expertParams : 0);
   const mlpParams = Math.max(0, alwaysPerLayer - m.attentionParamsPerLayer - 2 * h - (isMoe ? moeShare * h * E : 0));
   const mlpWidth = mlpParams / (3 * h); // SwiGLU: gate and up (h × 2I), down (I × h)
@@ -195,7 +194,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     layerGemms: Object.freeze(layerGemms),
     lmHead,
     moe,
-    sparse: sa === null || indexer === null ? null : Object.freeze({
+    sparse: sa === null ? null : Object.freeze({
       topK: sa.indexTopK,
       indexerLayers: sa.indexerLayers,
       indexerGemms: Object.freeze([gemmShape(sa.qLoraRank, sa.indexHeads * sa.indexHeadDim, m.weightBytes, ab, quantRates), gemmShape(h, sa.indexHeadDim + sa.indexHeads, 2, ab, bf16)]),

@@ -64,6 +64,12 @@ export function indexerParamsPerLayer(s: SparseAttention, hidden: number): { qua
   return { quantised: s.qLoraRank * s.indexHeads * s.indexHeadDim, bf16: hidden * (s.indexHeadDim + s.indexHeads) + 2 * s.indexHeadDim };
 }
 
+/** Indexer parameters of the whole model: every layer that builds one (indexerParamsPerLayer). */
+export function indexerParamCount(s: SparseAttention, hidden: number): number {
+  const p = indexerParamsPerLayer(s, hidden);
+  return s.indexerLayers * (p.quantised + p.bf16);
+}
+
 /**
  * Layers that build an indexer, as vLLM's DeepseekV2MLAAttention decides it (IndexCache): with
  * `index_topk_pattern` the layers not marked "S"; else layer i skips when
