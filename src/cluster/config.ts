@@ -55,6 +55,12 @@ export interface ClusterOptions {
   totalKvBlocks?: number;
   gpuMemoryUtilization?: number;
   maxModelLen?: number;
+  /**
+   * A derived KV cache that cannot hold one max_model_len request is noted in the derivations
+   * instead of refused (validate: the experiment's server did start, so the derivation, not the
+   * configuration, is what is off). Default: refused with KV_CAPACITY, as vLLM 0.15 refuses to start.
+   */
+  noteUnservableMaxModelLen?: boolean;
   enablePrefixCaching?: boolean;
   /** vLLM --enable-chunked-prefill (V1 default on); false = --no-enable-chunked-prefill: prompts are scheduled whole. */
   enableChunkedPrefill?: boolean;
@@ -270,7 +276,8 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
       throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
     }
   }
-  const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize }, given, sources, derivations);
+  const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';
+  const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
   let kvCpuBlocks = 0;
@@ -295,7 +302,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
   if (options.disableHybridKvCacheManager !== undefined) sources['disableHybridKvCacheManager'] = given['disableHybridKvCacheManager'] ?? 'flag';
   const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null, kvGroups };
-  const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine,
+  const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine, checkMaxModelLen: unservableMaxModelLen === 'refuse',
     batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype, disableHybridKvCacheManager },
     () => positiveInt(Number(pick('numInstances')), '--num-instances'));
   const pools = layout.pools;

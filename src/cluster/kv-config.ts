@@ -13,7 +13,7 @@ import { BYTES_PER_GB } from '../kernel/units.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import { vllmBlockSize } from '../model/kv-block-size.js';
 import { groupCount, kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
-import { kvBytesPerTokenPerLayer, kvSizing } from '../model/kv-sizing.js';
+import { checkMaxModelLenFits, kvBytesPerTokenPerLayer, kvSizing } from '../model/kv-sizing.js';
 import { indexerCacheBytesPerToken } from '../model/sparse-attention.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import type { ClusterOptions, FieldSource } from './config.js';
@@ -32,6 +32,10 @@ interface KvContext {
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
   readonly blockSize: number;
+  /** Checked against a derived cache: vLLM refuses to start when it cannot hold one request this long. */
+  readonly maxModelLen: number;
+  /** What a derived cache too small for maxModelLen does: refuse (KV_CAPACITY, as vLLM) or note it in the derivations (validate). */
+  readonly unservableMaxModelLen: 'refuse' | 'note';
 }
 
 /** The KV block size: the flag's, or vLLM's on this GPU (16, or what an MLA backend forces). */
@@ -77,7 +81,16 @@ export function resolveKvCache(
     if (!Number.isInteger(totalKvBlocks) || totalKvBlocks < 2) throw new InputError('FLAG_OUT_OF_RANGE', '--total-kv-blocks', `found ${totalKvBlocks}; expected an integer >= 2 (vLLM's num_gpu_blocks, one of which is its null block)`);
     sources['totalKvBlocks'] = given['totalKvBlocks'] ?? 'flag';
   } else {
-    const k = kvSizing({ model, hardware, tp: c.tp, gpuMemoryUtilization: c.gpuMemoryUtilization, blockSize: c.blockSize, maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, kvGroups });
+    const k = kvSizing({ model, hardware, tp: c.tp, gpuMemoryUtilization: c.gpuMemoryUtilization, blockSize: c.blockSize, maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, kvGroups,
+      ...(c.unservableMaxModelLen === 'refuse' ? { maxModelLen: c.maxModelLen } : {}) });
+    if (c.unservableMaxModelLen === 'note') {
+      try {
+        checkMaxModelLenFits(model, c.tp, c.blockSize, kvGroups, c.maxModelLen, c.maxNumBatchedTokens, k.usableBytes - k.weightBytesPerGpu - k.reserveBytes, hardware.name);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        derivations['maxModelLen'] = `the derived KV cache is short of one max_model_len request (${e.message.replace(/^--max-model-len: vLLM refuses to start: /, '')}); simulated anyway, as the measured server did start`;
+      }
+    }
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
     derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;

@@ -34,6 +34,8 @@ export interface PoolDefaults {
   readonly gpuMemoryUtilization: number;
   /** --total-kv-blocks was given: it applies to every pool that does not set its own. */
   readonly totalKvBlocksGiven: boolean;
+  /** Derived pool caches must hold one engine.maxModelLen request (KV_CAPACITY otherwise, as vLLM refuses to start). */
+  readonly checkMaxModelLen: boolean;
   readonly engine: PoolEngineConfig;
   /** Which batch knobs were given at the top level; the others follow each pool's GPU (vLLM's defaults). */
   readonly batchGiven: { readonly maxNumBatchedTokens: boolean; readonly maxNumSeqs: boolean };
@@ -79,7 +81,8 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
       && sameGroups(kvGroups, engine.kvGroups);
     const kvBlocks = o.totalKvBlocks !== undefined ? positiveInt(o.totalKvBlocks, `${where} totalKvBlocks`)
       : d.totalKvBlocksGiven || sameAsTop ? engine.totalKvBlocks
-      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize: engine.blockSize, maxNumBatchedTokens: mbt, maxNumSeqs: mss, kvGroups }).totalKvBlocks;
+      : kvSizing({ model: pModel, hardware: pHardware, tp: pTp, gpuMemoryUtilization: gpuMem, blockSize: engine.blockSize, maxNumBatchedTokens: mbt, maxNumSeqs: mss, kvGroups,
+        ...(d.checkMaxModelLen ? { maxModelLen: engine.maxModelLen } : {}), where: `${where} gpuMemoryUtilization` }).totalKvBlocks;
     return Object.freeze({
       name: o.name ?? role,
       role,

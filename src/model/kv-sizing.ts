@@ -133,6 +133,11 @@ export interface KvSizingInput {
   readonly where?: string;
   /** vLLM's hybrid KV cache groups (kv-groups.ts); absent or null: one group of every layer. */
   readonly kvGroups?: KvCacheGroups | null;
+  /**
+   * vLLM's max_model_len: when given, the derived cache must hold one request of that length, or
+   * KV_CAPACITY names the longest that fits (vLLM 0.15 refuses to start: checkMaxModelLenFits).
+   */
+  readonly maxModelLen?: number;
 }
 
 export interface KvSizing {
@@ -167,7 +172,56 @@ export function kvSizing(input: KvSizingInput): KvSizing {
       `${model.name} at TP ${tp} does not fit on ${hardware.name}: ${gb(usableBytes)} GB usable, ${gb(weightBytesPerGpu)} GB weights and ${gb(reserveBytes)} GB reserve per GPU leave no room for KV blocks; raise --tp or --gpu-memory-utilization`,
     );
   }
+  if (input.maxModelLen !== undefined) {
+    const mbt = input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
+    checkMaxModelLenFits(model, tp, blockSize, input.kvGroups ?? null, input.maxModelLen, mbt, usableBytes - weightBytesPerGpu - reserveBytes, hardware.name);
+  }
   return { usableBytes, weightBytesPerGpu, reserveBytes, bytesPerBlockPerGpu, totalKvBlocks };
+}
+
+/**
+ * KV bytes one request of `len` tokens can hold on one GPU, summed over layers as vLLM 0.15 does
+ * (v1/kv_cache_interface.py max_memory_usage_bytes): a full-attention layer (and a sparse model's
+ * indexer cache) holds cdiv(len, block) blocks; a layer of a sliding-window group holds the window
+ * and one step's tokens, cdiv(min(window − 1 + max_num_batched_tokens, len), block) + 1 blocks
+ * (the window need not start at a block boundary). Without groups every layer counts as full
+ * (vLLM's unify_hybrid_kv_cache_specs).
+ */
+export function maxRequestKvBytes(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null, len: number, maxNumBatchedTokens: number): number {
+  const full = Math.ceil(len / blockSize);
+  const s = model.sparseAttention;
+  const indexer = s === null ? 0 : s.indexerLayers * indexerCacheBytesPerToken(s) * blockSize * full;
+  const layerPage = kvBytesPerTokenPerLayer(model, tp) * blockSize;
+  if (groups === null) return model.numLayers * layerPage * full + indexer;
+  const sliding = model.slidingLayers;
+  const window = Math.ceil(Math.min(groups.slidingWindow - 1 + maxNumBatchedTokens, len) / blockSize) + 1;
+  return layerPage * ((model.numLayers - sliding) * full + sliding * window) + indexer;
+}
+
+/**
+ * vLLM 0.15 refuses to start when the KV cache cannot hold one request of max_model_len tokens
+ * (v1/core/kv_cache_utils.py check_enough_kv_cache_memory: "To serve at least one request with the
+ * model's max seq len ..."); its message names the longest length that fits, found by binary
+ * search (estimate_max_model_len). Same check, same search → InputError KV_CAPACITY at
+ * --max-model-len. `availableBytes`: the KV cache memory profiling leaves on one GPU.
+ */
+export function checkMaxModelLenFits(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null, maxModelLen: number, maxNumBatchedTokens: number, availableBytes: number, gpu: string): void {
+  const need = (len: number): number => maxRequestKvBytes(model, tp, blockSize, groups, len, maxNumBatchedTokens);
+  const needed = need(maxModelLen);
+  if (needed <= availableBytes) return;
+  let lo = 0;
+  let hi = maxModelLen - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (need(mid) <= availableBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  const gib = (b: number): string => (b / 2 ** 30).toFixed(2);
+  throw new InputError(
+    'KV_CAPACITY',
+    '--max-model-len',
+    `vLLM refuses to start: one request of max_model_len ${maxModelLen} tokens needs ${gib(needed)} GiB of KV cache per GPU, and ${model.name} at TP ${tp} on ${gpu} leaves ${gib(availableBytes)} GiB; the longest that fits is ${lo} tokens. Pass --max-model-len ${lo} or less, or raise --tp or --gpu-memory-utilization`,
+  );
 }
 
 /** Activation, sampler and non-torch memory vLLM's profiling sets aside on each GPU, bytes (see KV_MEMORY_DEFAULTS). */

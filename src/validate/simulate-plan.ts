@@ -54,6 +54,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
       : k.cpuKvGibPerGpu !== null && k.cpuKvGibPerGpu > 0 ? { kvCpuBytes: k.cpuKvGibPerGpu * BYTES_PER_GIB } : {}),
     clientTimeoutS: usToS(plan.clientTimeoutUs),
     snapshotRefreshIntervalMs: 0,
+    // The measured server started: a derived cache short of max_model_len is the derivation's error, noted in the config.
+    noteUnservableMaxModelLen: true,
   };
   return { options, derivedNames: [...plan.derive] };
 }

@@ -45,7 +45,8 @@ describe('KV capacity with hybrid KV cache groups', () => {
     expect(c.engine.kvGroups).toEqual({ layersPerGroup: 10, fullGroups: 1, slidingGroups: 6, slidingWindow: 1024 });
     // 16 tokens x 2 x 16 kv heads x 128 dims x 2 bytes = 131,072 bytes per layer.
     expect(c.engine.totalKvBlocks).toBe(vllmBlocks(gemma3, 1, 10, 131072));
-    const whole = resolveClusterConfig({ modelSpec: gemma3, hardware: 'H100', disableHybridKvCacheManager: true });
+    // Whole contexts in every layer: 131,072 tokens need 62 GiB per GPU, which vLLM refuses to start with (--max-model-len 16384 fits).
+    const whole = resolveClusterConfig({ modelSpec: gemma3, hardware: 'H100', disableHybridKvCacheManager: true, maxModelLen: 16384 });
     expect(whole.engine.totalKvBlocks).toBe(vllmBlocks(gemma3, 1, 62, 131072));
     expect(c.derivations['kvCacheGroups']).toMatch(/\(8 padding layers\)/);
   });

@@ -82,7 +82,7 @@ describe('KV cache: MLA latent + indexer keys in one group of 64-token blocks', 
     expect(k.weightBytesPerGpu).toBe(weights);
     expect(k.totalKvBlocks).toBe(expected);
     expect(k.totalKvBlocks).toBe(5545);
-    const cluster = resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8 });
+    const cluster = resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8, maxModelLen: 262144 });
     expect([cluster.engine.blockSize, cluster.engine.totalKvBlocks]).toEqual([64, 5545]);
     expect(cluster.derivations['kvCacheGroups']).toMatch(/78 layers x 1152 bytes per token\) and the indexer's K cache \(78 layers x 132 bytes per token\) form one KV cache group/);
   });
@@ -92,6 +92,11 @@ describe('KV cache: MLA latent + indexer keys in one group of 64-token blocks', 
     expect(k.totalKvBlocks * 64).toBeGreaterThan(1048576);
     // ... and H200 x 8 does not (the recipe sends the full context to B200).
     expect(kvSizing({ model: withKvCacheDtype(glm, 'fp8'), hardware: h200, tp: 8, blockSize: 64 }).totalKvBlocks * 64).toBeLessThan(1048576);
+    // So vLLM refuses to start GLM-5.2 on H200 x 8 at its default max_model_len, and names what fits:
+    // 5,545 blocks x 64 tokens (bf16) and 9,035 x 64 (fp8), every layer's MLA and indexer cache in one group.
+    expect(() => resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8 })).toThrow(/max_model_len 1048576 tokens .* the longest that fits is 354880 tokens/);
+    expect(() => resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8, kvCacheDtype: 'fp8' })).toThrow(/the longest that fits is 578240 tokens/);
+    expect(resolveClusterConfig({ modelSpec: glm, hardware: 'B200', tp: 8, kvCacheDtype: 'fp8' }).engine.maxModelLen).toBe(1048576);
   });
 
   it('fp8_ds_mla is refused on a model without sparse attention', () => {
