@@ -55,11 +55,7 @@ export interface ClusterOptions {
   totalKvBlocks?: number;
   gpuMemoryUtilization?: number;
   maxModelLen?: number;
-  /**
-   * A derived KV cache that cannot hold one max_model_len request is noted in the derivations
-   * instead of refused (validate: the experiment's server did start, so the derivation, not the
-   * configuration, is what is off). Default: refused with KV_CAPACITY, as vLLM 0.15 refuses to start.
-   */
+  /** A derived KV cache short of one max_model_len request: noted in the derivations (validate: the measured server started), not refused with KV_CAPACITY as vLLM does. */
   noteUnservableMaxModelLen?: boolean;
   enablePrefixCaching?: boolean;
   /** vLLM --enable-chunked-prefill (V1 default on); false = --no-enable-chunked-prefill: prompts are scheduled whole. */
