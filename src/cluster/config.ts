@@ -17,7 +17,7 @@ import { findAdmissionPolicy, type AdmissionSettings } from './admission/admissi
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
-import { unchunkedBudgetMessage, unchunkedDefaultBudget } from '../engine/config.js';
+import { checkBudgetHoldsSeqs, unchunkedBudgetMessage, unchunkedDefaultBudget } from '../engine/config.js';
 import { resolveRouting } from './routing.js';
 import type { WeightedScorerSpec } from './scorers/registry.js';
 import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
@@ -258,7 +258,12 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     return batchDefaults[key];
   };
   let maxNumBatchedTokens = batchKnob('maxNumBatchedTokens', '--max-num-batched-tokens');
-  const maxNumSeqs = batchKnob('maxNumSeqs', '--max-num-seqs');
+  let maxNumSeqs = batchKnob('maxNumSeqs', '--max-num-seqs');
+  // vLLM's default sequence cap is at most the token budget (engine/arg_utils.py: min(default, max_num_batched_tokens)).
+  if (options.maxNumSeqs === undefined && maxNumSeqs > maxNumBatchedTokens) {
+    maxNumSeqs = maxNumBatchedTokens;
+    derivations['maxNumSeqs'] = `${batchDefaults.rule}, capped at max_num_batched_tokens ${maxNumBatchedTokens} as vLLM caps it`;
+  }
   // Without chunked prefill every prompt must fit one step: vLLM raises a derived budget to
   // max_model_len and refuses a given one below it (engine/arg_utils.py, config/scheduler.py).
   const enableChunkedPrefill = options.enableChunkedPrefill ?? true;
@@ -272,6 +277,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
       throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
     }
   }
+  checkBudgetHoldsSeqs(maxNumBatchedTokens, maxNumSeqs, '--max-num-batched-tokens');
   const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';
   const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));

@@ -38,6 +38,9 @@ interface KvContext {
   readonly unservableMaxModelLen: 'refuse' | 'note';
 }
 
+/** vLLM 0.15's --block-size choices (config/cache.py BlockSize). */
+export const VLLM_BLOCK_SIZES: readonly number[] = Object.freeze([1, 8, 16, 32, 64, 128, 256]);
+
 /** The KV block size: the flag's, or vLLM's on this GPU (16, or what an MLA backend forces). */
 export function resolveBlockSize(
   options: ClusterOptions,
@@ -51,6 +54,10 @@ export function resolveBlockSize(
   if (options.blockSize !== undefined) {
     blockSize = options.blockSize;
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
+    // vLLM's --block-size choices (config/cache.py BlockSize); an experiment file states what its server ran with.
+    if (given['blockSize'] !== 'experiment' && !VLLM_BLOCK_SIZES.includes(blockSize)) {
+      throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; vLLM accepts ${VLLM_BLOCK_SIZES.join(', ')}`);
+    }
     sources['blockSize'] = given['blockSize'] ?? 'flag';
   } else {
     const vllm = vllmBlockSize(model, hardware);

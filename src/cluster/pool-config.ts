@@ -12,7 +12,7 @@ import { kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../mo
 import { kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions, PoolRole } from './pools.js';
-import { unchunkedDefaultBudget } from '../engine/config.js';
+import { checkBudgetHoldsSeqs, unchunkedDefaultBudget } from '../engine/config.js';
 
 /** The layout flags (a subset of ClusterOptions). */
 export interface PoolLayoutOptions {
@@ -68,11 +68,15 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
     const role: PoolRole = o.role ?? 'unified';
     const gpuMem = o.gpuMemoryUtilization ?? gpuMemoryUtilization;
     const batch = vllmBatchDefaults(pHardware);
-    const mss = o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`)
+    const mssGiven = o.maxNumSeqs !== undefined || d.batchGiven.maxNumSeqs;
+    let mss = o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`)
       : d.batchGiven.maxNumSeqs ? engine.maxNumSeqs : batch.maxNumSeqs;
     const poolDefaultBudget = engine.enableChunkedPrefill ? batch.maxNumBatchedTokens : unchunkedDefaultBudget(batch.maxNumBatchedTokens, engine.maxModelLen, mss);
     const mbt = o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`)
       : d.batchGiven.maxNumBatchedTokens ? engine.maxNumBatchedTokens : poolDefaultBudget;
+    // vLLM's default sequence cap is at most the token budget (engine/arg_utils.py).
+    if (!mssGiven) mss = Math.min(mss, mbt);
+    checkBudgetHoldsSeqs(mbt, mss, `${where} maxNumBatchedTokens`);
     const cpuTier = pModel === model && pHardware === hardware && pTp === tp ? engine.cpuTier
       : cpuTierFor({ model: pModel, hardware: pHardware, tp: pTp, blockSize: engine.blockSize, kvCpuBytes: d.kvCpuBytes, kvCpuBlocks: d.kvCpuBlocks })?.tier ?? null;
     // vLLM 0.15 turns the hybrid KV cache manager off behind any KV connector (CPU offload, P/D transfer).

@@ -133,6 +133,16 @@ export function unchunkedBudgetMessage(maxNumBatchedTokens: number, maxModelLen:
 }
 
 /**
+ * vLLM refuses a token budget below the sequence cap (config/scheduler.py verify_max_model_len:
+ * "max_num_batched_tokens must be greater than or equal to max_num_seqs"; every scheduled request
+ * takes at least one token of it). → InputError FLAG_CONFLICT at `where`.
+ */
+export function checkBudgetHoldsSeqs(maxNumBatchedTokens: number, maxNumSeqs: number, where: string): void {
+  if (maxNumBatchedTokens >= maxNumSeqs) return;
+  throw new InputError('FLAG_CONFLICT', where, `max_num_batched_tokens (${maxNumBatchedTokens}) must be greater than or equal to max_num_seqs (${maxNumSeqs}): vLLM refuses this; raise --max-num-batched-tokens or lower --max-num-seqs`);
+}
+
+/**
  * The token budget vLLM picks when chunked prefill is off and none is given (engine/arg_utils.py):
  * at least max_model_len, so any prompt fits one step, and at most max_num_seqs × max_model_len.
  */

@@ -1,0 +1,44 @@
+/**
+ * vLLM 0.15's engine-argument rules the cluster config applies: the default max_num_seqs is at most
+ * the token budget (engine/arg_utils.py: min(default, max_num_batched_tokens)); a budget below the
+ * sequence cap is refused (config/scheduler.py: "max_num_batched_tokens must be greater than or
+ * equal to max_num_seqs"); --block-size takes vLLM's choices (config/cache.py BlockSize), while an
+ * experiment file states what its server ran with.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveClusterConfig } from '../../src/cluster/config.js';
+import { runCli } from '../cli/helpers.js';
+
+const base = { model: 'qwen/qwen3-14b', hardware: 'H100' } as const;
+
+describe("vLLM's engine-argument rules", () => {
+  it('the default max_num_seqs is capped by a smaller token budget, and says so', () => {
+    const c = resolveClusterConfig({ ...base, maxNumBatchedTokens: 512 });
+    expect(c.engine.maxNumSeqs).toBe(512);
+    expect(c.derivations['maxNumSeqs']).toMatch(/capped at max_num_batched_tokens 512/);
+    // The default budget (8192 on H100) leaves the default cap (1024) alone.
+    expect(resolveClusterConfig(base).engine.maxNumSeqs).toBe(1024);
+    // A100's defaults are 2048 / 256: a 128-token budget caps the sequences at 128.
+    expect(resolveClusterConfig({ ...base, hardware: 'A100-80', maxNumBatchedTokens: 128 }).engine.maxNumSeqs).toBe(128);
+  });
+
+  it('each pool caps its own default the same way', () => {
+    const c = resolveClusterConfig({ ...base, pools: [{ role: 'unified', count: 1, maxNumBatchedTokens: 256 }, { role: 'unified', name: 'big', count: 1 }] });
+    expect(c.pools.map((p) => [p.engine.maxNumBatchedTokens, p.engine.maxNumSeqs])).toEqual([[256, 256], [8192, 1024]]);
+  });
+
+  it('a budget below a given sequence cap is refused, as vLLM refuses it', () => {
+    expect(() => resolveClusterConfig({ ...base, maxNumBatchedTokens: 64, maxNumSeqs: 128 })).toThrow(/max_num_batched_tokens \(64\) must be greater than or equal to max_num_seqs \(128\)/);
+    expect(resolveClusterConfig({ ...base, maxNumBatchedTokens: 128, maxNumSeqs: 128 }).engine.maxNumSeqs).toBe(128);
+    expect(() => resolveClusterConfig({ ...base, pools: [{ role: 'unified', count: 1, maxNumBatchedTokens: 100, maxNumSeqs: 200 }] })).toThrow(/pools\[0\] maxNumBatchedTokens: max_num_batched_tokens \(100\)/);
+  });
+
+  it("--block-size takes vLLM's choices; an experiment's stated size is taken as is", async () => {
+    for (const ok of [1, 8, 16, 32, 64, 128, 256]) expect(resolveClusterConfig({ ...base, blockSize: ok }).engine.blockSize).toBe(ok);
+    expect(() => resolveClusterConfig({ ...base, blockSize: 48 })).toThrow(/--block-size: found 48; vLLM accepts 1, 8, 16, 32, 64, 128, 256/);
+    expect(resolveClusterConfig({ ...base, blockSize: 48 }, { blockSize: 'experiment' }).engine.blockSize).toBe(48);
+    const r = await runCli(['run', '--model', 'qwen/qwen3-14b', '--block-size', '7', '--num-requests', '2']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[FLAG_OUT_OF_RANGE\] --block-size: found 7/);
+  });
+});
