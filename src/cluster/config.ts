@@ -9,15 +9,15 @@ import type { ModelSpec } from '../model/model-spec.js';
 import type { GenerationDefaults } from '../model/generation-config.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
-import { defaultMaxModelLen, kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../model/kv-sizing.js';
+import { defaultMaxModelLen, kvSizing, validateTp, withKvCacheDtype } from '../model/kv-sizing.js';
 import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import { resolveBlockSize, resolveKvCache } from './kv-config.js';
+import { resolveBatchKnobs } from './batch-config.js';
 import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
-import { checkBudgetHoldsSeqs, unchunkedBudgetMessage, unchunkedDefaultBudget } from '../engine/config.js';
 import { resolveRouting } from './routing.js';
 import type { WeightedScorerSpec } from './scorers/registry.js';
 import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
@@ -246,38 +246,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const derivations: Record<string, string> = {};
   const blockSize = resolveBlockSize(options, model, hardware, given, sources, derivations);
   const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
-  const batchDefaults = vllmBatchDefaults(hardware);
-  const batchKnob = (key: 'maxNumBatchedTokens' | 'maxNumSeqs', flag: string): number => {
-    const v = options[key];
-    if (v !== undefined) {
-      sources[key] = given[key] ?? 'flag';
-      return positiveInt(v, flag);
-    }
-    sources[key] = 'derived';
-    derivations[key] = batchDefaults.rule;
-    return batchDefaults[key];
-  };
-  let maxNumBatchedTokens = batchKnob('maxNumBatchedTokens', '--max-num-batched-tokens');
-  let maxNumSeqs = batchKnob('maxNumSeqs', '--max-num-seqs');
-  // vLLM's default sequence cap is at most the token budget (engine/arg_utils.py: min(default, max_num_batched_tokens)).
-  if (options.maxNumSeqs === undefined && maxNumSeqs > maxNumBatchedTokens) {
-    maxNumSeqs = maxNumBatchedTokens;
-    derivations['maxNumSeqs'] = `${batchDefaults.rule}, capped at max_num_batched_tokens ${maxNumBatchedTokens} as vLLM caps it`;
-  }
-  // Without chunked prefill every prompt must fit one step: vLLM raises a derived budget to
-  // max_model_len and refuses a given one below it (engine/arg_utils.py, config/scheduler.py).
   const enableChunkedPrefill = options.enableChunkedPrefill ?? true;
-  if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
   const maxModelLen = options.maxModelLen !== undefined ? positiveInt(options.maxModelLen, '--max-model-len') : defaultMaxModelLen(model);
-  if (!enableChunkedPrefill) {
-    if (options.maxNumBatchedTokens === undefined) {
-      maxNumBatchedTokens = unchunkedDefaultBudget(maxNumBatchedTokens, maxModelLen, maxNumSeqs);
-      derivations['maxNumBatchedTokens'] = `chunked prefill off: vLLM's default budget raised to max_model_len ${maxModelLen} (at most max_num_seqs x max_model_len; engine/arg_utils.py)`;
-    } else if (maxNumBatchedTokens < maxModelLen) {
-      throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
-    }
-  }
-  checkBudgetHoldsSeqs(maxNumBatchedTokens, maxNumSeqs, '--max-num-batched-tokens');
+  const { maxNumBatchedTokens, maxNumSeqs } = resolveBatchKnobs(options, hardware, enableChunkedPrefill, maxModelLen, given, sources, derivations);
+  if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
   const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';
   const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));

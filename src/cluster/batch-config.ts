@@ -1,0 +1,59 @@
+/**
+ * The engine's batch knobs as vLLM 0.15's `vllm serve` resolves them when flags leave them unset
+ * (engine/arg_utils.py get_batch_defaults, `_set_default_args`; config/scheduler.py): the per-GPU
+ * token budget and sequence cap, the cap at most the budget, the budget raised to max_model_len
+ * without chunked prefill, and the combinations vLLM refuses. Each derived value is recorded with
+ * its rule for the config echo.
+ */
+import { checkBudgetHoldsSeqs, unchunkedBudgetMessage, unchunkedDefaultBudget } from '../engine/config.js';
+import { InputError } from '../kernel/errors.js';
+import type { HardwareSpec } from '../model/hardware.js';
+import { vllmBatchDefaults } from '../model/kv-sizing.js';
+import type { ClusterOptions, FieldSource } from './config.js';
+
+export interface BatchKnobs {
+  readonly maxNumBatchedTokens: number;
+  readonly maxNumSeqs: number;
+}
+
+export function resolveBatchKnobs(
+  options: ClusterOptions,
+  hardware: HardwareSpec,
+  enableChunkedPrefill: boolean,
+  maxModelLen: number,
+  given: Readonly<Record<string, FieldSource>>,
+  sources: Record<string, FieldSource>,
+  derivations: Record<string, string>,
+): BatchKnobs {
+  const defaults = vllmBatchDefaults(hardware);
+  const knob = (key: 'maxNumBatchedTokens' | 'maxNumSeqs', flag: string): number => {
+    const v = options[key];
+    if (v !== undefined) {
+      sources[key] = given[key] ?? 'flag';
+      if (!Number.isInteger(v) || v < 1) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${v}; expected a positive integer`);
+      return v;
+    }
+    sources[key] = 'derived';
+    derivations[key] = defaults.rule;
+    return defaults[key];
+  };
+  let maxNumBatchedTokens = knob('maxNumBatchedTokens', '--max-num-batched-tokens');
+  let maxNumSeqs = knob('maxNumSeqs', '--max-num-seqs');
+  // vLLM's default sequence cap is at most the token budget (min(default, max_num_batched_tokens)).
+  if (options.maxNumSeqs === undefined && maxNumSeqs > maxNumBatchedTokens) {
+    maxNumSeqs = maxNumBatchedTokens;
+    derivations['maxNumSeqs'] = `${defaults.rule}, capped at max_num_batched_tokens ${maxNumBatchedTokens} as vLLM caps it`;
+  }
+  // Without chunked prefill every prompt must fit one step: vLLM raises a derived budget to
+  // max_model_len and refuses a given one below it.
+  if (!enableChunkedPrefill) {
+    if (options.maxNumBatchedTokens === undefined) {
+      maxNumBatchedTokens = unchunkedDefaultBudget(maxNumBatchedTokens, maxModelLen, maxNumSeqs);
+      derivations['maxNumBatchedTokens'] = `chunked prefill off: vLLM's default budget raised to max_model_len ${maxModelLen} (at most max_num_seqs x max_model_len; engine/arg_utils.py)`;
+    } else if (maxNumBatchedTokens < maxModelLen) {
+      throw new InputError('FLAG_CONFLICT', '--max-num-batched-tokens', unchunkedBudgetMessage(maxNumBatchedTokens, maxModelLen));
+    }
+  }
+  checkBudgetHoldsSeqs(maxNumBatchedTokens, maxNumSeqs, '--max-num-batched-tokens');
+  return { maxNumBatchedTokens, maxNumSeqs };
+}
