@@ -2,19 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/kernel/errors.js';
 import { AUTOSCALER_DEFAULTS, resolveAutoscalerConfig } from '../../src/control/policy.js';
 import { parseAutoscalerPolicy } from '../../src/control/policy-yaml.js';
+import { inputErrorOf } from '../kernel/helpers.js';
 
 const fleet = { model: 'qwen/qwen3-14b', hardware: 'H100', tp: 2, initialReplicas: 3 };
 const resolve = (text: string) => resolveAutoscalerConfig(parseAutoscalerPolicy(text, 'p.yaml'), fleet);
 
-function errorOf(text: string): InputError {
-  try {
-    resolve(text);
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (text: string): InputError => inputErrorOf(() => resolve(text));
 
 describe('autoscaler policy file', () => {
   test('an empty file gives the documented defaults and the cluster flags as the one model', () => {

@@ -1,21 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { modelSpecFromHfConfig } from '../../src/model/hf-config.js';
-import { InputError } from '../../src/kernel/errors.js';
+import { inputErrorOf } from '../kernel/helpers.js';
 
 const tiny = {
   hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
   intermediate_size: 128, vocab_size: 100, max_position_embeddings: 512, tie_word_embeddings: false,
 };
 
-function err(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
+const err = inputErrorOf;
 
 describe('modelSpecFromHfConfig', () => {
   test('counts a dense GQA model by hand', () => {

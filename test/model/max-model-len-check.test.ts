@@ -9,27 +9,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resolveClusterConfig } from '../../src/cluster/config.js';
-import { InputError } from '../../src/kernel/errors.js';
 import { getModel } from '../../src/model/catalog.js';
 import { kvCacheGroups } from '../../src/model/kv-groups.js';
 import { kvSizing, maxRequestKvBytes } from '../../src/model/kv-sizing.js';
 import { modelSpecFromHfConfig } from '../../src/model/hf-config.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
 import { runCli } from '../cli/helpers.js';
+import { inputErrorOf } from '../kernel/helpers.js';
 
 const llama70 = getModel('meta-llama/llama-3.1-70b-instruct');
 const H100 = getHardware('H100');
 const GiB = 2 ** 30;
 
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected a KV_CAPACITY refusal');
-}
+const refusal = inputErrorOf;
 
 describe('max_model_len against the KV cache, as vLLM 0.15 checks it at start-up', () => {
   it('Llama-3.1-70B on 2 x H100: 131,072 tokens need 20 GiB per GPU; the 751 blocks that fit hold 12,016 tokens', () => {
