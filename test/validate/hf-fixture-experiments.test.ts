@@ -15,8 +15,8 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 async function run(file: string) {
   const exp = parseExperiment(JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')), file);
   const plan = buildPlan(exp, { seed: 1, arrivals: 'synthetic' });
-  const result = await simulatePlan(plan, { seed: 1 });
-  return { plan, result };
+  const { records = [], derived = {} } = await simulatePlan(plan, { seed: 1 });
+  return { plan, result: { records, derived } };
 }
 
 describe('experiment files of models outside the catalog', () => {
