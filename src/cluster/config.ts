@@ -248,6 +248,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
   const enableChunkedPrefill = options.enableChunkedPrefill ?? true;
   const maxModelLen = options.maxModelLen !== undefined ? positiveInt(options.maxModelLen, '--max-model-len') : defaultMaxModelLen(model);
+  if (options.maxModelLen === undefined && model.maxModelLenRule !== null) derivations['maxModelLen'] = model.maxModelLenRule;
   const { maxNumBatchedTokens, maxNumSeqs } = resolveBatchKnobs(options, hardware, enableChunkedPrefill, maxModelLen, given, sources, derivations);
   if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
   const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';

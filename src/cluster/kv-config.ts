@@ -95,7 +95,7 @@ export function resolveKvCache(
         checkMaxModelLenFits(model, c.tp, c.blockSize, kvGroups, c.maxModelLen, c.maxNumBatchedTokens, k.usableBytes - k.weightBytesPerGpu - k.reserveBytes, hardware.name);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        derivations['maxModelLen'] = `the derived KV cache is short of one max_model_len request (${e.message.replace(/^--max-model-len: vLLM refuses to start: /, '')}); simulated anyway, as the measured server did start`;
+        derivations['maxModelLen'] = `${derivations['maxModelLen'] !== undefined ? `${derivations['maxModelLen']}; ` : ''}the derived KV cache is short of one max_model_len request (${e.message.replace(/^--max-model-len: vLLM refuses to start: /, '')}); simulated anyway, as the measured server did start`;
       }
     }
     totalKvBlocks = k.totalKvBlocks;

@@ -6,6 +6,7 @@
 import { InputError } from '../kernel/errors.js';
 import type { MlaShape, ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
+import { type ContextLength, contextLength, hasLengthKey } from './max-model-len.js';
 import { quantizationObject, readQuantization } from './quantization.js';
 import { type SparseAttention, indexerLayerCount, indexerParamCount, indexerParamsPerLayer } from './sparse-attention.js';
 
@@ -157,6 +158,16 @@ export function languageConfig(config: Json): Json {
 }
 
 /**
+ * vLLM's context lengths of a config.json (its language model's part, with the config class's
+ * defaults); undefined when the config names none (a trimmed experiment hf_config).
+ */
+export function configContextLength(config: Json): ContextLength | undefined {
+  const c = withClassDefaults(languageConfig(config));
+  if (!hasLengthKey(c)) return undefined;
+  return contextLength(c, String(c['model_type'] ?? config['model_type'] ?? ''), 'hf_config');
+}
+
+/**
  * Builds a ModelSpec. `name` becomes the canonical (lower-cased) name; `where` names the source
  * (file name) in error messages; `generation` is the model's generation_config.json defaults
  * (none: vLLM's neutral sampling).
@@ -173,7 +184,9 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const layers = posInt(c, 'num_hidden_layers', w);
   const heads = posInt(c, 'num_attention_heads', w);
   const vocab = posInt(c, 'vocab_size', w);
-  const maxPos = posInt(c, 'max_position_embeddings', w);
+  // A config may name its length by another key (seq_length, n_positions, ...); vLLM takes the smallest (max-model-len.ts).
+  const context = contextLength(c, modelType, w);
+  const maxPos = optInt(c, 'max_position_embeddings', w) ?? context.derived;
   const intermediate = posInt(c, 'intermediate_size', w);
   const kvHeadsCfg = posInt(c, 'num_key_value_heads', w, heads);
   if (heads % kvHeadsCfg !== 0) {
@@ -277,6 +290,8 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     intermediateSize: intermediate,
     vocabSize: vocab,
     maxPositionEmbeddings: maxPos,
+    maxModelLen: context.maxModelLen,
+    maxModelLenRule: context.rule,
     numExperts,
     expertsPerToken,
     moeLayers,

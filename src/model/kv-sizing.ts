@@ -239,7 +239,7 @@ export function deriveTotalKvBlocks(input: KvSizingInput): number {
   return kvSizing(input).totalKvBlocks;
 }
 
-/** vLLM's default max_model_len: the config's max_position_embeddings. */
+/** vLLM's default max_model_len (ModelSpec.maxModelLen: max_position_embeddings with RoPE scaling applied, max-model-len.ts). */
 export function defaultMaxModelLen(model: ModelSpec): number {
-  return model.maxPositionEmbeddings;
+  return model.maxModelLen;
 }

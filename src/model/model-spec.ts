@@ -28,6 +28,13 @@ export interface ModelSpec {
   readonly intermediateSize: number;
   readonly vocabSize: number;
   readonly maxPositionEmbeddings: number;
+  /**
+   * vLLM's max_model_len when none is given: max_position_embeddings stretched by RoPE scaling
+   * (yarn, linear, dynamic), or LongRoPE's original length (./max-model-len.ts).
+   */
+  readonly maxModelLen: number;
+  /** How maxModelLen was derived when more than max_position_embeddings decided it; null otherwise. */
+  readonly maxModelLenRule: string | null;
   /** Mixture of experts: total routed experts and active experts per token (1/1 for dense). */
   readonly numExperts: number;
   readonly expertsPerToken: number;

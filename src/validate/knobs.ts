@@ -62,7 +62,7 @@ export const OPTIONAL_KNOBS: ReadonlySet<KnobName> = new Set<KnobName>(['cpuKvBl
 
 /** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
 export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
-  maxModelLen: "vLLM's default: the model config's maximum context (max_position_embeddings; ModelConfig _get_and_verify_max_len)",
+  maxModelLen: "vLLM's default: the model config's maximum context (config/model.py _get_and_verify_max_len: max_position_embeddings or the smallest length key, times the RoPE factor for yarn (of original_max_position_embeddings), linear and dynamic scaling, not llama3; LongRoPE defaults to original_max_position_embeddings; model/max-model-len.ts)",
   blockSize: "vLLM's KV block size on CUDA: 16, except that an MLA model's default attention backend forces its own (64 for FlashMLA on Hopper, FlashInfer MLA on Blackwell; platforms/cuda.py; model/kv-block-size.ts)",
   totalKvBlocksGpu: "vLLM's memory profiling: (device memory × gpu_memory_utilization − weights/TP − profiled activations, sampler and non-torch memory) / bytes per KV block per GPU (model/kv-sizing.ts)",
 };

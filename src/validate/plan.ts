@@ -22,7 +22,7 @@ import { Rng } from '../kernel/rng.js';
 import type { Assumption } from './assumptions.js';
 import { describeGeneration, findModel } from '../model/index.js';
 import { configVocabSize, familyGenerationDefaults } from '../model/generation-families.js';
-import { languageConfig } from '../model/hf-config.js';
+import { configContextLength, languageConfig } from '../model/hf-config.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import { quantizationFromPrecision, quantizationObject, readQuantization } from '../model/quantization.js';
 import type { ArrivalProcess, EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
@@ -158,7 +158,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   const budget = engineKnobs.maxNumBatchedTokens;
   if (exp.engine.enableChunkedPrefill === false && engineKnobs.maxModelLen === null && budget !== null) {
     // vLLM refuses max_model_len above the budget without chunked prefill, so a server that ran had at most that.
-    const modelMax = spec?.maxPositionEmbeddings ?? Number(languageConfig(exp.hfConfig)['max_position_embeddings']);
+    const modelMax = spec?.maxModelLen ?? configContextLength(exp.hfConfig)?.maxModelLen ?? Number.NaN;
     if (modelMax > budget) {
       engineKnobs = { ...engineKnobs, maxModelLen: budget };
       leftToSimulator = leftToSimulator.filter((k) => k !== 'maxModelLen');
@@ -326,8 +326,9 @@ function weightFormat(exp: Experiment, spec: ModelSpec | undefined): { hfConfig:
  * accepted every request, so nothing is refused for length that vLLM served.
  */
 function withContextLength(hf: Readonly<Record<string, unknown>>, statedMaxModelLen: number | null, arrivals: readonly ArrivalRequest[]): { hfConfig: Readonly<Record<string, unknown>>; note?: Assumption } {
+  // A length the config class supplies (Gemma 3's text_config) or another length key counts: vLLM reads those too.
+  if (configContextLength(hf) !== undefined) return { hfConfig: hf };
   const lang = languageConfig(hf);
-  if (lang['max_position_embeddings'] !== undefined && lang['max_position_embeddings'] !== null) return { hfConfig: hf };
   let value = statedMaxModelLen ?? 0;
   if (value <= 0) for (const a of arrivals) value = Math.max(value, a.inputTokens + a.outputTokens);
   if (value <= 0) return { hfConfig: hf }; // nothing to go by: the model reader names the missing field
