@@ -38,6 +38,9 @@ interface KvContext {
   readonly unservableMaxModelLen: 'refuse' | 'note';
 }
 
+/** The derivations entry noting a derived KV cache short of one max_model_len request (KvContext.unservableMaxModelLen 'note'). */
+export const MAX_MODEL_LEN_SHORTFALL = 'maxModelLenShortfall';
+
 /** vLLM 0.15's --block-size choices (config/cache.py BlockSize). */
 export const VLLM_BLOCK_SIZES: readonly number[] = Object.freeze([1, 8, 16, 32, 64, 128, 256]);
 
@@ -95,7 +98,7 @@ export function resolveKvCache(
         checkMaxModelLenFits(model, c.tp, c.blockSize, kvGroups, c.maxModelLen, c.maxNumBatchedTokens, k.usableBytes - k.weightBytesPerGpu - k.reserveBytes, hardware.name);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        derivations['maxModelLen'] = `${derivations['maxModelLen'] !== undefined ? `${derivations['maxModelLen']}; ` : ''}the derived KV cache is short of one max_model_len request (${e.message.replace(/^--max-model-len: vLLM refuses to start: /, '')}); simulated anyway, as the measured server did start`;
+        derivations[MAX_MODEL_LEN_SHORTFALL] = `the derived KV cache is short of one max_model_len request (${e.message.replace(/^--max-model-len: vLLM refuses to start: /, '')}); simulated anyway, as the measured server did start`;
       }
     }
     totalKvBlocks = k.totalKvBlocks;

@@ -19,5 +19,5 @@ export interface PlanJob {
 
 export async function runPlanJob(job: PlanJob): Promise<SimulationResult> {
   const r = await simulatePlan(job.plan, { stepTime: job.stepTime });
-  return { rows: rowsFromRecords(r.records ?? []), ...(r.derived ? { derived: r.derived } : {}) };
+  return { rows: rowsFromRecords(r.records ?? []), ...(r.derived ? { derived: r.derived } : {}), ...(r.notes ? { notes: r.notes } : {}) };
 }

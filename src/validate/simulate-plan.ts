@@ -17,6 +17,8 @@ import type { StepTimeContext, StepTimeModel, RequestOverheads } from '../model/
 import type { ExperimentPlan } from './plan.js';
 import type { SimulationResult } from './validate.js';
 import { BYTES_PER_GIB, usToS } from '../kernel/units.js';
+import { MAX_MODEL_LEN_SHORTFALL } from '../cluster/kv-config.js';
+import type { Assumption } from './assumptions.js';
 
 export interface PlanSimulationOptions {
   /** The step-time model (name, coefficients); resolved by the model registry (default: its default). */
@@ -99,5 +101,7 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
     else if (name === 'blockSize') derived[name] = config.engine.blockSize;
     else if (name === 'enablePrefixCaching') derived[name] = config.engine.enablePrefixCaching;
   }
-  return { records: sink.records, derived };
+  const shortfall = config.derivations[MAX_MODEL_LEN_SHORTFALL];
+  const notes: Assumption[] = shortfall === undefined ? [] : [{ field: 'vllm.max_model_len', value: config.engine.maxModelLen, kind: 'noted', why: shortfall }];
+  return { records: sink.records, derived, ...(notes.length > 0 ? { notes } : {}) };
 }

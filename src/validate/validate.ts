@@ -26,6 +26,8 @@ export interface SimulationResult {
   readonly metrics?: unknown;
   /** Knobs the simulation derived because the experiment left them null (name → value). */
   readonly derived?: Readonly<Record<string, unknown>>;
+  /** What the simulation noted about the configuration (report entries of kind `noted`). */
+  readonly notes?: readonly Assumption[];
 }
 
 export type SimulateFn = (plan: ExperimentPlan) => Promise<SimulationResult | readonly RequestRecord[]>;
@@ -207,7 +209,8 @@ export async function validateExperiments(sources: readonly ExperimentSource[], 
     }
     try {
       const simDerived = Array.isArray(settled.value) ? undefined : (settled.value as SimulationResult).derived;
-      const { derived, assumptions } = assumptionsOf(plan, simDerived);
+      const simNotes = Array.isArray(settled.value) ? undefined : (settled.value as SimulationResult).notes;
+      const { derived, assumptions } = assumptionsOf(plan, simDerived, simNotes);
       const { stages, cdfs } = compareExperiment(exp, rows, plan, settled.value);
       experiments.push({ ...base, status: 'ok', ...(Object.keys(derived).length > 0 ? { derived } : {}), ...(assumptions.length > 0 ? { assumptions } : {}), stages });
       details.push({ ...detailBase, ...(cdfs ? { cdfs } : {}) });
@@ -231,9 +234,9 @@ export function gateWithoutBaseline(experiments: readonly ValidationExperiment[]
  * Every knob value that was not in the file (name → value: from vLLM's rules in the plan, and
  * from the simulator for `derive`), and the full list of what was derived or assumed, sorted.
  */
-export function assumptionsOf(plan: Pick<ExperimentPlan, 'derive' | 'assumptions' | 'engineKnobs'>, simDerived: Readonly<Record<string, unknown>> | undefined): { derived: Record<string, unknown>; assumptions: Assumption[] } {
+export function assumptionsOf(plan: Pick<ExperimentPlan, 'derive' | 'assumptions' | 'engineKnobs'>, simDerived: Readonly<Record<string, unknown>> | undefined, simNotes: readonly Assumption[] = []): { derived: Record<string, unknown>; assumptions: Assumption[] } {
   const derived: Record<string, unknown> = {};
-  const list: Assumption[] = [...plan.assumptions];
+  const list: Assumption[] = [...plan.assumptions, ...simNotes];
   for (const a of plan.assumptions) {
     const knob = (Object.keys(KNOB_FIELDS) as KnobName[]).find((k) => KNOB_FIELDS[k] === a.field);
     if (knob && a.kind === 'derived') derived[knob] = plan.engineKnobs[knob];

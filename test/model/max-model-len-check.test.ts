@@ -58,7 +58,7 @@ describe('max_model_len against the KV cache, as vLLM 0.15 checks it at start-up
   it('validate notes a derived cache short of max_model_len instead of refusing (the measured server started)', () => {
     const c = resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, noteUnservableMaxModelLen: true });
     expect(c.engine.totalKvBlocks).toBe(751);
-    expect(c.derivations['maxModelLen']).toMatch(/short of one max_model_len request .*longest that fits is 12016 tokens.*simulated anyway/);
+    expect(c.derivations['maxModelLenShortfall']).toMatch(/short of one max_model_len request .*longest that fits is 12016 tokens.*simulated anyway/);
     // A given block count is vLLM's num_gpu_blocks_override, which 0.15's start-up check does not read.
     expect(resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, totalKvBlocks: 500 }).engine.totalKvBlocks).toBe(500);
   });

@@ -12,11 +12,13 @@ import { simulatePlan } from '../../src/validate/simulate-plan.js';
 const DIR = 'test/fixtures/experiments-hf';
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
-async function run(file: string) {
-  const exp = parseExperiment(JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')), file);
+async function run(file: string, edit: (j: Record<string, any>) => void = () => {}) {
+  const json = JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')) as Record<string, any>;
+  edit(json);
+  const exp = parseExperiment(json, file);
   const plan = buildPlan(exp, { seed: 1, arrivals: 'synthetic' });
-  const { records = [], derived = {} } = await simulatePlan(plan, { seed: 1 });
-  return { plan, result: { records, derived } };
+  const { records = [], derived = {}, notes = [] } = await simulatePlan(plan, { seed: 1 });
+  return { plan, result: { records, derived, notes } };
 }
 
 describe('experiment files of models outside the catalog', () => {
@@ -49,5 +51,16 @@ describe('experiment files of models outside the catalog', () => {
     expect(awq.plan.assumptions.find((a) => a.field === 'sampling')?.value).toMatch(/Qwen2\.5 Instruct/);
     const fp8 = await run('qwen3-235b-a22b-fp8.json');
     expect(fp8.plan.assumptions.find((a) => a.field === 'weights')?.value).toBe('fp8 w8a8 (block 128x128)');
+  });
+
+  it('a derived KV cache short of one max_model_len request is noted, not refused: the measured server started', async () => {
+    // Qwen3-32B + YaRN at TP 1 on an H100: 65.5 GB of weights leave a few thousand blocks for a 131,072-token default.
+    const { result } = await run('qwen3-32b-yarn.json', (j) => { j['tp'] = 1; j['hardware']['num_gpus'] = 1; });
+    expect(result.records.every((r) => r.status === 'completed')).toBe(true);
+    expect(result.notes).toHaveLength(1);
+    expect(result.notes[0]).toMatchObject({ field: 'vllm.max_model_len', value: 131072, kind: 'noted' });
+    expect(result.notes[0]!.why).toMatch(/short of one max_model_len request \(one request of max_model_len 131072 tokens needs .* the longest that fits is \d+ tokens/);
+    // At TP 2 it holds: nothing to note.
+    expect((await run('qwen3-32b-yarn.json')).result.notes).toEqual([]);
   });
 });
