@@ -44,7 +44,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--kv-cpu-blocks <n>', 'CPU KV offload tier in blocks per instance (instead of --kv-cpu-bytes)', intFlag('--kv-cpu-blocks'))
     .option('--long-prefill-token-threshold <n>', 'cap on one prefill chunk, 0 = off (default 0)', intFlag('--long-prefill-token-threshold'))
     .option('--scheduler <policy>', 'waiting-queue order: fcfs or priority (default fcfs)', choiceFlag('--scheduler', ['fcfs', 'priority']))
-    .option('--block-size <tokens>', 'KV block size in tokens, one of vLLM\'s 1, 8, 16, 32, 64, 128, 256 (default: vLLM\'s, 16; an MLA model such as DeepSeek-V2-Lite gets the size its attention backend forces: 64 on Hopper, 16 on A100 and L40S)', intFlag('--block-size'))
+    .option('--block-size <tokens>', 'KV block size in tokens; vLLM takes 1, 8, 16, 32, 64, 128, 256, another size is simulated as given and noted (default: vLLM\'s, 16; an MLA model such as DeepSeek-V2-Lite gets the size its attention backend forces: 64 on Hopper, 16 on A100 and L40S)', intFlag('--block-size'))
     .option('--total-kv-blocks <n>', 'KV blocks per instance, as vLLM logs num_gpu_blocks (one is its null block) (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s); as vLLM, refused when a derived KV cache cannot hold one request this long (the error names the longest that fits)', intFlag('--max-model-len'))

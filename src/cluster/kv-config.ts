@@ -57,10 +57,9 @@ export function resolveBlockSize(
   if (options.blockSize !== undefined) {
     blockSize = options.blockSize;
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
-    // vLLM's --block-size choices (config/cache.py BlockSize); an experiment file states what its server ran with.
-    if (given['blockSize'] !== 'experiment' && !VLLM_BLOCK_SIZES.includes(blockSize)) {
-      throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; vLLM accepts ${VLLM_BLOCK_SIZES.join(', ')}`);
-    }
+    // vLLM's --block-size choices (config/cache.py BlockSize). Another size is simulated as given (a
+    // what-if, or a hand-sized scenario) and the config echo says vLLM would not take it.
+    if (!VLLM_BLOCK_SIZES.includes(blockSize)) derivations['blockSize'] = `${blockSize} is simulated as given; vLLM's --block-size accepts ${VLLM_BLOCK_SIZES.join(', ')}`;
     sources['blockSize'] = given['blockSize'] ?? 'flag';
   } else {
     const vllm = vllmBlockSize(model, hardware);

@@ -2,8 +2,8 @@
  * vLLM 0.15's engine-argument rules the cluster config applies: the default max_num_seqs is at most
  * the token budget (engine/arg_utils.py: min(default, max_num_batched_tokens)); a budget below the
  * sequence cap is refused (config/scheduler.py: "max_num_batched_tokens must be greater than or
- * equal to max_num_seqs"); --block-size takes vLLM's choices (config/cache.py BlockSize), while an
- * experiment file states what its server ran with.
+ * equal to max_num_seqs"); --block-size outside vLLM's choices (config/cache.py BlockSize) is simulated
+ * as given and noted in the config echo.
  */
 import { describe, expect, it } from 'vitest';
 import { resolveClusterConfig } from '../../src/cluster/config.js';
@@ -33,12 +33,16 @@ describe("vLLM's engine-argument rules", () => {
     expect(() => resolveClusterConfig({ ...base, pools: [{ role: 'unified', count: 1, maxNumBatchedTokens: 100, maxNumSeqs: 200 }] })).toThrow(/pools\[0\] maxNumBatchedTokens: max_num_batched_tokens \(100\)/);
   });
 
-  it("--block-size takes vLLM's choices; an experiment's stated size is taken as is", async () => {
-    for (const ok of [1, 8, 16, 32, 64, 128, 256]) expect(resolveClusterConfig({ ...base, blockSize: ok }).engine.blockSize).toBe(ok);
-    expect(() => resolveClusterConfig({ ...base, blockSize: 48 })).toThrow(/--block-size: found 48; vLLM accepts 1, 8, 16, 32, 64, 128, 256/);
-    expect(resolveClusterConfig({ ...base, blockSize: 48 }, { blockSize: 'experiment' }).engine.blockSize).toBe(48);
-    const r = await runCli(['run', '--model', 'qwen/qwen3-14b', '--block-size', '7', '--num-requests', '2']);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/\[FLAG_OUT_OF_RANGE\] --block-size: found 7/);
+  it("--block-size outside vLLM's choices is simulated as given, and the config echo says vLLM would not take it", async () => {
+    for (const ok of [1, 8, 16, 32, 64, 128, 256]) {
+      const c = resolveClusterConfig({ ...base, blockSize: ok });
+      expect([c.engine.blockSize, c.derivations['blockSize']]).toEqual([ok, undefined]);
+    }
+    const c = resolveClusterConfig({ ...base, blockSize: 4 });
+    expect(c.engine.blockSize).toBe(4);
+    expect(c.derivations['blockSize']).toBe("4 is simulated as given; vLLM's --block-size accepts 1, 8, 16, 32, 64, 128, 256");
+    const r = await runCli(['run', '--model', 'qwen/qwen3-14b', '--block-size', '4', '--num-requests', '2', '--output', 'json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { config: { derivations: Record<string, string> } }).config.derivations['blockSize']).toMatch(/simulated as given/);
   });
 });
