@@ -292,6 +292,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     maxPositionEmbeddings: maxPos,
     maxModelLen: context.maxModelLen,
     maxModelLenRule: context.rule,
+    maxModelLenLimit: context.derived,
     numExperts,
     expertsPerToken,
     moeLayers,

@@ -35,6 +35,8 @@ export interface ModelSpec {
   readonly maxModelLen: number;
   /** How maxModelLen was derived when more than max_position_embeddings decided it; null otherwise. */
   readonly maxModelLenRule: string | null;
+  /** The longest max_model_len the config allows (vLLM's derived_max_model_len; above maxModelLen only with LongRoPE). */
+  readonly maxModelLenLimit: number;
   /** Mixture of experts: total routed experts and active experts per token (1/1 for dense). */
   readonly numExperts: number;
   readonly expertsPerToken: number;
