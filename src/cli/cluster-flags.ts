@@ -47,7 +47,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--block-size <tokens>', 'KV block size in tokens; vLLM takes 1, 8, 16, 32, 64, 128, 256, another size is simulated as given and noted (default: vLLM\'s, 16; an MLA model such as DeepSeek-V2-Lite gets the size its attention backend forces: 64 on Hopper, 16 on A100 and L40S)', intFlag('--block-size'))
     .option('--total-kv-blocks <n>', 'KV blocks per instance, as vLLM logs num_gpu_blocks (one is its null block) (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
-    .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s; more only with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, as vLLM); as vLLM, refused when a derived KV cache cannot hold one request this long (the error names the longest that fits)', intFlag('--max-model-len'))
+    .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s; a longer one, which vLLM takes only with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, is simulated and noted); as vLLM, refused when a derived KV cache cannot hold one request this long (the error names the longest that fits)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
     .option('--kv-cache-dtype <dtype>', `KV cache element type (vLLM --kv-cache-dtype): ${Object.keys(KV_CACHE_DTYPES).join(', ')}; fp8 stores one byte, so blocks hold twice the tokens and decode reads half the bytes; on a sparse-attention model (GLM-5.2) any fp8 choice is vLLM's fp8_ds_mla, 656 bytes per token instead of 1152 (default auto: the model's 16-bit dtype)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
     .option('--disable-hybrid-kv-cache-manager', "keep every layer's KV blocks for whole contexts in a model with sliding-window layers (vLLM --disable-hybrid-kv-cache-manager; default: vLLM's hybrid manager groups the layers and frees blocks that left a window; off by itself with --kv-cpu-bytes or P/D, as vLLM turns it off behind a KV connector)")
@@ -133,9 +133,6 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
     out['latencyCoefficients'] = readJson(path, 'coefficients file');
     out['latencyCoefficientsFile'] = o['latencyCoefficients'];
   }
-  // vLLM's escape hatch for a max_model_len above the config's limit, read from the same variable.
-  const allowLong = (io.env ?? {})['VLLM_ALLOW_LONG_MAX_MODEL_LEN'];
-  if (allowLong === '1' || allowLong?.toLowerCase() === 'true') out['allowLongMaxModelLen'] = true;
   if (typeof o['hardwareConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['hardwareConfig']);
     out['hardwareSpec'] = hardwareSpecFromJson(readJson(path, 'hardware config'), path);

@@ -17,8 +17,7 @@ export interface SweepPoint {
 export type SweepOutcome = { readonly doc: MetricsDocument } | { readonly error: string };
 
 export async function simulateSweepPoint(p: SweepPoint): Promise<SweepOutcome> {
-  // The environment the worker inherited (VLLM_ALLOW_LONG_MAX_MODEL_LEN, as a run reads it).
-  const io: CliIO = { out: () => {}, err: () => {}, cwd: p.cwd, errIsTTY: false, env: process.env };
+  const io: CliIO = { out: () => {}, err: () => {}, cwd: p.cwd, errIsTTY: false };
   try {
     // The per-instance rows stay out of results.jsonl: no need to copy them across the thread boundary.
     const { instances: _rows, ...doc } = await simulateFlags(p.flags, io);

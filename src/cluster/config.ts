@@ -55,8 +55,6 @@ export interface ClusterOptions {
   totalKvBlocks?: number;
   gpuMemoryUtilization?: number;
   maxModelLen?: number;
-  /** Accept a max_model_len above the model config's limit (vLLM's VLLM_ALLOW_LONG_MAX_MODEL_LEN=1; the CLI reads that variable). */
-  allowLongMaxModelLen?: boolean;
   /** A derived KV cache short of one max_model_len request: noted in the derivations (validate: the measured server started), not refused with KV_CAPACITY as vLLM does. */
   noteUnservableMaxModelLen?: boolean;
   enablePrefixCaching?: boolean;
@@ -250,10 +248,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const gpuMemoryUtilization = Number(pick('gpuMemoryUtilization'));
   const enableChunkedPrefill = options.enableChunkedPrefill ?? true;
   const maxModelLen = options.maxModelLen !== undefined ? positiveInt(options.maxModelLen, '--max-model-len') : defaultMaxModelLen(model);
-  if (maxModelLen > model.maxModelLenLimit && options.allowLongMaxModelLen !== true && given['maxModelLen'] !== 'experiment') {
-    // vLLM's _get_and_verify_max_len refuses a user max_model_len beyond what the config allows.
-    throw new InputError('FLAG_OUT_OF_RANGE', '--max-model-len', `found ${maxModelLen}; ${model.name}'s config allows at most ${model.maxModelLenLimit} tokens, and vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set (blis reads the same variable)`);
-  }
+  // vLLM's _get_and_verify_max_len refuses a longer max_model_len than the config allows unless
+  // VLLM_ALLOW_LONG_MAX_MODEL_LEN=1; here it is simulated as given (a what-if, or "no limit" in a
+  // scenario) and the config echo says so.
+  if (maxModelLen > model.maxModelLenLimit) derivations['maxModelLen'] = `${maxModelLen} is simulated as given; ${model.name}'s config allows ${model.maxModelLenLimit} tokens, and vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1`;
   if (options.maxModelLen === undefined && model.maxModelLenRule !== null) derivations['maxModelLen'] = model.maxModelLenRule;
   const { maxNumBatchedTokens, maxNumSeqs } = resolveBatchKnobs(options, hardware, enableChunkedPrefill, maxModelLen, given, sources, derivations);
   if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';

@@ -33,7 +33,7 @@ export function hasLengthKey(c: Json): boolean {
 const UNSCALED_ROPE = new Set(['su', 'longrope', 'llama3']);
 
 export interface ContextLength {
-  /** The longest context the config allows (vLLM's derived_max_model_len): a larger --max-model-len is refused unless VLLM_ALLOW_LONG_MAX_MODEL_LEN is set (cluster/config.ts). */
+  /** The longest context the config allows (vLLM's derived_max_model_len; vLLM refuses a larger --max-model-len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, blis notes it: cluster/config.ts). */
   readonly derived: number;
   /** vLLM's max_model_len when none is given. */
   readonly maxModelLen: number;

@@ -80,17 +80,14 @@ describe('max_model_len against the KV cache, as vLLM 0.15 checks it at start-up
     expect((JSON.parse(ok.out) as { requests: { completed: number } }).requests.completed).toBe(3);
   });
 
-  it("a max_model_len above the config's limit is refused as vLLM refuses it, unless VLLM_ALLOW_LONG_MAX_MODEL_LEN is set", async () => {
+  it("a max_model_len above the config's limit, which vLLM refuses without VLLM_ALLOW_LONG_MAX_MODEL_LEN, is simulated as given and noted", async () => {
     // Llama-2-7B: max_position_embeddings 4096, no RoPE scaling.
-    const e = refusal(() => resolveClusterConfig({ model: 'meta-llama/llama-2-7b-hf', hardware: 'H100', maxModelLen: 4097 }));
-    expect([e.code, e.where]).toEqual(['FLAG_OUT_OF_RANGE', '--max-model-len']);
-    expect(e.message).toMatch(/found 4097; meta-llama\/llama-2-7b-hf's config allows at most 4096 tokens, and vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1/);
-    expect(resolveClusterConfig({ model: 'meta-llama/llama-2-7b-hf', hardware: 'H100', maxModelLen: 4096 }).engine.maxModelLen).toBe(4096);
-    expect(resolveClusterConfig({ model: 'meta-llama/llama-2-7b-hf', hardware: 'H100', maxModelLen: 8192, allowLongMaxModelLen: true }).engine.maxModelLen).toBe(8192);
-    // An experiment file states what its server ran with.
-    expect(resolveClusterConfig({ model: 'meta-llama/llama-2-7b-hf', hardware: 'H100', maxModelLen: 8192 }, { maxModelLen: 'experiment' }).engine.maxModelLen).toBe(8192);
-    const args = ['run', '--model', 'meta-llama/llama-2-7b-hf', '--max-model-len', '8192', '--num-requests', '2', '--output', 'json', '--quiet'];
-    expect((await runCli(args)).code).toBe(2);
-    expect((await runCli(args, process.cwd(), { VLLM_ALLOW_LONG_MAX_MODEL_LEN: '1' })).code).toBe(0);
+    const c = resolveClusterConfig({ model: 'meta-llama/llama-2-7b-hf', hardware: 'H100', maxModelLen: 4097 });
+    expect(c.engine.maxModelLen).toBe(4097);
+    expect(c.derivations['maxModelLen']).toBe("4097 is simulated as given; meta-llama/llama-2-7b-hf's config allows 4096 tokens, and vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1");
+    expect(resolveClusterConfig({ model: 'meta-llama/llama-2-7b-hf', hardware: 'H100', maxModelLen: 4096 }).derivations['maxModelLen']).toBeUndefined();
+    const r = await runCli(['run', '--model', 'meta-llama/llama-2-7b-hf', '--max-model-len', '8192', '--num-requests', '2', '--output', 'json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { config: { derivations: Record<string, string> } }).config.derivations['maxModelLen']).toMatch(/^8192 is simulated as given/);
   });
 });
