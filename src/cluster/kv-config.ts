@@ -13,7 +13,7 @@ import { BYTES_PER_GB } from '../kernel/units.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import { vllmBlockSize } from '../model/kv-block-size.js';
 import { groupCount, kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
-import { checkMaxModelLenFits, kvBytesPerTokenPerLayer, kvSizing } from '../model/kv-sizing.js';
+import { kvBytesPerTokenPerLayer, kvSizing, maxModelLenShortfall } from '../model/kv-sizing.js';
 import { indexerCacheBytesPerToken } from '../model/sparse-attention.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import type { ClusterOptions, FieldSource } from './config.js';
@@ -92,14 +92,8 @@ export function resolveKvCache(
   } else {
     const k = kvSizing({ model, hardware, tp: c.tp, gpuMemoryUtilization: c.gpuMemoryUtilization, blockSize: c.blockSize, maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, kvGroups,
       ...(c.unservableMaxModelLen === 'refuse' ? { maxModelLen: c.maxModelLen } : {}) });
-    if (c.unservableMaxModelLen === 'note') {
-      try {
-        checkMaxModelLenFits(model, c.tp, c.blockSize, kvGroups, c.maxModelLen, c.maxNumBatchedTokens, k.usableBytes - k.weightBytesPerGpu - k.reserveBytes, hardware.name);
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        derivations[MAX_MODEL_LEN_SHORTFALL] = `the derived KV cache is short of one max_model_len request (${e.message.replace(/^--max-model-len: vLLM refuses to start: /, '')}); simulated anyway, as the measured server did start`;
-      }
-    }
+    const shortfall = c.unservableMaxModelLen === 'note' ? maxModelLenShortfall(model, c.tp, c.blockSize, kvGroups, c.maxModelLen, c.maxNumBatchedTokens, k.availableBytes, hardware.name) : null;
+    if (shortfall !== null) derivations[MAX_MODEL_LEN_SHORTFALL] = `the derived KV cache is short of one max_model_len request (${shortfall}); simulated anyway, as the measured server did start`;
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
     derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;

@@ -144,6 +144,8 @@ export interface KvSizing {
   readonly usableBytes: number;
   readonly weightBytesPerGpu: number;
   readonly reserveBytes: number;
+  /** What profiling leaves for the KV cache on one GPU: usable − weights − reserve. */
+  readonly availableBytes: number;
   readonly bytesPerBlockPerGpu: number;
   readonly totalKvBlocks: number;
 }
@@ -163,7 +165,8 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   const defaults = vllmBatchDefaults(hardware);
   const reserveBytes = input.reserveBytes ?? profiledReserveBytes(model, tp, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs);
   const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize, input.kvGroups ?? null);
-  const totalKvBlocks = Math.floor((usableBytes - weightBytesPerGpu - reserveBytes) / bytesPerBlockPerGpu);
+  const availableBytes = usableBytes - weightBytesPerGpu - reserveBytes;
+  const totalKvBlocks = Math.floor(availableBytes / bytesPerBlockPerGpu);
   if (totalKvBlocks <= 0) {
     const gb = (b: number): string => (b / 1e9).toFixed(1);
     throw new InputError(
@@ -174,9 +177,9 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   }
   if (input.maxModelLen !== undefined) {
     const mbt = input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
-    checkMaxModelLenFits(model, tp, blockSize, input.kvGroups ?? null, input.maxModelLen, mbt, usableBytes - weightBytesPerGpu - reserveBytes, hardware.name);
+    checkMaxModelLenFits(model, tp, blockSize, input.kvGroups ?? null, input.maxModelLen, mbt, availableBytes, hardware.name);
   }
-  return { usableBytes, weightBytesPerGpu, reserveBytes, bytesPerBlockPerGpu, totalKvBlocks };
+  return { usableBytes, weightBytesPerGpu, reserveBytes, availableBytes, bytesPerBlockPerGpu, totalKvBlocks };
 }
 
 /**
@@ -202,13 +205,13 @@ export function maxRequestKvBytes(model: ModelSpec, tp: number, blockSize: numbe
  * vLLM 0.15 refuses to start when the KV cache cannot hold one request of max_model_len tokens
  * (v1/core/kv_cache_utils.py check_enough_kv_cache_memory: "To serve at least one request with the
  * model's max seq len ..."); its message names the longest length that fits, found by binary
- * search (estimate_max_model_len). Same check, same search → InputError KV_CAPACITY at
- * --max-model-len. `availableBytes`: the KV cache memory profiling leaves on one GPU.
+ * search (estimate_max_model_len). The shortfall in words with that length and the fix, or null
+ * when one request fits. `availableBytes`: the KV cache memory profiling leaves on one GPU.
  */
-export function checkMaxModelLenFits(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null, maxModelLen: number, maxNumBatchedTokens: number, availableBytes: number, gpu: string): void {
+export function maxModelLenShortfall(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null, maxModelLen: number, maxNumBatchedTokens: number, availableBytes: number, gpu: string): string | null {
   const need = (len: number): number => maxRequestKvBytes(model, tp, blockSize, groups, len, maxNumBatchedTokens);
   const needed = need(maxModelLen);
-  if (needed <= availableBytes) return;
+  if (needed <= availableBytes) return null;
   let lo = 0;
   let hi = maxModelLen - 1;
   while (lo < hi) {
@@ -217,11 +220,13 @@ export function checkMaxModelLenFits(model: ModelSpec, tp: number, blockSize: nu
     else hi = mid - 1;
   }
   const gib = (b: number): string => (b / 2 ** 30).toFixed(2);
-  throw new InputError(
-    'KV_CAPACITY',
-    '--max-model-len',
-    `vLLM refuses to start: one request of max_model_len ${maxModelLen} tokens needs ${gib(needed)} GiB of KV cache per GPU, and ${model.name} at TP ${tp} on ${gpu} leaves ${gib(availableBytes)} GiB; the longest that fits is ${lo} tokens. Pass --max-model-len ${lo} or less, or raise --tp or --gpu-memory-utilization`,
-  );
+  return `one request of max_model_len ${maxModelLen} tokens needs ${gib(needed)} GiB of KV cache per GPU, and ${model.name} at TP ${tp} on ${gpu} leaves ${gib(availableBytes)} GiB; the longest that fits is ${lo} tokens. Pass --max-model-len ${lo} or less, or raise --tp or --gpu-memory-utilization`;
+}
+
+/** The same check as vLLM's start-up refusal → InputError KV_CAPACITY at --max-model-len. */
+export function checkMaxModelLenFits(model: ModelSpec, tp: number, blockSize: number, groups: KvCacheGroups | null, maxModelLen: number, maxNumBatchedTokens: number, availableBytes: number, gpu: string): void {
+  const shortfall = maxModelLenShortfall(model, tp, blockSize, groups, maxModelLen, maxNumBatchedTokens, availableBytes, gpu);
+  if (shortfall !== null) throw new InputError('KV_CAPACITY', '--max-model-len', `vLLM refuses to start: ${shortfall}`);
 }
 
 /** Activation, sampler and non-torch memory vLLM's profiling sets aside on each GPU, bytes (see KV_MEMORY_DEFAULTS). */
