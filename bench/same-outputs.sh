@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Byte-for-byte output check for engine speed work: runs a set of configurations (the seed hour,
-# the native preset with prefixes, an overloaded run that preempts, detail output through request
+# the native preset with prefixes, overloaded runs that preempt (generated and token-matched: private
+# blocks registered only at preemption), detail output through request
 # rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier, P/D, the roofline and
 # linear step-time models) with two builds and `cmp`s every file, and with the build under test
 # also --no-leap against leaping.
@@ -32,6 +33,10 @@ declare -A CASES=(
   [pd]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 20 --num-requests 2000 --num-instances 4 --prefill-instances 2 --decode-instances 2 --pd-decider always"
   [codegen]="detail --model meta-llama/llama-3.1-8b-instruct --hardware H100 --workload codegen --rate 20 --num-requests 2000 --num-instances 2"
   [roofline]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 25 --num-requests 2000 --num-instances 2 --latency-model roofline"
+  [eq-preempt]="detail --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 40 --num-requests 3000 --total-kv-blocks 600"
+  [eq-preempt-sync]="plain --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 30 --num-requests 3000 --total-kv-blocks 450 --no-async-scheduling --scheduler priority"
+  [codegen-preempt]="detail --model meta-llama/llama-3.1-8b-instruct --hardware H100 --workload codegen --rate 30 --num-requests 2000 --total-kv-blocks 700"
+  [precise-prefix]="plain ${fleet[*]} --workload-spec $eq --routing-policy weighted --routing-scorers precise-prefix-cache:2,queue-depth:1 --duration 120 --total-kv-blocks 800"
   [linear-sync]="plain --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 30 --num-requests 3000 --latency-model linear --no-async-scheduling"
 )
 status=0

@@ -79,6 +79,8 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const result = await runCluster({
     config,
     arrivals: options.arrivals ?? generateArrivals(workload!, new Rng(seed).fork('workload')),
+    // Generated arrivals are numbered r0, r1, ...; a caller's stream may repeat ids.
+    uniqueIds: options.arrivals === undefined,
     stepTime: model,
     overheads: model.overheads ?? ZERO_OVERHEADS,
     sinks,

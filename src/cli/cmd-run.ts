@@ -134,6 +134,8 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
   const result = await simulate(autoscale.wrap({
     config,
     arrivals: generateArrivals(workload, rng.fork('workload')),
+    // generateArrivals numbers its requests r0, r1, ...: no id repeats.
+    uniqueIds: true,
     stepTime,
     overheads,
     ...(outputs ? { sinks: outputs.sinks, detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),

@@ -63,6 +63,12 @@ export interface ClusterDeps {
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
   /** Event leaping in the engines (default on); off steps request by request. Results are identical. */
   readonly leap?: boolean;
+  /**
+   * No two arrivals of the run share an id (a generated workload): a request's private KV blocks
+   * then reach the prefix cache only if it is preempted (EngineRequest.deferPrivate). A speed knob;
+   * results are identical. Default false (a trace may repeat ids).
+   */
+  readonly uniqueIds?: boolean;
 }
 
 export class Cluster implements EventHandler, InstanceListener, KvEventListener, ScrapeOwner, LifecycleHost {
@@ -171,7 +177,8 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
   private onArrival(src: ArrivalRequest): void {
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
-    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena);
+    // A P/D request's decode half shares its id's key with the prefill half: its blocks register as they fill.
+    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena, this.deps.uniqueIds === true && this.pd === null);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.ledger.opened(t);
     if (this.config.clientTimeoutUs > 0) {

@@ -39,6 +39,8 @@ export interface SimulateInput {
   readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
   /** Event leaping in the engines (default on): a speed knob, outputs are identical with it off. */
   readonly leap?: boolean;
+  /** The arrivals never repeat an id (a generated workload): a speed knob, outputs are identical without it (ClusterDeps.uniqueIds). */
+  readonly uniqueIds?: boolean;
   /** Stop the clock here; requests still in the system are `unfinished`. */
   readonly horizonUs?: number;
   /** Clients hold at most this many requests open (closed-loop.ts); needs a synchronous arrival stream. */
@@ -137,6 +139,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     sink,
     detail: input.detail,
     ...(input.leap !== undefined ? { leap: input.leap } : {}),
+    ...(input.uniqueIds !== undefined ? { uniqueIds: input.uniqueIds } : {}),
     stepListener: (instance, pool, model) => metrics.instanceSteps(instance, pool, model),
   });
   input.onCluster?.(cluster);

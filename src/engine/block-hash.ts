@@ -68,6 +68,8 @@ export interface RequestBlockHashes {
   readonly sharedBlocks: number;
   /** A non-negative 53-bit identity of the content that makes blocks private from sharedBlocks on: the id's unique content or an exclusive prefix group. */
   readonly idKey: number;
+  /** idKey is this request's own id's (no exclusive prefix group): no request of another id can produce its private hashes. */
+  readonly ownKey: boolean;
 }
 
 /**
@@ -176,7 +178,7 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     out[b] = (hA & 0x1fffff) * TWO32 + hB;
   }
   const key = privateLevel !== null ? (privateLevel.a & 0x1fffff) * TWO32 + privateLevel.b : (uA & 0x1fffff) * TWO32 + uB;
-  return { hashes: out, sharedBlocks, idKey: key };
+  return { hashes: out, sharedBlocks, idKey: key, ownKey: privateLevel === null };
 }
 
 /**

@@ -57,6 +57,12 @@ export class EngineRequest {
   readonly sharedBlocks: number;
   /** The identity of this id's unique content (-1: every hash is shared). */
   readonly idKey: number;
+  /**
+   * Its private blocks are registered in the prefix cache only when it loses its blocks and will
+   * be admitted again (KvCacheManager.registerDeferred), not as they fill: set when no other
+   * request of the run can produce idKey (unique ids, the key its own id's, no P/D sibling).
+   */
+  deferPrivate = false;
   /** Finish after the first token and hold the KV blocks until releaseHeld (P/D prefill side). */
   prefillOnly = false;
 
@@ -154,9 +160,12 @@ export class EngineRequest {
 }
 
 /** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once (into `arena` when given). */
-export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena): EngineRequest {
+export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena, uniqueIds = false): EngineRequest {
   const h = requestBlockHashes(src, blockSize, arena);
-  return new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
+  const r = new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
+  // `uniqueIds`: the caller knows no other request of the run has this id (and no sibling shares it).
+  if (uniqueIds && h.ownKey && h.idKey >= 0) r.deferPrivate = true;
+  return r;
 }
 
 /** Another engine-side request for the same arrival (the decode half of a P/D request), sharing its hashes. */

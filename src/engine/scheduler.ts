@@ -292,6 +292,7 @@ export class Scheduler extends KvCacheManager {
     let any = false;
     this.waiting.forEach((r) => {
       if (r.numBlocks === 0) return;
+      this.registerDeferred(r);
       this.releaseBlocks(r);
       r.computedTokens = 0;
       any = true;
@@ -299,6 +300,7 @@ export class Scheduler extends KvCacheManager {
     const loading = this.loading;
     for (let k = loading.length - 1; k >= 0; k--) {
       const r = loading[k]!;
+      this.registerDeferred(r);
       this.releaseBlocks(r);
       r.computedTokens = 0;
       r.loadDoneUs = -1;
@@ -372,6 +374,7 @@ export class Scheduler extends KvCacheManager {
    * blocks it just lost for its transfer, so it is sampled again.
    */
   private preempt(r: EngineRequest, nowUs: number): void {
+    this.registerDeferred(r);
     this.releaseBlocks(r);
     r.computedTokens = 0;
     if (r.prefillOnly) r.pendingTokens = 0;

@@ -6,7 +6,8 @@
  * KV-event routing, detail recording, a horizon that leaves requests unfinished, the shipped
  * fitted model and a split-cost one, and gpt-oss-20b's published config (sliding-window layers: vLLM's
  * hybrid KV cache groups, which such an engine steps request by request). The same harness checks the other speed hint that must not
- * change results: a session's `exclusive` prefix group (its blocks kept out of the shared index).
+ * change results: a session's `exclusive` prefix group (its blocks kept out of the shared index), and
+ * a generated workload's unique ids (a request's private blocks registered only if it is preempted).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -104,7 +105,7 @@ function optionsOf(c: ClusterCase): ClusterOptions {
   };
 }
 
-async function runOnce(c: ClusterCase, arrivals: readonly ArrivalRequest[], leap: boolean): Promise<{ metrics: string; records: string[]; spans: string[]; injected: number; hybrid: boolean }> {
+async function runOnce(c: ClusterCase, arrivals: readonly ArrivalRequest[], leap: boolean, uniqueIds = false): Promise<{ metrics: string; records: string[]; spans: string[]; injected: number; hybrid: boolean; preemptions: number }> {
   const config = resolveClusterConfig(optionsOf(c));
   const fitted = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
   const stepTime = c.splitModel ? splitModel() : fitted;
@@ -118,6 +119,7 @@ async function runOnce(c: ClusterCase, arrivals: readonly ArrivalRequest[], leap
     sinks: [sink],
     detail: { enabled: c.detailEvery >= 0, tokenEvery: Math.max(0, c.detailEvery) },
     leap,
+    uniqueIds,
     ...(c.horizon ? { horizonUs: Math.round(last * 0.8) } : {}),
   });
   const builder = new TraceBuilder(resolveTelemetry({ traceTokenEvery: Math.max(0, c.detailEvery) }));
@@ -129,6 +131,7 @@ async function runOnce(c: ClusterCase, arrivals: readonly ArrivalRequest[], leap
     spans: sink.records.map((r) => JSON.stringify(builder.build(r, byId.get(r.id)), bigint)),
     injected: res.metrics.requests.injected,
     hybrid: config.pools.some((p) => p.engine.kvGroups !== null),
+    preemptions: res.metrics.kv.preemptions,
   };
 }
 
@@ -177,5 +180,26 @@ describe("a session's exclusive prefix group", () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe('unique ids (a generated workload)', () => {
+  it('gives byte-identical metrics, records and spans whether private blocks register as they fill or only when their request is preempted', async () => {
+    let preempting = 0;
+    await fc.assert(
+      fc.asyncProperty(clusterArb, workloadArb, fc.boolean(), async (c, w, leap) => {
+        const workload = resolveWorkload({ preset: w.preset, rate: w.rate, numRequests: w.numRequests, seed: w.seed });
+        const arrivals = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
+        const eager = await runOnce(c, arrivals, leap, false);
+        const deferred = await runOnce(c, arrivals, leap, true);
+        expect(deferred.metrics).toBe(eager.metrics);
+        expect(deferred.records).toEqual(eager.records);
+        expect(deferred.spans).toEqual(eager.spans);
+        if (eager.preemptions > 0) preempting++;
+      }),
+      { numRuns: 40 },
+    );
+    // Small pools preempt: the registration at preemption is what those runs check.
+    expect(preempting).toBeGreaterThan(3);
   });
 });

@@ -28,13 +28,14 @@ export class Harness implements InstanceListener, EventHandler {
   readonly outcomes = new Map<string, Outcome>();
   finishedCalls = 0;
   droppedCalls = 0;
-  constructor(opts: Partial<InstanceOptions>) {
+  /** `uniqueIds`: requests are made as a generated workload's (EngineRequest.deferPrivate where their key is their own). */
+  constructor(opts: Partial<InstanceOptions>, private readonly uniqueIds = false) {
     // Timelines are hand-computed for vLLM's synchronous loop unless a test asks for async scheduling.
     this.inst = new Instance(this.sim, resolveInstanceConfig({ totalKvBlocks: 1000, maxModelLen: 100000, stepTime: linearStep(), asyncScheduling: false, ...opts } as InstanceOptions), this);
   }
   add(a: Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number }): EngineRequest {
     const src: ArrivalRequest = { arrivalUs: 0, ...a };
-    const r = engineRequestFor(src, this.reqs.length, this.inst.config.blockSize);
+    const r = engineRequestFor(src, this.reqs.length, this.inst.config.blockSize, undefined, this.uniqueIds);
     this.reqs.push(r);
     this.sim.schedule(src.arrivalUs, EventPriority.Dispatch, this, r.index);
     return r;

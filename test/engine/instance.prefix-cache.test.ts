@@ -53,7 +53,7 @@ describe('instance: vLLM 0.15 block pool and prefix cache details (step = 1000us
     pool.checkInvariants();
   });
 
-  it('caches output blocks: a preempted request resumes from its prompt and generated blocks', () => {
+  it.each([false, true])('caches output blocks: a preempted request resumes from its prompt and generated blocks (private registration deferred: %s)', (uniqueIds) => {
     // 7 blocks (6 usable) of 16. a and b: 16-token prompts, decoding together; after step k each
     // has computed 15 + k tokens. At step 34 a needs a 4th block (49 tokens) and none is free:
     // b (the newest) is preempted with 3 full blocks cached: its prompt (0-15) and two output
@@ -61,9 +61,11 @@ describe('instance: vLLM 0.15 block pool and prefix cache details (step = 1000us
     // 0-15]; a takes the head (b's third block, evicting it). a finishes at step 40 without
     // needing more; b resumes with numTokens 49: hits blocks 0-15 and 16-31 (an output block)
     // and recomputes 17 tokens. With only prompt blocks cached it would recompute 33.
-    const t = new Harness({ totalKvBlocks: 7, blockSize: 16 });
+    // Deferred (unique ids): b's private blocks reach the pool only as it is preempted, and hit the same.
+    const t = new Harness({ totalKvBlocks: 7, blockSize: 16 }, uniqueIds);
     const a = t.add({ id: 'a', inputTokens: 16, outputTokens: 40 });
     const b = t.add({ id: 'b', inputTokens: 16, outputTokens: 60 });
+    expect(b.deferPrivate).toBe(uniqueIds);
     const chunks: number[] = [];
     t.inst.setStepListener({ onStep: () => { const k = t.inst.batch.slotOf(b); if (k >= 0 && t.inst.batch.isPrefill[k] === 1) chunks.push(t.inst.batch.newTokens[k]!); } });
     t.run();
@@ -71,6 +73,35 @@ describe('instance: vLLM 0.15 block pool and prefix cache details (step = 1000us
     expect(b.preemptions).toBe(1);
     expect(chunks).toEqual([16, 17]);
     expect(b.outputDone).toBe(60);
+  });
+
+  it('deferred private registration: nothing of a running request reaches the pool until it is preempted, and a finished one leaves its blocks unhashed', () => {
+    // One request, 16-token prompt and 40 outputs: 3 full blocks when it finishes (55 tokens known).
+    const t = new Harness({ totalKvBlocks: 8, blockSize: 16 }, true);
+    const r = t.add({ id: 'solo', inputTokens: 16, outputTokens: 40 });
+    let hashedWhileRunning = 0;
+    t.inst.setStepListener({ onStep: () => { for (let k = 0; k < r.numBlocks; k++) if (t.inst.scheduler.pool.hashOf(r.blocks[k]!) >= 0) hashedWhileRunning++; } });
+    t.run();
+    expect(r.outputDone).toBe(40);
+    expect(hashedWhileRunning).toBe(0);
+    for (let b = 0; b < 7; b++) expect(t.inst.scheduler.pool.hashOf(b)).toBe(-1);
+    // The same request with eager registration hashes its blocks as they fill, and keeps them when freed.
+    const e = new Harness({ totalKvBlocks: 8, blockSize: 16 });
+    e.add({ id: 'solo', inputTokens: 16, outputTokens: 40 });
+    e.run();
+    let hashed = 0;
+    for (let b = 0; b < 7; b++) if (e.inst.scheduler.pool.hashOf(b) >= 0) hashed++;
+    expect(hashed).toBe(3);
+  });
+
+  it('a request that shares a prefix defers only its private blocks: the shared ones hit at once', () => {
+    // a: 32 prompt tokens of group g (2 shared blocks) + 16 of its own; b arrives while a runs and hits g's 2 blocks.
+    const t = new Harness({ blockSize: 16 }, true);
+    const a = t.add({ id: 'a', inputTokens: 48, outputTokens: 30, prefix: { group: 'g', tokens: 32 } });
+    const b = t.add({ id: 'b', arrivalUs: 5000, inputTokens: 40, outputTokens: 1, prefix: { group: 'g', tokens: 32 } });
+    t.run();
+    expect(a.deferPrivate).toBe(true);
+    expect(b.cachedTokens).toBe(32);
   });
 
   it('a session follow-up hits the previous turn\'s answer', () => {
