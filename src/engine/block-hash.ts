@@ -42,6 +42,11 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** A safe integer (< 2^53) from a 21-bit and a 32-bit lane. */
+function join(a: number, b: number): number {
+  return (a & 0x1fffff) * TWO32 + b;
+}
+
 function mix(h: number, x: number): number {
   return fmix((Math.imul(h ^ x, 0x9e3779b1) + 0x7f4a7c15) | 0);
 }
@@ -49,6 +54,19 @@ function mix(h: number, x: number): number {
 /** Full prompt blocks of a request (the leading entries of its computeBlockHashes). */
 export function promptBlockCount(req: ArrivalRequest, blockSize: number): number {
   return Math.floor(req.inputTokens / blockSize);
+}
+
+/** Full blocks a request's hash chain covers: its prompt's, and prompt + output − 1 tokens' (the last output token is never written). */
+export function hashBlockCount(req: ArrivalRequest, blockSize: number): number {
+  return Math.max(promptBlockCount(req, blockSize), Math.floor((req.inputTokens + req.outputTokens - 1) / blockSize));
+}
+
+/**
+ * The key of a request whose every block is its own (no prefix, no source block ids): the idKey
+ * requestBlockHashes gives it, with sharedBlocks 0, without computing a hash.
+ */
+export function ownContentKey(req: ArrivalRequest): number {
+  return join(hashString(req.id, 0x2468ace), hashString(req.id, 0x13579bd));
 }
 
 /** One hash per full block of `blockSize` tokens over the prompt and the output (minus its last token). */
@@ -110,7 +128,7 @@ const NO_LEVELS: readonly PrefixLevel[] = [];
 
 /** `arena`: where the hash array is carved from (default: an array of its own). */
 export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena?: BlockHashArena): RequestBlockHashes {
-  const numBlocks = Math.max(promptBlockCount(req, blockSize), Math.floor((req.inputTokens + req.outputTokens - 1) / blockSize));
+  const numBlocks = hashBlockCount(req, blockSize);
   const out = arena !== undefined ? arena.take(numBlocks) : new Float64Array(numBlocks);
   // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
   let levels = NO_LEVELS;
@@ -175,9 +193,9 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     }
     hA = mix(hA, cA);
     hB = mix(hB ^ 0x5bd1e995, cB);
-    out[b] = (hA & 0x1fffff) * TWO32 + hB;
+    out[b] = join(hA, hB);
   }
-  const key = privateLevel !== null ? (privateLevel.a & 0x1fffff) * TWO32 + privateLevel.b : (uA & 0x1fffff) * TWO32 + uB;
+  const key = privateLevel !== null ? join(privateLevel.a, privateLevel.b) : join(uA, uB);
   return { hashes: out, sharedBlocks, idKey: key, ownKey: privateLevel === null };
 }
 

@@ -9,7 +9,15 @@
  * computedTokens returns to 0 and the output produced so far is recomputed as prompt.
  */
 import type { ArrivalRequest } from '../workload/request.js';
-import { promptBlockCount, requestBlockHashes, type BlockHashArena } from './block-hash.js';
+import { hashBlockCount, ownContentKey, promptBlockCount, requestBlockHashes, type BlockHashArena } from './block-hash.js';
+
+/** Where a request's block hashes come from when they are computed on first use (EngineRequest.seqBlockHashes). */
+export interface LazyBlockHashes {
+  readonly blockSize: number;
+  readonly arena: BlockHashArena | undefined;
+  /** How many there will be (hashBlockCount). */
+  readonly count: number;
+}
 
 /** One prefill chunk (recorded only when detail recording is on, e.g. for tracing). */
 export interface PrefillChunk {
@@ -49,8 +57,8 @@ export class EngineRequest {
   readonly outputTokens: number;
   /** Lower is served first (vLLM convention). */
   readonly priority: number;
-  /** Hashes of the full blocks of prompt and output (computeBlockHashes), computed once. */
-  readonly seqBlockHashes: Float64Array;
+  /** How many entries seqBlockHashes has (known without computing them). */
+  readonly numHashBlocks: number;
   /** How many leading entries of seqBlockHashes are full prompt blocks. */
   readonly promptBlocks: number;
   /** Entries of seqBlockHashes from here on are private to requests of one key (`idKey`: this id's, or its session's; block-hash.ts). */
@@ -63,6 +71,8 @@ export class EngineRequest {
    * request of the run can produce idKey (unique ids, the key its own id's, no P/D sibling).
    */
   deferPrivate = false;
+  /** registerDeferred put some of its private blocks in the pool (until then a lookup has nothing to find). */
+  privateInPool = false;
   /** Finish after the first token and hold the KV blocks until releaseHeld (P/D prefill side). */
   prefillOnly = false;
 
@@ -131,22 +141,46 @@ export class EngineRequest {
   tokenTimesUs: number[] | null = null;
   /** The view `blockHashes` returns, made on first use (a round-robin run never asks for it). */
   private promptHashes: Float64Array | null = null;
+  /** The block hashes, or null until first asked for (then computed from `lazy`). */
+  private hashes: Float64Array | null;
+  private lazy: LazyBlockHashes | null;
 
   /**
    * `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks; from
    * `sharedBlocks` on they are private to id `idKey` (default: all shared).
    */
-  constructor(src: ArrivalRequest, index: number, seqBlockHashes: Float64Array, promptBlocks: number, sharedBlocks = seqBlockHashes.length, idKey = -1) {
+  constructor(src: ArrivalRequest, index: number, seqBlockHashes: Float64Array | LazyBlockHashes, promptBlocks: number, sharedBlocks?: number, idKey = -1) {
     this.src = src;
     this.index = index;
     this.inputTokens = src.inputTokens;
     this.outputTokens = src.outputTokens;
     this.priority = src.priority ?? 0;
-    this.seqBlockHashes = seqBlockHashes;
-    this.promptBlocks = Math.min(seqBlockHashes.length, promptBlocks);
-    this.sharedBlocks = idKey < 0 ? seqBlockHashes.length : sharedBlocks;
+    const eager = seqBlockHashes instanceof Float64Array;
+    this.hashes = eager ? seqBlockHashes : null;
+    this.lazy = eager ? null : seqBlockHashes;
+    const n = eager ? seqBlockHashes.length : seqBlockHashes.count;
+    this.numHashBlocks = n;
+    this.promptBlocks = Math.min(n, promptBlocks);
+    this.sharedBlocks = idKey < 0 || sharedBlocks === undefined ? n : sharedBlocks;
     this.idKey = idKey;
     this.numTokens = src.inputTokens;
+  }
+
+  /**
+   * Hashes of the full blocks of prompt and output (requestBlockHashes), computed once: at
+   * creation, or for a request whose every block is its own and whose private registration waits
+   * (engineRequestFor), when something first reads them (a preemption, a router's prefix scorer).
+   */
+  get seqBlockHashes(): Float64Array {
+    return this.hashes ?? this.computeHashes();
+  }
+
+  private computeHashes(): Float64Array {
+    const l = this.lazy!;
+    const h = requestBlockHashes(this.src, l.blockSize, l.arena).hashes;
+    this.hashes = h;
+    this.lazy = null;
+    return h;
   }
 
   /**
@@ -159,8 +193,15 @@ export class EngineRequest {
   }
 }
 
-/** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once (into `arena` when given). */
+/** A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once (into `arena` when given; `uniqueIds`: see EngineRequest.deferPrivate). */
 export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena, uniqueIds = false): EngineRequest {
+  if (uniqueIds && src.prefix === undefined && src.hashIds === undefined) {
+    // Every block is its own (requestBlockHashes: sharedBlocks 0, the id's key) and its registration
+    // waits for a preemption: the hashes wait until something reads them, which most never do.
+    const r = new EngineRequest(src, index, { blockSize, arena, count: hashBlockCount(src, blockSize) }, promptBlockCount(src, blockSize), 0, ownContentKey(src));
+    r.deferPrivate = true;
+    return r;
+  }
   const h = requestBlockHashes(src, blockSize, arena);
   const r = new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
   // `uniqueIds`: the caller knows no other request of the run has this id (and no sibling shares it).

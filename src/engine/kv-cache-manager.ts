@@ -114,7 +114,7 @@ export class KvCacheManager {
   registerFullBlocks(r: EngineRequest, tokens: number): number {
     if (!this.prefixCaching) return 0;
     let full = Math.floor(Math.min(tokens, r.numTokens) / this.blockSize);
-    if (full > r.seqBlockHashes.length) full = r.seqBlockHashes.length;
+    if (full > r.numHashBlocks) full = r.numHashBlocks;
     if (full <= r.numHashedBlocks) return full;
     if (this.hybrid !== null) {
       this.hybrid.cache(r, full);
@@ -141,8 +141,10 @@ export class KvCacheManager {
    * order per key gives the same lists; hit blocks it claimed hold their hash and are skipped).
    */
   registerDeferred(r: EngineRequest): void {
-    if (!r.deferPrivate || this.hybrid !== null || !this.prefixCaching || !this.defers()) return;
-    for (let k = r.sharedBlocks; k < r.numHashedBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, r.idKey, k);
+    if (!r.deferPrivate || this.hybrid !== null || !this.prefixCaching || !this.defers() || r.numHashedBlocks <= r.sharedBlocks) return;
+    const hashes = r.seqBlockHashes;
+    for (let k = r.sharedBlocks; k < r.numHashedBlocks; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, r.idKey, k);
+    r.privateInPool = true;
   }
 
   /**
@@ -176,7 +178,12 @@ export class KvCacheManager {
       this.hitsFree = this.hybrid.hitsFree;
       return hits;
     }
-    if (this.hitBuf.length < r.seqBlockHashes.length) this.hitBuf = new Int32Array(r.seqBlockHashes.length * 2);
+    // Every block its own, none in the pool yet (registration deferred): no hit, and no hash to compute.
+    if (r.sharedBlocks === 0 && r.deferPrivate && !r.privateInPool && this.defers()) {
+      this.hitsFree = 0;
+      return 0;
+    }
+    if (this.hitBuf.length < r.numHashBlocks) this.hitBuf = new Int32Array(r.numHashBlocks * 2);
     const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
     this.hitsFree = this.pool.countFreeAmong(this.hitBuf, hits);
     return hits;

@@ -301,7 +301,7 @@ export class RunSlots {
   protected nextRegistration(r: EngineRequest, k: number): number {
     if (!this.caching) return NEVER;
     const next = r.numHashedBlocks + 1;
-    if (next > r.seqBlockHashes.length) return NEVER;
+    if (next > r.numHashBlocks) return NEVER;
     return next * this.bs - this.n0[k]!;
   }
 

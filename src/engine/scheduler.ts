@@ -153,7 +153,7 @@ export class Scheduler extends KvCacheManager {
         computed = hits * bs;
         if (this.cpu !== null) {
           // The connector matches whole blocks of known tokens past the GPU hits (offloading_connector get_num_new_matched_tokens).
-          const known = Math.min(r.seqBlockHashes.length, Math.floor(r.numTokens / bs));
+          const known = Math.min(r.numHashBlocks, Math.floor(r.numTokens / bs));
           this.cpu.touch(r.seqBlockHashes, known);
           cpuHits = this.cpu.lookup(r.seqBlockHashes, hits, known - hits);
         }

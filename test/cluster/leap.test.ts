@@ -7,7 +7,8 @@
  * fitted model and a split-cost one, and gpt-oss-20b's published config (sliding-window layers: vLLM's
  * hybrid KV cache groups, which such an engine steps request by request). The same harness checks the other speed hint that must not
  * change results: a session's `exclusive` prefix group (its blocks kept out of the shared index), and
- * a generated workload's unique ids (a request's private blocks registered only if it is preempted).
+ * a generated workload's unique ids (a request's private blocks registered only if it is preempted, and
+ * the hashes of a request without a shared prefix computed only if something reads them).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -187,9 +188,11 @@ describe('unique ids (a generated workload)', () => {
   it('gives byte-identical metrics, records and spans whether private blocks register as they fill or only when their request is preempted', async () => {
     let preempting = 0;
     await fc.assert(
-      fc.asyncProperty(clusterArb, workloadArb, fc.boolean(), async (c, w, leap) => {
+      fc.asyncProperty(clusterArb, workloadArb, fc.boolean(), fc.boolean(), async (c, w, leap, unprefixed) => {
         const workload = resolveWorkload({ preset: w.preset, rate: w.rate, numRequests: w.numRequests, seed: w.seed });
-        const arrivals = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
+        const generated = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
+        // Without prefixes every block is the request's own: its hashes are computed only if something reads them.
+        const arrivals = unprefixed ? generated.map(({ prefix: _shared, ...own }) => own) : generated;
         const eager = await runOnce(c, arrivals, leap, false);
         const deferred = await runOnce(c, arrivals, leap, true);
         expect(deferred.metrics).toBe(eager.metrics);

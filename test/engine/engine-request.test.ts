@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Harness } from './helpers.js';
 import { EngineRequest, RequestState, engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
+import { BlockHashArena, requestBlockHashes } from '../../src/engine/block-hash.js';
 
 describe('EngineRequest', () => {
   it('looks up only its full prompt blocks, while its sequence hashes run on into the output', () => {
@@ -35,5 +37,29 @@ describe('EngineRequest', () => {
     t.inst.abort(b);
     t.run();
     expect([b.enqueuedUs, b.firstScheduledUs, b.firstTokenUs, b.finishedUs, b.loadDoneUs, b.cachedTokens]).toEqual([0, -1, -1, -1, -1, -1]);
+  });
+
+  it('with unique ids, a request whose every block is its own computes its hashes when first read, and they are the eager ones', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 900 }), fc.constantFrom(1, 16, 64), (id, input, output, bs) => {
+        const src = { id, arrivalUs: 0, inputTokens: input, outputTokens: output };
+        const arena = new BlockHashArena(64);
+        const lazy = engineRequestFor(src, 0, bs, arena, true);
+        const eager = requestBlockHashes(src, bs);
+        expect(lazy.deferPrivate).toBe(true);
+        expect([lazy.numHashBlocks, lazy.sharedBlocks, lazy.idKey, lazy.promptBlocks]).toEqual([eager.hashes.length, eager.sharedBlocks, eager.idKey, Math.floor(input / bs)]);
+        // Nothing taken from the arena until the hashes are read.
+        const probe = arena.take(1);
+        expect(Array.from(lazy.seqBlockHashes)).toEqual(Array.from(eager.hashes));
+        if (eager.hashes.length > 0 && eager.hashes.length <= 8) expect([lazy.seqBlockHashes.buffer === probe.buffer, lazy.seqBlockHashes.byteOffset]).toEqual([true, probe.byteOffset + 8]);
+        expect(lazy.seqBlockHashes).toBe(lazy.seqBlockHashes);
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it('with unique ids, a request under a shared prefix computes its hashes at once (they tell where its own blocks start)', () => {
+    const r = engineRequestFor({ id: 'p', arrivalUs: 0, inputTokens: 100, outputTokens: 1, prefix: { group: 'g', tokens: 48 } }, 0, 16, undefined, true);
+    expect([r.sharedBlocks, r.deferPrivate, r.numHashBlocks]).toEqual([3, true, 6]);
   });
 });
