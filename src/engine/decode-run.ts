@@ -112,6 +112,7 @@ export class DecodeRun extends RunSlots {
     this.active = true;
     this.started++;
     this.resetSlots();
+    this.deferring = s.prefixCaching && s.hybrid === null && s.defersPrivate();
     this.tokenTimes.synced = 0;
     this.leavingCount = 0;
     this.joiningCount = 0;
@@ -172,6 +173,7 @@ export class DecodeRun extends RunSlots {
     const f = this.f + 1;
     if (this.blocksNeededAt(f) > s.pool.numFree) return false;
     this.f = f;
+    this.cAtF = this.c;
     this.crossBoundaries(f, s);
 
     const n = this.n;
@@ -296,6 +298,7 @@ export class DecodeRun extends RunSlots {
     r.pendingTokens = this.p0[k]! + f - c;
     r.outputDone = this.o0[k]! + c;
     r.numTokens = this.n0[k]! + c;
+    this.catchUp(r, k);
     if (this.tokenTimes.enabled) this.tokenTimes.record(r, this.o0[k]!, c);
   }
 

@@ -120,7 +120,7 @@ export class KvCacheManager {
       this.hybrid.cache(r, full);
       return full;
     }
-    const end = r.deferPrivate && this.defers() && full > r.sharedBlocks ? r.sharedBlocks : full;
+    const end = r.deferPrivate && this.defersPrivate() && full > r.sharedBlocks ? r.sharedBlocks : full;
     for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     r.numHashedBlocks = full;
     return full;
@@ -130,7 +130,7 @@ export class KvCacheManager {
    * Private registration can wait: no KV-event listener names every hash (the shared index
    * serves it), no CPU tier stores and loads by hash, no hybrid groups.
    */
-  private defers(): boolean {
+  defersPrivate(): boolean {
     return this.pool.sink === null && this.cpu === null;
   }
 
@@ -141,7 +141,7 @@ export class KvCacheManager {
    * order per key gives the same lists; hit blocks it claimed hold their hash and are skipped).
    */
   registerDeferred(r: EngineRequest): void {
-    if (!r.deferPrivate || this.hybrid !== null || !this.prefixCaching || !this.defers() || r.numHashedBlocks <= r.sharedBlocks) return;
+    if (!r.deferPrivate || this.hybrid !== null || !this.prefixCaching || !this.defersPrivate() || r.numHashedBlocks <= r.sharedBlocks) return;
     const hashes = r.seqBlockHashes;
     for (let k = r.sharedBlocks; k < r.numHashedBlocks; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, r.idKey, k);
     r.privateInPool = true;
@@ -179,7 +179,7 @@ export class KvCacheManager {
       return hits;
     }
     // Every block its own, none in the pool yet (registration deferred): no hit, and no hash to compute.
-    if (r.sharedBlocks === 0 && r.deferPrivate && !r.privateInPool && this.defers()) {
+    if (r.sharedBlocks === 0 && r.deferPrivate && !r.privateInPool && this.defersPrivate()) {
       this.hitsFree = 0;
       return 0;
     }

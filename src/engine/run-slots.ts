@@ -55,6 +55,14 @@ export class RunSlots {
   protected batches: StepBatch[] = [];
   protected readonly bs: number;
   protected readonly caching: boolean;
+  /**
+   * Private registration is deferred on this instance (KvCacheManager.defersPrivate): a slot whose
+   * request defers it and has no shared block left to register is kept out of the registration
+   * calendar, and its registered count is brought up to date when it is materialised (catchUp).
+   */
+  protected deferring = false;
+  /** The commit count at the latest formation (the known tokens a formation registers up to: n0 + cAtF). */
+  protected cAtF = 0;
 
   constructor(cfg: InstanceConfig) {
     const cap = cfg.maxNumSeqs;
@@ -88,6 +96,7 @@ export class RunSlots {
     this.sumC0 = 0;
     this.fStop = NEVER;
     this.cFinish = NEVER;
+    this.cAtF = 0;
     this.allocStart.fill(0);
     this.regStart.fill(0);
   }
@@ -297,12 +306,24 @@ export class RunSlots {
     }
   }
 
-  /** The commit number after which request k's next block is full of known tokens, or NEVER. */
+  /** The commit number after which request k's next block is full of known tokens, or NEVER (also when catchUp counts them instead). */
   protected nextRegistration(r: EngineRequest, k: number): number {
-    if (!this.caching) return NEVER;
+    if (!this.caching || (this.deferring && r.deferPrivate && r.numHashedBlocks >= r.sharedBlocks)) return NEVER;
     const next = r.numHashedBlocks + 1;
     if (next > r.numHashBlocks) return NEVER;
     return next * this.bs - this.n0[k]!;
+  }
+
+  /**
+   * Slot k's registered count as the calendar would have left it (every formation registers the
+   * blocks full of known tokens, n0 + commits so far: cacheFullBlocks), for a request whose private
+   * registration is deferred and so touches nothing in the pool (registerFullBlocks): what the
+   * count decides is only which blocks registerDeferred puts in the pool if it is preempted.
+   */
+  protected catchUp(r: EngineRequest, k: number): void {
+    if (!this.deferring || !r.deferPrivate) return;
+    const full = Math.min(r.numHashBlocks, Math.floor((this.n0[k]! + this.cAtF) / this.bs));
+    if (full > r.numHashedBlocks) r.numHashedBlocks = full;
   }
 
   /** Marks slot k due for registration at the next formation (the due list stays ascending). */

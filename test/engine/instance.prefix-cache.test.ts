@@ -94,6 +94,22 @@ describe('instance: vLLM 0.15 block pool and prefix cache details (step = 1000us
     expect(hashed).toBe(3);
   });
 
+  it.each([false, true])('deferred registration keeps the count of registered blocks the eager path has, step by step (async scheduling: %s)', (asyncScheduling) => {
+    // Three requests decoding together in a decode run (event leaping): a deferred request is out of
+    // the run's registration calendar and its count is brought up to date whenever it is written out.
+    const counts = (uniqueIds: boolean): string[] => {
+      const t = new Harness({ blockSize: 16, asyncScheduling }, uniqueIds);
+      const rs = [t.add({ id: 'a', inputTokens: 16, outputTokens: 70 }), t.add({ id: 'b', inputTokens: 21, outputTokens: 50 }), t.add({ id: 'c', inputTokens: 9, outputTokens: 60 })];
+      const seen: string[] = [];
+      t.inst.setStepListener({ onStep: () => { t.inst.syncRequests(); seen.push(rs.map((r) => r.numHashedBlocks).join(',')); } });
+      t.run();
+      return seen;
+    };
+    const eager = counts(false);
+    expect(eager.length).toBeGreaterThan(60);
+    expect(counts(true)).toEqual(eager);
+  });
+
   it('a request that shares a prefix defers only its private blocks: the shared ones hit at once', () => {
     // a: 32 prompt tokens of group g (2 shared blocks) + 16 of its own; b arrives while a runs and hits g's 2 blocks.
     const t = new Harness({ blockSize: 16 }, true);
