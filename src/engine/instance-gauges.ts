@@ -58,7 +58,11 @@ export abstract class InstanceGauges extends PdHooks {
   get cpuStoreBytes(): number {
     return (this.scheduler.cpu?.stores ?? 0) * (this.config.cpuTier?.bytesPerBlock ?? 0);
   }
-  /** Leading full prompt blocks of `req` present in this instance's KV cache right now. */
+  /**
+   * Leading full prompt blocks of `req` present in this instance's KV cache right now (a request
+   * not yet here, as a router asks; a generated request already here counts its own blocks only
+   * once it has been preempted: EngineRequest.deferPrivate).
+   */
   cachedPrefixBlocks(req: EngineRequest): number {
     return this.scheduler.pool.lookup(req.seqBlockHashes, req.promptBlocks, null, req.idKey, req.sharedBlocks);
   }

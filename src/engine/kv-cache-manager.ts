@@ -109,7 +109,7 @@ export class KvCacheManager {
    * and the only one is itself, after it lost its blocks. Until then nothing could tell: a block in
    * use cannot be evicted, and no lookup reads another key's list (private-blocks.ts). So a finished
    * request's blocks go back to the free queue unhashed, as if evicted already, and the pool does
-   * per private block what no lookup needs: nothing (about a sixth of a plain `blis run`).
+   * per private block what no lookup needs: nothing (about a sixth of the token-matched seed hour's CPU).
    */
   registerFullBlocks(r: EngineRequest, tokens: number): number {
     if (!this.prefixCaching) return 0;
