@@ -3,7 +3,7 @@
 # the native preset with prefixes, overloaded runs that preempt (generated and token-matched: private
 # blocks registered only at preemption), detail output through request
 # rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier, P/D, the roofline and
-# linear step-time models) with two builds and `cmp`s every file, and with the build under test
+# linear step-time models, replays of Azure and Mooncake samples that preempt) with two builds and `cmp`s every file, and with the build under test
 # also --no-leap against leaping.
 #
 #   bash bench/same-outputs.sh BASE_BLIS_MJS [NEW_BLIS_MJS]
@@ -37,6 +37,8 @@ declare -A CASES=(
   [eq-preempt-sync]="plain --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 30 --num-requests 3000 --total-kv-blocks 450 --no-async-scheduling --scheduler priority"
   [codegen-preempt]="detail --model meta-llama/llama-3.1-8b-instruct --hardware H100 --workload codegen --rate 30 --num-requests 2000 --total-kv-blocks 700"
   [precise-prefix]="plain ${fleet[*]} --workload-spec $eq --routing-policy weighted --routing-scorers precise-prefix-cache:2,queue-depth:1 --duration 120 --total-kv-blocks 800"
+  [replay-azure-preempt]="detail replay $here/traces/azure2023-code.relative.head300.csv --speedup 50 --total-kv-blocks 2500 --num-instances 2 --model meta-llama/llama-3.1-8b-instruct"
+  [replay-mooncake-preempt]="plain replay $here/traces/mooncake-conversation-head300.jsonl --speedup 50 --total-kv-blocks 2500 --num-instances 2 --model meta-llama/llama-3.1-8b-instruct --max-model-len 131072"
   [linear-sync]="plain --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 30 --num-requests 3000 --latency-model linear --no-async-scheduling"
 )
 status=0
@@ -54,7 +56,10 @@ for name in "${!CASES[@]}"; do
     files=()
     [ "$mode" = detail ] && files=(--requests-out "$d/requests.csv" --otlp-out "$d/traces.json" --trace-token-every 3)
     touch "$d/requests.csv" "$d/traces.json"
-    blis "$bin" run "${argv[@]}" "${extra[@]}" --output json --quiet "${files[@]}" >"$d/stdout.json" 2>"$d/stderr.txt"
+    # A case names its command when it is not `run` (replay).
+    cmd=(run)
+    [ "${argv[0]}" = replay ] && cmd=()
+    blis "$bin" "${cmd[@]}" "${argv[@]}" "${extra[@]}" --output json --quiet "${files[@]}" >"$d/stdout.json" 2>"$d/stderr.txt"
     echo "exit $?" >>"$d/stderr.txt"
   done
   for f in stdout.json stderr.txt requests.csv traces.json; do

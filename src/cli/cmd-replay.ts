@@ -91,6 +91,7 @@ export async function simulateReplay(cmd: Command, io: CliIO, trace: string,
   const result = await simulate({
     config,
     arrivals: models.check(stream),
+    uniqueIds: opened.uniqueIds,
     stepTime,
     overheads,
     ...(outputs ? { detail: outputs.detail, ...(outputs.pace ? { pace: outputs.pace } : {}) } : {}),

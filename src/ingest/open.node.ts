@@ -32,6 +32,8 @@ export interface OpenedTrace {
   /** The TraceV2 header used, if any. */
   readonly headerPath?: string;
   readonly requests: ArrivalStream;
+  /** No two requests share an id (the format numbers them itself: FormatEntry.numbersRequests). */
+  readonly uniqueIds: boolean;
   /** Counts so far; complete once `requests` is exhausted. */
   summary(): IngestSummary;
 }
@@ -149,6 +151,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     path: dataPath,
     ...(headerPath !== undefined ? { headerPath } : {}),
     requests,
+    uniqueIds: entry.numbersRequests === true,
     summary: () => summary,
   };
 }

@@ -74,6 +74,12 @@ export interface FormatEntry {
   readonly timeBase: 'absolute' | 'relative';
   /** `completion`: rows are not in arrival order (TraceV2); the stream is fully sorted. */
   readonly order: 'arrival' | 'completion';
+  /**
+   * Every request's id is the reader's own row count (`r0`, `r1`, ...), never read from the data,
+   * so no two requests of a file share one (the transforms keep that: a duplicate is `<id>#k`).
+   * A replay then defers each request's private KV registration (EngineRequest.deferPrivate).
+   */
+  readonly numbersRequests?: boolean;
   /** The ReaderOptions this format reads, each with a one-line meaning and default (for --help). */
   readonly options?: Readonly<Partial<Record<keyof ReaderOptions, string>>>;
   /** Confidence in [0, 1] that the head is this format (0 = no). */

@@ -14,6 +14,7 @@ export const azureVidurFormat: FormatEntry = {
   describe: 'vidur-processed Azure trace CSV (arrived_at s, num_prefill_tokens, num_decode_tokens)',
   timeBase: 'relative',
   order: 'arrival',
+  numbersRequests: true,
   sniff: ({ head }) => (headerMatch(head, COLUMNS) === 1 ? 0.95 : 0),
   create: (ctx, options) => threeColumnReader(ctx, options, COLUMNS, (v, c) => parseTimeUs(v, 's', c)),
 };

@@ -16,6 +16,7 @@ export const azureFormat: FormatEntry = {
   describe: 'Azure LLM inference trace CSV, 2023 or 2024 (TIMESTAMP, ContextTokens, GeneratedTokens)',
   timeBase: 'absolute',
   order: 'arrival',
+  numbersRequests: true,
   sniff: ({ head }) => (headerMatch(head, COLUMNS) === 1 ? 0.95 : 0),
   create: (ctx, options) => threeColumnReader(ctx, options, COLUMNS, (v, c) => parseIsoUs(v, c)),
 };

@@ -16,6 +16,7 @@ export const burstgptFormat: FormatEntry = {
   describe: 'BurstGPT CSV, 6- or 8-column layout (Timestamp, [Session ID, Elapsed time,] Model, Request/Response tokens)',
   timeBase: 'absolute',
   order: 'arrival',
+  numbersRequests: true,
   options: { keepFailed: 'keep failed rows (Response tokens = 0) instead of skipping them (default false)', delimiter: 'field delimiter (default: sniffed)' },
   sniff: ({ head }) => (headerMatch(head, ['Timestamp', 'Request tokens', 'Response tokens']) === 1 ? 0.95 : 0),
   create: (ctx, options) =>

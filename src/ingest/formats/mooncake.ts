@@ -15,6 +15,7 @@ export const mooncakeFormat: FormatEntry = {
   describe: 'Mooncake JSONL (timestamp ms, input_length, output_length, hash_ids of 512-token blocks)',
   timeBase: 'relative',
   order: 'arrival',
+  numbersRequests: true,
   sniff: ({ head }) => (firstObjectHasKeys(head, ['timestamp', 'input_length', 'output_length']) ? 0.95 : 0),
   create: (ctx) => {
     let n = 0;
