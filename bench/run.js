@@ -41,14 +41,15 @@ const CASES = {
   'e: seed command, 10 min, weighted prefix-affinity:2,queue-depth:1': { argv: ['run', ...seed, '--routing-policy', 'weighted', '--routing-scorers', 'prefix-affinity:2,queue-depth:1', '--duration', '600'], goal: '<= 1.5 x d' },
 };
 const tmp = mkdtempSync(join(tmpdir(), 'blis-bench-'));
-const trace = (rows) => {
-  const path = join(tmp, `trace-${rows}.csv`);
-  if (!existsSync(path)) spawnSync(process.execPath, [join(here, 'gen-trace.js'), path, String(rows), '200'], { stdio: 'inherit' });
+const trace = (rows, layout = 'arrival') => {
+  const path = join(tmp, `trace-${layout}-${rows}.csv`);
+  if (!existsSync(path)) spawnSync(process.execPath, [join(here, 'gen-trace.js'), path, String(rows), '200', layout], { stdio: 'inherit' });
   return path;
 };
 const replay = (rows) => ['replay', trace(rows), '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '8', '--hardware', 'H100'];
 CASES['f: replay a 1M-row arrival CSV (8 x llama-3.1-8b, 200 req/s): memory must not grow with rows'] = { argv: () => replay(1_000_000), leapOnly: true };
 CASES['g: replay a 100k-row arrival CSV (same setup; compare RSS with f)'] = { argv: () => replay(100_000), leapOnly: true };
+CASES["j: replay g's arrival times and lengths (no prefixes) as a vidur/Azure trace (its reader numbers the requests: private KV blocks registered only on preemption)"] = { argv: () => ['replay', trace(100_000, 'vidur'), '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '8', '--hardware', 'H100'], leapOnly: true };
 if (big) {
   CASES['h: 1.8 M requests, token-matched seed fleet, 10 h (--big)'] = { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '36000'], goal: '< 20 s, RSS as in a', leapOnly: true };
   CASES['i: replay a 10M-row arrival CSV (--big)'] = { argv: () => replay(10_000_000), leapOnly: true };
