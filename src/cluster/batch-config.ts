@@ -6,7 +6,7 @@
  * its rule for the config echo.
  */
 import { checkBudgetHoldsSeqs, unchunkedBudgetMessage, unchunkedDefaultBudget } from '../engine/config.js';
-import { InputError } from '../kernel/errors.js';
+import { InputError, positiveInt } from '../kernel/errors.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import { vllmBatchDefaults } from '../model/kv-sizing.js';
 import type { ClusterOptions, FieldSource } from './config.js';
@@ -30,8 +30,7 @@ export function resolveBatchKnobs(
     const v = options[key];
     if (v !== undefined) {
       sources[key] = given[key] ?? 'flag';
-      if (!Number.isInteger(v) || v < 1) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${v}; expected a positive integer`);
-      return v;
+      return positiveInt(v, flag);
     }
     sources[key] = 'derived';
     derivations[key] = defaults.rule;

@@ -8,7 +8,7 @@
  * memory profiling leaves (model/kv-sizing.ts). Each derived value is recorded with its rule for
  * the config echo.
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, positiveInt } from '../kernel/errors.js';
 import { BYTES_PER_GB } from '../kernel/units.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import { vllmBlockSize } from '../model/kv-block-size.js';
@@ -55,8 +55,7 @@ export function resolveBlockSize(
 ): number {
   let blockSize: number;
   if (options.blockSize !== undefined) {
-    blockSize = options.blockSize;
-    if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--block-size', `found ${blockSize}; expected a positive integer`);
+    blockSize = positiveInt(options.blockSize, '--block-size');
     // vLLM's --block-size choices (config/cache.py BlockSize). Another size is simulated as given (a
     // what-if, or a hand-sized scenario) and the config echo says vLLM would not take it.
     if (!VLLM_BLOCK_SIZES.includes(blockSize)) derivations['blockSize'] = `${blockSize} is simulated as given; vLLM's --block-size accepts ${VLLM_BLOCK_SIZES.join(', ')}`;

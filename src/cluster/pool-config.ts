@@ -3,7 +3,7 @@
  * (--prefill-instances/--decode-instances with per-pool hardware and TP) or one unified pool of
  * --num-instances. Pools inherit the top-level model, hardware, TP and engine knobs they do not set.
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, positiveInt } from '../kernel/errors.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import { getModel } from '../model/catalog.js';
@@ -161,11 +161,6 @@ function validatePoolsPerModel(pools: readonly PoolConfig[]): void {
       throw new InputError('POOLS_INVALID', `model '${m}'`, 'has no unified or decode pool to serve requests');
     }
   }
-}
-
-function positiveInt(value: number, where: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InputError('FLAG_OUT_OF_RANGE', where, `found ${value}; expected a positive integer`);
-  return value;
 }
 
 function nonNegativeInt(value: number, where: string): number {

@@ -14,6 +14,12 @@ export class InputError extends Error {
   }
 }
 
+/** `value` when it is a positive integer; otherwise InputError FLAG_OUT_OF_RANGE at `where` (a flag or config field). */
+export function positiveInt(value: number, where: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new InputError('FLAG_OUT_OF_RANGE', where, `found ${value}; expected a positive integer`);
+  return value;
+}
+
 /** Names close to `name` (edit distance or substring), for "unknown X; did you mean" messages. */
 export function closeNames(name: string, known: readonly string[], max = 5): string[] {
   const n = name.toLowerCase();
