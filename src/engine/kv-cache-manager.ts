@@ -58,6 +58,16 @@ export class KvCacheManager {
     r.numHashedBlocks = 0;
   }
 
+  /**
+   * r loses its blocks but will be admitted again (a preemption, a parked request reclaimed): the
+   * private blocks whose registration waited go into the pool first (registerDeferred), so its own
+   * lookup finds them as it would have; then the blocks are freed.
+   */
+  releaseToWait(r: EngineRequest): void {
+    this.registerDeferred(r);
+    this.releaseBlocks(r);
+  }
+
   /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
   retire(r: EngineRequest): void {
     this.releaseBlocks(r);
@@ -140,7 +150,7 @@ export class KvCacheManager {
    * in block order, as they would have gone one by one (registering the same blocks in the same
    * order per key gives the same lists; hit blocks it claimed hold their hash and are skipped).
    */
-  registerDeferred(r: EngineRequest): void {
+  private registerDeferred(r: EngineRequest): void {
     if (!r.deferPrivate || this.hybrid !== null || !this.prefixCaching || !this.defersPrivate() || r.numHashedBlocks <= r.sharedBlocks) return;
     const hashes = r.seqBlockHashes;
     for (let k = r.sharedBlocks; k < r.numHashedBlocks; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, r.idKey, k);

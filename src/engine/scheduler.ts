@@ -292,16 +292,14 @@ export class Scheduler extends KvCacheManager {
     let any = false;
     this.waiting.forEach((r) => {
       if (r.numBlocks === 0) return;
-      this.registerDeferred(r);
-      this.releaseBlocks(r);
+      this.releaseToWait(r);
       r.computedTokens = 0;
       any = true;
     });
     const loading = this.loading;
     for (let k = loading.length - 1; k >= 0; k--) {
       const r = loading[k]!;
-      this.registerDeferred(r);
-      this.releaseBlocks(r);
+      this.releaseToWait(r);
       r.computedTokens = 0;
       r.loadDoneUs = -1;
       r.state = RequestState.Waiting;
@@ -374,8 +372,7 @@ export class Scheduler extends KvCacheManager {
    * blocks it just lost for its transfer, so it is sampled again.
    */
   private preempt(r: EngineRequest, nowUs: number): void {
-    this.registerDeferred(r);
-    this.releaseBlocks(r);
+    this.releaseToWait(r);
     r.computedTokens = 0;
     if (r.prefillOnly) r.pendingTokens = 0;
     r.epoch++;
