@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { getModel } from '../../src/model/catalog.js';
+import { getHardware } from '../../src/model/hardware-catalog.js';
+import { cudaGraphSizes, moeJitFacts, moeVariant, tileClass, type MoeJitFacts } from '../../src/model/moe-jit.js';
+import { readQuantization } from '../../src/model/quantization.js';
+
+const mixtral = getModel('mistralai/mixtral-8x7b-v0.1');
+
+function facts(over: Partial<MoeJitFacts>): MoeJitFacts {
+  return { experts: 8, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config', ...over };
+}
+
+describe('CUDA-graph capture sizes (vLLM 0.15 _set_cudagraph_sizes defaults)', () => {
+  it('1, 2, 4, every 8 below 256, every 16 from 256, up to min(2 · max_num_seqs, 512, budget)', () => {
+    const s128 = cudaGraphSizes(128, 2048);
+    expect(s128.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
+    expect(s128.at(-2)).toBe(248);
+    expect(s128.at(-1)).toBe(256);
+    expect(s128).toHaveLength(3 + 31 + 1);
+    const s1024 = cudaGraphSizes(1024, 8192);
+    expect(s1024.at(-1)).toBe(512);
+    expect(s1024.filter((s) => s >= 256)).toEqual([256, 272, 288, 304, 320, 336, 352, 368, 384, 400, 416, 432, 448, 464, 480, 496, 512]);
+    expect(cudaGraphSizes(100, 2048).at(-1)).toBe(200);
+    expect(cudaGraphSizes(2, 2048)).toEqual([1, 2, 4]);
+    expect(cudaGraphSizes(256, 96).at(-1)).toBe(96); // the token budget caps it
+  });
+});
+
+describe('fused-MoE kernel variants', () => {
+  it("get_default_config: one tile for M <= E, another above; num_valid_tokens and EM keyed by 16-divisibility", () => {
+    const f = facts({});
+    expect(tileClass(f, 8)).toBe(0);
+    expect(tileClass(f, 9)).toBe(1);
+    // M = 584, top-2 of 8: num_valid 1168 (÷16), EM = 1168 + 8·63 = 1672 (not ÷16): class 1, flag 1.
+    expect(moeVariant(f, 584)).toBe(4 + 1);
+    // M = 588: num_valid 1176 (not ÷16), EM = 1176 + 504 = 1680 (÷16).
+    expect(moeVariant(f, 588)).toBe(4 + 2);
+    expect(moeVariant(f, 585)).toBe(4);
+    // Below E routed tokens EM is num_valid · BLOCK_SIZE_M, a multiple of 16 (M = 3, top-2 of 8: 6 < 8).
+    expect(moeVariant(f, 3)).toBe(2);
+  });
+
+  it('with E a multiple of 16 both integers are divisible together (E·(BLOCK_SIZE_M − 1) ≡ 0 mod 16)', () => {
+    const f = facts({ experts: 128, topK: 8 });
+    fc.assert(fc.property(fc.integer({ min: 17, max: 100_000 }), (m) => {
+      const flags = moeVariant(f, m) % 4;
+      expect(flags === 0 || flags === 3).toBe(true);
+      expect(flags === 3).toBe((8 * m) % 16 === 0);
+    }));
+  });
+
+  it('the EM flag matches the padded length for every BLOCK_SIZE_M a config can have', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 20_000 }), fc.constantFrom(16, 32, 64, 128, 256), (E, topK, m, bm) => {
+      const numValid = topK * m;
+      const em = numValid < E ? Math.min(numValid * bm, numValid + E * (bm - 1)) : numValid + E * (bm - 1);
+      const f = facts({ experts: E, topK });
+      expect((moeVariant(f, m) & 2) !== 0).toBe(em % 16 === 0);
+      expect((moeVariant(f, m) & 1) !== 0).toBe(numValid % 16 === 0);
+    }));
+  });
+
+  it("a tuned file: the nearest key's config, the smaller key on a tie (Python's min over ascending keys)", () => {
+    const f = facts({ keys: [256, 512, 1024], classes: [0, 1, 0], numClasses: 2 });
+    expect(tileClass(f, 300)).toBe(0);
+    expect(tileClass(f, 384)).toBe(0); // |256 − 384| = |512 − 384|
+    expect(tileClass(f, 385)).toBe(1);
+    expect(tileClass(f, 900)).toBe(0); // key 1024 shares key 256's config
+    expect(tileClass(f, 1)).toBe(0);
+    expect(tileClass(f, 50_000)).toBe(0);
+  });
+});
+
+describe('moeJitFacts: which models compile the Triton fused-MoE GEMM, and from which config file', () => {
+  it("Mixtral-8x7B at TP 2 on H100 reads vLLM's tuned E=8,N=7168 file", () => {
+    const f = moeJitFacts({ model: mixtral, hardware: getHardware('H100'), tp: 2 })!;
+    expect(f).not.toBeNull();
+    expect(f.experts).toBe(8);
+    expect(f.topK).toBe(2);
+    expect(f.configSource).toMatch(/E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3\.json$/);
+    expect(f.keys!.length).toBe(f.classes!.length);
+    expect(f.stallUs).toBe(1_000_000);
+  });
+
+  it('a GPU without a tuned file falls back to get_default_config; a dense model, or fp8 experts, compile nothing here', () => {
+    expect(moeJitFacts({ model: mixtral, hardware: getHardware('L40S'), tp: 2 })!.configSource).toBe('get_default_config');
+    expect(moeJitFacts({ model: getModel('qwen/qwen3-14b'), hardware: getHardware('H100'), tp: 1 })).toBeNull();
+    const fp8 = { ...mixtral, ...pick(readQuantization({ quantization_config: { quant_method: 'fp8' } }, 'test')) };
+    expect(moeJitFacts({ model: fp8, hardware: getHardware('H100'), tp: 2 })).toBeNull();
+  });
+});
+
+function pick(q: ReturnType<typeof readQuantization>): { weightBytes: number; gemmFormat: typeof q.gemm } {
+  return { weightBytes: q.weightBytes, gemmFormat: q.gemm };
+}
