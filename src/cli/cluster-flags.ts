@@ -50,6 +50,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s; a longer one, which vLLM takes only with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, is simulated and noted); as vLLM, refused when a derived KV cache cannot hold one request this long (the error names the longest that fits)', intFlag('--max-model-len'))
     .option('--no-enable-prefix-caching', 'turn off automatic prefix caching')
     .option('--kv-cache-dtype <dtype>', `KV cache element type (vLLM --kv-cache-dtype): ${Object.keys(KV_CACHE_DTYPES).join(', ')}; fp8 stores one byte, so blocks hold twice the tokens and decode reads half the bytes; on a sparse-attention model (GLM-5.2) any fp8 choice is vLLM's fp8_ds_mla, 656 bytes per token instead of 1152 (default auto: the model's 16-bit dtype)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
+    .option('--warm-kernel-cache', "assume vLLM's Triton cache already holds every fused-MoE kernel variant (a server restarted on the same disk): no step waits for a first-use compile (default: a fresh server; bf16 MoE models compile the variants start-up did not reach, about 1 s each, when a step first needs them)")
     .option('--disable-hybrid-kv-cache-manager', "keep every layer's KV blocks for whole contexts in a model with sliding-window layers (vLLM --disable-hybrid-kv-cache-manager; default: vLLM's hybrid manager groups the layers and frees blocks that left a window; off by itself with --kv-cpu-bytes or P/D, as vLLM turns it off behind a KV connector)")
     .option('--no-enable-chunked-prefill', "schedule each prompt whole: a waiting request is admitted only when its whole prompt fits the step's remaining token budget (vLLM --no-enable-chunked-prefill; needs --max-num-batched-tokens >= --max-model-len, and raises a derived one to it)")
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
@@ -89,7 +90,7 @@ const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
   ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
   ['totalKvBlocks', 'totalKvBlocks'], ['gpuMemoryUtilization', 'gpuMemoryUtilization'], ['maxModelLen', 'maxModelLen'],
-  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['kvCacheDtype', 'kvCacheDtype'], ['disableHybridKvCacheManager', 'disableHybridKvCacheManager'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
+  ['enablePrefixCaching', 'enablePrefixCaching'], ['enableChunkedPrefill', 'enableChunkedPrefill'], ['kvCacheDtype', 'kvCacheDtype'], ['disableHybridKvCacheManager', 'disableHybridKvCacheManager'], ['warmKernelCache', 'warmKernelCache'], ['routingPolicy', 'routingPolicy'], ['routingScorers', 'routingScorers'],
   ['snapshotRefreshInterval', 'snapshotRefreshIntervalMs'], ['inFlightTracking', 'inFlightTracking'],
   ['clientTimeout', 'clientTimeoutS'], ['seed', 'seed'],
   ['admissionPolicy', 'admissionPolicy'], ['queueDepthThreshold', 'queueDepthThreshold'], ['kvCacheUtilThreshold', 'kvCacheUtilThreshold'],

@@ -38,6 +38,8 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     ...(c.engine.kvGroups !== null ? { kv_cache_groups: describeKvGroups(c.engine.kvGroups) } : {}),
     // Echoed only when off (vLLM V1's default is on), so files from before the flag read the same.
     ...(c.engine.enableChunkedPrefill ? {} : { enable_chunked_prefill: false }),
+    // Echoed only when set, so files from before the flag read the same.
+    ...(c.engine.warmKernelCache ? { warm_kernel_cache: true } : {}),
     routing_policy: c.routingPolicy,
     routing_scorers: c.routingScorers.map((s) => `${s.name}:${s.weight}`).join(','),
     snapshot_refresh_interval_ms: usToMs(c.snapshotRefreshIntervalUs),

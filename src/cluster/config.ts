@@ -64,6 +64,8 @@ export interface ClusterOptions {
   kvCacheDtype?: string;
   /** vLLM --disable-hybrid-kv-cache-manager: sliding-window layers keep blocks for whole contexts (default false). */
   disableHybridKvCacheManager?: boolean;
+  /** vLLM's Triton cache already holds every fused-MoE kernel variant: no first-use compile stalls (default false: a fresh server; model/moe-jit.ts). */
+  warmKernelCache?: boolean;
   routingPolicy?: string;
   routingScorers?: string;
   snapshotRefreshIntervalMs?: number;
@@ -275,7 +277,9 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
   if (cpuTier !== null) derivations['cpuTier'] = cpuTier.rule;
   if (options.disableHybridKvCacheManager !== undefined) sources['disableHybridKvCacheManager'] = given['disableHybridKvCacheManager'] ?? 'flag';
-  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null, kvGroups };
+  const warmKernelCache = options.warmKernelCache === true;
+  if (options.warmKernelCache !== undefined) sources['warmKernelCache'] = given['warmKernelCache'] ?? 'flag';
+  const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null, kvGroups, warmKernelCache };
   const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine, checkMaxModelLen: unservableMaxModelLen === 'refuse',
     batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype, disableHybridKvCacheManager },
     () => positiveInt(Number(pick('numInstances')), '--num-instances'));

@@ -25,7 +25,7 @@ export const INSTANCE_STATES: readonly InstanceState[] = ['provisioning', 'loadi
  * where each knob's vLLM meaning is written) less what the fleet adds per instance.
  */
 export type PoolEngineConfig = Pick<InstanceConfig, 'maxNumBatchedTokens' | 'maxNumSeqs' | 'longPrefillTokenThreshold' | 'scheduler'
-  | 'blockSize' | 'totalKvBlocks' | 'maxModelLen' | 'enablePrefixCaching' | 'enableChunkedPrefill' | 'asyncScheduling' | 'cpuTier' | 'kvGroups'>;
+  | 'blockSize' | 'totalKvBlocks' | 'maxModelLen' | 'enablePrefixCaching' | 'enableChunkedPrefill' | 'asyncScheduling' | 'cpuTier' | 'kvGroups' | 'warmKernelCache'>;
 
 /** What a pool may set (files, flags, the autoscaler); unset fields come from the cluster's top-level settings. */
 export interface PoolOptions {

@@ -10,6 +10,7 @@
  */
 import type { Clock } from '../kernel/sim.js';
 import type { InstanceConfig } from './config.js';
+import { KernelJit } from './kernel-jit.js';
 import type { Scheduler } from './scheduler.js';
 import { StepBatch } from './step-batch.js';
 import { StepCost } from './step-cost.js';
@@ -27,6 +28,8 @@ export class BatchQueue {
   private readonly asyncScheduling: boolean;
   /** The simulated clock: formations read the time from it (see Clock). */
   private readonly clock: Clock;
+  /** Fused-MoE kernel variants this instance has compiled; null when none compiles on first use. */
+  private readonly jit: KernelJit | null;
 
   constructor(config: InstanceConfig, scheduler: Scheduler, clock: Clock) {
     this.scheduler = scheduler;
@@ -35,6 +38,8 @@ export class BatchQueue {
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
     this.stepCost = new StepCost(config.stepTime);
+    const facts = config.stepTime.kernelJit ?? null;
+    this.jit = facts === null || config.warmKernelCache ? null : new KernelJit(facts, config);
     scheduler.run?.bind(this.cur, this.nxt);
   }
 
@@ -64,7 +69,7 @@ export class BatchQueue {
       this.nxt = this.cur;
       this.cur = b;
       cost.fill(b);
-      const gpuUs = parts[0]!;
+      const gpuUs = parts[0]! + this.compileStallUs(b);
       this.formInto(b, this.nxt, true);
       this.nextReady = true;
       this.costNext();
@@ -78,10 +83,10 @@ export class BatchQueue {
       const b = this.cur;
       if (b.size === 0) return 0;
       if (!this.asyncScheduling) {
-        us = cost.stepUs(b);
+        us = cost.stepUs(b) + this.compileStallUs(b);
       } else {
         cost.fill(b);
-        const gpuUs = parts[0]!;
+        const gpuUs = parts[0]! + this.compileStallUs(b);
         const cpuUs = parts[1]!;
         if (skippedSeq >= 0 && this.scheduler.stores.any) this.scheduler.releaseStores(skippedSeq);
         this.formInto(b, this.nxt, true);
@@ -91,6 +96,11 @@ export class BatchQueue {
       }
     }
     return Math.max(1, Math.round(us));
+  }
+
+  /** µs the step launched with batch `b` waits for fused-MoE kernels compiled on first use (0 almost always). */
+  private compileStallUs(b: StepBatch): number {
+    return this.jit === null ? 0 : this.jit.stallUs(b.totalNewTokens);
   }
 
   /**

@@ -63,6 +63,12 @@ export interface InstanceConfig {
    * --disable-hybrid-kv-cache-manager, or a model without sliding layers). Not with the CPU tier.
    */
   readonly kvGroups: KvCacheGroups | null;
+  /**
+   * vLLM's Triton cache already holds every fused-MoE kernel variant (a server restarted on the
+   * same disk): no step waits for a first-use compile. Default off: a fresh server compiles the
+   * variants start-up did not reach when a step first needs them (model/moe-jit.ts).
+   */
+  readonly warmKernelCache: boolean;
 }
 
 export interface CpuTierConfig {
@@ -98,6 +104,7 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
     cpuTier: o.cpuTier ?? null,
     leap: o.leap ?? true,
     kvGroups: o.kvGroups ?? null,
+    warmKernelCache: o.warmKernelCache ?? false,
   } satisfies Record<keyof InstanceConfig, unknown>;
   if (!Number.isInteger(cfg.totalKvBlocks) || cfg.totalKvBlocks < 2) {
     throw new InputError('FLAG_OUT_OF_RANGE', 'totalKvBlocks', `expected an integer >= 2 (vLLM keeps one null block), found ${cfg.totalKvBlocks}`);

@@ -11,6 +11,7 @@ import { createRoofline } from './roofline.js';
 import { ROOFLINE_OPTIONS, type StepTimeOption } from './roofline-params.js';
 import { coefficientsFromJson, createFitted, defaultCoefficients } from './fitted.js';
 import { LINEAR_OPTIONS, createLinear } from './linear.js';
+import { moeJitFacts } from './moe-jit.js';
 
 /** A registry entry with its options (defaults and units); `default: undefined` = derived. */
 export interface StepTimeEntry extends StepTimeModelEntry {
@@ -106,7 +107,12 @@ export function resolveStepTime(opts: StepTimeOptions = {}, where: StepTimeWhere
   return Object.freeze({ name: given ?? defaultStepTimeModelName(), options: Object.freeze({}) });
 }
 
-/** Builds the chosen model for one pool's model, GPU and TP. */
+/**
+ * Builds the chosen model for one pool's model, GPU and TP, with the kernels vLLM compiles on
+ * first use whatever model costs the steps (a fact of the served model, not of the cost model).
+ */
 export function createStepTimeModel(choice: StepTimeChoice, ctx: StepTimeContext): StepTimeModel & Partial<{ overheads: RequestOverheads }> {
-  return getStepTimeModel(choice.name).create(ctx, { ...choice.options });
+  const model = getStepTimeModel(choice.name).create(ctx, { ...choice.options });
+  const kernelJit = moeJitFacts(ctx);
+  return kernelJit === null ? model : { ...model, kernelJit };
 }

@@ -4,6 +4,7 @@
  */
 import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
+import type { MoeJitFacts } from './moe-jit.js';
 
 /**
  * The shape of one scheduled batch. Arrays are caller-owned and reused between steps;
@@ -31,6 +32,8 @@ export interface StepTimeModel {
   readonly split?: StepCostSplit;
   /** Optional capability: the cost of a decode-only batch from its aggregates (see DecodeAggregateCost). */
   readonly decode?: DecodeAggregateCost;
+  /** The model's Triton fused-MoE kernel variants, compiled on first use (./moe-jit.ts); absent or null: none. */
+  readonly kernelJit?: MoeJitFacts | null;
 }
 
 /**

@@ -103,5 +103,14 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
   }
   const shortfall = config.derivations[MAX_MODEL_LEN_SHORTFALL];
   const notes: Assumption[] = shortfall === undefined ? [] : [{ field: 'vllm.max_model_len', value: config.engine.maxModelLen, kind: 'noted', why: shortfall }];
+  const jit = stepTime.kernelJit;
+  if (jit != null) {
+    notes.push({
+      field: 'kernel_cache',
+      value: 'cold',
+      kind: 'assumed',
+      why: `a freshly started vLLM server: the fused-MoE kernel variants start-up did not run compile when a step first needs them (tile configs from ${jit.configSource}; model/moe-jit.ts)`,
+    });
+  }
   return { records: sink.records, derived, ...(notes.length > 0 ? { notes } : {}) };
 }

@@ -4,7 +4,8 @@
  * off, overheads, detail recording, preemption-sized pools, aborts) an instance with leaping and
  * one without produce the same listener calls at the same times, the same step-by-step record
  * (start, duration, tokens, KV in use), the same KV events, the same per-request results and
- * counters and the same number of simulator events.
+ * counters and the same number of simulator events, with and without steps that wait for
+ * first-use kernel compiles.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -12,9 +13,13 @@ import { Harness, engineKnobs, requestKnobs } from './helpers.js';
 import { EventPriority } from '../../src/kernel/events.js';
 import type { Instance } from '../../src/engine/instance.js';
 import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
+import type { MoeJitFacts } from '../../src/model/moe-jit.js';
+
+/** Fused-MoE kernels compiled on first use (engine/kernel-jit.ts): steps above the graph sizes stall 5 ms per new variant. */
+const JIT: MoeJitFacts = { experts: 8, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 5000, configSource: 'get_default_config' };
 
 /** A step cost that reads the batch's context (so a wrong aggregate shows), with its decode-only capability. */
-function contextModel(split: boolean): StepTimeModel {
+function contextModel(split: boolean, jit: boolean): StepTimeModel {
   const ctxSum = (b: BatchShape): number => {
     let s = 0;
     for (let i = 0; i < b.size; i++) s += b.contextTokens[i]!;
@@ -32,6 +37,7 @@ function contextModel(split: boolean): StepTimeModel {
       decodeCostUs: (n, ctx, out) => parts(n, n, ctx, out),
     },
     ...(split ? { split: { asyncSyncUs: 20, stepCostUs: (b: BatchShape, out: Float64Array) => parts(b.totalNewTokens, b.size, ctxSum(b), out) } } : {}),
+    ...(jit ? { kernelJit: JIT } : {}),
   };
 }
 
@@ -40,6 +46,7 @@ const configArb = fc.record({
   firstTokenUs: fc.constantFrom(0, 700),
   perOutputTokenUs: fc.constantFrom(0, 0.5, 13),
   detailEvery: fc.constantFrom(0, 1, 3),
+  jit: fc.boolean(),
 });
 type Cfg = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -64,11 +71,11 @@ function counters(i: Instance): unknown[] {
 }
 
 function simulate(cfg: Cfg, reqs: Req[], leap: boolean, ticker: boolean): Trace {
-  const { split, cpuTierBlocks, cpuLoadUsPerBlock, preScheduleUs, firstTokenUs, perOutputTokenUs, detailEvery, ...rest } = cfg;
+  const { split, cpuTierBlocks, cpuLoadUsPerBlock, preScheduleUs, firstTokenUs, perOutputTokenUs, detailEvery, jit, ...rest } = cfg;
   const t = new Harness({
     ...rest,
     leap,
-    stepTime: contextModel(split),
+    stepTime: contextModel(split, jit),
     overheads: { preScheduleUs, firstTokenUs, perOutputTokenUs },
     detail: { enabled: detailEvery > 0, tokenEvery: Math.max(1, detailEvery) },
     cpuTier: cpuTierBlocks > 0 ? { blocks: cpuTierBlocks, loadUsPerBlock: cpuLoadUsPerBlock, bytesPerBlock: 1000 } : null,
