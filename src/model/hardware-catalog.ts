@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'int8AchievedTops', 'computeCapability', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -21,6 +21,14 @@ const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'int8Tops', 'hbmTBps', 'memor
  * HBM 0.814 / 0.943 / 0.797, tensor 0.734 / 0.740 / 0.775.
  */
 export const DEFAULT_ACHIEVED_FRACTIONS = Object.freeze({ hbm: 0.814, tensor: 0.74 });
+
+/**
+ * Achieved/datasheet ratio of fp4 GEMMs when a hardware file gives `fp4Tflops` without a measured
+ * rate: B200's, the one GPU with a published nvfp4 GEMM measurement (./hardware.json: 4275.5 of
+ * 9000 TFLOP/s). Far below the 16- and 8-bit shares: the kernels vLLM runs do not yet approach
+ * the fp4 peak, so the bf16/fp8 medians would overstate it by about 1.6×.
+ */
+export const FP4_ACHIEVED_FRACTION = 0.475;
 
 /** Links at or above this per-direction bandwidth are taken as NVLink when `interconnect` is absent (PCIe Gen5 x16 is 64 GB/s). */
 const NVLINK_MIN_GBPS = 100;
@@ -44,7 +52,7 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
 
 /**
  * A HardwareSpec from a parsed JSON object with the HardwareSpec field names (camelCase).
- * `fp8Tflops` (0 = no fp8), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16),
+ * `fp8Tflops` (0 = no fp8), `fp4Tflops` (0 = no fp4), `deviceMemoryGiB` (0.99 × memoryGB), `pcieGBps` (32, PCIe Gen4 x16),
  * `source`, `interconnect` (from the link bandwidth), `computeCapability` (0: unknown, so no
  * architecture-specific backend is assumed) and the achieved rates are optional: missing
  * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
@@ -80,6 +88,7 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   }
   const bf16Tflops = num(o, 'bf16Tflops', where, true, false);
   const fp8Tflops = num(o, 'fp8Tflops', where, false, true);
+  const fp4Tflops = num(o, 'fp4Tflops', where, false, true);
   // Dense int8 tensor throughput is twice the dense 16-bit one on every NVIDIA tensor-core GPU since
   // Ampere (A100 624 / 312, H100 1979 / 989.5, B200 4500 / 2250 in their datasheets): the default.
   const int8Given = o['int8Tops'] !== undefined;
@@ -96,6 +105,12 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   const hbmAchievedTBps = achieved('hbmAchievedTBps', hbmTBps, DEFAULT_ACHIEVED_FRACTIONS.hbm);
   const bf16AchievedTflops = achieved('bf16AchievedTflops', bf16Tflops, DEFAULT_ACHIEVED_FRACTIONS.tensor);
   const fp8AchievedTflops = achieved('fp8AchievedTflops', fp8Tflops, DEFAULT_ACHIEVED_FRACTIONS.tensor);
+  const fp4Measured = num(o, 'fp4AchievedTflops', where, false, fp4Tflops === 0);
+  if (fp4Measured > 0 && fp4Tflops === 0) {
+    // The peak is what says the GPU has fp4 tensor cores at all; a rate without it is a typo, not a GPU.
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: fp4AchievedTflops`, `found ${fp4Measured} without fp4Tflops; expected fp4Tflops (the dense fp4 peak) beside it, or neither on a GPU without fp4 tensor cores`);
+  }
+  const fp4AchievedTflops = fp4Measured > 0 || fp4Tflops === 0 ? fp4Measured : fp4Tflops * FP4_ACHIEVED_FRACTION;
   // No published per-operator int8 profile for these GPUs: int8 GEMMs reach the share of peak the
   // GPU's own tensor cores measurably reach (its fp8 share where it has fp8, else its bf16 share).
   const tensorShare = fp8Tflops > 0 ? fp8AchievedTflops / fp8Tflops : bf16AchievedTflops / bf16Tflops;
@@ -106,6 +121,7 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     int8Given ? '' : 'int8Tops = 2 × bf16Tflops (dense int8 tensor throughput doubles 16-bit on NVIDIA GPUs since Ampere)',
     int8Measured > 0 ? '' : `int8AchievedTops at the GPU's achieved ${fp8Tflops > 0 ? 'fp8' : 'bf16'} share of peak (${tensorShare.toFixed(3)})`,
   ].filter((x) => x).join('; ');
+  const fp4Note = fp4Tflops > 0 && fp4Measured === 0 ? `derived: fp4AchievedTflops = fp4Tflops × ${FP4_ACHIEVED_FRACTION}, B200's measured fp4 share` : '';
   return Object.freeze({
     name,
     bf16Tflops,
@@ -119,11 +135,13 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     hbmAchievedTBps,
     bf16AchievedTflops,
     fp8AchievedTflops,
+    fp4Tflops,
+    fp4AchievedTflops,
     int8Tops,
     int8AchievedTops,
     computeCapability: num(o, 'computeCapability', where, false, true),
     source: source ?? where,
-    achievedSource: [achievedSource, derivedNote, int8Note].filter((x) => x).join('; ') || where,
+    achievedSource: [achievedSource, derivedNote, fp4Note, int8Note].filter((x) => x).join('; ') || where,
   });
 }
 

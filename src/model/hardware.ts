@@ -4,6 +4,11 @@ export interface HardwareSpec {
   readonly bf16Tflops: number;
   /** 0 when the GPU has no fp8 tensor cores. */
   readonly fp8Tflops: number;
+  /**
+   * Dense fp4 tensor-core peak (TFLOP/s); 0 when the GPU has no fp4 tensor cores (every GPU
+   * before Blackwell): nvfp4 w4a4 GEMMs.
+   */
+  readonly fp4Tflops: number;
   /** Dense int8 tensor-core throughput (TOPS): w8a8 int8 GEMMs. */
   readonly int8Tops: number;
   readonly hbmTBps: number;
@@ -25,6 +30,8 @@ export interface HardwareSpec {
   readonly bf16AchievedTflops: number;
   /** Large-GEMM fp8 throughput reached (TFLOP/s, measured); 0 when the GPU has no fp8 tensor cores. */
   readonly fp8AchievedTflops: number;
+  /** Large-GEMM fp4 (nvfp4 × nvfp4) throughput reached (TFLOP/s, measured); 0 when the GPU has no fp4 tensor cores. */
+  readonly fp4AchievedTflops: number;
   /** Large-GEMM int8 throughput reached (TOPS). */
   readonly int8AchievedTops: number;
   /**

@@ -60,11 +60,12 @@ export interface ModelSpec {
   /** Bytes per lm-head weight: 16-bit in every fp8 format vLLM loads (the head is not a quantised linear). */
   readonly lmHeadWeightBytes: number;
   /**
-   * Activations are quantised to 8 bits per token before each quantised GEMM (w8a8: compressed-tensors
-   * 8-bit `input_activations`, or quant_method fp8): one extra elementwise pass per GEMM input.
+   * Activations are quantised before each quantised GEMM (w8a8: compressed-tensors 8-bit
+   * `input_activations`, or quant_method fp8, per token; nvfp4 w4a4 per 16 elements): one extra
+   * elementwise pass per GEMM input where the GPU runs the format natively.
    */
   readonly activationQuant: boolean;
-  /** Tensor-core math of the quantised linear layers (fp8 falls back to 16-bit on a GPU without fp8 tensor cores). */
+  /** Tensor-core math of the quantised linear layers (fp8 and fp4 fall back to 16-bit on a GPU without their tensor cores). */
   readonly gemmFormat: GemmFormat;
   /** The weight format, for reports ("bf16", "fp8 w8a8", "int4 w4a16 (gptq, group 128)"). */
   readonly quantization: string;

@@ -10,8 +10,8 @@
  * all-reduce, fused add+RMSNorm, gate-up projection, SiLU-and-mul, down projection, all-reduce.
  * MoE layers (layers/fused_moe) replace the MLP by router GEMM, top-k softmax,
  * moe_align_block_size, the fused w13 GEMM, activation, the fused w2 GEMM and the top-k sum,
- * plus the shared expert's MLP where the model has one. w8a8 fp8 checkpoints add one
- * activation-quantisation kernel before each quantised GEMM input.
+ * plus the shared expert's MLP where the model has one. w8a8 fp8 and int8 checkpoints (and nvfp4
+ * w4a4 on fp4 tensor cores) add one activation-quantisation kernel before each quantised GEMM input.
  */
 import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
@@ -19,6 +19,7 @@ import type { RooflineParams } from './roofline-params.js';
 import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
+import { quantizedActivationBytes } from './quantization.js';
 import { type SamplerPasses, samplerPasses } from './generation-config.js';
 import { checkSparseAttentionGpu, indexerCacheBytesPerToken, indexerParamCount } from './sparse-attention.js';
 
@@ -102,11 +103,12 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const bf16 = rates(hw.bf16AchievedTflops);
   // w8a8 fp8 runs fp8 tensor-core GEMMs where the GPU has them (vLLM cutlass_scaled_mm); elsewhere
   // (A100) vLLM dequantises the weights in a weight-only kernel (Marlin) at the 16-bit rate and
-  // leaves the activations alone. w8a8 int8 runs int8 tensor cores; weight-only formats (4-bit,
-  // w8a16) dequantise inside 16-bit GEMMs and stream only their packed bytes (quantization.ts).
-  const fp8Capable = hw.fp8AchievedTflops > 0;
-  const quantRates = m.gemmFormat === 'fp8' && fp8Capable ? rates(hw.fp8AchievedTflops) : m.gemmFormat === 'int8' ? rates(hw.int8AchievedTops) : bf16;
-  const activationQuant = m.activationQuant && (m.gemmFormat !== 'fp8' || fp8Capable);
+  // leaves the activations alone. nvfp4 w4a4 does the same with fp4 tensor cores (Blackwell) and
+  // Marlin below. w8a8 int8 runs int8 tensor cores; weight-only formats (4-bit, w8a16, mxfp4)
+  // dequantise inside 16-bit GEMMs and stream only their packed bytes (quantization.ts).
+  const quantTflops = m.gemmFormat === 'fp8' ? hw.fp8AchievedTflops : m.gemmFormat === 'fp4' ? hw.fp4AchievedTflops : m.gemmFormat === 'int8' ? hw.int8AchievedTops : 0;
+  const quantRates = quantTflops > 0 ? rates(quantTflops) : bf16;
+  const activationQuant = m.activationQuant && quantTflops > 0;
   const attnQuantised = m.attentionWeightBytes < 2;
   const attnGemmRates = attnQuantised ? quantRates : bf16;
 
@@ -165,13 +167,14 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   perLayer += (3 * mlpWidth * ab) / tp;
   if (isMoe) perLayer += moeShare * (k * 3 * ie * ab + (k + 1) * h * ab);
   // w8a8: each quantised GEMM input is read at 16 bits and written at 8 (vLLM scaled_fp8_quant /
-  // scaled_int8_quant, per token).
+  // scaled_int8_quant, per token); nvfp4 w4a4 writes it at 4 bits plus an fp8 scale per 16
+  // (scaled_fp4_quant).
   if (activationQuant) {
     let quantisedInputs = 0;
     if (attnQuantised) quantisedInputs += h + qDim / tp;
     if (mlpWidth > 0) quantisedInputs += h + mlpWidth / tp;
     if (isMoe) quantisedInputs += moeShare * (h + k * ie);
-    perLayer += quantisedInputs * (ab + 1);
+    perLayer += quantisedInputs * (ab + quantizedActivationBytes(m.gemmFormat));
   }
   // The indexer per token and layer: its q read at 16 bits and written at 8 (per-token-group fp8
   // quantisation), its k normed, rotated and quantised into its cache.
