@@ -42,6 +42,8 @@ Examples:
     --disable-hybrid-kv-cache-manager      # sliding-window layers keep whole contexts (vLLM's flag)
   blis run --model zai-org/glm-5.2-fp8 --hardware H200 --tp 8 --rate 2 --num-requests 200 \\
     --kv-cache-dtype fp8 --max-model-len 262144      # DeepSeek sparse attention: fp8_ds_mla cache + indexer keys, Hopper/Blackwell only
+  blis run --model mistralai/mixtral-8x7b-v0.1 --tp 2 --workload codegen --rate 8 --num-requests 300 \\
+    --warm-kernel-cache      # no first-use fused-MoE compiles (a server whose Triton cache is filled)
   blis run --model qwen/qwen3-14b --workload codegen --num-requests 1000 \\
     --max-concurrency 32      # 32 clients in a closed loop, as vllm bench serve --max-concurrency 32
   blis run --num-requests 500 --otlp-out run.jsonl.gz
