@@ -112,7 +112,7 @@ export class DecodeRun extends RunSlots {
     this.active = true;
     this.started++;
     this.resetSlots();
-    this.deferring = s.prefixCaching && s.hybrid === null && s.defersPrivate();
+    this.deferring = s.defersPrivate();
     this.tokenTimes.synced = 0;
     this.leavingCount = 0;
     this.joiningCount = 0;

@@ -137,11 +137,11 @@ export class KvCacheManager {
   }
 
   /**
-   * Private registration can wait: no KV-event listener names every hash (the shared index
-   * serves it), no CPU tier stores and loads by hash, no hybrid groups.
+   * Private registration can wait: prefix caching is on, no KV-event listener names every hash
+   * (the shared index serves it), no CPU tier stores and loads by hash, no hybrid groups.
    */
   defersPrivate(): boolean {
-    return this.pool.sink === null && this.cpu === null;
+    return this.prefixCaching && this.hybrid === null && this.pool.sink === null && this.cpu === null;
   }
 
   /**
@@ -151,7 +151,7 @@ export class KvCacheManager {
    * order per key gives the same lists; hit blocks it claimed hold their hash and are skipped).
    */
   private registerDeferred(r: EngineRequest): void {
-    if (!r.deferPrivate || this.hybrid !== null || !this.prefixCaching || !this.defersPrivate() || r.numHashedBlocks <= r.sharedBlocks) return;
+    if (!r.deferPrivate || !this.defersPrivate() || r.numHashedBlocks <= r.sharedBlocks) return;
     const hashes = r.seqBlockHashes;
     for (let k = r.sharedBlocks; k < r.numHashedBlocks; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, r.idKey, k);
     r.privateInPool = true;
