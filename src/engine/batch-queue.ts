@@ -38,8 +38,8 @@ export class BatchQueue {
     this.cur = new StepBatch(config.maxNumSeqs);
     this.nxt = new StepBatch(config.maxNumSeqs);
     this.stepCost = new StepCost(config.stepTime);
-    const facts = config.stepTime.kernelJit ?? null;
-    this.jit = facts === null || config.warmKernelCache ? null : new KernelJit(facts, config);
+    const facts = config.stepTime.kernelJit;
+    this.jit = facts === undefined || config.warmKernelCache ? null : new KernelJit(facts, config);
     scheduler.run?.bind(this.cur, this.nxt);
   }
 

@@ -32,8 +32,8 @@ export interface StepTimeModel {
   readonly split?: StepCostSplit;
   /** Optional capability: the cost of a decode-only batch from its aggregates (see DecodeAggregateCost). */
   readonly decode?: DecodeAggregateCost;
-  /** The model's Triton fused-MoE kernel variants, compiled on first use (./moe-jit.ts); absent or null: none. */
-  readonly kernelJit?: MoeJitFacts | null;
+  /** The model's Triton fused-MoE kernel variants, compiled on first use (./moe-jit.ts); absent: none. */
+  readonly kernelJit?: MoeJitFacts;
 }
 
 /**

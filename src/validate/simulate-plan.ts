@@ -104,7 +104,7 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
   const shortfall = config.derivations[MAX_MODEL_LEN_SHORTFALL];
   const notes: Assumption[] = shortfall === undefined ? [] : [{ field: 'vllm.max_model_len', value: config.engine.maxModelLen, kind: 'noted', why: shortfall }];
   const jit = stepTime.kernelJit;
-  if (jit != null) {
+  if (jit !== undefined) {
     notes.push({
       field: 'kernel_cache',
       value: 'cold',
