@@ -59,7 +59,7 @@ if (big) {
 function measure(argv) {
   let best = null;
   for (let k = 0; k < repeat; k++) {
-    const r = spawnSync(process.execPath, [join(here, 'child.js'), ...argv, '--output', 'json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, [join(here, 'child.cjs'), ...argv, '--output', 'json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) return { error: r.stderr || `exit ${r.status}` };
     const m = JSON.parse(r.stdout.trim().split('\n').pop());
     if (best === null || m.user_s < best.user_s) best = m;

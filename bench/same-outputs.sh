@@ -8,12 +8,12 @@
 #
 #   bash bench/same-outputs.sh BASE_BLIS_MJS [NEW_BLIS_MJS]
 #
-# BASE_BLIS_MJS is a copy of a reference build's dist/cli/blis.mjs (e.g. `cp -r dist /tmp/base-dist`
-# before the change); NEW defaults to this checkout's dist/cli/blis.mjs. Exit 1 on any difference.
+# BASE_BLIS_MJS is a copy of a reference build's dist/cli/blis.cjs (e.g. `cp -r dist /tmp/base-dist`
+# before the change); NEW defaults to this checkout's dist/cli/blis.cjs. Exit 1 on any difference.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 base=$1
-new=${2:-$here/dist/cli/blis.mjs}
+new=${2:-$here/dist/cli/blis.cjs}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 runner='import(process.argv[1]).then(async (m) => { process.exitCode = await m.run(process.argv.slice(2)); })'

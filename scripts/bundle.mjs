@@ -1,14 +1,15 @@
-// Builds the CLI with esbuild: the entry dist/cli/blis.mjs, which bin/blis.js runs, plus chunks
-// beside it for code reached only through `await import()` (a command other than the one run, YAML
-// for a spec file, the span pipeline for --otlp-*), read and compiled only when used. A few bundled
-// files start faster than hundreds of ES modules resolved and read one by one. They sit in dist/cli/
-// like the compiled modules, so paths computed from import.meta.url (proto/, baselines/, the validate
-// worker that tsc compiles next to them) resolve the same. Run by `npm run build`, `prepare` (npm ci)
+// Builds the CLI with esbuild into one CommonJS file, dist/cli/blis.cjs, which bin/blis.js runs
+// through V8's code cache (src/cli/code-cache.node.ts), then fills that cache with a warm-up run
+// (`blis run --num-requests 1`), so the first real start-up already skips compiling. One file
+// starts faster than hundreds of ES modules resolved and read one by one; it sits in dist/cli/ like
+// the compiled modules, so paths computed from import.meta.url (proto/, baselines/, the validate
+// worker that tsc compiles next to it) resolve the same. Run by `npm run build`, `prepare` (npm ci)
 // and `npm test`.
 import { build } from 'esbuild';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,27 +27,29 @@ const inlineJson = {
     });
   },
 };
-// Chunks of an earlier build would otherwise pile up beside the new ones (their names carry a content hash).
+// The bundle, its code cache and the chunks of an earlier (ESM, split) build are replaced.
 const outdir = join(root, 'dist/cli');
-for (const f of await readdir(outdir).catch(() => [])) if (f.startsWith('blis-chunk-')) await rm(join(outdir, f));
+const bundle = join(outdir, 'blis.cjs');
+for (const f of await readdir(outdir).catch(() => [])) if (f.startsWith('blis-chunk-') || f === 'blis.mjs' || f.startsWith('blis.cjs') || f === 'code-cache.cjs') await rm(join(outdir, f));
 const result = await build({
-  entryPoints: { blis: join(root, 'src/cli/main.node.ts') },
-  outdir,
-  outExtension: { '.js': '.mjs' },
-  // Code behind `await import()` (the other commands, YAML, the span pipeline with protobufjs and
-  // grpc, OTel's semantic conventions) goes to chunks beside blis.mjs, read and compiled only when a
-  // command reaches it: V8 otherwise compiles all 2 MB at start-up (a third of `blis run`'s start).
-  // The chunks sit in dist/cli/ itself, so paths computed from import.meta.url resolve as before.
-  splitting: true,
-  chunkNames: 'blis-chunk-[hash]',
+  entryPoints: [join(root, 'src/cli/main.node.ts')],
+  outfile: bundle,
+  // One CommonJS file: bin/blis.js runs it as a vm.Script with V8's code cache
+  // (src/cli/code-cache.node.ts), which Node 20 offers for scripts, not for ES modules. Code behind
+  // `await import()` (the other commands, YAML, the span pipeline with protobufjs and grpc) stays
+  // in the file as functions evaluated only when a command reaches them; the cache holds the
+  // bytecode a run compiled, so neither the rest of the 2 MB nor the run's own code is compiled
+  // again at start-up.
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
-  // CommonJS dependencies (protobufjs, grpc-js) require Node built-ins at run time; give the ESM bundle a require().
-  banner: { js: "import { createRequire as __blisCreateRequire } from 'node:module'; const require = __blisCreateRequire(import.meta.url);" },
+  // Paths computed from import.meta.url (proto/, baselines/, the validate worker that tsc compiles
+  // beside the bundle) resolve from the bundle's own location, as they did from the ESM chunks in dist/cli/.
+  define: { 'import.meta.url': '__blisImportMetaUrl' },
+  banner: { js: 'const __blisImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   legalComments: 'none',
-  // Whitespace and syntax only: V8 parses the whole file at start-up, and names stay readable in stack traces.
+  // Whitespace and syntax only: names stay readable in stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
@@ -57,3 +60,9 @@ if (result.metafile) {
   const inputs = Object.entries(result.metafile.inputs).sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 25);
   for (const [f, i] of inputs) console.log(String(i.bytes).padStart(9), f);
 }
+
+// The loader bin/blis.js requires (CommonJS like it: Node's ES module loader would cost more start-up than it saves).
+await build({ entryPoints: [join(root, 'src/cli/code-cache.node.ts')], outfile: join(outdir, 'code-cache.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+// The warm-up writes blis.cjs.cache (the bytecode of what a plain run compiles). Its output is not wanted.
+const warm = spawnSync(process.execPath, [join(root, 'bin/blis.js'), 'run', '--num-requests', '1', '--quiet'], { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } });
+if (warm.status !== 0) console.warn(`bundle: the warm-up run exited ${warm.status ?? warm.signal}; blis starts uncached until a run writes ${bundle}.cache`);
