@@ -49,6 +49,9 @@ const result = await build({
   define: { 'import.meta.url': '__blisImportMetaUrl' },
   banner: { js: 'const __blisImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   legalComments: 'none',
+  // Non-ASCII characters escaped (esbuild's default, stated): the loader reads the file as latin1,
+  // a plain copy, which is the same text only for ASCII (checked below).
+  charset: 'ascii',
   // Whitespace and syntax only: names stay readable in stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
@@ -61,6 +64,7 @@ if (result.metafile) {
   for (const [f, i] of inputs) console.log(String(i.bytes).padStart(9), f);
 }
 
+if (!/^[\x00-\x7f]*$/.test(await readFile(bundle, 'latin1'))) throw new Error(`${bundle}: not ASCII (the loader reads it as latin1)`);
 // The loader bin/blis.js requires (CommonJS like it: Node's ES module loader would cost more start-up than it saves).
 await build({ entryPoints: [join(root, 'src/cli/code-cache.node.ts')], outfile: join(outdir, 'code-cache.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
 // The warm-up writes blis.cjs.cache (the bytecode of what a plain run compiles). Its output is not wanted.

@@ -56,7 +56,8 @@ export function loadCli(bundlePath: string, canWrite: boolean = mayWriteCache(pr
   // (the OTLP exporter's http); Node 20 releases before it have no such constant: load plainly.
   const dynamicImport = constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   if (dynamicImport === undefined) return { cli: requireHere(bundlePath) as CliBundle, compiled: 'required', saveCache: () => {} };
-  const source = readFileSync(bundlePath, 'utf8');
+  // ASCII (scripts/bundle.mjs checks): latin1 is a plain copy, a third faster than decoding UTF-8.
+  const source = readFileSync(bundlePath, 'latin1');
   const key = bundleKey(bundlePath);
   const cachedData = readCache(cachePath, key);
   const script = new Script(WRAP_HEAD + source + WRAP_TAIL, {
