@@ -21,7 +21,12 @@
  * What is costed here: which variants exist and which start-up compiles; the engine
  * (engine/kernel-jit.ts) keeps each instance's compiled set and stalls the step. Quantised experts
  * (fp8, int4) run other kernels in vLLM 0.15 (CUTLASS, Marlin, DeepGEMM or Triton depending on the
- * scheme and GPU) and are not modelled.
+ * scheme and GPU) and are not modelled. Checked for the one quantised MoE among the 28 runs,
+ * Llama-4-Scout FP8-dynamic (compressed-tensors: per-channel fp8 weights, dynamic per-token fp8
+ * activations) at TP 2 on H100, in the vLLM 0.15.1 wheel (commit 1892993bc): `select_fp8_moe_backend`
+ * (fused_moe/oracle/fp8.py) takes VLLM_CUTLASS, whose Triton fallback (`TritonOrCutlassExperts`)
+ * applies only on SM100 at M <= 8, so every step runs precompiled CUTLASS grouped GEMMs and
+ * CUDA permute/quantise kernels: nothing to compile at first use, as modelled (none).
  */
 import { createRequire } from 'node:module';
 import type { StepTimeContext } from './step-time.js';
