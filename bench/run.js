@@ -8,6 +8,9 @@
 //   npm run bench -- a b --repeat 5    cases whose label starts with a or b
 //   npm run bench -- --big             adds 1.8 M requests (flat memory) and a 10M-row replay
 //   npm run bench -- --no-compare      leaping only (skip the --no-leap runs)
+//   npm run bench -- a b --blis DIR/blis   also times the Go BLIS binary (run in its own directory,
+//                                      which holds its defaults.yaml) on the same traffic, best of
+//                                      --repeat, and prints the ratios
 //
 // bench/chatbot-eq.yaml is the Go BLIS "chatbot" workload token for token (prompt and output
 // 256 ± 100, no prefix, no sessions): with a BLIS binary, `BLIS run --workload chatbot ...` against
@@ -23,19 +26,23 @@ const eq = join(here, 'chatbot-eq.yaml');
 const fleet = ['--model', 'qwen/qwen3-14b', '--rate', '50', '--num-instances', '8', '--tp', '2', '--hardware', 'H100'];
 const seed = [...fleet, '--workload', 'chatbot'];
 const seedEq = [...fleet, '--workload-spec', eq];
+/** The Go BLIS's own chatbot workload (what chatbot-eq.yaml matches), its quietest logging (its fastest run). */
+const goChatbot = ['run', '--model', 'qwen/qwen3-14b', '--hardware', 'H100', '--workload', 'chatbot', '--log', 'fatal'];
 
 const args = process.argv.slice(2);
 const big = args.includes('--big');
 const compare = !args.includes('--no-compare');
 const repeatAt = args.indexOf('--repeat');
 const repeat = repeatAt >= 0 ? Math.max(1, Number(args[repeatAt + 1])) : 3;
-const only = args.filter((a, i) => !a.startsWith('--') && !(repeatAt >= 0 && i === repeatAt + 1));
+const blisAt = args.indexOf('--blis');
+const goBlis = blisAt >= 0 ? args[blisAt + 1] : undefined;
+const only = args.filter((a, i) => !a.startsWith('--') && !(repeatAt >= 0 && i === repeatAt + 1) && !(blisAt >= 0 && i === blisAt + 1));
 
 /** label → { argv, goal?, leapOnly? } */
 const CASES = {
   's: start-up, `blis run --num-requests 1`': { argv: ['run', '--num-requests', '1'], goal: 'user+sys <= 0.15 s', leapOnly: true, cpu: 'total' },
-  'a: seed hour, token-matched (bench/chatbot-eq.yaml, ~180k requests, 8 x TP2 H100, round-robin)': { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '3600'], goal: '< 2 s, < 300 MiB' },
-  'b: 16,800 requests on one H100 at 20 req/s, token-matched': { argv: ['run', '--model', 'qwen/qwen3-14b', '--workload-spec', eq, '--rate', '20', '--num-requests', '16800', '--hardware', 'H100'], goal: '<= 0.27 s' },
+  'a: seed hour, token-matched (bench/chatbot-eq.yaml, ~180k requests, 8 x TP2 H100, round-robin)': { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '3600'], goal: '< 2 s, < 300 MiB', blis: [...goChatbot, '--rate', '50', '--num-instances', '8', '--tp', '2', '--routing-policy', 'round-robin', '--num-requests', '180000'] },
+  'b: 16,800 requests on one H100 at 20 req/s, token-matched': { argv: ['run', '--model', 'qwen/qwen3-14b', '--workload-spec', eq, '--rate', '20', '--num-requests', '16800', '--hardware', 'H100'], goal: '<= 0.27 s (>= 10x BLIS)', blis: [...goChatbot, '--rate', '20', '--num-requests', '16800'] },
   'c: seed hour, native chatbot preset (sessions, shared prefixes), round-robin': { argv: ['run', ...seed, '--routing-policy', 'round-robin', '--duration', '3600'], goal: 'gains as much as a' },
   'd: seed command, 10 min, round-robin': { argv: ['run', ...seed, '--routing-policy', 'round-robin', '--duration', '600'] },
   'e: seed command, 10 min, weighted prefix-affinity:2,queue-depth:1': { argv: ['run', ...seed, '--routing-policy', 'weighted', '--routing-scorers', 'prefix-affinity:2,queue-depth:1', '--duration', '600'], goal: '<= 1.5 x d' },
@@ -53,6 +60,27 @@ CASES["j: replay g's arrival times and lengths (no prefixes) as a vidur/Azure tr
 if (big) {
   CASES['h: 1.8 M requests, token-matched seed fleet, 10 h (--big)'] = { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '36000'], goal: '< 20 s, RSS as in a', leapOnly: true };
   CASES['i: replay a 10M-row arrival CSV (--big)'] = { argv: () => replay(10_000_000), leapOnly: true };
+}
+
+/**
+ * Best (least wall time) of `repeat` runs of the Go BLIS binary, in its own directory (its
+ * defaults.yaml and model configs); user CPU and peak RSS through /usr/bin/time where it exists.
+ */
+function measureGo(argv) {
+  const time = existsSync('/usr/bin/time');
+  let best = null;
+  for (let k = 0; k < repeat; k++) {
+    const t0 = process.hrtime.bigint();
+    const r = time
+      ? spawnSync('/usr/bin/time', ['-f', 'GOTIME %U %S %M', goBlis, ...argv], { cwd: dirname(goBlis), encoding: 'utf8', maxBuffer: 1 << 26 })
+      : spawnSync(goBlis, argv, { cwd: dirname(goBlis), encoding: 'utf8', maxBuffer: 1 << 26 });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status !== 0) return { error: r.stderr || r.error?.message || `exit ${r.status}` };
+    const m = /GOTIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+    const run = { wall_s: wall, user_s: m ? Number(m[1]) : null, max_rss_mb: m ? Number(m[3]) / 1024 : null };
+    if (best === null || run.wall_s < best.wall_s) best = run;
+  }
+  return best;
 }
 
 /** Best (least user CPU) of `repeat` runs of one case in fresh processes. */
@@ -87,6 +115,15 @@ for (const [name, c] of Object.entries(CASES)) {
   lines.push(`  ${leap.injected ?? '-'} requests: ${cpu.toFixed(2)} s ${c.cpu === 'total' ? 'user+sys' : 'user'} CPU, ${leap.wall_s.toFixed(2)} s wall${perCpu}; peak RSS ${leap.max_rss_mb.toFixed(0)} MiB`);
   if (stepped && !stepped.error) {
     lines.push(`  --no-leap: ${stepped.user_s.toFixed(2)} s user CPU, peak RSS ${stepped.max_rss_mb.toFixed(0)} MiB; leaping ${(stepped.user_s / leap.user_s).toFixed(2)}x faster`);
+  }
+  if (goBlis !== undefined && c.blis) {
+    const go = measureGo(c.blis);
+    if (go.error) lines.push(`  BLIS ${c.blis.join(' ')}: FAILED\n${go.error}`);
+    else {
+      const cpuPart = go.user_s === null ? '' : `, ${go.user_s.toFixed(2)} s user CPU, peak RSS ${go.max_rss_mb.toFixed(0)} MiB`;
+      const cpuRatio = go.user_s === null ? '' : `, ${(go.user_s / leap.user_s).toFixed(1)}x in user CPU`;
+      lines.push(`  BLIS (${goBlis} ${c.blis.slice(1).join(' ')}): ${go.wall_s.toFixed(2)} s wall${cpuPart}; blis ${(go.wall_s / leap.wall_s).toFixed(1)}x faster in wall time${cpuRatio}`);
+    }
   }
   console.log(lines.join('\n'));
 }
