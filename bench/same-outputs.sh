@@ -6,10 +6,12 @@
 # linear step-time models, replays of Azure and Mooncake samples that preempt) with two builds and `cmp`s every file, and with the build under test
 # also --no-leap against leaping.
 #
-#   bash bench/same-outputs.sh BASE_BLIS_MJS [NEW_BLIS_MJS]
+#   bash bench/same-outputs.sh BASE_BUNDLE [NEW_BUNDLE]
 #
-# BASE_BLIS_MJS is a copy of a reference build's dist/cli/blis.cjs (e.g. `cp -r dist /tmp/base-dist`
-# before the change); NEW defaults to this checkout's dist/cli/blis.cjs. Exit 1 on any difference.
+# BASE_BUNDLE is a copy of a reference build's dist/cli/blis.cjs (e.g. `cp -r dist /tmp/base-dist`
+# before the change; builds before 2026-12-06 have dist/cli/blis.mjs, which works the same: both
+# are imported and their `run` called); NEW defaults to this checkout's dist/cli/blis.cjs. Exit 1
+# on any difference.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 base=$1
