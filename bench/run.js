@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const eq = join(here, 'chatbot-eq.yaml');
@@ -35,10 +35,11 @@ const compare = !args.includes('--no-compare');
 const repeatAt = args.indexOf('--repeat');
 const repeat = repeatAt >= 0 ? Math.max(1, Number(args[repeatAt + 1])) : 3;
 const blisAt = args.indexOf('--blis');
-const goBlis = blisAt >= 0 ? args[blisAt + 1] : undefined;
+// Absolute: the binary runs in its own directory.
+const goBlis = blisAt >= 0 ? resolve(args[blisAt + 1]) : undefined;
 const only = args.filter((a, i) => !a.startsWith('--') && !(repeatAt >= 0 && i === repeatAt + 1) && !(blisAt >= 0 && i === blisAt + 1));
 
-/** label → { argv, goal?, leapOnly? } */
+/** label → { argv, goal?, leapOnly?, blis? (the Go BLIS's arguments for the same traffic) } */
 const CASES = {
   's: start-up, `blis run --num-requests 1`': { argv: ['run', '--num-requests', '1'], goal: 'user+sys <= 0.15 s', leapOnly: true, cpu: 'total' },
   'a: seed hour, token-matched (bench/chatbot-eq.yaml, ~180k requests, 8 x TP2 H100, round-robin)': { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '3600'], goal: '< 2 s, < 300 MiB', blis: [...goChatbot, '--rate', '50', '--num-instances', '8', '--tp', '2', '--routing-policy', 'round-robin', '--num-requests', '180000'] },
