@@ -101,18 +101,15 @@ export function moeJitFacts(ctx: StepTimeContext): MoeJitFacts | null {
   const n = m.moeIntermediateSize / ctx.tp;
   const device = VLLM_DEVICE_NAMES[ctx.hardware.name];
   const file = device === undefined ? undefined : TUNED.find((f) => f.E === m.numExperts && f.N === n && f.device === device);
-  const stallUs = FUSED_MOE_COMPILE_US * KERNELS_PER_VARIANT;
-  if (file === undefined) {
-    return Object.freeze({ experts: m.numExperts, topK: m.expertsPerToken, keys: null, classes: null, numClasses: 2, stallUs, configSource: 'get_default_config' });
-  }
   return Object.freeze({
     experts: m.numExperts,
     topK: m.expertsPerToken,
-    keys: file.keys,
-    classes: file.classes,
-    numClasses: Math.max(...file.classes) + 1,
-    stallUs,
-    configSource: `vllm-project/vllm@${file.commit} configs/E=${file.E},N=${file.N},device_name=${file.device}.json`,
+    keys: file?.keys ?? null,
+    classes: file?.classes ?? null,
+    // get_default_config has two configs: M ≤ E and above.
+    numClasses: file === undefined ? 2 : Math.max(...file.classes) + 1,
+    stallUs: FUSED_MOE_COMPILE_US * KERNELS_PER_VARIANT,
+    configSource: file === undefined ? 'get_default_config' : `vllm-project/vllm@${file.commit} configs/E=${file.E},N=${file.N},device_name=${file.device}.json`,
   });
 }
 
