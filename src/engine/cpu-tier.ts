@@ -11,6 +11,16 @@
  *   eviction takes a chain from its tail (LRUOffloadingManager.touch walks reversed(block_hashes));
  * - a hit is loaded asynchronously over PCIe (the request waits, WAITING_FOR_REMOTE_KVS); the
  *   engine owns that timing (instance.ts), this class only the membership.
+ * - a stored block is not ready until the request that stored it reports its store jobs done,
+ *   which the connector's worker does only once that request has finished (get_finished adds a
+ *   request to finished_sending only from finished_req_ids), or at its preemption
+ *   (build_connector_meta completes a preempted request's stores): until then a lookup stops at
+ *   it (LRUOffloadingManager.lookup: `not block.is_ready`) and eviction skips it (prepare_store
+ *   evicts only blocks with ref_cnt 0; a stored block starts at ref_cnt −1, backend.py
+ *   BlockStatus). A store that needs more evictions than there are ready blocks stores nothing.
+ *   The tier's ready blocks are therefore what finished requests left; the unready ones of the
+ *   running requests take capacity from them.
+ *   (Not modelled: a block being loaded is pinned, ref_cnt > 0, for the load's few hundred µs.)
  * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
  * Hash → slot is a typed-array table; the LRU order an intrusive list over slots (O(1) each).
  * As in the GPU pool (kv-cache.ts), an evicted hash's index entry is left stale (valid only
@@ -23,6 +33,10 @@ export class CpuKvTier {
   readonly capacityBlocks: number;
   private readonly index: LazyIndex;
   private readonly slotHash: Float64Array;
+  /** Per slot: the request (its per-instance seq) whose store made it, until that request's stores complete; −1 when ready. */
+  private readonly owner: Int32Array;
+  /** Slots in use that are ready (evictable, visible to lookups). */
+  private ready = 0;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
@@ -39,6 +53,7 @@ export class CpuKvTier {
     this.capacityBlocks = capacityBlocks;
     this.slotHash = new Float64Array(capacityBlocks).fill(-1);
     this.index = new LazyIndex(this.slotHash);
+    this.owner = new Int32Array(capacityBlocks).fill(-1);
     this.prev = new Int32Array(capacityBlocks + 1);
     this.next = new Int32Array(capacityBlocks + 1);
     this.head = capacityBlocks;
@@ -54,12 +69,29 @@ export class CpuKvTier {
     return this.slotOf(hash) >= 0;
   }
 
-  /** Consecutive hits among hashes[from..from + maxBlocks) (a lookup moves nothing: touch does). */
+  /** Consecutive ready hits among hashes[from..from + maxBlocks) (a lookup moves nothing: touch does). */
   lookup(hashes: Float64Array, from: number, maxBlocks: number): number {
     const n = Math.min(maxBlocks, hashes.length - from);
     let i = 0;
-    while (i < n && this.slotOf(hashes[from + i]!) >= 0) i++;
+    for (; i < n; i++) {
+      const s = this.slotOf(hashes[from + i]!);
+      if (s < 0 || this.owner[s] !== -1) break;
+    }
     return i;
+  }
+
+  /**
+   * The stores of request `owner` are reported done (it finished, was aborted or preempted): the
+   * blocks among hashes[0..count) that it stored become ready (complete_store).
+   */
+  completeStores(hashes: Float64Array, count: number, owner: number): void {
+    const n = Math.min(count, hashes.length);
+    for (let i = 0; i < n; i++) {
+      const s = this.slotOf(hashes[i]!);
+      if (s < 0 || this.owner[s] !== owner) continue;
+      this.owner[s] = -1;
+      this.ready++;
+    }
   }
 
   /**
@@ -80,43 +112,48 @@ export class CpuKvTier {
    * Stores a block's hash unless it is there already; evicts the least recently used block when
    * full. True when it stored.
    */
-  store(hash: number): boolean {
+  store(hash: number, owner = -1): boolean {
     if (this.slotOf(hash) >= 0) return false;
-    this.insert(hash);
+    if (this.used >= this.capacityBlocks && this.ready === 0) return false;
+    this.insert(hash, owner);
     return true;
   }
 
   /**
-   * The connector's store of hashes[from..to) (vLLM 0.15 v1/kv_offload/lru_manager.py
-   * prepare_store): the hashes the tier lacks are listed first, then as many least recently used
-   * blocks as they need are evicted, then they are appended in order. A block of the same range
-   * evicted by this call is therefore not stored again. Returns the blocks stored (0: no store
-   * job), or -1 when they outnumber the tier (prepare_store returns None, nothing changes).
+   * The connector's store of hashes[from..to) by request `owner` (vLLM 0.15 v1/kv_offload/lru_manager.py
+   * prepare_store): the hashes the tier lacks are listed first, then as many ready least recently
+   * used blocks as they need are evicted, then they are appended in order, not ready until the
+   * owner's stores complete (owner −1: ready at once). Returns the blocks stored (0: no store
+   * job), or -1 when the ready blocks cannot make room (prepare_store returns None, nothing changes).
    */
-  prepareStore(hashes: Float64Array, from: number, to: number): number {
+  prepareStore(hashes: Float64Array, from: number, to: number, owner = -1): number {
     if (this.missing.length < to - from) this.missing = new Int32Array((to - from) * 2);
     const missing = this.missing;
     let n = 0;
     for (let i = from; i < to; i++) if (this.slotOf(hashes[i]!) < 0) missing[n++] = i;
-    if (n > this.capacityBlocks) return -1;
-    // Free slots first, then the LRU head; a slot evicted here is never one appended here, since
-    // n <= capacity keeps every appended block behind the blocks evicted before it.
-    for (let k = 0; k < n; k++) this.insert(hashes[missing[k]!]!);
+    if (n - (this.capacityBlocks - this.used) > this.ready) return -1;
+    // Free slots first, then the ready blocks nearest the LRU head. A block appended here is
+    // never evicted by this call: it is unready, or (owner −1) behind every block evicted before it.
+    for (let k = 0; k < n; k++) this.insert(hashes[missing[k]!]!, owner);
     return n;
   }
 
-  /** Puts an absent hash at the MRU end, in a free slot or the least recently used one. */
-  private insert(hash: number): void {
+  /** Puts an absent hash at the MRU end, in a free slot or the least recently used ready one (the caller checked there is one). */
+  private insert(hash: number, owner: number): void {
     let s: number;
     if (this.used < this.capacityBlocks) {
       s = this.used++;
     } else {
-      // The least recently used slot is reused; its old hash's index entry goes stale.
+      // The least recently used ready slot is reused; its old hash's index entry goes stale.
       s = this.next[this.head]!;
+      while (this.owner[s] !== -1) s = this.next[s]!;
       this.unlink(s);
+      this.ready--;
       this.evictions++;
     }
     this.slotHash[s] = hash;
+    this.owner[s] = owner;
+    if (owner === -1) this.ready++;
     this.index.set(hash, s);
     this.append(s);
     this.stores++;

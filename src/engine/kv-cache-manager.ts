@@ -52,6 +52,9 @@ export class KvCacheManager {
 
   /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
   releaseBlocks(r: EngineRequest): void {
+    // Its stores are reported done as it gives its blocks up: at the step that reports a finished
+    // or aborted request's stores (kv-stores.ts), or at its preemption (complete_store).
+    if (r.cpuStored) this.cpu!.completeStores(r.seqBlockHashes, r.nextStoreBlock, r.seq);
     if (this.hybrid !== null) return this.hybrid.release(r);
     for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
     r.numBlocks = 0;
@@ -167,8 +170,8 @@ export class KvCacheManager {
    */
   private storeToCpu(cpu: CpuKvTier, r: EngineRequest, full: number): void {
     r.storeSeenBlocks = full;
-    const stored = cpu.prepareStore(r.seqBlockHashes, r.nextStoreBlock, full);
-    // More missing blocks than the tier holds: prepare_store returns None and the index stays, so
+    const stored = cpu.prepareStore(r.seqBlockHashes, r.nextStoreBlock, full, r.seq);
+    // The tier's ready blocks cannot make room: prepare_store returns None and the index stays, so
     // the pass retries from it (here when the next block fills: every path then calls it alike).
     if (stored < 0) return;
     r.nextStoreBlock = full;

@@ -8,7 +8,11 @@
  *   too; prepare_store keeps the hashes the tier lacks, evicts the least recently used blocks they
  *   need, and appends them;
  * - when it stored any, the pass then touches every full block of the request, walking
- *   reversed(block_hashes): the request's first block ends most recently used.
+ *   reversed(block_hashes): the request's first block ends most recently used;
+ * - a stored block is not ready (ref_cnt −1, v1/kv_offload/backend.py BlockStatus) until the
+ *   storing request's stores are reported, which the worker does once the request has finished
+ *   (get_finished → finished_sending → complete_store) or at its preemption: lookups stop at it,
+ *   eviction skips it.
  * Synchronous loop; step = 1000 µs + 10 µs per batched token; CPU loads 100 µs a block;
  * 4 GPU blocks (3 usable), block size 4. The tier's order is written LRU → MRU.
  */
@@ -87,5 +91,53 @@ describe('vLLM scenarios: CPU tier store pass', () => {
     expect(r.batches).toEqual([['a:8'], ['x:4'], ['y:4'], ['d:5']]);
     expect(r.stepEndsUs).toEqual([1080, 3040, 5040, 7050]);
     expect(r.reqs.d).toMatchObject({ cachedTokens: 4, finishedUs: 7050 });
+  });
+
+  it("a stored block is ready only once its request's stores complete: lookups stop at it, eviction skips it", () => {
+    const cpu = new CpuKvTier(3);
+    // Request 7 stores A, B: present but not ready.
+    expect(cpu.prepareStore(Float64Array.of(41, 42), 0, 2, 7)).toBe(2);
+    expect([cpu.has(41), cpu.lookup(Float64Array.of(41, 42), 0, 2)]).toEqual([true, 0]);
+    // Another request's completion does not make them ready.
+    cpu.completeStores(Float64Array.of(41, 42), 2, 8);
+    expect(cpu.lookup(Float64Array.of(41, 42), 0, 2)).toBe(0);
+    // A ready block C fills the tier; storing D must evict, and only C is evictable.
+    cpu.store(43);
+    expect(cpu.prepareStore(Float64Array.of(44), 0, 1, 9)).toBe(1);
+    expect([cpu.has(41), cpu.has(42), cpu.has(43), cpu.has(44)]).toEqual([true, true, false, true]);
+    // Nothing ready left to evict: prepare_store returns None and nothing changes.
+    expect(cpu.prepareStore(Float64Array.of(45), 0, 1, 9)).toBe(-1);
+    expect(cpu.has(45)).toBe(false);
+    // Request 7 finishes: its blocks become ready (and evictable, least recently used first).
+    cpu.completeStores(Float64Array.of(41, 42), 2, 7);
+    expect(cpu.lookup(Float64Array.of(41, 42), 0, 2)).toBe(2);
+    expect(cpu.prepareStore(Float64Array.of(45), 0, 1, 10)).toBe(1);
+    expect([cpu.has(41), cpu.has(42), cpu.has(44), cpu.has(45)]).toEqual([false, true, true, true]);
+  });
+
+  it('a prompt of whole blocks loads its last block from the tier only once the request that stored it has finished', () => {
+    // 8 GPU blocks, CPU tier of 4. A prompt of exactly 8 tokens is 2 full blocks G0 G1; the GPU
+    // serves at most 1 of them (vLLM recomputes the last token: max_cache_hit_length = 8 − 1),
+    // and the connector looks past the GPU hits in the tier (get_num_new_matched_tokens).
+    // a (0; g's 8, 3 out): [a:8] → 1080; the store pass stores G0, G1 for a (not ready).
+    //   [a:1] → 2090.
+    // c (1500; g's 8, 1 out), scheduled at 2090: GPU hit G0; the tier holds G1 but a is still
+    //   running, so it is not ready: no load, c computes its last block, 4 tokens.
+    //   [a:1, c:4] → 3140 (a's third token: it finishes; c's only token: it finishes). Both had
+    //   store jobs (a stored G0 G1; c found them stored: no job), so a is held for its store
+    //   job, and the next step reports it (no work: the empty step at once), completing G0, G1.
+    // d (5000; g's 8, 1 out): GPU hit G0; the tier's G1 is ready: it loads (100 µs) and waits
+    //   (WAITING_FOR_REMOTE_KVS); reported at 5100 by the poll, then [d:1] → 6110 (vLLM recomputes
+    //   the last token of a fully loaded prompt).
+    // Before the readiness rule c loaded G1 too (its batch [c:1] after a 100 µs load).
+    const r = runScenario({ ...engine, totalKvBlocks: 8, cpuTier: cpuTier(4) }, [
+      { id: 'a', inputTokens: 8, outputTokens: 3, prefix: g },
+      { id: 'c', arrivalUs: 1500, inputTokens: 8, outputTokens: 1, prefix: g },
+      { id: 'd', arrivalUs: 5000, inputTokens: 8, outputTokens: 1, prefix: g },
+    ]);
+    expect(r.batches).toEqual([['a:8'], ['a:1'], ['a:1', 'c:4'], ['d:1']]);
+    expect(r.reqs.c).toMatchObject({ cachedTokens: 4, finishedUs: 3140 });
+    expect(r.reqs.d!.cachedTokens).toBe(4);
+    expect(r.stepEndsUs).toEqual([1080, 2090, 3140, 6110]);
   });
 });
