@@ -10,6 +10,7 @@ import { InputError } from '../kernel/errors.js';
 import { calibrate, coefficientsDocument, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, rooflineStart, startFromDocument, startVector, type CalibrationCase, type FitParameter } from '../validate/calibrate.js';
 import { crossValidationSummary, familyScores, leaveOneFamilyOut, modelFamily, renderFamilyTable, type FamilyFold } from '../validate/cross-validate.js';
 import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
+import { CPU_OFFLOAD_SIZE_READINGS, type CpuOffloadSizeReading } from '../validate/experiment-cpu-tier.js';
 import { loadExperimentPaths, shippedExperimentsDir } from '../validate/load-experiments.node.js';
 import { calibrationProvenance } from '../validate/provenance.js';
 import type { ArrivalSource } from '../validate/plan.js';
@@ -59,6 +60,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     .option('--out <file>', 'write the coefficients file here (default: stdout)')
     .option('--cv', 'also cross-validate leave-one-model-family-out (fit on the other families, score the held-out one; a family is a model, whatever set its runs are in)')
     .option('--prefix-aliases <reading>', 'reading of files with only shared_prefix_as_configured: ignored (default) or honoured (as blis validate)', choiceFlag('--prefix-aliases', [...PREFIX_ALIAS_READINGS]))
+    .option('--cpu-offload-size <reading>', 'reading of a CPU offload size a file derived: total (default) or per-gpu (as blis validate)', choiceFlag('--cpu-offload-size', [...CPU_OFFLOAD_SIZE_READINGS]))
     .option('--params <list>', `parameters to fit, the others keep their start values: ${DEFAULT_FIT_PARAMETERS.map((p) => p.name).join(', ')} (default: the shipped set, ${SHIPPED_FIT_PARAMETERS.join(',')})`)
     .option('--start <file>', 'coefficients file to start from and keep unfitted terms of (default: the raw roofline, parameters at their priors)')
     .option('--fraction <f>', 'share of each stage simulated during the search, for runs with per-request data (default 0.15; 1 = whole runs)', numFlag('--fraction'))
@@ -86,7 +88,8 @@ export function registerCalibrate(program: Command, io: CliIO): void {
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [shippedExperimentsDir('calibration'), shippedExperimentsDir('trainval')];
     const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
-    const prepare = { plan: arrivals ? { arrivals } : {}, ...(prefixAliases ? { prefixAliases } : {}) };
+    const cpuOffloadSize = o['cpuOffloadSize'] as CpuOffloadSizeReading | undefined;
+    const prepare = { plan: arrivals ? { arrivals } : {}, ...(prefixAliases ? { prefixAliases } : {}), ...(cpuOffloadSize ? { cpuOffloadSize } : {}) };
     const { sources } = await loadExperimentPaths(inputs);
     const cases: Array<CalibrationCase & { source: ExperimentSource }> = [];
     for (const s of sources) {

@@ -19,6 +19,7 @@ import type { ArrivalSource } from '../validate/plan.js';
 import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
 import { checkLimits } from '../validate/baseline-limits.js';
 import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
+import { CPU_OFFLOAD_SIZE_READINGS, type CpuOffloadSizeReading } from '../validate/experiment-cpu-tier.js';
 import type { ValidationDocument } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { compiledWorkerUrl, readJson, resolvePath, writeText } from './files.node.js';
@@ -35,6 +36,7 @@ Examples:
   blis validate baselines/trainval-experiments/*.json   # sparse files: the report lists what was derived or assumed
   blis validate baselines/calibration-experiments/*mixtral*   # a glob: each experiment's .requests.csv is read with it
   blis validate baselines/trainval-experiments --prefix-aliases honoured --baseline baselines/trainval.json
+  blis validate --cpu-offload-size per-gpu        # read the files' derived CPU tier sizes per GPU, as they state them
   blis validate baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json --arrivals trace
   blis validate --latency-coefficients src/model/coefficients/default.json --output json > validation.json
   blis validate --baseline baselines/calibration.json --update-baseline   # after a deliberate accuracy change
@@ -97,6 +99,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .argument('[paths...]', 'experiment files or directories (default: baselines/calibration-experiments)')
     .option('--arrivals <source>', 'synthetic: regenerate each stage\'s arrival process (default); trace: replay the recorded arrival times', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--prefix-aliases <reading>', `how to read inference-perf's group aliases in a file that has only workload.shared_prefix_as_configured: ignored (default: the calibration set's evidence, 10 groups × 10 prompts) or honoured (the profile's system prompts × users)`, choiceFlag('--prefix-aliases', [...PREFIX_ALIAS_READINGS]))
+    .option('--cpu-offload-size <reading>', `how to read a CPU offload size the file derived (vllm.cpu_offload.cpu_kv_blocks_source 'derived…'): total (default: vLLM's --kv-offloading-size, summed over the TP ranks; the calibration set's evidence) or per-gpu (the file's derived count)`, choiceFlag('--cpu-offload-size', [...CPU_OFFLOAD_SIZE_READINGS]))
     .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', intFlag('--seed'))
     .option('--jobs <n>', 'worker threads simulating experiments in parallel (default 2)', intFlag('--jobs'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
@@ -133,12 +136,14 @@ export function registerValidate(program: Command, io: CliIO): void {
     const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
     const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
     const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
+    const cpuOffloadSize = o['cpuOffloadSize'] as CpuOffloadSizeReading | undefined;
+    const readings = { ...(prefixAliases ? { prefixAliases } : {}), ...(cpuOffloadSize ? { cpuOffloadSize } : {}) };
     const started = Date.now();
     if (!quiet) io.err(`validating ${sources.length} experiment${sources.length === 1 ? '' : 's'} (${arrivals} arrivals, step time ${describeStepTime(latency.choice)}, ${jobs} jobs)\n`);
     const run = await validateExperiments(sources, {
       runPlans: planJobRunner(validateWorkerUrl(), jobs, latency.options),
       plan,
-      ...(prefixAliases ? { prefixAliases } : {}),
+      ...readings,
       ...(baseline && !o['updateBaseline'] ? { baseline } : {}),
       onProgress: progressPrinter(io, quiet),
     });
@@ -147,7 +152,7 @@ export function registerValidate(program: Command, io: CliIO): void {
 
     const experiments = sources.flatMap((s) => {
       try {
-        return [prepareExperiment(s, { plan, ...(prefixAliases ? { prefixAliases } : {}) }).exp];
+        return [prepareExperiment(s, { plan, ...readings }).exp];
       } catch {
         return [];
       }

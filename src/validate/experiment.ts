@@ -16,6 +16,7 @@ import { closeNames } from '../kernel/errors.js';
 import type { Assumption } from './assumptions.js';
 import { compact, isObj, Reader, type Obj } from './experiment-reader.js';
 import { readPrefix, type PrefixAliasReading, type PrefixStructure } from './experiment-prefix.js';
+import { readCpuTierSize, type CpuOffloadSizeReading } from './experiment-cpu-tier.js';
 import { derivedTpotNote, truthBlock, withDerivedTpot, type LengthStats, type TruthBlock } from './experiment-truth.js';
 import { KNOB_FIELDS, OPTIONAL_KNOBS, type EngineKnobs, type KnobName } from './knobs.js';
 import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
@@ -86,6 +87,8 @@ export interface ParseExperimentOptions {
   readonly modelCatalog?: ModelCatalogHook;
   /** How to read inference-perf's group aliases in `shared_prefix_as_configured` (default `ignored`). */
   readonly prefixAliases?: PrefixAliasReading;
+  /** How to read a CPU tier size the file derived (experiment-cpu-tier.ts; default `total`). */
+  readonly cpuOffloadSize?: CpuOffloadSizeReading;
 }
 
 const optNum = (r: Reader, o: Obj | undefined, key: string, path: string): number | undefined => r.optNum(o, key, path);
@@ -148,7 +151,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
 
   const v = r.obj(json, 'vllm', '');
   const off = r.optObj(v, 'cpu_offload', 'vllm.');
-  const engine: EngineKnobs = {
+  const engineStated: EngineKnobs = {
     maxNumSeqs: r.nullableNum(v, 'max_num_seqs', 'vllm.'),
     maxNumBatchedTokens: r.nullableNum(v, 'max_num_batched_tokens', 'vllm.'),
     maxModelLen: r.nullableNum(v, 'max_model_len', 'vllm.'),
@@ -164,10 +167,13 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     disableHybridKvCacheManager: r.nullableBool(v, 'disable_hybrid_kv_cache_manager', 'vllm.'),
     vllmVersion: typeof v['version'] === 'string' ? v['version'] : null,
   };
+  const cpuTier = readCpuTierSize(engineStated, off?.['cpu_kv_blocks_source'], tp, opts.cpuOffloadSize ?? 'total', notes);
+  const engine: EngineKnobs = { ...engineStated, ...cpuTier };
   // async_scheduling is rarely stated: its default follows vllm.version (knobs.ts), not listed as a null knob.
   const derive = (Object.keys(engine) as KnobName[]).filter((k) => engine[k] === null && !OPTIONAL_KNOBS.has(k) && k !== 'asyncScheduling');
   hints(engine, v, off, notes);
-  if (off && off['enabled'] === true && !(engine.cpuKvBlocks !== null && engine.cpuKvBlocks > 0)) {
+  // (A derived count read as a total was explained by readCpuTierSize.)
+  if (off && off['enabled'] === true && !(engineStated.cpuKvBlocks !== null && engineStated.cpuKvBlocks > 0)) {
     notes.push(engine.cpuKvGibPerGpu !== null && engine.cpuKvGibPerGpu > 0
       ? { field: 'vllm.cpu_offload.cpu_kv_blocks', value: null, kind: 'derived', why: `unknown: the CPU tier holds what ${engine.cpuKvGibPerGpu} GiB per GPU (cpu_bytes_per_gpu_gib) fits, at the model's KV bytes per block per GPU, as the OffloadingConnector sizes it` }
       : { field: 'vllm.cpu_offload', value: true, kind: 'noted', why: 'enabled without cpu_kv_blocks or cpu_bytes_per_gpu_gib: the tier has no size, so it is not simulated' });

@@ -8,6 +8,7 @@
  */
 export { parseExperiment, type Experiment, type EngineKnobs, type KnobName, type ModelCatalogHook, type TruthBlock, type DistMs, type StageSpec, type PrefixStructure, type PrefixAliasReading } from './experiment.js';
 export { PREFIX_ALIAS_READINGS } from './experiment-prefix.js';
+export { CPU_OFFLOAD_SIZE_READINGS, type CpuOffloadSizeReading } from './experiment-cpu-tier.js';
 export { deriveKnobs, KNOB_FIELDS, type DerivedKnobs } from './knobs.js';
 export { describeAssumption, sortAssumptions, type Assumption, type AssumptionKind } from './assumptions.js';
 export { buildPlan, rescaledExponentialArrivals, CLIENT_TIMEOUT_US, type ExperimentPlan, type PlanOptions, type PlanStage, type ArrivalSource } from './plan.js';

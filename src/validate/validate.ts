@@ -11,6 +11,7 @@ import { sortAssumptions, type Assumption } from './assumptions.js';
 import { checkGate, experimentFailures, type Baseline } from './baseline.js';
 import { compareSides, sideFromMetrics, sideFromRows, truthFromExperiment, SAMPLED, type SampledMetric, type Side, type StageComparison } from './compare.js';
 import { parseExperiment, type Experiment, type ModelCatalogHook, type PrefixAliasReading } from './experiment.js';
+import type { CpuOffloadSizeReading } from './experiment-cpu-tier.js';
 import { KNOB_FIELDS, simulatorDerived, type KnobName } from './knobs.js';
 import { buildPlan, type ExperimentPlan, type PlanOptions } from './plan.js';
 import { parseCalibrationRequestsCsv, rowsFromRecords, type LatencyRow } from './requests.js';
@@ -64,6 +65,8 @@ export interface ValidateOptions {
   readonly modelCatalog?: ModelCatalogHook;
   /** How to read inference-perf's aliases in `shared_prefix_as_configured` (default `ignored`). */
   readonly prefixAliases?: PrefixAliasReading;
+  /** How to read a CPU tier size a file derived (experiment-cpu-tier.ts; default `total`). */
+  readonly cpuOffloadSize?: CpuOffloadSizeReading;
   readonly baseline?: Baseline;
   readonly summary?: SummaryOptions;
   readonly onProgress?: (ev: ValidateProgress) => void;
@@ -96,9 +99,9 @@ interface Prepared {
 }
 
 /** Parse + plan one source; throws InputError naming the file and field. */
-export function prepareExperiment(src: ExperimentSource, opts: Pick<ValidateOptions, 'plan' | 'modelCatalog' | 'prefixAliases'> = {}): Prepared {
+export function prepareExperiment(src: ExperimentSource, opts: Pick<ValidateOptions, 'plan' | 'modelCatalog' | 'prefixAliases' | 'cpuOffloadSize'> = {}): Prepared {
   if (src.loadError !== undefined) throw new InputError('EXPERIMENT_UNREADABLE', src.file, src.loadError);
-  const exp = parseExperiment(src.json, src.file, { ...(opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {}), ...(opts.prefixAliases ? { prefixAliases: opts.prefixAliases } : {}) });
+  const exp = parseExperiment(src.json, src.file, { ...(opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {}), ...(opts.prefixAliases ? { prefixAliases: opts.prefixAliases } : {}), ...(opts.cpuOffloadSize ? { cpuOffloadSize: opts.cpuOffloadSize } : {}) });
   const rows = typeof src.requests === 'string' ? parseCalibrationRequestsCsv(src.requests, src.requestsFile ?? exp.perRequestFile ?? `${src.file} (requests)`) : src.requests;
   const plan = buildPlan(exp, { ...(opts.plan ?? {}), ...(rows ? { requests: rows } : {}) });
   return { exp, plan, ...(rows ? { rows } : {}) };

@@ -141,6 +141,27 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(planClusterOptions(buildPlan(none, { seed: 1, arrivals: 'synthetic' })).options.kvCpuBytes).toBeUndefined();
   });
 
+  it('a CPU tier count the file derived is read as vLLM\'s --kv-offloading-size, a total over the TP ranks (--cpu-offload-size per-gpu keeps it); a logged count always stands', () => {
+    // Mixtral-8x7B TP2: the file derived 8192 blocks as 8 GiB over 1 MiB per block per GPU.
+    const j = read(CALIBRATION, '20260218-130541-mixtral-8x7b-v0-1-tp2-general');
+    expect(j.vllm.cpu_offload).toMatchObject({ cpu_kv_blocks: 8192, cpu_bytes_per_gpu_gib: 8, cpu_kv_blocks_source: expect.stringMatching(/^derived/) });
+    const total = parseExperiment(j, 'm.json');
+    expect([total.engine.cpuKvBlocks, total.engine.cpuKvGibPerGpu]).toEqual([null, 4]);
+    expect(total.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.cpu_offload.cpu_kv_blocks', value: 8192, kind: 'derived', why: expect.stringMatching(/total over the 2 TP ranks/) }));
+    expect(total.assumptions.filter((a) => a.field === 'vllm.cpu_offload.cpu_kv_blocks')).toHaveLength(1);
+    // The simulator sizes the tier from 4 GiB per GPU as the connector does: 4 GiB / 1 MiB − 1 (cpu-tier-config.ts).
+    expect(planClusterOptions(buildPlan(total, { seed: 1, arrivals: 'synthetic' })).options).toMatchObject({ kvCpuBytes: 4 * 2 ** 30 });
+    const perGpu = parseExperiment(j, 'm.json', { cpuOffloadSize: 'per-gpu' });
+    expect([perGpu.engine.cpuKvBlocks, perGpu.engine.cpuKvGibPerGpu]).toEqual([8192, 8]);
+    expect(perGpu.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.cpu_offload.cpu_kv_blocks', kind: 'assumed' }));
+    // A count from the server's log (no "derived" source), or a TP1 run, is kept as stated.
+    j.vllm.cpu_offload.cpu_kv_blocks_source = 'vllm.log';
+    expect(parseExperiment(j, 'm.json').engine.cpuKvBlocks).toBe(8192);
+    const tp1 = read(CALIBRATION, '20260217-155451-llama-2-7b-tp1-codegen');
+    tp1.vllm.cpu_offload.cpu_kv_blocks_source = 'derived: 8 GiB / KV bytes per block per GPU';
+    expect(parseExperiment(tp1, 't.json').engine.cpuKvBlocks).toBe(1023);
+  });
+
   it('workload.arrival.process: fixed-count Poisson by default, plain Poisson, evenly spaced; another is noted', () => {
     const j = read(TRAINVAL, QWEN);
     const stage = j.workload.stages[0];
