@@ -9,9 +9,10 @@
  * - Prompts: the effective workload is groups × prompts-per-group unique prompts, served
  *   round-robin over a shuffled list, so request i carries prompt slot i mod unique. A prompt is
  *   identical whenever it recurs: `prefix = {group: 'p<k>', tokens: its full length}`. The
- *   group's system prompt is shared by its prompts; `hashIds` (one id per full KV block)
- *   expresses both levels at once: the system-prompt blocks carry the group's ids, the rest the
- *   prompt's ids.
+ *   group's system prompt is shared by its prompts (inference-perf's shared_prefix generator:
+ *   each prompt is its group's system prompt followed by its own question): the prefix's `parent`
+ *   `{group: 'g<g>', tokens: system_prompt_len}`, so the full blocks inside the system prompt hash
+ *   alike across the group (engine/block-hash.ts takes the outermost level covering a block).
  * - Output: ignore_eos → every request decodes `output_tokens_generated` (pitfall 2).
  * - Client timeout: requests unfinished 300 s after arrival count as failed.
  */
@@ -96,24 +97,18 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     const k = Math.floor(random.next() * (j + 1));
     [order[j], order[k]] = [order[k]!, order[j]!];
   }
-  const blockTokens = exp.engine.blockSize ?? 16;
   const sysTokens = px ? px.systemPromptTokens : 0;
   const makeRequest = (i: number, arrivalUs: number, stage: number, inputTokens: number, observed?: LatencyRow): ArrivalRequest => {
     const slot = i % unique;
     const prompt = order[slot]!;
     const group = Math.floor(prompt / perGroup);
-    const blocks = Math.floor(inputTokens / blockTokens);
-    const sysBlocks = Math.min(blocks, Math.floor(sysTokens / blockTokens));
-    const ids = new Array<number>(blocks);
-    // Ids: group g's system-prompt block b → 1e6·(g+1) + b; prompt k's own block b → 1e9 + 1e4·k + b.
-    for (let b = 0; b < blocks; b++) ids[b] = b < sysBlocks ? 1_000_000 * (group + 1) + b : 1_000_000_000 + 10_000 * prompt + b;
+    const system = sysTokens > 0 ? { parent: { group: `g${group}`, tokens: Math.min(sysTokens, inputTokens) } } : {};
     const req: ArrivalRequest = {
       id: `r${i}`,
       arrivalUs,
       inputTokens,
       outputTokens,
-      prefix: { group: `p${prompt}`, tokens: inputTokens },
-      hashIds: { ids, blockTokens },
+      prefix: { group: `p${prompt}`, tokens: inputTokens, ...system },
       model: exp.model,
       stage,
       ...(observed && !observed.error ? { observed: { ttftUs: observed.ttftUs, e2eUs: observed.e2eUs } } : {}),

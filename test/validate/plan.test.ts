@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/validate/experiment.js';
 import { Rng } from '../../src/kernel/rng.js';
+import { requestBlockHashes } from '../../src/engine/block-hash.js';
 import { buildPlan, rescaledExponentialArrivals, sampleLength } from '../../src/validate/plan.js';
 import { parseCalibrationRequestsCsv } from '../../src/validate/requests.js';
 
@@ -47,7 +48,9 @@ describe('prompt structure (pitfall 3) and output lengths (pitfall 2)', () => {
       const b = plan.arrivals[i - 100]!;
       expect(a.prefix).toEqual(b.prefix);
       expect(a.inputTokens).toBe(b.inputTokens);
-      expect(a.hashIds).toEqual(b.hashIds);
+      // The prompt's full blocks hash alike (its output blocks are its own).
+      const promptBlocks = Math.floor(a.inputTokens / 16);
+      expect(Array.from(requestBlockHashes(a, 16).hashes.subarray(0, promptBlocks))).toEqual(Array.from(requestBlockHashes(b, 16).hashes.subarray(0, promptBlocks)));
     }
     // the full prompt is the shared part
     expect(plan.arrivals.every((a) => a.prefix!.tokens === a.inputTokens)).toBe(true);
@@ -57,19 +60,24 @@ describe('prompt structure (pitfall 3) and output lengths (pitfall 2)', () => {
     expect(plan.arrivals.every((a) => a.inputTokens >= 580 && a.inputTokens <= 604)).toBe(true);
   });
 
-  it('prompts of a group share the system prompt blocks (100 tokens → 6 blocks of 16)', () => {
+  it('prompts of a group share the system prompt blocks (100 tokens → 6 blocks of 16) as the engine hashes them, and nothing after', () => {
     const plan = buildPlan(load(CODEGEN), { seed: 1, arrivals: 'synthetic' });
     const byGroupHead = new Map<string, Set<string>>();
+    const seventh = new Set<number>();
     for (const a of plan.arrivals.slice(0, 100)) {
-      const head = a.hashIds!.ids.slice(0, 6).join(',');
+      // The hashes the KV cache keys blocks by (engine/block-hash.ts), not the plan's labels.
+      const h = requestBlockHashes(a, 16).hashes;
+      expect(h).toHaveLength(Math.floor((a.inputTokens + a.outputTokens - 1) / 16));
+      const head = Array.from(h.subarray(0, 6)).join(',');
       const set = byGroupHead.get(head) ?? new Set<string>();
       set.add(a.prefix!.group);
       byGroupHead.set(head, set);
-      expect(a.hashIds!.blockTokens).toBe(16);
-      expect(a.hashIds!.ids).toHaveLength(Math.floor(a.inputTokens / 16));
+      seventh.add(h[6]!);
     }
     expect(byGroupHead.size).toBe(10);
     for (const prompts of byGroupHead.values()) expect(prompts.size).toBe(10);
+    // Block 6 holds question tokens (96..111): every prompt's own.
+    expect(seventh.size).toBe(100);
   });
 
   it('trace arrivals replay the CSV: times, stages, lengths; failed rows get their slot length', () => {
