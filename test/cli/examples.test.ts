@@ -117,7 +117,8 @@ function shortened(argv: readonly string[], endpoint: string): string[] {
   const a = argv.flatMap(expandGlob).map((x) => (/^http:\/\/127\.0\.0\.1:\d+$/.test(x) ? (grpcEndpoint ? grpcUrl : endpoint) : x));
   const positional = a.some((x, k) => k > 0 && !x.startsWith('-') && (k === 1 || !a[k - 1]!.startsWith('--')) && x.endsWith('.json'));
   if (a[0] === 'run' && !a.includes('--num-requests')) a.push('--num-requests', '200');
-  if (a[0] === 'validate' && !positional) a.push(CODEGEN);
+  // Two runs, not one: the baselines' median limits then read a median, not one run's error.
+  if (a[0] === 'validate' && !positional) a.push(CODEGEN, ROLEPLAY);
   if (a[0] === 'calibrate') {
     const k = a.indexOf('--max-evaluations');
     if (k >= 0) a.splice(k, 2);
