@@ -26,7 +26,7 @@ export interface EngineKnobs {
   readonly enablePrefixCaching: boolean | null;
   readonly enableChunkedPrefill: boolean | null;
   readonly cpuKvBlocks: number | null;
-  /** CPU offload tier per GPU in GiB (vllm.cpu_offload.cpu_bytes_per_gpu_gib) when enabled; sizes the tier when cpu_kv_blocks is unknown. */
+  /** CPU offload tier per GPU in GiB (vllm.cpu_offload.cpu_bytes_per_gpu_gib; a derived size read as vLLM's total: its share per GPU, experiment-cpu-tier.ts) when enabled; sizes the tier when cpu_kv_blocks is unknown. */
   readonly cpuKvGibPerGpu: number | null;
   /** Schedule step N+1 while step N runs (vLLM --async-scheduling). */
   readonly asyncScheduling: boolean | null;
