@@ -109,13 +109,13 @@ export class CpuKvTier {
   }
 
   /**
-   * Stores a block's hash unless it is there already; evicts the least recently used block when
-   * full. True when it stored.
+   * Stores a block's hash, ready at once, unless it is there already; evicts the least recently
+   * used ready block when full. True when it stored.
    */
-  store(hash: number, owner = -1): boolean {
+  store(hash: number): boolean {
     if (this.slotOf(hash) >= 0) return false;
     if (this.used >= this.capacityBlocks && this.ready === 0) return false;
-    this.insert(hash, owner);
+    this.insert(hash, -1);
     return true;
   }
 
