@@ -1,0 +1,60 @@
+// Random scheduler scenarios for the differential test against vLLM's own scheduler
+// (scripts/vllm-diff/driver.py, test/engine/vllm-diff.test.ts). Small pools and budgets so that
+// chunking, max_num_seqs, head-of-line blocking, preemption and prefix hits all happen; every
+// request fits the pool and max_model_len on its own (blis would drop one that never fits, and
+// vLLM would wait for it forever).
+//
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] > scenarios.json
+//
+// hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
+const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full'] = process.argv.slice(2);
+let state = Number(seedArg) >>> 0 || 1;
+/** xorshift32: the same scenarios for the same seed on every machine. */
+const rand = () => {
+  state ^= state << 13;
+  state >>>= 0;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  state >>>= 0;
+  return state / 4294967296;
+};
+const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = (xs) => xs[int(0, xs.length - 1)];
+
+const scenarios = [];
+for (let s = 0; s < Number(count); s++) {
+  const blockSize = pick([4, 4, 16]);
+  const totalKvBlocks = kv === 'hybrid' ? (blockSize === 4 ? int(24, 64) : int(8, 24)) : blockSize === 4 ? int(8, 48) : int(4, 16);
+  const maxNumSeqs = int(1, 8);
+  const sc = {
+    asyncScheduling: loop === 'async' || (loop === 'mixed' && rand() < 0.5),
+    scheduler: policy,
+    blockSize,
+    totalKvBlocks,
+    maxModelLen: 1000,
+    maxNumSeqs,
+    maxNumBatchedTokens: int(Math.max(8, maxNumSeqs), 96),
+    longPrefillTokenThreshold: pick([0, 0, 0, int(4, 32)]),
+    enablePrefixCaching: rand() < 0.7,
+    requests: [],
+  };
+  if (kv === 'hybrid') sc.kvGroups = { layersPerGroup: 1, fullGroups: 1, slidingGroups: 1, slidingWindow: pick([4, 8, 12, 32]) };
+  // A hybrid request holds blocks in both groups: every token's in the full one, and in the
+  // sliding one its window's (plus a partial block) or, while its prompt is computed, the chunk's.
+  const slidingBlocks = kv === 'hybrid' ? Math.ceil(sc.kvGroups.slidingWindow / blockSize) + 1 : 0;
+  const capacity = Math.max(1, kv === 'hybrid' ? Math.floor((totalKvBlocks - 1) / 2) - slidingBlocks : totalKvBlocks - 1) * blockSize;
+  const groups = int(1, 2);
+  const n = int(1, 10);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const outputTokens = int(1, 16);
+    const inputTokens = int(1, Math.max(1, Math.min(60, capacity - outputTokens)));
+    if (rand() < 0.6) t += int(0, 4000);
+    const r = { id: `r${i}`, arrivalUs: t, inputTokens, outputTokens };
+    if (policy === 'priority') r.priority = int(0, 2);
+    if (sc.enablePrefixCaching && rand() < 0.6) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: int(1, inputTokens) };
+    sc.requests.push(r);
+  }
+  scenarios.push(sc);
+}
+process.stdout.write(JSON.stringify(scenarios) + '\n');

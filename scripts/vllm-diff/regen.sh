@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates test/fixtures/vllm-diff/*.json: random scenarios (gen.mjs) run through vLLM's own
+# scheduler (driver.py). PYTHON is an interpreter with vllm 0.15.1 installed (README.md here).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out="$here/../../test/fixtures/vllm-diff"
+py=${PYTHON:-python3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+#         name     count seed loop   policy   kv
+while read -r name count seed loop policy kv; do
+  node "$here/gen.mjs" "$count" "$seed" "$loop" "$policy" "$kv" > "$tmp/$name.json"
+  "$py" "$here/driver.py" "$tmp/$name.json" "$out/$name.json"
+  echo "$name: $count scenarios" >&2
+done <<'LIST'
+sync     300 1 sync  fcfs     full
+async    300 2 async fcfs     full
+priority 300 3 mixed priority full
+hybrid   300 4 mixed fcfs     hybrid
+LIST
