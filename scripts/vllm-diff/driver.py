@@ -32,7 +32,7 @@ from vllm.v1.core.sched.async_scheduler import AsyncScheduler
 from vllm.v1.core.sched.scheduler import Scheduler
 from vllm.v1.kv_cache_interface import FullAttentionSpec, KVCacheConfig, KVCacheGroupSpec, SlidingWindowSpec
 from vllm.v1.outputs import ModelRunnerOutput
-from vllm.v1.request import Request
+from vllm.v1.request import Request, RequestStatus
 from vllm.v1.structured_output import StructuredOutputManager
 import torch
 
@@ -137,15 +137,32 @@ def run(model_dir, sc):
                 sampled.append([])
         return ModelRunnerOutput(req_ids=ids, req_id_to_index={r: n for n, r in enumerate(ids)}, sampled_token_ids=sampled)
 
+    aborts = sorted(sc.get("aborts", []), key=lambda a: a["atUs"])
+    # When each aborted request's client left: what vLLM emits for it later reaches nobody.
+    gone = {a["id"]: a["atUs"] for a in aborts}
+
+    def process_aborts(t):
+        """EngineCore puts an abort in two queues: the aborts queue, drained right before each
+        update_from_output, and the input queue, drained in order with the adds before each
+        schedule (so an abort of a request added in the same drain comes after it). Aborts due by
+        `t` are applied to requests the scheduler holds; the others wait for their add."""
+        for a in aborts:
+            if a["atUs"] <= t and not a.get("done") and a["id"] in objs:
+                a["done"] = True
+                s.finish_requests(a["id"], RequestStatus.FINISHED_ABORTED)
+
     def schedule():
         before = {rid: req.num_output_placeholders for rid, (i, req) in objs.items()}
         out = s.schedule()
         return out, sampled_at_schedule(out, before)
 
     def commit(out, mro, end_us):
+        process_aborts(end_us)
         engine_outputs = s.update_from_output(out, mro)
         for eo in engine_outputs.values():
             for o in eo.outputs:
+                if o.request_id in gone and gone[o.request_id] < end_us:
+                    continue  # its client left: nobody receives it
                 rr = result["reqs"][o.request_id]
                 if o.new_token_ids and rr["firstTokenUs"] < 0:
                     rr["firstTokenUs"] = end_us
@@ -167,6 +184,7 @@ def run(model_dir, sc):
         if steps > 100_000:
             raise RuntimeError("scenario did not finish")
         add_arrivals(now)
+        process_aborts(now)
         if not sc["asyncScheduling"]:
             if not s.has_unfinished_requests():
                 if not pending:
@@ -209,6 +227,7 @@ def run(model_dir, sc):
         if out.total_num_scheduled_tokens > 0:
             commit(out, mro, now)
         else:
+            process_aborts(now)
             s.update_from_output(out, mro)
     for rid, (i, req) in objs.items():
         result["reqs"][rid]["cachedTokens"] = req.num_cached_tokens

@@ -4,10 +4,10 @@
 // request fits the pool and max_model_len on its own (blis would drop one that never fits, and
 // vLLM would wait for it forever).
 //
-//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] > scenarios.json
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] > scenarios.json
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
-const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full'] = process.argv.slice(2);
+const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none'] = process.argv.slice(2);
 let state = Number(seedArg) >>> 0 || 1;
 /** xorshift32: the same scenarios for the same seed on every machine. */
 const rand = () => {
@@ -49,11 +49,17 @@ for (let s = 0; s < Number(count); s++) {
   for (let i = 0; i < n; i++) {
     const outputTokens = int(1, 16);
     const inputTokens = int(1, Math.max(1, Math.min(60, capacity - outputTokens)));
-    if (rand() < 0.6) t += int(0, 4000);
+    // Whole tens of µs: steps end on them too (1000 + 10 per token), and an abort (below) never ties with either.
+    if (rand() < 0.6) t += 10 * int(0, 400);
     const r = { id: `r${i}`, arrivalUs: t, inputTokens, outputTokens };
     if (policy === 'priority') r.priority = int(0, 2);
     if (sc.enablePrefixCaching && rand() < 0.6) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: int(1, inputTokens) };
     sc.requests.push(r);
+  }
+  if (abortsArg === 'aborts') {
+    // Client timeouts: some requests are aborted at a time ending in 5 µs, after they arrived.
+    sc.aborts = [];
+    for (const r of sc.requests) if (rand() < 0.35) sc.aborts.push({ id: r.id, atUs: r.arrivalUs + 10 * int(0, 1500) + 5 });
   }
   scenarios.push(sc);
 }

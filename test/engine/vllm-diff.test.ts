@@ -3,14 +3,14 @@
  * were run through vLLM 0.15.1's V1 Scheduler by scripts/vllm-diff/driver.py (the installed
  * package, CPU only, with blis's scenario clock: 1000 µs + 10 µs per scheduled token), and its
  * steps recorded in test/fixtures/vllm-diff/*.json (both loops, fcfs and priority, sliding-window
- * groups: scripts/vllm-diff/README.md). blis's engine must schedule the same requests with the same
+ * groups, client aborts: scripts/vllm-diff/README.md). blis's engine must schedule the same requests with the same
  * tokens in every step, end the steps at the same times, emit first tokens and finishes at the
  * same times, preempt the same requests as often and find the same cached prompt tokens, with
  * and without event leaping (runScenario checks the two agree).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runScenario, type ScenarioRequest } from './vllm-scenarios.helpers.js';
+import { runScenario, type ScenarioAbort, type ScenarioRequest } from './vllm-scenarios.helpers.js';
 
 interface Scenario {
   asyncScheduling: boolean;
@@ -22,6 +22,8 @@ interface Scenario {
   longPrefillTokenThreshold: number;
   enablePrefixCaching: boolean;
   requests: ScenarioRequest[];
+  /** Client timeouts (the cluster's aborts). */
+  aborts?: ScenarioAbort[];
 }
 
 interface VllmResult {
@@ -38,15 +40,15 @@ interface Fixture {
 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`../fixtures/vllm-diff/${name}`, import.meta.url), 'utf8')) as Fixture;
 
-describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json'])('blis against vLLM 0.15.1 scheduler runs (%s)', (name) => {
+describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json', 'aborts.json'])('blis against vLLM 0.15.1 scheduler runs (%s)', (name) => {
   const fx = load(name);
   it('holds vLLM\'s run of every scenario', () => {
     expect(fx.scenarios.length).toBeGreaterThanOrEqual(300);
     expect(fx.vllm).toHaveLength(fx.scenarios.length);
   });
   it.each(fx.scenarios.map((sc, i) => [i, sc] as const))('scenario %i', (i, sc) => {
-    const { requests, ...opts } = sc;
-    const got = runScenario(opts, requests);
+    const { requests, aborts, ...opts } = sc;
+    const got = runScenario(opts, requests, aborts ?? []);
     const want = fx.vllm[i]!;
     expect(got.batches).toEqual(want.batches);
     expect(got.stepEndsUs).toEqual(want.stepEndsUs);
