@@ -119,8 +119,14 @@ export class BatchQueue {
    * full schedule. `ahead`: formed behind a step in flight (asynchronous loop).
    */
   private formInto(prev: StepBatch, out: StepBatch, ahead: boolean): void {
-    const s = this.scheduler;
     const seq = this.formSeq++;
+    this.formSchedule(prev, out, seq, ahead);
+    // The connector's store pass closes every schedule (build_connector_meta).
+    this.scheduler.flushStores(seq, out);
+  }
+
+  private formSchedule(prev: StepBatch, out: StepBatch, seq: number, ahead: boolean): void {
+    const s = this.scheduler;
     this.formOnce(prev, out, seq, ahead);
     if (out.size !== 0 || ahead) return;
     const nowUs = this.clock.nowUs;

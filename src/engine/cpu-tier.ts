@@ -20,7 +20,8 @@
  *   BlockStatus). A store that needs more evictions than there are ready blocks stores nothing.
  *   The tier's ready blocks are therefore what finished requests left; the unready ones of the
  *   running requests take capacity from them.
- *   (Not modelled: a block being loaded is pinned, ref_cnt > 0, for the load's few hundred µs.)
+ * - a block being loaded is pinned until the load is reported (prepare_load raises its ref_cnt,
+ *   complete_load lowers it): still a lookup hit, but not evictable.
  * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
  * Hash → slot is a typed-array table; the LRU order an intrusive list over slots (O(1) each).
  * As in the GPU pool (kv-cache.ts), an evicted hash's index entry is left stale (valid only
@@ -35,8 +36,11 @@ export class CpuKvTier {
   private readonly slotHash: Float64Array;
   /** Per slot: the request (its per-instance seq) whose store made it, until that request's stores complete; −1 when ready. */
   private readonly owner: Int32Array;
-  /** Slots in use that are ready (evictable, visible to lookups). */
+  /** Slots in use that are ready (visible to lookups; evictable unless pinned). */
   private ready = 0;
+  /** Per slot: loads in flight reading it (vLLM's ref_cnt above 0); `pinned` counts the ready slots with any. */
+  private readonly pins: Int32Array;
+  private pinned = 0;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
@@ -54,6 +58,7 @@ export class CpuKvTier {
     this.slotHash = new Float64Array(capacityBlocks).fill(-1);
     this.index = new LazyIndex(this.slotHash);
     this.owner = new Int32Array(capacityBlocks).fill(-1);
+    this.pins = new Int32Array(capacityBlocks);
     this.prev = new Int32Array(capacityBlocks + 1);
     this.next = new Int32Array(capacityBlocks + 1);
     this.head = capacityBlocks;
@@ -94,6 +99,24 @@ export class CpuKvTier {
     }
   }
 
+  /** A load of hashes[from..from + n) starts (prepare_load): each block is pinned until `unpin`. */
+  pin(hashes: Float64Array, from: number, n: number): void {
+    for (let i = from; i < from + n; i++) {
+      const s = this.slotOf(hashes[i]!);
+      if (s < 0) throw new Error(`CPU tier: block ${i} to load is not in the tier`);
+      if (this.pins[s]++ === 0) this.pinned++;
+    }
+  }
+
+  /** The load of hashes[from..from + n) is reported (complete_load): its pins go. */
+  unpin(hashes: Float64Array, from: number, n: number): void {
+    for (let i = from; i < from + n; i++) {
+      const s = this.slotOf(hashes[i]!);
+      if (s < 0 || this.pins[s] === 0) throw new Error(`CPU tier: block ${i} was not pinned by a load`);
+      if (--this.pins[s] === 0) this.pinned--;
+    }
+  }
+
   /**
    * Moves every held hash among hashes[0..count) to the MRU end, the last first, so hashes[0]
    * ends most recently used (vLLM v1/kv_offload/lru_manager.py touch; the connector touches all
@@ -114,7 +137,7 @@ export class CpuKvTier {
    */
   store(hash: number): boolean {
     if (this.slotOf(hash) >= 0) return false;
-    if (this.used >= this.capacityBlocks && this.ready === 0) return false;
+    if (this.used >= this.capacityBlocks && this.ready - this.pinned === 0) return false;
     this.insert(hash, -1);
     return true;
   }
@@ -131,22 +154,22 @@ export class CpuKvTier {
     const missing = this.missing;
     let n = 0;
     for (let i = from; i < to; i++) if (this.slotOf(hashes[i]!) < 0) missing[n++] = i;
-    if (n - (this.capacityBlocks - this.used) > this.ready) return -1;
+    if (n - (this.capacityBlocks - this.used) > this.ready - this.pinned) return -1;
     // Free slots first, then the ready blocks nearest the LRU head. A block appended here is
     // never evicted by this call: it is unready, or (owner −1) behind every block evicted before it.
     for (let k = 0; k < n; k++) this.insert(hashes[missing[k]!]!, owner);
     return n;
   }
 
-  /** Puts an absent hash at the MRU end, in a free slot or the least recently used ready one (the caller checked there is one). */
+  /** Puts an absent hash at the MRU end, in a free slot or the least recently used evictable one (the caller checked there is one). */
   private insert(hash: number, owner: number): void {
     let s: number;
     if (this.used < this.capacityBlocks) {
       s = this.used++;
     } else {
-      // The least recently used ready slot is reused; its old hash's index entry goes stale.
+      // The least recently used ready, unpinned slot is reused; its old hash's index entry goes stale.
       s = this.next[this.head]!;
-      while (this.owner[s] !== -1) s = this.next[s]!;
+      while (this.owner[s] !== -1 || this.pins[s] !== 0) s = this.next[s]!;
       this.unlink(s);
       this.ready--;
       this.evictions++;

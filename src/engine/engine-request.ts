@@ -116,6 +116,11 @@ export class EngineRequest {
   loadTokens = 0;
   /** The step whose formation started the load: its completion is reported at that step's end or later. */
   loadStepSeq = 0;
+  /** The load's blocks in its chain ([loadFromBlock, + loadBlocks), pinned in the tier while it runs; 0 once it ended). */
+  loadFromBlock = 0;
+  loadBlocks = 0;
+  /** The load was reported (finished_recving): the waiting loop promotes the request where it stands. */
+  loadReported = false;
   /**
    * The CPU tier's connector has had a store job for it (a block the tier lacked): when it leaves,
    * its blocks are held until a step reports the stores (kv-stores.ts), that of formation `storeCarrySeq`.
@@ -128,10 +133,19 @@ export class EngineRequest {
   nextStoreBlock = 0;
   /**
    * Full blocks the store pass last saw: it runs again when the request has more. Equal to
-   * nextStoreBlock unless the tier could not take a store (vLLM retries that at every schedule;
-   * here at the request's next full block, which every scheduling path reaches alike).
+   * nextStoreBlock unless the tier could not take a store, which every later schedule of the
+   * request retries (storeRetry), as vLLM's does.
    */
   storeSeenBlocks = 0;
+  /** Full blocks to offer the store pass at the end of the formation in progress (storePending). */
+  storeFull = 0;
+  storePending = false;
+  /** Its last store found no room in the tier: retried whenever it is scheduled (kv-cache-manager.ts addRetries). */
+  storeRetry = false;
+  /** Scratch: its slot in the batch being formed (addRetries). */
+  storeSlot = -1;
+  /** The formation that admitted it from the waiting queue last (the store pass orders new and resumed requests by it). */
+  admittedSeq = -1;
   storeCarrySeq = -1;
   preemptions = 0;
 

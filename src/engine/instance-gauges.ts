@@ -19,7 +19,8 @@ export abstract class InstanceGauges extends PdHooks {
   protected admitting = 0;
 
   get waitingCount(): number {
-    return this.scheduler.waiting.length + this.scheduler.loading.length + this.admitting;
+    // Requests loading from the CPU tier are in the waiting queue, as in vLLM's num_requests_waiting.
+    return this.scheduler.waiting.length + this.admitting;
   }
   get runningCount(): number {
     return this.scheduler.running.length;

@@ -146,9 +146,13 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       case RequestState.Running:
         removeFrom(s.running, req);
         break;
-      case RequestState.LoadingKv: // vLLM finish_requests: delay_free_blocks until the load is reported
-        removeFrom(s.loading, req);
-        s.loads.aborted.push(req);
+      case RequestState.LoadingKv:
+        s.waiting.remove(req);
+        // vLLM finish_requests: delay_free_blocks until the load is reported (a reported one frees at once).
+        if (!req.loadReported) {
+          removeFrom(s.loading, req);
+          s.loads.aborted.push(req);
+        }
         break;
       case RequestState.Held:
         this.heldCount--;
@@ -161,7 +165,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       default:
         return; // finished, dropped or already aborted
     }
-    if (req.state !== RequestState.LoadingKv) s.leave(req, this.batches.nextFormSeq);
+    if (req.state !== RequestState.LoadingKv || req.loadReported) s.leave(req, this.batches.nextFormSeq);
     req.state = RequestState.Aborted;
     req.epoch++;
     req.pendingTokens = 0;

@@ -13,10 +13,11 @@ import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
 import { CpuKvTier } from './cpu-tier.js';
 import { BlockTables } from './block-tables.js';
-import type { EngineRequest } from './engine-request.js';
+import { RequestState, type EngineRequest } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
 import { HybridKv } from './hybrid-kv.js';
 import { KvStoreHolds } from './kv-stores.js';
+import type { StepBatch } from './step-batch.js';
 
 export class KvCacheManager {
   readonly pool: KvBlockPool;
@@ -35,6 +36,12 @@ export class KvCacheManager {
   hitsFree = 0;
   /** Requests gone whose blocks the CPU tier's connector holds until their stores are reported (kv-stores.ts). */
   readonly stores = new KvStoreHolds();
+  /** Scheduled requests with full blocks for the store pass at the end of this formation (flushStores). */
+  private readonly pendingStores: EngineRequest[] = [];
+  /** Requests preempted in this formation whose stores complete after its store pass. */
+  private readonly pendingCompletes: EngineRequest[] = [];
+  /** Requests whose last store the tier could not take: the pass retries them at every schedule that includes them. */
+  private readonly storeRetries: EngineRequest[] = [];
 
   constructor(cfg: InstanceConfig) {
     this.pool = new KvBlockPool(usableKvBlocks(cfg));
@@ -50,11 +57,18 @@ export class KvCacheManager {
     return Math.ceil(tokens / this.blockSize);
   }
 
-  /** Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first). */
-  releaseBlocks(r: EngineRequest): void {
-    // Its stores are reported done as it gives its blocks up: at the step that reports a finished
-    // or aborted request's stores (kv-stores.ts), or at its preemption (complete_store).
-    if (r.cpuStored) this.cpu!.completeStores(r.seqBlockHashes, r.nextStoreBlock, r.seq);
+  /**
+   * Frees a request's blocks, last block first (vLLM frees in reverse so tails are evicted first).
+   * Its stores are reported done as it gives its blocks up: at the step that reports a finished or
+   * aborted request's stores (kv-stores.ts), or, for a preemption (`preempted`), after the
+   * formation's store pass (build_connector_meta completes the preempted requests' stores after
+   * `_get_reqs_to_store`: flushStores).
+   */
+  releaseBlocks(r: EngineRequest, preempted = false): void {
+    if (r.cpuStored) {
+      if (preempted) this.pendingCompletes.push(r);
+      else this.cpu!.completeStores(r.seqBlockHashes, r.nextStoreBlock, r.seq);
+    }
     if (this.hybrid !== null) return this.hybrid.release(r);
     for (let k = r.numBlocks - 1; k >= 0; k--) this.pool.release(r.blocks[k]!);
     r.numBlocks = 0;
@@ -66,9 +80,9 @@ export class KvCacheManager {
    * private blocks whose registration waited go into the pool first (registerDeferred), so its own
    * lookup finds them as it would have; then the blocks are freed.
    */
-  releaseToWait(r: EngineRequest): void {
+  releaseToWait(r: EngineRequest, preempted = false): void {
     this.registerDeferred(r);
-    this.releaseBlocks(r);
+    this.releaseBlocks(r, preempted);
   }
 
   /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
@@ -112,7 +126,45 @@ export class KvCacheManager {
    */
   cacheFullBlocks(r: EngineRequest, tokens: number): void {
     const full = this.registerFullBlocks(r, tokens);
-    if (this.cpu !== null && full > r.storeSeenBlocks) this.storeToCpu(this.cpu, r, full);
+    if (this.cpu === null || full <= r.storeSeenBlocks) return;
+    r.storeFull = full;
+    if (r.storePending) return;
+    r.storePending = true;
+    this.pendingStores.push(r);
+  }
+
+  /**
+   * The connector's store pass at the end of a formation (vLLM's build_connector_meta, at the end
+   * of `schedule()`): after every lookup and allocation of the formation, the scheduled requests
+   * with new full blocks are offered to the CPU tier in vLLM's order (yield_req_data): new
+   * requests, then running ones, then resumed ones (preempted before); a request preempted since
+   * it was scheduled is not among them. Then the stores of the requests the formation preempted
+   * complete. Costs nothing when no block filled.
+   */
+  flushStores(seq: number, out: StepBatch): void {
+    if (this.storeRetries.length !== 0) this.addRetries(out);
+    if (this.pendingStores.length !== 0) {
+      const cpu = this.cpu!;
+      const pending = this.pendingStores;
+      for (let pass = 0; pass < 3; pass++) {
+        for (let k = 0; k < pending.length; k++) {
+          const r = pending[k]!;
+          const admitted = r.admittedSeq === seq;
+          if ((pass === 0 && !(admitted && r.preemptions === 0)) || (pass === 1 && admitted) || (pass === 2 && !(admitted && r.preemptions > 0))) continue;
+          r.storePending = false;
+          // Preempted since (or not scheduled: a P/D decode-side request registered on arrival), it offers them when next scheduled.
+          if (r.state === RequestState.Running) this.storeToCpu(cpu, r, r.storeFull);
+        }
+      }
+      pending.length = 0;
+    }
+    const done = this.pendingCompletes;
+    if (done.length === 0) return;
+    for (let k = 0; k < done.length; k++) {
+      const r = done[k]!;
+      this.cpu!.completeStores(r.seqBlockHashes, r.nextStoreBlock, r.seq);
+    }
+    done.length = 0;
   }
 
   /**
@@ -167,17 +219,54 @@ export class KvCacheManager {
    * and `prepare_store` keeps those the tier lacks; when it kept any (a store job, which holds the
    * request's blocks when it leaves: kv-stores.ts), `touch` moves every full block of the request
    * the tier holds to the MRU end, the first block last (after prepare_store appended the new ones).
+   * `full` counts blocks of known tokens: under asynchronous scheduling vLLM 0.15.1 counts the
+   * placeholders too and skips the decode blocks it cannot hash yet for good; blis stores them, as
+   * vllm-project/vllm#33881 does (docs/engine.md).
    */
   private storeToCpu(cpu: CpuKvTier, r: EngineRequest, full: number): void {
     r.storeSeenBlocks = full;
     const stored = cpu.prepareStore(r.seqBlockHashes, r.nextStoreBlock, full, r.seq);
-    // The tier's ready blocks cannot make room: prepare_store returns None and the index stays, so
-    // the pass retries from it (here when the next block fills: every path then calls it alike).
-    if (stored < 0) return;
+    if (stored < 0) {
+      // The tier's ready blocks cannot make room: prepare_store returns None and the index stays,
+      // so every later schedule of the request tries again (addRetries).
+      if (!r.storeRetry) {
+        r.storeRetry = true;
+        this.storeRetries.push(r);
+      }
+      return;
+    }
+    r.storeRetry = false;
     r.nextStoreBlock = full;
     if (stored === 0) return;
     r.cpuStored = true;
     cpu.touch(r.seqBlockHashes, full);
+  }
+
+  /**
+   * Requests whose store failed join this formation's pass when the batch includes them, and the
+   * pending list is put in batch order (the pass's order within each of its groups). O(batch),
+   * only while some store waits for room.
+   */
+  private addRetries(out: StepBatch): void {
+    const pending = this.pendingStores;
+    for (let k = 0; k < out.size; k++) {
+      const r = out.reqs[k]!;
+      r.storeSlot = k;
+      if (!r.storeRetry || r.storePending) continue;
+      r.storeFull = r.storeSeenBlocks;
+      r.storePending = true;
+      pending.push(r);
+    }
+    // Stable: entries outside the batch (none scheduled) keep their place after it.
+    pending.sort((a, b) => slotOf(a, out) - slotOf(b, out));
+    const retries = this.storeRetries;
+    let w = 0;
+    for (let k = 0; k < retries.length; k++) {
+      const r = retries[k]!;
+      if (r.storeRetry && r.state !== RequestState.Finished && r.state !== RequestState.Aborted) retries[w++] = r;
+      else r.storeRetry = false;
+    }
+    retries.length = w;
   }
 
   /**
@@ -214,4 +303,9 @@ export class KvCacheManager {
     r.numHashedBlocks = hits;
     r.computedTokens = hits * this.blockSize;
   }
+}
+
+/** r's slot in `out` as addRetries noted it, or past the batch when r is not in it. */
+function slotOf(r: EngineRequest, out: StepBatch): number {
+  return r.storeSlot < out.size && out.reqs[r.storeSlot] === r ? r.storeSlot : out.size;
 }

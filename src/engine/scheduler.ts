@@ -9,38 +9,35 @@
  * 2. only if nothing was preempted: waiting requests in queue order while the token budget and
  *    max_num_seqs allow, with a prefix-cache lookup (GPU, then the CPU tier) when a request has no
  *    blocks yet; the first request whose blocks cannot be allocated stops admission. A CPU-tier
- *    hit allocates blocks and leaves the request loading (no work this step).
+ *    hit allocates blocks and leaves the request loading at its queue place (no work this step);
+ *    a loading request, or one whose CPU hit another request is loading, is passed over
+ *    (cpu-load-manager.ts).
  * computedTokens advances when a request is scheduled, as vLLM's _update_after_schedule does, so
  * the next step can be scheduled before this one ends. Full blocks of known tokens are
- * registered in the prefix cache (and stored to the CPU tier) at allocation, as allocate_slots does.
+ * registered in the prefix cache at allocation, as allocate_slots does; the CPU tier's store
+ * pass closes the formation (KvCacheManager.flushStores, vLLM's build_connector_meta).
  * The blocks themselves (lookups, allocation, caching, freeing) are kv-cache-manager.ts's, which
  * this class extends as vLLM's Scheduler holds a KVCacheManager.
  */
 import type { InstanceConfig } from './config.js';
 import { DecodeRun } from './decode-run.js';
 import { EngineRequest, RequestState } from './engine-request.js';
-import { KvCacheManager } from './kv-cache-manager.js';
-import { KvLoads, takeReported } from './kv-loads.js';
+import { CpuLoadManager } from './cpu-load-manager.js';
 import type { StepBatch } from './step-batch.js';
 import { FcfsQueue, PriorityQueue, type WaitingQueue } from './waiting-queue.js';
 
-export class Scheduler extends KvCacheManager {
+export class Scheduler extends CpuLoadManager {
   readonly waiting: WaitingQueue;
   /** Running requests in scheduling order (vLLM's self.running). */
   readonly running: EngineRequest[] = [];
-  /** CPU-tier loads in flight, live and aborted (kv-loads.ts). */
-  readonly loads = new KvLoads();
-  /** Requests whose prefix blocks load from the CPU tier (vLLM WAITING_FOR_REMOTE_KVS). */
-  readonly loading = this.loads.loading;
+  /** Scratch: waiting requests the loop passed over (loading, or their CPU hit being loaded by another). */
+  private readonly skipped: EngineRequest[] = [];
   /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
   readonly run: DecodeRun | null;
   preemptionsTotal = 0;
   /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
   cachedTokensScheduled = 0;
-  /** Tokens loaded from the CPU tier, and the loads that brought them. */
-  cpuHitTokens = 0;
-  cpuLoads = 0;
 
   /** max_num_batched_tokens: the token budget of one step. */
   readonly budgetTokens: number;
@@ -49,11 +46,9 @@ export class Scheduler extends KvCacheManager {
   /** vLLM --enable-chunked-prefill (InstanceConfig.enableChunkedPrefill). */
   private readonly chunkedPrefill: boolean;
   private readonly priorityPolicy: boolean;
-  private readonly loadUsPerBlock: number;
 
   constructor(cfg: InstanceConfig) {
     super(cfg);
-    this.loadUsPerBlock = cfg.cpuTier?.loadUsPerBlock ?? 0;
     this.priorityPolicy = cfg.scheduler === 'priority';
     this.waiting = this.priorityPolicy ? new PriorityQueue() : new FcfsQueue();
     this.budgetTokens = cfg.maxNumBatchedTokens;
@@ -91,11 +86,12 @@ export class Scheduler extends KvCacheManager {
       let selfPreempted = false;
       while (need * this.lanes > pool.numFree) {
         const v = this.pickVictim();
-        // Before a request preempts itself, blocks parked by requests that are not running (CPU
-        // loads in flight, loaded and waiting) go back: otherwise a request needing most of the
-        // pool and a load holding the rest preempt and reload each other forever. vLLM only
-        // preempts running requests; this departs from it only where vLLM would livelock.
-        if (v === r && this.reclaimParked()) continue;
+        // Before the only running request preempts itself, blocks parked by requests that are not
+        // running (CPU loads in flight, loaded and waiting) go back: otherwise it and a load holding
+        // the rest of the pool preempt and reload each other forever. vLLM only preempts running
+        // requests; this departs from it only where vLLM would stall (with others running, they
+        // free blocks, and vLLM's self-preemption is kept: test/engine/vllm-diff.test.ts).
+        if (v === r && running.length === 1 && this.reclaimParked()) continue;
         // From the end: the fcfs victim is the last entry.
         const vi = running.lastIndexOf(v);
         const slot = out.slotOf(v);
@@ -140,8 +136,18 @@ export class Scheduler extends KvCacheManager {
     const pool = this.pool;
     const waiting = this.waiting;
     const bs = this.blockSize;
+    const skipped = this.skipped;
     while (waiting.length > 0 && budget > 0 && running.length < this.maxNumSeqs) {
       const r = waiting.peek()!;
+      if (r.state === RequestState.LoadingKv) {
+        // vLLM keeps a request loading from the CPU tier at its queue place (WAITING_FOR_REMOTE_KVS):
+        // passed over until its load is reported, then promoted where it stands and scheduled.
+        if (!r.loadReported) {
+          skipped.push(waiting.pop()!);
+          continue;
+        }
+        this.promoteLoaded(r);
+      }
       let hits = 0;
       let cpuHits = 0;
       let computed = r.computedTokens;
@@ -159,21 +165,20 @@ export class Scheduler extends KvCacheManager {
         }
       }
       if (cpuHits > 0) {
+        // A block of the hit that another request is loading: the connector answers "not yet"
+        // (None) and the request is passed over this time (get_num_new_matched_tokens).
+        if (this.loads.anyBeingLoaded(r.seqBlockHashes, hits, cpuHits)) {
+          skipped.push(waiting.pop()!);
+          continue;
+        }
         // vLLM: a request whose KV loads asynchronously gets blocks for the hit and loaded tokens
-        // only (num_new_tokens = 0), waits as WAITING_FOR_REMOTE_KVS, and takes no budget or seat.
+        // only (num_new_tokens = 0), waits as WAITING_FOR_REMOTE_KVS at its queue place, and takes no budget or seat.
         if (cpuHits + evictableHits > pool.numFree) break;
-        waiting.pop();
+        skipped.push(waiting.pop()!);
         this.claimHits(r, hits);
         this.allocateBlocks(r, cpuHits);
         this.noteFirstLookup(r, hits * bs);
-        r.state = RequestState.LoadingKv;
-        r.loadTokens = cpuHits * bs;
-        r.loadDoneUs = nowUs + Math.round(cpuHits * this.loadUsPerBlock);
-        r.loadStepSeq = out.seq;
-        // update_state_after_alloc: the store pass resumes past the hit and loaded blocks.
-        r.nextStoreBlock = r.storeSeenBlocks = hits + cpuHits;
-        this.loading.push(r);
-        this.cpuLoads++;
+        this.startLoad(r, hits, cpuHits, nowUs, out.seq);
         continue;
       }
       let numNew = r.numTokens - computed;
@@ -187,11 +192,15 @@ export class Scheduler extends KvCacheManager {
       if (hits > 0) this.claimHits(r, hits);
       this.noteFirstLookup(r, computed);
       r.state = RequestState.Running;
+      r.admittedSeq = out.seq;
       running.push(r);
       this.allocateBlocks(r, need);
       this.addToBatch(out, r, numNew);
       budget -= numNew;
     }
+    // Passed-over requests go back to the queue's front in their order (prepend_requests).
+    for (let k = skipped.length - 1; k >= 0; k--) waiting.pushPreempted(skipped[k]!);
+    skipped.length = 0;
   }
 
   /**
@@ -253,38 +262,6 @@ export class Scheduler extends KvCacheManager {
   }
 
   /**
-   * A CPU-tier load landed: its blocks join the GPU prefix cache, the request is computed up to
-   * them (one token short of its known tokens at most, vLLM _update_waiting_for_remote_kv) and
-   * waits again at its queue place.
-   */
-  finishLoad(r: EngineRequest): void {
-    for (let k = r.numHashedBlocks; k < r.numBlocks; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
-    r.numHashedBlocks = r.numBlocks;
-    let computed = r.numBlocks * this.blockSize;
-    if (computed >= r.numTokens) computed = r.numTokens - 1;
-    this.cpuHitTokens += computed - r.computedTokens;
-    if (r.firstScheduledUs < 0) r.cpuCachedTokens = computed - r.computedTokens;
-    r.computedTokens = computed;
-    r.loadDoneUs = -1;
-    r.state = RequestState.Waiting;
-    // vLLM keeps loading requests at the front of the waiting queue (skipped_waiting_requests are prepended).
-    this.waiting.pushPreempted(r);
-  }
-
-  /**
-   * CPU-tier loads that landed by `nowUs` and were started by a step up to `seq` are reported:
-   * live ones rejoin the waiting queue (at its front, in order), aborted ones free their blocks;
-   * true if any did (vLLM polls finished loads each step).
-   */
-  releaseLoads(seq: number, nowUs: number): boolean {
-    const freed = this.loads.aborted.length > 0 && takeReported(this.loads.aborted, seq, nowUs, this.retireLoad);
-    return takeReported(this.loading, seq, nowUs, this.finishLoadFn) || freed;
-  }
-
-  private readonly finishLoadFn = (r: EngineRequest): void => this.finishLoad(r);
-  private readonly retireLoad = (r: EngineRequest): void => this.retire(r);
-
-  /**
    * Frees the blocks of requests that hold some without running (CPU loads in flight, loaded
    * and waiting); they recompute or reload when admitted again. True if any were freed.
    */
@@ -292,21 +269,16 @@ export class Scheduler extends KvCacheManager {
     let any = false;
     this.waiting.forEach((r) => {
       if (r.numBlocks === 0) return;
-      this.releaseToWait(r);
-      r.computedTokens = 0;
-      any = true;
-    });
-    const loading = this.loading;
-    for (let k = loading.length - 1; k >= 0; k--) {
-      const r = loading[k]!;
+      // A load still in flight is dropped with its pins; a reported one is released like any parked request.
+      if (r.state === RequestState.LoadingKv && !r.loadReported) this.loads.end(r, this.cpu!);
       this.releaseToWait(r);
       r.computedTokens = 0;
       r.loadDoneUs = -1;
+      r.loadReported = false;
       r.state = RequestState.Waiting;
-      this.waiting.pushPreempted(r);
       any = true;
-    }
-    loading.length = 0;
+    });
+    this.loading.length = 0;
     return any;
   }
 
@@ -330,7 +302,7 @@ export class Scheduler extends KvCacheManager {
     r.state = RequestState.Finished;
   }
 
-  private noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
+  protected noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
     if (r.cachedTokens >= 0) return;
     r.cachedTokens = gpuCachedTokens;
     this.cachedTokensScheduled += gpuCachedTokens;
@@ -372,7 +344,7 @@ export class Scheduler extends KvCacheManager {
    * blocks it just lost for its transfer, so it is sampled again.
    */
   private preempt(r: EngineRequest, nowUs: number): void {
-    this.releaseToWait(r);
+    this.releaseToWait(r, true);
     r.computedTokens = 0;
     if (r.prefillOnly) r.pendingTokens = 0;
     r.epoch++;

@@ -167,14 +167,16 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     // (g1's 48 + 16 own tokens) loads 3 blocks and c2 (g2's 32 + 16 own) 2: no block is free. The
     // loads are reported together; c1, now first in the queue, needs a 4th block for its own
     // tokens and c2 holds the last two. With nothing running or loading, the parked blocks go
-    // back (they stay cached): at 10001 c1 hits its 3 blocks on the GPU and computes its own 16
-    // tokens (1160 us). c2 then hits 1 of its blocks on the GPU (c1's new block evicted the other)
-    // and loads the second again: 3 loads; its first scheduling counts the 16 tokens of that load.
+    // back: at 10001 c1 hits its 3 blocks on the GPU (promoted, they joined the prefix cache) and
+    // computes its own 16 tokens (1160 us). c2 was never promoted (the waiting loop stopped at c1,
+    // as vLLM's _update_waiting_for_remote_kv runs only where the loop reaches), so its loaded
+    // blocks never joined the GPU prefix cache: it loads both again (3 loads), and its first
+    // scheduling counts the 32 tokens of that load.
     const { t, c1, c2 } = evictedGroupsReturn(48, 32, 0);
     expect([c1.state, c2.state]).toEqual([RequestState.Finished, RequestState.Finished]);
     expect(t.inst.cpuLoads).toBe(3);
     expect([c1.cachedTokens, c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([0, 48, 10001, 11161]);
-    expect([c2.cachedTokens, c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([0, 16, 11162, 12322]);
+    expect([c2.cachedTokens, c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([0, 32, 11162, 12322]);
   });
 
   it('with no step running, a timer waits for each load in turn', () => {
