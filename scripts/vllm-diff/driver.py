@@ -18,23 +18,50 @@ unique per request and position, so only prompts share prefix blocks.
 Needs vllm 0.15.1 (the version blis follows): scripts/vllm-diff/README.md.
 """
 
+import copy
 import json
 import os
 import sys
 import tempfile
 from collections import deque
 
-from vllm.config import CacheConfig, DeviceConfig, ModelConfig, SchedulerConfig, VllmConfig
+from vllm.config import CacheConfig, DeviceConfig, KVTransferConfig, ModelConfig, SchedulerConfig, VllmConfig
 from vllm.sampling_params import SamplingParams
 from vllm.utils.hashing import get_hash_fn_by_name
 from vllm.v1.core.kv_cache_utils import get_request_block_hasher, init_none_hash
 from vllm.v1.core.sched.async_scheduler import AsyncScheduler
 from vllm.v1.core.sched.scheduler import Scheduler
-from vllm.v1.kv_cache_interface import FullAttentionSpec, KVCacheConfig, KVCacheGroupSpec, SlidingWindowSpec
-from vllm.v1.outputs import ModelRunnerOutput
+from vllm.v1.kv_cache_interface import FullAttentionSpec, KVCacheConfig, KVCacheGroupSpec, KVCacheTensor, SlidingWindowSpec
+from vllm.v1.outputs import KVConnectorOutput, ModelRunnerOutput
 from vllm.v1.request import Request, RequestStatus
 from vllm.v1.structured_output import StructuredOutputManager
 import torch
+
+def store_decodes_under_async():
+    """vLLM 0.15.1's connector computes a request's full blocks from its scheduled tokens, which under
+    asynchronous scheduling run ahead of the block hashes (placeholders), and moves its store index
+    past blocks it could not hash yet: decode blocks are never stored (vllm-project/vllm#36052).
+    vllm#33881 fixed it; the ground-truth runs' build stores them, and so does blis
+    (docs/engine.md). Here the store pass sees each request's scheduled tokens capped at its
+    hashed tokens, the fix's clamp, by a wrapper around the release's method."""
+    from vllm.distributed.kv_transfer.kv_connector.v1 import offloading_connector as oc
+
+    release = oc.OffloadingConnectorScheduler._get_reqs_to_store
+
+    def clamped(self, scheduler_output):
+        seen = copy.copy(scheduler_output)
+        seen.num_scheduled_tokens = {
+            rid: min(n, len(self._requests[rid].block_hashes) * self.gpu_block_size - self._requests[rid].num_computed_tokens)
+            for rid, n in scheduler_output.num_scheduled_tokens.items()
+        }
+        return release(self, seen)
+
+    oc.OffloadingConnectorScheduler._get_reqs_to_store = clamped
+
+
+class Stuck(Exception):
+    """vLLM can never schedule again: no step, load, arrival or abort is left to change anything."""
+
 
 STEP_US = 1000
 PER_TOKEN_US = 10
@@ -54,9 +81,18 @@ def make_scheduler(model_dir, sc):
     )
     cache = CacheConfig(block_size=sc["blockSize"], gpu_memory_utilization=0.9, cache_dtype="auto", enable_prefix_caching=sc["enablePrefixCaching"])
     cache.num_gpu_blocks = sc["totalKvBlocks"]
-    config = VllmConfig(scheduler_config=sched, model_config=model, cache_config=cache, device_config=DeviceConfig(device="cpu"))
     bs = sc["blockSize"]
-    groups = [KVCacheGroupSpec(["full"], FullAttentionSpec(block_size=bs, num_kv_heads=1, head_size=1, dtype=torch.float32))]
+    full = FullAttentionSpec(block_size=bs, num_kv_heads=1, head_size=1, dtype=torch.float32)
+    tensors = []
+    transfer = None
+    tier = sc.get("cpuTier")
+    if tier is not None:
+        # vLLM's OffloadingConnector with a CPU tier of tier["blocks"] blocks: its spec divides
+        # cpu_bytes_to_use by the page size times the KV tensors (one here).
+        tensors = [KVCacheTensor(size=full.page_size_bytes * sc["totalKvBlocks"], shared_by=["full"])]
+        transfer = KVTransferConfig(kv_connector="OffloadingConnector", kv_role="kv_both", kv_connector_extra_config={"cpu_bytes_to_use": tier["blocks"] * full.page_size_bytes})
+    config = VllmConfig(scheduler_config=sched, model_config=model, cache_config=cache, device_config=DeviceConfig(device="cpu"), kv_transfer_config=transfer)
+    groups = [KVCacheGroupSpec(["full"], full)]
     hybrid = sc.get("kvGroups")
     if hybrid is not None:
         # blis's kvGroups {fullGroups: 1, slidingGroups: 1, layersPerGroup: 1, slidingWindow}: a
@@ -64,7 +100,7 @@ def make_scheduler(model_dir, sc):
         # vLLM builds them for a model whose first layer slides (gpt-oss: src/engine/hybrid-kv.ts).
         assert hybrid["fullGroups"] == 1 and hybrid["slidingGroups"] == 1 and hybrid["layersPerGroup"] == 1
         groups.insert(0, KVCacheGroupSpec(["swa"], SlidingWindowSpec(block_size=bs, num_kv_heads=1, head_size=1, dtype=torch.float32, sliding_window=hybrid["slidingWindow"])))
-    kv = KVCacheConfig(num_blocks=sc["totalKvBlocks"], kv_cache_tensors=[], kv_cache_groups=groups)
+    kv = KVCacheConfig(num_blocks=sc["totalKvBlocks"], kv_cache_tensors=tensors, kv_cache_groups=groups)
     cls = AsyncScheduler if sc["asyncScheduling"] else Scheduler
     return cls(vllm_config=config, kv_cache_config=kv, structured_output_manager=StructuredOutputManager(config), block_size=sc["blockSize"], log_stats=False)
 
@@ -81,21 +117,56 @@ def prompt_tokens(index, req):
     return tokens
 
 
+class Worker:
+    """The worker side of the CPU tier's connector, as blis models it (src/engine/kv-loads.ts,
+    kv-stores.ts): a load started by a schedule lands loadUsPerBlock per block after that
+    schedule and is reported (finished_recving) at the end of the first step formed no earlier
+    whose end is not before the landing (an empty step ends when it starts); stores are instant,
+    so a request that ever had a store job is reported (finished_sending) by the first step whose
+    schedule lists it among the finished requests."""
+
+    def __init__(self, tier):
+        self.load_us = tier["loadUsPerBlock"] if tier else 0
+        self.loads = []  # (request id, landing µs, schedule index)
+        self.stored = set()
+
+    def scheduled(self, out, index, now):
+        """Takes a schedule's connector metadata; returns the stored requests its step reports."""
+        meta = out.kv_connector_metadata
+        if meta is not None:
+            for rid, (src, dst) in meta.reqs_to_load.items():
+                self.loads.append((rid, now + round(len(dst.block_ids) * self.load_us), index))
+            self.stored.update(meta.reqs_to_store.keys())
+        sending = {rid for rid in out.finished_req_ids if rid in self.stored}
+        self.stored -= sending
+        return sending
+
+    def landed(self, index, end_us):
+        done = {rid for rid, at, i in self.loads if at <= end_us and i <= index}
+        self.loads = [l for l in self.loads if l[0] not in done]
+        return done
+
+    def next_landing(self):
+        return min((at for _, at, _ in self.loads), default=None)
+
+
 def run(model_dir, sc):
     s = make_scheduler(model_dir, sc)
+    tier = sc.get("cpuTier")
+    worker = Worker(tier)
     hasher = None
     if sc["enablePrefixCaching"]:
         hash_fn = get_hash_fn_by_name("sha256")
         init_none_hash(hash_fn)
         hasher = get_request_block_hasher(sc["blockSize"], hash_fn)
     reqs = sc["requests"]
-    order = sorted(range(len(reqs)), key=lambda i: (reqs[i].get("arrivalUs", 0), i))
-    pending = deque(order)
+    pending = deque(sorted(range(len(reqs)), key=lambda i: (reqs[i].get("arrivalUs", 0), i)))
     objs = {}
     outputs_made = {}
     result = {"batches": [], "stepEndsUs": [], "reqs": {}}
-    now = 0
-    queue = deque()  # async: (scheduler_output, end_us) in flight, oldest first
+    aborts = sorted((dict(a) for a in sc.get("aborts", [])), key=lambda a: a["atUs"])
+    # When each aborted request's client left: what vLLM emits for it later reaches nobody.
+    gone = {a["id"]: a["atUs"] for a in aborts}
 
     def add_arrivals(t):
         while pending and reqs[pending[0]].get("arrivalUs", 0) <= t:
@@ -111,36 +182,6 @@ def run(model_dir, sc):
             result["reqs"][r["id"]] = {"firstTokenUs": -1, "finishedUs": -1, "preemptions": 0}
             s.add_request(req)
 
-    def sampled_at_schedule(out, before):
-        """Which scheduled requests sample a token in this step, read right after schedule():
-        synchronously, those whose computed tokens reach their known tokens; asynchronously, those
-        the scheduler gave an output placeholder (AsyncScheduler._update_after_schedule)."""
-        flags = []
-        for rid in out.num_scheduled_tokens:
-            i, req = objs[rid]
-            if sc["asyncScheduling"]:
-                flags.append(req.num_output_placeholders > before.get(rid, 0))
-            else:
-                flags.append(req.num_computed_tokens >= req.num_tokens)
-        return flags
-
-    def model_output(out, flags):
-        ids = list(out.num_scheduled_tokens.keys())
-        sampled = []
-        for rid, flag in zip(ids, flags):
-            i, req = objs[rid]
-            if flag:
-                k = outputs_made[rid]
-                outputs_made[rid] = k + 1
-                sampled.append([3_000_000 + 100_000 * i + k])
-            else:
-                sampled.append([])
-        return ModelRunnerOutput(req_ids=ids, req_id_to_index={r: n for n, r in enumerate(ids)}, sampled_token_ids=sampled)
-
-    aborts = sorted(sc.get("aborts", []), key=lambda a: a["atUs"])
-    # When each aborted request's client left: what vLLM emits for it later reaches nobody.
-    gone = {a["id"]: a["atUs"] for a in aborts}
-
     def process_aborts(t):
         """EngineCore puts an abort in two queues: the aborts queue, drained right before each
         update_from_output, and the input queue, drained in order with the adds before each
@@ -151,14 +192,56 @@ def run(model_dir, sc):
                 a["done"] = True
                 s.finish_requests(a["id"], RequestStatus.FINISHED_ABORTED)
 
-    def schedule():
+    def next_event_us():
+        times = [worker.next_landing()]
+        if pending:
+            times.append(reqs[pending[0]].get("arrivalUs", 0))
+        times += [a["atUs"] for a in aborts if not a.get("done") and a["id"] in objs]
+        times = [t for t in times if t is not None]
+        return min(times) if times else None
+
+    index = 0
+
+    def schedule(now):
+        """schedule(), and which scheduled requests sample a token in its step: synchronously,
+        those whose computed tokens reach their known tokens; asynchronously, those the scheduler
+        gave an output placeholder (AsyncScheduler._update_after_schedule)."""
+        nonlocal index
         before = {rid: req.num_output_placeholders for rid, (i, req) in objs.items()}
         out = s.schedule()
-        return out, sampled_at_schedule(out, before)
+        flags = []
+        for rid in out.num_scheduled_tokens:
+            i, req = objs[rid]
+            if sc["asyncScheduling"]:
+                flags.append(req.num_output_placeholders > before.get(rid, 0))
+            else:
+                flags.append(req.num_computed_tokens >= req.num_tokens)
+        if out.total_num_scheduled_tokens > 0:
+            result["batches"].append([f"{rid}:{n}" for rid, n in out.num_scheduled_tokens.items()])
+        sending = worker.scheduled(out, index, now)
+        index += 1
+        return (out, flags, index - 1, sending)
 
-    def commit(out, mro, end_us):
+    def finish_step(batch, end_us):
+        """The step's outputs: its sampled tokens, the transfers the worker reports; aborts that
+        arrived meanwhile are applied first. True when it reported something."""
+        out, flags, i, sending = batch
+        ids = list(out.num_scheduled_tokens.keys())
+        sampled = []
+        for rid, flag in zip(ids, flags):
+            k = outputs_made[rid]
+            if flag:
+                outputs_made[rid] = k + 1
+                sampled.append([3_000_000 + 100_000 * objs[rid][0] + k])
+            else:
+                sampled.append([])
+        recving = worker.landed(i, end_us)
+        kv = KVConnectorOutput(finished_sending=sending or None, finished_recving=recving or None) if tier else None
+        mro = ModelRunnerOutput(req_ids=ids, req_id_to_index={r: n for n, r in enumerate(ids)}, sampled_token_ids=sampled, kv_connector_output=kv)
         process_aborts(end_us)
         engine_outputs = s.update_from_output(out, mro)
+        if out.total_num_scheduled_tokens > 0:
+            result["stepEndsUs"].append(end_us)
         for eo in engine_outputs.values():
             for o in eo.outputs:
                 if o.request_id in gone and gone[o.request_id] < end_us:
@@ -168,67 +251,71 @@ def run(model_dir, sc):
                     rr["firstTokenUs"] = end_us
                 if o.finish_reason is not None:
                     rr["finishedUs"] = end_us
-        result["stepEndsUs"].append(end_us)
-        if not sc["asyncScheduling"] and not s.has_unfinished_requests() and s.has_finished_requests():
-            # vLLM's next step is empty and only reports the finished ids to the workers: no time.
-            empty = s.schedule()
-            s.update_from_output(empty, ModelRunnerOutput(req_ids=[], req_id_to_index={}))
+        return bool(recving or sending)
 
-    def record(out):
-        result["batches"].append([f"{rid}:{n}" for rid, n in out.num_scheduled_tokens.items()])
-
-    steps = 0
-    empties = 0
-    while pending or s.has_requests() or queue:
-        steps += 1
-        if steps > 100_000:
-            raise RuntimeError("scenario did not finish")
+    now = 0
+    queue = deque()  # async: (batch, end µs), oldest first
+    gpu_free = 0
+    idle_empties = 0  # consecutive empty steps that changed nothing at this time
+    for _ in range(200_000):
         add_arrivals(now)
         process_aborts(now)
+        if not (pending or s.has_requests() or queue or worker.loads):
+            break
         if not sc["asyncScheduling"]:
-            if not s.has_unfinished_requests():
-                if not pending:
-                    break
-                now = reqs[pending[0]].get("arrivalUs", 0)
+            if not s.has_requests() and not worker.loads:
+                now = reqs[pending[0]].get("arrivalUs", 0)  # idle until the next arrival
                 continue
-            out, flags = schedule()
-            if out.total_num_scheduled_tokens == 0:
-                # A request that preempted itself leaves an empty schedule; vLLM's step runs it
-                # (no forward, no time here) and schedules again.
-                empties += 1
-                if empties > 3:
-                    raise RuntimeError(f"empty schedules at {now} with requests waiting")
-                s.update_from_output(out, ModelRunnerOutput(req_ids=[], req_id_to_index={}))
-                continue
-            empties = 0
-            record(out)
-            now += STEP_US + PER_TOKEN_US * out.total_num_scheduled_tokens
-            commit(out, model_output(out, flags), now)
-            continue
-        # step_with_batch_queue: schedule while the queue (2) has room and the last schedule ran a
-        # model; otherwise wait for the oldest batch and process its outputs.
-        if len(queue) < 2 and s.has_requests():
-            out, flags = schedule()
+            batch = schedule(now)
+            out = batch[0]
             if out.total_num_scheduled_tokens > 0:
-                record(out)
-                gpu_free = max([b[2] for b in queue if b[0].total_num_scheduled_tokens > 0], default=now)
-                begin = max(now, gpu_free)
-                queue.append((out, flags, begin + STEP_US + PER_TOKEN_US * out.total_num_scheduled_tokens))
-                if len(queue) < 2:
-                    continue
-            else:
-                queue.append((out, flags, now))
-        if not queue:
-            now = reqs[pending[0]].get("arrivalUs", 0)
-            continue
-        out, flags, end = queue.popleft()
-        now = max(now, end)
-        mro = model_output(out, flags) if out.total_num_scheduled_tokens > 0 else ModelRunnerOutput(req_ids=[], req_id_to_index={})
-        if out.total_num_scheduled_tokens > 0:
-            commit(out, mro, now)
+                idle_empties = 0
+                now += STEP_US + PER_TOKEN_US * out.total_num_scheduled_tokens
+                finish_step(batch, now)
+                continue
+            # An empty step (a request preempted itself, finished ids to report, loads to poll):
+            # vLLM runs it without a forward and schedules again at once.
+            if finish_step(batch, now):
+                idle_empties = 0
+                continue
         else:
-            process_aborts(now)
-            s.update_from_output(out, mro)
+            # step_with_batch_queue: schedule while the queue (2) has room and the last schedule ran
+            # a model; otherwise wait for the oldest batch and process its outputs.
+            if len(queue) < 2 and s.has_requests():
+                batch = schedule(now)
+                out = batch[0]
+                if out.total_num_scheduled_tokens > 0:
+                    begin = max(now, gpu_free)
+                    gpu_free = begin + STEP_US + PER_TOKEN_US * out.total_num_scheduled_tokens
+                    queue.append((batch, gpu_free))
+                    if len(queue) < 2:
+                        continue
+                else:
+                    queue.append((batch, now))
+            if queue:
+                batch, end = queue.popleft()
+                now = max(now, end)
+                if finish_step(batch, now) or batch[0].total_num_scheduled_tokens > 0:
+                    idle_empties = 0
+                    continue
+            elif not s.has_requests() and not worker.loads:
+                now = reqs[pending[0]].get("arrivalUs", 0)  # idle until the next arrival
+                continue
+        # Nothing moved at this instant: once more (a self-preemption's empty schedule is formed
+        # again at once), then the clock moves to the next landing, arrival or abort.
+        idle_empties += 1
+        if idle_empties >= 2:
+            t = next_event_us()
+            if t is None or t <= now:
+                if not s.has_unfinished_requests():
+                    continue
+                tables = s.kv_cache_manager.coordinator.single_type_managers[0].req_to_blocks
+                parked = [r.request_id for r in s.waiting if tables.get(r.request_id)]
+                raise Stuck(f"at {now} µs: {s.kv_cache_manager.block_pool.get_num_free_blocks()} free blocks, nothing running, waiting {[r.request_id for r in s.waiting]} of which {parked} hold blocks (a CPU load)")
+            now = t
+            idle_empties = 0
+    else:
+        raise RuntimeError("scenario did not finish")
     for rid, (i, req) in objs.items():
         result["reqs"][rid]["cachedTokens"] = req.num_cached_tokens
         result["reqs"][rid]["preemptions"] = req.num_preemptions
@@ -254,19 +341,27 @@ MODEL_CONFIG = {
 
 
 def main():
+    store_decodes_under_async()
     scenarios_path, fixture_path = sys.argv[1], sys.argv[2]
     scenarios = json.load(open(scenarios_path))
+    kept, results, stuck = [], [], []
     with tempfile.TemporaryDirectory() as model_dir:
         with open(os.path.join(model_dir, "config.json"), "w") as f:
             json.dump(MODEL_CONFIG, f)
-        results = [run(model_dir, sc) for sc in scenarios]
+        for n, sc in enumerate(scenarios):
+            try:
+                results.append(run(model_dir, sc))
+                kept.append(sc)
+            except Stuck as e:
+                # vLLM deadlocks here (README.md); blis departs on purpose, so nothing to compare.
+                stuck.append(n)
+                print(f"scenario {n}: vLLM is stuck {e}", file=sys.stderr)
     import vllm
 
-    fixture = {
-        "about": f"{len(scenarios)} scenarios from scripts/vllm-diff/gen.mjs run through vllm {vllm.__version__}'s scheduler by scripts/vllm-diff/driver.py",
-        "scenarios": scenarios,
-        "vllm": results,
-    }
+    about = f"{len(kept)} scenarios from scripts/vllm-diff/gen.mjs run through vllm {vllm.__version__}'s scheduler by scripts/vllm-diff/driver.py"
+    if stuck:
+        about += f"; {len(stuck)} more left out, in which vLLM deadlocks (generated numbers {stuck})"
+    fixture = {"about": about, "scenarios": kept, "vllm": results}
     with open(fixture_path, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
         f.write("\n")

@@ -4,10 +4,10 @@
 // request fits the pool and max_model_len on its own (blis would drop one that never fits, and
 // vLLM would wait for it forever).
 //
-//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] > scenarios.json
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu] > scenarios.json
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
-const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none'] = process.argv.slice(2);
+const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none'] = process.argv.slice(2);
 let state = Number(seedArg) >>> 0 || 1;
 /** xorshift32: the same scenarios for the same seed on every machine. */
 const rand = () => {
@@ -35,9 +35,12 @@ for (let s = 0; s < Number(count); s++) {
     maxNumSeqs,
     maxNumBatchedTokens: int(Math.max(8, maxNumSeqs), 96),
     longPrefillTokenThreshold: pick([0, 0, 0, int(4, 32)]),
-    enablePrefixCaching: rand() < 0.7,
+    // The CPU tier looks blocks up by their prefix-cache hashes: it needs prefix caching.
+    enablePrefixCaching: tierArg === 'cpu' || rand() < 0.7,
     requests: [],
   };
+  // A CPU tier (vLLM's OffloadingConnector) of a few blocks, loading 50-300 µs a block.
+  if (tierArg === 'cpu') sc.cpuTier = { blocks: int(2, 24), loadUsPerBlock: pick([50, 100, 300]), bytesPerBlock: 1 };
   if (kv === 'hybrid') sc.kvGroups = { layersPerGroup: 1, fullGroups: 1, slidingGroups: 1, slidingWindow: pick([4, 8, 12, 32]) };
   // A hybrid request holds blocks in both groups: every token's in the full one, and in the
   // sliding one its window's (plus a partial block) or, while its prompt is computed, the chunk's.
@@ -53,7 +56,9 @@ for (let s = 0; s < Number(count); s++) {
     if (rand() < 0.6) t += 10 * int(0, 400);
     const r = { id: `r${i}`, arrivalUs: t, inputTokens, outputTokens };
     if (policy === 'priority') r.priority = int(0, 2);
-    if (sc.enablePrefixCaching && rand() < 0.6) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: int(1, inputTokens) };
+    // With a CPU tier, a third of the prompts repeat a group's whole prompt (the tier's hits).
+    if (sc.cpuTier && rand() < 0.33) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: inputTokens };
+    else if (sc.enablePrefixCaching && rand() < 0.6) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: int(1, inputTokens) };
     sc.requests.push(r);
   }
   if (abortsArg === 'aborts') {

@@ -17,6 +17,8 @@ export interface RequestResult {
   preemptions: number;
   /** Prompt tokens served from the GPU prefix cache at first scheduling (-1: never scheduled). */
   cachedTokens: number;
+  /** Prompt tokens loaded from the CPU tier at first scheduling. */
+  cpuCachedTokens: number;
 }
 
 export interface ScenarioResult {
@@ -45,7 +47,7 @@ export function runScenario(opts: Partial<InstanceOptions>, reqs: ScenarioReques
     for (const a of aborts) t.sim.schedule(a.atUs, EventPriority.Timeout, aborter, added.findIndex((r) => r.src.id === a.id));
     t.run();
     const out: Record<string, RequestResult> = {};
-    for (const r of added) out[r.src.id] = { firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens };
+    for (const r of added) out[r.src.id] = { firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens, cpuCachedTokens: r.cpuCachedTokens };
     return { batches: steps.map((s) => s.batch), stepEndsUs: steps.map((s) => s.endUs), reqs: out, events: t.events };
   };
   const stepped = run(false);
