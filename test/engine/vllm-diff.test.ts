@@ -41,9 +41,10 @@ interface Fixture {
 /**
  * Scenarios where blis is known to differ, by fixture, with the reason; `it.fails` keeps them
  * visible (each must still differ: the day one matches, the test says so).
- * - cpu.json 111, 182, 256 (asynchronous loop): requests that finished with CPU stores free their
- *   blocks around runs of empty schedules a step earlier in blis than in vLLM's batch queue, so a
- *   waiting request is admitted one step early.
+ * - cpu.json 111, 182, 256 (asynchronous loop): two empty schedules in a row, the second listing a
+ *   finished request whose CPU stores hold its blocks. vLLM's batch queue processes that empty
+ *   batch's outputs (finished_sending frees the blocks) only after it has scheduled the next
+ *   batch; blis frees them before, so a waiting request is admitted one step early.
  */
 const KNOWN: Readonly<Record<string, readonly number[]>> = { 'cpu.json': [111, 182, 256] };
 
