@@ -77,9 +77,18 @@ export class BatchQueue {
     } else {
       // An empty step formed ahead (asynchronous loop): vLLM runs it without a forward and handles
       // its output (finished_sending) after scheduling the step launched now, before the next one.
-      const skippedSeq = this.nextReady ? this.nxt.seq : -1;
+      let pendingEmpty = this.nextReady ? this.nxt.seq : -1;
       this.nextReady = false;
-      this.formInto(this.cur, this.cur, false);
+      this.formInto(this.cur, this.cur, false, pendingEmpty >= 0);
+      // Empty again with an empty batch still pending: vLLM's batch queue now processes the pending
+      // one (its finished_sending frees blocks) and schedules again, the batch just formed pending
+      // in its turn (test/engine/vllm-diff.test.ts, CPU-tier scenarios).
+      while (this.cur.size === 0 && pendingEmpty >= 0 && this.scheduler.stores.any) {
+        this.scheduler.releaseStores(pendingEmpty);
+        pendingEmpty = this.cur.seq;
+        this.formInto(this.cur, this.cur, false, true);
+      }
+      const skippedSeq = pendingEmpty;
       const b = this.cur;
       if (b.size === 0) return 0;
       if (!this.asyncScheduling) {
@@ -118,14 +127,15 @@ export class BatchQueue {
    * Schedules into `out`: a decode run's next batch, else the decode fast path from `prev`, else a
    * full schedule. `ahead`: formed behind a step in flight (asynchronous loop).
    */
-  private formInto(prev: StepBatch, out: StepBatch, ahead: boolean): void {
+  private formInto(prev: StepBatch, out: StepBatch, ahead: boolean, emptyPending = false): void {
     const seq = this.formSeq++;
-    this.formSchedule(prev, out, seq, ahead);
+    this.formSchedule(prev, out, seq, ahead, emptyPending);
     // The connector's store pass closes every schedule (build_connector_meta).
     this.scheduler.flushStores(seq, out);
   }
 
-  private formSchedule(prev: StepBatch, out: StepBatch, seq: number, ahead: boolean): void {
+  /** `emptyPending`: an earlier empty batch awaits processing (async), so this one's outputs come after the next schedule (launch). */
+  private formSchedule(prev: StepBatch, out: StepBatch, seq: number, ahead: boolean, emptyPending: boolean): void {
     const s = this.scheduler;
     this.formOnce(prev, out, seq, ahead);
     if (out.size !== 0 || ahead) return;
@@ -134,11 +144,12 @@ export class BatchQueue {
     // (has_requests); its no-forward get_finished reports their CPU stores (finished_sending),
     // which frees their blocks for the next schedule (kv-stores.ts). A decode run whose slots all
     // left and whose admissions failed formed it: it ends, and the full schedule forms the next.
-    if (s.stores.any && s.releaseStores(seq)) {
+    if (!emptyPending && s.stores.any && s.releaseStores(seq)) {
       this.endRun();
       this.schedule(out, seq, nowUs, false);
     }
-    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+    // Nothing runs, loads or is about to free blocks (held stores), yet requests wait: the livelock guard (docs/engine.md).
+    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && !s.stores.any && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
       out.clear(seq);
       s.schedule(nowUs, out);
     }

@@ -59,7 +59,6 @@ export class CpuLoadManager extends KvCacheManager {
     for (let k = r.numHashedBlocks; k < full; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     if (full > r.numHashedBlocks) r.numHashedBlocks = full;
     this.cpuHitTokens += computed - r.computedTokens;
-    if (r.firstScheduledUs < 0) r.cpuCachedTokens = computed - r.computedTokens;
     r.computedTokens = computed;
     r.loadDoneUs = -1;
     r.loadReported = false;

@@ -139,6 +139,8 @@ export class Scheduler extends CpuLoadManager {
     const skipped = this.skipped;
     while (waiting.length > 0 && budget > 0 && running.length < this.maxNumSeqs) {
       const r = waiting.peek()!;
+      // A promoted request's GPU hits were claimed when its load started (its first blocks).
+      let gpuCached = -1;
       if (r.state === RequestState.LoadingKv) {
         // vLLM keeps a request loading from the CPU tier at its queue place (WAITING_FOR_REMOTE_KVS):
         // passed over until its load is reported, then promoted where it stands and scheduled.
@@ -147,6 +149,7 @@ export class Scheduler extends CpuLoadManager {
           continue;
         }
         this.promoteLoaded(r);
+        gpuCached = r.loadFromBlock * bs;
       }
       let hits = 0;
       let cpuHits = 0;
@@ -177,7 +180,6 @@ export class Scheduler extends CpuLoadManager {
         skipped.push(waiting.pop()!);
         this.claimHits(r, hits);
         this.allocateBlocks(r, cpuHits);
-        this.noteFirstLookup(r, hits * bs);
         this.startLoad(r, hits, cpuHits, nowUs, out.seq);
         continue;
       }
@@ -190,7 +192,9 @@ export class Scheduler extends CpuLoadManager {
       if (need * this.lanes + evictableHits > pool.numFree) break;
       waiting.pop();
       if (hits > 0) this.claimHits(r, hits);
-      this.noteFirstLookup(r, computed);
+      // vLLM's num_cached_tokens is set when a request is first scheduled (loaded tokens count apart).
+      if (gpuCached >= 0) this.noteFirstLookup(r, gpuCached, computed - gpuCached);
+      else this.noteFirstLookup(r, computed, 0);
       r.state = RequestState.Running;
       r.admittedSeq = out.seq;
       running.push(r);
@@ -302,9 +306,11 @@ export class Scheduler extends CpuLoadManager {
     r.state = RequestState.Finished;
   }
 
-  protected noteFirstLookup(r: EngineRequest, gpuCachedTokens: number): void {
+  /** The request's first scheduling: prompt tokens it found on the GPU and loaded from the CPU tier (vLLM's num_cached_tokens is their sum). */
+  protected noteFirstLookup(r: EngineRequest, gpuCachedTokens: number, cpuCachedTokens: number): void {
     if (r.cachedTokens >= 0) return;
     r.cachedTokens = gpuCachedTokens;
+    r.cpuCachedTokens = cpuCachedTokens;
     this.cachedTokensScheduled += gpuCachedTokens;
     this.promptTokensScheduled += r.inputTokens;
   }

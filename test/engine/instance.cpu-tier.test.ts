@@ -168,14 +168,15 @@ describe('CPU KV tier (step = 1000us + 10us/token, 16-token blocks)', () => {
     // loads are reported together; c1, now first in the queue, needs a 4th block for its own
     // tokens and c2 holds the last two. With nothing running or loading, the parked blocks go
     // back: at 10001 c1 hits its 3 blocks on the GPU (promoted, they joined the prefix cache) and
-    // computes its own 16 tokens (1160 us). c2 was never promoted (the waiting loop stopped at c1,
+    // computes its own 16 tokens (1160 us): its first scheduling finds 48 tokens on the GPU and
+    // loads none (what it counts, as vLLM's num_cached_tokens, is set at first scheduling). c2 was never promoted (the waiting loop stopped at c1,
     // as vLLM's _update_waiting_for_remote_kv runs only where the loop reaches), so its loaded
     // blocks never joined the GPU prefix cache: it loads both again (3 loads), and its first
     // scheduling counts the 32 tokens of that load.
     const { t, c1, c2 } = evictedGroupsReturn(48, 32, 0);
     expect([c1.state, c2.state]).toEqual([RequestState.Finished, RequestState.Finished]);
     expect(t.inst.cpuLoads).toBe(3);
-    expect([c1.cachedTokens, c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([0, 48, 10001, 11161]);
+    expect([c1.cachedTokens, c1.cpuCachedTokens, c1.firstScheduledUs, c1.finishedUs]).toEqual([48, 0, 10001, 11161]);
     expect([c2.cachedTokens, c2.cpuCachedTokens, c2.firstScheduledUs, c2.finishedUs]).toEqual([0, 32, 11162, 12322]);
   });
 
