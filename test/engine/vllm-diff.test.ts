@@ -40,13 +40,9 @@ interface Fixture {
 
 /**
  * Scenarios where blis is known to differ, by fixture, with the reason; `it.fails` keeps them
- * visible (each must still differ: the day one matches, the test says so).
- * - cpu.json 111, 182, 256 (asynchronous loop): two empty schedules in a row, the second listing a
- *   finished request whose CPU stores hold its blocks. vLLM's batch queue processes that empty
- *   batch's outputs (finished_sending frees the blocks) only after it has scheduled the next
- *   batch; blis frees them before, so a waiting request is admitted one step early.
+ * visible (each must still differ: the day one matches, the test says so). None today.
  */
-const KNOWN: Readonly<Record<string, readonly number[]>> = { 'cpu.json': [111, 182, 256] };
+const KNOWN: Readonly<Record<string, readonly number[]>> = {};
 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`../fixtures/vllm-diff/${name}`, import.meta.url), 'utf8')) as Fixture;
 
