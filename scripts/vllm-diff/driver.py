@@ -74,7 +74,7 @@ def make_scheduler(model_dir, sc):
         max_num_batched_tokens=sc["maxNumBatchedTokens"],
         max_model_len=sc["maxModelLen"],
         long_prefill_token_threshold=sc.get("longPrefillTokenThreshold", 0),
-        enable_chunked_prefill=True,
+        enable_chunked_prefill=sc.get("enableChunkedPrefill", True),
         async_scheduling=sc["asyncScheduling"],
         policy=sc.get("scheduler", "fcfs"),
         is_encoder_decoder=False,

@@ -4,10 +4,13 @@
 // request fits the pool and max_model_len on its own (blis would drop one that never fits, and
 // vLLM would wait for it forever).
 //
-//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu] > scenarios.json
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu] [chunked|whole] > scenarios.json
+//
+// whole: chunked prefill off (a prompt goes whole or waits); vLLM then needs max_model_len <= the
+// token budget, so max_model_len is the budget and every request fits it.
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
-const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none'] = process.argv.slice(2);
+const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none', chunking = 'chunked'] = process.argv.slice(2);
 let state = Number(seedArg) >>> 0 || 1;
 /** xorshift32: the same scenarios for the same seed on every machine. */
 const rand = () => {
@@ -65,6 +68,16 @@ for (let s = 0; s < Number(count); s++) {
     // Client timeouts: some requests are aborted at a time ending in 5 µs, after they arrived.
     sc.aborts = [];
     for (const r of sc.requests) if (rand() < 0.35) sc.aborts.push({ id: r.id, atUs: r.arrivalUs + 10 * int(0, 1500) + 5 });
+  }
+  if (chunking === 'whole') {
+    sc.enableChunkedPrefill = false;
+    sc.maxModelLen = sc.maxNumBatchedTokens;
+    for (const r of sc.requests) {
+      // Prompt and output within max_model_len (a prompt of the whole budget leaves 1 output token).
+      r.inputTokens = Math.min(r.inputTokens, sc.maxModelLen - 1);
+      r.outputTokens = Math.min(r.outputTokens, sc.maxModelLen - r.inputTokens);
+      if (r.prefix) r.prefix.tokens = Math.min(r.prefix.tokens, r.inputTokens);
+    }
   }
   scenarios.push(sc);
 }

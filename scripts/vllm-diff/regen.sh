@@ -8,9 +8,9 @@ py=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
-#         name     count seed loop   policy   kv     aborts tier
-while read -r name count seed loop policy kv aborts tier; do
-  node "$here/gen.mjs" "$count" "$seed" "$loop" "$policy" "$kv" "${aborts:-none}" "${tier:-none}" > "$tmp/$name.json"
+#         name     count seed loop   policy   kv     aborts tier chunking
+while read -r name count seed loop policy kv aborts tier chunking; do
+  node "$here/gen.mjs" "$count" "$seed" "$loop" "$policy" "$kv" "${aborts:-none}" "${tier:-none}" "${chunking:-chunked}" > "$tmp/$name.json"
   "$py" "$here/driver.py" "$tmp/$name.json" "$out/$name.json"
   echo "$name: $count scenarios" >&2
 done <<'LIST'
@@ -20,4 +20,5 @@ priority 300 3 mixed priority full
 hybrid   300 4 mixed fcfs     hybrid
 aborts   300 5 mixed fcfs     full   aborts
 cpu      300 6 mixed fcfs     full   aborts cpu
+whole    300 7 mixed fcfs     full   aborts none whole
 LIST
