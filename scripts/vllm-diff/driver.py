@@ -63,6 +63,10 @@ class Stuck(Exception):
     """vLLM can never schedule again: no step, load, arrival or abort is left to change anything."""
 
 
+# Token ids: a prefix group's at 1e6 + 1e4·group, a request's own prompt tokens at 2e6 + 1e5·index,
+# its outputs at 3e7 + 1e5·index: disjoint, so no prompt can repeat another request's output.
+OUTPUT_TOKENS = 30_000_000
+
 STEP_US = 1000
 PER_TOKEN_US = 10
 
@@ -232,7 +236,7 @@ def run(model_dir, sc):
             k = outputs_made[rid]
             if flag:
                 outputs_made[rid] = k + 1
-                sampled.append([3_000_000 + 100_000 * objs[rid][0] + k])
+                sampled.append([OUTPUT_TOKENS + 100_000 * objs[rid][0] + k])
             else:
                 sampled.append([])
         recving = worker.landed(i, end_us)
@@ -332,7 +336,7 @@ MODEL_CONFIG = {
     "num_attention_heads": 4,
     "num_key_value_heads": 4,
     "num_hidden_layers": 2,
-    "vocab_size": 4_000_000,
+    "vocab_size": 50_000_000,
     "max_position_embeddings": 4096,
     "torch_dtype": "float16",
     "rms_norm_eps": 1e-5,

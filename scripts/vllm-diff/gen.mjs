@@ -4,13 +4,15 @@
 // request fits the pool and max_model_len on its own (blis would drop one that never fits, and
 // vLLM would wait for it forever).
 //
-//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu] [chunked|whole] > scenarios.json
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu] [chunked|whole] [small|large] > scenarios.json
 //
 // whole: chunked prefill off (a prompt goes whole or waits); vLLM then needs max_model_len <= the
 // token budget, so max_model_len is the budget and every request fits it.
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
-const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none', chunking = 'chunked'] = process.argv.slice(2);
+const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none', chunking = 'chunked', size = 'small'] = process.argv.slice(2);
+/** large: 10-30 requests of up to 200 + 64 tokens over larger pools and budgets (long decode stretches for event leaping). */
+const large = size === 'large';
 let state = Number(seedArg) >>> 0 || 1;
 /** xorshift32: the same scenarios for the same seed on every machine. */
 const rand = () => {
@@ -27,8 +29,8 @@ const pick = (xs) => xs[int(0, xs.length - 1)];
 const scenarios = [];
 for (let s = 0; s < Number(count); s++) {
   const blockSize = pick([4, 4, 16]);
-  const totalKvBlocks = kv === 'hybrid' ? (blockSize === 4 ? int(24, 64) : int(8, 24)) : blockSize === 4 ? int(8, 48) : int(4, 16);
-  const maxNumSeqs = int(1, 8);
+  const totalKvBlocks = large ? (blockSize === 4 ? int(40, 200) : int(12, 60)) : kv === 'hybrid' ? (blockSize === 4 ? int(24, 64) : int(8, 24)) : blockSize === 4 ? int(8, 48) : int(4, 16);
+  const maxNumSeqs = large ? int(4, 16) : int(1, 8);
   const sc = {
     asyncScheduling: loop === 'async' || (loop === 'mixed' && rand() < 0.5),
     scheduler: policy,
@@ -36,7 +38,7 @@ for (let s = 0; s < Number(count); s++) {
     totalKvBlocks,
     maxModelLen: 1000,
     maxNumSeqs,
-    maxNumBatchedTokens: int(Math.max(8, maxNumSeqs), 96),
+    maxNumBatchedTokens: large ? int(Math.max(32, maxNumSeqs), 256) : int(Math.max(8, maxNumSeqs), 96),
     longPrefillTokenThreshold: pick([0, 0, 0, int(4, 32)]),
     // The CPU tier looks blocks up by their prefix-cache hashes: it needs prefix caching.
     enablePrefixCaching: tierArg === 'cpu' || rand() < 0.7,
@@ -50,11 +52,11 @@ for (let s = 0; s < Number(count); s++) {
   const slidingBlocks = kv === 'hybrid' ? Math.ceil(sc.kvGroups.slidingWindow / blockSize) + 1 : 0;
   const capacity = Math.max(1, kv === 'hybrid' ? Math.floor((totalKvBlocks - 1) / 2) - slidingBlocks : totalKvBlocks - 1) * blockSize;
   const groups = int(1, 2);
-  const n = int(1, 10);
+  const n = large ? int(10, 30) : int(1, 10);
   let t = 0;
   for (let i = 0; i < n; i++) {
-    const outputTokens = int(1, 16);
-    const inputTokens = int(1, Math.max(1, Math.min(60, capacity - outputTokens)));
+    const outputTokens = large ? int(1, 64) : int(1, 16);
+    const inputTokens = int(1, Math.max(1, Math.min(large ? 200 : 60, capacity - outputTokens)));
     // Whole tens of µs: steps end on them too (1000 + 10 per token), and an abort (below) never ties with either.
     if (rand() < 0.6) t += 10 * int(0, 400);
     const r = { id: `r${i}`, arrivalUs: t, inputTokens, outputTokens };

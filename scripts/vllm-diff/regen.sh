@@ -8,9 +8,9 @@ py=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
-#         name     count seed loop   policy   kv     aborts tier chunking
-while read -r name count seed loop policy kv aborts tier chunking; do
-  node "$here/gen.mjs" "$count" "$seed" "$loop" "$policy" "$kv" "${aborts:-none}" "${tier:-none}" "${chunking:-chunked}" > "$tmp/$name.json"
+#         name     count seed loop   policy   kv     aborts tier chunking size
+while read -r name count seed loop policy kv aborts tier chunking size; do
+  node "$here/gen.mjs" "$count" "$seed" "$loop" "$policy" "$kv" "${aborts:-none}" "${tier:-none}" "${chunking:-chunked}" "${size:-small}" > "$tmp/$name.json"
   "$py" "$here/driver.py" "$tmp/$name.json" "$out/$name.json"
   echo "$name: $count scenarios" >&2
 done <<'LIST'
@@ -21,4 +21,5 @@ hybrid   300 4 mixed fcfs     hybrid
 aborts   300 5 mixed fcfs     full   aborts
 cpu      300 6 mixed fcfs     full   aborts cpu
 whole    300 7 mixed fcfs     full   aborts none whole
+large    150 8 mixed fcfs     full   aborts none chunked large
 LIST
