@@ -224,6 +224,8 @@ export class KvCacheManager {
    * vllm-project/vllm#33881 does (docs/engine.md).
    */
   private storeToCpu(cpu: CpuKvTier, r: EngineRequest, full: number): void {
+    // No block past the store index (a retry after a preemption): nothing to do (num_new_blocks <= 0).
+    if (full <= r.nextStoreBlock) return;
     r.storeSeenBlocks = full;
     const stored = cpu.prepareStore(r.seqBlockHashes, r.nextStoreBlock, full, r.seq);
     if (stored < 0) {
@@ -242,18 +244,24 @@ export class KvCacheManager {
     cpu.touch(r.seqBlockHashes, full);
   }
 
+  /** Brings running requests' token counters up to date (the scheduler's decode run keeps them as run counters). */
+  protected syncCounters(): void {}
+
   /**
    * Requests whose store failed join this formation's pass when the batch includes them, and the
    * pending list is put in batch order (the pass's order within each of its groups). O(batch),
    * only while some store waits for room.
    */
   private addRetries(out: StepBatch): void {
+    // A decode run keeps its requests' counters as run counters: written out first.
+    this.syncCounters();
     const pending = this.pendingStores;
     for (let k = 0; k < out.size; k++) {
       const r = out.reqs[k]!;
       r.storeSlot = k;
       if (!r.storeRetry || r.storePending) continue;
-      r.storeFull = r.storeSeenBlocks;
+      // Its full blocks as of this formation (after a preemption, fewer than at the failed attempt).
+      r.storeFull = Math.min(Math.floor(Math.min(r.computedTokens, r.numTokens) / this.blockSize), r.numHashBlocks);
       r.storePending = true;
       pending.push(r);
     }

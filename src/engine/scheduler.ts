@@ -86,12 +86,6 @@ export class Scheduler extends CpuLoadManager {
       let selfPreempted = false;
       while (need * this.lanes > pool.numFree) {
         const v = this.pickVictim();
-        // Before the only running request preempts itself, blocks parked by requests that are not
-        // running (CPU loads in flight, loaded and waiting) go back: otherwise it and a load holding
-        // the rest of the pool preempt and reload each other forever. vLLM only preempts running
-        // requests; this departs from it only where vLLM would stall (with others running, they
-        // free blocks, and vLLM's self-preemption is kept: test/engine/vllm-diff.test.ts).
-        if (v === r && running.length === 1 && this.reclaimParked()) continue;
         // From the end: the fcfs victim is the last entry.
         const vi = running.lastIndexOf(v);
         const slot = out.slotOf(v);
@@ -304,6 +298,10 @@ export class Scheduler extends CpuLoadManager {
     this.waiting.remove(r);
     this.retire(r);
     r.state = RequestState.Finished;
+  }
+
+  protected override syncCounters(): void {
+    this.run?.syncRequests();
   }
 
   /** The request's first scheduling: prompt tokens it found on the GPU and loaded from the CPU tier (vLLM's num_cached_tokens is their sum). */
