@@ -60,7 +60,8 @@ def store_decodes_under_async():
 
 
 class Stuck(Exception):
-    """vLLM can never schedule again: no step, load, arrival or abort is left to change anything."""
+    """vLLM stalls: nothing runs or loads and the waiting head cannot be scheduled (only a client
+    abort could free blocks), or nothing at all is left to change anything."""
 
 
 # Token ids: a prefix group's at 1e6 + 1e4·group, a request's own prompt tokens at 2e6 + 1e5·index,
@@ -309,13 +310,17 @@ def run(model_dir, sc):
         # again at once), then the clock moves to the next landing, arrival or abort.
         idle_empties += 1
         if idle_empties >= 2:
+            if not s.running and len(s.waiting) > 0 and not worker.loads:
+                # Nothing runs or loads and the waiting head cannot be scheduled: only a client
+                # abort could free blocks now. vLLM stalls here; blis's livelock guard departs.
+                tables = s.kv_cache_manager.coordinator.single_type_managers[0].req_to_blocks
+                parked = [r.request_id for r in s.waiting if tables.get(r.request_id)]
+                raise Stuck(f"at {now} µs: nothing running, waiting {[r.request_id for r in s.waiting]} of which {parked} hold blocks (a CPU load)")
             t = next_event_us()
             if t is None or t <= now:
                 if not s.has_unfinished_requests():
                     continue
-                tables = s.kv_cache_manager.coordinator.single_type_managers[0].req_to_blocks
-                parked = [r.request_id for r in s.waiting if tables.get(r.request_id)]
-                raise Stuck(f"at {now} µs: {s.kv_cache_manager.block_pool.get_num_free_blocks()} free blocks, nothing running, waiting {[r.request_id for r in s.waiting]} of which {parked} hold blocks (a CPU load)")
+                raise Stuck(f"at {now} µs with requests waiting and nothing to wait for")
             now = t
             idle_empties = 0
     else:
