@@ -37,13 +37,15 @@ from vllm.v1.request import Request, RequestStatus
 from vllm.v1.structured_output import StructuredOutputManager
 import torch
 
+
 def store_decodes_under_async():
     """vLLM 0.15.1's connector computes a request's full blocks from its scheduled tokens, which under
     asynchronous scheduling run ahead of the block hashes (placeholders), and moves its store index
-    past blocks it could not hash yet: decode blocks are never stored (vllm-project/vllm#36052).
-    vllm#33881 fixed it; the ground-truth runs' build stores them, and so does blis
-    (docs/engine.md). Here the store pass sees each request's scheduled tokens capped at its
-    hashed tokens, the fix's clamp, by a wrapper around the release's method."""
+    past blocks it could not hash yet: decode blocks are never stored (described in
+    vllm-project/vllm#36052). vllm#33881 (merged) makes vLLM store them; the ground-truth runs'
+    build did, and so does blis (docs/engine.md). Here the store pass sees each request's
+    scheduled tokens capped at its hashed tokens (the clamp #36052 proposed), through a wrapper
+    around the release's method, so a block is offered once its tokens are known."""
     from vllm.distributed.kv_transfer.kv_connector.v1 import offloading_connector as oc
 
     release = oc.OffloadingConnectorScheduler._get_reqs_to_store
