@@ -5,7 +5,7 @@
  * load; with no step running, the instance's poll timer reports it (vLLM runs empty steps that
  * poll `get_finished`). Two lists are kept:
  * - `loading`: requests waiting for their blocks (WAITING_FOR_REMOTE_KVS); they keep their place
- *   in the waiting queue, passed over until reported, then promoted there (Scheduler.promoteLoaded);
+ *   in the waiting queue, passed over until reported, then promoted there (CpuLoadManager.promoteLoaded);
  * - `aborted`: requests aborted while their load was in flight. vLLM's `finish_requests` frees
  *   such a request with `delay_free_blocks` (its id is not yet in `finished_recving_kv_req_ids`:
  *   the load is still writing its blocks), and `_update_from_kv_xfer_finished` frees them once the
