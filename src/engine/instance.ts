@@ -139,6 +139,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   abort(req: EngineRequest, _tUs?: number): void {
     const s = this.scheduler;
     if (req.state === RequestState.Running) this.batches.endRun(); // a decode run's counters are written out
+    let freeNow = true;
     switch (req.state) {
       case RequestState.Waiting:
         s.waiting.remove(req);
@@ -147,12 +148,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         removeFrom(s.running, req);
         break;
       case RequestState.LoadingKv:
-        s.waiting.remove(req);
-        // vLLM finish_requests: delay_free_blocks until the load is reported (a reported one frees at once).
-        if (!req.loadReported) {
-          removeFrom(s.loading, req);
-          s.loads.aborted.push(req);
-        }
+        freeNow = s.abortLoading(req);
         break;
       case RequestState.Held:
         this.heldCount--;
@@ -165,7 +161,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       default:
         return; // finished, dropped or already aborted
     }
-    if (req.state !== RequestState.LoadingKv || req.loadReported) s.leave(req, this.batches.nextFormSeq);
+    if (freeNow) s.leave(req, this.batches.nextFormSeq);
     req.state = RequestState.Aborted;
     req.epoch++;
     req.pendingTokens = 0;

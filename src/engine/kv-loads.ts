@@ -47,6 +47,13 @@ export class KvLoads {
     r.loadBlocks = 0;
   }
 
+  /** r, loading, was aborted: its load goes on, and its blocks wait for the report (`aborted`). */
+  abort(r: EngineRequest): void {
+    const i = this.loading.indexOf(r);
+    if (i >= 0) this.loading.splice(i, 1);
+    this.aborted.push(r);
+  }
+
   /** Some block among hashes[from, from + n) is being loaded by a load in flight. */
   anyBeingLoaded(hashes: Float64Array, from: number, n: number): boolean {
     if (this.beingLoaded.size === 0) return false;

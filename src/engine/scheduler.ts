@@ -260,6 +260,18 @@ export class Scheduler extends CpuLoadManager {
   }
 
   /**
+   * An abort reaches a request loading from the CPU tier: it leaves the waiting queue. True when its
+   * blocks can be freed now (its load was reported); else they wait for the report (vLLM's
+   * finish_requests with delay_free_blocks: the load is still writing them; kv-loads.ts).
+   */
+  abortLoading(r: EngineRequest): boolean {
+    this.waiting.remove(r);
+    if (r.loadReported) return true;
+    this.loads.abort(r);
+    return false;
+  }
+
+  /**
    * Frees the blocks of requests that hold some without running (CPU loads in flight, loaded
    * and waiting); they recompute or reload when admitted again. True if any were freed.
    */
