@@ -307,7 +307,6 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
       this.ledger.leftDecode(t);
       this.lifecycle.workLeft(t.decodeInstance);
       this.finish(t, 'completed', undefined);
-      this.pd?.retryAwaiting();
       this.liveUpdate();
       return;
     }
@@ -320,6 +319,12 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.lifecycle.workLeft(t.instance);
     this.finish(t, 'completed', undefined);
     this.liveUpdate();
+  }
+
+  /** A decode instance's step carries the allocation of a P/D request's blocks: its transfer starts. */
+  onRemoteLoad(req: EngineRequest, blocks: number): void {
+    const t = this.ledger.get(req.index);
+    if (t !== undefined && req === t.decodeReq) this.pd!.startTransfer(t, blocks);
   }
 
   onDropped(req: EngineRequest, reason: string): void {
@@ -360,7 +365,6 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
   /** The snapshotter's scrape refreshed the view: queued work may fit now. */
   onScraped(): void {
     this.drainQueue();
-    this.pd?.retryAwaiting();
   }
 
   hasWork(): boolean {
@@ -370,7 +374,6 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
   afterCapacityChange(): void {
     if (this.snapshots.live) this.snapshots.refresh();
     this.drainQueue();
-    this.pd?.retryAwaiting();
   }
 
   attach(id: number): void {

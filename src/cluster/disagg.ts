@@ -6,11 +6,14 @@
  *    to hold) and either serves the request whole there, or runs the prefill profile, which
  *    picks a prefill instance (if none is eligible, the decode instance serves it whole);
  * 3. the sidecar sends the prompt to the prefill instance (max_tokens 1, its blocks held after);
- *    when the prefill answers, the request reaches the decode instance's vLLM, whose scheduler
- *    allocates the prompt's blocks (its own cached prefix reused; waiting while blocks are short)
- *    and pulls the rest over the prefill instance's link (processor sharing, kv-transfer.ts);
- * 4. on landing the prefill side frees its blocks and the decode instance recomputes the last
- *    prompt token, sampling the first token the client sees (vLLM `_update_waiting_for_remote_kv`).
+ *    when the prefill answers, the request reaches the decode instance's vLLM and waits in its
+ *    queue; its scheduler allocates the prompt's blocks when its waiting loop reaches it (its own
+ *    cached prefix reused; blocks short or max_num_seqs running stop the loop, as for any request),
+ *    and a step carrying that allocation starts the pull over the prefill instance's link
+ *    (processor sharing, kv-transfer.ts);
+ * 4. on landing the prefill side frees its blocks; a decode step reports the landing and the
+ *    decode instance recomputes the last prompt token, sampling the first token the client sees
+ *    (vLLM `_update_waiting_for_remote_kv`).
  * The client's TTFT therefore holds the prefill, the wait for decode blocks, the transfer and the
  * decode instance's first step. Both routing decisions' scores are kept on the record.
  */
@@ -54,8 +57,6 @@ export interface PdPolicies {
 
 export class Disaggregation implements TransferListener<Transfer> {
   private readonly links: Array<TransferLink<Transfer> | undefined> = [];
-  /** Prefilled requests waiting for blocks on their decode instance. */
-  private readonly awaitingDecode: Tracked[] = [];
   private readonly oneHot: Uint8Array;
   private readonly matched: Float64Array;
 
@@ -136,18 +137,25 @@ export class Disaggregation implements TransferListener<Transfer> {
     return Math.min(t.req.inputTokens, this.matched[d]! * h.config.engine.blockSize);
   }
 
-  /** The prefill instance answered (its token time): the decode instance takes the request. */
+  /**
+   * The prefill instance answered (its token time): the request reaches the decode instance's vLLM
+   * as a remote prefill and waits in its queue; its scheduler allocates the prompt's blocks when it
+   * gets to it, and a step carrying that allocation starts the transfer (startTransfer).
+   */
   prefillDone(t: Tracked): void {
     if (t.closed) return;
-    if (t.prefillDoneUs < 0) t.prefillDoneUs = this.host.sim.nowUs;
     const h = this.host;
+    const now = h.sim.nowUs;
+    t.prefillDoneUs = now;
+    t.decodeEnqueuedUs = now;
     const req = t.decodeReq!;
-    const blocks = h.fleet.instances[t.decodeInstance]!.reserveForTransfer(req);
-    if (blocks < 0) {
-      // No free blocks on the decode instance now: like vLLM's waiting queue, wait for them.
-      this.awaitingDecode.push(t);
-      return;
-    }
+    req.remotePrefill = true;
+    h.fleet.instances[t.decodeInstance]!.enqueue(req);
+  }
+
+  /** The decode instance's step carries the allocation of `blocks` blocks for the request: the pull over the prefill instance's link starts. */
+  startTransfer(t: Tracked, blocks: number): void {
+    const h = this.host;
     const now = h.sim.nowUs;
     const prefillPool = h.fleet.pool(t.instance);
     const bytes = blocks * kvBytesPerBlock(prefillPool.model, 1, h.config.engine.blockSize);
@@ -163,11 +171,13 @@ export class Disaggregation implements TransferListener<Transfer> {
 
   onTransferLanded(flow: Transfer, tUs: number): void {
     const t = flow.t;
-    if (t.closed) return; // timed out in flight: both sides were aborted
-    t.transferEndUs = tUs;
-    this.releasePrefill(t);
-    t.decodeEnqueuedUs = this.host.sim.nowUs;
-    this.host.fleet.instances[t.decodeInstance]!.startDecode(t.decodeReq!);
+    const decode = this.host.fleet.instances[t.decodeInstance]!;
+    if (!t.closed) {
+      t.transferEndUs = tUs;
+      this.releasePrefill(t);
+    }
+    // Timed out in flight, both sides were aborted: the decode side's blocks free once the landing is reported.
+    decode.remoteLanded(t.decodeReq!);
   }
 
   /** Frees the prefill side's held blocks (after the transfer, or when the request ends). */
@@ -175,12 +185,5 @@ export class Disaggregation implements TransferListener<Transfer> {
     if (t.req.state !== RequestState.Held) return;
     this.host.fleet.instances[t.instance]!.releaseHeld(t.req);
     this.host.instanceWorkDone(t.instance);
-  }
-
-  /** Retries the requests waiting for decode blocks (after blocks may have freed). */
-  retryAwaiting(): void {
-    if (this.awaitingDecode.length === 0) return;
-    const waiting = this.awaitingDecode.splice(0);
-    for (const t of waiting) this.prefillDone(t);
   }
 }

@@ -14,18 +14,18 @@ export type { PrefillChunk } from '../engine/engine-request.js';
 /** Phases of a disaggregated (prefill/decode) request. */
 export interface DisaggPhases {
   readonly prefillInstance: number;
-  /** -1 until a decode instance accepted the transfer (reserved blocks). */
+  /** The decode instance picked for it (-1: none). */
   readonly decodeInstance: number;
   /** When the decode instance was picked (routing runs the decode profile first). */
   readonly decodeRoutedUs: number;
   /** The prefill instance's answer (its one token, not returned to the client); -1 before. */
   readonly prefillDoneUs: number;
-  /** The decode instance had the prompt's blocks and the transfer began (-1: not yet). */
+  /** A decode step carried the allocation of the prompt's blocks and the transfer began (-1: not yet). */
   readonly transferStartUs: number;
   readonly transferEndUs: number;
   /** KV bytes moved (the prompt's blocks the decode instance did not hold). */
   readonly transferBytes: number;
-  /** The transfer landed: the request joined the decode instance's queue. */
+  /** The request reached the decode instance (the prefill's answer, before its blocks and the transfer). */
   readonly decodeEnqueuedUs: number;
   /** The decode instance's first step (it recomputes the last prompt token and samples the first token). */
   readonly decodeFirstScheduledUs: number;

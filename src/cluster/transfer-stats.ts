@@ -1,6 +1,7 @@
 /**
  * KV-transfer figures of a P/D run, from the request records: how many transfers, how many
- * bytes, how long a prefilled request waited for its decode instance's blocks, how long the
+ * bytes, how long a prefilled request waited for its decode instance to allocate its blocks and
+ * start the pull, how long the
  * transfer took, and how much of that was lost to sharing the prefill instance's link
  * (processor sharing, kv-transfer.ts: the time beyond bytes / bandwidth + base latency).
  */
@@ -13,7 +14,12 @@ export interface TransferBlock {
   /** Transfers that landed. */
   count: number;
   bytes: number;
-  /** Prefill answered → decode blocks reserved and the transfer began (vLLM waiting for free blocks). */
+  /**
+   * Prefill answered → the decode step carrying its blocks' allocation began the pull: the request's
+   * turn in the decode scheduler's waiting loop (a seat under max_num_seqs, blocks free, the queue
+   * ahead of it) and that step's start (vLLM NixlConnector start_load_kv). The name is kept from
+   * when only free blocks were waited for.
+   */
   wait_for_decode_blocks_ms: DistributionSummary;
   /** Transfer began → landed (base latency included). */
   transfer_ms: DistributionSummary;

@@ -1,9 +1,15 @@
 /**
- * CPU-tier loads from the scheduler's side, after vLLM 0.15's OffloadingConnector and
- * v1/core/sched/scheduler.py: a waiting request whose prefix continues in the CPU tier gets GPU
- * blocks for it and waits for the copy (WAITING_FOR_REMOTE_KVS) at its queue place; the engine
- * reports the copy done at a step's end (kv-loads.ts); the waiting loop then promotes the request
- * where it stands (_update_waiting_for_remote_kv) and schedules it. Scheduler extends this class.
+ * Asynchronous KV loads from the scheduler's side, after vLLM 0.15 v1/core/sched/scheduler.py: a
+ * waiting request whose KV comes from outside gets GPU blocks for it and waits for the copy
+ * (WAITING_FOR_REMOTE_KVS) at its queue place; the engine reports the copy done at a step's end
+ * (kv-loads.ts); the waiting loop then promotes the request where it stands
+ * (_update_waiting_for_remote_kv) and schedules it. Two connectors load this way:
+ * - the CPU tier (OffloadingConnector): a prefix continuing in the tier, landing after a time per block;
+ * - P/D (NixlConnector, decode side): a `remotePrefill` request's prompt, pulled from the prefill
+ *   instance. The read starts when a step carries the formation that allocated the blocks (the
+ *   worker's start_load_kv; `remoteStarts`, drained by the instance) and lands when the cluster's
+ *   link says so (`remoteLanded`).
+ * Scheduler extends this class.
  */
 import type { InstanceConfig } from './config.js';
 import { RequestState, type EngineRequest } from './engine-request.js';
@@ -19,6 +25,8 @@ export class CpuLoadManager extends KvCacheManager {
   cpuHitTokens = 0;
   cpuLoads = 0;
   private readonly loadUsPerBlock: number;
+  /** P/D transfers allocated by formations and not yet started, in allocation order (Instance starts them). */
+  readonly remoteStarts: EngineRequest[] = [];
 
   constructor(cfg: InstanceConfig) {
     super(cfg);
@@ -36,6 +44,34 @@ export class CpuLoadManager extends KvCacheManager {
     r.nextStoreBlock = r.storeSeenBlocks = hits + n;
     this.loads.start(r, this.cpu!, hits, n);
     this.cpuLoads++;
+  }
+
+  /**
+   * A P/D transfer of `n` blocks after r's `hits` local prefix hits is allocated by formation `seq`
+   * (get_num_new_matched_tokens: the prompt past the hits, loaded asynchronously;
+   * update_state_after_alloc: one transfer per request). It has not landed: its landing time is
+   * unknown until the link drains it (remoteLanded).
+   */
+  protected startRemoteLoad(r: EngineRequest, hits: number, n: number, seq: number): void {
+    r.state = RequestState.LoadingKv;
+    r.remotePrefill = false;
+    r.remoteBlocks = n;
+    r.loadReported = false;
+    r.loadDoneUs = Number.MAX_SAFE_INTEGER;
+    r.loadStepSeq = seq;
+    r.loadFromBlock = hits;
+    r.loadBlocks = 0;
+    // The decode side's own prefix hits, as the request reports them (its first scheduling adds nothing).
+    r.cachedTokens = hits * this.blockSize;
+    this.loading.push(r);
+    this.remoteStarts.push(r);
+  }
+
+  /** r's P/D transfer landed at `nowUs` (live or aborted): a step ending from then on reports it. False if r has no transfer waiting. */
+  remoteLanded(r: EngineRequest, nowUs: number): boolean {
+    if (r.remoteBlocks === 0 || r.loadDoneUs !== Number.MAX_SAFE_INTEGER) return false;
+    r.loadDoneUs = nowUs;
+    return true;
   }
 
   /**
@@ -58,7 +94,7 @@ export class CpuLoadManager extends KvCacheManager {
     const full = Math.floor(computed / this.blockSize);
     for (let k = r.numHashedBlocks; k < full; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     if (full > r.numHashedBlocks) r.numHashedBlocks = full;
-    this.cpuHitTokens += computed - r.computedTokens;
+    if (r.remoteBlocks === 0) this.cpuHitTokens += computed - r.computedTokens;
     r.computedTokens = computed;
     r.loadDoneUs = -1;
     r.loadReported = false;

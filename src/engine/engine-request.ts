@@ -33,8 +33,6 @@ export const RequestState = {
   Running: 2,
   /** Prefill-only request done, holding its blocks for a KV transfer. */
   Held: 3,
-  /** Decode side: blocks reserved, KV transfer in flight. */
-  Reserved: 4,
   Finished: 5,
   Dropped: 6,
   /** Withdrawn by the caller (client timeout); its blocks were freed. */
@@ -75,6 +73,15 @@ export class EngineRequest {
   privateInPool = false;
   /** Finish after the first token and hold the KV blocks until releaseHeld (P/D prefill side). */
   prefillOnly = false;
+  /**
+   * P/D decode side (vLLM kv_transfer_params.do_remote_prefill): the first time the waiting loop
+   * reaches it, its prompt's blocks are allocated and filled by a KV transfer from the prefill
+   * instance instead of computed. Cleared at that allocation (the connector triggers one transfer
+   * per request): preempted later, it recomputes.
+   */
+  remotePrefill = false;
+  /** Blocks its P/D transfer fills (the prompt's blocks past the decode side's own prefix hits). */
+  remoteBlocks = 0;
 
   state: RequestState = RequestState.New;
   /** Prompt + output tokens known so far. */
@@ -111,7 +118,7 @@ export class EngineRequest {
   cachedTokens = -1;
   /** Of the tokens computed at first scheduling, those loaded from the CPU tier. */
   cpuCachedTokens = 0;
-  /** CPU-tier load: when its data is on the GPU (µs), and the tokens it brings. */
+  /** CPU-tier load or P/D transfer: when its data is on the GPU (µs; MAX_SAFE_INTEGER while a transfer has not landed), and the tokens a CPU load brings. */
   loadDoneUs = -1;
   loadTokens = 0;
   /** The step whose formation started the load: its completion is reported at that step's end or later. */

@@ -75,8 +75,8 @@ export abstract class InstanceGauges extends PdHooks {
   get loadPollPending(): boolean {
     return this.pollPending;
   }
-  /** True when no request is queued, loading, running, held or reserved here. */
+  /** True when no request is queued, loading (it waits in the queue), running or held here. */
   get idle(): boolean {
-    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0 && this.reservedCount === 0;
+    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0;
   }
 }

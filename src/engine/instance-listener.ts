@@ -12,6 +12,12 @@ export interface InstanceListener {
   /** Completed (or, for a prefillOnly request, prefilled; its blocks stay held). */
   onFinished(req: EngineRequest, tUs: number): void;
   onDropped(req: EngineRequest, reason: DropReason, tUs: number): void;
+  /**
+   * Optional, P/D decode side: the transfer of `req`'s prompt into its `blocks` fresh blocks starts
+   * now (a step carries the formation that allocated them); the instance expects remoteLanded(req)
+   * when it lands.
+   */
+  onRemoteLoad?(req: EngineRequest, blocks: number): void;
 }
 
 /**

@@ -153,9 +153,6 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       case RequestState.Held:
         this.heldCount--;
         break;
-      case RequestState.Reserved:
-        this.reservedCount--;
-        break;
       case RequestState.New:
         break; // still inside its pre-schedule delay: the admit event sees the state and skips it
       default:
@@ -243,6 +240,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     const q = this.batches;
     const dur = q.launch();
     const b = q.cur;
+    if (this.scheduler.remoteStarts.length > 0) this.startTransfers(b.size === 0 ? Number.MAX_SAFE_INTEGER : b.seq);
     if (b.size === 0) {
       this.notePeakKv();
       this.armLoadPoll();
@@ -343,11 +341,32 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     return true;
   }
 
+  /**
+   * P/D transfers allocated by formations up to `uptoSeq` start now: the step launched carries
+   * them (the worker's start_load_kv); an idle engine's empty step carries every pending one.
+   */
+  private startTransfers(uptoSeq: number): void {
+    const starts = this.scheduler.remoteStarts;
+    let w = 0;
+    for (let k = 0; k < starts.length; k++) {
+      const r = starts[k]!;
+      if (r.loadStepSeq > uptoSeq) starts[w++] = r;
+      else this.listener.onRemoteLoad?.(r, r.remoteBlocks);
+    }
+    starts.length = w;
+  }
+
+  protected reportLoadsIfIdle(): void {
+    if (!this.busy && this.scheduler.releaseLoads(Number.MAX_SAFE_INTEGER, this.sim.nowUs)) this.kick();
+  }
+
   /** With no step running, a timer at the earliest load's landing ends the wait (vLLM polls finished loads each engine step). */
   private armLoadPoll(): void {
     const loads = this.scheduler.loads;
     if (this.pollPending || !loads.any) return;
     const t = loads.earliestDoneUs();
+    // Only P/D transfers that have not landed: their landing reports them (remoteLanded).
+    if (t === Number.MAX_SAFE_INTEGER) return;
     this.pollPending = true;
     this.sim.schedule(Math.max(t, this.sim.nowUs + 1), EventPriority.StepEnd, this, EV_LOAD_POLL);
   }

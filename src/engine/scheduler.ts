@@ -145,6 +145,20 @@ export class Scheduler extends CpuLoadManager {
         this.promoteLoaded(r);
         gpuCached = r.loadFromBlock * bs;
       }
+      if (r.remotePrefill) {
+        // P/D decode side (NixlConnector get_num_new_matched_tokens): the local prefix hits, then
+        // blocks for the rest of the prompt, which the transfer fills; like a CPU-tier load it takes
+        // no budget or seat and waits at its queue place, and blocks short stop the loop.
+        const hitsAt = this.prefixCaching ? this.lookupHits(r, Math.floor((r.numTokens - 1) / bs)) : 0;
+        const evictable = hitsAt > 0 ? this.hitsFree : 0;
+        const need = this.blocksFor(r.numTokens) - hitsAt;
+        if (need * this.lanes + evictable > pool.numFree) break;
+        skipped.push(waiting.pop()!);
+        this.claimHits(r, hitsAt);
+        this.allocateBlocks(r, need);
+        this.startRemoteLoad(r, hitsAt, need, out.seq);
+        continue;
+      }
       let hits = 0;
       let cpuHits = 0;
       let computed = r.computedTokens;
@@ -242,8 +256,7 @@ export class Scheduler extends CpuLoadManager {
    */
   decodeExtendable(prev: StepBatch): boolean {
     const size = prev.size;
-    // Every slot a one-token decode (a slot can compute several tokens without being a prefill: a
-    // P/D decode-side request whose parked blocks were reclaimed recomputes its prompt as a decode).
+    // Every slot a one-token decode (a slot computing several tokens is a prefill or a recomputation).
     // Loads in flight do not matter: with nothing waiting, schedule() would form the same batch.
     if (size === 0 || prev.numPrefill !== 0 || prev.totalNewTokens !== size || size !== this.running.length || this.waiting.length !== 0) return false;
     // Sliding-window groups free and grow tables on their own phases: schedule() does their work.
@@ -267,6 +280,13 @@ export class Scheduler extends CpuLoadManager {
   abortLoading(r: EngineRequest): boolean {
     this.waiting.remove(r);
     if (r.loadReported) return true;
+    const i = this.remoteStarts.indexOf(r);
+    if (i >= 0) {
+      // A P/D transfer no step has started yet: nothing will write its blocks.
+      this.remoteStarts.splice(i, 1);
+      this.loading.splice(this.loading.indexOf(r), 1);
+      return true;
+    }
     this.loads.abort(r);
     return false;
   }

@@ -13,9 +13,10 @@ function checkCausal(r: RequestRecord): void {
   if (r.status === 'completed') expect(r.finishedUs).toBeGreaterThanOrEqual(0);
   const d = r.disagg;
   if (d !== undefined && r.status === 'completed') {
-    // Routing picks the decode instance with the prefill one; the client's first token is the decode instance's.
+    // Routing picks the decode instance with the prefill one; the decode instance has the request
+    // before it allocates its blocks and starts the transfer; the client's first token is its.
     expect(d.decodeRoutedUs).toBe(r.routedUs);
-    const pd = [r.routedUs, r.firstScheduledUs, d.prefillDoneUs, d.transferStartUs, d.transferEndUs, d.decodeEnqueuedUs, d.decodeFirstScheduledUs, r.firstTokenUs, r.finishedUs];
+    const pd = [r.routedUs, r.firstScheduledUs, d.prefillDoneUs, d.decodeEnqueuedUs, d.transferStartUs, d.transferEndUs, d.decodeFirstScheduledUs, r.firstTokenUs, r.finishedUs];
     for (let k = 1; k < pd.length; k++) expect(pd[k]!, `${r.id} P/D step ${k} ${JSON.stringify(pd)}`).toBeGreaterThanOrEqual(pd[k - 1]!);
     expect(d.transferBytes).toBeGreaterThan(0);
     expect(d.decodePool).toBe('decode');
@@ -62,7 +63,7 @@ describe('conservation across pools (property)', () => {
         for (const r of all) checkCausal(r);
         for (const inst of cluster.instances) {
           expect(inst.kvUsedBlocks, `instance ${inst.id} blocks`).toBe(0);
-          expect(inst.heldCount + inst.reservedCount).toBe(0);
+          expect(inst.heldCount).toBe(0);
         }
         for (let i = 0; i < cluster.instances.length; i++) expect(cluster.view.active[i]).toBe(0);
         expect(cluster.gatewayQueueLength).toBe(0);

@@ -8,9 +8,10 @@ const QWEN = getModel('qwen/qwen3-14b');
 describe('P/D disaggregation (hand-computed)', () => {
   it('the decode instance is picked first; its first step after the transfer gives the client\'s first token', async () => {
     // Step = 1000 + 10·tokens us. Prefill of 160 tokens: 2600 us, the prefill answers at 2600. The
-    // decode instance (routed at 0) reserves 10 blocks and pulls them at 1 GB/s (1000 B/us) plus
-    // 1 ms latency; on landing it recomputes the last prompt token (1010 us) → first token, then
-    // two decode steps of 1010 us.
+    // decode instance (routed at 0) gets the request then; idle, its (empty) step allocates 10
+    // blocks and carries the pull at once: 1 GB/s (1000 B/us) plus 1 ms latency. Idle, it reports
+    // the landing at once and recomputes the last prompt token (1010 us) → first token, then two
+    // decode steps of 1010 us.
     const bytes = 10 * kvBytesPerBlock(QWEN, 1, 16);
     const { records, cluster } = await run({
       prefillInstances: 1, decodeInstances: 1, pdTransferBandwidthGBs: 1, pdTransferLatencyMs: 1,
@@ -21,7 +22,7 @@ describe('P/D disaggregation (hand-computed)', () => {
     expect([r.instance, r.pool, r.routedUs]).toEqual([0, 'prefill', 0]);
     expect(r.disagg).toEqual({
       prefillInstance: 0, decodeInstance: 1, decodePool: 'decode', decodeRoutedUs: 0, prefillDoneUs: 2600,
-      transferStartUs: 2600, transferEndUs: landed, transferBytes: bytes, decodeEnqueuedUs: landed,
+      transferStartUs: 2600, transferEndUs: landed, transferBytes: bytes, decodeEnqueuedUs: 2600,
       decodeFirstScheduledUs: landed, decodeCachedTokens: 0,
     });
     expect(r.firstTokenUs).toBe(landed + 1010);

@@ -55,6 +55,9 @@ export class Harness implements InstanceListener, EventHandler {
     this.events.push(`finish ${req.src.id} ${tUs}`);
     this.outcomes.set(req.src.id, { id: req.src.id, firstTokenUs: req.firstTokenUs, finishedUs: tUs });
   }
+  onRemoteLoad(req: EngineRequest, blocks: number): void {
+    this.events.push(`load ${req.src.id} ${blocks} ${this.sim.nowUs}`);
+  }
   onDropped(req: EngineRequest, reason: DropReason, tUs: number): void {
     this.droppedCalls++;
     this.events.push(`drop ${req.src.id} ${reason} ${tUs}`);

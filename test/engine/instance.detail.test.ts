@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
-import { EngineRequest, RequestState } from '../../src/engine/engine-request.js';
+import { RequestState } from '../../src/engine/engine-request.js';
 
 describe('instance: detail recording and P/D reservations', () => {
   it('records prefill chunks, preemption times and every Nth token time only when enabled', () => {
@@ -21,16 +21,20 @@ describe('instance: detail recording and P/D reservations', () => {
     expect(q.tokenTimesUs).toBeNull();
   });
 
-  it('refuses a reservation that does not fit and frees a cancelled one', () => {
+  it('P/D decode side: a remote prefill that can never fit is dropped at enqueue; one aborted in flight frees its blocks when the landing is reported', () => {
+    // 10 blocks, 9 usable: big needs cdiv(202, 16) = 13; r's 100 prompt tokens take 7, pulled at once (idle).
     const d = new Harness({ totalKvBlocks: 10 });
-    const big = new EngineRequest({ id: 'big', arrivalUs: 0, inputTokens: 200, outputTokens: 2 }, 0, new Float64Array(0), 0);
-    expect(d.inst.reserveForTransfer(big)).toBe(-1);
-    const r = new EngineRequest({ id: 'r', arrivalUs: 0, inputTokens: 100, outputTokens: 2 }, 1, new Float64Array(0), 0);
-    expect(d.inst.reserveForTransfer(r)).toBe(7);
+    const big = d.add({ id: 'big', inputTokens: 200, outputTokens: 2 });
+    big.remotePrefill = true;
+    const r = d.add({ id: 'r', inputTokens: 100, outputTokens: 2 });
+    r.remotePrefill = true;
+    d.run();
+    expect(d.events).toEqual(['drop big exceeds-kv-capacity 0', 'load r 7 0']);
     expect(d.inst.kvUsedBlocks).toBe(7);
-    d.inst.cancelReservation(r);
+    d.inst.abort(r);
+    expect([r.state, d.inst.kvUsedBlocks]).toEqual([RequestState.Aborted, 7]);
+    d.inst.remoteLanded(r);
     expect(d.inst.kvUsedBlocks).toBe(0);
-    expect(r.state).toBe(RequestState.Dropped);
   });
 
   it('a waiting request blocked by held blocks starts when they are released', () => {

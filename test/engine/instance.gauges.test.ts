@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
-import { RequestState, engineRequestFor } from '../../src/engine/engine-request.js';
+import { RequestState } from '../../src/engine/engine-request.js';
 
 /**
  * What an instance shows the router and the metrics, read at hand-computed instants
@@ -40,7 +40,7 @@ describe('instance gauges', () => {
     expect([t.inst.loadPollPending, t.inst.idle]).toEqual([false, true]);
   });
 
-  it('is not idle while it holds a prefilled request for a transfer or a reservation for one', () => {
+  it('is not idle while it holds a prefilled request for a transfer or a decode-side request waits for one', () => {
     const t = new Harness({});
     const held = t.add({ id: 'held', inputTokens: 32, outputTokens: 5 });
     held.prefillOnly = true;
@@ -49,11 +49,12 @@ describe('instance gauges', () => {
     t.inst.releaseHeld(held);
     t.run();
     expect(t.inst.idle).toBe(true);
-    const r = engineRequestFor({ id: 'r', arrivalUs: 0, inputTokens: 32, outputTokens: 2 }, 1, 16);
-    expect(t.inst.reserveForTransfer(r)).toBe(2);
-    expect([t.inst.reservedCount, t.inst.waitingCount, t.inst.runningCount, t.inst.idle]).toEqual([1, 0, 0, false]);
-    t.inst.cancelReservation(r);
+    const r = t.add({ id: 'r', arrivalUs: t.sim.nowUs, inputTokens: 32, outputTokens: 2 });
+    r.remotePrefill = true;
     t.run();
-    expect(t.inst.idle).toBe(true);
+    expect([r.state, t.inst.waitingCount, t.inst.runningCount, t.inst.idle]).toEqual([RequestState.LoadingKv, 1, 0, false]);
+    t.inst.remoteLanded(r);
+    t.run();
+    expect([r.state, t.inst.idle]).toEqual([RequestState.Finished, true]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
-import { siblingRequest } from '../../src/engine/engine-request.js';
+import { EventPriority } from '../../src/kernel/events.js';
 
 describe('instance: KV cache, prefix cache and preemption', () => {
   it('preempts the newest running request when blocks run out, and both still finish', () => {
@@ -75,15 +75,16 @@ describe('instance: KV cache, prefix cache and preemption', () => {
     p.inst.releaseHeld(r);
     expect(p.inst.kvUsedBlocks).toBe(0);
 
+    // The decode side: the same prompt arrives as a remote prefill; the idle engine gives it 7
+    // blocks to fill from the prefill side at once, and the transfer lands at 3000.
     const d = new Harness({ totalKvBlocks: 20 });
-    const dr = siblingRequest(r);
-    expect(d.inst.reserveForTransfer(dr)).toBe(7); // 7 blocks to fill from the prefill side
-    expect(d.inst.kvUsedBlocks).toBe(7);
-    d.sim.run(3000);
-    d.inst.startDecode(dr);
+    const dr = d.add({ id: 'a', inputTokens: 100, outputTokens: 5 });
+    dr.remotePrefill = true;
+    d.sim.schedule(3000, EventPriority.TransferEnd, { handle: () => d.inst.remoteLanded(dr) });
     d.run();
-    // The first step recomputes the last prompt token (1000 + 10 us) and samples the first token;
-    // then four decode steps.
+    expect(d.events[0]).toBe('load a 7 0');
+    // Idle, the landing is reported at once; the first step recomputes the last prompt token
+    // (1000 + 10 us) and samples the first token; then four decode steps.
     expect(dr.firstScheduledUs).toBe(3000);
     expect(dr.firstTokenUs).toBe(3000 + 1010);
     expect(dr.finishedUs).toBe(3000 + 5 * 1010);
@@ -92,8 +93,10 @@ describe('instance: KV cache, prefix cache and preemption', () => {
     expect(d.inst.kvUsedBlocks).toBe(0);
     // The landed prompt is in the decode instance's prefix cache (its full blocks but the last
     // token's): a request with the same prompt needs only the last block from the prefill side.
-    const again = siblingRequest(r);
-    expect(d.inst.reserveForTransfer(again)).toBe(1);
+    const again = d.add({ id: 'a', arrivalUs: 20_000, inputTokens: 100, outputTokens: 5 });
+    again.remotePrefill = true;
+    d.run();
+    expect(d.events.at(-1)).toBe('load a 1 20000');
     expect(again.cachedTokens).toBe(96);
   });
 });

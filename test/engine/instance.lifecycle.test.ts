@@ -41,7 +41,7 @@ describe('instance lifecycle', () => {
     expect([b.firstScheduledUs, b.finishedUs, a.finishedUs]).toEqual([1100, 2210, 2210 + 1010]);
   });
 
-  it('aborting a held prefill, a reservation or a load frees its blocks and lets a waiting request start at once', () => {
+  it('aborting a held prefill frees its blocks and lets a waiting request start at once; those of a P/D transfer once its landing is reported', () => {
     // 8 blocks, 7 usable. p (100 tokens, 7 blocks, prefill only) is held after [0, 2000); w (100
     // tokens) arrives at 3000 and waits for blocks until p is withdrawn at 4000.
     const t = new Harness({ totalKvBlocks: 8 });
@@ -55,10 +55,15 @@ describe('instance lifecycle', () => {
     t.run();
     expect([w.firstScheduledUs, w.finishedUs]).toEqual([4000, 6000]);
 
-    const r = engineRequestFor({ id: 'r', arrivalUs: 0, inputTokens: 32, outputTokens: 2 }, 9, 16);
-    expect(t.inst.reserveForTransfer(r)).toBe(2);
+    // A P/D decode-side request whose transfer is in flight: its blocks go when the landing is reported.
+    const r = t.add({ id: 'r', arrivalUs: 7000, inputTokens: 32, outputTokens: 2 });
+    r.remotePrefill = true;
+    t.run();
+    expect(t.events.at(-1)).toBe('load r 2 7000');
     t.inst.abort(r);
-    expect([r.state, t.inst.reservedCount, t.inst.kvUsedBlocks, t.inst.idle]).toEqual([RequestState.Aborted, 0, 0, true]);
+    expect([r.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 2, 0]);
+    t.inst.remoteLanded(r);
+    expect(t.inst.kvUsedBlocks).toBe(0);
   });
 
   it('aborting a request while its CPU-tier load is in flight frees the load\'s blocks when the load is reported', () => {

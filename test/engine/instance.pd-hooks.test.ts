@@ -1,77 +1,110 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './helpers.js';
-import { EngineRequest, RequestState, engineRequestFor } from '../../src/engine/engine-request.js';
+import { EventPriority } from '../../src/kernel/events.js';
+import { RequestState, type EngineRequest } from '../../src/engine/engine-request.js';
 import type { ArrivalRequest } from '../../src/workload/request.js';
 
 /**
  * The P/D hooks on one instance, hand-computed (step = 1000us + 10us/token, synchronous loop,
- * blocks of 16): the decode side reserves a prompt's blocks before its transfer (local prefix
- * hits first, as vLLM's scheduler does for a remote prefill), gives them back if the transfer
- * fails, and starts decoding when it lands; the prefill side holds a prefilled request's blocks
- * until the transfer is done.
+ * blocks of 16), after vLLM 0.15's scheduler with NixlConnector: a decode-side request
+ * (do_remote_prefill) waits in the queue like any other; when the waiting loop reaches it (room
+ * under max_num_seqs, blocks free) it gets blocks for its prompt past the local prefix hits and
+ * waits for remote KVs at its place; the step carrying that allocation starts the transfer
+ * ("load <id> <blocks> <time>"); a step ending after the landing reports it (at once when idle)
+ * and the request is promoted where it stands, recomputing its last prompt token. The prefill
+ * side holds a prefilled request's blocks until the transfer is done.
  */
-function request(t: Harness, src: Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number }): EngineRequest {
-  const r = engineRequestFor({ arrivalUs: 0, ...src }, t.reqs.length, t.inst.config.blockSize);
-  t.reqs.push(r);
+function remote(t: Harness, a: Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number }): EngineRequest {
+  const r = t.add(a);
+  r.remotePrefill = true;
   return r;
 }
 
+/** Calls `fn` at `atUs` (the cluster's landing priority). */
+function at(t: Harness, atUs: number, fn: () => void): void {
+  t.sim.schedule(atUs, EventPriority.TransferEnd, { handle: fn });
+}
+
 describe('instance P/D hooks (hand-computed)', () => {
-  it('reserves the prompt blocks minus the local prefix hits, and refuses without allocating when they are not free', () => {
-    // 12 blocks, 11 usable. 'warm' caches g's 48 tokens (3 full blocks) and frees them: free but cached.
+  it('allocates the prompt past the local prefix hits when the waiting loop reaches it; blocks short stop the loop (head of line)', () => {
+    // 12 blocks, 11 usable. warm (0) caches g's 48 tokens: [warm:48] → 1480; 3 cached blocks free.
+    // At 2000 holder (32 tokens), big (160, g's 48 first) and exact (144, g's 48 first) arrive, all
+    //   remote. The (empty) step at 2000: holder takes 2 never-used blocks; big hits 3 cached blocks,
+    //   needs 7 more: 7 + its 3 free hits = 10 > 9 free → the loop stops (exact behind it waits too).
+    //   The empty step carries holder's pull: load holder 2 at 2000.
+    // holder lands at 5000, idle: reported at once, promoted (computed 31 of 32): [holder:1] → 6010,
+    //   its only token; its 2 blocks free (11 free). Next formation: big takes its 3 hits and 7
+    //   blocks (1 left): load big 7 at 6010; exact's hits are big's now: 6 > 1 free → stop.
+    // big lands at 8000: [big:1] → 9010; 11 free; exact takes its 3 hits and 6 blocks: load exact 6 at 9010.
     const t = new Harness({ totalKvBlocks: 12, blockSize: 16 });
-    t.add({ id: 'warm', inputTokens: 48, outputTokens: 1, prefix: { group: 'g', tokens: 48 } });
+    const g = { group: 'g', tokens: 48 };
+    t.add({ id: 'warm', inputTokens: 48, outputTokens: 1, prefix: g });
+    const holder = remote(t, { id: 'holder', arrivalUs: 2000, inputTokens: 32, outputTokens: 1 });
+    const big = remote(t, { id: 'big', arrivalUs: 2000, inputTokens: 160, outputTokens: 1, prefix: g });
+    const exact = remote(t, { id: 'exact', arrivalUs: 2000, inputTokens: 144, outputTokens: 1, prefix: g });
+    at(t, 3000, () => {
+      expect([holder.state, big.state, exact.state]).toEqual([RequestState.LoadingKv, RequestState.Waiting, RequestState.Waiting]);
+      expect([t.inst.waitingCount, t.inst.kvUsedBlocks, t.inst.kvFreeBlocks]).toEqual([3, 2, 9]);
+    });
+    at(t, 5000, () => t.inst.remoteLanded(holder));
+    at(t, 8000, () => t.inst.remoteLanded(big));
     t.run();
-    expect([t.inst.kvUsedBlocks, t.inst.kvFreeBlocks]).toEqual([0, 11]);
-    // A holder takes 2 uncached blocks: 9 free, 3 of them g's cached blocks.
-    const holder = request(t, { id: 'holder', inputTokens: 32, outputTokens: 1 });
-    expect(t.inst.reserveForTransfer(holder)).toBe(2);
-    expect([holder.state, t.inst.reservedCount, t.inst.kvUsedBlocks]).toEqual([RequestState.Reserved, 1, 2]);
-    // 160 tokens = 10 blocks, 3 hit: 7 new + the 3 hits taken off the free queue = 10 > 9 free.
-    const big = request(t, { id: 'big', inputTokens: 160, outputTokens: 1, prefix: { group: 'g', tokens: 48 } });
-    expect(t.inst.reserveForTransfer(big)).toBe(-1);
-    expect([big.state, t.inst.reservedCount, t.inst.kvUsedBlocks, t.inst.kvFreeBlocks]).toEqual([RequestState.New, 1, 2, 9]);
-    // 144 tokens = 9 blocks, 3 hit: 6 + 3 = 9 free exactly.
-    const exact = request(t, { id: 'exact', inputTokens: 144, outputTokens: 1, prefix: { group: 'g', tokens: 48 } });
-    expect(t.inst.reserveForTransfer(exact)).toBe(6);
-    expect([exact.cachedTokens, t.inst.reservedCount, t.inst.kvUsedBlocks, t.inst.kvFreeBlocks]).toEqual([48, 2, 11, 0]);
-    // A request already reserved, or one that can never fit, is refused.
-    expect(t.inst.reserveForTransfer(exact)).toBe(-1);
-    const huge = request(t, { id: 'huge', inputTokens: 176, outputTokens: 2 });
-    expect(t.inst.reserveForTransfer(huge)).toBe(-1);
-    expect(t.inst.reservedCount).toBe(2);
+    expect(t.events).toEqual([
+      'first warm 1480', 'finish warm 1480', 'load holder 2 2000',
+      'first holder 6010', 'finish holder 6010', 'load big 7 6010',
+      'first big 9010', 'finish big 9010', 'load exact 6 9010',
+    ]);
+    expect([holder.cachedTokens, big.cachedTokens, exact.cachedTokens]).toEqual([0, 48, 48]);
+    expect([exact.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.LoadingKv, 9, 1]);
+    // A second landing report, or one for a request without a transfer, changes nothing.
+    t.inst.remoteLanded(holder);
+    expect(t.inst.kvUsedBlocks).toBe(9);
   });
 
-  it('with prefix caching off, reserves every prompt block', () => {
+  it('with prefix caching off, allocates every prompt block', () => {
     const t = new Harness({ totalKvBlocks: 12, blockSize: 16, enablePrefixCaching: false });
     t.add({ id: 'warm', inputTokens: 48, outputTokens: 1, prefix: { group: 'g', tokens: 48 } });
+    const r = remote(t, { id: 'r', arrivalUs: 2000, inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 48 } });
     t.run();
-    const r = request(t, { id: 'r', inputTokens: 64, outputTokens: 1, prefix: { group: 'g', tokens: 48 } });
-    expect(t.inst.reserveForTransfer(r)).toBe(4);
+    expect(t.events).toEqual(['first warm 1480', 'finish warm 1480', 'load r 4 2000']);
     expect(r.cachedTokens).toBe(0);
   });
 
-  it('cancelling a reservation frees its blocks; cancelling twice is an error', () => {
-    const t = new Harness({ totalKvBlocks: 12, blockSize: 16 });
-    const r = request(t, { id: 'r', inputTokens: 64, outputTokens: 4 });
-    expect(t.inst.reserveForTransfer(r)).toBe(4);
-    t.inst.cancelReservation(r);
-    expect([r.state, t.inst.reservedCount, t.inst.kvUsedBlocks]).toEqual([RequestState.Dropped, 0, 0]);
-    expect(() => t.inst.cancelReservation(r)).toThrow(/r has no reservation/);
-    expect(() => t.inst.startDecode(r)).toThrow(/r has no reservation/);
+  it('a full batch (max_num_seqs) holds the transfer back until a seat frees', () => {
+    // max_num_seqs 1. r0 (0; 16 tokens, 3 out): [r0:16] → 1160, [r0:1] → 2170, [r0:1] → 3180.
+    // d (remote, 32 tokens) arrives at 500: vLLM's waiting loop does not run while the batch is
+    //   full, so d gets its blocks only at 3180, when r0 has left: load d 2 at 3180.
+    const t = new Harness({ totalKvBlocks: 12, blockSize: 16, maxNumSeqs: 1 });
+    t.add({ id: 'r0', inputTokens: 16, outputTokens: 3 });
+    const d = remote(t, { id: 'd', arrivalUs: 500, inputTokens: 32, outputTokens: 2 });
+    at(t, 4000, () => t.inst.remoteLanded(d));
+    t.run();
+    // d lands at 4000 (idle): [d:1] → 5010 (first token), [d:1] → 6020.
+    expect(t.events).toEqual(['first r0 1160', 'finish r0 3180', 'load d 2 3180', 'first d 5010', 'finish d 6020']);
+    expect(t.inst.kvUsedBlocks).toBe(0);
   });
 
-  it('a landed transfer recomputes the last prompt token, then decodes: first token after one 1-token step', () => {
-    // computed = 63 of 64: step 1 runs 1 token (1010us) and samples token 1; tokens 2 and 3 follow
-    // one decode step each (1010us).
-    const t = new Harness({ totalKvBlocks: 12, blockSize: 16 });
-    const r = request(t, { id: 'r', inputTokens: 64, outputTokens: 3 });
-    expect(t.inst.reserveForTransfer(r)).toBe(4);
-    t.inst.startDecode(r);
-    expect([r.state, r.computedTokens, t.inst.reservedCount, t.inst.enqueuedCount]).toEqual([RequestState.Waiting, 63, 0, 1]);
+  it('a busy engine reports a landing at the end of the step in flight; an abort in flight frees the blocks only then', () => {
+    // max_num_seqs 2. r0 (0; 16 tokens, 4 out): [r0:16] → 1160. d (remote, 32) arrives at 500: the
+    //   formation at 1160 gives r0 its decode and d its 2 blocks; that step carries the pull:
+    //   load d 2 at 1160; [r0:1] → 2170. d lands at 1500, inside that step: reported at 2170, then
+    //   [r0:1, d:1] → 3190 (d's first token), [r0:1, d:1] → 4210 (both finish).
+    // e (remote, 32) arrives at 4500 (idle): load e 2 at 4500; aborted at 4600 (its blocks stay:
+    //   the read still writes them); lands at 5000 (idle): reported, its blocks free.
+    const t = new Harness({ totalKvBlocks: 12, blockSize: 16, maxNumSeqs: 2 });
+    t.add({ id: 'r0', inputTokens: 16, outputTokens: 4 });
+    const d = remote(t, { id: 'd', arrivalUs: 500, inputTokens: 32, outputTokens: 2 });
+    const e = remote(t, { id: 'e', arrivalUs: 4500, inputTokens: 32, outputTokens: 2 });
+    at(t, 1500, () => t.inst.remoteLanded(d));
+    at(t, 2000, () => expect(d.state).toBe(RequestState.LoadingKv));
+    at(t, 4600, () => {
+      t.inst.abort(e);
+      expect([e.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 2, 0]);
+    });
+    at(t, 5000, () => t.inst.remoteLanded(e));
     t.run();
-    expect(t.events).toEqual(['first r 1010', 'finish r 3030']);
-    expect(t.inst.kvUsedBlocks).toBe(0);
+    expect(t.events).toEqual(['first r0 1160', 'load d 2 1160', 'first d 3190', 'finish r0 4210', 'finish d 4210', 'load e 2 4500']);
+    expect([t.inst.kvUsedBlocks, t.inst.abortedCount]).toEqual([0, 1]);
   });
 
   it('a prefill-only request holds its blocks after its first token until released', () => {

@@ -4,7 +4,7 @@
  * Step time = 1000 us + 10 us per batched token, synchronous loop, block size 16.
  */
 import { describe, expect, it } from 'vitest';
-import { engineRequestFor, siblingRequest } from '../../src/engine/engine-request.js';
+import { EventPriority } from '../../src/kernel/events.js';
 import { Harness, batchOf } from './helpers.js';
 import type { InstanceOptions } from '../../src/engine/config.js';
 
@@ -16,19 +16,20 @@ function recordBatches(t: Harness): string[][] {
 }
 
 /**
- * 6 blocks (5 usable): a P/D decode request d reserves its 32 prompt tokens' 2 blocks at 0; w
- * (30 tokens, 2 blocks) arrives after it and prefills in step 1 (0 → 1300); d's transfer lands at
- * 500 and d joins step 2 after w, so running is [w, d] though d came first. Run to the end.
+ * 6 blocks (5 usable): a P/D decode request d (do_remote_prefill) arrives at 0 just before w (30
+ * tokens, 2 blocks); the schedule at 0 gives d its 32 prompt tokens' 2 blocks (it waits for the
+ * transfer) and prefills w in step 1 (0 → 1300); d's transfer lands at 500, step 1 reports it, and d
+ * joins step 2 after w, so running is [w, d] though d came first. Run to the end.
  */
 function decodeJoinsAfterLaterArrival(opts: Partial<InstanceOptions>) {
   const t = new Harness({ totalKvBlocks: 6, ...opts });
   const steps = recordBatches(t);
-  const d = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 32, outputTokens: 10 }, 100, 16);
-  expect(t.inst.reserveForTransfer(d)).toBe(2);
+  const d = t.add({ id: 'd', inputTokens: 32, outputTokens: 10 });
+  d.remotePrefill = true;
   const w = t.add({ id: 'w', inputTokens: 30, outputTokens: 10 });
-  t.sim.run(500);
-  t.inst.startDecode(d);
+  t.sim.schedule(500, EventPriority.TransferEnd, { handle: () => t.inst.remoteLanded(d) });
   t.run();
+  expect(t.events.slice(0, 2)).toEqual(['load d 2 0', 'first w 1300']);
   return { t, steps, d, w };
 }
 
@@ -165,8 +166,10 @@ describe('vLLM scheduler rules, hand-computed', () => {
     const first = t.add({ id: 'a', inputTokens: 96, outputTokens: 2, prefix: { group: 'g', tokens: 96 } });
     t.run();
     expect(first.cachedTokens).toBe(0);
-    const again = siblingRequest(engineRequestFor({ id: 'b', arrivalUs: 0, inputTokens: 96, outputTokens: 2, prefix: { group: 'g', tokens: 96 } }, 1, 16));
-    expect(t.inst.reserveForTransfer(again)).toBe(1);
+    const again = t.add({ id: 'b', arrivalUs: 10_000, inputTokens: 96, outputTokens: 2, prefix: { group: 'g', tokens: 96 } });
+    again.remotePrefill = true;
+    t.run();
+    expect(t.events.at(-1)).toBe('load b 1 10000');
     expect(again.cachedTokens).toBe(80);
   });
 });

@@ -11,13 +11,14 @@
  *   (the hits plus fresh ones) and the request waits (WAITING_FOR_REMOTE_KVS); once
  *   `finished_recving`, `_update_waiting_for_remote_kv` caches the blocks and counts the prompt
  *   computed but its last token, which the next step computes, sampling the first token.
- * blis: `prefillOnly` → Held until `releaseHeld`; `reserveForTransfer` / `startDecode` (the cluster
- * calls them when the prefill answers and when the transfer lands: test/cluster/disagg.test.ts
- * has the transfer time). Synchronous loop; step = 1000 µs + 10 µs per batched token.
+ * blis: `prefillOnly` → Held until `releaseHeld`; a `remotePrefill` request is allocated by the
+ * waiting loop, its read starts with the step carrying that (InstanceListener.onRemoteLoad) and
+ * `remoteLanded` marks its landing (the cluster calls it: test/cluster/disagg.test.ts has the
+ * transfer time). Synchronous loop; step = 1000 µs + 10 µs per batched token.
  */
 import { describe, expect, it } from 'vitest';
 import { EventPriority } from '../../src/kernel/events.js';
-import { engineRequestFor, type EngineRequest } from '../../src/engine/engine-request.js';
+import { RequestState, type EngineRequest } from '../../src/engine/engine-request.js';
 import { Harness, recordSteps } from './helpers.js';
 
 /** Runs `build` on a fresh harness with and without leaping; returns the stepped run's batches, step ends and events, after checking both agree. */
@@ -91,32 +92,28 @@ describe('vLLM scenarios: P/D prefill side', () => {
 describe('vLLM scenarios: P/D decode side', () => {
   it('local prefix hits first, blocks for the rest of the prompt, then the last prompt token is computed after the transfer', () => {
     // 8 blocks, block 4. w (0; g's 8): [w:8] → 1080; G0, G1 cached and freed.
-    // d (g's 8 + 6 = 14 tokens, 3 out) reaches the decode side at 2000: local hits G0, G1
-    //   (8 tokens), the connector matches the other 14 − 8 = 6 asynchronously; allocate_slots
-    //   takes cdiv(14, 4) − 2 = 2 fresh blocks (the transfer fills them). It waits, no step runs.
+    // d (g's 8 + 6 = 14 tokens, 3 out, do_remote_prefill) reaches the decode side at 2000: the
+    //   idle engine's schedule finds local hits G0, G1 (8 tokens); the connector matches the other
+    //   14 − 8 = 6 asynchronously; allocate_slots takes cdiv(14, 4) − 2 = 2 fresh blocks (the
+    //   transfer fills them) and d waits (WAITING_FOR_REMOTE_KVS). The empty step carries the read.
     // x (2500; 4 unique, 1 out) runs beside it: [x:4] → 3540.
-    // The transfer lands at 5000: computed = min(4 blocks × 4, 14) = 14 = num_tokens → 13;
+    // The transfer lands at 5000 (idle: the next empty step's get_finished reports it):
+    //   computed = min(4 blocks × 4, 14) = 14 = num_tokens → 13;
     //   [d:1] → 6010 samples the first token, then [d:1] → 7020, [d:1] → 8030 (finish).
     let d: EngineRequest | null = null;
-    let reserved = -1;
     const r = both({ totalKvBlocks: 8 }, (t) => {
       const g = { group: 'g', tokens: 8 };
       t.add({ id: 'w', inputTokens: 8, outputTokens: 1, prefix: g });
       t.add({ id: 'x', arrivalUs: 2500, inputTokens: 4, outputTokens: 1 });
-      // The decode side's copy of the request: it reaches the instance through the P/D hooks, not enqueue.
-      const req = engineRequestFor({ id: 'd', arrivalUs: 0, inputTokens: 14, outputTokens: 3, prefix: g }, t.reqs.length, 4);
-      t.reqs.push(req);
+      const req = t.add({ id: 'd', arrivalUs: 2000, inputTokens: 14, outputTokens: 3, prefix: g });
+      req.remotePrefill = true;
       d = req;
-      at(t, 2000, () => {
-        reserved = t.inst.reserveForTransfer(req);
-        expect([req.cachedTokens, t.inst.kvUsedBlocks, t.inst.reservedCount]).toEqual([8, 4, 1]);
-      });
-      at(t, 5000, () => t.inst.startDecode(req));
+      at(t, 2100, () => expect([req.cachedTokens, t.inst.kvUsedBlocks, req.state]).toEqual([8, 4, RequestState.LoadingKv]));
+      at(t, 5000, () => t.inst.remoteLanded(req));
     });
-    expect(reserved).toBe(2);
     expect(r.batches).toEqual([['w:8'], ['x:4'], ['d:1'], ['d:1'], ['d:1']]);
     expect(r.ends).toEqual([1080, 3540, 6010, 7020, 8030]);
-    expect(r.events).toEqual(['first w 1080', 'finish w 1080', 'first x 3540', 'finish x 3540', 'first d 6010', 'finish d 8030']);
+    expect(r.events).toEqual(['first w 1080', 'finish w 1080', 'load d 2 2000', 'first x 3540', 'finish x 3540', 'first d 6010', 'finish d 8030']);
     expect(d!.preemptions).toBe(0);
     expect(r.t.inst.kvUsedBlocks).toBe(0);
   });

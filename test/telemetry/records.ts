@@ -45,8 +45,8 @@ export function disaggregated(index: number): RequestRecord {
     ...r,
     disagg: {
       prefillInstance: 1, decodeInstance: 5, decodeRoutedUs: r.routedUs, prefillDoneUs: prefillDone,
-      transferStartUs: prefillDone, transferEndUs: prefillDone + 3_000, transferBytes: 123_456_789,
-      decodeEnqueuedUs: prefillDone + 3_000, decodeFirstScheduledUs: prefillDone + 4_000, decodeCachedTokens: 0,
+      transferStartUs: prefillDone + 500, transferEndUs: prefillDone + 3_000, transferBytes: 123_456_789,
+      decodeEnqueuedUs: prefillDone, decodeFirstScheduledUs: prefillDone + 4_000, decodeCachedTokens: 0,
     },
   };
 }
