@@ -171,13 +171,11 @@ export class Disaggregation implements TransferListener<Transfer> {
 
   onTransferLanded(flow: Transfer, tUs: number): void {
     const t = flow.t;
-    const decode = this.host.fleet.instances[t.decodeInstance]!;
-    if (!t.closed) {
-      t.transferEndUs = tUs;
-      this.releasePrefill(t);
-    }
-    // Timed out in flight, both sides were aborted: the decode side's blocks free once the landing is reported.
-    decode.remoteLanded(t.decodeReq!);
+    // Timed out in flight: both sides were aborted (the decode side freed its blocks then, as NixlConnector does).
+    if (t.closed) return;
+    t.transferEndUs = tUs;
+    this.releasePrefill(t);
+    this.host.fleet.instances[t.decodeInstance]!.remoteLanded(t.decodeReq!);
   }
 
   /** Frees the prefill side's held blocks (after the transfer, or when the request ends). */

@@ -31,8 +31,8 @@ export abstract class PdHooks {
   }
 
   /**
-   * Decode side: the P/D transfer into `req`'s blocks landed now (the request may have been
-   * aborted since: its blocks free once the landing is reported). The worker's get_finished sees
+   * Decode side: the P/D transfer into `req`'s blocks landed now (nothing happens for a request
+   * aborted since: its blocks were freed at the abort). The worker's get_finished sees
    * it at the end of the first step that ends from now on (finished_recving), or at once when no
    * step runs (vLLM's engine keeps stepping, without a forward, while a request waits for remote
    * KVs); the waiting loop then promotes the request where it stands, as in vLLM 0.15

@@ -273,18 +273,21 @@ export class Scheduler extends CpuLoadManager {
   }
 
   /**
-   * An abort reaches a request loading from the CPU tier: it leaves the waiting queue. True when its
-   * blocks can be freed now (its load was reported); else they wait for the report (vLLM's
-   * finish_requests with delay_free_blocks: the load is still writing them; kv-loads.ts).
+   * An abort reaches a request loading its KV: it leaves the waiting queue. True when its blocks can
+   * be freed now (its load was reported, or it is a P/D transfer); a CPU-tier load's wait for the
+   * report (the OffloadingConnector's request_finished delays the free: the load is still writing
+   * them; kv-loads.ts).
    */
   abortLoading(r: EngineRequest): boolean {
     this.waiting.remove(r);
     if (r.loadReported) return true;
-    const i = this.remoteStarts.indexOf(r);
-    if (i >= 0) {
-      // A P/D transfer no step has started yet: nothing will write its blocks.
-      this.remoteStarts.splice(i, 1);
+    if (r.remoteBlocks > 0) {
+      // A P/D transfer: NixlConnector's request_finished does not delay the free (the request's
+      // do_remote_prefill was cleared at allocation), so its blocks go now, read in flight or not.
+      const i = this.remoteStarts.indexOf(r);
+      if (i >= 0) this.remoteStarts.splice(i, 1);
       this.loading.splice(this.loading.indexOf(r), 1);
+      r.loadDoneUs = -1;
       return true;
     }
     this.loads.abort(r);

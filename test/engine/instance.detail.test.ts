@@ -21,7 +21,7 @@ describe('instance: detail recording and P/D reservations', () => {
     expect(q.tokenTimesUs).toBeNull();
   });
 
-  it('P/D decode side: a remote prefill that can never fit is dropped at enqueue; one aborted in flight frees its blocks when the landing is reported', () => {
+  it('P/D decode side: a remote prefill that can never fit is dropped at enqueue; one aborted with its transfer in flight frees its blocks at once', () => {
     // 10 blocks, 9 usable: big needs cdiv(202, 16) = 13; r's 100 prompt tokens take 7, pulled at once (idle).
     const d = new Harness({ totalKvBlocks: 10 });
     const big = d.add({ id: 'big', inputTokens: 200, outputTokens: 2 });
@@ -32,7 +32,7 @@ describe('instance: detail recording and P/D reservations', () => {
     expect(d.events).toEqual(['drop big exceeds-kv-capacity 0', 'load r 7 0']);
     expect(d.inst.kvUsedBlocks).toBe(7);
     d.inst.abort(r);
-    expect([r.state, d.inst.kvUsedBlocks]).toEqual([RequestState.Aborted, 7]);
+    expect([r.state, d.inst.kvUsedBlocks]).toEqual([RequestState.Aborted, 0]);
     d.inst.remoteLanded(r);
     expect(d.inst.kvUsedBlocks).toBe(0);
   });

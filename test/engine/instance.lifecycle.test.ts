@@ -41,7 +41,7 @@ describe('instance lifecycle', () => {
     expect([b.firstScheduledUs, b.finishedUs, a.finishedUs]).toEqual([1100, 2210, 2210 + 1010]);
   });
 
-  it('aborting a held prefill frees its blocks and lets a waiting request start at once; those of a P/D transfer once its landing is reported', () => {
+  it('aborting a held prefill or a P/D transfer in flight frees its blocks and lets a waiting request start at once', () => {
     // 8 blocks, 7 usable. p (100 tokens, 7 blocks, prefill only) is held after [0, 2000); w (100
     // tokens) arrives at 3000 and waits for blocks until p is withdrawn at 4000.
     const t = new Harness({ totalKvBlocks: 8 });
@@ -55,15 +55,13 @@ describe('instance lifecycle', () => {
     t.run();
     expect([w.firstScheduledUs, w.finishedUs]).toEqual([4000, 6000]);
 
-    // A P/D decode-side request whose transfer is in flight: its blocks go when the landing is reported.
+    // A P/D decode-side request whose transfer is in flight: its blocks go at once (NixlConnector does not delay the free).
     const r = t.add({ id: 'r', arrivalUs: 7000, inputTokens: 32, outputTokens: 2 });
     r.remotePrefill = true;
     t.run();
     expect(t.events.at(-1)).toBe('load r 2 7000');
     t.inst.abort(r);
-    expect([r.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 2, 0]);
-    t.inst.remoteLanded(r);
-    expect(t.inst.kvUsedBlocks).toBe(0);
+    expect([r.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 0, 0]);
   });
 
   it('aborting a request while its CPU-tier load is in flight frees the load\'s blocks when the load is reported', () => {

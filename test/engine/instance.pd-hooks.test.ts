@@ -84,13 +84,14 @@ describe('instance P/D hooks (hand-computed)', () => {
     expect(t.inst.kvUsedBlocks).toBe(0);
   });
 
-  it('a busy engine reports a landing at the end of the step in flight; an abort in flight frees the blocks only then', () => {
+  it('a busy engine reports a landing at the end of the step in flight; an abort frees a transfer\'s blocks at once', () => {
     // max_num_seqs 2. r0 (0; 16 tokens, 4 out): [r0:16] → 1160. d (remote, 32) arrives at 500: the
     //   formation at 1160 gives r0 its decode and d its 2 blocks; that step carries the pull:
     //   load d 2 at 1160; [r0:1] → 2170. d lands at 1500, inside that step: reported at 2170, then
     //   [r0:1, d:1] → 3190 (d's first token), [r0:1, d:1] → 4210 (both finish).
-    // e (remote, 32) arrives at 4500 (idle): load e 2 at 4500; aborted at 4600 (its blocks stay:
-    //   the read still writes them); lands at 5000 (idle): reported, its blocks free.
+    // e (remote, 32) arrives at 4500 (idle): load e 2 at 4500; aborted at 4600: NixlConnector's
+    //   request_finished does not delay the free (do_remote_prefill was cleared at allocation), so
+    //   its blocks go at once; its landing at 5000 changes nothing.
     const t = new Harness({ totalKvBlocks: 12, blockSize: 16, maxNumSeqs: 2 });
     t.add({ id: 'r0', inputTokens: 16, outputTokens: 4 });
     const d = remote(t, { id: 'd', arrivalUs: 500, inputTokens: 32, outputTokens: 2 });
@@ -99,7 +100,7 @@ describe('instance P/D hooks (hand-computed)', () => {
     at(t, 2000, () => expect(d.state).toBe(RequestState.LoadingKv));
     at(t, 4600, () => {
       t.inst.abort(e);
-      expect([e.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 2, 0]);
+      expect([e.state, t.inst.kvUsedBlocks, t.inst.waitingCount]).toEqual([RequestState.Aborted, 0, 0]);
     });
     at(t, 5000, () => t.inst.remoteLanded(e));
     t.run();
