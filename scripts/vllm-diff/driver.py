@@ -98,6 +98,9 @@ def make_scheduler(model_dir, sc):
         # cpu_bytes_to_use by the page size times the KV tensors (one here).
         tensors = [KVCacheTensor(size=full.page_size_bytes * sc["totalKvBlocks"], shared_by=["full"])]
         transfer = KVTransferConfig(kv_connector="OffloadingConnector", kv_role="kv_both", kv_connector_extra_config={"cpu_bytes_to_use": tier["blocks"] * full.page_size_bytes})
+    if sc.get("remote") is not None:
+        # The decode side of P/D: vLLM's NixlConnector (its scheduler side; the driver plays the worker).
+        transfer = KVTransferConfig(kv_connector="NixlConnector", kv_role="kv_both")
     config = VllmConfig(scheduler_config=sched, model_config=model, cache_config=cache, device_config=DeviceConfig(device="cpu"), kv_transfer_config=transfer)
     groups = [KVCacheGroupSpec(["full"], full)]
     hybrid = sc.get("kvGroups")
@@ -125,21 +128,31 @@ def prompt_tokens(index, req):
 
 
 class Worker:
-    """The worker side of the CPU tier's connector, as blis models it (src/engine/kv-loads.ts,
-    kv-stores.ts): a load started by a schedule lands loadUsPerBlock per block after that
-    schedule and is reported (finished_recving) at the end of the first step formed no earlier
-    whose end is not before the landing (an empty step ends when it starts); stores are instant,
-    so a request that ever had a store job is reported (finished_sending) by the first step whose
-    schedule lists it among the finished requests."""
+    """The worker side of the connector, as blis models it (src/engine/kv-loads.ts, kv-stores.ts):
+    - CPU tier: a load started by a schedule lands loadUsPerBlock per block after that schedule;
+      stores are instant, so a request that ever had a store job is reported (finished_sending)
+      by the first step whose schedule lists it among the finished requests;
+    - P/D decode side (NixlConnector): a read starts when the step carrying its schedule starts
+      (start_load_kv; the clock of the cluster's link is blis's, here 3 µs + usPerBlock per block
+      of the request's fresh blocks, so a landing never ties with a step end or an abort).
+    A load is reported (finished_recving) at the end of the first step formed no earlier whose end
+    is not before the landing (an empty step ends when it starts)."""
 
-    def __init__(self, tier):
+    def __init__(self, tier, remote):
         self.load_us = tier["loadUsPerBlock"] if tier else 0
+        self.read_us = remote["usPerBlock"] if remote else 0
         self.loads = []  # (request id, landing µs, schedule index)
         self.stored = set()
 
-    def scheduled(self, out, index, now):
-        """Takes a schedule's connector metadata; returns the stored requests its step reports."""
+    def scheduled(self, out, index, now, start):
+        """Takes a schedule's connector metadata (its step starts at `start`); returns the stored requests its step reports."""
         meta = out.kv_connector_metadata
+        if meta is not None and hasattr(meta, "reqs_to_recv"):
+            for rid, req in meta.reqs_to_recv.items():
+                # A request aborted before it was scheduled has no blocks: nothing to read here.
+                if req.local_block_ids:
+                    self.loads.append((rid, start + 3 + len(req.local_block_ids) * self.read_us, index))
+            return set()
         if meta is not None:
             for rid, (src, dst) in meta.reqs_to_load.items():
                 self.loads.append((rid, now + round(len(dst.block_ids) * self.load_us), index))
@@ -160,7 +173,8 @@ class Worker:
 def run(model_dir, sc):
     s = make_scheduler(model_dir, sc)
     tier = sc.get("cpuTier")
-    worker = Worker(tier)
+    remote = sc.get("remote")
+    worker = Worker(tier, remote)
     hasher = None
     if sc["enablePrefixCaching"]:
         hash_fn = get_hash_fn_by_name("sha256")
@@ -179,7 +193,12 @@ def run(model_dir, sc):
         while pending and reqs[pending[0]].get("arrivalUs", 0) <= t:
             i = pending.popleft()
             r = reqs[i]
-            params = SamplingParams(max_tokens=r["outputTokens"], ignore_eos=True)
+            extra = None
+            if r.get("remote"):
+                # What llm-d's sidecar passes the decode instance from the prefill instance's answer.
+                blocks = -(-r["inputTokens"] // sc["blockSize"])
+                extra = {"kv_transfer_params": {"do_remote_prefill": True, "do_remote_decode": False, "remote_block_ids": list(range(blocks)), "remote_engine_id": "prefill", "remote_request_id": r["id"], "remote_host": "localhost", "remote_port": 5600, "tp_size": 1}}
+            params = SamplingParams(max_tokens=r["outputTokens"], ignore_eos=True, extra_args=extra)
             # Distinct arrival times in arrival order, as a server's clock gives them (the priority
             # queue breaks ties on (priority, arrival_time) before the request id).
             arrival = r.get("arrivalUs", 0) / 1e6 + len(objs) * 1e-9
@@ -208,6 +227,9 @@ def run(model_dir, sc):
         return min(times) if times else None
 
     index = 0
+    gpu_free = 0
+    # Steps since one sampled a token or reported a landing.
+    progress = [0]
 
     def schedule(now):
         """schedule(), and which scheduled requests sample a token in its step: synchronously,
@@ -225,7 +247,9 @@ def run(model_dir, sc):
                 flags.append(req.num_computed_tokens >= req.num_tokens)
         if out.total_num_scheduled_tokens > 0:
             result["batches"].append([f"{rid}:{n}" for rid, n in out.num_scheduled_tokens.items()])
-        sending = worker.scheduled(out, index, now)
+        # The step carrying this schedule starts now, or (asynchronous loop) when the GPU is free.
+        start = now if not sc["asyncScheduling"] else max(now, gpu_free)
+        sending = worker.scheduled(out, index, now, start)
         index += 1
         return (out, flags, index - 1, sending)
 
@@ -242,8 +266,17 @@ def run(model_dir, sc):
                 sampled.append([OUTPUT_TOKENS + 100_000 * objs[rid][0] + k])
             else:
                 sampled.append([])
+        progress[0] = 0 if any(sampled) else progress[0] + 1
+        if progress[0] > 2000:
+            # Steps go on and nothing is ever sampled or lands: a request at the queue's head
+            # preempts itself again and again for blocks that loaded requests behind it hold (vLLM
+            # runs only the preempted in a schedule that preempted). vLLM livelocks; blis's
+            # livelock guard departs (docs/engine.md).
+            raise Stuck(f"at {end_us} µs: 2000 steps without a sampled token while loaded requests wait")
         recving = worker.landed(i, end_us)
-        kv = KVConnectorOutput(finished_sending=sending or None, finished_recving=recving or None) if tier else None
+        if recving:
+            progress[0] = 0
+        kv = KVConnectorOutput(finished_sending=sending or None, finished_recving=recving or None) if tier or remote else None
         mro = ModelRunnerOutput(req_ids=ids, req_id_to_index={r: n for n, r in enumerate(ids)}, sampled_token_ids=sampled, kv_connector_output=kv)
         process_aborts(end_us)
         engine_outputs = s.update_from_output(out, mro)
@@ -262,11 +295,13 @@ def run(model_dir, sc):
 
     now = 0
     queue = deque()  # async: (batch, end µs), oldest first
-    gpu_free = 0
     idle_empties = 0  # consecutive empty steps that changed nothing at this time
     for _ in range(200_000):
         add_arrivals(now)
         process_aborts(now)
+        # A read for a request the scheduler freed (NixlConnector frees an aborted request's blocks
+        # at once) reaches nobody; a CPU-tier load of an aborted request keeps it until reported.
+        worker.loads = [l for l in worker.loads if l[0] in s.requests]
         if not (pending or s.has_requests() or queue or worker.loads):
             break
         if not sc["asyncScheduling"]:
@@ -330,6 +365,9 @@ def run(model_dir, sc):
     for rid, (i, req) in objs.items():
         result["reqs"][rid]["cachedTokens"] = req.num_cached_tokens
         result["reqs"][rid]["preemptions"] = req.num_preemptions
+        if remote is not None:
+            # The prompt tokens its KV connector matched outside (a remote prefill's: all but its local prefix hits).
+            result["reqs"][rid]["externalTokens"] = req.num_external_computed_tokens
     return result
 
 

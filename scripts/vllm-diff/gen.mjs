@@ -4,12 +4,15 @@
 // request fits the pool and max_model_len on its own (blis would drop one that never fits, and
 // vLLM would wait for it forever).
 //
-//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu] [chunked|whole] [small|large] > scenarios.json
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu|pd] [chunked|whole] [small|large] > scenarios.json
 //
 // whole: chunked prefill off (a prompt goes whole or waits); vLLM then needs max_model_len <= the
 // token budget, so max_model_len is the budget and every request fits it.
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
+//
+// pd: the decode side of P/D (vLLM's NixlConnector): about half the requests are remote prefills
+// (`remote`), whose prompts' KV is read from a prefill instance, 3 µs + usPerBlock per block.
 const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none', chunking = 'chunked', size = 'small'] = process.argv.slice(2);
 /** large: 10-30 requests of up to 200 + 64 tokens over larger pools and budgets (long decode stretches for event leaping). */
 const large = size === 'large';
@@ -46,6 +49,7 @@ for (let s = 0; s < Number(count); s++) {
   };
   // A CPU tier (vLLM's OffloadingConnector) of a few blocks, loading 50-300 µs a block.
   if (tierArg === 'cpu') sc.cpuTier = { blocks: int(2, 24), loadUsPerBlock: pick([50, 100, 300]), bytesPerBlock: 1 };
+  if (tierArg === 'pd') sc.remote = { usPerBlock: pick([20, 100, 400, 1500]) };
   if (kv === 'hybrid') sc.kvGroups = { layersPerGroup: 1, fullGroups: 1, slidingGroups: 1, slidingWindow: pick([4, 8, 12, 32]) };
   // A hybrid request holds blocks in both groups: every token's in the full one, and in the
   // sliding one its window's (plus a partial block) or, while its prompt is computed, the chunk's.
@@ -61,6 +65,7 @@ for (let s = 0; s < Number(count); s++) {
     if (rand() < 0.6) t += 10 * int(0, 400);
     const r = { id: `r${i}`, arrivalUs: t, inputTokens, outputTokens };
     if (policy === 'priority') r.priority = int(0, 2);
+    if (sc.remote && rand() < 0.5) r.remote = true;
     // With a CPU tier, a third of the prompts repeat a group's whole prompt (the tier's hits).
     if (sc.cpuTier && rand() < 0.33) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: inputTokens };
     else if (sc.enablePrefixCaching && rand() < 0.6) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: int(1, inputTokens) };

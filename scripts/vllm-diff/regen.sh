@@ -21,6 +21,7 @@ hybrid   300 4 mixed fcfs     hybrid
 aborts   300 5 mixed fcfs     full   aborts
 cpu      300 6 mixed fcfs     full   aborts cpu
 cpu-priority 300 9 mixed priority full aborts cpu
+pd       300 10 mixed fcfs    full   aborts pd
 whole    300 7 mixed fcfs     full   aborts none whole
 large    150 8 mixed fcfs     full   aborts none chunked large
 LIST

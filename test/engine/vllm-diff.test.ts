@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runScenario, type ScenarioAbort, type ScenarioRequest } from './vllm-scenarios.helpers.js';
+import { runScenario, type ScenarioAbort, type ScenarioRemote, type ScenarioRequest } from './vllm-scenarios.helpers.js';
 
 interface Scenario {
   asyncScheduling: boolean;
@@ -24,12 +24,15 @@ interface Scenario {
   requests: ScenarioRequest[];
   /** Client timeouts (the cluster's aborts). */
   aborts?: ScenarioAbort[];
+  /** The decode side of P/D: requests marked `remote` read their prompt's KV (NixlConnector). */
+  remote?: ScenarioRemote;
 }
 
 interface VllmResult {
   batches: string[][];
   stepEndsUs: number[];
-  reqs: Record<string, { firstTokenUs: number; finishedUs: number; preemptions: number; cachedTokens: number }>;
+  /** externalTokens (P/D fixtures): the prompt tokens the connector matched outside (vLLM's num_external_computed_tokens). */
+  reqs: Record<string, { firstTokenUs: number; finishedUs: number; preemptions: number; cachedTokens: number; externalTokens?: number }>;
 }
 
 interface Fixture {
@@ -46,7 +49,7 @@ const KNOWN: Readonly<Record<string, readonly number[]>> = {};
 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`../fixtures/vllm-diff/${name}`, import.meta.url), 'utf8')) as Fixture;
 
-describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json', 'aborts.json', 'cpu.json', 'whole.json', 'large.json', 'cpu-priority.json'])('blis against vLLM 0.15.1 scheduler runs (%s)', (name) => {
+describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json', 'aborts.json', 'cpu.json', 'whole.json', 'large.json', 'cpu-priority.json', 'pd.json'])('blis against vLLM 0.15.1 scheduler runs (%s)', (name) => {
   const fx = load(name);
   it('holds vLLM\'s run of every scenario', () => {
     expect(fx.scenarios.length).toBeGreaterThanOrEqual(150);
@@ -54,16 +57,23 @@ describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json', 'abort
   });
   const known = new Set(KNOWN[name] ?? []);
   const compare = (i: number, sc: Scenario): void => {
-    const { requests, aborts, ...opts } = sc;
-    const got = runScenario(opts, requests, aborts ?? []);
+    const { requests, aborts, remote, ...opts } = sc;
+    const got = runScenario(opts, requests, aborts ?? [], remote);
     const want = fx.vllm[i]!;
     expect(got.batches).toEqual(want.batches);
     expect(got.stepEndsUs).toEqual(want.stepEndsUs);
     for (const [id, r] of Object.entries(want.reqs)) {
       const g = got.reqs[id]!;
-      // vLLM's num_cached_tokens counts the tokens its first schedule found computed: GPU hits and CPU-tier loads.
-      const cached = g.cachedTokens < 0 ? g.cachedTokens : g.cachedTokens + g.cpuCachedTokens;
-      expect({ ...g, cachedTokens: cached }, id).toMatchObject({ firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens });
+      const input = requests.find((q) => q.id === id)!.inputTokens;
+      // vLLM's num_cached_tokens counts the tokens its first schedule found computed: GPU hits and
+      // CPU-tier loads, or for a P/D read (set when it is scheduled after the read) all but the
+      // recomputed last token. blis keeps a read's local hits apart (the decode side's own cache,
+      // taken when its blocks are allocated): vLLM's are the prompt less what it matched outside.
+      const read = g.remoteBlocks > 0;
+      const cached = read ? (g.firstScheduledUs < 0 ? -1 : input - 1) : g.cachedTokens < 0 ? g.cachedTokens : g.cachedTokens + g.cpuCachedTokens;
+      const { firstScheduledUs: _s, remoteBlocks: _b, ...shown } = g;
+      expect({ ...shown, cachedTokens: cached }, id).toMatchObject({ firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens });
+      if (read && r.externalTokens !== undefined && r.externalTokens > 0) expect(g.cachedTokens, `${id} local hits`).toBe(input - r.externalTokens);
     }
   };
   const cases = fx.scenarios.map((sc, i) => [i, sc] as const);

@@ -9,7 +9,13 @@ import { EventPriority, type SimEvent } from '../../src/kernel/events.js';
 import type { ArrivalRequest } from '../../src/workload/request.js';
 import { Harness, recordSteps } from './helpers.js';
 
-export type ScenarioRequest = Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number };
+/** `remote`: a P/D decode-side request (do_remote_prefill), its prompt's KV read from a prefill instance. */
+export type ScenarioRequest = Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number; remote?: boolean };
+
+/** P/D reads, as the differential test's driver lands them: 3 µs + usPerBlock per fresh block after the read starts. */
+export interface ScenarioRemote {
+  usPerBlock: number;
+}
 
 export interface RequestResult {
   firstTokenUs: number;
@@ -19,6 +25,10 @@ export interface RequestResult {
   cachedTokens: number;
   /** Prompt tokens loaded from the CPU tier at first scheduling. */
   cpuCachedTokens: number;
+  /** Blocks a P/D read filled (0: none). */
+  remoteBlocks: number;
+  /** When a step first computed tokens for it (-1: never). */
+  firstScheduledUs: number;
 }
 
 export interface ScenarioResult {
@@ -38,16 +48,25 @@ export interface ScenarioAbort {
 }
 
 /** Step time is the harness default, 1000 µs + 10 µs per batched token, all of it GPU time. */
-export function runScenario(opts: Partial<InstanceOptions>, reqs: ScenarioRequest[], aborts: ScenarioAbort[] = []): ScenarioResult {
+export function runScenario(opts: Partial<InstanceOptions>, reqs: ScenarioRequest[], aborts: ScenarioAbort[] = [], remote?: ScenarioRemote): ScenarioResult {
   const run = (leap: boolean): ScenarioResult => {
     const t = new Harness({ ...opts, leap });
     const steps = recordSteps(t);
     const added = reqs.map((r) => t.add(r));
+    for (let k = 0; k < reqs.length; k++) if (reqs[k]!.remote === true) added[k]!.remotePrefill = true;
+    if (remote !== undefined) {
+      // The cluster's part: a read started now lands after the scenario's link time.
+      const heard = t.onRemoteLoad.bind(t);
+      t.onRemoteLoad = (req, blocks) => {
+        heard(req, blocks);
+        t.sim.schedule(t.sim.nowUs + 3 + blocks * remote.usPerBlock, EventPriority.TransferEnd, { handle: () => t.inst.remoteLanded(req) });
+      };
+    }
     const aborter = { handle: (ev: SimEvent) => t.inst.abort(added[ev.a]!, t.sim.nowUs) };
     for (const a of aborts) t.sim.schedule(a.atUs, EventPriority.Timeout, aborter, added.findIndex((r) => r.src.id === a.id));
     t.run();
     const out: Record<string, RequestResult> = {};
-    for (const r of added) out[r.src.id] = { firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens, cpuCachedTokens: r.cpuCachedTokens };
+    for (const r of added) out[r.src.id] = { firstTokenUs: r.firstTokenUs, finishedUs: r.finishedUs, preemptions: r.preemptions, cachedTokens: r.cachedTokens, cpuCachedTokens: r.cpuCachedTokens, remoteBlocks: r.remoteBlocks, firstScheduledUs: r.firstScheduledUs };
     return { batches: steps.map((s) => s.batch), stepEndsUs: steps.map((s) => s.endUs), reqs: out, events: t.events };
   };
   const stepped = run(false);
