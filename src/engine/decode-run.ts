@@ -23,8 +23,8 @@
  * decodes (Scheduler.admitWaiting), its prefill committed step by step (docs/engine.md).
  *
  * The run ends (materialise, then the step-by-step path takes over for that step) when:
- * a formation cannot extend the batch (a request loads from the CPU tier, an admitted request
- * needs another prompt chunk, the pool cannot give the boundary blocks, every request is leaving),
+ * a formation cannot extend the batch (an admitted request needs another prompt chunk, the pool
+ * cannot give the boundary blocks, every request is leaving),
  * or the instance is touched from outside in a way that concerns a running request (abort).
  * Results are identical to stepping: same pool operations in the same order, same step times,
  * same listener calls (test/engine/instance.leap.test.ts, test/engine/decode-run.membership.test.ts,
@@ -162,7 +162,6 @@ export class DecodeRun extends RunSlots {
    */
   extend(out: StepBatch, seq: number, clock: Clock): boolean {
     const s = this.s;
-    if (s.loading.length !== 0) return false;
     this.joinedCount = 0;
     this.countedJoined = false;
     if (this.joiningCount !== 0 && !this.join()) return false;
