@@ -18,7 +18,7 @@
  * decode instance's first step. Both routing decisions' scores are kept on the record.
  */
 import type { Simulator } from '../kernel/sim.js';
-import { EngineRequest, RequestState, siblingRequest } from '../engine/engine-request.js';
+import { siblingRequest, type EngineRequest } from '../engine/engine-request.js';
 import { dropReason } from '../engine/config.js';
 import { kvBytesPerBlock } from '../model/kv-sizing.js';
 import type { ClusterConfig } from './config.js';
@@ -174,14 +174,9 @@ export class Disaggregation implements TransferListener<Transfer> {
     // Timed out in flight: both sides were aborted (the decode side freed its blocks then, as NixlConnector does).
     if (t.closed) return;
     t.transferEndUs = tUs;
-    this.releasePrefill(t);
-    this.host.fleet.instances[t.decodeInstance]!.remoteLanded(t.decodeReq!);
-  }
-
-  /** Frees the prefill side's held blocks (after the transfer, or when the request ends). */
-  releasePrefill(t: Tracked): void {
-    if (t.req.state !== RequestState.Held) return;
-    this.host.fleet.instances[t.instance]!.releaseHeld(t.req);
+    // The prefill side frees its held blocks when one of its steps reports the read (sendDone).
+    this.host.fleet.instances[t.instance]!.sendDone(t.req);
     this.host.instanceWorkDone(t.instance);
+    this.host.fleet.instances[t.decodeInstance]!.remoteLanded(t.decodeReq!);
   }
 }

@@ -9,8 +9,6 @@ import { PdHooks } from './pd-hooks.js';
 
 export abstract class InstanceGauges extends PdHooks {
   abstract readonly config: InstanceConfig;
-  /** A step is in flight (StepEnd pending). */
-  protected busy = false;
   /** A StepStart is pending. */
   protected startPending = false;
   /** A load-poll timer is pending. */
@@ -75,8 +73,11 @@ export abstract class InstanceGauges extends PdHooks {
   get loadPollPending(): boolean {
     return this.pollPending;
   }
-  /** True when no request is queued, loading (it waits in the queue), running or held here. */
+  /**
+   * True when no request is queued, loading (it waits in the queue), running or held here for a
+   * transfer still to come (held blocks the decode side has read only wait for a step's report).
+   */
   get idle(): boolean {
-    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === 0;
+    return !this.busy && this.waitingCount === 0 && this.runningCount === 0 && this.heldCount === this.sent.length;
   }
 }

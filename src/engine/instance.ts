@@ -152,6 +152,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         break;
       case RequestState.Held:
         this.heldCount--;
+        this.forgetSent(req);
         break;
       case RequestState.New:
         break; // still inside its pre-schedule delay: the admit event sees the state and skips it
@@ -243,8 +244,10 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     if (this.scheduler.remoteStarts.length > 0) this.startTransfers(b.size === 0 ? Number.MAX_SAFE_INTEGER : b.seq);
     if (b.size === 0) {
       this.notePeakKv();
+      // vLLM runs an empty schedule as a step without a forward: its output reports reads of held blocks (their release kicks again).
+      if (this.sent.length > 0) this.reportSent();
       this.armLoadPoll();
-      return false; // blocked on held, reserved or loading blocks; their release kicks again
+      return false; // blocked on held or loading blocks; their release kicks again
     }
     if (!(dur >= 1) || !Number.isInteger(dur)) throw new Error(`step-time model returned ${dur}us (need an integer >= 1)`);
     for (let k = b.admittedFrom; k < b.size; k++) {
@@ -322,6 +325,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     if (finishedAny) this.removeFinished();
     if (s.loads.any) s.releaseLoads(b.seq, now);
     if (s.stores.any) s.releaseStores(b.seq); // after the loads, as _update_from_kv_xfer_finished
+    if (this.sent.length > 0) this.reportSent(); // P/D reads of held blocks: finished_sending too
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;

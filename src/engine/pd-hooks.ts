@@ -1,7 +1,7 @@
 /**
  * The prefill/decode disaggregation side of an instance (llm-d P/D over vLLM's NixlConnector):
- * a prefill-only request holds its blocks after its first token until the transfer is done
- * (releaseHeld); a decode-side request (`EngineRequest.remotePrefill`) is enqueued like any other,
+ * a prefill-only request holds its blocks after its first token until a step reports that the
+ * decode side has read them (sendDone, then finished_sending); a decode-side request (`EngineRequest.remotePrefill`) is enqueued like any other,
  * and the scheduler allocates its prompt's blocks when its waiting loop reaches it (scheduler.ts,
  * cpu-load-manager.ts); the instance then starts the transfer when a step carries that allocation
  * (InstanceListener.onRemoteLoad) and hears when it lands (remoteLanded). Instance extends this
@@ -15,11 +15,46 @@ import type { Scheduler } from './scheduler.js';
 export abstract class PdHooks {
   /** Prefill-only requests done and holding their blocks for a transfer. */
   heldCount = 0;
+  /** A step is in flight (StepEnd pending). */
+  protected busy = false;
+  /** Held requests the decode side has read, in the order it finished, until a step reports them (finished_sending). */
+  protected readonly sent: EngineRequest[] = [];
   abstract readonly scheduler: Scheduler;
   protected abstract readonly sim: Simulator;
+
+  /** Held requests whose blocks the decode side has read, waiting for a step to report it. */
+  get readDone(): number {
+    return this.sent.length;
+  }
   protected abstract kick(): void;
   /** Reports the loads landed by now when no step is in flight (an idle engine's empty steps poll them). */
   protected abstract reportLoadsIfIdle(): void;
+
+  /**
+   * Prefill side: the decode side finished reading `req`'s held blocks now. vLLM frees them when a
+   * step's output reports it (NixlConnector get_finished → finished_sending → _free_blocks): the
+   * step in flight, at its end; with no step in flight, at once when requests wait (the engine
+   * keeps stepping, without a forward, while it has requests); an engine without requests runs no
+   * step, so they stay held until its next one ends (or finds nothing to schedule).
+   */
+  sendDone(req: EngineRequest): void {
+    if (req.state !== RequestState.Held || this.sent.includes(req)) return;
+    this.sent.push(req);
+    if (!this.busy && this.scheduler.waiting.length > 0) this.reportSent();
+  }
+
+  /** A step's output reports the reads done so far: their blocks are freed, in the order the reads finished. */
+  protected reportSent(): void {
+    const sent = this.sent;
+    for (let k = 0; k < sent.length; k++) this.releaseHeld(sent[k]!);
+    sent.length = 0;
+  }
+
+  /** `req`, held, leaves otherwise (an abort): no report will free it. */
+  protected forgetSent(req: EngineRequest): void {
+    const i = this.sent.indexOf(req);
+    if (i >= 0) this.sent.splice(i, 1);
+  }
 
   /** Prefill side: frees the KV blocks a finished prefillOnly request was holding. */
   releaseHeld(req: EngineRequest): void {

@@ -62,8 +62,9 @@ describe('conservation across pools (property)', () => {
         expect(c.unfinished).toBe(0);
         for (const r of all) checkCausal(r);
         for (const inst of cluster.instances) {
-          expect(inst.kvUsedBlocks, `instance ${inst.id} blocks`).toBe(0);
-          expect(inst.heldCount).toBe(0);
+          // Held prefill blocks the decode side has read wait for the prefill engine's next step (an idle vLLM runs none).
+          expect(inst.heldCount, `instance ${inst.id} held`).toBe(inst.readDone);
+          if (inst.heldCount === 0) expect(inst.kvUsedBlocks, `instance ${inst.id} blocks`).toBe(0);
         }
         for (let i = 0; i < cluster.instances.length; i++) expect(cluster.view.active[i]).toBe(0);
         expect(cluster.gatewayQueueLength).toBe(0);

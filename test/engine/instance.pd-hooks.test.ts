@@ -108,6 +108,44 @@ describe('instance P/D hooks (hand-computed)', () => {
     expect([t.inst.kvUsedBlocks, t.inst.abortedCount]).toEqual([0, 1]);
   });
 
+  it('the prefill side frees held blocks when a step reports the read: the step in flight, at once with requests waiting, else the next step', () => {
+    // 12 blocks, 11 usable. p (0; 32 tokens, prefill only): [p:32] → 1320, held (2 blocks).
+    // q (1500; 32): [q:32] → 2820. p's read finishes at 2000, inside q's step: reported at 2820,
+    //   when q's step ends (finished_sending), and p's blocks free then.
+    // p2 (3000; 32, prefill only): [p2:32] → 4320, held. Its read finishes at 5000 with no request
+    //   here: no step runs, so it stays held (read done) until the next request's step:
+    //   w (8000; 16): [w:16] → 9160 reports it.
+    // p3 (10000; 160 tokens, prefill only): [p3:160] → 12600, holds 10 blocks. big (11000; 16 + 144 =
+    //   160 tokens, 10 blocks) waits behind them: no step in flight and a request waiting, so the
+    //   empty steps poll and p3's read at 13000 frees its blocks at once: [big:160] → 15600.
+    const t = new Harness({ totalKvBlocks: 12, blockSize: 16 });
+    const p = t.add({ id: 'p', inputTokens: 32, outputTokens: 1 });
+    p.prefillOnly = true;
+    t.add({ id: 'q', arrivalUs: 1500, inputTokens: 32, outputTokens: 1 });
+    const p2 = t.add({ id: 'p2', arrivalUs: 3000, inputTokens: 32, outputTokens: 1 });
+    p2.prefillOnly = true;
+    t.add({ id: 'w', arrivalUs: 8000, inputTokens: 16, outputTokens: 1 });
+    const p3 = t.add({ id: 'p3', arrivalUs: 10_000, inputTokens: 160, outputTokens: 1 });
+    p3.prefillOnly = true;
+    t.add({ id: 'big', arrivalUs: 11_000, inputTokens: 160, outputTokens: 1 });
+    const seen: Array<[number, number, number]> = [];
+    const look = (at: number): void => t.sim.schedule(at, EventPriority.TransferEnd, { handle: () => seen.push([at, t.inst.heldCount, t.inst.kvUsedBlocks]) });
+    at(t, 2000, () => t.inst.sendDone(p));
+    look(2001);
+    at(t, 5000, () => t.inst.sendDone(p2));
+    look(5001);
+    look(9159);
+    at(t, 13_000, () => t.inst.sendDone(p3));
+    t.run();
+    expect(t.events).toEqual([
+      'first p 1320', 'finish p 1320', 'first q 2820', 'finish q 2820', 'first p2 4320', 'finish p2 4320',
+      'first w 9160', 'finish w 9160', 'first p3 12600', 'finish p3 12600', 'first big 15600', 'finish big 15600',
+    ]);
+    // [time, held, blocks in use]: p still held inside q's step; p2 held and idle until w's step ends.
+    expect(seen).toEqual([[2001, 1, 4], [5001, 1, 2], [9159, 1, 3]]);
+    expect([t.inst.heldCount, t.inst.readDone, t.inst.kvUsedBlocks, t.inst.idle]).toEqual([0, 0, 0, true]);
+  });
+
   it('a prefill-only request holds its blocks after its first token until released', () => {
     // 32 prompt tokens: one step of 1000 + 320us; its blocks stay held for the transfer.
     const t = new Harness({ totalKvBlocks: 12, blockSize: 16 });
