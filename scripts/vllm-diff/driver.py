@@ -61,6 +61,13 @@ def store_decodes_under_async():
     oc.OffloadingConnectorScheduler._get_reqs_to_store = clamped
 
 
+class Unreadable(Exception):
+    """A prefill-only request finished with no blocks to read: preempted with its one token in
+    flight, vLLM appends that token and finishes it from the waiting queue with its blocks already
+    freed (remote_block_ids empty, which the decode side cannot read). blis recomputes the token so
+    that there is a prefill to transfer (docs/cluster.md): nothing to compare."""
+
+
 class Stuck(Exception):
     """vLLM stalls: nothing runs or loads and the waiting head cannot be scheduled (only a client
     abort could free blocks), or nothing at all is left to change anything."""
@@ -134,7 +141,10 @@ class Worker:
       by the first step whose schedule lists it among the finished requests;
     - P/D decode side (NixlConnector): a read starts when the step carrying its schedule starts
       (start_load_kv; the clock of the cluster's link is blis's, here 3 µs + usPerBlock per block
-      of the request's fresh blocks, so a landing never ties with a step end or an abort).
+      of the request's fresh blocks, so a landing never ties with a step end or an abort);
+    - P/D prefill side: the decode side reads a finished prefill-only request's held blocks
+      3 µs + usPerBlock per block after it finished, and the first step ending from then on
+      reports it (finished_sending; any step: the notification needs no schedule).
     A load is reported (finished_recving) at the end of the first step formed no earlier whose end
     is not before the landing (an empty step ends when it starts)."""
 
@@ -143,6 +153,7 @@ class Worker:
         self.read_us = remote["usPerBlock"] if remote else 0
         self.loads = []  # (request id, landing µs, schedule index)
         self.stored = set()
+        self.reads = []  # prefill side: (request id, µs the decode side finished reading its held blocks)
 
     def scheduled(self, out, index, now, start):
         """Takes a schedule's connector metadata (its step starts at `start`); returns the stored requests its step reports."""
@@ -160,6 +171,18 @@ class Worker:
         sending = {rid for rid in out.finished_req_ids if rid in self.stored}
         self.stored -= sending
         return sending
+
+    def read_by_decode(self, rid, blocks, finished_us):
+        self.reads.append((rid, finished_us + 3 + blocks * self.read_us))
+
+    def sent(self, end_us):
+        """Held blocks the decode side has read by `end_us`, in the order it finished (finished_sending)."""
+        done = [rid for rid, at in sorted(self.reads, key=lambda r: r[1]) if at <= end_us]
+        self.reads = [r for r in self.reads if r[0] not in done]
+        return done
+
+    def next_read(self):
+        return min((at for _, at in self.reads), default=None)
 
     def landed(self, index, end_us):
         done = {rid for rid, at, i in self.loads if at <= end_us and i <= index}
@@ -194,11 +217,15 @@ def run(model_dir, sc):
             i = pending.popleft()
             r = reqs[i]
             extra = None
-            if r.get("remote"):
+            if r.get("prefillOnly"):
+                # llm-d's sidecar sends the prompt to the prefill instance with max_tokens 1 and do_remote_decode.
+                params = SamplingParams(max_tokens=1, ignore_eos=True, extra_args={"kv_transfer_params": {"do_remote_decode": True}})
+            elif r.get("remote"):
                 # What llm-d's sidecar passes the decode instance from the prefill instance's answer.
                 blocks = -(-r["inputTokens"] // sc["blockSize"])
                 extra = {"kv_transfer_params": {"do_remote_prefill": True, "do_remote_decode": False, "remote_block_ids": list(range(blocks)), "remote_engine_id": "prefill", "remote_request_id": r["id"], "remote_host": "localhost", "remote_port": 5600, "tp_size": 1}}
-            params = SamplingParams(max_tokens=r["outputTokens"], ignore_eos=True, extra_args=extra)
+            if not r.get("prefillOnly"):
+                params = SamplingParams(max_tokens=r["outputTokens"], ignore_eos=True, extra_args=extra)
             # Distinct arrival times in arrival order, as a server's clock gives them (the priority
             # queue breaks ties on (priority, arrival_time) before the request id).
             arrival = r.get("arrivalUs", 0) / 1e6 + len(objs) * 1e-9
@@ -220,6 +247,9 @@ def run(model_dir, sc):
 
     def next_event_us():
         times = [worker.next_landing()]
+        if s.has_requests():
+            # An engine with requests keeps stepping, so a read of held blocks is reported when it finishes.
+            times.append(worker.next_read())
         if pending:
             times.append(reqs[pending[0]].get("arrivalUs", 0))
         times += [a["atUs"] for a in aborts if not a.get("done") and a["id"] in objs]
@@ -276,6 +306,8 @@ def run(model_dir, sc):
         recving = worker.landed(i, end_us)
         if recving:
             progress[0] = 0
+        # Sends the worker reports with this step (a list in the order they finished; vLLM's is a set).
+        sending = (list(sending) if sending else []) + worker.sent(end_us)
         kv = KVConnectorOutput(finished_sending=sending or None, finished_recving=recving or None) if tier or remote else None
         mro = ModelRunnerOutput(req_ids=ids, req_id_to_index={r: n for n, r in enumerate(ids)}, sampled_token_ids=sampled, kv_connector_output=kv)
         process_aborts(end_us)
@@ -291,6 +323,12 @@ def run(model_dir, sc):
                     rr["firstTokenUs"] = end_us
                 if o.finish_reason is not None:
                     rr["finishedUs"] = end_us
+                    if reqs[objs[o.request_id][0]].get("prefillOnly"):
+                        # Its blocks stay held (request_finished delays the free) until the decode side has read them.
+                        held = len(s.kv_cache_manager.get_block_ids(o.request_id)[0]) if o.request_id in s.requests else 0
+                        if held == 0:
+                            raise Unreadable(f"at {end_us} µs: {o.request_id} finished without blocks")
+                        worker.read_by_decode(o.request_id, held, end_us)
         return bool(recving or sending)
 
     now = 0
@@ -347,7 +385,7 @@ def run(model_dir, sc):
         # again at once), then the clock moves to the next landing, arrival or abort.
         idle_empties += 1
         if idle_empties >= 2:
-            if not s.running and len(s.waiting) > 0 and not worker.loads:
+            if not s.running and len(s.waiting) > 0 and not worker.loads and not worker.reads:
                 # Nothing runs or loads and the waiting head cannot be scheduled: only a client
                 # abort could free blocks now. vLLM stalls here; blis's livelock guard departs.
                 tables = s.kv_cache_manager.coordinator.single_type_managers[0].req_to_blocks
@@ -393,7 +431,7 @@ def main():
     store_decodes_under_async()
     scenarios_path, fixture_path = sys.argv[1], sys.argv[2]
     scenarios = json.load(open(scenarios_path))
-    kept, results, stuck = [], [], []
+    kept, results, stuck, unreadable = [], [], [], []
     with tempfile.TemporaryDirectory() as model_dir:
         with open(os.path.join(model_dir, "config.json"), "w") as f:
             json.dump(MODEL_CONFIG, f)
@@ -405,11 +443,16 @@ def main():
                 # vLLM deadlocks here (README.md); blis departs on purpose, so nothing to compare.
                 stuck.append(n)
                 print(f"scenario {n}: vLLM is stuck {e}", file=sys.stderr)
+            except Unreadable as e:
+                unreadable.append(n)
+                print(f"scenario {n}: a prefill-only request {e}", file=sys.stderr)
     import vllm
 
     about = f"{len(kept)} scenarios from scripts/vllm-diff/gen.mjs run through vllm {vllm.__version__}'s scheduler by scripts/vllm-diff/driver.py"
     if stuck:
         about += f"; {len(stuck)} more left out, in which vLLM deadlocks (generated numbers {stuck})"
+    if unreadable:
+        about += f"; {len(unreadable)} left out in which a prefill-only request finishes without blocks to transfer (generated numbers {unreadable})"
     fixture = {"about": about, "scenarios": kept, "vllm": results}
     with open(fixture_path, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))

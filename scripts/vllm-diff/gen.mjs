@@ -11,8 +11,10 @@
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
 //
-// pd: the decode side of P/D (vLLM's NixlConnector): about half the requests are remote prefills
-// (`remote`), whose prompts' KV is read from a prefill instance, 3 µs + usPerBlock per block.
+// pd: both sides of P/D on one instance (vLLM's NixlConnector): about half the requests are remote
+// prefills (`remote`), whose prompts' KV is read from a prefill instance, 3 µs + usPerBlock per
+// block; a fifth are prefill-only (`prefillOnly`, max_tokens 1), whose held blocks a decode
+// instance reads as long after they finish.
 const [count = '200', seedArg = '1', loop = 'sync', policy = 'fcfs', kv = 'full', abortsArg = 'none', tierArg = 'none', chunking = 'chunked', size = 'small'] = process.argv.slice(2);
 /** large: 10-30 requests of up to 200 + 64 tokens over larger pools and budgets (long decode stretches for event leaping). */
 const large = size === 'large';
@@ -65,7 +67,14 @@ for (let s = 0; s < Number(count); s++) {
     if (rand() < 0.6) t += 10 * int(0, 400);
     const r = { id: `r${i}`, arrivalUs: t, inputTokens, outputTokens };
     if (policy === 'priority') r.priority = int(0, 2);
-    if (sc.remote && rand() < 0.5) r.remote = true;
+    if (sc.remote) {
+      const role = rand();
+      if (role < 0.5) r.remote = true;
+      else if (role < 0.7) {
+        r.prefillOnly = true;
+        r.outputTokens = 1;
+      }
+    }
     // With a CPU tier, a third of the prompts repeat a group's whole prompt (the tier's hits).
     if (sc.cpuTier && rand() < 0.33) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: inputTokens };
     else if (sc.enablePrefixCaching && rand() < 0.6) r.prefix = { group: `g${int(0, groups - 1)}`, tokens: int(1, inputTokens) };
@@ -74,7 +83,9 @@ for (let s = 0; s < Number(count); s++) {
   if (abortsArg === 'aborts') {
     // Client timeouts: some requests are aborted at a time ending in 5 µs, after they arrived.
     sc.aborts = [];
-    for (const r of sc.requests) if (rand() < 0.35) sc.aborts.push({ id: r.id, atUs: r.arrivalUs + 10 * int(0, 1500) + 5 });
+    // Not prefill-only requests: vLLM ignores the abort of a finished request (its held blocks wait
+    // for the decode side), where blis's cluster frees them at a client timeout (docs/cluster.md).
+    for (const r of sc.requests) if (rand() < 0.35 && !r.prefillOnly) sc.aborts.push({ id: r.id, atUs: r.arrivalUs + 10 * int(0, 1500) + 5 });
   }
   if (chunking === 'whole') {
     sc.enableChunkedPrefill = false;

@@ -148,8 +148,9 @@ export class BatchQueue {
       this.endRun();
       this.schedule(out, seq, nowUs, false);
     }
-    // Nothing runs, loads or is about to free blocks (held stores), yet requests wait: the livelock guard (docs/engine.md).
-    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && !s.stores.any && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
+    // Nothing runs, loads or is about to free blocks (held stores, P/D blocks held for a read), yet
+    // requests wait: the livelock guard (docs/engine.md).
+    if (out.size === 0 && s.running.length === 0 && s.loading.length === 0 && !s.stores.any && s.heldForTransfer === 0 && s.waiting.length > 0 && !this.nextReady && s.reclaimParked()) {
       out.clear(seq);
       s.schedule(nowUs, out);
     }

@@ -151,7 +151,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         freeNow = s.abortLoading(req);
         break;
       case RequestState.Held:
-        this.heldCount--;
+        this.scheduler.heldForTransfer--;
         this.forgetSent(req);
         break;
       case RequestState.New:
@@ -389,7 +389,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       }
       if (r.prefillOnly) {
         r.state = RequestState.Held;
-        this.heldCount++;
+        this.scheduler.heldForTransfer++;
       } else {
         this.scheduler.retireFinished(r, this.batches.nextFormSeq);
       }

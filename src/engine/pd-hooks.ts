@@ -14,7 +14,9 @@ import type { Scheduler } from './scheduler.js';
 
 export abstract class PdHooks {
   /** Prefill-only requests done and holding their blocks for a transfer. */
-  heldCount = 0;
+  get heldCount(): number {
+    return this.scheduler.heldForTransfer;
+  }
   /** A step is in flight (StepEnd pending). */
   protected busy = false;
   /** Held requests the decode side has read, in the order it finished, until a step reports them (finished_sending). */
@@ -61,7 +63,7 @@ export abstract class PdHooks {
     if (req.state !== RequestState.Held) throw new Error(`request ${req.src.id} is not held`);
     this.scheduler.retire(req);
     req.state = RequestState.Finished;
-    this.heldCount--;
+    this.scheduler.heldForTransfer--;
     this.kick();
   }
 

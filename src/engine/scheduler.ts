@@ -35,6 +35,8 @@ export class Scheduler extends CpuLoadManager {
   /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
   readonly run: DecodeRun | null;
   preemptionsTotal = 0;
+  /** P/D prefill side: prefill-only requests done, their blocks held until a step reports the decode side's read (pd-hooks.ts). */
+  heldForTransfer = 0;
   /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
   cachedTokensScheduled = 0;

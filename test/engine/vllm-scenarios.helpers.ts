@@ -10,7 +10,7 @@ import type { ArrivalRequest } from '../../src/workload/request.js';
 import { Harness, recordSteps } from './helpers.js';
 
 /** `remote`: a P/D decode-side request (do_remote_prefill), its prompt's KV read from a prefill instance. */
-export type ScenarioRequest = Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number; remote?: boolean };
+export type ScenarioRequest = Partial<ArrivalRequest> & { id: string; inputTokens: number; outputTokens: number; remote?: boolean; prefillOnly?: boolean };
 
 /** P/D reads, as the differential test's driver lands them: 3 µs + usPerBlock per fresh block after the read starts. */
 export interface ScenarioRemote {
@@ -53,13 +53,22 @@ export function runScenario(opts: Partial<InstanceOptions>, reqs: ScenarioReques
     const t = new Harness({ ...opts, leap });
     const steps = recordSteps(t);
     const added = reqs.map((r) => t.add(r));
-    for (let k = 0; k < reqs.length; k++) if (reqs[k]!.remote === true) added[k]!.remotePrefill = true;
+    for (let k = 0; k < reqs.length; k++) {
+      if (reqs[k]!.remote === true) added[k]!.remotePrefill = true;
+      if (reqs[k]!.prefillOnly === true) added[k]!.prefillOnly = true;
+    }
     if (remote !== undefined) {
       // The cluster's part: a read started now lands after the scenario's link time.
       const heard = t.onRemoteLoad.bind(t);
       t.onRemoteLoad = (req, blocks) => {
         heard(req, blocks);
         t.sim.schedule(t.sim.nowUs + 3 + blocks * remote.usPerBlock, EventPriority.TransferEnd, { handle: () => t.inst.remoteLanded(req) });
+      };
+      // A prefill-only request's held blocks are read by the decode side as long after it finished.
+      const finished = t.onFinished.bind(t);
+      t.onFinished = (req, tUs) => {
+        finished(req, tUs);
+        if (req.prefillOnly) t.sim.schedule(t.sim.nowUs + 3 + req.numBlocks * remote.usPerBlock, EventPriority.TransferEnd, { handle: () => t.inst.sendDone(req) });
       };
     }
     const aborter = { handle: (ev: SimEvent) => t.inst.abort(added[ev.a]!, t.sim.nowUs) };
