@@ -47,12 +47,27 @@ export class CpuLoadManager extends KvCacheManager {
   }
 
   /**
-   * A P/D transfer of `n` blocks after r's `hits` local prefix hits is allocated by formation `seq`
-   * (get_num_new_matched_tokens: the prompt past the hits, loaded asynchronously;
-   * update_state_after_alloc: one transfer per request). It has not landed: its landing time is
-   * unknown until the link drains it (remoteLanded).
+   * The waiting loop reaches a P/D remote prefill (NixlConnector get_num_new_matched_tokens): its
+   * local prefix hits, then blocks for the rest of the prompt, which the transfer fills. False
+   * (nothing taken) when the blocks are not free.
    */
-  protected startRemoteLoad(r: EngineRequest, hits: number, n: number, seq: number): void {
+  protected allocateRemote(r: EngineRequest, seq: number): boolean {
+    const hits = this.prefixCaching ? this.lookupHits(r, Math.floor((r.numTokens - 1) / this.blockSize)) : 0;
+    const evictable = hits > 0 ? this.hitsFree : 0;
+    const need = this.blocksFor(r.numTokens) - hits;
+    if (need * this.lanes + evictable > this.pool.numFree) return false;
+    this.claimHits(r, hits);
+    this.allocateBlocks(r, need);
+    this.startRemoteLoad(r, hits, need, seq);
+    return true;
+  }
+
+  /**
+   * A P/D transfer of `n` blocks after r's `hits` local prefix hits is allocated by formation `seq`
+   * (the prompt past the hits, loaded asynchronously; update_state_after_alloc: one transfer per
+   * request). It has not landed: its landing time is unknown until the link drains it (remoteLanded).
+   */
+  private startRemoteLoad(r: EngineRequest, hits: number, n: number, seq: number): void {
     r.state = RequestState.LoadingKv;
     r.remotePrefill = false;
     r.remoteBlocks = n;

@@ -345,25 +345,6 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     return true;
   }
 
-  /**
-   * P/D transfers allocated by formations up to `uptoSeq` start now: the step launched carries
-   * them (the worker's start_load_kv); an idle engine's empty step carries every pending one.
-   */
-  private startTransfers(uptoSeq: number): void {
-    const starts = this.scheduler.remoteStarts;
-    let w = 0;
-    for (let k = 0; k < starts.length; k++) {
-      const r = starts[k]!;
-      if (r.loadStepSeq > uptoSeq) starts[w++] = r;
-      else this.listener.onRemoteLoad?.(r, r.remoteBlocks);
-    }
-    starts.length = w;
-  }
-
-  protected reportLoadsIfIdle(): void {
-    if (!this.busy && this.scheduler.releaseLoads(Number.MAX_SAFE_INTEGER, this.sim.nowUs)) this.kick();
-  }
-
   /** With no step running, a timer at the earliest load's landing ends the wait (vLLM polls finished loads each engine step). */
   private armLoadPoll(): void {
     const loads = this.scheduler.loads;

@@ -9,6 +9,7 @@
  */
 import type { Simulator } from '../kernel/sim.js';
 import type { EngineRequest } from './engine-request.js';
+import type { InstanceListener } from './instance-listener.js';
 import { RequestState } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -23,14 +24,13 @@ export abstract class PdHooks {
   protected readonly sent: EngineRequest[] = [];
   abstract readonly scheduler: Scheduler;
   protected abstract readonly sim: Simulator;
+  protected abstract readonly listener: InstanceListener;
 
   /** Held requests whose blocks the decode side has read, waiting for a step to report it. */
   get readDone(): number {
     return this.sent.length;
   }
   protected abstract kick(): void;
-  /** Reports the loads landed by now when no step is in flight (an idle engine's empty steps poll them). */
-  protected abstract reportLoadsIfIdle(): void;
 
   /**
    * Prefill side: the decode side finished reading `req`'s held blocks now. vLLM frees them when a
@@ -77,6 +77,23 @@ export abstract class PdHooks {
    * its first step recomputes, sampling the first token the client receives.
    */
   remoteLanded(req: EngineRequest): void {
-    if (this.scheduler.remoteLanded(req, this.sim.nowUs)) this.reportLoadsIfIdle();
+    // With no step in flight, an idle engine's empty steps poll the loads landed by now.
+    if (this.scheduler.remoteLanded(req, this.sim.nowUs) && !this.busy && this.scheduler.releaseLoads(Number.MAX_SAFE_INTEGER, this.sim.nowUs)) this.kick();
+  }
+
+  /**
+   * Decode side: P/D transfers allocated by formations up to `uptoSeq` start now, the step
+   * launched carrying them (the worker's start_load_kv); an idle engine's empty step carries
+   * every pending one.
+   */
+  protected startTransfers(uptoSeq: number): void {
+    const starts = this.scheduler.remoteStarts;
+    let w = 0;
+    for (let k = 0; k < starts.length; k++) {
+      const r = starts[k]!;
+      if (r.loadStepSeq > uptoSeq) starts[w++] = r;
+      else this.listener.onRemoteLoad?.(r, r.remoteBlocks);
+    }
+    starts.length = w;
   }
 }

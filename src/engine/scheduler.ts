@@ -148,17 +148,10 @@ export class Scheduler extends CpuLoadManager {
         gpuCached = r.loadFromBlock * bs;
       }
       if (r.remotePrefill) {
-        // P/D decode side (NixlConnector get_num_new_matched_tokens): the local prefix hits, then
-        // blocks for the rest of the prompt, which the transfer fills; like a CPU-tier load it takes
-        // no budget or seat and waits at its queue place, and blocks short stop the loop.
-        const hitsAt = this.prefixCaching ? this.lookupHits(r, Math.floor((r.numTokens - 1) / bs)) : 0;
-        const evictable = hitsAt > 0 ? this.hitsFree : 0;
-        const need = this.blocksFor(r.numTokens) - hitsAt;
-        if (need * this.lanes + evictable > pool.numFree) break;
+        // P/D decode side: like a CPU-tier load it takes no budget or seat and waits at its queue
+        // place; blocks short stop the loop.
+        if (!this.allocateRemote(r, out.seq)) break;
         skipped.push(waiting.pop()!);
-        this.claimHits(r, hitsAt);
-        this.allocateBlocks(r, need);
-        this.startRemoteLoad(r, hitsAt, need, out.seq);
         continue;
       }
       let hits = 0;
