@@ -11,11 +11,12 @@
  *    cached prefix reused; blocks short or max_num_seqs running stop the loop, as for any request),
  *    and a step carrying that allocation starts the pull over the prefill instance's link
  *    (processor sharing, kv-transfer.ts);
- * 4. on landing the prefill side frees its blocks; a decode step reports the landing and the
- *    decode instance recomputes the last prompt token, sampling the first token the client sees
- *    (vLLM `_update_waiting_for_remote_kv`).
- * The client's TTFT therefore holds the prefill, the wait for decode blocks, the transfer and the
- * decode instance's first step. Both routing decisions' scores are kept on the record.
+ * 4. on landing, a step of each side reports it: the prefill side frees its held blocks
+ *    (finished_sending), and the decode instance recomputes the last prompt token, sampling the
+ *    first token the client sees (finished_recving, vLLM `_update_waiting_for_remote_kv`).
+ * The client's TTFT therefore holds the prefill, the wait for the decode scheduler and its step,
+ * the transfer, a decode step to report it and the decode instance's first step. Both routing
+ * decisions' scores are kept on the record.
  */
 import type { Simulator } from '../kernel/sim.js';
 import { siblingRequest, type EngineRequest } from '../engine/engine-request.js';

@@ -82,7 +82,7 @@ export class CpuLoadManager extends KvCacheManager {
     this.remoteStarts.push(r);
   }
 
-  /** r's P/D transfer landed at `nowUs` (live or aborted): a step ending from then on reports it. False if r has no transfer waiting. */
+  /** r's P/D transfer landed at `nowUs`: a step ending from then on reports it. False if r has no transfer waiting (aborted, or reported already). */
   remoteLanded(r: EngineRequest, nowUs: number): boolean {
     if (r.remoteBlocks === 0 || r.loadDoneUs !== Number.MAX_SAFE_INTEGER) return false;
     r.loadDoneUs = nowUs;

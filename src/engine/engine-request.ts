@@ -71,7 +71,7 @@ export class EngineRequest {
   deferPrivate = false;
   /** registerDeferred put some of its private blocks in the pool (until then a lookup has nothing to find). */
   privateInPool = false;
-  /** Finish after the first token and hold the KV blocks until releaseHeld (P/D prefill side). */
+  /** Finish after the first token and hold the KV blocks until a step reports the decode side's read (P/D prefill side, pd-hooks.ts). */
   prefillOnly = false;
   /**
    * P/D decode side (vLLM kv_transfer_params.do_remote_prefill): the first time the waiting loop
