@@ -129,7 +129,9 @@ describe('instance P/D hooks (hand-computed)', () => {
     p3.prefillOnly = true;
     t.add({ id: 'big', arrivalUs: 11_000, inputTokens: 160, outputTokens: 1 });
     const seen: Array<[number, number, number]> = [];
-    const look = (at: number): void => t.sim.schedule(at, EventPriority.TransferEnd, { handle: () => seen.push([at, t.inst.heldCount, t.inst.kvUsedBlocks]) });
+    const look = (atUs: number): void => {
+      t.sim.schedule(atUs, EventPriority.TransferEnd, { handle: () => seen.push([atUs, t.inst.heldCount, t.inst.kvUsedBlocks]) });
+    };
     at(t, 2000, () => t.inst.sendDone(p));
     look(2001);
     at(t, 5000, () => t.inst.sendDone(p2));
