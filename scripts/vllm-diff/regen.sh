@@ -23,6 +23,7 @@ cpu      300 6 mixed fcfs     full   aborts cpu
 cpu-priority 300 9 mixed priority full aborts cpu
 pd       300 10 mixed fcfs    full   aborts pd
 pd-priority 300 11 mixed priority full aborts pd
+pd-large 185 12 mixed fcfs    full   aborts pd   chunked large
 whole    300 7 mixed fcfs     full   aborts none whole
 large    150 8 mixed fcfs     full   aborts none chunked large
 LIST
