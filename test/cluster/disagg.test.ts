@@ -63,6 +63,25 @@ describe('P/D disaggregation (hand-computed)', () => {
     expect(x.wait_for_decode_blocks_ms.max).toBeCloseTo((b.disagg!.transferStartUs - b.disagg!.prefillDoneUs) / 1000, 6);
   });
 
+  it('a decode instance at max_num_seqs starts no transfer: the next one starts with the step after a seat frees', async () => {
+    // Synchronous loop, decode max_num_seqs 1. a (0; 160 tokens, 20 out) answers at 2600; the idle
+    // decode instance's (empty) step takes a's blocks and starts its pull at once; a then decodes
+    // there until ~23 ms. b (5000) answers at 7600 while a runs: vLLM's waiting loop does not run
+    // with the batch full, so b gets its blocks, and its pull starts, only with the formation right
+    // after a's last step. (Requests waiting for their KV do not count against max_num_seqs: had a
+    // and b answered together, both pulls would have started at once.)
+    const { records } = await run({
+      asyncScheduling: false, pdTransferBandwidthGBs: 100, pdTransferLatencyMs: 0,
+      pools: [{ name: 'prefill', role: 'prefill', count: 1 }, { name: 'decode', role: 'decode', count: 1, maxNumSeqs: 1 }],
+    }, [arrival('a', 0, 160, 20), arrival('b', 5000, 160, 3)]);
+    const a = records.get('a')!;
+    const b = records.get('b')!;
+    expect([a.status, b.status]).toEqual(['completed', 'completed']);
+    expect([a.disagg!.prefillDoneUs, a.disagg!.transferStartUs, b.disagg!.prefillDoneUs, b.disagg!.decodeEnqueuedUs]).toEqual([2600, 2600, 7600, 7600]);
+    expect(b.disagg!.transferStartUs).toBe(a.finishedUs);
+    expect(b.firstTokenUs).toBeGreaterThan(a.finishedUs);
+  });
+
   it('the decode instance pulls only what it does not hold: its own cached prefix is reused', async () => {
     // a leaves its 320-token prefix (20 blocks) in the decode instance's cache; b shares it and
     // adds 160 tokens: b's transfer carries 10 blocks, not 30.
