@@ -84,7 +84,7 @@ for (let s = 0; s < Number(count); s++) {
     // Client timeouts: some requests are aborted at a time ending in 5 µs, after they arrived.
     sc.aborts = [];
     // Not prefill-only requests: vLLM ignores the abort of a finished request (its held blocks wait
-    // for the decode side), where blis's cluster frees them at a client timeout (docs/cluster.md).
+    // for the decode side; the cluster does the same at a client timeout, docs/cluster.md).
     for (const r of sc.requests) if (rand() < 0.35 && !r.prefillOnly) sc.aborts.push({ id: r.id, atUs: r.arrivalUs + 10 * int(0, 1500) + 5 });
   }
   if (chunking === 'whole') {

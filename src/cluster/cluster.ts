@@ -13,7 +13,7 @@ import { EventPriority, type EventHandler, type SimEvent } from '../kernel/event
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
-import { EngineRequest, engineRequestFor } from '../engine/engine-request.js';
+import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
 import { BlockHashArena } from '../engine/block-hash.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
@@ -349,7 +349,9 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     }
     const now = this.sim.nowUs;
     if (t.instance >= 0) {
-      this.fleet.instances[t.instance]!.abort(t.req, now);
+      // A prefill that answered is finished there: vLLM ignores its abort, and its held blocks wait for the decode side.
+      if (t.req.state === RequestState.Held) this.pd!.prefillAbandoned(t);
+      else this.fleet.instances[t.instance]!.abort(t.req, now);
       this.lifecycle.workLeft(t.instance);
     }
     const d = t.decodeReq;

@@ -172,12 +172,24 @@ export class Disaggregation implements TransferListener<Transfer> {
 
   onTransferLanded(flow: Transfer, tUs: number): void {
     const t = flow.t;
-    // Timed out in flight: both sides were aborted (the decode side freed its blocks then, as NixlConnector does).
-    if (t.closed) return;
-    t.transferEndUs = tUs;
     // The prefill side frees its held blocks when one of its steps reports the read (sendDone).
     this.host.fleet.instances[t.instance]!.sendDone(t.req);
     this.host.instanceWorkDone(t.instance);
+    // Timed out in flight: the decode side was aborted and freed its blocks then, as NixlConnector does.
+    if (t.closed) return;
+    t.transferEndUs = tUs;
     this.host.fleet.instances[t.decodeInstance]!.remoteLanded(t.decodeReq!);
+  }
+
+  /**
+   * A client timeout reaches a request whose prefill answered: its prefill is finished, so vLLM
+   * ignores that abort, and the held blocks go when the decode side tells it. A pull in flight
+   * tells it when it lands (onTransferLanded); otherwise the decode side's abort does now
+   * (NixlConnector's request_finished for a request never allocated queues an empty read, whose
+   * notification frees the prefill's blocks).
+   */
+  prefillAbandoned(t: Tracked): void {
+    const inFlight = t.transferStartUs >= 0 && t.transferEndUs < 0;
+    if (!inFlight) this.host.fleet.instances[t.instance]!.sendDone(t.req);
   }
 }

@@ -82,6 +82,17 @@ describe('P/D disaggregation (hand-computed)', () => {
     expect(b.firstTokenUs).toBeGreaterThan(a.finishedUs);
   });
 
+  it('a client timeout leaves a prefill that answered to the decode side: its blocks go with the read, not at the abort', async () => {
+    // a (160 tokens) answers at 2600; its 10 blocks go over a 0.05 GB/s link (~524 ms); the client
+    // gives up at 100 ms. vLLM ignores the abort of a finished request: the prefill instance holds
+    // the blocks until the decode side's read lands, and then, idle, until its next step reports it.
+    const { records, cluster } = await run({ prefillInstances: 1, decodeInstances: 1, pdTransferBandwidthGBs: 0.05, pdTransferLatencyMs: 0, clientTimeoutS: 0.1 }, [arrival('a', 0, 160, 3)]);
+    expect(records.get('a')!.status).toBe('timed_out');
+    const p = cluster.instances[0]!;
+    expect([p.heldCount, p.readDone, p.kvUsedBlocks, p.idle]).toEqual([1, 1, 10, true]);
+    expect(cluster.instances[1]!.kvUsedBlocks).toBe(0);
+  });
+
   it('the decode instance pulls only what it does not hold: its own cached prefix is reused', async () => {
     // a leaves its 320-token prefix (20 blocks) in the decode instance's cache; b shares it and
     // adds 160 tokens: b's transfer carries 10 blocks, not 30.
