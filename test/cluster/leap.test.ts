@@ -153,8 +153,9 @@ describe('event leaping in a cluster', () => {
       }),
       { numRuns: 40 },
     );
-    // Some runs have sliding-window KV cache groups (gpt-oss with no KV connector).
-    expect(hybrid).toBeGreaterThan(3);
+    // Some runs have sliding-window KV cache groups (gpt-oss with no KV connector): a sixth of the
+    // cases, so none in 40 has odds of 0.07 %; "more than 3" failed about one run in eleven.
+    expect(hybrid).toBeGreaterThan(0);
   });
 });
 
