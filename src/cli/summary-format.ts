@@ -64,7 +64,7 @@ export function formatSummary(doc: MetricsDocument): string {
   }
   const x = doc.kv_transfer;
   if (x) {
-    out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / BYTES_PER_GB)} GB; waiting for decode blocks p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
+    out += `\nkv transfer: ${x.count} transfers, ${fmt(x.bytes / BYTES_PER_GB)} GB; waiting for the decode scheduler p50 ${fmt(x.wait_for_decode_blocks_ms.p50)} ms, transfer p50 ${fmt(x.transfer_ms.p50)} / p99 ${fmt(x.transfer_ms.p99)} ms, lost to link sharing p99 ${fmt(x.link_contention_ms.p99)} ms\n`;
   }
   if (doc.models) {
     out += '\n' + table([
