@@ -151,8 +151,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         freeNow = s.abortLoading(req);
         break;
       case RequestState.Held:
-        this.scheduler.heldForTransfer--;
-        this.forgetSent(req);
+        this.dropHeld(req);
         break;
       case RequestState.New:
         break; // still inside its pre-schedule delay: the admit event sees the state and skips it
@@ -368,12 +367,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         running[w++] = r;
         continue;
       }
-      if (r.prefillOnly) {
-        r.state = RequestState.Held;
-        this.scheduler.heldForTransfer++;
-      } else {
-        this.scheduler.retireFinished(r, this.batches.nextFormSeq);
-      }
+      if (r.prefillOnly) this.hold(r);
+      else this.scheduler.retireFinished(r, this.batches.nextFormSeq);
       this.finish(r, now);
     }
     running.length = w;

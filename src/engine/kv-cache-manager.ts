@@ -152,7 +152,7 @@ export class KvCacheManager {
           const admitted = r.admittedSeq === seq;
           if ((pass === 0 && !(admitted && r.preemptions === 0)) || (pass === 1 && admitted) || (pass === 2 && !(admitted && r.preemptions > 0))) continue;
           r.storePending = false;
-          // Preempted since (or not scheduled: a P/D decode-side request registered on arrival), it offers them when next scheduled.
+          // Preempted since it was scheduled: it offers them when next scheduled.
           if (r.state === RequestState.Running) this.storeToCpu(cpu, r, r.storeFull);
         }
       }

@@ -1,9 +1,10 @@
 /**
  * The prefill/decode disaggregation side of an instance (llm-d P/D over vLLM's NixlConnector):
  * a prefill-only request holds its blocks after its first token until a step reports that the
- * decode side has read them (sendDone, then finished_sending); a decode-side request (`EngineRequest.remotePrefill`) is enqueued like any other,
- * and the scheduler allocates its prompt's blocks when its waiting loop reaches it (scheduler.ts,
- * cpu-load-manager.ts); the instance then starts the transfer when a step carries that allocation
+ * decode side has read them (sendDone, then finished_sending); a decode-side request
+ * (`EngineRequest.remotePrefill`) is enqueued like any other, and the scheduler allocates its
+ * prompt's blocks when its waiting loop reaches it (scheduler.ts, cpu-load-manager.ts); the
+ * instance then starts the transfer when a step carries that allocation
  * (InstanceListener.onRemoteLoad) and hears when it lands (remoteLanded). Instance extends this
  * class; the hooks touch only the scheduler's queues and blocks and the instance's counters.
  */
@@ -25,12 +26,25 @@ export abstract class PdHooks {
   abstract readonly scheduler: Scheduler;
   protected abstract readonly sim: Simulator;
   protected abstract readonly listener: InstanceListener;
+  protected abstract kick(): void;
 
   /** Held requests whose blocks the decode side has read, waiting for a step to report it. */
   get readDone(): number {
     return this.sent.length;
   }
-  protected abstract kick(): void;
+
+  /** Prefill side: a prefill-only request finished; its blocks stay held for the decode side's read. */
+  protected hold(req: EngineRequest): void {
+    req.state = RequestState.Held;
+    this.scheduler.heldForTransfer++;
+  }
+
+  /** Prefill side: a held request leaves otherwise (an abort); the caller frees its blocks, and no report will. */
+  protected dropHeld(req: EngineRequest): void {
+    this.scheduler.heldForTransfer--;
+    const i = this.sent.indexOf(req);
+    if (i >= 0) this.sent.splice(i, 1);
+  }
 
   /**
    * Prefill side: the decode side finished reading `req`'s held blocks now. vLLM frees them when a
@@ -50,12 +64,6 @@ export abstract class PdHooks {
     const sent = this.sent;
     for (let k = 0; k < sent.length; k++) this.releaseHeld(sent[k]!);
     sent.length = 0;
-  }
-
-  /** `req`, held, leaves otherwise (an abort): no report will free it. */
-  protected forgetSent(req: EngineRequest): void {
-    const i = this.sent.indexOf(req);
-    if (i >= 0) this.sent.splice(i, 1);
   }
 
   /** Prefill side: frees the KV blocks a finished prefillOnly request was holding. */
