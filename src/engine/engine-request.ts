@@ -155,6 +155,8 @@ export class EngineRequest {
   admittedSeq = -1;
   storeCarrySeq = -1;
   preemptions = 0;
+  /** While it holds a decode run's slot, that slot's join stamp (run-stops.ts), else -1. */
+  runStamp = -1;
 
   /** Detail (filled only when the instance's detail recording is on). */
   prefillChunks: PrefillChunk[] | null = null;
