@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Byte-for-byte output check for engine speed work: runs a set of configurations (the seed hour,
-# the native preset with prefixes, overloaded runs that preempt (generated and token-matched: private
+# the native preset with prefixes, a batch of ~1,000 requests (H100's max_num_seqs), overloaded runs that preempt (generated and token-matched: private
 # blocks registered only at preemption), detail output through request
 # rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier, P/D, the roofline and
 # linear step-time models, replays of Azure and Mooncake samples that preempt) with two builds and `cmp`s every file, and with the build under test
@@ -42,6 +42,7 @@ declare -A CASES=(
   [replay-azure-preempt]="detail replay $here/traces/azure2023-code.relative.head300.csv --speedup 50 --total-kv-blocks 2500 --num-instances 2 --model meta-llama/llama-3.1-8b-instruct"
   [replay-mooncake-preempt]="plain replay $here/traces/mooncake-conversation-head300.jsonl --speedup 50 --total-kv-blocks 2500 --num-instances 2 --model meta-llama/llama-3.1-8b-instruct --max-model-len 131072"
   [linear-sync]="plain --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 30 --num-requests 3000 --latency-model linear --no-async-scheduling"
+  [big-batch]="detail --model meta-llama/llama-3.1-8b-instruct --hardware H100 --workload-spec $eq --rate 60 --num-requests 8000"
 )
 status=0
 for name in "${!CASES[@]}"; do
