@@ -187,21 +187,27 @@ export class DecodeRun extends RunSlots {
     out.leapCommit = true;
     out.runSlots = n;
     out.contextSum = this.sumC0 + n * (f - 1);
+    out.decodePrefix = n;
+    out.decodePrefixContext = out.contextSum;
     if (admit) this.admit(out, clock.nowUs);
     return true;
   }
 
   /**
    * schedule()'s admissions after the run's decodes. Requests admitted join `out` as slots that
-   * commit step by step; the batch is then costed slot by slot (the run's contexts written).
+   * commit step by step; the batch is then costed slot by slot, the run's decodes by their sums
+   * (BatchShape.decodePrefix) where the model reads them, else with their contexts written.
    */
   private admit(out: StepBatch, nowUs: number): void {
     const s = this.s;
     const n = this.n;
     s.admitWaiting(nowUs, out, s.budgetTokens - n);
     if (out.size === n) return;
-    this.fillContexts(out);
-    out.leapF = 0;
+    if (this.cost.decodePrefix !== true) {
+      this.fillContexts(out);
+      out.leapF = 0;
+      out.decodePrefix = 0;
+    }
     for (let k = n; k < out.size; k++) this.joining[this.joiningCount++] = out.reqs[k]!;
   }
 

@@ -231,6 +231,7 @@ export class Scheduler extends CpuLoadManager {
     out.seq = seq;
     out.leapF = 0;
     out.leapCommit = false;
+    out.decodePrefix = 0;
     const ctx = out.contextTokens;
     for (let k = 0; k < size; k++) {
       const r = reqs[k]!;

@@ -35,8 +35,11 @@ export class StepBatch implements BatchShape {
   runDecodesWritten = 0;
   /** Its commit is a run commit: the run's slots (below runSlots) sample one token each in O(1), no per-slot loop. */
   leapCommit = false;
-  /** Σ contextTokens of a run batch. */
+  /** Σ contextTokens of a run batch's run slots (the first runSlots). */
   contextSum = 0;
+  /** BatchShape.decodePrefix: a run batch's leading decodes, costed from contextSum (0: every slot's context is written). */
+  decodePrefix = 0;
+  decodePrefixContext = 0;
   /** The step-time model's GPU and CPU µs for this batch, valid while costSeq === seq (step-cost.ts). */
   gpuUs = 0;
   cpuUs = 0;
@@ -65,6 +68,7 @@ export class StepBatch implements BatchShape {
     this.seq = seq;
     this.leapF = 0;
     this.leapCommit = false;
+    this.decodePrefix = 0;
   }
 
   /** Appends a slot: `context` tokens already computed before this step, `numNew` computed by it. */

@@ -1,8 +1,10 @@
 /**
  * The step-time model as the engine loop calls it. Per batch: the whole step (synchronous loop),
  * or its GPU and CPU parts (asynchronous loop; a model without StepCostSplit is all GPU). A batch
- * formed by a decode run (StepBatch.leapF > 0) has no per-slot contexts written; it is costed from
- * its aggregates through the model's DecodeAggregateCost, which by contract gives the same bits.
+ * formed by a decode run (StepBatch.leapF > 0) has no per-slot contexts written for the run's
+ * requests: decode-only, it is costed from its aggregates through the model's DecodeAggregateCost,
+ * which by contract gives the same bits; with requests the run admitted, slot by slot with the
+ * run's decodes given by their sums (StepBatch.decodePrefix, which such a model reads).
  */
 import type { StepTimeModel } from '../model/step-time.js';
 import type { StepBatch } from './step-batch.js';
@@ -22,7 +24,7 @@ export class StepCost {
 
   /** The synchronous step's duration (CPU and GPU back to back). */
   stepUs(b: StepBatch): number {
-    return b.leapF > 0 ? this.model.decode!.decodeStepUs(b.size, b.contextSum) : this.model.stepTimeUs(b);
+    return b.leapF > 0 && b.size === b.runSlots ? this.model.decode!.decodeStepUs(b.size, b.contextSum) : this.model.stepTimeUs(b);
   }
 
   /**
@@ -40,7 +42,7 @@ export class StepCost {
     }
     const m = this.model;
     if (m.split !== undefined) {
-      if (b.leapF > 0) m.decode!.decodeCostUs!(b.size, b.contextSum, out);
+      if (b.leapF > 0 && b.size === b.runSlots) m.decode!.decodeCostUs!(b.size, b.contextSum, out);
       else m.split.stepCostUs(b, out);
     } else {
       out[0] = this.stepUs(b);

@@ -40,10 +40,12 @@ export function createLinear(ctx: StepTimeContext, options?: Record<string, unkn
   const a3 = c.alpha3UsPerContextToken;
   return {
     stepTimeUs(batch: BatchShape): number {
+      // Leading one-token decodes given by their sums (BatchShape.decodePrefix): integers, exact.
+      const p = batch.decodePrefix ?? 0;
       let pre = 0;
-      let dec = 0;
-      let ctxTokens = 0;
-      for (let i = 0; i < batch.size; i++) {
+      let dec = p;
+      let ctxTokens = p > 0 ? batch.decodePrefixContext! : 0;
+      for (let i = p; i < batch.size; i++) {
         const t = batch.newTokens[i]!;
         if (batch.isPrefill[i] === 1) pre += t;
         else dec += t;
@@ -56,6 +58,7 @@ export function createLinear(ctx: StepTimeContext, options?: Record<string, unkn
       decodeStepUs(requests: number, contextTokens: number): number {
         return Math.max(1, Math.round(a0 + a1 * 0 + a2 * requests + a3 * contextTokens));
       },
+      decodePrefix: true,
     },
   };
 }

@@ -33,6 +33,8 @@ export function sparseBasis(plain: (batch: BatchShape, out: Float64Array) => voi
   const score = (keys: number, pairs: number): number =>
     pairs > 0 ? Li * smoothRooflineUs(keys * sp.scoreBytesPerKey + pairs * sp.logitBytesPerPair, pairs * sp.scoreFlopsPerPair, sp.scoreRates) : 0;
   return (batch: BatchShape, out: Float64Array): void => {
+    // No decode-only aggregate, so no decode run, so every slot's context is written.
+    if ((batch.decodePrefix ?? 0) > 0) throw new Error('sparse-attention basis: a batch with an aggregate decode prefix');
     plain(batch, out);
     sums.fill(0);
     let T = 0;

@@ -159,13 +159,17 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     const newT = batch.newTokens;
     const ctxT = batch.contextTokens;
     const pre = batch.isPrefill;
+    // Leading one-token decodes given by their sums (BatchShape.decodePrefix): each adds 1 token,
+    // c + 1 pairs and c + 1 keys, so the sums are the loop's below, exactly (integers).
+    const p = batch.decodePrefix ?? 0;
+    const prefixKv = p > 0 ? batch.decodePrefixContext! + p : 0;
     let prefillTokens = 0;
-    let decodeTokens = 0;
+    let decodeTokens = p;
     let prePairs = 0;
     let preKv = 0;
-    let decPairs = 0;
-    let decKv = 0;
-    for (let i = 0; i < n; i++) {
+    let decPairs = prefixKv;
+    let decKv = prefixKv;
+    for (let i = p; i < n; i++) {
       const t = newT[i]!;
       const c = ctxT[i]!;
       // Causal: token j of the chunk attends to c + j + 1 keys.
@@ -210,6 +214,8 @@ function windowedBasis(plain: (batch: BatchShape, out: Float64Array) => void, s:
   /** The sliding layers' [pairs, kv] of the prefill slots, then of the decode slots. */
   const sums = new Float64Array(4);
   return (batch: BatchShape, out: Float64Array): void => {
+    // No decode-only aggregate, so no decode run, so every slot's context is written.
+    if ((batch.decodePrefix ?? 0) > 0) throw new Error('sliding-window basis: a batch with an aggregate decode prefix');
     plain(batch, out);
     sums.fill(0);
     for (let i = 0; i < batch.size; i++) {
@@ -241,7 +247,7 @@ export function sumBasisUs(coeffs: Float64Array, basis: Float64Array): number {
  * A StepCostSplit over a basis: the CPU part is Σ over CPU_BASIS (plus `cpuExtraUs`), the GPU part
  * the rest (plus `gpuExtraUs`), so that gpu + cpu equals the summed step before rounding.
  */
-export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit & Pick<DecodeAggregateCost, 'decodeCostUs'> {
+export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: number, extra: { gpuUs: number; cpuUs: number } = { gpuUs: 0, cpuUs: 0 }): StepCostSplit & Pick<DecodeAggregateCost, 'decodeCostUs' | 'decodePrefix'> {
   const cpuMask = Float64Array.from(ROOFLINE_BASIS.map((b) => ((CPU_BASIS as readonly string[]).includes(b) ? 1 : 0)));
   const scratch = new Float64Array(BASIS_SIZE);
   // One accumulation for the per-slot and the decode-only paths (identical bits for the same basis).
@@ -263,7 +269,8 @@ export function basisSplit(basis: BasisFn, coeffs: Float64Array, asyncSyncUs: nu
       basis(batch, scratch);
       split(out);
     },
-    ...(decodeCostUs !== undefined ? { decodeCostUs } : {}),
+    // A basis with the decode-only path is the plain one, whose per-slot loop reads decodePrefix.
+    ...(decodeCostUs !== undefined ? { decodeCostUs, decodePrefix: true } : {}),
   };
 }
 
@@ -333,7 +340,7 @@ function decodeSplitByRequests(
  * StepCostSplit contract holds by construction; with the split's decode-only path it also offers
  * DecodeAggregateCost, summed the same way.
  */
-export function modelFromSplit(split: StepCostSplit & Partial<Pick<DecodeAggregateCost, 'decodeCostUs'>>): StepTimeModel & { split: StepCostSplit } {
+export function modelFromSplit(split: StepCostSplit & Partial<Pick<DecodeAggregateCost, 'decodeCostUs' | 'decodePrefix'>>): StepTimeModel & { split: StepCostSplit } {
   const pair = new Float64Array(2);
   const decodeCostUs = split.decodeCostUs;
   return {
@@ -349,6 +356,7 @@ export function modelFromSplit(split: StepCostSplit & Partial<Pick<DecodeAggrega
           return Math.max(1, Math.round(pair[0]! + pair[1]!));
         },
         decodeCostUs,
+        ...(split.decodePrefix === true ? { decodePrefix: true } : {}),
       },
     } : {}),
   };

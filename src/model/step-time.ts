@@ -23,6 +23,14 @@ export interface BatchShape {
   totalNewTokens: number;
   /** Requests with isPrefill = 1. */
   numPrefill: number;
+  /**
+   * Optional: the first `decodePrefix` slots are one-token decodes (isPrefill 0, newTokens 1) whose
+   * contexts sum to `decodePrefixContext`; their contextTokens entries need not be written. Read
+   * only by a model whose DecodeAggregateCost says `decodePrefix` (a decode run's batch that also
+   * admits requests is then costed without writing every running request's context).
+   */
+  readonly decodePrefix?: number;
+  readonly decodePrefixContext?: number;
 }
 
 export interface StepTimeModel {
@@ -54,6 +62,11 @@ export interface DecodeAggregateCost {
   decodeStepUs(requests: number, contextTokens: number): number;
   /** GPU µs into out[0], CPU µs into out[1] for the same batch; required when the model has `split`. */
   decodeCostUs?(requests: number, contextTokens: number, out: Float64Array): void;
+  /**
+   * stepTimeUs (and split.stepCostUs) read BatchShape.decodePrefix: the sums of a batch's leading
+   * decodes stand for their per-slot contexts, with the same bits (integer sums).
+   */
+  readonly decodePrefix?: boolean;
 }
 
 /**

@@ -72,6 +72,32 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
     );
   });
 
+  test.each(aggregateModels.map((r) => [r.name]))('%s: leading decodes given by their sums (decodePrefix) cost exactly what their written contexts cost', (name) => {
+    const m = getModel(name);
+    const model = entry.create({ model: m, hardware: getHardware('H100'), tp: tpFor(m) });
+    // A decode run admitting requests: its decodes' contexts are not written, only their sum.
+    expect(model.decode?.decodePrefix).toBe(true);
+    const viaPrefix = new Float64Array(2);
+    const viaSlots = new Float64Array(2);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 300 }), fc.array(reqArb, { minLength: 1, maxLength: 8 }), (contexts, admitted) => {
+        const written = batchOf([...contexts.map((c) => [1, c, 0] as const), ...admitted]);
+        const sum = contexts.reduce((a, c) => a + c, 0);
+        const prefixed = batchOf([...contexts.map(() => [1, 0, 0] as const), ...admitted]);
+        // Stale entries where the contexts would be: the model must not read them.
+        prefixed.contextTokens.fill(987_654, 0, contexts.length);
+        const shape = { ...prefixed, decodePrefix: contexts.length, decodePrefixContext: sum };
+        expect(model.stepTimeUs(shape)).toBe(model.stepTimeUs(written));
+        if (model.split !== undefined) {
+          model.split.stepCostUs(shape, viaPrefix);
+          model.split.stepCostUs(written, viaSlots);
+          expect([...viaPrefix]).toEqual([...viaSlots]);
+        }
+      }),
+      { numRuns: 40, seed: 13 },
+    );
+  });
+
   test.each(aggregateModels.map((r) => [r.name]))('%s: a decode run\'s steps (same requests, growing context) cost what the per-slot path gives, step after step', (name) => {
     const m = getModel(name);
     const model = entry.create({ model: m, hardware: getHardware('H100'), tp: tpFor(m) });
