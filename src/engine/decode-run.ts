@@ -279,6 +279,7 @@ export class DecodeRun extends RunSlots {
         if (c < this.cLast[k]!) continue;
         this.materialise(k);
         r.state = RequestState.Finished;
+        this.s.justFinished.push(r);
         this.markGone(k);
       }
       this.removeSlots(null);
@@ -340,6 +341,7 @@ export class DecodeRun extends RunSlots {
     if (r.outputDone < r.outputTokens) throw new Error(`decode run: request ${r.src.id} left with ${r.outputTokens - r.outputDone} tokens to go`);
     if (this.tokenTimes.enabled) this.tokenTimes.recordOne(r, r.outputDone, nowUs);
     r.state = RequestState.Finished;
+    this.s.justFinished.push(r);
   }
 
   /**

@@ -28,6 +28,7 @@ import { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 import { BatchQueue } from './batch-queue.js';
 import { tokenTimeUs } from './run-token-times.js';
+import { dropFinished } from './finished.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 import { InstanceGauges } from './instance-gauges.js';
 
@@ -318,6 +319,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       } else if (r.outputDone >= r.outputTokens || r.prefillOnly) {
         finishedAny = true;
         r.state = RequestState.Finished;
+        s.justFinished.push(r);
       }
     }
     if (!leap && run !== null && run.active && run.afterStepwiseCommit(b)) finishedAny = true;
@@ -357,22 +359,15 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   /** Drops finished requests from the running list (order kept) and reports them. */
   private removeFinished(): void {
-    // Read here rather than passed: a time past 2^31 µs passed to a call that is not inlined is boxed.
-    const now = this.sim.nowUs;
-    const running = this.scheduler.running;
-    let w = 0;
-    for (let k = 0; k < running.length; k++) {
-      const r = running[k]!;
-      if (r.state !== RequestState.Finished) {
-        running[w++] = r;
-        continue;
-      }
-      if (r.prefillOnly) this.hold(r);
-      else this.scheduler.retireFinished(r, this.batches.nextFormSeq);
-      this.finish(r, now);
-    }
-    running.length = w;
+    dropFinished(this.scheduler.running, this.scheduler.justFinished, this.reportFinished);
   }
+
+  private readonly reportFinished = (r: EngineRequest): void => {
+    if (r.prefillOnly) this.hold(r);
+    else this.scheduler.retireFinished(r, this.batches.nextFormSeq);
+    // Read here rather than passed: a time past 2^31 µs passed to a call that is not inlined is boxed.
+    this.finish(r, this.sim.nowUs);
+  };
 
   protected finish(r: EngineRequest, now: number): void {
     const ov = this.config.overheads;

@@ -30,6 +30,8 @@ export class Scheduler extends CpuLoadManager {
   readonly waiting: WaitingQueue;
   /** Running requests in scheduling order (vLLM's self.running). */
   readonly running: EngineRequest[] = [];
+  /** Requests a commit set Finished that are still in `running` (finished.ts drops them). */
+  readonly justFinished: EngineRequest[] = [];
   /** Scratch: waiting requests the loop passed over (loading, or their CPU hit being loaded by another). */
   private readonly skipped: EngineRequest[] = [];
   /** Event leaping over decode-only stretches; null when off (`leap: false`) or the model cannot cost a batch from aggregates. */
@@ -40,7 +42,6 @@ export class Scheduler extends CpuLoadManager {
   /** Sum over first schedulings of prompt tokens and of those served from the GPU prefix cache. */
   promptTokensScheduled = 0;
   cachedTokensScheduled = 0;
-
   /** max_num_batched_tokens: the token budget of one step. */
   readonly budgetTokens: number;
   private readonly maxNumSeqs: number;

@@ -1,0 +1,56 @@
+/**
+ * dropFinished (finished.ts) must leave the running list, report the requests and show each
+ * report the list exactly as the full pass over every running request's state does.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { dropFinished } from '../../src/engine/finished.js';
+import { RequestState, type EngineRequest } from '../../src/engine/engine-request.js';
+
+const req = (id: number, finished: boolean): EngineRequest => ({ id, state: finished ? RequestState.Finished : RequestState.Running }) as unknown as EngineRequest;
+const ids = (rs: readonly EngineRequest[]): number[] => rs.map((r) => (r as unknown as { id: number }).id);
+
+/** The pass dropFinished replaces: every running request's state read, the list compacted in place. */
+function reference(running: EngineRequest[], report: (r: EngineRequest) => void): void {
+  let w = 0;
+  for (let k = 0; k < running.length; k++) {
+    const r = running[k]!;
+    if (r.state !== RequestState.Finished) {
+      running[w++] = r;
+      continue;
+    }
+    report(r);
+  }
+  running.length = w;
+}
+
+describe('dropFinished', () => {
+  it('leaves the list, reports and what each report sees as the full pass does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), fc.nat(), (flags, seed) => {
+        const run = (fast: boolean): { left: number[]; seen: number[][] } => {
+          const running = flags.map((f, i) => req(i, f));
+          const finished = running.filter((r) => r.state === RequestState.Finished);
+          // The engine notes them in commit order, not running order.
+          const noted = finished.map((r, i) => ({ r, k: (i * 7919 + seed) % 1009 })).sort((a, b) => a.k - b.k).map((x) => x.r);
+          const seen: number[][] = [];
+          const report = (r: EngineRequest): void => void seen.push([...ids([r]), running.length, ...ids(running)]);
+          if (fast) dropFinished(running, noted, report);
+          else reference(running, report);
+          if (fast) expect(noted).toHaveLength(0);
+          return { left: ids(running), seen };
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('one finished request: reported with the list unchanged, then cut out in order', () => {
+    const running = [req(0, false), req(1, true), req(2, false), req(3, false)];
+    const views: number[][] = [];
+    dropFinished(running, [running[1]!], (r) => views.push([ids([r])[0]!, ...ids(running)]));
+    expect(views).toEqual([[1, 0, 1, 2, 3]]);
+    expect(ids(running)).toEqual([0, 2, 3]);
+  });
+});
