@@ -39,11 +39,11 @@ const blisAt = args.indexOf('--blis');
 const goBlis = blisAt >= 0 ? resolve(args[blisAt + 1]) : undefined;
 const only = args.filter((a, i) => !a.startsWith('--') && !(repeatAt >= 0 && i === repeatAt + 1) && !(blisAt >= 0 && i === blisAt + 1));
 
-/** label → { argv, goal?, leapOnly?, blis? (the Go BLIS's arguments for the same traffic) } */
+/** label → { argv, goal?, leapOnly?, blis? (the Go BLIS's arguments for the same traffic), warm? (runs again in the same process: child.cjs --bench-warm) } */
 const CASES = {
   's: start-up, `blis run --num-requests 1`': { argv: ['run', '--num-requests', '1'], goal: 'user+sys <= 0.15 s', leapOnly: true, cpu: 'total' },
   'a: seed hour, token-matched (bench/chatbot-eq.yaml, ~180k requests, 8 x TP2 H100, round-robin)': { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '3600'], goal: '< 2 s, < 300 MiB', blis: [...goChatbot, '--rate', '50', '--num-instances', '8', '--tp', '2', '--routing-policy', 'round-robin', '--num-requests', '180000'] },
-  'b: 16,800 requests on one H100 at 20 req/s, token-matched': { argv: ['run', '--model', 'qwen/qwen3-14b', '--workload-spec', eq, '--rate', '20', '--num-requests', '16800', '--hardware', 'H100'], goal: '<= 0.27 s (>= 10x BLIS)', blis: [...goChatbot, '--rate', '20', '--num-requests', '16800'] },
+  'b: 16,800 requests on one H100 at 20 req/s, token-matched': { argv: ['run', '--model', 'qwen/qwen3-14b', '--workload-spec', eq, '--rate', '20', '--num-requests', '16800', '--hardware', 'H100'], goal: '<= 0.27 s (>= 10x BLIS)', blis: [...goChatbot, '--rate', '20', '--num-requests', '16800'], warm: 5 },
   'c: seed hour, native chatbot preset (sessions, shared prefixes), round-robin': { argv: ['run', ...seed, '--routing-policy', 'round-robin', '--duration', '3600'], goal: 'gains as much as a' },
   'd: seed command, 10 min, round-robin': { argv: ['run', ...seed, '--routing-policy', 'round-robin', '--duration', '600'] },
   'e: seed command, 10 min, weighted prefix-affinity:2,queue-depth:1': { argv: ['run', ...seed, '--routing-policy', 'weighted', '--routing-scorers', 'prefix-affinity:2,queue-depth:1', '--duration', '600'], goal: '<= 1.5 x d' },
@@ -84,11 +84,11 @@ function measureGo(argv) {
   return best;
 }
 
-/** Best (least user CPU) of `repeat` runs of one case in fresh processes. */
-function measure(argv) {
+/** Best (least user CPU) of `repeat` runs of one case in fresh processes; `warm` more runs in each (child.cjs --bench-warm). */
+function measure(argv, warm = 0) {
   let best = null;
   for (let k = 0; k < repeat; k++) {
-    const r = spawnSync(process.execPath, [join(here, 'child.cjs'), ...argv, '--output', 'json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, [join(here, 'child.cjs'), ...(warm > 0 ? ['--bench-warm', String(warm)] : []), ...argv, '--output', 'json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) return { error: r.stderr || `exit ${r.status}` };
     const m = JSON.parse(r.stdout.trim().split('\n').pop());
     if (best === null || m.user_s < best.user_s) best = m;
@@ -102,7 +102,7 @@ const results = {};
 for (const [name, c] of Object.entries(CASES)) {
   if (only.length > 0 && !only.some((o) => name.startsWith(o))) continue;
   const argv = typeof c.argv === 'function' ? c.argv() : c.argv;
-  const leap = measure(argv);
+  const leap = measure(argv, c.warm ?? 0);
   if (leap.error) {
     console.log(`${name}: FAILED\n${leap.error}`);
     process.exitCode = 1;
@@ -114,6 +114,9 @@ for (const [name, c] of Object.entries(CASES)) {
   const lines = [`${name}${c.goal ? `   [goal ${c.goal}]` : ''}`];
   const perCpu = leap.injected ? `, ${Math.round(leap.injected / cpu).toLocaleString('en-US')} requests per CPU second` : '';
   lines.push(`  ${leap.injected ?? '-'} requests: ${cpu.toFixed(2)} s ${c.cpu === 'total' ? 'user+sys' : 'user'} CPU, ${leap.wall_s.toFixed(2)} s wall${perCpu}; peak RSS ${leap.max_rss_mb.toFixed(0)} MiB`);
+  if (typeof leap.warm_wall_s === 'number') {
+    lines.push(`  the same run again in that process (V8's code compiled, as in a sweep's worker): ${leap.warm_wall_s.toFixed(3)} s wall, best of ${c.warm}`);
+  }
   if (stepped && !stepped.error) {
     lines.push(`  --no-leap: ${stepped.user_s.toFixed(2)} s user CPU, peak RSS ${stepped.max_rss_mb.toFixed(0)} MiB; leaping ${(stepped.user_s / leap.user_s).toFixed(2)}x faster`);
   }
