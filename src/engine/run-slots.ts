@@ -199,9 +199,8 @@ export class RunSlots {
     dropFromBucket(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
     if (regPhase >= 0) dropFromBucket(this.regOrder, this.regStart, bs, k, regPhase);
     // Both calendars' slots above k move down one (the allocation calendar holds every slot, the
-    // registration one at most as many). Branch-free:
-    // whether an entry lies above k is a coin toss per entry, which a branch mispredicts half the
-    // time (at a thousand slots this loop was most of a removal). (k − x) >>> 31 is 1 when x > k.
+    // registration one at most as many), without a branch: whether an entry lies above k is a coin
+    // toss, which a branch mispredicts half the time. (k − x) >>> 31 is 1 when x > k.
     const allocOrder = this.allocOrder;
     const regOrder = this.regOrder;
     const regTotal = this.regStart[bs]!;
