@@ -58,6 +58,7 @@ const replay = (rows) => ['replay', trace(rows), '--model', 'meta-llama/llama-3.
 CASES['f: replay a 1M-row arrival CSV (8 x llama-3.1-8b, 200 req/s): memory must not grow with rows'] = { argv: () => replay(1_000_000), leapOnly: true };
 CASES['g: replay a 100k-row arrival CSV (same setup; compare RSS with f)'] = { argv: () => replay(100_000), leapOnly: true };
 CASES["j: replay g's arrival times and lengths (no prefixes) as a vidur/Azure trace (its reader numbers the requests: private KV blocks registered only on preemption)"] = { argv: () => ['replay', trace(100_000, 'vidur'), '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '8', '--hardware', 'H100'], leapOnly: true };
+CASES['k: ~1,000 running requests (30,000 token-matched, Llama-3.1-8B on one H100 at 60 req/s): joins and departures at a large batch'] = { argv: ['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--workload-spec', eq, '--rate', '60', '--num-requests', '30000', '--hardware', 'H100'], warm: 6 };
 if (big) {
   CASES['h: 1.8 M requests, token-matched seed fleet, 10 h (--big)'] = { argv: ['run', ...seedEq, '--routing-policy', 'round-robin', '--duration', '36000'], goal: '< 20 s, RSS as in a', leapOnly: true };
   CASES['i: replay a 10M-row arrival CSV (--big)'] = { argv: () => replay(10_000_000), leapOnly: true };
