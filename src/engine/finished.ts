@@ -1,32 +1,61 @@
 /**
  * Dropping the requests a step finished from the running list (order kept). A pass that reads
- * every running request's state costs a cache miss per request, per step that finishes one: at a
+ * every running request's state costs a cache miss per request, per step that finishes any: at a
  * thousand running requests that was most of a departure. The engine notes each request it
- * finishes (Scheduler.justFinished), and the usual case, one, is found by identity (its index,
- * near the front: requests finish roughly in the order they started) and cut out with the list
- * as the full pass leaves it at every point a report can observe (before the report, the list as
- * it was; after, without it). Several at once take the full pass.
+ * finishes (Scheduler.justFinished); they are few, so each is found by identity (a scan of
+ * references, no request read), they are reported in running order, and one pass from the first
+ * of them closes the gaps. What a report can observe of the list is its length
+ * (InstanceGauges.runningCount), which the full pass also leaves unchanged until it ends; no
+ * report changes the list (listeners schedule events, they do not abort a running request
+ * synchronously; if one did, each would be found again). More finished at once than `at` has
+ * room for take the full pass.
  */
 import { RequestState, type EngineRequest } from './engine-request.js';
 
-/** Removes the finished requests of `running` and passes each to `report`, in running order. */
-export function dropFinished(running: EngineRequest[], justFinished: EngineRequest[], report: (r: EngineRequest) => void): void {
-  if (justFinished.length === 1) {
-    const r = justFinished[0]!;
-    justFinished.length = 0;
-    if (r.state === RequestState.Finished && running.indexOf(r) >= 0) {
-      report(r);
-      // The report sees the list unchanged, as the full pass's report of its first finished request does.
-      const n = running.length;
-      for (let k = running.indexOf(r) + 1; k < n; k++) running[k - 1] = running[k]!;
-      running.length = n - 1;
-      return;
+/**
+ * Removes the finished requests of `running` and passes each to `report`, in running order.
+ * `justFinished` lists them (it is emptied); `at` is scratch for their indices.
+ */
+export function dropFinished(running: EngineRequest[], justFinished: EngineRequest[], report: (r: EngineRequest) => void, at: Int32Array): void {
+  const k = justFinished.length;
+  let found = k > 0 && k <= at.length;
+  for (let j = 0; found && j < k; j++) {
+    const r = justFinished[j]!;
+    const i = r.state === RequestState.Finished ? running.indexOf(r) : -1;
+    if (i < 0) found = false;
+    // Insertion by index: the requests in running order (few, so a few moves).
+    let p = j;
+    while (p > 0 && at[p - 1]! > i) {
+      at[p] = at[p - 1]!;
+      justFinished[p] = justFinished[p - 1]!;
+      p--;
     }
+    at[p] = i;
+    justFinished[p] = r;
+  }
+  if (found) {
+    const n = running.length;
+    for (let j = 0; j < k; j++) report(justFinished[j]!);
+    if (running.length === n) {
+      // One pass from the first of them, the others' references moving down over the gaps.
+      let w = at[0]!;
+      let j = 0;
+      for (let p = w; p < n; p++) {
+        if (j < k && p === at[j]) j++;
+        else running[w++] = running[p]!;
+      }
+      running.length = w;
+    } else {
+      // A report changed the list (none does today): find each again.
+      for (let j = k - 1; j >= 0; j--) running.splice(running.indexOf(justFinished[j]!), 1);
+    }
+    justFinished.length = 0;
+    return;
   }
   justFinished.length = 0;
   let w = 0;
-  for (let k = 0; k < running.length; k++) {
-    const r = running[k]!;
+  for (let p = 0; p < running.length; p++) {
+    const r = running[p]!;
     if (r.state !== RequestState.Finished) {
       running[w++] = r;
       continue;

@@ -359,8 +359,11 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
 
   /** Drops finished requests from the running list (order kept) and reports them. */
   private removeFinished(): void {
-    dropFinished(this.scheduler.running, this.scheduler.justFinished, this.reportFinished);
+    dropFinished(this.scheduler.running, this.scheduler.justFinished, this.reportFinished, this.finishedAt);
   }
+
+  /** Scratch: the running-list indices of the requests a step finished (finished.ts). */
+  private readonly finishedAt = new Int32Array(16);
 
   private readonly reportFinished = (r: EngineRequest): void => {
     if (r.prefillOnly) this.hold(r);

@@ -1,6 +1,7 @@
 /**
- * dropFinished (finished.ts) must leave the running list, report the requests and show each
- * report the list exactly as the full pass over every running request's state does.
+ * dropFinished (finished.ts) must leave the running list and report the requests, in the order
+ * and with the list length each report can observe (InstanceGauges.runningCount), exactly as the
+ * full pass over every running request's state does.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -34,8 +35,8 @@ describe('dropFinished', () => {
           // The engine notes them in commit order, not running order.
           const noted = finished.map((r, i) => ({ r, k: (i * 7919 + seed) % 1009 })).sort((a, b) => a.k - b.k).map((x) => x.r);
           const seen: number[][] = [];
-          const report = (r: EngineRequest): void => void seen.push([...ids([r]), running.length, ...ids(running)]);
-          if (fast) dropFinished(running, noted, report);
+          const report = (r: EngineRequest): void => void seen.push([...ids([r]), running.length]);
+          if (fast) dropFinished(running, noted, report, new Int32Array(4));
           else reference(running, report);
           if (fast) expect(noted).toHaveLength(0);
           return { left: ids(running), seen };
@@ -46,11 +47,11 @@ describe('dropFinished', () => {
     );
   });
 
-  it('one finished request: reported with the list unchanged, then cut out in order', () => {
-    const running = [req(0, false), req(1, true), req(2, false), req(3, false)];
+  it('finished requests noted out of order: reported in running order with the list unchanged, then cut out', () => {
+    const running = [req(0, false), req(1, true), req(2, false), req(3, true), req(4, false)];
     const views: number[][] = [];
-    dropFinished(running, [running[1]!], (r) => views.push([ids([r])[0]!, ...ids(running)]));
-    expect(views).toEqual([[1, 0, 1, 2, 3]]);
-    expect(ids(running)).toEqual([0, 2, 3]);
+    dropFinished(running, [running[3]!, running[1]!], (r) => views.push([ids([r])[0]!, ...ids(running)]), new Int32Array(4));
+    expect(views).toEqual([[1, 0, 1, 2, 3, 4], [3, 0, 1, 2, 3, 4]]);
+    expect(ids(running)).toEqual([0, 2, 4]);
   });
 });
