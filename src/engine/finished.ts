@@ -32,6 +32,8 @@ export function dropFinished(running: EngineRequest[], justFinished: EngineReque
     }
     at[p] = i;
     justFinished[p] = r;
+    // Noted twice (no commit does that): the full pass reports it once.
+    if (p > 0 && at[p - 1] === i) found = false;
   }
   if (found) {
     const n = running.length;

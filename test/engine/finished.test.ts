@@ -47,6 +47,14 @@ describe('dropFinished', () => {
     );
   });
 
+  it('a request noted twice is reported and removed once', () => {
+    const running = [req(0, true), req(1, false), req(2, true)];
+    const reported: number[] = [];
+    dropFinished(running, [running[2]!, running[0]!, running[2]!], (r) => reported.push(ids([r])[0]!), new Int32Array(4));
+    expect(reported).toEqual([0, 2]);
+    expect(ids(running)).toEqual([1]);
+  });
+
   it('finished requests noted out of order: reported in running order with the list unchanged, then cut out', () => {
     const running = [req(0, false), req(1, true), req(2, false), req(3, true), req(4, false)];
     const views: number[][] = [];
