@@ -186,9 +186,8 @@ export class DecodeRun extends RunSlots {
     out.leapF = f;
     out.leapCommit = true;
     out.runSlots = n;
-    out.contextSum = this.sumC0 + n * (f - 1);
     out.decodePrefix = n;
-    out.decodePrefixContext = out.contextSum;
+    out.decodePrefixContext = this.sumC0 + n * (f - 1);
     if (admit) this.admit(out, clock.nowUs);
     return true;
   }

@@ -232,6 +232,12 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
   return r;
 }
 
+/** Removes `r` from `list` (order kept) if it is there. */
+export function removeFrom(list: EngineRequest[], r: EngineRequest): void {
+  const i = list.indexOf(r);
+  if (i >= 0) list.splice(i, 1);
+}
+
 /** Another engine-side request for the same arrival (the decode half of a P/D request), sharing its hashes. */
 export function siblingRequest(r: EngineRequest): EngineRequest {
   return new EngineRequest(r.src, r.index, r.seqBlockHashes, r.promptBlocks, r.sharedBlocks, r.idKey);

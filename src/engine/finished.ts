@@ -10,7 +10,7 @@
  * synchronously; if one did, each would be found again). More finished at once than `at` has
  * room for take the full pass.
  */
-import { RequestState, type EngineRequest } from './engine-request.js';
+import { RequestState, removeFrom, type EngineRequest } from './engine-request.js';
 
 /**
  * Removes the finished requests of `running` and passes each to `report`, in running order.
@@ -49,7 +49,7 @@ export function dropFinished(running: EngineRequest[], justFinished: EngineReque
       running.length = w;
     } else {
       // A report changed the list (none does today): find each again.
-      for (let j = k - 1; j >= 0; j--) running.splice(running.indexOf(justFinished[j]!), 1);
+      for (let j = k - 1; j >= 0; j--) removeFrom(running, justFinished[j]!);
     }
     justFinished.length = 0;
     return;

@@ -22,7 +22,7 @@
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
 import { dropReason, type InstanceConfig } from './config.js';
-import { EngineRequest, RequestState, type DropReason } from './engine-request.js';
+import { EngineRequest, RequestState, removeFrom, type DropReason } from './engine-request.js';
 import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
@@ -387,9 +387,4 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   onEvicted(hash: number): void {
     this.kvListener!.onKvEvent(this, 'evicted', hash, this.sim.nowUs);
   }
-}
-
-function removeFrom(list: EngineRequest[], r: EngineRequest): void {
-  const i = list.indexOf(r);
-  if (i >= 0) list.splice(i, 1);
 }

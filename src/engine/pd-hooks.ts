@@ -11,7 +11,7 @@
 import type { Simulator } from '../kernel/sim.js';
 import type { EngineRequest } from './engine-request.js';
 import type { InstanceListener } from './instance-listener.js';
-import { RequestState } from './engine-request.js';
+import { RequestState, removeFrom } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 
 export abstract class PdHooks {
@@ -42,8 +42,7 @@ export abstract class PdHooks {
   /** Prefill side: a held request leaves otherwise (an abort); the caller frees its blocks, and no report will. */
   protected dropHeld(req: EngineRequest): void {
     this.scheduler.heldForTransfer--;
-    const i = this.sent.indexOf(req);
-    if (i >= 0) this.sent.splice(i, 1);
+    removeFrom(this.sent, req);
   }
 
   /**

@@ -21,7 +21,7 @@
  */
 import type { InstanceConfig } from './config.js';
 import { DecodeRun } from './decode-run.js';
-import { EngineRequest, RequestState } from './engine-request.js';
+import { EngineRequest, RequestState, removeFrom } from './engine-request.js';
 import { CpuLoadManager } from './cpu-load-manager.js';
 import type { StepBatch } from './step-batch.js';
 import { FcfsQueue, PriorityQueue, type WaitingQueue } from './waiting-queue.js';
@@ -281,9 +281,8 @@ export class Scheduler extends CpuLoadManager {
     if (r.remoteBlocks > 0) {
       // A P/D transfer: NixlConnector's request_finished does not delay the free (the request's
       // do_remote_prefill was cleared at allocation), so its blocks go now, read in flight or not.
-      const i = this.remoteStarts.indexOf(r);
-      if (i >= 0) this.remoteStarts.splice(i, 1);
-      this.loading.splice(this.loading.indexOf(r), 1);
+      removeFrom(this.remoteStarts, r);
+      removeFrom(this.loading, r);
       r.loadDoneUs = -1;
       return true;
     }

@@ -18,7 +18,7 @@ export class StepBatch implements BatchShape {
   seq = 0;
   /**
    * Event leaping (decode-run.ts): > 0 when a decode run formed this batch (its formation number
-   * in the run); its per-slot contextTokens are then not written (the model reads `contextSum`)
+   * in the run); its per-slot contextTokens are then not written (the model reads `decodePrefixContext`)
    * until the run ends or someone reads the batch.
    */
   leapF = 0;
@@ -35,10 +35,9 @@ export class StepBatch implements BatchShape {
   runDecodesWritten = 0;
   /** Its commit is a run commit: the run's slots (below runSlots) sample one token each in O(1), no per-slot loop. */
   leapCommit = false;
-  /** Σ contextTokens of a run batch's run slots (the first runSlots). */
-  contextSum = 0;
-  /** BatchShape.decodePrefix: a run batch's leading decodes, costed from contextSum (0: every slot's context is written). */
+  /** BatchShape.decodePrefix: a run batch's leading decodes, costed by their sum (0: every slot's context is written). */
   decodePrefix = 0;
+  /** Σ contextTokens of a run batch's run slots (the first runSlots), written or not. */
   decodePrefixContext = 0;
   /** The step-time model's GPU and CPU µs for this batch, valid while costSeq === seq (step-cost.ts). */
   gpuUs = 0;

@@ -24,7 +24,7 @@ export class StepCost {
 
   /** The synchronous step's duration (CPU and GPU back to back). */
   stepUs(b: StepBatch): number {
-    return b.leapF > 0 && b.size === b.runSlots ? this.model.decode!.decodeStepUs(b.size, b.contextSum) : this.model.stepTimeUs(b);
+    return b.leapF > 0 && b.size === b.runSlots ? this.model.decode!.decodeStepUs(b.size, b.decodePrefixContext) : this.model.stepTimeUs(b);
   }
 
   /**
@@ -42,7 +42,7 @@ export class StepCost {
     }
     const m = this.model;
     if (m.split !== undefined) {
-      if (b.leapF > 0 && b.size === b.runSlots) m.decode!.decodeCostUs!(b.size, b.contextSum, out);
+      if (b.leapF > 0 && b.size === b.runSlots) m.decode!.decodeCostUs!(b.size, b.decodePrefixContext, out);
       else m.split.stepCostUs(b, out);
     } else {
       out[0] = this.stepUs(b);
