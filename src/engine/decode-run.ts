@@ -47,7 +47,7 @@ export class DecodeRun extends RunSlots {
   /** Left out of formations with their last token in flight: the next commit finishes them. */
   private readonly leaving: EngineRequest[];
   private leavingCount = 0;
-  /** Scratch: the slots leaving at a formation, ascending (leaveLastInFlight). */
+  /** Scratch: the cells leaving at a formation or finishing at a commit, in running order. */
   private readonly leavers: Int32Array;
   /** Admitted by the run's formations: they join the slots at the next formation (once their prompt is done). */
   private readonly joining: EngineRequest[];
@@ -244,11 +244,10 @@ export class DecodeRun extends RunSlots {
     for (let i = 0; i < this.joinedCount; i++) {
       if (this.joined[i] !== r) continue;
       this.joined[i] = this.joined[--this.joinedCount]!;
-      for (let k = this.n - 1; k >= 0; k--) {
-        if (this.reqs[k] !== r) continue;
-        this.materialise(k);
-        return true;
-      }
+      // It holds its slot (it joined at the formation before this commit and nothing left since).
+      if (r.runStamp < 0) return false;
+      this.materialise(r.runCell);
+      return true;
     }
     return false;
   }
@@ -271,15 +270,19 @@ export class DecodeRun extends RunSlots {
       finished = true;
     }
     if (c >= this.cFinish) {
-      // The synchronous loop: requests whose last token this commit sampled finish.
-      const reqs = this.reqs;
-      for (let k = 0; k < this.n; k++) {
-        const r = reqs[k]!;
-        if (c < this.cLast[k]!) continue;
-        this.materialise(k);
+      // The synchronous loop: requests whose last token this commit sampled finish (their finish
+      // stops come off the heap; handled in running order, as a pass over the slots meets them).
+      const cells = this.leavers;
+      let count = 0;
+      while (this.finishes.min() <= c) cells[count++] = this.finishes.popMin().runCell;
+      this.sortByJoin(cells, count);
+      for (let i = 0; i < count; i++) {
+        const cell = cells[i]!;
+        const r = this.cellReq[cell]!;
+        this.materialise(cell);
         r.state = RequestState.Finished;
         this.s.justFinished.push(r);
-        this.markGone(k);
+        this.markGone(cell);
       }
       this.removeSlots(null);
       finished = true;
@@ -290,21 +293,21 @@ export class DecodeRun extends RunSlots {
   /** Writes every running request's counters (and recorded token times) as of now; the run goes on. */
   syncRequests(): void {
     if (!this.active) return;
-    for (let k = 0; k < this.n; k++) this.materialise(k);
+    for (let k = 0; k < this.n; k++) this.materialise(this.order[k]!);
     this.tokenTimes.synced = this.c;
   }
 
-  /** Writes slot k's request's counters (and token times not yet recorded) as of now. */
-  private materialise(k: number): void {
+  /** Writes the counters (and token times not yet recorded) of the request in `cell` as of now. */
+  private materialise(cell: number): void {
     const f = this.f;
     const c = this.c;
-    const r = this.reqs[k]!;
-    r.computedTokens = this.c0[k]! + f;
-    r.pendingTokens = this.p0[k]! + f - c;
-    r.outputDone = this.o0[k]! + c;
-    r.numTokens = this.n0[k]! + c;
-    this.catchUp(r, k);
-    if (this.tokenTimes.enabled) this.tokenTimes.record(r, this.o0[k]!, c);
+    const r = this.cellReq[cell]!;
+    r.computedTokens = this.c0[cell]! + f;
+    r.pendingTokens = this.p0[cell]! + f - c;
+    r.outputDone = this.o0[cell]! + c;
+    r.numTokens = this.n0[cell]! + c;
+    this.catchUp(r, cell);
+    if (this.tokenTimes.enabled) this.tokenTimes.record(r, this.o0[cell]!, c);
   }
 
   /**
@@ -313,20 +316,25 @@ export class DecodeRun extends RunSlots {
    */
   private leaveLastInFlight(out: StepBatch): boolean {
     const f = this.f;
-    const reqs = this.reqs;
-    const p0 = this.p0;
-    const cLast = this.cLast;
     const leavers = this.leavers;
     let left = 0;
-    // Slot k's last token is in flight once formations reach cLast − p0 (outputs + placeholders = output tokens).
-    // One pass over the slots notes them (usually one of many); the second visits only those.
-    for (let k = 0; k < this.n; k++) if (p0[k]! + f >= cLast[k]!) leavers[left++] = k;
-    if (left === this.n) return false;
+    // A slot's last token is in flight once formations reach cLast − p0 (outputs + placeholders =
+    // output tokens): those stops come off the heap (usually one slot of many), in running order.
+    while (this.stops.min() <= f) leavers[left++] = this.stops.popMin().runCell;
+    if (left === this.n) {
+      // Every request would leave: the step-by-step path forms that batch (the stops go back).
+      for (let i = 0; i < left; i++) {
+        const cell = leavers[i]!;
+        this.stops.push(this.cLast[cell]! - this.p0[cell]!, this.cellReq[cell]!.runStamp, this.cellReq[cell]!);
+      }
+      return false;
+    }
+    this.sortByJoin(leavers, left);
     for (let i = 0; i < left; i++) {
-      const k = leavers[i]!;
-      this.materialise(k);
-      this.leaving[this.leavingCount++] = reqs[k]!;
-      this.markGone(k);
+      const cell = leavers[i]!;
+      this.materialise(cell);
+      this.leaving[this.leavingCount++] = this.cellReq[cell]!;
+      this.markGone(cell);
     }
     this.removeSlots(out);
     return true;

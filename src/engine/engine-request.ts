@@ -157,6 +157,8 @@ export class EngineRequest {
   preemptions = 0;
   /** While it holds a decode run's slot, that slot's join stamp (run-stops.ts), else -1. */
   runStamp = -1;
+  /** While it holds a decode run's slot, the cell its per-slot counters live in (run-slots.ts). */
+  runCell = -1;
 
   /** Detail (filled only when the instance's detail recording is on). */
   prefillChunks: PrefillChunk[] | null = null;

@@ -2,15 +2,22 @@
  * The slots of a decode run (decode-run.ts): for each request in the run, in running order, its
  * counters when it joined as a baseline against the run's formation and commit counters (f, c),
  * and the calendars of its block boundaries, with the work a formation and a commit do at them
- * (a new block, a full block registered). A request joins at the end (its slot the highest) and
- * leaves from anywhere (the slots after it move down, order kept), so both calendars (slots by
- * phase, then slot) are kept sorted by appending and by renumbering in place, never re-sorted.
+ * (a new block, a full block registered).
+ *
+ * A slot's figures live in a cell that does not move while the request holds it; the running
+ * order is a list of cells. Requests join at the end, so the order is join order (the join stamp,
+ * EngineRequest.runStamp, ascending), and the calendars (cells by phase, then join order) stay
+ * sorted by appending. A request leaving from anywhere costs one pass over the order list from
+ * its position and the removal of its calendar entries: no per-slot figure moves and no calendar
+ * is renumbered (at ~1,000 running requests, H100's default max_num_seqs of 1,024, moving nine
+ * per-slot arrays and renumbering both calendars at every departure was the largest cost of a run).
  */
 import type { InstanceConfig } from './config.js';
 import type { EngineRequest } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 import { NEVER, RunStops } from './run-stops.js';
+import { appendToCalendar, dropFromBucket, mod, sortByStamp } from './run-calendar.js';
 
 export { NEVER };
 
@@ -18,41 +25,50 @@ export class RunSlots {
   /** Formations and commits since the run started. */
   protected f = 0;
   protected c = 0;
+  /** Slots (requests in the run). */
   protected n = 0;
-  /** The run's requests in slot order (running order without the leaving ones). */
-  protected readonly reqs: EngineRequest[];
-  /** Per slot, as of formation 0 and commit 0 of the run: computed tokens, placeholders, output tokens, known tokens. */
+  /** Slot k's cell, k < n: the running order. */
+  protected readonly order: Int32Array;
+  /** Per cell: its request, and the join stamp it holds the cell under (EngineRequest.runStamp). */
+  protected readonly cellReq: EngineRequest[];
+  private readonly cellStamp: Int32Array;
+  /** Per cell, as of formation 0 and commit 0 of the run: computed tokens, placeholders, output tokens, known tokens. */
   protected readonly c0: Int32Array;
   protected readonly p0: Int32Array;
   protected readonly o0: Int32Array;
-  /** Per slot: the commit that samples its last token (output tokens − o0), and its epoch. */
+  /** Per cell: the commit that samples its last token (output tokens − o0), and its epoch. */
   protected readonly cLast: Int32Array;
   protected readonly ep: Int32Array;
   protected readonly n0: Int32Array;
-  /** Per slot: the formation that needs its next block; the commit after which its next full block registers. */
+  /** Per cell: the formation that needs its next block; the commit after which its next full block registers. */
   protected readonly allocAtF: Int32Array;
   protected readonly registerAtC: Int32Array;
-  /** Slots marked to leave (and how many), dropped by compactSlots. */
-  protected readonly gone: Uint8Array;
-  protected goneCount = 0;
-  /** Per slot: 1 when it is in the registration calendar (its phase is −known tokens mod blockSize). */
+  /** Per cell: 1 when in the registration calendar (its phase is −known tokens mod blockSize). */
   protected readonly inRegCalendar: Uint8Array;
+  /** Cells marked to leave (flag per cell, and the list), dropped by compactSlots. */
+  private readonly gone: Uint8Array;
+  private readonly goneCells: Int32Array;
+  protected goneCount = 0;
+  /** Cells given back by requests that left (reused first), and the first never used. */
+  private readonly freeCells: Int32Array;
+  private freeCount = 0;
+  private fresh = 0;
   protected sumC0 = 0;
   /** At formation fStop + 1 some request has its last token in flight (it leaves the slots). */
   protected fStop = 0;
   /** The commit that samples some request's last token (it finishes). */
   protected cFinish = 0;
   /** Each slot's (cLast − p0) and cLast, whose least are fStop and cFinish; entries carry the slot's join stamp. */
-  private readonly stops: RunStops;
-  private readonly finishes: RunStops;
+  protected readonly stops: RunStops;
+  protected readonly finishes: RunStops;
   /** Join stamps (EngineRequest.runStamp), never reused. */
   private stamp = 0;
-  /** Calendars: slots ordered by (phase, slot); phase k's slots are order[start[k] .. start[k+1]). */
+  /** Calendars: cells ordered by (phase, join order); phase k's cells are order[start[k] .. start[k+1]). */
   protected readonly allocOrder: Int32Array;
   protected readonly allocStart: Int32Array;
   protected readonly regOrder: Int32Array;
   protected readonly regStart: Int32Array;
-  /** Slots whose next block filled at the last commits, ascending: registered at the next formation. */
+  /** Cells whose next block filled at the last commits, in join order: registered at the next formation. */
   protected readonly regDue: Int32Array;
   protected regDueCount = 0;
   /** Bumped when a run starts; a batch whose runVersion differs is rewritten before the run forms into it. */
@@ -73,6 +89,8 @@ export class RunSlots {
   constructor(cfg: InstanceConfig) {
     const cap = cfg.maxNumSeqs;
     this.bs = cfg.blockSize;
+    this.order = new Int32Array(cap);
+    this.cellStamp = new Int32Array(cap);
     this.c0 = new Int32Array(cap);
     this.p0 = new Int32Array(cap);
     this.o0 = new Int32Array(cap);
@@ -81,10 +99,12 @@ export class RunSlots {
     this.n0 = new Int32Array(cap);
     this.allocAtF = new Int32Array(cap);
     this.registerAtC = new Int32Array(cap);
-    this.gone = new Uint8Array(cap);
     this.inRegCalendar = new Uint8Array(cap);
-    // Fixed-size (never shrunk or grown: n says how many entries count).
-    this.reqs = new Array<EngineRequest>(cap);
+    this.gone = new Uint8Array(cap);
+    this.goneCells = new Int32Array(cap);
+    this.freeCells = new Int32Array(cap);
+    // Fixed-size (never shrunk or grown).
+    this.cellReq = new Array<EngineRequest>(cap);
     this.allocOrder = new Int32Array(cap);
     this.regOrder = new Int32Array(cap);
     this.regDue = new Int32Array(cap);
@@ -95,11 +115,14 @@ export class RunSlots {
     this.finishes = new RunStops(cap);
   }
 
-  /** No slots, no formations or commits. */
+  /** No slots, no formations or commits (every cell free). */
   protected resetSlots(): void {
     this.n = 0;
     this.f = 0;
     this.c = 0;
+    this.freeCount = 0;
+    this.fresh = 0;
+    this.goneCount = 0;
     this.regDueCount = 0;
     this.sumC0 = 0;
     this.fStop = NEVER;
@@ -116,100 +139,107 @@ export class RunSlots {
     const f = this.f;
     const c = this.c;
     const bs = this.bs;
-    const k = this.n++;
-    this.reqs[k] = r;
+    const cell = this.freeCount > 0 ? this.freeCells[--this.freeCount]! : this.fresh++;
+    this.order[this.n++] = cell;
+    this.cellReq[cell] = r;
     const c0 = r.computedTokens - f;
     const p0 = r.pendingTokens - f + c;
     const o0 = r.outputDone - c;
     const last = r.outputTokens - o0;
-    this.c0[k] = c0;
-    this.p0[k] = p0;
-    this.o0[k] = o0;
-    this.n0[k] = r.numTokens - c;
-    this.cLast[k] = last;
-    this.ep[k] = r.epoch;
+    this.c0[cell] = c0;
+    this.p0[cell] = p0;
+    this.o0[cell] = o0;
+    this.n0[cell] = r.numTokens - c;
+    this.cLast[cell] = last;
+    this.ep[cell] = r.epoch;
     this.sumC0 += c0;
     const stamp = ++this.stamp;
     r.runStamp = stamp;
+    r.runCell = cell;
+    this.cellStamp[cell] = stamp;
     this.stops.push(last - p0, stamp, r);
     this.finishes.push(last, stamp, r);
     if (last < this.cFinish) this.cFinish = last;
     if (last - p0 < this.fStop) this.fStop = last - p0;
     // The formation whose token passes its blocks; the commit after which its next block is full of known tokens.
     const alloc = r.numBlocks * bs - c0 + 1;
-    this.allocAtF[k] = alloc;
-    const reg = this.nextRegistration(r, k);
-    this.registerAtC[k] = reg;
-    if (reg <= c) this.pushDue(k);
-    // The highest slot: last in its phase's bucket.
-    appendToCalendar(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
-    this.inRegCalendar[k] = reg !== NEVER ? 1 : 0;
-    if (reg !== NEVER) appendToCalendar(this.regOrder, this.regStart, bs, k, mod(reg, bs));
+    this.allocAtF[cell] = alloc;
+    const reg = this.nextRegistration(r, cell);
+    this.registerAtC[cell] = reg;
+    if (reg <= c) this.pushDue(cell);
+    // The latest to join: last in its phase's bucket.
+    appendToCalendar(this.allocOrder, this.allocStart, bs, cell, mod(alloc, bs));
+    this.inRegCalendar[cell] = reg !== NEVER ? 1 : 0;
+    if (reg !== NEVER) appendToCalendar(this.regOrder, this.regStart, bs, cell, mod(reg, bs));
   }
 
-  /** Marks slot k to be dropped by the next compactSlots. */
-  protected markGone(k: number): void {
-    this.gone[k] = 1;
-    this.goneCount++;
+  /** Marks cell's slot to be dropped by the next compactSlots. */
+  protected markGone(cell: number): void {
+    this.gone[cell] = 1;
+    this.goneCells[this.goneCount++] = cell;
   }
 
   /**
-   * Drops the slots marked gone (order kept), highest first: each removal moves only the slots
-   * above it, and the calendars keep their order with the slots renumbered.
+   * Drops the slots marked gone (order kept): one pass over the order list from the first of
+   * them, their calendar entries and due registrations removed, their cells freed.
    */
   protected compactSlots(): void {
+    const g = this.goneCount;
+    if (g === 0) return;
     const gone = this.gone;
-    for (let k = this.n - 1; k >= 0 && this.goneCount > 0; k--) if (gone[k] === 1) this.removeSlot(k);
-  }
-
-  /** Drops slot k: the arrays above it move down with memmoves, one pass renumbers the calendars. */
-  private removeSlot(k: number): void {
+    const order = this.order;
     const n = this.n;
-    const bs = this.bs;
-    this.gone[k] = 0;
-    this.goneCount--;
-    const alloc = this.allocAtF[k]!;
-    // In the registration calendar from its joining on, even once it has no block left to register (NEVER).
-    const regPhase = this.inRegCalendar[k] === 1 ? mod(-this.n0[k]!, bs) : -1;
-    this.sumC0 -= this.c0[k]!;
-    this.reqs[k]!.runStamp = -1;
-    if (k + 1 < n) {
-      // A plain loop: copyWithin on a JS array is the generic (per-element property) path.
-      const reqs = this.reqs;
-      for (let j = k + 1; j < n; j++) reqs[j - 1] = reqs[j]!;
-      this.c0.copyWithin(k, k + 1, n);
-      this.p0.copyWithin(k, k + 1, n);
-      this.o0.copyWithin(k, k + 1, n);
-      this.cLast.copyWithin(k, k + 1, n);
-      this.ep.copyWithin(k, k + 1, n);
-      this.n0.copyWithin(k, k + 1, n);
-      this.allocAtF.copyWithin(k, k + 1, n);
-      this.registerAtC.copyWithin(k, k + 1, n);
-      this.inRegCalendar.copyWithin(k, k + 1, n);
+    let first = n;
+    for (let i = 0; i < g; i++) {
+      const at = this.slotOf(this.goneCells[i]!);
+      if (at < first) first = at;
     }
-    const m = n - 1;
-    this.n = m;
+    let w = first;
+    for (let p = first; p < n; p++) {
+      const cell = order[p]!;
+      if (gone[cell] === 0) order[w++] = cell;
+    }
+    this.n = w;
     const due = this.regDue;
     let d = 0;
-    for (let j = 0; j < this.regDueCount; j++) {
-      const v = due[j]!;
-      if (v !== k) due[d++] = v > k ? v - 1 : v;
-    }
+    for (let j = 0; j < this.regDueCount; j++) if (gone[due[j]!] === 0) due[d++] = due[j]!;
     this.regDueCount = d;
-    dropFromBucket(this.allocOrder, this.allocStart, bs, k, mod(alloc, bs));
-    if (regPhase >= 0) dropFromBucket(this.regOrder, this.regStart, bs, k, regPhase);
-    // Both calendars' slots above k move down one (the allocation calendar holds every slot, the
-    // registration one at most as many), without a branch: whether an entry lies above k is a coin
-    // toss, which a branch mispredicts half the time. (k − x) >>> 31 is 1 when x > k.
-    const allocOrder = this.allocOrder;
-    const regOrder = this.regOrder;
-    const regTotal = this.regStart[bs]!;
-    for (let w = 0; w < m; w++) allocOrder[w] = allocOrder[w]! - ((k - allocOrder[w]!) >>> 31);
-    for (let w = 0; w < regTotal; w++) regOrder[w] = regOrder[w]! - ((k - regOrder[w]!) >>> 31);
+    for (let i = 0; i < g; i++) this.dropCell(this.goneCells[i]!);
+    this.goneCount = 0;
     // The run's next stops, among the slots that remain.
     this.fStop = this.stops.min();
     this.cFinish = this.finishes.min();
-    this.keepWrittenBelow(k);
+    this.keepWrittenBelow(first);
+  }
+
+  /** Slot position of a cell in the run (the order list is in join-stamp order: a binary search). */
+  private slotOf(cell: number): number {
+    const order = this.order;
+    const stamps = this.cellStamp;
+    const s = stamps[cell]!;
+    let lo = 0;
+    let hi = this.n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (stamps[order[mid]!]! < s) lo = mid + 1;
+      else hi = mid;
+    }
+    if (order[lo] !== cell) throw new Error(`decode run: cell ${cell} is not in the running order`);
+    return lo;
+  }
+
+  /** A cell's request leaves: out of both calendars, its cell free for the next to join. */
+  private dropCell(cell: number): void {
+    const bs = this.bs;
+    const r = this.cellReq[cell]!;
+    r.runStamp = -1;
+    r.runCell = -1;
+    this.sumC0 -= this.c0[cell]!;
+    dropFromBucket(this.allocOrder, this.allocStart, bs, cell, mod(this.allocAtF[cell]!, bs));
+    // In the registration calendar from its joining on, even once it has no block left to register (NEVER).
+    if (this.inRegCalendar[cell] === 1) dropFromBucket(this.regOrder, this.regStart, bs, cell, mod(-this.n0[cell]!, bs));
+    this.gone[cell] = 0;
+    this.freeCells[this.freeCount++] = cell;
   }
 
   /**
@@ -233,11 +263,13 @@ export class RunSlots {
       out.runWritten = 0;
       out.runDecodesWritten = 0;
     }
-    const reqs = this.reqs;
+    const order = this.order;
+    const reqs = this.cellReq;
     const ep = this.ep;
     for (let k = out.runWritten; k < n; k++) {
-      out.reqs[k] = reqs[k]!;
-      out.epochs[k] = ep[k]!;
+      const cell = order[k]!;
+      out.reqs[k] = reqs[cell]!;
+      out.epochs[k] = ep[cell]!;
     }
     // Usually a slot or two (the requests that joined): a plain loop costs less than three builtin fill calls.
     const newTokens = out.newTokens;
@@ -256,8 +288,9 @@ export class RunSlots {
   fillContexts(b: StepBatch): void {
     if (b.leapF <= 0) return;
     const ctx = b.contextTokens;
+    const order = this.order;
     const d = b.leapF - 1;
-    for (let k = 0; k < b.runSlots; k++) ctx[k] = this.c0[k]! + d;
+    for (let k = 0; k < b.runSlots; k++) ctx[k] = this.c0[order[k]!]! + d;
   }
 
   /** Slots whose computed tokens pass their blocks at formation f (each needs one new block). */
@@ -272,6 +305,7 @@ export class RunSlots {
    * Formation f's block work in slot order, each slot's allocation before its registration (as
    * Scheduler.extendDecodeBatch): slots passing their blocks get one from the pool, slots whose
    * next block filled at the last commits register it (cacheFullBlocks with their known tokens).
+   * Both lists are in join order, merged by join stamp.
    */
   protected crossBoundaries(f: number, s: Scheduler): void {
     const bs = this.bs;
@@ -279,24 +313,27 @@ export class RunSlots {
     const a1 = this.allocStart[ph + 1]!;
     const due = this.regDue;
     const nd = this.regDueCount;
+    const stamps = this.cellStamp;
     let i = this.allocStart[ph]!;
     let j = 0;
     for (;;) {
       while (i < a1 && this.allocAtF[this.allocOrder[i]!] !== f) i++;
-      const ka = i < a1 ? this.allocOrder[i]! : NEVER;
-      const kr = j < nd ? due[j]! : NEVER;
-      if (ka === NEVER && kr === NEVER) break;
-      if (ka <= kr) {
-        const r = this.reqs[ka]!;
+      const ka = i < a1 ? this.allocOrder[i]! : -1;
+      const kr = j < nd ? due[j]! : -1;
+      if (ka < 0 && kr < 0) break;
+      const sa = ka < 0 ? NEVER : stamps[ka]!;
+      const sr = kr < 0 ? NEVER : stamps[kr]!;
+      if (sa <= sr) {
+        const r = this.cellReq[ka]!;
         r.blocks[r.numBlocks++] = s.pool.allocate();
         this.allocAtF[ka] = f + bs;
         i++;
       }
-      if (kr <= ka) {
-        const r = this.reqs[kr]!;
+      if (sr <= sa) {
+        const r = this.cellReq[kr]!;
         r.numTokens = this.n0[kr]! + this.c;
         s.cacheFullBlocks(r, this.c0[kr]! + f);
-        // The phase is fixed (−known tokens mod blockSize), so the slot stays in its calendar bucket.
+        // The phase is fixed (−known tokens mod blockSize), so the cell stays in its calendar bucket.
         this.registerAtC[kr] = this.nextRegistration(r, kr);
         j++;
       }
@@ -309,63 +346,47 @@ export class RunSlots {
     const ph = c % this.bs;
     const at = this.registerAtC;
     for (let i = this.regStart[ph]!, e = this.regStart[ph + 1]!; i < e; i++) {
-      const k = this.regOrder[i]!;
-      if (at[k] === c) this.pushDue(k);
+      const cell = this.regOrder[i]!;
+      if (at[cell] === c) this.pushDue(cell);
     }
   }
 
-  /** The commit number after which request k's next block is full of known tokens, or NEVER (also when catchUp counts them instead). */
-  protected nextRegistration(r: EngineRequest, k: number): number {
+  /** The commit number after which the request in `cell` has its next block full of known tokens, or NEVER (also when catchUp counts them instead). */
+  protected nextRegistration(r: EngineRequest, cell: number): number {
     if (!this.caching || (this.deferring && r.deferPrivate && r.numHashedBlocks >= r.sharedBlocks)) return NEVER;
     const next = r.numHashedBlocks + 1;
     if (next > r.numHashBlocks) return NEVER;
-    return next * this.bs - this.n0[k]!;
+    return next * this.bs - this.n0[cell]!;
   }
 
   /**
-   * Slot k's registered count as the calendar would have left it (every formation registers the
-   * blocks full of known tokens, n0 + commits so far: cacheFullBlocks), for a request whose private
-   * registration is deferred and so touches nothing in the pool (registerFullBlocks): what the
-   * count decides is only which blocks registerDeferred puts in the pool if it is preempted.
+   * The registered count of the request in `cell` as the calendar would have left it (every
+   * formation registers the blocks full of known tokens, n0 + commits so far: cacheFullBlocks), for
+   * a request whose private registration is deferred and so touches nothing in the pool
+   * (registerFullBlocks): what the count decides is only which blocks registerDeferred puts in the
+   * pool if it is preempted.
    */
-  protected catchUp(r: EngineRequest, k: number): void {
+  protected catchUp(r: EngineRequest, cell: number): void {
     if (!this.deferring || !r.deferPrivate) return;
-    const full = Math.min(r.numHashBlocks, Math.floor((this.n0[k]! + this.cAtF) / this.bs));
+    const full = Math.min(r.numHashBlocks, Math.floor((this.n0[cell]! + this.cAtF) / this.bs));
     if (full > r.numHashedBlocks) r.numHashedBlocks = full;
   }
 
-  /** Marks slot k due for registration at the next formation (the due list stays ascending). */
-  protected pushDue(k: number): void {
+  /** Marks a cell due for registration at the next formation (the due list stays in join order). */
+  protected pushDue(cell: number): void {
     const due = this.regDue;
+    const stamps = this.cellStamp;
+    const s = stamps[cell]!;
     let i = this.regDueCount++;
-    while (i > 0 && due[i - 1]! > k) {
+    while (i > 0 && stamps[due[i - 1]!]! > s) {
       due[i] = due[i - 1]!;
       i--;
     }
-    due[i] = k;
+    due[i] = cell;
   }
-}
 
-export function mod(x: number, m: number): number {
-  const r = x % m;
-  return r < 0 ? r + m : r;
-}
-
-/** Appends slot k (higher than every slot in it) to phase p's bucket of a calendar. */
-function appendToCalendar(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
-  const at = start[p + 1]!;
-  order.copyWithin(at + 1, at, start[bs]!);
-  order[at] = k;
-  for (let q = p + 1; q <= bs; q++) start[q]!++;
-}
-
-/** Drops slot k from phase p's bucket of a calendar (the caller renumbers the slots above it). */
-function dropFromBucket(order: Int32Array, start: Int32Array, bs: number, k: number, p: number): void {
-  const total = start[bs]!;
-  let i = start[p]!;
-  const end = start[p + 1]!;
-  while (i < end && order[i] !== k) i++;
-  if (i === end) throw new Error(`decode run: slot ${k} missing from its calendar bucket ${p}`);
-  order.copyWithin(i, i + 1, total);
-  for (let q = p + 1; q <= bs; q++) start[q]!--;
+  /** Sorts the first `count` cells of `cells` into join order. */
+  protected sortByJoin(cells: Int32Array, count: number): void {
+    sortByStamp(cells, count, this.cellStamp);
+  }
 }

@@ -50,6 +50,16 @@ export class RunStops {
     return this.n > 0 ? this.keys[0]! : NEVER;
   }
 
+  /**
+   * Takes the entry `min()` just found (a slot still held, key other than NEVER) off the heap and
+   * returns its request: the run finds the slots whose stop has come by popping, not by a scan.
+   */
+  popMin(): EngineRequest {
+    const r = this.reqs[0]!;
+    this.popTop();
+    return r;
+  }
+
   private popTop(): void {
     const last = --this.n;
     const keys = this.keys;

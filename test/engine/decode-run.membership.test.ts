@@ -23,8 +23,8 @@ function contextModel(): StepTimeModel {
 
 interface Arrival { id: string; arrivalUs: number; inputTokens: number; outputTokens: number }
 
-function simulate(arrivals: Arrival[], leap: boolean, asyncScheduling: boolean, detail: boolean) {
-  const t = new Harness({ stepTime: contextModel(), asyncScheduling, leap, blockSize: 4, maxNumBatchedTokens: 64, maxNumSeqs: 8, detail: { enabled: detail, tokenEvery: 2 } });
+function simulate(arrivals: Arrival[], leap: boolean, asyncScheduling: boolean, detail: boolean, maxNumSeqs = 8) {
+  const t = new Harness({ stepTime: contextModel(), asyncScheduling, leap, blockSize: 4, maxNumBatchedTokens: 64 * Math.ceil(maxNumSeqs / 8), maxNumSeqs, detail: { enabled: detail, tokenEvery: 2 } });
   const steps: number[] = [];
   t.inst.setStepListener({ onStep: (inst, durUs, tokens) => { steps.push(inst.stepStartedUs, durUs, tokens, inst.kvUsedBlocks); } });
   for (const a of arrivals) t.add(a);
@@ -70,6 +70,29 @@ describe('a decode run', () => {
         expect(leaped.perRequest).toEqual(stepped.perRequest);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('matches stepping when many requests share a run and leave together (cells given back and taken again)', () => {
+    // Bursts of requests with few distinct output lengths: several slots leave at the same
+    // formation or commit, from anywhere in the running order, and later joiners reuse their cells.
+    const burst = fc.record({ gapUs: fc.integer({ min: 0, max: 40_000 }), size: fc.integer({ min: 1, max: 12 }), inputTokens: fc.integer({ min: 1, max: 40 }), outputTokens: fc.constantFrom(3, 9, 17, 30) });
+    fc.assert(
+      fc.property(fc.array(burst, { minLength: 1, maxLength: 8 }), fc.boolean(), (bursts, asyncScheduling) => {
+        let at = 0;
+        const arrivals: Arrival[] = [];
+        for (const b of bursts) {
+          at += b.gapUs;
+          for (let i = 0; i < b.size; i++) arrivals.push({ id: `r${arrivals.length}`, arrivalUs: at + i, inputTokens: b.inputTokens + i, outputTokens: b.outputTokens + (i % 2) });
+        }
+        const leaped = simulate(arrivals, true, asyncScheduling, true, 48);
+        const stepped = simulate(arrivals, false, asyncScheduling, true, 48);
+        expect(leaped.log).toEqual(stepped.log);
+        expect(leaped.steps).toEqual(stepped.steps);
+        expect(leaped.perRequest).toEqual(stepped.perRequest);
+        expect(leaped.runs).toBeGreaterThan(0);
+      }),
+      { numRuns: 150 },
     );
   });
 });
