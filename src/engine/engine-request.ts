@@ -159,6 +159,8 @@ export class EngineRequest {
   runStamp = -1;
   /** While it holds a decode run's slot, the cell its per-slot counters live in (run-slots.ts). */
   runCell = -1;
+  /** Where it probably stands in the running list when it finishes (a decode run notes its slot as it leaves; finished.ts checks it before searching). */
+  runningHint = -1;
 
   /** Detail (filled only when the instance's detail recording is on). */
   prefillChunks: PrefillChunk[] | null = null;

@@ -2,8 +2,9 @@
  * Dropping the requests a step finished from the running list (order kept). A pass that reads
  * every running request's state costs a cache miss per request, per step that finishes any: at a
  * thousand running requests that was most of a departure. The engine notes each request it
- * finishes (Scheduler.justFinished); they are few, so each is found by identity (a scan of
- * references, no request read), they are reported in running order, and one pass from the first
+ * finishes (Scheduler.justFinished); they are few, so each is found by identity (at the index
+ * a decode run noted as it left, EngineRequest.runningHint, when the request stands there, else by
+ * a scan of references; no request read), they are reported in running order, and one pass from the first
  * of them closes the gaps. What a report can observe of the list is its length
  * (InstanceGauges.runningCount), which the full pass also leaves unchanged until it ends; no
  * report changes the list (listeners schedule events, they do not abort a running request
@@ -21,7 +22,7 @@ export function dropFinished(running: EngineRequest[], justFinished: EngineReque
   let found = k > 0 && k <= at.length;
   for (let j = 0; found && j < k; j++) {
     const r = justFinished[j]!;
-    const i = r.state === RequestState.Finished ? running.indexOf(r) : -1;
+    const i = r.state === RequestState.Finished ? indexIn(running, r) : -1;
     if (i < 0) found = false;
     // Insertion by index: the requests in running order (few, so a few moves).
     let p = j;
@@ -65,4 +66,10 @@ export function dropFinished(running: EngineRequest[], justFinished: EngineReque
     report(r);
   }
   running.length = w;
+}
+
+/** r's index in `running`: where its hint says when it stands there, else a search (-1: absent). */
+function indexIn(running: EngineRequest[], r: EngineRequest): number {
+  const h = r.runningHint;
+  return h >= 0 && h < running.length && running[h] === r ? h : running.indexOf(r);
 }

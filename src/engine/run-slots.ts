@@ -191,8 +191,11 @@ export class RunSlots {
     const n = this.n;
     let first = n;
     for (let i = 0; i < g; i++) {
-      const at = this.slotOf(this.goneCells[i]!);
+      const cell = this.goneCells[i]!;
+      const at = this.slotOf(cell);
       if (at < first) first = at;
+      // Its index in the running list too while nothing else changed it (finished.ts checks before trusting it).
+      this.cellReq[cell]!.runningHint = at;
     }
     let w = first;
     for (let p = first; p < n; p++) {

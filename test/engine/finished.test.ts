@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { dropFinished } from '../../src/engine/finished.js';
 import { RequestState, type EngineRequest } from '../../src/engine/engine-request.js';
 
-const req = (id: number, finished: boolean): EngineRequest => ({ id, state: finished ? RequestState.Finished : RequestState.Running }) as unknown as EngineRequest;
+const req = (id: number, finished: boolean, runningHint = -1): EngineRequest => ({ id, state: finished ? RequestState.Finished : RequestState.Running, runningHint }) as unknown as EngineRequest;
 const ids = (rs: readonly EngineRequest[]): number[] => rs.map((r) => (r as unknown as { id: number }).id);
 
 /** The pass dropFinished replaces: every running request's state read, the list compacted in place. */
@@ -28,9 +28,10 @@ function reference(running: EngineRequest[], report: (r: EngineRequest) => void)
 describe('dropFinished', () => {
   it('leaves the list, reports and what each report sees as the full pass does', () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), fc.nat(), (flags, seed) => {
+      // hints: per request, its true index, none, or a wrong one (in range or past the end).
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -1, max: 45 })), { minLength: 1, maxLength: 40 }), fc.nat(), fc.boolean(), (flags, seed, exact) => {
         const run = (fast: boolean): { left: number[]; seen: number[][] } => {
-          const running = flags.map((f, i) => req(i, f));
+          const running = flags.map(([f, h], i) => req(i, f, exact ? i : h));
           const finished = running.filter((r) => r.state === RequestState.Finished);
           // The engine notes them in commit order, not running order.
           const noted = finished.map((r, i) => ({ r, k: (i * 7919 + seed) % 1009 })).sort((a, b) => a.k - b.k).map((x) => x.r);
