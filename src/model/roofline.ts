@@ -132,7 +132,15 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const tokenTerm = keptBelow(TERM_CACHE, gemmTermsUs);
   const requestTerm = keptBelow(TERM_CACHE, requestTermsUs);
 
-  const decodeAttentionUs = (decPairs: number, decKv: number): number => (decPairs > 0 ? L * smoothRooflineUs(decKv * s.kvBytesPerToken, decPairs * s.attnFlopsPerPair, s.attnRates) : 0);
+  // A decode reads the keys it attends to, one pair per key (pairs = keys = context + 1 per
+  // request), so its attention kernel's bytes and FLOPs scale together and the smooth roofline,
+  // homogeneous of degree one, is the keys times the one-key cost: a multiplication per step, not
+  // two square roots and a cube root. Chunks that attend to keys they also write (prefill) keep the general form.
+  const attnPerKeyUs = L * smoothRooflineUs(s.kvBytesPerToken, s.attnFlopsPerPair, s.attnRates);
+  const decodeAttentionUs = (decPairs: number, decKv: number): number => {
+    if (decPairs <= 0) return 0;
+    return decPairs === decKv ? decKv * attnPerKeyUs : L * smoothRooflineUs(decKv * s.kvBytesPerToken, decPairs * s.attnFlopsPerPair, s.attnRates);
+  };
 
   /** The basis from the batch's sums: the per-slot loop and the decode-only aggregate path share it, so both give identical bits. */
   const fromSums = (n: number, prefillTokens: number, decodeTokens: number, prePairs: number, preKv: number, decPairs: number, decKv: number, out: Float64Array): void => {

@@ -3,6 +3,8 @@ import { getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
 import { BASIS_SIZE, ROOFLINE_BASIS, createRoofline, rooflineBasis, rooflineCoefficients } from '../../src/model/roofline.js';
 import { ROOFLINE_DEFAULTS, resolveRooflineParams } from '../../src/model/roofline-params.js';
+import { rooflineShapes } from '../../src/model/roofline-shapes.js';
+import { smoothRooflineUs } from '../../src/model/gemm.js';
 import { batchOf, decodes } from './helpers.js';
 
 const h100 = getHardware('H100');
@@ -176,4 +178,25 @@ describe('roofline', () => {
     expect(r.stepTimeUs(b)).toBe(Math.max(1, Math.round(pair[0]! + pair[1]!)));
     expect(r.split.asyncSyncUs).toBe(ROOFLINE_DEFAULTS.asyncSyncUs);
   });
+
+  test('decode attention is the keys read times the one-key smooth roofline (its bytes and FLOPs scale together), within rounding of the general form', () => {
+    const attn = ROOFLINE_BASIS.indexOf('attn_decode_us');
+    const out = new Float64Array(BASIS_SIZE);
+    for (const [name, tp] of [['llama-2-7b', 1], ['llama-3.1-70b', 4], ['qwen/qwen3-14b', 2]] as const) {
+      const ctx = { model: getModel(name), hardware: h100, tp };
+      const s = rooflineShapes(ctx.model, h100, tp, ROOFLINE_DEFAULTS);
+      const basis = rooflineBasis(ctx);
+      for (const [k, c] of [[1, 0], [7, 311], [64, 2047], [300, 9000]] as const) {
+        basis(decodes(k, c), out);
+        const keys = k * (c + 1);
+        const general = s.layers * smoothRooflineUs(keys * s.kvBytesPerToken, keys * s.attnFlopsPerPair, s.attnRates);
+        expect(Math.abs(out[attn]! / general - 1)).toBeLessThan(1e-12);
+      }
+      // A prefill chunk attends to keys it writes too (pairs ≠ keys): the general form, exactly.
+      basis(batchOf([[64, 100, 1], [1, 500, 0], [3, 40, 0]]), out);
+      const pairs = 501 + (3 * 40 + 6);
+      expect(out[attn]).toBe(s.layers * smoothRooflineUs((501 + 43) * s.kvBytesPerToken, pairs * s.attnFlopsPerPair, s.attnRates));
+    }
+  });
 });
+
