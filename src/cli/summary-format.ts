@@ -49,6 +49,8 @@ export function formatSummary(doc: MetricsDocument): string {
   out += `kv cache: prefix hit rate ${pct(doc.kv.prefix_hit_rate)}, ${doc.kv.preemptions} preemptions, peak utilisation ${pct(doc.kv.peak_utilization)}\n`;
   const off = doc['kv_offload'] as { loads: number; load_bytes: number; store_bytes: number } | undefined;
   if (off !== undefined) out += `cpu kv tier: ${pct(doc.kv.cpu_hit_rate)} of prompt tokens loaded, ${off.loads} loads, ${(off.load_bytes / BYTES_PER_GB).toFixed(2)} GB loaded, ${(off.store_bytes / BYTES_PER_GB).toFixed(2)} GB stored\n`;
+  const jit = doc['kernel_compiles'] as { compiles: number; stalled_s: number } | undefined;
+  if (jit !== undefined) out += `kernel compiles: ${jit.compiles} first-use fused-MoE variants, steps stalled ${fmt(jit.stalled_s)} s (a fresh server; --warm-kernel-cache for a filled Triton cache)\n`;
   if (doc.stages && doc.stages.length > 0) {
     out += '\n' + table([
       ['stage', 'start s', 'end s', 'done', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99'],

@@ -15,6 +15,7 @@ import { MultiSink, type RecordSink } from './sink.js';
 import { CATALOG_PRICES, type PriceTable } from '../model/prices.js';
 import type { SloSpec } from '../workload/slo.js';
 import { costBlock, type BilledInstance } from './cost.js';
+import { round } from './summary.js';
 import { US_PER_H, usToS } from '../kernel/units.js';
 import { InputError } from '../kernel/errors.js';
 import { ClosedLoopFeed, type ConcurrencyLimit } from './closed-loop.js';
@@ -218,6 +219,16 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       load_bytes: tiers.reduce((a, i) => a + i.cpuLoadBytes, 0),
       store_bytes: tiers.reduce((a, i) => a + i.cpuStoreBytes, 0),
     };
+  }
+  const compiles = cluster.instances.reduce((a, i) => a + i.kernelCompiles.count, 0);
+  if (compiles > 0) {
+    // A fresh server's first-use fused-MoE compiles (model/moe-jit.ts): named, since the steps that
+    // waited for them move queue waits and TTFT tails as load would.
+    const stalledUs = cluster.instances.reduce((a, i) => a + i.kernelCompiles.stalledUs, 0);
+    doc['kernel_compiles'] = { compiles, stalled_s: round(usToS(stalledUs)) };
+    if (doc.regime !== undefined && doc.regime.state !== 'stable') {
+      doc.regime.reasons.push(`${compiles} first-use fused-MoE kernel compile${compiles === 1 ? '' : 's'} stalled steps for ${round(usToS(stalledUs))} s (a fresh server; --warm-kernel-cache for one whose Triton cache is filled)`);
+    }
   }
   doc['cost'] = costBlock(billed, input.prices ?? CATALOG_PRICES, doc.requests.completed, metrics.completedOutputTokens);
   doc.instances = doc.instances.map((row) => {

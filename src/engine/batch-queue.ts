@@ -48,6 +48,15 @@ export class BatchQueue {
     return this.formSeq;
   }
 
+  /** Fused-MoE kernel variants compiled on first use, and the µs steps waited for them (0 and 0 when none compiles: model/moe-jit.ts). */
+  get kernelCompiles(): number {
+    return this.jit === null ? 0 : this.jit.compiles;
+  }
+
+  get kernelStalledUs(): number {
+    return this.jit === null ? 0 : this.jit.stalledUs;
+  }
+
   /** Size of the step formed behind `cur` (0 when none is). */
   get nextSize(): number {
     return this.nextReady ? this.nxt.size : 0;

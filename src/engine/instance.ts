@@ -87,6 +87,11 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.scheduler.pool.sink = l === null ? null : this;
   }
 
+  /** First-use fused-MoE kernel compiles so far, and the µs this instance's steps waited for them. */
+  get kernelCompiles(): { readonly count: number; readonly stalledUs: number } {
+    return { count: this.batches.kernelCompiles, stalledUs: this.batches.kernelStalledUs };
+  }
+
   /** When the step in flight (or the last one run) started, µs. */
   get stepStartedUs(): number {
     return this.stepStartUs;

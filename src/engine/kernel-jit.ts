@@ -11,6 +11,9 @@ export class KernelJit {
   private readonly compiled: Uint8Array;
   /** Token counts from here on run without a CUDA graph (above the largest capture size). */
   private readonly eagerFrom: number;
+  /** Variants compiled on first use so far, and the µs steps waited for them. */
+  compiles = 0;
+  stalledUs = 0;
 
   constructor(
     private readonly facts: MoeJitFacts,
@@ -30,6 +33,8 @@ export class KernelJit {
     const v = moeVariant(this.facts, tokens);
     if (this.compiled[v] === 1) return 0;
     this.compiled[v] = 1;
+    this.compiles++;
+    this.stalledUs += this.facts.stallUs;
     return this.facts.stallUs;
   }
 }

@@ -16,6 +16,9 @@ describe('KernelJit: which steps wait for a first-use compile', () => {
     expect(jit.stallUs(259)).toBe(0); // same variant, compiled now
     expect(jit.stallUs(260)).toBe(1_000_000); // EM ÷ 16 only: new
     expect(jit.stallUs(2044)).toBe(0);
+    // Two variants compiled on first use, a second each.
+    expect(jit.compiles).toBe(2);
+    expect(jit.stalledUs).toBe(2_000_000);
   });
 
   it('a tuned file: each config class the capture sizes did not reach compiles its variants when first needed', () => {
@@ -46,5 +49,21 @@ describe('first-use compile stalls in a simulation', () => {
 
   it('a dense model compiles nothing: the flag changes no output', async () => {
     expect(await ttfts(false, 'qwen/qwen3-14b')).toEqual(await ttfts(true, 'qwen/qwen3-14b'));
+  });
+
+  it('the metrics name the compiles and the seconds steps stalled, and so does a regime they push past stable', async () => {
+    const run = (model: string, warmKernelCache: boolean, arr = arrivals) => simulate({ model, hardware: 'H100', tp: 2, arrivals: arr, warmKernelCache });
+    // One variant (both of its kernels) for the first 585-token prefill (above), none for the second.
+    expect((await run('mistralai/mixtral-8x7b-v0.1', false)).metrics['kernel_compiles']).toEqual({ compiles: 1, stalled_s: 1 });
+    expect((await run('mistralai/mixtral-8x7b-v0.1', true)).metrics['kernel_compiles']).toBeUndefined();
+    expect((await run('qwen/qwen3-14b', false)).metrics['kernel_compiles']).toBeUndefined();
+    // Requests arriving during the stall wait for it: the queue-wait sign reads them as the knee, and the reason says why.
+    const burst = Array.from({ length: 40 }, (_, i) => ({ id: `b${i}`, arrivalUs: i * 50_000, inputTokens: 585, outputTokens: 4 }));
+    const cold = (await run('mistralai/mixtral-8x7b-v0.1', false, burst)).metrics;
+    const compiled = cold['kernel_compiles'] as { compiles: number; stalled_s: number };
+    expect(cold.regime!.state).not.toBe('stable');
+    expect(cold.regime!.reasons.at(-1)).toMatch(new RegExp(`^${compiled.compiles} first-use fused-MoE kernel compiles? stalled steps for ${compiled.stalled_s} s`));
+    const warm = (await run('mistralai/mixtral-8x7b-v0.1', true, burst)).metrics.regime!;
+    expect(warm.reasons.some((r) => r.includes('kernel compile'))).toBe(false);
   });
 });
