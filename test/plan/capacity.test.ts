@@ -16,6 +16,25 @@ async function holdsAt(rate: number): Promise<boolean> {
   return JSON.parse(r.out).slo.holds as boolean;
 }
 
+describe('blis capacity on a fresh MoE server', () => {
+  const MIXTRAL = ['--model', 'mistralai/mixtral-8x7b-v0.1', '--hardware', 'H100', '--tp', '2', '--workload', 'chatbot', '--num-requests', '200', '--seed', '1',
+    '--slo', 'ttft_p99=500,tpot_p50=40', '--max-probes', '4'];
+
+  it('says when probes that missed waited for first-use kernel compiles, and not when the cache is warm', async () => {
+    const cold = await runCli(['capacity', ...MIXTRAL, '--quiet']);
+    expect(cold.code, cold.err).toBe(0);
+    expect(cold.out).toMatch(/note: \d+ of the probes that missed had steps waiting for first-use fused-MoE kernel compiles .*--warm-kernel-cache/);
+    const json = JSON.parse((await runCli(['capacity', ...MIXTRAL, '--output', 'json', '--quiet'])).out);
+    const missed = (json.probes as Array<Record<string, unknown>>).filter((p) => p['holds'] === false);
+    expect(missed.length).toBeGreaterThan(0);
+    expect(missed.every((p) => (p['kernel_compiles'] as { compiles: number }).compiles >= 1)).toBe(true);
+    const warm = await runCli(['capacity', ...MIXTRAL, '--warm-kernel-cache', '--quiet']);
+    expect(warm.out).not.toMatch(/kernel compiles/);
+    const warmJson = JSON.parse((await runCli(['capacity', ...MIXTRAL, '--warm-kernel-cache', '--output', 'json', '--quiet'])).out);
+    expect((warmJson.probes as Array<Record<string, unknown>>).some((p) => 'kernel_compiles' in p)).toBe(false);
+  });
+});
+
 describe('blis capacity on the seed model', () => {
   it('finds a rate that blis run holds at 0.85x and misses at 1.25x, with every probe reproducible', async () => {
     const r = await runCli(['capacity', ...SEED, '--output', 'json', '--quiet']);
