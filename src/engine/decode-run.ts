@@ -47,7 +47,7 @@ export class DecodeRun extends RunSlots {
   /** Left out of formations with their last token in flight: the next commit finishes them. */
   private readonly leaving: EngineRequest[];
   private leavingCount = 0;
-  /** Scratch: the cells leaving at a formation or finishing at a commit, in running order. */
+  /** Scratch: the cells leaving at a formation or finishing at a commit. */
   private readonly leavers: Int32Array;
   /** Admitted by the run's formations: they join the slots at the next formation (once their prompt is done). */
   private readonly joining: EngineRequest[];
@@ -271,11 +271,11 @@ export class DecodeRun extends RunSlots {
     }
     if (c >= this.cFinish) {
       // The synchronous loop: requests whose last token this commit sampled finish (their finish
-      // stops come off the heap; handled in running order, as a pass over the slots meets them).
+      // stops come off the heap in any order: each is written out on its own, and the instance
+      // reports them in running order, finished.ts).
       const cells = this.leavers;
       let count = 0;
       while (this.finishes.min() <= c) cells[count++] = this.finishes.popMin().runCell;
-      this.sortByJoin(cells, count);
       for (let i = 0; i < count; i++) {
         const cell = cells[i]!;
         const r = this.cellReq[cell]!;
@@ -319,7 +319,8 @@ export class DecodeRun extends RunSlots {
     const leavers = this.leavers;
     let left = 0;
     // A slot's last token is in flight once formations reach cLast − p0 (outputs + placeholders =
-    // output tokens): those stops come off the heap (usually one slot of many), in running order.
+    // output tokens): those stops come off the heap (usually one slot of many), in any order (the
+    // next commit finishes them, and the instance reports them in running order, finished.ts).
     while (this.stops.min() <= f) leavers[left++] = this.stops.popMin().runCell;
     if (left === this.n) {
       // Every request would leave: the step-by-step path forms that batch (the stops go back).
@@ -329,7 +330,6 @@ export class DecodeRun extends RunSlots {
       }
       return false;
     }
-    this.sortByJoin(leavers, left);
     for (let i = 0; i < left; i++) {
       const cell = leavers[i]!;
       this.materialise(cell);

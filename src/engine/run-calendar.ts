@@ -27,17 +27,3 @@ export function dropFromBucket(order: Int32Array, start: Int32Array, bs: number,
   order.copyWithin(i, i + 1, total);
   for (let q = p + 1; q <= bs; q++) start[q]!--;
 }
-
-/** Sorts the first `count` cells of `cells` by their join stamps (a few at a time: insertion). */
-export function sortByStamp(cells: Int32Array, count: number, stamps: Int32Array): void {
-  for (let i = 1; i < count; i++) {
-    const cell = cells[i]!;
-    const s = stamps[cell]!;
-    let j = i;
-    while (j > 0 && stamps[cells[j - 1]!]! > s) {
-      cells[j] = cells[j - 1]!;
-      j--;
-    }
-    cells[j] = cell;
-  }
-}

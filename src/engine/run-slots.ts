@@ -17,7 +17,7 @@ import type { EngineRequest } from './engine-request.js';
 import type { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 import { NEVER, RunStops } from './run-stops.js';
-import { appendToCalendar, dropFromBucket, mod, sortByStamp } from './run-calendar.js';
+import { appendToCalendar, dropFromBucket, mod } from './run-calendar.js';
 
 export { NEVER };
 
@@ -386,10 +386,5 @@ export class RunSlots {
       i--;
     }
     due[i] = cell;
-  }
-
-  /** Sorts the first `count` cells of `cells` into join order. */
-  protected sortByJoin(cells: Int32Array, count: number): void {
-    sortByStamp(cells, count, this.cellStamp);
   }
 }
