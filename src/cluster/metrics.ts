@@ -8,7 +8,7 @@ import { Group, type MetricsBlock } from './metrics-group.js';
 import { round } from './summary.js';
 import { TransferStats, type TransferBlock } from './transfer-stats.js';
 import { NO_SLO, type SloSpec } from '../workload/slo.js';
-import { RegimeMonitor, type RegimeBlock } from './regime.js';
+import { RegimeMonitor, type KernelCompiles, type RegimeBlock } from './regime.js';
 import { SloCollector, type SloBlock } from './slo.js';
 import { usToS } from '../kernel/units.js';
 import type { Instance, StepListener } from '../engine/instance.js';
@@ -225,7 +225,7 @@ export class MetricsCollector {
   }
 
   /** `instanceUs`: Σ over instances of the time each existed (utilisation's denominator; default instances × simulated time). */
-  document(config: unknown, sim: { simulatedUs: number; events: number; instanceUs?: number }, extra: Record<string, unknown> = {}): MetricsDocument {
+  document(config: unknown, sim: { simulatedUs: number; events: number; instanceUs?: number; kernelCompiles?: KernelCompiles }, extra: Record<string, unknown> = {}): MetricsDocument {
     this.foldSteps();
     const all = this.all.block(this.all.windowUs());
     const doc: MetricsDocument = {
@@ -236,7 +236,7 @@ export class MetricsCollector {
       sim: { simulated_s: round(usToS(sim.simulatedUs)), events: sim.events },
       ...(this.perModel.size > 1 ? { models: Object.fromEntries([...this.perModel.keys()].sort().map((m) => [m, this.perModel.get(m)!.block(this.perModel.get(m)!.windowUs())])) } : {}),
       ...(this.slo.enabled ? { slo: this.slo.block(this.all.windowUs(), all.itl_ms) } : {}),
-      regime: this.regime.block(all.requests, sim.instanceUs ?? this.perInstance.length * sim.simulatedUs),
+      regime: this.regime.block(all.requests, sim.instanceUs ?? this.perInstance.length * sim.simulatedUs, sim.kernelCompiles),
       ...extra,
     };
     if (this.perPool.size > 1) doc.pools = this.layout.pools.map((p) => ({ name: p.name, role: p.role, ...this.perPool.get(p.name)!.block(this.perPool.get(p.name)!.windowUs()) }));

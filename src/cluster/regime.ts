@@ -119,8 +119,13 @@ export class RegimeMonitor {
     if (waiting > 0 && kvUtilization >= REGIME_THRESHOLDS.kvLimitUtilization) this.kvLimitUs += durationUs;
   }
 
-  /** `instanceUs`: instance time available (Σ over instances of the time each existed). */
-  block(counts: RequestCounts, instanceUs: number): RegimeBlock {
+  /**
+   * `instanceUs`: instance time available (Σ over instances of the time each existed).
+   * `compiles`: first-use fused-MoE kernel compiles and the µs steps waited for them (a fresh
+   * server, model/moe-jit.ts): they lengthen queue waits as load would, so a regime that is not
+   * stable names them last among its reasons.
+   */
+  block(counts: RequestCounts, instanceUs: number, compiles: KernelCompiles = NO_COMPILES): RegimeBlock {
     const T = REGIME_THRESHOLDS;
     const slope = this.n >= 2 && this.m2X > 0 ? this.cXY / this.m2X : 0;
     const at = (x: number): number => (this.n === 0 ? 0 : sToMs(Math.max(0, this.meanY + slope * (x - this.meanX))));
@@ -142,7 +147,7 @@ export class RegimeMonitor {
     const overload: string[] = [];
     if (signs.queue_wait_slope >= T.overloadSlope) overload.push(`queue wait grows ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals (${signs.queue_wait_start_ms.toFixed(0)} → ${signs.queue_wait_end_ms.toFixed(0)} ms)`);
     if (signs.lost_share >= T.overloadLostShare) overload.push(`${pct(signs.lost_share)} of requests not completed`);
-    if (overload.length > 0) return { state: 'overloaded', reasons: overload, signs };
+    if (overload.length > 0) return { state: 'overloaded', reasons: withCompiles(overload, compiles), signs };
     const knee: string[] = [];
     if (signs.queue_wait_slope >= T.kneeSlope) knee.push(`queue wait creeps up ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals`);
     if (signs.queue_wait_steps >= this.schedulingLagSteps + T.kneeWaitSteps) {
@@ -151,6 +156,19 @@ export class RegimeMonitor {
     if (signs.max_num_seqs_share >= T.kneeLimitShare) knee.push(`batch at max_num_seqs ${pct(signs.max_num_seqs_share)} of step time`);
     if (signs.kv_limit_share >= T.kneeLimitShare) knee.push(`KV cache full with requests waiting ${pct(signs.kv_limit_share)} of step time`);
     if (signs.preemptions_per_request >= T.kneePreemptions) knee.push(`${this.preemptions} preemptions (${signs.preemptions_per_request.toFixed(3)} per request)`);
-    return { state: knee.length > 0 ? 'near-knee' : 'stable', reasons: knee, signs };
+    return { state: knee.length > 0 ? 'near-knee' : 'stable', reasons: knee.length > 0 ? withCompiles(knee, compiles) : knee, signs };
   }
+}
+
+/** First-use kernel compiles over a run's instances (Instance.kernelCompiles summed). */
+export interface KernelCompiles {
+  readonly count: number;
+  readonly stalledUs: number;
+}
+
+const NO_COMPILES: KernelCompiles = Object.freeze({ count: 0, stalledUs: 0 });
+
+function withCompiles(reasons: string[], c: KernelCompiles): string[] {
+  if (c.count > 0) reasons.push(`${c.count} first-use fused-MoE kernel compile${c.count === 1 ? '' : 's'} stalled steps for ${round(usToS(c.stalledUs))} s (a fresh server; --warm-kernel-cache for one whose Triton cache is filled)`);
+  return reasons;
 }

@@ -205,9 +205,15 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     const i = cluster.lifecycle.info(id);
     return { hardware: i.hardware, tp: i.tp, billedUs: endUs, initial: id < config.numInstances };
   });
+  // A fresh server's first-use fused-MoE compiles (model/moe-jit.ts): named, since the steps that
+  // waited for them move queue waits and TTFT tails as load would.
+  const kernelCompiles = {
+    count: cluster.instances.reduce((a, i) => a + i.kernelCompiles.count, 0),
+    stalledUs: cluster.instances.reduce((a, i) => a + i.kernelCompiles.stalledUs, 0),
+  };
   const doc = metrics.document(
     { ...describeClusterConfig(config), ...(input.extraConfig ?? {}) },
-    { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0) },
+    { simulatedUs: endUs, events: cluster.sim.eventsProcessed, instanceUs: billed.reduce((a, b) => a + b.billedUs, 0), kernelCompiles },
     stalledUs >= 0 ? { stalled: { at_s: usToS(stalledUs), last_progress_s: usToS(cluster.sim.lastDataPlaneUs), requests: cluster.ledger.requestCounts.unfinished } } : {},
   );
   const tiers = cluster.instances.filter((i) => i.config.cpuTier !== null);
@@ -220,16 +226,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       store_bytes: tiers.reduce((a, i) => a + i.cpuStoreBytes, 0),
     };
   }
-  const compiles = cluster.instances.reduce((a, i) => a + i.kernelCompiles.count, 0);
-  if (compiles > 0) {
-    // A fresh server's first-use fused-MoE compiles (model/moe-jit.ts): named, since the steps that
-    // waited for them move queue waits and TTFT tails as load would.
-    const stalledUs = cluster.instances.reduce((a, i) => a + i.kernelCompiles.stalledUs, 0);
-    doc['kernel_compiles'] = { compiles, stalled_s: round(usToS(stalledUs)) };
-    if (doc.regime !== undefined && doc.regime.state !== 'stable') {
-      doc.regime.reasons.push(`${compiles} first-use fused-MoE kernel compile${compiles === 1 ? '' : 's'} stalled steps for ${round(usToS(stalledUs))} s (a fresh server; --warm-kernel-cache for one whose Triton cache is filled)`);
-    }
-  }
+  if (kernelCompiles.count > 0) doc['kernel_compiles'] = { compiles: kernelCompiles.count, stalled_s: round(usToS(kernelCompiles.stalledUs)) };
   doc['cost'] = costBlock(billed, input.prices ?? CATALOG_PRICES, doc.requests.completed, metrics.completedOutputTokens);
   doc.instances = doc.instances.map((row) => {
     if (row.id >= cluster.instances.length) return row;
