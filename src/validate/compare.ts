@@ -33,6 +33,8 @@ export interface SideBlock {
   readonly counts?: { readonly ok: number; readonly failed: number };
   /** Per-request samples in ms (successful requests only). */
   readonly samples?: Partial<Record<SampledMetric, Float64Array>>;
+  /** Requests in decode, time-averaged over the middle of the block (rows only: decodingOver). */
+  readonly decoding?: number;
 }
 
 export interface Side {
@@ -62,6 +64,13 @@ export interface StageComparison {
     readonly actual?: { readonly ok: number; readonly failed: number };
   };
   readonly distributions?: Partial<Record<SampledMetric, DistributionComparison>>;
+  /**
+   * Requests in decode (first token to last), time-averaged over the middle of the stage, on
+   * both sides (per-request rows on both). Under load the batch and the step feed each other
+   * (the batch is rate × tokens × TPOT), so a TPOT error with a larger one here is mostly that
+   * loop, not the step at a given batch (docs/calibration.md, *Operating points*).
+   */
+  readonly decode_concurrency?: MetricComparison;
 }
 
 /** Rounds for stable, readable JSON (values in ms to 1 ns, percentages to 1e-4). */
@@ -111,7 +120,7 @@ export function truthFromExperiment(exp: Experiment, rows?: readonly LatencyRow[
       for (const m of METRICS) if (td[m]) dists[m] = { ...(dists[m] ?? {}), ...td[m] };
     }
     const counts = (t && truthCounts(t)) ?? r?.counts;
-    return { dists, ...(counts ? { counts } : {}), ...(r?.samples ? { samples: r.samples } : {}) };
+    return { dists, ...(counts ? { counts } : {}), ...(r?.samples ? { samples: r.samples } : {}), ...(r?.decoding !== undefined ? { decoding: r.decoding } : {}) };
   };
   const stages = new Map<number, SideBlock>();
   const idx = new Set<number>([...exp.truth.stages.keys(), ...(fromRows ? [...fromRows.stages.keys()] : [])]);
@@ -158,7 +167,38 @@ function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBloc
   return { dists, counts: { ok: ok.length, failed: rows.length - ok.length }, samples: { ttft, e2e, tpot } };
 }
 
-/** A side from per-request rows: per stage (rows with a `stage`) and pooled over all rows. */
+/** Fewest requests a block needs for its decode concurrency (a handful say nothing steady). */
+const DECODING_MIN_REQUESTS = 20;
+
+/**
+ * Requests in decode (first token to last) time-averaged over the middle of `block`'s arrivals
+ * (30 % to 90 % of their span: past the ramp up, before the drain), counting every request of
+ * `all` then, whichever block it arrived in. Undefined for fewer than 20 requests, and when one
+ * of the block's failed: how long a request the client gave up on was decoding is not recorded
+ * (inference-perf writes no token times for it), so the average would miss it.
+ */
+export function decodingOver(block: readonly LatencyRow[], all: readonly LatencyRow[]): number | undefined {
+  if (block.length < DECODING_MIN_REQUESTS || block.some((r) => r.error)) return undefined;
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const r of block) {
+    if (r.arrivalUs < t0) t0 = r.arrivalUs;
+    if (r.arrivalUs > t1) t1 = r.arrivalUs;
+  }
+  const w0 = t0 + 0.3 * (t1 - t0);
+  const w1 = t0 + 0.9 * (t1 - t0);
+  if (!(w1 > w0)) return undefined;
+  let busyUs = 0;
+  for (const r of all) {
+    if (r.error || r.ttftUs < 0 || r.e2eUs < 0) continue;
+    const from = Math.max(r.arrivalUs + r.ttftUs, w0);
+    const to = Math.min(r.arrivalUs + r.e2eUs, w1);
+    if (to > from) busyUs += to - from;
+  }
+  return busyUs / (w1 - w0);
+}
+
+/** A side from per-request rows: per stage (rows with a `stage`) and pooled over all rows (its decode concurrency only for a single stage). */
 export function sideFromRows(rows: readonly LatencyRow[], opts: RowsOptions = {}): Side {
   const byStage = new Map<number, LatencyRow[]>();
   for (const r of rows) {
@@ -167,9 +207,11 @@ export function sideFromRows(rows: readonly LatencyRow[], opts: RowsOptions = {}
     if (!list) byStage.set(r.stage, (list = []));
     list.push(r);
   }
+  const withDecoding = (b: SideBlock, d: number | undefined): SideBlock => (d === undefined ? b : { ...b, decoding: d });
   const stages = new Map<number, SideBlock>();
-  for (const i of [...byStage.keys()].sort((a, b) => a - b)) stages.set(i, blockFromRows(byStage.get(i)!, opts));
-  return { summary: blockFromRows(rows, opts), stages };
+  for (const i of [...byStage.keys()].sort((a, b) => a - b)) stages.set(i, withDecoding(blockFromRows(byStage.get(i)!, opts), decodingOver(byStage.get(i)!, rows)));
+  const summary = blockFromRows(rows, opts);
+  return { summary: byStage.size <= 1 ? withDecoding(summary, decodingOver(rows, rows)) : summary, stages };
 }
 
 // ---------------------------------------------------------------- metrics JSON / flat tables
@@ -258,6 +300,9 @@ function compareBlock(index: number | 'summary', pred: SideBlock | undefined, ac
       dist[m] = { ks: roundPct(ksStatistic(p, a)), w1_ms: roundMs(wasserstein1(p, a)), n_predicted: p.length, n_actual: a.length };
     }
     if (Object.keys(dist).length > 0) out.distributions = dist;
+  }
+  if (pred?.decoding !== undefined && act.decoding !== undefined) {
+    out.decode_concurrency = { predicted: roundMs(pred.decoding), actual: roundMs(act.decoding), error_pct: errorPct(pred.decoding, act.decoding) };
   }
   return out;
 }

@@ -88,14 +88,16 @@ export function renderMarkdown(input: ReportInput): string {
   const staged = doc.experiments.filter((e) => e.status === 'ok' && e.stages.some((s) => s.index !== 'summary'));
   if (staged.length > 0) {
     L.push('<details><summary>Per-stage errors</summary>', '');
-    L.push(`| experiment | stage | ${HEADLINE_METRICS.join(' | ')} |`, `|---|---|${HEADLINE_METRICS.map(() => '---:|').join('')}`);
+    L.push(`| experiment | stage | ${HEADLINE_METRICS.join(' | ')} | in decode |`, `|---|---|${HEADLINE_METRICS.map(() => '---:|').join('')}---:|`);
     for (const e of staged) {
       for (const st of e.stages) {
         if (st.index === 'summary') continue;
-        L.push(`| ${esc(e.id)} | ${st.index} | ${HEADLINE_METRICS.map((m) => fmtPct(st.metrics[m]?.error_pct)).join(' | ')} |`);
+        const dc = st.decode_concurrency;
+        const decoding = dc && dc.predicted !== null ? `${dc.predicted.toFixed(1)} / ${dc.actual.toFixed(1)}` : '–';
+        L.push(`| ${esc(e.id)} | ${st.index} | ${HEADLINE_METRICS.map((m) => fmtPct(st.metrics[m]?.error_pct)).join(' | ')} | ${decoding} |`);
       }
     }
-    L.push('', '</details>', '');
+    L.push('', 'In decode: requests between first and last token, time-averaged over the middle of the stage, predicted / actual (both sides need per-request rows). Under load the batch and the step feed each other, so a TPOT error that comes with a larger batch here is mostly that loop (docs/calibration.md, *Operating points*).', '', '</details>', '');
   }
 
   const timedOut = doc.experiments.filter((e) => {

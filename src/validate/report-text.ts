@@ -34,7 +34,9 @@ export function renderComparisonText(doc: ValidationDocument): string {
       }
       const req = s.requests;
       const counts = req ? ` · requests ok/failed: predicted ${req.predicted ? `${req.predicted.ok}/${req.predicted.failed}` : '–'}, actual ${req.actual ? `${req.actual.ok}/${req.actual.failed}` : '–'}` : '';
-      out.push(`${e.id} · ${stageTitle(s)}${counts}`, rows.length > 1 ? table(rows) : '(no metric in common)');
+      const dc = s.decode_concurrency;
+      const decoding = dc ? ` · in decode: predicted ${dc.predicted === null ? '–' : dc.predicted.toFixed(1)}, actual ${dc.actual.toFixed(1)}` : '';
+      out.push(`${e.id} · ${stageTitle(s)}${counts}${decoding}`, rows.length > 1 ? table(rows) : '(no metric in common)');
       if (s.distributions) {
         const d: string[][] = [['distribution', 'KS', 'W1', 'n predicted', 'n actual']];
         for (const [m, v] of Object.entries(s.distributions)) d.push([m, v.ks.toFixed(3), fmtMs(v.w1_ms), String(v.n_predicted), String(v.n_actual)]);

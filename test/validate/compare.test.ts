@@ -32,6 +32,28 @@ describe('comparator', () => {
     expect(sum.distributions!.ttft!.n_predicted).toBe(4);
   });
 
+  it('requests in decode: time-averaged over the middle of each stage (30-90 % of its arrivals), both sides', () => {
+    // One arrival a second for 21 s, each decoding from 0.1 s after it for `decodeS`: at any
+    // instant of the window [6 s, 18 s] exactly `decodeS` arrivals (3) or on average (2.5) are in decode.
+    const steady = (decodeS: number, stage = 0, fromS = 0, n = 21): LatencyRow[] =>
+      Array.from({ length: n }, (_, i) => ({ index: i, stage, arrivalUs: (fromS + i) * 1e6, inputTokens: 10, outputTokens: 31, ttftUs: 100_000, e2eUs: 100_000 + decodeS * 1e6, error: false }));
+    const [s0, summary] = compareSides(sideFromRows(steady(3)), sideFromRows(steady(2.5)));
+    expect(s0!.decode_concurrency).toEqual({ predicted: 3, actual: 2.5, error_pct: 20 });
+    // A single stage: the whole run is that stage.
+    expect(summary!.decode_concurrency).toEqual(s0!.decode_concurrency);
+    // Two stages: each its own window, counting the other stage's requests decoding then; the pooled run has none.
+    const two = sideFromRows([...steady(3), ...steady(3, 1, 21)]);
+    expect(two.stages.get(0)!.decoding).toBe(3);
+    expect(two.stages.get(1)!.decoding).toBe(3);
+    expect(two.summary.decoding).toBeUndefined();
+    // Fewer than 20 requests, or a failed one (its time in decode is not recorded): none.
+    expect(sideFromRows(steady(3, 0, 0, 19)).stages.get(0)!.decoding).toBeUndefined();
+    const failed = steady(3);
+    failed[20] = { ...failed[20]!, ttftUs: -1, error: true };
+    const cmp = compareSides(sideFromRows(steady(3)), sideFromRows(failed));
+    expect(cmp[0]!.decode_concurrency).toBeUndefined();
+  });
+
   it('a metric the truth lacks is omitted; one the prediction lacks is null', () => {
     const actual = sideFromFlat({ '-1': { ttft_mean: 10, ttft_p99: 20 } });
     const pred = sideFromFlat({ '-1': { ttft_mean: 12 } });

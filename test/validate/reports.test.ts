@@ -4,6 +4,7 @@ import { checkGate, updateBaseline } from '../../src/validate/baseline.js';
 import { renderJunit } from '../../src/validate/junit.js';
 import { errorColour, renderHtml, svgScatter } from '../../src/validate/report-html.js';
 import { renderMarkdown } from '../../src/validate/report-md.js';
+import { renderComparisonText } from '../../src/validate/report-text.js';
 import type { ExperimentSource } from '../../src/validate/validate.js';
 import { validateExperiments } from '../../src/validate/validate.js';
 import { fakeRecords } from './fake-sim.js';
@@ -31,6 +32,22 @@ describe('reports', () => {
     expect(md).toContain('## Gate failures');
     expect(md).toContain('- **broken**: broken.json: not valid JSON: Unexpected end');
     expect(md).toContain('Distribution distances');
+  });
+
+  it('the per-stage table and the text comparison give the requests in decode on both sides, none for a stage with failures', async () => {
+    const { good } = await runs();
+    const md = renderMarkdown({ document: good.document });
+    expect(md).toContain('| tpot_mean | in decode |');
+    // fakeRecords keeps each request's last token and delays its first by a tenth of its TTFT:
+    // every decode span a few ms shorter, so slightly fewer requests in decode on average.
+    const stage0 = good.document.experiments[0]!.stages.find((s) => s.index === 0)!.decode_concurrency!;
+    expect(stage0.actual).toBeGreaterThan(5);
+    expect(stage0.predicted).toBeLessThan(stage0.actual);
+    expect(stage0.predicted).toBeGreaterThan(stage0.actual * 0.99);
+    expect(md).toContain(`| ${stage0.predicted!.toFixed(1)} / ${stage0.actual.toFixed(1)} |`);
+    // Stage 1 of the fixture has requests that failed: no figure.
+    expect(good.document.experiments[0]!.stages.find((s) => s.index === 1)!.decode_concurrency).toBeUndefined();
+    expect(renderComparisonText(good.document)).toContain(`in decode: predicted ${stage0.predicted!.toFixed(1)}, actual ${stage0.actual.toFixed(1)}`);
   });
 
   it('report.md says passed when a baseline gate passes, and "not gated" without a baseline (never "passed")', async () => {
