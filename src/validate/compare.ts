@@ -177,7 +177,7 @@ const DECODING_MIN_REQUESTS = 20;
  * of the block's failed: how long a request the client gave up on was decoding is not recorded
  * (inference-perf writes no token times for it), so the average would miss it.
  */
-export function decodingOver(block: readonly LatencyRow[], all: readonly LatencyRow[]): number | undefined {
+function decodingOver(block: readonly LatencyRow[], all: readonly LatencyRow[]): number | undefined {
   if (block.length < DECODING_MIN_REQUESTS || block.some((r) => r.error)) return undefined;
   let t0 = Infinity;
   let t1 = -Infinity;
