@@ -12,7 +12,7 @@ import type { ValidationExperiment } from './validation.js';
 import { sortMetricKeys } from './validation.js';
 import { PAGE_CSS, PALETTE, esc } from '../report/svg.js';
 import { svgCdf, svgHeatmap, svgScatter, type ScatterPoint } from './report-charts.js';
-import { distributionTable, failedRequestsTable, headToHead, stageView } from './report-sections.js';
+import { decodingTable, distributionTable, failedRequestsTable, headToHead, stageView } from './report-sections.js';
 
 export { errorColour, svgCdf, svgHeatmap, svgScatter, type ScatterPoint } from './report-charts.js';
 
@@ -88,6 +88,7 @@ ${assumed.length > 0 ? `<h2>Derived and assumed values</h2><ul>${assumed.join(''
 <p class="note">Red over-predicts, blue under-predicts (saturating at ±100%). * excluded_overload in the ground truth.</p>
 ${svgHeatmap(doc.experiments, metrics.length > 0 ? metrics.filter((m) => m !== 'itl_mean') : [...HEADLINE_METRICS])}
 ${stageView(doc)}
+${decodingTable(doc)}
 ${failedRequestsTable(doc)}
 ${distributionTable(doc)}
 ${cdfBlocks.length > 0 ? `<h2>Distributions (whole run)</h2><p class="note">Empirical CDFs over successful requests.</p><div class="grid">${cdfBlocks.join('')}</div>` : ''}

@@ -1,8 +1,8 @@
 /**
  * Sections of report.html beyond the summary: other simulators against blis on the experiments
  * both predicted (same experiments, same metric definitions, so the MAPEs compare), predicted
- * and actual per stage, failed requests, and the KS / Wasserstein distances of the per-request
- * distributions. Each returns '' when the document has nothing for it.
+ * and actual per stage, requests in decode, failed requests, and the KS / Wasserstein distances
+ * of the per-request distributions. Each returns '' when the document has nothing for it.
  */
 import { fmtMs, HEADLINE_METRICS } from './report-md.js';
 import type { ValidationDocument, ValidationExperiment } from './validation.js';
@@ -90,6 +90,27 @@ export function failedRequestsTable(doc: ValidationDocument): string {
   return `<h2>Failed requests</h2>
 <p class="note">Requests that did not finish within the client timeout (overload). The simulator should fail about as many as the real server did, in the same stages.</p>
 <table><tr><th>experiment</th><th>stage</th><th>predicted failed / sent</th><th>actual failed / sent</th><th>predicted − actual</th></tr>
+${rows.join('\n')}</table>`;
+}
+
+/** Requests in decode per stage (one row per stage; the whole run for a one-stage experiment), with the TPOT error beside it. */
+export function decodingTable(doc: ValidationDocument): string {
+  const rows: string[] = [];
+  for (const e of doc.experiments) {
+    if (e.status !== 'ok') continue;
+    const multi = e.stages.filter((s) => s.index !== 'summary').length >= 2;
+    for (const s of e.stages) {
+      const dc = s.decode_concurrency;
+      if (dc === undefined || dc.predicted === null || (multi ? s.index === 'summary' : s.index !== 'summary')) continue;
+      const tpot = s.metrics['tpot_mean']?.error_pct;
+      const pct = (x: number | null | undefined): string => (x == null ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)}%`);
+      rows.push(`<tr><td>${esc(e.id)}</td><td>${s.index === 'summary' ? 'whole run' : `stage ${s.index}`}</td><td class="n">${dc.predicted.toFixed(1)}</td><td class="n">${dc.actual.toFixed(1)}</td><td class="n">${pct(dc.error_pct)}</td><td class="n">${pct(tpot)}</td></tr>`);
+    }
+  }
+  if (rows.length === 0) return '';
+  return `<h2>Requests in decode</h2>
+<p class="note">Requests between their first and last token, time-averaged over the middle of each stage (both sides need per-request rows; none where a request failed). Under load the batch and the step feed each other (the batch is rate × tokens × TPOT), so a TPOT error that comes with a larger batch error is mostly that loop, not the step at a given batch (docs/calibration.md, <i>Operating points</i>).</p>
+<table><tr><th>experiment</th><th>stage</th><th>predicted</th><th>actual</th><th>error</th><th>TPOT error</th></tr>
 ${rows.join('\n')}</table>`;
 }
 

@@ -48,6 +48,12 @@ describe('reports', () => {
     // Stage 1 of the fixture has requests that failed: no figure.
     expect(good.document.experiments[0]!.stages.find((s) => s.index === 1)!.decode_concurrency).toBeUndefined();
     expect(renderComparisonText(good.document)).toContain(`in decode: predicted ${stage0.predicted!.toFixed(1)}, actual ${stage0.actual.toFixed(1)}`);
+    // report.html: a row for stage 0 (a ramp shows its stages), none for stage 1.
+    const html = renderHtml({ document: good.document });
+    const section = html.slice(html.indexOf('<h2>Requests in decode</h2>'));
+    const table = section.slice(0, section.indexOf('</table>'));
+    expect(table).toContain(`<td>stage 0</td><td class="n">${stage0.predicted!.toFixed(1)}</td><td class="n">${stage0.actual.toFixed(1)}</td>`);
+    expect(table).not.toContain('<td>stage 1</td>');
   });
 
   it('report.md says passed when a baseline gate passes, and "not gated" without a baseline (never "passed")', async () => {
