@@ -169,16 +169,21 @@ function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBloc
 
 /** Fewest requests a block needs for its decode concurrency (a handful say nothing steady). */
 const DECODING_MIN_REQUESTS = 20;
+/** Largest share of a block's requests that may have failed for its decode concurrency to be given. */
+const DECODING_MAX_FAILED = 0.01;
 
 /**
  * Requests in decode (first token to last) time-averaged over the middle of `block`'s arrivals
- * (30 % to 90 % of their span: past the ramp up, before the drain), counting every request of
- * `all` then, whichever block it arrived in. Undefined for fewer than 20 requests, and when one
- * of the block's failed: how long a request the client gave up on was decoding is not recorded
- * (inference-perf writes no token times for it), so the average would miss it.
+ * (30 % to 90 % of their span: past the ramp up, before the drain), counting every successful
+ * request of `all` then, whichever block it arrived in. Undefined for fewer than 20 requests, and
+ * when more than 1 % of the block's failed: how long a request the client gave up on was decoding
+ * is not recorded (inference-perf writes no token times for it), so the average would miss it.
  */
 function decodingOver(block: readonly LatencyRow[], all: readonly LatencyRow[]): number | undefined {
-  if (block.length < DECODING_MIN_REQUESTS || block.some((r) => r.error)) return undefined;
+  if (block.length < DECODING_MIN_REQUESTS) return undefined;
+  let failed = 0;
+  for (const r of block) if (r.error) failed++;
+  if (failed > DECODING_MAX_FAILED * block.length) return undefined;
   let t0 = Infinity;
   let t1 = -Infinity;
   for (const r of block) {

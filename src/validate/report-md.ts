@@ -97,7 +97,7 @@ export function renderMarkdown(input: ReportInput): string {
         L.push(`| ${esc(e.id)} | ${st.index} | ${HEADLINE_METRICS.map((m) => fmtPct(st.metrics[m]?.error_pct)).join(' | ')} | ${decoding} |`);
       }
     }
-    L.push('', 'In decode: requests between first and last token, time-averaged over the middle of the stage, predicted / actual (both sides need per-request rows). Under load the batch and the step feed each other, so a TPOT error that comes with a larger batch here is mostly that loop (docs/calibration.md, *Operating points*).', '', '</details>', '');
+    L.push('', 'In decode: requests between first and last token, time-averaged over the middle of the stage, predicted / actual (both sides need per-request rows; none where over 1 % of the requests failed). Under load the batch and the step feed each other, so a TPOT error that comes with a larger batch here is mostly that loop (docs/calibration.md, *Operating points*).', '', '</details>', '');
   }
 
   const timedOut = doc.experiments.filter((e) => {

@@ -109,7 +109,7 @@ export function decodingTable(doc: ValidationDocument): string {
   }
   if (rows.length === 0) return '';
   return `<h2>Requests in decode</h2>
-<p class="note">Requests between their first and last token, time-averaged over the middle of each stage (both sides need per-request rows; none where a request failed). Under load the batch and the step feed each other (the batch is rate × tokens × TPOT), so a TPOT error that comes with a larger batch error is mostly that loop, not the step at a given batch (docs/calibration.md, <i>Operating points</i>).</p>
+<p class="note">Requests between their first and last token, time-averaged over the middle of each stage (both sides need per-request rows; none where over 1 % of the requests failed). Under load the batch and the step feed each other (the batch is rate × tokens × TPOT), so a TPOT error that comes with a larger batch error is mostly that loop, not the step at a given batch (docs/calibration.md, <i>Operating points</i>).</p>
 <table><tr><th>experiment</th><th>stage</th><th>predicted</th><th>actual</th><th>error</th><th>TPOT error</th></tr>
 ${rows.join('\n')}</table>`;
 }

@@ -46,12 +46,16 @@ describe('comparator', () => {
     expect(two.stages.get(0)!.decoding).toBe(3);
     expect(two.stages.get(1)!.decoding).toBe(3);
     expect(two.summary.decoding).toBeUndefined();
-    // Fewer than 20 requests, or a failed one (its time in decode is not recorded): none.
+    // Fewer than 20 requests, or more than 1 % of them failed (their time in decode is not recorded): none.
     expect(sideFromRows(steady(3, 0, 0, 19)).stages.get(0)!.decoding).toBeUndefined();
     const failed = steady(3);
     failed[20] = { ...failed[20]!, ttftUs: -1, error: true };
     const cmp = compareSides(sideFromRows(steady(3)), sideFromRows(failed));
     expect(cmp[0]!.decode_concurrency).toBeUndefined();
+    // One failure in 200 (0.5 %): counted without it. 200 arrivals over 199 s, window [59.7, 179.1] s.
+    const many = steady(3, 0, 0, 200);
+    many[199] = { ...many[199]!, ttftUs: -1, error: true };
+    expect(sideFromRows(many).stages.get(0)!.decoding).toBeCloseTo(3, 12);
   });
 
   it('a metric the truth lacks is omitted; one the prediction lacks is null', () => {
