@@ -139,38 +139,44 @@ export class DurationHistogram {
   }
 }
 
+/** Samples a whole-run group keeps exact (every group of a one-hour 8-instance seed run stays exact). */
+export const GROUP_EXACT_SAMPLES = 250_000;
+
 /**
- * Per-request latency samples: exact (sorted-sample percentiles) up to `exactCap` samples (250k per group: every group of a one-hour 8-instance run stays exact), then
- * folded into a DurationHistogram so a 10-million-request replay runs in bounded memory.
+ * Per-request latency samples: exact (sorted-sample percentiles) up to `exactCap` samples, then
+ * folded into a DurationHistogram (created then: most groups never need one) so a
+ * 10-million-request replay runs in bounded memory.
  */
 export class LatencySamples {
   private exact: Float64Array | null = new Float64Array(1024);
   private n = 0;
-  private readonly hist = new DurationHistogram();
+  private hist: DurationHistogram | null = null;
 
-  constructor(private readonly exactCap = 250_000) {}
+  constructor(private readonly exactCap = GROUP_EXACT_SAMPLES) {}
 
   get length(): number {
-    return this.exact !== null ? this.n : this.hist.count;
+    return this.exact !== null ? this.n : this.hist!.count;
   }
 
   /** Becomes a copy of `other` (the same samples, in the same order). */
   copyFrom(other: LatencySamples): void {
     this.exact = other.exact !== null ? other.exact.slice() : null;
     this.n = other.n;
-    this.hist.copyFrom(other.hist);
+    if (other.hist === null) this.hist = null;
+    else (this.hist ??= new DurationHistogram()).copyFrom(other.hist);
   }
 
   push(us: number): void {
     if (this.exact === null) {
-      this.hist.add(us, 1);
+      this.hist!.add(us, 1);
       return;
     }
     if (this.n === this.exact.length) {
       if (this.n >= this.exactCap) {
-        for (let i = 0; i < this.n; i++) this.hist.add(this.exact[i]!, 1);
+        const hist = (this.hist = new DurationHistogram());
+        for (let i = 0; i < this.n; i++) hist.add(this.exact[i]!, 1);
         this.exact = null;
-        this.hist.add(us, 1);
+        hist.add(us, 1);
         return;
       }
       const next = new Float64Array(Math.min(this.exactCap, this.exact.length * 2));
@@ -181,12 +187,12 @@ export class LatencySamples {
   }
 
   summary(scale: number): DistributionSummary {
-    return this.exact !== null ? summarize(this.exact, this.n, scale) : this.hist.summary(scale);
+    return this.exact !== null ? summarize(this.exact, this.n, scale) : this.hist!.summary(scale);
   }
 
   /** Quantile q in [0, 1] of the samples, as `summary` computes its percentiles (NaN when empty). */
   quantile(q: number): number {
-    if (this.exact === null) return this.hist.quantile(q);
+    if (this.exact === null) return this.hist!.quantile(q);
     if (this.n === 0) return NaN;
     const a = this.exact.slice(0, this.n).sort();
     return percentileSorted(a, q);

@@ -4,7 +4,7 @@
  * record and step by step, summarised as a MetricsBlock.
  */
 import type { RequestRecord, RequestStatus } from './record.js';
-import { DurationHistogram, LatencySamples } from './duration-histogram.js';
+import { DurationHistogram, GROUP_EXACT_SAMPLES, LatencySamples } from './duration-histogram.js';
 import { round, type DistributionSummary } from './summary.js';
 import { MS_PER_US, usToS } from '../kernel/units.js';
 
@@ -31,13 +31,16 @@ export interface MetricsBlock {
   reasons?: Record<string, number>;
 }
 
-/** Accumulates one group's samples (the whole run, a stage or an instance). */
+/**
+ * Accumulates one group's samples (the whole run, a stage or an instance). `exactSamples`: how
+ * many latencies each metric keeps exact before folding them into a histogram (LatencySamples).
+ */
 export class Group {
   readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
-  readonly ttft = new LatencySamples();
-  readonly tpot = new LatencySamples();
-  readonly e2e = new LatencySamples();
-  readonly queue = new LatencySamples();
+  readonly ttft: LatencySamples;
+  readonly tpot: LatencySamples;
+  readonly e2e: LatencySamples;
+  readonly queue: LatencySamples;
   readonly itl = new DurationHistogram();
   readonly reasons = new Map<string, number>();
   inputTokens = 0;
@@ -49,6 +52,13 @@ export class Group {
   peakKvUtilization = 0;
   firstArrivalUs = Infinity;
   lastFinishUs = 0;
+
+  constructor(readonly exactSamples = GROUP_EXACT_SAMPLES) {
+    this.ttft = new LatencySamples(exactSamples);
+    this.tpot = new LatencySamples(exactSamples);
+    this.e2e = new LatencySamples(exactSamples);
+    this.queue = new LatencySamples(exactSamples);
+  }
 
   add(r: RequestRecord): void {
     this.counts.injected++;
@@ -109,7 +119,7 @@ export class Group {
 
   /** A group holding the same samples and sums. */
   clone(): Group {
-    const g = new Group();
+    const g = new Group(this.exactSamples);
     Object.assign(g.counts, this.counts);
     for (const [reason, n] of this.reasons) g.reasons.set(reason, n);
     g.ttft.copyFrom(this.ttft);

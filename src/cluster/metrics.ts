@@ -5,6 +5,7 @@
  */
 import type { RequestRecord } from './record.js';
 import { Group, type MetricsBlock } from './metrics-group.js';
+import { GROUP_EXACT_SAMPLES } from './duration-histogram.js';
 import { round } from './summary.js';
 import { TransferStats, type TransferBlock } from './transfer-stats.js';
 import { NO_SLO, type SloSpec } from '../workload/slo.js';
@@ -82,6 +83,9 @@ export interface StageWindow {
   readonly endUs: number;
 }
 
+/** Fewest samples an instance's group keeps exact, however many instances share the budget. */
+const INSTANCE_EXACT_MIN = 8192;
+
 export class MetricsCollector {
   private readonly all = new Group();
   private readonly perInstance: Group[] = [];
@@ -105,11 +109,22 @@ export class MetricsCollector {
   private readonly stepModel: Array<string | undefined> = [];
   private folded = false;
 
+  /**
+   * Samples each instance's group keeps exact: the instances share the whole run's budget
+   * (GROUP_EXACT_SAMPLES over the starting instances, at least INSTANCE_EXACT_MIN), so the
+   * exact samples a run holds stay bounded however long it runs: about twice the run group's
+   * (more beyond 30 instances, 8,192 each; instances an autoscaler adds get as many). Beyond
+   * that an instance's percentiles come from its histogram (within 0.05 %); a one-hour run of
+   * the seed's 8 instances (22,500 requests each) stays exact.
+   */
+  private readonly instanceExact: number;
+
   constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }, options: MetricsOptions = {}) {
     this.defaultModel = options.defaultModel ?? '';
     this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
     this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
-    for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group());
+    this.instanceExact = Math.max(INSTANCE_EXACT_MIN, Math.floor(GROUP_EXACT_SAMPLES / Math.max(1, numInstances)));
+    for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group(this.instanceExact));
     for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());
     // Pools and roles get blocks of their own only when there are several (document()); with one,
     // its group would repeat the run's, so none is kept (two fewer group updates per request).
@@ -260,7 +275,7 @@ export class MetricsCollector {
   }
 
   private instanceGroup(i: number): Group {
-    while (this.perInstance.length <= i) this.perInstance.push(new Group());
+    while (this.perInstance.length <= i) this.perInstance.push(new Group(this.instanceExact));
     return this.perInstance[i]!;
   }
 
