@@ -4,7 +4,7 @@
  * and actual per stage, requests in decode, failed requests, and the KS / Wasserstein distances
  * of the per-request distributions. Each returns '' when the document has nothing for it.
  */
-import { fmtMs, HEADLINE_METRICS } from './report-md.js';
+import { fmtMs, fmtPct, HEADLINE_METRICS } from './report-md.js';
 import type { ValidationDocument, ValidationExperiment } from './validation.js';
 import { countsTowardsSummary } from './validation.js';
 import { esc, lineChart } from '../report/svg.js';
@@ -103,8 +103,7 @@ export function decodingTable(doc: ValidationDocument): string {
       const dc = s.decode_concurrency;
       if (dc === undefined || dc.predicted === null || (multi ? s.index === 'summary' : s.index !== 'summary')) continue;
       const tpot = s.metrics['tpot_mean']?.error_pct;
-      const pct = (x: number | null | undefined): string => (x == null ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)}%`);
-      rows.push(`<tr><td>${esc(e.id)}</td><td>${s.index === 'summary' ? 'whole run' : `stage ${s.index}`}</td><td class="n">${dc.predicted.toFixed(1)}</td><td class="n">${dc.actual.toFixed(1)}</td><td class="n">${pct(dc.error_pct)}</td><td class="n">${pct(tpot)}</td></tr>`);
+      rows.push(`<tr><td>${esc(e.id)}</td><td>${s.index === 'summary' ? 'whole run' : `stage ${s.index}`}</td><td class="n">${dc.predicted.toFixed(1)}</td><td class="n">${dc.actual.toFixed(1)}</td><td class="n">${fmtPct(dc.error_pct)}</td><td class="n">${fmtPct(tpot)}</td></tr>`);
     }
   }
   if (rows.length === 0) return '';
