@@ -24,6 +24,12 @@
  *   complete_load lowers it): still a lookup hit, but not evictable.
  * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
  * Hash → slot is a typed-array table; the LRU order an intrusive list over slots (O(1) each).
+ * Under saturation most of the tier is unready (the running requests' own stores), so two costs
+ * that grew with it are bounded: eviction starts its search for the least recently used
+ * evictable slot from a cursor before which every slot is known unevictable, instead of from the
+ * LRU end, and a store that cannot make room fails as soon as it has counted more absent blocks
+ * than there is room for, newest first, instead of after listing them all (a failed store is
+ * retried at every formation: vLLM's `_get_reqs_to_store` walks the blocks again each step).
  * As in the GPU pool (kv-cache.ts), an evicted hash's index entry is left stale (valid only
  * while its slot still holds the hash), and one pass over the table sweeps stale entries out when
  * they fill it.
@@ -45,6 +51,14 @@ export class CpuKvTier {
   private readonly next: Int32Array;
   /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
   private readonly head: number;
+  /**
+   * Per slot: when it was last appended at the MRU end. The list is in ascending stamp order, so
+   * `a` comes before `b` exactly when stamp[a] < stamp[b]. Float64: a long run appends past 2^31.
+   */
+  private readonly stamp: Float64Array;
+  private clock = 0;
+  /** Every slot before this one in LRU order is unevictable (unready or pinned); `head`: every slot is. */
+  private cursor: number;
   private used = 0;
   /** Scratch for prepareStore: indices of the hashes the tier lacked. */
   private missing = new Int32Array(64);
@@ -64,10 +78,17 @@ export class CpuKvTier {
     this.head = capacityBlocks;
     this.prev[this.head] = this.head;
     this.next[this.head] = this.head;
+    this.stamp = new Float64Array(capacityBlocks);
+    this.cursor = this.head;
   }
 
   get numStored(): number {
     return this.used;
+  }
+
+  /** Blocks a store could take now: free slots plus ready, unpinned blocks (a store of more absent blocks fails). */
+  get room(): number {
+    return this.capacityBlocks - this.used + this.ready - this.pinned;
   }
 
   has(hash: number): boolean {
@@ -96,6 +117,7 @@ export class CpuKvTier {
       if (s < 0 || this.owner[s] !== owner) continue;
       this.owner[s] = -1;
       this.ready++;
+      if (this.pins[s] === 0) this.becameEvictable(s);
     }
   }
 
@@ -113,7 +135,10 @@ export class CpuKvTier {
     for (let i = from; i < from + n; i++) {
       const s = this.slotOf(hashes[i]!);
       if (s < 0 || this.pins[s] === 0) throw new Error(`CPU tier: block ${i} was not pinned by a load`);
-      if (--this.pins[s] === 0) this.pinned--;
+      if (--this.pins[s] === 0) {
+        this.pinned--;
+        if (this.owner[s] === -1) this.becameEvictable(s);
+      }
     }
   }
 
@@ -152,12 +177,19 @@ export class CpuKvTier {
   prepareStore(hashes: Float64Array, from: number, to: number, owner = -1): number {
     if (this.missing.length < to - from) this.missing = new Int32Array((to - from) * 2);
     const missing = this.missing;
+    // Free slots and evictable ready blocks: the store fails when more blocks are absent. Counted
+    // newest first, where a request's own blocks are (a retried store fails within a few probes).
+    const room = this.room;
     let n = 0;
-    for (let i = from; i < to; i++) if (this.slotOf(hashes[i]!) < 0) missing[n++] = i;
-    if (n - (this.capacityBlocks - this.used) > this.ready - this.pinned) return -1;
-    // Free slots first, then the ready blocks nearest the LRU head. A block appended here is
-    // never evicted by this call: it is unready, or (owner −1) behind every block evicted before it.
-    for (let k = 0; k < n; k++) this.insert(hashes[missing[k]!]!, owner);
+    for (let i = to - 1; i >= from; i--) {
+      if (this.slotOf(hashes[i]!) >= 0) continue;
+      if (n === room) return -1;
+      missing[n++] = i;
+    }
+    // In block order (missing holds them newest first): free slots first, then the ready blocks
+    // nearest the LRU head. A block appended here is never evicted by this call: it is unready,
+    // or (owner −1) behind every block evicted before it.
+    for (let k = n - 1; k >= 0; k--) this.insert(hashes[missing[k]!]!, owner);
     return n;
   }
 
@@ -167,9 +199,11 @@ export class CpuKvTier {
     if (this.used < this.capacityBlocks) {
       s = this.used++;
     } else {
-      // The least recently used ready, unpinned slot is reused; its old hash's index entry goes stale.
-      s = this.next[this.head]!;
+      // The least recently used ready, unpinned slot is reused; its old hash's index entry goes
+      // stale. None comes before the cursor; those passed here are unevictable too.
+      s = this.cursor;
       while (this.owner[s] !== -1 || this.pins[s] !== 0) s = this.next[s]!;
+      this.cursor = s;
       this.unlink(s);
       this.ready--;
       this.evictions++;
@@ -187,12 +221,15 @@ export class CpuKvTier {
     return this.index.get(hash);
   }
 
+  /** Puts `s` at the MRU end (after every other slot, so after the cursor unless the cursor is past the end). */
   private append(s: number): void {
     const tail = this.prev[this.head]!;
     this.next[tail] = s;
     this.prev[s] = tail;
     this.next[s] = this.head;
     this.prev[this.head] = s;
+    this.stamp[s] = ++this.clock;
+    if (this.cursor === this.head && this.owner[s] === -1 && this.pins[s] === 0) this.cursor = s;
   }
 
   private unlink(s: number): void {
@@ -200,5 +237,12 @@ export class CpuKvTier {
     const nx = this.next[s]!;
     this.next[p] = nx;
     this.prev[nx] = p;
+    // What followed the cursor's slot is still preceded only by unevictable slots.
+    if (s === this.cursor) this.cursor = nx;
+  }
+
+  /** Slot `s`, in the list, just became ready and unpinned: the cursor moves back to it if it was past it. */
+  private becameEvictable(s: number): void {
+    if (this.cursor === this.head || this.stamp[s]! < this.stamp[this.cursor]!) this.cursor = s;
   }
 }
