@@ -2,7 +2,8 @@
 # Byte-for-byte output check for engine speed work: runs a set of configurations (the seed hour,
 # the native preset with prefixes, a batch of ~1,000 requests (H100's max_num_seqs), overloaded runs that preempt (generated and token-matched: private
 # blocks registered only at preemption), detail output through request
-# rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier, P/D, the roofline and
+# rows and OTLP/JSON (detail recording), the synchronous loop, a CPU tier (one with its blocks
+# unready under saturation, where stores fail and retry), P/D, the roofline and
 # linear step-time models, replays of Azure and Mooncake samples that preempt) with two builds and `cmp`s every file, and with the build under test
 # also --no-leap against leaping.
 #
@@ -32,6 +33,7 @@ declare -A CASES=(
   [overload-priority]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 40 --num-requests 2000 --total-kv-blocks 700 --scheduler priority"
   [sync-loop]="detail --model qwen/qwen3-14b --hardware H100 --workload-spec $eq --rate 20 --num-requests 3000 --no-async-scheduling"
   [cpu-tier]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 30 --num-requests 3000 --total-kv-blocks 1500 --kv-cpu-blocks 4000"
+  [cpu-tier-saturated]="detail replay $here/baselines/calibration-experiments/20260218-160939-codellama-34b-tp2-reasoning.requests.csv --limit 1500 --model codellama/codellama-34b-instruct-hf --tp 2 --hardware H100 --max-num-seqs 128 --max-num-batched-tokens 2048 --kv-cpu-blocks 2730"
   [pd]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 20 --num-requests 2000 --num-instances 4 --prefill-instances 2 --decode-instances 2 --pd-decider always"
   [codegen]="detail --model meta-llama/llama-3.1-8b-instruct --hardware H100 --workload codegen --rate 20 --num-requests 2000 --num-instances 2"
   [roofline]="detail --model qwen/qwen3-14b --hardware H100 --workload chatbot --rate 25 --num-requests 2000 --num-instances 2 --latency-model roofline"

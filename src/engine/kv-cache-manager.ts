@@ -142,11 +142,23 @@ export class KvCacheManager {
    * complete. Costs nothing when no block filled.
    */
   flushStores(seq: number, out: StepBatch): void {
-    if (this.storeRetries.length !== 0) this.addRetries(out);
+    // With no free slot and no evictable block in the tier, every offer either stores nothing or
+    // fails without a change, so their order cannot matter: one pass in any order (under
+    // saturation the tier is full of the running requests' unready blocks and every running
+    // request retries at every formation).
+    const ordered = this.cpu !== null && this.cpu.room > 0;
+    if (this.storeRetries.length !== 0) this.addRetries(out, ordered);
     if (this.pendingStores.length !== 0) {
       const cpu = this.cpu!;
       const pending = this.pendingStores;
-      for (let pass = 0; pass < 3; pass++) {
+      if (!ordered) {
+        for (let k = 0; k < pending.length; k++) {
+          const r = pending[k]!;
+          r.storePending = false;
+          if (r.state === RequestState.Running) this.storeToCpu(cpu, r, r.storeFull);
+        }
+      }
+      for (let pass = ordered ? 0 : 3; pass < 3; pass++) {
         for (let k = 0; k < pending.length; k++) {
           const r = pending[k]!;
           const admitted = r.admittedSeq === seq;
@@ -249,10 +261,10 @@ export class KvCacheManager {
 
   /**
    * Requests whose store failed join this formation's pass when the batch includes them, and the
-   * pending list is put in batch order (the pass's order within each of its groups). O(batch),
-   * only while some store waits for room.
+   * pending list is put in batch order (the pass's order within each of its groups) when `ordered`.
+   * O(batch), only while some store waits for room.
    */
-  private addRetries(out: StepBatch): void {
+  private addRetries(out: StepBatch, ordered: boolean): void {
     // A decode run keeps its requests' counters as run counters: written out first.
     this.syncCounters();
     const pending = this.pendingStores;
@@ -266,7 +278,7 @@ export class KvCacheManager {
       pending.push(r);
     }
     // Stable: entries outside the batch (none scheduled) keep their place after it.
-    pending.sort((a, b) => slotOf(a, out) - slotOf(b, out));
+    if (ordered) pending.sort((a, b) => slotOf(a, out) - slotOf(b, out));
     const retries = this.storeRetries;
     let w = 0;
     for (let k = 0; k < retries.length; k++) {
