@@ -25,11 +25,12 @@
  * Capacity is in blocks: the configured CPU bytes per GPU over one block's bytes per GPU.
  * Hash → slot is a typed-array table; the LRU order an intrusive list over slots (O(1) each).
  * Under saturation most of the tier is unready (the running requests' own stores), so two costs
- * that grew with it are bounded: eviction starts its search for the least recently used
- * evictable slot from a cursor before which every slot is known unevictable, instead of from the
- * LRU end, and a store that cannot make room fails as soon as it has counted more absent blocks
- * than there is room for, newest first, instead of after listing them all (a failed store is
- * retried at every formation: vLLM's `_get_reqs_to_store` walks the blocks again each step).
+ * that grew with it are bounded: eviction searches for the least recently used evictable slot
+ * from a cursor before which every slot is known unevictable (back at the LRU end only when some
+ * block becomes evictable: a request's stores complete once, when it leaves), not from the LRU
+ * end every time; and a store that cannot make room fails as soon as it has counted more absent
+ * blocks than there is room for, newest first, instead of after listing them all (a failed store
+ * is retried at every formation, as vLLM's `_get_reqs_to_store` walks the blocks again each step).
  * As in the GPU pool (kv-cache.ts), an evicted hash's index entry is left stale (valid only
  * while its slot still holds the hash), and one pass over the table sweeps stale entries out when
  * they fill it.
@@ -51,12 +52,6 @@ export class CpuKvTier {
   private readonly next: Int32Array;
   /** Sentinel (= capacity) of the circular LRU list: next[head] is the least recently used. */
   private readonly head: number;
-  /**
-   * Per slot: when it was last appended at the MRU end. The list is in ascending stamp order, so
-   * `a` comes before `b` exactly when stamp[a] < stamp[b]. Float64: a long run appends past 2^31.
-   */
-  private readonly stamp: Float64Array;
-  private clock = 0;
   /** Every slot before this one in LRU order is unevictable (unready or pinned); `head`: every slot is. */
   private cursor: number;
   private used = 0;
@@ -78,7 +73,6 @@ export class CpuKvTier {
     this.head = capacityBlocks;
     this.prev[this.head] = this.head;
     this.next[this.head] = this.head;
-    this.stamp = new Float64Array(capacityBlocks);
     this.cursor = this.head;
   }
 
@@ -228,7 +222,6 @@ export class CpuKvTier {
     this.prev[s] = tail;
     this.next[s] = this.head;
     this.prev[this.head] = s;
-    this.stamp[s] = ++this.clock;
     if (this.cursor === this.head && this.owner[s] === -1 && this.pins[s] === 0) this.cursor = s;
   }
 
@@ -241,8 +234,12 @@ export class CpuKvTier {
     if (s === this.cursor) this.cursor = nx;
   }
 
-  /** Slot `s`, in the list, just became ready and unpinned: the cursor moves back to it if it was past it. */
+  /**
+   * Slot `s`, in the list, just became ready and unpinned. The cursor cannot tell cheaply whether
+   * `s` is before it: the next eviction searches from the LRU end again (a request's stores
+   * complete once, when it leaves, while its blocks are evicted one store at a time).
+   */
   private becameEvictable(s: number): void {
-    if (this.cursor === this.head || this.stamp[s]! < this.stamp[this.cursor]!) this.cursor = s;
+    if (this.cursor !== this.next[this.head]) this.cursor = this.cursor === this.head ? s : this.next[this.head]!;
   }
 }
