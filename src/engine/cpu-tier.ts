@@ -60,6 +60,16 @@ export class CpuKvTier {
   /** Blocks written to the tier / dropped from it, over the run. */
   stores = 0;
   evictions = 0;
+  /**
+   * Over the run, what vLLM's Python bookkeeping would have walked (connector-cpu.ts): entries
+   * prepare_store's eviction search passes (every entry when a store fails; up to the last block
+   * evicted when it succeeds, counted from the cursor, so not the unevictable blocks before it
+   * that vLLM walks again from the LRU end: a lower bound, where the saturated runs' cost is in
+   * the failures), hashes its filter looks up, block hashes touch walks.
+   */
+  scanned = 0;
+  filtered = 0;
+  touched = 0;
 
   constructor(capacityBlocks: number) {
     if (!Number.isInteger(capacityBlocks) || capacityBlocks < 1) throw new Error(`CPU tier capacity must be a positive integer of blocks, got ${capacityBlocks}`);
@@ -142,6 +152,7 @@ export class CpuKvTier {
    * of a request's full blocks at each get_num_new_matched_tokens, hit or not).
    */
   touch(hashes: Float64Array, count: number): void {
+    this.touched += Math.min(count, hashes.length);
     for (let i = Math.min(count, hashes.length) - 1; i >= 0; i--) {
       const s = this.slotOf(hashes[i]!);
       if (s < 0) continue;
@@ -175,9 +186,13 @@ export class CpuKvTier {
     // newest first, where a request's own blocks are (a retried store fails within a few probes).
     const room = this.room;
     let n = 0;
+    this.filtered += to - from;
     for (let i = to - 1; i >= from; i--) {
       if (this.slotOf(hashes[i]!) >= 0) continue;
-      if (n === room) return -1;
+      if (n === room) {
+        this.scanned += this.used;
+        return -1;
+      }
       missing[n++] = i;
     }
     // In block order (missing holds them newest first): free slots first, then the ready blocks
@@ -196,7 +211,11 @@ export class CpuKvTier {
       // The least recently used ready, unpinned slot is reused; its old hash's index entry goes
       // stale. None comes before the cursor; those passed here are unevictable too.
       s = this.cursor;
-      while (this.owner[s] !== -1 || this.pins[s] !== 0) s = this.next[s]!;
+      this.scanned++;
+      while (this.owner[s] !== -1 || this.pins[s] !== 0) {
+        s = this.next[s]!;
+        this.scanned++;
+      }
       this.cursor = s;
       this.unlink(s);
       this.ready--;

@@ -12,6 +12,7 @@
 import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
 import { CpuKvTier } from './cpu-tier.js';
+import { connectorCpuUs } from './connector-cpu.js';
 import { BlockTables } from './block-tables.js';
 import { RequestState, type EngineRequest } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
@@ -142,6 +143,22 @@ export class KvCacheManager {
    * complete. Costs nothing when no block filled.
    */
   flushStores(seq: number, out: StepBatch): void {
+    this.storePass(seq, out);
+    // The connector's Python bookkeeping this formation did (its lookups' touches included), as
+    // engine-core CPU of the batch formed (connector-cpu.ts).
+    const cpu = this.cpu;
+    if (cpu === null) return;
+    const seen = this.connectorSeen;
+    out.connectorUs = connectorCpuUs(cpu.scanned - seen[0]!, cpu.filtered - seen[1]!, cpu.touched - seen[2]!);
+    seen[0] = cpu.scanned;
+    seen[1] = cpu.filtered;
+    seen[2] = cpu.touched;
+  }
+
+  /** The tier's scanned, filtered and touched counts at the end of the last formation. */
+  private readonly connectorSeen = new Float64Array(3);
+
+  private storePass(seq: number, out: StepBatch): void {
     // With no free slot and no evictable block in the tier, every offer either stores nothing or
     // fails without a change, so their order cannot matter: one pass in any order (under
     // saturation the tier is full of the running requests' unready blocks and every running

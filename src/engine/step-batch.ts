@@ -43,6 +43,8 @@ export class StepBatch implements BatchShape {
   gpuUs = 0;
   cpuUs = 0;
   costSeq = -1;
+  /** Engine-core CPU µs of the CPU tier connector's bookkeeping in this batch's formation (connector-cpu.ts); 0 without a tier. */
+  connectorUs = 0;
   readonly newTokens: Int32Array;
   readonly contextTokens: Int32Array;
   readonly isPrefill: Uint8Array;

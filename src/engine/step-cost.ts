@@ -4,7 +4,9 @@
  * formed by a decode run (StepBatch.leapF > 0) has no per-slot contexts written for the run's
  * requests: decode-only, it is costed from its aggregates through the model's DecodeAggregateCost,
  * which by contract gives the same bits; with requests the run admitted, slot by slot with the
- * run's decodes given by their sums (StepBatch.decodePrefix, which such a model reads).
+ * run's decodes given by their sums (StepBatch.decodePrefix, which such a model reads). A model
+ * that splits GPU from CPU also pays, as CPU, the CPU tier connector's bookkeeping of the batch's
+ * formation (StepBatch.connectorUs, connector-cpu.ts).
  */
 import type { StepTimeModel } from '../model/step-time.js';
 import type { StepBatch } from './step-batch.js';
@@ -24,7 +26,8 @@ export class StepCost {
 
   /** The synchronous step's duration (CPU and GPU back to back). */
   stepUs(b: StepBatch): number {
-    return b.leapF > 0 && b.size === b.runSlots ? this.model.decode!.decodeStepUs(b.size, b.decodePrefixContext) : this.model.stepTimeUs(b);
+    const us = b.leapF > 0 && b.size === b.runSlots ? this.model.decode!.decodeStepUs(b.size, b.decodePrefixContext) : this.model.stepTimeUs(b);
+    return this.split ? us + b.connectorUs : us;
   }
 
   /**
@@ -48,6 +51,9 @@ export class StepCost {
       out[0] = this.stepUs(b);
       out[1] = 0;
     }
+    // The CPU tier connector's bookkeeping in this batch's formation, for a model that accounts
+    // the engine core's CPU (a split); a model without one is a fixed clock (tests, custom models).
+    if (m.split !== undefined) out[1] += b.connectorUs;
     b.gpuUs = out[0]!;
     b.cpuUs = out[1]!;
     b.costSeq = b.seq;

@@ -187,4 +187,25 @@ describe('CPU tier against a plain LRU reference (vLLM LRUOffloadingManager)', (
     expect(tier.prepareStore(Float64Array.of(8, 9, 10), 0, 3, 3)).toBe(-1); // room for two (6 and 7 ready): nothing stored
     expect([tier.has(6), tier.has(7), tier.numStored]).toEqual([true, true, 4]);
   });
+
+  it("counts the Python work vLLM's LRUOffloadingManager does for the same calls (connector-cpu.ts)", () => {
+    const tier = new CpuKvTier(4);
+    const a = Float64Array.of(1, 2, 3);
+    // Room for all three: each hash filtered, nothing to evict, no entry walked.
+    expect(tier.prepareStore(a, 0, 3, 7)).toBe(3);
+    expect([tier.scanned, tier.filtered, tier.touched]).toEqual([0, 3, 0]);
+    // Stored a ready block: the tier is full (1, 2, 3 unready, 4 ready).
+    expect(tier.store(4)).toBe(true);
+    // Two absent blocks, room for one: prepare_store walks all four entries and returns None.
+    expect(tier.prepareStore(Float64Array.of(5, 6), 0, 2, 8)).toBe(-1);
+    expect([tier.scanned, tier.filtered]).toEqual([4, 5]);
+    // One absent block: vLLM's search would pass the three unready entries to evict the fourth;
+    // the tier's starts at its cursor, already on that block, and counts one (a lower bound that
+    // only a successful store's walk can miss: a failed one counts every entry).
+    expect(tier.prepareStore(Float64Array.of(1, 5), 0, 2, 8)).toBe(1);
+    expect([tier.scanned, tier.filtered, tier.has(4)]).toEqual([5, 7, false]);
+    // touch walks every hash it is given, held or not.
+    tier.touch(Float64Array.of(1, 2, 9), 3);
+    expect(tier.touched).toBe(3);
+  });
 });

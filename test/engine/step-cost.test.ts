@@ -46,4 +46,26 @@ describe('StepCost', () => {
     expect(cost.parts(b)).toBe(1010);
     expect(cost.out[1]).toBe(0);
   });
+
+  it('adds the CPU tier connector bookkeeping of the formation to the CPU part of a model that splits, and to its synchronous step', () => {
+    const model: StepTimeModel = {
+      stepTimeUs: (b: BatchShape) => 1000 + b.totalNewTokens,
+      split: { asyncSyncUs: 0, stepCostUs: (b: BatchShape, out: Float64Array) => { out[0] = 600 + b.totalNewTokens; out[1] = 400; } },
+    };
+    const cost = new StepCost(model);
+    const b = batch(1, 10);
+    b.connectorUs = 27.5;
+    expect(cost.parts(b)).toBe(610);
+    expect(cost.out[1]).toBe(427.5);
+    expect(cost.stepUs(b)).toBe(1037.5);
+  });
+
+  it('a model without a split is a fixed clock: the connector bookkeeping adds nothing', () => {
+    const cost = new StepCost({ stepTimeUs: (b: BatchShape) => 1000 + b.totalNewTokens });
+    const b = batch(1, 10);
+    b.connectorUs = 27.5;
+    expect(cost.stepUs(b)).toBe(1010);
+    expect(cost.parts(b)).toBe(1010);
+    expect(cost.out[1]).toBe(0);
+  });
 });
