@@ -168,18 +168,11 @@ export class KvCacheManager {
     if (this.pendingStores.length !== 0) {
       const cpu = this.cpu!;
       const pending = this.pendingStores;
-      if (!ordered) {
+      // vLLM's three groups in turn; with no room, one pass takes them all.
+      for (let pass = 0; pass < (ordered ? 3 : 1); pass++) {
         for (let k = 0; k < pending.length; k++) {
           const r = pending[k]!;
-          r.storePending = false;
-          if (r.state === RequestState.Running) this.storeToCpu(cpu, r, r.storeFull);
-        }
-      }
-      for (let pass = ordered ? 0 : 3; pass < 3; pass++) {
-        for (let k = 0; k < pending.length; k++) {
-          const r = pending[k]!;
-          const admitted = r.admittedSeq === seq;
-          if ((pass === 0 && !(admitted && r.preemptions === 0)) || (pass === 1 && admitted) || (pass === 2 && !(admitted && r.preemptions > 0))) continue;
+          if (ordered && storeGroup(r, seq) !== pass) continue;
           r.storePending = false;
           // Preempted since it was scheduled: it offers them when next scheduled.
           if (r.state === RequestState.Running) this.storeToCpu(cpu, r, r.storeFull);
@@ -343,6 +336,12 @@ export class KvCacheManager {
 }
 
 /** r's slot in `out` as addRetries noted it, or past the batch when r is not in it. */
+/** A pending store's group in vLLM's order (yield_req_data): 0 new, 1 running, 2 resumed after a preemption. */
+function storeGroup(r: EngineRequest, seq: number): number {
+  if (r.admittedSeq !== seq) return 1;
+  return r.preemptions === 0 ? 0 : 2;
+}
+
 function slotOf(r: EngineRequest, out: StepBatch): number {
   return r.storeSlot < out.size && out.reqs[r.storeSlot] === r ? r.storeSlot : out.size;
 }
