@@ -6,13 +6,21 @@ thread, per operation, measured on this machine (src/engine/connector-cpu.ts rea
   (block hash -> CPUBlockStatus, a ctypes.Structure) checking `ref_cnt == 0`; when too few are
   evictable it walks every entry before it returns None (vllm/v1/kv_offload/lru_manager.py);
 - filter: prepare_store's `[h for h in block_hashes if h not in self.blocks]`;
-- touch: `for h in reversed(list(block_hashes)): if self.blocks.get(h): self.blocks.move_to_end(h)`.
+- touch: `for h in reversed(list(block_hashes)): if self.blocks.get(h): self.blocks.move_to_end(h)`;
+- warning: a store prepare_store refused is logged, once per refusal, by
+  OffloadingConnectorScheduler._get_reqs_to_store (`logger.warning("Request %s: cannot store %s
+  blocks", ...)`), through vLLM's own logging set-up: its formatter and stream handler writing to
+  the engine core's stdout, which `decorate_logs` prefixes with the process name. Measured with
+  the installed vLLM package (`pip install vllm==0.15.1` in a virtualenv, then run this script
+  with that environment's python) and stdout sent to a file, as a server's log is: no colour.
 
 Block hashes are 32-byte `bytes` (vLLM's BlockHash). Run: python3 scripts/connector-ops.py
+(the warning is measured only where `import vllm` works).
 """
 import ctypes
 import os
 import sys
+import tempfile
 import time
 from collections import OrderedDict
 
@@ -61,8 +69,38 @@ def per_op_ns(n_blocks):
     return scan, filt, touch
 
 
+def warning_ns(log_path):
+    """ns per refused-store warning through vLLM's logger, stdout redirected to `log_path`."""
+    real_stdout = sys.stdout
+    sys.stdout = open(log_path, "w")
+    try:
+        from vllm.logger import init_logger
+        from vllm.utils.system_utils import decorate_logs
+    except ImportError:
+        sys.stdout = real_stdout
+        return None
+    decorate_logs("EngineCore_DP0")
+    logger = init_logger("vllm.distributed.kv_transfer.kv_connector.v1.offloading_connector")
+    n = 20_000
+    out = []
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in range(n):
+            logger.warning("Request %s: cannot store %s blocks", "cmpl-0123456789abcdef0123456789abcdef-0", 37)
+        out.append((time.perf_counter() - t) / n * 1e9)
+    sys.stdout.close()
+    sys.stdout = real_stdout
+    return sorted(out)[1]
+
+
 if __name__ == "__main__":
     print(f"python {sys.version.split()[0]}")
     for n in (1638, 2730, 4096, 8192):
         scan, filt, touch = per_op_ns(n)
         print(f"{n} blocks: scan {scan:.1f} ns/entry, filter {filt:.1f} ns/hash, touch {touch:.1f} ns/block")
+    with tempfile.TemporaryDirectory() as tmp:
+        warn = warning_ns(os.path.join(tmp, "engine-core.log"))
+    if warn is None:
+        print("warning: not measured (the vllm package is not importable here)")
+    else:
+        print(f"warning: {warn:.0f} ns per refused store (vLLM's logger, median of 3 x 20,000)")

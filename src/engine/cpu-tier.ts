@@ -70,6 +70,8 @@ export class CpuKvTier {
   scanned = 0;
   filtered = 0;
   touched = 0;
+  /** Stores prepare_store refused (returned None), each logged as a warning by vLLM's connector. */
+  refused = 0;
 
   constructor(capacityBlocks: number) {
     if (!Number.isInteger(capacityBlocks) || capacityBlocks < 1) throw new Error(`CPU tier capacity must be a positive integer of blocks, got ${capacityBlocks}`);
@@ -191,6 +193,7 @@ export class CpuKvTier {
       if (this.slotOf(hashes[i]!) >= 0) continue;
       if (n === room) {
         this.scanned += this.used;
+        this.refused++;
         return -1;
       }
       missing[n++] = i;

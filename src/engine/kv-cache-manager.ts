@@ -149,14 +149,15 @@ export class KvCacheManager {
     const cpu = this.cpu;
     if (cpu === null) return;
     const seen = this.connectorSeen;
-    out.connectorUs = connectorCpuUs(cpu.scanned - seen[0]!, cpu.filtered - seen[1]!, cpu.touched - seen[2]!);
+    out.connectorUs = connectorCpuUs(cpu.scanned - seen[0]!, cpu.filtered - seen[1]!, cpu.touched - seen[2]!, cpu.refused - seen[3]!);
     seen[0] = cpu.scanned;
     seen[1] = cpu.filtered;
     seen[2] = cpu.touched;
+    seen[3] = cpu.refused;
   }
 
-  /** The tier's scanned, filtered and touched counts at the end of the last formation. */
-  private readonly connectorSeen = new Float64Array(3);
+  /** The tier's scanned, filtered, touched and refused counts at the end of the last formation. */
+  private readonly connectorSeen = new Float64Array(4);
 
   private storePass(seq: number, out: StepBatch): void {
     // With no free slot and no evictable block in the tier, every offer either stores nothing or

@@ -193,17 +193,17 @@ describe('CPU tier against a plain LRU reference (vLLM LRUOffloadingManager)', (
     const a = Float64Array.of(1, 2, 3);
     // Room for all three: each hash filtered, nothing to evict, no entry walked.
     expect(tier.prepareStore(a, 0, 3, 7)).toBe(3);
-    expect([tier.scanned, tier.filtered, tier.touched]).toEqual([0, 3, 0]);
+    expect([tier.scanned, tier.filtered, tier.touched, tier.refused]).toEqual([0, 3, 0, 0]);
     // Stored a ready block: the tier is full (1, 2, 3 unready, 4 ready).
     expect(tier.store(4)).toBe(true);
     // Two absent blocks, room for one: prepare_store walks all four entries and returns None.
     expect(tier.prepareStore(Float64Array.of(5, 6), 0, 2, 8)).toBe(-1);
-    expect([tier.scanned, tier.filtered]).toEqual([4, 5]);
+    expect([tier.scanned, tier.filtered, tier.refused]).toEqual([4, 5, 1]);
     // One absent block: vLLM's search would pass the three unready entries to evict the fourth;
     // the tier's starts at its cursor, already on that block, and counts one (a lower bound that
     // only a successful store's walk can miss: a failed one counts every entry).
     expect(tier.prepareStore(Float64Array.of(1, 5), 0, 2, 8)).toBe(1);
-    expect([tier.scanned, tier.filtered, tier.has(4)]).toEqual([5, 7, false]);
+    expect([tier.scanned, tier.filtered, tier.has(4), tier.refused]).toEqual([5, 7, false, 1]);
     // touch walks every hash it is given, held or not.
     tier.touch(Float64Array.of(1, 2, 9), 3);
     expect(tier.touched).toBe(3);
