@@ -19,8 +19,9 @@
  * Per-operation costs: scripts/connector-ops.py, the same loops in CPython 3.11.7 on the 2-vCPU
  * AMD EPYC this project is developed on (2026-12-06; medians of three runs over tiers of 1,638 to
  * 8,192 blocks), and the warning through vLLM 0.15.1's own logger and `decorate_logs` with stdout
- * sent to a file (2026-12-06 evening: 11.1 to 12.6 µs over five runs). The hosts of the real runs
- * are not known; nothing is fitted.
+ * sent to a file (2026-12-06: 11.4 to 11.9 µs over five runs at load 0.5, 11.1 to 14.6 µs in ten
+ * earlier runs beside other work; 12 µs). The hosts of the real runs are not known; nothing is
+ * fitted.
  */
 
 /** ns per OrderedDict entry prepare_store's eviction search walks. */
