@@ -19,6 +19,7 @@ Block hashes are 32-byte `bytes` (vLLM's BlockHash). Run: python3 scripts/connec
 """
 import ctypes
 import os
+import random
 import sys
 import tempfile
 import time
@@ -41,9 +42,8 @@ class CPUBlockStatus(BlockStatus):
         self.block_id = block_id
 
 
-def per_op_ns(n_blocks):
-    blocks = OrderedDict((os.urandom(32), CPUBlockStatus(i)) for i in range(n_blocks))
-    reps = max(20, 400_000 // n_blocks)
+def scan_ns(blocks, reps):
+    """ns per entry of prepare_store's eviction search over a tier with no evictable block."""
     t = time.perf_counter()
     for _ in range(reps):
         to_evict, need = [], 1
@@ -53,7 +53,13 @@ def per_op_ns(n_blocks):
                 need -= 1
                 if need == 0:
                     break
-    scan = (time.perf_counter() - t) / (reps * n_blocks) * 1e9
+    return (time.perf_counter() - t) / (reps * len(blocks)) * 1e9
+
+
+def per_op_ns(n_blocks):
+    blocks = OrderedDict((os.urandom(32), CPUBlockStatus(i)) for i in range(n_blocks))
+    reps = max(20, 400_000 // n_blocks)
+    scan = scan_ns(blocks, reps)
     hashes = [os.urandom(32) for _ in range(100)] + list(blocks)[:50]
     t = time.perf_counter()
     for _ in range(reps * 20):
@@ -67,6 +73,32 @@ def per_op_ns(n_blocks):
                 blocks.move_to_end(h)
     touch = (time.perf_counter() - t) / (reps * 20 * len(keys)) * 1e9
     return scan, filt, touch
+
+
+def churned_scan_ns(n_blocks, rounds=3, seed=1):
+    """
+    The scan over a tier whose entries were replaced one by one (least recently used out, a new
+    one in) while other objects came and went, as in a long-running engine core: a lead on the
+    saturated runs' slow drift (docs/calibration.md), not a figure the engine uses. The entries of
+    a tier filled at once lie together in memory; churn scatters them. Returns the scan before
+    and after each round of replacing every entry.
+    """
+    rng = random.Random(seed)
+    blocks = OrderedDict((os.urandom(32), CPUBlockStatus(i)) for i in range(n_blocks))
+    reps = max(20, 400_000 // n_blocks)
+    out = [scan_ns(blocks, reps)]
+    live = []
+    for _ in range(rounds):
+        for i in range(n_blocks):
+            blocks.popitem(last=False)
+            # requests' token lists: most short-lived, some kept (a waiting queue, ~100 MB)
+            junk = [list(range(rng.randrange(50, 2000))) for _ in range(2)]
+            live.append(junk[0])
+            if len(live) > 3000:
+                live.pop(rng.randrange(len(live)))
+            blocks[os.urandom(32)] = CPUBlockStatus(i)
+        out.append(scan_ns(blocks, reps))
+    return out
 
 
 def warning_ns(log_path):
@@ -98,6 +130,8 @@ if __name__ == "__main__":
     for n in (1638, 2730, 4096, 8192):
         scan, filt, touch = per_op_ns(n)
         print(f"{n} blocks: scan {scan:.1f} ns/entry, filter {filt:.1f} ns/hash, touch {touch:.1f} ns/block")
+    churned = churned_scan_ns(4096)
+    print("4096 blocks, scan as entries churn: " + " -> ".join(f"{x:.1f}" for x in churned) + " ns/entry")
     with tempfile.TemporaryDirectory() as tmp:
         warn = warning_ns(os.path.join(tmp, "engine-core.log"))
     if warn is None:
