@@ -154,8 +154,9 @@ export class CpuKvTier {
    * of a request's full blocks at each get_num_new_matched_tokens, hit or not).
    */
   touch(hashes: Float64Array, count: number): void {
-    this.touched += Math.min(count, hashes.length);
-    for (let i = Math.min(count, hashes.length) - 1; i >= 0; i--) {
+    const n = Math.min(count, hashes.length);
+    this.touched += n;
+    for (let i = n - 1; i >= 0; i--) {
       const s = this.slotOf(hashes[i]!);
       if (s < 0) continue;
       this.unlink(s);

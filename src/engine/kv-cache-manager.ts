@@ -336,13 +336,13 @@ export class KvCacheManager {
   }
 }
 
-/** r's slot in `out` as addRetries noted it, or past the batch when r is not in it. */
 /** A pending store's group in vLLM's order (yield_req_data): 0 new, 1 running, 2 resumed after a preemption. */
 function storeGroup(r: EngineRequest, seq: number): number {
   if (r.admittedSeq !== seq) return 1;
   return r.preemptions === 0 ? 0 : 2;
 }
 
+/** r's slot in `out` as addRetries noted it, or past the batch when r is not in it. */
 function slotOf(r: EngineRequest, out: StepBatch): number {
   return r.storeSlot < out.size && out.reqs[r.storeSlot] === r ? r.storeSlot : out.size;
 }
