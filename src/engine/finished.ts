@@ -12,6 +12,7 @@
  * room for take the full pass.
  */
 import { RequestState, removeFrom, type EngineRequest } from './engine-request.js';
+import { emptyList } from '../kernel/arrays.js';
 
 /**
  * Removes the finished requests of `running` and passes each to `report`, in running order.
@@ -52,10 +53,10 @@ export function dropFinished(running: EngineRequest[], justFinished: EngineReque
       // A report changed the list (none does today): find each again.
       for (let j = k - 1; j >= 0; j--) removeFrom(running, justFinished[j]!);
     }
-    justFinished.length = 0;
+    emptyList(justFinished);
     return;
   }
-  justFinished.length = 0;
+  emptyList(justFinished);
   let w = 0;
   for (let p = 0; p < running.length; p++) {
     const r = running[p]!;

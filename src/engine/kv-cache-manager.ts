@@ -10,6 +10,7 @@
  * hands its work to that class; others take the same path as a model without them.
  */
 import type { InstanceConfig } from './config.js';
+import { emptyList } from '../kernel/arrays.js';
 import { usableKvBlocks } from './config.js';
 import { CpuKvTier } from './cpu-tier.js';
 import { connectorCpuUs } from './connector-cpu.js';
@@ -179,7 +180,7 @@ export class KvCacheManager {
           if (r.state === RequestState.Running) this.storeToCpu(cpu, r, r.storeFull);
         }
       }
-      pending.length = 0;
+      emptyList(pending);
     }
     const done = this.pendingCompletes;
     if (done.length === 0) return;
@@ -187,7 +188,7 @@ export class KvCacheManager {
       const r = done[k]!;
       this.cpu!.completeStores(r.seqBlockHashes, r.nextStoreBlock, r.seq);
     }
-    done.length = 0;
+    emptyList(done);
   }
 
   /**

@@ -9,6 +9,7 @@
  * class; the hooks touch only the scheduler's queues and blocks and the instance's counters.
  */
 import type { Simulator } from '../kernel/sim.js';
+import { emptyList } from '../kernel/arrays.js';
 import type { EngineRequest } from './engine-request.js';
 import type { InstanceListener } from './instance-listener.js';
 import { RequestState, removeFrom } from './engine-request.js';
@@ -62,7 +63,7 @@ export abstract class PdHooks {
   protected reportSent(): void {
     const sent = this.sent;
     for (let k = 0; k < sent.length; k++) this.releaseHeld(sent[k]!);
-    sent.length = 0;
+    emptyList(sent);
   }
 
   /** Prefill side: frees the KV blocks a finished prefillOnly request was holding. */

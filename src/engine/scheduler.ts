@@ -20,6 +20,7 @@
  * this class extends as vLLM's Scheduler holds a KVCacheManager.
  */
 import type { InstanceConfig } from './config.js';
+import { emptyList } from '../kernel/arrays.js';
 import { DecodeRun } from './decode-run.js';
 import { EngineRequest, RequestState, removeFrom } from './engine-request.js';
 import { CpuLoadManager } from './cpu-load-manager.js';
@@ -208,7 +209,7 @@ export class Scheduler extends CpuLoadManager {
     }
     // Passed-over requests go back to the queue's front in their order (prepend_requests).
     for (let k = skipped.length - 1; k >= 0; k--) waiting.pushPreempted(skipped[k]!);
-    skipped.length = 0;
+    emptyList(skipped);
   }
 
   /**
@@ -307,7 +308,7 @@ export class Scheduler extends CpuLoadManager {
       r.state = RequestState.Waiting;
       any = true;
     });
-    this.loading.length = 0;
+    emptyList(this.loading);
     return any;
   }
 

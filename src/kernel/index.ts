@@ -6,6 +6,7 @@
 export { EventPriority, EventHeap, SimEvent, before, type EventHandler } from './events.js';
 export { Simulator } from './sim.js';
 export { Ring } from './ring.js';
+export { emptyList } from './arrays.js';
 export { Rng } from './rng.js';
 export { exponential, gamma, shuffledIndices, standardNormal, uniformInt, uniformOpen, type Random } from './random.js';
 export { InputError, closeNames } from './errors.js';
