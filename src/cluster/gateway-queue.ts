@@ -16,10 +16,6 @@ class Band<T extends QueueItem> {
   items: T[] = [];
   head = 0;
   constructor(readonly priority: number) {}
-  get live(): boolean {
-    this.skipRemoved();
-    return this.head < this.items.length;
-  }
   peek(): T | undefined {
     this.skipRemoved();
     return this.items[this.head];

@@ -45,6 +45,29 @@ describe('token bucket (requests)', () => {
     expect(tb.decide(v, REQ, 99_999)).toBe('rate-limited');
     expect(tb.decide(v, REQ, 100_000)).toBeNull();
   });
+  it('refills from the previous decision, not from time 0 (rate 10/s, burst 2)', () => {
+    const tb = findAdmissionPolicy('token-bucket').create(SETTINGS);
+    const v = createRouterView(1);
+    // 5 s: full (2 tokens), two admitted, the third refused; 5.05 s: 0.5; 5.101 s: 1.01, admitted
+    // (0.01 left); 5.151 s: 0.51; 5.4 s: 0.51 + 2.49, capped at 2: two admitted, the third refused.
+    const at = [5_000_000, 5_000_000, 5_000_000, 5_050_000, 5_101_000, 5_151_000, 5_400_000, 5_400_000, 5_400_000];
+    expect(at.map((t) => tb.decide(v, REQ, t))).toEqual([null, null, 'rate-limited', 'rate-limited', null, 'rate-limited', null, null, 'rate-limited']);
+  });
+  it('takes a burst of exactly one request and refuses a smaller one or no rate, naming the flag', () => {
+    const tb = findAdmissionPolicy('token-bucket');
+    expect(() => tb.check!({ ...SETTINGS, tokenBucketBurst: 1 })).not.toThrow();
+    const err = (s: typeof SETTINGS): InputError => {
+      try {
+        tb.check!(s);
+      } catch (e) {
+        return e as InputError;
+      }
+      throw new Error('accepted');
+    };
+    expect(err({ ...SETTINGS, tokenBucketBurst: 0.5 })).toMatchObject({ code: 'FLAG_OUT_OF_RANGE', where: '--token-bucket-burst' });
+    expect(err({ ...SETTINGS, tokenBucketRatePerS: 0 })).toMatchObject({ code: 'FLAG_MISSING', where: '--token-bucket-rate' });
+    expect(tb.echo!(SETTINGS)).toEqual({ token_bucket_rate_rps: 10, token_bucket_burst_requests: 2 });
+  });
 });
 
 describe('admission registry', () => {
@@ -52,6 +75,23 @@ describe('admission registry', () => {
     expect(ADMISSION_POLICIES.map((p) => p.name)).toEqual(['always-admit', 'token-bucket', 'saturation']);
     expect(() => findAdmissionPolicy('saturaton')).toThrowError(/unknown admission policy 'saturaton' \(did you mean saturation\?\); known: always-admit, token-bucket, saturation/);
     expect(() => findAdmissionPolicy('x')).toThrow(InputError);
+  });
+  it('reads names as flags are typed (case, surrounding spaces) and names the flag when it refuses one', () => {
+    expect(findAdmissionPolicy('  Token-Bucket ').name).toBe('token-bucket');
+    expect(() => findAdmissionPolicy('fifo')).toThrowError(expect.objectContaining({ code: 'UNKNOWN_ADMISSION_POLICY', where: '--admission-policy' }));
+  });
+  it('only the saturation policy refuses for lack of capacity (queueable); always-admit refuses nothing', () => {
+    expect(Object.fromEntries(ADMISSION_POLICIES.map((p) => [p.name, p.queueable]))).toEqual({ 'always-admit': false, 'token-bucket': false, saturation: true });
+    expect(Object.fromEntries(ADMISSION_POLICIES.map((p) => [p.name, p.reads]))).toEqual({
+      'always-admit': [],
+      'token-bucket': ['tokenBucketRatePerS', 'tokenBucketBurst'],
+      saturation: ['queueDepthThreshold', 'kvCacheUtilThreshold', 'metricsStalenessUs'],
+    });
+    const always = findAdmissionPolicy('always-admit').create(SETTINGS);
+    const v = createRouterView(1);
+    v.waiting.set([1000]);
+    v.kvUtilization.set([1]);
+    expect(always.decide(v, REQ, 10_000_000_000)).toBeNull();
   });
 });
 
