@@ -48,7 +48,7 @@ describe('GatewayQueue', () => {
       fc.record({ kind: fc.constant('drain' as const), open: fc.subarray([0, 1, 2]) }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(op, { maxLength: 80 }), (maxSize, ops) => {
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(op, { maxLength: 120, size: 'max' }), (maxSize, ops) => {
         const q = new GatewayQueue<Item>(maxSize);
         const ref = new Reference(maxSize);
         let next = 0;
