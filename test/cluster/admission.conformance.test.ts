@@ -29,7 +29,7 @@ const callsArb = fc.array(fc.record({
   eligible: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 3, maxLength: 3 }),
   scrapeAgeUs: fc.integer({ min: 0, max: 400_000 }),
   gapUs: fc.integer({ min: 0, max: 300_000 }),
-}), { minLength: 1, maxLength: 25 });
+}), { minLength: 1, maxLength: 25, size: 'max' });
 
 type Call = { waiting: number[]; kv: number[]; inFlight: number[]; eligible: number[]; scrapeAgeUs: number; gapUs: number };
 

@@ -63,7 +63,7 @@ describe('clients with a concurrency limit (vllm bench serve --max-concurrency)'
       fc.integer({ min: 1, max: 5 }),
       fc.boolean(),
       fc.integer({ min: 1, max: 3 }),
-      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }) }), { minLength: 1, maxLength: 25 }),
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }) }), { minLength: 1, maxLength: 25, size: 'max' }),
       async (limit, closedLoop, instances, shapes) => {
         let t = 0;
         const reqs = shapes.map((s, i) => {

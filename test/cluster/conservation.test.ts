@@ -26,7 +26,7 @@ function checkCausal(r: RequestRecord): void {
 
 
 const arb = fc.record({
-  reqs: fc.array(fc.record({ gapUs: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }), group: fc.integer({ min: 0, max: 3 }), priority: fc.integer({ min: -1, max: 1 }) }), { minLength: 1, maxLength: 40 }),
+  reqs: fc.array(fc.record({ gapUs: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }), group: fc.integer({ min: 0, max: 3 }), priority: fc.integer({ min: -1, max: 1 }) }), { minLength: 1, maxLength: 40, size: 'max' }),
   admission: fc.constantFrom('always-admit', 'saturation', 'token-bucket'),
   flowControl: fc.boolean(),
   ttlS: fc.constantFrom(0, 0.02),

@@ -14,7 +14,7 @@ function histogramOf(pairs: ReadonlyArray<readonly [number, number]>): DurationH
 describe('ITL histogram', () => {
   it('is exact for step durations below 16.4 ms (integer µs)', () => {
     fc.assert(fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 16_000 }), fc.integer({ min: 1, max: 64 })), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 16_000 }), fc.integer({ min: 1, max: 64 })), { minLength: 1, maxLength: 60, size: 'max' }),
       (pairs) => {
         const h = histogramOf(pairs);
         const exact = summarizeWeighted(pairs.map((p) => p[0]), pairs.map((p) => p[1]), pairs.length);
@@ -23,7 +23,7 @@ describe('ITL histogram', () => {
   });
   it("reports each percentile exactly as quantile() computes it alone (one pass over the bins for all of them)", () => {
     fc.assert(fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 40, size: 'max' }),
       (pairs) => {
         const h = histogramOf(pairs);
         const s = h.summary();
@@ -33,7 +33,7 @@ describe('ITL histogram', () => {
   });
   it('is within 0.05% above that (geometric bins)', () => {
     fc.assert(fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 16_384, max: 5_000_000 }), fc.integer({ min: 1, max: 64 })), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.tuple(fc.integer({ min: 16_384, max: 5_000_000 }), fc.integer({ min: 1, max: 64 })), { minLength: 1, maxLength: 60, size: 'max' }),
       (pairs) => {
         const h = histogramOf(pairs);
         const exact = summarizeWeighted(pairs.map((p) => p[0]), pairs.map((p) => p[1]), pairs.length);

@@ -23,7 +23,7 @@ const LAYOUTS: ReadonlyArray<[string, ClusterOptions]> = [
 ];
 
 const arb = fc.record({
-  reqs: fc.array(fc.record({ gapUs: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }), group: fc.integer({ min: 0, max: 11 }) }), { minLength: 1, maxLength: 40 }),
+  reqs: fc.array(fc.record({ gapUs: fc.integer({ min: 0, max: 20_000 }), input: fc.integer({ min: 1, max: 300 }), output: fc.integer({ min: 1, max: 40 }), group: fc.integer({ min: 0, max: 11 }) }), { minLength: 1, maxLength: 40, size: 'max' }),
   admission: fc.constantFrom('always-admit', 'saturation'),
   flowControl: fc.boolean(),
   timeoutS: fc.constantFrom(0, 0.01, 0.05),

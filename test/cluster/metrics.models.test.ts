@@ -37,7 +37,7 @@ describe('metrics by model', () => {
       ttftUs: fc.integer({ min: 1, max: 50_000 }),
       e2eUs: fc.integer({ min: 1, max: 900_000 }),
       tokens: fc.integer({ min: 1, max: 40 }),
-    }), { minLength: 1, maxLength: 60 });
+    }), { minLength: 1, maxLength: 60, size: 'max' });
     fc.assert(fc.property(arb, fc.nat(60), (specs, soloFirst) => {
       // The first `soloFirst` records are all of the first record's model (a run that starts with one model).
       const records = specs.map((s, i) => record(i, i < soloFirst ? specs[0]!.model : s.model, s.done ? 'completed' : 'timed_out', s.ttftUs, s.e2eUs, s.tokens));

@@ -27,7 +27,7 @@ const viewArb = fc.integer({ min: 1, max: 12 }).chain((n) => fc.record({
   running: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: n, maxLength: n }),
   kv: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }),
   eligible: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }),
-  requests: fc.array(fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 5 }), { minLength: 1, maxLength: 20 }),
+  requests: fc.array(fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 5 }), { minLength: 1, maxLength: 20, size: 'max' }),
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 }));
 

@@ -14,11 +14,11 @@ describe('scorer conformance (every registered scorer)', () => {
     it(`${entry.name}: scores are finite, in [0, 1] and deterministic`, () => {
       fc.assert(fc.property(
         fc.integer({ min: 1, max: 40 }),
-        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 40, maxLength: 40 }),
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
-        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 0, maxLength: 12 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 39 }), fc.integer({ min: 1, max: 20 }), fc.boolean()), { maxLength: 60 }),
-        fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 40, maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 40, maxLength: 40, size: 'max' }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40, size: 'max' }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 0, maxLength: 12, size: 'max' }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 39 }), fc.integer({ min: 1, max: 20 }), fc.boolean()), { maxLength: 60, size: 'max' }),
+        fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 40, maxLength: 40, size: 'max' }),
         (n, waits, kvs, hashes, kvEvents, elig) => {
           const view = createRouterView(n);
           for (let i = 0; i < n; i++) {

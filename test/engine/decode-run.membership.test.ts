@@ -60,7 +60,7 @@ describe('a decode run', () => {
   it('matches stepping over random traffic that joins and leaves mid-run', () => {
     const arrival = fc.record({ gapUs: fc.integer({ min: 0, max: 6000 }), inputTokens: fc.integer({ min: 1, max: 90 }), outputTokens: fc.integer({ min: 1, max: 70 }) });
     fc.assert(
-      fc.property(fc.array(arrival, { minLength: 1, maxLength: 20 }), fc.boolean(), fc.boolean(), (xs, asyncScheduling, detail) => {
+      fc.property(fc.array(arrival, { minLength: 1, maxLength: 20, size: 'max' }), fc.boolean(), fc.boolean(), (xs, asyncScheduling, detail) => {
         let at = 0;
         const arrivals = xs.map((x, i) => ({ id: `r${i}`, arrivalUs: (at += x.gapUs), inputTokens: x.inputTokens, outputTokens: x.outputTokens }));
         const leaped = simulate(arrivals, true, asyncScheduling, detail);

@@ -5,7 +5,7 @@ import { HashIndex } from '../../src/engine/hash-index.js';
 describe('HashIndex', () => {
   it('behaves like a Map under random set/delete/get (colliding keys included)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 })), { maxLength: 400 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 })), { maxLength: 400, size: 'max' }), (ops) => {
         const idx = new HashIndex(32);
         const ref = new Map<number, number>();
         for (const [op, k, hi] of ops) {
@@ -28,7 +28,7 @@ describe('HashIndex', () => {
     // table's end, so backward-shift deletion has to respect cyclic homes.
     const key = fc.tuple(fc.constantFrom(12, 13, 14, 15, 0, 1, 2, 3), fc.integer({ min: 0, max: 5 })).map(([lo, hi]) => hi * 4294967296 + lo);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), key, fc.integer({ min: 0, max: 9 })), { maxLength: 200 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), key, fc.integer({ min: 0, max: 9 })), { maxLength: 200, size: 'max' }), (ops) => {
         const idx = new HashIndex(8, 2);
         const ref = new Map<number, number>();
         for (const [op, k, v] of ops) {

@@ -112,7 +112,7 @@ describe('hybrid KV cache manager: invariants over random engines', () => {
     let hits = 0;
     let preempted = 0;
     fc.assert(
-      fc.property(configArb, fc.array(reqArb, { minLength: 4, maxLength: 24 }), (cfg, reqs) => {
+      fc.property(configArb, fc.array(reqArb, { minLength: 4, maxLength: 24, size: 'max' }), (cfg, reqs) => {
         const stepped = simulate(cfg, reqs, false, true);
         const leaped = simulate(cfg, reqs, true, true);
         const unheard = simulate(cfg, reqs, false, false);

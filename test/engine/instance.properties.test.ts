@@ -63,7 +63,7 @@ function simulate(cfg: Cfg, reqs: Array<{ gapUs: number; inputTokens: number; ou
 describe('instance properties (random configs and workloads)', () => {
   it('gives identical results whether steps are committed inline or by scheduled events', () => {
     fc.assert(
-      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 30 }), (cfg, reqs) => {
+      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 30, size: 'max' }), (cfg, reqs) => {
         const inline = simulate(cfg, reqs, false);
         const evented = simulate(cfg, reqs, false, true);
         expect(evented.inst.inlineSteps).toBe(0);
@@ -78,7 +78,7 @@ describe('instance properties (random configs and workloads)', () => {
 
   it('conserves KV blocks and requests, keeps causality and never idles with work', () => {
     fc.assert(
-      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 40 }), (cfg, reqs) => {
+      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 40, size: 'max' }), (cfg, reqs) => {
         const t = simulate(cfg, reqs, true);
         expect(t.finishedCalls + t.droppedCalls).toBe(reqs.length);
         expect(t.outcomes.size).toBe(reqs.length);
@@ -101,7 +101,7 @@ describe('instance properties (random configs and workloads)', () => {
 
   it('is deterministic', () => {
     fc.assert(
-      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 30 }), (cfg, reqs) => {
+      fc.property(configArb, fc.array(reqArb, { minLength: 1, maxLength: 30, size: 'max' }), (cfg, reqs) => {
         const a = simulate(cfg, reqs, false);
         const b = simulate(cfg, reqs, false);
         expect(b.events).toEqual(a.events);
@@ -115,7 +115,7 @@ describe('instance properties (random configs and workloads)', () => {
 describe('instance properties with aborts', () => {
   it('each request finishes, is dropped or is aborted exactly once; KV is conserved', () => {
     fc.assert(
-      fc.property(configArb, fc.array(fc.tuple(reqArb, fc.option(fc.integer({ min: 0, max: 20000 }), { nil: undefined })), { minLength: 1, maxLength: 30 }), (cfg, items) => {
+      fc.property(configArb, fc.array(fc.tuple(reqArb, fc.option(fc.integer({ min: 0, max: 20000 }), { nil: undefined })), { minLength: 1, maxLength: 30, size: 'max' }), (cfg, items) => {
         const t = new Harness(engineOptions(cfg));
         let at = 0;
         const aborter = { handle: (ev: { a: number }) => t.inst.abort(t.reqs[ev.a]!) };

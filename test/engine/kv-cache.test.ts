@@ -40,7 +40,7 @@ describe('KvBlockPool', () => {
 
   it('conserves blocks under random operations', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 9 })), { maxLength: 300 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 9 })), { maxLength: 300, size: 'max' }), (ops) => {
         const pool = new KvBlockPool(10);
         const held: number[] = [];
         for (const [op, x] of ops) {

@@ -18,7 +18,7 @@ describe('private blocks', () => {
   it('look up exactly as the shared index would, through evictions and duplicate copies', () => {
     const op = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 20 }));
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 }), fc.array(op, { maxLength: 400 }), (shared, ops) => {
+      fc.property(fc.integer({ min: 0, max: 3 }), fc.array(op, { maxLength: 400, size: 'max' }), (shared, ops) => {
         const priv = new KvBlockPool(12);
         const plain = new KvBlockPool(12);
         const held: number[] = [];

@@ -16,7 +16,7 @@ describe('RunStops', () => {
     // ops: [kind, key, pick]: kind 0-1 joins a slot with `key`, kind 2 removes the pick-th held slot.
     const op = fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 12 }), fc.nat());
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 300 }), (capacity, ops) => {
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 300, size: 'max' }), (capacity, ops) => {
         const stops = new RunStops(capacity);
         const held: { r: EngineRequest; key: number }[] = [];
         let stamp = 0;

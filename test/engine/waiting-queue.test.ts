@@ -67,7 +67,7 @@ describe('PriorityQueue (vLLM priority policy: lowest (priority, arrival) first)
 
   it('pops in (priority, seq) order after any pushes and removals', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { maxLength: 60 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { maxLength: 60, size: 'max' }), (ops) => {
         const q = new PriorityQueue();
         const live: EngineRequest[] = [];
         ops.forEach(([priority, removeOne], seq) => {

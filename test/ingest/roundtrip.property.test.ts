@@ -29,7 +29,7 @@ const requestArb = fc.record({
 });
 
 /** Sorted arrivals (readers of relative formats keep times; ties keep order). */
-const streamArb = fc.array(fc.tuple(fc.nat(1e12), requestArb), { minLength: 1, maxLength: 40 }).map((pairs) => {
+const streamArb = fc.array(fc.tuple(fc.nat(1e12), requestArb), { minLength: 1, maxLength: 40, size: 'max' }).map((pairs) => {
   const times = pairs.map((p) => p[0]).sort((a, b) => a - b);
   return pairs.map(([, g], i): ArrivalRequest => {
     const r: Record<string, unknown> = { id: g.id, arrivalUs: times[i], inputTokens: g.inputTokens, outputTokens: g.outputTokens };

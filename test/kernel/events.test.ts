@@ -13,7 +13,7 @@ class Recorder implements EventHandler {
 describe('event queue', () => {
   it('orders by time, then priority, then insertion order', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.constantFrom(...Object.values(EventPriority))), { maxLength: 200 }), (evs) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.constantFrom(...Object.values(EventPriority))), { maxLength: 200, size: 'max' }), (evs) => {
         const sim = new Simulator();
         const rec = new Recorder();
         evs.forEach(([t, p], i) => sim.schedule(t, p, rec, i));
@@ -28,7 +28,7 @@ describe('event queue', () => {
 
   it('keeps the same order when events come through the in-order queue, handlers scheduling more as they run', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.constantFrom(...Object.values(EventPriority)), fc.boolean(), fc.integer({ min: 0, max: 5 })), { maxLength: 150 }), (evs) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.constantFrom(...Object.values(EventPriority)), fc.boolean(), fc.integer({ min: 0, max: 5 })), { maxLength: 150, size: 'max' }), (evs) => {
         const run = (inOrder: boolean): Array<[number, number, number]> => {
           const sim = new Simulator();
           const log: Array<[number, number, number]> = [];

@@ -5,7 +5,7 @@ import { Ring } from '../../src/kernel/ring.js';
 describe('Ring', () => {
   it('behaves like an array used as a deque (push, unshift, shift, pop, indexed access) through growth', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer()), { maxLength: 300 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer()), { maxLength: 300, size: 'max' }), (ops) => {
         const ring = new Ring<number>();
         const ref: number[] = [];
         for (const [op, v] of ops) {

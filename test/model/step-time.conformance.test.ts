@@ -33,7 +33,7 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
     const m = getModel(name);
     const model = entry.create({ model: m, hardware: getHardware('H100'), tp: tpFor(m) });
     fc.assert(
-      fc.property(fc.array(reqArb, { minLength: 1, maxLength: 16 }), fc.nat({ max: 15 }), fc.integer({ min: 1, max: 512 }), (reqs, pick, extra) => {
+      fc.property(fc.array(reqArb, { minLength: 1, maxLength: 16, size: 'max' }), fc.nat({ max: 15 }), fc.integer({ min: 1, max: 512 }), (reqs, pick, extra) => {
         const b = batchOf(reqs);
         const t = model.stepTimeUs(b);
         expect(Number.isInteger(t)).toBe(true);
@@ -58,7 +58,7 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
     const out = new Float64Array(2);
     const viaSplit = new Float64Array(2);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 300 }), (contexts) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 300, size: 'max' }), (contexts) => {
         const b = batchOf(contexts.map((c) => [1, c, 0] as const));
         const sum = contexts.reduce((a, c) => a + c, 0);
         expect(model.decode!.decodeStepUs(contexts.length, sum)).toBe(model.stepTimeUs(b));
@@ -80,7 +80,7 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
     const viaPrefix = new Float64Array(2);
     const viaSlots = new Float64Array(2);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 300 }), fc.array(reqArb, { minLength: 1, maxLength: 8 }), (contexts, admitted) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 300, size: 'max' }), fc.array(reqArb, { minLength: 1, maxLength: 8 }), (contexts, admitted) => {
         const written = batchOf([...contexts.map((c) => [1, c, 0] as const), ...admitted]);
         const sum = contexts.reduce((a, c) => a + c, 0);
         const prefixed = batchOf([...contexts.map(() => [1, 0, 0] as const), ...admitted]);
@@ -107,7 +107,7 @@ describe.each(STEP_TIME_MODELS.map((e) => [e.name, e] as const))('step-time mode
     // interleaved, with contexts a run walks through, and counts past any table (5000 requests).
     const counts = [1, 7, 64, 7, 1, 5000, 64];
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 5000, maxLength: 5000 }), fc.integer({ min: 1, max: 40 }), (contexts, steps) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 5000, maxLength: 5000, size: 'max' }), fc.integer({ min: 1, max: 40 }), (contexts, steps) => {
         for (const n of counts) {
           const ctx = contexts.slice(0, n);
           for (let f = 0; f < steps; f += 9) {

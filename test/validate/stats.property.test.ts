@@ -4,7 +4,7 @@ import { Rng } from '../../src/kernel/rng.js';
 import { rescaledExponentialArrivals } from '../../src/validate/plan.js';
 import { ksStatistic, percentile, sortedCopy, wasserstein1 } from '../../src/validate/stats.js';
 
-const sample = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60 });
+const sample = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60, size: 'max' });
 
 describe('distance and percentile invariants', () => {
   it('KS lies in [0, 1], is symmetric and 0 on identical samples', () => {
