@@ -1,0 +1,132 @@
+/**
+ * Each routing policy against its documented rule, written the plain way over random views that
+ * change between picks: round-robin cycles through eligible instances in id order from after the
+ * last pick; least-loaded takes the fewest waiting + running + in-flight, ties broken by a start
+ * that rotates one instance per pick; random takes the ⌊u·count⌋-th eligible instance; weighted
+ * takes the highest Σ weight·score (llm-d's queue scorer: (max − q)/(max − min) over the
+ * candidates, 1 when equal; the KV scorer: 1 − utilisation), ties broken as least-loaded's.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { findRoutingPolicy } from '../../src/cluster/routing.js';
+import { parseScorerWeights } from '../../src/cluster/scorers/registry.js';
+import { createRouterView, type MutableRouterView, type RoutingRequest } from '../../src/cluster/view.js';
+import { Rng } from '../../src/kernel/rng.js';
+
+const REQ: RoutingRequest = { index: 0, inputTokens: 16, outputTokens: 1, blockHashes: new Float64Array(0), priority: 0 };
+
+interface State {
+  waiting: number[];
+  running: number[];
+  inFlight: number[];
+  kv: number[];
+  eligible: number[];
+}
+
+const stateArb = (n: number): fc.Arbitrary<State> =>
+  fc.record({
+    waiting: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: n, maxLength: n }),
+    running: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: n, maxLength: n }),
+    inFlight: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: n, maxLength: n }),
+    kv: fc.array(fc.constantFrom(0, 0.25, 0.5, 0.75, 1), { minLength: n, maxLength: n }),
+    eligible: fc.array(fc.integer({ min: 0, max: 3 }).map((x) => (x === 0 ? 0 : 1)), { minLength: n, maxLength: n }),
+  });
+
+/** n instances and a sequence of views, one per pick (small values: ties are common). */
+const runArb = fc.integer({ min: 1, max: 9 }).chain((n) => fc.record({ n: fc.constant(n), states: fc.array(stateArb(n), { minLength: 1, maxLength: 40, size: 'max' }) }));
+
+function load(view: MutableRouterView, s: State): void {
+  view.waiting.set(s.waiting);
+  view.running.set(s.running);
+  view.inFlight.set(s.inFlight);
+  view.kvUtilization.set(s.kv);
+  view.eligible.set(s.eligible);
+}
+
+/** The eligible instance with the highest value; among equals, the first from `start` going up (wrapping). */
+function argmaxFrom(values: number[], eligible: number[], start: number): number {
+  const n = values.length;
+  const order = Array.from({ length: n }, (_, k) => (start + k) % n).filter((i) => eligible[i] === 1);
+  if (order.length === 0) return -1;
+  const best = Math.max(...order.map((i) => values[i]!));
+  return order.find((i) => values[i] === best)!;
+}
+
+function picks(policy: string, n: number, states: State[], scorers = ''): number[] {
+  const entry = findRoutingPolicy(policy);
+  const p = entry.create({ numInstances: n, scorers: scorers === '' ? [] : parseScorerWeights(scorers), random: new Rng(7).fork('routing') });
+  const view = createRouterView(n);
+  return states.map((s, k) => {
+    load(view, s);
+    return p.pick(view, REQ, k * 1000);
+  });
+}
+
+describe('routing policies against their rules', () => {
+  it('round-robin: the first eligible instance after the last one picked, in id order', () => {
+    fc.assert(
+      fc.property(runArb, ({ n, states }) => {
+        let next = 0;
+        const want = states.map((s) => {
+          for (let k = 0; k < n; k++) {
+            const i = (next + k) % n;
+            if (s.eligible[i] === 1) {
+              next = (i + 1) % n;
+              return i;
+            }
+          }
+          return -1;
+        });
+        expect(picks('round-robin', n, states)).toEqual(want);
+      }),
+    );
+  });
+
+  it('least-loaded: fewest waiting + running + in flight; ties from a start rotating one instance per pick', () => {
+    fc.assert(
+      fc.property(runArb, ({ n, states }) => {
+        const want = states.map((s, k) => argmaxFrom(s.waiting.map((w, i) => -(w + s.running[i]! + s.inFlight[i]!)), s.eligible, k % n));
+        expect(picks('least-loaded', n, states)).toEqual(want);
+      }),
+    );
+  });
+
+  it('random: the ⌊u × eligible count⌋-th eligible instance for each draw u of the routing stream', () => {
+    fc.assert(
+      fc.property(runArb, ({ n, states }) => {
+        const stream = new Rng(7).fork('routing');
+        const want = states.map((s) => {
+          const ids = s.eligible.flatMap((e, i) => (e === 1 ? [i] : []));
+          return ids.length === 0 ? -1 : ids[Math.floor(stream.next() * ids.length)]!;
+        });
+        expect(picks('random', n, states)).toEqual(want);
+      }),
+    );
+  });
+
+  it('weighted (queue-depth:1, kv-utilization:2): the highest weighted sum, ties from the rotating start', () => {
+    fc.assert(
+      fc.property(runArb, ({ n, states }) => {
+        const want = states.map((s, k) => {
+          const q = s.waiting.map((w, i) => w + s.inFlight[i]!);
+          const cand = q.filter((_, i) => s.eligible[i] === 1);
+          const [lo, hi] = [Math.min(...cand), Math.max(...cand)];
+          const total = q.map((qi, i) => (s.eligible[i] === 0 ? 0 : hi > lo ? (hi - qi) / (hi - lo) : 1) + 2 * (1 - s.kv[i]!));
+          return argmaxFrom(total, s.eligible, k % n);
+        });
+        expect(picks('weighted', n, states, 'queue-depth:1,kv-utilization:2')).toEqual(want);
+      }),
+    );
+  });
+
+  it('weighted reports each scorer\'s score of the chosen instance, rounded to 6 decimals', () => {
+    const entry = findRoutingPolicy('weighted');
+    const p = entry.create({ numInstances: 3, scorers: parseScorerWeights('queue-depth:1,kv-utilization:2'), random: new Rng(1).fork('routing') });
+    const view = createRouterView(3);
+    view.waiting.set([3, 0, 6]);
+    view.kvUtilization.set([0.1, 1 / 3, 0.9]);
+    expect(p.pick(view, REQ, 0)).toBe(1); // 1 + 2·(2/3) = 2.33 against 0.5 + 1.8 = 2.3 and 0 + 0.2
+    expect(p.lastScores!(1)).toEqual({ 'queue-depth': 1, 'kv-utilization': 0.666667 });
+    expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 0.9 });
+  });
+});
