@@ -130,3 +130,36 @@ describe('routing policies against their rules', () => {
     expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 0.9 });
   });
 });
+
+describe('routing policy names and wiring', () => {
+  it('reads names as typed (case, spaces) and refuses an unknown one with the flag and close names', () => {
+    expect(findRoutingPolicy(' Least-Loaded ').name).toBe('least-loaded');
+    expect(() => findRoutingPolicy('round-robbin')).toThrowError(
+      expect.objectContaining({ code: 'UNKNOWN_ROUTING_POLICY', where: '--routing-policy', message: expect.stringContaining("unknown routing policy 'round-robbin' (did you mean round-robin?)") }),
+    );
+  });
+
+  it('weighted needs scorers, and names the flag', () => {
+    const entry = findRoutingPolicy('weighted');
+    expect(() => entry.create({ numInstances: 2, scorers: [], random: new Rng(1).fork('routing') })).toThrowError(
+      expect.objectContaining({ code: 'FLAG_MISSING', where: '--routing-scorers' }),
+    );
+  });
+
+  it('weighted tells learning scorers where each request went: a repeated prefix follows the first', () => {
+    const entry = findRoutingPolicy('weighted');
+    const p = entry.create({ numInstances: 4, scorers: parseScorerWeights('prefix-affinity:1'), random: new Rng(1).fork('routing') });
+    const view = createRouterView(4);
+    const ask = (index: number, hashes: number[]): number => {
+      const r = { ...REQ, index, blockHashes: Float64Array.from(hashes), inputTokens: hashes.length * 16 };
+      const i = p.pick(view, r, index);
+      p.onRouted!(r, i, index);
+      return i;
+    };
+    const first = ask(0, [11, 12, 13]);
+    // Without what the scorer learnt, equal scores would rotate the choice to the next instance.
+    expect([ask(1, [11, 12, 13]), ask(2, [11, 12, 99]), ask(3, [11, 12, 13])]).toEqual([first, first, first]);
+    // Unseen prefixes score 0 everywhere: the rotating start decides (4 mod 4, then 5 mod 4).
+    expect([first, ask(4, [50, 51]), ask(5, [60])]).toEqual([0, 0, 1]);
+  });
+});
