@@ -1,0 +1,93 @@
+/**
+ * The gateway's metric scrapes (src/cluster/snapshots.ts), hand-computed: a grid anchored at the
+ * first request, scrapes only while there is work, and on waking from idle one catch-up refresh
+ * stamped with the last grid point the skipped scrapes would have read.
+ */
+import { describe, expect, it } from 'vitest';
+import { Snapshotter, type ScrapeOwner } from '../../src/cluster/snapshots.js';
+import { createRouterView } from '../../src/cluster/view.js';
+import { EventPriority, type EventHandler } from '../../src/kernel/events.js';
+import { Simulator } from '../../src/kernel/sim.js';
+import type { InstanceView } from '../../src/engine/instance-listener.js';
+
+function instance(id: number, waitingCount: number, runningCount: number, kvUsedBlocks: number): InstanceView {
+  return { id, waitingCount, runningCount, kvUsedBlocks, kvTotalBlocks: 100, cachedPrefixBlocks: () => 0 };
+}
+
+function setup(intervalUs: number) {
+  const sim = new Simulator();
+  const view = createRouterView(2);
+  const fleet = { instances: [instance(0, 1, 2, 10), instance(1, 0, 5, 50)] };
+  const scrapes: number[] = [];
+  let work = true;
+  let inFlightZeroed = 0;
+  const owner: ScrapeOwner = { onScraped: () => scrapes.push(sim.nowUs), hasWork: () => work };
+  const snap = new Snapshotter(sim, view, fleet, intervalUs, owner, { scraped: () => inFlightZeroed++ });
+  /** An arrival at `tUs` (it asks for the next scrape, as the cluster's onArrival does). */
+  const arriveAt = (tUs: number): void => {
+    const h: EventHandler = { handle: () => snap.ensure() };
+    sim.schedule(tUs, EventPriority.Arrival, h);
+  };
+  return { sim, view, fleet, scrapes, snap, arriveAt, setWork: (w: boolean) => (work = w), zeroed: () => inFlightZeroed };
+}
+
+describe('metric scrapes (Snapshotter)', () => {
+  it('scrapes on a grid anchored at the first arrival while there is work, copying queue, batch and KV use', () => {
+    const s = setup(10_000);
+    s.arriveAt(3_000);
+    s.arriveAt(7_000); // a second arrival before the first scrape schedules nothing more
+    s.sim.run(35_000);
+    expect(s.scrapes).toEqual([13_000, 23_000, 33_000]);
+    expect([...s.view.waiting.slice(0, 2)]).toEqual([1, 0]);
+    expect([...s.view.running.slice(0, 2)]).toEqual([2, 5]);
+    expect([...s.view.kvUtilization.slice(0, 2)]).toEqual([0.1, 0.5]);
+    expect(s.view.scrapedUs).toBe(33_000);
+    expect(s.zeroed()).toBe(3);
+  });
+
+  it('stops after the first idle scrape and, on the next arrival, stamps a catch-up refresh with the last grid point', () => {
+    const s = setup(10_000);
+    s.arriveAt(3_000);
+    s.sim.run(25_000);
+    s.setWork(false);
+    s.sim.run(1_000_000);
+    // 13 and 23 ms with work; 33 ms finds none and schedules nothing more.
+    expect(s.scrapes).toEqual([13_000, 23_000, 33_000]);
+    expect(s.sim.pending).toBe(0);
+    s.fleet.instances[0] = instance(0, 4, 0, 0);
+    s.setWork(true);
+    s.arriveAt(1_000_500);
+    s.sim.run(1_020_000);
+    // Woken at 1,000.5 ms: the last grid point is 3 + 99 × 10 = 993 ms, which every skipped scrape
+    // would have read; the grid goes on at 1,003 and 1,013 ms.
+    expect(s.scrapes).toEqual([13_000, 23_000, 33_000, 1_003_000, 1_013_000]);
+    expect(s.zeroed()).toBe(6);
+    expect(s.view.waiting[0]).toBe(4);
+  });
+
+  it('the catch-up stamp is the grid point itself when the arrival lands on one', () => {
+    const s = setup(10_000);
+    s.arriveAt(3_000);
+    s.sim.run(15_000);
+    s.setWork(false);
+    s.sim.run(40_000);
+    s.setWork(true);
+    s.arriveAt(53_000); // on the grid: a scrape there would have run first (Scrape before Arrival)
+    s.sim.run(53_000);
+    expect(s.view.scrapedUs).toBe(53_000);
+    expect(s.scrapes).toEqual([13_000, 23_000]);
+    s.sim.run(63_000);
+    expect(s.scrapes).toEqual([13_000, 23_000, 63_000]);
+  });
+
+  it('with interval 0 the view is live: no scrape is ever scheduled', () => {
+    const s = setup(0);
+    expect(s.snap.live).toBe(true);
+    s.arriveAt(3_000);
+    s.sim.run(1_000_000);
+    expect(s.scrapes).toEqual([]);
+    s.snap.refresh();
+    expect(s.view.scrapedUs).toBe(1_000_000);
+    expect(s.zeroed()).toBe(1);
+  });
+});
