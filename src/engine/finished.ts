@@ -11,8 +11,8 @@
  * synchronously; if one did, each would be found again). More finished at once than `at` has
  * room for take the full pass.
  */
-import { RequestState, removeFrom, type EngineRequest } from './engine-request.js';
 import { emptyList } from '../kernel/arrays.js';
+import { RequestState, removeFrom, type EngineRequest } from './engine-request.js';
 
 /**
  * Removes the finished requests of `running` and passes each to `report`, in running order.

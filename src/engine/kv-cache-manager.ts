@@ -9,8 +9,8 @@
  * sliding-window KV cache groups keeps a table per group (hybrid-kv.ts) and every method here
  * hands its work to that class; others take the same path as a model without them.
  */
-import type { InstanceConfig } from './config.js';
 import { emptyList } from '../kernel/arrays.js';
+import type { InstanceConfig } from './config.js';
 import { usableKvBlocks } from './config.js';
 import { CpuKvTier } from './cpu-tier.js';
 import { connectorCpuUs } from './connector-cpu.js';

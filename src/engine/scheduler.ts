@@ -19,8 +19,8 @@
  * The blocks themselves (lookups, allocation, caching, freeing) are kv-cache-manager.ts's, which
  * this class extends as vLLM's Scheduler holds a KVCacheManager.
  */
-import type { InstanceConfig } from './config.js';
 import { emptyList } from '../kernel/arrays.js';
+import type { InstanceConfig } from './config.js';
 import { DecodeRun } from './decode-run.js';
 import { EngineRequest, RequestState, removeFrom } from './engine-request.js';
 import { CpuLoadManager } from './cpu-load-manager.js';
