@@ -80,6 +80,18 @@ describe('metric scrapes (Snapshotter)', () => {
     expect(s.scrapes).toEqual([13_000, 23_000, 63_000]);
   });
 
+  it('a first arrival at time 0 anchors the grid at 0 for good (a trace rebased to start at 0)', () => {
+    const s = setup(10_000);
+    s.arriveAt(0);
+    s.sim.run(5_000);
+    s.setWork(false);
+    s.sim.run(20_000);
+    s.setWork(true);
+    s.arriveAt(25_000);
+    s.sim.run(40_000);
+    expect(s.scrapes).toEqual([10_000, 30_000, 40_000]);
+  });
+
   it('with interval 0 the view is live: no scrape is ever scheduled', () => {
     const s = setup(0);
     expect(s.snap.live).toBe(true);
