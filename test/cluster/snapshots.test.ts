@@ -28,7 +28,16 @@ function setup(intervalUs: number) {
     const h: EventHandler = { handle: () => snap.ensure() };
     sim.schedule(tUs, EventPriority.Arrival, h);
   };
-  return { sim, view, fleet, scrapes, snap, arriveAt, setWork: (w: boolean) => (work = w), zeroed: () => inFlightZeroed };
+  /** A first arrival, work until `busyUntilUs`, idle until `idleUntilUs`, then an arrival at `wakeUs`. */
+  const idleThenWake = (firstUs: number, busyUntilUs: number, idleUntilUs: number, wakeUs: number): void => {
+    arriveAt(firstUs);
+    sim.run(busyUntilUs);
+    work = false;
+    sim.run(idleUntilUs);
+    work = true;
+    arriveAt(wakeUs);
+  };
+  return { sim, view, fleet, scrapes, snap, arriveAt, idleThenWake, setWork: (w: boolean) => (work = w), zeroed: () => inFlightZeroed };
 }
 
 describe('metric scrapes (Snapshotter)', () => {
@@ -67,12 +76,8 @@ describe('metric scrapes (Snapshotter)', () => {
 
   it('the catch-up stamp is the grid point itself when the arrival lands on one', () => {
     const s = setup(10_000);
-    s.arriveAt(3_000);
-    s.sim.run(15_000);
-    s.setWork(false);
-    s.sim.run(40_000);
-    s.setWork(true);
-    s.arriveAt(53_000); // on the grid: a scrape there would have run first (Scrape before Arrival)
+    // The wake-up at 53 ms is on the grid: a scrape there would have run first (Scrape before Arrival).
+    s.idleThenWake(3_000, 15_000, 40_000, 53_000);
     s.sim.run(53_000);
     expect(s.view.scrapedUs).toBe(53_000);
     expect(s.scrapes).toEqual([13_000, 23_000]);
@@ -82,12 +87,7 @@ describe('metric scrapes (Snapshotter)', () => {
 
   it('a first arrival at time 0 anchors the grid at 0 for good (a trace rebased to start at 0)', () => {
     const s = setup(10_000);
-    s.arriveAt(0);
-    s.sim.run(5_000);
-    s.setWork(false);
-    s.sim.run(20_000);
-    s.setWork(true);
-    s.arriveAt(25_000);
+    s.idleThenWake(0, 5_000, 20_000, 25_000);
     s.sim.run(40_000);
     expect(s.scrapes).toEqual([10_000, 30_000, 40_000]);
   });
