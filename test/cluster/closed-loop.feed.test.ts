@@ -10,9 +10,9 @@ import type { Cluster } from '../../src/cluster/cluster.js';
 import type { RequestRecord } from '../../src/cluster/record.js';
 import type { ArrivalRequest } from '../../src/workload/request.js';
 import type { ResolvedWorkload } from '../../src/workload/types.js';
+import { arrival } from './helpers.js';
 
-const req = (id: string, arrivalUs: number, sessionId?: string): ArrivalRequest =>
-  ({ id, arrivalUs, inputTokens: 16, outputTokens: 4, ...(sessionId !== undefined ? { sessionId } : {}) }) as ArrivalRequest;
+const req = (id: string, arrivalUs: number, sessionId?: string): ArrivalRequest => arrival(id, arrivalUs, 16, 4, sessionId !== undefined ? { sessionId } : {});
 
 function feed(requests: ArrivalRequest[], maxConcurrency: number, closedLoop: boolean, horizonUs = Infinity) {
   const sent: string[] = [];
