@@ -95,7 +95,7 @@ export function resolveKvCache(
     if (shortfall !== null) derivations[MAX_MODEL_LEN_SHORTFALL] = `the derived KV cache is short of one max_model_len request (${shortfall}); simulated anyway, as the measured server did start`;
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
-    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${(k.weightBytesPerGpu / BYTES_PER_GB).toFixed(2)} GB weights - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+    derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${((k.weightBytesPerGpu - model.ropeCacheBytes) / BYTES_PER_GB).toFixed(2)} GB weights - ${(model.ropeCacheBytes / BYTES_PER_GB).toFixed(2)} GB RoPE cos/sin cache - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
   }
   const sa = model.sparseAttention;
   if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);

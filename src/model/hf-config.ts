@@ -8,6 +8,7 @@ import type { MlaShape, ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
 import { type ContextLength, contextLength, hasLengthKey } from './max-model-len.js';
 import { quantizationObject, readQuantization } from './quantization.js';
+import { ropeCacheBytes, visionTowerParams } from './rope-cache.js';
 import { type SparseAttention, indexerLayerCount, indexerParamCount, indexerParamsPerLayer } from './sparse-attention.js';
 
 type Json = Record<string, unknown>;
@@ -280,6 +281,8 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   // The indexer's wq_b follows the checkpoint's quantisation; its fused k/weights projection and norm stay bf16.
   const indexerBytes = indexerLayers * (indexer.quantised * wb + indexer.bf16 * 2);
   const mlaReplicatedBytes = mla === null ? 0 : layers * mla.replicatedParamsPerLayer * attnBytes;
+  // A multimodal checkpoint's vision tower, loaded unquantised beside the language model (./rope-cache.ts).
+  const visionBytes = visionTowerParams(outer, hidden) * 2;
   return Object.freeze({
     name: name.toLowerCase(),
     numLayers: layers,
@@ -311,7 +314,8 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     replicatedWeightBytes: indexerBytes + mlaReplicatedBytes,
     attentionParamsPerLayer: attnParams,
     // Embedding, lm head and norms stay 16-bit in every fp8 checkpoint vLLM loads.
-    weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2 + indexerBytes,
+    weightMemoryBytes: quantised * wb + layers * attnParams * attnBytes + (embed + lmHead + hidden + layers * norms) * 2 + indexerBytes + visionBytes,
+    ropeCacheBytes: ropeCacheBytes(c, modelType, maxPos, headDimCfg, mla?.qkRopeHeadDim),
     // vLLM kv_cache_dtype=auto keeps the KV cache in the activation dtype (16-bit) even for fp8 weights.
     kvBytes: 2,
     totalParams,

@@ -1,7 +1,9 @@
 /**
  * KV-cache sizing and TP validity, mirroring vLLM 0.15 (v1/worker/gpu_worker.py
  * determine_available_memory; kv_cache_interface.py page size): blocks per GPU =
- * (visible memory × gpu_memory_utilization − weights/TP − reserve) / bytes per block per GPU.
+ * (visible memory × gpu_memory_utilization − weights/TP − RoPE cache − reserve) / bytes per block
+ * per GPU (the RoPE cos/sin cache and a vision tower are counted with the weights, as vLLM's
+ * load-time measurement counts them: ./rope-cache.ts).
  */
 import { InputError } from '../kernel/errors.js';
 import type { ModelSpec } from './model-spec.js';
@@ -93,9 +95,13 @@ export function kvBytesPerBlock(model: ModelSpec, tp: number, blockSize: number,
   return ((groups !== null ? groups.layersPerGroup : model.numLayers) * kvBytesPerTokenPerLayer(model, tp) + indexer) * blockSize;
 }
 
-/** Weight bytes on one GPU: the sharded weights' share plus the replicated ones whole (ModelSpec.replicatedWeightBytes). */
+/**
+ * The model's bytes on one GPU as vLLM's profiling counts them (what loading allocated): the
+ * sharded weights' share, the replicated weights whole (ModelSpec.replicatedWeightBytes) and the
+ * RoPE cos/sin cache every rank holds (ModelSpec.ropeCacheBytes, ./rope-cache.ts).
+ */
 export function weightBytesOnGpu(model: ModelSpec, tp: number): number {
-  return (model.weightMemoryBytes - model.replicatedWeightBytes) / tp + model.replicatedWeightBytes;
+  return (model.weightMemoryBytes - model.replicatedWeightBytes) / tp + model.replicatedWeightBytes + model.ropeCacheBytes;
 }
 
 /**
@@ -172,7 +178,7 @@ export function kvSizing(input: KvSizingInput): KvSizing {
     throw new InputError(
       'KV_CAPACITY',
       where,
-      `${model.name} at TP ${tp} does not fit on ${hardware.name}: ${gb(usableBytes)} GB usable, ${gb(weightBytesPerGpu)} GB weights and ${gb(reserveBytes)} GB reserve per GPU leave no room for KV blocks; raise --tp or --gpu-memory-utilization`,
+      `${model.name} at TP ${tp} does not fit on ${hardware.name}: ${gb(usableBytes)} GB usable, ${gb(weightBytesPerGpu)} GB weights (with the RoPE cache) and ${gb(reserveBytes)} GB reserve per GPU leave no room for KV blocks; raise --tp or --gpu-memory-utilization`,
     );
   }
   if (input.maxModelLen !== undefined) {

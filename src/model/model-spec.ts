@@ -83,8 +83,10 @@ export interface ModelSpec {
   readonly replicatedWeightBytes: number;
   /** Attention projection parameters per layer (q, k, v, o; MLA's low-rank projections). */
   readonly attentionParamsPerLayer: number;
-  /** Bytes of all weights as loaded (embedding, lm head and any unquantised parts at 2 bytes). */
+  /** Bytes of all weights as loaded (embedding, lm head and any unquantised parts at 2 bytes; a multimodal checkpoint's vision tower). */
   readonly weightMemoryBytes: number;
+  /** Bytes of the RoPE cos/sin cache every GPU holds whole (./rope-cache.ts); 0 for a model without rotary positions. */
+  readonly ropeCacheBytes: number;
   /** Bytes per KV-cache element. */
   readonly kvBytes: number;
   /** Total parameter count (computed from the shapes). */

@@ -24,20 +24,21 @@ const GiB = 2 ** 30;
 const refusal = inputErrorOf;
 
 describe('max_model_len against the KV cache, as vLLM 0.15 checks it at start-up', () => {
-  it('Llama-3.1-70B on 2 x H100: 131,072 tokens need 20 GiB per GPU; the 751 blocks that fit hold 12,016 tokens', () => {
+  it('Llama-3.1-70B on 2 x H100: 131,072 tokens need 20 GiB per GPU; the 738 blocks that fit hold 11,808 tokens', () => {
     // Per GPU at TP 2: K and V x 4 kv heads x 128 dims x 2 bytes = 2,048 bytes per token per layer; x 80 layers x 16 tokens = 2,621,440 per block.
     expect(maxRequestKvBytes(llama70, 2, 16, null, 131072, 8192)).toBe(8192 * 2621440);
     expect(8192 * 2621440 / GiB).toBe(20);
+    // Loading also leaves the RoPE cos/sin cache on each GPU: 131,072 positions x 128 x 2 bytes (33.6 MB, 13 blocks).
     const k = kvSizing({ model: llama70, hardware: H100, tp: 2 });
-    expect(k.totalKvBlocks).toBe(751);
+    expect(k.totalKvBlocks).toBe(738);
     const e = refusal(() => resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2 }));
     expect(e.code).toBe('KV_CAPACITY');
     expect(e.where).toBe('--max-model-len');
-    // A uniform model's longest length is whole blocks: 751 x 16.
-    expect(e.message).toMatch(/vLLM refuses to start: one request of max_model_len 131072 tokens needs 20.00 GiB of KV cache per GPU, .* leaves 1.84 GiB; the longest that fits is 12016 tokens. Pass --max-model-len 12016 or less/);
-    // The boundary: 12,016 tokens fit (751 blocks), 12,017 need a 752nd.
-    expect(resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, maxModelLen: 12016 }).engine.totalKvBlocks).toBe(751);
-    expect(refusal(() => resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, maxModelLen: 12017 })).message).toMatch(/longest that fits is 12016/);
+    // A uniform model's longest length is whole blocks: 738 x 16.
+    expect(e.message).toMatch(/vLLM refuses to start: one request of max_model_len 131072 tokens needs 20.00 GiB of KV cache per GPU, .* leaves 1.80 GiB; the longest that fits is 11808 tokens. Pass --max-model-len 11808 or less/);
+    // The boundary: 11,808 tokens fit (738 blocks), 11,809 need a 739th.
+    expect(resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, maxModelLen: 11808 }).engine.totalKvBlocks).toBe(738);
+    expect(refusal(() => resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, maxModelLen: 11809 })).message).toMatch(/longest that fits is 11808/);
     // TP 4 holds the whole context.
     expect(resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 4 }).engine.maxModelLen).toBe(131072);
   });
@@ -57,8 +58,8 @@ describe('max_model_len against the KV cache, as vLLM 0.15 checks it at start-up
 
   it('validate notes a derived cache short of max_model_len instead of refusing (the measured server started)', () => {
     const c = resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, noteUnservableMaxModelLen: true });
-    expect(c.engine.totalKvBlocks).toBe(751);
-    expect(c.derivations['maxModelLenShortfall']).toMatch(/short of one max_model_len request .*longest that fits is 12016 tokens.*simulated anyway/);
+    expect(c.engine.totalKvBlocks).toBe(738);
+    expect(c.derivations['maxModelLenShortfall']).toMatch(/short of one max_model_len request .*longest that fits is 11808 tokens.*simulated anyway/);
     // A given block count is vLLM's num_gpu_blocks_override, which 0.15's start-up check does not read.
     expect(resolveClusterConfig({ model: 'meta-llama/llama-3.1-70b-instruct', hardware: 'H100', tp: 2, totalKvBlocks: 500 }).engine.totalKvBlocks).toBe(500);
   });
@@ -74,7 +75,7 @@ describe('max_model_len against the KV cache, as vLLM 0.15 checks it at start-up
   it('the CLI exits 2 with the fix; capacity reports the fleet as one that cannot run', async () => {
     const r = await runCli(['run', '--model', 'meta-llama/llama-3.1-70b-instruct', '--hardware', 'H100', '--tp', '2', '--num-requests', '3']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/\[KV_CAPACITY\] --max-model-len: vLLM refuses to start.*Pass --max-model-len 12016 or less, or raise --tp or --gpu-memory-utilization/);
+    expect(r.err).toMatch(/\[KV_CAPACITY\] --max-model-len: vLLM refuses to start.*Pass --max-model-len 11808 or less, or raise --tp or --gpu-memory-utilization/);
     const ok = await runCli(['run', '--model', 'meta-llama/llama-3.1-70b-instruct', '--hardware', 'H100', '--tp', '2', '--max-model-len', '8192', '--num-requests', '3', '--output', 'json', '--quiet']);
     expect(ok.code).toBe(0);
     expect((JSON.parse(ok.out) as { requests: { completed: number } }).requests.completed).toBe(3);

@@ -74,16 +74,18 @@ describe('KV cache: MLA latent + indexer keys in one group of 64-token blocks', 
     expect(kvBytesPerBlock(withKvCacheDtype(glm, 'fp8_ds_mla'), 8, 64)).toBe(64 * 78 * 788);
   });
 
-  it('H200 x 8 holds 5,545 blocks (354,880 tokens): memory x 0.9 - weights / 8 - replicated indexer and MLA a-projections - reserve, over the block', () => {
+  it('H200 x 8 holds 5,524 blocks (353,536 tokens): memory x 0.9 - weights / 8 - replicated indexer and MLA a-projections - RoPE cache - reserve, over the block', () => {
     const reserve = profiledReserveBytes(glm, 8, 8192, 1024);
-    const weights = (glm.weightMemoryBytes - glm.replicatedWeightBytes) / 8 + glm.replicatedWeightBytes;
+    // The RoPE cos/sin cache every rank holds: 1,048,576 positions x qk_rope_head_dim 64 x 2 bytes.
+    expect(glm.ropeCacheBytes).toBe(1048576 * 64 * 2);
+    const weights = (glm.weightMemoryBytes - glm.replicatedWeightBytes) / 8 + glm.replicatedWeightBytes + glm.ropeCacheBytes;
     const expected = Math.floor((139.8 * 2 ** 30 * 0.9 - weights - reserve) / (64 * 78 * 1284));
     const k = kvSizing({ model: glm, hardware: h200, tp: 8, blockSize: 64 });
     expect(k.weightBytesPerGpu).toBe(weights);
     expect(k.totalKvBlocks).toBe(expected);
-    expect(k.totalKvBlocks).toBe(5545);
+    expect(k.totalKvBlocks).toBe(5524);
     const cluster = resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8, maxModelLen: 262144 });
-    expect([cluster.engine.blockSize, cluster.engine.totalKvBlocks]).toEqual([64, 5545]);
+    expect([cluster.engine.blockSize, cluster.engine.totalKvBlocks]).toEqual([64, 5524]);
     expect(cluster.derivations['kvCacheGroups']).toMatch(/78 layers x 1152 bytes per token\) and the indexer's K cache \(78 layers x 132 bytes per token\) form one KV cache group/);
   });
 
@@ -93,9 +95,9 @@ describe('KV cache: MLA latent + indexer keys in one group of 64-token blocks', 
     // ... and H200 x 8 does not (the recipe sends the full context to B200).
     expect(kvSizing({ model: withKvCacheDtype(glm, 'fp8'), hardware: h200, tp: 8, blockSize: 64 }).totalKvBlocks * 64).toBeLessThan(1048576);
     // So vLLM refuses to start GLM-5.2 on H200 x 8 at its default max_model_len, and names what fits:
-    // 5,545 blocks x 64 tokens (bf16) and 9,035 x 64 (fp8), every layer's MLA and indexer cache in one group.
-    expect(() => resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8 })).toThrow(/max_model_len 1048576 tokens .* the longest that fits is 354880 tokens/);
-    expect(() => resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8, kvCacheDtype: 'fp8' })).toThrow(/the longest that fits is 578240 tokens/);
+    // 5,524 blocks x 64 tokens (bf16) and 9,001 x 64 (fp8), every layer's MLA and indexer cache in one group.
+    expect(() => resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8 })).toThrow(/max_model_len 1048576 tokens .* the longest that fits is 353536 tokens/);
+    expect(() => resolveClusterConfig({ modelSpec: glm, hardware: 'H200', tp: 8, kvCacheDtype: 'fp8' })).toThrow(/the longest that fits is 576064 tokens/);
     expect(resolveClusterConfig({ modelSpec: glm, hardware: 'B200', tp: 8, kvCacheDtype: 'fp8' }).engine.maxModelLen).toBe(1048576);
   });
 
@@ -207,8 +209,10 @@ describe('MLA a-projections are replicated on every TP rank (vLLM deepseek_v2.py
     const repl = 27 * 2048 * 576 * 2;
     const k1 = kvSizing({ model: lite, hardware: getHardware('H100'), tp: 1, blockSize: 64 });
     const k2 = kvSizing({ model: lite, hardware: getHardware('H100'), tp: 2, blockSize: 64 });
-    expect(k1.weightBytesPerGpu).toBe(lite.weightMemoryBytes);
-    expect(k2.weightBytesPerGpu).toBeCloseTo(lite.weightMemoryBytes / 2 + repl / 2, 0);
+    // Every rank also holds the RoPE cache whole: DeepSeek's yarn, 4,096 original positions x factor 40 x qk_rope_head_dim 64 x 2 bytes.
+    expect(lite.ropeCacheBytes).toBe(4096 * 40 * 64 * 2);
+    expect(k1.weightBytesPerGpu).toBe(lite.weightMemoryBytes + lite.ropeCacheBytes);
+    expect(k2.weightBytesPerGpu).toBeCloseTo(lite.weightMemoryBytes / 2 + repl / 2 + lite.ropeCacheBytes, 0);
     // The layer's GEMMs stream the replicated projection whole at TP 2 and 4: the sharded weights halve, it does not.
     const weightBytes = (tp: number): number => rooflineShapes(lite, getHardware('H100'), tp, ROOFLINE_DEFAULTS).layerGemms.reduce((s, g) => s + g.weightBytes, 0);
     expect(weightBytes(1) - weightBytes(2)).toBeCloseTo((weightBytes(1) - repl / 27) / 2, 0);
