@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DurationHistogram } from '../../src/cluster/duration-histogram.js';
 import { summarizeWeighted } from './weighted-reference.js';
-import { round } from '../../src/cluster/summary.js';
+import { EMPTY_SUMMARY, round } from '../../src/cluster/summary.js';
 
 /** A histogram of (duration µs, tokens) samples. */
 function histogramOf(pairs: ReadonlyArray<readonly [number, number]>): DurationHistogram {
@@ -59,5 +59,102 @@ describe('LatencySamples', () => {
     const got = capped.summary(1e-3);
     expect(got.count).toBe(5000);
     for (const k of ['mean', 'p50', 'p90', 'p99', 'min', 'max'] as const) expect(Math.abs(got[k]! - truth[k]!) / truth[k]!).toBeLessThan(0.0006);
+  });
+});
+
+describe('ITL histogram: merging, copying and the edges', () => {
+  const pair = fc.tuple(fc.integer({ min: 0, max: 60_000 }), fc.integer({ min: 1, max: 9 }));
+
+  it('addAll equals adding the other histogram\'s samples one by one (also when the other spans more bins)', () => {
+    fc.assert(fc.property(fc.array(pair, { maxLength: 40, size: 'max' }), fc.array(pair, { maxLength: 40, size: 'max' }), (a, b) => {
+      const merged = histogramOf(a);
+      merged.addAll(histogramOf(b));
+      const direct = histogramOf([...a, ...b]);
+      expect(merged.count).toBe(direct.count);
+      expect(merged.summary()).toEqual(direct.summary());
+      for (const q of [0, 0.25, 0.5, 0.75, 1]) expect(merged.quantile(q)).toBe(direct.quantile(q));
+    }));
+    // Beyond the first allocation (16,384 linear bins + 1,024 geometric ones: ~27 ms) both ways grow the bins.
+    const small = histogramOf([[100, 1]]);
+    small.addAll(histogramOf([[5_000_000, 2]]));
+    expect(small.summary()).toEqual(histogramOf([[100, 1], [5_000_000, 2]]).summary());
+    const big = histogramOf([[5_000_000, 2]]);
+    big.addAll(histogramOf([[100, 1]]));
+    expect(big.summary()).toEqual(small.summary());
+  });
+
+  it('an empty histogram adds nothing and summarises as empty; its quantile is NaN', () => {
+    const h = histogramOf([[500, 3]]);
+    const before = h.summary();
+    h.addAll(new DurationHistogram());
+    expect(h.summary()).toEqual(before);
+    const empty = new DurationHistogram();
+    expect(empty.count).toBe(0);
+    expect(empty.summary()).toEqual(EMPTY_SUMMARY);
+    expect(empty.quantile(0.5)).toBeNaN();
+    empty.add(700, 0);
+    empty.add(800, -2);
+    expect(empty.count).toBe(0);
+  });
+
+  it('copyFrom takes the samples and then stands apart', () => {
+    const src = histogramOf([[1_000, 2], [40_000, 1]]);
+    const before = src.summary();
+    const copy = histogramOf([[9, 9]]);
+    copy.copyFrom(src);
+    expect(copy.summary()).toEqual(before);
+    copy.add(3_000_000, 5);
+    expect(src.summary()).toEqual(before);
+    expect(copy.summary().max).toBe(3_000_000);
+    expect(copy.count).toBe(8);
+  });
+
+  it('quantiles interpolate between neighbouring ranks and stay within the observed range', () => {
+    // Ranks 0..3 hold 10, 10, 20, 40: q = 0.5 sits halfway between ranks 1 and 2.
+    const h = histogramOf([[10, 2], [20, 1], [40, 1]]);
+    expect(h.quantile(0)).toBe(10);
+    expect(h.quantile(0.5)).toBe(15);
+    expect(h.quantile(1)).toBe(40);
+    expect(h.quantile(2 / 3)).toBeCloseTo(20, 12);
+    // Geometric bins report their lower edge, clamped to the observed min and max.
+    const wide = histogramOf([[100_000, 1]]);
+    expect(wide.quantile(0.5)).toBe(100_000);
+    expect(wide.summary()).toMatchObject({ min: 100_000, max: 100_000, p50: 100_000, p99: 100_000 });
+  });
+});
+
+describe('LatencySamples: copies, quantiles and growth', () => {
+  it('keeps more than its first 1,024 samples exact and copies in both modes', async () => {
+    const { LatencySamples } = await import('../../src/cluster/duration-histogram.js');
+    const { summarize, percentileSorted } = await import('../../src/cluster/summary.js');
+    const values = Array.from({ length: 3000 }, (_, i) => (i * 104_729) % 50_000);
+    const s = new LatencySamples(100_000);
+    for (const v of values) s.push(v);
+    expect(s.length).toBe(3000);
+    expect(s.summary(1)).toEqual(summarize(values, values.length, 1));
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const q of [0, 0.37, 0.5, 0.99, 1]) expect(s.quantile(q)).toBe(percentileSorted(sorted, q));
+    const copy = new LatencySamples(100_000);
+    copy.copyFrom(s);
+    copy.push(1e9);
+    expect(s.length).toBe(3000);
+    expect(copy.length).toBe(3001);
+    expect(s.summary(1)).toEqual(summarize(values, values.length, 1));
+
+    // Past the cap: the histogram answers, and a copy carries it (then stands apart).
+    const capped = new LatencySamples(1000);
+    for (const v of values) capped.push(v);
+    expect(round(capped.quantile(0.5))).toBe(capped.summary(1).p50);
+    const c2 = new LatencySamples(1000);
+    c2.push(5);
+    c2.copyFrom(capped);
+    expect(c2.summary(1)).toEqual(capped.summary(1));
+    c2.push(49_999);
+    expect(c2.length).toBe(3001);
+    expect(capped.length).toBe(3000);
+    // And a copy of an exact one drops a histogram it had.
+    c2.copyFrom(s);
+    expect(c2.summary(1)).toEqual(s.summary(1));
+    expect(new LatencySamples().quantile(0.5)).toBeNaN();
   });
 });
