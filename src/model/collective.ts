@@ -3,8 +3,13 @@
  * custom all-reduce one-shot/two-shot and torch symmetric-memory multimem/two-shot, picked by
  * message size) a collective costs a latency that is about flat in the number of ranks plus the
  * bus traffic of a two-shot reduce: 2(tp − 1)/tp of the message per GPU over its link. Without
- * NVLink (PCIe GPUs such as L40S) vLLM disables custom all-reduce and NCCL rings through the
- * host bridge, with a much larger latency.
+ * NVLink, vLLM keeps its custom all-reduce only at TP 2 and only where GPU peer-to-peer access
+ * works (custom_all_reduce.py: `world_size > 2 and not fully_connected` disables it, `_can_p2p`
+ * tests P2P); otherwise NCCL rings through the host bridge, with a much larger latency. Every
+ * PCIe collective is priced as NCCL here: right for L40S, whose Ada GPUs have no P2P (vLLM's
+ * custom all-reduce cannot start there: ai-dynamo/aiconfigurator#1346) and for TP 4 and 8;
+ * a PCIe A100 or H100 pair with P2P runs vLLM's one-stage custom kernel instead (the same bytes,
+ * a smaller fixed latency, not measured here), so blis overstates its collective latency.
  *
  * Numbers (RooflineParams, ./roofline-params.ts): NVLink latency and bus efficiency from vLLM's
  * own H100 benchmarks (vllm-project/vllm#24111: TP4 best-of 10 µs at 0.5 MB, 15 at 1 MB, 22 at
