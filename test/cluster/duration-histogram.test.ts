@@ -97,16 +97,43 @@ describe('ITL histogram: merging, copying and the edges', () => {
     expect(empty.count).toBe(0);
   });
 
+  it('a zero-weight sample leaves no trace, not even in min and max', () => {
+    const h = new DurationHistogram();
+    h.add(5, 0);
+    h.add(9_000_000, 0);
+    h.add(100, 1);
+    h.add(300, 1);
+    expect(h.summary()).toMatchObject({ count: 2, min: 100, max: 300, p50: 200 });
+  });
+
+  it('grows its bins for a sample in the first bin past them (bin 17,408 = 16,384 + 1,024: 27,336 to 27,348 µs)', () => {
+    // 16,384 µs x 1.0005^1024 = 27,335.3 µs starts bin 17,408, the first one the initial array lacks.
+    const h = histogramOf([[100, 1], [27_340, 1], [30_000, 1]]);
+    expect(Math.abs(h.quantile(0.5) - 27_340) / 27_340).toBeLessThanOrEqual(0.0005);
+    expect(h.quantile(0)).toBe(100);
+    expect(Math.abs(h.quantile(1) - 30_000) / 30_000).toBeLessThanOrEqual(0.0005);
+    // and keeps every later sample too (the array grew to at least twice the first).
+    const more = Array.from({ length: 50 }, (_, k) => 27_340 + k * 500);
+    for (const v of more) h.add(v, 1);
+    const all = [100, 27_340, 30_000, ...more];
+    const exact = summarizeWeighted(all, all.map(() => 1), all.length);
+    const got = h.summary();
+    expect(got.count).toBe(53);
+    for (const k of ['p50', 'p90', 'p99'] as const) expect(Math.abs(got[k]! - exact[k]!) / exact[k]!).toBeLessThanOrEqual(0.0006);
+  });
+
   it('copyFrom takes the samples and then stands apart', () => {
     const src = histogramOf([[1_000, 2], [40_000, 1]]);
     const before = src.summary();
     const copy = histogramOf([[9, 9]]);
     copy.copyFrom(src);
     expect(copy.summary()).toEqual(before);
-    copy.add(3_000_000, 5);
+    // Into bins both already have (a shared array would show it in src) and past them.
+    copy.add(2_000, 5);
+    copy.add(3_000_000, 1);
     expect(src.summary()).toEqual(before);
-    expect(copy.summary().max).toBe(3_000_000);
-    expect(copy.count).toBe(8);
+    expect(src.quantile(0.5)).toBe(1_000);
+    expect(copy.summary()).toMatchObject({ count: 9, max: 3_000_000, p50: 2_000 });
   });
 
   it('quantiles interpolate between neighbouring ranks and stay within the observed range', () => {
