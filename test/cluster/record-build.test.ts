@@ -95,10 +95,12 @@ describe('request record against its documented shape', () => {
       const t = served(over);
       Object.assign(t.req, { cpuCachedTokens: s.cpuCached, cachedTokens: s.cached, prefillChunks: s.chunks ? [{ startUs: 1, endUs: 2, tokens: 40 }] : null, preemptionTimesUs: s.preemptTimes, tokenTimesUs: s.tokenTimes });
       if (s.scores !== undefined) t.scores = s.scores;
-      if (s.disagg || s.decode) {
+      // A disaggregated request may leave before a decode side exists (no client tokens then).
+      if (s.disagg) t.disagg = true;
+      if (s.decode) {
         const d = engineRequestFor({ id: 'r7', arrivalUs: 2 ** 31 + 5, inputTokens: 40, outputTokens: 3 }, 7, 16);
         Object.assign(d, { firstScheduledUs: 2 ** 31 + 600, firstTokenUs: 2 ** 31 + 700, finishedUs: 2 ** 31 + 1_500, cachedTokens: s.decodeCached, preemptions: 2, outputDone: 2, preemptionTimesUs: s.decodePreemptTimes, tokenTimesUs: s.decodeTokenTimes });
-        Object.assign(t, { disagg: s.disagg, decodeReq: d, decodeInstance: 5, decodePool: 'decode', decodeRoutedUs: 2 ** 31 + 550, prefillDoneUs: 2 ** 31 + 500, transferStartUs: 2 ** 31 + 510, transferEndUs: 2 ** 31 + 590, transferBytes: 1_048_576, decodeEnqueuedUs: 2 ** 31 + 520 });
+        Object.assign(t, { decodeReq: d, decodeInstance: 5, decodePool: 'decode', decodeRoutedUs: 2 ** 31 + 550, prefillDoneUs: 2 ** 31 + 500, transferStartUs: 2 ** 31 + 510, transferEndUs: 2 ** 31 + 590, transferBytes: 1_048_576, decodeEnqueuedUs: 2 ** 31 + 520 });
         if (s.decodeScores !== undefined) t.decodeScores = s.decodeScores;
       }
       const got = buildRecord(t, s.status as RequestStatus, s.reason);
@@ -119,6 +121,7 @@ describe('request record against its documented shape', () => {
       ['prefillChunks', (t) => { t.req.prefillChunks = []; }, undefined],
       ['preemptionTimesUs', (t) => { t.req.preemptionTimesUs = [5]; }, undefined],
       ['tokenTimesUs', (t) => { t.req.tokenTimesUs = [6]; }, undefined],
+      ['disagg', (t) => { t.disagg = true; }, undefined],
     ];
     const srcValue: Record<string, unknown> = { model: 'm1', tenant: 't', sloClass: 'gold', sessionId: 's1', priority: 0, stage: 0, observed: { ttftUs: 5, e2eUs: 9 } };
     for (const [key, set, reason] of cases) {
@@ -128,6 +131,17 @@ describe('request record against its documented shape', () => {
       expect(Object.keys(rec), key).toContain(key);
       expect(rec, key).toEqual(referenceRecord(t, 'completed', reason));
     }
+  });
+
+  it('a decode side alone (not yet disaggregated on the record) or a P/D request without one also leave the one-literal path', () => {
+    const withDecode = served();
+    withDecode.decodeReq = engineRequestFor({ id: 'r7', arrivalUs: 2 ** 31 + 5, inputTokens: 40, outputTokens: 3 }, 7, 16);
+    withDecode.decodeReq.preemptions = 4;
+    expect(buildRecord(withDecode, 'completed', undefined)).toEqual(referenceRecord(withDecode, 'completed', undefined));
+    expect(buildRecord(withDecode, 'completed', undefined).preemptions).toBe(5);
+    const noDecode = served();
+    noDecode.disagg = true;
+    expect(buildRecord(noDecode, 'rejected', undefined)).toMatchObject({ firstTokenUs: -1, producedTokens: 0, disagg: { decodeFirstScheduledUs: -1, decodeCachedTokens: 0 } });
   });
 
   it('a disaggregated record merges both halves\' preemptions and takes the client-facing token times from the decode side', () => {
