@@ -167,6 +167,11 @@ describe('LatencySamples: copies, quantiles and growth', () => {
     expect(s.length).toBe(3000);
     expect(copy.length).toBe(3001);
     expect(s.summary(1)).toEqual(summarize(values, values.length, 1));
+    // Both grow past the copy: neither overwrites the other's next sample.
+    s.push(0);
+    expect(copy.summary(1).max).toBe(1e9);
+    expect(s.summary(1).min).toBe(0);
+    expect(s.summary(1).max).toBe(Math.max(...values));
 
     // Past the cap: the histogram answers, and a copy carries it (then stands apart).
     const capped = new LatencySamples(1000);
