@@ -163,3 +163,94 @@ describe('--routing-scorers parsing', () => {
     }
   });
 });
+
+describe('prefix-affinity index against a plain LRU map', () => {
+  /** The index as its doc reads: hash → instances it was sent to, touched in routing order, least recently routed evicted past `capacity`. */
+  class Reference {
+    readonly map = new Map<number, Set<number>>();
+    constructor(private readonly capacity: number) {}
+    routed(hashes: number[], instance: number): void {
+      for (const h of hashes) {
+        let set = this.map.get(h);
+        if (set !== undefined) this.map.delete(h);
+        else {
+          set = new Set();
+          if (this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value!);
+        }
+        set.add(instance);
+        this.map.set(h, set);
+      }
+    }
+    score(hashes: number[], eligible: number[], n: number): number[] {
+      return Array.from({ length: n }, (_, i) => {
+        if (eligible[i] === 0 || hashes.length === 0) return 0;
+        let k = 0;
+        while (k < hashes.length && this.map.get(hashes[k]!)?.has(i) === true) k++;
+        return k / hashes.length;
+      });
+    }
+  }
+
+  it('routes, evicts and scores as the reference over random traffic (up to 70 instances, capacities that wrap)', () => {
+    const op = fc.tuple(fc.boolean(), fc.array(fc.integer({ min: 0, max: 24 }), { maxLength: 8 }), fc.integer({ min: 0, max: 69 }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 70, maxLength: 70 }));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 30 }), fc.array(op, { maxLength: 80, size: 'max' }), (n, capacity, ops) => {
+      const idx = new PrefixAffinityIndex(n, capacity);
+      const ref = new Reference(capacity);
+      const view = createRouterView(n);
+      const out = new Float64Array(n);
+      for (const [route, hashes, inst, elig] of ops) {
+        if (route) {
+          idx.onRouted(req(hashes), inst % n);
+          ref.routed(hashes, inst % n);
+          expect(idx.size).toBe(ref.map.size);
+        } else {
+          for (let i = 0; i < n; i++) view.eligible[i] = elig[i]!;
+          idx.score(view, req(hashes), out);
+          expect([...out]).toEqual(ref.score(hashes, elig, n));
+        }
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('grows past its first 1,024 slots and still evicts in routing order', () => {
+    const idx = new PrefixAffinityIndex(2, 3000);
+    const ref = new Reference(3000);
+    for (let k = 0; k < 4000; k++) {
+      const hs = [k, k + 0.5];
+      idx.onRouted(req(hs), k % 2);
+      ref.routed(hs, k % 2);
+    }
+    expect(idx.size).toBe(3000);
+    const view = createRouterView(2);
+    const out = new Float64Array(2);
+    for (const probe of [[0], [2499], [2500], [2500.5], [3999, 3999.5], [3998]]) {
+      idx.score(view, req(probe), out);
+      expect([...out], String(probe)).toEqual(ref.score(probe, [1, 1], 2));
+    }
+  });
+});
+
+describe('load-aware: what it counts', () => {
+  it('adds the gateway\'s in-flight dispatches to the scraped queue (q = waiting + in flight)', () => {
+    const view = createRouterView(3);
+    view.waiting.set([0, 30, 100]);
+    view.inFlight.set([0, 2, 28]);
+    const out = new Float64Array(3);
+    findScorer('load-aware').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0.5, 0.5 * (1 - 32 / 128), 0]);
+    // One request in flight to an empty queue is already load.
+    view.waiting.set([0, 0, 0]);
+    view.inFlight.set([1, 0, 0]);
+    findScorer('load-aware').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0.5 * (1 - 1 / 128), 0.5, 0.5]);
+  });
+  it('keeps its default threshold for a threshold of 0 or below (a flag that would divide by zero)', () => {
+    const view = createRouterView(1);
+    view.waiting.set([64]);
+    const out = new Float64Array(1);
+    for (const threshold of [0, -5]) {
+      findScorer('load-aware').create({ numInstances: 1 }, { threshold }).score(view, req([]), out);
+      expect(out[0], String(threshold)).toBe(0.25);
+    }
+  });
+});
