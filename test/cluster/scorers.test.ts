@@ -231,18 +231,19 @@ describe('prefix-affinity index against a plain LRU map', () => {
 });
 
 describe('load-aware: what it counts', () => {
+  /** Scores of a queue-reading scorer over instances with these scraped queues and in-flight dispatches. */
+  const queueScores = (waiting: number[], inFlight: number[]): number[] => {
+    const view = createRouterView(waiting.length);
+    view.waiting.set(waiting);
+    view.inFlight.set(inFlight);
+    const out = new Float64Array(waiting.length);
+    findScorer('load-aware').create({ numInstances: waiting.length }).score(view, req([]), out);
+    return [...out];
+  };
   it('adds the gateway\'s in-flight dispatches to the scraped queue (q = waiting + in flight)', () => {
-    const view = createRouterView(3);
-    view.waiting.set([0, 30, 100]);
-    view.inFlight.set([0, 2, 28]);
-    const out = new Float64Array(3);
-    findScorer('load-aware').create({ numInstances: 3 }).score(view, req([]), out);
-    expect([...out]).toEqual([0.5, 0.5 * (1 - 32 / 128), 0]);
+    expect(queueScores([0, 30, 100], [0, 2, 28])).toEqual([0.5, 0.5 * (1 - 32 / 128), 0]);
     // One request in flight to an empty queue is already load.
-    view.waiting.set([0, 0, 0]);
-    view.inFlight.set([1, 0, 0]);
-    findScorer('load-aware').create({ numInstances: 3 }).score(view, req([]), out);
-    expect([...out]).toEqual([0.5 * (1 - 1 / 128), 0.5, 0.5]);
+    expect(queueScores([0, 0, 0], [1, 0, 0])).toEqual([0.5 * (1 - 1 / 128), 0.5, 0.5]);
   });
   it('keeps its default threshold for a threshold of 0 or below (a flag that would divide by zero)', () => {
     const view = createRouterView(1);
