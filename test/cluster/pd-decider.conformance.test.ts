@@ -72,3 +72,21 @@ describe('prefix-threshold decider (llm-d pd-profile-handler prefix-based decisi
     expect(decide({ inputTokens: 1000, outputTokens: 10, cachedTokens: 743 })).toBe(true);
   });
 });
+
+describe('P/D decider lookup', () => {
+  it('reads names as typed (case, surrounding spaces) and names the close ones when it cannot', async () => {
+    const { findPdDecider } = await import('../../src/cluster/pd-decider.js');
+    expect(findPdDecider('  Prefix-Threshold ').name).toBe('prefix-threshold');
+    expect(findPdDecider('NEVER').name).toBe('never');
+    expect(() => findPdDecider('prefix-treshold')).toThrow(/unknown P\/D decider 'prefix-treshold' \(did you mean prefix-threshold\?\); known: never, always, prefix-threshold/);
+    try {
+      findPdDecider('zzz');
+    } catch (e) {
+      expect((e as { code: string; where: string; message: string }).code).toBe('UNKNOWN_PD_DECIDER');
+      expect((e as { where: string }).where).toBe('--pd-decider');
+      expect((e as Error).message).toMatch(/unknown P\/D decider 'zzz'; known: never, always, prefix-threshold$/);
+      return;
+    }
+    throw new Error('findPdDecider accepted an unknown name');
+  });
+});
