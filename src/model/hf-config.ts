@@ -9,6 +9,7 @@ import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-co
 import { type ContextLength, contextLength, hasLengthKey } from './max-model-len.js';
 import { quantizationObject, readQuantization } from './quantization.js';
 import { ropeCacheBytes, visionTowerParams } from './rope-cache.js';
+import { NON_ATTENTION_REFUSAL, nonAttentionLayers } from './sequence-mixers.js';
 import { type SparseAttention, indexerLayerCount, indexerParamCount, indexerParamsPerLayer } from './sparse-attention.js';
 
 type Json = Record<string, unknown>;
@@ -180,6 +181,8 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const w = language === outer ? where : `${where}: text_config`;
   const c = withClassDefaults(language);
   const modelType = String(c['model_type'] ?? outer['model_type'] ?? '');
+  const recurrent = nonAttentionLayers(c, modelType);
+  if (recurrent !== null) throw new InputError('MODEL_UNSUPPORTED_LAYERS', `${w}: ${recurrent.field}`, `${recurrent.found}; ${NON_ATTENTION_REFUSAL}`);
 
   const hidden = posInt(c, 'hidden_size', w);
   const layers = posInt(c, 'num_hidden_layers', w);

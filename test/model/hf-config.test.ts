@@ -107,4 +107,25 @@ describe('modelSpecFromHfConfig', () => {
     // MLP 2 × 24576 at 1 byte; everything else (2 × (12288 + 128) + 2 × 6400 + 64) at 2 bytes
     expect(q.weightMemoryBytes).toBe(2 * 24576 + 2 * (2 * (12288 + 128) + 2 * 6400 + 64));
   });
+
+  test('a model with linear-attention or state-space layers is refused by the field that shows them, never simulated as attention', () => {
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      // Qwen3-Next: three Gated DeltaNet layers to every full-attention one.
+      [{ model_type: 'qwen3_next', layer_types: ['linear_attention', 'linear_attention', 'linear_attention', 'full_attention'] }, 'layer_types', /3 of 4 layers are 'linear_attention'/],
+      // Nemotron-H: M Mamba-2, * attention, - MLP.
+      [{ model_type: 'nemotron_h', hybrid_override_pattern: 'M-M-M*-' }, 'hybrid_override_pattern', /3 Mamba layers \('M'\)/],
+      // MiniMax-Text-01: 0 a lightning (linear) attention layer, 1 softmax.
+      [{ model_type: 'minimax', attn_type_list: [0, 0, 1] }, 'attn_type_list', /2 linear-attention layers/],
+      [{ model_type: 'jamba' }, 'model_type', /'jamba' has recurrent/],
+    ];
+    for (const [extra, field, found] of cases) {
+      const e = err(() => modelSpecFromHfConfig({ ...tiny, ...extra }, 'x', 'x.json'));
+      expect([e.code, e.where]).toEqual(['MODEL_UNSUPPORTED_LAYERS', `x.json: ${field}`]);
+      expect(e.message).toMatch(found);
+      expect(e.message).toMatch(/MambaSpec/);
+    }
+    // layer_types that are all attention (gpt-oss, Gemma 3, recent Qwen configs) are read as before.
+    const sliding = modelSpecFromHfConfig({ ...tiny, sliding_window: 128, layer_types: ['sliding_attention', 'full_attention'] }, 's', 's.json');
+    expect(sliding.numLayers).toBe(2);
+  });
 });
