@@ -14,6 +14,7 @@ import { parseExperiment, type Experiment, type ModelCatalogHook, type PrefixAli
 import type { CpuOffloadSizeReading } from './experiment-cpu-tier.js';
 import { KNOB_FIELDS, simulatorDerived, type KnobName } from './knobs.js';
 import { buildPlan, type ExperimentPlan, type PlanOptions } from './plan.js';
+import { checkPlanConfig } from './config-check.js';
 import { parseCalibrationRequestsCsv, rowsFromRecords, type LatencyRow } from './requests.js';
 import { cdfPoints } from './stats.js';
 import { buildValidationDocument, type SummaryOptions, type ValidationDocument, type ValidationExperiment } from './validation.js';
@@ -104,6 +105,7 @@ export function prepareExperiment(src: ExperimentSource, opts: Pick<ValidateOpti
   const exp = parseExperiment(src.json, src.file, { ...(opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {}), ...(opts.prefixAliases ? { prefixAliases: opts.prefixAliases } : {}), ...(opts.cpuOffloadSize ? { cpuOffloadSize: opts.cpuOffloadSize } : {}) });
   const rows = typeof src.requests === 'string' ? parseCalibrationRequestsCsv(src.requests, src.requestsFile ?? exp.perRequestFile ?? `${src.file} (requests)`) : src.requests;
   const plan = buildPlan(exp, { ...(opts.plan ?? {}), ...(rows ? { requests: rows } : {}) });
+  checkPlanConfig(plan);
   return { exp, plan, ...(rows ? { rows } : {}) };
 }
 

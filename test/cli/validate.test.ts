@@ -112,6 +112,30 @@ describe('blis validate', () => {
     expect(r.err).toMatch(/5 experiment files could not be used/);
   });
 
+  it("what the file states and the simulator cannot take is the file's error, named by its field, before any simulation; exit 2", async () => {
+    const dir = tmp();
+    experiment(dir, 'good');
+    experiment(dir, 'gpu', (j) => { j.hardware.gpu = 'L40'; });
+    experiment(dir, 'tp', (j) => { j.tp = 3; });
+    experiment(dir, 'no-room', (j) => { j.hardware.gpu = 'A100-40GB'; j.vllm.gpu_memory_utilization = 0.3; j.vllm.total_kv_blocks_gpu = null; });
+    experiment(dir, 'mamba', (j) => { j.model = 'acme/hybrid-8b'; j.hf_config = { ...j.hf_config, model_type: 'nemotron_h', hybrid_override_pattern: 'M-M*-M-' }; });
+    const r = await runCli(['validate', dir, '--jobs', '1', '--output', 'json', '--quiet']);
+    expect(r.code, r.err).toBe(2);
+    const doc = JSON.parse(r.out);
+    const by = (id: string) => doc.experiments.find((e: any) => e.id === id);
+    expect(by('good').status).toBe('ok');
+    expect(by('gpu')).toMatchObject({ status: 'error', error_code: 'UNKNOWN_HARDWARE' });
+    expect(by('gpu').error).toMatch(/^gpu\.json: hardware\.gpu: unknown hardware 'L40'; did you mean l40s.*spell hardware\.gpu as one of them \(`blis hardware` lists/);
+    expect(by('tp').error).toMatch(/^tp\.json: tp: tensor parallel size 3 does not divide/);
+    expect(by('no-room')).toMatchObject({ status: 'error', error_code: 'KV_CAPACITY' });
+    expect(by('no-room').error).toMatch(/^no-room\.json: vllm\.gpu_memory_utilization: .* does not fit on A100-40: .*; raise tp or vllm\.gpu_memory_utilization$/);
+    expect(by('mamba')).toMatchObject({ status: 'error', error_code: 'MODEL_UNSUPPORTED_LAYERS' });
+    expect(by('mamba').error).toMatch(/^mamba\.json: hf_config: hybrid_override_pattern: 3 Mamba layers/);
+    // Named the file's way, never as a flag of `blis run`.
+    for (const id of ['gpu', 'tp', 'no-room', 'mamba']) expect(by(id).error).not.toMatch(/ --[a-z]/);
+    expect(r.err).toMatch(/4 experiment files could not be used/);
+  });
+
   it("an experiment's per-request CSV named beside it (a shell glob names both) is read with it, once; named alone it stands for its experiment", async () => {
     const both = await runCli(['validate', FIXTURE_CSV, FIXTURE, '--output', 'json']);
     expect(both.code, both.err).toBe(0);
