@@ -60,8 +60,24 @@ export function renderSummaryText(doc: ValidationDocument, baseline?: Baseline):
   const ok = doc.experiments.filter((e) => e.status === 'ok').length;
   const lines = [`${ok}/${doc.experiments.length} experiments simulated`, rows.length > 1 ? table(rows) : '(no counted experiment: nothing to summarise)', ''];
   for (const e of doc.experiments) if (e.status === 'error') lines.push(`error: ${e.error ?? e.id}`);
+  for (const e of doc.experiments) {
+    const failed = unfinishedLine(e.id, e.stages.find((s) => s.index === 'summary')?.requests);
+    if (failed !== null) lines.push(failed);
+  }
   lines.push(gateLine(doc.gate), '');
   return lines.join('\n');
+}
+
+/**
+ * A run whose predicted requests did not all finish (a client timeout or a refusal): its latency
+ * figures cover only those that did, so the summary says so beside the measured run's count.
+ */
+function unfinishedLine(id: string, req: StageComparison['requests']): string | null {
+  const p = req?.predicted;
+  if (p === undefined || p.failed === 0) return null;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const actual = req?.actual ? `measured ${n(req.actual.failed)} of ${n(req.actual.ok + req.actual.failed)}` : 'the measured count is not in the file';
+  return `unfinished: ${id}: ${n(p.failed)} of ${n(p.ok + p.failed)} predicted requests failed or timed out (${actual}); its latency figures cover the ${n(p.ok)} that finished`;
 }
 
 /** One failure: `ttft_mean MAPE 35.20% > limit 30.10%`, `x ttft_mean median MAPE …`, `x failed_requests …`. */
