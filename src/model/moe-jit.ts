@@ -58,6 +58,7 @@ const VLLM_DEVICE_NAMES: Readonly<Record<string, string>> = Object.freeze({
   B200: 'NVIDIA_B200',
   'H100-PCIe': 'NVIDIA_H100_PCIe',
   'H100-NVL': 'NVIDIA_H100_NVL',
+  'H200-NVL': 'NVIDIA_H200_NVL',
   'A100-PCIe-80': 'NVIDIA_A100_80GB_PCIe',
   'A100-PCIe-40': 'NVIDIA_A100-PCIE-40GB',
 });

@@ -45,6 +45,8 @@ describe('hardware catalog', () => {
       ['H200-SXM-141GB', 'H200'],
       ['Tesla B200', 'B200'],
       ['NVIDIA L40S PCIe 48GB', 'L40S'], // a PCIe card by make: its pcie word names the catalogued part
+      ['A100 80G', 'A100-80'], // "80G" is the memory size "80GB"
+      ['A100-40G', 'A100-40'],
     ];
     for (const [name, gpu] of cases) expect([name, getHardware(name).name]).toEqual([name, gpu]);
     expect(hardwareNameKey('NVIDIA A100-SXM4-80GB')).toBe(hardwareNameKey('a100_80gb-sxm'));
@@ -56,6 +58,7 @@ describe('hardware catalog', () => {
       ['NVIDIA A100-PCIE-40GB', 'A100-PCIe-40'],
       ['NVIDIA H100 PCIe', 'H100-PCIe'],
       ['NVIDIA H100 NVL', 'H100-NVL'],
+      ['NVIDIA H200 NVL', 'H200-NVL'],
     ];
     for (const [name, gpu] of cases) expect([name, getHardware(name).name]).toEqual([name, gpu]);
     // The PCIe A100 streams its HBM2e at the SXM part's measured fraction of its own datasheet figure.
@@ -63,7 +66,7 @@ describe('hardware catalog', () => {
     const sxm = getHardware('A100-80');
     expect(pcie.hbmAchievedTBps / pcie.hbmTBps).toBeCloseTo(sxm.hbmAchievedTBps / sxm.hbmTBps, 3);
     expect([pcie.interconnect, sxm.interconnect]).toEqual(['pcie', 'nvlink']);
-    for (const name of ['NVIDIA A10 PCIe', 'NVIDIA H200 NVL']) {
+    for (const name of ['NVIDIA A10 PCIe', 'NVIDIA L4 PCIe']) {
       expect(() => getHardware(name)).toThrowError(/PCIe or NVL card has its own clocks.*--hardware-config/);
       expect(() => getHardware(name)).not.toThrowError(/did you mean/);
     }
