@@ -47,6 +47,27 @@ describe('parseExperiment', () => {
     expect(err.message).toContain('model');
   });
 
+  it('a vllm key blis does not read is noted with its value, never dropped; null, false, hints and the provenance are not', () => {
+    const j = fixture();
+    Object.assign(j.vllm, { enforce_eager: true, speculative_config: { method: 'ngram', num_speculative_tokens: 3 }, enable_expert_parallel: false, swap_space: null, max_num_seqs_likely: 256 });
+    const noted = parseExperiment(j, 'x.json').assumptions.filter((a) => a.kind === 'noted' && a.field.startsWith('vllm.'));
+    expect(noted.map((a) => [a.field, a.value])).toEqual([['vllm.enforce_eager', true], ['vllm.speculative_config', { method: 'ngram', num_speculative_tokens: 3 }]]);
+    expect(noted[0]!.why).toMatch(/not read by blis/);
+  });
+
+  it('pipeline parallelism is refused by its field, not simulated as tensor parallelism alone', () => {
+    for (const [edit, field] of [[(j: Record<string, any>) => { j.pp = 2; }, 'pp'], [(j: Record<string, any>) => { j.vllm.pipeline_parallel_size = 4; }, 'vllm.pipeline_parallel_size']] as const) {
+      const j = fixture();
+      edit(j);
+      const err = errorOf(() => parseExperiment(j, 'pp.json'));
+      expect([err.code, err.where]).toEqual(['EXPERIMENT_UNSUPPORTED', `pp.json: ${field}`]);
+      expect(err.message).toMatch(/pipeline parallelism \(\d stages\) is not modelled/);
+    }
+    const one = fixture();
+    one.pp = 1;
+    expect(parseExperiment(one, 'pp.json').tp).toBe(one.tp);
+  });
+
   it('a stage without metrics → error naming the stage', () => {
     const j = fixture();
     j.ground_truth.stages[1] = { stage: 1, requests_sent: 40 };
