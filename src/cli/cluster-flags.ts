@@ -35,7 +35,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--tp <n>', 'tensor-parallel degree per instance (default 1)', intFlag('--tp'))
     .option('--num-instances <n>', 'engine instances behind the router (default 1)', intFlag('--num-instances'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
-    .option('--latency-coefficients <file>', 'coefficients file for --latency-model fitted (written by blis calibrate)')
+    .option('--latency-coefficients <file>', 'coefficients file: for fitted (the default), one blis calibrate wrote; with --latency-model linear or roofline, a JSON object of that model\'s options, e.g. {"alpha0Us": 5000, "alpha1UsPerPrefillToken": 20, "alpha2UsPerDecodeToken": 30, "alpha3UsPerContextToken": 0} (docs/model.md)')
     .option('--max-num-batched-tokens <n>', 'token budget per engine step (default: vLLM serve\'s for the GPU: 8192 on >= 70 GiB GPUs other than A100, else 2048)', intFlag('--max-num-batched-tokens'))
     .option('--max-num-seqs <n>', 'requests per engine step (default: vLLM serve\'s for the GPU: 1024 on >= 70 GiB GPUs other than A100, else 256)', intFlag('--max-num-seqs'))
     .option('--no-async-scheduling', 'schedule each step after the previous one ends (vLLM --no-async-scheduling; default: async, as vLLM >= 0.14)')

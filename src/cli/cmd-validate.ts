@@ -103,7 +103,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', intFlag('--seed'))
     .option('--jobs <n>', 'worker threads simulating experiments in parallel (default 2)', intFlag('--jobs'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
-    .option('--latency-coefficients <file>', 'coefficients file (blis.step-coefficients/v1, from blis calibrate) for the fitted model')
+    .option('--latency-coefficients <file>', 'coefficients file (blis.step-coefficients/v1, from blis calibrate) for the fitted model; with --latency-model linear or roofline, a JSON object of that model\'s options')
     .option('--report-dir <dir>', 'write report.md, report.html, junit.xml and validation.json here')
     .option('--output <format>', 'stdout: human (summary table) or json (validation.json) (default human)', choiceFlag('--output', ['human', 'json']))
     .option('--baseline <file>', 'gate: exit 1 when a metric regresses past this baseline\'s limits')

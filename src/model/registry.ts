@@ -8,7 +8,7 @@
 import { InputError, closeNames } from '../kernel/errors.js';
 import type { RequestOverheads, StepTimeContext, StepTimeModel, StepTimeModelEntry } from './step-time.js';
 import { createRoofline } from './roofline.js';
-import { ROOFLINE_OPTIONS, type StepTimeOption } from './roofline-params.js';
+import { ROOFLINE_OPTIONS, readNumericOptions, type StepTimeOption } from './roofline-params.js';
 import { coefficientsFromJson, createFitted, defaultCoefficients } from './fitted.js';
 import { LINEAR_OPTIONS, createLinear } from './linear.js';
 import { moeJitFacts } from './moe-jit.js';
@@ -90,21 +90,35 @@ const FLAGS: StepTimeWhere = { name: '--latency-model', coefficients: '--latency
 
 /**
  * Decides the step-time model once: an explicit name must exist; a coefficients document
- * implies `fitted` (another explicit name is a conflict) and is validated here, so that a bad
+ * implies `fitted`, or with another explicit name holds that model's options, and is validated here, so that a bad
  * file fails before any simulation with its own name in the message; otherwise the registry's
  * default. The result holds the final name, never `default`.
  */
 export function resolveStepTime(opts: StepTimeOptions = {}, where: StepTimeWhere = FLAGS): StepTimeChoice {
   const given = opts.name !== undefined && opts.name.trim().toLowerCase() !== 'default' ? getStepTimeModel(opts.name, where.name).name : undefined;
   if (opts.coefficients !== undefined) {
-    if (given !== undefined && given !== fitted.name) {
-      throw new InputError('FLAG_CONFLICT', where.coefficients, `a coefficients file applies to ${where.name} fitted, not '${given}'`);
-    }
+    if (given !== undefined && given !== fitted.name) return optionsFile(getStepTimeModel(given), opts.coefficients, opts.coefficientsSource ?? where.coefficients, where);
     const source = opts.coefficientsSource ?? where.coefficients;
     coefficientsFromJson(opts.coefficients, source);
     return Object.freeze({ name: fitted.name, options: Object.freeze({ coefficients: opts.coefficients, source }), coefficientsSource: source });
   }
   return Object.freeze({ name: given ?? defaultStepTimeModelName(), options: Object.freeze({}) });
+}
+
+/**
+ * The file given with a model other than `fitted`: that model's own options as one JSON object
+ * (linear's α0-α3, the roofline's efficiencies and overheads; docs/model.md), each checked
+ * against the model's table here, before any simulation. A calibrate file (its schema) belongs
+ * to `fitted` and is a conflict.
+ */
+function optionsFile(entry: StepTimeEntry, doc: unknown, source: string, where: StepTimeWhere): StepTimeChoice {
+  const isObject = typeof doc === 'object' && doc !== null && !Array.isArray(doc);
+  if (isObject && 'schema' in doc) {
+    throw new InputError('FLAG_CONFLICT', where.coefficients, `a coefficients file (${String((doc as { schema: unknown }).schema)}) applies to ${where.name} fitted, not '${entry.name}'`);
+  }
+  if (!isObject) throw new InputError('OPTION_INVALID', source, `expected a JSON object of ${entry.name} options (${Object.keys(entry.options).join(', ')})`);
+  readNumericOptions(doc as Record<string, unknown>, entry.options, source);
+  return Object.freeze({ name: entry.name, options: Object.freeze({ ...(doc as Record<string, unknown>) }), coefficientsSource: source });
 }
 
 /**

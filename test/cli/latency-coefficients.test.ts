@@ -75,4 +75,20 @@ describe('--latency-coefficients in run and replay', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/bad\.json: entries\[0\]\.coefficients\.gemm: unknown basis term/);
   });
+
+  it('with --latency-model linear the file holds its α options: a request steps exactly as computed by hand', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-linear-'));
+    writeFileSync(join(dir, 'lin.json'), JSON.stringify({ alpha0Us: 10_000, alpha1UsPerPrefillToken: 10, alpha2UsPerDecodeToken: 0, alpha3UsPerContextToken: 0 }));
+    writeFileSync(join(dir, 'w.yaml'), 'clients:\n  - name: a\n    input: {dist: constant, value: 100}\n    output: {dist: constant, value: 5}\nrate: 1\n');
+    const r = await runCli(['run', '--workload-spec', join(dir, 'w.yaml'), '--num-requests', '1', '--latency-model', 'linear', '--latency-coefficients', join(dir, 'lin.json'), '--output', 'json', '--quiet']);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    // The prompt's step: 10,000 + 10 × 100 µs; then four one-token decodes of 10,000 µs each.
+    expect([doc.ttft_ms.mean, doc.e2e_ms.mean, doc.tpot_ms.mean]).toEqual([11, 51, 10]);
+    expect([doc.config.latency_model, doc.config.latency_coefficients]).toEqual(['linear', join(dir, 'lin.json')]);
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ alpha0: 1 }));
+    const typo = await runCli(['run', '--num-requests', '1', '--latency-model', 'linear', '--latency-coefficients', join(dir, 'typo.json')]);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/UNKNOWN_OPTION.*typo\.json: alpha0: unknown option 'alpha0'; did you mean alpha0Us/);
+  });
 });
