@@ -34,3 +34,17 @@ export function refusePipelineParallel(r: Reader, json: Obj, v: Obj): void {
     r.fail(field, `pipeline parallelism (${value} stages) is not modelled: blis splits a model over tensor-parallel ranks only, and each pipeline stage would hold a different share of the weights and KV cache`, 'EXPERIMENT_UNSUPPORTED');
   }
 }
+
+/**
+ * An hf_config without model_type (transformers and vLLM select the architecture by it) is read
+ * by the rules for an unnamed decoder (hf-config.ts): a gated MLP, a stated sliding_window on
+ * every layer, no family's own rule (Gemma's alternating windows, a two-matrix MLP, a class's
+ * default vocabulary, family sampling defaults). Said, since those rules might read it otherwise.
+ */
+export function noteAbsentModelType(hfConfig: Obj, notes: Assumption[]): void {
+  if (Object.keys(hfConfig).length === 0) return;
+  const text = hfConfig['text_config'];
+  const inner = typeof text === 'object' && text !== null ? (text as Obj)['model_type'] : undefined;
+  if (typeof hfConfig['model_type'] === 'string' || typeof inner === 'string') return;
+  notes.push({ field: 'hf_config.model_type', value: null, kind: 'assumed', why: 'absent: read by the rules for an unnamed decoder (a gated MLP; a stated sliding_window on every layer), with no model family\'s own rule' });
+}

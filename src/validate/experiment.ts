@@ -20,7 +20,7 @@ import { readCpuTierSize, type CpuOffloadSizeReading } from './experiment-cpu-ti
 import { derivedTpotNote, truthBlock, withDerivedTpot, type LengthStats, type TruthBlock } from './experiment-truth.js';
 import { KNOB_FIELDS, OPTIONAL_KNOBS, type EngineKnobs, type KnobName } from './knobs.js';
 import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
-import { noteUnreadVllmKeys, refusePipelineParallel } from './experiment-unread.js';
+import { noteAbsentModelType, noteUnreadVllmKeys, refusePipelineParallel } from './experiment-unread.js';
 
 export type { DistMs, LengthStats, TruthBlock } from './experiment-truth.js';
 export type { PrefixStructure, PrefixAliasReading } from './experiment-prefix.js';
@@ -153,6 +153,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   const v = r.obj(json, 'vllm', '');
   refusePipelineParallel(r, json, v);
   noteUnreadVllmKeys(v, notes);
+  noteAbsentModelType(hfConfig, notes);
   const off = r.optObj(v, 'cpu_offload', 'vllm.');
   const engineStated: EngineKnobs = {
     maxNumSeqs: r.nullableNum(v, 'max_num_seqs', 'vllm.'),

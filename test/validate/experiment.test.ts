@@ -55,6 +55,14 @@ describe('parseExperiment', () => {
     expect(noted[0]!.why).toMatch(/not read by blis/);
   });
 
+  it('an hf_config without model_type is read as an unnamed decoder, and the report says so', () => {
+    const j = fixture();
+    const assumed = (x: Record<string, any>) => parseExperiment(x, 'x.json').assumptions.filter((a) => a.field === 'hf_config.model_type');
+    expect(assumed(j)).toEqual([]);
+    delete j.hf_config.model_type;
+    expect(assumed(j)).toMatchObject([{ kind: 'assumed', value: null, why: expect.stringMatching(/unnamed decoder/) }]);
+  });
+
   it('pipeline parallelism is refused by its field, not simulated as tensor parallelism alone', () => {
     for (const [edit, field] of [[(j: Record<string, any>) => { j.pp = 2; }, 'pp'], [(j: Record<string, any>) => { j.vllm.pipeline_parallel_size = 4; }, 'vllm.pipeline_parallel_size']] as const) {
       const j = fixture();
