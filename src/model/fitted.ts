@@ -71,8 +71,17 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Every coefficient and overhead is a cost (µs, or a multiple of the roofline's): a negative one
+ * gives negative latencies, and one past a million a step of hours (a typo; calibrate's bounds
+ * are a few thousand at most), whose simulated clock could outrun integer microseconds.
+ */
+const MAX_TERM = 1e6;
+
 function finite(v: unknown, where: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError('COEFFICIENTS_INVALID', where, `found ${JSON.stringify(v)}; expected ${what}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_TERM) {
+    throw new InputError('COEFFICIENTS_INVALID', where, `found ${JSON.stringify(v)}; expected ${what} from 0 to ${MAX_TERM.toExponential()} (a cost: a negative one would make latencies negative)`);
+  }
   return v;
 }
 

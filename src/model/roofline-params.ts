@@ -114,8 +114,9 @@ export function readNumericOptions(
       throw new InputError('UNKNOWN_OPTION', `${where}: ${k}`, `unknown option '${k}'; ${close.length ? `did you mean ${close.join(', ')}?` : `known: ${names.join(', ')}`}`);
     }
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new InputError('OPTION_INVALID', `${where}: ${k}`, `found ${JSON.stringify(v)}; expected a non-negative number (${known[k]!.unit})`);
+    // Past a billion (µs, bytes, tokens) an option is a typo, and a step that long could outrun the clock's integer microseconds.
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1e9) {
+      throw new InputError('OPTION_INVALID', `${where}: ${k}`, `found ${JSON.stringify(v)}; expected a non-negative number (${known[k]!.unit}) up to 1e9`);
     }
     out[k] = v;
   }

@@ -41,6 +41,22 @@ describe('fitted step-time model', () => {
     expect(() => coefficientsFromJson(file([{ match: {}, coefficients: {}, overheads: { perStreamTokenUs: 1 } }]), 'c.json')).toThrow(/overheads\.perStreamTokenUs.*known: .*perStreamedTokenUs/);
   });
 
+  test('every term is a cost from 0 to 1e6: a negative one (negative latencies) or a huge one (a clock past integer µs) names its field', () => {
+    const bad = (entry: object): string => {
+      try {
+        coefficientsFromJson(file([entry]), 'c.json');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(bad({ match: {}, coefficients: { step: -1e6 } })).toMatch(/c\.json: entries\[0\]\.coefficients\.step: found -1000000; expected .* from 0 to 1e\+6/);
+    expect(bad({ match: {}, coefficients: { step: 1e300 } })).toMatch(/entries\[0\]\.coefficients\.step: found 1e\+300/);
+    expect(bad({ match: {}, coefficients: {}, overheads: { firstTokenUs: -1e7 } })).toMatch(/entries\[0\]\.overheads\.firstTokenUs: found -10000000/);
+    expect(bad({ match: {}, coefficients: { step: 1e6, gemm_us: 0 }, overheads: { firstTokenUs: 0 } })).toBe('accepted');
+    expect(() => createLinear(ctx, { alpha0Us: 1e300 })).toThrow(/linear: alpha0Us: found 1e\+300; expected a non-negative number \(us\) up to 1e9/);
+  });
+
   test('the most specific matching entry wins', () => {
     const c = coefficientsFromJson(
       file([
