@@ -5,6 +5,8 @@
  * coefficients file with its provenance (src/validate/provenance.ts). This file parses flags,
  * reads files and prints.
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { calibrate, coefficientsDocument, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, rooflineStart, startFromDocument, startVector, type CalibrationCase, type FitParameter } from '../validate/calibrate.js';
@@ -36,9 +38,10 @@ Examples:
 
 function parseParams(v: string | undefined): readonly FitParameter[] {
   const names = (v ?? SHIPPED_FIT_PARAMETERS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  return names.map((n) => {
+  return names.map((n, i) => {
     const p = DEFAULT_FIT_PARAMETERS.find((x) => x.name === n);
     if (!p) throw new InputError('FLAG_MALFORMED', '--params', `unknown parameter '${n}'; known: ${DEFAULT_FIT_PARAMETERS.map((x) => x.name).join(', ')}`);
+    if (names.indexOf(n) !== i) throw new InputError('FLAG_MALFORMED', '--params', `'${n}' is named twice; each parameter is fitted once`);
     return p;
   });
 }
@@ -82,11 +85,17 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const params = parseParams(o['params'] as string | undefined);
     const base = typeof o['start'] === 'string' ? startFromDocument(readJson(resolvePath(io.cwd, o['start']), 'coefficients file')) : rooflineStart();
     const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
+    if (maxEvaluations < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--max-evaluations', `found ${maxEvaluations}; expected at least 1 simulation of the training set`);
     const arrivals = o['arrivals'] as ArrivalSource | undefined;
     const workerUrl = validateWorkerUrl();
     const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { name: 'fitted', coefficients });
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [shippedExperimentsDir('calibration'), shippedExperimentsDir('trainval')];
+    // Checked before the fit (minutes): the file written must not be an experiment it reads.
+    const out = typeof o['out'] === 'string' ? resolvePath(io.cwd, o['out']) : undefined;
+    if (out !== undefined && inputs.some((p) => out === p || (dirname(out) === p && existsSync(out)))) {
+      throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is an experiment this fit reads; writing the coefficients there would destroy it: choose another file`);
+    }
     const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
     const cpuOffloadSize = o['cpuOffloadSize'] as CpuOffloadSizeReading | undefined;
     const prepare = { plan: arrivals ? { arrivals } : {}, ...(prefixAliases ? { prefixAliases } : {}), ...(cpuOffloadSize ? { cpuOffloadSize } : {}) };

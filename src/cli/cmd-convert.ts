@@ -10,6 +10,9 @@ import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './in
 import { planOutputs } from './output-files.node.js';
 import { intFlag } from './parse.js';
 
+/** 2100-01-01T00:00:00Z in µs since the Unix epoch: far below 2^53, so epoch + arrival stays exact. */
+const MAX_EPOCH_US = 4_102_444_800_000_000;
+
 const EXAMPLES = `
 Examples:
   blis convert traces/azure2023-conv.relative.head300.csv --to arrivals.csv
@@ -34,6 +37,10 @@ export function registerConvert(program: Command, io: CliIO): void {
     const o = cmd.opts<Record<string, unknown>>();
     if (typeof o['to'] !== 'string') throw new InputError('FLAG_MISSING', '--to', 'expected an output file, e.g. --to arrivals.csv');
     const seed = typeof o['seed'] === 'number' ? o['seed'] : 0;
+    // A Unix time in µs: send times (epoch + arrival) must stay exact integers and dates writable.
+    if (typeof o['epochUs'] === 'number' && (o['epochUs'] < 0 || o['epochUs'] > MAX_EPOCH_US)) {
+      throw new InputError('FLAG_OUT_OF_RANGE', '--epoch-us', `found ${o['epochUs']}; expected a Unix time in microseconds from 0 to ${MAX_EPOCH_US} (2100-01-01)`);
+    }
     const options = {
       ...ingestOptionsFromFlags(cmd, seed, '--until'),
       ...(typeof o['toFormat'] === 'string' ? { toFormat: o['toFormat'] } : {}),

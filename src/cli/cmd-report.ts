@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import { renderClusterComparison } from '../report/cluster-html.js';
+import { InputError } from '../kernel/errors.js';
 import { readJson, resolvePath, writeText } from './files.node.js';
 import { QUIET_HELP, note, type CliIO } from './io.js';
 
@@ -30,6 +31,8 @@ export function registerReport(program: Command, io: CliIO): void {
       return { label, metrics: readJson(resolvePath(io.cwd, file), 'metrics file') as MetricsDocument };
     });
     const out = resolvePath(io.cwd, o['out'] as string);
+    const inputs = runs.map((arg) => resolvePath(io.cwd, arg.indexOf('=') > 0 ? arg.slice(arg.indexOf('=') + 1) : arg));
+    if (inputs.includes(out)) throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is one of the runs read; writing it would destroy it: choose another file`);
     writeText(out, renderClusterComparison(compared, typeof o['title'] === 'string' ? o['title'] : undefined));
     note(o['quiet'] === true, io, `blis: wrote ${out} (${compared.length} runs)\n`);
   });

@@ -51,10 +51,31 @@ function singleBars(title: string, runs: readonly ComparedRun[], value: (m: Metr
 const ms = (x: number | null): string => (x === null ? '–' : x >= 1000 ? x.toFixed(0) : x.toFixed(1));
 const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
+/** The blocks and fields the page reads, each present with its type; else REPORT_NOT_METRICS naming the field (an edited or truncated file). */
+function checkReportedFields(m: Record<string, unknown>, label: string): void {
+  const block = (key: string): Record<string, unknown> => {
+    const b = m[key];
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new InputError('REPORT_NOT_METRICS', `${label}: ${key}`, `found ${JSON.stringify(b) ?? 'nothing'}; expected the blis.metrics/v1 ${key} block`);
+    return b as Record<string, unknown>;
+  };
+  const num = (key: string, field: string, nullable: boolean): void => {
+    const v = block(key)[field];
+    if (!(typeof v === 'number' && Number.isFinite(v)) && !(nullable && v === null)) {
+      throw new InputError('REPORT_NOT_METRICS', `${label}: ${key}.${field}`, `found ${JSON.stringify(v) ?? 'nothing'}; expected a number${nullable ? ' or null' : ''}`);
+    }
+  };
+  for (const key of ['ttft_ms', 'tpot_ms', 'e2e_ms', 'queue_ms']) for (const p of ['p50', 'p90', 'p99']) num(key, p, true);
+  num('throughput', 'output_tokens_per_s', false);
+  num('kv', 'prefix_hit_rate', true);
+  num('kv', 'preemptions', false);
+  for (const f of ['injected', 'completed', 'rejected', 'timed_out', 'dropped']) num('requests', f, false);
+}
+
 export function renderClusterComparison(runs: readonly ComparedRun[], title = 'blis cluster comparison'): string {
   if (runs.length === 0) throw new InputError('REPORT_NO_RUNS', 'blis report', 'no metrics files given');
   for (const r of runs) {
     if ((r.metrics as { schema?: unknown }).schema !== 'blis.metrics/v1') throw new InputError('REPORT_NOT_METRICS', r.label, 'not a blis.metrics/v1 document (blis run --output json or --metrics-out)');
+    checkReportedFields(r.metrics as unknown as Record<string, unknown>, r.label);
   }
   const rows = runs.map((r) => {
     const m = r.metrics;

@@ -115,3 +115,43 @@ describe('file-level problems exit 2 with one line', () => {
     expect(r.err).toMatch(/is a directory; expected a workload spec/);
   });
 });
+
+describe('inputs a probe of every command broke (2026-12-07): each now exits 2 naming what is wrong, before any work', () => {
+  it('convert --epoch-us past 2100 or negative: not a crash in the date writer', async () => {
+    const dir = inDir({ 't.csv': `${CSV}0,100,10\n` });
+    for (const epoch of ['1000000000000000000000000000000', '-5']) {
+      const r = await runCli(['convert', 't.csv', '--to', 'out.trace_header.yaml', '--epoch-us', epoch], dir);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(/FLAG_OUT_OF_RANGE.*--epoch-us: found .*; expected a Unix time in microseconds from 0 to 4102444800000000/);
+    }
+  });
+
+  it('report: a metrics file missing a block or holding a string where a number goes names the field; --out may not be a run it reads', async () => {
+    const dir = inDir({});
+    const run = await runCli(['run', '--num-requests', '5', '--output', 'json', '--quiet'], dir);
+    const doc = JSON.parse(run.out);
+    writeFileSync(join(dir, 'ok.json'), run.out);
+    writeFileSync(join(dir, 'no-ttft.json'), JSON.stringify({ ...doc, ttft_ms: undefined }));
+    writeFileSync(join(dir, 'str.json'), JSON.stringify({ ...doc, e2e_ms: { ...doc.e2e_ms, p99: 'abc' } }));
+    const a = await runCli(['report', 'ok.json', 'no-ttft.json', '--out', 'r.html'], dir);
+    expect([a.code, a.err]).toEqual([2, expect.stringMatching(/REPORT_NOT_METRICS.*no-ttft: ttft_ms: found nothing; expected the blis\.metrics\/v1 ttft_ms block/)]);
+    const b = await runCli(['report', 'str.json', '--out', 'r.html'], dir);
+    expect(b.err).toMatch(/str: e2e_ms\.p99: found "abc"; expected a number or null/);
+    const c = await runCli(['report', 'ok.json', '--out', 'ok.json'], dir);
+    expect([c.code, c.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*--out: .*ok\.json is one of the runs read/)]);
+    expect(JSON.parse(readFileSync(join(dir, 'ok.json'), 'utf8')).schema).toBe('blis.metrics/v1');
+    expect((await runCli(['report', 'ok.json', '--out', 'r.html'], dir)).code).toBe(0);
+  });
+
+  it('calibrate: --out onto an experiment it reads, no evaluations, a parameter twice', async () => {
+    const dir = inDir({});
+    const exp = join(root, 'baselines/trainval-experiments/67-llama-2-7b-hf-tp1-reasoning-lite-1-1.json');
+    const before = readFileSync(exp, 'utf8');
+    const out = await runCli(['calibrate', exp, '--out', exp, '--max-evaluations', '1'], dir);
+    expect([out.code, out.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*is an experiment this fit reads/)]);
+    expect(readFileSync(exp, 'utf8')).toBe(before);
+    expect((await runCli(['calibrate', '--max-evaluations', '0'], dir)).err).toMatch(/--max-evaluations: found 0; expected at least 1/);
+    expect((await runCli(['calibrate', '--params', 'step,gemm_us,step'], dir)).err).toMatch(/--params: 'step' is named twice/);
+  });
+});
+
