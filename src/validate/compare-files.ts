@@ -54,7 +54,8 @@ export function readPrediction(fileName: string, text: string): PredictionInput 
     }
     return { kind: 'metrics', doc };
   }
-  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv') };
+  // A simulated record file is blis's own format: damage in it is refused, not read as failures.
+  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', true) };
 }
 
 function truthSide(t: TruthInput): Side {

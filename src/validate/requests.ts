@@ -40,11 +40,31 @@ export function parseCalibrationRequestsCsv(text: string, fileName: string): Lat
 }
 
 /**
+ * A simulated record's times as blis writes them (record-format.ts): numbers or blank, a completed
+ * request's TTFT and E2E non-negative with TTFT no later than E2E. In a `compare --sim` file
+ * anything else is damage (text, NaN, a negative or inverted time) and would otherwise read as a
+ * failed request or a negative TPOT: it is refused by file, line and column.
+ */
+function checkRecordTimes(rec: Record<string, unknown>, failed: boolean, where: string): void {
+  for (const col of ['ttft_us', 'e2e_us']) {
+    const v = rec[col];
+    if (v !== undefined && v !== null && v !== '' && num(v) === undefined) throw new InputError('REQUESTS_BAD_VALUE', `${where}: ${col}`, `found ${JSON.stringify(v)}; expected microseconds or blank`);
+  }
+  if (failed) return;
+  const ttft = num(rec['ttft_us']);
+  const e2e = num(rec['e2e_us']);
+  for (const [col, v] of [['ttft_us', ttft], ['e2e_us', e2e]] as const) {
+    if (v === undefined || v < 0) throw new InputError('REQUESTS_BAD_VALUE', `${where}: ${col}`, `found ${v ?? 'nothing'} for a completed request; expected microseconds >= 0`);
+  }
+  if (ttft !== undefined && e2e !== undefined && ttft > e2e) throw new InputError('REQUESTS_BAD_VALUE', `${where}: ttft_us`, `found ${ttft}, later than e2e_us ${e2e}; a first token comes no later than the last`);
+}
+
+/**
  * Per-request records as CSV or JSONL with (at least) `arrival_us` and `e2e_us` or `ttft_us`;
  * optional `stage`, `output_tokens`/`produced_tokens`/`output_tokens_counted`, `input_tokens`,
  * `status` (only `completed` counts as a success) and `error` (1/true: failed).
  */
-export function parseLatencyTable(text: string, fileName: string, format: 'csv' | 'jsonl'): LatencyRow[] {
+export function parseLatencyTable(text: string, fileName: string, format: 'csv' | 'jsonl', strict = false): LatencyRow[] {
   let records: Array<Record<string, unknown>>;
   if (format === 'csv') {
     try {
@@ -75,9 +95,9 @@ export function parseLatencyTable(text: string, fileName: string, format: 'csv' 
     }
     const err = rec['error'];
     const status = rec['status'];
-    const error = err === 1 || err === true || err === '1' || err === 'true'
-      || (typeof status === 'string' && status !== '' && status !== 'completed')
-      || ttft === undefined || ttft < 0;
+    const statedFailed = err === 1 || err === true || err === '1' || err === 'true' || (typeof status === 'string' && status !== '' && status !== 'completed');
+    const error = statedFailed || ttft === undefined || ttft < 0;
+    if (strict) checkRecordTimes(rec, statedFailed, `${fileName}:${line}`);
     const stage = num(rec['stage']);
     const row: LatencyRow = {
       index: num(rec['index']) ?? i,

@@ -69,6 +69,25 @@ describe('blis compare', () => {
     expect(r.err).toMatch(/ttft/i);
   });
 
+  it('a damaged simulated record (text, NaN, a negative or inverted time on a completed row) exits 2 by file, line and column; a failed row may be blank', async () => {
+    const good = rowsCsv(5, 100, 1000, 1);
+    const damage: Array<[string, RegExp]> = [
+      ['3,0,300000,100,11,abc,4000,0', /sim\.csv:7: ttft_us: found "abc"; expected microseconds or blank/],
+      ['3,0,300000,100,11,NaN,4000,0', /sim\.csv:7: ttft_us: found "NaN"/],
+      ['3,0,300000,100,11,-5000,4000,0', /sim\.csv:7: ttft_us: found -5000 for a completed request/],
+      ['3,0,300000,100,11,,4000,0', /sim\.csv:7: ttft_us: found nothing for a completed request/],
+      ['3,0,300000,100,11,1000000000000000000,4000,0', /sim\.csv:7: ttft_us: found 1000000000000000000, later than e2e_us 4000/],
+    ];
+    for (const [row, message] of damage) {
+      const dir = files({ 'sim.csv': `${good}${row}\n`, 'truth.csv': rowsCsv(6, 100, 1000) });
+      const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--allow-mismatch'], dir);
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(message)]);
+    }
+    // The same file without the damaged row (its first row failed, with blank times) scores.
+    const ok = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--allow-mismatch'], files({ 'sim.csv': good, 'truth.csv': rowsCsv(5, 100, 1000) }));
+    expect(ok.code, ok.err).toBe(0);
+  });
+
   it('exits 2 for a metrics JSON of the wrong schema and for a missing file', async () => {
     const dir = files({ 'm.json': '{"schema":"nope"}', 'truth.csv': rowsCsv(5, 100, 1000) });
     const a = await runCli(['compare', '--sim', 'm.json', '--truth', 'truth.csv'], dir);
