@@ -116,7 +116,7 @@ describe('file-level problems exit 2 with one line', () => {
   });
 });
 
-describe('inputs a probe of every command broke (2026-12-07): each now exits 2 naming what is wrong, before any work', () => {
+describe('inputs a probe of every command broke (2026-12-07): each now exits 2 naming what is wrong', () => {
   it('convert --epoch-us past 2100 or negative: not a crash in the date writer', async () => {
     const dir = inDir({ 't.csv': `${CSV}0,100,10\n` });
     for (const epoch of ['1000000000000000000000000000000', '-5']) {
@@ -152,6 +152,16 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     expect(readFileSync(exp, 'utf8')).toBe(before);
     expect((await runCli(['calibrate', '--max-evaluations', '0'], dir)).err).toMatch(/--max-evaluations: found 0; expected at least 1/);
     expect((await runCli(['calibrate', '--params', 'step,gemm_us,step'], dir)).err).toMatch(/--params: 'step' is named twice/);
+  });
+
+  it('replay: a file whose every row is skipped, or a window that leaves none, exits 2 after the outputs say so', async () => {
+    const dir = inDir({ 'cols.csv': `${CSV}0,100,10,junk\n1000,100,10,junk\n` });
+    const r = await runCli(['replay', 'cols.csv', '--output', 'json', '--quiet'], dir);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out).requests.injected).toBe(0);
+    expect(r.err).toMatch(/no request to simulate: 2 rows read, 2 skipped, 0 left out on purpose/);
+    const w = await runCli(['replay', join(root, 'traces/azure2023-conv.relative.head300.csv'), '--from', '100000', '--quiet'], dir);
+    expect([w.code, w.err]).toEqual([2, expect.stringMatching(/300 rows read, 0 skipped, 300 left out on purpose/)]);
   });
 });
 
