@@ -154,12 +154,14 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     expect((await runCli(['calibrate', '--params', 'step,gemm_us,step'], dir)).err).toMatch(/--params: 'step' is named twice/);
   });
 
-  it('replay: a file whose every row is skipped, or a window that leaves none, exits 2 after the outputs say so', async () => {
+  it('replay and convert: a file whose every row is skipped, or a window that leaves none, exits 2 after the outputs say so', async () => {
     const dir = inDir({ 'cols.csv': `${CSV}0,100,10,junk\n1000,100,10,junk\n` });
     const r = await runCli(['replay', 'cols.csv', '--output', 'json', '--quiet'], dir);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out).requests.injected).toBe(0);
     expect(r.err).toMatch(/no request to simulate: 2 rows read, 2 skipped, 0 left out on purpose/);
+    const c = await runCli(['convert', 'cols.csv', '--to', 'out.csv', '--quiet'], dir);
+    expect([c.code, c.err]).toEqual([2, expect.stringMatching(/no request converted: 2 rows read, 2 skipped/)]);
     const w = await runCli(['replay', join(root, 'traces/azure2023-conv.relative.head300.csv'), '--from', '100000', '--quiet'], dir);
     expect([w.code, w.err]).toEqual([2, expect.stringMatching(/300 rows read, 0 skipped, 300 left out on purpose/)]);
   });
