@@ -56,9 +56,11 @@ export function resolvePath(cwd: string, p: string): string {
   return resolve(cwd, p);
 }
 
+/** A text file's content, without a UTF-8 byte order mark (editors on Windows write one; JSON.parse refuses it). */
 export function readText(path: string, what = 'file'): string {
   try {
-    return readFileSync(path, 'utf8');
+    const text = readFileSync(path, 'utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `${what} not found` : code === 'EISDIR' ? `is a directory; expected a ${what}` : `cannot read ${what}: ${(e as Error).message}`;

@@ -51,5 +51,6 @@ export function ingestOptionsFromFlags(cmd: Command, seed: number, windowEnd: '-
     ['keepFailed', 'keepFailed'], ['strict', 'strict'], ['maxModelLen', 'maxModelLen'],
   ];
   for (const [flag, key] of direct) if (o[flag] !== undefined) out[key] = o[flag];
+  if (windowEnd !== '--to') out['toFlag'] = windowEnd;
   return out as OpenTraceOptions;
 }

@@ -19,6 +19,8 @@ export interface TransformOptions {
   /** Keep arrivals in [fromS, toS) seconds after the (rebased) start; times shift by -fromS. */
   fromS?: number;
   toS?: number;
+  /** The flag that set toS, for messages (`--to`; `convert` calls it `--until`, its `--to` being the output). */
+  toFlag?: string;
   /** Divide arrival times by this factor (> 0); latencies are unchanged. */
   speedup?: number;
   /** Thin (< 1) or duplicate (> 1) arrivals, keeping the burst structure. */
@@ -63,7 +65,7 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
   const fromS = o.fromS ?? 0;
   if (!Number.isFinite(fromS) || fromS < 0) throw new InputError('FLAG_OUT_OF_RANGE', '--from', `is ${fromS}, expected seconds ≥ 0`);
   const toS = o.toS ?? Infinity;
-  if (!(toS > fromS)) throw new InputError('FLAG_OUT_OF_RANGE', '--to', `is ${toS}, expected seconds > --from (${fromS})`);
+  if (!(toS > fromS)) throw new InputError('FLAG_OUT_OF_RANGE', o.toFlag ?? '--to', `is ${toS}, expected seconds > --from (${fromS})`);
   const limit = o.limit ?? Infinity;
   if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new InputError('FLAG_OUT_OF_RANGE', '--limit', `is ${limit}, expected an integer ≥ 1`);
   const maxModelLen = o.maxModelLen ?? Infinity;

@@ -41,7 +41,8 @@ export async function loadExperimentFile(path: string, opts: { withRequests?: bo
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A byte order mark (editors on Windows write one) is not JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     return { file, loadError: `not valid JSON: ${(e as Error).message}` };
   }

@@ -38,7 +38,7 @@ const notFinite = (v: number | undefined): boolean => v !== undefined && !Number
 /** The first problem of `r`, or null when it can be simulated. */
 export function requestProblem(r: ArrivalRequest): RequestProblem | null {
   if (!Number.isSafeInteger(r.arrivalUs)) {
-    return { code: 'ARRIVAL_NOT_FINITE', message: `arrival is ${r.arrivalUs} µs; expected an integer number of microseconds` };
+    return { code: 'ARRIVAL_NOT_FINITE', message: `arrival is ${r.arrivalUs} µs; expected a whole number of microseconds below 2^53 (9007199254740992), where doubles stop counting every microsecond` };
   }
   const p = tokens('input_tokens', r.inputTokens) ?? tokens('output_tokens', r.outputTokens);
   if (p !== null) return p;

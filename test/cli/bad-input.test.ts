@@ -165,5 +165,18 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     const w = await runCli(['replay', join(root, 'traces/azure2023-conv.relative.head300.csv'), '--from', '100000', '--quiet'], dir);
     expect([w.code, w.err]).toEqual([2, expect.stringMatching(/300 rows read, 0 skipped, 300 left out on purpose/)]);
   });
+
+  it('a JSON file with a byte order mark reads as JSON; convert names --until, not its output --to', async () => {
+    const dir = inDir({});
+    writeFileSync(join(dir, 'c.json'), `\ufeff${readFileSync(join(root, 'src/model/coefficients/default.json'), 'utf8')}`);
+    const bom = await runCli(['run', '--num-requests', '3', '--latency-coefficients', 'c.json', '--output', 'json', '--quiet'], dir);
+    expect(bom.code, bom.err).toBe(0);
+    const exp = join(root, 'baselines/trainval-experiments/64-qwen2-5-7b-instruct-tp1-roleplay-1-1.json');
+    writeFileSync(join(dir, 'e.json'), `\ufeff${readFileSync(exp, 'utf8')}`);
+    const v = await runCli(['validate', 'e.json', '--output', 'json', '--quiet', '--jobs', '1'], dir);
+    expect([v.code, JSON.parse(v.out).experiments[0].status]).toEqual([0, 'ok']);
+    const w = await runCli(['convert', join(root, 'traces/azure2023-conv.relative.head300.csv'), '--to', 'x.csv', '--from', '100', '--until', '50'], dir);
+    expect([w.code, w.err]).toEqual([2, expect.stringMatching(/FLAG_OUT_OF_RANGE\] --until: is 50, expected seconds > --from \(100\)/)]);
+  });
 });
 
