@@ -177,7 +177,10 @@ function dropUndefined<T extends object>(o: T): T {
 export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec {
   const { doc, loc } = parseYamlFile(text, fileName, 'SPEC_YAML_SYNTAX');
   const r = new Reader(loc);
-  const root = r.map(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], TOP_FIELDS);
+  const content: unknown = doc.toJS({ maxAliasCount: 100 });
+  // An empty file (or comments only) is a wrong path or an unsaved edit, not "every default".
+  if (content === null || content === undefined) throw new InputError('SPEC_EMPTY', fileName, `is empty; expected a workload spec (${TOP_FIELDS.join(', ')}; docs/workloads.md)`);
+  const root = r.map(content, [], TOP_FIELDS);
   const clients = r.list(root['clients'], ['clients'])?.map((c, i) => r.client(c, ['clients', i]));
   const stages = r.list(root['stages'], ['stages'])?.map((s, i) => r.stage(s, ['stages', i]));
   let sloClasses: Record<string, SloTargets> | undefined;

@@ -83,8 +83,11 @@ describe('workload spec', () => {
     expect(error('rate: 10\nstagez: []\n').message).toContain('did you mean stages');
   });
 
-  it('an empty file is an empty spec', () => {
-    expect(parseWorkloadSpec('# nothing\n', 'e.yaml')).toEqual({ fileName: 'e.yaml' });
+  it('an empty file (or comments only) is refused: a wrong path or an unsaved edit, not every default; an explicit {} is a spec of defaults', () => {
+    for (const text of ['', '# nothing\n', '\n  \n']) {
+      expect(() => parseWorkloadSpec(text, 'e.yaml')).toThrow(/^e\.yaml: is empty; expected a workload spec \(seed, rate/);
+    }
+    expect(parseWorkloadSpec('{}\n', 'e.yaml')).toEqual({ fileName: 'e.yaml' });
   });
 
   it.each(['workload-multi-client.yaml', 'workload-diurnal.yaml', 'workload-calibration.yaml'])('examples/%s parses, resolves and generates', (name) => {
