@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
+import { coefficientsFromJson } from '../model/fitted.js';
 import { calibrate, coefficientsDocument, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, rooflineStart, startFromDocument, startVector, type CalibrationCase, type FitParameter } from '../validate/calibrate.js';
 import { crossValidationSummary, familyScores, leaveOneFamilyOut, modelFamily, renderFamilyTable, type FamilyFold } from '../validate/cross-validate.js';
 import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
@@ -44,6 +45,16 @@ function parseParams(v: string | undefined): readonly FitParameter[] {
     if (names.indexOf(n) !== i) throw new InputError('FLAG_MALFORMED', '--params', `'${n}' is named twice; each parameter is fitted once`);
     return p;
   });
+}
+
+/** `--start FILE`: a coefficients file (checked as --latency-coefficients is) whose entry for every model (match {}) the search starts from. */
+function startFromFile(path: string): ReturnType<typeof startFromDocument> {
+  const doc = readJson(path, 'coefficients file');
+  const parsed = coefficientsFromJson(doc, path);
+  if (!parsed.entries.some((e) => Object.keys(e.match).length === 0)) {
+    throw new InputError('COEFFICIENTS_INVALID', `${path}: entries`, 'no entry for every model (match {}); --start resumes from that entry');
+  }
+  return startFromDocument(doc);
 }
 
 function mapeTable(summary: Readonly<Record<string, MapeEntry>>, title: string): string {
@@ -83,7 +94,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const aggregateFraction = typeof o['aggregateFraction'] === 'number' ? o['aggregateFraction'] : 1;
     if (!(aggregateFraction > 0 && aggregateFraction <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--aggregate-fraction', `found ${aggregateFraction}; expected a number in (0, 1]`);
     const params = parseParams(o['params'] as string | undefined);
-    const base = typeof o['start'] === 'string' ? startFromDocument(readJson(resolvePath(io.cwd, o['start']), 'coefficients file')) : rooflineStart();
+    const base = typeof o['start'] === 'string' ? startFromFile(resolvePath(io.cwd, o['start'])) : rooflineStart();
     const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
     if (maxEvaluations < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--max-evaluations', `found ${maxEvaluations}; expected at least 1 simulation of the training set`);
     const arrivals = o['arrivals'] as ArrivalSource | undefined;

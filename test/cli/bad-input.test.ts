@@ -143,7 +143,7 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     expect((await runCli(['report', 'ok.json', '--out', 'r.html'], dir)).code).toBe(0);
   });
 
-  it('calibrate: --out onto an experiment it reads, no evaluations, a parameter twice', async () => {
+  it('calibrate: --out onto an experiment it reads, no evaluations, a parameter twice, a --start that is not coefficients', async () => {
     const dir = inDir({});
     const exp = join(root, 'baselines/trainval-experiments/67-llama-2-7b-hf-tp1-reasoning-lite-1-1.json');
     const before = readFileSync(exp, 'utf8');
@@ -152,6 +152,10 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     expect(readFileSync(exp, 'utf8')).toBe(before);
     expect((await runCli(['calibrate', '--max-evaluations', '0'], dir)).err).toMatch(/--max-evaluations: found 0; expected at least 1/);
     expect((await runCli(['calibrate', '--params', 'step,gemm_us,step'], dir)).err).toMatch(/--params: 'step' is named twice/);
+    // --start takes a coefficients file, not any JSON (a metrics file was taken as "no start").
+    writeFileSync(join(dir, 'm.json'), JSON.stringify({ schema: 'blis.metrics/v1' }));
+    const start = await runCli(['calibrate', '--start', 'm.json'], dir);
+    expect([start.code, start.err]).toEqual([2, expect.stringMatching(/COEFFICIENTS_INVALID.*m\.json: schema: found "blis\.metrics\/v1"/)]);
   });
 
   it('replay and convert: a file whose every row is skipped, or a window that leaves none, exits 2 after the outputs say so', async () => {
