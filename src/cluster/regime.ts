@@ -11,7 +11,9 @@
  *   lag (with async scheduling the next step is formed before the running one ends: one more
  *   step). Most of a step beyond that, some requests miss the step that should take them
  *   (token budget, max_num_seqs or KV blocks turn them away): the knee.
- * - lost share: requests rejected, timed out, dropped or unfinished.
+ * - lost share: requests rejected, timed out or unfinished, but not those no load could serve:
+ *   dropped for their shape (longer than max_model_len or the whole KV cache, no tokens) or
+ *   naming a model the fleet lacks (a trace of zero-token rows is not an overloaded server).
  * - utilisation: the share of instance time spent in engine steps. Reported, not decisive: a
  *   continuously batching engine steps whenever it holds any request, long before the knee.
  * - waiting share: the share of step time that ended with requests waiting (grows with the
@@ -94,9 +96,12 @@ export class RegimeMonitor {
   private waitingUs = 0;
   private seqsLimitUs = 0;
   private kvLimitUs = 0;
+  /** Requests refused for what they are, not for the load (see the lost share above). */
+  private unservable = 0;
 
   addRecord(r: RequestRecord): void {
     this.preemptions += r.preemptions;
+    if (r.status === 'dropped' || (r.status === 'rejected' && r.reason === 'unknown-model')) this.unservable++;
     if (r.firstScheduledUs < 0) return;
     const x = usToS(r.arrivalUs);
     const y = usToS(r.firstScheduledUs - r.arrivalUs);
@@ -130,7 +135,7 @@ export class RegimeMonitor {
     const slope = this.n >= 2 && this.m2X > 0 ? this.cXY / this.m2X : 0;
     const at = (x: number): number => (this.n === 0 ? 0 : sToMs(Math.max(0, this.meanY + slope * (x - this.meanX))));
     const share = (x: number, of: number): number => (of > 0 ? x / of : 0);
-    const lost = counts.injected - counts.completed;
+    const lost = counts.injected - counts.completed - this.unservable;
     const signs = {
       queue_wait_slope: round(slope),
       queue_wait_start_ms: round(at(this.minX)),

@@ -66,6 +66,21 @@ describe('regime', () => {
     lost.addRecord(record({ id: 'a', arrivalMs: 0 }));
     expect(lost.block(counts(100, 98), 1)).toMatchObject({ state: 'overloaded', signs: { lost_share: 0.02 } });
   });
+
+  it('requests refused for their shape or an absent model are not lost to load: 3 of 4 dropped is still stable', () => {
+    const m = new RegimeMonitor();
+    m.addRecord(record({ id: 'ok', arrivalMs: 0 }));
+    for (const id of ['zero-in', 'zero-out', 'too-long']) m.addRecord({ ...record({ id, arrivalMs: 100, status: 'dropped' }), reason: 'invalid-lengths' });
+    m.addStep(10_000, 0, 1, 256, 0.1);
+    const shapes = { injected: 4, completed: 1, rejected: 0, timed_out: 0, dropped: 3, unfinished: 0 };
+    expect(m.block(shapes, 1_000_000)).toMatchObject({ state: 'stable', signs: { lost_share: 0 } });
+    // A gateway refusal for the queue is load, an unknown model is not.
+    const g = new RegimeMonitor();
+    g.addRecord({ ...record({ id: 'm', arrivalMs: 0, status: 'rejected' }), reason: 'unknown-model' });
+    g.addRecord({ ...record({ id: 'q', arrivalMs: 0, status: 'rejected' }), reason: 'gateway-queue-full' });
+    for (let i = 0; i < 98; i++) g.addRecord(record({ id: `r${i}`, arrivalMs: i }));
+    expect(g.block(counts(100, 98), 1).signs.lost_share).toBe(0.01);
+  });
 });
 
 describe('cost', () => {
