@@ -53,7 +53,7 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
   } else {
     // The YAML reader loads only for a YAML config (start-up: a plain run parses none).
     const { parseYamlFile } = await import('../workload/yaml-locator.js');
-    value = parseYamlFile(text, path, 'CONFIG_MALFORMED').doc.toJS();
+    value = parseYamlFile(text, path, 'CONFIG_MALFORMED').value;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError('CONFIG_MALFORMED', path, 'expected a map of flag names to values');
   return value as Record<string, unknown>;

@@ -84,9 +84,9 @@ class Reader {
 }
 
 export function parseAutoscalerPolicy(text: string, fileName: string): AutoscalerOptions {
-  const { doc, loc } = parseYamlFile(text, fileName, 'POLICY_YAML');
+  const { loc, value } = parseYamlFile(text, fileName, 'POLICY_YAML');
   const rd = new Reader(loc);
-  const raw = doc.toJS() as unknown;
+  const raw = value;
   const top = rd.map(raw ?? {}, [], TOP);
   const out: Record<string, unknown> = { where: (field: string) => loc.where(parsePath(field)) };
   out['intervalS'] = rd.number(top['interval_s'], ['interval_s'], { positive: true });

@@ -46,7 +46,7 @@ function isScalar(v: unknown): v is SweepValue {
 }
 
 export function parseSweepSpec(text: string, fileName: string): SweepSpec {
-  const { doc, loc } = parseYamlFile(text, fileName, 'SWEEP_YAML_SYNTAX');
+  const { loc, value } = parseYamlFile(text, fileName, 'SWEEP_YAML_SYNTAX');
   const where = (p: YamlPath): string => loc.where(p);
   const fields = (v: unknown, path: YamlPath, allowed: readonly string[]): Record<string, unknown> => {
     if (!isMap(v)) throw new InputError('SWEEP_WRONG_TYPE', where(path), `expected a mapping with fields ${allowed.join(', ')}; found ${describeValue(v)}`);
@@ -70,7 +70,7 @@ export function parseSweepSpec(text: string, fileName: string): SweepSpec {
   };
 
   // `$schema` names this file's JSON Schema for editors (schemas/sweep-spec.schema.json); nothing to read.
-  const root = fields(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], [...TOP, '$schema']);
+  const root = fields(value ?? {}, [], [...TOP, '$schema']);
   const base: Record<string, SweepValue> = {};
   if (root['base'] !== undefined) {
     if (!isMap(root['base'])) throw new InputError('SWEEP_WRONG_TYPE', where(['base']), `expected a mapping of run flags to values; found ${describeValue(root['base'])}`);

@@ -14,6 +14,13 @@ import type { ArrivalRequest } from './request.js';
  */
 export const MAX_TOKENS_PER_REQUEST = 1 << 24;
 
+/**
+ * The highest request rate a workload may ask for: a million requests a second, past any served
+ * fleet. A session workload also generates, before t = 0, the sessions already in progress, in
+ * proportion to the rate (a typo of 1e18 ran the generator out of memory).
+ */
+export const MAX_RATE_RPS = 1e6;
+
 export interface RequestProblem {
   /** Stable code (counted per code by ingest). */
   readonly code: 'TOKENS_OUT_OF_RANGE' | 'ARRIVAL_NOT_FINITE' | 'OBSERVED_OUT_OF_RANGE' | 'FIELD_OUT_OF_RANGE';

@@ -8,6 +8,7 @@ import { ARRIVAL_PROCESSES } from './arrival.js';
 import { checkOptions, lookupEntry } from './options.js';
 import { PRESETS, type PresetEntry } from './presets.js';
 import type { ArrivalSpec, ClientSpec, FieldSource, ResolvedClient, ResolvedStage, ResolvedWorkload, WorkloadSpec } from './types.js';
+import { MAX_RATE_RPS } from './check-request.js';
 
 export interface WorkloadOptions {
   /** Preset name (`--workload`); used when the spec defines no clients. */
@@ -116,9 +117,11 @@ export function resolveWorkload(options: WorkloadOptions): ResolvedWorkload {
   const rateRps = rateFlag ?? spec?.rateRps ?? (absSum > 0 && absolute.every((r) => r !== undefined) ? absSum : WORKLOAD_DEFAULTS.rateRps);
   const rateSource: FieldSource = rateFlag !== undefined ? 'flag' : spec?.rateRps !== undefined || absSum > 0 ? 'spec' : 'default';
 
+  if (rateRps > MAX_RATE_RPS) throw new InputError('FLAG_OUT_OF_RANGE', rateFlag !== undefined ? '--rate' : `${spec?.fileName ?? 'workload'}: rate`, `found ${rateRps} requests/s; expected at most ${MAX_RATE_RPS} (past any served fleet)`);
   let startS = 0;
   const stages: ResolvedStage[] = (spec?.stages ?? []).map((s, index) => {
     const stage = Object.freeze({ index, startS, durationS: s.durationS, rateRps: s.rateRps ?? (s.scale ?? 1) * rateRps });
+    if (stage.rateRps > MAX_RATE_RPS) throw new InputError('SPEC_OUT_OF_RANGE', `${spec?.fileName ?? 'workload'}: stages[${index}]`, `found a rate of ${stage.rateRps} requests/s (scale × rate); expected at most ${MAX_RATE_RPS}`);
     startS += s.durationS;
     return stage;
   });

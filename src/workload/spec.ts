@@ -10,10 +10,14 @@ import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';
 import { PRESETS } from './presets.js';
+import { MAX_RATE_RPS, MAX_TOKENS_PER_REQUEST } from './check-request.js';
 import { sloTargetsFromObject, type SloTargets } from './slo.js';
 import type { ArrivalSpec, ClientSpec, PrefixSpec, SessionSpec, StageSpec, WorkloadSpec } from './types.js';
 
 type Path = YamlPath;
+
+/** Prompts a prefix block may define (groups, times prompts_per_group when cycled): the generator holds each. */
+const MAX_PREFIX_PROMPTS = 1_000_000;
 
 const TOP_FIELDS = ['seed', 'rate', 'num_requests', 'duration_s', 'arrival', 'clients', 'stages', 'slo_classes'] as const;
 const CLIENT_FIELDS = ['name', 'preset', 'rate', 'rate_fraction', 'arrival', 'input', 'output', 'prefix', 'sessions', 'model', 'tenant', 'slo_class', 'priority'] as const;
@@ -45,7 +49,9 @@ class Reader {
 
   number(v: unknown, path: Path, rule: { positive?: boolean; min?: number; max?: number; integer?: boolean } = {}): number | undefined {
     if (v === undefined) return undefined;
-    const expected = `${rule.integer ? 'an integer' : 'a number'}${rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : ''}${rule.max !== undefined ? ` <= ${rule.max}` : ''}`;
+    const low = rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : '';
+    const range = rule.max === undefined ? low : rule.min !== undefined && !rule.positive ? ` from ${rule.min} to ${rule.max}` : `${low}${low === '' ? '' : ' and'} <= ${rule.max}`;
+    const expected = `${rule.integer ? 'an integer' : 'a number'}${range}`;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new InputError('SPEC_WRONG_TYPE', this.loc.where(path), `expected ${expected}; found ${describeValue(v)}`);
     }
@@ -89,13 +95,17 @@ class Reader {
     const o = this.map(v, path, PREFIX_FIELDS);
     this.required(o['groups'], [...path, 'groups'], 'the number of prefix groups (an integer >= 1)');
     this.required(o['tokens'], [...path, 'tokens'], 'the shared prefix length in tokens');
-    const groups = this.number(o['groups'], [...path, 'groups'], { integer: true, min: 1 })!;
-    const tokens = this.number(o['tokens'], [...path, 'tokens'], { integer: true, min: 0 })!;
+    // The generator holds one prompt per group (and per cycled prompt): a million at most.
+    const groups = this.number(o['groups'], [...path, 'groups'], { integer: true, min: 1, max: MAX_PREFIX_PROMPTS })!;
+    const tokens = this.number(o['tokens'], [...path, 'tokens'], { integer: true, min: 0, max: MAX_TOKENS_PER_REQUEST })!;
     const select = o['select'] ?? 'random';
     if (typeof select !== 'string' || !(SELECTS as readonly string[]).includes(select)) {
       throw new InputError('SPEC_UNKNOWN_VALUE', this.loc.where([...path, 'select']), `expected one of ${SELECTS.join(', ')}; found ${describeValue(select)}`);
     }
-    const promptsPerGroup = this.number(o['prompts_per_group'], [...path, 'prompts_per_group'], { integer: true, min: 1 });
+    const promptsPerGroup = this.number(o['prompts_per_group'], [...path, 'prompts_per_group'], { integer: true, min: 1, max: MAX_PREFIX_PROMPTS });
+    if (promptsPerGroup !== undefined && groups * promptsPerGroup > MAX_PREFIX_PROMPTS) {
+      throw new InputError('SPEC_OUT_OF_RANGE', this.loc.where([...path, 'prompts_per_group']), `expected groups × prompts_per_group <= ${MAX_PREFIX_PROMPTS}; found ${groups} × ${promptsPerGroup}`);
+    }
     if (promptsPerGroup !== undefined && select !== 'cycled') {
       throw new InputError('SPEC_CONFLICT', this.loc.where([...path, 'prompts_per_group']), `expected prompts_per_group only with select: cycled; found select: ${select}`);
     }
@@ -135,7 +145,7 @@ class Reader {
     const client: ClientSpec = {
       name: this.string(o['name'], at('name')),
       preset,
-      rateRps: this.number(o['rate'], at('rate'), { positive: true }),
+      rateRps: this.number(o['rate'], at('rate'), { positive: true, max: MAX_RATE_RPS }),
       rateFraction: this.number(o['rate_fraction'], at('rate_fraction'), { positive: true, max: 1 }),
       arrival: this.arrival(o['arrival'], at('arrival')),
       input: o['input'] === undefined ? undefined : parseLengthDist(o['input'], this.loc.fn(at('input'))),
@@ -161,8 +171,8 @@ class Reader {
       throw new InputError('SPEC_CONFLICT', this.loc.where([...path, 'scale']), "expected 'rate' or 'scale', not both");
     }
     return Object.freeze(dropUndefined({
-      rateRps: this.number(o['rate'], [...path, 'rate'], { min: 0 }),
-      scale: this.number(o['scale'], [...path, 'scale'], { min: 0 }),
+      rateRps: this.number(o['rate'], [...path, 'rate'], { min: 0, max: MAX_RATE_RPS }),
+      scale: this.number(o['scale'], [...path, 'scale'], { min: 0, max: MAX_RATE_RPS }),
       durationS: this.number(o['duration_s'], [...path, 'duration_s'], { positive: true })!,
     }));
   }
@@ -175,9 +185,8 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec {
-  const { doc, loc } = parseYamlFile(text, fileName, 'SPEC_YAML_SYNTAX');
+  const { loc, value: content } = parseYamlFile(text, fileName, 'SPEC_YAML_SYNTAX');
   const r = new Reader(loc);
-  const content: unknown = doc.toJS({ maxAliasCount: 100 });
   // An empty file (or comments only) is a wrong path or an unsaved edit, not "every default".
   if (content === null || content === undefined) throw new InputError('SPEC_EMPTY', fileName, `is empty; expected a workload spec (${TOP_FIELDS.join(', ')}; docs/workloads.md)`);
   const root = r.map(content, [], TOP_FIELDS);
@@ -195,7 +204,7 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
   const spec: WorkloadSpec = {
     fileName,
     seed: r.number(root['seed'], ['seed'], { integer: true, min: 0 }),
-    rateRps: r.number(root['rate'], ['rate'], { positive: true }),
+    rateRps: r.number(root['rate'], ['rate'], { positive: true, max: MAX_RATE_RPS }),
     numRequests: r.number(root['num_requests'], ['num_requests'], { integer: true, min: 1 }),
     durationS: r.number(root['duration_s'], ['duration_s'], { positive: true }),
     arrival: r.arrival(root['arrival'], ['arrival']),

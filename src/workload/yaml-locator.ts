@@ -62,7 +62,7 @@ export class YamlLocator {
  * Parses a YAML file (duplicate keys are errors) and returns its document with a locator; a
  * syntax error is an InputError `code` at `file:line:col`.
  */
-export function parseYamlFile(text: string, fileName: string, code: string): { doc: Document; loc: YamlLocator } {
+export function parseYamlFile(text: string, fileName: string, code: string): { doc: Document; loc: YamlLocator; value: unknown } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
@@ -70,5 +70,13 @@ export function parseYamlFile(text: string, fileName: string, code: string): { d
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
     throw new InputError(code, `${fileName}:${pos.line}:${pos.col}`, `malformed YAML: ${err.message.split('\n')[0]!}`);
   }
-  return { doc, loc: new YamlLocator(doc, lines, fileName) };
+  // The document as plain values. Aliases are capped: a "billion laughs" file (aliases of
+  // aliases) would otherwise expand without bound; the yaml library refuses it, said here.
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new InputError(code, fileName, `cannot expand the YAML: ${(e as Error).message.split('\n')[0]!}`);
+  }
+  return { doc, loc: new YamlLocator(doc, lines, fileName), value };
 }

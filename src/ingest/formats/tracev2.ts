@@ -24,7 +24,7 @@ export interface TraceV2Header {
 }
 
 export function parseTraceV2Header(text: string, where: string): TraceV2Header {
-  const doc: unknown = parseYamlFile(text, where, 'TRACEV2_BAD_HEADER').doc.toJS();
+  const doc: unknown = parseYamlFile(text, where, 'TRACEV2_BAD_HEADER').value;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new InputError('TRACEV2_BAD_HEADER', where, 'expected a YAML mapping with trace_version and time_unit');
   }
