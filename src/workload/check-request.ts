@@ -21,6 +21,12 @@ export const MAX_TOKENS_PER_REQUEST = 1 << 24;
  */
 export const MAX_RATE_RPS = 1e6;
 
+/**
+ * The longest workload or stage: a billion seconds (32 years), so that its end in microseconds
+ * stays an exact integer (2^53 µs is 285 years); a typo of 1e30 s ran the generator out of memory.
+ */
+export const MAX_DURATION_S = 1e9;
+
 export interface RequestProblem {
   /** Stable code (counted per code by ingest). */
   readonly code: 'TOKENS_OUT_OF_RANGE' | 'ARRIVAL_NOT_FINITE' | 'OBSERVED_OUT_OF_RANGE' | 'FIELD_OUT_OF_RANGE';

@@ -8,7 +8,7 @@ import { ARRIVAL_PROCESSES } from './arrival.js';
 import { checkOptions, lookupEntry } from './options.js';
 import { PRESETS, type PresetEntry } from './presets.js';
 import type { ArrivalSpec, ClientSpec, FieldSource, ResolvedClient, ResolvedStage, ResolvedWorkload, WorkloadSpec } from './types.js';
-import { MAX_RATE_RPS } from './check-request.js';
+import { MAX_DURATION_S, MAX_RATE_RPS } from './check-request.js';
 
 export interface WorkloadOptions {
   /** Preset name (`--workload`); used when the spec defines no clients. */
@@ -74,6 +74,7 @@ export function resolveWorkload(options: WorkloadOptions): ResolvedWorkload {
   const rateFlag = positiveFlag(options.rate, '--rate');
   const countFlag = positiveFlag(options.numRequests, '--num-requests', true);
   const durationFlag = positiveFlag(options.durationS, '--duration');
+  if (durationFlag !== undefined && durationFlag > MAX_DURATION_S) throw new InputError('FLAG_OUT_OF_RANGE', '--duration', `found ${durationFlag} s; expected at most ${MAX_DURATION_S} s (32 years), where microsecond times stay exact`);
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
     throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `expected an integer; found ${options.seed}`);
   }

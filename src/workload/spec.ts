@@ -10,7 +10,7 @@ import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
 import { checkOptions, lookupEntry, type WhereFn } from './options.js';
 import { PRESETS } from './presets.js';
-import { MAX_RATE_RPS, MAX_TOKENS_PER_REQUEST } from './check-request.js';
+import { MAX_DURATION_S, MAX_RATE_RPS, MAX_TOKENS_PER_REQUEST } from './check-request.js';
 import { sloTargetsFromObject, type SloTargets } from './slo.js';
 import type { ArrivalSpec, ClientSpec, PrefixSpec, SessionSpec, StageSpec, WorkloadSpec } from './types.js';
 
@@ -173,7 +173,7 @@ class Reader {
     return Object.freeze(dropUndefined({
       rateRps: this.number(o['rate'], [...path, 'rate'], { min: 0, max: MAX_RATE_RPS }),
       scale: this.number(o['scale'], [...path, 'scale'], { min: 0, max: MAX_RATE_RPS }),
-      durationS: this.number(o['duration_s'], [...path, 'duration_s'], { positive: true })!,
+      durationS: this.number(o['duration_s'], [...path, 'duration_s'], { positive: true, max: MAX_DURATION_S })!,
     }));
   }
 }
@@ -206,7 +206,7 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
     seed: r.number(root['seed'], ['seed'], { integer: true, min: 0 }),
     rateRps: r.number(root['rate'], ['rate'], { positive: true, max: MAX_RATE_RPS }),
     numRequests: r.number(root['num_requests'], ['num_requests'], { integer: true, min: 1 }),
-    durationS: r.number(root['duration_s'], ['duration_s'], { positive: true }),
+    durationS: r.number(root['duration_s'], ['duration_s'], { positive: true, max: MAX_DURATION_S }),
     arrival: r.arrival(root['arrival'], ['arrival']),
     clients: clients && Object.freeze(clients),
     stages: stages && Object.freeze(stages),

@@ -83,7 +83,7 @@ describe('workload spec', () => {
     expect(error('rate: 10\nstagez: []\n').message).toContain('did you mean stages');
   });
 
-  it('what would exhaust the generator is refused by its key: an alias bomb, a trillion prefix groups, a rate past a million per second', () => {
+  it('what would exhaust the generator is refused by its key: an alias bomb, a trillion prefix groups, a rate past a million per second, a duration past a billion seconds', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
     expect(() => parseWorkloadSpec(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml: cannot expand the YAML: Excessive alias count/);
     const client = (prefix: string): string => `clients:\n  - name: a\n    preset: codegen\n    prefix: ${prefix}\n`;
@@ -91,6 +91,8 @@ describe('workload spec', () => {
     expect(() => parseWorkloadSpec(client('{groups: 1000, tokens: 10, select: cycled, prompts_per_group: 10000}'), 'p.yaml')).toThrow(/prompts_per_group: expected groups × prompts_per_group <= 1000000; found 1000 × 10000/);
     expect(() => parseWorkloadSpec('rate: 1e18\n', 'r.yaml')).toThrow(/r\.yaml:1 rate: expected a number > 0 and <= 1000000; found 1000000000000000000/);
     expect(() => resolveWorkload({ rate: 2e6 })).toThrow(/--rate: found 2000000 requests\/s; expected at most 1000000/);
+    expect(() => parseWorkloadSpec('stages:\n  - {duration_s: 1.0e+30, rate: 5}\n', 'd.yaml')).toThrow(/stages\[0\]\.duration_s: expected a number > 0 and <= 1000000000; found 1e\+30/);
+    expect(() => resolveWorkload({ durationS: 1e12 })).toThrow(/--duration: found 1000000000000 s; expected at most 1000000000 s/);
     const staged = parseWorkloadSpec('rate: 500000\nstages:\n  - {duration_s: 10, scale: 4}\n', 's.yaml');
     expect(() => resolveWorkload({ spec: staged })).toThrow(/s\.yaml: stages\[0\]: found a rate of 2000000 requests\/s \(scale × rate\)/);
   });
