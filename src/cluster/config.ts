@@ -24,6 +24,13 @@ import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
 
 export type FieldSource = 'default' | 'derived' | 'preset' | 'spec' | 'experiment' | 'flag';
 
+/**
+ * The most engine instances a run may hold (starting or at the autoscaler's ceiling): the router
+ * keeps per-instance arrays of that size from the start. A hundred thousand is past any fleet; a
+ * typo of 1e30 replicas crashed the array allocation.
+ */
+export const MAX_INSTANCES = 100_000;
+
 export interface ClusterOptions {
   model?: string;
   /** A model from --model-config (overrides the catalog lookup). */
@@ -323,7 +330,9 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     tokenBucketBurst,
   });
   admissionEntry.check?.(admission);
+  if (numInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', `found ${numInstances} instances; expected at most ${MAX_INSTANCES}`);
   const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
+  if (maxInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances} instances; expected at most ${MAX_INSTANCES}`);
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
   const bandwidth = Number(pick('pdTransferBandwidthGBs'));
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new InputError('FLAG_OUT_OF_RANGE', '--pd-transfer-bandwidth', `found ${bandwidth}; expected GB/s > 0`);

@@ -8,6 +8,7 @@
 import { InputError, closeNames } from '../kernel/errors.js';
 import { describeValue, parseYamlFile, type YamlLocator, type YamlPath } from '../workload/yaml-locator.js';
 import type { VariantSpec } from './cluster-port.js';
+import { MAX_INSTANCES } from '../cluster/config.js';
 import type { AutoscalerOptions, ModelPolicyOptions } from './policy.js';
 
 type Path = YamlPath;
@@ -55,11 +56,11 @@ class Reader {
     return obj;
   }
 
-  number(v: unknown, path: Path, rule: { positive?: boolean; integer?: boolean; min?: number } = {}): number | undefined {
+  number(v: unknown, path: Path, rule: { positive?: boolean; integer?: boolean; min?: number; max?: number } = {}): number | undefined {
     if (v === undefined) return undefined;
-    const expected = `${rule.integer ? 'an integer' : 'a number'}${rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : ''}`;
+    const expected = `${rule.integer ? 'an integer' : 'a number'}${rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : ''}${rule.max !== undefined ? ` and <= ${rule.max}` : ''}`;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError('POLICY_WRONG_TYPE', this.loc.where(path), `expected ${expected}; found ${describeValue(v)}`);
-    if ((rule.integer && !Number.isInteger(v)) || (rule.positive && v <= 0) || (rule.min !== undefined && v < rule.min)) {
+    if ((rule.integer && !Number.isInteger(v)) || (rule.positive && v <= 0) || (rule.min !== undefined && v < rule.min) || (rule.max !== undefined && v > rule.max)) {
       throw new InputError('POLICY_OUT_OF_RANGE', this.loc.where(path), `expected ${expected}; found ${v}`);
     }
     return v;
@@ -139,9 +140,9 @@ function readModel(rd: Reader, v: unknown, path: Path): ModelPolicyOptions {
     ...defined('sloClass', rd.string(m['slo_class'], [...path, 'slo_class'])),
     ...defined('ttftMs', rd.number(m['ttft_ms'], [...path, 'ttft_ms'], { positive: true })),
     ...defined('itlMs', rd.number(m['itl_ms'], [...path, 'itl_ms'], { min: 0 })),
-    ...defined('minReplicas', rd.number(m['min_replicas'], [...path, 'min_replicas'], { integer: true, min: 0 })),
-    ...defined('maxReplicas', rd.number(m['max_replicas'], [...path, 'max_replicas'], { integer: true, positive: true })),
-    ...defined('initialReplicas', rd.number(m['initial_replicas'], [...path, 'initial_replicas'], { integer: true, min: 0 })),
+    ...defined('minReplicas', rd.number(m['min_replicas'], [...path, 'min_replicas'], { integer: true, min: 0, max: MAX_INSTANCES })),
+    ...defined('maxReplicas', rd.number(m['max_replicas'], [...path, 'max_replicas'], { integer: true, positive: true, max: MAX_INSTANCES })),
+    ...defined('initialReplicas', rd.number(m['initial_replicas'], [...path, 'initial_replicas'], { integer: true, min: 0, max: MAX_INSTANCES })),
     ...defined('loadS', rd.number(m['load_s'], [...path, 'load_s'], { min: 0 })),
     ...(variants !== undefined ? { variants } : {}),
   };

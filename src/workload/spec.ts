@@ -122,7 +122,9 @@ class Reader {
     this.required(o['turns'], [...path, 'turns'], 'turns per session (a number or a distribution)');
     this.required(o['think_time_s'], [...path, 'think_time_s'], 'the mean think time between turns in seconds');
     const turns = parseLengthDist(o['turns'], this.loc.fn([...path, 'turns']));
-    const thinkTimeS = this.number(o['think_time_s'], [...path, 'think_time_s'], { min: 0 })!;
+    // Past an hour a "turn" is another visit; and the sessions already under way at t = 0, which
+    // the generator draws first, grow with rate × think time (1e12 s hung it).
+    const thinkTimeS = this.number(o['think_time_s'], [...path, 'think_time_s'], { min: 0, max: 3600 })!;
     const start = o['start'];
     if (start !== undefined && start !== 'stationary' && start !== 'empty') {
       throw new InputError('SPEC_UNKNOWN_VALUE', this.loc.where([...path, 'start']), `expected stationary or empty; found ${describeValue(start)}`);

@@ -182,5 +182,14 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     const w = await runCli(['convert', join(root, 'traces/azure2023-conv.relative.head300.csv'), '--to', 'x.csv', '--from', '100', '--until', '50'], dir);
     expect([w.code, w.err]).toEqual([2, expect.stringMatching(/FLAG_OUT_OF_RANGE\] --until: is 50, expected seconds > --from \(100\)/)]);
   });
+
+  it('instance counts past 100,000 (flag or autoscaler max_replicas) are refused before the router allocates for them', async () => {
+    const dir = inDir({});
+    const flag = await runCli(['run', '--num-instances', '1000000', '--num-requests', '3', '--quiet'], dir);
+    expect([flag.code, flag.err]).toEqual([2, expect.stringMatching(/--num-instances: found 1000000 instances; expected at most 100000/)]);
+    writeFileSync(join(dir, 'as.yaml'), readFileSync(join(root, 'examples/autoscaler-policy.yaml'), 'utf8').replace('max_replicas: 8', 'max_replicas: 1.0e+30'));
+    const as = await runCli(['run', '--autoscaler-config', 'as.yaml', '--num-requests', '20', '--quiet'], dir);
+    expect([as.code, as.err]).toEqual([2, expect.stringMatching(/as\.yaml:26 models\[0\]\.max_replicas: expected an integer > 0 and <= 100000; found 1e\+30/)]);
+  });
 });
 

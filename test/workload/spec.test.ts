@@ -93,6 +93,7 @@ describe('workload spec', () => {
     expect(() => resolveWorkload({ rate: 2e6 })).toThrow(/--rate: found 2000000 requests\/s; expected at most 1000000/);
     expect(() => parseWorkloadSpec('stages:\n  - {duration_s: 1.0e+30, rate: 5}\n', 'd.yaml')).toThrow(/stages\[0\]\.duration_s: expected a number > 0 and <= 1000000000; found 1e\+30/);
     expect(() => resolveWorkload({ durationS: 1e12 })).toThrow(/--duration: found 1000000000000 s; expected at most 1000000000 s/);
+    expect(() => parseWorkloadSpec('clients:\n  - {name: c, preset: chatbot, sessions: {turns: 2, think_time_s: 1.0e+12}}\n', 't.yaml')).toThrow(/sessions\.think_time_s: expected a number from 0 to 3600; found 1000000000000/);
     const staged = parseWorkloadSpec('rate: 500000\nstages:\n  - {duration_s: 10, scale: 4}\n', 's.yaml');
     expect(() => resolveWorkload({ spec: staged })).toThrow(/s\.yaml: stages\[0\]: found a rate of 2000000 requests\/s \(scale × rate\)/);
   });
