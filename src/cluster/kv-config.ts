@@ -18,6 +18,9 @@ import { indexerCacheBytesPerToken } from '../model/sparse-attention.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import type { ClusterOptions, FieldSource } from './config.js';
 
+/** The most KV blocks an instance's pool may hold (checked in resolveKvCache): it keeps per-block arrays. */
+const MAX_KV_BLOCKS = 10_000_000;
+
 export interface KvCacheChoice {
   readonly kvGroups: KvCacheGroups | null;
   readonly totalKvBlocks: number;
@@ -96,6 +99,11 @@ export function resolveKvCache(
     totalKvBlocks = k.totalKvBlocks;
     sources['totalKvBlocks'] = 'derived';
     derivations['totalKvBlocks'] = `(${hardware.deviceMemoryGiB} GiB device memory x ${c.gpuMemoryUtilization} - ${((k.weightBytesPerGpu - model.ropeCacheBytes) / BYTES_PER_GB).toFixed(2)} GB weights - ${(model.ropeCacheBytes / BYTES_PER_GB).toFixed(2)} GB RoPE cos/sin cache - ${(k.reserveBytes / BYTES_PER_GB).toFixed(2)} GB profiled activations, sampler and non-torch memory) / ${k.bytesPerBlockPerGpu} bytes per block, per GPU`;
+  }
+  // The pool keeps per-block arrays: ten million blocks (160 M tokens at 16) is past any GPU,
+  // and a typo in a hardware file or flag (1e30 GB of memory) would otherwise fail allocating them.
+  if (totalKvBlocks > MAX_KV_BLOCKS) {
+    throw new InputError('KV_CAPACITY', options.totalKvBlocks !== undefined ? '--total-kv-blocks' : options.hardwareSpec !== undefined ? '--hardware-config' : '--hardware', `${totalKvBlocks} KV blocks per instance${options.totalKvBlocks !== undefined ? '' : ` derived from ${hardware.name}'s ${hardware.deviceMemoryGiB} GiB`}; expected at most ${MAX_KV_BLOCKS} (check the memory figures)`);
   }
   const sa = model.sparseAttention;
   if (model.slidingLayers > 0) derivations['kvCacheGroups'] = kvGroupsRule(model, kvGroups, disableHybridKvCacheManager);

@@ -191,5 +191,13 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     const as = await runCli(['run', '--autoscaler-config', 'as.yaml', '--num-requests', '20', '--quiet'], dir);
     expect([as.code, as.err]).toEqual([2, expect.stringMatching(/as\.yaml:26 models\[0\]\.max_replicas: expected an integer > 0 and <= 100000; found 1e\+30/)]);
   });
+
+  it('a KV pool past ten million blocks (a hardware file with 1e30 GB, or the flag) is refused before it is allocated', async () => {
+    const dir = inDir({ 'gpu.json': JSON.stringify({ name: 'MyGPU', bf16Tflops: 989.5, hbmTBps: 3.35, memoryGB: 1e30, interconnectGBps: 450, computeCapability: 9.0 }) });
+    const hw = await runCli(['run', '--hardware-config', 'gpu.json', '--num-requests', '3', '--quiet'], dir);
+    expect([hw.code, hw.err]).toEqual([2, expect.stringMatching(/KV_CAPACITY.*--hardware-config: .* KV blocks per instance derived from MyGPU's .* GiB; expected at most 10000000/)]);
+    const flag = await runCli(['run', '--total-kv-blocks', '100000000', '--num-requests', '3', '--quiet'], dir);
+    expect([flag.code, flag.err]).toEqual([2, expect.stringMatching(/--total-kv-blocks: 100000000 KV blocks per instance; expected at most 10000000/)]);
+  });
 });
 
