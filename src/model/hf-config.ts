@@ -205,8 +205,14 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
   const tied = tiedCfg === true || (tiedCfg === undefined && modelType.startsWith('gemma'));
 
   // Mixture of experts: Mixtral/Llama 4 num_local_experts, Qwen3-MoE num_experts, DeepSeek n_routed_experts.
-  const numExperts = optInt(c, 'num_local_experts', w) ?? optInt(c, 'n_routed_experts', w) ?? optInt(c, 'num_experts', w) ?? 1;
+  const expertCount = optInt(c, 'num_local_experts', w) ?? optInt(c, 'n_routed_experts', w) ?? optInt(c, 'num_experts', w);
+  const numExperts = expertCount ?? 1;
   const isMoe = numExperts > 1;
+  // Experts per token with no expert count is a MoE config missing its size (a misspelt key): read as dense it would lose most of its weights.
+  const perTokenGiven = optInt(c, 'num_experts_per_tok', w) ?? optInt(c, 'experts_per_token', w);
+  if (expertCount === undefined && perTokenGiven !== undefined && perTokenGiven > 1) {
+    throw new InputError('MODEL_CONFIG_FIELD', `${w}: num_local_experts`, `missing: num_experts_per_tok is ${perTokenGiven}, so this is a mixture of experts, but no expert count is given (num_local_experts, n_routed_experts or num_experts)`);
+  }
   // gpt-oss may name it experts_per_token only.
   const expertsPerToken = isMoe ? (optInt(c, 'num_experts_per_tok', w) ?? optInt(c, 'experts_per_token', w) ?? posInt(c, 'num_experts_per_tok', w)) : 1;
   if (expertsPerToken > numExperts) {

@@ -58,9 +58,9 @@ export function parseSweepSpec(text: string, fileName: string): SweepSpec {
     }
     return v;
   };
-  const number = (v: unknown, path: YamlPath, rule: { integer?: boolean; min?: number }): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || (rule.integer && !Number.isInteger(v)) || (rule.min !== undefined && v < rule.min)) {
-      throw new InputError('SWEEP_OUT_OF_RANGE', where(path), `expected ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}; found ${describeValue(v)}`);
+  const number = (v: unknown, path: YamlPath, rule: { integer?: boolean; min?: number; max?: number }): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || (rule.integer && !Number.isInteger(v)) || (rule.min !== undefined && v < rule.min) || (rule.max !== undefined && v > rule.max)) {
+      throw new InputError('SWEEP_OUT_OF_RANGE', where(path), `expected ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}${rule.max !== undefined ? ` and <= ${rule.max}` : ''}; found ${describeValue(v)}`);
     }
     return v;
   };
@@ -136,7 +136,8 @@ export function parseSweepSpec(text: string, fileName: string): SweepSpec {
     for (const p of params) {
       if (grid.some((g) => g.flag === p.flag)) throw new InputError('SWEEP_CONFLICT', where(['random', 'params', p.flag]), `'${p.flag}' is both a grid axis and a random parameter; expected one`);
     }
-    random = { samples: number(r['samples'], ['random', 'samples'], { integer: true, min: 1 }), seed: r['seed'] === undefined ? 0 : number(r['seed'], ['random', 'seed'], { integer: true, min: 0 }), params };
+    // The sampled configurations are drawn up front: a million at most (1e30 ran out of memory).
+    random = { samples: number(r['samples'], ['random', 'samples'], { integer: true, min: 1, max: 1_000_000 }), seed: r['seed'] === undefined ? 0 : number(r['seed'], ['random', 'seed'], { integer: true, min: 0 }), params };
   }
 
   const slo = root['slo'] === undefined ? [] : sloTargetsFromObject(root['slo'], (k) => where(k === undefined ? ['slo'] : ['slo', k]));

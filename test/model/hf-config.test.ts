@@ -128,4 +128,13 @@ describe('modelSpecFromHfConfig', () => {
     const sliding = modelSpecFromHfConfig({ ...tiny, sliding_window: 128, layer_types: ['sliding_attention', 'full_attention'] }, 's', 's.json');
     expect(sliding.numLayers).toBe(2);
   });
+
+  test('experts per token without an expert count is a MoE config missing its size, not a dense model', () => {
+    const e = err(() => modelSpecFromHfConfig({ ...tiny, num_experts_per_tok: 2 }, 'x', 'x.json'));
+    expect([e.code, e.where]).toEqual(['MODEL_CONFIG_FIELD', 'x.json: num_local_experts']);
+    expect(e.message).toMatch(/num_experts_per_tok is 2, so this is a mixture of experts, but no expert count is given/);
+    // One expert per token with no count stays dense (some dense configs carry the key).
+    expect(modelSpecFromHfConfig({ ...tiny, num_experts_per_tok: 1 }, 'y', 'y.json').numExperts).toBe(1);
+  });
 });
+

@@ -45,6 +45,8 @@ describe('sweep spec', () => {
     expect(bad('grid: {tp: [1, 1]}\n')).toThrow(/listed twice/);
     expect(bad('grid: {tp: [1]}\nslo: {ttft_p99: fast}\n')).toThrow(/s.yaml:2 slo.ttft_p99/);
     expect(bad('random: {samples: 3, params: {rate: {min: 5, max: 2}}}\n')).toThrow(/expected max > min/);
+    // Samples are drawn up front: 1e30 of them ran out of memory.
+    expect(bad('random: {samples: 1.0e+30, params: {rate: {min: 1, max: 2}}}\n')).toThrow(/s.yaml:1 random.samples: expected an integer >= 1 and <= 1000000; found number 1e\+30/);
     expect(bad('grid: {num-requests: [10, 20]}\nhalving: {eta: 3}\n')).toThrow(/successive halving sets 'num-requests'/);
   });
 
