@@ -89,6 +89,10 @@ export function checkOptions(entry: Entry, raw: Readonly<Record<string, unknown>
     if (spec.min !== undefined && value < spec.min) {
       throw new InputError('SPEC_OUT_OF_RANGE', where(key), `expected ${key} >= ${spec.min}; found ${value}`);
     }
+    // A share (of KV blocks, of slots, of requests) cannot pass the whole.
+    if (spec.unit === 'fraction' && value > 1) {
+      throw new InputError('SPEC_OUT_OF_RANGE', where(key), `expected ${key} as a fraction <= 1; found ${value}`);
+    }
     out[key] = value;
   }
   return out;

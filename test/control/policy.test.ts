@@ -75,4 +75,12 @@ models:
     expect(errorOf('models: [{name: a}, {name: a}]\n').code).toBe('POLICY_DUPLICATE_MODEL');
     expect(errorOf('interval_s: [1\n').code).toBe('POLICY_YAML');
   });
+
+  test('a fraction option past 1 (a KV share of 1e12) is refused at its key, for every analyzer', () => {
+    for (const text of ['analyzer:\n  name: saturation\n  kv_cache_threshold: 1.0e+12\n', 'analyzer:\n  name: queueing\n  target_utilization: 1.5\n']) {
+      const e = inputErrorOf(() => resolveAutoscalerConfig(parseAutoscalerPolicy(text, 'p.yaml'), { model: 'qwen/qwen3-14b', hardware: 'H100', tp: 1, numInstances: 1 } as never));
+      expect(e.message).toMatch(/p\.yaml:3 analyzer\.(kv_cache_threshold|target_utilization): expected .* as a fraction <= 1/);
+    }
+  });
 });
+
