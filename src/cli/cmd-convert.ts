@@ -5,8 +5,8 @@ import { traceFiles } from '../ingest/open.node.js';
 import { BUILTIN_WRITERS } from '../ingest/writers/registry.js';
 import { InputError } from '../kernel/errors.js';
 import { resolvePath } from './files.node.js';
-import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
-import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
+import { QUIET_HELP, note, type CliIO } from './io.js';
+import { addIngestFlags, failIfNothingLeft, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
 import { planOutputs } from './output-files.node.js';
 import { intFlag } from './parse.js';
 
@@ -56,11 +56,6 @@ export function registerConvert(program: Command, io: CliIO): void {
     const quiet = o['quiet'] === true;
     note(quiet, io, `blis: converted ${result.from} → ${result.to}: ${result.summary.emitted} requests to ${result.files.join(', ')}\n`);
     printIngestSummary(result.summary, quiet, io);
-    // As replay: an output with no request (every row skipped or windowed out) is written and said, and exits 2.
-    const sum = result.summary;
-    if (sum.emitted === 0 && sum.rows > 0) {
-      const skipped = Object.values(sum.skipped).reduce((a, b) => a + b, 0);
-      throw new ExitCode(2, `no request converted: ${sum.rows} rows read, ${skipped} skipped, ${sum.rows - skipped} left out on purpose (see above)`);
-    }
+    failIfNothingLeft(result.summary, 'request converted');
   });
 }

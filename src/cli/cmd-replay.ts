@@ -14,8 +14,8 @@ import { catalogModelName, fleetModels } from '../cluster/served-models.js';
 import { peekFirst, TraceModels } from './trace-models.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
-import { addIngestFlags, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
-import { ExitCode, note, type CliIO } from './io.js';
+import { addIngestFlags, failIfNothingLeft, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
+import { note, type CliIO } from './io.js';
 import type { OutputFiles } from './output-files.node.js';
 import { addOutputFlags, createRequestSinks, emitMetrics, failIfSpansLost, planRunOutputs, progressReporter } from './outputs.js';
 import { compareReplay } from './replay-compare.js';
@@ -130,11 +130,7 @@ async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: 
     if (comparison !== null) io.out(comparison.text);
   }
   failIfSpansLost(cmd, exported);
-  // Every row skipped or filtered out: the outputs say so, and the exit code too (a damaged file, a wrong --format or window).
-  if (summary.emitted === 0 && summary.rows > 0) {
-    const skipped = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
-    throw new ExitCode(2, `no request to simulate: ${summary.rows} rows read, ${skipped} skipped, ${summary.rows - skipped} left out on purpose (see above)`);
-  }
+  failIfNothingLeft(summary, 'request to simulate');
 }
 
 /** The metrics JSON's `config.trace`: what was read, how it was transformed, where every row went. */

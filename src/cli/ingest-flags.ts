@@ -4,7 +4,7 @@ import { createFormatRegistry, parseColumnMapping, type FormatRegistry } from '.
 import type { OpenTraceOptions } from '../ingest/open.node.js';
 import { describeSummary, type IngestSummary } from '../ingest/issues.js';
 import { otlpFormat } from '../telemetry/otlp-reader.node.js';
-import type { CliIO } from './io.js';
+import { ExitCode, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
 /** Rows read, always the skipped and adjusted ones (nothing is dropped silently, --quiet or not). */
@@ -13,6 +13,17 @@ export function printIngestSummary(s: IngestSummary, quiet: boolean, io: CliIO):
   const warn = Object.keys(s.skipped).length > 0 || Object.keys(s.adjusted).length > 0 || (s.warnings ?? []).length > 0;
   if (quiet && !warn) return;
   for (const line of lines) io.err(`blis: ${line}\n`);
+}
+
+/**
+ * Every row skipped or left out by the window (a damaged file, a wrong --format or window): the
+ * outputs and the summary above say so, and the exit code too (2). `what`: "request to simulate",
+ * "request converted".
+ */
+export function failIfNothingLeft(s: IngestSummary, what: string): void {
+  if (s.emitted > 0 || s.rows === 0) return;
+  const skipped = Object.values(s.skipped).reduce((a, b) => a + b, 0);
+  throw new ExitCode(2, `no ${what}: ${s.rows} rows read, ${skipped} skipped, ${s.rows - skipped} left out on purpose (see above)`);
 }
 
 /** Every ingest format, OTLP included: the one registry the CLI reads through. */
