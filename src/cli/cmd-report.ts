@@ -24,15 +24,15 @@ export function registerReport(program: Command, io: CliIO): void {
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((runs: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();
+    const out = resolvePath(io.cwd, o['out'] as string);
     const compared = runs.map((arg) => {
       const eq = arg.indexOf('=');
       const file = eq > 0 ? arg.slice(eq + 1) : arg;
       const label = eq > 0 ? arg.slice(0, eq) : file.replace(/^.*\//, '').replace(/\.(metrics\.)?json$/i, '');
-      return { label, metrics: readJson(resolvePath(io.cwd, file), 'metrics file') as MetricsDocument };
+      const path = resolvePath(io.cwd, file);
+      if (path === out) throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is one of the runs read; writing it would destroy it: choose another file`);
+      return { label, metrics: readJson(path, 'metrics file') as MetricsDocument };
     });
-    const out = resolvePath(io.cwd, o['out'] as string);
-    const inputs = runs.map((arg) => resolvePath(io.cwd, arg.indexOf('=') > 0 ? arg.slice(arg.indexOf('=') + 1) : arg));
-    if (inputs.includes(out)) throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is one of the runs read; writing it would destroy it: choose another file`);
     writeText(out, renderClusterComparison(compared, typeof o['title'] === 'string' ? o['title'] : undefined));
     note(o['quiet'] === true, io, `blis: wrote ${out} (${compared.length} runs)\n`);
   });

@@ -214,7 +214,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     throw new InputError('MODEL_CONFIG_FIELD', `${w}: num_local_experts`, `missing: num_experts_per_tok is ${perTokenGiven}, so this is a mixture of experts, but no expert count is given (num_local_experts, n_routed_experts or num_experts)`);
   }
   // gpt-oss may name it experts_per_token only.
-  const expertsPerToken = isMoe ? (optInt(c, 'num_experts_per_tok', w) ?? optInt(c, 'experts_per_token', w) ?? posInt(c, 'num_experts_per_tok', w)) : 1;
+  const expertsPerToken = isMoe ? (perTokenGiven ?? posInt(c, 'num_experts_per_tok', w)) : 1;
   if (expertsPerToken > numExperts) {
     throw new InputError('MODEL_CONFIG_FIELD', `${w}: num_experts_per_tok`, `${expertsPerToken} exceeds the expert count ${numExperts}`);
   }

@@ -40,19 +40,17 @@ export function parseCalibrationRequestsCsv(text: string, fileName: string): Lat
 }
 
 /**
- * A simulated record's times as blis writes them (record-format.ts): numbers or blank, a completed
+ * A simulated record's times (`ttft`, `e2e`: the columns read as numbers) as blis writes them (record-format.ts): numbers or blank, a completed
  * request's TTFT and E2E non-negative with TTFT no later than E2E. In a `compare --sim` file
  * anything else is damage (text, NaN, a negative or inverted time) and would otherwise read as a
  * failed request or a negative TPOT: it is refused by file, line and column.
  */
-function checkRecordTimes(rec: Record<string, unknown>, failed: boolean, where: string): void {
-  for (const col of ['ttft_us', 'e2e_us']) {
+function checkRecordTimes(rec: Record<string, unknown>, ttft: number | undefined, e2e: number | undefined, failed: boolean, where: string): void {
+  for (const [col, read] of [['ttft_us', ttft], ['e2e_us', e2e]] as const) {
     const v = rec[col];
-    if (v !== undefined && v !== null && v !== '' && num(v) === undefined) throw new InputError('REQUESTS_BAD_VALUE', `${where}: ${col}`, `found ${JSON.stringify(v)}; expected microseconds or blank`);
+    if (read === undefined && v !== undefined && v !== null && v !== '') throw new InputError('REQUESTS_BAD_VALUE', `${where}: ${col}`, `found ${JSON.stringify(v)}; expected microseconds or blank`);
   }
   if (failed) return;
-  const ttft = num(rec['ttft_us']);
-  const e2e = num(rec['e2e_us']);
   for (const [col, v] of [['ttft_us', ttft], ['e2e_us', e2e]] as const) {
     if (v === undefined || v < 0) throw new InputError('REQUESTS_BAD_VALUE', `${where}: ${col}`, `found ${v ?? 'nothing'} for a completed request; expected microseconds >= 0`);
   }
@@ -97,7 +95,7 @@ export function parseLatencyTable(text: string, fileName: string, format: 'csv' 
     const status = rec['status'];
     const statedFailed = err === 1 || err === true || err === '1' || err === 'true' || (typeof status === 'string' && status !== '' && status !== 'completed');
     const error = statedFailed || ttft === undefined || ttft < 0;
-    if (strict) checkRecordTimes(rec, statedFailed, `${fileName}:${line}`);
+    if (strict) checkRecordTimes(rec, ttft, e2e, statedFailed, `${fileName}:${line}`);
     const stage = num(rec['stage']);
     const row: LatencyRow = {
       index: num(rec['index']) ?? i,
