@@ -4,7 +4,7 @@
  * InputError naming `file:line` and the field path, with what was found and what was expected.
  * docs/workloads.md shows the format; examples/workload-*.yaml are complete specs.
  */
-import { InputError, closeNames } from '../kernel/errors.js';
+import { InputError, MAX_SEED, closeNames } from '../kernel/errors.js';
 import { YamlLocator, describeValue, parseYamlFile, type YamlPath } from './yaml-locator.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
@@ -205,7 +205,7 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
   }
   const spec: WorkloadSpec = {
     fileName,
-    seed: r.number(root['seed'], ['seed'], { integer: true, min: 0 }),
+    seed: r.number(root['seed'], ['seed'], { integer: true, min: 0, max: MAX_SEED }),
     rateRps: r.number(root['rate'], ['rate'], { positive: true, max: MAX_RATE_RPS }),
     numRequests: r.number(root['num_requests'], ['num_requests'], { integer: true, min: 1 }),
     durationS: r.number(root['duration_s'], ['duration_s'], { positive: true, max: MAX_DURATION_S }),
