@@ -200,8 +200,8 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
     if (classes === null || typeof classes !== 'object' || Array.isArray(classes) || Object.keys(classes).length === 0) {
       throw new InputError('SPEC_WRONG_TYPE', loc.where(['slo_classes']), `expected a mapping of SLO class names to targets, e.g. {interactive: {ttft_p99: 200}}; found ${describeValue(classes)}`);
     }
-    sloClasses = {};
-    for (const [name, targets] of Object.entries(classes as Record<string, unknown>)) sloClasses[name] = sloTargetsFromObject(targets, loc.fn(['slo_classes', name]));
+    // fromEntries defines each name as the object's own key: a class called __proto__ stays a class.
+    sloClasses = Object.fromEntries(Object.entries(classes as Record<string, unknown>).map(([name, targets]) => [name, sloTargetsFromObject(targets, loc.fn(['slo_classes', name]))]));
   }
   const spec: WorkloadSpec = {
     fileName,
