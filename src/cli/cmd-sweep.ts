@@ -167,6 +167,19 @@ function finish(io: CliIO, dir: string, l: { specText: string; title: string }, 
   io.out(out);
 }
 
+/**
+ * Configurations that cannot run (bad input: the model does not fit, an unknown GPU): some of
+ * them is a finding, so a warning; every one of them is a spec that simulated nothing, which is
+ * bad input, exit 2 (README, exit codes), with the count and the first error.
+ */
+function reportUnrunnable(io: CliIO, lines: readonly ResultLine[]): void {
+  const failed = lines.filter((x) => x.error !== undefined);
+  if (failed.length === 0) return;
+  const first = `#${failed[0]!.index} ${describeAxes(failed[0]!)}: ${failed[0]!.error!}`;
+  if (failed.length === lines.length) throw new ExitCode(2, `all ${lines.length} configuration(s) cannot run; nothing was simulated (each error is in results.jsonl). The first: ${first}`);
+  io.err(`blis sweep: warning: ${failed.length} of ${lines.length} configuration(s) cannot run (each error is in results.jsonl); the first: ${first}\n`);
+}
+
 export function registerSweep(program: Command, io: CliIO): void {
   const sweep = program.command('sweep')
     // Options after `merge` are merge's own (its --out is not the sweep's).
@@ -226,6 +239,7 @@ export function registerSweep(program: Command, io: CliIO): void {
     say(`blis sweep: done in ${wall.toFixed(1)} s wall`);
     finish(io, dir, { specText: l.specText, title: `blis sweep ${basename(l.specPath)}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` }, manifest, kept);
     if (failures.length > 0) throw new ExitCode(1, `${failures.length} configuration(s) failed to simulate (not written; rerun to retry):\n  ${failures.join('\n  ')}`);
+    reportUnrunnable(io, kept);
   });
 
   sweep.command('merge')
