@@ -132,6 +132,17 @@ function executor(io: CliIO, specDir: string, jobs: number, onFailure: (c: Confi
   };
 }
 
+/** --shards, --image and --results-claim shape the manifests; --out and --shard a local run: never both. */
+function checkEmitFlags(o: Record<string, unknown>): void {
+  const emit = o['emit'] !== undefined;
+  for (const [key, flag] of [['shards', '--shards'], ['image', '--image'], ['resultsClaim', '--results-claim']] as const) {
+    if (o[key] !== undefined && !emit) throw new InputError('FLAG_CONFLICT', flag, 'needs --emit k8s (it shapes the Kubernetes Job); to run one slice here, use --shard I/N');
+  }
+  for (const [key, flag] of [['out', '--out'], ['shard', '--shard']] as const) {
+    if (o[key] !== undefined && emit) throw new InputError('FLAG_CONFLICT', flag, 'does not apply with --emit k8s (the manifests are printed; each pod runs its own shard into /results)');
+  }
+}
+
 function emitK8s(cmd: Command, io: CliIO, l: LoadedSpec): void {
   const o = cmd.opts<Record<string, unknown>>();
   if (typeof o['shards'] !== 'number') throw new InputError('FLAG_MISSING', '--shards', 'how many pods (shards) the Indexed Job runs, e.g. --shards 4');
@@ -197,6 +208,7 @@ export function registerSweep(program: Command, io: CliIO): void {
   sweep.addHelpText('after', EXAMPLES);
   sweep.action(async (specArg: string) => {
     const o = sweep.opts<Record<string, unknown>>();
+    checkEmitFlags(o);
     const l = loadSpec(io, specArg);
     if (o['emit'] === 'k8s') return emitK8s(sweep, io, l);
     if (typeof o['out'] !== 'string') throw new InputError('FLAG_MISSING', '--out', 'the output directory (results.jsonl, pareto.csv, report.html), e.g. --out sweep-out');

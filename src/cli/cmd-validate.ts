@@ -122,6 +122,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     const latency = latencySelection(o, io);
     const baselinePath = typeof o['baseline'] === 'string' ? resolvePath(io.cwd, o['baseline']) : undefined;
     if (o['updateBaseline'] && !baselinePath) throw new InputError('FLAG_MISSING', '--update-baseline', 'needs --baseline FILE (the file to write)');
+    if (o['note'] !== undefined && !o['updateBaseline']) throw new InputError('FLAG_CONFLICT', '--note', 'needs --update-baseline (it is the note of the baseline written)');
     let baseline: Baseline | undefined;
     if (baselinePath && !(o['updateBaseline'] && !existsSync(baselinePath))) baseline = parseBaseline(readJson(baselinePath, 'baseline'), baselinePath);
 
