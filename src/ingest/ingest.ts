@@ -34,7 +34,7 @@ export function createIngestSession(
   const where = (at: number | string): string => (typeof at === 'number' ? `${source}:${at}` : `${source} ${at}`);
   const ctx: ReaderContext = {
     source,
-    emit(r) {
+    emit(r, idFromData = true) {
       issues.rows++;
       // One check for every format: a damaged value (1e20 tokens, a negative TTFT) is this row's
       // problem, skipped and counted here, never a crash further down.
@@ -43,7 +43,7 @@ export function createIngestSession(
         issues.skip(problem.code, location !== undefined ? where(location) : `${source} request ${r.id}`, problem.message);
         return;
       }
-      if (firstSeen !== null) {
+      if (firstSeen !== null && idFromData) {
         const at = location ?? `request ${r.id}`;
         const first = firstSeen.get(r.id);
         if (first === undefined) firstSeen.set(r.id, at);

@@ -40,6 +40,15 @@ describe('replay and convert warn about repeated request ids', () => {
     expect(j.err).toMatch(/1 request\(s\) reuse an earlier request's id; the first: id 'x' at t\.jsonl:3 \(first at t\.jsonl:1\)/);
   });
 
+  it('a --columns mapping warns when its id column repeats; ids blis numbers itself never do', async () => {
+    const dir = inDir({ 'm.csv': 'rid,ts,p,c\nq1,0,10,5\nq1,1,10,5\n', 'n.csv': 'rid,ts,p,c\n,0,10,5\n,1,10,5\n' });
+    const mapped = await runCli(['replay', 'm.csv', '--columns', 'arrival=ts,input=p,output=c,id=rid', '--quiet'], dir);
+    expect(mapped.err).toMatch(/1 request\(s\) reuse an earlier request's id; the first: id 'q1' at m\.csv:3 \(first at m\.csv:2\)/);
+    const numbered = await runCli(['replay', 'n.csv', '--columns', 'arrival=ts,input=p,output=c,id=rid', '--quiet'], dir);
+    expect(numbered.code, numbered.err).toBe(0);
+    expect(numbered.err).not.toMatch(/DUPLICATE_REQUEST_ID/);
+  });
+
   it('a file whose ids are all different gets no warning', async () => {
     const dir = inDir({ 'u.csv': 'id,arrival_us,input_tokens,output_tokens\na,0,100,10\nb,1000,100,10\n' });
     const r = await runCli(['replay', 'u.csv', '--quiet'], dir);
