@@ -21,7 +21,7 @@ import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { readJson, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
-import { bytesFlag, choiceFlag, intFlag, numFlag } from './parse.js';
+import { bytesFlag, choiceFlag, intFlag, numFlag, seedFlag } from './parse.js';
 import { userSet } from './config-file.js';
 
 export function addClusterFlags(cmd: Command): Command {
@@ -58,7 +58,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')
     .option('--client-timeout <s>', 'requests not finished this long after arrival time out (default: none)', numFlag('--client-timeout'))
-    .option('--seed <n>', 'seed for every random choice (default 0)', intFlag('--seed'))
+    .option('--seed <n>', 'seed for every random choice (default 0)', seedFlag('--seed'))
     .option('--admission-policy <name>', `gateway admission: ${ADMISSION_POLICIES.map((p) => p.name).join(', ')} (default always-admit)`)
     .option('--queue-depth-threshold <n>', 'saturation: an instance with more waiting requests has no capacity (default 5, GIE)', numFlag('--queue-depth-threshold'))
     .option('--kv-cache-util-threshold <f>', 'saturation: an instance with higher KV utilisation (0..1) has no capacity (default 0.8, GIE)', numFlag('--kv-cache-util-threshold'))

@@ -64,6 +64,7 @@ export function registerCompare(program: Command, io: CliIO): void {
     const truthText = readText(truthPath, '--truth file');
     const req = experimentRequests(truthPath, truthText, typeof o['truthRequests'] === 'string' ? resolvePath(io.cwd, o['truthRequests']) : undefined);
     const truth = readTruth(truthPath, truthText, req);
+    for (const w of [...(prediction.kind === 'rows' ? prediction.warnings ?? [] : []), ...(truth.warnings ?? [])]) io.err(`blis: warning: ${w}\n`);
     const baseline = typeof o['baseline'] === 'string' ? parseBaseline(readJson(resolvePath(io.cwd, o['baseline']), 'baseline'), o['baseline']) : undefined;
     const doc = compareToDocument(prediction, truth, { ...(typeof o['id'] === 'string' ? { id: o['id'] } : {}), ...(baseline ? { baseline } : {}) });
     const summary = doc.experiments[0]?.stages.find((s) => s.index === 'summary');

@@ -8,7 +8,7 @@ import { resolvePath } from './files.node.js';
 import { QUIET_HELP, note, type CliIO } from './io.js';
 import { addIngestFlags, failIfNothingLeft, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
 import { planOutputs } from './output-files.node.js';
-import { intFlag } from './parse.js';
+import { intFlag, seedFlag } from './parse.js';
 
 /** 2100-01-01T00:00:00Z in µs since the Unix epoch: far below 2^53, so epoch + arrival stays exact. */
 const MAX_EPOCH_US = 4_102_444_800_000_000;
@@ -29,7 +29,7 @@ export function registerConvert(program: Command, io: CliIO): void {
     .option('--to-format <name>', `output format: ${BUILTIN_WRITERS.map((w) => w.name).join(', ')} (default: from the extension)`)
     .option('--epoch-us <us>', 'absolute time of arrival 0 for formats that need one (TraceV2 send times)', intFlag('--epoch-us'))
     .option('--max-model-len <tokens>', 'clip requests longer than this (counted)', intFlag('--max-model-len'))
-    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', intFlag('--seed'))
+    .option('--seed <n>', 'seed for --sample and --rate-scale (default 0)', seedFlag('--seed'))
     .option('--quiet', QUIET_HELP);
   addIngestFlags(cmd, '--until');
   cmd.addHelpText('after', EXAMPLES);

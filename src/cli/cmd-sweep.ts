@@ -132,6 +132,17 @@ function executor(io: CliIO, specDir: string, jobs: number, onFailure: (c: Confi
   };
 }
 
+/** --shards, --image and --results-claim shape the manifests; --out and --shard a local run: never both. */
+function checkEmitFlags(o: Record<string, unknown>): void {
+  const emit = o['emit'] !== undefined;
+  for (const [key, flag] of [['shards', '--shards'], ['image', '--image'], ['resultsClaim', '--results-claim']] as const) {
+    if (o[key] !== undefined && !emit) throw new InputError('FLAG_CONFLICT', flag, 'needs --emit k8s (it shapes the Kubernetes Job); to run one slice here, use --shard I/N');
+  }
+  for (const [key, flag] of [['out', '--out'], ['shard', '--shard']] as const) {
+    if (o[key] !== undefined && emit) throw new InputError('FLAG_CONFLICT', flag, 'does not apply with --emit k8s (the manifests are printed; each pod runs its own shard into /results)');
+  }
+}
+
 function emitK8s(cmd: Command, io: CliIO, l: LoadedSpec): void {
   const o = cmd.opts<Record<string, unknown>>();
   if (typeof o['shards'] !== 'number') throw new InputError('FLAG_MISSING', '--shards', 'how many pods (shards) the Indexed Job runs, e.g. --shards 4');
@@ -167,6 +178,19 @@ function finish(io: CliIO, dir: string, l: { specText: string; title: string }, 
   io.out(out);
 }
 
+/**
+ * Configurations that cannot run (bad input: the model does not fit, an unknown GPU): some of
+ * them is a finding, so a warning; every one of them is a spec that simulated nothing, which is
+ * bad input, exit 2 (README, exit codes), with the count and the first error.
+ */
+function reportUnrunnable(io: CliIO, lines: readonly ResultLine[]): void {
+  const failed = lines.filter((x) => x.error !== undefined);
+  if (failed.length === 0) return;
+  const first = `#${failed[0]!.index} ${describeAxes(failed[0]!)}: ${failed[0]!.error!}`;
+  if (failed.length === lines.length) throw new ExitCode(2, `all ${lines.length} configuration(s) cannot run; nothing was simulated (each error is in results.jsonl). The first: ${first}`);
+  io.err(`blis sweep: warning: ${failed.length} of ${lines.length} configuration(s) cannot run (each error is in results.jsonl); the first: ${first}\n`);
+}
+
 export function registerSweep(program: Command, io: CliIO): void {
   const sweep = program.command('sweep')
     // Options after `merge` are merge's own (its --out is not the sweep's).
@@ -184,6 +208,7 @@ export function registerSweep(program: Command, io: CliIO): void {
   sweep.addHelpText('after', EXAMPLES);
   sweep.action(async (specArg: string) => {
     const o = sweep.opts<Record<string, unknown>>();
+    checkEmitFlags(o);
     const l = loadSpec(io, specArg);
     if (o['emit'] === 'k8s') return emitK8s(sweep, io, l);
     if (typeof o['out'] !== 'string') throw new InputError('FLAG_MISSING', '--out', 'the output directory (results.jsonl, pareto.csv, report.html), e.g. --out sweep-out');
@@ -226,6 +251,7 @@ export function registerSweep(program: Command, io: CliIO): void {
     say(`blis sweep: done in ${wall.toFixed(1)} s wall`);
     finish(io, dir, { specText: l.specText, title: `blis sweep ${basename(l.specPath)}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` }, manifest, kept);
     if (failures.length > 0) throw new ExitCode(1, `${failures.length} configuration(s) failed to simulate (not written; rerun to retry):\n  ${failures.join('\n  ')}`);
+    reportUnrunnable(io, kept);
   });
 
   sweep.command('merge')

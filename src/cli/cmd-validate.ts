@@ -24,7 +24,7 @@ import type { ValidationDocument } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { compiledWorkerUrl, readJson, resolvePath, writeText } from './files.node.js';
 import { ExitCode, QUIET_HELP, note, type CliIO } from './io.js';
-import { choiceFlag, intFlag, numFlag } from './parse.js';
+import { choiceFlag, intFlag, numFlag, seedFlag } from './parse.js';
 import { msToS } from '../kernel/units.js';
 
 const EXAMPLES = `
@@ -100,7 +100,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--arrivals <source>', 'synthetic: regenerate each stage\'s arrival process (default); trace: replay the recorded arrival times', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--prefix-aliases <reading>', `how to read inference-perf's group aliases in a file that has only workload.shared_prefix_as_configured: ignored (default: the calibration set's evidence, 10 groups × 10 prompts) or honoured (the profile's system prompts × users)`, choiceFlag('--prefix-aliases', [...PREFIX_ALIAS_READINGS]))
     .option('--cpu-offload-size <reading>', `how to read a CPU offload size the file derived (vllm.cpu_offload.cpu_kv_blocks_source 'derived…'): total (default: vLLM's --kv-offloading-size, summed over the TP ranks; the calibration set's evidence) or per-gpu (the file's derived count)`, choiceFlag('--cpu-offload-size', [...CPU_OFFLOAD_SIZE_READINGS]))
-    .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', intFlag('--seed'))
+    .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', seedFlag('--seed'))
     .option('--jobs <n>', 'worker threads simulating experiments in parallel (default 2)', intFlag('--jobs'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
     .option('--latency-coefficients <file>', 'coefficients file (blis.step-coefficients/v1, from blis calibrate) for the fitted model; with --latency-model linear or roofline, a JSON object of that model\'s options')
@@ -122,6 +122,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     const latency = latencySelection(o, io);
     const baselinePath = typeof o['baseline'] === 'string' ? resolvePath(io.cwd, o['baseline']) : undefined;
     if (o['updateBaseline'] && !baselinePath) throw new InputError('FLAG_MISSING', '--update-baseline', 'needs --baseline FILE (the file to write)');
+    if (o['note'] !== undefined && !o['updateBaseline']) throw new InputError('FLAG_CONFLICT', '--note', 'needs --update-baseline (it is the note of the baseline written)');
     let baseline: Baseline | undefined;
     if (baselinePath && !(o['updateBaseline'] && !existsSync(baselinePath))) baseline = parseBaseline(readJson(baselinePath, 'baseline'), baselinePath);
 

@@ -50,6 +50,8 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
     } catch (e) {
       throw new InputError('CONFIG_MALFORMED', path, `not valid JSON: ${(e as Error).message}`);
     }
+    const { refuseDuplicateJsonKeys } = await import('../workload/yaml-locator.js');
+    refuseDuplicateJsonKeys(text, path, 'CONFIG_MALFORMED');
   } else {
     // The YAML reader loads only for a YAML config (start-up: a plain run parses none).
     const { parseYamlFile } = await import('../workload/yaml-locator.js');

@@ -39,6 +39,12 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--quiet', QUIET_HELP);
 }
 
+/** Flags that only shape exported traces: without --otlp-out or --otlp-endpoint they would do nothing. */
+const TRACE_SHAPE_FLAGS: ReadonlyArray<readonly [flag: string, attribute: string]> = [
+  ['--trace-sample', 'traceSample'], ['--trace-slowest', 'traceSlowest'], ['--trace-epoch', 'traceEpoch'], ['--trace-token-every', 'traceTokenEvery'],
+  ['--trace-instant-phases', 'traceInstantPhases'], ['--service-name', 'serviceName'], ['--otlp-best-effort', 'otlpBestEffort'],
+];
+
 /** Exit code of a run whose outputs were written but whose span export lost spans (docs/telemetry.md). */
 export const EXIT_SPANS_LOST = 4;
 /** The options that name files a simulating command writes. */
@@ -85,6 +91,11 @@ export async function createRequestSinks(cmd: Command, io: CliIO, files: OutputF
     if (o[key] !== undefined && !wantsEndpoint) throw new InputError('FLAG_CONFLICT', flag, 'needs --otlp-endpoint (it configures network export)');
   }
   if (o['otlpFraming'] !== undefined && otlpOut === undefined) throw new InputError('FLAG_CONFLICT', '--otlp-framing', 'needs --otlp-out FILE.pb');
+  if (otlpOut === undefined && !wantsEndpoint) {
+    for (const [flag, key] of TRACE_SHAPE_FLAGS) {
+      if (o[key] !== undefined) throw new InputError('FLAG_CONFLICT', flag, 'needs --otlp-out FILE or --otlp-endpoint (it shapes the exported traces, and none are exported)');
+    }
+  }
   if (otlpOut !== undefined || wantsEndpoint) {
     // The span pipeline (OpenTelemetry SDK, protobufjs, encoders) loads only for runs that export traces.
     const { resolveTelemetry } = await import('../telemetry/options.js');

@@ -2,7 +2,7 @@
  * Flag value parsers that fail with an InputError naming the flag. Each parser carries its kind
  * (and choices), so the run-config file and its JSON Schema know a flag's type from the flag.
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, MAX_SEED } from '../kernel/errors.js';
 
 export type FlagKind = 'int' | 'number' | 'choice' | 'list';
 export interface FlagTag {
@@ -18,6 +18,17 @@ export function intFlag(flag: string): ((v: string) => number) & FlagTag {
   return tagged((v: string) => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isInteger(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected an integer`);
+    return n;
+  }, 'int');
+}
+
+/** `--seed`: a whole number from 0 to 2^53 − 1, checked on the text (a longer number would round to another seed). */
+export function seedFlag(flag: string): ((v: string) => number) & FlagTag {
+  return tagged((v: string) => {
+    const t = v.trim();
+    const n = Number(t);
+    if (!/^\+?[0-9]+$/.test(t)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a whole number from 0 to ${MAX_SEED}`);
+    if (!Number.isSafeInteger(n)) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found '${v}'; expected a whole number from 0 to ${MAX_SEED}`);
     return n;
   }, 'int');
 }

@@ -3,6 +3,7 @@
  * GPUs cost (run, replay, capacity and sweep share them).
  */
 import type { Command } from 'commander';
+import { InputError } from '../kernel/errors.js';
 import { CATALOG_PRICES, parseGpuPrices, priceTable, type PriceTable } from '../model/prices.js';
 import { listFlag } from './parse.js';
 import { mergeSlo, parseSloClass, parseSloTargets, NO_SLO, type SloSpec, type SloTargets } from '../workload/slo.js';
@@ -17,14 +18,16 @@ export function addSloFlags(cmd: Command): Command {
 /** The run's SLO: the spec's classes under the flags. */
 export function sloFromFlags(cmd: Command, specClasses: Readonly<Record<string, SloTargets>> = {}): SloSpec {
   const o = cmd.opts<Record<string, unknown>>();
-  const classes: Record<string, SloTargets> = {};
+  // A Map, then fromEntries: a class name is the user's (__proto__ and constructor included), never an object's own machinery.
+  const classes = new Map<string, SloTargets>();
   for (const text of (o['sloClass'] as string[] | undefined) ?? []) {
     const c = parseSloClass(text);
-    classes[c.name] = c.targets;
+    if (classes.has(c.name)) throw new InputError('SLO_DUPLICATE_CLASS', '--slo-class', `class '${c.name}' is given twice; expected each class once (the last would silently win)`);
+    classes.set(c.name, c.targets);
   }
   return mergeSlo({ ...NO_SLO, classes: specClasses }, {
     ...(typeof o['slo'] === 'string' ? { default: parseSloTargets(o['slo']) } : {}),
-    classes,
+    classes: Object.fromEntries(classes),
   });
 }
 

@@ -3,7 +3,7 @@
  * out. Defaults are applied here and nowhere else; each field remembers where its value came
  * from (default, preset/spec/experiment, flag), and the metrics JSON echoes it.
  */
-import { InputError, positiveInt } from '../kernel/errors.js';
+import { InputError, checkSeed, positiveInt } from '../kernel/errors.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import type { GenerationDefaults } from '../model/generation-config.js';
@@ -384,6 +384,6 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     sources,
     derivations: Object.freeze(derivations),
   };
-  if (!Number.isInteger(config.seed)) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `found ${config.seed}; expected an integer`);
+  checkSeed(config.seed, '--seed');
   return Object.freeze(config);
 }

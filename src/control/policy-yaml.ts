@@ -9,6 +9,7 @@ import { InputError, closeNames } from '../kernel/errors.js';
 import { describeValue, parseYamlFile, type YamlLocator, type YamlPath } from '../workload/yaml-locator.js';
 import type { VariantSpec } from './cluster-port.js';
 import { MAX_INSTANCES } from '../cluster/config.js';
+import { MAX_DURATION_S } from '../workload/check-request.js';
 import type { AutoscalerOptions, ModelPolicyOptions } from './policy.js';
 
 type Path = YamlPath;
@@ -143,7 +144,7 @@ function readModel(rd: Reader, v: unknown, path: Path): ModelPolicyOptions {
     ...defined('minReplicas', rd.number(m['min_replicas'], [...path, 'min_replicas'], { integer: true, min: 0, max: MAX_INSTANCES })),
     ...defined('maxReplicas', rd.number(m['max_replicas'], [...path, 'max_replicas'], { integer: true, positive: true, max: MAX_INSTANCES })),
     ...defined('initialReplicas', rd.number(m['initial_replicas'], [...path, 'initial_replicas'], { integer: true, min: 0, max: MAX_INSTANCES })),
-    ...defined('loadS', rd.number(m['load_s'], [...path, 'load_s'], { min: 0 })),
+    ...defined('loadS', rd.number(m['load_s'], [...path, 'load_s'], { min: 0, max: MAX_DURATION_S })),
     ...(variants !== undefined ? { variants } : {}),
   };
   return o;

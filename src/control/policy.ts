@@ -5,6 +5,7 @@
  */
 import { InputError } from '../kernel/errors.js';
 import { lookupEntry, checkOptions } from '../workload/options.js';
+import { MAX_DURATION_S } from '../workload/check-request.js';
 import type { VariantSpec } from './cluster-port.js';
 import { defaultOptions, type StageChoice, type StageEntry } from './registry.js';
 import { ACTUATORS, ANALYZERS, COLLECTORS, OPTIMIZERS } from './stages.js';
@@ -135,8 +136,10 @@ function stage<T, C>(registry: readonly StageEntry<T, C>[], kind: string, given:
   return Object.freeze({ name: entry.name, options });
 }
 
+/** A duration in seconds: from 0 to MAX_DURATION_S, the span over which microsecond times stay exact. */
 function nonNeg(v: number, field: string, where: (f: string) => string): number {
   if (!Number.isFinite(v) || v < 0) throw new InputError('POLICY_OUT_OF_RANGE', where(field), `expected a number >= 0; found ${v}`);
+  if (v > MAX_DURATION_S) throw new InputError('POLICY_OUT_OF_RANGE', where(field), `found ${v} s; expected at most ${MAX_DURATION_S} s (32 years), where microsecond times stay exact`);
   return v;
 }
 

@@ -29,10 +29,12 @@ export function createIngestSession(
   const transform = resolveTransform(options, entry);
   const pipeline = createPipeline(transform, issues, source, onRequest);
   let location: number | string | undefined;
+  // Where each id was first read, for formats that take ids from the data (the others number their rows).
+  const firstSeen = entry.numbersRequests === true ? null : new Map<string, number | string>();
   const where = (at: number | string): string => (typeof at === 'number' ? `${source}:${at}` : `${source} ${at}`);
   const ctx: ReaderContext = {
     source,
-    emit(r) {
+    emit(r, idFromData = true) {
       issues.rows++;
       // One check for every format: a damaged value (1e20 tokens, a negative TTFT) is this row's
       // problem, skipped and counted here, never a crash further down.
@@ -40,6 +42,12 @@ export function createIngestSession(
       if (problem !== null) {
         issues.skip(problem.code, location !== undefined ? where(location) : `${source} request ${r.id}`, problem.message);
         return;
+      }
+      if (firstSeen !== null && idFromData) {
+        const at = location ?? `request ${r.id}`;
+        const first = firstSeen.get(r.id);
+        if (first === undefined) firstSeen.set(r.id, at);
+        else issues.duplicateId(r.id, where(at), where(first));
       }
       pipeline.push(r);
     },

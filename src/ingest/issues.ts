@@ -30,6 +30,8 @@ export class IssueLog {
   private readonly adjustedCounts = new Map<string, number>();
   private readonly messages: string[] = [];
   private readonly warnings: string[] = [];
+  private duplicateIds = 0;
+  private firstDuplicate = '';
 
   constructor(strict = false) {
     this.strict = strict;
@@ -46,6 +48,14 @@ export class IssueLog {
     if (this.warnings.length < MAX_MESSAGES) this.warnings.push(`${where}: ${message} [${code}]`);
   }
 
+  /**
+   * A request whose id an earlier request of the file already had: kept (a trace may repeat an id
+   * on purpose), counted, and reported once with the first such row, never thrown.
+   */
+  duplicateId(id: string, where: string, firstWhere: string): void {
+    if (this.duplicateIds++ === 0) this.firstDuplicate = `id '${id}' at ${where} (first at ${firstWhere})`;
+  }
+
   adjust(code: string, count = 1): void {
     this.adjustedCounts.set(code, (this.adjustedCounts.get(code) ?? 0) + count);
   }
@@ -57,8 +67,14 @@ export class IssueLog {
       skipped: Object.fromEntries(this.skippedCounts),
       adjusted: Object.fromEntries(this.adjustedCounts),
       messages: [...this.messages],
-      warnings: [...this.warnings],
+      warnings: this.duplicateIds === 0 ? [...this.warnings] : [this.duplicateWarning(), ...this.warnings],
     };
+  }
+
+  private duplicateWarning(): string {
+    // blis keys a request's own KV content by its id (engine/block-hash.ts ownContentKey), so one id is one prompt.
+    return `${this.duplicateIds} request(s) reuse an earlier request's id; the first: ${this.firstDuplicate}. `
+      + 'Requests sharing an id are simulated as sharing their prompt (prefix-cache hits between them) and share the id in per-request outputs [DUPLICATE_REQUEST_ID]';
   }
 }
 

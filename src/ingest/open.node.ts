@@ -134,6 +134,10 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   if (format === 'auto' && options.columns !== undefined) format = 'csv';
   if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });
   const entry = registry.get(format);
+  // A unit is for a column mapped with --columns; the other formats' times carry their own.
+  if (options.timeUnit !== undefined && entry.options?.timeUnit === undefined) {
+    throw new InputError('FLAG_CONFLICT', '--time-unit', `the ${entry.name} format does not read it (its times have their own unit); it sets the unit of a --columns arrival column`);
+  }
   let dataPath = path;
   let headerPath: string | undefined;
   let traceHeader = options.traceHeader;

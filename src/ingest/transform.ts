@@ -69,6 +69,8 @@ export function resolveTransform(o: TransformOptions, source: { timeBase: 'absol
   const limit = o.limit ?? Infinity;
   if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new InputError('FLAG_OUT_OF_RANGE', '--limit', `is ${limit}, expected an integer ≥ 1`);
   const maxModelLen = o.maxModelLen ?? Infinity;
+  // --clip picks the side a request longer than --max-model-len loses; without a limit nothing is clipped.
+  if (o.clip !== undefined && o.maxModelLen === undefined) throw new InputError('FLAG_CONFLICT', '--clip', 'needs --max-model-len (it chooses which side of a longer request is shortened)');
   if (!(maxModelLen >= 2)) throw new InputError('FLAG_OUT_OF_RANGE', '--max-model-len', `is ${maxModelLen}, expected tokens ≥ 2`);
   const reorderWindow = o.reorderWindow ?? 10_000;
   if (!Number.isInteger(reorderWindow) || reorderWindow < 0) throw new InputError('FLAG_OUT_OF_RANGE', '--reorder-window', `is ${reorderWindow}, expected an integer ≥ 0`);

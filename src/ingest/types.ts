@@ -37,7 +37,11 @@ export interface ReaderOptions {
 export interface ReaderContext {
   /** File name used in messages (`file:line`). */
   readonly source: string;
-  emit(request: ArrivalRequest): void;
+  /**
+   * `idFromData` false: the reader made the id up (a row number), so it cannot repeat; ids read
+   * from the data (the default) are checked for repeats (DUPLICATE_REQUEST_ID).
+   */
+  emit(request: ArrivalRequest, idFromData?: boolean): void;
   /**
    * A row that cannot become a request: skipped and counted (or thrown in strict mode).
    * `at` is a line number (`file:line`) or a label such as `record 12`.

@@ -20,6 +20,18 @@ export function positiveInt(value: number, where: string): number {
   return value;
 }
 
+/**
+ * The largest seed: seeds are whole numbers a JSON or YAML reader keeps exactly (2^53 − 1,
+ * Number.MAX_SAFE_INTEGER); past it two different seeds written in a file read as one.
+ */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** `value` when it is a seed (a whole number from 0 to MAX_SEED); otherwise InputError FLAG_OUT_OF_RANGE at `where`. */
+export function checkSeed(value: number, where: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', where, `found ${value}; expected a whole number from 0 to ${MAX_SEED}`);
+  return value;
+}
+
 /** Names close to `name` (edit distance or substring), for "unknown X; did you mean" messages. */
 export function closeNames(name: string, known: readonly string[], max = 5): string[] {
   const n = name.toLowerCase();

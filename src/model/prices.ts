@@ -34,7 +34,8 @@ function canonical(name: string): string {
 
 /** Parses `NAME=PRICE,...` (prices per GPU-hour in the table's unit). */
 export function parseGpuPrices(text: string, where = '--gpu-price'): Record<string, number> {
-  const out: Record<string, number> = {};
+  // A Map, then fromEntries: a GPU name is the user's, never an object's own machinery (__proto__).
+  const out = new Map<string, number>();
   for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const eq = part.indexOf('=');
     const name = eq < 0 ? '' : part.slice(0, eq).trim();
@@ -42,18 +43,19 @@ export function parseGpuPrices(text: string, where = '--gpu-price'): Record<stri
     if (name === '' || part.slice(eq + 1).trim() === '' || !Number.isFinite(price) || price < 0) {
       throw new InputError('FLAG_MALFORMED', where, `found '${part}'; expected GPU=price per GPU-hour (${CATALOG_PRICES.unit}), e.g. H100=2.10`);
     }
-    out[canonical(name)] = price;
+    const gpu = canonical(name);
+    if (out.has(gpu)) throw new InputError('FLAG_MALFORMED', where, `GPU '${gpu}' is priced twice ('${part}' and an earlier entry); expected each GPU once`);
+    out.set(gpu, price);
   }
-  if (Object.keys(out).length === 0) throw new InputError('FLAG_MALFORMED', where, `found '${text}'; expected GPU=price,... e.g. H100=2.10,A100-80=1.30`);
-  return out;
+  if (out.size === 0) throw new InputError('FLAG_MALFORMED', where, `found '${text}'; expected GPU=price,... e.g. H100=2.10,A100-80=1.30`);
+  return Object.fromEntries(out);
 }
 
 /** The catalog table with `overrides` (by GPU name or alias) on top. */
 export function priceTable(overrides: Readonly<Record<string, number>> = {}): PriceTable {
   const names = Object.keys(overrides);
   if (names.length === 0) return CATALOG_PRICES;
-  const per: Record<string, number> = { ...CATALOG_PRICES.perGpuHour };
-  for (const n of names) per[canonical(n)] = overrides[n]!;
+  const per = Object.fromEntries([...Object.entries(CATALOG_PRICES.perGpuHour), ...names.map((n) => [canonical(n), overrides[n]!] as const)]);
   return Object.freeze({
     unit: CATALOG_PRICES.unit,
     source: `--gpu-price for ${names.map(canonical).sort().join(', ')}; otherwise ${CATALOG_PRICES.source}`,
@@ -63,5 +65,7 @@ export function priceTable(overrides: Readonly<Record<string, number>> = {}): Pr
 
 /** Price per GPU-hour of a GPU; null when the table has none. */
 export function gpuPrice(table: PriceTable, hardware: string): number | null {
-  return table.perGpuHour[canonical(hardware)] ?? null;
+  // Own keys only: a GPU named like an Object.prototype member (a --hardware-config name) has no price.
+  const key = canonical(hardware);
+  return Object.hasOwn(table.perGpuHour, key) ? table.perGpuHour[key]! : null;
 }

@@ -5,7 +5,7 @@
  * best 1/eta re-run longer). Parsing is pure; errors are InputErrors naming `file:line field`.
  * Which flags exist is the CLI's knowledge: `where(path)` lets it locate its own errors.
  */
-import { InputError, closeNames } from '../kernel/errors.js';
+import { InputError, MAX_SEED, closeNames } from '../kernel/errors.js';
 import { describeValue, parseYamlFile, type YamlPath } from '../workload/yaml-locator.js';
 import { sloKey, sloTargetsFromObject, type SloTargets } from '../workload/slo.js';
 
@@ -137,7 +137,7 @@ export function parseSweepSpec(text: string, fileName: string): SweepSpec {
       if (grid.some((g) => g.flag === p.flag)) throw new InputError('SWEEP_CONFLICT', where(['random', 'params', p.flag]), `'${p.flag}' is both a grid axis and a random parameter; expected one`);
     }
     // The sampled configurations are drawn up front: a million at most (1e30 ran out of memory).
-    random = { samples: number(r['samples'], ['random', 'samples'], { integer: true, min: 1, max: 1_000_000 }), seed: r['seed'] === undefined ? 0 : number(r['seed'], ['random', 'seed'], { integer: true, min: 0 }), params };
+    random = { samples: number(r['samples'], ['random', 'samples'], { integer: true, min: 1, max: 1_000_000 }), seed: r['seed'] === undefined ? 0 : number(r['seed'], ['random', 'seed'], { integer: true, min: 0, max: MAX_SEED }), params };
   }
 
   const slo = root['slo'] === undefined ? [] : sloTargetsFromObject(root['slo'], (k) => where(k === undefined ? ['slo'] : ['slo', k]));

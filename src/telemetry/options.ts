@@ -3,7 +3,7 @@
  * CLI flags: --trace-sample P, --trace-slowest N, --trace-epoch DATE|NS, --trace-token-every N,
  * plus the run's seed and config summary.
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, checkSeed } from '../kernel/errors.js';
 import { parseTraceEpoch } from './time.js';
 
 /** A flat summary of the run's configuration, emitted as `blis.config.<key>` resource attributes. */
@@ -70,8 +70,7 @@ export function resolveTelemetry(o: TelemetryOptions = {}): Telemetry {
   if (!(sample >= 0 && sample <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--trace-sample', `'${sample}' is not a probability in [0, 1]`);
   const batch = nonNegInt(o.batchTraces, 512, 'batchTraces');
   if (batch === 0) throw new InputError('FLAG_OUT_OF_RANGE', 'batchTraces', 'must be at least 1');
-  const seed = o.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `'${seed}' is not a non-negative safe integer`);
+  const seed = checkSeed(o.seed ?? 0, '--seed');
   const resolved = {
     serviceName: o.serviceName ?? 'blis-sim',
     seed,

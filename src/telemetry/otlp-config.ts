@@ -58,7 +58,8 @@ const pick = (env: Env, name: string): string | undefined => {
 
 /** `k=v,k2=v2` with percent-encoded values; malformed members are an InputError naming `where`. */
 export function parseOtlpHeaders(text: string, where: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // A Map, then fromEntries: a header name is the user's, never an object's own machinery (__proto__).
+  const out = new Map<string, string>();
   for (const member of text.split(',')) {
     if (member.trim() === '') continue;
     const eq = member.indexOf('=');
@@ -72,9 +73,9 @@ export function parseOtlpHeaders(text: string, where: string): Record<string, st
     } catch {
       throw new InputError('OTLP_BAD_HEADER', where, `the value of '${key}' is not valid percent-encoding`);
     }
-    out[key.toLowerCase()] = value;
+    out.set(key.toLowerCase(), value);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function validUrl(text: string, where: string, protocol: OtlpProtocol): URL {
@@ -115,8 +116,10 @@ export function resolveOtlpExport(o: OtlpExportOptions, env: Env = {}): OtlpExpo
   } else url = tracesUrlFor(protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318', protocol);
 
   const envHeaders = pick(env, 'HEADERS');
-  const headers = { ...(envHeaders ? parseOtlpHeaders(envHeaders, 'OTEL_EXPORTER_OTLP_HEADERS') : {}) };
-  for (const [k, v] of Object.entries(o.headers ?? {})) headers[k.toLowerCase()] = v;
+  const headers = Object.fromEntries([
+    ...Object.entries(envHeaders ? parseOtlpHeaders(envHeaders, 'OTEL_EXPORTER_OTLP_HEADERS') : {}),
+    ...Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
+  ]);
 
   let timeoutMs = o.timeoutMs;
   const envTimeout = pick(env, 'TIMEOUT');
@@ -136,14 +139,14 @@ export function resolveOtlpExport(o: OtlpExportOptions, env: Env = {}): OtlpExpo
 
 /** `--otlp-header k=v` (repeatable) into a map; the value may contain '='. */
 export function parseHeaderFlag(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = new Map<string, string>();
   for (const v of values) {
     const eq = v.indexOf('=');
     const key = eq > 0 ? v.slice(0, eq).trim() : '';
     if (key === '' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) throw new InputError('OTLP_BAD_HEADER', '--otlp-header', `'${v}' is not key=value (e.g. --otlp-header x-honeycomb-team=KEY)`);
-    out[key.toLowerCase()] = v.slice(eq + 1);
+    out.set(key.toLowerCase(), v.slice(eq + 1));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** service.name from OTEL_SERVICE_NAME, else from OTEL_RESOURCE_ATTRIBUTES (the spec's order). */

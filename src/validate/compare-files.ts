@@ -14,13 +14,16 @@ import { parseExperiment, type Experiment, type ModelCatalogHook } from './exper
 import { parseLatencyTable, parseLifecycleJson, type LatencyRow } from './requests.js';
 import { buildValidationDocument, type ValidationDocument } from './validation.js';
 
+/** `warnings`: things read as they are but worth a look (a request id repeated in a per-request file). */
 export type TruthInput =
-  | { readonly kind: 'experiment'; readonly experiment: Experiment; readonly rows?: readonly LatencyRow[] }
-  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[]; readonly outputTokens?: number };
+  | { readonly kind: 'experiment'; readonly experiment: Experiment; readonly rows?: readonly LatencyRow[]; readonly warnings?: readonly string[] }
+  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[]; readonly outputTokens?: number; readonly warnings?: readonly string[] };
 
 export type PredictionInput =
   | { readonly kind: 'metrics'; readonly doc: unknown }
-  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[] };
+  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[]; readonly warnings?: readonly string[] };
+
+const withWarnings = (warnings: string[]): { warnings?: readonly string[] } => (warnings.length > 0 ? { warnings } : {});
 
 const isJsonName = (f: string): boolean => /\.json$/i.test(f);
 const isJsonlName = (f: string): boolean => /\.(jsonl|ndjson)$/i.test(f);
@@ -35,14 +38,15 @@ function parseJson(text: string, fileName: string): unknown {
 
 /** Reads a ground-truth file's text; `requestsText` is an experiment's per-request CSV, if any. */
 export function readTruth(fileName: string, text: string, opts: { requestsText?: string; requestsFile?: string; modelCatalog?: ModelCatalogHook } = {}): TruthInput {
+  const warnings: string[] = [];
   if (isJsonName(fileName)) {
     const json = parseJson(text, fileName);
     if (Array.isArray(json)) return { kind: 'rows', rows: parseLifecycleJson(json, fileName) };
     const experiment = parseExperiment(json, fileName, opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {});
-    const rows = opts.requestsText !== undefined ? parseLatencyTable(opts.requestsText, opts.requestsFile ?? `${fileName} (requests)`, 'csv') : undefined;
-    return { kind: 'experiment', experiment, ...(rows ? { rows } : {}) };
+    const rows = opts.requestsText !== undefined ? parseLatencyTable(opts.requestsText, opts.requestsFile ?? `${fileName} (requests)`, 'csv', false, warnings) : undefined;
+    return { kind: 'experiment', experiment, ...(rows ? { rows } : {}), ...withWarnings(warnings) };
   }
-  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv') };
+  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', false, warnings), ...withWarnings(warnings) };
 }
 
 /** Reads a prediction file's text: a metrics JSON, or per-request records (CSV/JSONL). */
@@ -55,7 +59,8 @@ export function readPrediction(fileName: string, text: string): PredictionInput 
     return { kind: 'metrics', doc };
   }
   // A simulated record file is blis's own format: damage in it is refused, not read as failures.
-  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', true) };
+  const warnings: string[] = [];
+  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', true, warnings), ...withWarnings(warnings) };
 }
 
 function truthSide(t: TruthInput): Side {

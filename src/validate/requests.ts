@@ -62,7 +62,7 @@ function checkRecordTimes(rec: Record<string, unknown>, ttft: number | undefined
  * optional `stage`, `output_tokens`/`produced_tokens`/`output_tokens_counted`, `input_tokens`,
  * `status` (only `completed` counts as a success) and `error` (1/true: failed).
  */
-export function parseLatencyTable(text: string, fileName: string, format: 'csv' | 'jsonl', strict = false): LatencyRow[] {
+export function parseLatencyTable(text: string, fileName: string, format: 'csv' | 'jsonl', strict = false, warnings?: string[]): LatencyRow[] {
   let records: Array<Record<string, unknown>>;
   if (format === 'csv') {
     try {
@@ -82,8 +82,10 @@ export function parseLatencyTable(text: string, fileName: string, format: 'csv' 
     });
   }
   const rows: LatencyRow[] = [];
+  const ids = new RepeatedIds(fileName);
   records.forEach((rec, i) => {
     const line = format === 'csv' ? i + 2 : i + 1;
+    ids.see(rec['id'] ?? rec['index'], line);
     const arrivalUs = num(rec['arrival_us']);
     if (arrivalUs === undefined) throw new InputError('REQUESTS_MISSING_COLUMN', `${fileName}:${line}`, "missing or non-numeric 'arrival_us'");
     const ttft = num(rec['ttft_us']);
@@ -109,7 +111,34 @@ export function parseLatencyTable(text: string, fileName: string, format: 'csv' 
     };
     rows.push(row);
   });
+  const repeated = ids.describe();
+  if (repeated !== null) warnings?.push(repeated);
   return rows;
+}
+
+/**
+ * Request ids (`id`, or a calibration file's `index`) seen more than once in a per-request file:
+ * compare pools the rows into distributions (it joins nothing by id), so a repeat is counted
+ * twice rather than mismatched: worth a warning (two runs in one file?), not a refusal.
+ */
+class RepeatedIds {
+  private readonly first = new Map<string, number>();
+  private count = 0;
+  private example = '';
+
+  constructor(private readonly fileName: string) {}
+
+  see(id: unknown, line: number): void {
+    if (id === undefined || id === null || id === '') return;
+    const key = String(id);
+    const at = this.first.get(key);
+    if (at === undefined) this.first.set(key, line);
+    else if (this.count++ === 0) this.example = `id '${key}' at ${this.fileName}:${line} (first at line ${at})`;
+  }
+
+  describe(): string | null {
+    return this.count === 0 ? null : `${this.fileName}: ${this.count} row(s) repeat an earlier row's id; the first: ${this.example}. Each row counts in the distributions [DUPLICATE_REQUEST_ID]`;
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * docs/workloads.md are generated from the entries rather than restating them.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
+import { MAX_DURATION_S } from './check-request.js';
 
 export interface OptionSpec {
   readonly describe: string;
@@ -88,6 +89,10 @@ export function checkOptions(entry: Entry, raw: Readonly<Record<string, unknown>
     }
     if (spec.min !== undefined && value < spec.min) {
       throw new InputError('SPEC_OUT_OF_RANGE', where(key), `expected ${key} >= ${spec.min}; found ${value}`);
+    }
+    // A time in seconds (an autoscaler's scrape interval, a start-up delay) stays where microsecond times are exact.
+    if (spec.unit === 's' && value > MAX_DURATION_S) {
+      throw new InputError('SPEC_OUT_OF_RANGE', where(key), `found ${key} ${value} s; expected at most ${MAX_DURATION_S} s (32 years), where microsecond times stay exact`);
     }
     // A share (of KV blocks, of slots, of requests) cannot pass the whole.
     if (spec.unit === 'fraction' && value > 1) {

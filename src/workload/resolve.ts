@@ -3,7 +3,7 @@
  * spec file, then flags, layered once here; the result is frozen and records where each
  * top-level field came from.
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, checkSeed } from '../kernel/errors.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { checkOptions, lookupEntry } from './options.js';
 import { PRESETS, type PresetEntry } from './presets.js';
@@ -75,9 +75,7 @@ export function resolveWorkload(options: WorkloadOptions): ResolvedWorkload {
   const countFlag = positiveFlag(options.numRequests, '--num-requests', true);
   const durationFlag = positiveFlag(options.durationS, '--duration');
   if (durationFlag !== undefined && durationFlag > MAX_DURATION_S) throw new InputError('FLAG_OUT_OF_RANGE', '--duration', `found ${durationFlag} s; expected at most ${MAX_DURATION_S} s (32 years), where microsecond times stay exact`);
-  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
-    throw new InputError('FLAG_OUT_OF_RANGE', '--seed', `expected an integer; found ${options.seed}`);
-  }
+  if (options.seed !== undefined) checkSeed(options.seed, '--seed');
 
   // Clients: the spec's, else the preset's, else the default preset.
   let clientSpecs: readonly ClientSpec[];

@@ -4,7 +4,7 @@
  * InputError naming `file:line` and the field path, with what was found and what was expected.
  * docs/workloads.md shows the format; examples/workload-*.yaml are complete specs.
  */
-import { InputError, closeNames } from '../kernel/errors.js';
+import { InputError, MAX_SEED, closeNames } from '../kernel/errors.js';
 import { YamlLocator, describeValue, parseYamlFile, type YamlPath } from './yaml-locator.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { parseLengthDist } from './lengths.js';
@@ -200,12 +200,12 @@ export function parseWorkloadSpec(text: string, fileName: string): WorkloadSpec 
     if (classes === null || typeof classes !== 'object' || Array.isArray(classes) || Object.keys(classes).length === 0) {
       throw new InputError('SPEC_WRONG_TYPE', loc.where(['slo_classes']), `expected a mapping of SLO class names to targets, e.g. {interactive: {ttft_p99: 200}}; found ${describeValue(classes)}`);
     }
-    sloClasses = {};
-    for (const [name, targets] of Object.entries(classes as Record<string, unknown>)) sloClasses[name] = sloTargetsFromObject(targets, loc.fn(['slo_classes', name]));
+    // fromEntries defines each name as the object's own key: a class called __proto__ stays a class.
+    sloClasses = Object.fromEntries(Object.entries(classes as Record<string, unknown>).map(([name, targets]) => [name, sloTargetsFromObject(targets, loc.fn(['slo_classes', name]))]));
   }
   const spec: WorkloadSpec = {
     fileName,
-    seed: r.number(root['seed'], ['seed'], { integer: true, min: 0 }),
+    seed: r.number(root['seed'], ['seed'], { integer: true, min: 0, max: MAX_SEED }),
     rateRps: r.number(root['rate'], ['rate'], { positive: true, max: MAX_RATE_RPS }),
     numRequests: r.number(root['num_requests'], ['num_requests'], { integer: true, min: 1 }),
     durationS: r.number(root['duration_s'], ['duration_s'], { positive: true, max: MAX_DURATION_S }),

@@ -80,3 +80,18 @@ export function parseYamlFile(text: string, fileName: string, code: string): { d
   }
   return { doc, loc: new YamlLocator(doc, lines, fileName), value };
 }
+
+/**
+ * Refuses a JSON text in which one object names a key twice (JSON.parse keeps the last one
+ * silently): JSON is YAML 1.2, so the YAML reader, which refuses duplicate keys, finds it. Call it
+ * after JSON.parse accepted the text; any other YAML complaint is ignored.
+ */
+export function refuseDuplicateJsonKeys(text: string, fileName: string, code: string): void {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (dup === undefined) return;
+  const pos = dup.linePos?.[0] ?? lines.linePos(dup.pos[0]);
+  const key = /^"((?:[^"\\]|\\.)*)"/.exec(text.slice(dup.pos[0]))?.[1];
+  throw new InputError(code, `${fileName}:${pos.line}:${pos.col}`, `${key !== undefined ? `key "${key}"` : 'a key'} is given twice in one object; expected each key once (JSON readers keep the last one silently)`);
+}

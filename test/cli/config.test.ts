@@ -58,6 +58,24 @@ describe('--config FILE', () => {
   });
 });
 
+describe('--config JSON with a key given twice', () => {
+  it('is refused at the second key\'s line (JSON.parse would keep the last silently), like YAML', async () => {
+    write('d.json', '{\n  "num-requests": 10,\n  "seed": 1,\n  "num-requests": 20\n}\n');
+    const r = await runCli(['run', '--config', 'd.json', '--quiet'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[CONFIG_MALFORMED\] .*d\.json:4:3: key "num-requests" is given twice in one object/);
+    write('d.yaml', 'num-requests: 10\nnum-requests: 20\n');
+    expect((await runCli(['run', '--config', 'd.yaml', '--quiet'], dir)).err).toMatch(/\[CONFIG_MALFORMED\] .*d\.yaml:2:1: .*unique/);
+  });
+
+  it('a JSON config with tabs and escapes, each key once, still reads', async () => {
+    write('ok.json', '{\t"num-requests":\t12, "routing-policy": "least\\u002dloaded", "$schema": "x"}');
+    const m = await metrics(['run', '--config', 'ok.json']);
+    expect(m.requests.injected).toBe(12);
+    expect(m.config.routing_policy).toBe('least-loaded');
+  });
+});
+
 describe('flag hygiene', () => {
   it('refuses a single-value flag given twice; a repeatable flag collects', async () => {
     const r = await runCli(['run', '--num-requests', '10', '--seed', '1', '--seed', '2', '--quiet']);

@@ -157,6 +157,10 @@ describe('--routing-scorers parsing', () => {
   it('rejects unknown scorers listing the valid ones', () => {
     expect(() => parseScorerWeights('prefix-afinity:2')).toThrowError(/unknown scorer 'prefix-afinity' \(did you mean prefix-affinity\?\); known: /);
   });
+  it('refuses a scorer given twice, by name or alias, naming it', () => {
+    expect(() => parseScorerWeights('queue-depth:2,queue-depth:3')).toThrowError(/--routing-scorers: scorer 'queue-depth' is given twice \('queue-depth:2' and 'queue-depth:3'\)/);
+    expect(() => parseScorerWeights('queue-depth:2,queue-scorer')).toThrowError(/scorer 'queue-depth' is given twice/);
+  });
   it('rejects malformed weights', () => {
     for (const bad of ['queue-depth:x', 'queue-depth:-1', 'queue-depth:1:2', ':3', 'queue-depth:']) {
       expect(() => parseScorerWeights(bad), bad).toThrow(InputError);

@@ -76,6 +76,23 @@ models:
     expect(errorOf('interval_s: [1\n').code).toBe('POLICY_YAML');
   });
 
+  test('a time in seconds past 1e9 s (an interval of 1e12 s) is refused at its key, in every part of the policy', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['interval_s: 1.0e+12\n', /^p\.yaml:1 interval_s: found 1000000000000 s; expected at most 1000000000 s/],
+      ['stabilization: {scale_up_s: 0, scale_down_s: 1.0e+15}\n', /^p\.yaml:1 stabilization\.scale_down_s: found 1000000000000000 s; expected at most/],
+      ['cooldown: {scale_up_s: 1.0e+10}\n', /^p\.yaml:1 cooldown\.scale_up_s: found 10000000000 s; expected at most/],
+      ['collector:\n  name: prometheus\n  scrape_interval_s: 1.0e+12\n', /^p\.yaml:3 collector\.scrape_interval_s: found scrape_interval_s 1000000000000 s; expected at most 1000000000 s/],
+      ['actuator:\n  name: delayed\n  provision_s: 1.0e+14\n', /^p\.yaml:3 actuator\.provision_s: found provision_s 100000000000000 s; expected at most/],
+      ['models:\n  - {name: a, load_s: 1.0e+10}\n', /^p\.yaml:2 models\[0\]\.load_s: expected a number >= 0 and <= 1000000000/],
+    ];
+    for (const [text, message] of cases) {
+      const e = inputErrorOf(() => resolve(text));
+      expect(e.code, text).toMatch(/^(POLICY|SPEC)_OUT_OF_RANGE$/);
+      expect(e.message, text).toMatch(message);
+    }
+    expect(resolve('interval_s: 1.0e+9\n').intervalUs).toBe(1e15);
+  });
+
   test('a fraction option past 1 (a KV share of 1e12) is refused at its key, for every analyzer', () => {
     for (const text of ['analyzer:\n  name: saturation\n  kv_cache_threshold: 1.0e+12\n', 'analyzer:\n  name: queueing\n  target_utilization: 1.5\n']) {
       const e = inputErrorOf(() => resolveAutoscalerConfig(parseAutoscalerPolicy(text, 'p.yaml'), { model: 'qwen/qwen3-14b', hardware: 'H100', tp: 1, numInstances: 1 } as never));

@@ -108,4 +108,12 @@ describe('cost', () => {
     expect(() => parseGpuPrices('H100')).toThrow(/expected GPU=price/);
     expect(() => parseGpuPrices('H100=-2')).toThrow(/--gpu-price/);
   });
+
+  it('refuses a GPU priced twice, and keeps GPU names that are Object.prototype members as names', () => {
+    expect(() => parseGpuPrices('H100=2,h100-sxm=3')).toThrow(/--gpu-price: GPU 'H100' is priced twice/);
+    const table = priceTable(parseGpuPrices('__proto__=2,constructor=3'));
+    expect(gpuPrice(table, '__proto__')).toBe(2);
+    expect(gpuPrice(table, 'constructor')).toBe(3);
+    expect(gpuPrice(CATALOG_PRICES, 'toString')).toBeNull();
+  });
 });

@@ -162,5 +162,14 @@ describe('blis sweep', () => {
     expect(lines[0].metrics.requests.completed).toBe(50);
     expect(lines[1].error).toMatch(/^\[[A-Z_]+\] .*maxNumSeqs|max-num-seqs/);
     expect(r.err).toMatch(/cannot run/);
+    expect(r.err).toMatch(/blis sweep: warning: 1 of 2 configuration\(s\) cannot run .*the first: #1 max-num-seqs=0/);
+  });
+
+  it('exits 2 when every configuration cannot run, saying how many, after writing the results', async () => {
+    const dir = specDir('base: {model: meta-llama/llama-3.1-8b-instruct, num-requests: 50}\ngrid:\n  hardware: [L4, T4]\n');
+    const r = await runCli(['sweep', 'spec.yaml', '--out', 'e', '--jobs', '1'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/all 2 configuration\(s\) cannot run; nothing was simulated .*The first: #0 hardware=L4: \[UNKNOWN_HARDWARE\]/);
+    expect(results(join(dir, 'e')).trimEnd().split('\n')).toHaveLength(2);
   });
 });

@@ -27,6 +27,13 @@ describe('OTLP exporter configuration (flags over OTEL_EXPORTER_OTLP_* variables
     expect(() => parseOtlpHeaders('a=%zz', 'OTEL_EXPORTER_OTLP_HEADERS')).toThrowError(expect.objectContaining({ code: 'OTLP_BAD_HEADER' }));
   });
 
+  it('keeps a header named __proto__ as a header, not as the object\'s prototype', () => {
+    expect(Object.hasOwn(parseHeaderFlag(['__proto__=a']), '__proto__')).toBe(true);
+    expect(Object.hasOwn(parseOtlpHeaders('__proto__=b', 'OTEL_EXPORTER_OTLP_HEADERS'), '__proto__')).toBe(true);
+    const e = resolveOtlpExport({ endpoint: true, headers: parseHeaderFlag(['__proto__=c']) }, { OTEL_EXPORTER_OTLP_HEADERS: 'constructor=d' });
+    expect(Object.entries(e.headers)).toEqual([['constructor', 'd'], ['__proto__', 'c']]);
+  });
+
   it('reads timeout, compression and protocol, and rejects bad values naming the variable', () => {
     const e = resolveOtlpExport({ endpoint: true }, { OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'none', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
     expect(e).toMatchObject({ timeoutMs: 2500, compression: 'none', protocol: 'http/json', url: 'http://localhost:4318/v1/traces' });

@@ -32,7 +32,7 @@ export function scorersNeedCacheView(scorers: readonly WeightedScorerSpec[]): bo
   return scorers.some((s) => findScorer(s.name).needsCacheView === true);
 }
 
-/** Parses "name:weight,name:weight" (weight defaults to 1). */
+/** Parses "name:weight,name:weight" (weight defaults to 1; each scorer once). */
 export function parseScorerWeights(text: string): WeightedScorerSpec[] {
   const out: WeightedScorerSpec[] = [];
   for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
@@ -44,7 +44,13 @@ export function parseScorerWeights(text: string): WeightedScorerSpec[] {
     if (!Number.isFinite(weight) || weight < 0 || (rawWeight !== undefined && rawWeight.trim() === '')) {
       throw new InputError('FLAG_MALFORMED', '--routing-scorers', `weight '${rawWeight}' of '${rawName}' is not a non-negative number`);
     }
-    out.push({ name: findScorer(rawName).name, weight });
+    const name = findScorer(rawName).name;
+    // One weight per scorer: a second entry (or an alias of the first) would otherwise replace or add to it unseen.
+    const earlier = out.find((s) => s.name === name);
+    if (earlier !== undefined) {
+      throw new InputError('FLAG_MALFORMED', '--routing-scorers', `scorer '${name}' is given twice ('${name}:${earlier.weight}' and '${part}'); expected each scorer once with one weight`);
+    }
+    out.push({ name, weight });
   }
   if (out.length === 0) throw new InputError('FLAG_MALFORMED', '--routing-scorers', 'no scorers given; expected e.g. "prefix-affinity:2,queue-depth:1"');
   return out;

@@ -29,7 +29,9 @@ export const arrivalCsvFormat: FormatEntry = {
       };
       return (r) => {
         row = r;
-        ctx.emit(arrivalFromFields(get, `r${n++}`));
+        const generated = `r${n++}`;
+        const request = arrivalFromFields(get, generated);
+        ctx.emit(request, request.id !== generated);
       };
     }, options.delimiter),
 };

@@ -12,7 +12,9 @@ export const arrivalJsonlFormat: FormatEntry = {
   create: (ctx) => {
     let n = 0;
     return createJsonLinesReader(ctx, (obj) => {
-      ctx.emit(arrivalFromFields((name) => obj[name], `r${n++}`));
+      const generated = `r${n++}`;
+      const request = arrivalFromFields((name) => obj[name], generated);
+      ctx.emit(request, request.id !== generated);
     });
   },
 };

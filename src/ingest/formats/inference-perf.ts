@@ -75,7 +75,7 @@ export const inferencePerfFormat: FormatEntry = {
           ...(typeof stage === 'number' ? { stage } : {}),
           ...(typeof session === 'string' && session !== '' ? { sessionId: session } : {}),
           ...(ttftUs !== undefined || e2eUs !== undefined ? { observed } : {}),
-        });
+        }, false);
       }));
     }),
 };

@@ -72,7 +72,7 @@ export const mappedCsvFormat: FormatEntry = {
           ...(s ? { sessionId: s } : {}),
           ...(m ? { model: m } : {}),
           ...(ttftUs !== undefined || e2eUs !== undefined ? { observed: observedOf(ttftUs, e2eUs) } : {}),
-        });
+        }, id >= 0 && row[id] !== '');
       };
     }, options.delimiter);
   },

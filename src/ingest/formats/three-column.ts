@@ -21,7 +21,7 @@ export function threeColumnReader(
         arrivalUs: parseArrivalUs(row[t], columns[0]),
         inputTokens: parseTokens(row[i], columns[1]),
         outputTokens: parseTokens(row[o], columns[2]),
-      });
+      }, false);
     };
   }, options.delimiter);
 }

@@ -62,7 +62,7 @@ export const vllmBenchFormat: FormatEntry = {
           inputTokens: parseTokens(String(input), `input_lens[${index}]`),
           outputTokens: parseTokens(String(outputs[index] ?? ''), `output_lens[${index}]`),
           ...(ttftUs !== undefined || e2eUs !== undefined ? { observed } : {}),
-        });
+        }, false);
       }));
     }),
 };
