@@ -8,6 +8,9 @@ import { IssueLog, type IngestSummary } from './issues.js';
 import { createPipeline, maxModelLenProblem, resolveTransform, type TransformOptions } from './transform.js';
 import type { FormatEntry, ReaderContext, ReaderOptions, TraceReader } from './types.js';
 
+/** Ids a repeat is looked for among: the latest read (~100 MiB of strings and locations at most). */
+const RECENT_IDS = 1 << 20;
+
 export interface IngestOptions extends ReaderOptions, TransformOptions {
   /** Stop at the first bad row with an InputError (default: skip and count). */
   strict?: boolean;
@@ -29,7 +32,8 @@ export function createIngestSession(
   const transform = resolveTransform(options, entry);
   const pipeline = createPipeline(transform, issues, source, onRequest);
   let location: number | string | undefined;
-  // Where each id was first read, for formats that take ids from the data (the others number their rows).
+  // Where each id was first read, for formats that take ids from the data (the others number their
+  // rows): the last RECENT_IDS of them, so a 10-million-row log still replays in bounded memory.
   const firstSeen = entry.numbersRequests === true ? null : new Map<string, number | string>();
   const where = (at: number | string): string => (typeof at === 'number' ? `${source}:${at}` : `${source} ${at}`);
   const ctx: ReaderContext = {
@@ -46,7 +50,11 @@ export function createIngestSession(
       if (firstSeen !== null && idFromData) {
         const at = location ?? `request ${r.id}`;
         const first = firstSeen.get(r.id);
-        if (first === undefined) firstSeen.set(r.id, at);
+        if (first === undefined) {
+          firstSeen.set(r.id, at);
+          // Forget the oldest (a Map iterates in insertion order).
+          if (firstSeen.size > RECENT_IDS) firstSeen.delete(firstSeen.keys().next().value!);
+        }
         else issues.duplicateId(r.id, where(at), where(first));
       }
       pipeline.push(r);
