@@ -15,7 +15,19 @@ import type { FormatEntry, ReaderContext } from '../types.js';
 import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
 import { NS_PER_US, US_PER_MS, US_PER_S } from '../../kernel/units.js';
 
-const UNIT_US: Record<string, number> = { us: 1, ms: US_PER_MS, s: US_PER_S, ns: 1 / NS_PER_US };
+/**
+ * `time_unit` values. inference-sim writes `us` from `blis observe` and `microseconds` from
+ * `blis run`/`blis replay --trace-output` (cmd/observe_cmd.go, cmd/root.go, cmd/replay.go at
+ * f90a1e3); its reader ignores the field, every time column being µs.
+ */
+const UNIT_US: Record<string, number> = { us: 1, microseconds: 1, ms: US_PER_MS, s: US_PER_S, ns: 1 / NS_PER_US };
+
+/**
+ * Header versions with this CSV schema: inference-sim bumped `trace_version` to 3 when the header
+ * gained `goodput_slo_targets` (2026-06, sim/workload/tracev2.go TraceHeader); the data columns
+ * did not change, and the added header keys are not needed here.
+ */
+const VERSIONS: readonly number[] = [2, 3];
 
 export interface TraceV2Header {
   readonly traceVersion: number;
@@ -30,7 +42,9 @@ export function parseTraceV2Header(text: string, where: string): TraceV2Header {
   }
   const raw = doc as Record<string, unknown>;
   const version = Number(raw['trace_version'] ?? NaN);
-  if (version !== 2) throw new InputError('TRACEV2_BAD_HEADER', where, `trace_version is ${String(raw['trace_version'])}, expected 2`);
+  if (!VERSIONS.includes(version)) {
+    throw new InputError('TRACEV2_BAD_HEADER', where, `trace_version is ${String(raw['trace_version'])}, expected ${VERSIONS.join(' or ')}`);
+  }
   const timeUnit = String(raw['time_unit'] ?? 'us');
   if (UNIT_US[timeUnit] === undefined) {
     throw new InputError('TRACEV2_BAD_HEADER', where, `time_unit '${timeUnit}' unknown; known: ${Object.keys(UNIT_US).join(', ')}`);
@@ -47,7 +61,7 @@ export const tracev2Format: FormatEntry = {
   order: 'completion',
   options: { keepFailed: "keep rows whose status is not 'ok' (default false)", traceHeader: 'text of the sibling trace_header.yaml (found by the file opener)' },
   sniff: ({ head }) => {
-    if (/^\s*trace_version:\s*2\b/m.test(head.slice(0, 2000)) && /^\s*time_unit:/m.test(head)) return 0.9;
+    if (/^\s*trace_version:\s*[23]\b/m.test(head.slice(0, 2000)) && /^\s*time_unit:/m.test(head)) return 0.9;
     return headerMatch(head, [...REQUIRED, 'send_time_us', 'first_chunk_time_us', 'last_chunk_time_us']) === 1 ? 0.97 : 0;
   },
   create: (ctx: ReaderContext, options) => {

@@ -1,0 +1,27 @@
+/**
+ * TraceV2 as other inference-sim versions write it (facts from inference-sim
+ * sim/workload/tracev2.go, cmd/observe.go, cmd/replay.go, cmd/root.go at f90a1e3). The fixture is
+ * hand-written to that schema: test/fixtures/ingest/README.md.
+ */
+import { describe, expect, test } from 'vitest';
+import { readTrace } from '../../src/ingest/open.node.js';
+import { FIXTURES } from './helpers.js';
+
+const HEADER = `${FIXTURES}tracev2-v3.trace_header.yaml`;
+
+describe('TraceV2 variants', () => {
+  test('a version-3 header with time_unit "microseconds" is read, from either file', async () => {
+    for (const path of [HEADER, `${FIXTURES}tracev2-v3.trace_data.csv`]) {
+      const { format, requests, summary } = await readTrace(path);
+      expect(format, path).toBe('tracev2');
+      expect(requests.map((r) => r.arrivalUs), path).toEqual([0, 250_000]);
+      expect(summary.skipped, path).toEqual({ REQUEST_FAILED: 1 });
+    }
+  });
+
+  test('an unknown time unit is still refused with the header named', async () => {
+    const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
+    expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: fortnights\n', 'h.yaml')).toThrow(/fortnights/);
+    expect(() => parseTraceV2Header('trace_version: 4\ntime_unit: us\n', 'h.yaml')).toThrow(/expected 2 or 3/);
+  });
+});
