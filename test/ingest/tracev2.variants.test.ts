@@ -19,6 +19,13 @@ describe('TraceV2 variants', () => {
     }
   });
 
+  test('with a prefix group, input_tokens is the part after the prefix: the prompt is prefix_length + input_tokens', async () => {
+    const { requests } = await readTrace(HEADER);
+    expect(requests[0]).toMatchObject({ id: '0', inputTokens: 640 });
+    expect(requests[0]!.prefix).toBeUndefined();
+    expect(requests[1]).toMatchObject({ id: '1', inputTokens: 128 + 72, prefix: { group: 'sys', tokens: 128 } });
+  });
+
   test('an unknown time unit is still refused with the header named', async () => {
     const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
     expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: fortnights\n', 'h.yaml')).toThrow(/fortnights/);

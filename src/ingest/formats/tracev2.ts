@@ -6,6 +6,10 @@
  * TTFT = first_chunk − send and E2E = last_chunk − send. Time columns are scaled by the header's
  * `time_unit` (us when the header is absent). Rows with `status` other than `ok` are skipped
  * under REQUEST_FAILED unless `keepFailed`.
+ * With a `prefix_group`, `input_tokens` counts only the tokens after the shared prefix, so the
+ * prompt is `prefix_length + input_tokens` (inference-sim cmd/observe.go RecordRequest and
+ * sim/workload/tracev2.go RequestsToTraceRecords since the `prefix_length` column came in,
+ * 2026-03; files without that column carry whole prompts and no prefix length).
  */
 import { InputError } from '../../kernel/errors.js';
 import { parseYamlFile } from '../../workload/yaml-locator.js';
@@ -96,15 +100,16 @@ export const tracev2Format: FormatEntry = {
           }
         }
         const g = text(group, row);
+        const prefixTokens = g !== undefined && plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0;
         const s = text(session, row), m = text(model, row), tn = text(tenant, row), sc = text(slo, row);
         const r = round >= 0 ? optionalNumber(row[round], 'round_index') : undefined;
         const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
         const request: ArrivalRequest = {
           id: row[id] || `r${line}`,
           arrivalUs: Math.round(parseNumber(row[t], 'arrival_time_us') * k),
-          inputTokens: parseTokens(row[i], 'input_tokens'),
+          inputTokens: prefixTokens + parseTokens(row[i], 'input_tokens'),
           outputTokens: parseTokens(row[o], 'output_tokens'),
-          ...(g !== undefined ? { prefix: { group: g, tokens: plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0 } } : {}),
+          ...(g !== undefined ? { prefix: { group: g, tokens: prefixTokens } } : {}),
           ...(s !== undefined ? { sessionId: s } : {}),
           ...(s !== undefined && r !== undefined ? { turn: r } : {}),
           ...(m !== undefined ? { model: m } : {}),
