@@ -26,6 +26,15 @@ describe('TraceV2 variants', () => {
     expect(requests[1]).toMatchObject({ id: '1', inputTokens: 128 + 72, prefix: { group: 'sys', tokens: 128 } });
   });
 
+  test('a generated trace (send = arrival, relative) keeps the observed latencies of the request sent at 0', async () => {
+    const { requests } = await readTrace(HEADER);
+    expect(requests[0]!.observed).toEqual({ ttftUs: 41_000, e2eUs: 652_000 });
+    expect(requests[1]!.observed).toEqual({ ttftUs: 48_000, e2eUs: 550_000 });
+    const kept = await readTrace(HEADER, { keepFailed: true });
+    expect(kept.requests[2]).toMatchObject({ id: '2', inputTokens: 900 });
+    expect(kept.requests[2]!.observed).toBeUndefined();
+  });
+
   test('an unknown time unit is still refused with the header named', async () => {
     const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
     expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: fortnights\n', 'h.yaml')).toThrow(/fortnights/);

@@ -91,8 +91,12 @@ export const tracev2Format: FormatEntry = {
         const sendUs = send >= 0 ? optionalNumber(row[send], 'send_time_us') : undefined;
         const firstUs = first >= 0 ? optionalNumber(row[first], 'first_chunk_time_us') : undefined;
         const lastUs = last >= 0 ? optionalNumber(row[last], 'last_chunk_time_us') : undefined;
+        const arrival = parseNumber(row[t], 'arrival_time_us');
+        // Traces from blis run/replay write send = arrival on the workload clock, so the first request is
+        // sent at 0; chunk times of 0 mean no token came (inference-sim RequestsToTraceRecords).
+        const sent = sendUs !== undefined && (sendUs > 0 || (sendUs === 0 && arrival === 0));
         let observed: ObservedLatency | undefined;
-        if (sendUs !== undefined && sendUs > 0) {
+        if (sent) {
           const ttftUs = firstUs !== undefined && firstUs > 0 ? Math.round((firstUs - sendUs) * k) : undefined;
           const e2eUs = lastUs !== undefined && lastUs > 0 ? Math.round((lastUs - sendUs) * k) : undefined;
           if (ttftUs !== undefined || e2eUs !== undefined) {
@@ -106,7 +110,7 @@ export const tracev2Format: FormatEntry = {
         const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
         const request: ArrivalRequest = {
           id: row[id] || `r${line}`,
-          arrivalUs: Math.round(parseNumber(row[t], 'arrival_time_us') * k),
+          arrivalUs: Math.round(arrival * k),
           inputTokens: prefixTokens + parseTokens(row[i], 'input_tokens'),
           outputTokens: parseTokens(row[o], 'output_tokens'),
           ...(g !== undefined ? { prefix: { group: g, tokens: prefixTokens } } : {}),
