@@ -11,6 +11,7 @@ import type { ArrivalRequest, ArrivalStream } from '../workload/request.js';
 import { ingestChunks, type IngestOptions } from './ingest.js';
 import type { IngestSummary } from './issues.js';
 import { headerNamesFor, pickDataFile, traceV2Names } from './paths.js';
+import { refuseLfsPointer } from './lfs.js';
 import { createFormatRegistry, type FormatRegistry } from './registry.js';
 
 export const SNIFF_BYTES = 65536;
@@ -130,6 +131,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   const registry = options.registry ?? createFormatRegistry();
   const gz = await isGzip(path);
   const head = await readHead(path, gz);
+  refuseLfsPointer(head, basename(path));
   let format = options.format ?? 'auto';
   if (format === 'auto' && options.columns !== undefined) format = 'csv';
   if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });

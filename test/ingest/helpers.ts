@@ -30,5 +30,7 @@ export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 export const CARRIED: Readonly<Record<string, (r: ArrivalRequest) => ArrivalRequest>> = {
   'arrival-csv': (r) => r,
   'arrival-jsonl': (r) => r,
-  tracev2: ({ hashIds: _h, stage: _s, ...rest }) => rest,
+  // TraceV2 input_tokens excludes the prefix, so a prefix longer than the prompt is written clipped to it.
+  tracev2: ({ hashIds: _h, stage: _s, ...rest }) =>
+    rest.prefix !== undefined && rest.prefix.tokens > rest.inputTokens ? { ...rest, prefix: { ...rest.prefix, tokens: rest.inputTokens } } : rest,
 };

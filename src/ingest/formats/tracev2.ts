@@ -6,6 +6,10 @@
  * TTFT = first_chunk − send and E2E = last_chunk − send. Time columns are scaled by the header's
  * `time_unit` (us when the header is absent). Rows with `status` other than `ok` are skipped
  * under REQUEST_FAILED unless `keepFailed`.
+ * With a `prefix_group`, `input_tokens` counts only the tokens after the shared prefix, so the
+ * prompt is `prefix_length + input_tokens` (inference-sim cmd/observe.go RecordRequest and
+ * sim/workload/tracev2.go RequestsToTraceRecords since the `prefix_length` column came in,
+ * 2026-03; files without that column carry whole prompts and no prefix length).
  */
 import { InputError } from '../../kernel/errors.js';
 import { parseYamlFile } from '../../workload/yaml-locator.js';
@@ -15,7 +19,19 @@ import type { FormatEntry, ReaderContext } from '../types.js';
 import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
 import { NS_PER_US, US_PER_MS, US_PER_S } from '../../kernel/units.js';
 
-const UNIT_US: Record<string, number> = { us: 1, ms: US_PER_MS, s: US_PER_S, ns: 1 / NS_PER_US };
+/**
+ * `time_unit` values. inference-sim writes `us` from `blis observe` and `microseconds` from
+ * `blis run`/`blis replay --trace-output` (cmd/observe_cmd.go, cmd/root.go, cmd/replay.go at
+ * f90a1e3); its reader ignores the field, every time column being µs.
+ */
+const UNIT_US: Record<string, number> = { us: 1, microseconds: 1, ms: US_PER_MS, s: US_PER_S, ns: 1 / NS_PER_US };
+
+/**
+ * Header versions with this CSV schema: inference-sim bumped `trace_version` to 3 when the header
+ * gained `goodput_slo_targets` (2026-06, sim/workload/tracev2.go TraceHeader); the data columns
+ * did not change, and the added header keys are not needed here.
+ */
+const VERSIONS: readonly number[] = [2, 3];
 
 export interface TraceV2Header {
   readonly traceVersion: number;
@@ -30,7 +46,9 @@ export function parseTraceV2Header(text: string, where: string): TraceV2Header {
   }
   const raw = doc as Record<string, unknown>;
   const version = Number(raw['trace_version'] ?? NaN);
-  if (version !== 2) throw new InputError('TRACEV2_BAD_HEADER', where, `trace_version is ${String(raw['trace_version'])}, expected 2`);
+  if (!VERSIONS.includes(version)) {
+    throw new InputError('TRACEV2_BAD_HEADER', where, `trace_version is ${String(raw['trace_version'])}, expected ${VERSIONS.join(' or ')}`);
+  }
   const timeUnit = String(raw['time_unit'] ?? 'us');
   if (UNIT_US[timeUnit] === undefined) {
     throw new InputError('TRACEV2_BAD_HEADER', where, `time_unit '${timeUnit}' unknown; known: ${Object.keys(UNIT_US).join(', ')}`);
@@ -47,7 +65,7 @@ export const tracev2Format: FormatEntry = {
   order: 'completion',
   options: { keepFailed: "keep rows whose status is not 'ok' (default false)", traceHeader: 'text of the sibling trace_header.yaml (found by the file opener)' },
   sniff: ({ head }) => {
-    if (/^\s*trace_version:\s*2\b/m.test(head.slice(0, 2000)) && /^\s*time_unit:/m.test(head)) return 0.9;
+    if (/^\s*trace_version:\s*[23]\b/m.test(head.slice(0, 2000)) && /^\s*time_unit:/m.test(head)) return 0.9;
     return headerMatch(head, [...REQUIRED, 'send_time_us', 'first_chunk_time_us', 'last_chunk_time_us']) === 1 ? 0.97 : 0;
   },
   create: (ctx: ReaderContext, options) => {
@@ -73,8 +91,12 @@ export const tracev2Format: FormatEntry = {
         const sendUs = send >= 0 ? optionalNumber(row[send], 'send_time_us') : undefined;
         const firstUs = first >= 0 ? optionalNumber(row[first], 'first_chunk_time_us') : undefined;
         const lastUs = last >= 0 ? optionalNumber(row[last], 'last_chunk_time_us') : undefined;
+        const arrival = parseNumber(row[t], 'arrival_time_us');
+        // Traces from blis run/replay write send = arrival on the workload clock, so the first request is
+        // sent at 0; chunk times of 0 mean no token came (inference-sim RequestsToTraceRecords).
+        const sent = sendUs !== undefined && (sendUs > 0 || (sendUs === 0 && arrival === 0));
         let observed: ObservedLatency | undefined;
-        if (sendUs !== undefined && sendUs > 0) {
+        if (sent) {
           const ttftUs = firstUs !== undefined && firstUs > 0 ? Math.round((firstUs - sendUs) * k) : undefined;
           const e2eUs = lastUs !== undefined && lastUs > 0 ? Math.round((lastUs - sendUs) * k) : undefined;
           if (ttftUs !== undefined || e2eUs !== undefined) {
@@ -82,15 +104,16 @@ export const tracev2Format: FormatEntry = {
           }
         }
         const g = text(group, row);
+        const prefixTokens = g !== undefined && plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0;
         const s = text(session, row), m = text(model, row), tn = text(tenant, row), sc = text(slo, row);
         const r = round >= 0 ? optionalNumber(row[round], 'round_index') : undefined;
         const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
         const request: ArrivalRequest = {
           id: row[id] || `r${line}`,
-          arrivalUs: Math.round(parseNumber(row[t], 'arrival_time_us') * k),
-          inputTokens: parseTokens(row[i], 'input_tokens'),
+          arrivalUs: Math.round(arrival * k),
+          inputTokens: prefixTokens + parseTokens(row[i], 'input_tokens'),
           outputTokens: parseTokens(row[o], 'output_tokens'),
-          ...(g !== undefined ? { prefix: { group: g, tokens: plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0 } } : {}),
+          ...(g !== undefined ? { prefix: { group: g, tokens: prefixTokens } } : {}),
           ...(s !== undefined ? { sessionId: s } : {}),
           ...(s !== undefined && r !== undefined ? { turn: r } : {}),
           ...(m !== undefined ? { model: m } : {}),

@@ -31,10 +31,12 @@ export const tracev2Writer: WriterEntry = {
       write(r) {
         model ??= r.model;
         const send = epochUs + r.arrivalUs;
+        // TraceV2 input_tokens excludes the prefix (formats/tracev2.ts); a prefix is never longer than its prompt.
+        const prefixTokens = r.prefix !== undefined ? Math.min(r.prefix.tokens, r.inputTokens) : 0;
         const o = r.observed;
         const values: (string | number | undefined)[] = [
-          r.id, '', r.tenant, r.sloClass, r.sessionId, r.turn, r.prefix?.group, r.prefix?.tokens ?? 0,
-          'true', r.inputTokens, r.outputTokens, r.inputTokens, 0, 0, 0,
+          r.id, '', r.tenant, r.sloClass, r.sessionId, r.turn, r.prefix?.group, prefixTokens,
+          'true', r.inputTokens - prefixTokens, r.outputTokens, r.inputTokens, 0, 0, 0,
           0, r.model, 0, r.inputTokens, r.arrivalUs, send,
           o?.ttftUs !== undefined ? send + o.ttftUs : undefined, o?.e2eUs !== undefined ? send + o.e2eUs : undefined,
           r.outputTokens + 1, 'ok', '', 'length', r.priority,
