@@ -140,9 +140,12 @@ const WARMUP_SESSION_LENGTHS = 20;
  * or after 0 of each session still going waits in the heap like any follow-up turn. The offered
  * request rate is then the configured one from the first second on (test/workload/sessions).
  */
-function sessionsInProgress(cr: ClientRun, sessionRateRps: number, random: Random): Pending[] {
-  const out: Pending[] = [];
-  if (!(sessionRateRps > 0) || cr.thinkMeanUs <= 0) return out;
+function sessionsInProgress(cr: ClientRun, sessionRateRps: number, random: Random, keep: number): Pending[] {
+  if (!(sessionRateRps > 0) || cr.thinkMeanUs <= 0) return [];
+  // Only the `keep` earliest can be among the stream's first `keep` arrivals (a request cap): the
+  // others are drawn (the random stream is the same) but not held, so memory stays bounded at
+  // high rates, where the sessions in progress number rate × session length.
+  const kept = new LatestDropped(keep);
   const c = cr.c;
   const warmupUs = WARMUP_SESSION_LENGTHS * cr.thinkMeanUs * Math.max(1, cr.meanTurns - 1);
   const meanGapUs = US_PER_S / sessionRateRps;
@@ -159,14 +162,91 @@ function sessionsInProgress(cr: ClientRun, sessionRateRps: number, random: Rando
       if (session.turn >= session.turns) break;
       t += cr.thinkMeanUs * exponential(random);
       if (t >= 0) {
-        out.push({ t, seq: 0, client: cr, session });
+        kept.offer({ t, seq: 0, client: cr, session });
         break;
       }
       session.turn++;
       input = session.contextTokens + cr.input.sample(random);
     }
   }
-  return out;
+  return kept.inOrder();
+}
+
+/**
+ * Keeps the `capacity` earliest of the entries offered, by time and then by offer order (the
+ * order the generator's heap breaks ties by, through `seq`), and gives them back in offer order.
+ * A max-heap of the kept ones: a new entry replaces the latest when it comes earlier.
+ */
+class LatestDropped {
+  private readonly heap: Pending[] = [];
+  private readonly order: number[] = [];
+  private offered = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  offer(p: Pending): void {
+    const k = this.offered++;
+    const h = this.heap;
+    const o = this.order;
+    if (this.capacity === Infinity) {
+      // No cap: every entry is kept, already in offer order.
+      h.push(p);
+      o.push(k);
+      return;
+    }
+    if (this.capacity <= 0) return;
+    if (h.length < this.capacity) {
+      let i = h.length;
+      h.push(p);
+      o.push(k);
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.later(i, parent)) break;
+        this.swap(i, parent);
+        i = parent;
+      }
+      return;
+    }
+    // Full: the new entry (offered last) displaces the latest only if it comes strictly earlier.
+    if (!(p.t < h[0]!.t)) return;
+    h[0] = p;
+    o[0] = k;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const child = r < h.length && this.later(r, l) ? r : l;
+      if (!this.later(child, i)) break;
+      this.swap(child, i);
+      i = child;
+    }
+  }
+
+  /** The kept entries in the order they were offered. */
+  inOrder(): Pending[] {
+    if (this.capacity === Infinity) return this.heap;
+    const idx = this.heap.map((_, i) => i).sort((a, b) => this.order[a]! - this.order[b]!);
+    return idx.map((i) => this.heap[i]!);
+  }
+
+  /** Entry i comes after entry j (later time, or the same time and offered later). */
+  private later(i: number, j: number): boolean {
+    const a = this.heap[i]!;
+    const b = this.heap[j]!;
+    return a.t > b.t || (a.t === b.t && this.order[i]! > this.order[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const h = this.heap;
+    const o = this.order;
+    const p = h[i]!;
+    h[i] = h[j]!;
+    h[j] = p;
+    const k = o[i]!;
+    o[i] = o[j]!;
+    o[j] = k;
+  }
 }
 
 /** The arrival stream of a resolved workload; iterating twice with equal `random` state gives equal streams. */
@@ -199,7 +279,7 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
   for (const c of w.clients) {
     const cr = new ClientRun(c, random);
     if (cr.turns !== null && c.sessions?.start !== 'empty' && segments.length > 0 && segments[0]!.startUs === 0) {
-      for (const pending of sessionsInProgress(cr, (segments[0]!.rateRps * c.share) / cr.meanTurns, random)) {
+      for (const pending of sessionsInProgress(cr, (segments[0]!.rateRps * c.share) / cr.meanTurns, random, cap)) {
         pending.seq = seq++;
         push(heap, pending);
       }

@@ -66,3 +66,35 @@ clients:
     expect(Math.abs(total / 8000 - 1)).toBeLessThan(0.05);
   }, 60_000);
 });
+
+describe('a request cap holds only the sessions in progress that can open the stream', () => {
+  // generate.ts keeps the `numRequests` earliest sessions in progress at t = 0 and draws the rest
+  // without holding them: the capped stream must be the first numRequests of a stream with no cap
+  // (a duration instead: every session in progress held), tie order included, whether or not the
+  // cap bites (at 3,000 req/s tens of thousands of sessions are in progress).
+  for (const [rate, n, durationS] of [[50, 300, 30], [3_000, 40, 0.2], [3_000, 1, 0.2]] as const) {
+    it(`at ${rate} req/s, a cap of ${n} gives the first ${n} requests of the uncapped stream`, () => {
+      for (const seed of [1, 2, 3]) {
+        const capped = gen({ preset: 'chatbot', rate, numRequests: n }, seed);
+        const uncapped = gen({ preset: 'chatbot', rate, durationS }, seed);
+        expect(uncapped.length).toBeGreaterThan(n);
+        expect(capped).toEqual(uncapped.slice(0, n));
+      }
+    });
+  }
+
+  it('two arrivals at the same microsecond keep the order of the uncapped stream', () => {
+    // Two clients at a high rate: some turns land on the same µs after flooring.
+    const spec = (head: string) => parseWorkloadSpec(`rate: 20000
+${head}
+clients:
+  - {preset: chatbot, rate_fraction: 0.5}
+  - {preset: chatbot, rate_fraction: 0.5, name: other}
+`, 'two.yaml');
+    const capped = gen({ spec: spec('') , numRequests: 500 }, 2);
+    const uncapped = gen({ spec: spec('duration_s: 0.1') }, 2);
+    const sameUs = capped.filter((r, i) => i > 0 && r.arrivalUs === capped[i - 1]!.arrivalUs).length;
+    expect(sameUs).toBeGreaterThan(0);
+    expect(capped).toEqual(uncapped.slice(0, 500));
+  });
+});
