@@ -116,6 +116,20 @@ export async function applyConfigFile(cmd: Command, io: CliIO): Promise<void> {
   }
 }
 
+/**
+ * An error a resolver raised against a flag (`--rate: expected a number > 0`) whose value came
+ * from the --config file, located at the file and key instead (`c.json: rate (--rate): ...`);
+ * any other error as it is.
+ */
+export function locateInConfig(cmd: Command | undefined, e: InputError, cwd: string): InputError {
+  if (cmd === undefined || !/^--[a-z0-9-]+$/.test(e.where)) return e;
+  const o = cmd.options.find((x) => x.long === e.where);
+  const file = cmd.opts<Record<string, unknown>>()['config'];
+  if (o === undefined || typeof file !== 'string' || cmd.getOptionValueSource(o.attributeName()) !== 'config') return e;
+  const message = e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
+  return new InputError(e.code, `${resolvePath(cwd, file)}: ${configKey(o)} (${e.where})`, message);
+}
+
 /** Makes a second occurrence of a single-value flag an InputError (FLAG_REPEATED). */
 export function forbidRepeats(cmd: Command): void {
   const seen = new Set<string>();

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { ExitCode, type CliIO } from './io.js';
 import { COMMANDS } from './commands.js';
-import { addConfigOption, applyConfigFile, forbidRepeats } from './config-file.js';
+import { addConfigOption, applyConfigFile, forbidRepeats, locateInConfig } from './config-file.js';
 
 /**
  * The program with its commands. Given the arguments, only the command they name is loaded
@@ -36,6 +36,11 @@ export async function buildProgram(io: CliIO, argv: readonly string[] = []): Pro
 /** Runs the CLI in-process and returns the exit code (never calls process.exit). */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const program = await buildProgram(io, argv);
+  // The command running, so an error against one of its flags can name a --config file's key.
+  let action: Command | undefined;
+  program.hook('preAction', (_program, a) => {
+    action = a;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
@@ -49,7 +54,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       return 2;
     }
     if (e instanceof InputError) {
-      io.err(`blis: error [${e.code}] ${e.message}\n`);
+      const located = locateInConfig(action, e, io.cwd);
+      io.err(`blis: error [${located.code}] ${located.message}\n`);
       return 2;
     }
     if (isIoError(e)) {

@@ -56,6 +56,19 @@ describe('--config FILE', () => {
       expect(r.err).toMatch(message);
     }
   });
+
+  it('names the file and key of a value refused only when the run resolves (a range), and the flag when it was given there', async () => {
+    write('r.yaml', 'rate: -5\nnum-requests: 10\n');
+    const fromFile = await runCli(['run', '--config', 'r.yaml'], dir);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.err).toMatch(/\[FLAG_OUT_OF_RANGE\] .*r\.yaml: rate \(--rate\): expected a number > 0; found -5/);
+    write('n.json', JSON.stringify({ 'num-instances': 0, 'num-requests': 10 }));
+    const json = await runCli(['run', '--config', 'n.json'], dir);
+    expect(json.err).toMatch(/\[FLAG_OUT_OF_RANGE\] .*n\.json: num-instances \(--num-instances\): found 0; expected a positive integer/);
+    // The command line wins, and its error names the flag.
+    const flag = await runCli(['run', '--config', 'r.yaml', '--rate', '-3'], dir);
+    expect(flag.err).toMatch(/\[FLAG_OUT_OF_RANGE\] --rate: expected a number > 0; found -3/);
+  });
 });
 
 describe('--config JSON with a key given twice', () => {
