@@ -10,7 +10,7 @@
  * silently), except flags declared repeatable (`listFlag`).
  */
 import type { Command, Option } from 'commander';
-import { InputError, closeNames } from '../kernel/errors.js';
+import { InputError, closeNames, showValue } from '../kernel/errors.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import type { FlagTag } from './parse.js';
@@ -64,7 +64,7 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
 function scalarText(v: unknown, where: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  throw new InputError('CONFIG_BAD_VALUE', where, `found ${JSON.stringify(v)}; expected a string or a number`);
+  throw new InputError('CONFIG_BAD_VALUE', where, `found ${showValue(v)}; expected a string or a finite number`);
 }
 
 /** Applies `--config FILE` to `cmd`'s options (a preAction hook). */

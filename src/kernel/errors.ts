@@ -58,3 +58,13 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/**
+ * A value as an error message quotes it: JSON, except numbers JSON cannot write (YAML's .nan and
+ * .inf, which JSON.stringify shows as "null") and nothing at all.
+ */
+export function showValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return String(v);
+  return JSON.stringify(v);
+}

@@ -3,7 +3,7 @@
  * its options and a factory. Every sample is an integer number of tokens, at least 1, and
  * inside the optional [min, max] clip that every distribution accepts.
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, showValue } from '../kernel/errors.js';
 import { type Entry, type OptionSpec, type OptionValues, type WhereFn, checkOptions, lookupEntry, num } from './options.js';
 import { type Random, exponential, standardNormal } from '../kernel/random.js';
 
@@ -179,7 +179,7 @@ export function parseLengthDist(raw: unknown, where: WhereFn): LengthDist {
     return Object.freeze({ dist: 'constant', options: Object.freeze({ value: raw }) });
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new InputError('SPEC_WRONG_TYPE', where(), `expected a token count or a distribution {dist: ${LENGTH_DISTRIBUTIONS.map((e) => e.name).join('|')}, ...}; found ${JSON.stringify(raw)}`);
+    throw new InputError('SPEC_WRONG_TYPE', where(), `expected a token count or a distribution {dist: ${LENGTH_DISTRIBUTIONS.map((e) => e.name).join('|')}, ...}; found ${showValue(raw)}`);
   }
   const obj = raw as Record<string, unknown>;
   const entry = lookupEntry(LENGTH_DISTRIBUTIONS, obj['dist'], 'length distribution', 'SPEC_UNKNOWN_DISTRIBUTION', where('dist'));

@@ -3,7 +3,7 @@
  * which options an entry takes, their units and defaults, so the spec parser, `--help` and
  * docs/workloads.md are generated from the entries rather than restating them.
  */
-import { InputError, closeNames } from '../kernel/errors.js';
+import { InputError, closeNames, showValue } from '../kernel/errors.js';
 import { MAX_DURATION_S } from './check-request.js';
 
 export interface OptionSpec {
@@ -72,7 +72,7 @@ export function checkOptions(entry: Entry, raw: Readonly<Record<string, unknown>
     }
     if (spec.kind === 'numbers') {
       if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new InputError('SPEC_WRONG_TYPE', where(key), `expected a non-empty list of numbers; found ${JSON.stringify(value)}`);
+        throw new InputError('SPEC_WRONG_TYPE', where(key), `expected a non-empty list of numbers; found ${showValue(value)}`);
       }
       const bad = value.find((v: number) => (spec.positive && v <= 0) || (spec.min !== undefined && v < spec.min));
       if (bad !== undefined) {
@@ -82,7 +82,7 @@ export function checkOptions(entry: Entry, raw: Readonly<Record<string, unknown>
       continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InputError('SPEC_WRONG_TYPE', where(key), `expected a number${spec.unit ? ` (${spec.unit})` : ''}; found ${JSON.stringify(value)}`);
+      throw new InputError('SPEC_WRONG_TYPE', where(key), `expected a number${spec.unit ? ` (${spec.unit})` : ''}; found ${showValue(value)}`);
     }
     if (spec.positive && value <= 0) {
       throw new InputError('SPEC_OUT_OF_RANGE', where(key), `expected ${key} > 0; found ${value}`);

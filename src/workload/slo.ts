@@ -5,7 +5,7 @@
  * (one set per SLO class, as llm-d's InferenceModel criticality gives each class its own
  * objective). Parsing is pure; the cluster counts attainment (src/cluster/slo.ts).
  */
-import { InputError, closeNames } from '../kernel/errors.js';
+import { InputError, closeNames, showValue } from '../kernel/errors.js';
 
 /** Latency metrics the metrics JSON reports (`<metric>_ms`). */
 export const SLO_METRICS = ['ttft', 'tpot', 'itl', 'e2e', 'queue'] as const;
@@ -62,7 +62,7 @@ export function sloTarget(key: string, value: unknown, where: string): SloTarget
   }
   const ms = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new InputError('SLO_BAD_VALUE', where, `found ${JSON.stringify(value)} for ${k}; expected a number of milliseconds > 0`);
+    throw new InputError('SLO_BAD_VALUE', where, `found ${showValue(value)} for ${k}; expected a number of milliseconds > 0`);
   }
   return Object.freeze({ metric: metric!, stat: stat!, ms });
 }

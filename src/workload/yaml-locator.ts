@@ -5,7 +5,7 @@
  * the path that exists (a map key's own line).
  */
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
-import { InputError } from '../kernel/errors.js';
+import { InputError, showValue } from '../kernel/errors.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -20,7 +20,7 @@ export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${showValue(v)}`;
 }
 
 export class YamlLocator {

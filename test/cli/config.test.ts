@@ -47,6 +47,7 @@ describe('--config FILE', () => {
       ['num-instances: two\n', /\[FLAG_MALFORMED\] .*u\.yaml: num-instances: found 'two'; expected an integer/],
       ['quiet: "yes"\n', /\[CONFIG_BAD_VALUE\] .*u\.yaml: quiet: found "yes"; expected true or false/],
       ['rate: [1, 2]\n', /\[CONFIG_BAD_VALUE\] .*u\.yaml: rate: found a list; this flag takes one value/],
+      ['rate: .nan\n', /\[CONFIG_BAD_VALUE\] .*u\.yaml: rate: found NaN; expected a string or a finite number/],
       ['- 1\n- 2\n', /\[CONFIG_MALFORMED\] .*u\.yaml: expected a map of flag names to values/],
     ];
     for (const [text, message] of cases) {

@@ -83,6 +83,13 @@ describe('workload spec', () => {
     expect(error('rate: 10\nstagez: []\n').message).toContain('did you mean stages');
   });
 
+  it('quotes YAML\'s .nan and .inf as the numbers they are (JSON would print null)', () => {
+    expect(error('rate: .nan\n').message).toContain('found number NaN');
+    expect(error('rate: -.inf\n').message).toContain('found number -Infinity');
+    expect(error('clients:\n  - {preset: chatbot, input: .nan}\n').message).toContain('found NaN');
+    expect(error('slo_classes:\n  batch: {ttft_p99: .inf}\n').message).toContain('found Infinity for ttft_p99');
+  });
+
   it('what would exhaust the generator is refused by its key: an alias bomb, a trillion prefix groups, a rate past a million per second, a duration past a billion seconds', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
     expect(() => parseWorkloadSpec(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml: cannot expand the YAML: Excessive alias count/);
