@@ -178,7 +178,7 @@ export function kvSizing(input: KvSizingInput): KvSizing {
     throw new InputError(
       'KV_CAPACITY',
       where,
-      `${model.name} at TP ${tp} does not fit on ${hardware.name}: ${gb(usableBytes)} GB usable, ${gb(weightBytesPerGpu)} GB weights (with the RoPE cache) and ${gb(reserveBytes)} GB reserve per GPU leave no room for KV blocks; raise --tp or --gpu-memory-utilization`,
+      `${model.name} at TP ${tp} does not fit on ${hardware.name}: ${gb(usableBytes)} GB usable, ${gb(weightBytesPerGpu)} GB weights (with the RoPE cache) and ${gb(reserveBytes)} GB reserve per GPU leave no room for KV blocks; ${fitHint(input, util, blockSize)}`,
     );
   }
   if (input.maxModelLen !== undefined) {
@@ -186,6 +186,37 @@ export function kvSizing(input: KvSizingInput): KvSizing {
     checkMaxModelLenFits(model, tp, blockSize, input.kvGroups ?? null, input.maxModelLen, mbt, availableBytes, hardware.name);
   }
   return { usableBytes, weightBytesPerGpu, reserveBytes, availableBytes, bytesPerBlockPerGpu, totalKvBlocks };
+}
+
+/** The TP degrees a hint tries above the given one (vLLM runs TP within a node, at most 8 GPUs on the catalog's; 16 for multi-node). */
+const HINT_TPS = [2, 4, 8, 16];
+
+/**
+ * What would make room for KV blocks: the memory utilisation that leaves one block at this TP
+ * (when it is at most 1), and the smallest larger TP the model's heads allow that leaves one at
+ * the given utilisation.
+ */
+function fitHint(input: KvSizingInput, util: number, blockSize: number): string {
+  const { model, hardware, tp } = input;
+  const defaults = vllmBatchDefaults(hardware);
+  const gpuBytes = hardware.deviceMemoryGiB * 2 ** 30;
+  const neededBytes = (t: number): number => weightBytesOnGpu(model, t)
+    + (input.reserveBytes ?? profiledReserveBytes(model, t, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs))
+    + kvBytesPerBlock(model, t, blockSize, input.kvGroups ?? null);
+  const hints: string[] = [];
+  const utilNeeded = neededBytes(tp) / gpuBytes;
+  if (utilNeeded <= 1) hints.push(`a GPU memory utilisation of ${Math.ceil(utilNeeded * 100) / 100} would leave room at TP ${tp}`);
+  const validTp = (t: number): boolean => {
+    try {
+      validateTp(model, t);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const fitting = HINT_TPS.find((t) => t > tp && validTp(t) && neededBytes(t) <= gpuBytes * util);
+  if (fitting !== undefined) hints.push(`TP ${fitting} would at this utilisation (${(weightBytesOnGpu(model, fitting) / 1e9).toFixed(1)} GB of weights per GPU)`);
+  return hints.length > 0 ? hints.join('; ') : `no TP up to ${HINT_TPS[HINT_TPS.length - 1]} leaves room at this utilisation: a GPU with more memory`;
 }
 
 /**

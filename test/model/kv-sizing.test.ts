@@ -72,6 +72,26 @@ describe('KV sizing', () => {
     expect(code(() => deriveTotalKvBlocks({ model: getModel('llama-2-70b'), hardware: getHardware('A100-40'), tp: 2 }))).toBe('KV_CAPACITY');
   });
 
+  test('KV_CAPACITY says what would fit: the utilisation at this TP when one exists, and the smallest larger TP the heads allow', () => {
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    // 70B in bf16 is ~140 GB: no utilisation fits one H100; TP 2 leaves room at 0.9 (70 GB a GPU).
+    const big = message(() => deriveTotalKvBlocks({ model: getModel('llama-2-70b'), hardware: h100, tp: 1 }));
+    expect(big).not.toMatch(/utilisation of/);
+    expect(big).toMatch(/TP 2 would at this utilisation \(69\.\d GB of weights per GPU\)/);
+    // On a 48 GB L40S it takes TP 4.
+    expect(message(() => deriveTotalKvBlocks({ model: getModel('llama-2-70b'), hardware: getHardware('L40S'), tp: 1 }))).toMatch(/TP 4 would/);
+    // 8B at a tenth of an H100: a higher utilisation would do (16 GB weights + reserve + a block, over 79.6 GiB), as would TP 4.
+    const low = message(() => deriveTotalKvBlocks({ model: getModel('meta-llama/llama-3.1-8b-instruct'), hardware: h100, tp: 1, gpuMemoryUtilization: 0.1 }));
+    expect(low).toMatch(/a GPU memory utilisation of 0\.2\d would leave room at TP 1; TP 4 would/);
+  });
+
   test('defaultMaxModelLen is max_position_embeddings', () => {
     expect(defaultMaxModelLen(getModel('llama-2-7b'))).toBe(4096);
     expect(defaultMaxModelLen(getModel('qwen/qwen3-14b'))).toBe(40960);
