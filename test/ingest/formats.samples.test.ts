@@ -95,7 +95,11 @@ describe('real samples', () => {
     const row = t.rows.find((r) => r[0] === '203')!;
     const r203 = requests.find((r) => r.id === '203')!;
     expect(r203.observed).toEqual({ ttftUs: Number(row[21]) - Number(row[20]), e2eUs: Number(row[22]) - Number(row[20]) });
-    expect(sum(requests.map((r) => r.inputTokens))).toBe(sum(col(t, 'input_tokens').map(Number)));
+    // The prompt is the server's count (server_input_tokens, a few tokens off the requested input_tokens).
+    expect(sum(requests.map((r) => r.inputTokens))).toBe(sum(col(t, 'server_input_tokens').map(Number)));
+    expect(sum(requests.map((r) => r.inputTokens))).not.toBe(sum(col(t, 'input_tokens').map(Number)));
+    expect(r203.inputTokens).toBe(Number(row[18]));
+    expect(summary.adjusted).toEqual({ SERVER_INPUT_TOKENS: 116 });
   });
 
   test.skipIf(!SHARED_PRESENT)('TraceV2 given the header file finds the data sibling', async () => {

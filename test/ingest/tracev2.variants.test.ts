@@ -3,6 +3,9 @@
  * sim/workload/tracev2.go, cmd/observe.go, cmd/replay.go, cmd/root.go at f90a1e3). The fixture is
  * hand-written to that schema: test/fixtures/ingest/README.md.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { FIXTURES } from './helpers.js';
@@ -33,6 +36,16 @@ describe('TraceV2 variants', () => {
     const kept = await readTrace(HEADER, { keepFailed: true });
     expect(kept.requests[2]).toMatchObject({ id: '2', inputTokens: 900 });
     expect(kept.requests[2]!.observed).toBeUndefined();
+  });
+
+  test('the server\'s prompt count (server_input_tokens > 0) is the prompt, except under a prefix group; 0 or blank is unrecorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-tracev2-'));
+    const header = 'request_id,session_id,round_index,prefix_group,prefix_length,input_tokens,output_tokens,server_input_tokens,arrival_time_us,status';
+    writeFileSync(join(dir, 'x.trace_header.yaml'), 'trace_version: 2\ntime_unit: us\nmode: real\n');
+    writeFileSync(join(dir, 'x.trace_data.csv'), `${header}\na,,0,,0,640,10,655,0,ok\nb,,0,sys,128,72,10,205,1000,ok\nc,,0,,0,900,10,,2000,ok\nd,,0,,0,300,10,0,3000,ok\n`);
+    const { requests, summary } = await readTrace(join(dir, 'x.trace_header.yaml'));
+    expect(requests.map((r) => r.inputTokens)).toEqual([655, 128 + 72, 900, 300]);
+    expect(summary.adjusted).toEqual({ SERVER_INPUT_TOKENS: 1 });
   });
 
   test('an unknown time unit is still refused with the header named', async () => {

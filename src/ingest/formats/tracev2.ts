@@ -10,6 +10,10 @@
  * prompt is `prefix_length + input_tokens` (inference-sim cmd/observe.go RecordRequest and
  * sim/workload/tracev2.go RequestsToTraceRecords since the `prefix_length` column came in,
  * 2026-03; files without that column carry whole prompts and no prefix length).
+ * Without a prefix group, a positive `server_input_tokens` (the prompt_tokens vLLM reported: the
+ * prompt as the server tokenised it, chat template included) is the prompt, not the requested
+ * `input_tokens`, which differ by a few tokens; inference-sim's replay reads the same
+ * (sim/workload/replay.go effectiveInputTokenCount at f90a1e3). Counted as SERVER_INPUT_TOKENS.
  */
 import { InputError } from '../../kernel/errors.js';
 import { parseYamlFile } from '../../workload/yaml-locator.js';
@@ -78,6 +82,7 @@ export const tracev2Format: FormatEntry = {
       const send = col('send_time_us'), first = col('first_chunk_time_us'), last = col('last_chunk_time_us');
       const session = col('session_id'), round = col('round_index'), group = col('prefix_group'), plen = col('prefix_length');
       const model = col('model'), tenant = col('tenant_id'), slo = col('slo_class'), prio = col('vllm_priority'), status = col('status');
+      const server = col('server_input_tokens');
       const text = (c: number, row: string[]): string | undefined => (c >= 0 && row[c] !== '' ? row[c] : undefined);
       return (row, line) => {
         const st = text(status, row);
@@ -105,13 +110,16 @@ export const tracev2Format: FormatEntry = {
         }
         const g = text(group, row);
         const prefixTokens = g !== undefined && plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0;
+        // The server's count of a whole prompt (0 or blank: not recorded, as in generated traces).
+        const served = g === undefined && text(server, row) !== undefined ? parseTokens(row[server], 'server_input_tokens') : 0;
+        if (served > 0) ctx.note('SERVER_INPUT_TOKENS');
         const s = text(session, row), m = text(model, row), tn = text(tenant, row), sc = text(slo, row);
         const r = round >= 0 ? optionalNumber(row[round], 'round_index') : undefined;
         const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
         const request: ArrivalRequest = {
           id: row[id] || `r${line}`,
           arrivalUs: Math.round(arrival * k),
-          inputTokens: prefixTokens + parseTokens(row[i], 'input_tokens'),
+          inputTokens: served > 0 ? served : prefixTokens + parseTokens(row[i], 'input_tokens'),
           outputTokens: parseTokens(row[o], 'output_tokens'),
           ...(g !== undefined ? { prefix: { group: g, tokens: prefixTokens } } : {}),
           ...(s !== undefined ? { sessionId: s } : {}),
