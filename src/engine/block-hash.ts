@@ -145,8 +145,10 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
   // A session turn whose prefix is its whole prompt: its answer continues the session's content.
   const continues = req.sessionId !== undefined && levels.length > 0 && prefixTokens >= req.inputTokens;
   const inner = levels[levels.length - 1];
-  const uA = hashString(req.id, 0x2468ace);
-  const uB = hashString(req.id, 0x13579bd);
+  // The id's lanes, hashed when a block is the request's own or the key needs them (a session
+  // turn whose blocks are all the session's never does).
+  let uA = -1;
+  let uB = -1;
   const ids = req.hashIds?.ids;
   const srcTokens = req.hashIds?.blockTokens ?? 0;
   let hA = 0x6a09e667;
@@ -187,6 +189,10 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
         cB = mix(cB, ids[j]! | 0);
       }
     } else {
+      if (uA < 0) {
+        uA = hashString(req.id, 0x2468ace);
+        uB = hashString(req.id, 0x13579bd);
+      }
       cA = mix(uA, b);
       cB = mix(uB, b ^ 0x55555555);
       if (b < sharedBlocks) sharedBlocks = b;
@@ -195,7 +201,7 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     hB = mix(hB ^ 0x5bd1e995, cB);
     out[b] = join(hA, hB);
   }
-  const key = privateLevel !== null ? join(privateLevel.a, privateLevel.b) : join(uA, uB);
+  const key = privateLevel !== null ? join(privateLevel.a, privateLevel.b) : uA < 0 ? ownContentKey(req) : join(uA, uB);
   return { hashes: out, sharedBlocks, idKey: key, ownKey: privateLevel === null };
 }
 
