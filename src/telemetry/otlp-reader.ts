@@ -151,7 +151,13 @@ export class OtlpRequestCollector {
   /** One TracesData / ExportTraceServiceRequest as a plain object; `where` names it in errors. */
   addMessage(message: unknown, where = 'OTLP message'): void {
     for (const rs of asArr(asObj(message)?.['resourceSpans'])) {
-      for (const ss of asArr(asObj(rs)?.['scopeSpans'])) {
+      const r = asObj(rs);
+      // OTLP/JSON before opentelemetry-proto v0.15 (collectors and SDKs of 2021-22; Tempo 1.x's
+      // /api/traces answer) names this level `instrumentationLibrarySpans` (scope:
+      // `instrumentationLibrary`); in protobuf the old message has scope_spans' field number 2,
+      // so only JSON needs the second name.
+      const scopes = [...asArr(r?.['scopeSpans']), ...asArr(r?.['instrumentationLibrarySpans'])];
+      for (const ss of scopes) {
         for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp), where);
       }
     }
