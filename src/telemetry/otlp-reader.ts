@@ -71,23 +71,26 @@ function asArr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
-function idHex(v: unknown): string {
-  if (typeof v === 'string') return v.toLowerCase();
-  if (v instanceof Uint8Array) return toHex(v);
-  return '';
-}
-
 /**
- * OTLP/JSON writes ids as hex (OTLP spec, "JSON Protobuf Encoding"), not the base64 of plain
- * proto3 JSON; a file from a generic protobuf-to-JSON converter has base64 ids, which would
- * silently turn into wrong traces.
+ * A trace or span id as lowercase hex ('' when absent). OTLP/JSON writes ids as hex (OTLP spec,
+ * "JSON Protobuf Encoding"); protobuf-to-JSON marshallers write the base64 of plain proto3 JSON
+ * instead: Grafana Tempo's /api/traces answer (gogo jsonpb; grafana/tempo issue "Return Trace
+ * ID and Span ID hex-encoded"), Jaeger's Kafka JSON. The two cannot be confused (a 16-byte id is
+ * 32 hex or 24 base64 characters, an 8-byte one 16 or 12), so base64 is decoded.
  */
-function checkHexId(v: unknown, hexLength: number, field: string, where: string): void {
-  if (typeof v !== 'string' || v === '' || (v.length === hexLength && /^[0-9a-fA-F]+$/.test(v))) return;
-  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length === 4 * Math.ceil(hexLength / 2 / 3);
-  throw new InputError('OTLP_BASE64_ID', where, base64
-    ? `${field} '${v}' is base64; OTLP/JSON writes ids as ${hexLength} hex characters (proto3 JSON's base64 is not OTLP/JSON; re-export with an OTLP exporter)`
-    : `${field} '${v}' is not ${hexLength} hex characters`);
+function idHex(v: unknown, bytes: number, field: string, where: string): string {
+  if (v instanceof Uint8Array) return toHex(v);
+  if (typeof v !== 'string' || v === '') return '';
+  if (v.length === 2 * bytes && /^[0-9a-fA-F]+$/.test(v)) return v.toLowerCase();
+  if (v.length === 4 * Math.ceil(bytes / 3) && /^[A-Za-z0-9+/]+={0,2}$/.test(v)) {
+    const bin = atob(v);
+    if (bin.length === bytes) {
+      let hex = '';
+      for (let i = 0; i < bin.length; i++) hex += bin.charCodeAt(i).toString(16).padStart(2, '0');
+      return hex;
+    }
+  }
+  throw new InputError('OTLP_BAD_ID', where, `${field} '${v}' is neither ${2 * bytes} hex characters (OTLP/JSON) nor the base64 of ${bytes} bytes (proto3 JSON)`);
 }
 
 function toBigInt(v: unknown): bigint | undefined {
@@ -166,18 +169,17 @@ export class OtlpRequestCollector {
   private addSpan(s: Obj | undefined, where: string): void {
     if (!s) return;
     this.spansSeen++;
-    checkHexId(s['traceId'], 32, 'traceId', where);
-    checkHexId(s['spanId'], 16, 'spanId', where);
+    const traceId = idHex(s['traceId'], 16, 'traceId', where);
+    const spanId = idHex(s['spanId'], 8, 'spanId', where);
     const name = s['name'];
     const kind = name === 'llm_request' || name === 'llm_core' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
     if (!kind) return;
-    const traceId = idHex(s['traceId']);
     const start = toBigInt(s['startTimeUnixNano']);
     const end = toBigInt(s['endTimeUnixNano']);
     if (traceId.length !== 32 || start === undefined) {
       const field = traceId.length !== 32 ? `traceId ${JSON.stringify(s['traceId'])}` : `startTimeUnixNano ${JSON.stringify(s['startTimeUnixNano'])}`;
       const expected = traceId.length !== 32 ? '16 bytes' : 'whole nanoseconds ≥ 0, as a decimal string or integer';
-      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${idHex(s['spanId']) || '(no span id)'}: ${field}; expected ${expected}` });
+      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${spanId || '(no span id)'}: ${field}; expected ${expected}` });
       return;
     }
     let acc = this.traces.get(traceId);
@@ -189,7 +191,6 @@ export class OtlpRequestCollector {
       this.addJourney(acc, s, start);
       return;
     }
-    const spanId = idHex(s['spanId']);
     const prev = acc[kind];
     let info: SpanInfo;
     if (prev && prev.spanId === spanId) {
