@@ -31,3 +31,18 @@ describe('OTLP reader on older and backend JSON shapes', () => {
     }));
   });
 });
+
+describe('OTLP reader on llm-d prefill/decode disaggregation', () => {
+  it('takes tokens from the decode vLLM span and measures TTFT/E2E from the prefill span start', () => {
+    // prefill llm_request at +5 ms (4000 prompt, 1 generated), decode at +202 ms (TTFT 10 ms,
+    // E2E 1.796 s, 200 generated): TTFT = 202 - 5 + 10 ms, E2E = 202 - 5 + 1796 ms
+    expect(read('llm-d-pd.json')).toEqual([{ id: 'pd-1', arrivalUs: 0, inputTokens: 4000, outputTokens: 200, observed: { ttftUs: 207_000, e2eUs: 1_993_000 } }]);
+  });
+
+  it('gives the same request whatever order the two vLLM spans arrive in', () => {
+    const doc = JSON.parse(readFileSync(fixture('llm-d-pd.json'), 'utf8'));
+    doc.resourceSpans.reverse();
+    expect(readOtlpBytes(Buffer.from(JSON.stringify(doc)), 'reversed.json')).toEqual(read('llm-d-pd.json'));
+  });
+});
+
