@@ -115,13 +115,24 @@ function decodeProtobuf(bytes: Uint8Array, source: string, c: OtlpRequestCollect
   }
 }
 
+type JsonObj = Record<string, unknown>;
+const jsonObj = (v: unknown): JsonObj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObj) : undefined);
+
+/**
+ * A TracesData, or a backend's answer around one: Jaeger's /api/v3/traces `{"result": ...}`,
+ * Grafana Tempo's /api/traces `{"batches": [...]}` (its name for resourceSpans; grafana/tempo
+ * issue "Trace by ID: JSON response does not align with OTLP JSON format") and /api/v2/traces
+ * `{"trace": ...}`.
+ */
 function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
-  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  const msg = o && 'result' in o && typeof o['result'] === 'object' ? o['result'] : o;
-  if (!msg || !Array.isArray((msg as Record<string, unknown>)['resourceSpans'])) {
-    throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans"; expected OTLP/JSON TracesData');
+  const o = jsonObj(value);
+  const inner = o && (jsonObj(o['result']) ?? jsonObj(o['trace']));
+  const msg = inner ?? o;
+  const spans = msg?.['resourceSpans'] ?? msg?.['batches'];
+  if (!Array.isArray(spans)) {
+    throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans" (or Tempo\'s "batches"); expected OTLP/JSON TracesData');
   }
-  c.addMessage(msg, where);
+  c.addMessage({ resourceSpans: spans }, where);
 }
 
 function decodeJson(text: string, source: string, c: OtlpRequestCollector): void {
@@ -293,7 +304,9 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
   const first = firstNonSpace(head);
   if (first === 0x7b) {
     const text = new TextDecoder().decode(head.subarray(0, 4096));
-    return /"resourceSpans"|"resource_spans"/.test(text) ? 0.95 : 0;
+    if (/"resourceSpans"|"resource_spans"/.test(text)) return 0.95;
+    // Grafana Tempo's /api/traces answer: resourceSpans named "batches"
+    return /"batches"/.test(text) && /"scopeSpans"|"instrumentationLibrarySpans"/.test(text) ? 0.9 : 0;
   }
   const byExt = /\.(pb|binpb|otlp)$/i.test(fileName) ? 0.3 : 0;
   // Single message: field 1 (0x0a) + length; delimited: length varint then 0x0a.

@@ -9,8 +9,10 @@
  *   and E2E from gen_ai.latency.* seconds) or blis's own root span (same name, scope
  *   `blis.sim`, plus blis.* attributes: requested output length, prefix group, session, turn);
  * - an llm-d `gateway.request` span when the trace has no vLLM span.
- * When both exist the earlier start (the gateway's) is the arrival. Arrivals are relative to the
- * earliest request start in the input; requests come out sorted by arrival (ties: input order).
+ * When both exist the earlier start (the gateway's) is the arrival. Several `llm_request` spans in
+ * one trace (llm-d P/D: prefill then decode vLLM) make one request (see `disaggregated`).
+ * Arrivals are relative to the earliest request start in the input; requests come out sorted
+ * by arrival (ties: input order).
  * Spans of one request split across messages (OTLP file exporters) are merged by span id.
  * The journey-tracing vLLM fork is read too: its `llm_core` child span's `journey.*` events
  * (possibly split across lines, out of order) supply token counts (`prefill.total_tokens`,
@@ -40,7 +42,10 @@ interface JourneyEvent {
 interface TraceAcc {
   readonly order: number;
   readonly traceId: string;
+  /** The trace's earliest `llm_request` span. */
   llm?: SpanInfo;
+  /** Its other `llm_request` spans: llm-d P/D sends one request to a prefill and a decode vLLM. */
+  moreLlm?: SpanInfo[];
   gateway?: SpanInfo;
   /** Journey-tracing fork: events of the `llm_core` child span(s), merged across lines. */
   journey?: JourneyEvent[];
@@ -71,23 +76,26 @@ function asArr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
-function idHex(v: unknown): string {
-  if (typeof v === 'string') return v.toLowerCase();
-  if (v instanceof Uint8Array) return toHex(v);
-  return '';
-}
-
 /**
- * OTLP/JSON writes ids as hex (OTLP spec, "JSON Protobuf Encoding"), not the base64 of plain
- * proto3 JSON; a file from a generic protobuf-to-JSON converter has base64 ids, which would
- * silently turn into wrong traces.
+ * A trace or span id as lowercase hex ('' when absent). OTLP/JSON writes ids as hex (OTLP spec,
+ * "JSON Protobuf Encoding"); protobuf-to-JSON marshallers write the base64 of plain proto3 JSON
+ * instead: Grafana Tempo's /api/traces answer (gogo jsonpb; grafana/tempo issue "Return Trace
+ * ID and Span ID hex-encoded"), Jaeger's Kafka JSON. The two cannot be confused (a 16-byte id is
+ * 32 hex or 24 base64 characters, an 8-byte one 16 or 12), so base64 is decoded.
  */
-function checkHexId(v: unknown, hexLength: number, field: string, where: string): void {
-  if (typeof v !== 'string' || v === '' || (v.length === hexLength && /^[0-9a-fA-F]+$/.test(v))) return;
-  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length === 4 * Math.ceil(hexLength / 2 / 3);
-  throw new InputError('OTLP_BASE64_ID', where, base64
-    ? `${field} '${v}' is base64; OTLP/JSON writes ids as ${hexLength} hex characters (proto3 JSON's base64 is not OTLP/JSON; re-export with an OTLP exporter)`
-    : `${field} '${v}' is not ${hexLength} hex characters`);
+function idHex(v: unknown, bytes: number, field: string, where: string): string {
+  if (v instanceof Uint8Array) return toHex(v);
+  if (typeof v !== 'string' || v === '') return '';
+  if (v.length === 2 * bytes && /^[0-9a-fA-F]+$/.test(v)) return v.toLowerCase();
+  if (v.length === 4 * Math.ceil(bytes / 3) && /^[A-Za-z0-9+/]+={0,2}$/.test(v)) {
+    const bin = atob(v);
+    if (bin.length === bytes) {
+      let hex = '';
+      for (let i = 0; i < bin.length; i++) hex += bin.charCodeAt(i).toString(16).padStart(2, '0');
+      return hex;
+    }
+  }
+  throw new InputError('OTLP_BAD_ID', where, `${field} '${v}' is neither ${2 * bytes} hex characters (OTLP/JSON) nor the base64 of ${bytes} bytes (proto3 JSON)`);
 }
 
 function toBigInt(v: unknown): bigint | undefined {
@@ -151,7 +159,13 @@ export class OtlpRequestCollector {
   /** One TracesData / ExportTraceServiceRequest as a plain object; `where` names it in errors. */
   addMessage(message: unknown, where = 'OTLP message'): void {
     for (const rs of asArr(asObj(message)?.['resourceSpans'])) {
-      for (const ss of asArr(asObj(rs)?.['scopeSpans'])) {
+      const r = asObj(rs);
+      // OTLP/JSON before opentelemetry-proto v0.15 (collectors and SDKs of 2021-22; Tempo 1.x's
+      // /api/traces answer) names this level `instrumentationLibrarySpans` (scope:
+      // `instrumentationLibrary`); in protobuf the old message has scope_spans' field number 2,
+      // so only JSON needs the second name.
+      const scopes = [...asArr(r?.['scopeSpans']), ...asArr(r?.['instrumentationLibrarySpans'])];
+      for (const ss of scopes) {
         for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp), where);
       }
     }
@@ -160,18 +174,17 @@ export class OtlpRequestCollector {
   private addSpan(s: Obj | undefined, where: string): void {
     if (!s) return;
     this.spansSeen++;
-    checkHexId(s['traceId'], 32, 'traceId', where);
-    checkHexId(s['spanId'], 16, 'spanId', where);
+    const traceId = idHex(s['traceId'], 16, 'traceId', where);
+    const spanId = idHex(s['spanId'], 8, 'spanId', where);
     const name = s['name'];
     const kind = name === 'llm_request' || name === 'llm_core' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
     if (!kind) return;
-    const traceId = idHex(s['traceId']);
     const start = toBigInt(s['startTimeUnixNano']);
     const end = toBigInt(s['endTimeUnixNano']);
     if (traceId.length !== 32 || start === undefined) {
       const field = traceId.length !== 32 ? `traceId ${JSON.stringify(s['traceId'])}` : `startTimeUnixNano ${JSON.stringify(s['startTimeUnixNano'])}`;
       const expected = traceId.length !== 32 ? '16 bytes' : 'whole nanoseconds ≥ 0, as a decimal string or integer';
-      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${idHex(s['spanId']) || '(no span id)'}: ${field}; expected ${expected}` });
+      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${spanId || '(no span id)'}: ${field}; expected ${expected}` });
       return;
     }
     let acc = this.traces.get(traceId);
@@ -183,15 +196,20 @@ export class OtlpRequestCollector {
       this.addJourney(acc, s, start);
       return;
     }
-    const spanId = idHex(s['spanId']);
     const prev = acc[kind];
     let info: SpanInfo;
-    if (prev && prev.spanId === spanId) {
+    const again = kind === 'llm' ? acc.moreLlm?.find((x) => x.spanId === spanId) : undefined;
+    if (again) {
+      info = again;
+    } else if (prev && prev.spanId === spanId) {
       info = prev; // the same span seen again (split export): merge
     } else if (prev && prev.startNs <= start) {
-      return; // a later span of the same kind (e.g. P/D's second vLLM span): the first is the arrival
+      if (kind === 'gateway') return; // a second gateway span: the first is the arrival
+      info = { spanId, startNs: start, endNs: end ?? start, attrs: new Map() };
+      (acc.moreLlm ??= []).push(info);
     } else {
       info = { spanId, startNs: start, endNs: end ?? start, attrs: new Map() };
+      if (prev && kind === 'llm') (acc.moreLlm ??= []).push(prev);
       acc[kind] = info;
     }
     if (end !== undefined && end > info.endNs) info.endNs = end;
@@ -241,7 +259,8 @@ export class OtlpRequestCollector {
   }
 
   private toRequest(acc: TraceAcc, startNs: bigint, arrivalUs: number): ArrivalRequest | undefined {
-    const m = new Map<string, Prim>([...(acc.gateway?.attrs ?? []), ...(acc.llm?.attrs ?? [])]);
+    const pd = acc.llm && acc.moreLlm ? disaggregated(acc.llm, acc.moreLlm) : undefined;
+    const m = new Map<string, Prim>([...(acc.gateway?.attrs ?? []), ...(acc.llm?.attrs ?? []), ...(pd?.decode.attrs ?? [])]);
     const id = STR(m, 'gen_ai.request.id', 'gen_ai.response.id', 'llm_d.request.id') ?? acc.traceId;
     const j = acc.journey ?? [];
     const jMax = (key: string): number | undefined => {
@@ -264,16 +283,19 @@ export class OtlpRequestCollector {
       this.onIssue({ code: 'OTLP_MISSING_TOKENS', message: `trace ${acc.traceId} (${id}): no prompt/completion token counts` });
       return undefined;
     }
-    const observed: { ttftUs?: number; e2eUs?: number } = {};
-    const ttft = NUM(m, 'gen_ai.latency.time_to_first_token');
-    const firstTokenNs = jFirst('journey.FIRST_TOKEN');
-    const finishedNs = jFirst('journey.FINISHED');
-    if (ttft !== undefined) observed.ttftUs = sToUs(ttft);
-    else if (firstTokenNs !== undefined) observed.ttftUs = Number((firstTokenNs - startNs) / 1000n);
-    const e2e = NUM(m, 'gen_ai.latency.e2e');
-    if (e2e !== undefined) observed.e2eUs = sToUs(e2e);
-    else if (finishedNs !== undefined) observed.e2eUs = Number((finishedNs - startNs) / 1000n);
-    else if (acc.llm && !m.has('blis.status')) observed.e2eUs = Number((acc.llm.endNs - acc.llm.startNs) / 1000n);
+    // Several vLLM spans (P/D): the latencies are measured across them (disaggregated below).
+    const observed: { ttftUs?: number; e2eUs?: number } = pd ? pd.observed : {};
+    if (!pd) {
+      const ttft = NUM(m, 'gen_ai.latency.time_to_first_token');
+      const firstTokenNs = jFirst('journey.FIRST_TOKEN');
+      const finishedNs = jFirst('journey.FINISHED');
+      const e2e = NUM(m, 'gen_ai.latency.e2e');
+      if (ttft !== undefined) observed.ttftUs = sToUs(ttft);
+      else if (firstTokenNs !== undefined) observed.ttftUs = Number((firstTokenNs - startNs) / 1000n);
+      if (e2e !== undefined) observed.e2eUs = sToUs(e2e);
+      else if (finishedNs !== undefined) observed.e2eUs = Number((finishedNs - startNs) / 1000n);
+      else if (acc.llm && !m.has('blis.status')) observed.e2eUs = Number((acc.llm.endNs - acc.llm.startNs) / 1000n);
+    }
     const group = STR(m, 'blis.prefix.group');
     const prefixTokens = NUM(m, 'blis.prefix.tokens');
     const parentGroup = STR(m, 'blis.prefix.parent_group');
@@ -294,4 +316,29 @@ export class OtlpRequestCollector {
       ...opt<'observed', ObservedLatency>('observed', Object.keys(observed).length > 0 ? observed : undefined),
     };
   }
+}
+
+/**
+ * A request that reached vLLM more than once in one trace: llm-d's P/D sidecar sends it to a
+ * prefill vLLM with max_tokens 1, then to a decode vLLM (llm-d-inference-scheduler
+ * pkg/sidecar/proxy/connector_nixlv2.go; the EPP injects the `traceparent` both requests carry,
+ * pkg/epp/handlers/request.go, and vLLM parents its `llm_request` span on it). Tokens come from
+ * the span that generated the most (the decode; on a tie the later); TTFT and E2E are measured
+ * from the first vLLM span's start, as a single span's are from its own: the decode's start
+ * offset plus its own latency.
+ */
+function disaggregated(first: SpanInfo, more: readonly SpanInfo[]): { decode: SpanInfo; observed: { ttftUs?: number; e2eUs?: number } } {
+  const out = (x: SpanInfo): number => NUM(x.attrs, 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens') ?? -1;
+  let decode = first;
+  for (const x of more) if (out(x) > out(decode) || (out(x) === out(decode) && x.startNs >= decode.startNs)) decode = x;
+  const offsetUs = (x: SpanInfo): number => Number((x.startNs - first.startNs) / 1000n);
+  const observed: { ttftUs?: number; e2eUs?: number } = {};
+  const ttft = NUM(decode.attrs, 'gen_ai.latency.time_to_first_token');
+  if (ttft !== undefined) observed.ttftUs = offsetUs(decode) + sToUs(ttft);
+  for (const x of [first, ...more]) {
+    const e2e = NUM(x.attrs, 'gen_ai.latency.e2e');
+    const endUs = e2e !== undefined ? offsetUs(x) + sToUs(e2e) : Number((x.endNs - first.startNs) / 1000n);
+    if (observed.e2eUs === undefined || endUs > observed.e2eUs) observed.e2eUs = endUs;
+  }
+  return { decode, observed };
 }

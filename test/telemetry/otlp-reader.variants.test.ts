@@ -1,0 +1,48 @@
+/**
+ * The OTLP reader on the shapes real exporters and backends write besides current OTLP/JSON
+ * (test/fixtures/otlp/README.md says where each shape comes from).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { otlpSniff, readOtlpBytes } from '../../src/telemetry/otlp-reader.node.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/otlp/${name}`, import.meta.url));
+const read = (name: string): ReturnType<typeof readOtlpBytes> => readOtlpBytes(readFileSync(fixture(name)), name);
+
+describe('OTLP reader on older and backend JSON shapes', () => {
+  it('reads OTLP/JSON written before the scope rename (instrumentationLibrarySpans) like the current keys', () => {
+    expect(read('vllm-llm_request.legacy-keys.jsonl')).toEqual(read('vllm-llm_request.jsonl'));
+    expect(read('vllm-llm_request.legacy-keys.jsonl').map((r) => r.id)).toEqual(['cmpl-1', 'cmpl-2', 'cmpl-3']);
+  });
+
+  it("reads Grafana Tempo's /api/traces answer: batches, base64 ids, kind as an enum name", () => {
+    const got = read('tempo-api-traces.json');
+    expect(got).toEqual(read('vllm-llm_request.jsonl').filter((r) => r.id === 'cmpl-1'));
+    expect(otlpSniff(readFileSync(fixture('tempo-api-traces.json')), 'trace.json')).toBeGreaterThan(0.5);
+    const v2 = Buffer.from(JSON.stringify({ trace: JSON.parse(readFileSync(fixture('tempo-api-traces.json'), 'utf8')) }));
+    expect(readOtlpBytes(v2, 'v2.json')).toEqual(got);
+  });
+
+  it('refuses an id that is neither hex nor base64 of the right length, naming the line', () => {
+    const text = readFileSync(fixture('vllm-llm_request.jsonl'), 'utf8').replace('"000000000000000000000000000000a1"', '"a1"');
+    expect(() => readOtlpBytes(Buffer.from(text), 'bad.jsonl')).toThrowError(expect.objectContaining({
+      code: 'OTLP_BAD_ID', where: 'bad.jsonl:1', message: expect.stringMatching(/traceId 'a1' is neither 32 hex characters/),
+    }));
+  });
+});
+
+describe('OTLP reader on llm-d prefill/decode disaggregation', () => {
+  it('takes tokens from the decode vLLM span and measures TTFT/E2E from the prefill span start', () => {
+    // prefill llm_request at +5 ms (4000 prompt, 1 generated), decode at +202 ms (TTFT 10 ms,
+    // E2E 1.796 s, 200 generated): TTFT = 202 - 5 + 10 ms, E2E = 202 - 5 + 1796 ms
+    expect(read('llm-d-pd.json')).toEqual([{ id: 'pd-1', arrivalUs: 0, inputTokens: 4000, outputTokens: 200, observed: { ttftUs: 207_000, e2eUs: 1_993_000 } }]);
+  });
+
+  it('gives the same request whatever order the two vLLM spans arrive in', () => {
+    const doc = JSON.parse(readFileSync(fixture('llm-d-pd.json'), 'utf8'));
+    doc.resourceSpans.reverse();
+    expect(readOtlpBytes(Buffer.from(JSON.stringify(doc)), 'reversed.json')).toEqual(read('llm-d-pd.json'));
+  });
+});
+
