@@ -14,6 +14,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
+import { isJaegerJson, jaegerToOtlp } from './jaeger-json.js';
 import { loadOtlpSchema } from './otlp-proto.node.js';
 import { OtlpRequestCollector, type OtlpReadIssue } from './otlp-reader.js';
 
@@ -122,15 +123,20 @@ const jsonObj = (v: unknown): JsonObj | undefined => (typeof v === 'object' && v
  * A TracesData, or a backend's answer around one: Jaeger's /api/v3/traces `{"result": ...}`,
  * Grafana Tempo's /api/traces `{"batches": [...]}` (its name for resourceSpans; grafana/tempo
  * issue "Trace by ID: JSON response does not align with OTLP JSON format") and /api/v2/traces
- * `{"trace": ...}`.
+ * `{"trace": ...}`; or Jaeger's own JSON (`{"data": [...]}`, its /api/traces answer and the UI's
+ * download), converted (jaeger-json.ts).
  */
 function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
+  if (isJaegerJson(value)) {
+    c.addMessage(jaegerToOtlp(value), where);
+    return;
+  }
   const o = jsonObj(value);
   const inner = o && (jsonObj(o['result']) ?? jsonObj(o['trace']));
   const msg = inner ?? o;
   const spans = msg?.['resourceSpans'] ?? msg?.['batches'];
   if (!Array.isArray(spans)) {
-    throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans" (or Tempo\'s "batches"); expected OTLP/JSON TracesData');
+    throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans" (or Tempo\'s "batches", or Jaeger\'s "data"); expected OTLP/JSON TracesData');
   }
   c.addMessage({ resourceSpans: spans }, where);
 }
@@ -306,7 +312,9 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
     const text = new TextDecoder().decode(head.subarray(0, 4096));
     if (/"resourceSpans"|"resource_spans"/.test(text)) return 0.95;
     // Grafana Tempo's /api/traces answer: resourceSpans named "batches"
-    return /"batches"/.test(text) && /"scopeSpans"|"instrumentationLibrarySpans"/.test(text) ? 0.9 : 0;
+    if (/"batches"/.test(text) && /"scopeSpans"|"instrumentationLibrarySpans"/.test(text)) return 0.9;
+    // Jaeger's own JSON (/api/traces, the UI's download): traces of spans with operationName.
+    return /"data"/.test(text) && /"traceID"/.test(text) && /"operationName"/.test(text) ? 0.9 : 0;
   }
   const byExt = /\.(pb|binpb|otlp)$/i.test(fileName) ? 0.3 : 0;
   // Single message: field 1 (0x0a) + length; delimited: length varint then 0x0a.
@@ -324,7 +332,7 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
 /** The ingest registry entry (src/ingest/types.ts FormatEntry): bytes in, sorted arrivals out at end(). */
 export const otlpFormat: FormatEntry = {
   name: 'otlp',
-  describe: 'OpenTelemetry spans (OTLP protobuf .pb or OTLP/JSON Lines): vLLM llm_request, blis, llm-d gateway.request',
+  describe: 'OpenTelemetry spans (OTLP protobuf .pb, OTLP/JSON Lines, Jaeger or Tempo JSON answers): vLLM llm_request, blis, llm-d gateway.request',
   timeBase: 'relative',
   order: 'completion',
   sniff(input: SniffInput): number {

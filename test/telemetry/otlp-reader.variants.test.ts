@@ -24,6 +24,20 @@ describe('OTLP reader on older and backend JSON shapes', () => {
     expect(readOtlpBytes(v2, 'v2.json')).toEqual(got);
   });
 
+  it("reads Jaeger's own JSON (/api/traces, the UI's download): 16-digit trace ids, tags, times in µs, events as logs", () => {
+    expect(read('jaeger-api-traces.json')).toEqual(read('vllm-llm_request.jsonl'));
+    // The journey fork's llm_core events arrive as logs whose `event` field names them.
+    expect(read('jaeger-journey.json')).toEqual(read('vllm-journey.jsonl'));
+    expect(otlpSniff(readFileSync(fixture('jaeger-api-traces.json')), 'traces.json')).toBeGreaterThan(0.5);
+    // A span without its token tags is counted, not guessed.
+    const doc = JSON.parse(readFileSync(fixture('jaeger-api-traces.json'), 'utf8'));
+    const span = doc.data[0].spans[0];
+    span.tags = span.tags.filter((t: { key: string }) => !t.key.startsWith('gen_ai.usage.'));
+    const issues: string[] = [];
+    expect(readOtlpBytes(Buffer.from(JSON.stringify(doc)), 'x.json', (i) => issues.push(i.code))).toHaveLength(2);
+    expect(issues).toEqual(['OTLP_MISSING_TOKENS']);
+  });
+
   it('refuses an id that is neither hex nor base64 of the right length, naming the line', () => {
     const text = readFileSync(fixture('vllm-llm_request.jsonl'), 'utf8').replace('"000000000000000000000000000000a1"', '"a1"');
     expect(() => readOtlpBytes(Buffer.from(text), 'bad.jsonl')).toThrowError(expect.objectContaining({
