@@ -13,6 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpHttpSink } from '../../src/telemetry/http-exporter.node.js';
+import { readOtlpBytes } from '../../src/telemetry/otlp-reader.node.js';
 import { traceIdFor, toHex, spanIdFor } from '../../src/telemetry/ids.js';
 import { resolveTelemetry } from '../../src/telemetry/options.js';
 import { completed, rejected, withDetail } from './records.js';
@@ -205,6 +206,25 @@ describe.skipIf(!present)('Jaeger v2 (real binary, loopback)', () => {
     const b = await readRun(102, 30);
     expect(b.warnings.length).toBeGreaterThan(0);
     expect(b.warnings.join('\n')).toMatch(/Negative duration detected, sanitizing end timestamp/);
+  });
+
+  it("replays a run read back from either query API: Jaeger's own JSON (/api/traces) and OTLP/JSON (/api/v3) give the run's requests", async () => {
+    const n = 12;
+    const exported = await runCli(['run', '--num-requests', String(n), '--rate', '20', '--quiet', '--output', 'json', '--seed', '104', '--otlp-endpoint', otlp]);
+    expect(exported.code).toBe(0);
+    await readRun(104, n); // waits until every trace is readable
+    const v1: unknown[] = [];
+    const v3: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = toHex(traceIdFor(104, i));
+      v1.push(...((await (await fetch(`${query}/api/traces/${id}`)).json()) as { data: unknown[] }).data);
+      v3.push(...((await (await fetch(`${query}/api/v3/traces/${id}`)).json()) as { result: { resourceSpans: unknown[] } }).result.resourceSpans);
+    }
+    const fromV1 = readOtlpBytes(Buffer.from(JSON.stringify({ data: v1 })), 'jaeger-v1.json');
+    const fromV3 = readOtlpBytes(Buffer.from(JSON.stringify({ resourceSpans: v3 })), 'jaeger-v3.json');
+    expect(fromV1).toHaveLength(n);
+    expect(fromV1).toEqual(fromV3);
+    expect(fromV1.every((r) => r.inputTokens > 0 && r.outputTokens > 0 && r.observed?.ttftUs !== undefined)).toBe(true);
   });
 
   it('receives the same run over OTLP/gRPC through the OpenTelemetry SDK exporter', async () => {
