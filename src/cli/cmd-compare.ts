@@ -25,6 +25,8 @@ Examples:
   blis run --num-requests 200 --metrics-out qwen.json
   blis compare --sim qwen.json --truth baselines/calibration-experiments/20260217-155451-llama-2-7b-tp1-codegen.json \\
     --allow-mismatch   # another model and workload: scored with a warning (refused, exit 2, without the flag)
+  blis compare --sim qwen.json --truth traces/vllm-bench-serve-qwen3-8b-fp8-smoke.json --allow-mismatch
+                       # a load test's summary report as the truth (also inference-perf summary_lifecycle_metrics.json)
 `;
 
 /** An experiment JSON's per-request CSV: --truth-requests, else ground_truth.per_request_file or <id>.requests.csv beside it. */
@@ -48,7 +50,7 @@ export function registerCompare(program: Command, io: CliIO): void {
   const cmd = program.command('compare')
     .description('score simulated results against ground truth (per-percentile errors, KS and Wasserstein distances)')
     .requiredOption('--sim <file>', 'simulated result: metrics JSON (blis.metrics/v1) or per-request records (--requests-out .csv/.jsonl)')
-    .requiredOption('--truth <file>', 'ground truth: experiment JSON (calibration schema), per-request CSV/JSONL, or inference-perf per_request_lifecycle_metrics.json')
+    .requiredOption('--truth <file>', 'ground truth: experiment JSON (calibration schema), per-request CSV/JSONL, inference-perf per_request_lifecycle_metrics.json, or a summary report (inference-perf summary_lifecycle_metrics.json, vllm bench serve result JSON)')
     .option('--truth-requests <file>', 'per-request CSV of an experiment --truth (default: the one named in it or beside it)')
     .option('--id <name>', 'name of this comparison in the output (default: the experiment id)')
     .option('--output <format>', 'stdout: human (tables) or json (blis.validation/v1) (default human)', choiceFlag('--output', ['human', 'json']))

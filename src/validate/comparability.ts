@@ -66,6 +66,7 @@ export function predictionFacts(p: PredictionInput): RunFacts {
 
 export function truthFacts(t: TruthInput): RunFacts {
   if (t.kind === 'rows') return fromRows(t.rows);
+  if (t.kind === 'summary') return t.summary.facts;
   const e = t.experiment;
   const fromRequests = t.rows !== undefined ? fromRows(t.rows) : {};
   const stagesTotal = e.workload.stages.reduce((a, s) => a + s.numRequests, 0);

@@ -3,8 +3,9 @@
  * and score a prediction against ground truth, producing a one-experiment validation document.
  *
  * Truth: an experiment JSON (calibration schema, optionally with its per-request CSV), a
- * calibration per-request CSV, an inference-perf `per_request_lifecycle_metrics.json`, or any
- * per-request CSV/JSONL with arrival_us/ttft_us/e2e_us. Prediction: a blis.metrics/v1 JSON or
+ * calibration per-request CSV, an inference-perf `per_request_lifecycle_metrics.json`, any
+ * per-request CSV/JSONL with arrival_us/ttft_us/e2e_us, or a benchmark's summary report
+ * (inference-perf lifecycle summary, `vllm bench serve` result: summary-truth.ts). Prediction: a blis.metrics/v1 JSON or
  * per-request records (CSV/JSONL).
  */
 import { InputError } from '../kernel/errors.js';
@@ -12,12 +13,14 @@ import { checkGate, type Baseline } from './baseline.js';
 import { compareSides, sideFromMetrics, sideFromRows, truthFromExperiment, type Side, type StageComparison } from './compare.js';
 import { parseExperiment, type Experiment, type ModelCatalogHook } from './experiment.js';
 import { parseLatencyTable, parseLifecycleJson, type LatencyRow } from './requests.js';
+import { summaryTruth, type SummaryTruth } from './summary-truth.js';
 import { buildValidationDocument, type ValidationDocument } from './validation.js';
 
 /** `warnings`: things read as they are but worth a look (a request id repeated in a per-request file). */
 export type TruthInput =
   | { readonly kind: 'experiment'; readonly experiment: Experiment; readonly rows?: readonly LatencyRow[]; readonly warnings?: readonly string[] }
-  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[]; readonly outputTokens?: number; readonly warnings?: readonly string[] };
+  | { readonly kind: 'rows'; readonly rows: readonly LatencyRow[]; readonly outputTokens?: number; readonly warnings?: readonly string[] }
+  | { readonly kind: 'summary'; readonly summary: SummaryTruth; readonly warnings?: readonly string[] };
 
 export type PredictionInput =
   | { readonly kind: 'metrics'; readonly doc: unknown }
@@ -42,6 +45,8 @@ export function readTruth(fileName: string, text: string, opts: { requestsText?:
   if (isJsonName(fileName)) {
     const json = parseJson(text, fileName);
     if (Array.isArray(json)) return { kind: 'rows', rows: parseLifecycleJson(json, fileName) };
+    const summary = summaryTruth(json, fileName);
+    if (summary !== undefined) return { kind: 'summary', summary };
     const experiment = parseExperiment(json, fileName, opts.modelCatalog ? { modelCatalog: opts.modelCatalog } : {});
     const rows = opts.requestsText !== undefined ? parseLatencyTable(opts.requestsText, opts.requestsFile ?? `${fileName} (requests)`, 'csv', false, warnings) : undefined;
     return { kind: 'experiment', experiment, ...(rows ? { rows } : {}), ...withWarnings(warnings) };
@@ -64,6 +69,7 @@ export function readPrediction(fileName: string, text: string): PredictionInput 
 }
 
 function truthSide(t: TruthInput): Side {
+  if (t.kind === 'summary') return t.summary.side;
   return t.kind === 'experiment' ? truthFromExperiment(t.experiment, t.rows) : sideFromRows(t.rows, t.outputTokens !== undefined ? { outputTokens: t.outputTokens } : {});
 }
 

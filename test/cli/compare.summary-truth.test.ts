@@ -1,0 +1,78 @@
+/**
+ * `blis compare --truth` on a benchmark's own summary report (src/validate/summary-truth.ts): an
+ * inference-perf lifecycle summary (seconds, `median`) and a `vllm bench serve` result (ms).
+ * The prediction is a per-request file whose statistics are known exactly.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const HEADER = 'index,stage,arrival_us,input_tokens,output_tokens,ttft_us,e2e_us,error';
+/** 101 requests: TTFT 100..200 ms, E2E 1100..1200 ms, 11 output tokens (TPOT 100 ms each). */
+const SIM = [HEADER, ...Array.from({ length: 101 }, (_, i) => `${i},0,${i * 100_000},200,11,${(100 + i) * 1000},${(1100 + i) * 1000},0`)].join('\n');
+
+const stats = (scale: number, lo: number): Record<string, number> => ({ mean: (lo + 50) * scale, median: (lo + 50) * scale, p90: (lo + 90) * scale, p99: (lo + 99) * scale, min: lo * scale, max: (lo + 100) * scale });
+
+function dir(truthName: string, truth: unknown): string {
+  const d = mkdtempSync(join(tmpdir(), 'blis-compare-summary-'));
+  writeFileSync(join(d, 'sim.csv'), `${SIM}\n`);
+  writeFileSync(join(d, truthName), JSON.stringify(truth));
+  return d;
+}
+
+const summaryOf = (out: string): Record<string, { predicted: number; actual: number; error_pct: number }> =>
+  JSON.parse(out).experiments[0].stages.find((s: { index: unknown }) => s.index === 'summary').metrics;
+
+describe('blis compare against a summary report', () => {
+  it("reads inference-perf's lifecycle summary: seconds to ms, median as p50, counts; ITL (per chunk) left out", async () => {
+    // Truth 10 % slower than the prediction on every latency: errors of 1/1.1 − 1 = −9.09 %.
+    const truth = {
+      load_summary: { count: 101 },
+      successes: {
+        count: 101,
+        latency: { time_to_first_token: stats(0.0011, 100), request_latency: stats(0.0011, 1100), time_per_output_token: { mean: 0.11, median: 0.11 }, inter_token_latency: { mean: 0.05 } },
+        prompt_len: { mean: 200 }, output_len: { mean: 11 },
+      },
+      failures: { count: 0 },
+    };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'summary_lifecycle_metrics.json', '--output', 'json'], dir('summary_lifecycle_metrics.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    expect(m.ttft_mean!.actual).toBeCloseTo(165, 9);
+    expect(m.ttft_p50!.error_pct).toBeCloseTo((150 / 165 - 1) * 100, 3);
+    expect(m.e2e_p99!.error_pct).toBeCloseTo((1199 / (1199 * 1.1) - 1) * 100, 3);
+    expect(m.tpot_mean!.error_pct).toBeCloseTo((100 / 110 - 1) * 100, 3);
+    expect(Object.keys(m).filter((k) => k.startsWith('itl'))).toEqual([]);
+  });
+
+  it("reads a vllm bench serve result (ms, p99 and median only) and checks it describes the same run", async () => {
+    const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
+      mean_ttft_ms: 150, median_ttft_ms: 150, p99_ttft_ms: 199, mean_tpot_ms: 100, median_tpot_ms: 100, p99_tpot_ms: 100, mean_e2el_ms: 1150, median_e2el_ms: 1150, p99_e2el_ms: 1199 };
+    const d = dir('bench.json', truth);
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json', '--output', 'json'], d);
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    for (const k of ['ttft_mean', 'ttft_p50', 'ttft_p99', 'tpot_mean', 'e2e_mean', 'e2e_p99']) expect(m[k]!.error_pct, k).toBeCloseTo(0, 3);
+    expect(m['ttft_p90']).toBeUndefined();
+    // Another request count is another experiment: refused unless --allow-mismatch.
+    writeFileSync(join(d, 'other.json'), JSON.stringify({ ...truth, num_prompts: 500, completed: 500, total_input_tokens: 100000, total_output_tokens: 5500 }));
+    const other = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'other.json'], d);
+    expect([other.code, other.err]).toEqual([2, expect.stringMatching(/COMPARE_MISMATCH.*request count: 101 predicted against 500 measured/)]);
+  });
+
+  it('names a bad value by its field', async () => {
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json'], dir('bench.json', { completed: 1, mean_ttft_ms: 10, p99_ttft_ms: -3 }));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/TRUTH_BAD_VALUE.*bench\.json: p99_ttft_ms: found -3; expected milliseconds/)]);
+  });
+
+  const shared = resolve(import.meta.dirname, '../../../shared/traces/inference-perf-llmd-pd-staged-ramp.summary_lifecycle_metrics.json');
+  it.skipIf(!existsSync(shared))('reads the real llm-d P/D report: 2,482 successes and 8 failures, TTFT and E2E in ms', async () => {
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', shared, '--output', 'json', '--allow-mismatch'], dir('unused.json', {}));
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary');
+    expect(s.requests.actual).toEqual({ ok: 2482, failed: 8 });
+    expect(s.metrics.e2e_mean.actual).toBeCloseTo(57_299.1254190574, 6);
+  });
+});
