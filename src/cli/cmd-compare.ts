@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { parseBaseline } from '../validate/baseline.js';
 import { comparabilityProblems, predictionFacts, truthFacts } from '../validate/comparability.js';
-import { compareToDocument, readPrediction, readTruth } from '../validate/compare-files.js';
+import { compareToDocument, readPrediction, readTruth, type TruthInput } from '../validate/compare-files.js';
+import type { LatencyRow } from '../validate/requests.js';
 import { gateLine, renderComparisonText } from '../validate/report-text.js';
 import { readJson, readText, resolvePath } from './files.node.js';
 import { ExitCode, QUIET_HELP, type CliIO } from './io.js';
@@ -46,11 +47,38 @@ function experimentRequests(truthPath: string, text: string, explicit: string | 
   return existsSync(p) ? { requestsText: readText(p, 'per-request truth'), requestsFile: p } : {};
 }
 
+/**
+ * A trace in any ingest format whose records carry observed latencies (TraceV2, OTLP spans,
+ * `vllm bench serve --save-detailed`, ...) as per-request truth: what `blis replay --compare`
+ * reads. Undefined when the file is no such trace (the caller's own error then stands).
+ */
+async function truthFromTrace(path: string, io: CliIO, quiet: boolean): Promise<TruthInput | undefined> {
+  const { openTrace } = await import('../ingest/open.node.js');
+  const { formatRegistry } = await import('./ingest-flags.js');
+  const rows: LatencyRow[] = [];
+  let format: string;
+  try {
+    // Failed requests are kept so they count as failures, not vanish.
+    const opened = await openTrace(path, { registry: formatRegistry(), keepFailed: true });
+    format = opened.format;
+    for await (const r of opened.requests) {
+      const o = r.observed;
+      const ok = o !== undefined && (o.ttftUs !== undefined || o.e2eUs !== undefined);
+      rows.push({ index: rows.length, arrivalUs: r.arrivalUs, inputTokens: r.inputTokens, outputTokens: r.outputTokens, ttftUs: o?.ttftUs ?? -1, e2eUs: o?.e2eUs ?? -1, error: !ok, ...(r.stage !== undefined ? { stage: r.stage } : {}) });
+    }
+  } catch {
+    return undefined;
+  }
+  if (!rows.some((r) => !r.error)) return undefined;
+  if (!quiet) io.err(`blis compare: --truth read as a trace (${format}): ${rows.length} requests, ${rows.filter((r) => !r.error).length} with observed latencies\n`);
+  return { kind: 'rows', rows };
+}
+
 export function registerCompare(program: Command, io: CliIO): void {
   const cmd = program.command('compare')
     .description('score simulated results against ground truth (per-percentile errors, KS and Wasserstein distances)')
     .requiredOption('--sim <file>', 'simulated result: metrics JSON (blis.metrics/v1) or per-request records (--requests-out .csv/.jsonl)')
-    .requiredOption('--truth <file>', 'ground truth: experiment JSON (calibration schema), per-request CSV/JSONL, inference-perf per_request_lifecycle_metrics.json, or a summary report (inference-perf summary_lifecycle_metrics.json, vllm bench serve result JSON)')
+    .requiredOption('--truth <file>', 'ground truth: experiment JSON (calibration schema), per-request CSV/JSONL, inference-perf per_request_lifecycle_metrics.json, a summary report (inference-perf summary_lifecycle_metrics.json, vllm bench serve result JSON), or any trace with observed latencies (TraceV2, OTLP spans, vllm bench --save-detailed)')
     .option('--truth-requests <file>', 'per-request CSV of an experiment --truth (default: the one named in it or beside it)')
     .option('--id <name>', 'name of this comparison in the output (default: the experiment id)')
     .option('--output <format>', 'stdout: human (tables) or json (blis.validation/v1) (default human)', choiceFlag('--output', ['human', 'json']))
@@ -58,14 +86,22 @@ export function registerCompare(program: Command, io: CliIO): void {
     .option('--allow-mismatch', 'score sides that describe different experiments (model, request count, stages, token means) with a warning, instead of refusing')
     .option('--quiet', QUIET_HELP);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action(() => {
+  cmd.action(async () => {
     const o = cmd.opts<Record<string, unknown>>();
     const simPath = resolvePath(io.cwd, o['sim'] as string);
     const truthPath = resolvePath(io.cwd, o['truth'] as string);
     const prediction = readPrediction(simPath, readText(simPath, '--sim file'));
     const truthText = readText(truthPath, '--truth file');
     const req = experimentRequests(truthPath, truthText, typeof o['truthRequests'] === 'string' ? resolvePath(io.cwd, o['truthRequests']) : undefined);
-    const truth = readTruth(truthPath, truthText, req);
+    let truth: TruthInput;
+    try {
+      truth = readTruth(truthPath, truthText, req);
+    } catch (e) {
+      // Not an experiment, per-request table or summary report: perhaps a trace with observed latencies.
+      const fromTrace = e instanceof InputError ? await truthFromTrace(truthPath, io, o['quiet'] === true) : undefined;
+      if (fromTrace === undefined) throw e;
+      truth = fromTrace;
+    }
     for (const w of [...(prediction.kind === 'rows' ? prediction.warnings ?? [] : []), ...(truth.warnings ?? [])]) io.err(`blis: warning: ${w}\n`);
     const baseline = typeof o['baseline'] === 'string' ? parseBaseline(readJson(resolvePath(io.cwd, o['baseline']), 'baseline'), o['baseline']) : undefined;
     const doc = compareToDocument(prediction, truth, { ...(typeof o['id'] === 'string' ? { id: o['id'] } : {}), ...(baseline ? { baseline } : {}) });

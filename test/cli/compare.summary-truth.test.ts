@@ -76,3 +76,26 @@ describe('blis compare against a summary report', () => {
     expect(s.metrics.e2e_mean.actual).toBeCloseTo(57_299.1254190574, 6);
   });
 });
+
+describe('blis compare against a trace with observed latencies', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  it('reads TraceV2 and OTLP spans as per-request truth (their observed TTFT/E2E), as replay --compare does', async () => {
+    const d = dir('unused.json', {});
+    const otlp = await runCli(['compare', '--sim', 'sim.csv', '--truth', join(root, 'test/fixtures/otlp/vllm-llm_request.jsonl'), '--output', 'json', '--allow-mismatch'], d);
+    expect(otlp.code, otlp.err).toBe(0);
+    expect(otlp.err).toMatch(/--truth read as a trace \(otlp\): 3 requests, 3 with observed latencies/);
+    const s = JSON.parse(otlp.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary');
+    // The fixture's TTFTs: 83, 61 and 20 ms.
+    expect(s.metrics.ttft_mean.actual).toBeCloseTo((83 + 61 + 20) / 3, 4);
+    expect(s.requests.actual).toEqual({ ok: 3, failed: 0 });
+    const tv2 = await runCli(['compare', '--sim', 'sim.csv', '--truth', join(root, 'traces/tracev2-example.trace_header.yaml'), '--output', 'json', '--allow-mismatch'], d);
+    expect(tv2.code, tv2.err).toBe(0);
+    // Its error row is kept as a failure, not dropped.
+    expect(JSON.parse(tv2.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary').requests.actual.failed).toBe(1);
+  });
+
+  it('a trace without observed latencies (Azure) keeps the per-request table error', async () => {
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', join(root, 'traces/azure2023-code.relative.head300.csv')], dir('unused.json', {}));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/REQUESTS_MISSING_COLUMN/)]);
+  });
+});
