@@ -48,29 +48,44 @@ function experimentRequests(truthPath: string, text: string, explicit: string | 
 }
 
 /**
- * A trace in any ingest format whose records carry observed latencies (TraceV2, OTLP spans,
- * `vllm bench serve --save-detailed`, ...) as per-request truth: what `blis replay --compare`
- * reads. Undefined when the file is no such trace (the caller's own error then stands).
+ * Trace formats whose records carry observed latencies and that the per-request table reader
+ * does not take (their columns are not arrival_us/ttft_us/e2e_us): what `blis replay --compare`
+ * reads. A file in any other format keeps the table reader's error (a damaged row is the table's
+ * problem, not a cue to read the file another way).
+ */
+const OBSERVED_TRACE_FORMATS: readonly string[] = ['tracev2', 'otlp', 'vllm-bench'];
+
+/**
+ * A trace in one of OBSERVED_TRACE_FORMATS as per-request truth, or undefined when the file is
+ * no such trace. Rows the reader skips as failed requests (REQUEST_FAILED) count as failures;
+ * any other skipped row is reported on stderr, as replay reports it.
  */
 async function truthFromTrace(path: string, io: CliIO, quiet: boolean): Promise<TruthInput | undefined> {
   const { openTrace } = await import('../ingest/open.node.js');
   const { formatRegistry } = await import('./ingest-flags.js');
   const rows: LatencyRow[] = [];
   let format: string;
+  let skipped: Record<string, number>;
   try {
-    // Failed requests are kept so they count as failures, not vanish.
-    const opened = await openTrace(path, { registry: formatRegistry(), keepFailed: true });
+    const opened = await openTrace(path, { registry: formatRegistry() });
     format = opened.format;
+    if (!OBSERVED_TRACE_FORMATS.includes(format)) return undefined;
     for await (const r of opened.requests) {
       const o = r.observed;
       const ok = o !== undefined && (o.ttftUs !== undefined || o.e2eUs !== undefined);
       rows.push({ index: rows.length, arrivalUs: r.arrivalUs, inputTokens: r.inputTokens, outputTokens: r.outputTokens, ttftUs: o?.ttftUs ?? -1, e2eUs: o?.e2eUs ?? -1, error: !ok, ...(r.stage !== undefined ? { stage: r.stage } : {}) });
     }
+    skipped = opened.summary().skipped;
   } catch {
     return undefined;
   }
   if (!rows.some((r) => !r.error)) return undefined;
-  if (!quiet) io.err(`blis compare: --truth read as a trace (${format}): ${rows.length} requests, ${rows.filter((r) => !r.error).length} with observed latencies\n`);
+  // Failed requests (a status other than ok): latencies excluded, counted as failures.
+  const failed = skipped['REQUEST_FAILED'] ?? 0;
+  for (let i = 0; i < failed; i++) rows.push({ index: rows.length, arrivalUs: 0, inputTokens: 0, outputTokens: 0, ttftUs: -1, e2eUs: -1, error: true });
+  if (!quiet) io.err(`blis compare: --truth read as a trace (${format}): ${rows.length} requests, ${rows.filter((r) => !r.error).length} with observed latencies, ${failed} failed\n`);
+  const other = Object.entries(skipped).filter(([code]) => code !== 'REQUEST_FAILED');
+  if (other.length > 0) io.err(`blis: warning: --truth: rows skipped and not scored: ${other.map(([code, n]) => `${code} ${n}`).join(', ')}\n`);
   return { kind: 'rows', rows };
 }
 

@@ -107,6 +107,8 @@ export function summaryTruth(json: unknown, file: string): SummaryTruth | undefi
   const doc = asObj(json);
   if (doc === undefined) return undefined;
   if (asObj(asObj(doc['successes'])?.['latency']) !== undefined) return fromInferencePerf(doc, file);
-  if (typeof doc['mean_ttft_ms'] === 'number' && typeof doc['completed'] === 'number') return fromVllmBench(doc, file);
+  // A --save-detailed result carries per-request arrays: read per request instead (the vllm-bench trace format).
+  const detailed = Array.isArray(doc['ttfts']) && doc['ttfts'].length > 0;
+  if (!detailed && typeof doc['mean_ttft_ms'] === 'number' && typeof doc['completed'] === 'number') return fromVllmBench(doc, file);
   return undefined;
 }

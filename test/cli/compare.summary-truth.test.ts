@@ -94,6 +94,31 @@ describe('blis compare against a trace with observed latencies', () => {
     expect(JSON.parse(tv2.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary').requests.actual.failed).toBe(1);
   });
 
+  it('failed requests of a trace count as failures even when they carry chunk times; a damaged table row stays an error', async () => {
+    const d = dir('unused.json', {});
+    const header = 'request_id,arrival_time_us,input_tokens,output_tokens,send_time_us,first_chunk_time_us,last_chunk_time_us,status';
+    const rows = Array.from({ length: 20 }, (_, i) => `${i},${i * 1000},100,11,${1_000_000 + i * 1000},${1_050_000 + i * 1000},${i < 5 ? 31_000_000 : 1_900_000 + i * 1000},${i < 5 ? 'timeout' : 'ok'}`);
+    writeFileSync(join(d, 't.trace_data.csv'), `${header}\n${rows.join('\n')}\n`);
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 't.trace_data.csv', '--output', 'json', '--allow-mismatch'], d);
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary');
+    expect(s.requests.actual).toEqual({ ok: 15, failed: 5 });
+    // The timed-out rows' 30 s are not in the E2E statistics: every success took 900 ms.
+    expect(s.metrics.e2e_p99.actual).toBeCloseTo(900, 6);
+    writeFileSync(join(d, 'bad.csv'), `${HEADER}\n0,0,0,100,11,100000,1100000,0\n1,0,oops,100,11,110000,1110000,0\n`);
+    const bad = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bad.csv'], d);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/REQUESTS_MISSING_COLUMN.*bad\.csv:3/)]);
+  });
+
+  it('a vllm bench --save-detailed result is read per request, not as its summary', async () => {
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', join(root, 'test/fixtures/ingest/vllm-bench-detailed.json'), '--output', 'json', '--allow-mismatch'], dir('unused.json', {}));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/read as a trace \(vllm-bench\)/);
+    const s = JSON.parse(r.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary');
+    // Per-request truth brings distributions (KS, Wasserstein), which a summary cannot.
+    expect(s.distributions.ttft).toBeDefined();
+  });
+
   it('a trace without observed latencies (Azure) keeps the per-request table error', async () => {
     const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', join(root, 'traces/azure2023-code.relative.head300.csv')], dir('unused.json', {}));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/REQUESTS_MISSING_COLUMN/)]);
