@@ -30,12 +30,32 @@ export function createIngestSession(
 ): IngestSession {
   const issues = new IssueLog(options.strict === true);
   const transform = resolveTransform(options, entry);
-  const pipeline = createPipeline(transform, issues, source, onRequest);
   let location: number | string | undefined;
-  // Where each id was first read, for formats that take ids from the data (the others number their
-  // rows): the last RECENT_IDS of them, so a 10-million-row log still replays in bounded memory.
-  const firstSeen = entry.numbersRequests === true ? null : new Map<string, number | string>();
   const where = (at: number | string): string => (typeof at === 'number' ? `${source}:${at}` : `${source} ${at}`);
+  // Repeated ids, for formats that take ids from the data (the others number their rows), among the
+  // requests that pass the transform (--limit, --from/--until, --sample drop the others): where each
+  // id was read, queued until it passes, and where each passed id was first read. Both maps keep
+  // the latest RECENT_IDS ids, so a 10-million-row log still replays in bounded memory.
+  const tracking = entry.numbersRequests !== true;
+  const readAt = new Map<string, (number | string)[]>();
+  const passedAt = new Map<string, number | string>();
+  const remember = <V>(m: Map<string, V>, id: string, v: V): void => {
+    m.set(id, v);
+    // Forget the oldest (a Map iterates in insertion order).
+    if (m.size > RECENT_IDS) m.delete(m.keys().next().value!);
+  };
+  const sink = !tracking ? onRequest : (q: ArrivalRequest): void => {
+    const queue = readAt.get(q.id);
+    if (queue !== undefined) {
+      const at = queue.shift()!;
+      if (queue.length === 0) readAt.delete(q.id);
+      const first = passedAt.get(q.id);
+      if (first === undefined) remember(passedAt, q.id, at);
+      else issues.duplicateId(q.id, where(at), where(first));
+    }
+    onRequest(q);
+  };
+  const pipeline = createPipeline(transform, issues, source, sink);
   const ctx: ReaderContext = {
     source,
     emit(r, idFromData = true) {
@@ -47,15 +67,11 @@ export function createIngestSession(
         issues.skip(problem.code, location !== undefined ? where(location) : `${source} request ${r.id}`, problem.message);
         return;
       }
-      if (firstSeen !== null && idFromData) {
+      if (tracking && idFromData) {
         const at = location ?? `request ${r.id}`;
-        const first = firstSeen.get(r.id);
-        if (first === undefined) {
-          firstSeen.set(r.id, at);
-          // Forget the oldest (a Map iterates in insertion order).
-          if (firstSeen.size > RECENT_IDS) firstSeen.delete(firstSeen.keys().next().value!);
-        }
-        else issues.duplicateId(r.id, where(at), where(first));
+        const queue = readAt.get(r.id);
+        if (queue === undefined) remember(readAt, r.id, [at]);
+        else queue.push(at);
       }
       pipeline.push(r);
     },

@@ -49,6 +49,18 @@ describe('replay and convert warn about repeated request ids', () => {
     expect(numbered.err).not.toMatch(/DUPLICATE_REQUEST_ID/);
   });
 
+  it('only rows that pass --limit, --until or a window are checked: a repeat that is dropped is no repeat', async () => {
+    const dir = inDir({ 't.csv': DUP_CSV });
+    for (const flags of [['--limit', '2'], ['--until', '0.0015']]) {
+      const r = await runCli(['convert', 't.csv', '--to', 'o.csv', ...flags], dir);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err, flags.join(' ')).not.toMatch(/DUPLICATE_REQUEST_ID/);
+    }
+    // Three rows in: a, b, a; the second a passes, so it is one repeat.
+    const three = await runCli(['convert', 't.csv', '--to', 'o.csv', '--limit', '3'], dir);
+    expect(three.err).toMatch(/1 request\(s\) reuse an earlier request's id; the first: id 'a' at t\.csv:4 \(first at t\.csv:2\)/);
+  });
+
   it('a file whose ids are all different gets no warning', async () => {
     const dir = inDir({ 'u.csv': 'id,arrival_us,input_tokens,output_tokens\na,0,100,10\nb,1000,100,10\n' });
     const r = await runCli(['replay', 'u.csv', '--quiet'], dir);
