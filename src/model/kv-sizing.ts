@@ -192,20 +192,20 @@ export function kvSizing(input: KvSizingInput): KvSizing {
 const HINT_TPS = [2, 4, 8, 16];
 
 /**
- * What would make room for KV blocks: the memory utilisation that leaves one block at this TP
- * (when it is at most 1), and the smallest larger TP the model's heads allow that leaves one at
- * the given utilisation.
+ * What would make room: the memory utilisation that holds one request of max_model_len tokens
+ * at this TP (when it is at most 1), and the smallest larger TP the model's heads allow that
+ * holds one at the given utilisation (vLLM refuses to start otherwise: checkMaxModelLenFits).
+ * When none does, what a shorter --max-model-len would allow (one block's room).
  */
 function fitHint(input: KvSizingInput, util: number, blockSize: number): string {
   const { model, hardware, tp } = input;
   const defaults = vllmBatchDefaults(hardware);
+  const mbt = input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
   const gpuBytes = hardware.deviceMemoryGiB * 2 ** 30;
-  const neededBytes = (t: number): number => weightBytesOnGpu(model, t)
-    + (input.reserveBytes ?? profiledReserveBytes(model, t, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs))
-    + kvBytesPerBlock(model, t, blockSize, input.kvGroups ?? null);
-  const hints: string[] = [];
-  const utilNeeded = neededBytes(tp) / gpuBytes;
-  if (utilNeeded <= 1) hints.push(`a GPU memory utilisation of ${Math.ceil(utilNeeded * 100) / 100} would leave room at TP ${tp}`);
+  const groups = input.kvGroups ?? null;
+  const base = (t: number): number => weightBytesOnGpu(model, t) + (input.reserveBytes ?? profiledReserveBytes(model, t, mbt, input.maxNumSeqs ?? defaults.maxNumSeqs));
+  const oneBlock = (t: number): number => base(t) + kvBytesPerBlock(model, t, blockSize, groups);
+  const oneRequest = (t: number): number => (input.maxModelLen === undefined ? oneBlock(t) : base(t) + maxRequestKvBytes(model, t, blockSize, groups, input.maxModelLen, mbt));
   const validTp = (t: number): boolean => {
     try {
       validateTp(model, t);
@@ -214,9 +214,19 @@ function fitHint(input: KvSizingInput, util: number, blockSize: number): string 
       return false;
     }
   };
-  const fitting = HINT_TPS.find((t) => t > tp && validTp(t) && neededBytes(t) <= gpuBytes * util);
-  if (fitting !== undefined) hints.push(`TP ${fitting} would at this utilisation (${(weightBytesOnGpu(model, fitting) / 1e9).toFixed(1)} GB of weights per GPU)`);
-  return hints.length > 0 ? hints.join('; ') : `no TP up to ${HINT_TPS[HINT_TPS.length - 1]} leaves room at this utilisation: a GPU with more memory`;
+  const suggest = (needed: (t: number) => number): string[] => {
+    const hints: string[] = [];
+    const utilNeeded = needed(tp) / gpuBytes;
+    if (utilNeeded <= 1) hints.push(`a GPU memory utilisation of ${Math.ceil(utilNeeded * 100) / 100} would leave room at TP ${tp}`);
+    const fitting = HINT_TPS.find((t) => t > tp && validTp(t) && needed(t) <= gpuBytes * util);
+    if (fitting !== undefined) hints.push(`TP ${fitting} would at this utilisation (${(weightBytesOnGpu(model, fitting) / 1e9).toFixed(1)} GB of weights per GPU)`);
+    return hints;
+  };
+  const full = suggest(oneRequest);
+  if (full.length > 0) return input.maxModelLen === undefined ? full.join('; ') : `for one request of max_model_len ${input.maxModelLen}, ${full.join('; ')}`;
+  const some = input.maxModelLen === undefined ? [] : suggest(oneBlock);
+  if (some.length > 0) return `no TP up to ${HINT_TPS[HINT_TPS.length - 1]} holds one request of max_model_len ${input.maxModelLen} at this utilisation; with a shorter --max-model-len, ${some.join('; ')}`;
+  return `no TP up to ${HINT_TPS[HINT_TPS.length - 1]} leaves room at this utilisation: a GPU with more memory`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
-import { defaultMaxModelLen, deriveTotalKvBlocks, kvBytesPerBlock, validateTp, vllmBatchDefaults } from '../../src/model/kv-sizing.js';
+import { defaultMaxModelLen, deriveTotalKvBlocks, kvBytesPerBlock, kvSizing, validateTp, vllmBatchDefaults } from '../../src/model/kv-sizing.js';
 import { InputError } from '../../src/kernel/errors.js';
 
 const h100 = getHardware('H100');
@@ -72,7 +72,7 @@ describe('KV sizing', () => {
     expect(code(() => deriveTotalKvBlocks({ model: getModel('llama-2-70b'), hardware: getHardware('A100-40'), tp: 2 }))).toBe('KV_CAPACITY');
   });
 
-  test('KV_CAPACITY says what would fit: the utilisation at this TP when one exists, and the smallest larger TP the heads allow', () => {
+  test('KV_CAPACITY says what would fit: the utilisation at this TP when one exists, and the smallest larger TP the heads allow, each for one max_model_len request', () => {
     const message = (f: () => unknown): string => {
       try {
         f();
@@ -81,15 +81,27 @@ describe('KV sizing', () => {
       }
       return '';
     };
-    // 70B in bf16 is ~140 GB: no utilisation fits one H100; TP 2 leaves room at 0.9 (70 GB a GPU).
-    const big = message(() => deriveTotalKvBlocks({ model: getModel('llama-2-70b'), hardware: h100, tp: 1 }));
+    const fits = (f: () => unknown): boolean => message(f) === '';
+    const m70 = getModel('llama-2-70b');
+    // 70B in bf16 is ~140 GB: no utilisation fits one H100. Without a max_model_len one block decides (TP 2);
+    // with vLLM's 4,096 tokens of Llama-2 it still is TP 2, and the hint's TP then starts.
+    const big = message(() => deriveTotalKvBlocks({ model: m70, hardware: h100, tp: 1 }));
     expect(big).not.toMatch(/utilisation of/);
     expect(big).toMatch(/TP 2 would at this utilisation \(69\.\d GB of weights per GPU\)/);
-    // On a 48 GB L40S it takes TP 4.
-    expect(message(() => deriveTotalKvBlocks({ model: getModel('llama-2-70b'), hardware: getHardware('L40S'), tp: 1 }))).toMatch(/TP 4 would/);
-    // 8B at a tenth of an H100: a higher utilisation would do (16 GB weights + reserve + a block, over 79.6 GiB), as would TP 4.
-    const low = message(() => deriveTotalKvBlocks({ model: getModel('meta-llama/llama-3.1-8b-instruct'), hardware: h100, tp: 1, gpuMemoryUtilization: 0.1 }));
-    expect(low).toMatch(/a GPU memory utilisation of 0\.2\d would leave room at TP 1; TP 4 would/);
+    const withLen = message(() => kvSizing({ model: m70, hardware: h100, tp: 1, maxModelLen: 4096 }));
+    expect(withLen).toMatch(/for one request of max_model_len 4096, TP 2 would/);
+    expect(fits(() => kvSizing({ model: m70, hardware: h100, tp: 2, maxModelLen: 4096 }))).toBe(true);
+    // Llama-3.1-70B's 131,072 tokens need TP 4 on H100, and TP 4 does start.
+    const m31 = getModel('meta-llama/llama-3.1-70b-instruct');
+    expect(message(() => kvSizing({ model: m31, hardware: h100, tp: 1, maxModelLen: 131072 }))).toMatch(/max_model_len 131072, TP 4 would/);
+    expect(fits(() => kvSizing({ model: m31, hardware: h100, tp: 2, maxModelLen: 131072 }))).toBe(false);
+    expect(fits(() => kvSizing({ model: m31, hardware: h100, tp: 4, maxModelLen: 131072 }))).toBe(true);
+    // 8B at a tenth of an H100: the utilisation named starts it.
+    const m8 = getModel('meta-llama/llama-3.1-8b-instruct');
+    const low = message(() => kvSizing({ model: m8, hardware: h100, tp: 1, gpuMemoryUtilization: 0.1, maxModelLen: 131072 }));
+    const u = Number(/utilisation of (0\.\d+) would leave room at TP 1/.exec(low)![1]);
+    expect(fits(() => kvSizing({ model: m8, hardware: h100, tp: 1, gpuMemoryUtilization: u, maxModelLen: 131072 }))).toBe(true);
+    expect(fits(() => kvSizing({ model: m8, hardware: h100, tp: 1, gpuMemoryUtilization: u - 0.02, maxModelLen: 131072 }))).toBe(false);
   });
 
   test('defaultMaxModelLen is max_position_embeddings', () => {
