@@ -66,5 +66,7 @@ function editDistance(a: string, b: string): number {
 export function showValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'number') return String(v);
-  return JSON.stringify(v);
+  // Inside lists and maps too: a marker string for each non-finite number, unquoted afterwards.
+  const marked = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${String(x)}\u0000` : x));
+  return marked === undefined ? String(v) : marked.replace(/"\\u0000(-?\w+)\\u0000"/g, '$1');
 }

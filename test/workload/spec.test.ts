@@ -88,6 +88,8 @@ describe('workload spec', () => {
     expect(error('rate: -.inf\n').message).toContain('found number -Infinity');
     expect(error('clients:\n  - {preset: chatbot, input: .nan}\n').message).toContain('found NaN');
     expect(error('slo_classes:\n  batch: {ttft_p99: .inf}\n').message).toContain('found Infinity for ttft_p99');
+    // Inside a list too.
+    expect(error('clients:\n  - {preset: chatbot, input: {dist: empirical, values: [100, .nan]}}\n').message).toContain("found [100,NaN]");
   });
 
   it('what would exhaust the generator is refused by its key: an alias bomb, a trillion prefix groups, a rate past a million per second, a duration past a billion seconds', () => {
