@@ -146,6 +146,8 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   if (format === 'tracev2') {
     ({ headerPath, dataPath } = await resolveTraceV2(path));
     if (headerPath !== undefined && traceHeader === undefined) traceHeader = await readFile(headerPath, 'utf8');
+    // The data file found beside a header may be the pointer of a file Git LFS did not download.
+    if (dataPath !== path) refuseLfsPointer(await readHead(dataPath, await isGzip(dataPath)), basename(dataPath));
   }
   let summary: IngestSummary = { rows: 0, emitted: 0, skipped: {}, adjusted: {}, messages: [], warnings: [] };
   const chunks = dataStream(dataPath, dataPath === path ? gz : await isGzip(dataPath), options.chunkBytes ?? 1 << 20);

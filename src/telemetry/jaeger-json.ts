@@ -16,7 +16,9 @@ const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** True when `value` is a Jaeger JSON answer (a `data` list of traces with `spans`). */
 export function isJaegerJson(value: unknown): boolean {
   const data = asObj(value)?.['data'];
-  if (!Array.isArray(data) || data.length === 0) return false;
+  if (!Array.isArray(data)) return false;
+  // An answer with no trace (a search that found none) is still Jaeger's: it has no spans.
+  if (data.length === 0) return true;
   const t = asObj(data[0]);
   return t !== undefined && Array.isArray(t['spans']) && typeof t['traceID'] === 'string';
 }

@@ -99,7 +99,8 @@ describe('real samples', () => {
     expect(sum(requests.map((r) => r.inputTokens))).toBe(sum(col(t, 'server_input_tokens').map(Number)));
     expect(sum(requests.map((r) => r.inputTokens))).not.toBe(sum(col(t, 'input_tokens').map(Number)));
     expect(r203.inputTokens).toBe(Number(row[18]));
-    expect(summary.adjusted).toEqual({ SERVER_INPUT_TOKENS: 116 });
+    // 5 of the 116 rows have the same count on both sides: no change there.
+    expect(summary.adjusted).toEqual({ SERVER_INPUT_TOKENS: 111 });
   });
 
   test.skipIf(!SHARED_PRESENT)('TraceV2 given the header file finds the data sibling', async () => {

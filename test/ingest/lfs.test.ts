@@ -1,4 +1,7 @@
 /** A Git LFS pointer where a trace should be (fixture: the real pointer of HPMLL/BurstGPT data/BurstGPT_2.csv). */
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { refuseLfsPointer } from '../../src/ingest/lfs.js';
@@ -15,6 +18,13 @@ describe('Git LFS pointers', () => {
         message: expect.stringContaining('144819209-byte file was not downloaded'),
       });
     }
+  });
+
+  test('a TraceV2 header whose data file beside it is a pointer names the data file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-lfs-'));
+    writeFileSync(join(dir, 'x.trace_header.yaml'), 'trace_version: 2\ntime_unit: us\n');
+    copyFileSync(POINTER, join(dir, 'x.trace_data.csv'));
+    await expect(readTrace(join(dir, 'x.trace_header.yaml'))).rejects.toMatchObject({ code: 'LFS_POINTER', where: 'x.trace_data.csv' });
   });
 
   test('a CRLF pointer is recognised; a trace that merely mentions git-lfs later is not', () => {

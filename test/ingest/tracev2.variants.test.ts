@@ -48,6 +48,18 @@ describe('TraceV2 variants', () => {
     expect(summary.adjusted).toEqual({ SERVER_INPUT_TOKENS: 1 });
   });
 
+  test('a prefixed row whose server count matches input_tokens carries the whole prompt (blis wrote it so before 2026-12-07); equal counts are no change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-tracev2-'));
+    const header = 'request_id,prefix_group,prefix_length,input_tokens,output_tokens,server_input_tokens,arrival_time_us';
+    // old: whole prompt 100 (prefix 50 inside it); inference-sim: suffix 100 after a 50-token prefix, the server saw 151;
+    // no prefix, server count equal to the request's.
+    writeFileSync(join(dir, 'y.trace_header.yaml'), 'trace_version: 2\ntime_unit: us\nmode: generated\n');
+    writeFileSync(join(dir, 'y.trace_data.csv'), `${header}\nold,sys,50,100,10,100,0\nsim,sys,50,100,10,151,1000\nplain,,0,300,10,300,2000\n`);
+    const { requests, summary } = await readTrace(join(dir, 'y.trace_header.yaml'));
+    expect(requests.map((r) => [r.id, r.inputTokens, r.prefix?.tokens])).toEqual([['old', 100, 50], ['sim', 150, 50], ['plain', 300, undefined]]);
+    expect(summary.adjusted).toEqual({ INPUT_TOKENS_WHOLE_PROMPT: 1 });
+  });
+
   test('an unknown time unit is still refused with the header named', async () => {
     const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
     expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: fortnights\n', 'h.yaml')).toThrow(/fortnights/);

@@ -36,6 +36,8 @@ describe('OTLP reader on older and backend JSON shapes', () => {
     const issues: string[] = [];
     expect(readOtlpBytes(Buffer.from(JSON.stringify(doc)), 'x.json', (i) => issues.push(i.code))).toHaveLength(2);
     expect(issues).toEqual(['OTLP_MISSING_TOKENS']);
+    // A search that found nothing is Jaeger's answer without spans, not "not OTLP".
+    expect(() => readOtlpBytes(Buffer.from('{"data": [], "total": 0}'), 'none.json')).toThrowError(expect.objectContaining({ code: 'OTLP_NO_SPANS' }));
   });
 
   it('refuses an id that is neither hex nor base64 of the right length, naming the line', () => {

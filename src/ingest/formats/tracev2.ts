@@ -13,7 +13,10 @@
  * Without a prefix group, a positive `server_input_tokens` (the prompt_tokens vLLM reported: the
  * prompt as the server tokenised it, chat template included) is the prompt, not the requested
  * `input_tokens`, which differ by a few tokens; inference-sim's replay reads the same
- * (sim/workload/replay.go effectiveInputTokenCount at f90a1e3). Counted as SERVER_INPUT_TOKENS.
+ * (sim/workload/replay.go effectiveInputTokenCount at f90a1e3). Counted as SERVER_INPUT_TOKENS
+ * where the two differ. A prefixed row whose server count is nearer `input_tokens` than
+ * `prefix_length + input_tokens` carries the whole prompt (blis wrote it so before 2026-12-07):
+ * INPUT_TOKENS_WHOLE_PROMPT.
  */
 import { InputError } from '../../kernel/errors.js';
 import { parseYamlFile } from '../../workload/yaml-locator.js';
@@ -110,16 +113,22 @@ export const tracev2Format: FormatEntry = {
         }
         const g = text(group, row);
         const prefixTokens = g !== undefined && plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0;
-        // The server's count of a whole prompt (0 or blank: not recorded, as in generated traces).
-        const served = g === undefined && text(server, row) !== undefined ? parseTokens(row[server], 'server_input_tokens') : 0;
-        if (served > 0) ctx.note('SERVER_INPUT_TOKENS');
+        // The server's count of the whole prompt (0 or blank: not recorded, as in generated traces).
+        const serverCount = text(server, row) !== undefined ? parseTokens(row[server], 'server_input_tokens') : 0;
+        const requested = parseTokens(row[i], 'input_tokens');
+        const served = g === undefined ? serverCount : 0;
+        if (served > 0 && served !== requested) ctx.note('SERVER_INPUT_TOKENS');
+        // blis before 2026-12-07 wrote the whole prompt as input_tokens beside a prefix group, and the
+        // same count as server_input_tokens: where the server's count says so, it is the whole prompt.
+        const whole = g !== undefined && serverCount > 0 && prefixTokens > 0 && Math.abs(serverCount - requested) < Math.abs(serverCount - prefixTokens - requested);
+        if (whole) ctx.note('INPUT_TOKENS_WHOLE_PROMPT');
         const s = text(session, row), m = text(model, row), tn = text(tenant, row), sc = text(slo, row);
         const r = round >= 0 ? optionalNumber(row[round], 'round_index') : undefined;
         const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
         const request: ArrivalRequest = {
           id: row[id] || `r${line}`,
           arrivalUs: Math.round(arrival * k),
-          inputTokens: served > 0 ? served : prefixTokens + parseTokens(row[i], 'input_tokens'),
+          inputTokens: served > 0 ? served : whole ? requested : prefixTokens + requested,
           outputTokens: parseTokens(row[o], 'output_tokens'),
           ...(g !== undefined ? { prefix: { group: g, tokens: prefixTokens } } : {}),
           ...(s !== undefined ? { sessionId: s } : {}),
