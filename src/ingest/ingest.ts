@@ -68,7 +68,7 @@ export function createIngestSession(
         return;
       }
       if (tracking && idFromData) {
-        const at = location ?? `request ${r.id}`;
+        const at = location ?? `record ${issues.rows}`;
         const queue = readAt.get(r.id);
         if (queue === undefined) remember(readAt, r.id, [at]);
         else queue.push(at);
