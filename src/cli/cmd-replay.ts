@@ -12,6 +12,7 @@ import { openTrace, traceFiles, type OpenTraceOptions, type OpenedTrace } from '
 import { describeTransform } from '../ingest/transform.js';
 import { catalogModelName, fleetModels } from '../cluster/served-models.js';
 import { peekFirst, TraceModels } from './trace-models.js';
+import { addEppFlag, applyEppConfig } from './epp-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { resolvePath } from './files.node.js';
 import { addIngestFlags, failIfNothingLeft, ingestOptionsFromFlags, printIngestSummary } from './ingest-flags.js';
@@ -42,6 +43,7 @@ export function addReplayFlags(cmd: Command): Command {
   cmd.option('--compare', 'compare simulated against the latencies the trace observed, per request');
   addIngestFlags(cmd);
   addClusterFlags(cmd);
+  addEppFlag(cmd);
   addSloFlags(cmd);
   return cmd;
 }
@@ -77,6 +79,7 @@ export async function simulateReplay(cmd: Command, io: CliIO, trace: string,
   note(quiet, io, `blis: reading ${opened.path} as ${opened.format}\n`);
   const { first, stream } = await peekFirst(opened.requests);
   const clusterOptions = clusterOptionsFromFlags(cmd, io);
+  await applyEppConfig(cmd, io, clusterOptions);
   // Without --model, simulate the model the trace names (when blis knows it).
   const traceModel = first?.model !== undefined ? catalogModelName(first.model) : undefined;
   if (clusterOptions.model === undefined && clusterOptions.modelSpec === undefined && traceModel !== undefined) {

@@ -10,6 +10,7 @@ import { generateArrivals } from '../workload/generate.js';
 import { PRESETS } from '../workload/presets.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
+import { addEppFlag, applyEppConfig } from './epp-flags.js';
 import { addClusterFlags, clusterOptionsFromFlags, createStepTime, leapFromFlags, resolveCluster } from './cluster-flags.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
@@ -86,6 +87,7 @@ export function addRunFlags(target: Command, except: readonly string[] = []): Co
     .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count')
     .option('--max-concurrency <n>', 'clients hold at most n requests open: a request waits for an answer to end (vllm bench serve --max-concurrency); without --rate a closed loop, each answer sends the next request', intFlag('--max-concurrency'));
   addClusterFlags(cmd);
+  addEppFlag(cmd);
   addAutoscalerFlags(cmd);
   addSloFlags(cmd);
   if (cmd !== target) for (const o of cmd.options) if (!except.includes((o.long ?? '').replace(/^--/, ''))) target.addOption(o);
@@ -117,6 +119,7 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
   const workload = resolveWorkload(workloadOptions);
   const autoscale = await autoscalerFromFlags(cmd, io);
   const flags = clusterOptionsFromFlags(cmd, io);
+  await applyEppConfig(cmd, io, flags);
   // Without --model, a spec whose clients all name one catalogued model simulates that model.
   const named = [...new Set((workloadOptions.spec?.clients ?? []).map((c) => (c.model !== undefined ? catalogModelName(c.model) ?? c.model : undefined)))];
   if (flags.model === undefined && flags.modelSpec === undefined && named.length === 1 && named[0] !== undefined && catalogModelName(named[0]) !== undefined

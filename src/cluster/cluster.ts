@@ -100,7 +100,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.view = createRouterView(0, cap, config.cacheSignalDelayUs);
     this.ledger = new RequestLedger(this.view, config.inFlightTracking);
     const routingRandom = rng.fork('routing');
-    const mkPolicy = (): RoutingPolicy => findRoutingPolicy(config.routingPolicy).create({ numInstances: cap, scorers: config.routingScorers, random: routingRandom });
+    const mkPolicy = (): RoutingPolicy => findRoutingPolicy(config.routingPolicy).create({ numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, random: routingRandom });
     const hasPd = config.pools.some((p) => p.role === 'prefill');
     this.policies = hasPd ? [mkPolicy(), mkPolicy(), mkPolicy()] : [mkPolicy()];
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);

@@ -42,6 +42,8 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     ...(c.engine.warmKernelCache ? { warm_kernel_cache: true } : {}),
     routing_policy: c.routingPolicy,
     routing_scorers: c.routingScorers.map((s) => `${s.name}:${s.weight}`).join(','),
+    // Echoed only when set (an EPP config's parameters), so files from before read the same.
+    ...(Object.keys(c.routingScorerOptions).length > 0 ? { routing_scorer_options: c.routingScorerOptions } : {}),
     snapshot_refresh_interval_ms: usToMs(c.snapshotRefreshIntervalUs),
     in_flight_tracking: c.inFlightTracking,
     client_timeout_s: usToS(c.clientTimeoutUs),

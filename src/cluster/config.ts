@@ -19,7 +19,7 @@ import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
 import { resolveRouting } from './routing.js';
-import type { WeightedScorerSpec } from './scorers/registry.js';
+import { resolveScorerOptions, type WeightedScorerSpec } from './scorers/registry.js';
 import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
 
 export type FieldSource = 'default' | 'derived' | 'preset' | 'spec' | 'experiment' | 'flag';
@@ -75,6 +75,8 @@ export interface ClusterOptions {
   warmKernelCache?: boolean;
   routingPolicy?: string;
   routingScorers?: string;
+  /** Options per scorer by name (its entry's option table), e.g. from an EPP config (epp-config.ts). */
+  routingScorerOptions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   snapshotRefreshIntervalMs?: number;
   inFlightTracking?: boolean;
   /** Client-side timeout: a request not finished this long after arrival is timed out (0 = none). */
@@ -137,6 +139,7 @@ export interface ClusterConfig {
   readonly gpuMemoryUtilization: number;
   readonly routingPolicy: string;
   readonly routingScorers: readonly WeightedScorerSpec[];
+  readonly routingScorerOptions: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly snapshotRefreshIntervalUs: number;
   readonly inFlightTracking: boolean;
   readonly clientTimeoutUs: number;
@@ -279,6 +282,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : routing.policyFrom;
   if (routing.scorersFrom === 'given') sources['routingScorers'] = given['routingScorers'] ?? 'flag';
   else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
+  const routingScorerOptions = resolveScorerOptions(options.routingScorerOptions, routingScorers);
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
@@ -363,6 +367,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     gpuMemoryUtilization,
     routingPolicy,
     routingScorers,
+    routingScorerOptions,
     snapshotRefreshIntervalUs: msToUs(nonNegative(Number(pick('snapshotRefreshIntervalMs')), '--snapshot-refresh-interval')),
     inFlightTracking: Boolean(pick('inFlightTracking')),
     clientTimeoutUs: sToUs(nonNegative(Number(pick('clientTimeoutS')), '--client-timeout')),

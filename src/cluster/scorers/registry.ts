@@ -55,3 +55,21 @@ export function parseScorerWeights(text: string): WeightedScorerSpec[] {
   if (out.length === 0) throw new InputError('FLAG_MALFORMED', '--routing-scorers', 'no scorers given; expected e.g. "prefix-affinity:2,queue-depth:1"');
   return out;
 }
+
+/**
+ * Options per scorer (from an EPP config's plugin parameters): each for a scorer of the run,
+ * each option in that scorer's table, each a number ≥ 0; frozen.
+ */
+export function resolveScorerOptions(given: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined, scorers: readonly WeightedScorerSpec[]): Readonly<Record<string, Readonly<Record<string, number>>>> {
+  const out = new Map<string, Readonly<Record<string, number>>>();
+  for (const [name, options] of Object.entries(given ?? {})) {
+    if (!scorers.some((s) => s.name === name)) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}`, `'${name}' is not one of the run's scorers (${scorers.map((s) => s.name).join(', ') || 'none'})`);
+    const table = findScorer(name).options;
+    for (const [key, value] of Object.entries(options)) {
+      if (!Object.prototype.hasOwnProperty.call(table, key)) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}.${key}`, `unknown option; ${name} takes ${Object.keys(table).join(', ') || 'none'}`);
+      if (!Number.isFinite(value) || value < 0) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}.${key}`, `found ${value}; expected a number ≥ 0`);
+    }
+    out.set(name, Object.freeze({ ...options }));
+  }
+  return Object.freeze(Object.fromEntries(out));
+}

@@ -1,0 +1,75 @@
+/**
+ * An llm-d / GIE EndpointPickerConfig as blis routing (src/cluster/epp-config.ts). The configs are
+ * written here in the shapes llm-d-inference-scheduler's deploy/config samples and GIE's docs use.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { eppRouting } from '../../src/cluster/epp-config.js';
+
+const at = (p: readonly (string | number)[]): string => `epp.yaml ${p.join('.')}`;
+const read = (text: string, instances = 4) => eppRouting(parse(text), at, instances);
+const fail = (text: string): { code: string; where: string; message: string } => {
+  try {
+    read(text);
+  } catch (e) {
+    return e as { code: string; where: string; message: string };
+  }
+  throw new Error('expected an error');
+};
+
+const ESTIMATE = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: single-profile-handler
+- type: decode-filter
+- type: prefix-cache-scorer
+  parameters: {hashBlockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250}
+- type: load-aware-scorer
+  parameters: {threshold: 64}
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: decode-filter
+  - pluginRef: prefix-cache-scorer
+    weight: 2.0
+  - pluginRef: load-aware-scorer
+  - pluginRef: max-score-picker
+`;
+
+describe('EndpointPickerConfig → routing', () => {
+  it('takes the profile\'s scorers and weights (1 when unset), per-pod LRU capacity × pods, the load threshold; notes the rest', () => {
+    const r = read(ESTIMATE, 4);
+    expect(r.scorers).toEqual([{ name: 'prefix-affinity', weight: 2 }, { name: 'load-aware', weight: 1 }]);
+    expect(r.scorerOptions).toEqual({ 'prefix-affinity': { capacityBlocks: 125_000 }, 'load-aware': { threshold: 64 } });
+    expect(r.notes.join('\n')).toMatch(/single-profile-handler/);
+    expect(r.notes.join('\n')).toMatch(/decode-filter/);
+    expect(r.notes.join('\n')).toMatch(/hashBlockSize not modelled/);
+  });
+
+  it('reads llm-d\'s older short names and named plugins; cache_tracking mode is the precise scorer', () => {
+    const r = read(`plugins:
+- {type: prefix-cache, name: pc, parameters: {mode: cache_tracking}}
+- {type: queue-scorer}
+- {type: kv-cache-scorer}
+- {type: max-score}
+- {type: single-profile}
+schedulingProfiles:
+- name: default
+  plugins: [{pluginRef: pc, weight: 3}, {pluginRef: queue-scorer}, {pluginRef: kv-cache-scorer, weight: 0.5}, {pluginRef: max-score}]
+`);
+    expect(r.scorers).toEqual([{ name: 'precise-prefix-cache', weight: 3 }, { name: 'queue-depth', weight: 1 }, { name: 'kv-utilization', weight: 0.5 }]);
+  });
+
+  it('refuses by its field what blis has no counterpart for, and names bad references', () => {
+    const random = fail(ESTIMATE.replace('- type: max-score-picker', '- type: random-picker').replace('- pluginRef: max-score-picker', '- pluginRef: random-picker'));
+    expect(random).toMatchObject({ code: 'EPP_UNSUPPORTED', where: 'epp.yaml schedulingProfiles.0.plugins.3.pluginRef', message: expect.stringMatching(/random-picker.*highest score/) });
+    expect(fail(ESTIMATE.replace('- type: single-profile-handler', '- type: pd-profile-handler'))).toMatchObject({ code: 'EPP_UNSUPPORTED', message: expect.stringMatching(/--prefill-instances/) });
+    expect(fail(`${ESTIMATE}- name: other\n  plugins: [{pluginRef: load-aware-scorer}]\n`)).toMatchObject({ code: 'EPP_UNSUPPORTED', where: 'epp.yaml schedulingProfiles' });
+    expect(fail(ESTIMATE.replace('- pluginRef: load-aware-scorer', '- pluginRef: load-awre-scorer'))).toMatchObject({ code: 'EPP_CONFIG_INVALID', message: expect.stringMatching(/did you mean load-aware-scorer/) });
+    expect(fail(ESTIMATE.replace('- type: decode-filter', '- type: low-queue-filter').replace('- pluginRef: decode-filter', '- pluginRef: low-queue-filter'))).toMatchObject({ code: 'EPP_UNSUPPORTED', message: expect.stringMatching(/filters pods by role only/) });
+    expect(fail('kind: InferencePool\nplugins: [{type: queue-scorer}]\n')).toMatchObject({ code: 'EPP_CONFIG_INVALID', where: 'epp.yaml kind' });
+    expect(fail(ESTIMATE.replace('weight: 2.0', 'weight: -1'))).toMatchObject({ code: 'EPP_CONFIG_INVALID', where: 'epp.yaml schedulingProfiles.0.plugins.1.weight' });
+    expect(fail('plugins: [{type: max-score-picker}]\nschedulingProfiles: [{name: d, plugins: [{pluginRef: max-score-picker}]}]\n')).toMatchObject({ message: expect.stringMatching(/no scorer/) });
+  });
+});
