@@ -71,8 +71,16 @@ export function eppRouting(doc: unknown, where: (path: readonly (string | number
       throw new InputError('EPP_UNSUPPORTED', where(['plugins', p.index]), `'${name}' (${p.type}): blis's prefill/decode disaggregation is set by --prefill-instances, --decode-instances and --pd-decider, not read from the EPP config`);
     }
     if (NO_OP.has(p.type) && !p.type.endsWith('filter')) notes.push(`${name}: ${NO_OP.get(p.type)!}`);
+    else if (p.type.endsWith('handler') && !NO_OP.has(p.type)) {
+      throw new InputError('EPP_UNSUPPORTED', where(['plugins', p.index]), `'${name}' (${p.type}): a request handler blis has no counterpart for`);
+    }
   }
-  const profiles = root['schedulingProfiles'];
+  // GIE's plugin configuration docs: with no scheduling profiles, one default profile holds every plugin.
+  let profiles = root['schedulingProfiles'];
+  if (profiles === undefined || profiles === null) {
+    notes.push('no schedulingProfiles: one default profile with every plugin, as the EPP makes it');
+    profiles = [{ name: 'default', plugins: [...plugins.entries()].filter(([, p]) => !p.type.endsWith('handler')).map(([name]) => ({ pluginRef: name })) }];
+  }
   if (!Array.isArray(profiles) || profiles.length !== 1) {
     throw new InputError(Array.isArray(profiles) && profiles.length > 1 ? 'EPP_UNSUPPORTED' : 'EPP_CONFIG_INVALID', where(['schedulingProfiles']),
       `expected one scheduling profile (blis routes every request through one); found ${Array.isArray(profiles) ? profiles.length : 'none'}`);
@@ -107,6 +115,10 @@ export function eppRouting(doc: unknown, where: (path: readonly (string | number
     if (Object.keys(options).length > 0) scorerOptions[name] = options;
   });
   if (scorers.length === 0) throw new InputError('EPP_CONFIG_INVALID', where(['schedulingProfiles', 0, 'plugins']), 'no scorer in the profile; expected at least one (e.g. queue-scorer)');
+  const referenced = new Set(refs.map((r) => asObj(r)?.['pluginRef']));
+  for (const [name, p] of plugins) {
+    if (!referenced.has(name) && !p.type.endsWith('handler')) notes.push(`${name}: defined but in no scheduling profile, so not used (as in the EPP)`);
+  }
   return { scorers, scorerOptions, notes };
 }
 

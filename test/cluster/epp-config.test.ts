@@ -61,7 +61,16 @@ schedulingProfiles:
     expect(r.scorers).toEqual([{ name: 'precise-prefix-cache', weight: 3 }, { name: 'queue-depth', weight: 1 }, { name: 'kv-utilization', weight: 0.5 }]);
   });
 
+  it('without schedulingProfiles, one default profile holds every plugin (weights 1); a plugin no profile uses is noted', () => {
+    const r = read('plugins: [{type: queue-scorer}, {type: kv-cache-utilization-scorer}, {type: max-score-picker}]\n');
+    expect(r.scorers).toEqual([{ name: 'queue-depth', weight: 1 }, { name: 'kv-utilization', weight: 1 }]);
+    expect(r.notes.join('\n')).toMatch(/one default profile/);
+    const unused = read(ESTIMATE.replace('  - pluginRef: load-aware-scorer\n', ''));
+    expect(unused.notes.join('\n')).toMatch(/load-aware-scorer: defined but in no scheduling profile/);
+  });
+
   it('refuses by its field what blis has no counterpart for, and names bad references', () => {
+    expect(fail(ESTIMATE.replace('- type: single-profile-handler', '- type: prefill-header-handler'))).toMatchObject({ code: 'EPP_UNSUPPORTED', where: 'epp.yaml plugins.0' });
     const random = fail(ESTIMATE.replace('- type: max-score-picker', '- type: random-picker').replace('- pluginRef: max-score-picker', '- pluginRef: random-picker'));
     expect(random).toMatchObject({ code: 'EPP_UNSUPPORTED', where: 'epp.yaml schedulingProfiles.0.plugins.3.pluginRef', message: expect.stringMatching(/random-picker.*highest score/) });
     expect(fail(ESTIMATE.replace('- type: single-profile-handler', '- type: pd-profile-handler'))).toMatchObject({ code: 'EPP_UNSUPPORTED', message: expect.stringMatching(/--prefill-instances/) });
