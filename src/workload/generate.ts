@@ -175,77 +175,54 @@ function sessionsInProgress(cr: ClientRun, sessionRateRps: number, random: Rando
 /**
  * Keeps the `capacity` earliest of the entries offered, by time and then by offer order (the
  * order the generator's heap breaks ties by, through `seq`), and gives them back in offer order.
- * A max-heap of the kept ones: a new entry replaces the latest when it comes earlier.
+ * Each entry's `seq` holds its offer order here (the caller renumbers them); the kept ones form a
+ * max-heap under the generator's `less`, so a new entry replaces the latest when it comes earlier.
  */
 class LatestDropped {
   private readonly heap: Pending[] = [];
-  private readonly order: number[] = [];
   private offered = 0;
 
   constructor(private readonly capacity: number) {}
 
   offer(p: Pending): void {
-    const k = this.offered++;
+    p.seq = this.offered++;
     const h = this.heap;
-    const o = this.order;
+    // No cap: every entry is kept, already in offer order.
     if (this.capacity === Infinity) {
-      // No cap: every entry is kept, already in offer order.
       h.push(p);
-      o.push(k);
       return;
     }
     if (this.capacity <= 0) return;
     if (h.length < this.capacity) {
       let i = h.length;
       h.push(p);
-      o.push(k);
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (!this.later(i, parent)) break;
-        this.swap(i, parent);
+        if (!less(h[parent]!, p)) break;
+        h[i] = h[parent]!;
         i = parent;
       }
+      h[i] = p;
       return;
     }
-    // Full: the new entry (offered last) displaces the latest only if it comes strictly earlier.
-    if (!(p.t < h[0]!.t)) return;
-    h[0] = p;
-    o[0] = k;
+    // Full: the new entry (offered last, so later among equal times) displaces the latest only if it comes strictly earlier.
+    if (!less(p, h[0]!)) return;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= h.length) break;
       const r = l + 1;
-      const child = r < h.length && this.later(r, l) ? r : l;
-      if (!this.later(child, i)) break;
-      this.swap(child, i);
+      const child = r < h.length && less(h[l]!, h[r]!) ? r : l;
+      if (!less(p, h[child]!)) break;
+      h[i] = h[child]!;
       i = child;
     }
+    h[i] = p;
   }
 
   /** The kept entries in the order they were offered. */
   inOrder(): Pending[] {
-    if (this.capacity === Infinity) return this.heap;
-    const idx = this.heap.map((_, i) => i).sort((a, b) => this.order[a]! - this.order[b]!);
-    return idx.map((i) => this.heap[i]!);
-  }
-
-  /** Entry i comes after entry j (later time, or the same time and offered later). */
-  private later(i: number, j: number): boolean {
-    const a = this.heap[i]!;
-    const b = this.heap[j]!;
-    return a.t > b.t || (a.t === b.t && this.order[i]! > this.order[j]!);
-  }
-
-  private swap(i: number, j: number): void {
-    const h = this.heap;
-    const o = this.order;
-    const p = h[i]!;
-    h[i] = h[j]!;
-    h[j] = p;
-    const k = o[i]!;
-    o[i] = o[j]!;
-    o[j] = k;
+    return this.capacity === Infinity ? this.heap : [...this.heap].sort((a, b) => a.seq - b.seq);
   }
 }
 
