@@ -9,7 +9,7 @@ import { InputError } from '../kernel/errors.js';
 import { parseBaseline } from '../validate/baseline.js';
 import { comparabilityProblems, predictionFacts, truthFacts } from '../validate/comparability.js';
 import { compareToDocument, readPrediction, readTruth, type TruthInput } from '../validate/compare-files.js';
-import type { LatencyRow } from '../validate/requests.js';
+import { observedRow, type LatencyRow } from '../validate/requests.js';
 import { gateLine, renderComparisonText } from '../validate/report-text.js';
 import { readJson, readText, resolvePath } from './files.node.js';
 import { ExitCode, QUIET_HELP, type CliIO } from './io.js';
@@ -70,11 +70,7 @@ async function truthFromTrace(path: string, io: CliIO, quiet: boolean): Promise<
     const opened = await openTrace(path, { registry: formatRegistry() });
     format = opened.format;
     if (!OBSERVED_TRACE_FORMATS.includes(format)) return undefined;
-    for await (const r of opened.requests) {
-      const o = r.observed;
-      const ok = o !== undefined && (o.ttftUs !== undefined || o.e2eUs !== undefined);
-      rows.push({ index: rows.length, arrivalUs: r.arrivalUs, inputTokens: r.inputTokens, outputTokens: r.outputTokens, ttftUs: o?.ttftUs ?? -1, e2eUs: o?.e2eUs ?? -1, error: !ok, ...(r.stage !== undefined ? { stage: r.stage } : {}) });
-    }
+    for await (const r of opened.requests) rows.push(observedRow(rows.length, r, r.stage));
     skipped = opened.summary().skipped;
   } catch {
     return undefined;

@@ -6,7 +6,7 @@ import type { RequestRecord } from '../cluster/record.js';
 import { percentileSorted } from '../cluster/summary.js';
 import { compareSides, sideFromRows } from '../validate/compare.js';
 import type { LatencyRow } from '../validate/requests.js';
-import { rowsFromRecords } from '../validate/requests.js';
+import { observedRow, rowsFromRecords } from '../validate/requests.js';
 import { table } from './summary-format.js';
 
 export interface ReplayComparison {
@@ -19,15 +19,7 @@ export interface ReplayComparison {
 export function compareReplay(records: readonly RequestRecord[]): ReplayComparison | null {
   const withObs = records.filter((r) => r.observed !== undefined && (r.observed.ttftUs !== undefined || r.observed.e2eUs !== undefined));
   if (withObs.length === 0) return null;
-  const observedRows: LatencyRow[] = withObs.map((r, i) => ({
-    index: i,
-    arrivalUs: r.arrivalUs,
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    ttftUs: r.observed!.ttftUs ?? -1,
-    e2eUs: r.observed!.e2eUs ?? -1,
-    error: r.observed!.ttftUs === undefined && r.observed!.e2eUs === undefined,
-  }));
+  const observedRows: LatencyRow[] = withObs.map((r, i) => observedRow(i, r));
   const predictedRows = rowsFromRecords(withObs);
   const stages = compareSides(sideFromRows(predictedRows), sideFromRows(observedRows));
   const summary = stages.find((s) => s.index === 'summary')!;

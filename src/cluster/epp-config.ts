@@ -13,7 +13,7 @@
  * (blis's P/D is set by --prefill-instances / --decode-instances and --pd-decider).
  */
 import { InputError, closeNames } from '../kernel/errors.js';
-import { findScorer, type WeightedScorerSpec } from './scorers/registry.js';
+import { scorerNamed, type WeightedScorerSpec } from './scorers/registry.js';
 
 export interface EppRouting {
   readonly scorers: readonly WeightedScorerSpec[];
@@ -126,12 +126,7 @@ export function eppRouting(doc: unknown, where: (path: readonly (string | number
 function scorerName(type: string, parameters: Obj): string | undefined {
   // llm-d's prefix-cache-scorer in cache_tracking mode reads the pods' KV events (the precise scorer).
   if ((type === 'prefix-cache-scorer' || type === 'prefix-cache') && parameters['mode'] === 'cache_tracking') return 'precise-prefix-cache';
-  const mapped = SCORER_TYPES.get(type) ?? type;
-  try {
-    return findScorer(mapped).name;
-  } catch {
-    return undefined;
-  }
+  return scorerNamed(SCORER_TYPES.get(type) ?? type)?.name;
 }
 
 /**

@@ -109,16 +109,17 @@ export function weightBytesOnGpu(model: ModelSpec, tp: number): number {
  * heads are then replicated), as vLLM's QKVParallelLinear requires. → InputError TP_INVALID.
  */
 export function validateTp(model: ModelSpec, tp: number, where = '--tp'): void {
-  if (!Number.isInteger(tp) || tp < 1) {
-    throw new InputError('TP_INVALID', where, `found ${tp}; expected a positive integer`);
-  }
-  if (model.numAttentionHeads % tp !== 0) {
-    throw new InputError('TP_INVALID', where, `tensor parallel size ${tp} does not divide ${model.name}'s ${model.numAttentionHeads} attention heads`);
-  }
+  const problem = tpProblem(model, tp);
+  if (problem !== null) throw new InputError('TP_INVALID', where, problem);
+}
+
+/** Why `tp` cannot shard `model` (vLLM's head-divisibility checks), or null when it can. */
+export function tpProblem(model: ModelSpec, tp: number): string | null {
+  if (!Number.isInteger(tp) || tp < 1) return `found ${tp}; expected a positive integer`;
+  if (model.numAttentionHeads % tp !== 0) return `tensor parallel size ${tp} does not divide ${model.name}'s ${model.numAttentionHeads} attention heads`;
   const kv = model.numKvHeads;
-  if (kv > 1 && (tp <= kv ? kv % tp !== 0 : tp % kv !== 0)) {
-    throw new InputError('TP_INVALID', where, `tensor parallel size ${tp} neither divides nor is a multiple of ${model.name}'s ${kv} kv heads`);
-  }
+  if (kv > 1 && (tp <= kv ? kv % tp !== 0 : tp % kv !== 0)) return `tensor parallel size ${tp} neither divides nor is a multiple of ${model.name}'s ${kv} kv heads`;
+  return null;
 }
 
 export interface KvSizingInput {
@@ -206,19 +207,11 @@ function fitHint(input: KvSizingInput, util: number, blockSize: number): string 
   const base = (t: number): number => weightBytesOnGpu(model, t) + (input.reserveBytes ?? profiledReserveBytes(model, t, mbt, input.maxNumSeqs ?? defaults.maxNumSeqs));
   const oneBlock = (t: number): number => base(t) + kvBytesPerBlock(model, t, blockSize, groups);
   const oneRequest = (t: number): number => (input.maxModelLen === undefined ? oneBlock(t) : base(t) + maxRequestKvBytes(model, t, blockSize, groups, input.maxModelLen, mbt));
-  const validTp = (t: number): boolean => {
-    try {
-      validateTp(model, t);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const suggest = (needed: (t: number) => number): string[] => {
     const hints: string[] = [];
     const utilNeeded = needed(tp) / gpuBytes;
     if (utilNeeded <= 1) hints.push(`a GPU memory utilisation of ${Math.ceil(utilNeeded * 100) / 100} would leave room at TP ${tp}`);
-    const fitting = HINT_TPS.find((t) => t > tp && validTp(t) && needed(t) <= gpuBytes * util);
+    const fitting = HINT_TPS.find((t) => t > tp && tpProblem(model, t) === null && needed(t) <= gpuBytes * util);
     if (fitting !== undefined) hints.push(`TP ${fitting} would at this utilisation (${(weightBytesOnGpu(model, fitting) / 1e9).toFixed(1)} GB of weights per GPU)`);
     return hints;
   };

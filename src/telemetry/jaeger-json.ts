@@ -9,9 +9,9 @@
  * of `{timestamp, fields}` whose `event` field is the event's name (Jaeger's OTLP translator).
  */
 
+import { asArr, asObj } from './otlp-reader.js';
+
 type Obj = Record<string, unknown>;
-const asObj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
-const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** True when `value` is a Jaeger JSON answer (a `data` list of traces with `spans`). */
 export function isJaegerJson(value: unknown): boolean {

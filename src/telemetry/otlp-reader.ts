@@ -69,10 +69,12 @@ const WANTED = new Set([
   'prefill.total_tokens', 'decode.done_tokens', 'decode.max_tokens',
 ]);
 
-function asObj(v: unknown): Obj | undefined {
+/** A JSON object (not an array), or undefined. */
+export function asObj(v: unknown): Obj | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 }
-function asArr(v: unknown): unknown[] {
+/** A JSON array, or an empty one. */
+export function asArr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 

@@ -174,6 +174,24 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
   });
 }
 
+/**
+ * A request's observed latencies (what a trace recorded: ObservedLatency) as a row; a request
+ * with neither TTFT nor E2E observed is a failure. `stage` only when the caller groups by it.
+ */
+export function observedRow(index: number, r: { readonly arrivalUs: number; readonly inputTokens: number; readonly outputTokens: number; readonly observed?: { readonly ttftUs?: number; readonly e2eUs?: number } }, stage?: number): LatencyRow {
+  const o = r.observed;
+  return {
+    index,
+    arrivalUs: r.arrivalUs,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    ttftUs: o?.ttftUs ?? -1,
+    e2eUs: o?.e2eUs ?? -1,
+    error: o?.ttftUs === undefined && o?.e2eUs === undefined,
+    ...(stage !== undefined ? { stage } : {}),
+  };
+}
+
 /** Simulation records → rows (only `completed` requests are successes, like inference-perf). */
 export function rowsFromRecords(records: readonly RequestRecord[]): LatencyRow[] {
   return records.map((r) => {

@@ -10,9 +10,15 @@ import type { ScorerEntry } from './scorer.js';
 
 export const SCORERS: readonly ScorerEntry[] = [prefixAffinity, precisePrefixCache, queueDepth, kvUtilization, loadAware, activeRequests];
 
+/** The scorer a name or llm-d alias names, or undefined. */
+export function scorerNamed(name: string): ScorerEntry | undefined {
+  const n = name.trim().toLowerCase();
+  return SCORERS.find((s) => s.name === n || (s.aliases ?? []).includes(n));
+}
+
 export function findScorer(name: string): ScorerEntry {
   const n = name.trim().toLowerCase();
-  const hit = SCORERS.find((s) => s.name === n || (s.aliases ?? []).includes(n));
+  const hit = scorerNamed(n);
   if (hit === undefined) {
     const known = SCORERS.map((s) => s.name);
     const close = closeNames(n, known);
