@@ -120,6 +120,19 @@ describe('the rate search', () => {
     expect(always).toMatchObject({ maxRateRps: 64, failRateRps: null, stopped: 'holds-at-max' });
   });
 
+  it('stops at the default bounds when they do not round to four digits, probing no rate twice', async () => {
+    // 10 / 1024 = 0.009765625 is probed as 0.009766; 1.2344 x 1024 = 1264.0256 as 1264.
+    const never = await maxSustainableRate(async (r) => ({ rateRps: r, holds: false, margin: 5, detail: {} }), { startRps: 10 });
+    expect(never).toMatchObject({ maxRateRps: null, failRateRps: 0.009766, stopped: 'fails-at-min' });
+    const always = await maxSustainableRate(async (r) => ({ rateRps: r, holds: true, margin: 0.1, detail: {} }), { startRps: 1.2344 });
+    expect(always).toMatchObject({ maxRateRps: 1264, failRateRps: null, stopped: 'holds-at-max' });
+    // Ten doublings or halvings, and one more where rounding drifted short of the bound (..., 0.00977, 0.009766).
+    for (const r of [never, always]) {
+      expect(r.probes.length).toBeLessThanOrEqual(12);
+      expect(new Set(r.probes.map((p) => p.rateRps)).size).toBe(r.probes.length);
+    }
+  });
+
   it('orders fleets by hourly cost and stops at the first that holds', async () => {
     const list = candidates(['A', 'B'], [1, 2], [1, 2, 4], (h) => (h === 'A' ? 1 : 3));
     expect(list.map((c) => c.fleetPerHour)).toEqual([1, 2, 2, 3, 4, 4, 6, 6, 8, 12, 12, 24]);
