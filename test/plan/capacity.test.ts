@@ -91,6 +91,33 @@ describe('blis capacity on the seed model', () => {
   });
 });
 
+describe('blis capacity: cheapest fleet on bad input', () => {
+  const CHEAPEST = ['capacity', '--rate', '20', '--num-requests', '100', '--slo', 'ttft_p99=300', '--quiet'];
+
+  it('stops with exit 2 on an error that is the input, not the fleet (it made every candidate "cannot run", exit 0)', async () => {
+    const missing = await runCli([...CHEAPEST, '--num-instances', '1,2', '--workload-spec', 'no-such-spec.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/no-such-spec\.yaml: workload spec not found/);
+    const typo = await runCli([...CHEAPEST, '--hardware', 'H100,H10O']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/\[UNKNOWN_HARDWARE\] --hardware: unknown hardware 'H10O'/);
+  });
+
+  it('refuses 0 instances or TP 0 in a list, which ruled out the larger fleets unsimulated', async () => {
+    for (const [flag, list] of [['--num-instances', '0,2'], ['--tp', '1,0']]) {
+      const r = await runCli([...CHEAPEST, flag!, list!]);
+      expect(r.code, flag).toBe(2);
+      expect(r.err).toContain(`[FLAG_OUT_OF_RANGE] ${flag}: found 0 in '${list}'; expected positive integers`);
+    }
+  });
+
+  it('says why a fleet cannot run in the human table', async () => {
+    const r = await runCli([...CHEAPEST, '--tp', '1,3']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^1 x H100 TP3 cannot run: \[TP_INVALID\] --tp: tensor parallel size 3 does not divide/m);
+  });
+});
+
 describe('the rate search', () => {
   // A synthetic SLO: latency = 1 / (capacity - rate), target 1 / (capacity - boundary).
   const synthetic = (boundary: number) => async (rate: number) => {
