@@ -49,11 +49,12 @@ function listFlag(flag: string, int: boolean): (v: string) => Array<string | num
 /**
  * The errors that mean a candidate fleet cannot serve the model (docs/capacity.md: "one that
  * cannot run (the model does not fit) rules out its GPU and TP"): the weights and one request
- * do not fit its memory, or the TP degree does not split the model. Any other error is the
+ * do not fit its memory, the TP degree does not split the model, or vLLM has no kernels for the
+ * model on that GPU (sparse attention below Hopper: HARDWARE_UNSUPPORTED). Any other error is the
  * command's input (a missing workload file, a typo'd GPU name) and stops the search with exit 2;
  * before, it made every candidate "cannot run" and the answer "no candidate holds", exit 0.
  */
-const CANNOT_RUN_CODES: ReadonlySet<string> = new Set(['KV_CAPACITY', 'TP_INVALID']);
+const CANNOT_RUN_CODES: ReadonlySet<string> = new Set(['KV_CAPACITY', 'TP_INVALID', 'HARDWARE_UNSUPPORTED']);
 
 /** The SLO margin: the worst observed/target ratio (Infinity when a statistic is infinite). */
 function margin(slo: SloBlock): number {

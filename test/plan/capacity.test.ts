@@ -116,6 +116,14 @@ describe('blis capacity: cheapest fleet on bad input', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^1 x H100 TP3 cannot run: \[TP_INVALID\] --tp: tensor parallel size 3 does not divide/m);
   });
+
+  it('counts a GPU vLLM has no kernels for as a fleet that cannot run, not as bad input', async () => {
+    // DeepSeek sparse attention runs on Hopper and Blackwell only; GLM-5.2 FP8 fits neither 8 x H100 (KV_CAPACITY).
+    const r = await runCli(['capacity', '--rate', '1', '--num-requests', '5', '--slo', 'ttft_p99=300000', '--quiet', '--model', 'zai-org/glm-5.2-fp8', '--hardware', 'A100-80,H100', '--tp', '8']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^1 x A100-80 TP8 cannot run: \[HARDWARE_UNSUPPORTED\]/m);
+    expect(r.out).toMatch(/^1 x H100 TP8 cannot run: \[KV_CAPACITY\]/m);
+  });
 });
 
 describe('the rate search', () => {
