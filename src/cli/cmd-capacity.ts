@@ -35,9 +35,26 @@ function listFlag(flag: string, int: boolean): (v: string) => Array<string | num
   return (v) => {
     const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
     if (parts.length === 0) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a value or a comma-separated list`);
-    return parts.map((p) => (int ? intFlag(flag)(p) : p));
+    return parts.map((p) => {
+      if (!int) return p;
+      // Checked here, not left to the probe: a fleet of 0 instances "cannot run", and that rules
+      // out every larger fleet of its GPU and TP unsimulated (--num-instances 0,2 answered "none").
+      const n = intFlag(flag)(p);
+      if (n < 1) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${n} in '${v}'; expected positive integers`);
+      return n;
+    });
   };
 }
+
+/**
+ * The errors that mean a candidate fleet cannot serve the model (docs/capacity.md: "one that
+ * cannot run (the model does not fit) rules out its GPU and TP"): the weights and one request
+ * do not fit its memory, the TP degree does not split the model, or vLLM has no kernels for the
+ * model on that GPU (sparse attention below Hopper: HARDWARE_UNSUPPORTED). Any other error is the
+ * command's input (a missing workload file, a typo'd GPU name) and stops the search with exit 2;
+ * before, it made every candidate "cannot run" and the answer "no candidate holds", exit 0.
+ */
+const CANNOT_RUN_CODES: ReadonlySet<string> = new Set(['KV_CAPACITY', 'TP_INVALID', 'HARDWARE_UNSUPPORTED']);
 
 /** The SLO margin: the worst observed/target ratio (Infinity when a statistic is infinite). */
 function margin(slo: SloBlock): number {
@@ -111,7 +128,7 @@ export function registerCapacity(program: Command, io: CliIO): void {
           say(`blis capacity: ${describeFleet(c)}: SLO ${doc.slo!.holds ? 'holds' : 'missed'} (${msToS(Date.now() - t0).toFixed(1)} s wall)`);
           return { kind: 'simulated', holds: doc.slo!.holds, detail: probeDetail(doc, flagsOf(c)) };
         } catch (e) {
-          if (!(e instanceof InputError) || e.code === 'CAPACITY_NO_SLO') throw e;
+          if (!(e instanceof InputError) || !CANNOT_RUN_CODES.has(e.code)) throw e;
           say(`blis capacity: ${describeFleet(c)}: cannot run (${e.message})`);
           return { kind: 'infeasible', reason: `[${e.code}] ${e.message}` };
         }
@@ -187,6 +204,7 @@ function formatCheapest(rate: number, cheapest: FleetCandidate | null, probes: r
       d['ttft_p99_ms'] === undefined ? '-' : Number(d['ttft_p99_ms']).toFixed(1), d['tpot_p50_ms'] === undefined ? '-' : Number(d['tpot_p50_ms']).toFixed(2), String(d['regime'] ?? '-')];
   });
   let s = table([['fleet', `${unit.split(' per ')[0]}/h`, 'SLO', 'TTFT p99', 'TPOT p50', 'regime'], ...rows]);
+  for (const p of probes) if (p.outcome.kind === 'infeasible') s += `${describeFleet(p.candidate)} cannot run: ${p.outcome.reason}\n`;
   s += cheapest === null
     ? `\nno candidate holds the SLO at ${rate} req/s\n`
     : `\ncheapest fleet holding the SLO at ${rate} req/s: ${describeFleet(cheapest)}${cheapest.fleetPerHour === null ? '' : `, ${cheapest.fleetPerHour.toFixed(2)} ${unit.split(' per ')[0]}/h`}\nreproduce: ${command}\n`;

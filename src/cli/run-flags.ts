@@ -65,6 +65,39 @@ export function checkRunFlags(flags: RunFlags, where: (flag: string) => string):
 }
 
 /**
+ * Checks values as the flags' own parsers do (a number, a size, one of the choices), and that a
+ * switch gets true or false and a value flag no `true`: errors name `where`. A sweep spec's
+ * value that its flag refuses is a typo in the spec, which its line locates; run as a
+ * configuration it became a "cannot run" result naming only the flag (`rate: [5, abc]`), or
+ * commander's "--: too many arguments" (`warm-kernel-cache: 5`). Whether a valid value can run
+ * with the others (a model that does not fit the GPU) is still each configuration's result.
+ */
+export function checkRunFlagValues(flags: RunFlags, where: (flag: string) => string): void {
+  const options = new Map<string, Option>();
+  for (const o of commandFor(flags[TRACE_FLAG] !== undefined).options) options.set(o.negate ? longName(o).replace(/^no-/, '') : longName(o), o);
+  for (const [k, v] of Object.entries(flags)) {
+    const o = options.get(k);
+    if (o === undefined) continue; // the trace, or a name checkRunFlags refuses
+    const isSwitch = !o.required && !o.optional;
+    if (isSwitch) {
+      if (typeof v !== 'boolean') throw new InputError('RUN_FLAG_INVALID', where(k), `'${k}' is a switch; expected true or false; found ${JSON.stringify(v)}`);
+      continue;
+    }
+    if (v === true) throw new InputError('RUN_FLAG_INVALID', where(k), `'${k}' takes a value (--${o.flags.replace(/^.*--/, '')}); found true`);
+    if (v === false || o.parseArg === undefined) continue;
+    let previous: unknown = undefined;
+    for (const x of Array.isArray(v) ? v : [v]) {
+      try {
+        previous = o.parseArg(String(x), previous);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(e.code, where(k), e.where !== '' && e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message);
+        throw e;
+      }
+    }
+  }
+}
+
+/**
  * `{rate: 20, 'enable-prefix-caching': false, 'slo-class': [...]}` → argv (`--rate 20
  * --no-enable-prefix-caching ...`), in flag-name order. `false` turns a switch off: the `--no-`
  * form where one exists, else the flag is left out.

@@ -143,6 +143,24 @@ function nonNeg(v: number, field: string, where: (f: string) => string): number 
   return v;
 }
 
+/**
+ * The initial fleet (every model's initial_replicas on its first variant, ready at time 0) must
+ * fit the inventory: the optimizer only ever grants free GPUs (docs/autoscaling.md, optimizer
+ * step 4), but the initial replicas are placed without asking it, so 4 initial replicas on an
+ * inventory of 2 H100s ran with 4 GPUs held and billed.
+ */
+function checkInitialFleetFits(inventory: readonly InventoryEntry[], models: readonly ModelPolicy[], where: (f: string) => string): void {
+  inventory.forEach((e, k) => {
+    const held = models.filter((m) => m.variants[0]!.hardware === e.hardware);
+    const gpus = held.reduce((sum, m) => sum + m.initialReplicas * m.variants[0]!.tp, 0);
+    if (gpus > e.count) {
+      const parts = held.filter((m) => m.initialReplicas > 0).map((m) => `${m.name}: ${m.initialReplicas} x TP${m.variants[0]!.tp}`).join(', ');
+      throw new InputError('POLICY_OUT_OF_RANGE', where(`inventory[${k}].count`),
+        `the initial replicas need ${gpus} ${e.hardware} GPUs (${parts}, on each model's first variant); the inventory has ${e.count}: expected initial_replicas (default min_replicas, or --num-instances without a models list) that fit`);
+    }
+  });
+}
+
 export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: FleetDefaults): AutoscalerConfig {
   const where = options.where ?? ((f: string) => `autoscaler ${f}`);
   const sources: Record<string, 'default' | 'file' | 'derived'> = {};
@@ -189,6 +207,7 @@ export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: Fleet
       loadS: m.loadS ?? null,
     }));
   });
+  if (limited) checkInitialFleetFits(inventory, models, where);
   const names = new Set<string>();
   models.forEach((m, i) => {
     if (names.has(m.name)) throw new InputError('POLICY_DUPLICATE_MODEL', where(`models[${i}].name`), `model '${m.name}' is listed twice`);

@@ -60,8 +60,11 @@ function logMargin(p: ProbeOutcome): number {
 export async function maxSustainableRate(probe: RateProbe, options: CapacitySearchOptions, onProbe?: (p: ProbeOutcome, n: number) => void): Promise<CapacityResult> {
   const tolerance = options.tolerance ?? 0.02;
   const maxProbes = options.maxProbes ?? 24;
-  const minRps = options.minRps ?? options.startRps / 1024;
-  const maxRps = options.maxRps ?? options.startRps * 1024;
+  // The bounds are rounded as every probed rate is: an unrounded bound (10 / 1024 = 0.009765625)
+  // lies between two probe rates, so the probe at it (0.009766) never reached it and the search
+  // probed the same rate until --max-probes.
+  const minRps = roundRate(options.minRps ?? options.startRps / 1024);
+  const maxRps = roundRate(options.maxRps ?? options.startRps * 1024);
   if (!(options.startRps > 0)) throw new InputError('FLAG_OUT_OF_RANGE', '--rate', `expected a start rate > 0; found ${options.startRps}`);
   if (!(tolerance > 0 && tolerance < 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--tolerance', `expected a fraction in (0, 1); found ${tolerance}`);
   if (!(maxProbes >= 2)) throw new InputError('FLAG_OUT_OF_RANGE', '--max-probes', `expected at least 2; found ${maxProbes}`);

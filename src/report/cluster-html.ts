@@ -12,6 +12,8 @@ import { MS_PER_S, msToS } from '../kernel/units.js';
 export interface ComparedRun {
   readonly label: string;
   readonly metrics: MetricsDocument;
+  /** The file it was read from: where its errors are located (else the label). */
+  readonly source?: string;
 }
 
 type Dist = { p50: number; p90: number; p95: number; p99: number; mean: number };
@@ -52,16 +54,16 @@ const ms = (x: number | null): string => (x === null ? '–' : x >= 1000 ? x.toF
 const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
 /** The blocks and fields the page reads, each present with its type; else REPORT_NOT_METRICS naming the field (an edited or truncated file). */
-function checkReportedFields(m: Record<string, unknown>, label: string): void {
+function checkReportedFields(m: Record<string, unknown>, where: string): void {
   const block = (key: string): Record<string, unknown> => {
     const b = m[key];
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new InputError('REPORT_NOT_METRICS', `${label}: ${key}`, `found ${JSON.stringify(b) ?? 'nothing'}; expected the blis.metrics/v1 ${key} block`);
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new InputError('REPORT_NOT_METRICS', `${where}: ${key}`, `found ${JSON.stringify(b) ?? 'nothing'}; expected the blis.metrics/v1 ${key} block`);
     return b as Record<string, unknown>;
   };
   const num = (key: string, field: string, nullable: boolean): void => {
     const v = block(key)[field];
     if (!(typeof v === 'number' && Number.isFinite(v)) && !(nullable && v === null)) {
-      throw new InputError('REPORT_NOT_METRICS', `${label}: ${key}.${field}`, `found ${JSON.stringify(v) ?? 'nothing'}; expected a number${nullable ? ' or null' : ''}`);
+      throw new InputError('REPORT_NOT_METRICS', `${where}: ${key}.${field}`, `found ${JSON.stringify(v) ?? 'nothing'}; expected a number${nullable ? ' or null' : ''}`);
     }
   };
   for (const key of ['ttft_ms', 'tpot_ms', 'e2e_ms', 'queue_ms']) for (const p of ['p50', 'p90', 'p99']) num(key, p, true);
@@ -74,8 +76,9 @@ function checkReportedFields(m: Record<string, unknown>, label: string): void {
 export function renderClusterComparison(runs: readonly ComparedRun[], title = 'blis cluster comparison'): string {
   if (runs.length === 0) throw new InputError('REPORT_NO_RUNS', 'blis report', 'no metrics files given');
   for (const r of runs) {
-    if ((r.metrics as { schema?: unknown }).schema !== 'blis.metrics/v1') throw new InputError('REPORT_NOT_METRICS', r.label, 'not a blis.metrics/v1 document (blis run --output json or --metrics-out)');
-    checkReportedFields(r.metrics as unknown as Record<string, unknown>, r.label);
+    const where = r.source ?? r.label;
+    if ((r.metrics as { schema?: unknown }).schema !== 'blis.metrics/v1') throw new InputError('REPORT_NOT_METRICS', where, 'not a blis.metrics/v1 document (blis run --output json or --metrics-out)');
+    checkReportedFields(r.metrics as unknown as Record<string, unknown>, where);
   }
   const rows = runs.map((r) => {
     const m = r.metrics;

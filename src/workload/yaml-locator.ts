@@ -18,7 +18,7 @@ export function pathText(path: YamlPath): string {
 /** How a found value reads in an error message. */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${showValue(v)}`;
 }

@@ -134,9 +134,9 @@ describe('inputs a probe of every command broke (2026-12-07): each now exits 2 n
     writeFileSync(join(dir, 'no-ttft.json'), JSON.stringify({ ...doc, ttft_ms: undefined }));
     writeFileSync(join(dir, 'str.json'), JSON.stringify({ ...doc, e2e_ms: { ...doc.e2e_ms, p99: 'abc' } }));
     const a = await runCli(['report', 'ok.json', 'no-ttft.json', '--out', 'r.html'], dir);
-    expect([a.code, a.err]).toEqual([2, expect.stringMatching(/REPORT_NOT_METRICS.*no-ttft: ttft_ms: found nothing; expected the blis\.metrics\/v1 ttft_ms block/)]);
+    expect([a.code, a.err]).toEqual([2, expect.stringMatching(/REPORT_NOT_METRICS.*no-ttft\.json: ttft_ms: found nothing; expected the blis\.metrics\/v1 ttft_ms block/)]);
     const b = await runCli(['report', 'str.json', '--out', 'r.html'], dir);
-    expect(b.err).toMatch(/str: e2e_ms\.p99: found "abc"; expected a number or null/);
+    expect(b.err).toMatch(/str\.json: e2e_ms\.p99: found "abc"; expected a number or null/);
     const c = await runCli(['report', 'ok.json', '--out', 'ok.json'], dir);
     expect([c.code, c.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*--out: .*ok\.json is one of the runs read/)]);
     expect(JSON.parse(readFileSync(join(dir, 'ok.json'), 'utf8')).schema).toBe('blis.metrics/v1');

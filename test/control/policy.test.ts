@@ -68,6 +68,15 @@ models:
     expect(e.message).toMatch(/^p\.yaml:6 models\[0\]\.variants\[0\]\.hardware: variant hardware 'L40S' is not in the inventory/);
   });
 
+  test('an initial fleet larger than the inventory is refused at the inventory count (it ran holding GPUs the inventory lacks)', () => {
+    const e = errorOf('inventory:\n  - {hardware: H100, count: 2}\nmodels:\n  - {name: a, min_replicas: 4, max_replicas: 8, variants: [{hardware: H100, tp: 1}]}\n');
+    expect(e.code).toBe('POLICY_OUT_OF_RANGE');
+    expect(e.message).toMatch(/^p\.yaml:2 inventory\[0\]\.count: the initial replicas need 4 H100 GPUs \(a: 4 x TP1, on each model's first variant\); the inventory has 2/);
+    // Without a models list the command line's fleet (3 instances of TP 2) is the initial one.
+    expect(errorOf('inventory:\n  - {hardware: H100, count: 5}\n').message).toMatch(/inventory\[0\]\.count: the initial replicas need 6 H100 GPUs \(qwen\/qwen3-14b: 3 x TP2/);
+    expect(resolve('inventory:\n  - {hardware: H100, count: 6}\n').limited).toBe(true);
+  });
+
   test('wrong types and ranges say what was expected', () => {
     expect(errorOf('models:\n  - {name: a, min_replicas: 3, max_replicas: 2}\n').message).toMatch(/^p\.yaml:2 models\[0\]\.min_replicas: expected min_replicas <= max_replicas/);
     expect(errorOf('interval_s: soon\n').message).toMatch(/^p\.yaml:1 interval_s: expected a number > 0; found string "soon"/);

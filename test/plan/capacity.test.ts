@@ -91,6 +91,41 @@ describe('blis capacity on the seed model', () => {
   });
 });
 
+describe('blis capacity: cheapest fleet on bad input', () => {
+  const CHEAPEST = ['capacity', '--rate', '20', '--num-requests', '100', '--slo', 'ttft_p99=300', '--quiet'];
+
+  it('stops with exit 2 on an error that is the input, not the fleet (it made every candidate "cannot run", exit 0)', async () => {
+    const missing = await runCli([...CHEAPEST, '--num-instances', '1,2', '--workload-spec', 'no-such-spec.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/no-such-spec\.yaml: workload spec not found/);
+    const typo = await runCli([...CHEAPEST, '--hardware', 'H100,H10O']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/\[UNKNOWN_HARDWARE\] --hardware: unknown hardware 'H10O'/);
+  });
+
+  it('refuses 0 instances or TP 0 in a list, which ruled out the larger fleets unsimulated', async () => {
+    for (const [flag, list] of [['--num-instances', '0,2'], ['--tp', '1,0']]) {
+      const r = await runCli([...CHEAPEST, flag!, list!]);
+      expect(r.code, flag).toBe(2);
+      expect(r.err).toContain(`[FLAG_OUT_OF_RANGE] ${flag}: found 0 in '${list}'; expected positive integers`);
+    }
+  });
+
+  it('says why a fleet cannot run in the human table', async () => {
+    const r = await runCli([...CHEAPEST, '--tp', '1,3']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^1 x H100 TP3 cannot run: \[TP_INVALID\] --tp: tensor parallel size 3 does not divide/m);
+  });
+
+  it('counts a GPU vLLM has no kernels for as a fleet that cannot run, not as bad input', async () => {
+    // DeepSeek sparse attention runs on Hopper and Blackwell only; GLM-5.2 FP8 fits neither 8 x H100 (KV_CAPACITY).
+    const r = await runCli(['capacity', '--rate', '1', '--num-requests', '5', '--slo', 'ttft_p99=300000', '--quiet', '--model', 'zai-org/glm-5.2-fp8', '--hardware', 'A100-80,H100', '--tp', '8']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^1 x A100-80 TP8 cannot run: \[HARDWARE_UNSUPPORTED\]/m);
+    expect(r.out).toMatch(/^1 x H100 TP8 cannot run: \[KV_CAPACITY\]/m);
+  });
+});
+
 describe('the rate search', () => {
   // A synthetic SLO: latency = 1 / (capacity - rate), target 1 / (capacity - boundary).
   const synthetic = (boundary: number) => async (rate: number) => {
@@ -118,6 +153,19 @@ describe('the rate search', () => {
     expect(never).toMatchObject({ maxRateRps: null, failRateRps: 1, stopped: 'fails-at-min' });
     const always = await maxSustainableRate(async (r) => ({ rateRps: r, holds: true, margin: 0.1, detail: {} }), { startRps: 8, maxRps: 64 });
     expect(always).toMatchObject({ maxRateRps: 64, failRateRps: null, stopped: 'holds-at-max' });
+  });
+
+  it('stops at the default bounds when they do not round to four digits, probing no rate twice', async () => {
+    // 10 / 1024 = 0.009765625 is probed as 0.009766; 1.2344 x 1024 = 1264.0256 as 1264.
+    const never = await maxSustainableRate(async (r) => ({ rateRps: r, holds: false, margin: 5, detail: {} }), { startRps: 10 });
+    expect(never).toMatchObject({ maxRateRps: null, failRateRps: 0.009766, stopped: 'fails-at-min' });
+    const always = await maxSustainableRate(async (r) => ({ rateRps: r, holds: true, margin: 0.1, detail: {} }), { startRps: 1.2344 });
+    expect(always).toMatchObject({ maxRateRps: 1264, failRateRps: null, stopped: 'holds-at-max' });
+    // Ten doublings or halvings, and one more where rounding drifted short of the bound (..., 0.00977, 0.009766).
+    for (const r of [never, always]) {
+      expect(r.probes.length).toBeLessThanOrEqual(12);
+      expect(new Set(r.probes.map((p) => p.rateRps)).size).toBe(r.probes.length);
+    }
   });
 
   it('orders fleets by hourly cost and stops at the first that holds', async () => {

@@ -154,6 +154,19 @@ describe('blis sweep', () => {
     expect(out.err).toMatch(/RUN_FLAG_NOT_ALLOWED/);
   });
 
+  it('names the spec line of a value its flag refuses, and of a switch given a value or a value flag given true', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['base: {num-requests: 50}\ngrid:\n  rate: [5, abc]\n', /\[FLAG_MALFORMED\] spec.yaml:3 grid.rate: found 'abc'; expected a number/],
+      ['base: {num-requests: 50, warm-kernel-cache: 5}\ngrid:\n  rate: [5]\n', /\[RUN_FLAG_INVALID\] spec.yaml:1 base.warm-kernel-cache: 'warm-kernel-cache' is a switch; expected true or false; found 5/],
+      ['base: {num-requests: 50}\ngrid:\n  rate: [5, true]\n', /\[RUN_FLAG_INVALID\] spec.yaml:3 grid.rate: 'rate' takes a value \(--rate <rps>\); found true/],
+    ];
+    for (const [text, message] of cases) {
+      const r = await runCli(['sweep', 'spec.yaml', '--out', 'x', '--quiet'], specDir(text));
+      expect(r.code, text).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+  });
+
   it('records a configuration that cannot run as an error line and carries on', async () => {
     const dir = specDir('base: {model: meta-llama/llama-3.1-8b-instruct, num-requests: 50}\ngrid:\n  max-num-seqs: [64, 0]\n');
     const r = await runCli(['sweep', 'spec.yaml', '--out', 'e', '--jobs', '1'], dir);

@@ -38,7 +38,7 @@ describe('sweep spec', () => {
 
   it('locates errors by file, line and field', () => {
     const bad = (text: string) => () => parseSweepSpec(text, 's.yaml');
-    expect(bad('base: {rate: 1}\ngrid:\n  tp: []\n')).toThrow(/s.yaml:3 grid.tp: expected a non-empty list/);
+    expect(bad('base: {rate: 1}\ngrid:\n  tp: []\n')).toThrow(/s.yaml:3 grid.tp: expected a non-empty list.*; found an empty list$/);
     expect(bad('base: {rate: 1}\ngird: {tp: [1]}\n')).toThrow(/s.yaml:2 gird: unknown field 'gird' \(did you mean grid\?\)/);
     expect(bad('base: {rate: 1}\n')).toThrow(/expected 'grid' or 'random'/);
     expect(bad('grid: {--tp: [1, 2]}\n')).toThrow(/expected the flag's long name without the leading --, e.g. tp/);
