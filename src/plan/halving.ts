@@ -2,10 +2,12 @@
  * Successive halving (Jamieson and Talwalkar, AISTATS 2016): every configuration runs short
  * first; the best 1/eta of each rung run again eta times longer, up to the base length. A rung's
  * length scales the base's `num-requests` (or `duration`): rung r of R runs base / eta^(R-1-r).
- * "Best" is what a planner wants: configurations that hold the SLO, cheapest fleet first; then
- * the others by attainment; without targets, the lowest p99 TTFT.
+ * "Best" is what a planner wants: configurations that hold the SLO, cheapest first (the fleet's
+ * price per hour, or, when the configurations serve different traffic, the cost per served
+ * request: pareto.ts costBasis); then the others by attainment; without targets, the lowest p99 TTFT.
  */
 import { InputError } from '../kernel/errors.js';
+import { costBasis, lineCost, type CostBasis } from './pareto.js';
 import type { ResultLine } from './results.js';
 import type { SweepSpec, SweepValue } from './sweep-spec.js';
 
@@ -28,9 +30,8 @@ export function rungLength(spec: SweepSpec, rung: number): Record<string, SweepV
   return { 'num-requests': short };
 }
 
-function fleetCost(l: ResultLine): number {
-  const c = l.cost?.['fleet_per_hour'];
-  return typeof c === 'number' ? c : Infinity;
+function cost(l: ResultLine, basis: CostBasis): number {
+  return lineCost(l, basis) ?? Infinity;
 }
 
 function ttftP99(l: ResultLine): number {
@@ -40,10 +41,11 @@ function ttftP99(l: ResultLine): number {
 
 /** Best first. */
 export function rankLines(lines: readonly ResultLine[]): ResultLine[] {
+  const basis = costBasis(lines);
   const key = (l: ResultLine): number[] => {
     if (l.error !== undefined) return [3, 0, 0];
     if (l.slo === undefined) return [2, ttftP99(l), 0];
-    if (l.slo.holds) return [0, fleetCost(l), ttftP99(l)];
+    if (l.slo.holds) return [0, cost(l, basis), ttftP99(l)];
     return [1, -(l.slo.attainment.attainment ?? 0), ttftP99(l)];
   };
   return lines.map((l) => ({ l, k: key(l) })).sort((a, b) => {

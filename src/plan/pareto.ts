@@ -1,14 +1,27 @@
 /**
  * The cost/quality trade-off of a sweep: a configuration is on the front when no other is at
  * most as expensive and at least as good, and strictly better in one. Two fronts: cost against
- * SLO attainment (higher is better) and cost against p99 TTFT (lower is better). Cost is the
- * fleet's price per hour (the same traffic runs on every configuration), else the run's total.
+ * SLO attainment (higher is better) and cost against p99 TTFT (lower is better).
+ *
+ * Cost is the fleet's price per hour while every configuration serves the same traffic (else the
+ * run's total). When the configurations serve different traffic (rate, workload or request count
+ * swept), a fleet's price per hour no longer compares them: the same fleet at 25 req/s would
+ * dominate itself at 400 req/s, whose latency is worse at the same price, and every front and
+ * "best" would be the lowest rate. The cost is then what serving a request costs (the run's
+ * total per thousand completed requests), so a fleet driven harder serves more cheaply and the
+ * front is the trade between that and latency.
  */
+import { canonicalJson } from './configurations.js';
 import type { ResultLine } from './results.js';
+
+/** What a front's cost is: the fleet's price per hour, or the cost of a thousand served requests. */
+export type CostBasis = 'fleet_per_hour' | 'per_thousand_requests';
 
 export interface ParetoPoint {
   readonly line: ResultLine;
+  /** In the sweep's cost basis (costBasis). */
   readonly cost: number | null;
+  readonly costBasis: CostBasis;
   readonly attainment: number | null;
   readonly ttftP99Ms: number | null;
   readonly onAttainmentFront: boolean;
@@ -19,8 +32,24 @@ function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-export function lineCost(l: ResultLine): number | null {
+export function lineCost(l: ResultLine, basis: CostBasis = 'fleet_per_hour'): number | null {
+  if (basis === 'per_thousand_requests') return num(l.cost?.['per_thousand_requests']);
   return num(l.cost?.['fleet_per_hour']) ?? num(l.cost?.['total']);
+}
+
+/** The traffic a configuration served: its resolved workload (where each value came from aside). */
+function trafficKey(l: ResultLine): string {
+  const config = l.metrics?.['config'] as Record<string, unknown> | undefined;
+  const workload = config?.['workload'];
+  if (typeof workload !== 'object' || workload === null) return canonicalJson(config ?? null);
+  const { sources: _sources, ...served } = workload as Record<string, unknown>;
+  return canonicalJson(served);
+}
+
+/** Per thousand requests when the configurations that ran served different traffic, else per hour. */
+export function costBasis(lines: readonly ResultLine[]): CostBasis {
+  const keys = new Set(lines.filter((l) => l.error === undefined).map(trafficKey));
+  return keys.size > 1 ? 'per_thousand_requests' : 'fleet_per_hour';
 }
 
 export function lineTtftP99(l: ResultLine): number | null {
@@ -59,10 +88,12 @@ export function finalLines(lines: readonly ResultLine[]): ResultLine[] {
 
 export function paretoPoints(lines: readonly ResultLine[]): ParetoPoint[] {
   const ran = finalLines(lines).filter((l) => l.error === undefined);
+  const basis = costBasis(ran);
+  const cost = (l: ResultLine): number | null => lineCost(l, basis);
   const att = (l: ResultLine): number | null => l.slo?.attainment.attainment ?? null;
-  const fa = front(ran, lineCost, att, true);
-  const ft = front(ran, lineCost, lineTtftP99, false);
-  return ran.map((l, i) => ({ line: l, cost: lineCost(l), attainment: att(l), ttftP99Ms: lineTtftP99(l), onAttainmentFront: fa.has(i), onTtftFront: ft.has(i) }));
+  const fa = front(ran, cost, att, true);
+  const ft = front(ran, cost, lineTtftP99, false);
+  return ran.map((l, i) => ({ line: l, cost: cost(l), costBasis: basis, attainment: att(l), ttftP99Ms: lineTtftP99(l), onAttainmentFront: fa.has(i), onTtftFront: ft.has(i) }));
 }
 
 function csvCell(v: unknown): string {
@@ -70,11 +101,11 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** pareto.csv: the configurations on either front, cheapest first. */
+/** pareto.csv: the configurations on either front, cheapest first (in the fronts' cost basis). */
 export function paretoCsv(points: readonly ParetoPoint[], axes: readonly string[]): string {
-  const head = ['index', 'hash', ...axes, 'fleet_cost_per_hour', 'slo_attainment', 'ttft_p99_ms', 'slo_holds', 'regime', 'front_attainment', 'front_ttft'];
+  const head = ['index', 'hash', ...axes, 'fleet_cost_per_hour', 'cost_per_thousand_requests', 'slo_attainment', 'ttft_p99_ms', 'slo_holds', 'regime', 'front_attainment', 'front_ttft'];
   const rows = points.filter((p) => p.onAttainmentFront || p.onTtftFront)
     .sort((a, b) => (a.cost ?? Infinity) - (b.cost ?? Infinity) || a.line.index - b.line.index)
-    .map((p) => [p.line.index, p.line.hash, ...axes.map((a) => p.line.axes[a]), p.cost, p.attainment, p.ttftP99Ms, p.line.slo?.holds ?? '', p.line.regime?.state ?? '', p.onAttainmentFront, p.onTtftFront]);
+    .map((p) => [p.line.index, p.line.hash, ...axes.map((a) => p.line.axes[a]), lineCost(p.line), lineCost(p.line, 'per_thousand_requests'), p.attainment, p.ttftP99Ms, p.line.slo?.holds ?? '', p.line.regime?.state ?? '', p.onAttainmentFront, p.onTtftFront]);
   return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }

@@ -42,6 +42,8 @@ function metric(l: ResultLine, block: string, stat: string): number | null {
 function paretoChart(input: ReportInput, axes: readonly string[]): string {
   const withSlo = input.points.some((p) => p.attainment !== null);
   const pts = input.points.filter((p) => p.cost !== null && (withSlo ? p.attainment !== null : p.ttftP99Ms !== null));
+  // Configurations serving different traffic are compared by what a served request costs (pareto.ts).
+  const perRequest = input.points[0]?.costBasis === 'per_thousand_requests';
   if (pts.length === 0) return '<p>No configuration has both a cost and a result to plot (prices missing?).</p>';
   const fr = frame(760, 380);
   const q = (p: ParetoPoint): number => (withSlo ? p.attainment! * 100 : p.ttftP99Ms!);
@@ -58,7 +60,7 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
   }
   for (const p of pts) {
     const colour = REGIME_COLOURS[p.line.regime?.state ?? 'stable'] ?? '#555';
-    body += `<circle cx="${f2(x(p.cost!))}" cy="${f2(y(q(p)))}" r="${onFront(p) ? 6 : 4}" fill="${colour}" fill-opacity="${onFront(p) ? 1 : 0.45}" stroke="${onFront(p) ? '#000' : 'none'}"><title>${esc(`#${p.line.index} ${label(p.line, axes)}: ${p.cost!.toFixed(2)} ${input.costUnit}/h, ${withSlo ? pct(p.attainment) : `${ms(p.ttftP99Ms)} ms`}`)}</title></circle>`;
+    body += `<circle cx="${f2(x(p.cost!))}" cy="${f2(y(q(p)))}" r="${onFront(p) ? 6 : 4}" fill="${colour}" fill-opacity="${onFront(p) ? 1 : 0.45}" stroke="${onFront(p) ? '#000' : 'none'}"><title>${esc(`#${p.line.index} ${label(p.line, axes)}: ${p.cost!.toFixed(2)} ${perRequest ? `${input.costUnit} per 1,000 requests` : `${input.costUnit}/h`}, ${withSlo ? pct(p.attainment) : `${ms(p.ttftP99Ms)} ms`}`)}</title></circle>`;
   }
   // One label per spot: configurations at the same cost and quality share it.
   const spots = new Map<string, ParetoPoint[]>();
@@ -73,7 +75,7 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
     const text = `${label(p.line, axes)}${same.length > 1 ? ` (+${same.length - 1} more)` : ''}`;
     body += `<text x="${f2(x(p.cost!) + (right ? -8 : 8))}" y="${f2(y(q(p)) + (i % 2 === 0 ? 14 : -6))}" text-anchor="${right ? 'end' : 'start'}" class="lbl">${esc(text)}</text>`;
   });
-  return plot(fr, x, y, `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
+  return plot(fr, x, y, perRequest ? `cost per 1,000 served requests (${input.costUnit}; the configurations serve different traffic)` : `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
 }
 
 function latencyChart(input: ReportInput, lines: readonly ResultLine[], axes: readonly string[]): string {

@@ -1,5 +1,6 @@
 /** The Pareto fronts on hand-made results, pareto.csv, and what report.html shows. */
 import { describe, expect, it } from 'vitest';
+import { rankLines } from '../../src/plan/halving.js';
 import { paretoCsv, paretoPoints } from '../../src/plan/pareto.js';
 import { reportHtml } from '../../src/plan/report-html.js';
 import type { ResultLine } from '../../src/plan/results.js';
@@ -30,12 +31,44 @@ describe('Pareto fronts', () => {
     expect(pts.filter((p) => p.onAttainmentFront).map((p) => p.line.index)).toEqual([0, 1, 3, 4]);
     expect(pts.filter((p) => p.onTtftFront).map((p) => p.line.index)).toEqual([0, 4]);
     expect(paretoCsv(pts, ['hardware', 'num-instances'])).toBe([
-      'index,hash,hardware,num-instances,fleet_cost_per_hour,slo_attainment,ttft_p99_ms,slo_holds,regime,front_attainment,front_ttft',
-      '0,h0,A,1,2,0.5,900,false,stable,true,true',
-      '1,h1,A,2,4,0.95,300,false,stable,true,false',
-      '4,h4,C,2,4,0.95,250,false,overloaded,true,true',
-      '3,h3,B,2,10,1,350,true,stable,true,false',
+      'index,hash,hardware,num-instances,fleet_cost_per_hour,cost_per_thousand_requests,slo_attainment,ttft_p99_ms,slo_holds,regime,front_attainment,front_ttft',
+      '0,h0,A,1,2,,0.5,900,false,stable,true,true',
+      '1,h1,A,2,4,,0.95,300,false,stable,true,false',
+      '4,h4,C,2,4,,0.95,250,false,overloaded,true,true',
+      '3,h3,B,2,10,,1,350,true,stable,true,false',
     ].join('\n') + '\n');
+    expect(pts.every((p) => p.costBasis === 'fleet_per_hour')).toBe(true);
+  });
+
+  describe('when the configurations serve different traffic (rate swept)', () => {
+    // One fleet at 25, 100 and 400 req/s plus a dearer fleet at 400: per hour the same fleet costs
+    // the same at every rate, so 25 req/s (lowest latency) dominated the others and was "best".
+    const at = (index: number, hardware: string, rate: number, perHour: number, perThousand: number, attainment: number, p99: number): ResultLine => {
+      const l = line(index, { hardware, rate }, perHour, attainment, p99);
+      return { ...l, metrics: { ...l.metrics, config: { workload: { rate_rps: rate, num_requests: 5000, sources: { rateRps: 'flag' } } } }, cost: { fleet_per_hour: perHour, per_thousand_requests: perThousand } };
+    };
+    const lines = [at(0, 'A', 25, 8, 0.9, 1, 100), at(1, 'A', 100, 8, 0.25, 1, 150), at(2, 'A', 400, 8, 0.08, 0.6, 2000), at(3, 'B', 400, 16, 0.12, 1, 180)];
+
+    it('compares them by what a served request costs', () => {
+      const pts = paretoPoints(lines);
+      expect(pts.every((p) => p.costBasis === 'per_thousand_requests')).toBe(true);
+      // Per request: #2 cheapest but missing the SLO, #3 next and holding it, #1 and #0 dearer per request.
+      expect(pts.filter((p) => p.onAttainmentFront).map((p) => p.line.index)).toEqual([2, 3]);
+      expect(pts.filter((p) => p.onTtftFront).map((p) => p.line.index)).toEqual([0, 1, 2, 3]);
+      expect(paretoCsv(pts, ['hardware', 'rate']).split('\n')[1]).toBe('2,h2,A,400,8,0.08,0.6,2000,false,stable,true,true');
+    });
+
+    it('ranks the SLO holders by cost per request: the cheapest way to serve, not the lowest rate', () => {
+      expect(rankLines(lines).map((l) => l.index)).toEqual([3, 1, 0, 2]);
+      // The same rates with the traffic unrecorded read as one traffic: per hour, lowest TTFT first.
+      expect(rankLines(lines.map((l) => ({ ...l, metrics: { ttft_ms: l.metrics!['ttft_ms'] } }))).map((l) => l.index)).toEqual([0, 1, 3, 2]);
+    });
+
+    it('says so on the report\'s front', () => {
+      const html = reportHtml({ title: 'rates', lines, points: paretoPoints(lines), sloText: 'ttft_p99=500', costUnit: 'USD', axes: [{ flag: 'hardware', values: ['A', 'B'] }, { flag: 'rate', values: [25, 100, 400] }] });
+      expect(html).toContain('cost per 1,000 served requests (USD; the configurations serve different traffic)');
+      expect(html).not.toContain('fleet cost (USD per hour)');
+    });
   });
 });
 

@@ -53,7 +53,7 @@ describe('blis sweep', () => {
     expect(report).toContain('Pareto front');
     expect((report.match(/<figure class="heat">/g) ?? []).length).toBe(2); // tp x num-instances, one per GPU... or the largest two axes
     const pareto = readFileSync(join(dir, 'out', 'pareto.csv'), 'utf8').trimEnd().split('\n');
-    expect(pareto[0]).toBe('index,hash,hardware,tp,num-instances,fleet_cost_per_hour,slo_attainment,ttft_p99_ms,slo_holds,regime,front_attainment,front_ttft');
+    expect(pareto[0]).toBe('index,hash,hardware,tp,num-instances,fleet_cost_per_hour,cost_per_thousand_requests,slo_attainment,ttft_p99_ms,slo_holds,regime,front_attainment,front_ttft');
     expect(pareto.length).toBeGreaterThan(1);
   });
 
