@@ -161,12 +161,14 @@ const NAME_NOISE = new Set(['nvidia', 'tesla', 'hbm2', 'hbm2e', 'hbm3', 'hbm3e',
 /**
  * A GPU name as an order-free set of words: "NVIDIA A100-SXM4-80GB" (nvidia-smi,
  * torch.cuda.get_device_name), "A100_80GB_SXM" and "a100-sxm-80gb" all read "80gb a100 sxm";
- * "NVIDIA H100 80GB HBM3" reads "80gb h100", and "A100 80G" reads as "A100 80GB". A word that tells cards apart stays (pcie, nvl), so
+ * "NVIDIA H100 80GB HBM3" reads "80gb h100", and "A100 80G" and "NVIDIA A100 SXM4 80 GB" read as "A100 80GB". A word that tells cards apart stays (pcie, nvl), so
  * an A100 PCIe or an H100 NVL never reads as the SXM part the catalog holds.
  */
 export function hardwareNameKey(name: string): string {
   const words = name
     .toLowerCase()
+    // "80 GB" (a spaced unit, as inventories and some tools print it) is the one word "80gb".
+    .replace(/(\d)[\s_\-]+(gb|g)\b/g, '$1$2')
     .split(/[\s_\-/]+/)
     .filter((w) => w !== '' && !NAME_NOISE.has(w))
     // "80G" (some inventories and cloud listings) is the same memory size as "80GB".
