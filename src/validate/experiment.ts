@@ -45,6 +45,8 @@ export interface Experiment {
   readonly hfConfig: Readonly<Record<string, unknown>>;
   /** The file's `weight_dtype` (else `precision`) text, a hint at the weight format when hf_config declares no quantisation. */
   readonly weightFormat?: string;
+  /** `vllm.quantization`, the server's --quantization (plan-weights.ts reads it with hf_config's). */
+  readonly vllmQuantization?: string;
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
   readonly tp: number;
   readonly dp: number;
@@ -251,6 +253,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     status: typeof json['status'] === 'string' ? json['status'] : 'active',
     model,
     hfConfig,
+    vllmQuantization: quantizationOf(r, v),
     weightFormat: typeof json['weight_dtype'] === 'string' ? json['weight_dtype'] : typeof json['precision'] === 'string' ? json['precision'] : undefined,
     hardware,
     tp,
@@ -271,6 +274,14 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     sourceRef: json['source_ref'],
     assumptions: notes,
   });
+}
+
+/** `vllm.quantization`: absent or null is none; otherwise the method's name. */
+function quantizationOf(r: Reader, v: Record<string, unknown>): string | undefined {
+  const q = v['quantization'];
+  if (q === undefined || q === null) return undefined;
+  if (typeof q !== 'string' || q.trim() === '') return r.fail('vllm.quantization', `found ${JSON.stringify(q)}; expected a vLLM --quantization method name or null`);
+  return q.trim();
 }
 
 /** `vllm.kv_cache_dtype`: absent or null is vLLM's auto; any other value must be one the simulator models. */
