@@ -198,6 +198,26 @@ export function findHardware(name: string): HardwareSpec | undefined {
   return byKey.get(hardwareNameKey(name));
 }
 
+/**
+ * When `name` resolves but leaves a choice open (its words fit several catalogued parts: "A100"
+ * is four, "NVIDIA H100 80GB HBM3", as nvidia-smi names the SXM part, also fits the PCIe one's
+ * "h100-pcie-80gb"), the other parts it could be, so the reading is said; [] when it names one.
+ */
+export function hardwareAlternatives(name: string): string[] {
+  const spec = findHardware(name);
+  if (spec === undefined) return [];
+  const words = hardwareNameKey(name).split(' ');
+  const fits = new Set<string>();
+  file.gpus.forEach((g, i) => {
+    for (const n of [g.name, ...g.aliases]) {
+      const key = new Set(hardwareNameKey(n).split(' '));
+      if (words.every((w) => key.has(w))) fits.add(specs[i]!.name);
+    }
+  });
+  fits.delete(spec.name);
+  return [...fits];
+}
+
 /** The catalogued GPU; unknown → InputError UNKNOWN_HARDWARE listing close names. */
 export function getHardware(name: string, where = '--hardware'): HardwareSpec {
   const spec = findHardware(name);

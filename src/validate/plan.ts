@@ -25,6 +25,7 @@ import { describeGeneration, findModel } from '../model/index.js';
 import { configVocabSize, familyGenerationDefaults } from '../model/generation-families.js';
 import { configContextLength, languageConfig } from '../model/hf-config.js';
 import type { ArrivalProcess, EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
+import { findHardware, hardwareAlternatives } from '../model/hardware-catalog.js';
 import { deriveKnobs } from './knobs.js';
 import { weightFormat } from './plan-weights.js';
 import type { LatencyRow } from './requests.js';
@@ -170,6 +171,12 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     kind: 'assumed',
     why: "the client sets no sampling parameters (inference-perf's completion body is model, prompt, max_tokens, ignore_eos, stream), so vLLM (--generation-config auto) samples with the model's generation_config defaults",
   });
+  // A name that fits several catalogued parts ("A100", "NVIDIA H100 80GB HBM3") is read as one of them: said.
+  const hw = findHardware(exp.hardware.gpu);
+  const alternatives = hardwareAlternatives(exp.hardware.gpu);
+  if (hw !== undefined && alternatives.length > 0) {
+    assumptions.push({ field: 'hardware.gpu', value: hw.name, kind: 'assumed', why: `'${exp.hardware.gpu}' fits ${[hw.name, ...alternatives].join(', ')}: read as ${hw.name} (${hw.source}); a name with the form factor and memory size ('A100-SXM4-40GB', 'H100 PCIe') picks another` });
+  }
   if (exp.dp > 1) {
     assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
   }
