@@ -43,6 +43,19 @@ export function findModel(name: string): ModelSpec | undefined {
   return byName.get(name.trim().toLowerCase());
 }
 
+/**
+ * The catalogued model re-read with `quantizationConfig` as its config.json's
+ * quantization_config: a quantised build (or a vLLM --quantization applied at load) of a model
+ * the catalog holds as 16-bit. Undefined when the model is not catalogued. `where` names the
+ * source of the quantisation in errors.
+ */
+export function findModelQuantized(name: string, quantizationConfig: Readonly<Record<string, unknown>>, where: string): ModelSpec | undefined {
+  const spec = findModel(name);
+  if (spec === undefined) return undefined;
+  const m = file.models[specs.indexOf(spec)]!;
+  return modelSpecFromHfConfig({ ...m.config, quantization_config: quantizationConfig }, m.name, where, spec.generation);
+}
+
 /** The catalogued model; unknown → InputError UNKNOWN_MODEL listing close names. */
 export function getModel(name: string, where = '--model'): ModelSpec {
   const spec = findModel(name);

@@ -161,12 +161,14 @@ const NAME_NOISE = new Set(['nvidia', 'tesla', 'hbm2', 'hbm2e', 'hbm3', 'hbm3e',
 /**
  * A GPU name as an order-free set of words: "NVIDIA A100-SXM4-80GB" (nvidia-smi,
  * torch.cuda.get_device_name), "A100_80GB_SXM" and "a100-sxm-80gb" all read "80gb a100 sxm";
- * "NVIDIA H100 80GB HBM3" reads "80gb h100", and "A100 80G" reads as "A100 80GB". A word that tells cards apart stays (pcie, nvl), so
+ * "NVIDIA H100 80GB HBM3" reads "80gb h100", and "A100 80G" and "NVIDIA A100 SXM4 80 GB" read as "A100 80GB". A word that tells cards apart stays (pcie, nvl), so
  * an A100 PCIe or an H100 NVL never reads as the SXM part the catalog holds.
  */
 export function hardwareNameKey(name: string): string {
   const words = name
     .toLowerCase()
+    // "80 GB" (a spaced unit, as inventories and some tools print it) is the one word "80gb".
+    .replace(/(\d)[\s_\-]+(gb|g)\b/g, '$1$2')
     .split(/[\s_\-/]+/)
     .filter((w) => w !== '' && !NAME_NOISE.has(w))
     // "80G" (some inventories and cloud listings) is the same memory size as "80GB".
@@ -194,6 +196,26 @@ export function hardwareNames(): string[] {
 export function findHardware(name: string): HardwareSpec | undefined {
   // Every catalogued name and alias is in byKey under its own key, so one probe covers them all.
   return byKey.get(hardwareNameKey(name));
+}
+
+/**
+ * When `name` resolves but leaves a choice open (its words fit several catalogued parts: "A100"
+ * is four, "NVIDIA H100 80GB HBM3", as nvidia-smi names the SXM part, also fits the PCIe one's
+ * "h100-pcie-80gb"), the other parts it could be, so the reading is said; [] when it names one.
+ */
+export function hardwareAlternatives(name: string): string[] {
+  const spec = findHardware(name);
+  if (spec === undefined) return [];
+  const words = hardwareNameKey(name).split(' ');
+  const fits = new Set<string>();
+  file.gpus.forEach((g, i) => {
+    for (const n of [g.name, ...g.aliases]) {
+      const key = new Set(hardwareNameKey(n).split(' '));
+      if (words.every((w) => key.has(w))) fits.add(specs[i]!.name);
+    }
+  });
+  fits.delete(spec.name);
+  return [...fits];
 }
 
 /** The catalogued GPU; unknown → InputError UNKNOWN_HARDWARE listing close names. */

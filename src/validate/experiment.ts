@@ -45,6 +45,8 @@ export interface Experiment {
   readonly hfConfig: Readonly<Record<string, unknown>>;
   /** The file's `weight_dtype` (else `precision`) text, a hint at the weight format when hf_config declares no quantisation. */
   readonly weightFormat?: string;
+  /** `vllm.quantization`, the server's --quantization (plan-weights.ts reads it with hf_config's). */
+  readonly vllmQuantization?: string;
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
   readonly tp: number;
   readonly dp: number;
@@ -141,10 +143,9 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   const hw = r.obj(json, 'hardware', '');
   const statedGpus = optNum(r, hw, 'num_gpus', 'hardware.');
   const hardware = { gpu: r.str(hw, 'gpu', 'hardware.'), numGpus: statedGpus ?? 1 };
-  const tp = r.num(json, 'tp', '');
-  if (!Number.isInteger(tp) || tp < 1) r.fail('tp', `expected a positive integer, found ${tp}`);
-  const dp = optNum(r, json, 'dp', '') ?? 1;
-  if (!Number.isInteger(dp) || dp < 1) r.fail('dp', `expected a positive integer, found ${dp}`);
+  const vllmObj = isObj(json['vllm']) ? json['vllm'] : {};
+  const tp = parallelDegree(r, json, vllmObj, 'tp', 'tensor_parallel_size', undefined);
+  const dp = parallelDegree(r, json, vllmObj, 'dp', 'data_parallel_size', 1);
   const notes: Assumption[] = [];
   if (statedGpus !== undefined && statedGpus !== tp * dp) {
     notes.push({ field: 'hardware.num_gpus', value: statedGpus, kind: 'noted', why: `tp ${tp} × dp ${dp} = ${tp * dp} GPUs serve: simulated as the file's tp and dp (the other GPUs of the node are not used)` });
@@ -251,6 +252,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     status: typeof json['status'] === 'string' ? json['status'] : 'active',
     model,
     hfConfig,
+    vllmQuantization: quantizationOf(r, v),
     weightFormat: typeof json['weight_dtype'] === 'string' ? json['weight_dtype'] : typeof json['precision'] === 'string' ? json['precision'] : undefined,
     hardware,
     tp,
@@ -271,6 +273,29 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     sourceRef: json['source_ref'],
     assumptions: notes,
   });
+}
+
+/**
+ * The top-level `tp` / `dp`, else vLLM's own `vllm.tensor_parallel_size` / `data_parallel_size`
+ * (the server's flags, as a file copied from a launch config carries them); both given must agree.
+ * `fallback` stands in when neither is (dp: 1); tp has none.
+ */
+function parallelDegree(r: Reader, json: Obj, v: Obj, key: 'tp' | 'dp', vllmKey: string, fallback: number | undefined): number {
+  const top = r.optNum(json, key, '');
+  const flag = r.optNum(v, vllmKey, 'vllm.');
+  if (top !== undefined && flag !== undefined && top !== flag) r.fail(key, `${top} differs from vllm.${vllmKey} ${flag}; expected one degree`);
+  const n = top ?? flag ?? fallback;
+  if (n === undefined) return r.fail(key, `missing (expected a number, or vllm.${vllmKey})`, 'EXPERIMENT_MISSING_FIELD');
+  if (!Number.isInteger(n) || n < 1) r.fail(top !== undefined ? key : `vllm.${vllmKey}`, `expected a positive integer, found ${n}`);
+  return n;
+}
+
+/** `vllm.quantization`: absent or null is none; otherwise the method's name. */
+function quantizationOf(r: Reader, v: Record<string, unknown>): string | undefined {
+  const q = v['quantization'];
+  if (q === undefined || q === null) return undefined;
+  if (typeof q !== 'string' || q.trim() === '') return r.fail('vllm.quantization', `found ${JSON.stringify(q)}; expected a vLLM --quantization method name or null`);
+  return q.trim();
 }
 
 /** `vllm.kv_cache_dtype`: absent or null is vLLM's auto; any other value must be one the simulator models. */

@@ -24,10 +24,10 @@ import type { Assumption } from './assumptions.js';
 import { describeGeneration, findModel } from '../model/index.js';
 import { configVocabSize, familyGenerationDefaults } from '../model/generation-families.js';
 import { configContextLength, languageConfig } from '../model/hf-config.js';
-import type { ModelSpec } from '../model/model-spec.js';
-import { quantizationFromPrecision, quantizationObject, readQuantization } from '../model/quantization.js';
 import type { ArrivalProcess, EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
+import { findHardware, hardwareAlternatives } from '../model/hardware-catalog.js';
 import { deriveKnobs } from './knobs.js';
+import { weightFormat } from './plan-weights.js';
 import type { LatencyRow } from './requests.js';
 import { sToUs } from '../kernel/units.js';
 
@@ -54,7 +54,8 @@ export interface PlanStage {
 export interface ExperimentPlan {
   readonly id: string;
   readonly file: string;
-  readonly model: { readonly name: string; readonly hfConfig: Readonly<Record<string, unknown>> };
+  /** `quantizationConfig`: a quantisation the file declares for a model the catalog holds as 16-bit (plan-weights.ts); its spec is re-read with it. */
+  readonly model: { readonly name: string; readonly hfConfig: Readonly<Record<string, unknown>>; readonly quantizationConfig?: Readonly<Record<string, unknown>> };
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
   readonly tp: number;
   /** Engine instances (the experiment's data-parallel degree, usually 1). */
@@ -170,13 +171,19 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     kind: 'assumed',
     why: "the client sets no sampling parameters (inference-perf's completion body is model, prompt, max_tokens, ignore_eos, stream), so vLLM (--generation-config auto) samples with the model's generation_config defaults",
   });
+  // A name that fits several catalogued parts ("A100", "NVIDIA H100 80GB HBM3") is read as one of them: said.
+  const hw = findHardware(exp.hardware.gpu);
+  const alternatives = hardwareAlternatives(exp.hardware.gpu);
+  if (hw !== undefined && alternatives.length > 0) {
+    assumptions.push({ field: 'hardware.gpu', value: hw.name, kind: 'assumed', why: `'${exp.hardware.gpu}' fits ${[hw.name, ...alternatives].join(', ')}: read as ${hw.name} (${hw.source}); a name with the form factor and memory size ('A100-SXM4-40GB', 'H100 PCIe') picks another` });
+  }
   if (exp.dp > 1) {
     assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
   }
   return {
     id: exp.id,
     file: exp.file,
-    model: { name: exp.model, hfConfig: context.hfConfig },
+    model: { name: exp.model, hfConfig: context.hfConfig, ...(weights.quantizationConfig !== undefined ? { quantizationConfig: weights.quantizationConfig } : {}) },
     hardware: exp.hardware,
     tp: exp.tp,
     numInstances: exp.dp,
@@ -282,35 +289,6 @@ export function sampleLength(st: LengthStats | undefined, u: number): number | u
     if (u <= q1) return Math.round(v0 + ((v1 - v0) * (u - q0)) / (q1 - q0));
   }
   return Math.round(pts[pts.length - 1]![1]);
-}
-
-/**
- * The weight format the simulation uses, and the note that reports it when it is not 16-bit: a
- * catalogued model's own config; else the file's hf_config (`quantization_config`, or the trimmed
- * `quantization` object); else, when hf_config declares none, the file's `weight_dtype` /
- * `precision` text ("fp8 (W8A8 dynamic, compressed-tensors)"), which becomes the hf_config's
- * quantisation for the simulation.
- */
-function weightFormat(exp: Experiment, spec: ModelSpec | undefined): { hfConfig: Readonly<Record<string, unknown>>; note?: Assumption } {
-  const hf = exp.hfConfig;
-  if (spec !== undefined) {
-    if (spec.quantization === 'bf16') return { hfConfig: hf };
-    return { hfConfig: hf, note: { field: 'weights', value: spec.quantization, kind: 'derived', why: `the catalogued model's quantization_config (${spec.name})` } };
-  }
-  const holder = quantizationObject(hf) !== undefined ? hf : languageConfig(hf);
-  const declared = quantizationObject(holder);
-  if (declared !== undefined) {
-    const q = readQuantization(holder, `${exp.file}: hf_config`);
-    return { hfConfig: hf, note: { field: 'weights', value: q.label, kind: 'derived', why: `hf_config.${declared.key}` } };
-  }
-  const hinted = exp.weightFormat !== undefined ? quantizationFromPrecision(exp.weightFormat) : undefined;
-  if (hinted === undefined) return { hfConfig: hf };
-  const withQuant = { ...hf, quantization_config: hinted };
-  const q = readQuantization(withQuant, `${exp.file}: hf_config`);
-  return {
-    hfConfig: withQuant,
-    note: { field: 'weights', value: q.label, kind: 'derived', why: `hf_config declares no quantisation; the file's weight_dtype/precision ${JSON.stringify(exp.weightFormat)} names this format` },
-  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { resolveClusterConfig, type ClusterOptions } from '../cluster/config.js'
 import { simulate } from '../cluster/simulate.js';
 import { CollectingSink } from '../cluster/sink.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
-import { findModel } from '../model/catalog.js';
+import { findModel, findModelQuantized } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { familyGenerationDefaults } from '../model/generation-families.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
@@ -31,7 +31,8 @@ export interface PlanSimulationOptions {
 /** Resolves the plan's cluster config; exported for reports (what was derived). */
 export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOptions; derivedNames: string[] } {
   const k = plan.engineKnobs;
-  const model = findModel(plan.model.name) ?? modelSpecFromHfConfig(plan.model.hfConfig, plan.model.name.toLowerCase(), `${plan.file}: hf_config`, familyGenerationDefaults(plan.model.name, plan.model.hfConfig));
+  const quantized = plan.model.quantizationConfig === undefined ? undefined : findModelQuantized(plan.model.name, plan.model.quantizationConfig, `${plan.file}: weights`);
+  const model = quantized ?? findModel(plan.model.name) ?? modelSpecFromHfConfig(plan.model.hfConfig, plan.model.name.toLowerCase(), `${plan.file}: hf_config`, familyGenerationDefaults(plan.model.name, plan.model.hfConfig));
   const options: ClusterOptions = {
     modelSpec: model,
     hardware: plan.hardware.gpu,

@@ -47,6 +47,10 @@ describe('hardware catalog', () => {
       ['NVIDIA L40S PCIe 48GB', 'L40S'], // a PCIe card by make: its pcie word names the catalogued part
       ['A100 80G', 'A100-80'], // "80G" is the memory size "80GB"
       ['A100-40G', 'A100-40'],
+      ['NVIDIA A100 SXM4 80 GB', 'A100-80'], // a spaced unit: "80 GB" is "80GB"
+      ['NVIDIA A100-SXM4-40 GB', 'A100-40'],
+      ['H200 141 GB', 'H200'],
+      ['NVIDIA L40S 48 GB', 'L40S'],
     ];
     for (const [name, gpu] of cases) expect([name, getHardware(name).name]).toEqual([name, gpu]);
     expect(hardwareNameKey('NVIDIA A100-SXM4-80GB')).toBe(hardwareNameKey('a100_80gb-sxm'));

@@ -227,6 +227,26 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(parseExperiment(j, 'g.json').assumptions.some((a) => a.field === 'hardware.num_gpus')).toBe(false);
   });
 
+  it("tp and dp may be given as vLLM's own vllm.tensor_parallel_size / data_parallel_size; both forms must agree", () => {
+    const j = read(TRAINVAL, QWEN);
+    delete j.tp;
+    delete j.dp;
+    j.vllm.tensor_parallel_size = 2;
+    j.vllm.data_parallel_size = 2;
+    const e = parseExperiment(j, 'p.json');
+    expect([e.tp, e.dp]).toEqual([2, 2]);
+    // Read, so not listed as a key the simulation runs without.
+    expect(e.assumptions.some((a) => a.field.startsWith('vllm.tensor_parallel') || a.field.startsWith('vllm.data_parallel'))).toBe(false);
+    j.tp = 4;
+    expect(errorOf(() => parseExperiment(j, 'p.json')).message).toMatch(/p\.json: tp: 4 differs from vllm\.tensor_parallel_size 2/);
+    delete j.tp;
+    delete j.vllm.tensor_parallel_size;
+    const missing = errorOf(() => parseExperiment(j, 'p.json'));
+    expect([missing.code, missing.message]).toEqual(['EXPERIMENT_MISSING_FIELD', expect.stringMatching(/tp: missing \(expected a number, or vllm\.tensor_parallel_size\)/)]);
+    j.tp = null;
+    expect(errorOf(() => parseExperiment(j, 'p.json')).code).toBe('EXPERIMENT_MISSING_FIELD');
+  });
+
   it('a chat-API run is noted: its template tokens are not simulated', () => {
     const j = read(TRAINVAL, QWEN);
     j.workload.api = 'chat';

@@ -117,3 +117,23 @@ describe('prompt structure (pitfall 3) and output lengths (pitfall 2)', () => {
     expect(() => buildPlan(parseExperiment(j, 'o.json'))).toThrow(/o\.json: workload\.output_tokens_generated/);
   });
 });
+
+describe('the GPU a file names', () => {
+  const withGpu = (gpu: string) => {
+    const j = JSON.parse(readFileSync(new URL(`${CODEGEN}.json`, dir), 'utf8'));
+    j.hardware.gpu = gpu;
+    return buildPlan(parseExperiment(j, 'g.json'), { seed: 1, arrivals: 'synthetic' }).assumptions.find((a) => a.field === 'hardware.gpu');
+  };
+
+  it('a name several catalogued parts fit is read as one, and the report says which and what else it could be', () => {
+    const a100 = withGpu('A100')!;
+    expect(a100).toMatchObject({ kind: 'assumed', value: 'A100-80' });
+    expect(a100.why).toMatch(/^'A100' fits A100-80, A100-40, A100-PCIe-80, A100-PCIe-40: read as A100-80/);
+    // nvidia-smi's name of the SXM part also fits the PCIe card's "h100-pcie-80gb".
+    expect(withGpu('NVIDIA H100 80GB HBM3')).toMatchObject({ value: 'H100', why: expect.stringMatching(/fits H100, H100-PCIe/) });
+  });
+
+  it('a name that picks one part gets no note', () => {
+    for (const gpu of ['H100-SXM-80GB', 'NVIDIA A100-SXM4-80GB', 'NVIDIA A100 SXM4 80 GB', 'NVIDIA L40S', 'A100 80GB PCIe']) expect([gpu, withGpu(gpu)]).toEqual([gpu, undefined]);
+  });
+});

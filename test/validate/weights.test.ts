@@ -60,3 +60,65 @@ describe('weight format of an uncatalogued model', () => {
     expect(Math.abs(tpot.error_pct!)).toBeLessThan(12);
   }, 60_000);
 });
+
+/**
+ * A model the catalog holds as 16-bit, run quantised: a quantised build under the base model's
+ * name, or vLLM's --quantization fp8 applied at load. The catalog's entry must not win over what
+ * the file says the server ran (it did, silently, before: 16-bit weights, no note).
+ */
+describe('weight format of a catalogued 16-bit model the file says ran quantised', () => {
+  const FP8_DYNAMIC = { quant_method: 'compressed-tensors', format: 'float-quantized', config_groups: { group_0: { targets: ['Linear'], weights: { num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, input_activations: { num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true } } } };
+  const nemo = (edit: (j: Record<string, any>) => void): Record<string, any> => {
+    const j = read(NEMO);
+    edit(j);
+    return j;
+  };
+  const specOf = (j: Record<string, any>) => planClusterOptions(buildPlan(parseExperiment(j, 'n.json'), { seed: 1, arrivals: 'synthetic' })).options.modelSpec!;
+  const noteOf = (j: Record<string, any>) => buildPlan(parseExperiment(j, 'n.json'), { seed: 1, arrivals: 'synthetic' }).assumptions.find((a) => a.field === 'weights');
+
+  it("hf_config's quantization_config re-reads the catalogued model with it", () => {
+    const j = nemo((x) => {
+      x.hf_config.quantization_config = FP8_DYNAMIC;
+    });
+    expect([specOf(j).weightBytes, specOf(j).gemmFormat, specOf(j).name]).toEqual([1, 'fp8', 'mistralai/mistral-nemo-instruct-2407']);
+    expect(noteOf(j)).toMatchObject({ kind: 'derived', value: 'fp8 w8a8', why: expect.stringMatching(/^hf_config\.quantization_config; the catalog holds .* as 16-bit/) });
+  });
+
+  it('vllm.quantization fp8 (quantised at load) is read, not noted as unread', () => {
+    const j = nemo((x) => {
+      x.vllm.quantization = 'fp8';
+    });
+    expect([specOf(j).weightBytes, specOf(j).gemmFormat, specOf(j).activationQuant]).toEqual([1, 'fp8', true]);
+    const exp = parseExperiment(j, 'n.json');
+    expect(exp.assumptions.some((a) => a.field === 'vllm.quantization')).toBe(false);
+    expect(noteOf(j)!.why).toMatch(/vllm\.quantization "fp8": vLLM quantises the 16-bit weights while loading them/);
+  });
+
+  it("the weight_dtype text names the format when nothing else does", () => {
+    const j = nemo((x) => {
+      x.precision = 'fp8';
+      x.weight_dtype = 'fp8 (W8A8 dynamic, compressed-tensors)';
+    });
+    expect(specOf(j).weightBytes).toBe(1);
+  });
+
+  it('a --quantization that needs a checkpoint config hf_config lacks is refused by field', () => {
+    const j = nemo((x) => {
+      x.vllm.quantization = 'awq';
+    });
+    expect(() => buildPlan(parseExperiment(j, 'n.json'), { seed: 1, arrivals: 'synthetic' })).toThrowError(/n\.json: vllm\.quantization.*'awq' reads the checkpoint's own quantization_config/);
+  });
+
+  it("on a GPU without fp8 tensor cores the note says vLLM's weight-only Marlin path, which the roofline costs at 16-bit math", () => {
+    const j = nemo((x) => {
+      x.hf_config.quantization_config = FP8_DYNAMIC;
+      x.hardware.gpu = 'NVIDIA A100-SXM4-80GB';
+    });
+    expect(noteOf(j)!.value).toBe('fp8 w8a8; on A100-80 (compute capability 8.0, no fp8 tensor cores): fp8 w8a16, vLLM\'s weight-only FP8 Marlin kernel with 16-bit math');
+    const onL40s = nemo((x) => {
+      x.hf_config.quantization_config = FP8_DYNAMIC;
+      x.hardware.gpu = 'NVIDIA L40S';
+    });
+    expect(noteOf(onL40s)!.value).toBe('fp8 w8a8');
+  });
+});
