@@ -94,10 +94,15 @@ describe('parseExperiment', () => {
     expect(err.message).toContain('did you mean meta-llama/llama-2-7b-hf');
   });
 
-  it('num_requests must equal rate × duration (pitfall 4)', () => {
+  it('a num_requests other than rate × duration (pitfall 4) is simulated as stated and noted; a count that is not a whole number is refused', () => {
     const j = fixture();
-    j.workload.stages[0].num_requests = 21;
-    expect(errorOf(() => parseExperiment(j, 'n.json')).message).toContain('workload.stages[0].num_requests');
+    const expected = Math.round(j.workload.stages[0].rate_rps * j.workload.stages[0].duration_s);
+    j.workload.stages[0].num_requests = expected - 1;
+    const e = parseExperiment(j, 'n.json');
+    expect(e.workload.stages[0]!.numRequests).toBe(expected - 1);
+    expect(e.assumptions.find((n) => n.field === 'workload.stages[0].num_requests')?.why).toContain(`differs from rate_rps × duration_s = ${expected}`);
+    j.workload.stages[0].num_requests = 20.5;
+    expect(errorOf(() => parseExperiment(j, 'n.json')).message).toContain('workload.stages[0].num_requests: expected a positive whole number of requests, found 20.5');
   });
 
   it('parses all 16 shipped experiments', () => {
