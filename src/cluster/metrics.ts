@@ -122,7 +122,7 @@ export class MetricsCollector {
   constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }, options: MetricsOptions = {}) {
     this.defaultModel = options.defaultModel ?? '';
     this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
-    this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0);
+    this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0, layout.link);
     this.instanceExact = Math.max(INSTANCE_EXACT_MIN, Math.floor(GROUP_EXACT_SAMPLES / Math.max(1, numInstances)));
     for (let i = 0; i < numInstances; i++) this.perInstance.push(new Group(this.instanceExact));
     for (let i = 0; i < stages.length; i++) this.perStage.push(new Group());

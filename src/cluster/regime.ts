@@ -11,6 +11,18 @@
  *   lag (with async scheduling the next step is formed before the running one ends: one more
  *   step). Most of a step beyond that, some requests miss the step that should take them
  *   (token budget, max_num_seqs or KV blocks turn them away): the knee.
+ * - prefill/decode disaggregation, where the prefill's queue wait stays short while a decode pool
+ *   or the KV-transfer link past capacity makes TTFTs grow without bound (reported only when
+ *   requests were disaggregated):
+ *   - hand-off growth: the same slope for the wait from a prefill's answer to its decode
+ *     instance starting the pull (the decode scheduler's waiting loop, first come first served);
+ *   - link load: the transfers' time alone on the link (bytes / bandwidth + base latency) against
+ *     the time they took, 1 − Σalone / Σtaken. The link is shared by processor sharing
+ *     (kv-transfer.ts), where a transfer takes its time alone / (1 − ρ) on average at load ρ
+ *     (M/G/1-PS; Kleinrock, Queueing Systems vol. 2, 1976, §4.4), so the share lost to sharing
+ *     estimates ρ, and past capacity it tends to 1 as the backlog grows. A slope would not show
+ *     that: under sharing, an overloaded link finishes its flows together, so the earliest wait
+ *     the longest.
  * - lost share: requests rejected, timed out or unfinished, but not those no load could serve:
  *   dropped for their shape (longer than max_model_len or the whole KV cache, no tokens) or
  *   naming a model the fleet lacks (a trace of zero-token rows is not an overloaded server).
@@ -21,9 +33,10 @@
  * - time at the limits: step time with the batch at `max_num_seqs`, or with the KV cache
  *   nearly full while requests wait (vLLM's scheduler stops admitting there), and preemptions.
  *
- * Overloaded: the queue grows (slope ≥ 1%: a hundredth of the offered load is left waiting) or
- * at least 1% of requests are lost. Near the knee: not overloaded, but the queue creeps (slope
- * ≥ 0.1%), requests wait 0.8 steps or more beyond the scheduling lag, a batch limit binds a fifth of the step time,
+ * Overloaded: the queue or the hand-off grows (slope ≥ 1%: a hundredth of the offered load is
+ * left waiting), the link's load is 0.99 or more (transfers take 100 times their time alone), or
+ * at least 1% of requests are lost. Near the knee: not overloaded, but the queue or the hand-off
+ * creeps (slope ≥ 0.1%), the link's load is 0.8 or more (five times), requests wait 0.8 steps or more beyond the scheduling lag, a batch limit binds a fifth of the step time,
  * or one request in a hundred is preempted. Stable otherwise. docs/capacity.md shows the signs
  * over a rate sweep.
  */
@@ -53,6 +66,10 @@ export const REGIME_THRESHOLDS = Object.freeze({
   kneePreemptions: 0.01,
   /** KV utilisation counted as "at the KV limit" while requests wait. */
   kvLimitUtilization: 0.95,
+  /** KV-transfer link load (share of transfer time lost to sharing) past which the link is overloaded. */
+  overloadLinkLoad: 0.99,
+  /** ... and near its knee. */
+  kneeLinkLoad: 0.8,
 });
 
 export interface RegimeBlock {
@@ -71,7 +88,43 @@ export interface RegimeBlock {
     max_num_seqs_share: number;
     kv_limit_share: number;
     preemptions_per_request: number;
+    /** Growth of the wait from a prefill's answer to its decode starting the pull (s per s of arrivals); only with disaggregated requests. */
+    handoff_wait_slope?: number;
+    /** 1 − Σ transfer time alone / Σ time taken: the KV-transfer link's load under processor sharing; only with disaggregated requests. */
+    transfer_link_load?: number;
   };
+}
+
+/** The KV-transfer link (cluster/kv-transfer.ts): a transfer alone takes bytes / bytesPerS + latencyUs. */
+export interface RegimeLink {
+  readonly bytesPerS: number;
+  readonly latencyUs: number;
+}
+
+/** A running least-squares line of y on x (means and co-moments, Welford). */
+class Trend {
+  n = 0;
+  meanX = 0;
+  meanY = 0;
+  private cXY = 0;
+  private m2X = 0;
+  minX = Infinity;
+  maxX = -Infinity;
+
+  add(x: number, y: number): void {
+    this.n++;
+    const dx = x - this.meanX;
+    this.meanX += dx / this.n;
+    this.meanY += (y - this.meanY) / this.n;
+    this.cXY += dx * (y - this.meanY);
+    this.m2X += dx * (x - this.meanX);
+    if (x < this.minX) this.minX = x;
+    if (x > this.maxX) this.maxX = x;
+  }
+
+  get slope(): number {
+    return this.n >= 2 && this.m2X > 0 ? this.cXY / this.m2X : 0;
+  }
 }
 
 export class RegimeMonitor {
@@ -80,16 +133,15 @@ export class RegimeMonitor {
    * that can take it, beyond the running one. vLLM's async scheduling (≥ 0.14 default) forms step
    * N+1 while step N runs, so an arrival waits out the running step and the one already formed: 1.
    */
-  constructor(private readonly schedulingLagSteps = 0) {}
+  constructor(private readonly schedulingLagSteps = 0, private readonly link?: RegimeLink) {}
 
-  // Running least-squares of wait (s) on arrival (s): means and co-moments (Welford).
-  private n = 0;
-  private meanX = 0;
-  private meanY = 0;
-  private cXY = 0;
-  private m2X = 0;
-  private minX = Infinity;
-  private maxX = -Infinity;
+  /** Queue wait (s) on arrival (s). */
+  private readonly wait = new Trend();
+  /** Wait from a prefill's answer to its decode starting the pull (s) on arrival (s), disaggregated requests only. */
+  private readonly handoff = new Trend();
+  /** Landed transfers' µs alone on the link, and µs taken. */
+  private transferAloneUs = 0;
+  private transferTakenUs = 0;
   private preemptions = 0;
   private steps = 0;
   private stepUs = 0;
@@ -104,15 +156,14 @@ export class RegimeMonitor {
     if (r.status === 'dropped' || (r.status === 'rejected' && r.reason === 'unknown-model')) this.unservable++;
     if (r.firstScheduledUs < 0) return;
     const x = usToS(r.arrivalUs);
-    const y = usToS(r.firstScheduledUs - r.arrivalUs);
-    this.n++;
-    const dx = x - this.meanX;
-    this.meanX += dx / this.n;
-    this.meanY += (y - this.meanY) / this.n;
-    this.cXY += dx * (y - this.meanY);
-    this.m2X += dx * (x - this.meanX);
-    if (x < this.minX) this.minX = x;
-    if (x > this.maxX) this.maxX = x;
+    this.wait.add(x, usToS(r.firstScheduledUs - r.arrivalUs));
+    const d = r.disagg;
+    if (d === undefined) return;
+    if (d.prefillDoneUs >= 0 && d.transferStartUs >= 0) this.handoff.add(x, usToS(d.transferStartUs - d.prefillDoneUs));
+    if (this.link !== undefined && d.transferEndUs >= 0) {
+      this.transferAloneUs += (d.transferBytes / this.link.bytesPerS) * US_PER_S + this.link.latencyUs;
+      this.transferTakenUs += d.transferEndUs - d.transferStartUs;
+    }
   }
 
   /** One engine step, with the instance's queue and batch as it ended. */
@@ -132,29 +183,40 @@ export class RegimeMonitor {
    */
   block(counts: RequestCounts, instanceUs: number, compiles: KernelCompiles = NO_COMPILES): RegimeBlock {
     const T = REGIME_THRESHOLDS;
-    const slope = this.n >= 2 && this.m2X > 0 ? this.cXY / this.m2X : 0;
-    const at = (x: number): number => (this.n === 0 ? 0 : sToMs(Math.max(0, this.meanY + slope * (x - this.meanX))));
+    const w = this.wait;
+    const slope = w.slope;
+    const at = (x: number): number => (w.n === 0 ? 0 : sToMs(Math.max(0, w.meanY + slope * (x - w.meanX))));
     const share = (x: number, of: number): number => (of > 0 ? x / of : 0);
     const lost = counts.injected - counts.completed - this.unservable;
     const signs = {
       queue_wait_slope: round(slope),
-      queue_wait_start_ms: round(at(this.minX)),
-      queue_wait_end_ms: round(at(this.maxX)),
-      queue_wait_steps: round(this.steps > 0 && this.n > 0 ? (this.meanY * US_PER_S) / (this.stepUs / this.steps) : 0),
+      queue_wait_start_ms: round(at(w.minX)),
+      queue_wait_end_ms: round(at(w.maxX)),
+      queue_wait_steps: round(this.steps > 0 && w.n > 0 ? (w.meanY * US_PER_S) / (this.stepUs / this.steps) : 0),
       lost_share: round(share(lost, counts.injected)),
       utilization: round(Math.min(1, share(this.stepUs, instanceUs))),
       waiting_share: round(share(this.waitingUs, this.stepUs)),
       max_num_seqs_share: round(share(this.seqsLimitUs, this.stepUs)),
       kv_limit_share: round(share(this.kvLimitUs, this.stepUs)),
       preemptions_per_request: round(share(this.preemptions, counts.injected)),
+      ...(this.handoff.n > 0 ? { handoff_wait_slope: round(this.handoff.slope) } : {}),
+      ...(this.transferTakenUs > 0 ? { transfer_link_load: round(Math.max(0, 1 - this.transferAloneUs / this.transferTakenUs)) } : {}),
     };
+    const handoffSlope = signs.handoff_wait_slope ?? 0;
+    const handoffText = (verb: string): string => `the wait from a prefill's answer to its decode instance pulling the KV ${verb} ${handoffSlope.toFixed(3)} s per s of arrivals`;
+    const linkLoad = signs.transfer_link_load ?? 0;
+    const linkText = `KV transfers take ${linkLoad < 0.999 ? `${(1 / (1 - linkLoad)).toFixed(1)} times` : 'over 1000 times'} their time alone on the link (load ${linkLoad.toFixed(3)})`;
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
     const overload: string[] = [];
     if (signs.queue_wait_slope >= T.overloadSlope) overload.push(`queue wait grows ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals (${signs.queue_wait_start_ms.toFixed(0)} → ${signs.queue_wait_end_ms.toFixed(0)} ms)`);
+    if (handoffSlope >= T.overloadSlope) overload.push(handoffText('grows'));
+    if (linkLoad >= T.overloadLinkLoad) overload.push(linkText);
     if (signs.lost_share >= T.overloadLostShare) overload.push(`${pct(signs.lost_share)} of requests not completed`);
     if (overload.length > 0) return { state: 'overloaded', reasons: withCompiles(overload, compiles), signs };
     const knee: string[] = [];
     if (signs.queue_wait_slope >= T.kneeSlope) knee.push(`queue wait creeps up ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals`);
+    if (handoffSlope >= T.kneeSlope) knee.push(handoffText('creeps up'));
+    if (linkLoad >= T.kneeLinkLoad) knee.push(linkText);
     if (signs.queue_wait_steps >= this.schedulingLagSteps + T.kneeWaitSteps) {
       knee.push(`requests wait ${signs.queue_wait_steps.toFixed(2)} steps on average before their first${this.schedulingLagSteps > 0 ? ` (${this.schedulingLagSteps} of them the scheduling lag)` : ''}`);
     }

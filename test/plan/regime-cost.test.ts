@@ -67,6 +67,58 @@ describe('regime', () => {
     expect(lost.block(counts(100, 98), 1)).toMatchObject({ state: 'overloaded', signs: { lost_share: 0.02 } });
   });
 
+  describe('prefill/decode disaggregation', () => {
+    // A link of 1 GB/s and 1 ms base latency: 10 MB alone takes 10 ms + 1 ms = 11 ms.
+    const link = { bytesPerS: 1e9, latencyUs: 1000 };
+    /** A request arriving at `arrivalMs`, queued 1 ms, prefilled 20 ms later; its decode starts the pull `waitMs` after and the 10 MB take `tookMs`. */
+    const pd = (i: number, arrivalMs: number, waitMs: number, tookMs: number) => {
+      const r = record({ id: `p${i}`, arrivalMs, queueMs: 1 });
+      const us = (ms: number) => Math.round(ms * 1000);
+      const done = r.arrivalUs + us(21);
+      const start = done + us(waitMs);
+      const end = start + us(tookMs);
+      return { ...r, disagg: { prefillInstance: 0, decodeInstance: 1, decodeRoutedUs: r.arrivalUs, prefillDoneUs: done, transferStartUs: start, transferEndUs: end, transferBytes: 1e7, decodeEnqueuedUs: done, decodeFirstScheduledUs: end, decodeCachedTokens: 0 } };
+    };
+    const run = (recs: ReturnType<typeof pd>[]) => {
+      const m = new RegimeMonitor(0, link);
+      for (const r of recs) m.addRecord(r);
+      for (let i = 0; i < 100; i++) m.addStep(10_000, 0, 4, 256, 0.3);
+      return m.block(counts(recs.length), 10_000_000);
+    };
+
+    it('reads a link shared at load rho from the time its transfers lose to sharing, 1 - alone / taken', () => {
+      // Every transfer takes 5 times its 11 ms alone: load 0.8, the knee.
+      const knee = run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 55)));
+      expect(knee.signs.transfer_link_load).toBeCloseTo(0.8, 9);
+      expect(knee.signs.handoff_wait_slope).toBeCloseTo(0, 9);
+      expect(knee.state).toBe('near-knee');
+      expect(knee.reasons).toEqual(['KV transfers take 5.0 times their time alone on the link (load 0.800)']);
+      // Taking 2 times as long (load 0.5) is stable; 200 times (0.995) is overloaded, though the
+      // prefill queue waits 1 ms throughout and, as under sharing, the earliest transfers take longest.
+      expect(run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 22))).state).toBe('stable');
+      const over = run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 2200 + (9 - i) * 100)));
+      expect(over.signs.queue_wait_slope).toBe(0);
+      expect(over.signs.transfer_link_load).toBeGreaterThan(0.99);
+      expect(over.state).toBe('overloaded');
+    });
+
+    it('is overloaded when the wait for a decode instance to start the pull grows (its scheduler cannot keep up)', () => {
+      // The wait grows 0.05 s per s of arrivals: 2 ms, 52 ms, ... 452 ms.
+      const b = run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2 + 50 * i, 11)));
+      expect(b.signs.handoff_wait_slope).toBeCloseTo(0.05, 9);
+      expect(b.signs.transfer_link_load).toBe(0);
+      expect(b.state).toBe('overloaded');
+      expect(b.reasons[0]).toMatch(/the wait from a prefill's answer to its decode instance pulling the KV grows 0\.050 s per s of arrivals/);
+    });
+
+    it('adds neither sign to a run without disaggregated requests', () => {
+      const m = new RegimeMonitor(0, link);
+      m.addRecord(record({ id: 'a', arrivalMs: 0, queueMs: 1 }));
+      expect(Object.keys(m.block(counts(1), 1000).signs)).not.toContain('transfer_link_load');
+      expect(Object.keys(m.block(counts(1), 1000).signs)).not.toContain('handoff_wait_slope');
+    });
+  });
+
   it('requests refused for their shape or an absent model are not lost to load: 3 of 4 dropped is still stable', () => {
     const m = new RegimeMonitor();
     m.addRecord(record({ id: 'ok', arrivalMs: 0 }));
