@@ -21,7 +21,7 @@ import { runInWorkersSettled } from '../validate/validate-workers.node.js';
 import { compiledWorkerUrl, readText, resolvePath } from './files.node.js';
 import { ExitCode, type CliIO } from './io.js';
 import { choiceFlag, intFlag } from './parse.js';
-import { checkRunFlags, checkRunFlagValues, commandLine } from './run-flags.js';
+import { checkCatalogNames, checkRunFlags, checkRunFlagValues, commandLine } from './run-flags.js';
 import { simulateSweepPoint, type SweepOutcome, type SweepPoint } from './sweep-point.js';
 import { appendResult, finishDir, prepareDir, readDir, readResults, writeManifest } from './sweep-dir.node.js';
 import { msToS } from '../kernel/units.js';
@@ -90,7 +90,10 @@ function loadSpec(io: CliIO, path: string): LoadedSpec {
   const configs = expandSweep(spec, digest);
   // Every flag any configuration sets (bundles differ between configurations).
   if (configs.length > 0) checkRunFlags(Object.assign({}, ...configs.map((c) => c.flags)), (f) => flagWhere(spec, f));
-  for (const c of configs) checkRunFlagValues(c.flags, (f) => flagWhere(spec, f));
+  for (const c of configs) {
+    checkRunFlagValues(c.flags, (f) => flagWhere(spec, f));
+    checkCatalogNames(c.flags, (f) => flagWhere(spec, f));
+  }
   return { spec, specText, specPath, specDir, configs, digest };
 }
 

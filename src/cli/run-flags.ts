@@ -7,6 +7,8 @@
 import { Command, CommanderError, type Option } from 'commander';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import { InputError, closeNames } from '../kernel/errors.js';
+import { getModel } from '../model/catalog.js';
+import { getHardware } from '../model/hardware-catalog.js';
 import { addReplayFlags, simulateReplay } from './cmd-replay.js';
 import { addRunFlags, simulateRun } from './cmd-run.js';
 import type { CliIO } from './io.js';
@@ -95,6 +97,19 @@ export function checkRunFlagValues(flags: RunFlags, where: (flag: string) => str
       }
     }
   }
+}
+
+/**
+ * A GPU or model the catalogs do not hold, and no `hardware-config` / `model-config` file
+ * describes, is a typo in the spec: named at its line (with the catalog's close names), as
+ * `blis capacity` refuses it, instead of becoming a configuration that "cannot run". Whether a
+ * catalogued model fits a catalogued GPU is still each configuration's result.
+ */
+export function checkCatalogNames(flags: RunFlags, where: (flag: string) => string): void {
+  const hw = flags['hardware'];
+  if (typeof hw === 'string' && flags['hardware-config'] === undefined) getHardware(hw, where('hardware'));
+  const model = flags['model'];
+  if (typeof model === 'string' && flags['model-config'] === undefined) getModel(model, where('model'));
 }
 
 /**

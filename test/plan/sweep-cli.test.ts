@@ -159,6 +159,9 @@ describe('blis sweep', () => {
       ['base: {num-requests: 50}\ngrid:\n  rate: [5, abc]\n', /\[FLAG_MALFORMED\] spec.yaml:3 grid.rate: found 'abc'; expected a number/],
       ['base: {num-requests: 50, warm-kernel-cache: 5}\ngrid:\n  rate: [5]\n', /\[RUN_FLAG_INVALID\] spec.yaml:1 base.warm-kernel-cache: 'warm-kernel-cache' is a switch; expected true or false; found 5/],
       ['base: {num-requests: 50}\ngrid:\n  rate: [5, true]\n', /\[RUN_FLAG_INVALID\] spec.yaml:3 grid.rate: 'rate' takes a value \(--rate <rps>\); found true/],
+      // A GPU or model neither catalogued nor described by a file ran as a configuration that "cannot run", exit 0.
+      ['base: {num-requests: 50}\ngrid:\n  hardware: [H100, H10O]\n', /\[UNKNOWN_HARDWARE\] spec.yaml:3 grid.hardware: unknown hardware 'H10O'; did you mean h100/],
+      ['base: {num-requests: 50, model: qwen/qwen3-14bb}\ngrid:\n  rate: [5]\n', /\[UNKNOWN_MODEL\] spec.yaml:1 base.model: unknown model 'qwen\/qwen3-14bb'; did you mean qwen\/qwen3-14b/],
     ];
     for (const [text, message] of cases) {
       const r = await runCli(['sweep', 'spec.yaml', '--out', 'x', '--quiet'], specDir(text));
@@ -179,10 +182,11 @@ describe('blis sweep', () => {
   });
 
   it('exits 2 when every configuration cannot run, saying how many, after writing the results', async () => {
-    const dir = specDir('base: {model: meta-llama/llama-3.1-8b-instruct, num-requests: 50}\ngrid:\n  hardware: [L4, T4]\n');
+    // Llama-3.1-70B's 141 GB of weights fit neither GPU at TP 1.
+    const dir = specDir('base: {model: meta-llama/llama-3.1-70b-instruct, num-requests: 50}\ngrid:\n  hardware: [L40S, A100-40]\n');
     const r = await runCli(['sweep', 'spec.yaml', '--out', 'e', '--jobs', '1'], dir);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/all 2 configuration\(s\) cannot run; nothing was simulated .*The first: #0 hardware=L4: \[UNKNOWN_HARDWARE\]/);
+    expect(r.err).toMatch(/all 2 configuration\(s\) cannot run; nothing was simulated .*The first: #0 hardware=L40S: \[KV_CAPACITY\]/);
     expect(results(join(dir, 'e')).trimEnd().split('\n')).toHaveLength(2);
   });
 });
