@@ -250,7 +250,8 @@ export function registerSweep(program: Command, io: CliIO): void {
     });
     const keptKeys = new Set(kept.map(lineKey));
     const dropped = existing.lines.filter((x) => !keptKeys.has(lineKey(x))).length;
-    if (dropped > 0) say(`blis sweep: left out ${dropped} earlier line(s) of configurations this spec no longer has`);
+    // A warning, not progress: results are lost from the directory, so --quiet still prints it.
+    if (dropped > 0) io.err(`blis sweep: warning: left out ${dropped} earlier line(s) of ${dir}/results.jsonl whose configurations this spec no longer has (the spec changed; use another --out to keep them)\n`);
     const wall = msToS(Date.now() - start);
     say(`blis sweep: done in ${wall.toFixed(1)} s wall`);
     finish(io, dir, { specText: l.specText, title: `blis sweep ${basename(l.specPath)}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` }, manifest, kept);

@@ -181,6 +181,16 @@ describe('blis sweep', () => {
     expect(r.err).toMatch(/blis sweep: warning: 1 of 2 configuration\(s\) cannot run .*the first: #1 max-num-seqs=0/);
   });
 
+  it('warns, even with --quiet, when a changed spec leaves earlier results out of the directory', async () => {
+    const dir = specDir('base: {model: meta-llama/llama-3.1-8b-instruct, num-requests: 20}\ngrid:\n  rate: [5, 10]\n');
+    expect((await runCli(['sweep', 'spec.yaml', '--out', 'o', '--jobs', '1', '--quiet'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'spec.yaml'), 'base: {model: meta-llama/llama-3.1-8b-instruct, num-requests: 20}\ngrid:\n  rate: [5, 20]\n');
+    const r = await runCli(['sweep', 'spec.yaml', '--out', 'o', '--jobs', '1', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/blis sweep: warning: left out 1 earlier line\(s\) of .*results\.jsonl whose configurations this spec no longer has/);
+    expect(results(join(dir, 'o')).trimEnd().split('\n')).toHaveLength(2);
+  });
+
   it('exits 2 when every configuration cannot run, saying how many, after writing the results', async () => {
     // Llama-3.1-70B's 141 GB of weights fit neither GPU at TP 1.
     const dir = specDir('base: {model: meta-llama/llama-3.1-70b-instruct, num-requests: 50}\ngrid:\n  hardware: [L40S, A100-40]\n');
