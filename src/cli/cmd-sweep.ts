@@ -255,7 +255,8 @@ export function registerSweep(program: Command, io: CliIO): void {
     const wall = msToS(Date.now() - start);
     say(`blis sweep: done in ${wall.toFixed(1)} s wall`);
     finish(io, dir, { specText: l.specText, title: `blis sweep ${basename(l.specPath)}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` }, manifest, kept);
-    if (failures.length > 0) throw new ExitCode(1, `${failures.length} configuration(s) failed to simulate (not written; rerun to retry):\n  ${failures.join('\n  ')}`);
+    // Not input errors (those are results): a bug in the simulator, exit 3 (README, exit codes; 1 is an accuracy gate only).
+    if (failures.length > 0) throw new ExitCode(3, `${failures.length} configuration(s) failed to simulate, an internal error (please report it; not written, rerun to retry):\n  ${failures.join('\n  ')}`);
     reportUnrunnable(io, kept);
   });
 

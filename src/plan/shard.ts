@@ -16,7 +16,8 @@ export function parseShard(text: string, where = '--shard'): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || !(count >= 1) || !(index < count)) {
-    throw new InputError('FLAG_MALFORMED', where, `found '${text}'; expected I/N with 0 <= I < N, e.g. 0/4 (Kubernetes: $JOB_COMPLETION_INDEX/4)`);
+    // Well formed but out of range (4/4, 0/0) is FLAG_OUT_OF_RANGE, as for every other flag.
+    throw new InputError(m ? 'FLAG_OUT_OF_RANGE' : 'FLAG_MALFORMED', where, `found '${text}'; expected I/N with 0 <= I < N, e.g. 0/4 (Kubernetes: $JOB_COMPLETION_INDEX/4)`);
   }
   return { index, count };
 }

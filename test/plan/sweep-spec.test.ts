@@ -84,6 +84,8 @@ describe('shards and halving', () => {
     const s = [0, 1, 2].map((i) => parseShard(`${i}/3`));
     for (let k = 0; k < 20; k++) expect(s.filter((x) => inShard(k, x))).toHaveLength(1);
     expect(() => parseShard('3/3')).toThrow(/expected I\/N with 0 <= I < N/);
+    expect((() => { try { parseShard('3/3'); } catch (e) { return (e as { code: string }).code; } return ''; })()).toBe('FLAG_OUT_OF_RANGE');
+    expect((() => { try { parseShard('a/3'); } catch (e) { return (e as { code: string }).code; } return ''; })()).toBe('FLAG_MALFORMED');
     expect(() => parseShard('$JOB_COMPLETION_INDEX/3')).toThrow(/--shard/);
   });
 
