@@ -110,8 +110,12 @@ export function registerCapacity(program: Command, io: CliIO): void {
       numInstances: (o['numInstances'] as number[] | undefined) ?? [],
     };
     const say = (line: string): void => { if (o['quiet'] !== true) io.err(`${line}\n`); };
+    // Each probe is a run that prints its notes (the routing an --epp-config gives, a derived
+    // default): the same line from every probe would bury the search's progress, so each is said once.
+    const said = new Set<string>();
+    const probeIo: CliIO = { ...io, err: (s: string) => { if (!said.has(s)) { said.add(s); io.err(s); } } };
     const simulateAt = async (flags: Record<string, FlagValue>): Promise<MetricsDocument> => {
-      const doc = await simulateFlags(flags, io);
+      const doc = await simulateFlags(flags, probeIo);
       if (doc.slo === undefined) throw new InputError('CAPACITY_NO_SLO', '--slo', 'no SLO targets; expected --slo (e.g. ttft_p99=200,tpot_p50=30), --slo-class or a workload spec with slo_classes');
       return doc;
     };

@@ -33,4 +33,11 @@ describe('--epp-config', () => {
     const random = await runCli([...RUN, '--epp-config', 'r.yaml'], dir);
     expect([random.code, random.err]).toEqual([2, expect.stringMatching(/EPP_UNSUPPORTED.*r\.yaml:\d+ schedulingProfiles\[0\]\.plugins\[4\]\.pluginRef: 'weighted-random-picker'/)]);
   });
+
+  it('says its routing and notes once in a capacity search, not once per probe', async () => {
+    const r = await runCli(['capacity', '--epp-config', EXAMPLE, '--num-requests', '100', '--slo', 'ttft_p99=500', '--num-instances', '2', '--max-probes', '3'], root);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.match(/routing from .*epp-config\.yaml/g)).toHaveLength(1);
+    expect(r.err.match(/blis capacity: probe \d/g)).toHaveLength(3);
+  });
 });
