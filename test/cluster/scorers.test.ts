@@ -70,23 +70,26 @@ describe('active-requests (llm-d active_request.go)', () => {
   });
 });
 
-describe('precise-prefix-cache (llm-d precise_prefix_cache.go + utils.go normalisation)', () => {
-  it('min-max normalises leading matched blocks over instances holding some; 0 for none', () => {
+describe('precise-prefix-cache (llm-d precise_prefix_cache.go Score + utils.go absoluteScoredPods)', () => {
+  it('scores leading blocks held / request blocks: 3 of 4, 1 of 4, 2 of 4, none', () => {
     const view = createRouterView(4);
     for (const h of [1, 2, 3]) view.kvIndex.record(0, true, h, 0);
     view.kvIndex.record(1, true, 1, 0);
     for (const h of [1, 2]) view.kvIndex.record(2, true, h, 0);
+    view.kvIndex.record(3, true, 2, 0); // not leading: block 1 is missing
     const out = new Float64Array(4);
     findScorer('precise-prefix-cache').create({ numInstances: 4 }).score(view, req([1, 2, 3, 4]), out);
-    expect([...out]).toEqual([1, 0, 0.5, 0]);
+    expect([...out]).toEqual([0.75, 0.25, 0.5, 0]);
   });
-  it('gives 1 to every holder when they hold the same number of blocks', () => {
+  it('does not lift a small hit to 1 when it is the best (no min-max since llm-d #1107)', () => {
     const view = createRouterView(3);
     view.kvIndex.record(0, true, 7, 0);
     view.kvIndex.record(2, true, 7, 0);
     const out = new Float64Array(3);
     findScorer('precise-prefix-cache-scorer').create({ numInstances: 3 }).score(view, req([7, 8]), out);
-    expect([...out]).toEqual([1, 0, 1]);
+    expect([...out]).toEqual([0.5, 0, 0.5]);
+    findScorer('precise-prefix-cache-scorer').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0, 0, 0]);
   });
 });
 
