@@ -138,6 +138,24 @@ describe('prefix-affinity index', () => {
     expect(out[3]).toBe(0.5);
     expect(out[0]).toBe(0);
   });
+  it('matches and counts at most maxPrefixBlocks leading blocks (llm-d hashPrompt truncates to maxPrefixBlocksToMatch, 256)', () => {
+    // 600-block prompts sharing their first 300 blocks: EPP hashes only blocks 0..255, so the second
+    // scores 256/256 = 1 on the instance the first went to (not 300/600 = 0.5).
+    const shared = Array.from({ length: 300 }, (_, k) => k + 1);
+    const a = [...shared, ...Array.from({ length: 300 }, (_, k) => 1000 + k)];
+    const b = [...shared, ...Array.from({ length: 300 }, (_, k) => 2000 + k)];
+    const idx = findScorer('prefix-affinity').create({ numInstances: 2 }) as PrefixAffinityIndex;
+    idx.onRouted(req(a), 0);
+    expect(idx.size).toBe(256); // the index learns only the hashed blocks
+    const out = new Float64Array(2);
+    idx.score(createRouterView(2), req(b), out);
+    expect([...out]).toEqual([1, 0]);
+    // With maxPrefixBlocksToMatch 400: 300 of the 400 counted blocks match.
+    const wide = findScorer('prefix-affinity').create({ numInstances: 2 }, { maxPrefixBlocks: 400 }) as PrefixAffinityIndex;
+    wide.onRouted(req(a), 1);
+    wide.score(createRouterView(2), req(b), out);
+    expect([...out]).toEqual([0, 0.75]);
+  });
   it('forgets the least recently routed blocks beyond its capacity', () => {
     const idx = new PrefixAffinityIndex(1, 3);
     idx.onRouted(req([1, 2, 3]), 0);
