@@ -78,7 +78,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--prefill-tp <n>', 'P/D: TP of the prefill pool (default --tp)', intFlag('--prefill-tp'))
     .option('--decode-tp <n>', 'P/D: TP of the decode pool (default --tp)', intFlag('--decode-tp'))
     .option('--pd-decider <name>', `P/D: which requests to disaggregate: ${PD_DECIDERS.map((d) => d.name).join(', ')} (default always with P/D pools)`)
-    .option('--pd-prefix-threshold <tokens>', 'P/D prefix-threshold: disaggregate when the uncached prompt exceeds this (default 256)', intFlag('--pd-prefix-threshold'))
+    .option('--pd-prefix-threshold <tokens>', 'P/D prefix-threshold: disaggregate when the uncached prompt is at least this (default 256)', intFlag('--pd-prefix-threshold'))
     .option('--pd-transfer-bandwidth <GB/s>', 'P/D: KV-transfer link bandwidth per prefill instance, shared fairly (default 50)', numFlag('--pd-transfer-bandwidth'))
     .option('--pd-transfer-latency <ms>', 'P/D: base latency per KV transfer (default 1)', numFlag('--pd-transfer-latency'))
     .option('--max-instances <n>', 'room for instances an autoscaler adds (default --num-instances)', intFlag('--max-instances'));
