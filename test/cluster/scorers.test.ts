@@ -68,6 +68,21 @@ describe('active-requests (llm-d active_request.go)', () => {
     findScorer('active-requests').create({ numInstances: 3 }).score(view, req([]), out);
     expect([...out]).toEqual([0, 0.75, 1]);
   });
+  it('takes max over the candidates only; non-candidates score 0', () => {
+    const view = createRouterView(3);
+    view.active.set([8, 4, 1]);
+    view.eligible.set([0, 1, 1]);
+    const out = new Float64Array(3);
+    findScorer('active-requests').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0, 0, 0.75]); // max 4: (4 − 4)/4, (4 − 1)/4
+  });
+  it('scores instances at or below idleThreshold 1 and caps busy ones at maxBusyScore', () => {
+    const view = createRouterView(4);
+    view.active.set([0, 2, 3, 10]);
+    const out = new Float64Array(4);
+    findScorer('active-request-scorer').create({ numInstances: 4 }, { idleThreshold: 2, maxBusyScore: 0.5 }).score(view, req([]), out);
+    expect([...out]).toEqual([1, 1, 0.35, 0]); // (10 − 3)/10 × 0.5
+  });
 });
 
 describe('precise-prefix-cache (llm-d precise_prefix_cache.go Score + utils.go absoluteScoredPods)', () => {
