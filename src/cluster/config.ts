@@ -192,11 +192,11 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   seed: 42,
   /** blis admits everything unless asked: GIE without flow control only sheds sheddable (negative-criticality) requests. */
   admissionPolicy: 'always-admit',
-  /** GIE pkg/epp/saturationdetector/config.go DefaultQueueDepthThreshold. */
+  /** The utilization saturation detector's DefaultQueueDepthThreshold (llm-d pkg/epp/framework/plugins/flowcontrol/saturationdetector/utilization/config.go). */
   queueDepthThreshold: 5,
-  /** GIE DefaultKVCacheUtilThreshold. */
+  /** Its DefaultKVCacheUtilThreshold. */
   kvCacheUtilThreshold: 0.8,
-  /** GIE DefaultMetricsStalenessThreshold (200 ms: a few 50 ms refreshes). */
+  /** Its DefaultMetricsStalenessThreshold (200 ms: a few 50 ms refreshes). */
   metricsStalenessThresholdMs: 200,
   /** No rate given: the token-bucket policy requires one. */
   tokenBucketRate: 0,

@@ -133,13 +133,19 @@ function scorerName(type: string, parameters: Obj): string | undefined {
  * The parameters blis has an option for, converted; the others are noted. llm-d's
  * prefix-cache-scorer keeps an LRU of `lruCapacityPerServer` blocks per pod; blis's router index
  * is one LRU over all pods, so it gets that many per pod in all (its blocks are the engine's, not
- * `hashBlockSize`/`blockSize` tokens: noted). The load-aware scorer's `threshold` is its own.
+ * `hashBlockSize`/`blockSize` tokens: noted); `maxPrefixBlocksToMatch` caps the blocks it
+ * matches and counts. The load-aware scorer's `threshold` and the active-request scorer's
+ * `idleThreshold` and `maxBusyScore` are their own.
  */
 function scorerParameters(name: string, parameters: Obj, numInstances: number, notes: string[], ref: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(parameters)) {
     if (name === 'prefix-affinity' && key === 'lruCapacityPerServer' && typeof value === 'number' && value > 0) {
       out['capacityBlocks'] = Math.round(value) * numInstances;
+    } else if (name === 'prefix-affinity' && key === 'maxPrefixBlocksToMatch' && typeof value === 'number' && value >= 1) {
+      out['maxPrefixBlocks'] = Math.floor(value);
+    } else if (name === 'active-requests' && (key === 'idleThreshold' || key === 'maxBusyScore') && typeof value === 'number' && value >= 0) {
+      out[key] = value;
     } else if (name === 'load-aware' && key === 'threshold' && typeof value === 'number' && value > 0) {
       out['threshold'] = value;
     } else {

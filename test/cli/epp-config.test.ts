@@ -16,7 +16,7 @@ describe('--epp-config', () => {
     const a = JSON.parse(viaEpp.out);
     const b = JSON.parse(viaFlag.out);
     expect(a.config.routing_scorers).toBe('prefix-affinity:3,queue-depth:1,kv-utilization:1');
-    expect(a.config.routing_scorer_options).toEqual({ 'prefix-affinity': { capacityBlocks: 8 * 31250 } });
+    expect(a.config.routing_scorer_options).toEqual({ 'prefix-affinity': { capacityBlocks: 8 * 31250, maxPrefixBlocks: 256 } });
     expect(b.config.routing_scorer_options).toBeUndefined();
     for (const k of ['ttft_ms', 'e2e_ms', 'requests', 'kv', 'instances']) expect(a[k], k).toEqual(b[k]);
   });

@@ -14,8 +14,8 @@ import { createRouterView, type MutableRouterView } from '../../src/cluster/view
 const REQ = { index: 0, inputTokens: 64, outputTokens: 8, blockHashes: new Float64Array(0), priority: 0 };
 
 const settingsArb: fc.Arbitrary<AdmissionSettings> = fc.record({
-  queueDepthThreshold: fc.integer({ min: 0, max: 20 }),
-  kvCacheUtilThreshold: fc.double({ min: 0, max: 1, noNaN: true }),
+  queueDepthThreshold: fc.integer({ min: 1, max: 20 }),
+  kvCacheUtilThreshold: fc.double({ min: 0.01, max: 1, noNaN: true }),
   metricsStalenessUs: fc.integer({ min: 0, max: 500_000 }),
   tokenBucketRatePerS: fc.double({ min: 0.1, max: 100, noNaN: true }),
   tokenBucketBurst: fc.double({ min: 1, max: 20, noNaN: true }),

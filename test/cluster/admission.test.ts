@@ -7,33 +7,54 @@ import { arrival, run } from './helpers.js';
 const SETTINGS = { queueDepthThreshold: 5, kvCacheUtilThreshold: 0.8, metricsStalenessUs: 200_000, tokenBucketRatePerS: 10, tokenBucketBurst: 2 };
 const REQ = { index: 0, inputTokens: 16, outputTokens: 1, blockHashes: new Float64Array(0), priority: 0 };
 
-describe('saturation detector (GIE semantics)', () => {
+describe('saturation detector (llm-d utilization detector: mean of max(q/Q, kv/KV) ≥ 1)', () => {
+  // Q = 5, KV = 0.8 (the detector's defaults).
   const sat = findAdmissionPolicy('saturation').create(SETTINGS);
-  it('admits while one candidate has waiting ≤ threshold and KV ≤ threshold', () => {
-    const v = createRouterView(3);
-    v.waiting.set([9, 5, 9]);
-    v.kvUtilization.set([0.1, 0.8, 0.1]);
-    expect(sat.decide(v, REQ, 0)).toBeNull();
-  });
-  it('refuses when every candidate exceeds a threshold (queue or KV)', () => {
-    const v = createRouterView(3);
-    v.waiting.set([6, 0, 9]);
-    v.kvUtilization.set([0.1, 0.81, 0.1]);
+  it('refuses a pool of busy pods even when one is idle: the mean, not any pod, decides', () => {
+    const v = createRouterView(4);
+    // max(0/5, 0/0.8) = 0, max(10/5, 0.1/0.8) = 2, twice more 2: mean 6/4 = 1.5 ≥ 1.
+    v.waiting.set([0, 10, 10, 10]);
+    v.kvUtilization.set([0, 0.1, 0.1, 0.1]);
     expect(sat.decide(v, REQ, 0)).toBe('saturated');
+    // max(9/5, 0.1/0.8) = 1.8, max(0/5, 0.1/0.8) = 0.125: mean 1.925/2 = 0.9625 < 1.
+    const w = createRouterView(2);
+    w.waiting.set([9, 0]);
+    w.kvUtilization.set([0.1, 0.1]);
+    expect(sat.decide(w, REQ, 0)).toBeNull();
   });
-  it('ignores instances that are not candidates, and counts in-flight dispatches as waiting', () => {
+  it('counts a pod at exactly the threshold as full (ratio 1 ≥ 1), by queue or by KV', () => {
+    const v = createRouterView(1);
+    v.waiting.set([4]);
+    v.kvUtilization.set([0.79]);
+    expect(sat.decide(v, REQ, 0)).toBeNull(); // max(0.8, 0.9875)
+    v.waiting.set([5]);
+    expect(sat.decide(v, REQ, 0)).toBe('saturated'); // 5/5 = 1
+    v.waiting.set([0]);
+    v.kvUtilization.set([0.8]);
+    expect(sat.decide(v, REQ, 0)).toBe('saturated'); // 0.8/0.8 = 1
+  });
+  it('averages over candidates only, and counts in-flight dispatches as waiting', () => {
     const v = createRouterView(2);
     v.waiting.set([0, 9]);
     v.eligible.set([0, 1]);
-    expect(sat.decide(v, REQ, 0)).toBe('saturated');
+    expect(sat.decide(v, REQ, 0)).toBe('saturated'); // 9/5 over one candidate
     v.eligible.set([1, 1]);
+    v.waiting.set([0, 4]);
+    expect(sat.decide(v, REQ, 0)).toBeNull(); // (0 + 0.8)/2
     v.inFlight.set([6, 0]);
-    expect(sat.decide(v, REQ, 0)).toBe('saturated');
+    expect(sat.decide(v, REQ, 0)).toBe('saturated'); // (6/5 + 4/5)/2 = 1
+    v.eligible.set([0, 0]);
+    expect(sat.decide(v, REQ, 0)).toBe('saturated'); // no candidate: saturation 1
   });
-  it('treats metrics older than the staleness threshold as no capacity', () => {
+  it('counts metrics older than the staleness threshold as a full pod (score 1)', () => {
     const v = createRouterView(1);
     expect(sat.decide(v, REQ, 200_000)).toBeNull();
     expect(sat.decide(v, REQ, 200_001)).toBe('saturated');
+  });
+  it('refuses thresholds of 0, which it divides by (the detector\'s validateConfig)', () => {
+    const entry = findAdmissionPolicy('saturation');
+    expect(() => entry.check!({ ...SETTINGS, queueDepthThreshold: 0 })).toThrowError(/--queue-depth-threshold.*expected a number > 0/);
+    expect(() => entry.check!({ ...SETTINGS, kvCacheUtilThreshold: 0 })).toThrowError(/--kv-cache-util-threshold.*expected a fraction in \(0, 1\]/);
   });
 });
 
@@ -108,7 +129,8 @@ function saturatingArrivals(): ReturnType<typeof arrival>[] {
     arrival('r3', 3000, 16, 100, { priority: -1 }),
   ];
 }
-const SAT = { numInstances: 1, maxNumSeqs: 1, admissionPolicy: 'saturation', queueDepthThreshold: 0, snapshotRefreshIntervalMs: 10 };
+// One instance, Q = 1: saturated as soon as one request waits (1/1 ≥ 1).
+const SAT = { numInstances: 1, maxNumSeqs: 1, admissionPolicy: 'saturation', queueDepthThreshold: 1, snapshotRefreshIntervalMs: 10 };
 
 describe('saturation admission end to end', () => {
   it('rejects requests that find every candidate saturated (without flow control)', async () => {

@@ -38,10 +38,20 @@ schedulingProfiles:
 `;
 
 describe('EndpointPickerConfig → routing', () => {
+  it('passes the active-request scorer\'s idleThreshold and maxBusyScore through', () => {
+    const r = read(`plugins:
+- type: active-request-scorer
+  parameters: {idleThreshold: 2, maxBusyScore: 0.5}
+- type: max-score-picker
+`);
+    expect(r.scorers).toEqual([{ name: 'active-requests', weight: 1 }]);
+    expect(r.scorerOptions).toEqual({ 'active-requests': { idleThreshold: 2, maxBusyScore: 0.5 } });
+  });
+
   it('takes the profile\'s scorers and weights (1 when unset), per-pod LRU capacity × pods, the load threshold; notes the rest', () => {
     const r = read(ESTIMATE, 4);
     expect(r.scorers).toEqual([{ name: 'prefix-affinity', weight: 2 }, { name: 'load-aware', weight: 1 }]);
-    expect(r.scorerOptions).toEqual({ 'prefix-affinity': { capacityBlocks: 125_000 }, 'load-aware': { threshold: 64 } });
+    expect(r.scorerOptions).toEqual({ 'prefix-affinity': { capacityBlocks: 125_000, maxPrefixBlocks: 256 }, 'load-aware': { threshold: 64 } });
     expect(r.notes.join('\n')).toMatch(/single-profile-handler/);
     expect(r.notes.join('\n')).toMatch(/decode-filter/);
     expect(r.notes.join('\n')).toMatch(/hashBlockSize not modelled/);

@@ -65,11 +65,12 @@ describe('P/D decider conformance (every registered decider)', () => {
   }
 });
 
-describe('prefix-threshold decider (llm-d pd-profile-handler prefix-based decision)', () => {
-  it('splits when the uncached prompt exceeds the threshold, not when it equals it', () => {
+describe('prefix-threshold decider (llm-d prefix_based_pd_decider.go disaggregate)', () => {
+  it('splits when the uncached prompt reaches the threshold (decode only while nonCachedTokens < NonCachedTokens)', () => {
     const decide = PD_DECIDERS.find((d) => d.name === 'prefix-threshold')!.create(256);
-    expect(decide({ inputTokens: 1000, outputTokens: 10, cachedTokens: 744 })).toBe(false);
-    expect(decide({ inputTokens: 1000, outputTokens: 10, cachedTokens: 743 })).toBe(true);
+    expect(decide({ inputTokens: 1000, outputTokens: 10, cachedTokens: 745 })).toBe(false); // 255 uncached
+    expect(decide({ inputTokens: 1000, outputTokens: 10, cachedTokens: 744 })).toBe(true); // 256 uncached
+    expect(decide({ inputTokens: 255, outputTokens: 10, cachedTokens: 0 })).toBe(false); // inputTokens < threshold
   });
 });
 

@@ -68,25 +68,43 @@ describe('active-requests (llm-d active_request.go)', () => {
     findScorer('active-requests').create({ numInstances: 3 }).score(view, req([]), out);
     expect([...out]).toEqual([0, 0.75, 1]);
   });
+  it('takes max over the candidates only; non-candidates score 0', () => {
+    const view = createRouterView(3);
+    view.active.set([8, 4, 1]);
+    view.eligible.set([0, 1, 1]);
+    const out = new Float64Array(3);
+    findScorer('active-requests').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0, 0, 0.75]); // max 4: (4 − 4)/4, (4 − 1)/4
+  });
+  it('scores instances at or below idleThreshold 1 and caps busy ones at maxBusyScore', () => {
+    const view = createRouterView(4);
+    view.active.set([0, 2, 3, 10]);
+    const out = new Float64Array(4);
+    findScorer('active-request-scorer').create({ numInstances: 4 }, { idleThreshold: 2, maxBusyScore: 0.5 }).score(view, req([]), out);
+    expect([...out]).toEqual([1, 1, 0.35, 0]); // (10 − 3)/10 × 0.5
+  });
 });
 
-describe('precise-prefix-cache (llm-d precise_prefix_cache.go + utils.go normalisation)', () => {
-  it('min-max normalises leading matched blocks over instances holding some; 0 for none', () => {
+describe('precise-prefix-cache (llm-d precise_prefix_cache.go Score + utils.go absoluteScoredPods)', () => {
+  it('scores leading blocks held / request blocks: 3 of 4, 1 of 4, 2 of 4, none', () => {
     const view = createRouterView(4);
     for (const h of [1, 2, 3]) view.kvIndex.record(0, true, h, 0);
     view.kvIndex.record(1, true, 1, 0);
     for (const h of [1, 2]) view.kvIndex.record(2, true, h, 0);
+    view.kvIndex.record(3, true, 2, 0); // not leading: block 1 is missing
     const out = new Float64Array(4);
     findScorer('precise-prefix-cache').create({ numInstances: 4 }).score(view, req([1, 2, 3, 4]), out);
-    expect([...out]).toEqual([1, 0, 0.5, 0]);
+    expect([...out]).toEqual([0.75, 0.25, 0.5, 0]);
   });
-  it('gives 1 to every holder when they hold the same number of blocks', () => {
+  it('does not lift a small hit to 1 when it is the best (no min-max since llm-d #1107)', () => {
     const view = createRouterView(3);
     view.kvIndex.record(0, true, 7, 0);
     view.kvIndex.record(2, true, 7, 0);
     const out = new Float64Array(3);
     findScorer('precise-prefix-cache-scorer').create({ numInstances: 3 }).score(view, req([7, 8]), out);
-    expect([...out]).toEqual([1, 0, 1]);
+    expect([...out]).toEqual([0.5, 0, 0.5]);
+    findScorer('precise-prefix-cache-scorer').create({ numInstances: 3 }).score(view, req([]), out);
+    expect([...out]).toEqual([0, 0, 0]);
   });
 });
 
@@ -134,6 +152,24 @@ describe('prefix-affinity index', () => {
     expect(out[65]).toBe(1);
     expect(out[3]).toBe(0.5);
     expect(out[0]).toBe(0);
+  });
+  it('matches and counts at most maxPrefixBlocks leading blocks (llm-d hashPrompt truncates to maxPrefixBlocksToMatch, 256)', () => {
+    // 600-block prompts sharing their first 300 blocks: EPP hashes only blocks 0..255, so the second
+    // scores 256/256 = 1 on the instance the first went to (not 300/600 = 0.5).
+    const shared = Array.from({ length: 300 }, (_, k) => k + 1);
+    const a = [...shared, ...Array.from({ length: 300 }, (_, k) => 1000 + k)];
+    const b = [...shared, ...Array.from({ length: 300 }, (_, k) => 2000 + k)];
+    const idx = findScorer('prefix-affinity').create({ numInstances: 2 }) as PrefixAffinityIndex;
+    idx.onRouted(req(a), 0);
+    expect(idx.size).toBe(256); // the index learns only the hashed blocks
+    const out = new Float64Array(2);
+    idx.score(createRouterView(2), req(b), out);
+    expect([...out]).toEqual([1, 0]);
+    // With maxPrefixBlocksToMatch 400: 300 of the 400 counted blocks match.
+    const wide = findScorer('prefix-affinity').create({ numInstances: 2 }, { maxPrefixBlocks: 400 }) as PrefixAffinityIndex;
+    wide.onRouted(req(a), 1);
+    wide.score(createRouterView(2), req(b), out);
+    expect([...out]).toEqual([0, 0.75]);
   });
   it('forgets the least recently routed blocks beyond its capacity', () => {
     const idx = new PrefixAffinityIndex(1, 3);

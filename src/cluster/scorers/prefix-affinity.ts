@@ -2,10 +2,18 @@ import { HashIndex } from '../../engine/hash-index.js';
 import type { RoutingRequest, RouterView } from '../view.js';
 import type { Scorer, RoutingObserver, ScorerEntry } from './scorer.js';
 
+/** llm-d approximateprefix/types.go defaultMaxPrefixBlocks. */
+const DEFAULT_MAX_PREFIX_BLOCKS = 256;
+
 /**
  * llm-d's approximate prefix-cache-scorer: the router keeps its own index of which instance it
  * sent which prefix blocks to (it does not see the instances' real caches), bounded by an LRU
- * capacity. Score = leading blocks of the request found for that instance / the request's blocks.
+ * capacity. Score = leading blocks of the request found for that instance / the request's blocks,
+ * both counted over at most `maxPrefixBlocks` leading blocks (llm-d-inference-scheduler
+ * pkg/epp/framework/plugins/requestcontrol/dataproducer/approximateprefix/hashing.go `hashPrompt`
+ * truncates the prompt to maxPrefixBlocksToMatch blocks, default 256 in types.go, before hashing;
+ * the index learns only those, plugin.go `PreRequest`), so a 4096-token shared prefix of a longer
+ * prompt scores 1, not 4096 / its length.
  * Per request the work is O(matched blocks × ceil(instances/32) + instances), never
  * O(instances × blocks). The LRU is an intrusive list over typed arrays (slots), not a Map in
  * insertion order: evicting a Map's first key costs O(deleted entries) in V8 once the index is full.
@@ -24,7 +32,7 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
   private readonly active: Uint32Array;
   private readonly matched: Int32Array;
 
-  constructor(private readonly numInstances: number, private readonly capacityBlocks: number) {
+  constructor(private readonly numInstances: number, private readonly capacityBlocks: number, private readonly maxPrefixBlocks = DEFAULT_MAX_PREFIX_BLOCKS) {
     this.words = Math.max(1, Math.ceil(numInstances / 32));
     this.active = new Uint32Array(this.words);
     this.matched = new Int32Array(numInstances);
@@ -42,7 +50,8 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     const hashes = req.blockHashes;
     const word = instance >>> 5;
     const bit = 1 << (instance & 31);
-    for (let k = 0; k < hashes.length; k++) {
+    const blocks = Math.min(hashes.length, this.maxPrefixBlocks);
+    for (let k = 0; k < blocks; k++) {
       const h = hashes[k]!;
       let slot = this.slotOf.get(h);
       if (slot < 0) {
@@ -59,7 +68,7 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
 
   score(view: RouterView, req: RoutingRequest, out: Float64Array): void {
     const hashes = req.blockHashes;
-    const blocks = hashes.length;
+    const blocks = Math.min(hashes.length, this.maxPrefixBlocks);
     if (blocks === 0) {
       out.fill(0, 0, this.numInstances);
       return;
@@ -153,9 +162,11 @@ function markMatched(matched: Int32Array, word: number, bits: number, count: num
 export const prefixAffinity: ScorerEntry = {
   name: 'prefix-affinity',
   aliases: ['prefix-cache-scorer'],
-  describe: "router's own LRU-bounded index of prefix blocks it sent to each instance: matched leading blocks / request blocks",
+  describe: "router's own LRU-bounded index of prefix blocks it sent to each instance: matched leading blocks / request blocks, both over at most maxPrefixBlocks",
   options: {
     capacityBlocks: { describe: 'prefix blocks remembered by the router index (LRU)', default: 500_000, unit: 'blocks' },
+    maxPrefixBlocks: { describe: "leading prompt blocks hashed, matched and counted (llm-d's maxPrefixBlocksToMatch)", default: DEFAULT_MAX_PREFIX_BLOCKS, unit: 'blocks' },
   },
-  create: (ctx, options) => new PrefixAffinityIndex(ctx.numInstances, options?.capacityBlocks ?? 500_000),
+  create: (ctx, options) => new PrefixAffinityIndex(ctx.numInstances, options?.capacityBlocks ?? 500_000,
+    options?.maxPrefixBlocks !== undefined && options.maxPrefixBlocks >= 1 ? Math.floor(options.maxPrefixBlocks) : DEFAULT_MAX_PREFIX_BLOCKS),
 };
