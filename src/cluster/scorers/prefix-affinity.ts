@@ -1,4 +1,4 @@
-import { HashIndex } from '../../engine/hash-index.js';
+import { LazyIndex } from '../../engine/lazy-index.js';
 import type { RoutingRequest, RouterView } from '../view.js';
 import type { Scorer, RoutingObserver, ScorerEntry } from './scorer.js';
 
@@ -38,35 +38,44 @@ const NONE = -1;
  * exceed the 256 hashed blocks.
  *
  * Per request, scoring is O(matched blocks × ceil(instances/32) + instances) and routing
- * O(blocks): one hash table of block hash → entry (a bitset of the instances holding it) for
- * lookups, and per instance an intrusive LRU list over shared typed arrays of nodes with its own
- * hash → node table to find a block it already holds. No Map: evicting a Map's first key costs
- * O(deleted entries) in V8 once the index is full.
+ * O(blocks): one lazily invalidated hash table of block hash → entry (a bitset of the instances
+ * holding it, and the list of their nodes) for lookups, and per instance an intrusive LRU list
+ * over shared typed arrays of nodes. Adding a new block and evicting an old one is one table
+ * probe; a block the instance already holds is found among the block's holders. No Map:
+ * evicting a Map's first key costs O(deleted entries) in V8 once the index is full.
  */
 export class PrefixAffinityIndex implements Scorer, RoutingObserver {
   private readonly words: number;
-  /** Block hash → entry (typed-array open addressing: a Map boxes 53-bit keys and was the hot spot). */
-  private entryOf = new HashIndex(INITIAL_ENTRIES);
-  /** Per entry: its hash (NONE when free) and the bitset of instances holding it. */
+  /**
+   * Block hash → entry. Invalidated lazily (an entry counts while entryHash[e] is still its hash):
+   * a block's last holder evicting it writes entryHash, never deletes from the table, and the
+   * table sweeps stale keys when they fill it (engine/lazy-index.ts). Rebuilt when entries grow.
+   */
+  private entryOf: LazyIndex;
+  /** Per entry: its hash (NONE when free), the bitset of instances holding it, and its first node. */
   private entryHash = new Float64Array(INITIAL_ENTRIES).fill(NONE);
   private entryBits: Uint32Array;
+  private entryFirst = new Int32Array(INITIAL_ENTRIES).fill(NONE);
   private entriesMade = 0;
   private freeEntries = new Int32Array(INITIAL_ENTRIES);
   private freeCount = 0;
   /**
    * LRU nodes, one per (instance, block) held; node i < numInstances is instance i's sentinel
    * (next = most recent, prev = least recent). Nodes are never freed: a full LRU reuses its tail.
+   * The nodes of one entry (its holders') also form a list (sameNext/samePrev), so an instance
+   * finds its own node of a block it holds by walking the block's holders, with no table per
+   * instance: a block is re-sent far less often than a new one is added and an old one evicted.
    */
-  private nodeHash: Float64Array;
   private nodeEntry: Int32Array;
+  private nodeInstance: Int32Array;
   private prev: Int32Array;
   private next: Int32Array;
+  private sameNext: Int32Array;
+  private samePrev: Int32Array;
   private nodesMade: number;
-  /** Per instance: LRU capacity (0 until its first routed request), blocks held, hash → node table and its size limit. */
+  /** Per instance: LRU capacity (0 until its first routed request) and blocks held. */
   private readonly capacity: Int32Array;
   private readonly held: Int32Array;
-  private readonly nodeOf: (HashIndex | null)[];
-  private readonly nodeLimit: Int32Array;
   /** Scoring scratch: per bitset word, the holders of the current run of blocks and where it began. */
   private readonly runBits: Uint32Array;
   private readonly runStart: Int32Array;
@@ -76,17 +85,18 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
   constructor(private readonly numInstances: number, private readonly lruCapacityPerServer = 0, private readonly maxPrefixBlocks = DEFAULT_MAX_PREFIX_BLOCKS) {
     this.words = Math.max(1, Math.ceil(numInstances / 32));
     this.entryBits = new Uint32Array(INITIAL_ENTRIES * this.words);
+    this.entryOf = new LazyIndex(this.entryHash, INITIAL_ENTRIES);
     const nodes = numInstances + INITIAL_ENTRIES;
-    this.nodeHash = new Float64Array(nodes);
     this.nodeEntry = new Int32Array(nodes);
+    this.nodeInstance = new Int32Array(nodes);
     this.prev = new Int32Array(nodes);
     this.next = new Int32Array(nodes);
+    this.sameNext = new Int32Array(nodes);
+    this.samePrev = new Int32Array(nodes);
     for (let i = 0; i < numInstances; i++) this.prev[i] = this.next[i] = i;
     this.nodesMade = numInstances;
     this.capacity = new Int32Array(numInstances);
     this.held = new Int32Array(numInstances);
-    this.nodeOf = new Array<HashIndex | null>(numInstances).fill(null);
-    this.nodeLimit = new Int32Array(numInstances);
     this.runBits = new Uint32Array(this.words);
     this.runStart = new Int32Array(this.words);
     this.matched = new Int32Array(numInstances);
@@ -94,7 +104,7 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
 
   /** Distinct blocks some instance holds. */
   get size(): number {
-    return this.entryOf.size;
+    return this.entriesMade - this.freeCount;
   }
 
   /** Blocks in `instance`'s LRU. */
@@ -150,10 +160,7 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
 
   /** Makes `instance`'s LRU (llm-d makes it at the pod's first Add, sized then). */
   private open(instance: number, numGpuBlocks: number): void {
-    const cap = this.lruCapacityPerServer > 0 ? this.lruCapacityPerServer : numGpuBlocks > 0 ? numGpuBlocks : DEFAULT_LRU_CAPACITY_PER_SERVER;
-    this.capacity[instance] = cap;
-    this.nodeLimit[instance] = Math.min(cap, INITIAL_ENTRIES);
-    this.nodeOf[instance] = new HashIndex(this.nodeLimit[instance]!);
+    this.capacity[instance] = this.lruCapacityPerServer > 0 ? this.lruCapacityPerServer : numGpuBlocks > 0 ? numGpuBlocks : DEFAULT_LRU_CAPACITY_PER_SERVER;
   }
 
   /** golang-lru `Add` on `instance`'s LRU: to the front, evicting its least recent block when full. */
@@ -162,38 +169,46 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     const bit = 1 << (instance & 31);
     let e = this.entryOf.get(h);
     if (e >= 0 && (this.entryBits[e * this.words + word]! & bit) !== 0) {
-      const node = this.nodeOf[instance]!.get(h);
+      let node = this.entryFirst[e]!;
+      while (this.nodeInstance[node] !== instance) node = this.sameNext[node]!;
       this.unlink(node);
       this.pushFront(instance, node);
       return;
     }
     let node: number;
     if (this.held[instance]! < this.capacity[instance]!) {
-      if (this.held[instance] === this.nodeLimit[instance]) this.growNodeTable(instance);
       node = this.newNode();
+      this.nodeInstance[node] = instance;
       this.held[instance]!++;
     } else {
+      // Its least recent block leaves it; that block's entry is not e (e is not held here).
       node = this.prev[instance]!;
       this.unlink(node);
-      this.evict(instance, node, word, bit);
+      this.evict(node, word, bit);
     }
     if (e < 0) e = this.newEntry(h);
     this.entryBits[e * this.words + word]! |= bit;
-    this.nodeHash[node] = h;
     this.nodeEntry[node] = e;
-    this.nodeOf[instance]!.set(h, node);
+    const first = this.entryFirst[e]!;
+    this.sameNext[node] = first;
+    this.samePrev[node] = NONE;
+    if (first !== NONE) this.samePrev[first] = node;
+    this.entryFirst[e] = node;
     this.pushFront(instance, node);
   }
 
-  /** `instance` forgets the block in `node`; the block's entry goes when no instance holds it. */
-  private evict(instance: number, node: number, word: number, bit: number): void {
-    const h = this.nodeHash[node]!;
+  /** The instance of `node` forgets its block; the block's entry goes when no instance holds it. */
+  private evict(node: number, word: number, bit: number): void {
     const e = this.nodeEntry[node]!;
-    this.nodeOf[instance]!.delete(h);
+    const p = this.samePrev[node]!;
+    const n = this.sameNext[node]!;
+    if (p === NONE) this.entryFirst[e] = n;
+    else this.sameNext[p] = n;
+    if (n !== NONE) this.samePrev[n] = p;
     const base = e * this.words;
     this.entryBits[base + word]! &= ~bit;
-    for (let w = 0; w < this.words; w++) if (this.entryBits[base + w] !== 0) return;
-    this.entryOf.delete(h);
+    if (this.entryFirst[e] !== NONE) return;
+    // The last holder: the entry's table key goes stale (LazyIndex) and the entry is reused.
     this.entryHash[e] = NONE;
     this.freeEntries[this.freeCount++] = e;
   }
@@ -206,41 +221,38 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
       e = this.entriesMade++;
     }
     this.entryHash[e] = h;
+    this.entryFirst[e] = NONE;
     this.entryOf.set(h, e);
     return e;
   }
 
   private newNode(): number {
-    if (this.nodesMade === this.nodeHash.length) {
-      const n = this.nodeHash.length * 2;
-      this.nodeHash = grown(this.nodeHash, n);
+    if (this.nodesMade === this.nodeEntry.length) {
+      const n = this.nodeEntry.length * 2;
       this.nodeEntry = grown(this.nodeEntry, n);
+      this.nodeInstance = grown(this.nodeInstance, n);
       this.prev = grown(this.prev, n);
       this.next = grown(this.next, n);
+      this.sameNext = grown(this.sameNext, n);
+      this.samePrev = grown(this.samePrev, n);
     }
     return this.nodesMade++;
   }
 
-  /** Twice the entries: arrays copied, the hash table rebuilt from the live entries. */
+  /** Twice the entries: arrays copied, the hash index rebuilt over the new hash array from the live entries. */
   private growEntries(): void {
     const n = this.entryHash.length * 2;
     const hash = new Float64Array(n).fill(NONE);
     hash.set(this.entryHash);
     this.entryHash = hash;
     this.entryBits = grown(this.entryBits, n * this.words);
+    const first = new Int32Array(n).fill(NONE);
+    first.set(this.entryFirst);
+    this.entryFirst = first;
     this.freeEntries = grown(this.freeEntries, n);
-    const index = new HashIndex(n);
+    const index = new LazyIndex(hash, n);
     for (let e = 0; e < this.entriesMade; e++) if (hash[e] !== NONE) index.set(hash[e]!, e);
     this.entryOf = index;
-  }
-
-  /** `instance`'s hash → node table at twice the size (up to its capacity), rebuilt from its list. */
-  private growNodeTable(instance: number): void {
-    const limit = Math.min(this.capacity[instance]!, this.nodeLimit[instance]! * 2);
-    const index = new HashIndex(limit);
-    for (let n = this.next[instance]!; n !== instance; n = this.next[n]!) index.set(this.nodeHash[n]!, n);
-    this.nodeOf[instance] = index;
-    this.nodeLimit[instance] = limit;
   }
 
   private unlink(node: number): void {
