@@ -27,8 +27,7 @@ export async function applyEppConfig(cmd: Command, io: CliIO, options: ClusterOp
   const { parseYamlFile } = await import('../workload/yaml-locator.js');
   const { eppRouting } = await import('../cluster/epp-config.js');
   const { loc, value } = parseYamlFile(readText(path, 'EPP config'), path, 'EPP_CONFIG_INVALID');
-  const numInstances = typeof options.numInstances === 'number' ? options.numInstances : 1;
-  const routing = eppRouting(value, (p) => loc.where(p), numInstances);
+  const routing = eppRouting(value, (p) => loc.where(p));
   options.routingPolicy = 'weighted';
   options.routingScorers = routing.scorers.map((s) => `${s.name}:${s.weight}`).join(',');
   options.routingScorerOptions = routing.scorerOptions;

@@ -278,7 +278,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     t.instance = chosen;
     t.pool = this.fleet.pool(chosen).name;
     if (policy.lastScores) t.scores = policy.lastScores(chosen);
-    policy.onRouted?.(t.req, chosen, now);
+    policy.onRouted?.(this.view, t.req, chosen, now);
     this.enqueue(t, chosen, t.req);
   }
 

@@ -85,7 +85,7 @@ export class Disaggregation implements TransferListener<Transfer> {
       return;
     }
     const decodeScores = decode.lastScores?.(d);
-    decode.onRouted?.(t.req, d, now);
+    decode.onRouted?.(view, t.req, d, now);
     t.routedUs = now;
     const split = this.decide({ inputTokens: t.req.inputTokens, outputTokens: t.req.outputTokens, cachedTokens: this.cachedOn(d, t) });
     const p = split ? this.pickPrefill(t, now) : -1;
@@ -124,7 +124,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     const p = prefill.pick(h.view, t.req, now);
     if (p < 0) return -1;
     if (prefill.lastScores) t.scores = prefill.lastScores(p);
-    prefill.onRouted?.(t.req, p, now);
+    prefill.onRouted?.(h.view, t.req, p, now);
     return p;
   }
 

@@ -13,6 +13,7 @@
  * (blis's P/D is set by --prefill-instances / --decode-instances and --pd-decider).
  */
 import { InputError, closeNames } from '../kernel/errors.js';
+import { DEFAULT_LRU_CAPACITY_PER_SERVER } from './scorers/prefix-affinity.js';
 import { scorerNamed, type WeightedScorerSpec } from './scorers/registry.js';
 
 export interface EppRouting {
@@ -46,9 +47,9 @@ const SCORER_TYPES = new Map<string, string>([
 
 /**
  * Reads an EndpointPickerConfig already parsed from YAML or JSON. `where(path)` names a field
- * (file:line when the caller has a locator); `numInstances` sizes per-server capacities.
+ * (file:line when the caller has a locator).
  */
-export function eppRouting(doc: unknown, where: (path: readonly (string | number)[]) => string, numInstances: number): EppRouting {
+export function eppRouting(doc: unknown, where: (path: readonly (string | number)[]) => string): EppRouting {
   const root = asObj(doc);
   if (root === undefined) throw new InputError('EPP_CONFIG_INVALID', where([]), 'expected a mapping (an EndpointPickerConfig)');
   if (root['kind'] !== undefined && root['kind'] !== 'EndpointPickerConfig') {
@@ -111,7 +112,7 @@ export function eppRouting(doc: unknown, where: (path: readonly (string | number
     if (w !== undefined && (typeof w !== 'number' || !Number.isFinite(w) || w < 0)) throw new InputError('EPP_CONFIG_INVALID', where([...at, 'weight']), `found ${JSON.stringify(w)}; expected a number ≥ 0`);
     if (scorers.some((s) => s.name === name)) throw new InputError('EPP_CONFIG_INVALID', where(at), `a second '${name}' scorer; expected each scorer once`);
     scorers.push({ name, weight: typeof w === 'number' ? w : 1 });
-    const options = scorerParameters(name, p.parameters, numInstances, notes, ref);
+    const options = scorerParameters(name, p.parameters, notes, ref);
     if (Object.keys(options).length > 0) scorerOptions[name] = options;
   });
   if (scorers.length === 0) throw new InputError('EPP_CONFIG_INVALID', where(['schedulingProfiles', 0, 'plugins']), 'no scorer in the profile; expected at least one (e.g. queue-scorer)');
@@ -131,17 +132,26 @@ function scorerName(type: string, parameters: Obj): string | undefined {
 
 /**
  * The parameters blis has an option for, converted; the others are noted. llm-d's
- * prefix-cache-scorer keeps an LRU of `lruCapacityPerServer` blocks per pod; blis's router index
- * is one LRU over all pods, so it gets that many per pod in all (its blocks are the engine's, not
- * `hashBlockSize`/`blockSize` tokens: noted); `maxPrefixBlocksToMatch` caps the blocks it
+ * prefix-cache-scorer keeps one LRU per pod: with `autoTune` (default true) sized to the pod's
+ * CacheNumBlocks, which every blis instance reports (its KV blocks, the option's default 0), else
+ * `lruCapacityPerServer` (default 31250) blocks. llm-d HEAD's approximateprefix/plugin.go
+ * `makeserver` passes the 31250 constant rather than the parameter (since GIE #2453); blis
+ * takes the parameter, as the plugin's README and the code before that refactor do. Its blocks
+ * are the engine's, not `blockSizeTokens` (noted); `maxPrefixBlocksToMatch` caps the blocks it
  * matches and counts. The load-aware scorer's `threshold` and the active-request scorer's
  * `idleThreshold` and `maxBusyScore` are their own.
  */
-function scorerParameters(name: string, parameters: Obj, numInstances: number, notes: string[], ref: string): Record<string, number> {
+function scorerParameters(name: string, parameters: Obj, notes: string[], ref: string): Record<string, number> {
   const out: Record<string, number> = {};
+  if (name === 'prefix-affinity') {
+    const autoTune = parameters['autoTune'] !== false;
+    const perServer = parameters['lruCapacityPerServer'];
+    if (!autoTune) out['lruCapacityPerServer'] = typeof perServer === 'number' && perServer >= 1 ? Math.round(perServer) : DEFAULT_LRU_CAPACITY_PER_SERVER;
+    else if (perServer !== undefined) notes.push(`${ref}: lruCapacityPerServer not used: with autoTune each pod's LRU holds its KV cache's blocks (CacheNumBlocks), which every blis instance reports`);
+  }
   for (const [key, value] of Object.entries(parameters)) {
-    if (name === 'prefix-affinity' && key === 'lruCapacityPerServer' && typeof value === 'number' && value > 0) {
-      out['capacityBlocks'] = Math.round(value) * numInstances;
+    if (name === 'prefix-affinity' && (key === 'lruCapacityPerServer' || key === 'autoTune')) {
+      continue;
     } else if (name === 'prefix-affinity' && key === 'maxPrefixBlocksToMatch' && typeof value === 'number' && value >= 1) {
       out['maxPrefixBlocks'] = Math.floor(value);
     } else if (name === 'active-requests' && (key === 'idleThreshold' || key === 'maxBusyScore') && typeof value === 'number' && value >= 0) {

@@ -51,8 +51,7 @@ export class InstanceLifecycle implements EventHandler {
 
   /** Creates the starting instances (ready, no listener call: they are the initial fleet). */
   start(poolIndex: number): void {
-    this.host.attach(this.fleet.add(poolIndex, 'ready'));
-    this.view.numInstances = this.fleet.size;
+    this.added(this.fleet.add(poolIndex, 'ready'));
   }
 
   /**
@@ -61,8 +60,7 @@ export class InstanceLifecycle implements EventHandler {
    */
   add(pool: string, state: 'provisioning' | 'loading' | 'ready' = 'ready'): number {
     const id = this.fleet.add(this.fleet.poolIndex(pool), state);
-    this.host.attach(id);
-    this.view.numInstances = this.fleet.size;
+    this.added(id);
     this.listener?.onInstanceState(this.fleet.info(id), null, this.sim.nowUs);
     if (state === 'ready') this.host.afterCapacityChange();
     return id;
@@ -102,6 +100,13 @@ export class InstanceLifecycle implements EventHandler {
 
   private checkDrained(id: number): void {
     if (this.fleet.stateOf(id) === 'draining' && this.fleet.instances[id]!.idle) this.change(id, 'gone');
+  }
+
+  /** Wires a new instance and shows it to the router (its KV size is static, as vLLM reports num_gpu_blocks once). */
+  private added(id: number): void {
+    this.host.attach(id);
+    this.view.numInstances = this.fleet.size;
+    this.view.numGpuBlocks[id] = this.fleet.pool(id).engine.totalKvBlocks;
   }
 
   private change(id: number, state: InstanceState): void {

@@ -5,15 +5,15 @@
  */
 import { InputError, closeNames } from '../kernel/errors.js';
 import type { Random } from '../kernel/random.js';
-import { SCORERS, findScorer, parseScorerWeights, type WeightedScorerSpec } from './scorers/registry.js';
+import { SCORERS, findScorer, parseScorerWeights, refuseRetiredOptions, type WeightedScorerSpec } from './scorers/registry.js';
 import { isRoutingObserver, type RoutingObserver, type Scorer } from './scorers/scorer.js';
 import type { RouterView, RoutingRequest } from './view.js';
 
 export interface RoutingPolicy {
   /** Returns the chosen instance id, or -1 when no instance is eligible. */
   pick(view: RouterView, req: RoutingRequest, nowUs: number): number;
-  /** Tells learning scorers where the request went. */
-  onRouted?(req: RoutingRequest, instance: number, nowUs: number): void;
+  /** Tells learning scorers where the request went (`view` as it was for the pick). */
+  onRouted?(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void;
   /** Scores of the last pick by scorer name (weighted policy only), for the request record. */
   lastScores?(instance: number): Record<string, number>;
 }
@@ -109,7 +109,10 @@ class Weighted implements RoutingPolicy {
     if (ctx.scorers.length === 0) {
       throw new InputError('FLAG_MISSING', '--routing-scorers', `the weighted policy needs scorers, e.g. "prefix-affinity:2,queue-depth:1"; known: ${SCORERS.map((s) => s.name).join(', ')}`);
     }
-    this.scorers = ctx.scorers.map((s) => findScorer(s.name).create({ numInstances: ctx.numInstances }, ctx.scorerOptions?.[s.name]));
+    this.scorers = ctx.scorers.map((s) => {
+      refuseRetiredOptions(s.name, ctx.scorerOptions?.[s.name]);
+      return findScorer(s.name).create({ numInstances: ctx.numInstances }, ctx.scorerOptions?.[s.name]);
+    });
     this.observers = this.scorers.filter(isRoutingObserver);
     this.names = ctx.scorers.map((s) => s.name);
     this.weights = Float64Array.from(ctx.scorers.map((s) => s.weight));
@@ -131,8 +134,8 @@ class Weighted implements RoutingPolicy {
     return chosen;
   }
 
-  onRouted(req: RoutingRequest, instance: number, nowUs: number): void {
-    for (const o of this.observers) o.onRouted(req, instance, nowUs);
+  onRouted(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void {
+    for (const o of this.observers) o.onRouted(view, req, instance, nowUs);
   }
 
   lastScores(instance: number): Record<string, number> {

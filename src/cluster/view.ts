@@ -16,6 +16,11 @@ export interface RouterView {
   readonly running: Float64Array;
   /** KV-cache utilisation in [0, 1] per instance, as last scraped. */
   readonly kvUtilization: Float64Array;
+  /**
+   * KV-cache size in blocks per instance: vLLM's num_gpu_blocks (cache_config_info), which llm-d
+   * reads as CacheNumBlocks. Fixed per instance, known from its first scrape (set when it is added).
+   */
+  readonly numGpuBlocks: Float64Array;
   /** Requests dispatched by the gateway and not yet visible in a scrape (0 when in-flight tracking is off). */
   readonly inFlight: Float64Array;
   /** Requests dispatched by the gateway and not finished yet (live; llm-d's active-request-scorer keeps this count itself). */
@@ -54,6 +59,7 @@ export function createRouterView(numInstances: number, capacity = numInstances, 
     waiting: new Float64Array(cap),
     running: new Float64Array(cap),
     kvUtilization: new Float64Array(cap),
+    numGpuBlocks: new Float64Array(cap),
     inFlight: new Float64Array(cap),
     active: new Float64Array(cap),
     eligible,

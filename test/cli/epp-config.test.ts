@@ -8,7 +8,7 @@ const EXAMPLE = resolve(root, 'examples/epp-config.yaml');
 const RUN = ['run', '--model', 'qwen/qwen3-14b', '--workload', 'chatbot', '--rate', '50', '--num-instances', '8', '--tp', '2', '--hardware', 'H100', '--num-requests', '300', '--output', 'json', '--quiet'];
 
 describe('--epp-config', () => {
-  it('routes as its profile\'s scorers given by flag would (the 250,000-block index is never full here): same latencies, its options echoed', async () => {
+  it('routes as its profile\'s scorers given by flag would (autoTune sizes each LRU to the instance\'s KV blocks, as by default): same latencies, its options echoed', async () => {
     const viaEpp = await runCli([...RUN, '--epp-config', EXAMPLE], root);
     const viaFlag = await runCli([...RUN, '--routing-scorers', 'prefix-affinity:3,queue-depth:1,kv-utilization:1'], root);
     expect(viaEpp.code, viaEpp.err).toBe(0);
@@ -16,7 +16,7 @@ describe('--epp-config', () => {
     const a = JSON.parse(viaEpp.out);
     const b = JSON.parse(viaFlag.out);
     expect(a.config.routing_scorers).toBe('prefix-affinity:3,queue-depth:1,kv-utilization:1');
-    expect(a.config.routing_scorer_options).toEqual({ 'prefix-affinity': { capacityBlocks: 8 * 31250, maxPrefixBlocks: 256 } });
+    expect(a.config.routing_scorer_options).toEqual({ 'prefix-affinity': { maxPrefixBlocks: 256 } });
     expect(b.config.routing_scorer_options).toBeUndefined();
     for (const k of ['ttft_ms', 'e2e_ms', 'requests', 'kv', 'instances']) expect(a[k], k).toEqual(b[k]);
   });

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { eppRouting } from '../../src/cluster/epp-config.js';
 
 const at = (p: readonly (string | number)[]): string => `epp.yaml ${p.join('.')}`;
-const read = (text: string, instances = 4) => eppRouting(parse(text), at, instances);
+const read = (text: string) => eppRouting(parse(text), at);
 const fail = (text: string): { code: string; where: string; message: string } => {
   try {
     read(text);
@@ -48,13 +48,24 @@ describe('EndpointPickerConfig → routing', () => {
     expect(r.scorerOptions).toEqual({ 'active-requests': { idleThreshold: 2, maxBusyScore: 0.5 } });
   });
 
-  it('takes the profile\'s scorers and weights (1 when unset), per-pod LRU capacity × pods, the load threshold; notes the rest', () => {
-    const r = read(ESTIMATE, 4);
+  it('takes the profile\'s scorers and weights (1 when unset), the load threshold; notes the rest', () => {
+    const r = read(ESTIMATE);
     expect(r.scorers).toEqual([{ name: 'prefix-affinity', weight: 2 }, { name: 'load-aware', weight: 1 }]);
-    expect(r.scorerOptions).toEqual({ 'prefix-affinity': { capacityBlocks: 125_000, maxPrefixBlocks: 256 }, 'load-aware': { threshold: 64 } });
+    // autoTune is on by default: each pod's LRU is its KV size, so lruCapacityPerServer changes nothing.
+    expect(r.scorerOptions).toEqual({ 'prefix-affinity': { maxPrefixBlocks: 256 }, 'load-aware': { threshold: 64 } });
+    expect(r.notes.join('\n')).toMatch(/lruCapacityPerServer not used: with autoTune each pod's LRU holds its KV cache's blocks/);
     expect(r.notes.join('\n')).toMatch(/single-profile-handler/);
     expect(r.notes.join('\n')).toMatch(/decode-filter/);
     expect(r.notes.join('\n')).toMatch(/hashBlockSize not modelled/);
+  });
+
+  it('sizes each pod\'s LRU by lruCapacityPerServer only with autoTune off (31250 when unset, llm-d types.go defaultLRUCapacityPerServer)', () => {
+    const scorer = (params: string) => read(`plugins:\n- type: prefix-cache-scorer\n  parameters: ${params}\n- type: max-score-picker\n`);
+    expect(scorer('{autoTune: false, lruCapacityPerServer: 1000}').scorerOptions).toEqual({ 'prefix-affinity': { lruCapacityPerServer: 1000 } });
+    expect(scorer('{autoTune: false}').scorerOptions).toEqual({ 'prefix-affinity': { lruCapacityPerServer: 31_250 } });
+    const auto = scorer('{autoTune: true}');
+    expect(auto.scorerOptions).toEqual({});
+    expect(auto.notes.join('\n')).not.toMatch(/autoTune/);
   });
 
   it('reads llm-d\'s older short names and named plugins; cache_tracking mode is the precise scorer', () => {

@@ -29,6 +29,7 @@ function fixture(kvView: boolean) {
       this.instances.push({ get idle() { return idle[i]!; } });
       return id;
     },
+    pool: () => ({ engine: { totalKvBlocks: 1000 } }),
     stateOf: (id: number) => states[id]!,
     setState: (id: number, s: InstanceState) => void (states[id] = s),
     info: (id: number) => ({ id, state: states[id]!, pool: 'unified' }) as unknown as InstanceInfo,

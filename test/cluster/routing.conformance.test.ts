@@ -46,7 +46,7 @@ function route(entry: RoutingPolicyEntry, view: MutableRouterView, requests: num
   return requests.map((hashes, i) => {
     const r = req(i, hashes);
     const chosen = policy.pick(view, r, i * 1000);
-    if (chosen >= 0) policy.onRouted?.(r, chosen, i * 1000);
+    if (chosen >= 0) policy.onRouted?.(view, r, chosen, i * 1000);
     return chosen;
   });
 }

@@ -153,7 +153,7 @@ describe('routing policy names and wiring', () => {
     const ask = (index: number, hashes: number[]): number => {
       const r = { ...REQ, index, blockHashes: Float64Array.from(hashes), inputTokens: hashes.length * 16 };
       const i = p.pick(view, r, index);
-      p.onRouted!(r, i, index);
+      p.onRouted!(view, r, i, index);
       return i;
     };
     const first = ask(0, [11, 12, 13]);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRouterView, type RoutingRequest } from '../../src/cluster/view.js';
 import { SCORERS, parseScorerWeights, findScorer } from '../../src/cluster/scorers/registry.js';
-import { PrefixAffinityIndex } from '../../src/cluster/scorers/prefix-affinity.js';
 import { InputError } from '../../src/kernel/errors.js';
 
 function req(hashes: number[], index = 0): RoutingRequest {
@@ -29,7 +28,7 @@ describe('scorer conformance (every registered scorer)', () => {
           const a = entry.create({ numInstances: n });
           const b = entry.create({ numInstances: n });
           const r = req(hashes);
-          a.onRouted?.(r, 0, 0); b.onRouted?.(r, 0, 0);
+          a.onRouted?.(view, r, 0, 0); b.onRouted?.(view, r, 0, 0);
           const outA = new Float64Array(n); const outB = new Float64Array(n);
           a.score(view, r, outA); b.score(view, r, outB);
           for (let i = 0; i < n; i++) {
@@ -126,64 +125,6 @@ describe('queue-depth', () => {
   });
 });
 
-describe('prefix-affinity index', () => {
-  it('scores the fraction of leading blocks the router sent to each instance', () => {
-    const idx = new PrefixAffinityIndex(3, 100);
-    idx.onRouted(req([1, 2, 3, 4]), 1);
-    idx.onRouted(req([1, 2, 9]), 2);
-    const view = createRouterView(3);
-    const out = new Float64Array(3);
-    idx.score(view, req([1, 2, 3, 7]), out);
-    expect([...out]).toEqual([0, 3 / 4, 2 / 4]);
-  });
-  it('only counts a leading run: a later match after a miss does not count', () => {
-    const idx = new PrefixAffinityIndex(2, 100);
-    idx.onRouted(req([5, 6]), 0);
-    const out = new Float64Array(2);
-    idx.score(createRouterView(2), req([4, 5, 6]), out);
-    expect([...out]).toEqual([0, 0]);
-  });
-  it('works past 32 instances (multi-word bitsets)', () => {
-    const idx = new PrefixAffinityIndex(70, 100);
-    idx.onRouted(req([1, 2]), 65);
-    idx.onRouted(req([1]), 3);
-    const out = new Float64Array(70);
-    idx.score(createRouterView(70), req([1, 2]), out);
-    expect(out[65]).toBe(1);
-    expect(out[3]).toBe(0.5);
-    expect(out[0]).toBe(0);
-  });
-  it('matches and counts at most maxPrefixBlocks leading blocks (llm-d hashPrompt truncates to maxPrefixBlocksToMatch, 256)', () => {
-    // 600-block prompts sharing their first 300 blocks: EPP hashes only blocks 0..255, so the second
-    // scores 256/256 = 1 on the instance the first went to (not 300/600 = 0.5).
-    const shared = Array.from({ length: 300 }, (_, k) => k + 1);
-    const a = [...shared, ...Array.from({ length: 300 }, (_, k) => 1000 + k)];
-    const b = [...shared, ...Array.from({ length: 300 }, (_, k) => 2000 + k)];
-    const idx = findScorer('prefix-affinity').create({ numInstances: 2 }) as PrefixAffinityIndex;
-    idx.onRouted(req(a), 0);
-    expect(idx.size).toBe(256); // the index learns only the hashed blocks
-    const out = new Float64Array(2);
-    idx.score(createRouterView(2), req(b), out);
-    expect([...out]).toEqual([1, 0]);
-    // With maxPrefixBlocksToMatch 400: 300 of the 400 counted blocks match.
-    const wide = findScorer('prefix-affinity').create({ numInstances: 2 }, { maxPrefixBlocks: 400 }) as PrefixAffinityIndex;
-    wide.onRouted(req(a), 1);
-    wide.score(createRouterView(2), req(b), out);
-    expect([...out]).toEqual([0, 0.75]);
-  });
-  it('forgets the least recently routed blocks beyond its capacity', () => {
-    const idx = new PrefixAffinityIndex(1, 3);
-    idx.onRouted(req([1, 2, 3]), 0);
-    idx.onRouted(req([4]), 0);
-    expect(idx.size).toBe(3);
-    const out = new Float64Array(1);
-    idx.score(createRouterView(1), req([1]), out);
-    expect(out[0]).toBe(0);
-    idx.score(createRouterView(1), req([2, 3]), out);
-    expect(out[0]).toBe(1);
-  });
-});
-
 describe('--routing-scorers parsing', () => {
   it('parses names, weights and llm-d aliases', () => {
     expect(parseScorerWeights('prefix-affinity:2, queue-scorer:1,kv-utilization')).toEqual([
@@ -200,72 +141,6 @@ describe('--routing-scorers parsing', () => {
   it('rejects malformed weights', () => {
     for (const bad of ['queue-depth:x', 'queue-depth:-1', 'queue-depth:1:2', ':3', 'queue-depth:']) {
       expect(() => parseScorerWeights(bad), bad).toThrow(InputError);
-    }
-  });
-});
-
-describe('prefix-affinity index against a plain LRU map', () => {
-  /** The index as its doc reads: hash → instances it was sent to, touched in routing order, least recently routed evicted past `capacity`. */
-  class Reference {
-    readonly map = new Map<number, Set<number>>();
-    constructor(private readonly capacity: number) {}
-    routed(hashes: number[], instance: number): void {
-      for (const h of hashes) {
-        let set = this.map.get(h);
-        if (set !== undefined) this.map.delete(h);
-        else {
-          set = new Set();
-          if (this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value!);
-        }
-        set.add(instance);
-        this.map.set(h, set);
-      }
-    }
-    score(hashes: number[], eligible: number[], n: number): number[] {
-      return Array.from({ length: n }, (_, i) => {
-        if (eligible[i] === 0 || hashes.length === 0) return 0;
-        let k = 0;
-        while (k < hashes.length && this.map.get(hashes[k]!)?.has(i) === true) k++;
-        return k / hashes.length;
-      });
-    }
-  }
-
-  it('routes, evicts and scores as the reference over random traffic (up to 70 instances, capacities that wrap)', () => {
-    const op = fc.tuple(fc.boolean(), fc.array(fc.integer({ min: 0, max: 24 }), { maxLength: 8 }), fc.integer({ min: 0, max: 69 }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 70, maxLength: 70 }));
-    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 30 }), fc.array(op, { maxLength: 80, size: 'max' }), (n, capacity, ops) => {
-      const idx = new PrefixAffinityIndex(n, capacity);
-      const ref = new Reference(capacity);
-      const view = createRouterView(n);
-      const out = new Float64Array(n);
-      for (const [route, hashes, inst, elig] of ops) {
-        if (route) {
-          idx.onRouted(req(hashes), inst % n);
-          ref.routed(hashes, inst % n);
-          expect(idx.size).toBe(ref.map.size);
-        } else {
-          for (let i = 0; i < n; i++) view.eligible[i] = elig[i]!;
-          idx.score(view, req(hashes), out);
-          expect([...out]).toEqual(ref.score(hashes, elig, n));
-        }
-      }
-    }), { numRuns: 300 });
-  });
-
-  it('grows past its first 1,024 slots and still evicts in routing order', () => {
-    const idx = new PrefixAffinityIndex(2, 3000);
-    const ref = new Reference(3000);
-    for (let k = 0; k < 4000; k++) {
-      const hs = [k, k + 0.5];
-      idx.onRouted(req(hs), k % 2);
-      ref.routed(hs, k % 2);
-    }
-    expect(idx.size).toBe(3000);
-    const view = createRouterView(2);
-    const out = new Float64Array(2);
-    for (const probe of [[0], [2499], [2500], [2500.5], [3999, 3999.5], [3998]]) {
-      idx.score(view, req(probe), out);
-      expect([...out], String(probe)).toEqual(ref.score(probe, [1, 1], 2));
     }
   });
 });

@@ -62,6 +62,15 @@ export function parseScorerWeights(text: string): WeightedScorerSpec[] {
   return out;
 }
 
+/** Throws SCORER_OPTION_RETIRED for an option the scorer no longer takes, saying what replaces it. */
+export function refuseRetiredOptions(name: string, options: Readonly<Record<string, number>> | undefined): void {
+  const retired = findScorer(name).retired ?? {};
+  for (const key of Object.keys(options ?? {})) {
+    const why = retired[key];
+    if (why !== undefined) throw new InputError('SCORER_OPTION_RETIRED', `scorer options: ${name}.${key}`, `no longer taken: ${key} ${why}`);
+  }
+}
+
 /**
  * Options per scorer (from an EPP config's plugin parameters): each for a scorer of the run,
  * each option in that scorer's table, each a number ≥ 0; frozen.
@@ -70,6 +79,7 @@ export function resolveScorerOptions(given: Readonly<Record<string, Readonly<Rec
   const out = new Map<string, Readonly<Record<string, number>>>();
   for (const [name, options] of Object.entries(given ?? {})) {
     if (!scorers.some((s) => s.name === name)) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}`, `'${name}' is not one of the run's scorers (${scorers.map((s) => s.name).join(', ') || 'none'})`);
+    refuseRetiredOptions(name, options);
     const table = findScorer(name).options;
     for (const [key, value] of Object.entries(options)) {
       if (!Object.prototype.hasOwnProperty.call(table, key)) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}.${key}`, `unknown option; ${name} takes ${Object.keys(table).join(', ') || 'none'}`);

@@ -8,9 +8,12 @@ export interface Scorer {
   score(view: RouterView, req: RoutingRequest, out: Float64Array): void;
 }
 
-/** Optional capability: a scorer that learns from routing decisions (the prefix index). */
+/**
+ * Optional capability: a scorer that learns from routing decisions (the prefix index), told after
+ * the pick with the view the pick read (llm-d's PreRequest reads the chosen endpoint's metrics).
+ */
 export interface RoutingObserver {
-  onRouted(req: RoutingRequest, instance: number, nowUs: number): void;
+  onRouted(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void;
 }
 
 export interface ScorerContext {
@@ -29,6 +32,8 @@ export interface ScorerEntry {
   readonly aliases?: readonly string[];
   readonly describe: string;
   readonly options: Readonly<Record<string, ScorerOption>>;
+  /** Options the scorer no longer takes → why, and what replaces them: refused with that text, never reinterpreted. */
+  readonly retired?: Readonly<Record<string, string>>;
   /** Reads the router's delayed KV-event index (view.kvIndex): the cluster then feeds it the instances' KV events. */
   readonly needsCacheView?: boolean;
   create(ctx: ScorerContext, options?: Readonly<Record<string, number>>): Scorer & Partial<RoutingObserver>;
