@@ -11,6 +11,7 @@ import { InputError } from '../kernel/errors.js';
 import { CATALOG_PRICES } from '../model/prices.js';
 import { expandSweep, sha256, FILE_FLAGS, type Configuration, type FileDigest } from '../plan/configurations.js';
 import { rankLines } from '../plan/halving.js';
+import { costBasis } from '../plan/pareto.js';
 import { dnsName, k8sManifests, manifestYaml } from '../plan/k8s.js';
 import { sweepManifest, type SweepManifest } from '../plan/manifest.js';
 import { mergeResults, resultLine, type ResultLine } from '../plan/results.js';
@@ -176,7 +177,7 @@ function emitK8s(cmd: Command, io: CliIO, l: LoadedSpec): void {
 
 function finish(io: CliIO, dir: string, l: { specText: string; title: string }, manifest: SweepManifest, lines: readonly ResultLine[]): void {
   const front = finishDir(dir, { lines, manifest, specText: l.specText, title: l.title, costUnit: CATALOG_PRICES.unit.split(' per ')[0]! });
-  const best = rankLines(lines.filter((x) => x.rung === Math.max(...lines.map((y) => y.rung))))[0];
+  const best = rankLines(lines.filter((x) => x.rung === Math.max(...lines.map((y) => y.rung))), costBasis(lines))[0];
   let out = `${lines.length} results in ${join(dir, 'results.jsonl')}; ${front} on a Pareto front (${join(dir, 'pareto.csv')}); report ${join(dir, 'report.html')}\n`;
   if (best !== undefined && best.error === undefined) out += `best: ${describeAxes(best)}${best.slo ? ` (SLO ${best.slo.holds ? 'holds' : 'missed'})` : ''}\n  ${best.command}\n`;
   io.out(out);

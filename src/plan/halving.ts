@@ -39,9 +39,8 @@ function ttftP99(l: ResultLine): number {
   return typeof t === 'number' ? t : Infinity;
 }
 
-/** Best first. */
-export function rankLines(lines: readonly ResultLine[]): ResultLine[] {
-  const basis = costBasis(lines);
+/** Best first; `basis` from all the sweep's lines when `lines` mix rungs (pareto.ts costBasis). */
+export function rankLines(lines: readonly ResultLine[], basis: CostBasis = costBasis(lines)): ResultLine[] {
   const key = (l: ResultLine): number[] => {
     if (l.error !== undefined) return [3, 0, 0];
     if (l.slo === undefined) return [2, ttftP99(l), 0];

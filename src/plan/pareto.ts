@@ -46,9 +46,17 @@ function trafficKey(l: ResultLine): string {
   return canonicalJson(served);
 }
 
-/** Per thousand requests when the configurations that ran served different traffic, else per hour. */
+/**
+ * Per thousand requests when the configurations that ran served different traffic, else per hour.
+ * Compared within one rung, the lowest given: successive halving runs a rung's configurations
+ * with `num-requests` (or `duration`) scaled down by eta per rung (halving.ts rungLength), so the
+ * lines of different rungs always differ in request count, and a sweep whose configurations all
+ * serve the same rate would read as different traffic. Every configuration runs rung 0.
+ */
 export function costBasis(lines: readonly ResultLine[]): CostBasis {
-  const keys = new Set(lines.filter((l) => l.error === undefined).map(trafficKey));
+  let rung = Infinity;
+  for (const l of lines) if (l.error === undefined && l.rung < rung) rung = l.rung;
+  const keys = new Set(lines.filter((l) => l.error === undefined && l.rung === rung).map(trafficKey));
   return keys.size > 1 ? 'per_thousand_requests' : 'fleet_per_hour';
 }
 
@@ -88,7 +96,8 @@ export function finalLines(lines: readonly ResultLine[]): ResultLine[] {
 
 export function paretoPoints(lines: readonly ResultLine[]): ParetoPoint[] {
   const ran = finalLines(lines).filter((l) => l.error === undefined);
-  const basis = costBasis(ran);
+  // From every rung's lines: the final lines of a halving sweep mix rungs (costBasis).
+  const basis = costBasis(lines);
   const cost = (l: ResultLine): number | null => lineCost(l, basis);
   const att = (l: ResultLine): number | null => l.slo?.attainment.attainment ?? null;
   const fa = front(ran, cost, att, true);

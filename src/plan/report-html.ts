@@ -7,7 +7,7 @@
  * (inline SVG and CSS, no script) and a pure function of the results.
  */
 import { rankLines } from './halving.js';
-import { finalLines, type ParetoPoint } from './pareto.js';
+import { costBasis, finalLines, type ParetoPoint } from './pareto.js';
 import type { ResultLine } from './results.js';
 import type { SweepValue } from './sweep-spec.js';
 import { REGIME_COLOURS, SERIES_COLOURS, esc, f2, frame, goodColour, plot, scale } from './svg.js';
@@ -216,7 +216,8 @@ function tableHtml(input: ReportInput, lines: readonly ResultLine[], axes: reado
 export function reportHtml(input: ReportInput): string {
   const axes = input.axes.map((a) => a.flag);
   const lines = finalLines(input.lines);
-  const best = rankLines(lines)[0];
+  // The final lines of a halving sweep mix rungs: the cost basis comes from all of them (pareto.ts costBasis).
+  const best = rankLines(lines, costBasis(input.lines))[0];
   const knees = lines.filter((l) => l.regime?.state === 'near-knee').length;
   const over = lines.filter((l) => l.regime?.state === 'overloaded').length;
   const errors = lines.filter((l) => l.error !== undefined).length;

@@ -72,6 +72,34 @@ describe('Pareto fronts', () => {
   });
 });
 
+describe('successive halving: rungs run the same traffic with fewer requests', () => {
+  // Same rate, every configuration; rung 0 ran 30 requests, the promoted #1 ran 90 at rung 1. The
+  // final lines mix 30- and 90-request workloads: that is the rung's length, not other traffic.
+  const ran = (index: number, rung: number, perHour: number, perThousand: number, attainment: number, p99: number): ResultLine => {
+    const l = line(index, { hardware: 'A', 'num-instances': index + 1 }, perHour, attainment, p99);
+    return { ...l, rung, metrics: { ...l.metrics, config: { workload: { rate_rps: 20, num_requests: rung === 0 ? 30 : 90 } } }, cost: { fleet_per_hour: perHour, per_thousand_requests: perThousand } };
+  };
+  // Per thousand, the short rung-0 runs read dearer (their drain is a larger share): #1 (rung 1) would look cheapest.
+  const lines = [ran(0, 0, 4, 0.3, 1, 240), ran(1, 0, 8, 0.7, 1, 140), ran(2, 0, 12, 1, 1, 100), ran(1, 1, 8, 0.25, 1, 150)];
+
+  it('keeps the fleet price per hour as the fronts\' cost', () => {
+    const pts = paretoPoints(lines);
+    expect(pts.map((p) => [p.line.index, p.line.rung, p.costBasis])).toEqual([[0, 0, 'fleet_per_hour'], [1, 1, 'fleet_per_hour'], [2, 0, 'fleet_per_hour']]);
+    expect(pts.filter((p) => p.onTtftFront).map((p) => p.line.index)).toEqual([0, 1, 2]);
+  });
+
+  it('ranks the report\'s best by price per hour and does not say the traffic differs', () => {
+    const html = reportHtml({ title: 'halving', lines, points: paretoPoints(lines), sloText: 'ttft_p99=500', costUnit: 'USD', axes: [{ flag: 'num-instances', values: [1, 2, 3] }] });
+    expect(html).toContain('fleet cost (USD per hour)');
+    expect(html).not.toContain('serve different traffic');
+  });
+
+  it('still compares per request when rung 0 itself ran different rates', () => {
+    const swept = lines.map((l) => ({ ...l, metrics: { ...l.metrics, config: { workload: { rate_rps: 10 * (l.index + 1), num_requests: l.rung === 0 ? 30 : 90 } } } }));
+    expect(paretoPoints(swept).every((p) => p.costBasis === 'per_thousand_requests')).toBe(true);
+  });
+});
+
 describe('report.html', () => {
   const html = reportHtml({
     title: 'test sweep', lines: LINES, points: paretoPoints(LINES), sloText: 'ttft_p99=500', costUnit: 'USD',
