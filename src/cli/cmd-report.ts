@@ -49,9 +49,14 @@ export function registerReport(program: Command, io: CliIO): void {
   cmd.action((runs: string[]) => {
     const o = cmd.opts<Record<string, unknown>>();
     const out = resolvePath(io.cwd, o['out'] as string);
-    const compared = labelRuns(runs).map(({ label, file }) => {
+    const read = new Map<string, string>();
+    const compared = labelRuns(runs).map(({ arg, label, file }) => {
       const path = resolvePath(io.cwd, file);
       if (path === out) throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is one of the runs read; writing it would destroy it: choose another file`);
+      // The same file under two spellings (m.json, ./m.json) would be two identical rows.
+      const earlier = read.get(path);
+      if (earlier !== undefined) throw new InputError('REPORT_DUPLICATE_RUN', arg, `${path} is also ${earlier}; expected each run once`);
+      read.set(path, arg);
       return { label, source: path, metrics: readJson(path, 'metrics file') as MetricsDocument };
     });
     writeText(out, renderClusterComparison(compared, typeof o['title'] === 'string' ? o['title'] : undefined));

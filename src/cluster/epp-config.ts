@@ -112,7 +112,7 @@ export function eppRouting(doc: unknown, where: (path: readonly (string | number
     if (w !== undefined && (typeof w !== 'number' || !Number.isFinite(w) || w < 0)) throw new InputError('EPP_CONFIG_INVALID', where([...at, 'weight']), `found ${JSON.stringify(w)}; expected a number ≥ 0`);
     if (scorers.some((s) => s.name === name)) throw new InputError('EPP_CONFIG_INVALID', where(at), `a second '${name}' scorer; expected each scorer once`);
     scorers.push({ name, weight: typeof w === 'number' ? w : 1 });
-    const options = scorerParameters(name, p.parameters, notes, ref);
+    const options = scorerParameters(name, p.parameters, notes, ref, (key) => where(['plugins', p.index, 'parameters', key]));
     if (Object.keys(options).length > 0) scorerOptions[name] = options;
   });
   if (scorers.length === 0) throw new InputError('EPP_CONFIG_INVALID', where(['schedulingProfiles', 0, 'plugins']), 'no scorer in the profile; expected at least one (e.g. queue-scorer)');
@@ -141,12 +141,16 @@ function scorerName(type: string, parameters: Obj): string | undefined {
  * matches and counts. The load-aware scorer's `threshold` and the active-request scorer's
  * `idleThreshold` and `maxBusyScore` are their own.
  */
-function scorerParameters(name: string, parameters: Obj, notes: string[], ref: string): Record<string, number> {
+function scorerParameters(name: string, parameters: Obj, notes: string[], ref: string, whereParam: (key: string) => string): Record<string, number> {
   const out: Record<string, number> = {};
   if (name === 'prefix-affinity') {
     const autoTune = parameters['autoTune'] !== false;
     const perServer = parameters['lruCapacityPerServer'];
-    if (!autoTune) out['lruCapacityPerServer'] = typeof perServer === 'number' && perServer >= 1 ? Math.round(perServer) : DEFAULT_LRU_CAPACITY_PER_SERVER;
+    // Read, not defaulted past: a capacity that is not a positive whole number is a typo in the file.
+    if (perServer !== undefined && !(typeof perServer === 'number' && Number.isInteger(perServer) && perServer >= 1)) {
+      throw new InputError('EPP_CONFIG_INVALID', whereParam('lruCapacityPerServer'), `found ${JSON.stringify(perServer)}; expected a positive whole number of blocks per pod`);
+    }
+    if (!autoTune) out['lruCapacityPerServer'] = typeof perServer === 'number' ? perServer : DEFAULT_LRU_CAPACITY_PER_SERVER;
     else if (perServer !== undefined) notes.push(`${ref}: lruCapacityPerServer not used: with autoTune each pod's LRU holds its KV cache's blocks (CacheNumBlocks), which every blis instance reports`);
   }
   for (const [key, value] of Object.entries(parameters)) {

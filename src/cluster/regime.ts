@@ -16,8 +16,9 @@
  *   requests were disaggregated):
  *   - hand-off growth: the same slope for the wait from a prefill's answer to its decode
  *     instance starting the pull (the decode scheduler's waiting loop, first come first served);
- *   - link load: the transfers' time alone on the link (bytes / bandwidth + base latency) against
- *     the time they took, 1 − Σalone / Σtaken. The link is shared by processor sharing
+ *   - link load: the transfers' time alone on the link (bytes / bandwidth) against the time their
+ *     bytes took to drain (the base latency, added after the drain and never shared, left out of
+ *     both), 1 − Σalone / Σtaken. The link is shared by processor sharing
  *     (kv-transfer.ts), where a transfer takes its time alone / (1 − ρ) on average at load ρ
  *     (M/G/1-PS; Kleinrock, Queueing Systems vol. 2, 1976, §4.4), so the share lost to sharing
  *     estimates ρ, and past capacity it tends to 1 as the backlog grows. A slope would not show
@@ -90,12 +91,12 @@ export interface RegimeBlock {
     preemptions_per_request: number;
     /** Growth of the wait from a prefill's answer to its decode starting the pull (s per s of arrivals); only with disaggregated requests. */
     handoff_wait_slope?: number;
-    /** 1 − Σ transfer time alone / Σ time taken: the KV-transfer link's load under processor sharing; only with disaggregated requests. */
+    /** 1 − Σ drain time alone / Σ drain time taken (base latency excluded): the KV-transfer link's load under processor sharing; only with disaggregated requests. */
     transfer_link_load?: number;
   };
 }
 
-/** The KV-transfer link (cluster/kv-transfer.ts): a transfer alone takes bytes / bytesPerS + latencyUs. */
+/** The KV-transfer link (cluster/kv-transfer.ts): a transfer alone drains in bytes / bytesPerS and lands latencyUs later. */
 export interface RegimeLink {
   readonly bytesPerS: number;
   readonly latencyUs: number;
@@ -161,8 +162,10 @@ export class RegimeMonitor {
     if (d === undefined) return;
     if (d.prefillDoneUs >= 0 && d.transferStartUs >= 0) this.handoff.add(x, usToS(d.transferStartUs - d.prefillDoneUs));
     if (this.link !== undefined && d.transferEndUs >= 0) {
-      this.transferAloneUs += (d.transferBytes / this.link.bytesPerS) * US_PER_S + this.link.latencyUs;
-      this.transferTakenUs += d.transferEndUs - d.transferStartUs;
+      // The shared part only: a flow lands the base latency after its bytes drain (kv-transfer.ts),
+      // unshared, so counting it on both sides would read a latency-bound link as lightly loaded.
+      this.transferAloneUs += (d.transferBytes / this.link.bytesPerS) * US_PER_S;
+      this.transferTakenUs += Math.max(0, d.transferEndUs - d.transferStartUs - this.link.latencyUs);
     }
   }
 

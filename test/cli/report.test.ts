@@ -31,6 +31,11 @@ describe('blis report labels', () => {
     const same = await runCli(['report', 'h100/metrics.json', 'h100/metrics.json', '--out', 'r.html'], dir);
     expect(same.code).toBe(2);
     expect(same.err).toMatch(/REPORT_DUPLICATE_LABEL.*label 'h100\/metrics'/);
+    // The same file spelled two ways, or under two labels, was two identical rows.
+    for (const args of [['h100/metrics.json', './h100/metrics.json'], ['a=h100/metrics.json', 'b=h100/metrics.json']]) {
+      const again = await runCli(['report', ...args, '--out', 'r.html'], dir);
+      expect([again.code, again.err], args.join(' ')).toEqual([2, expect.stringContaining(`[REPORT_DUPLICATE_RUN] ${args[1]}: ${join(dir, 'h100/metrics.json')} is also ${args[0]}`)]);
+    }
   });
 
   it('names the file, not its label, when a run is not a metrics document', async () => {

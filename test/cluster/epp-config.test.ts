@@ -66,6 +66,10 @@ describe('EndpointPickerConfig → routing', () => {
     const auto = scorer('{autoTune: true}');
     expect(auto.scorerOptions).toEqual({});
     expect(auto.notes.join('\n')).not.toMatch(/autoTune/);
+    // Not defaulted past: a capacity that is no positive whole number is named at its line.
+    for (const bad of ['0', '-5', '12.5', '"lots"']) {
+      expect(() => scorer(`{autoTune: false, lruCapacityPerServer: ${bad}}`), bad).toThrow(/epp\.yaml plugins\.0\.parameters\.lruCapacityPerServer: found .*; expected a positive whole number of blocks per pod/);
+    }
   });
 
   it('reads llm-d\'s older short names and named plugins; cache_tracking mode is the precise scorer', () => {

@@ -68,7 +68,7 @@ describe('regime', () => {
   });
 
   describe('prefill/decode disaggregation', () => {
-    // A link of 1 GB/s and 1 ms base latency: 10 MB alone takes 10 ms + 1 ms = 11 ms.
+    // A link of 1 GB/s and 1 ms base latency: 10 MB alone drains in 10 ms and lands 1 ms later (11 ms).
     const link = { bytesPerS: 1e9, latencyUs: 1000 };
     /** A request arriving at `arrivalMs`, queued 1 ms, prefilled 20 ms later; its decode starts the pull `waitMs` after and the 10 MB take `tookMs`. */
     const pd = (i: number, arrivalMs: number, waitMs: number, tookMs: number) => {
@@ -86,16 +86,25 @@ describe('regime', () => {
       return m.block(counts(recs.length), 10_000_000);
     };
 
-    it('reads a link shared at load rho from the time its transfers lose to sharing, 1 - alone / taken', () => {
-      // Every transfer takes 5 times its 11 ms alone: load 0.8, the knee.
-      const knee = run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 55)));
+    it('reads a link shared at load rho from the time its transfers lose to sharing, 1 - alone / taken, the unshared base latency left out', () => {
+      // Every transfer's bytes drain in 5 times their 10 ms alone (51 ms with the 1 ms latency): load 0.8, the knee.
+      const knee = run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 51)));
       expect(knee.signs.transfer_link_load).toBeCloseTo(0.8, 9);
       expect(knee.signs.handoff_wait_slope).toBeCloseTo(0, 9);
       expect(knee.state).toBe('near-knee');
       expect(knee.reasons).toEqual(['KV transfers take 5.0 times their time alone on the link (load 0.800)']);
-      // Taking 2 times as long (load 0.5) is stable; 200 times (0.995) is overloaded, though the
+      // A latency-bound link is not loaded: ten transfers of 10 kB (10 µs alone) that each take
+      // their 1 ms latency plus 12 µs read load 1 - 10/12 ≈ 0.17 (counting the latency on both
+      // sides would read 1 - 1010/1012 ≈ 0.002).
+      const small = new RegimeMonitor(0, link);
+      for (let i = 0; i < 10; i++) {
+        const r = pd(i, i * 1000, 2, 1.012);
+        small.addRecord({ ...r, disagg: { ...r.disagg, transferBytes: 1e4 } });
+      }
+      expect(small.block(counts(10), 10_000_000).signs.transfer_link_load).toBeCloseTo(1 - 10 / 12, 6);
+      // Draining in 2 times as long (load 0.5) is stable; 200 times (0.995) is overloaded, though the
       // prefill queue waits 1 ms throughout and, as under sharing, the earliest transfers take longest.
-      expect(run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 22))).state).toBe('stable');
+      expect(run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 21))).state).toBe('stable');
       const over = run(Array.from({ length: 10 }, (_, i) => pd(i, i * 1000, 2, 2200 + (9 - i) * 100)));
       expect(over.signs.queue_wait_slope).toBe(0);
       expect(over.signs.transfer_link_load).toBeGreaterThan(0.99);
