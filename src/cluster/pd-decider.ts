@@ -31,13 +31,14 @@ export const PD_DECIDERS: readonly PdDeciderEntry[] = [
   { name: 'always', describe: 'disaggregate every request that has tokens to decode', disaggregates: true, needsCacheView: false, readsThreshold: false, create: () => (d) => d.outputTokens > 1 },
   {
     name: 'prefix-threshold',
-    describe: 'disaggregate when the uncached prompt (input − cached on the chosen decode instance) is at least --pd-prefix-threshold tokens',
+    describe: 'disaggregate when the uncached prompt (input − cached on the chosen decode instance) is at least --pd-prefix-threshold tokens (0: never, as llm-d reads it)',
     disaggregates: true,
     needsCacheView: true,
     readsThreshold: true,
     // llm-d pkg/epp/framework/plugins/scheduling/profilehandler/disagg/prefix_based_pd_decider.go
-    // disaggregate: decode only when nonCachedTokens < NonCachedTokens, so exactly the threshold splits.
-    create: (threshold) => (d) => d.outputTokens > 1 && d.inputTokens - d.cachedTokens >= threshold,
+    // disaggregate: NonCachedTokens 0 disables disaggregation; else decode only when
+    // nonCachedTokens < NonCachedTokens, so exactly the threshold splits.
+    create: (threshold) => (d) => threshold > 0 && d.outputTokens > 1 && d.inputTokens - d.cachedTokens >= threshold,
   },
 ];
 

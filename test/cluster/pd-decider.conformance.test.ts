@@ -72,6 +72,11 @@ describe('prefix-threshold decider (llm-d prefix_based_pd_decider.go disaggregat
     expect(decide({ inputTokens: 1000, outputTokens: 10, cachedTokens: 744 })).toBe(true); // 256 uncached
     expect(decide({ inputTokens: 255, outputTokens: 10, cachedTokens: 0 })).toBe(false); // inputTokens < threshold
   });
+
+  it('never splits at threshold 0 (llm-d: "A value of 0 disables disaggregation")', () => {
+    const decide = PD_DECIDERS.find((d) => d.name === 'prefix-threshold')!.create(0);
+    expect(decide({ inputTokens: 100_000, outputTokens: 10, cachedTokens: 0 })).toBe(false);
+  });
 });
 
 describe('P/D decider lookup', () => {
