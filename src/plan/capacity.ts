@@ -86,13 +86,15 @@ export async function maxSustainableRate(probe: RateProbe, options: CapacitySear
   else hi = first;
   while (lo === null || hi === null) {
     if (probes.length >= maxProbes) return done(lo, hi, 'max-probes');
+    // A bound within the tolerance of the last probe is as good as reached: probing it would
+    // repeat that probe's answer (0.00977 then 0.009766 req/s).
     if (lo !== null) {
-      if (lo.rateRps >= maxRps) return done(lo, null, 'holds-at-max');
+      if (lo.rateRps * (1 + tolerance) >= maxRps) return done(lo, null, 'holds-at-max');
       const p = await run(Math.min(maxRps, lo.rateRps * 2));
       if (p.holds) lo = p;
       else hi = p;
     } else {
-      if (hi!.rateRps <= minRps) return done(null, hi, 'fails-at-min');
+      if (hi!.rateRps <= minRps * (1 + tolerance)) return done(null, hi, 'fails-at-min');
       const p = await run(Math.max(minRps, hi!.rateRps / 2));
       if (p.holds) lo = p;
       else hi = p;
