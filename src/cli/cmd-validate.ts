@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../kernel/errors.js';
 import { STEP_TIME_MODELS, resolveStepTime, type StepTimeChoice, type StepTimeOptions } from '../model/registry.js';
+import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { DEFAULT_SLACK, parseBaseline, updateBaseline, type Baseline, type Slack } from '../validate/baseline.js';
 import { renderHtml } from '../validate/report-html.js';
 import { renderJunit } from '../validate/junit.js';
@@ -100,6 +101,7 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--arrivals <source>', 'synthetic: regenerate each stage\'s arrival process (default); trace: replay the recorded arrival times', choiceFlag('--arrivals', ['synthetic', 'trace']))
     .option('--prefix-aliases <reading>', `how to read inference-perf's group aliases in a file that has only workload.shared_prefix_as_configured: ignored (default: the calibration set's evidence, 10 groups × 10 prompts) or honoured (the profile's system prompts × users)`, choiceFlag('--prefix-aliases', [...PREFIX_ALIAS_READINGS]))
     .option('--cpu-offload-size <reading>', `how to read a CPU offload size the file derived (vllm.cpu_offload.cpu_kv_blocks_source 'derived…'): total (default: vLLM's --kv-offloading-size, summed over the TP ranks; the calibration set's evidence) or per-gpu (the file's derived count)`, choiceFlag('--cpu-offload-size', [...CPU_OFFLOAD_SIZE_READINGS]))
+    .option('--hardware-config <file>', "a GPU the catalog does not hold, described as for blis run (JSON datasheet figures, docs/model.md): experiments whose hardware.gpu is its name run on it; repeat for several", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--seed <n>', 'seed of the synthetic arrivals (default 1)', seedFlag('--seed'))
     .option('--jobs <n>', 'worker threads simulating experiments in parallel (default 2)', intFlag('--jobs'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
@@ -135,7 +137,11 @@ export function registerValidate(program: Command, io: CliIO): void {
     }
     if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no experiment files found (expected *.json in the calibration schema)');
     const arrivals = (o['arrivals'] as ArrivalSource | undefined) ?? 'synthetic';
-    const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}) };
+    const hardwareSpecs = ((o['hardwareConfig'] as string[] | undefined) ?? []).map((f) => {
+      const path = resolvePath(io.cwd, f);
+      return hardwareSpecFromJson(readJson(path, 'hardware config'), path);
+    });
+    const plan = { arrivals, ...(typeof o['seed'] === 'number' ? { seed: o['seed'] } : {}), ...(hardwareSpecs.length > 0 ? { hardwareSpecs } : {}) };
     const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
     const cpuOffloadSize = o['cpuOffloadSize'] as CpuOffloadSizeReading | undefined;
     const readings = { ...(prefixAliases ? { prefixAliases } : {}), ...(cpuOffloadSize ? { cpuOffloadSize } : {}) };

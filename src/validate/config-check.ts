@@ -40,14 +40,14 @@ export function checkPlanConfig(plan: ExperimentPlan): void {
 
 /**
  * The error as the experiment file's: its `where` and the flags its message names become the
- * file's fields; the `--hardware-config` remedy, which an experiment file has no field for,
- * becomes the catalog listing. An error that already names the file (its hf_config) keeps its place.
+ * file's fields; the `--hardware-config` remedy becomes the catalog listing or validate's own
+ * --hardware-config. An error that already names the file (its hf_config) keeps its place.
  */
 export function asFileError(e: InputError, file: string): InputError {
   const body = e.where !== '' && e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
   const where = e.where.startsWith(file) ? e.where : `${file}: ${FIELD_OF_FLAG[e.where] ?? e.where}`;
   const text = body
-    .replace(/\(or pass --hardware-config FILE\)|describe it with --hardware-config FILE/g, 'spell hardware.gpu as one of them (`blis hardware` lists the catalog and its aliases)')
-    .replace(/--[a-z][a-z-]*/g, (flag) => FIELD_OF_FLAG[flag] ?? flag);
+    .replace(/\(or pass --hardware-config FILE\)|describe it with --hardware-config FILE/g, 'spell hardware.gpu as one of them (`blis hardware` lists the catalog and its aliases), or describe the GPU in a file given as blis validate --hardware-config FILE')
+    .replace(/(?<!validate )--[a-z][a-z-]*/g, (flag) => FIELD_OF_FLAG[flag] ?? flag);
   return new InputError(e.code, where, text);
 }

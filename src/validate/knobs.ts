@@ -12,6 +12,7 @@
  * caching and chunked prefill (both on for generative models).
  */
 import { findHardware } from '../model/hardware-catalog.js';
+import type { HardwareSpec } from '../model/hardware.js';
 import { vllmBatchDefaults } from '../model/kv-sizing.js';
 import type { Assumption } from './assumptions.js';
 
@@ -72,8 +73,7 @@ interface Rule {
   readonly why: string;
 }
 
-function batchDefaults(gpu: string): { seqs: Rule; tokens: Rule } | undefined {
-  const hw = findHardware(gpu);
+function batchDefaults(hw: HardwareSpec | undefined): { seqs: Rule; tokens: Rule } | undefined {
   if (!hw) return undefined;
   const d = vllmBatchDefaults(hw);
   const why = `${d.rule}; arg_utils.py get_batch_defaults`;
@@ -105,9 +105,12 @@ function asyncDefault(version: string | null): Rule {
     : { value: false, why: `vLLM ${version} predates asynchronous scheduling by default (${ASYNC_DEFAULT_SINCE.join('.')}, vllm-project/vllm#27614): each step is scheduled after the previous one ends` };
 }
 
-/** Fills the null knobs that vLLM's default rules decide; `gpu` is the experiment's hardware name. */
-export function deriveKnobs(engine: EngineKnobs, gpu: string): DerivedKnobs {
-  const batch = batchDefaults(gpu);
+/**
+ * Fills the null knobs that vLLM's default rules decide; `gpu` is the experiment's hardware name,
+ * `hardware` the GPU it names when not the catalog's (validate --hardware-config).
+ */
+export function deriveKnobs(engine: EngineKnobs, gpu: string, hardware?: HardwareSpec): DerivedKnobs {
+  const batch = batchDefaults(hardware ?? findHardware(gpu));
   const rules: Partial<Record<KnobName, Rule>> = {
     asyncScheduling: asyncDefault(engine.vllmVersion),
     ...(batch ? { maxNumSeqs: batch.seqs, maxNumBatchedTokens: batch.tokens } : {}),

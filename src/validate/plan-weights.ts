@@ -58,9 +58,9 @@ function noted(label: string, why: string, hw: HardwareSpec | undefined, gemm: G
   return { field: 'weights', value: path === '' ? label : `${label}; ${path}`, kind: 'derived', why };
 }
 
-export function weightFormat(exp: Experiment, spec: ModelSpec | undefined): WeightReading {
+export function weightFormat(exp: Experiment, spec: ModelSpec | undefined, hardware?: HardwareSpec): WeightReading {
   const hf = exp.hfConfig;
-  const hw = findHardware(exp.hardware.gpu);
+  const hw = hardware ?? findHardware(exp.hardware.gpu);
   const where = `${exp.file}: hf_config`;
   if (spec !== undefined && spec.quantization !== 'bf16') {
     return { hfConfig: hf, note: noted(spec.quantization, `the catalogued model's quantization_config (${spec.name})`, hw, spec.gemmFormat) };

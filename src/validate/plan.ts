@@ -25,7 +25,8 @@ import { describeGeneration, findModel } from '../model/index.js';
 import { configVocabSize, familyGenerationDefaults } from '../model/generation-families.js';
 import { configContextLength, languageConfig } from '../model/hf-config.js';
 import type { ArrivalProcess, EngineKnobs, Experiment, KnobName, LengthStats } from './experiment.js';
-import { findHardware, hardwareAlternatives } from '../model/hardware-catalog.js';
+import { findHardware, hardwareAlternatives, hardwareNameKey } from '../model/hardware-catalog.js';
+import type { HardwareSpec } from '../model/hardware.js';
 import { deriveKnobs } from './knobs.js';
 import { weightFormat } from './plan-weights.js';
 import type { LatencyRow } from './requests.js';
@@ -43,6 +44,8 @@ export interface PlanOptions {
   readonly requests?: readonly LatencyRow[];
   /** inference-perf's client timeout; default 300 s. */
   readonly clientTimeoutUs?: number;
+  /** GPUs described by files (validate --hardware-config): an experiment whose hardware.gpu names one, by its name or an alias, runs on it. */
+  readonly hardwareSpecs?: readonly HardwareSpec[];
 }
 
 export interface PlanStage {
@@ -57,6 +60,8 @@ export interface ExperimentPlan {
   /** `quantizationConfig`: a quantisation the file declares for a model the catalog holds as 16-bit (plan-weights.ts); its spec is re-read with it. */
   readonly model: { readonly name: string; readonly hfConfig: Readonly<Record<string, unknown>>; readonly quantizationConfig?: Readonly<Record<string, unknown>> };
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
+  /** The GPU from a --hardware-config file that hardware.gpu names (else the catalog's part is simulated). */
+  readonly hardwareSpec?: HardwareSpec;
   readonly tp: number;
   /** Engine instances (the experiment's data-parallel degree, usually 1). */
   readonly numInstances: number;
@@ -143,7 +148,8 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
       return { index: s.index, startUs, endUs: startUs + sToUs(s.durationS) };
     });
   }
-  const knobs = deriveKnobs(exp.engine, exp.hardware.gpu);
+  const described = describedGpu(exp.hardware.gpu, opts.hardwareSpecs ?? []);
+  const knobs = deriveKnobs(exp.engine, exp.hardware.gpu, described);
   const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
   const spec = findModel(exp.model);
   if (spec === undefined && Object.keys(exp.hfConfig).length === 0) {
@@ -161,7 +167,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
       assumptions.push({ field: 'vllm.max_model_len', value: budget, kind: 'derived', why: `chunked prefill off: vLLM refuses a max_model_len above max_num_batched_tokens (config/scheduler.py verify_max_model_len), and the model allows ${modelMax}, so the server ran with at most ${budget}` });
     }
   }
-  const weights = weightFormat(exp, spec);
+  const weights = weightFormat(exp, spec, described);
   if (weights.note !== undefined) assumptions.push(weights.note);
   const context = spec === undefined ? withContextLength(weights.hfConfig, engineKnobs.maxModelLen, arrivals) : { hfConfig: weights.hfConfig };
   if (context.note !== undefined) assumptions.push(context.note);
@@ -174,7 +180,9 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   // A name that fits several catalogued parts ("A100", "NVIDIA H100 80GB HBM3") is read as one of them: said.
   const hw = findHardware(exp.hardware.gpu);
   const alternatives = hardwareAlternatives(exp.hardware.gpu);
-  if (hw !== undefined && alternatives.length > 0) {
+  if (described !== undefined) {
+    assumptions.push({ field: 'hardware.gpu', value: described.name, kind: 'noted', why: `'${exp.hardware.gpu}' is not in the catalog: simulated as the GPU --hardware-config describes (${described.source})` });
+  } else if (hw !== undefined && alternatives.length > 0) {
     assumptions.push({ field: 'hardware.gpu', value: hw.name, kind: 'assumed', why: `'${exp.hardware.gpu}' fits ${[hw.name, ...alternatives].join(', ')}: read as ${hw.name} (${hw.source}); a name with the form factor and memory size ('A100-SXM4-40GB', 'H100 PCIe') picks another` });
   }
   if (exp.dp > 1) {
@@ -185,6 +193,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     file: exp.file,
     model: { name: exp.model, hfConfig: context.hfConfig, ...(weights.quantizationConfig !== undefined ? { quantizationConfig: weights.quantizationConfig } : {}) },
     hardware: exp.hardware,
+    ...(described !== undefined ? { hardwareSpec: described } : {}),
     tp: exp.tp,
     numInstances: exp.dp,
     engineKnobs,
@@ -313,4 +322,15 @@ function withContextLength(hf: Readonly<Record<string, unknown>>, statedMaxModel
     hfConfig: lang === hf ? filled : { ...hf, text_config: filled },
     note: { field: 'hf_config.max_position_embeddings', value, kind: statedMaxModelLen !== null ? 'derived' : 'assumed', why },
   };
+}
+
+/**
+ * The --hardware-config GPU a file's hardware.gpu names, its `name` read as the catalog reads
+ * names (hardwareNameKey: case, separators and vendor words aside); none when the catalog holds
+ * the name (the catalog's measured part is simulated) or no file describes it.
+ */
+function describedGpu(gpu: string, specs: readonly HardwareSpec[]): HardwareSpec | undefined {
+  if (specs.length === 0 || findHardware(gpu) !== undefined) return undefined;
+  const key = hardwareNameKey(gpu);
+  return specs.find((h) => hardwareNameKey(h.name) === key);
 }

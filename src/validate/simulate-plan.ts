@@ -36,6 +36,7 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
   const options: ClusterOptions = {
     modelSpec: model,
     hardware: plan.hardware.gpu,
+    ...(plan.hardwareSpec !== undefined ? { hardwareSpec: plan.hardwareSpec } : {}),
     tp: plan.tp,
     numInstances: plan.numInstances,
     ...(plan.numInstances > 1 ? { routingPolicy: 'least-loaded' } : {}),
@@ -73,7 +74,7 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
     ...(st.coefficients !== undefined ? { latencyCoefficients: st.coefficients } : {}),
     ...(st.coefficientsSource !== undefined ? { latencyCoefficientsFile: st.coefficientsSource } : {}),
   }, { model: 'experiment', hardware: 'experiment', tp: 'experiment' });
-  const ctx = { model: config.model, hardware: getHardware(plan.hardware.gpu, `${plan.file}: hardware.gpu`), tp: config.tp };
+  const ctx = { model: config.model, hardware: plan.hardwareSpec ?? getHardware(plan.hardware.gpu, `${plan.file}: hardware.gpu`), tp: config.tp };
   let stepTime: StepTimeModel;
   let overheads: RequestOverheads;
   if (opts.stepTimeFactory) {

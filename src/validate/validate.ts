@@ -62,7 +62,7 @@ export interface ValidateOptions {
   readonly runPlans?: PlanRunner;
   /** In-process concurrency (default 1). */
   readonly concurrency?: number;
-  readonly plan?: Pick<PlanOptions, 'seed' | 'arrivals' | 'clientTimeoutUs'>;
+  readonly plan?: Pick<PlanOptions, 'seed' | 'arrivals' | 'clientTimeoutUs' | 'hardwareSpecs'>;
   readonly modelCatalog?: ModelCatalogHook;
   /** How to read inference-perf's aliases in `shared_prefix_as_configured` (default `ignored`). */
   readonly prefixAliases?: PrefixAliasReading;
