@@ -115,7 +115,7 @@ export function registerCapacity(program: Command, io: CliIO): void {
     const said = new Set<string>();
     const probeIo: CliIO = { ...io, err: (s: string) => { if (!said.has(s)) { said.add(s); io.err(s); } } };
     const simulateAt = async (flags: Record<string, FlagValue>): Promise<MetricsDocument> => {
-      const doc = await simulateFlags(flags, probeIo);
+      const doc = await simulateFlags(flags, probeIo, undefined, o['quiet'] === true);
       if (doc.slo === undefined) throw new InputError('CAPACITY_NO_SLO', '--slo', 'no SLO targets; expected --slo (e.g. ttft_p99=200,tpot_p50=30), --slo-class or a workload spec with slo_classes');
       return doc;
     };

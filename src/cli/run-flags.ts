@@ -144,11 +144,16 @@ export function commandLine(flags: RunFlags): string {
   return [...head, ...flagsToArgv(flags)].map(shellWord).join(' ');
 }
 
-/** Simulates a configuration; relative paths resolve against `io.cwd`. */
-export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: string) => string = (f) => `--${f}`): Promise<MetricsDocument> {
+/**
+ * Simulates a configuration; relative paths resolve against `io.cwd`. `quiet`: the run prints no
+ * notes (its caller's --quiet; an output flag, so never among `flags`), warnings still.
+ */
+export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: string) => string = (f) => `--${f}`, quiet = false): Promise<MetricsDocument> {
   checkRunFlags(flags, where);
   const trace = flags[TRACE_FLAG];
   const cmd = commandFor(trace !== undefined);
+  // The run and replay commands read --quiet among their output flags, which this command has not.
+  if (quiet) cmd.option('--quiet', 'no notes on stderr');
   let doc: MetricsDocument | undefined;
   cmd.action(async () => {
     doc = trace !== undefined
@@ -156,7 +161,7 @@ export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: st
       : (await simulateRun(cmd, io)).metrics;
   });
   try {
-    await cmd.parseAsync(flagsToArgv(flags), { from: 'user' });
+    await cmd.parseAsync([...flagsToArgv(flags), ...(quiet ? ['--quiet'] : [])], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) throw new InputError('RUN_FLAG_INVALID', where(e.message.match(/'--?([a-z0-9-]+)/)?.[1] ?? ''), e.message.replace(/^error: /, ''));
     throw e;

@@ -4,7 +4,7 @@
  * of the request's phase). Instance ids are dense and never reused; arrays are sized to the
  * cluster's instance capacity (--max-instances).
  */
-import { catalogModelName } from './served-models.js';
+import { fleetModelsByIndex, servedModelIndex } from './served-models.js';
 import { InputError } from '../kernel/errors.js';
 import type { Simulator } from '../kernel/sim.js';
 import { Instance, type InstanceListener } from '../engine/instance.js';
@@ -60,8 +60,7 @@ export class Fleet {
     this.poolOf = new Int32Array(cap);
     this.state = new Uint8Array(cap);
     this.sinceUs = new Float64Array(cap);
-    this.models = [config.model.name];
-    for (const p of config.pools) if (!this.models.includes(p.model.name)) this.models.push(p.model.name);
+    this.models = fleetModelsByIndex(config);
     this.phasePools = this.models.map((m) => {
       const masks = [new Uint8Array(config.pools.length), new Uint8Array(config.pools.length), new Uint8Array(config.pools.length)];
       const hasUnified = config.pools.some((p) => p.model.name === m && p.role === 'unified');
@@ -91,16 +90,9 @@ export class Fleet {
 
   /** Model index for a request's model (undefined = default), -1 when no pool serves it. */
   modelIndexOf(model: string | undefined): number {
-    if (model === undefined || model === '') return 0;
-    // A single-model fleet serves every request: the callers checked what requests name against
-    // it first (served-models.ts: a trace's labels such as BurstGPT's ChatGPT, or an allowed mismatch).
-    if (this.models.length === 1) return 0;
+    if (model === undefined || model === '' || this.models.length === 1) return 0;
     let k = this.modelIndex.get(model);
-    if (k === undefined) {
-      const name = catalogModelName(model) ?? model.toLowerCase();
-      k = this.models.findIndex((m) => m === name || m.toLowerCase() === model.toLowerCase());
-      this.modelIndex.set(model, k);
-    }
+    if (k === undefined) this.modelIndex.set(model, (k = servedModelIndex(this.models, model)));
     return k;
   }
 

@@ -4,6 +4,7 @@
  * Nothing here reads the wall clock: the document is byte-identical across runs.
  */
 import type { RequestRecord } from './record.js';
+import { claimedModelName } from './served-models.js';
 import { Group, type MetricsBlock } from './metrics-group.js';
 import { GROUP_EXACT_SAMPLES } from './duration-histogram.js';
 import { round } from './summary.js';
@@ -58,6 +59,13 @@ export interface MetricsOptions {
   readonly slo?: SloSpec;
   /** The model of requests that name none (the cluster's model). */
   readonly defaultModel?: string;
+  /**
+   * The fleet's models (canonical names): a record is filed under the model it claims spelled
+   * one way (served-models.ts claimedModelName: `Qwen/Qwen3-14B` is qwen/qwen3-14b, as instance
+   * steps name it); a trace's label (`ChatGPT`) keeps its name. Without it, records are filed by
+   * the name they carry.
+   */
+  readonly servedModels?: readonly string[];
   /** Steps between an arrival and the first step that can take it beyond the running one (1 with async scheduling). */
   readonly schedulingLagSteps?: number;
 }
@@ -102,6 +110,9 @@ export class MetricsCollector {
    */
   private soleModel: string | null = null;
   private readonly defaultModel: string;
+  private readonly servedModels: readonly string[] | undefined;
+  /** Model name as records spell it → the model its figures are filed under. */
+  private readonly filedUnder = new Map<string, string>();
   private readonly slo: SloCollector;
   private readonly regime: RegimeMonitor;
   /** Each instance's pool and model as its steps report them (its ITL and KV peak fold into theirs at the end). */
@@ -121,6 +132,7 @@ export class MetricsCollector {
 
   constructor(numInstances: number, private readonly stages: readonly StageWindow[] = [], private readonly layout: MetricsLayout = { pools: [] }, options: MetricsOptions = {}) {
     this.defaultModel = options.defaultModel ?? '';
+    this.servedModels = options.servedModels;
     this.slo = new SloCollector(options.slo ?? NO_SLO, this.defaultModel);
     this.regime = new RegimeMonitor(options.schedulingLagSteps ?? 0, layout.link);
     this.instanceExact = Math.max(INSTANCE_EXACT_MIN, Math.floor(GROUP_EXACT_SAMPLES / Math.max(1, numInstances)));
@@ -142,12 +154,12 @@ export class MetricsCollector {
 
   /** A request left the system (any status). */
   addRecord(r: RequestRecord): void {
-    const model = r.model ?? this.defaultModel;
+    const model = this.modelOf(r.model);
     if (this.soleModel !== null && model !== this.soleModel) this.splitSoleModel();
     else if (this.soleModel === null && this.perModel.size === 0) this.soleModel = model;
     this.all.add(r);
     if (model !== this.soleModel) this.modelGroup(model).add(r);
-    if (this.slo.enabled) this.slo.add(r);
+    if (this.slo.enabled) this.slo.add(r, model);
     this.regime.addRecord(r);
     if (r.instance >= 0) this.instanceGroup(r.instance).add(r);
     const d = r.disagg;
@@ -211,8 +223,13 @@ export class MetricsCollector {
     this.splitSoleModel();
     this.perInstance.forEach((g, i) => {
       const targets = [this.all];
+      // An instance's steps belong to a model's block only when every request it served was filed
+      // there: a fleet of several models routes by model, while one model serves every name (a
+      // trace's labels, an allowed mismatch) and its steps would mix them. No block is made for
+      // steps alone (a model no record is filed under).
       const model = this.stepModel[i];
-      if (model !== undefined) targets.push(this.modelGroup(model));
+      const own = model !== undefined && (this.servedModels === undefined || this.servedModels.length > 1) ? this.modelGroupOrNull(model) : null;
+      if (own !== null) targets.push(own);
       const pool = this.stepPool[i];
       if (pool !== undefined) {
         const p = this.perPool.get(pool);
@@ -226,6 +243,16 @@ export class MetricsCollector {
         if (t !== this.modelGroupOrNull(model) && g.peakKvUtilization > t.peakKvUtilization) t.peakKvUtilization = g.peakKvUtilization;
       }
     });
+  }
+
+  /** The model a record's figures are filed under. */
+  private modelOf(name: string | undefined): string {
+    if (name === undefined) return this.defaultModel;
+    const served = this.servedModels;
+    if (served === undefined) return name;
+    let m = this.filedUnder.get(name);
+    if (m === undefined) this.filedUnder.set(name, (m = claimedModelName(served, name)));
+    return m;
   }
 
   /** The sole model so far gets its group, a copy of the run's (which holds exactly its records). */

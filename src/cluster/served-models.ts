@@ -59,6 +59,39 @@ export function checkModelClaim(claim: ModelClaim, fleet: ServedModels): string 
   throw new InputError('MODEL_NOT_SERVED', claim.where, `names model ${wanted}, which the fleet does not serve (it serves ${served.join(', ')}); ${fix}`);
 }
 
+/**
+ * Which of the fleet's models (`served`, canonical names, the first the default) serves a request
+ * naming `name`: the default when it names none, the only model of a single-model fleet whatever
+ * it names (callers checked the names first: a trace's labels such as BurstGPT's ChatGPT, or an
+ * allowed mismatch), else the model it spells (catalog aliases, any case); -1 when none does.
+ */
+export function servedModelIndex(served: readonly string[], name: string | undefined): number {
+  if (name === undefined || name === '' || served.length === 1) return 0;
+  const canonical = catalogModelName(name) ?? name.toLowerCase();
+  const lower = name.toLowerCase();
+  return served.findIndex((m) => m === canonical || m.toLowerCase() === lower);
+}
+
+/**
+ * The model a request claims, spelled one way: the catalog's name for a catalogued model (any
+ * case, alias or organisation prefix), a served model's name in any case, else the name as given
+ * (a trace's label such as BurstGPT's ChatGPT, an unknown model). Figures per model are filed
+ * under it, so `Qwen/Qwen3-14B` and `qwen/qwen3-14b` are one model, as the router takes them.
+ */
+export function claimedModelName(served: readonly string[], name: string): string {
+  const canonical = catalogModelName(name);
+  if (canonical !== undefined) return canonical;
+  const lower = name.toLowerCase();
+  return served.find((m) => m.toLowerCase() === lower) ?? name;
+}
+
+/** The fleet's models by index, as servedModelIndex numbers them: the run's model (the default) first, then its pools'. */
+export function fleetModelsByIndex(config: { readonly model: { readonly name: string }; readonly pools: ReadonlyArray<{ readonly model: { readonly name: string } }> }): string[] {
+  const out = [config.model.name];
+  for (const p of config.pools) if (!out.includes(p.model.name)) out.push(p.model.name);
+  return out;
+}
+
 /** The models a resolved fleet serves (its pools' models, canonical names). */
 export function fleetModels(config: { readonly model: { readonly name: string }; readonly pools: ReadonlyArray<{ readonly model: { readonly name: string } }> }): string[] {
   const out: string[] = [];

@@ -10,6 +10,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { Cluster } from './cluster.js';
 import type { ClusterConfig } from './config.js';
 import { describeClusterConfig } from './config-echo.js';
+import { fleetModelsByIndex } from './served-models.js';
 import { MetricsCollector, type MetricsDocument, type StageWindow } from './metrics.js';
 import { MultiSink, type RecordSink } from './sink.js';
 import { CATALOG_PRICES, type PriceTable } from '../model/prices.js';
@@ -125,6 +126,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     ...(hasPd ? { link: { bytesPerS: config.pdTransferBandwidthBytesPerS, latencyUs: config.pdTransferLatencyUs } } : {}),
   }, {
     defaultModel: config.model.name,
+    servedModels: fleetModelsByIndex(config),
     schedulingLagSteps: config.engine.asyncScheduling ? 1 : 0,
     ...(input.slo !== undefined ? { slo: input.slo } : {}),
   });

@@ -177,7 +177,8 @@ export class SloCollector {
     return hasSlo(this.spec);
   }
 
-  add(r: RequestRecord): void {
+  /** `model`: the model the record is filed under (default: the one it names, else the run's). */
+  add(r: RequestRecord, model: string = r.model ?? this.defaultModel): void {
     const set = (r.sloClass !== undefined ? this.classSets.get(r.sloClass) : undefined) ?? this.defaultSet;
     if (set === null) {
       this.uncovered++;
@@ -196,7 +197,7 @@ export class SloCollector {
     bump(null, '');
     bump(this.byClass, r.sloClass ?? UNLABELLED);
     bump(this.byTenant, r.tenant ?? UNLABELLED);
-    bump(this.byModel, r.model ?? this.defaultModel);
+    bump(this.byModel, model);
   }
 
   /** `windowUs` is the throughput window (first arrival to last completion); `itl` the run's ITL summary in ms. */

@@ -40,4 +40,11 @@ describe('--epp-config', () => {
     expect(r.err.match(/routing from .*epp-config\.yaml/g)).toHaveLength(1);
     expect(r.err.match(/blis capacity: probe \d/g)).toHaveLength(3);
   });
+
+  it('says nothing in a capacity search with --quiet, as run and replay do', async () => {
+    // Seen: blis capacity --epp-config F --quiet printed the routing and the file's notes (the probes' own runs were not quiet).
+    const r = await runCli(['capacity', '--epp-config', EXAMPLE, '--num-requests', '100', '--slo', 'ttft_p99=500', '--num-instances', '2', '--max-probes', '2', '--quiet'], root);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe('');
+  });
 });
