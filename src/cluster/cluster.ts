@@ -378,6 +378,9 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.drainQueue();
   }
 
+  /** The router's policies forget a gone instance (what their learning scorers hold of it). */
+  instanceGone(id: number): void { for (const p of this.policies) p.onInstanceGone?.(id); }
+
   attach(id: number): void {
     const inst = this.fleet.instances[id]!;
     if (this.deps.stepListener) inst.setStepListener(this.deps.stepListener(id, this.fleet.pool(id).name, this.fleet.info(id).model));

@@ -18,6 +18,8 @@ export interface LifecycleHost {
   attach(id: number): void;
   /** Capacity grew (an instance became ready): queued work may fit now. */
   afterCapacityChange(): void;
+  /** The instance is gone: the router forgets what it learned of it. */
+  instanceGone?(id: number): void;
 }
 
 export class InstanceLifecycle implements EventHandler {
@@ -112,7 +114,10 @@ export class InstanceLifecycle implements EventHandler {
   private change(id: number, state: InstanceState): void {
     const from = this.fleet.stateOf(id);
     this.fleet.setState(id, state);
-    if (state === 'gone' && this.kvView) this.view.kvIndex.forgetInstance(id);
+    if (state === 'gone') {
+      if (this.kvView) this.view.kvIndex.forgetInstance(id);
+      this.host.instanceGone?.(id);
+    }
     this.listener?.onInstanceState(this.fleet.info(id), from, this.sim.nowUs);
   }
 }

@@ -16,6 +16,8 @@ export interface RoutingPolicy {
   onRouted?(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void;
   /** Scores of the last pick by scorer name (weighted policy only), for the request record. */
   lastScores?(instance: number): Record<string, number>;
+  /** The instance left the fleet: learning scorers forget it. */
+  onInstanceGone?(instance: number): void;
 }
 
 export interface RoutingContext {
@@ -137,6 +139,10 @@ class Weighted implements RoutingPolicy {
   onRouted(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void {
     for (const o of this.observers) o.onRouted(view, req, instance, nowUs);
   }
+  onInstanceGone(instance: number): void {
+    for (const o of this.observers) o.onInstanceGone?.(instance);
+  }
+
 
   lastScores(instance: number): Record<string, number> {
     const out: Record<string, number> = {};

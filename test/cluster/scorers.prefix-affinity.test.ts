@@ -92,6 +92,24 @@ describe('prefix-affinity: one LRU per instance (llm-d indexer.go)', () => {
     expect(scores([1, 2])).toEqual([0, 0]);
     expect(scores([3, 4])).toEqual([1, 0]);
   });
+  it('forgets an instance that leaves the fleet (llm-d CleanUpInactivePods → RemovePod): its blocks no longer extend the others\' run', () => {
+    const { idx, route, scores } = index(3, 10);
+    route([1, 2, 3], 0);
+    route([2, 3], 1);
+    route([1, 5], 2);
+    // With A, the run [1, 2, 3] goes through block 1 (A, C hold it): B is credited 2 and 3.
+    expect(scores([1, 2, 3])).toEqual([1, 2 / 3, 1 / 3]);
+    idx.onInstanceGone(0);
+    expect([idx.heldBy(0), idx.size]).toEqual([0, 4]);
+    // C still holds 1, so the run goes on; A scores nothing.
+    expect(scores([1, 2, 3])).toEqual([0, 2 / 3, 1 / 3]);
+    idx.onInstanceGone(2);
+    // Nobody holds block 1 now: the run is empty, B's 2 and 3 no longer count.
+    expect(scores([1, 2, 3])).toEqual([0, 0, 0]);
+    expect(idx.size).toBe(2);
+    idx.onInstanceGone(2); // twice: nothing left to forget
+    expect(scores([2, 3])).toEqual([0, 1, 0]);
+  });
   it('adds a request\'s blocks in prompt order: its first block is the first to go', () => {
     const { route, scores } = index(2, 3);
     route([1, 2, 3], 0);
@@ -153,6 +171,15 @@ describe('prefix-affinity: LRU capacity per instance', () => {
     const id = cluster.lifecycle.add('big');
     expect([...cluster.view.numGpuBlocks.subarray(0, 3)]).toEqual([500, 2000, 2000]);
     expect(id).toBe(2);
+  });
+  it('hears from the cluster when an instance goes, through the weighted policy', () => {
+    const { cluster } = makeCluster({ numInstances: 2, routingPolicy: 'weighted', routingScorers: 'prefix-affinity:1' });
+    const policy = (cluster as unknown as { policies: Array<{ onInstanceGone?: (i: number) => void }> }).policies[0]!;
+    const gone: number[] = [];
+    const forward = policy.onInstanceGone!.bind(policy);
+    policy.onInstanceGone = (i) => { gone.push(i); forward(i); };
+    cluster.lifecycle.setState(1, 'draining');
+    expect(gone).toEqual([1]);
   });
   it('refuses the retired router-wide capacityBlocks, naming its replacement', () => {
     const scorers = parseScorerWeights('prefix-affinity:2');

@@ -124,6 +124,20 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     for (let k = 0; k < blocks; k++) this.add(instance, hashes[k]!);
   }
 
+  /**
+   * The instance left the fleet: its blocks leave their holders (llm-d's CleanUpInactivePods
+   * calls indexer.RemovePod for pods no longer active, every podActiveCheckInterval, 2 minutes,
+   * in approximateprefix/plugin.go and types.go; here at once). Its nodes are not reused: ids are not.
+   */
+  onInstanceGone(instance: number): void {
+    if (this.capacity[instance] === 0) return;
+    const word = instance >>> 5;
+    const bit = 1 << (instance & 31);
+    for (let node = this.next[instance]!; node !== instance; node = this.next[node]!) this.evict(node, word, bit);
+    this.prev[instance] = this.next[instance] = instance;
+    this.held[instance] = 0;
+  }
+
   score(view: RouterView, req: RoutingRequest, out: Float64Array): void {
     const hashes = req.blockHashes;
     const blocks = Math.min(hashes.length, this.maxPrefixBlocks);

@@ -14,6 +14,8 @@ export interface Scorer {
  */
 export interface RoutingObserver {
   onRouted(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void;
+  /** The instance left the fleet (an autoscaler's scale-down): what the scorer learned of it goes. */
+  onInstanceGone?(instance: number): void;
 }
 
 export interface ScorerContext {
