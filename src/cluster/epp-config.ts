@@ -153,8 +153,10 @@ function scorerParameters(name: string, parameters: Obj, notes: string[], ref: s
     if (!autoTune) out['lruCapacityPerServer'] = typeof perServer === 'number' ? perServer : DEFAULT_LRU_CAPACITY_PER_SERVER;
     else if (perServer !== undefined) notes.push(`${ref}: lruCapacityPerServer not used: with autoTune each pod's LRU holds its KV cache's blocks (CacheNumBlocks), which every blis instance reports`);
   }
+  const prefix = name === 'prefix-affinity' || name === 'precise-prefix-cache';
   for (const [key, value] of Object.entries(parameters)) {
-    if (name === 'prefix-affinity' && (key === 'lruCapacityPerServer' || key === 'autoTune')) {
+    // `mode` chose the scorer (scorerName); the LRU parameters were read above.
+    if ((prefix && key === 'mode') || (name === 'prefix-affinity' && (key === 'lruCapacityPerServer' || key === 'autoTune'))) {
       continue;
     } else if (name === 'prefix-affinity' && key === 'maxPrefixBlocksToMatch' && typeof value === 'number' && value >= 1) {
       out['maxPrefixBlocks'] = Math.floor(value);
@@ -163,7 +165,7 @@ function scorerParameters(name: string, parameters: Obj, notes: string[], ref: s
     } else if (name === 'load-aware' && key === 'threshold' && typeof value === 'number' && value > 0) {
       out['threshold'] = value;
     } else {
-      notes.push(`${ref}: parameter ${key} not modelled (blis's ${name} scorer has no counterpart; its blocks are the engine's KV blocks)`);
+      notes.push(`${ref}: parameter ${key} not modelled (blis's ${name} scorer has no counterpart${prefix ? "; its blocks are the engine's KV blocks" : ''})`);
     }
   }
   return out;

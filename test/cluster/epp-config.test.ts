@@ -84,6 +84,8 @@ schedulingProfiles:
   plugins: [{pluginRef: pc, weight: 3}, {pluginRef: queue-scorer}, {pluginRef: kv-cache-scorer, weight: 0.5}, {pluginRef: max-score}]
 `);
     expect(r.scorers).toEqual([{ name: 'precise-prefix-cache', weight: 3 }, { name: 'queue-depth', weight: 1 }, { name: 'kv-utilization', weight: 0.5 }]);
+    // The mode chose the scorer: it is read, not noted as a parameter blis ignores.
+    expect(r.notes.join('\n')).not.toMatch(/parameter mode/);
   });
 
   it('without schedulingProfiles, one default profile holds every plugin (weights 1); a plugin no profile uses is noted', () => {
