@@ -11,6 +11,13 @@ describe('hardware catalog', () => {
     for (const g of listHardware()) expect(g.source.length).toBeGreaterThan(10);
   });
 
+  test('a GPU linked by PCIe reaches its peers over its own PCIe link (the H100 PCIe card is Gen5 x16: 64 GB/s a direction, not Gen4\'s 32)', () => {
+    const pcie = listHardware().filter((g) => g.interconnect === 'pcie');
+    expect(pcie.map((g) => g.name).sort()).toEqual(['A100-PCIe-40', 'A100-PCIe-80', 'H100-PCIe', 'L40S']);
+    for (const g of pcie) expect(g.interconnectGBps, g.name).toBe(g.pcieGBps);
+    expect(getHardware('H100-PCIe').interconnectGBps).toBe(64);
+  });
+
   test('carries the measured rates with their sources, below the datasheet', () => {
     for (const g of listHardware()) {
       expect(g.achievedSource.length).toBeGreaterThan(30);
