@@ -28,6 +28,9 @@ export interface CollectiveCost {
   readonly gatherUsPerByte: number;
 }
 
+/** GPUs an NVLink part's domain joins unless its entry says otherwise: an HGX/DGX board's NVSwitch joins 8. */
+const DEFAULT_NVLINK_GPUS = 8;
+
 export const NO_COLLECTIVE: CollectiveCost = Object.freeze({ latencyUs: 0, allReduceUsPerByte: 0, gatherUsPerByte: 0 });
 
 /**
@@ -36,9 +39,12 @@ export const NO_COLLECTIVE: CollectiveCost = Object.freeze({ latencyUs: 0, allRe
  */
 export function collectiveCost(hw: HardwareSpec, tp: number, p: { efficiency: number; nvlinkLatencyUs: number; pcieLatencyUs: number }): CollectiveCost {
   if (tp <= 1) return NO_COLLECTIVE;
-  const bytesPerUs = hw.interconnectGBps * 1e3 * p.efficiency; // GB/s → bytes/µs
+  // A TP group wider than one NVLink domain (NVL cards bridged in pairs) is not fully connected:
+  // vLLM's custom all-reduce is off (custom_all_reduce.py) and NCCL's rings cross the host's PCIe.
+  const nvlink = hw.interconnect === 'nvlink' && tp <= (hw.nvlinkGpus ?? DEFAULT_NVLINK_GPUS);
+  const bytesPerUs = (nvlink ? hw.interconnectGBps : Math.min(hw.interconnectGBps, hw.pcieGBps)) * 1e3 * p.efficiency; // GB/s → bytes/µs
   return Object.freeze({
-    latencyUs: hw.interconnect === 'nvlink' ? p.nvlinkLatencyUs : p.pcieLatencyUs,
+    latencyUs: nvlink ? p.nvlinkLatencyUs : p.pcieLatencyUs,
     allReduceUsPerByte: (2 * (tp - 1)) / tp / bytesPerUs,
     gatherUsPerByte: (tp - 1) / tp / bytesPerUs,
   });

@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -132,6 +132,7 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     deviceMemoryGiB: o['deviceMemoryGiB'] === undefined ? num(o, 'memoryGB', where, true, false) * DEVICE_MEMORY_FRACTION : num(o, 'deviceMemoryGiB', where, true, false),
     pcieGBps: o['pcieGBps'] === undefined ? DEFAULT_PCIE_GBPS : num(o, 'pcieGBps', where, true, false),
     interconnect: link ?? (interconnectGBps >= NVLINK_MIN_GBPS ? 'nvlink' : 'pcie'),
+    ...(o['nvlinkGpus'] !== undefined ? { nvlinkGpus: positiveInteger(num(o, 'nvlinkGpus', where, true, false), `${where}: nvlinkGpus`) } : {}),
     hbmAchievedTBps,
     bf16AchievedTflops,
     fp8AchievedTflops,
@@ -238,4 +239,9 @@ export interface HardwareListing extends HardwareSpec {
 /** One row per catalogued GPU, for `blis hardware`. */
 export function listHardware(): HardwareListing[] {
   return file.gpus.map((g, i) => ({ ...specs[i]!, aliases: g.aliases }));
+}
+
+function positiveInteger(v: number, where: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new InputError('HARDWARE_CONFIG_FIELD', where, `found ${v}; expected a whole number of GPUs >= 1`);
+  return v;
 }

@@ -24,6 +24,12 @@ export interface HardwareSpec {
   readonly pcieGBps: number;
   /** 'nvlink': vLLM's custom / symmetric-memory all-reduce over peer links; 'pcie': NCCL through the host bridge. */
   readonly interconnect: 'nvlink' | 'pcie';
+  /**
+   * GPUs one NVLink domain joins (NVLink parts): an HGX board's NVSwitch joins its 8 (the default),
+   * an NVL card's bridge joins a pair (2). A TP group beyond it is not fully NVLink-connected, so
+   * vLLM's custom all-reduce is off there and NCCL crosses PCIe (./collective.ts).
+   */
+  readonly nvlinkGpus?: number;
   /** Streaming read bandwidth GEMM weight reads reach (TB/s, measured; below the datasheet figure). */
   readonly hbmAchievedTBps: number;
   /** Large-GEMM bf16 throughput reached (TFLOP/s, measured). */

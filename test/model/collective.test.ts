@@ -35,4 +35,15 @@ describe('TP all-reduce cost', () => {
     expect(getHardware('L40S').interconnect).toBe('pcie');
     expect(allReduceUs('L40S', 2, 65536) / allReduceUs('H100', 2, 65536)).toBeGreaterThan(4);
   });
+
+  test('an NVL pair is NVLink; a TP group across pairs is not fully connected, so NCCL crosses PCIe (custom_all_reduce.py: world_size > 2 and not fully_connected)', () => {
+    const nvl = getHardware('H100-NVL');
+    expect(nvl.nvlinkGpus).toBe(2);
+    // TP 2 within a bridge: 7 µs + bytes / (0.7 × 300 GB/s).
+    expect(allReduceUs('H100-NVL', 2, 1e6)).toBeCloseTo(P.collectiveLatencyUs + 1e6 / (0.7 * 300e3), 9);
+    // TP 4 over two pairs: PCIe's NCCL latency and the 64 GB/s Gen5 link, 2(tp − 1)/tp of the bytes.
+    expect(allReduceUs('H100-NVL', 4, 1e6)).toBeCloseTo(P.pcieCollectiveLatencyUs + (1.5 * 1e6) / (0.7 * 64e3), 9);
+    // An HGX board's NVSwitch joins all eight.
+    expect(collectiveCost(getHardware('H100'), 8, params).latencyUs).toBe(P.collectiveLatencyUs);
+  });
 });

@@ -107,6 +107,10 @@ describe('hardware catalog', () => {
     expect(given.achievedSource).toMatch(/^my stream benchmark; derived: bf16AchievedTflops/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 32, interconnect: 'ib' }, 'x1.json')).toThrowError(/x1\.json: interconnect.*'nvlink' or 'pcie'/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24 }, 'x1.json')).toThrowError(/x1\.json: interconnectGBps/);
+    // nvlinkGpus: how many GPUs one NVLink domain joins (absent: an HGX board's 8).
+    expect(hardwareSpecFromJson({ name: 'X3', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 300, nvlinkGpus: 2 }, 'x3.json').nvlinkGpus).toBe(2);
+    expect(given.nvlinkGpus).toBeUndefined();
+    expect(() => hardwareSpecFromJson({ name: 'X3', bf16Tflops: 100, hbmTBps: 1, memoryGB: 24, interconnectGBps: 300, nvlinkGpus: 1.5 }, 'x3.json')).toThrowError(/x3\.json: nvlinkGpus: found 1\.5; expected a whole number of GPUs/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflops: -1, hbmTBps: 1, memoryGB: 24, interconnectGBps: 1 }, 'x1.json')).toThrowError(/bf16Tflops/);
     expect(() => hardwareSpecFromJson({ name: 'X1', bf16Tflop: 1 }, 'x1.json')).toThrowError(/did you mean bf16Tflops/);
   });
