@@ -29,7 +29,7 @@ import { RequestLedger } from './ledger.js';
 import { InstanceLifecycle, type LifecycleHost } from './lifecycle.js';
 import type { PoolConfig } from './pools.js';
 import type { RequestStatus } from './record.js';
-import { findRoutingPolicy, type RoutingPolicy } from './routing.js';
+import { phasePolicies, type RoutingPolicy } from './routing.js';
 import { scorersNeedCacheView } from './scorers/registry.js';
 import type { RecordSink } from './sink.js';
 import { Phase, buildRecord, newTracked, type Tracked } from './tracked.js';
@@ -99,10 +99,8 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     const cap = config.maxInstances;
     this.view = createRouterView(0, cap, config.cacheSignalDelayUs);
     this.ledger = new RequestLedger(this.view, config.inFlightTracking);
-    const routingRandom = rng.fork('routing');
-    const mkPolicy = (): RoutingPolicy => findRoutingPolicy(config.routingPolicy).create({ numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, random: routingRandom });
     const hasPd = config.pools.some((p) => p.role === 'prefill');
-    this.policies = hasPd ? [mkPolicy(), mkPolicy(), mkPolicy()] : [mkPolicy()];
+    this.policies = phasePolicies(config.routingPolicy, { numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, random: rng.fork('routing') }, hasPd ? 3 : 1);
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);
@@ -378,7 +376,6 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.drainQueue();
   }
 
-  /** The router's policies forget a gone instance (what their learning scorers hold of it). */
   instanceGone(id: number): void { for (const p of this.policies) p.onInstanceGone?.(id); }
 
   attach(id: number): void {

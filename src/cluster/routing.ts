@@ -205,3 +205,13 @@ export function findRoutingPolicy(name: string): RoutingPolicyEntry {
   }
   return hit;
 }
+
+/**
+ * The routing policies of a cluster, one per request phase it routes, indexed by Phase (whole;
+ * with prefill pools also prefill and decode): separate state, like llm-d's scheduling profiles,
+ * drawing on one shared `ctx.random`, created in phase order.
+ */
+export function phasePolicies(name: string, ctx: RoutingContext, phases: 1 | 3): RoutingPolicy[] {
+  const entry = findRoutingPolicy(name);
+  return Array.from({ length: phases }, () => entry.create(ctx));
+}
