@@ -4,6 +4,7 @@ import { createFormatRegistry, parseColumnMapping, type FormatRegistry } from '.
 import type { OpenTraceOptions } from '../ingest/open.node.js';
 import { describeSummary, type IngestSummary } from '../ingest/issues.js';
 import { otlpFormat } from '../telemetry/otlp-reader.node.js';
+import { InputError } from '../kernel/errors.js';
 import { ExitCode, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 
@@ -44,6 +45,7 @@ export function addIngestFlags(cmd: Command, windowEnd: '--to' | '--until' = '--
     .option('--rate-scale <x>', 'thin (<1) or duplicate (>1) arrivals, keeping burst structure', numFlag('--rate-scale'))
     .option('--sample <p>', 'keep each request with probability p (seeded)', numFlag('--sample'))
     .option('--limit <n>', 'stop after n requests', intFlag('--limit'))
+    .option('--num-requests <n>', 'the same as --limit (the name blis run gives it)', intFlag('--num-requests'))
     .option('--clip <side>', 'with --max-model-len, shorten the output or the input (default output)', choiceFlag('--clip', ['output', 'input']))
     .option('--rebase <mode>', 'shift arrivals so the first is 0: auto, first or none (default auto)', choiceFlag('--rebase', ['auto', 'first', 'none']))
     .option('--reorder-window <n>', 'rows held to fix local disorder before a late row is skipped (default 10000)', intFlag('--reorder-window'))
@@ -62,6 +64,10 @@ export function ingestOptionsFromFlags(cmd: Command, seed: number, windowEnd: '-
     ['keepFailed', 'keepFailed'], ['strict', 'strict'], ['maxModelLen', 'maxModelLen'],
   ];
   for (const [flag, key] of direct) if (o[flag] !== undefined) out[key] = o[flag];
+  if (o['numRequests'] !== undefined) {
+    if (o['limit'] !== undefined && o['limit'] !== o['numRequests']) throw new InputError('FLAG_CONFLICT', '--num-requests', `is another name for --limit; they disagree (${String(o['numRequests'])} and ${String(o['limit'])})`);
+    out['limit'] = o['numRequests'];
+  }
   if (windowEnd !== '--to') out['toFlag'] = windowEnd;
   return out as OpenTraceOptions;
 }

@@ -48,6 +48,19 @@ describe('blis replay on the shipped samples', () => {
     expect(b).toHaveLength(100);
     expect(b[99]).toBe(Math.round(a[99]! / 2));
   });
+
+  it('--num-requests is --limit under blis run\'s name; the two must agree when both are given', async () => {
+    const base = ['replay', t('burstgpt1-rows0001-0200.csv'), '--model', 'meta-llama/llama-3.1-8b-instruct', '--output', 'json', '--quiet'];
+    const named = await runCli([...base, '--num-requests', '50']);
+    expect(named.code, named.err).toBe(0);
+    expect(JSON.parse(named.out).requests.injected).toBe(50);
+    const limited = await runCli([...base, '--limit', '50']);
+    expect(named.out).toBe(limited.out);
+    expect((await runCli([...base, '--num-requests', '50', '--limit', '50'])).code).toBe(0);
+    const clash = await runCli([...base, '--num-requests', '50', '--limit', '40']);
+    expect(clash.code).toBe(2);
+    expect(clash.err).toContain('[FLAG_CONFLICT] --num-requests');
+  });
 });
 
 describe('replay/convert bad input exits 2', () => {
