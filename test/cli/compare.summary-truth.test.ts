@@ -47,6 +47,20 @@ describe('blis compare against a summary report', () => {
     expect(Object.keys(m).filter((k) => k.startsWith('itl'))).toEqual([]);
   });
 
+  it('reads an inference-perf v0.1 summary, which names the median p50 (and has p10, schedule_accuracy)', async () => {
+    const old = (scale: number, lo: number): Record<string, number> => ({ mean: (lo + 50) * scale, min: lo * scale, p10: (lo + 10) * scale, p50: (lo + 50) * scale, p90: (lo + 90) * scale, max: (lo + 100) * scale });
+    const truth = {
+      load_summary: { count: 101, schedule_accuracy: old(0.001, 0) },
+      successes: { count: 101, latency: { time_to_first_token: old(0.0011, 100), request_latency: old(0.0011, 1100) }, prompt_len: old(1, 150), output_len: old(1, -39) },
+      failures: { count: 0, request_latency: null, prompt_len: null },
+    };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'summary_lifecycle_metrics.json', '--output', 'json'], dir('summary_lifecycle_metrics.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    expect(m.ttft_p50!.actual).toBeCloseTo(165, 9);
+    expect(m.e2e_p50!.error_pct).toBeCloseTo((1150 / 1265 - 1) * 100, 3);
+  });
+
   it("reads a vllm bench serve result (ms, p99 and median only) and checks it describes the same run", async () => {
     const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
       mean_ttft_ms: 150, median_ttft_ms: 150, p99_ttft_ms: 199, mean_tpot_ms: 100, median_tpot_ms: 100, p99_tpot_ms: 100, mean_e2el_ms: 1150, median_e2el_ms: 1150, p99_e2el_ms: 1199 };
