@@ -111,8 +111,11 @@ export function summaryTruth(json: unknown, file: string): SummaryTruth | undefi
   const doc = asObj(json);
   if (doc === undefined) return undefined;
   if (asObj(asObj(doc['successes'])?.['latency']) !== undefined) return fromInferencePerf(doc, file);
-  // A --save-detailed result carries per-request arrays: read per request instead (the vllm-bench trace format).
-  const detailed = Array.isArray(doc['ttfts']) && doc['ttfts'].length > 0;
+  // A --save-detailed result carries per-request arrays: read per request instead (the vllm-bench
+  // trace format), which needs their start times. Results saved before vLLM wrote `start_times`
+  // (every result before --save-detailed existed, and detailed ones after) have arrays without
+  // arrival times: their summary is read.
+  const detailed = Array.isArray(doc['ttfts']) && doc['ttfts'].length > 0 && Array.isArray(doc['start_times']);
   if (!detailed && typeof doc['mean_ttft_ms'] === 'number' && typeof doc['completed'] === 'number') return fromVllmBench(doc, file);
   return undefined;
 }

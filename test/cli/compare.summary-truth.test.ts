@@ -76,6 +76,18 @@ describe('blis compare against a summary report', () => {
     expect([other.code, other.err]).toEqual([2, expect.stringMatching(/COMPARE_MISMATCH.*request count: 101 predicted against 500 measured/)]);
   });
 
+  it('reads a vllm bench result with per-request arrays but no start_times (older vLLM) by its summary', async () => {
+    // No arrival times, so it cannot be read as a trace; its summary statistics are what it has.
+    const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
+      mean_ttft_ms: 150, median_ttft_ms: 150, p99_ttft_ms: 199, mean_e2el_ms: 1150,
+      input_lens: Array(101).fill(200), output_lens: Array(101).fill(11), ttfts: Array.from({ length: 101 }, (_, i) => (100 + i) / 1000),
+      itls: Array(101).fill(Array(10).fill(0.1)), generated_texts: Array(101).fill('x'), errors: Array(101).fill('') };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json', '--output', 'json'], dir('bench.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    for (const k of ['ttft_mean', 'ttft_p50', 'ttft_p99', 'e2e_mean']) expect(m[k]!.error_pct, k).toBeCloseTo(0, 3);
+  });
+
   it('names a bad value by its field', async () => {
     const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json'], dir('bench.json', { completed: 1, mean_ttft_ms: 10, p99_ttft_ms: -3 }));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/TRUTH_BAD_VALUE.*bench\.json: p99_ttft_ms: found -3; expected milliseconds/)]);
