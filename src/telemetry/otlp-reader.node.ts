@@ -16,7 +16,7 @@ import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { isJaegerJson, jaegerToOtlp } from './jaeger-json.js';
 import { loadOtlpSchema } from './otlp-proto.node.js';
-import { OtlpRequestCollector, type OtlpReadIssue } from './otlp-reader.js';
+import { OtlpRequestCollector, field, type OtlpReadIssue } from './otlp-reader.js';
 
 type Walk = 'ok' | 'truncated' | 'bad';
 
@@ -134,7 +134,7 @@ function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
   const o = jsonObj(value);
   const inner = o && (jsonObj(o['result']) ?? jsonObj(o['trace']));
   const msg = inner ?? o;
-  const spans = msg?.['resourceSpans'] ?? msg?.['batches'];
+  const spans = field(msg, 'resourceSpans', 'resource_spans') ?? msg?.['batches'];
   if (!Array.isArray(spans)) {
     throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans" (or Tempo\'s "batches", or Jaeger\'s "data"); expected OTLP/JSON TracesData');
   }

@@ -113,24 +113,43 @@ function toBigInt(v: unknown): bigint | undefined {
   return undefined;
 }
 
+/**
+ * A field by its OTLP/JSON name (lowerCamelCase) or else its proto field name (`trace_id`). The
+ * OTLP spec allows only the first in JSON, but proto3 JSON printers write the second on request
+ * (protobuf's preserving_proto_field_name) and the Collector's JSON unmarshaler takes both
+ * (opentelemetry-collector pdata/ptrace: `case "resourceSpans", "resource_spans"`, and so on for
+ * every field), so files keyed either way, or both, exist.
+ */
+export function field(o: Obj | undefined, camel: string, snake: string): unknown {
+  if (o === undefined) return undefined;
+  const v = o[camel];
+  return v !== undefined && v !== null ? v : o[snake];
+}
+
 const own = (o: Obj, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k) && o[k] !== null && o[k] !== undefined;
+/** The key of an own property present under either name (own: see anyValue), or undefined. */
+const ownKey = (o: Obj, camel: string, snake: string): string | undefined => (own(o, camel) ? camel : own(o, snake) ? snake : undefined);
 
 /** AnyValue → primitive. Own properties only: protobufjs-decoded messages keep defaults on the prototype. */
 function anyValue(v: unknown): Prim | undefined {
   const o = asObj(v);
   if (!o) return undefined;
-  if (own(o, 'stringValue') && typeof o['stringValue'] === 'string') return o['stringValue'];
-  if (own(o, 'intValue')) {
-    const raw = o['intValue'];
+  const str = ownKey(o, 'stringValue', 'string_value');
+  if (str !== undefined && typeof o[str] === 'string') return o[str];
+  const int = ownKey(o, 'intValue', 'int_value');
+  if (int !== undefined) {
+    const raw = o[int];
     const big = typeof raw === 'object' ? toBigInt(raw) : undefined;
     const n = big !== undefined ? Number(BigInt.asIntN(64, big)) : Number(raw);
     return Number.isFinite(n) ? n : undefined;
   }
-  if (own(o, 'doubleValue')) {
-    const n = Number(o['doubleValue']);
+  const dbl = ownKey(o, 'doubleValue', 'double_value');
+  if (dbl !== undefined) {
+    const n = Number(o[dbl]);
     return Number.isFinite(n) ? n : undefined;
   }
-  if (own(o, 'boolValue') && typeof o['boolValue'] === 'boolean') return o['boolValue'];
+  const bool = ownKey(o, 'boolValue', 'bool_value');
+  if (bool !== undefined && typeof o[bool] === 'boolean') return o[bool];
   return undefined;
 }
 
@@ -160,13 +179,13 @@ export class OtlpRequestCollector {
 
   /** One TracesData / ExportTraceServiceRequest as a plain object; `where` names it in errors. */
   addMessage(message: unknown, where = 'OTLP message'): void {
-    for (const rs of asArr(asObj(message)?.['resourceSpans'])) {
+    for (const rs of asArr(field(asObj(message), 'resourceSpans', 'resource_spans'))) {
       const r = asObj(rs);
       // OTLP/JSON before opentelemetry-proto v0.15 (collectors and SDKs of 2021-22; Tempo 1.x's
       // /api/traces answer) names this level `instrumentationLibrarySpans` (scope:
       // `instrumentationLibrary`); in protobuf the old message has scope_spans' field number 2,
       // so only JSON needs the second name.
-      const scopes = [...asArr(r?.['scopeSpans']), ...asArr(r?.['instrumentationLibrarySpans'])];
+      const scopes = [...asArr(field(r, 'scopeSpans', 'scope_spans')), ...asArr(field(r, 'instrumentationLibrarySpans', 'instrumentation_library_spans'))];
       for (const ss of scopes) {
         for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp), where);
       }
@@ -176,17 +195,18 @@ export class OtlpRequestCollector {
   private addSpan(s: Obj | undefined, where: string): void {
     if (!s) return;
     this.spansSeen++;
-    const traceId = idHex(s['traceId'], 16, 'traceId', where);
-    const spanId = idHex(s['spanId'], 8, 'spanId', where);
+    const traceId = idHex(field(s, 'traceId', 'trace_id'), 16, 'traceId', where);
+    const spanId = idHex(field(s, 'spanId', 'span_id'), 8, 'spanId', where);
     const name = s['name'];
     const kind = name === 'llm_request' || name === 'llm_core' ? 'llm' : name === 'gateway.request' ? 'gateway' : undefined;
     if (!kind) return;
-    const start = toBigInt(s['startTimeUnixNano']);
-    const end = toBigInt(s['endTimeUnixNano']);
+    const startRaw = field(s, 'startTimeUnixNano', 'start_time_unix_nano');
+    const start = toBigInt(startRaw);
+    const end = toBigInt(field(s, 'endTimeUnixNano', 'end_time_unix_nano'));
     if (traceId.length !== 32 || start === undefined) {
-      const field = traceId.length !== 32 ? `traceId ${JSON.stringify(s['traceId'])}` : `startTimeUnixNano ${JSON.stringify(s['startTimeUnixNano'])}`;
+      const bad = traceId.length !== 32 ? `traceId ${JSON.stringify(field(s, 'traceId', 'trace_id'))}` : `startTimeUnixNano ${JSON.stringify(startRaw)}`;
       const expected = traceId.length !== 32 ? '16 bytes' : 'whole nanoseconds ≥ 0, as a decimal string or integer';
-      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${spanId || '(no span id)'}: ${field}; expected ${expected}` });
+      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${spanId || '(no span id)'}: ${bad}; expected ${expected}` });
       return;
     }
     let acc = this.traces.get(traceId);
@@ -228,7 +248,7 @@ export class OtlpRequestCollector {
     const events = (acc.journey ??= []);
     for (const e of asArr(s['events'])) {
       const o = asObj(e);
-      const t = toBigInt(o?.['timeUnixNano']);
+      const t = toBigInt(field(o, 'timeUnixNano', 'time_unix_nano'));
       if (!o || typeof o['name'] !== 'string' || t === undefined) continue;
       const attrs = new Map<string, Prim>();
       for (const kv of asArr(o['attributes'])) {

@@ -24,6 +24,11 @@ export interface LatencyRow {
   readonly error: boolean;
 }
 
+/** A JSON object, or an empty one. */
+function obj(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
 function num(v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
@@ -155,8 +160,14 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
     const start = num(rec['start_time']);
     if (start === undefined) throw new InputError('LIFECYCLE_MISSING_FIELD', `${fileName}[${i}].start_time`, 'missing or non-numeric');
     const end = num(rec['end_time']);
-    const info = (rec['info'] ?? {}) as Record<string, unknown>;
-    const times = Array.isArray(info['output_token_times']) ? (info['output_token_times'] as unknown[]).map(num).filter((x): x is number => x !== undefined) : [];
+    const info = obj(rec['info']);
+    // inference-perf since its multimodal reports (2026-05, kubernetes-sigs/inference-perf #450;
+    // inference_perf/apis/base.py InferenceInfo) keeps output tokens and token times under
+    // response_metrics and input tokens under request_metrics.text; older builds put all three
+    // directly in info (current ones still mirror input_tokens there).
+    const response = obj(info['response_metrics'] ?? info);
+    const rawTimes = response['output_token_times'];
+    const times = Array.isArray(rawTimes) ? (rawTimes as unknown[]).map(num).filter((x): x is number => x !== undefined) : [];
     const failed = rec['error'] !== null && rec['error'] !== undefined;
     const arrivalUs = sToUs(start - t0);
     let stage: number | undefined;
@@ -164,8 +175,8 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
     return {
       index: i,
       arrivalUs,
-      inputTokens: num(info['input_tokens']) ?? 0,
-      outputTokens: num(info['output_tokens']) ?? times.length,
+      inputTokens: num(obj(obj(info['request_metrics'])['text'])['input_tokens']) ?? num(info['input_tokens']) ?? 0,
+      outputTokens: num(response['output_tokens']) ?? times.length,
       ttftUs: !failed && times.length > 0 ? sToUs(times[0]! - start) : -1,
       e2eUs: end !== undefined ? sToUs(end - start) : -1,
       error: failed || times.length === 0,

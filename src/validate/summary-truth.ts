@@ -4,7 +4,7 @@
  *
  * - inference-perf's `summary_lifecycle_metrics.json` (and `stage_N_lifecycle_metrics.json`):
  *   `successes.latency.{time_to_first_token, request_latency, time_per_output_token}` in seconds
- *   with `mean, median, p90, p95, p99, min, max` (kubernetes-sigs/inference-perf report writer;
+ *   with `mean, median (p50 in v0.1), p90, p95, p99, min, max` (kubernetes-sigs/inference-perf report writer;
  *   /work/shared/traces/README.md has a real one), `successes.count`, `failures.count`. Its
  *   `inter_token_latency` is per streamed chunk, not per token (the calibration files' pitfall 1),
  *   so ITL is left out; TPOT carries the decode speed.
@@ -31,8 +31,12 @@ export interface SummaryTruth {
   readonly facts: RunFacts;
 }
 
-/** inference-perf stat names → the comparator's (`median` is p50). */
-const IP_STATS: ReadonlyArray<readonly [string, keyof DistMs]> = [['mean', 'mean'], ['median', 'p50'], ['p90', 'p90'], ['p95', 'p95'], ['p99', 'p99'], ['min', 'min'], ['max', 'max']];
+/**
+ * inference-perf stat names → the comparator's. The median is `median` from v0.2.0 on and `p50`
+ * in v0.1 reports (inference_perf/reportgen/base.py summarize(), renamed in commit 8741b33,
+ * 2025-08-26).
+ */
+const IP_STATS: ReadonlyArray<readonly [string, keyof DistMs]> = [['mean', 'mean'], ['median', 'p50'], ['p50', 'p50'], ['p90', 'p90'], ['p95', 'p95'], ['p99', 'p99'], ['min', 'min'], ['max', 'max']];
 
 function ipDist(o: unknown, where: string): DistMs | undefined {
   const src = asObj(o);
@@ -107,8 +111,11 @@ export function summaryTruth(json: unknown, file: string): SummaryTruth | undefi
   const doc = asObj(json);
   if (doc === undefined) return undefined;
   if (asObj(asObj(doc['successes'])?.['latency']) !== undefined) return fromInferencePerf(doc, file);
-  // A --save-detailed result carries per-request arrays: read per request instead (the vllm-bench trace format).
-  const detailed = Array.isArray(doc['ttfts']) && doc['ttfts'].length > 0;
+  // A --save-detailed result carries per-request arrays: read per request instead (the vllm-bench
+  // trace format), which needs their start times. Results saved before vLLM wrote `start_times`
+  // (every result before --save-detailed existed, and detailed ones after) have arrays without
+  // arrival times: their summary is read.
+  const detailed = Array.isArray(doc['ttfts']) && doc['ttfts'].length > 0 && Array.isArray(doc['start_times']);
   if (!detailed && typeof doc['mean_ttft_ms'] === 'number' && typeof doc['completed'] === 'number') return fromVllmBench(doc, file);
   return undefined;
 }

@@ -47,6 +47,20 @@ describe('blis compare against a summary report', () => {
     expect(Object.keys(m).filter((k) => k.startsWith('itl'))).toEqual([]);
   });
 
+  it('reads an inference-perf v0.1 summary, which names the median p50 (and has p10, schedule_accuracy)', async () => {
+    const old = (scale: number, lo: number): Record<string, number> => ({ mean: (lo + 50) * scale, min: lo * scale, p10: (lo + 10) * scale, p50: (lo + 50) * scale, p90: (lo + 90) * scale, max: (lo + 100) * scale });
+    const truth = {
+      load_summary: { count: 101, schedule_accuracy: old(0.001, 0) },
+      successes: { count: 101, latency: { time_to_first_token: old(0.0011, 100), request_latency: old(0.0011, 1100) }, prompt_len: old(1, 150), output_len: old(1, -39) },
+      failures: { count: 0, request_latency: null, prompt_len: null },
+    };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'summary_lifecycle_metrics.json', '--output', 'json'], dir('summary_lifecycle_metrics.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    expect(m.ttft_p50!.actual).toBeCloseTo(165, 9);
+    expect(m.e2e_p50!.error_pct).toBeCloseTo((1150 / 1265 - 1) * 100, 3);
+  });
+
   it("reads a vllm bench serve result (ms, p99 and median only) and checks it describes the same run", async () => {
     const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
       mean_ttft_ms: 150, median_ttft_ms: 150, p99_ttft_ms: 199, mean_tpot_ms: 100, median_tpot_ms: 100, p99_tpot_ms: 100, mean_e2el_ms: 1150, median_e2el_ms: 1150, p99_e2el_ms: 1199 };
@@ -60,6 +74,18 @@ describe('blis compare against a summary report', () => {
     writeFileSync(join(d, 'other.json'), JSON.stringify({ ...truth, num_prompts: 500, completed: 500, total_input_tokens: 100000, total_output_tokens: 5500 }));
     const other = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'other.json'], d);
     expect([other.code, other.err]).toEqual([2, expect.stringMatching(/COMPARE_MISMATCH.*request count: 101 predicted against 500 measured/)]);
+  });
+
+  it('reads a vllm bench result with per-request arrays but no start_times (older vLLM) by its summary', async () => {
+    // No arrival times, so it cannot be read as a trace; its summary statistics are what it has.
+    const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
+      mean_ttft_ms: 150, median_ttft_ms: 150, p99_ttft_ms: 199, mean_e2el_ms: 1150,
+      input_lens: Array(101).fill(200), output_lens: Array(101).fill(11), ttfts: Array.from({ length: 101 }, (_, i) => (100 + i) / 1000),
+      itls: Array(101).fill(Array(10).fill(0.1)), generated_texts: Array(101).fill('x'), errors: Array(101).fill('') };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json', '--output', 'json'], dir('bench.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    for (const k of ['ttft_mean', 'ttft_p50', 'ttft_p99', 'e2e_mean']) expect(m[k]!.error_pct, k).toBeCloseTo(0, 3);
   });
 
   it('names a bad value by its field', async () => {

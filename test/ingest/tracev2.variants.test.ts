@@ -60,6 +60,23 @@ describe('TraceV2 variants', () => {
     expect(summary.adjusted).toEqual({ INPUT_TOKENS_WHOLE_PROMPT: 1 });
   });
 
+  test('session_context_growth: accumulate: a round\'s input_tokens are what it adds to the previous prompt and output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-tracev2-'));
+    const header = 'request_id,session_id,round_index,input_tokens,output_tokens,arrival_time_us,status';
+    writeFileSync(join(dir, 'z.trace_header.yaml'), 'trace_version: 3\ntime_unit: microseconds\nmode: converted\nsession_context_growth: accumulate\n');
+    // s1's round 1 failed: skipped, but its prompt and output are still part of round 2's.
+    // s3 starts at round 1 (its round 0 is not in this file): no prompt to add to, skipped.
+    const rows = ['a0,s1,0,100,20,0,ok', 'b0,s2,0,50,5,500,ok', 'a1,s1,1,30,10,1000,error', 'c1,s3,1,40,4,1500,ok', 'a2,s1,2,7,3,2000,ok', 'x,,0,400,10,2500,ok', 'b1,s2,1,9,1,3000,ok'];
+    writeFileSync(join(dir, 'z.trace_data.csv'), `${header}\n${rows.join('\n')}\n`);
+    const { requests, summary } = await readTrace(join(dir, 'z.trace_header.yaml'));
+    expect(requests.map((r) => [r.id, r.inputTokens])).toEqual([['a0', 100], ['b0', 50], ['a2', 100 + 20 + 30 + 10 + 7], ['x', 400], ['b1', 50 + 5 + 9]]);
+    expect(summary.skipped).toEqual({ REQUEST_FAILED: 1, TRACEV2_ACCUMULATE_NO_PREVIOUS: 1 });
+    expect(summary.messages.join('\n')).toMatch(/z\.trace_data\.csv:5: .*session s3 round 1.*round 0/);
+    expect(summary.adjusted).toEqual({ TRACEV2_ACCUMULATED_INPUT: 2 });
+    const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
+    expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: us\nsession_context_growth: Accumulate\n', 'h.yaml')).toThrow(/session_context_growth 'Accumulate'.*accumulate/);
+  });
+
   test('an unknown time unit is still refused with the header named', async () => {
     const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
     expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: fortnights\n', 'h.yaml')).toThrow(/fortnights/);

@@ -16,6 +16,20 @@ describe('OTLP reader on older and backend JSON shapes', () => {
     expect(read('vllm-llm_request.legacy-keys.jsonl').map((r) => r.id)).toEqual(['cmpl-1', 'cmpl-2', 'cmpl-3']);
   });
 
+  it("reads OTLP/JSON keyed by the proto field names (resource_spans, trace_id, int_value), wholly or in part, as the Collector's JSON unmarshaler does", () => {
+    const snake = (v: unknown, depth = 0, upTo = Infinity): unknown => {
+      if (Array.isArray(v)) return v.map((x) => snake(x, depth, upTo));
+      if (v === null || typeof v !== 'object') return v;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [depth < upTo ? k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : k, snake(x, depth + 1, upTo)]));
+    };
+    const lines = readFileSync(fixture('vllm-llm_request.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const asFile = (docs: unknown[]): Buffer => Buffer.from(docs.map((d) => JSON.stringify(d)).join('\n'));
+    const want = read('vllm-llm_request.jsonl');
+    expect(readOtlpBytes(asFile(lines.map((d) => snake(d))), 'snake.jsonl')).toEqual(want);
+    // Only the outer levels renamed: the keys are read name by name.
+    expect(readOtlpBytes(asFile(lines.map((d) => snake(d, 0, 2))), 'mixed.jsonl')).toEqual(want);
+  });
+
   it("reads Grafana Tempo's /api/traces answer: batches, base64 ids, kind as an enum name", () => {
     const got = read('tempo-api-traces.json');
     expect(got).toEqual(read('vllm-llm_request.jsonl').filter((r) => r.id === 'cmpl-1'));

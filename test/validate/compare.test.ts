@@ -121,4 +121,10 @@ describe('per-request readers', () => {
     expect(rows[0]).toMatchObject({ arrivalUs: 0, ttftUs: 200000, e2eUs: 1500000, error: false, stage: 0 });
     expect(rows[1]).toMatchObject({ arrivalUs: 10e6, error: true, stage: 1 });
   });
+  it('inference-perf lifecycle JSON as current builds write it: tokens and token times under info.request_metrics / info.response_metrics', () => {
+    const rows = parseLifecycleJson([
+      { start_time: 100, end_time: 101.5, info: { request_metrics: { text: { input_tokens: 10 } }, response_metrics: { output_tokens: 3, output_token_times: [100.2, 100.3, 101.5] } }, error: null },
+    ], 'lc.json');
+    expect(rows[0]).toEqual({ index: 0, arrivalUs: 0, inputTokens: 10, outputTokens: 3, ttftUs: 200000, e2eUs: 1500000, error: false });
+  });
 });

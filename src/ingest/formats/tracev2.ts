@@ -17,11 +17,17 @@
  * where the two differ. A prefixed row whose server count is nearer `input_tokens` than
  * `prefix_length + input_tokens` carries the whole prompt (blis wrote it so before 2026-12-07):
  * INPUT_TOKENS_WHOLE_PROMPT.
+ * With the header's `session_context_growth: accumulate` (inference-sim TraceHeader, set by
+ * `blis convert otel`), a session's round N > 0 carries in `input_tokens` only what it adds to
+ * round N−1's prompt and output: inference-sim's replay appends them to one growing buffer per
+ * session (sim/workload/session.go OnComplete at f90a1e3), so the prompt is rebuilt here the
+ * same way, row by row (rounds of a session come in order: each is sent after the previous one
+ * answered). A round whose previous round is not in the file cannot be rebuilt and is skipped.
  */
 import { InputError } from '../../kernel/errors.js';
 import { parseYamlFile } from '../../workload/yaml-locator.js';
 import { createCsvTableReader, findColumn, headerMatch, requireColumn } from '../csv-core.js';
-import { optionalNumber, parseNumber, parseTokens } from '../fields.js';
+import { RowError, optionalNumber, parseNumber, parseTokens } from '../fields.js';
 import type { FormatEntry, ReaderContext } from '../types.js';
 import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
 import { NS_PER_US, US_PER_MS, US_PER_S } from '../../kernel/units.js';
@@ -43,6 +49,8 @@ const VERSIONS: readonly number[] = [2, 3];
 export interface TraceV2Header {
   readonly traceVersion: number;
   readonly timeUnit: string;
+  /** Session rounds' input_tokens add to the previous round's prompt and output. */
+  readonly accumulate: boolean;
   readonly raw: Record<string, unknown>;
 }
 
@@ -60,7 +68,19 @@ export function parseTraceV2Header(text: string, where: string): TraceV2Header {
   if (UNIT_US[timeUnit] === undefined) {
     throw new InputError('TRACEV2_BAD_HEADER', where, `time_unit '${timeUnit}' unknown; known: ${Object.keys(UNIT_US).join(', ')}`);
   }
-  return { traceVersion: version, timeUnit, raw };
+  const growth = raw['session_context_growth'];
+  // inference-sim refuses any other value too (a typo would silently turn accumulation off).
+  if (growth !== undefined && growth !== null && growth !== '' && growth !== 'accumulate') {
+    throw new InputError('TRACEV2_BAD_HEADER', where, `session_context_growth '${String(growth)}' unknown; expected accumulate or none`);
+  }
+  return { traceVersion: version, timeUnit, accumulate: growth === 'accumulate', raw };
+}
+
+/** A session's last round under `accumulate`: its number, whole prompt and output. */
+interface SessionRound {
+  readonly round: number;
+  readonly promptTokens: number;
+  readonly outputTokens: number;
 }
 
 const REQUIRED = ['request_id', 'arrival_time_us', 'input_tokens', 'output_tokens'] as const;
@@ -79,6 +99,8 @@ export const tracev2Format: FormatEntry = {
     const header = options.traceHeader !== undefined ? parseTraceV2Header(options.traceHeader, `${ctx.source} (header)`) : undefined;
     const k = UNIT_US[header?.timeUnit ?? 'us']!;
     const keepFailed = options.keepFailed === true;
+    /** Under `accumulate`: each session's latest round read (undefined when not accumulating). */
+    const rounds = header?.accumulate === true ? new Map<string, SessionRound>() : undefined;
     return createCsvTableReader(ctx, (cols, where) => {
       const [id, t, i, o] = REQUIRED.map((c) => requireColumn(cols, c, where)) as [number, number, number, number];
       const col = (name: string): number => findColumn(cols, name);
@@ -87,7 +109,43 @@ export const tracev2Format: FormatEntry = {
       const model = col('model'), tenant = col('tenant_id'), slo = col('slo_class'), prio = col('vllm_priority'), status = col('status');
       const server = col('server_input_tokens');
       const text = (c: number, row: string[]): string | undefined => (c >= 0 && row[c] !== '' ? row[c] : undefined);
+      /**
+       * A row's prompt. `effective` is inference-sim's effectiveInputTokenCount (replay.go): the
+       * server's count without a prefix group, else input_tokens; a round's addition under accumulate.
+       */
+      const promptOf = (row: string[]): { g?: string; prefixTokens: number; requested: number; served: number; whole: boolean; prompt: number; effective: number } => {
+        const g = text(group, row);
+        const prefixTokens = g !== undefined && plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0;
+        // The server's count of the whole prompt (0 or blank: not recorded, as in generated traces).
+        const serverCount = text(server, row) !== undefined ? parseTokens(row[server], 'server_input_tokens') : 0;
+        const requested = parseTokens(row[i], 'input_tokens');
+        const served = g === undefined ? serverCount : 0;
+        // blis before 2026-12-07 wrote the whole prompt as input_tokens beside a prefix group, and the
+        // same count as server_input_tokens: where the server's count says so, it is the whole prompt.
+        const whole = g !== undefined && serverCount > 0 && prefixTokens > 0 && Math.abs(serverCount - requested) < Math.abs(serverCount - prefixTokens - requested);
+        const prompt = served > 0 ? served : whole ? requested : prefixTokens + requested;
+        return { ...(g !== undefined ? { g } : {}), prefixTokens, requested, served, whole, prompt, effective: served > 0 ? served : requested };
+      };
+      /** The whole prompt of a session round under `accumulate` (round 0: its own prompt). */
+      const accumulated = (sessionId: string, own: { prompt: number; effective: number }, outputTokens: number, row: string[]): number => {
+        const r = optionalNumber(row[round], 'round_index') ?? 0;
+        const prev = rounds!.get(sessionId);
+        let promptTokens = own.prompt;
+        if (r > 0) {
+          if (prev === undefined || prev.round !== r - 1) {
+            rounds!.delete(sessionId);
+            throw new RowError('TRACEV2_ACCUMULATE_NO_PREVIOUS', `session ${sessionId} round ${r}: its input_tokens add to round ${r - 1}, which ${prev === undefined ? 'is not in the file before it' : `is not the last one read (round ${prev.round})`}`);
+          }
+          promptTokens = prev.promptTokens + prev.outputTokens + own.effective;
+        }
+        rounds!.set(sessionId, { round: r, promptTokens, outputTokens });
+        return promptTokens;
+      };
       return (row, line) => {
+        // Under accumulate a failed round still adds to the next round's prompt: rebuild it first.
+        const s0 = rounds !== undefined ? text(session, row) : undefined;
+        const own = s0 !== undefined ? promptOf(row) : undefined;
+        const accumulatedPrompt = s0 !== undefined ? accumulated(s0, own!, parseTokens(row[o], 'output_tokens'), row) : undefined;
         const st = text(status, row);
         if (st !== undefined && st !== 'ok') {
           if (!keepFailed) {
@@ -111,24 +169,17 @@ export const tracev2Format: FormatEntry = {
             observed = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
           }
         }
-        const g = text(group, row);
-        const prefixTokens = g !== undefined && plen >= 0 ? parseTokens(row[plen], 'prefix_length') : 0;
-        // The server's count of the whole prompt (0 or blank: not recorded, as in generated traces).
-        const serverCount = text(server, row) !== undefined ? parseTokens(row[server], 'server_input_tokens') : 0;
-        const requested = parseTokens(row[i], 'input_tokens');
-        const served = g === undefined ? serverCount : 0;
+        const { g, prefixTokens, requested, served, whole, prompt } = own ?? promptOf(row);
         if (served > 0 && served !== requested) ctx.note('SERVER_INPUT_TOKENS');
-        // blis before 2026-12-07 wrote the whole prompt as input_tokens beside a prefix group, and the
-        // same count as server_input_tokens: where the server's count says so, it is the whole prompt.
-        const whole = g !== undefined && serverCount > 0 && prefixTokens > 0 && Math.abs(serverCount - requested) < Math.abs(serverCount - prefixTokens - requested);
         if (whole) ctx.note('INPUT_TOKENS_WHOLE_PROMPT');
+        if (accumulatedPrompt !== undefined && accumulatedPrompt !== prompt) ctx.note('TRACEV2_ACCUMULATED_INPUT');
         const s = text(session, row), m = text(model, row), tn = text(tenant, row), sc = text(slo, row);
         const r = round >= 0 ? optionalNumber(row[round], 'round_index') : undefined;
         const p = prio >= 0 ? optionalNumber(row[prio], 'vllm_priority') : undefined;
         const request: ArrivalRequest = {
           id: row[id] || `r${line}`,
           arrivalUs: Math.round(arrival * k),
-          inputTokens: served > 0 ? served : whole ? requested : prefixTokens + requested,
+          inputTokens: accumulatedPrompt ?? prompt,
           outputTokens: parseTokens(row[o], 'output_tokens'),
           ...(g !== undefined ? { prefix: { group: g, tokens: prefixTokens } } : {}),
           ...(s !== undefined ? { sessionId: s } : {}),
