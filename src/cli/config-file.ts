@@ -10,7 +10,7 @@
  * silently), except flags declared repeatable (`listFlag`).
  */
 import type { Command, Option } from 'commander';
-import { InputError, closeNames, showValue } from '../kernel/errors.js';
+import { InputError, closeNames, jsonParseProblem, showValue } from '../kernel/errors.js';
 import { readText, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import type { FlagTag } from './parse.js';
@@ -48,7 +48,7 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new InputError('CONFIG_MALFORMED', path, `not valid JSON: ${(e as Error).message}`);
+      throw new InputError('CONFIG_MALFORMED', path, `not valid JSON: ${jsonParseProblem(text, e)}`);
     }
     const { refuseDuplicateJsonKeys } = await import('../workload/yaml-locator.js');
     refuseDuplicateJsonKeys(text, path, 'CONFIG_MALFORMED');

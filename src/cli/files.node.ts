@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, s
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../kernel/errors.js';
+import { InputError, jsonParseProblem } from '../kernel/errors.js';
 
 /** An I/O failure while writing `displayPath` (disk full, device gone): bad environment, exit 2. */
 function writeFailed(displayPath: string, e: unknown): InputError {
@@ -73,7 +73,7 @@ export function readJson(path: string, what = 'JSON file'): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError('JSON_MALFORMED', path, `not valid JSON: ${(e as Error).message}`);
+    throw new InputError('JSON_MALFORMED', path, `not valid JSON: ${jsonParseProblem(text, e)}`);
   }
 }
 

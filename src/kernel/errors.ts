@@ -70,3 +70,22 @@ export function showValue(v: unknown): string {
   const marked = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${String(x)}\u0000` : x));
   return marked === undefined ? String(v) : marked.replace(/"\\u0000(-?\w+)\\u0000"/g, '$1');
 }
+
+/**
+ * What JSON.parse found wrong in `text`, for an error message: V8's own message, with the line and
+ * column of its character position where it gives one (Node 20 reports only the position; newer
+ * V8 adds the line itself), and, when a document ends and more follows, what that usually means.
+ */
+export function jsonParseProblem(text: string, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const at = /at position (\d+)/.exec(message);
+  let where = '';
+  if (at !== null && !/\(line \d+/.test(message)) {
+    const pos = Number(at[1]);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    where = ` (line ${line}, column ${pos - before.lastIndexOf('\n')})`;
+  }
+  const more = /after JSON/.test(message) ? '; a second document follows the first: one JSON document per file is expected (JSON Lines, or `vllm bench serve --append-result` output, hold several)' : '';
+  return `${message}${where}${more}`;
+}

@@ -8,7 +8,7 @@
  * (inference-perf lifecycle summary, `vllm bench serve` result: summary-truth.ts). Prediction: a blis.metrics/v1 JSON or
  * per-request records (CSV/JSONL).
  */
-import { InputError } from '../kernel/errors.js';
+import { InputError, jsonParseProblem } from '../kernel/errors.js';
 import { checkGate, type Baseline } from './baseline.js';
 import { compareSides, sideFromMetrics, sideFromRows, truthFromExperiment, type Side, type StageComparison } from './compare.js';
 import { parseExperiment, type Experiment, type ModelCatalogHook } from './experiment.js';
@@ -35,7 +35,7 @@ function parseJson(text: string, fileName: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new InputError('COMPARE_BAD_JSON', fileName, `not valid JSON: ${(e as Error).message}`);
+    throw new InputError('COMPARE_BAD_JSON', fileName, `not valid JSON: ${jsonParseProblem(text, e)}`);
   }
 }
 

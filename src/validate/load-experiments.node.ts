@@ -6,6 +6,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExperimentSource } from './validate.js';
+import { jsonParseProblem } from '../kernel/errors.js';
 
 /** Files in an experiment directory that are not experiments. */
 const NOT_EXPERIMENTS = new Set(['index.json', 'competitors.json']);
@@ -44,7 +45,7 @@ export async function loadExperimentFile(path: string, opts: { withRequests?: bo
     // A byte order mark (editors on Windows write one) is not JSON.
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    return { file, loadError: `not valid JSON: ${(e as Error).message}` };
+    return { file, loadError: `not valid JSON: ${jsonParseProblem(text, e)}` };
   }
   if (opts.withRequests === false) return { file, json };
   const gt = (json as Record<string, Record<string, unknown>> | null)?.['ground_truth'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, closeNames } from '../../src/kernel/errors.js';
+import { InputError, closeNames, jsonParseProblem } from '../../src/kernel/errors.js';
 
 describe('InputError', () => {
   it('carries a stable code and a location that leads its message', () => {
@@ -32,5 +32,32 @@ describe('closeNames (did-you-mean suggestions)', () => {
     expect(closeNames('kittenabc', ['sittingabc'])).toEqual(['sittingabc']);
     expect(closeNames('abcd', ['abdc', 'abxy', 'axyz'])).toEqual(['abdc', 'abxy']);
     expect(closeNames('abcd', ['abxy', 'abce', 'zbcd'])).toEqual(['abce', 'zbcd', 'abxy']);
+  });
+});
+
+describe('jsonParseProblem', () => {
+  it('turns a character position into a line and a 1-based column', () => {
+    const text = '{"a": 1,\n "b": 2,,\n}';
+    // Position 17 is the second comma: line 2 is ` "b": 2,,`, where it is column 9.
+    const msg = jsonParseProblem(text, new Error('Expected double-quoted property name in JSON at position 17'));
+    expect(msg).toBe('Expected double-quoted property name in JSON at position 17 (line 2, column 9)');
+  });
+
+  it('leaves a message that already names its line alone (newer V8)', () => {
+    const msg = 'Unexpected token in JSON at position 17 (line 2 column 9)';
+    expect(jsonParseProblem('{}', new Error(msg))).toBe(msg);
+  });
+
+  it('says what a second document after the first means, from the parser\'s own message', () => {
+    const text = '{"a": 1}\n{"a": 2}\n';
+    let caught: unknown;
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      caught = e;
+    }
+    const msg = jsonParseProblem(text, caught);
+    expect(msg).toMatch(/line 2/);
+    expect(msg).toContain('one JSON document per file');
   });
 });

@@ -3,7 +3,7 @@
  * buffered and parsed at end(). Memory grows with the file; these files hold one benchmark run
  * (thousands of requests), not production logs.
  */
-import { InputError } from '../../kernel/errors.js';
+import { InputError, jsonParseProblem } from '../../kernel/errors.js';
 import { RowError } from '../fields.js';
 import type { ReaderContext, TraceReader } from '../types.js';
 
@@ -23,7 +23,7 @@ export function createWholeJsonReader(ctx: ReaderContext, handle: (doc: unknown)
       try {
         doc = JSON.parse(text);
       } catch (e) {
-        throw new InputError('JSON_MALFORMED', ctx.source, `is not valid JSON (truncated?): ${(e as Error).message}`);
+        throw new InputError('JSON_MALFORMED', ctx.source, `is not valid JSON (truncated?): ${jsonParseProblem(text, e)}`);
       }
       handle(doc);
     },
