@@ -138,9 +138,14 @@ export interface RowsOptions {
   readonly outputTokens?: number;
 }
 
+/**
+ * A success may lack one of its times (a request sent without streaming has an E2E and no TTFT, a
+ * trace may record only one): each distribution takes the successes that have its times, and
+ * such a request counts as a success, not a failure.
+ */
 function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBlock {
-  const ok = rows.filter((r) => !r.error && r.ttftUs >= 0);
-  const ttft = Float64Array.from(ok, (r) => usToMs(r.ttftUs));
+  const ok = rows.filter((r) => !r.error);
+  const ttft = Float64Array.from(ok.filter((r) => r.ttftUs >= 0), (r) => usToMs(r.ttftUs));
   const withE2e = ok.filter((r) => r.e2eUs >= 0);
   const e2e = Float64Array.from(withE2e, (r) => usToMs(r.e2eUs));
   const tp: number[] = [];
@@ -148,7 +153,7 @@ function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBloc
   let gapCount = 0;
   for (const r of withE2e) {
     const out = opts.outputTokens ?? r.outputTokens;
-    if (out < 2) continue;
+    if (out < 2 || r.ttftUs < 0) continue;
     tp.push(usToMs(r.e2eUs - r.ttftUs) / (out - 1));
     gapSum += usToMs(r.e2eUs - r.ttftUs);
     gapCount += out - 1;

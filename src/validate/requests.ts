@@ -149,7 +149,8 @@ class RepeatedIds {
 /**
  * inference-perf's `per_request_lifecycle_metrics.json`: an array of `{start_time, end_time,
  * info: {input_tokens, output_tokens, output_token_times[]}, error}` with times in seconds.
- * TTFT is the first output token time minus start. Stages are assigned from `stageStartsUs`
+ * TTFT is the first output token time minus start; a request sent without streaming has no token
+ * times, so only its E2E is known (a success without a TTFT, as in inference-perf's own report). Stages are assigned from `stageStartsUs`
  * (ascending start of each stage, relative to the first request) when given.
  */
 export function parseLifecycleJson(json: unknown, fileName: string, stageStartsUs: readonly number[] = []): LatencyRow[] {
@@ -179,7 +180,8 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
       outputTokens: num(response['output_tokens']) ?? times.length,
       ttftUs: !failed && times.length > 0 ? sToUs(times[0]! - start) : -1,
       e2eUs: end !== undefined ? sToUs(end - start) : -1,
-      error: failed || times.length === 0,
+      // A request sent without streaming has no token times, only its end: E2E, no TTFT.
+      error: failed || (times.length === 0 && end === undefined),
       ...(stage !== undefined ? { stage } : {}),
     };
   });

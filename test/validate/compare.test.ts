@@ -127,4 +127,22 @@ describe('per-request readers', () => {
     ], 'lc.json');
     expect(rows[0]).toEqual({ index: 0, arrivalUs: 0, inputTokens: 10, outputTokens: 3, ttftUs: 200000, e2eUs: 1500000, error: false });
   });
+
+  it('a request sent without streaming (no token times) is a success with an E2E and no TTFT, not a failure', () => {
+    const rows = parseLifecycleJson([
+      { start_time: 100, end_time: 101, info: { input_tokens: 10, output_tokens: 3, output_token_times: [100.25, 100.5, 101] }, error: null },
+      { start_time: 100.5, end_time: 102.5, info: { input_tokens: 10, output_tokens: 3 }, error: null },
+      { start_time: 101, end_time: 101.2, info: { input_tokens: 10 }, error: { error_type: 'ClientError', error_msg: 'boom' } },
+      { start_time: 101.5, info: { input_tokens: 10 }, error: null },
+    ], 'lc.json');
+    expect(rows[1]).toEqual({ index: 1, arrivalUs: 500000, inputTokens: 10, outputTokens: 3, ttftUs: -1, e2eUs: 2000000, error: false });
+    // Neither token times nor an end: nothing says it succeeded.
+    expect(rows[3]!.error).toBe(true);
+    const side = sideFromRows(rows);
+    expect(side.summary.counts).toEqual({ ok: 2, failed: 2 });
+    // TTFT from the streamed request alone; E2E from both (1 s and 2 s); TPOT needs both times.
+    expect(side.summary.dists.ttft!.mean).toBe(250);
+    expect(side.summary.dists.e2e!.mean).toBe(1500);
+    expect(side.summary.dists.tpot!.mean).toBe(375);
+  });
 });
