@@ -20,10 +20,21 @@
  * request id's unique content, or the group of an `exclusive` prefix level (a session's context,
  * carried only by that session's turns), whichever comes first. Keying by the group is exact
  * whoever carries it; `exclusive` only says the group's list stays short.
+ *
+ * With a run's PrefixHashMemo (prefix-hash-memo.ts) the blocks of a request's prefix levels are
+ * copied from the chain that earlier requests of the same levels hashed, and only the rest hashed.
  */
 import type { ArrivalRequest } from '../workload/request.js';
+import type { PrefixHashMemo } from './prefix-hash-memo.js';
 
 const TWO32 = 4294967296;
+/**
+ * A session's own context (from its first exclusive level's block on) is memoised only when a
+ * request has this many blocks of it: at the native chatbot preset's contexts (some 60 blocks,
+ * 1-3 turns) a chain per session cost more in lookups and logging than its copies saved
+ * (docs/engine.md has the figures); a long context saves far more than its lookup costs.
+ */
+const PRIVATE_MEMO_BLOCKS = 128;
 
 /** Two independent 32-bit FNV-1a style hashes of a string. */
 function hashString(s: string, seed: number): number {
@@ -126,8 +137,12 @@ interface PrefixLevel {
 }
 const NO_LEVELS: readonly PrefixLevel[] = [];
 
-/** `arena`: where the hash array is carved from (default: an array of its own). */
-export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena?: BlockHashArena): RequestBlockHashes {
+/**
+ * `arena`: where the hash array is carved from (default: an array of its own); `memo`: the run's
+ * memo of prefix-level chains (prefix-hash-memo.ts), which the request reads its leading blocks
+ * from and extends (default: every block hashed here).
+ */
+export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena?: BlockHashArena, memo?: PrefixHashMemo): RequestBlockHashes {
   const numBlocks = hashBlockCount(req, blockSize);
   const out = arena !== undefined ? arena.take(numBlocks) : new Float64Array(numBlocks);
   // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
@@ -144,6 +159,8 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
   }
   // A session turn whose prefix is its whole prompt: its answer continues the session's content.
   const continues = req.sessionId !== undefined && levels.length > 0 && prefixTokens >= req.inputTokens;
+  // The leading blocks whose content is their prefix level's (the memo's part).
+  const levelBlocks = continues ? numBlocks : Math.floor(prefixTokens / blockSize);
   const inner = levels[levels.length - 1];
   // The id's lanes, hashed when a block is the request's own or the key needs them (a session
   // turn whose blocks are all the session's never does).
@@ -156,7 +173,56 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
   let sharedBlocks = numBlocks;
   /** The exclusive level whose content starts the private blocks, if one does. */
   let privateLevel: PrefixLevel | null = null;
-  for (let b = 0; b < numBlocks; b++) {
+  // The blocks the memo holds are copied; the loop hashes the rest, logging the memo's part.
+  let from = 0;
+  let logAt = 0;
+  let logEnd = 0;
+  if (memo !== undefined && levelBlocks > 0) {
+    // The memo's part: the blocks before the first exclusive level's (a session's context), and
+    // from there on too once there are PRIVATE_MEMO_BLOCKS of them. The key is then the levels
+    // before it, whose chain the blocks before it are (prefix-hash-memo.ts).
+    let keyLevels = levels.length;
+    let memoBlocks = levelBlocks;
+    let privateFrom = -1;
+    let privateK = -1;
+    for (let k = 0, start = 0; k < levels.length; k++) {
+      const end = k === levels.length - 1 && continues ? numBlocks : Math.floor(levels[k]!.tokens / blockSize);
+      if (end <= start) continue;
+      if (levels[k]!.exclusive) {
+        privateFrom = start;
+        privateK = k;
+        if (levelBlocks - start < PRIVATE_MEMO_BLOCKS) {
+          keyLevels = k;
+          memoBlocks = start;
+        }
+        break;
+      }
+      start = end;
+    }
+    const chain = memoBlocks > 0 ? memo.find(levels, keyLevels, blockSize) : -1;
+    if (chain >= 0) {
+      from = Math.min(memo.length(chain), memoBlocks);
+      if (from > 0) {
+        // As uint32s, the lanes' type in the loop (a signed lane A there costs the loop a slower representation).
+        hA = memo.copy(chain, from, out) >>> 0;
+        hB = out[from - 1]! >>> 0;
+      }
+      // Where the loop would have met the first exclusive level, if among the copied blocks.
+      if (privateFrom >= 0 && privateFrom < from) {
+        sharedBlocks = privateFrom;
+        privateLevel = levels[privateK]!;
+      }
+      if (from < memoBlocks) {
+        const slot = memo.reserve(chain, memoBlocks - from);
+        if (slot >= 0) {
+          logAt = slot - from;
+          logEnd = memo.length(chain);
+        }
+      }
+      // A shape seen once is only noted: its blocks are logged when it comes again.
+    } else if (memoBlocks > 0) memo.add(levels, keyLevels, blockSize);
+  }
+  for (let b = from; b < numBlocks; b++) {
     const start = b * blockSize;
     const end = start + blockSize;
     let cA: number;
@@ -200,6 +266,7 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     hA = mix(hA, cA);
     hB = mix(hB ^ 0x5bd1e995, cB);
     out[b] = join(hA, hB);
+    if (b < logEnd) memo!.log(logAt + b, hA, out[b]!);
   }
   const key = privateLevel !== null ? join(privateLevel.a, privateLevel.b) : uA < 0 ? ownContentKey(req) : join(uA, uB);
   return { hashes: out, sharedBlocks, idKey: key, ownKey: privateLevel === null };

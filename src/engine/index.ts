@@ -10,6 +10,7 @@ export { Instance, type InstanceListener, type InstanceView, type StepListener, 
 export { resolveInstanceConfig, dropReason, usableKvBlocks, ZERO_OVERHEADS, type InstanceConfig, type InstanceOptions, type SchedulerPolicy, type DetailOptions, type CpuTierConfig } from './config.js';
 export { EngineRequest, RequestState, engineRequestFor, siblingRequest, type DropReason } from './engine-request.js';
 export { BlockHashArena, computeBlockHashes, requestBlockHashes, type RequestBlockHashes } from './block-hash.js';
+export { PrefixHashMemo } from './prefix-hash-memo.js';
 export { KvBlockPool, type KvPoolSink } from './kv-cache.js';
 export { CpuKvTier } from './cpu-tier.js';
 export { StepBatch } from './step-batch.js';
