@@ -109,6 +109,24 @@ export function leapFromFlags(cmd: Command): boolean {
   return cmd.opts<Record<string, unknown>>()['leap'] !== false;
 }
 
+/**
+ * The model a --model-config file names when --model does not. A Hugging Face checkpoint's config
+ * is always `config.json` (transformers' CONFIG_NAME), so its directory names the model, as vLLM
+ * names a local model by its path (`--served-model-name` defaults to `--model`); in the hub cache
+ * (`models--org--name/snapshots/<commit>/config.json`, huggingface_hub's `repo_folder_name`, whose
+ * repo ids cannot contain `--`) that is `org/name`. Any other file's name without `.json` is the
+ * name. The name decides the family's sampling defaults when no generation_config.json is beside
+ * the file (model/generation-families.ts): named `config`, a Llama 3 Instruct checkpoint sampled
+ * without its top-p sort.
+ */
+export function modelNameFromConfigPath(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p.length > 0);
+  const file = parts[parts.length - 1] ?? path;
+  if (file.toLowerCase() !== 'config.json' || parts.length < 2) return file.replace(/\.json$/i, '');
+  const cached = parts.length >= 4 && parts[parts.length - 3] === 'snapshots' ? /^models--(.+)$/.exec(parts[parts.length - 4]!) : null;
+  return cached !== null ? cached[1]!.replace(/--/g, '/') : parts[parts.length - 2]!;
+}
+
 export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
@@ -117,7 +135,7 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
   }
   if (typeof o['modelConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['modelConfig']);
-    const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
+    const name = typeof o['model'] === 'string' ? o['model'] : modelNameFromConfigPath(path);
     // vLLM reads generation_config.json from the model's directory (--generation-config auto).
     const beside = join(dirname(path), 'generation_config.json');
     const config = readJson(path, 'model config');
