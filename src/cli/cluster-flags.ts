@@ -44,7 +44,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--kv-cpu-blocks <n>', 'CPU KV offload tier in blocks per instance (instead of --kv-cpu-bytes)', intFlag('--kv-cpu-blocks'))
     .option('--long-prefill-token-threshold <n>', 'cap on one prefill chunk, 0 = off (default 0)', intFlag('--long-prefill-token-threshold'))
     .option('--scheduler <policy>', 'waiting-queue order: fcfs or priority (default fcfs)', choiceFlag('--scheduler', ['fcfs', 'priority']))
-    .option('--block-size <tokens>', 'KV block size in tokens; vLLM takes 1, 8, 16, 32, 64, 128, 256, another size is simulated as given and noted (default: vLLM\'s, 16; an MLA model such as DeepSeek-V2-Lite gets the size its attention backend forces: 64 on Hopper, 16 on A100 and L40S)', intFlag('--block-size'))
+    .option('--block-size <tokens>', 'KV block size in tokens; vLLM takes 1, 8, 16, 32, 64, 128, 256, another size is simulated as given and noted (default: vLLM\'s, 16; an MLA model such as DeepSeek-V2-Lite gets the size its attention backend forces: 64 on Hopper, 16 on A100 and L40S, also over a given size that backend cannot page)', intFlag('--block-size'))
     .option('--total-kv-blocks <n>', 'KV blocks per instance, as vLLM logs num_gpu_blocks (one is its null block) (default: derived from GPU memory)', intFlag('--total-kv-blocks'))
     .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--max-model-len <tokens>', 'longest prompt + output (default: the model config\'s; a longer one, which vLLM takes only with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, is simulated and noted); as vLLM, refused when a derived KV cache cannot hold one request this long (the error names the longest that fits)', intFlag('--max-model-len'))
@@ -109,6 +109,24 @@ export function leapFromFlags(cmd: Command): boolean {
   return cmd.opts<Record<string, unknown>>()['leap'] !== false;
 }
 
+/**
+ * The model a --model-config file names when --model does not. A Hugging Face checkpoint's config
+ * is always `config.json` (transformers' CONFIG_NAME), so its directory names the model, as vLLM
+ * names a local model by its path (`--served-model-name` defaults to `--model`); in the hub cache
+ * (`models--org--name/snapshots/<commit>/config.json`, huggingface_hub's `repo_folder_name`, whose
+ * repo ids cannot contain `--`) that is `org/name`. Any other file's name without `.json` is the
+ * name. The name decides the family's sampling defaults when no generation_config.json is beside
+ * the file (model/generation-families.ts): named `config`, a Llama 3 Instruct checkpoint sampled
+ * without its top-p sort.
+ */
+export function modelNameFromConfigPath(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p.length > 0);
+  const file = parts[parts.length - 1] ?? path;
+  if (file.toLowerCase() !== 'config.json' || parts.length < 2) return file.replace(/\.json$/i, '');
+  const cached = parts.length >= 4 && parts[parts.length - 3] === 'snapshots' ? /^models--(.+)$/.exec(parts[parts.length - 4]!) : null;
+  return cached !== null ? cached[1]!.replace(/--/g, '/') : parts[parts.length - 2]!;
+}
+
 export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
@@ -117,7 +135,7 @@ export function clusterOptionsFromFlags(cmd: Command, io: CliIO): ClusterOptions
   }
   if (typeof o['modelConfig'] === 'string') {
     const path = resolvePath(io.cwd, o['modelConfig']);
-    const name = typeof o['model'] === 'string' ? o['model'] : path.replace(/^.*\//, '').replace(/\.json$/, '');
+    const name = typeof o['model'] === 'string' ? o['model'] : modelNameFromConfigPath(path);
     // vLLM reads generation_config.json from the model's directory (--generation-config auto).
     const beside = join(dirname(path), 'generation_config.json');
     const config = readJson(path, 'model config');

@@ -11,7 +11,7 @@
 import { InputError, positiveInt } from '../kernel/errors.js';
 import { BYTES_PER_GB } from '../kernel/units.js';
 import type { HardwareSpec } from '../model/hardware.js';
-import { vllmBlockSize } from '../model/kv-block-size.js';
+import { vllmBlockSize, vllmGivenBlockSize } from '../model/kv-block-size.js';
 import { groupCount, kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
 import { kvBytesPerTokenPerLayer, kvSizing, maxModelLenShortfall } from '../model/kv-sizing.js';
 import { indexerCacheBytesPerToken } from '../model/sparse-attention.js';
@@ -47,7 +47,7 @@ export const MAX_MODEL_LEN_SHORTFALL = 'maxModelLenShortfall';
 /** vLLM 0.15's --block-size choices (config/cache.py BlockSize). */
 export const VLLM_BLOCK_SIZES: readonly number[] = Object.freeze([1, 8, 16, 32, 64, 128, 256]);
 
-/** The KV block size: the flag's, or vLLM's on this GPU (16, or what an MLA backend forces). */
+/** The KV block size: the flag's, or vLLM's on this GPU (16, or what an MLA backend forces, over the flag's too when that backend cannot page it). */
 export function resolveBlockSize(
   options: ClusterOptions,
   model: ModelSpec,
@@ -61,8 +61,18 @@ export function resolveBlockSize(
     blockSize = positiveInt(options.blockSize, '--block-size');
     // vLLM's --block-size choices (config/cache.py BlockSize). Another size is simulated as given (a
     // what-if, or a hand-sized scenario) and the config echo says vLLM would not take it.
-    if (!VLLM_BLOCK_SIZES.includes(blockSize)) derivations['blockSize'] = `${blockSize} is simulated as given; vLLM's --block-size accepts ${VLLM_BLOCK_SIZES.join(', ')}`;
     sources['blockSize'] = given['blockSize'] ?? 'flag';
+    if (!VLLM_BLOCK_SIZES.includes(blockSize)) {
+      derivations['blockSize'] = `${blockSize} is simulated as given; vLLM's --block-size accepts ${VLLM_BLOCK_SIZES.join(', ')}`;
+    } else {
+      // A size vLLM takes may still be one the model's MLA backend cannot page: vLLM forces its own.
+      const vllm = vllmGivenBlockSize(model, hardware, blockSize);
+      if (vllm.rule !== null) {
+        blockSize = vllm.blockSize;
+        sources['blockSize'] = 'derived';
+        derivations['blockSize'] = vllm.rule;
+      }
+    }
   } else {
     const vllm = vllmBlockSize(model, hardware);
     blockSize = vllm.blockSize;

@@ -28,7 +28,7 @@ export {
   type KvSizing,
   type KvSizingInput,
 } from './kv-sizing.js';
-export { vllmBlockSize, VLLM_DEFAULT_BLOCK_SIZE, type VllmBlockSize } from './kv-block-size.js';
+export { vllmBlockSize, vllmGivenBlockSize, VLLM_DEFAULT_BLOCK_SIZE, type VllmBlockSize } from './kv-block-size.js';
 export { ROOFLINE_DEFAULTS, ROOFLINE_OPTIONS, resolveRooflineParams, type RooflineParams, type StepTimeOption } from './roofline-params.js';
 export { ROOFLINE_BASIS, BASIS_SIZE, CPU_BASIS, rooflineBasis, rooflineCoefficients, createRoofline, sumBasisUs, basisSplit, modelFromSplit, type BasisFn, type RooflineBasisName } from './roofline.js';
 export {

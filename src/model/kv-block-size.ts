@@ -1,5 +1,5 @@
 /**
- * The KV block size vLLM 0.15 runs with when `--block-size` is not given. The CUDA platform sets
+ * The KV block size vLLM 0.15 runs with, given or not. Unset, the CUDA platform sets
  * 16, except for MLA models (DeepSeek V2/V3), whose default attention backend needs its own page
  * size and forces it (vllm/platforms/cuda.py CudaPlatformBase.check_and_update_config):
  * - Hopper (compute capability 9.x): FlashMLA dense is supported there only
@@ -11,6 +11,8 @@
  * A sparse-attention MLA model (index_topk: DeepSeek-V3.2, GLM-5) gets 64 whatever the GPU
  * ("Forcing kv cache block size to 64 for FlashMLASparse backend"), and vLLM serves it on Hopper
  * and Blackwell only (./sparse-attention.ts).
+ * A given size is kept unless it is one such a backend cannot page; then the backend's size is
+ * forced over it the same way (vllmGivenBlockSize).
  * The block size changes the prefix-cache granularity and how many tokens one block holds, not the
  * bytes a token takes, so the cache's capacity in tokens is unchanged.
  */
@@ -46,4 +48,26 @@ export function vllmBlockSize(model: ModelSpec, hardware: HardwareSpec): VllmBlo
   }
   const why = hardware.computeCapability > 0 ? `(${on}): FlashMLA needs Hopper, so the Triton MLA backend runs at vLLM's default` : `(${hardware.name} gives no compute capability: no architecture-specific MLA backend assumed)`;
   return { blockSize: VLLM_DEFAULT_BLOCK_SIZE, rule: `16 for an MLA model ${why}` };
+}
+
+/**
+ * The block size vLLM 0.15 runs with when `--block-size` is `given`: the MLA backends force their
+ * page size over a given one too, whenever the given one is not a size they can page
+ * (platforms/cuda.py check_and_update_config, run on every config, set or not: FlashMLA
+ * `block_size % 64 != 0` → 64, FlashInfer MLA `block_size != 32 and block_size % 64 != 0` → 64,
+ * CUTLASS MLA `block_size % 128 != 0` → 128, FlashMLASparse `block_size != 64` → 64). So
+ * DeepSeek-V2-Lite served on an H100 with `--block-size 16` pages 64-token blocks, and a
+ * num_gpu_blocks logged by that server counts 64-token blocks. `rule` says why when vLLM overrides
+ * the given size; null when it keeps it.
+ */
+export function vllmGivenBlockSize(model: ModelSpec, hardware: HardwareSpec, given: number): VllmBlockSize {
+  if (model.mla === null) return { blockSize: given, rule: null };
+  const forced = vllmBlockSize(model, hardware);
+  const major = Math.floor(hardware.computeCapability);
+  let keeps: boolean;
+  if (model.sparseAttention !== null) keeps = given === SPARSE_MLA_BLOCK_SIZE;
+  else if (major === 9) keeps = given % 64 === 0;
+  else if (major === 10) keeps = model.mla.qkNopeHeadDim === 128 ? given === 32 || given % 64 === 0 : given % 128 === 0;
+  else keeps = true;
+  return keeps ? { blockSize: given, rule: null } : { blockSize: forced.blockSize, rule: `--block-size ${given} given, but ${forced.rule}; that backend cannot page ${given}-token blocks, so vLLM overrides the given size` };
 }

@@ -4,10 +4,11 @@
  * and mask the 152k-token vocabulary every step; `vllm` (no defaults) must make its decode faster.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers.js';
+import { modelNameFromConfigPath } from '../../src/cli/cluster-flags.js';
 
 const RUN = ['run', '--model', 'qwen/qwen2.5-7b-instruct', '--workload', 'chatbot', '--rate', '10', '--num-requests', '200', '--output', 'json', '--quiet'];
 
@@ -62,5 +63,21 @@ describe('--generation-config', () => {
     expect(withGen.tpot_ms.mean).toBeGreaterThan(without.tpot_ms.mean);
     expect(named.config.model_spec.generation.source).toMatch(/^inferred from the Qwen2\.5 Instruct family/);
     expect(named.tpot_ms).toEqual(withGen.tpot_ms);
+  });
+
+  it('names a config.json by its checkpoint directory, so a Llama 3.1 Instruct checkout gets its family\'s top-p sort as the catalog model does', async () => {
+    expect(modelNameFromConfigPath('/models/Llama-3.1-8B-Instruct/config.json')).toBe('Llama-3.1-8B-Instruct');
+    expect(modelNameFromConfigPath('/root/.cache/huggingface/hub/models--meta-llama--Llama-3.1-8B-Instruct/snapshots/0e9e39f249a16976918f6564b8830bc894c89659/config.json')).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(modelNameFromConfigPath('my-model.json')).toBe('my-model');
+    expect(modelNameFromConfigPath('config.json')).toBe('config');
+    const catalog = JSON.parse(readFileSync(new URL('../../src/model/models.json', import.meta.url), 'utf8')) as { models: Array<{ name: string; config: unknown }> };
+    const dir = join(mkdtempSync(join(tmpdir(), 'blis-ckpt-')), 'Llama-3.1-8B-Instruct');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(catalog.models.find((m) => m.name === 'meta-llama/llama-3.1-8b-instruct')!.config));
+    const fromFile = JSON.parse((await runCli(['run', '--model-config', join(dir, 'config.json'), '--workload', 'chatbot', '--rate', '10', '--num-requests', '200', '--output', 'json', '--quiet'])).out);
+    const fromCatalog = JSON.parse((await runCli(['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--workload', 'chatbot', '--rate', '10', '--num-requests', '200', '--output', 'json', '--quiet'])).out);
+    expect(fromFile.config.model).toBe('llama-3.1-8b-instruct');
+    expect(fromFile.config.model_spec.generation.source).toMatch(/^inferred from the Llama 3 Instruct family/);
+    expect(fromFile.tpot_ms).toEqual(fromCatalog.tpot_ms);
   });
 });

@@ -1,8 +1,11 @@
 /**
- * The KV block size vLLM 0.15 runs with when none is given: 16 on CUDA, except that an MLA
+ * The KV block size vLLM 0.15 runs with: 16 on CUDA when none is given, except that an MLA
  * model's default attention backend forces its page size (platforms/cuda.py
  * check_and_update_config): FlashMLA (Hopper only) 64, FlashInfer MLA (Blackwell,
  * qk_nope_head_dim 128) 64, CUTLASS MLA (other Blackwell) 128; A100 and L40S run Triton MLA at 16.
+ * The same code forces those sizes over a given --block-size the backend cannot page
+ * (`block_size % 64 != 0` for FlashMLA, `!= 32 and % 64 != 0` for FlashInfer MLA, `% 128 != 0`
+ * for CUTLASS MLA, `!= 64` for FlashMLASparse).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +13,7 @@ import { resolveClusterConfig } from '../../src/cluster/config.js';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware, hardwareSpecFromJson, listHardware } from '../../src/model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../../src/model/hf-config.js';
-import { vllmBlockSize } from '../../src/model/kv-block-size.js';
+import { vllmBlockSize, vllmGivenBlockSize } from '../../src/model/kv-block-size.js';
 import { InputError } from '../../src/kernel/errors.js';
 import { parseExperiment } from '../../src/validate/experiment.js';
 import { buildPlan } from '../../src/validate/plan.js';
@@ -57,6 +60,22 @@ describe('vLLM KV block size', () => {
     expect(vllmBlockSize(narrow, getHardware('H100')).blockSize).toBe(64);
   });
 
+  it('keeps a given size each MLA backend can page and forces its own over the others', () => {
+    const narrow = modelSpecFromHfConfig({ ...deepseekConfig, qk_nope_head_dim: 64 }, 'narrow-mla', 'narrow.json');
+    const sizes = [1, 8, 16, 32, 64, 128, 256];
+    const run = (m: typeof deepseek, gpu: string) => sizes.map((b) => vllmGivenBlockSize(m, getHardware(gpu), b).blockSize);
+    // FlashMLA (Hopper): block_size % 64 != 0 → 64.
+    expect(run(deepseek, 'H200')).toEqual([64, 64, 64, 64, 64, 128, 256]);
+    // FlashInfer MLA (Blackwell, qk_nope_head_dim 128): != 32 and % 64 != 0 → 64.
+    expect(run(deepseek, 'B200')).toEqual([64, 64, 64, 32, 64, 128, 256]);
+    // CUTLASS MLA (other Blackwell): % 128 != 0 → 128.
+    expect(run(narrow, 'B200')).toEqual([128, 128, 128, 128, 128, 128, 256]);
+    // Triton MLA (A100, L40S) and every non-MLA model: as given, no rule.
+    expect(run(deepseek, 'L40S')).toEqual(sizes);
+    expect(sizes.every((b) => vllmGivenBlockSize(getModel('qwen/qwen3-14b'), getHardware('H100'), b).rule === null)).toBe(true);
+    expect(vllmGivenBlockSize(deepseek, getHardware('H100'), 128).rule).toBeNull();
+  });
+
   it('assumes no architecture-specific backend for a hardware file without a compute capability, and says so', () => {
     const custom = hardwareSpecFromJson({ name: 'lab-gpu', bf16Tflops: 400, hbmTBps: 2, memoryGB: 64, interconnectGBps: 100 }, 'lab.json');
     expect(custom.computeCapability).toBe(0);
@@ -74,12 +93,25 @@ describe('cluster config: block size', () => {
     expect(h100.engine.blockSize).toBe(64);
     expect(h100.sources['blockSize']).toBe('derived');
     expect(h100.derivations['blockSize']).toMatch(/forces 64 .*FlashMLA/);
-    const at16 = resolveClusterConfig({ model: 'deepseek-ai/deepseek-v2-lite', hardware: 'H100', blockSize: 16 });
+    // On an A100 (Triton MLA) a given 16 is what vLLM runs.
+    const at16 = resolveClusterConfig({ model: 'deepseek-ai/deepseek-v2-lite', hardware: 'A100-80', blockSize: 16 });
     expect(at16.engine.blockSize).toBe(16);
     expect(at16.sources['blockSize']).toBe('flag');
     expect(at16.derivations['blockSize']).toBeUndefined();
-    // The same bytes per token: capacity in tokens agrees within one 64-token block.
-    expect(Math.abs(h100.engine.totalKvBlocks * 64 - at16.engine.totalKvBlocks * 16)).toBeLessThan(64);
+  });
+
+  it('forces 64 over a given --block-size 16 for DeepSeek-V2-Lite on H100, as vLLM\'s FlashMLA check does, so the blocks are vLLM\'s', () => {
+    const h100 = resolveClusterConfig({ model: 'deepseek-ai/deepseek-v2-lite', hardware: 'H100' });
+    const given16 = resolveClusterConfig({ model: 'deepseek-ai/deepseek-v2-lite', hardware: 'H100', blockSize: 16 });
+    expect(given16.engine.blockSize).toBe(64);
+    expect(given16.engine.totalKvBlocks).toBe(h100.engine.totalKvBlocks);
+    expect(given16.sources['blockSize']).toBe('derived');
+    expect(given16.derivations['blockSize']).toMatch(/--block-size 16 given, but vLLM forces 64 .*FlashMLA/);
+    // A multiple of 64 is a page FlashMLA takes: kept as given.
+    const given128 = resolveClusterConfig({ model: 'deepseek-ai/deepseek-v2-lite', hardware: 'H100', blockSize: 128 });
+    expect([given128.engine.blockSize, given128.sources['blockSize'], given128.derivations['blockSize']]).toEqual([128, 'flag', undefined]);
+    // A size vLLM's flag does not accept stays a what-if, simulated as given.
+    expect(resolveClusterConfig({ model: 'deepseek-ai/deepseek-v2-lite', hardware: 'H100', blockSize: 48 }).engine.blockSize).toBe(48);
   });
 
   it('keeps vLLM\'s plain default (source default) for a GQA model and for DeepSeek-V2-Lite on A100 says why it stays 16', () => {
@@ -113,9 +145,11 @@ describe('experiment files: a null vllm.block_size', () => {
     expect(h100.derive).toContain('blockSize');
     expect(resolveClusterConfig(planClusterOptions(h100).options).engine.blockSize).toBe(64);
     expect(resolveClusterConfig(planClusterOptions(asDeepseek('A100-SXM4-80GB', null)).options).engine.blockSize).toBe(16);
-    // A stated size is the server's and wins.
-    const stated = asDeepseek('H100-SXM-80GB', 16);
+    // A stated size is the server's and wins where its backend can page it (A100: Triton MLA).
+    const stated = asDeepseek('A100-SXM4-80GB', 16);
     expect(stated.derive).not.toContain('blockSize');
     expect(resolveClusterConfig(planClusterOptions(stated).options).engine.blockSize).toBe(16);
+    // On an H100 a stated 16 is the launch flag FlashMLA overrode: the server ran 64-token blocks.
+    expect(resolveClusterConfig(planClusterOptions(asDeepseek('H100-SXM-80GB', 16)).options).engine.blockSize).toBe(64);
   });
 });
