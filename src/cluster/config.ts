@@ -10,7 +10,7 @@ import type { GenerationDefaults } from '../model/generation-config.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { defaultMaxModelLen, kvSizing, validateTp, withKvCacheDtype } from '../model/kv-sizing.js';
-import { resolveStepTime, type StepTimeChoice } from '../model/registry.js';
+import { resolveStepTime, stepTimeDerivation, type StepTimeChoice } from '../model/registry.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import { resolveBlockSize, resolveKvCache } from './kv-config.js';
 import { resolveBatchKnobs } from './batch-config.js';
@@ -348,6 +348,9 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   });
   if (options.latencyCoefficients !== undefined) sources['latencyCoefficients'] = given['latencyCoefficients'] ?? 'flag';
   if (sources['latencyModel'] === 'default' && stepTime.coefficientsSource !== undefined) sources['latencyModel'] = 'derived';
+  // Linear coefficients left out of the file come from the roofline: the echo names them and their values.
+  const stepTimeRule = stepTimeDerivation(stepTime, { model, hardware, tp });
+  if (stepTimeRule !== null) derivations['latencyCoefficients'] = stepTimeRule;
 
   const config: ClusterConfig = {
     model,

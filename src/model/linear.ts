@@ -30,6 +30,21 @@ export function linearFromRoofline(ctx: StepTimeContext): { alpha0Us: number; al
   return { alpha0Us: Math.max(1, one - alpha2), alpha1UsPerPrefillToken: alpha1, alpha2UsPerDecodeToken: alpha2, alpha3UsPerContextToken: alpha3 };
 }
 
+/**
+ * The config echo's sentence for the coefficients `options` leave out (null when all four are
+ * given): their values from linearFromRoofline for this (model, GPU, TP), which createLinear uses.
+ * A step worked by hand from α0 and α1 alone would otherwise be off by a decode and context cost
+ * nobody wrote down.
+ */
+export function linearDerivation(ctx: StepTimeContext, options?: Record<string, unknown>): string | null {
+  const given = readNumericOptions(options, LINEAR_OPTIONS, 'linear');
+  const missing = Object.keys(LINEAR_OPTIONS).filter((k) => !(k in given)) as (keyof ReturnType<typeof linearFromRoofline>)[];
+  if (missing.length === 0) return null;
+  const derived = linearFromRoofline(ctx);
+  const values = missing.map((k) => `${k} ${Number(derived[k].toPrecision(4))}`).join(', ');
+  return `${values}: not given, so derived by linearising the roofline for ${ctx.model.name} on ${ctx.hardware.name}, TP ${ctx.tp} (give all four for a step worked by hand)`;
+}
+
 export function createLinear(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel {
   const given = readNumericOptions(options, LINEAR_OPTIONS, 'linear');
   const complete = Object.keys(LINEAR_OPTIONS).every((k) => k in given);

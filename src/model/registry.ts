@@ -10,12 +10,18 @@ import type { RequestOverheads, StepTimeContext, StepTimeModel, StepTimeModelEnt
 import { createRoofline } from './roofline.js';
 import { ROOFLINE_OPTIONS, readNumericOptions, type StepTimeOption } from './roofline-params.js';
 import { coefficientsFromJson, createFitted, defaultCoefficients } from './fitted.js';
-import { LINEAR_OPTIONS, createLinear } from './linear.js';
+import { LINEAR_OPTIONS, createLinear, linearDerivation } from './linear.js';
 import { moeJitFacts } from './moe-jit.js';
 
 /** A registry entry with its options (defaults and units); `default: undefined` = derived. */
 export interface StepTimeEntry extends StepTimeModelEntry {
   readonly options: Readonly<Record<string, StepTimeOption>>;
+  /**
+   * Optional: options this model derives from the (model, GPU, TP) when they are left out, as one
+   * sentence for the config echo's derivations (null when nothing is derived). A model whose
+   * defaults are constants in its options table has none.
+   */
+  readonly derivation?: (ctx: StepTimeContext, options: Record<string, unknown>) => string | null;
 }
 
 export const roofline: StepTimeEntry = {
@@ -40,6 +46,7 @@ export const linear: StepTimeEntry = {
   describe: 'α0 + α1·prefill tokens + α2·decode tokens + α3·context tokens (defaults linearise the roofline)',
   options: LINEAR_OPTIONS,
   create: createLinear,
+  derivation: linearDerivation,
 };
 
 export const STEP_TIME_MODELS: readonly StepTimeEntry[] = Object.freeze([roofline, fitted, linear]);
@@ -119,6 +126,11 @@ function optionsFile(entry: StepTimeEntry, doc: unknown, source: string, where: 
   if (!isObject) throw new InputError('OPTION_INVALID', source, `expected a JSON object of ${entry.name} options (${Object.keys(entry.options).join(', ')})`);
   readNumericOptions(doc as Record<string, unknown>, entry.options, source);
   return Object.freeze({ name: entry.name, options: Object.freeze({ ...(doc as Record<string, unknown>) }), coefficientsSource: source });
+}
+
+/** What the chosen model derives for this (model, GPU, TP) from options left out, for the config's derivations; null when nothing. */
+export function stepTimeDerivation(choice: StepTimeChoice, ctx: StepTimeContext): string | null {
+  return getStepTimeModel(choice.name).derivation?.(ctx, { ...choice.options }) ?? null;
 }
 
 /**

@@ -91,4 +91,18 @@ describe('--latency-coefficients in run and replay', () => {
     expect(typo.code).toBe(2);
     expect(typo.err).toMatch(/UNKNOWN_OPTION.*typo\.json: alpha0: unknown option 'alpha0'; did you mean alpha0Us/);
   });
+
+  it('linear coefficients left out of the file come from the roofline, and config.derivations names them with their values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-linear-'));
+    writeFileSync(join(dir, 'two.json'), JSON.stringify({ alpha0Us: 10_000, alpha1UsPerPrefillToken: 10 }));
+    writeFileSync(join(dir, 'four.json'), JSON.stringify({ alpha0Us: 10_000, alpha1UsPerPrefillToken: 10, alpha2UsPerDecodeToken: 0, alpha3UsPerContextToken: 0 }));
+    const run = async (file: string) => JSON.parse((await runCli(['run', '--num-requests', '1', '--latency-model', 'linear', '--latency-coefficients', join(dir, file), '--output', 'json', '--quiet'])).out);
+    const two = await run('two.json');
+    // A decode then costs more than α0: the derived α2 and α3 are in the step.
+    expect(two.tpot_ms.mean).toBeGreaterThan(10);
+    expect(two.config.derivations.latencyCoefficients).toMatch(/^alpha2UsPerDecodeToken [\d.]+, alpha3UsPerContextToken [\d.]+: not given, so derived by linearising the roofline for qwen\/qwen3-14b on H100, TP 1/);
+    const four = await run('four.json');
+    expect(four.tpot_ms.mean).toBe(10);
+    expect(four.config.derivations.latencyCoefficients).toBeUndefined();
+  });
 });
