@@ -15,7 +15,7 @@
  * vllm/tracing.py SpanAttributes) so dashboards and readers written for vLLM read blis output
  * unchanged; the instrumentation scope `blis.sim` tells the two apart. A phase is emitted when
  * its start happened; a phase that started but never ended (the request was rejected, timed out
- * or unfinished) ends at the request's terminal time with status ERROR.
+ * or unfinished) ends when the request left the system (`endedUs`) with status ERROR.
  *
  * A phase that took no simulated time (admission and routing with zero latency, a queue with no
  * wait) is by default not a span but an event of the same name on the root, carrying the same
@@ -78,10 +78,13 @@ export function buildScope(t: Telemetry): InstrumentationScope {
   return { name: SCOPE_NAME, version: t.version };
 }
 
-/** The last time the record knows of: where unfinished phases and the root end. */
+/**
+ * Where the root and unfinished phases end: the finish, else when the request left the system
+ * (`endedUs`), else (records built without it) the last time the record knows of.
+ */
 function terminalUs(r: RequestRecord): number {
   if (r.finishedUs >= 0) return r.finishedUs;
-  let t = r.arrivalUs;
+  let t = Math.max(r.arrivalUs, r.endedUs ?? -1);
   for (const v of [r.admittedUs, r.routedUs, r.enqueuedUs, r.firstScheduledUs, r.firstTokenUs]) if (v > t) t = v;
   if (r.disagg) for (const v of [r.disagg.transferEndUs, r.disagg.decodeEnqueuedUs]) if (v > t) t = v;
   if (r.tokenTimesUs && r.tokenTimesUs.length > 0) t = Math.max(t, r.tokenTimesUs[r.tokenTimesUs.length - 1]!);
