@@ -7,7 +7,8 @@
  *   ├─ queue       enqueued → first scheduled   (instance waiting queue)
  *   ├─ prefill     first scheduled → first token  events: prefill_chunk, preempted
  *   ├─ kv_transfer transfer start → end          (disaggregated P/D only)
- *   └─ decode      first token → finished        events: first_token, token (every Nth), preempted
+ *   └─ decode      first token → finished        events: first_token, token (every Nth), preempted,
+ *                  prefill_chunk (a prompt recomputed after a preemption in decode)
  *                  (disaggregated: the decode instance's first step → finished; it starts after
  *                  kv_transfer ends, and first_token is that step's token)
  *
@@ -209,16 +210,19 @@ export class TraceBuilder {
     const decodeStart = d ? d.decodeFirstScheduledUs : r.firstTokenUs;
     const preempt = r.preemptionTimesUs ?? [];
     const prefillEvents: SpanEvent[] = [];
+    const decodeEvents: SpanEvent[] = [];
     if (r.prefillChunks) {
       for (let i = 0; i < r.prefillChunks.length; i++) {
         const c = r.prefillChunks[i]!;
-        prefillEvents.push({
+        // A preemption after the first token recomputes the prompt and the output so far (vLLM's
+        // recompute preemption): those chunks run during decode and are its events, like the preemption.
+        const during = decodeStart >= 0 && c.startUs >= decodeStart ? decodeEvents : prefillEvents;
+        during.push({
           timeUnixNano: clock.at(c.startUs), name: 'prefill_chunk',
           attributes: [int('blis.chunk.index', i), int('blis.chunk.tokens', c.tokens), int('blis.chunk.duration_us', c.endUs - c.startUs)],
         });
       }
     }
-    const decodeEvents: SpanEvent[] = [];
     if (r.firstTokenUs >= 0) decodeEvents.push({ timeUnixNano: clock.at(r.firstTokenUs), name: 'first_token', attributes: [] });
     const every = t.traceTokenEvery;
     if (every > 0 && r.tokenTimesUs) {

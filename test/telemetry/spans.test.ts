@@ -72,6 +72,18 @@ describe('span tree of one request', () => {
     expect(decode.events!.filter((e) => e.name === 'token').map((e) => attr(e, 'blis.token.index'))).toEqual([16, 32, 48]);
   });
 
+  it('puts the chunks of a prompt recomputed after a preemption in decode on decode, where they happened', () => {
+    const r0 = withDetail(2);
+    const again = r0.preemptionTimesUs![0]! + 30_000;
+    const r = { ...r0, prefillChunks: [...r0.prefillChunks!, { startUs: again, endUs: again + 25_000, tokens: 600 }] };
+    const spans = b.build(r);
+    expect(byName(spans, 'prefill').events!.map((e) => attr(e, 'blis.chunk.index'))).toEqual([0, 1]);
+    const decode = byName(spans, 'decode');
+    expect(decode.events!.map((e) => e.name)).toEqual(['first_token', 'preempted', 'prefill_chunk', 'token', 'token', 'token']);
+    const chunk = decode.events!.find((e) => e.name === 'prefill_chunk')!;
+    expect([us(chunk.timeUnixNano), attr(chunk, 'blis.chunk.index'), attr(chunk, 'blis.chunk.tokens')]).toEqual([again, 2, 600]);
+  });
+
   it('gives a rejected request a root and an admission span, both ERROR with the reason', () => {
     const r = rejected(7);
     const spans = b.build(r);

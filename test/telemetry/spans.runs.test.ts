@@ -1,7 +1,7 @@
 /**
- * Traces of requests that did not complete, from real runs: they end when the request left the
- * system (docs/telemetry.md: "a phase that started and never ended ... ends at the request's last
- * known time with status ERROR"), so a backend shows how long the client actually waited.
+ * Traces from real runs. Requests that did not complete end when they left the system
+ * (docs/telemetry.md: "a phase that started and never ended ... ends when the request left"), so
+ * a backend shows how long the client actually waited; every event lies inside its span.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,5 +103,15 @@ describe('traces of requests that did not complete', () => {
       expect(durationUs(spans[0]!)).toBe(4_000_000);
       expectNested(spans);
     }
+  });
+});
+
+describe('events of a run with preemptions', () => {
+  it('lie inside their spans: a prompt recomputed after a preemption in decode is a decode event', async () => {
+    const t = await traces('preempt', ['--num-requests', '150', '--rate', '40', '--total-kv-blocks', '600', '--seed', '5']);
+    const all = t.get('completed') ?? [];
+    const decodeChunks = all.flatMap((spans) => spans.filter((s) => s.name === 'decode').flatMap((s) => (s.events ?? []).filter((e) => e.name === 'prefill_chunk')));
+    expect(decodeChunks.length).toBeGreaterThan(0);
+    for (const spans of all) expectNested(spans);
   });
 });
