@@ -179,13 +179,15 @@ export class TraceBuilder {
     const child = (no: SpanNo, name: string, startUs: number, phaseEndUs: number, attributes: KeyValue[], events?: SpanEvent[]): void => {
       if (startUs < 0) return;
       const open = phaseEndUs < 0;
-      if (!open && phaseEndUs === startUs && t.instantPhases === 'event') {
+      const end = open ? Math.max(startUs, endUs) : phaseEndUs;
+      if (end === startUs && t.instantPhases === 'event') {
         // The phase's own events (a one-token decode's first_token) happened at the same instant.
+        // An instant that ended the request (rejected at arrival, dropped on enqueue) too: the
+        // root carries the ERROR and the reason, and the event the phase's attributes.
         rootEvents.push({ timeUnixNano: clock.at(startUs), name, attributes });
         if (events) for (const e of events) rootEvents.push(e);
         return;
       }
-      const end = open ? Math.max(startUs, endUs) : phaseEndUs;
       const span: Span = {
         traceId, spanId: spanIdFor(t.seed, r.index, no), parentSpanId: rootId, name, kind: SpanKind.Internal,
         startTimeUnixNano: clock.at(startUs), endTimeUnixNano: clock.at(end), attributes,

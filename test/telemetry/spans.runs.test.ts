@@ -115,3 +115,15 @@ describe('events of a run with preemptions', () => {
     for (const spans of all) expectNested(spans);
   });
 });
+
+describe('instant phases of requests turned away', () => {
+  it('are root events: only a root can be zero-length (rejected by admission, dropped at the instance)', async () => {
+    const t = await traces('rejections', ['--num-requests', '150', '--rate', '50', '--admission-policy', 'token-bucket', '--token-bucket-rate', '20', '--max-model-len', '4096', '--workload', 'summarization', '--seed', '5']);
+    expect((t.get('rejected') ?? []).length).toBeGreaterThan(10);
+    for (const spans of [...t.values()].flat()) {
+      for (const s of spans.slice(1)) expect(durationUs(s), s.name).toBeGreaterThan(0);
+      expectNested(spans);
+    }
+  });
+});
+

@@ -93,6 +93,17 @@ describe('span tree of one request', () => {
     expect(attr(spans[0]!, 'blis.admission.decision')).toBe('rejected');
   });
 
+  it('a request turned away at its arrival: the ERROR root carries the admission as an event, not a zero-length span', () => {
+    const r = { ...rejected(7), finishedUs: -1, endedUs: rejected(7).arrivalUs };
+    const spans = b.build(r);
+    expect(spans.map((s) => s.name)).toEqual([ROOT_SPAN_NAME]);
+    expect(spans[0]!.status).toEqual({ code: 2, message: 'exceeds-max-model-len' });
+    const admission = spans[0]!.events!.find((e) => e.name === 'admission')!;
+    expect([us(admission.timeUnixNano), attr(admission, 'blis.reason'), attr(admission, 'blis.admission.decision')]).toEqual([r.arrivalUs, 'exceeds-max-model-len', 'rejected']);
+    const asSpans = new TraceBuilder(resolveTelemetry({ seed: 42, instantPhases: 'span' })).build(r);
+    expect(asSpans.map((s) => [s.name, s.status?.code])).toEqual([[ROOT_SPAN_NAME, 2], ['admission', 2]]);
+  });
+
   it('adds kv_transfer only for disaggregated requests', () => {
     expect(b.build(completed(1)).some((s) => s.name === 'kv_transfer')).toBe(false);
     const r = disaggregated(1);
