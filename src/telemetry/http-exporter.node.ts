@@ -152,11 +152,18 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
   private readonly causes = new Map<string, number>();
   private lastCause: string | undefined;
   private closed = false;
+  private readonly userAgent: string;
 
   constructor(target: string | OtlpExport, t: Telemetry, options: HttpExportOptions = {}) {
     this.export = typeof target === 'string' ? resolveOtlpExport({ endpoint: target }) : target;
     if (this.export.protocol === 'grpc') throw new Error('OtlpHttpSink: gRPC goes through the SDK sink (sdk-sink.ts)');
     this.url = this.export.url;
+    // OTel specification, protocol/exporter.md "User Agent": exporters SHOULD name the exporter,
+    // its language and version (`OTel-OTLP-Exporter-Python/1.2.3`), and keep that default after a
+    // product the user configured.
+    const own = `blis-OTLP-Exporter-JavaScript/${t.version}`;
+    const configured = this.export.headers['user-agent'];
+    this.userAgent = configured ? `${configured} ${own}` : own;
     this.o = {
       maxQueueSpans: options.maxQueueSpans ?? 262144,
       maxRetries: options.maxRetries ?? 5,
@@ -244,7 +251,7 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
       let body: Uint8Array | undefined;
       let cause = '';
       try {
-        const headers: Record<string, string> = { 'content-type': contentType, ...this.export.headers };
+        const headers: Record<string, string> = { 'content-type': contentType, ...this.export.headers, 'user-agent': this.userAgent };
         if (this.export.compression === 'gzip') headers['content-encoding'] = 'gzip';
         const res = await fetch(this.url, { method: 'POST', headers, body: item.body, signal: AbortSignal.timeout(this.export.timeoutMs) });
         status = res.status;

@@ -14,6 +14,7 @@ interface Hit {
   readonly encoding: string | undefined;
   readonly type: string | undefined;
   readonly path: string | undefined;
+  readonly agent: string | undefined;
 }
 
 let server: Server | undefined;
@@ -39,7 +40,7 @@ async function receiver(statuses: number[], headers: Record<string, string> = {}
     const bytes = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
     const msg = T.decode(bytes) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
     const status = statuses.shift() ?? 200;
-    hits.push({ status, spans: msg.resourceSpans[0]!.scopeSpans[0]!.spans.length, encoding: req.headers['content-encoding'], type: req.headers['content-type'], path: req.url });
+    hits.push({ status, spans: msg.resourceSpans[0]!.scopeSpans[0]!.spans.length, encoding: req.headers['content-encoding'], type: req.headers['content-type'], path: req.url, agent: req.headers['user-agent'] });
     res.writeHead(status, status === 200 ? { 'content-type': 'application/x-protobuf' } : headers);
     res.end();
   });
@@ -58,6 +59,18 @@ describe('OTLP/HTTP exporter', () => {
     expect(hits.map((h) => h.status)).toEqual([503, 503, 200]);
     expect(hits[0]).toMatchObject({ encoding: 'gzip', type: 'application/x-protobuf', path: '/v1/traces' });
     expect(s).toMatchObject({ traces: 4, spans: 24, messages: 1, retries: 2, failedSpans: 0, droppedSpans: 0 });
+  });
+
+  it('names itself in User-Agent (OTLP exporter spec, "User Agent"), after a product the user configured', async () => {
+    const { url, hits } = await receiver([]);
+    const sink = new OtlpHttpSink(url, t);
+    sink.add(completed(0));
+    await sink.close();
+    expect(hits[0]!.agent).toBe(`blis-OTLP-Exporter-JavaScript/${t.version}`);
+    const own = new OtlpHttpSink(resolveOtlpExport({ endpoint: url, headers: { 'User-Agent': 'capacity-study/2' } }), t);
+    own.add(completed(1));
+    await own.close();
+    expect(hits[1]!.agent).toBe(`capacity-study/2 blis-OTLP-Exporter-JavaScript/${t.version}`);
   });
 
   it('honours Retry-After on 429', async () => {
