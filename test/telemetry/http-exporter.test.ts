@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OtlpHttpSink, retryAfterMs, tracesUrl } from '../../src/telemetry/http-exporter.node.js';
+import { OtlpHttpSink, retryAfterMs, retryDelayMs, tracesUrl } from '../../src/telemetry/http-exporter.node.js';
 import { resolveTelemetry } from '../../src/telemetry/options.js';
 import { resolveOtlpExport } from '../../src/telemetry/otlp-config.js';
 import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
@@ -71,6 +71,19 @@ describe('OTLP/HTTP exporter', () => {
     own.add(completed(1));
     await own.close();
     expect(hits[1]!.agent).toBe(`capacity-study/2 blis-OTLP-Exporter-JavaScript/${t.version}`);
+  });
+
+  it('backs off exponentially with jitter (OTLP exporter spec, "Retry"), never below a Retry-After', async () => {
+    expect([0, 0.5, 1].map((u) => retryDelayMs(100, undefined, 30_000, u))).toEqual([80, 100, 120]);
+    expect(retryDelayMs(100, 1_000, 30_000, 1)).toBe(1_000);
+    expect(retryDelayMs(100, 60_000, 30_000, 0)).toBe(30_000);
+    const draws: number[] = [];
+    const { url, hits } = await receiver([503, 503]);
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 5, concurrency: 1, random: () => (draws.push(0.25), 0.25) });
+    sink.add(completed(0));
+    await sink.close();
+    expect(hits.map((h) => h.status)).toEqual([503, 503, 200]);
+    expect(draws).toHaveLength(2); // one draw per wait
   });
 
   it('honours Retry-After on 429', async () => {
