@@ -28,7 +28,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { spanIdFor, traceIdFor } from './ids.js';
 import type { Telemetry } from './options.js';
 import {
-  SpanKind, StatusCode, SEMCONV_SCHEMA_URL, dbl, int, str, strs, bool,
+  SpanKind, StatusCode, SEMCONV_SCHEMA_URL, SPAN_FLAGS_SAMPLED_LOCAL, dbl, int, str, strs, bool,
   type KeyValue, type Resource, type Span, type SpanEvent, type InstrumentationScope,
 } from './otlp-types.js';
 import { SimClock } from './time.js';
@@ -168,7 +168,7 @@ export class TraceBuilder {
     const spans: Span[] = [];
 
     const root: Span = {
-      traceId, spanId: rootId, name: ROOT_SPAN_NAME, kind: SpanKind.Server,
+      traceId, spanId: rootId, flags: SPAN_FLAGS_SAMPLED_LOCAL, name: ROOT_SPAN_NAME, kind: SpanKind.Server,
       startTimeUnixNano: clock.at(r.arrivalUs), endTimeUnixNano: clock.at(endUs),
       attributes: rootAttributes(r, t, req),
       ...(failed ? { status: { code: StatusCode.Error, message: errorMessage } } : {}),
@@ -189,7 +189,7 @@ export class TraceBuilder {
         return;
       }
       const span: Span = {
-        traceId, spanId: spanIdFor(t.seed, r.index, no), parentSpanId: rootId, name, kind: SpanKind.Internal,
+        traceId, spanId: spanIdFor(t.seed, r.index, no), parentSpanId: rootId, flags: SPAN_FLAGS_SAMPLED_LOCAL, name, kind: SpanKind.Internal,
         startTimeUnixNano: clock.at(startUs), endTimeUnixNano: clock.at(end), attributes,
         ...(events && events.length > 0 ? { events } : {}),
         ...(open && failed ? { status: { code: StatusCode.Error, message: errorMessage } } : {}),

@@ -36,7 +36,7 @@ function spanMap(messages: Msg[]): Map<string, unknown> {
   for (const m of messages) for (const rs of m.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
     const attrs = Object.fromEntries((s['attributes'] as { key: string; value: Record<string, unknown> }[]).map((a) => [a.key, val(a.value)]));
     const events = ((s['events'] ?? []) as { name: string; timeUnixNano: string }[]).map((e) => `${e.name}@${e.timeUnixNano}`);
-    out.set(String(s['spanId']), { name: s['name'], traceId: s['traceId'], parent: s['parentSpanId'] ?? '', kind: s['kind'], start: s['startTimeUnixNano'], end: s['endTimeUnixNano'], attrs, events, status: s['status'] ?? {} });
+    out.set(String(s['spanId']), { name: s['name'], traceId: s['traceId'], parent: s['parentSpanId'] ?? '', kind: s['kind'], flags: s['flags'] ?? 0, start: s['startTimeUnixNano'], end: s['endTimeUnixNano'], attrs, events, status: s['status'] ?? {} });
   }
   return out;
 }

@@ -44,6 +44,12 @@ describe('span tree of one request', () => {
     expect([us(byName(spans, 'decode').startTimeUnixNano), us(byName(spans, 'decode').endTimeUnixNano)]).toEqual([r.firstTokenUs, r.finishedUs]);
   });
 
+  it('flags every span sampled, its parent known and local, as the OpenTelemetry SDK does (trace.proto Span.flags)', () => {
+    for (const r of [completed(1), withDetail(2), rejected(3), disaggregated(4)]) {
+      for (const s of b.build(r)) expect(s.flags, s.name).toBe(0x101);
+    }
+  });
+
   it('carries GenAI, vLLM latency (seconds) and blis attributes on the root', () => {
     const r = completed(3);
     const root = b.build(r)[0]!;
