@@ -57,6 +57,11 @@ const result = await build({
   minifySyntax: true,
   logLevel: 'warning',
   plugins: [inlineJson],
+  // The OTLP/HTTP exporter of the SDK (@opentelemetry/otlp-exporter-base) loads `http`/`https` with
+  // import(). A vm.Script whose code comes from V8's code cache loses its importModuleDynamically
+  // in Node 20 ("A dynamic import callback was not specified"), so every cached start-up failed
+  // each SDK export: lowered to require(), which a CommonJS bundle of Node built-ins needs anyway.
+  supported: { 'dynamic-import': false },
   metafile: process.argv.includes('--meta'),
 });
 if (result.metafile) {

@@ -52,8 +52,9 @@ export function mayWriteCache(execArgv: readonly string[], env: NodeJS.ProcessEn
 export function loadCli(bundlePath: string, canWrite: boolean = mayWriteCache(process.execArgv, process.env)): LoadedCli {
   const cachePath = `${bundlePath}.cache`;
   const requireHere = createRequire(bundlePath);
-  // vm.Script needs the main context's loader for the bundle's few import() of Node built-ins
-  // (the OTLP exporter's http); Node 20 releases before it have no such constant: load plainly.
+  // The main context's loader for an import() the bundle might hold. The shipped bundle holds none:
+  // a script read from the code cache loses this option in Node 20, so scripts/bundle.mjs lowers
+  // import() to require(). Node 20 releases before the constant existed load plainly.
   const dynamicImport = constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   if (dynamicImport === undefined) return { cli: requireHere(bundlePath) as CliBundle, compiled: 'required', saveCache: () => {} };
   // ASCII (scripts/bundle.mjs checks): latin1 is a plain copy, a third faster than decoding UTF-8.

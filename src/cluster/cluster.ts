@@ -397,6 +397,6 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
       t.ttlEvent = null;
     }
     this.ledger.closed(t, status);
-    this.deps.sink.add(buildRecord(t, status, reason), t.req.src);
+    this.deps.sink.add(buildRecord(t, status, reason, this.sim.nowUs), t.req.src);
   }
 }

@@ -68,6 +68,12 @@ export interface RequestRecord {
   /** The first token the client received (under disaggregation: from the decode instance). */
   readonly firstTokenUs: number;
   readonly finishedUs: number;
+  /**
+   * When a request that did not complete left the system: rejected, expired, timed out, dropped,
+   * or the end of the run for an unfinished one (absent on completed requests: finishedUs). Its
+   * trace ends here, not at the last phase it reached (a client that timed out waited this long).
+   */
+  readonly endedUs?: number;
 
   /** Prompt tokens served from the prefix cache at first scheduling. */
   readonly cachedTokens: number;

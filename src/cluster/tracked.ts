@@ -61,7 +61,8 @@ export function newTracked(req: EngineRequest, modelIndex: number): Tracked {
   };
 }
 
-export function buildRecord(t: Tracked, status: RequestStatus, reason: string | undefined): RequestRecord {
+/** `nowUs`: when the request leaves the system (the record's `endedUs` unless it completed). */
+export function buildRecord(t: Tracked, status: RequestStatus, reason: string | undefined, nowUs: number): RequestRecord {
   const r = t.req;
   const d = t.decodeReq;
   const src = r.src;
@@ -69,7 +70,7 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
   const finishedUs = completed ? (d !== null ? d.finishedUs : r.finishedUs) : -1;
   // Disaggregated: the client's tokens all come from the decode instance (the prefill's one token is not returned).
   const client = t.disagg ? d : r;
-  if (isPlain(t, r, src, reason)) {
+  if (completed && isPlain(t, r, src, reason)) {
     // No optional field: the record in one literal with the general path's key order (one object of
     // fixed shape instead of a dozen property additions, each growing the object's property store).
     return {
@@ -99,6 +100,7 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
   rec['firstScheduledUs'] = r.firstScheduledUs;
   rec['firstTokenUs'] = client !== null ? client.firstTokenUs : -1;
   rec['finishedUs'] = finishedUs;
+  if (!completed) rec['endedUs'] = nowUs;
   rec['cachedTokens'] = Math.max(0, r.cachedTokens);
   if (r.cpuCachedTokens > 0) rec['cpuCachedTokens'] = r.cpuCachedTokens;
   rec['preemptions'] = r.preemptions + (d !== null ? d.preemptions : 0);

@@ -4,8 +4,10 @@
  * headers and timeout from OtlpExport (flags over OTEL_EXPORTER_OTLP_* variables, otlp-config.ts).
  *
  * Retry policy (OTLP spec, "OTLP/HTTP Throttling" and "Failures"): 429, 502, 503, 504 and
- * network errors are retried with exponential backoff (initial 100 ms, doubling, capped),
- * waiting at least the server's `Retry-After` (seconds or HTTP date); any other non-2xx, 400
+ * network errors are retried with exponential backoff (initial 100 ms, doubling, capped) with
+ * ±20% jitter (OTel specification, protocol/exporter.md "Retry": back-off MUST have jitter, so
+ * that exporters a failure hit together do not retry together), waiting at least the server's
+ * `Retry-After` (seconds or HTTP date); any other non-2xx, 400
  * included, is not retried: the batch's spans count as failed. A 200 with `partial_success`
  * counts its rejected spans as failed.
  *
@@ -42,6 +44,8 @@ export interface HttpExportOptions {
   readonly maxRetryAfterMs?: number;
   /** Requests in flight at once. Default 2. */
   readonly concurrency?: number;
+  /** Uniform draws in [0, 1) for the backoff's jitter. Default Math.random (wall-clock timing only; spans are unaffected). */
+  readonly random?: () => number;
   /** Called at most every `progressEveryMs` (default 1000) while close() waits for the queue. */
   readonly onProgress?: (p: ExportProgress) => void;
   readonly progressEveryMs?: number;
@@ -66,6 +70,14 @@ export function retryAfterMs(value: string | null, nowMs: number): number | unde
   if (/^\d+(\.\d+)?$/.test(v)) return sToMs(Number(v));
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}
+
+/**
+ * The wait before a retry: the exponential backoff jittered by ±20% (`u` uniform in [0, 1); the
+ * OpenTelemetry JS exporters' factor), and never less than the server's Retry-After (capped).
+ */
+export function retryDelayMs(backoffMs: number, retryAfter: number | undefined, maxRetryAfterMs: number, u: number): number {
+  return Math.max((backoffMs * (8 + 4 * u)) / 10, Math.min(retryAfter ?? 0, maxRetryAfterMs));
 }
 
 /** A readable cause for a failed fetch: the socket error code and address when Node gives them. */
@@ -136,7 +148,8 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
   private readonly batcher: SpanBatcher;
   private readonly encode: (b: TracesData) => Uint8Array;
   private readonly decodeResponse: (b: Uint8Array) => { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown } };
-  private readonly o: Required<Omit<HttpExportOptions, 'onProgress'>> & Pick<HttpExportOptions, 'onProgress'>;
+  private readonly o: Required<Omit<HttpExportOptions, 'onProgress' | 'random'>> & Pick<HttpExportOptions, 'onProgress'>;
+  private readonly random: () => number;
   private readonly queue: Pending[] = [];
   private queuedSpans = 0;
   private inflight = 0;
@@ -152,11 +165,18 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
   private readonly causes = new Map<string, number>();
   private lastCause: string | undefined;
   private closed = false;
+  private readonly userAgent: string;
 
   constructor(target: string | OtlpExport, t: Telemetry, options: HttpExportOptions = {}) {
     this.export = typeof target === 'string' ? resolveOtlpExport({ endpoint: target }) : target;
     if (this.export.protocol === 'grpc') throw new Error('OtlpHttpSink: gRPC goes through the SDK sink (sdk-sink.ts)');
     this.url = this.export.url;
+    // OTel specification, protocol/exporter.md "User Agent": exporters SHOULD name the exporter,
+    // its language and version (`OTel-OTLP-Exporter-Python/1.2.3`), and keep that default after a
+    // product the user configured.
+    const own = `blis-OTLP-Exporter-JavaScript/${t.version}`;
+    const configured = this.export.headers['user-agent'];
+    this.userAgent = configured ? `${configured} ${own}` : own;
     this.o = {
       maxQueueSpans: options.maxQueueSpans ?? 262144,
       maxRetries: options.maxRetries ?? 5,
@@ -167,6 +187,7 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
       progressEveryMs: options.progressEveryMs ?? 1000,
       onProgress: options.onProgress,
     };
+    this.random = options.random ?? Math.random;
     const schema = loadOtlpSchema();
     const res = schema.ExportTraceServiceResponse;
     if (this.export.protocol === 'http/json') {
@@ -244,7 +265,7 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
       let body: Uint8Array | undefined;
       let cause = '';
       try {
-        const headers: Record<string, string> = { 'content-type': contentType, ...this.export.headers };
+        const headers: Record<string, string> = { 'content-type': contentType, ...this.export.headers, 'user-agent': this.userAgent };
         if (this.export.compression === 'gzip') headers['content-encoding'] = 'gzip';
         const res = await fetch(this.url, { method: 'POST', headers, body: item.body, signal: AbortSignal.timeout(this.export.timeoutMs) });
         status = res.status;
@@ -283,7 +304,7 @@ export class OtlpHttpSink implements TraceSink, Backpressured {
         return;
       }
       this.retries++;
-      const wait = Math.max(backoff, Math.min(retryAfter ?? 0, this.o.maxRetryAfterMs));
+      const wait = retryDelayMs(backoff, retryAfter, this.o.maxRetryAfterMs, this.random());
       await sleep(wait);
       backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
     }

@@ -10,7 +10,7 @@ import type { AnyValue, KeyValue, Span, SpanEvent, TracesData } from './otlp-typ
 
 type Writer = protobuf.Writer;
 
-// Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited).
+// Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32).
 const TAG = {
   tracesData_resourceSpans: (1 << 3) | 2,
   resourceSpans_resource: (1 << 3) | 2,
@@ -24,6 +24,7 @@ const TAG = {
   span_traceId: (1 << 3) | 2,
   span_spanId: (2 << 3) | 2,
   span_parentSpanId: (4 << 3) | 2,
+  span_flags: (16 << 3) | 5,
   span_name: (5 << 3) | 2,
   span_kind: (6 << 3) | 0,
   span_start: (7 << 3) | 1,
@@ -119,6 +120,8 @@ export class TracesEncoder {
       if (s.status.code !== 0) w.uint32(TAG.status_code).int32(s.status.code);
       w.ldelim();
     }
+    // Field 16, last: protobufjs's reflected encoder writes fields by number.
+    if (s.flags) w.uint32(TAG.span_flags).fixed32(s.flags);
     w.ldelim();
   }
 

@@ -38,6 +38,7 @@ function event(e: SpanEvent): Json {
 function span(s: Span): Json {
   const o: Json = { traceId: toHex(s.traceId), spanId: toHex(s.spanId) };
   if (s.parentSpanId) o['parentSpanId'] = toHex(s.parentSpanId);
+  if (s.flags) o['flags'] = s.flags;
   o['name'] = s.name;
   o['kind'] = s.kind;
   o['startTimeUnixNano'] = nanos(s.startTimeUnixNano);

@@ -12,7 +12,7 @@
  * When both exist the earlier start (the gateway's) is the arrival. Several `llm_request` spans in
  * one trace (llm-d P/D: prefill then decode vLLM) make one request (see `disaggregated`).
  * Arrivals are relative to the earliest request start in the input; requests come out sorted
- * by arrival (ties: input order).
+ * by arrival (ties: blis's `blis.request.index`, then input order).
  * Spans of one request split across messages (OTLP file exporters) are merged by span id.
  * The journey-tracing vLLM fork is read too: its `llm_core` child span's `journey.*` events
  * (possibly split across lines, out of order) supply token counts (`prefill.total_tokens`,
@@ -64,7 +64,7 @@ const WANTED = new Set([
   'gen_ai.request.id', 'gen_ai.response.id', 'llm_d.request.id',
   'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens',
   'gen_ai.request.max_tokens', 'blis.request.output_tokens', 'gen_ai.latency.time_to_first_token', 'gen_ai.latency.e2e',
-  'blis.status', 'blis.prefix.group', 'blis.prefix.tokens', 'blis.prefix.parent_group', 'blis.prefix.parent_tokens', 'session.id', 'gen_ai.conversation.id', 'blis.turn',
+  'blis.status', 'blis.request.index', 'blis.prefix.group', 'blis.prefix.tokens', 'blis.prefix.parent_group', 'blis.prefix.parent_tokens', 'session.id', 'gen_ai.conversation.id', 'blis.turn',
   'gen_ai.request.model', 'gen_ai.response.model', 'blis.tenant', 'blis.slo_class', 'blis.priority', 'blis.stage',
   'prefill.total_tokens', 'decode.done_tokens', 'decode.max_tokens',
 ]);
@@ -264,14 +264,17 @@ export class OtlpRequestCollector {
 
   finish(): ArrivalRequest[] {
     let minStart: bigint | undefined;
-    const rows: { acc: TraceAcc; start: bigint }[] = [];
+    const rows: { acc: TraceAcc; start: bigint; index: number }[] = [];
     for (const acc of this.traces.values()) {
       const a = acc.llm?.startNs ?? acc.coreStart, g = acc.gateway?.startNs;
       const start = a !== undefined && g !== undefined ? (a < g ? a : g) : (a ?? g)!;
-      rows.push({ acc, start });
+      // blis writes a trace when its request leaves, so requests that arrived at the same instant
+      // come in the order they finished; blis.request.index restores the run's own order.
+      const index = acc.llm ? NUM(acc.llm.attrs, 'blis.request.index') : undefined;
+      rows.push({ acc, start, index: index ?? Number.MAX_SAFE_INTEGER });
       if (minStart === undefined || start < minStart) minStart = start;
     }
-    rows.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.acc.order - y.acc.order));
+    rows.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.index - y.index || x.acc.order - y.acc.order));
     const out: ArrivalRequest[] = [];
     for (const { acc, start } of rows) {
       const req = this.toRequest(acc, start, Number((start - minStart!) / 1000n));

@@ -30,6 +30,13 @@ export const enum StatusCode {
   Error = 2,
 }
 
+/**
+ * Span.flags (trace.proto): the W3C trace flags in bits 0-7 (sampled, 0x01) and, in bits 8-9,
+ * whether the parent is remote (0x100: known; 0x200: remote). blis's spans are sampled and their
+ * parents local; the OpenTelemetry JS SDK writes the same value for such spans.
+ */
+export const SPAN_FLAGS_SAMPLED_LOCAL = 0x101;
+
 export interface SpanEvent {
   readonly timeUnixNano: Nanos64;
   readonly name: string;
@@ -41,6 +48,8 @@ export interface Span {
   readonly spanId: Uint8Array;
   /** Absent on a root span. */
   readonly parentSpanId?: Uint8Array;
+  /** Span.flags (fixed32); absent is 0, "unknown". */
+  readonly flags?: number;
   readonly name: string;
   readonly kind: SpanKind;
   readonly startTimeUnixNano: Nanos64;

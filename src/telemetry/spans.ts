@@ -7,7 +7,8 @@
  *   ├─ queue       enqueued → first scheduled   (instance waiting queue)
  *   ├─ prefill     first scheduled → first token  events: prefill_chunk, preempted
  *   ├─ kv_transfer transfer start → end          (disaggregated P/D only)
- *   └─ decode      first token → finished        events: first_token, token (every Nth), preempted
+ *   └─ decode      first token → finished        events: first_token, token (every Nth), preempted,
+ *                  prefill_chunk (a prompt recomputed after a preemption in decode)
  *                  (disaggregated: the decode instance's first step → finished; it starts after
  *                  kv_transfer ends, and first_token is that step's token)
  *
@@ -15,7 +16,7 @@
  * vllm/tracing.py SpanAttributes) so dashboards and readers written for vLLM read blis output
  * unchanged; the instrumentation scope `blis.sim` tells the two apart. A phase is emitted when
  * its start happened; a phase that started but never ended (the request was rejected, timed out
- * or unfinished) ends at the request's terminal time with status ERROR.
+ * or unfinished) ends when the request left the system (`endedUs`) with status ERROR.
  *
  * A phase that took no simulated time (admission and routing with zero latency, a queue with no
  * wait) is by default not a span but an event of the same name on the root, carrying the same
@@ -27,7 +28,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { spanIdFor, traceIdFor } from './ids.js';
 import type { Telemetry } from './options.js';
 import {
-  SpanKind, StatusCode, SEMCONV_SCHEMA_URL, dbl, int, str, strs, bool,
+  SpanKind, StatusCode, SEMCONV_SCHEMA_URL, SPAN_FLAGS_SAMPLED_LOCAL, dbl, int, str, strs, bool,
   type KeyValue, type Resource, type Span, type SpanEvent, type InstrumentationScope,
 } from './otlp-types.js';
 import { SimClock } from './time.js';
@@ -78,10 +79,13 @@ export function buildScope(t: Telemetry): InstrumentationScope {
   return { name: SCOPE_NAME, version: t.version };
 }
 
-/** The last time the record knows of: where unfinished phases and the root end. */
+/**
+ * Where the root and unfinished phases end: the finish, else when the request left the system
+ * (`endedUs`), else (records built without it) the last time the record knows of.
+ */
 function terminalUs(r: RequestRecord): number {
   if (r.finishedUs >= 0) return r.finishedUs;
-  let t = r.arrivalUs;
+  let t = Math.max(r.arrivalUs, r.endedUs ?? -1);
   for (const v of [r.admittedUs, r.routedUs, r.enqueuedUs, r.firstScheduledUs, r.firstTokenUs]) if (v > t) t = v;
   if (r.disagg) for (const v of [r.disagg.transferEndUs, r.disagg.decodeEnqueuedUs]) if (v > t) t = v;
   if (r.tokenTimesUs && r.tokenTimesUs.length > 0) t = Math.max(t, r.tokenTimesUs[r.tokenTimesUs.length - 1]!);
@@ -164,7 +168,7 @@ export class TraceBuilder {
     const spans: Span[] = [];
 
     const root: Span = {
-      traceId, spanId: rootId, name: ROOT_SPAN_NAME, kind: SpanKind.Server,
+      traceId, spanId: rootId, flags: SPAN_FLAGS_SAMPLED_LOCAL, name: ROOT_SPAN_NAME, kind: SpanKind.Server,
       startTimeUnixNano: clock.at(r.arrivalUs), endTimeUnixNano: clock.at(endUs),
       attributes: rootAttributes(r, t, req),
       ...(failed ? { status: { code: StatusCode.Error, message: errorMessage } } : {}),
@@ -175,15 +179,17 @@ export class TraceBuilder {
     const child = (no: SpanNo, name: string, startUs: number, phaseEndUs: number, attributes: KeyValue[], events?: SpanEvent[]): void => {
       if (startUs < 0) return;
       const open = phaseEndUs < 0;
-      if (!open && phaseEndUs === startUs && t.instantPhases === 'event') {
+      const end = open ? Math.max(startUs, endUs) : phaseEndUs;
+      if (end === startUs && t.instantPhases === 'event') {
         // The phase's own events (a one-token decode's first_token) happened at the same instant.
+        // An instant that ended the request (rejected at arrival, dropped on enqueue) too: the
+        // root carries the ERROR and the reason, and the event the phase's attributes.
         rootEvents.push({ timeUnixNano: clock.at(startUs), name, attributes });
         if (events) for (const e of events) rootEvents.push(e);
         return;
       }
-      const end = open ? Math.max(startUs, endUs) : phaseEndUs;
       const span: Span = {
-        traceId, spanId: spanIdFor(t.seed, r.index, no), parentSpanId: rootId, name, kind: SpanKind.Internal,
+        traceId, spanId: spanIdFor(t.seed, r.index, no), parentSpanId: rootId, flags: SPAN_FLAGS_SAMPLED_LOCAL, name, kind: SpanKind.Internal,
         startTimeUnixNano: clock.at(startUs), endTimeUnixNano: clock.at(end), attributes,
         ...(events && events.length > 0 ? { events } : {}),
         ...(open && failed ? { status: { code: StatusCode.Error, message: errorMessage } } : {}),
@@ -206,16 +212,19 @@ export class TraceBuilder {
     const decodeStart = d ? d.decodeFirstScheduledUs : r.firstTokenUs;
     const preempt = r.preemptionTimesUs ?? [];
     const prefillEvents: SpanEvent[] = [];
+    const decodeEvents: SpanEvent[] = [];
     if (r.prefillChunks) {
       for (let i = 0; i < r.prefillChunks.length; i++) {
         const c = r.prefillChunks[i]!;
-        prefillEvents.push({
+        // A preemption after the first token recomputes the prompt and the output so far (vLLM's
+        // recompute preemption): those chunks run during decode and are its events, like the preemption.
+        const during = decodeStart >= 0 && c.startUs >= decodeStart ? decodeEvents : prefillEvents;
+        during.push({
           timeUnixNano: clock.at(c.startUs), name: 'prefill_chunk',
           attributes: [int('blis.chunk.index', i), int('blis.chunk.tokens', c.tokens), int('blis.chunk.duration_us', c.endUs - c.startUs)],
         });
       }
     }
-    const decodeEvents: SpanEvent[] = [];
     if (r.firstTokenUs >= 0) decodeEvents.push({ timeUnixNano: clock.at(r.firstTokenUs), name: 'first_token', attributes: [] });
     const every = t.traceTokenEvery;
     if (every > 0 && r.tokenTimesUs) {

@@ -1,10 +1,12 @@
 /** `blis run` exporting spans: OTEL_* variables, headers, honest failure (exit 4), the SDK path over HTTP and gRPC. */
 import * as grpc from '@grpc/grpc-js';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
@@ -34,7 +36,7 @@ function spanMap(messages: Msg[]): Map<string, unknown> {
   for (const m of messages) for (const rs of m.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
     const attrs = Object.fromEntries((s['attributes'] as { key: string; value: Record<string, unknown> }[]).map((a) => [a.key, val(a.value)]));
     const events = ((s['events'] ?? []) as { name: string; timeUnixNano: string }[]).map((e) => `${e.name}@${e.timeUnixNano}`);
-    out.set(String(s['spanId']), { name: s['name'], traceId: s['traceId'], parent: s['parentSpanId'] ?? '', kind: s['kind'], start: s['startTimeUnixNano'], end: s['endTimeUnixNano'], attrs, events, status: s['status'] ?? {} });
+    out.set(String(s['spanId']), { name: s['name'], traceId: s['traceId'], parent: s['parentSpanId'] ?? '', kind: s['kind'], flags: s['flags'] ?? 0, start: s['startTimeUnixNano'], end: s['endTimeUnixNano'], attrs, events, status: s['status'] ?? {} });
   }
   return out;
 }
@@ -110,6 +112,22 @@ describe('blis run --otlp-endpoint', () => {
     const sdk = spanMap(rx.messages);
     expect(sdk.size).toBe(native.size);
     expect(sdk.size).toBeGreaterThan(100);
+    for (const [id, s] of native) expect(sdk.get(id)).toEqual(s);
+  });
+
+  it('the shipped ./blis, its bundle run from V8\'s code cache, exports through the SDK\'s OTLP/HTTP exporter', async () => {
+    // The exporter loads node:http with import(), which a vm.Script read from the code cache
+    // cannot run in Node 20 (scripts/bundle.mjs). Two processes: the first writes the cache
+    // when it is missing, the second runs from it, as every start-up after the build does.
+    const rx = await httpReceiver();
+    for (let i = 0; i < 2; i++) {
+      const r = await promisify(execFile)(process.execPath, ['bin/blis.js', ...RUN, '--quiet', '--otlp-endpoint', rx.url, '--span-exporter', 'sdk'], { env: { ...process.env, NODE_OPTIONS: '' } })
+        .then(({ stderr }) => ({ code: 0, err: stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
+      expect(r, `start-up ${i + 1}`).toEqual({ code: 0, err: '' });
+    }
+    const native = spanMap(await nativeFile());
+    const sdk = spanMap(rx.messages);
+    expect(sdk.size).toBe(native.size);
     for (const [id, s] of native) expect(sdk.get(id)).toEqual(s);
   });
 

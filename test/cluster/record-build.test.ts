@@ -4,6 +4,9 @@ import type { RequestStatus } from '../../src/cluster/record.js';
 import { engineRequestFor } from '../../src/engine/engine-request.js';
 import { buildRecord, newTracked } from '../../src/cluster/tracked.js';
 
+/** When the request leaves the system (a record's endedUs unless it completed). */
+const NOW = 2 ** 31 + 2_000;
+
 /** A served request's gateway state, as the cluster leaves it when the request completes. */
 function served(over: Record<string, unknown> = {}) {
   const req = engineRequestFor({ id: 'r7', arrivalUs: 2 ** 31 + 5, inputTokens: 40, outputTokens: 3, ...over }, 7, 16);
@@ -15,24 +18,25 @@ function served(over: Record<string, unknown> = {}) {
 
 describe('request record', () => {
   it('has the same keys in the same order and the same values whether or not optional fields are present', () => {
-    const plain = buildRecord(served(), 'completed', undefined);
+    const plain = buildRecord(served(), 'completed', undefined, NOW);
     // An optional field sends the build down the field-by-field path; without it, the same record.
     const t = served();
     t.req.prefillChunks = [];
-    const general = buildRecord(t, 'completed', undefined);
+    const general = buildRecord(t, 'completed', undefined, NOW);
     expect(Object.keys(general).at(-1)).toBe('prefillChunks');
     expect(JSON.stringify(plain)).toBe(JSON.stringify({ ...general, prefillChunks: undefined }));
     expect(plain).toMatchObject({ arrivalUs: 2 ** 31 + 5, finishedUs: 2 ** 31 + 900, cachedTokens: 16, preemptions: 1, producedTokens: 3, instance: 2 });
   });
 
   it('keeps optional source fields in their place after the token counts', () => {
-    const r = buildRecord(served({ sessionId: 's1', priority: 2 }), 'completed', undefined);
+    const r = buildRecord(served({ sessionId: 's1', priority: 2 }), 'completed', undefined, NOW);
     expect(Object.keys(r).slice(4, 8)).toEqual(['outputTokens', 'sessionId', 'priority', 'status']);
   });
 
-  it('reports a record that did not complete with finishedUs -1', () => {
-    expect(buildRecord(served(), 'unfinished', undefined).finishedUs).toBe(-1);
-    expect(buildRecord(served(), 'timed_out', 'client-timeout').reason).toBe('client-timeout');
+  it('reports a record that did not complete with finishedUs -1 and the time it left as endedUs', () => {
+    expect(buildRecord(served(), 'unfinished', undefined, NOW)).toMatchObject({ finishedUs: -1, endedUs: NOW });
+    expect(buildRecord(served(), 'completed', undefined, NOW)).not.toHaveProperty('endedUs');
+    expect(buildRecord(served(), 'timed_out', 'client-timeout', NOW).reason).toBe('client-timeout');
   });
 });
 
@@ -55,6 +59,7 @@ function referenceRecord(t: ReturnType<typeof served>, status: RequestStatus, re
     enqueuedUs: r.enqueuedUs, firstScheduledUs: r.firstScheduledUs,
     firstTokenUs: client === null ? -1 : client.firstTokenUs,
     finishedUs: status !== 'completed' ? -1 : (d ?? r).finishedUs,
+    ...(status !== 'completed' ? { endedUs: NOW } : {}),
     cachedTokens: Math.max(0, r.cachedTokens),
     ...(r.cpuCachedTokens > 0 ? { cpuCachedTokens: r.cpuCachedTokens } : {}),
     preemptions: r.preemptions + (d?.preemptions ?? 0),
@@ -103,7 +108,7 @@ describe('request record against its documented shape', () => {
         Object.assign(t, { decodeReq: d, decodeInstance: 5, decodePool: 'decode', decodeRoutedUs: 2 ** 31 + 550, prefillDoneUs: 2 ** 31 + 500, transferStartUs: 2 ** 31 + 510, transferEndUs: 2 ** 31 + 590, transferBytes: 1_048_576, decodeEnqueuedUs: 2 ** 31 + 520 });
         if (s.decodeScores !== undefined) t.decodeScores = s.decodeScores;
       }
-      const got = buildRecord(t, s.status as RequestStatus, s.reason);
+      const got = buildRecord(t, s.status as RequestStatus, s.reason, NOW);
       const want = referenceRecord(t, s.status as RequestStatus, s.reason);
       expect(got).toEqual(want);
       expect(Object.keys(got)).toEqual(Object.keys(want));
@@ -127,7 +132,7 @@ describe('request record against its documented shape', () => {
     for (const [key, set, reason] of cases) {
       const t = served(key in srcValue ? { [key]: srcValue[key] } : {});
       set(t);
-      const rec = buildRecord(t, 'completed', reason) as unknown as Record<string, unknown>;
+      const rec = buildRecord(t, 'completed', reason, NOW) as unknown as Record<string, unknown>;
       expect(Object.keys(rec), key).toContain(key);
       expect(rec, key).toEqual(referenceRecord(t, 'completed', reason));
     }
@@ -137,11 +142,11 @@ describe('request record against its documented shape', () => {
     const withDecode = served();
     withDecode.decodeReq = engineRequestFor({ id: 'r7', arrivalUs: 2 ** 31 + 5, inputTokens: 40, outputTokens: 3 }, 7, 16);
     withDecode.decodeReq.preemptions = 4;
-    expect(buildRecord(withDecode, 'completed', undefined)).toEqual(referenceRecord(withDecode, 'completed', undefined));
-    expect(buildRecord(withDecode, 'completed', undefined).preemptions).toBe(5);
+    expect(buildRecord(withDecode, 'completed', undefined, NOW)).toEqual(referenceRecord(withDecode, 'completed', undefined));
+    expect(buildRecord(withDecode, 'completed', undefined, NOW).preemptions).toBe(5);
     const noDecode = served();
     noDecode.disagg = true;
-    expect(buildRecord(noDecode, 'rejected', undefined)).toMatchObject({ firstTokenUs: -1, producedTokens: 0, disagg: { decodeFirstScheduledUs: -1, decodeCachedTokens: 0 } });
+    expect(buildRecord(noDecode, 'rejected', undefined, NOW)).toMatchObject({ firstTokenUs: -1, producedTokens: 0, disagg: { decodeFirstScheduledUs: -1, decodeCachedTokens: 0 } });
   });
 
   it('a disaggregated record merges both halves\' preemptions and takes the client-facing token times from the decode side', () => {
@@ -150,7 +155,7 @@ describe('request record against its documented shape', () => {
     const d = engineRequestFor({ id: 'r7', arrivalUs: 2 ** 31 + 5, inputTokens: 40, outputTokens: 3 }, 7, 16);
     Object.assign(d, { firstTokenUs: 2 ** 31 + 700, finishedUs: 2 ** 31 + 1_500, preemptions: 2, outputDone: 3, preemptionTimesUs: [30], tokenTimesUs: [2 ** 31 + 700] });
     Object.assign(t, { disagg: true, decodeReq: d });
-    const rec = buildRecord(t, 'completed', undefined);
+    const rec = buildRecord(t, 'completed', undefined, NOW);
     expect(rec).toMatchObject({ firstTokenUs: 2 ** 31 + 700, finishedUs: 2 ** 31 + 1_500, preemptions: 3, producedTokens: 3, preemptionTimesUs: [10, 20, 30], tokenTimesUs: [2 ** 31 + 700] });
     // The prefill side's own list is not extended in place.
     expect(t.req.preemptionTimesUs).toEqual([10, 20]);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OtlpHttpSink, retryAfterMs, tracesUrl } from '../../src/telemetry/http-exporter.node.js';
+import { OtlpHttpSink, retryAfterMs, retryDelayMs, tracesUrl } from '../../src/telemetry/http-exporter.node.js';
 import { resolveTelemetry } from '../../src/telemetry/options.js';
 import { resolveOtlpExport } from '../../src/telemetry/otlp-config.js';
 import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
@@ -14,6 +14,7 @@ interface Hit {
   readonly encoding: string | undefined;
   readonly type: string | undefined;
   readonly path: string | undefined;
+  readonly agent: string | undefined;
 }
 
 let server: Server | undefined;
@@ -39,7 +40,7 @@ async function receiver(statuses: number[], headers: Record<string, string> = {}
     const bytes = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
     const msg = T.decode(bytes) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
     const status = statuses.shift() ?? 200;
-    hits.push({ status, spans: msg.resourceSpans[0]!.scopeSpans[0]!.spans.length, encoding: req.headers['content-encoding'], type: req.headers['content-type'], path: req.url });
+    hits.push({ status, spans: msg.resourceSpans[0]!.scopeSpans[0]!.spans.length, encoding: req.headers['content-encoding'], type: req.headers['content-type'], path: req.url, agent: req.headers['user-agent'] });
     res.writeHead(status, status === 200 ? { 'content-type': 'application/x-protobuf' } : headers);
     res.end();
   });
@@ -58,6 +59,31 @@ describe('OTLP/HTTP exporter', () => {
     expect(hits.map((h) => h.status)).toEqual([503, 503, 200]);
     expect(hits[0]).toMatchObject({ encoding: 'gzip', type: 'application/x-protobuf', path: '/v1/traces' });
     expect(s).toMatchObject({ traces: 4, spans: 24, messages: 1, retries: 2, failedSpans: 0, droppedSpans: 0 });
+  });
+
+  it('names itself in User-Agent (OTLP exporter spec, "User Agent"), after a product the user configured', async () => {
+    const { url, hits } = await receiver([]);
+    const sink = new OtlpHttpSink(url, t);
+    sink.add(completed(0));
+    await sink.close();
+    expect(hits[0]!.agent).toBe(`blis-OTLP-Exporter-JavaScript/${t.version}`);
+    const own = new OtlpHttpSink(resolveOtlpExport({ endpoint: url, headers: { 'User-Agent': 'capacity-study/2' } }), t);
+    own.add(completed(1));
+    await own.close();
+    expect(hits[1]!.agent).toBe(`capacity-study/2 blis-OTLP-Exporter-JavaScript/${t.version}`);
+  });
+
+  it('backs off exponentially with jitter (OTLP exporter spec, "Retry"), never below a Retry-After', async () => {
+    expect([0, 0.5, 1].map((u) => retryDelayMs(100, undefined, 30_000, u))).toEqual([80, 100, 120]);
+    expect(retryDelayMs(100, 1_000, 30_000, 1)).toBe(1_000);
+    expect(retryDelayMs(100, 60_000, 30_000, 0)).toBe(30_000);
+    const draws: number[] = [];
+    const { url, hits } = await receiver([503, 503]);
+    const sink = new OtlpHttpSink(url, t, { initialBackoffMs: 5, concurrency: 1, random: () => (draws.push(0.25), 0.25) });
+    sink.add(completed(0));
+    await sink.close();
+    expect(hits.map((h) => h.status)).toEqual([503, 503, 200]);
+    expect(draws).toHaveLength(2); // one draw per wait
   });
 
   it('honours Retry-After on 429', async () => {

@@ -9,6 +9,10 @@ import { loadOtlpSchema } from '../../src/telemetry/otlp-proto.node.js';
 import { otlpFormat, otlpSniff, readOtlpBytes, readOtlpFile } from '../../src/telemetry/otlp-reader.node.js';
 import type { OtlpReadIssue } from '../../src/telemetry/otlp-reader.js';
 import type { ArrivalRequest } from '../../src/workload/request.js';
+import { resolveTelemetry } from '../../src/telemetry/options.js';
+import { tracesDataToJsonLine } from '../../src/telemetry/otlp-json.js';
+import { SpanBatcher } from '../../src/telemetry/sink.js';
+import { completed } from './records.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/otlp/${name}`, import.meta.url));
 
@@ -94,3 +98,16 @@ describe('OTLP reader on the journey-tracing fork', () => {
     expect(got).toEqual([{ id: 'chatcmpl-j1', arrivalUs: 0, inputTokens: 700, outputTokens: 120, observed: { ttftUs: 95_000, e2eUs: 898_000 } }]);
   });
 });
+
+describe('OTLP reader on blis runs', () => {
+  it('orders requests that arrived at the same microsecond by blis.request.index, not by when they finished', () => {
+    // blis writes a trace when its request leaves, so same-time arrivals can come in reverse;
+    // their order is the simulation's (the event queue's tie-break), which a replay must keep.
+    const lines: string[] = [];
+    const batcher = new SpanBatcher(resolveTelemetry({ seed: 1 }), (b) => lines.push(tracesDataToJsonLine(b)));
+    for (const i of [3, 2, 1, 0]) batcher.add(completed(i, { arrivalUs: i < 3 ? 5_000 : 9_000 }));
+    batcher.flush();
+    expect(readOtlpBytes(Buffer.from(lines.join('')), 'run.jsonl').map((r) => [r.id, r.arrivalUs])).toEqual([['r0', 0], ['r1', 0], ['r2', 0], ['r3', 4_000]]);
+  });
+});
+

@@ -44,6 +44,12 @@ describe('span tree of one request', () => {
     expect([us(byName(spans, 'decode').startTimeUnixNano), us(byName(spans, 'decode').endTimeUnixNano)]).toEqual([r.firstTokenUs, r.finishedUs]);
   });
 
+  it('flags every span sampled, its parent known and local, as the OpenTelemetry SDK does (trace.proto Span.flags)', () => {
+    for (const r of [completed(1), withDetail(2), rejected(3), disaggregated(4)]) {
+      for (const s of b.build(r)) expect(s.flags, s.name).toBe(0x101);
+    }
+  });
+
   it('carries GenAI, vLLM latency (seconds) and blis attributes on the root', () => {
     const r = completed(3);
     const root = b.build(r)[0]!;
@@ -72,6 +78,18 @@ describe('span tree of one request', () => {
     expect(decode.events!.filter((e) => e.name === 'token').map((e) => attr(e, 'blis.token.index'))).toEqual([16, 32, 48]);
   });
 
+  it('puts the chunks of a prompt recomputed after a preemption in decode on decode, where they happened', () => {
+    const r0 = withDetail(2);
+    const again = r0.preemptionTimesUs![0]! + 30_000;
+    const r = { ...r0, prefillChunks: [...r0.prefillChunks!, { startUs: again, endUs: again + 25_000, tokens: 600 }] };
+    const spans = b.build(r);
+    expect(byName(spans, 'prefill').events!.map((e) => attr(e, 'blis.chunk.index'))).toEqual([0, 1]);
+    const decode = byName(spans, 'decode');
+    expect(decode.events!.map((e) => e.name)).toEqual(['first_token', 'preempted', 'prefill_chunk', 'token', 'token', 'token']);
+    const chunk = decode.events!.find((e) => e.name === 'prefill_chunk')!;
+    expect([us(chunk.timeUnixNano), attr(chunk, 'blis.chunk.index'), attr(chunk, 'blis.chunk.tokens')]).toEqual([again, 2, 600]);
+  });
+
   it('gives a rejected request a root and an admission span, both ERROR with the reason', () => {
     const r = rejected(7);
     const spans = b.build(r);
@@ -79,6 +97,17 @@ describe('span tree of one request', () => {
     for (const s of spans) expect(s.status).toEqual({ code: 2, message: 'exceeds-max-model-len' });
     expect(us(spans[1]!.endTimeUnixNano)).toBe(r.finishedUs);
     expect(attr(spans[0]!, 'blis.admission.decision')).toBe('rejected');
+  });
+
+  it('a request turned away at its arrival: the ERROR root carries the admission as an event, not a zero-length span', () => {
+    const r = { ...rejected(7), finishedUs: -1, endedUs: rejected(7).arrivalUs };
+    const spans = b.build(r);
+    expect(spans.map((s) => s.name)).toEqual([ROOT_SPAN_NAME]);
+    expect(spans[0]!.status).toEqual({ code: 2, message: 'exceeds-max-model-len' });
+    const admission = spans[0]!.events!.find((e) => e.name === 'admission')!;
+    expect([us(admission.timeUnixNano), attr(admission, 'blis.reason'), attr(admission, 'blis.admission.decision')]).toEqual([r.arrivalUs, 'exceeds-max-model-len', 'rejected']);
+    const asSpans = new TraceBuilder(resolveTelemetry({ seed: 42, instantPhases: 'span' })).build(r);
+    expect(asSpans.map((s) => [s.name, s.status?.code])).toEqual([[ROOT_SPAN_NAME, 2], ['admission', 2]]);
   });
 
   it('adds kv_transfer only for disaggregated requests', () => {
