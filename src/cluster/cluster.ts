@@ -15,7 +15,6 @@ import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
 import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
 import { BlockHashArena } from '../engine/block-hash.js';
-import { PrefixHashMemo } from '../engine/prefix-hash-memo.js';
 import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
 import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
 import { requestProblem } from '../workload/check-request.js';
@@ -91,9 +90,8 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
   readonly lifecycle: InstanceLifecycle;
   private draining = false;
   private nextIndex = 0;
-  /** Arriving requests' block hashes are slices of shared slabs (one allocation per few hundred requests); their prefix levels' come from the run's memo. */
+  /** Arriving requests' block hashes are slices of shared slabs (one allocation per few hundred requests); their prefix levels' come from its memo. */
   private readonly hashArena = new BlockHashArena();
-  private readonly hashMemo = new PrefixHashMemo();
   private lastArrivalUs = 0;
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
@@ -178,7 +176,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     // A P/D request's decode half shares its id's key with the prefill half: its blocks register as they fill.
-    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena, this.deps.uniqueIds === true && this.pd === null, this.hashMemo);
+    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena, this.deps.uniqueIds === true && this.pd === null);
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.ledger.opened(t);
     if (this.config.clientTimeoutUs > 0) {

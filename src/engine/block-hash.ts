@@ -25,7 +25,7 @@
  * copied from the chain that earlier requests of the same levels hashed, and only the rest hashed.
  */
 import type { ArrivalRequest } from '../workload/request.js';
-import type { PrefixHashMemo } from './prefix-hash-memo.js';
+import { PrefixHashMemo } from './prefix-hash-memo.js';
 
 const TWO32 = 4294967296;
 /**
@@ -107,9 +107,12 @@ export interface RequestBlockHashes {
  * bookkeeping for the garbage collector), which cost more than hashing the request's blocks; a
  * slice is a view on a slab. A slab lives while any of its slices does, so memory is bounded by
  * one slab (64 KiB) per request in the system; requests end roughly in arrival order, so in
- * practice only the last few slabs are alive.
+ * practice only the last few slabs are alive. The run's memo of prefix-level chains
+ * (prefix-hash-memo.ts) lives with it: both are the run's hashing state, and the memo allocates
+ * nothing until a prefix comes.
  */
 export class BlockHashArena {
+  readonly memo = new PrefixHashMemo();
   private slab = new Float64Array(0);
   private used = 0;
 

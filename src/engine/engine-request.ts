@@ -10,7 +10,6 @@
  */
 import type { ArrivalRequest } from '../workload/request.js';
 import { hashBlockCount, ownContentKey, promptBlockCount, requestBlockHashes, type BlockHashArena } from './block-hash.js';
-import type { PrefixHashMemo } from './prefix-hash-memo.js';
 
 /** Where a request's block hashes come from when they are computed on first use (EngineRequest.seqBlockHashes). */
 export interface LazyBlockHashes {
@@ -223,10 +222,10 @@ export class EngineRequest {
 
 /**
  * A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once
- * (into `arena` when given, its prefix levels' through the run's `memo` when given; `uniqueIds`:
- * see EngineRequest.deferPrivate).
+ * (into `arena` when given, its prefix levels' through the arena's memo; `uniqueIds`: see
+ * EngineRequest.deferPrivate).
  */
-export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena, uniqueIds = false, memo?: PrefixHashMemo): EngineRequest {
+export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena, uniqueIds = false): EngineRequest {
   if (uniqueIds && src.prefix === undefined && src.hashIds === undefined) {
     // Every block is its own (requestBlockHashes: sharedBlocks 0, the id's key) and its registration
     // waits for a preemption: the hashes wait until something reads them, which most never do.
@@ -234,7 +233,7 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
     r.deferPrivate = true;
     return r;
   }
-  const h = requestBlockHashes(src, blockSize, arena, memo);
+  const h = requestBlockHashes(src, blockSize, arena, arena?.memo);
   const r = new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
   // `uniqueIds`: the caller knows no other request of the run has this id (and no sibling shares it).
   if (uniqueIds && h.ownKey && h.idKey >= 0) r.deferPrivate = true;
