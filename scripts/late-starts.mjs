@@ -10,11 +10,7 @@
 // their E2E difference against everyone's; how many consecutive late first tokens come within 1 ms
 // of each other against random draws of as many requests; and the E2E difference of requests
 // finishing within 40 ms of a late first token against the same window around random times.
-import { readFileSync } from 'node:fs';
-import { parseExperiment } from '../dist/validate/experiment.js';
-import { buildPlan } from '../dist/validate/plan.js';
-import { simulatePlan } from '../dist/validate/simulate-plan.js';
-import { parseCalibrationRequestsCsv } from '../dist/validate/requests.js';
+import { median, replayCalibration } from './calibration-replay.mjs';
 
 const id = process.argv[2];
 if (!id) {
@@ -22,16 +18,8 @@ if (!id) {
   process.exit(2);
 }
 const thresholdUs = 1000 * Number(process.argv[3] ?? 20);
-const dir = new URL('../baselines/calibration-experiments/', import.meta.url);
-const exp = parseExperiment(JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8')), `${id}.json`);
-const rows = parseCalibrationRequestsCsv(readFileSync(new URL(`${id}.requests.csv`, dir), 'utf8'), `${id}.requests.csv`);
-const { records } = await simulatePlan(buildPlan(exp, { requests: rows, arrivals: 'trace' }));
-const sim = new Map(records.map((r) => [r.index, r]));
+const { rows, sim } = await replayCalibration(id);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
-};
 const all = [];
 rows.forEach((row, i) => {
   const r = sim.get(i);

@@ -15,29 +15,14 @@
 // the stages that are not saturated (both medians of the cached group under 200 ms, real and
 // simulated) and have at least 5 requests in each group, weighted by the uncached requests. The
 // requests of the first 5 s are left out (the cold start).
-import { readFileSync, readdirSync } from 'node:fs';
-import { parseExperiment } from '../dist/validate/experiment.js';
-import { buildPlan } from '../dist/validate/plan.js';
-import { simulatePlan } from '../dist/validate/simulate-plan.js';
-import { parseCalibrationRequestsCsv } from '../dist/validate/requests.js';
+import { calibrationIds, median, replayCalibration } from './calibration-replay.mjs';
 
-const dir = new URL('../baselines/calibration-experiments/', import.meta.url);
-const ids = process.argv.length > 2
-  ? process.argv.slice(2)
-  : readdirSync(dir).filter((f) => f.endsWith('.requests.csv')).map((f) => f.slice(0, -'.requests.csv'.length)).sort();
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
-};
+const ids = process.argv.length > 2 ? process.argv.slice(2) : calibrationIds();
 const f1 = (x) => x.toFixed(1).padStart(6);
 
 console.log('run                                          cached  uncached  tokens  real: cached uncached  added  blis: cached uncached  added  added, blis vs real');
 for (const id of ids) {
-  const exp = parseExperiment(JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8')), `${id}.json`);
-  const rows = parseCalibrationRequestsCsv(readFileSync(new URL(`${id}.requests.csv`, dir), 'utf8'), `${id}.requests.csv`);
-  const { records } = await simulatePlan(buildPlan(exp, { requests: rows, arrivals: 'trace' }));
-  const sim = new Map(records.map((r) => [r.index, r]));
+  const { rows, sim } = await replayCalibration(id);
   const stages = new Map();
   rows.forEach((row, i) => {
     const r = sim.get(i);
