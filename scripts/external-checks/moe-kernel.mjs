@@ -118,7 +118,7 @@ const TABLES = [
     },
   },
   {
-    // vllm-project/vllm#40542 (varjoranta, 2026-04-21, closed unmerged), E=64,N=1408 on
+    // vllm-project/vllm#40542 (varjoranta, 2026-04-21, closed), E=64,N=1408 on
     // A100-SXM4-80GB, bf16, hidden 2048, top 6 (DeepSeek-V2-Lite's and Kimi-VL-A3B's MoE), default
     // vs tuned. Harness: a standalone tuner timing vLLM's fused MoE with
     // triton.testing.do_bench(warmup=5, rep=30), not benchmark_moe.py and no CUDA graph.
