@@ -1,8 +1,9 @@
 /**
  * WVA's saturation analyzer (llm-d-incubation/workload-variant-autoscaler,
- * docs/saturation-analyzer.md; defaults from its capacity-scaling ConfigMap): a replica is
- * saturated when its KV utilisation >= kv_cache_threshold or its waiting queue >=
- * queue_length_threshold. Over the non-saturated replicas, average spare capacity is
+ * docs/saturation-analyzer.md, internal/saturation/analyzer.go; defaults from its
+ * capacity-scaling ConfigMap): a replica is saturated when its KV utilisation >=
+ * kv_cache_threshold or its waiting queue >= queue_length_threshold, both its peaks over the
+ * collector's last minute (WVA queries max_over_time[1m]). Over the non-saturated replicas, average spare capacity is
  * (threshold − value); scale up by one when the average spare KV < kv_spare_trigger or the
  * average spare queue < queue_spare_trigger. Scale-up is blocked while replicas are pending
  * (WVA's cascade guard). Scale down by one only when no replica is saturated and a worst-case
@@ -31,10 +32,11 @@ class SaturationAnalyzer implements Analyzer {
     let kvLoad = 0;
     let qLoad = 0;
     for (const r of m.replicas) {
-      if (r.kvUtilization >= kvT || r.waiting >= qT) continue;
+      // WVA reads each pod's peak over the last minute (collector.ts).
+      if (r.peakKvUtilization >= kvT || r.peakWaiting >= qT) continue;
       nonSat++;
-      kvLoad += r.kvUtilization;
-      qLoad += r.waiting;
+      kvLoad += r.peakKvUtilization;
+      qLoad += r.peakWaiting;
     }
     const saturated = m.replicas.length - nonSat;
     const up = (why: string): ScalingSignal => ctx.pending > 0

@@ -13,7 +13,7 @@ const view = (id: number, waiting: number, running: number, used: number): Repli
 
 describe('prometheus collector', () => {
   test('the analyzer sees the newest scrape at least lag_s old, with rates over rate_window_s', () => {
-    const c = prometheusCollector.create({ scrape_interval_s: 10, lag_s: 15, rate_window_s: 20 }, {});
+    const c = prometheusCollector.create({ scrape_interval_s: 10, lag_s: 15, rate_window_s: 20, peak_window_s: 60 }, {});
     const counters = zeroCounters();
     for (let t = 0; t <= 60; t += 10) {
       counters.arrivals = t * 3; // 3 req/s
@@ -32,8 +32,34 @@ describe('prometheus collector', () => {
     expect(Number.isNaN(m.meanItlMs)).toBe(true);
   });
 
+  test('each replica carries its peak waiting and KV utilisation over (t − peak_window_s, t], as WVA\'s max_over_time[1m]', () => {
+    // Scrapes every 15 s; replica 0's queue spikes to 9 at 15 s and is empty again at 30 s.
+    // Seen at 60 s (window (0, 60]: scrapes 15, 30, 45, 60): peak 9, though the scrape at 60 s shows 0.
+    // Seen at 75 s (window (15, 75]): the spike at 15 s has left the window.
+    const c = prometheusCollector.create({ scrape_interval_s: 15, lag_s: 0, rate_window_s: 60, peak_window_s: 60 }, {});
+    const queue = [0, 9, 0, 0, 0, 0];
+    const kv = [10, 50, 20, 0, 0, 0];
+    queue.forEach((q, k) => c.scrape(k * 15e6, [view(0, q, 1, kv[k]!)], new Map()));
+    const at60 = c.metrics(60e6, 'm')!.replicas[0]!;
+    expect([at60.waiting, at60.peakWaiting, at60.kvUtilization, at60.peakKvUtilization]).toEqual([0, 9, 0, 0.5]);
+    const at75 = c.metrics(75e6, 'm')!.replicas[0]!;
+    expect([at75.peakWaiting, at75.peakKvUtilization]).toEqual([0, 0.2]);
+    const instant = prometheusCollector.create({ scrape_interval_s: 15, lag_s: 0, rate_window_s: 60, peak_window_s: 0 }, {});
+    queue.forEach((q, k) => instant.scrape(k * 15e6, [view(0, q, 1, kv[k]!)], new Map()));
+    expect(instant.metrics(60e6, 'm')!.replicas[0]!.peakWaiting).toBe(0);
+  });
+
+  test('a burst between decisions saturates the saturation analyzer\'s view until it leaves the peak window', () => {
+    const c = prometheusCollector.create({ scrape_interval_s: 15, lag_s: 0, rate_window_s: 60, peak_window_s: 60 }, {});
+    [0, 6, 0, 0, 0].forEach((q, k) => c.scrape(k * 15e6, [view(0, q, 1, 0), view(1, 0, 1, 0)], new Map()));
+    const satEntry = ANALYZERS.find((e) => e.name === "saturation")!; const a = satEntry.create(defaultOptions(satEntry), {});
+    // At 60 s replica 0's peak is 6 ≥ 5 (saturated); replica 1 alone has spare queue 5, KV 0.8: hold, not scale down.
+    const s = a.analyze(c.metrics(60e6, 'm'), { policy, active: 2, pending: 0, nowUs: 60e6 });
+    expect(s.desired).toBe(2);
+  });
+
   test('only ready replicas report', () => {
-    const c = prometheusCollector.create({ scrape_interval_s: 1, lag_s: 0, rate_window_s: 1 }, {});
+    const c = prometheusCollector.create({ scrape_interval_s: 1, lag_s: 0, rate_window_s: 1, peak_window_s: 60 }, {});
     c.scrape(0, [view(0, 1, 1, 1), { ...view(1, 9, 9, 9), state: 'draining' }, { ...view(2, 0, 0, 0), state: 'loading' }], new Map());
     expect(c.metrics(0, 'm')!.replicas.map((r) => r.id)).toEqual([0]);
   });
@@ -81,7 +107,7 @@ const policy: ModelPolicy = { name: 'm', priority: 1, sloClass: '', ttftMs: 500,
 
 function metrics(over: Partial<ModelMetrics>): ModelMetrics {
   return {
-    model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2 }],
+    model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2, peakWaiting: 0, peakKvUtilization: 0.2 }],
     arrivalRps: 10, completionRps: 10, outputTokensPerS: 2000, meanTtftMs: 80, meanItlMs: 20, meanPrefillS: 0.05, meanServiceS: 4,
     meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, ...over,
   };
@@ -108,7 +134,7 @@ describe('analyzer registry conformance', () => {
 describe('saturation analyzer (WVA defaults)', () => {
   const a = ANALYZERS.find((e) => e.name === 'saturation')!;
   const sat = a.create(defaultOptions(a), {});
-  const r = (id: number, kv: number, waiting: number) => ({ id, hardware: 'H100', tp: 1, waiting, running: 1, kvUsedBlocks: kv * 100, kvTotalBlocks: 100, kvUtilization: kv });
+  const r = (id: number, kv: number, waiting: number) => ({ id, hardware: 'H100', tp: 1, waiting, running: 1, kvUsedBlocks: kv * 100, kvTotalBlocks: 100, kvUtilization: kv, peakWaiting: waiting, peakKvUtilization: kv });
   test('+1 when average spare KV over non-saturated replicas is below 0.1', () => {
     const s = sat.analyze(metrics({ replicas: [r(0, 0.75, 0), r(1, 0.72, 0), r(2, 0.9, 0)] }), { policy, active: 3, pending: 0, nowUs: 0 });
     expect(s.desired).toBe(4);
