@@ -92,6 +92,19 @@ describe('stabilizer', () => {
     expect(s.stabilize('m', 1, 5, 50e6).desired).toBe(1); // 1s still in the 20 s up window
     expect(s.stabilize('m', 1, 5, 70e6).desired).toBe(5);
   });
+  test('a window of W s holds the recommendations of (now − W, now]: one made exactly W ago has left it (HPA)', () => {
+    // Decisions every 10 s, scale_down_s 30: 3 at 340 s, then 2s. At 370 s the 3 is exactly 30 s old.
+    const s = new Stabilizer({ upWindowUs: 30e6, downWindowUs: 30e6, upCooldownUs: 0, downCooldownUs: 0 });
+    expect(s.stabilize('m', 3, 3, 340e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 2, 350e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 2, 360e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 2, 370e6).desired).toBe(2);
+    // Up: 4s from 380 s; at 400 s the 2 made at 370 s has left (370, 400].
+    expect(s.stabilize('m', 2, 4, 380e6).desired).toBe(2);
+    expect(s.stabilize('m', 2, 4, 390e6).desired).toBe(2);
+    expect(s.stabilize('m', 2, 4, 400e6).desired).toBe(4);
+  });
+
   test('cooldown holds a second move in the same direction', () => {
     const s = new Stabilizer({ upWindowUs: 0, downWindowUs: 0, upCooldownUs: 60e6, downCooldownUs: 0 });
     expect(s.stabilize('m', 1, 2, 0).desired).toBe(2);
