@@ -157,6 +157,13 @@ describe('saturation analyzer (WVA defaults)', () => {
     expect(s.desired).toBe(2);
     expect(s.reason).toMatch(/blocked/);
   });
+  test('-1 beside a saturated replica when two others are idle: WVA\'s isScaleDownSafe sums only the non-saturated', () => {
+    // Replica 0 queue 9 (saturated), 1 and 2 idle: spare KV 0.8, queue 5 (no scale-up); two
+    // non-saturated with zero load spread over one: spare 0.8 ≥ 0.1 and 5 ≥ 3 → 2.
+    expect(sat.analyze(metrics({ replicas: [r(0, 0.3, 9), r(1, 0, 0), r(2, 0, 0)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);
+    // One non-saturated beside it: nothing to spread over, hold.
+    expect(sat.analyze(metrics({ replicas: [r(0, 0.3, 9), r(1, 0, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
+  });
   test('-1 only when the load of one replica fewer still leaves spare above both triggers', () => {
     expect(sat.analyze(metrics({ replicas: [r(0, 0.2, 0), r(1, 0.2, 0), r(2, 0.2, 1)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);
     expect(sat.analyze(metrics({ replicas: [r(0, 0.4, 0), r(1, 0.35, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
