@@ -56,6 +56,17 @@ describe('hand-computed P/D scenarios through blis replay', () => {
     sync: { r0: [12550, 32550], r1: [124242, 144242] },
   });
 
+  // prefix-threshold with the default 2 s KV-event delay: B repeats A's prompt 100 ms later. llm-d's
+  // decider reads the router's own prefix index, which learnt A's 62 hashed blocks on the decode
+  // instance when A was routed (PreRequest), not the KV events: 1000 − 992 = 8 < 256, so B is
+  // served whole by the decode instance, where it hits 992 tokens and computes 8: [100000, 110080).
+  scenario('prefix-threshold: a prompt just routed to the decode instance counts as cached there at once', {
+    csv: `${PREFIXED}\n0,1000,3,P,1000\n100000,1000,3,P,1000\n`,
+    flags: [...PD, '--pd-decider', 'prefix-threshold'],
+    sync: { r0: [33653, 53653], r1: [110080, 130080] },
+    counts: { r1: [0, 992] },
+  });
+
   // Two transfers share the link (--pd-transfer-bandwidth 5: 5,000 B/µs). A (1000/3) at 0:
   // prefill [0, 20000), pull of 132,120,576 B from 20000. B (100/3) at 10000 waits for A's step:
   // prefill [20000, 31000); its 7 blocks (14,680,064 B) start at 31000, when A has
