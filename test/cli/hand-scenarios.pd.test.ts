@@ -17,8 +17,12 @@
  *   prefill, the transfer and that step; `first_token_us` is the decode side's.
  * - `cached_tokens` is the prefill side's hit (the record's instance is the prefill instance).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayScenario, scenario } from './hand-scenario.js';
+import { TEN_MS_PLUS_10US_PER_PROMPT_TOKEN, replayScenario, scenario } from './hand-scenario.js';
+import { runCli } from './helpers.js';
 
 const PD = ['--model', 'meta-llama/llama-3.1-8b-instruct', '--num-instances', '2', '--prefill-instances', '1', '--decode-instances', '1', '--block-size', '16'];
 const PLAIN = 'arrival_us,input_tokens,output_tokens';
@@ -97,6 +101,25 @@ describe('hand-computed P/D scenarios through blis replay', () => {
     csv: `${PLAIN}\n0,1000,3\n0,1000,3\n`,
     flags: [...PD, '--total-kv-blocks', '70'],
     sync: { r0: [33653, 53653], r1: [67306, 87306] },
+  });
+
+  it('--requests-out .jsonl carries the decode side: the contended scenario\'s prefill answers, transfers and decode steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-hand-pd-'));
+    writeFileSync(join(dir, 'a.csv'), `${PLAIN}\n0,1000,3\n10000,100,3\n`);
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(TEN_MS_PLUS_10US_PER_PROMPT_TOKEN));
+    const r = await runCli(['replay', 'a.csv', '--latency-model', 'linear', '--latency-coefficients', 'c.json', ...PD, '--pd-transfer-bandwidth', '5',
+      '--no-async-scheduling', '--requests-out', 'r.jsonl', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    const rows = readFileSync(join(dir, 'r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const d = Object.fromEntries(rows.map((x) => [x.id, [x.instance, x.disagg]]));
+    expect(d['r0']).toEqual([0, {
+      decode_instance: 1, decode_pool: 'decode', decode_routed_us: 0, prefill_done_us: 20000, decode_enqueued_us: 20000,
+      transfer_start_us: 20000, transfer_end_us: 50361, transfer_bytes: 63 * BLOCK_BYTES, decode_first_scheduled_us: 57883, decode_cached_tokens: 0,
+    }]);
+    expect(d['r1']).toEqual([0, {
+      decode_instance: 1, decode_pool: 'decode', decode_routed_us: 10000, prefill_done_us: 31000, decode_enqueued_us: 31000,
+      transfer_start_us: 31000, transfer_end_us: 37873, transfer_bytes: 7 * BLOCK_BYTES, decode_first_scheduled_us: 37873, decode_cached_tokens: 0,
+    }]);
   });
 
   it('transfer figures: bytes from the KV geometry, the wait for decode blocks, no contention for a lone transfer', async () => {
