@@ -68,7 +68,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--flow-control', 'hold saturated requests in a gateway queue (priority bands, FIFO) instead of rejecting them')
     .option('--request-ttl <s>', 'flow control: a queued request expires after this long (default: none)', numFlag('--request-ttl'))
     .option('--max-gateway-queue <n>', 'flow control: queued requests beyond this are rejected (default: unbounded)', intFlag('--max-gateway-queue'))
-    .option('--cache-signal-delay <ms>', 'KV-cache events reach the router this late (precise-prefix-cache, pd prefix-threshold) (default 2000)', numFlag('--cache-signal-delay'))
+    .option('--cache-signal-delay <ms>', 'KV-cache events reach the router this late (precise-prefix-cache; the pd prefix-threshold decider under it) (default 2000)', numFlag('--cache-signal-delay'))
     .option('--admission-latency <ms>', 'gateway time spent on admission per request (default 0)', numFlag('--admission-latency'))
     .option('--routing-latency <ms>', 'gateway time spent on routing per request (default 0)', numFlag('--routing-latency'))
     .option('--prefill-instances <n>', 'P/D: instances in the prefill pool (with --decode-instances; they must add up to --num-instances)', intFlag('--prefill-instances'))

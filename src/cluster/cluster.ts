@@ -104,7 +104,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);
-    this.kvView = (hasPd && decider.needsCacheView) || scorersNeedCacheView(config.routingScorers);
+    this.kvView = scorersNeedCacheView(config.routingScorers);
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
     const stepTimes = poolStepTimes(config, { stepTime: deps.stepTime, overheads: deps.overheads }, deps.stepTimeFor);
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 }, deps.leap ?? true);
@@ -118,7 +118,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
         this.liveUpdate();
       },
       enqueue: (t, instance, req) => this.enqueue(t, instance, req),
-    }, { decode: this.policies[Phase.Decode]!, prefill: this.policies[Phase.Prefill]! }, decider.create(config.pdPrefixThresholdTokens)) : null;
+    }, { decode: this.policies[Phase.Decode]!, prefill: this.policies[Phase.Prefill]! }, decider.create(config.pdPrefixThresholdTokens), decider.needsCacheView) : null;
     config.pools.forEach((p, k) => {
       for (let j = 0; j < p.count; j++) this.lifecycle.start(k);
     });

@@ -4,7 +4,14 @@
  * 1. the decode profile runs first: a decode instance is picked for the request;
  * 2. the P/D decider looks at that instance (prefix-threshold: the prompt tokens it is believed
  *    to hold) and either serves the request whole there, or runs the prefill profile, which
- *    picks a prefill instance (if none is eligible, the decode instance serves it whole);
+ *    picks a prefill instance (if none is eligible, the decode instance serves it whole). llm-d's
+ *    prefix-based decider reads the pod's PrefixCacheMatchInfo, which its default producer, the
+ *    approximate prefix index (requestcontrol/dataproducer/approximateprefix/plugin.go `Produce`),
+ *    fills from the blocks the router itself sent to each pod (its `PreRequest` adds the request
+ *    to the decode pod and the prefill pod the moment they are picked), and the
+ *    precise-prefix-cache scorer overwrites from the pods' KV events when it is configured. So
+ *    blis keeps such an index of its own for the decider, fed at every pick, and reads the delayed
+ *    KV view instead when a precise-prefix-cache scorer routes;
  * 3. the sidecar sends the prompt to the prefill instance (max_tokens 1, its blocks held after);
  *    when the prefill answers, the request reaches the decode instance's vLLM and waits in its
  *    queue; its scheduler allocates the prompt's blocks when its waiting loop reaches it (its own
@@ -29,6 +36,8 @@ import type { RequestLedger } from './ledger.js';
 import type { PdDecision } from './pd-decider.js';
 import type { RequestStatus } from './record.js';
 import type { RoutingPolicy } from './routing.js';
+import { scorersNeedCacheView } from './scorers/registry.js';
+import { PrefixAffinityIndex } from './scorers/prefix-affinity.js';
 import { Phase, type Tracked, type Transfer } from './tracked.js';
 import type { MutableRouterView } from './view.js';
 
@@ -60,14 +69,23 @@ export class Disaggregation implements TransferListener<Transfer> {
   private readonly links: Array<TransferLink<Transfer> | undefined> = [];
   private readonly oneHot: Uint8Array;
   private readonly matched: Float64Array;
+  /** The decider's approximate prefix index (llm-d's default PrefixCacheMatchInfo producer), or null. */
+  private readonly prefixIndex: PrefixAffinityIndex | null;
 
+  /** `readsPrefix`: the decider needs the decode instance's cached prompt (PdDeciderEntry.needsCacheView). */
   constructor(
     private readonly host: DisaggHost,
     private readonly policies: PdPolicies,
     private readonly decide: (d: PdDecision) => boolean,
+    readsPrefix: boolean,
   ) {
-    this.oneHot = new Uint8Array(host.config.maxInstances);
-    this.matched = new Float64Array(host.config.maxInstances);
+    const cap = host.config.maxInstances;
+    this.oneHot = new Uint8Array(cap);
+    this.matched = new Float64Array(cap);
+    const o = host.config.routingScorerOptions['prefix-affinity'];
+    this.prefixIndex = readsPrefix && !scorersNeedCacheView(host.config.routingScorers)
+      ? new PrefixAffinityIndex(cap, o?.['lruCapacityPerServer'] ?? 0, o?.['maxPrefixBlocks'])
+      : null;
   }
 
   /** Routes a request of a model with prefill pools: decode instance first, then maybe a prefill instance. */
@@ -89,6 +107,9 @@ export class Disaggregation implements TransferListener<Transfer> {
     t.routedUs = now;
     const split = this.decide({ inputTokens: t.req.inputTokens, outputTokens: t.req.outputTokens, cachedTokens: this.cachedOn(d, t) });
     const p = split ? this.pickPrefill(t, now) : -1;
+    // llm-d's approximate index learns the request on the decode pod and the prefill pod once both are picked (PreRequest).
+    this.prefixIndex?.onRouted(view, t.req, d);
+    if (p >= 0) this.prefixIndex?.onRouted(view, t.req, p);
     if (p < 0) {
       // Decode-only: the decode instance serves the whole request (the sidecar passes it to its own vLLM).
       t.instance = d;
@@ -128,9 +149,16 @@ export class Disaggregation implements TransferListener<Transfer> {
     return p;
   }
 
-  /** Prompt tokens instance `d` is believed to hold (the router's delayed KV view). */
+  /**
+   * Prompt tokens instance `d` is believed to hold: llm-d's MatchBlocks × block size, from the
+   * decider's approximate index, or the router's delayed KV view under precise-prefix-cache routing.
+   */
   private cachedOn(d: number, t: Tracked): number {
     const h = this.host;
+    if (this.prefixIndex !== null) {
+      // view.eligible marks the decode candidates, d among them.
+      return Math.min(t.req.inputTokens, this.prefixIndex.matchedBlocks(h.view, t.req, d, this.matched) * h.config.engine.blockSize);
+    }
     if (!h.kvView) return 0;
     this.oneHot[d] = 1;
     h.view.kvIndex.matchedBlocks(t.req.blockHashes, this.oneHot, h.fleet.size, this.matched);

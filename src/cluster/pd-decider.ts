@@ -19,7 +19,11 @@ export interface PdDeciderEntry {
   readonly describe: string;
   /** False for a decider that never splits a request (it needs no prefill pool). */
   readonly disaggregates: boolean;
-  /** True when the decider needs the cached-token estimate (the router then keeps a KV view). */
+  /**
+   * True when the decider needs the decode instance's cached-token estimate: the router's own
+   * approximate prefix index (llm-d's default producer of PrefixCacheMatchInfo), or its delayed
+   * KV view when a precise-prefix-cache scorer routes (disagg.ts).
+   */
   readonly needsCacheView: boolean;
   /** True when it reads --pd-prefix-threshold (the metrics JSON then echoes it). */
   readonly readsThreshold: boolean;

@@ -67,5 +67,22 @@ export function recordJsonLine(r: RequestRecord): string {
   const out: Record<string, unknown> = {};
   for (const k of RECORD_COLUMNS) if (row[k] !== null) out[k] = row[k];
   if (r.routingScores) out['routing_scores'] = r.routingScores;
+  const d = r.disagg;
+  if (d !== undefined) {
+    // The decode side of a P/D request (JSONL only: the CSV keeps one column set for every run).
+    out['disagg'] = {
+      decode_instance: d.decodeInstance,
+      ...(d.decodePool !== undefined ? { decode_pool: d.decodePool } : {}),
+      decode_routed_us: d.decodeRoutedUs,
+      prefill_done_us: d.prefillDoneUs,
+      decode_enqueued_us: d.decodeEnqueuedUs,
+      transfer_start_us: d.transferStartUs,
+      transfer_end_us: d.transferEndUs,
+      transfer_bytes: d.transferBytes,
+      decode_first_scheduled_us: d.decodeFirstScheduledUs,
+      decode_cached_tokens: d.decodeCachedTokens,
+      ...(d.decodeRoutingScores !== undefined ? { decode_routing_scores: d.decodeRoutingScores } : {}),
+    };
+  }
   return JSON.stringify(out) + '\n';
 }

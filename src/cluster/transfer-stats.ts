@@ -3,7 +3,8 @@
  * bytes, how long a prefilled request waited for its decode instance to allocate its blocks and
  * start the pull, how long the
  * transfer took, and how much of that was lost to sharing the prefill instance's link
- * (processor sharing, kv-transfer.ts: the time beyond bytes / bandwidth + base latency).
+ * (processor sharing, kv-transfer.ts: the time beyond bytes / bandwidth, in whole µs as the
+ * link's clock runs, + base latency).
  */
 import { LatencySamples } from './duration-histogram.js';
 import type { RequestRecord } from './record.js';
@@ -44,7 +45,9 @@ export class TransferStats {
     if (d.prefillDoneUs >= 0) this.wait.push(d.transferStartUs - d.prefillDoneUs);
     const took = d.transferEndUs - d.transferStartUs;
     this.transfer.push(took);
-    const alone = (d.transferBytes / this.link.bytesPerS) * US_PER_S + this.link.latencyUs;
+    // Alone on the link the transfer drains in whole µs (kv-transfer.ts `plan`: at least 1 µs, none for 0 bytes).
+    const drainUs = d.transferBytes > 0 ? Math.max(1, Math.ceil((d.transferBytes / this.link.bytesPerS) * US_PER_S - 1e-9)) : 0;
+    const alone = drainUs + this.link.latencyUs;
     this.contention.push(Math.max(0, took - alone));
   }
 

@@ -1,13 +1,15 @@
 /**
  * WVA's saturation analyzer (llm-d-incubation/workload-variant-autoscaler,
- * docs/saturation-analyzer.md; defaults from its capacity-scaling ConfigMap): a replica is
- * saturated when its KV utilisation >= kv_cache_threshold or its waiting queue >=
- * queue_length_threshold. Over the non-saturated replicas, average spare capacity is
- * (threshold − value); scale up by one when the average spare KV < kv_spare_trigger or the
- * average spare queue < queue_spare_trigger. Scale-up is blocked while replicas are pending
- * (WVA's cascade guard). Scale down by one only when no replica is saturated and a worst-case
- * simulation (the non-saturated replicas' total load spread over one replica fewer) still
- * leaves spare capacity above both triggers.
+ * docs/saturation-analyzer.md, internal/saturation/analyzer.go; defaults from its
+ * capacity-scaling ConfigMap): a replica is saturated when its KV utilisation >=
+ * kv_cache_threshold or its waiting queue >= queue_length_threshold, both its peaks over the
+ * collector's last minute (WVA queries max_over_time[1m]). Over the non-saturated replicas,
+ * average spare capacity is (threshold − value); scale up by one when the average spare KV <
+ * kv_spare_trigger or the average spare queue < queue_spare_trigger. Scale-up is blocked while replicas are pending
+ * (WVA's cascade guard). Scale down by one when at least two replicas are not saturated and a
+ * worst-case simulation (the non-saturated replicas' total load spread over one replica fewer)
+ * still leaves spare capacity above both triggers; saturated replicas are left out of it, as in
+ * WVA's `isScaleDownSafe` (a saturated replica does not forbid the scale-down).
  */
 import { fmt, holdSignal, type Analyzer, type AnalyzerContext, type AnalyzerEntry } from './analyzer.js';
 import type { ModelMetrics, ScalingSignal } from './metrics-types.js';
@@ -31,10 +33,11 @@ class SaturationAnalyzer implements Analyzer {
     let kvLoad = 0;
     let qLoad = 0;
     for (const r of m.replicas) {
-      if (r.kvUtilization >= kvT || r.waiting >= qT) continue;
+      // WVA reads each pod's peak over the last minute (collector.ts).
+      if (r.peakKvUtilization >= kvT || r.peakWaiting >= qT) continue;
       nonSat++;
-      kvLoad += r.kvUtilization;
-      qLoad += r.waiting;
+      kvLoad += r.peakKvUtilization;
+      qLoad += r.peakWaiting;
     }
     const saturated = m.replicas.length - nonSat;
     const up = (why: string): ScalingSignal => ctx.pending > 0
@@ -45,7 +48,7 @@ class SaturationAnalyzer implements Analyzer {
     const spareQ = qT - qLoad / nonSat;
     if (spareKv < kvSpare) return up(`avg spare KV ${fmt(spareKv)} < ${kvSpare}`);
     if (spareQ < qSpare) return up(`avg spare queue ${fmt(spareQ)} < ${qSpare}`);
-    if (saturated === 0 && nonSat >= 2 && ctx.pending === 0) {
+    if (nonSat >= 2 && ctx.pending === 0) {
       const after = nonSat - 1;
       const kvAfter = kvT - kvLoad / after;
       const qAfter = qT - qLoad / after;

@@ -15,6 +15,13 @@ export interface ReplicaGauge {
   readonly kvTotalBlocks: number;
   /** kvUsedBlocks / kvTotalBlocks (vllm:kv_cache_usage_perc). */
   readonly kvUtilization: number;
+  /**
+   * The highest `waiting` and `kvUtilization` this replica reported over the collector's peak
+   * window ending at this scrape (PromQL `max_over_time(x[1m])`, what WVA's saturation analyzer
+   * reads); equal to the instant values when the window holds one scrape.
+   */
+  readonly peakWaiting: number;
+  readonly peakKvUtilization: number;
 }
 
 /**

@@ -3,6 +3,9 @@
  * (pkg/controller/podautoscaler, behavior.scaleUp/scaleDown.stabilizationWindowSeconds): every
  * recommendation is remembered; a scale-up follows the lowest recommendation of the up window
  * and a scale-down the highest of the down window, so a move needs the whole window to agree.
+ * A window of W seconds holds the recommendations made in (now − W, now]: HPA's
+ * `stabilizeRecommendationWithBehaviors` (pkg/controller/podautoscaler/horizontal.go) keeps
+ * those whose timestamp is strictly after now − W, so one made exactly W ago has left it.
  * Cooldowns then forbid a move in the same direction too soon after the last one.
  */
 import { usToS } from '../kernel/units.js';
@@ -42,8 +45,9 @@ export class Stabilizer {
     let upRec = Infinity;
     let downRec = -Infinity;
     for (const r of list) {
-      if (r.tUs >= nowUs - this.s.upWindowUs) upRec = Math.min(upRec, r.desired);
-      if (r.tUs >= nowUs - this.s.downWindowUs) downRec = Math.max(downRec, r.desired);
+      // The recommendation just made always counts (HPA seeds both limits with it).
+      if (r.tUs > nowUs - this.s.upWindowUs || r.tUs === nowUs) upRec = Math.min(upRec, r.desired);
+      if (r.tUs > nowUs - this.s.downWindowUs || r.tUs === nowUs) downRec = Math.max(downRec, r.desired);
     }
     let desired = current;
     if (desired < upRec) desired = upRec;

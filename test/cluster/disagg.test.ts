@@ -152,15 +152,29 @@ describe('P/D disaggregation (hand-computed)', () => {
     expect(records.get('long')!.disagg?.decodeInstance).toBe(1);
   });
 
-  it('prefix-threshold counts the prompt the decode side is known (through the KV-event delay) to hold', async () => {
-    // b shares a's 320-token prefix and adds 32 tokens: once a's blocks on the decode instance are
-    // visible (delay 1 ms), b's uncached part (32) is under the threshold and b is served whole.
+  it('prefix-threshold counts the prompt the router sent the decode instance (llm-d\'s approximate prefix index), with no KV-event delay', async () => {
+    // b shares a's 320-token prefix and adds 32 tokens. llm-d's decider reads PrefixCacheMatchInfo
+    // from the approximate index, which learnt a's blocks on the decode instance when a was routed:
+    // b's uncached part (32) is under the threshold and b is served whole, though the KV events
+    // (2 s late by default) do not show a's blocks yet.
     const p = { prefix: { group: 'sys', tokens: 320 } } as const;
     const { records } = await run({
-      prefillInstances: 1, decodeInstances: 1, pdDecider: 'prefix-threshold', pdPrefixThreshold: 100, cacheSignalDelayMs: 1,
+      prefillInstances: 1, decodeInstances: 1, pdDecider: 'prefix-threshold', pdPrefixThreshold: 100,
     }, [arrival('a', 0, 352, 2, p), arrival('b', 500_000, 352, 2, p)]);
     expect(records.get('a')!.disagg).toBeDefined();
     expect(records.get('b')!.disagg).toBeUndefined();
+  });
+
+  it('under precise-prefix-cache routing, prefix-threshold reads the KV events, through their delay', async () => {
+    // llm-d's precise scorer writes PrefixCacheMatchInfo from the pods' KV events: with a 2 s delay b
+    // (500 ms after a) sees nothing cached and is split; with 1 ms it sees a's blocks and is not.
+    const p = { prefix: { group: 'sys', tokens: 320 } } as const;
+    const go = (cacheSignalDelayMs: number) => run({
+      prefillInstances: 1, decodeInstances: 1, pdDecider: 'prefix-threshold', pdPrefixThreshold: 100, cacheSignalDelayMs,
+      routingPolicy: 'weighted', routingScorers: 'precise-prefix-cache:1',
+    }, [arrival('a', 0, 352, 2, p), arrival('b', 500_000, 352, 2, p)]);
+    expect((await go(2000)).records.get('b')!.disagg).toBeDefined();
+    expect((await go(1)).records.get('b')!.disagg).toBeUndefined();
   });
 });
 

@@ -6,13 +6,15 @@ import { constantArrivals, merge } from './mini-cluster.js';
  * Two replicas (100 KV blocks each) at 40 req/s of 100-in/200-out requests (KV about half
  * full on each), then 10 req/s from 60 s. With scale-down stabilisation off, the first
  * decision after the drop (70 s) finds that one replica fewer still leaves spare KV, drains
- * replica 1 and removes it at the first scrape that finds it empty.
+ * replica 1 and removes it at the first scrape that finds it empty. The collector reads each
+ * replica's newest scrape (peak_window_s 0): with WVA's one-minute peaks the 40 req/s load
+ * would stay in view until 120 s (stages.test.ts has the peak window).
  */
 describe('scale-down on a load drop', () => {
   const { cluster, as } = runScenario({
     policy: {
       intervalS: 10,
-      collector: { name: 'prometheus', options: { scrape_interval_s: 5, lag_s: 0 } },
+      collector: { name: 'prometheus', options: { scrape_interval_s: 5, lag_s: 0, peak_window_s: 0 } },
       scaleDownStabilizationS: 0,
       models: [{ name: 'm', minReplicas: 1, maxReplicas: 4, initialReplicas: 2, variants: [{ hardware: 'H100', tp: 1 }] }],
     },

@@ -37,7 +37,7 @@ models:
     ttft_ms: 500
     variants: [{hardware: H100, tp: 1}]
 `);
-    expect(c.collector.options).toEqual({ scrape_interval_s: 5, lag_s: 30, rate_window_s: 60 });
+    expect(c.collector.options).toEqual({ scrape_interval_s: 5, lag_s: 30, rate_window_s: 60, peak_window_s: 60 });
     expect(c.analyzer.options['target_utilization']).toBe(0.7);
     expect(c.optimizer.name).toBe('priority-exhaustive');
     expect([c.scaleUpStabilizationUs, c.scaleDownStabilizationUs, c.scaleUpCooldownUs, c.scaleDownCooldownUs]).toEqual([30e6, 120e6, 0, 60e6]);

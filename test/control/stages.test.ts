@@ -13,7 +13,7 @@ const view = (id: number, waiting: number, running: number, used: number): Repli
 
 describe('prometheus collector', () => {
   test('the analyzer sees the newest scrape at least lag_s old, with rates over rate_window_s', () => {
-    const c = prometheusCollector.create({ scrape_interval_s: 10, lag_s: 15, rate_window_s: 20 }, {});
+    const c = prometheusCollector.create({ scrape_interval_s: 10, lag_s: 15, rate_window_s: 20, peak_window_s: 60 }, {});
     const counters = zeroCounters();
     for (let t = 0; t <= 60; t += 10) {
       counters.arrivals = t * 3; // 3 req/s
@@ -32,8 +32,34 @@ describe('prometheus collector', () => {
     expect(Number.isNaN(m.meanItlMs)).toBe(true);
   });
 
+  test('each replica carries its peak waiting and KV utilisation over (t − peak_window_s, t], as WVA\'s max_over_time[1m]', () => {
+    // Scrapes every 15 s; replica 0's queue spikes to 9 at 15 s and is empty again at 30 s.
+    // Seen at 60 s (window (0, 60]: scrapes 15, 30, 45, 60): peak 9, though the scrape at 60 s shows 0.
+    // Seen at 75 s (window (15, 75]): the spike at 15 s has left the window.
+    const c = prometheusCollector.create({ scrape_interval_s: 15, lag_s: 0, rate_window_s: 60, peak_window_s: 60 }, {});
+    const queue = [0, 9, 0, 0, 0, 0];
+    const kv = [10, 50, 20, 0, 0, 0];
+    queue.forEach((q, k) => c.scrape(k * 15e6, [view(0, q, 1, kv[k]!)], new Map()));
+    const at60 = c.metrics(60e6, 'm')!.replicas[0]!;
+    expect([at60.waiting, at60.peakWaiting, at60.kvUtilization, at60.peakKvUtilization]).toEqual([0, 9, 0, 0.5]);
+    const at75 = c.metrics(75e6, 'm')!.replicas[0]!;
+    expect([at75.peakWaiting, at75.peakKvUtilization]).toEqual([0, 0.2]);
+    const instant = prometheusCollector.create({ scrape_interval_s: 15, lag_s: 0, rate_window_s: 60, peak_window_s: 0 }, {});
+    queue.forEach((q, k) => instant.scrape(k * 15e6, [view(0, q, 1, kv[k]!)], new Map()));
+    expect(instant.metrics(60e6, 'm')!.replicas[0]!.peakWaiting).toBe(0);
+  });
+
+  test('a burst between decisions saturates the saturation analyzer\'s view until it leaves the peak window', () => {
+    const c = prometheusCollector.create({ scrape_interval_s: 15, lag_s: 0, rate_window_s: 60, peak_window_s: 60 }, {});
+    [0, 6, 0, 0, 0].forEach((q, k) => c.scrape(k * 15e6, [view(0, q, 1, 0), view(1, 0, 1, 0)], new Map()));
+    const satEntry = ANALYZERS.find((e) => e.name === "saturation")!; const a = satEntry.create(defaultOptions(satEntry), {});
+    // At 60 s replica 0's peak is 6 ≥ 5 (saturated); replica 1 alone has spare queue 5, KV 0.8: hold, not scale down.
+    const s = a.analyze(c.metrics(60e6, 'm'), { policy, active: 2, pending: 0, nowUs: 60e6 });
+    expect(s.desired).toBe(2);
+  });
+
   test('only ready replicas report', () => {
-    const c = prometheusCollector.create({ scrape_interval_s: 1, lag_s: 0, rate_window_s: 1 }, {});
+    const c = prometheusCollector.create({ scrape_interval_s: 1, lag_s: 0, rate_window_s: 1, peak_window_s: 60 }, {});
     c.scrape(0, [view(0, 1, 1, 1), { ...view(1, 9, 9, 9), state: 'draining' }, { ...view(2, 0, 0, 0), state: 'loading' }], new Map());
     expect(c.metrics(0, 'm')!.replicas.map((r) => r.id)).toEqual([0]);
   });
@@ -66,6 +92,19 @@ describe('stabilizer', () => {
     expect(s.stabilize('m', 1, 5, 50e6).desired).toBe(1); // 1s still in the 20 s up window
     expect(s.stabilize('m', 1, 5, 70e6).desired).toBe(5);
   });
+  test('a window of W s holds the recommendations of (now − W, now]: one made exactly W ago has left it (HPA)', () => {
+    // Decisions every 10 s, scale_down_s 30: 3 at 340 s, then 2s. At 370 s the 3 is exactly 30 s old.
+    const s = new Stabilizer({ upWindowUs: 30e6, downWindowUs: 30e6, upCooldownUs: 0, downCooldownUs: 0 });
+    expect(s.stabilize('m', 3, 3, 340e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 2, 350e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 2, 360e6).desired).toBe(3);
+    expect(s.stabilize('m', 3, 2, 370e6).desired).toBe(2);
+    // Up: 4s from 380 s; at 400 s the 2 made at 370 s has left (370, 400].
+    expect(s.stabilize('m', 2, 4, 380e6).desired).toBe(2);
+    expect(s.stabilize('m', 2, 4, 390e6).desired).toBe(2);
+    expect(s.stabilize('m', 2, 4, 400e6).desired).toBe(4);
+  });
+
   test('cooldown holds a second move in the same direction', () => {
     const s = new Stabilizer({ upWindowUs: 0, downWindowUs: 0, upCooldownUs: 60e6, downCooldownUs: 0 });
     expect(s.stabilize('m', 1, 2, 0).desired).toBe(2);
@@ -81,7 +120,7 @@ const policy: ModelPolicy = { name: 'm', priority: 1, sloClass: '', ttftMs: 500,
 
 function metrics(over: Partial<ModelMetrics>): ModelMetrics {
   return {
-    model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2 }],
+    model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2, peakWaiting: 0, peakKvUtilization: 0.2 }],
     arrivalRps: 10, completionRps: 10, outputTokensPerS: 2000, meanTtftMs: 80, meanItlMs: 20, meanPrefillS: 0.05, meanServiceS: 4,
     meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, ...over,
   };
@@ -108,7 +147,7 @@ describe('analyzer registry conformance', () => {
 describe('saturation analyzer (WVA defaults)', () => {
   const a = ANALYZERS.find((e) => e.name === 'saturation')!;
   const sat = a.create(defaultOptions(a), {});
-  const r = (id: number, kv: number, waiting: number) => ({ id, hardware: 'H100', tp: 1, waiting, running: 1, kvUsedBlocks: kv * 100, kvTotalBlocks: 100, kvUtilization: kv });
+  const r = (id: number, kv: number, waiting: number) => ({ id, hardware: 'H100', tp: 1, waiting, running: 1, kvUsedBlocks: kv * 100, kvTotalBlocks: 100, kvUtilization: kv, peakWaiting: waiting, peakKvUtilization: kv });
   test('+1 when average spare KV over non-saturated replicas is below 0.1', () => {
     const s = sat.analyze(metrics({ replicas: [r(0, 0.75, 0), r(1, 0.72, 0), r(2, 0.9, 0)] }), { policy, active: 3, pending: 0, nowUs: 0 });
     expect(s.desired).toBe(4);
@@ -117,6 +156,13 @@ describe('saturation analyzer (WVA defaults)', () => {
     const s = sat.analyze(metrics({ replicas: [r(0, 0.9, 9)] }), { policy, active: 2, pending: 1, nowUs: 0 });
     expect(s.desired).toBe(2);
     expect(s.reason).toMatch(/blocked/);
+  });
+  test('-1 beside a saturated replica when two others are idle: WVA\'s isScaleDownSafe sums only the non-saturated', () => {
+    // Replica 0 queue 9 (saturated), 1 and 2 idle: spare KV 0.8, queue 5 (no scale-up); two
+    // non-saturated with zero load spread over one: spare 0.8 ≥ 0.1 and 5 ≥ 3 → 2.
+    expect(sat.analyze(metrics({ replicas: [r(0, 0.3, 9), r(1, 0, 0), r(2, 0, 0)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);
+    // One non-saturated beside it: nothing to spread over, hold.
+    expect(sat.analyze(metrics({ replicas: [r(0, 0.3, 9), r(1, 0, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
   });
   test('-1 only when the load of one replica fewer still leaves spare above both triggers', () => {
     expect(sat.analyze(metrics({ replicas: [r(0, 0.2, 0), r(1, 0.2, 0), r(2, 0.2, 1)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);

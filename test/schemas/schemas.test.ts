@@ -68,6 +68,16 @@ describe('JSON Schemas (schemas/, shipped)', () => {
     expect(validators['request-record']({ ...lines[0], status: 'done' })).toBe(false);
   });
 
+  it('request-record: the lines of a P/D run with weighted routing (routing scores, the decode side)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-schema-'));
+    const r = await runCli(['run', '--num-requests', '40', '--num-instances', '2', '--prefill-instances', '1', '--decode-instances', '1',
+      '--routing-policy', 'weighted', '--requests-out', 'r.jsonl', '--quiet'], dir);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(join(dir, 'r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.every((l) => l.routing_scores !== undefined && l.disagg?.decode_instance === 1)).toBe(true);
+    for (const l of lines) expectValid('request-record', l, `record ${l.id}`);
+  });
+
   it('validation: the document of a real validate run and the committed example report', async () => {
     const r = await runCli(['validate', 'test/fixtures/validate/small.json', '--jobs', '1', '--output', 'json', '--quiet']);
     expectValid('validation', JSON.parse(r.out), 'blis validate small.json');

@@ -172,6 +172,15 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     }
   }
 
+  /**
+   * The request's leading blocks `instance` holds, as the score counts them (what llm-d's
+   * PrefixCacheMatchInfo carries as MatchBlocks for a pod). `scratch` holds a score per instance.
+   */
+  matchedBlocks(view: RouterView, req: RoutingRequest, instance: number, scratch: Float64Array): number {
+    this.score(view, req, scratch);
+    return Math.round(scratch[instance]! * Math.min(req.blockHashes.length, this.maxPrefixBlocks));
+  }
+
   /** Makes `instance`'s LRU (llm-d makes it at the pod's first Add, sized then). */
   private open(instance: number, numGpuBlocks: number): void {
     this.capacity[instance] = this.lruCapacityPerServer > 0 ? this.lruCapacityPerServer : numGpuBlocks > 0 ? numGpuBlocks : DEFAULT_LRU_CAPACITY_PER_SERVER;
