@@ -74,7 +74,7 @@ describe('blis compare', () => {
     const damage: Array<[string, RegExp]> = [
       ['3,0,300000,100,11,abc,4000,0', /sim\.csv:7: ttft_us: found "abc"; expected microseconds or blank/],
       ['3,0,300000,100,11,NaN,4000,0', /sim\.csv:7: ttft_us: found "NaN"/],
-      ['3,0,300000,100,11,-5000,4000,0', /sim\.csv:7: ttft_us: found -5000 for a completed request/],
+      ['3,0,300000,100,11,-5000,4000,0', /sim\.csv:7: ttft_us: found -5000 for a request not marked failed/],
       ['3,0,300000,100,11,,4000,0', /sim\.csv:7: ttft_us: found nothing for a completed request/],
       ['3,0,300000,100,11,1000000000000000000,4000,0', /sim\.csv:7: ttft_us: found 1000000000000000000, later than e2e_us 4000/],
     ];
