@@ -51,7 +51,12 @@ export function readTruth(fileName: string, text: string, opts: { requestsText?:
     const rows = opts.requestsText !== undefined ? parseLatencyTable(opts.requestsText, opts.requestsFile ?? `${fileName} (requests)`, 'csv', false, warnings) : undefined;
     return { kind: 'experiment', experiment, ...(rows ? { rows } : {}), ...withWarnings(warnings) };
   }
-  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', false, warnings), ...withWarnings(warnings) };
+  const rows = parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', false, warnings);
+  const counted = rows.filter((r) => !r.error && r.outputTokensCounted).length;
+  if (counted > 0) {
+    warnings.push(`${fileName}: TPOT and ITL not scored for ${counted} request(s): their output length is output_tokens_counted, the client's re-tokenised count, not the decoded length (it under-counts: calibration README pitfall 2); give the experiment JSON as --truth to score TPOT with its configured output length [OUTPUT_TOKENS_COUNTED]`);
+  }
+  return { kind: 'rows', rows, ...withWarnings(warnings) };
 }
 
 /** Reads a prediction file's text: a metrics JSON, or per-request records (CSV/JSONL). */

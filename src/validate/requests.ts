@@ -16,6 +16,12 @@ export interface LatencyRow {
   /** Tokens as the source counted them (0 for failed calibration rows). */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /**
+   * `outputTokens` is the client's re-tokenised count of the text (the calibration CSV's
+   * `output_tokens_counted`), not the decoded length: under-counted (calibration README pitfall 2,
+   * Llama-2-7B: a mean of 195 against 247 decoded), so no per-token time is derived from it.
+   */
+  readonly outputTokensCounted?: true;
   /** -1 when the request produced no first token. */
   readonly ttftUs: number;
   /** -1 when unknown. */
@@ -114,15 +120,17 @@ export function parseLatencyTable(text: string, fileName: string, format: 'csv' 
     // Without a stated outcome a row with no TTFT is a failure (the calibration CSV's timeouts).
     const error = failed || (ttft === undefined && !(ok && e2e !== undefined));
     const stage = num(rec['stage']);
+    const decoded = num(rec['produced_tokens']) ?? num(rec['output_tokens']);
     const row: LatencyRow = {
       index: num(rec['index']) ?? i,
       arrivalUs,
       inputTokens: num(rec['input_tokens']) ?? num(rec['input_tokens_counted']) ?? 0,
-      outputTokens: num(rec['produced_tokens']) ?? num(rec['output_tokens']) ?? num(rec['output_tokens_counted']) ?? 0,
+      outputTokens: decoded ?? num(rec['output_tokens_counted']) ?? 0,
       ttftUs: ttft ?? -1,
       e2eUs: e2e ?? -1,
       error,
       ...(stage !== undefined ? { stage } : {}),
+      ...(decoded === undefined && num(rec['output_tokens_counted']) !== undefined ? { outputTokensCounted: true as const } : {}),
     };
     rows.push(row);
   });

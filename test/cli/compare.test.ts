@@ -110,3 +110,15 @@ describe('blis compare', () => {
     expect(pass.out).toContain('gate passed');
   });
 });
+
+describe('blis compare: a truth without decoded lengths', () => {
+  it("warns and leaves TPOT and ITL out when the truth's output lengths are re-tokenised counts (output_tokens_counted)", async () => {
+    const truth = rowsCsv(20, 100, 1000).replace('input_tokens,output_tokens', 'input_tokens_counted,output_tokens_counted');
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--output', 'json'], files({ 'sim.csv': rowsCsv(20, 100, 1000), 'truth.csv': truth }));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/truth\.csv: TPOT and ITL not scored for 20 request\(s\).*output_tokens_counted.*\[OUTPUT_TOKENS_COUNTED\]/);
+    const s = JSON.parse(r.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary');
+    expect(Object.keys(s.metrics).filter((k) => /^(tpot|itl)_/.test(k))).toEqual([]);
+    expect(s.metrics.ttft_mean.error_pct).toBe(0);
+  });
+});

@@ -102,7 +102,7 @@ describe('comparator', () => {
 describe('per-request readers', () => {
   it('calibration CSV: error rows have no TTFT and count as failed', () => {
     const rows = parseCalibrationRequestsCsv('index,stage,arrival_us,input_tokens_counted,output_tokens_counted,ttft_us,e2e_us,error\n0,0,0,591,140,130224,1943702,0\n1,0,5,0,0,,300588950,1\n', 'x.csv');
-    expect(rows[0]).toEqual({ index: 0, stage: 0, arrivalUs: 0, inputTokens: 591, outputTokens: 140, ttftUs: 130224, e2eUs: 1943702, error: false });
+    expect(rows[0]).toEqual({ index: 0, stage: 0, arrivalUs: 0, inputTokens: 591, outputTokens: 140, outputTokensCounted: true, ttftUs: 130224, e2eUs: 1943702, error: false });
     expect(rows[1]!.error).toBe(true);
     expect(rows[1]!.ttftUs).toBe(-1);
   });
@@ -144,5 +144,27 @@ describe('per-request readers', () => {
     expect(side.summary.dists.ttft!.mean).toBe(250);
     expect(side.summary.dists.e2e!.mean).toBe(1500);
     expect(side.summary.dists.tpot!.mean).toBe(375);
+  });
+});
+
+describe('TPOT needs a decoded length', () => {
+  const csv = 'index,stage,arrival_us,input_tokens_counted,output_tokens_counted,ttft_us,e2e_us,error\n0,0,0,591,11,100000,1100000,0\n1,0,5,591,3,100000,1100000,0\n';
+  it("a calibration CSV's re-tokenised output_tokens_counted gives no TPOT or ITL (it would inflate them: 500 ms instead of 4 ms here)", () => {
+    const rows = parseCalibrationRequestsCsv(csv, 'x.csv');
+    expect(rows.map((r) => r.outputTokensCounted)).toEqual([true, true]);
+    const side = sideFromRows(rows);
+    expect(side.summary.dists.tpot).toBeUndefined();
+    expect(side.summary.dists.itl).toBeUndefined();
+    expect(side.summary.dists.e2e!.mean).toBe(1100);
+    // With the configured length (the experiment's, under ignore_eos): 1000 ms / 250 gaps.
+    expect(sideFromRows(rows, { outputTokens: 251 }).summary.dists.tpot!.mean).toBe(4);
+  });
+  it('output_tokens (or produced_tokens) is a decoded length; a one-token request has no TPOT (vLLM: output_len > 1)', () => {
+    const rows = parseLatencyTable('arrival_us,ttft_us,e2e_us,output_tokens\n0,100000,1100000,11\n1,100000,100000,1\n', 'r.csv', 'csv');
+    expect(rows[0]!.outputTokensCounted).toBeUndefined();
+    const side = sideFromRows(rows);
+    expect(side.summary.dists.tpot).toMatchObject({ mean: 100, p50: 100 });
+    expect(side.summary.samples!.tpot!.length).toBe(1);
+    expect(side.summary.dists.ttft!.mean).toBe(100);
   });
 });
