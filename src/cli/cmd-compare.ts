@@ -113,6 +113,10 @@ export function registerCompare(program: Command, io: CliIO): void {
       if (fromTrace === undefined) throw e;
       truth = fromTrace;
     }
+    if (typeof o['truthRequests'] === 'string' && truth.kind !== 'experiment') {
+      // Only an experiment JSON takes a per-request CSV beside its aggregates; anything else would drop it unread.
+      throw new InputError('FLAG_CONFLICT', '--truth-requests', `given with a --truth that is no experiment JSON (${o['truth'] as string} was read as ${truth.kind === 'summary' ? truth.summary.format : 'per-request records'}); pass the per-request file itself as --truth`);
+    }
     for (const w of [...(prediction.kind === 'rows' ? prediction.warnings ?? [] : []), ...(truth.warnings ?? [])]) io.err(`blis: warning: ${w}\n`);
     const baseline = typeof o['baseline'] === 'string' ? parseBaseline(readJson(resolvePath(io.cwd, o['baseline']), 'baseline'), o['baseline']) : undefined;
     const doc = compareToDocument(prediction, truth, { ...(typeof o['id'] === 'string' ? { id: o['id'] } : {}), ...(baseline ? { baseline } : {}) });

@@ -122,3 +122,11 @@ describe('blis compare: a truth without decoded lengths', () => {
     expect(s.metrics.ttft_mean.error_pct).toBe(0);
   });
 });
+
+describe('blis compare --truth-requests', () => {
+  it('is refused (exit 2) with a --truth that is no experiment JSON, instead of being ignored unread', async () => {
+    const dir = files({ 'sim.csv': rowsCsv(5, 100, 1000), 'truth.csv': rowsCsv(5, 100, 1000), 'other.csv': rowsCsv(5, 500, 1000) });
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--truth-requests', 'other.csv'], dir);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/FLAG_CONFLICT.*--truth-requests: given with a --truth that is no experiment JSON \(truth\.csv was read as per-request records\)/)]);
+  });
+});
