@@ -130,3 +130,11 @@ describe('blis compare --truth-requests', () => {
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/FLAG_CONFLICT.*--truth-requests: given with a --truth that is no experiment JSON \(truth\.csv was read as per-request records\)/)]);
   });
 });
+
+describe('blis compare: nothing in common', () => {
+  it('says how many successes each side holds when no statistic is on both (a truth read as all failed)', async () => {
+    const truth = 'arrival_us,ttft_us,e2e_us,output_tokens\n0,,110000,11\n1000,,220000,11\n';
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--allow-mismatch'], files({ 'sim.csv': rowsCsv(5, 100, 1000), 'truth.csv': truth }));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/COMPARE_NOTHING_IN_COMMON.*predicted: 5 successful of 5 requests, truth: 0 successful of 2 requests \(a per-request row with no ttft_us/)]);
+  });
+});
