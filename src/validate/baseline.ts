@@ -9,7 +9,7 @@
  */
 import { InputError } from '../kernel/errors.js';
 import type { GateFailure, GateResult, ValidationDocument } from './validation.js';
-import { sortMetricKeys, summaryMetric } from './validation.js';
+import { countsTowardsSummary, sortMetricKeys, summaryMetric, type SummaryOptions } from './validation.js';
 import { roundPct } from './compare.js';
 import { checkLimits, knownFailures, parseLimits, type BaselineLimits } from './baseline-limits.js';
 
@@ -42,8 +42,11 @@ export function limitFor(measured: number, slack: Slack): number {
 
 type ValidationLike = Pick<ValidationDocument, 'experiments' | 'summary'>;
 
-/** Checks a validation run against the baseline. */
-export function checkGate(validation: ValidationLike, baseline: Baseline): GateResult {
+/**
+ * Checks a validation run against the baseline. `summaryOptions`: which experiments the summary
+ * MAPE counted (validation.ts countsTowardsSummary; `blis compare` counts its one experiment).
+ */
+export function checkGate(validation: ValidationLike, baseline: Baseline, summaryOptions: SummaryOptions = {}): GateResult {
   const failures: GateFailure[] = [];
   failures.push(...experimentFailures(validation.experiments));
   for (const metric of sortMetricKeys(Object.keys(baseline.summary))) {
@@ -51,6 +54,13 @@ export function checkGate(validation: ValidationLike, baseline: Baseline): GateR
     const v = validation.summary[metric];
     if (!v) failures.push({ metric, value: null, limit, reason: 'metric missing from the summary' });
     else if (v.mape_mean > limit) failures.push({ metric, value: v.mape_mean, limit });
+    // The MAPE leaves out a row without a prediction: a counted experiment the truth scores on this
+    // metric but the simulation did not predict would otherwise pass unseen (the per-experiment
+    // limits below catch it only for experiments the baseline lists).
+    for (const e of v ? validation.experiments : []) {
+      if (!countsTowardsSummary(e, summaryOptions) || baseline.experiments?.[e.id]?.[metric] !== undefined) continue;
+      if (summaryMetric(e, metric)?.predicted === null) failures.push({ metric, experiment: e.id, value: null, limit, reason: 'no prediction for a metric the truth has' });
+    }
   }
   for (const [id, limits] of Object.entries(baseline.experiments ?? {})) {
     const e = validation.experiments.find((x) => x.id === id);

@@ -92,6 +92,7 @@ export function compareToDocument(prediction: PredictionInput, truth: TruthInput
   const id = opts.id ?? (truth.kind === 'experiment' ? truth.experiment.id : 'comparison');
   const exp = { id, status: 'ok' as const, ...(truth.kind === 'experiment' ? { truth_status: truth.experiment.status, file: truth.experiment.file } : {}), stages: compareInputs(prediction, truth) };
   // A single comparison always counts towards its own summary, whatever the truth's status.
-  const draft = buildValidationDocument([exp], undefined, { includeTruthStatus: [exp.truth_status ?? 'active'] });
-  return { ...draft, gate: opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline) } : { passed: true, gated: false, failures: [] } };
+  const counted = { includeTruthStatus: [exp.truth_status ?? 'active'] };
+  const draft = buildValidationDocument([exp], undefined, counted);
+  return { ...draft, gate: opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline, counted) } : { passed: true, gated: false, failures: [] } };
 }
