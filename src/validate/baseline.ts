@@ -147,18 +147,21 @@ export function parseBaseline(json: unknown, fileName: string): Baseline {
   if (b['schema'] !== BASELINE_SCHEMA) fail('schema', `expected "${BASELINE_SCHEMA}", found ${JSON.stringify(b['schema'])}`);
   const slack = b['slack'] as Record<string, unknown> | undefined;
   if (!slack || typeof slack['relative'] !== 'number' || typeof slack['absolute_pct'] !== 'number') fail('slack', 'expected {relative, absolute_pct} numbers');
+  for (const k of ['relative', 'absolute_pct']) if ((slack![k] as number) < 0) fail(`slack.${k}`, `found ${slack![k] as number}; expected a number >= 0`);
   parseLimits(b['limits'], fileName);
   const summary = b['summary'];
   if (typeof summary !== 'object' || summary === null) return fail('summary', 'expected an object of metric → {max_mape}');
   for (const [k, v] of Object.entries(summary)) {
-    if (typeof (v as Record<string, unknown>)?.['max_mape'] !== 'number') fail(`summary.${k}.max_mape`, 'expected a number');
+    const limit = (v as Record<string, unknown>)?.['max_mape'];
+    if (typeof limit !== 'number' || limit < 0) fail(`summary.${k}.max_mape`, `found ${JSON.stringify(limit)}; expected a number >= 0 (an |error %|)`);
   }
   const ex = b['experiments'];
   if (ex !== undefined) {
     if (typeof ex !== 'object' || ex === null) fail('experiments', 'expected an object');
     for (const [id, row] of Object.entries(ex as object)) {
       for (const [k, v] of Object.entries(row as object)) {
-        if (typeof (v as Record<string, unknown>)?.['max_abs_error_pct'] !== 'number') fail(`experiments.${id}.${k}.max_abs_error_pct`, 'expected a number');
+        const limit = (v as Record<string, unknown>)?.['max_abs_error_pct'];
+        if (typeof limit !== 'number' || limit < 0) fail(`experiments.${id}.${k}.max_abs_error_pct`, `found ${JSON.stringify(limit)}; expected a number >= 0 (an |error %|)`);
       }
     }
   }
