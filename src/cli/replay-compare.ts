@@ -15,11 +15,15 @@ export interface ReplayComparison {
   readonly json: Record<string, unknown>;
 }
 
-/** Null when no record carries observed latencies. */
-export function compareReplay(records: readonly RequestRecord[]): ReplayComparison | null {
+/**
+ * Null when no record carries observed latencies. `countedOutputTokens`: the trace's output
+ * lengths are re-tokenised counts (FormatEntry.countedOutputTokens), so the observed side has no
+ * per-token time.
+ */
+export function compareReplay(records: readonly RequestRecord[], countedOutputTokens = false): ReplayComparison | null {
   const withObs = records.filter((r) => r.observed !== undefined && (r.observed.ttftUs !== undefined || r.observed.e2eUs !== undefined));
   if (withObs.length === 0) return null;
-  const observedRows: LatencyRow[] = withObs.map((r, i) => observedRow(i, r));
+  const observedRows: LatencyRow[] = withObs.map((r, i) => (countedOutputTokens ? { ...observedRow(i, r), outputTokensCounted: true as const } : observedRow(i, r)));
   const predictedRows = rowsFromRecords(withObs);
   const stages = compareSides(sideFromRows(predictedRows), sideFromRows(observedRows));
   const summary = stages.find((s) => s.index === 'summary')!;
@@ -41,6 +45,11 @@ export function compareReplay(records: readonly RequestRecord[]): ReplayComparis
   const e2e = perRequest((r) => r.e2eUs);
   let text = `\nper-request comparison against the trace's observed latencies (${withObs.length} requests)\n`;
   text += table(rows);
+  const counted = observedRows.filter((r) => r.outputTokensCounted).length;
+  if (counted > 0) {
+    // The observed decode time spans the tokens the server decoded; the count beside it is shorter.
+    text += `TPOT and ITL not compared for ${counted} request(s): the trace's output lengths are the client's re-tokenised counts (output_tokens_counted), not the decoded lengths; the simulated requests decode those counts, so their E2E is short wherever the counts under-count\n`;
+  }
   const d = summary.distributions ?? {};
   const dist = Object.entries(d).map(([k, v]) => `${k}: KS ${v!.ks.toFixed(3)}, Wasserstein ${v!.w1_ms.toFixed(2)} ms`).join('; ');
   if (dist) text += `distributions: ${dist}\n`;

@@ -243,7 +243,7 @@ function checkLifecycleTimes(rec: Record<string, unknown>, start: number, end: n
  * A request's observed latencies (what a trace recorded: ObservedLatency) as a row; a request
  * with neither TTFT nor E2E observed is a failure. `stage` only when the caller groups by it.
  */
-export function observedRow(index: number, r: { readonly arrivalUs: number; readonly inputTokens: number; readonly outputTokens: number; readonly observed?: { readonly ttftUs?: number; readonly e2eUs?: number } }, stage?: number): LatencyRow {
+export function observedRow(index: number, r: { readonly arrivalUs: number; readonly inputTokens: number; readonly outputTokens: number; readonly observed?: { readonly ttftUs?: number; readonly e2eUs?: number; readonly outputTokensCounted?: true } }, stage?: number): LatencyRow {
   const o = r.observed;
   return {
     index,
@@ -254,6 +254,7 @@ export function observedRow(index: number, r: { readonly arrivalUs: number; read
     e2eUs: o?.e2eUs ?? -1,
     error: o?.ttftUs === undefined && o?.e2eUs === undefined,
     ...(stage !== undefined ? { stage } : {}),
+    ...(o?.outputTokensCounted ? { outputTokensCounted: true as const } : {}),
   };
 }
 
