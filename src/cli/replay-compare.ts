@@ -31,7 +31,8 @@ export function compareReplay(records: readonly RequestRecord[], countedOutputTo
   for (const [k, m] of Object.entries(summary.metrics)) {
     rows.push([k, m.predicted === null ? '-' : m.predicted.toFixed(2), m.actual.toFixed(2), m.error_pct === null ? '-' : `${m.error_pct >= 0 ? '+' : ''}${m.error_pct.toFixed(1)}`]);
   }
-  const perRequest = (pick: (row: LatencyRow) => number): { n: number; median_abs_pct: number; p90_abs_pct: number } => {
+  // Null, not 0 %, when no request had the latency on both sides (percentileSorted reads 0 then).
+  const perRequest = (pick: (row: LatencyRow) => number): { n: number; median_abs_pct: number | null; p90_abs_pct: number | null } => {
     const errs: number[] = [];
     for (let i = 0; i < withObs.length; i++) {
       const obs = pick(observedRows[i]!);
@@ -39,6 +40,7 @@ export function compareReplay(records: readonly RequestRecord[], countedOutputTo
       if (obs > 0 && sim >= 0 && !predictedRows[i]!.error) errs.push((Math.abs(sim - obs) / obs) * 100);
     }
     errs.sort((a, b) => a - b);
+    if (errs.length === 0) return { n: 0, median_abs_pct: null, p90_abs_pct: null };
     return { n: errs.length, median_abs_pct: round2(percentileSorted(errs, 0.5)), p90_abs_pct: round2(percentileSorted(errs, 0.9)) };
   };
   const ttft = perRequest((r) => r.ttftUs);
@@ -53,7 +55,8 @@ export function compareReplay(records: readonly RequestRecord[], countedOutputTo
   const d = summary.distributions ?? {};
   const dist = Object.entries(d).map(([k, v]) => `${k}: KS ${v!.ks.toFixed(3)}, Wasserstein ${v!.w1_ms.toFixed(2)} ms`).join('; ');
   if (dist) text += `distributions: ${dist}\n`;
-  text += `per request |simulated − observed| / observed: TTFT median ${ttft.median_abs_pct.toFixed(1)}%, p90 ${ttft.p90_abs_pct.toFixed(1)}% (n=${ttft.n}); E2E median ${e2e.median_abs_pct.toFixed(1)}%, p90 ${e2e.p90_abs_pct.toFixed(1)}% (n=${e2e.n})\n`;
+  const pct = (x: number | null): string => (x === null ? '-' : `${x.toFixed(1)}%`);
+  text += `per request |simulated − observed| / observed: TTFT median ${pct(ttft.median_abs_pct)}, p90 ${pct(ttft.p90_abs_pct)} (n=${ttft.n}); E2E median ${pct(e2e.median_abs_pct)}, p90 ${pct(e2e.p90_abs_pct)} (n=${e2e.n})\n`;
   return { requests: withObs.length, text, json: { requests: withObs.length, stages, per_request: { ttft, e2e } } };
 }
 

@@ -28,3 +28,17 @@ describe('blis replay --compare', () => {
     expect(r.out).toMatch(/TPOT and ITL not compared for 20 request\(s\): the trace's output lengths are the client's re-tokenised counts/);
   });
 });
+
+describe('blis replay --compare: per-request errors', () => {
+  it('a latency no request observed has no per-request error (null, "-"), not 0 %', async () => {
+    // TraceV2 rows with a last chunk and no first chunk: E2E observed, TTFT not.
+    const header = 'request_id,arrival_time_us,input_tokens,output_tokens,send_time_us,first_chunk_time_us,last_chunk_time_us,status';
+    const rows = Array.from({ length: 10 }, (_, i) => `${i},${i * 100_000},100,11,${1_000_000 + i * 100_000},,${1_900_000 + i * 100_000},ok`);
+    const dir = inDir('t.trace_data.csv', `${header}\n${rows.join('\n')}\n`);
+    const r = await runCli(['replay', 't.trace_data.csv', '--model', 'meta-llama/llama-2-7b-hf', '--compare', '--quiet'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/TTFT median -, p90 - \(n=0\); E2E median [\d.]+%/);
+    const j = await runCli(['replay', 't.trace_data.csv', '--model', 'meta-llama/llama-2-7b-hf', '--compare', '--output', 'json', '--quiet'], dir);
+    expect(JSON.parse(j.out).comparison.per_request.ttft).toEqual({ n: 0, median_abs_pct: null, p90_abs_pct: null });
+  });
+});
