@@ -66,11 +66,33 @@ export function readPrediction(fileName: string, text: string): PredictionInput 
     if (!doc || typeof doc !== 'object' || doc['schema'] !== 'blis.metrics/v1') {
       throw new InputError('COMPARE_NOT_METRICS', `${fileName}: schema`, `expected "blis.metrics/v1", found ${JSON.stringify(doc?.['schema'])}`);
     }
+    checkMetricsLatencies(doc, fileName);
     return { kind: 'metrics', doc };
   }
   // A simulated record file is blis's own format: damage in it is refused, not read as failures.
   const warnings: string[] = [];
   return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', true, warnings), ...withWarnings(warnings) };
+}
+
+/**
+ * The latency statistics a metrics JSON holds (whole run and stages) are ms ≥ 0 or null (a
+ * block without completions): anything else is a damaged file, refused by field rather than
+ * scored (a negative mean) or left out of the comparison unseen (a statistic that is text).
+ */
+function checkMetricsLatencies(doc: Record<string, unknown>, fileName: string): void {
+  const blocks: Array<[string, unknown]> = [['', doc]];
+  if (Array.isArray(doc['stages'])) (doc['stages'] as unknown[]).forEach((b, i) => blocks.push([`stages[${i}].`, b]));
+  for (const [prefix, b] of blocks) {
+    if (typeof b !== 'object' || b === null) continue;
+    for (const m of ['ttft', 'e2e', 'tpot', 'itl']) {
+      const dist = (b as Record<string, unknown>)[`${m}_ms`];
+      if (typeof dist !== 'object' || dist === null) continue;
+      for (const [k, v] of Object.entries(dist as Record<string, unknown>)) {
+        if (k === 'count' || v === null) continue;
+        if (typeof v !== 'number' || !(v >= 0)) throw new InputError('COMPARE_NOT_METRICS', `${fileName}: ${prefix}${m}_ms.${k}`, `found ${JSON.stringify(v)}; expected milliseconds >= 0 or null`);
+      }
+    }
+  }
 }
 
 function truthSide(t: TruthInput): Side {

@@ -138,3 +138,16 @@ describe('blis compare: nothing in common', () => {
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/COMPARE_NOTHING_IN_COMMON.*predicted: 5 successful of 5 requests, truth: 0 successful of 2 requests \(a per-request row with no ttft_us/)]);
   });
 });
+
+describe('blis compare: a damaged metrics JSON', () => {
+  it('a latency statistic that is negative or text exits 2 naming the field, instead of being scored or skipped', async () => {
+    const d = { count: 5, mean: 4, p50: 4, p90: 5, p95: 5, p99: 6, min: 3, max: 6 };
+    const doc = (ttft: unknown, stage: unknown = d) => JSON.stringify({ schema: 'blis.metrics/v1', requests: { injected: 5, completed: 5 }, ttft_ms: ttft, e2e_ms: d, tpot_ms: null, stages: [{ index: 0, requests: { injected: 5, completed: 5 }, ttft_ms: stage, e2e_ms: d }] });
+    const dir = files({ 'neg.json': doc({ ...d, mean: -5 }), 'text.json': doc(d, { ...d, p90: 'x' }), 'ok.json': doc(d), 'truth.csv': rowsCsv(5, 4, 1000) });
+    const neg = await runCli(['compare', '--sim', 'neg.json', '--truth', 'truth.csv', '--allow-mismatch'], dir);
+    expect([neg.code, neg.err]).toEqual([2, expect.stringMatching(/COMPARE_NOT_METRICS.*neg\.json: ttft_ms\.mean: found -5; expected milliseconds >= 0 or null/)]);
+    const text = await runCli(['compare', '--sim', 'text.json', '--truth', 'truth.csv', '--allow-mismatch'], dir);
+    expect([text.code, text.err]).toEqual([2, expect.stringMatching(/text\.json: stages\[0\]\.ttft_ms\.p90: found "x"/)]);
+    expect((await runCli(['compare', '--sim', 'ok.json', '--truth', 'truth.csv', '--allow-mismatch'], dir)).code).toBe(0);
+  });
+});
