@@ -160,8 +160,9 @@ function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBloc
     // A re-tokenised count is no decode length (LatencyRow.outputTokensCounted): no TPOT from it.
     const out = opts.outputTokens ?? (r.outputTokensCounted ? 0 : r.outputTokens);
     if (out < 2 || r.ttftUs < 0) continue;
-    tp.push(usToMs(r.e2eUs - r.ttftUs) / (out - 1));
-    gapSum += usToMs(r.e2eUs - r.ttftUs);
+    const decodeMs = usToMs(r.decodeUs ?? r.e2eUs - r.ttftUs);
+    tp.push(decodeMs / (out - 1));
+    gapSum += decodeMs;
     gapCount += out - 1;
   }
   const tpot = Float64Array.from(tp);

@@ -26,6 +26,13 @@ export interface LatencyRow {
   readonly ttftUs: number;
   /** -1 when unknown. */
   readonly e2eUs: number;
+  /**
+   * First to last output token, when the source records token times (an inference-perf lifecycle
+   * record); its end comes after the last token (the stream's close), and inference-perf's TPOT is
+   * (last token − first token)/(output tokens − 1) (reportgen/base.py summarize_requests), as the
+   * simulator's is (finish, the last token, − first token). Absent: e2e − ttft.
+   */
+  readonly decodeUs?: number;
   /** Failed (client timeout, rejection, error): excluded from latency percentiles. */
   readonly error: boolean;
 }
@@ -212,6 +219,7 @@ export function parseLifecycleJson(json: unknown, fileName: string, stageStartsU
       outputTokens: num(response['output_tokens']) ?? times.length,
       ttftUs: !failed && times.length > 0 ? sToUs(times[0]! - start) : -1,
       e2eUs: end !== undefined ? sToUs(end - start) : -1,
+      ...(!failed && times.length > 1 ? { decodeUs: sToUs(times[times.length - 1]! - times[0]!) } : {}),
       // A request sent without streaming has no token times, only its end: E2E, no TTFT.
       error: failed || (times.length === 0 && end === undefined),
       ...(stage !== undefined ? { stage } : {}),

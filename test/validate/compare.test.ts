@@ -125,7 +125,7 @@ describe('per-request readers', () => {
     const rows = parseLifecycleJson([
       { start_time: 100, end_time: 101.5, info: { request_metrics: { text: { input_tokens: 10 } }, response_metrics: { output_tokens: 3, output_token_times: [100.2, 100.3, 101.5] } }, error: null },
     ], 'lc.json');
-    expect(rows[0]).toEqual({ index: 0, arrivalUs: 0, inputTokens: 10, outputTokens: 3, ttftUs: 200000, e2eUs: 1500000, error: false });
+    expect(rows[0]).toEqual({ index: 0, arrivalUs: 0, inputTokens: 10, outputTokens: 3, ttftUs: 200000, e2eUs: 1500000, decodeUs: 1300000, error: false });
   });
 
   it('a request sent without streaming (no token times) is a success with an E2E and no TTFT, not a failure', () => {
@@ -166,5 +166,18 @@ describe('TPOT needs a decoded length', () => {
     expect(side.summary.dists.tpot).toMatchObject({ mean: 100, p50: 100 });
     expect(side.summary.samples!.tpot!.length).toBe(1);
     expect(side.summary.dists.ttft!.mean).toBe(100);
+  });
+});
+
+describe('inference-perf lifecycle truth: TPOT as inference-perf computes it', () => {
+  it('TPOT and ITL span first to last token, not to the end of the stream: (last − first)/(n − 1)', () => {
+    // 5 tokens 10 ms apart from 100.1 s; the stream closes 40 ms after the last token.
+    const rows = parseLifecycleJson([
+      { start_time: 100, end_time: 100.18, info: { output_tokens: 5, output_token_times: [100.1, 100.11, 100.12, 100.13, 100.14] }, error: null },
+    ], 'lc.json');
+    const side = sideFromRows(rows);
+    expect(side.summary.dists.tpot!.mean).toBeCloseTo(10, 9); // (e2e − ttft)/(n − 1) read 20 ms
+    expect(side.summary.dists.itl!.mean).toBeCloseTo(10, 9);
+    expect(side.summary.dists.e2e!.mean).toBeCloseTo(180, 9); // request_latency stays end − start
   });
 });
