@@ -48,7 +48,9 @@ type ValidationLike = Pick<ValidationDocument, 'experiments' | 'summary'>;
  */
 export function checkGate(validation: ValidationLike, baseline: Baseline, summaryOptions: SummaryOptions = {}): GateResult {
   const failures: GateFailure[] = [];
-  failures.push(...experimentFailures(validation.experiments));
+  const failed = experimentFailures(validation.experiments);
+  failures.push(...failed);
+  const reported = new Set(failed.map((f) => f.experiment));
   for (const metric of sortMetricKeys(Object.keys(baseline.summary))) {
     const limit = baseline.summary[metric]!.max_mape;
     const v = validation.summary[metric];
@@ -58,7 +60,7 @@ export function checkGate(validation: ValidationLike, baseline: Baseline, summar
     // metric but the simulation did not predict would otherwise pass unseen (the per-experiment
     // limits below catch it only for experiments the baseline lists).
     for (const e of v ? validation.experiments : []) {
-      if (!countsTowardsSummary(e, summaryOptions) || baseline.experiments?.[e.id]?.[metric] !== undefined) continue;
+      if (!countsTowardsSummary(e, summaryOptions) || reported.has(e.id) || baseline.experiments?.[e.id]?.[metric] !== undefined) continue;
       if (summaryMetric(e, metric)?.predicted === null) failures.push({ metric, experiment: e.id, value: null, limit, reason: 'no prediction for a metric the truth has' });
     }
   }

@@ -61,6 +61,9 @@ describe('summary MAPE and gate', () => {
     const g = checkGate(doc, b);
     expect(g.passed).toBe(false);
     expect(g.failures).toEqual([{ metric: 'ttft_mean', experiment: 'new', value: null, limit: 10, reason: 'no prediction for a metric the truth has' }]);
+    // One with no prediction at all is reported once, as such, not once per metric.
+    const none: ValidationExperiment = { id: 'none', status: 'ok', stages: [{ index: 'summary', metrics: { ttft_mean: { predicted: null, actual: 100, error_pct: null }, e2e_mean: { predicted: null, actual: 100, error_pct: null } } }] };
+    expect(checkGate(buildValidationDocument([exp('a', 10, -5), none]), b).failures.map((f) => f.metric)).toEqual(['prediction']);
     // Not counted (an excluded_overload run): not gated.
     expect(checkGate(buildValidationDocument([exp('a', 10, -5), { ...unpredicted, truth_status: 'excluded_overload' }]), b).passed).toBe(true);
   });
