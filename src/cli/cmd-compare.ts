@@ -113,12 +113,20 @@ export function registerCompare(program: Command, io: CliIO): void {
       if (fromTrace === undefined) throw e;
       truth = fromTrace;
     }
+    if (typeof o['truthRequests'] === 'string' && truth.kind !== 'experiment') {
+      // Only an experiment JSON takes a per-request CSV beside its aggregates; anything else would drop it unread.
+      throw new InputError('FLAG_CONFLICT', '--truth-requests', `given with a --truth that is no experiment JSON (${o['truth'] as string} was read as ${truth.kind === 'summary' ? truth.summary.format : 'per-request records'}); pass the per-request file itself as --truth`);
+    }
     for (const w of [...(prediction.kind === 'rows' ? prediction.warnings ?? [] : []), ...(truth.warnings ?? [])]) io.err(`blis: warning: ${w}\n`);
     const baseline = typeof o['baseline'] === 'string' ? parseBaseline(readJson(resolvePath(io.cwd, o['baseline']), 'baseline'), o['baseline']) : undefined;
     const doc = compareToDocument(prediction, truth, { ...(typeof o['id'] === 'string' ? { id: o['id'] } : {}), ...(baseline ? { baseline } : {}) });
     const summary = doc.experiments[0]?.stages.find((s) => s.index === 'summary');
     if (!summary || Object.keys(summary.metrics).length === 0) {
-      throw new InputError('COMPARE_NOTHING_IN_COMMON', `${o['sim'] as string} vs ${o['truth'] as string}`, 'no latency statistic present on both sides (check that the files hold TTFT/E2E)');
+      // Say how many successes each side holds: a truth whose rows all read as failed has no statistic either.
+      const count = (c: { ok: number; failed: number } | undefined): string => (c ? `${c.ok} successful of ${c.ok + c.failed} requests` : 'no request counts');
+      const hint = truth.kind === 'rows' ? ' (a per-request row with no ttft_us and no error or status column reads as failed; error=0 marks a success sent without streaming)' : '';
+      const counts = summary?.requests ? `; predicted: ${count(summary.requests.predicted)}, truth: ${count(summary.requests.actual)}${hint}` : '';
+      throw new InputError('COMPARE_NOTHING_IN_COMMON', `${o['sim'] as string} vs ${o['truth'] as string}`, `no latency statistic present on both sides (check that the files hold TTFT/E2E)${counts}`);
     }
     const problems = comparabilityProblems(predictionFacts(prediction), truthFacts(truth));
     if (problems.length > 0) {

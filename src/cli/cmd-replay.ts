@@ -66,6 +66,8 @@ export interface ReplayRun {
   readonly metrics: MetricsDocument;
   readonly summary: IngestSummary;
   readonly models: TraceModels;
+  /** The trace's output lengths are re-tokenised counts (FormatEntry.countedOutputTokens). */
+  readonly countedOutputTokens: boolean;
 }
 
 /** Simulates the trace a parsed `replay` command (or one built from flags) names. */
@@ -106,7 +108,7 @@ export async function simulateReplay(cmd: Command, io: CliIO, trace: string,
   });
   const summary = opened.summary();
   const metrics = { ...result.metrics, config: { ...(result.metrics.config as object), trace: describeTraceRun(trace, opened, ingest, summary, models) } };
-  return { result, metrics, summary, models };
+  return { result, metrics, summary, models, countedOutputTokens: opened.countedOutputTokens };
 }
 
 async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: string): Promise<void> {
@@ -116,7 +118,7 @@ async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: 
   const compare = o['compare'] === true;
   const progress = progressReporter(cmd, io, null);
   let outputs: Awaited<ReturnType<typeof createRequestSinks>> | undefined;
-  const { result, metrics, summary, models } = await simulateReplay(cmd, io, trace, async (config) => {
+  const { result, metrics, summary, models, countedOutputTokens } = await simulateReplay(cmd, io, trace, async (config) => {
     outputs = await createRequestSinks(cmd, io, files, describeClusterConfig(config));
     return { outputs, onProgress: progress.onProgress, sinks: compare ? [{ add: (r: RequestRecord) => { kept.push(r); } }] : [] };
   });
@@ -124,7 +126,7 @@ async function replayAction(cmd: Command, io: CliIO, files: OutputFiles, trace: 
   progress.done(`${result.metrics.requests.injected} requests replayed`);
   for (const m of models.notes) note(quiet, io, `blis: ${m}\n`);
   printIngestSummary(summary, quiet, io);
-  const comparison = compare ? compareReplay(kept) : null;
+  const comparison = compare ? compareReplay(kept, countedOutputTokens) : null;
   if (compare && comparison === null) io.err('blis: --compare: the trace carries no observed latencies (TTFT/E2E); nothing to compare\n');
   if (comparison !== null && o['output'] === 'json') {
     emitMetrics(cmd, io, files, { ...metrics, comparison: comparison.json });

@@ -87,7 +87,15 @@ export function progressPrinter(io: CliIO, quiet: boolean): (ev: ValidateProgres
   };
 }
 
+/**
+ * Limits are measured × (1 + relative) + absolute (baseline.ts limitFor): a negative slack would
+ * write limits below this very run, a baseline that fails the run that wrote it.
+ */
 function readSlack(o: Record<string, unknown>, fallback: Slack): Slack {
+  for (const [key, flag] of [['slackRelative', '--slack-relative'], ['slackAbsolute', '--slack-absolute']] as const) {
+    const v = o[key];
+    if (typeof v === 'number' && v < 0) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${v}; expected a number >= 0 (limit = measured × (1 + relative) + absolute points)`);
+  }
   return {
     relative: typeof o['slackRelative'] === 'number' ? o['slackRelative'] : fallback.relative,
     absolute_pct: typeof o['slackAbsolute'] === 'number' ? o['slackAbsolute'] : fallback.absolute_pct,
@@ -127,6 +135,8 @@ export function registerValidate(program: Command, io: CliIO): void {
     if (o['note'] !== undefined && !o['updateBaseline']) throw new InputError('FLAG_CONFLICT', '--note', 'needs --update-baseline (it is the note of the baseline written)');
     let baseline: Baseline | undefined;
     if (baselinePath && !(o['updateBaseline'] && !existsSync(baselinePath))) baseline = parseBaseline(readJson(baselinePath, 'baseline'), baselinePath);
+    // Checked before anything is simulated, not after the run it would be written from.
+    const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
 
     const inputs = paths.length > 0 ? paths.map((p) => resolvePath(io.cwd, p)) : [defaultExperimentsDir()];
     const { sources, competitors, skipped } = await loadExperimentPaths(inputs);
@@ -185,7 +195,6 @@ export function registerValidate(program: Command, io: CliIO): void {
     const limitFailures = o['updateBaseline'] && baseline?.limits ? checkLimits(doc, baseline.limits) : [];
     const writeBaseline = Boolean(o['updateBaseline'] && baselinePath && doc.gate.passed && limitFailures.length === 0);
     if (writeBaseline && baselinePath) {
-      const slack = readSlack(o, baseline?.slack ?? DEFAULT_SLACK);
       const note = typeof o['note'] === 'string' ? o['note'] : `Written by blis validate --update-baseline on ${new Date().toISOString().slice(0, 10)}: step time ${describeStepTime(latency.choice)}, ${arrivals} arrivals, ${sources.length} experiments.`;
       writeText(baselinePath, `${JSON.stringify(updateBaseline(doc, slack, { note, ...(baseline?.limits ? { limits: baseline.limits } : {}) }), null, 1)}\n`);
       if (!quiet) io.err(`baseline written to ${baselinePath} (this run sets the new ratchet)\n`);

@@ -35,6 +35,8 @@ export interface OpenedTrace {
   readonly requests: ArrivalStream;
   /** No two requests share an id (the format numbers them itself: FormatEntry.numbersRequests). */
   readonly uniqueIds: boolean;
+  /** Its output lengths are re-tokenised counts, not decoded lengths (FormatEntry.countedOutputTokens). */
+  readonly countedOutputTokens: boolean;
   /** Counts so far; complete once `requests` is exhausted. */
   summary(): IngestSummary;
 }
@@ -160,6 +162,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     ...(headerPath !== undefined ? { headerPath } : {}),
     requests,
     uniqueIds: entry.numbersRequests === true,
+    countedOutputTokens: entry.countedOutputTokens === true,
     summary: () => summary,
   };
 }

@@ -84,6 +84,13 @@ export interface FormatEntry {
    * A replay then defers each request's private KV registration (EngineRequest.deferPrivate).
    */
   readonly numbersRequests?: boolean;
+  /**
+   * The output lengths it reads are the client's re-tokenised counts of the text, not the lengths
+   * the server decoded (the calibration CSV's output_tokens_counted under-counts: its README,
+   * pitfall 2): an observed decode time spans more tokens than them, so `replay --compare`
+   * derives no per-token time (TPOT, ITL) from the pair.
+   */
+  readonly countedOutputTokens?: boolean;
   /** The ReaderOptions this format reads, each with a one-line meaning and default (for --help). */
   readonly options?: Readonly<Partial<Record<keyof ReaderOptions, string>>>;
   /** Confidence in [0, 1] that the head is this format (0 = no). */

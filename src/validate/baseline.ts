@@ -9,7 +9,7 @@
  */
 import { InputError } from '../kernel/errors.js';
 import type { GateFailure, GateResult, ValidationDocument } from './validation.js';
-import { sortMetricKeys, summaryMetric } from './validation.js';
+import { countsTowardsSummary, sortMetricKeys, summaryMetric, type SummaryOptions } from './validation.js';
 import { roundPct } from './compare.js';
 import { checkLimits, knownFailures, parseLimits, type BaselineLimits } from './baseline-limits.js';
 
@@ -42,15 +42,27 @@ export function limitFor(measured: number, slack: Slack): number {
 
 type ValidationLike = Pick<ValidationDocument, 'experiments' | 'summary'>;
 
-/** Checks a validation run against the baseline. */
-export function checkGate(validation: ValidationLike, baseline: Baseline): GateResult {
+/**
+ * Checks a validation run against the baseline. `summaryOptions`: which experiments the summary
+ * MAPE counted (validation.ts countsTowardsSummary; `blis compare` counts its one experiment).
+ */
+export function checkGate(validation: ValidationLike, baseline: Baseline, summaryOptions: SummaryOptions = {}): GateResult {
   const failures: GateFailure[] = [];
-  failures.push(...experimentFailures(validation.experiments));
+  const failed = experimentFailures(validation.experiments);
+  failures.push(...failed);
+  const reported = new Set(failed.map((f) => f.experiment));
   for (const metric of sortMetricKeys(Object.keys(baseline.summary))) {
     const limit = baseline.summary[metric]!.max_mape;
     const v = validation.summary[metric];
     if (!v) failures.push({ metric, value: null, limit, reason: 'metric missing from the summary' });
     else if (v.mape_mean > limit) failures.push({ metric, value: v.mape_mean, limit });
+    // The MAPE leaves out a row without a prediction: a counted experiment the truth scores on this
+    // metric but the simulation did not predict would otherwise pass unseen (the per-experiment
+    // limits below catch it only for experiments the baseline lists).
+    for (const e of v ? validation.experiments : []) {
+      if (!countsTowardsSummary(e, summaryOptions) || reported.has(e.id) || baseline.experiments?.[e.id]?.[metric] !== undefined) continue;
+      if (summaryMetric(e, metric)?.predicted === null) failures.push({ metric, experiment: e.id, value: null, limit, reason: 'no prediction for a metric the truth has' });
+    }
   }
   for (const [id, limits] of Object.entries(baseline.experiments ?? {})) {
     const e = validation.experiments.find((x) => x.id === id);
@@ -137,18 +149,21 @@ export function parseBaseline(json: unknown, fileName: string): Baseline {
   if (b['schema'] !== BASELINE_SCHEMA) fail('schema', `expected "${BASELINE_SCHEMA}", found ${JSON.stringify(b['schema'])}`);
   const slack = b['slack'] as Record<string, unknown> | undefined;
   if (!slack || typeof slack['relative'] !== 'number' || typeof slack['absolute_pct'] !== 'number') fail('slack', 'expected {relative, absolute_pct} numbers');
+  for (const k of ['relative', 'absolute_pct']) if ((slack![k] as number) < 0) fail(`slack.${k}`, `found ${slack![k] as number}; expected a number >= 0`);
   parseLimits(b['limits'], fileName);
   const summary = b['summary'];
   if (typeof summary !== 'object' || summary === null) return fail('summary', 'expected an object of metric → {max_mape}');
   for (const [k, v] of Object.entries(summary)) {
-    if (typeof (v as Record<string, unknown>)?.['max_mape'] !== 'number') fail(`summary.${k}.max_mape`, 'expected a number');
+    const limit = (v as Record<string, unknown>)?.['max_mape'];
+    if (typeof limit !== 'number' || limit < 0) fail(`summary.${k}.max_mape`, `found ${JSON.stringify(limit)}; expected a number >= 0 (an |error %|)`);
   }
   const ex = b['experiments'];
   if (ex !== undefined) {
     if (typeof ex !== 'object' || ex === null) fail('experiments', 'expected an object');
     for (const [id, row] of Object.entries(ex as object)) {
       for (const [k, v] of Object.entries(row as object)) {
-        if (typeof (v as Record<string, unknown>)?.['max_abs_error_pct'] !== 'number') fail(`experiments.${id}.${k}.max_abs_error_pct`, 'expected a number');
+        const limit = (v as Record<string, unknown>)?.['max_abs_error_pct'];
+        if (typeof limit !== 'number' || limit < 0) fail(`experiments.${id}.${k}.max_abs_error_pct`, `found ${JSON.stringify(limit)}; expected a number >= 0 (an |error %|)`);
       }
     }
   }

@@ -51,7 +51,12 @@ export function readTruth(fileName: string, text: string, opts: { requestsText?:
     const rows = opts.requestsText !== undefined ? parseLatencyTable(opts.requestsText, opts.requestsFile ?? `${fileName} (requests)`, 'csv', false, warnings) : undefined;
     return { kind: 'experiment', experiment, ...(rows ? { rows } : {}), ...withWarnings(warnings) };
   }
-  return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', false, warnings), ...withWarnings(warnings) };
+  const rows = parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', false, warnings);
+  const counted = rows.filter((r) => !r.error && r.outputTokensCounted).length;
+  if (counted > 0) {
+    warnings.push(`${fileName}: TPOT and ITL not scored for ${counted} request(s): their output length is output_tokens_counted, the client's re-tokenised count, not the decoded length (it under-counts: calibration README pitfall 2); give the experiment JSON as --truth to score TPOT with its configured output length [OUTPUT_TOKENS_COUNTED]`);
+  }
+  return { kind: 'rows', rows, ...withWarnings(warnings) };
 }
 
 /** Reads a prediction file's text: a metrics JSON, or per-request records (CSV/JSONL). */
@@ -61,11 +66,33 @@ export function readPrediction(fileName: string, text: string): PredictionInput 
     if (!doc || typeof doc !== 'object' || doc['schema'] !== 'blis.metrics/v1') {
       throw new InputError('COMPARE_NOT_METRICS', `${fileName}: schema`, `expected "blis.metrics/v1", found ${JSON.stringify(doc?.['schema'])}`);
     }
+    checkMetricsLatencies(doc, fileName);
     return { kind: 'metrics', doc };
   }
   // A simulated record file is blis's own format: damage in it is refused, not read as failures.
   const warnings: string[] = [];
   return { kind: 'rows', rows: parseLatencyTable(text, fileName, isJsonlName(fileName) ? 'jsonl' : 'csv', true, warnings), ...withWarnings(warnings) };
+}
+
+/**
+ * The latency statistics a metrics JSON holds (whole run and stages) are ms ≥ 0 or null (a
+ * block without completions): anything else is a damaged file, refused by field rather than
+ * scored (a negative mean) or left out of the comparison unseen (a statistic that is text).
+ */
+function checkMetricsLatencies(doc: Record<string, unknown>, fileName: string): void {
+  const blocks: Array<[string, unknown]> = [['', doc]];
+  if (Array.isArray(doc['stages'])) (doc['stages'] as unknown[]).forEach((b, i) => blocks.push([`stages[${i}].`, b]));
+  for (const [prefix, b] of blocks) {
+    if (typeof b !== 'object' || b === null) continue;
+    for (const m of ['ttft', 'e2e', 'tpot', 'itl']) {
+      const dist = (b as Record<string, unknown>)[`${m}_ms`];
+      if (typeof dist !== 'object' || dist === null) continue;
+      for (const [k, v] of Object.entries(dist as Record<string, unknown>)) {
+        if (k === 'count' || v === null) continue;
+        if (typeof v !== 'number' || !(v >= 0)) throw new InputError('COMPARE_NOT_METRICS', `${fileName}: ${prefix}${m}_ms.${k}`, `found ${JSON.stringify(v)}; expected milliseconds >= 0 or null`);
+      }
+    }
+  }
 }
 
 function truthSide(t: TruthInput): Side {
@@ -87,6 +114,7 @@ export function compareToDocument(prediction: PredictionInput, truth: TruthInput
   const id = opts.id ?? (truth.kind === 'experiment' ? truth.experiment.id : 'comparison');
   const exp = { id, status: 'ok' as const, ...(truth.kind === 'experiment' ? { truth_status: truth.experiment.status, file: truth.experiment.file } : {}), stages: compareInputs(prediction, truth) };
   // A single comparison always counts towards its own summary, whatever the truth's status.
-  const draft = buildValidationDocument([exp], undefined, { includeTruthStatus: [exp.truth_status ?? 'active'] });
-  return { ...draft, gate: opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline) } : { passed: true, gated: false, failures: [] } };
+  const counted = { includeTruthStatus: [exp.truth_status ?? 'active'] };
+  const draft = buildValidationDocument([exp], undefined, counted);
+  return { ...draft, gate: opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline, counted) } : { passed: true, gated: false, failures: [] } };
 }

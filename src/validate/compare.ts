@@ -134,7 +134,12 @@ export function truthFromExperiment(exp: Experiment, rows?: readonly LatencyRow[
 // ---------------------------------------------------------------- rows (either side)
 
 export interface RowsOptions {
-  /** Decode length to use for TPOT instead of each row's count (ignore_eos truth). */
+  /**
+   * Decode length to use for TPOT instead of each row's count (ignore_eos truth). Without it TPOT
+   * and ITL come from rows with a decoded length only, over those with ≥ 2 tokens (vLLM
+   * benchmarks/serve.py calculate_metrics: TPOT = (latency − ttft)/(output_len − 1) when
+   * output_len > 1).
+   */
   readonly outputTokens?: number;
 }
 
@@ -152,10 +157,12 @@ function blockFromRows(rows: readonly LatencyRow[], opts: RowsOptions): SideBloc
   let gapSum = 0;
   let gapCount = 0;
   for (const r of withE2e) {
-    const out = opts.outputTokens ?? r.outputTokens;
+    // A re-tokenised count is no decode length (LatencyRow.outputTokensCounted): no TPOT from it.
+    const out = opts.outputTokens ?? (r.outputTokensCounted ? 0 : r.outputTokens);
     if (out < 2 || r.ttftUs < 0) continue;
-    tp.push(usToMs(r.e2eUs - r.ttftUs) / (out - 1));
-    gapSum += usToMs(r.e2eUs - r.ttftUs);
+    const decodeMs = usToMs(r.decodeUs ?? r.e2eUs - r.ttftUs);
+    tp.push(decodeMs / (out - 1));
+    gapSum += decodeMs;
     gapCount += out - 1;
   }
   const tpot = Float64Array.from(tp);

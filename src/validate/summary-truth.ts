@@ -91,6 +91,10 @@ function fromVllmBench(doc: Obj, file: string): SummaryTruth {
     read(`mean_${name}_ms`, 'mean');
     read(`median_${name}_ms`, 'p50');
     for (const p of [90, 95, 99] as const) read(`p${p}_${name}_ms`, `p${p}`);
+    // vLLM writes every statistic of a metric without samples as 0 (calculate_metrics:
+    // np.mean(ttfts or 0), np.percentile(tpots or 0, p), ...): no TTFT when nothing streamed, no
+    // TPOT or ITL when no request decoded two tokens. A measured mean is never 0 ms: absent, not 0.
+    if (out['mean'] === 0) continue;
     if (Object.keys(out).length > 0) dists[metric] = out as DistMs;
   }
   const ok = num(doc['completed']) ?? 0;

@@ -225,7 +225,7 @@ export async function validateExperiments(sources: readonly ExperimentSource[], 
     }
   }
   const draft = buildValidationDocument(experiments, undefined, opts.summary);
-  const gate = opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline) } : gateWithoutBaseline(experiments);
+  const gate = opts.baseline ? { gated: true, ...checkGate(draft, opts.baseline, opts.summary) } : gateWithoutBaseline(experiments);
   return { document: { ...draft, gate }, details };
 }
 

@@ -88,6 +88,17 @@ describe('blis compare against a summary report', () => {
     for (const k of ['ttft_mean', 'ttft_p50', 'ttft_p99', 'e2e_mean']) expect(m[k]!.error_pct, k).toBeCloseTo(0, 3);
   });
 
+  it("a vllm bench statistic written as 0 for want of samples (np.mean(tpots or 0)) is absent, not a 0 ms truth", async () => {
+    // Every request decoded one token: vLLM had no TPOT or ITL sample and wrote 0 for each statistic.
+    const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
+      mean_ttft_ms: 150, median_ttft_ms: 150, p99_ttft_ms: 199, mean_tpot_ms: 0, median_tpot_ms: 0, p99_tpot_ms: 0, mean_itl_ms: 0, median_itl_ms: 0, p99_itl_ms: 0, mean_e2el_ms: 1150 };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json', '--output', 'json'], dir('bench.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    expect(Object.keys(m).filter((k) => /^(tpot|itl)_/.test(k))).toEqual([]);
+    expect(m['ttft_mean']!.error_pct).toBeCloseTo(0, 3);
+  });
+
   it('names a bad value by its field', async () => {
     const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json'], dir('bench.json', { completed: 1, mean_ttft_ms: 10, p99_ttft_ms: -3 }));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/TRUTH_BAD_VALUE.*bench\.json: p99_ttft_ms: found -3; expected milliseconds/)]);

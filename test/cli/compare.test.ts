@@ -74,7 +74,7 @@ describe('blis compare', () => {
     const damage: Array<[string, RegExp]> = [
       ['3,0,300000,100,11,abc,4000,0', /sim\.csv:7: ttft_us: found "abc"; expected microseconds or blank/],
       ['3,0,300000,100,11,NaN,4000,0', /sim\.csv:7: ttft_us: found "NaN"/],
-      ['3,0,300000,100,11,-5000,4000,0', /sim\.csv:7: ttft_us: found -5000 for a completed request/],
+      ['3,0,300000,100,11,-5000,4000,0', /sim\.csv:7: ttft_us: found -5000 for a request not marked failed/],
       ['3,0,300000,100,11,,4000,0', /sim\.csv:7: ttft_us: found nothing for a completed request/],
       ['3,0,300000,100,11,1000000000000000000,4000,0', /sim\.csv:7: ttft_us: found 1000000000000000000, later than e2e_us 4000/],
     ];
@@ -108,5 +108,46 @@ describe('blis compare', () => {
     const pass = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--baseline', 'loose.json'], dir);
     expect(pass.code).toBe(0);
     expect(pass.out).toContain('gate passed');
+  });
+});
+
+describe('blis compare: a truth without decoded lengths', () => {
+  it("warns and leaves TPOT and ITL out when the truth's output lengths are re-tokenised counts (output_tokens_counted)", async () => {
+    const truth = rowsCsv(20, 100, 1000).replace('input_tokens,output_tokens', 'input_tokens_counted,output_tokens_counted');
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--output', 'json'], files({ 'sim.csv': rowsCsv(20, 100, 1000), 'truth.csv': truth }));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/truth\.csv: TPOT and ITL not scored for 20 request\(s\).*output_tokens_counted.*\[OUTPUT_TOKENS_COUNTED\]/);
+    const s = JSON.parse(r.out).experiments[0].stages.find((x: { index: unknown }) => x.index === 'summary');
+    expect(Object.keys(s.metrics).filter((k) => /^(tpot|itl)_/.test(k))).toEqual([]);
+    expect(s.metrics.ttft_mean.error_pct).toBe(0);
+  });
+});
+
+describe('blis compare --truth-requests', () => {
+  it('is refused (exit 2) with a --truth that is no experiment JSON, instead of being ignored unread', async () => {
+    const dir = files({ 'sim.csv': rowsCsv(5, 100, 1000), 'truth.csv': rowsCsv(5, 100, 1000), 'other.csv': rowsCsv(5, 500, 1000) });
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--truth-requests', 'other.csv'], dir);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/FLAG_CONFLICT.*--truth-requests: given with a --truth that is no experiment JSON \(truth\.csv was read as per-request records\)/)]);
+  });
+});
+
+describe('blis compare: nothing in common', () => {
+  it('says how many successes each side holds when no statistic is on both (a truth read as all failed)', async () => {
+    const truth = 'arrival_us,ttft_us,e2e_us,output_tokens\n0,,110000,11\n1000,,220000,11\n';
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'truth.csv', '--allow-mismatch'], files({ 'sim.csv': rowsCsv(5, 100, 1000), 'truth.csv': truth }));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/COMPARE_NOTHING_IN_COMMON.*predicted: 5 successful of 5 requests, truth: 0 successful of 2 requests \(a per-request row with no ttft_us/)]);
+  });
+});
+
+describe('blis compare: a damaged metrics JSON', () => {
+  it('a latency statistic that is negative or text exits 2 naming the field, instead of being scored or skipped', async () => {
+    const d = { count: 5, mean: 4, p50: 4, p90: 5, p95: 5, p99: 6, min: 3, max: 6 };
+    const doc = (ttft: unknown, stage: unknown = d) => JSON.stringify({ schema: 'blis.metrics/v1', requests: { injected: 5, completed: 5 }, ttft_ms: ttft, e2e_ms: d, tpot_ms: null, stages: [{ index: 0, requests: { injected: 5, completed: 5 }, ttft_ms: stage, e2e_ms: d }] });
+    const dir = files({ 'neg.json': doc({ ...d, mean: -5 }), 'text.json': doc(d, { ...d, p90: 'x' }), 'ok.json': doc(d), 'truth.csv': rowsCsv(5, 4, 1000) });
+    const neg = await runCli(['compare', '--sim', 'neg.json', '--truth', 'truth.csv', '--allow-mismatch'], dir);
+    expect([neg.code, neg.err]).toEqual([2, expect.stringMatching(/COMPARE_NOT_METRICS.*neg\.json: ttft_ms\.mean: found -5; expected milliseconds >= 0 or null/)]);
+    const text = await runCli(['compare', '--sim', 'text.json', '--truth', 'truth.csv', '--allow-mismatch'], dir);
+    expect([text.code, text.err]).toEqual([2, expect.stringMatching(/text\.json: stages\[0\]\.ttft_ms\.p90: found "x"/)]);
+    expect((await runCli(['compare', '--sim', 'ok.json', '--truth', 'truth.csv', '--allow-mismatch'], dir)).code).toBe(0);
   });
 });

@@ -49,6 +49,25 @@ describe('summary MAPE and gate', () => {
     expect(g.failures.some((f) => f.experiment === 'b')).toBe(false);
   });
 
+  it('a counted experiment without a prediction for a gated metric fails even when the baseline does not list it (the MAPE would leave it out)', () => {
+    const b = updateBaseline(buildValidationDocument([exp('a', 10, -5)]), { relative: 0, absolute_pct: 0 }, { perExperiment: false });
+    const unpredicted: ValidationExperiment = { id: 'new', status: 'ok', stages: [{ index: 'summary', metrics: {
+      ttft_mean: { predicted: null, actual: 100, error_pct: null },
+      e2e_mean: { predicted: 105, actual: 100, error_pct: 5 },
+    } }] };
+    const doc = buildValidationDocument([exp('a', 10, -5), unpredicted]);
+    // ttft_mean's MAPE counts only 'a' (10 %, at its limit): the gate passed before.
+    expect(doc.summary['ttft_mean']).toEqual({ mape_mean: 10, mape_median: 10, n: 1 });
+    const g = checkGate(doc, b);
+    expect(g.passed).toBe(false);
+    expect(g.failures).toEqual([{ metric: 'ttft_mean', experiment: 'new', value: null, limit: 10, reason: 'no prediction for a metric the truth has' }]);
+    // One with no prediction at all is reported once, as such, not once per metric.
+    const none: ValidationExperiment = { id: 'none', status: 'ok', stages: [{ index: 'summary', metrics: { ttft_mean: { predicted: null, actual: 100, error_pct: null }, e2e_mean: { predicted: null, actual: 100, error_pct: null } } }] };
+    expect(checkGate(buildValidationDocument([exp('a', 10, -5), none]), b).failures.map((f) => f.metric)).toEqual(['prediction']);
+    // Not counted (an excluded_overload run): not gated.
+    expect(checkGate(buildValidationDocument([exp('a', 10, -5), { ...unpredicted, truth_status: 'excluded_overload' }]), b).passed).toBe(true);
+  });
+
   it('parseBaseline names the bad field', () => {
     expect(() => parseBaseline({ schema: 'blis.baseline/v1', slack: { relative: 0, absolute_pct: 0 }, summary: { ttft_mean: {} } }, 'b.json')).toThrow(/b\.json: summary\.ttft_mean\.max_mape/);
     expect(() => parseBaseline({ schema: 'nope' }, 'b.json')).toThrow(/b\.json: schema/);

@@ -102,7 +102,7 @@ describe('comparator', () => {
 describe('per-request readers', () => {
   it('calibration CSV: error rows have no TTFT and count as failed', () => {
     const rows = parseCalibrationRequestsCsv('index,stage,arrival_us,input_tokens_counted,output_tokens_counted,ttft_us,e2e_us,error\n0,0,0,591,140,130224,1943702,0\n1,0,5,0,0,,300588950,1\n', 'x.csv');
-    expect(rows[0]).toEqual({ index: 0, stage: 0, arrivalUs: 0, inputTokens: 591, outputTokens: 140, ttftUs: 130224, e2eUs: 1943702, error: false });
+    expect(rows[0]).toEqual({ index: 0, stage: 0, arrivalUs: 0, inputTokens: 591, outputTokens: 140, outputTokensCounted: true, ttftUs: 130224, e2eUs: 1943702, error: false });
     expect(rows[1]!.error).toBe(true);
     expect(rows[1]!.ttftUs).toBe(-1);
   });
@@ -125,7 +125,7 @@ describe('per-request readers', () => {
     const rows = parseLifecycleJson([
       { start_time: 100, end_time: 101.5, info: { request_metrics: { text: { input_tokens: 10 } }, response_metrics: { output_tokens: 3, output_token_times: [100.2, 100.3, 101.5] } }, error: null },
     ], 'lc.json');
-    expect(rows[0]).toEqual({ index: 0, arrivalUs: 0, inputTokens: 10, outputTokens: 3, ttftUs: 200000, e2eUs: 1500000, error: false });
+    expect(rows[0]).toEqual({ index: 0, arrivalUs: 0, inputTokens: 10, outputTokens: 3, ttftUs: 200000, e2eUs: 1500000, decodeUs: 1300000, error: false });
   });
 
   it('a request sent without streaming (no token times) is a success with an E2E and no TTFT, not a failure', () => {
@@ -144,5 +144,40 @@ describe('per-request readers', () => {
     expect(side.summary.dists.ttft!.mean).toBe(250);
     expect(side.summary.dists.e2e!.mean).toBe(1500);
     expect(side.summary.dists.tpot!.mean).toBe(375);
+  });
+});
+
+describe('TPOT needs a decoded length', () => {
+  const csv = 'index,stage,arrival_us,input_tokens_counted,output_tokens_counted,ttft_us,e2e_us,error\n0,0,0,591,11,100000,1100000,0\n1,0,5,591,3,100000,1100000,0\n';
+  it("a calibration CSV's re-tokenised output_tokens_counted gives no TPOT or ITL (it would inflate them: 500 ms instead of 4 ms here)", () => {
+    const rows = parseCalibrationRequestsCsv(csv, 'x.csv');
+    expect(rows.map((r) => r.outputTokensCounted)).toEqual([true, true]);
+    const side = sideFromRows(rows);
+    expect(side.summary.dists.tpot).toBeUndefined();
+    expect(side.summary.dists.itl).toBeUndefined();
+    expect(side.summary.dists.e2e!.mean).toBe(1100);
+    // With the configured length (the experiment's, under ignore_eos): 1000 ms / 250 gaps.
+    expect(sideFromRows(rows, { outputTokens: 251 }).summary.dists.tpot!.mean).toBe(4);
+  });
+  it('output_tokens (or produced_tokens) is a decoded length; a one-token request has no TPOT (vLLM: output_len > 1)', () => {
+    const rows = parseLatencyTable('arrival_us,ttft_us,e2e_us,output_tokens\n0,100000,1100000,11\n1,100000,100000,1\n', 'r.csv', 'csv');
+    expect(rows[0]!.outputTokensCounted).toBeUndefined();
+    const side = sideFromRows(rows);
+    expect(side.summary.dists.tpot).toMatchObject({ mean: 100, p50: 100 });
+    expect(side.summary.samples!.tpot!.length).toBe(1);
+    expect(side.summary.dists.ttft!.mean).toBe(100);
+  });
+});
+
+describe('inference-perf lifecycle truth: TPOT as inference-perf computes it', () => {
+  it('TPOT and ITL span first to last token, not to the end of the stream: (last − first)/(n − 1)', () => {
+    // 5 tokens 10 ms apart from 100.1 s; the stream closes 40 ms after the last token.
+    const rows = parseLifecycleJson([
+      { start_time: 100, end_time: 100.18, info: { output_tokens: 5, output_token_times: [100.1, 100.11, 100.12, 100.13, 100.14] }, error: null },
+    ], 'lc.json');
+    const side = sideFromRows(rows);
+    expect(side.summary.dists.tpot!.mean).toBeCloseTo(10, 9); // (e2e − ttft)/(n − 1) read 20 ms
+    expect(side.summary.dists.itl!.mean).toBeCloseTo(10, 9);
+    expect(side.summary.dists.e2e!.mean).toBeCloseTo(180, 9); // request_latency stays end − start
   });
 });

@@ -16,6 +16,7 @@ export const calibrationFormat: FormatEntry = {
   describe: 'per-request CSV of the calibration experiments (arrival_us, *_tokens_counted, ttft_us, e2e_us, error)',
   timeBase: 'relative',
   order: 'arrival',
+  countedOutputTokens: true,
   options: { keepFailed: 'keep error=1 rows (client timeouts) instead of skipping them (default false)' },
   sniff: ({ head }) => (headerMatch(head, COLUMNS) === 1 ? 0.97 : 0),
   create: (ctx, options) =>
