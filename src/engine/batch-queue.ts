@@ -190,10 +190,13 @@ export class BatchQueue {
   private schedule(out: StepBatch, seq: number, nowUs: number, ahead: boolean): void {
     const s = this.scheduler;
     out.clear(seq);
-    if (s.schedule(nowUs, out) && out.size === 0 && !ahead) {
-      out.clear(seq);
-      s.schedule(nowUs, out);
-    }
+    // vLLM 0.15 scheduler.py schedule(): a running request that cannot get its blocks and is itself
+    // the victim ends the running loop ("Cannot schedule this request"), and nothing waiting is
+    // admitted after a preemption, so that schedule is empty; the engine core schedules again at
+    // once (an empty SchedulerOutput runs no forward), the victim now waiting. Repeat until a
+    // schedule is not empty or preempts nobody: each round takes one request out of the running
+    // list, so it ends. (Retried once only, two such victims in a row left the engine idle.)
+    while (s.schedule(nowUs, out) && out.size === 0 && !ahead) out.clear(seq);
   }
 
   /** Ends a decode run: running requests' counters and the in-flight batches are written out. */

@@ -83,4 +83,35 @@ describe('vLLM scheduler scenarios: priority policy', () => {
     expect(r.reqs.y).toMatchObject({ firstTokenUs: 3210, finishedUs: 5240 });
     expect(r.reqs.z).toMatchObject({ firstTokenUs: 3210, finishedUs: 5240 });
   });
+  it('two running requests in a row that are each their own victim leave two empty schedules, then the rest run (no stall)', () => {
+    // Synchronous loop; 12 blocks, 11 usable; no prefix caching (a victim recomputes); chunks of at
+    // most 8 tokens (long_prefill_token_threshold). a (p2, 0 µs, 1 prompt, 8 out); b (p1, 500 µs,
+    // 40 prompt, 1 out); c (p0, 1500 µs, 16 prompt, 2 out).
+    // S1 (0): [a:1], 1 block → 1010 (a's 1st token). 10 free.
+    // S2 (1010): a:1 (its 2nd token, block 0 still); b admitted, chunk 8, 2 blocks. [a:1, b:8] → 2100. 8 free.
+    // S3 (2100): a:1; b:8 (4 blocks); c admitted, chunk 8 (2 blocks). [a:1, b:8, c:8] → 3270. 4 free.
+    // S4 (3270): a:1 (its 4th token still fits block 0); b:8 (6 blocks); c:8 (4 blocks, its prompt
+    //   done: 1st token). [a:1, b:8, c:8] → 4440. 0 free.
+    // S5 (4440): running [a, b, c]. a's 5th token needs a 2nd block, none free: the victim is
+    //   max((2, 0), (1, 500), (0, 1500)) = a itself: preempted (1 block back), `break`; nothing
+    //   waiting is admitted after a preemption: the schedule is empty. The engine schedules again:
+    //   b's next chunk needs 2 blocks, 1 free: the victim is max((1, 500), (0, 1500)) = b itself
+    //   (6 blocks back): empty again. Again: c:1 (its 17th token takes a 5th block, 6 free); no
+    //   preemption, so the waiting heap admits b (40 tokens from scratch, chunk 8, 2 blocks) and
+    //   then a (5 tokens recomputed, 2 blocks). [c:1, b:8, a:5] → 5580: c's 2nd token, c finishes;
+    //   a samples its 5th.
+    // S6 (5580): [b:8, a:1] → 6670 (a's 6th). S7: [b:8, a:1] → 7760 (a's 7th). S8: [b:8, a:1] →
+    //   8850 (a's 8th and last: a finishes). S9 (8850): [b:8] → 9930: b's 40th prompt token, its only
+    //   output token; b finishes.
+    const r = runScenario({ ...PRIO, asyncScheduling: false, totalKvBlocks: 12, longPrefillTokenThreshold: 8, enablePrefixCaching: false }, [
+      { id: 'a', inputTokens: 1, outputTokens: 8, priority: 2 },
+      { id: 'b', arrivalUs: 500, inputTokens: 40, outputTokens: 1, priority: 1 },
+      { id: 'c', arrivalUs: 1500, inputTokens: 16, outputTokens: 2, priority: 0 },
+    ]);
+    expect(r.batches).toEqual([['a:1'], ['a:1', 'b:8'], ['a:1', 'b:8', 'c:8'], ['a:1', 'b:8', 'c:8'], ['c:1', 'b:8', 'a:5'], ['b:8', 'a:1'], ['b:8', 'a:1'], ['b:8', 'a:1'], ['b:8']]);
+    expect(r.stepEndsUs).toEqual([1010, 2100, 3270, 4440, 5580, 6670, 7760, 8850, 9930]);
+    expect(r.reqs.a).toMatchObject({ firstTokenUs: 1010, finishedUs: 8850, preemptions: 1 });
+    expect(r.reqs.b).toMatchObject({ firstTokenUs: 9930, finishedUs: 9930, preemptions: 1 });
+    expect(r.reqs.c).toMatchObject({ firstTokenUs: 4440, finishedUs: 5580, preemptions: 0 });
+  });
 });
