@@ -20,6 +20,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { sToUs } from '../kernel/units.js';
 import { concurrencyLimit } from '../cluster/closed-loop.js';
+import { checkSimulationOptions } from './simulate-options.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -52,6 +53,7 @@ export interface SimulationRun {
 const WORKLOAD_KEYS = ['preset', 'spec', 'rate', 'numRequests', 'durationS', 'arrival'] as const;
 
 export async function simulate(options: SimulationOptions = {}): Promise<SimulationRun> {
+  checkSimulationOptions(options);
   const seed = options.seed ?? 0;
   const workloadOptions: Record<string, unknown> = { seed };
   for (const k of WORKLOAD_KEYS) if (options[k] !== undefined) workloadOptions[k] = options[k];

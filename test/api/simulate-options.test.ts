@@ -1,0 +1,34 @@
+/** simulate() refuses options a JavaScript caller could misspell or mistype, instead of ignoring or coercing them. */
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src/index.js';
+
+/** As a caller without the compiler's help passes them (a spread of parsed JSON, plain JavaScript). */
+const loose = (o: Record<string, unknown>): Parameters<typeof simulate>[0] => o as Parameters<typeof simulate>[0];
+const small = { model: 'qwen/qwen3-14b', preset: 'chatbot', rate: 5, numRequests: 5 };
+
+describe('simulate() options', () => {
+  it('refuses a misspelt option, naming it and the option meant, instead of running with the default', async () => {
+    await expect(simulate(loose({ ...small, numInstance: 3 }))).rejects.toMatchObject({
+      name: 'InputError', code: 'UNKNOWN_OPTION', where: 'numInstance', message: expect.stringContaining('did you mean numInstances'),
+    });
+  });
+
+  it('refuses a string for a number or a boolean instead of coercing it', async () => {
+    await expect(simulate(loose({ ...small, numInstances: '4' }))).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'numInstances', message: expect.stringContaining("the string '4'; expected a number") });
+    // 'false' would have been truthy: prefix caching on.
+    await expect(simulate(loose({ ...small, enablePrefixCaching: 'false' }))).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'enablePrefixCaching' });
+    await expect(simulate(loose({ ...small, onRecord: 'log' }))).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'onRecord', message: expect.stringContaining('expected a function') });
+    await expect(simulate(loose({ model: 'qwen/qwen3-14b', arrivals: 5 }))).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'arrivals' });
+  });
+
+  it('refuses options that are not an object', async () => {
+    await expect(simulate(null as unknown as Parameters<typeof simulate>[0])).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'simulate(options)' });
+  });
+
+  it('takes every documented kind of value, and undefined as absent', async () => {
+    const { metrics } = await simulate({ ...small, numInstances: 2, enablePrefixCaching: false, routingScorers: undefined, arrival: 'poisson', onProgress: () => {} });
+    expect(metrics.instances).toHaveLength(2);
+    async function* one() { yield { id: 'a', arrivalUs: 0, inputTokens: 10, outputTokens: 2 }; }
+    expect((await simulate({ model: 'qwen/qwen3-14b', arrivals: one() })).metrics.requests.completed).toBe(1);
+  });
+});
