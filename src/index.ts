@@ -6,7 +6,7 @@
  */
 export { simulate, configSummary, type SimulationOptions, type SimulationRun } from './api/simulate.js';
 export { readTrace, openTrace, loadWorkload, generateWorkload, type TraceOptions } from './api/inputs.node.js';
-export { validate, type ValidationOptions, type ValidationReport } from './api/validate.node.js';
+export { validate, renderJunit, type ValidationOptions, type ValidationReport } from './api/validate.node.js';
 export { schemaPath, SCHEMA_NAMES, type SchemaName } from './api/schemas.node.js';
 
 export { InputError } from './kernel/errors.js';
@@ -24,7 +24,6 @@ export { listHardware } from './model/hardware-catalog.js';
 
 export { renderHtml as renderValidationHtml } from './validate/report-html.js';
 export { renderMarkdown as renderValidationMarkdown } from './validate/report-md.js';
-export { renderJunit } from './validate/junit.js';
 export type { ValidationDocument, ValidationExperiment } from './validate/validation.js';
 
 export { resolveTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/options.js';
