@@ -26,7 +26,7 @@ const OPTION_KINDS = {
   admissionLatencyMs: 'number', routingLatencyMs: 'number', pools: 'object', prefillInstances: 'number',
   decodeInstances: 'number', prefillHardware: 'string', decodeHardware: 'string', prefillTp: 'number',
   decodeTp: 'number', pdDecider: 'string', pdPrefixThreshold: 'number', pdTransferBandwidthGBs: 'number',
-  pdTransferLatencyMs: 'number', maxInstances: 'number',
+  pdTransferLatencyMs: 'number', maxInstances: 'number', plugins: 'object',
   preset: 'string', spec: 'object', rate: 'number', numRequests: 'number', durationS: 'number', arrival: 'string',
   seed: 'number', arrivals: 'iterable', onRecord: 'function', traces: 'object', traceTokenEvery: 'number',
   horizonS: 'number', maxConcurrency: 'number', onProgress: 'function',

@@ -70,7 +70,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   }
   const config = resolveClusterConfig({ ...(clusterOptions as ClusterOptions), seed });
 
-  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp }, config.registries.stepTimeModels);
 
   const sinks: RecordSink[] = [];
   if (options.onRecord) sinks.push({ add: options.onRecord });

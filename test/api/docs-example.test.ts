@@ -10,9 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const page = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
-const at = page.indexOf('<!-- example: api -->');
-const start = page.indexOf('```js\n', at) + '```js\n'.length;
-const code = page.slice(start, page.indexOf('```', start));
+/** The fenced block after `<!-- example: NAME -->`. */
+function example(name: string, lang: string): string {
+  const start = page.indexOf(`\`\`\`${lang}\n`, page.indexOf(`<!-- example: ${name} -->`)) + lang.length + 4;
+  return page.slice(start, page.indexOf('```', start));
+}
+const code = example('api', 'js');
+const plugins = example('plugins', 'ts');
 
 /**
  * A project outside the repository with blis installed as npm lays it out: node_modules/blis (a
@@ -46,10 +50,11 @@ describe('docs/api.md', () => {
     expect(shown.slice(0, shown.indexOf('```')).trim().split('\n')).toEqual(lines);
   });
 
-  it('its example type-checks against the shipped declarations with tsc --strict', () => {
+  it('its examples type-check against the shipped declarations with tsc --strict, and the plug-in one runs', () => {
     writeFileSync(join(project, 'example.mts'), code);
+    writeFileSync(join(project, 'plugins.mts'), plugins);
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = [tsc, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'example.mts'];
+    const args = [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out', 'example.mts', 'plugins.mts'];
     let out = '';
     try {
       execFileSync(process.execPath, args, { cwd: project, encoding: 'utf8' });
@@ -57,5 +62,7 @@ describe('docs/api.md', () => {
       out = String((e as { stdout?: string }).stdout ?? e);
     }
     expect(out).toBe('');
+    const printed = execFileSync(process.execPath, [join(project, 'out', 'plugins.mjs')], { cwd: project, encoding: 'utf8' });
+    expect(printed).toMatch(/^\d+ completed, \d+ refused as too long\n$/);
   }, 60_000);
 });
