@@ -29,7 +29,7 @@ const OPTION_KINDS = {
   pdTransferLatencyMs: 'number', maxInstances: 'number', plugins: 'object',
   preset: 'string', spec: 'object', rate: 'number', numRequests: 'number', durationS: 'number', arrival: 'string',
   seed: 'number', arrivals: 'iterable', onRecord: 'function', traces: 'object', traceTokenEvery: 'number',
-  horizonS: 'number', maxConcurrency: 'number', onProgress: 'function',
+  horizonS: 'number', maxConcurrency: 'number', onProgress: 'function', signal: 'object',
 } as const satisfies Record<keyof SimulationOptions, Kind>;
 
 const NAMES = Object.keys(OPTION_KINDS);

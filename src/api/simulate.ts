@@ -42,6 +42,13 @@ export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<Wo
    */
   readonly maxConcurrency?: number;
   readonly onProgress?: (p: SimulationProgress) => void;
+  /**
+   * Cancels the run: `simulate` rejects with the signal's reason (an AbortError for
+   * `controller.abort()`, a TimeoutError for `AbortSignal.timeout(ms)`), checked each time the run
+   * yields to the host, as often as onProgress. A `traces` sink is left open, as on any error:
+   * its `close()` writes or sends what it holds.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface SimulationRun {
@@ -65,7 +72,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const clusterOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined || (WORKLOAD_KEYS as readonly string[]).includes(k)) continue;
-    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress', 'maxConcurrency'].includes(k)) continue;
+    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress', 'maxConcurrency', 'signal'].includes(k)) continue;
     clusterOptions[k] = v;
   }
   const config = resolveClusterConfig({ ...(clusterOptions as ClusterOptions), seed });
@@ -95,6 +102,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     ...(options.horizonS !== undefined ? { horizonUs: sToUs(options.horizonS) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { metrics: result.metrics, ...(traces ? { traces: await traces.close() } : {}) };
 }
