@@ -60,7 +60,7 @@ describe('plug-ins', () => {
     expect(calls).toBeGreaterThanOrEqual(4);
     const [slower] = await records({ ...one, latencyCoefficients: { stepUs: 20_000 } });
     expect(slower!.finishedUs).toBe(80_000);
-    expect(((await simulate(one)).metrics.config as Record<string, unknown>)['latency_model']).toBe('flat');
+    expect((await simulate(one)).metrics.config['latency_model']).toBe('flat');
   });
 
   it('is registered for its run only: the next run without it does not know the name', async () => {

@@ -32,3 +32,11 @@ describe('simulate() options', () => {
     expect((await simulate({ model: 'qwen/qwen3-14b', arrivals: one() })).metrics.requests.completed).toBe(1);
   });
 });
+
+describe('simulate() result types', () => {
+  it('the metrics config echo is an object a TypeScript caller can index without a cast', async () => {
+    const { metrics } = await simulate(small);
+    const policy: unknown = metrics.config['routing_policy'];
+    expect(policy).toBe('round-robin');
+  });
+});
