@@ -13,6 +13,7 @@ import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { parseWorkloadSpec } from '../workload/spec.js';
+import { WORKLOAD_OPTION_KINDS, checkOptions } from './check-options.js';
 import type { WorkloadSpec } from '../workload/types.js';
 
 export type TraceOptions = Omit<OpenTraceOptions, 'registry'>;
@@ -40,6 +41,7 @@ export async function loadWorkload(path: string): Promise<WorkloadSpec> {
 
 /** The arrival stream `simulate` would generate for these options (lazy, seeded). */
 export function generateWorkload(options: WorkloadOptions = {}): Iterable<ArrivalRequest> {
+  checkOptions('generateWorkload', options, WORKLOAD_OPTION_KINDS);
   const w = resolveWorkload(options);
   return generateArrivals(w, new Rng(w.seed).fork('workload'));
 }

@@ -20,7 +20,7 @@ import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { sToUs } from '../kernel/units.js';
 import { concurrencyLimit } from '../cluster/closed-loop.js';
-import { checkSimulationOptions } from './simulate-options.js';
+import { CLUSTER_OPTION_KINDS, SIMULATION_OPTION_KINDS, checkOptions } from './check-options.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -60,7 +60,7 @@ export interface SimulationRun {
 const WORKLOAD_KEYS = ['preset', 'spec', 'rate', 'numRequests', 'durationS', 'arrival'] as const;
 
 export async function simulate(options: SimulationOptions = {}): Promise<SimulationRun> {
-  checkSimulationOptions(options);
+  checkOptions('simulate', options, SIMULATION_OPTION_KINDS);
   const seed = options.seed ?? 0;
   const workloadOptions: Record<string, unknown> = { seed };
   for (const k of WORKLOAD_KEYS) if (options[k] !== undefined) workloadOptions[k] = options[k];
@@ -109,6 +109,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
 
 /** The resolved configuration summary a run's spans carry as `blis.config.*` (for resolveTelemetry's `config`). */
 export function configSummary(options: Omit<ClusterOptions, 'seed'> & { seed?: number } = {}): Record<string, string | number | boolean> {
+  checkOptions('configSummary', options, CLUSTER_OPTION_KINDS);
   const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(describeClusterConfig(resolveClusterConfig(options)))) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;

@@ -16,6 +16,7 @@ import type { ArrivalSource } from '../validate/plan.js';
 import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { renderJunit as junitOf } from '../validate/junit.js';
+import { VALIDATION_OPTION_KINDS, checkOptions } from './check-options.js';
 import type { ValidationDocument } from '../validate/validation.js';
 
 export interface ValidationOptions {
@@ -57,6 +58,7 @@ function workerUrl(): URL | undefined {
 }
 
 export async function validate(options: ValidationOptions = {}): Promise<ValidationReport> {
+  checkOptions('validate', options, VALIDATION_OPTION_KINDS);
   const paths = options.paths && options.paths.length > 0 ? [...options.paths] : [defaultExperimentsDir()];
   const { sources, competitors } = await loadExperimentPaths(paths);
   if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', paths.join(', '), 'no experiment files found (expected *.json in the calibration schema)');

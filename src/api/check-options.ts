@@ -1,16 +1,20 @@
 /**
- * What `simulate(options)` accepts, checked before anything is resolved. A caller from plain
+ * What the library functions accept, checked before anything is resolved. A caller from plain
  * JavaScript (or a spread of a loosely typed object) gets no compiler to catch a misspelt option
- * or a string where a number belongs: `numInstance: 8` would run one instance, and
- * `enablePrefixCaching: 'false'` would turn caching on. Both are refused here, naming the option.
+ * or a string where a number belongs: `simulate({ numInstance: 8 })` would run one instance,
+ * `validate({ path: [...] })` all sixteen shipped experiments, and `enablePrefixCaching: 'false'`
+ * would turn caching on. Each is refused here, naming the option.
  */
+import type { ClusterOptions } from '../cluster/config.js';
 import { InputError, closeNames, showValue } from '../kernel/errors.js';
+import type { WorkloadOptions } from '../workload/resolve.js';
 import type { SimulationOptions } from './simulate.js';
+import type { ValidationOptions } from './validate.node.js';
 
-type Kind = 'number' | 'string' | 'boolean' | 'object' | 'function' | 'iterable';
+export type Kind = 'number' | 'string' | 'boolean' | 'object' | 'function' | 'iterable';
 
-/** Every option and the JavaScript type it must have; the compiler refuses a forgotten option. */
-const OPTION_KINDS = {
+/** Every cluster option and the JavaScript type it must have; the compiler refuses a forgotten one. */
+export const CLUSTER_OPTION_KINDS = {
   model: 'string', modelSpec: 'object', generation: 'object', hardware: 'string', hardwareSpec: 'object',
   tp: 'number', numInstances: 'number', latencyModel: 'string', latencyCoefficients: 'object',
   latencyCoefficientsFile: 'string', maxNumBatchedTokens: 'number', maxNumSeqs: 'number',
@@ -19,7 +23,7 @@ const OPTION_KINDS = {
   maxModelLen: 'number', noteUnservableMaxModelLen: 'boolean', enablePrefixCaching: 'boolean',
   enableChunkedPrefill: 'boolean', kvCacheDtype: 'string', disableHybridKvCacheManager: 'boolean',
   warmKernelCache: 'boolean', routingPolicy: 'string', routingScorers: 'string', routingScorerOptions: 'object',
-  snapshotRefreshIntervalMs: 'number', inFlightTracking: 'boolean', clientTimeoutS: 'number',
+  snapshotRefreshIntervalMs: 'number', inFlightTracking: 'boolean', clientTimeoutS: 'number', seed: 'number',
   admissionPolicy: 'string', queueDepthThreshold: 'number', kvCacheUtilThreshold: 'number',
   metricsStalenessThresholdMs: 'number', tokenBucketRate: 'number', tokenBucketBurst: 'number',
   flowControl: 'boolean', requestTtlS: 'number', maxGatewayQueue: 'number', cacheSignalDelayMs: 'number',
@@ -27,12 +31,22 @@ const OPTION_KINDS = {
   decodeInstances: 'number', prefillHardware: 'string', decodeHardware: 'string', prefillTp: 'number',
   decodeTp: 'number', pdDecider: 'string', pdPrefixThreshold: 'number', pdTransferBandwidthGBs: 'number',
   pdTransferLatencyMs: 'number', maxInstances: 'number', plugins: 'object',
-  preset: 'string', spec: 'object', rate: 'number', numRequests: 'number', durationS: 'number', arrival: 'string',
-  seed: 'number', arrivals: 'iterable', onRecord: 'function', traces: 'object', traceTokenEvery: 'number',
+} as const satisfies Record<keyof ClusterOptions, Kind>;
+
+export const WORKLOAD_OPTION_KINDS = {
+  preset: 'string', spec: 'object', rate: 'number', numRequests: 'number', durationS: 'number', arrival: 'string', seed: 'number',
+} as const satisfies Record<keyof WorkloadOptions, Kind>;
+
+export const SIMULATION_OPTION_KINDS = {
+  ...CLUSTER_OPTION_KINDS, ...WORKLOAD_OPTION_KINDS,
+  arrivals: 'iterable', onRecord: 'function', traces: 'object', traceTokenEvery: 'number',
   horizonS: 'number', maxConcurrency: 'number', onProgress: 'function', signal: 'object',
 } as const satisfies Record<keyof SimulationOptions, Kind>;
 
-const NAMES = Object.keys(OPTION_KINDS);
+export const VALIDATION_OPTION_KINDS = {
+  paths: 'object', arrivals: 'string', seed: 'number', latencyModel: 'string', latencyCoefficients: 'object',
+  baseline: 'object', jobs: 'number', workerUrl: 'object', onLoaded: 'function', onProgress: 'function',
+} as const satisfies Record<keyof ValidationOptions, Kind>;
 
 function hasKind(value: unknown, kind: Kind): boolean {
   switch (kind) {
@@ -58,21 +72,21 @@ function shown(value: unknown): string {
 }
 
 /**
- * Refuses what simulate would otherwise ignore or coerce: an options value that is not an object,
- * a name that is not an option (UNKNOWN_OPTION, with the close names), a value of the wrong type
+ * Refuses what `fn` would otherwise ignore or coerce: options that are not an object, a name that
+ * is not an option (UNKNOWN_OPTION, with the close names), a value of the wrong type
  * (OPTION_INVALID). Undefined values count as absent, as everywhere in the resolvers.
  */
-export function checkSimulationOptions(options: unknown): void {
+export function checkOptions(fn: string, options: unknown, kinds: Readonly<Record<string, Kind>>): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InputError('OPTION_INVALID', 'simulate(options)', `found ${shown(options)}; expected an object of options`);
+    throw new InputError('OPTION_INVALID', `${fn}(options)`, `found ${shown(options)}; expected an object of options`);
   }
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (!Object.prototype.hasOwnProperty.call(OPTION_KINDS, name)) {
-      const close = closeNames(name, NAMES);
-      throw new InputError('UNKNOWN_OPTION', name, `not an option of simulate${close.length ? `; did you mean ${close.join(', ')}?` : ''} (the options are ClusterOptions, WorkloadOptions and SimulationOptions in docs/api.md)`);
+    if (!Object.prototype.hasOwnProperty.call(kinds, name)) {
+      const close = closeNames(name, Object.keys(kinds));
+      throw new InputError('UNKNOWN_OPTION', name, `not an option of ${fn}${close.length ? `; did you mean ${close.join(', ')}?` : ''} (docs/api.md lists them)`);
     }
-    const kind = OPTION_KINDS[name as keyof typeof OPTION_KINDS];
+    const kind = kinds[name]!;
     if (!hasKind(value, kind)) {
       throw new InputError('OPTION_INVALID', name, `found ${shown(value)}; expected ${EXPECTED[kind]}`);
     }

@@ -1,6 +1,6 @@
-/** simulate() refuses options a JavaScript caller could misspell or mistype, instead of ignoring or coercing them. */
+/** The library functions refuse options a JavaScript caller could misspell or mistype, instead of ignoring or coercing them. */
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/index.js';
+import { configSummary, generateWorkload, schemaPath, simulate, validate, type SchemaName } from '../../src/index.js';
 
 /** As a caller without the compiler's help passes them (a spread of parsed JSON, plain JavaScript). */
 const loose = (o: Record<string, unknown>): Parameters<typeof simulate>[0] => o as Parameters<typeof simulate>[0];
@@ -30,6 +30,21 @@ describe('simulate() options', () => {
     expect(metrics.instances).toHaveLength(2);
     async function* one() { yield { id: 'a', arrivalUs: 0, inputTokens: 10, outputTokens: 2 }; }
     expect((await simulate({ model: 'qwen/qwen3-14b', arrivals: one() })).metrics.requests.completed).toBe(1);
+  });
+});
+
+describe('the other library functions', () => {
+  it('generateWorkload, configSummary and validate refuse a misspelt option instead of using the default', async () => {
+    // numRequest would have generated the default 1,000 requests; path, all sixteen shipped experiments
+    expect(() => generateWorkload({ preset: 'chatbot', numRequest: 3 } as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION', where: 'numRequest', message: expect.stringContaining('did you mean numRequests') }));
+    expect(() => configSummary({ numInstance: 3 } as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION', where: 'numInstance' }));
+    await expect(validate({ path: ['x.json'] } as never)).rejects.toMatchObject({ code: 'UNKNOWN_OPTION', where: 'path', message: expect.stringContaining('did you mean paths') });
+    await expect(validate({ jobs: '4' } as never)).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'jobs' });
+  });
+
+  it('schemaPath refuses a name that is not a shipped schema instead of returning a path to nothing', () => {
+    expect(() => schemaPath('metric' as SchemaName)).toThrow(expect.objectContaining({ code: 'UNKNOWN_SCHEMA', message: expect.stringContaining('did you mean metrics') }));
+    expect(schemaPath('metrics')).toMatch(/schemas[/\\]metrics\.schema\.json$/);
   });
 });
 
