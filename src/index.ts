@@ -14,6 +14,7 @@ export type { ArrivalRequest, ObservedLatency } from './workload/request.js';
 export type { WorkloadOptions } from './workload/resolve.js';
 export type { WorkloadSpec } from './workload/types.js';
 export type { RequestRecord, RequestStatus } from './cluster/record.js';
+export { recordJsonLine, recordCsvLine, csvHeader as recordCsvHeader } from './cluster/record-format.js';
 export type { MetricsDocument } from './cluster/metrics.js';
 export type { SimulationProgress } from './cluster/simulate.js';
 export type { ClusterOptions } from './cluster/config.js';
