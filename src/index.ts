@@ -5,7 +5,7 @@
  * a runnable example. Read first: api/simulate.ts, api/inputs.node.ts, api/validate.node.ts.
  */
 export { simulate, configSummary, type SimulationOptions, type SimulationRun } from './api/simulate.js';
-export { readTrace, openTrace, loadWorkload, generateWorkload, type TraceOptions } from './api/inputs.node.js';
+export { readTrace, openTrace, loadWorkload, parseWorkload, generateWorkload, type TraceOptions } from './api/inputs.node.js';
 export { validate, renderJunit, type ValidationOptions, type ValidationReport } from './api/validate.node.js';
 export { schemaPath, SCHEMA_NAMES, type SchemaName } from './api/schemas.node.js';
 

@@ -18,6 +18,7 @@ import { isBackpressured, type TraceSink, type TraceSinkSummary } from '../telem
 import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
+import type { WorkloadSpec } from '../workload/types.js';
 import { sToUs } from '../kernel/units.js';
 import { concurrencyLimit } from '../cluster/closed-loop.js';
 import { CLUSTER_OPTION_KINDS, SIMULATION_OPTION_KINDS, checkOptions } from './check-options.js';
@@ -61,6 +62,10 @@ const WORKLOAD_KEYS = ['preset', 'spec', 'rate', 'numRequests', 'durationS', 'ar
 
 export async function simulate(options: SimulationOptions = {}): Promise<SimulationRun> {
   checkOptions('simulate', options, SIMULATION_OPTION_KINDS);
+  // A spec in the file's own shape (clients, rate_fraction ...) has not been through the parser.
+  if (options.spec !== undefined && typeof (options.spec as Partial<WorkloadSpec>).fileName !== 'string') {
+    throw new InputError('OPTION_INVALID', 'spec', 'expected a workload spec from loadWorkload(path) or parseWorkload(textOrObject), which validate it; found an object that has not been through either');
+  }
   const seed = options.seed ?? 0;
   const workloadOptions: Record<string, unknown> = { seed };
   for (const k of WORKLOAD_KEYS) if (options[k] !== undefined) workloadOptions[k] = options[k];
