@@ -21,6 +21,11 @@ describe('simulate() options', () => {
     await expect(simulate(loose({ model: 'qwen/qwen3-14b', arrivals: 5 }))).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'arrivals' });
   });
 
+  it('refuses scorer options that are not an object (a weight where the options go) instead of dropping them', async () => {
+    await expect(simulate(loose({ ...small, routingScorers: 'prefix-affinity:1', routingScorerOptions: { 'prefix-affinity': 3 } })))
+      .rejects.toMatchObject({ code: 'SCORER_OPTION_INVALID', where: 'scorer options: prefix-affinity', message: expect.stringContaining('found 3; expected an object of options') });
+  });
+
   it('refuses options that are not an object', async () => {
     await expect(simulate(null as unknown as Parameters<typeof simulate>[0])).rejects.toMatchObject({ code: 'OPTION_INVALID', where: 'simulate(options)' });
   });

@@ -1,5 +1,5 @@
 /** The scorer registry: the only place a scorer's name exists. */
-import { InputError, closeNames } from '../../kernel/errors.js';
+import { InputError, closeNames, showValue } from '../../kernel/errors.js';
 import { activeRequests } from './active-requests.js';
 import { kvUtilization } from './kv-utilization.js';
 import { loadAware } from './load-aware.js';
@@ -79,6 +79,8 @@ export function resolveScorerOptions(given: Readonly<Record<string, Readonly<Rec
   const out = new Map<string, Readonly<Record<string, number>>>();
   for (const [name, options] of Object.entries(given ?? {})) {
     if (!scorers.some((s) => s.name === name)) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}`, `'${name}' is not one of the run's scorers (${scorers.map((s) => s.name).join(', ') || 'none'})`);
+    // A bare number (a weight where the options belong) has no entries and would pass as "no options".
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InputError('SCORER_OPTION_INVALID', `scorer options: ${name}`, `found ${showValue(options)}; expected an object of options, e.g. { ${Object.keys(findScorer(name, registry).options)[0] ?? 'option'}: 1 }`);
     refuseRetiredOptions(name, options, registry);
     const table = findScorer(name, registry).options;
     for (const [key, value] of Object.entries(options)) {
