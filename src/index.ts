@@ -27,6 +27,9 @@ export type { StepTimeModel, StepTimeContext, BatchShape, RequestOverheads } fro
 export type { Random } from './kernel/random.js';
 export type { IngestSummary } from './ingest/issues.js';
 export type { OpenedTrace } from './ingest/open.node.js';
+export { modelFromConfig, hardwareFromConfig, type ModelConfigOptions } from './api/model-config.js';
+export type { ModelSpec } from './model/model-spec.js';
+export type { HardwareSpec } from './model/hardware.js';
 export { listModels } from './model/catalog.js';
 export { listHardware } from './model/hardware-catalog.js';
 
