@@ -13,6 +13,7 @@ import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { parseWorkloadSpec } from '../workload/spec.js';
+import { WORKLOAD_OPTION_KINDS, checkOptions } from './check-options.js';
 import type { WorkloadSpec } from '../workload/types.js';
 
 export type TraceOptions = Omit<OpenTraceOptions, 'registry'>;
@@ -38,8 +39,30 @@ export async function loadWorkload(path: string): Promise<WorkloadSpec> {
   return parseWorkloadSpec(text, path);
 }
 
+/**
+ * A workload spec from YAML text, or from a plain object in the file's schema (docs/workloads.md:
+ * `clients`, `rate_fraction`, `duration_s` ...), validated as loadWorkload validates a file; pass
+ * it to simulate({ spec }). `name` stands for the file in error messages.
+ */
+export function parseWorkload(source: string | Readonly<Record<string, unknown>>, name = 'workload spec'): WorkloadSpec {
+  if (typeof source === 'string') return parseWorkloadSpec(source, name);
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
+    throw new InputError('OPTION_INVALID', name, `expected YAML text or an object in the workload spec schema; found ${source === null ? 'null' : Array.isArray(source) ? 'an array' : typeof source}`);
+  }
+  // JSON is YAML: the object goes through the file parser, so it is checked field by field alike.
+  // Its messages then say `name:line field`; the line is of a text the caller never saw, so it goes.
+  try {
+    return parseWorkloadSpec(JSON.stringify(source, null, 2), name);
+  } catch (e) {
+    if (!(e instanceof InputError) || !e.where.startsWith(`${name}:`)) throw e;
+    const where = e.where.replace(/^(.*):\d+(?= |$)/, '$1');
+    throw new InputError(e.code, where, e.message.slice(e.where.length + 2));
+  }
+}
+
 /** The arrival stream `simulate` would generate for these options (lazy, seeded). */
 export function generateWorkload(options: WorkloadOptions = {}): Iterable<ArrivalRequest> {
+  checkOptions('generateWorkload', options, WORKLOAD_OPTION_KINDS);
   const w = resolveWorkload(options);
   return generateArrivals(w, new Rng(w.seed).fork('workload'));
 }

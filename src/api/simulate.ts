@@ -18,8 +18,10 @@ import { isBackpressured, type TraceSink, type TraceSinkSummary } from '../telem
 import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
+import type { WorkloadSpec } from '../workload/types.js';
 import { sToUs } from '../kernel/units.js';
 import { concurrencyLimit } from '../cluster/closed-loop.js';
+import { CLUSTER_OPTION_KINDS, SIMULATION_OPTION_KINDS, checkOptions } from './check-options.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -41,6 +43,13 @@ export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<Wo
    */
   readonly maxConcurrency?: number;
   readonly onProgress?: (p: SimulationProgress) => void;
+  /**
+   * Cancels the run: `simulate` rejects with the signal's reason (an AbortError for
+   * `controller.abort()`, a TimeoutError for `AbortSignal.timeout(ms)`), checked each time the run
+   * yields to the host, as often as onProgress. A `traces` sink is left open, as on any error:
+   * its `close()` writes or sends what it holds.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface SimulationRun {
@@ -52,6 +61,11 @@ export interface SimulationRun {
 const WORKLOAD_KEYS = ['preset', 'spec', 'rate', 'numRequests', 'durationS', 'arrival'] as const;
 
 export async function simulate(options: SimulationOptions = {}): Promise<SimulationRun> {
+  checkOptions('simulate', options, SIMULATION_OPTION_KINDS);
+  // A spec in the file's own shape (clients, rate_fraction ...) has not been through the parser.
+  if (options.spec !== undefined && typeof (options.spec as Partial<WorkloadSpec>).fileName !== 'string') {
+    throw new InputError('OPTION_INVALID', 'spec', 'expected a workload spec from loadWorkload(path) or parseWorkload(textOrObject), which validate it; found an object that has not been through either');
+  }
   const seed = options.seed ?? 0;
   const workloadOptions: Record<string, unknown> = { seed };
   for (const k of WORKLOAD_KEYS) if (options[k] !== undefined) workloadOptions[k] = options[k];
@@ -63,12 +77,12 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const clusterOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined || (WORKLOAD_KEYS as readonly string[]).includes(k)) continue;
-    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress', 'maxConcurrency'].includes(k)) continue;
+    if (['arrivals', 'onRecord', 'traces', 'traceTokenEvery', 'horizonS', 'onProgress', 'maxConcurrency', 'signal'].includes(k)) continue;
     clusterOptions[k] = v;
   }
   const config = resolveClusterConfig({ ...(clusterOptions as ClusterOptions), seed });
 
-  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp }, config.registries.stepTimeModels);
 
   const sinks: RecordSink[] = [];
   if (options.onRecord) sinks.push({ add: options.onRecord });
@@ -93,12 +107,14 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     ...(options.horizonS !== undefined ? { horizonUs: sToUs(options.horizonS) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { metrics: result.metrics, ...(traces ? { traces: await traces.close() } : {}) };
 }
 
 /** The resolved configuration summary a run's spans carry as `blis.config.*` (for resolveTelemetry's `config`). */
 export function configSummary(options: Omit<ClusterOptions, 'seed'> & { seed?: number } = {}): Record<string, string | number | boolean> {
+  checkOptions('configSummary', options, CLUSTER_OPTION_KINDS);
   const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(describeClusterConfig(resolveClusterConfig(options)))) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;

@@ -15,6 +15,9 @@ import type { ReportInput } from '../validate/report-md.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { prepareExperiment, validateExperiments, type ValidateProgress } from '../validate/validate.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
+import { renderJunit as junitOf } from '../validate/junit.js';
+import { VALIDATION_OPTION_KINDS, checkOptions } from './check-options.js';
+import type { ValidationDocument } from '../validate/validation.js';
 
 export interface ValidationOptions {
   /** Experiment files or directories. Default: the shipped baselines/calibration-experiments. */
@@ -39,12 +42,23 @@ export interface ValidationOptions {
 /** What the report renderers take (`renderValidationHtml(report)`), document included. */
 export type ValidationReport = ReportInput;
 
+/**
+ * junit.xml for CI test reporters, from what `validate` returned, like the two other renderers
+ * (`renderValidationHtml(report)`); a bare blis.validation/v1 document (a validation.json read
+ * back) is taken as it is.
+ */
+export function renderJunit(report: ValidationReport | ValidationDocument, suiteName?: string): string {
+  const doc = 'document' in report ? report.document : report;
+  return suiteName === undefined ? junitOf(doc) : junitOf(doc, suiteName);
+}
+
 function workerUrl(): URL | undefined {
   const url = new URL('../cli/validate-worker.node.js', import.meta.url);
   return existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
 export async function validate(options: ValidationOptions = {}): Promise<ValidationReport> {
+  checkOptions('validate', options, VALIDATION_OPTION_KINDS);
   const paths = options.paths && options.paths.length > 0 ? [...options.paths] : [defaultExperimentsDir()];
   const { sources, competitors } = await loadExperimentPaths(paths);
   if (sources.length === 0) throw new InputError('NO_EXPERIMENTS', paths.join(', '), 'no experiment files found (expected *.json in the calibration schema)');

@@ -100,11 +100,11 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.view = createRouterView(0, cap, config.cacheSignalDelayUs);
     this.ledger = new RequestLedger(this.view, config.inFlightTracking);
     const hasPd = config.pools.some((p) => p.role === 'prefill');
-    this.policies = phasePolicies(config.routingPolicy, { numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, random: rng.fork('routing') }, hasPd ? 3 : 1);
-    this.admissionEntry = findAdmissionPolicy(config.admissionPolicy);
+    this.policies = phasePolicies(config.routingPolicy, { numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, scorerRegistry: config.registries.scorers, random: rng.fork('routing') }, hasPd ? 3 : 1, config.registries.routingPolicies);
+    this.admissionEntry = findAdmissionPolicy(config.admissionPolicy, config.registries.admissionPolicies);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);
-    this.kvView = scorersNeedCacheView(config.routingScorers);
+    this.kvView = scorersNeedCacheView(config.routingScorers, config.registries.scorers);
     this.queue = new GatewayQueue<Tracked>(config.maxGatewayQueue);
     const stepTimes = poolStepTimes(config, { stepTime: deps.stepTime, overheads: deps.overheads }, deps.stepTimeFor);
     this.fleet = new Fleet(this.sim, config, stepTimes, this, deps.detail ?? { enabled: false, tokenEvery: 1 }, deps.leap ?? true);

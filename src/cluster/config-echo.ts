@@ -52,7 +52,7 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     queue_depth_threshold: c.admission.queueDepthThreshold,
     kv_cache_util_threshold: c.admission.kvCacheUtilThreshold,
     metrics_staleness_threshold_ms: usToMs(c.admission.metricsStalenessUs),
-    ...findAdmissionPolicy(c.admissionPolicy).echo?.(c.admission),
+    ...findAdmissionPolicy(c.admissionPolicy, c.registries.admissionPolicies).echo?.(c.admission),
     flow_control: c.flowControl,
     request_ttl_s: usToS(c.requestTtlUs),
     max_gateway_queue: c.maxGatewayQueue,

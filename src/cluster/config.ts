@@ -19,6 +19,7 @@ import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
 import { resolveRouting } from './routing.js';
+import { resolvePlugins, type Plugins, type Registries } from './plugins.js';
 import { resolveScorerOptions, type WeightedScorerSpec } from './scorers/registry.js';
 import { BYTES_PER_GB, msToUs, sToUs } from '../kernel/units.js';
 
@@ -110,6 +111,8 @@ export interface ClusterOptions {
   pdTransferLatencyMs?: number;
   /** Room for instances the autoscaler adds (router arrays are sized to it). */
   maxInstances?: number;
+  /** A library caller's own routing policies, scorers, admission policies and step-time models (plugins.ts). */
+  plugins?: Plugins;
 }
 
 export interface ClusterConfig {
@@ -161,6 +164,8 @@ export interface ClusterConfig {
   readonly pdTransferBandwidthBytesPerS: number;
   readonly pdTransferLatencyUs: number;
   readonly maxInstances: number;
+  /** The registries every name of this run is looked up in: the built-in ones, and the caller's plug-ins if any. */
+  readonly registries: Registries;
   readonly sources: Readonly<Record<string, FieldSource>>;
   /** How each derived engine value was obtained (rule and inputs), by field name. */
   readonly derivations: Readonly<Record<string, string>>;
@@ -276,13 +281,14 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (scheduler !== 'fcfs' && scheduler !== 'priority') {
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
-  const routing = resolveRouting(options.routingPolicy, options.routingScorers, CLUSTER_DEFAULTS.routingPolicy);
+  const registries = resolvePlugins(options.plugins);
+  const routing = resolveRouting(options.routingPolicy, options.routingScorers, CLUSTER_DEFAULTS.routingPolicy, registries);
   const routingPolicy = routing.policy;
   const routingScorers = routing.scorers;
   sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : routing.policyFrom;
   if (routing.scorersFrom === 'given') sources['routingScorers'] = given['routingScorers'] ?? 'flag';
   else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
-  const routingScorerOptions = resolveScorerOptions(options.routingScorerOptions, routingScorers);
+  const routingScorerOptions = resolveScorerOptions(options.routingScorerOptions, routingScorers, registries.scorers);
   const longPrefillTokenThreshold = Math.floor(nonNegative(Number(pick('longPrefillTokenThreshold')), '--long-prefill-token-threshold'));
   const enablePrefixCaching = Boolean(pick('enablePrefixCaching'));
   const cpuTier = cpuTierFor({ model, hardware, tp, blockSize, kvCpuBytes, kvCpuBlocks });
@@ -313,7 +319,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     sources['pdDecider'] = 'derived';
   }
 
-  const admissionEntry = findAdmissionPolicy(String(pick('admissionPolicy')));
+  const admissionEntry = findAdmissionPolicy(String(pick('admissionPolicy')), registries.admissionPolicies);
   const admissionPolicy = admissionEntry.name;
   const tokenBucketRate = nonNegative(Number(pick('tokenBucketRate')), '--token-bucket-rate');
   let tokenBucketBurst: number;
@@ -345,11 +351,11 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     name: String(pick('latencyModel')),
     ...(options.latencyCoefficients !== undefined ? { coefficients: options.latencyCoefficients } : {}),
     ...(options.latencyCoefficientsFile !== undefined ? { coefficientsSource: options.latencyCoefficientsFile } : {}),
-  });
+  }, undefined, registries.stepTimeModels);
   if (options.latencyCoefficients !== undefined) sources['latencyCoefficients'] = given['latencyCoefficients'] ?? 'flag';
   if (sources['latencyModel'] === 'default' && stepTime.coefficientsSource !== undefined) sources['latencyModel'] = 'derived';
   // Linear coefficients left out of the file come from the roofline: the echo names them and their values.
-  const stepTimeRule = stepTimeDerivation(stepTime, { model, hardware, tp });
+  const stepTimeRule = stepTimeDerivation(stepTime, { model, hardware, tp }, registries.stepTimeModels);
   if (stepTimeRule !== null) derivations['latencyCoefficients'] = stepTimeRule;
 
   const config: ClusterConfig = {
@@ -389,6 +395,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     pdTransferBandwidthBytesPerS: bandwidth * BYTES_PER_GB,
     pdTransferLatencyUs: msToUs(nonNegative(Number(pick('pdTransferLatencyMs')), '--pd-transfer-latency')),
     maxInstances,
+    registries,
     sources,
     derivations: Object.freeze(derivations),
   };

@@ -83,7 +83,7 @@ export class Disaggregation implements TransferListener<Transfer> {
     this.oneHot = new Uint8Array(cap);
     this.matched = new Float64Array(cap);
     const o = host.config.routingScorerOptions['prefix-affinity'];
-    this.prefixIndex = readsPrefix && !scorersNeedCacheView(host.config.routingScorers)
+    this.prefixIndex = readsPrefix && !scorersNeedCacheView(host.config.routingScorers, host.config.registries.scorers)
       ? new PrefixAffinityIndex(cap, o?.['lruCapacityPerServer'] ?? 0, o?.['maxPrefixBlocks'])
       : null;
   }

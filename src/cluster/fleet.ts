@@ -28,7 +28,7 @@ export function poolStepTimes(config: ClusterConfig, top: PoolStepTime, stepTime
   return config.pools.map((p) => {
     if (p.model === config.model && p.hardware === config.hardware && p.tp === config.tp) return top;
     if (stepTimeFor) return stepTimeFor(p);
-    const m = createStepTimeModel(config.stepTime, { model: p.model, hardware: p.hardware, tp: p.tp });
+    const m = createStepTimeModel(config.stepTime, { model: p.model, hardware: p.hardware, tp: p.tp }, config.registries.stepTimeModels);
     return { stepTime: m, overheads: m.overheads ?? top.overheads };
   });
 }

@@ -2,7 +2,9 @@
  * The gateway room (llm-d's endpoint picker in front of vLLM pools): admission (admission/),
  * the flow-control queue, routing policies and scorers on a stale router view, P/D
  * disaggregation with KV transfers, pools with an instance lifecycle, and the run loop
- * (simulate) that turns arrivals into per-request records and the metrics document.
+ * (simulate) that turns arrivals into per-request records and the metrics document. A
+ * library caller's own policies join one run's registries through plugins.ts, checked by
+ * plugin-guards.ts.
  * Read first: cluster.ts (the request's path), view.ts (what routing sees), pools.ts (the
  * autoscaler's handles), disagg.ts (P/D after the prefill), then docs/cluster.md.
  */
@@ -18,3 +20,4 @@ export { SCORERS } from './scorers/registry.js';
 export { ADMISSION_POLICIES } from './admission/admission.js';
 export { ROUTING_POLICIES } from './routing.js';
 export { PD_DECIDERS } from './pd-decider.js';
+export { resolvePlugins, BUILT_IN_REGISTRIES, type Plugins, type Registries } from './plugins.js';

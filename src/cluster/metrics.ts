@@ -37,7 +37,8 @@ export interface PoolBlock extends MetricsBlock {
 
 export interface MetricsDocument extends MetricsBlock {
   schema: typeof METRICS_SCHEMA;
-  config: unknown;
+  /** The resolved configuration, enough to rerun (config-echo.ts): flat fields by their flag names in snake_case, `sources`, `derivations`, `workload`. */
+  config: Record<string, unknown>;
   stages?: Array<{ index: number; start_s: number; end_s: number } & MetricsBlock>;
   instances: Array<{ id: number } & InstanceMeta & MetricsBlock>;
   /** Per pool (when the run has more than one) and per role (unified, prefill, decode). */
@@ -267,7 +268,7 @@ export class MetricsCollector {
   }
 
   /** `instanceUs`: Σ over instances of the time each existed (utilisation's denominator; default instances × simulated time). */
-  document(config: unknown, sim: { simulatedUs: number; events: number; instanceUs?: number; kernelCompiles?: KernelCompiles }, extra: Record<string, unknown> = {}): MetricsDocument {
+  document(config: Record<string, unknown>, sim: { simulatedUs: number; events: number; instanceUs?: number; kernelCompiles?: KernelCompiles }, extra: Record<string, unknown> = {}): MetricsDocument {
     this.foldSteps();
     const all = this.all.block(this.all.windowUs());
     const doc: MetricsDocument = {

@@ -6,7 +6,7 @@
 import { InputError, closeNames } from '../kernel/errors.js';
 import type { Random } from '../kernel/random.js';
 import { SCORERS, findScorer, parseScorerWeights, refuseRetiredOptions, type WeightedScorerSpec } from './scorers/registry.js';
-import { isRoutingObserver, type RoutingObserver, type Scorer } from './scorers/scorer.js';
+import { isRoutingObserver, type RoutingObserver, type Scorer, type ScorerEntry } from './scorers/scorer.js';
 import type { RouterView, RoutingRequest } from './view.js';
 
 export interface RoutingPolicy {
@@ -25,6 +25,8 @@ export interface RoutingContext {
   readonly scorers: readonly WeightedScorerSpec[];
   readonly random: Random;
   readonly scorerOptions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The run's scorer registry (SCORERS and a library caller's plug-ins); default SCORERS. */
+  readonly scorerRegistry?: readonly ScorerEntry[];
 }
 
 export interface RoutingPolicyEntry {
@@ -109,11 +111,11 @@ class Weighted implements RoutingPolicy {
 
   constructor(ctx: RoutingContext) {
     if (ctx.scorers.length === 0) {
-      throw new InputError('FLAG_MISSING', '--routing-scorers', `the weighted policy needs scorers, e.g. "prefix-affinity:2,queue-depth:1"; known: ${SCORERS.map((s) => s.name).join(', ')}`);
+      throw new InputError('FLAG_MISSING', '--routing-scorers', `the weighted policy needs scorers, e.g. "prefix-affinity:2,queue-depth:1"; known: ${(ctx.scorerRegistry ?? SCORERS).map((s) => s.name).join(', ')}`);
     }
     this.scorers = ctx.scorers.map((s) => {
-      refuseRetiredOptions(s.name, ctx.scorerOptions?.[s.name]);
-      return findScorer(s.name).create({ numInstances: ctx.numInstances }, ctx.scorerOptions?.[s.name]);
+      refuseRetiredOptions(s.name, ctx.scorerOptions?.[s.name], ctx.scorerRegistry);
+      return findScorer(s.name, ctx.scorerRegistry).create({ numInstances: ctx.numInstances }, ctx.scorerOptions?.[s.name]);
     });
     this.observers = this.scorers.filter(isRoutingObserver);
     this.names = ctx.scorers.map((s) => s.name);
@@ -178,11 +180,11 @@ export interface RoutingChoice {
  * Decides the policy and its scorers once. Scorers without a policy pick the policy that reads
  * scorers; scorers with a policy that reads none are refused rather than silently ignored.
  */
-export function resolveRouting(policy: string | undefined, scorers: string | undefined, defaultPolicy: string): RoutingChoice {
-  let entry = findRoutingPolicy(policy ?? defaultPolicy);
+export function resolveRouting(policy: string | undefined, scorers: string | undefined, defaultPolicy: string, registries: RoutingRegistries = BUILT_IN_ROUTING): RoutingChoice {
+  let entry = findRoutingPolicy(policy ?? defaultPolicy, registries.routingPolicies);
   let policyFrom: RoutingChoice['policyFrom'] = policy !== undefined ? 'given' : 'default';
   if (scorers !== undefined && entry.scorers === undefined) {
-    const readers = ROUTING_POLICIES.filter((p) => p.scorers !== undefined);
+    const readers = registries.routingPolicies.filter((p) => p.scorers !== undefined);
     if (policy !== undefined || readers.length !== 1) {
       throw new InputError('FLAG_CONFLICT', '--routing-scorers', `only --routing-policy ${readers.map((p) => p.name).join(' or ')} uses scorers; ${entry.name} would ignore them: pass --routing-policy ${readers[0]!.name}, or drop --routing-scorers`);
     }
@@ -190,15 +192,23 @@ export function resolveRouting(policy: string | undefined, scorers: string | und
     policyFrom = 'derived';
   }
   if (entry.scorers === undefined) return { policy: entry.name, scorers: [], policyFrom, scorersFrom: 'none' };
-  if (scorers !== undefined) return { policy: entry.name, scorers: parseScorerWeights(scorers), policyFrom, scorersFrom: 'given' };
-  return { policy: entry.name, scorers: parseScorerWeights(entry.scorers.defaults), policyFrom, scorersFrom: 'default' };
+  if (scorers !== undefined) return { policy: entry.name, scorers: parseScorerWeights(scorers, registries.scorers), policyFrom, scorersFrom: 'given' };
+  return { policy: entry.name, scorers: parseScorerWeights(entry.scorers.defaults, registries.scorers), policyFrom, scorersFrom: 'default' };
 }
 
-export function findRoutingPolicy(name: string): RoutingPolicyEntry {
+/** The registries routing names are looked up in: the built-in ones, or with a library caller's plug-ins. */
+export interface RoutingRegistries {
+  readonly routingPolicies: readonly RoutingPolicyEntry[];
+  readonly scorers: readonly ScorerEntry[];
+}
+
+const BUILT_IN_ROUTING: RoutingRegistries = Object.freeze({ routingPolicies: ROUTING_POLICIES, scorers: SCORERS });
+
+export function findRoutingPolicy(name: string, policies: readonly RoutingPolicyEntry[] = ROUTING_POLICIES): RoutingPolicyEntry {
   const n = name.trim().toLowerCase();
-  const hit = ROUTING_POLICIES.find((p) => p.name === n);
+  const hit = policies.find((p) => p.name === n);
   if (hit === undefined) {
-    const known = ROUTING_POLICIES.map((p) => p.name);
+    const known = policies.map((p) => p.name);
     const close = closeNames(n, known);
     throw new InputError('UNKNOWN_ROUTING_POLICY', '--routing-policy',
       `unknown routing policy '${name}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; known: ${known.join(', ')}`);
@@ -211,7 +221,7 @@ export function findRoutingPolicy(name: string): RoutingPolicyEntry {
  * with prefill pools also prefill and decode): separate state, like llm-d's scheduling profiles,
  * drawing on one shared `ctx.random`, created in phase order.
  */
-export function phasePolicies(name: string, ctx: RoutingContext, phases: 1 | 3): RoutingPolicy[] {
-  const entry = findRoutingPolicy(name);
+export function phasePolicies(name: string, ctx: RoutingContext, phases: 1 | 3, policies: readonly RoutingPolicyEntry[] = ROUTING_POLICIES): RoutingPolicy[] {
+  const entry = findRoutingPolicy(name, policies);
   return Array.from({ length: phases }, () => entry.create(ctx));
 }

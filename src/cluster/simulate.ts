@@ -50,6 +50,11 @@ export interface SimulateInput {
   /** Extra top-level blocks for the metrics JSON (e.g. the workload's resolved description). */
   readonly extraConfig?: Record<string, unknown>;
   readonly onProgress?: (p: SimulationProgress) => void;
+  /**
+   * Stops the run when aborted: looked at wherever the run yields to the host (every event slice
+   * and arrival batch, as onProgress is), which then throws the signal's reason.
+   */
+  readonly signal?: AbortSignal;
   /** Awaited between arrival batches (lets asynchronous sinks, e.g. OTLP/HTTP export, drain). */
   readonly pace?: () => Promise<void>;
   /** SLO targets (default and per class): the metrics gain an `slo` block. */
@@ -119,6 +124,7 @@ class ArrivalFeed {
 }
 
 export async function simulate(input: SimulateInput): Promise<SimulateResult> {
+  input.signal?.throwIfAborted();
   const { config } = input;
   const hasPd = config.pools.some((p) => p.role === 'prefill');
   const metrics = new MetricsCollector(config.numInstances, input.stages ?? [], {
@@ -147,11 +153,14 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   });
   input.onCluster?.(cluster);
   const horizon = input.horizonUs ?? Infinity;
-  const progress = (): void => input.onProgress?.({
-    simulatedUs: cluster.sim.nowUs,
-    injected: cluster.ledger.requestCounts.injected,
-    finished: cluster.ledger.requestCounts.injected - cluster.ledger.inSystem,
-  });
+  const progress = (): void => {
+    input.signal?.throwIfAborted();
+    input.onProgress?.({
+      simulatedUs: cluster.sim.nowUs,
+      injected: cluster.ledger.requestCounts.injected,
+      finished: cluster.ledger.requestCounts.injected - cluster.ledger.inSystem,
+    });
+  };
 
   let stalledUs = -1;
   const stalled = (): boolean => {

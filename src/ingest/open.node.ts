@@ -46,7 +46,7 @@ async function readRawHead(path: string, bytes: number): Promise<Buffer> {
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    throw new InputError('FILE_NOT_READABLE', path, `cannot open: ${(e as Error).message}`);
+    throw new InputError('FILE_UNREADABLE', path, `cannot open: ${(e as Error).message}`);
   }
   try {
     if ((await fh.stat()).isDirectory()) throw new InputError('FILE_IS_DIRECTORY', path, 'is a directory; expected a trace file');

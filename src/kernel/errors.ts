@@ -6,8 +6,9 @@ export class InputError extends Error {
   readonly code: string;
   readonly where: string;
 
-  constructor(code: string, where: string, message: string) {
-    super(where ? `${where}: ${message}` : message);
+  /** `options.cause`: the error underneath (a plug-in's own exception), kept for its stack. */
+  constructor(code: string, where: string, message: string, options?: ErrorOptions) {
+    super(where ? `${where}: ${message}` : message, options);
     this.name = 'InputError';
     this.code = code;
     this.where = where;

@@ -51,17 +51,20 @@ export const linear: StepTimeEntry = {
 
 export const STEP_TIME_MODELS: readonly StepTimeEntry[] = Object.freeze([roofline, fitted, linear]);
 
-export function stepTimeModelNames(): string[] {
-  return STEP_TIME_MODELS.map((e) => e.name);
+export function stepTimeModelNames(models: readonly StepTimeEntry[] = STEP_TIME_MODELS): string[] {
+  return models.map((e) => e.name);
 }
 
-/** The entry named `name`; unknown → InputError UNKNOWN_STEP_TIME_MODEL listing known names. */
-export function getStepTimeModel(name: string, where = '--latency-model'): StepTimeEntry {
+/**
+ * The entry named `name` in `models` (the run's registry: STEP_TIME_MODELS and a library caller's
+ * plug-ins); unknown → InputError UNKNOWN_STEP_TIME_MODEL listing known names.
+ */
+export function getStepTimeModel(name: string, where = '--latency-model', models: readonly StepTimeEntry[] = STEP_TIME_MODELS): StepTimeEntry {
   const key = name.trim().toLowerCase();
-  const e = STEP_TIME_MODELS.find((x) => x.name === key);
+  const e = models.find((x) => x.name === key);
   if (e) return e;
-  const close = closeNames(name, stepTimeModelNames());
-  throw new InputError('UNKNOWN_STEP_TIME_MODEL', where, `unknown step-time model '${name}'; ${close.length ? `did you mean ${close.join(', ')}? ` : ''}known: ${stepTimeModelNames().join(', ')}`);
+  const close = closeNames(name, stepTimeModelNames(models));
+  throw new InputError('UNKNOWN_STEP_TIME_MODEL', where, `unknown step-time model '${name}'; ${close.length ? `did you mean ${close.join(', ')}? ` : ''}known: ${stepTimeModelNames(models).join(', ')}`);
 }
 
 /** The model `--latency-model` defaults to: `fitted` once the embedded coefficients are fitted, else `roofline`. */
@@ -101,10 +104,10 @@ const FLAGS: StepTimeWhere = { name: '--latency-model', coefficients: '--latency
  * file fails before any simulation with its own name in the message; otherwise the registry's
  * default. The result holds the final name, never `default`.
  */
-export function resolveStepTime(opts: StepTimeOptions = {}, where: StepTimeWhere = FLAGS): StepTimeChoice {
-  const given = opts.name !== undefined && opts.name.trim().toLowerCase() !== 'default' ? getStepTimeModel(opts.name, where.name).name : undefined;
+export function resolveStepTime(opts: StepTimeOptions = {}, where: StepTimeWhere = FLAGS, models: readonly StepTimeEntry[] = STEP_TIME_MODELS): StepTimeChoice {
+  const given = opts.name !== undefined && opts.name.trim().toLowerCase() !== 'default' ? getStepTimeModel(opts.name, where.name, models).name : undefined;
   if (opts.coefficients !== undefined) {
-    if (given !== undefined && given !== fitted.name) return optionsFile(getStepTimeModel(given), opts.coefficients, opts.coefficientsSource ?? where.coefficients, where);
+    if (given !== undefined && given !== fitted.name) return optionsFile(getStepTimeModel(given, where.name, models), opts.coefficients, opts.coefficientsSource ?? where.coefficients, where);
     const source = opts.coefficientsSource ?? where.coefficients;
     coefficientsFromJson(opts.coefficients, source);
     return Object.freeze({ name: fitted.name, options: Object.freeze({ coefficients: opts.coefficients, source }), coefficientsSource: source });
@@ -129,16 +132,16 @@ function optionsFile(entry: StepTimeEntry, doc: unknown, source: string, where: 
 }
 
 /** What the chosen model derives for this (model, GPU, TP) from options left out, for the config's derivations; null when nothing. */
-export function stepTimeDerivation(choice: StepTimeChoice, ctx: StepTimeContext): string | null {
-  return getStepTimeModel(choice.name).derivation?.(ctx, { ...choice.options }) ?? null;
+export function stepTimeDerivation(choice: StepTimeChoice, ctx: StepTimeContext, models: readonly StepTimeEntry[] = STEP_TIME_MODELS): string | null {
+  return getStepTimeModel(choice.name, undefined, models).derivation?.(ctx, { ...choice.options }) ?? null;
 }
 
 /**
  * Builds the chosen model for one pool's model, GPU and TP, with the kernels vLLM compiles on
  * first use whatever model costs the steps (a fact of the served model, not of the cost model).
  */
-export function createStepTimeModel(choice: StepTimeChoice, ctx: StepTimeContext): StepTimeModel & Partial<{ overheads: RequestOverheads }> {
-  const model = getStepTimeModel(choice.name).create(ctx, { ...choice.options });
+export function createStepTimeModel(choice: StepTimeChoice, ctx: StepTimeContext, models: readonly StepTimeEntry[] = STEP_TIME_MODELS): StepTimeModel & Partial<{ overheads: RequestOverheads }> {
+  const model = getStepTimeModel(choice.name, undefined, models).create(ctx, { ...choice.options });
   const kernelJit = moeJitFacts(ctx);
   return kernelJit === null ? model : { ...model, kernelJit };
 }

@@ -27,7 +27,10 @@ import { SCOPE_NAME, TraceBuilder, buildResource } from './spans.js';
 import { nanosToBigInt, type Nanos64 } from './time.js';
 
 export interface SdkSinkOptions {
-  /** Wrapped in a BatchSpanProcessor; its results are counted (spans accepted and failed, with causes). */
+  /**
+   * Wrapped in a BatchSpanProcessor; its results are counted (spans accepted and failed, with
+   * causes). The sink owns it: closing shuts it down (an InMemorySpanExporter then forgets its spans).
+   */
   readonly exporter?: SpanExporter;
   /**
    * Full control instead of `exporter`: these processors receive every span (no counting). They

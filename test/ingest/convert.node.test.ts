@@ -77,7 +77,7 @@ describe('convert (files)', () => {
     expect(opened.summary().rows).toBeLessThan(200);
   });
 
-  test('a missing file is an InputError', async () => {
-    await expect(readTrace(join(dir, 'nope.csv'))).rejects.toMatchObject({ code: 'FILE_NOT_READABLE' });
+  test('a missing file is an InputError with the code every other missing input has', async () => {
+    await expect(readTrace(join(dir, 'nope.csv'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
   });
 });

@@ -40,11 +40,12 @@ export interface AdmissionEntry {
 
 export const ADMISSION_POLICIES: readonly AdmissionEntry[] = [alwaysAdmit, tokenBucket, saturation];
 
-export function findAdmissionPolicy(name: string): AdmissionEntry {
+/** `policies`: the run's registry (ADMISSION_POLICIES and a library caller's plug-ins). */
+export function findAdmissionPolicy(name: string, policies: readonly AdmissionEntry[] = ADMISSION_POLICIES): AdmissionEntry {
   const n = name.trim().toLowerCase();
-  const hit = ADMISSION_POLICIES.find((p) => p.name === n);
+  const hit = policies.find((p) => p.name === n);
   if (hit === undefined) {
-    const known = ADMISSION_POLICIES.map((p) => p.name);
+    const known = policies.map((p) => p.name);
     const close = closeNames(n, known);
     throw new InputError('UNKNOWN_ADMISSION_POLICY', '--admission-policy',
       `unknown admission policy '${name}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; known: ${known.join(', ')}`);
