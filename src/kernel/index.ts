@@ -8,6 +8,7 @@ export { Simulator } from './sim.js';
 export { Ring } from './ring.js';
 export { emptyList } from './arrays.js';
 export { Rng } from './rng.js';
+export { oneMinusPow, powerOfTen, powInteger, powPositive } from './powers.js';
 export { exponential, gamma, shuffledIndices, standardNormal, uniformInt, uniformOpen, type Random } from './random.js';
 export { InputError, closeNames } from './errors.js';
 export { US_PER_MS, US_PER_S, sToUs, msToUs, usToMs, usToS } from './units.js';

@@ -3,6 +3,7 @@
  * which the kernel's seeded generator (rng.ts) satisfies, and the samplers over it. Samplers
  * keep no hidden state, so a seed and the order of draws fix every result.
  */
+import { powPositive } from './powers.js';
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;
@@ -28,7 +29,7 @@ export function standardNormal(random: Random): number {
 /** Gamma with the given shape and scale 1 (Marsaglia and Tsang 2000; shape < 1 by boosting). */
 export function gamma(random: Random, shape: number): number {
   if (shape < 1) {
-    return gamma(random, shape + 1) * Math.pow(uniformOpen(random), 1 / shape);
+    return gamma(random, shape + 1) * powPositive(uniformOpen(random), 1 / shape);
   }
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);

@@ -12,6 +12,7 @@
  * (mean ln error −0.22 on H100); the smooth form leaves 7-9 % mean |ln error|.
  * test/model/gemm.vidur.test.ts checks it against those measurements.
  */
+import { powPositive } from '../kernel/powers.js';
 
 /** Rates of one GPU in the units the step-time code uses (bytes and FLOPs per µs). */
 export interface KernelRates {
@@ -35,7 +36,9 @@ export function smoothRooflineUs(bytes: number, flops: number, rates: KernelRate
     const s = tm * Math.sqrt(tm) + tc * Math.sqrt(tc);
     return Math.cbrt(s * s);
   }
-  return Math.pow(Math.pow(tm, p) + Math.pow(tc, p), 1 / p);
+  // (tm^p + tc^p)^(1/p) = hi·(1 + (lo/hi)^p)^(1/p), with powers that are the same on every Node (kernel/powers.ts).
+  const hi = Math.max(tm, tc);
+  return hi * powPositive(1 + powPositive(Math.min(tm, tc) / hi, p), 1 / p);
 }
 
 /**

@@ -7,6 +7,7 @@
  * request: pareto.ts costBasis); then the others by attainment; without targets, the lowest p99 TTFT.
  */
 import { InputError } from '../kernel/errors.js';
+import { powInteger } from '../kernel/powers.js';
 import { costBasis, lineCost, type CostBasis } from './pareto.js';
 import type { ResultLine } from './results.js';
 import type { SweepSpec, SweepValue } from './sweep-spec.js';
@@ -17,7 +18,7 @@ const DEFAULT_REQUESTS = 1000;
 /** The length flags of rung `rung` (num-requests, or duration when the base gives one instead). */
 export function rungLength(spec: SweepSpec, rung: number): Record<string, SweepValue> {
   const h = spec.halving!;
-  const shrink = h.eta ** (h.rungs - 1 - rung);
+  const shrink = powInteger(h.eta, h.rungs - 1 - rung);
   const base = spec.base;
   if (base['duration'] !== undefined && base['num-requests'] === undefined) {
     const d = Number(base['duration']);

@@ -3,6 +3,7 @@
  * and grid lines, and colour ramps. Strings in, strings out; no DOM, so the report is a pure
  * function of the results and byte-identical for the same results.
  */
+import { powerOfTen } from '../kernel/powers.js';
 
 export function esc(s: unknown): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -23,7 +24,7 @@ export interface Scale {
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
+  const mag = powerOfTen(Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
@@ -44,8 +45,9 @@ export function scale(values: readonly number[], r0: number, r1: number, opts: {
     const a = Math.floor(Math.log10(lo));
     const b = Math.ceil(Math.log10(hi === lo ? hi * 10 : hi));
     const ticks: number[] = [];
-    for (let k = a; k <= b; k++) for (const m of [1, 2, 5]) if (10 ** k * m >= 10 ** a && 10 ** k * m <= 10 ** b) ticks.push(Number((10 ** k * m).toPrecision(6)));
-    const f = ((v: number) => r0 + ((Math.log10(Math.max(v, 10 ** a)) - a) / (b - a || 1)) * (r1 - r0)) as Scale;
+    for (let k = a; k <= b; k++) for (const m of [1, 2, 5]) if (powerOfTen(k) * m >= powerOfTen(a) && powerOfTen(k) * m <= powerOfTen(b)) ticks.push(Number((powerOfTen(k) * m).toPrecision(6)));
+    const floor = powerOfTen(a);
+    const f = ((v: number) => r0 + ((Math.log10(Math.max(v, floor)) - a) / (b - a || 1)) * (r1 - r0)) as Scale;
     return Object.assign(f, { ticks, log: true });
   }
   if (opts.zero) lo = Math.min(0, lo);

@@ -3,6 +3,7 @@
  * numbers in `<title>` tooltips): line charts with shared time axes, stacked step areas, grouped
  * bars. Pure string building; every report in src/report/ and src/validate/ draws with these.
  */
+import { powerOfTen } from '../kernel/powers.js';
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 export const f1 = (x: number): string => (Math.round(x * 10) / 10).toString();
@@ -14,7 +15,7 @@ export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
+  const mag = powerOfTen(Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
@@ -100,7 +101,7 @@ export function lineChart(c: LineChart): string {
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${fr.w}" height="${fr.h}" class="chart" role="img" aria-label="${esc(c.title)}">`];
   out.push(`<text x="${fr.l}" y="15" font-size="13" font-weight="600">${esc(c.title)}</text>`);
   out.push(`<rect x="${fr.l}" y="${fr.t}" width="${pw}" height="${ph}" fill="#fbfbfb" stroke="#ccc"/>`);
-  const yTicks = c.yLog ? Array.from({ length: yHi - yLo + 1 }, (_, i) => 10 ** (yLo + i)) : niceTicks(yLo, yHi, 4);
+  const yTicks = c.yLog ? Array.from({ length: yHi - yLo + 1 }, (_, i) => powerOfTen(yLo + i)) : niceTicks(yLo, yHi, 4);
   for (const v of yTicks) {
     out.push(`<line x1="${fr.l}" x2="${fr.l + pw}" y1="${f1(sy(v))}" y2="${f1(sy(v))}" stroke="#e6e6e6"/><text x="${fr.l - 5}" y="${f1(sy(v) + 3)}" font-size="10" text-anchor="end">${esc(fmtNum(v))}</text>`);
   }

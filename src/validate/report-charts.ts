@@ -7,6 +7,7 @@ import type { ValidationExperiment } from './validation.js';
 import { summaryMetric } from './validation.js';
 import { PALETTE, esc, f1 } from '../report/svg.js';
 import { MS_PER_S, msToS } from '../kernel/units.js';
+import { powerOfTen } from '../kernel/powers.js';
 
 export interface ScatterPoint {
   readonly actual: number;
@@ -27,21 +28,22 @@ export function svgScatter(title: string, points: readonly ScatterPoint[], w = 3
   if (hi - lo > 7) lo = hi - 7;
   const pw = w - m.l - m.r;
   const ph = h - m.t - m.b;
-  const sx = (v: number): number => m.l + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * pw;
-  const sy = (v: number): number => m.t + ph - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * ph;
+  const floor = powerOfTen(lo);
+  const sx = (v: number): number => m.l + ((Math.log10(Math.max(v, floor)) - lo) / (hi - lo)) * pw;
+  const sy = (v: number): number => m.t + ph - ((Math.log10(Math.max(v, floor)) - lo) / (hi - lo)) * ph;
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" class="plot">`];
   out.push(`<text x="${w / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${esc(title)}</text>`);
   out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="#fafafa" stroke="#ccc"/>`);
   for (let d = lo; d <= hi; d++) {
-    const v = 10 ** d;
+    const v = powerOfTen(d);
     const label = v >= MS_PER_S ? `${msToS(v)}s` : `${v}ms`;
     out.push(`<line x1="${f1(sx(v))}" y1="${m.t}" x2="${f1(sx(v))}" y2="${m.t + ph}" stroke="#e4e4e4"/>`);
     out.push(`<line x1="${m.l}" y1="${f1(sy(v))}" x2="${m.l + pw}" y2="${f1(sy(v))}" stroke="#e4e4e4"/>`);
     out.push(`<text x="${f1(sx(v))}" y="${m.t + ph + 14}" text-anchor="middle" font-size="10">${label}</text>`);
     out.push(`<text x="${m.l - 4}" y="${f1(sy(v) + 3)}" text-anchor="end" font-size="10">${label}</text>`);
   }
-  const a = 10 ** lo;
-  const b = 10 ** hi;
+  const a = powerOfTen(lo);
+  const b = powerOfTen(hi);
   out.push(`<line x1="${f1(sx(a))}" y1="${f1(sy(a))}" x2="${f1(sx(b))}" y2="${f1(sy(b))}" stroke="#333" stroke-width="1"/>`);
   for (const k of [1.25, 0.8]) out.push(`<line x1="${f1(sx(a))}" y1="${f1(sy(a * k))}" x2="${f1(sx(b / Math.max(k, 1)))}" y2="${f1(sy((b / Math.max(k, 1)) * k))}" stroke="#999" stroke-dasharray="3,3"/>`);
   out.push(`<text x="${m.l + pw / 2}" y="${h - 6}" text-anchor="middle" font-size="11">actual</text>`);

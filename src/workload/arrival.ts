@@ -7,6 +7,7 @@
 import { type Entry, type OptionValues, num } from './options.js';
 import { type Random, exponential, gamma, uniformOpen } from '../kernel/random.js';
 import { US_PER_S } from '../kernel/units.js';
+import { oneMinusPow } from '../kernel/powers.js';
 
 export interface ArrivalProcess {
   /** Starts a segment [startUs, endUs) (endUs may be Infinity) at `rateRps` requests per second. */
@@ -104,7 +105,7 @@ export const exactCountArrival: ArrivalEntry = {
           return start;
         }
         if (remaining === 0) return Infinity;
-        x += (1 - x) * (1 - Math.pow(uniformOpen(random), 1 / remaining));
+        x += (1 - x) * oneMinusPow(uniformOpen(random), 1 / remaining);
         remaining--;
         return start + x * span;
       },

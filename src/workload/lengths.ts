@@ -106,7 +106,10 @@ export const lognormalLength: LengthEntry = {
       throw new InputError('SPEC_BAD_DISTRIBUTION', where(), "lognormal needs 'median'+'sigma', 'mean'+'sigma' or 'mean'+'std'");
     }
     // mean = exp(mu + sigma^2/2); var = (exp(sigma^2) - 1) mean^2
-    if (std !== undefined) sigma = Math.sqrt(Math.log(1 + (std / mean!) ** 2));
+    if (std !== undefined) {
+      const cv = std / mean!;
+      sigma = Math.sqrt(Math.log(1 + cv * cv));
+    }
     const s = sigma!;
     const mu = median !== undefined ? Math.log(median) : Math.log(mean!) - (s * s) / 2;
     return clipped(o, where, (r) => Math.exp(mu + s * standardNormal(r)), Math.exp(mu + (s * s) / 2));

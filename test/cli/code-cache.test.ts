@@ -3,7 +3,8 @@
  * bundle runs the same whether its code comes from V8's code cache or is compiled afresh; the cache
  * is written only after a fresh compile and only by a process allowed to; a cache made for another
  * bundle (even one of the same length, which V8 itself would accept) or one V8 rejects (corrupt
- * bytes) is not used, and is replaced.
+ * bytes, or made by another V8: a machine's Node upgraded from 20 to 22 or 24, or started with
+ * other V8 flags) is not used, and is replaced without a word on stderr.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -33,15 +34,16 @@ exports.run = async (argv) => basename(__filename) + ' ' + argv.length * ${facto
  * process, so a second load in one process would not read the cache at all), runs it, and saves
  * the cache when `write`.
  */
-function load(file: string, write: boolean, argv: string[] = []): { compiled: string; result: string } {
+function load(file: string, write: boolean, argv: string[] = [], nodeFlags: string[] = []): { compiled: string; result: string } {
   const loader = `
 const { loadCli } = require(${JSON.stringify(join(process.cwd(), 'dist/cli/code-cache.cjs'))});
 const [file, write, ...argv] = process.argv.slice(1);
 const l = loadCli(file, write === 'write');
 l.cli.run(argv).then((result) => { l.saveCache(); process.stdout.write(JSON.stringify({ compiled: l.compiled, result })); });
 `;
-  const r = spawnSync(process.execPath, ['-e', loader, file, write ? 'write' : 'no', ...argv], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  if (r.status !== 0) throw new Error(r.stderr);
+  const r = spawnSync(process.execPath, [...nodeFlags, '-e', loader, file, write ? 'write' : 'no', ...argv], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  // A rejected cache is a silent recompile: no warning, whatever Node wrote it.
+  if (r.status !== 0 || r.stderr !== '') throw new Error(r.stderr);
   return JSON.parse(r.stdout) as { compiled: string; result: string };
 }
 
@@ -68,6 +70,24 @@ describe('loadCli', () => {
     expect(load(file, false, ['a'])).toEqual({ compiled: 'cached', result: 'cli.cjs 2' });
     writeFileSync(`${file}.cache`, Buffer.from('no first line at all'));
     expect(load(file, false).compiled).toBe('fresh');
+  });
+
+  it('does not use a cache another V8 made (other version or flags), and replaces it', () => {
+    const file = bundle();
+    // V8's cached data starts with 32-bit words: magic number, then V8's version hash (the same
+    // layout in Node 20, 22 and 24). Another version hash is what Node 20 finds after Node 22 ran.
+    load(file, true);
+    const good = readFileSync(`${file}.cache`);
+    const foreign = Buffer.from(good);
+    foreign.writeUInt32LE(~foreign.readUInt32LE(good.indexOf(10) + 5) >>> 0, good.indexOf(10) + 5);
+    writeFileSync(`${file}.cache`, foreign);
+    expect(load(file, true, ['a'])).toEqual({ compiled: 'fresh', result: 'cli.cjs 2' });
+    expect(load(file, false, ['a'])).toEqual({ compiled: 'cached', result: 'cli.cjs 2' });
+    // Written (the loader told it may) by a process whose V8 flags differ: V8's flag hash rejects it.
+    writeFileSync(`${file}.cache`, Buffer.from('stale'));
+    expect(load(file, true, [], ['--stack-size=2000']).compiled).toBe('fresh');
+    expect(load(file, true, ['a'])).toEqual({ compiled: 'fresh', result: 'cli.cjs 2' });
+    expect(load(file, false, ['a'])).toEqual({ compiled: 'cached', result: 'cli.cjs 2' });
   });
 
   it('does not use a cache made for another bundle of the same length', () => {
