@@ -32,7 +32,7 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--otlp-best-effort', 'exit 0 even when spans could not be exported (default: exit 4 when any span was lost)')
     .option('--trace-sample <p>', 'head-sample this fraction of requests for tracing (seeded; default 1)', numFlag('--trace-sample'))
     .option('--trace-slowest <n>', 'always trace the n slowest requests by E2E (default 0)', intFlag('--trace-slowest'))
-    .option('--trace-epoch <date>', 'wall-clock time of simulated time 0, ISO date or ns (default 2026-01-01T00:00:00Z)')
+    .option('--trace-epoch <date>', 'wall-clock time of simulated time 0, ISO date (UTC unless it names a zone) or ns (default 2026-01-01T00:00:00Z)')
     .option('--trace-token-every <n>', 'a decode span event every n output tokens (default: first token only)', intFlag('--trace-token-every'))
     .option('--trace-instant-phases <mode>', 'a phase that took no simulated time: event (on the root span, default) or span (zero-length child)', choiceFlag('--trace-instant-phases', ['event', 'span']))
     .option('--service-name <name>', 'service.name resource attribute of exported traces (default blis-sim)')

@@ -64,7 +64,10 @@ export function parseTraceEpoch(value: string | number | bigint | undefined, whe
   }
   const text = value.trim();
   if (/^\d+$/.test(text)) return BigInt(text);
-  const ms = Date.parse(text);
+  // A date-time without a zone is UTC, as blis reads every trace's times (ingest/fields.ts), not
+  // the machine's local time as Date.parse would have it: the same flag gives the same trace anywhere.
+  const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text);
+  const ms = Date.parse(zoneless ? `${text.replace(' ', 'T')}Z` : text);
   if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw new InputError('FLAG_BAD_VALUE', where, `'${value}' is neither an ISO-8601 date nor integer nanoseconds`);
   }

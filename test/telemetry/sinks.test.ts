@@ -61,4 +61,19 @@ describe('openTraceSink (what the CLI calls)', () => {
     expect(parseTraceEpoch('2026-01-01T00:00:00Z')).toBe(1767225600000000000n);
     expect(parseTraceEpoch('1767225600000000123')).toBe(1767225600000000123n);
   });
+
+  it('reads an --trace-epoch date-time without a zone as UTC, whatever the machine\'s time zone', () => {
+    const tz = process.env['TZ'];
+    try {
+      // Node re-reads TZ when it is assigned; Date.parse alone would read these as New York time (5 h later).
+      process.env['TZ'] = 'America/New_York';
+      expect(parseTraceEpoch('2026-01-01T00:00:00')).toBe(1767225600000000000n);
+      expect(parseTraceEpoch('2026-01-01 00:00')).toBe(1767225600000000000n);
+      expect(parseTraceEpoch('2026-01-01T00:00:00.5')).toBe(1767225600500000000n);
+      expect(parseTraceEpoch('2026-01-01T01:00:00+01:00')).toBe(1767225600000000000n);
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+  });
 });
