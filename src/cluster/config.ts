@@ -3,7 +3,7 @@
  * out. Defaults are applied here and nowhere else; each field remembers where its value came
  * from (default, preset/spec/experiment, flag), and the metrics JSON echoes it.
  */
-import { InputError, checkSeed, positiveInt } from '../kernel/errors.js';
+import { InputError, checkSeed, nonNegative, positiveInt } from '../kernel/errors.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import type { ModelSpec } from '../model/model-spec.js';
 import type { GenerationDefaults } from '../model/generation-config.js';
@@ -223,11 +223,6 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   /** NIXL/RDMA setup and completion notification per transfer. */
   pdTransferLatencyMs: 1,
 });
-
-function nonNegative(value: number, flag: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', flag, `found ${value}; expected a number >= 0`);
-  return value;
-}
 
 /**
  * Resolves options into a frozen config. `given` says which source set each present option

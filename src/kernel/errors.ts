@@ -21,6 +21,12 @@ export function positiveInt(value: number, where: string): number {
   return value;
 }
 
+/** `value` when it is a finite number ≥ 0; otherwise InputError FLAG_OUT_OF_RANGE at `where`. */
+export function nonNegative(value: number, where: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new InputError('FLAG_OUT_OF_RANGE', where, `found ${value}; expected a number >= 0`);
+  return value;
+}
+
 /**
  * The largest seed: seeds are whole numbers a JSON or YAML reader keeps exactly (2^53 − 1,
  * Number.MAX_SAFE_INTEGER); past it two different seeds written in a file read as one.
