@@ -216,6 +216,11 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
         }
       }
       if (core !== undefined) feedCore(undefined, true);
+      // csv-parse skips malformed records (a JSON object's quotes among them), so a file may be
+      // all records and still yield no header: say that, not "empty".
+      if (handler === undefined && dataRows > 0) {
+        throw new InputError('CSV_MALFORMED', ctx.source, "no CSV header could be read: every record is malformed CSV (a JSON Lines file? --columns reads one when its first line starts with '{')");
+      }
       if (handler === undefined) throw new InputError('EMPTY_INPUT', ctx.source, 'is empty: expected a CSV header line and data rows');
       if (dataRows === 0) throw new InputError('EMPTY_INPUT', ctx.source, 'has a header but no data rows');
     },

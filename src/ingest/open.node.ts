@@ -12,12 +12,13 @@ import { ingestChunks, type IngestOptions } from './ingest.js';
 import type { IngestSummary } from './issues.js';
 import { headerNamesFor, pickDataFile, traceV2Names } from './paths.js';
 import { refuseLfsPointer } from './lfs.js';
+import { looksLikeJsonLines } from './formats/mapped-jsonl.js';
 import { createFormatRegistry, type FormatRegistry } from './registry.js';
 
 export const SNIFF_BYTES = 65536;
 
 export interface OpenTraceOptions extends IngestOptions {
-  /** A registry name or 'auto' (default; 'csv' when `columns` is given). */
+  /** A registry name or 'auto' (default; with `columns`, 'jsonl' for a file starting with `{`, else 'csv'). */
   format?: string;
   /** Defaults to createFormatRegistry(); pass one with the OTLP entry registered. */
   registry?: FormatRegistry;
@@ -135,7 +136,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   const head = await readHead(path, gz);
   refuseLfsPointer(head, basename(path));
   let format = options.format ?? 'auto';
-  if (format === 'auto' && options.columns !== undefined) format = 'csv';
+  if (format === 'auto' && options.columns !== undefined) format = looksLikeJsonLines(head) ? 'jsonl' : 'csv';
   if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });
   const entry = registry.get(format);
   // A unit is for a column mapped with --columns; the other formats' times carry their own.

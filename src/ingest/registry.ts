@@ -13,6 +13,7 @@ import { burstgptFormat } from './formats/burstgpt.js';
 import { calibrationFormat } from './formats/calibration.js';
 import { inferencePerfFormat } from './formats/inference-perf.js';
 import { mappedCsvFormat } from './formats/mapped-csv.js';
+import { mappedJsonlFormat } from './formats/mapped-jsonl.js';
 import { mooncakeFormat } from './formats/mooncake.js';
 import { tracev2Format } from './formats/tracev2.js';
 import { vllmBenchFormat } from './formats/vllm-bench.js';
@@ -30,6 +31,7 @@ export const BUILTIN_FORMATS: readonly FormatEntry[] = [
   arrivalCsvFormat,
   arrivalJsonlFormat,
   mappedCsvFormat,
+  mappedJsonlFormat,
 ];
 
 /** The name sniffing gives OTLP input (protobuf `.pb` or OTLP/JSON). */
@@ -104,7 +106,7 @@ export class FormatRegistry {
     if (best === undefined || best.confidence < MIN_CONFIDENCE) {
       const first = input.head.split('\n', 1)[0]!.slice(0, 120);
       throw new InputError('FORMAT_UNKNOWN', input.fileName,
-        `cannot tell the trace format from its first line '${first}'; pass --format (one of ${this.names().join(', ')}), or --columns for another CSV`);
+        `cannot tell the trace format from its first line '${first}'; pass --format (one of ${this.names().join(', ')}), or --columns for another CSV or JSON Lines log`);
     }
     return best.name;
   }

@@ -1,0 +1,78 @@
+/**
+ * The `--columns` mapping shared by the generic `csv` and `jsonl` readers: which source column
+ * (or JSON field) holds each request field, and how one row becomes a request.
+ */
+import { InputError } from '../../kernel/errors.js';
+import { parseTimeUs, parseTokens } from '../fields.js';
+import { TIME_UNITS, type ColumnMapping, type ReaderContext, type ReaderOptions, type TimeUnit } from '../types.js';
+import type { ObservedLatency } from '../../workload/request.js';
+
+const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'model'] as const;
+
+/** `--time-unit` value → TimeUnit, or an InputError listing the known units. */
+export function parseTimeUnit(value: string, where = '--time-unit'): TimeUnit {
+  if ((TIME_UNITS as readonly string[]).includes(value)) return value as TimeUnit;
+  throw new InputError('FLAG_BAD_VALUE', where, `'${value}' is not a time unit; known: ${TIME_UNITS.join(', ')}`);
+}
+
+/** `arrival=ts,input=prompt_tokens,output=completion_tokens` → ColumnMapping. */
+export function parseColumnMapping(spec: string, where = '--columns'): ColumnMapping {
+  const out: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? '' : part.slice(0, eq).trim();
+    const value = eq < 0 ? '' : part.slice(eq + 1).trim();
+    if (!(FIELDS as readonly string[]).includes(key) || value === '') {
+      throw new InputError('FLAG_BAD_VALUE', where, `'${part}' is not field=column with field one of ${FIELDS.join(', ')}`);
+    }
+    out[key] = value;
+  }
+  for (const k of ['arrival', 'input', 'output']) {
+    if (out[k] === undefined) throw new InputError('FLAG_BAD_VALUE', where, `missing ${k}=<column> (required: arrival, input, output)`);
+  }
+  return out as unknown as ColumnMapping;
+}
+
+/** The mapping a format was given, or the InputError saying it needs one. */
+export function requireMapping(format: string, options: ReaderOptions): ColumnMapping {
+  const map = options.columns;
+  if (map === undefined) throw new InputError('FLAG_MISSING', '--columns', `format '${format}' needs a column mapping, e.g. arrival=ts,input=prompt_tokens,output=completion_tokens`);
+  return map;
+}
+
+/** One row's mapped values: undefined when the row has no such column, '' when it is empty. */
+export type MappedValue = (field: keyof ColumnMapping) => string | undefined;
+
+function observedOf(ttftUs: number | undefined, e2eUs: number | undefined): ObservedLatency {
+  return { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
+}
+
+/**
+ * A row emitter for a mapping: arrival in `timeUnit` (default s), ttft/e2e durations in the same
+ * unit (seconds when it is iso). Rows without an id column get `r<n>` from r0.
+ */
+export function createMappedEmitter(ctx: ReaderContext, map: ColumnMapping, options: ReaderOptions): (value: MappedValue) => void {
+  const unit = parseTimeUnit(options.timeUnit ?? 's');
+  const durUnit = unit === 'iso' ? 's' : unit;
+  let n = 0;
+  return (value) => {
+    const gen = `r${n++}`;
+    const present = (f: keyof ColumnMapping): string | undefined => {
+      const v = value(f);
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const ttft = present('ttft'), e2e = present('e2e'), id = present('id'), s = present('session'), m = present('model');
+    const ttftUs = ttft !== undefined ? parseTimeUs(ttft, durUnit, map.ttft!) : undefined;
+    const e2eUs = e2e !== undefined ? parseTimeUs(e2e, durUnit, map.e2e!) : undefined;
+    ctx.emit({
+      id: id ?? gen,
+      arrivalUs: parseTimeUs(value('arrival'), unit, map.arrival),
+      inputTokens: parseTokens(value('input'), map.input),
+      outputTokens: parseTokens(value('output'), map.output),
+      ...(s !== undefined ? { sessionId: s } : {}),
+      ...(m !== undefined ? { model: m } : {}),
+      ...(ttftUs !== undefined || e2eUs !== undefined ? { observed: observedOf(ttftUs, e2eUs) } : {}),
+    }, id !== undefined);
+  };
+}
