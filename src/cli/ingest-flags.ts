@@ -39,6 +39,7 @@ export function addIngestFlags(cmd: Command, windowEnd: '--to' | '--until' = '--
     .option('--format <name>', `input format: auto (sniff) or one of ${names.join(', ')} (default auto)`)
     .option('--columns <map>', 'column mapping for another CSV/TSV or JSON Lines log (a.b reaches a nested JSON field): arrival=ts,input=prompt_tokens,output=completion_tokens[,ttft=..,e2e=..,session=..,model=..,id=..]')
     .option('--time-unit <unit>', 'time unit of a mapped arrival column: us, ms, s or iso', choiceFlag('--time-unit', ['us', 'ms', 's', 'iso']))
+    .option('--latency-unit <unit>', 'unit of mapped ttft and e2e columns: us, ms or s (default: the --time-unit; s with iso)', choiceFlag('--latency-unit', ['us', 'ms', 's']))
     .option('--from <s>', 'keep arrivals at or after this many seconds (after rebasing)', numFlag('--from'))
     .option(`${windowEnd} <s>`, 'keep arrivals before this many seconds', numFlag(windowEnd))
     .option('--speedup <x>', 'compress time by this factor (2 = twice as fast)', numFlag('--speedup'))
@@ -59,7 +60,7 @@ export function ingestOptionsFromFlags(cmd: Command, seed: number, windowEnd: '-
   if (typeof o['format'] === 'string' && o['format'] !== 'auto') out['format'] = o['format'];
   if (typeof o['columns'] === 'string') out['columns'] = parseColumnMapping(o['columns'], '--columns');
   const direct: Array<[string, string]> = [
-    ['timeUnit', 'timeUnit'], ['from', 'fromS'], [windowEnd === '--to' ? 'to' : 'until', 'toS'], ['speedup', 'speedup'], ['rateScale', 'rateScale'],
+    ['timeUnit', 'timeUnit'], ['latencyUnit', 'latencyUnit'], ['from', 'fromS'], [windowEnd === '--to' ? 'to' : 'until', 'toS'], ['speedup', 'speedup'], ['rateScale', 'rateScale'],
     ['sample', 'sample'], ['limit', 'limit'], ['clip', 'clip'], ['rebase', 'rebase'], ['reorderWindow', 'reorderWindow'],
     ['keepFailed', 'keepFailed'], ['strict', 'strict'], ['maxModelLen', 'maxModelLen'],
   ];

@@ -143,6 +143,9 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   if (options.timeUnit !== undefined && entry.options?.timeUnit === undefined) {
     throw new InputError('FLAG_CONFLICT', '--time-unit', `the ${entry.name} format does not read it (its times have their own unit); it sets the unit of a --columns arrival column`);
   }
+  if (options.latencyUnit !== undefined && entry.options?.latencyUnit === undefined) {
+    throw new InputError('FLAG_CONFLICT', '--latency-unit', `the ${entry.name} format does not read it (its latencies have their own unit); it sets the unit of --columns ttft and e2e columns`);
+  }
   let dataPath = path;
   let headerPath: string | undefined;
   let traceHeader = options.traceHeader;

@@ -6,6 +6,9 @@ import type { ArrivalRequest } from '../workload/request.js';
 
 export const TIME_UNITS = ['us', 'ms', 's', 'iso'] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];
+/** Units of a mapped duration column (ttft, e2e). */
+export const DURATION_UNITS = ['us', 'ms', 's'] as const;
+export type DurationUnit = (typeof DURATION_UNITS)[number];
 
 /** `--columns arrival=ts,input=prompt_tokens,...`: our field → the source column name. */
 export interface ColumnMapping {
@@ -23,8 +26,10 @@ export interface ColumnMapping {
 export interface ReaderOptions {
   /** Column mapping for the generic `csv` format. */
   readonly columns?: ColumnMapping;
-  /** Unit of the arrival column (generic `csv`), and of ttft/e2e columns when numeric. */
+  /** Unit of the arrival column (generic `csv`/`jsonl`), and of ttft/e2e columns unless `latencyUnit`. */
   readonly timeUnit?: TimeUnit;
+  /** Unit of mapped ttft/e2e columns (default: `timeUnit`'s, seconds when it is iso). */
+  readonly latencyUnit?: DurationUnit;
   /** Keep rows the source marks as failed (BurstGPT zero response, calibration error=1). */
   readonly keepFailed?: boolean;
   /** Field delimiter for CSV formats; sniffed from the header line when absent. */

@@ -8,11 +8,12 @@ import { createCsvTableReader, requireColumn } from '../csv-core.js';
 import type { ColumnMapping, FormatEntry } from '../types.js';
 import { createMappedEmitter, requireMapping } from './mapping.js';
 
-export { parseColumnMapping, parseTimeUnit } from './mapping.js';
+export { parseColumnMapping, parseLatencyUnit, parseTimeUnit } from './mapping.js';
 
 export const MAPPING_OPTIONS = {
   columns: 'arrival=..,input=..,output=..[,ttft=..,e2e=..,session=..,model=..,id=..] (required)',
   timeUnit: 'unit of the arrival column: us, ms, s or iso (default s)',
+  latencyUnit: 'unit of the ttft and e2e columns: us, ms or s (default: the time unit; s with iso)',
 } as const;
 
 export const mappedCsvFormat: FormatEntry = {

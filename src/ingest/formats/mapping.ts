@@ -4,7 +4,7 @@
  */
 import { InputError } from '../../kernel/errors.js';
 import { parseTimeUs, parseTokens } from '../fields.js';
-import { TIME_UNITS, type ColumnMapping, type ReaderContext, type ReaderOptions, type TimeUnit } from '../types.js';
+import { DURATION_UNITS, TIME_UNITS, type ColumnMapping, type DurationUnit, type ReaderContext, type ReaderOptions, type TimeUnit } from '../types.js';
 import type { ObservedLatency } from '../../workload/request.js';
 
 const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'model'] as const;
@@ -13,6 +13,12 @@ const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'm
 export function parseTimeUnit(value: string, where = '--time-unit'): TimeUnit {
   if ((TIME_UNITS as readonly string[]).includes(value)) return value as TimeUnit;
   throw new InputError('FLAG_BAD_VALUE', where, `'${value}' is not a time unit; known: ${TIME_UNITS.join(', ')}`);
+}
+
+/** `--latency-unit` value → DurationUnit, or an InputError listing the known units. */
+export function parseLatencyUnit(value: string, where = '--latency-unit'): DurationUnit {
+  if ((DURATION_UNITS as readonly string[]).includes(value)) return value as DurationUnit;
+  throw new InputError('FLAG_BAD_VALUE', where, `'${value}' is not a duration unit; known: ${DURATION_UNITS.join(', ')}`);
 }
 
 /** `arrival=ts,input=prompt_tokens,output=completion_tokens` → ColumnMapping. */
@@ -49,12 +55,14 @@ function observedOf(ttftUs: number | undefined, e2eUs: number | undefined): Obse
 }
 
 /**
- * A row emitter for a mapping: arrival in `timeUnit` (default s), ttft/e2e durations in the same
- * unit (seconds when it is iso). Rows without an id column get `r<n>` from r0.
+ * A row emitter for a mapping: arrival in `timeUnit` (default s), ttft/e2e durations in
+ * `latencyUnit`, by default the same unit (seconds when it is iso). Logs often pair a date-time
+ * or epoch-seconds timestamp with millisecond latencies (`ttft_ms`, `latency_ms`), hence the
+ * separate unit. Rows without an id column get `r<n>` from r0.
  */
 export function createMappedEmitter(ctx: ReaderContext, map: ColumnMapping, options: ReaderOptions): (value: MappedValue) => void {
   const unit = parseTimeUnit(options.timeUnit ?? 's');
-  const durUnit = unit === 'iso' ? 's' : unit;
+  const durUnit = options.latencyUnit !== undefined ? parseLatencyUnit(options.latencyUnit) : unit === 'iso' ? 's' : unit;
   let n = 0;
   return (value) => {
     const gen = `r${n++}`;

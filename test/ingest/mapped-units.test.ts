@@ -1,0 +1,35 @@
+/**
+ * The units of a mapped log's columns: production logs pair a date-time or epoch timestamp with
+ * millisecond latencies (ttft_ms, latency_ms), so the latency columns take their own unit.
+ */
+import { describe, expect, it } from 'vitest';
+import { ingestText } from '../../src/ingest/ingest.js';
+import { mappedCsvFormat } from '../../src/ingest/formats/mapped-csv.js';
+import { runCli } from '../cli/helpers.js';
+import { ROOT } from './helpers.js';
+
+const LOG = 'timestamp,prompt_tokens,completion_tokens,ttft_ms,latency_ms\n'
+  + '2026-03-01T10:00:00.120Z,512,128,45,1200\n2026-03-01T10:00:00.500Z,1024,64,60.5,800\n';
+const columns = { arrival: 'timestamp', input: 'prompt_tokens', output: 'completion_tokens', ttft: 'ttft_ms', e2e: 'latency_ms' };
+
+describe('mapped latency columns in their own unit', () => {
+  it('reads ttft and e2e in --latency-unit ms beside ISO arrival times', () => {
+    const { requests } = ingestText(mappedCsvFormat, 'log.csv', LOG, { columns, timeUnit: 'iso', latencyUnit: 'ms' });
+    expect(requests.map((r) => r.observed)).toEqual([{ ttftUs: 45_000, e2eUs: 1_200_000 }, { ttftUs: 60_500, e2eUs: 800_000 }]);
+    expect(requests.map((r) => r.arrivalUs)).toEqual([0, 380_000]);
+  });
+
+  it('defaults to the time unit (seconds with iso), as before', () => {
+    const { requests } = ingestText(mappedCsvFormat, 'log.csv', LOG, { columns, timeUnit: 'iso' });
+    expect(requests[0]!.observed).toEqual({ ttftUs: 45_000_000, e2eUs: 1_200_000_000 });
+  });
+
+  it('is a flag of replay and convert, refused for a format whose latencies carry their own unit', async () => {
+    const r = await runCli(['replay', 'traces/burstgpt1-rows0001-0200.csv', '--latency-unit', 'ms'], ROOT);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('[FLAG_CONFLICT] --latency-unit: the burstgpt format does not read it');
+    const bad = await runCli(['replay', 'traces/burstgpt1-rows0001-0200.csv', '--latency-unit', 'min'], ROOT);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--latency-unit');
+  });
+});
