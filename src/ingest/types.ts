@@ -20,6 +20,8 @@ export interface ColumnMapping {
   readonly e2e?: string;
   readonly session?: string;
   readonly model?: string;
+  /** A request's outcome: HTTP status or a word (mapping.ts, `requestFailed`); failed rows are skipped unless keepFailed. */
+  readonly status?: string;
 }
 
 /** What a reader may be told besides the bytes (all optional; each format reads what it needs). */

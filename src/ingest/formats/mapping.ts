@@ -3,11 +3,29 @@
  * (or JSON field) holds each request field, and how one row becomes a request.
  */
 import { InputError } from '../../kernel/errors.js';
-import { parseTimeUs, parseTokens } from '../fields.js';
+import { RowError, clip, parseTimeUs, parseTokens } from '../fields.js';
 import { DURATION_UNITS, TIME_UNITS, type ColumnMapping, type DurationUnit, type ReaderContext, type ReaderOptions, type TimeUnit } from '../types.js';
 import type { ObservedLatency } from '../../workload/request.js';
 
-const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'model'] as const;
+const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'model', 'status'] as const;
+
+/**
+ * Status values of a request that succeeded / failed, lower case: HTTP codes, and the words
+ * gateways log (LiteLLM_SpendLogs.status is 'success' or 'failure', BerriAI/litellm
+ * schema.prisma; OpenTelemetry's span status is OK or ERROR). Anything else is not guessed at.
+ */
+const SUCCEEDED = new Set(['ok', 'success', 'succeeded', 'successful', 'completed', 'complete', 'finished', 'true']);
+const FAILED = new Set(['error', 'failure', 'failed', 'fail', 'timeout', 'timed_out', 'cancelled', 'canceled', 'aborted', 'rejected', 'false']);
+
+/** True when a mapped status says the request failed; RowError when it says neither. Empty: not stated, kept. */
+export function requestFailed(status: string, column: string): boolean {
+  const v = status.trim().toLowerCase();
+  if (v === '') return false;
+  if (/^\d{3}$/.test(v)) return v[0] !== '2';
+  if (SUCCEEDED.has(v)) return false;
+  if (FAILED.has(v)) return true;
+  throw new RowError('FIELD_BAD_STATUS', `${column} is '${clip(status)}', expected an HTTP status (2xx = success) or one of ${[...SUCCEEDED].join(', ')} / ${[...FAILED].join(', ')}`);
+}
 
 /** `--time-unit` value → TimeUnit, or an InputError listing the known units. */
 export function parseTimeUnit(value: string, where = '--time-unit'): TimeUnit {
@@ -63,9 +81,15 @@ function observedOf(ttftUs: number | undefined, e2eUs: number | undefined): Obse
 export function createMappedEmitter(ctx: ReaderContext, map: ColumnMapping, options: ReaderOptions): (value: MappedValue) => void {
   const unit = parseTimeUnit(options.timeUnit ?? 's');
   const durUnit = options.latencyUnit !== undefined ? parseLatencyUnit(options.latencyUnit) : unit === 'iso' ? 's' : unit;
+  const keepFailed = options.keepFailed === true;
   let n = 0;
   return (value) => {
     const gen = `r${n++}`;
+    const status = value('status');
+    if (status !== undefined && requestFailed(status, map.status!)) {
+      if (!keepFailed) throw new RowError('REQUEST_FAILED', `request failed in the source (${map.status}=${clip(status)})`);
+      ctx.note('REQUEST_FAILED_KEPT');
+    }
     const present = (f: keyof ColumnMapping): string | undefined => {
       const v = value(f);
       return v === undefined || v === '' ? undefined : v;
