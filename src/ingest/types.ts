@@ -18,6 +18,10 @@ export interface ColumnMapping {
   readonly id?: string;
   readonly ttft?: string;
   readonly e2e?: string;
+  /** The time of the first token (the arrival's unit): TTFT = first_token − arrival. */
+  readonly first_token?: string;
+  /** The time the response ended (the arrival's unit): E2E = end − arrival. */
+  readonly end?: string;
   readonly session?: string;
   readonly model?: string;
   /** A request's outcome: HTTP status or a word (mapping.ts, `requestFailed`); failed rows are skipped unless keepFailed. */

@@ -1,6 +1,6 @@
 /**
  * Any other CSV/TSV, through a column mapping (`--columns arrival=ts,input=prompt_tokens,
- * output=completion_tokens[,ttft=..,e2e=..,session=..,model=..,id=..,status=..]`) and a time unit
+ * output=completion_tokens[,ttft=..,e2e=..,first_token=..,end=..,session=..,model=..,id=..,status=..]`) and a time unit
  * (`--time-unit ms|s|us|iso`, default s). ttft/e2e columns are durations in the same unit
  * (seconds when the unit is iso). Never sniffed: chosen when a mapping is given.
  */
@@ -11,7 +11,7 @@ import { createMappedEmitter, requireMapping } from './mapping.js';
 export { parseColumnMapping, parseLatencyUnit, parseTimeUnit } from './mapping.js';
 
 export const MAPPING_OPTIONS = {
-  columns: 'arrival=..,input=..,output=..[,ttft=..,e2e=..,session=..,model=..,id=..,status=..] (required)',
+  columns: 'arrival=..,input=..,output=..[,ttft=..,e2e=..,first_token=..,end=..,session=..,model=..,id=..,status=..] (required)',
   keepFailed: 'keep rows whose status column says the request failed (default: skipped as REQUEST_FAILED)',
   timeUnit: 'unit of the arrival column: us, ms, s or iso (default s)',
   latencyUnit: 'unit of the ttft and e2e columns: us, ms or s (default: the time unit; s with iso)',

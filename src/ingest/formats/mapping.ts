@@ -7,7 +7,7 @@ import { RowError, clip, parseTimeUs, parseTokens } from '../fields.js';
 import { DURATION_UNITS, TIME_UNITS, type ColumnMapping, type DurationUnit, type ReaderContext, type ReaderOptions, type TimeUnit } from '../types.js';
 import type { ObservedLatency } from '../../workload/request.js';
 
-const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'session', 'model', 'status'] as const;
+const FIELDS = ['arrival', 'input', 'output', 'id', 'ttft', 'e2e', 'first_token', 'end', 'session', 'model', 'status'] as const;
 
 /**
  * Status values of a request that succeeded / failed, lower case: HTTP codes, and the words
@@ -55,6 +55,11 @@ export function parseColumnMapping(spec: string, where = '--columns'): ColumnMap
   for (const k of ['arrival', 'input', 'output']) {
     if (out[k] === undefined) throw new InputError('FLAG_BAD_VALUE', where, `missing ${k}=<column> (required: arrival, input, output)`);
   }
+  for (const [duration, time] of [['ttft', 'first_token'], ['e2e', 'end']]) {
+    if (out[duration] !== undefined && out[time] !== undefined) {
+      throw new InputError('FLAG_CONFLICT', where, `${duration}= (a duration) and ${time}= (a time, the ${duration} being its distance from arrival) say the same; give one`);
+    }
+  }
   return out as unknown as ColumnMapping;
 }
 
@@ -85,23 +90,31 @@ export function createMappedEmitter(ctx: ReaderContext, map: ColumnMapping, opti
   let n = 0;
   return (value) => {
     const gen = `r${n++}`;
+    // The status first: a failed row often has no output count, and is a failure, not a bad field.
     const status = value('status');
-    if (status !== undefined && requestFailed(status, map.status!)) {
-      if (!keepFailed) throw new RowError('REQUEST_FAILED', `request failed in the source (${map.status}=${clip(status)})`);
-      ctx.note('REQUEST_FAILED_KEPT');
-    }
+    const failed = status !== undefined && requestFailed(status, map.status!);
+    if (failed && !keepFailed) throw new RowError('REQUEST_FAILED', `request failed in the source (${map.status}=${clip(status)})`);
     const present = (f: keyof ColumnMapping): string | undefined => {
       const v = value(f);
       return v === undefined || v === '' ? undefined : v;
     };
     const ttft = present('ttft'), e2e = present('e2e'), id = present('id'), s = present('session'), m = present('model');
-    const ttftUs = ttft !== undefined ? parseTimeUs(ttft, durUnit, map.ttft!) : undefined;
-    const e2eUs = e2e !== undefined ? parseTimeUs(e2e, durUnit, map.e2e!) : undefined;
+    let ttftUs = ttft !== undefined ? parseTimeUs(ttft, durUnit, map.ttft!) : undefined;
+    let e2eUs = e2e !== undefined ? parseTimeUs(e2e, durUnit, map.e2e!) : undefined;
+    const arrivalUs = parseTimeUs(value('arrival'), unit, map.arrival);
+    // Absolute times of the first token and the end, in the arrival's unit (LiteLLM's
+    // completionStartTime and endTime): the latencies are their distance from the arrival.
+    const firstToken = present('first_token'), end = present('end');
+    if (firstToken !== undefined) ttftUs = parseTimeUs(firstToken, unit, map.first_token!) - arrivalUs;
+    if (end !== undefined) e2eUs = parseTimeUs(end, unit, map.end!) - arrivalUs;
+    const inputTokens = parseTokens(value('input'), map.input);
+    const outputTokens = parseTokens(value('output'), map.output);
+    if (failed) ctx.note('REQUEST_FAILED_KEPT');
     ctx.emit({
       id: id ?? gen,
-      arrivalUs: parseTimeUs(value('arrival'), unit, map.arrival),
-      inputTokens: parseTokens(value('input'), map.input),
-      outputTokens: parseTokens(value('output'), map.output),
+      arrivalUs,
+      inputTokens,
+      outputTokens,
       ...(s !== undefined ? { sessionId: s } : {}),
       ...(m !== undefined ? { model: m } : {}),
       ...(ttftUs !== undefined || e2eUs !== undefined ? { observed: observedOf(ttftUs, e2eUs) } : {}),
