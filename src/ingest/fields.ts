@@ -29,7 +29,9 @@ export function optionalNumber(s: string | undefined, field: string): number | u
   return s === undefined || s === '' ? undefined : parseNumber(s, field);
 }
 
-const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { us: 1, ms: US_PER_MS, s: US_PER_S };
+// ns: epoch nanoseconds as Loki, OpenTelemetry and Go loggers write them (~1.8e18, above 2^53, so
+// the double read is exact to 256 ns: far inside the µs the stream keeps).
+const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { ns: 1 / 1000, us: 1, ms: US_PER_MS, s: US_PER_S };
 
 /** A time value in `unit` → integer µs (epoch µs for `iso`). */
 export function parseTimeUs(s: string | undefined, unit: TimeUnit, field: string): number {

@@ -4,10 +4,10 @@
  */
 import type { ArrivalRequest } from '../workload/request.js';
 
-export const TIME_UNITS = ['us', 'ms', 's', 'iso'] as const;
+export const TIME_UNITS = ['ns', 'us', 'ms', 's', 'iso'] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];
 /** Units of a mapped duration column (ttft, e2e). */
-export const DURATION_UNITS = ['us', 'ms', 's'] as const;
+export const DURATION_UNITS = ['ns', 'us', 'ms', 's'] as const;
 export type DurationUnit = (typeof DURATION_UNITS)[number];
 
 /** `--columns arrival=ts,input=prompt_tokens,...`: our field → the source column name. */

@@ -26,6 +26,6 @@ describe('field parsing', () => {
     expect(() => parseColumnMapping('arrival=ts,input=p')).toThrow(/--columns.*missing output/);
     expect(() => parseColumnMapping('arrival=ts,input=p,output=o,foo=bar')).toThrow(/'foo=bar'/);
     expect(parseTimeUnit('iso')).toBe('iso');
-    expect(() => parseTimeUnit('hours')).toThrow(/known: us, ms, s, iso/);
+    expect(() => parseTimeUnit('hours')).toThrow(/known: ns, us, ms, s, iso/);
   });
 });

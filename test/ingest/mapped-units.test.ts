@@ -33,3 +33,12 @@ describe('mapped latency columns in their own unit', () => {
     expect(bad.err).toContain('--latency-unit');
   });
 });
+
+describe('epoch nanoseconds', () => {
+  it('reads --time-unit ns to the microsecond, as OpenTelemetry and Loki write times', () => {
+    const log = 'ts,in,out,ttft_ns\n1772359200123456789,10,5,45000000\n1772359200124457789,10,5,\n';
+    const { requests } = ingestText(mappedCsvFormat, 'log.csv', log, { columns: { arrival: 'ts', input: 'in', output: 'out', ttft: 'ttft_ns' }, timeUnit: 'ns' });
+    expect(requests.map((r) => r.arrivalUs)).toEqual([0, 1001]);
+    expect(requests[0]!.observed).toEqual({ ttftUs: 45_000 });
+  });
+});

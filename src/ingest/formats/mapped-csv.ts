@@ -13,8 +13,8 @@ export { parseColumnMapping, parseLatencyUnit, parseTimeUnit } from './mapping.j
 export const MAPPING_OPTIONS = {
   columns: 'arrival=..,input=..,output=..[,ttft=..,e2e=..,first_token=..,end=..,session=..,model=..,id=..,status=..] (required)',
   keepFailed: 'keep rows whose status column says the request failed (default: skipped as REQUEST_FAILED)',
-  timeUnit: 'unit of the arrival column: us, ms, s or iso (default s)',
-  latencyUnit: 'unit of the ttft and e2e columns: us, ms or s (default: the time unit; s with iso)',
+  timeUnit: 'unit of the arrival column: ns, us, ms, s or iso (default s)',
+  latencyUnit: 'unit of the ttft and e2e columns: ns, us, ms or s (default: the time unit; s with iso)',
 } as const;
 
 export const mappedCsvFormat: FormatEntry = {
