@@ -42,3 +42,15 @@ describe('epoch nanoseconds', () => {
     expect(requests[0]!.observed).toEqual({ ttftUs: 45_000 });
   });
 });
+
+describe('a time column read in the wrong unit', () => {
+  const columns = { arrival: 'ts', input: 'in', output: 'out', ttft: 'ttft' };
+  it('says which flag reads a date-time or an epoch number', () => {
+    const iso = ingestText(mappedCsvFormat, 'log.csv', 'ts,in,out,ttft\n2026-03-01T10:00:00Z,1,1,\n', { columns });
+    expect(iso.summary.messages[0]).toBe("log.csv:2: ts is '2026-03-01T10:00:00Z', expected a number; it is a date-time: pass --time-unit iso [FIELD_NOT_NUMBER]");
+    const epoch = ingestText(mappedCsvFormat, 'log.csv', 'ts,in,out,ttft\n1772359200.5,1,1,\n', { columns, timeUnit: 'iso' });
+    expect(epoch.summary.messages[0]).toMatch(/^log\.csv:2: ts is '1772359200\.5', expected a date-time like .*; it is a number: pass --time-unit s, ms, us or ns \[FIELD_BAD_TIME\]$/);
+    const ttft = ingestText(mappedCsvFormat, 'log.csv', 'ts,in,out,ttft\n1,1,1,2026-03-01 10:00:00.045\n', { columns });
+    expect(ttft.summary.messages[0]).toContain('it is a date-time: map a time with first_token= or end=');
+  });
+});

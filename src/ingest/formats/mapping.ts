@@ -73,6 +73,24 @@ export function requireMapping(format: string, options: ReaderOptions): ColumnMa
 /** One row's mapped values: undefined when the row has no such column, '' when it is empty. */
 export type MappedValue = (field: keyof ColumnMapping) => string | undefined;
 
+const DATE_TIME = /^\s*\d{4}-\d{2}-\d{2}[T ]\d/;
+
+/**
+ * parseTimeUs, its message saying which flag fixes the commonest slip: a date-time column read
+ * with a numeric unit, or epoch numbers read as iso. `duration`: a ttft/e2e column.
+ */
+function timeUs(s: string | undefined, unit: TimeUnit, column: string, duration = false): number {
+  try {
+    return parseTimeUs(s, unit, column);
+  } catch (e) {
+    if (!(e instanceof RowError) || s === undefined) throw e;
+    const hint = unit !== 'iso' && DATE_TIME.test(s)
+      ? (duration ? 'it is a date-time: map a time with first_token= or end=' : 'it is a date-time: pass --time-unit iso')
+      : unit === 'iso' && s.trim() !== '' && Number.isFinite(+s) ? 'it is a number: pass --time-unit s, ms, us or ns' : null;
+    throw hint === null ? e : new RowError(e.code, `${e.message}; ${hint}`);
+  }
+}
+
 function observedOf(ttftUs: number | undefined, e2eUs: number | undefined): ObservedLatency {
   return { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
 }
@@ -99,14 +117,14 @@ export function createMappedEmitter(ctx: ReaderContext, map: ColumnMapping, opti
       return v === undefined || v === '' ? undefined : v;
     };
     const ttft = present('ttft'), e2e = present('e2e'), id = present('id'), s = present('session'), m = present('model');
-    let ttftUs = ttft !== undefined ? parseTimeUs(ttft, durUnit, map.ttft!) : undefined;
-    let e2eUs = e2e !== undefined ? parseTimeUs(e2e, durUnit, map.e2e!) : undefined;
-    const arrivalUs = parseTimeUs(value('arrival'), unit, map.arrival);
+    let ttftUs = ttft !== undefined ? timeUs(ttft, durUnit, map.ttft!, true) : undefined;
+    let e2eUs = e2e !== undefined ? timeUs(e2e, durUnit, map.e2e!, true) : undefined;
+    const arrivalUs = timeUs(value('arrival'), unit, map.arrival);
     // Absolute times of the first token and the end, in the arrival's unit (LiteLLM's
     // completionStartTime and endTime): the latencies are their distance from the arrival.
     const firstToken = present('first_token'), end = present('end');
-    if (firstToken !== undefined) ttftUs = parseTimeUs(firstToken, unit, map.first_token!) - arrivalUs;
-    if (end !== undefined) e2eUs = parseTimeUs(end, unit, map.end!) - arrivalUs;
+    if (firstToken !== undefined) ttftUs = timeUs(firstToken, unit, map.first_token!) - arrivalUs;
+    if (end !== undefined) e2eUs = timeUs(end, unit, map.end!) - arrivalUs;
     const inputTokens = parseTokens(value('input'), map.input);
     const outputTokens = parseTokens(value('output'), map.output);
     if (failed) ctx.note('REQUEST_FAILED_KEPT');
