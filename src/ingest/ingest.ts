@@ -51,7 +51,7 @@ export function createIngestSession(
     }
     onRequest(q);
   };
-  const pipeline = createPipeline(transform, issues, source, sink);
+  const pipeline = createPipeline(transform, issues, source, sink, () => (location !== undefined ? where(location) : undefined));
   const ctx: ReaderContext = {
     source,
     emit(r, idFromData = true) {
