@@ -139,6 +139,11 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   if (format === 'auto' && options.columns !== undefined) format = looksLikeJsonLines(head) ? 'jsonl' : 'csv';
   if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });
   const entry = registry.get(format);
+  // A mapping is for the generic csv/jsonl readers: another format reads its own columns, and
+  // silently ignoring the user's mapping would replay something else than they asked for.
+  if (options.columns !== undefined && entry.options?.columns === undefined) {
+    throw new InputError('FLAG_CONFLICT', '--columns', `the ${entry.name} format reads its own columns; a mapping is for --format csv or jsonl (or auto)`);
+  }
   // A unit is for a column mapped with --columns; the other formats' times carry their own.
   if (options.timeUnit !== undefined && entry.options?.timeUnit === undefined) {
     throw new InputError('FLAG_CONFLICT', '--time-unit', `the ${entry.name} format does not read it (its times have their own unit); it sets the unit of a --columns arrival column`);

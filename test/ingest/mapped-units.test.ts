@@ -54,3 +54,11 @@ describe('a time column read in the wrong unit', () => {
     expect(ttft.summary.messages[0]).toContain('it is a date-time: map a time with first_token= or end=');
   });
 });
+
+describe('a mapping given with another format', () => {
+  it('is refused, not ignored', async () => {
+    const r = await runCli(['replay', 'traces/burstgpt1-rows0001-0200.csv', '--format', 'burstgpt', '--columns', 'arrival=a,input=b,output=c'], ROOT);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('[FLAG_CONFLICT] --columns: the burstgpt format reads its own columns');
+  });
+});
