@@ -136,7 +136,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   const head = await readHead(path, gz);
   refuseLfsPointer(head, basename(path));
   let format = options.format ?? 'auto';
-  if (format === 'auto' && options.columns !== undefined) format = looksLikeJsonLines(head) ? 'jsonl' : 'csv';
+  if (format === 'auto' && options.columns !== undefined) format = looksLikeJsonLines(head, basename(path)) ? 'jsonl' : 'csv';
   if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });
   const entry = registry.get(format);
   // A mapping is for the generic csv/jsonl readers: another format reads its own columns, and

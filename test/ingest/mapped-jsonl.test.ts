@@ -52,3 +52,11 @@ describe('a JSON Lines request log through --columns', () => {
     expect(forced.err).not.toContain('is empty');
   });
 });
+
+describe('an empty JSON Lines log through --columns', () => {
+  it('is EMPTY_INPUT in JSON Lines terms, not "expected a CSV header"', async () => {
+    const dir = inDir('gw.jsonl', '\n');
+    await expect(readTrace(join(dir, 'gw.jsonl'), { columns: parseColumnMapping('arrival=t,input=i,output=o') }))
+      .rejects.toThrow(/gw\.jsonl: is empty: expected JSON Lines/);
+  });
+});

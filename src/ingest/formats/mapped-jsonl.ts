@@ -39,10 +39,14 @@ function text(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** True when the head's first non-blank line starts a JSON object (what `--columns` then reads as JSON Lines). */
-export function looksLikeJsonLines(head: string): boolean {
+/**
+ * True when `--columns` should read the file as JSON Lines: its first non-blank line starts a
+ * JSON object, or (an empty file, whose error should speak of JSON Lines) its name says so.
+ */
+export function looksLikeJsonLines(head: string, fileName = ''): boolean {
   const start = head.charCodeAt(0) === 0xfeff ? 1 : 0;
-  return head.slice(start).trimStart().startsWith('{');
+  const text = head.slice(start).trimStart();
+  return text.startsWith('{') || (text === '' && /\.(jsonl|ndjson)(\.gz)?$/i.test(fileName));
 }
 
 export const mappedJsonlFormat: FormatEntry = {
