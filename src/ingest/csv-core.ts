@@ -28,9 +28,14 @@ export function firstLine(head: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** Tab if the header line has tabs and no commas, else comma. */
+/**
+ * Tab if the header line has tabs and no commas, semicolon if it has semicolons and neither
+ * (spreadsheets write `;` where the decimal separator is a comma), else comma.
+ */
 export function sniffDelimiter(line: string): string {
-  return line.includes('\t') && !line.includes(',') ? '\t' : ',';
+  if (line.includes(',')) return ',';
+  if (line.includes('\t')) return '\t';
+  return line.includes(';') ? ';' : ',';
 }
 
 /** Header names of a CSV/TSV head (unquoted naively: enough for sniffing). */

@@ -62,3 +62,11 @@ describe('a mapping given with another format', () => {
     expect(r.err).toContain('[FLAG_CONFLICT] --columns: the burstgpt format reads its own columns');
   });
 });
+
+describe('a spreadsheet export', () => {
+  it('reads a semicolon-separated log, as Excel writes CSV where the decimal separator is a comma', () => {
+    const log = 'timestamp;prompt_tokens;completion_tokens\n2026-03-01 10:00:00;10;5\n2026-03-01 10:00:01;12;7\n';
+    const { requests } = ingestText(mappedCsvFormat, 'sheet.csv', log, { columns: { arrival: 'timestamp', input: 'prompt_tokens', output: 'completion_tokens' }, timeUnit: 'iso' });
+    expect(requests.map((r) => [r.arrivalUs, r.inputTokens, r.outputTokens])).toEqual([[0, 10, 5], [1_000_000, 12, 7]]);
+  });
+});
