@@ -39,7 +39,9 @@ export function parseTimeUs(s: string | undefined, unit: TimeUnit, field: string
   return Math.round(parseNumber(s, field) * UNIT_US[unit]);
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+// The zone may also be written UTC or GMT: BigQuery's CSV export and many SQL clients print
+// timestamps as `2026-03-01 10:00:00.123456 UTC`.
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
  * ISO-like date-times → epoch µs without losing sub-millisecond digits (Date.parse would):
@@ -64,7 +66,7 @@ export function parseIsoUs(s: string | undefined, field: string): number {
   if (frac !== undefined) fracUs = sToUs(Number(`0.${frac}`));
   let offsetUs = 0;
   const zone = m[8];
-  if (zone !== undefined && zone !== 'Z') {
+  if (zone !== undefined && zone !== 'Z' && zone !== 'UTC' && zone !== 'GMT') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
     const hours = +digits.slice(0, 2);
