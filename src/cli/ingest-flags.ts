@@ -37,8 +37,9 @@ export function addIngestFlags(cmd: Command, windowEnd: '--to' | '--until' = '--
   const names = formatRegistry().names();
   return cmd
     .option('--format <name>', `input format: auto (sniff) or one of ${names.join(', ')} (default auto)`)
-    .option('--columns <map>', 'column mapping for other CSV/TSV: arrival=ts,input=prompt_tokens,output=completion_tokens[,ttft=..,e2e=..,session=..]')
-    .option('--time-unit <unit>', 'time unit of a mapped arrival column: us, ms, s or iso', choiceFlag('--time-unit', ['us', 'ms', 's', 'iso']))
+    .option('--columns <map>', 'column mapping for another CSV/TSV or JSON Lines log (a.b reaches a nested JSON field): arrival=ts,input=prompt_tokens,output=completion_tokens[,ttft=..,e2e=..,first_token=..,end=..,session=..,model=..,id=..,status=..]')
+    .option('--time-unit <unit>', 'time unit of a mapped arrival column: ns, us, ms, s or iso', choiceFlag('--time-unit', ['ns', 'us', 'ms', 's', 'iso']))
+    .option('--latency-unit <unit>', 'unit of mapped ttft and e2e columns: ns, us, ms or s (default: the --time-unit; s with iso)', choiceFlag('--latency-unit', ['ns', 'us', 'ms', 's']))
     .option('--from <s>', 'keep arrivals at or after this many seconds (after rebasing)', numFlag('--from'))
     .option(`${windowEnd} <s>`, 'keep arrivals before this many seconds', numFlag(windowEnd))
     .option('--speedup <x>', 'compress time by this factor (2 = twice as fast)', numFlag('--speedup'))
@@ -49,7 +50,7 @@ export function addIngestFlags(cmd: Command, windowEnd: '--to' | '--until' = '--
     .option('--clip <side>', 'with --max-model-len, shorten the output or the input (default output)', choiceFlag('--clip', ['output', 'input']))
     .option('--rebase <mode>', 'shift arrivals so the first is 0: auto, first or none (default auto)', choiceFlag('--rebase', ['auto', 'first', 'none']))
     .option('--reorder-window <n>', 'rows held to fix local disorder before a late row is skipped (default 10000)', intFlag('--reorder-window'))
-    .option('--keep-failed', 'keep failed requests (e.g. BurstGPT rows with 0 response tokens) instead of skipping them')
+    .option('--keep-failed', 'keep failed requests (e.g. BurstGPT rows with 0 response tokens, a --columns status of 5xx or failure) instead of skipping them')
     .option('--strict', 'stop at the first malformed row instead of skipping and counting it');
 }
 
@@ -59,7 +60,7 @@ export function ingestOptionsFromFlags(cmd: Command, seed: number, windowEnd: '-
   if (typeof o['format'] === 'string' && o['format'] !== 'auto') out['format'] = o['format'];
   if (typeof o['columns'] === 'string') out['columns'] = parseColumnMapping(o['columns'], '--columns');
   const direct: Array<[string, string]> = [
-    ['timeUnit', 'timeUnit'], ['from', 'fromS'], [windowEnd === '--to' ? 'to' : 'until', 'toS'], ['speedup', 'speedup'], ['rateScale', 'rateScale'],
+    ['timeUnit', 'timeUnit'], ['latencyUnit', 'latencyUnit'], ['from', 'fromS'], [windowEnd === '--to' ? 'to' : 'until', 'toS'], ['speedup', 'speedup'], ['rateScale', 'rateScale'],
     ['sample', 'sample'], ['limit', 'limit'], ['clip', 'clip'], ['rebase', 'rebase'], ['reorderWindow', 'reorderWindow'],
     ['keepFailed', 'keepFailed'], ['strict', 'strict'], ['maxModelLen', 'maxModelLen'],
   ];

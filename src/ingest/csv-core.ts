@@ -28,9 +28,14 @@ export function firstLine(head: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** Tab if the header line has tabs and no commas, else comma. */
+/**
+ * Tab if the header line has tabs and no commas, semicolon if it has semicolons and neither
+ * (spreadsheets write `;` where the decimal separator is a comma), else comma.
+ */
 export function sniffDelimiter(line: string): string {
-  return line.includes('\t') && !line.includes(',') ? '\t' : ',';
+  if (line.includes(',')) return ',';
+  if (line.includes('\t')) return '\t';
+  return line.includes(';') ? ';' : ',';
 }
 
 /** Header names of a CSV/TSV head (unquoted naively: enough for sniffing). */
@@ -216,6 +221,11 @@ export function createCsvTableReader(ctx: ReaderContext, bind: HeaderBinder, del
         }
       }
       if (core !== undefined) feedCore(undefined, true);
+      // csv-parse skips malformed records (a JSON object's quotes among them), so a file may be
+      // all records and still yield no header: say that, not "empty".
+      if (handler === undefined && dataRows > 0) {
+        throw new InputError('CSV_MALFORMED', ctx.source, "no CSV header could be read: every record is malformed CSV (a JSON Lines file? --columns reads one when its first line starts with '{')");
+      }
       if (handler === undefined) throw new InputError('EMPTY_INPUT', ctx.source, 'is empty: expected a CSV header line and data rows');
       if (dataRows === 0) throw new InputError('EMPTY_INPUT', ctx.source, 'has a header but no data rows');
     },

@@ -29,7 +29,9 @@ export function optionalNumber(s: string | undefined, field: string): number | u
   return s === undefined || s === '' ? undefined : parseNumber(s, field);
 }
 
-const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { us: 1, ms: US_PER_MS, s: US_PER_S };
+// ns: epoch nanoseconds as Loki, OpenTelemetry and Go loggers write them (~1.8e18, above 2^53, so
+// the double read is exact to 256 ns: far inside the µs the stream keeps).
+const UNIT_US: Record<Exclude<TimeUnit, 'iso'>, number> = { ns: 1 / 1000, us: 1, ms: US_PER_MS, s: US_PER_S };
 
 /** A time value in `unit` → integer µs (epoch µs for `iso`). */
 export function parseTimeUs(s: string | undefined, unit: TimeUnit, field: string): number {
@@ -37,7 +39,9 @@ export function parseTimeUs(s: string | undefined, unit: TimeUnit, field: string
   return Math.round(parseNumber(s, field) * UNIT_US[unit]);
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+// The zone may also be written UTC or GMT: BigQuery's CSV export and many SQL clients print
+// timestamps as `2026-03-01 10:00:00.123456 UTC`.
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
  * ISO-like date-times → epoch µs without losing sub-millisecond digits (Date.parse would):
@@ -62,7 +66,7 @@ export function parseIsoUs(s: string | undefined, field: string): number {
   if (frac !== undefined) fracUs = sToUs(Number(`0.${frac}`));
   let offsetUs = 0;
   const zone = m[8];
-  if (zone !== undefined && zone !== 'Z') {
+  if (zone !== undefined && zone !== 'Z' && zone !== 'UTC' && zone !== 'GMT') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
     const hours = +digits.slice(0, 2);

@@ -5,10 +5,11 @@
 import { requestProblem } from '../workload/check-request.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { IssueLog, type IngestSummary } from './issues.js';
+import { RecentMap } from './recent.js';
 import { createPipeline, maxModelLenProblem, resolveTransform, type TransformOptions } from './transform.js';
 import type { FormatEntry, ReaderContext, ReaderOptions, TraceReader } from './types.js';
 
-/** Ids a repeat is looked for among: the latest read (~100 MiB of strings and locations at most). */
+/** Ids a repeat is looked for among: at least the latest half of this (~100 MiB of strings and locations at most). */
 const RECENT_IDS = 1 << 20;
 
 export interface IngestOptions extends ReaderOptions, TransformOptions {
@@ -35,27 +36,22 @@ export function createIngestSession(
   // Repeated ids, for formats that take ids from the data (the others number their rows), among the
   // requests that pass the transform (--limit, --from/--until, --sample drop the others): where each
   // id was read, queued until it passes, and where each passed id was first read. Both maps keep
-  // the latest RECENT_IDS ids, so a 10-million-row log still replays in bounded memory.
+  // at most RECENT_IDS ids, so a 10-million-row log still replays in bounded memory.
   const tracking = entry.numbersRequests !== true;
-  const readAt = new Map<string, (number | string)[]>();
-  const passedAt = new Map<string, number | string>();
-  const remember = <V>(m: Map<string, V>, id: string, v: V): void => {
-    m.set(id, v);
-    // Forget the oldest (a Map iterates in insertion order).
-    if (m.size > RECENT_IDS) m.delete(m.keys().next().value!);
-  };
+  const readAt = new RecentMap<(number | string)[]>(RECENT_IDS);
+  const passedAt = new RecentMap<number | string>(RECENT_IDS);
   const sink = !tracking ? onRequest : (q: ArrivalRequest): void => {
     const queue = readAt.get(q.id);
     if (queue !== undefined) {
       const at = queue.shift()!;
       if (queue.length === 0) readAt.delete(q.id);
       const first = passedAt.get(q.id);
-      if (first === undefined) remember(passedAt, q.id, at);
+      if (first === undefined) passedAt.set(q.id, at);
       else issues.duplicateId(q.id, where(at), where(first));
     }
     onRequest(q);
   };
-  const pipeline = createPipeline(transform, issues, source, sink);
+  const pipeline = createPipeline(transform, issues, source, sink, () => (location !== undefined ? where(location) : undefined));
   const ctx: ReaderContext = {
     source,
     emit(r, idFromData = true) {
@@ -70,7 +66,7 @@ export function createIngestSession(
       if (tracking && idFromData) {
         const at = location ?? `record ${issues.rows}`;
         const queue = readAt.get(r.id);
-        if (queue === undefined) remember(readAt, r.id, [at]);
+        if (queue === undefined) readAt.set(r.id, [at]);
         else queue.push(at);
       }
       pipeline.push(r);

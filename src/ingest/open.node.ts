@@ -12,12 +12,13 @@ import { ingestChunks, type IngestOptions } from './ingest.js';
 import type { IngestSummary } from './issues.js';
 import { headerNamesFor, pickDataFile, traceV2Names } from './paths.js';
 import { refuseLfsPointer } from './lfs.js';
+import { looksLikeJsonLines } from './formats/mapped-jsonl.js';
 import { createFormatRegistry, type FormatRegistry } from './registry.js';
 
 export const SNIFF_BYTES = 65536;
 
 export interface OpenTraceOptions extends IngestOptions {
-  /** A registry name or 'auto' (default; 'csv' when `columns` is given). */
+  /** A registry name or 'auto' (default; with `columns`, 'jsonl' for a file starting with `{`, else 'csv'). */
   format?: string;
   /** Defaults to createFormatRegistry(); pass one with the OTLP entry registered. */
   registry?: FormatRegistry;
@@ -135,12 +136,20 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   const head = await readHead(path, gz);
   refuseLfsPointer(head, basename(path));
   let format = options.format ?? 'auto';
-  if (format === 'auto' && options.columns !== undefined) format = 'csv';
+  if (format === 'auto' && options.columns !== undefined) format = looksLikeJsonLines(head, basename(path)) ? 'jsonl' : 'csv';
   if (format === 'auto') format = registry.sniff({ head, fileName: basename(path).replace(/\.gz$/i, '') });
   const entry = registry.get(format);
+  // A mapping is for the generic csv/jsonl readers: another format reads its own columns, and
+  // silently ignoring the user's mapping would replay something else than they asked for.
+  if (options.columns !== undefined && entry.options?.columns === undefined) {
+    throw new InputError('FLAG_CONFLICT', '--columns', `the ${entry.name} format reads its own columns; a mapping is for --format csv or jsonl (or auto)`);
+  }
   // A unit is for a column mapped with --columns; the other formats' times carry their own.
   if (options.timeUnit !== undefined && entry.options?.timeUnit === undefined) {
     throw new InputError('FLAG_CONFLICT', '--time-unit', `the ${entry.name} format does not read it (its times have their own unit); it sets the unit of a --columns arrival column`);
+  }
+  if (options.latencyUnit !== undefined && entry.options?.latencyUnit === undefined) {
+    throw new InputError('FLAG_CONFLICT', '--latency-unit', `the ${entry.name} format does not read it (its latencies have their own unit); it sets the unit of --columns ttft and e2e columns`);
   }
   let dataPath = path;
   let headerPath: string | undefined;

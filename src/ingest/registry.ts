@@ -13,6 +13,7 @@ import { burstgptFormat } from './formats/burstgpt.js';
 import { calibrationFormat } from './formats/calibration.js';
 import { inferencePerfFormat } from './formats/inference-perf.js';
 import { mappedCsvFormat } from './formats/mapped-csv.js';
+import { mappedJsonlFormat } from './formats/mapped-jsonl.js';
 import { mooncakeFormat } from './formats/mooncake.js';
 import { tracev2Format } from './formats/tracev2.js';
 import { vllmBenchFormat } from './formats/vllm-bench.js';
@@ -30,6 +31,7 @@ export const BUILTIN_FORMATS: readonly FormatEntry[] = [
   arrivalCsvFormat,
   arrivalJsonlFormat,
   mappedCsvFormat,
+  mappedJsonlFormat,
 ];
 
 /** The name sniffing gives OTLP input (protobuf `.pb` or OTLP/JSON). */
@@ -48,6 +50,23 @@ export function isOtlp({ head, fileName }: SniffInput): boolean {
   const h = head.trimStart();
   return (h.startsWith('{') || h.startsWith('[')) && h.slice(0, 4096).includes('"resourceSpans"');
 }
+
+/**
+ * Text logs people bring that are no request log blis can read, and what to bring instead (said
+ * in the FORMAT_UNKNOWN message rather than guessed at).
+ */
+const UNREADABLE_LOGS: ReadonlyArray<{ readonly line: RegExp; readonly why: string }> = [
+  {
+    // vLLM vllm/entrypoints/logger.py RequestLogger.log_inputs (--enable-log-requests).
+    line: /Received request \S+: prompt: /,
+    why: "vLLM's --enable-log-requests lines are not a replayable request log: they hold no output length (only max_tokens), prompt_token_ids cut at --max-log-len and times to the second without a year; replay vLLM's OpenTelemetry spans (--otlp-traces-endpoint) or a gateway's per-request log through --columns instead",
+  },
+  {
+    // Envoy's default access log format: [START_TIME] "METHOD PATH PROTOCOL" RESPONSE_CODE ...
+    line: /^\[\d{4}-\d{2}-\d{2}T[^\]]*\] "[A-Z]+ \S+ HTTP\/[\d.]+" \d{3} /,
+    why: 'a text access log (Envoy\'s default format) has no token counts and no columns to map; log JSON instead (Envoy json_format, with the token counts in fields) and replay it with --columns',
+  },
+];
 
 export class FormatRegistry {
   private readonly byName = new Map<string, FormatEntry>();
@@ -102,9 +121,12 @@ export class FormatRegistry {
     if (input.head.trim() === '' && !isOtlp(input)) throw new InputError('EMPTY_INPUT', input.fileName, 'is empty');
     const best = this.sniffAll(input)[0];
     if (best === undefined || best.confidence < MIN_CONFIDENCE) {
-      const first = input.head.split('\n', 1)[0]!.slice(0, 120);
+      const line = input.head.split('\n', 1)[0]!;
+      const first = line.slice(0, 120);
+      const known = UNREADABLE_LOGS.find((u) => u.line.test(line));
+      if (known !== undefined) throw new InputError('FORMAT_UNKNOWN', input.fileName, `first line '${first}': ${known.why}`);
       throw new InputError('FORMAT_UNKNOWN', input.fileName,
-        `cannot tell the trace format from its first line '${first}'; pass --format (one of ${this.names().join(', ')}), or --columns for another CSV`);
+        `cannot tell the trace format from its first line '${first}'; pass --format (one of ${this.names().join(', ')}), or --columns for another CSV or JSON Lines log`);
     }
     return best.name;
   }

@@ -222,8 +222,18 @@ function formatGap(us: number): string {
   return days >= 365 ? `${(days / 365.25).toFixed(1)} years` : `${days.toFixed(1)} days`;
 }
 
-/** Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped. */
-function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit): { push: Emit; end(): void } {
+/** A time difference in µs in the largest fitting unit (`1.5 s`, `250 ms`, `12 µs`). */
+function formatLateness(us: number): string {
+  if (us >= 1_000_000) return `${+(us / 1_000_000).toPrecision(4)} s`;
+  if (us >= 1000) return `${+(us / 1000).toPrecision(4)} ms`;
+  return `${us} µs`;
+}
+
+/**
+ * Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped.
+ * A straggler is seen as it is pushed, so `at()` (the row being read) locates it.
+ */
+function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit, at?: () => string | undefined): { push: Emit; end(): void } {
   const buffer = new ReorderBuffer();
   let lastOut = -Infinity;
   let lastId: string | undefined;
@@ -249,8 +259,8 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
   return {
     push(r) {
       if (r.arrivalUs < lastOut) {
-        issues.skip('ARRIVAL_OUT_OF_ORDER', `${source} request ${r.id}`,
-          `arrival ${r.arrivalUs} µs is earlier than ${lastOut} µs already emitted (more than ${t.reorderWindow} rows out of order)`);
+        issues.skip('ARRIVAL_OUT_OF_ORDER', at?.() ?? `${source} request ${r.id}`,
+          `request ${r.id} arrives ${formatLateness(lastOut - r.arrivalUs)} before a request already passed on (more than ${t.reorderWindow} rows out of order; --reorder-window holds more)`);
         return;
       }
       if (t.reorderWindow === 0) return out(r);
@@ -263,7 +273,8 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit):
   };
 }
 
-export function createPipeline(t: Transform, issues: IssueLog, source: string, sink: Emit): Pipeline {
+/** `at`: where the row being read is (`file:line`), for the skips seen as a row is pushed. */
+export function createPipeline(t: Transform, issues: IssueLog, source: string, sink: Emit, at?: () => string | undefined): Pipeline {
   let emitted = 0;
   let done = false;
   /** Why nothing more passes (every row that reaches the pipeline after that is counted under it). */
@@ -324,7 +335,7 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
     const outAt = at - t.fromUs;
     sample(outAt === r.arrivalUs ? r : { ...r, arrivalUs: outAt });
   };
-  const order = orderStage(t, issues, source, windowed);
+  const order = orderStage(t, issues, source, windowed, at);
   return {
     push: (r) => {
       if (!done) order.push(r);

@@ -4,8 +4,11 @@
  */
 import type { ArrivalRequest } from '../workload/request.js';
 
-export const TIME_UNITS = ['us', 'ms', 's', 'iso'] as const;
+export const TIME_UNITS = ['ns', 'us', 'ms', 's', 'iso'] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];
+/** Units of a mapped duration column (ttft, e2e). */
+export const DURATION_UNITS = ['ns', 'us', 'ms', 's'] as const;
+export type DurationUnit = (typeof DURATION_UNITS)[number];
 
 /** `--columns arrival=ts,input=prompt_tokens,...`: our field → the source column name. */
 export interface ColumnMapping {
@@ -15,16 +18,24 @@ export interface ColumnMapping {
   readonly id?: string;
   readonly ttft?: string;
   readonly e2e?: string;
+  /** The time of the first token (the arrival's unit): TTFT = first_token − arrival. */
+  readonly first_token?: string;
+  /** The time the response ended (the arrival's unit): E2E = end − arrival. */
+  readonly end?: string;
   readonly session?: string;
   readonly model?: string;
+  /** A request's outcome: HTTP status or a word (mapping.ts, `requestFailed`); failed rows are skipped unless keepFailed. */
+  readonly status?: string;
 }
 
 /** What a reader may be told besides the bytes (all optional; each format reads what it needs). */
 export interface ReaderOptions {
   /** Column mapping for the generic `csv` format. */
   readonly columns?: ColumnMapping;
-  /** Unit of the arrival column (generic `csv`), and of ttft/e2e columns when numeric. */
+  /** Unit of the arrival column (generic `csv`/`jsonl`), and of ttft/e2e columns unless `latencyUnit`. */
   readonly timeUnit?: TimeUnit;
+  /** Unit of mapped ttft/e2e columns (default: `timeUnit`'s, seconds when it is iso). */
+  readonly latencyUnit?: DurationUnit;
   /** Keep rows the source marks as failed (BurstGPT zero response, calibration error=1). */
   readonly keepFailed?: boolean;
   /** Field delimiter for CSV formats; sniffed from the header line when absent. */

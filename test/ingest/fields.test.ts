@@ -10,6 +10,9 @@ describe('field parsing', () => {
     expect(parseIsoUs('2023-11-16 18:17:03', 't')).toBe(base);
     expect(parseIsoUs('2023-11-16 20:17:03.5+02:00', 't')).toBe(base + 500_000);
     expect(parseIsoUs('2024-05-10 00:00:00.009930+00:00', 't')).toBe(Date.UTC(2024, 4, 10) * 1000 + 9_930);
+    // BigQuery's CSV export and SQL clients name the zone.
+    expect(parseIsoUs('2023-11-16 18:17:03.979960 UTC', 't')).toBe(base + 979_960);
+    expect(parseIsoUs('2023-11-16T18:17:03 GMT', 't')).toBe(base);
     expect(() => parseIsoUs('16/11/2023', 't')).toThrow(RowError);
   });
 
@@ -26,6 +29,6 @@ describe('field parsing', () => {
     expect(() => parseColumnMapping('arrival=ts,input=p')).toThrow(/--columns.*missing output/);
     expect(() => parseColumnMapping('arrival=ts,input=p,output=o,foo=bar')).toThrow(/'foo=bar'/);
     expect(parseTimeUnit('iso')).toBe('iso');
-    expect(() => parseTimeUnit('hours')).toThrow(/known: us, ms, s, iso/);
+    expect(() => parseTimeUnit('hours')).toThrow(/known: ns, us, ms, s, iso/);
   });
 });

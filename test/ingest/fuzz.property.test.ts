@@ -51,6 +51,10 @@ const SAMPLES: Record<string, () => Sample> = {
   'arrival-csv': () => ({ bytes: Buffer.from(generated.csv), options: {} }),
   'arrival-jsonl': () => ({ bytes: Buffer.from(generated.jsonl), options: {} }),
   csv: () => text(`${FIXTURES}mapped-quoted.csv`, { columns: { arrival: 'ts', input: 'prompt_tokens', output: 'completion_tokens', ttft: 'ttft_ms' }, timeUnit: 'ms' }),
+  jsonl: () => text(`${FIXTURES}mapped-gateway.jsonl`, {
+    columns: { arrival: 'timestamp', input: 'usage.prompt_tokens', output: 'usage.completion_tokens', id: 'request_id', session: 'user', model: 'model', ttft: 'latency_s.ttft', e2e: 'latency_s.e2e' },
+    timeUnit: 'iso',
+  }),
   otlp: () => text(`${ROOT}test/fixtures/otlp/vllm-llm_request.jsonl`),
 };
 
@@ -170,7 +174,7 @@ describe('ingest fuzzing: every format, mutated samples', () => {
 
   it('a directory given as any format is an InputError naming it', async () => {
     for (const format of registry.names()) {
-      await expect(readTrace(ROOT, { format, registry, ...(format === 'csv' ? { columns: { arrival: 'a', input: 'b', output: 'c' } } : {}) }), format)
+      await expect(readTrace(ROOT, { format, registry, ...(format === 'csv' || format === 'jsonl' ? { columns: { arrival: 'a', input: 'b', output: 'c' } } : {}) }), format)
         .rejects.toMatchObject({ code: 'FILE_IS_DIRECTORY' });
     }
   });

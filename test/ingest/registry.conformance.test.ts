@@ -25,6 +25,7 @@ const ELSEWHERE: Record<string, string> = {
   'arrival-csv': 'it is a writer output: covered by roundtrip.property.test.ts',
   'arrival-jsonl': 'it is a writer output: covered by roundtrip.property.test.ts',
   csv: 'never sniffed (needs --columns): covered by formats.errors.test.ts',
+  jsonl: 'never sniffed (needs --columns): covered by mapped-jsonl.test.ts and fuzz.property.test.ts',
 };
 
 

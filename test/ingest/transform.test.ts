@@ -122,6 +122,8 @@ describe('transformations', () => {
     const { requests, summary } = await readTrace(`${FIXTURES}unsorted.csv`, { reorderWindow: 1 });
     expect(requests.map((r) => r.arrivalUs)).toEqual([0, 1e6, 2e6, 3e6]);
     expect(summary.skipped).toEqual({ ARRIVAL_OUT_OF_ORDER: 1 });
+    // The straggler's own line, and how late it is, rather than its id and two raw µs times.
+    expect(summary.messages).toEqual(['unsorted.csv:6: request r4 arrives 1.5 s before a request already passed on (more than 1 rows out of order; --reorder-window holds more) [ARRIVAL_OUT_OF_ORDER]']);
     await expect(readTrace(`${FIXTURES}unsorted.csv`, { reorderWindow: 1, strict: true })).rejects.toMatchObject({ code: 'ARRIVAL_OUT_OF_ORDER' });
   });
 
