@@ -4,13 +4,15 @@ import { Harness, engineKnobs, linearStep, requestKnobs } from './helpers.js';
 import { RequestState } from '../../src/engine/engine-request.js';
 import { EventPriority } from '../../src/kernel/events.js';
 
-const configArb = fc.record(engineKnobs({ maxNumSeqs: 16, totalKvBlocks: 120, shortModelLen: 300 }));
+/** engineKnobs, and chunked prefill off in a third of the configs (vLLM then needs a budget of max_model_len). */
+const configArb = fc.record({ ...engineKnobs({ maxNumSeqs: 16, totalKvBlocks: 120, shortModelLen: 300 }), chunked: fc.constantFrom(true, true, false) });
 
-type Cfg = { maxNumBatchedTokens: number; maxNumSeqs: number; longPrefillTokenThreshold: number; blockSize: number; totalKvBlocks: number; maxModelLen: number; scheduler: 'fcfs' | 'priority'; enablePrefixCaching: boolean; preScheduleUs: number; asyncScheduling: boolean; split: boolean; cpuTierBlocks: number; cpuLoadUsPerBlock: number };
+type Cfg = { maxNumBatchedTokens: number; maxNumSeqs: number; longPrefillTokenThreshold: number; blockSize: number; totalKvBlocks: number; maxModelLen: number; scheduler: 'fcfs' | 'priority'; enablePrefixCaching: boolean; preScheduleUs: number; asyncScheduling: boolean; split: boolean; cpuTierBlocks: number; cpuLoadUsPerBlock: number; chunked: boolean };
 
 /** The engine options of a generated config (the rest are harness knobs). */
 function engineOptions(cfg: Cfg) {
-  const { preScheduleUs, split, cpuTierBlocks, cpuLoadUsPerBlock, ...rest } = cfg;
+  const { preScheduleUs, split, cpuTierBlocks, cpuLoadUsPerBlock, chunked, ...knobs } = cfg;
+  const rest = chunked ? knobs : { ...knobs, enableChunkedPrefill: false, maxNumBatchedTokens: Math.max(knobs.maxNumBatchedTokens, knobs.maxModelLen) };
   const base = linearStep(500, 3);
   const stepTime = split
     ? { stepTimeUs: base.stepTimeUs, split: { asyncSyncUs: 20, stepCostUs: (b: { totalNewTokens: number; size: number }, out: Float64Array) => { out[0] = 300 + 3 * b.totalNewTokens; out[1] = 200 + 7 * b.size; } } }
