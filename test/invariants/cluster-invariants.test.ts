@@ -56,6 +56,8 @@ describe('cluster invariants over random configurations', () => {
       const q = m.requests;
       expect(q.injected).toBe(c.numRequests);
       expect(q.completed + q.rejected + q.timed_out + q.dropped + q.unfinished).toBe(q.injected);
+      // No horizon: every request ends somehow; one left unfinished means the run stalled.
+      expect(q.unfinished).toBe(0);
       for (const inst of m.instances) {
         const r = inst.requests;
         expect(r.completed + r.rejected + r.timed_out + r.dropped + r.unfinished).toBe(r.injected);
