@@ -8,6 +8,7 @@ import { fleetModelsByIndex, servedModelIndex } from './served-models.js';
 import { InputError } from '../kernel/errors.js';
 import type { Simulator } from '../kernel/sim.js';
 import { Instance, type InstanceListener } from '../engine/instance.js';
+import { LIVELOCK_US } from '../engine/livelock-net.js';
 import { createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import type { ClusterConfig } from './config.js';
@@ -143,6 +144,7 @@ export class Fleet {
       overheads: st.overheads,
       detail: this.detail,
       leap: this.leap,
+      livelockUs: LIVELOCK_US,
     }, this.listener));
     this.poolOf[id] = poolIndex;
     this.state[id] = INSTANCE_STATES.indexOf(state);

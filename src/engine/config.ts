@@ -6,6 +6,7 @@ import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import type { KvCacheGroups } from '../model/kv-groups.js';
 import { InputError } from '../kernel/errors.js';
 import type { DropReason } from './engine-request.js';
+import { LIVELOCK_US } from './livelock-net.js';
 
 export type SchedulerPolicy = 'fcfs' | 'priority';
 
@@ -69,6 +70,8 @@ export interface InstanceConfig {
    * variants start-up did not reach when a step first needs them (model/moe-jit.ts).
    */
   readonly warmKernelCache: boolean;
+  /** Busy µs without a sampled token, preemptions among them, after which the instance stops as stuck (livelock-net.ts; default one hour). */
+  readonly livelockUs: number;
 }
 
 export interface CpuTierConfig {
@@ -105,6 +108,7 @@ export function resolveInstanceConfig(o: InstanceOptions): InstanceConfig {
     leap: o.leap ?? true,
     kvGroups: o.kvGroups ?? null,
     warmKernelCache: o.warmKernelCache ?? false,
+    livelockUs: o.livelockUs ?? LIVELOCK_US,
   } satisfies Record<keyof InstanceConfig, unknown>;
   if (!Number.isInteger(cfg.totalKvBlocks) || cfg.totalKvBlocks < 2) {
     throw new InputError('FLAG_OUT_OF_RANGE', 'totalKvBlocks', `expected an integer >= 2 (vLLM keeps one null block), found ${cfg.totalKvBlocks}`);

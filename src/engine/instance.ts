@@ -27,11 +27,11 @@ import type { KvPoolSink } from './kv-cache.js';
 import { Scheduler } from './scheduler.js';
 import type { StepBatch } from './step-batch.js';
 import { BatchQueue } from './batch-queue.js';
+import { LivelockNet } from './livelock-net.js';
 import { tokenTimeUs } from './run-token-times.js';
 import { dropFinished } from './finished.js';
 import type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 import { InstanceGauges } from './instance-gauges.js';
-
 export type { InstanceListener, InstanceView, KvEventListener, StepListener } from './instance-listener.js';
 
 const EV_STEP_END = 0;
@@ -48,9 +48,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private stepListener: StepListener | null = null;
   private kvListener: KvEventListener | null = null;
 
-  /** The step on the GPU and, async, the one formed behind it. */
+  /** The step on the GPU and, async, the one formed behind it; the net that stops a stuck instance. */
   private readonly batches: BatchQueue;
-
+  private readonly livelock: LivelockNet;
   private stepStartUs = 0;
   /** The step in flight lasts this long (its end is passed on as a duration: see Simulator.scheduleAfter). */
   private stepDurUs = 0;
@@ -76,6 +76,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.listener = listener;
     this.scheduler = new Scheduler(config);
     this.batches = new BatchQueue(config, this.scheduler, sim);
+    this.livelock = new LivelockNet(config.livelockUs);
   }
 
   setStepListener(l: StepListener | null): void {
@@ -230,7 +231,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
    */
   private runSteps(): void {
     for (;;) {
-      if (!this.launch()) return;
+      if (this.livelock.tripped(this.sim.nowUs, this.scheduler.preemptionsTotal) || !this.launch()) return;
       if (!this.sim.advanceBy(this.stepDurUs)) {
         this.sim.scheduleAfter(this.stepDurUs, EventPriority.StepEnd, this, EV_STEP_END);
         return;
@@ -260,6 +261,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       if (r.firstScheduledUs < 0) r.firstScheduledUs = now;
     }
     this.notePeakKv();
+    this.livelock.busy(now, this.scheduler.preemptionsTotal);
     this.busy = true;
     this.stepStartUs = now;
     this.stepDurUs = dur;
@@ -284,9 +286,9 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     let finishedAny = false;
     const run = s.run;
     const leap = b.leapCommit && run !== null;
+    let sampled = leap;
     if (leap) {
-      // A decode run's commit: every request samples a token; those sampling their last are marked finished.
-      // The time matters only to detail recording (token times); otherwise no fractional µs is passed.
+      // A decode run's commit: every request samples a token, the last ones finish (the time is read only for token times).
       finishedAny = run.commit(detail ? now : 0);
       decodeEmitted = b.runSlots;
       this.leapSteps++;
@@ -300,6 +302,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       if (preempted && (r.state !== RequestState.Waiting || r.pendingTokens === 0)) continue;
       if (detail && b.isPrefill[k] === 1) r.prefillChunks!.push({ startUs: this.stepStartUs, endUs: now, tokens: b.newTokens[k]! });
       if (b.sampled[k] === 0) continue;
+      sampled = true;
       // One that joined the run since: the run counted this token (its counters are written as of now).
       if (!leap || !run.counts(r)) {
         r.pendingTokens--;
@@ -332,12 +335,14 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     if (s.loads.any) s.releaseLoads(b.seq, now);
     if (s.stores.any) s.releaseStores(b.seq); // after the loads, as _update_from_kv_xfer_finished
     if (this.sent.length > 0) this.reportSent(); // P/D reads of held blocks: finished_sending too
+    if (sampled) this.livelock.sampled(now, s.preemptionsTotal);
     this.steps++;
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
     if (this.stepListener !== null) this.stepListener.onStep(this, now - this.stepStartUs, decodeEmitted);
     const more = q.nextSize > 0 || s.running.length > 0 || s.waiting.length > 0;
     if (!more) {
+      this.livelock.idle();
       if (s.stores.any) s.releaseStores(Number.MAX_SAFE_INTEGER); // vLLM's empty step for their ids reports them
       this.armLoadPoll();
       return false;

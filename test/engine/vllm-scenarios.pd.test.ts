@@ -117,4 +117,30 @@ describe('vLLM scenarios: P/D decode side', () => {
     expect(d!.preemptions).toBe(0);
     expect(r.t.inst.kvUsedBlocks).toBe(0);
   });
+  it('a local head preempting itself round after round behind a landed read: vLLM goes round for ever; blis follows it, then stops the instance as stuck (livelock net)', () => {
+    // 20 blocks (19 usable), block 16, budget 24, no prefix caching. b (250 tokens, 2 out,
+    // do_remote_prefill) and a (49 tokens, 2 out) arrive at 0, b first.
+    // F1 (0): b gets cdiv(250, 16) = 16 blocks and waits for its read (no budget, no seat); a takes
+    //   24 tokens and 2 blocks (1 free). [a:24] → 1240. b's read lands at 1000.
+    // F2 (1240): [a:24] (a's 3rd block, 0 free; the budget spent, the waiting loop never runs) → 2480.
+    // F3 (2480): a's 49th token needs a 4th block: a is its own victim (3 blocks back) and the
+    //   schedule is empty; scheduled again, a (front of the queue, from token 0) takes the whole
+    //   budget again, so the waiting loop never reaches b. [a:24] → 3720, [a:24] → 4960, and so on:
+    //   vLLM 0.15 goes round for ever (a preempts itself at 2480, 4960, ..., every 2480 µs).
+    // With the net at 20 ms: busy since 0, no token sampled, preemptions since: after the step
+    //   ending at 21080 (17 × 1240, the first end past 20000) the instance stops: 17 steps,
+    //   8 preemptions (2480 … 19840), nothing finished, nothing scheduled; a stays running (its
+    //   first 24 tokens computed) and b waiting.
+    const r = both({ blockSize: 16, totalKvBlocks: 20, maxNumBatchedTokens: 24, enablePrefixCaching: false, livelockUs: 20_000 }, (t) => {
+      const b = t.add({ id: 'b', inputTokens: 250, outputTokens: 2 });
+      b.remotePrefill = true;
+      t.add({ id: 'a', inputTokens: 49, outputTokens: 2 });
+      at(t, 1000, () => t.inst.remoteLanded(b));
+    });
+    expect(r.batches).toEqual(Array.from({ length: 17 }, () => ['a:24']));
+    expect(r.ends).toEqual(Array.from({ length: 17 }, (_, k) => 1240 * (k + 1)));
+    expect(r.events).toEqual(['load b 16 0']);
+    expect(r.t.inst.preemptions).toBe(8);
+    expect([r.t.inst.stepScheduled, r.t.inst.runningCount, r.t.inst.scheduler.waiting.length]).toEqual([false, 1, 1]);
+  });
 });
