@@ -47,8 +47,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   protected readonly listener: InstanceListener;
   private stepListener: StepListener | null = null;
   private kvListener: KvEventListener | null = null;
-
-  /** The step on the GPU and, async, the one formed behind it; the net that stops a stuck instance. */
+  /** The step on the GPU and, async, the one formed behind it; the net that stops a stuck one. */
   private readonly batches: BatchQueue;
   private readonly livelock: LivelockNet;
   private stepStartUs = 0;
@@ -146,6 +145,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   abort(req: EngineRequest, _tUs?: number): void {
     const s = this.scheduler;
     if (req.state === RequestState.Running) this.batches.endRun(); // a decode run's counters are written out
+    this.livelock.idle(); // blocks may free: a stuck instance gets another hour
     let freeNow = true;
     switch (req.state) {
       case RequestState.Waiting:

@@ -143,4 +143,20 @@ describe('vLLM scenarios: P/D decode side', () => {
     expect(r.t.inst.preemptions).toBe(8);
     expect([r.t.inst.stepScheduled, r.t.inst.runningCount, r.t.inst.scheduler.waiting.length]).toEqual([false, 1, 1]);
   });
+  it('an abort gives a stuck instance another hour: the head goes on once the parked blocks are freed', () => {
+    // The scenario above, the net at 20 ms (stopped after the step ending at 21080, a running with
+    // 24 tokens computed). The client aborts b at 30000: its 16 blocks are freed and the instance
+    // starts again: [a:24] → 31240 (48 computed, 3 blocks), [a:1] → 32250 (the 49th token takes a
+    // 4th block; a's 1st token), [a:1] → 33260 (a's 2nd: a finishes).
+    const r = both({ blockSize: 16, totalKvBlocks: 20, maxNumBatchedTokens: 24, enablePrefixCaching: false, livelockUs: 20_000 }, (t) => {
+      const b = t.add({ id: 'b', inputTokens: 250, outputTokens: 2 });
+      b.remotePrefill = true;
+      t.add({ id: 'a', inputTokens: 49, outputTokens: 2 });
+      at(t, 1000, () => t.inst.remoteLanded(b));
+      at(t, 30_000, () => t.inst.abort(b, 30_000));
+    });
+    expect(r.batches.slice(17)).toEqual([['a:24'], ['a:1'], ['a:1']]);
+    expect(r.ends.slice(16)).toEqual([21080, 31240, 32250, 33260]);
+    expect(r.events).toEqual(['load b 16 0', 'first a 32250', 'finish a 33260']);
+  });
 });
