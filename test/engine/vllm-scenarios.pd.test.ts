@@ -89,6 +89,21 @@ describe('vLLM scenarios: P/D prefill side', () => {
   });
 });
 
+/**
+ * The stuck-head case (livelock net at 20 ms): on 20 blocks of 16 with a 24-token budget and no
+ * prefix caching, b (250 tokens, 2 out, do_remote_prefill) and a (49 tokens, 2 out) arrive at 0,
+ * b first; b's read lands at 1000. `more` adds events.
+ */
+function stuckHead(more: (t: Harness, b: EngineRequest) => void = () => {}): ReturnType<typeof both> {
+  return both({ blockSize: 16, totalKvBlocks: 20, maxNumBatchedTokens: 24, enablePrefixCaching: false, livelockUs: 20_000 }, (t) => {
+    const b = t.add({ id: 'b', inputTokens: 250, outputTokens: 2 });
+    b.remotePrefill = true;
+    t.add({ id: 'a', inputTokens: 49, outputTokens: 2 });
+    at(t, 1000, () => t.inst.remoteLanded(b));
+    more(t, b);
+  });
+}
+
 describe('vLLM scenarios: P/D decode side', () => {
   it('local prefix hits first, blocks for the rest of the prompt, then the last prompt token is computed after the transfer', () => {
     // 8 blocks, block 4. w (0; g's 8): [w:8] → 1080; G0, G1 cached and freed.
@@ -131,12 +146,7 @@ describe('vLLM scenarios: P/D decode side', () => {
     //   ending at 21080 (17 × 1240, the first end past 20000) the instance stops: 17 steps,
     //   8 preemptions (2480 … 19840), nothing finished, nothing scheduled; a stays running (its
     //   first 24 tokens computed) and b waiting.
-    const r = both({ blockSize: 16, totalKvBlocks: 20, maxNumBatchedTokens: 24, enablePrefixCaching: false, livelockUs: 20_000 }, (t) => {
-      const b = t.add({ id: 'b', inputTokens: 250, outputTokens: 2 });
-      b.remotePrefill = true;
-      t.add({ id: 'a', inputTokens: 49, outputTokens: 2 });
-      at(t, 1000, () => t.inst.remoteLanded(b));
-    });
+    const r = stuckHead();
     expect(r.batches).toEqual(Array.from({ length: 17 }, () => ['a:24']));
     expect(r.ends).toEqual(Array.from({ length: 17 }, (_, k) => 1240 * (k + 1)));
     expect(r.events).toEqual(['load b 16 0']);
@@ -148,13 +158,7 @@ describe('vLLM scenarios: P/D decode side', () => {
     // 24 tokens computed). The client aborts b at 30000: its 16 blocks are freed and the instance
     // starts again: [a:24] → 31240 (48 computed, 3 blocks), [a:1] → 32250 (the 49th token takes a
     // 4th block; a's 1st token), [a:1] → 33260 (a's 2nd: a finishes).
-    const r = both({ blockSize: 16, totalKvBlocks: 20, maxNumBatchedTokens: 24, enablePrefixCaching: false, livelockUs: 20_000 }, (t) => {
-      const b = t.add({ id: 'b', inputTokens: 250, outputTokens: 2 });
-      b.remotePrefill = true;
-      t.add({ id: 'a', inputTokens: 49, outputTokens: 2 });
-      at(t, 1000, () => t.inst.remoteLanded(b));
-      at(t, 30_000, () => t.inst.abort(b, 30_000));
-    });
+    const r = stuckHead((t, b) => at(t, 30_000, () => t.inst.abort(b, 30_000)));
     expect(r.batches.slice(17)).toEqual([['a:24'], ['a:1'], ['a:1']]);
     expect(r.ends.slice(16)).toEqual([21080, 31240, 32250, 33260]);
     expect(r.events).toEqual(['load b 16 0', 'first a 32250', 'finish a 33260']);
