@@ -13,23 +13,29 @@ import { MAPPING_OPTIONS } from './mapped-csv.js';
 
 const REQUIRED: ReadonlySet<keyof ColumnMapping> = new Set(['arrival', 'input', 'output']);
 
-/**
- * `usage.prompt_tokens` in `obj`: the literal key first, then the dotted path. `where`: the
- * object the walk stopped at and its name, for the message when a required field is missing.
- */
-function lookup(obj: Record<string, unknown>, path: string): { value: unknown; where: string; keys: string[] } {
-  if (path in obj) return { value: obj[path], where: 'the object', keys: [] };
+/** `usage.prompt_tokens` in `obj`: the literal key first, then the dotted path (undefined when absent). */
+function lookup(obj: Record<string, unknown>, path: string): unknown {
+  if (path in obj) return obj[path];
+  let at: unknown = obj;
+  for (const key of path.split('.')) {
+    if (at === null || typeof at !== 'object' || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** Where the walk to a missing `path` stopped and the fields there, for the row's message (only when one is missing). */
+function missing(obj: Record<string, unknown>, path: string): string {
   let at: Record<string, unknown> = obj;
   let where = 'the object';
   const keys = path.split('.');
-  for (let k = 0; k < keys.length; k++) {
+  for (let k = 0; k < keys.length - 1; k++) {
     const next = at[keys[k]!];
-    if (k === keys.length - 1) return { value: next, where, keys: Object.keys(at) };
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) return { value: undefined, where, keys: Object.keys(at) };
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) break;
     at = next as Record<string, unknown>;
     where = keys.slice(0, k + 1).join('.');
   }
-  return { value: undefined, where, keys: Object.keys(at) };
+  return `${path} is missing; ${where} has ${clip(Object.keys(at).join(', ') || '(no fields)', 120)}`;
 }
 
 function text(v: unknown): string {
@@ -63,10 +69,8 @@ export const mappedJsonlFormat: FormatEntry = {
     const value = (f: keyof ColumnMapping): string | undefined => {
       const path = map[f];
       if (path === undefined) return undefined;
-      const { value: v, where, keys } = lookup(obj, path);
-      if (v === undefined && REQUIRED.has(f)) {
-        throw new RowError('FIELD_EMPTY', `${path} is missing; ${where} has ${clip(keys.join(', ') || '(no fields)', 120)}`);
-      }
+      const v = lookup(obj, path);
+      if (v === undefined && REQUIRED.has(f)) throw new RowError('FIELD_EMPTY', missing(obj, path));
       return text(v);
     };
     return createJsonLinesReader(ctx, (o) => {
