@@ -91,6 +91,10 @@ function timeUs(s: string | undefined, unit: TimeUnit, column: string, duration 
   }
 }
 
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === '' ? undefined : v;
+}
+
 function observedOf(ttftUs: number | undefined, e2eUs: number | undefined): ObservedLatency {
   return { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
 }
@@ -107,29 +111,26 @@ export function createMappedEmitter(ctx: ReaderContext, map: ColumnMapping, opti
   const keepFailed = options.keepFailed === true;
   let n = 0;
   return (value) => {
-    const gen = `r${n++}`;
+    const row = n++;
     // The status first: a failed row often has no output count, and is a failure, not a bad field.
     const status = value('status');
     const failed = status !== undefined && requestFailed(status, map.status!);
     if (failed && !keepFailed) throw new RowError('REQUEST_FAILED', `request failed in the source (${map.status}=${clip(status)})`);
-    const present = (f: keyof ColumnMapping): string | undefined => {
-      const v = value(f);
-      return v === undefined || v === '' ? undefined : v;
-    };
-    const ttft = present('ttft'), e2e = present('e2e'), id = present('id'), s = present('session'), m = present('model');
+    const ttft = nonEmpty(value('ttft')), e2e = nonEmpty(value('e2e')), id = nonEmpty(value('id'));
+    const s = nonEmpty(value('session')), m = nonEmpty(value('model'));
     let ttftUs = ttft !== undefined ? timeUs(ttft, durUnit, map.ttft!, true) : undefined;
     let e2eUs = e2e !== undefined ? timeUs(e2e, durUnit, map.e2e!, true) : undefined;
     const arrivalUs = timeUs(value('arrival'), unit, map.arrival);
     // Absolute times of the first token and the end, in the arrival's unit (LiteLLM's
     // completionStartTime and endTime): the latencies are their distance from the arrival.
-    const firstToken = present('first_token'), end = present('end');
+    const firstToken = nonEmpty(value('first_token')), end = nonEmpty(value('end'));
     if (firstToken !== undefined) ttftUs = timeUs(firstToken, unit, map.first_token!) - arrivalUs;
     if (end !== undefined) e2eUs = timeUs(end, unit, map.end!) - arrivalUs;
     const inputTokens = parseTokens(value('input'), map.input);
     const outputTokens = parseTokens(value('output'), map.output);
     if (failed) ctx.note('REQUEST_FAILED_KEPT');
     ctx.emit({
-      id: id ?? gen,
+      id: id ?? `r${row}`,
       arrivalUs,
       inputTokens,
       outputTokens,
