@@ -30,7 +30,7 @@ export const CLUSTER_OPTION_KINDS = {
   admissionLatencyMs: 'number', routingLatencyMs: 'number', pools: 'object', prefillInstances: 'number',
   decodeInstances: 'number', prefillHardware: 'string', decodeHardware: 'string', prefillTp: 'number',
   decodeTp: 'number', pdDecider: 'string', pdPrefixThreshold: 'number', pdTransferBandwidthGBs: 'number',
-  pdTransferLatencyMs: 'number', maxInstances: 'number', plugins: 'object',
+  pdTransferLatencyMs: 'number', maxInstances: 'number', plugins: 'object', dataParallelSize: 'number', enableExpertParallel: 'boolean',
 } as const satisfies Record<keyof ClusterOptions, Kind>;
 
 export const WORKLOAD_OPTION_KINDS = {

@@ -22,6 +22,7 @@ import type { WorkloadSpec } from '../workload/types.js';
 import { sToUs } from '../kernel/units.js';
 import { concurrencyLimit } from '../cluster/closed-loop.js';
 import { CLUSTER_OPTION_KINDS, SIMULATION_OPTION_KINDS, checkOptions } from './check-options.js';
+import { topStepTimeContext } from '../cluster/moe-parallel-config.js';
 
 export interface SimulationOptions extends Omit<ClusterOptions, 'seed'>, Omit<WorkloadOptions, 'seed'> {
   /** Seeds the workload and every random choice of the run. Default 0. */
@@ -82,7 +83,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   }
   const config = resolveClusterConfig({ ...(clusterOptions as ClusterOptions), seed });
 
-  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp }, config.registries.stepTimeModels);
+  const model = createStepTimeModel(config.stepTime, topStepTimeContext(config), config.registries.stepTimeModels);
 
   const sinks: RecordSink[] = [];
   if (options.onRecord) sinks.push({ add: options.onRecord });

@@ -23,6 +23,7 @@ import { readJson, resolvePath } from './files.node.js';
 import type { CliIO } from './io.js';
 import { bytesFlag, choiceFlag, intFlag, numFlag, seedFlag } from './parse.js';
 import { userSet } from './config-file.js';
+import { topStepTimeContext } from '../cluster/moe-parallel-config.js';
 
 export function addClusterFlags(cmd: Command): Command {
   return cmd
@@ -33,7 +34,9 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware), by name, alias or the name the GPU reports, e.g. "NVIDIA A100-SXM4-80GB" (default H100)')
     .option('--hardware-config <file>', 'JSON with a GPU\'s datasheet figures (see docs/model.md)')
     .option('--tp <n>', 'tensor-parallel degree per instance (default 1)', intFlag('--tp'))
-    .option('--num-instances <n>', 'engine instances behind the router (default 1)', intFlag('--num-instances'))
+    .option('--num-instances <n>', 'engine instances behind the router (default 1, or --data-parallel-size)', intFlag('--num-instances'))
+    .option('--data-parallel-size <n>', 'vLLM --data-parallel-size: the instances are servers of n engine ranks each; an MoE model\'s routed experts are spread over all n x TP GPUs and every MoE layer runs on all ranks\' tokens (a dense model\'s ranks are independent engines) (default 1)', intFlag('--data-parallel-size'))
+    .option('--enable-expert-parallel', 'vLLM --enable-expert-parallel: an MoE model\'s GPUs hold whole experts instead of a shard of each (default off)')
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default: fitted when fitted coefficients ship, else roofline)`)
     .option('--latency-coefficients <file>', 'coefficients file: for fitted (the default), one blis calibrate wrote; with --latency-model linear or roofline, a JSON object of that model\'s options, e.g. {"alpha0Us": 5000, "alpha1UsPerPrefillToken": 20, "alpha2UsPerDecodeToken": 30, "alpha3UsPerContextToken": 0}: µs per step, per prompt token computed, per decoding request and per token already in the batch\'s KV; one left out is derived from the roofline, as the metrics JSON\'s config.derivations says (docs/model.md)')
     .option('--max-num-batched-tokens <n>', 'token budget per engine step, vLLM\'s: prompt chunks plus one per decoding request (default: vLLM serve\'s for the GPU: 8192 on >= 70 GiB GPUs other than A100, else 2048)', intFlag('--max-num-batched-tokens'))
@@ -85,7 +88,7 @@ export function addClusterFlags(cmd: Command): Command {
 }
 
 const KEYS: ReadonlyArray<[string, keyof ClusterOptions]> = [
-  ['model', 'model'], ['hardware', 'hardware'], ['tp', 'tp'], ['numInstances', 'numInstances'],
+  ['model', 'model'], ['hardware', 'hardware'], ['tp', 'tp'], ['numInstances', 'numInstances'], ['dataParallelSize', 'dataParallelSize'], ['enableExpertParallel', 'enableExpertParallel'],
   ['latencyModel', 'latencyModel'], ['maxNumBatchedTokens', 'maxNumBatchedTokens'], ['maxNumSeqs', 'maxNumSeqs'],
   ['longPrefillTokenThreshold', 'longPrefillTokenThreshold'], ['scheduler', 'scheduler'], ['blockSize', 'blockSize'],
   ['asyncScheduling', 'asyncScheduling'], ['kvCpuBytes', 'kvCpuBytes'], ['kvCpuBlocks', 'kvCpuBlocks'],
@@ -171,6 +174,6 @@ export interface StepTimeSetup {
 
 /** The step-time model of the resolved cluster's top-level pool (the config decided which: resolveStepTime). */
 export function createStepTime(config: ClusterConfig): StepTimeSetup {
-  const model = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  const model = createStepTimeModel(config.stepTime, topStepTimeContext(config));
   return { stepTime: model, overheads: model.overheads ?? ZERO_OVERHEADS, name: config.latencyModel };
 }

@@ -14,7 +14,10 @@ import { resolveStepTime, stepTimeDerivation, type StepTimeChoice } from '../mod
 import { cpuTierFor } from './cpu-tier-config.js';
 import { resolveBlockSize, resolveKvCache } from './kv-config.js';
 import { resolveBatchKnobs } from './batch-config.js';
-import { findAdmissionPolicy, type AdmissionSettings } from './admission/admission.js';
+import type { AdmissionSettings } from './admission/admission.js';
+import { resolveAdmission } from './admission-config.js';
+import { checkDataParallelLayout, resolveMoeParallel } from './moe-parallel-config.js';
+import type { MoeParallelism } from '../model/step-time.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions } from './pools.js';
@@ -43,6 +46,10 @@ export interface ClusterOptions {
   hardwareSpec?: HardwareSpec;
   tp?: number;
   numInstances?: number;
+  /** vLLM --data-parallel-size: the instances are servers' ranks; an MoE model's experts span every rank's GPUs (moe-parallel-config.ts). */
+  dataParallelSize?: number;
+  /** vLLM --enable-expert-parallel: whole experts per GPU (MoE models). */
+  enableExpertParallel?: boolean;
   /** Step-time model name (`default` or absent: the registry's default). */
   latencyModel?: string;
   /** A parsed coefficients file for the fitted model (implies `fitted`). */
@@ -129,6 +136,8 @@ export interface ClusterConfig {
   readonly hardwareFromFile: boolean;
   readonly tp: number;
   readonly numInstances: number;
+  /** An MoE model's data or expert parallelism (null: experts TP-sharded within each instance); every step-time model is built with it. */
+  readonly moeParallel: MoeParallelism | null;
   /** The final step-time model name (never `default`), = stepTime.name. */
   readonly latencyModel: string;
   /** The step-time model every pool is built with (model/registry createStepTimeModel). */
@@ -263,7 +272,9 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const { maxNumBatchedTokens, maxNumSeqs } = resolveBatchKnobs(options, hardware, enableChunkedPrefill, maxModelLen, given, sources, derivations);
   if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
   const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';
-  const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
+  const moeParallel = resolveMoeParallel(options, model, given, sources, derivations);
+  const dp = options.dataParallelSize ?? 1;
+  const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, moeParallel, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));
   const kvCpuBytes = nonNegative(Number(pick('kvCpuBytes')), '--kv-cpu-bytes');
   let kvCpuBlocks = 0;
@@ -294,7 +305,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const engine: PoolEngineConfig = { maxNumBatchedTokens, maxNumSeqs, longPrefillTokenThreshold, scheduler: scheduler as 'fcfs' | 'priority', blockSize, totalKvBlocks, maxModelLen, enablePrefixCaching, enableChunkedPrefill, asyncScheduling, cpuTier: cpuTier?.tier ?? null, kvGroups, warmKernelCache };
   const layout = resolvePools(options, { model, hardware, tp, gpuMemoryUtilization, totalKvBlocksGiven: options.totalKvBlocks !== undefined, engine, checkMaxModelLen: unservableMaxModelLen === 'refuse',
     batchGiven: { maxNumBatchedTokens: options.maxNumBatchedTokens !== undefined, maxNumSeqs: options.maxNumSeqs !== undefined }, kvCpuBytes, kvCpuBlocks, kvCacheDtype, disableHybridKvCacheManager },
-    () => positiveInt(Number(pick('numInstances')), '--num-instances'));
+    () => options.numInstances === undefined && dp > 1 ? dp : positiveInt(Number(pick('numInstances')), '--num-instances'));
   const pools = layout.pools;
   const numInstances = layout.numInstances;
   sources['pools'] = layout.source === 'explicit' ? given['pools'] ?? 'flag' : layout.source;
@@ -314,31 +325,12 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     sources['pdDecider'] = 'derived';
   }
 
-  const admissionEntry = findAdmissionPolicy(String(pick('admissionPolicy')), registries.admissionPolicies);
-  const admissionPolicy = admissionEntry.name;
-  const tokenBucketRate = nonNegative(Number(pick('tokenBucketRate')), '--token-bucket-rate');
-  let tokenBucketBurst: number;
-  if (options.tokenBucketBurst !== undefined) {
-    tokenBucketBurst = nonNegative(options.tokenBucketBurst, '--token-bucket-burst');
-    sources['tokenBucketBurst'] = given['tokenBucketBurst'] ?? 'flag';
-  } else {
-    tokenBucketBurst = Math.max(1, tokenBucketRate);
-    sources['tokenBucketBurst'] = 'derived';
-  }
-  const kvCacheUtilThreshold = nonNegative(Number(pick('kvCacheUtilThreshold')), '--kv-cache-util-threshold');
-  if (kvCacheUtilThreshold > 1) throw new InputError('FLAG_OUT_OF_RANGE', '--kv-cache-util-threshold', `found ${kvCacheUtilThreshold}; expected a fraction in [0, 1]`);
-  const admission: AdmissionSettings = Object.freeze({
-    queueDepthThreshold: nonNegative(Number(pick('queueDepthThreshold')), '--queue-depth-threshold'),
-    kvCacheUtilThreshold,
-    metricsStalenessUs: msToUs(nonNegative(Number(pick('metricsStalenessThresholdMs')), '--metrics-staleness-threshold')),
-    tokenBucketRatePerS: tokenBucketRate,
-    tokenBucketBurst,
-  });
-  admissionEntry.check?.(admission);
+  const { admissionPolicy, admission } = resolveAdmission(pick, options, given, sources, registries);
   if (numInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', `found ${numInstances} instances; expected at most ${MAX_INSTANCES}`);
   const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
   if (maxInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances} instances; expected at most ${MAX_INSTANCES}`);
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
+  checkDataParallelLayout(dp, numInstances, pools.length, maxInstances);
   const bandwidth = Number(pick('pdTransferBandwidthGBs'));
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new InputError('FLAG_OUT_OF_RANGE', '--pd-transfer-bandwidth', `found ${bandwidth}; expected GB/s > 0`);
   // After the bandwidth so that `sources` keeps its key order (goldens echo it).
@@ -350,7 +342,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   if (options.latencyCoefficients !== undefined) sources['latencyCoefficients'] = given['latencyCoefficients'] ?? 'flag';
   if (sources['latencyModel'] === 'default' && stepTime.coefficientsSource !== undefined) sources['latencyModel'] = 'derived';
   // Linear coefficients left out of the file come from the roofline: the echo names them and their values.
-  const stepTimeRule = stepTimeDerivation(stepTime, { model, hardware, tp }, registries.stepTimeModels);
+  const stepTimeRule = stepTimeDerivation(stepTime, { model, hardware, tp, ...(moeParallel !== null ? { moeParallel } : {}) }, registries.stepTimeModels);
   if (stepTimeRule !== null) derivations['latencyCoefficients'] = stepTimeRule;
 
   const config: ClusterConfig = {
@@ -363,6 +355,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     hardwareFromFile: options.hardwareSpec !== undefined,
     tp,
     numInstances,
+    moeParallel,
     latencyModel: stepTime.name,
     stepTime,
     engine: Object.freeze(engine),

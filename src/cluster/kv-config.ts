@@ -10,6 +10,7 @@
  */
 import { InputError, positiveInt } from '../kernel/errors.js';
 import { BYTES_PER_GB } from '../kernel/units.js';
+import type { MoeParallelism } from '../model/step-time.js';
 import type { HardwareSpec } from '../model/hardware.js';
 import { vllmBlockSize, vllmGivenBlockSize } from '../model/kv-block-size.js';
 import { groupCount, kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
@@ -31,6 +32,8 @@ interface KvContext {
   readonly model: ModelSpec;
   readonly hardware: HardwareSpec;
   readonly tp: number;
+  /** An MoE model's experts spread over data-parallel ranks: fewer weight bytes per GPU. */
+  readonly moeParallel: MoeParallelism | null;
   readonly gpuMemoryUtilization: number;
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
@@ -102,7 +105,7 @@ export function resolveKvCache(
     if (!Number.isInteger(totalKvBlocks) || totalKvBlocks < 2) throw new InputError('FLAG_OUT_OF_RANGE', '--total-kv-blocks', `found ${totalKvBlocks}; expected an integer >= 2 (vLLM's num_gpu_blocks, one of which is its null block)`);
     sources['totalKvBlocks'] = given['totalKvBlocks'] ?? 'flag';
   } else {
-    const k = kvSizing({ model, hardware, tp: c.tp, gpuMemoryUtilization: c.gpuMemoryUtilization, blockSize: c.blockSize, maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, kvGroups,
+    const k = kvSizing({ model, hardware, tp: c.tp, moeDp: c.moeParallel?.dp ?? 1, gpuMemoryUtilization: c.gpuMemoryUtilization, blockSize: c.blockSize, maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, kvGroups,
       ...(c.unservableMaxModelLen === 'refuse' ? { maxModelLen: c.maxModelLen } : {}) });
     const shortfall = c.unservableMaxModelLen === 'note' ? maxModelLenShortfall(model, c.tp, c.blockSize, kvGroups, c.maxModelLen, c.maxNumBatchedTokens, k.availableBytes, hardware.name) : null;
     if (shortfall !== null) derivations[MAX_MODEL_LEN_SHORTFALL] = `the derived KV cache is short of one max_model_len request (${shortfall}); simulated anyway, as the measured server did start`;

@@ -34,14 +34,16 @@ const DEFAULT_NVLINK_GPUS = 8;
 export const NO_COLLECTIVE: CollectiveCost = Object.freeze({ latencyUs: 0, allReduceUsPerByte: 0, gatherUsPerByte: 0 });
 
 /**
- * The per-collective cost model of a TP group of `tp` GPUs (nothing at TP 1).
+ * The per-collective cost model of a group of `tp` GPUs (nothing at 1): a TP group, or the
+ * data-parallel ranks of an MoE model (./moe-parallel.ts), whose deployment spans `spanGpus`
+ * GPUs (default `tp`): past one NVLink domain it crosses PCIe.
  * `efficiency`: the share of the per-direction link bandwidth the bus traffic reaches.
  */
-export function collectiveCost(hw: HardwareSpec, tp: number, p: { efficiency: number; nvlinkLatencyUs: number; pcieLatencyUs: number }): CollectiveCost {
+export function collectiveCost(hw: HardwareSpec, tp: number, p: { efficiency: number; nvlinkLatencyUs: number; pcieLatencyUs: number }, spanGpus = tp): CollectiveCost {
   if (tp <= 1) return NO_COLLECTIVE;
   // A TP group wider than one NVLink domain (NVL cards bridged in pairs) is not fully connected:
   // vLLM's custom all-reduce is off (custom_all_reduce.py) and NCCL's rings cross the host's PCIe.
-  const nvlink = hw.interconnect === 'nvlink' && tp <= (hw.nvlinkGpus ?? DEFAULT_NVLINK_GPUS);
+  const nvlink = hw.interconnect === 'nvlink' && spanGpus <= (hw.nvlinkGpus ?? DEFAULT_NVLINK_GPUS);
   const bytesPerUs = (nvlink ? hw.interconnectGBps : Math.min(hw.interconnectGBps, hw.pcieGBps)) * 1e3 * p.efficiency; // GB/s → bytes/µs
   return Object.freeze({
     latencyUs: nvlink ? p.nvlinkLatencyUs : p.pcieLatencyUs,

@@ -100,8 +100,16 @@ export function kvBytesPerBlock(model: ModelSpec, tp: number, blockSize: number,
  * sharded weights' share, the replicated weights whole (ModelSpec.replicatedWeightBytes) and the
  * RoPE cos/sin cache every rank holds (ModelSpec.ropeCacheBytes, ./rope-cache.ts).
  */
-export function weightBytesOnGpu(model: ModelSpec, tp: number): number {
-  return (model.weightMemoryBytes - model.replicatedWeightBytes) / tp + model.replicatedWeightBytes + model.ropeCacheBytes;
+export function weightBytesOnGpu(model: ModelSpec, tp: number, moeDp = 1): number {
+  const perGpu = (model.weightMemoryBytes - model.replicatedWeightBytes) / tp + model.replicatedWeightBytes + model.ropeCacheBytes;
+  if (moeDp === 1 || model.numExperts <= 1) return perGpu;
+  // Over data-parallel ranks the routed experts are spread across dp · tp GPUs, the rest stays per rank (./moe-parallel.ts).
+  return perGpu - (routedExpertBytes(model) / tp) * (1 - 1 / moeDp);
+}
+
+/** Bytes of an MoE model's routed experts (w13 and w2 of every expert of every MoE layer), at the weights' bytes per parameter. */
+export function routedExpertBytes(model: ModelSpec): number {
+  return model.moeLayers * model.numExperts * 3 * model.hiddenSize * model.moeIntermediateSize * model.weightBytes;
 }
 
 /**
@@ -126,6 +134,8 @@ export interface KvSizingInput {
   readonly model: ModelSpec;
   readonly hardware: HardwareSpec;
   readonly tp: number;
+  /** Data-parallel ranks an MoE model's routed experts are spread over (default 1: each instance holds them all). */
+  readonly moeDp?: number;
   /** vLLM --gpu-memory-utilization (default 0.9). */
   readonly gpuMemoryUtilization?: number;
   /** vLLM --block-size (default 16). */
@@ -168,7 +178,7 @@ export function kvSizing(input: KvSizingInput): KvSizing {
   validateTp(model, tp);
   if (model.sparseAttention !== null) checkSparseAttentionGpu(model.name, hardware);
   const usableBytes = hardware.deviceMemoryGiB * 2 ** 30 * util;
-  const weightBytesPerGpu = weightBytesOnGpu(model, tp);
+  const weightBytesPerGpu = weightBytesOnGpu(model, tp, input.moeDp ?? 1);
   const defaults = vllmBatchDefaults(hardware);
   const reserveBytes = input.reserveBytes ?? profiledReserveBytes(model, tp, input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, input.maxNumSeqs ?? defaults.maxNumSeqs);
   const bytesPerBlockPerGpu = kvBytesPerBlock(model, tp, blockSize, input.kvGroups ?? null);

@@ -76,8 +76,10 @@ const TUNED: readonly TunedFile[] = (createRequire(import.meta.url)('./moe-tuned
 
 /** What decides an instance's fused-MoE variants (immutable; the engine keeps the compiled set). */
 export interface MoeJitFacts {
-  /** Routed experts (E) and experts per token (top_k). */
+  /** Routed experts (E) a GPU's kernel sees and experts per token (top_k). */
   readonly experts: number;
+  /** Tokens the kernel runs per token of the rank's step: every data-parallel rank's are gathered (./moe-parallel.ts). */
+  readonly tokenScale: number;
   readonly topK: number;
   /** The tuned file's keys, ascending, and each key's tile-config class (equal configs share one); null: get_default_config. */
   readonly keys: readonly number[] | null;
@@ -98,12 +100,18 @@ export function moeJitFacts(ctx: StepTimeContext): MoeJitFacts | null {
   const m = ctx.model;
   if (m.moeLayers === 0 || m.numExperts <= 1) return null;
   if (m.gemmFormat !== '16bit' || m.weightBytes !== 2) return null;
-  // N of the file name: the expert width each TP rank holds (w2's last dimension).
-  const n = m.moeIntermediateSize / ctx.tp;
+  // N of the file name: the expert width each GPU holds (w2's last dimension), over the TP ranks or
+  // all data-parallel ranks' GPUs; under expert parallelism whole experts, E of the file the GPU's share.
+  const dp = ctx.moeParallel?.dp ?? 1;
+  const group = dp * ctx.tp;
+  const ep = ctx.moeParallel?.expertParallel === true && group > 1;
+  const n = ep ? m.moeIntermediateSize : m.moeIntermediateSize / group;
+  const experts = ep ? Math.ceil(m.numExperts / group) : m.numExperts;
   const device = VLLM_DEVICE_NAMES[ctx.hardware.name];
-  const file = device === undefined ? undefined : TUNED.find((f) => f.E === m.numExperts && f.N === n && f.device === device);
+  const file = device === undefined ? undefined : TUNED.find((f) => f.E === experts && f.N === n && f.device === device);
   return Object.freeze({
-    experts: m.numExperts,
+    experts,
+    tokenScale: dp,
     topK: m.expertsPerToken,
     keys: file?.keys ?? null,
     classes: file?.classes ?? null,
@@ -124,7 +132,8 @@ export function tileClass(f: MoeJitFacts, m: number): number {
 }
 
 /** The compiled variant a fused-MoE call on `m` tokens launches (an index below numClasses · 4). */
-export function moeVariant(f: MoeJitFacts, m: number): number {
+export function moeVariant(f: MoeJitFacts, rankTokens: number): number {
+  const m = rankTokens * f.tokenScale;
   const numValid = f.topK * m;
   // EM = numValid + E·(BLOCK_SIZE_M − 1); every tile's BLOCK_SIZE_M is a power of two ≥ 16, so
   // E·(BLOCK_SIZE_M − 1) ≡ −E (mod 16). Below E routed tokens vLLM caps EM at numValid·BLOCK_SIZE_M.

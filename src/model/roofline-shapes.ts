@@ -18,6 +18,8 @@ import type { HardwareSpec } from './hardware.js';
 import type { RooflineParams } from './roofline-params.js';
 import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
+import type { MoeShape } from './moe-parallel.js';
+import type { MoeParallelism } from './step-time.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
 import { quantizedActivationBytes } from './quantization.js';
 import { type SamplerPasses, samplerPasses } from './generation-config.js';
@@ -55,24 +57,6 @@ export interface RooflineShapes {
   readonly filterBytesPerRequest: number;
 }
 
-/** Routed experts of one MoE layer, per GPU (experts TP-sharded, vLLM's default without expert parallelism). */
-export interface MoeShape {
-  /** Layers whose MLP is the routed experts (ModelSpec.moeLayers). */
-  readonly layers: number;
-  readonly experts: number;
-  readonly topK: number;
-  /** ln(1 − k/E): expected distinct experts touched by T tokens is E·(1 − (1 − k/E)^T). */
-  readonly logMissProbability: number;
-  /** Weight bytes of one expert (w13 and w2) on one GPU. */
-  readonly expertWeightBytes: number;
-  /** FLOPs and activation bytes per (token, expert) slot. */
-  readonly flopsPerSlot: number;
-  readonly activationBytesPerSlot: number;
-  /** Fewest tokens an active expert's block computes (padding of small groups). */
-  readonly blockTokens: number;
-  readonly rates: KernelRates;
-}
-
 /**
  * The lightning indexer of a sparse-attention model, per GPU: vLLM replicates it on every TP rank
  * (deepseek_v2.py Indexer: ReplicatedLinear, MergedColumnParallelLinear with disable_tp), so its
@@ -91,7 +75,7 @@ export interface SparseShape {
   readonly scoreRates: KernelRates;
 }
 
-export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams): RooflineShapes {
+export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams, par?: MoeParallelism): RooflineShapes {
   const h = m.hiddenSize;
   const L = m.numLayers;
   const ab = p.activationBytes;
@@ -145,19 +129,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const lmHead = gemmShape(h, m.vocabSize / tp, m.lmHeadWeightBytes, ab, bf16);
 
   const ie = m.moeIntermediateSize / tp;
-  const moe: MoeShape | null = isMoe
-    ? Object.freeze({
-        layers: moeLayers,
-        experts: E,
-        topK: k,
-        logMissProbability: Math.log1p(-k / E),
-        expertWeightBytes: (expertParams / tp) * m.weightBytes,
-        flopsPerSlot: (2 * expertParams) / tp,
-        activationBytesPerSlot: (2 * h + 3 * ie) * ab,
-        blockTokens: p.moeBlockTokens,
-        rates: quantRates,
-      })
-    : null;
+  const moe: MoeShape | null = isMoe ? moeShape(m, hw, tp, p, par, { layers: moeLayers, expertParams, rates: quantRates }) : null;
 
   // Elementwise traffic per token per layer (bytes): two fused add+RMSNorms read and write the
   // hidden state and the residual; rotary reads and writes q and k; the cache write reads k, v and
@@ -250,4 +222,42 @@ function filterKernels(passes: SamplerPasses): number {
 /** Bytes per logit of the filters a request's sampling parameters switch on (./generation-config.ts). */
 function filterBytesPerLogit(passes: SamplerPasses, p: RooflineParams): number {
   return (passes.sort ? p.sortBytesPerLogit : passes.topK ? p.topKBytesPerLogit : 0) + (passes.penalties ? p.penaltyBytesPerLogit : 0);
+}
+
+/**
+ * The routed experts per GPU (./moe-parallel.ts): sharded over the TP ranks (vLLM's default), over
+ * all dp · tp GPUs of data-parallel ranks, or whole experts spread over them (expert parallelism),
+ * with the dispatch and combine of each MoE layer over the data-parallel ranks.
+ */
+function moeShape(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams, par: MoeParallelism | undefined, x: { layers: number; expertParams: number; rates: KernelRates }): MoeShape {
+  const h = m.hiddenSize;
+  const ab = p.activationBytes;
+  const E = m.numExperts;
+  const k = m.expertsPerToken;
+  const dp = par?.dp ?? 1;
+  const ep = par?.expertParallel === true && dp * tp > 1;
+  // The share of each expert one GPU holds: 1/tp by default, 1/(dp·tp) over data-parallel ranks, all of it under expert parallelism.
+  const shard = ep ? 1 : dp === 1 ? tp : dp * tp;
+  const ie = m.moeIntermediateSize / shard;
+  // Dispatch all-gathers each rank's hidden states (16-bit) and its tokens' top-k ids and weights
+  // (int32 and fp32) over the dp ranks; combine reduce-scatters the 16-bit outputs back: each moves
+  // (dp − 1)/dp of the gathered tensor over a GPU's link (collective.ts gatherUsPerByte).
+  const dpColl = dp > 1 ? collectiveCost(hw, dp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }, dp * tp) : null;
+  const gatheredBytesPerToken = dp * ((h * ab + k * 8) + h * ab);
+  return Object.freeze({
+    layers: x.layers,
+    experts: E,
+    topK: k,
+    logMissProbability: Math.log1p(-k / E),
+    expertWeightBytes: (x.expertParams / shard) * m.weightBytes,
+    flopsPerSlot: (2 * x.expertParams) / shard,
+    activationBytesPerSlot: (2 * h + 3 * ie) * ab,
+    blockTokens: p.moeBlockTokens,
+    rates: x.rates,
+    tokenScale: dp,
+    expertGpus: ep ? dp * tp : 0,
+    expertsPerGpu: ep ? Math.ceil(E / (dp * tp)) : 0,
+    dispatchUs: dpColl === null ? 0 : x.layers * 2 * dpColl.latencyUs,
+    dispatchUsPerToken: dpColl === null ? 0 : x.layers * gatheredBytesPerToken * dpColl.gatherUsPerByte,
+  });
 }

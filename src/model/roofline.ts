@@ -10,6 +10,7 @@ import { validateTp } from './kv-sizing.js';
 import { type RooflineParams, ROOFLINE_DEFAULTS, resolveRooflineParams } from './roofline-params.js';
 import { gemmUs, smoothRooflineUs } from './gemm.js';
 import { rooflineShapes, type RooflineShapes } from './roofline-shapes.js';
+import { moeDispatchUs, moeLayersUs } from './moe-parallel.js';
 import { windowPairs } from './attention-pairs.js';
 import { sparseBasis } from './roofline-sparse.js';
 
@@ -25,7 +26,7 @@ export const ROOFLINE_BASIS = Object.freeze([
   'attn_prefill_us', // layers × prefill attention: smooth roofline of causal FLOPs and KV read
   'attn_decode_us', // layers × decode attention: smooth roofline of FLOPs and each request's KV read
   'lm_head_us', // lm head GEMM at M = requests
-  'allreduce_us', // TP all-reduces: 2 per layer + the embedding's, latency + two-shot bus traffic
+  'allreduce_us', // TP all-reduces: 2 per layer + the embedding's, latency + two-shot bus traffic; with data-parallel MoE ranks, each MoE layer's dispatch and combine
   'requests', // scheduled requests (engine-core CPU per request)
   'prefill_tokens', // new tokens of prefill requests
   'decode_tokens', // new tokens of decode requests
@@ -101,7 +102,7 @@ const TERM_CACHE = 16384;
 export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROOFLINE_DEFAULTS): BasisFn {
   const { model: m, hardware: hw, tp } = ctx;
   validateTp(m, tp);
-  const s = rooflineShapes(m, hw, tp, params);
+  const s = rooflineShapes(m, hw, tp, params, ctx.moeParallel);
   const L = s.layers;
   const gemms = s.layerGemms;
   const moe = s.moe;
@@ -115,13 +116,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
       for (let g = 0; g < gemms.length; g++) gemm += gemmUs(gemms[g]!, T);
       return L * gemm;
     }
-    if (moe === null || T === 0) return 0;
-    // Expected distinct experts touched by T tokens each picking k of E (uniform routing), and the
-    // tokens each active expert computes, padded to the kernel's block (vLLM fused_moe).
-    const distinct = moe.experts * -Math.expm1(T * moe.logMissProbability);
-    const slots = T * moe.topK;
-    const computed = Math.max(slots, distinct * moe.blockTokens);
-    return moe.layers * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
+    return moe === null || T === 0 ? 0 : moeLayersUs(moe, T);
   };
   const requestTermsUs = (n: number, which: 0 | 1): number => {
     if (which === 0) return gemmUs(s.lmHead, n);
@@ -152,6 +147,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
     out[3] = decodeAttentionUs(decPairs, decKv);
     out[4] = requestTerm(n, 0);
     out[5] = T > 0 ? s.allReducesPerStep * (coll.latencyUs + T * s.allReduceBytesPerToken * coll.allReduceUsPerByte) : 0;
+    if (moe !== null && moe.dispatchUs > 0) out[5] += moeDispatchUs(moe, T); // the MoE layers' collectives over data-parallel ranks
     out[6] = n;
     out[7] = prefillTokens;
     out[8] = decodeTokens;

@@ -116,6 +116,20 @@ export interface StepTimeContext {
   readonly model: ModelSpec;
   readonly hardware: HardwareSpec;
   readonly tp: number;
+  /** How an MoE model's experts are spread over data-parallel ranks (./moe-parallel.ts); absent: one rank, experts TP-sharded. */
+  readonly moeParallel?: MoeParallelism;
+}
+
+/**
+ * vLLM's parallelism of an MoE model's routed experts (`--data-parallel-size`,
+ * `--enable-expert-parallel`): the experts are spread over the dp · tp GPUs of all the ranks, whose
+ * steps run the MoE layers together on every rank's tokens (./moe-parallel.ts).
+ */
+export interface MoeParallelism {
+  /** Data-parallel engine ranks (vLLM --data-parallel-size); 1: none. */
+  readonly dp: number;
+  /** Whole experts per GPU (vLLM --enable-expert-parallel) instead of every expert sharded over the GPUs. */
+  readonly expertParallel: boolean;
 }
 
 export interface StepTimeModelEntry {

@@ -15,7 +15,7 @@ type Obj = Record<string, unknown>;
 const READ_VLLM_KEYS: ReadonlySet<string> = new Set([
   'version', 'max_num_seqs', 'max_num_batched_tokens', 'max_model_len', 'gpu_memory_utilization', 'block_size',
   'total_kv_blocks_gpu', 'enable_prefix_caching', 'enable_chunked_prefill', 'cpu_offload', 'async_scheduling',
-  'kv_cache_dtype', 'disable_hybrid_kv_cache_manager', 'quantization', 'tensor_parallel_size', 'data_parallel_size', 'provenance', 'note', 'notes',
+  'kv_cache_dtype', 'disable_hybrid_kv_cache_manager', 'quantization', 'tensor_parallel_size', 'data_parallel_size', 'enable_expert_parallel', 'provenance', 'note', 'notes',
 ]);
 
 /** Notes each `vllm` key blis does not read whose value is set (null and false are vLLM's defaults, said by omission). */

@@ -50,6 +50,8 @@ export interface Experiment {
   readonly hardware: { readonly gpu: string; readonly numGpus: number };
   readonly tp: number;
   readonly dp: number;
+  /** vLLM --enable-expert-parallel (`vllm.enable_expert_parallel`, or a top-level `ep` above 1). */
+  readonly expertParallel: boolean;
   readonly engine: EngineKnobs;
   /** Knobs that were null in the source: the integrator derives them and reports the values. */
   readonly derive: readonly KnobName[];
@@ -152,6 +154,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   }
 
   const v = r.obj(json, 'vllm', '');
+  const expertParallel = expertParallelOf(r, json, v);
   refusePipelineParallel(r, json, v);
   noteUnreadVllmKeys(v, notes);
   noteAbsentModelType(hfConfig, notes);
@@ -263,6 +266,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     hardware,
     tp,
     dp,
+    expertParallel,
     engine,
     derive,
     workload: compact({
@@ -294,6 +298,15 @@ function parallelDegree(r: Reader, json: Obj, v: Obj, key: 'tp' | 'dp', vllmKey:
   if (n === undefined) return r.fail(key, `missing (expected a number, or vllm.${vllmKey})`, 'EXPERIMENT_MISSING_FIELD');
   if (!Number.isInteger(n) || n < 1) r.fail(top !== undefined ? key : `vllm.${vllmKey}`, `expected a positive integer, found ${n}`);
   return n;
+}
+
+/** vLLM --enable-expert-parallel: `vllm.enable_expert_parallel` (true, false or null), else a top-level `ep` (the expert-parallel group's size; above 1 is on). */
+function expertParallelOf(r: Reader, json: Obj, v: Obj): boolean {
+  const flag = v['enable_expert_parallel'];
+  if (flag !== undefined && flag !== null && typeof flag !== 'boolean') r.fail('vllm.enable_expert_parallel', `expected true, false or null, found ${JSON.stringify(flag)}`);
+  const ep = r.optNum(json, 'ep', '');
+  if (ep !== undefined && (!Number.isInteger(ep) || ep < 1)) r.fail('ep', `expected a positive integer, found ${ep}`);
+  return flag === true || (flag !== false && ep !== undefined && ep > 1);
 }
 
 /** `vllm.quantization`: absent or null is none; otherwise the method's name. */

@@ -65,6 +65,8 @@ export interface ExperimentPlan {
   readonly tp: number;
   /** Engine instances (the experiment's data-parallel degree, usually 1). */
   readonly numInstances: number;
+  /** vLLM --enable-expert-parallel as the file states it. */
+  readonly expertParallel: boolean;
   /** The experiment's knobs with the null ones vLLM's default rules decide filled in (knobs.ts). */
   readonly engineKnobs: EngineKnobs;
   /** Null knobs the simulator must derive from model and GPU (and report in `derived`). */
@@ -186,8 +188,9 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     assumptions.push({ field: 'hardware.gpu', value: hw.name, kind: 'assumed', why: `'${exp.hardware.gpu}' fits ${[hw.name, ...alternatives].join(', ')}: read as ${hw.name} (${hw.source}); a name with the form factor and memory size ('A100-SXM4-40GB', 'H100 PCIe') picks another` });
   }
   if (exp.dp > 1) {
-    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)` });
+    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the least loaded (vLLM's data-parallel load balancer picks the engine with the fewest waiting and running requests)${isMoeConfig(exp.hfConfig) ? `; an MoE model's ranks share its routed experts (${exp.expertParallel ? 'whole experts' : 'each expert sharded'} over ${exp.dp} x ${exp.tp} GPUs) and run its MoE layers on every rank's tokens (model/moe-parallel.ts)` : ''}` });
   }
+  if (exp.expertParallel) assumptions.push({ field: 'vllm.enable_expert_parallel', value: true, kind: 'noted', why: 'whole experts per GPU: each MoE layer waits for the GPU whose experts the step touches most (model/moe-parallel.ts)' });
   return {
     id: exp.id,
     file: exp.file,
@@ -196,6 +199,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     ...(described !== undefined ? { hardwareSpec: described } : {}),
     tp: exp.tp,
     numInstances: exp.dp,
+    expertParallel: exp.expertParallel,
     engineKnobs,
     derive: leftToSimulator,
     assumptions,
@@ -333,4 +337,11 @@ function describedGpu(gpu: string, specs: readonly HardwareSpec[]): HardwareSpec
   if (specs.length === 0 || findHardware(gpu) !== undefined) return undefined;
   const key = hardwareNameKey(gpu);
   return specs.find((h) => hardwareNameKey(h.name) === key);
+}
+
+/** The file's hf_config (or its text_config) names routed experts (num_local_experts, num_experts, n_routed_experts). */
+function isMoeConfig(hf: Readonly<Record<string, unknown>>): boolean {
+  const text = hf['text_config'];
+  const cfg = typeof text === 'object' && text !== null ? (text as Record<string, unknown>) : hf;
+  return ['num_local_experts', 'num_experts', 'n_routed_experts'].some((k) => typeof cfg[k] === 'number' && (cfg[k] as number) > 1);
 }

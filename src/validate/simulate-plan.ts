@@ -6,6 +6,7 @@
  */
 import { resolveClusterConfig, type ClusterOptions } from '../cluster/config.js';
 import { simulate } from '../cluster/simulate.js';
+import { topStepTimeContext } from '../cluster/moe-parallel-config.js';
 import { CollectingSink } from '../cluster/sink.js';
 import { ZERO_OVERHEADS } from '../engine/config.js';
 import { findModel, findModelQuantized } from '../model/catalog.js';
@@ -39,7 +40,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(plan.hardwareSpec !== undefined ? { hardwareSpec: plan.hardwareSpec } : {}),
     tp: plan.tp,
     numInstances: plan.numInstances,
-    ...(plan.numInstances > 1 ? { routingPolicy: 'least-loaded' } : {}),
+    ...(plan.numInstances > 1 ? { routingPolicy: 'least-loaded', dataParallelSize: plan.numInstances } : {}),
+    ...(plan.expertParallel ? { enableExpertParallel: true } : {}),
     ...(k.maxNumSeqs !== null ? { maxNumSeqs: k.maxNumSeqs } : {}),
     ...(k.maxNumBatchedTokens !== null ? { maxNumBatchedTokens: k.maxNumBatchedTokens } : {}),
     ...(k.maxModelLen !== null ? { maxModelLen: k.maxModelLen } : {}),
@@ -74,7 +76,7 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
     ...(st.coefficients !== undefined ? { latencyCoefficients: st.coefficients } : {}),
     ...(st.coefficientsSource !== undefined ? { latencyCoefficientsFile: st.coefficientsSource } : {}),
   }, { model: 'experiment', hardware: 'experiment', tp: 'experiment' });
-  const ctx = { model: config.model, hardware: plan.hardwareSpec ?? getHardware(plan.hardware.gpu, `${plan.file}: hardware.gpu`), tp: config.tp };
+  const ctx = { ...topStepTimeContext(config), hardware: plan.hardwareSpec ?? getHardware(plan.hardware.gpu, `${plan.file}: hardware.gpu`) };
   let stepTime: StepTimeModel;
   let overheads: RequestOverheads;
   if (opts.stepTimeFactory) {

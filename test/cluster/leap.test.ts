@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { resolveClusterConfig, type ClusterOptions } from '../../src/cluster/config.js';
 import { simulate } from '../../src/cluster/simulate.js';
+import { topStepTimeContext } from '../../src/cluster/moe-parallel-config.js';
 import { CollectingSink } from '../../src/cluster/sink.js';
 import { ZERO_OVERHEADS } from '../../src/engine/config.js';
 import { Rng } from '../../src/kernel/rng.js';
@@ -108,7 +109,7 @@ function optionsOf(c: ClusterCase): ClusterOptions {
 
 async function runOnce(c: ClusterCase, arrivals: readonly ArrivalRequest[], leap: boolean, uniqueIds = false): Promise<{ metrics: string; records: string[]; spans: string[]; injected: number; hybrid: boolean; preemptions: number }> {
   const config = resolveClusterConfig(optionsOf(c));
-  const fitted = createStepTimeModel(config.stepTime, { model: config.model, hardware: config.hardware, tp: config.tp });
+  const fitted = createStepTimeModel(config.stepTime, topStepTimeContext(config));
   const stepTime = c.splitModel ? splitModel() : fitted;
   const sink = new CollectingSink();
   const last = arrivals.length > 0 ? arrivals[arrivals.length - 1]!.arrivalUs : 0;

@@ -8,7 +8,7 @@ import { readQuantization } from '../../src/model/quantization.js';
 const mixtral = getModel('mistralai/mixtral-8x7b-v0.1');
 
 function facts(over: Partial<MoeJitFacts>): MoeJitFacts {
-  return { experts: 8, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config', ...over };
+  return { experts: 8, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config', ...over };
 }
 
 describe('CUDA-graph capture sizes (vLLM 0.15 _set_cudagraph_sizes defaults)', () => {
