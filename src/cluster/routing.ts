@@ -85,6 +85,40 @@ class LeastLoaded implements RoutingPolicy {
   }
 }
 
+/**
+ * vLLM's own data-parallel load balancer (v1/engine/core_client.py DPLBAsyncMPClient
+ * get_core_engine_for_request): the engine with the lowest waiting · 4 + running, from the counts
+ * the DP coordinator publishes (at most every 100 ms, v1/engine/coordinator.py) plus the requests
+ * the front end sent since (it adds each to its copy of that engine's waiting count until the next
+ * counts arrive: here, the next scrape); the first such engine in rank order wins a tie (one API
+ * server starts at rank 0).
+ */
+class VllmDataParallel implements RoutingPolicy {
+  private readonly sent: Float64Array;
+  private countsUs = -1;
+  constructor(n: number) {
+    this.sent = new Float64Array(n);
+  }
+  pick(view: RouterView): number {
+    if (view.scrapedUs !== this.countsUs) {
+      this.sent.fill(0);
+      this.countsUs = view.scrapedUs;
+    }
+    let best = -1;
+    let bestScore = Infinity;
+    for (let i = 0; i < view.numInstances; i++) {
+      if (view.eligible[i] === 0) continue;
+      const score = (view.waiting[i]! + this.sent[i]!) * 4 + view.running[i]!;
+      if (score < bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    }
+    if (best >= 0) this.sent[best]! += 1;
+    return best;
+  }
+}
+
 class RandomPick implements RoutingPolicy {
   constructor(private readonly random: Random) {}
   pick(view: RouterView): number {
@@ -156,6 +190,7 @@ class Weighted implements RoutingPolicy {
 export const ROUTING_POLICIES: readonly RoutingPolicyEntry[] = [
   { name: 'round-robin', describe: 'cycles through eligible instances in id order', create: () => new RoundRobin() },
   { name: 'least-loaded', describe: 'fewest waiting + running + in-flight requests (as last seen)', create: (ctx) => new LeastLoaded(ctx.numInstances) },
+  { name: 'vllm-dp', describe: "vLLM's data-parallel balancer: lowest 4 x waiting + running (as last seen, plus what it sent since), lowest id on a tie", create: (ctx) => new VllmDataParallel(ctx.numInstances) },
   { name: 'random', describe: 'uniformly random eligible instance (seeded)', create: (ctx) => new RandomPick(ctx.random) },
   {
     name: 'weighted',

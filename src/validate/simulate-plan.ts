@@ -21,6 +21,9 @@ import { BYTES_PER_GIB, usToS } from '../kernel/units.js';
 import { MAX_MODEL_LEN_SHORTFALL } from '../cluster/kv-config.js';
 import type { Assumption } from './assumptions.js';
 
+/** How often vLLM's DP coordinator publishes the ranks' waiting and running counts (v1/engine/coordinator.py min_stats_update_interval_ms). */
+const DP_STATS_INTERVAL_MS = 100;
+
 export interface PlanSimulationOptions {
   /** The step-time model (name, coefficients); resolved by the model registry (default: its default). */
   readonly stepTime?: StepTimeOptions;
@@ -40,7 +43,8 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
     ...(plan.hardwareSpec !== undefined ? { hardwareSpec: plan.hardwareSpec } : {}),
     tp: plan.tp,
     numInstances: plan.numInstances,
-    ...(plan.numInstances > 1 ? { routingPolicy: 'least-loaded', dataParallelSize: plan.numInstances } : {}),
+    // vLLM's front end balances its ranks itself, from counts its coordinator publishes every 100 ms.
+    ...(plan.numInstances > 1 ? { routingPolicy: 'vllm-dp', dataParallelSize: plan.numInstances } : {}),
     ...(plan.expertParallel ? { enableExpertParallel: true } : {}),
     ...(k.maxNumSeqs !== null ? { maxNumSeqs: k.maxNumSeqs } : {}),
     ...(k.maxNumBatchedTokens !== null ? { maxNumBatchedTokens: k.maxNumBatchedTokens } : {}),
@@ -59,7 +63,7 @@ export function planClusterOptions(plan: ExperimentPlan): { options: ClusterOpti
       // Without the logged count, the tier the configured bytes per GPU hold (cpu-tier-config.ts, as the connector sizes it).
       : k.cpuKvGibPerGpu !== null && k.cpuKvGibPerGpu > 0 ? { kvCpuBytes: k.cpuKvGibPerGpu * BYTES_PER_GIB } : {}),
     clientTimeoutS: usToS(plan.clientTimeoutUs),
-    snapshotRefreshIntervalMs: 0,
+    snapshotRefreshIntervalMs: plan.numInstances > 1 ? DP_STATS_INTERVAL_MS : 0,
     // The measured server started: a derived cache short of max_model_len is the derivation's error, noted in the config.
     noteUnservableMaxModelLen: true,
   };

@@ -2,7 +2,7 @@
  * Each routing policy against its documented rule, written the plain way over random views that
  * change between picks: round-robin cycles through eligible instances in id order from after the
  * last pick; least-loaded takes the fewest waiting + running + in-flight, ties broken by a start
- * that rotates one instance per pick; random takes the ⌊u·count⌋-th eligible instance; weighted
+ * that rotates one instance per pick; vllm-dp the lowest 4 · (waiting + sent since the scrape) + running, the lowest id on a tie; random takes the ⌊u·count⌋-th eligible instance; weighted
  * takes the highest Σ weight·score (llm-d's queue scorer: (max − q)/(max − min) over the
  * candidates, 1 when equal; the KV scorer: 1 − utilisation), ties broken as least-loaded's.
  */
@@ -89,6 +89,28 @@ describe('routing policies against their rules', () => {
         expect(picks('least-loaded', n, states)).toEqual(want);
       }),
     );
+  });
+
+  it("vllm-dp: vLLM's balancer, the lowest 4 x (waiting + sent since the counts) + running; the lowest id on a tie", () => {
+    fc.assert(
+      fc.property(runArb, ({ n, states }) => {
+        // The views here all carry one scrape time, so what it sent adds up over the whole run.
+        const sent = new Array<number>(n).fill(0);
+        const want = states.map((s) => {
+          const i = argmaxFrom(s.waiting.map((w, j) => -(4 * (w + sent[j]!) + s.running[j]!)), s.eligible, 0);
+          if (i >= 0) sent[i]! += 1;
+          return i;
+        });
+        expect(picks('vllm-dp', n, states)).toEqual(want);
+      }),
+    );
+    // By hand: one waiting request outweighs three running ones (4 > 3); equal scores go to rank 0,
+    // then the request it sent counts as waiting there: after 0, 1, 0 it has sent 2 and 1, so rank 1
+    // with 3 running scores 4 + 3 = 7 against 8, and with 5 running 9 against 8.
+    const idle = { waiting: [0, 0], running: [0, 0], inFlight: [0, 0], kv: [0, 0], eligible: [1, 1] };
+    expect(picks('vllm-dp', 2, [{ ...idle, waiting: [1, 0], running: [0, 3] }])).toEqual([1]);
+    expect(picks('vllm-dp', 2, [idle, idle, idle, { ...idle, running: [0, 3] }])).toEqual([0, 1, 0, 1]);
+    expect(picks('vllm-dp', 2, [idle, idle, idle, { ...idle, running: [0, 5] }])).toEqual([0, 1, 0, 0]);
   });
 
   it('random: the ⌊u × eligible count⌋-th eligible instance for each draw u of the routing stream', () => {

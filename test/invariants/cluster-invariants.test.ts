@@ -15,7 +15,7 @@ import { resolveWorkload } from '../../src/workload/resolve.js';
 
 const arbConfig = fc.record({
   numInstances: fc.integer({ min: 1, max: 4 }),
-  policy: fc.constantFrom('round-robin', 'least-loaded', 'random', 'weighted'),
+  policy: fc.constantFrom('round-robin', 'least-loaded', 'vllm-dp', 'random', 'weighted'),
   preset: fc.constantFrom('chatbot', 'codegen', 'summarization', 'reasoning'),
   rate: fc.integer({ min: 5, max: 80 }),
   numRequests: fc.integer({ min: 20, max: 120 }),
