@@ -27,6 +27,7 @@ import type { KernelRates } from './gemm.js';
 import { smoothRooflineUs } from './gemm.js';
 import type { MoeParallelism } from './step-time.js';
 import { InputError } from '../kernel/errors.js';
+import { powInteger } from '../kernel/powers.js';
 
 /** Routed experts of one MoE layer, per GPU (./roofline-shapes.ts builds it). */
 export interface MoeShape {
@@ -86,12 +87,12 @@ export function moeDispatchUs(moe: MoeShape | null, T: number): number {
 export function expectedBusiestExperts(perGpu: number, gpus: number, p: number): number {
   if (p <= 0) return 0;
   if (p >= 1) return perGpu;
-  let pmf = Math.pow(1 - p, perGpu);
+  let pmf = powInteger(1 - p, perGpu);
   let cdf = 0;
   let sum = 0;
   for (let j = 0; j < perGpu; j++) {
     cdf += pmf;
-    sum += 1 - Math.pow(Math.min(1, cdf), gpus);
+    sum += 1 - powInteger(Math.min(1, cdf), gpus);
     pmf *= ((perGpu - j) / (j + 1)) * (p / (1 - p));
   }
   return sum;
