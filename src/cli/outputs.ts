@@ -13,7 +13,7 @@ import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, listFlag, numFlag } from './parse.js';
 import { InputError } from '../kernel/errors.js';
 import { planOutputs, type OutputFiles } from './output-files.node.js';
-import { OTLP_FRAMINGS, OTLP_PROTOCOLS, SPAN_EXPORTER_KINDS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpFraming, type OtlpProtocol, type SpanExporterKind } from '../telemetry/otlp-config.js';
+import { OTLP_FRAMINGS, OTLP_PROTOCOLS, otlpFileFormat, SPAN_EXPORTER_KINDS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpFraming, type OtlpProtocol, type SpanExporterKind } from '../telemetry/otlp-config.js';
 import { ExitCode, QUIET_HELP } from './io.js';
 import { formatSummary } from './summary-format.js';
 import { MS_PER_S, msToS, usToS } from '../kernel/units.js';
@@ -57,6 +57,8 @@ export function planRunOutputs(cmd: Command, io: CliIO, inputs: readonly string[
   const o = cmd.opts<Record<string, unknown>>();
   const outputs: Array<readonly [string, string]> = [];
   for (const [attr, flag] of OUTPUT_FILE_FLAGS) if (typeof o[attr] === 'string') outputs.push([flag, o[attr]]);
+  // Its format comes from its name: checked here, on the name given, before the sink opens a temporary sibling.
+  if (typeof o['otlpOut'] === 'string') otlpFileFormat(resolvePath(io.cwd, o['otlpOut']));
   return planOutputs(cmd, io.cwd, inputs, outputs);
 }
 
