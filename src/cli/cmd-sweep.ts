@@ -265,6 +265,13 @@ export function registerSweep(program: Command, io: CliIO): void {
     .description('merge the results of sweep shards (or partial runs) into one directory; reports missing and duplicated configurations')
     .argument('<dirs...>', 'output directories of blis sweep --out')
     .requiredOption('--out <dir>', 'directory for the merged results.jsonl, pareto.csv and report.html')
+    .addHelpText('after', `
+Examples:
+  blis sweep merge shard-0 shard-1 --out merged
+  blis sweep merge /results/shard-* --out /results/all      # the shards of an --emit k8s Job
+
+Exit codes: 0 every configuration present, 1 some missing (named; the merged files are written), 2 bad input.
+`)
     .action((dirs: string[], opts: { out: string }) => {
       const inputs = dirs.map((d) => ({ dir: d, ...readDir(resolvePath(io.cwd, d)) }));
       const first = inputs[0]!;
