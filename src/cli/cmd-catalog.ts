@@ -33,5 +33,5 @@ export function registerCatalog(program: Command, io: CliIO): void {
   catalogCommand(program, io, 'hardware', 'list the embedded GPU catalog (datasheet figures, dense)', listHardware, () => table([
     ['gpu', 'bf16 TFLOP/s', 'fp8 TFLOP/s', 'fp4 TFLOP/s', 'int8 TOPS', 'HBM TB/s', 'memory GB', 'link GB/s', 'source'],
     ...listHardware().map((g) => [g.name, String(g.bf16Tflops), g.fp8Tflops ? String(g.fp8Tflops) : '-', g.fp4Tflops ? String(g.fp4Tflops) : '-', String(g.int8Tops), String(g.hbmTBps), String(g.memoryGB), String(g.interconnectGBps), g.source]),
-  ]));
+  ], true));
 }

@@ -25,7 +25,7 @@ export function registerConvert(program: Command, io: CliIO): void {
   const cmd = program.command('convert')
     .description('turn a trace from one format into another (arrival CSV/JSONL, TraceV2)')
     .argument('<input>', 'trace file (any format blis replay reads)')
-    .option('--to <file>', 'output file; the format follows the extension (.csv, .jsonl, .trace_header.yaml)')
+    .option('--to <file>', 'output file; the format follows the extension (.csv, .tsv, .jsonl, .trace_header.yaml)')
     .option('--to-format <name>', `output format: ${BUILTIN_WRITERS.map((w) => w.name).join(', ')} (default: from the extension)`)
     .option('--epoch-us <us>', 'absolute time of arrival 0 for formats that need one (TraceV2 send times)', intFlag('--epoch-us'))
     .option('--max-model-len <tokens>', 'clip requests longer than this (counted)', intFlag('--max-model-len'))

@@ -7,6 +7,7 @@ import type { ClientSpec } from '../workload/types.js';
 import { describeClusterConfig } from '../cluster/config-echo.js';
 import { Rng } from '../kernel/rng.js';
 import { generateArrivals } from '../workload/generate.js';
+import { ARRIVAL_PROCESSES } from '../workload/arrival.js';
 import { PRESETS } from '../workload/presets.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';
 import { addAutoscalerFlags, autoscalerFromFlags } from './autoscaler-flags.js';
@@ -84,7 +85,7 @@ export function addRunFlags(target: Command, except: readonly string[] = []): Co
     .option('--rate <rps>', 'total request rate, requests/s (default 10)', numFlag('--rate'))
     .option('--num-requests <n>', 'number of requests (default 1000 when no duration is given)', intFlag('--num-requests'))
     .option('--duration <s>', 'generate arrivals for this many seconds', numFlag('--duration'))
-    .option('--arrival <process>', 'arrival process: poisson, gamma:cv=2, constant, exact-count')
+    .option('--arrival <process>', `arrival process for every client: ${ARRIVAL_PROCESSES.map((a) => a.name).join(', ')}, options after a colon, e.g. gamma:cv=2 (default: each client's own, else the spec's, else poisson)`)
     .option('--max-concurrency <n>', 'clients hold at most n requests open: a request waits for an answer to end (vllm bench serve --max-concurrency); without --rate a closed loop, each answer sends the next request', intFlag('--max-concurrency'));
   addClusterFlags(cmd);
   addEppFlag(cmd);

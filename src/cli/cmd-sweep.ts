@@ -203,7 +203,7 @@ export function registerSweep(program: Command, io: CliIO): void {
     .description('simulate every configuration of a grid or random search (worker threads, resumable); results.jsonl, pareto.csv, report.html')
     .argument('<spec>', 'sweep spec (YAML): base, grid and/or random, slo, halving')
     .option('--out <dir>', 'output directory (results.jsonl, pareto.csv, report.html); rerunning resumes')
-    .option('--jobs <n>', `worker threads (default: the core count, ${availableParallelism()} here)`, intFlag('--jobs'))
+    .option('--jobs <n>', 'worker threads (default: the core count, os.availableParallelism())', intFlag('--jobs'))
     .option('--shard <I/N>', 'run only the I-th of N disjoint slices (0-based, e.g. $JOB_COMPLETION_INDEX/4)')
     .option('--emit <what>', 'print manifests instead of running: k8s (a ConfigMap and a batch/v1 Indexed Job)', choiceFlag('--emit', ['k8s']))
     .option('--shards <n>', 'with --emit k8s: pods (shards) of the Indexed Job', intFlag('--shards'))
@@ -265,6 +265,13 @@ export function registerSweep(program: Command, io: CliIO): void {
     .description('merge the results of sweep shards (or partial runs) into one directory; reports missing and duplicated configurations')
     .argument('<dirs...>', 'output directories of blis sweep --out')
     .requiredOption('--out <dir>', 'directory for the merged results.jsonl, pareto.csv and report.html')
+    .addHelpText('after', `
+Examples:
+  blis sweep merge shard-0 shard-1 --out merged
+  blis sweep merge /results/shard-* --out /results/all      # the shards of an --emit k8s Job
+
+Exit codes: 0 every configuration present, 1 some missing (named; the merged files are written), 2 bad input.
+`)
     .action((dirs: string[], opts: { out: string }) => {
       const inputs = dirs.map((d) => ({ dir: d, ...readDir(resolvePath(io.cwd, d)) }));
       const first = inputs[0]!;

@@ -38,7 +38,7 @@ export function addIngestFlags(cmd: Command, windowEnd: '--to' | '--until' = '--
   return cmd
     .option('--format <name>', `input format: auto (sniff) or one of ${names.join(', ')} (default auto)`)
     .option('--columns <map>', 'column mapping for another CSV/TSV or JSON Lines log (a.b reaches a nested JSON field): arrival=ts,input=prompt_tokens,output=completion_tokens[,ttft=..,e2e=..,first_token=..,end=..,session=..,model=..,id=..,status=..]')
-    .option('--time-unit <unit>', 'time unit of a mapped arrival column: ns, us, ms, s or iso', choiceFlag('--time-unit', ['ns', 'us', 'ms', 's', 'iso']))
+    .option('--time-unit <unit>', 'time unit of a mapped arrival column: ns, us, ms, s or iso (default s)', choiceFlag('--time-unit', ['ns', 'us', 'ms', 's', 'iso']))
     .option('--latency-unit <unit>', 'unit of mapped ttft and e2e columns: ns, us, ms or s (default: the --time-unit; s with iso)', choiceFlag('--latency-unit', ['ns', 'us', 'ms', 's']))
     .option('--from <s>', 'keep arrivals at or after this many seconds (after rebasing)', numFlag('--from'))
     .option(`${windowEnd} <s>`, 'keep arrivals before this many seconds', numFlag(windowEnd))

@@ -13,7 +13,7 @@ import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, listFlag, numFlag } from './parse.js';
 import { InputError } from '../kernel/errors.js';
 import { planOutputs, type OutputFiles } from './output-files.node.js';
-import { OTLP_FRAMINGS, OTLP_PROTOCOLS, SPAN_EXPORTER_KINDS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpFraming, type OtlpProtocol, type SpanExporterKind } from '../telemetry/otlp-config.js';
+import { OTLP_FRAMINGS, OTLP_PROTOCOLS, otlpFileFormat, SPAN_EXPORTER_KINDS, parseHeaderFlag, resolveOtlpExport, serviceNameFromEnv, type OtlpFraming, type OtlpProtocol, type SpanExporterKind } from '../telemetry/otlp-config.js';
 import { ExitCode, QUIET_HELP } from './io.js';
 import { formatSummary } from './summary-format.js';
 import { MS_PER_S, msToS, usToS } from '../kernel/units.js';
@@ -23,7 +23,7 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--output <format>', 'stdout format: human or json (blis.metrics/v1) (default human)', choiceFlag('--output', ['human', 'json']))
     .option('--metrics-out <file>', 'write the metrics JSON (blis.metrics/v1) to a file')
     .option('--requests-out <file>', 'write one row per request (.csv or .jsonl): simulated µs of arrival, first token and finish, ttft_us and e2e_us from arrival, preemptions, cached prompt tokens (docs/engine.md, Working a scenario by hand)')
-    .option('--otlp-out <file>', 'write one OpenTelemetry trace per request: .pb (OTLP protobuf) or .json (OTLP/JSON lines); add .gz to gzip')
+    .option('--otlp-out <file>', 'write one OpenTelemetry trace per request: .pb (OTLP protobuf) or .json/.jsonl (OTLP/JSON lines); add .gz to gzip')
     .option('--otlp-framing <kind>', `framing of a multi-message .pb: varint (protobuf delimited) or u32be (4-byte big-endian length, the Collector file exporter's) (default varint)`, choiceFlag('--otlp-framing', OTLP_FRAMINGS))
     .option('--otlp-endpoint [url]', 'export traces over OTLP, e.g. http://127.0.0.1:4318 (Jaeger, Tempo, a collector); without a URL: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, else localhost')
     .option('--otlp-protocol <p>', `OTLP transport: ${OTLP_PROTOCOLS.join(', ')} (default OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; grpc goes through the OpenTelemetry SDK)`, choiceFlag('--otlp-protocol', OTLP_PROTOCOLS))
@@ -57,6 +57,8 @@ export function planRunOutputs(cmd: Command, io: CliIO, inputs: readonly string[
   const o = cmd.opts<Record<string, unknown>>();
   const outputs: Array<readonly [string, string]> = [];
   for (const [attr, flag] of OUTPUT_FILE_FLAGS) if (typeof o[attr] === 'string') outputs.push([flag, o[attr]]);
+  // Its format comes from its name: checked here, on the name given, before the sink opens a temporary sibling.
+  if (typeof o['otlpOut'] === 'string') otlpFileFormat(resolvePath(io.cwd, o['otlpOut']));
   return planOutputs(cmd, io.cwd, inputs, outputs);
 }
 

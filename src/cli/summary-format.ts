@@ -22,10 +22,16 @@ function pct(x: number | null, unit = '%'): string {
   return x === null ? NO_VALUE : `${(x * 100).toFixed(1)}${unit}`;
 }
 
-export function table(rows: readonly (readonly string[])[]): string {
+/**
+ * Columns two spaces apart: the first left-aligned, figures right-aligned. With `textLast` the last
+ * column is prose (a source, a reason), left-aligned and unpadded, so one long entry does not push
+ * every other row's out to its width.
+ */
+export function table(rows: readonly (readonly string[])[], textLast = false): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, c.length); });
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n';
+  const cell = (c: string, i: number, n: number): string => (textLast && i === n - 1 ? c : i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!));
+  return rows.map((r) => r.map((c, i) => cell(c, i, r.length)).join('  ')).join('\n') + '\n';
 }
 
 function latencyRows(b: MetricsBlock): string[][] {

@@ -58,7 +58,7 @@ export async function convertTrace(inPath: string, outPath: string, options: Con
     header: (text) => {
       headerText = text;
     },
-  }, options);
+  }, /\.tsv$/i.test(outPath) && options.fieldSeparator === undefined ? { ...options, fieldSeparator: '\t' } : options);
   try {
     for await (const r of opened.requests) {
       w.write(r);

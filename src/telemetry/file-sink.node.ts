@@ -15,7 +15,6 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { InputError } from '../kernel/errors.js';
 import type { RequestRecord } from '../cluster/record.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import type { Telemetry } from './options.js';
@@ -24,21 +23,8 @@ import { loadOtlpSchema } from './otlp-proto.node.js';
 import { TracesEncoder } from './otlp-encode.js';
 import type { TracesData } from './otlp-types.js';
 import { SpanBatcher, type TraceSink, type TraceSinkSummary } from './sink.js';
-
-export type OtlpFileFormat = 'protobuf' | 'json';
-import type { OtlpFraming } from './otlp-config.js';
-export { OTLP_FRAMINGS, type OtlpFraming } from './otlp-config.js';
-
-export function isGzipPath(path: string): boolean {
-  return path.toLowerCase().endsWith('.gz');
-}
-
-export function otlpFileFormat(path: string): OtlpFileFormat {
-  const lower = path.toLowerCase().replace(/\.gz$/, '');
-  if (lower.endsWith('.pb') || lower.endsWith('.binpb') || lower.endsWith('.otlp')) return 'protobuf';
-  if (lower.endsWith('.json') || lower.endsWith('.jsonl')) return 'json';
-  throw new InputError('FLAG_BAD_VALUE', '--otlp-out', `'${path}' has no known extension; expected .pb (OTLP protobuf) or .json/.jsonl (OTLP/JSON Lines), optionally + .gz`);
-}
+import { isGzipPath, otlpFileFormat, type OtlpFileFormat, type OtlpFraming } from './otlp-config.js';
+export { isGzipPath, OTLP_FRAMINGS, otlpFileFormat, type OtlpFileFormat, type OtlpFraming } from './otlp-config.js';
 
 function u32be(n: number): Uint8Array {
   const b = new Uint8Array(4);

@@ -167,3 +167,18 @@ export function serviceNameFromEnv(env: Env): string | undefined {
   }
   return undefined;
 }
+
+/** What `--otlp-out` writes, from its name: OTLP protobuf or OTLP/JSON Lines, either optionally gzipped. */
+export type OtlpFileFormat = 'protobuf' | 'json';
+
+export function isGzipPath(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
+
+/** The format of an `--otlp-out` file by its extension; another extension is a bad flag value naming `path`. */
+export function otlpFileFormat(path: string): OtlpFileFormat {
+  const lower = path.toLowerCase().replace(/\.gz$/, '');
+  if (lower.endsWith('.pb') || lower.endsWith('.binpb') || lower.endsWith('.otlp')) return 'protobuf';
+  if (lower.endsWith('.json') || lower.endsWith('.jsonl')) return 'json';
+  throw new InputError('FLAG_BAD_VALUE', '--otlp-out', `'${path}' has no known extension; expected .pb (OTLP protobuf) or .json/.jsonl (OTLP/JSON Lines), optionally + .gz`);
+}

@@ -93,6 +93,15 @@ describe('an unwritable output is found before the run, with its path', () => {
     });
   }
 
+  it('--otlp-out with no known extension names the file given, before reading, and leaves no temporary file', async () => {
+    const dir = scratch();
+    const r = await runCli(['replay', 't.csv', '--otlp-out', 'spans.txt', '--quiet'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[FLAG_BAD_VALUE\] --otlp-out: '[^']*\/spans\.txt' has no known extension/);
+    expect(r.err).not.toMatch(/\.blis-|reading|requests from/);
+    expect(temps(dir)).toEqual([]);
+  });
+
   it.skipIf(!existsSync('/dev/full'))('a write that fails midway (disk full) is exit 2 naming the file', async () => {
     const dir = scratch();
     const r = await runCli(['replay', 't.csv', '--metrics-out', '/dev/full', '--quiet'], dir);

@@ -121,4 +121,13 @@ describe('catalog commands', () => {
     const r = await runCli(['hardware']);
     for (const g of ['H100', 'H200', 'A100-80', 'A100-40', 'L40S', 'B200']) expect(r.out).toContain(g);
   });
+  it('blis hardware starts each source right after the figures, not padded to the longest source', async () => {
+    const lines = (await runCli(['hardware'])).out.trimEnd().split('\n');
+    // H100's row: 'H100', its figures, then its datasheet named two spaces after the link column.
+    const h100 = lines.find((l) => l.startsWith('H100 '))!;
+    expect(h100).toMatch(/\s450  NVIDIA H100 Tensor Core GPU datasheet \(SXM5; NVLink 4 900 GB\/s bidirectional\)$/);
+    // The figures line up: every row's source starts in the header's 'source' column.
+    const at = lines[0]!.indexOf('source');
+    for (const l of lines.slice(1)) expect(l.slice(at - 2, at + 6), l).toMatch(/^  NVIDIA/);
+  });
 });

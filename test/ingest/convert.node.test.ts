@@ -36,6 +36,19 @@ describe('convert (files)', () => {
     expect(JSON.parse(lines[1]!)).toMatchObject({ id: 'r1', arrival_us: 20_000_000 });
   });
 
+  test('a .tsv output is tab-separated, and reads back as the same arrival stream', async () => {
+    const src = `${TRACES}mooncake-synthetic-head300.jsonl`;
+    const original = await readTrace(src);
+    await convertTrace(src, join(dir, 'm.tsv'));
+    const [header, first] = readFileSync(join(dir, 'm.tsv'), 'utf8').split('\n');
+    expect(header!.split('\t').slice(0, 4)).toEqual(['id', 'arrival_us', 'input_tokens', 'output_tokens']);
+    expect(header).not.toContain(',');
+    expect(first!.split('\t')).toHaveLength(header!.split('\t').length);
+    const back = await readTrace(join(dir, 'm.tsv'));
+    expect(back.format).toBe('arrival-csv');
+    expect(back.requests).toEqual(original.requests);
+  });
+
   test('TraceV2 output names: either file name or a bare base', () => {
     expect(traceV2OutputPaths('/o/x.trace_data.csv')).toEqual({ header: '/o/x.trace_header.yaml', data: '/o/x.trace_data.csv' });
     expect(traceV2OutputPaths('/o/x.trace_header.yaml')).toEqual({ header: '/o/x.trace_header.yaml', data: '/o/x.trace_data.csv' });

@@ -41,7 +41,7 @@ export const tracev2Writer: WriterEntry = {
           o?.ttftUs !== undefined ? send + o.ttftUs : undefined, o?.e2eUs !== undefined ? send + o.e2eUs : undefined,
           r.outputTokens + 1, 'ok', '', 'length', r.priority,
         ];
-        out.add(`${values.map(csvField).join(',')}\n`);
+        out.add(`${values.map((v) => csvField(v)).join(',')}\n`);
       },
       end() {
         out.flush();

@@ -11,6 +11,8 @@ export interface WriterSinks {
 export interface WriterOptions {
   /** TraceV2: the absolute Unix µs that relative time 0 maps to (send times are absolute). */
   readonly epochUs?: number;
+  /** Arrival CSV: the field separator (default ','; convert passes a tab for a `.tsv` name). */
+  readonly fieldSeparator?: ',' | '\t';
 }
 
 export interface TraceWriter {
@@ -48,9 +50,9 @@ export function bufferedSink(sink: (chunk: string) => void): { add(s: string): v
   };
 }
 
-/** A CSV field, quoted when it holds a delimiter, quote or newline. */
-export function csvField(v: string | number | undefined): string {
+/** A CSV field, quoted when it holds the separator (',' unless given), a quote or a newline. */
+export function csvField(v: string | number | undefined, separator = ','): string {
   if (v === undefined) return '';
   const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /["\r\n]/.test(s) || s.includes(separator) ? `"${s.replace(/"/g, '""')}"` : s;
 }
