@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import type { SloBlock } from '../cluster/slo.js';
 import { InputError } from '../kernel/errors.js';
-import { gpuPrice } from '../model/prices.js';
-import { candidates, cheapestFleet, type FleetCandidate, type FleetOutcome, type FleetProbe } from '../plan/cheapest.js';
+import { fleetPerHour } from '../cluster/cost.js';
+import { gpuPrice, type PriceTable } from '../model/prices.js';
+import { candidates, cheapestFleet, type FleetCandidate, type FleetOutcome, type FleetPrice, type FleetProbe } from '../plan/cheapest.js';
 import { maxSustainableRate, type ProbeOutcome } from '../plan/capacity.js';
 import { addRunFlags } from './cmd-run.js';
 import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
-import { commandLine, flagsFromCommand, simulateFlags, type FlagValue } from './run-flags.js';
+import { commandLine, flagsFromCommand, resolveRunFlags, simulateFlags, type FlagValue } from './run-flags.js';
 import { pricesFromFlags } from './slo-flags.js';
 import { table } from './summary-format.js';
 import { msToS } from '../kernel/units.js';
@@ -123,8 +124,17 @@ export function registerCapacity(program: Command, io: CliIO): void {
     if (lists.hardware.length > 1 || lists.tp.length > 1 || lists.numInstances.length > 1) {
       if (typeof o['rate'] !== 'number') throw new InputError('FLAG_MISSING', '--rate', 'the cheapest-fleet search needs the rate to hold the SLO at (e.g. --rate 80)');
       const prices = pricesFromFlags(cmd);
-      const list = candidates(lists.hardware.length ? lists.hardware : ['H100'], lists.tp.length ? lists.tp : [1], lists.numInstances.length ? lists.numInstances : [1], (h) => gpuPrice(prices, h));
-      const flagsOf = (c: FleetCandidate): Record<string, FlagValue> => ({ ...base, rate: o['rate'] as number, hardware: c.hardware, tp: c.tp, 'num-instances': c.numInstances });
+      const hardware = lists.hardware.length ? lists.hardware : ['H100'];
+      const tps = lists.tp.length ? lists.tp : [1];
+      const counts = lists.numInstances.length ? lists.numInstances : [1];
+      const flagsOf = (c: { hardware: string; tp: number; numInstances: number }): Record<string, FlagValue> =>
+        ({ ...base, rate: o['rate'] as number, hardware: c.hardware, tp: c.tp, 'num-instances': c.numInstances });
+      // Every candidate's fleet is resolved before the search: its pools set its price (a P/D pool
+      // may keep its own GPU and TP), and a typo in any list entry stops the search whichever
+      // candidate would hold first.
+      const priced = new Map<string, FleetPrice>();
+      for (const h of hardware) for (const tp of tps) for (const n of counts) priced.set(fleetKey(h, tp, n), await fleetPrice(flagsOf({ hardware: h, tp, numInstances: n }), probeIo, prices));
+      const list = candidates(hardware, tps, counts, (h, tp, n) => priced.get(fleetKey(h, tp, n))!);
       const result = await cheapestFleet(list, async (c): Promise<FleetOutcome> => {
         const t0 = Date.now();
         try {
@@ -174,12 +184,33 @@ export function registerCapacity(program: Command, io: CliIO): void {
   });
 }
 
+function fleetKey(hardware: string, tp: number, numInstances: number): string {
+  return `${hardware}\u0000${tp}\u0000${numInstances}`;
+}
+
+/**
+ * The GPUs and hourly price of the fleet a candidate's run starts with. A fleet that cannot run
+ * (CANNOT_RUN_CODES) is priced as --num-instances x --tp of --hardware, its place in the table;
+ * its probe says why it cannot run.
+ */
+async function fleetPrice(flags: Record<string, FlagValue>, io: CliIO, prices: PriceTable): Promise<FleetPrice> {
+  try {
+    const config = await resolveRunFlags(flags, io, undefined, true);
+    return { gpus: config.pools.reduce((a, p) => a + p.count * p.tp, 0), fleetPerHour: fleetPerHour(config.pools, prices) };
+  } catch (e) {
+    if (!(e instanceof InputError) || !CANNOT_RUN_CODES.has(e.code)) throw e;
+    const gpus = Number(flags['tp']) * Number(flags['num-instances']);
+    const price = gpuPrice(prices, String(flags['hardware']));
+    return { gpus, fleetPerHour: price === null ? null : gpus * price };
+  }
+}
+
 function describeFleet(c: FleetCandidate): string {
   return `${c.numInstances} x ${c.hardware} TP${c.tp}`;
 }
 
 function fleetJson(c: FleetCandidate): Record<string, unknown> {
-  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, gpus: c.tp * c.numInstances, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
+  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, gpus: c.gpus, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
 }
 
 function probeJson(p: FleetProbe): Record<string, unknown> {
