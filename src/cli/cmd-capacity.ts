@@ -115,9 +115,10 @@ export function registerCapacity(program: Command, io: CliIO): void {
     // default): the same line from every probe would bury the search's progress, so each is said once.
     const said = new Set<string>();
     const probeIo: CliIO = { ...io, err: (s: string) => { if (!said.has(s)) { said.add(s); io.err(s); } } };
-    const simulateAt = async (flags: Record<string, FlagValue>): Promise<MetricsDocument> => {
+    const simulateAt = async (flags: Record<string, FlagValue>, probe: string): Promise<MetricsDocument> => {
       const doc = await simulateFlags(flags, probeIo, undefined, o['quiet'] === true);
       if (doc.slo === undefined) throw new InputError('CAPACITY_NO_SLO', '--slo', 'no SLO targets; expected --slo (e.g. ttft_p99=200,tpot_p50=30), --slo-class or a workload spec with slo_classes');
+      checkJudged(doc, flags, probe);
       return doc;
     };
     const json = o['output'] === 'json';
@@ -138,7 +139,7 @@ export function registerCapacity(program: Command, io: CliIO): void {
       const result = await cheapestFleet(list, async (c): Promise<FleetOutcome> => {
         const t0 = Date.now();
         try {
-          const doc = await simulateAt(flagsOf(c));
+          const doc = await simulateAt(flagsOf(c), `the probe of ${describeFleet(c)} at ${String(o['rate'])} req/s`);
           say(`blis capacity: ${describeFleet(c)}: SLO ${doc.slo!.holds ? 'holds' : 'missed'} (${msToS(Date.now() - t0).toFixed(1)} s wall)`);
           return { kind: 'simulated', holds: doc.slo!.holds, detail: probeDetail(doc, flagsOf(c)) };
         } catch (e) {
@@ -163,7 +164,7 @@ export function registerCapacity(program: Command, io: CliIO): void {
     const one = { ...base, ...(lists.hardware[0] !== undefined ? { hardware: lists.hardware[0] } : {}), ...(lists.tp[0] !== undefined ? { tp: lists.tp[0] } : {}),
       ...(lists.numInstances[0] !== undefined ? { 'num-instances': lists.numInstances[0] } : {}) };
     const result = await maxSustainableRate(async (rate): Promise<ProbeOutcome> => {
-      const doc = await simulateAt({ ...one, rate });
+      const doc = await simulateAt({ ...one, rate }, `the probe at ${rate} req/s`);
       return { rateRps: rate, holds: doc.slo!.holds, margin: margin(doc.slo!), detail: probeDetail(doc, { ...one, rate }) };
     }, {
       startRps: typeof o['rate'] === 'number' ? o['rate'] : 10,
@@ -182,6 +183,24 @@ export function registerCapacity(program: Command, io: CliIO): void {
     };
     io.out(json ? JSON.stringify(out, null, 2) + '\n' : formatMaxRate(out));
   });
+}
+
+/**
+ * A probe that judged no request (none arrived within --duration, or no target covers the SLO
+ * classes its requests carry) holds every check vacuously (src/cluster/slo.ts: a check with
+ * nothing covered holds) and says nothing about the SLO: the search stops instead of counting it
+ * as holding, which made the cheapest listed fleet "hold" and the rate search double to its bound.
+ */
+function checkJudged(doc: MetricsDocument, flags: Record<string, FlagValue>, probe: string): void {
+  if (doc.slo!.attainment.counted > 0) return;
+  const injected = doc.requests.injected;
+  if (injected === 0) {
+    const duration = flags['duration'];
+    throw new InputError('CAPACITY_NO_REQUESTS', duration !== undefined ? '--duration' : '--num-requests',
+      `${probe}: no request arrived${duration !== undefined ? ` within ${String(duration)} s` : ''}; expected a --duration long enough for requests to arrive at every probed rate, or --num-requests`);
+  }
+  throw new InputError('CAPACITY_NO_REQUESTS', flags['slo-class'] !== undefined ? '--slo-class' : '--slo',
+    `${probe}: none of its ${injected} requests is covered by a target; expected --slo for requests without a class, or --slo-class naming a class they carry`);
 }
 
 function fleetKey(hardware: string, tp: number, numInstances: number): string {
