@@ -7,7 +7,7 @@
  * (inline SVG and CSS, no script) and a pure function of the results.
  */
 import { rankLines } from './halving.js';
-import { costBasis, finalLines, type ParetoPoint } from './pareto.js';
+import { costBasis, finalLines, perRequestReason, type ParetoPoint } from './pareto.js';
 import { sloJudged, sloVerdict, type ResultLine } from './results.js';
 import type { SweepValue } from './sweep-spec.js';
 import { REGIME_COLOURS, SERIES_COLOURS, esc, f2, frame, goodColour, plot, scale } from './svg.js';
@@ -42,7 +42,8 @@ function metric(l: ResultLine, block: string, stat: string): number | null {
 function paretoChart(input: ReportInput, axes: readonly string[]): string {
   const withSlo = input.points.some((p) => p.attainment !== null);
   const pts = input.points.filter((p) => p.cost !== null && (withSlo ? p.attainment !== null : p.ttftP99Ms !== null));
-  // Configurations serving different traffic are compared by what a served request costs (pareto.ts).
+  // Configurations serving different traffic, or autoscaled, are compared by what a served request costs (pareto.ts).
+  const reason = perRequestReason(input.lines);
   const perRequest = input.points[0]?.costBasis === 'per_thousand_requests';
   if (pts.length === 0) return '<p>No configuration has both a cost and a result to plot (prices missing?).</p>';
   const fr = frame(760, 380);
@@ -75,7 +76,7 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
     const text = `${label(p.line, axes)}${same.length > 1 ? ` (+${same.length - 1} more)` : ''}`;
     body += `<text x="${f2(x(p.cost!) + (right ? -8 : 8))}" y="${f2(y(q(p)) + (i % 2 === 0 ? 14 : -6))}" text-anchor="${right ? 'end' : 'start'}" class="lbl">${esc(text)}</text>`;
   });
-  return plot(fr, x, y, perRequest ? `cost per 1,000 served requests (${input.costUnit}; the configurations serve different traffic)` : `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
+  return plot(fr, x, y, perRequest ? `cost per 1,000 served requests (${input.costUnit}; ${reason === 'autoscaled' ? 'autoscaled fleets change size as they run' : 'the configurations serve different traffic'})` : `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
 }
 
 function latencyChart(input: ReportInput, lines: readonly ResultLine[], axes: readonly string[]): string {
