@@ -124,6 +124,11 @@ export function registerCapacity(program: Command, io: CliIO): void {
     const json = o['output'] === 'json';
     if (lists.hardware.length > 1 || lists.tp.length > 1 || lists.numInstances.length > 1) {
       if (typeof o['rate'] !== 'number') throw new InputError('FLAG_MISSING', '--rate', 'the cheapest-fleet search needs the rate to hold the SLO at (e.g. --rate 80)');
+      // An autoscaler's policy names the variants its replicas run on (the lists would label fleets
+      // it does not run) and its cost is what it scales to, not a fleet's price per hour.
+      if (base['autoscaler-config'] !== undefined) {
+        throw new InputError('FLAG_CONFLICT', '--autoscaler-config', 'the cheapest-fleet search compares fixed fleets by their price per hour, while an autoscaler runs the variants its policy names and costs what it scales to; expected no --hardware, --tp or --num-instances list (compare policies with blis sweep, which ranks autoscaled configurations by the cost of a served request)');
+      }
       const prices = pricesFromFlags(cmd);
       const hardware = lists.hardware.length ? lists.hardware : ['H100'];
       const tps = lists.tp.length ? lists.tp : [1];

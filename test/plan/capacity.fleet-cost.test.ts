@@ -40,3 +40,15 @@ describe('blis capacity: the cheapest fleet with a pinned P/D pool', () => {
     expect(r.out).toMatch(/^cheapest fleet holding the SLO at 10 req\/s: 2 x H100 TP1, 5\.90 USD\/h$/m);
   });
 });
+
+describe('blis capacity: the cheapest fleet with an autoscaler', () => {
+  it('refuses fleet lists: the policy picks its variants and the cost depends on how far it scales', async () => {
+    // examples/autoscaler-policy.yaml names its variant (H100 TP 1): an L40S in the list was
+    // printed as "1 x L40S TP1 ... holds" while the run served on the policy's H100.
+    const r = await runCli(['capacity', '--model', 'qwen/qwen3-14b', '--num-requests', '50', '--rate', '5', '--slo', 'ttft_p99=2000', '--quiet',
+      '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--hardware', 'L40S,H100']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[FLAG_CONFLICT\] --autoscaler-config: .*expected no --hardware, --tp or --num-instances list/);
+    expect(r.out).toBe('');
+  });
+});
