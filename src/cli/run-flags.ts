@@ -182,14 +182,18 @@ export async function resolveRunFlags(flags: RunFlags, io: CliIO, where: (flag: 
   return withCommand(flags, where, quiet, async (cmd) => (await resolveRun(cmd, io)).config);
 }
 
-/** The flags the user gave a parsed command (on the command line or in its --config file), minus `exclude`. */
+/**
+ * The flags the user gave a parsed command (on the command line or in its --config file), minus
+ * `exclude`. --config itself is not one: its entries are already the command's option values,
+ * and `blis run` takes no such flag (every probe of `blis capacity --config F` was refused).
+ */
 export function flagsFromCommand(cmd: Command, exclude: readonly string[] = []): Record<string, FlagValue> {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, FlagValue> = {};
   for (const opt of cmd.options) {
     const attr = opt.attributeName();
     const name = longName(opt);
-    if (!userSet(cmd, attr) || exclude.includes(name) || OUTPUT_FLAGS.includes(name)) continue;
+    if (!userSet(cmd, attr) || exclude.includes(name) || OUTPUT_FLAGS.includes(name) || name === 'config') continue;
     const v = o[attr];
     if (opt.negate) out[name.replace(/^no-/, '')] = v as boolean;
     else if (v !== undefined) out[name] = v as FlagValue;
