@@ -3,8 +3,8 @@
  * first; the best 1/eta of each rung run again eta times longer, up to the base length. A rung's
  * length scales the base's `num-requests` (or `duration`): rung r of R runs base / eta^(R-1-r).
  * "Best" is what a planner wants: configurations that hold the SLO, cheapest first (the fleet's
- * price per hour, or, when the configurations serve different traffic, the cost per served
- * request: pareto.ts costBasis); then the others by attainment; without targets (or with targets
+ * price per hour, or, when the configurations serve different traffic or are autoscaled, the
+ * cost per served request: pareto.ts costBasis); then the others by attainment; without targets (or with targets
  * that judged no request), the lowest p99 TTFT, after every configuration they judged.
  */
 import { InputError } from '../kernel/errors.js';

@@ -7,9 +7,9 @@
  * fixed fleet (else the run's total). When the configurations serve different traffic (rate,
  * workload or request count swept) or are autoscaled, a fleet's price per hour no longer
  * compares them: the same fleet at 25 req/s would dominate itself at 400 req/s, whose latency is
- * worse at the same price, and every front and "best" would be the lowest rate. The cost is then what serving a request costs (the run's
- * total per thousand completed requests), so a fleet driven harder serves more cheaply and the
- * front is the trade between that and latency.
+ * worse at the same price, and every front and "best" would be the lowest rate. The cost is then
+ * what serving a request costs (the run's total per thousand completed requests), so a fleet
+ * driven harder serves more cheaply and the front is the trade between that and latency.
  */
 import { canonicalJson } from './configurations.js';
 import type { ResultLine } from './results.js';
