@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import type { SloBlock } from '../cluster/slo.js';
 import { InputError } from '../kernel/errors.js';
-import { gpuPrice } from '../model/prices.js';
-import { candidates, cheapestFleet, type FleetCandidate, type FleetOutcome, type FleetProbe } from '../plan/cheapest.js';
+import { fleetPerHour } from '../cluster/cost.js';
+import { gpuPrice, type PriceTable } from '../model/prices.js';
+import { candidates, cheapestFleet, type FleetCandidate, type FleetOutcome, type FleetPrice, type FleetProbe } from '../plan/cheapest.js';
 import { maxSustainableRate, type ProbeOutcome } from '../plan/capacity.js';
 import { addRunFlags } from './cmd-run.js';
 import type { CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
-import { commandLine, flagsFromCommand, simulateFlags, type FlagValue } from './run-flags.js';
+import { commandLine, flagsFromCommand, resolveRunFlags, simulateFlags, type FlagValue } from './run-flags.js';
 import { pricesFromFlags } from './slo-flags.js';
 import { table } from './summary-format.js';
 import { msToS } from '../kernel/units.js';
@@ -114,21 +115,36 @@ export function registerCapacity(program: Command, io: CliIO): void {
     // default): the same line from every probe would bury the search's progress, so each is said once.
     const said = new Set<string>();
     const probeIo: CliIO = { ...io, err: (s: string) => { if (!said.has(s)) { said.add(s); io.err(s); } } };
-    const simulateAt = async (flags: Record<string, FlagValue>): Promise<MetricsDocument> => {
+    const simulateAt = async (flags: Record<string, FlagValue>, probe: string): Promise<MetricsDocument> => {
       const doc = await simulateFlags(flags, probeIo, undefined, o['quiet'] === true);
       if (doc.slo === undefined) throw new InputError('CAPACITY_NO_SLO', '--slo', 'no SLO targets; expected --slo (e.g. ttft_p99=200,tpot_p50=30), --slo-class or a workload spec with slo_classes');
+      checkJudged(doc, flags, probe);
       return doc;
     };
     const json = o['output'] === 'json';
     if (lists.hardware.length > 1 || lists.tp.length > 1 || lists.numInstances.length > 1) {
       if (typeof o['rate'] !== 'number') throw new InputError('FLAG_MISSING', '--rate', 'the cheapest-fleet search needs the rate to hold the SLO at (e.g. --rate 80)');
+      // An autoscaler's policy names the variants its replicas run on (the lists would label fleets
+      // it does not run) and its cost is what it scales to, not a fleet's price per hour.
+      if (base['autoscaler-config'] !== undefined) {
+        throw new InputError('FLAG_CONFLICT', '--autoscaler-config', 'the cheapest-fleet search compares fixed fleets by their price per hour, while an autoscaler runs the variants its policy names and costs what it scales to; expected no --hardware, --tp or --num-instances list (compare policies with blis sweep, which ranks autoscaled configurations by the cost of a served request)');
+      }
       const prices = pricesFromFlags(cmd);
-      const list = candidates(lists.hardware.length ? lists.hardware : ['H100'], lists.tp.length ? lists.tp : [1], lists.numInstances.length ? lists.numInstances : [1], (h) => gpuPrice(prices, h));
-      const flagsOf = (c: FleetCandidate): Record<string, FlagValue> => ({ ...base, rate: o['rate'] as number, hardware: c.hardware, tp: c.tp, 'num-instances': c.numInstances });
+      const hardware = lists.hardware.length ? lists.hardware : ['H100'];
+      const tps = lists.tp.length ? lists.tp : [1];
+      const counts = lists.numInstances.length ? lists.numInstances : [1];
+      const flagsOf = (c: { hardware: string; tp: number; numInstances: number }): Record<string, FlagValue> =>
+        ({ ...base, rate: o['rate'] as number, hardware: c.hardware, tp: c.tp, 'num-instances': c.numInstances });
+      // Every candidate's fleet is resolved before the search: its pools set its price (a P/D pool
+      // may keep its own GPU and TP), and a typo in any list entry stops the search whichever
+      // candidate would hold first.
+      const priced = new Map<string, FleetPrice>();
+      for (const h of hardware) for (const tp of tps) for (const n of counts) priced.set(fleetKey(h, tp, n), await fleetPrice(flagsOf({ hardware: h, tp, numInstances: n }), probeIo, prices));
+      const list = candidates(hardware, tps, counts, (h, tp, n) => priced.get(fleetKey(h, tp, n))!);
       const result = await cheapestFleet(list, async (c): Promise<FleetOutcome> => {
         const t0 = Date.now();
         try {
-          const doc = await simulateAt(flagsOf(c));
+          const doc = await simulateAt(flagsOf(c), `the probe of ${describeFleet(c)} at ${String(o['rate'])} req/s`);
           say(`blis capacity: ${describeFleet(c)}: SLO ${doc.slo!.holds ? 'holds' : 'missed'} (${msToS(Date.now() - t0).toFixed(1)} s wall)`);
           return { kind: 'simulated', holds: doc.slo!.holds, detail: probeDetail(doc, flagsOf(c)) };
         } catch (e) {
@@ -153,7 +169,7 @@ export function registerCapacity(program: Command, io: CliIO): void {
     const one = { ...base, ...(lists.hardware[0] !== undefined ? { hardware: lists.hardware[0] } : {}), ...(lists.tp[0] !== undefined ? { tp: lists.tp[0] } : {}),
       ...(lists.numInstances[0] !== undefined ? { 'num-instances': lists.numInstances[0] } : {}) };
     const result = await maxSustainableRate(async (rate): Promise<ProbeOutcome> => {
-      const doc = await simulateAt({ ...one, rate });
+      const doc = await simulateAt({ ...one, rate }, `the probe at ${rate} req/s`);
       return { rateRps: rate, holds: doc.slo!.holds, margin: margin(doc.slo!), detail: probeDetail(doc, { ...one, rate }) };
     }, {
       startRps: typeof o['rate'] === 'number' ? o['rate'] : 10,
@@ -174,12 +190,51 @@ export function registerCapacity(program: Command, io: CliIO): void {
   });
 }
 
+/**
+ * A probe that judged no request (none arrived within --duration, or no target covers the SLO
+ * classes its requests carry) holds every check vacuously (src/cluster/slo.ts: a check with
+ * nothing covered holds) and says nothing about the SLO: the search stops instead of counting it
+ * as holding, which made the cheapest listed fleet "hold" and the rate search double to its bound.
+ */
+function checkJudged(doc: MetricsDocument, flags: Record<string, FlagValue>, probe: string): void {
+  if (doc.slo!.attainment.counted > 0) return;
+  const injected = doc.requests.injected;
+  if (injected === 0) {
+    const duration = flags['duration'];
+    throw new InputError('CAPACITY_NO_REQUESTS', duration !== undefined ? '--duration' : '--num-requests',
+      `${probe}: no request arrived${duration !== undefined ? ` within ${String(duration)} s` : ''}; expected a --duration long enough for requests to arrive at every probed rate, or --num-requests`);
+  }
+  throw new InputError('CAPACITY_NO_REQUESTS', flags['slo-class'] !== undefined ? '--slo-class' : '--slo',
+    `${probe}: none of its ${injected} requests is covered by a target; expected --slo for requests without a class, or --slo-class naming a class they carry`);
+}
+
+function fleetKey(hardware: string, tp: number, numInstances: number): string {
+  return `${hardware}\u0000${tp}\u0000${numInstances}`;
+}
+
+/**
+ * The GPUs and hourly price of the fleet a candidate's run starts with. A fleet that cannot run
+ * (CANNOT_RUN_CODES) is priced as --num-instances x --tp of --hardware, its place in the table;
+ * its probe says why it cannot run.
+ */
+async function fleetPrice(flags: Record<string, FlagValue>, io: CliIO, prices: PriceTable): Promise<FleetPrice> {
+  try {
+    const config = await resolveRunFlags(flags, io, undefined, true);
+    return { gpus: config.pools.reduce((a, p) => a + p.count * p.tp, 0), fleetPerHour: fleetPerHour(config.pools, prices) };
+  } catch (e) {
+    if (!(e instanceof InputError) || !CANNOT_RUN_CODES.has(e.code)) throw e;
+    const gpus = Number(flags['tp']) * Number(flags['num-instances']);
+    const price = gpuPrice(prices, String(flags['hardware']));
+    return { gpus, fleetPerHour: price === null ? null : gpus * price };
+  }
+}
+
 function describeFleet(c: FleetCandidate): string {
   return `${c.numInstances} x ${c.hardware} TP${c.tp}`;
 }
 
 function fleetJson(c: FleetCandidate): Record<string, unknown> {
-  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, gpus: c.tp * c.numInstances, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
+  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, gpus: c.gpus, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
 }
 
 function probeJson(p: FleetProbe): Record<string, unknown> {

@@ -114,8 +114,17 @@ export interface RunHooks {
   readonly files?: OutputFiles;
 }
 
-/** Simulates what a parsed `run` command (or one built from flags) describes. */
-export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => Promise<RunHooks> | RunHooks = () => ({})): Promise<SimulateResult> {
+/** What a parsed `run` command describes, resolved and not yet simulated. */
+export interface ResolvedRun {
+  readonly workloadOptions: WorkloadOptions;
+  readonly workload: ReturnType<typeof resolveWorkload>;
+  readonly autoscale: Awaited<ReturnType<typeof autoscalerFromFlags>>;
+  /** The fleet as it starts: pools with their GPUs, TP degrees and instance counts. */
+  readonly config: ClusterConfig;
+}
+
+/** Resolves what a parsed `run` command describes without simulating it (blis capacity prices its candidate fleets this way). */
+export async function resolveRun(cmd: Command, io: CliIO): Promise<ResolvedRun> {
   const workloadOptions = await workloadOptionsFromFlags(cmd, io);
   const workload = resolveWorkload(workloadOptions);
   const autoscale = await autoscalerFromFlags(cmd, io);
@@ -130,6 +139,12 @@ export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: Clu
   }
   const clusterOptions = autoscale.clusterOptions(flags);
   const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
+  return { workloadOptions, workload, autoscale, config };
+}
+
+/** Simulates what a parsed `run` command (or one built from flags) describes. */
+export async function simulateRun(cmd: Command, io: CliIO, prepare: (config: ClusterConfig, totalRequests: number | null) => Promise<RunHooks> | RunHooks = () => ({})): Promise<SimulateResult> {
+  const { workloadOptions, workload, autoscale, config } = await resolveRun(cmd, io);
   const { stepTime, overheads } = createStepTime(config);
   checkSpecModels(workloadOptions.spec?.clients ?? [], config, cmd, io);
   const slo = sloFromFlags(cmd, workload.sloClasses);

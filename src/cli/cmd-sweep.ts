@@ -14,7 +14,7 @@ import { rankLines } from '../plan/halving.js';
 import { costBasis } from '../plan/pareto.js';
 import { dnsName, k8sManifests, manifestYaml } from '../plan/k8s.js';
 import { sweepManifest, type SweepManifest } from '../plan/manifest.js';
-import { mergeResults, resultLine, type ResultLine } from '../plan/results.js';
+import { mergeResults, resultLine, sloJudged, sloVerdict, type ResultLine } from '../plan/results.js';
 import { parseShard, type Shard } from '../plan/shard.js';
 import { atRung, lineKey, runSweep, type SweepExecutor } from '../plan/sweep.js';
 import { parseSweepSpec, sloFlag, type SweepSpec } from '../plan/sweep-spec.js';
@@ -106,7 +106,7 @@ function progressLine(line: ResultLine, n: number, total: number, elapsedS: numb
   const head = `blis sweep: [${String(n).padStart(String(total).length)}/${total}]${line.rung > 0 ? ` rung ${line.rung}` : ''} ${describeAxes(line)}`;
   if (line.error !== undefined) return `${head}: cannot run: ${line.error}`;
   const p99 = (line.metrics?.['ttft_ms'] as { p99?: number } | undefined)?.p99;
-  const slo = line.slo ? `, SLO ${line.slo.holds ? 'holds' : 'missed'} (${line.slo.attainment.attainment === null ? '-' : (line.slo.attainment.attainment * 100).toFixed(1)}%)` : '';
+  const slo = line.slo ? `, SLO ${sloVerdict(line)!} (${line.slo.attainment.attainment === null ? '-' : (line.slo.attainment.attainment * 100).toFixed(1)}%)` : '';
   const eta = n < total ? `, about ${Math.ceil((elapsedS / n) * (total - n))} s to go` : '';
   return `${head}: TTFT p99 ${typeof p99 === 'number' ? p99.toFixed(1) : '-'} ms${slo}, ${line.regime?.state ?? '?'} (${elapsedS.toFixed(1)} s${eta})`;
 }
@@ -179,8 +179,12 @@ function finish(io: CliIO, dir: string, l: { specText: string; title: string }, 
   const front = finishDir(dir, { lines, manifest, specText: l.specText, title: l.title, costUnit: CATALOG_PRICES.unit.split(' per ')[0]! });
   const best = rankLines(lines.filter((x) => x.rung === Math.max(...lines.map((y) => y.rung))), costBasis(lines))[0];
   let out = `${lines.length} results in ${join(dir, 'results.jsonl')}; ${front} on a Pareto front (${join(dir, 'pareto.csv')}); report ${join(dir, 'report.html')}\n`;
-  if (best !== undefined && best.error === undefined) out += `best: ${describeAxes(best)}${best.slo ? ` (SLO ${best.slo.holds ? 'holds' : 'missed'})` : ''}\n  ${best.command}\n`;
+  if (best !== undefined && best.error === undefined) out += `best: ${describeAxes(best)}${best.slo ? ` (SLO ${sloVerdict(best)!})` : ''}\n  ${best.command}\n`;
   io.out(out);
+  const unjudged = lines.filter((x) => x.slo !== undefined && !sloJudged(x));
+  if (unjudged.length > 0) {
+    io.err(`blis sweep: warning: ${unjudged.length} of ${lines.length} configuration(s) judged no request against the SLO (none arrived within the run, or no target covers the SLO classes their requests carry): their SLO holds vacuously, so they rank after the judged ones; the first: #${unjudged[0]!.index} ${describeAxes(unjudged[0]!)}\n`);
+  }
 }
 
 /**

@@ -5,12 +5,13 @@
  * the same flags mean on the command line, and `commandLine(flags)` reproduces any probe.
  */
 import { Command, CommanderError, type Option } from 'commander';
+import type { ClusterConfig } from '../cluster/config.js';
 import type { MetricsDocument } from '../cluster/metrics.js';
 import { InputError, closeNames } from '../kernel/errors.js';
 import { getModel } from '../model/catalog.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { addReplayFlags, simulateReplay } from './cmd-replay.js';
-import { addRunFlags, simulateRun } from './cmd-run.js';
+import { addRunFlags, resolveRun, simulateRun } from './cmd-run.js';
 import type { CliIO } from './io.js';
 import { userSet } from './config-file.js';
 
@@ -145,20 +146,19 @@ export function commandLine(flags: RunFlags): string {
 }
 
 /**
- * Simulates a configuration; relative paths resolve against `io.cwd`. `quiet`: the run prints no
- * notes (its caller's --quiet; an output flag, so never among `flags`), warnings still.
+ * Parses `flags` with the command that takes them (`run`, or `replay` with a trace) and calls
+ * `act` with it; a commander error becomes an input error located by `where`. `quiet`: the run
+ * prints no notes (its caller's --quiet; an output flag, so never among `flags`), warnings still.
  */
-export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: string) => string = (f) => `--${f}`, quiet = false): Promise<MetricsDocument> {
+async function withCommand<T>(flags: RunFlags, where: (flag: string) => string, quiet: boolean, act: (cmd: Command, trace: FlagValue | undefined) => Promise<T>): Promise<T> {
   checkRunFlags(flags, where);
   const trace = flags[TRACE_FLAG];
   const cmd = commandFor(trace !== undefined);
   // The run and replay commands read --quiet among their output flags, which this command has not.
   if (quiet) cmd.option('--quiet', 'no notes on stderr');
-  let doc: MetricsDocument | undefined;
+  let result: { value: T } | undefined;
   cmd.action(async () => {
-    doc = trace !== undefined
-      ? (await simulateReplay(cmd, io, String(trace))).metrics
-      : (await simulateRun(cmd, io)).metrics;
+    result = { value: await act(cmd, trace) };
   });
   try {
     await cmd.parseAsync([...flagsToArgv(flags), ...(quiet ? ['--quiet'] : [])], { from: 'user' });
@@ -166,17 +166,34 @@ export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: st
     if (e instanceof CommanderError) throw new InputError('RUN_FLAG_INVALID', where(e.message.match(/'--?([a-z0-9-]+)/)?.[1] ?? ''), e.message.replace(/^error: /, ''));
     throw e;
   }
-  return doc!;
+  return result!.value;
 }
 
-/** The flags the user gave a parsed command (on the command line or in its --config file), minus `exclude`. */
+/** Simulates a configuration; relative paths resolve against `io.cwd`. */
+export async function simulateFlags(flags: RunFlags, io: CliIO, where: (flag: string) => string = (f) => `--${f}`, quiet = false): Promise<MetricsDocument> {
+  return withCommand(flags, where, quiet, async (cmd, trace) => (trace !== undefined
+    ? (await simulateReplay(cmd, io, String(trace))).metrics
+    : (await simulateRun(cmd, io)).metrics));
+}
+
+/** The cluster a run's flags describe (its pools as they start), resolved without simulating. */
+export async function resolveRunFlags(flags: RunFlags, io: CliIO, where: (flag: string) => string = (f) => `--${f}`, quiet = false): Promise<ClusterConfig> {
+  if (flags[TRACE_FLAG] !== undefined) throw new InputError('FLAG_CONFLICT', where(TRACE_FLAG), 'a replay is resolved by simulating it; expected run flags');
+  return withCommand(flags, where, quiet, async (cmd) => (await resolveRun(cmd, io)).config);
+}
+
+/**
+ * The flags the user gave a parsed command (on the command line or in its --config file), minus
+ * `exclude`. --config itself is not one: its entries are already the command's option values,
+ * and `blis run` takes no such flag (every probe of `blis capacity --config F` was refused).
+ */
 export function flagsFromCommand(cmd: Command, exclude: readonly string[] = []): Record<string, FlagValue> {
   const o = cmd.opts<Record<string, unknown>>();
   const out: Record<string, FlagValue> = {};
   for (const opt of cmd.options) {
     const attr = opt.attributeName();
     const name = longName(opt);
-    if (!userSet(cmd, attr) || exclude.includes(name) || OUTPUT_FLAGS.includes(name)) continue;
+    if (!userSet(cmd, attr) || exclude.includes(name) || OUTPUT_FLAGS.includes(name) || name === 'config') continue;
     const v = o[attr];
     if (opt.negate) out[name.replace(/^no-/, '')] = v as boolean;
     else if (v !== undefined) out[name] = v as FlagValue;

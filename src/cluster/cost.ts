@@ -31,6 +31,21 @@ export interface CostBlock {
   per_thousand_requests: number | null;
 }
 
+/**
+ * What a fleet of `pools` costs per hour as it starts (the cost block's `fleet_per_hour`, which
+ * counts the initial instances): Σ count × TP × price per GPU-hour. Null when a GPU has no price.
+ */
+export function fleetPerHour(pools: ReadonlyArray<{ readonly hardware: { readonly name: string }; readonly tp: number; readonly count: number }>, prices: PriceTable): number | null {
+  let total = 0;
+  for (const p of pools) {
+    if (p.count === 0) continue;
+    const price = gpuPrice(prices, p.hardware.name);
+    if (price === null) return null;
+    total += p.count * p.tp * price;
+  }
+  return total;
+}
+
 /** `completed` and `outputTokens` count the run's completed requests and their tokens. */
 export function costBlock(instances: readonly BilledInstance[], prices: PriceTable, completed: number, outputTokens: number): CostBlock {
   const gpuHours = new Map<string, number>();

@@ -1,17 +1,27 @@
 /**
  * The planner's question: of the fleets built from lists of GPU types, TP degrees and instance
  * counts, which is the cheapest that holds the SLOs at a given rate? Candidates are tried in
- * order of hourly cost (ties: fewer GPUs), so the first that holds is the answer. Holding is
- * taken as monotone in the instance count (more replicas of the same engine never serve the
- * same traffic worse), so a failure at n instances rules out fewer of the same GPU and TP
- * without simulating them; a configuration that cannot run at all (the model does not fit)
- * rules out its whole (GPU, TP) group.
+ * order of hourly cost (ties: fewer GPUs), so the first that holds is the answer. The cost is
+ * that of the pools the candidate's run starts with, which the caller prices: with P/D pools one
+ * pool's GPU or TP may be pinned while the lists vary the other, and n × TP × the price of the
+ * listed GPU then ordered a dearer fleet first. Holding is taken as monotone in the instance
+ * count (more replicas of the same engine never serve the same traffic worse), so a failure at n
+ * instances rules out fewer of the same GPU and TP without simulating them; a configuration that
+ * cannot run at all (the model does not fit) rules out its whole (GPU, TP) group.
  */
 export interface FleetCandidate {
   readonly hardware: string;
   readonly tp: number;
   readonly numInstances: number;
-  /** Cost per hour of the fleet; null when the GPU has no price (tried last). */
+  /** GPUs of the fleet as it starts, over every pool. */
+  readonly gpus: number;
+  /** Cost per hour of the fleet as it starts; null when a GPU has no price (tried last). */
+  readonly fleetPerHour: number | null;
+}
+
+/** What a candidate's fleet is made of, as its run resolves it. */
+export interface FleetPrice {
+  readonly gpus: number;
   readonly fleetPerHour: number | null;
 }
 
@@ -32,15 +42,12 @@ export interface CheapestResult {
   readonly simulated: number;
 }
 
-export function candidates(hardware: readonly string[], tps: readonly number[], counts: readonly number[], pricePerGpuHour: (hardware: string) => number | null): FleetCandidate[] {
+export function candidates(hardware: readonly string[], tps: readonly number[], counts: readonly number[], price: (hardware: string, tp: number, numInstances: number) => FleetPrice): FleetCandidate[] {
   const out: FleetCandidate[] = [];
-  for (const h of hardware) {
-    const price = pricePerGpuHour(h);
-    for (const tp of tps) for (const n of counts) out.push({ hardware: h, tp, numInstances: n, fleetPerHour: price === null ? null : n * tp * price });
-  }
+  for (const h of hardware) for (const tp of tps) for (const n of counts) out.push({ hardware: h, tp, numInstances: n, ...price(h, tp, n) });
   const cost = (c: FleetCandidate): number => c.fleetPerHour ?? Infinity;
-  // Stable order: cost, then GPUs, then the lists' own order.
-  return out.map((c, i) => ({ c, i })).sort((x, y) => cost(x.c) - cost(y.c) || x.c.tp * x.c.numInstances - y.c.tp * y.c.numInstances || x.i - y.i).map((x) => x.c);
+  // Stable order: cost, then GPUs, then the lists' own order (two unpriced fleets compare as equal cost).
+  return out.map((c, i) => ({ c, i })).sort((x, y) => (cost(x.c) === cost(y.c) ? 0 : cost(x.c) - cost(y.c)) || x.c.gpus - y.c.gpus || x.i - y.i).map((x) => x.c);
 }
 
 export async function cheapestFleet(list: readonly FleetCandidate[], probe: (c: FleetCandidate) => Promise<FleetOutcome>, onProbe?: (p: FleetProbe) => void): Promise<CheapestResult> {

@@ -3,13 +3,14 @@
  * first; the best 1/eta of each rung run again eta times longer, up to the base length. A rung's
  * length scales the base's `num-requests` (or `duration`): rung r of R runs base / eta^(R-1-r).
  * "Best" is what a planner wants: configurations that hold the SLO, cheapest first (the fleet's
- * price per hour, or, when the configurations serve different traffic, the cost per served
- * request: pareto.ts costBasis); then the others by attainment; without targets, the lowest p99 TTFT.
+ * price per hour, or, when the configurations serve different traffic or are autoscaled, the
+ * cost per served request: pareto.ts costBasis); then the others by attainment; without targets (or with targets
+ * that judged no request), the lowest p99 TTFT, after every configuration they judged.
  */
 import { InputError } from '../kernel/errors.js';
 import { powInteger } from '../kernel/powers.js';
 import { costBasis, lineCost, type CostBasis } from './pareto.js';
-import type { ResultLine } from './results.js';
+import { sloJudged, type ResultLine } from './results.js';
 import type { SweepSpec, SweepValue } from './sweep-spec.js';
 
 /** Requests per run when nothing else bounds it (the workload default). */
@@ -44,7 +45,8 @@ function ttftP99(l: ResultLine): number {
 export function rankLines(lines: readonly ResultLine[], basis: CostBasis = costBasis(lines)): ResultLine[] {
   const key = (l: ResultLine): number[] => {
     if (l.error !== undefined) return [3, 0, 0];
-    if (l.slo === undefined) return [2, ttftP99(l), 0];
+    // Without targets, or with targets that judged no request (their holding is vacuous).
+    if (l.slo === undefined || !sloJudged(l)) return [2, ttftP99(l), 0];
     if (l.slo.holds) return [0, cost(l, basis), ttftP99(l)];
     return [1, -(l.slo.attainment.attainment ?? 0), ttftP99(l)];
   };

@@ -3,13 +3,13 @@
  * most as expensive and at least as good, and strictly better in one. Two fronts: cost against
  * SLO attainment (higher is better) and cost against p99 TTFT (lower is better).
  *
- * Cost is the fleet's price per hour while every configuration serves the same traffic (else the
- * run's total). When the configurations serve different traffic (rate, workload or request count
- * swept), a fleet's price per hour no longer compares them: the same fleet at 25 req/s would
- * dominate itself at 400 req/s, whose latency is worse at the same price, and every front and
- * "best" would be the lowest rate. The cost is then what serving a request costs (the run's
- * total per thousand completed requests), so a fleet driven harder serves more cheaply and the
- * front is the trade between that and latency.
+ * Cost is the fleet's price per hour while every configuration serves the same traffic with a
+ * fixed fleet (else the run's total). When the configurations serve different traffic (rate,
+ * workload or request count swept) or are autoscaled, a fleet's price per hour no longer
+ * compares them: the same fleet at 25 req/s would dominate itself at 400 req/s, whose latency is
+ * worse at the same price, and every front and "best" would be the lowest rate. The cost is then
+ * what serving a request costs (the run's total per thousand completed requests), so a fleet
+ * driven harder serves more cheaply and the front is the trade between that and latency.
  */
 import { canonicalJson } from './configurations.js';
 import type { ResultLine } from './results.js';
@@ -47,17 +47,29 @@ function trafficKey(l: ResultLine): string {
 }
 
 /**
- * Per thousand requests when the configurations that ran served different traffic, else per hour.
- * Compared within one rung, the lowest given: successive halving runs a rung's configurations
- * with `num-requests` (or `duration`) scaled down by eta per rung (halving.ts rungLength), so the
- * lines of different rungs always differ in request count, and a sweep whose configurations all
- * serve the same rate would read as different traffic. Every configuration runs rung 0.
+ * Why the fronts compare the cost of served requests instead of the fleet's price per hour; null
+ * when the price per hour compares them. Two reasons:
+ * - the configurations served different traffic. Compared within one rung, the lowest given:
+ *   successive halving runs a rung's configurations with `num-requests` (or `duration`) scaled
+ *   down by eta per rung (halving.ts rungLength), so the lines of different rungs always differ
+ *   in request count, and a sweep whose configurations all serve the same rate would read as
+ *   different traffic. Every configuration runs rung 0.
+ * - a configuration is autoscaled: `fleet_per_hour` prices the fleet it starts with, while it
+ *   bills every replica it adds (cluster/cost.ts), so two policies starting from one replica tie
+ *   per hour however far each scaled, and the eager one's lower latency made it "best".
  */
-export function costBasis(lines: readonly ResultLine[]): CostBasis {
+export function perRequestReason(lines: readonly ResultLine[]): 'different traffic' | 'autoscaled' | null {
   let rung = Infinity;
   for (const l of lines) if (l.error === undefined && l.rung < rung) rung = l.rung;
-  const keys = new Set(lines.filter((l) => l.error === undefined && l.rung === rung).map(trafficKey));
-  return keys.size > 1 ? 'per_thousand_requests' : 'fleet_per_hour';
+  const first = lines.filter((l) => l.error === undefined && l.rung === rung);
+  if (new Set(first.map(trafficKey)).size > 1) return 'different traffic';
+  if (first.some((l) => l.metrics?.['autoscaler'] !== undefined)) return 'autoscaled';
+  return null;
+}
+
+/** Per thousand requests when perRequestReason gives a reason, else per hour. */
+export function costBasis(lines: readonly ResultLine[]): CostBasis {
+  return perRequestReason(lines) === null ? 'fleet_per_hour' : 'per_thousand_requests';
 }
 
 export function lineTtftP99(l: ResultLine): number | null {

@@ -7,8 +7,8 @@
  * (inline SVG and CSS, no script) and a pure function of the results.
  */
 import { rankLines } from './halving.js';
-import { costBasis, finalLines, type ParetoPoint } from './pareto.js';
-import type { ResultLine } from './results.js';
+import { costBasis, finalLines, perRequestReason, type ParetoPoint } from './pareto.js';
+import { sloJudged, sloVerdict, type ResultLine } from './results.js';
 import type { SweepValue } from './sweep-spec.js';
 import { REGIME_COLOURS, SERIES_COLOURS, esc, f2, frame, goodColour, plot, scale } from './svg.js';
 
@@ -42,7 +42,8 @@ function metric(l: ResultLine, block: string, stat: string): number | null {
 function paretoChart(input: ReportInput, axes: readonly string[]): string {
   const withSlo = input.points.some((p) => p.attainment !== null);
   const pts = input.points.filter((p) => p.cost !== null && (withSlo ? p.attainment !== null : p.ttftP99Ms !== null));
-  // Configurations serving different traffic are compared by what a served request costs (pareto.ts).
+  // Configurations serving different traffic, or autoscaled, are compared by what a served request costs (pareto.ts).
+  const reason = perRequestReason(input.lines);
   const perRequest = input.points[0]?.costBasis === 'per_thousand_requests';
   if (pts.length === 0) return '<p>No configuration has both a cost and a result to plot (prices missing?).</p>';
   const fr = frame(760, 380);
@@ -75,7 +76,7 @@ function paretoChart(input: ReportInput, axes: readonly string[]): string {
     const text = `${label(p.line, axes)}${same.length > 1 ? ` (+${same.length - 1} more)` : ''}`;
     body += `<text x="${f2(x(p.cost!) + (right ? -8 : 8))}" y="${f2(y(q(p)) + (i % 2 === 0 ? 14 : -6))}" text-anchor="${right ? 'end' : 'start'}" class="lbl">${esc(text)}</text>`;
   });
-  return plot(fr, x, y, perRequest ? `cost per 1,000 served requests (${input.costUnit}; the configurations serve different traffic)` : `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
+  return plot(fr, x, y, perRequest ? `cost per 1,000 served requests (${input.costUnit}; ${reason === 'autoscaled' ? 'autoscaled fleets change size as they run' : 'the configurations serve different traffic'})` : `fleet cost (${input.costUnit} per hour)`, withSlo ? 'SLO attainment (%)' : 'p99 TTFT (ms, log)', body, 'Pareto front');
 }
 
 function latencyChart(input: ReportInput, lines: readonly ResultLine[], axes: readonly string[]): string {
@@ -135,8 +136,8 @@ function maxRateTable(lines: readonly ResultLine[], axes: readonly string[]): st
     groups.set(k, [...(groups.get(k) ?? []), l]);
   }
   const rows = [...groups.values()].map((ls) => {
-    const held = ls.filter((l) => l.slo?.holds === true).map((l) => Number(l.axes['rate']));
-    const missed = ls.filter((l) => l.error === undefined && l.slo?.holds === false).map((l) => Number(l.axes['rate']));
+    const held = ls.filter((l) => sloVerdict(l) === 'holds').map((l) => Number(l.axes['rate']));
+    const missed = ls.filter((l) => l.error === undefined && sloVerdict(l) === 'missed').map((l) => Number(l.axes['rate']));
     const best = held.length ? Math.max(...held) : null;
     const next = missed.filter((r) => best === null || r > best);
     return [...others.map((a) => String(ls[0]!.axes[a])), best === null ? 'none' : String(best), next.length ? String(Math.min(...next)) : '–'];
@@ -204,7 +205,7 @@ function tableHtml(input: ReportInput, lines: readonly ResultLine[], axes: reado
     const cells = [String(l.index), ...axes.map((a) => String(l.axes[a]))];
     if (l.error !== undefined) return [...cells, `cannot run: ${l.error}`, '', '', '', '', '', '', '', String(l.rung)];
     const cost = l.cost?.['fleet_per_hour'];
-    return [...cells, l.slo === undefined ? '–' : l.slo.holds ? 'holds' : 'missed', pct(l.slo?.attainment.attainment), ms(metric(l, 'ttft_ms', 'p50')), ms(metric(l, 'ttft_ms', 'p99')),
+    return [...cells, sloVerdict(l) ?? '–', pct(l.slo?.attainment.attainment), ms(metric(l, 'ttft_ms', 'p50')), ms(metric(l, 'ttft_ms', 'p99')),
       ms(metric(l, 'tpot_ms', 'p50')), l.slo === undefined ? '–' : l.slo.goodput.requests_per_s.toFixed(2), typeof cost === 'number' ? cost.toFixed(2) : '–', l.regime?.state ?? '', String(l.rung)];
   });
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r, i) => {
@@ -232,7 +233,7 @@ code{background:#f3f3f3;padding:1px 4px}.key span{margin-right:14px}`;
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title><style>${css}</style></head><body>
 <h1>${esc(input.title)}</h1>
 <p>${lines.length} configurations${errors ? `, ${errors} could not run` : ''}; ${knees} near the knee, ${over} overloaded. SLO: ${input.sloText === null ? 'none (ranked by p99 TTFT)' : esc(input.sloText)}.</p>
-${best !== undefined && best.error === undefined ? `<p>Best: <b>${esc(label(best, axes))}</b>${best.slo ? ` (SLO ${best.slo.holds ? 'holds' : 'missed'}, ${pct(best.slo.attainment.attainment)} attained)` : ''}; reproduce with <code>${esc(best.command)}</code></p>` : ''}
+${best !== undefined && best.error === undefined ? `<p>Best: <b>${esc(label(best, axes))}</b>${best.slo ? ` (SLO ${sloVerdict(best)!}${sloJudged(best) ? `, ${pct(best.slo.attainment.attainment)} attained` : ''})` : ''}; reproduce with <code>${esc(best.command)}</code></p>` : ''}
 ${key}
 <h2 id="pareto">Cost against ${input.points.some((p) => p.attainment !== null) ? 'SLO attainment' : 'p99 TTFT'}: the Pareto front</h2>
 <p>Each point is a configuration; the dashed staircase joins the non-dominated ones (nothing cheaper is as good).</p>

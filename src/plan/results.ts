@@ -43,6 +43,22 @@ export function resultLine(c: Configuration, command: string, outcome: { doc: Me
   };
 }
 
+/**
+ * Whether the line's SLO judged any request. With none judged (none arrived within a short
+ * duration, or no target covers the SLO classes the requests carry) every check holds vacuously
+ * (src/cluster/slo.ts), which says nothing about the configuration.
+ */
+export function sloJudged(l: ResultLine): boolean {
+  return l.slo !== undefined && l.slo.attainment.attainment !== null;
+}
+
+/** What the line says of its SLO: holds, missed, judged no request; null without targets. */
+export function sloVerdict(l: ResultLine): 'holds' | 'missed' | 'judged no request' | null {
+  if (l.slo === undefined) return null;
+  if (!sloJudged(l)) return 'judged no request';
+  return l.slo.holds ? 'holds' : 'missed';
+}
+
 /** One line of the file (no trailing newline). Keys keep the order above: the bytes depend on the inputs only. */
 export function serializeLine(l: ResultLine): string {
   return JSON.stringify(l);

@@ -127,3 +127,12 @@ describe('flag hygiene', () => {
     }
   });
 });
+
+describe('blis capacity --config FILE', () => {
+  it('takes its flags, lists included, from the file as from the command line (--config itself was passed on to every probe, which refused it)', async () => {
+    const flags = ['--model', 'qwen/qwen2.5-7b-instruct', '--num-requests', '80', '--rate', '10', '--slo', 'ttft_p99=300', '--hardware', 'H100,L40S', '--num-instances', '1,2'];
+    const direct = await metrics(['capacity', ...flags]);
+    const file = write('capacity.yaml', 'model: qwen/qwen2.5-7b-instruct\nnum-requests: 80\nrate: 10\nslo: ttft_p99=300\nhardware: H100,L40S\nnum-instances: "1,2"\n');
+    expect(await metrics(['capacity', '--config', file])).toEqual(direct);
+  });
+});

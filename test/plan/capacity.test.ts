@@ -103,6 +103,15 @@ describe('blis capacity: cheapest fleet on bad input', () => {
     expect(typo.err).toMatch(/\[UNKNOWN_HARDWARE\] --hardware: unknown hardware 'H10O'/);
   });
 
+  it('stops on a typo in a list even when a cheaper listed fleet holds (an unpriced typo was tried last, so never)', async () => {
+    // One H100 holds p99 TTFT <= 300 ms at 10 req/s (89 ms), so the search used to stop there
+    // and answer as if the L40X the planner meant to compare were not in the list.
+    const r = await runCli(['capacity', '--model', 'qwen/qwen2.5-7b-instruct', '--rate', '10', '--num-requests', '100', '--slo', 'ttft_p99=300', '--quiet', '--hardware', 'H100,L40X']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[UNKNOWN_HARDWARE\] --hardware: unknown hardware 'L40X'/);
+    expect(r.out).toBe('');
+  });
+
   it('refuses 0 instances or TP 0 in a list, which ruled out the larger fleets unsimulated', async () => {
     for (const [flag, list] of [['--num-instances', '0,2'], ['--tp', '1,0']]) {
       const r = await runCli([...CHEAPEST, flag!, list!]);
@@ -172,7 +181,7 @@ describe('the rate search', () => {
   });
 
   it('orders fleets by hourly cost and stops at the first that holds', async () => {
-    const list = candidates(['A', 'B'], [1, 2], [1, 2, 4], (h) => (h === 'A' ? 1 : 3));
+    const list = candidates(['A', 'B'], [1, 2], [1, 2, 4], (h, tp, n) => ({ gpus: tp * n, fleetPerHour: tp * n * (h === 'A' ? 1 : 3) }));
     expect(list.map((c) => c.fleetPerHour)).toEqual([1, 2, 2, 3, 4, 4, 6, 6, 8, 12, 12, 24]);
     const tried: string[] = [];
     // Holds with at least 6 GPUs of A, or 2 of B.

@@ -122,3 +122,28 @@ describe('report.html', () => {
       axes: [{ flag: 'hardware', values: ['A', 'B', 'C'] }, { flag: 'num-instances', values: [1, 2] }] })).toBe(html);
   });
 });
+
+describe('autoscaled configurations: the initial fleet is not what they cost', () => {
+  // Two autoscaler policies over the same traffic, both starting from one H100 (3.95 USD/h): the
+  // lazy one (#0) peaked at 3 replicas and cost 0.178 USD, 0.072 per thousand requests; the eager
+  // one (#1) peaked at 4, 0.223 USD, 0.091 per thousand, with the lower p99 TTFT. By the initial
+  // fleet's price they tied, so #1 dominated #0 on the TTFT front and was "best".
+  const scaled = (index: number, perThousand: number, p99: number): ResultLine => {
+    const l = line(index, { 'autoscaler-config': `as${index}.yaml` }, 3.95, 1, p99);
+    return { ...l, metrics: { ...l.metrics, config: { workload: { rate_rps: 40, duration_s: 60 } }, autoscaler: { peak_replicas: { m: 3 + index } } },
+      cost: { fleet_per_hour: 3.95, per_thousand_requests: perThousand } };
+  };
+  const lines = [scaled(0, 0.072117, 377), scaled(1, 0.090563, 191)];
+
+  it('compares them by what a served request costs', () => {
+    const pts = paretoPoints(lines);
+    expect(pts.every((p) => p.costBasis === 'per_thousand_requests')).toBe(true);
+    expect(pts.filter((p) => p.onTtftFront).map((p) => p.line.index)).toEqual([0, 1]);
+    expect(rankLines(lines).map((l) => l.index)).toEqual([0, 1]);
+  });
+
+  it('says why on the report\'s front', () => {
+    const html = reportHtml({ title: 'autoscaled', lines, points: paretoPoints(lines), sloText: 'ttft_p99=2000', costUnit: 'USD', axes: [{ flag: 'autoscaler-config', values: ['as0.yaml', 'as1.yaml'] }] });
+    expect(html).toContain('cost per 1,000 served requests (USD; autoscaled fleets change size as they run)');
+  });
+});
