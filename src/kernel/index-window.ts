@@ -3,13 +3,14 @@
  * of them removed soon after, in about the order they came: the indices from the oldest one
  * still held on sit in a ring (ring.ts), so adding, finding and removing one is an array access.
  *
- * Why not a Map: a Map whose keys come and go rebuilds its hash table again and again, and on the
- * seed hour (180,000 requests through a Map of about a hundred) the requests it held were copied
- * out of V8's young generation instead of dying there: 105 of the run's ~330 MB of allocations
- * were promoted to the old generation (`node --trace-gc-nvp`), nearly all of them requests
- * already gone (`--trace-gc-object-stats` at the mark-compacts: 85 MB of dead objects, 6 MB of
- * dead hash tables), and the collector's work was about a fifth of the run's CPU. With this
- * window, 8 MB.
+ * Not a Map, because of the garbage collector: with the seed hour's live requests in a Map (about
+ * a hundred at a time, 180,000 passing through), a third of everything the run allocated was
+ * promoted out of V8's young generation (105 of ~330 MB, `node --trace-gc-nvp`), nearly all of it
+ * requests already gone (`--trace-gc-object-stats` at the mark-compacts: 85 MB of dead objects,
+ * 6 MB of dead hash tables), all of it copied by the scavenges on the way. A Map whose keys
+ * come and go rebuilds its table every few hundred insertions, and V8 leaves a replaced table
+ * linked to its successor with its entries in place; once one table is old, each later one and the
+ * requests it held seem to be kept through the scavenges. In the window: 10 MB promoted.
  *
  * A value held far longer than those after it (a request stuck in a queue while thousands pass)
  * would keep the window as long as everything that came since: once fewer than a quarter of the
