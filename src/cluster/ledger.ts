@@ -7,6 +7,7 @@
  * path it leaves by (finish, drop, client timeout, end of run). A property test recounts
  * `active` from the engines' request states after every event and finds the same numbers.
  */
+import { IndexWindow } from '../kernel/index-window.js';
 import type { RequestStatus } from './record.js';
 import type { Tracked } from './tracked.js';
 import type { MutableRouterView } from './view.js';
@@ -14,7 +15,8 @@ import type { MutableRouterView } from './view.js';
 export type RequestCounts = Record<RequestStatus | 'injected', number>;
 
 export class RequestLedger {
-  private readonly live = new Map<number, Tracked>();
+  /** By arrival index (index-window.ts: a Map here kept the requests it had held from dying young). */
+  private readonly live = new IndexWindow<Tracked>();
   private readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
 
   constructor(private readonly view: MutableRouterView, private readonly inFlightTracking: boolean) {}
@@ -42,7 +44,7 @@ export class RequestLedger {
   /** A request reached the gateway. */
   opened(t: Tracked): void {
     this.counts.injected++;
-    this.live.set(t.req.index, t);
+    this.live.add(t.req.index, t);
   }
 
   /** The gateway handed the request (whole, or its prefill) to `instance`. */

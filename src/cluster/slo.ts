@@ -164,6 +164,7 @@ export class SloCollector {
   private metOutput = 0;
 
   constructor(private readonly spec: SloSpec, private readonly defaultModel: string) {
+    this.enabled = hasSlo(spec);
     this.defaultSet = spec.default.length > 0 ? new TargetSet(null, spec.default) : null;
     for (const name of Object.keys(spec.classes).sort()) {
       const targets = spec.classes[name]!;
@@ -173,9 +174,8 @@ export class SloCollector {
     }
   }
 
-  get enabled(): boolean {
-    return hasSlo(this.spec);
-  }
+  /** The run has targets (asked once per record, so answered once: hasSlo lists the spec's classes). */
+  readonly enabled: boolean;
 
   /** `model`: the model the record is filed under (default: the one it names, else the run's). */
   add(r: RequestRecord, model: string = r.model ?? this.defaultModel): void {

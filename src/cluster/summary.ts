@@ -66,9 +66,9 @@ export function statistics(samples: ArrayLike<number>, n = samples.length, scale
     if (integers) {
       // Whole µs over a wide span (E2E): the sum is exact in any order, and the statistics need
       // only the ranks the percentiles read, each put in place by selection instead of a full sort.
-      selectRanks(a, n);
+      selectRanks(a, n, lo, hi);
     } else {
-      a.sort();
+      sortAscending(a);
       // Summed in ascending order, as the statistics have always been (fractional values: the order rounds).
       sum = 0;
       for (let i = 0; i < n; i++) sum += a[i]!;
@@ -122,15 +122,29 @@ function countRanks(samples: ArrayLike<number>, n: number, lo: number, hi: numbe
   }
 }
 
-/** Puts the order statistics summarize reads at their sorted positions. */
-function selectRanks(a: Float64Array, n: number): void {
+/**
+ * Puts the order statistics summarize reads at their sorted positions. The least and the greatest
+ * (`lo`, `hi`) are known from the pass that found them and written last; a rank just past the
+ * one before it is the least of what lies beyond that one, found by a scan.
+ */
+function selectRanks(a: Float64Array, n: number, lo: number, hi: number): void {
   const ranks = readRanks(n);
   let from = 0;
   for (const k of ranks) {
-    if (k < from) continue;
-    select(a, from, n - 1, k);
+    if (k < from || k === 0 || k === n - 1) continue;
+    if (k === from && from > 0) leastTo(a, from, n - 1);
+    else select(a, from, n - 1, k);
     from = k + 1;
   }
+  a[0] = lo;
+  a[n - 1] = hi;
+}
+
+/** Swaps the least of a[from..to] into a[from]. */
+function leastTo(a: Float64Array, from: number, to: number): void {
+  let at = from;
+  for (let i = from + 1; i <= to; i++) if (a[i]! < a[at]!) at = i;
+  swap(a, from, at);
 }
 
 /** Quickselect (Hoare partition, median-of-three pivot): a[k] becomes the value of rank k in a[lo..hi], smaller ones left of it, larger right. */
@@ -163,6 +177,79 @@ function swap(a: Float64Array, i: number, j: number): void {
   const t = a[i]!;
   a[i] = a[j]!;
   a[j] = t;
+}
+
+/** Whether typed arrays store a double's low 32 bits first (every platform Node runs on; checked, not assumed). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Fewer samples than this are sorted by the builtin (the radix sort's counters cost more than it saves). */
+const RADIX_MIN = 4096;
+/** The radix sort's digits: six of 11 bits (the last of each 32-bit half 10 bits). */
+const DIGIT_BITS = 11;
+const DIGIT_VALUES = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_VALUES - 1;
+
+/**
+ * Sorts `a` ascending into the order Float64Array.prototype.sort gives. Doubles whose sign bits
+ * are all clear (non-negative, +∞, NaN) order as their IEEE-754 bit patterns read as unsigned
+ * integers, so a least-significant-digit radix sort over six digits of the bits (skipping a digit
+ * every sample shares) gives that order; the builtin took four to five times as long on the seed
+ * hour's 180,000 TPOT samples. Any sign bit set (a negative value, −0) leaves it to the builtin.
+ */
+export function sortAscending(a: Float64Array): void {
+  const n = a.length;
+  if (!LITTLE_ENDIAN || n < RADIX_MIN) {
+    a.sort();
+    return;
+  }
+  const words = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  // Every digit's counts in one pass: digit d of half h (0 low, 1 high) at (3h + d) · DIGIT_VALUES.
+  const counts = new Int32Array(6 * DIGIT_VALUES);
+  for (let i = 0; i < n; i++) {
+    const low = words[2 * i]!;
+    const high = words[2 * i + 1]!;
+    if (high >>> 31 !== 0) {
+      a.sort();
+      return;
+    }
+    counts[low & DIGIT_MASK]!++;
+    counts[DIGIT_VALUES + ((low >>> DIGIT_BITS) & DIGIT_MASK)]!++;
+    counts[2 * DIGIT_VALUES + (low >>> (2 * DIGIT_BITS))]!++;
+    counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)]!++;
+    counts[4 * DIGIT_VALUES + ((high >>> DIGIT_BITS) & DIGIT_MASK)]!++;
+    counts[5 * DIGIT_VALUES + (high >>> (2 * DIGIT_BITS))]!++;
+  }
+  const spare = new Float64Array(n);
+  const spareWords = new Uint32Array(spare.buffer, 0, 2 * n);
+  let src: Float64Array = a;
+  let srcWords: Uint32Array = words;
+  let dst: Float64Array = spare;
+  let dstWords: Uint32Array = spareWords;
+  for (let d = 0; d < 6; d++) {
+    const base = d * DIGIT_VALUES;
+    const half = d < 3 ? 0 : 1;
+    const shift = (d % 3) * DIGIT_BITS;
+    // Counts become each digit value's first position; a digit every sample shares moves nothing.
+    let at = 0;
+    let shared = false;
+    for (let v = 0; v < DIGIT_VALUES; v++) {
+      const c = counts[base + v]!;
+      if (c === n) {
+        shared = true;
+        break;
+      }
+      counts[base + v] = at;
+      at += c;
+    }
+    if (shared) continue;
+    for (let i = 0; i < n; i++) dst[counts[base + ((srcWords[2 * i + half]! >>> shift) & DIGIT_MASK)]!++] = src[i]!;
+    const t = src;
+    src = dst;
+    dst = t;
+    const tw = srcWords;
+    srcWords = dstWords;
+    dstWords = tw;
+  }
+  if (src !== a) a.set(src);
 }
 
 /** Rounds to 6 significant decimals so JSON output is stable and readable. */

@@ -6,6 +6,7 @@
 export { EventPriority, EventHeap, SimEvent, before, type EventHandler } from './events.js';
 export { Simulator } from './sim.js';
 export { Ring } from './ring.js';
+export { IndexWindow } from './index-window.js';
 export { emptyList } from './arrays.js';
 export { Rng } from './rng.js';
 export { oneMinusPow, powerOfTen, powInteger, powPositive } from './powers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { percentileSorted, summarize } from '../../src/cluster/summary.js';
+import { percentileSorted, sortAscending, summarize } from '../../src/cluster/summary.js';
 
 describe('summaries', () => {
   it('interpolates percentiles linearly between ranks (hand-computed)', () => {
@@ -36,5 +36,48 @@ describe('summaries', () => {
       { numRuns: 300 },
     );
   });
-});
 
+  it('sorts large arrays into exactly the builtin order (radix over the bits when no sign bit is set, else the builtin)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4096, max: 12_000 }), fc.integer({ min: 1, max: 2 ** 31 - 2 }), fc.constantFrom('ratios', 'band', 'few', 'specials', 'negative'), (n, seed, kind) => {
+        let s = seed;
+        const next = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+        const a = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const u = next();
+          // ratios: TPOT-like quotients; band: values sharing their high bits; few: many repeats.
+          if (kind === 'ratios') a[i] = Math.round(2e6 * u) / Math.round(1 + next() * 400);
+          else if (kind === 'band') a[i] = 7000 + u;
+          else if (kind === 'few') a[i] = Math.floor(u * 5) / 3;
+          else if (kind === 'specials') a[i] = u < 0.01 ? 0 : u < 0.02 ? Infinity : u < 0.03 ? NaN : u * 1e-300;
+          else a[i] = u < 0.001 ? -0 : u < 0.002 ? -u : u * 100;
+        }
+        const expected = a.slice().sort();
+        sortAscending(a);
+        // Bit for bit (−0 before 0, NaN last): the first differing word, or -1.
+        const got = new Uint32Array(a.buffer);
+        const want = new Uint32Array(expected.buffer);
+        let differs = -1;
+        for (let i = 0; i < want.length && differs < 0; i++) if (got[i] !== want[i]) differs = i;
+        expect(differs).toBe(-1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('gives the summary of a full sort for large fractional and wide whole-number samples (the radix and selection paths)', () => {
+    const n = 20_000;
+    let s = 7;
+    const next = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    const fractions = Array.from({ length: n }, () => Math.round(2e6 * next()) / Math.round(1 + next() * 400));
+    const whole = Array.from({ length: n }, () => Math.round(23_000 + next() * 4e6));
+    for (const xs of [fractions, whole]) {
+      const a = Float64Array.from(xs).sort();
+      let sum = 0;
+      for (const v of a) sum += v;
+      const s1 = summarize(xs, n, 1e-3);
+      expect(s1.mean).toBe(Math.round((sum / n) * 1e-3 * 1e6) / 1e6);
+      expect([s1.min, s1.p50, s1.p90, s1.p95, s1.p99, s1.max]).toEqual([a[0]!, percentileSorted(a, 0.5), percentileSorted(a, 0.9), percentileSorted(a, 0.95), percentileSorted(a, 0.99), a[n - 1]!].map((x) => Math.round(x * 1e-3 * 1e6) / 1e6));
+    }
+  });
+});
