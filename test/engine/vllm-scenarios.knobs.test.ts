@@ -16,7 +16,9 @@
  *   blocks are popped from its head (kv_cache_manager.py allocate_slots:
  *   `allocate_new_computed_blocks` then `allocate_new_blocks`; block_pool.py `touch` removes a
  *   hit with no reference from the free queue), so a hit at the queue's head is not evicted by its
- *   own request's allocation.
+ *   own request's allocation;
+ * - with prefix caching off (`get_computed_blocks` returns nothing when `not enable_caching`) a
+ *   preempted request recomputes its whole prompt and output.
  * Step time = 1000 µs + 10 µs per batched token, all GPU time; block size 4.
  */
 import { describe, expect, it } from 'vitest';
@@ -142,6 +144,27 @@ describe('vLLM scheduler scenarios: knob combinations (both loops)', () => {
       expect(r.batches).toEqual([['a:8'], ['s:12'], ['r:8'], ['q:1']]);
       expect(r.stepEndsUs).toEqual([1080, 3120, 5080, 7010]);
       expect(Object.values(r.reqs).map((x) => x.cachedTokens)).toEqual([0, 0, 4, 8]);
+    }
+  });
+  it('with prefix caching off a preempted request recomputes its prompt and output whole', () => {
+    // --no-enable-prefix-caching, 5 blocks (4 usable). a, b (7 prompt, 6 out) at 0.
+    // Synchronous: S1 [a:7, b:7] 1140 (0 free); S2 [a:1, b:1] → 2160; S3: a's 9th token needs a
+    //   block: b is preempted (num_tokens 9 with its 2 tokens). [a:1] → 3170; S4–S6 [a:1] → 4180,
+    //   5190, 6200 (a's 6th, 3 blocks freed). b needs cdiv(9, 4) = 3 blocks, 1 free until then.
+    //   S7: no lookup: [b:9] (its 3rd token) 1090 → 7290; S8–S10 [b:1] → 8300, 9310, 10320.
+    //   (With prefix caching b would hit its block 0 and run [b:5]: vllm-scenarios.kv.)
+    // Asynchronous: F3 (1140) preempts b, whose F2 token arrives at 2160 (kept); F7 (5190) is
+    //   empty (a's last token in flight, b does not fit) and waits; F8 (6200) [b:9], then [b:1]
+    //   formed behind it. Same steps and times.
+    const reqs = [
+      { id: 'a', inputTokens: 7, outputTokens: 6 },
+      { id: 'b', inputTokens: 7, outputTokens: 6 },
+    ];
+    for (const r of bothLoops({ ...BASE, enablePrefixCaching: false, totalKvBlocks: 5 }, reqs)) {
+      expect(r.batches).toEqual([['a:7', 'b:7'], ['a:1', 'b:1'], ['a:1'], ['a:1'], ['a:1'], ['a:1'], ['b:9'], ['b:1'], ['b:1'], ['b:1']]);
+      expect(r.stepEndsUs).toEqual([1140, 2160, 3170, 4180, 5190, 6200, 7290, 8300, 9310, 10320]);
+      expect(r.reqs.a).toMatchObject({ firstTokenUs: 1140, finishedUs: 6200, preemptions: 0, cachedTokens: 0 });
+      expect(r.reqs.b).toMatchObject({ firstTokenUs: 1140, finishedUs: 10320, preemptions: 1, cachedTokens: 0 });
     }
   });
 });
