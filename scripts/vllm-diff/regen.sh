@@ -26,4 +26,8 @@ pd-priority 300 11 mixed priority full aborts pd
 pd-large 185 12 mixed fcfs    full   aborts pd   chunked large
 whole    300 7 mixed fcfs     full   aborts none whole
 large    150 8 mixed fcfs     full   aborts none chunked large
+hybrid-priority 300 23 mixed priority hybrid aborts
+whole-cpu 300 24 mixed fcfs   full   aborts cpu  whole
+whole-pd 300 25 mixed fcfs    full   aborts pd   whole
+tight    300 31 mixed fcfs     full   aborts none tight
 LIST
