@@ -221,7 +221,14 @@ export class BatchQueue {
     // once (an empty SchedulerOutput runs no forward), the victim now waiting. Repeat until a
     // schedule is not empty or preempts nobody: each round takes one request out of the running
     // list, so it ends. (Retried once only, two such victims in a row left the engine idle.)
-    while (s.schedule(nowUs, out) && out.size === 0 && !ahead) out.clear(seq);
+    // That empty schedule ends with its store pass (build_connector_meta: the preempted request's
+    // stores complete) and is a step (no forward) whose connector output update_from_output takes
+    // (finished_recving, finished_sending: a finished request's held blocks) before the next one.
+    while (s.schedule(nowUs, out) && out.size === 0 && !ahead) {
+      s.completePreemptedStores();
+      this.processEmpty(seq, nowUs);
+      out.clear(seq);
+    }
   }
 
   /** Ends a decode run: running requests' counters and the in-flight batches are written out. */
