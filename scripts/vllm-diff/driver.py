@@ -283,9 +283,14 @@ def run(model_dir, sc):
         index += 1
         return (out, flags, index - 1, sending)
 
-    def finish_step(batch, end_us):
+    def finish_step(batch, end_us, ran_us=None):
         """The step's outputs: its sampled tokens, the transfers the worker reports; aborts that
-        arrived meanwhile are applied first. True when it reported something."""
+        arrived meanwhile are applied first. True when it reported something. `ran_us`: when the
+        worker ran the step, if not at `end_us`: an empty step (no forward) runs when it is
+        scheduled, and its transfers are what the worker had finished then (gpu_model_runner.py
+        execute_model → kv_connector_no_forward → get_finished), although step_with_batch_queue
+        processes its output only after the step in flight before it."""
+        ran_us = end_us if ran_us is None else ran_us
         out, flags, i, sending = batch
         ids = list(out.num_scheduled_tokens.keys())
         sampled = []
@@ -303,11 +308,11 @@ def run(model_dir, sc):
             # runs only the preempted in a schedule that preempted). vLLM livelocks; blis's
             # livelock guard departs (docs/engine.md).
             raise Stuck(f"at {end_us} µs: 2000 steps without a sampled token while loaded requests wait")
-        recving = worker.landed(i, end_us)
+        recving = worker.landed(i, ran_us)
         if recving:
             progress[0] = 0
         # Sends the worker reports with this step (a list in the order they finished; vLLM's is a set).
-        sending = (list(sending) if sending else []) + worker.sent(end_us)
+        sending = (list(sending) if sending else []) + worker.sent(ran_us)
         kv = KVConnectorOutput(finished_sending=sending or None, finished_recving=recving or None) if tier or remote else None
         mro = ModelRunnerOutput(req_ids=ids, req_id_to_index={r: n for n, r in enumerate(ids)}, sampled_token_ids=sampled, kv_connector_output=kv)
         process_aborts(end_us)
@@ -375,7 +380,8 @@ def run(model_dir, sc):
             if queue:
                 batch, end = queue.popleft()
                 now = max(now, end)
-                if finish_step(batch, now) or batch[0].total_num_scheduled_tokens > 0:
+                # An empty step ended when it was scheduled (`end`): its worker output is from then.
+                if finish_step(batch, now, end) or batch[0].total_num_scheduled_tokens > 0:
                     idle_empties = 0
                     continue
             elif not s.has_requests() and not worker.loads:

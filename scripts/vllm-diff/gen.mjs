@@ -4,10 +4,12 @@
 // request fits the pool and max_model_len on its own (blis would drop one that never fits, and
 // vLLM would wait for it forever).
 //
-//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu|pd] [chunked|whole] [small|large] > scenarios.json
+//   node scripts/vllm-diff/gen.mjs COUNT SEED [sync|async|mixed] [fcfs|priority] [full|hybrid] [none|aborts] [none|cpu|pd] [chunked|whole|tight] [small|large] > scenarios.json
 //
 // whole: chunked prefill off (a prompt goes whole or waits); vLLM then needs max_model_len <= the
 // token budget, so max_model_len is the budget and every request fits it.
+//
+// tight: chunked prefill on, max_model_len the longest request's prompt + output.
 //
 // hybrid: a full-attention and a sliding-window KV cache group sharing the pool (gpt-oss-like).
 //
@@ -86,6 +88,11 @@ for (let s = 0; s < Number(count); s++) {
     // Not prefill-only requests: vLLM ignores the abort of a finished request (its held blocks wait
     // for the decode side; the cluster does the same at a client timeout, docs/cluster.md).
     for (const r of sc.requests) if (rand() < 0.35 && !r.prefillOnly) sc.aborts.push({ id: r.id, atUs: r.arrivalUs + 10 * int(0, 1500) + 5 });
+  }
+  if (chunking === 'tight') {
+    // max_model_len as short as the longest request (prompt + output): the running loop's
+    // `max_model_len - 1 - num_computed_tokens` cap and check_stop's length test at their limit.
+    sc.maxModelLen = Math.max(...sc.requests.map((r) => r.inputTokens + r.outputTokens));
   }
   if (chunking === 'whole') {
     sc.enableChunkedPrefill = false;

@@ -5,6 +5,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../../test/fixtures/vllm-diff"
 py=${PYTHON:-python3}
+# vLLM frees the blocks of a step's finished_sending set in set order, which follows the string
+# hashes of the request ids: pinned, so that the fixtures are reproducible (README.md).
+export PYTHONHASHSEED=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
@@ -26,4 +29,9 @@ pd-priority 300 11 mixed priority full aborts pd
 pd-large 185 12 mixed fcfs    full   aborts pd   chunked large
 whole    300 7 mixed fcfs     full   aborts none whole
 large    150 8 mixed fcfs     full   aborts none chunked large
+hybrid-priority 300 23 mixed priority hybrid aborts
+whole-cpu 300 24 mixed fcfs   full   aborts cpu  whole
+whole-pd 300 25 mixed fcfs    full   aborts pd   whole
+tight    300 31 mixed fcfs     full   aborts none tight
+cpu-priority-2 300 42 mixed priority full aborts cpu
 LIST

@@ -12,7 +12,7 @@ import { kvSizing, validateTp, vllmBatchDefaults, withKvCacheDtype } from '../mo
 import { kvCacheGroups, type KvCacheGroups } from '../model/kv-groups.js';
 import { cpuTierFor } from './cpu-tier-config.js';
 import type { PoolConfig, PoolEngineConfig, PoolOptions, PoolRole } from './pools.js';
-import { checkBudgetHoldsSeqs, unchunkedDefaultBudget } from '../engine/config.js';
+import { checkBudgetHoldsSeqs, vllmDefaultBudget } from '../engine/config.js';
 
 /** The layout flags (a subset of ClusterOptions). */
 export interface PoolLayoutOptions {
@@ -71,7 +71,7 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
     const mssGiven = o.maxNumSeqs !== undefined || d.batchGiven.maxNumSeqs;
     let mss = o.maxNumSeqs !== undefined ? positiveInt(o.maxNumSeqs, `${where} maxNumSeqs`)
       : d.batchGiven.maxNumSeqs ? engine.maxNumSeqs : batch.maxNumSeqs;
-    const poolDefaultBudget = engine.enableChunkedPrefill ? batch.maxNumBatchedTokens : unchunkedDefaultBudget(batch.maxNumBatchedTokens, engine.maxModelLen, mss);
+    const poolDefaultBudget = vllmDefaultBudget(batch.maxNumBatchedTokens, engine.maxModelLen, mss, engine.enableChunkedPrefill);
     const mbt = o.maxNumBatchedTokens !== undefined ? positiveInt(o.maxNumBatchedTokens, `${where} maxNumBatchedTokens`)
       : d.batchGiven.maxNumBatchedTokens ? engine.maxNumBatchedTokens : poolDefaultBudget;
     // vLLM's default sequence cap is at most the token budget (engine/arg_utils.py).

@@ -22,6 +22,8 @@ export class BatchQueue {
   private nxt: StepBatch;
   /** `nxt` holds the step formed behind `cur` (async scheduling only). */
   private nextReady = false;
+  /** When `nxt` was formed: an empty one runs then (no forward), and its output reports what the connector had finished by then. */
+  private nxtFormedUs = 0;
   private formSeq = 0;
   private readonly stepCost: StepCost;
   private readonly scheduler: Scheduler;
@@ -79,22 +81,26 @@ export class BatchQueue {
       this.cur = b;
       cost.fill(b);
       const gpuUs = parts[0]! + this.compileStallUs(b);
-      this.formInto(b, this.nxt, true);
-      this.nextReady = true;
+      this.formAhead(b);
       this.costNext();
       us = Math.max(gpuUs, parts[1]!) + cost.syncUs;
     } else {
-      // An empty step formed ahead (asynchronous loop): vLLM runs it without a forward and handles
-      // its output (finished_sending) after scheduling the step launched now, before the next one.
+      // An empty step formed ahead (asynchronous loop): vLLM runs it without a forward when it is
+      // scheduled and handles its output (finished_recving, finished_sending) after scheduling the
+      // step launched now, before the next one.
       let pendingEmpty = this.nextReady ? this.nxt.seq : -1;
+      let pendingUs = this.nxtFormedUs;
+      const now = this.clock.nowUs;
       this.nextReady = false;
       this.formInto(this.cur, this.cur, false, pendingEmpty >= 0);
       // Empty again with an empty batch still pending: vLLM's batch queue now processes the pending
-      // one (its finished_sending frees blocks) and schedules again, the batch just formed pending
-      // in its turn (test/engine/vllm-diff.test.ts, CPU-tier scenarios).
-      while (this.cur.size === 0 && pendingEmpty >= 0 && this.scheduler.stores.any) {
-        this.scheduler.releaseStores(pendingEmpty);
+      // one (its finished_sending frees blocks, its finished_recving readies loaded requests) and
+      // schedules again, the batch just formed pending in its turn (test/engine/vllm-diff.test.ts,
+      // CPU-tier scenarios). Once a batch formed now reports nothing, nothing more can this instant.
+      while (this.cur.size === 0 && pendingEmpty >= 0 && (this.scheduler.stores.any || this.scheduler.loads.any)) {
+        if (!this.processEmpty(pendingEmpty, pendingUs) && pendingUs === now) break;
         pendingEmpty = this.cur.seq;
+        pendingUs = now;
         this.formInto(this.cur, this.cur, false, true);
       }
       const skippedSeq = pendingEmpty;
@@ -106,14 +112,33 @@ export class BatchQueue {
         cost.fill(b);
         const gpuUs = parts[0]! + this.compileStallUs(b);
         const cpuUs = parts[1]!;
-        if (skippedSeq >= 0 && this.scheduler.stores.any) this.scheduler.releaseStores(skippedSeq);
-        this.formInto(b, this.nxt, true);
-        this.nextReady = true;
+        if (skippedSeq >= 0) this.processEmpty(skippedSeq, pendingUs);
+        this.formAhead(b);
         this.costNext();
         us = cpuUs + Math.max(gpuUs, parts[1]!) + cost.syncUs;
       }
     }
     return Math.max(1, Math.round(us));
+  }
+
+  /** Forms the step to run after `b` (asynchronous loop), from the state before b's outputs. */
+  private formAhead(b: StepBatch): void {
+    this.formInto(b, this.nxt, true);
+    this.nextReady = true;
+    this.nxtFormedUs = this.clock.nowUs;
+  }
+
+  /**
+   * The output of an empty step formed at `seq`, run (without a forward) at `ranUs`: the connector's
+   * get_finished ran then (gpu_model_runner.py execute_model → kv_connector_no_forward), so it
+   * reports the loads started by then that had landed by then and the CPU stores of the ids it
+   * carried; loads first, as update_from_output's _update_from_kv_xfer_finished. True if any.
+   */
+  private processEmpty(seq: number, ranUs: number): boolean {
+    const s = this.scheduler;
+    const loaded = s.loads.any && s.releaseLoads(seq, ranUs);
+    const stored = s.stores.any && s.releaseStores(seq);
+    return loaded || stored;
   }
 
   /** µs the step launched with batch `b` waits for fused-MoE kernels compiled on first use (0 almost always). */
@@ -196,7 +221,14 @@ export class BatchQueue {
     // once (an empty SchedulerOutput runs no forward), the victim now waiting. Repeat until a
     // schedule is not empty or preempts nobody: each round takes one request out of the running
     // list, so it ends. (Retried once only, two such victims in a row left the engine idle.)
-    while (s.schedule(nowUs, out) && out.size === 0 && !ahead) out.clear(seq);
+    // That empty schedule ends with its store pass (build_connector_meta: the preempted request's
+    // stores complete) and is a step (no forward) whose connector output update_from_output takes
+    // (finished_recving, finished_sending: a finished request's held blocks) before the next one.
+    while (s.schedule(nowUs, out) && out.size === 0 && !ahead) {
+      s.completePreemptedStores();
+      this.processEmpty(seq, nowUs);
+      out.clear(seq);
+    }
   }
 
   /** Ends a decode run: running requests' counters and the in-flight batches are written out. */

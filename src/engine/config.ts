@@ -154,11 +154,13 @@ export function checkBudgetHoldsSeqs(maxNumBatchedTokens: number, maxNumSeqs: nu
 }
 
 /**
- * The token budget vLLM picks when chunked prefill is off and none is given (engine/arg_utils.py):
- * at least max_model_len, so any prompt fits one step, and at most max_num_seqs × max_model_len.
+ * The token budget vLLM picks when none is given (engine/arg_utils.py
+ * `_set_default_max_num_seqs_and_batched_tokens_args`, 0.15.1 lines 1992-2006): the GPU's default,
+ * raised to max_model_len when chunked prefill is off (any prompt fits one step), and in either
+ * case at most max_num_seqs × max_model_len (the given or default sequence cap).
  */
-export function unchunkedDefaultBudget(defaultBudget: number, maxModelLen: number, maxNumSeqs: number): number {
-  return Math.min(maxNumSeqs * maxModelLen, Math.max(maxModelLen, defaultBudget));
+export function vllmDefaultBudget(defaultBudget: number, maxModelLen: number, maxNumSeqs: number, chunkedPrefill: boolean): number {
+  return Math.min(maxNumSeqs * maxModelLen, chunkedPrefill ? defaultBudget : Math.max(maxModelLen, defaultBudget));
 }
 
 function positiveInt(name: string, v: number): void {

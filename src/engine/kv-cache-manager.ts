@@ -182,6 +182,15 @@ export class KvCacheManager {
       }
       emptyList(pending);
     }
+    this.completePreemptedStores();
+  }
+
+  /**
+   * The stores of the requests preempted in this formation complete (build_connector_meta calls
+   * complete_store for `preempted_req_ids` after `_get_reqs_to_store`): their blocks become tier
+   * hits. Run by every schedule, an empty one that preempted its only request included.
+   */
+  completePreemptedStores(): void {
     const done = this.pendingCompletes;
     if (done.length === 0) return;
     for (let k = 0; k < done.length; k++) {

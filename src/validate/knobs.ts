@@ -3,17 +3,16 @@
  * `vllm serve` of that version applies), so that a sparse file simulates the server it
  * describes. Knobs vLLM computes at start-up from the model and the GPU (`max_model_len` from
  * the model config, the KV block count from memory profiling, the block size an MLA backend
- * forces: vllm/platforms/cuda.py) are left to the simulator, which
- * returns the values it derived (SimulationResult.derived); their reasons are here too.
+ * forces: vllm/platforms/cuda.py) and the batch knobs, whose defaults depend on the GPU, on each
+ * other, on max_model_len and on chunked prefill, are left to the simulator (the cluster config
+ * applies vLLM's rules), which returns the values it derived (SimulationResult.derived); their
+ * reasons are here too.
  *
- * Sources (vLLM 0.15): vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (per-GPU
- * max_num_seqs / max_num_batched_tokens of the OpenAI API server), vllm/config/cache.py
- * CacheConfig (gpu_memory_utilization 0.9), V1 defaults for prefix
- * caching and chunked prefill (both on for generative models).
+ * Sources (vLLM 0.15): vllm/engine/arg_utils.py EngineArgs.get_batch_defaults and
+ * `_set_default_max_num_seqs_and_batched_tokens_args`, vllm/config/cache.py CacheConfig
+ * (gpu_memory_utilization 0.9), V1 defaults for prefix caching and chunked prefill (both on for
+ * generative models).
  */
-import { findHardware } from '../model/hardware-catalog.js';
-import type { HardwareSpec } from '../model/hardware.js';
-import { vllmBatchDefaults } from '../model/kv-sizing.js';
 import type { Assumption } from './assumptions.js';
 
 /** vLLM engine knobs; null means unknown in the source (derive it). */
@@ -63,6 +62,8 @@ export const OPTIONAL_KNOBS: ReadonlySet<KnobName> = new Set<KnobName>(['cpuKvBl
 
 /** Knobs the simulator derives from the model and the GPU, with the rule it applies. */
 export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
+  maxNumSeqs: "vLLM serve's default for the GPU (engine/arg_utils.py get_batch_defaults: 1024 on a GPU of at least 70 GiB that is not an A100, else 256), at most max_num_batched_tokens (_set_default_max_num_seqs_and_batched_tokens_args)",
+  maxNumBatchedTokens: "vLLM serve's default for the GPU (engine/arg_utils.py get_batch_defaults: 8192 on a GPU of at least 70 GiB that is not an A100, else 2048), raised to max_model_len without chunked prefill and at most max_num_seqs × max_model_len (_set_default_max_num_seqs_and_batched_tokens_args)",
   maxModelLen: "vLLM's default: the model config's maximum context (config/model.py _get_and_verify_max_len: max_position_embeddings or the smallest length key, times the RoPE factor for yarn (of original_max_position_embeddings), linear and dynamic scaling, not llama3; LongRoPE defaults to original_max_position_embeddings; model/max-model-len.ts)",
   blockSize: "vLLM's KV block size on CUDA: 16, except that an MLA model's default attention backend forces its own (64 for FlashMLA on Hopper, FlashInfer MLA on Blackwell; platforms/cuda.py; model/kv-block-size.ts)",
   totalKvBlocksGpu: "vLLM's memory profiling: (device memory × gpu_memory_utilization − weights/TP − profiled activations, sampler and non-torch memory) / bytes per KV block per GPU (model/kv-sizing.ts)",
@@ -71,13 +72,6 @@ export const SIMULATOR_DERIVED: Readonly<Partial<Record<KnobName, string>>> = {
 interface Rule {
   readonly value: number | boolean;
   readonly why: string;
-}
-
-function batchDefaults(hw: HardwareSpec | undefined): { seqs: Rule; tokens: Rule } | undefined {
-  if (!hw) return undefined;
-  const d = vllmBatchDefaults(hw);
-  const why = `${d.rule}; arg_utils.py get_batch_defaults`;
-  return { seqs: { value: d.maxNumSeqs, why }, tokens: { value: d.maxNumBatchedTokens, why } };
 }
 
 export interface DerivedKnobs {
@@ -105,15 +99,10 @@ function asyncDefault(version: string | null): Rule {
     : { value: false, why: `vLLM ${version} predates asynchronous scheduling by default (${ASYNC_DEFAULT_SINCE.join('.')}, vllm-project/vllm#27614): each step is scheduled after the previous one ends` };
 }
 
-/**
- * Fills the null knobs that vLLM's default rules decide; `gpu` is the experiment's hardware name,
- * `hardware` the GPU it names when not the catalog's (validate --hardware-config).
- */
-export function deriveKnobs(engine: EngineKnobs, gpu: string, hardware?: HardwareSpec): DerivedKnobs {
-  const batch = batchDefaults(hardware ?? findHardware(gpu));
+/** Fills the null knobs that vLLM's default rules decide on their own; the others are left to the simulator. */
+export function deriveKnobs(engine: EngineKnobs): DerivedKnobs {
   const rules: Partial<Record<KnobName, Rule>> = {
     asyncScheduling: asyncDefault(engine.vllmVersion),
-    ...(batch ? { maxNumSeqs: batch.seqs, maxNumBatchedTokens: batch.tokens } : {}),
     gpuMemoryUtilization: { value: 0.9, why: "vLLM's default (config/cache.py CacheConfig.gpu_memory_utilization)" },
     enablePrefixCaching: { value: true, why: "vLLM V1's default for generative models" },
     enableChunkedPrefill: { value: true, why: "vLLM V1's default for generative models" },

@@ -151,7 +151,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     });
   }
   const described = describedGpu(exp.hardware.gpu, opts.hardwareSpecs ?? []);
-  const knobs = deriveKnobs(exp.engine, exp.hardware.gpu, described);
+  const knobs = deriveKnobs(exp.engine);
   const assumptions: Assumption[] = [...exp.assumptions, ...knobs.assumptions];
   const spec = findModel(exp.model);
   if (spec === undefined && Object.keys(exp.hfConfig).length === 0) {

@@ -127,6 +127,20 @@ describe('hand-computed vLLM scenarios through blis replay: batching and the tok
     sync: { r0: [11000, 21700], r1: [21700, 31700], r2: [21700, 31700] },
   });
 
+  // The same requests and flags plus --long-prefill-token-threshold 60: vLLM's waiting loop caps
+  // a prompt at the threshold before its chunked-prefill-off test, and its running loop never
+  // makes that test, so prompts still split (scheduler.py schedule()).
+  // S1 [0, 11100): A 60 (capped; 68 left) + B 50 (≤ 60 and ≤ 68: whole) → B token 1; C's 20 > 18
+  // left: break. S2 [11100, 21700): A 40 (A token 1) + B decode (done) + C 20 (C token 1).
+  // S3 [21700, 31700): A, C decode → done. Async: S2 is formed at 0 behind S1 with the same batch
+  // (B's token in flight counts as a placeholder: B decodes 1); S3 at 11100: A and C decode, B's
+  // last token is in flight. Same times.
+  scenario('--no-enable-chunked-prefill with --long-prefill-token-threshold: prompts still split at the threshold', {
+    csv: 'arrival_us,input_tokens,output_tokens\n0,100,2\n0,50,2\n0,20,2\n',
+    flags: ['--no-enable-chunked-prefill', '--max-num-batched-tokens', '128', '--max-model-len', '128', '--long-prefill-token-threshold', '60'],
+    sync: { r0: [21700, 31700], r1: [11100, 21700], r2: [21700, 31700] },
+  });
+
   // The same requests with chunked prefill (default) and budget 128:
   // S1 [0, 11280): A 100 + B 28 → A token 1. S2 [11280, 21700): A decode + B 22 + C 20 → 10420:
   // A done, B and C token 1. S3 [21700, 31700): B, C done. Async: the same batches.

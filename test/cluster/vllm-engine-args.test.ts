@@ -27,6 +27,24 @@ describe("vLLM's engine-argument rules", () => {
     expect(c.pools.map((p) => [p.engine.maxNumBatchedTokens, p.engine.maxNumSeqs])).toEqual([[256, 256], [8192, 1024]]);
   });
 
+  it('a derived budget is at most max_num_seqs × max_model_len with chunked prefill on too, which sizes the profiled activations and so the KV cache', () => {
+    // engine/arg_utils.py _set_default_max_num_seqs_and_batched_tokens_args: when the budget is
+    // not given, `max_num_batched_tokens = min(max_num_seqs * max_model_len, ...)` whatever the
+    // chunked-prefill setting. H100: 8192 by default; 2 sequences of 1024 tokens give 2048.
+    const c = resolveClusterConfig({ ...base, maxNumSeqs: 2, maxModelLen: 1024 });
+    expect(c.engine.maxNumBatchedTokens).toBe(2048);
+    expect(c.derivations['maxNumBatchedTokens']).toMatch(/at most max_num_seqs x max_model_len = 2048/);
+    // The KV cache is what vLLM's profile run over a 2048-token forward leaves.
+    expect(c.engine.totalKvBlocks).toBe(resolveClusterConfig({ ...base, maxNumSeqs: 2, maxModelLen: 1024, maxNumBatchedTokens: 2048 }).engine.totalKvBlocks);
+    // A given budget is kept (vLLM only warns that it exceeds max_num_seqs * max_model_len).
+    expect(resolveClusterConfig({ ...base, maxNumSeqs: 2, maxModelLen: 1024, maxNumBatchedTokens: 8192 }).engine.maxNumBatchedTokens).toBe(8192);
+    // The default sequence cap (1024) times a 16-token max_model_len: 16384 ≥ 8192, no cap.
+    expect(resolveClusterConfig({ ...base, maxModelLen: 16 }).engine.maxNumBatchedTokens).toBe(8192);
+    // Each pool derives its own the same way.
+    const p = resolveClusterConfig({ ...base, maxModelLen: 1024, pools: [{ role: 'unified', count: 1, maxNumSeqs: 3 }, { role: 'unified', name: 'big', count: 1 }] });
+    expect(p.pools.map((x) => [x.engine.maxNumBatchedTokens, x.engine.maxNumSeqs])).toEqual([[3072, 3], [8192, 1024]]);
+  });
+
   it('a budget below a given sequence cap is refused, as vLLM refuses it', () => {
     expect(() => resolveClusterConfig({ ...base, maxNumBatchedTokens: 64, maxNumSeqs: 128 })).toThrow(/max_num_batched_tokens \(64\) must be greater than or equal to max_num_seqs \(128\)/);
     expect(resolveClusterConfig({ ...base, maxNumBatchedTokens: 128, maxNumSeqs: 128 }).engine.maxNumSeqs).toBe(128);

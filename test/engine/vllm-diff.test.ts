@@ -49,7 +49,7 @@ const KNOWN: Readonly<Record<string, readonly number[]>> = {};
 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`../fixtures/vllm-diff/${name}`, import.meta.url), 'utf8')) as Fixture;
 
-describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json', 'aborts.json', 'cpu.json', 'whole.json', 'large.json', 'cpu-priority.json', 'pd.json', 'pd-priority.json', 'pd-large.json'])('blis against vLLM 0.15.1 scheduler runs (%s)', (name) => {
+describe.each(['sync.json', 'async.json', 'priority.json', 'hybrid.json', 'aborts.json', 'cpu.json', 'whole.json', 'large.json', 'cpu-priority.json', 'pd.json', 'pd-priority.json', 'pd-large.json', 'hybrid-priority.json', 'whole-cpu.json', 'whole-pd.json', 'tight.json', 'cpu-priority-2.json'])('blis against vLLM 0.15.1 scheduler runs (%s)', (name) => {
   const fx = load(name);
   it('holds vLLM\'s run of every scenario', () => {
     expect(fx.scenarios.length).toBeGreaterThanOrEqual(150);

@@ -154,3 +154,36 @@ describe('vLLM scenarios: a CPU store completes when its request is done', () =>
     expect(r.reqs.r2!.finishedUs).toBe(6430);
   });
 });
+
+describe('vLLM scenarios: a CPU load reported by an empty step (asynchronous loop)', () => {
+  it('an empty step reports the loads that landed by the time it ran, and vLLM schedules again at once', () => {
+    // 5 blocks (4 usable p1..p4), block 4, CPU tier of 8 blocks, loads 100 µs a block.
+    // a (0; g's 8, 1 out): [a:8] → 1080; G0, G1 stored to the tier; freed: [p3, p4, p2, p1].
+    // z (2000; 16 unique, 1 out): [z:16] → 3160, taking every block (G0, G1 evicted from the GPU).
+    // q (3200; 1 prompt token, 3 out: it never fills a block, so it stores nothing): F1 [q:1]
+    //   3200 → 4210; F2 [q:1] (formed behind F1 at 3200) → 5220; F3 [q:1] (formed at 4210) → 6230.
+    // L (4500; g's 8 + 1, 1 out) is first reached by F4, formed at 5220 behind F3: q's last token
+    //   is in flight, so F4 is empty, but L misses on the GPU and hits G0, G1 in the tier: its 2
+    //   blocks are allocated and the load lands at 5420 (WAITING_FOR_REMOTE_KVS).
+    // 6230: F3's outputs (q finishes). step_with_batch_queue schedules F5: L is still waiting for
+    //   its KV, nothing else waits: empty. It pops F4, whose no-forward get_finished ran at 5220,
+    //   before the landing: nothing. It schedules F6 (empty again) and pops F5, which ran at 6230
+    //   (gpu_model_runner.py execute_model → kv_connector_no_forward → get_finished): L's load is
+    //   reported (finished_recving) and F7, formed at once, runs [L:1] (8 tokens loaded) → 7240.
+    //   Without that report the engine would wait for the next poll of the load (→ 7241).
+    // Synchronous loop: L's load starts with [q:1] formed at 5220 and is reported at its end
+    // (6230), so [L:1] runs 6230 → 7240 as well.
+    const reqs = [
+      { id: 'a', inputTokens: 8, outputTokens: 1, prefix: { group: 'g', tokens: 8 } },
+      { id: 'z', arrivalUs: 2000, inputTokens: 16, outputTokens: 1 },
+      { id: 'q', arrivalUs: 3200, inputTokens: 1, outputTokens: 3 },
+      { id: 'L', arrivalUs: 4500, inputTokens: 9, outputTokens: 1, prefix: { group: 'g', tokens: 8 } },
+    ];
+    for (const asyncScheduling of [true, false]) {
+      const r = runScenario({ asyncScheduling, blockSize: 4, totalKvBlocks: 5, maxNumBatchedTokens: 64, maxModelLen: 1000, cpuTier: cpuTier(8) }, reqs);
+      expect(r.batches).toEqual([['a:8'], ['z:16'], ['q:1'], ['q:1'], ['q:1'], ['L:1']]);
+      expect(r.stepEndsUs).toEqual([1080, 3160, 4210, 5220, 6230, 7240]);
+      expect(r.reqs.L).toMatchObject({ firstTokenUs: 7240, finishedUs: 7240, cachedTokens: 0, cpuCachedTokens: 8 });
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { parseExperiment } from '../../src/validate/experiment.js';
 import { deriveKnobs } from '../../src/validate/knobs.js';
 import { buildPlan } from '../../src/validate/plan.js';
 import { planClusterOptions } from '../../src/validate/simulate-plan.js';
+import { resolveClusterConfig } from '../../src/cluster/config.js';
 import { errorOf } from './helpers.js';
 
 const TRAINVAL = new URL('../../baselines/trainval-experiments/', import.meta.url);
@@ -84,15 +85,26 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
   const nulls = { maxNumSeqs: null, maxNumBatchedTokens: null, maxModelLen: null, gpuMemoryUtilization: null, blockSize: null, totalKvBlocksGpu: null, enablePrefixCaching: null, enableChunkedPrefill: null, cpuKvBlocks: null, cpuKvGibPerGpu: null, asyncScheduling: null, kvCacheDtype: null, disableHybridKvCacheManager: null, vllmVersion: null };
 
   it('H100 (80 GB, not an A100): max_num_seqs 1024, max_num_batched_tokens 8192; A100-80 and L40S: 256 and 2048', () => {
-    expect(deriveKnobs(nulls, 'H100-SXM-80GB').engine).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9, blockSize: null, enablePrefixCaching: true, enableChunkedPrefill: true });
-    expect(deriveKnobs(nulls, 'A100-SXM4-80GB').engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
-    expect(deriveKnobs(nulls, 'L40S').engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
-    // max_model_len, the block size (an MLA backend forces its own) and the KV blocks need the model: the simulator derives them.
-    expect(deriveKnobs(nulls, 'H100').leftToSimulator).toEqual(['maxModelLen', 'blockSize', 'totalKvBlocksGpu']);
+    expect(deriveKnobs(nulls).engine).toMatchObject({ maxNumSeqs: null, maxNumBatchedTokens: null, gpuMemoryUtilization: 0.9, blockSize: null, enablePrefixCaching: true, enableChunkedPrefill: true });
+    // The batch knobs (their defaults depend on the GPU, on each other, on max_model_len and on
+    // chunked prefill), max_model_len, the block size (an MLA backend forces its own) and the KV
+    // blocks: the simulator derives them.
+    expect(deriveKnobs(nulls).leftToSimulator).toEqual(['maxNumSeqs', 'maxNumBatchedTokens', 'maxModelLen', 'blockSize', 'totalKvBlocksGpu']);
+    const gpu = (name: string) => {
+      const j = read(TRAINVAL, QWEN);
+      j.hardware.gpu = name;
+      j.vllm.max_num_seqs = null;
+      j.vllm.max_num_batched_tokens = null;
+      j.vllm.total_kv_blocks_gpu = null;
+      return resolveClusterConfig(planClusterOptions(buildPlan(parseExperiment(j, 'g.json'), { seed: 1, arrivals: 'synthetic' })).options).engine;
+    };
+    expect(gpu('H100-SXM-80GB')).toMatchObject({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192 });
+    expect(gpu('A100-SXM4-80GB')).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
+    expect(gpu('L40S')).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
   });
 
   it('stated knobs are kept; each derived one is listed with its rule', () => {
-    const d = deriveKnobs({ ...nulls, maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, totalKvBlocksGpu: 100, enablePrefixCaching: false, enableChunkedPrefill: true }, 'H100');
+    const d = deriveKnobs({ ...nulls, maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, totalKvBlocksGpu: 100, enablePrefixCaching: false, enableChunkedPrefill: true });
     expect(d.engine).toMatchObject({ maxNumSeqs: 128, maxNumBatchedTokens: 2048, blockSize: 32, enablePrefixCaching: false });
     expect(d.assumptions.map((a) => a.field)).toEqual(['vllm.gpu_memory_utilization', 'vllm.async_scheduling']);
     expect(d.leftToSimulator).toEqual(['maxModelLen']);
@@ -112,6 +124,22 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     const on = buildPlan(parseExperiment(read(TRAINVAL, QWEN), 'c.json'), { seed: 1, arrivals: 'synthetic' });
     expect(planClusterOptions(on).options.enableChunkedPrefill).toBeUndefined();
     expect(on.derive).toContain('maxModelLen');
+  });
+
+  it("unstated batch knobs follow vLLM's rules with the stated ones: a default max_num_seqs at most a stated budget, a default budget raised to max_model_len without chunked prefill", () => {
+    // engine/arg_utils.py _set_default_max_num_seqs_and_batched_tokens_args: the defaults depend on
+    // each other and on max_model_len and chunked prefill, so the cluster config derives them.
+    const resolved = (edit: (v: Record<string, unknown>) => void) => {
+      const j = read(TRAINVAL, QWEN);
+      edit(j.vllm);
+      return resolveClusterConfig(planClusterOptions(buildPlan(parseExperiment(j, 'b.json'), { seed: 1, arrivals: 'synthetic' })).options).engine;
+    };
+    // A stated 512-token budget, no max_num_seqs: vLLM runs min(1024, 512) = 512 sequences.
+    expect(resolved((v) => { v.max_num_batched_tokens = 512; v.max_num_seqs = null; })).toMatchObject({ maxNumBatchedTokens: 512, maxNumSeqs: 512 });
+    // Chunked prefill off, max_model_len 32768, no budget: vLLM raises the budget to 32768.
+    expect(resolved((v) => { v.max_num_batched_tokens = null; v.enable_chunked_prefill = false; v.max_model_len = 32768; })).toMatchObject({ maxNumBatchedTokens: 32768, maxModelLen: 32768 });
+    // Neither stated (H100): 8192 and 1024, as before.
+    expect(resolved((v) => { v.max_num_batched_tokens = null; v.max_num_seqs = null; })).toMatchObject({ maxNumBatchedTokens: 8192, maxNumSeqs: 1024 });
   });
 
   it("vllm.disable_hybrid_kv_cache_manager: true is simulated; false or absent leaves vLLM's own rule; anything else is refused", () => {
@@ -255,7 +283,7 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
   });
 
   it('async scheduling follows the version: default from vLLM 0.14, synchronous before; a stated value wins', () => {
-    const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling }, 'H100');
+    const at = (vllmVersion: string | null, asyncScheduling: boolean | null = null) => deriveKnobs({ ...nulls, vllmVersion, asyncScheduling });
     expect(at('0.15.1').engine.asyncScheduling).toBe(true);
     expect(at('v0.14.0').engine.asyncScheduling).toBe(true);
     expect(at('1.0.2').engine.asyncScheduling).toBe(true);
@@ -284,7 +312,8 @@ describe('null knobs by vLLM\'s rules; hints reported, never used', () => {
     expect(e.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.max_num_seqs_likely', value: 256, kind: 'hint' }));
     expect(e.assumptions).toContainEqual(expect.objectContaining({ field: 'vllm.total_kv_blocks_gpu_alt', value: 65368, kind: 'hint' }));
     const plan = buildPlan(e, { seed: 1, arrivals: 'synthetic' });
-    expect(plan.engineKnobs.maxNumSeqs).toBe(1024); // vLLM's H100 default, not the hint
+    expect(plan.derive).toContain('maxNumSeqs');
+    expect(resolveClusterConfig(planClusterOptions(plan).options).engine.maxNumSeqs).toBe(1024); // vLLM's H100 default, not the hint
     expect(plan.engineKnobs.totalKvBlocksGpu).toBe(65352); // the stated value, not the _alt
   });
 

@@ -30,7 +30,10 @@ describe('experiment files of models outside the catalog', () => {
     const { plan, result } = await run(file);
     expect(result.records).toHaveLength(plan.arrivals.length);
     expect(result.records.every((r) => r.status === 'completed')).toBe(true);
-    expect(new Set(plan.derive)).toEqual(new Set(['maxModelLen', 'blockSize', 'totalKvBlocksGpu']));
+    expect(new Set(plan.derive)).toEqual(new Set(['maxNumSeqs', 'maxNumBatchedTokens', 'maxModelLen', 'blockSize', 'totalKvBlocksGpu']));
+    // vLLM serve's batch defaults for the GPU (engine/arg_utils.py get_batch_defaults).
+    const big = /H100/.test(plan.hardware.gpu);
+    expect([result.derived['maxNumSeqs'], result.derived['maxNumBatchedTokens']]).toEqual(big ? [1024, 8192] : [256, 2048]);
     expect(result.derived['blockSize']).toBe(16);
     expect(result.derived['totalKvBlocksGpu']).toBeGreaterThan(1000);
   });
