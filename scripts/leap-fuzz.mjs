@@ -282,7 +282,8 @@ function specOf(r, pick, p, int, tag, modelArgs) {
   const nClients = int(1, 3);
   for (let c = 0; c < nClients; c++) {
     lines.push(`  - name: c${c}`, `    rate_fraction: ${pick([0.2, 0.5, 1])}`);
-    if (p(0.3)) lines.push(`    preset: ${pick(PRESETS)}`);
+    const preset = p(0.3);
+    if (preset) lines.push(`    preset: ${pick(PRESETS)}`);
     lines.push(`    input: ${distOf(pick, p, int, false)}`);
     const tinyOut = p(0.3);
     if (tinyOut) tag('tiny-output');
@@ -292,6 +293,7 @@ function specOf(r, pick, p, int, tag, modelArgs) {
     else if (pr === 'groups') lines.push(`    prefix: {groups: ${int(1, 6)}, tokens: ${pick([15, 16, 64, 200, 2000])}, select: ${pick(['random', 'round-robin'])}}`);
     else lines.push(`    prefix: {groups: ${int(1, 3)}, tokens: ${pick([16, 100, 500])}, select: cycled, prompts_per_group: ${int(1, 5)}}`);
     if (pr !== 'none') tag(`prefix=${pr}`);
+    if (pr === 'cycled' && preset) lines.push('    sessions: none'); // a preset's sessions and fixed prompts conflict
     if (pr !== 'cycled' && p(0.4)) {
       lines.push(`    sessions: {turns: {dist: uniform, min: 1, max: ${int(2, 6)}}, think_time_s: ${pick([0.1, 1, 5])}${p(0.3) ? ', start: empty' : ''}}`);
       tag('sessions');
