@@ -15,7 +15,7 @@
 // config (features, exit codes, differences, seconds). Exit 1 when any config differs, hangs or
 // crashes.
 import { spawn } from 'node:child_process';
-import { appendFileSync, renameSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, cpSync, realpathSync, symlinkSync, renameSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +31,14 @@ const jobs = Number(opt('jobs', 2));
 const timeoutS = Number(opt('timeout', 120));
 const outDir = opt('out', '/tmp/leap-fuzz');
 const only = opt('only', undefined);
-const cli = join(here, 'bin', 'blis.js');
+// The runs use a copy of the build, so rebuilding the checkout mid-run cannot fail them.
+const build = join(outDir, 'build');
+const cli = join(build, 'bin', 'blis.js');
+function snapshotBuild() {
+  rmSync(build, { recursive: true, force: true });
+  for (const d of ['bin', 'dist', 'proto', 'package.json']) cpSync(join(here, d), join(build, d), { recursive: true });
+  symlinkSync(realpathSync(join(here, 'node_modules')), join(build, 'node_modules'));
+}
 
 /** mulberry32: a small seeded generator, so config i is the same draw on every machine. */
 function rngOf(seed) {
@@ -398,6 +405,7 @@ function readFileSyncSafe(path) {
 }
 
 mkdirSync(outDir, { recursive: true });
+snapshotBuild();
 const indices = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, k) => start + k);
 let next = 0;
 let failures = 0;
@@ -416,5 +424,5 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Math.min(jobs, indices.length) }, worker));
 console.log(`${done} configs, ${failures} failing (${outDir}/results.jsonl)`);
-if (readdirSync(outDir).length === 0) rmSync(outDir, { recursive: true });
+rmSync(build, { recursive: true, force: true });
 process.exitCode = failures > 0 ? 1 : 0;
