@@ -269,6 +269,15 @@ function draw(i) {
   if (p(0.15)) argv.push('--trace-slowest', '5');
   if (p(0.15)) argv.push('--trace-instant-phases', 'span');
   argv.push('--output', 'json', '--quiet');
+  // Drawn last, so the draws above stay those of earlier versions: one config in ten is long
+  // (hundreds of requests in flight, long decode runs between events).
+  if (!replay && p(0.1)) {
+    const k = argv.indexOf('--num-requests');
+    if (k >= 0) argv[k + 1] = String(int(800, 2500));
+    const q = argv.indexOf('--rate');
+    if (q >= 0) argv[q + 1] = String(pick([100, 400, 2000]));
+    tag('long');
+  }
   return { argv, files, tags: [...tags] };
 }
 
@@ -393,9 +402,15 @@ async function check(i) {
     const text = readFileSyncSafe(join(base, 'leap', 'stderr'));
     refused = text.split('\n')[0].slice(0, 300);
   }
+  // What the run went through (preemptions, timeouts, rejections), for the feature counts.
+  let outcome = null;
+  try {
+    const m = JSON.parse(readFileSync(join(base, 'leap', 'metrics.json'), 'utf8'));
+    outcome = { ...m.requests, preemptions: m.kv?.preemptions ?? 0 };
+  } catch { /* no metrics (refused) */ }
   writeFileSync(join(base, 'argv.txt'), argv.join(' ') + '\n');
   if (!bad) rmSync(base, { recursive: true, force: true });
-  const row = { i, exit, refused, diffs, nondet, hang, crash, tags, seconds: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, v.seconds])), argv: argv.join(' ') };
+  const row = { i, exit, refused, diffs, nondet, hang, crash, tags, outcome, seconds: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, v.seconds])), argv: argv.join(' ') };
   appendFileSync(join(outDir, 'results.jsonl'), JSON.stringify(row) + '\n');
   return row;
 }
