@@ -278,6 +278,17 @@ function draw(i) {
     if (q >= 0) argv[q + 1] = String(pick([100, 400, 2000]));
     tag('long');
   }
+  // Linear step times with a context term: decode runs sum the batch's context as it grows.
+  if (!argv.includes('--latency-model') && p(0.1)) {
+    files['linear.json'] = JSON.stringify({ alpha0Us: pick([1, 500, 5000]), alpha1UsPerPrefillToken: pick([0, 10]), alpha2UsPerDecodeToken: pick([0, 30]), alpha3UsPerContextToken: pick([0, 0.01, 0.5]) }) + '\n';
+    argv.push('--latency-model', 'linear', '--latency-coefficients', 'linear.json');
+    tag('latency=linear-custom');
+  }
+  if (replay && p(0.4)) {
+    argv.push(...pick([['--rate-scale', '2'], ['--sample', '0.7'], ['--clip', 'input', '--max-model-len', '4096'], ['--compare']]));
+    tag('replay-transform');
+  }
+  if (argv.includes('traces.pb') && p(0.3)) argv.push('--otlp-framing', 'u32be');
   return { argv, files, tags: [...tags] };
 }
 
