@@ -319,6 +319,11 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.liveUpdate();
   }
 
+  /** A step ended with nothing left to run: a draining instance whose last request was aborted in that step is idle now. */
+  onIdle(inst: Instance): void {
+    this.lifecycle.workLeft(inst.id);
+  }
+
   /** A decode instance's step carries the allocation of a P/D request's blocks: its transfer starts. */
   onRemoteLoad(req: EngineRequest, blocks: number): void {
     const t = this.ledger.get(req.index);

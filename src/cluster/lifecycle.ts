@@ -2,7 +2,8 @@
  * The instance lifecycle the autoscaler drives and the router respects: instances are added to
  * a pool in provisioning, loading or ready; move only forward (ready → draining → gone); a
  * draining instance takes no new requests and becomes gone by itself the instant its last
- * request leaves (checked after that instant's step end, so a same-time arrival cannot slip in).
+ * request leaves (checked after that instant's step end, so a same-time arrival cannot slip in;
+ * after an abort, when the engine's last step ends: Cluster.onIdle).
  * Gone instances keep their ids (never reused) and leave the router's KV index.
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';

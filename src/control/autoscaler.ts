@@ -68,6 +68,12 @@ export class Autoscaler implements EventHandler, RecordSink {
   private asleep = false;
   /** The latest decision changed nothing and no replica is in transition. */
   private steady = false;
+  /**
+   * The cluster retires a drained replica itself and says when (DrainNotifier): the actuator does
+   * not look for empty draining replicas at scrapes, where one whose last request was aborted
+   * shows no request while its engine still runs the aborted request's step.
+   */
+  private readonly drainsNotified: boolean;
 
   constructor(private readonly sim: Simulator, private readonly cluster: ControlledCluster, readonly config: AutoscalerConfig, observer?: RequestObserver) {
     this.fleet = new Fleet(cluster);
@@ -80,6 +86,7 @@ export class Autoscaler implements EventHandler, RecordSink {
       upWindowUs: config.scaleUpStabilizationUs, downWindowUs: config.scaleDownStabilizationUs,
       upCooldownUs: config.scaleUpCooldownUs, downCooldownUs: config.scaleDownCooldownUs,
     });
+    this.drainsNotified = isDrainNotifier(cluster);
     if (isDrainNotifier(cluster)) {
       cluster.onDrained((id, tUs) => {
         if (this.fleet.get(id)?.state === 'draining') this.fleet.transition(id, 'gone', tUs);
@@ -156,7 +163,7 @@ export class Autoscaler implements EventHandler, RecordSink {
     const now = this.sim.nowUs;
     if (ev.a === KIND_SCRAPE) {
       this.observer.advance(now);
-      this.actuator.reconcile(this.cluster.replicas(), now);
+      if (!this.drainsNotified) this.actuator.reconcile(this.cluster.replicas(), now);
       this.collector.scrape(now, this.cluster.replicas(), this.observer.counters());
       if (this.observer.workRemains) this.sim.schedule(now + this.collector.scrapeIntervalUs, EventPriority.Scrape, this, KIND_SCRAPE, this.epoch);
     } else {

@@ -18,6 +18,11 @@ export interface InstanceListener {
    * when it lands.
    */
   onRemoteLoad?(req: EngineRequest, blocks: number): void;
+  /**
+   * Optional: a step ended and nothing is left to run. An abort leaves no request behind but not
+   * an idle engine while a step is in flight; a draining instance may be retired only now.
+   */
+  onIdle?(instance: Instance): void;
 }
 
 /**

@@ -345,6 +345,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
       this.livelock.idle();
       if (s.stores.any) s.releaseStores(Number.MAX_SAFE_INTEGER); // vLLM's empty step for their ids reports them
       this.armLoadPoll();
+      this.listener.onIdle?.(this);
       return false;
     }
     // The clock has not moved since `now` was read (only a step handler advances it, never a listener).

@@ -48,8 +48,15 @@ export async function runSweep(input: SweepRunInput): Promise<ResultLine[]> {
   const rungs = spec.halving?.rungs ?? 1;
   let current: Configuration[] = input.configs.filter((c) => inShard(c.index, input.shard));
   for (let rung = 0; rung < rungs; rung++) {
-    current = atRung(spec, current, rung, input.digest);
-    for (const c of current) covered.add(lineKey(c));
+    // Configurations that coincide (a random search drew the same values twice) run once, under
+    // their first index: which of them finished last must not pick the line (the same bytes with any --jobs).
+    const distinct: Configuration[] = [];
+    for (const c of atRung(spec, current, rung, input.digest)) {
+      if (covered.has(lineKey(c))) continue;
+      covered.add(lineKey(c));
+      distinct.push(c);
+    }
+    current = distinct;
     const todo = current.filter((c) => !have.has(lineKey(c)));
     input.onRung?.(rung, current.length, current.length - todo.length);
     await input.execute(todo, (line) => {
