@@ -304,17 +304,12 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     if (req === t.decodeReq) {
       this.ledger.leftDecode(t);
       this.lifecycle.workLeft(t.decodeInstance);
-      this.finish(t, 'completed', undefined);
-      this.liveUpdate();
-      return;
+    } else {
+      this.ledger.leftInstance(t);
+      // A prefill instance answered: the decode side takes over when the answer is out.
+      if (req.prefillOnly) return void this.sim.schedule(Math.max(this.sim.nowUs, Math.round(tUs)), EventPriority.Dispatch, this, Kind.PrefillDone, t);
+      this.lifecycle.workLeft(t.instance);
     }
-    this.ledger.leftInstance(t);
-    if (req.prefillOnly) {
-      // The prefill instance answered; the decode side takes over when the answer is out.
-      this.sim.schedule(Math.max(this.sim.nowUs, Math.round(tUs)), EventPriority.Dispatch, this, Kind.PrefillDone, t);
-      return;
-    }
-    this.lifecycle.workLeft(t.instance);
     this.finish(t, 'completed', undefined);
     this.liveUpdate();
   }

@@ -4,7 +4,6 @@
  * token emits it (its first token = TTFT), requests reaching their output length finish and
  * release their blocks (full blocks stay cached). The next step starts at once while there is
  * work (work conservation), after same-instant dispatches so they can join it.
- *
  * The synchronous and asynchronous engine loops (vLLM 0.15 v1/engine/core.py `step` and
  * `step_with_batch_queue`) differ in which batches are formed when and what a step costs
  * (batch-queue.ts). With async scheduling, a request arriving while a step runs is scheduled two
