@@ -7,20 +7,10 @@ import { ZERO_OVERHEADS } from '../../src/engine/config.js';
 import { createStepTimeModel } from '../../src/model/registry.js';
 import { generateArrivals } from '../../src/workload/generate.js';
 import { resolveWorkload } from '../../src/workload/resolve.js';
-import { InputError } from '../../src/kernel/errors.js';
+import { inputErrorOf as errorOf } from '../kernel/helpers.js';
 import { Rng } from '../../src/kernel/rng.js';
 
 const MIXTRAL = 'mistralai/mixtral-8x7b-v0.1';
-
-function errorOf(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('--data-parallel-size and --enable-expert-parallel', () => {
   test('an MoE model\'s ranks share its experts: N instances by default, more KV blocks, the step time built with them', () => {
