@@ -23,10 +23,7 @@
  * (each layer waits for its slowest GPU): the expected maximum, over the GPUs, of the experts that
  * GPU holds and the tokens touch.
  */
-import type { KernelRates } from './gemm.js';
-import { smoothRooflineUs } from './gemm.js';
-import type { MoeParallelism } from './step-time.js';
-import { InputError } from '../kernel/errors.js';
+import { smoothRooflineUs, type KernelRates } from './gemm.js';
 import { powInteger } from '../kernel/powers.js';
 
 /** Routed experts of one MoE layer, per GPU (./roofline-shapes.ts builds it). */
@@ -96,10 +93,4 @@ export function expectedBusiestExperts(perGpu: number, gpus: number, p: number):
     pmf *= ((perGpu - j) / (j + 1)) * (p / (1 - p));
   }
   return sum;
-}
-
-/** The MoE parallelism of a deployment, checked (`where` names the flag or field). */
-export function moeParallelism(dp: number, expertParallel: boolean, where: string): MoeParallelism {
-  if (!Number.isInteger(dp) || dp < 1) throw new InputError('FLAG_OUT_OF_RANGE', where, `data parallel size ${dp}; expected a positive integer`);
-  return Object.freeze({ dp, expertParallel });
 }
