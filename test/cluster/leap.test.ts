@@ -5,7 +5,8 @@
  * the CPU tier, P/D, small KV pools (preemption), client timeouts, live and scraped routing views,
  * KV-event routing, detail recording, a horizon that leaves requests unfinished, the shipped
  * fitted model and a split-cost one, and gpt-oss-20b's published config (sliding-window layers: vLLM's
- * hybrid KV cache groups, which such an engine steps request by request). The same harness checks the other speed hint that must not
+ * hybrid KV cache groups, which such an engine steps request by request; an MoE, whose experts two
+ * data-parallel ranks may share), vLLM's own data-parallel balancer. The same harness checks the other speed hint that must not
  * change results: a session's `exclusive` prefix group (its blocks kept out of the shared index), and
  * a generated workload's unique ids (a request's private blocks registered only if it is preempted, and
  * the hashes of a request without a shared prefix computed only if something reads them).
@@ -68,13 +69,15 @@ const clusterArb = fc.record({
   maxNumBatchedTokens: fc.constantFrom(512, 2048),
   longPrefillTokenThreshold: fc.constantFrom(0, 0, 256),
   scheduler: fc.constantFrom('fcfs', 'priority'),
-  routing: fc.constantFrom('round-robin', 'least-loaded', 'prefix', 'precise'),
+  routing: fc.constantFrom('round-robin', 'least-loaded', 'vllm-dp', 'prefix', 'precise'),
   snapshotRefreshIntervalMs: fc.constantFrom(0, 50),
   clientTimeoutS: fc.constantFrom(0, 0, 8),
   detailEvery: fc.constantFrom(-1, 0, 1, 3),
   splitModel: fc.boolean(),
   horizon: fc.boolean(),
   hybrid: fc.boolean(),
+  /** Two data-parallel ranks per server (an MoE model's, gpt-oss here, share its experts). */
+  dataParallel: fc.boolean(),
 });
 type ClusterCase = typeof clusterArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -92,6 +95,7 @@ function optionsOf(c: ClusterCase): ClusterOptions {
     hardware: 'H100',
     numInstances: c.numInstances,
     ...(pd ? { prefillInstances: 1, decodeInstances: c.numInstances - 1 } : {}),
+    ...(c.dataParallel && !pd && c.numInstances % 2 === 0 ? { dataParallelSize: 2 } : {}),
     asyncScheduling: c.asyncScheduling,
     ...(c.kvCpuBlocks > 0 ? { kvCpuBlocks: c.kvCpuBlocks } : {}),
     totalKvBlocks: c.totalKvBlocks,
