@@ -57,8 +57,13 @@ export function planRunOutputs(cmd: Command, io: CliIO, inputs: readonly string[
   const o = cmd.opts<Record<string, unknown>>();
   const outputs: Array<readonly [string, string]> = [];
   for (const [attr, flag] of OUTPUT_FILE_FLAGS) if (typeof o[attr] === 'string') outputs.push([flag, o[attr]]);
-  // Its format comes from its name: checked here, on the name given, before the sink opens a temporary sibling.
+  // Their formats come from their names: checked here, on the names given, before a sink opens a temporary sibling.
   if (typeof o['otlpOut'] === 'string') otlpFileFormat(resolvePath(io.cwd, o['otlpOut']));
+  // A name with no extension (/dev/stdout, a pipe) is written as CSV; another extension is a mistake, not CSV.
+  const requestsOut = o['requestsOut'];
+  if (typeof requestsOut === 'string' && /\.[^./\\]+$/.test(requestsOut) && !/\.(csv|jsonl?)$/i.test(requestsOut)) {
+    throw new InputError('FLAG_OUT_OF_RANGE', '--requests-out', `'${requestsOut}': expected a .csv or .jsonl file name (.json is written as JSON Lines; a name without an extension as CSV)`);
+  }
   return planOutputs(cmd, io.cwd, inputs, outputs);
 }
 

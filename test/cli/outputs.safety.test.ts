@@ -64,6 +64,19 @@ describe('an output that is an input is refused before anything is opened', () =
     expect(readFileSync(join(dir, 'spec.yaml'), 'utf8')).toBe(spec);
   });
 
+  it('a --requests-out name whose extension is neither .csv nor .jsonl is refused before the run, not written as CSV', async () => {
+    const dir = scratch();
+    const r = await runCli(['replay', 't.csv', '--requests-out', 'rows.txt', '--quiet'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[FLAG_OUT_OF_RANGE\] --requests-out: 'rows\.txt': expected a \.csv or \.jsonl file name/);
+    expect(existsSync(join(dir, 'rows.txt'))).toBe(false);
+    // .json is JSON Lines, as --otlp-out's; a name without an extension is CSV.
+    expect((await runCli(['replay', 't.csv', '--requests-out', 'rows.json', '--quiet'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'rows.json'), 'utf8')).toMatch(/^\{"id":/);
+    expect((await runCli(['replay', 't.csv', '--requests-out', 'rows', '--quiet'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'rows'), 'utf8')).toMatch(/^id,arrival_us,/);
+  });
+
   it('two outputs naming the same file', async () => {
     const dir = scratch();
     const r = await runCli(['replay', 't.csv', '--metrics-out', 'm.json', '--requests-out', './m.json', '--quiet'], dir);
