@@ -70,9 +70,17 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       const model = c.modelSpec?.name ?? getModel(c.model ?? CLUSTER_DEFAULTS.model).name;
       const hardware = c.hardwareSpec?.name ?? getHardware(c.hardware ?? CLUSTER_DEFAULTS.hardware).name;
       policy = resolveAutoscalerConfig(canonical(parsed), { model, hardware, tp: c.tp ?? CLUSTER_DEFAULTS.tp, initialReplicas: c.numInstances ?? CLUSTER_DEFAULTS.numInstances });
+      // A model the user named must be one the policy scales: its pools are the only instances, so
+      // requests for another model would all be rejected (no eligible instance).
+      if ((c.model !== undefined || c.modelSpec !== undefined) && !policy.models.some((m) => m.name === model)) {
+        throw new InputError('FLAG_CONFLICT', c.modelSpec !== undefined ? '--model-config' : '--model', `'${model}' is not among the models ${file} scales (${policy.models.map((m) => m.name).join(', ')}); name it there, or drop the flag`);
+      }
       attachment = new AutoscalerAttachment(policy);
+      // A --model-config or --hardware-config part is handed to the pools that name it (the catalog has neither).
       const pools = policy.models.flatMap((m) => m.variants.map((v, k) => ({
-        name: variantPoolName(m.name, v), role: 'unified' as const, model: m.name, hardware: v.hardware, tp: v.tp, count: k === 0 ? m.initialReplicas : 0,
+        name: variantPoolName(m.name, v), role: 'unified' as const, tp: v.tp, count: k === 0 ? m.initialReplicas : 0,
+        ...(c.modelSpec !== undefined && m.name === c.modelSpec.name ? { modelSpec: c.modelSpec } : { model: m.name }),
+        ...(c.hardwareSpec !== undefined && v.hardware === c.hardwareSpec.name ? { hardwareSpec: c.hardwareSpec } : { hardware: v.hardware }),
       })));
       const initial = pools.reduce((a, p) => a + p.count, 0);
       const room = addedInstanceRoom(policy.models.reduce((x, m) => x + m.maxReplicas, 0));

@@ -33,6 +33,23 @@ describe('blis run --autoscaler-config', () => {
     expect(JSON.parse(again.out).autoscaler).toEqual(a);
   });
 
+  test('a --model the policy does not scale is refused (its requests were all rejected); a --model-config model the policy leaves unnamed is served', async () => {
+    const other = await runCli(['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-requests', '20', '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--quiet']);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/\[FLAG_CONFLICT\] --model: 'meta-llama\/llama-3\.1-8b-instruct' is not among the models examples\/autoscaler-policy\.yaml scales \(qwen\/qwen3-14b\)/);
+    const same = await runCli(['run', '--model', 'qwen/qwen3-14b', '--num-requests', '20', '--autoscaler-config', 'examples/autoscaler-policy.yaml', '--output', 'json', '--quiet']);
+    expect(JSON.parse(same.out).requests.completed).toBe(20);
+    // A model from its config.json is in no catalog: the pools the policy builds for it carry it (UNKNOWN_MODEL before).
+    const config = join(dir, 'small.json');
+    writeFileSync(config, JSON.stringify({ model_type: 'llama', hidden_size: 2048, num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 8192, vocab_size: 128256, max_position_embeddings: 8192, torch_dtype: 'bfloat16' }));
+    const unnamed = join(dir, 'unnamed.yaml');
+    writeFileSync(unnamed, 'interval_s: 30\n');
+    const r = await runCli(['run', '--model-config', config, '--num-requests', '20', '--autoscaler-config', unnamed, '--output', 'json', '--quiet']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect([doc.config.model, doc.requests.completed, doc.autoscaler.policy.models[0].name]).toEqual(['small', 20, 'small']);
+  });
+
   test('a bad policy file fails with file:line and exit code 2', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'interval_s: 30\nanalyzer: {name: saturation, kv_cache_treshold: 0.9}\n');
