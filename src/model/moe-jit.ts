@@ -30,6 +30,7 @@
  */
 import { createRequire } from 'node:module';
 import type { StepTimeContext } from './step-time.js';
+import { expertLayout } from './moe-parallel.js';
 
 /**
  * Seconds one Triton compile of the fused-MoE GEMM takes on the serving host, in µs. Published
@@ -102,16 +103,14 @@ export function moeJitFacts(ctx: StepTimeContext): MoeJitFacts | null {
   if (m.gemmFormat !== '16bit' || m.weightBytes !== 2) return null;
   // N of the file name: the expert width each GPU holds (w2's last dimension), over the TP ranks or
   // all data-parallel ranks' GPUs; under expert parallelism whole experts, E of the file the GPU's share.
-  const dp = ctx.moeParallel?.dp ?? 1;
-  const group = dp * ctx.tp;
-  const ep = ctx.moeParallel?.expertParallel === true && group > 1;
-  const n = ep ? m.moeIntermediateSize : m.moeIntermediateSize / group;
-  const experts = ep ? Math.ceil(m.numExperts / group) : m.numExperts;
+  const layout = expertLayout(m.numExperts, ctx.tp, ctx.moeParallel);
+  const n = m.moeIntermediateSize / layout.shard;
+  const experts = layout.expertsPerGpu;
   const device = VLLM_DEVICE_NAMES[ctx.hardware.name];
   const file = device === undefined ? undefined : TUNED.find((f) => f.E === experts && f.N === n && f.device === device);
   return Object.freeze({
     experts,
-    tokenScale: dp,
+    tokenScale: layout.dp,
     topK: m.expertsPerToken,
     keys: file?.keys ?? null,
     classes: file?.classes ?? null,

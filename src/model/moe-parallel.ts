@@ -24,6 +24,7 @@
  * GPU holds and the tokens touch.
  */
 import { smoothRooflineUs, type KernelRates } from './gemm.js';
+import type { MoeParallelism } from './step-time.js';
 import { powInteger } from '../kernel/powers.js';
 
 /** Routed experts of one MoE layer, per GPU (./roofline-shapes.ts builds it). */
@@ -93,4 +94,25 @@ export function expectedBusiestExperts(perGpu: number, gpus: number, p: number):
     pmf *= ((perGpu - j) / (j + 1)) * (p / (1 - p));
   }
   return sum;
+}
+
+/** How the GPUs of `tp` ranks (times the data-parallel ranks) hold an MoE model's `experts` routed experts. */
+export interface ExpertLayout {
+  /** Data-parallel ranks whose tokens each MoE layer gathers (1 without data parallelism). */
+  readonly dp: number;
+  /** GPUs the experts are spread over: dp · tp. */
+  readonly gpus: number;
+  /** Whole experts per GPU (expert parallelism over more than one GPU), else a shard of each. */
+  readonly whole: boolean;
+  /** The share of an expert's width one GPU holds is 1/shard: 1 with whole experts, else gpus. */
+  readonly shard: number;
+  /** Experts one GPU holds: all of them sharded, at most ⌈E / gpus⌉ whole. */
+  readonly expertsPerGpu: number;
+}
+
+export function expertLayout(experts: number, tp: number, par: MoeParallelism | undefined): ExpertLayout {
+  const dp = par?.dp ?? 1;
+  const gpus = dp * tp;
+  const whole = par?.expertParallel === true && gpus > 1;
+  return { dp, gpus, whole, shard: whole ? 1 : gpus, expertsPerGpu: whole ? Math.ceil(experts / gpus) : experts };
 }

@@ -18,7 +18,7 @@ import type { HardwareSpec } from './hardware.js';
 import type { RooflineParams } from './roofline-params.js';
 import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
-import type { MoeShape } from './moe-parallel.js';
+import { expertLayout, type MoeShape } from './moe-parallel.js';
 import type { MoeParallelism } from './step-time.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
 import { quantizedActivationBytes } from './quantization.js';
@@ -234,15 +234,13 @@ function moeShape(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams,
   const ab = p.activationBytes;
   const E = m.numExperts;
   const k = m.expertsPerToken;
-  const dp = par?.dp ?? 1;
-  const ep = par?.expertParallel === true && dp * tp > 1;
   // The share of each expert one GPU holds: 1/tp by default, 1/(dp·tp) over data-parallel ranks, all of it under expert parallelism.
-  const shard = ep ? 1 : dp === 1 ? tp : dp * tp;
+  const { dp, gpus, whole, shard, expertsPerGpu } = expertLayout(E, tp, par);
   const ie = m.moeIntermediateSize / shard;
   // Dispatch all-gathers each rank's hidden states (16-bit) and its tokens' top-k ids and weights
   // (int32 and fp32) over the dp ranks; combine reduce-scatters the 16-bit outputs back: each moves
   // (dp − 1)/dp of the gathered tensor over a GPU's link (collective.ts gatherUsPerByte).
-  const dpColl = dp > 1 ? collectiveCost(hw, dp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }, dp * tp) : null;
+  const dpColl = dp > 1 ? collectiveCost(hw, dp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }, gpus) : null;
   const gatheredBytesPerToken = dp * ((h * ab + k * 8) + h * ab);
   return Object.freeze({
     layers: x.layers,
@@ -255,8 +253,8 @@ function moeShape(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams,
     blockTokens: p.moeBlockTokens,
     rates: x.rates,
     tokenScale: dp,
-    expertGpus: ep ? dp * tp : 0,
-    expertsPerGpu: ep ? Math.ceil(E / (dp * tp)) : 0,
+    expertGpus: whole ? gpus : 0,
+    expertsPerGpu: whole ? expertsPerGpu : 0,
     dispatchUs: dpColl === null ? 0 : x.layers * 2 * dpColl.latencyUs,
     dispatchUsPerToken: dpColl === null ? 0 : x.layers * gatheredBytesPerToken * dpColl.gatherUsPerByte,
   });
