@@ -188,7 +188,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     assumptions.push({ field: 'hardware.gpu', value: hw.name, kind: 'assumed', why: `'${exp.hardware.gpu}' fits ${[hw.name, ...alternatives].join(', ')}: read as ${hw.name} (${hw.source}); a name with the form factor and memory size ('A100-SXM4-40GB', 'H100 PCIe') picks another` });
   }
   if (exp.dp > 1) {
-    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the rank vLLM's data-parallel balancer picks (lowest 4 x waiting + running, from counts published every 100 ms plus the requests sent since)${isMoeConfig(exp.hfConfig) ? `; an MoE model's ranks share its routed experts (${exp.expertParallel ? 'whole experts' : 'each expert sharded'} over ${exp.dp} x ${exp.tp} GPUs) and run its MoE layers on every rank's tokens (model/moe-parallel.ts)` : ''}` });
+    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the rank vLLM's data-parallel balancer picks (lowest 4 x waiting + running, from counts published every 100 ms plus the requests sent since)${(spec?.numExperts ?? configExperts(exp.hfConfig)) > 1 ? `; an MoE model's ranks share its routed experts (${exp.expertParallel ? 'whole experts' : 'each expert sharded'} over ${exp.dp} x ${exp.tp} GPUs) and run its MoE layers on every rank's tokens (model/moe-parallel.ts)` : ''}` });
   }
   if (exp.expertParallel) assumptions.push({ field: 'vllm.enable_expert_parallel', value: true, kind: 'noted', why: 'whole experts per GPU: each MoE layer waits for the GPU whose experts the step touches most (model/moe-parallel.ts)' });
   return {
@@ -339,9 +339,9 @@ function describedGpu(gpu: string, specs: readonly HardwareSpec[]): HardwareSpec
   return specs.find((h) => hardwareNameKey(h.name) === key);
 }
 
-/** The file's hf_config (or its text_config) names routed experts (num_local_experts, num_experts, n_routed_experts). */
-function isMoeConfig(hf: Readonly<Record<string, unknown>>): boolean {
-  const text = hf['text_config'];
-  const cfg = typeof text === 'object' && text !== null ? (text as Record<string, unknown>) : hf;
-  return ['num_local_experts', 'num_experts', 'n_routed_experts'].some((k) => typeof cfg[k] === 'number' && (cfg[k] as number) > 1);
+/** Routed experts the file's hf_config names (its language part: hf-config.ts reads the same keys), 0 for none. */
+function configExperts(hf: Readonly<Record<string, unknown>>): number {
+  const c = languageConfig(hf as Record<string, unknown>);
+  const n = c['num_local_experts'] ?? c['n_routed_experts'] ?? c['num_experts'];
+  return typeof n === 'number' ? n : 0;
 }
