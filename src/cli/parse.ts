@@ -10,6 +10,12 @@ export interface FlagTag {
   readonly choices?: readonly string[];
 }
 
+/**
+ * A decimal number as people type it (sign, digits, fraction, exponent; spaces around). Number()
+ * alone also reads '0x10' as 16 and '0b11', '0o7' as 3 and 7, which no flag here means.
+ */
+const DECIMAL = /^\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$/;
+
 function tagged<F extends object>(fn: F, kind: FlagKind, choices?: readonly string[]): F & FlagTag {
   return Object.assign(fn, { kind, ...(choices ? { choices } : {}) });
 }
@@ -17,7 +23,7 @@ function tagged<F extends object>(fn: F, kind: FlagKind, choices?: readonly stri
 export function intFlag(flag: string): ((v: string) => number) & FlagTag {
   return tagged((v: string) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected an integer`);
+    if (!DECIMAL.test(v) || !Number.isInteger(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected an integer`);
     return n;
   }, 'int');
 }
@@ -36,7 +42,7 @@ export function seedFlag(flag: string): ((v: string) => number) & FlagTag {
 export function numFlag(flag: string): ((v: string) => number) & FlagTag {
   return tagged((v: string) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a number`);
+    if (!DECIMAL.test(v) || !Number.isFinite(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a number`);
     return n;
   }, 'number');
 }
