@@ -9,6 +9,7 @@ import { InputError } from '../kernel/errors.js';
 import type { Simulator } from '../kernel/sim.js';
 import { Instance, type InstanceListener } from '../engine/instance.js';
 import { LIVELOCK_US } from '../engine/livelock-net.js';
+import { Lockstep } from '../engine/lockstep.js';
 import { createStepTimeModel } from '../model/registry.js';
 import type { RequestOverheads, StepTimeModel } from '../model/step-time.js';
 import type { ClusterConfig } from './config.js';
@@ -47,6 +48,8 @@ export class Fleet {
   private readonly modelIndex = new Map<string, number>();
   /** [model][phase] → 1 per pool index that serves it. */
   private readonly phasePools: Uint8Array[][];
+  /** The step groups of a data-parallel MoE server's ranks (instances g·dp .. g·dp + dp − 1 form group g). */
+  private readonly lockstepGroups: Lockstep[] = [];
 
   constructor(
     private readonly sim: Simulator,
@@ -137,15 +140,19 @@ export class Fleet {
     }
     const p = this.config.pools[poolIndex]!;
     const st = this.stepTimes[poolIndex]!;
-    this.instances.push(new Instance(this.sim, {
+    const dp = this.config.moeParallel?.dp ?? 1;
+    const inst = new Instance(this.sim, {
       id,
       ...p.engine,
       stepTime: st.stepTime,
       overheads: st.overheads,
       detail: this.detail,
-      leap: this.leap,
+      // A rank's step ends with its group's, which a decode run (leaping) does not know: its ranks step one by one.
+      leap: this.leap && dp === 1,
       livelockUs: LIVELOCK_US,
-    }, this.listener));
+    }, this.listener);
+    if (dp > 1) inst.lockstep = this.lockstepGroups[Math.floor(id / dp)] ??= new Lockstep(this.sim);
+    this.instances.push(inst);
     this.poolOf[id] = poolIndex;
     this.state[id] = INSTANCE_STATES.indexOf(state);
     this.sinceUs[id] = this.sim.nowUs;

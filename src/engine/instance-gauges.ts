@@ -6,9 +6,12 @@
 import type { InstanceConfig } from './config.js';
 import type { EngineRequest } from './engine-request.js';
 import { PdHooks } from './pd-hooks.js';
+import type { Lockstep } from './lockstep.js';
 
 export abstract class InstanceGauges extends PdHooks {
   abstract readonly config: InstanceConfig;
+  /** The data-parallel MoE group whose ranks step together (lockstep.ts), or null: this engine steps alone. */
+  lockstep: Lockstep | null = null;
   /** A StepStart is pending. */
   protected startPending = false;
   /** A load-poll timer is pending. */

@@ -10,13 +10,11 @@
  * steps on (one later than synchronously) and a finished request's slot and blocks serve the
  * step after next; an idle engine has no lag.
  *
- * CPU-tier loads (scheduler.ts) complete asynchronously: a load is reported at the end of the
- * first step that ends after its data landed and was formed no earlier than the load, and the
- * request is schedulable from the next formation; with no step running, a timer ends the wait.
- *
+ * CPU-tier loads (scheduler.ts) are reported at the end of the first step that ends after their
+ * data landed and was formed no earlier than the load; with no step running, a timer ends the wait.
+ * The data-parallel ranks of an MoE server start and end their steps together (lockstep.ts).
  * Per-request overheads (RequestOverheads): preScheduleUs delays entry into the waiting queue;
- * firstTokenUs shifts every emitted token time; token k (1-based) is reported at
- * stepEnd + firstTokenUs + (k − 1)·perOutputTokenUs (a streaming pipeline that lags steadily).
+ * token k (1-based) is reported at stepEnd + firstTokenUs + (k − 1)·perOutputTokenUs.
  */
 import { EventPriority, type EventHandler, type SimEvent } from '../kernel/events.js';
 import type { Simulator } from '../kernel/sim.js';
@@ -215,11 +213,12 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.kick();
   }
 
-  /** Starts a step at this instant (after same-time dispatches) unless one is in flight or pending. */
+  /** Starts a step at this instant (after same-time dispatches; a data-parallel rank at its group's next step) unless one is in flight or pending. */
   protected kick(): void {
     if (this.busy || this.startPending) return;
     this.startPending = true;
-    this.sim.schedule(this.sim.nowUs, EventPriority.StepStart, this, EV_STEP_START);
+    const now = this.sim.nowUs;
+    this.sim.schedule(this.lockstep === null ? now : this.lockstep.startAtUs(now), EventPriority.StepStart, this, EV_STEP_START);
   }
 
   /**
@@ -231,6 +230,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   private runSteps(): void {
     for (;;) {
       if (this.livelock.tripped(this.sim.nowUs, this.scheduler.preemptionsTotal) || !this.launch()) return;
+      if (this.lockstep !== null) return this.lockstep.join(this, this.stepDurUs, EV_STEP_END);
       if (!this.sim.advanceBy(this.stepDurUs)) {
         this.sim.scheduleAfter(this.stepDurUs, EventPriority.StepEnd, this, EV_STEP_END);
         return;

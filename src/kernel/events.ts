@@ -27,8 +27,10 @@ export const EventPriority = Object.freeze({
   Dispatch: level(5),
   /** An instance starts its next step after same-time dispatches, so they can join the batch. */
   StepStart: level(6),
+  /** Data-parallel ranks that formed a batch at this instant start their step together, after every rank's StepStart (engine/lockstep.ts). */
+  Lockstep: level(7),
   /** Deadlines fire last: a request finishing at exactly its deadline is not timed out. */
-  Timeout: level(7),
+  Timeout: level(8),
 });
 
 /**

@@ -15,10 +15,10 @@
  * DPEngineCoreProc, execute_dummy_batch), and ranks pad to the largest rank's token count for
  * their CUDA graphs (v1/worker/dp_utils.py coordinate_batch_across_dp).
  *
- * blis simulates each rank as an instance with its own step clock. A rank's MoE layers are costed as
- * if every rank held as many tokens as it does: exact for the rank at the largest count, which the
- * others pad to; a lighter rank is charged less than the step it waits for, and the dummy batches of
- * an idle rank are not simulated. Per GPU that is the experts the gathered tokens touch, each at
+ * blis simulates each rank as an instance whose steps start and end with its server's other ranks'
+ * (engine/lockstep.ts: each step lasts the longest rank's). A rank's MoE layers are costed as if
+ * every rank held as many tokens as it does, so the longest is the rank at the largest count, which
+ * the others pad to; the dummy batches of an idle rank are not simulated. Per GPU that is the experts the gathered tokens touch, each at
  * 1/(N · TP) of its bytes and FLOPs, or with expert parallelism the whole experts of the busiest GPU
  * (each layer waits for its slowest GPU): the expected maximum, over the GPUs, of the experts that
  * GPU holds and the tokens touch.
