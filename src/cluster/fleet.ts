@@ -147,8 +147,7 @@ export class Fleet {
       stepTime: st.stepTime,
       overheads: st.overheads,
       detail: this.detail,
-      // A rank's step ends with its group's, which a decode run (leaping) does not know: its ranks step one by one.
-      leap: this.leap && dp === 1,
+      leap: this.leap,
       livelockUs: LIVELOCK_US,
     }, this.listener);
     if (dp > 1) inst.lockstep = this.lockstepGroups[Math.floor(id / dp)] ??= new Lockstep(this.sim);
