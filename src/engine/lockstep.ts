@@ -9,7 +9,9 @@
  * every rank's decode step. A rank with no requests while the others have some runs dummy
  * batches to stay in the collective (v1/engine/core.py DPEngineCoreProc `run_busy_loop`,
  * `execute_dummy_batch`), so a request reaching it is scheduled at the group's next step
- * boundary, not at once.
+ * boundary, not at once. vLLM's docs/serving/data_parallel_deployment.md: for MoE models "forward
+ * passes must be aligned" and idle ranks run "dummy" forward passes; a dense model's ranks are
+ * independent engines (the fleet groups only the ranks of an MoE server: cluster/fleet.ts).
  *
  * The group here gathers the ranks that form a batch at the same instant (their own step times,
  * ./step-cost.ts, each already costing its MoE layers on the tokens of all ranks:
