@@ -33,7 +33,7 @@ export function resolveMoeParallel(options: MoeParallelOptions, model: ModelSpec
     return null;
   }
   if (dp === 1 && !ep) return null;
-  derivations['dataParallelSize'] = `${model.name}'s routed experts ${ep ? 'are spread whole' : 'are sharded'} over the ${dp} rank${dp > 1 ? 's' : ''}' GPUs (data parallel size x TP); ${dp > 1 ? 'each MoE layer gathers every rank\'s tokens (all-gather, reduce-scatter), costed as if every rank held as many tokens as the one stepping' : 'one rank'}`;
+  derivations['dataParallelSize'] = `${model.name}'s routed experts ${ep ? 'are spread whole' : 'are sharded'} over the ${dp} rank${dp > 1 ? 's' : ''}' GPUs (data parallel size x TP); ${dp > 1 ? 'each MoE layer gathers every rank\'s tokens (all-gather, reduce-scatter), costed as if every rank held as many tokens as the one stepping, and the ranks step in lockstep (each step lasts the slowest rank\'s)' : 'one rank'}`;
   return Object.freeze({ dp, expertParallel: ep });
 }
 
