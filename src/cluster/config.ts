@@ -272,7 +272,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const { maxNumBatchedTokens, maxNumSeqs } = resolveBatchKnobs(options, hardware, enableChunkedPrefill, maxModelLen, given, sources, derivations);
   if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
   const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';
-  const moeParallel = resolveMoeParallel(options, model, given, sources, derivations);
+  const moeParallel = resolveMoeParallel(options, model, tp, given, sources, derivations);
   const dp = options.dataParallelSize ?? 1;
   const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, moeParallel, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));

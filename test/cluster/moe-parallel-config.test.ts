@@ -44,6 +44,20 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, numInstances: 4, dataParallelSize: 2, prefillInstances: 2, decodeInstances: 2 })).message).toMatch(/several pools/);
   });
 
+  test('sharded experts need data parallel size x TP to divide the expert width, as vLLM\'s FusedMoE asserts; whole experts do not', () => {
+    // Mixtral's experts are 14336 wide (2^11 x 7): 3 x 1 and 3 x 2 GPUs do not divide it, 7 x 2 and 2 x 2 do.
+    expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 1, dataParallelSize: 3 })).message).toMatch(/^--data-parallel-size: 3 ranks x TP 1 = 3 GPUs do not divide .*14336/);
+    expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 3 })).message).toMatch(/6 GPUs do not divide/);
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 7 }).moeParallel).toEqual({ dp: 7, expertParallel: false });
+    // Qwen3-30B-A3B's 768 (2^8 x 3): 5 ranks do not divide it, 3 do.
+    expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-30b-a3b', dataParallelSize: 5 })).message).toMatch(/5 GPUs do not divide .*768/);
+    expect(resolveClusterConfig({ model: 'qwen/qwen3-30b-a3b', dataParallelSize: 3 }).numInstances).toBe(3);
+    // Under expert parallelism each GPU holds whole experts: no width to divide.
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 1, dataParallelSize: 3, enableExpertParallel: true }).moeParallel).toEqual({ dp: 3, expertParallel: true });
+    // A dense model's ranks share nothing.
+    expect(resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 3 }).numInstances).toBe(3);
+  });
+
   test('two ranks of Mixtral decode faster per token than two independent TP 2 instances at the same load, and leaping changes nothing', async () => {
     const workload = resolveWorkload({ preset: 'chatbot', rate: 16, numRequests: 400, seed: 7 });
     const arrivals = [...generateArrivals(workload, new Rng(7).fork('workload'))];

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/validate/experiment.js';
 import { buildPlan } from '../../src/validate/plan.js';
 import { planClusterOptions, simulatePlan } from '../../src/validate/simulate-plan.js';
+import { checkPlanConfig } from '../../src/validate/config-check.js';
 import { createLinear } from '../../src/model/linear.js';
 import { ZERO_OVERHEADS } from '../../src/engine/config.js';
 import type { StepTimeContext } from '../../src/model/step-time.js';
@@ -79,5 +80,16 @@ describe('data-parallel MoE experiments', () => {
     });
     expect(seen.map((c) => [c.tp, c.moeParallel])).toEqual([[2, { dp: 2, expertParallel: true }]]);
     expect(result.records?.length).toBe(40);
+  });
+
+  it('ranks whose GPUs cannot shard the experts are refused against the file\'s dp field', () => {
+    const j = read(SCOUT);
+    // Scout's experts are 8192 wide: 3 ranks x TP 2 = 6 GPUs do not divide it (vLLM's FusedMoE asserts they do).
+    j.dp = 3;
+    j.hardware.num_gpus = 6;
+    const e = errorOf(() => checkPlanConfig(buildPlan(parseExperiment(j, 's.json'), { seed: 1, arrivals: 'synthetic' })));
+    expect(e.message).toMatch(/^s\.json: dp: 3 ranks x TP 2 = 6 GPUs do not divide .*8192.*or vllm\.enable_expert_parallel/);
+    j.vllm.enable_expert_parallel = true;
+    expect(() => checkPlanConfig(buildPlan(parseExperiment(j, 's.json'), { seed: 1, arrivals: 'synthetic' }))).not.toThrow();
   });
 });
