@@ -136,6 +136,8 @@ export interface ClusterConfig {
   readonly hardwareFromFile: boolean;
   readonly tp: number;
   readonly numInstances: number;
+  /** vLLM --data-parallel-size as resolved (1: none): the instances are servers of this many ranks, of a dense model or an MoE one. */
+  readonly dataParallelSize: number;
   /** An MoE model's data or expert parallelism (null: experts TP-sharded within each instance); every step-time model is built with it. */
   readonly moeParallel: MoeParallelism | null;
   /** The final step-time model name (never `default`), = stepTime.name. */
@@ -355,6 +357,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     hardwareFromFile: options.hardwareSpec !== undefined,
     tp,
     numInstances,
+    dataParallelSize: dp,
     moeParallel,
     latencyModel: stepTime.name,
     stepTime,

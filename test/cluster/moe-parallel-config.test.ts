@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { resolveClusterConfig } from '../../src/cluster/config.js';
 import { topStepTimeContext } from '../../src/cluster/moe-parallel-config.js';
+import { describeClusterConfig } from '../../src/cluster/config-echo.js';
 import { simulate } from '../../src/cluster/simulate.js';
 import { CollectingSink } from '../../src/cluster/sink.js';
 import { ZERO_OVERHEADS } from '../../src/engine/config.js';
@@ -34,6 +35,19 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(dense.numInstances).toBe(2);
     expect(dense.engine.totalKvBlocks).toBe(plain.engine.totalKvBlocks);
     expect(dense.derivations['dataParallelSize']).toMatch(/dense/);
+  });
+
+  test('the config echo carries the data parallel size and expert parallelism, enough to rerun; a config without them reads as before', () => {
+    const echo = (o: Parameters<typeof resolveClusterConfig>[0]): Record<string, unknown> => describeClusterConfig(resolveClusterConfig(o));
+    const moe = echo({ model: MIXTRAL, tp: 2, dataParallelSize: 2, numInstances: 4, enableExpertParallel: true });
+    expect([moe['num_instances'], moe['data_parallel_size'], moe['enable_expert_parallel']]).toEqual([4, 2, true]);
+    // A dense model's ranks change nothing but the layout, which a rerun must keep (--num-instances a multiple of it).
+    const dense = echo({ model: 'qwen/qwen3-14b', dataParallelSize: 2 });
+    expect([dense['num_instances'], dense['data_parallel_size'], 'enable_expert_parallel' in dense]).toEqual([2, 2, false]);
+    const tpOnlyEp = echo({ model: MIXTRAL, tp: 2, enableExpertParallel: true });
+    expect(['data_parallel_size' in tpOnlyEp, tpOnlyEp['enable_expert_parallel']]).toEqual([false, true]);
+    const plain = echo({ model: MIXTRAL, tp: 2, numInstances: 2, dataParallelSize: 1 });
+    expect(['data_parallel_size' in plain, 'enable_expert_parallel' in plain]).toEqual([false, false]);
   });
 
   test('impossible layouts are refused with the flag named', () => {
