@@ -328,7 +328,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   }
 
   const { admissionPolicy, admission } = resolveAdmission(pick, options, given, sources, registries);
-  if (numInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', `found ${numInstances} instances; expected at most ${MAX_INSTANCES}`);
+  if (numInstances > MAX_INSTANCES) throw options.numInstances === undefined && dp > 1 ? new InputError('FLAG_OUT_OF_RANGE', '--data-parallel-size', `found ${dp} ranks; expected at most ${MAX_INSTANCES} instances`) : new InputError('FLAG_OUT_OF_RANGE', '--num-instances', `found ${numInstances} instances; expected at most ${MAX_INSTANCES}`);
   const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
   if (maxInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances} instances; expected at most ${MAX_INSTANCES}`);
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);

@@ -54,6 +54,9 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', enableExpertParallel: true })).message).toMatch(/--enable-expert-parallel.*no routed experts/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, numInstances: 3, dataParallelSize: 2 })).message).toMatch(/--num-instances.*multiple of 2/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 0 })).message).toMatch(/--data-parallel-size/);
+    // Too many ranks, when the instances are the ranks by default: the flag the user gave is named.
+    expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 100_001 })).message).toMatch(/^--data-parallel-size: found 100001 ranks; expected at most 100000/);
+    expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 2, numInstances: 100_002 })).message).toMatch(/^--num-instances: found 100002 instances/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 2, maxInstances: 4 })).message).toMatch(/autoscaler/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, numInstances: 4, dataParallelSize: 2, prefillInstances: 2, decodeInstances: 2 })).message).toMatch(/several pools/);
   });
