@@ -40,7 +40,7 @@ export function resolveMoeParallel(options: MoeParallelOptions, model: ModelSpec
   if (!ep && dp > 1 && model.moeIntermediateSize % gpus !== 0) {
     throw new InputError('FLAG_CONFLICT', '--data-parallel-size', `${dp} ranks x TP ${tp} = ${gpus} GPUs do not divide ${model.name}'s expert width of ${model.moeIntermediateSize} (moe_intermediate_size), which vLLM shards over them (FusedMoE asserts it divides); expected a data parallel size whose product with TP divides ${model.moeIntermediateSize}, or --enable-expert-parallel (whole experts per GPU)`);
   }
-  derivations['dataParallelSize'] = `${model.name}'s routed experts ${ep ? 'are spread whole' : 'are sharded'} over the ${dp} rank${dp > 1 ? 's' : ''}' GPUs (data parallel size x TP); ${dp > 1 ? 'each MoE layer gathers every rank\'s tokens (all-gather, reduce-scatter), costed as if every rank held as many tokens as the one stepping' : 'one rank'}`;
+  derivations['dataParallelSize'] = `${model.name}'s routed experts ${ep ? 'are spread whole' : 'are sharded'} over ${dp > 1 ? `the ${dp} ranks' ${gpus} GPUs (data parallel size x TP); each MoE layer gathers every rank's tokens (all-gather, reduce-scatter), costed as if every rank held as many tokens as the one stepping` : `the instance's ${gpus} GPUs (TP); one rank, no data parallelism`}`;
   return Object.freeze({ dp, expertParallel: ep });
 }
 

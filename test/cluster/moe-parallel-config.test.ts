@@ -21,7 +21,9 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(dp.numInstances).toBe(2);
     expect(dp.moeParallel).toEqual({ dp: 2, expertParallel: false });
     expect(dp.sources['dataParallelSize']).toBe('flag');
-    expect(dp.derivations['dataParallelSize']).toMatch(/sharded over the 2 ranks/);
+    expect(dp.derivations['dataParallelSize']).toMatch(/sharded over the 2 ranks' 4 GPUs \(data parallel size x TP\)/);
+    // Expert parallelism within one server of TP 2: no ranks to speak of.
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 2, enableExpertParallel: true }).derivations['dataParallelSize']).toBe("mistralai/mixtral-8x7b-v0.1's routed experts are spread whole over the instance's 2 GPUs (TP); one rank, no data parallelism");
     // Each GPU holds a quarter of the experts (22.5 GB of 90) instead of half: more room for KV.
     expect(dp.engine.totalKvBlocks).toBeGreaterThan(one.engine.totalKvBlocks * 1.5);
     expect(topStepTimeContext(dp).moeParallel).toEqual({ dp: 2, expertParallel: false });
