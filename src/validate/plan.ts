@@ -190,7 +190,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
   if (exp.dp > 1) {
     assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the rank vLLM's data-parallel balancer picks (lowest 4 x waiting + running, from counts published every 100 ms plus the requests sent since, behind vLLM's default ${exp.dp} API servers, one a request)${(spec?.numExperts ?? configExperts(exp.hfConfig)) > 1 ? `; an MoE model's ranks share its routed experts (${exp.expertParallel ? 'whole experts' : 'each expert sharded'} over ${exp.dp} x ${exp.tp} GPUs) and run its MoE layers on every rank's tokens (model/moe-parallel.ts)` : ''}` });
   }
-  if (exp.expertParallel) assumptions.push({ field: 'vllm.enable_expert_parallel', value: true, kind: 'noted', why: 'whole experts per GPU: each MoE layer waits for the GPU whose experts the step touches most (model/moe-parallel.ts)' });
+  if (exp.expertParallel) assumptions.push({ field: exp.expertParallelFrom.field, value: exp.expertParallelFrom.value, kind: 'noted', why: 'whole experts per GPU: each MoE layer waits for the GPU whose experts the step touches most (model/moe-parallel.ts)' });
   return {
     id: exp.id,
     file: exp.file,
