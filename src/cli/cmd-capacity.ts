@@ -141,6 +141,9 @@ export function registerCapacity(program: Command, io: CliIO): void {
       const priced = new Map<string, FleetPrice>();
       for (const h of hardware) for (const tp of tps) for (const n of counts) priced.set(fleetKey(h, tp, n), await fleetPrice(flagsOf({ hardware: h, tp, numInstances: n }), probeIo, prices));
       const list = candidates(hardware, tps, counts, (h, tp, n) => priced.get(fleetKey(h, tp, n))!);
+      // Each candidate's instances are ranks of --data-parallel-size servers (one value for all).
+      const dp = typeof base['data-parallel-size'] === 'number' ? base['data-parallel-size'] : 1;
+      const describeFleet = (c: FleetCandidate): string => describeFleetOf(c, dp);
       const result = await cheapestFleet(list, async (c): Promise<FleetOutcome> => {
         const t0 = Date.now();
         try {
@@ -158,12 +161,12 @@ export function registerCapacity(program: Command, io: CliIO): void {
         question: 'cheapest fleet holding the SLO',
         rate_rps: o['rate'],
         cost_unit: `${prices.unit}`,
-        cheapest: result.cheapest === null ? null : { ...fleetJson(result.cheapest), command: commandLine(flagsOf(result.cheapest)) },
+        cheapest: result.cheapest === null ? null : { ...fleetJson(result.cheapest, dp), command: commandLine(flagsOf(result.cheapest)) },
         simulated: result.simulated,
         candidates: list.length,
-        probes: result.probes.map(probeJson),
+        probes: result.probes.map((p) => probeJson(p, dp)),
       };
-      io.out(json ? JSON.stringify(out, null, 2) + '\n' : formatCheapest(out.rate_rps as number, result.cheapest, result.probes, prices.unit, out.cheapest?.command));
+      io.out(json ? JSON.stringify(out, null, 2) + '\n' : formatCheapest(out.rate_rps as number, result.cheapest, result.probes, prices.unit, out.cheapest?.command, dp));
       return;
     }
     const one = { ...base, ...(lists.hardware[0] !== undefined ? { hardware: lists.hardware[0] } : {}), ...(lists.tp[0] !== undefined ? { tp: lists.tp[0] } : {}),
@@ -229,20 +232,21 @@ async function fleetPrice(flags: Record<string, FlagValue>, io: CliIO, prices: P
   }
 }
 
-function describeFleet(c: FleetCandidate): string {
-  return `${c.numInstances} x ${c.hardware} TP${c.tp}`;
+/** `n x GPU TPt`, and `(DP d)` when the instances are ranks of data-parallel servers. */
+function describeFleetOf(c: FleetCandidate, dp: number): string {
+  return `${c.numInstances} x ${c.hardware} TP${c.tp}${dp > 1 ? ` (DP ${dp})` : ''}`;
 }
 
-function fleetJson(c: FleetCandidate): Record<string, unknown> {
-  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, gpus: c.gpus, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
+function fleetJson(c: FleetCandidate, dp: number): Record<string, unknown> {
+  return { hardware: c.hardware, tp: c.tp, num_instances: c.numInstances, ...(dp > 1 ? { data_parallel_size: dp } : {}), gpus: c.gpus, fleet_per_hour: c.fleetPerHour === null ? null : Number(c.fleetPerHour.toFixed(6)) };
 }
 
-function probeJson(p: FleetProbe): Record<string, unknown> {
+function probeJson(p: FleetProbe, dp: number): Record<string, unknown> {
   const o = p.outcome;
-  const base = fleetJson(p.candidate);
+  const base = fleetJson(p.candidate, dp);
   if (o.kind === 'simulated') return { ...base, result: o.holds ? 'holds' : 'missed', ...o.detail };
   if (o.kind === 'infeasible') return { ...base, result: 'cannot-run', reason: o.reason };
-  return { ...base, result: 'implied-miss', because: describeFleet(o.by) };
+  return { ...base, result: 'implied-miss', because: describeFleetOf(o.by, dp) };
 }
 
 function formatMaxRate(out: { max_rate_rps: number | null; fail_rate_rps: number | null; stopped: string; command: string | null; probes: Array<Record<string, unknown>> }): string {
@@ -254,7 +258,8 @@ function formatMaxRate(out: { max_rate_rps: number | null; fail_rate_rps: number
   return s + compileNote(out.probes.filter((p) => !p['holds']));
 }
 
-function formatCheapest(rate: number, cheapest: FleetCandidate | null, probes: readonly FleetProbe[], unit: string, command: string | undefined): string {
+function formatCheapest(rate: number, cheapest: FleetCandidate | null, probes: readonly FleetProbe[], unit: string, command: string | undefined, dp: number): string {
+  const describeFleet = (c: FleetCandidate): string => describeFleetOf(c, dp);
   const rows = probes.map((p) => {
     const o = p.outcome;
     const d = o.kind === 'simulated' ? o.detail : {};

@@ -22,8 +22,10 @@ function tagged<F extends object>(fn: F, kind: FlagKind, choices?: readonly stri
 
 export function intFlag(flag: string): ((v: string) => number) & FlagTag {
   return tagged((v: string) => {
-    const n = Number(v);
-    if (!DECIMAL.test(v) || !Number.isInteger(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected an integer`);
+    // Decimal digits only, as vLLM's argparse type=int reads them: Number() also takes '0x2', '0b10' and '2e0'.
+    const t = v.trim();
+    const n = Number(t);
+    if (!/^[+-]?[0-9]+$/.test(t) || !Number.isInteger(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected an integer`);
     return n;
   }, 'int');
 }

@@ -100,7 +100,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.view = createRouterView(0, cap, config.cacheSignalDelayUs);
     this.ledger = new RequestLedger(this.view, config.inFlightTracking);
     const hasPd = config.pools.some((p) => p.role === 'prefill');
-    this.policies = phasePolicies(config.routingPolicy, { numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, scorerRegistry: config.registries.scorers, random: rng.fork('routing') }, hasPd ? 3 : 1, config.registries.routingPolicies);
+    this.policies = phasePolicies(config.routingPolicy, { numInstances: cap, scorers: config.routingScorers, scorerOptions: config.routingScorerOptions, scorerRegistry: config.registries.scorers, random: rng.fork('routing'), apiServers: config.dataParallelSize }, hasPd ? 3 : 1, config.registries.routingPolicies);
     this.admissionEntry = findAdmissionPolicy(config.admissionPolicy, config.registries.admissionPolicies);
     this.admission = this.admissionEntry.create(config.admission);
     const decider = findPdDecider(config.pdDecider);

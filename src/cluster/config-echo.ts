@@ -19,6 +19,9 @@ export function describeClusterConfig(c: ClusterConfig): Record<string, unknown>
     ...(c.hardwareFromFile ? { hardware_spec: c.hardware } : {}),
     tp: c.tp,
     num_instances: c.numInstances,
+    // Echoed only when set, so files from before the flags read the same; with them the echo reruns the same layout.
+    ...(c.dataParallelSize > 1 ? { data_parallel_size: c.dataParallelSize } : {}),
+    ...(c.moeParallel?.expertParallel === true ? { enable_expert_parallel: true } : {}),
     latency_model: c.latencyModel,
     ...(c.stepTime.coefficientsSource !== undefined ? { latency_coefficients: c.stepTime.coefficientsSource } : {}),
     max_num_batched_tokens: c.engine.maxNumBatchedTokens,

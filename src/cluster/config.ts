@@ -136,6 +136,8 @@ export interface ClusterConfig {
   readonly hardwareFromFile: boolean;
   readonly tp: number;
   readonly numInstances: number;
+  /** vLLM --data-parallel-size as resolved (1: none): the instances are servers of this many ranks, of a dense model or an MoE one. */
+  readonly dataParallelSize: number;
   /** An MoE model's data or expert parallelism (null: experts TP-sharded within each instance); every step-time model is built with it. */
   readonly moeParallel: MoeParallelism | null;
   /** The final step-time model name (never `default`), = stepTime.name. */
@@ -272,7 +274,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   const { maxNumBatchedTokens, maxNumSeqs } = resolveBatchKnobs(options, hardware, enableChunkedPrefill, maxModelLen, given, sources, derivations);
   if (options.enableChunkedPrefill !== undefined) sources['enableChunkedPrefill'] = given['enableChunkedPrefill'] ?? 'flag';
   const unservableMaxModelLen = options.noteUnservableMaxModelLen === true ? 'note' : 'refuse';
-  const moeParallel = resolveMoeParallel(options, model, given, sources, derivations);
+  const moeParallel = resolveMoeParallel(options, model, tp, given, sources, derivations);
   const dp = options.dataParallelSize ?? 1;
   const { kvGroups, totalKvBlocks, disableHybridKvCacheManager } = resolveKvCache(options, { model, hardware, tp, moeParallel, gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, blockSize, maxModelLen, unservableMaxModelLen }, given, sources, derivations);
   const asyncScheduling = Boolean(pick('asyncScheduling'));
@@ -326,7 +328,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
   }
 
   const { admissionPolicy, admission } = resolveAdmission(pick, options, given, sources, registries);
-  if (numInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', `found ${numInstances} instances; expected at most ${MAX_INSTANCES}`);
+  if (numInstances > MAX_INSTANCES) throw options.numInstances === undefined && dp > 1 ? new InputError('FLAG_OUT_OF_RANGE', '--data-parallel-size', `found ${dp} ranks; expected at most ${MAX_INSTANCES} instances`) : new InputError('FLAG_OUT_OF_RANGE', '--num-instances', `found ${numInstances} instances; expected at most ${MAX_INSTANCES}`);
   const maxInstances = options.maxInstances !== undefined ? positiveInt(options.maxInstances, '--max-instances') : numInstances;
   if (maxInstances > MAX_INSTANCES) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances} instances; expected at most ${MAX_INSTANCES}`);
   if (maxInstances < numInstances) throw new InputError('FLAG_OUT_OF_RANGE', '--max-instances', `found ${maxInstances}; expected at least the ${numInstances} starting instances`);
@@ -355,6 +357,7 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     hardwareFromFile: options.hardwareSpec !== undefined,
     tp,
     numInstances,
+    dataParallelSize: dp,
     moeParallel,
     latencyModel: stepTime.name,
     stepTime,

@@ -20,7 +20,7 @@ export interface MoeParallelOptions {
 }
 
 /** The MoE parallelism the options ask for (null: none that changes the simulation). */
-export function resolveMoeParallel(options: MoeParallelOptions, model: ModelSpec, given: Readonly<Record<string, FieldSource>>, sources: Record<string, FieldSource>, derivations: Record<string, string>): MoeParallelism | null {
+export function resolveMoeParallel(options: MoeParallelOptions, model: ModelSpec, tp: number, given: Readonly<Record<string, FieldSource>>, sources: Record<string, FieldSource>, derivations: Record<string, string>): MoeParallelism | null {
   const dp = options.dataParallelSize !== undefined ? positiveInt(options.dataParallelSize, '--data-parallel-size') : 1;
   if (options.dataParallelSize !== undefined) sources['dataParallelSize'] = given['dataParallelSize'] ?? 'flag';
   const ep = options.enableExpertParallel === true;
@@ -33,7 +33,14 @@ export function resolveMoeParallel(options: MoeParallelOptions, model: ModelSpec
     return null;
   }
   if (dp === 1 && !ep) return null;
-  derivations['dataParallelSize'] = `${model.name}'s routed experts ${ep ? 'are spread whole' : 'are sharded'} over the ${dp} rank${dp > 1 ? 's' : ''}' GPUs (data parallel size x TP); ${dp > 1 ? 'each MoE layer gathers every rank\'s tokens (all-gather, reduce-scatter), costed as if every rank held as many tokens as the one stepping, and the ranks step in lockstep (each step lasts the slowest rank\'s)' : 'one rank'}`;
+  // Sharded experts: FusedMoEParallelConfig.make flattens the dp x tp GPUs into the MoE layers'
+  // tensor-parallel group, and FusedMoE.__init__ (fused_moe/layer.py) asserts
+  // intermediate_size % tp_size == 0 before it splits every expert's width over them.
+  const gpus = dp * tp;
+  if (!ep && dp > 1 && model.moeIntermediateSize % gpus !== 0) {
+    throw new InputError('FLAG_CONFLICT', '--data-parallel-size', `${dp} ranks x TP ${tp} = ${gpus} GPUs do not divide ${model.name}'s expert width of ${model.moeIntermediateSize} (moe_intermediate_size), which vLLM shards over them (FusedMoE asserts it divides); expected a data parallel size whose product with TP divides ${model.moeIntermediateSize}, or --enable-expert-parallel (whole experts per GPU)`);
+  }
+  derivations['dataParallelSize'] = `${model.name}'s routed experts ${ep ? 'are spread whole' : 'are sharded'} over ${dp > 1 ? `the ${dp} ranks' ${gpus} GPUs (data parallel size x TP); each MoE layer gathers every rank's tokens (all-gather, reduce-scatter), costed as if every rank held as many tokens as the one stepping, and the ranks step in lockstep (each step lasts the slowest rank's)` : `the instance's ${gpus} GPUs (TP); one rank, no data parallelism`}`;
   return Object.freeze({ dp, expertParallel: ep });
 }
 

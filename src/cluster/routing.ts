@@ -24,6 +24,12 @@ export interface RoutingContext {
   readonly numInstances: number;
   readonly scorers: readonly WeightedScorerSpec[];
   readonly random: Random;
+  /**
+   * vLLM API server processes in front of the ranks, each its own balancer (vllm-dp): vLLM 0.15's
+   * `vllm serve` defaults --api-server-count to --data-parallel-size (entrypoints/cli/serve.py,
+   * "Defaulting api_server_count to data_parallel_size"); default 1.
+   */
+  readonly apiServers?: number;
   readonly scorerOptions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The run's scorer registry (SCORERS and a library caller's plug-ins); default SCORERS. */
   readonly scorerRegistry?: readonly ScorerEntry[];
@@ -89,32 +95,42 @@ class LeastLoaded implements RoutingPolicy {
  * vLLM's own data-parallel load balancer (v1/engine/core_client.py DPLBAsyncMPClient
  * get_core_engine_for_request): the engine with the lowest waiting · 4 + running, from the counts
  * the DP coordinator publishes (at most every 100 ms, v1/engine/coordinator.py) plus the requests
- * the front end sent since (it adds each to its copy of that engine's waiting count until the next
- * counts arrive: here, the next scrape); the first such engine in rank order wins a tie (one API
- * server starts at rank 0).
+ * the balancer sent since (it adds each to its copy of that engine's waiting count until the next
+ * counts arrive: here, the next scrape). vLLM 0.15 runs one API server per rank by default
+ * (RoutingContext.apiServers), each a balancer of its own: server c of C scans from rank
+ * ⌊ranks · c / C⌋ (eng_start_index, the first lowest score wins) and counts each of its sends as
+ * C waiting (`current_counts[eng_index][0] += self.client_count`); every server gets the same
+ * published counts. The kernel hands each connection to one of the servers' shared sockets
+ * (SO_REUSEPORT): here each request reaches a server drawn uniformly from the routing stream.
  */
 class VllmDataParallel implements RoutingPolicy {
-  private readonly sent: Float64Array;
+  /** Per API server, its sends since the last counts, as waiting requests (servers each). */
+  private readonly sent: Float64Array[];
   private countsUs = -1;
-  constructor(n: number) {
-    this.sent = new Float64Array(n);
+  constructor(n: number, private readonly servers: number, private readonly random: Random) {
+    this.sent = Array.from({ length: servers }, () => new Float64Array(n));
   }
   pick(view: RouterView): number {
     if (view.scrapedUs !== this.countsUs) {
-      this.sent.fill(0);
+      for (const s of this.sent) s.fill(0);
       this.countsUs = view.scrapedUs;
     }
+    const server = this.servers === 1 ? 0 : Math.floor(this.random.next() * this.servers);
+    const sent = this.sent[server]!;
+    const n = view.numInstances;
+    const start = Math.floor((n * server) / this.servers);
     let best = -1;
     let bestScore = Infinity;
-    for (let i = 0; i < view.numInstances; i++) {
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % n;
       if (view.eligible[i] === 0) continue;
-      const score = (view.waiting[i]! + this.sent[i]!) * 4 + view.running[i]!;
+      const score = (view.waiting[i]! + sent[i]!) * 4 + view.running[i]!;
       if (score < bestScore) {
         bestScore = score;
         best = i;
       }
     }
-    if (best >= 0) this.sent[best]! += 1;
+    if (best >= 0) sent[best]! += this.servers;
     return best;
   }
 }
@@ -190,7 +206,7 @@ class Weighted implements RoutingPolicy {
 export const ROUTING_POLICIES: readonly RoutingPolicyEntry[] = [
   { name: 'round-robin', describe: 'cycles through eligible instances in id order', create: () => new RoundRobin() },
   { name: 'least-loaded', describe: 'fewest waiting + running + in-flight requests (as last seen)', create: (ctx) => new LeastLoaded(ctx.numInstances) },
-  { name: 'vllm-dp', describe: "vLLM's data-parallel balancer: lowest 4 x waiting + running (as last seen, plus what it sent since), lowest id on a tie", create: (ctx) => new VllmDataParallel(ctx.numInstances) },
+  { name: 'vllm-dp', describe: "vLLM's data-parallel balancer: lowest 4 x waiting + running (as last seen, plus what it sent since), behind one API server per --data-parallel-size rank (a random one per request), each scanning from its own rank", create: (ctx) => new VllmDataParallel(ctx.numInstances, ctx.apiServers ?? 1, ctx.random) },
   { name: 'random', describe: 'uniformly random eligible instance (seeded)', create: (ctx) => new RandomPick(ctx.random) },
   {
     name: 'weighted',

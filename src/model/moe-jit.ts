@@ -79,6 +79,11 @@ const TUNED: readonly TunedFile[] = (createRequire(import.meta.url)('./moe-tuned
 export interface MoeJitFacts {
   /** Routed experts (E) a GPU's kernel sees and experts per token (top_k). */
   readonly experts: number;
+  /**
+   * Experts moe_align_block_size pads EM for: the model's all (fused_experts_impl passes
+   * global_num_experts, also under expert parallelism, where `experts` is the GPU's share).
+   */
+  readonly paddedExperts: number;
   /** Tokens the kernel runs per token of the rank's step: every data-parallel rank's are gathered (./moe-parallel.ts). */
   readonly tokenScale: number;
   readonly topK: number;
@@ -110,6 +115,7 @@ export function moeJitFacts(ctx: StepTimeContext): MoeJitFacts | null {
   const file = device === undefined ? undefined : TUNED.find((f) => f.E === experts && f.N === n && f.device === device);
   return Object.freeze({
     experts,
+    paddedExperts: m.numExperts,
     tokenScale: layout.dp,
     topK: m.expertsPerToken,
     keys: file?.keys ?? null,
@@ -134,9 +140,11 @@ export function tileClass(f: MoeJitFacts, m: number): number {
 export function moeVariant(f: MoeJitFacts, rankTokens: number): number {
   const m = rankTokens * f.tokenScale;
   const numValid = f.topK * m;
-  // EM = numValid + E·(BLOCK_SIZE_M − 1); every tile's BLOCK_SIZE_M is a power of two ≥ 16, so
+  // EM = numValid + E·(BLOCK_SIZE_M − 1), E the model's experts (moe_align_block_size's
+  // num_experts, global_num_experts); every tile's BLOCK_SIZE_M is a power of two ≥ 16, so
   // E·(BLOCK_SIZE_M − 1) ≡ −E (mod 16). Below E routed tokens vLLM caps EM at numValid·BLOCK_SIZE_M.
-  const emDivisible = numValid < f.experts || (((numValid - f.experts) % 16) + 16) % 16 === 0;
+  const e = f.paddedExperts;
+  const emDivisible = numValid < e || (((numValid - e) % 16) + 16) % 16 === 0;
   return tileClass(f, m) * VARIANTS_PER_CONFIG + (numValid % 16 === 0 ? 1 : 0) + (emDivisible ? 2 : 0);
 }
 

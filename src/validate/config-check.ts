@@ -16,6 +16,8 @@ const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--hardware': 'hardware.gpu',
   '--tp': 'tp',
   '--num-instances': 'dp',
+  '--data-parallel-size': 'dp',
+  '--enable-expert-parallel': 'vllm.enable_expert_parallel',
   '--max-num-seqs': 'vllm.max_num_seqs',
   '--max-num-batched-tokens': 'vllm.max_num_batched_tokens',
   '--max-model-len': 'vllm.max_model_len',

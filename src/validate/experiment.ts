@@ -52,6 +52,8 @@ export interface Experiment {
   readonly dp: number;
   /** vLLM --enable-expert-parallel (`vllm.enable_expert_parallel`, or a top-level `ep` above 1). */
   readonly expertParallel: boolean;
+  /** The field that turned expert parallelism on and its value (for the plan's note). */
+  readonly expertParallelFrom: { readonly field: 'vllm.enable_expert_parallel' | 'ep'; readonly value: boolean | number };
   readonly engine: EngineKnobs;
   /** Knobs that were null in the source: the integrator derives them and reports the values. */
   readonly derive: readonly KnobName[];
@@ -154,7 +156,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
   }
 
   const v = r.obj(json, 'vllm', '');
-  const expertParallel = expertParallelOf(r, json, v);
+  const { on: expertParallel, from: expertParallelFrom } = expertParallelOf(r, json, v, tp, dp, notes);
   refusePipelineParallel(r, json, v);
   noteUnreadVllmKeys(v, notes);
   noteAbsentModelType(hfConfig, notes);
@@ -267,6 +269,7 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     tp,
     dp,
     expertParallel,
+    expertParallelFrom,
     engine,
     derive,
     workload: compact({
@@ -301,12 +304,22 @@ function parallelDegree(r: Reader, json: Obj, v: Obj, key: 'tp' | 'dp', vllmKey:
 }
 
 /** vLLM --enable-expert-parallel: `vllm.enable_expert_parallel` (true, false or null), else a top-level `ep` (the expert-parallel group's size; above 1 is on). */
-function expertParallelOf(r: Reader, json: Obj, v: Obj): boolean {
+function expertParallelOf(r: Reader, json: Obj, v: Obj, tp: number, dp: number, notes: Assumption[]): { on: boolean; from: Experiment['expertParallelFrom'] } {
   const flag = v['enable_expert_parallel'];
   if (flag !== undefined && flag !== null && typeof flag !== 'boolean') r.fail('vllm.enable_expert_parallel', `expected true, false or null, found ${JSON.stringify(flag)}`);
   const ep = r.optNum(json, 'ep', '');
   if (ep !== undefined && (!Number.isInteger(ep) || ep < 1)) r.fail('ep', `expected a positive integer, found ${ep}`);
-  return flag === true || (flag !== false && ep !== undefined && ep > 1);
+  const on = flag === true || (flag !== false && ep !== undefined && ep > 1);
+  // vLLM forms the expert-parallel group from all dp x tp GPUs (FusedMoEParallelConfig.make: ep_size
+  // = dp x tp); it has no flag for another size. An ep that says otherwise is noted, not simulated.
+  const gpus = dp * tp;
+  if (ep !== undefined && ep !== (on ? gpus : 1)) {
+    const why = on
+      ? `vLLM's expert-parallel group is dp ${dp} x tp ${tp} = ${gpus} GPUs (it has no flag for another size): simulated over ${gpus}, not ${ep}`
+      : `vllm.enable_expert_parallel is false: each expert sharded over dp ${dp} x tp ${tp} = ${gpus} GPUs, not spread over ${ep} whole`;
+    notes.push({ field: 'ep', value: ep, kind: 'noted', why });
+  }
+  return { on, from: flag === true || ep === undefined ? { field: 'vllm.enable_expert_parallel', value: flag === true } : { field: 'ep', value: ep } };
 }
 
 /** `vllm.quantization`: absent or null is none; otherwise the method's name. */

@@ -188,9 +188,9 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     assumptions.push({ field: 'hardware.gpu', value: hw.name, kind: 'assumed', why: `'${exp.hardware.gpu}' fits ${[hw.name, ...alternatives].join(', ')}: read as ${hw.name} (${hw.source}); a name with the form factor and memory size ('A100-SXM4-40GB', 'H100 PCIe') picks another` });
   }
   if (exp.dp > 1) {
-    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the rank vLLM's data-parallel balancer picks (lowest 4 x waiting + running, from counts published every 100 ms plus the requests sent since)${(spec?.numExperts ?? configExperts(exp.hfConfig)) > 1 ? `; an MoE model's ranks share its routed experts (${exp.expertParallel ? 'whole experts' : 'each expert sharded'} over ${exp.dp} x ${exp.tp} GPUs) and run its MoE layers on every rank's tokens in lockstep, each step as long as the slowest rank's (model/moe-parallel.ts, engine/lockstep.ts)` : ''}` });
+    assumptions.push({ field: 'dp', value: exp.dp, kind: 'assumed', why: `${exp.dp} engine instances, each request sent to the rank vLLM's data-parallel balancer picks (lowest 4 x waiting + running, from counts published every 100 ms plus the requests sent since, behind vLLM's default ${exp.dp} API servers, one a request)${(spec?.numExperts ?? configExperts(exp.hfConfig)) > 1 ? `; an MoE model's ranks share its routed experts (${exp.expertParallel ? 'whole experts' : 'each expert sharded'} over ${exp.dp} x ${exp.tp} GPUs) and run its MoE layers on every rank's tokens in lockstep, each step as long as the slowest rank's (model/moe-parallel.ts, engine/lockstep.ts)` : ''}` });
   }
-  if (exp.expertParallel) assumptions.push({ field: 'vllm.enable_expert_parallel', value: true, kind: 'noted', why: 'whole experts per GPU: each MoE layer waits for the GPU whose experts the step touches most (model/moe-parallel.ts)' });
+  if (exp.expertParallel) assumptions.push({ field: exp.expertParallelFrom.field, value: exp.expertParallelFrom.value, kind: 'noted', why: 'whole experts per GPU: each MoE layer waits for the GPU whose experts the step touches most (model/moe-parallel.ts)' });
   return {
     id: exp.id,
     file: exp.file,

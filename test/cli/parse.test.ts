@@ -28,7 +28,7 @@ describe('numeric flag parsers', () => {
     expect(rate('-0.25')).toBe(-0.25);
     expect(rate('+3')).toBe(3);
     expect(tp('8')).toBe(8);
-    expect(tp('1e1')).toBe(10);
+    expect(tp(' 8 ')).toBe(8);
   });
 
   it.each(['0x10', '0b11', '0o7', '1_000', 'Infinity', '', ' ', '5 rps', '1e', '.', '--1'])("refuse '%s' with FLAG_MALFORMED", (v) => {
@@ -36,7 +36,9 @@ describe('numeric flag parsers', () => {
     expect(code(() => tp(v))).toBe('FLAG_MALFORMED');
   });
 
-  it('an integer flag refuses fractions', () => {
+  it('an integer flag takes digits only, as vLLM\'s argparse int() does: no fraction or exponent', () => {
     expect(code(() => tp('2.5'))).toBe('FLAG_MALFORMED');
+    expect(code(() => tp('1e1'))).toBe('FLAG_MALFORMED');
+    expect(code(() => tp('2.'))).toBe('FLAG_MALFORMED');
   });
 });

@@ -25,6 +25,11 @@ describe('blis run: bad gateway and pool input exits 2 with a clear message', ()
     ['token bucket without a rate', ['--admission-policy', 'token-bucket'], /--token-bucket-rate.*needs a rate > 0 \(requests\/s\)/],
     ['unknown P/D decider', ['--prefill-instances', '1', '--decode-instances', '1', '--num-instances', '2', '--pd-decider', 'sometimes'], /UNKNOWN_PD_DECIDER.*known: never, always, prefix-threshold/],
     ['decider without prefill pool', ['--pd-decider', 'always'], /no prefill pool/],
+    // vLLM's integer flags are argparse type=int: int('0x2') and int('2e0') fail, so do these (Number() read them as 2).
+    ['hex data parallel size', ['--model', 'mistralai/mixtral-8x7b-v0.1', '--data-parallel-size', '0x2'], /FLAG_MALFORMED.*--data-parallel-size: found '0x2'; expected an integer/],
+    ['exponent data parallel size', ['--data-parallel-size', '2e0'], /FLAG_MALFORMED.*--data-parallel-size: found '2e0'; expected an integer/],
+    ['binary instance count', ['--num-instances', '0b10'], /FLAG_MALFORMED.*--num-instances: found '0b10'; expected an integer/],
+    ['exponent TP', ['--tp', '1e0'], /FLAG_MALFORMED.*--tp: found '1e0'; expected an integer/],
     ['zero transfer bandwidth', ['--prefill-instances', '1', '--decode-instances', '1', '--pd-transfer-bandwidth', '0'], /--pd-transfer-bandwidth: found 0; expected GB\/s > 0/],
   ];
   for (const [name, args, message] of cases) {

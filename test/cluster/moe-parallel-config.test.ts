@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { resolveClusterConfig } from '../../src/cluster/config.js';
 import { topStepTimeContext } from '../../src/cluster/moe-parallel-config.js';
+import { describeClusterConfig } from '../../src/cluster/config-echo.js';
 import { simulate } from '../../src/cluster/simulate.js';
 import { CollectingSink } from '../../src/cluster/sink.js';
 import { ZERO_OVERHEADS } from '../../src/engine/config.js';
@@ -20,7 +21,9 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(dp.numInstances).toBe(2);
     expect(dp.moeParallel).toEqual({ dp: 2, expertParallel: false });
     expect(dp.sources['dataParallelSize']).toBe('flag');
-    expect(dp.derivations['dataParallelSize']).toMatch(/sharded over the 2 ranks/);
+    expect(dp.derivations['dataParallelSize']).toMatch(/sharded over the 2 ranks' 4 GPUs \(data parallel size x TP\)/);
+    // Expert parallelism within one server of TP 2: no ranks to speak of.
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 2, enableExpertParallel: true }).derivations['dataParallelSize']).toBe("mistralai/mixtral-8x7b-v0.1's routed experts are spread whole over the instance's 2 GPUs (TP); one rank, no data parallelism");
     // Each GPU holds a quarter of the experts (22.5 GB of 90) instead of half: more room for KV.
     expect(dp.engine.totalKvBlocks).toBeGreaterThan(one.engine.totalKvBlocks * 1.5);
     expect(topStepTimeContext(dp).moeParallel).toEqual({ dp: 2, expertParallel: false });
@@ -36,12 +39,42 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(dense.derivations['dataParallelSize']).toMatch(/dense/);
   });
 
+  test('the config echo carries the data parallel size and expert parallelism, enough to rerun; a config without them reads as before', () => {
+    const echo = (o: Parameters<typeof resolveClusterConfig>[0]): Record<string, unknown> => describeClusterConfig(resolveClusterConfig(o));
+    const moe = echo({ model: MIXTRAL, tp: 2, dataParallelSize: 2, numInstances: 4, enableExpertParallel: true });
+    expect([moe['num_instances'], moe['data_parallel_size'], moe['enable_expert_parallel']]).toEqual([4, 2, true]);
+    // A dense model's ranks change nothing but the layout, which a rerun must keep (--num-instances a multiple of it).
+    const dense = echo({ model: 'qwen/qwen3-14b', dataParallelSize: 2 });
+    expect([dense['num_instances'], dense['data_parallel_size'], 'enable_expert_parallel' in dense]).toEqual([2, 2, false]);
+    const tpOnlyEp = echo({ model: MIXTRAL, tp: 2, enableExpertParallel: true });
+    expect(['data_parallel_size' in tpOnlyEp, tpOnlyEp['enable_expert_parallel']]).toEqual([false, true]);
+    const plain = echo({ model: MIXTRAL, tp: 2, numInstances: 2, dataParallelSize: 1 });
+    expect(['data_parallel_size' in plain, 'enable_expert_parallel' in plain]).toEqual([false, false]);
+  });
+
   test('impossible layouts are refused with the flag named', () => {
     expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', enableExpertParallel: true })).message).toMatch(/--enable-expert-parallel.*no routed experts/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, numInstances: 3, dataParallelSize: 2 })).message).toMatch(/--num-instances.*multiple of 2/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 0 })).message).toMatch(/--data-parallel-size/);
+    // Too many ranks, when the instances are the ranks by default: the flag the user gave is named.
+    expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 100_001 })).message).toMatch(/^--data-parallel-size: found 100001 ranks; expected at most 100000/);
+    expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 2, numInstances: 100_002 })).message).toMatch(/^--num-instances: found 100002 instances/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 2, maxInstances: 4 })).message).toMatch(/autoscaler/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, numInstances: 4, dataParallelSize: 2, prefillInstances: 2, decodeInstances: 2 })).message).toMatch(/several pools/);
+  });
+
+  test('sharded experts need data parallel size x TP to divide the expert width, as vLLM\'s FusedMoE asserts; whole experts do not', () => {
+    // Mixtral's experts are 14336 wide (2^11 x 7): 3 x 1 and 3 x 2 GPUs do not divide it, 7 x 2 and 2 x 2 do.
+    expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 1, dataParallelSize: 3 })).message).toMatch(/^--data-parallel-size: 3 ranks x TP 1 = 3 GPUs do not divide .*14336/);
+    expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 3 })).message).toMatch(/6 GPUs do not divide/);
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 7 }).moeParallel).toEqual({ dp: 7, expertParallel: false });
+    // Qwen3-30B-A3B's 768 (2^8 x 3): 5 ranks do not divide it, 3 do.
+    expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-30b-a3b', dataParallelSize: 5 })).message).toMatch(/5 GPUs do not divide .*768/);
+    expect(resolveClusterConfig({ model: 'qwen/qwen3-30b-a3b', dataParallelSize: 3 }).numInstances).toBe(3);
+    // Under expert parallelism each GPU holds whole experts: no width to divide.
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 1, dataParallelSize: 3, enableExpertParallel: true }).moeParallel).toEqual({ dp: 3, expertParallel: true });
+    // A dense model's ranks share nothing.
+    expect(resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 3 }).numInstances).toBe(3);
   });
 
   test('two ranks of Mixtral decode faster per token than two independent TP 2 instances at the same load, and leaping changes nothing', async () => {

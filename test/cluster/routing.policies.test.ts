@@ -12,6 +12,7 @@ import { findRoutingPolicy } from '../../src/cluster/routing.js';
 import { parseScorerWeights } from '../../src/cluster/scorers/registry.js';
 import { createRouterView, type MutableRouterView, type RoutingRequest } from '../../src/cluster/view.js';
 import { Rng } from '../../src/kernel/rng.js';
+import type { Random } from '../../src/kernel/random.js';
 
 const REQ: RoutingRequest = { index: 0, inputTokens: 16, outputTokens: 1, blockHashes: new Float64Array(0), priority: 0 };
 
@@ -52,14 +53,21 @@ function argmaxFrom(values: number[], eligible: number[], start: number): number
   return order.find((i) => values[i] === best)!;
 }
 
-function picks(policy: string, n: number, states: State[], scorers = ''): number[] {
+function picks(policy: string, n: number, states: State[], scorers = '', more: { apiServers?: number; random?: Random; scrapes?: number[] } = {}): number[] {
   const entry = findRoutingPolicy(policy);
-  const p = entry.create({ numInstances: n, scorers: scorers === '' ? [] : parseScorerWeights(scorers), random: new Rng(7).fork('routing') });
+  const p = entry.create({ numInstances: n, scorers: scorers === '' ? [] : parseScorerWeights(scorers), random: more.random ?? new Rng(7).fork('routing'), ...(more.apiServers !== undefined ? { apiServers: more.apiServers } : {}) });
   const view = createRouterView(n);
   return states.map((s, k) => {
     load(view, s);
+    view.scrapedUs = more.scrapes?.[k] ?? 0;
     return p.pick(view, REQ, k * 1000);
   });
+}
+
+/** A Random that returns the given draws in turn. */
+function scripted(draws: number[]): Random {
+  let k = 0;
+  return { next: () => draws[k++ % draws.length]! } as Random;
 }
 
 describe('routing policies against their rules', () => {
@@ -111,6 +119,34 @@ describe('routing policies against their rules', () => {
     expect(picks('vllm-dp', 2, [{ ...idle, waiting: [1, 0], running: [0, 3] }])).toEqual([1]);
     expect(picks('vllm-dp', 2, [idle, idle, idle, { ...idle, running: [0, 3] }])).toEqual([0, 1, 0, 1]);
     expect(picks('vllm-dp', 2, [idle, idle, idle, { ...idle, running: [0, 5] }])).toEqual([0, 1, 0, 0]);
+  });
+
+  it("vllm-dp with vLLM 0.15's API servers (one per rank): each request reaches the ⌊u × servers⌋-th, which scans from its own start, counts its own sends (each as servers waiting) and forgets them at the next counts", () => {
+    fc.assert(
+      fc.property(runArb, fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 40, maxLength: 40 }), ({ n, states }, servers, scrapeSteps) => {
+        const stream = new Rng(7).fork('routing');
+        const sent = Array.from({ length: servers }, () => new Array<number>(n).fill(0));
+        // Scrape times that stay put for a while, then move on (the counts are published anew).
+        const scrapes = scrapeSteps.reduce<number[]>((acc, d) => [...acc, (acc.at(-1) ?? 0) + (d === 2 ? 1000 : 0)], []);
+        const want = states.map((s, k) => {
+          if (k > 0 && scrapes[k] !== scrapes[k - 1]) for (const row of sent) row.fill(0);
+          const c = servers === 1 ? 0 : Math.floor(stream.next() * servers);
+          const i = argmaxFrom(s.waiting.map((w, j) => -(4 * (w + sent[c]![j]!) + s.running[j]!)), s.eligible, Math.floor((n * c) / servers));
+          if (i >= 0) sent[c]![i]! += servers;
+          return i;
+        });
+        expect(picks('vllm-dp', n, states, '', { apiServers: servers, scrapes })).toEqual(want);
+      }),
+    );
+    // By hand, two ranks behind two API servers, all idle: the requests reach servers 0, 1, 0, 1.
+    // Server 0 scans from rank 0 (0), server 1 from rank 1 (1); server 0 then counts its first send
+    // as 2 waiting on rank 0 (score 8 against 0: rank 1), server 1 its own on rank 1 (rank 0).
+    const idle = { waiting: [0, 0], running: [0, 0], inFlight: [0, 0], kv: [0, 0], eligible: [1, 1] };
+    expect(picks('vllm-dp', 2, [idle, idle, idle, idle], '', { apiServers: 2, random: scripted([0.1, 0.7, 0.2, 0.9]) })).toEqual([0, 1, 1, 0]);
+    // One server taking them all alternates, each send counting 2: 0 (8, 0), 1 (8, 8), 0.
+    expect(picks('vllm-dp', 2, [idle, idle, idle], '', { apiServers: 2, random: scripted([0.1]) })).toEqual([0, 1, 0]);
+    // New counts wipe what the servers sent: rank 0 again.
+    expect(picks('vllm-dp', 2, [idle, idle], '', { apiServers: 2, random: scripted([0.1]), scrapes: [0, 100_000] })).toEqual([0, 0]);
   });
 
   it('random: the ⌊u × eligible count⌋-th eligible instance for each draw u of the routing stream', () => {

@@ -16,7 +16,7 @@ import type { BatchShape, StepTimeModel } from '../../src/model/step-time.js';
 import type { MoeJitFacts } from '../../src/model/moe-jit.js';
 
 /** Fused-MoE kernels compiled on first use (engine/kernel-jit.ts): steps above the graph sizes stall 5 ms per new variant. */
-const JIT: MoeJitFacts = { experts: 8, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 5000, configSource: 'get_default_config' };
+const JIT: MoeJitFacts = { experts: 8, paddedExperts: 8, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 5000, configSource: 'get_default_config' };
 
 /** A step cost that reads the batch's context (so a wrong aggregate shows), with its decode-only capability. */
 function contextModel(split: boolean, jit: boolean): StepTimeModel {

@@ -3,7 +3,7 @@ import { KernelJit } from '../../src/engine/kernel-jit.js';
 import type { MoeJitFacts } from '../../src/model/moe-jit.js';
 import { simulate, type RequestRecord } from '../../src/index.js';
 
-const DEFAULT_CONFIG: MoeJitFacts = { experts: 8, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config' };
+const DEFAULT_CONFIG: MoeJitFacts = { experts: 8, paddedExperts: 8, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config' };
 
 describe('KernelJit: which steps wait for a first-use compile', () => {
   it('graph-padded steps never wait; an eager step waits once per new variant; the profile run and capture sizes start compiled', () => {

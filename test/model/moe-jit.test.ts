@@ -8,7 +8,8 @@ import { readQuantization } from '../../src/model/quantization.js';
 const mixtral = getModel('mistralai/mixtral-8x7b-v0.1');
 
 function facts(over: Partial<MoeJitFacts>): MoeJitFacts {
-  return { experts: 8, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config', ...over };
+  const experts = over.experts ?? 8;
+  return { experts, paddedExperts: experts, tokenScale: 1, topK: 2, keys: null, classes: null, numClasses: 2, stallUs: 1_000_000, configSource: 'get_default_config', ...over };
 }
 
 describe('CUDA-graph capture sizes (vLLM 0.15 _set_cudagraph_sizes defaults)', () => {
@@ -80,6 +81,22 @@ describe('moeJitFacts: which models compile the Triton fused-MoE GEMM, and from 
     expect(f.configSource).toMatch(/E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3\.json$/);
     expect(f.keys!.length).toBe(f.classes!.length);
     expect(f.stallUs).toBe(1_000_000);
+  });
+
+  it("under expert parallelism the tile config sees the GPU's experts, but EM is padded for every expert of the model (moe_align_block_size gets global_num_experts)", () => {
+    // Mixtral at TP 2 with 2 ranks: 4 GPUs, 2 whole experts each; every MoE layer runs both ranks' tokens (M = 2T).
+    const f = moeJitFacts({ model: mixtral, hardware: getHardware('H100'), tp: 2, moeParallel: { dp: 2, expertParallel: true } })!;
+    expect([f.experts, f.paddedExperts, f.tokenScale]).toEqual([2, 8, 2]);
+    expect(f.configSource).toBe('get_default_config'); // no tuned E=2,N=14336 file
+    // T = 2: M = 4 (above E = 2: class 1), num_valid 8 (not ÷16), EM = 8 + 8·(BLOCK_SIZE_M − 1) ≡ 0 (mod 16); padded for 2 experts it would be ≡ 6.
+    expect(moeVariant(f, 2)).toBe(4 + 2);
+    // T = 1: M = 2 (class 0), num_valid 4 < 8 experts: EM = 4 · BLOCK_SIZE_M, a multiple of 16.
+    expect(moeVariant(f, 1)).toBe(2);
+    // T = 3: num_valid 12, EM ≡ 12 − 8 = 4 (mod 16): neither flag.
+    expect(moeVariant(f, 3)).toBe(4);
+    // Sharded over the 4 GPUs, every GPU sees all 8 experts: the two counts agree.
+    const sharded = moeJitFacts({ model: mixtral, hardware: getHardware('H100'), tp: 2, moeParallel: { dp: 2, expertParallel: false } })!;
+    expect([sharded.experts, sharded.paddedExperts]).toEqual([8, 8]);
   });
 
   it('a GPU without a tuned file falls back to get_default_config; a dense model, or fp8 experts, compile nothing here', () => {

@@ -52,3 +52,21 @@ describe('blis capacity: the cheapest fleet with an autoscaler', () => {
     expect(r.out).toBe('');
   });
 });
+
+// Mixtral-8x7B served as data-parallel ranks (vLLM --data-parallel-size 2) of TP 2 on H100 at 3.95
+// USD per GPU-hour: 2 ranks are one server of 4 GPUs (15.80/h), 4 ranks two servers of 8 (31.60/h).
+const DP = ['capacity', '--model', 'mistralai/mixtral-8x7b-v0.1', '--workload', 'chatbot', '--num-requests', '60', '--rate', '4',
+  '--data-parallel-size', '2', '--num-instances', '2,4', '--hardware', 'H100', '--tp', '2', '--slo', 'e2e_p99=600000', '--quiet'];
+
+describe('blis capacity: the cheapest fleet of data-parallel servers', () => {
+  it('prices every rank\'s GPUs and says the fleets are servers of ranks, in the table and the JSON', async () => {
+    const json = await runCli([...DP, '--output', 'json']);
+    expect(json.code, json.err).toBe(0);
+    const out = JSON.parse(json.out);
+    expect(out.cheapest).toMatchObject({ hardware: 'H100', tp: 2, num_instances: 2, data_parallel_size: 2, gpus: 4, fleet_per_hour: 15.8 });
+    const human = await runCli(DP);
+    expect(human.code, human.err).toBe(0);
+    expect(human.out).toMatch(/^2 x H100 TP2 \(DP 2\) +15\.80 +holds/m);
+    expect(human.out).toMatch(/^cheapest fleet holding the SLO at 4 req\/s: 2 x H100 TP2 \(DP 2\), 15\.80 USD\/h$/m);
+  });
+});

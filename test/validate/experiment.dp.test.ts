@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/validate/experiment.js';
 import { buildPlan } from '../../src/validate/plan.js';
 import { planClusterOptions, simulatePlan } from '../../src/validate/simulate-plan.js';
+import { checkPlanConfig } from '../../src/validate/config-check.js';
 import { createLinear } from '../../src/model/linear.js';
 import { ZERO_OVERHEADS } from '../../src/engine/config.js';
 import type { StepTimeContext } from '../../src/model/step-time.js';
@@ -79,5 +80,41 @@ describe('data-parallel MoE experiments', () => {
     });
     expect(seen.map((c) => [c.tp, c.moeParallel])).toEqual([[2, { dp: 2, expertParallel: true }]]);
     expect(result.records?.length).toBe(40);
+  });
+
+  it('expert parallelism is noted against the field that turned it on, and an ep the server cannot have is noted with what is simulated', () => {
+    const plan = (j: Record<string, any>) => buildPlan(parseExperiment(j, 'e.json'), { seed: 1, arrivals: 'synthetic' }).assumptions;
+    const j = read(SCOUT);
+    j.dp = 2;
+    j.hardware.num_gpus = 4;
+    // ep 4 = dp 2 x tp 2: vLLM's expert-parallel group; the note names ep, the field the file gave.
+    j.ep = 4;
+    expect(plan(j).filter((a) => a.field === 'ep' || a.field === 'vllm.enable_expert_parallel').map((a) => [a.field, a.value])).toEqual([['ep', 4]]);
+    expect(plan(j).find((a) => a.field === 'ep')!.why).toMatch(/^whole experts per GPU/);
+    // ep 2: vLLM has no flag for a group other than dp x tp.
+    j.ep = 2;
+    expect(plan(j).filter((a) => a.field === 'ep').map((a) => a.why)).toEqual([
+      expect.stringMatching(/^vLLM's expert-parallel group is dp 2 x tp 2 = 4 GPUs \(it has no flag for another size\): simulated over 4, not 2$/),
+      expect.stringMatching(/^whole experts per GPU/),
+    ]);
+    // The server's own flag says off: ep 4 is noted as not simulated.
+    j.ep = 4;
+    j.vllm.enable_expert_parallel = false;
+    expect(plan(j).filter((a) => a.field === 'ep').map((a) => a.why)).toEqual([expect.stringMatching(/^vllm\.enable_expert_parallel is false: each expert sharded over dp 2 x tp 2 = 4 GPUs, not spread over 4 whole$/)]);
+    // On by the flag with ep 1: noted too; the flag's note names the flag.
+    j.ep = 1;
+    j.vllm.enable_expert_parallel = true;
+    expect(plan(j).filter((a) => a.field === 'ep' || a.field === 'vllm.enable_expert_parallel').map((a) => a.field)).toEqual(['ep', 'vllm.enable_expert_parallel']);
+  });
+
+  it('ranks whose GPUs cannot shard the experts are refused against the file\'s dp field', () => {
+    const j = read(SCOUT);
+    // Scout's experts are 8192 wide: 3 ranks x TP 2 = 6 GPUs do not divide it (vLLM's FusedMoE asserts they do).
+    j.dp = 3;
+    j.hardware.num_gpus = 6;
+    const e = errorOf(() => checkPlanConfig(buildPlan(parseExperiment(j, 's.json'), { seed: 1, arrivals: 'synthetic' })));
+    expect(e.message).toMatch(/^s\.json: dp: 3 ranks x TP 2 = 6 GPUs do not divide .*8192.*or vllm\.enable_expert_parallel/);
+    j.vllm.enable_expert_parallel = true;
+    expect(() => checkPlanConfig(buildPlan(parseExperiment(j, 's.json'), { seed: 1, arrivals: 'synthetic' }))).not.toThrow();
   });
 });
