@@ -226,7 +226,16 @@ export async function* readOtlpFile(path: string, options: OtlpReadOptions = {})
     throw new InputError('OTLP_FILE', path, `cannot read: ${(err as Error).message}`);
   }
   if (size > (options.streamAboveBytes ?? 64 * 1024 * 1024)) {
-    const streamed = await streamOtlp(path, options.onIssue);
+    let streamed: ArrivalRequest[] | undefined;
+    try {
+      streamed = await streamOtlp(path, options.onIssue);
+    } catch (err) {
+      // zlib's errors (Z_BUF_ERROR for a file cut short, Z_DATA_ERROR for a bad CRC) surface
+      // only while streaming: bad input, as readOtlpBytes reports them for a whole read.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (err instanceof InputError || typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+      throw new InputError('OTLP_TRUNCATED', path, `gzip data cannot be decompressed: ${(err as Error).message}`);
+    }
     if (streamed) {
       yield* streamed;
       return;
