@@ -112,7 +112,7 @@ function decodeProtobuf(bytes: Uint8Array, source: string, c: OtlpRequestCollect
       const truncated = err instanceof RangeError || /index out of range/.test(String(err));
       throw new InputError(truncated ? 'OTLP_TRUNCATED' : 'OTLP_DECODE', `${source}@${s}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
     }
-    c.addMessage(obj);
+    c.addMessage(obj, `${source}@${s}`, `byte ${s}`);
   }
 }
 
@@ -126,9 +126,9 @@ const jsonObj = (v: unknown): JsonObj | undefined => (typeof v === 'object' && v
  * `{"trace": ...}`; or Jaeger's own JSON (`{"data": [...]}`, its /api/traces answer and the UI's
  * download), converted (jaeger-json.ts).
  */
-function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
+function addJson(value: unknown, where: string, c: OtlpRequestCollector, line?: number): void {
   if (isJaegerJson(value)) {
-    c.addMessage(jaegerToOtlp(value), where);
+    c.addMessage(jaegerToOtlp(value), where, line);
     return;
   }
   const o = jsonObj(value);
@@ -138,7 +138,7 @@ function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
   if (!Array.isArray(spans)) {
     throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans" (or Tempo\'s "batches", or Jaeger\'s "data"); expected OTLP/JSON TracesData');
   }
-  c.addMessage({ resourceSpans: spans }, where);
+  c.addMessage({ resourceSpans: spans }, where, line);
 }
 
 function decodeJson(text: string, source: string, c: OtlpRequestCollector): void {
@@ -168,7 +168,7 @@ function decodeJson(text: string, source: string, c: OtlpRequestCollector): void
     } catch (err) {
       throw new InputError('OTLP_BAD_JSON', `${source}:${i + 1}`, `bad JSON line: ${(err as Error).message}`);
     }
-    addJson(v, `${source}:${i + 1}`, c);
+    addJson(v, `${source}:${i + 1}`, c, i + 1);
   }
 }
 
@@ -278,7 +278,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
         }
         throw new InputError('OTLP_BAD_JSON', `${path}:${n}`, `bad JSON line: ${(err as Error).message}`);
       }
-      addJson(v, `${path}:${n}`, c);
+      addJson(v, `${path}:${n}`, c, n);
     }
     return finish(c, path);
   }
@@ -303,7 +303,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
       } catch (err) {
         throw new InputError('OTLP_DECODE', `${path}@${offset + v[1]}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
       }
-      c.addMessage(obj);
+      c.addMessage(obj, `${path}@${offset + v[1]}`, `byte ${offset + v[1]}`);
       pos = end;
     }
     buf = buf.subarray(pos);
@@ -364,7 +364,7 @@ export const otlpFormat: FormatEntry = {
           all.set(c, off);
           off += c.length;
         }
-        for (const r of readOtlpBytes(all, ctx.source, (i) => ctx.skip(i.code, 0, i.message))) ctx.emit(r);
+        for (const r of readOtlpBytes(all, ctx.source, (i) => ctx.skip(i.code, i.at, i.message))) ctx.emit(r);
       },
     };
   },
