@@ -316,7 +316,9 @@ export class OtlpRequestCollector {
     const output = NUM(m, 'blis.request.output_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens')
       ?? jMax('decode.done_tokens') ?? NUM(m, 'gen_ai.request.max_tokens') ?? jMax('decode.max_tokens');
     if (input === undefined || output === undefined) {
-      this.onIssue({ code: 'OTLP_MISSING_TOKENS', at: acc.at ?? `trace ${acc.traceId}`, message: `trace ${acc.traceId} (${id}): no prompt/completion token counts` });
+      const label = `trace ${acc.traceId}${id !== acc.traceId ? ` (request ${id})` : ''}`;
+      const message = 'no prompt/completion token counts';
+      this.onIssue({ code: 'OTLP_MISSING_TOKENS', at: acc.at ?? label, message: acc.at !== undefined ? `${label}: ${message}` : message });
       return undefined;
     }
     // Several vLLM spans (P/D): the latencies are measured across them (disaggregated below).

@@ -14,7 +14,7 @@ describe('where OTLP spans that cannot be read are reported', () => {
     expect(got.summary.skipped).toEqual({ OTLP_BAD_SPAN: 1, OTLP_MISSING_TOKENS: 1 });
     expect(got.summary.messages).toEqual([
       'vllm-llm_request.bad-spans.jsonl:2: span \'llm_request\' 0000000000000002: startTimeUnixNano "-5"; expected whole nanoseconds ≥ 0, as a decimal string or integer [OTLP_BAD_SPAN]',
-      'vllm-llm_request.bad-spans.jsonl:2: trace 00000000000000000000000000000003 (cmpl-3): no prompt/completion token counts [OTLP_MISSING_TOKENS]',
+      'vllm-llm_request.bad-spans.jsonl:2: trace 00000000000000000000000000000003 (request cmpl-3): no prompt/completion token counts [OTLP_MISSING_TOKENS]',
     ]);
   });
 
@@ -26,5 +26,10 @@ describe('where OTLP spans that cannot be read are reported', () => {
     const issues: OtlpReadIssue[] = [];
     readOtlpBytes(readFileSync(FIXTURE), 'x.jsonl', (i) => issues.push(i));
     expect(issues.map((i) => [i.code, i.at])).toEqual([['OTLP_BAD_SPAN', 2], ['OTLP_MISSING_TOKENS', 2]]);
+  });
+
+  it('names the trace when the file is one JSON document (no line to name)', async () => {
+    const got = await readTrace(new URL('../fixtures/otlp/llm-d-gateway.json', import.meta.url).pathname, { registry: formatRegistry() });
+    expect(got.summary.messages).toEqual(['llm-d-gateway.json trace 0000000000000000000000000000dead: no prompt/completion token counts [OTLP_MISSING_TOKENS]']);
   });
 });
