@@ -11,7 +11,6 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { isJaegerJson, jaegerToOtlp } from './jaeger-json.js';
@@ -126,7 +125,7 @@ const jsonObj = (v: unknown): JsonObj | undefined => (typeof v === 'object' && v
  * `{"trace": ...}`; or Jaeger's own JSON (`{"data": [...]}`, its /api/traces answer and the UI's
  * download), converted (jaeger-json.ts).
  */
-function addJson(value: unknown, where: string, c: OtlpRequestCollector, line?: number): void {
+export function addJson(value: unknown, where: string, c: OtlpRequestCollector, line?: number): void {
   if (isJaegerJson(value)) {
     c.addMessage(jaegerToOtlp(value), where, line);
     return;
@@ -172,7 +171,7 @@ function decodeJson(text: string, source: string, c: OtlpRequestCollector): void
   }
 }
 
-function firstNonSpace(bytes: Uint8Array): number {
+export function firstNonSpace(bytes: Uint8Array): number {
   let i = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
@@ -195,7 +194,8 @@ export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: O
   return finish(c, source);
 }
 
-function finish(c: OtlpRequestCollector, source: string): ArrivalRequest[] {
+/** The collected requests; InputError when the input held no spans or no request span. */
+export function finish(c: OtlpRequestCollector, source: string): ArrivalRequest[] {
   const out = c.finish();
   if (c.spansSeen === 0) throw new InputError('OTLP_NO_SPANS', source, 'OTLP data without spans');
   if (out.length === 0) {
@@ -337,35 +337,3 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
   if (head.length > 5 && head[0] === 0 && head[4] === 0x0a) return Math.min(1, 0.5 + byExt);
   return 0;
 }
-
-/** The ingest registry entry (src/ingest/types.ts FormatEntry): bytes in, sorted arrivals out at end(). */
-export const otlpFormat: FormatEntry = {
-  name: 'otlp',
-  describe: 'OpenTelemetry spans (OTLP protobuf .pb, OTLP/JSON Lines, Jaeger or Tempo JSON answers): vLLM llm_request, blis, llm-d gateway.request',
-  timeBase: 'relative',
-  order: 'completion',
-  sniff(input: SniffInput): number {
-    const head = new Uint8Array(input.head.length);
-    for (let i = 0; i < head.length; i++) head[i] = input.head.charCodeAt(i) & 0xff;
-    return otlpSniff(head, input.fileName);
-  },
-  create(ctx: ReaderContext): TraceReader {
-    const chunks: Uint8Array[] = [];
-    const enc = new TextEncoder();
-    return {
-      push(chunk: string | Uint8Array): void {
-        chunks.push(typeof chunk === 'string' ? enc.encode(chunk) : chunk);
-      },
-      end(): void {
-        const total = chunks.reduce((n, c) => n + c.length, 0);
-        const all = new Uint8Array(total);
-        let off = 0;
-        for (const c of chunks) {
-          all.set(c, off);
-          off += c.length;
-        }
-        for (const r of readOtlpBytes(all, ctx.source, (i) => ctx.skip(i.code, i.at, i.message))) ctx.emit(r);
-      },
-    };
-  },
-};
