@@ -6,6 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { FIXTURES } from './helpers.js';
@@ -91,6 +92,18 @@ describe('TraceV2 variants', () => {
       ['N', { e2eUs: 700_000 }],
       ['u', { ttftUs: 40_000, e2eUs: 400_000 }],
     ]);
+  });
+
+  test('a gzipped data file (x.trace_data.csv.gz) pairs with its header either way, so the header\'s time unit applies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-tracev2-'));
+    const header = 'request_id,input_tokens,output_tokens,arrival_time_us,send_time_us,first_chunk_time_us,last_chunk_time_us,status';
+    writeFileSync(join(dir, 'x.trace_header.yaml'), 'trace_version: 2\ntime_unit: ms\nmode: real\n');
+    writeFileSync(join(dir, 'x.trace_data.csv.gz'), gzipSync(`${header}\na,100,10,0,1000,1050,1500,ok\nb,100,10,2,1002,1042,1402,ok\n`));
+    for (const path of [join(dir, 'x.trace_header.yaml'), join(dir, 'x.trace_data.csv.gz')]) {
+      const { format, requests } = await readTrace(path);
+      expect(format, path).toBe('tracev2');
+      expect(requests.map((r) => [r.arrivalUs, r.observed]), path).toEqual([[0, { ttftUs: 50_000, e2eUs: 500_000 }], [2000, { ttftUs: 40_000, e2eUs: 400_000 }]]);
+    }
   });
 
   test('an unknown time unit is still refused with the header named', async () => {
