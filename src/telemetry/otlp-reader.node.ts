@@ -189,8 +189,25 @@ export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: O
   }
   if (bytes.length === 0) throw new InputError('OTLP_EMPTY', source, 'empty file; expected OTLP protobuf or OTLP/JSON');
   const c = new OtlpRequestCollector(onIssue);
-  if (firstNonSpace(bytes) === 0x7b /* { */) decodeJson(new TextDecoder().decode(bytes), source, c);
-  else decodeProtobuf(bytes, source, c);
+  if (firstNonSpace(bytes) === 0x7b /* { */) {
+    try {
+      decodeJson(new TextDecoder().decode(bytes), source, c);
+    } catch (err) {
+      // Protobuf can open with the bytes of "{" (a delimited stream whose first message is 123
+      // bytes long) or "\n{" (a first ResourceSpans of 123 bytes): what is neither JSON Lines
+      // nor one JSON document is read as protobuf when it is that.
+      if (!(err instanceof InputError) || err.code !== 'OTLP_BAD_JSON' || err.where !== source) throw err;
+      const pb = new OtlpRequestCollector(onIssue);
+      try {
+        decodeProtobuf(bytes, source, pb);
+      } catch {
+        throw err;
+      }
+      return finish(pb, source);
+    }
+    return finish(c, source);
+  }
+  decodeProtobuf(bytes, source, c);
   return finish(c, source);
 }
 
@@ -323,7 +340,10 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
     // Grafana Tempo's /api/traces answer: resourceSpans named "batches"
     if (/"batches"/.test(text) && /"scopeSpans"|"instrumentationLibrarySpans"/.test(text)) return 0.9;
     // Jaeger's own JSON (/api/traces, the UI's download): traces of spans with operationName.
-    return /"data"/.test(text) && /"traceID"/.test(text) && /"operationName"/.test(text) ? 0.9 : 0;
+    if (/"data"/.test(text) && /"traceID"/.test(text) && /"operationName"/.test(text)) return 0.9;
+    // A .pb whose bytes open like "{" or "\n{" (a first message or ResourceSpans of 123 bytes)
+    // is tried as protobuf below; another name is not, so other JSON stays unrecognised.
+    if (!/\.(pb|binpb|otlp)$/i.test(fileName)) return 0;
   }
   const byExt = /\.(pb|binpb|otlp)$/i.test(fileName) ? 0.3 : 0;
   // Single message: field 1 (0x0a) + length; delimited: length varint then 0x0a.
