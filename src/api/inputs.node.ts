@@ -8,7 +8,7 @@ import { openTrace as openWith, readTrace as readWith, type OpenTraceOptions, ty
 import type { IngestSummary } from '../ingest/issues.js';
 import { InputError } from '../kernel/errors.js';
 import { Rng } from '../kernel/rng.js';
-import { otlpFormat } from '../telemetry/otlp-reader.node.js';
+import { otlpFormat } from '../telemetry/otlp-format.node.js';
 import { generateArrivals } from '../workload/generate.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { resolveWorkload, type WorkloadOptions } from '../workload/resolve.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createFormatRegistry, parseColumnMapping, type FormatRegistry } from '../ingest/index.js';
 import type { OpenTraceOptions } from '../ingest/open.node.js';
 import { describeSummary, type IngestSummary } from '../ingest/issues.js';
-import { otlpFormat } from '../telemetry/otlp-reader.node.js';
+import { otlpFormat } from '../telemetry/otlp-format.node.js';
 import { InputError } from '../kernel/errors.js';
 import { ExitCode, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';

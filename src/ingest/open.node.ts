@@ -68,7 +68,22 @@ async function isGzip(path: string): Promise<boolean> {
 /** The file's bytes, decompressed when gzipped. */
 function dataStream(path: string, gz: boolean, chunkBytes: number): AsyncIterable<Buffer> {
   const raw = createReadStream(path, { highWaterMark: chunkBytes });
-  return (gz ? raw.pipe(createGunzip({ chunkSize: chunkBytes })) : raw) as AsyncIterable<Buffer>;
+  return gz ? gunzipped(path, raw.pipe(createGunzip({ chunkSize: chunkBytes }))) : (raw as AsyncIterable<Buffer>);
+}
+
+/**
+ * A gzip stream whose damage (a copy cut short: zlib's "unexpected end of file"; a bad CRC:
+ * "incorrect data check") shows only once reading is past the sniffed head: bad input, named
+ * with its file, not an internal error.
+ */
+async function* gunzipped(path: string, stream: NodeJS.ReadableStream): AsyncIterable<Buffer> {
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (e) {
+    const message = (e as Error).message;
+    const hint = /unexpected end/i.test(message) ? ' (truncated: the file ends before the gzip stream does)' : '';
+    throw new InputError('GZIP_CORRUPT', path, `not a readable gzip file: ${message}${hint}`);
+  }
 }
 
 async function readHead(path: string, gz: boolean): Promise<string> {

@@ -1,7 +1,8 @@
 /**
  * TraceV2 file naming: a trace is `<base>.trace_header.yaml` + `<base>.trace_data<anything>.csv`
  * in the same folder (`<base>.` may be empty: `trace_header.yaml` + `trace_data.csv`). Given
- * either file, the other is its sibling. Pure path arithmetic; listing a folder is the caller's.
+ * either file, the other is its sibling; the data file may be gzipped (`x.trace_data.csv.gz`, as
+ * any ingest file may be). Pure path arithmetic; listing a folder is the caller's.
  */
 export interface TraceV2Names {
   /** `<base>.` or '' */
@@ -12,7 +13,7 @@ export interface TraceV2Names {
 export function traceV2Names(fileName: string): TraceV2Names | undefined {
   let m = /^(?:(.*)\.)?trace_header\.ya?ml$/i.exec(fileName);
   if (m !== null) return { prefix: m[1] !== undefined ? `${m[1]}.` : '', kind: 'header' };
-  m = /^(?:(.*)\.)?trace_data[^/]*\.csv$/i.exec(fileName);
+  m = /^(?:(.*)\.)?trace_data[^/]*\.csv(?:\.gz)?$/i.exec(fileName);
   if (m !== null) return { prefix: m[1] !== undefined ? `${m[1]}.` : '', kind: 'data' };
   return undefined;
 }
@@ -41,7 +42,8 @@ export function pickDataFile(prefix: string, folder: readonly string[]): string 
 export function traceV2OutputPaths(out: string): { header: string; data: string } {
   const slash = out.lastIndexOf('/') + 1;
   const dir = out.slice(0, slash);
-  const names = traceV2Names(out.slice(slash));
+  // The writers write plain text: a .gz name is no TraceV2 file name to write to.
+  const names = /\.gz$/i.test(out) ? undefined : traceV2Names(out.slice(slash));
   if (names === undefined) return { header: `${out}.trace_header.yaml`, data: `${out}.trace_data.csv` };
   return names.kind === 'data'
     ? { header: `${dir}${names.prefix}trace_header.yaml`, data: out }

@@ -11,7 +11,6 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
 import { InputError } from '../kernel/errors.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { isJaegerJson, jaegerToOtlp } from './jaeger-json.js';
@@ -112,7 +111,7 @@ function decodeProtobuf(bytes: Uint8Array, source: string, c: OtlpRequestCollect
       const truncated = err instanceof RangeError || /index out of range/.test(String(err));
       throw new InputError(truncated ? 'OTLP_TRUNCATED' : 'OTLP_DECODE', `${source}@${s}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
     }
-    c.addMessage(obj);
+    c.addMessage(obj, `${source}@${s}`, `byte ${s}`);
   }
 }
 
@@ -126,9 +125,9 @@ const jsonObj = (v: unknown): JsonObj | undefined => (typeof v === 'object' && v
  * `{"trace": ...}`; or Jaeger's own JSON (`{"data": [...]}`, its /api/traces answer and the UI's
  * download), converted (jaeger-json.ts).
  */
-function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
+export function addJson(value: unknown, where: string, c: OtlpRequestCollector, line?: number): void {
   if (isJaegerJson(value)) {
-    c.addMessage(jaegerToOtlp(value), where);
+    c.addMessage(jaegerToOtlp(value), where, line);
     return;
   }
   const o = jsonObj(value);
@@ -138,7 +137,7 @@ function addJson(value: unknown, where: string, c: OtlpRequestCollector): void {
   if (!Array.isArray(spans)) {
     throw new InputError('OTLP_NOT_OTLP', where, 'JSON without "resourceSpans" (or Tempo\'s "batches", or Jaeger\'s "data"); expected OTLP/JSON TracesData');
   }
-  c.addMessage({ resourceSpans: spans }, where);
+  c.addMessage({ resourceSpans: spans }, where, line);
 }
 
 function decodeJson(text: string, source: string, c: OtlpRequestCollector): void {
@@ -168,11 +167,11 @@ function decodeJson(text: string, source: string, c: OtlpRequestCollector): void
     } catch (err) {
       throw new InputError('OTLP_BAD_JSON', `${source}:${i + 1}`, `bad JSON line: ${(err as Error).message}`);
     }
-    addJson(v, `${source}:${i + 1}`, c);
+    addJson(v, `${source}:${i + 1}`, c, i + 1);
   }
 }
 
-function firstNonSpace(bytes: Uint8Array): number {
+export function firstNonSpace(bytes: Uint8Array): number {
   let i = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
@@ -190,12 +189,30 @@ export function readOtlpBytes(bytes: Uint8Array, source: string, onIssue?: (i: O
   }
   if (bytes.length === 0) throw new InputError('OTLP_EMPTY', source, 'empty file; expected OTLP protobuf or OTLP/JSON');
   const c = new OtlpRequestCollector(onIssue);
-  if (firstNonSpace(bytes) === 0x7b /* { */) decodeJson(new TextDecoder().decode(bytes), source, c);
-  else decodeProtobuf(bytes, source, c);
+  if (firstNonSpace(bytes) === 0x7b /* { */) {
+    try {
+      decodeJson(new TextDecoder().decode(bytes), source, c);
+    } catch (err) {
+      // Protobuf can open with the bytes of "{" (a delimited stream whose first message is 123
+      // bytes long) or "\n{" (a first ResourceSpans of 123 bytes): what is neither JSON Lines
+      // nor one JSON document is read as protobuf when it is that.
+      if (!(err instanceof InputError) || err.code !== 'OTLP_BAD_JSON' || err.where !== source) throw err;
+      const pb = new OtlpRequestCollector(onIssue);
+      try {
+        decodeProtobuf(bytes, source, pb);
+      } catch {
+        throw err;
+      }
+      return finish(pb, source);
+    }
+    return finish(c, source);
+  }
+  decodeProtobuf(bytes, source, c);
   return finish(c, source);
 }
 
-function finish(c: OtlpRequestCollector, source: string): ArrivalRequest[] {
+/** The collected requests; InputError when the input held no spans or no request span. */
+export function finish(c: OtlpRequestCollector, source: string): ArrivalRequest[] {
   const out = c.finish();
   if (c.spansSeen === 0) throw new InputError('OTLP_NO_SPANS', source, 'OTLP data without spans');
   if (out.length === 0) {
@@ -226,7 +243,16 @@ export async function* readOtlpFile(path: string, options: OtlpReadOptions = {})
     throw new InputError('OTLP_FILE', path, `cannot read: ${(err as Error).message}`);
   }
   if (size > (options.streamAboveBytes ?? 64 * 1024 * 1024)) {
-    const streamed = await streamOtlp(path, options.onIssue);
+    let streamed: ArrivalRequest[] | undefined;
+    try {
+      streamed = await streamOtlp(path, options.onIssue);
+    } catch (err) {
+      // zlib's errors (Z_BUF_ERROR for a file cut short, Z_DATA_ERROR for a bad CRC) surface
+      // only while streaming: bad input, as readOtlpBytes reports them for a whole read.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (err instanceof InputError || typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+      throw new InputError('OTLP_TRUNCATED', path, `gzip data cannot be decompressed: ${(err as Error).message}`);
+    }
     if (streamed) {
       yield* streamed;
       return;
@@ -269,7 +295,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
         }
         throw new InputError('OTLP_BAD_JSON', `${path}:${n}`, `bad JSON line: ${(err as Error).message}`);
       }
-      addJson(v, `${path}:${n}`, c);
+      addJson(v, `${path}:${n}`, c, n);
     }
     return finish(c, path);
   }
@@ -294,7 +320,7 @@ async function streamOtlp(path: string, onIssue?: (i: OtlpReadIssue) => void): P
       } catch (err) {
         throw new InputError('OTLP_DECODE', `${path}@${offset + v[1]}`, `cannot decode OTLP protobuf: ${(err as Error).message}`);
       }
-      c.addMessage(obj);
+      c.addMessage(obj, `${path}@${offset + v[1]}`, `byte ${offset + v[1]}`);
       pos = end;
     }
     buf = buf.subarray(pos);
@@ -314,7 +340,10 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
     // Grafana Tempo's /api/traces answer: resourceSpans named "batches"
     if (/"batches"/.test(text) && /"scopeSpans"|"instrumentationLibrarySpans"/.test(text)) return 0.9;
     // Jaeger's own JSON (/api/traces, the UI's download): traces of spans with operationName.
-    return /"data"/.test(text) && /"traceID"/.test(text) && /"operationName"/.test(text) ? 0.9 : 0;
+    if (/"data"/.test(text) && /"traceID"/.test(text) && /"operationName"/.test(text)) return 0.9;
+    // A .pb whose bytes open like "{" or "\n{" (a first message or ResourceSpans of 123 bytes)
+    // is tried as protobuf below; another name is not, so other JSON stays unrecognised.
+    if (!/\.(pb|binpb|otlp)$/i.test(fileName)) return 0;
   }
   const byExt = /\.(pb|binpb|otlp)$/i.test(fileName) ? 0.3 : 0;
   // Single message: field 1 (0x0a) + length; delimited: length varint then 0x0a.
@@ -328,35 +357,3 @@ export function otlpSniff(head: Uint8Array, fileName = ''): number {
   if (head.length > 5 && head[0] === 0 && head[4] === 0x0a) return Math.min(1, 0.5 + byExt);
   return 0;
 }
-
-/** The ingest registry entry (src/ingest/types.ts FormatEntry): bytes in, sorted arrivals out at end(). */
-export const otlpFormat: FormatEntry = {
-  name: 'otlp',
-  describe: 'OpenTelemetry spans (OTLP protobuf .pb, OTLP/JSON Lines, Jaeger or Tempo JSON answers): vLLM llm_request, blis, llm-d gateway.request',
-  timeBase: 'relative',
-  order: 'completion',
-  sniff(input: SniffInput): number {
-    const head = new Uint8Array(input.head.length);
-    for (let i = 0; i < head.length; i++) head[i] = input.head.charCodeAt(i) & 0xff;
-    return otlpSniff(head, input.fileName);
-  },
-  create(ctx: ReaderContext): TraceReader {
-    const chunks: Uint8Array[] = [];
-    const enc = new TextEncoder();
-    return {
-      push(chunk: string | Uint8Array): void {
-        chunks.push(typeof chunk === 'string' ? enc.encode(chunk) : chunk);
-      },
-      end(): void {
-        const total = chunks.reduce((n, c) => n + c.length, 0);
-        const all = new Uint8Array(total);
-        let off = 0;
-        for (const c of chunks) {
-          all.set(c, off);
-          off += c.length;
-        }
-        for (const r of readOtlpBytes(all, ctx.source, (i) => ctx.skip(i.code, 0, i.message))) ctx.emit(r);
-      },
-    };
-  },
-};

@@ -42,6 +42,8 @@ interface JourneyEvent {
 interface TraceAcc {
   readonly order: number;
   readonly traceId: string;
+  /** Where the trace's first span was read (OtlpReadIssue.at). */
+  readonly at: number | string | undefined;
   /** The trace's earliest `llm_request` span. */
   llm?: SpanInfo;
   /** Its other `llm_request` spans: llm-d P/D sends one request to a prefill and a decode vLLM. */
@@ -54,7 +56,13 @@ interface TraceAcc {
 
 export interface OtlpReadIssue {
   readonly code: string;
+  /** What is wrong, without the location. */
   readonly message: string;
+  /**
+   * Where, within the file: the JSON Lines line (a number), `byte N` (a protobuf message's
+   * offset), or `trace <id>` when the whole file is one document.
+   */
+  readonly at: number | string;
 }
 
 type Obj = Record<string, unknown>;
@@ -177,8 +185,11 @@ export class OtlpRequestCollector {
 
   constructor(private readonly onIssue: (issue: OtlpReadIssue) => void = () => {}) {}
 
-  /** One TracesData / ExportTraceServiceRequest as a plain object; `where` names it in errors. */
-  addMessage(message: unknown, where = 'OTLP message'): void {
+  /**
+   * One TracesData / ExportTraceServiceRequest as a plain object; `where` names it in errors,
+   * `at` in skipped spans' issues (a JSON Lines line, `byte N`; OtlpReadIssue.at).
+   */
+  addMessage(message: unknown, where = 'OTLP message', at?: number | string): void {
     for (const rs of asArr(field(asObj(message), 'resourceSpans', 'resource_spans'))) {
       const r = asObj(rs);
       // OTLP/JSON before opentelemetry-proto v0.15 (collectors and SDKs of 2021-22; Tempo 1.x's
@@ -187,12 +198,12 @@ export class OtlpRequestCollector {
       // so only JSON needs the second name.
       const scopes = [...asArr(field(r, 'scopeSpans', 'scope_spans')), ...asArr(field(r, 'instrumentationLibrarySpans', 'instrumentation_library_spans'))];
       for (const ss of scopes) {
-        for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp), where);
+        for (const sp of asArr(asObj(ss)?.['spans'])) this.addSpan(asObj(sp), where, at);
       }
     }
   }
 
-  private addSpan(s: Obj | undefined, where: string): void {
+  private addSpan(s: Obj | undefined, where: string, at: number | string | undefined): void {
     if (!s) return;
     this.spansSeen++;
     const traceId = idHex(field(s, 'traceId', 'trace_id'), 16, 'traceId', where);
@@ -206,12 +217,12 @@ export class OtlpRequestCollector {
     if (traceId.length !== 32 || start === undefined) {
       const bad = traceId.length !== 32 ? `traceId ${JSON.stringify(field(s, 'traceId', 'trace_id'))}` : `startTimeUnixNano ${JSON.stringify(startRaw)}`;
       const expected = traceId.length !== 32 ? '16 bytes' : 'whole nanoseconds ≥ 0, as a decimal string or integer';
-      this.onIssue({ code: 'OTLP_BAD_SPAN', message: `${where}: span '${String(name)}' ${spanId || '(no span id)'}: ${bad}; expected ${expected}` });
+      this.onIssue({ code: 'OTLP_BAD_SPAN', at: at ?? `span ${spanId || '(no span id)'}`, message: `span '${String(name)}' ${spanId || '(no span id)'}: ${bad}; expected ${expected}` });
       return;
     }
     let acc = this.traces.get(traceId);
     if (!acc) {
-      acc = { order: this.traces.size, traceId };
+      acc = { order: this.traces.size, traceId, at };
       this.traces.set(traceId, acc);
     }
     if (name === 'llm_core') {
@@ -305,7 +316,9 @@ export class OtlpRequestCollector {
     const output = NUM(m, 'blis.request.output_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens')
       ?? jMax('decode.done_tokens') ?? NUM(m, 'gen_ai.request.max_tokens') ?? jMax('decode.max_tokens');
     if (input === undefined || output === undefined) {
-      this.onIssue({ code: 'OTLP_MISSING_TOKENS', message: `trace ${acc.traceId} (${id}): no prompt/completion token counts` });
+      const label = `trace ${acc.traceId}${id !== acc.traceId ? ` (request ${id})` : ''}`;
+      const message = 'no prompt/completion token counts';
+      this.onIssue({ code: 'OTLP_MISSING_TOKENS', at: acc.at ?? label, message: acc.at !== undefined ? `${label}: ${message}` : message });
       return undefined;
     }
     // Several vLLM spans (P/D): the latencies are measured across them (disaggregated below).

@@ -9,7 +9,8 @@
  *   `inter_token_latency` is per streamed chunk, not per token (the calibration files' pitfall 1),
  *   so ITL is left out; TPOT carries the decode speed.
  * - `vllm bench serve --save-result` JSON: `{mean,median,p99}_{ttft,tpot,itl,e2el}_ms` (and
- *   `p<N>_…` for other `--metric-percentiles`), `completed`, `failed`, `num_prompts`, `model_id`,
+ *   `p<N>_…` for other `--metric-percentiles`; only the `--percentile-metrics` selected, so
+ *   `e2el` alone has no TTFT keys), `completed`, `failed`, `num_prompts`, `model_id`,
  *   `total_input_tokens`, `total_output_tokens` (vllm/benchmarks/serve.py). Its ITL is the gap
  *   between streamed chunks, one token each from a V1 server.
  *
@@ -120,6 +121,8 @@ export function summaryTruth(json: unknown, file: string): SummaryTruth | undefi
   // (every result before --save-detailed existed, and detailed ones after) have arrays without
   // arrival times: their summary is read.
   const detailed = Array.isArray(doc['ttfts']) && doc['ttfts'].length > 0 && Array.isArray(doc['start_times']);
-  if (!detailed && typeof doc['mean_ttft_ms'] === 'number' && typeof doc['completed'] === 'number') return fromVllmBench(doc, file);
+  // Only the --percentile-metrics a run selected have statistics (`e2el` alone has no TTFT keys).
+  const hasStats = VLLM_METRICS.some(([name]) => typeof doc[`mean_${name}_ms`] === 'number');
+  if (!detailed && hasStats && typeof doc['completed'] === 'number') return fromVllmBench(doc, file);
   return undefined;
 }

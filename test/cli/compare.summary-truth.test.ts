@@ -76,6 +76,19 @@ describe('blis compare against a summary report', () => {
     expect([other.code, other.err]).toEqual([2, expect.stringMatching(/COMPARE_MISMATCH.*request count: 101 predicted against 500 measured/)]);
   });
 
+  it('reads a vllm bench result saved with --percentile-metrics e2el (no TTFT statistics at all)', async () => {
+    // vllm/benchmarks/serve.py writes mean_/median_/std_/p<N>_ keys only for the selected metrics;
+    // with --metric-percentiles 50,95,99 it writes p50_ beside median_. Prediction E2E: 1100..1200 ms.
+    const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,
+      mean_e2el_ms: 1150, median_e2el_ms: 1150, std_e2el_ms: 29.3, p50_e2el_ms: 1150, p95_e2el_ms: 1195, p99_e2el_ms: 1199 };
+    const r = await runCli(['compare', '--sim', 'sim.csv', '--truth', 'bench.json', '--output', 'json'], dir('bench.json', truth));
+    expect(r.code, r.err).toBe(0);
+    const m = summaryOf(r.out);
+    expect(Object.keys(m).sort()).toEqual(['e2e_mean', 'e2e_p50', 'e2e_p95', 'e2e_p99']);
+    for (const k of ['e2e_mean', 'e2e_p50', 'e2e_p95', 'e2e_p99']) expect(m[k]!.error_pct, k).toBeCloseTo(0, 3);
+    expect(m['e2e_p95']!.actual).toBe(1195);
+  });
+
   it('reads a vllm bench result with per-request arrays but no start_times (older vLLM) by its summary', async () => {
     // No arrival times, so it cannot be read as a trace; its summary statistics are what it has.
     const truth = { model_id: 'meta-llama/Llama-3.1-8B-Instruct', num_prompts: 101, completed: 101, failed: 0, total_input_tokens: 20200, total_output_tokens: 1111,

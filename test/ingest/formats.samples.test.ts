@@ -154,6 +154,16 @@ describe('real samples', () => {
     expect(requests[5]!.observed!.e2eUs).toBe(Math.round((0.17 + 14 * 0.02 + 0.001) * 1e6));
   });
 
+  test("inference-perf: the server's usage counts (what vLLM decoded) win over the client's re-tokenised ones", async () => {
+    // inference-perf's own summary counts output tokens the same way (reportgen/base.py
+    // summarize_output_token_usage: server usage completion_tokens/output_tokens, else the client's).
+    const { requests, summary } = await readTrace(`${FIXTURES}inference-perf.server-usage.per_request_lifecycle_metrics.json`);
+    expect(summary.skipped).toEqual({ REQUEST_FAILED: 1 });
+    expect(requests.map((r) => [r.arrivalUs, r.inputTokens, r.outputTokens])).toEqual([[0, 52, 6], [500_000, 40, 8], [1_000_000, 30, 7]]);
+    expect(requests[0]!.observed).toEqual({ ttftUs: 100_000, e2eUs: 321_000 });
+    expect(summary.adjusted).toEqual({ SERVER_USAGE_TOKENS: 2 });
+  });
+
   test('vLLM bench serve detailed fixture: arrivals from start_times, E2E = TTFT + sum(ITL)', async () => {
     const { format, requests, summary } = await readTrace(`${FIXTURES}vllm-bench-detailed.json`);
     expect(format).toBe('vllm-bench');

@@ -6,6 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { readTrace } from '../../src/ingest/open.node.js';
 import { FIXTURES } from './helpers.js';
@@ -75,6 +76,34 @@ describe('TraceV2 variants', () => {
     expect(summary.adjusted).toEqual({ TRACEV2_ACCUMULATED_INPUT: 2 });
     const { parseTraceV2Header } = await import('../../src/ingest/formats/tracev2.js');
     expect(() => parseTraceV2Header('trace_version: 3\ntime_unit: us\nsession_context_growth: Accumulate\n', 'h.yaml')).toThrow(/session_context_growth 'Accumulate'.*accumulate/);
+  });
+
+  test('a non-streamed row (streaming false) has no observed TTFT: its one chunk is the whole response', async () => {
+    // inference-sim's own notes: for Streaming false, first_chunk − send is the E2E (one chunk), and
+    // comparing it with a simulated TTFT is "semantically incorrect".
+    const dir = mkdtempSync(join(tmpdir(), 'blis-tracev2-'));
+    const header = 'request_id,streaming,input_tokens,output_tokens,arrival_time_us,send_time_us,first_chunk_time_us,last_chunk_time_us,num_chunks,status';
+    writeFileSync(join(dir, 'x.trace_header.yaml'), 'trace_version: 2\ntime_unit: us\nmode: real\n');
+    writeFileSync(join(dir, 'x.trace_data.csv'), `${header}\ns,true,100,10,0,1000000,1050000,1500000,11,ok\nn,false,100,10,100,1000100,1600100,1600100,1,ok\nN,FALSE,100,10,200,1000200,1700200,1700200,1,ok\nu,,100,10,300,1000300,1040300,1400300,11,ok\n`);
+    const { requests } = await readTrace(join(dir, 'x.trace_header.yaml'));
+    expect(requests.map((r) => [r.id, r.observed])).toEqual([
+      ['s', { ttftUs: 50_000, e2eUs: 500_000 }],
+      ['n', { e2eUs: 600_000 }],
+      ['N', { e2eUs: 700_000 }],
+      ['u', { ttftUs: 40_000, e2eUs: 400_000 }],
+    ]);
+  });
+
+  test('a gzipped data file (x.trace_data.csv.gz) pairs with its header either way, so the header\'s time unit applies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-tracev2-'));
+    const header = 'request_id,input_tokens,output_tokens,arrival_time_us,send_time_us,first_chunk_time_us,last_chunk_time_us,status';
+    writeFileSync(join(dir, 'x.trace_header.yaml'), 'trace_version: 2\ntime_unit: ms\nmode: real\n');
+    writeFileSync(join(dir, 'x.trace_data.csv.gz'), gzipSync(`${header}\na,100,10,0,1000,1050,1500,ok\nb,100,10,2,1002,1042,1402,ok\n`));
+    for (const path of [join(dir, 'x.trace_header.yaml'), join(dir, 'x.trace_data.csv.gz')]) {
+      const { format, requests } = await readTrace(path);
+      expect(format, path).toBe('tracev2');
+      expect(requests.map((r) => [r.arrivalUs, r.observed]), path).toEqual([[0, { ttftUs: 50_000, e2eUs: 500_000 }], [2000, { ttftUs: 40_000, e2eUs: 400_000 }]]);
+    }
   });
 
   test('an unknown time unit is still refused with the header named', async () => {

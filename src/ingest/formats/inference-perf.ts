@@ -9,6 +9,13 @@
  * `scheduled_time`, `stage_id` and `session_id` (RequestLifecycleMetric dumped whole) use them.
  * Arrival = scheduled_time if present, else start_time; observed TTFT = first output token time −
  * start_time, E2E = end_time − start_time.
+ * Token counts: the server's `info.response_metrics.server_usage` (its last `usage` dict:
+ * `prompt_tokens`/`completion_tokens`, or the Anthropic Messages `input_tokens`/`output_tokens`)
+ * when it has them, as inference-perf's own summary counts output tokens (reportgen/base.py
+ * summarize_output_token_usage); else the client's. The client's `output_tokens` re-tokenises the
+ * streamed text and disagrees with what the server decoded (a real llm-d run: 1,722 of 2,482
+ * requests, client max 4,096 against the server's 2,048; /work/shared/traces/README.md). A record
+ * whose counts the server's usage changed is counted under `adjusted` as SERVER_USAGE_TOKENS.
  * The summary reports (`summary_lifecycle_metrics.json`, `stage_N_lifecycle_metrics.json`) have
  * aggregate statistics only: rejected with INFERENCE_PERF_SUMMARY_ONLY. */
 import { InputError } from '../../kernel/errors.js';
@@ -58,13 +65,17 @@ export const inferencePerfFormat: FormatEntry = {
         const scheduled = typeof rec['scheduled_time'] === 'number' ? rec['scheduled_time'] : start;
         const end = typeof rec['end_time'] === 'number' ? rec['end_time'] : undefined;
         const info = rec['info'];
-        const input = firstOf(dig(info, 'request_metrics', 'text', 'input_tokens'), dig(info, 'input_tokens'));
-        const output = firstOf(dig(info, 'response_metrics', 'output_tokens'), dig(info, 'output_tokens'));
+        const usage = dig(info, 'response_metrics', 'server_usage');
+        const clientInput = firstOf(dig(info, 'request_metrics', 'text', 'input_tokens'), dig(info, 'input_tokens'));
+        const clientOutput = firstOf(dig(info, 'response_metrics', 'output_tokens'), dig(info, 'output_tokens'));
+        const input = firstOf(dig(usage, 'prompt_tokens'), dig(usage, 'input_tokens'), clientInput);
+        const output = firstOf(dig(usage, 'completion_tokens'), dig(usage, 'output_tokens'), clientOutput);
         const times = firstOf(dig(info, 'response_metrics', 'output_token_times'), dig(info, 'output_token_times'));
         const firstToken = Array.isArray(times) && typeof times[0] === 'number' ? times[0] : undefined;
         const ttftUs = firstToken !== undefined ? sToUs(firstToken - start) : undefined;
         const e2eUs = end !== undefined ? sToUs(end - start) : undefined;
         const observed: ObservedLatency = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
+        if ((clientInput !== undefined && input !== clientInput) || (clientOutput !== undefined && output !== clientOutput)) ctx.note('SERVER_USAGE_TOKENS');
         const stage = rec['stage_id'];
         const session = rec['session_id'];
         ctx.emit({

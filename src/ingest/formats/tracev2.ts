@@ -107,7 +107,7 @@ export const tracev2Format: FormatEntry = {
       const send = col('send_time_us'), first = col('first_chunk_time_us'), last = col('last_chunk_time_us');
       const session = col('session_id'), round = col('round_index'), group = col('prefix_group'), plen = col('prefix_length');
       const model = col('model'), tenant = col('tenant_id'), slo = col('slo_class'), prio = col('vllm_priority'), status = col('status');
-      const server = col('server_input_tokens');
+      const server = col('server_input_tokens'), streaming = col('streaming');
       const text = (c: number, row: string[]): string | undefined => (c >= 0 && row[c] !== '' ? row[c] : undefined);
       /**
        * A row's prompt. `effective` is inference-sim's effectiveInputTokenCount (replay.go): the
@@ -163,7 +163,10 @@ export const tracev2Format: FormatEntry = {
         const sent = sendUs !== undefined && (sendUs > 0 || (sendUs === 0 && arrival === 0));
         let observed: ObservedLatency | undefined;
         if (sent) {
-          const ttftUs = firstUs !== undefined && firstUs > 0 ? Math.round((firstUs - sendUs) * k) : undefined;
+          // A non-streamed response comes in one chunk: first_chunk − send is its E2E, not a TTFT
+          // (inference-sim's calibration notes: comparing it with a simulated TTFT is wrong).
+          const streamed = text(streaming, row)?.toLowerCase() !== 'false';
+          const ttftUs = streamed && firstUs !== undefined && firstUs > 0 ? Math.round((firstUs - sendUs) * k) : undefined;
           const e2eUs = lastUs !== undefined && lastUs > 0 ? Math.round((lastUs - sendUs) * k) : undefined;
           if (ttftUs !== undefined || e2eUs !== undefined) {
             observed = { ...(ttftUs !== undefined ? { ttftUs } : {}), ...(e2eUs !== undefined ? { e2eUs } : {}) };
