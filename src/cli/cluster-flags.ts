@@ -56,7 +56,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--warm-kernel-cache', "assume vLLM's Triton cache already holds every fused-MoE kernel variant (a server restarted on the same disk): no step waits for a first-use compile (default: a fresh server; bf16 MoE models compile the variants start-up did not reach, about 1 s each, when a step first needs them)")
     .option('--disable-hybrid-kv-cache-manager', "keep every layer's KV blocks for whole contexts in a model with sliding-window layers (vLLM --disable-hybrid-kv-cache-manager; default: vLLM's hybrid manager groups the layers and frees blocks that left a window; off by itself with --kv-cpu-bytes or P/D, as vLLM turns it off behind a KV connector)")
     .option('--no-enable-chunked-prefill', "schedule each prompt whole: a waiting request is admitted only when its whole prompt fits the step's remaining token budget (vLLM --no-enable-chunked-prefill; needs --max-num-batched-tokens >= --max-model-len, and raises a derived one to it)")
-    .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin)`)
+    .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin; vllm-dp for one server of --data-parallel-size ranks)`)
     .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')

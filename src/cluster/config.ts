@@ -16,7 +16,7 @@ import { resolveBlockSize, resolveKvCache } from './kv-config.js';
 import { resolveBatchKnobs } from './batch-config.js';
 import type { AdmissionSettings } from './admission/admission.js';
 import { resolveAdmission } from './admission-config.js';
-import { checkDataParallelLayout, resolveMoeParallel } from './moe-parallel-config.js';
+import { checkDataParallelLayout, defaultRoutingPolicy, resolveMoeParallel } from './moe-parallel-config.js';
 import type { MoeParallelism } from '../model/step-time.js';
 import { findPdDecider } from './pd-decider.js';
 import { resolvePools } from './pool-config.js';
@@ -290,10 +290,10 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
   const registries = resolvePlugins(options.plugins);
-  const routing = resolveRouting(options.routingPolicy, options.routingScorers, CLUSTER_DEFAULTS.routingPolicy, registries);
+  const routing = resolveRouting(options.routingPolicy, options.routingScorers, options.routingPolicy !== undefined || options.routingScorers !== undefined ? CLUSTER_DEFAULTS.routingPolicy : defaultRoutingPolicy(dp, options.numInstances, CLUSTER_DEFAULTS.routingPolicy, derivations), registries);
   const routingPolicy = routing.policy;
   const routingScorers = routing.scorers;
-  sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : routing.policyFrom;
+  sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : derivations['routingPolicy'] !== undefined && routing.policy === 'vllm-dp' ? 'derived' : routing.policyFrom;
   if (routing.scorersFrom === 'given') sources['routingScorers'] = given['routingScorers'] ?? 'flag';
   else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
   const routingScorerOptions = resolveScorerOptions(options.routingScorerOptions, routingScorers, registries.scorers);

@@ -56,3 +56,15 @@ export function checkDataParallelLayout(dp: number, numInstances: number, pools:
 export function topStepTimeContext(config: Pick<ClusterConfig, 'model' | 'hardware' | 'tp' | 'moeParallel'>): StepTimeContext {
   return { model: config.model, hardware: config.hardware, tp: config.tp, ...(config.moeParallel !== null ? { moeParallel: config.moeParallel } : {}) };
 }
+
+/**
+ * The routing policy of a run that names none: the ranks of one vLLM server of
+ * `--data-parallel-size` ranks are balanced by the server's own front end (vllm-dp,
+ * v1/engine/core_client.py DPLBAsyncMPClient), which a gateway in front sees as one endpoint;
+ * several servers, or none, get the cluster's default.
+ */
+export function defaultRoutingPolicy(dp: number, numInstances: number | undefined, fallback: string, derivations: Record<string, string>): string {
+  if (dp <= 1 || (numInstances !== undefined && numInstances !== dp)) return fallback;
+  derivations['routingPolicy'] = `vllm-dp: one vLLM server's ${dp} data-parallel ranks, balanced by its own front end (lowest 4 x waiting + running)`;
+  return 'vllm-dp';
+}

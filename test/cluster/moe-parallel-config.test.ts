@@ -52,6 +52,23 @@ describe('--data-parallel-size and --enable-expert-parallel', () => {
     expect(['data_parallel_size' in plain, 'enable_expert_parallel' in plain]).toEqual([false, false]);
   });
 
+  test('one server of ranks is balanced by vLLM\'s own front end unless a policy is named; several servers keep the cluster default', () => {
+    const one = resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 2 });
+    expect(one.routingPolicy).toBe('vllm-dp');
+    expect(one.sources['routingPolicy']).toBe('derived');
+    expect(one.derivations['routingPolicy']).toMatch(/one vLLM server's 2 data-parallel ranks/);
+    // A dense model's ranks are independent engines behind the same front end.
+    expect(resolveClusterConfig({ model: 'qwen/qwen3-14b', dataParallelSize: 2 }).routingPolicy).toBe('vllm-dp');
+    const two = resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 2, numInstances: 4 });
+    expect(two.routingPolicy).toBe('round-robin');
+    expect(two.derivations['routingPolicy']).toBeUndefined();
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 2, routingPolicy: 'least-loaded' }).routingPolicy).toBe('least-loaded');
+    const scored = resolveClusterConfig({ model: MIXTRAL, tp: 2, dataParallelSize: 2, routingScorers: 'queue-depth:1' });
+    expect(scored.routingPolicy).toBe('weighted');
+    expect(scored.derivations['routingPolicy']).toBeUndefined();
+    expect(resolveClusterConfig({ model: MIXTRAL, tp: 2 }).routingPolicy).toBe('round-robin');
+  });
+
   test('impossible layouts are refused with the flag named', () => {
     expect(errorOf(() => resolveClusterConfig({ model: 'qwen/qwen3-14b', enableExpertParallel: true })).message).toMatch(/--enable-expert-parallel.*no routed experts/);
     expect(errorOf(() => resolveClusterConfig({ model: MIXTRAL, tp: 2, numInstances: 3, dataParallelSize: 2 })).message).toMatch(/--num-instances.*multiple of 2/);
