@@ -176,7 +176,8 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     const now = this.sim.nowUs;
     const index = this.nextIndex++;
     // A P/D request's decode half shares its id's key with the prefill half: its blocks register as they fill.
-    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena, this.deps.uniqueIds === true && this.pd === null);
+    const unique = this.deps.uniqueIds === true && this.pd === null;
+    const req = engineRequestFor(src, index, this.config.engine.blockSize, this.hashArena, unique, unique && this.ledger.aloneInGroup(src));
     const t = newTracked(req, this.fleet.modelIndexOf(src.model));
     this.ledger.opened(t);
     if (this.config.clientTimeoutUs > 0) {

@@ -11,6 +11,7 @@ import { IndexWindow } from '../kernel/index-window.js';
 import type { RequestStatus } from './record.js';
 import type { Tracked } from './tracked.js';
 import type { MutableRouterView } from './view.js';
+import type { ArrivalRequest } from '../workload/request.js';
 
 export type RequestCounts = Record<RequestStatus | 'injected', number>;
 
@@ -18,6 +19,8 @@ export class RequestLedger {
   /** By arrival index (index-window.ts: a Map here kept the requests it had held from dying young). */
   private readonly live = new IndexWindow<Tracked>();
   private readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
+  /** Live requests per exclusive prefix group (PrefixRef.exclusive: one session's turns), absent at 0. */
+  private readonly liveGroups = new Map<string, number>();
 
   constructor(private readonly view: MutableRouterView, private readonly inFlightTracking: boolean) {}
 
@@ -41,10 +44,24 @@ export class RequestLedger {
     return this.live.values();
   }
 
+  /**
+   * A request about to reach the gateway will be the only one of its exclusive prefix group for
+   * good: its group is final (no later arrival carries it) and no earlier request of it is live.
+   * Only the group's level may be exclusive (the key its private blocks take, block-hash.ts).
+   */
+  aloneInGroup(src: ArrivalRequest): boolean {
+    const p = src.prefix;
+    if (p === undefined || p.exclusive !== true || p.final !== true || this.liveGroups.has(p.group)) return false;
+    for (let q = p.parent; q !== undefined; q = q.parent) if (q.exclusive === true) return false;
+    return true;
+  }
+
   /** A request reached the gateway. */
   opened(t: Tracked): void {
     this.counts.injected++;
     this.live.add(t.req.index, t);
+    const p = t.req.src.prefix;
+    if (p?.exclusive === true) this.liveGroups.set(p.group, (this.liveGroups.get(p.group) ?? 0) + 1);
   }
 
   /** The gateway handed the request (whole, or its prefill) to `instance`. */
@@ -82,6 +99,12 @@ export class RequestLedger {
     this.leftDecode(t);
     this.live.delete(t.req.index);
     this.counts[status]++;
+    const p = t.req.src.prefix;
+    if (p?.exclusive === true) {
+      const n = this.liveGroups.get(p.group)! - 1;
+      if (n > 0) this.liveGroups.set(p.group, n);
+      else this.liveGroups.delete(p.group);
+    }
   }
 
   /** A scrape now shows every dispatch so far: nothing is in flight. */

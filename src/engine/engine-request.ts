@@ -66,10 +66,15 @@ export class EngineRequest {
   /**
    * Its private blocks are registered in the prefix cache only when it loses its blocks and will
    * be admitted again (KvCacheManager.registerDeferred), not as they fill: set when no other
-   * request of the run can produce idKey (unique ids, the key its own id's, no P/D sibling).
+   * request of the run can produce idKey from its arrival on (unique ids, the key its own id's or
+   * that of a group no other live or later request carries, no P/D sibling).
    */
   deferPrivate = false;
-  /** registerDeferred put some of its private blocks in the pool (until then a lookup has nothing to find). */
+  /**
+   * A lookup may find blocks of its key in the pool: registerDeferred put some of its own there,
+   * or its key is a group's whose earlier requests registered theirs (until then, for a key of its
+   * own, a lookup has nothing to find).
+   */
   privateInPool = false;
   /** Finish after the first token and hold the KV blocks until a step reports the decode side's read (P/D prefill side, pd-hooks.ts). */
   prefillOnly = false;
@@ -223,9 +228,10 @@ export class EngineRequest {
 /**
  * A request as an instance with `blockSize`-token blocks sees it, its block hashes computed once
  * (into `arena` when given, its prefix levels' through the arena's memo; `uniqueIds`: see
- * EngineRequest.deferPrivate).
+ * EngineRequest.deferPrivate; `aloneInGroup`: no other live or later request carries its
+ * exclusive prefix group, RequestLedger.aloneInGroup).
  */
-export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena, uniqueIds = false): EngineRequest {
+export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: number, arena?: BlockHashArena, uniqueIds = false, aloneInGroup = false): EngineRequest {
   if (uniqueIds && src.prefix === undefined && src.hashIds === undefined) {
     // Every block is its own (requestBlockHashes: sharedBlocks 0, the id's key) and its registration
     // waits for a preemption: the hashes wait until something reads them, which most never do.
@@ -237,6 +243,11 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
   const r = new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
   // `uniqueIds`: the caller knows no other request of the run has this id (and no sibling shares it).
   if (uniqueIds && h.ownKey && h.idKey >= 0) r.deferPrivate = true;
+  else if (uniqueIds && aloneInGroup && h.idKey >= 0) {
+    // Its group's earlier requests are gone, but their blocks may still be cached: it looks them up.
+    r.deferPrivate = true;
+    r.privateInPool = true;
+  }
   return r;
 }
 

@@ -10,8 +10,9 @@
  *   get_one_block does; evicting one copy leaves the others registered and still hitting.
  * The pool holds the blocks the scheduler may use: vLLM's `num_gpu_blocks − 1`, since BlockPool
  * takes one null block out of the free queue at start (the caller subtracts it).
- * The free queue is an intrusive doubly linked list over Int32Arrays (O(1) everything); copies
- * of one hash form a second intrusive list (dupPrev/dupNext), headed by the index entry.
+ * The free queue is a ring of block ids in queue order (free-queue.ts: O(1) everything, and
+ * allocation reads it in memory order); copies of one hash form an intrusive list
+ * (dupPrev/dupNext), headed by the index entry.
  * Lazy invalidation: evicting the only copy of a hash (what almost every allocation does while the
  * pool is mostly free) leaves its index entry in place; an entry counts only while its block still
  * holds that hash (checked on every read), and one pass over the index sweeps the stale entries out
@@ -28,6 +29,7 @@ export interface KvPoolSink {
   onEvicted(hash: number): void;
 }
 
+import { FreeQueue } from './free-queue.js';
 import { LazyIndex } from './lazy-index.js';
 import { PrivateBlocks } from './private-blocks.js';
 
@@ -45,11 +47,8 @@ export class KvBlockPool {
   /** Copies of one hash, oldest first. */
   private readonly dupPrev: Int32Array;
   private readonly dupNext: Int32Array;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  /** Sentinel index (= totalBlocks) of the circular free list. */
-  private readonly head: number;
-  private free: number;
+  /** Blocks with refcount 0, least recently freed first. */
+  private readonly freeQueue: FreeQueue;
   /** Hashes only one request id can produce, kept per id instead of in the index (private-blocks.ts). */
   private readonly priv: PrivateBlocks;
   private privateUsed = false;
@@ -65,15 +64,8 @@ export class KvBlockPool {
     this.hashToBlock = new LazyIndex(this.blockHash);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
-    this.prev = new Int32Array(totalBlocks + 1);
-    this.next = new Int32Array(totalBlocks + 1);
-    this.head = totalBlocks;
-    // Initially every block is free, in index order: head → 0 → 1 → … → totalBlocks − 1 → head.
-    for (let i = 0; i <= totalBlocks; i++) {
-      this.next[i] = i === totalBlocks ? 0 : i + 1;
-      this.prev[i] = i === 0 ? totalBlocks : i - 1;
-    }
-    this.free = totalBlocks;
+    // Initially every block is free, in index order.
+    this.freeQueue = new FreeQueue(totalBlocks);
     this.priv = new PrivateBlocks(totalBlocks, this.blockHash);
   }
 
@@ -87,11 +79,11 @@ export class KvBlockPool {
   }
 
   get numFree(): number {
-    return this.free;
+    return this.freeQueue.size;
   }
 
   get numUsed(): number {
-    return this.totalBlocks - this.free;
+    return this.totalBlocks - this.freeQueue.size;
   }
 
   /** Number of distinct shared hashes currently cached (in use or free); private ones are not counted. */
@@ -152,19 +144,14 @@ export class KvBlockPool {
 
   /** Takes a reference on a cached block (removes it from the free queue if it was free). */
   touch(block: number): void {
-    if (this.refCount[block] === 0) {
-      this.unlink(block);
-      this.free--;
-    }
+    if (this.refCount[block] === 0) this.freeQueue.remove(block);
     this.refCount[block]!++;
   }
 
   /** Allocates a fresh block (refcount 1), evicting its old hash; -1 when none is free. */
   allocate(): number {
-    const b = this.next[this.head]!;
-    if (b === this.head) return NONE;
-    this.unlink(b);
-    this.free--;
+    const b = this.freeQueue.shift();
+    if (b === NONE) return NONE;
     this.refCount[b] = 1;
     if (this.blockHash[b] !== NONE) this.evict(b);
     return b;
@@ -175,14 +162,7 @@ export class KvBlockPool {
     const rc = this.refCount[block]! - 1;
     if (rc < 0) throw new Error(`block ${block} released with refcount 0`);
     this.refCount[block] = rc;
-    if (rc === 0) {
-      const tail = this.prev[this.head]!;
-      this.next[tail] = block;
-      this.prev[block] = tail;
-      this.next[block] = this.head;
-      this.prev[this.head] = block;
-      this.free++;
-    }
+    if (rc === 0) this.freeQueue.push(block);
   }
 
   /**
@@ -216,15 +196,17 @@ export class KvBlockPool {
     this.dupPrev[block] = last;
   }
 
-  /** Checks the free-list structure against the counters (tests only; O(total)). */
+  /** Checks the free queue against the refcounts and counters (tests only; O(total)). */
   checkInvariants(): void {
     let n = 0;
-    for (let b = this.next[this.head]!; b !== this.head; b = this.next[b]!) {
-      if (this.prev[this.next[b]!] !== b) throw new Error(`free list links after block ${b} disagree`);
+    const seen = new Uint8Array(this.totalBlocks);
+    this.freeQueue.forEach((b) => {
+      if (seen[b]++ !== 0) throw new Error(`free block ${b} is queued twice`);
       if (this.refCount[b] !== 0) throw new Error(`free block ${b} has refcount ${this.refCount[b]}`);
-      if (++n > this.totalBlocks) throw new Error('free list cycle');
-    }
-    if (n !== this.free) throw new Error(`free list has ${n} blocks, counter says ${this.free}`);
+      n++;
+    });
+    const free = this.freeQueue.size;
+    if (n !== free) throw new Error(`free queue has ${n} blocks, counter says ${free}`);
     let zero = 0;
     let heads = 0;
     for (let b = 0; b < this.totalBlocks; b++) {
@@ -237,7 +219,7 @@ export class KvBlockPool {
         if (this.headOf(h) !== b) throw new Error(`block ${b} heads hash ${h} but the index says ${this.hashToBlock.get(h)}`);
       } else if (this.blockHash[this.dupPrev[b]!] !== h) throw new Error(`block ${b} is chained to a block of another hash`);
     }
-    if (zero !== this.free) throw new Error(`refcount-0 blocks ${zero} != free ${this.free}`);
+    if (zero !== free) throw new Error(`refcount-0 blocks ${zero} != free ${free}`);
     if (heads !== this.cached) throw new Error(`${heads} hash chains but ${this.cached} counted`);
     if (this.hashToBlock.size < heads) throw new Error(`${heads} hash chains but only ${this.hashToBlock.size} index entries`);
     this.priv.checkInvariants();
@@ -268,12 +250,5 @@ export class KvBlockPool {
     // The last copy: its index entry goes stale (headOf sees blockHash[b] !== h) instead of being deleted.
     this.cached--;
     if (this.sink !== null && (this.quietBlocks === null || this.quietBlocks[b] === 0)) this.sink.onEvicted(h);
-  }
-
-  private unlink(b: number): void {
-    const p = this.prev[b]!;
-    const nx = this.next[b]!;
-    this.next[p] = nx;
-    this.prev[nx] = p;
   }
 }

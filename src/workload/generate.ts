@@ -288,7 +288,7 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
         const id = `${c.name}-s${cr.sessions++}`;
         session = { id, group: `session:${id}`, parent: system, turns: cr.turns.sample(random), turn: 1, contextTokens: 0 };
         // The whole prompt is the session's context: turn t+1's prompt starts with it.
-        prefix = { group: session.group, tokens: inputTokens, parent: system, exclusive: true };
+        prefix = { group: session.group, tokens: inputTokens, parent: system, exclusive: true, final: session.turns <= 1 };
       } else {
         prefix = system;
       }
@@ -301,7 +301,7 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
     } else {
       session.turn++;
       inputTokens = session.contextTokens + cr.input.sample(random);
-      prefix = { group: session.group, tokens: inputTokens, parent: session.parent, exclusive: true };
+      prefix = { group: session.group, tokens: inputTokens, parent: session.parent, exclusive: true, final: session.turn >= session.turns };
     }
     const outputTokens = cr.output.sample(random);
     if (session !== null) {

@@ -22,6 +22,13 @@ export interface PrefixRef {
    * instead of its shared hash index (engine/block-hash.ts). Dropping it changes nothing but cost.
    */
   readonly exclusive?: boolean;
+  /**
+   * No request arriving after this one carries this group (a session's last turn; set with
+   * `exclusive`). A hint for speed, never for results: once no earlier request of the group is
+   * left either, the request's blocks of the group can only ever be looked up by itself, so the KV
+   * pool registers them only if it is preempted (engine/kv-cache-manager.ts registerFullBlocks).
+   */
+  readonly final?: boolean;
 }
 
 /**

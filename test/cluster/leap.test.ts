@@ -9,7 +9,9 @@
  * data-parallel ranks may share), vLLM's own data-parallel balancer. The same harness checks the other speed hint that must not
  * change results: a session's `exclusive` prefix group (its blocks kept out of the shared index), and
  * a generated workload's unique ids (a request's private blocks registered only if it is preempted, and
- * the hashes of a request without a shared prefix computed only if something reads them).
+ * the hashes of a request without a shared prefix computed only if something reads them), and with
+ * them a session's `final` turn (once its earlier turns are gone, its session blocks are registered
+ * only if it is preempted).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -25,6 +27,7 @@ import { resolveTelemetry } from '../../src/telemetry/options.js';
 import { TraceBuilder } from '../../src/telemetry/spans.js';
 import { generateArrivals } from '../../src/workload/generate.js';
 import { resolveWorkload } from '../../src/workload/resolve.js';
+import { parseWorkloadSpec } from '../../src/workload/spec.js';
 import type { ArrivalRequest } from '../../src/workload/request.js';
 import { modelSpecFromHfConfig } from '../../src/model/hf-config.js';
 import { readFileSync } from 'node:fs';
@@ -210,5 +213,31 @@ describe('unique ids (a generated workload)', () => {
     );
     // Small pools preempt: the registration at preemption is what those runs check.
     expect(preempting).toBeGreaterThan(3);
+  });
+});
+
+describe("a session's final turn (unique ids)", () => {
+  it('gives byte-identical results whether its session blocks register as they fill or only when it is preempted', async () => {
+    let preemptedFinals = 0;
+    await fc.assert(
+      fc.asyncProperty(clusterArb, workloadArb, fc.boolean(), fc.constantFrom(20, 2, 0.3), fc.constantFrom('', 'prefix: null, '), async (c, w, leap, thinkS, system) => {
+        // Small pools, so final turns are preempted and register their blocks then; a short think
+        // time, so a final turn often arrives while an earlier turn of its session still runs; without
+        // system prompts a session's blocks are its own from the first (sharedBlocks 0).
+        const small: ClusterCase = { ...c, totalKvBlocks: c.totalKvBlocks === 5000 ? 900 : c.totalKvBlocks };
+        const spec = parseWorkloadSpec(`clients:\n  - {preset: chatbot, ${system}sessions: {turns: {dist: uniform, min: 1, max: 4}, think_time_s: ${thinkS}}}\n`, 'sessions.yaml');
+        const workload = resolveWorkload({ spec, rate: w.rate, numRequests: w.numRequests, seed: w.seed });
+        const arrivals = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
+        const eager = await runOnce(small, arrivals, leap, false);
+        const deferred = await runOnce(small, arrivals, leap, true);
+        expect(deferred.metrics).toBe(eager.metrics);
+        expect(deferred.records).toEqual(eager.records);
+        expect(deferred.spans).toEqual(eager.spans);
+        const finals = new Set(arrivals.filter((a) => a.prefix?.final === true).map((a) => a.id));
+        if (eager.records.some((r) => { const o = JSON.parse(r) as { id: string; preemptions: number }; return o.preemptions > 0 && finals.has(o.id); })) preemptedFinals++;
+      }),
+      { numRuns: 40 },
+    );
+    expect(preemptedFinals).toBeGreaterThan(2);
   });
 });

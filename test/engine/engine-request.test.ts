@@ -62,4 +62,14 @@ describe('EngineRequest', () => {
     const r = engineRequestFor({ id: 'p', arrivalUs: 0, inputTokens: 100, outputTokens: 1, prefix: { group: 'g', tokens: 48 } }, 0, 16, undefined, true);
     expect([r.sharedBlocks, r.deferPrivate, r.numHashBlocks]).toEqual([3, true, 6]);
   });
+
+  it("a session's final turn defers its session's blocks only when the caller says it is alone in its group, and still looks up the earlier turns'", () => {
+    // 48 system-prompt tokens (3 shared blocks), then the session's context: private to the session's group.
+    const src = { id: 't', arrivalUs: 0, inputTokens: 100, outputTokens: 1, sessionId: 's', prefix: { group: 'session:s', tokens: 100, exclusive: true, final: true, parent: { group: 'sys', tokens: 48 } } };
+    const alone = engineRequestFor(src, 0, 16, undefined, true, true);
+    expect([alone.sharedBlocks, alone.deferPrivate, alone.privateInPool]).toEqual([3, true, true]);
+    expect(engineRequestFor(src, 0, 16, undefined, true, false).deferPrivate).toBe(false);
+    // Ids a trace may repeat: never.
+    expect(engineRequestFor(src, 0, 16, undefined, false, true).deferPrivate).toBe(false);
+  });
 });

@@ -114,7 +114,7 @@ describe('KvBlockPool', () => {
   });
 
   it('checkInvariants, the oracle of the property tests, rejects each kind of corrupted state', () => {
-    type Internals = { refCount: Int32Array; next: Int32Array; prev: Int32Array; free: number; cached: number; dupPrev: Int32Array; blockHash: Float64Array };
+    type Internals = { refCount: Int32Array; freeQueue: { ring: Int32Array; count: number }; cached: number; dupPrev: Int32Array; blockHash: Float64Array };
     const corrupt = (f: (p: Internals, blocks: number[]) => void): (() => void) => {
       const pool = new KvBlockPool(4);
       const blocks = [pool.allocate(), pool.allocate()];
@@ -125,9 +125,9 @@ describe('KvBlockPool', () => {
       return () => pool.checkInvariants();
     };
     expect(corrupt((p) => { p.refCount[3] = 1; })).toThrow('free block 3 has refcount 1');
-    expect(corrupt((p) => { p.next[3] = 2; p.prev[2] = 3; })).toThrow('free list cycle');
-    expect(corrupt((p) => { p.prev[3] = 0; })).toThrow('free list links after block 2 disagree');
-    expect(corrupt((p) => { p.free = 3; })).toThrow('free list has 2 blocks, counter says 3');
+    // The queue's ring after two allocations: slots 2 and 3 hold free blocks 2 and 3.
+    expect(corrupt((p) => { p.freeQueue.ring[2] = 3; })).toThrow('free block 3 is queued twice');
+    expect(corrupt((p) => { p.freeQueue.count = 3; })).toThrow('free queue has 2 blocks, counter says 3');
     expect(corrupt((p, b) => { p.refCount[b[0]!] = -1; })).toThrow(`negative refcount on block 0`);
     expect(corrupt((p, b) => { p.refCount[b[0]!] = 0; })).toThrow('refcount-0 blocks 3 != free 2');
     expect(corrupt((p) => { p.cached = 3; })).toThrow('2 hash chains but 3 counted');

@@ -98,3 +98,30 @@ clients:
     expect(capped).toEqual(uncapped.slice(0, 500));
   });
 });
+
+describe("a session's last turn is marked final (PrefixRef.final, a speed hint)", () => {
+  it('no request after a final one carries its group, and a session run to its last turn ends with one', () => {
+    // 120 s at 20 req/s: sessions opened in their stationary state and after, many cut off by the horizon.
+    const rs = gen({ preset: 'chatbot', rate: 20, durationS: 120 }, 7);
+    const lastOf = new Map<string, number>();
+    rs.forEach((r, k) => lastOf.set(r.prefix!.group, k));
+    let finals = 0;
+    let turnsOfFinal = 0;
+    rs.forEach((r, k) => {
+      const p = r.prefix!;
+      expect(p.exclusive).toBe(true);
+      if (p.final !== true) return;
+      finals++;
+      expect(lastOf.get(p.group)).toBe(k);
+      if (r.turn! > 1) turnsOfFinal++;
+    });
+    // Uniform 1-3 turns: some 2/3 of the sessions end inside two minutes (the think time is 20 s on average).
+    expect(finals).toBeGreaterThan(lastOf.size / 2);
+    expect(turnsOfFinal).toBeGreaterThan(0);
+    // A session's turns come in order (turn 1 first unless opened in progress); the turn a final
+    // carries is its session's number of turns, so a turn past it never comes.
+    const maxTurn = new Map<string, number>();
+    for (const r of rs) maxTurn.set(r.prefix!.group, Math.max(maxTurn.get(r.prefix!.group) ?? 0, r.turn!));
+    for (const r of rs) if (r.prefix!.final === true) expect(r.turn).toBe(maxTurn.get(r.prefix!.group));
+  });
+});
