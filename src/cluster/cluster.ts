@@ -287,10 +287,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.fleet.instances[instance]!.enqueue(req);
   }
 
-  /**
-   * With --snapshot-refresh-interval 0 the router reads live state: refresh on every arrival and
-   * departure, and let the flow-control queue re-check capacity then (there are no scrapes).
-   */
+  /** --snapshot-refresh-interval 0: the router reads live state, refreshed (and the flow-control queue re-checked) on every arrival and departure. */
   private liveUpdate(): void {
     if (!this.snapshots.live) return;
     this.snapshots.refresh();
