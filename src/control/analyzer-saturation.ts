@@ -5,7 +5,8 @@
  * kv_cache_threshold or its waiting queue >= queue_length_threshold, both its peaks over the
  * collector's last minute (WVA queries max_over_time[1m]). Over the non-saturated replicas,
  * average spare capacity is (threshold − value); scale up by one when the average spare KV <
- * kv_spare_trigger or the average spare queue < queue_spare_trigger. Scale-up is blocked while replicas are pending
+ * kv_spare_trigger or the average spare queue < queue_spare_trigger; with every replica saturated
+ * both averages are 0 (so triggers of 0 never fire). Scale-up is blocked while replicas are pending
  * (WVA's cascade guard). Scale down by one when at least two replicas are not saturated and a
  * worst-case simulation (the non-saturated replicas' total load spread over one replica fewer)
  * still leaves spare capacity above both triggers; saturated replicas are left out of it, as in
@@ -43,7 +44,12 @@ class SaturationAnalyzer implements Analyzer {
     const up = (why: string): ScalingSignal => ctx.pending > 0
       ? { model: name, desired: ctx.active, reason: `${why}; scale-up blocked: ${ctx.pending} replica(s) pending` }
       : { model: name, desired: ctx.active + 1, reason: why };
-    if (nonSat === 0) return up(`all ${saturated} reporting replica(s) saturated`);
+    if (nonSat === 0) {
+      // WVA leaves both averages at 0 when no replica is non-saturated and asks its triggers as
+      // for any other spare (shouldScaleUp, strict <): with both triggers at 0 it never scales up.
+      if (0 < kvSpare || 0 < qSpare) return up(`all ${saturated} reporting replica(s) saturated`);
+      return { model: name, desired: ctx.active, reason: `all ${saturated} reporting replica(s) saturated; spare 0 is not below triggers KV ${kvSpare}, queue ${qSpare}` };
+    }
     const spareKv = kvT - kvLoad / nonSat;
     const spareQ = qT - qLoad / nonSat;
     if (spareKv < kvSpare) return up(`avg spare KV ${fmt(spareKv)} < ${kvSpare}`);

@@ -164,6 +164,18 @@ describe('saturation analyzer (WVA defaults)', () => {
     // One non-saturated beside it: nothing to spread over, hold.
     expect(sat.analyze(metrics({ replicas: [r(0, 0.3, 9), r(1, 0, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
   });
+  test('every replica saturated: spare counts as 0 and scales up only when 0 is below a trigger (WVA shouldScaleUp, strict <)', () => {
+    // WVA's AnalyzeModelSaturation leaves both averages at 0 when no replica is non-saturated,
+    // then shouldScaleUp asks 0 < kvSpareTrigger || 0 < queueSpareTrigger
+    // (workload-variant-autoscaler internal/saturation/analyzer.go).
+    const all = metrics({ replicas: [r(0, 0.9, 9), r(1, 0.85, 6)] });
+    const ctx = { policy, active: 2, pending: 0, nowUs: 0 };
+    const at = (kv: number, q: number) => a.create({ ...defaultOptions(a), kv_spare_trigger: kv, queue_spare_trigger: q }, {}).analyze(all, ctx).desired;
+    expect(at(0.1, 3)).toBe(3);
+    expect(at(0, 3)).toBe(3);
+    expect(at(0.1, 0)).toBe(3);
+    expect(at(0, 0)).toBe(2);
+  });
   test('-1 only when the load of one replica fewer still leaves spare above both triggers', () => {
     expect(sat.analyze(metrics({ replicas: [r(0, 0.2, 0), r(1, 0.2, 0), r(2, 0.2, 1)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);
     expect(sat.analyze(metrics({ replicas: [r(0, 0.4, 0), r(1, 0.35, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
