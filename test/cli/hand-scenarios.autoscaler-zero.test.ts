@@ -99,8 +99,13 @@ describe('an autoscaled model starting from zero replicas, scaling to zero and b
     expect(new Set(queued.requests.map((x) => x['instance']))).toEqual(new Set(['0', '1']));
   });
 
-  it('without flow control the requests that find no ready replica are rejected', () => {
+  it('without flow control the requests that find no ready replica are rejected; the idle replica still goes at 70 s', () => {
     const status = plain.requests.map((x) => `${x['status']}:${x['reason']}`);
-    expect(status.slice(0, 20)).toEqual(Array(20).fill('rejected:no-eligible-instance'));
+    expect(status).toEqual(Array(40).fill('rejected:no-eligible-instance'));
+    // No request ever completed, so the queueing analyzer has no profile; no arrivals needs none.
+    expect(plain.decisions).toEqual({ 10: '+1 H100x1 #0', 70: '-1 #0', 320: '+1 H100x1 #1' });
+    const a = plain.metrics.autoscaler;
+    // #0 from 10 s to 70 s; #1 from 320 s until the last request left (rejected at 339 s).
+    expect(a.replica_seconds[MODEL].total).toBeCloseTo(60 + 19, 6);
   });
 });

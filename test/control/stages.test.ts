@@ -194,6 +194,17 @@ describe('queueing analyzer', () => {
     }
     expect(prev).toBeGreaterThan(1);
   });
+  test('no arrivals in the window recommends 0 even before any completion was observed', () => {
+    // A model whose requests were all rejected or timed out has no service profile; with no
+    // traffic either, no profile is needed to size it: zero (the docs' "with no arrivals it
+    // recommends 0"), not a hold that keeps an idle replica billed forever.
+    const a = q.create(defaultOptions(q), {});
+    const none = { meanServiceS: NaN, meanItlMs: NaN, meanPrefillS: NaN, meanInputTokens: NaN, meanOutputTokens: NaN, completionRps: 0 };
+    expect(a.analyze(metrics({ ...none, arrivalRps: 0 }), { policy, active: 1, pending: 0, nowUs: 0 }).desired).toBe(0);
+    // With arrivals and still no profile it holds, or starts one from zero.
+    expect(a.analyze(metrics({ ...none, arrivalRps: 2 }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
+    expect(a.analyze(metrics({ ...none, arrivalRps: 2, replicas: [] }), { policy, active: 0, pending: 0, nowUs: 0 }).desired).toBe(1);
+  });
   test('hand-checked sizing: slots from the ITL target, service time from the profile', () => {
     // ITL 20 ms at batch 20 → α = 20 / (1 + 20/128) = 17.297 ms; ITL target 40 → b* = floor(128·(40/α − 1)) = 168;
     // KV bound = floor(0.8·1000 / (200/20)) = 80 slots. Service = 0.05 + 199·α(1 + 80/128)/1e3 = 5.644 s;
