@@ -189,7 +189,12 @@ export class Autoscaler implements EventHandler, RecordSink {
       const sig = this.analyzer.analyze(this.collector.metrics(now, policy.name), { policy, active, pending, nowUs: now });
       const clamped = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, sig.desired));
       const st = this.stabilizer.stabilize(policy.name, active, clamped, now);
-      return { policy, recommended: sig.desired, desired: st.desired, reason: st.note ? `${sig.reason}; ${st.note}` : sig.reason };
+      // HPA applies min/max after the stabilisation window (normalizeDesiredReplicasWithBehaviors):
+      // holding a fleet that starts below min_replicas must not hold it there.
+      const desired = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, st.desired));
+      const bound = desired > st.desired ? `raised to min_replicas ${policy.minReplicas}` : desired < st.desired ? `lowered to max_replicas ${policy.maxReplicas}` : '';
+      const notes = [st.note, bound].filter((x) => x !== '').join('; ');
+      return { policy, recommended: sig.desired, desired, reason: notes ? `${sig.reason}; ${notes}` : sig.reason };
     });
     const replicas = this.cluster.replicas();
     const load = new Map<number, ReplicaView>();
