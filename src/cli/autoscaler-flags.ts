@@ -15,6 +15,7 @@ import { timelineCsv } from '../control/timeline.js';
 import { renderTimelineHtml } from '../report/timeline-html.js';
 import { InputError } from '../kernel/errors.js';
 import { getModel } from '../model/catalog.js';
+import { validateTp } from '../model/kv-sizing.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { readText, resolvePath, writeTextTo } from './files.node.js';
 import type { OutputFiles } from './output-files.node.js';
@@ -75,6 +76,7 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       if ((c.model !== undefined || c.modelSpec !== undefined) && !policy.models.some((m) => m.name === model)) {
         throw new InputError('FLAG_CONFLICT', c.modelSpec !== undefined ? '--model-config' : '--model', `'${model}' is not among the models ${file} scales (${policy.models.map((m) => m.name).join(', ')}); name it there, or drop the flag`);
       }
+      if (parsed.models !== undefined) checkVariantTp(policy, c, parsed.where ?? ((f: string) => f));
       attachment = new AutoscalerAttachment(policy);
       // A --model-config or --hardware-config part is handed to the pools that name it (the catalog has neither).
       const pools = policy.models.flatMap((m) => m.variants.map((v, k) => ({
@@ -122,6 +124,17 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       if (o['quiet'] !== true) io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);
     },
   };
+}
+
+/**
+ * Each variant's TP must shard its model (vLLM's head-divisibility checks); checked here, where
+ * the policy file's lines are known, rather than when the pools built from it are resolved.
+ */
+function checkVariantTp(policy: AutoscalerConfig, c: ClusterOptions, where: (field: string) => string): void {
+  policy.models.forEach((m, i) => {
+    const spec = c.modelSpec !== undefined && c.modelSpec.name === m.name ? c.modelSpec : getModel(m.name);
+    m.variants.forEach((v, k) => validateTp(spec, v.tp, where(`models[${i}].variants[${k}].tp`)));
+  });
 }
 
 /** Model and GPU names as the catalogs spell them (the router matches models that way). */

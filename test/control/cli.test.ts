@@ -71,4 +71,12 @@ describe('blis run --autoscaler-config', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--timeline-out: needs --autoscaler-config/);
   });
+  test('a variant TP that cannot shard the model is refused at its line in the policy file, not at a pool the CLI built', async () => {
+    const p = join(dir, 'tp3.yaml');
+    writeFileSync(p, 'models:\n  - name: meta-llama/llama-3.1-8b-instruct\n    variants:\n      - {hardware: H100, tp: 1}\n      - {hardware: H100, tp: 3}\n');
+    const r = await runCli(['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-requests', '5', '--autoscaler-config', p, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[TP_INVALID\] \S*tp3\.yaml:5 models\[0\]\.variants\[1\]\.tp: tensor parallel size 3 does not divide/);
+  });
+
 });
