@@ -175,6 +175,11 @@ export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: Fleet
   const limited = options.inventory !== undefined;
   sources['inventory'] = limited ? 'file' : 'default';
   const inventory: InventoryEntry[] = (options.inventory ?? []).map((e) => Object.freeze({ hardware: e.hardware, count: e.count, costPerGpuHour: e.costPerGpuHour ?? 0 }));
+  // One entry per GPU type: the optimizer keeps one count and one price per type.
+  inventory.forEach((e, k) => {
+    const first = inventory.findIndex((x) => x.hardware === e.hardware);
+    if (first !== k) throw new InputError('POLICY_DUPLICATE_HARDWARE', where(`inventory[${k}].hardware`), `'${e.hardware}' is already inventory[${first}]; expected one entry per GPU type (add the counts)`);
+  });
   const models: ModelPolicy[] = [];
   const given = options.models ?? [{}];
   sources['models'] = options.models === undefined ? 'derived' : 'file';

@@ -77,6 +77,11 @@ models:
     expect(resolve('inventory:\n  - {hardware: H100, count: 6}\n').limited).toBe(true);
   });
 
+  test('a GPU listed twice in the inventory is refused at its second entry (the optimizer counted the last entry\'s GPUs at the first entry\'s price)', () => {
+    const e = errorOf('inventory:\n  - {hardware: H100, count: 1, cost_per_gpu_hour: 4}\n  - {hardware: H100, count: 6, cost_per_gpu_hour: 1}\n');
+    expect(e.code).toBe('POLICY_DUPLICATE_HARDWARE');
+    expect(e.message).toMatch(/p\.yaml:3 inventory\[1\]\.hardware/);
+  });
   test('wrong types and ranges say what was expected', () => {
     expect(errorOf('models:\n  - {name: a, min_replicas: 3, max_replicas: 2}\n').message).toMatch(/^p\.yaml:2 models\[0\]\.min_replicas: expected min_replicas <= max_replicas/);
     expect(errorOf('interval_s: soon\n').message).toMatch(/^p\.yaml:1 interval_s: expected a number > 0; found string "soon"/);
