@@ -191,6 +191,11 @@ export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: Fleet
     if (minReplicas > maxReplicas) throw new InputError('POLICY_OUT_OF_RANGE', where(`${field}.min_replicas`), `expected min_replicas <= max_replicas (${maxReplicas}); found ${minReplicas}`);
     if (initialReplicas > maxReplicas) throw new InputError('POLICY_OUT_OF_RANGE', where(`${field}.initial_replicas`), `expected initial_replicas <= max_replicas (${maxReplicas}); found ${initialReplicas}`);
     const variants = m.variants ?? [{ hardware: fleet.hardware, tp: fleet.tp }];
+    // A variant is a pool (model@GPUxTP): the same pair twice would be one pool named twice.
+    variants.forEach((v, k) => {
+      const first = variants.findIndex((x) => x.hardware === v.hardware && x.tp === v.tp);
+      if (first !== k) throw new InputError('POLICY_DUPLICATE_VARIANT', where(`${field}.variants[${k}]`), `${v.hardware} with TP ${v.tp} is already variants[${first}]; expected each (hardware, tp) once`);
+    });
     if (limited) {
       for (const [k, v] of variants.entries()) {
         if (!inventory.some((e) => e.hardware === v.hardware)) {

@@ -82,6 +82,12 @@ models:
     expect(e.code).toBe('POLICY_DUPLICATE_HARDWARE');
     expect(e.message).toMatch(/p\.yaml:3 inventory\[1\]\.hardware/);
   });
+  test('a variant listed twice for one model is refused at its line (it was refused later as a duplicate pool the user never wrote)', () => {
+    const e = errorOf('models:\n  - name: a\n    variants:\n      - {hardware: H100, tp: 1}\n      - {hardware: H100, tp: 1}\n');
+    expect(e.code).toBe('POLICY_DUPLICATE_VARIANT');
+    expect(e.message).toMatch(/p\.yaml:5 models\[0\]\.variants\[1\]/);
+    expect(resolve('models:\n  - name: a\n    variants: [{hardware: H100, tp: 1}, {hardware: H100, tp: 2}]\n').models[0]!.variants).toHaveLength(2);
+  });
   test('wrong types and ranges say what was expected', () => {
     expect(errorOf('models:\n  - {name: a, min_replicas: 3, max_replicas: 2}\n').message).toMatch(/^p\.yaml:2 models\[0\]\.min_replicas: expected min_replicas <= max_replicas/);
     expect(errorOf('interval_s: soon\n').message).toMatch(/^p\.yaml:1 interval_s: expected a number > 0; found string "soon"/);
