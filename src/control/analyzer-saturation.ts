@@ -15,6 +15,7 @@
 import { fmt, holdSignal, type Analyzer, type AnalyzerContext, type AnalyzerEntry } from './analyzer.js';
 import type { ModelMetrics, ScalingSignal } from './metrics-types.js';
 import { opt } from './registry.js';
+import { InputError } from '../kernel/errors.js';
 
 interface Thresholds {
   readonly kvT: number;
@@ -74,6 +75,13 @@ export const saturationAnalyzer: AnalyzerEntry = {
     queue_length_threshold: { describe: 'a replica with this many waiting requests is saturated', unit: 'requests', default: 5, positive: true },
     kv_spare_trigger: { describe: 'scale up when average spare KV falls below this', unit: 'fraction', default: 0.1, min: 0 },
     queue_spare_trigger: { describe: 'scale up when average spare queue falls below this', unit: 'requests', default: 3, min: 0 },
+  },
+  // WVA's SaturationScalingConfig.Validate refuses kvCacheThreshold < kvSpareTrigger: average
+  // spare KV over non-saturated replicas is below the threshold, so it would always trigger.
+  check: (o, where) => {
+    const kvT = opt(o, 'kv_cache_threshold');
+    const kvSpare = opt(o, 'kv_spare_trigger');
+    if (kvSpare > kvT) throw new InputError('POLICY_OUT_OF_RANGE', where('kv_spare_trigger'), `found ${kvSpare}; expected at most kv_cache_threshold (${kvT}): average spare KV is at most the threshold, so every decision would scale up (WVA refuses it too)`);
   },
   create: (o) => new SaturationAnalyzer({
     kvT: opt(o, 'kv_cache_threshold'), qT: opt(o, 'queue_length_threshold'),

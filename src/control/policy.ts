@@ -133,6 +133,7 @@ function stage<T, C>(registry: readonly StageEntry<T, C>[], kind: string, given:
   const options = given?.options !== undefined
     ? checkOptions(entry, given.options, (k) => where(k === undefined ? kind : `${kind}.${k}`), ['name'])
     : defaultOptions(entry);
+  entry.check?.(options, (k) => where(`${kind}.${k}`));
   return Object.freeze({ name: entry.name, options });
 }
 
