@@ -109,3 +109,32 @@ describe('an autoscaled model starting from zero replicas, scaling to zero and b
     expect(a.replica_seconds[MODEL].total).toBeCloseTo(60 + 19, 6);
   });
 });
+
+/**
+ * Scale from zero for requests already waiting: five requests at 0..4 s reach a model with no
+ * replica and wait in the flow-control queue; the first decision is at 30 s and its 10 s rate
+ * window (20, 30] holds no arrival. WVA's scale-from-zero engine does not look at the arrival
+ * rate but at the EPP's flow-control queue (inference_extension_flow_control_queue_size > 0,
+ * workload-variant-autoscaler internal/engines/scalefromzero/engine.go): 5 waiting, +1 #0 at
+ * 30 s, ready at 65 s, and the five run then. Before, nothing ever started a replica: the
+ * requests stayed queued until the run was declared stalled.
+ */
+describe('requests waiting at the gateway for a model with no replica start one', () => {
+  it('scales from zero on the queue, not on arrivals in the rate window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-hand-zero-q-'));
+    writeFileSync(join(dir, 'w.yaml'), 'seed: 1\nrate: 1\narrival: constant\nclients:\n  - {name: c, input: 100, output: 10}\nduration_s: 5\n');
+    writeFileSync(join(dir, 'p.yaml'), POLICY.replace('interval_s: 10', 'interval_s: 30').replace('rate_window_s: 30', 'rate_window_s: 10').replace('analyzer: queueing', 'analyzer: saturation'));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(TEN_MS_PLUS_10US_PER_PROMPT_TOKEN));
+    const r = await runCli(['run', '--workload-spec', 'w.yaml', '--model', MODEL, '--latency-model', 'linear', '--latency-coefficients', 'c.json',
+      '--no-async-scheduling', '--autoscaler-config', 'p.yaml', '--timeline-out', 't.csv', '--requests-out', 'r.csv', '--output', 'json', '--quiet',
+      '--flow-control', '--admission-policy', 'saturation'], dir);
+    expect(r.code, r.err).toBe(0);
+    const rows = table(join(dir, 't.csv'));
+    expect(rows[0]!['time_s']).toBe('30');
+    expect(rows[0]!['decisions']).toBe('+1 H100x1 #0');
+    expect(rows[0]!['reason']).toMatch(/5 request\(s\) waiting at the gateway/);
+    const requests = table(join(dir, 'r.csv'));
+    expect(requests.map((x) => x['status'])).toEqual(Array(5).fill('completed'));
+    expect(Number(requests[0]!['first_scheduled_us'])).toBe(65_000_000);
+  });
+});

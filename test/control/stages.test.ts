@@ -122,7 +122,7 @@ function metrics(over: Partial<ModelMetrics>): ModelMetrics {
   return {
     model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2, peakWaiting: 0, peakKvUtilization: 0.2 }],
     arrivalRps: 10, completionRps: 10, outputTokensPerS: 2000, meanTtftMs: 80, meanItlMs: 20, meanPrefillS: 0.05, meanServiceS: 4,
-    meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, ...over,
+    meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, gatewayWaiting: 0, ...over,
   };
 }
 
@@ -204,6 +204,12 @@ describe('queueing analyzer', () => {
     // With arrivals and still no profile it holds, or starts one from zero.
     expect(a.analyze(metrics({ ...none, arrivalRps: 2 }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
     expect(a.analyze(metrics({ ...none, arrivalRps: 2, replicas: [] }), { policy, active: 0, pending: 0, nowUs: 0 }).desired).toBe(1);
+    // No arrival in the window, but requests waiting at the gateway for a model with no replica: one.
+    for (const entry of ANALYZERS) {
+      const s = entry.create(defaultOptions(entry), {}).analyze(metrics({ arrivalRps: 0, gatewayWaiting: 3, replicas: [] }), { policy, active: 0, pending: 0, nowUs: 0 });
+      expect(s.desired, entry.name).toBe(1);
+      expect(s.reason).toMatch(/3 request\(s\) waiting at the gateway/);
+    }
   });
   test('hand-checked sizing: slots from the ITL target, service time from the profile', () => {
     // ITL 20 ms at batch 20 → α = 20 / (1 + 20/128) = 17.297 ms; ITL target 40 → b* = floor(128·(40/α − 1)) = 168;
