@@ -5,7 +5,7 @@
  * to the cluster when it exists, and adds an `autoscaler` block to the metrics JSON.
  */
 import type { Command } from 'commander';
-import { CLUSTER_DEFAULTS, type ClusterOptions } from '../cluster/config.js';
+import { CLUSTER_DEFAULTS, type ClusterOptions, type FieldSource } from '../cluster/config.js';
 import type { SimulateInput, SimulateResult } from '../cluster/simulate.js';
 import { AutoscalerAttachment } from '../control/attach.js';
 import { variantPoolName } from '../control/cluster-adapter.js';
@@ -15,6 +15,7 @@ import { timelineCsv } from '../control/timeline.js';
 import { renderTimelineHtml } from '../report/timeline-html.js';
 import { InputError } from '../kernel/errors.js';
 import { getModel } from '../model/catalog.js';
+import { validateTp } from '../model/kv-sizing.js';
 import { getHardware } from '../model/hardware-catalog.js';
 import { readText, resolvePath, writeTextTo } from './files.node.js';
 import type { OutputFiles } from './output-files.node.js';
@@ -41,13 +42,15 @@ export function addAutoscalerFlags(cmd: Command): Command {
 export interface AutoscaledRun {
   /** The cluster options with the pools the policy needs. */
   clusterOptions(o: ClusterOptions): ClusterOptions;
+  /** Sources of the cluster fields clusterOptions filled in from the policy (after it ran). */
+  derivedSources(): Readonly<Record<string, FieldSource>>;
   /** The simulation input with the autoscaler tapped in. */
   wrap(input: SimulateInput): SimulateInput;
   /** Adds the `autoscaler` block to the metrics and writes the timeline (a planned output). */
   finish(result: SimulateResult, files?: OutputFiles): void;
 }
 
-const NONE: AutoscaledRun = { clusterOptions: (o) => o, wrap: (i) => i, finish: () => {} };
+const NONE: AutoscaledRun = { clusterOptions: (o) => o, derivedSources: () => ({}), wrap: (i) => i, finish: () => {} };
 
 export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<AutoscaledRun> {
   const o = cmd.opts<Record<string, unknown>>();
@@ -62,6 +65,7 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
   const parsed = parseAutoscalerPolicy(readText(path, 'autoscaler config'), path);
   let policy: AutoscalerConfig | null = null;
   let attachment: AutoscalerAttachment | null = null;
+  let derived: Partial<ClusterOptions> = {};
   return {
     clusterOptions(c: ClusterOptions): ClusterOptions {
       if (c.pools !== undefined || c.prefillInstances !== undefined || c.decodeInstances !== undefined) {
@@ -75,6 +79,7 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       if ((c.model !== undefined || c.modelSpec !== undefined) && !policy.models.some((m) => m.name === model)) {
         throw new InputError('FLAG_CONFLICT', c.modelSpec !== undefined ? '--model-config' : '--model', `'${model}' is not among the models ${file} scales (${policy.models.map((m) => m.name).join(', ')}); name it there, or drop the flag`);
       }
+      if (parsed.models !== undefined) checkVariantTp(policy, c, parsed.where ?? ((f: string) => f));
       attachment = new AutoscalerAttachment(policy);
       // A --model-config or --hardware-config part is handed to the pools that name it (the catalog has neither).
       const pools = policy.models.flatMap((m) => m.variants.map((v, k) => ({
@@ -84,8 +89,10 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       })));
       const initial = pools.reduce((a, p) => a + p.count, 0);
       const room = addedInstanceRoom(policy.models.reduce((x, m) => x + m.maxReplicas, 0));
-      return { ...c, pools, maxInstances: c.maxInstances ?? initial + room };
+      derived = fleetDefaults(policy, parsed, c);
+      return { ...c, ...derived, pools, maxInstances: c.maxInstances ?? initial + room };
     },
+    derivedSources: () => Object.fromEntries(Object.keys(derived).map((k) => [k, 'derived' as const])),
     wrap(input: SimulateInput): SimulateInput {
       const a = attachment;
       if (a === null) throw new Error('clusterOptions() must run before wrap()');
@@ -121,6 +128,33 @@ export async function autoscalerFromFlags(cmd: Command, io: CliIO): Promise<Auto
       const gh = Object.entries(summary.gpu_hours).map(([h, v]) => `${v} ${h}`).join(', ') || '0';
       if (o['quiet'] !== true) io.err(`autoscaler: ${summary.scaling_actions.scale_up} scale-ups, ${summary.scaling_actions.scale_down} scale-downs, GPU-hours ${gh}, cost ${summary.cost}, SLO attainment ${summary.slo_attainment.overall}\n`);
     },
+  };
+}
+
+/**
+ * Each variant's TP must shard its model (vLLM's head-divisibility checks); checked here, where
+ * the policy file's lines are known, rather than when the pools built from it are resolved.
+ */
+function checkVariantTp(policy: AutoscalerConfig, c: ClusterOptions, where: (field: string) => string): void {
+  policy.models.forEach((m, i) => {
+    const spec = c.modelSpec !== undefined && c.modelSpec.name === m.name ? c.modelSpec : getModel(m.name);
+    m.variants.forEach((v, k) => validateTp(spec, v.tp, where(`models[${i}].variants[${k}].tp`)));
+  });
+}
+
+/**
+ * With a `models` list the pools are the fleet: the cluster's own model, GPU and TP (what flags
+ * left unsaid) become the first model's first variant, so that a model too large for the
+ * command line's defaults (70B on one H100) is not refused for a fleet no replica runs.
+ */
+function fleetDefaults(policy: AutoscalerConfig, parsed: AutoscalerOptions, c: ClusterOptions): Partial<ClusterOptions> {
+  if (parsed.models === undefined) return {};
+  const first = policy.models[0]!;
+  const v = first.variants[0]!;
+  return {
+    ...(c.model === undefined && c.modelSpec === undefined ? { model: first.name } : {}),
+    ...(c.hardware === undefined && c.hardwareSpec === undefined ? { hardware: v.hardware } : {}),
+    ...(c.tp === undefined ? { tp: v.tp } : {}),
   };
 }
 

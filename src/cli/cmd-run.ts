@@ -138,7 +138,7 @@ export async function resolveRun(cmd: Command, io: CliIO): Promise<ResolvedRun> 
     io.err(`blis: simulating ${named[0]}, the model the workload spec names (--model to choose)\n`);
   }
   const clusterOptions = autoscale.clusterOptions(flags);
-  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, userSet(cmd, 'seed') ? {} : { seed: 'default' });
+  const config = resolveCluster({ ...clusterOptions, seed: workload.seed }, { ...autoscale.derivedSources(), ...(userSet(cmd, 'seed') ? {} : { seed: 'default' as const }) });
   return { workloadOptions, workload, autoscale, config };
 }
 

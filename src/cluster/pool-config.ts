@@ -24,6 +24,7 @@ export interface PoolLayoutOptions {
   decodeHardware?: string;
   prefillTp?: number;
   decodeTp?: number;
+  maxInstances?: number;
 }
 
 /** What a pool inherits when it does not say. */
@@ -144,7 +145,8 @@ export function resolvePools(options: PoolLayoutOptions, d: PoolDefaults, unifie
     pools = [poolFor({ name: 'unified', role: 'unified', count: numInstances }, '--num-instances')];
     source = 'derived';
   }
-  if (numInstances < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', 'the pools hold no instance; expected at least 1');
+  // Explicit pools may start empty when there is room to add instances (an autoscaler starting from zero).
+  if (numInstances < 1 && !(source === 'explicit' && (options.maxInstances ?? 0) > 0)) throw new InputError('FLAG_OUT_OF_RANGE', '--num-instances', 'the pools hold no instance; expected at least 1');
   validatePoolsPerModel(pools);
   return { pools: Object.freeze(pools), numInstances, source };
 }

@@ -46,9 +46,14 @@ class QueueingAnalyzer implements Analyzer {
     const name = ctx.policy.name;
     if (m === null) return holdSignal(m, ctx, 'no metrics yet');
     const l = this.learn(m, name);
-    if (l === null) return holdSignal(m, ctx, 'no completions observed yet');
     const lambda = m.arrivalRps;
-    if (lambda <= 0) return { model: name, desired: 0, reason: 'no arrivals in the window' };
+    // No traffic needs no replica, profile or not (a model whose requests were all rejected has none).
+    if (lambda <= 0) {
+      // Requests already waiting at the gateway for a model with no replica still need one.
+      if (ctx.active === 0 && m.gatewayWaiting > 0) return holdSignal(m, ctx, 'requests waiting at the gateway');
+      return { model: name, desired: 0, reason: 'no arrivals in the window' };
+    }
+    if (l === null) return holdSignal(m, ctx, 'no completions observed yet');
     const o = this.o;
     const itlTarget = ctx.policy.itlMs > 0 ? ctx.policy.itlMs : Infinity;
     const itlBound = Math.floor(o.itlBatchHalf * (itlTarget / l.alphaMs - 1));

@@ -5,7 +5,8 @@
  * kv_cache_threshold or its waiting queue >= queue_length_threshold, both its peaks over the
  * collector's last minute (WVA queries max_over_time[1m]). Over the non-saturated replicas,
  * average spare capacity is (threshold − value); scale up by one when the average spare KV <
- * kv_spare_trigger or the average spare queue < queue_spare_trigger. Scale-up is blocked while replicas are pending
+ * kv_spare_trigger or the average spare queue < queue_spare_trigger; with every replica saturated
+ * both averages are 0 (so triggers of 0 never fire). Scale-up is blocked while replicas are pending
  * (WVA's cascade guard). Scale down by one when at least two replicas are not saturated and a
  * worst-case simulation (the non-saturated replicas' total load spread over one replica fewer)
  * still leaves spare capacity above both triggers; saturated replicas are left out of it, as in
@@ -14,6 +15,7 @@
 import { fmt, holdSignal, type Analyzer, type AnalyzerContext, type AnalyzerEntry } from './analyzer.js';
 import type { ModelMetrics, ScalingSignal } from './metrics-types.js';
 import { opt } from './registry.js';
+import { InputError } from '../kernel/errors.js';
 
 interface Thresholds {
   readonly kvT: number;
@@ -43,7 +45,12 @@ class SaturationAnalyzer implements Analyzer {
     const up = (why: string): ScalingSignal => ctx.pending > 0
       ? { model: name, desired: ctx.active, reason: `${why}; scale-up blocked: ${ctx.pending} replica(s) pending` }
       : { model: name, desired: ctx.active + 1, reason: why };
-    if (nonSat === 0) return up(`all ${saturated} reporting replica(s) saturated`);
+    if (nonSat === 0) {
+      // WVA leaves both averages at 0 when no replica is non-saturated and asks its triggers as
+      // for any other spare (shouldScaleUp, strict <): with both triggers at 0 it never scales up.
+      if (0 < kvSpare || 0 < qSpare) return up(`all ${saturated} reporting replica(s) saturated`);
+      return { model: name, desired: ctx.active, reason: `all ${saturated} reporting replica(s) saturated; spare 0 is not below triggers KV ${kvSpare}, queue ${qSpare}` };
+    }
     const spareKv = kvT - kvLoad / nonSat;
     const spareQ = qT - qLoad / nonSat;
     if (spareKv < kvSpare) return up(`avg spare KV ${fmt(spareKv)} < ${kvSpare}`);
@@ -68,6 +75,13 @@ export const saturationAnalyzer: AnalyzerEntry = {
     queue_length_threshold: { describe: 'a replica with this many waiting requests is saturated', unit: 'requests', default: 5, positive: true },
     kv_spare_trigger: { describe: 'scale up when average spare KV falls below this', unit: 'fraction', default: 0.1, min: 0 },
     queue_spare_trigger: { describe: 'scale up when average spare queue falls below this', unit: 'requests', default: 3, min: 0 },
+  },
+  // WVA's SaturationScalingConfig.Validate refuses kvCacheThreshold < kvSpareTrigger: average
+  // spare KV over non-saturated replicas is below the threshold, so it would always trigger.
+  check: (o, where) => {
+    const kvT = opt(o, 'kv_cache_threshold');
+    const kvSpare = opt(o, 'kv_spare_trigger');
+    if (kvSpare > kvT) throw new InputError('POLICY_OUT_OF_RANGE', where('kv_spare_trigger'), `found ${kvSpare}; expected at most kv_cache_threshold (${kvT}): average spare KV is at most the threshold, so every decision would scale up (WVA refuses it too)`);
   },
   create: (o) => new SaturationAnalyzer({
     kvT: opt(o, 'kv_cache_threshold'), qT: opt(o, 'queue_length_threshold'),

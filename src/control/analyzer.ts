@@ -24,8 +24,11 @@ export type AnalyzerEntry = StageEntry<Analyzer, Record<string, never>>;
 
 /** The signal when nothing can be concluded: keep what there is (or start one for traffic at zero). */
 export function holdSignal(metrics: ModelMetrics | null, ctx: AnalyzerContext, why: string): ScalingSignal {
-  if (ctx.active === 0 && metrics !== null && metrics.arrivalRps > 0) {
-    return { model: ctx.policy.name, desired: 1, reason: `scale from zero: ${fmt(metrics.arrivalRps)} req/s arriving` };
+  if (ctx.active === 0 && metrics !== null && (metrics.arrivalRps > 0 || metrics.gatewayWaiting > 0)) {
+    // WVA's scale-from-zero engine starts one replica for requests waiting in the gateway's
+    // flow-control queue (internal/engines/scalefromzero/engine.go), however long ago they came.
+    const why = metrics.gatewayWaiting > 0 ? `${metrics.gatewayWaiting} request(s) waiting at the gateway` : `${fmt(metrics.arrivalRps)} req/s arriving`;
+    return { model: ctx.policy.name, desired: 1, reason: `scale from zero: ${why}` };
   }
   return { model: ctx.policy.name, desired: ctx.active, reason: why };
 }

@@ -189,7 +189,12 @@ export class Autoscaler implements EventHandler, RecordSink {
       const sig = this.analyzer.analyze(this.collector.metrics(now, policy.name), { policy, active, pending, nowUs: now });
       const clamped = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, sig.desired));
       const st = this.stabilizer.stabilize(policy.name, active, clamped, now);
-      return { policy, recommended: sig.desired, desired: st.desired, reason: st.note ? `${sig.reason}; ${st.note}` : sig.reason };
+      // HPA applies min/max after the stabilisation window (normalizeDesiredReplicasWithBehaviors):
+      // holding a fleet that starts below min_replicas must not hold it there.
+      const desired = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, st.desired));
+      const bound = desired > st.desired ? `raised to min_replicas ${policy.minReplicas}` : desired < st.desired ? `lowered to max_replicas ${policy.maxReplicas}` : '';
+      const notes = [st.note, bound].filter((x) => x !== '').join('; ');
+      return { policy, recommended: sig.desired, clamped, desired, reason: notes ? `${sig.reason}; ${notes}` : sig.reason };
     });
     const replicas = this.cluster.replicas();
     const load = new Map<number, ReplicaView>();
@@ -203,7 +208,9 @@ export class Autoscaler implements EventHandler, RecordSink {
     });
     const ids = this.actuator.apply(result.decisions, now);
     this.steady = result.decisions.length === 0 && this.fleet.live().every((e) => e.state === 'ready')
-      && signals.every((s) => s.recommended === s.desired && s.desired === this.fleet.activeCount(s.policy.name));
+      // The recommendation within [min, max] is what the stabiliser remembers: a fleet held at
+      // min_replicas while the analyzer asks for fewer is settled.
+      && signals.every((s) => s.clamped === s.desired && s.desired === this.fleet.activeCount(s.policy.name));
     const byModel = new Map<string, string[]>();
     result.decisions.forEach((d, i) => {
       this.countAction(d, now);

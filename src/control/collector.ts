@@ -34,6 +34,8 @@ interface Scrape {
   readonly tUs: number;
   readonly gauges: ReadonlyMap<string, ScrapedGauge[]>;
   readonly counters: ReadonlyMap<string, ModelCounters>;
+  /** Requests each model's replicas hold (waiting + running), in any state: draining ones too. */
+  readonly held: ReadonlyMap<string, number>;
 }
 
 class PrometheusCollector implements Collector {
@@ -56,7 +58,9 @@ class PrometheusCollector implements Collector {
 
   scrape(nowUs: number, replicas: readonly ReplicaView[], counters: ReadonlyMap<string, ModelCounters>): void {
     const gauges = new Map<string, ScrapedGauge[]>();
+    const held = new Map<string, number>();
     for (const r of replicas) {
+      held.set(r.model, (held.get(r.model) ?? 0) + r.waiting + r.running);
       // Only ready replicas report metrics to the autoscaler (WVA counts replicas that report).
       if (r.state !== 'ready') continue;
       let list = gauges.get(r.model);
@@ -69,7 +73,7 @@ class PrometheusCollector implements Collector {
     }
     const copy = new Map<string, ModelCounters>();
     for (const [m, c] of counters) copy.set(m, { ...c });
-    this.history.push({ tUs: nowUs, gauges, counters: copy });
+    this.history.push({ tUs: nowUs, gauges, counters: copy, held });
     this.prune(nowUs);
   }
 
@@ -100,6 +104,8 @@ class PrometheusCollector implements Collector {
     let queue = 0;
     for (const r of replicas) queue += r.waiting;
     const itlCount = d('itlCount');
+    // Arrived and not yet left (a request leaves with its record), less what the replicas hold.
+    const inSystem = c !== undefined ? c.arrivals - c.completions - c.failures : 0;
     return {
       model,
       tUs: cur.tUs,
@@ -114,6 +120,7 @@ class PrometheusCollector implements Collector {
       meanInputTokens: perDone('inputTokens', 1),
       meanOutputTokens: perDone('outputTokens', 1),
       queueDepth: queue,
+      gatewayWaiting: Math.max(0, inSystem - (cur.held.get(model) ?? 0)),
     };
   }
 

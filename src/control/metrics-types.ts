@@ -69,6 +69,11 @@ export interface ModelMetrics {
   readonly meanOutputTokens: number;
   /** Σ waiting over the replicas. */
   readonly queueDepth: number;
+  /**
+   * The model's requests in the system but on no replica at that scrape: waiting at the gateway
+   * (flow control), what WVA's scale-from-zero engine reads (inference_extension_flow_control_queue_size).
+   */
+  readonly gatewayWaiting: number;
 }
 
 /** The analyzer's recommendation for one model. */

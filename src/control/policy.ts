@@ -133,6 +133,7 @@ function stage<T, C>(registry: readonly StageEntry<T, C>[], kind: string, given:
   const options = given?.options !== undefined
     ? checkOptions(entry, given.options, (k) => where(k === undefined ? kind : `${kind}.${k}`), ['name'])
     : defaultOptions(entry);
+  entry.check?.(options, (k) => where(`${kind}.${k}`));
   return Object.freeze({ name: entry.name, options });
 }
 
@@ -175,6 +176,11 @@ export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: Fleet
   const limited = options.inventory !== undefined;
   sources['inventory'] = limited ? 'file' : 'default';
   const inventory: InventoryEntry[] = (options.inventory ?? []).map((e) => Object.freeze({ hardware: e.hardware, count: e.count, costPerGpuHour: e.costPerGpuHour ?? 0 }));
+  // One entry per GPU type: the optimizer keeps one count and one price per type.
+  inventory.forEach((e, k) => {
+    const first = inventory.findIndex((x) => x.hardware === e.hardware);
+    if (first !== k) throw new InputError('POLICY_DUPLICATE_HARDWARE', where(`inventory[${k}].hardware`), `'${e.hardware}' is already inventory[${first}]; expected one entry per GPU type (add the counts)`);
+  });
   const models: ModelPolicy[] = [];
   const given = options.models ?? [{}];
   sources['models'] = options.models === undefined ? 'derived' : 'file';
@@ -186,6 +192,11 @@ export function resolveAutoscalerConfig(options: AutoscalerOptions, fleet: Fleet
     if (minReplicas > maxReplicas) throw new InputError('POLICY_OUT_OF_RANGE', where(`${field}.min_replicas`), `expected min_replicas <= max_replicas (${maxReplicas}); found ${minReplicas}`);
     if (initialReplicas > maxReplicas) throw new InputError('POLICY_OUT_OF_RANGE', where(`${field}.initial_replicas`), `expected initial_replicas <= max_replicas (${maxReplicas}); found ${initialReplicas}`);
     const variants = m.variants ?? [{ hardware: fleet.hardware, tp: fleet.tp }];
+    // A variant is a pool (model@GPUxTP): the same pair twice would be one pool named twice.
+    variants.forEach((v, k) => {
+      const first = variants.findIndex((x) => x.hardware === v.hardware && x.tp === v.tp);
+      if (first !== k) throw new InputError('POLICY_DUPLICATE_VARIANT', where(`${field}.variants[${k}]`), `${v.hardware} with TP ${v.tp} is already variants[${first}]; expected each (hardware, tp) once`);
+    });
     if (limited) {
       for (const [k, v] of variants.entries()) {
         if (!inventory.some((e) => e.hardware === v.hardware)) {

@@ -13,6 +13,8 @@ export interface StageEntry<T, C> {
   readonly describe: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   create(options: OptionValues, ctx: C): T;
+  /** Checks between options (after each was checked alone); throws an InputError at `where(key)`. */
+  check?(options: OptionValues, where: (key: string) => string): void;
 }
 
 /** A stage chosen by a policy: its entry name and checked options (defaults applied). */

@@ -71,4 +71,24 @@ describe('blis run --autoscaler-config', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--timeline-out: needs --autoscaler-config/);
   });
+  test('a variant TP that cannot shard the model is refused at its line in the policy file, not at a pool the CLI built', async () => {
+    const p = join(dir, 'tp3.yaml');
+    writeFileSync(p, 'models:\n  - name: meta-llama/llama-3.1-8b-instruct\n    variants:\n      - {hardware: H100, tp: 1}\n      - {hardware: H100, tp: 3}\n');
+    const r = await runCli(['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-requests', '5', '--autoscaler-config', p, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[TP_INVALID\] \S*tp3\.yaml:5 models\[0\]\.variants\[1\]\.tp: tensor parallel size 3 does not divide/);
+  });
+
+  test('--model with a policy whose variants all need TP 4: the command line\'s default TP 1 is not a fleet anyone runs', async () => {
+    // llama-3.1-70b does not fit one H100; the policy only ever starts it on four.
+    const p = join(dir, 'tp4.yaml');
+    writeFileSync(p, 'models:\n  - name: meta-llama/llama-3.1-70b-instruct\n    variants: [{hardware: H100, tp: 4}]\n');
+    const r = await runCli(['run', '--model', 'meta-llama/llama-3.1-70b-instruct', '--num-requests', '5', '--autoscaler-config', p, '--output', 'json', '--quiet']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out);
+    expect([m.config.model, m.config.hardware, m.config.tp]).toEqual(['meta-llama/llama-3.1-70b-instruct', 'H100', 4]);
+    expect([m.config.sources.hardware, m.config.sources.tp]).toEqual(['derived', 'derived']);
+    expect(m.requests.completed).toBe(5);
+  });
 });

@@ -77,6 +77,23 @@ models:
     expect(resolve('inventory:\n  - {hardware: H100, count: 6}\n').limited).toBe(true);
   });
 
+  test('a GPU listed twice in the inventory is refused at its second entry (the optimizer counted the last entry\'s GPUs at the first entry\'s price)', () => {
+    const e = errorOf('inventory:\n  - {hardware: H100, count: 1, cost_per_gpu_hour: 4}\n  - {hardware: H100, count: 6, cost_per_gpu_hour: 1}\n');
+    expect(e.code).toBe('POLICY_DUPLICATE_HARDWARE');
+    expect(e.message).toMatch(/p\.yaml:3 inventory\[1\]\.hardware/);
+  });
+  test('a variant listed twice for one model is refused at its line (it was refused later as a duplicate pool the user never wrote)', () => {
+    const e = errorOf('models:\n  - name: a\n    variants:\n      - {hardware: H100, tp: 1}\n      - {hardware: H100, tp: 1}\n');
+    expect(e.code).toBe('POLICY_DUPLICATE_VARIANT');
+    expect(e.message).toMatch(/p\.yaml:5 models\[0\]\.variants\[1\]/);
+    expect(resolve('models:\n  - name: a\n    variants: [{hardware: H100, tp: 1}, {hardware: H100, tp: 2}]\n').models[0]!.variants).toHaveLength(2);
+  });
+  test('a KV spare trigger above the KV threshold is refused at its line, as WVA\'s config validation refuses it (the model would scale up at every decision)', () => {
+    const e = errorOf('analyzer:\n  name: saturation\n  kv_cache_threshold: 0.5\n  kv_spare_trigger: 0.6\n');
+    expect(e.code).toBe('POLICY_OUT_OF_RANGE');
+    expect(e.message).toMatch(/p\.yaml:4 analyzer\.kv_spare_trigger: .*0\.6.*kv_cache_threshold \(0\.5\)/);
+    expect(resolve('analyzer: {name: saturation, kv_cache_threshold: 0.5, kv_spare_trigger: 0.5}\n').analyzer.options['kv_spare_trigger']).toBe(0.5);
+  });
   test('wrong types and ranges say what was expected', () => {
     expect(errorOf('models:\n  - {name: a, min_replicas: 3, max_replicas: 2}\n').message).toMatch(/^p\.yaml:2 models\[0\]\.min_replicas: expected min_replicas <= max_replicas/);
     expect(errorOf('interval_s: soon\n').message).toMatch(/^p\.yaml:1 interval_s: expected a number > 0; found string "soon"/);

@@ -122,7 +122,7 @@ function metrics(over: Partial<ModelMetrics>): ModelMetrics {
   return {
     model: 'm', tUs: 0, replicas: [{ id: 0, hardware: 'H100', tp: 1, waiting: 0, running: 20, kvUsedBlocks: 200, kvTotalBlocks: 1000, kvUtilization: 0.2, peakWaiting: 0, peakKvUtilization: 0.2 }],
     arrivalRps: 10, completionRps: 10, outputTokensPerS: 2000, meanTtftMs: 80, meanItlMs: 20, meanPrefillS: 0.05, meanServiceS: 4,
-    meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, ...over,
+    meanInputTokens: 500, meanOutputTokens: 200, queueDepth: 0, gatewayWaiting: 0, ...over,
   };
 }
 
@@ -164,6 +164,18 @@ describe('saturation analyzer (WVA defaults)', () => {
     // One non-saturated beside it: nothing to spread over, hold.
     expect(sat.analyze(metrics({ replicas: [r(0, 0.3, 9), r(1, 0, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
   });
+  test('every replica saturated: spare counts as 0 and scales up only when 0 is below a trigger (WVA shouldScaleUp, strict <)', () => {
+    // WVA's AnalyzeModelSaturation leaves both averages at 0 when no replica is non-saturated,
+    // then shouldScaleUp asks 0 < kvSpareTrigger || 0 < queueSpareTrigger
+    // (workload-variant-autoscaler internal/saturation/analyzer.go).
+    const all = metrics({ replicas: [r(0, 0.9, 9), r(1, 0.85, 6)] });
+    const ctx = { policy, active: 2, pending: 0, nowUs: 0 };
+    const at = (kv: number, q: number) => a.create({ ...defaultOptions(a), kv_spare_trigger: kv, queue_spare_trigger: q }, {}).analyze(all, ctx).desired;
+    expect(at(0.1, 3)).toBe(3);
+    expect(at(0, 3)).toBe(3);
+    expect(at(0.1, 0)).toBe(3);
+    expect(at(0, 0)).toBe(2);
+  });
   test('-1 only when the load of one replica fewer still leaves spare above both triggers', () => {
     expect(sat.analyze(metrics({ replicas: [r(0, 0.2, 0), r(1, 0.2, 0), r(2, 0.2, 1)] }), { policy, active: 3, pending: 0, nowUs: 0 }).desired).toBe(2);
     expect(sat.analyze(metrics({ replicas: [r(0, 0.4, 0), r(1, 0.35, 0)] }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
@@ -181,6 +193,23 @@ describe('queueing analyzer', () => {
       prev = s.desired;
     }
     expect(prev).toBeGreaterThan(1);
+  });
+  test('no arrivals in the window recommends 0 even before any completion was observed', () => {
+    // A model whose requests were all rejected or timed out has no service profile; with no
+    // traffic either, no profile is needed to size it: zero (the docs' "with no arrivals it
+    // recommends 0"), not a hold that keeps an idle replica billed forever.
+    const a = q.create(defaultOptions(q), {});
+    const none = { meanServiceS: NaN, meanItlMs: NaN, meanPrefillS: NaN, meanInputTokens: NaN, meanOutputTokens: NaN, completionRps: 0 };
+    expect(a.analyze(metrics({ ...none, arrivalRps: 0 }), { policy, active: 1, pending: 0, nowUs: 0 }).desired).toBe(0);
+    // With arrivals and still no profile it holds, or starts one from zero.
+    expect(a.analyze(metrics({ ...none, arrivalRps: 2 }), { policy, active: 2, pending: 0, nowUs: 0 }).desired).toBe(2);
+    expect(a.analyze(metrics({ ...none, arrivalRps: 2, replicas: [] }), { policy, active: 0, pending: 0, nowUs: 0 }).desired).toBe(1);
+    // No arrival in the window, but requests waiting at the gateway for a model with no replica: one.
+    for (const entry of ANALYZERS) {
+      const s = entry.create(defaultOptions(entry), {}).analyze(metrics({ arrivalRps: 0, gatewayWaiting: 3, replicas: [] }), { policy, active: 0, pending: 0, nowUs: 0 });
+      expect(s.desired, entry.name).toBe(1);
+      expect(s.reason).toMatch(/3 request\(s\) waiting at the gateway/);
+    }
   });
   test('hand-checked sizing: slots from the ITL target, service time from the profile', () => {
     // ITL 20 ms at batch 20 → α = 20 / (1 + 20/128) = 17.297 ms; ITL target 40 → b* = floor(128·(40/α − 1)) = 168;
