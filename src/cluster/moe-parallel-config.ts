@@ -47,9 +47,11 @@ export function resolveMoeParallel(options: MoeParallelOptions, model: ModelSpec
 /** The instances must be whole servers of `dp` ranks, of one pool (no P/D or mixed pools), and the autoscaler does not take ranks apart. */
 export function checkDataParallelLayout(dp: number, numInstances: number, pools: number, maxInstances: number): void {
   if (dp === 1) return;
-  if (numInstances % dp !== 0) throw new InputError('FLAG_CONFLICT', '--num-instances', `${numInstances} instances are not whole servers of --data-parallel-size ${dp} ranks; expected a multiple of ${dp}`);
-  if (pools > 1) throw new InputError('FLAG_CONFLICT', '--data-parallel-size', 'data-parallel ranks in several pools (prefill and decode, or mixed hardware) are not modelled; simulate one pool');
+  // The autoscaler and the pools first: their instance counts come from a policy file or the pool
+  // flags, so a count that is no multiple of dp would otherwise name a --num-instances never given.
   if (maxInstances !== numInstances) throw new InputError('FLAG_CONFLICT', '--data-parallel-size', 'the autoscaler adds and removes single instances, not servers of data-parallel ranks');
+  if (pools > 1) throw new InputError('FLAG_CONFLICT', '--data-parallel-size', 'data-parallel ranks in several pools (prefill and decode, or mixed hardware) are not modelled; simulate one pool');
+  if (numInstances % dp !== 0) throw new InputError('FLAG_CONFLICT', '--num-instances', `${numInstances} instances are not whole servers of --data-parallel-size ${dp} ranks; expected a multiple of ${dp}`);
 }
 
 /** The step-time context of the config's top-level model, GPU and TP, with its MoE parallelism. */

@@ -30,6 +30,11 @@ describe('blis run: bad gateway and pool input exits 2 with a clear message', ()
     ['exponent data parallel size', ['--data-parallel-size', '2e0'], /FLAG_MALFORMED.*--data-parallel-size: found '2e0'; expected an integer/],
     ['binary instance count', ['--num-instances', '0b10'], /FLAG_MALFORMED.*--num-instances: found '0b10'; expected an integer/],
     ['exponent TP', ['--tp', '1e0'], /FLAG_MALFORMED.*--tp: found '1e0'; expected an integer/],
+    // Ranks with P/D pools or an autoscaler are refused as such, not as a --num-instances the user never gave.
+    ['ranks split over P/D pools', ['--model', 'mistralai/mixtral-8x7b-v0.1', '--tp', '2', '--data-parallel-size', '2', '--prefill-instances', '1', '--decode-instances', '2'],
+      /FLAG_CONFLICT.*--data-parallel-size: data-parallel ranks in several pools/],
+    ['ranks under an autoscaler starting one replica', ['--data-parallel-size', '2', '--autoscaler-config', 'examples/autoscaler-policy.yaml'],
+      /FLAG_CONFLICT.*--data-parallel-size: the autoscaler adds and removes single instances/],
     ['zero transfer bandwidth', ['--prefill-instances', '1', '--decode-instances', '1', '--pd-transfer-bandwidth', '0'], /--pd-transfer-bandwidth: found 0; expected GB\/s > 0/],
   ];
   for (const [name, args, message] of cases) {
