@@ -111,6 +111,14 @@ export async function simulatePlan(plan: ExperimentPlan, opts: PlanSimulationOpt
   }
   const shortfall = config.derivations[MAX_MODEL_LEN_SHORTFALL];
   const notes: Assumption[] = shortfall === undefined ? [] : [{ field: 'vllm.max_model_len', value: config.engine.maxModelLen, kind: 'noted', why: shortfall }];
+  // A CPU tier sized from cpu_bytes_per_gpu_gib (no logged count) holds what the connector fits
+  // (cluster/cpu-tier-config.ts): its block count is derived, so it is reported, not left null.
+  const tier = config.engine.cpuTier;
+  const statedCpuBlocks = plan.engineKnobs.cpuKvBlocks;
+  if (tier !== null && !(statedCpuBlocks !== null && statedCpuBlocks > 0)) {
+    derived['cpuKvBlocks'] = tier.blocks;
+    notes.push({ field: 'vllm.cpu_offload.cpu_kv_blocks', value: tier.blocks, kind: 'derived', why: `the OffloadingConnector's CPU tier: ${config.derivations['cpuTier'] ?? 'sized from cpu_bytes_per_gpu_gib'}` });
+  }
   const jit = stepTime.kernelJit;
   if (jit !== undefined) {
     notes.push({
