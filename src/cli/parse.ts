@@ -3,18 +3,13 @@
  * (and choices), so the run-config file and its JSON Schema know a flag's type from the flag.
  */
 import { InputError, MAX_SEED } from '../kernel/errors.js';
+import { decimalNumber } from '../kernel/decimal.js';
 
 export type FlagKind = 'int' | 'number' | 'choice' | 'list';
 export interface FlagTag {
   readonly kind?: FlagKind;
   readonly choices?: readonly string[];
 }
-
-/**
- * A decimal number as people type it (sign, digits, fraction, exponent; spaces around). Number()
- * alone also reads '0x10' as 16 and '0b11', '0o7' as 3 and 7, which no flag here means.
- */
-const DECIMAL = /^\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$/;
 
 function tagged<F extends object>(fn: F, kind: FlagKind, choices?: readonly string[]): F & FlagTag {
   return Object.assign(fn, { kind, ...(choices ? { choices } : {}) });
@@ -43,8 +38,8 @@ export function seedFlag(flag: string): ((v: string) => number) & FlagTag {
 
 export function numFlag(flag: string): ((v: string) => number) & FlagTag {
   return tagged((v: string) => {
-    const n = Number(v);
-    if (!DECIMAL.test(v) || !Number.isFinite(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a number`);
+    const n = decimalNumber(v);
+    if (!Number.isFinite(n)) throw new InputError('FLAG_MALFORMED', flag, `found '${v}'; expected a number`);
     return n;
   }, 'number');
 }

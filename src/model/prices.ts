@@ -4,6 +4,7 @@
  * The catalog's prices are on-demand list prices; a planner with a contract price overrides them.
  */
 import { createRequire } from 'node:module';
+import { decimalNumber } from '../kernel/decimal.js';
 import { InputError } from '../kernel/errors.js';
 import { findHardware } from './hardware-catalog.js';
 
@@ -39,7 +40,7 @@ export function parseGpuPrices(text: string, where = '--gpu-price'): Record<stri
   for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const eq = part.indexOf('=');
     const name = eq < 0 ? '' : part.slice(0, eq).trim();
-    const price = eq < 0 ? NaN : Number(part.slice(eq + 1));
+    const price = eq < 0 ? NaN : decimalNumber(part.slice(eq + 1));
     if (name === '' || part.slice(eq + 1).trim() === '' || !Number.isFinite(price) || price < 0) {
       throw new InputError('FLAG_MALFORMED', where, `found '${part}'; expected GPU=price per GPU-hour (${CATALOG_PRICES.unit}), e.g. H100=2.10`);
     }

@@ -4,6 +4,7 @@
  * top-level field came from.
  */
 import { InputError, checkSeed } from '../kernel/errors.js';
+import { decimalNumber } from '../kernel/decimal.js';
 import { ARRIVAL_PROCESSES } from './arrival.js';
 import { checkOptions, lookupEntry } from './options.js';
 import { PRESETS, type PresetEntry } from './presets.js';
@@ -46,7 +47,7 @@ export function parseArrivalFlag(text: string, where = '--arrival'): ArrivalSpec
   const raw: Record<string, unknown> = {};
   for (const part of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
     const [k, v] = part.split('=', 2) as [string, string | undefined];
-    const value = v === undefined ? NaN : Number(v);
+    const value = v === undefined ? NaN : decimalNumber(v);
     raw[k.trim()] = Number.isFinite(value) ? value : v;
   }
   const options = checkOptions(entry, raw, () => where);

@@ -6,6 +6,7 @@
  * objective). Parsing is pure; the cluster counts attainment (src/cluster/slo.ts).
  */
 import { InputError, closeNames, showValue } from '../kernel/errors.js';
+import { decimalNumber } from '../kernel/decimal.js';
 
 /** Latency metrics the metrics JSON reports (`<metric>_ms`). */
 export const SLO_METRICS = ['ttft', 'tpot', 'itl', 'e2e', 'queue'] as const;
@@ -60,7 +61,7 @@ export function sloTarget(key: string, value: unknown, where: string): SloTarget
     throw new InputError('SLO_UNKNOWN_TARGET', where,
       `unknown SLO target '${key}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; expected <metric>_<stat> with metric one of ${SLO_METRICS.join(', ')} and stat one of ${SLO_STATS.join(', ')}, e.g. ttft_p99`);
   }
-  const ms = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? decimalNumber(value) : NaN;
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new InputError('SLO_BAD_VALUE', where, `found ${showValue(value)} for ${k}; expected a number of milliseconds > 0`);
   }

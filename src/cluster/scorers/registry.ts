@@ -1,5 +1,6 @@
 /** The scorer registry: the only place a scorer's name exists. */
 import { InputError, closeNames, showValue } from '../../kernel/errors.js';
+import { decimalNumber } from '../../kernel/decimal.js';
 import { activeRequests } from './active-requests.js';
 import { kvUtilization } from './kv-utilization.js';
 import { loadAware } from './load-aware.js';
@@ -46,7 +47,7 @@ export function parseScorerWeights(text: string, registry: readonly ScorerEntry[
     if (extra !== undefined || rawName === undefined || rawName.trim() === '') {
       throw new InputError('FLAG_MALFORMED', '--routing-scorers', `malformed entry '${part}'; expected name:weight, e.g. "prefix-affinity:2,queue-depth:1"`);
     }
-    const weight = rawWeight === undefined ? 1 : Number(rawWeight);
+    const weight = rawWeight === undefined ? 1 : decimalNumber(rawWeight);
     if (!Number.isFinite(weight) || weight < 0 || (rawWeight !== undefined && rawWeight.trim() === '')) {
       throw new InputError('FLAG_MALFORMED', '--routing-scorers', `weight '${rawWeight}' of '${rawName}' is not a non-negative number`);
     }
