@@ -35,7 +35,7 @@
  *   nearly full while requests wait (vLLM's scheduler stops admitting there), and preemptions.
  *
  * Overloaded: the queue or the hand-off grows (slope ≥ 1%: a hundredth of the offered load is
- * left waiting), the link's load is 0.99 or more (transfers take 100 times their time alone), or
+ * left waiting; the queue's slope only once its fitted wait grew by four mean steps), the link's load is 0.99 or more (transfers take 100 times their time alone), or
  * at least 1% of requests are lost. Near the knee: not overloaded, but the queue or the hand-off
  * creeps (slope ≥ 0.1%), the link's load is 0.8 or more (five times), requests wait 0.8 steps or more beyond the scheduling lag, a batch limit binds a fifth of the step time,
  * or one request in a hundred is preempted. Stable otherwise. docs/capacity.md shows the signs
@@ -44,7 +44,7 @@
 import type { RequestCounts } from './metrics.js';
 import type { RequestRecord } from './record.js';
 import { round } from './summary.js';
-import { US_PER_S, sToMs, usToS } from '../kernel/units.js';
+import { US_PER_S, sToMs, usToMs, usToS } from '../kernel/units.js';
 
 export const REGIMES = ['stable', 'near-knee', 'overloaded'] as const;
 export type Regime = (typeof REGIMES)[number];
@@ -56,6 +56,13 @@ export const REGIME_THRESHOLDS = Object.freeze({
   overloadLostShare: 0.01,
   /** A creeping queue: the slope is no longer noise. */
   kneeSlope: 0.001,
+  /**
+   * Mean steps the fitted queue wait must grow by over the run's arrivals before its slope counts.
+   * The first arrival into an idle engine waits for nothing; the next ones wait for the running
+   * step, the scheduling lag's step and the prefills of the arrivals just before them, so a short
+   * run's waits rise by a few steps whatever the load (five requests read "overloaded").
+   */
+  minGrowthSteps: 4,
   /**
    * Mean queue wait, in mean steps beyond the scheduling lag, at which requests start missing
    * the step that should take them (the lag: one step with async scheduling, none without).
@@ -211,13 +218,16 @@ export class RegimeMonitor {
     const linkText = `KV transfers take ${linkLoad < 0.999 ? `${(1 / (1 - linkLoad)).toFixed(1)} times` : 'over 1000 times'} their time alone on the link (load ${linkLoad.toFixed(3)})`;
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
     const overload: string[] = [];
-    if (signs.queue_wait_slope >= T.overloadSlope) overload.push(`queue wait grows ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals (${signs.queue_wait_start_ms.toFixed(0)} → ${signs.queue_wait_end_ms.toFixed(0)} ms)`);
+    // The queue's slope counts once its fitted growth is past a start-up's (minGrowthSteps).
+    const meanStepMs = this.steps > 0 ? usToMs(this.stepUs / this.steps) : 0;
+    const queueSlope = signs.queue_wait_end_ms - signs.queue_wait_start_ms >= T.minGrowthSteps * meanStepMs ? signs.queue_wait_slope : 0;
+    if (queueSlope >= T.overloadSlope) overload.push(`queue wait grows ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals (${signs.queue_wait_start_ms.toFixed(0)} → ${signs.queue_wait_end_ms.toFixed(0)} ms)`);
     if (handoffSlope >= T.overloadSlope) overload.push(handoffText('grows'));
     if (linkLoad >= T.overloadLinkLoad) overload.push(linkText);
     if (signs.lost_share >= T.overloadLostShare) overload.push(`${pct(signs.lost_share)} of requests not completed`);
     if (overload.length > 0) return { state: 'overloaded', reasons: withCompiles(overload, compiles), signs };
     const knee: string[] = [];
-    if (signs.queue_wait_slope >= T.kneeSlope) knee.push(`queue wait creeps up ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals`);
+    if (queueSlope >= T.kneeSlope) knee.push(`queue wait creeps up ${signs.queue_wait_slope.toFixed(3)} s per s of arrivals`);
     if (handoffSlope >= T.kneeSlope) knee.push(handoffText('creeps up'));
     if (linkLoad >= T.kneeLinkLoad) knee.push(linkText);
     if (signs.queue_wait_steps >= this.schedulingLagSteps + T.kneeWaitSteps) {

@@ -21,6 +21,25 @@ describe('regime', () => {
     expect(b.reasons[0]).toMatch(/queue wait grows 0.200 s per s/);
   });
 
+  it('does not read a short run\'s start-up as a growing queue: waits rising by under four mean steps leave the slope out', () => {
+    const run = (riseMs: number) => {
+      const m = new RegimeMonitor();
+      // Five arrivals 100 ms apart, waits rising linearly by riseMs in all; steps of 10 ms.
+      for (let i = 0; i < 5; i++) m.addRecord(record({ id: `r${i}`, arrivalMs: i * 100, queueMs: (riseMs * i) / 4, ttftMs: 50, e2eMs: 500 }));
+      for (let i = 0; i < 50; i++) m.addStep(10_000, 1, 4, 256, 0.5);
+      return m.block(counts(5), 1_000_000);
+    };
+    // 30 ms over 0.4 s is a slope of 0.075 (past the overload line) but only three steps.
+    const startUp = run(30);
+    expect(startUp.signs.queue_wait_slope).toBeCloseTo(0.075, 9);
+    expect(startUp.state).not.toBe('overloaded');
+    expect(startUp.reasons.join('; ')).not.toMatch(/queue wait/);
+    // 50 ms is five steps: the same run reads as a growing queue.
+    const growing = run(50);
+    expect(growing.state).toBe('overloaded');
+    expect(growing.reasons[0]).toMatch(/queue wait grows 0\.125 s per s/);
+  });
+
   it('is stable when waits stay within a step and no limit binds', () => {
     const m = new RegimeMonitor();
     // Waits alternate 2 and 4 ms (no trend); steps of 10 ms: 0.3 steps of wait.
