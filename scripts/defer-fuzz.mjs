@@ -10,9 +10,10 @@
 // tier, prefix caching off, priority scheduling, several instances with prefix-affinity and
 // precise-prefix routing, data-parallel MoE servers, a horizon.
 //
-//   npm run build && nice -n 10 node scripts/defer-fuzz.mjs [--start 0] [--count 500] [--only 17]
+//   npm run build && nice -n 10 node scripts/defer-fuzz.mjs [--start 0] [--count 500] [--only 17] [--dp]
 //
-// Config i is drawn from a generator seeded with i (`--only i` reruns one and prints it). Exit 1
+// Config i is drawn from a generator seeded with i (`--only i` reruns one and prints it; `--dp`:
+// every config a data-parallel MoE server, half of them with the CPU tier). Exit 1
 // when any config differs.
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,11 +50,11 @@ function rngOf(seed) {
 }
 
 /** Config i: cluster options, workload, simulate extras. */
-export function drawConfig(i) {
+export function drawConfig(i, focusDp = false) {
   const r = rngOf(i + 1);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const p = (x) => r() < x;
-  const dp = p(0.3);
+  const dp = p(0.3) || focusDp;
   const numInstances = dp ? pick([2, 4]) : pick([1, 1, 2, 3, 4]);
   const routing = pick(numInstances > 1 ? ['round-robin', 'least-loaded', 'prefix', 'prefix', 'precise', 'precise'] : ['round-robin']);
   const o = {
@@ -67,7 +68,7 @@ export function drawConfig(i) {
     maxNumBatchedTokens: pick([256, 512, 2048, 8192]),
     ...(p(0.2) ? { longPrefillTokenThreshold: pick([64, 256]) } : {}),
     scheduler: p(0.3) ? 'priority' : 'fcfs',
-    ...(p(0.15) ? { kvCpuBlocks: pick([50, 400, 3000]) } : {}),
+    ...(p(focusDp ? 0.5 : 0.15) ? { kvCpuBlocks: pick([50, 400, 3000]) } : {}),
     ...(p(0.15) ? { enablePrefixCaching: false } : {}),
     ...(p(0.1) ? { blockSize: pick([1, 8, 32]) } : {}),
     routingPolicy: routing === 'prefix' || routing === 'precise' ? 'weighted' : routing,
@@ -96,7 +97,7 @@ export function drawConfig(i) {
       (p(0.4) ? `  - {name: b, rate_fraction: 0.5, input: {dist: uniform, min: 5, max: 400}, output: {dist: uniform, min: 1, max: 100}, sessions: {turns: {dist: uniform, min: 1, max: 3}, think_time_s: ${pick([0, 0.05, 1])}}${priority ? ', priority: 0' : ''}}\n` : '');
   const w = { rate: pick([2, 8, 30, 100]), numRequests: 20 + Math.floor(r() * 140), seed: Math.floor(r() * 1000) };
   const horizon = p(0.15);
-  const concurrency = p(0.15) ? { maxConcurrency: pick([1, 4, 16]), closedLoop: false } : undefined;
+  const concurrency = p(0.15) ? { maxConcurrency: pick([1, 4, 16]), closedLoop: p(0.5) } : undefined;
   return { o, specText, w, horizon, concurrency, grid };
 }
 
@@ -139,8 +140,8 @@ function invariantBreaks(run, expectInjected) {
   return [...new Set(out)];
 }
 
-export async function check(i) {
-  const { o, specText, w, horizon, concurrency: c, grid } = drawConfig(i);
+export async function check(i, focusDp = false) {
+  const { o, specText, w, horizon, concurrency: c, grid } = drawConfig(i, focusDp);
   const spec = parseWorkloadSpec(specText, 'sessions.yaml');
   const workload = resolveWorkload({ spec, rate: w.rate, numRequests: w.numRequests, seed: w.seed });
   const generated = [...generateArrivals(workload, new Rng(w.seed).fork('workload'))];
@@ -176,7 +177,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const i of indices) {
     let row;
     try {
-      row = await check(i);
+      row = await check(i, args.includes('--dp'));
     } catch (e) {
       const msg = String(e?.message ?? e).split('\n')[0];
       if (e?.name === "InputError" || e?.code !== undefined) { done++; refused++; if (only !== undefined) console.log(`refused c${i}: ${msg}`); continue; } // a refused config
