@@ -17,6 +17,7 @@
 // when any config differs.
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rngOf } from './leap-fuzz-draw.mjs'; // mulberry32, seeded with the config index
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lib = async (p) => import(pathToFileURL(join(here, 'dist', p)).href);
@@ -36,18 +37,6 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-
-/** mulberry32, seeded with the config index. */
-function rngOf(seed) {
-  let a = (seed * 2654435761 + 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Config i: cluster options, workload, simulate extras. */
 export function drawConfig(i, focusDp = false) {

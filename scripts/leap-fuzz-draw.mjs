@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 
 /** mulberry32: a small seeded generator, so config i is the same draw on every machine. */
-function rngOf(seed) {
+export function rngOf(seed) {
   let a = (seed * 2654435761 + 0x9e3779b9) >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
