@@ -290,10 +290,12 @@ export function resolveClusterConfig(options: ClusterOptions, given: Readonly<Re
     throw new InputError('FLAG_OUT_OF_RANGE', '--scheduler', `found '${scheduler}'; expected fcfs or priority`);
   }
   const registries = resolvePlugins(options.plugins);
-  const routing = resolveRouting(options.routingPolicy, options.routingScorers, options.routingPolicy !== undefined || options.routingScorers !== undefined ? CLUSTER_DEFAULTS.routingPolicy : defaultRoutingPolicy(dp, options.numInstances, CLUSTER_DEFAULTS.routingPolicy, derivations), registries);
+  // A run that names neither a policy nor scorers: one server of data-parallel ranks gets vLLM's balancer.
+  const routingDefault = options.routingPolicy === undefined && options.routingScorers === undefined ? defaultRoutingPolicy(dp, options.numInstances, CLUSTER_DEFAULTS.routingPolicy, derivations) : CLUSTER_DEFAULTS.routingPolicy;
+  const routing = resolveRouting(options.routingPolicy, options.routingScorers, routingDefault, registries);
   const routingPolicy = routing.policy;
   const routingScorers = routing.scorers;
-  sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : derivations['routingPolicy'] !== undefined && routing.policy === 'vllm-dp' ? 'derived' : routing.policyFrom;
+  sources['routingPolicy'] = routing.policyFrom === 'given' ? given['routingPolicy'] ?? 'flag' : routing.policyFrom === 'default' && routingDefault !== CLUSTER_DEFAULTS.routingPolicy ? 'derived' : routing.policyFrom;
   if (routing.scorersFrom === 'given') sources['routingScorers'] = given['routingScorers'] ?? 'flag';
   else if (routing.scorersFrom === 'default') sources['routingScorers'] = 'default';
   const routingScorerOptions = resolveScorerOptions(options.routingScorerOptions, routingScorers, registries.scorers);
