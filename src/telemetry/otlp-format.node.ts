@@ -9,6 +9,7 @@
  * a JSON document (pretty-printed JSON, a backend's answer) and protobuf are read whole.
  */
 import type { FormatEntry, ReaderContext, SniffInput, TraceReader } from '../ingest/types.js';
+import { createLineSplitter } from '../ingest/lines.js';
 import { InputError } from '../kernel/errors.js';
 import { addJson, finish, firstNonSpace, otlpSniff, readOtlpBytes } from './otlp-reader.node.js';
 import { OtlpRequestCollector } from './otlp-reader.js';
@@ -29,12 +30,7 @@ function createOtlpReader(ctx: ReaderContext): TraceReader {
   // 'undecided' until the first line is complete: JSON Lines when it parses on its own.
   let mode: 'undecided' | 'lines' | 'whole' = 'undecided';
   let raw: Uint8Array[] = []; // the bytes so far, while undecided and in 'whole' mode
-  const decoder = new TextDecoder(); // strips a leading UTF-8 BOM, as readOtlpBytes' decode does
-  let pending = ''; // text after the last newline
-  let line = 0;
-
-  const readLine = (text: string): void => {
-    line++;
+  const lines = createLineSplitter((text, line) => {
     const trimmed = text.trim();
     if (trimmed === '') return;
     let v: unknown;
@@ -44,17 +40,10 @@ function createOtlpReader(ctx: ReaderContext): TraceReader {
       throw new InputError('OTLP_BAD_JSON', `${ctx.source}:${line}`, `bad JSON line: ${(err as Error).message}`);
     }
     addJson(v, `${ctx.source}:${line}`, collector, line);
-  };
-  const readCompleteLines = (): void => {
-    let nl = pending.indexOf('\n');
-    let from = 0;
-    while (nl >= 0) {
-      readLine(pending.slice(from, nl));
-      from = nl + 1;
-      nl = pending.indexOf('\n', from);
-    }
-    pending = pending.slice(from);
-  };
+  });
+  // While undecided, the text so far (decoded as it comes; a UTF-8 BOM stripped, as readOtlpBytes does).
+  const decoder = new TextDecoder();
+  let pending = '';
   let json = false; // the first non-blank byte is '{'
   let searchedTo = 0; // pending holds no newline before this, past the first non-blank character
   /** While undecided: JSON Lines once the first non-blank line is complete and parses alone. */
@@ -74,42 +63,34 @@ function createOtlpReader(ctx: ReaderContext): TraceReader {
       return;
     }
     mode = 'lines';
+    pending = '';
+    for (const b of raw) lines.push(b);
     raw = [];
-    readCompleteLines();
   };
 
   return {
     push(chunk: string | Uint8Array): void {
       const bytes = typeof chunk === 'string' ? enc.encode(chunk) : chunk;
-      if (mode === 'whole') {
-        raw.push(bytes);
-        return;
-      }
-      if (mode === 'undecided') {
-        raw.push(bytes);
-        if (!json) {
-          const first = firstNonSpace(concat(raw));
-          if (first === -1) return; // blank so far
-          if (first !== 0x7b /* { */) {
-            mode = 'whole'; // protobuf (or gzip, which readOtlpBytes undoes)
-            return;
-          }
-          json = true;
-          for (const b of raw) pending += decoder.decode(b, { stream: true });
-        } else {
-          pending += decoder.decode(bytes, { stream: true });
+      if (mode === 'lines') return lines.push(bytes);
+      raw.push(bytes);
+      if (mode === 'whole') return;
+      if (!json) {
+        const first = firstNonSpace(concat(raw));
+        if (first === -1) return; // blank so far
+        if (first !== 0x7b /* { */) {
+          mode = 'whole'; // protobuf (or gzip, which readOtlpBytes undoes)
+          return;
         }
-        decide();
-        return;
+        json = true;
+        for (const b of raw) pending += decoder.decode(b, { stream: true });
+      } else {
+        pending += decoder.decode(bytes, { stream: true });
       }
-      pending += decoder.decode(bytes, { stream: true });
-      readCompleteLines();
+      decide();
     },
     end(): void {
       if (mode === 'lines') {
-        pending += decoder.decode();
-        readCompleteLines();
-        readLine(pending);
+        lines.end();
         for (const r of finish(collector, ctx.source)) ctx.emit(r);
         return;
       }
