@@ -25,4 +25,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['report'], load: async () => (await import('./cmd-report.js')).registerReport },
   { names: ['capacity'], load: async () => (await import('./cmd-capacity.js')).registerCapacity },
   { names: ['sweep'], load: async () => (await import('./cmd-sweep.js')).registerSweep },
+  { names: ['step-time'], load: async () => (await import('./cmd-step-time.js')).registerStepTime },
 ];

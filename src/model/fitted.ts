@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { InputError, closeNames } from '../kernel/errors.js';
 import type { BatchShape, RequestOverheads, StepCostSplit, StepTimeContext, StepTimeModel } from './step-time.js';
-import { BASIS_SIZE, ROOFLINE_BASIS, basisSplit, modelFromSplit, rooflineBasis, rooflineCoefficients } from './roofline.js';
+import { BASIS_SIZE, ROOFLINE_BASIS, basisSplit, modelFromSplit, rooflineBasis, rooflineCoefficients, type BasisFn } from './roofline.js';
 import { ROOFLINE_DEFAULTS, type RooflineParams, resolveRooflineParams } from './roofline-params.js';
 import { findModel } from './catalog.js';
 import { findHardware } from './hardware-catalog.js';
@@ -201,6 +201,27 @@ export function selectCoefficients(c: Coefficients, ctx: StepTimeContext): Coeff
  * default: the embedded one. Option `source`: the file's name, for messages. No matching entry → InputError COEFFICIENTS_NO_MATCH.
  */
 export function createFitted(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { split: StepCostSplit; overheads: RequestOverheads; provenance: CoefficientsProvenance } {
+  const f = fittedParts(ctx, options);
+  const model = modelFromSplit(basisSplit(f.basis, f.entry.coefficients, f.asyncSyncUs, { gpuUs: f.layersUs + f.hopsUs, cpuUs: 0 }));
+  const entry = f.entry;
+  const overheads = entry.firstTokenSteps === 0 ? entry.overheads : Object.freeze({ ...entry.overheads, firstTokenUs: Math.round(entry.overheads.firstTokenUs + entry.firstTokenSteps * model.stepTimeUs(ONE_DECODE)) });
+  return { ...model, overheads, provenance: f.provenance };
+}
+
+/** What the fitted model is made of for a context: the entry that matches, its basis and its per-model GPU constants. */
+export interface FittedParts {
+  readonly entry: CoefficientsEntry;
+  readonly basis: BasisFn;
+  /** µs per step of the entry's per-layer floors (coefficient `layers` × layers). */
+  readonly layersUs: number;
+  /** µs per step of the entry's per-hop all-reduce latencies (coefficient `allreduce_hops` × 2 collectives × layers × 2(tp − 1) hops). */
+  readonly hopsUs: number;
+  readonly asyncSyncUs: number;
+  readonly provenance: CoefficientsProvenance;
+}
+
+/** The fitted model's parts (createFitted's options); no matching entry → InputError COEFFICIENTS_NO_MATCH. */
+export function fittedParts(ctx: StepTimeContext, options?: Record<string, unknown>): FittedParts {
   for (const k of Object.keys(options ?? {})) {
     if (k !== 'coefficients' && k !== 'source') throw new InputError('UNKNOWN_OPTION', `fitted: ${k}`, `unknown option '${k}'; known: coefficients, source`);
   }
@@ -211,12 +232,16 @@ export function createFitted(ctx: StepTimeContext, options?: Record<string, unkn
   if (!entry) {
     throw new InputError('COEFFICIENTS_NO_MATCH', raw === undefined ? 'coefficients/default.json' : source, `no entry matches model ${ctx.model.name}, hardware ${ctx.hardware.name}, tp ${ctx.tp}; add an entry with an empty match as a fallback`);
   }
-  const basis = rooflineBasis(ctx, coeffs.basisParams);
   // Per-layer floors and per-hop latencies are GPU time, constant for the model.
-  const gpuExtraUs = entry.layerUs * ctx.model.numLayers + entry.hopUs * 2 * ctx.model.numLayers * 2 * (ctx.tp - 1);
-  const model = modelFromSplit(basisSplit(basis, entry.coefficients, entry.asyncSyncUs ?? coeffs.basisParams.asyncSyncUs, { gpuUs: gpuExtraUs, cpuUs: 0 }));
-  const overheads = entry.firstTokenSteps === 0 ? entry.overheads : Object.freeze({ ...entry.overheads, firstTokenUs: Math.round(entry.overheads.firstTokenUs + entry.firstTokenSteps * model.stepTimeUs(ONE_DECODE)) });
-  return { ...model, overheads, provenance: coeffs.provenance };
+  const L = ctx.model.numLayers;
+  return {
+    entry,
+    basis: rooflineBasis(ctx, coeffs.basisParams),
+    layersUs: entry.layerUs * L,
+    hopsUs: entry.hopUs * 2 * L * 2 * (ctx.tp - 1),
+    asyncSyncUs: entry.asyncSyncUs ?? coeffs.basisParams.asyncSyncUs,
+    provenance: coeffs.provenance,
+  };
 }
 
 /** The smallest batch: one request decoding one token at context 1 (the model's minimum step). */

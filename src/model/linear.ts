@@ -45,10 +45,15 @@ export function linearDerivation(ctx: StepTimeContext, options?: Record<string, 
   return `${values}: not given, so derived by linearising the roofline for ${ctx.model.name} on ${ctx.hardware.name}, TP ${ctx.tp} (give all four for a step worked by hand)`;
 }
 
-export function createLinear(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel {
+/** The four coefficients createLinear uses: the options', the rest linearised from the roofline. */
+export function linearCoefficients(ctx: StepTimeContext, options?: Record<string, unknown>): ReturnType<typeof linearFromRoofline> {
   const given = readNumericOptions(options, LINEAR_OPTIONS, 'linear');
   const complete = Object.keys(LINEAR_OPTIONS).every((k) => k in given);
-  const c = { ...(complete ? {} : linearFromRoofline(ctx)), ...given } as ReturnType<typeof linearFromRoofline>;
+  return { ...(complete ? {} : linearFromRoofline(ctx)), ...given } as ReturnType<typeof linearFromRoofline>;
+}
+
+export function createLinear(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel {
+  const c = linearCoefficients(ctx, options);
   const a0 = c.alpha0Us;
   const a1 = c.alpha1UsPerPrefillToken;
   const a2 = c.alpha2UsPerDecodeToken;

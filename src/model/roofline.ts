@@ -368,9 +368,15 @@ export function modelFromSplit(split: StepCostSplit & Partial<Pick<DecodeAggrega
 
 /** The roofline step-time model; options override ROOFLINE_DEFAULTS (see roofline-params.ts). */
 export function createRoofline(ctx: StepTimeContext, options?: Record<string, unknown>): StepTimeModel & { split: StepCostSplit } {
+  const r = rooflineParts(ctx, options);
+  return modelFromSplit(basisSplit(r.basis, r.coefficients, r.asyncSyncUs));
+}
+
+/** The roofline's basis, its coefficients in basis order and its async sync µs, for the options createRoofline takes. */
+export function rooflineParts(ctx: StepTimeContext, options?: Record<string, unknown>): { basis: BasisFn; coefficients: Float64Array; asyncSyncUs: number } {
   const params = resolveRooflineParams(options, 'roofline');
   const c = rooflineCoefficients(params);
-  return modelFromSplit(basisSplit(rooflineBasis(ctx, params), Float64Array.from(ROOFLINE_BASIS.map((b) => c[b])), params.asyncSyncUs));
+  return { basis: rooflineBasis(ctx, params), coefficients: Float64Array.from(ROOFLINE_BASIS.map((b) => c[b])), asyncSyncUs: params.asyncSyncUs };
 }
 
 /** `compute(x, which)` for counts below `limit` computed once each and kept (values are ≥ 0; -1 marks "not yet"). */

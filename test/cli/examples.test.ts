@@ -89,8 +89,8 @@ function readmeExamples(): Example[] {
 }
 
 async function helpExamples(): Promise<Example[]> {
-  const names = ['run', 'replay', 'convert', 'compare', 'validate', 'calibrate', 'report', 'models', 'hardware', 'capacity', 'sweep'];
-  expect(COMMANDS.length).toBe(10); // run, replay, convert, catalog (models + hardware), validate, compare, calibrate, report, capacity, sweep
+  const names = ['run', 'replay', 'convert', 'compare', 'validate', 'calibrate', 'report', 'models', 'hardware', 'capacity', 'sweep', 'step-time'];
+  expect(COMMANDS.length).toBe(11); // run, replay, convert, catalog (models + hardware), validate, compare, calibrate, report, capacity, sweep, step-time
   const out: Example[] = [];
   for (const name of names) {
     const help = (await runCli([name, '--help'])).out;

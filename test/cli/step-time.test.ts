@@ -1,0 +1,80 @@
+/** `blis step-time`: the step of a batch term by term, as the model resolves for `blis run`; bad flags exit 2 by name. */
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+interface Explained {
+  schema: string;
+  model: string;
+  hardware: string;
+  tp: number;
+  batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number };
+  terms: { term: string; side: string; basis: number; coefficient: number; us: number }[];
+  gpuUs: number;
+  cpuUs: number;
+  synchronousStepUs: number;
+  asynchronousStepUs: number;
+}
+
+async function explain(args: string[]): Promise<Explained> {
+  const r = await runCli(['step-time', ...args, '--output', 'json']);
+  expect(r.code, r.err).toBe(0);
+  return JSON.parse(r.out) as Explained;
+}
+
+describe('blis step-time', () => {
+  it('costs the batch the flags describe, with the model, GPU and TP run resolves', async () => {
+    const e = await explain(['--model', 'meta-llama/llama-3.1-8b-instruct', '--decodes', '8', '--context', '500', '--prefill', '300', '--prefill-context', '100']);
+    expect(e).toMatchObject({ schema: 'blis.step-time/v1', model: 'meta-llama/llama-3.1-8b-instruct', hardware: 'H100', tp: 1 });
+    expect(e.batch).toEqual({ decodes: 8, context: 500, prefill_tokens: 300, prefill_context: 100 });
+    const term = (name: string): Explained['terms'][number] => e.terms.find((t) => t.term === name)!;
+    // 9 requests scheduled; the CPU pays per request, the step's tokens (8 + 300) reach the GEMMs.
+    expect(term('requests').basis).toBe(9);
+    expect(term('prefill_tokens').basis).toBe(300);
+    expect(term('decode_tokens').basis).toBe(8);
+    expect(term('attn_prefill_us').basis).toBeGreaterThan(0);
+    expect(term('allreduce_us').basis).toBe(0); // TP 1
+    expect(e.synchronousStepUs).toBe(Math.max(1, Math.round(e.gpuUs + e.cpuUs)));
+    expect(e.asynchronousStepUs).toBeLessThan(e.synchronousStepUs);
+  });
+
+  it('the same batch is slower on an A100-80 than on an H100, in the GEMMs and the KV reads (their measured rates)', async () => {
+    const args = ['--model', 'qwen/qwen3-14b', '--decodes', '64', '--context', '2048'];
+    const h = await explain([...args, '--hardware', 'H100']);
+    const a = await explain([...args, '--hardware', 'A100-80']);
+    const us = (e: Explained, name: string): number => e.terms.find((t) => t.term === name)!.us;
+    expect(us(a, 'gemm_us') / us(h, 'gemm_us')).toBeGreaterThan(1.3);
+    expect(us(a, 'attn_decode_us') / us(h, 'attn_decode_us')).toBeGreaterThan(1.3);
+    // The engine core's CPU does not depend on the GPU.
+    expect(a.cpuUs).toBe(h.cpuUs);
+  });
+
+  it('TP 2 adds the all-reduces; --latency-model roofline gives coefficient 1 on every GPU time term', async () => {
+    const e = await explain(['--model', 'qwen/qwen3-14b', '--tp', '2', '--decodes', '16', '--latency-model', 'roofline']);
+    const ar = e.terms.find((t) => t.term === 'allreduce_us')!;
+    expect(ar.basis).toBeGreaterThan(0);
+    for (const t of e.terms.filter((x) => x.term.endsWith('_us'))) expect(t.coefficient).toBe(1);
+  });
+
+  it('prints a table with every term and the two step times', async () => {
+    const r = await runCli(['step-time', '--decodes', '4']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^qwen\/qwen3-14b on H100, TP 1; step-time model fitted/);
+    expect(r.out).toMatch(/batch: 4 decodes at 1,024 tokens of context/);
+    for (const name of ['step', 'gemm_us', 'attn_decode_us', 'kernels_us', 'filter_us']) expect(r.out).toMatch(new RegExp(`\\n${name} +(CPU|GPU) `));
+    expect(r.out).toMatch(/synchronous step \(--no-async-scheduling: CPU, then GPU\): [0-9,]+ µs/);
+    expect(r.out).toMatch(/asynchronous step .*= max\(GPU, CPU\) \+ 160\.0/);
+  });
+
+  it.each([
+    [['--decodes', '0'], /--decodes: found 0 with no --prefill/],
+    [['--decodes', '-3'], /--decodes: found -3; expected 0 to 1000000/],
+    [['--decodes', '2.5'], /--decodes: found '2\.5'; expected an integer/],
+    [['--prefill-context', '10'], /--prefill-context: given without --prefill/],
+    [['--model', 'no/such-model'], /--model: unknown model 'no\/such-model'/],
+    [['--tp', '3'], /--tp: tensor parallel size 3 does not divide qwen\/qwen3-14b's 40 attention heads/],
+  ])('%j exits 2 naming the flag', async (args, message) => {
+    const r = await runCli(['step-time', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
