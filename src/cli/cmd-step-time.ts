@@ -11,7 +11,7 @@ import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
 import { topStepTimeContext } from '../cluster/moe-parallel-config.js';
 import { clusterOptionsFromFlags, resolveCluster } from './cluster-flags.js';
 import { QUIET_HELP, type CliIO } from './io.js';
-import { choiceFlag, intFlag } from './parse.js';
+import { choiceFlag, intFlag, numFlag } from './parse.js';
 import { table } from './summary-format.js';
 
 const EXAMPLES = `
@@ -41,6 +41,8 @@ export function registerStepTime(program: Command, io: CliIO): void {
     .option('--data-parallel-size <n>', "vLLM --data-parallel-size: an MoE model's experts spread over n x TP GPUs, its MoE layers run on every rank's tokens (this batch on each rank) (default 1)", intFlag('--data-parallel-size'))
     .option('--enable-expert-parallel', "vLLM --enable-expert-parallel: whole experts per GPU (default off)")
     .option('--kv-cache-dtype <dtype>', `KV cache element type: ${Object.keys(KV_CACHE_DTYPES).join(', ')} (default auto)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
+    .option('--max-model-len <tokens>', "longest prompt + output, as blis run: vLLM refuses to start (and so does this) when the KV cache cannot hold one request this long (default: the model config's)", intFlag('--max-model-len'))
+    .option('--gpu-memory-utilization <f>', 'fraction of GPU memory vLLM may use, as blis run (default 0.9)', numFlag('--gpu-memory-utilization'))
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default fitted)`)
     .option('--latency-coefficients <file>', "coefficients file (fitted), or a JSON object of the linear or roofline model's options, as blis run")
     .option('--decodes <n>', 'requests decoding one token each (default 1, or 0 with --prefill)', intFlag('--decodes'))

@@ -65,6 +65,15 @@ describe('blis step-time', () => {
     expect(r.out).toMatch(/asynchronous step .*= max\(GPU, CPU\) \+ 160\.0/);
   });
 
+  it("a configuration vLLM refuses to start is refused the same way, and the flag the message names is here to fix it", async () => {
+    const glm = ['--model', 'zai-org/glm-5.2-fp8', '--hardware', 'H200', '--tp', '8', '--kv-cache-dtype', 'fp8', '--decodes', '8', '--context', '100000'];
+    const refused = await runCli(['step-time', ...glm]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--max-model-len: vLLM refuses to start: .* Pass --max-model-len 576064 or less/);
+    const e = await explain([...glm, '--max-model-len', '262144']);
+    expect(e.synchronousStepUs).toBeGreaterThan(0);
+  });
+
   it.each([
     [['--decodes', '0'], /--decodes: found 0 with no --prefill/],
     [['--decodes', '-3'], /--decodes: found -3; expected 0 to 1000000/],
