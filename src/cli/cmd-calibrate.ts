@@ -39,6 +39,7 @@ Examples:
 
 function parseParams(v: string | undefined): readonly FitParameter[] {
   const names = (v ?? SHIPPED_FIT_PARAMETERS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError('FLAG_MALFORMED', '--params', `found no parameter name; expected a comma-separated list of ${DEFAULT_FIT_PARAMETERS.map((x) => x.name).join(', ')}`);
   return names.map((n, i) => {
     const p = DEFAULT_FIT_PARAMETERS.find((x) => x.name === n);
     if (!p) throw new InputError('FLAG_MALFORMED', '--params', `unknown parameter '${n}'; known: ${DEFAULT_FIT_PARAMETERS.map((x) => x.name).join(', ')}`);
@@ -89,6 +90,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const o = cmd.opts<Record<string, unknown>>();
     const quiet = o['quiet'] === true;
     const jobs = typeof o['jobs'] === 'number' ? o['jobs'] : 2;
+    if (jobs < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--jobs', `found ${jobs}; expected at least 1`);
     const fraction = typeof o['fraction'] === 'number' ? o['fraction'] : 0.15;
     if (!(fraction > 0 && fraction <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--fraction', `found ${fraction}; expected a number in (0, 1]`);
     const aggregateFraction = typeof o['aggregateFraction'] === 'number' ? o['aggregateFraction'] : 1;
@@ -111,6 +113,10 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const cpuOffloadSize = o['cpuOffloadSize'] as CpuOffloadSizeReading | undefined;
     const prepare = { plan: arrivals ? { arrivals } : {}, ...(prefixAliases ? { prefixAliases } : {}), ...(cpuOffloadSize ? { cpuOffloadSize } : {}) };
     const { sources } = await loadExperimentPaths(inputs);
+    // A per-request CSV is read beside its experiment (or where per_request_file points), not only from the paths given.
+    if (out !== undefined && sources.some((s) => s.readFrom?.includes(out))) {
+      throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is a file this fit reads (an experiment or its per-request CSV); writing the coefficients there would destroy it: choose another file`);
+    }
     const cases: Array<CalibrationCase & { source: ExperimentSource }> = [];
     for (const s of sources) {
       try {

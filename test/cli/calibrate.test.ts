@@ -49,6 +49,24 @@ describe('blis calibrate', () => {
     expect(cv.families['qwen/qwen2.5-7b-instruct'].signed_median_pct.tpot_mean).toEqual(expect.any(Number));
   });
 
+  it('--out onto the per-request CSV of an experiment named as a file is refused before the fit, and the CSV is left whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-out-'));
+    copyFileSync(FIXTURE, join(dir, 'small.json'));
+    copyFileSync('test/fixtures/validate/small.requests.csv', join(dir, 'small.requests.csv'));
+    const before = readFileSync(join(dir, 'small.requests.csv'), 'utf8');
+    const r = await runCli(['calibrate', join(dir, 'small.json'), '--params', 'step', '--max-evaluations', '1', '--jobs', '1', '--out', join(dir, 'small.requests.csv')]);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*--out: .*small\.requests\.csv is a file this fit reads \(an experiment or its per-request CSV\)/)]);
+    expect(r.err).not.toContain('fitting');
+    expect(readFileSync(join(dir, 'small.requests.csv'), 'utf8')).toBe(before);
+  });
+
+  it('an empty --params and --jobs 0 are flag errors (exit 2), not an internal error or a silent default', async () => {
+    const p = await runCli(['calibrate', FIXTURE, '--params', ' , ', '--max-evaluations', '1', '--jobs', '1']);
+    expect([p.code, p.err]).toEqual([2, expect.stringMatching(/FLAG_MALFORMED.*--params: found no parameter name; expected a comma-separated list of step, /)]);
+    const j = await runCli(['calibrate', FIXTURE, '--params', 'step', '--max-evaluations', '1', '--jobs', '0']);
+    expect([j.code, j.err]).toEqual([2, expect.stringMatching(/FLAG_OUT_OF_RANGE.*--jobs: found 0; expected at least 1/)]);
+  });
+
   it('rejects an unknown parameter name with the list of known ones (exit 2)', async () => {
     const r = await runCli(['calibrate', FIXTURE, '--params', 'warp_factor']);
     expect(r.code).toBe(2);
