@@ -171,6 +171,8 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       fraction,
       aggregateFraction,
       params,
+      ...(typeof o['start'] === 'string' ? { start: o['start'] } : {}),
+      includeOverload: o['includeOverload'] === true,
       result,
       scored: scored.document,
       ...(folds ? { folds } : {}),

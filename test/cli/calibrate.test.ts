@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { caseLoss } from '../../src/validate/calibrate.js';
 import { runCli } from './helpers.js';
 
 const FIXTURE = 'test/fixtures/validate/small.json';
@@ -21,6 +22,22 @@ describe('blis calibrate', () => {
     expect(doc.entries[0].overheads.firstTokenUs).toBeGreaterThan(0);
     const v = await runCli(['validate', FIXTURE, '--jobs', '1', '--latency-coefficients', out, '--quiet']);
     expect(v.code).toBe(0);
+  });
+
+  it('reports the loss blis validate gives the same files with the fitted file, and the search\'s own beside it; names its start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-loss-'));
+    const out = join(dir, 'c.json');
+    const start = 'src/model/coefficients/default.json';
+    const r = await runCli(['calibrate', FIXTURE, '--params', 'step,firstTokenUs', '--start', start, '--max-evaluations', '8', '--fraction', '0.5', '--jobs', '1', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const p = JSON.parse(readFileSync(out, 'utf8')).provenance;
+    const v = await runCli(['validate', FIXTURE, '--arrivals', 'trace', '--jobs', '1', '--latency-coefficients', out, '--output', 'json', '--quiet']);
+    const validated = caseLoss(JSON.parse(v.out).experiments);
+    expect(p.loss.full_runs).toBeCloseTo(validated, 12);
+    // Half of each stage in the search: its loss is over those windows, a different number.
+    expect(Math.abs(p.loss.search - validated)).toBeGreaterThan(1e-4);
+    expect(p.objective).toContain(`loss ${validated.toFixed(4)} on the full runs (${p.loss.search.toFixed(4)} in the search, over its windows)`);
+    expect(p.source).toContain(`fitted step, firstTokenUs from ${start}`);
   });
 
   it('--cv: fits on runs with and without per-request data, holds out each model family, reports per family and records it', async () => {
