@@ -118,14 +118,19 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is a file this fit reads (an experiment or its per-request CSV); writing the coefficients there would destroy it: choose another file`);
     }
     const cases: Array<CalibrationCase & { source: ExperimentSource }> = [];
+    const leftOut: string[] = [];
     for (const s of sources) {
       try {
         const p = prepareExperiment(s, prepare);
-        if (p.exp.status === 'active' || o['includeOverload']) cases.push({ ...p, source: s });
+        // Only what --include-overload names: the loss counts active and excluded_overload runs, nothing else.
+        if (p.exp.status === 'active' || (o['includeOverload'] === true && p.exp.status === 'excluded_overload')) cases.push({ ...p, source: s });
+        else leftOut.push(`${p.exp.id} (${p.exp.status})`);
       } catch (e) {
         io.err(`skipped: ${(e as Error).message}\n`);
       }
     }
+    // Scored with the rest (provenance.overload) but not fitted on: said, so that a smaller fit is not a surprise.
+    if (!quiet && leftOut.length > 0) io.err(`not fitted on (scored only; --include-overload fits on excluded_overload runs too): ${leftOut.join(', ')}\n`);
     if (cases.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no usable experiment to fit on');
     if (!quiet) {
       const aggregateOnly = cases.filter((c) => !c.rows).length;

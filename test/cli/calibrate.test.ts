@@ -84,6 +84,27 @@ describe('blis calibrate', () => {
     expect([j.code, j.err]).toEqual([2, expect.stringMatching(/FLAG_OUT_OF_RANGE.*--jobs: found 0; expected at least 1/)]);
   });
 
+  it('says which runs it does not fit on; --include-overload adds the excluded_overload ones and no other status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-status-'));
+    const j = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const put = (id: string, status: string) => writeFileSync(join(dir, `${id}.json`), JSON.stringify({ ...j, id, status, ground_truth: { ...j.ground_truth, per_request_file: null } }));
+    put('a-active', 'active');
+    put('b-overload', 'excluded_overload');
+    put('c-retired', 'excluded_retired');
+    const args = ['calibrate', dir, '--params', 'step', '--max-evaluations', '1', '--jobs', '1'];
+    const plain = await runCli(args);
+    expect(plain.code, plain.err).toBe(0);
+    expect(plain.err).toContain('1 runs to fit on');
+    expect(plain.err).toContain('not fitted on (scored only; --include-overload fits on excluded_overload runs too): b-overload (excluded_overload), c-retired (excluded_retired)');
+    expect(JSON.parse(plain.out).provenance.inputs).toEqual(['a-active']);
+    const incl = await runCli([...args, '--include-overload']);
+    expect(incl.err).toContain('2 runs to fit on');
+    expect(incl.err).toContain('not fitted on (scored only; --include-overload fits on excluded_overload runs too): c-retired (excluded_retired)');
+    const p = JSON.parse(incl.out).provenance;
+    expect(p.inputs).toEqual(['a-active', 'b-overload']);
+    expect(p.source).toContain('overloaded runs included');
+  });
+
   it('rejects an unknown parameter name with the list of known ones (exit 2)', async () => {
     const r = await runCli(['calibrate', FIXTURE, '--params', 'warp_factor']);
     expect(r.code).toBe(2);
