@@ -49,12 +49,15 @@ function parseParams(v: string | undefined): readonly FitParameter[] {
 }
 
 /** `--start FILE`: a coefficients file (checked as --latency-coefficients is) whose entry for every model (match {}) the search starts from. */
-function startFromFile(path: string): ReturnType<typeof startFromDocument> {
+function startFromFile(path: string, io: CliIO): ReturnType<typeof startFromDocument> {
   const doc = readJson(path, 'coefficients file');
   const parsed = coefficientsFromJson(doc, path);
   if (!parsed.entries.some((e) => Object.keys(e.match).length === 0)) {
     throw new InputError('COEFFICIENTS_INVALID', `${path}: entries`, 'no entry for every model (match {}); --start resumes from that entry');
   }
+  // The fit is one coefficient set for every model: the entries for particular models are neither searched with nor written.
+  const particular = parsed.entries.filter((e) => Object.keys(e.match).length > 0).length;
+  if (particular > 0) io.err(`warning: --start ${path}: its ${particular} entr${particular === 1 ? 'y' : 'ies'} for particular models (match with model, hardware or tp) are left out; the fit starts from and writes the entry for every model (match {})\n`);
   return startFromDocument(doc);
 }
 
@@ -96,7 +99,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const aggregateFraction = typeof o['aggregateFraction'] === 'number' ? o['aggregateFraction'] : 1;
     if (!(aggregateFraction > 0 && aggregateFraction <= 1)) throw new InputError('FLAG_OUT_OF_RANGE', '--aggregate-fraction', `found ${aggregateFraction}; expected a number in (0, 1]`);
     const params = parseParams(o['params'] as string | undefined);
-    const base = typeof o['start'] === 'string' ? startFromFile(resolvePath(io.cwd, o['start'])) : rooflineStart();
+    const base = typeof o['start'] === 'string' ? startFromFile(resolvePath(io.cwd, o['start']), io) : rooflineStart();
     const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
     if (maxEvaluations < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--max-evaluations', `found ${maxEvaluations}; expected at least 1 simulation of the training set`);
     const arrivals = o['arrivals'] as ArrivalSource | undefined;

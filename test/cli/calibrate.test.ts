@@ -105,6 +105,27 @@ describe('blis calibrate', () => {
     expect(p.source).toContain('overloaded runs included');
   });
 
+  it('--start keeps the file\'s basisParams (searched with and written), and warns that its entries for particular models are left out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-start-'));
+    const d = JSON.parse(readFileSync('src/model/coefficients/default.json', 'utf8'));
+    d.basisParams = { bandwidthEfficiency: 0.5 };
+    d.entries.push({ match: { model: 'qwen2.5-7b' }, coefficients: d.entries[0].coefficients, overheads: d.entries[0].overheads });
+    writeFileSync(join(dir, 'start.json'), JSON.stringify(d));
+    const out = join(dir, 'c.json');
+    const r = await runCli(['calibrate', FIXTURE, '--start', join(dir, 'start.json'), '--params', 'step', '--max-evaluations', '1', '--jobs', '1', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/warning: --start .*start\.json: its 1 entry for particular models \(match with model, hardware or tp\) are left out/);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.basisParams).toEqual({ bandwidthEfficiency: 0.5 });
+    // One evaluation from the start: the written file predicts what the start file predicts.
+    const pred = async (file: string) => JSON.parse((await runCli(['validate', FIXTURE, '--arrivals', 'trace', '--jobs', '1', '--latency-coefficients', file, '--output', 'json', '--quiet'])).out).experiments[0].stages;
+    const d0 = JSON.parse(readFileSync(join(dir, 'start.json'), 'utf8'));
+    d0.entries = d0.entries.slice(0, 1);
+    writeFileSync(join(dir, 'start-one.json'), JSON.stringify(d0));
+    expect(await pred(out)).toEqual(await pred(join(dir, 'start-one.json')));
+    expect(await pred(out)).not.toEqual(await pred('src/model/coefficients/default.json'));
+  });
+
   it('rejects an unknown parameter name with the list of known ones (exit 2)', async () => {
     const r = await runCli(['calibrate', FIXTURE, '--params', 'warp_factor']);
     expect(r.code).toBe(2);
