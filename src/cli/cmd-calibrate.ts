@@ -135,9 +135,12 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     // Scored with the rest (provenance.overload) but not fitted on: said, so that a smaller fit is not a surprise.
     if (!quiet && leftOut.length > 0) io.err(`not fitted on (scored only; --include-overload fits on excluded_overload runs too): ${leftOut.join(', ')}\n`);
     if (cases.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no usable experiment to fit on');
+    const families = [...new Set(cases.map((c) => modelFamily(c.exp)))];
+    // Checked before the fit: with one family there is no fold, and the record would be an empty cross-validation.
+    if (o['cv'] && families.length < 2) throw new InputError('FLAG_CONFLICT', '--cv', `the runs to fit on are all of one model family (${families[0]}); leaving one family out needs runs of at least two`);
     if (!quiet) {
       const aggregateOnly = cases.filter((c) => !c.rows).length;
-      io.err(`${cases.length} runs to fit on (${aggregateOnly} with aggregate ground truth only), ${new Set(cases.map((c) => modelFamily(c.exp))).size} model families\n`);
+      io.err(`${cases.length} runs to fit on (${aggregateOnly} with aggregate ground truth only), ${families.length} model families\n`);
     }
 
     const fit = async (train: readonly CalibrationCase[], label: string) => {

@@ -126,6 +126,13 @@ describe('blis calibrate', () => {
     expect(await pred(out)).not.toEqual(await pred('src/model/coefficients/default.json'));
   });
 
+  it('--cv over runs of one model family is refused before the fit (no fold could be made)', async () => {
+    const r = await runCli(['calibrate', FIXTURE, '--cv', '--params', 'step', '--max-evaluations', '1', '--jobs', '1']);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--cv: the runs to fit on are all of one model family \(meta-llama\/llama-2-7b-hf\); leaving one family out needs runs of at least two/)]);
+    expect(r.err).not.toContain('fitting');
+    expect(r.out).toBe('');
+  });
+
   it('rejects an unknown parameter name with the list of known ones (exit 2)', async () => {
     const r = await runCli(['calibrate', FIXTURE, '--params', 'warp_factor']);
     expect(r.code).toBe(2);
