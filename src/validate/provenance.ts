@@ -85,7 +85,7 @@ export function calibrationProvenance(p: ProvenanceInput): Record<string, unknow
     source: `blis calibrate over ${p.inputs.join(', ')} (${p.arrivals} arrivals, search on ${(p.fraction * 100).toFixed(0)}% of each stage of runs with per-request data and ${p.aggregateFraction >= 1 ? 'whole aggregate-only runs' : `${(p.aggregateFraction * 100).toFixed(0)}% of each stage of aggregate-only runs`}, ${p.result.evaluations} evaluations; fitted ${fitted}${p.includeOverload ? '; overloaded runs included' : ''})`,
     date: p.date,
     inputs: [...p.fittedOn],
-    objective: `mean over runs of each run's mean |ln(predicted/actual)| over the statistics it has among ${metrics.join(', ')} (whole runs) + 0.5 × mean KS of per-request TTFT and E2E where per-request data exists; loss ${full.toFixed(4)} on the full runs${whole ? '' : ` (${p.result.loss.toFixed(4)} in the search, over its windows)`}`,
+    objective: `mean over runs of each run's mean |ln(predicted/actual)| over the statistics it has among ${metrics.join(', ')} (whole runs) + 0.5 × mean KS of per-request TTFT and E2E where per-request data exists; loss ${full.toFixed(4)} on the full runs${p.result.loss === full ? '' : ` (${p.result.loss.toFixed(4)} in the search, ${whole ? "with runs' statistics from their per-request rows, not the file's aggregates" : 'over its windows'})`}`,
     loss: { full_runs: full, search: p.result.loss },
     parameters: Object.fromEntries(p.params.map((q, i) => [q.name, p.result.x[i]])),
     in_sample: p.scored.summary,

@@ -38,6 +38,16 @@ describe('blis calibrate', () => {
     expect(Math.abs(p.loss.search - validated)).toBeGreaterThan(1e-4);
     expect(p.objective).toContain(`loss ${validated.toFixed(4)} on the full runs (${p.loss.search.toFixed(4)} in the search, over its windows)`);
     expect(p.source).toContain(`fitted step, firstTokenUs from ${start}`);
+    // Whole runs in the search: the same requests, but the search takes a CSV run's statistics from
+    // its rows, while the file's aggregates win in scoring (here its TTFT mean moved by a rounding's worth).
+    const j = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    j.ground_truth.summary.ttft.mean = Math.round(j.ground_truth.summary.ttft.mean * 10) / 10 + 0.05;
+    writeFileSync(join(dir, 'r.json'), JSON.stringify({ ...j, ground_truth: { ...j.ground_truth, per_request_file: 'r.requests.csv' } }));
+    copyFileSync('test/fixtures/validate/small.requests.csv', join(dir, 'r.requests.csv'));
+    const w = await runCli(['calibrate', join(dir, 'r.json'), '--params', 'step', '--start', start, '--max-evaluations', '1', '--fraction', '1', '--jobs', '1', '--quiet']);
+    const pw = JSON.parse(w.out).provenance;
+    expect(pw.loss.search).not.toBe(pw.loss.full_runs);
+    expect(pw.objective).toContain(`loss ${pw.loss.full_runs.toFixed(4)} on the full runs (${pw.loss.search.toFixed(4)} in the search, with runs' statistics from their per-request rows, not the file's aggregates)`);
   });
 
   it('--cv: fits on runs with and without per-request data, holds out each model family, reports per family and records it', async () => {
