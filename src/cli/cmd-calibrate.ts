@@ -112,6 +112,10 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     if (out !== undefined && inputs.some((p) => out === p || (dirname(out) === p && existsSync(out)))) {
       throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is an experiment this fit reads; writing the coefficients there would destroy it: choose another file`);
     }
+    // Nor the start: the fit's record (provenance.source) names that file, and comparing the two is how a refit is judged.
+    if (out !== undefined && typeof o['start'] === 'string' && out === resolvePath(io.cwd, o['start'])) {
+      throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is the --start file this fit starts from; writing the coefficients there would replace it: choose another file`);
+    }
     const prefixAliases = o['prefixAliases'] as PrefixAliasReading | undefined;
     const cpuOffloadSize = o['cpuOffloadSize'] as CpuOffloadSizeReading | undefined;
     const prepare = { plan: arrivals ? { arrivals } : {}, ...(prefixAliases ? { prefixAliases } : {}), ...(cpuOffloadSize ? { cpuOffloadSize } : {}) };

@@ -87,6 +87,15 @@ describe('blis calibrate', () => {
     expect(readFileSync(join(dir, 'small.requests.csv'), 'utf8')).toBe(before);
   });
 
+  it('--out onto the --start file is refused before the fit, and the start file is left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-out-start-'));
+    copyFileSync('src/model/coefficients/default.json', join(dir, 'c.json'));
+    const before = readFileSync(join(dir, 'c.json'), 'utf8');
+    const r = await runCli(['calibrate', join(process.cwd(), FIXTURE), '--start', 'c.json', '--params', 'step', '--max-evaluations', '1', '--jobs', '1', '--out', join(dir, 'c.json')], dir);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*--out: .*c\.json is the --start file this fit starts from/)]);
+    expect(readFileSync(join(dir, 'c.json'), 'utf8')).toBe(before);
+  });
+
   it('an empty --params and --jobs 0 are flag errors (exit 2), not an internal error or a silent default', async () => {
     const p = await runCli(['calibrate', FIXTURE, '--params', ' , ', '--max-evaluations', '1', '--jobs', '1']);
     expect([p.code, p.err]).toEqual([2, expect.stringMatching(/FLAG_MALFORMED.*--params: found no parameter name; expected a comma-separated list of step, /)]);
