@@ -188,6 +188,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
       params,
       ...(typeof o['start'] === 'string' ? { start: o['start'] } : {}),
       includeOverload: o['includeOverload'] === true,
+      readings: [...(prefixAliases ? [`--prefix-aliases ${prefixAliases}`] : []), ...(cpuOffloadSize ? [`--cpu-offload-size ${cpuOffloadSize}`] : [])],
       result,
       scored: scored.document,
       ...(folds ? { folds } : {}),

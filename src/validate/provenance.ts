@@ -57,6 +57,8 @@ export interface ProvenanceInput {
   readonly start?: string;
   /** Whether runs marked excluded_overload were fitted on too. */
   readonly includeOverload?: boolean;
+  /** Readings of the experiment files other than the defaults, as flags (`--prefix-aliases honoured`): blis validate needs the same to reproduce the scores. */
+  readonly readings?: readonly string[];
   readonly result: Pick<CalibrateResult, 'x' | 'loss' | 'evaluations'>;
   /** The final coefficients scored on the full runs. */
   readonly scored: Pick<ValidationDocument, 'experiments' | 'summary'>;
@@ -82,7 +84,7 @@ export function calibrationProvenance(p: ProvenanceInput): Record<string, unknow
   const fitted = `${p.params.map((q) => q.name).join(', ')} from ${p.start ?? 'the physics priors'}`;
   return {
     status: 'fitted',
-    source: `blis calibrate over ${p.inputs.join(', ')} (${p.arrivals} arrivals, search on ${(p.fraction * 100).toFixed(0)}% of each stage of runs with per-request data and ${p.aggregateFraction >= 1 ? 'whole aggregate-only runs' : `${(p.aggregateFraction * 100).toFixed(0)}% of each stage of aggregate-only runs`}, ${p.result.evaluations} evaluations; fitted ${fitted}${p.includeOverload ? '; overloaded runs included' : ''})`,
+    source: `blis calibrate over ${p.inputs.join(', ')} (${p.arrivals} arrivals, search on ${(p.fraction * 100).toFixed(0)}% of each stage of runs with per-request data and ${p.aggregateFraction >= 1 ? 'whole aggregate-only runs' : `${(p.aggregateFraction * 100).toFixed(0)}% of each stage of aggregate-only runs`}, ${p.result.evaluations} evaluations; fitted ${fitted}${p.includeOverload ? '; overloaded runs included' : ''}${p.readings && p.readings.length > 0 ? `; experiments read with ${p.readings.join(' ')}` : ''})`,
     date: p.date,
     inputs: [...p.fittedOn],
     objective: `mean over runs of each run's mean |ln(predicted/actual)| over the statistics it has among ${metrics.join(', ')} (whole runs) + 0.5 × mean KS of per-request TTFT and E2E where per-request data exists; loss ${full.toFixed(4)} on the full runs${p.result.loss === full ? '' : ` (${p.result.loss.toFixed(4)} in the search, ${whole ? "with runs' statistics from their per-request rows, not the file's aggregates" : 'over its windows'})`}`,

@@ -122,6 +122,10 @@ describe('blis calibrate', () => {
     const p = JSON.parse(incl.out).provenance;
     expect(p.inputs).toEqual(['a-active', 'b-overload']);
     expect(p.source).toContain('overloaded runs included');
+    expect(p.source).not.toContain('experiments read with');
+    // A reading of the files that changes the plans is part of the recipe: validate needs it to reproduce the scores.
+    const read = await runCli([...args, '--prefix-aliases', 'honoured', '--cpu-offload-size', 'per-gpu']);
+    expect(JSON.parse(read.out).provenance.source).toContain('; experiments read with --prefix-aliases honoured --cpu-offload-size per-gpu)');
   });
 
   it('--start keeps the file\'s basisParams (searched with and written), and warns that its entries for particular models are left out', async () => {
