@@ -15,7 +15,7 @@ import { crossValidationSummary, familyScores, leaveOneFamilyOut, modelFamily, r
 import { PREFIX_ALIAS_READINGS, type PrefixAliasReading } from '../validate/experiment-prefix.js';
 import { CPU_OFFLOAD_SIZE_READINGS, type CpuOffloadSizeReading } from '../validate/experiment-cpu-tier.js';
 import { loadExperimentPaths, shippedExperimentsDir } from '../validate/load-experiments.node.js';
-import { calibrationProvenance } from '../validate/provenance.js';
+import { calibrationProvenance, searchWindows } from '../validate/provenance.js';
 import type { ArrivalSource } from '../validate/plan.js';
 import { HEADLINE_METRICS } from '../validate/report-md.js';
 import { prepareExperiment, validateExperiments, type ExperimentSource } from '../validate/validate.js';
@@ -103,6 +103,10 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     const maxEvaluations = typeof o['maxEvaluations'] === 'number' ? o['maxEvaluations'] : 200;
     if (maxEvaluations < 1) throw new InputError('FLAG_OUT_OF_RANGE', '--max-evaluations', `found ${maxEvaluations}; expected at least 1 simulation of the training set`);
     const arrivals = o['arrivals'] as ArrivalSource | undefined;
+    // searchCase cuts a run by --fraction only when it replays the run's recorded requests.
+    if (arrivals === 'synthetic' && typeof o['fraction'] === 'number') {
+      throw new InputError('FLAG_CONFLICT', '--fraction', 'applies to runs replayed at their recorded arrivals; with --arrivals synthetic every run is compared with its whole-stage statistics and cut by --aggregate-fraction');
+    }
     const workerUrl = validateWorkerUrl();
     const runnerFor = (coefficients: Record<string, unknown>) => planJobRunner(workerUrl, jobs, { name: 'fitted', coefficients });
 
@@ -149,7 +153,7 @@ export function registerCalibrate(program: Command, io: CliIO): void {
 
     const fit = async (train: readonly CalibrationCase[], label: string) => {
       const started = Date.now();
-      if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (${(fraction * 100).toFixed(0)}% of each stage of runs with per-request data, ${(aggregateFraction * 100).toFixed(0)}% of aggregate-only ones, during the search)\n`);
+      if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (search on ${searchWindows(arrivals ?? 'trace where available', fraction, aggregateFraction)})\n`);
       const r = await calibrate(train, {
         runnerFor, params, base, fraction, aggregateFraction,
         ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),

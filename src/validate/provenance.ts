@@ -77,6 +77,17 @@ export function fullRunLoss(scored: Pick<ValidationDocument, 'experiments'>, fit
   return caseLoss(scored.experiments.filter((e) => ids.has(e.id)));
 }
 
+/**
+ * What the search simulated (searchCase): with synthetic arrivals no run is replayed request by
+ * request, so every run is cut by the aggregate fraction and compared with its whole-stage
+ * statistics, and `fraction` plays no part.
+ */
+export function searchWindows(arrivals: string, fraction: number, aggregateFraction: number): string {
+  const part = (f: number, runs: string): string => (f >= 1 ? `whole ${runs}` : `${(f * 100).toFixed(0)}% of each stage of ${runs}`);
+  if (arrivals === 'synthetic') return `${part(aggregateFraction, 'runs')} (synthetic arrivals: each against its whole-stage statistics)`;
+  return `${(fraction * 100).toFixed(0)}% of each stage of runs with per-request data and ${part(aggregateFraction, 'aggregate-only runs')}`;
+}
+
 export function calibrationProvenance(p: ProvenanceInput): Record<string, unknown> {
   const metrics = [...CALIBRATION_METRICS];
   const whole = p.fraction >= 1 && p.aggregateFraction >= 1;
@@ -84,7 +95,7 @@ export function calibrationProvenance(p: ProvenanceInput): Record<string, unknow
   const fitted = `${p.params.map((q) => q.name).join(', ')} from ${p.start ?? 'the physics priors'}`;
   return {
     status: 'fitted',
-    source: `blis calibrate over ${p.inputs.join(', ')} (${p.arrivals} arrivals, search on ${(p.fraction * 100).toFixed(0)}% of each stage of runs with per-request data and ${p.aggregateFraction >= 1 ? 'whole aggregate-only runs' : `${(p.aggregateFraction * 100).toFixed(0)}% of each stage of aggregate-only runs`}, ${p.result.evaluations} evaluations; fitted ${fitted}${p.includeOverload ? '; overloaded runs included' : ''}${p.readings && p.readings.length > 0 ? `; experiments read with ${p.readings.join(' ')}` : ''})`,
+    source: `blis calibrate over ${p.inputs.join(', ')} (${p.arrivals} arrivals, search on ${searchWindows(p.arrivals, p.fraction, p.aggregateFraction)}, ${p.result.evaluations} evaluations; fitted ${fitted}${p.includeOverload ? '; overloaded runs included' : ''}${p.readings && p.readings.length > 0 ? `; experiments read with ${p.readings.join(' ')}` : ''})`,
     date: p.date,
     inputs: [...p.fittedOn],
     objective: `mean over runs of each run's mean |ln(predicted/actual)| over the statistics it has among ${metrics.join(', ')} (whole runs) + 0.5 × mean KS of per-request TTFT and E2E where per-request data exists; loss ${full.toFixed(4)} on the full runs${p.result.loss === full ? '' : ` (${p.result.loss.toFixed(4)} in the search, ${whole ? "with runs' statistics from their per-request rows, not the file's aggregates" : 'over its windows'})`}`,

@@ -156,6 +156,17 @@ describe('blis calibrate', () => {
     expect(r.out).toBe('');
   });
 
+  it('with --arrivals synthetic every run is cut by --aggregate-fraction, and the record says so; --fraction there is refused', async () => {
+    const args = ['calibrate', FIXTURE, '--arrivals', 'synthetic', '--params', 'step', '--max-evaluations', '1', '--jobs', '1'];
+    const f = await runCli([...args, '--fraction', '0.5']);
+    expect([f.code, f.err]).toEqual([2, expect.stringMatching(/FLAG_CONFLICT.*--fraction: applies to runs replayed at their recorded arrivals; with --arrivals synthetic/)]);
+    const a = await runCli([...args, '--aggregate-fraction', '0.5']);
+    expect(a.code, a.err).toBe(0);
+    const says = 'search on 50% of each stage of runs (synthetic arrivals: each against its whole-stage statistics)';
+    expect(a.err).toContain(says);
+    expect(JSON.parse(a.out).provenance.source).toContain(says);
+  });
+
   it('rejects an unknown parameter name with the list of known ones (exit 2)', async () => {
     const r = await runCli(['calibrate', FIXTURE, '--params', 'warp_factor']);
     expect(r.code).toBe(2);
