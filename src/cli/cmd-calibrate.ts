@@ -22,7 +22,8 @@ import { prepareExperiment, validateExperiments, type ExperimentSource } from '.
 import type { MapeEntry } from '../validate/validation.js';
 import { planJobRunner } from '../validate/validate-workers.node.js';
 import { progressPrinter, validateWorkerUrl } from './cmd-validate.js';
-import { readJson, resolvePath, writeText } from './files.node.js';
+import { ensureDir, readJson, resolvePath, writeTextTo } from './files.node.js';
+import { planOutputs } from './output-files.node.js';
 import { QUIET_HELP, type CliIO } from './io.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 import { msToS } from '../kernel/units.js';
@@ -128,84 +129,95 @@ export function registerCalibrate(program: Command, io: CliIO): void {
     if (out !== undefined && sources.some((s) => s.readFrom?.includes(out))) {
       throw new InputError('OUTPUT_IS_INPUT', '--out', `${out} is a file this fit reads (an experiment or its per-request CSV); writing the coefficients there would destroy it: choose another file`);
     }
-    const cases: Array<CalibrationCase & { source: ExperimentSource }> = [];
-    const leftOut: string[] = [];
-    for (const s of sources) {
-      try {
-        const p = prepareExperiment(s, prepare);
-        // Only what --include-overload names: the loss counts active and excluded_overload runs, nothing else.
-        if (p.exp.status === 'active' || (o['includeOverload'] === true && p.exp.status === 'excluded_overload')) cases.push({ ...p, source: s });
-        else leftOut.push(`${p.exp.id} (${p.exp.status})`);
-      } catch (e) {
-        io.err(`skipped: ${(e as Error).message}\n`);
+    // Opened before the fit (minutes; half an hour with --cv): an --out that cannot be written, or
+    // that is an input under another name (a link), fails now, and a failed fit leaves no file.
+    const files = out !== undefined ? planOutputs(cmd, io.cwd, sources.flatMap((s) => s.readFrom ?? []), [['--out', out]]) : undefined;
+    if (out !== undefined) ensureDir(dirname(out));
+    files?.prepare();
+    try {
+      const cases: Array<CalibrationCase & { source: ExperimentSource }> = [];
+      const leftOut: string[] = [];
+      for (const s of sources) {
+        try {
+          const p = prepareExperiment(s, prepare);
+          // Only what --include-overload names: the loss counts active and excluded_overload runs, nothing else.
+          if (p.exp.status === 'active' || (o['includeOverload'] === true && p.exp.status === 'excluded_overload')) cases.push({ ...p, source: s });
+          else leftOut.push(`${p.exp.id} (${p.exp.status})`);
+        } catch (e) {
+          io.err(`skipped: ${(e as Error).message}\n`);
+        }
       }
-    }
-    // Scored with the rest (provenance.overload) but not fitted on: said, so that a smaller fit is not a surprise.
-    if (!quiet && leftOut.length > 0) io.err(`not fitted on (scored only; --include-overload fits on excluded_overload runs too): ${leftOut.join(', ')}\n`);
-    if (cases.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no usable experiment to fit on');
-    const families = [...new Set(cases.map((c) => modelFamily(c.exp)))];
-    // Checked before the fit: with one family there is no fold, and the record would be an empty cross-validation.
-    if (o['cv'] && families.length < 2) throw new InputError('FLAG_CONFLICT', '--cv', `the runs to fit on are all of one model family (${families[0]}); leaving one family out needs runs of at least two`);
-    if (!quiet) {
-      const aggregateOnly = cases.filter((c) => !c.rows).length;
-      io.err(`${cases.length} runs to fit on (${aggregateOnly} with aggregate ground truth only), ${families.length} model families\n`);
-    }
+      // Scored with the rest (provenance.overload) but not fitted on: said, so that a smaller fit is not a surprise.
+      if (!quiet && leftOut.length > 0) io.err(`not fitted on (scored only; --include-overload fits on excluded_overload runs too): ${leftOut.join(', ')}\n`);
+      if (cases.length === 0) throw new InputError('NO_EXPERIMENTS', inputs.join(', '), 'no usable experiment to fit on');
+      const families = [...new Set(cases.map((c) => modelFamily(c.exp)))];
+      // Checked before the fit: with one family there is no fold, and the record would be an empty cross-validation.
+      if (o['cv'] && families.length < 2) throw new InputError('FLAG_CONFLICT', '--cv', `the runs to fit on are all of one model family (${families[0]}); leaving one family out needs runs of at least two`);
+      if (!quiet) {
+        const aggregateOnly = cases.filter((c) => !c.rows).length;
+        io.err(`${cases.length} runs to fit on (${aggregateOnly} with aggregate ground truth only), ${families.length} model families\n`);
+      }
 
-    const fit = async (train: readonly CalibrationCase[], label: string) => {
-      const started = Date.now();
-      if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (search on ${searchWindows(arrivals ?? 'trace where available', fraction, aggregateFraction)})\n`);
-      const r = await calibrate(train, {
-        runnerFor, params, base, fraction, aggregateFraction,
-        ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),
-        maxEvaluations,
-        onEvaluation: (ev) => {
-          if (!quiet && ev.evaluations % 10 === 0) io.err(`${label}: ${ev.evaluations} evaluations, best loss ${ev.best.toFixed(4)} (${msToS(Date.now() - started).toFixed(0)} s)\n`);
-        },
-      });
-      if (!quiet) io.err(`${label}: loss ${r.loss.toFixed(4)} after ${r.evaluations} evaluations: ${params.map((p, i) => `${p.name}=${r.x[i]!.toPrecision(4)}`).join(' ')}\n`);
-      return r;
-    };
-    const score = async (doc: Record<string, unknown>, srcs: readonly ExperimentSource[]) =>
-      validateExperiments(srcs, { runPlans: runnerFor(doc), ...prepare, onProgress: progressPrinter(io, true) });
-
-    const result = await fit(cases, 'fit');
-    const scored = await score(result.document, sources);
-    let folds: FamilyFold[] | undefined;
-    if (o['cv']) {
-      // Held-out scoring covers every run of the family, also those left out of the fit (overload).
-      const familyOfSource = (s: ExperimentSource): string | undefined => {
-        const m = (s.json as Record<string, unknown> | undefined)?.['model'];
-        return typeof m === 'string' ? modelFamily({ model: m }) : undefined;
+      const fit = async (train: readonly CalibrationCase[], label: string) => {
+        const started = Date.now();
+        if (!quiet) io.err(`${label}: fitting ${params.length} parameters on ${train.length} experiments (search on ${searchWindows(arrivals ?? 'trace where available', fraction, aggregateFraction)})\n`);
+        const r = await calibrate(train, {
+          runnerFor, params, base, fraction, aggregateFraction,
+          ...(typeof o['start'] === 'string' ? { x0: startVector(params, base) } : {}),
+          maxEvaluations,
+          onEvaluation: (ev) => {
+            if (!quiet && ev.evaluations % 10 === 0) io.err(`${label}: ${ev.evaluations} evaluations, best loss ${ev.best.toFixed(4)} (${msToS(Date.now() - started).toFixed(0)} s)\n`);
+          },
+        });
+        if (!quiet) io.err(`${label}: loss ${r.loss.toFixed(4)} after ${r.evaluations} evaluations: ${params.map((p, i) => `${p.name}=${r.x[i]!.toPrecision(4)}`).join(' ')}\n`);
+        return r;
       };
-      folds = await leaveOneFamilyOut(cases, {
-        fit,
-        score: async (doc, family) => (await score(doc, sources.filter((s) => familyOfSource(s) === family))).document.experiments,
+      const score = async (doc: Record<string, unknown>, srcs: readonly ExperimentSource[]) =>
+        validateExperiments(srcs, { runPlans: runnerFor(doc), ...prepare, onProgress: progressPrinter(io, true) });
+
+      const result = await fit(cases, 'fit');
+      const scored = await score(result.document, sources);
+      let folds: FamilyFold[] | undefined;
+      if (o['cv']) {
+        // Held-out scoring covers every run of the family, also those left out of the fit (overload).
+        const familyOfSource = (s: ExperimentSource): string | undefined => {
+          const m = (s.json as Record<string, unknown> | undefined)?.['model'];
+          return typeof m === 'string' ? modelFamily({ model: m }) : undefined;
+        };
+        folds = await leaveOneFamilyOut(cases, {
+          fit,
+          score: async (doc, family) => (await score(doc, sources.filter((s) => familyOfSource(s) === family))).document.experiments,
+        });
+        io.err(`\n${mapeTable(crossValidationSummary(folds), 'leave-one-family-out')}\n${renderFamilyTable(familyScores(folds), HEADLINE_METRICS)}`);
+      }
+      const provenance = calibrationProvenance({
+        inputs: inputs.map((p) => p.replace(/^.*\/(baselines\/)/, '$1')),
+        fittedOn: cases.map((c) => c.exp.id),
+        arrivals: arrivals ?? 'trace where available',
+        fraction,
+        aggregateFraction,
+        params,
+        ...(typeof o['start'] === 'string' ? { start: o['start'] } : {}),
+        includeOverload: o['includeOverload'] === true,
+        readings: [...(prefixAliases ? [`--prefix-aliases ${prefixAliases}`] : []), ...(cpuOffloadSize ? [`--cpu-offload-size ${cpuOffloadSize}`] : [])],
+        result,
+        scored: scored.document,
+        ...(folds ? { folds } : {}),
+        date: new Date().toISOString().slice(0, 10),
       });
-      io.err(`\n${mapeTable(crossValidationSummary(folds), 'leave-one-family-out')}\n${renderFamilyTable(familyScores(folds), HEADLINE_METRICS)}`);
-    }
-    const provenance = calibrationProvenance({
-      inputs: inputs.map((p) => p.replace(/^.*\/(baselines\/)/, '$1')),
-      fittedOn: cases.map((c) => c.exp.id),
-      arrivals: arrivals ?? 'trace where available',
-      fraction,
-      aggregateFraction,
-      params,
-      ...(typeof o['start'] === 'string' ? { start: o['start'] } : {}),
-      includeOverload: o['includeOverload'] === true,
-      readings: [...(prefixAliases ? [`--prefix-aliases ${prefixAliases}`] : []), ...(cpuOffloadSize ? [`--cpu-offload-size ${cpuOffloadSize}`] : [])],
-      result,
-      scored: scored.document,
-      ...(folds ? { folds } : {}),
-      date: new Date().toISOString().slice(0, 10),
-    });
-    const doc = coefficientsDocument(result.x, params, base, provenance);
-    const text = `${JSON.stringify(doc, null, 1)}\n`;
-    io.err(`\n${mapeTable(scored.document.summary, 'in-sample')}`);
-    if (typeof o['out'] === 'string') {
-      writeText(resolvePath(io.cwd, o['out']), text);
-      if (!quiet) io.err(`coefficients written to ${o['out']}\n`);
-    } else {
-      io.out(text);
+      const doc = coefficientsDocument(result.x, params, base, provenance);
+      const text = `${JSON.stringify(doc, null, 1)}\n`;
+      io.err(`\n${mapeTable(scored.document.summary, 'in-sample')}`);
+      if (files !== undefined && out !== undefined) {
+        writeTextTo(files.writePathFor(out), text, out);
+        files.commit();
+        if (!quiet) io.err(`coefficients written to ${o['out']}\n`);
+      } else {
+        io.out(text);
+      }
+    } catch (e) {
+      files?.abort();
+      throw e;
     }
   });
 }

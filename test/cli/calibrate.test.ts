@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,26 @@ describe('blis calibrate', () => {
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*--out: .*small\.requests\.csv is a file this fit reads \(an experiment or its per-request CSV\)/)]);
     expect(r.err).not.toContain('fitting');
     expect(readFileSync(join(dir, 'small.requests.csv'), 'utf8')).toBe(before);
+  });
+
+  it('an --out that cannot be written, or that is an input through a link, fails before the fit; a new folder is made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-calibrate-out-early-'));
+    copyFileSync(FIXTURE, join(dir, 'small.json'));
+    copyFileSync('test/fixtures/validate/small.requests.csv', join(dir, 'small.requests.csv'));
+    writeFileSync(join(dir, 'plain.txt'), 'x');
+    const args = ['calibrate', join(dir, 'small.json'), '--params', 'step', '--max-evaluations', '1', '--jobs', '1'];
+    const bad = await runCli([...args, '--out', join(dir, 'plain.txt', 'c.json')]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/OUTPUT_UNWRITABLE.*plain\.txt is not a directory/)]);
+    expect(bad.err).not.toContain('fitting');
+    symlinkSync(join(dir, 'small.requests.csv'), join(dir, 'link.csv'));
+    const before = readFileSync(join(dir, 'small.requests.csv'), 'utf8');
+    const link = await runCli([...args, '--out', join(dir, 'link.csv')]);
+    expect([link.code, link.err]).toEqual([2, expect.stringMatching(/OUTPUT_IS_INPUT.*--out: .*link\.csv is an input of this command \(the same file as .*small\.requests\.csv\)/)]);
+    expect(link.err).not.toContain('fitting');
+    expect(readFileSync(join(dir, 'small.requests.csv'), 'utf8')).toBe(before);
+    const ok = await runCli([...args, '--quiet', '--out', join(dir, 'new', 'c.json')]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(readdirSync(join(dir, 'new'))).toEqual(['c.json']);
   });
 
   it('--out onto the --start file is refused before the fit, and the start file is left as it was', async () => {
