@@ -68,8 +68,19 @@ export const DEFAULT_FIT_PARAMETERS: readonly FitParameter[] = Object.freeze([
 /** What `blis calibrate` fits unless `--params` says otherwise: the set the shipped coefficients were fitted with. */
 export const SHIPPED_FIT_PARAMETERS: readonly string[] = Object.freeze(['step', 'kernels_us', 'requests', 'allreduce_us', 'firstTokenUs', 'firstTokenSteps']);
 
+/**
+ * What a fit starts from and keeps: one entry's coefficients and overheads, and the file's
+ * `basisParams` (the roofline efficiencies its basis terms are computed with), which a file
+ * written from this base carries on, so that it computes the terms it was fitted on.
+ */
+export interface CoefficientsBase {
+  readonly coefficients: Record<string, number>;
+  readonly overheads: Record<string, number>;
+  readonly basisParams?: Readonly<Record<string, unknown>>;
+}
+
 /** A coefficients document from a parameter vector; unfitted terms keep `base`'s (or the roofline's) values. */
-export function coefficientsDocument(x: readonly number[], params: readonly FitParameter[], base: { coefficients: Record<string, number>; overheads: Record<string, number> } = rooflineStart(), provenance: Record<string, unknown> = { status: 'trial', source: 'blis calibrate', date: '', inputs: [], objective: '' }): Record<string, unknown> {
+export function coefficientsDocument(x: readonly number[], params: readonly FitParameter[], base: CoefficientsBase = rooflineStart(), provenance: Record<string, unknown> = { status: 'trial', source: 'blis calibrate', date: '', inputs: [], objective: '' }): Record<string, unknown> {
   const coefficients = { ...base.coefficients };
   const overheads = { ...base.overheads };
   params.forEach((p, i) => {
@@ -78,7 +89,7 @@ export function coefficientsDocument(x: readonly number[], params: readonly FitP
       else overheads[k] = x[i]!;
     }
   });
-  return { schema: COEFFICIENTS_SCHEMA, provenance, basis: [...ROOFLINE_BASIS], entries: [{ match: {}, coefficients, overheads }] };
+  return { schema: COEFFICIENTS_SCHEMA, provenance, basis: [...ROOFLINE_BASIS], ...(base.basisParams ? { basisParams: { ...base.basisParams } } : {}), entries: [{ match: {}, coefficients, overheads }] };
 }
 
 /** The raw roofline as a coefficients base (coefficient 1 on time terms, its CPU costs). */
@@ -86,15 +97,21 @@ export function rooflineStart(): { coefficients: Record<string, number>; overhea
   return rooflineEntryCoefficients();
 }
 
-/** Reads the first (fallback) entry of a coefficients file as a base / starting point. */
-export function startFromDocument(doc: unknown): { coefficients: Record<string, number>; overheads: Record<string, number> } {
-  const e = ((doc as { entries?: Array<{ coefficients?: Record<string, number>; overheads?: Record<string, number>; match?: object }> }).entries ?? []).find((x) => !x.match || Object.keys(x.match).length === 0);
+/** Reads the first (fallback) entry of a coefficients file, and its basisParams, as a base / starting point. */
+export function startFromDocument(doc: unknown): CoefficientsBase {
+  const d = doc as { basisParams?: unknown; entries?: Array<{ coefficients?: Record<string, number>; overheads?: Record<string, number>; match?: object }> };
+  const e = (d.entries ?? []).find((x) => !x.match || Object.keys(x.match).length === 0);
   const r = rooflineStart();
-  return { coefficients: { ...r.coefficients, ...(e?.coefficients ?? {}) }, overheads: { ...r.overheads, ...(e?.overheads ?? {}) } };
+  const bp = d.basisParams;
+  return {
+    coefficients: { ...r.coefficients, ...(e?.coefficients ?? {}) },
+    overheads: { ...r.overheads, ...(e?.overheads ?? {}) },
+    ...(typeof bp === 'object' && bp !== null && !Array.isArray(bp) ? { basisParams: bp as Record<string, unknown> } : {}),
+  };
 }
 
 /** Starting values of `params` taken from a base (so `--start FILE` resumes a previous fit). */
-export function startVector(params: readonly FitParameter[], base: { coefficients: Record<string, number>; overheads: Record<string, number> }): number[] {
+export function startVector(params: readonly FitParameter[], base: CoefficientsBase): number[] {
   return params.map((p) => {
     const k = p.keys[0]!;
     const v = COEFF.has(k) ? base.coefficients[k] : base.overheads[k];
@@ -185,7 +202,7 @@ export interface CalibrateOptions extends CalibrationLossOptions {
   /** A PlanRunner that simulates with the given coefficients document. */
   readonly runnerFor: (coefficients: Record<string, unknown>) => PlanRunner;
   readonly params?: readonly FitParameter[];
-  readonly base?: { coefficients: Record<string, number>; overheads: Record<string, number> };
+  readonly base?: CoefficientsBase;
   /** Start (default: each parameter's prior `x0`; `startVector(params, base)` resumes a file). */
   readonly x0?: readonly number[];
   /** Share of each stage simulated during the search, runs with per-request truth (default 0.15; 1 = whole runs). */

@@ -26,7 +26,7 @@ export { renderJunit } from './junit.js';
 export { scoreCompetitors } from './competitors.js';
 export { nelderMead, type MinimizeOptions, type MinimizeResult, type Objective } from './optimize.js';
 export { calibrationLoss, DEFAULT_FIT_METRICS, type LossOptions } from './objective.js';
-export { calibrate, caseLoss, searchCase, coefficientsDocument, startFromDocument, startVector, rooflineStart, experimentErrors, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, CALIBRATION_METRICS, type FitParameter, type CalibrationCase, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+export { calibrate, caseLoss, searchCase, coefficientsDocument, startFromDocument, startVector, rooflineStart, experimentErrors, DEFAULT_FIT_PARAMETERS, SHIPPED_FIT_PARAMETERS, CALIBRATION_METRICS, type FitParameter, type CoefficientsBase, type CalibrationCase, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 export { leaveOneFamilyOut, familyScores, crossValidationSummary, modelFamily, renderFamilyTable, type FamilyFold, type FamilyScore, type CrossValidationHooks } from './cross-validate.js';
 export { calibrationProvenance, crossValidationRecord, overloadCounts, perExperimentErrors, type ProvenanceInput } from './provenance.js';
 export { runPlanJob, type PlanJob } from './plan-job.js';

@@ -38,21 +38,21 @@ export async function loadExperimentFile(path: string, opts: { withRequests?: bo
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    return { file, loadError: `cannot read: ${(e as Error).message}` };
+    return { file, loadError: `cannot read: ${(e as Error).message}`, readFrom: [path] };
   }
   let json: unknown;
   try {
     // A byte order mark (editors on Windows write one) is not JSON.
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    return { file, loadError: `not valid JSON: ${jsonParseProblem(text, e)}` };
+    return { file, loadError: `not valid JSON: ${jsonParseProblem(text, e)}`, readFrom: [path] };
   }
-  if (opts.withRequests === false) return { file, json };
+  if (opts.withRequests === false) return { file, json, readFrom: [path] };
   const gt = (json as Record<string, Record<string, unknown>> | null)?.['ground_truth'];
   const named = typeof gt?.['per_request_file'] === 'string' ? (gt['per_request_file'] as string) : file.replace(/\.json$/i, '.requests.csv');
   const csvPath = join(dirname(path), named);
-  if (!(await exists(csvPath))) return { file, json };
-  return { file, json, requests: await readFile(csvPath, 'utf8'), requestsFile: named };
+  if (!(await exists(csvPath))) return { file, json, readFrom: [path] };
+  return { file, json, requests: await readFile(csvPath, 'utf8'), requestsFile: named, readFrom: [path, csvPath] };
 }
 
 /** Loads every experiment in a directory (sorted by name), or the given files. */

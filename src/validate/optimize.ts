@@ -79,9 +79,13 @@ export async function nelderMead(f: Objective, opts: MinimizeOptions): Promise<M
 
   let evaluations = 0;
   let iterations = 0;
+  // The start is evaluated and reported as given: sin(asin(·)) is not exact, and a resumed fit
+  // (`--start`, one evaluation) must score and return the very coefficients it was started from.
+  const startU = tr.toU(opts.x0);
+  const toX = (u: readonly number[]): number[] => (u === startU ? [...opts.x0] : tr.toX(u));
   const evalU = async (u: readonly number[]): Promise<number> => {
     evaluations++;
-    const v = await f(tr.toX(u));
+    const v = await f(toX(u));
     return Number.isNaN(v) ? Infinity : v;
   };
 
@@ -94,14 +98,14 @@ export async function nelderMead(f: Objective, opts: MinimizeOptions): Promise<M
     return x !== 0 ? 0.05 * Math.abs(x) : 0.1;
   };
 
-  let bestU = tr.toU(opts.x0);
+  let bestU = startU;
   let bestF = await evalU(bestU);
   let converged = false;
 
   for (let round = 0; round <= restarts && evaluations < maxEval; round++) {
     // Initial simplex in u-space: perturb each coordinate so that x moves by about its step.
-    const x0 = tr.toX(bestU);
-    const simplex: number[][] = [bestU.slice()];
+    const x0 = toX(bestU);
+    const simplex: number[][] = [bestU];
     const values: number[] = [bestF];
     for (let i = 0; i < n && evaluations < maxEval; i++) {
       const xs = x0.slice();
@@ -123,7 +127,7 @@ export async function nelderMead(f: Objective, opts: MinimizeOptions): Promise<M
       const sv = order.map((i) => values[i]!);
       simplex.splice(0, simplex.length, ...sx);
       values.splice(0, values.length, ...sv);
-      opts.onIteration?.({ x: tr.toX(simplex[0]!), f: values[0]!, evaluations });
+      opts.onIteration?.({ x: toX(simplex[0]!), f: values[0]!, evaluations });
       let width = 0;
       for (let k = 1; k <= n; k++) for (let i = 0; i < n; i++) width = Math.max(width, Math.abs(simplex[k]![i]! - simplex[0]![i]!));
       if (Math.abs(values[n]! - values[0]!) <= tolF && width <= tolX) {
@@ -136,6 +140,11 @@ export async function nelderMead(f: Objective, opts: MinimizeOptions): Promise<M
       const along = (t: number): number[] => centroid.map((c, i) => c + t * (worst[i]! - c));
       const xr = along(-alpha);
       const fr = await evalU(xr);
+      // The budget is a cap (`--max-evaluations`): no expansion or contraction after its last evaluation.
+      if (evaluations >= maxEval) {
+        if (fr < values[n]!) [simplex[n], values[n]] = [xr, fr];
+        break;
+      }
       if (fr < values[0]!) {
         const xe = along(-alpha * gamma);
         const fe = await evalU(xe);
@@ -165,5 +174,5 @@ export async function nelderMead(f: Objective, opts: MinimizeOptions): Promise<M
     if (values[bi]! <= bestF) [bestU, bestF] = [simplex[bi]!, values[bi]!];
     if (converged && !improved && round > 0) break;
   }
-  return { x: tr.toX(bestU), f: bestF, evaluations, iterations, converged };
+  return { x: toX(bestU), f: bestF, evaluations, iterations, converged };
 }

@@ -49,6 +49,8 @@ export interface ExperimentSource {
   /** The per-request CSV: its text (parsed here) or rows already parsed. */
   readonly requests?: string | readonly LatencyRow[];
   readonly requestsFile?: string;
+  /** Paths of the files it was read from (the experiment, then its per-request CSV): what a command's outputs must not overwrite. */
+  readonly readFrom?: readonly string[];
 }
 
 export type ValidateProgress =

@@ -3,7 +3,8 @@
  * written (in order, in a scratch directory holding the repository's traces, examples,
  * baselines and fixtures), so examples cannot drift from the code. Long runs are shortened the
  * way a reader would: `run` gets `--num-requests 200` unless it names a count, `validate` one
- * experiment unless it names some, `calibrate` two experiments and two evaluations; an
+ * experiment unless it names some, `calibrate` two experiments and two evaluations (with `--cv`
+ * a third, of another model family: a fold holds one family out, so one family has none); an
  * `--otlp-endpoint` is pointed at a receiver this test starts on loopback (OTLP/HTTP, or OTLP/gRPC
  * with `--otlp-protocol grpc`); a `*` in a path is expanded as a shell would. An example whose
  * comment says "exit 1" may end 0 or 1 (a gate); every other one must end 0.
@@ -22,6 +23,7 @@ const root = resolve(import.meta.dirname, '../..');
 const EXPERIMENTS = 'baselines/calibration-experiments';
 const CODEGEN = `${EXPERIMENTS}/20260217-155451-llama-2-7b-tp1-codegen.json`;
 const ROLEPLAY = `${EXPERIMENTS}/20260217-162547-llama-2-7b-tp1-roleplay.json`;
+const QWEN = 'baselines/trainval-experiments/66-qwen2-5-7b-instruct-tp1-reasoning-lite-1-1.json';
 
 interface Example {
   readonly source: string;
@@ -123,7 +125,7 @@ function shortened(argv: readonly string[], endpoint: string): string[] {
     const k = a.indexOf('--max-evaluations');
     if (k >= 0) a.splice(k, 2);
     a.push('--max-evaluations', '2');
-    if (!positional) a.push(CODEGEN, ROLEPLAY);
+    if (!positional) a.push(CODEGEN, ROLEPLAY, ...(a.includes('--cv') ? [QWEN] : []));
   }
   return a;
 }

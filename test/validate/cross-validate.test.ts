@@ -70,6 +70,7 @@ describe('model families', () => {
     }) as Record<string, any>;
     expect(p).toMatchObject({ status: 'fitted', date: '2026-01-02', inputs: ['a', 'b'], parameters: { step: 400, firstTokenUs: 12000 } });
     expect(p['source']).toContain('whole aggregate-only runs');
+    expect(p['source']).toContain('fitted step, firstTokenUs from the physics priors)');
     expect(p['cross_validation'].families.f.signed_median_pct).toEqual({ e2e_mean: -10 });
     expect(p['cross_validation'].folds[0]).toMatchObject({ held_out: 'f', trained_on: ['g'], parameters: { step: 500, firstTokenUs: 9000 } });
   });

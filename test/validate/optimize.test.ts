@@ -41,6 +41,25 @@ describe('Nelder–Mead', () => {
     expect(a.evaluations).toBeLessThanOrEqual(300 + 2);
   });
 
+  it('never evaluates past the budget, whatever step the budget ends in, and reports what it spent', async () => {
+    for (const [x0, lower, upper] of [[[-1.2, 1], undefined, undefined], [[0.5, 0.5, 0.5], [0, 0, 0], [2, 3, 4]]] as const) {
+      for (let budget = 1; budget <= 60; budget++) {
+        let calls = 0;
+        const r = await nelderMead((x) => { calls++; return rosenbrock(x) + (x[2] ?? 0) ** 2; }, { x0, ...(lower ? { lower, upper } : {}), maxEvaluations: budget, restarts: 1 });
+        expect(calls, `budget ${budget}`).toBeLessThanOrEqual(budget);
+        expect(r.evaluations).toBe(calls);
+      }
+    }
+  });
+
+  it('evaluates and returns the start exactly as given (a resumed fit with one evaluation keeps its coefficients)', async () => {
+    const seen: number[][] = [];
+    const x0 = [9769.144529180103, 0.748204596082692, 1511.874145765562];
+    const r = await nelderMead((x) => { seen.push([...x]); return 1; }, { x0, lower: [0, 0, 0], upper: [60000, 6, 4000], maxEvaluations: 1 });
+    expect(seen).toEqual([x0]);
+    expect(r.x).toEqual(x0);
+  });
+
   it('stops at the evaluation budget', async () => {
     let calls = 0;
     const r = await nelderMead((x) => { calls++; return rosenbrock(x); }, { x0: [-1.2, 1], maxEvaluations: 20 });
