@@ -47,8 +47,12 @@ export function parseArrivalFlag(text: string, where = '--arrival'): ArrivalSpec
   const raw: Record<string, unknown> = {};
   for (const part of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
     const [k, v] = part.split('=', 2) as [string, string | undefined];
+    const key = k.trim();
+    if (key in raw) throw new InputError('FLAG_MALFORMED', where, `found '${key}' twice; expected each option once`);
+    // A known option without a value would read as absent and take its default without a word.
+    if (v === undefined && key in entry.options) throw new InputError('FLAG_MALFORMED', where, `found '${key}' without a value; expected ${key}=<number>, e.g. ${entry.name}:${key}=2`);
     const value = v === undefined ? NaN : decimalNumber(v);
-    raw[k.trim()] = Number.isFinite(value) ? value : v;
+    raw[key] = Number.isFinite(value) ? value : v;
   }
   const options = checkOptions(entry, raw, () => where);
   return Object.freeze({ process: entry.name, options: Object.freeze(options) });

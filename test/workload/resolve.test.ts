@@ -98,6 +98,17 @@ describe('resolveWorkload', () => {
     expect(parseArrivalFlag('gamma:cv=0.5')).toEqual({ process: 'gamma', options: { cv: 0.5 } });
   });
 
+  it.each(['gamma:cv', 'gamma:cv=2,cv=3'])('refuses the arrival flag %s (an option without a value, or given twice) instead of applying a default', (text) => {
+    expect(() => parseArrivalFlag(text)).toThrow(InputError);
+    try {
+      parseArrivalFlag(text);
+    } catch (e) {
+      expect((e as InputError).code).toBe('FLAG_MALFORMED');
+      expect((e as InputError).where).toBe('--arrival');
+      expect((e as InputError).message).toMatch(/cv/);
+    }
+  });
+
   it('client rates: absolute rates set the total and the shares; --rate scales them together', () => {
     const spec = parseWorkloadSpec('clients:\n  - {name: a, input: 1, output: 1, rate: 6}\n  - {name: b, input: 1, output: 1, rate: 2}\n', 's.yaml');
     expect(resolveWorkload({ spec }).rateRps).toBe(8);
