@@ -70,7 +70,7 @@ export const constantArrival: ArrivalEntry = {
 
 export const exactCountArrival: ArrivalEntry = {
   name: 'exact-count',
-  describe: 'exactly round(rate x duration) arrivals per stage: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
+  describe: 'exactly floor(rate x duration) arrivals per stage and client: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
   options: {},
   create: () => {
     const poisson = poissonArrival.create({});
@@ -89,11 +89,19 @@ export const exactCountArrival: ArrivalEntry = {
         }
         start = startUs;
         span = endUs - startUs;
-        const n = Math.round((rateRps * span) / US_PER_S);
-        // The first request goes at the stage start and the N gaps (the last one after the
-        // last request) sum to the stage length, as inference-perf's timer does. The N-1
-        // later positions, as fractions of the span, are the order statistics of N-1 uniforms
-        // (exponential spacings normalised by their sum), drawn in order without storing them.
+        // inference-perf issues int(rate * duration) requests a stage (loadgen/load_generator.py
+        // run_stage; loadgen/load_timer.py ConstantLoadTimer): the floor, with a hair of slack so
+        // that a product a rounding error short of a whole number (0.29 x 100, count / rate x rate)
+        // still counts it.
+        const exact = (rateRps * span) / US_PER_S;
+        const n = Math.floor(exact + 1e-9 * Math.max(1, exact));
+        // inference-perf rescales N exponential gaps to sum to the stage length and sends request
+        // k at start + the first k gaps: its first one gap after the start, its last at the end.
+        // Here the same N gaps are read the other way round: the first request at the stage start,
+        // the last one gap before the end, so that every arrival stays inside [start, end), where a
+        // stage and the horizon count it (validate's plan.ts does the same). The N-1 positions in
+        // between have the same law either way: the order statistics of N-1 uniforms over the
+        // span (exponential spacings normalised by their sum), drawn in order without storing them.
         first = n > 0;
         remaining = Math.max(0, n - 1);
         x = 0;
