@@ -68,6 +68,16 @@ export const constantArrival: ArrivalEntry = {
   create: () => renewal((_r, m) => m, true),
 };
 
+/**
+ * Requests an inference-perf stage issues: int(rate * duration) (loadgen/load_generator.py
+ * run_stage; loadgen/load_timer.py ConstantLoadTimer), the floor, with a hair of slack so that a
+ * product a rounding error short of a whole number (0.29 x 100, count / rate x rate) still counts it.
+ */
+export function stageRequestCount(rateRps: number, durationS: number): number {
+  const exact = rateRps * durationS;
+  return Math.floor(exact + 1e-9 * Math.max(1, exact));
+}
+
 export const exactCountArrival: ArrivalEntry = {
   name: 'exact-count',
   describe: 'exactly floor(rate x duration) arrivals per stage and client: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
@@ -89,12 +99,7 @@ export const exactCountArrival: ArrivalEntry = {
         }
         start = startUs;
         span = endUs - startUs;
-        // inference-perf issues int(rate * duration) requests a stage (loadgen/load_generator.py
-        // run_stage; loadgen/load_timer.py ConstantLoadTimer): the floor, with a hair of slack so
-        // that a product a rounding error short of a whole number (0.29 x 100, count / rate x rate)
-        // still counts it.
-        const exact = (rateRps * span) / US_PER_S;
-        const n = Math.floor(exact + 1e-9 * Math.max(1, exact));
+        const n = stageRequestCount(rateRps, span / US_PER_S);
         // inference-perf rescales N exponential gaps to sum to the stage length and sends request
         // k at start + the first k gaps: its first one gap after the start, its last at the end.
         // Here the same N gaps are read the other way round: the first request at the stage start,
