@@ -80,7 +80,7 @@ export function stageRequestCount(rateRps: number, durationS: number): number {
 
 export const exactCountArrival: ArrivalEntry = {
   name: 'exact-count',
-  describe: 'exactly floor(rate x duration) arrivals per stage and client: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
+  describe: 'exactly floor(rate x duration) arrivals per stage, shared by its exact-count clients: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
   options: {},
   create: () => {
     const poisson = poissonArrival.create({});

@@ -154,6 +154,19 @@ describe('generator', () => {
     );
   });
 
+  it('exact-count clients share a stage\'s floor(rate x duration) requests, each getting the floor or the ceiling of its share', () => {
+    const three = 'arrival: exact-count\nclients:\n  - {name: a, input: 1, output: 1, tenant: a}\n  - {name: b, input: 1, output: 1, tenant: b}\n  - {name: c, input: 1, output: 1, tenant: c}\n';
+    const rs = gen(spec(`${three}rate: 10\nduration_s: 1\n`));
+    expect(rs).toHaveLength(10);
+    expect(['a', 'b', 'c'].map((t) => rs.filter((r) => r.tenant === t).length).sort()).toEqual([3, 3, 4]);
+    // A count-only workload becomes one stage of count / rate seconds: it yields its count.
+    for (const n of [7, 10, 1000]) expect(gen({ ...spec(three), rate: 5, numRequests: n })).toHaveLength(n);
+    // Unequal shares (0.5, 0.3, 0.2 of 7 req/s for 3 s = 21): 10.5, 6.3, 4.2 give 11, 6, 4.
+    const shares = 'arrival: exact-count\nrate: 7\nduration_s: 3\nclients:\n  - {name: a, input: 1, output: 1, tenant: a, rate_fraction: 0.5}\n  - {name: b, input: 1, output: 1, tenant: b, rate_fraction: 0.3}\n  - {name: c, input: 1, output: 1, tenant: c, rate_fraction: 0.2}\n';
+    const us = gen(spec(shares));
+    expect(['a', 'b', 'c'].map((t) => us.filter((r) => r.tenant === t).length)).toEqual([11, 6, 4]);
+  });
+
   it('property: exact-count stages hold exactly floor(rate x duration) requests each', () => {
     fc.assert(
       fc.property(
