@@ -286,6 +286,8 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
       if (++cr.segment >= segments.length) return Infinity;
       const s = segments[cr.segment]!;
       cr.process.begin(s.startUs, s.endUs, rates[cr.segment]![cr.index]!, random);
+      // inference-perf starts its prompt cycle afresh each stage (run_stage takes a new get_data()).
+      if (cr.c.prefix?.select === 'cycled') cr.pick = 0;
     }
   };
   for (const [index, c] of w.clients.entries()) {

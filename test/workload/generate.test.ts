@@ -102,6 +102,13 @@ describe('generator', () => {
     expect(new Set(rs.map((r) => r.prefix!.parent!.group)).size).toBe(10);
   });
 
+  it('cycled prompts start their cycle afresh at every stage, as inference-perf\'s run_stage does', () => {
+    const rs = gen(spec('arrival: exact-count\nclients:\n  - {name: ip, input: 50, output: 10, prefix: {groups: 2, prompts_per_group: 5, tokens: 20, select: cycled}}\nstages:\n  - {rate: 5, duration_s: 3}\n  - {rate: 4, duration_s: 5}\n'));
+    const first = rs.findIndex((r) => r.stage === 1);
+    expect(first).toBe(15);
+    for (let k = 0; k < 20; k++) expect(rs[first + k]!.prefix).toBe(rs[k % 10]!.prefix);
+  });
+
   it('stages: requests carry the stage they arrive in and each stage runs at its rate', () => {
     const rs = gen(spec('rate: 10\nclients:\n  - {name: c, input: 10, output: 5}\nstages:\n  - {scale: 1, duration_s: 200}\n  - {rate: 40, duration_s: 100}\n  - {scale: 0, duration_s: 50}\n  - {scale: 0.5, duration_s: 200}\n'));
     const bounds = [[0, 200], [200, 300], [300, 350], [350, 550]];
