@@ -70,12 +70,14 @@ export const constantArrival: ArrivalEntry = {
 
 /**
  * Requests an inference-perf stage issues: int(rate * duration) (loadgen/load_generator.py
- * run_stage; loadgen/load_timer.py ConstantLoadTimer), the floor, with a hair of slack so that a
- * product a rounding error short of a whole number (0.29 x 100, count / rate x rate) still counts it.
+ * run_stage; loadgen/load_timer.py ConstantLoadTimer), the floor. A product a few float ulps short
+ * of a whole number (0.29 x 100 is 28.999999999999996, count / rate x rate) still counts it; the
+ * slack is relative to the product's own precision, so large counts are not rounded up.
  */
 export function stageRequestCount(rateRps: number, durationS: number): number {
   const exact = rateRps * durationS;
-  return Math.floor(exact + 1e-9 * Math.max(1, exact));
+  const n = Math.floor(exact);
+  return n + 1 - exact <= Math.max(1e-9, 4 * Number.EPSILON * exact) ? n + 1 : n;
 }
 
 export const exactCountArrival: ArrivalEntry = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARRIVAL_PROCESSES, type ArrivalEntry } from '../../src/workload/arrival.js';
+import { ARRIVAL_PROCESSES, type ArrivalEntry, stageRequestCount } from '../../src/workload/arrival.js';
 import { checkOptions } from '../../src/workload/options.js';
 import { Rng } from '../../src/kernel/rng.js';
 import { meanAndCv } from './helpers.js';
@@ -66,6 +66,15 @@ describe('arrival processes', () => {
       expect(t[0]).toBe(600e6);
       expect(t[t.length - 1]!).toBeLessThan(600e6 + durS * 1e6);
     }
+  });
+
+  it('stageRequestCount is the floor of rate x duration, forgiving only float error (small or large counts)', () => {
+    expect(stageRequestCount(2.5, 3)).toBe(7);
+    expect(stageRequestCount(0.29, 100)).toBe(29); // 28.999999999999996 in doubles
+    expect(stageRequestCount(1000 / 3, 3)).toBe(1000);
+    expect(stageRequestCount(1e6, 1e4)).toBe(1e10);
+    expect(stageRequestCount(123456.7, 1e4)).toBe(1234567000);
+    expect(stageRequestCount(3.3, 1)).toBe(3);
   });
 
   it('exact-count spans the stage with near-exponential gaps (the calibration runs saw cv ~1.0-1.17)', () => {
