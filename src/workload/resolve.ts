@@ -159,6 +159,12 @@ export function resolveWorkload(options: WorkloadOptions): ResolvedWorkload {
   let durationSource: FieldSource = durationFlag !== undefined ? 'flag' : spec?.durationS !== undefined || stages.length > 0 ? 'spec' : 'default';
   const numRequests: number | null = countFlag ?? spec?.numRequests ?? (durationS === null ? WORKLOAD_DEFAULTS.numRequests : null);
   const countSource: FieldSource = countFlag !== undefined ? 'flag' : spec?.numRequests !== undefined ? 'spec' : 'default';
+  // A count-only workload runs about count / rate seconds: past 10^9 s its arrival times stop being
+  // exact microseconds, which the run would only find at the first request.
+  if (durationS === null && numRequests !== null && numRequests / rateRps > MAX_DURATION_S) {
+    throw new InputError('FLAG_OUT_OF_RANGE', rateFlag !== undefined ? '--rate' : countFlag !== undefined ? '--num-requests' : `${spec?.fileName ?? 'workload'}: rate`,
+      `found ${rateRps} requests/s for ${numRequests} requests, about ${Number((numRequests / rateRps).toPrecision(3)).toExponential()} s of arrivals; expected at most ${MAX_DURATION_S} s (32 years), where microsecond times stay exact (raise the rate or give a duration)`);
+  }
   // exact-count needs a stage length: a count-only workload becomes one stage of count / rate seconds.
   if (durationS === null && clients.some((c) => c.arrival.process === 'exact-count')) {
     durationS = numRequests! / rateRps;

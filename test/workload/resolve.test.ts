@@ -89,6 +89,20 @@ describe('resolveWorkload', () => {
     }
   });
 
+  it('refuses a rate so low that a count-bound workload would run past 10^9 s, naming --rate', () => {
+    try {
+      resolveWorkload({ rate: 1e-12, numRequests: 3 });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as InputError).where).toBe('--rate');
+      expect((e as InputError).message).toMatch(/3e\+12 s/);
+    }
+    expect(resolveWorkload({ rate: 1e-6, numRequests: 900 }).rateRps).toBe(1e-6);
+    // A duration bounds the arrivals itself.
+    expect(resolveWorkload({ rate: 1e-12, durationS: 100 }).durationS).toBe(100);
+  });
+
   it('suggests close names for a mistyped preset', () => {
     expect(() => resolveWorkload({ preset: 'chatbott' })).toThrow(/did you mean chatbot/);
   });
