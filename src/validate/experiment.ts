@@ -20,6 +20,7 @@ import { readCpuTierSize, type CpuOffloadSizeReading } from './experiment-cpu-ti
 import { derivedTpotNote, truthBlock, withDerivedTpot, type LengthStats, type TruthBlock } from './experiment-truth.js';
 import { KNOB_FIELDS, OPTIONAL_KNOBS, type EngineKnobs, type KnobName } from './knobs.js';
 import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
+import { stageRequestCount } from '../workload/arrival.js';
 import { noteAbsentModelType, noteUnreadVllmKeys, refusePipelineParallel } from './experiment-unread.js';
 
 export type { DistMs, LengthStats, TruthBlock } from './experiment-truth.js';
@@ -201,10 +202,10 @@ export function parseExperiment(json: unknown, fileName: string, opts: ParseExpe
     if (rateRps <= 0 || durationS <= 0) r.fail(`${p}rate_rps`, `rate and duration must be positive (found ${rateRps} rps × ${durationS} s)`);
     const startS = optNum(r, s, 'start_s', p) ?? nextStart;
     nextStart = startS + durationS;
-    const expected = Math.round(rateRps * durationS);
+    const expected = stageRequestCount(rateRps, durationS);
     const given = optNum(r, s, 'num_requests', p);
     if (given !== undefined && (!Number.isInteger(given) || given < 1)) r.fail(`${p}num_requests`, `expected a positive whole number of requests, found ${given}`);
-    // inference-perf issues exactly rate × duration requests a stage (pitfall 4); a file whose count
+    // inference-perf issues exactly ⌊rate × duration⌋ requests a stage (pitfall 4); a file whose count
     // differs (a rounded rate, a count taken from what was sent) is simulated with the count it
     // states, over the stage's duration, and says so: refusing it would score nothing.
     if (given !== undefined && given !== expected) {

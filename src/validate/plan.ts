@@ -4,10 +4,12 @@
  *
  * - Arrivals, `synthetic`: each stage issues exactly rate × duration requests; exponential gaps
  *   are drawn and rescaled so that they sum to the stage length, the first request at the stage
- *   start (inference-perf load.type=constant). `trace`: the recorded arrival times of the
+ *   start (inference-perf load.type=constant; its own first request comes one gap after the start
+ *   and its last at the end, the same gaps read the other way round, docs/workloads.md). `trace`: the recorded arrival times of the
  *   per-request CSV (the same process's realisation; removes sampling noise from the tails).
  * - Prompts: the effective workload is groups × prompts-per-group unique prompts, served
- *   round-robin over a shuffled list, so request i carries prompt slot i mod unique. A prompt is
+ *   round-robin over a shuffled list, so the i-th request of a stage carries prompt slot i mod
+ *   unique (the cycle restarts each stage, as inference-perf's does). A prompt is
  *   identical whenever it recurs: `prefix = {group: 'p<k>', tokens: its full length}`. The
  *   group's system prompt is shared by its prompts (inference-perf's shared_prefix generator:
  *   each prompt is its group's system prompt followed by its own question): the prefix's `parent`
@@ -77,7 +79,7 @@ export interface ExperimentPlan {
   readonly arrivalSource: ArrivalSource;
   readonly clientTimeoutUs: number;
   readonly stages: readonly PlanStage[];
-  /** Token length of each unique prompt slot (slot = request index mod unique prompts). */
+  /** Token length of each unique prompt slot (slot = request index within its stage mod unique prompts). */
   readonly promptSlotTokens: readonly number[];
 }
 
@@ -106,8 +108,7 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     [order[j], order[k]] = [order[k]!, order[j]!];
   }
   const sysTokens = px ? px.systemPromptTokens : 0;
-  const makeRequest = (i: number, arrivalUs: number, stage: number, inputTokens: number, observed?: LatencyRow): ArrivalRequest => {
-    const slot = i % unique;
+  const makeRequest = (i: number, slot: number, arrivalUs: number, stage: number, inputTokens: number, observed?: LatencyRow): ArrivalRequest => {
     const prompt = order[slot]!;
     const group = Math.floor(prompt / perGroup);
     const system = sysTokens > 0 ? { parent: { group: `g${group}`, tokens: Math.min(sysTokens, inputTokens) } } : {};
@@ -131,17 +132,19 @@ export function buildPlan(exp: Experiment, opts: PlanOptions = {}): ExperimentPl
     exp.workload.stages.forEach((s, si) => {
       const st = stages[si]!;
       const times = stageArrivals(exp.workload.arrivalProcess, s.numRequests, st.startUs, st.endUs - st.startUs, random);
-      for (const t of times) {
-        const i = arrivals.length;
-        arrivals.push(makeRequest(i, t, s.index, slotTokens[i % unique]!));
-      }
+      times.forEach((t, k) => {
+        // The cycle restarts each stage (cyclePositions).
+        arrivals.push(makeRequest(arrivals.length, k % unique, t, s.index, slotTokens[k % unique]!));
+      });
     });
   } else {
     const rows = [...opts.requests!].sort((a, b) => a.index - b.index);
+    const positions = cyclePositions(rows);
     rows.forEach((row, i) => {
+      const slot = positions[i]! % unique;
       // Failed rows lost their counts (zero): they carry their slot's prompt.
-      const input = row.inputTokens > 0 ? row.inputTokens : slotTokens[i % unique]!;
-      arrivals.push(makeRequest(i, row.arrivalUs, row.stage ?? 0, input, row));
+      const input = row.inputTokens > 0 ? row.inputTokens : slotTokens[slot]!;
+      arrivals.push(makeRequest(i, slot, row.arrivalUs, row.stage ?? 0, input, row));
     });
     arrivals.sort((a, b) => a.arrivalUs - b.arrivalUs);
     stages = exp.workload.stages.map((s, si) => {
@@ -245,6 +248,21 @@ export function rescaledExponentialArrivals(n: number, startUs: number, duration
 }
 
 /**
+ * Each row's place in inference-perf's prompt cycle: its index within its stage. run_stage asks
+ * the data generator for a fresh get_data() every stage, which counts from 0, and the shared-prefix
+ * generator serves prompt data_index % prompts (inference-perf loadgen/load_generator.py run_stage,
+ * datagen/shared_prefix_datagen.py get_data and load_lazy_data, Feb 2026 and since).
+ */
+function cyclePositions(rows: readonly LatencyRow[]): number[] {
+  const seen = new Map<number, number>();
+  return rows.map((r) => {
+    const k = seen.get(r.stage ?? 0) ?? 0;
+    seen.set(r.stage ?? 0, k + 1);
+    return k;
+  });
+}
+
+/**
  * Token length of each prompt slot. From the trace when there is one: the most common counted
  * length among successful requests in that slot (the cycle is visible: ~98% of rows repeat the
  * length of the row 100 earlier). Otherwise drawn from the ground truth's prompt-length quantiles
@@ -256,9 +274,11 @@ export function promptSlotLengths(exp: Experiment, unique: number, random: Rando
   const out = new Array<number>(unique);
   if (rows && rows.length > 0) {
     const counts = Array.from({ length: unique }, () => new Map<number, number>());
-    [...rows].sort((a, b) => a.index - b.index).forEach((r, i) => {
+    const sorted = [...rows].sort((a, b) => a.index - b.index);
+    const positions = cyclePositions(sorted);
+    sorted.forEach((r, i) => {
       if (r.error || r.inputTokens <= 0) return;
-      const m = counts[i % unique]!;
+      const m = counts[positions[i]! % unique]!;
       m.set(r.inputTokens, (m.get(r.inputTokens) ?? 0) + 1);
     });
     for (let s = 0; s < unique; s++) {

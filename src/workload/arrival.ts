@@ -68,9 +68,21 @@ export const constantArrival: ArrivalEntry = {
   create: () => renewal((_r, m) => m, true),
 };
 
+/**
+ * Requests an inference-perf stage issues: int(rate * duration) (loadgen/load_generator.py
+ * run_stage; loadgen/load_timer.py ConstantLoadTimer), the floor. A product a few float ulps short
+ * of a whole number (0.29 x 100 is 28.999999999999996, count / rate x rate) still counts it; the
+ * slack is relative to the product's own precision, so large counts are not rounded up.
+ */
+export function stageRequestCount(rateRps: number, durationS: number): number {
+  const exact = rateRps * durationS;
+  const n = Math.floor(exact);
+  return n + 1 - exact <= Math.max(1e-9, 4 * Number.EPSILON * exact) ? n + 1 : n;
+}
+
 export const exactCountArrival: ArrivalEntry = {
   name: 'exact-count',
-  describe: 'exactly round(rate x duration) arrivals per stage: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
+  describe: 'exactly floor(rate x duration) arrivals per stage, shared by its exact-count clients: exponential gaps rescaled to span the stage (inference-perf load.type=constant, as in the calibration runs); Poisson when the stage has no end',
   options: {},
   create: () => {
     const poisson = poissonArrival.create({});
@@ -89,11 +101,14 @@ export const exactCountArrival: ArrivalEntry = {
         }
         start = startUs;
         span = endUs - startUs;
-        const n = Math.round((rateRps * span) / US_PER_S);
-        // The first request goes at the stage start and the N gaps (the last one after the
-        // last request) sum to the stage length, as inference-perf's timer does. The N-1
-        // later positions, as fractions of the span, are the order statistics of N-1 uniforms
-        // (exponential spacings normalised by their sum), drawn in order without storing them.
+        const n = stageRequestCount(rateRps, span / US_PER_S);
+        // inference-perf rescales N exponential gaps to sum to the stage length and sends request
+        // k at start + the first k gaps: its first one gap after the start, its last at the end.
+        // Here the same N gaps are read the other way round: the first request at the stage start,
+        // the last one gap before the end, so that every arrival stays inside [start, end), where a
+        // stage and the horizon count it (validate's plan.ts does the same). The N-1 positions in
+        // between have the same law either way: the order statistics of N-1 uniforms over the
+        // span (exponential spacings normalised by their sum), drawn in order without storing them.
         first = n > 0;
         remaining = Math.max(0, n - 1);
         x = 0;

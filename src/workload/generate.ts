@@ -6,7 +6,7 @@
  * allocated per request beyond the record, its id and (for sessions) its prefix reference.
  */
 import { InputError } from '../kernel/errors.js';
-import { ARRIVAL_PROCESSES, type ArrivalProcess } from './arrival.js';
+import { ARRIVAL_PROCESSES, type ArrivalProcess, exactCountArrival, stageRequestCount } from './arrival.js';
 import { type LengthSampler, createLengthSampler } from './lengths.js';
 import { lookupEntry } from './options.js';
 import { type Random, exponential, shuffledIndices, uniformInt } from '../kernel/random.js';
@@ -55,13 +55,13 @@ class ClientRun {
   readonly refInputTokens: number[] = [];
   readonly order: Uint32Array | null = null;
 
-  constructor(readonly c: ResolvedClient, random: Random) {
+  constructor(readonly c: ResolvedClient, readonly index: number, random: Random) {
     this.process = lookupEntry(ARRIVAL_PROCESSES, c.arrival.process, 'arrival process', 'SPEC_UNKNOWN_PROCESS', `clients.${c.name}.arrival`).create(c.arrival.options);
     this.input = createLengthSampler(c.input);
     this.output = createLengthSampler(c.output);
     this.turns = c.sessions ? createLengthSampler(c.sessions.turns) : null;
     this.thinkMeanUs = c.sessions ? c.sessions.thinkTimeS * US_PER_S : 0;
-    this.meanTurns = this.turns ? Math.max(1, this.turns.mean) : 1;
+    this.meanTurns = meanTurns(c);
     const p = c.prefix;
     if (p === null) return;
     if (p.select === 'cycled') {
@@ -89,6 +89,40 @@ class ClientRun {
     if (p.select === 'cycled') return this.order![this.pick++ % this.refs.length]!;
     return this.pick++ % this.refs.length;
   }
+}
+
+/** Requests per session start: the turns distribution's mean (1 without sessions). */
+function meanTurns(c: ResolvedClient): number {
+  return c.sessions ? Math.max(1, createLengthSampler(c.sessions.turns).mean) : 1;
+}
+
+/**
+ * Each client's rate in each segment (`[segment][client]`): its share of the segment's rate, per
+ * session start with sessions. The exact-count clients of a bounded segment split its count as
+ * one inference-perf load would issue it, ⌊their total rate × length⌋: each gets the floor of its
+ * own count and those with the largest remainders one more (the earlier client on a tie), and
+ * runs at that count over the segment. Counting each client's floor alone lost requests (three
+ * equal clients at 10 req/s for 1 s issued 9, and `--num-requests 1000` yielded 999).
+ */
+function clientRates(w: ResolvedWorkload, segments: readonly Segment[]): number[][] {
+  const turns = w.clients.map(meanTurns);
+  return segments.map((s) => {
+    const rates = w.clients.map((c, i) => (s.rateRps * c.share) / turns[i]!);
+    const spanS = (s.endUs - s.startUs) / US_PER_S;
+    const exact = w.clients.map((c, i) => (c.arrival.process === exactCountArrival.name ? i : -1)).filter((i) => i >= 0);
+    if (exact.length < 2 || !Number.isFinite(spanS)) return rates;
+    const want = exact.map((i) => rates[i]! * spanS);
+    const counts = want.map((x) => Math.floor(x));
+    let left = stageRequestCount(want.reduce((a, x) => a + x, 0), 1) - counts.reduce((a, x) => a + x, 0);
+    const byRemainder = exact.map((_, k) => k).sort((a, b) => (want[b]! - counts[b]!) - (want[a]! - counts[a]!) || a - b);
+    for (const k of byRemainder) {
+      if (left <= 0) break;
+      counts[k]!++;
+      left--;
+    }
+    exact.forEach((i, k) => { rates[i] = counts[k]! / spanS; });
+    return rates;
+  });
 }
 
 function less(a: Pending, b: Pending): boolean {
@@ -240,6 +274,7 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
   const stageEndsUs = w.stages.map((s) => (s.startS + s.durationS) * US_PER_S);
   const cap = w.numRequests ?? Infinity;
 
+  const rates = clientRates(w, segments);
   const heap: Pending[] = [];
   let seq = 0;
   const nextFresh = (cr: ClientRun): number => {
@@ -250,11 +285,13 @@ function* run(w: ResolvedWorkload, random: Random): Generator<ArrivalRequest, vo
       }
       if (++cr.segment >= segments.length) return Infinity;
       const s = segments[cr.segment]!;
-      cr.process.begin(s.startUs, s.endUs, (s.rateRps * cr.c.share) / cr.meanTurns, random);
+      cr.process.begin(s.startUs, s.endUs, rates[cr.segment]![cr.index]!, random);
+      // inference-perf starts its prompt cycle afresh each stage (run_stage takes a new get_data()).
+      if (cr.c.prefix?.select === 'cycled') cr.pick = 0;
     }
   };
-  for (const c of w.clients) {
-    const cr = new ClientRun(c, random);
+  for (const [index, c] of w.clients.entries()) {
+    const cr = new ClientRun(c, index, random);
     if (cr.turns !== null && c.sessions?.start !== 'empty' && segments.length > 0 && segments[0]!.startUs === 0) {
       for (const pending of sessionsInProgress(cr, (segments[0]!.rateRps * c.share) / cr.meanTurns, random, cap)) {
         pending.seq = seq++;

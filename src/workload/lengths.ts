@@ -29,10 +29,20 @@ const clip: Record<string, OptionSpec> = {
   max: { describe: 'upper clip', unit: 'tokens', optional: true, min: 1 },
 };
 
+/**
+ * The whole token counts a [min, max] clip admits: a fractional bound rounds inwards, so a
+ * clamped sample is still an integer inside the clip (min 10.4, max 12.6 gives 11..12).
+ */
+function integerBounds(where: WhereFn, min: number, max: number): [number, number] {
+  if (max < min) throw new InputError('SPEC_OUT_OF_RANGE', where('max'), `expected max >= min (${min}); found ${max}`);
+  const lo = Math.max(1, Math.ceil(min));
+  const hi = Math.floor(max);
+  if (hi < lo) throw new InputError('SPEC_OUT_OF_RANGE', where('max'), `expected a whole number of tokens between min (${min}) and max (${max}); found none`);
+  return [lo, hi];
+}
+
 function clipped(options: OptionValues, where: WhereFn, draw: (random: Random) => number, mean: number): LengthSampler {
-  const lo = Math.max(1, num(options, 'min') ?? 1);
-  const hi = num(options, 'max') ?? Number.MAX_SAFE_INTEGER;
-  if (hi < lo) throw new InputError('SPEC_OUT_OF_RANGE', where('max'), `expected max >= min (${lo}); found ${hi}`);
+  const [lo, hi] = integerBounds(where, Math.max(1, num(options, 'min') ?? 1), num(options, 'max') ?? Number.MAX_SAFE_INTEGER);
   return {
     mean,
     sample(random) {
@@ -60,12 +70,9 @@ export const uniformLength: LengthEntry = {
     max: { describe: 'largest length', unit: 'tokens', min: 1 },
   },
   create: (o, where) => {
-    const lo = num(o, 'min')!;
-    const hi = num(o, 'max')!;
-    if (hi < lo) throw new InputError('SPEC_OUT_OF_RANGE', where('max'), `expected max >= min (${lo}); found ${hi}`);
-    const a = Math.ceil(lo);
-    const span = Math.floor(hi) - a + 1;
-    return { mean: (lo + hi) / 2, sample: (random) => a + Math.min(span - 1, Math.floor(random.next() * span)) };
+    const [a, b] = integerBounds(where, num(o, 'min')!, num(o, 'max')!);
+    const span = b - a + 1;
+    return { mean: (a + b) / 2, sample: (random) => a + Math.min(span - 1, Math.floor(random.next() * span)) };
   },
 };
 

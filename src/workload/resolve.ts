@@ -47,8 +47,12 @@ export function parseArrivalFlag(text: string, where = '--arrival'): ArrivalSpec
   const raw: Record<string, unknown> = {};
   for (const part of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
     const [k, v] = part.split('=', 2) as [string, string | undefined];
+    const key = k.trim();
+    if (key in raw) throw new InputError('FLAG_MALFORMED', where, `found '${key}' twice; expected each option once`);
+    // A known option without a value would read as absent and take its default without a word.
+    if (v === undefined && key in entry.options) throw new InputError('FLAG_MALFORMED', where, `found '${key}' without a value; expected ${key}=<number>, e.g. ${entry.name}:${key}=2`);
     const value = v === undefined ? NaN : decimalNumber(v);
-    raw[k.trim()] = Number.isFinite(value) ? value : v;
+    raw[key] = Number.isFinite(value) ? value : v;
   }
   const options = checkOptions(entry, raw, () => where);
   return Object.freeze({ process: entry.name, options: Object.freeze(options) });
@@ -155,6 +159,12 @@ export function resolveWorkload(options: WorkloadOptions): ResolvedWorkload {
   let durationSource: FieldSource = durationFlag !== undefined ? 'flag' : spec?.durationS !== undefined || stages.length > 0 ? 'spec' : 'default';
   const numRequests: number | null = countFlag ?? spec?.numRequests ?? (durationS === null ? WORKLOAD_DEFAULTS.numRequests : null);
   const countSource: FieldSource = countFlag !== undefined ? 'flag' : spec?.numRequests !== undefined ? 'spec' : 'default';
+  // A count-only workload runs about count / rate seconds: past 10^9 s its arrival times stop being
+  // exact microseconds, which the run would only find at the first request.
+  if (durationS === null && numRequests !== null && numRequests / rateRps > MAX_DURATION_S) {
+    throw new InputError('FLAG_OUT_OF_RANGE', rateFlag !== undefined ? '--rate' : countFlag !== undefined ? '--num-requests' : `${spec?.fileName ?? 'workload'}: rate`,
+      `found ${rateRps} requests/s for ${numRequests} requests, about ${Number((numRequests / rateRps).toPrecision(3)).toExponential()} s of arrivals; expected at most ${MAX_DURATION_S} s (32 years), where microsecond times stay exact (raise the rate or give a duration)`);
+  }
   // exact-count needs a stage length: a count-only workload becomes one stage of count / rate seconds.
   if (durationS === null && clients.some((c) => c.arrival.process === 'exact-count')) {
     durationS = numRequests! / rateRps;

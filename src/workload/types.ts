@@ -16,7 +16,8 @@ export interface ArrivalSpec {
  * Shared system prompts. `random` and `round-robin` pick one of `groups` prompts of `tokens`
  * tokens per request. `cycled` reproduces the calibration runs' effective pattern:
  * groups x promptsPerGroup unique full prompts (a group's system prompt plus a question whose
- * length is drawn once per prompt), visited round-robin over a shuffled order.
+ * length is drawn once per prompt), visited round-robin over a shuffled order that starts afresh
+ * at every stage.
  */
 export interface PrefixSpec {
   readonly groups: number;

@@ -96,13 +96,19 @@ describe('parseExperiment', () => {
 
   it('a num_requests other than rate × duration (pitfall 4) is simulated as stated and noted; a count that is not a whole number is refused', () => {
     const j = fixture();
-    const expected = Math.round(j.workload.stages[0].rate_rps * j.workload.stages[0].duration_s);
+    const expected = Math.floor(j.workload.stages[0].rate_rps * j.workload.stages[0].duration_s);
     j.workload.stages[0].num_requests = expected - 1;
     const e = parseExperiment(j, 'n.json');
     expect(e.workload.stages[0]!.numRequests).toBe(expected - 1);
     expect(e.assumptions.find((n) => n.field === 'workload.stages[0].num_requests')?.why).toContain(`differs from rate_rps × duration_s = ${expected}`);
     j.workload.stages[0].num_requests = 20.5;
     expect(errorOf(() => parseExperiment(j, 'n.json')).message).toContain('workload.stages[0].num_requests: expected a positive whole number of requests, found 20.5');
+  });
+
+  it('a stage without num_requests issues floor(rate × duration) requests, as inference-perf int(rate * duration)', () => {
+    const j = fixture();
+    j.workload.stages = [{ index: 0, rate_rps: 2.5, duration_s: 3, start_s: 0 }, { index: 1, rate_rps: 0.29, duration_s: 100, start_s: 3 }];
+    expect(parseExperiment(j, 'n.json').workload.stages.map((s) => s.numRequests)).toEqual([7, 29]);
   });
 
   it('parses all 16 shipped experiments', () => {

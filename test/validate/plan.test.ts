@@ -96,6 +96,22 @@ describe('prompt structure (pitfall 3) and output lengths (pitfall 2)', () => {
     expect(plan.arrivals.every((a) => a.outputTokens === 1448)).toBe(true);
   });
 
+  it('the prompt cycle restarts at every stage, as inference-perf\'s run_stage starts a fresh get_data() (synthetic and trace)', () => {
+    const json = JSON.parse(readFileSync(new URL(`${CODEGEN}.json`, dir), 'utf8'));
+    json.workload.stages[0].num_requests = 3050;
+    const synthetic = buildPlan(parseExperiment(json, 'c.json'), { seed: 1, arrivals: 'synthetic' });
+    const first = synthetic.arrivals.findIndex((a) => a.stage === 1);
+    expect(first).toBe(3050);
+    for (let k = 0; k < 100; k++) expect(synthetic.arrivals[first + k]!.prefix).toEqual(synthetic.arrivals[k]!.prefix);
+    // A trace whose first stage holds 2950 rows: stage 1's first row takes the cycle's first prompt again.
+    const rows = rowsOf(CODEGEN).filter((r) => r.index >= 50);
+    const trace = buildPlan(load(CODEGEN), { requests: rows });
+    const t1 = trace.arrivals.findIndex((a) => a.stage === 1);
+    expect(t1).toBe(2950);
+    expect(trace.arrivals[t1]!.prefix!.group).toBe(trace.arrivals[0]!.prefix!.group);
+    expect(trace.arrivals[t1 + 99]!.prefix!.group).toBe(trace.arrivals[99]!.prefix!.group);
+  });
+
   it('trace stage windows start at the stage\'s first arrival', () => {
     const plan = buildPlan(load(CODEGEN), { requests: rowsOf(CODEGEN) });
     expect(plan.stages[1]!.startUs).toBe(604196966);

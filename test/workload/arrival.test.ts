@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARRIVAL_PROCESSES, type ArrivalEntry } from '../../src/workload/arrival.js';
+import { ARRIVAL_PROCESSES, type ArrivalEntry, stageRequestCount } from '../../src/workload/arrival.js';
 import { checkOptions } from '../../src/workload/options.js';
 import { Rng } from '../../src/kernel/rng.js';
 import { meanAndCv } from './helpers.js';
@@ -58,13 +58,23 @@ describe('arrival processes', () => {
     expect(t).toEqual([1e6, 1.25e6, 1.5e6, 1.75e6]);
   });
 
-  it('exact-count issues exactly round(rate x duration) per stage, first at the stage start', () => {
-    for (const [rate, durS] of [[5, 600], [10, 600], [6, 1200], [0.7, 10], [3.3, 1]] as const) {
+  it('exact-count issues exactly floor(rate x duration) per stage, as inference-perf int(rate * duration), first at the stage start', () => {
+    for (const [rate, durS, count] of [[5, 600, 3000], [10, 600, 6000], [6, 1200, 7200], [0.7, 10, 7], [3.3, 1, 3], [2.5, 3, 7], [3, 0.5, 1], [0.29, 100, 29], [0.9, 1, 0]] as const) {
       const t = times(byName('exact-count'), {}, 600e6, 600e6 + durS * 1e6, rate, 3);
-      expect(t.length).toBe(Math.round(rate * durS));
+      expect(t.length).toBe(count);
+      if (count === 0) continue;
       expect(t[0]).toBe(600e6);
       expect(t[t.length - 1]!).toBeLessThan(600e6 + durS * 1e6);
     }
+  });
+
+  it('stageRequestCount is the floor of rate x duration, forgiving only float error (small or large counts)', () => {
+    expect(stageRequestCount(2.5, 3)).toBe(7);
+    expect(stageRequestCount(0.29, 100)).toBe(29); // 28.999999999999996 in doubles
+    expect(stageRequestCount(1000 / 3, 3)).toBe(1000);
+    expect(stageRequestCount(1e6, 1e4)).toBe(1e10);
+    expect(stageRequestCount(123456.7, 1e4)).toBe(1234567000);
+    expect(stageRequestCount(3.3, 1)).toBe(3);
   });
 
   it('exact-count spans the stage with near-exponential gaps (the calibration runs saw cv ~1.0-1.17)', () => {

@@ -102,6 +102,13 @@ describe('generator', () => {
     expect(new Set(rs.map((r) => r.prefix!.parent!.group)).size).toBe(10);
   });
 
+  it('cycled prompts start their cycle afresh at every stage, as inference-perf\'s run_stage does', () => {
+    const rs = gen(spec('arrival: exact-count\nclients:\n  - {name: ip, input: 50, output: 10, prefix: {groups: 2, prompts_per_group: 5, tokens: 20, select: cycled}}\nstages:\n  - {rate: 5, duration_s: 3}\n  - {rate: 4, duration_s: 5}\n'));
+    const first = rs.findIndex((r) => r.stage === 1);
+    expect(first).toBe(15);
+    for (let k = 0; k < 20; k++) expect(rs[first + k]!.prefix).toBe(rs[k % 10]!.prefix);
+  });
+
   it('stages: requests carry the stage they arrive in and each stage runs at its rate', () => {
     const rs = gen(spec('rate: 10\nclients:\n  - {name: c, input: 10, output: 5}\nstages:\n  - {scale: 1, duration_s: 200}\n  - {rate: 40, duration_s: 100}\n  - {scale: 0, duration_s: 50}\n  - {scale: 0.5, duration_s: 200}\n'));
     const bounds = [[0, 200], [200, 300], [300, 350], [350, 550]];
@@ -154,7 +161,20 @@ describe('generator', () => {
     );
   });
 
-  it('property: exact-count stages hold exactly round(rate x duration) requests each', () => {
+  it('exact-count clients share a stage\'s floor(rate x duration) requests, each getting the floor or the ceiling of its share', () => {
+    const three = 'arrival: exact-count\nclients:\n  - {name: a, input: 1, output: 1, tenant: a}\n  - {name: b, input: 1, output: 1, tenant: b}\n  - {name: c, input: 1, output: 1, tenant: c}\n';
+    const rs = gen(spec(`${three}rate: 10\nduration_s: 1\n`));
+    expect(rs).toHaveLength(10);
+    expect(['a', 'b', 'c'].map((t) => rs.filter((r) => r.tenant === t).length).sort()).toEqual([3, 3, 4]);
+    // A count-only workload becomes one stage of count / rate seconds: it yields its count.
+    for (const n of [7, 10, 1000]) expect(gen({ ...spec(three), rate: 5, numRequests: n })).toHaveLength(n);
+    // Unequal shares (0.5, 0.3, 0.2 of 7 req/s for 3 s = 21): 10.5, 6.3, 4.2 give 11, 6, 4.
+    const shares = 'arrival: exact-count\nrate: 7\nduration_s: 3\nclients:\n  - {name: a, input: 1, output: 1, tenant: a, rate_fraction: 0.5}\n  - {name: b, input: 1, output: 1, tenant: b, rate_fraction: 0.3}\n  - {name: c, input: 1, output: 1, tenant: c, rate_fraction: 0.2}\n';
+    const us = gen(spec(shares));
+    expect(['a', 'b', 'c'].map((t) => us.filter((r) => r.tenant === t).length)).toEqual([11, 6, 4]);
+  });
+
+  it('property: exact-count stages hold exactly floor(rate x duration) requests each', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ rate: fc.integer({ min: 0, max: 50 }), dur: fc.integer({ min: 1, max: 60 }) }), { minLength: 1, maxLength: 4 }),
@@ -163,7 +183,7 @@ describe('generator', () => {
           const text = 'arrival: exact-count\nclients:\n  - {name: c, input: 10, output: 5}\nstages:\n'
             + stages.map((s) => `  - {rate: ${s.rate}, duration_s: ${s.dur}}\n`).join('');
           const rs = gen(spec(text), seed);
-          return stages.every((s, i) => rs.filter((r) => r.stage === i).length === Math.round(s.rate * s.dur));
+          return stages.every((s, i) => rs.filter((r) => r.stage === i).length === Math.floor(s.rate * s.dur));
         },
       ),
       { numRuns: 40 },

@@ -63,6 +63,14 @@ describe('length distributions', () => {
     expect(sd / 500).toBeLessThan(1.07);
   });
 
+  it.each([
+    [{ dist: 'normal', mean: 12, std: 5, min: 10.4, max: 12.6 }, [11, 12]],
+    [{ dist: 'exponential', mean: 3, min: 1.5, max: 4.5 }, [2, 3, 4]],
+    [{ dist: 'uniform', min: 1.5, max: 3.5 }, [2, 3]],
+  ])('a clip between integers keeps every sample a whole number of tokens inside it: %j', (raw, values) => {
+    expect([...new Set(draw(raw, 5000))].sort((a, b) => a - b)).toEqual(values);
+  });
+
   it('lognormal is clipped to max', () => {
     expect(Math.max(...draw({ dist: 'lognormal', median: 300, sigma: 2, max: 2048 }))).toBe(2048);
   });
@@ -89,6 +97,8 @@ describe('length distributions', () => {
     [{ dist: 'lognormal', median: 10, mean: 10, sigma: 1 }, 'SPEC_BAD_DISTRIBUTION', 'input'],
     [{ dist: 'empirical', values: [1, 2], weights: [1] }, 'SPEC_BAD_DISTRIBUTION', 'input.weights'],
     [0, 'SPEC_OUT_OF_RANGE', 'input'],
+    [{ dist: 'uniform', min: 10.2, max: 10.8 }, 'SPEC_OUT_OF_RANGE', 'input.max'],
+    [{ dist: 'normal', mean: 10, std: 1, min: 10.4, max: 10.6 }, 'SPEC_OUT_OF_RANGE', 'input.max'],
     ['long', 'SPEC_WRONG_TYPE', 'input'],
   ])('rejects %j with %s at %s', (raw, code, field) => {
     try {

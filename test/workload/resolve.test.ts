@@ -89,6 +89,20 @@ describe('resolveWorkload', () => {
     }
   });
 
+  it('refuses a rate so low that a count-bound workload would run past 10^9 s, naming --rate', () => {
+    try {
+      resolveWorkload({ rate: 1e-12, numRequests: 3 });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as InputError).where).toBe('--rate');
+      expect((e as InputError).message).toMatch(/3e\+12 s/);
+    }
+    expect(resolveWorkload({ rate: 1e-6, numRequests: 900 }).rateRps).toBe(1e-6);
+    // A duration bounds the arrivals itself.
+    expect(resolveWorkload({ rate: 1e-12, durationS: 100 }).durationS).toBe(100);
+  });
+
   it('suggests close names for a mistyped preset', () => {
     expect(() => resolveWorkload({ preset: 'chatbott' })).toThrow(/did you mean chatbot/);
   });
@@ -96,6 +110,17 @@ describe('resolveWorkload', () => {
   it('parses the arrival flag syntax', () => {
     expect(parseArrivalFlag('gamma')).toEqual({ process: 'gamma', options: { cv: 2 } });
     expect(parseArrivalFlag('gamma:cv=0.5')).toEqual({ process: 'gamma', options: { cv: 0.5 } });
+  });
+
+  it.each(['gamma:cv', 'gamma:cv=2,cv=3'])('refuses the arrival flag %s (an option without a value, or given twice) instead of applying a default', (text) => {
+    expect(() => parseArrivalFlag(text)).toThrow(InputError);
+    try {
+      parseArrivalFlag(text);
+    } catch (e) {
+      expect((e as InputError).code).toBe('FLAG_MALFORMED');
+      expect((e as InputError).where).toBe('--arrival');
+      expect((e as InputError).message).toMatch(/cv/);
+    }
   });
 
   it('client rates: absolute rates set the total and the shares; --rate scales them together', () => {
