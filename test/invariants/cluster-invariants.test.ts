@@ -80,4 +80,12 @@ describe('cluster invariants over random configurations', () => {
       expect(JSON.stringify(again.result.metrics)).toBe(JSON.stringify(m));
     }), { numRuns: 25 });
   });
+
+  it('a client that times out inside the first-token overhead never received that token', async () => {
+    // fast-check's shrunk counterexample: r8's first token was due 1 ms after its 0.5 s timeout.
+    const { records } = await run({ numInstances: 1, policy: 'round-robin', preset: 'chatbot', rate: 18, numRequests: 20, totalKvBlocks: 400, maxNumSeqs: 2, maxNumBatchedTokens: 256, snapshot: 0, seed: 0, overheads: { preScheduleUs: 0, firstTokenUs: 5000, perOutputTokenUs: 0 }, timeoutS: 0.5 });
+    const r8 = records.find((r) => r.id === 'r8')!;
+    expect(r8).toMatchObject({ status: 'timed_out', firstTokenUs: -1, producedTokens: 0 });
+    for (const r of records) if (r.status !== 'completed' && r.firstTokenUs >= 0) expect(r.firstTokenUs, r.id).toBeLessThanOrEqual(r.endedUs!);
+  });
 });
