@@ -161,7 +161,7 @@ export async function createRequestSinks(cmd: Command, io: CliIO, files: OutputF
     const w = new BufferedFileWriter(files.writePathFor(path), path);
     const jsonl = /\.jsonl?$/i.test(path);
     if (!jsonl) w.write(csvHeader());
-    sinks.push({ add: (r) => w.write(jsonl ? recordJsonLine(r) : recordCsvLine(r)) });
+    sinks.push({ add: (r, req) => w.write(jsonl ? recordJsonLine(r, req) : recordCsvLine(r, req)) });
     closers.push(() => w.close());
   }
   return {

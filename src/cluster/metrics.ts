@@ -341,15 +341,23 @@ export class InstanceSteps implements StepListener {
   onStep(inst: Instance, durationUs: number, decodeTokens: number): void {
     const kvUtilization = inst.kvUsedBlocks / inst.kvTotalBlocks;
     this.regime.addStep(durationUs, inst.waitingCount, inst.runningCount, inst.config.maxNumSeqs, kvUtilization);
-    if (decodeTokens > 0) {
-      this.group.addStep(durationUs, decodeTokens);
+    const stalls = inst.stallGapsUs;
+    if (decodeTokens > 0 || stalls.length > 0) {
+      // A token's gap since the previous one: the step's duration, plus the detokenising lag each
+      // output token adds (tokenTimeUs); after a preemption, from its last token (Instance.stallGapsUs).
+      const perTokenUs = inst.config.overheads.perOutputTokenUs;
+      this.group.addStep(durationUs + perTokenUs, decodeTokens);
+      for (let k = 0; k < stalls.length; k++) this.group.addStep(stalls[k]! + perTokenUs, 1);
       if (!this.modelNoted) {
         // A model is an instance's owner once it emitted decode tokens (its group exists only then).
         this.modelNoted = true;
         this.collector.noteStepOwner(this.instance, this.pool, this.model);
       }
       // Asked first: the call is not inlined, and a start past 2^31 µs passed to it is boxed every step.
-      if (this.collector.staged) this.collector.stageStep(inst.stepStartedUs, durationUs, decodeTokens);
+      if (this.collector.staged) {
+        this.collector.stageStep(inst.stepStartedUs, durationUs + perTokenUs, decodeTokens);
+        for (let k = 0; k < stalls.length; k++) this.collector.stageStep(inst.stepStartedUs, stalls[k]! + perTokenUs, 1);
+      }
     }
     if (kvUtilization > this.group.peakKvUtilization) this.group.peakKvUtilization = kvUtilization;
   }

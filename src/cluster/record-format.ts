@@ -1,19 +1,27 @@
 /**
  * Per-request output rows (`--requests-out`): one row per request, CSV or JSONL, columns named
  * like the arrival stream's where they mean the same thing, so request files replay and compare.
+ * Given the request as it arrived, a row also carries the arrival facts the record does not (turn,
+ * tenant, prefix structure), and `index` (its place in arrival order, rows being in completion
+ * order) orders requests of equal arrival time: replaying the file rebuilds the run's workload
+ * (DESIGN §5 replay parity), prefix-cache hits and ties included.
  */
 import type { RequestRecord } from './record.js';
+import { outermostPrefixParent, type ArrivalRequest } from '../workload/request.js';
 
 export const RECORD_COLUMNS = [
   'id', 'arrival_us', 'stage', 'status', 'reason', 'instance', 'input_tokens', 'output_tokens',
   'produced_tokens', 'cached_tokens', 'preemptions', 'enqueued_us', 'first_scheduled_us',
   'first_token_us', 'finished_us', 'queue_us', 'ttft_us', 'e2e_us', 'tpot_us', 'session_id',
-  'slo_class', 'priority', 'model',
+  'slo_class', 'priority', 'model', 'turn', 'tenant', 'prefix_group', 'prefix_tokens',
+  'prefix_parent_group', 'prefix_parent_tokens', 'hash_ids', 'hash_block_tokens', 'index',
 ] as const;
 
-type Row = Record<(typeof RECORD_COLUMNS)[number], string | number | null>;
+type Row = Record<(typeof RECORD_COLUMNS)[number], string | number | readonly number[] | null>;
 
-export function recordRow(r: RequestRecord): Row {
+/** `req`: the request as it arrived (its arrival facts; without it those columns are empty). */
+export function recordRow(r: RequestRecord, req?: ArrivalRequest): Row {
+  const parent = outermostPrefixParent(req?.prefix);
   const completed = r.status === 'completed';
   return {
     id: r.id,
@@ -39,6 +47,16 @@ export function recordRow(r: RequestRecord): Row {
     slo_class: r.sloClass ?? null,
     priority: r.priority ?? null,
     model: r.model ?? null,
+    turn: req?.turn ?? null,
+    tenant: r.tenant ?? null,
+    prefix_group: req?.prefix?.group ?? null,
+    prefix_tokens: req?.prefix?.tokens ?? null,
+    prefix_parent_group: parent?.group ?? null,
+    prefix_parent_tokens: parent?.tokens ?? null,
+    hash_ids: req?.hashIds?.ids ?? null,
+    hash_block_tokens: req?.hashIds?.blockTokens ?? null,
+    // Rows come in completion order: a replay orders requests of equal arrival time by this.
+    index: r.index,
   };
 }
 
@@ -46,14 +64,16 @@ export function csvHeader(): string {
   return RECORD_COLUMNS.join(',') + '\n';
 }
 
-function csvField(v: string | number | null): string {
+function csvField(v: string | number | readonly number[] | null): string {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
+  // Space-separated, as the arrival CSV writes and reads hash_ids.
+  if (typeof v !== 'string') return v.join(' ');
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function recordCsvLine(r: RequestRecord): string {
-  const row = recordRow(r);
+export function recordCsvLine(r: RequestRecord, req?: ArrivalRequest): string {
+  const row = recordRow(r, req);
   let line = '';
   for (let i = 0; i < RECORD_COLUMNS.length; i++) {
     if (i > 0) line += ',';
@@ -62,8 +82,8 @@ export function recordCsvLine(r: RequestRecord): string {
   return line + '\n';
 }
 
-export function recordJsonLine(r: RequestRecord): string {
-  const row = recordRow(r);
+export function recordJsonLine(r: RequestRecord, req?: ArrivalRequest): string {
+  const row = recordRow(r, req);
   const out: Record<string, unknown> = {};
   for (const k of RECORD_COLUMNS) if (row[k] !== null) out[k] = row[k];
   if (r.routingScores) out['routing_scores'] = r.routingScores;

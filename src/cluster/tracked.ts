@@ -98,13 +98,16 @@ export function buildRecord(t: Tracked, status: RequestStatus, reason: string | 
   rec['pool'] = t.pool;
   rec['enqueuedUs'] = r.enqueuedUs;
   rec['firstScheduledUs'] = r.firstScheduledUs;
-  rec['firstTokenUs'] = client !== null ? client.firstTokenUs : -1;
+  // A token reaches the client a first-token overhead after its step (tokenTimeUs): one due after
+  // the request left (a client timeout inside that overhead) never reached it, nor did later ones.
+  const received = client !== null && (completed || client.firstTokenUs <= nowUs);
+  rec['firstTokenUs'] = received ? client.firstTokenUs : -1;
   rec['finishedUs'] = finishedUs;
   if (!completed) rec['endedUs'] = nowUs;
   rec['cachedTokens'] = Math.max(0, r.cachedTokens);
   if (r.cpuCachedTokens > 0) rec['cpuCachedTokens'] = r.cpuCachedTokens;
   rec['preemptions'] = r.preemptions + (d !== null ? d.preemptions : 0);
-  rec['producedTokens'] = client !== null ? client.outputDone : 0;
+  rec['producedTokens'] = received ? client.outputDone : 0;
   if (t.scores !== undefined) rec['routingScores'] = t.scores;
   if (t.disagg) {
     rec['disagg'] = {

@@ -160,6 +160,8 @@ export class EngineRequest {
   admittedSeq = -1;
   storeCarrySeq = -1;
   preemptions = 0;
+  /** Preempted with output: the step end that committed its last token, until it samples the next (the gap a step's duration does not hold); else -1. */
+  stalledSinceUs = -1;
   /** While it holds a decode run's slot, that slot's join stamp (run-stops.ts), else -1. */
   runStamp = -1;
   /** While it holds a decode run's slot, the cell its per-slot counters live in (run-slots.ts). */

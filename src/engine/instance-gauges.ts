@@ -18,6 +18,14 @@ export abstract class InstanceGauges extends PdHooks {
   protected pollPending = false;
   /** Enqueued requests still inside their pre-schedule overhead. */
   protected admitting = 0;
+  /** The step just committed: the gaps (µs) before tokens of requests resumed after a preemption, which its duration does not measure (StepListener). */
+  readonly stallGapsUs: number[] = [];
+
+  /** `r` samples a token at `nowUs`, its first since it stalled: vLLM's inter-token latency is the time since the request's last token (v1/metrics/stats.py IterationStats), the recompute included. */
+  protected noteStalledToken(r: EngineRequest, nowUs: number): void {
+    this.stallGapsUs.push(nowUs - r.stalledSinceUs);
+    r.stalledSinceUs = -1;
+  }
 
   get waitingCount(): number {
     // Requests loading from the CPU tier are in the waiting queue, as in vLLM's num_requests_waiting.

@@ -26,7 +26,8 @@ export interface InstanceListener {
 }
 
 /**
- * Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted).
+ * Optional: one call per step (ITL statistics weigh step durations by decode tokens emitted, and
+ * add `instance.stallGapsUs`, the gaps of tokens that followed a preemption, one by one).
  * The step's start is `instance.stepStartedUs`, read when needed rather than passed: a time past
  * 2^31 µs passed to a call the compiler does not inline is boxed into a heap number every step.
  */

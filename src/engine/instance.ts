@@ -313,11 +313,14 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.firstTokenUs = tokenUs;
         this.listener.onFirstToken?.(r, tokenUs);
         if ((r.state as RequestState) === RequestState.Aborted) continue; // the listener may abort it
+      } else if (r.stalledSinceUs >= 0) {
+        this.noteStalledToken(r, now);
       } else {
         decodeEmitted++;
       }
       if (detail && (r.outputDone - 1) % this.config.detail.tokenEvery === 0) r.tokenTimesUs!.push(tokenUs);
       if (preempted) {
+        r.stalledSinceUs = now; // the in-flight step's token is its last before the stall
         // Its last token: it stops from the waiting queue (update_from_output's stopped_preempted_reqs).
         if (r.outputDone >= r.outputTokens) {
           s.finishWaiting(r);
@@ -339,6 +342,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     this.busyUs += now - this.stepStartUs;
     this.busy = false;
     if (this.stepListener !== null) this.stepListener.onStep(this, now - this.stepStartUs, decodeEmitted);
+    if (this.stallGapsUs.length > 0) this.stallGapsUs.length = 0;
     const more = q.nextSize > 0 || s.running.length > 0 || s.waiting.length > 0;
     if (!more) {
       this.livelock.idle();

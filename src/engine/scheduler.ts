@@ -386,6 +386,7 @@ export class Scheduler extends CpuLoadManager {
     r.epoch++;
     r.inPrefill = true;
     r.preemptions++;
+    if (r.outputDone > 0 && r.stalledSinceUs < 0 && r.pendingTokens === 0) r.stalledSinceUs = nowUs; // else the token in flight sets it
     this.preemptionsTotal++;
     r.state = RequestState.Waiting;
     // The instance gives a request detail arrays only when detail recording is on.

@@ -54,7 +54,7 @@ export function createIngestSession(
   const pipeline = createPipeline(transform, issues, source, sink, () => (location !== undefined ? where(location) : undefined));
   const ctx: ReaderContext = {
     source,
-    emit(r, idFromData = true) {
+    emit(r, idFromData = true, order) {
       issues.rows++;
       // One check for every format: a damaged value (1e20 tokens, a negative TTFT) is this row's
       // problem, skipped and counted here, never a crash further down.
@@ -69,7 +69,7 @@ export function createIngestSession(
         if (queue === undefined) readAt.set(r.id, [at]);
         else queue.push(at);
       }
-      pipeline.push(r);
+      pipeline.push(r, order);
     },
     skip(code, at, message) {
       issues.rows++;

@@ -112,7 +112,8 @@ export function describeTransform(o: TransformOptions): Record<string, number | 
 }
 
 export interface Pipeline {
-  push(request: ArrivalRequest): void;
+  /** `order`: the source's own order of the request, for ties of arrival time (ReaderContext.emit). */
+  push(request: ArrivalRequest, order?: number): void;
   end(): void;
   /** True once no further input can produce output (limit reached, past the window). */
   readonly done: boolean;
@@ -168,7 +169,8 @@ class ArrivalHeap {
 
 /**
  * The reorder buffer: a FIFO for the rows that arrive in order (the common case costs O(1)) and a
- * heap for the ones that do not; the minimum is the smaller of the two heads, ties by read order.
+ * heap for the ones that do not; the minimum is the smaller of the two heads, ties by the order
+ * the source states (`order`), else by read order.
  */
 class ReorderBuffer {
   private readonly fifo: ArrivalRequest[] = [];
@@ -181,13 +183,15 @@ class ReorderBuffer {
     return this.fifo.length - this.head + this.heap.size;
   }
 
-  push(r: ArrivalRequest): void {
+  push(r: ArrivalRequest, order?: number): void {
     const n = this.fifo.length;
-    if (n === this.head || r.arrivalUs >= this.fifo[n - 1]!.arrivalUs) {
+    const key = order ?? this.seq++;
+    const tail = n === this.head ? undefined : this.fifo[n - 1]!;
+    if (tail === undefined || r.arrivalUs > tail.arrivalUs || (r.arrivalUs === tail.arrivalUs && key >= this.fifoSeq[n - 1]!)) {
       this.fifo.push(r);
-      this.fifoSeq.push(this.seq++);
+      this.fifoSeq.push(key);
     } else {
-      this.heap.push(r, this.seq++);
+      this.heap.push(r, key);
     }
   }
 
@@ -233,7 +237,7 @@ function formatLateness(us: number): string {
  * Reorder: a full sort (completion order) or a bounded window; stragglers beyond it are skipped.
  * A straggler is seen as it is pushed, so `at()` (the row being read) locates it.
  */
-function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit, at?: () => string | undefined): { push: Emit; end(): void } {
+function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit, at?: () => string | undefined): { push: (r: ArrivalRequest, order?: number) => void; end(): void } {
   const buffer = new ReorderBuffer();
   let lastOut = -Infinity;
   let lastId: string | undefined;
@@ -247,24 +251,24 @@ function orderStage(t: Transform, issues: IssueLog, source: string, next: Emit, 
     next(r);
   };
   if (t.fullSort) {
-    const all: ArrivalRequest[] = [];
+    const all: { r: ArrivalRequest; key: number }[] = [];
     return {
-      push: (r) => void all.push(r),
+      push: (r, order) => void all.push({ r, key: order ?? all.length }),
       end() {
-        all.sort((a, b) => a.arrivalUs - b.arrivalUs);
-        for (const r of all) out(r);
+        all.sort((a, b) => a.r.arrivalUs - b.r.arrivalUs || a.key - b.key);
+        for (const { r } of all) out(r);
       },
     };
   }
   return {
-    push(r) {
+    push(r, order) {
       if (r.arrivalUs < lastOut) {
         issues.skip('ARRIVAL_OUT_OF_ORDER', at?.() ?? `${source} request ${r.id}`,
           `request ${r.id} arrives ${formatLateness(lastOut - r.arrivalUs)} before a request already passed on (more than ${t.reorderWindow} rows out of order; --reorder-window holds more)`);
         return;
       }
       if (t.reorderWindow === 0) return out(r);
-      buffer.push(r);
+      buffer.push(r, order);
       if (buffer.size > t.reorderWindow) out(buffer.pop());
     },
     end() {
@@ -337,8 +341,8 @@ export function createPipeline(t: Transform, issues: IssueLog, source: string, s
   };
   const order = orderStage(t, issues, source, windowed, at);
   return {
-    push: (r) => {
-      if (!done) order.push(r);
+    push: (r, key) => {
+      if (!done) order.push(r, key);
       else issues.adjust(doneCode);
     },
     end: () => order.end(),

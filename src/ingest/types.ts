@@ -50,9 +50,12 @@ export interface ReaderContext {
   readonly source: string;
   /**
    * `idFromData` false: the reader made the id up (a row number), so it cannot repeat; ids read
-   * from the data (the default) are checked for repeats (DUPLICATE_REQUEST_ID).
+   * from the data (the default) are checked for repeats (DUPLICATE_REQUEST_ID). `order`: the
+   * request's place in its source's own arrival order, when the row states it (blis's request
+   * records carry `index`, and list requests as they finished): it orders requests that arrive
+   * at the same microsecond, which otherwise keep the order they were read in.
    */
-  emit(request: ArrivalRequest, idFromData?: boolean): void;
+  emit(request: ArrivalRequest, idFromData?: boolean, order?: number): void;
   /**
    * A row that cannot become a request: skipped and counted (or thrown in strict mode).
    * `at` is a line number (`file:line`) or a label such as `record 12`.

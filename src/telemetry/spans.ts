@@ -24,7 +24,7 @@
  * run) and trace backends treat them as suspect. `instantPhases: 'span'` keeps them as spans.
  */
 import type { RequestRecord } from '../cluster/record.js';
-import type { ArrivalRequest } from '../workload/request.js';
+import { outermostPrefixParent, type ArrivalRequest } from '../workload/request.js';
 import { spanIdFor, traceIdFor } from './ids.js';
 import type { Telemetry } from './options.js';
 import {
@@ -140,8 +140,7 @@ function rootAttributes(r: RequestRecord, t: Telemetry, req: ArrivalRequest | un
   if (r.stage !== undefined) a.push(int('blis.stage', r.stage));
   if (req?.turn !== undefined) a.push(int('blis.turn', req.turn));
   if (req?.prefix) a.push(str('blis.prefix.group', req.prefix.group), int('blis.prefix.tokens', req.prefix.tokens));
-  let parent = req?.prefix?.parent;
-  while (parent?.parent !== undefined) parent = parent.parent;
+  const parent = outermostPrefixParent(req?.prefix);
   if (parent) a.push(str('blis.prefix.parent_group', parent.group), int('blis.prefix.parent_tokens', parent.tokens));
   if (r.routingScores) {
     for (const name of Object.keys(r.routingScores).sort()) a.push(dbl(`blis.routing.score.${name}`, r.routingScores[name]!));

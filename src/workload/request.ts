@@ -1,6 +1,7 @@
 /**
  * The arrival stream contract (DESIGN §4): what every workload generator and every ingest
- * reader produces, and what the cluster consumes. Plain data, no behaviour.
+ * reader produces, and what the cluster consumes. Plain data, and one accessor that the files
+ * writing it (arrival CSV/JSONL, request records, spans) share.
  */
 
 /** A shared prompt prefix: requests with the same `group` share their first `tokens` tokens. */
@@ -67,6 +68,16 @@ export interface ArrivalRequest {
   /** Workload stage index, when the workload has stages. */
   readonly stage?: number;
   readonly observed?: ObservedLatency;
+}
+
+/**
+ * The outermost enclosing prefix of a request's prefix chain (a session's system prompt): the
+ * flat file forms carry one enclosing level, and a deeper chain keeps its outermost parent.
+ */
+export function outermostPrefixParent(prefix: PrefixRef | undefined): PrefixRef | undefined {
+  let p = prefix?.parent;
+  while (p?.parent !== undefined) p = p.parent;
+  return p;
 }
 
 /** Streams are async iterables so that a 10-million-row log replays in bounded memory. */

@@ -15,7 +15,7 @@ describe('request records through the library', () => {
     try {
       let jsonl = '';
       let csv = recordCsvHeader();
-      await simulate({ model: 'qwen/qwen3-14b', numInstances: 2, preset: 'chatbot', rate: 20, numRequests: 80, clientTimeoutS: 1, seed: 5, onRecord: (r) => { jsonl += recordJsonLine(r); csv += recordCsvLine(r); } });
+      await simulate({ model: 'qwen/qwen3-14b', numInstances: 2, preset: 'chatbot', rate: 20, numRequests: 80, clientTimeoutS: 1, seed: 5, onRecord: (r, req) => { jsonl += recordJsonLine(r, req); csv += recordCsvLine(r, req); } });
       const flags = ['run', '--model', 'qwen/qwen3-14b', '--num-instances', '2', '--workload', 'chatbot', '--rate', '20', '--num-requests', '80', '--client-timeout', '1', '--seed', '5', '--quiet'];
       await runCli([...flags, '--requests-out', join(dir, 'r.jsonl')]);
       await runCli([...flags, '--requests-out', join(dir, 'r.csv')]);

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { RECORD_COLUMNS, csvHeader, recordCsvLine, recordJsonLine, recordRow } from '../../src/cluster/record-format.js';
 import type { RequestRecord } from '../../src/cluster/record.js';
+import type { ArrivalRequest } from '../../src/workload/request.js';
 
 function record(over: Partial<RequestRecord> = {}): RequestRecord {
   return {
@@ -22,9 +23,9 @@ describe('request rows', () => {
   it('a completed request: queue, TTFT and E2E from its arrival, TPOT over the gaps after the first token (3 decimals)', () => {
     const row = recordRow(record());
     expect(row).toMatchObject({ queue_us: 500, ttft_us: 20_000, e2e_us: 30_000, tpot_us: 3333.333, stage: null, reason: null, session_id: null, slo_class: null, priority: null, model: null });
-    expect(recordCsvLine(record())).toBe('r1,1000,,completed,,2,100,4,4,32,1,1200,1500,21000,31000,500,20000,30000,3333.333,,,,\n');
+    expect(recordCsvLine(record())).toBe('r1,1000,,completed,,2,100,4,4,32,1,1200,1500,21000,31000,500,20000,30000,3333.333,,,,,,,,,,,,,0\n');
     expect(recordJsonLine(record({ routingScores: { 'queue-depth': 0.5 } }))).toBe(
-      '{"id":"r1","arrival_us":1000,"status":"completed","instance":2,"input_tokens":100,"output_tokens":4,"produced_tokens":4,"cached_tokens":32,"preemptions":1,"enqueued_us":1200,"first_scheduled_us":1500,"first_token_us":21000,"finished_us":31000,"queue_us":500,"ttft_us":20000,"e2e_us":30000,"tpot_us":3333.333,"routing_scores":{"queue-depth":0.5}}\n',
+      '{"id":"r1","arrival_us":1000,"status":"completed","instance":2,"input_tokens":100,"output_tokens":4,"produced_tokens":4,"cached_tokens":32,"preemptions":1,"enqueued_us":1200,"first_scheduled_us":1500,"first_token_us":21000,"finished_us":31000,"queue_us":500,"ttft_us":20000,"e2e_us":30000,"tpot_us":3333.333,"index":0,"routing_scores":{"queue-depth":0.5}}\n',
     );
   });
 
@@ -32,6 +33,23 @@ describe('request rows', () => {
     const row = recordRow(record({ stage: 0, sessionId: 's9', sloClass: 'gold', priority: 0, model: 'm', reason: 'x' }));
     expect(row).toMatchObject({ stage: 0, session_id: 's9', slo_class: 'gold', priority: 0, model: 'm', reason: 'x' });
     expect(JSON.parse(recordJsonLine(record({ stage: 0, priority: 0 })))).toMatchObject({ stage: 0, priority: 0 });
+  });
+
+  it('given the request as it arrived, carries its arrival facts under the arrival stream\'s names: turn, tenant, the prefix (outermost parent), hash ids, and its arrival index', () => {
+    const req: ArrivalRequest = {
+      id: 'r1', arrivalUs: 1_000, inputTokens: 100, outputTokens: 4, turn: 3, tenant: 'app',
+      prefix: { group: 'session:s9', tokens: 90, parent: { group: 'mid', tokens: 60, parent: { group: 'sys', tokens: 40 } } },
+      hashIds: { ids: [7, 8, 9], blockTokens: 32 },
+    };
+    const r = record({ index: 17, tenant: 'app' });
+    expect(recordRow(r, req)).toMatchObject({
+      turn: 3, tenant: 'app', prefix_group: 'session:s9', prefix_tokens: 90, prefix_parent_group: 'sys', prefix_parent_tokens: 40,
+      hash_ids: [7, 8, 9], hash_block_tokens: 32, index: 17,
+    });
+    expect(recordCsvLine(r, req).endsWith(',,,,3,app,session:s9,90,sys,40,7 8 9,32,17\n')).toBe(true);
+    expect(JSON.parse(recordJsonLine(r, req))).toMatchObject({ turn: 3, tenant: 'app', prefix_group: 'session:s9', hash_ids: [7, 8, 9], index: 17 });
+    // Without the request: the arrival columns are empty, the index is the record's.
+    expect(recordRow(r)).toMatchObject({ turn: null, tenant: 'app', prefix_group: null, hash_ids: null, index: 17 });
   });
 
   it('a request that produced one token has no TPOT; one that did not finish has no E2E or TPOT', () => {

@@ -59,6 +59,8 @@ describe('convert (files)', () => {
     await convertTrace(`${TRACES}azure2023-conv.relative.head300.csv`, join(dir, 'conv'), { toFormat: 'tracev2' });
     expect(readdirSync(dir)).toEqual(expect.arrayContaining(['conv.trace_header.yaml', 'conv.trace_data.csv']));
     await expect(convertTrace(`${TRACES}azure2023-conv.relative.head300.csv`, join(dir, 'x.bin'))).rejects.toMatchObject({ code: 'UNKNOWN_FORMAT' });
+    // Spans are not an arrival stream's to write: the message says where they come from.
+    await expect(convertTrace(`${TRACES}azure2023-conv.relative.head300.csv`, join(dir, 'x.pb'))).rejects.toMatchObject({ code: 'UNKNOWN_FORMAT', message: /blis run or blis replay --otlp-out/ });
   });
 
   test('stopping early (limit, no reorder buffer) does not read the whole file', async () => {

@@ -30,6 +30,16 @@ describe('bad input never crashes and never silently drops', () => {
     });
   });
 
+  test('an arrival file\'s index orders ties of arrival time; one that is not a whole number ≥ 0 skips its row, with its line', () => {
+    const text = 'id,arrival_us,input_tokens,output_tokens,index\nb,10,5,1,2\na,10,5,1,0\nc,10,5,1,1\nd,12,5,1,-1\ne,12,5,1,x\n';
+    const { requests, summary } = ingestText(registry.get('arrival-csv'), 'r.csv', text);
+    expect(requests.map((r) => r.id)).toEqual(['a', 'c', 'b']);
+    expect(summary.skipped).toEqual({ FIELD_BAD_INDEX: 1, FIELD_NOT_NUMBER: 1 });
+    expect(summary.messages[0]).toBe('r.csv:5: index is -1, expected a non-negative integer [FIELD_BAD_INDEX]');
+    const jsonl = ingestText(registry.get('arrival-jsonl'), 'r.jsonl', '{"id":"b","arrival_us":10,"input_tokens":5,"output_tokens":1,"index":1}\n{"id":"a","arrival_us":10,"input_tokens":5,"output_tokens":1,"index":0}\n');
+    expect(jsonl.requests.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
   test('an empty file is an InputError', async () => {
     await expect(readTrace(`${FIXTURES}empty.csv`, { format: 'azure-vidur' })).rejects.toMatchObject({ code: 'EMPTY_INPUT' });
     await expect(readTrace(`${FIXTURES}empty.csv`)).rejects.toMatchObject({ code: 'EMPTY_INPUT' });

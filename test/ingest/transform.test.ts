@@ -132,6 +132,25 @@ describe('transformations', () => {
     expect(out.map((r) => r.id)).toEqual(['d', 'a', 'b', 'c']);
   });
 
+  test('a stated order (a request record\'s index) decides ties of arrival time, in the window and in a full sort; read order otherwise', () => {
+    const issues = new IssueLog(false);
+    const ordered = (o: TransformOptions, source: { timeBase: 'absolute' | 'relative'; order: 'arrival' | 'completion' }, rows: Array<[string, number, number]>): string[] => {
+      const out: string[] = [];
+      const p = createPipeline(resolveTransform(o, source), issues, 'src', (r) => out.push(r.id));
+      for (const [id, t, order] of rows) p.push(req(id, t), order);
+      p.end();
+      return out;
+    };
+    // Completion order as a run writes its records: b (index 2) finished before a (0) and c (1).
+    const rows: Array<[string, number, number]> = [['b', 10, 2], ['x', 5, 3], ['a', 10, 0], ['c', 10, 1], ['d', 20, 4]];
+    const arrival = { timeBase: 'relative', order: 'arrival' } as const;
+    expect(ordered({}, arrival, rows)).toEqual(['x', 'a', 'c', 'b', 'd']);
+    expect(ordered({}, { timeBase: 'relative', order: 'completion' }, rows)).toEqual(['x', 'a', 'c', 'b', 'd']);
+    // An in-order tail with a smaller stated order goes through the heap, not behind the tail.
+    expect(ordered({}, arrival, [['p', 10, 1], ['q', 10, 0], ['r', 10, 2]])).toEqual(['q', 'p', 'r']);
+    expect(run([req('b', 10), req('a', 10), req('c', 5)], {}, arrival).out.map((r) => r.id)).toEqual(['c', 'b', 'a']);
+  });
+
   test('bad options are InputErrors naming the flag', () => {
     expect(() => resolveTransform({ speedup: 0 }, { timeBase: 'absolute', order: 'arrival' })).toThrow(/--speedup/);
     expect(() => resolveTransform({ sample: 1.5 }, { timeBase: 'absolute', order: 'arrival' })).toThrow(/--sample/);

@@ -39,4 +39,29 @@ describe('replay parity', () => {
     const b = JSON.parse(readFileSync(join(dir, 'replay.metrics.json'), 'utf8'));
     for (const k of BLOCKS) expect(b[k], k).toEqual(a[k]);
   });
+
+  // The per-request file is a trace too: it carries the arrival facts (prefix groups, turns) and
+  // each row's arrival index, since rows come in completion order and requests can share an
+  // arrival time (a bursty client; a trace with millisecond times).
+  const cases: Array<[string, string[], string[]]> = [
+    ['chat sessions under a shared system prompt', ['run', '--workload', 'chatbot', '--num-requests', '300', '--rate', '30', '--seed', '11'], ['--seed', '11']],
+    ['clients that send at the same microsecond', ['run', '--workload-spec', 'examples/workload-multi-client.yaml', '--num-requests', '300', '--seed', '7'], ['--seed', '7']],
+    ['a Mooncake trace (hash ids, arrivals in whole ms) replayed', ['replay', 'traces/mooncake-conversation-head300.jsonl'], []],
+  ];
+  for (const [name, first, again] of cases) {
+    for (const ext of ['csv', 'jsonl']) {
+      it(`${name}: replaying its --requests-out .${ext} gives its metrics`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'blis-parity-'));
+        const common = ['--num-instances', '2', '--quiet'];
+        const rows = join(dir, `requests.${ext}`);
+        const one = await runCli([...first, ...common, '--requests-out', rows, '--metrics-out', join(dir, 'first.json')]);
+        expect(one.code, one.err).toBe(0);
+        const two = await runCli(['replay', rows, ...again, ...common, '--metrics-out', join(dir, 'again.json')]);
+        expect(two.code, two.err).toBe(0);
+        const a = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8'));
+        const b = JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8'));
+        for (const k of [...BLOCKS, 'throughput', 'sim'] as const) expect(b[k], k).toEqual(a[k]);
+      });
+    }
+  }
 });

@@ -2,7 +2,7 @@
 import { createCsvTableReader, findColumn, headerMatch, requireColumn } from '../csv-core.js';
 import type { FormatEntry } from '../types.js';
 import { ARRIVAL_CSV_COLUMNS } from '../../workload/request.js';
-import { arrivalFromFields, type ArrivalColumn } from './arrival-fields.js';
+import { ORDER_FIELD, arrivalFromFields, arrivalOrder, type ArrivalColumn } from './arrival-fields.js';
 
 export const arrivalCsvFormat: FormatEntry = {
   name: 'arrival-csv',
@@ -21,6 +21,7 @@ export const arrivalCsvFormat: FormatEntry = {
         const i = findColumn(header, c);
         if (i >= 0) index.set(c, i);
       }
+      const orderAt = findColumn(header, ORDER_FIELD);
       let n = 0;
       let row: string[] = [];
       const get = (name: ArrivalColumn): string | undefined => {
@@ -31,7 +32,7 @@ export const arrivalCsvFormat: FormatEntry = {
         row = r;
         const generated = `r${n++}`;
         const request = arrivalFromFields(get, generated);
-        ctx.emit(request, request.id !== generated);
+        ctx.emit(request, request.id !== generated, orderAt >= 0 ? arrivalOrder(row[orderAt]) : undefined);
       };
     }, options.delimiter),
 };

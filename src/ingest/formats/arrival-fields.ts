@@ -5,7 +5,7 @@
  */
 import { RowError, parseNumber, parseTokens } from '../fields.js';
 import type { ArrivalRequest, ObservedLatency } from '../../workload/request.js';
-import { ARRIVAL_CSV_COLUMNS } from '../../workload/request.js';
+import { ARRIVAL_CSV_COLUMNS, outermostPrefixParent } from '../../workload/request.js';
 
 export type ArrivalColumn = (typeof ARRIVAL_CSV_COLUMNS)[number];
 type Get = (name: ArrivalColumn) => unknown;
@@ -55,6 +55,19 @@ export function arrivalFromFields(get: Get, generatedId: string): ArrivalRequest
   };
 }
 
+/**
+ * The optional `index` field: the request's place in the arrival order of the run that wrote the
+ * file (blis's request records list requests as they finished), which orders requests arriving at
+ * the same microsecond (ReaderContext.emit's `order`).
+ */
+export const ORDER_FIELD = 'index';
+
+export function arrivalOrder(v: unknown): number | undefined {
+  const n = num(v, ORDER_FIELD);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new RowError('FIELD_BAD_INDEX', `${ORDER_FIELD} is ${n}, expected a non-negative integer`);
+  return n;
+}
+
 /** ArrivalRequest → values in ARRIVAL_CSV_COLUMNS order (undefined = not carried). */
 export function arrivalToValues(r: ArrivalRequest): Record<ArrivalColumn, string | number | readonly number[] | undefined> {
   return {
@@ -65,8 +78,8 @@ export function arrivalToValues(r: ArrivalRequest): Record<ArrivalColumn, string
     prefix_group: r.prefix?.group,
     prefix_tokens: r.prefix?.tokens,
     // One enclosing level is carried (a system prompt under a session); deeper chains keep their outermost parent.
-    prefix_parent_group: outermost(r)?.group,
-    prefix_parent_tokens: outermost(r)?.tokens,
+    prefix_parent_group: outermostPrefixParent(r.prefix)?.group,
+    prefix_parent_tokens: outermostPrefixParent(r.prefix)?.tokens,
     hash_ids: r.hashIds?.ids,
     hash_block_tokens: r.hashIds?.blockTokens,
     session_id: r.sessionId,
@@ -79,10 +92,4 @@ export function arrivalToValues(r: ArrivalRequest): Record<ArrivalColumn, string
     ttft_us: r.observed?.ttftUs,
     e2e_us: r.observed?.e2eUs,
   };
-}
-
-function outermost(r: ArrivalRequest): { group: string; tokens: number } | undefined {
-  let p = r.prefix?.parent;
-  while (p?.parent !== undefined) p = p.parent;
-  return p;
 }

@@ -1,6 +1,6 @@
 /** Arrival JSONL: one object per line with the ARRIVAL_CSV_COLUMNS names (hash_ids an array). */
 import type { FormatEntry } from '../types.js';
-import { arrivalFromFields } from './arrival-fields.js';
+import { ORDER_FIELD, arrivalFromFields, arrivalOrder } from './arrival-fields.js';
 import { createJsonLinesReader, firstObjectHasKeys } from './json-lines.js';
 
 export const arrivalJsonlFormat: FormatEntry = {
@@ -14,7 +14,7 @@ export const arrivalJsonlFormat: FormatEntry = {
     return createJsonLinesReader(ctx, (obj) => {
       const generated = `r${n++}`;
       const request = arrivalFromFields((name) => obj[name], generated);
-      ctx.emit(request, request.id !== generated);
+      ctx.emit(request, request.id !== generated, arrivalOrder(obj[ORDER_FIELD]));
     });
   },
 };

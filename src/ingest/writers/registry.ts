@@ -28,6 +28,8 @@ export class WriterRegistry {
   /** The writer for an output path by its name (TraceV2 names first, then .csv, .jsonl). */
   forPath(path: string): WriterEntry {
     for (const e of this.byName.values()) if (e.matches(path)) return e;
-    throw new InputError('UNKNOWN_FORMAT', path, `cannot tell the output format from the file name; use .csv, .jsonl or x.trace_data.csv, or pass --to-format (${this.names().join(', ')})`);
+    // OTLP spans hold a simulation's timings, which an arrival stream does not: a run or replay writes them.
+    const spans = /\.(pb|json)(\.gz)?$/i.test(path) ? '; OTLP spans are written by blis run or blis replay --otlp-out FILE.pb|.json, from a simulation' : '';
+    throw new InputError('UNKNOWN_FORMAT', path, `cannot tell the output format from the file name; use .csv, .jsonl or x.trace_data.csv, or pass --to-format (${this.names().join(', ')})${spans}`);
   }
 }
