@@ -9,7 +9,6 @@
  * (batch-queue.ts). With async scheduling, a request arriving while a step runs is scheduled two
  * steps on (one later than synchronously) and a finished request's slot and blocks serve the
  * step after next; an idle engine has no lag.
- *
  * CPU-tier loads (scheduler.ts) are reported at the end of the first step that ends after their
  * data landed and was formed no earlier than the load; with no step running, a timer ends the wait.
  * The data-parallel ranks of an MoE server start and end their steps together (lockstep.ts).
@@ -313,11 +312,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
         r.firstTokenUs = tokenUs;
         this.listener.onFirstToken?.(r, tokenUs);
         if ((r.state as RequestState) === RequestState.Aborted) continue; // the listener may abort it
-      } else if (r.stalledSinceUs >= 0) {
-        this.noteStalledToken(r, now);
-      } else {
-        decodeEmitted++;
-      }
+      } else if (r.stalledSinceUs >= 0) this.noteStalledToken(r, now);
+      else decodeEmitted++;
       if (detail && (r.outputDone - 1) % this.config.detail.tokenEvery === 0) r.tokenTimesUs!.push(tokenUs);
       if (preempted) {
         r.stalledSinceUs = now; // the in-flight step's token is its last before the stall

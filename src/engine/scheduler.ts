@@ -389,8 +389,7 @@ export class Scheduler extends CpuLoadManager {
     if (r.outputDone > 0 && r.stalledSinceUs < 0 && r.pendingTokens === 0) r.stalledSinceUs = nowUs; // else the token in flight sets it
     this.preemptionsTotal++;
     r.state = RequestState.Waiting;
-    // The instance gives a request detail arrays only when detail recording is on.
-    if (r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs);
+    if (r.preemptionTimesUs !== null) r.preemptionTimesUs.push(nowUs); // detail arrays exist only with detail recording
     this.waiting.pushPreempted(r);
   }
 }
