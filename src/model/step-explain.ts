@@ -68,6 +68,9 @@ export function explainStep(choice: StepTimeChoice, ctx: StepTimeContext, batch:
   const options = choice.options as Record<string, unknown>;
   const terms: StepTerm[] = [];
   let asyncSyncUs = 0;
+  // basisSplit's extra GPU µs (the fitted per-model constants), which it adds before the basis terms.
+  let gpuExtraUs = 0;
+  let summedTerms = -1;
   if (choice.name === 'linear') {
     const c = linearCoefficients(ctx, options);
     let pre = 0;
@@ -98,19 +101,20 @@ export function explainStep(choice: StepTimeChoice, ctx: StepTimeContext, batch:
       const unit = UNITS[name] ?? 'µs';
       terms.push({ term: name, side: (CPU_BASIS as readonly string[]).includes(name) ? 'cpu' : 'gpu', basis: values[i]!, unit, coefficient: coefficients[i]!, us: coefficients[i]! * values[i]!, meaning: MEANING[name] });
     });
+    summedTerms = terms.length;
+    gpuExtraUs = f === null ? 0 : f.layersUs + f.hopsUs;
     if (f !== null && f.layersUs !== 0) terms.push({ term: 'layers', side: 'gpu', basis: ctx.model.numLayers, unit: 'layers', coefficient: f.entry.layerUs, us: f.layersUs, meaning: 'per layer per step (a floor the roofline misses)' });
     if (f !== null && f.hopsUs !== 0) terms.push({ term: 'allreduce_hops', side: 'gpu', basis: f.hopsUs / f.entry.hopUs, unit: 'hops', coefficient: f.entry.hopUs, us: f.hopsUs, meaning: 'per ring hop of the TP all-reduces, 2(tp - 1) a collective' });
   } else {
     // A model registered by a library user: only its total is known.
-    terms.push({ term: 'step', side: 'gpu', basis: 1, unit: 'steps', coefficient: model.stepTimeUs(batch), us: model.stepTimeUs(batch), meaning: `the ${choice.name} model's step time (no terms)` });
+    const us = model.stepTimeUs(batch);
+    terms.push({ term: 'step', side: 'gpu', basis: 1, unit: 'steps', coefficient: us, us, meaning: `the ${choice.name} model's step time (no terms)` });
   }
   // Summed in the models' order (basisSplit: the per-model GPU constants first, then the basis),
   // each side apart, so the totals are theirs to the bit.
-  const extras = terms.filter((t) => t.term === 'layers' || t.term === 'allreduce_hops');
-  let gpu = extras.length === 2 ? extras[0]!.us + extras[1]!.us : extras.length === 1 ? extras[0]!.us : 0;
+  let gpu = gpuExtraUs;
   let cpu = 0;
-  for (const t of terms) {
-    if (extras.includes(t)) continue;
+  for (const t of terms.slice(0, summedTerms < 0 ? terms.length : summedTerms)) {
     if (t.side === 'cpu') cpu += t.us;
     else gpu += t.us;
   }

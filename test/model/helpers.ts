@@ -1,4 +1,5 @@
 import type { BatchShape } from '../../src/model/step-time.js';
+import type { ModelSpec } from '../../src/model/model-spec.js';
 
 /** A batch from [newTokens, contextTokens, isPrefill] triples. */
 export function batchOf(reqs: ReadonlyArray<readonly [number, number, 0 | 1]>): BatchShape {
@@ -17,4 +18,12 @@ export function batchOf(reqs: ReadonlyArray<readonly [number, number, 0 | 1]>): 
 /** k decodes, each with `context` tokens already cached. */
 export function decodes(k: number, context: number): BatchShape {
   return batchOf(Array.from({ length: k }, () => [1, context, 0] as const));
+}
+
+/** Smallest TP valid for the model that leaves room on an 80 GB GPU. */
+export function tpFor(m: ModelSpec): number {
+  for (const tp of [1, 2, 4, 8]) {
+    if (m.numAttentionHeads % tp === 0 && (m.totalParams * m.weightBytes) / tp < 60e9) return tp;
+  }
+  return 8;
 }

@@ -10,17 +10,8 @@ import { createStepTimeModel, resolveStepTime } from '../../src/model/registry.j
 import { listModels, getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
 import { coefficientsFromJson } from '../../src/model/fitted.js';
-import type { ModelSpec } from '../../src/model/model-spec.js';
 import type { StepTimeContext } from '../../src/model/step-time.js';
-import { batchOf } from './helpers.js';
-
-/** Smallest TP valid for the model that leaves room on an 80 GB GPU. */
-function tpFor(m: ModelSpec): number {
-  for (const tp of [1, 2, 4, 8]) {
-    if (m.numAttentionHeads % tp === 0 && (m.totalParams * m.weightBytes) / tp < 60e9) return tp;
-  }
-  return 8;
-}
+import { batchOf, tpFor } from './helpers.js';
 
 const reqArb = fc.tuple(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 0, max: 16384 }), fc.constantFrom<0 | 1>(0, 1));
 

@@ -3,16 +3,7 @@ import fc from 'fast-check';
 import { STEP_TIME_MODELS } from '../../src/model/registry.js';
 import { listModels, getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
-import type { ModelSpec } from '../../src/model/model-spec.js';
-import { batchOf } from './helpers.js';
-
-/** Smallest TP valid for the model that leaves room on an 80 GB GPU. */
-function tpFor(m: ModelSpec): number {
-  for (const tp of [1, 2, 4, 8]) {
-    if (m.numAttentionHeads % tp === 0 && m.totalParams * m.weightBytes / tp < 60e9) return tp;
-  }
-  return 8;
-}
+import { batchOf, tpFor } from './helpers.js';
 
 /**
  * Models with a decode-only aggregate. Left out: sparse attention (GLM-5.2), whose decode reads
