@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'smallKernelFloorRatio', 'smallKernelFloorSource', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -56,7 +56,8 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
  * `source`, `interconnect` (from the link bandwidth), `computeCapability` (0: unknown, so no
  * architecture-specific backend is assumed) and the achieved rates are optional: missing
  * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
- * Unknown fields are rejected.
+ * `smallKernelFloorRatio` (with `smallKernelFloorSource`) is optional too: without it a small
+ * kernel's floor is H100's. Unknown fields are rejected.
  */
 export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -77,6 +78,10 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   const source = o['source'];
   if (source !== undefined && typeof source !== 'string') {
     throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: source`, `found ${JSON.stringify(source)}; expected a string`);
+  }
+  const floorSource = o['smallKernelFloorSource'];
+  if (floorSource !== undefined && typeof floorSource !== 'string') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: smallKernelFloorSource`, `found ${JSON.stringify(floorSource)}; expected a string`);
   }
   const achievedSource = o['achievedSource'];
   if (achievedSource !== undefined && typeof achievedSource !== 'string') {
@@ -141,6 +146,8 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     int8Tops,
     int8AchievedTops,
     computeCapability: num(o, 'computeCapability', where, false, true),
+    ...(o['smallKernelFloorRatio'] !== undefined ? { smallKernelFloorRatio: num(o, 'smallKernelFloorRatio', where, true, false) } : {}),
+    ...(floorSource !== undefined ? { smallKernelFloorSource: floorSource } : {}),
     source: source ?? where,
     achievedSource: [achievedSource, derivedNote, fp4Note, int8Note].filter((x) => x).join('; ') || where,
   });

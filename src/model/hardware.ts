@@ -46,6 +46,14 @@ export interface HardwareSpec {
    * block size (./kv-block-size.ts).
    */
   readonly computeCapability: number;
+  /**
+   * Duration floor of a small kernel that is neither a GEMM nor attention (norms, rotary, KV-cache
+   * write, SiLU-and-mul, sampler passes), as a multiple of H100's: the SM clock and the latency chain
+   * of such a kernel differ between GPUs where a GEMM's floor does not. Absent: 1 (H100's).
+   */
+  readonly smallKernelFloorRatio?: number;
+  /** Where smallKernelFloorRatio comes from (measurement and commit, or the rule that derived it). */
+  readonly smallKernelFloorSource?: string;
   /** Datasheet source. */
   readonly source: string;
   /** Where the achieved rates come from (measurement and commit, or the rule that derived them). */

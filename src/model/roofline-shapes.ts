@@ -46,6 +46,10 @@ export interface RooflineShapes {
   readonly bytesPerUs: number;
   /** GPU kernels launched per step (each costs at least the kernel floor). */
   readonly kernelsPerStep: number;
+  /** Of those, the small ones that are neither GEMMs nor attention (their floor is the GPU's smallKernelFloorRatio × the floor). */
+  readonly smallKernelsPerStep: number;
+  /** µs of the kernels' floors per step: every kernel at the floor, the small ones at this GPU's multiple of it. */
+  readonly kernelFloorUsPerStep: number;
   /** TP all-reduces per step (2 per layer, 1 for the vocabulary-parallel embedding) and the bytes of each per token. */
   readonly allReducesPerStep: number;
   readonly allReduceBytesPerToken: number;
@@ -161,6 +165,17 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   // Indexer: wq_b, wk + weights GEMM, k norm, q rope + quantise, k rope + cache insert, fp8 logits, top-k.
   const indexerKernels = sa === null ? 0 : 7 * sa.indexerLayers;
   const kernelsFixed = 1 /* embedding */ + 1 /* final norm */ + 1 /* lm head */ + 6 /* sampler: upcast, temperature, softmax, exponential, divide, argmax */ + filterKernels(passes);
+  // The small kernels among them: all but the GEMMs (QKV, output, gate-up, down, MoE router, w13,
+  // w2, lm head) and attention. Their floor follows the GPU (HardwareSpec.smallKernelFloorRatio);
+  // the indexer's run only on Hopper and Blackwell, at H100's floor.
+  let smallPerLayer = 2 /* norms */ + 1 /* rotary */ + 1 /* cache write */;
+  if (mlpWidth > 0) smallPerLayer += 1; // SiLU-and-mul
+  if (isMoe) smallPerLayer += 4 * moeShare; // top-k softmax, moe_align_block_size, activation, top-k sum
+  if (activationQuant) smallPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 * moeShare : 0);
+  const smallKernelsPerStep = L * smallPerLayer + kernelsFixed - 1; // every fixed kernel but the lm head
+  const kernelsPerStep = L * kernelsPerLayer + kernelsFixed + indexerKernels;
+  // At a ratio of 1 the second term is exactly 0, so H100's floor is the plain product, bit for bit.
+  const kernelFloorUsPerStep = kernelsPerStep * p.kernelFloorUs + smallKernelsPerStep * ((hw.smallKernelFloorRatio ?? 1) - 1) * p.kernelFloorUs;
 
   return Object.freeze({
     layers: L,
@@ -184,7 +199,9 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     attnRates: Object.freeze({ bytesPerUs, flopsPerUs: hw.bf16Tflops * 1e6 * p.attentionComputeEfficiency, exponent: p.gemmTransitionExponent }),
     elementwiseBytesPerToken,
     bytesPerUs,
-    kernelsPerStep: L * kernelsPerLayer + kernelsFixed + indexerKernels,
+    kernelsPerStep,
+    smallKernelsPerStep,
+    kernelFloorUsPerStep,
     allReducesPerStep: tp > 1 ? 2 * L + 1 : 0,
     allReduceBytesPerToken: h * ab,
     collective: collectiveCost(hw, tp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }),

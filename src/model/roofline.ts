@@ -107,7 +107,7 @@ export function rooflineBasis(ctx: StepTimeContext, params: RooflineParams = ROO
   const gemms = s.layerGemms;
   const moe = s.moe;
   const coll = s.collective;
-  const kernelsUs = s.kernelsPerStep * params.kernelFloorUs;
+  const kernelsUs = s.kernelFloorUsPerStep;
 
   /** µs of the dense GEMMs (all layers) and of the fused MoE for T tokens in the step. */
   const gemmTermsUs = (T: number, which: 0 | 1): number => {

@@ -27,7 +27,7 @@ const MEANING: Readonly<Record<RooflineBasisName, string>> = Object.freeze({
   moe_us: "fused-MoE expert GEMMs: the weights of the distinct experts the step's tokens touch, tokens padded per expert",
   act_us: 'elementwise traffic: norms, rotary, cache write, activation, MoE sum, fp8 activation quantisation',
   sampling_us: "logits over vocabulary x requests: the sampler's passes and the TP logits gather",
-  kernels_us: 'kernels in the step x the per-kernel duration floor (launch and tail of each small kernel)',
+  kernels_us: 'kernels in the step x the per-kernel duration floor (launch and tail of each small kernel), the small non-GEMM ones at this GPU\'s multiple of it',
   filter_us: "sampler filters the model's default sampling parameters turn on: top-p sort, top-k, penalties",
 });
 
