@@ -12,7 +12,8 @@
  * CUDA graph and replayed, µs per call. blis's side is the roofline basis's `moe_us` (the two
  * expert GEMMs: the distinct experts' weights and the padded tokens' FLOPs) for a step of that
  * many tokens divided by the MoE layers, plus the floors of the layer's MoE kernels at the
- * shipped kernel-floor coefficient: seven, and two more (activation quantisation) for fp8 w8a8.
+ * shipped kernel-floor coefficient: seven, and two more (activation quantisation) for fp8 w8a8;
+ * the small ones among them at the GPU's small-kernel floor ratio, as blis costs them.
  * The GPU-side rates are the catalog's; nothing here is fitted to these figures.
  *
  * Each published table names its source, GPU, shape, dtype, tile config and harness. Shapes the
@@ -154,11 +155,11 @@ const floorUs = M.ROOFLINE_DEFAULTS.kernelFloorUs * coeffs.kernels_us;
 const MOE = M.ROOFLINE_BASIS.indexOf('moe_us');
 const out = new Float64Array(M.ROOFLINE_BASIS.length);
 
-/** blis's µs for one MoE layer of a `tokens`-token step. */
-function blisLayerUs(basis, model, kernels, tokens) {
+/** blis's µs for one MoE layer of a `tokens`-token step; `floorsUs`: the layer's kernel floors. */
+function blisLayerUs(basis, model, floorsUs, tokens) {
   const shape = { size: 1, newTokens: Int32Array.of(tokens), contextTokens: Int32Array.of(0), isPrefill: Uint8Array.of(1), totalNewTokens: tokens, numPrefill: 1 };
   basis(shape, out);
-  return (coeffs.moe_us * out[MOE]) / model.moeLayers + kernels * floorUs;
+  return (coeffs.moe_us * out[MOE]) / model.moeLayers + floorsUs;
 }
 
 const pct = (blis, measured) => ((blis - measured) / measured) * 100;
@@ -170,6 +171,11 @@ for (const t of TABLES) {
   const model = t.model();
   const basis = M.rooflineBasis({ model, hardware: M.getHardware(t.gpu), tp: t.tp });
   const kernels = t.fp8 ? 9 : 7;
+  // The router, w13 and w2 GEMMs keep the floor; the small ones (top-k softmax, block alignment,
+  // activation, top-k sum, and fp8's two activation quantisations) pay the GPU's multiple of it,
+  // as in blis's kernels_us (docs/model.md, small-kernel floor).
+  const small = kernels - 3;
+  const floorsUs = (3 + small * (M.getHardware(t.gpu).smallKernelFloorRatio ?? 1)) * floorUs;
   const names = Object.keys(t.series);
   const tokens = [...new Set(names.flatMap((n) => t.series[n].map(([x]) => x)))].sort((a, b) => a - b);
   console.log(`\n${t.title}${t.harness ? ` [harness: ${t.harness}]` : ''}`);
@@ -177,7 +183,7 @@ for (const t of TABLES) {
   console.log(`  tokens  ${names.map((n) => n.padStart(9)).join(' ')}     blis  ${names.map((n) => `err ${n}`.padStart(12)).join(' ')}`);
   const big = Object.fromEntries(names.map((n) => [n, []]));
   for (const x of tokens) {
-    const blis = blisLayerUs(basis, model, kernels, x);
+    const blis = blisLayerUs(basis, model, floorsUs, x);
     const cells = names.map((n) => t.series[n].find(([y]) => y === x)?.[1]);
     names.forEach((n, i) => { if (cells[i] !== undefined && x >= 1024) big[n].push(pct(blis, cells[i])); });
     const meas = cells.map((m) => (m === undefined ? '-'.padStart(9) : fmt(m, 9)));
@@ -190,7 +196,7 @@ for (const t of TABLES) {
   const peak = t.fp8 ? M.getHardware(t.gpu).fp8Tflops : M.getHardware(t.gpu).bf16Tflops;
   const rate = (us) => `${(flops / us / 1e6).toFixed(0)}`;
   const measuredRates = names.map((n) => t.series[n].find(([y]) => y === last)?.[1]).filter((m) => m !== undefined).map(rate);
-  console.log(`  at ${last} tokens, expert GEMM TFLOP/s: measured ${measuredRates.join(' / ')}, blis ${rate(blisLayerUs(basis, model, kernels, last))}, datasheet ${peak}`);
+  console.log(`  at ${last} tokens, expert GEMM TFLOP/s: measured ${measuredRates.join(' / ')}, blis ${rate(blisLayerUs(basis, model, floorsUs, last))}, datasheet ${peak}`);
   for (const n of names) {
     if (big[n].length > 0) summary.push(`${t.title}, ${n}: ${big[n].map((e) => `${e.toFixed(0)} %`).join(', ')}${t.harness ? ' (other harness)' : ''}`);
   }
