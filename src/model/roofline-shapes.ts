@@ -155,7 +155,9 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   // The indexer per token and layer: its q read at 16 bits and written at 8 (per-token-group fp8
   // quantisation), its k normed, rotated and quantised into its cache.
   const indexerElementwise = sa === null ? 0 : sa.indexerLayers * (3 * sa.indexHeads * sa.indexHeadDim + 8 * sa.indexHeadDim + indexerCacheBytesPerToken(sa));
-  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab + indexerElementwise; // + embedding row gather and write
+  // Per-head query and key RMSNorm before the rotary (./qk-norm.ts): each such layer reads and writes q and k once more.
+  const qkNormElementwise = m.qkNormLayers * 2 * ((m.numAttentionHeads / tp + kvHeadsPerGpu) * m.headDim) * ab;
+  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab + indexerElementwise + qkNormElementwise; // + embedding row gather and write
 
   let kernelsPerLayer = 2 /* norms */ + 2 /* qkv, o */ + 1 /* rotary */ + 1 /* cache write */ + 1 /* attention */;
   if (mlpWidth > 0) kernelsPerLayer += 3;
@@ -172,8 +174,9 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   if (mlpWidth > 0) smallPerLayer += 1; // SiLU-and-mul
   if (isMoe) smallPerLayer += 4 * moeShare; // top-k softmax, moe_align_block_size, activation, top-k sum
   if (activationQuant) smallPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 * moeShare : 0);
-  const smallKernelsPerStep = L * smallPerLayer + kernelsFixed - 1; // every fixed kernel but the lm head
-  const kernelsPerStep = L * kernelsPerLayer + kernelsFixed + indexerKernels;
+  const qkNormKernels = m.qkNormLayers; // the query and key norms in one Inductor combo kernel (./qk-norm.ts)
+  const smallKernelsPerStep = L * smallPerLayer + kernelsFixed - 1 + qkNormKernels; // every fixed kernel but the lm head
+  const kernelsPerStep = L * kernelsPerLayer + kernelsFixed + indexerKernels + qkNormKernels;
   // At a ratio of 1 the second term is exactly 0, so H100's floor is the plain product, bit for bit.
   const kernelFloorUsPerStep = kernelsPerStep * p.kernelFloorUs + smallKernelsPerStep * ((hw.smallKernelFloorRatio ?? 1) - 1) * p.kernelFloorUs;
 
