@@ -4,14 +4,16 @@
  * kernel count per step, the attention rates, the collective cost and the sampler's bytes. The
  * step function (./roofline.ts) only multiplies these by the batch's tokens and requests.
  *
- * What vLLM 0.15 runs per decoder layer (model_executor/models/llama.py and friends, with its
- * custom ops): fused add+RMSNorm, QKV projection, rotary embedding, KV-cache write, attention
+ * What vLLM 0.15 runs per decoder layer (model_executor/models/llama.py and friends, compiled by
+ * Inductor; docs/model.md, Kernel census): fused add+RMSNorm, QKV projection (then the per-head
+ * q/k norm of Qwen3-style models, ./qk-norm.ts), rotary embedding, KV-cache write, attention
  * (one FlashAttention call for prefill and decode requests together), output projection, TP
  * all-reduce, fused add+RMSNorm, gate-up projection, SiLU-and-mul, down projection, all-reduce.
  * MoE layers (layers/fused_moe) replace the MLP by router GEMM, top-k softmax,
  * moe_align_block_size, the fused w13 GEMM, activation, the fused w2 GEMM and the top-k sum,
  * plus the shared expert's MLP where the model has one. w8a8 fp8 and int8 checkpoints (and nvfp4
- * w4a4 on fp4 tensor cores) add one activation-quantisation kernel before each quantised GEMM input.
+ * w4a4 on fp4 tensor cores) add one activation-quantisation kernel before each quantised GEMM input
+ * (Inductor may fold some into the kernel before them: not modelled, docs/calibration.md).
  */
 import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
