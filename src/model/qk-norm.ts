@@ -9,9 +9,10 @@
  * the query norm and the key norm compile into one kernel and the query and key rotary into one
  * more: "After qkv_proj, we reduces from 5 kernels to 2 kernels: 1 for qk-norm and 1 for qk-rope"
  * (#26682, a Qwen3-0.6B trace), and the unfused path is "a triton kernel for Qknorm, a Triton kernel
- * for RoPE, reshape_and_cache_flash" (vllm-project/vllm#38621). So such a layer runs one more small
- * kernel than a Llama layer (whose rotary is the one kernel), and q and k are read and written once
- * more. vLLM's fused QK-norm + RoPE pass (`enable_qk_norm_rope_fusion`) is off by default
+ * for RoPE, reshape_and_cache_flash" (vllm-project/vllm#38621); vLLM also sets
+ * `benchmark_combo_kernel`, so Inductor keeps a combination where it times faster (#26682's trace
+ * shows it kept). So such a layer runs one more small kernel than a Llama layer (whose rotary is
+ * the one kernel), and q and k are read and written once more. vLLM's fused QK-norm + RoPE pass (`enable_qk_norm_rope_fusion`) is off by default
  * (vllm-project/vllm#34391: it regressed on H100).
  *
  * Which layers, as vLLM 0.15's model code builds them (the norm before the rotary embedding):
