@@ -7,6 +7,7 @@ import { InputError } from '../kernel/errors.js';
 import type { MlaShape, ModelSpec } from './model-spec.js';
 import { type GenerationDefaults, NO_GENERATION_DEFAULTS } from './generation-config.js';
 import { type ContextLength, contextLength, hasLengthKey } from './max-model-len.js';
+import { qkNormLayerCount } from './qk-norm.js';
 import { quantizationObject, readQuantization } from './quantization.js';
 import { ropeCacheBytes, visionTowerParams } from './rope-cache.js';
 import { NON_ATTENTION_REFUSAL, nonAttentionLayers } from './sequence-mixers.js';
@@ -309,6 +310,7 @@ export function modelSpecFromHfConfig(config: object, name: string, where: strin
     expertsPerToken,
     moeLayers,
     ...slidingAttention(c, modelType, layers, maxPos, w),
+    qkNormLayers: qkNormLayerCount(c, modelType, layers),
     moeIntermediateSize: moeIntermediate,
     sharedExpertIntermediateSize: sharedIntermediate,
     tieWordEmbeddings: tied,

@@ -45,6 +45,8 @@ export interface ModelSpec {
   /** Sliding-window attention: the window in tokens (0 = none) and the layers that use it (the others attend to the whole context). */
   readonly slidingWindow: number;
   readonly slidingLayers: number;
+  /** Layers whose attention RMS-normalises each query and key head before the rotary embedding, a kernel of its own in vLLM 0.15 (Qwen3, Gemma 3; not Llama 4, whose norm follows the rotary; ./qk-norm.ts). */
+  readonly qkNormLayers: number;
   /** Per-expert MLP width for MoE (equals intermediateSize for dense). */
   readonly moeIntermediateSize: number;
   /** Shared (always active) expert width, 0 if none. */

@@ -4,14 +4,16 @@
  * kernel count per step, the attention rates, the collective cost and the sampler's bytes. The
  * step function (./roofline.ts) only multiplies these by the batch's tokens and requests.
  *
- * What vLLM 0.15 runs per decoder layer (model_executor/models/llama.py and friends, with its
- * custom ops): fused add+RMSNorm, QKV projection, rotary embedding, KV-cache write, attention
+ * What vLLM 0.15 runs per decoder layer (model_executor/models/llama.py and friends, compiled by
+ * Inductor; docs/model.md, Kernel census): fused add+RMSNorm, QKV projection (then the per-head
+ * q/k norm of Qwen3-style models, ./qk-norm.ts), rotary embedding, KV-cache write, attention
  * (one FlashAttention call for prefill and decode requests together), output projection, TP
  * all-reduce, fused add+RMSNorm, gate-up projection, SiLU-and-mul, down projection, all-reduce.
  * MoE layers (layers/fused_moe) replace the MLP by router GEMM, top-k softmax,
  * moe_align_block_size, the fused w13 GEMM, activation, the fused w2 GEMM and the top-k sum,
  * plus the shared expert's MLP where the model has one. w8a8 fp8 and int8 checkpoints (and nvfp4
- * w4a4 on fp4 tensor cores) add one activation-quantisation kernel before each quantised GEMM input.
+ * w4a4 on fp4 tensor cores) add one activation-quantisation kernel before each quantised GEMM input
+ * (Inductor may fold some into the kernel before them: not modelled, docs/calibration.md).
  */
 import type { ModelSpec } from './model-spec.js';
 import type { HardwareSpec } from './hardware.js';
@@ -155,7 +157,9 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   // The indexer per token and layer: its q read at 16 bits and written at 8 (per-token-group fp8
   // quantisation), its k normed, rotated and quantised into its cache.
   const indexerElementwise = sa === null ? 0 : sa.indexerLayers * (3 * sa.indexHeads * sa.indexHeadDim + 8 * sa.indexHeadDim + indexerCacheBytesPerToken(sa));
-  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab + indexerElementwise; // + embedding row gather and write
+  // Per-head query and key RMSNorm before the rotary (./qk-norm.ts): each such layer reads and writes q and k once more.
+  const qkNormElementwise = m.qkNormLayers * 2 * ((m.numAttentionHeads / tp + kvHeadsPerGpu) * m.headDim) * ab;
+  const elementwiseBytesPerToken = L * perLayer + 2 * h * ab + indexerElementwise + qkNormElementwise; // + embedding row gather and write
 
   let kernelsPerLayer = 2 /* norms */ + 2 /* qkv, o */ + 1 /* rotary */ + 1 /* cache write */ + 1 /* attention */;
   if (mlpWidth > 0) kernelsPerLayer += 3;
@@ -172,8 +176,9 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   if (mlpWidth > 0) smallPerLayer += 1; // SiLU-and-mul
   if (isMoe) smallPerLayer += 4 * moeShare; // top-k softmax, moe_align_block_size, activation, top-k sum
   if (activationQuant) smallPerLayer += (attnQuantised ? 2 : 0) + (mlpWidth > 0 ? 2 : 0) + (isMoe ? 2 * moeShare : 0);
-  const smallKernelsPerStep = L * smallPerLayer + kernelsFixed - 1; // every fixed kernel but the lm head
-  const kernelsPerStep = L * kernelsPerLayer + kernelsFixed + indexerKernels;
+  const qkNormKernels = m.qkNormLayers; // the query and key norms in one Inductor combo kernel (./qk-norm.ts)
+  const smallKernelsPerStep = L * smallPerLayer + kernelsFixed - 1 + qkNormKernels; // every fixed kernel but the lm head
+  const kernelsPerStep = L * kernelsPerLayer + kernelsFixed + indexerKernels + qkNormKernels;
   // At a ratio of 1 the second term is exactly 0, so H100's floor is the plain product, bit for bit.
   const kernelFloorUsPerStep = kernelsPerStep * p.kernelFloorUs + smallKernelsPerStep * ((hw.smallKernelFloorRatio ?? 1) - 1) * p.kernelFloorUs;
 

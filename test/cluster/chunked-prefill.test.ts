@@ -39,7 +39,7 @@ describe('chunked prefill off', () => {
   });
 
   it('the CLI flag: whole prompts wait longer for their first token under load (same traffic, same seed)', async () => {
-    const base = ['run', '--model', 'qwen/qwen3-14b', '--hardware', 'H100', '--rate', '30', '--num-requests', '400', '--max-model-len', '4096', '--max-num-batched-tokens', '4096', '--seed', '3', '--output', 'json', '--quiet'];
+    const base = ['run', '--model', 'qwen/qwen3-14b', '--hardware', 'H100', '--rate', '40', '--num-requests', '400', '--max-model-len', '4096', '--max-num-batched-tokens', '4096', '--seed', '3', '--output', 'json', '--quiet'];
     const chunked = JSON.parse((await runCli(base)).out);
     const whole = await runCli([...base, '--no-enable-chunked-prefill']);
     expect(whole.code).toBe(0);
