@@ -8,8 +8,8 @@
  * once in eight, and by then most of the blocks have been reused.
  *
  * Here such a request defers its key's blocks too while it is the only request of its key on
- * the instance, and when it leaves, what it deferred stays pending (the request, the range of its
- * chain, the pool's allocation count then). Its blocks go back to the free queue unhashed. Before
+ * the instance, and when it leaves, what it deferred stays pending (its block ids and hashes in a
+ * log, the pool's allocation count then). Its blocks go back to the free queue unhashed. Before
  * anything can read the key's list on this instance (the next request of the key arriving here,
  * a router asking what this instance holds of it), the pending blocks that no allocation has
  * taken since are registered, in block order: exactly the blocks eager registration would still
@@ -22,7 +22,10 @@
  * A pending request is forgotten once the pool has made `totalBlocks` allocations since it left:
  * each of its blocks was then at most that many places from the free queue's head, and nothing
  * could take one out of the middle (an unhashed block is never a hit), so every one has been
- * reallocated. Memory is bounded by the requests that left within that many allocations.
+ * reallocated. Memory is bounded by the requests that left within that many allocations: their
+ * blocks, each freed and not reallocated before it left or reallocated since, number at most
+ * twice the pool. Everything lives in typed arrays (per-key objects in a Map cost more in
+ * collection than the registrations they saved).
  */
 import type { EngineRequest } from './engine-request.js';
 import type { KvBlockPool } from './kv-cache.js';
