@@ -40,6 +40,12 @@ export class KvBlockPool {
   private readonly refCount: Int32Array;
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
+  /**
+   * 1 where blockHash is not NONE. What allocation and registration read first: a byte per block
+   * stays in the CPU cache where the hashes (8 bytes, read as the free queue hands out scattered
+   * ids) did not, and most blocks come back unhashed (deferred registration).
+   */
+  private readonly hashed: Uint8Array;
   /** Hash → the oldest block registered with it; entries whose block no longer holds the hash are stale. */
   private readonly hashToBlock: LazyIndex;
   /** Distinct shared hashes held by some block (the index's live entries). */
@@ -65,6 +71,7 @@ export class KvBlockPool {
     this.totalBlocks = totalBlocks;
     this.refCount = new Int32Array(totalBlocks);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
+    this.hashed = new Uint8Array(totalBlocks);
     this.hashToBlock = new LazyIndex(this.blockHash);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
@@ -159,7 +166,7 @@ export class KvBlockPool {
     if (b === NONE) return NONE;
     this.refCount[b] = 1;
     this.allocStamp[b] = ++this.allocations;
-    if (this.blockHash[b] !== NONE) this.evict(b);
+    if (this.hashed[b] !== 0) this.evict(b);
     return b;
   }
 
@@ -182,12 +189,13 @@ export class KvBlockPool {
    * block's hash is never reported to the sink (kv-groups: the router hears of one group only).
    */
   cache(block: number, hash: number, privateKey = NONE, pos = 0, quiet = false): void {
-    if (this.blockHash[block] !== NONE) return;
+    if (this.hashed[block] !== 0) return;
     if (this.quietBlocks !== null) this.quietBlocks[block] = quiet ? 1 : 0;
     else if (quiet) (this.quietBlocks = new Uint8Array(this.totalBlocks))[block] = 1;
     if (privateKey !== NONE && this.sinkValue === null) {
       // Only requests of this id can produce the hash: it goes to the id's list, not the index.
       this.blockHash[block] = hash;
+      this.hashed[block] = 1;
       this.priv.add(block, privateKey, pos);
       this.privateUsed = true;
       return;
@@ -195,6 +203,7 @@ export class KvBlockPool {
     // Read before this block takes the hash: a stale entry may name this very block.
     const first = this.headOf(hash);
     this.blockHash[block] = hash;
+    this.hashed[block] = 1;
     if (first === NONE) {
       this.hashToBlock.set(hash, block);
       this.cached++;
@@ -224,6 +233,7 @@ export class KvBlockPool {
       if (this.refCount[b]! < 0) throw new Error(`negative refcount on block ${b}`);
       if (this.refCount[b] === 0) zero++;
       const h = this.blockHash[b]!;
+      if ((h !== NONE ? 1 : 0) !== this.hashed[b]) throw new Error(`block ${b}'s hashed flag disagrees with its hash ${h}`);
       if (h === NONE || this.priv.has(b)) continue;
       if (this.dupPrev[b] === NONE) {
         heads++;
@@ -240,6 +250,7 @@ export class KvBlockPool {
   private evict(b: number): void {
     const h = this.blockHash[b]!;
     this.blockHash[b] = NONE;
+    this.hashed[b] = 0;
     if (this.priv.has(b)) {
       this.priv.remove(b);
       return;
