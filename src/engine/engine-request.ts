@@ -84,6 +84,8 @@ export class EngineRequest {
   keyShared = false;
   keyJoined = false;
   keyDefers = false;
+  /** No later request carries its key (alone in its group: RequestLedger.aloneInGroup): what it defers is never left pending. */
+  keyLast = false;
   /** While joined: its key's slot there (pending-keys.ts). */
   keySlot = -1;
   /** Finish after the first token and hold the KV blocks until a step reports the decode side's read (P/D prefill side, pd-hooks.ts). */
@@ -262,6 +264,7 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
     if (aloneInGroup) {
       r.deferPrivate = true;
       r.privateInPool = true;
+      r.keyLast = true;
     }
   }
   return r;

@@ -110,7 +110,8 @@ export class PendingKeys {
 
   /**
    * Request `r` (joined) leaves for good, before its blocks are freed: when it deferred, what it
-   * deferred ([sharedBlocks, numHashedBlocks) of its chain) becomes pending.
+   * deferred ([sharedBlocks, numHashedBlocks) of its chain) becomes pending, unless no later
+   * request carries its key (EngineRequest.keyLast: nothing will read them).
    */
   leave(r: EngineRequest): void {
     r.keyJoined = false;
@@ -119,7 +120,7 @@ export class PendingKeys {
     this.live[s]!--;
     if (this.holder[s] === r) {
       this.holder[s] = null;
-      if (r.keyDefers && r.numHashedBlocks > r.sharedBlocks) {
+      if (r.keyDefers && !r.keyLast && r.numHashedBlocks > r.sharedBlocks) {
         const at = this.append(r.blocks, r.seqBlockHashes, r.sharedBlocks, r.numHashedBlocks);
         const rec = ++this.records;
         this.gone[s] = 1;

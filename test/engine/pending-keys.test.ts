@@ -15,6 +15,7 @@ function req(blocks: number[], shared: number, hashes: number[]): EngineRequest 
     numHashedBlocks: blocks.length,
     keyJoined: false,
     keyDefers: false,
+    keyLast: false,
     keySlot: -1,
   } as unknown as EngineRequest;
 }
@@ -67,6 +68,19 @@ describe('PendingKeys: private registration that waits for a reader', () => {
     expect(keys.join(r3)).toBeNull();
     expect(r3.keyDefers).toBe(true);
     expect(found(pool, [1, 2], 0)).toEqual([-1, -1]);
+  });
+
+  it('leaves nothing pending for a request no later one of its key follows (keyLast)', () => {
+    const pool = new KvBlockPool(4);
+    const keys = new PendingKeys(pool);
+    const d = req([pool.allocate(), pool.allocate()], 0, [5, 6]);
+    d.keyLast = true;
+    keys.join(d);
+    keys.leave(d);
+    pool.release(1);
+    pool.release(0);
+    expect(keys.read(KEY)).toBeNull();
+    expect(found(pool, [5, 6], 0)).toEqual([-1, -1]);
   });
 
   it("a router's read registers the pending blocks once and names a running deferrer", () => {
