@@ -58,9 +58,9 @@ export class KvBlockPool {
   /** Hashes only one request id can produce, kept per id instead of in the index (private-blocks.ts). */
   private readonly priv: PrivateBlocks;
   private privateUsed = false;
-  /** Per block: the allocation count when it was last allocated (pending-keys.ts reads it). */
-  private readonly allocStamp: Float64Array;
-  /** Allocations made so far. */
+  /** Per block: the allocation count when it was last allocated, once something reads it (pending-keys.ts: stampAllocations), else null. */
+  private allocStamp: Float64Array | null = null;
+  /** Allocations made since stampAllocations. */
   allocations = 0;
   private sinkValue: KvPoolSink | null = null;
   /** 1 where a block's hash is not reported to the sink (a hybrid model's other KV cache groups); null until one is. */
@@ -75,7 +75,6 @@ export class KvBlockPool {
     this.hashToBlock = new LazyIndex(this.blockHash);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
-    this.allocStamp = new Float64Array(totalBlocks);
     // Initially every block is free, in index order.
     this.freeQueue = new FreeQueue(totalBlocks);
     this.priv = new PrivateBlocks(totalBlocks, this.blockHash);
@@ -165,14 +164,22 @@ export class KvBlockPool {
     const b = this.freeQueue.shift();
     if (b === NONE) return NONE;
     this.refCount[b] = 1;
-    this.allocStamp[b] = ++this.allocations;
+    if (this.allocStamp !== null) this.allocStamp[b] = ++this.allocations;
     if (this.hashed[b] !== 0) this.evict(b);
     return b;
   }
 
-  /** The allocation count when block b was last allocated (0: never): it has not been allocated since a moment with count c iff this is <= c. */
+  /** From now on every allocation is counted and stamped on its block (allocatedAt). */
+  stampAllocations(): void {
+    this.allocStamp ??= new Float64Array(this.totalBlocks);
+  }
+
+  /**
+   * The allocation count when block b was last allocated since stampAllocations (0: not since): it
+   * has not been allocated since a moment with count c (after stampAllocations) iff this is <= c.
+   */
   allocatedAt(block: number): number {
-    return this.allocStamp[block]!;
+    return this.allocStamp![block]!;
   }
 
   /** Drops one reference; at zero the block joins the free queue's tail (keeping its hash). */

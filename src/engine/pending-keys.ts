@@ -71,7 +71,9 @@ export class PendingKeys {
   private base = 0;
   private end = 0;
 
-  constructor(private readonly pool: KvBlockPool) {}
+  constructor(private readonly pool: KvBlockPool) {
+    pool.stampAllocations();
+  }
 
   /**
    * Request `r` of a shared key arrives: the key's pending blocks are registered, and the request
