@@ -76,6 +76,18 @@ export class EngineRequest {
    * own, a lookup has nothing to find).
    */
   privateInPool = false;
+  /**
+   * Its key is an exclusive prefix group's that other requests carry (a session's earlier turns):
+   * its private registration may wait on an instance where no other request of the key is
+   * (pending-keys.ts); `keyJoined` while it is counted there, `keyDefers` while it defers so.
+   */
+  keyShared = false;
+  keyJoined = false;
+  keyDefers = false;
+  /** No later request carries its key (alone in its group: RequestLedger.aloneInGroup): what it defers is never left pending. */
+  keyLast = false;
+  /** While joined: its key's slot there (pending-keys.ts). */
+  keySlot = -1;
   /** Finish after the first token and hold the KV blocks until a step reports the decode side's read (P/D prefill side, pd-hooks.ts). */
   prefillOnly = false;
   /**
@@ -245,10 +257,15 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
   const r = new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
   // `uniqueIds`: the caller knows no other request of the run has this id (and no sibling shares it).
   if (uniqueIds && h.ownKey && h.idKey >= 0) r.deferPrivate = true;
-  else if (uniqueIds && aloneInGroup && h.idKey >= 0) {
-    // Its group's earlier requests are gone, but their blocks may still be cached: it looks them up.
-    r.deferPrivate = true;
-    r.privateInPool = true;
+  else if (uniqueIds && h.idKey >= 0) {
+    // A group's key: the instance decides whether it waits (pending-keys.ts; when it is alone in
+    // its group, the earlier requests are gone, but their blocks may still be cached: it looks them up).
+    r.keyShared = true;
+    if (aloneInGroup) {
+      r.deferPrivate = true;
+      r.privateInPool = true;
+      r.keyLast = true;
+    }
   }
   return r;
 }

@@ -74,6 +74,7 @@ export abstract class InstanceGauges extends PdHooks {
    * once it has been preempted: EngineRequest.deferPrivate).
    */
   cachedPrefixBlocks(req: EngineRequest): number {
+    this.scheduler.readKey(req);
     return this.scheduler.pool.lookup(req.seqBlockHashes, req.promptBlocks, null, req.idKey, req.sharedBlocks);
   }
   /** A step is in flight or about to start (work conservation: true whenever work is schedulable). */

@@ -199,6 +199,7 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
     const s = this.scheduler;
     req.laneStride = s.blocksFor(req.inputTokens + req.outputTokens) + 1;
     req.blocks = s.tables.take(s.lanes * req.laneStride);
+    if (s.joinKey(req)) this.batches.endRun();
     if (this.config.detail.enabled) {
       req.prefillChunks = [];
       req.preemptionTimesUs = [];
@@ -383,9 +384,8 @@ export class Instance extends InstanceGauges implements EventHandler, InstanceVi
   };
 
   protected finish(r: EngineRequest, now: number): void {
-    const ov = this.config.overheads;
     // Its state is already Finished, or Held for a P/D transfer (removeFinished).
-    r.finishedUs = tokenTimeUs(now, Math.max(1, r.outputDone), ov);
+    r.finishedUs = tokenTimeUs(now, Math.max(1, r.outputDone), this.config.overheads);
     this.finishedCount++;
     this.listener.onFinished(r, r.finishedUs);
   }

@@ -19,6 +19,7 @@ import { RequestState, type EngineRequest } from './engine-request.js';
 import { KvBlockPool } from './kv-cache.js';
 import { HybridKv } from './hybrid-kv.js';
 import { KvStoreHolds } from './kv-stores.js';
+import { PendingKeys } from './pending-keys.js';
 import type { StepBatch } from './step-batch.js';
 
 export class KvCacheManager {
@@ -87,11 +88,45 @@ export class KvCacheManager {
     this.releaseBlocks(r, preempted);
   }
 
-  /** A request leaves the instance for good: its blocks are freed and its block table is reused. */
+  /** A request leaves the instance for good: its blocks are freed (what its key deferred left pending: pending-keys.ts) and its block table is reused. */
   retire(r: EngineRequest): void {
+    if (r.keyJoined) this.keys!.leave(r);
     this.releaseBlocks(r);
     this.tables.give(r.blocks);
     r.blocks = BlockTables.empty;
+  }
+
+  /** Requests of shared keys (pending-keys.ts), made when the first arrives where private registration can wait. */
+  private keys: PendingKeys | null = null;
+
+  /**
+   * Request r arrives: one of a shared key (EngineRequest.keyShared) defers its private blocks
+   * while no other request of its key is here (pending-keys.ts). True when a running request of
+   * its key stopped deferring (it registered what it had deferred): the caller ends its decode
+   * run, whose registration calendar left that request out.
+   */
+  joinKey(r: EngineRequest): boolean {
+    if (!r.keyShared || !this.defersPrivate()) return false;
+    const other = (this.keys ??= new PendingKeys(this.pool)).join(r);
+    if (r.keyDefers) {
+      r.deferPrivate = true;
+      r.privateInPool = true;
+    } else r.deferPrivate = false;
+    if (other === null) return false;
+    this.syncCounters();
+    this.registerDeferred(other);
+    other.deferPrivate = false;
+    other.keyDefers = false;
+    return other.state === RequestState.Running;
+  }
+
+  /** A router is about to read r's blocks here: its key's pending blocks, and those a running request of it deferred so far, are registered first. */
+  readKey(r: EngineRequest): void {
+    if (this.keys === null || !r.keyShared) return;
+    const running = this.keys.read(r.idKey);
+    if (running === null) return;
+    this.syncCounters();
+    this.registerDeferred(running);
   }
 
   /**

@@ -40,6 +40,12 @@ export class KvBlockPool {
   private readonly refCount: Int32Array;
   /** Hash held by each block, NONE when not cached. */
   private readonly blockHash: Float64Array;
+  /**
+   * 1 where blockHash is not NONE. What allocation and registration read first: a byte per block
+   * stays in the CPU cache where the hashes (8 bytes, read as the free queue hands out scattered
+   * ids) did not, and most blocks come back unhashed (deferred registration).
+   */
+  private readonly hashed: Uint8Array;
   /** Hash → the oldest block registered with it; entries whose block no longer holds the hash are stale. */
   private readonly hashToBlock: LazyIndex;
   /** Distinct shared hashes held by some block (the index's live entries). */
@@ -52,6 +58,10 @@ export class KvBlockPool {
   /** Hashes only one request id can produce, kept per id instead of in the index (private-blocks.ts). */
   private readonly priv: PrivateBlocks;
   private privateUsed = false;
+  /** Per block: the allocation count when it was last allocated, once something reads it (pending-keys.ts: stampAllocations), else null. */
+  private allocStamp: Float64Array | null = null;
+  /** Allocations made since stampAllocations. */
+  allocations = 0;
   private sinkValue: KvPoolSink | null = null;
   /** 1 where a block's hash is not reported to the sink (a hybrid model's other KV cache groups); null until one is. */
   private quietBlocks: Uint8Array | null = null;
@@ -61,6 +71,7 @@ export class KvBlockPool {
     this.totalBlocks = totalBlocks;
     this.refCount = new Int32Array(totalBlocks);
     this.blockHash = new Float64Array(totalBlocks).fill(NONE);
+    this.hashed = new Uint8Array(totalBlocks);
     this.hashToBlock = new LazyIndex(this.blockHash);
     this.dupPrev = new Int32Array(totalBlocks).fill(NONE);
     this.dupNext = new Int32Array(totalBlocks).fill(NONE);
@@ -153,8 +164,22 @@ export class KvBlockPool {
     const b = this.freeQueue.shift();
     if (b === NONE) return NONE;
     this.refCount[b] = 1;
-    if (this.blockHash[b] !== NONE) this.evict(b);
+    if (this.allocStamp !== null) this.allocStamp[b] = ++this.allocations;
+    if (this.hashed[b] !== 0) this.evict(b);
     return b;
+  }
+
+  /** From now on every allocation is counted and stamped on its block (allocatedAt). */
+  stampAllocations(): void {
+    this.allocStamp ??= new Float64Array(this.totalBlocks);
+  }
+
+  /**
+   * The allocation count when block b was last allocated since stampAllocations (0: not since): it
+   * has not been allocated since a moment with count c (after stampAllocations) iff this is <= c.
+   */
+  allocatedAt(block: number): number {
+    return this.allocStamp![block]!;
   }
 
   /** Drops one reference; at zero the block joins the free queue's tail (keeping its hash). */
@@ -171,12 +196,13 @@ export class KvBlockPool {
    * block's hash is never reported to the sink (kv-groups: the router hears of one group only).
    */
   cache(block: number, hash: number, privateKey = NONE, pos = 0, quiet = false): void {
-    if (this.blockHash[block] !== NONE) return;
+    if (this.hashed[block] !== 0) return;
     if (this.quietBlocks !== null) this.quietBlocks[block] = quiet ? 1 : 0;
     else if (quiet) (this.quietBlocks = new Uint8Array(this.totalBlocks))[block] = 1;
     if (privateKey !== NONE && this.sinkValue === null) {
       // Only requests of this id can produce the hash: it goes to the id's list, not the index.
       this.blockHash[block] = hash;
+      this.hashed[block] = 1;
       this.priv.add(block, privateKey, pos);
       this.privateUsed = true;
       return;
@@ -184,6 +210,7 @@ export class KvBlockPool {
     // Read before this block takes the hash: a stale entry may name this very block.
     const first = this.headOf(hash);
     this.blockHash[block] = hash;
+    this.hashed[block] = 1;
     if (first === NONE) {
       this.hashToBlock.set(hash, block);
       this.cached++;
@@ -213,6 +240,7 @@ export class KvBlockPool {
       if (this.refCount[b]! < 0) throw new Error(`negative refcount on block ${b}`);
       if (this.refCount[b] === 0) zero++;
       const h = this.blockHash[b]!;
+      if ((h !== NONE ? 1 : 0) !== this.hashed[b]) throw new Error(`block ${b}'s hashed flag disagrees with its hash ${h}`);
       if (h === NONE || this.priv.has(b)) continue;
       if (this.dupPrev[b] === NONE) {
         heads++;
@@ -229,6 +257,7 @@ export class KvBlockPool {
   private evict(b: number): void {
     const h = this.blockHash[b]!;
     this.blockHash[b] = NONE;
+    this.hashed[b] = 0;
     if (this.priv.has(b)) {
       this.priv.remove(b);
       return;

@@ -114,7 +114,7 @@ describe('KvBlockPool', () => {
   });
 
   it('checkInvariants, the oracle of the property tests, rejects each kind of corrupted state', () => {
-    type Internals = { refCount: Int32Array; freeQueue: { ring: Int32Array; count: number }; cached: number; dupPrev: Int32Array; blockHash: Float64Array };
+    type Internals = { refCount: Int32Array; freeQueue: { ring: Int32Array; count: number }; cached: number; dupPrev: Int32Array; blockHash: Float64Array; hashed: Uint8Array };
     const corrupt = (f: (p: Internals, blocks: number[]) => void): (() => void) => {
       const pool = new KvBlockPool(4);
       const blocks = [pool.allocate(), pool.allocate()];
@@ -133,6 +133,8 @@ describe('KvBlockPool', () => {
     expect(corrupt((p) => { p.cached = 3; })).toThrow('2 hash chains but 3 counted');
     expect(corrupt((p, b) => { p.blockHash[b[1]!] = 5; })).toThrow('block 1 heads hash 5 but the index says 0');
     expect(corrupt((p, b) => { p.dupPrev[b[1]!] = b[0]!; })).toThrow('block 1 is chained to a block of another hash');
+    expect(corrupt((p, b) => { p.hashed[b[1]!] = 0; })).toThrow("block 1's hashed flag disagrees with its hash 6");
+    expect(corrupt((p) => { p.hashed[2] = 1; })).toThrow("block 2's hashed flag disagrees with its hash -1");
   });
 });
 

@@ -1,0 +1,289 @@
+/**
+ * Private registration that waits for a reader, for keys several requests carry (a session's
+ * context group, PrefixRef.exclusive: the turns of one session). Deferred private registration
+ * (kv-cache-manager.ts registerFullBlocks, docs/engine.md) covers keys only one request will ever
+ * read; a session's earlier turns register their blocks as they fill, because the next turn may
+ * look them up. In the native chatbot preset's seed hour that is 4.17 M blocks registered, and
+ * evicted again one by one, to serve 0.55 M hits: a next turn lands on the same instance about
+ * once in eight, and by then most of the blocks have been reused.
+ *
+ * Here such a request defers its key's blocks too while it is the only request of its key on
+ * the instance, and when it leaves, what it deferred stays pending (its block ids and hashes in a
+ * log, the pool's allocation count then). Its blocks go back to the free queue unhashed. Before
+ * anything can read the key's list on this instance (the next request of the key arriving here,
+ * a router asking what this instance holds of it), the pending blocks that no allocation has
+ * taken since are registered, in block order: exactly the blocks eager registration would still
+ * hold, in its order (only this request registered the key here since the last such reader;
+ * eviction happens only on reallocation, which the allocation stamps tell). A second request of
+ * the key arriving while the first still runs ends the wait for both: the first registers what
+ * it deferred and from then on registers as blocks fill, as the second does, so their copies
+ * enter the list in time order.
+ *
+ * A pending request is forgotten once the pool has made `totalBlocks` allocations since it left:
+ * each of its blocks was then at most that many places from the free queue's head, and nothing
+ * could take one out of the middle (an unhashed block is never a hit), so every one has been
+ * reallocated. Memory is bounded by the requests that left within that many allocations: their
+ * blocks, each freed and not reallocated before it left or reallocated since, number at most
+ * twice the pool. Everything lives in typed arrays (per-key objects in a Map cost more in
+ * collection than the registrations they saved).
+ */
+import type { EngineRequest } from './engine-request.js';
+import type { KvBlockPool } from './kv-cache.js';
+import { LazyIndex } from './lazy-index.js';
+
+const NONE = -1;
+
+export class PendingKeys {
+  /**
+   * One slot per key with requests here or blocks pending, in typed arrays (a Map of objects
+   * cost more in collection than the registrations it saved): the key it holds (NONE: free),
+   * requests of it enqueued and not gone (`live`), the request deferring it while it runs
+   * (`holder`), and when such a request has left (`gone` 1), its blocks [from, to) pending from log
+   * position `at` as of allocation count `stamp`, under record number `rec`.
+   */
+  private slotKey: Float64Array = new Float64Array(0);
+  private index = new LazyIndex(this.slotKey);
+  private live: Int32Array = new Int32Array(0);
+  private holder: (EngineRequest | null)[] = [];
+  private gone: Uint8Array = new Uint8Array(0);
+  private from: Int32Array = new Int32Array(0);
+  private to: Int32Array = new Int32Array(0);
+  private at: Float64Array = new Float64Array(0);
+  private stamp: Float64Array = new Float64Array(0);
+  private rec: Float64Array = new Float64Array(0);
+  private freeSlots: Int32Array = new Int32Array(0);
+  private freeCount = 0;
+  private records = 0;
+  /** Pending records in the order they left (slot, record number, allocation count), from `leftHead` to `leftEnd`. */
+  private leftSlot: Int32Array = new Int32Array(0);
+  private leftRec: Float64Array = new Float64Array(0);
+  private leftStamp: Float64Array = new Float64Array(0);
+  private leftAt: Float64Array = new Float64Array(0);
+  private leftHead = 0;
+  private leftEnd = 0;
+  /**
+   * The pending requests' block ids and hashes, in the order they left: log position p (absolute,
+   * growing) is log[p − base]. The part before the oldest pending request's is dropped when the log
+   * fills. (Copies: keeping the requests instead kept them and their hash slabs alive for minutes.)
+   */
+  private log: Int32Array = new Int32Array(0);
+  private logHash: Float64Array = new Float64Array(0);
+  private base = 0;
+  private end = 0;
+
+  constructor(private readonly pool: KvBlockPool) {
+    pool.stampAllocations();
+  }
+
+  /**
+   * Request `r` of a shared key arrives: the key's pending blocks are registered, and the request
+   * deferring the key here, if another runs, is returned (the caller makes it register what it
+   * deferred and stop deferring). `r` itself may defer (true in `r.keyDefers`) when no other
+   * request of its key is here.
+   */
+  join(r: EngineRequest): EngineRequest | null {
+    const key = r.idKey;
+    let s = this.index.get(key);
+    if (s < 0) s = this.open(key);
+    if (this.gone[s] === 1) this.flush(s, key);
+    const running = this.holder[s]!;
+    this.holder[s] = null;
+    r.keyJoined = true;
+    r.keySlot = s;
+    r.keyDefers = this.live[s] === 0;
+    if (r.keyDefers) this.holder[s] = r;
+    this.live[s]!++;
+    return running;
+  }
+
+  /**
+   * A reader other than an arriving request (a router's lookup) is about to read `key`'s list:
+   * its pending blocks are registered; returns the request deferring it that still runs here, if
+   * any (the caller registers what that one deferred so far; it goes on deferring).
+   */
+  read(key: number): EngineRequest | null {
+    const s = this.index.get(key);
+    if (s < 0) return null;
+    if (this.gone[s] === 0) return this.holder[s]!;
+    this.flush(s, key);
+    if (this.live[s] === 0) this.close(s);
+    return null;
+  }
+
+  /**
+   * Request `r` (joined) leaves for good, before its blocks are freed: when it deferred, what it
+   * deferred ([sharedBlocks, numHashedBlocks) of its chain) becomes pending, unless no later
+   * request carries its key (EngineRequest.keyLast: nothing will read them).
+   */
+  leave(r: EngineRequest): void {
+    r.keyJoined = false;
+    this.forget();
+    const s = r.keySlot;
+    this.live[s]!--;
+    if (this.holder[s] === r) {
+      this.holder[s] = null;
+      if (r.keyDefers && !r.keyLast && r.numHashedBlocks > r.sharedBlocks) {
+        const at = this.append(r.blocks, r.seqBlockHashes, r.sharedBlocks, r.numHashedBlocks);
+        const rec = ++this.records;
+        this.gone[s] = 1;
+        this.from[s] = r.sharedBlocks;
+        this.to[s] = r.numHashedBlocks;
+        this.at[s] = at;
+        this.stamp[s] = this.pool.allocations;
+        this.rec[s] = rec;
+        this.pushLeft(s, rec, this.pool.allocations, at);
+      }
+    }
+    if (this.live[s] === 0 && this.gone[s] === 0) this.close(s);
+  }
+
+  /** Registers the pending blocks in slot s that no allocation has taken since they were freed, in block order. */
+  private flush(s: number, key: number): void {
+    const pool = this.pool;
+    const log = this.log;
+    const logHash = this.logHash;
+    const stamp = this.stamp[s]!;
+    const shift = this.at[s]! - this.base - this.from[s]!;
+    for (let k = this.from[s]!, to = this.to[s]!; k < to; k++) {
+      const b = log[k + shift]!;
+      if (pool.allocatedAt(b) <= stamp) pool.cache(b, logHash[k + shift]!, key, k);
+    }
+    this.gone[s] = 0;
+  }
+
+  /** Forgets the pending records whose blocks have all been reallocated (see the file's comment). */
+  private forget(): void {
+    const now = this.pool.allocations;
+    const total = this.pool.totalBlocks;
+    while (this.leftHead < this.leftEnd && now - this.leftStamp[this.leftHead]! >= total) {
+      const s = this.leftSlot[this.leftHead]!;
+      if (this.gone[s] === 1 && this.rec[s] === this.leftRec[this.leftHead]) {
+        this.gone[s] = 0;
+        if (this.live[s] === 0) this.close(s);
+      }
+      this.leftHead++;
+    }
+  }
+
+  /** A slot for `key` (none has one), with nobody in it. */
+  private open(key: number): number {
+    if (this.freeCount === 0) this.grow();
+    const s = this.freeSlots[--this.freeCount]!;
+    this.slotKey[s] = key;
+    this.index.set(key, s);
+    this.live[s] = 0;
+    this.holder[s] = null;
+    this.gone[s] = 0;
+    return s;
+  }
+
+  /** Frees slot s (its index entry goes stale). */
+  private close(s: number): void {
+    this.slotKey[s] = NONE;
+    this.freeSlots[this.freeCount++] = s;
+  }
+
+  /** Twice the slots (the index rebuilt over the new key array). */
+  private grow(): void {
+    const n = this.slotKey.length;
+    const m = Math.max(64, 2 * n);
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(m);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(m);
+      b.set(a);
+      return b;
+    };
+    this.slotKey = f64(this.slotKey);
+    this.slotKey.fill(NONE, n);
+    this.index = new LazyIndex(this.slotKey, 2 * m);
+    for (let s = 0; s < n; s++) if (this.slotKey[s] !== NONE) this.index.set(this.slotKey[s]!, s);
+    this.live = i32(this.live);
+    this.holder.length = m;
+    this.holder.fill(null, n);
+    const gone = new Uint8Array(m);
+    gone.set(this.gone);
+    this.gone = gone;
+    this.from = i32(this.from);
+    this.to = i32(this.to);
+    this.at = f64(this.at);
+    this.stamp = f64(this.stamp);
+    this.rec = f64(this.rec);
+    this.freeSlots = new Int32Array(m);
+    // Every old slot is in use (grow runs only when none is free): the new ones are free.
+    this.freeCount = 0;
+    for (let s = m - 1; s >= n; s--) this.freeSlots[this.freeCount++] = s;
+  }
+
+  /** Appends a pending record to the left list (compacted or grown when full). */
+  private pushLeft(s: number, rec: number, stamp: number, at: number): void {
+    if (this.leftEnd === this.leftSlot.length) {
+      const live = this.leftEnd - this.leftHead;
+      if (live * 2 > this.leftSlot.length || live === this.leftSlot.length) {
+        const m = Math.max(256, 2 * this.leftSlot.length);
+        const slot = new Int32Array(m);
+        const recs = new Float64Array(m);
+        const stamps = new Float64Array(m);
+        const ats = new Float64Array(m);
+        slot.set(this.leftSlot.subarray(this.leftHead, this.leftEnd));
+        recs.set(this.leftRec.subarray(this.leftHead, this.leftEnd));
+        stamps.set(this.leftStamp.subarray(this.leftHead, this.leftEnd));
+        ats.set(this.leftAt.subarray(this.leftHead, this.leftEnd));
+        this.leftSlot = slot;
+        this.leftRec = recs;
+        this.leftStamp = stamps;
+        this.leftAt = ats;
+      } else {
+        this.leftSlot.copyWithin(0, this.leftHead, this.leftEnd);
+        this.leftRec.copyWithin(0, this.leftHead, this.leftEnd);
+        this.leftStamp.copyWithin(0, this.leftHead, this.leftEnd);
+        this.leftAt.copyWithin(0, this.leftHead, this.leftEnd);
+      }
+      this.leftHead = 0;
+      this.leftEnd = live;
+    }
+    this.leftSlot[this.leftEnd] = s;
+    this.leftRec[this.leftEnd] = rec;
+    this.leftStamp[this.leftEnd] = stamp;
+    this.leftAt[this.leftEnd] = at;
+    this.leftEnd++;
+  }
+
+  /** Appends table[from, to) and their hashes to the block log; its log position. */
+  private append(table: Int32Array, hashes: Float64Array, from: number, to: number): number {
+    const n = to - from;
+    if (this.end + n - this.base > this.log.length) {
+      // Drop what precedes the oldest pending record's blocks; grow if that is not room enough.
+      const keep = this.leftHead < this.leftEnd ? this.leftAt[this.leftHead]! : this.end;
+      const live = this.end - keep;
+      const from0 = keep - this.base;
+      const to0 = this.end - this.base;
+      if (live + n > this.log.length) {
+        const m = Math.max(1024, 2 * (live + n));
+        const log = new Int32Array(m);
+        const logHash = new Float64Array(m);
+        log.set(this.log.subarray(from0, to0));
+        logHash.set(this.logHash.subarray(from0, to0));
+        this.log = log;
+        this.logHash = logHash;
+      } else {
+        this.log.copyWithin(0, from0, to0);
+        this.logHash.copyWithin(0, from0, to0);
+      }
+      this.base = keep;
+    }
+    const at = this.end;
+    const log = this.log;
+    const logHash = this.logHash;
+    // By hand: a subarray view per request is an allocation.
+    for (let k = from, w = at - this.base; k < to; k++, w++) {
+      log[w] = table[k]!;
+      logHash[w] = hashes[k]!;
+    }
+    this.end += n;
+    return at;
+  }
+}
