@@ -89,12 +89,12 @@ function human(head: { model: string; hardware: string; tp: number; data_paralle
   ];
   const rows = [['term', 'side', 'basis', 'unit', 'coefficient', 'µs', 'what it is']];
   for (const t of e.terms) rows.push([t.term, t.side.toUpperCase(), n(t.basis, t.unit === 'µs' ? 1 : 0), t.unit, t.coefficient.toPrecision(4), n(t.us), t.meaning]);
-  const overlap = e.asynchronousStepUs === e.synchronousStepUs ? '' : ` = max(GPU, CPU) + ${n(e.asyncSyncUs)}`;
+  const overlap = e.asynchronousStepUs === e.synchronousStepUs ? '' : ` = max(GPU, CPU) + ${n(e.asyncSyncUs)}, rounded`;
   return lines.join('\n') + '\n' + table(rows, true) + [
     '',
     `GPU ${n(e.gpuUs)} µs, engine-core CPU ${n(e.cpuUs)} µs`,
     `synchronous step (--no-async-scheduling: CPU, then GPU): ${n(e.synchronousStepUs, 0)} µs`,
-    `asynchronous step (the default: the next step's CPU work overlaps this step's GPU work): ${n(e.asynchronousStepUs)} µs${overlap}`,
+    `asynchronous step (the default: the next step's CPU work overlaps this step's GPU work): ${n(e.asynchronousStepUs, 0)} µs${overlap}`,
     ...(e.firstTokenUs !== null ? [`first-token overhead per request (API server and output path, beside the steps): ${n(e.firstTokenUs, 0)} µs`] : []),
     '',
   ].join('\n');
