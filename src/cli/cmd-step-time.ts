@@ -46,8 +46,8 @@ export function registerStepTime(program: Command, io: CliIO): void {
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default fitted)`)
     .option('--latency-coefficients <file>', "coefficients file (fitted), or a JSON object of the linear or roofline model's options, as blis run")
     .option('--decodes <n>', 'requests decoding one token each (default 1, or 0 with --prefill)', intFlag('--decodes'))
-    .option('--context <tokens>', "tokens in each decoding request's KV cache before the step (default 1024)", intFlag('--context'))
-    .option('--prefill <tokens>', 'one prefill chunk of this many prompt tokens in the step (default none)', intFlag('--prefill'))
+    .option('--context <tokens>', "tokens in each decoding request's KV cache before the step, at most --max-model-len - 2 (default 1024)", intFlag('--context'))
+    .option('--prefill <tokens>', 'one prefill chunk of this many prompt tokens in the step, ending at most at --max-model-len - 1 with --prefill-context (default none)', intFlag('--prefill'))
     .option('--prefill-context <tokens>', "tokens of the chunk's request already in its KV cache (a cached prefix or earlier chunks) (default 0)", intFlag('--prefill-context'))
     .option('--output <format>', 'stdout: human (table) or json (default human)', choiceFlag('--output', ['human', 'json']))
     .option('--quiet', QUIET_HELP);
@@ -66,6 +66,7 @@ export function registerStepTime(program: Command, io: CliIO): void {
     if (decodes === 0 && prefill === 0) throw new InputError('FLAG_OUT_OF_RANGE', '--decodes', 'found 0 with no --prefill; expected a batch of at least one request');
     if (prefill === 0 && o['prefillContext'] !== undefined) throw new InputError('FLAG_CONFLICT', '--prefill-context', 'given without --prefill');
     const config = resolveCluster(clusterOptionsFromFlags(cmd, io));
+    withinMaxModelLen(config.engine.maxModelLen, decodes, context, prefill, prefillContext);
     const ctx = topStepTimeContext(config);
     const explained = explainStep(config.stepTime, ctx, explainBatch(decodes, context, prefill, prefillContext));
     const batch = { decodes, context, prefill_tokens: prefill, prefill_context: prefillContext };
@@ -73,6 +74,21 @@ export function registerStepTime(program: Command, io: CliIO): void {
     if (o['output'] === 'json') io.out(JSON.stringify({ schema: 'blis.step-time/v1', ...head, batch, ...explained }, null, 2) + '\n');
     else io.out(human(head, batch, explained));
   });
+}
+
+/**
+ * A step the simulator can run: a request's prompt + output is at most max-model-len (as blis run
+ * drops a longer one, vLLM rejects it), so a decoding request holds at most max-model-len − 2
+ * tokens before a step (the step's input token and the one it samples make max-model-len), and a
+ * chunk ends at most at max-model-len − 1 (a prompt leaves room for one output token; a preempted
+ * request recomputes no more than its tokens so far).
+ */
+function withinMaxModelLen(maxModelLen: number, decodes: number, context: number, prefill: number, prefillContext: number): void {
+  const why = `(--max-model-len ${maxModelLen}: a request's prompt + output is at most that)`;
+  if (decodes > 0 && context > maxModelLen - 2) throw new InputError('FLAG_OUT_OF_RANGE', '--context', `found ${context}; a decoding request holds at most max-model-len - 2 = ${maxModelLen - 2} tokens before a step ${why}`);
+  if (prefill > 0 && prefillContext + prefill > maxModelLen - 1) {
+    throw new InputError('FLAG_OUT_OF_RANGE', '--prefill', `found ${prefill} after --prefill-context ${prefillContext}, a chunk ending at token ${prefillContext + prefill}; a chunk ends at most at max-model-len - 1 = ${maxModelLen - 1}, a prompt leaving room for one output token ${why}`);
+  }
 }
 
 function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {

@@ -124,3 +124,21 @@ describe('a prompt chunked by the token budget: each chunk after --prefill-conte
     }
   });
 });
+
+describe('the longest request a run serves (prompt + output = --max-model-len) bounds the batch step-time costs', () => {
+  const flags = ['--model', 'meta-llama/llama-2-7b-hf', '--hardware', 'H100', '--max-model-len', '2048'];
+  it('its last decode is at context max-model-len - 2 and its prompt chunk ends at max-model-len - 1; one token more is refused by name', async () => {
+    const traced = await replay(flags, HEADER + rows(1, 0, 2046, 2), 'sync');
+    const decode = await stepTime(flags, ['--decodes', '1', '--context', '2046']);
+    expect(traced[0]!.tokensUs[1]! - traced[0]!.tokensUs[0]!).toBe(decode.synchronousStepUs);
+    const whole = await replay(flags, HEADER + rows(1, 0, 2047, 1), 'sync');
+    const chunk = await stepTime(flags, ['--prefill', '2047']);
+    expect(whole[0]!.chunks).toEqual([{ tokens: 2047, durationUs: chunk.synchronousStepUs }]);
+    const longer = await runCli(['step-time', ...flags, '--decodes', '1', '--context', '2047']);
+    expect(longer.code).toBe(2);
+    expect(longer.err).toMatch(/--context: found 2047; a decoding request holds at most max-model-len - 2 = 2046 tokens before a step \(--max-model-len 2048/);
+    const chunkLonger = await runCli(['step-time', ...flags, '--prefill', '48', '--prefill-context', '2000']);
+    expect(chunkLonger.code).toBe(2);
+    expect(chunkLonger.err).toMatch(/--prefill: found 48 after --prefill-context 2000, a chunk ending at token 2048; a chunk ends at most at max-model-len - 1 = 2047/);
+  });
+});

@@ -81,6 +81,10 @@ describe('blis step-time', () => {
     [['--prefill-context', '10'], /--prefill-context: given without --prefill/],
     [['--model', 'no/such-model'], /--model: unknown model 'no\/such-model'/],
     [['--tp', '3'], /--tp: tensor parallel size 3 does not divide qwen\/qwen3-14b's 40 attention heads/],
+    // Beyond what a request of --max-model-len (default the model config's, 40,960) can reach.
+    [['--context', '40959'], /--context: found 40959; a decoding request holds at most max-model-len - 2 = 40958 tokens/],
+    [['--max-model-len', '1000'], /--context: found 1024; .* \(--max-model-len 1000: a request's prompt \+ output is at most that\)/],
+    [['--prefill', '40960'], /--prefill: found 40960 after --prefill-context 0, a chunk ending at token 40960; a chunk ends at most at max-model-len - 1 = 40959/],
   ])('%j exits 2 naming the flag', async (args, message) => {
     const r = await runCli(['step-time', ...args]);
     expect(r.code).toBe(2);
