@@ -93,6 +93,8 @@ function withinMaxModelLen(maxModelLen: number, decodes: number, context: number
 
 function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {
   const n = (x: number, d = 1): string => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  // Four significant digits, but µs-sized ones (a step's fixed cost) as the µs column writes them, not as 1.186e+4.
+  const coefficient = (x: number): string => (Math.abs(x) >= 1000 ? n(x) : x.toPrecision(4));
   const dp = head.data_parallel_size > 1 ? `, ${head.data_parallel_size} data-parallel ranks` : '';
   const parts = [
     batch.decodes > 0 ? `${n(batch.decodes, 0)} decode${batch.decodes === 1 ? '' : 's'} at ${n(batch.context, 0)} tokens of context` : '',
@@ -104,7 +106,7 @@ function human(head: { model: string; hardware: string; tp: number; data_paralle
     '',
   ];
   const rows = [['term', 'side', 'basis', 'unit', 'coefficient', 'µs', 'what it is']];
-  for (const t of e.terms) rows.push([t.term, t.side.toUpperCase(), n(t.basis, t.unit === 'µs' ? 1 : 0), t.unit, t.coefficient.toPrecision(4), n(t.us), t.meaning]);
+  for (const t of e.terms) rows.push([t.term, t.side.toUpperCase(), n(t.basis, t.unit === 'µs' ? 1 : 0), t.unit, coefficient(t.coefficient), n(t.us), t.meaning]);
   const overlap = e.asynchronousStepUs === e.synchronousStepUs ? '' : ` = max(GPU, CPU) + ${n(e.asyncSyncUs)}, rounded`;
   return lines.join('\n') + '\n' + table(rows, true) + [
     '',

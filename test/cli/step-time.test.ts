@@ -1,4 +1,7 @@
 /** `blis step-time`: the step of a batch term by term, as the model resolves for `blis run`; bad flags exit 2 by name. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
@@ -63,6 +66,16 @@ describe('blis step-time', () => {
     for (const name of ['step', 'gemm_us', 'attn_decode_us', 'kernels_us', 'filter_us']) expect(r.out).toMatch(new RegExp(`\\n${name} +(CPU|GPU) `));
     expect(r.out).toMatch(/synchronous step \(--no-async-scheduling: CPU, then GPU\): [0-9,]+ µs/);
     expect(r.out).toMatch(/asynchronous step .*= max\(GPU, CPU\) \+ 160\.0/);
+  });
+
+  it('writes a coefficient of thousands of µs as the µs column does, not in exponent notation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blis-step-time-'));
+    writeFileSync(join(dir, 'linear.json'), JSON.stringify({ alpha0Us: 12345.6, alpha1UsPerPrefillToken: 10, alpha2UsPerDecodeToken: 0.5, alpha3UsPerContextToken: 0 }));
+    const r = await runCli(['step-time', '--latency-model', 'linear', '--latency-coefficients', 'linear.json', '--decodes', '2'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/\nalpha0 +GPU +1 +steps +12,345\.6 +12,345\.6 +fixed cost per step\n/);
+    expect(r.out).toMatch(/\nalpha2 +GPU +2 +tokens +0\.5000 +1\.0 +per decode token\n/);
+    expect(r.out).not.toMatch(/e\+/);
   });
 
   it("a configuration vLLM refuses to start is refused the same way, and the flag the message names is here to fix it", async () => {
