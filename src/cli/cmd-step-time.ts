@@ -10,7 +10,9 @@ import { STEP_TIME_MODELS } from '../model/registry.js';
 import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
 import { topStepTimeContext } from '../cluster/moe-parallel-config.js';
 import { clusterOptionsFromFlags, resolveCluster } from './cluster-flags.js';
-import { QUIET_HELP, type CliIO } from './io.js';
+import { QUIET_HELP, note, type CliIO } from './io.js';
+import { peakKvBlocks, usableKvBlocks } from '../engine/config.js';
+import type { ClusterConfig } from '../cluster/config.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 import { table } from './summary-format.js';
 
@@ -67,6 +69,7 @@ export function registerStepTime(program: Command, io: CliIO): void {
     if (prefill === 0 && o['prefillContext'] !== undefined) throw new InputError('FLAG_CONFLICT', '--prefill-context', 'given without --prefill');
     const config = resolveCluster(clusterOptionsFromFlags(cmd, io));
     withinMaxModelLen(config.engine.maxModelLen, decodes, context, prefill, prefillContext);
+    for (const text of beyondRunLimits(config.engine, config.hardware.name, decodes, context, prefill, prefillContext)) note(o['quiet'] === true, io, `blis step-time: note: ${text}\n`);
     const ctx = topStepTimeContext(config);
     const explained = explainStep(config.stepTime, ctx, explainBatch(decodes, context, prefill, prefillContext));
     const batch = { decodes, context, prefill_tokens: prefill, prefill_context: prefillContext };
@@ -89,6 +92,23 @@ function withinMaxModelLen(maxModelLen: number, decodes: number, context: number
   if (prefill > 0 && prefillContext + prefill > maxModelLen - 1) {
     throw new InputError('FLAG_OUT_OF_RANGE', '--prefill', `found ${prefill} after --prefill-context ${prefillContext}, a chunk ending at token ${prefillContext + prefill}; a chunk ends at most at max-model-len - 1 = ${maxModelLen - 1}, a prompt leaving room for one output token ${why}`);
   }
+}
+
+/**
+ * What keeps a run with vLLM's defaults for this GPU from forming the batch (the step is still the
+ * model's, for a run given larger knobs or a larger cache): more requests than max_num_seqs, more
+ * tokens than max_num_batched_tokens, more KV blocks than the cache holds (each decode's context
+ * and the token it writes, the chunk's tokens; engine/config.ts peakKvBlocks).
+ */
+function beyondRunLimits(engine: ClusterConfig['engine'], gpu: string, decodes: number, context: number, prefill: number, prefillContext: number): string[] {
+  const notes: string[] = [];
+  const requests = decodes + (prefill > 0 ? 1 : 0);
+  const fmt = (x: number): string => x.toLocaleString('en-US');
+  if (requests > engine.maxNumSeqs) notes.push(`${fmt(requests)} requests in one step; a run schedules at most max_num_seqs ${fmt(engine.maxNumSeqs)} (vLLM's default on ${gpu}; blis run --max-num-seqs)`);
+  if (decodes + prefill > engine.maxNumBatchedTokens) notes.push(`${fmt(decodes + prefill)} tokens in one step; a run schedules at most max_num_batched_tokens ${fmt(engine.maxNumBatchedTokens)} (vLLM's default on ${gpu}; blis run --max-num-batched-tokens)`);
+  const blocks = decodes * peakKvBlocks(engine, context + 1) + (prefill > 0 ? peakKvBlocks(engine, prefillContext + prefill) : 0);
+  if (blocks > usableKvBlocks(engine)) notes.push(`the batch's KV needs ${fmt(blocks)} blocks of ${engine.blockSize} tokens; the cache holds ${fmt(usableKvBlocks(engine))} (a run would preempt requests rather than form this step)`);
+  return notes;
 }
 
 function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {

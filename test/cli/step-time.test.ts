@@ -78,6 +78,19 @@ describe('blis step-time', () => {
     expect(r.out).not.toMatch(/e\+/);
   });
 
+  it("notes on stderr what keeps a run with vLLM's defaults from forming the batch; a batch a run forms gets none", async () => {
+    const big = await runCli(['step-time', '--hardware', 'A100-80', '--decodes', '300', '--context', '30000']);
+    expect(big.code, big.err).toBe(0);
+    // A100-80: max_num_seqs 256, budget 2048; 300 x ceil(30001 / 16) = 300 x 1876 blocks.
+    expect(big.err).toMatch(/note: 300 requests in one step; a run schedules at most max_num_seqs 256 \(vLLM's default on A100-80; blis run --max-num-seqs\)/);
+    expect(big.err).not.toMatch(/max_num_batched_tokens/);
+    expect(big.err).toMatch(/note: the batch's KV needs 562,800 blocks of 16 tokens; the cache holds [0-9,]+ \(a run would preempt/);
+    const chunk = await runCli(['step-time', '--prefill', '9000']);
+    expect(chunk.err).toMatch(/note: 9,000 tokens in one step; a run schedules at most max_num_batched_tokens 8,192 \(vLLM's default on H100/);
+    expect((await runCli(['step-time', '--decodes', '64', '--context', '2048'])).err).toBe('');
+    expect((await runCli(['step-time', '--hardware', 'A100-80', '--decodes', '300', '--context', '30000', '--quiet'])).err).toBe('');
+  });
+
   it("a configuration vLLM refuses to start is refused the same way, and the flag the message names is here to fix it", async () => {
     const glm = ['--model', 'zai-org/glm-5.2-fp8', '--hardware', 'H200', '--tp', '8', '--kv-cache-dtype', 'fp8', '--decodes', '8', '--context', '100000'];
     const refused = await runCli(['step-time', ...glm]);
