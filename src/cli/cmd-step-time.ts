@@ -40,7 +40,7 @@ export function registerStepTime(program: Command, io: CliIO): void {
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
     .option('--hardware-config <file>', "JSON with a GPU's datasheet figures (see docs/model.md)")
     .option('--tp <n>', 'tensor-parallel degree (default 1)', intFlag('--tp'))
-    .option('--data-parallel-size <n>', "vLLM --data-parallel-size: an MoE model's experts spread over n x TP GPUs, its MoE layers run on every rank's tokens (this batch on each rank) (default 1)", intFlag('--data-parallel-size'))
+    .option('--data-parallel-size <n>', "vLLM --data-parallel-size: an MoE model's experts spread over n x TP GPUs, its MoE layers run on every rank's tokens (this batch on each rank); a dense model's ranks are independent engines (default 1)", intFlag('--data-parallel-size'))
     .option('--enable-expert-parallel', "vLLM --enable-expert-parallel: whole experts per GPU (default off)")
     .option('--kv-cache-dtype <dtype>', `KV cache element type: ${Object.keys(KV_CACHE_DTYPES).join(', ')} (default auto)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
     .option('--max-model-len <tokens>', "longest prompt + output, as blis run: vLLM refuses to start (and so does this) when the KV cache cannot hold one request this long (default: the model config's)", intFlag('--max-model-len'))
@@ -73,9 +73,9 @@ export function registerStepTime(program: Command, io: CliIO): void {
     const ctx = topStepTimeContext(config);
     const explained = explainStep(config.stepTime, ctx, explainBatch(decodes, context, prefill, prefillContext));
     const batch = { decodes, context, prefill_tokens: prefill, prefill_context: prefillContext };
-    const head = { model: config.model.name, hardware: config.hardware.name, tp: config.tp, data_parallel_size: config.moeParallel?.dp ?? 1, coefficients: config.stepTime.coefficientsSource ?? null };
+    const head = { model: config.model.name, hardware: config.hardware.name, tp: config.tp, data_parallel_size: config.dataParallelSize, coefficients: config.stepTime.coefficientsSource ?? null };
     if (o['output'] === 'json') io.out(JSON.stringify({ schema: 'blis.step-time/v1', ...head, batch, ...explained }, null, 2) + '\n');
-    else io.out(human(head, batch, explained));
+    else io.out(human(head, config.moeParallel !== null, batch, explained));
   });
 }
 
@@ -111,11 +111,12 @@ function beyondRunLimits(engine: ClusterConfig['engine'], gpu: string, decodes: 
   return notes;
 }
 
-function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {
+function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, moeRanks: boolean, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {
   const n = (x: number, d = 1): string => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   // Four significant digits, but µs-sized ones (a step's fixed cost) as the µs column writes them, not as 1.186e+4.
   const coefficient = (x: number): string => (Math.abs(x) >= 1000 ? n(x) : x.toPrecision(4));
-  const dp = head.data_parallel_size > 1 ? `, ${head.data_parallel_size} data-parallel ranks` : '';
+  // An MoE model's ranks step together (its MoE layers run on every rank's tokens); a dense model's are independent engines.
+  const dp = head.data_parallel_size > 1 ? `, ${head.data_parallel_size} data-parallel ranks${moeRanks ? '' : ', each its own engine'}` : '';
   const parts = [
     batch.decodes > 0 ? `${n(batch.decodes, 0)} decode${batch.decodes === 1 ? '' : 's'} at ${n(batch.context, 0)} tokens of context` : '',
     batch.prefill_tokens > 0 ? `a ${n(batch.prefill_tokens, 0)}-token prefill chunk after ${n(batch.prefill_context, 0)} tokens in its KV cache` : '',

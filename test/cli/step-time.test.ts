@@ -7,6 +7,7 @@ import { runCli } from './helpers.js';
 
 interface Explained {
   schema: string;
+  data_parallel_size: number;
   model: string;
   hardware: string;
   tp: number;
@@ -89,6 +90,16 @@ describe('blis step-time', () => {
     expect(chunk.err).toMatch(/note: 9,000 tokens in one step; a run schedules at most max_num_batched_tokens 8,192 \(vLLM's default on H100/);
     expect((await runCli(['step-time', '--decodes', '64', '--context', '2048'])).err).toBe('');
     expect((await runCli(['step-time', '--hardware', 'A100-80', '--decodes', '300', '--context', '30000', '--quiet'])).err).toBe('');
+  });
+
+  it('--data-parallel-size is echoed as given; a dense model\'s ranks are independent engines, each stepping the batch alone', async () => {
+    const dense = await explain(['--data-parallel-size', '2', '--decodes', '8']);
+    expect(dense).toMatchObject({ data_parallel_size: 2 });
+    expect(dense.synchronousStepUs).toBe((await explain(['--decodes', '8'])).synchronousStepUs);
+    const human = await runCli(['step-time', '--data-parallel-size', '2', '--decodes', '8']);
+    expect(human.out).toMatch(/^qwen\/qwen3-14b on H100, TP 1, 2 data-parallel ranks, each its own engine; step-time model fitted/);
+    const moe = await runCli(['step-time', '--model', 'qwen/qwen3-30b-a3b', '--data-parallel-size', '2', '--decodes', '8']);
+    expect(moe.out).toMatch(/^qwen\/qwen3-30b-a3b on H100, TP 1, 2 data-parallel ranks; step-time model fitted/);
   });
 
   it("a configuration vLLM refuses to start is refused the same way, and the flag the message names is here to fix it", async () => {
