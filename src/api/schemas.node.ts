@@ -8,7 +8,7 @@ import { InputError, closeNames } from '../kernel/errors.js';
 
 export const SCHEMA_NAMES = [
   'metrics', 'validation', 'baseline', 'step-coefficients', 'request-record',
-  'workload-spec', 'autoscaler-policy', 'experiment', 'run-config', 'sweep-spec',
+  'workload-spec', 'autoscaler-policy', 'experiment', 'run-config', 'sweep-spec', 'step-time',
 ] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];
 

@@ -10,7 +10,9 @@ import { STEP_TIME_MODELS } from '../model/registry.js';
 import { KV_CACHE_DTYPES } from '../model/kv-sizing.js';
 import { topStepTimeContext } from '../cluster/moe-parallel-config.js';
 import { clusterOptionsFromFlags, resolveCluster } from './cluster-flags.js';
-import { QUIET_HELP, type CliIO } from './io.js';
+import { QUIET_HELP, note, type CliIO } from './io.js';
+import { peakKvBlocks, usableKvBlocks } from '../engine/config.js';
+import type { ClusterConfig } from '../cluster/config.js';
 import { choiceFlag, intFlag, numFlag } from './parse.js';
 import { table } from './summary-format.js';
 
@@ -38,7 +40,7 @@ export function registerStepTime(program: Command, io: CliIO): void {
     .option('--hardware <gpu>', 'GPU from the catalog (blis hardware) (default H100)')
     .option('--hardware-config <file>', "JSON with a GPU's datasheet figures (see docs/model.md)")
     .option('--tp <n>', 'tensor-parallel degree (default 1)', intFlag('--tp'))
-    .option('--data-parallel-size <n>', "vLLM --data-parallel-size: an MoE model's experts spread over n x TP GPUs, its MoE layers run on every rank's tokens (this batch on each rank) (default 1)", intFlag('--data-parallel-size'))
+    .option('--data-parallel-size <n>', "vLLM --data-parallel-size: an MoE model's experts spread over n x TP GPUs, its MoE layers run on every rank's tokens (this batch on each rank); a dense model's ranks are independent engines (default 1)", intFlag('--data-parallel-size'))
     .option('--enable-expert-parallel', "vLLM --enable-expert-parallel: whole experts per GPU (default off)")
     .option('--kv-cache-dtype <dtype>', `KV cache element type: ${Object.keys(KV_CACHE_DTYPES).join(', ')} (default auto)`, choiceFlag('--kv-cache-dtype', Object.keys(KV_CACHE_DTYPES)))
     .option('--max-model-len <tokens>', "longest prompt + output, as blis run: vLLM refuses to start (and so does this) when the KV cache cannot hold one request this long (default: the model config's)", intFlag('--max-model-len'))
@@ -46,8 +48,8 @@ export function registerStepTime(program: Command, io: CliIO): void {
     .option('--latency-model <name>', `step-time model: ${STEP_TIME_MODELS.map((e) => e.name).join(', ')} (default fitted)`)
     .option('--latency-coefficients <file>', "coefficients file (fitted), or a JSON object of the linear or roofline model's options, as blis run")
     .option('--decodes <n>', 'requests decoding one token each (default 1, or 0 with --prefill)', intFlag('--decodes'))
-    .option('--context <tokens>', "tokens in each decoding request's KV cache before the step (default 1024)", intFlag('--context'))
-    .option('--prefill <tokens>', 'one prefill chunk of this many prompt tokens in the step (default none)', intFlag('--prefill'))
+    .option('--context <tokens>', "tokens in each decoding request's KV cache before the step, at most --max-model-len - 2 (default 1024)", intFlag('--context'))
+    .option('--prefill <tokens>', 'one prefill chunk of this many prompt tokens in the step, ending at most at --max-model-len - 1 with --prefill-context (default none)', intFlag('--prefill'))
     .option('--prefill-context <tokens>', "tokens of the chunk's request already in its KV cache (a cached prefix or earlier chunks) (default 0)", intFlag('--prefill-context'))
     .option('--output <format>', 'stdout: human (table) or json (default human)', choiceFlag('--output', ['human', 'json']))
     .option('--quiet', QUIET_HELP);
@@ -66,18 +68,55 @@ export function registerStepTime(program: Command, io: CliIO): void {
     if (decodes === 0 && prefill === 0) throw new InputError('FLAG_OUT_OF_RANGE', '--decodes', 'found 0 with no --prefill; expected a batch of at least one request');
     if (prefill === 0 && o['prefillContext'] !== undefined) throw new InputError('FLAG_CONFLICT', '--prefill-context', 'given without --prefill');
     const config = resolveCluster(clusterOptionsFromFlags(cmd, io));
+    withinMaxModelLen(config.engine.maxModelLen, decodes, context, prefill, prefillContext);
+    for (const text of beyondRunLimits(config.engine, config.hardware.name, decodes, context, prefill, prefillContext)) note(o['quiet'] === true, io, `blis step-time: note: ${text}\n`);
     const ctx = topStepTimeContext(config);
     const explained = explainStep(config.stepTime, ctx, explainBatch(decodes, context, prefill, prefillContext));
     const batch = { decodes, context, prefill_tokens: prefill, prefill_context: prefillContext };
-    const head = { model: config.model.name, hardware: config.hardware.name, tp: config.tp, data_parallel_size: config.moeParallel?.dp ?? 1, coefficients: config.stepTime.coefficientsSource ?? null };
+    const head = { model: config.model.name, hardware: config.hardware.name, tp: config.tp, data_parallel_size: config.dataParallelSize, coefficients: config.stepTime.coefficientsSource ?? null };
     if (o['output'] === 'json') io.out(JSON.stringify({ schema: 'blis.step-time/v1', ...head, batch, ...explained }, null, 2) + '\n');
-    else io.out(human(head, batch, explained));
+    else io.out(human(head, config.moeParallel !== null, batch, explained));
   });
 }
 
-function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {
+/**
+ * A step the simulator can run: a request's prompt + output is at most max-model-len (as blis run
+ * drops a longer one, vLLM rejects it), so a decoding request holds at most max-model-len − 2
+ * tokens before a step (the step's input token and the one it samples make max-model-len), and a
+ * chunk ends at most at max-model-len − 1 (a prompt leaves room for one output token; a preempted
+ * request recomputes no more than its tokens so far).
+ */
+function withinMaxModelLen(maxModelLen: number, decodes: number, context: number, prefill: number, prefillContext: number): void {
+  const why = `(--max-model-len ${maxModelLen}: a request's prompt + output is at most that)`;
+  if (decodes > 0 && context > maxModelLen - 2) throw new InputError('FLAG_OUT_OF_RANGE', '--context', `found ${context}; a decoding request holds at most max-model-len - 2 = ${maxModelLen - 2} tokens before a step ${why}`);
+  if (prefill > 0 && prefillContext + prefill > maxModelLen - 1) {
+    throw new InputError('FLAG_OUT_OF_RANGE', '--prefill', `found ${prefill} after --prefill-context ${prefillContext}, a chunk ending at token ${prefillContext + prefill}; a chunk ends at most at max-model-len - 1 = ${maxModelLen - 1}, a prompt leaving room for one output token ${why}`);
+  }
+}
+
+/**
+ * What keeps a run with vLLM's defaults for this GPU from forming the batch (the step is still the
+ * model's, for a run given larger knobs or a larger cache): more requests than max_num_seqs, more
+ * tokens than max_num_batched_tokens, more KV blocks than the cache holds (each decode's context
+ * and the token it writes, the chunk's tokens; engine/config.ts peakKvBlocks).
+ */
+function beyondRunLimits(engine: ClusterConfig['engine'], gpu: string, decodes: number, context: number, prefill: number, prefillContext: number): string[] {
+  const notes: string[] = [];
+  const requests = decodes + (prefill > 0 ? 1 : 0);
+  const fmt = (x: number): string => x.toLocaleString('en-US');
+  if (requests > engine.maxNumSeqs) notes.push(`${fmt(requests)} requests in one step; a run schedules at most max_num_seqs ${fmt(engine.maxNumSeqs)} (vLLM's default on ${gpu}; blis run --max-num-seqs)`);
+  if (decodes + prefill > engine.maxNumBatchedTokens) notes.push(`${fmt(decodes + prefill)} tokens in one step; a run schedules at most max_num_batched_tokens ${fmt(engine.maxNumBatchedTokens)} (vLLM's default on ${gpu}; blis run --max-num-batched-tokens)`);
+  const blocks = decodes * peakKvBlocks(engine, context + 1) + (prefill > 0 ? peakKvBlocks(engine, prefillContext + prefill) : 0);
+  if (blocks > usableKvBlocks(engine)) notes.push(`the batch's KV needs ${fmt(blocks)} blocks of ${engine.blockSize} tokens; the cache holds ${fmt(usableKvBlocks(engine))} (a run would preempt requests rather than form this step)`);
+  return notes;
+}
+
+function human(head: { model: string; hardware: string; tp: number; data_parallel_size: number; coefficients: string | null }, moeRanks: boolean, batch: { decodes: number; context: number; prefill_tokens: number; prefill_context: number }, e: StepExplanation): string {
   const n = (x: number, d = 1): string => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-  const dp = head.data_parallel_size > 1 ? `, ${head.data_parallel_size} data-parallel ranks` : '';
+  // Four significant digits, but µs-sized ones (a step's fixed cost) as the µs column writes them, not as 1.186e+4.
+  const coefficient = (x: number): string => (Math.abs(x) >= 1000 ? n(x) : x.toPrecision(4));
+  // An MoE model's ranks step together (its MoE layers run on every rank's tokens); a dense model's are independent engines.
+  const dp = head.data_parallel_size > 1 ? `, ${head.data_parallel_size} data-parallel ranks${moeRanks ? '' : ', each its own engine'}` : '';
   const parts = [
     batch.decodes > 0 ? `${n(batch.decodes, 0)} decode${batch.decodes === 1 ? '' : 's'} at ${n(batch.context, 0)} tokens of context` : '',
     batch.prefill_tokens > 0 ? `a ${n(batch.prefill_tokens, 0)}-token prefill chunk after ${n(batch.prefill_context, 0)} tokens in its KV cache` : '',
@@ -88,13 +127,13 @@ function human(head: { model: string; hardware: string; tp: number; data_paralle
     '',
   ];
   const rows = [['term', 'side', 'basis', 'unit', 'coefficient', 'µs', 'what it is']];
-  for (const t of e.terms) rows.push([t.term, t.side.toUpperCase(), n(t.basis, t.unit === 'µs' ? 1 : 0), t.unit, t.coefficient.toPrecision(4), n(t.us), t.meaning]);
-  const overlap = e.asynchronousStepUs === e.synchronousStepUs ? '' : ` = max(GPU, CPU) + ${n(e.asyncSyncUs)}`;
+  for (const t of e.terms) rows.push([t.term, t.side.toUpperCase(), n(t.basis, t.unit === 'µs' ? 1 : 0), t.unit, coefficient(t.coefficient), n(t.us), t.meaning]);
+  const overlap = e.asynchronousStepUs === e.synchronousStepUs ? '' : ` = max(GPU, CPU) + ${n(e.asyncSyncUs)}, rounded`;
   return lines.join('\n') + '\n' + table(rows, true) + [
     '',
     `GPU ${n(e.gpuUs)} µs, engine-core CPU ${n(e.cpuUs)} µs`,
     `synchronous step (--no-async-scheduling: CPU, then GPU): ${n(e.synchronousStepUs, 0)} µs`,
-    `asynchronous step (the default: the next step's CPU work overlaps this step's GPU work): ${n(e.asynchronousStepUs)} µs${overlap}`,
+    `asynchronous step (the default: the next step's CPU work overlaps this step's GPU work): ${n(e.asynchronousStepUs, 0)} µs${overlap}`,
     ...(e.firstTokenUs !== null ? [`first-token overhead per request (API server and output path, beside the steps): ${n(e.firstTokenUs, 0)} µs`] : []),
     '',
   ].join('\n');

@@ -182,7 +182,7 @@ export function dropReason(cfg: InstanceConfig, inputTokens: number, outputToken
  * most a window plus a step's chunk and the block straddling its start (vLLM 0.15
  * kv_cache_interface.py SlidingWindowSpec.max_memory_usage_bytes: cdiv(window − 1 + chunk) + 1).
  */
-export function peakKvBlocks(cfg: InstanceConfig, tokens: number): number {
+export function peakKvBlocks(cfg: Pick<InstanceConfig, 'blockSize' | 'kvGroups' | 'maxNumBatchedTokens'>, tokens: number): number {
   const blocks = Math.ceil(tokens / cfg.blockSize);
   const g = cfg.kvGroups;
   if (g === null) return blocks;
@@ -191,6 +191,6 @@ export function peakKvBlocks(cfg: InstanceConfig, tokens: number): number {
 }
 
 /** Blocks the scheduler can hand out: vLLM 0.15 v1/core/block_pool.py takes one null block out of the pool at start. */
-export function usableKvBlocks(cfg: InstanceConfig): number {
+export function usableKvBlocks(cfg: Pick<InstanceConfig, 'totalKvBlocks'>): number {
   return cfg.totalKvBlocks - 1;
 }

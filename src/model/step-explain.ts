@@ -56,7 +56,11 @@ export interface StepExplanation {
   readonly synchronousStepUs: number;
   /** µs an overlapped step adds beyond max(GPU, CPU). */
   readonly asyncSyncUs: number;
-  /** A step of the asynchronous loop in steady state: max(GPU, CPU) + asyncSyncUs (engine/batch-queue.ts). */
+  /**
+   * A step of the asynchronous loop in steady state: max(GPU, CPU) + asyncSyncUs, rounded to
+   * integer µs (at least 1) as the engine rounds every step (engine/batch-queue.ts launch; there
+   * the CPU part is the next step's, the same when it schedules as many requests).
+   */
   readonly asynchronousStepUs: number;
   /** The request overheads of the model (first token etc.), when it has any. */
   readonly firstTokenUs: number | null;
@@ -129,7 +133,7 @@ export function explainStep(choice: StepTimeChoice, ctx: StepTimeContext, batch:
     cpuUs: cpu,
     synchronousStepUs,
     asyncSyncUs,
-    asynchronousStepUs: model.split !== undefined ? Math.max(gpu, cpu) + asyncSyncUs : synchronousStepUs,
+    asynchronousStepUs: model.split !== undefined ? Math.max(1, Math.round(Math.max(gpu, cpu) + asyncSyncUs)) : synchronousStepUs,
     firstTokenUs: overheads !== undefined ? overheads.firstTokenUs : null,
   };
 }

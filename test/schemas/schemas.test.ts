@@ -102,6 +102,25 @@ describe('JSON Schemas (schemas/, shipped)', () => {
     expect(validators['step-coefficients']({ schema: 'blis.step-coefficients/v1', entries: [] })).toBe(false);
   });
 
+  it('step-time: the documents of fitted, roofline and linear steps, a mixed batch and data-parallel MoE ranks; broken ones are not', async () => {
+    const runs = [
+      ['--decodes', '64', '--context', '2048'],
+      ['--model', 'meta-llama/llama-3.1-70b-instruct', '--tp', '4', '--decodes', '32', '--prefill', '2016', '--latency-model', 'roofline'],
+      ['--prefill', '512', '--prefill-context', '512', '--latency-model', 'linear'],
+      ['--model', 'qwen/qwen3-30b-a3b', '--data-parallel-size', '2', '--enable-expert-parallel', '--decodes', '8'],
+    ];
+    let doc: Record<string, any> = {};
+    for (const argv of runs) {
+      const r = await runCli(['step-time', ...argv, '--output', 'json']);
+      expect(r.code, r.err).toBe(0);
+      doc = JSON.parse(r.out);
+      expectValid('step-time', doc, argv.join(' '));
+    }
+    expect(validators['step-time']({ ...doc, asynchronousStepUs: 10.5 })).toBe(false);
+    expect(validators['step-time']({ ...doc, terms: [{ ...doc.terms[0], side: 'tpu' }] })).toBe(false);
+    expect(validators['step-time']({ ...doc, batch: { ...doc.batch, decodes: -1 } })).toBe(false);
+  });
+
   it('workload-spec and autoscaler-policy: every example; typos are caught as the parsers catch them', () => {
     const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
     const policies = examples.filter((f) => f.startsWith('autoscaler-'));
