@@ -1,0 +1,41 @@
+/** The cluster comparison page on hand-made metrics: what it shows for missing values. */
+import { describe, expect, it } from 'vitest';
+import type { MetricsDocument } from '../../src/cluster/metrics.js';
+import { describeLayout, renderClusterComparison } from '../../src/report/cluster-html.js';
+
+const dist = (p50: number | null, p99: number | null = p50) => ({ count: p50 === null ? 0 : 10, mean: p50, p50, p90: p99, p95: p99, p99, min: p50, max: p99 });
+
+/** The blocks the page reads, with the given overrides. */
+function metrics(over: { hit?: number | null; ttft?: number | null; pools?: unknown[] } = {}): MetricsDocument {
+  const ttft = over.ttft === undefined ? 50 : over.ttft;
+  return {
+    schema: 'blis.metrics/v1',
+    config: { model: 'qwen/qwen3-14b', hardware: 'H100', tp: 1, num_instances: 2, routing_policy: 'round-robin', routing_scorers: '', ...(over.pools ? { pools: over.pools } : {}), workload: { rate_rps: 10 } },
+    requests: { injected: 10, completed: ttft === null ? 0 : 10, rejected: ttft === null ? 10 : 0, timed_out: 0, dropped: 0, unfinished: 0 },
+    ttft_ms: dist(ttft), tpot_ms: dist(ttft === null ? null : 8), e2e_ms: dist(ttft === null ? null : 900), queue_ms: dist(ttft === null ? null : 2),
+    throughput: { output_tokens_per_s: ttft === null ? 0 : 120 },
+    kv: { prefix_hit_rate: over.hit === undefined ? 0.25 : over.hit, cpu_hit_rate: null, preemptions: 0, peak_utilization: 0.1 },
+  } as unknown as MetricsDocument;
+}
+
+/** The SVG whose title is `title`. */
+const chart = (page: string, title: string): string => page.split('<svg ').find((s) => s.includes(`aria-label="${title}"`))!;
+
+describe('cluster comparison page: missing values', () => {
+  it('draws no prefix-hit bar for a run with no hit rate (null), and marks it with a dash, not 0%', () => {
+    const page = renderClusterComparison([{ label: 'a', metrics: metrics() }, { label: 'none', metrics: metrics({ hit: null, ttft: null }) }]);
+    const hit = chart(page, 'prefix-cache hit rate');
+    expect(hit).toContain('<title>a · a: 25.0%</title>');
+    expect(hit).not.toMatch(/<rect[^>]*><title>none · /);
+    expect(hit).not.toMatch(/font-size="9"[^>]*>0\.0%</);
+    // the run's group carries a dash where its bar would be
+    expect(hit).toMatch(/<text [^>]*><title>none · none: no value<\/title>–<\/text><text [^>]*>none<\/text>/);
+  });
+
+  it('marks a latency percentile that is null with a dash in its group', () => {
+    const page = renderClusterComparison([{ label: 'a', metrics: metrics() }, { label: 'none', metrics: metrics({ ttft: null }) }]);
+    const ttft = chart(page, 'time to first token');
+    expect(ttft).not.toMatch(/<rect[^>]*><title>none · /);
+    expect((ttft.match(/<title>none · p(50|90|99): no value<\/title>–<\/text>/g) ?? []).length).toBe(3);
+  });
+});
