@@ -28,12 +28,13 @@ function cfg(m: MetricsDocument): Record<string, unknown> {
 export function describeLayout(m: MetricsDocument): string {
   const c = cfg(m);
   const pools = Array.isArray(c['pools']) ? (c['pools'] as Array<Record<string, unknown>>) : [];
-  const poolText = pools.length > 1
-    ? pools.map((p) => `${p['count']}×${p['role'] === 'unified' ? '' : `${p['role']} `}${p['hardware']} TP${p['tp']}`).join(' + ')
-    : `${c['num_instances']}×${c['hardware']} TP${c['tp']}`;
+  const pool = (p: Record<string, unknown>): string => `${p['role'] === 'unified' ? '' : `${p['role']} `}${p['hardware']} TP${p['tp']}`;
   const routing = `${c['routing_policy'] ?? ''}${c['routing_scorers'] ? ` (${c['routing_scorers']})` : ''}`;
   const w = c['workload'] as Record<string, unknown> | undefined;
   const rate = typeof w?.['rate_rps'] === 'number' ? `, ${w['rate_rps']} req/s` : '';
+  // A multi-model fleet: config.model is only the first pool's model, so each pool names its own.
+  if (new Set(pools.map((p) => p['model'])).size > 1) return `${pools.map((p) => `${p['count']}×${p['model']} on ${pool(p)}`).join(' + ')}, ${routing}${rate}`;
+  const poolText = pools.length > 1 ? pools.map((p) => `${p['count']}×${pool(p)}`).join(' + ') : `${c['num_instances']}×${c['hardware']} TP${c['tp']}`;
   return `${c['model']} on ${poolText}, ${routing}${rate}`;
 }
 

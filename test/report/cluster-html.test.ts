@@ -1,4 +1,4 @@
-/** The cluster comparison page on hand-made metrics: what it shows for missing values. */
+/** The cluster comparison page on hand-made metrics: what it shows for missing values and multi-model fleets. */
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../../src/cluster/metrics.js';
 import { describeLayout, renderClusterComparison } from '../../src/report/cluster-html.js';
@@ -37,5 +37,23 @@ describe('cluster comparison page: missing values', () => {
     const ttft = chart(page, 'time to first token');
     expect(ttft).not.toMatch(/<rect[^>]*><title>none · /);
     expect((ttft.match(/<title>none · p(50|90|99): no value<\/title>–<\/text>/g) ?? []).length).toBe(3);
+  });
+});
+
+describe('cluster comparison page: layouts', () => {
+  it('names each pool\'s model when a fleet serves several models', () => {
+    const pools = [
+      { name: 'qwen/qwen3-14b@H100x1', role: 'unified', model: 'qwen/qwen3-14b', hardware: 'H100', tp: 1, count: 2 },
+      { name: 'meta-llama/llama-3.1-8b-instruct@H100x1', role: 'unified', model: 'meta-llama/llama-3.1-8b-instruct', hardware: 'H100', tp: 1, count: 3 },
+    ];
+    expect(describeLayout(metrics({ pools }))).toBe('2×qwen/qwen3-14b on H100 TP1 + 3×meta-llama/llama-3.1-8b-instruct on H100 TP1, round-robin, 10 req/s');
+  });
+
+  it('keeps the one-model text for P/D pools of one model', () => {
+    const pools = [
+      { role: 'prefill', model: 'qwen/qwen3-14b', hardware: 'H100', tp: 1, count: 2 },
+      { role: 'decode', model: 'qwen/qwen3-14b', hardware: 'H100', tp: 2, count: 1 },
+    ];
+    expect(describeLayout(metrics({ pools }))).toBe('qwen/qwen3-14b on 2×prefill H100 TP1 + 1×decode H100 TP2, round-robin, 10 req/s');
   });
 });
