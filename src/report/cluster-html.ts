@@ -32,10 +32,13 @@ export function describeLayout(m: MetricsDocument): string {
   const routing = `${c['routing_policy'] ?? ''}${c['routing_scorers'] ? ` (${c['routing_scorers']})` : ''}`;
   const w = c['workload'] as Record<string, unknown> | undefined;
   const rate = typeof w?.['rate_rps'] === 'number' ? `, ${w['rate_rps']} req/s` : '';
+  // An autoscaled run's config holds its initial fleet only; the autoscaler block has each model's peak.
+  const peaks = Object.entries((m as { autoscaler?: { peak_replicas?: Record<string, number> } }).autoscaler?.peak_replicas ?? {});
+  const scaled = peaks.length === 0 ? '' : ` at start, autoscaled (peak ${peaks.length === 1 ? `${peaks[0]![1]} replicas` : peaks.map(([k, v]) => `${k} ${v}`).join(', ')})`;
   // A multi-model fleet: config.model is only the first pool's model, so each pool names its own.
-  if (new Set(pools.map((p) => p['model'])).size > 1) return `${pools.map((p) => `${p['count']}×${p['model']} on ${pool(p)}`).join(' + ')}, ${routing}${rate}`;
+  if (new Set(pools.map((p) => p['model'])).size > 1) return `${pools.map((p) => `${p['count']}×${p['model']} on ${pool(p)}`).join(' + ')}${scaled}, ${routing}${rate}`;
   const poolText = pools.length > 1 ? pools.map((p) => `${p['count']}×${pool(p)}`).join(' + ') : `${c['num_instances']}×${c['hardware']} TP${c['tp']}`;
-  return `${c['model']} on ${poolText}, ${routing}${rate}`;
+  return `${c['model']} on ${poolText}${scaled}, ${routing}${rate}`;
 }
 
 function percentileBars(title: string, runs: readonly ComparedRun[], key: 'ttft_ms' | 'e2e_ms' | 'tpot_ms' | 'queue_ms'): string {

@@ -49,6 +49,14 @@ describe('cluster comparison page: layouts', () => {
     expect(describeLayout(metrics({ pools }))).toBe('2×qwen/qwen3-14b on H100 TP1 + 3×meta-llama/llama-3.1-8b-instruct on H100 TP1, round-robin, 10 req/s');
   });
 
+  it('says an autoscaled run\'s fleet is where it started, with each model\'s peak', () => {
+    const one = { ...metrics(), autoscaler: { peak_replicas: { 'qwen/qwen3-14b': 6 } } } as unknown as MetricsDocument;
+    expect(describeLayout(one)).toBe('qwen/qwen3-14b on 2×H100 TP1 at start, autoscaled (peak 6 replicas), round-robin, 10 req/s');
+    const pools = [{ role: 'unified', model: 'a', hardware: 'H100', tp: 1, count: 1 }, { role: 'unified', model: 'b', hardware: 'H100', tp: 1, count: 2 }];
+    const two = { ...metrics({ pools }), autoscaler: { peak_replicas: { a: 3, b: 4 } } } as unknown as MetricsDocument;
+    expect(describeLayout(two)).toBe('1×a on H100 TP1 + 2×b on H100 TP1 at start, autoscaled (peak a 3, b 4), round-robin, 10 req/s');
+  });
+
   it('keeps the one-model text for P/D pools of one model', () => {
     const pools = [
       { role: 'prefill', model: 'qwen/qwen3-14b', hardware: 'H100', tp: 1, count: 2 },
