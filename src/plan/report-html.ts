@@ -169,7 +169,8 @@ function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
   const allP99 = lines.map((l) => metric(l, 'ttft_ms', 'p99')).filter((v): v is number => v !== null && v > 0);
   const logLo = Math.log10(Math.min(...allP99));
   const logHi = Math.log10(Math.max(...allP99));
-  const cellW = Math.max(72, 16 + 7 * Math.max(...xa!.values.map((v) => String(v).length)));
+  // Room for the column's value and for the longest cell text ('cannot run', '36552 ms ✕': 10 characters at about 7.5 px in 12 px bold).
+  const cellW = Math.max(92, 16 + 7 * Math.max(...xa!.values.map((v) => String(v).length)));
   const cellH = 40;
   const labelW = 24 + 7 * Math.max(...ya!.values.map((v) => String(v).length), ya!.flag.length);
   // Attainment in the range planners target: 80% or less red, 90% amber, 100% green.
@@ -204,7 +205,7 @@ function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
         }
         const st = l?.regime?.state;
         s += `<rect x="${x0}" y="${y0}" width="${cellW - 4}" height="${cellH - 4}" fill="${fill}" stroke="${st === 'near-knee' ? '#000' : 'none'}" stroke-width="2" stroke-dasharray="${st === 'near-knee' ? '4 2' : ''}"><title>${esc(l === undefined ? 'not run' : `#${l.index}${here.length > 1 ? ` (best of ${here.map((c) => `#${c.index}`).join(', ')})` : ''}: ${text}${regimeMark(l)}`)}</title></rect>`;
-        s += `<text x="${x0 + (cellW - 4) / 2}" y="${y0 + (cellH - 4) / 2 + 4}" text-anchor="middle" class="cell">${esc(text)}${st === 'near-knee' ? ' ◆' : st === 'overloaded' ? ' ✕' : ''}</text>`;
+        s += `<text x="${x0 + (cellW - 4) / 2}" y="${y0 + (cellH - 4) / 2 + 4}" text-anchor="middle" class="cell"${fill === '#ddd' ? ' style="fill:#333"' : ''}>${esc(text)}${st === 'near-knee' ? ' ◆' : st === 'overloaded' ? ' ✕' : ''}</text>`;
       });
     });
     out += s + '</svg></figure>';

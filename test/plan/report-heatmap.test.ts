@@ -46,4 +46,13 @@ describe('report.html heatmap cells with several configurations', () => {
     const html = reportHtml({ title: 't', lines, points: paretoPoints(lines), sloText: 'ttft_p99=500', costUnit: 'USD', axes: AXES });
     expect(cells(html)[0]).toBe('#0: 40.0% | 40.0%');
   });
+
+  it('gives a cell that cannot run room for its words and dark text on its grey', () => {
+    const lines = grid(true).map((l) => (l.axes['hardware'] === 'B' ? { ...l, error: 'TP_INVALID', metrics: undefined, slo: undefined, regime: undefined } as ResultLine : l));
+    const html = reportHtml({ title: 't', lines, points: paretoPoints(lines), sloText: 'ttft_p99=500', costUnit: 'USD', axes: AXES });
+    const cell = html.match(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"[^>]*fill="#ddd"[^>]*><title>[^<]*cannot run<\/title><\/rect><text ([^>]*)>cannot run<\/text>/);
+    expect(cell).not.toBeNull();
+    expect(Number(cell![1])).toBeGreaterThanOrEqual('cannot run'.length * 7.5);
+    expect(cell![2]).toContain('style="fill:#333"');
+  });
 });
