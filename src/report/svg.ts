@@ -233,7 +233,9 @@ export function groupedBars(title: string, groups: readonly BarGroup[], opts: { 
   const ph = fr.h - fr.t - fr.b;
   const fmt = opts.format ?? fmtNum;
   const vals = groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite);
-  let yHi = Math.max(1e-9, ...vals);
+  // All zero or missing (no prefix hits, every request timed out): a unit axis, not ticks of 1e-9 that all print as 0.
+  let yHi = Math.max(0, ...vals);
+  if (!(yHi > 0)) yHi = 1;
   yHi *= 1.12;
   const sy = scale(0, yHi, fr.t + ph, fr.t);
   const gw = pw / Math.max(1, groups.length);
