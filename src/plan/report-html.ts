@@ -147,6 +147,18 @@ function maxRateTable(lines: readonly ResultLine[], axes: readonly string[]): st
 <table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+/**
+ * The configuration a heatmap cell shows. Random axes are not faceted, so a cell holds every
+ * sample drawn at its grid point: it shows the best (highest attainment, else lowest p99 TTFT;
+ * the lower index on a tie) and its tooltip names the others, rather than whichever came first.
+ */
+function bestInCell(here: readonly ResultLine[], withSlo: boolean): ResultLine | undefined {
+  const ran = here.filter((l) => l.error === undefined);
+  if (ran.length === 0) return here[0];
+  const badness = (l: ResultLine): number => (withSlo ? -(l.slo?.attainment.attainment ?? -1) : metric(l, 'ttft_ms', 'p99') ?? Infinity);
+  return ran.reduce((a, b) => (badness(b) < badness(a) ? b : a));
+}
+
 function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
   const grid = input.axes.filter((a) => a.values !== null && a.values.length > 1) as Array<{ flag: string; values: readonly SweepValue[] }>;
   if (grid.length < 2) return '<p>Heatmaps need two grid axes with several values each.</p>';
@@ -157,7 +169,8 @@ function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
   const allP99 = lines.map((l) => metric(l, 'ttft_ms', 'p99')).filter((v): v is number => v !== null && v > 0);
   const logLo = Math.log10(Math.min(...allP99));
   const logHi = Math.log10(Math.max(...allP99));
-  const cellW = Math.max(72, 16 + 7 * Math.max(...xa!.values.map((v) => String(v).length)));
+  // Room for the column's value and for the longest cell text ('cannot run', '36552 ms ✕': 10 characters at about 7.5 px in 12 px bold).
+  const cellW = Math.max(92, 16 + 7 * Math.max(...xa!.values.map((v) => String(v).length)));
   const cellH = 40;
   const labelW = 24 + 7 * Math.max(...ya!.values.map((v) => String(v).length), ya!.flag.length);
   // Attainment in the range planners target: 80% or less red, 90% amber, 100% green.
@@ -173,7 +186,8 @@ function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
     ya!.values.forEach((yv, j) => {
       s += `<text x="${labelW - 6}" y="${34 + cellH * j + (cellH - 4) / 2 + 4}" text-anchor="end" class="tick">${esc(String(yv))}</text>`;
       xa!.values.forEach((xv, i) => {
-        const l = lines.find((c) => String(c.axes[xa!.flag]) === String(xv) && String(c.axes[ya!.flag]) === String(yv) && Object.entries(f).every(([k, v]) => String(c.axes[k]) === String(v)));
+        const here = lines.filter((c) => String(c.axes[xa!.flag]) === String(xv) && String(c.axes[ya!.flag]) === String(yv) && Object.entries(f).every(([k, v]) => String(c.axes[k]) === String(v)));
+        const l = bestInCell(here, withSlo);
         const x0 = labelW + cellW * i;
         const y0 = 34 + cellH * j;
         let fill = '#ddd';
@@ -190,8 +204,8 @@ function heatmaps(input: ReportInput, lines: readonly ResultLine[]): string {
           }
         }
         const st = l?.regime?.state;
-        s += `<rect x="${x0}" y="${y0}" width="${cellW - 4}" height="${cellH - 4}" fill="${fill}" stroke="${st === 'near-knee' ? '#000' : 'none'}" stroke-width="2" stroke-dasharray="${st === 'near-knee' ? '4 2' : ''}"><title>${esc(l === undefined ? 'not run' : `#${l.index}: ${text}${regimeMark(l)}`)}</title></rect>`;
-        s += `<text x="${x0 + (cellW - 4) / 2}" y="${y0 + (cellH - 4) / 2 + 4}" text-anchor="middle" class="cell">${esc(text)}${st === 'near-knee' ? ' ◆' : st === 'overloaded' ? ' ✕' : ''}</text>`;
+        s += `<rect x="${x0}" y="${y0}" width="${cellW - 4}" height="${cellH - 4}" fill="${fill}" stroke="${st === 'near-knee' ? '#000' : 'none'}" stroke-width="2" stroke-dasharray="${st === 'near-knee' ? '4 2' : ''}"><title>${esc(l === undefined ? 'not run' : `#${l.index}${here.length > 1 ? ` (best of ${here.map((c) => `#${c.index}`).join(', ')})` : ''}: ${text}${regimeMark(l)}`)}</title></rect>`;
+        s += `<text x="${x0 + (cellW - 4) / 2}" y="${y0 + (cellH - 4) / 2 + 4}" text-anchor="middle" class="cell"${fill === '#ddd' ? ' style="fill:#333"' : ''}>${esc(text)}${st === 'near-knee' ? ' ◆' : st === 'overloaded' ? ' ✕' : ''}</text>`;
       });
     });
     out += s + '</svg></figure>';

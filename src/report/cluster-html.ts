@@ -16,7 +16,7 @@ export interface ComparedRun {
   readonly source?: string;
 }
 
-type Dist = { p50: number; p90: number; p95: number; p99: number; mean: number };
+type Dist = { p50: number | null; p90: number | null; p95: number | null; p99: number | null; mean: number | null };
 
 const PCT_COLORS = { p50: '#9ecae1', p90: '#4292c6', p99: '#08519c' } as const;
 
@@ -28,19 +28,23 @@ function cfg(m: MetricsDocument): Record<string, unknown> {
 export function describeLayout(m: MetricsDocument): string {
   const c = cfg(m);
   const pools = Array.isArray(c['pools']) ? (c['pools'] as Array<Record<string, unknown>>) : [];
-  const poolText = pools.length > 1
-    ? pools.map((p) => `${p['count']}×${p['role'] === 'unified' ? '' : `${p['role']} `}${p['hardware']} TP${p['tp']}`).join(' + ')
-    : `${c['num_instances']}×${c['hardware']} TP${c['tp']}`;
+  const pool = (p: Record<string, unknown>): string => `${p['role'] === 'unified' ? '' : `${p['role']} `}${p['hardware']} TP${p['tp']}`;
   const routing = `${c['routing_policy'] ?? ''}${c['routing_scorers'] ? ` (${c['routing_scorers']})` : ''}`;
   const w = c['workload'] as Record<string, unknown> | undefined;
   const rate = typeof w?.['rate_rps'] === 'number' ? `, ${w['rate_rps']} req/s` : '';
-  return `${c['model']} on ${poolText}, ${routing}${rate}`;
+  // An autoscaled run's config holds its initial fleet only; the autoscaler block has each model's peak.
+  const peaks = Object.entries((m as { autoscaler?: { peak_replicas?: Record<string, number> } }).autoscaler?.peak_replicas ?? {});
+  const scaled = peaks.length === 0 ? '' : ` at start, autoscaled (peak ${peaks.length === 1 ? `${peaks[0]![1]} replicas` : peaks.map(([k, v]) => `${k} ${v}`).join(', ')})`;
+  // A multi-model fleet: config.model is only the first pool's model, so each pool names its own.
+  if (new Set(pools.map((p) => p['model'])).size > 1) return `${pools.map((p) => `${p['count']}×${p['model']} on ${pool(p)}`).join(' + ')}${scaled}, ${routing}${rate}`;
+  const poolText = pools.length > 1 ? pools.map((p) => `${p['count']}×${pool(p)}`).join(' + ') : `${c['num_instances']}×${c['hardware']} TP${c['tp']}`;
+  return `${c['model']} on ${poolText}${scaled}, ${routing}${rate}`;
 }
 
 function percentileBars(title: string, runs: readonly ComparedRun[], key: 'ttft_ms' | 'e2e_ms' | 'tpot_ms' | 'queue_ms'): string {
   const groups: BarGroup[] = runs.map((r) => {
     const d = r.metrics[key] as unknown as Dist;
-    return { label: r.label, bars: (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, value: d[p], color: PCT_COLORS[p] })) };
+    return { label: r.label, bars: (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, value: d[p] ?? NaN, color: PCT_COLORS[p] })) };
   });
   return groupedBars(title, groups, { yLabel: 'ms', format: (v) => (v >= MS_PER_S ? `${msToS(v).toFixed(v >= 10 * MS_PER_S ? 0 : 1)}s` : v >= 10 ? v.toFixed(0) : v.toFixed(1)) });
 }
@@ -106,7 +110,7 @@ export function renderClusterComparison(runs: readonly ComparedRun[], title = 'b
     percentileBars('end to end', runs, 'e2e_ms'),
     percentileBars('instance queue wait', runs, 'queue_ms'),
     '<h2>Cache and throughput</h2>',
-    singleBars('prefix-cache hit rate', runs, (m) => 100 * (m.kv.prefix_hit_rate ?? 0), '%', (v) => `${v.toFixed(1)}%`),
+    singleBars('prefix-cache hit rate', runs, (m) => (m.kv.prefix_hit_rate === null ? NaN : 100 * m.kv.prefix_hit_rate), '%', (v) => `${v.toFixed(1)}%`),
     singleBars('output tokens per second', runs, (m) => m.throughput.output_tokens_per_s, 'tok/s', (v) => v.toFixed(0)),
   ];
   return htmlPage(title, body.join('\n'));

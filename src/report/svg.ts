@@ -233,7 +233,9 @@ export function groupedBars(title: string, groups: readonly BarGroup[], opts: { 
   const ph = fr.h - fr.t - fr.b;
   const fmt = opts.format ?? fmtNum;
   const vals = groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite);
-  let yHi = Math.max(1e-9, ...vals);
+  // All zero or missing (no prefix hits, every request timed out): a unit axis, not ticks of 1e-9 that all print as 0.
+  let yHi = Math.max(0, ...vals);
+  if (!(yHi > 0)) yHi = 1;
   yHi *= 1.12;
   const sy = scale(0, yHi, fr.t + ph, fr.t);
   const gw = pw / Math.max(1, groups.length);
@@ -251,8 +253,12 @@ export function groupedBars(title: string, groups: readonly BarGroup[], opts: { 
     const x0 = fr.l + i * gw + (gw - bw * n) / 2;
     g.bars.forEach((b, k) => {
       if (!names.some((x) => x.name === b.name)) names.push({ name: b.name, color: b.color });
-      if (!Number.isFinite(b.value)) return;
       const x = x0 + k * bw;
+      // A missing value (null in the metrics: no request to measure) is a dash on the baseline, not a bar of 0.
+      if (!Number.isFinite(b.value)) {
+        out.push(`<text x="${f1(x + (bw - 2) / 2)}" y="${f1(fr.t + ph - 3)}" font-size="9" text-anchor="middle" fill="#777"><title>${esc(`${g.label} · ${b.name}: no value`)}</title>–</text>`);
+        return;
+      }
       const y = sy(b.value);
       out.push(`<rect x="${f1(x)}" y="${f1(y)}" width="${f1(bw - 2)}" height="${f1(fr.t + ph - y)}" fill="${b.color}"><title>${esc(`${g.label} · ${b.name}: ${fmt(b.value)}`)}</title></rect>`);
       if (bw >= 22) out.push(`<text x="${f1(x + (bw - 2) / 2)}" y="${f1(y - 3)}" font-size="9" text-anchor="middle">${esc(fmt(b.value))}</text>`);

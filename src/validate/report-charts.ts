@@ -72,7 +72,8 @@ export function errorColour(pct: number | null): string {
 export function svgHeatmap(experiments: readonly ValidationExperiment[], metrics: readonly string[]): string {
   const cw = metrics.length > 12 ? 54 : 70;
   const ch = 20;
-  const left = 300;
+  // The label column fits the longest id (about 6.5 px a character at 11 px, with ' *'); ids past ~45 characters were cut at the left edge.
+  const left = Math.max(300, Math.ceil(12 + 6.5 * Math.max(0, ...experiments.map((e) => e.id.length + 2))));
   const top = 70;
   const w = left + cw * metrics.length + 10;
   const h = top + ch * experiments.length + 10;

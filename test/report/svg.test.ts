@@ -43,4 +43,12 @@ describe('chart primitives', () => {
     const svg = groupedBars('TTFT', [{ label: 'a', bars: [{ name: 'p50', value: 10, color: '#111' }, { name: 'p99', value: 40, color: '#222' }] }], { format: (v) => `${v} ms` });
     expect([...svg.matchAll(/<title>(a · [^<]+)<\/title>/g)].map((m) => m[1])).toEqual(['a · p50: 10 ms', 'a · p99: 40 ms']);
   });
+
+  it('gives bars that are all zero or missing a readable axis, not repeated zero ticks', () => {
+    const yTicks = (svg: string): string[] => [...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1]!);
+    const zero = groupedBars('hit rate', [{ label: 'a', bars: [{ name: 'a', value: 0, color: '#111' }] }], { format: (v) => `${v.toFixed(1)}%` });
+    expect(yTicks(zero)).toEqual(['0.0%', '0.5%', '1.0%']);
+    const none = groupedBars('TTFT', [{ label: 'a', bars: [{ name: 'p50', value: NaN, color: '#111' }] }]);
+    expect(yTicks(none)).toEqual(['0', '0.50', '1']);
+  });
 });
