@@ -92,18 +92,31 @@ export function renderClusterComparison(runs: readonly ComparedRun[], title = 'b
       + [m.ttft_ms.p50, m.ttft_ms.p99, m.tpot_ms.p50, m.e2e_ms.p50, m.e2e_ms.p99, m.queue_ms.p99].map((v) => `<td class="n">${ms(v)}</td>`).join('')
       + `<td class="n">${m.throughput.output_tokens_per_s.toFixed(0)}</td><td class="n">${pct(m.kv.prefix_hit_rate)}</td><td class="n">${m.kv.preemptions}</td></tr>`;
   });
-  /** The run with the lowest value (runs without one, null, never win). */
-  const best = (f: (m: MetricsDocument) => number | null): string => {
+  const failed = (m: MetricsDocument): number => m.requests.rejected + m.requests.timed_out + m.requests.dropped;
+  /**
+   * The run with the lowest value (runs without one, null, never win). A latency percentile covers
+   * only the requests that finished, so for `latency` a run that failed none outranks every run
+   * that failed some (a fleet that timed half its traffic out would otherwise read as the fastest);
+   * a winner that failed requests says how many.
+   */
+  const best = (f: (m: MetricsDocument) => number | null, latency = false): string => {
+    const served = latency && runs.some((r) => failed(r.metrics) === 0 && f(r.metrics) !== null);
     let i = -1;
-    runs.forEach((r, k) => { const v = f(r.metrics); if (v !== null && (i < 0 || v < f(runs[i]!.metrics)!)) i = k; });
-    return i < 0 ? '–' : runs[i]!.label;
+    runs.forEach((r, k) => {
+      const v = f(r.metrics);
+      if (v === null || (served && failed(r.metrics) > 0)) return;
+      if (i < 0 || v < f(runs[i]!.metrics)!) i = k;
+    });
+    if (i < 0) return '–';
+    const n = failed(runs[i]!.metrics);
+    return latency && n > 0 ? `${runs[i]!.label} (${n} failed)` : runs[i]!.label;
   };
   const body = [
     `<h1>${esc(title)}</h1>`,
-    `<p class="meta">${runs.length} runs. Lowest TTFT p99: <b>${esc(best((m) => m.ttft_ms.p99))}</b> · lowest E2E p99: <b>${esc(best((m) => m.e2e_ms.p99))}</b> · highest prefix-hit rate: <b>${esc(best((m) => (m.kv.prefix_hit_rate === null ? null : -m.kv.prefix_hit_rate)))}</b></p>`,
+    `<p class="meta">${runs.length} runs. Lowest TTFT p99: <b>${esc(best((m) => m.ttft_ms.p99, true))}</b> · lowest E2E p99: <b>${esc(best((m) => m.e2e_ms.p99, true))}</b> · highest prefix-hit rate: <b>${esc(best((m) => (m.kv.prefix_hit_rate === null ? null : -m.kv.prefix_hit_rate)))}</b></p>`,
     '<table><tr><th>run / layout</th><th>completed</th><th>failed</th><th>TTFT p50</th><th>TTFT p99</th><th>TPOT p50</th><th>E2E p50</th><th>E2E p99</th><th>queue p99</th><th>out tok/s</th><th>prefix hit</th><th>preemptions</th></tr>',
     rows.join('\n'),
-    '</table><p class="note">Times in ms. Failed = rejected + timed out + dropped.</p>',
+    '</table><p class="note">Times in ms. Failed = rejected + timed out + dropped. Latency percentiles cover the finished requests; the lowest ones above rank runs that failed none first.</p>',
     '<h2>Latency percentiles</h2>',
     percentileBars('time to first token', runs, 'ttft_ms'),
     percentileBars('time per output token', runs, 'tpot_ms'),

@@ -65,3 +65,31 @@ describe('cluster comparison page: layouts', () => {
     expect(describeLayout(metrics({ pools }))).toBe('qwen/qwen3-14b on 2×prefill H100 TP1 + 1×decode H100 TP2, round-robin, 10 req/s');
   });
 });
+
+describe('cluster comparison page: the runs it names best', () => {
+  /** A run of 10 requests of which `timedOut` timed out, with this TTFT and E2E p99. */
+  const run = (label: string, p99: number, timedOut: number) => {
+    const m = metrics({ ttft: p99 }) as unknown as { requests: Record<string, number>; e2e_ms: unknown };
+    m.requests['completed'] = 10 - timedOut;
+    m.requests['timed_out'] = timedOut;
+    m.e2e_ms = dist(900, 10 * p99);
+    return { label, metrics: m as unknown as MetricsDocument };
+  };
+  const meta = (page: string): string => page.match(/<p class="meta">(.*?)<\/p>/)![1]!;
+
+  it('ranks a run that served every request above a faster one that timed requests out', () => {
+    const page = renderClusterComparison([run('fast-but-failing', 40, 6), run('served', 90, 0), run('slower', 120, 0)]);
+    expect(meta(page)).toContain('Lowest TTFT p99: <b>served</b>');
+    expect(meta(page)).toContain('lowest E2E p99: <b>served</b>');
+  });
+
+  it('when every run failed some, names the lowest with its count of failed requests', () => {
+    const page = renderClusterComparison([run('a', 40, 6), run('b', 30, 2)]);
+    expect(meta(page)).toContain('Lowest TTFT p99: <b>b (2 failed)</b>');
+  });
+
+  it('ranks the prefix-hit rate over every run, failures or not', () => {
+    const page = renderClusterComparison([run('a', 40, 6), run('b', 90, 0)]);
+    expect(meta(page)).toMatch(/highest prefix-hit rate: <b>a<\/b>/);
+  });
+});
