@@ -30,6 +30,7 @@
 import type { EngineRequest } from './engine-request.js';
 import type { KvBlockPool } from './kv-cache.js';
 import { LazyIndex } from './lazy-index.js';
+import { grown } from '../kernel/arrays.js';
 
 const NONE = -1;
 
@@ -187,31 +188,19 @@ export class PendingKeys {
   private grow(): void {
     const n = this.slotKey.length;
     const m = Math.max(64, 2 * n);
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(m);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(m);
-      b.set(a);
-      return b;
-    };
-    this.slotKey = f64(this.slotKey);
+    this.slotKey = grown(this.slotKey, m);
     this.slotKey.fill(NONE, n);
     this.index = new LazyIndex(this.slotKey, 2 * m);
     for (let s = 0; s < n; s++) if (this.slotKey[s] !== NONE) this.index.set(this.slotKey[s]!, s);
-    this.live = i32(this.live);
+    this.live = grown(this.live, m);
     this.holder.length = m;
     this.holder.fill(null, n);
-    const gone = new Uint8Array(m);
-    gone.set(this.gone);
-    this.gone = gone;
-    this.from = i32(this.from);
-    this.to = i32(this.to);
-    this.at = f64(this.at);
-    this.stamp = f64(this.stamp);
-    this.rec = f64(this.rec);
+    this.gone = grown(this.gone, m);
+    this.from = grown(this.from, m);
+    this.to = grown(this.to, m);
+    this.at = grown(this.at, m);
+    this.stamp = grown(this.stamp, m);
+    this.rec = grown(this.rec, m);
     this.freeSlots = new Int32Array(m);
     // Every old slot is in use (grow runs only when none is free): the new ones are free.
     this.freeCount = 0;
@@ -224,18 +213,10 @@ export class PendingKeys {
       const live = this.leftEnd - this.leftHead;
       if (live * 2 > this.leftSlot.length || live === this.leftSlot.length) {
         const m = Math.max(256, 2 * this.leftSlot.length);
-        const slot = new Int32Array(m);
-        const recs = new Float64Array(m);
-        const stamps = new Float64Array(m);
-        const ats = new Float64Array(m);
-        slot.set(this.leftSlot.subarray(this.leftHead, this.leftEnd));
-        recs.set(this.leftRec.subarray(this.leftHead, this.leftEnd));
-        stamps.set(this.leftStamp.subarray(this.leftHead, this.leftEnd));
-        ats.set(this.leftAt.subarray(this.leftHead, this.leftEnd));
-        this.leftSlot = slot;
-        this.leftRec = recs;
-        this.leftStamp = stamps;
-        this.leftAt = ats;
+        this.leftSlot = grown(this.leftSlot.subarray(this.leftHead, this.leftEnd), m);
+        this.leftRec = grown(this.leftRec.subarray(this.leftHead, this.leftEnd), m);
+        this.leftStamp = grown(this.leftStamp.subarray(this.leftHead, this.leftEnd), m);
+        this.leftAt = grown(this.leftAt.subarray(this.leftHead, this.leftEnd), m);
       } else {
         this.leftSlot.copyWithin(0, this.leftHead, this.leftEnd);
         this.leftRec.copyWithin(0, this.leftHead, this.leftEnd);
@@ -263,12 +244,8 @@ export class PendingKeys {
       const to0 = this.end - this.base;
       if (live + n > this.log.length) {
         const m = Math.max(1024, 2 * (live + n));
-        const log = new Int32Array(m);
-        const logHash = new Float64Array(m);
-        log.set(this.log.subarray(from0, to0));
-        logHash.set(this.logHash.subarray(from0, to0));
-        this.log = log;
-        this.logHash = logHash;
+        this.log = grown(this.log.subarray(from0, to0), m);
+        this.logHash = grown(this.logHash.subarray(from0, to0), m);
       } else {
         this.log.copyWithin(0, from0, to0);
         this.logHash.copyWithin(0, from0, to0);

@@ -8,3 +8,10 @@
 export function emptyList<T>(list: T[]): void {
   while (list.length > 0) list.pop();
 }
+
+/** A typed array of `length` elements (at least `a`'s) starting with a copy of `a`, the rest zero: how growable typed-array tables grow. */
+export function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}

@@ -84,15 +84,15 @@ export function renderClusterComparison(runs: readonly ComparedRun[], title = 'b
     if ((r.metrics as { schema?: unknown }).schema !== 'blis.metrics/v1') throw new InputError('REPORT_NOT_METRICS', where, 'not a blis.metrics/v1 document (blis run --output json or --metrics-out)');
     checkReportedFields(r.metrics as unknown as Record<string, unknown>, where);
   }
+  const failed = (m: MetricsDocument): number => m.requests.rejected + m.requests.timed_out + m.requests.dropped;
   const rows = runs.map((r) => {
     const m = r.metrics;
     const q = m.requests;
     return `<tr><td><b>${esc(r.label)}</b><br><span class="note">${esc(describeLayout(m))}</span></td>`
-      + `<td class="n">${q.completed}/${q.injected}</td><td class="n">${q.rejected + q.timed_out + q.dropped}</td>`
+      + `<td class="n">${q.completed}/${q.injected}</td><td class="n">${failed(m)}</td>`
       + [m.ttft_ms.p50, m.ttft_ms.p99, m.tpot_ms.p50, m.e2e_ms.p50, m.e2e_ms.p99, m.queue_ms.p99].map((v) => `<td class="n">${ms(v)}</td>`).join('')
       + `<td class="n">${m.throughput.output_tokens_per_s.toFixed(0)}</td><td class="n">${pct(m.kv.prefix_hit_rate)}</td><td class="n">${m.kv.preemptions}</td></tr>`;
   });
-  const failed = (m: MetricsDocument): number => m.requests.rejected + m.requests.timed_out + m.requests.dropped;
   /**
    * The run with the lowest value (runs without one, null, never win). A latency percentile covers
    * only the requests that finished, so for `latency` a run that failed none outranks every run

@@ -1,4 +1,5 @@
 import { LazyIndex } from '../../engine/lazy-index.js';
+import { grown } from '../../kernel/arrays.js';
 import type { RoutingRequest, RouterView } from '../view.js';
 import type { Scorer, RoutingObserver, ScorerEntry } from './scorer.js';
 
@@ -292,12 +293,6 @@ export class PrefixAffinityIndex implements Scorer, RoutingObserver {
     this.prev[first] = node;
     this.next[sentinel] = node;
   }
-}
-
-function grown<T extends Float64Array | Int32Array | Uint32Array>(a: T, length: number): T {
-  const b = new (a.constructor as new (n: number) => T)(length);
-  b.set(a);
-  return b;
 }
 
 /** Adds `count` matched blocks to every instance in word `word`'s bitset `bits`. */
