@@ -16,6 +16,11 @@
  * 2 MB, 29 at 4 MB → ~7 µs + 1.5·S/(0.6·450 GB/s); vllm-project/vllm#42324: multimem 8→48 MiB
  * at 0.82 of the link); PCIe latency from microsoft/vidur@7d47513 data/profiling/network/
  * h100_pairwise_nvlink/all_reduce.csv (TP4 rings crossing PCIe: 28 µs up to 256 KB).
+ * A GPU whose all-reduce latency was measured beside H100's with the same vLLM collective
+ * (HardwareSpec.collectiveLatencyRatio: ai-dynamo/aiconfigurator's vLLM 0.14 CUDA-graph tables,
+ * ./hardware.json) pays that multiple of the NVLink latency on its own link instead: A100 1.14-1.25
+ * (NVLink 3, lower SM clock), L40S 1.25 at TP 2 up to 5.6 at TP 8 (NCCL through the host, a
+ * latency that grows with the ring), B200 1.56-1.64.
  */
 import type { HardwareSpec } from './hardware.js';
 
@@ -45,9 +50,20 @@ export function collectiveCost(hw: HardwareSpec, tp: number, p: { efficiency: nu
   // vLLM's custom all-reduce is off (custom_all_reduce.py) and NCCL's rings cross the host's PCIe.
   const nvlink = hw.interconnect === 'nvlink' && spanGpus <= (hw.nvlinkGpus ?? DEFAULT_NVLINK_GPUS);
   const bytesPerUs = (nvlink ? hw.interconnectGBps : Math.min(hw.interconnectGBps, hw.pcieGBps)) * 1e3 * p.efficiency; // GB/s → bytes/µs
+  // A measured multiple of H100's latency holds on the link it was measured on: the GPU's own
+  // NVLink domain, or PCIe for a PCIe part; an NVL pair's wider group crosses PCIe unmeasured.
+  const ratio = nvlink || hw.interconnect === 'pcie' ? latencyRatioAt(hw.collectiveLatencyRatio, tp) : undefined;
   return Object.freeze({
-    latencyUs: nvlink ? p.nvlinkLatencyUs : p.pcieLatencyUs,
+    latencyUs: ratio !== undefined ? p.nvlinkLatencyUs * ratio : nvlink ? p.nvlinkLatencyUs : p.pcieLatencyUs,
     allReduceUsPerByte: (2 * (tp - 1)) / tp / bytesPerUs,
     gatherUsPerByte: (tp - 1) / tp / bytesPerUs,
   });
+}
+
+/** The multiple for a group of `tp` GPUs: its own degree's, else the next listed degree up, else the largest listed. */
+export function latencyRatioAt(ratios: Readonly<Record<string, number>> | undefined, tp: number): number | undefined {
+  if (ratios === undefined) return undefined;
+  const degrees = Object.keys(ratios).map(Number).sort((a, b) => a - b);
+  const at = degrees.find((d) => d >= tp) ?? degrees[degrees.length - 1];
+  return at === undefined ? undefined : ratios[String(at)];
 }

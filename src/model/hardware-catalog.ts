@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'smallKernelFloorRatio', 'smallKernelFloorSource', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'smallKernelFloorRatio', 'smallKernelFloorSource', 'collectiveLatencyRatio', 'collectiveLatencySource', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -57,7 +57,9 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
  * architecture-specific backend is assumed) and the achieved rates are optional: missing
  * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
  * `smallKernelFloorRatio` (with `smallKernelFloorSource`) is optional too: without it a small
- * kernel's floor is H100's. Unknown fields are rejected.
+ * kernel's floor is H100's; so is `collectiveLatencyRatio` (with `collectiveLatencySource`; an
+ * object of TP degree → multiple of H100's all-reduce latency): without it a collective costs the
+ * roofline's NVLink or PCIe latency. Unknown fields are rejected.
  */
 export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -82,6 +84,10 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   const floorSource = o['smallKernelFloorSource'];
   if (floorSource !== undefined && typeof floorSource !== 'string') {
     throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: smallKernelFloorSource`, `found ${JSON.stringify(floorSource)}; expected a string`);
+  }
+  const collectiveSource = o['collectiveLatencySource'];
+  if (collectiveSource !== undefined && typeof collectiveSource !== 'string') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: collectiveLatencySource`, `found ${JSON.stringify(collectiveSource)}; expected a string`);
   }
   const achievedSource = o['achievedSource'];
   if (achievedSource !== undefined && typeof achievedSource !== 'string') {
@@ -148,6 +154,8 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     computeCapability: num(o, 'computeCapability', where, false, true),
     ...(o['smallKernelFloorRatio'] !== undefined ? { smallKernelFloorRatio: num(o, 'smallKernelFloorRatio', where, true, false) } : {}),
     ...(floorSource !== undefined ? { smallKernelFloorSource: floorSource } : {}),
+    ...(o['collectiveLatencyRatio'] !== undefined ? { collectiveLatencyRatio: latencyRatios(o['collectiveLatencyRatio'], `${where}: collectiveLatencyRatio`) } : {}),
+    ...(collectiveSource !== undefined ? { collectiveLatencySource: collectiveSource } : {}),
     source: source ?? where,
     achievedSource: [achievedSource, derivedNote, fp4Note, int8Note].filter((x) => x).join('; ') || where,
   });
@@ -246,6 +254,21 @@ export interface HardwareListing extends HardwareSpec {
 /** One row per catalogued GPU, for `blis hardware`. */
 export function listHardware(): HardwareListing[] {
   return file.gpus.map((g, i) => ({ ...specs[i]!, aliases: g.aliases }));
+}
+
+/** `collectiveLatencyRatio`: an object of TP degrees (whole numbers >= 2) to positive multiples, at least one. */
+function latencyRatios(v: unknown, where: string): Readonly<Record<string, number>> {
+  const expected = 'expected an object of TP degree to a positive multiple of H100\'s latency, e.g. {"2": 1.14, "4": 1.14}';
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0) {
+    throw new InputError('HARDWARE_CONFIG_FIELD', where, `found ${JSON.stringify(v)}; ${expected}`);
+  }
+  const out: Record<string, number> = {};
+  for (const [k, r] of Object.entries(v as Record<string, unknown>)) {
+    if (!/^[1-9][0-9]*$/.test(k) || Number(k) < 2) throw new InputError('HARDWARE_CONFIG_FIELD', `${where}.${k}`, `found TP degree '${k}'; expected a whole number >= 2`);
+    if (typeof r !== 'number' || !Number.isFinite(r) || r <= 0) throw new InputError('HARDWARE_CONFIG_FIELD', `${where}.${k}`, `found ${JSON.stringify(r)}; expected a positive number`);
+    out[k] = r;
+  }
+  return Object.freeze(out);
 }
 
 function positiveInteger(v: number, where: string): number {

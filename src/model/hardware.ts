@@ -54,6 +54,16 @@ export interface HardwareSpec {
   readonly smallKernelFloorRatio?: number;
   /** Where smallKernelFloorRatio comes from (measurement and commit, or the rule that derived it). */
   readonly smallKernelFloorSource?: string;
+  /**
+   * Fixed cost of one TP all-reduce on this GPU's own link as a multiple of H100's over NVLink
+   * (the roofline's collectiveLatencyUs), by TP degree ("2", "4", "8"): measured with the same
+   * vLLM collective on both GPUs. A degree not listed takes the next listed one up (above the
+   * largest, the largest). Absent: collectiveLatencyUs over NVLink, pcieCollectiveLatencyUs over
+   * PCIe (./collective.ts). Not applied to an NVLink part's group wider than its NVLink domain.
+   */
+  readonly collectiveLatencyRatio?: Readonly<Record<string, number>>;
+  /** Where collectiveLatencyRatio comes from (measurement and commit, or the rule that derived it). */
+  readonly collectiveLatencySource?: string;
   /** Datasheet source. */
   readonly source: string;
   /** Where the achieved rates come from (measurement and commit, or the rule that derived them). */
