@@ -55,6 +55,14 @@ export interface HardwareSpec {
   /** Where smallKernelFloorRatio comes from (measurement and commit, or the rule that derived it). */
   readonly smallKernelFloorSource?: string;
   /**
+   * The rate a dense GEMM (vLLM's unquantised linear, cuBLAS) streams its weights at, as a multiple of
+   * hbmAchievedTBps, where it departs from the rate attention and elementwise kernels reach: measured
+   * at M = 1 beside H100 with the same vLLM collector. Absent: 1. Fused-MoE kernels keep hbmAchievedTBps.
+   */
+  readonly gemmBandwidthRatio?: number;
+  /** Where gemmBandwidthRatio comes from (measurement and commit, or the rule that derived it). */
+  readonly gemmBandwidthSource?: string;
+  /**
    * Fixed cost of one TP all-reduce on this GPU's own link as a multiple of H100's over NVLink
    * (the roofline's collectiveLatencyUs), by TP degree ("2", "4", "8"): measured with the same
    * vLLM collective on both GPUs. A degree not listed takes the next listed one up (above the

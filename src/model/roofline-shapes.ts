@@ -89,7 +89,11 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const E = m.numExperts;
   const k = m.expertsPerToken;
   const bytesPerUs = hw.hbmAchievedTBps * 1e6 * p.bandwidthEfficiency;
-  const rates = (tflops: number): KernelRates => Object.freeze({ bytesPerUs, flopsPerUs: tflops * 1e6 * p.gemmComputeEfficiency, exponent: p.gemmTransitionExponent });
+  // Dense GEMMs stream their weights at the GPU's gemmBandwidthRatio × bytesPerUs where it was
+  // measured to differ (A100: vLLM 0.14's linear at M = 1 reaches 0.927 × the rate attention does,
+  // relative to H100; hardware.json gemmBandwidthSource); absent, at bytesPerUs itself, bit for bit.
+  const gemmBytesPerUs = hw.gemmBandwidthRatio === undefined ? bytesPerUs : bytesPerUs * hw.gemmBandwidthRatio;
+  const rates = (tflops: number, bw = gemmBytesPerUs): KernelRates => Object.freeze({ bytesPerUs: bw, flopsPerUs: tflops * 1e6 * p.gemmComputeEfficiency, exponent: p.gemmTransitionExponent });
   const bf16 = rates(hw.bf16AchievedTflops);
   // w8a8 fp8 runs fp8 tensor-core GEMMs where the GPU has them (vLLM cutlass_scaled_mm); elsewhere
   // (A100) vLLM dequantises the weights in a weight-only kernel (Marlin) at the 16-bit rate and
@@ -98,6 +102,8 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   // dequantise inside 16-bit GEMMs and stream only their packed bytes (quantization.ts).
   const quantTflops = m.gemmFormat === 'fp8' ? hw.fp8AchievedTflops : m.gemmFormat === 'fp4' ? hw.fp4AchievedTflops : m.gemmFormat === 'int8' ? hw.int8AchievedTops : 0;
   const quantRates = quantTflops > 0 ? rates(quantTflops) : bf16;
+  // Fused-MoE kernels (Triton) were not measured beside H100 for their streaming rate: hbmAchievedTBps.
+  const moeRates = gemmBytesPerUs === bytesPerUs ? quantRates : rates(quantTflops > 0 ? quantTflops : hw.bf16AchievedTflops, bytesPerUs);
   const activationQuant = m.activationQuant && quantTflops > 0;
   const attnQuantised = m.attentionWeightBytes < 2;
   const attnGemmRates = attnQuantised ? quantRates : bf16;
@@ -135,7 +141,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const lmHead = gemmShape(h, m.vocabSize / tp, m.lmHeadWeightBytes, ab, bf16);
 
   const ie = m.moeIntermediateSize / tp;
-  const moe: MoeShape | null = isMoe ? moeShape(m, hw, tp, p, par, { layers: moeLayers, expertParams, rates: quantRates }) : null;
+  const moe: MoeShape | null = isMoe ? moeShape(m, hw, tp, p, par, { layers: moeLayers, expertParams, rates: moeRates }) : null;
 
   // Elementwise traffic per token per layer (bytes): two fused add+RMSNorms read and write the
   // hidden state and the residual; rotary reads and writes q and k; the cache write reads k, v and
