@@ -68,7 +68,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--metrics-staleness-threshold <ms>', 'saturation: metrics older than this count as no capacity (default 200)', numFlag('--metrics-staleness-threshold'))
     .option('--token-bucket-rate <rps>', 'token-bucket admission: refill rate in requests/s', numFlag('--token-bucket-rate'))
     .option('--token-bucket-burst <requests>', 'token-bucket admission: bucket size in requests (default: one second of rate)', numFlag('--token-bucket-burst'))
-    .option('--flow-control', 'hold saturated requests in a gateway queue (priority bands, FIFO) instead of rejecting them')
+    .option('--flow-control', 'with --admission-policy saturation: hold saturated requests in a gateway queue (priority bands, FIFO) instead of rejecting them')
     .option('--request-ttl <s>', 'flow control: a queued request expires after this long (default: none)', numFlag('--request-ttl'))
     .option('--max-gateway-queue <n>', 'flow control: queued requests beyond this are rejected (default: unbounded)', intFlag('--max-gateway-queue'))
     .option('--cache-signal-delay <ms>', 'KV-cache events reach the router this late (precise-prefix-cache; the pd prefix-threshold decider under it) (default 2000)', numFlag('--cache-signal-delay'))
