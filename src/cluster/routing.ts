@@ -211,8 +211,10 @@ export const ROUTING_POLICIES: readonly RoutingPolicyEntry[] = [
   {
     name: 'weighted',
     describe: 'highest weighted sum of --routing-scorers scores',
-    // llm-d's default scheduling profile weighs prefix-cache affinity over queue depth.
-    scorers: { defaults: 'prefix-affinity:2,queue-depth:1' },
+    // The EPP's default scheduling profile (llm-d-inference-scheduler pkg/epp/config/loader/
+    // defaults.go loadDefaultConfig, and the chart's config/charts/epplib/templates/_config.yaml):
+    // queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3, in that order.
+    scorers: { defaults: 'queue-depth:2,kv-utilization:2,prefix-affinity:3' },
     create: (ctx) => new Weighted(ctx),
   },
 ];

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findRoutingPolicy } from '../../src/cluster/routing.js';
+import { findRoutingPolicy, resolveRouting } from '../../src/cluster/routing.js';
 import { parseScorerWeights } from '../../src/cluster/scorers/registry.js';
 import { createRouterView, type MutableRouterView, type RoutingRequest } from '../../src/cluster/view.js';
 import { Rng } from '../../src/kernel/rng.js';
@@ -186,6 +186,22 @@ describe('routing policies against their rules', () => {
     expect(p.pick(view, REQ, 0)).toBe(1); // 1 + 2·(2/3) = 2.33 against 0.5 + 1.8 = 2.3 and 0 + 0.2
     expect(p.lastScores!(1)).toEqual({ 'queue-depth': 1, 'kv-utilization': 0.666667 });
     expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 0.9 });
+  });
+});
+
+describe('weighted routing without --routing-scorers', () => {
+  it("is the EPP's default profile: queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3 (llm-d loader/defaults.go)", () => {
+    const choice = resolveRouting('weighted', undefined, 'round-robin');
+    expect([choice.scorersFrom, choice.scorers]).toEqual(['default', [{ name: 'queue-depth', weight: 2 }, { name: 'kv-utilization', weight: 2 }, { name: 'prefix-affinity', weight: 3 }]]);
+    // Hand-computed: waiting [1, 0, 2] scores (2 − q)/2 = [0.5, 1, 0] ×2 = [1, 2, 0]; KV [0, 0.8, 0] scores
+    // 1 − u = [1, 0.2, 1] ×2 = [2, 0.4, 2]; no prefix held anywhere. Totals [3, 2.4, 2]: instance 0, the
+    // one with free KV, where the former default (prefix-affinity:2,queue-depth:1) took the shortest queue, 1.
+    const p = findRoutingPolicy('weighted').create({ numInstances: 3, scorers: choice.scorers, random: new Rng(1).fork('routing') });
+    const view = createRouterView(3);
+    view.waiting.set([1, 0, 2]);
+    view.kvUtilization.set([0, 0.8, 0]);
+    expect(p.pick(view, REQ, 0)).toBe(0);
+    expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 1, 'prefix-affinity': 0 });
   });
 });
 
