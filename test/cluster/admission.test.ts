@@ -143,6 +143,13 @@ describe('saturation admission end to end', () => {
     expect(cluster.ledger.requestCounts.rejected).toBe(3);
   });
 
+  it('admits the first requests of a run that starts later than the staleness threshold (the view is scraped at the first arrival)', async () => {
+    // Before: the view's scrape time stayed 0 until the first grid scrape, so arrivals at 5 s found
+    // every pod 5 s stale (score 1 each, saturation 1) and were refused `saturated` on an idle pool.
+    const { records } = await run({ ...SAT, queueDepthThreshold: 5 }, [arrival('r0', 5_000_000, 16, 4), arrival('r1', 5_001_000, 16, 4)]);
+    for (const id of ['r0', 'r1']) expect([id, records.get(id)!.status, records.get(id)!.admittedUs]).toEqual([id, 'completed', id === 'r0' ? 5_000_000 : 5_001_000]);
+  });
+
   it('with flow control, holds them and dispatches when a scrape shows capacity, urgent band first', async () => {
     const { records } = await run({ ...SAT, flowControl: true }, saturatingArrivals());
     const r = (id: string) => records.get(id)!;
