@@ -2,7 +2,7 @@
  * Each routing policy against its documented rule, written the plain way over random views that
  * change between picks: round-robin cycles through eligible instances in id order from after the
  * last pick; least-loaded takes the fewest waiting + running + in-flight, ties broken by a start
- * that rotates one instance per pick; vllm-dp the lowest 4 · (waiting + sent since the scrape) + running, the lowest id on a tie; random takes the ⌊u·count⌋-th eligible instance; weighted
+ * that moves one eligible instance per pick (the k-th pick starts at the (k mod m)-th of m eligible); vllm-dp the lowest 4 · (waiting + sent since the scrape) + running, the lowest id on a tie; random takes the ⌊u·count⌋-th eligible instance; weighted
  * takes the highest Σ weight·score (llm-d's queue scorer: (max − q)/(max − min) over the
  * candidates, 1 when equal; the KV scorer: 1 − utilisation), ties broken as least-loaded's.
  */
@@ -42,6 +42,12 @@ function load(view: MutableRouterView, s: State): void {
   view.inFlight.set(s.inFlight);
   view.kvUtilization.set(s.kv);
   view.eligible.set(s.eligible);
+}
+
+/** The k-th pick's tie-break start: the (k mod m)-th of the m eligible instances (0 when none). */
+function rotatingStart(eligible: number[], k: number): number {
+  const ids = eligible.flatMap((e, i) => (e === 1 ? [i] : []));
+  return ids.length === 0 ? 0 : ids[k % ids.length]!;
 }
 
 /** The eligible instance with the highest value; among equals, the first from `start` going up (wrapping). */
@@ -90,10 +96,10 @@ describe('routing policies against their rules', () => {
     );
   });
 
-  it('least-loaded: fewest waiting + running + in flight; ties from a start rotating one instance per pick', () => {
+  it('least-loaded: fewest waiting + running + in flight; ties from a start moving one eligible instance per pick', () => {
     fc.assert(
       fc.property(runArb, ({ n, states }) => {
-        const want = states.map((s, k) => argmaxFrom(s.waiting.map((w, i) => -(w + s.running[i]! + s.inFlight[i]!)), s.eligible, k % n));
+        const want = states.map((s, k) => argmaxFrom(s.waiting.map((w, i) => -(w + s.running[i]! + s.inFlight[i]!)), s.eligible, rotatingStart(s.eligible, k)));
         expect(picks('least-loaded', n, states)).toEqual(want);
       }),
     );
@@ -170,7 +176,7 @@ describe('routing policies against their rules', () => {
           const cand = q.filter((_, i) => s.eligible[i] === 1);
           const [lo, hi] = [Math.min(...cand), Math.max(...cand)];
           const total = q.map((qi, i) => (s.eligible[i] === 0 ? 0 : hi > lo ? (hi - qi) / (hi - lo) : 1) + 2 * (1 - s.kv[i]!));
-          return argmaxFrom(total, s.eligible, k % n);
+          return argmaxFrom(total, s.eligible, rotatingStart(s.eligible, k));
         });
         expect(picks('weighted', n, states, 'queue-depth:1,kv-utilization:2')).toEqual(want);
       }),
@@ -187,6 +193,18 @@ describe('routing policies against their rules', () => {
     expect(p.lastScores!(1)).toEqual({ 'queue-depth': 1, 'kv-utilization': 0.666667 });
     expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 0.9 });
   });
+});
+
+describe('tie-breaks share picks evenly among the eligible instances', () => {
+  // Three instances, the first ineligible (a prefill pod for a decode pick, another model's pod):
+  // equal scores everywhere. The start moves one eligible instance per pick: 1, 2, 1, 2, ... Before,
+  // it moved over every id (0, 1, 2), and starts 0 and 1 both landed on instance 1: 1, 1, 2, 1, 1, 2.
+  for (const [policy, scorers] of [['least-loaded', ''], ['weighted', 'queue-depth:1']] as const) {
+    it(`${policy}: ties alternate between the two eligible instances`, () => {
+      const state: State = { waiting: [0, 0, 0], running: [0, 0, 0], inFlight: [0, 0, 0], kv: [0, 0, 0], eligible: [0, 1, 1] };
+      expect(picks(policy, 3, Array.from({ length: 6 }, () => state), scorers)).toEqual([1, 2, 1, 2, 1, 2]);
+    });
+  }
 });
 
 describe('weighted routing without --routing-scorers', () => {
