@@ -2,8 +2,8 @@
  * What the gateway knows of its instances, and when: llm-d's endpoint picker scrapes each
  * model server's metrics every refresh interval (GIE datastore refresh), so routing reads a view
  * up to one interval stale. Interval 0 means a live view, refreshed by the cluster at every
- * arrival and departure. Scrapes run only while there is work, on a grid anchored at the first
- * arrival, so shifting a whole trace in time (replay rebases to first arrival = 0) leaves every
+ * arrival and departure. Scrapes run only while there is work, on a grid anchored at (and
+ * scraped at) the first arrival, so shifting a whole trace in time (replay rebases to first arrival = 0) leaves every
  * routing decision unchanged. While no request is in the system nothing a scrape reads can
  * change, so scrapes stop after the first idle one and resume at the next arrival: a catch-up
  * refresh stamped with the last grid point (what the skipped scrapes would all have read), then
