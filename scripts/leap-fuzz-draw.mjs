@@ -177,7 +177,7 @@ export function draw(i, here) {
     tag(`admission=${admission}`);
     if (admission === 'token-bucket') argv.push('--token-bucket-rate', String(pick([1, 5, 20])));
     if (admission === 'saturation' && p(0.5)) argv.push('--queue-depth-threshold', String(pick([1, 3, 10])));
-    if (p(0.4)) {
+    if (admission === 'saturation' && p(0.4)) {
       argv.push('--flow-control');
       tag('flow-control');
       if (p(0.5)) argv.push('--request-ttl', String(pick([0.5, 3, 30])));

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { resolveClusterConfig, type ClusterConfig, type ClusterOptions, type FieldSource } from '../cluster/config.js';
 import { ADMISSION_POLICIES } from '../cluster/admission/admission.js';
 import { PD_DECIDERS } from '../cluster/pd-decider.js';
-import { ROUTING_POLICIES } from '../cluster/routing.js';
+import { ROUTING_POLICIES, findRoutingPolicy } from '../cluster/routing.js';
 import { SCORERS } from '../cluster/scorers/registry.js';
 import { hardwareSpecFromJson } from '../model/hardware-catalog.js';
 import { modelSpecFromHfConfig } from '../model/hf-config.js';
@@ -57,7 +57,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--disable-hybrid-kv-cache-manager', "keep every layer's KV blocks for whole contexts in a model with sliding-window layers (vLLM --disable-hybrid-kv-cache-manager; default: vLLM's hybrid manager groups the layers and frees blocks that left a window; off by itself with --kv-cpu-bytes or P/D, as vLLM turns it off behind a KV connector)")
     .option('--no-enable-chunked-prefill', "schedule each prompt whole: a waiting request is admitted only when its whole prompt fits the step's remaining token budget (vLLM --no-enable-chunked-prefill; needs --max-num-batched-tokens >= --max-model-len, and raises a derived one to it)")
     .option('--routing-policy <name>', `router policy: ${ROUTING_POLICIES.map((p) => p.name).join(', ')} (default round-robin; vllm-dp for one server of --data-parallel-size ranks)`)
-    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy)`)
+    .option('--routing-scorers <list>', `weighted scorers "name:weight,...": ${SCORERS.map((s) => s.name).join(', ')} (implies --routing-policy weighted; refused with another policy; default with weighted: ${findRoutingPolicy('weighted').scorers?.defaults}, the EPP's default profile)`)
     .option('--snapshot-refresh-interval <ms>', 'how often the router scrapes instance metrics, 0 = live (default 50)', numFlag('--snapshot-refresh-interval'))
     .option('--no-in-flight-tracking', 'router does not count its own dispatches between scrapes')
     .option('--client-timeout <s>', 'requests not finished this long after arrival time out (default: none)', numFlag('--client-timeout'))
@@ -68,7 +68,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--metrics-staleness-threshold <ms>', 'saturation: metrics older than this count as no capacity (default 200)', numFlag('--metrics-staleness-threshold'))
     .option('--token-bucket-rate <rps>', 'token-bucket admission: refill rate in requests/s', numFlag('--token-bucket-rate'))
     .option('--token-bucket-burst <requests>', 'token-bucket admission: bucket size in requests (default: one second of rate)', numFlag('--token-bucket-burst'))
-    .option('--flow-control', 'hold saturated requests in a gateway queue (priority bands, FIFO) instead of rejecting them')
+    .option('--flow-control', 'with --admission-policy saturation: hold saturated requests in a gateway queue (priority bands, FIFO) instead of rejecting them')
     .option('--request-ttl <s>', 'flow control: a queued request expires after this long (default: none)', numFlag('--request-ttl'))
     .option('--max-gateway-queue <n>', 'flow control: queued requests beyond this are rejected (default: unbounded)', intFlag('--max-gateway-queue'))
     .option('--cache-signal-delay <ms>', 'KV-cache events reach the router this late (precise-prefix-cache; the pd prefix-threshold decider under it) (default 2000)', numFlag('--cache-signal-delay'))

@@ -201,6 +201,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     const now = this.sim.nowUs;
     // GIE's saturation detector looks at every endpoint of the pool (prefill and decode pods alike).
     this.fleet.markServing(this.view.eligible, t.modelIndex);
+    this.ledger.showRouting(t.modelIndex);
     const refusal = this.admission.decide(this.view, t.req, now);
     if (refusal === null) {
       t.admittedUs = now;
@@ -231,6 +232,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     const now = this.sim.nowUs;
     this.queue.drain((t) => {
       this.fleet.markServing(this.view.eligible, t.modelIndex);
+      this.ledger.showRouting(t.modelIndex);
       return this.admission.decide(this.view, t.req, now) === null;
     }, (t) => {
       if (t.ttlEvent !== null) {
@@ -252,6 +254,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
   }
 
   private route(t: Tracked): void {
+    this.ledger.routingStarted(t);
     if (this.config.routingLatencyUs > 0) this.sim.schedule(this.sim.nowUs + this.config.routingLatencyUs, EventPriority.Dispatch, this, Kind.Dispatch, t);
     else this.dispatch(t);
   }

@@ -14,6 +14,7 @@
  */
 import { InputError, closeNames } from '../kernel/errors.js';
 import { DEFAULT_LRU_CAPACITY_PER_SERVER } from './scorers/prefix-affinity.js';
+import { loadAware } from './scorers/load-aware.js';
 import { scorerNamed, type WeightedScorerSpec } from './scorers/registry.js';
 
 export interface EppRouting {
@@ -164,6 +165,9 @@ function scorerParameters(name: string, parameters: Obj, notes: string[], ref: s
       out[key] = value;
     } else if (name === 'load-aware' && key === 'threshold' && typeof value === 'number' && value > 0) {
       out['threshold'] = value;
+    } else if (name === 'load-aware' && key === 'threshold' && typeof value === 'number') {
+      // llm-d's NewLoadAware (loadaware/load_aware.go) replaces a threshold ≤ 0 by QueueThresholdDefault, as blis's scorer does.
+      notes.push(`${ref}: threshold ${value} is not positive: the EPP uses its default ${loadAware.options['threshold']!.default}, and so does blis`);
     } else {
       notes.push(`${ref}: parameter ${key} not modelled (blis's ${name} scorer has no counterpart${prefix ? "; its blocks are the engine's KV blocks" : ''})`);
     }

@@ -19,6 +19,8 @@ export class RequestLedger {
   /** By arrival index (index-window.ts: a Map here kept the requests it had held from dying young). */
   private readonly live = new IndexWindow<Tracked>();
   private readonly counts: RequestCounts = { injected: 0, completed: 0, rejected: 0, timed_out: 0, dropped: 0, unfinished: 0 };
+  /** Per model index: requests admitted and not dispatched yet (in the gateway's routing latency), with in-flight tracking. */
+  private readonly routing: number[] = [];
   /** Live requests per exclusive prefix group (PrefixRef.exclusive: one session's turns), absent at 0. */
   private readonly liveGroups = new Map<string, number>();
 
@@ -64,8 +66,21 @@ export class RequestLedger {
     if (p?.exclusive === true) this.liveGroups.set(p.group, (this.liveGroups.get(p.group) ?? 0) + 1);
   }
 
+  /** Admitted: routing it takes the gateway's routing latency (counted until dispatched, with in-flight tracking). */
+  routingStarted(t: Tracked): void {
+    if (!this.inFlightTracking || t.countedRouting) return;
+    t.countedRouting = true;
+    this.routing[t.modelIndex] = (this.routing[t.modelIndex] ?? 0) + 1;
+  }
+
+  /** Before an admission decision for a request of `model`: the view shows that model's admitted, undispatched requests. */
+  showRouting(model: number): void {
+    this.view.routingPending = this.routing[model] ?? 0;
+  }
+
   /** The gateway handed the request (whole, or its prefill) to `instance`. */
   dispatched(t: Tracked, instance: number): void {
+    this.routed(t);
     t.countedOn = instance;
     this.count(instance);
   }
@@ -75,6 +90,7 @@ export class RequestLedger {
    * counts it there from then until the decode side finishes (llm-d's decode profile picks first).
    */
   dispatchedDecode(t: Tracked, instance: number): void {
+    this.routed(t);
     t.countedOnDecode = instance;
     this.count(instance);
   }
@@ -95,6 +111,7 @@ export class RequestLedger {
 
   /** The request left the system with `status`: it is uncounted wherever it still was. */
   closed(t: Tracked, status: RequestStatus): void {
+    this.routed(t);
     this.leftInstance(t);
     this.leftDecode(t);
     this.live.delete(t.req.index);
@@ -110,6 +127,13 @@ export class RequestLedger {
   /** A scrape now shows every dispatch so far: nothing is in flight. */
   scraped(): void {
     this.view.inFlight.fill(0);
+  }
+
+  /** Routing ended (dispatched, or the request left): no longer counted as routing. */
+  private routed(t: Tracked): void {
+    if (!t.countedRouting) return;
+    t.countedRouting = false;
+    this.routing[t.modelIndex]!--;
   }
 
   private count(instance: number): void {

@@ -1,7 +1,8 @@
 /**
  * Routing policies (a registry; the name exists only in its entry). A policy picks one eligible
  * instance for a request from the router's view. Ties are broken deterministically by a
- * rotating start index, so equal instances share load instead of the lowest id taking it all.
+ * start that moves one eligible instance per pick, so equal instances share load evenly instead
+ * of the lowest id taking it all.
  */
 import { InputError, closeNames } from '../kernel/errors.js';
 import type { Random } from '../kernel/random.js';
@@ -61,11 +62,24 @@ class RoundRobin implements RoutingPolicy {
   }
 }
 
-/** argmax of `value` over eligible instances, ties broken by rotation from `start`. */
-function argmaxRotating(view: RouterView, value: Float64Array, start: number): number {
+/**
+ * argmax of `value` over eligible instances; ties go to the first at or after a start that moves
+ * one eligible instance per pick (the `turn`-th pick starts at the (turn mod eligible)-th eligible
+ * instance), so equal instances share picks evenly, as llm-d's max-score picker's shuffle does on
+ * average. (A start moving over every id instead gave, with the prefill pod 0 ineligible for a
+ * decode pick, the first decode pod two ties in three.) With every instance eligible the start is
+ * instance turn mod n.
+ */
+function argmaxRotating(view: RouterView, value: Float64Array, turn: number): number {
+  const n = view.numInstances;
+  let eligible = 0;
+  for (let i = 0; i < n; i++) eligible += view.eligible[i] === 0 ? 0 : 1;
+  if (eligible === 0) return -1;
+  let skip = turn % eligible;
+  let start = 0;
+  while (view.eligible[start] === 0 || skip-- > 0) start++;
   let best = -1;
   let bestValue = -Infinity;
-  const n = view.numInstances;
   for (let k = 0; k < n; k++) {
     const i = (start + k) % n;
     if (view.eligible[i] === 0) continue;
@@ -79,15 +93,14 @@ function argmaxRotating(view: RouterView, value: Float64Array, start: number): n
 
 class LeastLoaded implements RoutingPolicy {
   private readonly load: Float64Array;
-  private rotation = 0;
+  /** Picks so far: their tie-break start (argmaxRotating). */
+  private turn = 0;
   constructor(n: number) {
     this.load = new Float64Array(n);
   }
   pick(view: RouterView): number {
     for (let i = 0; i < view.numInstances; i++) this.load[i] = -(view.waiting[i]! + view.running[i]! + view.inFlight[i]!);
-    const chosen = argmaxRotating(view, this.load, this.rotation);
-    this.rotation = (this.rotation + 1) % view.numInstances;
-    return chosen;
+    return argmaxRotating(view, this.load, this.turn++);
   }
 }
 
@@ -157,7 +170,8 @@ class Weighted implements RoutingPolicy {
   private readonly weights: Float64Array;
   private readonly perScorer: Float64Array[];
   private readonly total: Float64Array;
-  private rotation = 0;
+  /** Picks so far: their tie-break start (argmaxRotating). */
+  private turn = 0;
 
   constructor(ctx: RoutingContext) {
     if (ctx.scorers.length === 0) {
@@ -183,8 +197,7 @@ class Weighted implements RoutingPolicy {
       const w = this.weights[s]!;
       for (let i = 0; i < n; i++) this.total[i]! += w * out[i]!;
     }
-    const chosen = argmaxRotating(view, this.total, this.rotation);
-    this.rotation = (this.rotation + 1) % n;
+    const chosen = argmaxRotating(view, this.total, this.turn++);
     return chosen;
   }
 
@@ -211,8 +224,10 @@ export const ROUTING_POLICIES: readonly RoutingPolicyEntry[] = [
   {
     name: 'weighted',
     describe: 'highest weighted sum of --routing-scorers scores',
-    // llm-d's default scheduling profile weighs prefix-cache affinity over queue depth.
-    scorers: { defaults: 'prefix-affinity:2,queue-depth:1' },
+    // The EPP's default scheduling profile (llm-d-inference-scheduler pkg/epp/config/loader/
+    // defaults.go loadDefaultConfig, and the chart's config/charts/epplib/templates/_config.yaml):
+    // queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3, in that order.
+    scorers: { defaults: 'queue-depth:2,kv-utilization:2,prefix-affinity:3' },
     create: (ctx) => new Weighted(ctx),
   },
 ];

@@ -2,8 +2,8 @@
  * What the gateway knows of its instances, and when: llm-d's endpoint picker scrapes each
  * model server's metrics every refresh interval (GIE datastore refresh), so routing reads a view
  * up to one interval stale. Interval 0 means a live view, refreshed by the cluster at every
- * arrival and departure. Scrapes run only while there is work, on a grid anchored at the first
- * arrival, so shifting a whole trace in time (replay rebases to first arrival = 0) leaves every
+ * arrival and departure. Scrapes run only while there is work, on a grid anchored at (and
+ * scraped at) the first arrival, so shifting a whole trace in time (replay rebases to first arrival = 0) leaves every
  * routing decision unchanged. While no request is in the system nothing a scrape reads can
  * change, so scrapes stop after the first idle one and resume at the next arrival: a catch-up
  * refresh stamped with the last grid point (what the skipped scrapes would all have read), then
@@ -59,7 +59,14 @@ export class Snapshotter implements EventHandler {
     if (this.intervalUs === 0 || this.scheduled) return;
     this.scheduled = true;
     const now = this.sim.nowUs;
-    if (this.anchorUs < 0) this.anchorUs = now;
+    if (this.anchorUs < 0) {
+      // The grid's first point is the first arrival: a scrape there, as the EPP's own (which run
+      // from its start) would be at most an interval old. Without it the view kept the time 0 of
+      // an unscraped pool, and a first arrival more than --metrics-staleness-threshold after 0
+      // found every pod stale: the saturation policy refused it as `saturated`.
+      this.anchorUs = now;
+      this.refresh();
+    }
     const k = Math.floor((now - this.anchorUs) / this.intervalUs);
     // Waking from an idle stretch: the grid scrapes it skipped (Scrape runs before Arrival at an
     // equal instant, so a grid point at `now` counts) would each have read this same idle state.

@@ -33,6 +33,8 @@ export interface Tracked extends QueueItem {
   countedOn: number;
   /** Where the ledger counts its decode side (-1 nowhere). */
   countedOnDecode: number;
+  /** Admitted and counted as routing (not dispatched yet) by the ledger. */
+  countedRouting: boolean;
   /** Decode side (disaggregated requests). */
   decodeReq: EngineRequest | null;
   decodeInstance: number;
@@ -55,7 +57,7 @@ export function newTracked(req: EngineRequest, modelIndex: number): Tracked {
   return {
     req, modelIndex, disagg: false, admission: 'admitted', priority: req.priority, removed: false,
     admittedUs: -1, routedUs: -1, instance: -1, pool: '', scores: undefined,
-    timeoutEvent: null, timeoutSeq: -1, ttlEvent: null, ttlSeq: -1, closed: false, countedOn: -1, countedOnDecode: -1,
+    timeoutEvent: null, timeoutSeq: -1, ttlEvent: null, ttlSeq: -1, closed: false, countedOn: -1, countedOnDecode: -1, countedRouting: false,
     decodeReq: null, decodeInstance: -1, decodePool: '', decodeScores: undefined, decodeRoutedUs: -1, prefillDoneUs: -1,
     transferStartUs: -1, transferEndUs: -1, transferBytes: 0, decodeEnqueuedUs: -1,
   };

@@ -29,6 +29,13 @@ export interface RouterView {
   readonly eligible: Uint8Array;
   /** Simulated time of the last metrics scrape (for staleness checks). */
   readonly scrapedUs: number;
+  /**
+   * Requests of the asking request's model that the gateway admitted and has not dispatched yet
+   * (in --routing-latency), with in-flight tracking on (else 0): the saturation policy counts them
+   * as waiting, as it counts in-flight dispatches, so a drain or a burst cannot pass on one scrape
+   * just because the routing step takes time. Set before each admission decision.
+   */
+  readonly routingPending: number;
   /** The instances' prefix-cache contents as the router knows them (KV events older than the delay). */
   readonly kvIndex: DelayedKvIndex;
 }
@@ -37,6 +44,7 @@ export interface RouterView {
 export interface MutableRouterView extends RouterView {
   numInstances: number;
   scrapedUs: number;
+  routingPending: number;
 }
 
 /** The request as routing sees it. */
@@ -64,6 +72,7 @@ export function createRouterView(numInstances: number, capacity = numInstances, 
     active: new Float64Array(cap),
     eligible,
     scrapedUs: 0,
+    routingPending: 0,
     kvIndex: new DelayedKvIndex(cap, cacheSignalDelayUs),
   };
 }

@@ -143,6 +143,28 @@ describe('saturation admission end to end', () => {
     expect(cluster.ledger.requestCounts.rejected).toBe(3);
   });
 
+  it('admits the first requests of a run that starts later than the staleness threshold (the view is scraped at the first arrival)', async () => {
+    // Before: the view's scrape time stayed 0 until the first grid scrape, so arrivals at 5 s found
+    // every pod 5 s stale (score 1 each, saturation 1) and were refused `saturated` on an idle pool.
+    const { records } = await run({ ...SAT, queueDepthThreshold: 5 }, [arrival('r0', 5_000_000, 16, 4), arrival('r1', 5_001_000, 16, 4)]);
+    for (const id of ['r0', 'r1']) expect([id, records.get(id)!.status, records.get(id)!.admittedUs]).toEqual([id, 'completed', id === 'r0' ? 5_000_000 : 5_001_000]);
+  });
+
+  it('counts a request admitted but still in --routing-latency as waiting, as it counts a dispatched one (in-flight tracking)', async () => {
+    // r0 is admitted at 0 and reaches its instance at 1 ms; r1 arrives at 0.5 ms. With Q = 1 the one
+    // request ahead saturates the pool whether it is dispatched (latency 0: in flight) or still being
+    // routed (latency 1 ms). Before, a request in the routing step was counted nowhere, so any routing
+    // latency, even 10 µs, let a whole flow-control drain or burst through on one scrape.
+    const two = [arrival('r0', 0, 16, 50), arrival('r1', 500, 16, 50)];
+    for (const routingLatencyMs of [0, 0.01, 1]) {
+      const { records } = await run({ ...SAT, routingLatencyMs }, two);
+      expect([routingLatencyMs, records.get('r0')!.status, records.get('r1')!.status, records.get('r1')!.reason]).toEqual([routingLatencyMs, 'completed', 'rejected', 'saturated']);
+    }
+    // Without tracking the EPP's detector reads the scrape alone: both pass.
+    const { records } = await run({ ...SAT, routingLatencyMs: 1, inFlightTracking: false }, two);
+    expect([records.get('r0')!.status, records.get('r1')!.status]).toEqual(['completed', 'completed']);
+  });
+
   it('with flow control, holds them and dispatches when a scrape shows capacity, urgent band first', async () => {
     const { records } = await run({ ...SAT, flowControl: true }, saturatingArrivals());
     const r = (id: string) => records.get(id)!;

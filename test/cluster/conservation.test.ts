@@ -48,8 +48,11 @@ describe('conservation across pools (property)', () => {
         });
         const { all, cluster } = await run({
           ...layout, maxNumSeqs: 4, totalKvBlocks: 60, blockSize: 16,
-          admissionPolicy: p.admission, queueDepthThreshold: 1, tokenBucketRate: 200, tokenBucketBurst: 3,
-          flowControl: p.flowControl, requestTtlS: p.ttlS, clientTimeoutS: p.timeoutS,
+          // Each policy with the settings it reads; flow control (and its TTL) only behind the policy that queues (else refused).
+          admissionPolicy: p.admission,
+          ...(p.admission === 'saturation' ? { queueDepthThreshold: 1, flowControl: p.flowControl, requestTtlS: p.flowControl ? p.ttlS : 0 } : {}),
+          ...(p.admission === 'token-bucket' ? { tokenBucketRate: 200, tokenBucketBurst: 3 } : {}),
+          clientTimeoutS: p.timeoutS,
           snapshotRefreshIntervalMs: p.refreshMs, routingPolicy: p.policy,
           routingScorers: p.policy === 'weighted' ? 'prefix-affinity:2,precise-prefix-cache:1,queue-depth:1,load-aware:1,active-requests:1,kv-utilization:1' : undefined,
           admissionLatencyMs: p.latencyMs, routingLatencyMs: p.latencyMs,

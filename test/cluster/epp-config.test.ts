@@ -59,6 +59,13 @@ describe('EndpointPickerConfig → routing', () => {
     expect(r.notes.join('\n')).toMatch(/hashBlockSize not modelled/);
   });
 
+  it('a load-aware threshold ≤ 0 falls back to 128, as llm-d\'s NewLoadAware does, and the note says so (not "not modelled")', () => {
+    const r = read(`plugins:\n- type: load-aware-scorer\n  parameters: {threshold: 0}\n- type: max-score-picker\n`);
+    expect(r.scorerOptions).toEqual({});
+    expect(r.notes.join('\n')).toMatch(/load-aware-scorer: threshold 0 is not positive: the EPP uses its default 128, and so does blis/);
+    expect(r.notes.join('\n')).not.toMatch(/not modelled/);
+  });
+
   it('sizes each pod\'s LRU by lruCapacityPerServer only with autoTune off (31250 when unset, llm-d types.go defaultLRUCapacityPerServer)', () => {
     const scorer = (params: string) => read(`plugins:\n- type: prefix-cache-scorer\n  parameters: ${params}\n- type: max-score-picker\n`);
     expect(scorer('{autoTune: false, lruCapacityPerServer: 1000}').scorerOptions).toEqual({ 'prefix-affinity': { lruCapacityPerServer: 1000 } });

@@ -65,7 +65,8 @@ type Params = typeof arb extends fc.Arbitrary<infer T> ? T : never;
 function runChecked(layout: ClusterOptions, p: Params): Cluster {
   const config = resolveClusterConfig(options({
     ...layout, maxNumSeqs: 4, totalKvBlocks: 60, blockSize: 16,
-    admissionPolicy: p.admission, queueDepthThreshold: 1, flowControl: p.flowControl, clientTimeoutS: p.timeoutS,
+    // Q and flow control only behind the saturation policy, which reads them (else refused as ignored).
+    admissionPolicy: p.admission, ...(p.admission === 'saturation' ? { queueDepthThreshold: 1, flowControl: p.flowControl } : {}), clientTimeoutS: p.timeoutS,
     snapshotRefreshIntervalMs: p.refreshMs, inFlightTracking: p.inFlightTracking,
     routingPolicy: 'weighted', routingScorers: 'active-requests:1,queue-depth:1,precise-prefix-cache:1',
     admissionLatencyMs: p.latencyMs, routingLatencyMs: p.latencyMs,

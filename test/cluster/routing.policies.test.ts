@@ -2,13 +2,13 @@
  * Each routing policy against its documented rule, written the plain way over random views that
  * change between picks: round-robin cycles through eligible instances in id order from after the
  * last pick; least-loaded takes the fewest waiting + running + in-flight, ties broken by a start
- * that rotates one instance per pick; vllm-dp the lowest 4 · (waiting + sent since the scrape) + running, the lowest id on a tie; random takes the ⌊u·count⌋-th eligible instance; weighted
+ * that moves one eligible instance per pick (the k-th pick starts at the (k mod m)-th of m eligible); vllm-dp the lowest 4 · (waiting + sent since the scrape) + running, the lowest id on a tie; random takes the ⌊u·count⌋-th eligible instance; weighted
  * takes the highest Σ weight·score (llm-d's queue scorer: (max − q)/(max − min) over the
  * candidates, 1 when equal; the KV scorer: 1 − utilisation), ties broken as least-loaded's.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findRoutingPolicy } from '../../src/cluster/routing.js';
+import { findRoutingPolicy, resolveRouting } from '../../src/cluster/routing.js';
 import { parseScorerWeights } from '../../src/cluster/scorers/registry.js';
 import { createRouterView, type MutableRouterView, type RoutingRequest } from '../../src/cluster/view.js';
 import { Rng } from '../../src/kernel/rng.js';
@@ -42,6 +42,12 @@ function load(view: MutableRouterView, s: State): void {
   view.inFlight.set(s.inFlight);
   view.kvUtilization.set(s.kv);
   view.eligible.set(s.eligible);
+}
+
+/** The k-th pick's tie-break start: the (k mod m)-th of the m eligible instances (0 when none). */
+function rotatingStart(eligible: number[], k: number): number {
+  const ids = eligible.flatMap((e, i) => (e === 1 ? [i] : []));
+  return ids.length === 0 ? 0 : ids[k % ids.length]!;
 }
 
 /** The eligible instance with the highest value; among equals, the first from `start` going up (wrapping). */
@@ -90,10 +96,10 @@ describe('routing policies against their rules', () => {
     );
   });
 
-  it('least-loaded: fewest waiting + running + in flight; ties from a start rotating one instance per pick', () => {
+  it('least-loaded: fewest waiting + running + in flight; ties from a start moving one eligible instance per pick', () => {
     fc.assert(
       fc.property(runArb, ({ n, states }) => {
-        const want = states.map((s, k) => argmaxFrom(s.waiting.map((w, i) => -(w + s.running[i]! + s.inFlight[i]!)), s.eligible, k % n));
+        const want = states.map((s, k) => argmaxFrom(s.waiting.map((w, i) => -(w + s.running[i]! + s.inFlight[i]!)), s.eligible, rotatingStart(s.eligible, k)));
         expect(picks('least-loaded', n, states)).toEqual(want);
       }),
     );
@@ -170,7 +176,7 @@ describe('routing policies against their rules', () => {
           const cand = q.filter((_, i) => s.eligible[i] === 1);
           const [lo, hi] = [Math.min(...cand), Math.max(...cand)];
           const total = q.map((qi, i) => (s.eligible[i] === 0 ? 0 : hi > lo ? (hi - qi) / (hi - lo) : 1) + 2 * (1 - s.kv[i]!));
-          return argmaxFrom(total, s.eligible, k % n);
+          return argmaxFrom(total, s.eligible, rotatingStart(s.eligible, k));
         });
         expect(picks('weighted', n, states, 'queue-depth:1,kv-utilization:2')).toEqual(want);
       }),
@@ -186,6 +192,34 @@ describe('routing policies against their rules', () => {
     expect(p.pick(view, REQ, 0)).toBe(1); // 1 + 2·(2/3) = 2.33 against 0.5 + 1.8 = 2.3 and 0 + 0.2
     expect(p.lastScores!(1)).toEqual({ 'queue-depth': 1, 'kv-utilization': 0.666667 });
     expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 0.9 });
+  });
+});
+
+describe('tie-breaks share picks evenly among the eligible instances', () => {
+  // Three instances, the first ineligible (a prefill pod for a decode pick, another model's pod):
+  // equal scores everywhere. The start moves one eligible instance per pick: 1, 2, 1, 2, ... Before,
+  // it moved over every id (0, 1, 2), and starts 0 and 1 both landed on instance 1: 1, 1, 2, 1, 1, 2.
+  for (const [policy, scorers] of [['least-loaded', ''], ['weighted', 'queue-depth:1']] as const) {
+    it(`${policy}: ties alternate between the two eligible instances`, () => {
+      const state: State = { waiting: [0, 0, 0], running: [0, 0, 0], inFlight: [0, 0, 0], kv: [0, 0, 0], eligible: [0, 1, 1] };
+      expect(picks(policy, 3, Array.from({ length: 6 }, () => state), scorers)).toEqual([1, 2, 1, 2, 1, 2]);
+    });
+  }
+});
+
+describe('weighted routing without --routing-scorers', () => {
+  it("is the EPP's default profile: queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3 (llm-d loader/defaults.go)", () => {
+    const choice = resolveRouting('weighted', undefined, 'round-robin');
+    expect([choice.scorersFrom, choice.scorers]).toEqual(['default', [{ name: 'queue-depth', weight: 2 }, { name: 'kv-utilization', weight: 2 }, { name: 'prefix-affinity', weight: 3 }]]);
+    // Hand-computed: waiting [1, 0, 2] scores (2 − q)/2 = [0.5, 1, 0] ×2 = [1, 2, 0]; KV [0, 0.8, 0] scores
+    // 1 − u = [1, 0.2, 1] ×2 = [2, 0.4, 2]; no prefix held anywhere. Totals [3, 2.4, 2]: instance 0, the
+    // one with free KV, where the former default (prefix-affinity:2,queue-depth:1) took the shortest queue, 1.
+    const p = findRoutingPolicy('weighted').create({ numInstances: 3, scorers: choice.scorers, random: new Rng(1).fork('routing') });
+    const view = createRouterView(3);
+    view.waiting.set([1, 0, 2]);
+    view.kvUtilization.set([0, 0.8, 0]);
+    expect(p.pick(view, REQ, 0)).toBe(0);
+    expect(p.lastScores!(0)).toEqual({ 'queue-depth': 0.5, 'kv-utilization': 1, 'prefix-affinity': 0 });
   });
 });
 

@@ -45,13 +45,17 @@ describe('metric scrapes (Snapshotter)', () => {
     const s = setup(10_000);
     s.arriveAt(3_000);
     s.arriveAt(7_000); // a second arrival before the first scrape schedules nothing more
+    // The first arrival is the grid's first point: the view is scraped there (else it kept the
+    // scrape time 0, and a staleness check at 3 ms + 200 ms found a never-scraped pool stale).
+    s.sim.run(5_000);
+    expect([s.view.scrapedUs, s.zeroed(), [...s.view.waiting.slice(0, 2)]]).toEqual([3_000, 1, [1, 0]]);
     s.sim.run(35_000);
     expect(s.scrapes).toEqual([13_000, 23_000, 33_000]);
     expect([...s.view.waiting.slice(0, 2)]).toEqual([1, 0]);
     expect([...s.view.running.slice(0, 2)]).toEqual([2, 5]);
     expect([...s.view.kvUtilization.slice(0, 2)]).toEqual([0.1, 0.5]);
     expect(s.view.scrapedUs).toBe(33_000);
-    expect(s.zeroed()).toBe(3);
+    expect(s.zeroed()).toBe(4); // at the first arrival, then 13, 23 and 33 ms
   });
 
   it('stops after the first idle scrape and, on the next arrival, stamps a catch-up refresh with the last grid point', () => {
@@ -70,7 +74,7 @@ describe('metric scrapes (Snapshotter)', () => {
     // Woken at 1,000.5 ms: the last grid point is 3 + 99 × 10 = 993 ms, which every skipped scrape
     // would have read; the grid goes on at 1,003 and 1,013 ms.
     expect(s.scrapes).toEqual([13_000, 23_000, 33_000, 1_003_000, 1_013_000]);
-    expect(s.zeroed()).toBe(6);
+    expect(s.zeroed()).toBe(7); // the first arrival's, five grid scrapes and the catch-up
     expect(s.view.waiting[0]).toBe(4);
   });
 

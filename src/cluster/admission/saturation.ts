@@ -41,6 +41,8 @@ export const saturation: AdmissionEntry = {
         total += Math.max(queueRatio, kvRatio);
       }
       if (candidates === 0) return 'saturated';
+      // Admitted requests still in the routing step each join some candidate's queue (in-flight tracking).
+      total += view.routingPending / s.queueDepthThreshold;
       return total / candidates >= 1 ? 'saturated' : null;
     },
   }),
