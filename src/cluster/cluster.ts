@@ -199,10 +199,7 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
   private admit(t: Tracked): void {
     if (t.closed) return;
     const now = this.sim.nowUs;
-    // GIE's saturation detector looks at every endpoint of the pool (prefill and decode pods alike).
-    this.fleet.markServing(this.view.eligible, t.modelIndex);
-    this.ledger.showRouting(t.modelIndex);
-    const refusal = this.admission.decide(this.view, t.req, now);
+    const refusal = this.decide(t, now);
     if (refusal === null) {
       t.admittedUs = now;
       this.route(t);
@@ -225,16 +222,19 @@ export class Cluster implements EventHandler, InstanceListener, KvEventListener,
     this.finish(t, 'rejected', refusal);
   }
 
+  /** The admission policy's refusal of `t` now, or null; GIE's saturation detector looks at every endpoint serving its model (prefill and decode pods alike), with requests in routing counted. */
+  private decide(t: Tracked, now: number): string | null {
+    this.fleet.markServing(this.view.eligible, t.modelIndex);
+    this.ledger.showRouting(t.modelIndex);
+    return this.admission.decide(this.view, t.req, now);
+  }
+
   /** Flow control: dispatch queued requests while their candidates have capacity. */
   private drainQueue(): void {
     if (this.queue.size === 0 || this.draining) return;
     this.draining = true;
     const now = this.sim.nowUs;
-    this.queue.drain((t) => {
-      this.fleet.markServing(this.view.eligible, t.modelIndex);
-      this.ledger.showRouting(t.modelIndex);
-      return this.admission.decide(this.view, t.req, now) === null;
-    }, (t) => {
+    this.queue.drain((t) => this.decide(t, now) === null, (t) => {
       if (t.ttlEvent !== null) {
         this.sim.cancel(t.ttlEvent, t.ttlSeq);
         t.ttlEvent = null;
