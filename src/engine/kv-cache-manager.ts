@@ -20,6 +20,7 @@ import { KvBlockPool } from './kv-cache.js';
 import { HybridKv } from './hybrid-kv.js';
 import { KvStoreHolds } from './kv-stores.js';
 import { PendingKeys } from './pending-keys.js';
+import { requestBlockHashes } from './block-hash.js';
 import type { StepBatch } from './step-batch.js';
 
 export class KvCacheManager {
@@ -107,7 +108,7 @@ export class KvCacheManager {
    */
   joinKey(r: EngineRequest): boolean {
     if (!r.keyShared || !this.defersPrivate()) return false;
-    const other = (this.keys ??= new PendingKeys(this.pool)).join(r);
+    const other = (this.keys ??= new PendingKeys(this.pool, (src) => requestBlockHashes(src, this.blockSize).hashes)).join(r);
     if (r.keyDefers) {
       r.deferPrivate = true;
       r.privateInPool = true;
@@ -254,7 +255,9 @@ export class KvCacheManager {
       return full;
     }
     const end = r.deferPrivate && this.defersPrivate() && full > r.sharedBlocks ? r.sharedBlocks : full;
-    for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
+    // Registering no private block, it reads the shared entries only (private hashes not computed yet stay so).
+    const hashes = end > Math.max(r.sharedBlocks, r.numHashedBlocks) ? r.seqBlockHashes : r.sharedHashes;
+    for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
     r.numHashedBlocks = full;
     return full;
   }
@@ -362,7 +365,9 @@ export class KvCacheManager {
       return 0;
     }
     if (this.hitBuf.length < r.numHashBlocks) this.hitBuf = new Int32Array(r.numHashBlocks * 2);
-    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
+    // Private hashes not computed yet are read only if the pool may hold some of the key's.
+    const hashes = r.hashesPartial && !this.pool.mayHoldPrivate(r.idKey) ? r.sharedHashes : r.seqBlockHashes;
+    const hits = this.pool.lookup(hashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
     this.hitsFree = this.pool.countFreeAmong(this.hitBuf, hits);
     return hits;
   }

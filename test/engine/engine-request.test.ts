@@ -63,6 +63,44 @@ describe('EngineRequest', () => {
     expect([r.sharedBlocks, r.deferPrivate, r.numHashBlocks]).toEqual([3, true, 6]);
   });
 
+  it('with unique ids, a request under a prefix computes its shared hashes at once and its private ones when first read, the eager ones either way (property)', () => {
+    // System prompts, session contexts (exclusive, some past the memo's 128-block threshold) and
+    // plain requests, through one arena and memo as a run has them: what sharedHashes gives up to
+    // sharedBlocks, and seqBlockHashes in full, are requestBlockHashes' own.
+    const turn = fc.record({
+      sys: fc.constantFrom(0, 20, 48, 200),
+      context: fc.integer({ min: 0, max: 4000 }),
+      input: fc.integer({ min: 1, max: 400 }),
+      output: fc.integer({ min: 1, max: 600 }),
+      session: fc.integer({ min: 0, max: 3 }),
+      read: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(turn, { minLength: 1, maxLength: 30, size: 'max' }), fc.constantFrom(1, 16, 64), (turns, bs) => {
+        const arena = new BlockHashArena(512);
+        const later: [EngineRequest, Float64Array][] = [];
+        turns.forEach((t, k) => {
+          const inputTokens = t.sys + t.context + t.input;
+          const sys = t.sys > 0 ? { group: `sys${t.sys}`, tokens: t.sys } : undefined;
+          const prefix = t.session > 0 ? { group: `session:${t.session}`, tokens: inputTokens, exclusive: true, parent: sys } : sys;
+          const src = { id: `r${k}`, arrivalUs: k, inputTokens, outputTokens: t.output, ...(prefix !== undefined ? { prefix } : {}), ...(t.session > 0 ? { sessionId: `s${t.session}` } : {}) };
+          const r = engineRequestFor(src, k, bs, arena, true);
+          const eager = requestBlockHashes(src, bs);
+          expect([r.sharedBlocks, r.idKey, r.numHashBlocks]).toEqual([eager.sharedBlocks, eager.idKey, eager.hashes.length]);
+          expect(Array.from(r.sharedHashes.subarray(0, r.sharedBlocks))).toEqual(Array.from(eager.hashes.subarray(0, eager.sharedBlocks)));
+          // A session's context short of the memo's threshold waits, past its first private block.
+          if (t.session > 0 && eager.hashes.length - eager.sharedBlocks > 1 && eager.hashes.length < 100) expect(r.hashesPartial).toBe(true);
+          // Some are read at once, the rest after the later requests went through the memo.
+          if (t.read) expect(Array.from(r.seqBlockHashes)).toEqual(Array.from(eager.hashes));
+          else later.push([r, eager.hashes]);
+          if (t.read) expect(r.hashesPartial).toBe(false);
+        });
+        for (const [r, hashes] of later) expect(Array.from(r.seqBlockHashes)).toEqual(Array.from(hashes));
+      }),
+      { numRuns: 200, seed: 17 },
+    );
+  });
+
   it("a session's final turn defers its session's blocks only when the caller says it is alone in its group, and still looks up the earlier turns'", () => {
     // 48 system-prompt tokens (3 shared blocks), then the session's context: private to the session's group.
     const src = { id: 't', arrivalUs: 0, inputTokens: 100, outputTokens: 1, sessionId: 's', prefix: { group: 'session:s', tokens: 100, exclusive: true, final: true, parent: { group: 'sys', tokens: 48 } } };
