@@ -190,8 +190,8 @@ export class EngineRequest {
   /** The block hashes, or null until first asked for (then computed from `lazy`). */
   private hashes: Float64Array | null;
   private lazy: LazyBlockHashes | null;
-  /** `hashes` holds the shared entries only (the private ones are written when first read, from `lazy`). */
-  private privatePending = false;
+  /** `hashes` holds the shared entries only; the private ones are written when first read, at this block size (else 0). */
+  private partialBlockSize = 0;
 
   /**
    * `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks; from
@@ -220,7 +220,7 @@ export class EngineRequest {
    * (engineRequestFor), when something first reads them (a preemption, a router's prefix scorer).
    */
   get seqBlockHashes(): Float64Array {
-    if (this.privatePending) this.completeHashes();
+    if (this.partialBlockSize !== 0) this.completeHashes();
     return this.hashes ?? this.computeHashes();
   }
 
@@ -235,7 +235,7 @@ export class EngineRequest {
 
   /** The private hashes are still to be computed (engineRequestFor: a request whose private registration can wait). */
   get hashesPartial(): boolean {
-    return this.privatePending;
+    return this.partialBlockSize !== 0;
   }
 
   private computeHashes(): Float64Array {
@@ -248,15 +248,13 @@ export class EngineRequest {
 
   /** Writes the private entries of a partial array (the whole chain again, into the same array: no memo, whose state is the run's). */
   private completeHashes(): void {
-    requestBlockHashes(this.src, this.lazy!.blockSize, undefined, undefined, false, this.hashes!);
-    this.privatePending = false;
-    this.lazy = null;
+    requestBlockHashes(this.src, this.partialBlockSize, undefined, undefined, false, this.hashes!);
+    this.partialBlockSize = 0;
   }
 
   /** `hashes` holds the shared entries only; the rest are computed (with `blockSize`) when first read (engineRequestFor). */
   markPartial(blockSize: number): void {
-    this.privatePending = true;
-    this.lazy = { blockSize, arena: undefined, count: this.numHashBlocks };
+    this.partialBlockSize = blockSize;
   }
 
   /**
