@@ -255,9 +255,11 @@ export class KvCacheManager {
       return full;
     }
     const end = r.deferPrivate && this.defersPrivate() && full > r.sharedBlocks ? r.sharedBlocks : full;
-    // Registering no private block, it reads the shared entries only (private hashes not computed yet stay so).
-    const hashes = end > Math.max(r.sharedBlocks, r.numHashedBlocks) ? r.seqBlockHashes : r.sharedHashes;
-    for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
+    // Hashes only if it registers any, the shared entries only if no private one (those not computed yet stay so).
+    if (end > r.numHashedBlocks) {
+      const hashes = end > r.sharedBlocks ? r.seqBlockHashes : r.sharedHashes;
+      for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
+    }
     r.numHashedBlocks = full;
     return full;
   }
