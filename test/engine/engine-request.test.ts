@@ -101,6 +101,25 @@ describe('EngineRequest', () => {
     );
   });
 
+  it('in a run, a request with unique ids computes private hashes only when something reads them: never for its own blocks, for a session turn when its session left blocks here', () => {
+    const computed = (r: EngineRequest): boolean => (r as unknown as { hashes: Float64Array | null }).hashes !== null && !r.hashesPartial;
+    const t = new Harness({ blockSize: 16 }, true);
+    // Token-matched requests (every block their own): registration waits for a preemption, which never comes.
+    const own = [0, 1, 2].map((k) => t.add({ id: `o${k}`, arrivalUs: k * 10, inputTokens: 100 + k, outputTokens: 40 }));
+    // A session's first turn under a 48-token system prompt, then its second turn once the first has left.
+    const sys = { group: 'sys', tokens: 48 };
+    const first = t.add({ id: 's1', arrivalUs: 0, inputTokens: 130, outputTokens: 50, sessionId: 's', prefix: { group: 'session:s', tokens: 130, exclusive: true, final: false, parent: sys } });
+    const second = t.add({ id: 's2', arrivalUs: 5_000_000, inputTokens: 260, outputTokens: 20, sessionId: 's', prefix: { group: 'session:s', tokens: 260, exclusive: true, final: true, parent: sys } });
+    t.run();
+    expect(t.finishedCalls).toBe(5);
+    expect(own.map(computed)).toEqual([false, false, false]);
+    // The first turn's blocks were registered from its arrival when the second came (pending keys):
+    // its chain was hashed then, not its request's; the second looked its session's list up and hit it.
+    expect(first.hashesPartial).toBe(true);
+    expect(computed(second)).toBe(true);
+    expect(second.cachedTokens).toBe(Math.floor((130 + 50 - 1) / 16) * 16);
+  });
+
   it("a session's final turn defers its session's blocks only when the caller says it is alone in its group, and still looks up the earlier turns'", () => {
     // 48 system-prompt tokens (3 shared blocks), then the session's context: private to the session's group.
     const src = { id: 't', arrivalUs: 0, inputTokens: 100, outputTokens: 1, sessionId: 's', prefix: { group: 'session:s', tokens: 100, exclusive: true, final: true, parent: { group: 'sys', tokens: 48 } } };
