@@ -99,6 +99,8 @@ export interface RequestBlockHashes {
   readonly idKey: number;
   /** idKey is this request's own id's (no exclusive prefix group): no request of another id can produce its private hashes. */
   readonly ownKey: boolean;
+  /** Every entry is written (false only when asked for the shared ones: requestBlockHashes `sharedOnly`). */
+  readonly complete: boolean;
 }
 
 /**
@@ -143,11 +145,14 @@ const NO_LEVELS: readonly PrefixLevel[] = [];
 /**
  * `arena`: where the hash array is carved from (default: an array of its own); `memo`: the run's
  * memo of prefix-level chains (prefix-hash-memo.ts), which the request reads its leading blocks
- * from and extends (default: every block hashed here).
+ * from and extends (default: every block hashed here). `sharedOnly`: the entries from
+ * `sharedBlocks + 1` on may be left unwritten (0) unless the memo logs them (`complete` then says
+ * whether all were written): a private hash is read only once its key's list is (EngineRequest's
+ * lazily completed hashes). `into`: the array to write (default: a new one or the arena's).
  */
-export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena?: BlockHashArena, memo?: PrefixHashMemo): RequestBlockHashes {
+export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena?: BlockHashArena, memo?: PrefixHashMemo, sharedOnly = false, into?: Float64Array): RequestBlockHashes {
   const numBlocks = hashBlockCount(req, blockSize);
-  const out = arena !== undefined ? arena.take(numBlocks) : new Float64Array(numBlocks);
+  const out = into ?? (arena !== undefined ? arena.take(numBlocks) : new Float64Array(numBlocks));
   // Prefix levels, outermost (shortest) first: a block takes the first level that covers it.
   let levels = NO_LEVELS;
   let prefixTokens = 0;
@@ -225,7 +230,13 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
       // A shape seen once is only noted: its blocks are logged when it comes again.
     } else if (memoBlocks > 0) memo.add(levels, keyLevels, blockSize);
   }
+  let complete = true;
   for (let b = from; b < numBlocks; b++) {
+    // Past the first private block (its hash sets the key) and what the memo logs: left for later.
+    if (sharedOnly && b > sharedBlocks && b >= logEnd) {
+      complete = false;
+      break;
+    }
     const start = b * blockSize;
     const end = start + blockSize;
     let cA: number;
@@ -272,7 +283,7 @@ export function requestBlockHashes(req: ArrivalRequest, blockSize: number, arena
     if (b < logEnd) memo!.log(logAt + b, hA, out[b]!);
   }
   const key = privateLevel !== null ? join(privateLevel.a, privateLevel.b) : uA < 0 ? ownContentKey(req) : join(uA, uB);
-  return { hashes: out, sharedBlocks, idKey: key, ownKey: privateLevel === null };
+  return { hashes: out, sharedBlocks, idKey: key, ownKey: privateLevel === null, complete };
 }
 
 /**

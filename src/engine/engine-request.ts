@@ -190,6 +190,8 @@ export class EngineRequest {
   /** The block hashes, or null until first asked for (then computed from `lazy`). */
   private hashes: Float64Array | null;
   private lazy: LazyBlockHashes | null;
+  /** `hashes` holds the shared entries only; the private ones are written when first read, at this block size (else 0). */
+  private partialBlockSize = 0;
 
   /**
    * `promptBlocks`: how many leading entries of seqBlockHashes are full prompt blocks; from
@@ -218,7 +220,22 @@ export class EngineRequest {
    * (engineRequestFor), when something first reads them (a preemption, a router's prefix scorer).
    */
   get seqBlockHashes(): Float64Array {
+    if (this.partialBlockSize !== 0) this.completeHashes();
     return this.hashes ?? this.computeHashes();
+  }
+
+  /**
+   * The hash array with at least its shared entries (before `sharedBlocks`) written: what a lookup
+   * that cannot reach the private ones reads (no list of the key in the pool, kv-cache-manager.ts
+   * lookupHits), without computing them.
+   */
+  get sharedHashes(): Float64Array {
+    return this.hashes ?? this.computeHashes();
+  }
+
+  /** The private hashes are still to be computed (engineRequestFor: a request whose private registration can wait). */
+  get hashesPartial(): boolean {
+    return this.partialBlockSize !== 0;
   }
 
   private computeHashes(): Float64Array {
@@ -227,6 +244,17 @@ export class EngineRequest {
     this.hashes = h;
     this.lazy = null;
     return h;
+  }
+
+  /** Writes the private entries of a partial array (the whole chain again, into the same array: no memo, whose state is the run's). */
+  private completeHashes(): void {
+    requestBlockHashes(this.src, this.partialBlockSize, undefined, undefined, false, this.hashes!);
+    this.partialBlockSize = 0;
+  }
+
+  /** `hashes` holds the shared entries only; the rest are computed (with `blockSize`) when first read (engineRequestFor). */
+  markPartial(blockSize: number): void {
+    this.partialBlockSize = blockSize;
   }
 
   /**
@@ -253,8 +281,12 @@ export function engineRequestFor(src: ArrivalRequest, index: number, blockSize: 
     r.deferPrivate = true;
     return r;
   }
-  const h = requestBlockHashes(src, blockSize, arena, arena?.memo);
+  // With unique ids the private blocks are registered as they fill only while another request of
+  // the key is on the instance (pending-keys.ts) or after a preemption: their hashes are computed
+  // when first read, which most never are (a lookup finding no list of the key reads none).
+  const h = requestBlockHashes(src, blockSize, arena, arena?.memo, uniqueIds);
   const r = new EngineRequest(src, index, h.hashes, promptBlockCount(src, blockSize), h.sharedBlocks, h.idKey);
+  if (!h.complete) r.markPartial(blockSize);
   // `uniqueIds`: the caller knows no other request of the run has this id (and no sibling shares it).
   if (uniqueIds && h.ownKey && h.idKey >= 0) r.deferPrivate = true;
   else if (uniqueIds && h.idKey >= 0) {

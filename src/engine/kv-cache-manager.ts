@@ -20,6 +20,7 @@ import { KvBlockPool } from './kv-cache.js';
 import { HybridKv } from './hybrid-kv.js';
 import { KvStoreHolds } from './kv-stores.js';
 import { PendingKeys } from './pending-keys.js';
+import { requestBlockHashes } from './block-hash.js';
 import type { StepBatch } from './step-batch.js';
 
 export class KvCacheManager {
@@ -107,7 +108,7 @@ export class KvCacheManager {
    */
   joinKey(r: EngineRequest): boolean {
     if (!r.keyShared || !this.defersPrivate()) return false;
-    const other = (this.keys ??= new PendingKeys(this.pool)).join(r);
+    const other = (this.keys ??= new PendingKeys(this.pool, (src) => requestBlockHashes(src, this.blockSize).hashes)).join(r);
     if (r.keyDefers) {
       r.deferPrivate = true;
       r.privateInPool = true;
@@ -254,7 +255,11 @@ export class KvCacheManager {
       return full;
     }
     const end = r.deferPrivate && this.defersPrivate() && full > r.sharedBlocks ? r.sharedBlocks : full;
-    for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, r.seqBlockHashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
+    // Hashes only if it registers any, the shared entries only if no private one (those not computed yet stay so).
+    if (end > r.numHashedBlocks) {
+      const hashes = end > r.sharedBlocks ? r.seqBlockHashes : r.sharedHashes;
+      for (let k = r.numHashedBlocks; k < end; k++) this.pool.cache(r.blocks[k]!, hashes[k]!, k >= r.sharedBlocks ? r.idKey : -1, k);
+    }
     r.numHashedBlocks = full;
     return full;
   }
@@ -362,7 +367,9 @@ export class KvCacheManager {
       return 0;
     }
     if (this.hitBuf.length < r.numHashBlocks) this.hitBuf = new Int32Array(r.numHashBlocks * 2);
-    const hits = this.pool.lookup(r.seqBlockHashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
+    // Private hashes not computed yet are read only if the pool may hold some of the key's.
+    const hashes = r.hashesPartial && !this.pool.mayHoldPrivate(r.idKey) ? r.sharedHashes : r.seqBlockHashes;
+    const hits = this.pool.lookup(hashes, maxHits, this.hitBuf, r.idKey, r.sharedBlocks);
     this.hitsFree = this.pool.countFreeAmong(this.hitBuf, hits);
     return hits;
   }

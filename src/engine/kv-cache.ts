@@ -126,6 +126,14 @@ export class KvBlockPool {
     return m === n ? n : this.priv.lookup(privateKey, hashes, m, n, out);
   }
 
+  /**
+   * A lookup of id `privateKey`'s private hashes may find a block: some block holds one (its
+   * list is not empty), or a KV-event sink has every hash read through the shared index.
+   */
+  mayHoldPrivate(privateKey: number): boolean {
+    return this.sinkValue !== null || this.priv.listed(privateKey);
+  }
+
   /** The oldest block holding `hash` in the shared index, or -1 (a private hash reads as absent). */
   cachedBlock(hash: number): number {
     return this.hashToBlock.get(hash);

@@ -8,8 +8,9 @@
  * once in eight, and by then most of the blocks have been reused.
  *
  * Here such a request defers its key's blocks too while it is the only request of its key on
- * the instance, and when it leaves, what it deferred stays pending (its block ids and hashes in a
- * log, the pool's allocation count then). Its blocks go back to the free queue unhashed. Before
+ * the instance, and when it leaves, what it deferred stays pending (its block ids in a log, its
+ * arrival, from which the hashes are computed if they are ever registered, and the pool's
+ * allocation count then). Its blocks go back to the free queue unhashed. Before
  * anything can read the key's list on this instance (the next request of the key arriving here,
  * a router asking what this instance holds of it), the pending blocks that no allocation has
  * taken since are registered, in block order: exactly the blocks eager registration would still
@@ -28,6 +29,7 @@
  * collection than the registrations they saved).
  */
 import type { EngineRequest } from './engine-request.js';
+import type { ArrivalRequest } from '../workload/request.js';
 import type { KvBlockPool } from './kv-cache.js';
 import { LazyIndex } from './lazy-index.js';
 import { grown } from '../kernel/arrays.js';
@@ -63,16 +65,22 @@ export class PendingKeys {
   private leftHead = 0;
   private leftEnd = 0;
   /**
-   * The pending requests' block ids and hashes, in the order they left: log position p (absolute,
-   * growing) is log[p − base]. The part before the oldest pending request's is dropped when the log
-   * fills. (Copies: keeping the requests instead kept them and their hash slabs alive for minutes.)
+   * The pending requests' block ids, in the order they left: log position p (absolute, growing) is
+   * log[p − base]. The part before the oldest pending request's is dropped when the log fills.
+   * (Copies: keeping the requests instead kept them and their hash slabs alive for minutes.)
    */
   private log: Int32Array = new Int32Array(0);
-  private logHash: Float64Array = new Float64Array(0);
   private base = 0;
   private end = 0;
+  /**
+   * Per slot, the arrival of the request whose blocks are pending: their hashes are computed from
+   * it when they are registered (most pending blocks are reallocated first, and most requests'
+   * private hashes are never computed: EngineRequest.sharedHashes).
+   */
+  private source: (ArrivalRequest | null)[] = [];
 
-  constructor(private readonly pool: KvBlockPool) {
+  /** `chainOf`: a request's block hashes from its arrival (requestBlockHashes at the instance's block size). */
+  constructor(private readonly pool: KvBlockPool, private readonly chainOf: (src: ArrivalRequest) => Float64Array) {
     pool.stampAllocations();
   }
 
@@ -124,7 +132,8 @@ export class PendingKeys {
     if (this.holder[s] === r) {
       this.holder[s] = null;
       if (r.keyDefers && !r.keyLast && r.numHashedBlocks > r.sharedBlocks) {
-        const at = this.append(r.blocks, r.seqBlockHashes, r.sharedBlocks, r.numHashedBlocks);
+        const at = this.append(r.blocks, r.sharedBlocks, r.numHashedBlocks);
+        this.source[s] = r.src;
         const rec = ++this.records;
         this.gone[s] = 1;
         this.from[s] = r.sharedBlocks;
@@ -138,18 +147,25 @@ export class PendingKeys {
     if (this.live[s] === 0 && this.gone[s] === 0) this.close(s);
   }
 
-  /** Registers the pending blocks in slot s that no allocation has taken since they were freed, in block order. */
+  /**
+   * Registers the pending blocks in slot s that no allocation has taken since they were freed, in
+   * block order, with the hashes their request's chain gives them (computed again from its arrival:
+   * the same function of the same content, block-hash.ts).
+   */
   private flush(s: number, key: number): void {
     const pool = this.pool;
     const log = this.log;
-    const logHash = this.logHash;
     const stamp = this.stamp[s]!;
     const shift = this.at[s]! - this.base - this.from[s]!;
+    let hashes: Float64Array | null = null;
     for (let k = this.from[s]!, to = this.to[s]!; k < to; k++) {
       const b = log[k + shift]!;
-      if (pool.allocatedAt(b) <= stamp) pool.cache(b, logHash[k + shift]!, key, k);
+      if (pool.allocatedAt(b) > stamp) continue;
+      hashes ??= this.chainOf(this.source[s]!);
+      pool.cache(b, hashes[k]!, key, k);
     }
     this.gone[s] = 0;
+    this.source[s] = null;
   }
 
   /** Forgets the pending records whose blocks have all been reallocated (see the file's comment). */
@@ -160,6 +176,7 @@ export class PendingKeys {
       const s = this.leftSlot[this.leftHead]!;
       if (this.gone[s] === 1 && this.rec[s] === this.leftRec[this.leftHead]) {
         this.gone[s] = 0;
+        this.source[s] = null;
         if (this.live[s] === 0) this.close(s);
       }
       this.leftHead++;
@@ -195,6 +212,8 @@ export class PendingKeys {
     this.live = grown(this.live, m);
     this.holder.length = m;
     this.holder.fill(null, n);
+    this.source.length = m;
+    this.source.fill(null, n);
     this.gone = grown(this.gone, m);
     this.from = grown(this.from, m);
     this.to = grown(this.to, m);
@@ -233,8 +252,8 @@ export class PendingKeys {
     this.leftEnd++;
   }
 
-  /** Appends table[from, to) and their hashes to the block log; its log position. */
-  private append(table: Int32Array, hashes: Float64Array, from: number, to: number): number {
+  /** Appends table[from, to) to the block log; its log position. */
+  private append(table: Int32Array, from: number, to: number): number {
     const n = to - from;
     if (this.end + n - this.base > this.log.length) {
       // Drop what precedes the oldest pending record's blocks; grow if that is not room enough.
@@ -245,21 +264,15 @@ export class PendingKeys {
       if (live + n > this.log.length) {
         const m = Math.max(1024, 2 * (live + n));
         this.log = grown(this.log.subarray(from0, to0), m);
-        this.logHash = grown(this.logHash.subarray(from0, to0), m);
       } else {
         this.log.copyWithin(0, from0, to0);
-        this.logHash.copyWithin(0, from0, to0);
       }
       this.base = keep;
     }
     const at = this.end;
     const log = this.log;
-    const logHash = this.logHash;
     // By hand: a subarray view per request is an allocation.
-    for (let k = from, w = at - this.base; k < to; k++, w++) {
-      log[w] = table[k]!;
-      logHash[w] = hashes[k]!;
-    }
+    for (let k = from, w = at - this.base; k < to; k++, w++) log[w] = table[k]!;
     this.end += n;
     return at;
   }

@@ -67,6 +67,11 @@ export class PrivateBlocks {
     this.heads.set(key, b);
   }
 
+  /** Some block holds a private hash of id `key`. */
+  listed(key: number): boolean {
+    return this.heads.get(key) !== NONE;
+  }
+
   /** True when block b holds a private hash. */
   has(b: number): boolean {
     return this.keyOf[b] !== NONE;

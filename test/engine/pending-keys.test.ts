@@ -10,7 +10,7 @@ function req(blocks: number[], shared: number, hashes: number[]): EngineRequest 
   return {
     idKey: KEY,
     blocks: Int32Array.from(blocks),
-    seqBlockHashes: Float64Array.from(hashes),
+    src: { hashes: Float64Array.from(hashes) },
     sharedBlocks: shared,
     numHashedBlocks: blocks.length,
     keyJoined: false,
@@ -19,6 +19,9 @@ function req(blocks: number[], shared: number, hashes: number[]): EngineRequest 
     keySlot: -1,
   } as unknown as EngineRequest;
 }
+
+/** The chain PendingKeys computes for a pending request when it registers it: the fake arrival's. */
+const chainOf = (src: unknown): Float64Array => (src as { hashes: Float64Array }).hashes;
 
 /** Which private block of KEY the pool finds at each of positions [from, n) of `hashes` (-1: none). */
 function found(pool: KvBlockPool, hashes: number[], from: number): number[] {
@@ -30,7 +33,7 @@ function found(pool: KvBlockPool, hashes: number[], from: number): number[] {
 describe('PendingKeys: private registration that waits for a reader', () => {
   it('registers, when the next request of the key arrives, exactly the blocks no allocation took since the first left', () => {
     const pool = new KvBlockPool(8);
-    const keys = new PendingKeys(pool);
+    const keys = new PendingKeys(pool, chainOf);
     const blocks = [0, 1, 2, 3].map(() => pool.allocate());
     expect(blocks).toEqual([0, 1, 2, 3]);
     const hashes = [100, 101, 102, 103];
@@ -54,7 +57,7 @@ describe('PendingKeys: private registration that waits for a reader', () => {
 
   it('hands back a running request of the key when a second arrives; neither defers from then on', () => {
     const pool = new KvBlockPool(8);
-    const keys = new PendingKeys(pool);
+    const keys = new PendingKeys(pool, chainOf);
     const d = req([pool.allocate(), pool.allocate()], 0, [1, 2]);
     expect(keys.join(d)).toBeNull();
     const r = req([], 0, [1, 2]);
@@ -72,7 +75,7 @@ describe('PendingKeys: private registration that waits for a reader', () => {
 
   it('leaves nothing pending for a request no later one of its key follows (keyLast)', () => {
     const pool = new KvBlockPool(4);
-    const keys = new PendingKeys(pool);
+    const keys = new PendingKeys(pool, chainOf);
     const d = req([pool.allocate(), pool.allocate()], 0, [5, 6]);
     d.keyLast = true;
     keys.join(d);
@@ -85,7 +88,7 @@ describe('PendingKeys: private registration that waits for a reader', () => {
 
   it("a router's read registers the pending blocks once and names a running deferrer", () => {
     const pool = new KvBlockPool(4);
-    const keys = new PendingKeys(pool);
+    const keys = new PendingKeys(pool, chainOf);
     const d = req([pool.allocate(), pool.allocate()], 0, [5, 6]);
     keys.join(d);
     expect(keys.read(KEY)).toBe(d);
@@ -101,7 +104,7 @@ describe('PendingKeys: private registration that waits for a reader', () => {
 
   it('forgets what it keeps once the pool has reallocated every block (memory stays bounded)', () => {
     const pool = new KvBlockPool(16);
-    const keys = new PendingKeys(pool);
+    const keys = new PendingKeys(pool, chainOf);
     for (let i = 0; i < 20_000; i++) {
       const blocks = [pool.allocate(), pool.allocate(), pool.allocate()];
       const d = { ...req(blocks, 0, [3 * i, 3 * i + 1, 3 * i + 2]), idKey: 1000 + i } as EngineRequest;
