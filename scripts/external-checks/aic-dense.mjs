@@ -5,7 +5,10 @@
  * Usage, after `npm ci && npm run build`, with pyarrow importable by $PYTHON (default python3),
  * e.g. `python3 -m venv /tmp/v && /tmp/v/bin/pip install pyarrow`:
  *
- *   PYTHON=/tmp/v/bin/python node scripts/external-checks/aic-dense.mjs [--mirror DIR] [--json FILE]
+ *   PYTHON=/tmp/v/bin/python node scripts/external-checks/aic-dense.mjs [--mirror DIR] [--json FILE] [--fixture FILE]
+ *
+ * --fixture writes the rows the tests recompute the A100-80's gemmBandwidthRatio and gemmFloorRatio
+ * from (test/fixtures/model/aiconfigurator-vllm-dense.json).
  *
  * The tables: ai-dynamo/aiconfigurator@095f58a51c4ca8e61b66ec108d86f223f8d559ce
  * aic-core/src/aiconfigurator_core/systems/data/{h100_sxm,a100_sxm,l40s}/{gemm,attention}/vllm/0.14.0/,
@@ -26,9 +29,9 @@
  *    cached prefix (causal).
  *
  * blis's side is its raw per-kernel cost, no fitted coefficient: the kernel floor (the roofline's
- * kernelFloorUs) plus the smooth roofline of the kernel's bytes and FLOPs at the GPU's catalog
- * rates (dist/model/gemm.js, with the rates rooflineShapes builds for a catalog model on that
- * GPU). A GEMM moves K·N weight bytes and M·(K+N) activation bytes and does 2·M·K·N FLOPs
+ * kernelFloorUs, × the GPU's gemmFloorRatio for a GEMM) plus the smooth roofline of the kernel's
+ * bytes and FLOPs at the GPU's catalog rates (dist/model/gemm.js, with the rates rooflineShapes
+ * builds for a catalog model on that GPU). A GEMM moves K·N weight bytes and M·(K+N) activation bytes and does 2·M·K·N FLOPs
  * (gemmShape); an attention call reads every request's KV (2·kvHeads·128·2 bytes a key) and
  * does 4·heads·128 FLOPs a (query, key) pair, causal in prefill, as roofline.ts costs it.
  *
@@ -49,6 +52,7 @@ const flag = (name, dflt) => {
 };
 const MIRROR = flag('--mirror', '/work/.mirror/ai-dynamo+aiconfigurator/repo');
 const JSON_OUT = flag('--json', undefined);
+const FIXTURE_OUT = flag('--fixture', undefined);
 const COMMIT = '095f58a51c4ca8e61b66ec108d86f223f8d559ce';
 const PYTHON = process.env.PYTHON ?? 'python3';
 const GPUS = [
@@ -86,8 +90,12 @@ function ratesOf(gpu) {
   return { bf16: s.layerGemms[2].rates, fp8: hw.fp8AchievedTflops > 0 ? s8.layerGemms[2].rates : null, attn: s.attnRates };
 }
 const FLOOR = ROOFLINE_DEFAULTS.kernelFloorUs;
-/** An fp8 row also runs the dynamic per-token activation quantisation kernel, which blis floors as a separate kernel. */
-const blisGemmUs = (rates, m, n, k, wBytes) => (wBytes === 1 ? 2 : 1) * FLOOR + M.gemmUs(M.gemmShape(k, n, wBytes, ROOFLINE_DEFAULTS.activationBytes, rates), m);
+/**
+ * A GEMM's floor is the GPU's gemmFloorRatio × the kernel floor (the A100-80's 1.29, 1 elsewhere); an
+ * fp8 row also runs the dynamic per-token activation quantisation kernel, which blis floors as a
+ * separate kernel.
+ */
+const blisGemmUs = (gpu, rates, m, n, k, wBytes) => ((M.getHardware(gpu).gemmFloorRatio ?? 1) + (wBytes === 1 ? 1 : 0)) * FLOOR + M.gemmUs(M.gemmShape(k, n, wBytes, ROOFLINE_DEFAULTS.activationBytes, rates), m);
 const kvBytesPerKey = (kvHeads) => 2 * kvHeads * HEAD_DIM * 2;
 const flopsPerPair = (heads) => 4 * heads * HEAD_DIM;
 const blisDecodeAttnUs = (rates, b, seq, heads, kvHeads) => FLOOR + M.smoothRooflineUs(b * seq * kvBytesPerKey(kvHeads), b * seq * flopsPerPair(heads), rates);
@@ -134,7 +142,7 @@ function gemmRatios(gpu, dtype, pick) {
   for (const [key, us] of gemmRows[gpu]) {
     const [d, m, n, k] = key.split('/');
     if (d !== dtype || !pick(+m, +n, +k)) continue;
-    res.set(`${m}/${n}/${k}`, us / blisGemmUs(r, +m, +n, +k, dtype === 'fp8' ? 1 : 2));
+    res.set(`${m}/${n}/${k}`, us / blisGemmUs(gpu, r, +m, +n, +k, dtype === 'fp8' ? 1 : 2));
   }
   return res;
 }
@@ -179,11 +187,11 @@ printBands('GEMM bf16, bf16 weights of 32 MB and more (L2-free)', out.gemm.bf16L
  * the M = 1 bf16 rows with 64 MB and more of weights (N and K up to 16384), against the catalog's
  * hbmAchievedTBps. test/model/gemm-bandwidth.test.ts recomputes it from the same rows.
  */
-function weightStream(gpu) {
+function weightStream(gpu, minBytes = 64e6) {
   const pts = [];
   for (const [key, us] of gemmRows[gpu]) {
     const [d, m, n, k] = key.split('/');
-    if (d === 'bfloat16' && +m === 1 && inProjectionRange(+n, +k) && +n * +k * 2 >= 64e6) pts.push([+n * +k * 2, us]);
+    if (d === 'bfloat16' && +m === 1 && inProjectionRange(+n, +k) && +n * +k * 2 >= minBytes) pts.push([+n * +k * 2, us]);
   }
   const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
   const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
@@ -198,6 +206,25 @@ for (const g of GPUS) {
   console.log(`  ${g.blis.padEnd(8)} ${w.rows} rows: ${f(w.tbps, 3)} TB/s (catalog hbmAchievedTBps ${w.catalogTBps}), intercept ${f(w.interceptUs, 1)} µs; rate relative to H100 ${f(w.tbps / h.tbps, 3)} (catalog ${f(w.catalogTBps / h.catalogTBps, 3)})`);
 }
 
+/**
+ * A dense GEMM's fixed cost per call: the intercept of the same fit over the M = 1 rows with 32 MB
+ * and more of weights (six copies outrun every L2 but the L40S's), against H100's (the A100-80's
+ * gemmFloorRatio; test/model/gemm-floor.test.ts recomputes it), and the near-empty GEMMs (M 1-8,
+ * N and K 32-128: a graph replay's launch gap and a kernel's prologue, nearly no work).
+ */
+out.gemmFloor = {};
+console.log('\nDense GEMM fixed cost: intercept of latency = intercept + bytes / rate, M = 1, bf16 weights >= 32 MB; near-empty GEMMs (M 1-8, N and K 32-128)');
+for (const g of GPUS) {
+  const w = weightStream(g.blis, 32e6);
+  const tiny = [...gemmRows[g.blis]].filter(([key]) => {
+    const [d, m, n, k] = key.split('/');
+    return d === 'bfloat16' && +m <= 8 && +n >= 32 && +n <= 128 && +k >= 32 && +k <= 128;
+  }).map(([, us]) => us);
+  out.gemmFloor[g.blis] = { rows: w.rows, interceptUs: w.interceptUs, tbps: w.tbps, nearEmptyMedianUs: median(tiny) };
+  const h = out.gemmFloor.H100;
+  console.log(`  ${g.blis.padEnd(8)} ${w.rows} rows: intercept ${f(w.interceptUs)} µs (${f(w.interceptUs / h.interceptUs, 3)} × H100's; catalog gemmFloorRatio ${M.getHardware(g.blis).gemmFloorRatio ?? 1}), ${f(w.tbps, 3)} TB/s; near-empty GEMMs ${f(median(tiny))} µs median (${f(median(tiny) / h.nearEmptyMedianUs, 3)} × H100's)`);
+}
+
 // The catalog's exact projection shapes, at decode batch sizes and a 2,048-token prefill.
 console.log('\nCatalog projection shapes on the grid: µs measured (blis raw), bf16');
 console.log('  shape                        N×K          M   H100            A100-80          L40S            A100/H100 meas (blis)  L40S/H100 meas (blis)');
@@ -205,7 +232,7 @@ out.catalogGemm = [];
 for (const [label, n, k] of CATALOG_SHAPES) {
   for (const m of [1, 8, 32, 96, 2048]) {
     const cells = {};
-    for (const gpu of ['H100', 'A100-80', 'L40S']) cells[gpu] = { measuredUs: gemmRows[gpu].get(`bfloat16/${m}/${n}/${k}`), blisUs: blisGemmUs(rates[gpu].bf16, m, n, k, 2) };
+    for (const gpu of ['H100', 'A100-80', 'L40S']) cells[gpu] = { measuredUs: gemmRows[gpu].get(`bfloat16/${m}/${n}/${k}`), blisUs: blisGemmUs(gpu, rates[gpu].bf16, m, n, k, 2) };
     out.catalogGemm.push({ shape: label, n, k, m, ...cells });
     const c = (g) => `${f(cells[g].measuredUs, 1).padStart(6)} (${f(cells[g].blisUs, 1).padStart(6)})`;
     const rr = (g) => `${f(cells[g].measuredUs / cells.H100.measuredUs).padStart(5)} (${f(cells[g].blisUs / cells.H100.blisUs)})`;
@@ -263,3 +290,20 @@ out.prefill = attnBands('prefill', ['isl <= 256', 'isl 512-2048', 'isl 3072-1638
 printBands('Prefill attention (causal, no cached prefix), bf16, batch × isl >= 256 tokens', out.prefill);
 
 if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify(out, null, 1)}\n`);
+
+if (FIXTURE_OUT) {
+  const us = (x) => Math.round(x * 1e4) / 1e4;
+  const order = (a, b) => { for (let i = 1; i < a.length - 1; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; };
+  const rowsOf = (pick, cols) => GPUS.flatMap((g) => [...gemmRows[g.blis]].map(([key, v]) => [key.split('/'), v]).filter(([[d, m, n, k]]) => d === 'bfloat16' && pick(+m, +n, +k)).map(([[, m, n, k], v]) => [g.aic, ...cols(+m, +n, +k), us(v)]).sort(order));
+  const fixture = {
+    _about: `vLLM 0.14 per-operator timings from ai-dynamo/aiconfigurator@${COMMIT} aic-core/src/aiconfigurator_core/systems/data/{SYSTEM}/{gemm,attention}/vllm/0.14.0/ (latency column, ms x 1000 = us, rounded to 4 decimals), each a CUDA-graph replay average (collector as of d1f7bf26b: collector/vllm/collect_gemm.py, collect_attn.py), written by scripts/external-checks/aic-dense.mjs --fixture. gemm: gemm_perf.parquet rows with gemm_dtype bfloat16 (fp16 data), m = 1, N and K 1024-16384 and N x K x 2 bytes >= 32 MB: vLLM's RowParallelLinear (torch.nn.functional.linear, cuBLAS), six weight copies run back to back, us per layer. gemmSmall: the same table's rows with m 1-8 and N and K 32-128 (near-empty GEMMs). decodeAttention: generation_attention_perf.parquet rows with bf16 KV, num_heads >= num_key_value_heads and batch x step x 2 x kv heads x 128 x 2 bytes >= 256 MB: vLLM's FlashAttention backend (FA3 on H100, FA2 on A100) for batch decodes whose sequences are step tokens long, head dim 128, us per call. Devices: h100_sxm NVIDIA H100 80GB HBM3; a100_sxm NVIDIA A100-SXM4-80GB; l40s NVIDIA L40S`,
+    gemmColumns: ['system', 'n', 'k', 'us'],
+    gemm: rowsOf((m, n, k) => m === 1 && inProjectionRange(n, k) && n * k * 2 >= 32e6, (m, n, k) => [n, k]),
+    gemmSmallColumns: ['system', 'm', 'n', 'k', 'us'],
+    gemmSmall: rowsOf((m, n, k) => m <= 8 && n >= 32 && n <= 128 && k >= 32 && k <= 128, (m, n, k) => [m, n, k]),
+    decodeAttentionColumns: ['system', 'batch', 'seqLen', 'heads', 'kvHeads', 'us'],
+    decodeAttention: GPUS.filter((g) => g.blis !== 'L40S').flatMap((g) => [...attnRows[g.blis].decode].map(([key, v]) => [g.aic, ...key.split('/').map(Number), us(v)]).filter((r) => r[1] * r[2] * kvBytesPerKey(r[4]) >= 256 * MB).sort(order)),
+  };
+  const lines = Object.entries(fixture).map(([key, v]) => (Array.isArray(v) && Array.isArray(v[0]) ? ` ${JSON.stringify(key)}: [\n${v.map((r) => `  ${JSON.stringify(r).replace(/,/g, ', ')}`).join(',\n')}\n ]` : ` ${JSON.stringify(key)}: ${JSON.stringify(v).replace(/","/g, '", "')}`));
+  writeFileSync(FIXTURE_OUT, `{\n${lines.join(',\n')}\n}\n`);
+}

@@ -13,7 +13,7 @@ interface HardwareFile {
 
 const file = createRequire(import.meta.url)('./hardware.json') as HardwareFile;
 
-const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'smallKernelFloorRatio', 'smallKernelFloorSource', 'gemmBandwidthRatio', 'gemmBandwidthSource', 'collectiveLatencyRatio', 'collectiveLatencySource', 'source', 'achievedSource'] as const;
+const FIELDS = ['name', 'bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'int8Tops', 'hbmTBps', 'memoryGB', 'interconnectGBps', 'deviceMemoryGiB', 'pcieGBps', 'interconnect', 'nvlinkGpus', 'hbmAchievedTBps', 'bf16AchievedTflops', 'fp8AchievedTflops', 'fp4AchievedTflops', 'int8AchievedTops', 'computeCapability', 'smallKernelFloorRatio', 'smallKernelFloorSource', 'gemmBandwidthRatio', 'gemmBandwidthSource', 'gemmFloorRatio', 'gemmFloorSource', 'collectiveLatencyRatio', 'collectiveLatencySource', 'source', 'achievedSource'] as const;
 
 /**
  * Achieved/datasheet ratios used when a hardware file gives no measured rates: the medians over
@@ -58,7 +58,8 @@ function num(o: Record<string, unknown>, field: string, where: string, required:
  * rates are the datasheet figures × DEFAULT_ACHIEVED_FRACTIONS, and `achievedSource` says so.
  * `smallKernelFloorRatio` (with `smallKernelFloorSource`) is optional too: without it a small
  * kernel's floor is H100's; so is `gemmBandwidthRatio` (with `gemmBandwidthSource`): without it a
- * dense GEMM streams its weights at hbmAchievedTBps; so is `collectiveLatencyRatio` (with `collectiveLatencySource`; an
+ * dense GEMM streams its weights at hbmAchievedTBps; so is `gemmFloorRatio` (with `gemmFloorSource`):
+ * without it a dense GEMM's floor is H100's; so is `collectiveLatencyRatio` (with `collectiveLatencySource`; an
  * object of TP degree → multiple of H100's all-reduce latency): without it a collective costs the
  * roofline's NVLink or PCIe latency. Unknown fields are rejected.
  */
@@ -85,6 +86,10 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   const floorSource = o['smallKernelFloorSource'];
   if (floorSource !== undefined && typeof floorSource !== 'string') {
     throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: smallKernelFloorSource`, `found ${JSON.stringify(floorSource)}; expected a string`);
+  }
+  const gemmFloorSource = o['gemmFloorSource'];
+  if (gemmFloorSource !== undefined && typeof gemmFloorSource !== 'string') {
+    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: gemmFloorSource`, `found ${JSON.stringify(gemmFloorSource)}; expected a string`);
   }
   const gemmBandwidthSource = o['gemmBandwidthSource'];
   if (gemmBandwidthSource !== undefined && typeof gemmBandwidthSource !== 'string') {
@@ -161,6 +166,8 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
     ...(floorSource !== undefined ? { smallKernelFloorSource: floorSource } : {}),
     ...(o['gemmBandwidthRatio'] !== undefined ? { gemmBandwidthRatio: num(o, 'gemmBandwidthRatio', where, true, false) } : {}),
     ...(gemmBandwidthSource !== undefined ? { gemmBandwidthSource } : {}),
+    ...(o['gemmFloorRatio'] !== undefined ? { gemmFloorRatio: num(o, 'gemmFloorRatio', where, true, false) } : {}),
+    ...(gemmFloorSource !== undefined ? { gemmFloorSource } : {}),
     ...(o['collectiveLatencyRatio'] !== undefined ? { collectiveLatencyRatio: latencyRatios(o['collectiveLatencyRatio'], `${where}: collectiveLatencyRatio`) } : {}),
     ...(collectiveSource !== undefined ? { collectiveLatencySource: collectiveSource } : {}),
     source: source ?? where,

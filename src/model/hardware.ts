@@ -63,6 +63,14 @@ export interface HardwareSpec {
   /** Where gemmBandwidthRatio comes from (measurement and commit, or the rule that derived it). */
   readonly gemmBandwidthSource?: string;
   /**
+   * Duration floor of a dense GEMM (the same GEMMs gemmBandwidthRatio applies to: projections, MLP,
+   * lm head) as a multiple of H100's, where vLLM's own linear measured beside H100 with the same
+   * collector pays a larger fixed cost per call. Absent: 1 (H100's).
+   */
+  readonly gemmFloorRatio?: number;
+  /** Where gemmFloorRatio comes from (measurement and commit, or the rule that derived it). */
+  readonly gemmFloorSource?: string;
+  /**
    * Fixed cost of one TP all-reduce on this GPU's own link as a multiple of H100's over NVLink
    * (the roofline's collectiveLatencyUs), by TP degree ("2", "4", "8"): measured with the same
    * vLLM collective on both GPUs. A degree not listed takes the next listed one up (above the

@@ -19,7 +19,7 @@ export interface RooflineParams {
   readonly pcieCollectiveLatencyUs: number;
   /** Exponent p of the smooth roofline (t_mem^p + t_compute^p)^(1/p) (vidur fit: 1.48-1.66). */
   readonly gemmTransitionExponent: number;
-  /** Duration floor of one GPU kernel, µs (vidur fit t0 of GEMM kernel durations: 5.7 on H100, 5.8 on A100); small non-GEMM kernels pay the GPU's HardwareSpec.smallKernelFloorRatio × it. */
+  /** Duration floor of one GPU kernel, µs (vidur fit t0 of GEMM kernel durations: 5.7 on H100, 5.8 on A100); small non-GEMM kernels pay the GPU's HardwareSpec.smallKernelFloorRatio × it, dense GEMMs its gemmFloorRatio × it. */
   readonly kernelFloorUs: number;
   /** Fewest tokens a fused-MoE expert block computes (vLLM fused_moe default BLOCK_SIZE_M = 16 at small batches). */
   readonly moeBlockTokens: number;

@@ -50,7 +50,9 @@ export interface RooflineShapes {
   readonly kernelsPerStep: number;
   /** Of those, the small ones that are neither GEMMs nor attention (their floor is the GPU's smallKernelFloorRatio × the floor). */
   readonly smallKernelsPerStep: number;
-  /** µs of the kernels' floors per step: every kernel at the floor, the small ones at this GPU's multiple of it. */
+  /** Of those, the dense GEMMs: QKV, output, gate-up and down per layer and the lm head (their floor is the GPU's gemmFloorRatio × the floor). */
+  readonly gemmKernelsPerStep: number;
+  /** µs of the kernels' floors per step: every kernel at the floor, the small ones and the dense GEMMs at this GPU's multiples of it. */
   readonly kernelFloorUsPerStep: number;
   /** TP all-reduces per step (2 per layer, 1 for the vocabulary-parallel embedding) and the bytes of each per token. */
   readonly allReducesPerStep: number;
@@ -185,8 +187,14 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
   const qkNormKernels = m.qkNormLayers; // the query and key norms in one Inductor combo kernel (./qk-norm.ts)
   const smallKernelsPerStep = L * smallPerLayer + kernelsFixed - 1 + qkNormKernels; // every fixed kernel but the lm head
   const kernelsPerStep = L * kernelsPerLayer + kernelsFixed + indexerKernels + qkNormKernels;
-  // At a ratio of 1 the second term is exactly 0, so H100's floor is the plain product, bit for bit.
-  const kernelFloorUsPerStep = kernelsPerStep * p.kernelFloorUs + smallKernelsPerStep * ((hw.smallKernelFloorRatio ?? 1) - 1) * p.kernelFloorUs;
+  // The dense GEMMs (vLLM's linear: QKV, output, gate-up, down, lm head; the MoE router, the fused
+  // experts and the indexer's GEMMs are not among them) pay the GPU's gemmFloorRatio × the floor
+  // where vLLM's own linear was measured to carry a larger fixed cost beside H100 (A100-80:
+  // hardware.json gemmFloorSource).
+  const gemmKernelsPerStep = L * (2 + (mlpWidth > 0 ? 2 : 0)) + 1;
+  // At ratios of 1 (or absent) the added terms are exactly 0, so H100's floor is the plain product, bit for bit.
+  let kernelFloorUsPerStep = kernelsPerStep * p.kernelFloorUs + smallKernelsPerStep * ((hw.smallKernelFloorRatio ?? 1) - 1) * p.kernelFloorUs;
+  if (hw.gemmFloorRatio !== undefined) kernelFloorUsPerStep += gemmKernelsPerStep * (hw.gemmFloorRatio - 1) * p.kernelFloorUs;
 
   return Object.freeze({
     layers: L,
@@ -212,6 +220,7 @@ export function rooflineShapes(m: ModelSpec, hw: HardwareSpec, tp: number, p: Ro
     bytesPerUs,
     kernelsPerStep,
     smallKernelsPerStep,
+    gemmKernelsPerStep,
     kernelFloorUsPerStep,
     allReducesPerStep: tp > 1 ? 2 * L + 1 : 0,
     allReduceBytesPerToken: h * ab,
