@@ -38,6 +38,13 @@ const DEVICE_MEMORY_FRACTION = 0.99;
 /** PCIe Gen4 x16 per direction, the host link of a GPU whose file does not say. */
 const DEFAULT_PCIE_GBPS = 32;
 
+/** An optional string field (a source text): absent, or a string; anything else names the field. */
+function optionalString(o: Record<string, unknown>, field: string, where: string): string | undefined {
+  const v = o[field];
+  if (v !== undefined && typeof v !== 'string') throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: ${field}`, `found ${JSON.stringify(v)}; expected a string`);
+  return v;
+}
+
 function num(o: Record<string, unknown>, field: string, where: string, required: boolean, allowZero: boolean): number {
   const v = o[field];
   if (v === undefined || v === null) {
@@ -79,30 +86,12 @@ export function hardwareSpecFromJson(obj: unknown, where: string): HardwareSpec 
   if (typeof name !== 'string' || name.trim() === '') {
     throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: name`, `found ${JSON.stringify(name)}; expected a non-empty string`);
   }
-  const source = o['source'];
-  if (source !== undefined && typeof source !== 'string') {
-    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: source`, `found ${JSON.stringify(source)}; expected a string`);
-  }
-  const floorSource = o['smallKernelFloorSource'];
-  if (floorSource !== undefined && typeof floorSource !== 'string') {
-    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: smallKernelFloorSource`, `found ${JSON.stringify(floorSource)}; expected a string`);
-  }
-  const gemmFloorSource = o['gemmFloorSource'];
-  if (gemmFloorSource !== undefined && typeof gemmFloorSource !== 'string') {
-    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: gemmFloorSource`, `found ${JSON.stringify(gemmFloorSource)}; expected a string`);
-  }
-  const gemmBandwidthSource = o['gemmBandwidthSource'];
-  if (gemmBandwidthSource !== undefined && typeof gemmBandwidthSource !== 'string') {
-    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: gemmBandwidthSource`, `found ${JSON.stringify(gemmBandwidthSource)}; expected a string`);
-  }
-  const collectiveSource = o['collectiveLatencySource'];
-  if (collectiveSource !== undefined && typeof collectiveSource !== 'string') {
-    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: collectiveLatencySource`, `found ${JSON.stringify(collectiveSource)}; expected a string`);
-  }
-  const achievedSource = o['achievedSource'];
-  if (achievedSource !== undefined && typeof achievedSource !== 'string') {
-    throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: achievedSource`, `found ${JSON.stringify(achievedSource)}; expected a string`);
-  }
+  const source = optionalString(o, 'source', where);
+  const floorSource = optionalString(o, 'smallKernelFloorSource', where);
+  const gemmFloorSource = optionalString(o, 'gemmFloorSource', where);
+  const gemmBandwidthSource = optionalString(o, 'gemmBandwidthSource', where);
+  const collectiveSource = optionalString(o, 'collectiveLatencySource', where);
+  const achievedSource = optionalString(o, 'achievedSource', where);
   const link = o['interconnect'];
   if (link !== undefined && link !== 'nvlink' && link !== 'pcie') {
     throw new InputError('HARDWARE_CONFIG_FIELD', `${where}: interconnect`, `found ${JSON.stringify(link)}; expected 'nvlink' or 'pcie'`);
