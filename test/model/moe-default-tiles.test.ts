@@ -50,7 +50,7 @@ describe("vLLM's default fused-MoE tiles (get_default_config) cap the expert GEM
     }
   });
 
-  test('the rate holds across shapes (per shape and TP within 0.75-1.25 of the GPU rate), where tuned large-expert tiles run 1.6-3x faster', () => {
+  test('the rate holds across shapes (per shape and TP within 0.75-1.25 of the GPU rate), where tuned large-expert tiles run 1.5-2.9x faster', () => {
     for (const [system, gpu] of Object.entries(GPU)) {
       const groups = new Map<string, number[]>();
       for (const r of fixture.rows) {
@@ -108,14 +108,14 @@ describe("vLLM's default fused-MoE tiles (get_default_config) cap the expert GEM
     expect(blisUs(qwen, h100, 1, 16384) / blisUs(qwen, unmeasured, 1, 16384)).toBeGreaterThan(2.5);
   });
 
-  test('default-tile rows at 1,024-16,384 tokens: measured / blis 1.5-3.1x before, 0.89-1.01 now (median per GPU)', () => {
+  test('default-tile rows at 1,024-16,384 tokens: measured / blis 1.7-2.9x before, 0.91-0.99 now (median per GPU)', () => {
     for (const [system, gpu] of Object.entries(GPU)) {
       const hw = getHardware(gpu);
       const ratios = fixture.rows
         .filter((r) => v014bf16(r) && r[0] === system && r[4] === 'power_law_1.01' && r[6] >= 1024 && r[6] <= 16384 && defaultTiled(r))
         .map((r) => r[7] / blisUs(getModel(r[2]), hw, r[5], r[6]));
-      expect(median(ratios)).toBeGreaterThan(0.85);
-      expect(median(ratios)).toBeLessThan(1.05);
+      expect(median(ratios)).toBeGreaterThan(0.9);
+      expect(median(ratios)).toBeLessThan(1.0);
     }
   });
 });
