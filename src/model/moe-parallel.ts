@@ -43,6 +43,11 @@ export interface MoeShape {
   /** Fewest tokens an active expert's block computes (padding of small groups). */
   readonly blockTokens: number;
   readonly rates: KernelRates;
+  /**
+   * Rates of a call on more than `experts` tokens when vLLM runs its default tiles for this shape
+   * (the 64 × 64 × 32 tile of get_default_config, ./moe-default-tiles.ts); null: `rates` at every size.
+   */
+  readonly defaultTileRates: KernelRates | null;
   /** Tokens the MoE layers run per token of the rank's own step: the data-parallel ranks (1 without data parallelism). */
   readonly tokenScale: number;
   /** Expert parallelism: the GPUs the whole experts are spread over, and the most one holds; 0 when experts are sharded. */
@@ -57,19 +62,20 @@ export interface MoeShape {
 export function moeLayersUs(moe: MoeShape, T: number): number {
   const tokens = moe.tokenScale === 1 ? T : T * moe.tokenScale;
   const slots = tokens * moe.topK;
+  const rates = moe.defaultTileRates !== null && tokens > moe.experts ? moe.defaultTileRates : moe.rates;
   if (moe.expertGpus > 0) {
     // Each GPU computes the slots routed to its experts (an even share on average) and reads the
     // experts its share touches; the layer lasts as long as its busiest GPU's reads.
     const busiest = expectedBusiestExperts(moe.expertsPerGpu, moe.expertGpus, -Math.expm1(tokens * moe.logMissProbability));
     const gpuSlots = slots / moe.expertGpus;
     const gpuComputed = Math.max(gpuSlots, busiest * moe.blockTokens);
-    return moe.layers * smoothRooflineUs(busiest * moe.expertWeightBytes + gpuSlots * moe.activationBytesPerSlot, gpuComputed * moe.flopsPerSlot, moe.rates);
+    return moe.layers * smoothRooflineUs(busiest * moe.expertWeightBytes + gpuSlots * moe.activationBytesPerSlot, gpuComputed * moe.flopsPerSlot, rates);
   }
   // Expected distinct experts touched by the tokens each picking k of E (uniform routing), and the
   // tokens each active expert computes, padded to the kernel's block (vLLM fused_moe).
   const distinct = moe.experts * -Math.expm1(tokens * moe.logMissProbability);
   const computed = Math.max(slots, distinct * moe.blockTokens);
-  return moe.layers * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, moe.rates);
+  return moe.layers * smoothRooflineUs(distinct * moe.expertWeightBytes + slots * moe.activationBytesPerSlot, computed * moe.flopsPerSlot, rates);
 }
 
 /** µs of the MoE layers' dispatch and combine over the data-parallel ranks for a rank's step of T tokens. */

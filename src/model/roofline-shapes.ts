@@ -21,6 +21,7 @@ import type { RooflineParams } from './roofline-params.js';
 import { type GemmShape, type KernelRates, gemmShape } from './gemm.js';
 import { type CollectiveCost, collectiveCost } from './collective.js';
 import { expertLayout, type MoeShape } from './moe-parallel.js';
+import { moeDefaultTileTflops } from './moe-default-tiles.js';
 import type { MoeParallelism } from './step-time.js';
 import { kvBytesPerTokenPerLayer } from './kv-sizing.js';
 import { quantizedActivationBytes } from './quantization.js';
@@ -279,6 +280,9 @@ function moeShape(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams,
   // (dp − 1)/dp of the gathered tensor over a GPU's link (collective.ts gatherUsPerByte).
   const dpColl = dp > 1 ? collectiveCost(hw, dp, { efficiency: p.interconnectEfficiency, nvlinkLatencyUs: p.collectiveLatencyUs, pcieLatencyUs: p.pcieCollectiveLatencyUs }, gpus) : null;
   const gatheredBytesPerToken = dp * ((h * ab + k * 8) + h * ab);
+  // Without a tuned tile file, vLLM's default tile for calls above E tokens caps the expert GEMMs' FLOP rate (./moe-default-tiles.ts).
+  const defaultTiles = moeDefaultTileTflops({ model: m, hardware: hw, tp, moeParallel: par });
+  const defaultTileRates = defaultTiles === null ? null : Object.freeze({ ...x.rates, flopsPerUs: Math.min(x.rates.flopsPerUs, defaultTiles * 1e6 * p.gemmComputeEfficiency) });
   return Object.freeze({
     layers: x.layers,
     experts: E,
@@ -289,6 +293,7 @@ function moeShape(m: ModelSpec, hw: HardwareSpec, tp: number, p: RooflineParams,
     activationBytesPerSlot: (2 * h + 3 * ie) * ab,
     blockTokens: p.moeBlockTokens,
     rates: x.rates,
+    defaultTileRates,
     tokenScale: dp,
     expertGpus: whole ? gpus : 0,
     expertsPerGpu: whole ? expertsPerGpu : 0,

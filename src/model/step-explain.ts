@@ -24,7 +24,7 @@ const MEANING: Readonly<Record<RooflineBasisName, string>> = Object.freeze({
   requests: 'engine-core CPU per scheduled request',
   prefill_tokens: 'per prompt token computed (beyond the roofline)',
   decode_tokens: 'per decoding request (beyond the roofline)',
-  moe_us: "fused-MoE expert GEMMs: the weights of the distinct experts the step's tokens touch, tokens padded per expert",
+  moe_us: "fused-MoE expert GEMMs: the weights of the distinct experts the step's tokens touch, tokens padded per expert; where vLLM ships no tuned tile file for the shape, calls above E tokens at its default tiles' measured rate",
   act_us: 'elementwise traffic: norms, rotary, cache write, activation, MoE sum, fp8 activation quantisation',
   sampling_us: "logits over vocabulary x requests: the sampler's passes and the TP logits gather",
   kernels_us: 'kernels in the step x the per-kernel duration floor (launch and tail of each small kernel), the small non-GEMM ones at this GPU\'s multiple of it',

@@ -78,17 +78,18 @@ describe('fused MoE per GPU against vLLM 0.14 (aiconfigurator moe_perf)', () => 
     };
     expect(tflops(1)).toBeCloseTo(202, 0);
     expect(tflops(2)).toBeCloseTo(628, 0);
-    // blis costs both at its one rate: its TP 1 / TP 2 ratio is about 2, the measured 6.2.
+    // blis costs TP 1 at vLLM's default-tile rate (model/moe-default-tiles.ts; at one rate for both
+    // its TP 1 / TP 2 ratio was 1.99): 6.8, the measured 6.2.
     const blis = (tp: number): number => blisUs(rows('h100_sxm', MIXTRAL, 'bfloat16', 'power_law_1.01', (x) => x[5] === tp && x[6] === 16384)[0]!);
-    expect(blis(1) / blis(2)).toBeCloseTo(1.99, 1);
+    expect(blis(1) / blis(2)).toBeCloseTo(6.77, 1);
   });
 
-  test('small experts on Hopper: Qwen3-30B-A3B prefill is 2.7-2.9x blis in fp8 and 1.7x in bf16 on H100, large experts 1.2-1.3x', () => {
+  test('small experts on Hopper: Qwen3-30B-A3B prefill is 2.7-2.9x blis in fp8 and 1.35x in bf16 on H100 (1.7x before TP 1 was costed at the default-tile rate), large experts 1.2-1.3x', () => {
     const ratioAtPrefill = (name: string, dtype: string, dist: string): number =>
       median(rows('h100_sxm', name, dtype, dist, (r) => r[6] >= 1024).map((r) => r[7] / blisUs(r)));
     expect(ratioAtPrefill(QWEN, 'fp8', 'balanced')).toBeCloseTo(2.73, 1);
     expect(ratioAtPrefill(QWEN, 'fp8', 'power_law_1.01')).toBeCloseTo(2.89, 1);
-    expect(ratioAtPrefill(QWEN, 'bfloat16', 'balanced')).toBeCloseTo(1.67, 1);
+    expect(ratioAtPrefill(QWEN, 'bfloat16', 'balanced')).toBeCloseTo(1.35, 1);
     expect(ratioAtPrefill(MIXTRAL, 'fp8', 'balanced')).toBeCloseTo(1.23, 1);
     expect(ratioAtPrefill(MIXTRAL22, 'fp8', 'balanced')).toBeCloseTo(1.2, 1);
   });
