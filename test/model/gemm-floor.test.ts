@@ -3,10 +3,9 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/kernel/errors.js';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware, hardwareSpecFromJson } from '../../src/model/hardware-catalog.js';
-import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis } from '../../src/model/roofline.js';
 import { ROOFLINE_DEFAULTS } from '../../src/model/roofline-params.js';
 import { rooflineShapes } from '../../src/model/roofline-shapes.js';
-import { decodes } from './helpers.js';
+import { kernelsTermUs } from './helpers.js';
 
 /*
  * A dense GEMM's floor is the GPU's gemmFloorRatio × the kernel floor (HardwareSpec.gemmFloorRatio).
@@ -34,12 +33,6 @@ function interceptUs(system: string, minBytes: number): number {
   return my - slope * mx;
 }
 const FLOOR = ROOFLINE_DEFAULTS.kernelFloorUs;
-const KERNELS = ROOFLINE_BASIS.indexOf('kernels_us');
-function kernelsTermUs(model: string, gpu: string, tp = 1): number {
-  const out = new Float64Array(BASIS_SIZE);
-  rooflineBasis({ model: getModel(model), hardware: getHardware(gpu), tp })(decodes(8, 1000), out);
-  return out[KERNELS]!;
-}
 
 describe('dense GEMM floor per GPU', () => {
   test("the A100-80's ratio is the published measurement: its linear's intercept over H100's, weights of 32 MB and more", () => {

@@ -1,5 +1,8 @@
 import type { BatchShape } from '../../src/model/step-time.js';
 import type { ModelSpec } from '../../src/model/model-spec.js';
+import { getModel } from '../../src/model/catalog.js';
+import { getHardware } from '../../src/model/hardware-catalog.js';
+import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis } from '../../src/model/roofline.js';
 
 /** A batch from [newTokens, contextTokens, isPrefill] triples. */
 export function batchOf(reqs: ReadonlyArray<readonly [number, number, 0 | 1]>): BatchShape {
@@ -26,4 +29,11 @@ export function tpFor(m: ModelSpec): number {
     if (m.numAttentionHeads % tp === 0 && (m.totalParams * m.weightBytes) / tp < 60e9) return tp;
   }
   return 8;
+}
+
+/** The roofline's kernels_us term (kernels × floors) of 8 decodes at 1,000 tokens of context: what a per-GPU floor ratio moves. */
+export function kernelsTermUs(model: string, gpu: string, tp = 1): number {
+  const out = new Float64Array(BASIS_SIZE);
+  rooflineBasis({ model: getModel(model), hardware: getHardware(gpu), tp })(decodes(8, 1000), out);
+  return out[ROOFLINE_BASIS.indexOf('kernels_us')]!;
 }

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware, hardwareSpecFromJson } from '../../src/model/hardware-catalog.js';
-import { BASIS_SIZE, ROOFLINE_BASIS, rooflineBasis } from '../../src/model/roofline.js';
 import { ROOFLINE_DEFAULTS } from '../../src/model/roofline-params.js';
 import { rooflineShapes } from '../../src/model/roofline-shapes.js';
-import { decodes } from './helpers.js';
+import { kernelsTermUs } from './helpers.js';
 
 /*
  * The duration floor of a small kernel that is neither a GEMM nor attention follows the GPU
@@ -28,13 +27,6 @@ const graphReplayUsPerKernel = { a100_80: 1.3352, h200: 1.2603, l40: 0.9261, a40
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const FLOOR = ROOFLINE_DEFAULTS.kernelFloorUs;
-const KERNELS = ROOFLINE_BASIS.indexOf('kernels_us');
-
-function kernelsTermUs(model: string, gpu: string, tp = 1): number {
-  const out = new Float64Array(BASIS_SIZE);
-  rooflineBasis({ model: getModel(model), hardware: getHardware(gpu), tp })(decodes(8, 1000), out);
-  return out[KERNELS]!;
-}
 
 describe('small-kernel floor per GPU', () => {
   test('the catalog ratios are the published measurements: A100 from vidur\'s kernel durations, L40S by the A40 and a graph-replay ratio', () => {
