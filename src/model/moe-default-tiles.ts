@@ -22,8 +22,8 @@
  * an (E, N) whose tuned files were looked up for the catalog GPUs (`checkedShapes` in
  * moe-tuned-configs.json) with none found for this GPU, and a GPU whose default-tile rate was
  * measured (H100, H200, A100-80, L40S). Anything else keeps the catalog rate: an unchecked shape may
- * have a file blis does not know of (Llama-4-Scout's E=16 shapes do, on H100), and the other GPUs'
- * default-tile rates were not measured on a vLLM with these tiles (B200 only on vLLM 0.19).
+ * have a file blis does not know of, and the other GPUs' default-tile rates were not measured on
+ * a vLLM with these tiles (B200 only on vLLM 0.19).
  */
 import { createRequire } from 'node:module';
 import type { StepTimeContext } from './step-time.js';

@@ -90,8 +90,16 @@ describe("vLLM's default fused-MoE tiles (get_default_config) cap the expert GEM
     // Data parallelism shards N over dp · tp GPUs (E=128,N=384 H100 ships); expert parallelism's E=64 shares were not looked up.
     expect(at(qwen, 'H100', 1, 2)).toBeNull();
     expect(at(qwen, 'H100', 1, 2, true)).toBeNull();
-    // Llama-4-Scout: bf16 E=16 shapes were not looked up (vLLM ships H100 files for them); FP8 runs CUTLASS on Hopper.
-    expect(at(getModel('meta-llama/llama-4-scout-17b-16e-instruct'), 'H100', 2)).toBeNull();
+    // Llama-4-Scout bf16 (E=16, N = 8192 / TP): H100 ships files for N=4096/2048/1024, H200 for 2048/1024; none elsewhere. FP8 runs CUTLASS on Hopper.
+    const scout = getModel('meta-llama/llama-4-scout-17b-16e-instruct');
+    expect(at(scout, 'H100', 2)).toBeNull();
+    expect(at(scout, 'H100', 4)).toBeNull();
+    expect(at(scout, 'H100', 1)).toBe(209.6); // no E=16,N=8192 file
+    expect(at(scout, 'H200', 8)).toBeNull();
+    expect(at(scout, 'H200', 2)).toBe(248.5);
+    expect(at(scout, 'A100-80', 4)).toBe(103.1);
+    expect(at(scout, 'L40S', 8)).toBe(94);
+    expect(at(scout, 'B200', 8)).toBeNull(); // a B200 file ships; B200 has no measured default-tile rate anyway
     expect(at(getModel('redhatai/llama-4-scout-17b-16e-instruct-fp8-dynamic'), 'H100', 2)).toBeNull();
     const fp8 = findModelQuantized(MIXTRAL, { quant_method: 'fp8', activation_scheme: 'static' }, 'moe-default-tiles.test.ts')!;
     expect(at(fp8, 'H100', 1)).toBeNull();

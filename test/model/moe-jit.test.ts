@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { getModel } from '../../src/model/catalog.js';
 import { getHardware } from '../../src/model/hardware-catalog.js';
-import { cudaGraphSizes, moeJitFacts, moeVariant, tileClass, type MoeJitFacts } from '../../src/model/moe-jit.js';
+import { cudaGraphSizes, moeJitFacts, moeVariant, moeVariantCount, tileClass, type MoeJitFacts } from '../../src/model/moe-jit.js';
+import { KernelJit } from '../../src/engine/kernel-jit.js';
 import { readQuantization } from '../../src/model/quantization.js';
 
 const mixtral = getModel('mistralai/mixtral-8x7b-v0.1');
@@ -97,6 +98,34 @@ describe('moeJitFacts: which models compile the Triton fused-MoE GEMM, and from 
     // Sharded over the 4 GPUs, every GPU sees all 8 experts: the two counts agree.
     const sharded = moeJitFacts({ model: mixtral, hardware: getHardware('H100'), tp: 2, moeParallel: { dp: 2, expertParallel: false } })!;
     expect([sharded.experts, sharded.paddedExperts]).toEqual([8, 8]);
+  });
+
+  it("bf16 Llama-4-Scout at TP 4 on H100 reads vLLM's E=16,N=2048 file (N = w2's shard, 8192 / 4); its 15 distinct configs set the variants", () => {
+    const f = moeJitFacts({ model: getModel('meta-llama/llama-4-scout-17b-16e-instruct'), hardware: getHardware('H100'), tp: 4 })!;
+    expect([f.experts, f.paddedExperts, f.topK]).toEqual([16, 16, 1]);
+    expect(f.configSource).toBe('vllm-project/vllm@b55e7b9d9895bb7faefda7be12a5dc8078e2d5d4 configs/E=16,N=2048,device_name=NVIDIA_H100_80GB_HBM3.json');
+    // The file's 18 keys hold 15 distinct config objects: key 128 repeats key 1's, 256 repeats 96's, 4096 repeats 2048's.
+    expect(f.numClasses).toBe(15);
+    expect(moeVariantCount(f)).toBe(60);
+    expect(tileClass(f, 128)).toBe(tileClass(f, 1));
+    expect(tileClass(f, 3)).toBe(1); // tie between keys 2 and 4: key 2's config
+    expect(tileClass(f, 200)).toBe(tileClass(f, 96)); // nearest key 256
+    expect(tileClass(f, 1500)).not.toBe(tileClass(f, 1000));
+    expect(tileClass(f, 4000)).toBe(tileClass(f, 2048));
+    // Graphs up to 256 tokens, the profile at 4,096. top-1 of 16 experts: EM ≡ num_valid (mod 16), both flags together.
+    const jit = new KernelJit(f, { maxNumSeqs: 128, maxNumBatchedTokens: 4096 });
+    expect(jit.stallUs(300)).toBe(0); // key 256, not ÷16: capture size 248's variant
+    expect(jit.stallUs(1000)).toBe(1_000_000); // key 1024: not reached at start-up
+    expect(jit.stallUs(1500)).toBe(1_000_000); // key 1536: its own config
+    expect(jit.stallUs(1300)).toBe(0); // nearest key 1536 too, same flags
+    expect(jit.stallUs(2000)).toBe(0); // key 2048 shares key 4096's config, which the profile run compiled (÷16)
+    expect(jit.stallUs(3000)).toBe(1_000_000); // key 3072
+    expect(jit.compiles).toBe(3);
+  });
+
+  it('FP8 Llama-4-Scout (CUTLASS grouped GEMMs in vLLM 0.15) compiles no Triton fused-MoE variant on any GPU or TP', () => {
+    const fp8 = getModel('redhatai/llama-4-scout-17b-16e-instruct-fp8-dynamic');
+    for (const gpu of ['H100', 'H200', 'A100-80', 'L40S']) for (const tp of [1, 2, 4, 8]) expect(moeJitFacts({ model: fp8, hardware: getHardware(gpu), tp })).toBeNull();
   });
 
   it('a GPU without a tuned file falls back to get_default_config; a dense model, or fp8 experts, compile nothing here', () => {
