@@ -15,13 +15,12 @@ import { Rng } from '../kernel/rng.js';
 import { Simulator } from '../kernel/sim.js';
 import { EngineRequest, RequestState, engineRequestFor } from '../engine/engine-request.js';
 import { BlockHashArena } from '../engine/block-hash.js';
-import type { Instance, InstanceListener, KvEventListener, StepListener } from '../engine/instance.js';
-import type { StepTimeModel, RequestOverheads } from '../model/step-time.js';
+import type { Instance, InstanceListener, KvEventListener } from '../engine/instance.js';
 import { requestProblem } from '../workload/check-request.js';
 import type { ArrivalRequest } from '../workload/request.js';
 import { findAdmissionPolicy, type AdmissionEntry, type AdmissionPolicy } from './admission/admission.js';
 import type { ClusterConfig } from './config.js';
-import { Fleet, poolStepTimes, type PoolStepTime } from './fleet.js';
+import { Fleet, poolStepTimes } from './fleet.js';
 import { GatewayQueue } from './gateway-queue.js';
 import { Disaggregation } from './disagg.js';
 import { findPdDecider } from './pd-decider.js';
@@ -31,7 +30,7 @@ import type { PoolConfig } from './pools.js';
 import type { RequestStatus } from './record.js';
 import { phasePolicies, type RoutingPolicy } from './routing.js';
 import { scorersNeedCacheView } from './scorers/registry.js';
-import type { RecordSink } from './sink.js';
+import type { ClusterDeps } from './cluster-deps.js';
 import { Phase, buildRecord, newTracked, type Tracked } from './tracked.js';
 import { Snapshotter, type ScrapeOwner } from './snapshots.js';
 import { createRouterView, type MutableRouterView } from './view.js';
@@ -44,31 +43,6 @@ const enum Kind {
   Dispatch = 3,
   QueueExpiry = 4,
   PrefillDone = 5,
-}
-
-export interface ClusterDeps {
-  /** Step time of the pools that match the top-level model, hardware and TP. */
-  readonly stepTime: StepTimeModel;
-  readonly overheads: RequestOverheads;
-  /** Step time of any other pool (default: the config's latency model built for the pool). */
-  readonly stepTimeFor?: (pool: PoolConfig) => PoolStepTime;
-  readonly sink: RecordSink;
-  /**
-   * Per-step statistics (ITL samples, KV peaks, the run's regime): the listener of instance
-   * `instance` (in pool `pool`, serving `model`), asked once when the instance starts and then
-   * called at the end of each of its steps, with the queue and batch as the step ended.
-   */
-  readonly stepListener?: (instance: number, pool: string, model: string) => StepListener;
-  /** Record per-request detail (chunks, preemptions, every Nth token) for tracing. */
-  readonly detail?: { readonly enabled: boolean; readonly tokenEvery: number };
-  /** Event leaping in the engines (default on); off steps request by request. Results are identical. */
-  readonly leap?: boolean;
-  /**
-   * No two arrivals of the run share an id (a generated workload): a request's private KV blocks
-   * then reach the prefix cache only if it is preempted (EngineRequest.deferPrivate). A speed knob;
-   * results are identical. Default false (a trace may repeat ids).
-   */
-  readonly uniqueIds?: boolean;
 }
 
 export class Cluster implements EventHandler, InstanceListener, KvEventListener, ScrapeOwner, LifecycleHost {

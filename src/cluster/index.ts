@@ -8,7 +8,8 @@
  * Read first: cluster.ts (the request's path), view.ts (what routing sees), pools.ts (the
  * autoscaler's handles), disagg.ts (P/D after the prefill), then docs/cluster.md.
  */
-export { Cluster, type ClusterDeps } from './cluster.js';
+export { Cluster } from './cluster.js';
+export type { ClusterDeps } from './cluster-deps.js';
 export { resolveClusterConfig, CLUSTER_DEFAULTS, type ClusterConfig, type ClusterOptions } from './config.js';
 export { describeClusterConfig } from './config-echo.js';
 export { simulate, type SimulateInput, type SimulateResult } from './simulate.js';

@@ -197,8 +197,7 @@ class Weighted implements RoutingPolicy {
       const w = this.weights[s]!;
       for (let i = 0; i < n; i++) this.total[i]! += w * out[i]!;
     }
-    const chosen = argmaxRotating(view, this.total, this.turn++);
-    return chosen;
+    return argmaxRotating(view, this.total, this.turn++);
   }
 
   onRouted(view: RouterView, req: RoutingRequest, instance: number, nowUs: number): void {
